@@ -1,0 +1,1 @@
+"""Concepts: the native ones, and those a bundle declares, compiled into pydantic models."""

@@ -1,0 +1,295 @@
+"""The concept library: native and declared concepts, refinement, fields, and compiled content models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from pipelex.concepts.natives import (
+    LEAF_NATIVES,
+    NATIVE_CONTENT,
+    NATIVE_DESCRIPTIONS,
+    NATIVE_REFINES,
+    StuffContent,
+    TextContent,
+)
+from pipelex.language.blueprint import ConceptBlueprint, FieldBlueprint
+
+NATIVE_DOMAIN = "native"
+_SCALAR_CONCEPT = {
+    "text": "native.Text",
+    "integer": "native.Number",
+    "number": "native.Number",
+    "boolean": "native.YesNo",
+    "date": "native.Date",
+    "datetime": "native.Date",
+    "time": "native.Time",
+    "dict": "native.JSON",
+}
+_SCALAR_PY: dict[str, Any] = {
+    "text": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "date": dt.date,
+    "datetime": dt.datetime,
+    "time": dt.time,
+    "dict": dict[str, Any],
+}
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What a binding path finds at one field: the concept of the value, whether a list, whether required."""
+
+    name: str
+    concept_ref: str
+    is_list: bool
+    required: bool
+    description: str = ""
+
+
+@dataclass
+class Concept:
+    """A concept known to the library."""
+
+    ref: str
+    code: str
+    domain: str
+    description: str
+    refines: str | None = None
+    blueprint: ConceptBlueprint | None = None
+    source: str | None = None
+
+    @property
+    def is_native(self) -> bool:
+        """True for the 18 natives."""
+        return self.domain == NATIVE_DOMAIN
+
+    @property
+    def has_structure(self) -> bool:
+        """True when the concept declares its own structure table."""
+        return self.blueprint is not None and isinstance(self.blueprint.structure, dict)
+
+
+@dataclass
+class ConceptLibrary:
+    """Every concept of a loaded library, keyed by ``domain.Code``."""
+
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    _models: dict[str, type[StuffContent]] = field(default_factory=dict)
+
+    @classmethod
+    def with_natives(cls) -> ConceptLibrary:
+        """A library holding the natives only."""
+        lib = cls()
+        for code, description in NATIVE_DESCRIPTIONS.items():
+            refines = NATIVE_REFINES.get(code)
+            lib.concepts[f"native.{code}"] = Concept(
+                ref=f"native.{code}", code=code, domain=NATIVE_DOMAIN, description=description,
+                refines=f"native.{refines}" if refines else None,
+            )
+        return lib
+
+    def add(self, domain: str, code: str, blueprint: ConceptBlueprint, source: str | None = None) -> Concept:
+        """Declare a concept (its ``refines`` is resolved lazily)."""
+        concept = Concept(ref=f"{domain}.{code}", code=code, domain=domain, description=blueprint.description,
+                          refines=blueprint.refines, blueprint=blueprint, source=source)
+        self.concepts[concept.ref] = concept
+        self._models.pop(concept.ref, None)
+        return concept
+
+    # ------------------------------------------------------------------ resolution
+    def resolve(self, ref: str, domain: str | None = None) -> Concept | None:
+        """Find ``ref`` (bare, ``domain.Code`` or ``native.Code``) as seen from ``domain``."""
+        if "." in ref:
+            return self.concepts.get(ref)
+        if domain is not None and f"{domain}.{ref}" in self.concepts:
+            return self.concepts[f"{domain}.{ref}"]
+        if f"native.{ref}" in self.concepts:
+            return self.concepts[f"native.{ref}"]
+        matches = [c for c in self.concepts.values() if c.code == ref]
+        return matches[0] if len(matches) == 1 else None
+
+    def parent(self, concept: Concept) -> Concept | None:
+        """The concept ``concept`` refines (shorthand concepts and structureless tables refine Text)."""
+        if concept.refines:
+            return self.resolve(concept.refines, concept.domain)
+        if not concept.is_native and not concept.has_structure:
+            if concept.blueprint is not None and isinstance(concept.blueprint.structure, str):
+                return None
+            return self.concepts.get("native.Text")
+        return None
+
+    def ancestry(self, concept: Concept) -> list[Concept]:
+        """``concept`` then every concept it refines, nearest first."""
+        chain = [concept]
+        seen = {concept.ref}
+        current = self.parent(concept)
+        while current is not None and current.ref not in seen:
+            chain.append(current)
+            seen.add(current.ref)
+            current = self.parent(current)
+        return chain
+
+    def native_base(self, concept: Concept) -> Concept | None:
+        """The nearest native concept in the ancestry, if any."""
+        for item in self.ancestry(concept):
+            if item.is_native:
+                return item
+        return None
+
+    def refines(self, concept: Concept, other: Concept) -> bool:
+        """True when ``concept`` is ``other`` or refines it."""
+        return any(c.ref == other.ref for c in self.ancestry(concept))
+
+    def is_text_like(self, concept: Concept) -> bool:
+        """True when the content is a plain text."""
+        base = self.native_base(concept)
+        return base is not None and base.code in ("Text", "Markdown")
+
+    def is_compatible(self, provided: Concept, required: Concept) -> bool:
+        """Can a stuff of ``provided`` fill an input declared as ``required``?"""
+        if required.ref in ("native.Anything", "native.Dynamic") or provided.ref == "native.Dynamic":
+            return True
+        if self.refines(provided, required):
+            return True
+        # A plain text fills any text-like concept, and a text-like concept fills Text.
+        return self.is_text_like(provided) and self.is_text_like(required) and (
+            provided.ref in ("native.Text", "native.Markdown") or required.ref in ("native.Text", "native.Markdown")
+            or (not provided.has_structure and not required.has_structure)
+        )
+
+    # ------------------------------------------------------------------ fields
+    def structure_of(self, concept: Concept) -> dict[str, FieldBlueprint] | None:
+        """The declared structure fields of ``concept`` or of the structured concept it refines."""
+        for item in self.ancestry(concept):
+            if item.blueprint is not None and isinstance(item.blueprint.structure, dict):
+                return {name: (spec if isinstance(spec, FieldBlueprint) else
+                               FieldBlueprint(type="text", description=spec, required=True))
+                        for name, spec in item.blueprint.structure.items()}
+        return None
+
+    def field_infos(self, concept: Concept) -> dict[str, FieldInfo] | None:
+        """The fields a binding path can walk into; ``None`` for a leaf (a value held whole)."""
+        structure = self.structure_of(concept)
+        if structure is not None:
+            return {name: self._field_info(name, spec, concept.domain) for name, spec in structure.items()}
+        base = self.native_base(concept)
+        if base is None or base.code in LEAF_NATIVES:
+            return None
+        return _native_field_infos(NATIVE_CONTENT[base.code])
+
+    def content_field_infos(self, concept: Concept) -> dict[str, FieldInfo] | None:
+        """Like :meth:`field_infos`, but a leaf native exposes its content fields (``text.text``)."""
+        infos = self.field_infos(concept)
+        if infos is not None:
+            return infos
+        base = self.native_base(concept)
+        if base is None or base.code in ("Anything", "Dynamic", "Composite"):
+            return None
+        return _native_field_infos(NATIVE_CONTENT[base.code])
+
+    def _field_info(self, name: str, spec: FieldBlueprint, domain: str) -> FieldInfo:
+        kind = spec.type or "text"
+        if spec.choices is not None:
+            return FieldInfo(name, "native.Text", False, spec.required, spec.description)
+        if kind == "concept":
+            target = self.resolve(spec.concept_ref or "", domain)
+            return FieldInfo(name, target.ref if target else (spec.concept_ref or "native.Anything"), False,
+                             spec.required, spec.description)
+        if kind == "list":
+            item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
+            if item and item in _SCALAR_CONCEPT:
+                ref = _SCALAR_CONCEPT[item]
+            else:
+                target = self.resolve(item or "Text", domain)
+                ref = target.ref if target else "native.Text"
+            return FieldInfo(name, ref, True, spec.required, spec.description)
+        return FieldInfo(name, _SCALAR_CONCEPT.get(kind, "native.Text"), False, spec.required, spec.description)
+
+    # ------------------------------------------------------------------ compiled models
+    def content_model(self, concept: Concept) -> type[StuffContent]:
+        """The pydantic model of ``concept``'s content (compiled once, cached)."""
+        cached = self._models.get(concept.ref)
+        if cached is not None:
+            return cached
+        structure = self.structure_of(concept)
+        if structure is None:
+            base = self.native_base(concept)
+            model = NATIVE_CONTENT[base.code] if base is not None else TextContent
+            self._models[concept.ref] = model
+            return model
+        self._models[concept.ref] = TextContent  # guards against self-nesting while compiling
+        definitions: dict[str, Any] = {}
+        for name, spec in structure.items():
+            annotation = self._annotation(spec, concept.domain)
+            description = spec.description
+            if spec.required:
+                definitions[name] = (annotation, Field(description=description))
+            else:
+                default = spec.default_value
+                definitions[name] = (annotation | None, Field(default=default, description=description))
+        model = create_model(  # type: ignore[call-overload]
+            f"{concept.domain.replace('.', '_')}__{concept.code}", __base__=StuffContent,
+            __doc__=concept.description, **definitions,
+        )
+        self._models[concept.ref] = model
+        return model
+
+    def _annotation(self, spec: FieldBlueprint, domain: str) -> Any:
+        kind = spec.type or "text"
+        if spec.choices:
+            return Literal[tuple(spec.choices)]  # type: ignore[valid-type]
+        if kind == "concept":
+            target = self.resolve(spec.concept_ref or "", domain)
+            return self.content_model(target) if target else dict[str, Any]
+        if kind == "list":
+            item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
+            if item is None or item in _SCALAR_PY:
+                return list[_SCALAR_PY.get(item or "text", str)]
+            target = self.resolve(item, domain)
+            return list[self.content_model(target)] if target else list[str]  # type: ignore[misc]
+        if kind == "dict":
+            key = _SCALAR_PY.get(spec.key_type or "text", str)
+            value = _SCALAR_PY.get(spec.value_type or "text", Any)
+            return dict[key, value]  # type: ignore[valid-type]
+        return _SCALAR_PY.get(kind, str)
+
+    def json_schema(self, concept: Concept) -> dict[str, Any]:
+        """The JSON schema of the concept's content."""
+        return self.content_model(concept).model_json_schema()
+
+
+def _native_field_infos(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    by_class = {cls: code for code, cls in NATIVE_CONTENT.items() if code not in ("Markdown",)}
+    infos: dict[str, FieldInfo] = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        required = info.is_required()
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            non_none = [a for a in args if a is not type(None)]
+            annotation = non_none[0] if len(non_none) == 1 else annotation
+            if type(None) in args:
+                required = False
+        is_list = typing.get_origin(annotation) is list
+        if is_list:
+            annotation = typing.get_args(annotation)[0]
+        if isinstance(annotation, type) and annotation in by_class:
+            ref = f"native.{by_class[annotation]}"
+        elif annotation is str:
+            ref = "native.Text"
+        elif annotation in (int, float) or typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            ref = "native.Number"
+        elif annotation is bool:
+            ref = "native.YesNo"
+        else:
+            ref = "native.JSON"
+        infos[name] = FieldInfo(name, ref, is_list, required, info.description or "")
+    return infos

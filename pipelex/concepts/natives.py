@@ -1,0 +1,195 @@
+"""The 18 native concepts (domain ``native``) and their content models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StuffContent(BaseModel):
+    """Base of every content model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextContent(StuffContent):
+    """A text."""
+
+    text: str
+
+
+class HtmlContent(StuffContent):
+    """An HTML fragment."""
+
+    inner_html: str
+    css_class: str | None = None
+
+
+class ImageContent(StuffContent):
+    """An image, by URL."""
+
+    url: str
+    public_url: str | None = None
+    source_prompt: str | None = None
+    source_negative_prompt: str | None = None
+    caption: str | None = None
+    mime_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    filename: str | None = None
+
+
+class DocumentContent(StuffContent):
+    """A document (PDF and other formats), by URL."""
+
+    url: str
+    public_url: str | None = None
+    mime_type: str | None = None
+    filename: str | None = None
+    title: str | None = None
+    snippet: str | None = None
+
+
+class TextAndImagesContent(StuffContent):
+    """A text with images."""
+
+    text: TextContent | None = None
+    images: list[ImageContent] | None = None
+    raw_html: str | None = None
+
+
+class PageContent(StuffContent):
+    """One page of a document: its text and images, and optionally a view of the page."""
+
+    text_and_images: TextAndImagesContent
+    page_view: ImageContent | None = None
+
+
+class NumberContent(StuffContent):
+    """A number."""
+
+    number: int | float
+
+
+class YesNoContent(StuffContent):
+    """A yes/no verdict."""
+
+    yes_no: bool
+    probability: float | None = None
+
+
+class ChoiceContent(StuffContent):
+    """A choice among options."""
+
+    choice: str
+    confidence: float | None = None
+    probabilities: dict[str, float] | None = None
+
+
+class RatingContent(StuffContent):
+    """A rating on a scale of levels."""
+
+    level: int
+    label: str | None = None
+    confidence: float | None = None
+    probabilities: dict[str, float] | None = None
+    position: float | None = None
+
+
+class DateContent(StuffContent):
+    """A date, optionally with a time."""
+
+    date: str
+    time: str | None = None
+
+
+class TimeContent(StuffContent):
+    """A time of day."""
+
+    time: str
+
+
+class JSONContent(StuffContent):
+    """A JSON object."""
+
+    json_obj: dict[str, Any]
+
+
+class SearchResultContent(StuffContent):
+    """The answer of a search, with its sources."""
+
+    answer: str
+    sources: list[DocumentContent] = Field(default_factory=list)
+
+
+class AnythingContent(StuffContent):
+    """Any JSON value except an array or null."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class DynamicContent(StuffContent):
+    """Content whose concept is decided at run time."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class CompositeContent(StuffContent):
+    """A named bag of branch results (PipeParallel output)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ListContent(StuffContent):
+    """A list of contents (``X[]``)."""
+
+    items: list[Any]
+
+
+NATIVE_CONTENT: dict[str, type[StuffContent]] = {
+    "Text": TextContent,
+    "Markdown": TextContent,
+    "Html": HtmlContent,
+    "Image": ImageContent,
+    "Document": DocumentContent,
+    "TextAndImages": TextAndImagesContent,
+    "Page": PageContent,
+    "Number": NumberContent,
+    "YesNo": YesNoContent,
+    "Choice": ChoiceContent,
+    "Rating": RatingContent,
+    "Date": DateContent,
+    "Time": TimeContent,
+    "JSON": JSONContent,
+    "SearchResult": SearchResultContent,
+    "Anything": AnythingContent,
+    "Dynamic": DynamicContent,
+    "Composite": CompositeContent,
+}
+
+NATIVE_DESCRIPTIONS: dict[str, str] = {
+    "Text": "A text",
+    "Markdown": "A text written in Markdown",
+    "Html": "An HTML fragment",
+    "Image": "An image",
+    "Document": "A document",
+    "TextAndImages": "A text with images",
+    "Page": "One page of a document",
+    "Number": "A number",
+    "YesNo": "A yes/no verdict",
+    "Choice": "A choice among options",
+    "Rating": "A rating on a scale",
+    "Date": "A date",
+    "Time": "A time of day",
+    "JSON": "A JSON object",
+    "SearchResult": "The answer of a search with its sources",
+    "Anything": "Any value",
+    "Dynamic": "A concept decided at run time",
+    "Composite": "A named bag of results",
+}
+
+NATIVE_REFINES: dict[str, str] = {"Markdown": "Text"}
+
+#: Natives a binding path cannot walk into: their value is held whole.
+LEAF_NATIVES = frozenset({"Text", "Markdown", "Html", "Number", "JSON", "Date", "Time", "Anything", "Dynamic"})

@@ -1,0 +1,1 @@
+"""Configuration: pipelex.toml loading and the model deck."""

@@ -1,0 +1,96 @@
+"""The pipelex error tree.
+
+Every error the package raises on purpose derives from :class:`PipelexError`, split by audience::
+
+    PipelexError
+    ├── BundleError               the bundle author's mistake (parse, schema, static validation)
+    │   ├── BundleLoadError       a file cannot be read or is not a TOML document
+    │   └── BundleInvalidError    the bundle parsed but does not validate (carries diagnostics)
+    ├── RunError                  a run failed
+    │   ├── InputError            a caller's input does not fit the declared specs
+    │   ├── PipeRunError          a pipe failed while running (carries the pipe code)
+    │   │   └── DryRunError       a dry run found a fault that only shows when running
+    │   └── MockUnsatisfiableError a dry-run mock cannot satisfy the concept's constraints
+    └── ConfigError               the configuration (pipelex.toml, model deck, environment) is wrong
+
+Messages say what is wrong, where, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelex.validation.diagnostics import Diagnostic
+
+
+class PipelexError(Exception):
+    """The root of every error pipelex raises on purpose."""
+
+
+class BundleError(PipelexError):
+    """The bundle author's mistake."""
+
+
+class BundleLoadError(BundleError):
+    """A bundle file cannot be read, decoded or parsed as TOML."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+
+
+class BundleInvalidError(BundleError):
+    """The bundle does not validate; ``diagnostics`` lists every problem found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        lines = [d.render() for d in diagnostics]
+        super().__init__(f"The bundle does not validate ({len(diagnostics)} problem(s)):\n" + "\n".join(lines))
+
+
+class ConfigError(PipelexError):
+    """The configuration is wrong or incomplete."""
+
+
+class RunError(PipelexError):
+    """A run failed."""
+
+
+class InputError(RunError):
+    """A caller's input does not fit the declared inputs of the pipe."""
+
+    def __init__(self, message: str, *, input_name: str | None = None) -> None:
+        super().__init__(message)
+        self.input_name = input_name
+
+
+class PipeRunError(RunError):
+    """A pipe failed while running."""
+
+    error_type: str = "pipe_run_failed"
+
+    def __init__(self, message: str, *, pipe_code: str | None = None, error_type: str | None = None) -> None:
+        super().__init__(message)
+        self.pipe_code = pipe_code
+        if error_type is not None:
+            self.error_type = error_type
+
+
+class DryRunError(PipeRunError):
+    """A fault that only shows when the pipe runs (found by a dry run)."""
+
+    error_type = "DryRunError"
+
+
+class MockUnsatisfiableError(PipeRunError):
+    """A dry-run mock cannot be built that satisfies the concept's constraints."""
+
+    error_type = "mock_unsatisfiable"
+
+
+class ProviderError(PipeRunError):
+    """An AI provider call failed, or no provider is configured for a live leaf."""
+
+    error_type = "provider_error"

@@ -1,0 +1,1 @@
+"""The MTHDS language: TOML text to typed blueprint models."""

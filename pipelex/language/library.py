@@ -1,0 +1,142 @@
+"""A library: one or several parsed bundles, their concepts and their pipes, with reference resolution.
+
+Pure: it takes texts. Reading files happens in :mod:`pipelex.language.loader`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipelex.concepts.library import Concept, ConceptLibrary
+from pipelex.concepts.natives import NATIVE_CONTENT
+from pipelex.language.blueprint import CONTROLLER_TYPES, BundleBlueprint, PipeBlueprint
+from pipelex.language.parser import ParsedBundle, parse_bundle
+from pipelex.language.source_map import SourceMap
+from pipelex.language.specs import PIPE_REF_RE
+from pipelex.validation.diagnostics import Diagnostic, ErrorType
+
+
+@dataclass
+class PipeEntry:
+    """One pipe of the library with where it comes from."""
+
+    domain: str
+    code: str
+    blueprint: PipeBlueprint
+    bundle: BundleBlueprint
+    source_map: SourceMap
+
+    @property
+    def ref(self) -> str:
+        """``domain.code``."""
+        return f"{self.domain}.{self.code}"
+
+    @property
+    def file(self) -> str | None:
+        """The file the pipe is declared in."""
+        return self.source_map.file
+
+    @property
+    def line(self) -> int | None:
+        """The line the pipe is declared on."""
+        return self.source_map.pipe_line(self.code)
+
+    @property
+    def is_controller(self) -> bool:
+        """True for sequence, parallel, condition and batch."""
+        return self.blueprint.type in CONTROLLER_TYPES
+
+
+@dataclass
+class Library:
+    """Every concept and pipe of a set of bundles."""
+
+    concepts: ConceptLibrary
+    pipes: dict[str, PipeEntry] = field(default_factory=dict)
+    bundles: list[ParsedBundle] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    broken_pipes: set[str] = field(default_factory=set)
+
+    @property
+    def main_pipe(self) -> PipeEntry | None:
+        """The ``main_pipe`` of the first bundle that names one (resolved)."""
+        for parsed in self.bundles:
+            bp = parsed.blueprint
+            if bp is not None and bp.main_pipe:
+                return self.resolve_pipe(bp.main_pipe, bp.domain)
+        return None
+
+    @property
+    def main_pipe_code(self) -> str | None:
+        """The ``main_pipe`` as written."""
+        for parsed in self.bundles:
+            if parsed.blueprint is not None and parsed.blueprint.main_pipe:
+                return parsed.blueprint.main_pipe
+        return None
+
+    def resolve_pipe(self, ref: str, from_domain: str | None = None) -> PipeEntry | None:
+        """Find a pipe by bare code (own domain first, then a unique match) or ``domain.code``."""
+        match = PIPE_REF_RE.match(ref)
+        if match is None or match.group("package"):
+            return None
+        domain, code = match.group("domain"), match.group("code")
+        if domain:
+            return self.pipes.get(f"{domain}.{code}")
+        if from_domain is not None and f"{from_domain}.{code}" in self.pipes:
+            return self.pipes[f"{from_domain}.{code}"]
+        found = [p for p in self.pipes.values() if p.code == code]
+        return found[0] if len(found) == 1 else None
+
+    def is_broken_pipe(self, ref: str) -> bool:
+        """True when ``ref`` names a pipe that was declared but failed its schema (already reported)."""
+        code = ref.rpartition(".")[2]
+        return code in self.broken_pipes
+
+    def resolve_concept(self, ref: str, from_domain: str | None) -> Concept | None:
+        """Find a concept as seen from ``from_domain``."""
+        return self.concepts.resolve(ref, from_domain)
+
+
+def build_library(sources: list[tuple[str, str | None]]) -> Library:
+    """Parse every ``(text, file)`` and merge them into one library; problems become diagnostics."""
+    library = Library(concepts=ConceptLibrary.with_natives())
+    for text, file in sources:
+        parsed = parse_bundle(text, file=file)
+        library.bundles.append(parsed)
+        library.diagnostics.extend(parsed.diagnostics)
+        library.broken_pipes |= parsed.broken_pipes
+        bp = parsed.blueprint
+        if bp is None:
+            continue
+        for code, concept_bp in bp.concepts.items():
+            line = parsed.source_map.concept_line(code)
+            if code in NATIVE_CONTENT:
+                library.diagnostics.append(Diagnostic(
+                    error_type=ErrorType.NATIVE_CONCEPT_REDECLARATION, file=file, line=line,
+                    message=f"concept {code!r} redeclares the native concept native.{code}: use the native one "
+                    f"as it is, or give your concept another name (e.g. 'My{code}') that refines it"))
+                continue
+            ref = f"{bp.domain}.{code}"
+            if ref in library.concepts.concepts:
+                library.diagnostics.append(Diagnostic(
+                    error_type=ErrorType.DUPLICATE_DECLARATION, file=file, line=line,
+                    message=f"concept {ref!r} is declared twice in the library: keep one declaration"))
+                continue
+            library.concepts.add(bp.domain, code, concept_bp, source=file)
+        for code, pipe_bp in bp.pipes.items():
+            ref = f"{bp.domain}.{code}"
+            existing = library.pipes.get(ref)
+            if existing is not None:
+                # A signature may be satisfied by a concrete definition in another file.
+                if existing.blueprint.type == "PipeSignature":
+                    library.pipes[ref] = PipeEntry(bp.domain, code, pipe_bp, bp, parsed.source_map)
+                    continue
+                if pipe_bp.type == "PipeSignature":
+                    continue
+                library.diagnostics.append(Diagnostic(
+                    error_type=ErrorType.DUPLICATE_DECLARATION, file=file, line=parsed.source_map.pipe_line(code),
+                    pipe=code, message=f"pipe {ref!r} is declared twice in the library (also in "
+                    f"{existing.file}): keep one declaration"))
+                continue
+            library.pipes[ref] = PipeEntry(bp.domain, code, pipe_bp, bp, parsed.source_map)
+    return library

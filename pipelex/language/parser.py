@@ -1,0 +1,220 @@
+"""MTHDS text to a :class:`BundleBlueprint`, with every problem reported as a diagnostic.
+
+Pure and synchronous: no file IO here (see :mod:`pipelex.language.loader`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from pipelex.language.blueprint import (
+    PIPE_CLASSES,
+    BundleBlueprint,
+    ConceptBlueprint,
+    PipeBlueprint,
+    PipeBlueprintBase,
+)
+from pipelex.language.source_map import SourceMap
+from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE
+from pipelex.validation.diagnostics import Diagnostic, ErrorType
+
+TOP_LEVEL_KEYS = frozenset({"domain", "description", "system_prompt", "main_pipe", "concept", "pipe", "source"})
+MAX_BUNDLE_BYTES = 10 * 1024 * 1024
+_TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass
+class ParsedBundle:
+    """The result of parsing one bundle text."""
+
+    blueprint: BundleBlueprint | None
+    source_map: SourceMap
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    broken_pipes: set[str] = field(default_factory=set)
+    broken_concepts: set[str] = field(default_factory=set)
+
+
+def _describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str]:
+    loc = ".".join(str(part) for part in err.get("loc", ()) if not str(part).startswith("function-"))
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return loc, f"{loc!r} is not a known field here: remove it or check its spelling"
+    if kind == "missing":
+        return loc, f"{loc!r} is required: add it"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return loc, f"{loc!r} has the value {err.get('input')!r}, which is not allowed; expected {expected}"
+    return loc, f"{loc!r}: {err.get('msg', 'invalid value')} (got {err.get('input')!r})"
+
+
+def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
+    """Parse MTHDS ``text`` into a blueprint; never raises for bad input, returns diagnostics instead."""
+    source_map = SourceMap(text, file)
+    result = ParsedBundle(blueprint=None, source_map=source_map)
+
+    def diag(error_type: str, message: str, *, line: int | None = None, pipe: str | None = None,
+             field_name: str | None = None) -> None:
+        result.diagnostics.append(Diagnostic(error_type=error_type, message=message, file=file, line=line,
+                                             pipe=pipe, field=field_name))
+
+    if len(text) > MAX_BUNDLE_BYTES:
+        diag(ErrorType.FILE_UNREADABLE, f"the bundle is {len(text) // (1024 * 1024)} MB, over the "
+             f"{MAX_BUNDLE_BYTES // (1024 * 1024)} MB limit: a bundle is a small TOML document; split it into files")
+        return result
+    if "\x00" in text:
+        diag(ErrorType.FILE_UNREADABLE, "the file holds NUL bytes: it is binary, not a TOML bundle")
+        return result
+    if not text.strip():
+        diag(ErrorType.SCHEMA_VIOLATION, "the bundle is empty: write at least `domain = \"my_domain\"` and one pipe",
+             line=1)
+        return result
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POS_RE.search(message)
+        line = int(match.group(1)) if match else None
+        col = f", column {match.group(2)}" if match else ""
+        diag(ErrorType.TOML_SYNTAX, f"TOML syntax error{' at line ' + str(line) + col if line else ''}: "
+             f"{_TOML_POS_RE.sub('', message).strip()}; fix the TOML syntax there", line=line)
+        return result
+    except RecursionError:
+        diag(ErrorType.TOML_SYNTAX, "the TOML document nests too deeply to be read: flatten its tables")
+        return result
+
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            diag(ErrorType.SCHEMA_VIOLATION, f"unknown top-level key {key!r}: a bundle has only "
+                 f"{', '.join(sorted(TOP_LEVEL_KEYS - {'source'}))}", line=source_map.key_line(key))
+
+    domain = data.get("domain")
+    if not isinstance(domain, str) or not domain:
+        diag(ErrorType.SCHEMA_VIOLATION, "the bundle has no `domain`: add `domain = \"my_domain\"` at the top", line=1)
+        domain_ok = False
+    elif not DOMAIN_RE.match(domain):
+        diag(ErrorType.SCHEMA_VIOLATION, f"domain {domain!r} is not snake_case (dotted parts allowed, "
+             "e.g. 'legal.contracts')", line=source_map.key_line("domain"))
+        domain_ok = False
+    else:
+        domain_ok = True
+
+    header: dict[str, Any] = {}
+    for key in ("description", "system_prompt", "main_pipe"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            diag(ErrorType.SCHEMA_VIOLATION, f"`{key}` must be a string, not {type(value).__name__}",
+                 line=source_map.key_line(key))
+            continue
+        header[key] = value
+    main_pipe = header.get("main_pipe")
+    if main_pipe is not None and not PIPE_CODE_RE.match(main_pipe.rpartition(".")[2]):
+        diag(ErrorType.INVALID_PIPE_CODE_SYNTAX, f"main_pipe {main_pipe!r} is not a valid pipe code: pipe codes are "
+             "snake_case (lowercase letters, digits and underscores, starting with a letter)",
+             line=source_map.key_line("main_pipe"))
+        header.pop("main_pipe")
+
+    concepts = _parse_concepts(data.get("concept"), source_map, result, diag)
+    pipes = _parse_pipes(data.get("pipe"), source_map, result, diag)
+
+    if domain_ok:
+        try:
+            result.blueprint = BundleBlueprint(domain=str(domain), concepts=concepts, pipes=pipes, source=file, **header)
+        except ValidationError as exc:  # pragma: no cover - every part was validated above
+            for err in exc.errors():
+                loc, message = _describe_pydantic_error(dict(err))
+                diag(ErrorType.SCHEMA_VIOLATION, message, field_name=loc)
+    return result
+
+
+def _parse_concepts(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any) -> dict[str, ConceptBlueprint]:
+    concepts: dict[str, ConceptBlueprint] = {}
+    if raw is None:
+        return concepts
+    if not isinstance(raw, dict):
+        diag(ErrorType.SCHEMA_VIOLATION, "`concept` must be a table of concepts ([concept] or [concept.Name])")
+        return concepts
+    for code, value in raw.items():
+        line = source_map.concept_line(code)
+        if not CONCEPT_CODE_RE.match(code):
+            diag(ErrorType.SCHEMA_VIOLATION, f"concept code {code!r} is not PascalCase: write it like 'InvoiceLine'",
+                 line=line)
+            result.broken_concepts.add(code)
+            continue
+        if isinstance(value, str):
+            concepts[code] = ConceptBlueprint(description=value)
+            continue
+        if not isinstance(value, dict):
+            diag(ErrorType.SCHEMA_VIOLATION, f"concept {code!r} must be a description string or a table",
+                 line=line)
+            result.broken_concepts.add(code)
+            continue
+        try:
+            blueprint = ConceptBlueprint.model_validate(value)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc, message = _describe_pydantic_error(dict(err))
+                diag(ErrorType.SCHEMA_VIOLATION, f"concept {code!r}: {message}", line=line, field_name=loc)
+            result.broken_concepts.add(code)
+            continue
+        if blueprint.refines is not None and blueprint.structure is not None:
+            diag(ErrorType.SCHEMA_VIOLATION, f"concept {code!r} has both `refines` and `structure`: a concept "
+                 "either refines another or declares its own structure; keep one", line=line)
+        concepts[code] = blueprint
+    return concepts
+
+
+_PIPE_ADAPTER: TypeAdapter[PipeBlueprint] | None = None
+
+
+def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any) -> dict[str, PipeBlueprint]:
+    pipes: dict[str, PipeBlueprint] = {}
+    if raw is None:
+        return pipes
+    if not isinstance(raw, dict):
+        diag(ErrorType.SCHEMA_VIOLATION, "`pipe` must be a table of pipes ([pipe.my_pipe])")
+        return pipes
+    for code, value in raw.items():
+        line = source_map.pipe_line(code)
+        if not PIPE_CODE_RE.match(code):
+            diag(ErrorType.INVALID_PIPE_CODE_SYNTAX, f"pipe code {code!r} is not valid: pipe codes are snake_case "
+                 "(lowercase letters, digits and underscores, starting with a letter)", line=line, pipe=code)
+            result.broken_pipes.add(code)
+            continue
+        if not isinstance(value, dict):
+            diag(ErrorType.SCHEMA_VIOLATION, f"pipe {code!r} must be a table ([pipe.{code}])", line=line, pipe=code)
+            result.broken_pipes.add(code)
+            continue
+        pipe_type = value.get("type")
+        if pipe_type is None:
+            diag(ErrorType.MISSING_PIPE_TYPE, f"pipe {code!r} has no `type`: add one of "
+                 f"{', '.join(PIPE_CLASSES)}", line=line, pipe=code, field_name="type")
+            result.broken_pipes.add(code)
+            continue
+        cls = PIPE_CLASSES.get(pipe_type) if isinstance(pipe_type, str) else None
+        if cls is None:
+            diag(ErrorType.UNKNOWN_PIPE_TYPE, f"pipe {code!r} has the unknown type {pipe_type!r}: use one of "
+                 f"{', '.join(PIPE_CLASSES)}", line=source_map.field_line(code, "type"), pipe=code, field_name="type")
+            result.broken_pipes.add(code)
+            continue
+        try:
+            pipes[code] = _validate_pipe(cls, value)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc, message = _describe_pydantic_error(dict(err))
+                top = loc.split(".")[0] if loc else None
+                diag(ErrorType.SCHEMA_VIOLATION, f"pipe {code!r} ({pipe_type}): {message}",
+                     line=source_map.field_line(code, top) if top else line, pipe=code, field_name=loc or None)
+            result.broken_pipes.add(code)
+    return pipes
+
+
+def _validate_pipe(cls: type[PipeBlueprintBase], value: dict[str, Any]) -> PipeBlueprint:
+    # Validating against the concrete class gives errors without the union's discriminator noise.
+    return cls.model_validate(value)  # type: ignore[return-value]  # each class is a member of the union

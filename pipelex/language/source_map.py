@@ -1,0 +1,77 @@
+"""Finds the line of a pipe, concept or field in the bundle text (tomllib keeps no positions)."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+
+class SourceMap:
+    """Line lookups over one bundle text; lines are 1-based."""
+
+    def __init__(self, text: str, file: str | None = None) -> None:
+        self.text = text
+        self.file = file
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def _find(self, pattern: re.Pattern[str], start: int = 0, stop: int | None = None) -> int | None:
+        lines = self._lines
+        for index in range(start, len(lines) if stop is None else min(stop, len(lines))):
+            if pattern.search(lines[index]):
+                return index + 1
+        return None
+
+    def _next_header(self, after_line: int) -> int:
+        header = re.compile(r"^\s*\[")
+        found = self._find(header, after_line)
+        return found - 1 if found is not None else len(self._lines)
+
+    def table_line(self, section: str, name: str) -> int | None:
+        """Line of ``[section.name]`` (or ``[section.name.sub]``), or ``name =`` inside ``[section]``."""
+        quoted = re.escape(name)
+        header = re.compile(rf'^\s*\[\s*{section}\s*\.\s*("?){quoted}\1\s*(\]|\.)')
+        found = self._find(header)
+        if found is not None:
+            return found
+        section_header = self._find(re.compile(rf"^\s*\[\s*{section}\s*\]"))
+        if section_header is not None:
+            return self._find(re.compile(rf'^\s*"?{quoted}"?\s*='), section_header, self._next_header(section_header))
+        return None
+
+    def pipe_line(self, code: str) -> int | None:
+        """Line where pipe ``code`` is declared."""
+        return self.table_line("pipe", code)
+
+    def concept_line(self, code: str) -> int | None:
+        """Line where concept ``code`` is declared."""
+        return self.table_line("concept", code)
+
+    def key_line(self, key: str) -> int | None:
+        """Line of a top-level ``key =``."""
+        first_header = self._find(re.compile(r"^\s*\["))
+        return self._find(re.compile(rf"^\s*{re.escape(key)}\s*="), 0, (first_header or len(self._lines) + 1) - 1)
+
+    def field_line(self, pipe: str, field: str) -> int | None:
+        """Line of ``field`` inside the table of pipe ``pipe`` (falls back to the pipe's line)."""
+        start = self.pipe_line(pipe)
+        if start is None:
+            return None
+        sub = self._find(re.compile(rf"^\s*\[\s*pipe\s*\.\s*{re.escape(pipe)}\s*\.\s*{re.escape(field)}\s*[\].]"))
+        if sub is not None:
+            return sub
+        found = self._find(re.compile(rf"^\s*\"?{re.escape(field)}\"?\s*="), start, self._next_header(start))
+        return found if found is not None else start
+
+    def text_line(self, needle: str, pipe: str | None = None) -> int | None:
+        """First line containing ``needle`` (inside ``pipe``'s table when given)."""
+        start = 0
+        stop = None
+        if pipe is not None:
+            pipe_start = self.pipe_line(pipe)
+            if pipe_start is not None:
+                start = pipe_start - 1
+                stop = self._next_header(pipe_start)
+        return self._find(re.compile(re.escape(needle)), start, stop)

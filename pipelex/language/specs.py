@@ -1,0 +1,121 @@
+"""Concept specs (``Concept``, ``domain.Concept[]``, ``Text[3]?``) and naming rules of the language."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+PIPE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+DOMAIN_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+CONCEPT_CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+PLAIN_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+PIPE_REF_RE = re.compile(
+    r"^(?:(?P<package>[^\s>]+)->)?(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[a-z][a-z0-9_]*)$"
+)
+_SPEC_RE = re.compile(
+    r"^\s*(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[A-Z][A-Za-z0-9]*)"
+    r"(?P<mult>\[(?P<n>[0-9]*)\])?(?P<presence>[?!])?\s*$"
+)
+RESERVED_NAME_PREFIX = "_bound_"
+
+
+class Multiplicity(StrEnum):
+    """How many items a spec holds."""
+
+    SINGLE = "single"
+    VARIABLE = "variable"
+    FIXED = "fixed"
+
+
+class Presence(StrEnum):
+    """Whether a value may be absent."""
+
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    FORCED = "forced"
+
+
+class SpecSyntaxError(ValueError):
+    """A concept spec string does not follow the grammar ``Concept[N]?``."""
+
+
+class ConceptSpec(BaseModel):
+    """A parsed concept spec: the concept reference, its multiplicity and its presence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    concept_ref: str
+    multiplicity: Multiplicity = Multiplicity.SINGLE
+    item_count: int | None = None
+    presence: Presence = Presence.REQUIRED
+
+    @classmethod
+    def parse(cls, text: str) -> ConceptSpec:
+        """Parse ``text``; raise :class:`SpecSyntaxError` with a fix hint when it is malformed."""
+        match = _SPEC_RE.match(text)
+        if match is None:
+            raise SpecSyntaxError(
+                f"{text!r} is not a concept spec: write a PascalCase concept, optionally domain-qualified, "
+                "then '[]' or '[N]' for a list and '?' for an optional value (e.g. 'Text', 'legal.Clause[]', 'Text?')"
+            )
+        domain, code = match.group("domain"), match.group("code")
+        ref = f"{domain}.{code}" if domain else code
+        multiplicity = Multiplicity.SINGLE
+        count: int | None = None
+        if match.group("mult"):
+            n = match.group("n")
+            if n:
+                count = int(n)
+                if count < 1:
+                    raise SpecSyntaxError(f"{text!r}: a fixed list count must be at least 1")
+                multiplicity = Multiplicity.FIXED
+            else:
+                multiplicity = Multiplicity.VARIABLE
+        presence = {"?": Presence.OPTIONAL, "!": Presence.FORCED}.get(match.group("presence") or "", Presence.REQUIRED)
+        return cls(concept_ref=ref, multiplicity=multiplicity, item_count=count, presence=presence)
+
+    @property
+    def is_list(self) -> bool:
+        """True for ``X[]`` and ``X[N]``."""
+        return self.multiplicity is not Multiplicity.SINGLE
+
+    @property
+    def is_optional(self) -> bool:
+        """True for ``X?``."""
+        return self.presence is Presence.OPTIONAL
+
+    def with_concept(self, concept_ref: str) -> ConceptSpec:
+        """A copy of this spec for another concept."""
+        return self.model_copy(update={"concept_ref": concept_ref})
+
+    def as_list(self) -> ConceptSpec:
+        """The list form of this spec."""
+        return self.model_copy(update={"multiplicity": Multiplicity.VARIABLE, "item_count": None})
+
+    def as_single(self) -> ConceptSpec:
+        """The single-item form of this spec."""
+        return self.model_copy(update={"multiplicity": Multiplicity.SINGLE, "item_count": None})
+
+    def with_presence(self, presence: Presence) -> ConceptSpec:
+        """A copy with another presence."""
+        return self.model_copy(update={"presence": presence})
+
+    def render(self) -> str:
+        """Back to the spec string."""
+        mult = {Multiplicity.SINGLE: "", Multiplicity.VARIABLE: "[]"}.get(self.multiplicity, f"[{self.item_count}]")
+        pres = {Presence.REQUIRED: "", Presence.OPTIONAL: "?", Presence.FORCED: "!"}[self.presence]
+        return f"{self.concept_ref}{mult}{pres}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def split_ref(ref: str) -> tuple[str | None, str]:
+    """Split ``domain.Code`` (or ``domain.code``) into its domain (or None) and its code."""
+    if "." in ref:
+        domain, _, code = ref.rpartition(".")
+        return domain, code
+    return None, ref

@@ -1,0 +1,198 @@
+"""Template sigils (``$var``, ``@var``, ``@?var``) turned into Jinja2, and static analysis of templates.
+
+``$var.path`` inserts a value inline; ``@var`` alone on its line inserts a tagged block; ``@?var`` does
+so only when ``var`` is present; ``@@`` is a literal ``@``. Raw Jinja2 is always allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_PATH = rf"{_IDENT}(?:\.{_IDENT})*"
+_DOLLAR_RE = re.compile(rf"(?<![A-Za-z0-9_$])\$({_PATH})")
+_AT_LINE_RE = re.compile(rf"^(?P<indent>[ \t]*)@(?P<opt>\?)?(?P<path>{_PATH})[ \t]*$")
+_AT_INLINE_RE = re.compile(rf"(?<![A-Za-z0-9_@.])@\??({_PATH})")
+
+
+class TemplateSigilError(ValueError):
+    """A sigil is used where the language does not allow it."""
+
+
+def preprocess(template: str) -> str:
+    """Turn the sigils of ``template`` into Jinja2 source; raise :class:`TemplateSigilError` on misuse."""
+    out_lines: list[str] = []
+    for line in template.split("\n"):
+        match = _AT_LINE_RE.match(line)
+        if match:
+            path = match.group("path")
+            root = path.split(".")[0]
+            block = f'{{{{ {path}|tag("{path}") }}}}'
+            if match.group("opt"):
+                block = f"{{% if {root} is defined %}}{block}{{% endif %}}"
+            out_lines.append(match.group("indent") + block)
+            continue
+        protected = line.replace("@@", "\x00")
+        inline = _AT_INLINE_RE.search(protected)
+        if inline and not _inside_jinja(protected, inline.start()):
+            raise TemplateSigilError(
+                f"the '@' sigil in {line.strip()!r} produces tag-wrapped block content and must appear alone on its "
+                f"own line: put '@{inline.group(1)}' on a line of its own, use '${inline.group(1)}' for an inline "
+                "value, or write '@@' for a literal '@'"
+            )
+        protected = _DOLLAR_RE.sub(lambda m: f"{{{{ {m.group(1)}|format }}}}", protected)
+        out_lines.append(protected.replace("\x00", "@"))
+    return "\n".join(out_lines)
+
+
+def _inside_jinja(line: str, pos: int) -> bool:
+    before = line[:pos]
+    return before.count("{{") > before.count("}}") or before.count("{%") > before.count("%}")
+
+
+@dataclass
+class TemplateAnalysis:
+    """What a template reads."""
+
+    roots: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
+    private_names: set[str] = field(default_factory=set)
+    unguarded: set[str] = field(default_factory=set)
+    guarded: set[str] = field(default_factory=set)
+
+
+class TemplateSyntaxProblem(ValueError):
+    """The template is not valid Jinja2 (after sigil preprocessing)."""
+
+
+@lru_cache(maxsize=4096)
+def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
+    """Read the variables a template (or a bare Jinja2 expression) uses; raises on syntax errors."""
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    source = f"{{{{ {template} }}}}" if is_expression else preprocess(template)
+    env = _analysis_env()
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateSyntaxProblem(f"Jinja2 syntax error at template line {exc.lineno}: {exc.message}") from exc
+    result = TemplateAnalysis()
+    _walk(tree, frozenset(), set(), result, nodes)
+    del Environment
+    return result
+
+
+@lru_cache(maxsize=1)
+def _analysis_env():  # type: ignore[no-untyped-def]
+    from jinja2 import Environment
+
+    return Environment(autoescape=False)
+
+
+def _guards_of(test: nodes.Node, nodes_mod) -> set[str]:  # type: ignore[no-untyped-def]
+    names: set[str] = set()
+    for node in test.find_all(nodes_mod.Test):
+        if node.name == "defined" and isinstance(node.node, nodes_mod.Name):
+            names.add(node.node.name)
+    if isinstance(test, nodes_mod.Test) and test.name == "defined" and isinstance(test.node, nodes_mod.Name):
+        names.add(test.node.name)
+    # `{% if x %}` also guards x (an absent value is falsy)
+    if isinstance(test, nodes_mod.Name):
+        names.add(test.name)
+    return names
+
+
+def _path_of(node: nodes.Node, nodes_mod) -> str | None:  # type: ignore[no-untyped-def]
+    parts: list[str] = []
+    while isinstance(node, nodes_mod.Getattr):
+        parts.append(node.attr)
+        node = node.node
+    if isinstance(node, nodes_mod.Name):
+        parts.append(node.name)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _walk(node: nodes.Node, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod) -> None:  # type: ignore[no-untyped-def]
+    if isinstance(node, nodes_mod.If):
+        test_guards = _guards_of(node.test, nodes_mod)
+        _walk_expr(node.test, guards | test_guards, local, out, nodes_mod, in_test=True)
+        for child in node.body:
+            _walk(child, guards | test_guards, local, out, nodes_mod)
+        for child in node.elif_:
+            _walk(child, guards, local, out, nodes_mod)
+        for child in node.else_:
+            _walk(child, guards, local, out, nodes_mod)
+        return
+    if isinstance(node, nodes_mod.For):
+        _walk_expr(node.iter, guards, local, out, nodes_mod)
+        inner = set(local)
+        for target in node.target.find_all(nodes_mod.Name) if not isinstance(node.target, nodes_mod.Name) else [node.target]:
+            inner.add(target.name)
+        inner.add("loop")
+        for child in node.body:
+            _walk(child, guards, inner, out, nodes_mod)
+        for child in node.else_:
+            _walk(child, guards, local, out, nodes_mod)
+        if node.test is not None:
+            _walk_expr(node.test, guards, inner, out, nodes_mod)
+        return
+    if isinstance(node, nodes_mod.Assign):
+        _walk_expr(node.node, guards, local, out, nodes_mod)
+        for target in node.target.find_all(nodes_mod.Name) if not isinstance(node.target, nodes_mod.Name) else [node.target]:
+            local.add(target.name)
+        return
+    if isinstance(node, nodes_mod.Expr):
+        _walk_expr(node, guards, local, out, nodes_mod)
+        return
+    for child in node.iter_child_nodes():
+        if isinstance(child, nodes_mod.Expr):
+            _walk_expr(child, guards, local, out, nodes_mod)
+        else:
+            _walk(child, guards, local, out, nodes_mod)
+
+
+def _walk_expr(expr: nodes.Node, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod,  # type: ignore[no-untyped-def]
+               in_test: bool = False) -> None:
+    if isinstance(expr, nodes_mod.CondExpr):
+        test_guards = _guards_of(expr.test, nodes_mod)
+        _walk_expr(expr.test, guards | test_guards, local, out, nodes_mod, in_test=True)
+        _walk_expr(expr.expr1, guards | test_guards, local, out, nodes_mod)
+        if expr.expr2 is not None:
+            _walk_expr(expr.expr2, guards, local, out, nodes_mod)
+        return
+    if isinstance(expr, nodes_mod.Getattr):
+        if expr.attr.startswith("_"):
+            out.private_names.add(expr.attr)
+        path = _path_of(expr, nodes_mod)
+        if path is not None:
+            root = path.split(".")[0]
+            if root not in local:
+                out.paths.add(path)
+    if isinstance(expr, nodes_mod.Name):
+        name = expr.name
+        if name in local:
+            return
+        if name.startswith("_"):
+            out.private_names.add(name)
+        out.roots.add(name)
+        out.paths.add(name) if not out.paths or not any(p.split(".")[0] == name for p in out.paths) else None
+        if name in guards or in_test:
+            out.guarded.add(name)
+        else:
+            out.unguarded.add(name)
+        return
+    if isinstance(expr, nodes_mod.Test) and expr.name == "defined":
+        # `x is defined` reads x only to test its presence
+        if isinstance(expr.node, nodes_mod.Name) and expr.node.name not in local:
+            out.roots.add(expr.node.name)
+            out.guarded.add(expr.node.name)
+            return
+    for child in expr.iter_child_nodes():
+        _walk_expr(child, guards, local, out, nodes_mod, in_test=in_test)

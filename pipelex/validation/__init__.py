@@ -1,0 +1,1 @@
+"""Static validation, diagnostics and the dry-run sweep."""

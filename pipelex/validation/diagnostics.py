@@ -1,0 +1,86 @@
+"""Diagnostics: one problem found in a bundle, typed with an ``error_type`` from the corpus vocabulary."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ErrorType(StrEnum):
+    """Error types: the corpus vocabulary, plus the few load-level ones the language needs."""
+
+    # load and schema level
+    TOML_SYNTAX = "toml_syntax"
+    FILE_UNREADABLE = "file_unreadable"
+    SCHEMA_VIOLATION = "schema_violation"
+    INVALID_CONCEPT_SPEC = "invalid_concept_spec"
+    UNKNOWN_PIPE_TYPE = "unknown_pipe_type"
+    MISSING_PIPE_TYPE = "missing_pipe_type"
+    INVALID_PIPE_CODE_SYNTAX = "invalid_pipe_code_syntax"
+    INVALID_INPUT_NAME = "invalid_input_name"
+    BINDING_STEP_INVALID = "binding_step_invalid"
+    NATIVE_CONCEPT_REDECLARATION = "native_concept_redeclaration"
+    DUPLICATE_DECLARATION = "duplicate_declaration"
+    # resolution
+    UNRESOLVED_CONCEPT = "unresolved_concept"
+    UNRESOLVED_PIPE_DEPENDENCY = "unresolved_pipe_dependency"
+    UNRESOLVED_PACKAGE_DEPENDENCY = "unresolved_package_dependency"
+    UNKNOWN_MODEL = "unknown_model"
+    PIPE_CYCLE = "pipe_cycle"
+    # static checks
+    MISSING_INPUT_VARIABLE = "missing_input_variable"
+    EXTRANEOUS_INPUT_VARIABLE = "extraneous_input_variable"
+    INPUT_STUFF_SPEC_MISMATCH = "input_stuff_spec_mismatch"
+    INADEQUATE_OUTPUT_CONCEPT = "inadequate_output_concept"
+    INADEQUATE_OUTPUT_MULTIPLICITY = "inadequate_output_multiplicity"
+    LLM_OUTPUT_CANNOT_BE_IMAGE = "llm_output_cannot_be_image"
+    BATCH_ITEM_NAME_COLLISION = "batch_item_name_collision"
+    BINDING_PATH_UNRESOLVED = "binding_path_unresolved"
+    OPTIONAL_MARKER_INVALID = "optional_marker_invalid"
+    OPTIONAL_NOT_HANDLED = "optional_not_handled"
+    OPTIONAL_OUTPUT_REQUIRED = "optional_output_required"
+    OPTIONAL_INPUT_UNGUARDED = "optional_input_unguarded"
+    OPTIONAL_BRANCH_REQUIRED_FIELD = "optional_branch_required_field"
+    OPTIONAL_FORCE_REDUNDANT = "optional_force_redundant"
+    TEMPLATE_PRIVATE_NAME = "template_private_name"
+    TEMPLATE_SYNTAX = "template_syntax"
+    # run level (dry-run sweep)
+    DRY_RUN_ERROR = "DryRunError"
+    PIPE_OUTPUT_INVALID = "pipe_output_invalid"
+    MOCK_UNSATISFIABLE = "mock_unsatisfiable"
+    NOT_RUNNABLE = "not_runnable"
+
+
+class Severity(StrEnum):
+    """Errors make a bundle invalid; warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Diagnostic(BaseModel):
+    """One problem: its type, a message saying what is wrong and how to fix it, and where it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    error_type: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    pipe: str | None = None
+    field: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def render(self) -> str:
+        """One line for a console: ``file:line: [error_type] pipe 'x', field 'y': message``."""
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        ctx = []
+        if self.pipe:
+            ctx.append(f"pipe {self.pipe!r}")
+        if self.field:
+            ctx.append(f"field {self.field!r}")
+        ctx_text = (", ".join(ctx) + ": ") if ctx else ""
+        return f"{where}[{self.error_type}] {ctx_text}{self.message}"

@@ -1,0 +1,809 @@
+"""Static checks of a loaded library: references, specs, templates, data flow through controllers, optionals.
+
+Pure: a :class:`Library` in, every :class:`Diagnostic` out (all problems, not the first).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from pipelex.concepts.library import Concept
+from pipelex.config.deck import ModelDeck
+from pipelex.language import blueprint as bp
+from pipelex.language.library import Library, PipeEntry
+from pipelex.language.specs import (
+    PATH_RE,
+    PIPE_REF_RE,
+    PLAIN_NAME_RE,
+    RESERVED_NAME_PREFIX,
+    ConceptSpec,
+    Multiplicity,
+    Presence,
+    SpecSyntaxError,
+)
+from pipelex.language.templates import TemplateSigilError, TemplateSyntaxProblem, analyze
+from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
+
+SPECIAL_OUTCOMES = frozenset({"fail", "continue"})
+_FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+@dataclass(frozen=True)
+class Var:
+    """What a name holds in a controller's working memory, as far as static analysis knows."""
+
+    concept: Concept
+    is_list: bool = False
+    item_count: int | None = None
+    maybe_absent: bool = False
+
+    def describe(self) -> str:
+        """Like a spec: ``native.Text[]?``."""
+        mult = (f"[{self.item_count}]" if self.item_count else "[]") if self.is_list else ""
+        return f"{self.concept.ref}{mult}{'?' if self.maybe_absent else ''}"
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """The outcome of walking a binding path."""
+
+    var: Var | None
+    error_type: str | None = None
+    message: str | None = None
+
+
+def walk_path(library: Library, root: Var, root_name: str, segments: list[str], *,
+              content_fields: bool = False) -> PathResult:
+    """Walk ``root_name.seg1.seg2`` through the concepts' fields; crossing a list gives a flat list.
+
+    A binding treats text, numbers and other plain natives as leaves; ``content_fields`` lets the walk
+    reach their content fields too (``produce.text`` in a PipeCompose construct).
+    """
+    concept, is_list, absent = root.concept, root.is_list, root.maybe_absent
+    walked = root_name
+    for seg in segments:
+        infos = (library.concepts.content_field_infos(concept) if content_fields
+                 else library.concepts.field_infos(concept))
+        if infos is None:
+            return PathResult(None, ErrorType.BINDING_PATH_UNRESOLVED,
+                              f"{walked!r} holds a {concept.ref}, which a path cannot walk into (its value is held "
+                              f"whole), so '.{seg}' reaches nothing: bind {walked!r} itself")
+        info = infos.get(seg)
+        if info is None:
+            return PathResult(None, ErrorType.BINDING_PATH_UNRESOLVED,
+                              f"{concept.ref} has no field {seg!r} (in {walked + '.' + seg!r}); its fields are "
+                              f"{', '.join(sorted(infos))}")
+        target = library.concepts.resolve(info.concept_ref, concept.domain)
+        if target is None:
+            return PathResult(None, ErrorType.UNRESOLVED_CONCEPT,
+                              f"field {seg!r} of {concept.ref} names the unknown concept {info.concept_ref!r}")
+        if not info.required and not is_list:
+            absent = True
+        concept, is_list = target, is_list or info.is_list
+        walked = f"{walked}.{seg}"
+    return PathResult(Var(concept, is_list, None, absent))
+
+
+class StaticChecker:
+    """Runs every static check over a library."""
+
+    def __init__(self, library: Library, deck: ModelDeck) -> None:
+        self.library = library
+        self.deck = deck
+        self.diagnostics: list[Diagnostic] = []
+
+    # ------------------------------------------------------------------ helpers
+    def _report(self, error_type: str, message: str, entry: PipeEntry | None = None, *, field: str | None = None,
+                line: int | None = None, severity: Severity = Severity.ERROR) -> None:
+        if entry is not None and line is None:
+            line = entry.source_map.field_line(entry.code, field.split(".")[0].split("[")[0]) if field else entry.line
+        self.diagnostics.append(Diagnostic(
+            error_type=error_type, message=message, file=entry.file if entry else None, line=line,
+            pipe=entry.code if entry else None, field=field, severity=severity))
+
+    def spec(self, entry: PipeEntry, text: str) -> tuple[ConceptSpec, Concept] | None:
+        """Parse and resolve a spec quietly (problems are reported by the pipe's own check)."""
+        try:
+            spec = ConceptSpec.parse(text)
+        except SpecSyntaxError:
+            return None
+        concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
+        return (spec, concept) if concept is not None else None
+
+    def var_of(self, entry: PipeEntry, text: str) -> Var | None:
+        """The :class:`Var` a spec string describes."""
+        resolved = self.spec(entry, text)
+        if resolved is None:
+            return None
+        spec, concept = resolved
+        return Var(concept, spec.is_list, spec.item_count, spec.is_optional)
+
+    def resolve_ref(self, entry: PipeEntry, ref: str, field: str) -> PipeEntry | None:
+        """Resolve a pipe reference from ``entry``, reporting why it cannot be."""
+        match = PIPE_REF_RE.match(ref)
+        if match is None:
+            self._report(ErrorType.INVALID_PIPE_CODE_SYNTAX, f"{ref!r} is not a valid pipe reference: write a "
+                         "snake_case pipe code, optionally domain-qualified ('domain.pipe_code')", entry, field=field)
+            return None
+        if match.group("package"):
+            self._report(ErrorType.UNRESOLVED_PACKAGE_DEPENDENCY, f"{ref!r} calls into the package "
+                         f"{match.group('package')!r}, which no package manifest (METHODS.toml) of this library "
+                         "declares as a dependency, so it cannot be resolved: declare the dependency or "
+                         "copy the pipe into the library", entry, field=field)
+            return None
+        target = self.library.resolve_pipe(ref, entry.domain)
+        if target is None and not self.library.is_broken_pipe(ref):
+            known = sorted(p.code for p in self.library.pipes.values() if p.domain == entry.domain)
+            self._report(ErrorType.UNRESOLVED_PIPE_DEPENDENCY, f"{ref!r} is not a pipe of this library: declare "
+                         f"[pipe.{match.group('code')}] or fix the name (pipes of domain {entry.domain!r}: "
+                         f"{', '.join(known) or 'none'})", entry, field=field)
+        return target
+
+    # ------------------------------------------------------------------ entry point
+    def run(self) -> list[Diagnostic]:
+        """Check everything; return the diagnostics."""
+        for entry in self.library.pipes.values():
+            self.check_pipe(entry)
+        self.check_main_pipes()
+        self.check_cycles()
+        return self.diagnostics
+
+    def check_main_pipes(self) -> None:
+        """``main_pipe`` must name a pipe of the library."""
+        for parsed in self.library.bundles:
+            blueprint = parsed.blueprint
+            if blueprint is None or not blueprint.main_pipe:
+                continue
+            if self.library.resolve_pipe(blueprint.main_pipe, blueprint.domain) is None and not \
+                    self.library.is_broken_pipe(blueprint.main_pipe):
+                self.diagnostics.append(Diagnostic(
+                    error_type=ErrorType.UNRESOLVED_PIPE_DEPENDENCY, file=parsed.source_map.file,
+                    line=parsed.source_map.key_line("main_pipe"), field="main_pipe",
+                    message=f"main_pipe {blueprint.main_pipe!r} is not a pipe of this bundle: declare it or fix "
+                    "the name"))
+
+    def check_cycles(self) -> None:
+        """A pipe must not call itself, directly or through other controllers."""
+        graph = {ref: [t.ref for t in self._children(entry)] for ref, entry in self.library.pipes.items()}
+        state: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+
+        def visit(ref: str, stack: list[str]) -> None:
+            state[ref] = 1
+            stack.append(ref)
+            for child in graph.get(ref, []):
+                if state.get(child) == 1:
+                    cycle = stack[stack.index(child):]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        entry = self.library.pipes[child]
+                        self._report(ErrorType.PIPE_CYCLE, "these pipes call each other in a loop: "
+                                     f"{' -> '.join([*cycle, child])}; a method must be a tree of calls, break the "
+                                     "loop", entry)
+                elif state.get(child) is None:
+                    visit(child, stack)
+            stack.pop()
+            state[ref] = 2
+
+        for ref in graph:
+            if ref not in state:
+                visit(ref, [])
+
+    def _children(self, entry: PipeEntry) -> list[PipeEntry]:
+        refs: list[str] = []
+        pipe = entry.blueprint
+        match pipe:
+            case bp.PipeSequenceBlueprint():
+                refs = [s.pipe for s in pipe.steps if s.pipe and not s.is_binding]
+            case bp.PipeParallelBlueprint():
+                refs = [b.pipe for b in pipe.branches]
+            case bp.PipeConditionBlueprint():
+                refs = [r for r in [*pipe.outcomes.values(), pipe.default_outcome] if r not in SPECIAL_OUTCOMES]
+            case bp.PipeBatchBlueprint():
+                refs = [pipe.branch_pipe_code]
+            case _:
+                refs = []
+        found = [self.library.resolve_pipe(r, entry.domain) for r in refs]
+        return [f for f in found if f is not None]
+
+    # ------------------------------------------------------------------ per pipe
+    def check_pipe(self, entry: PipeEntry) -> None:
+        """Every check of one pipe."""
+        pipe = entry.blueprint
+        inputs = self._check_inputs(entry)
+        output = self._check_output(entry)
+        self._check_models(entry)
+        match pipe:
+            case bp.PipeLLMBlueprint():
+                self._check_llm(entry, pipe, inputs, output)
+            case bp.PipeImgGenBlueprint():
+                self._check_templates(entry, inputs, {"prompt": pipe.prompt, "negative_prompt": pipe.negative_prompt})
+            case bp.PipeSearchBlueprint():
+                self._check_templates(entry, inputs, {"prompt": pipe.prompt})
+            case bp.PipeJudgeBlueprint():
+                self._check_judge(entry, pipe)
+                self._check_templates(entry, inputs, {"prompt": pipe.prompt})
+            case bp.PipeComposeBlueprint():
+                self._check_compose(entry, pipe, inputs, output)
+            case bp.PipeDocGenBlueprint():
+                self._check_templates(entry, inputs, {"template": pipe.template, "filename": pipe.filename},
+                                      check_unused=False)
+            case bp.PipeExtractBlueprint():
+                self._check_extract(entry, inputs, output)
+            case bp.PipeStructureBlueprint():
+                self._check_structure(entry, inputs)
+            case bp.PipeFuncBlueprint():
+                if not _FUNC_PATH_RE.match(pipe.function_name):
+                    self._report("pipe_func_function_refused", f"function_name {pipe.function_name!r} is not an "
+                                 "import path: write 'package.module.function'", entry, field="function_name")
+            case bp.PipeSignatureBlueprint():
+                pass
+            case bp.PipeSequenceBlueprint():
+                self._check_sequence(entry, pipe, inputs, output)
+            case bp.PipeParallelBlueprint():
+                self._check_parallel(entry, pipe, inputs, output)
+            case bp.PipeConditionBlueprint():
+                self._check_condition(entry, pipe, inputs, output)
+            case bp.PipeBatchBlueprint():
+                self._check_batch(entry, pipe, inputs, output)
+
+    def _check_inputs(self, entry: PipeEntry) -> dict[str, Var]:
+        specs = entry.blueprint.input_specs()
+        result: dict[str, Var] = {}
+        for name, text in specs.items():
+            field = f"inputs.{name}"
+            segments = name.split(".")
+            if not all(PLAIN_NAME_RE.match(s) for s in segments) or name.startswith(RESERVED_NAME_PREFIX):
+                self._report(ErrorType.INVALID_INPUT_NAME, f"input name {name!r} is not valid: an input name is "
+                             "snake_case (dotted to reach a field, e.g. 'page.page_view') and never starts with "
+                             f"{RESERVED_NAME_PREFIX!r}", entry, field=field)
+                continue
+            if len(segments) > 1 and segments[0] in specs:
+                self._report(ErrorType.INVALID_INPUT_NAME, f"input {name!r} is redundant: the pipe already declares "
+                             f"{segments[0]!r}, whose field it reaches; remove {name!r} and read "
+                             f"'{name}' through {segments[0]!r}", entry, field=field)
+                continue
+            try:
+                spec = ConceptSpec.parse(text)
+            except SpecSyntaxError as exc:
+                self._report(ErrorType.INVALID_CONCEPT_SPEC, f"input {name!r}: {exc}", entry, field=field)
+                continue
+            concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
+            if concept is None:
+                self._report(ErrorType.UNRESOLVED_CONCEPT, f"input {name!r} names the concept {spec.concept_ref!r}, "
+                             f"which is neither native nor declared in domain {entry.domain!r}: declare "
+                             f"[concept.{spec.concept_ref.rpartition('.')[2]}] or fix the name", entry, field=field)
+                continue
+            result[name] = Var(concept, spec.is_list, spec.item_count, spec.is_optional)
+        return result
+
+    def _check_output(self, entry: PipeEntry) -> tuple[ConceptSpec, Concept] | None:
+        text = entry.blueprint.output
+        try:
+            spec = ConceptSpec.parse(text)
+        except SpecSyntaxError as exc:
+            self._report(ErrorType.INVALID_CONCEPT_SPEC, f"output: {exc}", entry, field="output")
+            return None
+        if spec.presence is Presence.FORCED:
+            self._report(ErrorType.OPTIONAL_MARKER_INVALID, f"output {text!r} carries '!', which only forces an "
+                         "optional input: remove it from the output", entry, field="output")
+        concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
+        if concept is None:
+            self._report(ErrorType.UNRESOLVED_CONCEPT, f"output names the concept {spec.concept_ref!r}, which is "
+                         f"neither native nor declared in domain {entry.domain!r}: declare "
+                         f"[concept.{spec.concept_ref.rpartition('.')[2]}] or fix the name", entry, field="output")
+            return None
+        return spec, concept
+
+    def _check_models(self, entry: PipeEntry) -> None:
+        for field_name in ("model", "model_to_structure"):
+            value = getattr(entry.blueprint, field_name, None)
+            if value is None:
+                continue
+            ref = value if isinstance(value, str) else value.get("model") or value.get("handle")
+            if not isinstance(ref, str):
+                continue
+            if self.deck.resolve(ref) is None:
+                self._report(ErrorType.UNKNOWN_MODEL, f"model {ref!r} is not in the model deck: use a handle, "
+                             "an '@alias', a '$preset' or a '~waterfall' that `pipelex show models` lists, or add it "
+                             "to the deck in pipelex.toml", entry, field=field_name)
+
+    # ------------------------------------------------------------------ templates
+    def _check_templates(self, entry: PipeEntry, inputs: dict[str, Var], templates: dict[str, str | None],
+                         *, check_unused: bool = True, extra_roots: set[str] | None = None) -> set[str]:
+        roots_read: set[str] = set(extra_roots or ())
+        declared_roots = {name.split(".")[0]: var for name, var in inputs.items()}
+        all_declared = {name.split(".")[0] for name in entry.blueprint.input_specs()}
+        for field_name, text in templates.items():
+            if text is None:
+                continue
+            try:
+                analysis = analyze(text)
+            except TemplateSigilError as exc:
+                self._report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
+                continue
+            except TemplateSyntaxProblem as exc:
+                self._report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}; fix the template", entry,
+                             field=field_name)
+                continue
+            for private in sorted(analysis.private_names):
+                self._report(ErrorType.TEMPLATE_PRIVATE_NAME, f"{field_name} reads {private!r}, a private name "
+                             "(starting with '_') of the runtime: templates read only the fields of declared inputs; "
+                             "remove it", entry, field=field_name)
+            for root in sorted(analysis.roots - all_declared - _TEMPLATE_GLOBALS):
+                self._report(ErrorType.MISSING_INPUT_VARIABLE, f"variable {root!r} is read by the {field_name} but "
+                             f"not declared in `inputs`: declare it (e.g. {root} = \"Text\") or remove it from the "
+                             f"{field_name}", entry, field=field_name)
+            for root in sorted(analysis.unguarded):
+                var = declared_roots.get(root)
+                if var is not None and var.maybe_absent:
+                    self._report(ErrorType.OPTIONAL_INPUT_UNGUARDED, f"the {field_name} reads the optional input "
+                                 f"{root!r} without guarding it: write '@?{root}' or wrap it in "
+                                 f"{{% if {root} is defined %}}...{{% endif %}}", entry, field=field_name)
+            roots_read |= analysis.roots
+        if check_unused:
+            for name in entry.blueprint.input_specs():
+                if name.split(".")[0] not in roots_read:
+                    self._report(ErrorType.EXTRANEOUS_INPUT_VARIABLE, f"input {name!r} is declared but never used "
+                                 f"by the {' or '.join(k for k, v in templates.items() if v is not None)}: use it "
+                                 f"(e.g. ${name}) or remove it from `inputs`", entry, field=f"inputs.{name}")
+        return roots_read
+
+    def _check_llm(self, entry: PipeEntry, pipe: bp.PipeLLMBlueprint, inputs: dict[str, Var],
+                   output: tuple[ConceptSpec, Concept] | None) -> None:
+        if output is not None:
+            image = self.library.concepts.concepts["native.Image"]
+            if self.library.concepts.refines(output[1], image):
+                self._report(ErrorType.LLM_OUTPUT_CANNOT_BE_IMAGE, f"a PipeLLM writes text or structures, not "
+                             f"images, so its output cannot be {entry.blueprint.output!r}: use a PipeImgGen to make "
+                             "an image", entry, field="output")
+        if pipe.prompt is None and pipe.system_prompt is None:
+            return
+        self._check_templates(entry, inputs, {"prompt": pipe.prompt, "system_prompt": pipe.system_prompt})
+
+    def _check_judge(self, entry: PipeEntry, pipe: bp.PipeJudgeBlueprint) -> None:
+        if pipe.question is None and not pipe.questions:
+            self._report(ErrorType.SCHEMA_VIOLATION, "a PipeJudge needs a `question` (with options, levels or "
+                         "criteria) or a `questions` table", entry)
+        if pipe.question is not None and pipe.questions:
+            self._report(ErrorType.SCHEMA_VIOLATION, "a PipeJudge has either one `question` or a `questions` "
+                         "table, not both", entry, field="questions")
+
+    def _check_compose(self, entry: PipeEntry, pipe: bp.PipeComposeBlueprint, inputs: dict[str, Var],
+                       output: tuple[ConceptSpec, Concept] | None) -> None:
+        if (pipe.template is None) == (pipe.construct_ is None):
+            self._report(ErrorType.SCHEMA_VIOLATION, "a PipeCompose has exactly one of `template` and `construct`",
+                         entry)
+            return
+        if pipe.template is not None:
+            text = pipe.template if isinstance(pipe.template, str) else pipe.template.template
+            extra = set((pipe.template.extra_context or {}) if not isinstance(pipe.template, str) else ())
+            self._check_templates(entry, {k: v for k, v in inputs.items()}, {"template": text}, extra_roots=extra)
+            return
+        assert pipe.construct_ is not None
+        if output is not None and self.library.concepts.structure_of(output[1]) is None:
+            self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a PipeCompose `construct` builds a structured "
+                         f"concept, but the output {entry.blueprint.output!r} has no structure", entry, field="output")
+        roots: set[str] = set()
+        templates: dict[str, str | None] = {}
+        self._collect_construct(pipe.construct_, "construct", roots, templates, entry, inputs)
+        self._check_templates(entry, inputs, templates, extra_roots=roots)
+
+    def _collect_construct(self, node: dict[str, object], prefix: str, roots: set[str],
+                           templates: dict[str, str | None], entry: PipeEntry, inputs: dict[str, Var]) -> None:
+        for key, value in node.items():
+            where = f"{prefix}.{key}"
+            if isinstance(value, dict):
+                if "from" in value:
+                    path = value["from"]
+                    if not isinstance(path, str) or not PATH_RE.match(path):
+                        self._report(ErrorType.BINDING_STEP_INVALID, f"{where}: `from` must be a dotted path of "
+                                     f"field names, not {path!r}", entry, field=where)
+                        continue
+                    root, *segments = path.split(".")
+                    roots.add(root)
+                    if root not in inputs:
+                        if root not in {n.split(".")[0] for n in entry.blueprint.input_specs()}:
+                            self._report(ErrorType.MISSING_INPUT_VARIABLE, f"{where} reads {root!r}, which is not "
+                                         "declared in `inputs`", entry, field=where)
+                        continue
+                    walked = walk_path(self.library, inputs[root], root, segments, content_fields=True)
+                    if walked.var is None and walked.error_type:
+                        self._report(walked.error_type, f"{where}: {walked.message}", entry, field=where)
+                elif "template" in value and isinstance(value["template"], str):
+                    templates[where] = value["template"]
+                else:
+                    self._collect_construct(value, where, roots, templates, entry, inputs)  # type: ignore[arg-type]
+
+    def _check_extract(self, entry: PipeEntry, inputs: dict[str, Var],
+                       output: tuple[ConceptSpec, Concept] | None) -> None:
+        specs = entry.blueprint.input_specs()
+        if len(specs) != 1:
+            self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"a PipeExtract reads exactly one input (a Document "
+                         f"or an Image), not {len(specs)}", entry, field="inputs")
+        concepts = self.library.concepts
+        for name, var in inputs.items():
+            if not (concepts.refines(var.concept, concepts.concepts["native.Document"])
+                    or concepts.refines(var.concept, concepts.concepts["native.Image"])):
+                self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"input {name!r} is a {var.concept.ref}, but a "
+                             "PipeExtract reads a Document or an Image", entry, field=f"inputs.{name}")
+        if output is not None:
+            spec, concept = output
+            if not concepts.refines(concept, concepts.concepts["native.Page"]) or not spec.is_list:
+                self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a PipeExtract outputs 'Page[]', not "
+                             f"{entry.blueprint.output!r}", entry, field="output")
+
+    def _check_structure(self, entry: PipeEntry, inputs: dict[str, Var]) -> None:
+        concepts = self.library.concepts
+        for name, var in inputs.items():
+            for media in ("Image", "Document", "Page"):
+                if concepts.refines(var.concept, concepts.concepts[f"native.{media}"]):
+                    self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"input {name!r} is a {var.concept.ref}, but "
+                                 "a PipeStructure reads writing (text or structured concepts): extract or describe "
+                                 "it first (PipeExtract or PipeLLM), then structure that", entry,
+                                 field=f"inputs.{name}")
+
+    # ------------------------------------------------------------------ controllers
+    def _feed(self, entry: PipeEntry, where: str, target: PipeEntry, env: dict[str, Var],
+              item: tuple[str, Var] | None = None) -> bool:
+        """Check that ``env`` satisfies ``target``'s inputs; return True when an absence lifts through it."""
+        lifts = False
+        for name, text in target.blueprint.input_specs().items():
+            wanted = self.spec(target, text)
+            if wanted is None:
+                continue
+            spec, concept = wanted
+            root, *segments = name.split(".")
+            if item is not None and root == item[0]:
+                provided: Var | None = item[1]
+            else:
+                provided = env.get(root)
+            if provided is None:
+                if spec.is_optional:
+                    continue
+                self._report(ErrorType.MISSING_INPUT_VARIABLE, f"{where}: pipe {target.code!r} reads {root!r}, "
+                             f"which {entry.code!r} neither declares in its inputs nor gets from an earlier step: "
+                             f"declare it or produce it before this step", entry, field=where)
+                continue
+            if segments:
+                walked = walk_path(self.library, provided, root, segments)
+                if walked.var is None:
+                    self._report(walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED, f"{where}: input {name!r} of "
+                                 f"{target.code!r}: {walked.message}", entry, field=where)
+                    continue
+                provided = walked.var
+            if not self.library.concepts.is_compatible(provided.concept, concept):
+                self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: pipe {target.code!r} reads {name!r} as "
+                             f"{spec.concept_ref} ({concept.ref}), but it holds a {provided.concept.ref}: pass a "
+                             f"{concept.ref} or change the input's concept", entry, field=where)
+            elif provided.is_list != spec.is_list:
+                held = "a list" if provided.is_list else "a single item"
+                want = "a list" if spec.is_list else "a single item"
+                hint = " (batch over it with batch_over/batch_as to take one item at a time)" if provided.is_list else ""
+                self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: pipe {target.code!r} reads {name!r} as "
+                             f"{want} ({text}), but it holds {held} ({provided.describe()}){hint}", entry, field=where)
+            if provided.maybe_absent and spec.presence is Presence.REQUIRED:
+                lifts = True
+        return lifts
+
+    def _output_var(self, target: PipeEntry, *, lifted: bool, as_list: bool = False) -> Var | None:
+        var = self.var_of(target, target.blueprint.output)
+        if var is None:
+            return None
+        if as_list:
+            var = replace(var, is_list=True, item_count=None)
+        return replace(var, maybe_absent=var.maybe_absent or lifted)
+
+    def _check_produced(self, entry: PipeEntry, declared: tuple[ConceptSpec, Concept] | None, produced: Var | None,
+                        what: str) -> None:
+        if declared is None or produced is None:
+            return
+        spec, concept = declared
+        if concept.ref not in ("native.Dynamic", "native.Anything") and \
+                not self.library.concepts.is_compatible(produced.concept, concept):
+            self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"the output is declared {entry.blueprint.output!r} "
+                         f"({concept.ref}), but {what} produces {produced.concept.ref}: make them agree", entry,
+                         field="output")
+        elif spec.is_list != produced.is_list or (
+                spec.item_count is not None and produced.item_count is not None and spec.item_count != produced.item_count
+        ) or (spec.item_count is not None and produced.is_list is False):
+            self._report(ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY, f"the output is declared "
+                         f"{entry.blueprint.output!r}, but {what} produces {produced.describe()}: make their "
+                         "multiplicities agree", entry, field="output")
+        if produced.maybe_absent and not spec.is_optional:
+            self._report(ErrorType.OPTIONAL_NOT_HANDLED, f"{what} may produce nothing (an optional value is absent "
+                         f"upstream), but the output {entry.blueprint.output!r} is not optional: declare it "
+                         f"'{entry.blueprint.output}?', or guard the absence (an optional input, '!' to force it, or "
+                         "a PipeCondition)", entry, field="output")
+
+    def _check_batch_names(self, entry: PipeEntry, where: str, batch_over: str | None, batch_as: str | None,
+                           *, allow_dotted_over: bool) -> bool:
+        if (batch_over is None) != (batch_as is None):
+            self._report(ErrorType.BINDING_STEP_INVALID, f"{where}: `batch_over` and `batch_as` go together: set "
+                         "both or neither", entry, field=where)
+            return False
+        if batch_over is None or batch_as is None:
+            return True
+        ok = True
+        if not PLAIN_NAME_RE.match(batch_as) or batch_as.startswith(RESERVED_NAME_PREFIX):
+            self._report(ErrorType.INVALID_INPUT_NAME, f"{where}: batch_as {batch_as!r} is not a plain input name: "
+                         f"write a snake_case name, undotted and not starting with {RESERVED_NAME_PREFIX!r} (the "
+                         "name of the input the branch pipe reads)", entry, field=where)
+            ok = False
+        if "." in batch_over and not allow_dotted_over:
+            self._report(ErrorType.BINDING_STEP_INVALID, f"{where}: a parallel branch cannot batch over a dotted "
+                         f"path ({batch_over!r}): bind it in a sequence step first", entry, field=where)
+            ok = False
+        elif not PATH_RE.match(batch_over):
+            self._report(ErrorType.BINDING_STEP_INVALID, f"{where}: batch_over {batch_over!r} is not a name or a "
+                         "dotted path of field names (single dots, no brackets)", entry, field=where)
+            ok = False
+        if batch_over == batch_as:
+            self._report(ErrorType.BATCH_ITEM_NAME_COLLISION, f"{where}: batch_over and batch_as are both "
+                         f"{batch_as!r}: name the item differently from the list (e.g. 'pages' and 'page')", entry,
+                         field=where)
+            ok = False
+        return ok
+
+    def _batch_item(self, entry: PipeEntry, where: str, env: dict[str, Var], batch_over: str) -> Var | None:
+        root, *segments = batch_over.split(".")
+        source = env.get(root)
+        if source is None:
+            self._report(ErrorType.MISSING_INPUT_VARIABLE, f"{where}: batch_over reads {root!r}, which is neither an "
+                         "input nor the result of an earlier step", entry, field=where)
+            return None
+        if segments:
+            walked = walk_path(self.library, source, root, segments)
+            if walked.var is None:
+                self._report(walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED, f"{where}: {walked.message}",
+                             entry, field=where)
+                return None
+            source = walked.var
+        if not source.is_list:
+            self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: batch_over {batch_over!r} holds a single "
+                         f"{source.concept.ref}, not a list: batch over a list", entry, field=where)
+            return None
+        return replace(source, is_list=False, item_count=None)
+
+    def _check_sequence(self, entry: PipeEntry, pipe: bp.PipeSequenceBlueprint, inputs: dict[str, Var],
+                        output: tuple[ConceptSpec, Concept] | None) -> None:
+        env = dict(_roots(inputs))
+        last: Var | None = None
+        last_known = True
+        for index, step in enumerate(pipe.steps, start=1):
+            where = f"steps[{index}]"
+            if step.is_binding:
+                last = self._binding_step(entry, where, step, env)
+                last_known = last is not None
+                continue
+            if step.pipe is None:
+                self._report(ErrorType.BINDING_STEP_INVALID, f"{where}: a step runs a pipe (`pipe = ...`) or binds "
+                             "a value (`from = ..., result = ...`); this one does neither", entry, field=where)
+                last_known = False
+                continue
+            if step.result is not None and not PLAIN_NAME_RE.match(step.result):
+                self._report(ErrorType.INVALID_INPUT_NAME, f"{where}: result {step.result!r} is not a plain "
+                             "snake_case name; later steps read it through their inputs", entry, field=where)
+            if step.nb_output is not None and step.multiple_output is not None:
+                self._report(ErrorType.SCHEMA_VIOLATION, f"{where}: `nb_output` and `multiple_output` are mutually "
+                             "exclusive: keep one", entry, field=where)
+            names_ok = self._check_batch_names(entry, where, step.batch_over, step.batch_as, allow_dotted_over=True)
+            target = self.resolve_ref(entry, step.pipe, where)
+            if target is None:
+                last_known = False
+                if step.result:
+                    env.pop(step.result, None)
+                continue
+            item: tuple[str, Var] | None = None
+            batched = step.batch_over is not None and step.batch_as is not None
+            if batched and names_ok:
+                item_var = self._batch_item(entry, where, env, step.batch_over or "")
+                if item_var is not None:
+                    item = (step.batch_as or "", item_var)
+            lifted = self._feed(entry, where, target, env, item)
+            produced = self._output_var(target, lifted=lifted,
+                                        as_list=batched or bool(step.multiple_output) or bool(step.nb_output))
+            if produced is not None and step.nb_output:
+                produced = replace(produced, item_count=step.nb_output)
+            last = produced
+            last_known = produced is not None
+            if produced is not None:
+                env[step.result or target.code] = produced
+            env.update(self.parallel_outputs(target))
+        if last_known:
+            self._check_produced(entry, output, last, f"its last step ({len(pipe.steps)})")
+
+    def _binding_step(self, entry: PipeEntry, where: str, step: bp.StepBlueprint, env: dict[str, Var]) -> Var | None:
+        problems: list[str] = []
+        if step.pipe is not None:
+            problems.append("it carries both `pipe` and `from`: a step either runs a pipe or binds a value; split it "
+                            "into two steps")
+        extra = [k for k in ("batch_over", "batch_as", "nb_output", "multiple_output") if getattr(step, k) is not None]
+        if extra:
+            problems.append(f"a binding step carries only `from` and `result`, not {', '.join(extra)}: put batching on "
+                            "the pipe step that reads the bound list")
+        if step.result is None:
+            problems.append("it has no `result`: name the bound value")
+        elif not PLAIN_NAME_RE.match(step.result):
+            problems.append(f"result {step.result!r} is not a plain snake_case name (later steps read it through "
+                            "their inputs)")
+        path = step.from_ or ""
+        if not PATH_RE.match(path):
+            problems.append(f"`from = {path!r}` is not a path: write field names separated by single dots, e.g. "
+                            "'invoice.total' (no brackets, no empty segments)")
+        if problems:
+            for problem in problems:
+                self._report(ErrorType.BINDING_STEP_INVALID, f"{where} (binding step): {problem}", entry, field=where)
+            return None
+        root, *segments = path.split(".")
+        source = env.get(root)
+        if source is None:
+            self._report(ErrorType.MISSING_INPUT_VARIABLE, f"{where}: the binding reads {root!r}, which is neither an "
+                         f"input of {entry.code!r} nor the result of an earlier step: declare it in `inputs` or "
+                         "produce it first", entry, field=where)
+            return None
+        walked = walk_path(self.library, source, root, segments)
+        if walked.var is None:
+            self._report(walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED, f"{where}: the binding "
+                         f"`from = {path!r}` cannot be resolved: {walked.message}", entry, field=where)
+            return None
+        env[step.result or root] = walked.var
+        return walked.var
+
+    def parallel_outputs(self, target: PipeEntry) -> dict[str, Var]:
+        """What a PipeParallel with ``add_each_output`` adds to its caller's memory: one name per branch."""
+        pipe = target.blueprint
+        if not isinstance(pipe, bp.PipeParallelBlueprint) or not pipe.add_each_output:
+            return {}
+        added: dict[str, Var] = {}
+        for branch in pipe.branches:
+            sub = self.library.resolve_pipe(branch.pipe, target.domain)
+            if sub is None:
+                continue
+            var = self._output_var(sub, lifted=False, as_list=branch.batch_over is not None)
+            if var is not None:
+                added[branch.result or sub.code] = var
+        return added
+
+    def _check_parallel(self, entry: PipeEntry, pipe: bp.PipeParallelBlueprint, inputs: dict[str, Var],
+                        output: tuple[ConceptSpec, Concept] | None) -> None:
+        env = dict(_roots(inputs))
+        results: dict[str, Var] = {}
+        for index, branch in enumerate(pipe.branches, start=1):
+            where = f"branches[{index}]"
+            if branch.result is not None and not PLAIN_NAME_RE.match(branch.result):
+                self._report(ErrorType.INVALID_INPUT_NAME, f"{where}: result {branch.result!r} is not a plain "
+                             "snake_case name; the result is read by later pipes through their inputs", entry,
+                             field=where)
+            names_ok = self._check_batch_names(entry, where, branch.batch_over, branch.batch_as,
+                                               allow_dotted_over=False)
+            target = self.resolve_ref(entry, branch.pipe, where)
+            if target is None:
+                continue
+            item = None
+            batched = branch.batch_over is not None and branch.batch_as is not None
+            if batched and names_ok:
+                item_var = self._batch_item(entry, where, env, branch.batch_over or "")
+                if item_var is not None:
+                    item = (branch.batch_as or "", item_var)
+            lifted = self._feed(entry, where, target, env, item)
+            produced = self._output_var(target, lifted=lifted, as_list=batched)
+            if produced is not None:
+                results[branch.result or target.code] = produced
+        if output is None:
+            return
+        spec, concept = output
+        if spec.is_list:
+            self._report(ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY, f"a PipeParallel outputs one Composite or one "
+                         f"structure, not a list ({entry.blueprint.output!r})", entry, field="output")
+        if concept.ref in ("native.Composite", "native.Anything", "native.Dynamic"):
+            return
+        structure = self.library.concepts.structure_of(concept)
+        if structure is None:
+            self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a PipeParallel outputs 'Composite' or a structured "
+                         f"concept whose fields are the branch results, not {concept.ref}", entry, field="output")
+            return
+        for name, var in results.items():
+            if name not in structure:
+                self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"branch result {name!r} is not a field of "
+                             f"{concept.ref} (fields: {', '.join(structure)}): name the result after a field", entry,
+                             field="branches")
+            elif var.maybe_absent and structure[name].required:
+                self._report(ErrorType.OPTIONAL_BRANCH_REQUIRED_FIELD, f"branch result {name!r} may be absent (an "
+                             f"optional input lifts through its pipe), but field {name!r} of {concept.ref} is "
+                             f"required: make the field optional (required = false) or guard the absence", entry,
+                             field="branches")
+
+    def _check_condition(self, entry: PipeEntry, pipe: bp.PipeConditionBlueprint, inputs: dict[str, Var],
+                         output: tuple[ConceptSpec, Concept] | None) -> None:
+        if (pipe.expression is None) == (pipe.expression_template is None):
+            self._report(ErrorType.SCHEMA_VIOLATION, "a PipeCondition has exactly one of `expression` and "
+                         "`expression_template`", entry)
+        else:
+            text = pipe.expression if pipe.expression is not None else pipe.expression_template
+            field_name = "expression" if pipe.expression is not None else "expression_template"
+            try:
+                analysis = analyze(text or "", is_expression=pipe.expression is not None)
+            except (TemplateSyntaxProblem, TemplateSigilError) as exc:
+                self._report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
+            else:
+                declared = {n.split(".")[0] for n in entry.blueprint.input_specs()}
+                for root in sorted(analysis.roots - declared - _TEMPLATE_GLOBALS):
+                    self._report(ErrorType.MISSING_INPUT_VARIABLE, f"the {field_name} reads {root!r}, which is not "
+                                 "declared in `inputs`", entry, field=field_name)
+                for private in sorted(analysis.private_names):
+                    self._report(ErrorType.TEMPLATE_PRIVATE_NAME, f"the {field_name} reads the private name "
+                                 f"{private!r}: remove it", entry, field=field_name)
+        env = dict(_roots(inputs))
+        outcomes = [(f"outcomes.{k}", v) for k, v in pipe.outcomes.items()] + [("default_outcome",
+                                                                                 pipe.default_outcome)]
+        for where, ref in outcomes:
+            if ref in SPECIAL_OUTCOMES:
+                continue
+            target = self.resolve_ref(entry, ref, where)
+            if target is None:
+                continue
+            lifted = self._feed(entry, where, target, env)
+            produced = self._output_var(target, lifted=lifted)
+            self._check_produced(entry, output, produced, f"outcome pipe {target.code!r}")
+        if pipe.default_outcome == "continue" and output is not None and not output[0].is_optional:
+            self._report(ErrorType.OPTIONAL_OUTPUT_REQUIRED, f"default_outcome is 'continue', so when no outcome "
+                         f"matches nothing is produced, but the output {entry.blueprint.output!r} is not optional: "
+                         f"declare it '{entry.blueprint.output}?'", entry, field="output")
+
+    def _check_batch(self, entry: PipeEntry, pipe: bp.PipeBatchBlueprint, inputs: dict[str, Var],
+                     output: tuple[ConceptSpec, Concept] | None) -> None:
+        specs = entry.blueprint.input_specs()
+        item_name = pipe.input_item_name
+        if not item_name:
+            self._report(ErrorType.BATCH_ITEM_NAME_COLLISION, "input_item_name is empty: name the item (e.g. the "
+                         "singular of the list)", entry, field="input_item_name")
+        elif item_name == pipe.input_list_name or item_name in specs:
+            self._report(ErrorType.BATCH_ITEM_NAME_COLLISION, f"input_item_name {item_name!r} collides with "
+                         f"{'the list name' if item_name == pipe.input_list_name else 'an input of the batch'}: give "
+                         "the item its own name (e.g. the singular of the list)", entry, field="input_item_name")
+        elif not PLAIN_NAME_RE.match(item_name) or item_name.startswith(RESERVED_NAME_PREFIX):
+            self._report(ErrorType.INVALID_INPUT_NAME, f"input_item_name {item_name!r} is not a plain snake_case "
+                         "name", entry, field="input_item_name")
+        list_var = inputs.get(pipe.input_list_name)
+        if pipe.input_list_name not in specs:
+            self._report(ErrorType.MISSING_INPUT_VARIABLE, f"input_list_name {pipe.input_list_name!r} is not one of "
+                         f"the batch's inputs ({', '.join(specs) or 'none'}): declare it as a list input", entry,
+                         field="input_list_name")
+        elif list_var is not None and not list_var.is_list:
+            self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"input_list_name {pipe.input_list_name!r} is declared "
+                         f"{specs[pipe.input_list_name]!r}, not a list: declare it 'X[]'", entry,
+                         field="input_list_name")
+        target = self.resolve_ref(entry, pipe.branch_pipe_code, "branch_pipe_code")
+        if target is None:
+            return
+        env = {k: v for k, v in _roots(inputs).items() if k != pipe.input_list_name}
+        item = (item_name, replace(list_var, is_list=False, item_count=None)) if list_var is not None else None
+        lifted = self._feed(entry, "branch_pipe_code", target, env, item)
+        produced = self._output_var(target, lifted=lifted, as_list=True)
+        self._check_produced(entry, output, produced, f"the batch of {target.code!r}")
+
+
+_TEMPLATE_GLOBALS = frozenset({"range", "loop", "true", "false", "none", "True", "False", "None", "dict", "lipsum",
+                               "cycler", "joiner", "namespace"})
+
+
+def _roots(inputs: dict[str, Var]) -> dict[str, Var]:
+    return {name: var for name, var in inputs.items() if "." not in name}
+
+
+def check_library(library: Library, deck: ModelDeck) -> list[Diagnostic]:
+    """Every diagnostic of a library: load/parse problems, then the static checks."""
+    return [*library.diagnostics, *StaticChecker(library, deck).run()]
+
+
+def pending_signatures(library: Library) -> list[str]:
+    """Pipes declared as PipeSignature and never given a concrete definition."""
+    return [ref for ref, entry in library.pipes.items() if entry.blueprint.type == "PipeSignature"]
+
+
+def unused_variable_multiplicity(spec: ConceptSpec) -> Multiplicity:  # pragma: no cover - tiny accessor
+    """Kept for symmetry with the runtime's shaping."""
+    return spec.multiplicity
