@@ -1,0 +1,64 @@
+# pipelex — developer tasks.  `make help` lists them.
+
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+FETCH_CORPUS := ../shared/conformance/fetch-corpus
+# pyright must resolve imports with the venv's interpreter, not whatever python is on PATH.
+PYRIGHT := $(BIN)/pyright --pythonpath $(BIN)/python
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint typecheck format bench clean distclean
+
+help:
+	@echo "make install    create .venv and install pipelex with dev extras"
+	@echo "make demo       validate and dry-run examples/menu_card.mthds"
+	@echo "make test       ruff, pyright, then pytest (fetches the MTHDS corpus if available)"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make typecheck  pyright"
+	@echo "make format     ruff format"
+	@echo "make bench      run benchmarks/run.py"
+	@echo "make clean      remove caches, the fetched corpus and run outputs"
+	@echo "make distclean  clean, and remove .venv too"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+demo: install
+	.venv/bin/pipelex validate bundle examples/menu_card.mthds
+	.venv/bin/pipelex run bundle examples/menu_card.mthds --dry-run --mock-inputs -o results
+
+test: install
+	$(BIN)/ruff check pipelex tests
+	$(PYRIGHT)
+	@if [ -z "$${MTHDS_CORPUS_DIR:-}" ] && [ -e $(FETCH_CORPUS) ]; then \
+		$(PYTHON) $(FETCH_CORPUS) .corpus \
+			|| echo "warning: could not fetch the MTHDS corpus; conformance tests may be skipped" >&2; \
+		export MTHDS_CORPUS_DIR="$(CURDIR)/.corpus"; \
+	fi; \
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check pipelex tests
+	$(BIN)/ruff format --check pipelex tests
+
+typecheck: install
+	$(PYRIGHT)
+
+format: install
+	$(BIN)/ruff format pipelex tests
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf .corpus results .pytest_cache .ruff_cache build
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

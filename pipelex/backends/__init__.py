@@ -1,0 +1,1 @@
+"""Backends: where pipes run (direct: this process; temporal: workers)."""

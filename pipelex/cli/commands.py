@@ -1,0 +1,267 @@
+"""The commands behind the CLI. Each maps the core's errors to a readable message and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from pipelex.cli.main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from pipelex.errors import BundleInvalidError, BundleLoadError, ConfigError, InputError, PipelexError, RunError
+
+
+def _err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the chosen command; never lets a traceback out unless --debug."""
+    handlers = {
+        ("validate", "bundle"): validate_bundle,
+        ("validate", "pipe"): validate_pipe,
+        ("run", "bundle"): run_bundle,
+        ("graph", "render"): graph_render,
+        ("init", None): init_config,
+    }
+    key = (args.group, getattr(args, "what", None))
+    handler = handlers.get(key) or (show if args.group == "show" else None)
+    if handler is None:  # pragma: no cover - argparse refuses unknown commands first
+        _err(f"unknown command {' '.join(k for k in key if k)}")
+        return EXIT_USAGE
+    try:
+        return handler(args)
+    except BundleInvalidError as exc:
+        print("The bundle does not validate:", file=sys.stderr)
+        for diagnostic in exc.diagnostics:
+            print(f"  {diagnostic.render()}", file=sys.stderr)
+        return EXIT_FAILED
+    except (BundleLoadError, InputError, ConfigError) as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    except RunError as exc:
+        _err(f"the run failed: {exc}")
+        if args.debug:
+            traceback.print_exc()
+        return EXIT_FAILED
+    except PipelexError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except Exception as exc:  # a bug of ours: say so plainly
+        if args.debug:
+            traceback.print_exc()
+        _err(f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and report it")
+        return EXIT_FAILED
+
+
+# ---------------------------------------------------------------------------------------------------- validate
+def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | None, bundle_path: str | None) -> int:
+    from pipelex.config.deck import default_deck
+    from pipelex.language.loader import load_library
+    from pipelex.validation.report import validate_library
+
+    library = load_library(paths)
+    report = validate_library(library, default_deck(), run_sweep=not args.static_only,
+                              allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only)
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for verdict in report.validated_pipes:
+            print(f"  {verdict.status.value:<8} {verdict.pipe_ref}")
+        for warning in report.warnings:
+            print(f"warning: {warning.render()}")
+        for error in report.errors:
+            print(f"error: {error.render()}")
+        stages = "parse, schema, references, static checks" + ("" if args.static_only else ", dry-run sweep")
+        if args.temporal:
+            print("note: Temporal is enabled for this boot; the validation sweep ran in-process and dispatched "
+                  "nothing")
+        verdict = "valid" if report.is_valid else f"INVALID ({len(report.errors)} error(s))"
+        print(f"{bundle_path or 'library'}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
+    return EXIT_OK if report.is_valid else EXIT_FAILED
+
+
+def validate_bundle(args: argparse.Namespace) -> int:
+    """``pipelex validate bundle PATH``."""
+    path = Path(args.path)
+    return _validate([*map(Path, args.library_dir), path], args, only=None, bundle_path=str(path))
+
+
+def validate_pipe(args: argparse.Namespace) -> int:
+    """``pipelex validate pipe CODE | --all -L DIR``."""
+    if not args.library_dir:
+        _err("give the library with -L DIR")
+        return EXIT_USAGE
+    if not args.all and not args.code:
+        _err("name a pipe, or pass --all")
+        return EXIT_USAGE
+    return _validate(list(map(Path, args.library_dir)), args, only=None if args.all else [args.code],
+                     bundle_path=None)
+
+
+# ---------------------------------------------------------------------------------------------------- run
+def _next_run_dir(base: Path, name: str) -> Path:
+    base.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name.rsplit("_", 1)[1]) for p in base.glob(f"{name}_*") if p.name.rsplit("_", 1)[1].isdigit()]
+    run_dir = base / f"{name}_{(max(numbers) + 1) if numbers else 1:02d}"
+    run_dir.mkdir()
+    return run_dir
+
+
+def run_bundle(args: argparse.Namespace) -> int:
+    """``pipelex run bundle PATH``."""
+    from pipelex.memory.inputs import read_inputs_argument
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner
+
+    if args.mock_inputs and not args.dry_run:
+        _err("--mock-inputs requires --dry-run: mocked inputs only make sense in a dry run")
+        return EXIT_USAGE
+    if args.temporal:
+        _err("the Temporal backend is not available in this build yet: run without --temporal (direct backend)")
+        return EXIT_USAGE
+    inputs: dict[str, Any] = {}
+    base_dir = None
+    if args.inputs:
+        inputs, base_dir = read_inputs_argument(args.inputs)
+    mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
+    runner = PipelexRunner(bundle_uri=args.path, library_dirs=args.library_dir, pipe_run_mode=mode)
+    output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=args.pipe, mock_inputs=args.mock_inputs,
+                                                 inputs_base_dir=base_dir))
+    run_dir = _next_run_dir(Path(args.output_dir), output.pipe_code)
+    main_json = output.main_stuff_json()
+    (run_dir / "main_stuff.json").write_text(json.dumps(main_json, indent=2, ensure_ascii=False) + "\n")
+    if isinstance(main_json, dict) and isinstance(main_json.get("text"), str):
+        (run_dir / "main_stuff.md").write_text(main_json["text"] + "\n")
+    (run_dir / "working_memory.json").write_text(
+        json.dumps(output.working_memory.to_json(), indent=2, ensure_ascii=False) + "\n")
+    if args.graph:
+        from pipelex.tracing.html import render_html
+        from pipelex.tracing.mermaid import render_mermaid
+
+        (run_dir / "graph.json").write_text(output.graph.to_json())
+        (run_dir / "graph.mmd").write_text(render_mermaid(output.graph))
+        (run_dir / "graph.html").write_text(render_html(output.graph))
+    if not args.quiet:
+        nodes = len(output.graph.nodes)
+        print(f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}")
+        if isinstance(main_json, dict) and isinstance(main_json.get("text"), str):
+            print(main_json["text"])
+        else:
+            print(json.dumps(main_json, indent=2, ensure_ascii=False)[:4000])
+        if args.costs and output.usage.is_reportable:
+            from pipelex.reporting.console import render_cost_table
+
+            print(render_cost_table(output.usage))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------- show
+def show(args: argparse.Namespace) -> int:
+    """``pipelex show pipes|concepts|pipe CODE|models|config``."""
+    if args.what == "models":
+        from pipelex.config.deck import default_deck
+
+        deck = default_deck()
+        print(f"{'handle':<24} {'backend':<10} {'model id':<28} {'$/M in':>8} {'$/M out':>8}")
+        for handle in deck.handles.values():
+            print(f"{handle.handle:<24} {handle.backend:<10} {handle.model_id:<28} {handle.input_price:>8.2f} "
+                  f"{handle.output_price:>8.2f}")
+        print("aliases:    " + ", ".join(f"@{k} -> {v}" for k, v in deck.aliases.items()))
+        print("presets:    " + ", ".join(f"${k} -> {v}" for k, v in deck.presets.items()))
+        print("waterfalls: " + ", ".join(f"~{k} -> {' > '.join(v)}" for k, v in deck.waterfalls.items()))
+        return EXIT_OK
+    if args.what == "config":
+        from pipelex.pipes.context import RunSettings
+
+        print(json.dumps({"dry_run": RunSettings().__dict__, "temporal": {"is_enabled": False}}, indent=2))
+        return EXIT_OK
+    from pipelex.language.loader import load_library
+
+    if not args.library_dir:
+        _err("give the library with -L DIR (a folder or a .mthds file)")
+        return EXIT_USAGE
+    library = load_library(list(map(Path, args.library_dir)))
+    for diagnostic in library.diagnostics:
+        print(f"warning: {diagnostic.render()}", file=sys.stderr)
+    if args.what == "pipes":
+        for entry in library.pipes.values():
+            print(f"{entry.ref:<48} {entry.blueprint.type:<14} {entry.blueprint.description}")
+    elif args.what == "concepts":
+        for concept in library.concepts.concepts.values():
+            if not concept.is_native:
+                print(f"{concept.ref:<48} {concept.description}")
+    elif args.what == "pipe":
+        entry = library.resolve_pipe(args.code)
+        if entry is None:
+            _err(f"no pipe {args.code!r} in the library")
+            return EXIT_FAILED
+        print(json.dumps(entry.blueprint.model_dump(mode="json", exclude_none=True, by_alias=True), indent=2))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------- graph
+def graph_render(args: argparse.Namespace) -> int:
+    """``pipelex graph render GRAPH.json``."""
+    from pydantic import ValidationError
+
+    from pipelex.tracing.graph import ExecutionGraph
+
+    path = Path(args.path)
+    if not path.is_file():
+        _err(f"{path}: no such file")
+        return EXIT_FAILED
+    try:
+        graph = ExecutionGraph.from_json(path.read_bytes())
+    except (ValidationError, ValueError) as exc:
+        _err(f"{path}: not an execution graph saved by pipelex ({str(exc).splitlines()[0]})")
+        return EXIT_FAILED
+    if args.format == "html":
+        from pipelex.tracing.html import render_html
+
+        text, suffix = render_html(graph), ".html"
+    else:
+        from pipelex.tracing.mermaid import render_mermaid
+
+        text, suffix = render_mermaid(graph), ".mmd"
+    out = Path(args.output) if args.output else path.with_suffix(suffix)
+    out.write_text(text)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def init_config(args: argparse.Namespace) -> int:
+    """``pipelex init``: a commented default pipelex.toml."""
+    target = Path("pipelex.toml")
+    if target.exists():
+        _err(f"{target} already exists: remove it first to write a fresh one")
+        return EXIT_FAILED
+    target.write_text(DEFAULT_CONFIG)
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+DEFAULT_CONFIG = """# pipelex configuration
+[dry_run]
+# how many items a mocked list holds
+nb_list_items = 3
+# dry-run LLM texts are cut to this length
+text_gen_truncate_length = 256
+# pages a mocked extraction returns for a document
+nb_extract_pages = 4
+# pipes whose dry-run failure the validation sweep tolerates (domain.pipe_code)
+allowed_to_fail_pipes = []
+
+[runtime]
+# how many batch items / parallel branches run at once
+max_concurrency = 8
+
+[temporal]
+is_enabled = false
+"""

@@ -1,0 +1,88 @@
+"""``pipelex``: the command-line entry point. Heavy modules are imported inside commands, so --help is instant."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pipelex", description="An open, fast runtime for MTHDS bundles: validate, "
+                                     "dry-run and run declarative AI methods.")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND")
+
+    run = groups.add_parser("run", help="run a pipe of a bundle").add_subparsers(dest="what", metavar="WHAT")
+    run.required = True
+    rb = run.add_parser("bundle", help="run a bundle's main pipe (or --pipe)")
+    rb.add_argument("path", help="the .mthds file")
+    rb.add_argument("--pipe", help="the pipe to run (default: the bundle's main_pipe)")
+    rb.add_argument("-i", "--inputs", help="inputs: a .json/.toml file, or inline JSON starting with '{'")
+    rb.add_argument("--dry-run", action="store_true", help="mock every inference leaf: no keys, no cost")
+    rb.add_argument("--mock-inputs", action="store_true", help="synthesise missing inputs (requires --dry-run)")
+    rb.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
+    rb.add_argument("-o", "--output-dir", default="results", help="where run folders are written (default: results)")
+    rb.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True, help="write the execution graph")
+    rb.add_argument("--costs", action=argparse.BooleanOptionalAction, default=True, help="print the cost report")
+    rb.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
+    rb.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+    val = groups.add_parser("validate", help="validate bundles or pipes").add_subparsers(dest="what", metavar="WHAT")
+    val.required = True
+    vb = val.add_parser("bundle", help="validate a .mthds file or every .mthds file of a folder")
+    vb.add_argument("path")
+    vp = val.add_parser("pipe", help="validate one pipe (or --all) of a library")
+    vp.add_argument("code", nargs="?")
+    vp.add_argument("--all", action="store_true", help="every pipe of the library")
+    for sub in (vb, vp):
+        sub.add_argument("--format", choices=["text", "json"], default="text")
+        sub.add_argument("--allow-signatures", action="store_true", help="accept PipeSignature placeholders")
+        sub.add_argument("--temporal", action="store_true",
+                         help="boot with Temporal enabled; the sweep still runs in-process")
+        sub.add_argument("--static-only", action="store_true", help="skip the dry-run sweep")
+        sub.add_argument("-L", "--library-dir", action="append", default=[], help="library folder (repeatable)")
+
+    show = groups.add_parser("show", help="show pipes, concepts, models, config").add_subparsers(dest="what",
+                                                                                                 metavar="WHAT")
+    show.required = True
+    for name, help_text in (("pipes", "list the pipes"), ("concepts", "list the concepts"),
+                            ("models", "list the model deck"), ("config", "show the effective configuration")):
+        sp = show.add_parser(name, help=help_text)
+        sp.add_argument("-L", "--library-dir", action="append", default=[])
+    sp = show.add_parser("pipe", help="show one pipe")
+    sp.add_argument("code")
+    sp.add_argument("-L", "--library-dir", action="append", default=[])
+
+    graph = groups.add_parser("graph", help="execution graphs").add_subparsers(dest="what", metavar="WHAT")
+    graph.required = True
+    gr = graph.add_parser("render", help="render a saved graph.json")
+    gr.add_argument("path")
+    gr.add_argument("-o", "--output", help="output file (default: next to the graph)")
+    gr.add_argument("--format", choices=["mermaid", "html"], default="html")
+
+    groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.group is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from pipelex.cli.commands import dispatch
+
+    return dispatch(args)
+
+
+def entry_point() -> None:  # pragma: no cover - console script wrapper
+    """Console-script entry."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Inference leaves: jobs, the content-generator protocol, live providers and dry mocks."""

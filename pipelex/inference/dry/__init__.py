@@ -1,0 +1,1 @@
+"""Dry content generation: format-compliant mocks, no provider, no storage IO."""

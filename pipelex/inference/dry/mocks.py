@@ -1,0 +1,135 @@
+"""Mocks that validate against their content model: choices honoured, required fields filled, right types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import string
+import types
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from pipelex.concepts.natives import (
+    AnythingContent,
+    CompositeContent,
+    DateContent,
+    DocumentContent,
+    DynamicContent,
+    ImageContent,
+    JSONContent,
+    PageContent,
+    SearchResultContent,
+    StuffContent,
+    TextAndImagesContent,
+    TextContent,
+    TimeContent,
+)
+from pipelex.errors import MockUnsatisfiableError
+
+DRY_IMAGE_URL = "https://placeholder.pipelex.invalid/dry-run-image.png"
+DRY_DOCUMENT_URL = "https://placeholder.pipelex.invalid/dry-run-document.pdf"
+_MAX_DEPTH = 8
+
+
+def rng_for(label: str) -> random.Random:
+    """A deterministic random source per label, so dry runs are reproducible."""
+    return random.Random(label)
+
+
+def random_word(rng: random.Random, length: int = 12) -> str:
+    """A random lowercase word."""
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(length))
+
+
+def mock_content(model: type[StuffContent], *, label: str, nb_list_items: int = 3,
+                 rng: random.Random | None = None) -> StuffContent:
+    """An instance of ``model`` filled with mock data that passes its validation."""
+    rng = rng or rng_for(label)
+    special = _special_native(model, label, rng)
+    if special is not None:
+        return special
+    data = _mock_fields(model, label, nb_list_items, rng, 0)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise MockUnsatisfiableError(f"cannot build a dry-run mock of {model.__name__} that passes its validation: "
+                                     f"{exc.errors()[0].get('msg')} at {exc.errors()[0].get('loc')}; check the "
+                                     "concept's constraints (choices, types, defaults)") from exc
+
+
+def _special_native(model: type[BaseModel], label: str, rng: random.Random) -> StuffContent | None:
+    if model is TextContent:
+        return TextContent(text=f"DRY RUN: mock text for {label} ({random_word(rng, 8)})")
+    if model is ImageContent:
+        return ImageContent(url=DRY_IMAGE_URL, mime_type="image/png", width=1024, height=1024,
+                            caption=f"dry-run image for {label}")
+    if model is DocumentContent:
+        return DocumentContent(url=DRY_DOCUMENT_URL, mime_type="application/pdf", filename=f"{label}.pdf")
+    if model is PageContent:
+        return PageContent(text_and_images=TextAndImagesContent(text=TextContent(text="DRY RUN: page text")))
+    if model is JSONContent:
+        return JSONContent(json_obj={"dry_run": True, "pipe": label})
+    if model is DateContent:
+        return DateContent(date=dt.date(2026, 1, 1 + rng.randrange(28)).isoformat())
+    if model is TimeContent:
+        return TimeContent(time=f"{rng.randrange(24):02d}:{rng.randrange(60):02d}")
+    if model is SearchResultContent:
+        return SearchResultContent(
+            answer=f"DRY RUN: mock search answer for {label}",
+            sources=[DocumentContent(url=f"https://placeholder.pipelex.invalid/source-{i}", title=f"Source {i}",
+                                     snippet="dry-run source") for i in range(1, 4)])
+    if model in (AnythingContent, DynamicContent, CompositeContent):
+        return model.model_validate({"dry_run": True})
+    return None
+
+
+def _mock_fields(model: type[BaseModel], label: str, n: int, rng: random.Random, depth: int) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        data[name] = _mock_value(info.annotation, f"{label}.{name}", n, rng, depth + 1)
+    return data
+
+
+def _mock_value(annotation: Any, label: str, n: int, rng: random.Random, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise MockUnsatisfiableError(f"cannot mock {label!r}: the concept nests itself too deeply")
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        if not non_none:
+            return None
+        return _mock_value(non_none[0], label, n, rng, depth)
+    if origin is Literal:
+        return args[rng.randrange(len(args))]
+    if origin is list:
+        item = args[0] if args else str
+        return [_mock_value(item, f"{label}[{i}]", n, rng, depth) for i in range(n)]
+    if origin is dict:
+        return {}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        special = _special_native(annotation, label, rng)
+        if special is not None:
+            return special.model_dump()
+        return _mock_fields(annotation, label, n, rng, depth)
+    if annotation is str:
+        return f"mock {label.rpartition('.')[2]} {random_word(rng, 6)}"
+    if annotation is bool:
+        return rng.random() < 0.5
+    if annotation is int:
+        return rng.randrange(1, 100)
+    if annotation is float:
+        return round(rng.uniform(1, 100), 2)
+    if annotation is dt.date:
+        return dt.date(2026, 1, 1 + rng.randrange(28)).isoformat()
+    if annotation is dt.datetime:
+        return dt.datetime(2026, 1, 1 + rng.randrange(28), 12, 0).isoformat()
+    if annotation is dt.time:
+        return dt.time(rng.randrange(24), rng.randrange(60)).isoformat()
+    if annotation is Any or annotation is None:
+        return f"mock {label}"
+    if annotation in (int | float, float | int):
+        return rng.randrange(1, 100)
+    return f"mock {label}"

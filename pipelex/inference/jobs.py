@@ -1,0 +1,113 @@
+"""Inference jobs: everything a leaf needs, including the run mode, as plain serialisable models.
+
+A job carries :class:`PipeRunMode`; :func:`pipelex.inference.leaf.generate` honours it at the leaf.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+
+
+class Job(BaseModel):
+    """Fields every job has."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_mode: PipeRunMode
+    pipe_code: str
+    model: str | None = None
+    nb_list_items: int = 3
+    text_truncate_length: int = 256
+
+
+class Attachment(BaseModel):
+    """An image or document passed to a model with the prompt."""
+
+    kind: Literal["image", "document"]
+    url: str
+    mime_type: str | None = None
+
+
+class LLMJob(Job):
+    """Text, an object, or a list of objects from an LLM."""
+
+    kind: Literal["llm"] = "llm"
+    output: Literal["text", "object", "object_list", "text_list"]
+    prompt: str
+    system_prompt: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    json_schema: dict[str, Any] | None = None
+    concept_ref: str
+    item_count: int | None = None
+    temperature: float | None = None
+
+
+class ImgGenJob(Job):
+    """Images from a prompt."""
+
+    kind: Literal["img_gen"] = "img_gen"
+    prompt: str
+    negative_prompt: str | None = None
+    nb_images: int = 1
+    aspect_ratio: str | None = None
+    output_format: str | None = None
+
+
+class ExtractJob(Job):
+    """Pages extracted from a document or an image."""
+
+    kind: Literal["extract"] = "extract"
+    source_url: str
+    source_kind: Literal["image", "document"]
+    page_views: bool = False
+    page_views_dpi: int = 72
+    nb_extract_pages: int = 4
+
+
+class SearchJob(Job):
+    """A web search."""
+
+    kind: Literal["search"] = "search"
+    prompt: str
+    max_results: int | None = None
+
+
+class JudgeQuestionJob(BaseModel):
+    """One question of a judgment job."""
+
+    key: str | None = None
+    question: str
+    judgment: Literal["yes_no", "choice", "rating"]
+    options: list[str] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)
+    threshold: float | None = None
+
+
+class JudgeJob(Job):
+    """A judgment."""
+
+    kind: Literal["judge"] = "judge"
+    prompt: str
+    questions: list[JudgeQuestionJob]
+
+
+class FuncJob(Job):
+    """A Python function called by import path."""
+
+    kind: Literal["func"] = "func"
+    function_name: str
+    concept_ref: str
+
+
+class DocGenJob(Job):
+    """A document generated from text."""
+
+    kind: Literal["doc_gen"] = "doc_gen"
+    format: str
+    filename: str
+    text: str
+    title: str | None = None

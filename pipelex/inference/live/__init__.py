@@ -1,0 +1,1 @@
+"""Live content generation: calls to AI providers."""

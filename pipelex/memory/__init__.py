@@ -1,0 +1,1 @@
+"""Working memory: stuffs, absences, and the shaping of caller inputs."""

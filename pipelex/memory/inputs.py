@@ -1,0 +1,156 @@
+"""Shaping caller inputs against the declared inputs of a pipe, and synthesising mock inputs.
+
+A string fills a text-like concept, a number a Number, an object a structure, a list an ``X[]``;
+``{"concept": ..., "content": ...}`` is the explicit form; images and documents are ``{"url": ...}``
+or a path (relative to the inputs file). Problems raise :class:`InputError` naming the input.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pipelex.concepts.library import Concept
+from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.errors import InputError
+from pipelex.language.library import Library, PipeEntry
+from pipelex.language.specs import ConceptSpec, Multiplicity
+from pipelex.memory.stuff import Stuff
+from pipelex.pipes.values import ContentError, to_content
+
+
+def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
+    """``-i`` value: inline JSON (starting with ``{``), or a .json/.toml file. Returns data and the file's folder."""
+    text = argument.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"the inline inputs are not valid JSON: {exc.msg} at line {exc.lineno}, column "
+                             f"{exc.colno}") from exc
+        base: Path | None = None
+    else:
+        path = Path(argument)
+        if not path.is_file():
+            raise InputError(f"inputs file {argument!r} does not exist: give a .json or .toml file, or inline JSON "
+                             "starting with '{'")
+        try:
+            raw = path.read_text(encoding="utf-8")
+            data = tomllib.loads(raw) if path.suffix.lower() == ".toml" else json.loads(raw)
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"inputs file {argument!r} cannot be parsed: {exc}") from exc
+        base = path.parent
+    if not isinstance(data, dict):
+        raise InputError("the inputs must be an object mapping input names to values")
+    return data, base
+
+
+def shape_inputs(raw: dict[str, Any], entry: PipeEntry, library: Library, *, base_dir: Path | None = None
+                 ) -> dict[str, Stuff]:
+    """Shape every given input against ``entry``'s declared inputs."""
+    specs = entry.blueprint.input_specs()
+    shaped: dict[str, Stuff] = {}
+    for name, value in raw.items():
+        if name not in specs:
+            raise InputError(f"input {name!r} is not an input of pipe {entry.code!r} (its inputs: "
+                             f"{', '.join(specs) or 'none'}): remove it or fix its name", input_name=name)
+        spec = ConceptSpec.parse(specs[name])
+        concept = library.resolve_concept(spec.concept_ref, entry.domain)
+        assert concept is not None
+        shaped[name] = shape_one(name, value, spec, concept, library, base_dir)
+    return shaped
+
+
+def shape_one(name: str, value: Any, spec: ConceptSpec, concept: Concept, library: Library,
+              base_dir: Path | None) -> Stuff:
+    """One input value to a stuff of the declared spec."""
+    if value is None:
+        raise InputError(f"input {name!r} is null: give a value, or leave it out if it is optional", input_name=name)
+    target = concept
+    if isinstance(value, dict) and "concept" in value and "content" in value and set(value) <= {"concept", "content"}:
+        explicit = library.resolve_concept(str(value["concept"]), concept.domain)
+        if explicit is None:
+            raise InputError(f"input {name!r} names the unknown concept {value['concept']!r}", input_name=name)
+        if not library.concepts.is_compatible(explicit, concept):
+            raise InputError(f"input {name!r} is given as {explicit.ref}, but the pipe reads {concept.ref}",
+                             input_name=name)
+        target, value = explicit, value["content"]
+    if isinstance(value, list):
+        if not spec.is_list:
+            raise InputError(f"input {name!r} is a list, but the pipe reads a single {concept.ref} "
+                             f"({spec.render()})", input_name=name)
+        if spec.multiplicity is Multiplicity.FIXED and len(value) != spec.item_count:
+            raise InputError(f"input {name!r} has {len(value)} items, but the pipe reads exactly {spec.item_count}",
+                             input_name=name)
+        items = [_content(name, f"{name}[{i}]", v, target, library, base_dir) for i, v in enumerate(value)]
+        return Stuff(stuff_name=name, concept=target.ref, content=ListContent(items=items))
+    if spec.is_list:
+        raise InputError(f"input {name!r} must be a list ({spec.render()}), got {type(value).__name__}",
+                         input_name=name)
+    return Stuff(stuff_name=name, concept=target.ref, content=_content(name, name, value, target, library, base_dir))
+
+
+def _content(name: str, where: str, value: Any, concept: Concept, library: Library, base_dir: Path | None
+             ) -> StuffContent:
+    model = library.concepts.content_model(concept)
+    if model in (ImageContent, DocumentContent):
+        if isinstance(value, str):
+            value = {"url": value}
+        if isinstance(value, dict) and isinstance(value.get("url"), str):
+            value = {**value, "url": _resolve_url(value["url"], base_dir)}
+            if not value.get("mime_type"):
+                value["mime_type"] = _mime_of(value["url"])
+    try:
+        return to_content(value, concept, library.concepts)
+    except ContentError as exc:
+        raise InputError(f"input {where!r} does not fit {concept.ref}: {exc}", input_name=name) from exc
+
+
+def _resolve_url(url: str, base_dir: Path | None) -> str:
+    if "://" in url or url.startswith("data:"):
+        return url
+    path = Path(url)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return path.resolve().as_uri()
+
+
+def _mime_of(url: str) -> str | None:
+    if url.startswith("data:"):
+        return url[5:].split(";", 1)[0].split(",", 1)[0] or None
+    return mimetypes.guess_type(url)[0]
+
+
+def mock_inputs(entry: PipeEntry, library: Library, given: dict[str, Stuff], *, nb_list_items: int) -> dict[str, Stuff]:
+    """Mocks for every required input that was not given (``--mock-inputs``)."""
+    from pipelex.inference.dry.mocks import mock_content, rng_for
+
+    mocked: dict[str, Stuff] = {}
+    for name, text in entry.blueprint.input_specs().items():
+        if name in given or "." in name:
+            continue
+        spec = ConceptSpec.parse(text)
+        if spec.is_optional:
+            continue
+        concept = library.resolve_concept(spec.concept_ref, entry.domain)
+        assert concept is not None
+        model = library.concepts.content_model(concept)
+        rng = rng_for(f"{entry.code}.{name}")
+        if spec.is_list:
+            count = spec.item_count or nb_list_items
+            items = [mock_content(model, label=f"{name}[{i}]", nb_list_items=nb_list_items, rng=rng)
+                     for i in range(count)]
+            mocked[name] = Stuff(stuff_name=name, concept=concept.ref, content=ListContent(items=items))
+        else:
+            mocked[name] = Stuff(stuff_name=name, concept=concept.ref,
+                                 content=mock_content(model, label=name, nb_list_items=nb_list_items, rng=rng))
+    return mocked
+
+
+def encode_data_url(data: bytes, mime_type: str) -> str:
+    """A data URL for ``data``."""
+    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"

@@ -1,0 +1,1 @@
+"""Run mode and the pipe-router protocol."""

@@ -1,0 +1,1 @@
+"""Pipelines: the runner API and its output."""

@@ -1,0 +1,152 @@
+"""``PipelexRunner``: load a bundle, shape the inputs, run a pipe, return its output, memory, graph and usage."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from pipelex.boot import Pipelex
+from pipelex.config.deck import ModelDeck, default_deck
+from pipelex.errors import BundleInvalidError, InputError, PipeRunError
+from pipelex.language.library import Library, PipeEntry, build_library
+from pipelex.language.loader import load_library
+from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipes.context import RunContext, RunSettings
+from pipelex.reporting.usage import UsageReport
+from pipelex.tracing.graph import ExecutionGraph
+from pipelex.validation.diagnostics import Severity
+from pipelex.validation.static import check_library
+
+
+class PipelineOutput(BaseModel):
+    """What a run returns."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    pipeline_run_id: str
+    pipe_code: str
+    run_mode: PipeRunMode
+    main_stuff: Stuff | Absence | None
+    working_memory: WorkingMemory
+    graph: ExecutionGraph
+    usage: UsageReport
+
+    def main_stuff_json(self) -> Any:
+        """The main output as JSON: the content of a stuff, or the absence record."""
+        if self.main_stuff is None:
+            return None
+        if isinstance(self.main_stuff, Absence):
+            return self.main_stuff.to_json()
+        return self.main_stuff.content_json()
+
+
+class PipelexRunner:
+    """Runs pipes of a bundle (a file, bundle text, or library folders)."""
+
+    def __init__(self, bundle_uri: str | Path | None = None, *, mthds_content: str | list[str] | None = None,
+                 library_dirs: list[str | Path] | None = None, pipe_run_mode: PipeRunMode = PipeRunMode.LIVE,
+                 settings: RunSettings | None = None, deck: ModelDeck | None = None) -> None:
+        self.bundle_uri = Path(bundle_uri) if bundle_uri is not None else None
+        self.mthds_content = [mthds_content] if isinstance(mthds_content, str) else list(mthds_content or [])
+        self.library_dirs = [Path(d) for d in library_dirs or []]
+        self.pipe_run_mode = pipe_run_mode
+        self.settings = settings or RunSettings()
+        self.deck = deck or default_deck()
+        self._library: Library | None = None
+
+    def load(self) -> Library:
+        """Load and statically validate the library; raise :class:`BundleInvalidError` listing every problem."""
+        if self._library is not None:
+            return self._library
+        paths = [*self.library_dirs, *([self.bundle_uri] if self.bundle_uri else [])]
+        if self.mthds_content:
+            sources: list[tuple[str, str | None]] = [(text, f"<bundle {i + 1}>") for i, text in
+                                                     enumerate(self.mthds_content)]
+            library = build_library(sources) if not paths else _merge(load_library(paths), sources)
+        else:
+            library = load_library(paths)
+        errors = [d for d in check_library(library, self.deck) if d.severity is Severity.ERROR]
+        if errors:
+            raise BundleInvalidError(errors)
+        self._library = library
+        return library
+
+    def pick_pipe(self, library: Library, pipe_code: str | None) -> PipeEntry:
+        """The pipe to run: ``pipe_code``, or the bundle's ``main_pipe``."""
+        if pipe_code is None:
+            entry = library.main_pipe
+            if entry is None:
+                raise InputError("the bundle has no `main_pipe`: name the pipe to run (--pipe CODE / pipe_code=...); "
+                                 f"its pipes: {', '.join(p.code for p in library.pipes.values())}")
+            return entry
+        entry = library.resolve_pipe(pipe_code)
+        if entry is None:
+            raise InputError(f"pipe {pipe_code!r} is not in the bundle; its pipes: "
+                             f"{', '.join(p.code for p in library.pipes.values())}")
+        return entry
+
+    async def execute_pipeline(self, inputs: dict[str, Any] | None = None, pipe_code: str | None = None, *,
+                               mock_inputs: bool = False, inputs_base_dir: Path | None = None) -> PipelineOutput:
+        """Run ``pipe_code`` (default: ``main_pipe``) with ``inputs``; return the output, memory, graph, usage."""
+        from pipelex.backends.direct import DirectPipeRouter
+        from pipelex.memory.inputs import mock_inputs as make_mock_inputs
+        from pipelex.memory.inputs import shape_inputs
+        from pipelex.tracing.tracer import GraphTracer
+
+        mode = Pipelex.effective_run_mode(self.pipe_run_mode)
+        if mock_inputs and mode is not PipeRunMode.DRY:
+            raise InputError("mock inputs are only for dry runs: run with --dry-run (PipeRunMode.DRY), or give every "
+                             "input")
+        library = self.load()
+        entry = self.pick_pipe(library, pipe_code)
+        stuffs = shape_inputs(inputs or {}, entry, library, base_dir=inputs_base_dir)
+        if mock_inputs:
+            stuffs.update(make_mock_inputs(entry, library, stuffs, nb_list_items=self.settings.nb_list_items))
+        _check_required(entry, stuffs)
+        if mode is PipeRunMode.LIVE:
+            from pipelex.storage.local import LocalStorage, normalize_content
+
+            storage = LocalStorage()
+            stuffs = {n: s.model_copy(update={"content": normalize_content(s.content, storage)})
+                      for n, s in stuffs.items()}
+        memory = WorkingMemory()
+        for name, stuff in stuffs.items():
+            memory.store(name, stuff, main=False)
+        run_id = uuid.uuid4().hex
+        tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain, mode=mode.value,
+                             backend="direct")
+        router = DirectPipeRouter()
+        ctx = RunContext(library=library, run_mode=mode, settings=self.settings, tracer=tracer, router=router,
+                         semaphore=asyncio.Semaphore(self.settings.max_concurrency))
+        result: PipeResult = await router.run(entry, memory, ctx, output_name=entry.code)
+        if isinstance(result, Stuff):
+            memory.store(result.stuff_name if result.stuff_name in memory.root else entry.code, result)
+        else:
+            memory.store(result.variable_name, result)
+        usage = UsageReport()
+        return PipelineOutput(pipeline_run_id=run_id, pipe_code=entry.code, run_mode=mode, main_stuff=result,
+                              working_memory=memory, graph=tracer.build(usage=usage.to_json()), usage=usage)
+
+
+def _check_required(entry: PipeEntry, stuffs: dict[str, Stuff]) -> None:
+    from pipelex.language.specs import ConceptSpec
+
+    missing = [name for name, text in entry.blueprint.input_specs().items()
+               if name not in stuffs and "." not in name and not ConceptSpec.parse(text).is_optional]
+    if missing:
+        raise InputError(f"pipe {entry.code!r} needs the input(s) {', '.join(repr(m) for m in missing)}: give them "
+                         "with -i (a JSON/TOML file or inline JSON), or add --dry-run --mock-inputs to mock them",
+                         input_name=missing[0])
+
+
+def _merge(library: Library, sources: list[tuple[str, str | None]]) -> Library:
+    texts = [(p.source_map.text, p.source_map.file) for p in library.bundles]
+    return build_library([*texts, *sources])
+
+
+__all__ = ["PipelexRunner", "PipelineOutput", "PipeRunError"]

@@ -1,0 +1,1 @@
+"""Pipes: operators (leaves) and controllers, run over a working memory."""

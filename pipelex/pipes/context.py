@@ -1,0 +1,57 @@
+"""The run context handed down the pipe tree, and the pipe-router protocol (direct or Temporal)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Protocol
+
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+
+if TYPE_CHECKING:
+    from pipelex.language.library import Library, PipeEntry
+    from pipelex.memory.stuff import PipeResult, WorkingMemory
+    from pipelex.tracing.tracer import GraphTracer
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Knobs of a run (from the ``[dry_run]`` and ``[runtime]`` config sections)."""
+
+    nb_list_items: int = 3
+    text_gen_truncate_length: int = 256
+    nb_extract_pages: int = 4
+    max_concurrency: int = 8
+    pipe_stack_limit: int = 64
+
+
+class PipeRouter(Protocol):
+    """Decides where a pipe runs: in this process (direct) or on a worker (Temporal)."""
+
+    async def run(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str) -> PipeResult:
+        """Run ``entry`` over ``memory`` and return its output (a stuff or an absence)."""
+        ...
+
+
+@dataclass
+class RunContext:
+    """What every pipe run needs: the library, the mode, the settings, the tracer, the router."""
+
+    library: Library
+    run_mode: PipeRunMode
+    settings: RunSettings
+    tracer: GraphTracer
+    router: PipeRouter
+    semaphore: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    depth: int = 0
+    parent_node: str | None = None
+    stack: tuple[str, ...] = ()
+
+    @property
+    def explore_all_outcomes(self) -> bool:
+        """A dry run also checks the outcomes a condition did not take (on a copy of the memory)."""
+        return self.run_mode is PipeRunMode.DRY
+
+    def child(self, node_id: str, pipe_ref: str) -> RunContext:
+        """The context for the sub-pipes of node ``node_id``."""
+        return replace(self, depth=self.depth + 1, parent_node=node_id, stack=(*self.stack, pipe_ref))

@@ -1,0 +1,1 @@
+"""Controllers: sequence, parallel, condition, batch."""

@@ -1,0 +1,43 @@
+"""Running a branch pipe once per item of a list, concurrently up to the configured bound."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.errors import PipeRunError
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Absence, Stuff, WorkingMemory
+from pipelex.pipes.context import RunContext
+
+
+async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext,
+                         *, output_name: str) -> Stuff:
+    """Run ``target`` for each item of ``items`` (stored under ``item_name``); collect a list output."""
+    if not isinstance(items.content, ListContent):
+        raise PipeRunError(f"cannot batch over {items.stuff_name!r}: it holds one {items.concept}, not a list",
+                           pipe_code=target.code)
+    contents: list[StuffContent] = list(items.content.items)
+
+    async def one(index: int, content: StuffContent) -> Stuff | Absence:
+        async with ctx.semaphore:
+            branch_memory = memory.fork()
+            branch_memory.store(item_name, Stuff(stuff_name=item_name, concept=items.concept, content=content),
+                                main=False)
+            return await ctx.router.run(target, branch_memory, ctx, output_name=f"{output_name}[{index}]")
+
+    if len(contents) <= 1:
+        results = [await one(i, c) for i, c in enumerate(contents)]
+    else:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(i, c)) for i, c in enumerate(contents)]
+        results = [task.result() for task in tasks]
+    produced = [r for r in results if isinstance(r, Stuff)]
+    concept = produced[0].concept if produced else _declared_concept(target, ctx)
+    return Stuff(stuff_name=output_name, concept=concept, content=ListContent(items=[r.content for r in produced]))
+
+
+def _declared_concept(target: PipeEntry, ctx: RunContext) -> str:
+    from pipelex.pipes.runtime import output_spec
+
+    return output_spec(target, ctx)[1].ref

@@ -1,0 +1,86 @@
+"""PipeSequence: steps in order over one working memory; pipe steps, batch steps and binding steps."""
+
+from __future__ import annotations
+
+from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.errors import PipeRunError
+from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.controllers.batching import run_over_items
+from pipelex.pipes.runtime import lookup, output_spec
+from pipelex.pipes.values import to_content, walk_values
+
+
+async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemory, ctx: RunContext,
+              output_name: str) -> PipeResult:
+    """Run every step; the last step's result is the sequence's output."""
+    last: PipeResult | None = None
+    for step in pipe.steps:
+        if step.is_binding:
+            name = step.result or ""
+            last = bind(entry, step, memory, ctx)
+            memory.store(name, last)
+            continue
+        target = ctx.library.resolve_pipe(step.pipe or "", entry.domain)
+        if target is None:  # pragma: no cover - static validation rejects this first
+            raise PipeRunError(f"pipe {entry.code!r}: unknown step pipe {step.pipe!r}", pipe_code=entry.code)
+        name = step.result or target.code
+        if step.batch_over and step.batch_as:
+            items = lookup(memory, step.batch_over, ctx)
+            if isinstance(items, Absence) or items is None:
+                last = Absence(variable_name=name, kind="skipped", producing_pipe=target.code,
+                               reason=f"skipped because {step.batch_over!r} is absent",
+                               upstream=items if isinstance(items, Absence) else None)
+            else:
+                last = await run_over_items(target, items, step.batch_as, memory, ctx, output_name=name)
+        else:
+            last = await ctx.router.run(target, memory, ctx, output_name=name)
+        memory.store(name, last)
+    assert last is not None
+    if isinstance(last, Absence):
+        return last
+    declared = output_spec(entry, ctx)[0]
+    if declared.is_list and not last.is_list:
+        return last.model_copy(update={"content": ListContent(items=[last.content])})
+    return last
+
+
+def bind(entry: PipeEntry, step: StepBlueprint, memory: WorkingMemory, ctx: RunContext) -> PipeResult:
+    """A binding step: the value at ``from`` (a deep copy), as its declared-structure concept."""
+    from pipelex.validation.static import Var, walk_path
+
+    path = step.from_ or ""
+    result_name = step.result or ""
+    root, *segments = path.split(".")
+    described = f'{{ from = "{path}", result = "{result_name}" }}'
+    stuff = memory.get(root)
+    if stuff is None:
+        upstream = memory.absence(root)
+        reason = (f"the binding step {described} of pipe {entry.code!r} bound nothing, because {root!r} is absent"
+                  if upstream else f"the binding step {described} of pipe {entry.code!r} found no {root!r}")
+        return Absence(variable_name=result_name, kind="declared_absent", reason=reason, upstream=upstream)
+    concept = ctx.library.concepts.concepts.get(stuff.concept)
+    if concept is None:
+        raise PipeRunError(f"pipe {entry.code!r}: {root!r} holds the unknown concept {stuff.concept!r}",
+                           pipe_code=entry.code)
+    walked = walk_path(ctx.library, Var(concept, stuff.is_list), root, segments)
+    if walked.var is None:
+        raise PipeRunError(f"pipe {entry.code!r}: the binding step {described} cannot be resolved: {walked.message}",
+                           pipe_code=entry.code, error_type="binding_path_unresolved")
+    values, is_list = walk_values(stuff.content, stuff.is_list, segments)
+    if not is_list and not values:
+        return Absence(variable_name=result_name, kind="declared_absent",
+                       reason=f"the binding step {described} of pipe {entry.code!r} bound nothing, because "
+                       f"{path!r} holds nothing")
+    target = walked.var.concept
+    contents: list[StuffContent] = [to_content(_copy(v), target, ctx.library.concepts) for v in values]
+    content: StuffContent = ListContent(items=contents) if is_list else contents[0]
+    return Stuff(stuff_name=result_name, concept=target.ref, content=content)
+
+
+def _copy(value: object) -> object:
+    if isinstance(value, StuffContent):
+        return value.model_copy(deep=True)
+    return value

@@ -1,0 +1,1 @@
+"""Operators: the leaves of a method."""

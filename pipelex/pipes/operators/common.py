@@ -1,0 +1,52 @@
+"""Helpers shared by operators: rendering prompts, job settings, output concepts."""
+
+from __future__ import annotations
+
+from pipelex.concepts.library import Concept
+from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent
+from pipelex.inference.jobs import Attachment
+from pipelex.language.library import PipeEntry
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.rendering import render_template
+from pipelex.pipes.runtime import ResolvedInputs
+
+
+def render(entry: PipeEntry, template: str | None, inputs: ResolvedInputs, *, html: bool = False) -> str | None:
+    """Render one template of the pipe with its inputs (None stays None)."""
+    if template is None:
+        return None
+    return render_template(template, inputs.template_context(), pipe_code=entry.code, html=html)
+
+
+def model_name(value: object) -> str | None:
+    """The model reference written in ``model = ...`` (string or settings table)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        ref = value.get("model") or value.get("handle")
+        return ref if isinstance(ref, str) else None
+    return None
+
+
+def attachments(inputs: ResolvedInputs) -> list[Attachment]:
+    """Images and documents among the inputs, passed to the model beside the prompt."""
+    found: list[Attachment] = []
+    for stuff in inputs.stuffs.values():
+        items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
+        for item in items:
+            if isinstance(item, ImageContent):
+                found.append(Attachment(kind="image", url=item.url, mime_type=item.mime_type))
+            elif isinstance(item, DocumentContent):
+                found.append(Attachment(kind="document", url=item.url, mime_type=item.mime_type))
+    return found
+
+
+def is_text(ctx: RunContext, concept: Concept) -> bool:
+    """True when the concept's content is plain text."""
+    return ctx.library.concepts.is_text_like(concept)
+
+
+def job_settings(entry: PipeEntry, ctx: RunContext) -> dict[str, object]:
+    """Fields every job takes from the run."""
+    return {"run_mode": ctx.run_mode, "pipe_code": entry.code, "nb_list_items": ctx.settings.nb_list_items,
+            "text_truncate_length": ctx.settings.text_gen_truncate_length}

@@ -1,0 +1,32 @@
+"""PipeDocGen: a document generated from the inputs."""
+
+from __future__ import annotations
+
+import re
+
+from pipelex.inference.jobs import DocGenJob
+from pipelex.inference.leaf import content_generator_for
+from pipelex.language.blueprint import PipeDocGenBlueprint
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Stuff
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.operators.common import job_settings, model_name, render
+from pipelex.pipes.rendering import format_value
+from pipelex.pipes.runtime import ResolvedInputs, make_output
+
+
+def _safe_filename(name: str, extension: str) -> str:
+    name = re.sub(r"\s+", "-", name.strip())
+    name = re.sub(r"[^\w.\-]", "", name) or "document"
+    return name if name.lower().endswith(f".{extension}") else f"{name}.{extension}"
+
+
+async def run(entry: PipeEntry, pipe: PipeDocGenBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
+    """Render the text and the file name, then generate the document."""
+    text = render(entry, pipe.template, inputs)
+    if text is None:
+        text = "\n\n".join(format_value(s.content) for s in inputs.stuffs.values())
+    filename = _safe_filename(render(entry, pipe.filename, inputs) or entry.code, pipe.format)
+    job = DocGenJob(**job_settings(entry, ctx), format=pipe.format, filename=filename, text=text,  # type: ignore[arg-type]
+                    model=model_name(pipe.model))
+    return make_output(entry, ctx, await content_generator_for(job).make_document(job))

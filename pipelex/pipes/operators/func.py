@@ -1,0 +1,31 @@
+"""PipeFunc: a Python function called by import path (live); its declared output mocked (dry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelex.concepts.natives import ListContent
+from pipelex.inference.jobs import FuncJob
+from pipelex.inference.leaf import content_generator_for
+from pipelex.language.blueprint import PipeFuncBlueprint
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Stuff
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.operators.common import job_settings
+from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+
+async def run(entry: PipeEntry, pipe: PipeFuncBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
+    """Call the function with the input contents (keyword arguments named after the inputs)."""
+    spec, concept = output_spec(entry, ctx)
+    model = ctx.library.concepts.content_model(concept)
+    kwargs: dict[str, Any] = {name: (list(s.content.items) if isinstance(s.content, ListContent) else s.content)
+                              for name, s in inputs.stuffs.items()}
+    job = FuncJob(**job_settings(entry, ctx), function_name=pipe.function_name,  # type: ignore[arg-type]
+                  concept_ref=concept.ref)
+    generator = content_generator_for(job)
+    if spec.is_list:
+        count = spec.item_count or ctx.settings.nb_list_items
+        items = [await generator.call_function(job, kwargs, model) for _ in range(count)]
+        return make_output(entry, ctx, items)
+    return make_output(entry, ctx, await generator.call_function(job, kwargs, model))

@@ -1,0 +1,23 @@
+"""PipeImgGen: images from a prompt."""
+
+from __future__ import annotations
+
+from pipelex.inference.jobs import ImgGenJob
+from pipelex.inference.leaf import content_generator_for
+from pipelex.language.blueprint import PipeImgGenBlueprint
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Stuff
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.operators.common import job_settings, model_name, render
+from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+
+async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
+    """Render the prompt and generate ``N`` images (one unless the output is ``Image[N]``)."""
+    spec, _ = output_spec(entry, ctx)
+    count = spec.item_count or (ctx.settings.nb_list_items if spec.is_list else 1)
+    job = ImgGenJob(**job_settings(entry, ctx), prompt=render(entry, pipe.prompt, inputs) or "",  # type: ignore[arg-type]
+                    negative_prompt=render(entry, pipe.negative_prompt, inputs), nb_images=count,
+                    aspect_ratio=pipe.aspect_ratio, output_format=pipe.output_format, model=model_name(pipe.model))
+    images = await content_generator_for(job).make_images(job)
+    return make_output(entry, ctx, list(images) if spec.is_list else images[0])

@@ -1,0 +1,32 @@
+"""PipeLLM: text, an object, or a list, from an LLM (or a mock, in a dry run)."""
+
+from __future__ import annotations
+
+from pipelex.concepts.natives import TextContent
+from pipelex.inference.jobs import LLMJob
+from pipelex.inference.leaf import content_generator_for
+from pipelex.language.blueprint import PipeLLMBlueprint
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Stuff
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.operators.common import attachments, is_text, job_settings, model_name, render
+from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+
+async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
+    """Render the prompts, build the job, let the leaf answer."""
+    spec, concept = output_spec(entry, ctx)
+    prompt = render(entry, pipe.prompt, inputs) or entry.blueprint.description
+    system = render(entry, pipe.system_prompt or entry.bundle.system_prompt, inputs)
+    model = ctx.library.concepts.content_model(concept)
+    text_out = is_text(ctx, concept)
+    output = ("text_list" if spec.is_list else "text") if text_out else ("object_list" if spec.is_list else "object")
+    job = LLMJob(**job_settings(entry, ctx), output=output, prompt=prompt, system_prompt=system,  # type: ignore[arg-type]
+                 attachments=attachments(inputs), model=model_name(pipe.model), concept_ref=concept.ref,
+                 json_schema=None if text_out else model.model_json_schema(), item_count=spec.item_count)
+    generator = content_generator_for(job)
+    if output == "text":
+        return make_output(entry, ctx, TextContent(text=await generator.make_text(job)))
+    if output == "object":
+        return make_output(entry, ctx, await generator.make_object(job, model))
+    return make_output(entry, ctx, list(await generator.make_object_list(job, model)))

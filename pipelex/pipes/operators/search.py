@@ -1,0 +1,29 @@
+"""PipeSearch: a web search answered with sources."""
+
+from __future__ import annotations
+
+from pipelex.concepts.natives import SearchResultContent
+from pipelex.inference.jobs import LLMJob, SearchJob
+from pipelex.inference.leaf import content_generator_for
+from pipelex.language.blueprint import PipeSearchBlueprint
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Stuff
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.operators.common import job_settings, model_name, render
+from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+
+async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
+    """Search; a structured output is then filled from the answer (structured search)."""
+    _, concept = output_spec(entry, ctx)
+    prompt = render(entry, pipe.prompt, inputs) or ""
+    job = SearchJob(**job_settings(entry, ctx), prompt=prompt, max_results=pipe.max_results,  # type: ignore[arg-type]
+                    model=model_name(pipe.model))
+    generator = content_generator_for(job)
+    result = await generator.search(job)
+    model = ctx.library.concepts.content_model(concept)
+    if issubclass(model, SearchResultContent):
+        return make_output(entry, ctx, result)
+    structure_job = LLMJob(**job_settings(entry, ctx), output="object", concept_ref=concept.ref,  # type: ignore[arg-type]
+                           prompt=f"{prompt}\n\nSearch answer:\n{result.answer}", json_schema=model.model_json_schema())
+    return make_output(entry, ctx, await content_generator_for(structure_job).make_object(structure_job, model))

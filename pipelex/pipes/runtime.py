@@ -1,0 +1,227 @@
+"""Running one pipe: resolve its inputs from working memory (absences lift), trace it, dispatch on its type,
+check its output against the declared spec."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pipelex.concepts.library import Concept
+from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.errors import PipeRunError
+from pipelex.language import blueprint as bp
+from pipelex.language.library import PipeEntry
+from pipelex.language.specs import ConceptSpec, Presence
+from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.values import ContentError, to_content, walk_values
+from pipelex.tracing.graph import IOItem, digest
+
+
+@dataclass
+class ResolvedInputs:
+    """A pipe's inputs: present stuffs, and the optional ones that are absent."""
+
+    stuffs: dict[str, Stuff]
+    absent: dict[str, Absence]
+
+    def template_context(self) -> dict[str, Any]:
+        """Names to contents for templates (lists as Python lists, absent names left out)."""
+        context: dict[str, Any] = {}
+        for name, stuff in self.stuffs.items():
+            value: Any = list(stuff.content.items) if isinstance(stuff.content, ListContent) else stuff.content
+            _nest(context, name.split("."), value)
+        return context
+
+
+def _nest(context: dict[str, Any], parts: list[str], value: Any) -> None:
+    if len(parts) == 1:
+        context[parts[0]] = value
+        return
+    holder = context.setdefault(parts[0], {})
+    if isinstance(holder, dict):
+        _nest(holder, parts[1:], value)
+
+
+def output_spec(entry: PipeEntry, ctx: RunContext) -> tuple[ConceptSpec, Concept]:
+    """The declared output spec and concept of a pipe (validated statically before any run)."""
+    spec = ConceptSpec.parse(entry.blueprint.output)
+    concept = ctx.library.resolve_concept(spec.concept_ref, entry.domain)
+    if concept is None:  # pragma: no cover - static validation rejects this first
+        raise PipeRunError(f"pipe {entry.code!r}: unknown output concept {spec.concept_ref!r}", pipe_code=entry.code)
+    return spec, concept
+
+
+def lookup(memory: WorkingMemory, name: str, ctx: RunContext) -> Stuff | Absence | None:
+    """The value of ``name`` (dotted names walk into a stuff's fields)."""
+    root, *segments = name.split(".")
+    stuff = memory.get(root)
+    if stuff is None:
+        return memory.absence(root)
+    if not segments:
+        return stuff
+    from pipelex.validation.static import Var, walk_path
+
+    concept = ctx.library.concepts.concepts.get(stuff.concept)
+    if concept is None:
+        return None
+    walked = walk_path(ctx.library, Var(concept, stuff.is_list), root, segments, content_fields=True)
+    if walked.var is None:
+        raise PipeRunError(f"input {name!r}: {walked.message}")
+    values, is_list = walk_values(stuff.content, stuff.is_list, segments)
+    target = walked.var.concept
+    if not is_list and not values:
+        return Absence(variable_name=name, kind="declared_absent", reason=f"{name!r} holds nothing")
+    contents = [to_content(v, target, ctx.library.concepts) for v in values]
+    content: StuffContent = ListContent(items=contents) if is_list else contents[0]
+    return Stuff(stuff_name=name, concept=target.ref, content=content)
+
+
+def resolve_inputs(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str
+                   ) -> ResolvedInputs | Absence:
+    """Gather the declared inputs; an absent required input skips the pipe (the absence lifts)."""
+    stuffs: dict[str, Stuff] = {}
+    absent: dict[str, Absence] = {}
+    for name, text in entry.blueprint.input_specs().items():
+        spec = ConceptSpec.parse(text)
+        found = lookup(memory, name, ctx)
+        if found is None:
+            if spec.is_optional:
+                absent[name] = Absence(variable_name=name, kind="declared_absent", reason="not provided")
+                continue
+            raise PipeRunError(f"pipe {entry.code!r} needs input {name!r} ({text}), which is not in working memory: "
+                               "provide it as an input or produce it in an earlier step", pipe_code=entry.code,
+                               error_type="missing_input")
+        if isinstance(found, Absence):
+            if spec.presence is Presence.OPTIONAL:
+                absent[name] = found
+                continue
+            if spec.presence is Presence.FORCED:
+                raise PipeRunError(f"pipe {entry.code!r} forces input {name!r} ({text}) but it is absent: "
+                                   f"{found.reason}", pipe_code=entry.code, error_type="forced_input_absent")
+            return Absence(variable_name=output_name, kind="skipped", reason=f"skipped because input {name!r} is absent",
+                           producing_pipe=entry.code, upstream=found)
+        stuffs[name] = found
+    return ResolvedInputs(stuffs, absent)
+
+
+def make_output(entry: PipeEntry, ctx: RunContext, content: StuffContent | list[StuffContent], *,
+                concept: Concept | None = None) -> Stuff:
+    """Build the output stuff of ``entry`` and check it fits the declared spec."""
+    spec, declared = output_spec(entry, ctx)
+    concept = concept or declared
+    if isinstance(content, list):
+        content = ListContent(items=content)
+    return check_output(entry, ctx, Stuff(stuff_name=entry.code, concept=concept.ref, content=content), spec, declared)
+
+
+def check_output(entry: PipeEntry, ctx: RunContext, stuff: Stuff, spec: ConceptSpec, declared: Concept) -> Stuff:
+    """Refuse an output that does not fit the declared spec (``pipe_output_invalid``)."""
+    concepts = ctx.library.concepts
+    if spec.is_list != stuff.is_list:
+        raise PipeRunError(f"pipe {entry.code!r} produced {'a list' if stuff.is_list else 'a single item'} but its "
+                           f"output is declared {entry.blueprint.output!r}", pipe_code=entry.code,
+                           error_type="pipe_output_invalid")
+    items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
+    if spec.item_count is not None and len(items) != spec.item_count:
+        raise PipeRunError(f"pipe {entry.code!r} produced {len(items)} items but its output is declared "
+                           f"{entry.blueprint.output!r}", pipe_code=entry.code, error_type="pipe_output_invalid")
+    produced = concepts.concepts.get(stuff.concept, declared)
+    if declared.ref in ("native.Anything", "native.Dynamic", "native.Composite"):
+        return stuff
+    if not concepts.is_compatible(produced, declared):
+        raise PipeRunError(f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
+                           pipe_code=entry.code, error_type="pipe_output_invalid")
+    model = concepts.content_model(produced)
+    checked: list[StuffContent] = []
+    for item in items:
+        try:
+            checked.append(to_content(item, produced, concepts) if not isinstance(item, model) else item)
+        except ContentError as exc:
+            raise PipeRunError(f"pipe {entry.code!r} produced an output that does not fit the concept "
+                               f"{produced.ref}: {exc}", pipe_code=entry.code, error_type="pipe_output_invalid") from exc
+    if isinstance(stuff.content, ListContent):
+        return stuff.model_copy(update={"content": ListContent(items=checked)})
+    return stuff.model_copy(update={"content": checked[0]})
+
+
+def io_item(name: str, result: Stuff | Absence) -> IOItem:
+    """A graph IO record of a stuff (or an absence)."""
+    if isinstance(result, Absence):
+        return IOItem(name=name, concept="absent", digest=None, multiplicity="single", data=result.to_json())
+    data = result.content_json()
+    return IOItem(name=name, concept=result.concept, digest=digest(data),
+                  multiplicity="list" if result.is_list else "single", data=data)
+
+
+async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str) -> PipeResult:
+    """Run one pipe in this process: inputs, dispatch, output check, tracing."""
+    if ctx.depth >= ctx.settings.pipe_stack_limit:
+        raise PipeRunError(f"pipe {entry.code!r}: the pipe stack passed {ctx.settings.pipe_stack_limit} levels "
+                           f"({' -> '.join(ctx.stack[-5:])} ...): a pipe calls itself", pipe_code=entry.code,
+                           error_type="stack_overflow")
+    resolved = resolve_inputs(entry, memory, ctx, output_name)
+    kind = "controller" if entry.is_controller else "operator"
+    inputs_io = ([io_item(n, s) for n, s in resolved.stuffs.items()] + [io_item(n, a) for n, a in resolved.absent.items()]
+                 if isinstance(resolved, ResolvedInputs) else [])
+    node = ctx.tracer.start_node(pipe_code=entry.code, pipe_type=entry.blueprint.type, kind=kind,
+                                 description=entry.blueprint.description, domain=entry.domain,
+                                 parent_id=ctx.parent_node, inputs=inputs_io)
+    if isinstance(resolved, Absence):
+        ctx.tracer.end_node(node, status="skipped", outputs=[io_item(output_name, resolved)])
+        return resolved
+    started = time.perf_counter()
+    try:
+        result = await _dispatch(entry, resolved, memory, ctx.child(node, entry.ref), output_name)
+    except PipeRunError as exc:
+        if exc.pipe_code is None:
+            exc.pipe_code = entry.code
+        ctx.tracer.end_node(node, status="failed", error=str(exc))
+        raise
+    except Exception as exc:
+        ctx.tracer.end_node(node, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise PipeRunError(f"pipe {entry.code!r} failed: {type(exc).__name__}: {exc}", pipe_code=entry.code) from exc
+    del started
+    ctx.tracer.end_node(node, status="succeeded" if isinstance(result, Stuff) else "skipped",
+                        outputs=[io_item(output_name, result)])
+    return result
+
+
+async def _dispatch(entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMemory, ctx: RunContext,
+                    output_name: str) -> PipeResult:
+    from pipelex.pipes.controllers import batch, condition, parallel, sequence
+    from pipelex.pipes.operators import compose, doc_gen, extract, func, img_gen, judge, llm, search, structure
+
+    pipe = entry.blueprint
+    match pipe:
+        case bp.PipeLLMBlueprint():
+            return await llm.run(entry, pipe, inputs, ctx)
+        case bp.PipeComposeBlueprint():
+            return await compose.run(entry, pipe, inputs, ctx)
+        case bp.PipeImgGenBlueprint():
+            return await img_gen.run(entry, pipe, inputs, ctx)
+        case bp.PipeExtractBlueprint():
+            return await extract.run(entry, pipe, inputs, ctx)
+        case bp.PipeFuncBlueprint():
+            return await func.run(entry, pipe, inputs, ctx)
+        case bp.PipeSearchBlueprint():
+            return await search.run(entry, pipe, inputs, ctx)
+        case bp.PipeStructureBlueprint():
+            return await structure.run(entry, pipe, inputs, ctx)
+        case bp.PipeJudgeBlueprint():
+            return await judge.run(entry, pipe, inputs, ctx)
+        case bp.PipeDocGenBlueprint():
+            return await doc_gen.run(entry, pipe, inputs, ctx)
+        case bp.PipeSignatureBlueprint():
+            raise PipeRunError(f"pipe {entry.code!r} is a PipeSignature: declared but not implemented, so it cannot "
+                               "run; give it a concrete definition", pipe_code=entry.code, error_type="not_runnable")
+        case bp.PipeSequenceBlueprint():
+            return await sequence.run(entry, pipe, memory, ctx, output_name)
+        case bp.PipeParallelBlueprint():
+            return await parallel.run(entry, pipe, memory, ctx, output_name)
+        case bp.PipeConditionBlueprint():
+            return await condition.run(entry, pipe, inputs, memory, ctx, output_name)
+        case bp.PipeBatchBlueprint():
+            return await batch.run(entry, pipe, inputs, memory, ctx, output_name)
+    raise AssertionError(f"unhandled pipe type {pipe.type}")  # pragma: no cover

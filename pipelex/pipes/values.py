@@ -1,0 +1,76 @@
+"""Turning plain values into contents of a concept, walking paths through contents, building output stuffs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from pipelex.concepts.library import Concept, ConceptLibrary
+from pipelex.concepts.natives import (
+    DateContent,
+    JSONContent,
+    ListContent,
+    NumberContent,
+    StuffContent,
+    TextContent,
+    TimeContent,
+    YesNoContent,
+)
+
+
+class ContentError(ValueError):
+    """A value does not fit a concept."""
+
+
+def to_content(value: Any, concept: Concept, concepts: ConceptLibrary) -> StuffContent:
+    """``value`` as content of ``concept`` (a string fills a text, a number a Number, a dict a structure...)."""
+    model = concepts.content_model(concept)
+    if isinstance(value, model):
+        return value
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    try:
+        if model is TextContent and isinstance(value, str):
+            return TextContent(text=value)
+        if model is NumberContent and isinstance(value, int | float) and not isinstance(value, bool):
+            return NumberContent(number=value)
+        if model is YesNoContent and isinstance(value, bool):
+            return YesNoContent(yes_no=value)
+        if model is JSONContent and isinstance(value, dict) and "json_obj" not in value:
+            return JSONContent(json_obj=value)
+        if model is DateContent and isinstance(value, str | dt.date):
+            return DateContent(date=value.isoformat() if isinstance(value, dt.date) else value)
+        if model is TimeContent and isinstance(value, str | dt.time):
+            return TimeContent(time=value.isoformat() if isinstance(value, dt.time) else value)
+        return model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "the value"
+        raise ContentError(f"{value!r} does not fit {concept.ref}: {first.get('msg')} at {where}") from exc
+
+
+def walk_values(content: StuffContent, is_list: bool, segments: list[str]) -> tuple[list[Any], bool]:
+    """Follow ``segments`` through a content; crossing a list flattens; missing values are dropped."""
+    values: list[Any] = list(content.items) if isinstance(content, ListContent) else [content]
+    for seg in segments:
+        found: list[Any] = []
+        for value in values:
+            if isinstance(value, BaseModel):
+                item = getattr(value, seg, None)
+                if item is None and value.model_extra:
+                    item = value.model_extra.get(seg)
+            elif isinstance(value, dict):
+                item = value.get(seg)
+            else:
+                item = None
+            if item is None:
+                continue
+            if isinstance(item, list):
+                found.extend(i for i in item if i is not None)
+                is_list = True
+            else:
+                found.append(item)
+        values = found
+    return values, is_list

@@ -1,0 +1,1 @@
+"""Usage and cost: per leaf, per pipe, per run; the console report."""

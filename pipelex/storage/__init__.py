@@ -1,0 +1,1 @@
+"""Storage of generated images, extracted pages and normalised inputs: a local content-addressed folder."""

@@ -1,0 +1,197 @@
+"""The execution-graph data model (SPEC §10).
+
+A graph has one :class:`GraphNode` per pipe run and three kinds of :class:`GraphEdge`:
+
+- ``contains``: controller → child pipe run;
+- ``data``: producer → consumer, when a node's input has the digest of an earlier node's output
+  (``label`` is the input name, ``stuff_digest`` the shared digest);
+- ``selected_outcome``: condition → the outcome pipe run it selected (``label`` names the outcome).
+
+Node statuses: ``running`` (never ended), ``succeeded``, ``failed``, ``checked`` (run only to
+check it, e.g. a condition outcome dry-run on a copy of the memory but not selected) and
+``skipped``.
+
+The graph is saved as JSON (:meth:`ExecutionGraph.to_json` / :meth:`ExecutionGraph.from_json`)
+and rendered by :mod:`pipelex.tracing.mermaid` and :mod:`pipelex.tracing.html`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_jsonable_python
+
+NodeKind = Literal["controller", "operator"]
+NodeStatus = Literal["running", "succeeded", "failed", "checked", "skipped"]
+EdgeKind = Literal["contains", "data", "selected_outcome"]
+Multiplicity = Literal["single", "list"]
+RunModeName = Literal["live", "dry"]
+
+NODE_STATUSES: tuple[str, ...] = ("running", "succeeded", "failed", "checked", "skipped")
+DIGEST_LENGTH = 16
+
+
+def to_json_compatible(value: Any) -> Any:
+    """Turn ``value`` into plain JSON data (dicts, lists, str, numbers, bools, None).
+
+    Pydantic models, dataclasses, dates, enums, sets... are converted the way pydantic would;
+    anything else falls back to its ``repr``, so tracing never fails on exotic content.
+    """
+    return to_jsonable_python(value, fallback=repr)
+
+
+def canonical_json(content_json: Any) -> str:
+    """The canonical JSON text of ``content_json``: sorted keys, no whitespace, UTF-8 kept."""
+    return json.dumps(
+        to_json_compatible(content_json),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=True,
+    )
+
+
+def digest(content_json: Any) -> str:
+    """The content digest of a stuff: sha256 of its canonical JSON, first 16 hex digits.
+
+    Equal content gives the same digest in every process (keys are sorted), which is how a
+    consumer's input is matched with the node that produced it, across workers too.
+    """
+    return hashlib.sha256(canonical_json(content_json).encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+class IOItem(BaseModel):
+    """One input or output of a pipe run: a named stuff with its concept and digest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    concept: str
+    digest: str | None = None
+    multiplicity: Multiplicity = "single"
+    data: Any | None = None
+
+    @classmethod
+    def from_content(
+        cls,
+        *,
+        name: str,
+        concept: str,
+        content: Any,
+        multiplicity: Multiplicity | None = None,
+        include_data: bool = True,
+    ) -> IOItem:
+        """Build an item from a stuff's content, computing its digest.
+
+        ``multiplicity`` defaults to ``"list"`` when ``content`` is a list or tuple.
+        """
+        json_content = to_json_compatible(content)
+        if multiplicity is None:
+            multiplicity = "list" if isinstance(content, (list, tuple)) else "single"
+        return cls(
+            name=name,
+            concept=concept,
+            digest=digest(json_content),
+            multiplicity=multiplicity,
+            data=json_content if include_data else None,
+        )
+
+
+class NodeTiming(BaseModel):
+    """Wall-clock timing of a pipe run: epoch seconds, duration in seconds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    started_at: float
+    ended_at: float | None = None
+    duration: float | None = None
+
+
+class GraphNode(BaseModel):
+    """One pipe run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    path: str
+    kind: NodeKind
+    pipe_code: str
+    pipe_type: str
+    description: str = ""
+    domain: str = ""
+    status: NodeStatus = "running"
+    timing: NodeTiming
+    inputs: list[IOItem] = Field(default_factory=list)
+    outputs: list[IOItem] = Field(default_factory=list)
+    error: str | None = None
+    usage: dict[str, Any] | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class GraphEdge(BaseModel):
+    """A relation between two nodes (see the module docstring for the kinds)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: EdgeKind
+    source: str
+    target: str
+    label: str | None = None
+    stuff_digest: str | None = None
+
+
+class ExecutionGraph(BaseModel):
+    """The execution graph of one pipeline run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    graph_id: str
+    created_at: str
+    pipeline_run_id: str
+    main_pipe: str
+    domain: str = ""
+    mode: RunModeName = "live"
+    backend: str = "direct"
+    nodes: list[GraphNode] = Field(default_factory=list)
+    edges: list[GraphEdge] = Field(default_factory=list)
+    usage: dict[str, Any] = Field(default_factory=dict)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The graph as JSON text (what ``graph.json`` holds)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ExecutionGraph:
+        """Parse a graph saved with :meth:`to_json`."""
+        return cls.model_validate_json(text)
+
+    def node_map(self) -> dict[str, GraphNode]:
+        """Nodes by id."""
+        return {node.id: node for node in self.nodes}
+
+    def edges_of_kind(self, kind: EdgeKind) -> list[GraphEdge]:
+        """The edges of one kind, in recording order."""
+        return [edge for edge in self.edges if edge.kind == kind]
+
+    def tree(self) -> tuple[list[GraphNode], dict[str, list[GraphNode]]]:
+        """The ``contains`` hierarchy: ``(roots, children by parent id)``, in recording order.
+
+        A node is a root when no ``contains`` edge targets it. Edges naming unknown nodes are
+        ignored, so a partial graph still renders.
+        """
+        nodes = self.node_map()
+        children: dict[str, list[GraphNode]] = {}
+        has_parent: set[str] = set()
+        for edge in self.edges:
+            if edge.kind != "contains" or edge.source not in nodes or edge.target not in nodes:
+                continue
+            if edge.target in has_parent or edge.target == edge.source:
+                continue
+            has_parent.add(edge.target)
+            children.setdefault(edge.source, []).append(nodes[edge.target])
+        roots = [node for node in self.nodes if node.id not in has_parent]
+        return roots, children

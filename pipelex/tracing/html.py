@@ -1,0 +1,498 @@
+"""Render an :class:`~pipelex.tracing.graph.ExecutionGraph` as one self-contained HTML page.
+
+The page loads nothing from anywhere (inline CSS and a small vanilla script; a Content Security
+Policy forbids any other source) and shows:
+
+- a header: main pipe, run mode and backend badges, run id, totals (pipe runs, failures,
+  checked, duration);
+- the pipe runs as a collapsible tree (``<details>``: controllers hold their children), each with
+  pipe code, type, status badge, duration and a timing bar, inputs/outputs (name, concept,
+  digest, producer), tags, usage and the error text of a failed run;
+- the data edges (``producer → consumer (name)``) and the selected condition outcomes.
+
+The graph JSON is embedded in ``<script type="application/json" id="graph-data">`` (with
+``</`` written ``<\\/``), so :func:`graph_from_html` can read the graph back from a page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime
+
+from pipelex.tracing.graph import ExecutionGraph, GraphNode, IOItem
+
+_DATA_PREVIEW_CHARS = 600
+_GRAPH_DATA_RE = re.compile(
+    r'<script type="application/json" id="graph-data">(?P<json>.*?)</script>', re.DOTALL
+)
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def format_duration(seconds: float | None) -> str:
+    """``"—"`` when unknown, ``"12 ms"`` below 10 s, ``"12.3 s"`` above."""
+    if seconds is None:
+        return "—"
+    millis = seconds * 1000
+    if millis < 1:
+        return "<1 ms" if millis > 0 else "0 ms"
+    if millis < 10_000:
+        return f"{millis:,.0f} ms"
+    return f"{seconds:,.1f} s"
+
+
+def _format_timestamp(epoch: float | None) -> str:
+    if epoch is None:
+        return "—"
+    return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def _embed_json(graph: ExecutionGraph) -> str:
+    text = graph.model_dump_json()
+    # "<" only ever occurs inside JSON strings, where "\/" is a valid escape of "/" and
+    # "\u003c" of "<": the script element can't be closed early nor open an HTML comment.
+    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+
+
+def graph_from_html(page: str) -> ExecutionGraph:
+    """Read back the graph embedded in a page made by :func:`render_html`."""
+    match = _GRAPH_DATA_RE.search(page)
+    if match is None:
+        raise ValueError('No <script id="graph-data"> element in this page: was it made by pipelex?')
+    return ExecutionGraph.model_validate(json.loads(match.group("json")))
+
+
+class _PageBuilder:
+    def __init__(self, graph: ExecutionGraph) -> None:
+        self.graph = graph
+        self.nodes = graph.node_map()
+        self.roots, self.children = graph.tree()
+        self.dom_ids = {node.id: f"node-{index}" for index, node in enumerate(graph.nodes)}
+        self.producer_of_input: dict[tuple[str, str], GraphNode] = {}
+        for edge in graph.edges:
+            if edge.kind == "data" and edge.label is not None and edge.source in self.nodes:
+                self.producer_of_input.setdefault((edge.target, edge.label), self.nodes[edge.source])
+        self.selected_label: dict[str, str] = {}
+        for edge in graph.edges:
+            if edge.kind == "selected_outcome":
+                self.selected_label[edge.target] = edge.label or ""
+        starts = [node.timing.started_at for node in graph.nodes]
+        ends = [node.timing.ended_at or node.timing.started_at for node in graph.nodes]
+        self.run_start = min(starts) if starts else 0.0
+        self.run_end = max(ends) if ends else 0.0
+        self.span = max(self.run_end - self.run_start, 1e-9)
+        self.with_failure = self._failure_subtrees()
+
+    def _failure_subtrees(self) -> set[str]:
+        """Ids of the nodes that failed or hold a failed descendant."""
+        found: set[str] = set()
+        parent_of: dict[str, str] = {}
+        for parent_id, kids in self.children.items():
+            for kid in kids:
+                parent_of[kid.id] = parent_id
+        for node in self.graph.nodes:
+            if node.status != "failed":
+                continue
+            current: str | None = node.id
+            while current is not None and current not in found:
+                found.add(current)
+                current = parent_of.get(current)
+        return found
+
+    # ------------------------------------------------------------------ pieces
+
+    def link(self, node: GraphNode) -> str:
+        return f'<a href="#{self.dom_ids[node.id]}" class="nodelink">{_esc(node.pipe_code)}</a>'
+
+    def io_item(self, item: IOItem, node: GraphNode, direction: str) -> str:
+        concept = _esc(item.concept) + ("[]" if item.multiplicity == "list" else "")
+        parts = [f'<span class="io-name">{_esc(item.name)}</span>', f'<span class="concept">{concept}</span>']
+        if item.digest:
+            parts.append(
+                f'<code class="digest" title="digest {_esc(item.digest)}">#{_esc(item.digest[:8])}</code>'
+            )
+        if direction == "in":
+            producer = self.producer_of_input.get((node.id, item.name))
+            if producer is not None:
+                parts.append(f'<span class="from">from {self.link(producer)}</span>')
+        title = ""
+        if item.data is not None:
+            preview = json.dumps(item.data, ensure_ascii=False, default=repr)
+            if len(preview) > _DATA_PREVIEW_CHARS:
+                preview = preview[:_DATA_PREVIEW_CHARS] + "…"
+            title = f' title="{_esc(preview)}"'
+        return f'<span class="io-item"{title}>{" ".join(parts)}</span>'
+
+    def io_rows(self, node: GraphNode) -> str:
+        rows: list[str] = []
+        for direction, items, arrow in (("in", node.inputs, "in"), ("out", node.outputs, "out")):
+            if not items:
+                continue
+            chips = "".join(self.io_item(item, node, direction) for item in items)
+            rows.append(
+                f'<div class="io-row io-{direction}"><span class="io-dir">{arrow}</span>{chips}</div>'
+            )
+        return "".join(rows)
+
+    def timing_bar(self, node: GraphNode) -> str:
+        start = node.timing.started_at
+        end = node.timing.ended_at if node.timing.ended_at is not None else self.run_end
+        left = (start - self.run_start) / self.span * 100
+        width = max((end - start) / self.span * 100, 0.6)
+        left = min(max(left, 0.0), 100.0 - width) if width < 100 else 0.0
+        return (
+            f'<span class="bar" title="started {_esc(_format_timestamp(node.timing.started_at))}">'
+            f'<span class="bar-fill" style="left:{left:.2f}%;width:{min(width, 100.0):.2f}%"></span></span>'
+        )
+
+    def summary(self, node: GraphNode) -> str:
+        tags: list[str] = []
+        if node.id in self.selected_label:
+            label = self.selected_label[node.id]
+            tags.append(
+                f'<span class="tag tag-selected">selected{": " + _esc(label) if label else ""}</span>'
+            )
+        for tag in node.tags:
+            if tag == "selected_outcome":
+                continue
+            tags.append(f'<span class="tag">{_esc(tag.replace("_", " "))}</span>')
+        return (
+            "<summary>"
+            f'<span class="code">{_esc(node.pipe_code)}</span>'
+            f'<span class="ptype">{_esc(node.pipe_type)}</span>'
+            f'<span class="badge st-{_esc(node.status)}">{_esc(node.status)}</span>'
+            f"{''.join(tags)}"
+            '<span class="spacer"></span>'
+            f"{self.timing_bar(node)}"
+            f'<span class="dur">{_esc(format_duration(node.timing.duration))}</span>'
+            "</summary>"
+        )
+
+    def body(self, node: GraphNode) -> str:
+        parts: list[str] = []
+        if node.description:
+            parts.append(f'<div class="desc">{_esc(node.description)}</div>')
+        parts.append(self.io_rows(node))
+        if node.error:
+            parts.append(f'<pre class="error">{_esc(node.error)}</pre>')
+        if node.usage:
+            usage = json.dumps(node.usage, ensure_ascii=False, default=repr, sort_keys=True)
+            parts.append(
+                f'<div class="usage"><span class="io-dir">usage</span><code>{_esc(usage)}</code></div>'
+            )
+        return "".join(parts)
+
+    def open_tag(self, node: GraphNode) -> str:
+        classes = ["node", f"kind-{node.kind}", f"st-{node.status}"]
+        if node.id in self.with_failure:
+            classes.append("has-failure")
+        opened = node.kind == "controller" or node.status == "failed" or node.id in self.with_failure
+        search = " ".join((node.pipe_code, node.pipe_type, node.path, node.status, *node.tags)).lower()
+        return (
+            f'<details id="{self.dom_ids[node.id]}" class="{" ".join(classes)}"'
+            f' data-status="{_esc(node.status)}" data-search="{_esc(search)}"'
+            f' data-path="{_esc(node.path)}"{" open" if opened else ""}>'
+        )
+
+    def tree(self) -> str:
+        out: list[str] = []
+        visited: set[str] = set()
+
+        def emit(start: GraphNode) -> None:
+            # iterative walk (no recursion limit on deep graphs); None closes a controller
+            stack: list[GraphNode | None] = [start]
+            while stack:
+                node = stack.pop()
+                if node is None:
+                    out.append("</div></div></details>")
+                    continue
+                if node.id in visited:
+                    continue
+                visited.add(node.id)
+                kids = [kid for kid in self.children.get(node.id, []) if kid.id not in visited]
+                out.append(self.open_tag(node))
+                out.append(self.summary(node))
+                out.append(f'<div class="body">{self.body(node)}')
+                if kids:
+                    out.append('<div class="children">')
+                    stack.append(None)
+                    stack.extend(reversed(kids))
+                else:
+                    out.append("</div></details>")
+
+        for root in self.roots:
+            emit(root)
+        for node in self.graph.nodes:
+            if node.id not in visited:
+                emit(node)
+        return "".join(out)
+
+    def edges_section(self) -> str:
+        rows: list[str] = []
+        for edge in self.graph.edges:
+            if edge.kind != "data" or edge.source not in self.nodes or edge.target not in self.nodes:
+                continue
+            digest = (
+                f'<code class="digest">#{_esc(edge.stuff_digest[:8])}</code>' if edge.stuff_digest else ""
+            )
+            rows.append(
+                f'<li>{self.link(self.nodes[edge.source])} <span class="arrow">→</span> '
+                f'{self.link(self.nodes[edge.target])} <span class="io-name">({_esc(edge.label or "")})</span>'
+                f" {digest}</li>"
+            )
+        outcome_rows: list[str] = []
+        for edge in self.graph.edges:
+            if (
+                edge.kind != "selected_outcome"
+                or edge.source not in self.nodes
+                or edge.target not in self.nodes
+            ):
+                continue
+            outcome_rows.append(
+                f'<li>{self.link(self.nodes[edge.source])} <span class="arrow">⇢</span> '
+                f'{self.link(self.nodes[edge.target])} <span class="io-name">({_esc(edge.label or "")})</span></li>'
+            )
+        parts = [f'<section class="panel"><h2>Data flow <span class="count">{len(rows)}</span></h2>']
+        parts.append(
+            f'<ul class="edges">{"".join(rows)}</ul>' if rows else '<p class="muted">No data edges.</p>'
+        )
+        if outcome_rows:
+            parts.append(f'<h2>Condition outcomes <span class="count">{len(outcome_rows)}</span></h2>')
+            parts.append(f'<ul class="edges">{"".join(outcome_rows)}</ul>')
+        parts.append("</section>")
+        return "".join(parts)
+
+    def header(self) -> str:
+        graph = self.graph
+        counts = {status: 0 for status in ("succeeded", "failed", "checked", "skipped", "running")}
+        for node in graph.nodes:
+            counts[node.status] = counts.get(node.status, 0) + 1
+        operators = sum(1 for node in graph.nodes if node.kind == "operator")
+        duration = format_duration(self.run_end - self.run_start if graph.nodes else None)
+        mode_label = "dry run" if graph.mode == "dry" else "live"
+        stats = [
+            (
+                "pipe runs",
+                f"{len(graph.nodes)}",
+                f"{operators} operators · {len(graph.nodes) - operators} controllers",
+                "",
+            ),
+            ("succeeded", f"{counts['succeeded']}", "", "ok"),
+            ("failed", f"{counts['failed']}", "", "bad" if counts["failed"] else ""),
+            ("checked / skipped", f"{counts['checked']} / {counts['skipped']}", "", ""),
+            ("duration", duration, "wall clock", ""),
+        ]
+        total_usage = graph.usage.get("total") if isinstance(graph.usage, dict) else None
+        if isinstance(total_usage, dict) and total_usage:
+            usage_text = ", ".join(
+                f"{key}: {value}" for key, value in total_usage.items() if not isinstance(value, dict)
+            )
+            if usage_text:
+                stats.append(("usage", usage_text, "operators total", ""))
+        cards = "".join(
+            f'<div class="stat {cls}"><div class="stat-label">{_esc(label)}</div>'
+            f'<div class="stat-value">{_esc(value)}</div>'
+            + (f'<div class="stat-sub">{_esc(sub)}</div>' if sub else "")
+            + "</div>"
+            for label, value, sub, cls in stats
+        )
+        meta = [
+            ("run", graph.pipeline_run_id),
+            ("domain", graph.domain or "—"),
+            ("graph", graph.graph_id),
+            ("created", graph.created_at),
+        ]
+        meta_html = "".join(
+            f'<span class="meta-item"><span class="meta-key">{_esc(key)}</span> <code>{_esc(value)}</code></span>'
+            for key, value in meta
+        )
+        return (
+            "<header>"
+            f'<div class="title-row"><h1>{_esc(graph.main_pipe)}</h1>'
+            f'<span class="badge mode mode-{_esc(graph.mode)}">{_esc(mode_label)}</span>'
+            f'<span class="badge backend">backend: {_esc(graph.backend)}</span></div>'
+            f'<div class="meta">{meta_html}</div>'
+            f'<div class="stats">{cards}</div>'
+            "</header>"
+        )
+
+    def page(self) -> str:
+        graph = self.graph
+        title = f"{graph.main_pipe} · {graph.mode} · pipelex execution graph"
+        toolbar = (
+            '<div class="toolbar">'
+            '<button type="button" data-action="expand">Expand all</button>'
+            '<button type="button" data-action="collapse">Collapse all</button>'
+            '<label><input type="checkbox" id="failures-only"> failures only</label>'
+            '<input type="search" id="filter" placeholder="filter by pipe code, type, status…" autocomplete="off">'
+            '<span class="legend">'
+            '<span class="badge st-succeeded">succeeded</span><span class="badge st-failed">failed</span>'
+            '<span class="badge st-checked">checked</span><span class="badge st-skipped">skipped</span>'
+            '<span class="badge st-running">running</span></span>'
+            "</div>"
+        )
+        tree = self.tree() if graph.nodes else '<p class="muted">No pipe ran.</p>'
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
+            f"{self.header()}"
+            "<main>"
+            f'<section class="panel"><h2>Pipe runs</h2>{toolbar}<div class="tree">{tree}</div></section>'
+            f"{self.edges_section()}"
+            "</main>"
+            '<footer class="muted">Rendered by pipelex · self-contained page · hover an input/output to preview its data</footer>'
+            f'<script type="application/json" id="graph-data">{_embed_json(graph)}</script>'
+            f"<script>{_JS}</script>"
+            "</body></html>\n"
+        )
+
+
+def render_html(graph: ExecutionGraph) -> str:
+    """The self-contained HTML page of the graph (``graph.html``)."""
+    return _PageBuilder(graph).page()
+
+
+_CSS = """
+:root{--bg:#f6f7f9;--panel:#fff;--ink:#1d2433;--muted:#667085;--line:#e3e6eb;--code:#3b4a6b;
+--ok:#1e7a3c;--ok-bg:#e5f5ea;--bad:#b42318;--bad-bg:#fdecea;--chk:#5f6673;--chk-bg:#eef0f3;
+--run:#8a5a00;--run-bg:#fff4d6;--accent:#3658c9;--ctl:#eef2fb}
+@media (prefers-color-scheme:dark){:root{--bg:#14171c;--panel:#1c2027;--ink:#e6e8ec;--muted:#9aa3b2;
+--line:#2e343e;--code:#b8c4e0;--ok:#6fd08f;--ok-bg:#173323;--bad:#ff8a80;--bad-bg:#3a1c1c;--chk:#aab1bd;
+--chk-bg:#2a2f37;--run:#ffd27a;--run-bg:#3a3020;--accent:#8aa4ff;--ctl:#222a38}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,
+"Helvetica Neue",Arial,sans-serif}
+code,pre,.code,.digest{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
+header{background:var(--panel);border-bottom:1px solid var(--line);padding:18px 28px 16px}
+.title-row{display:flex;align-items:center;gap:10px;flex-wrap:wrap}
+h1{font-size:22px;margin:0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+h2{font-size:15px;margin:0 0 10px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+.count{background:var(--chk-bg);color:var(--chk);border-radius:9px;padding:0 7px;font-size:12px}
+.meta{display:flex;flex-wrap:wrap;gap:6px 18px;margin-top:6px;color:var(--muted);font-size:12.5px}
+.meta code{color:var(--code)}
+.meta-key{text-transform:uppercase;font-size:11px;letter-spacing:.04em}
+.stats{display:flex;flex-wrap:wrap;gap:10px;margin-top:14px}
+.stat{border:1px solid var(--line);border-radius:8px;padding:7px 14px;min-width:120px;background:var(--bg)}
+.stat-label{font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+.stat-value{font-size:20px;font-weight:600}
+.stat-sub{font-size:11.5px;color:var(--muted)}
+.stat.ok .stat-value{color:var(--ok)} .stat.bad .stat-value{color:var(--bad)}
+.stat.bad{border-color:var(--bad);background:var(--bad-bg)}
+main{padding:18px 28px;display:flex;flex-direction:column;gap:18px}
+.panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
+.toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin-bottom:10px}
+.toolbar button{font:inherit;font-size:12.5px;padding:3px 10px;border:1px solid var(--line);border-radius:6px;
+background:var(--bg);color:var(--ink);cursor:pointer}
+.toolbar button:hover{border-color:var(--accent)}
+.toolbar label{font-size:12.5px;color:var(--muted);display:flex;align-items:center;gap:4px}
+#filter{font:inherit;font-size:12.5px;padding:3px 8px;border:1px solid var(--line);border-radius:6px;min-width:260px;
+background:var(--bg);color:var(--ink)}
+.legend{margin-left:auto;display:flex;gap:4px}
+.badge{display:inline-block;font-size:11px;font-weight:600;line-height:16px;padding:1px 7px;border-radius:9px;
+text-transform:uppercase;letter-spacing:.03em;white-space:nowrap}
+.badge.mode-dry{background:#efe6ff;color:#5b2bb5;border:1px solid #c9b3f5}
+.badge.mode-live{background:var(--ok-bg);color:var(--ok);border:1px solid var(--ok)}
+.badge.backend{background:var(--chk-bg);color:var(--chk);border:1px solid var(--line)}
+.badge.st-succeeded{background:var(--ok-bg);color:var(--ok)}
+.badge.st-failed{background:var(--bad);color:#fff}
+.badge.st-checked{background:var(--chk-bg);color:var(--chk);border:1px dashed var(--chk);line-height:14px}
+.badge.st-skipped{background:var(--chk-bg);color:var(--chk)}
+.badge.st-running{background:var(--run-bg);color:var(--run)}
+.tree details{margin:0}
+details.node>summary{list-style:none;display:flex;align-items:center;gap:8px;padding:4px 8px;border-radius:6px;
+cursor:pointer;min-height:28px}
+details.node>summary::-webkit-details-marker{display:none}
+details.node>summary::before{content:"▸";color:var(--muted);width:10px;font-size:11px;flex:none}
+details.node[open]>summary::before{content:"▾"}
+details.node>summary:hover{background:var(--bg)}
+details.kind-controller>summary{background:var(--ctl);font-weight:600}
+details.kind-controller>summary:hover{filter:brightness(.98)}
+details.st-failed>summary{background:var(--bad-bg);box-shadow:inset 3px 0 0 var(--bad)}
+details.st-checked>summary,details.st-skipped>summary{opacity:.75;background:repeating-linear-gradient(
+-45deg,transparent 0 6px,var(--chk-bg) 6px 8px);outline:1px dashed var(--chk);outline-offset:-1px}
+.code{font-weight:600;color:var(--ink)}
+details.kind-operator>summary .code{font-weight:500}
+.ptype{font-size:12px;color:var(--accent);font-weight:500}
+.tag{font-size:11px;padding:0 6px;border-radius:8px;border:1px solid var(--line);color:var(--muted);font-weight:500}
+.tag-selected{border-color:var(--ok);color:var(--ok)}
+.spacer{flex:1}
+.bar{position:relative;width:160px;height:6px;background:var(--chk-bg);border-radius:3px;flex:none;overflow:hidden}
+.bar-fill{position:absolute;top:0;bottom:0;background:var(--accent);border-radius:3px;opacity:.7}
+.st-failed>summary .bar-fill{background:var(--bad)} .st-checked>summary .bar-fill{background:var(--chk)}
+.dur{width:72px;text-align:right;font-variant-numeric:tabular-nums;color:var(--muted);font-size:12.5px;flex:none;
+font-weight:400}
+.body{margin-left:13px;padding-left:14px;border-left:1px solid var(--line)}
+.body>.desc,.body>.io-row,.body>.error,.body>.usage{margin:2px 0 2px 6px}
+.desc{color:var(--muted);font-size:12.5px;font-style:italic}
+.io-row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;font-size:12.5px}
+.io-dir{font-size:10.5px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);width:30px;flex:none}
+.io-item{display:inline-flex;align-items:baseline;gap:5px;border:1px solid var(--line);border-radius:6px;padding:0 7px;
+background:var(--panel)}
+.io-out .io-item{border-color:#b9c7ee}
+.io-name{font-weight:600}
+.concept{color:var(--accent)}
+.digest{color:var(--muted);font-size:11.5px}
+.from{color:var(--muted);font-size:11.5px}
+.error{white-space:pre-wrap;word-break:break-word;background:var(--bad-bg);color:var(--bad);border:1px solid var(--bad);
+border-radius:6px;padding:6px 10px;font-size:12.5px;margin-top:4px!important}
+.usage{display:flex;gap:6px;font-size:12px;color:var(--muted)}
+.children{padding-top:2px;padding-bottom:4px}
+.edges{list-style:none;margin:0;padding:0;columns:2 420px;column-gap:28px;font-size:13px}
+.edges li{padding:2px 0;break-inside:avoid}
+.arrow{color:var(--muted)}
+a.nodelink{color:var(--ink);text-decoration:none;border-bottom:1px dotted var(--muted);
+font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+a.nodelink:hover{color:var(--accent);border-color:var(--accent)}
+.muted{color:var(--muted)}
+footer{padding:0 28px 24px;font-size:12px}
+details.flash>summary{animation:flash 1.6s ease-out}
+@keyframes flash{0%{box-shadow:0 0 0 3px var(--accent)}100%{box-shadow:0 0 0 0 transparent}}
+"""
+
+_JS = """
+(function(){
+  var nodes = Array.prototype.slice.call(document.querySelectorAll('details.node'));
+  function kids(d){
+    var c = d.querySelector(':scope > .body > .children');
+    return c ? Array.prototype.filter.call(c.children, function(e){ return e.matches('details.node'); }) : [];
+  }
+  function setAll(open){ nodes.forEach(function(d){ d.open = open; }); }
+  document.querySelectorAll('.toolbar button').forEach(function(b){
+    b.addEventListener('click', function(){ setAll(b.getAttribute('data-action') === 'expand'); });
+  });
+  var filter = document.getElementById('filter');
+  var failOnly = document.getElementById('failures-only');
+  function apply(){
+    var q = (filter.value || '').trim().toLowerCase();
+    var f = failOnly.checked;
+    for (var i = nodes.length - 1; i >= 0; i--) {
+      var d = nodes[i];
+      var self = (!q || d.getAttribute('data-search').indexOf(q) >= 0) &&
+                 (!f || d.getAttribute('data-status') === 'failed');
+      var child = kids(d).some(function(k){ return !k.hidden; });
+      d.hidden = !(self || child);
+      if (child && (q || f)) { d.open = true; }
+    }
+  }
+  filter.addEventListener('input', apply);
+  failOnly.addEventListener('change', apply);
+  function reveal(){
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    if (!el) { return; }
+    for (var p = el; p; p = p.parentElement) { if (p.tagName === 'DETAILS') { p.open = true; p.hidden = false; } }
+    el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash');
+    el.scrollIntoView({block: 'center'});
+  }
+  window.addEventListener('hashchange', reveal);
+  reveal();
+})();
+"""

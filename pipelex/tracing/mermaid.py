@@ -1,0 +1,131 @@
+"""Render an :class:`~pipelex.tracing.graph.ExecutionGraph` as a Mermaid ``flowchart LR``.
+
+- a controller that ran children is a ``subgraph`` holding them (a childless controller is a
+  subroutine-shaped node);
+- an operator is a node labelled ``pipe_code<br/>PipeType``;
+- ``data`` edges are arrows labelled with the consumer's input name;
+- ``selected_outcome`` edges are dashed arrows labelled with the outcome;
+- failed nodes are red, checked/skipped nodes grey and dashed.
+
+Mermaid ids are ``n0``, ``n1``... (graph node ids contain ``:``); every label is quoted and its
+special characters are written as Mermaid entity codes (``#quot;``, ``#91;``...).
+"""
+
+from __future__ import annotations
+
+from pipelex.tracing.graph import ExecutionGraph, GraphNode
+
+_ENTITY_CODES = {
+    "#": "#35;",
+    '"': "#quot;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "[": "#91;",
+    "]": "#93;",
+    "(": "#40;",
+    ")": "#41;",
+    "{": "#123;",
+    "}": "#125;",
+    "|": "#124;",
+    "`": "#96;",
+    ";": "#59;",
+    "&": "#38;",
+}
+_ESCAPE_TABLE = str.maketrans(_ENTITY_CODES)
+
+_CLASS_DEFS = (
+    "classDef operator fill:#eef4ff,stroke:#4a6fa5,color:#1b2a41",
+    "classDef failed fill:#ffe0e0,stroke:#c62828,stroke-width:2px,color:#7f0000",
+    "classDef checked fill:#f0f0f0,stroke:#9e9e9e,stroke-dasharray:5 5,color:#616161",
+    "classDef running fill:#fff8e1,stroke:#f9a825,color:#5d4037",
+)
+_SUBGRAPH_STYLES = {
+    "failed": "fill:#fff5f5,stroke:#c62828,stroke-width:2px",
+    "checked": "fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:5 5",
+    "skipped": "fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:5 5",
+    "running": "fill:#fffdf5,stroke:#f9a825",
+}
+
+
+def escape_label(text: str) -> str:
+    """Escape a label for use inside a quoted Mermaid label (newlines become spaces)."""
+    return " ".join(str(text).splitlines()).translate(_ESCAPE_TABLE)
+
+
+def _node_label(node: GraphNode) -> str:
+    return f"{escape_label(node.pipe_code)}<br/>{escape_label(node.pipe_type)}"
+
+
+def _status_class(node: GraphNode) -> str:
+    if node.status == "failed":
+        return "failed"
+    if node.status in ("checked", "skipped"):
+        return "checked"
+    if node.status == "running":
+        return "running"
+    return "operator"
+
+
+def render_mermaid(graph: ExecutionGraph) -> str:
+    """The Mermaid source of the graph (``graph.mmd``)."""
+    mermaid_ids = {node.id: f"n{index}" for index, node in enumerate(graph.nodes)}
+    roots, children = graph.tree()
+    lines: list[str] = ["flowchart LR"]
+    node_classes: dict[str, list[str]] = {}
+    subgraph_styles: list[str] = []
+    visited: set[str] = set()
+
+    def emit(start: GraphNode) -> None:
+        # iterative depth-first walk; ("end", indent) closes a subgraph
+        stack: list[tuple[GraphNode | None, int]] = [(start, 1)]
+        while stack:
+            node, depth = stack.pop()
+            indent = "    " * depth
+            if node is None:
+                lines.append(f"{indent}end")
+                continue
+            if node.id in visited:
+                continue
+            visited.add(node.id)
+            mermaid_id = mermaid_ids[node.id]
+            kids = [kid for kid in children.get(node.id, []) if kid.id not in visited]
+            if node.kind == "controller" and kids:
+                lines.append(f'{indent}subgraph {mermaid_id}["{_node_label(node)}"]')
+                lines.append(f"{indent}    direction LR")
+                style = _SUBGRAPH_STYLES.get(node.status)
+                if style:
+                    subgraph_styles.append(f"style {mermaid_id} {style}")
+                stack.append((None, depth))
+                stack.extend((kid, depth + 1) for kid in reversed(kids))
+            else:
+                shape_open, shape_close = ("[[", "]]") if node.kind == "controller" else ("[", "]")
+                lines.append(f'{indent}{mermaid_id}{shape_open}"{_node_label(node)}"{shape_close}')
+                node_classes.setdefault(_status_class(node), []).append(mermaid_id)
+
+    for root in roots:
+        emit(root)
+    for node in graph.nodes:  # nodes unreachable from a root (malformed contains edges)
+        if node.id not in visited:
+            emit(node)
+
+    for edge in graph.edges:
+        source = mermaid_ids.get(edge.source)
+        target = mermaid_ids.get(edge.target)
+        if source is None or target is None:
+            continue
+        if edge.kind == "data":
+            arrow = "-->"
+        elif edge.kind == "selected_outcome":
+            arrow = "-.->"
+        else:
+            continue  # containment is drawn by the subgraphs
+        if edge.label:
+            lines.append(f'    {source} {arrow}|"{escape_label(edge.label)}"| {target}')
+        else:
+            lines.append(f"    {source} {arrow} {target}")
+
+    lines.extend(f"    {class_def}" for class_def in _CLASS_DEFS)
+    for class_name, ids in node_classes.items():
+        lines.append(f"    class {','.join(ids)} {class_name}")
+    lines.extend(f"    {style}" for style in subgraph_styles)
+    return "\n".join(lines) + "\n"

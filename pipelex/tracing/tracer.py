@@ -1,0 +1,386 @@
+"""The in-process execution-graph recorder.
+
+The runtime calls :meth:`GraphTracer.start_node` when a pipe run starts and
+:meth:`GraphTracer.end_node` when it ends, then :meth:`GraphTracer.build` for the
+:class:`~pipelex.tracing.graph.ExecutionGraph`. Every call is O(1) apart from a walk up the
+node's ancestors when one of its inputs has a known producer, so tracing a 10,000-node run
+costs milliseconds; the pydantic models are only built in :meth:`GraphTracer.build`.
+
+Data edges: the tracer remembers, for each output digest, the *first* node that produced it.
+Children end before their controller, so a controller that merely passes its last child's output
+up never shadows the child: the edge starts at the deepest, earliest producer. A node started
+with an input whose digest has a producer gets a ``data`` edge producer → node (label = input
+name), unless the producer is one of the node's ancestors. Nodes marked ``checked`` or
+``skipped`` (e.g. condition outcomes dry-run on a copy of the memory) never count as producers.
+
+The tracer is safe to call from several threads (a lock guards the state); in asyncio code it
+costs nothing more than the calls themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from pipelex.tracing.graph import (
+    NODE_STATUSES,
+    ExecutionGraph,
+    IOItem,
+    RunModeName,
+    to_json_compatible,
+)
+
+CHECKED_OUTCOME_TAG = "checked_outcome"
+SELECTED_OUTCOME_TAG = "selected_outcome"
+_INERT_STATUSES = frozenset({"checked", "skipped"})
+
+
+class TracingError(ValueError):
+    """The tracer was called with an unknown node id or an invalid value (a runtime bug)."""
+
+
+@dataclass(slots=True)
+class _NodeRecord:
+    id: str
+    path: str
+    kind: str
+    pipe_code: str
+    pipe_type: str
+    description: str
+    domain: str
+    parent_id: str | None
+    started_at: float
+    started_perf: float
+    inputs: list[IOItem]
+    status: str = "running"
+    ended_at: float | None = None
+    duration: float | None = None
+    outputs: list[IOItem] = field(default_factory=list)
+    error: str | None = None
+    usage: dict[str, Any] | None = None
+    tags: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _EdgeRecord:
+    id: str
+    kind: str
+    source: str
+    target: str
+    label: str | None = None
+    stuff_digest: str | None = None
+
+
+def _normalize_mode(mode: Any) -> RunModeName:
+    value = str(getattr(mode, "value", mode)).lower()
+    if value not in ("live", "dry"):
+        raise TracingError(f"Unknown run mode {mode!r} for the graph tracer: use 'live' or 'dry'.")
+    return cast(RunModeName, value)
+
+
+def _check_status(status: str) -> None:
+    if status not in NODE_STATUSES:
+        raise TracingError(f"Unknown node status {status!r}: use one of {', '.join(NODE_STATUSES)}.")
+
+
+def _add_usage(total: dict[str, Any], usage: dict[str, Any]) -> None:
+    """Sum the numbers of ``usage`` into ``total``, recursing into sub-dicts; ignore the rest."""
+    for key, value in usage.items():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, (int, float)):
+            previous = total.get(key, 0)
+            if isinstance(previous, (int, float)) and not isinstance(previous, bool):
+                total[key] = previous + value
+        elif isinstance(value, dict):
+            sub = total.get(key)
+            if not isinstance(sub, dict):
+                sub = {}
+                total[key] = sub
+            _add_usage(cast(dict[str, Any], sub), cast(dict[str, Any], value))
+
+
+class GraphTracer:
+    """Records the pipe runs of one pipeline run and builds its :class:`ExecutionGraph`."""
+
+    def __init__(
+        self,
+        *,
+        pipeline_run_id: str,
+        main_pipe: str,
+        domain: str,
+        mode: str,
+        backend: str = "direct",
+        include_data: bool = True,
+        graph_id: str | None = None,
+    ) -> None:
+        self.pipeline_run_id = pipeline_run_id
+        self.main_pipe = main_pipe
+        self.domain = domain
+        self.mode: RunModeName = _normalize_mode(mode)
+        self.backend = str(getattr(backend, "value", backend))
+        self.include_data = include_data
+        self.graph_id = graph_id or uuid.uuid4().hex[:12]
+        self.created_at = datetime.now(UTC).isoformat()
+        self._nodes: dict[str, _NodeRecord] = {}
+        self._edges: list[_EdgeRecord] = []
+        self._data_edge_keys: set[tuple[str, str, str]] = set()
+        self._producers: dict[str, str] = {}
+        self._node_count = 0
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ recording
+
+    def start_node(
+        self,
+        *,
+        pipe_code: str,
+        pipe_type: str,
+        kind: str,
+        description: str,
+        domain: str,
+        parent_id: str | None,
+        inputs: list[IOItem],
+    ) -> str:
+        """Record the start of a pipe run and return its node id.
+
+        Adds a ``contains`` edge from ``parent_id`` and a ``data`` edge from the producer of each
+        input digest already seen.
+        """
+        if kind not in ("controller", "operator"):
+            raise TracingError(f"Unknown node kind {kind!r}: use 'controller' or 'operator'.")
+        started_at = time.time()
+        started_perf = time.perf_counter()
+        inputs = self._prepare_items(inputs)
+        with self._lock:
+            parent: _NodeRecord | None = None
+            if parent_id is not None:
+                parent = self._nodes.get(parent_id)
+                if parent is None:
+                    raise TracingError(f"Unknown parent node id {parent_id!r} for pipe '{pipe_code}'.")
+            node_id = f"{self.graph_id}:node_{self._node_count}"
+            self._node_count += 1
+            record = _NodeRecord(
+                id=node_id,
+                path=f"{parent.path}/{pipe_code}" if parent is not None else pipe_code,
+                kind=kind,
+                pipe_code=pipe_code,
+                pipe_type=pipe_type,
+                description=description or "",
+                domain=domain or "",
+                parent_id=parent_id,
+                started_at=started_at,
+                started_perf=started_perf,
+                inputs=inputs,
+            )
+            self._nodes[node_id] = record
+            if parent is not None:
+                parent.children.append(node_id)
+                self._add_edge("contains", parent.id, node_id)
+            self._link_inputs(record)
+        return node_id
+
+    def end_node(
+        self,
+        node_id: str,
+        *,
+        status: str = "succeeded",
+        outputs: list[IOItem] | None = None,
+        error: str | None = None,
+        usage: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the end of a pipe run.
+
+        A node already marked ``checked``/``skipped`` keeps that status when it ends with
+        ``succeeded`` (a failure still shows as ``failed``).
+        """
+        _check_status(status)
+        ended_at = time.time()
+        ended_perf = time.perf_counter()
+        items = self._prepare_items(outputs or [])
+        with self._lock:
+            record = self._get(node_id)
+            record.ended_at = ended_at
+            record.duration = max(0.0, ended_perf - record.started_perf)
+            if not (status == "succeeded" and record.status in _INERT_STATUSES):
+                record.status = status
+            record.outputs = items
+            if error is not None:
+                record.error = error
+            if usage is not None:
+                record.usage = dict(usage)
+            if record.status not in _INERT_STATUSES:
+                for item in items:
+                    if item.digest is not None and item.digest not in self._producers:
+                        self._producers[item.digest] = node_id
+
+    def mark(self, node_id: str, status: str, tag: str | None = None) -> None:
+        """Set a node's status (and add ``tag``), e.g. ``mark(n, "checked", "checked_outcome")``.
+
+        ``checked`` and ``skipped`` also apply to the node's descendants that did not fail, and
+        such nodes stop counting as producers for data edges.
+        """
+        _check_status(status)
+        with self._lock:
+            root = self._get(node_id)
+            if status not in _INERT_STATUSES:
+                root.status = status
+                if tag and tag not in root.tags:
+                    root.tags.append(tag)
+                return
+            stack = [root]
+            while stack:
+                record = stack.pop()
+                if record is root or record.status != "failed":
+                    record.status = status
+                if tag and tag not in record.tags:
+                    record.tags.append(tag)
+                for item in record.outputs:
+                    if item.digest is not None and self._producers.get(item.digest) == record.id:
+                        del self._producers[item.digest]
+                stack.extend(self._nodes[child_id] for child_id in record.children)
+
+    def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
+        """Record that a condition selected ``chosen_node_id`` (``label`` names the outcome)."""
+        with self._lock:
+            self._get(condition_node_id)
+            chosen = self._get(chosen_node_id)
+            if SELECTED_OUTCOME_TAG not in chosen.tags:
+                chosen.tags.append(SELECTED_OUTCOME_TAG)
+            self._add_edge("selected_outcome", condition_node_id, chosen_node_id, label=label)
+
+    # ------------------------------------------------------------------ reading
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def node_status(self, node_id: str) -> str:
+        """The current status of a node."""
+        return self._get(node_id).status
+
+    def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
+        """Build the graph recorded so far (can be called again later).
+
+        ``usage`` defaults to ``{"total": <numbers summed over the operator nodes' usage>}``
+        (operators only, so controllers carrying a rolled-up usage are not counted twice).
+        """
+        with self._lock:
+            records = list(self._nodes.values())
+            edge_records = list(self._edges)
+        total: dict[str, Any] = {}
+        nodes: list[dict[str, Any]] = []
+        for record in records:
+            if record.kind == "operator" and record.usage:
+                _add_usage(total, record.usage)
+            nodes.append(
+                {
+                    "id": record.id,
+                    "path": record.path,
+                    "kind": record.kind,
+                    "pipe_code": record.pipe_code,
+                    "pipe_type": record.pipe_type,
+                    "description": record.description,
+                    "domain": record.domain,
+                    "status": record.status,
+                    "timing": {
+                        "started_at": record.started_at,
+                        "ended_at": record.ended_at,
+                        "duration": record.duration,
+                    },
+                    "inputs": list(record.inputs),
+                    "outputs": list(record.outputs),
+                    "error": record.error,
+                    "usage": dict(record.usage) if record.usage is not None else None,
+                    "tags": list(record.tags),
+                }
+            )
+        edges = [
+            {
+                "id": edge.id,
+                "kind": edge.kind,
+                "source": edge.source,
+                "target": edge.target,
+                "label": edge.label,
+                "stuff_digest": edge.stuff_digest,
+            }
+            for edge in edge_records
+        ]
+        # one validation pass in pydantic-core (IOItem instances are not re-validated)
+        return ExecutionGraph.model_validate(
+            {
+                "graph_id": self.graph_id,
+                "created_at": self.created_at,
+                "pipeline_run_id": self.pipeline_run_id,
+                "main_pipe": self.main_pipe,
+                "domain": self.domain,
+                "mode": self.mode,
+                "backend": self.backend,
+                "nodes": nodes,
+                "edges": edges,
+                "usage": usage if usage is not None else {"total": total},
+            }
+        )
+
+    # ------------------------------------------------------------------ internals
+
+    def _get(self, node_id: str) -> _NodeRecord:
+        record = self._nodes.get(node_id)
+        if record is None:
+            raise TracingError(f"Unknown node id {node_id!r} in the graph tracer.")
+        return record
+
+    def _prepare_items(self, items: list[IOItem]) -> list[IOItem]:
+        """Drop the data (``include_data=False``) or make sure it is plain JSON data."""
+        prepared: list[IOItem] = []
+        for item in items:
+            data = item.data
+            if data is None or isinstance(data, (str, int, float, bool)):
+                prepared.append(item)
+            elif self.include_data:
+                prepared.append(item.model_copy(update={"data": to_json_compatible(data)}))
+            else:
+                prepared.append(item.model_copy(update={"data": None}))
+        return prepared
+
+    def _add_edge(
+        self,
+        kind: Literal["contains", "data", "selected_outcome"],
+        source: str,
+        target: str,
+        *,
+        label: str | None = None,
+        stuff_digest: str | None = None,
+    ) -> None:
+        edge_id = f"{self.graph_id}:edge_{len(self._edges)}"
+        self._edges.append(_EdgeRecord(edge_id, kind, source, target, label, stuff_digest))
+
+    def _link_inputs(self, record: _NodeRecord) -> None:
+        ancestors: set[str] | None = None
+        for item in record.inputs:
+            if item.digest is None:
+                continue
+            producer = self._producers.get(item.digest)
+            if producer is None or producer == record.id:
+                continue
+            if ancestors is None:
+                ancestors = self._ancestors(record)
+            if producer in ancestors:
+                continue
+            key = (producer, record.id, item.name)
+            if key in self._data_edge_keys:
+                continue
+            self._data_edge_keys.add(key)
+            self._add_edge("data", producer, record.id, label=item.name, stuff_digest=item.digest)
+
+    def _ancestors(self, record: _NodeRecord) -> set[str]:
+        found: set[str] = set()
+        parent_id = record.parent_id
+        while parent_id is not None and parent_id not in found:
+            found.add(parent_id)
+            parent_id = self._nodes[parent_id].parent_id
+        return found

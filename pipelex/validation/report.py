@@ -1,0 +1,69 @@
+"""Validation as a whole: parse, schema, resolution, static checks, and the dry-run sweep; one report."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from pipelex.config.deck import ModelDeck
+from pipelex.language.library import Library
+from pipelex.pipes.context import RunSettings
+from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
+from pipelex.validation.static import check_library, pending_signatures
+from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
+
+
+class ValidationReport(BaseModel):
+    """The document ``pipelex validate --format json`` prints."""
+
+    is_valid: bool
+    is_runnable: bool
+    bundle_path: str | None = None
+    total_pipes: int
+    validated_pipes: list[PipeVerdict]
+    pending_signatures: list[str] = Field(default_factory=list)
+    errors: list[Diagnostic]
+    warnings: list[Diagnostic]
+    dry_run_sweep: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return self.model_dump(mode="json")
+
+
+def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings | None = None,
+                     run_sweep: bool = True, allow_signatures: bool = False, bundle_path: str | None = None,
+                     allowed_to_fail: frozenset[str] = frozenset(), only: list[str] | None = None) -> ValidationReport:
+    """Validate a library; report every problem."""
+    diagnostics = check_library(library, deck)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+    failed = {d.pipe for d in errors if d.pipe}
+    verdicts: list[PipeVerdict] = []
+    if run_sweep:
+        verdicts = asyncio.run(sweep(library, settings or RunSettings(), failed_statically=failed,
+                                     allowed_to_fail=allowed_to_fail))
+    else:
+        verdicts = [PipeVerdict(pipe_ref=e.ref, status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
+                                message=None if e.code in failed else "dry-run sweep not run")
+                    for e in library.pipes.values()]
+    if only is not None:
+        verdicts = [v for v in verdicts if v.pipe_ref in only or v.pipe_ref.rpartition(".")[2] in only]
+    for verdict in verdicts:
+        if verdict.status is PipeStatus.FAILURE and verdict.error_type == "DryRunError":
+            entry = library.pipes.get(verdict.pipe_ref)
+            errors.append(Diagnostic(error_type=ErrorType.DRY_RUN_ERROR, message=verdict.message or "dry run failed",
+                                     file=entry.file if entry else None, line=entry.line if entry else None,
+                                     pipe=entry.code if entry else verdict.pipe_ref))
+    pending = pending_signatures(library)
+    if pending and not allow_signatures:
+        for ref in pending:
+            entry = library.pipes[ref]
+            errors.append(Diagnostic(error_type=ErrorType.NOT_RUNNABLE, file=entry.file, line=entry.line,
+                                     pipe=entry.code, message=f"pipe {ref!r} is a PipeSignature: valid but not yet "
+                                     "runnable; give it a concrete definition, or pass --allow-signatures"))
+    return ValidationReport(is_valid=not errors, is_runnable=not errors and not pending, bundle_path=bundle_path,
+                            total_pipes=len(library.pipes), validated_pipes=verdicts, pending_signatures=pending,
+                            errors=errors, warnings=warnings, dry_run_sweep=run_sweep)

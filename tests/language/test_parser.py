@@ -1,0 +1,563 @@
+"""Parsing MTHDS text into blueprints, schema diagnostics with their lines, and the file loader."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from pipelex.errors import BundleError, BundleLoadError, PipelexError
+from pipelex.language import blueprint as bp
+from pipelex.language.loader import find_bundle_files, load_library, read_bundle_text
+from pipelex.language.parser import MAX_BUNDLE_BYTES, ParsedBundle, parse_bundle
+from pipelex.validation.diagnostics import Diagnostic
+
+
+def parse(text: str) -> ParsedBundle:
+    return parse_bundle(textwrap.dedent(text).lstrip("\n"), file="bundle.mthds")
+
+
+def only(result: ParsedBundle) -> Diagnostic:
+    assert len(result.diagnostics) == 1, [d.render() for d in result.diagnostics]
+    return result.diagnostics[0]
+
+
+MENU = """
+domain      = "bistro_menus"
+description = "Menus"
+system_prompt = "You are a chef."
+main_pipe   = "write_menu_card"
+
+[concept]
+KitchenNote = "A short note from the kitchen."
+
+[concept.MenuCard]
+description = "The menu"
+refines = "Text"
+
+[concept.Dish]
+description = "A dish"
+[concept.Dish.structure]
+name = { type = "text", description = "Its name", required = true }
+price = { type = "number", description = "EUR" }
+blurb = "Two words"
+
+[pipe.write_menu_card]
+type = "PipeSequence"
+description = "Note -> dish list -> menu card"
+inputs = { kitchen_note = "KitchenNote" }
+output = "MenuCard"
+steps = [
+  { pipe = "list_dishes", result = "dishes" },
+  { from = "dishes", result = "same_dishes" },
+  { pipe = "lay_out_card", result = "menu_card" },
+]
+
+[pipe.list_dishes]
+type = "PipeLLM"
+description = "Names the dishes"
+inputs = { kitchen_note = { concept = "KitchenNote", hints = { tone = "dry" } } }
+output = "Dish[]"
+prompt = "The kitchen has: $kitchen_note"
+
+[pipe.lay_out_card]
+type = "PipeLLM"
+description = "Writes the card"
+inputs = { same_dishes = "Dish[]" }
+output = "MenuCard"
+prompt = "Write these dishes: $same_dishes"
+"""
+
+
+def test_parses_a_full_bundle_into_typed_blueprints() -> None:
+    result = parse(MENU)
+    assert result.diagnostics == []
+    assert result.broken_pipes == set() and result.broken_concepts == set()
+    bundle = result.blueprint
+    assert bundle is not None
+    assert (bundle.domain, bundle.main_pipe, bundle.system_prompt, bundle.source) == (
+        "bistro_menus", "write_menu_card", "You are a chef.", "bundle.mthds")
+    assert bundle.concepts["KitchenNote"] == bp.ConceptBlueprint(description="A short note from the kitchen.")
+    assert bundle.concepts["MenuCard"].refines == "Text"
+    structure = bundle.concepts["Dish"].structure
+    assert isinstance(structure, dict)
+    assert structure["name"] == bp.FieldBlueprint(type="text", description="Its name", required=True)
+    assert structure["blurb"] == "Two words"
+    sequence = bundle.pipes["write_menu_card"]
+    assert isinstance(sequence, bp.PipeSequenceBlueprint)
+    assert [s.is_binding for s in sequence.steps] == [False, True, False]
+    assert sequence.steps[1].from_ == "dishes" and sequence.steps[1].result == "same_dishes"
+    list_dishes = bundle.pipes["list_dishes"]
+    assert isinstance(list_dishes, bp.PipeLLMBlueprint)
+    assert list_dishes.input_specs() == {"kitchen_note": "KitchenNote"}
+    assert list_dishes.inputs["kitchen_note"] == bp.InputSlot(concept="KitchenNote", hints={"tone": "dry"})
+
+
+def test_blueprints_are_frozen() -> None:
+    bundle = parse(MENU).blueprint
+    assert bundle is not None
+    with pytest.raises(ValidationError):
+        bundle.domain = "other"  # type: ignore[misc]
+
+
+PIPE_BODIES = {
+    "PipeLLM": 'prompt = "p"',
+    "PipeImgGen": 'prompt = "p"\naspect_ratio = "landscape_16_9"\nseed = "auto"',
+    "PipeExtract": 'page_views = true\npage_views_dpi = 96',
+    "PipeFunc": 'function_name = "pkg.mod.fn"',
+    "PipeCompose": 'template = { template = "t", category = "markdown" }',
+    "PipeSearch": 'prompt = "p"\nmax_results = 3',
+    "PipeStructure": 'model = "@default-small"',
+    "PipeJudge": 'prompt = "p"\nquestion = "q"\ncriteria = { yes = "y", no = "n" }',
+    "PipeDocGen": 'format = "pdf"\ntemplate = "t"',
+    "PipeSignature": 'signature_for = "x"',
+    "PipeSequence": 'steps = [{ pipe = "x" }]',
+    "PipeParallel": 'branches = [{ pipe = "x", result = "r" }]\nadd_each_output = true',
+    "PipeCondition": 'expression = "a"\noutcomes = { yes = "x" }\ndefault_outcome = "fail"',
+    "PipeBatch": 'branch_pipe_code = "x"\ninput_list_name = "xs"\ninput_item_name = "x"',
+}
+
+
+@pytest.mark.parametrize("pipe_type", sorted(PIPE_BODIES), ids=sorted(PIPE_BODIES))
+def test_each_pipe_type_parses_to_its_class(pipe_type: str) -> None:
+    text = f'domain = "d"\n[pipe.p]\ntype = "{pipe_type}"\ndescription = "x"\noutput = "Text"\n{PIPE_BODIES[pipe_type]}\n'
+    result = parse_bundle(text)
+    assert result.diagnostics == []
+    assert result.blueprint is not None
+    pipe = result.blueprint.pipes["p"]
+    assert type(pipe) is bp.PIPE_CLASSES[pipe_type]
+    assert pipe.type == pipe_type
+
+
+def test_there_are_fourteen_pipe_classes_four_of_them_controllers() -> None:
+    assert len(bp.PIPE_CLASSES) == 14
+    assert bp.CONTROLLER_TYPES == {"PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch"}
+
+
+def test_compose_construct_is_read_through_its_alias() -> None:
+    result = parse("""
+        domain = "d"
+        [pipe.p]
+        type = "PipeCompose"
+        description = "x"
+        output = "Tag"
+        [pipe.p.construct]
+        price = 3.2
+        produce = { from = "produce.text" }
+    """)
+    assert result.diagnostics == []
+    assert result.blueprint is not None
+    pipe = result.blueprint.pipes["p"]
+    assert isinstance(pipe, bp.PipeComposeBlueprint)
+    assert pipe.construct_ == {"price": 3.2, "produce": {"from": "produce.text"}}
+
+
+# ---------------------------------------------------------------- diagnostics, table-driven
+
+SCHEMA_CASES = [
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a]
+        type = "PipeLLM"
+        description = "d"
+        output = "Text"
+        prompt = "hi"
+        bogus = 1
+        """,
+        ("schema_violation", 7, "a", "bogus"),
+        "pipe 'a' (PipeLLM): 'bogus' is not a known field here: remove it or check its spelling",
+        id="unknown-pipe-key",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        title = "x"
+        """,
+        ("schema_violation", 2, None, None),
+        "unknown top-level key 'title': a bundle has only concept, description, domain, main_pipe, pipe, "
+        "system_prompt",
+        id="unknown-top-level-key",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.both]
+        type = "PipeParallel"
+        description = "d"
+        output = "Composite"
+        branches = [{ pipe = "x", result = "r" }]
+        combined_output = "Text"
+        """,
+        ("schema_violation", 7, "both", "combined_output"),
+        "pipe 'both' (PipeParallel): 'combined_output' is not a known field here: remove it or check its spelling",
+        id="removed-combined-output",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a]
+        type = "PipeLLM"
+        output = "Text"
+        """,
+        ("schema_violation", 2, "a", "description"),
+        "pipe 'a' (PipeLLM): 'description' is required: add it",
+        id="missing-required-field",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a]
+        type = "PipeImgGen"
+        description = "d"
+        output = "Image"
+        prompt = "p"
+        aspect_ratio = "wide"
+        """,
+        ("schema_violation", 7, "a", "aspect_ratio"),
+        None,
+        id="literal-not-allowed",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a]
+        type = "PipeSequence"
+        description = "d"
+        output = "Text"
+        steps = []
+        """,
+        ("schema_violation", 6, "a", "steps"),
+        None,
+        id="empty-steps",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [concept.Dish]
+        description = "A dish"
+        colour = "red"
+        """,
+        ("schema_violation", 2, None, "colour"),
+        "concept 'Dish': 'colour' is not a known field here: remove it or check its spelling",
+        id="unknown-concept-key",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [concept.Dish]
+        description = "A dish"
+        refines = "Text"
+        structure = { name = "n" }
+        """,
+        ("schema_violation", 2, None, None),
+        "concept 'Dish' has both `refines` and `structure`: a concept either refines another or declares its own "
+        "structure; keep one",
+        id="refines-and-structure",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [concept]
+        dish = "A dish"
+        """,
+        ("schema_violation", 3, None, None),
+        "concept code 'dish' is not PascalCase: write it like 'InvoiceLine'",
+        id="concept-not-pascal",
+    ),
+    pytest.param(
+        """
+        description = "no domain"
+        """,
+        ("schema_violation", 1, None, None),
+        'the bundle has no `domain`: add `domain = "my_domain"` at the top',
+        id="missing-domain",
+    ),
+    pytest.param(
+        """
+        domain = "Bistro-Menus"
+        """,
+        ("schema_violation", 1, None, None),
+        "domain 'Bistro-Menus' is not snake_case (dotted parts allowed, e.g. 'legal.contracts')",
+        id="domain-not-snake",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        main_pipe = 3
+        """,
+        ("schema_violation", 2, None, None),
+        "`main_pipe` must be a string, not int",
+        id="header-not-string",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a]
+        description = "no type"
+        output = "Text"
+        """,
+        ("missing_pipe_type", 2, "a", "type"),
+        "pipe 'a' has no `type`: add one of PipeLLM, PipeImgGen, PipeExtract, PipeFunc, PipeCompose, PipeSearch, "
+        "PipeStructure, PipeJudge, PipeDocGen, PipeSignature, PipeSequence, PipeParallel, PipeCondition, PipeBatch",
+        id="missing-pipe-type",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a]
+        description = "old type"
+        type = "PipeJinja2"
+        output = "Text"
+        """,
+        ("unknown_pipe_type", 4, "a", "type"),
+        "pipe 'a' has the unknown type 'PipeJinja2': use one of PipeLLM, PipeImgGen, PipeExtract, PipeFunc, "
+        "PipeCompose, PipeSearch, PipeStructure, PipeJudge, PipeDocGen, PipeSignature, PipeSequence, PipeParallel, "
+        "PipeCondition, PipeBatch",
+        id="unknown-pipe-type",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.WriteCard]
+        type = "PipeLLM"
+        description = "d"
+        output = "Text"
+        """,
+        ("invalid_pipe_code_syntax", 2, "WriteCard", None),
+        "pipe code 'WriteCard' is not valid: pipe codes are snake_case (lowercase letters, digits and underscores, "
+        "starting with a letter)",
+        id="pipe-code-not-snake",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        main_pipe = "Write-Card"
+        """,
+        ("invalid_pipe_code_syntax", 2, None, None),
+        None,
+        id="main-pipe-not-snake",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a
+        type = "PipeLLM"
+        """,
+        ("toml_syntax", 2, None, None),
+        "TOML syntax error at line 2, column 8: Expected ']' at the end of a table declaration; fix the TOML "
+        "syntax there",
+        id="toml-unclosed-header",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+
+        [pipe.a]
+        type = "PipeLLM"
+        prompt = "unterminated
+        """,
+        ("toml_syntax", 5, None, None),
+        None,
+        id="toml-unterminated-string",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        domain = "e"
+        """,
+        ("toml_syntax", 2, None, None),
+        None,
+        id="toml-duplicate-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "where", "message"), SCHEMA_CASES)
+def test_schema_diagnostics(text: str, where: tuple[str, int, str | None, str | None], message: str | None) -> None:
+    diagnostic = only(parse(text))
+    assert (diagnostic.error_type, diagnostic.line, diagnostic.pipe, diagnostic.field) == where
+    assert diagnostic.file == "bundle.mthds"
+    if message is not None:
+        assert diagnostic.message == message
+
+
+def test_broken_pipes_and_concepts_are_remembered_and_left_out() -> None:
+    result = parse("""
+        domain = "d"
+        [concept]
+        bad = "x"
+        Good = "y"
+        [pipe.a]
+        description = "no type"
+        [pipe.b]
+        type = "PipeLLM"
+        description = "ok"
+        output = "Text"
+    """)
+    assert result.broken_pipes == {"a"}
+    assert result.broken_concepts == {"bad"}
+    assert result.blueprint is not None
+    assert set(result.blueprint.pipes) == {"b"}
+    assert set(result.blueprint.concepts) == {"Good"}
+
+
+def test_all_problems_are_reported_not_the_first() -> None:
+    result = parse("""
+        domain = "d"
+        oops = 1
+        [pipe.A]
+        type = "PipeLLM"
+        [pipe.b]
+        type = "Nope"
+        [pipe.c]
+        description = "x"
+    """)
+    assert [(d.error_type, d.line) for d in result.diagnostics] == [
+        ("schema_violation", 2), ("invalid_pipe_code_syntax", 3), ("unknown_pipe_type", 6), ("missing_pipe_type", 7)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "the bundle is empty"), ("  \n\n\t", "the bundle is empty"),
+     ('domain = "d"\x00', "NUL bytes"), ("#" * (MAX_BUNDLE_BYTES + 1), "over the 10 MB limit")],
+    ids=["empty", "whitespace", "nul-byte", "too-large"],
+)
+def test_unreadable_texts_become_one_diagnostic(text: str, message: str) -> None:
+    diagnostic = only(parse_bundle(text, file="f.mthds"))
+    assert message in diagnostic.message
+    assert diagnostic.file == "f.mthds"
+
+
+def test_deep_nesting_is_a_diagnostic_not_a_crash() -> None:
+    result = parse_bundle('domain = "d"\nx = ' + "[" * 100_000 + "]" * 100_000)
+    assert [d.error_type for d in result.diagnostics] == ["toml_syntax"]
+
+
+def test_crlf_line_endings_keep_lines_right() -> None:
+    text = 'domain = "d"\r\n\r\n[pipe.a]\r\ndescription = "d"\r\ntype = "Nope"\r\n'
+    diagnostic = only(parse_bundle(text))
+    assert (diagnostic.error_type, diagnostic.line) == ("unknown_pipe_type", 5)
+
+
+def test_quoted_table_keys_and_sub_tables_give_lines() -> None:
+    result = parse("""
+        domain = "d"
+        main_pipe = "a"
+
+        [pipe."a"]
+        type = "PipeLLM"
+        description = "d"
+        output = "Text"
+
+        [pipe.a.inputs]
+        q = "Text"
+        bad = 1
+    """)
+    assert {(d.line, d.pipe) for d in result.diagnostics} == {(9, "a")}
+    assert result.source_map.pipe_line("a") == 4
+    assert result.source_map.field_line("a", "inputs") == 9
+    assert result.source_map.field_line("a", "output") == 7
+    assert result.source_map.key_line("main_pipe") == 2
+
+
+@pytest.mark.xfail(strict=True, reason="source_map treats a '[' line inside a multi-line string as a table header, "
+                   "so a field after such a prompt is located at the pipe's header line")
+def test_field_line_after_a_multiline_prompt_holding_a_bracket_line() -> None:
+    result = parse('''
+        domain = "d"
+        [pipe.a]
+        type = "PipeLLM"
+        description = "d"
+        output = "Text"
+        prompt = """
+        [Context]
+        Some text
+        """
+        model = "@nope"
+    ''')
+    assert result.source_map.field_line("a", "model") == 10
+
+
+@pytest.mark.xfail(strict=True, reason="a non-string `domain` is reported as a missing domain")
+def test_non_string_domain_says_it_must_be_a_string() -> None:
+    diagnostic = only(parse('domain = 3\n'))
+    assert "no `domain`" not in diagnostic.message
+    assert "string" in diagnostic.message
+
+
+@pytest.mark.xfail(strict=True, reason="a wrongly-typed input gives one diagnostic per union member, with pydantic's "
+                   "member names ('inputs.q.str', 'inputs.q.InputSlot') as the field")
+def test_wrongly_typed_input_gives_one_diagnostic_at_the_input() -> None:
+    diagnostic = only(parse("""
+        domain = "d"
+        [pipe.a]
+        type = "PipeLLM"
+        description = "d"
+        output = "Text"
+        inputs = { q = 3 }
+    """))
+    assert diagnostic.field == "inputs.q"
+
+
+@pytest.mark.xfail(strict=True, reason="a bad structure field type gives three diagnostics whose field carries "
+                   "pydantic union internals ('structure.dict[str,union[FieldBlueprint,str]].b.FieldBlueprint.type')")
+def test_bad_structure_field_type_gives_one_diagnostic_at_the_field() -> None:
+    diagnostic = only(parse("""
+        domain = "d"
+        [concept.A]
+        description = "a"
+        [concept.A.structure]
+        b = { type = "float", description = "b" }
+    """))
+    assert diagnostic.field == "structure.b.type"
+
+
+# ---------------------------------------------------------------- loader
+
+def test_read_bundle_text_strips_a_bom(tmp_path: Path) -> None:
+    path = tmp_path / "b.mthds"
+    path.write_bytes('\ufeffdomain = "d"\n'.encode())
+    assert read_bundle_text(path) == 'domain = "d"\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [(None, "no such file"), ("dir", "is a directory"), (b"", "the file is empty"), (b"  \n", "the file is empty"),
+     (b'domain = "d"\x00', "binary data"), (b"domain = '\xff'", "is not UTF-8 text (byte 10)")],
+    ids=["missing", "directory", "empty", "blank", "nul", "not-utf8"],
+)
+def test_read_bundle_text_refuses_with_a_load_error(tmp_path: Path, content: bytes | str | None, fragment: str) -> None:
+    path = tmp_path / "b.mthds"
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    with pytest.raises(BundleLoadError) as info:
+        read_bundle_text(path)
+    assert fragment in str(info.value)
+    assert str(path) in str(info.value)
+    assert info.value.file == str(path)
+    assert isinstance(info.value, BundleError) and isinstance(info.value, PipelexError)
+
+
+def test_load_library_reads_every_bundle_under_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "b.mthds").write_text('domain = "d"\n[concept]\nNote = "n"\n')
+    (tmp_path / "sub" / "a.mthds").write_text(
+        'domain = "d"\n[pipe.p]\ntype = "PipeLLM"\ndescription = "x"\ninputs = { n = "Note" }\noutput = "Text"\n'
+        'prompt = "$n"\n')
+    (tmp_path / "notes.txt").write_text("not a bundle")
+    assert find_bundle_files(tmp_path) == [tmp_path / "b.mthds", tmp_path / "sub" / "a.mthds"]
+    library = load_library([tmp_path])
+    assert library.diagnostics == []
+    assert set(library.pipes) == {"d.p"}
+    assert library.pipes["d.p"].file == str(tmp_path / "sub" / "a.mthds")
+    assert "d.Note" in library.concepts.concepts
+
+
+def test_find_bundle_files_refuses_an_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(BundleLoadError, match="holds no .mthds file"):
+        find_bundle_files(tmp_path)

@@ -1,0 +1,155 @@
+"""Template sigils (``$x``, ``@x``, ``@?x``, ``@@``) and the static analysis of what a template reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelex.language.templates import (
+    TemplateSigilError,
+    TemplateSyntaxProblem,
+    analyze,
+    preprocess,
+)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("Hello $name", "Hello {{ name|format }}"),
+        ("Ship to $parcel.address now", "Ship to {{ parcel.address|format }} now"),
+        ("Total: $invoice.total.", "Total: {{ invoice.total|format }}."),
+        ("It costs $100", "It costs $100"),
+        ("A lone $ sign", "A lone $ sign"),
+        ("${x}", "${x}"),
+        ("@review", '{{ review|tag("review") }}'),
+        ("  @review  ", '  {{ review|tag("review") }}'),
+        ("@page.page_view", '{{ page.page_view|tag("page.page_view") }}'),
+        ("@?notes", '{% if notes is defined %}{{ notes|tag("notes") }}{% endif %}'),
+        ("@?a.b", '{% if a is defined %}{{ a.b|tag("a.b") }}{% endif %}'),
+        ("Mail a@@b.com", "Mail a@b.com"),
+        ("bob@example.com", "bob@example.com"),
+        ("x @ y", "x @ y"),
+        ("{{ '@x' }}", "{{ '@x' }}"),
+        ("{% if y %}{{ y.z }}{% endif %}", "{% if y %}{{ y.z }}{% endif %}"),
+        ("Intro $a\n@doc\nEnd", 'Intro {{ a|format }}\n{{ doc|tag("doc") }}\nEnd'),
+    ],
+    ids=["dollar", "dollar-path", "dollar-trailing-dot", "dollar-digit", "dollar-alone", "dollar-brace",
+         "at-line", "at-line-indented", "at-path", "at-optional", "at-optional-path", "at-escape",
+         "email-untouched", "spaced-at", "at-inside-jinja", "raw-jinja", "multi-line"],
+)
+def test_preprocess(template: str, expected: str) -> None:
+    assert preprocess(template) == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "name"),
+    [("Sentiment of @review", "review"), ("@review:", "review"), ("Dear @?name,", "name"),
+     ("{{ y }} then @x", "x"), ("Look at @page.page_view now", "page.page_view")],
+    ids=["inline", "trailing-colon", "optional-inline", "after-jinja", "inline-path"],
+)
+def test_inline_at_sigil_is_refused_with_a_fix(template: str, name: str) -> None:
+    with pytest.raises(TemplateSigilError) as info:
+        preprocess(template)
+    message = str(info.value)
+    assert f"must appear alone on its own line: put '@{name}' on a line of its own, use '${name}'" in message
+    assert "'@@' for a literal '@'" in message
+
+
+def test_inline_at_sigil_message_snapshot() -> None:
+    with pytest.raises(TemplateSigilError) as info:
+        preprocess("Sentiment of @review")
+    assert str(info.value) == (
+        "the '@' sigil in 'Sentiment of @review' produces tag-wrapped block content and must appear alone on its own "
+        "line: put '@review' on a line of its own, use '$review' for an inline value, or write '@@' for a literal '@'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "roots", "unguarded", "private"),
+    [
+        ("Hello $name", {"name"}, {"name"}, set()),
+        ("$a and $b.c", {"a", "b"}, {"a", "b"}, set()),
+        ("@?notes", {"notes"}, set(), set()),
+        ("{% if opt is defined %}{{ opt }}{% endif %}", {"opt"}, set(), set()),
+        ("{% if opt %}{{ opt.x }}{% endif %}", {"opt"}, set(), set()),
+        ("{{ a if a is defined else 'none' }}", {"a"}, set(), set()),
+        ("{% if a is defined %}A{% else %}{{ a }}{% endif %}", {"a"}, {"a"}, set()),
+        ("{% if a %}A{% elif b %}{{ b }}{% else %}{{ c }}{% endif %}", {"a", "b", "c"}, {"c"}, set()),
+        ("{% for i in items %}{{ i.name }} {{ loop.index }}{% endfor %}", {"items"}, {"items"}, set()),
+        ("{% set z = a %}{{ z }}", {"a"}, {"a"}, set()),
+        ("{{ x._secret }}", {"x"}, {"x"}, {"_secret"}),
+        ("$_hidden", {"_hidden"}, {"_hidden"}, {"_hidden"}),
+        ("{{ a['k'] }} {{ b|upper }}", {"a", "b"}, {"a", "b"}, set()),
+        ("Plain text, no variables.", set(), set(), set()),
+    ],
+    ids=["dollar", "two-dollars", "optional-block", "if-defined", "if-truthy", "cond-expr", "else-unguarded",
+         "elif-chain", "for-loop-locals", "set-local", "private-attr", "private-root", "subscript-filter", "none"],
+)
+def test_analyze(template: str, roots: set[str], unguarded: set[str], private: set[str]) -> None:
+    analysis = analyze(template)
+    assert analysis.roots == roots
+    assert analysis.unguarded == unguarded
+    assert roots - unguarded <= analysis.guarded
+    assert analysis.private_names == private
+
+
+def test_analyze_records_the_full_path_read() -> None:
+    analysis = analyze("$invoice.customer.name")
+    assert "invoice.customer.name" in analysis.paths
+
+
+@pytest.mark.parametrize(
+    ("expression", "roots", "private"),
+    [("parcel.size", {"parcel"}, set()), ("a.b and c > 3", {"a", "c"}, set()), ("_x.y == 'a'", {"_x"}, {"_x"})],
+    ids=["path", "boolean", "private"],
+)
+def test_analyze_expression(expression: str, roots: set[str], private: set[str]) -> None:
+    analysis = analyze(expression, is_expression=True)
+    assert analysis.roots == roots
+    assert analysis.private_names == private
+
+
+@pytest.mark.parametrize(
+    ("template", "fragment"),
+    [("{{ x", "Jinja2 syntax error at template line 1: unexpected end of template"),
+     ("line\n{% if %}", "Jinja2 syntax error at template line 2"),
+     ("{{ a @b }}", "unexpected char '@'")],
+    ids=["unclosed", "empty-if-line-2", "at-in-expression"],
+)
+def test_analyze_reports_jinja_syntax(template: str, fragment: str) -> None:
+    with pytest.raises(TemplateSyntaxProblem) as info:
+        analyze(template)
+    assert fragment in str(info.value)
+
+
+def test_analyze_propagates_sigil_errors() -> None:
+    with pytest.raises(TemplateSigilError):
+        analyze("Sentiment of @review")
+
+
+def test_sigil_and_syntax_errors_are_value_errors() -> None:
+    assert issubclass(TemplateSigilError, ValueError)
+    assert issubclass(TemplateSyntaxProblem, ValueError)
+
+
+@pytest.mark.xfail(strict=True, reason="'$x' inside a Jinja2 expression is rewritten to '{{ x|format }}' (nested "
+                   "braces, here inside a string literal), while '@x' inside Jinja2 is left alone")
+def test_dollar_inside_a_jinja_expression_is_left_alone() -> None:
+    assert preprocess('{{ "costs $x" }}') == '{{ "costs $x" }}'
+
+
+@pytest.mark.xfail(strict=True, reason="names bound by {% with %} are reported as template roots, so a valid "
+                   "template gets a false missing_input_variable")
+def test_with_block_names_are_local() -> None:
+    assert analyze("{% with w = v %}{{ w }}{% endwith %}").roots == {"v"}
+
+
+@pytest.mark.xfail(strict=True, reason="macro names and macro parameters are reported as template roots")
+def test_macro_parameters_are_local() -> None:
+    assert analyze("{% macro m(p) %}{{ p }}{% endmacro %}{{ m(q) }}").roots == {"q"}
+
+
+@pytest.mark.xfail(strict=True, reason="'{% if x is not defined %}' is taken as a guard of x, so reading x in its "
+                   "body (where x is surely absent) is not flagged unguarded")
+def test_negated_defined_test_does_not_guard() -> None:
+    assert analyze("{% if x is not defined %}{{ x }}{% endif %}").unguarded == {"x"}

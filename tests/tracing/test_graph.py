@@ -1,0 +1,541 @@
+"""The execution graph: tracer, JSON, Mermaid and HTML renderers (SPEC §10)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+
+from pipelex.tracing.graph import ExecutionGraph, IOItem, digest
+from pipelex.tracing.html import graph_from_html, render_html
+from pipelex.tracing.mermaid import escape_label, render_mermaid
+from pipelex.tracing.tracer import GraphTracer, TracingError
+
+XSS_DESCRIPTION = 'Says <script>alert("x")</script> & "quotes"'
+
+
+def start(
+    tracer: GraphTracer, code: str, pipe_type: str, kind: str, *, parent: str | None, inputs: list[IOItem]
+) -> str:
+    return tracer.start_node(
+        pipe_code=code,
+        pipe_type=pipe_type,
+        kind=kind,
+        description="",
+        domain="d",
+        parent_id=parent,
+        inputs=inputs,
+    )
+
+
+def item(name: str, concept: str, content: Any) -> IOItem:
+    return IOItem.from_content(name=name, concept=concept, content=content)
+
+
+class Run:
+    """A small helper that drives a GraphTracer the way the runtime does."""
+
+    def __init__(self, tracer: GraphTracer, pause: float = 0.0) -> None:
+        self.tracer = tracer
+        self.pause = pause
+
+    def op(
+        self,
+        parent: str | None,
+        code: str,
+        pipe_type: str,
+        inputs: list[IOItem],
+        output: IOItem | None,
+        *,
+        fail: str | None = None,
+        description: str = "",
+        usage: dict[str, Any] | None = None,
+    ) -> str:
+        node = self.tracer.start_node(
+            pipe_code=code,
+            pipe_type=pipe_type,
+            kind="operator",
+            description=description or f"Runs {code}",
+            domain="reports",
+            parent_id=parent,
+            inputs=inputs,
+        )
+        if self.pause:
+            time.sleep(self.pause)
+        if fail:
+            self.tracer.end_node(node, status="failed", error=fail)
+        else:
+            self.tracer.end_node(node, outputs=[output] if output else [], usage=usage)
+        return node
+
+    def ctl(self, parent: str | None, code: str, pipe_type: str, inputs: list[IOItem]) -> str:
+        return self.tracer.start_node(
+            pipe_code=code,
+            pipe_type=pipe_type,
+            kind="controller",
+            description=f"Controls {code}",
+            domain="reports",
+            parent_id=parent,
+            inputs=inputs,
+        )
+
+
+def build_small_graph() -> tuple[ExecutionGraph, dict[str, str]]:
+    """seq(main) → [op a, cond → (branch_x selected, branch_y checked), op b fails]."""
+    tracer = GraphTracer(pipeline_run_id="run-1", main_pipe="main", domain="demo", mode="dry")
+    run = Run(tracer)
+    text = item("text", "Text", "hello")
+    ids: dict[str, str] = {}
+    ids["main"] = run.ctl(None, "main", "PipeSequence", [text])
+    summary = item("summary", "Summary", {"title": "T", "points": ["p1", "p2"]})
+    ids["a"] = run.op(ids["main"], "summarize", "PipeLLM", [text], summary, usage={"input_tokens": 10})
+    ids["cond"] = run.ctl(ids["main"], "route", "PipeCondition", [summary])
+    verdict = item("verdict", "Text", "long")
+    ids["x"] = run.op(ids["cond"], "branch_x", "PipeLLM", [summary], verdict, usage={"input_tokens": 5})
+    ids["y"] = run.op(ids["cond"], "branch_y", "PipeLLM", [summary], item("verdict", "Text", "short"))
+    tracer.mark(ids["y"], "checked", "checked_outcome")
+    tracer.add_selected_outcome(ids["cond"], ids["x"], "long")
+    tracer.end_node(ids["cond"], outputs=[verdict])
+    ids["b"] = run.op(
+        ids["main"],
+        "publish",
+        "PipeFunc",
+        [verdict, summary],
+        None,
+        fail="boom <b>",
+        description=XSS_DESCRIPTION,
+    )
+    tracer.end_node(ids["main"], status="failed", error="publish failed")
+    return tracer.build(), ids
+
+
+def build_sample_30(pause: float = 0.0) -> ExecutionGraph:
+    """A 30-pipe dry run: 3 sub-sequences with batches, a condition with a checked branch, a failure."""
+    tracer = GraphTracer(
+        pipeline_run_id="run_2024_demo_30", main_pipe="write_report", domain="reports", mode="dry"
+    )
+    run = Run(tracer, pause)
+    topic = item("topic", "Text", "renewable energy in 2024")
+    doc = item("source_doc", "Document", {"url": "file://report.pdf"})
+    main = run.ctl(None, "write_report", "PipeSequence", [topic, doc])
+
+    gather = run.ctl(main, "gather_sources", "PipeSequence", [doc])
+    pages = item("pages", "Page", [{"text": f"page {i}"} for i in range(3)])
+    run.op(gather, "extract_pages", "PipeExtract", [doc], pages, usage={"pages": 3})
+    batch = run.ctl(gather, "summarize_pages", "PipeBatch", [pages])
+    summaries = []
+    for i in range(3):
+        page = item("page", "Page", {"text": f"page {i}"})
+        summary = item("page_summary", "Summary", {"text": f"summary {i}"})
+        summaries.append(summary.data)
+        run.op(
+            batch,
+            "summarize_page",
+            "PipeLLM",
+            [page],
+            summary,
+            usage={"input_tokens": 120, "output_tokens": 40},
+        )
+    summary_list = item("page_summaries", "Summary", summaries)
+    tracer.end_node(batch, outputs=[summary_list])
+    digest_item = item("digest", "Text", "merged summaries")
+    run.op(gather, "merge_summaries", "PipeCompose", [summary_list, topic], digest_item)
+    tracer.end_node(gather, outputs=[digest_item])
+
+    analyze = run.ctl(main, "analyze", "PipeSequence", [digest_item, topic])
+    claims = item("claims", "Claim", [{"claim": f"c{i}"} for i in range(4)])
+    run.op(
+        analyze,
+        "list_claims",
+        "PipeLLM",
+        [digest_item],
+        claims,
+        usage={"input_tokens": 300, "output_tokens": 90},
+    )
+    check = run.ctl(analyze, "check_claims", "PipeBatch", [claims])
+    verdicts = []
+    for i in range(4):
+        verdict = item("verdict", "Verdict", {"claim": f"c{i}", "ok": i % 2 == 0})
+        verdicts.append(verdict.data)
+        run.op(check, "check_claim", "PipeLLM", [item("claim", "Claim", {"claim": f"c{i}"})], verdict)
+    verdict_list = item("verdicts", "Verdict", verdicts)
+    tracer.end_node(check, outputs=[verdict_list])
+    score = item("score", "Number", 0.72)
+    run.op(analyze, "score_claims", "PipeFunc", [verdict_list], score)
+    route = run.ctl(analyze, "route_by_score", "PipeCondition", [score])
+    deep = run.ctl(route, "deep_review", "PipeSequence", [digest_item, score])
+    draft = item("review_draft", "Text", "draft review")
+    run.op(
+        deep,
+        "review_draft",
+        "PipeLLM",
+        [digest_item],
+        draft,
+        usage={"input_tokens": 200, "output_tokens": 150},
+    )
+    review = item("review", "Review", {"text": "final review"})
+    run.op(
+        deep, "review_critique", "PipeLLM", [draft], review, usage={"input_tokens": 180, "output_tokens": 120}
+    )
+    tracer.end_node(deep, outputs=[review])
+    quick = run.op(
+        route, "quick_review", "PipeLLM", [digest_item], item("review", "Review", {"text": "quick"})
+    )
+    tracer.mark(quick, "checked", "checked_outcome")
+    tracer.add_selected_outcome(route, deep, "score >= 0.5")
+    tracer.end_node(route, outputs=[review])
+    tracer.end_node(analyze, outputs=[review])
+
+    publish = run.ctl(main, "publish", "PipeSequence", [review, digest_item])
+    sections_in = item("outline", "Section", [{"h": f"s{i}"} for i in range(3)])
+    render = run.ctl(publish, "render_sections", "PipeBatch", [sections_in])
+    rendered = []
+    for i in range(3):
+        section = item("section_html", "Html", f"<h2>s{i}</h2>")
+        rendered.append(section.data)
+        run.op(render, "render_section", "PipeCompose", [item("section", "Section", {"h": f"s{i}"})], section)
+    rendered_list = item("sections", "Html", rendered)
+    tracer.end_node(render, outputs=[rendered_list])
+    cover = item("cover", "Image", {"url": "pipelex://dry-run/cover.png"})
+    run.op(publish, "make_cover", "PipeImgGen", [topic], cover)
+    assemble = run.ctl(publish, "assemble", "PipeParallel", [rendered_list, cover, review])
+    page_html = item("report_html", "Html", "<html>…</html>")
+    run.op(assemble, "assemble_html", "PipeCompose", [rendered_list, cover, review], page_html)
+    run.op(
+        assemble,
+        "assemble_pdf",
+        "PipeFunc",
+        [rendered_list, cover],
+        None,
+        fail="PipeRunError: pipe 'assemble_pdf' failed: function 'html_to_pdf' raised "
+        "OSError('wkhtmltopdf not found')\n  hint: install the converter or mark the pipe allowed_to_fail",
+        description="Converts the <html> report to PDF",
+    )
+    tracer.end_node(assemble, status="failed", error="1 of 2 branches failed: assemble_pdf")
+    tracer.end_node(publish, status="failed", error="step 'assemble' failed")
+    tracer.end_node(main, status="failed", error="step 'publish' failed")
+    return tracer.build()
+
+
+# ---------------------------------------------------------------------------- digest & models
+
+
+def test_digest_is_canonical_and_short() -> None:
+    assert digest({"a": 1, "b": [1, 2]}) == digest({"b": [1, 2], "a": 1})
+    assert digest({"a": 1}) != digest({"a": 2})
+    assert re.fullmatch(r"[0-9a-f]{16}", digest("x"))
+
+
+def test_io_item_from_content_sets_multiplicity_and_digest() -> None:
+    single = IOItem.from_content(name="t", concept="Text", content="hi")
+    many = IOItem.from_content(name="t", concept="Text", content=["hi"])
+    assert single.multiplicity == "single" and many.multiplicity == "list"
+    assert single.digest == digest("hi")
+    assert IOItem.from_content(name="t", concept="Text", content="hi", include_data=False).data is None
+
+
+def test_models_forbid_extra_fields() -> None:
+    with pytest.raises(ValueError):
+        IOItem.model_validate({"name": "a", "concept": "Text", "bogus": 1})
+
+
+# ---------------------------------------------------------------------------- tracer
+
+
+def test_tracer_nodes_and_contains_edges() -> None:
+    graph, ids = build_small_graph()
+    assert len(graph.nodes) == 6
+    kinds = {node.pipe_code: node.kind for node in graph.nodes}
+    assert kinds == {
+        "main": "controller",
+        "summarize": "operator",
+        "route": "controller",
+        "branch_x": "operator",
+        "branch_y": "operator",
+        "publish": "operator",
+    }
+    contains = graph.edges_of_kind("contains")
+    assert {(edge.source, edge.target) for edge in contains} == {
+        (ids["main"], ids["a"]),
+        (ids["main"], ids["cond"]),
+        (ids["cond"], ids["x"]),
+        (ids["cond"], ids["y"]),
+        (ids["main"], ids["b"]),
+    }
+    nodes = graph.node_map()
+    assert nodes[ids["x"]].path == "main/route/branch_x"
+    assert nodes[ids["main"]].path == "main"
+    assert graph.mode == "dry" and graph.backend == "direct"
+
+
+def test_tracer_statuses_tags_and_errors() -> None:
+    graph, ids = build_small_graph()
+    nodes = graph.node_map()
+    assert nodes[ids["a"]].status == "succeeded"
+    assert nodes[ids["y"]].status == "checked" and "checked_outcome" in nodes[ids["y"]].tags
+    assert "selected_outcome" in nodes[ids["x"]].tags
+    assert nodes[ids["b"]].status == "failed" and nodes[ids["b"]].error == "boom <b>"
+    assert nodes[ids["main"]].status == "failed"
+    timing = nodes[ids["a"]].timing
+    assert timing.ended_at is not None and timing.duration is not None and timing.duration >= 0
+    assert graph.usage == {"total": {"input_tokens": 15}}
+
+
+def test_tracer_data_edges() -> None:
+    graph, ids = build_small_graph()
+    data = {(edge.source, edge.target, edge.label) for edge in graph.edges_of_kind("data")}
+    assert data == {
+        (ids["a"], ids["cond"], "summary"),
+        (ids["a"], ids["x"], "summary"),
+        (ids["a"], ids["y"], "summary"),
+        # the verdict comes from the selected branch, not from the condition that passed it up,
+        # nor from the checked branch
+        (ids["x"], ids["b"], "verdict"),
+        (ids["a"], ids["b"], "summary"),
+    }
+    for edge in graph.edges_of_kind("data"):
+        assert edge.stuff_digest is not None
+    selected = graph.edges_of_kind("selected_outcome")
+    assert [(edge.source, edge.target, edge.label) for edge in selected] == [(ids["cond"], ids["x"], "long")]
+
+
+def test_no_data_edge_to_self_or_ancestor() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="outer", domain="d", mode="live")
+    shared = item("x", "Text", "same")
+    outer = start(tracer, "outer", "PipeSequence", "controller", parent=None, inputs=[])
+    first = start(tracer, "make", "PipeLLM", "operator", parent=outer, inputs=[])
+    tracer.end_node(first, outputs=[shared])
+    tracer.end_node(outer, outputs=[shared])
+    # a pass-through pipe whose output equals its input: no self edge
+    again = start(tracer, "again", "PipeCompose", "operator", parent=None, inputs=[shared])
+    tracer.end_node(again, outputs=[shared])
+    graph = tracer.build()
+    data = [(edge.source, edge.target) for edge in graph.edges_of_kind("data")]
+    assert data == [(first, again)]
+    for edge in graph.edges_of_kind("data"):
+        assert edge.source != edge.target
+
+
+def test_child_does_not_link_to_ancestor_producer() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="outer", domain="d", mode="live")
+    value = item("v", "Text", "v")
+    outer = start(tracer, "outer", "PipeSequence", "controller", parent=None, inputs=[])
+    # the controller reports an output early (e.g. an alias) and then a child consumes it
+    tracer._producers[value.digest or ""] = outer  # pyright: ignore[reportPrivateUsage]
+    child = start(tracer, "child", "PipeLLM", "operator", parent=outer, inputs=[value])
+    tracer.end_node(child)
+    tracer.end_node(outer)
+    assert tracer.build().edges_of_kind("data") == []
+
+
+def test_mark_checked_applies_to_descendants_but_keeps_failures() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="cond", domain="d", mode="dry")
+    run = Run(tracer)
+    cond = run.ctl(None, "cond", "PipeCondition", [])
+    branch = run.ctl(cond, "branch", "PipeSequence", [])
+    ok = run.op(branch, "ok_step", "PipeLLM", [], item("o", "Text", "o"))
+    bad = run.op(branch, "bad_step", "PipeLLM", [], None, fail="nope")
+    tracer.end_node(branch, status="failed", error="nope")
+    tracer.mark(branch, "checked", "checked_outcome")
+    tracer.end_node(cond)
+    nodes = tracer.build().node_map()
+    assert nodes[branch].status == "checked"
+    assert nodes[ok].status == "checked" and "checked_outcome" in nodes[ok].tags
+    assert nodes[bad].status == "failed"
+    # a checked node is no producer: a later real producer of the same content is the source
+    later = run.op(None, "later", "PipeLLM", [], item("o", "Text", "o"))
+    consumer = run.op(None, "consumer", "PipeLLM", [item("o", "Text", "o")], None)
+    data = [(edge.source, edge.target) for edge in tracer.build().edges_of_kind("data")]
+    assert data == [(later, consumer)]
+
+
+def test_mark_before_end_keeps_checked_status() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="dry")
+    node = Run(tracer).ctl(None, "p", "PipeLLM", [])
+    tracer.mark(node, "checked", "checked_outcome")
+    tracer.end_node(node)
+    assert tracer.build().nodes[0].status == "checked"
+
+
+def test_tracer_rejects_unknown_ids_and_values() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="live")
+    with pytest.raises(TracingError):
+        tracer.end_node("nope")
+    with pytest.raises(TracingError):
+        Run(tracer).ctl("missing-parent", "p", "PipeSequence", [])
+    node = Run(tracer).ctl(None, "p", "PipeSequence", [])
+    with pytest.raises(TracingError):
+        tracer.mark(node, "bogus")
+    with pytest.raises(TracingError):
+        GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="fast")
+
+
+def test_tracer_accepts_str_enum_mode_and_can_drop_data() -> None:
+    from enum import StrEnum
+
+    class Mode(StrEnum):
+        DRY = "dry"
+
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode=Mode.DRY, include_data=False)
+    Run(tracer).op(None, "p", "PipeLLM", [item("t", "Text", "secret")], item("o", "Text", "out"))
+    graph = tracer.build()
+    assert graph.mode == "dry"
+    assert graph.nodes[0].inputs[0].data is None and graph.nodes[0].outputs[0].data is None
+    assert graph.nodes[0].inputs[0].digest == digest("secret")
+    assert '"mode":"dry"' in graph.to_json(indent=None)
+
+
+def test_running_node_stays_running() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="live")
+    Run(tracer).ctl(None, "p", "PipeSequence", [])
+    node = tracer.build().nodes[0]
+    assert node.status == "running" and node.timing.ended_at is None
+    assert "running" in render_html(tracer.build())
+
+
+def test_ten_thousand_nodes_trace_fast() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="dry", include_data=False)
+    started = time.perf_counter()
+    root = start(tracer, "root", "PipeSequence", "controller", parent=None, inputs=[])
+    previous = IOItem(name="x", concept="Text", digest="seed")
+    for index in range(100):
+        ctl = start(tracer, f"seq_{index}", "PipeSequence", "controller", parent=root, inputs=[previous])
+        for step in range(99):
+            out = IOItem(name="x", concept="Text", digest=f"d{index}_{step}")
+            node = start(tracer, f"step_{step}", "PipeLLM", "operator", parent=ctl, inputs=[previous])
+            tracer.end_node(node, outputs=[out])
+            previous = out
+        tracer.end_node(ctl, outputs=[previous])
+    tracer.end_node(root, outputs=[previous])
+    graph = tracer.build()
+    elapsed = time.perf_counter() - started
+    assert len(graph.nodes) == 1 + 100 + 100 * 99
+    assert len(graph.edges_of_kind("contains")) == len(graph.nodes) - 1
+    assert len(graph.edges_of_kind("data")) > 9_000
+    assert elapsed < 2.0, f"tracing 10,000 nodes took {elapsed:.2f} s"
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def test_json_round_trip() -> None:
+    graph, _ = build_small_graph()
+    text = graph.to_json()
+    again = ExecutionGraph.from_json(text)
+    assert again == graph
+    payload = json.loads(text)
+    assert set(payload) == {
+        "graph_id",
+        "created_at",
+        "pipeline_run_id",
+        "main_pipe",
+        "domain",
+        "mode",
+        "backend",
+        "nodes",
+        "edges",
+        "usage",
+    }
+    assert payload["nodes"][0]["id"].startswith(graph.graph_id + ":node_")
+
+
+def test_json_of_odd_content_does_not_break() -> None:
+    class Odd:
+        def __repr__(self) -> str:
+            return "Odd()"
+
+    io = IOItem.from_content(name="o", concept="Any", content={"when": time.gmtime(0)[:3], "odd": Odd()})
+    assert io.data == {"when": [1970, 1, 1], "odd": "Odd()"}
+
+
+# ---------------------------------------------------------------------------- Mermaid
+
+
+def test_mermaid_structure() -> None:
+    graph, _ = build_small_graph()
+    text = render_mermaid(graph)
+    assert text.startswith("flowchart LR\n")
+    assert text.count("subgraph ") == 2 and text.count("\n    end") + text.count("\n        end") == 2
+    assert 'n1["summarize<br/>PipeLLM"]' in text
+    assert '-->|"summary"|' in text
+    assert '-.->|"long"|' in text
+    assert "classDef failed" in text and "classDef checked" in text
+    assert re.search(r"class [n0-9,]*n5[n0-9,]* failed", text)  # publish
+    assert re.search(r"class [n0-9,]*n4[n0-9,]* checked", text)  # branch_y
+    assert "style n0 " in text  # the failed main sequence
+    assert "<script>" not in text
+
+
+def test_mermaid_escapes_labels() -> None:
+    assert escape_label('a "b" [c] <d>') == "a #quot;b#quot; #91;c#93; #lt;d#gt;"
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="live")
+    Run(tracer).op(None, 'we"ird]', "PipeLLM", [], None)
+    assert 'n0["we#quot;ird#93;<br/>PipeLLM"]' in render_mermaid(tracer.build())
+
+
+def test_mermaid_of_sample_graph_balances_subgraphs() -> None:
+    text = render_mermaid(build_sample_30())
+    opened = len(re.findall(r"^\s*subgraph ", text, re.M))
+    closed = len(re.findall(r"^\s*end$", text, re.M))
+    assert opened == closed == 10  # every controller ran children
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+def test_html_is_self_contained_and_complete() -> None:
+    graph = build_sample_30()
+    page = render_html(graph)
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    assert "http://" not in page and "https://" not in page
+    assert "<link" not in page and "@import" not in page
+    for node in graph.nodes:
+        assert node.pipe_code in page
+    assert "assemble_pdf" in page and "wkhtmltopdf not found" in page
+    assert 'id="graph-data"' in page
+    assert "dry run" in page
+    assert "→" in page  # data edge list
+
+
+def test_html_escapes_text() -> None:
+    graph, _ = build_small_graph()
+    page = render_html(graph)
+    body = page.split('<script type="application/json"', 1)[0]
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+    assert "boom &lt;b&gt;" in body
+    embedded = page.split('id="graph-data">', 1)[1].split("</script>", 1)[0]
+    assert "</" not in embedded and "<\\/script>" in embedded
+    outside = page.replace(embedded, "")
+    assert outside.count("<script") == 2  # the JSON block and the inline script
+
+
+def test_html_embedded_graph_round_trips() -> None:
+    graph, _ = build_small_graph()
+    assert graph_from_html(render_html(graph)) == graph
+    sample = build_sample_30()
+    assert graph_from_html(render_html(sample)) == sample
+
+
+def test_html_lists_data_edges_and_outcomes() -> None:
+    graph, ids = build_small_graph()
+    page = render_html(graph)
+    assert "Data flow" in page and "Condition outcomes" in page
+    assert re.search(
+        r">summarize</a> <span class=\"arrow\">→</span> <a [^>]*>branch_x</a> <span class=\"io-name\">\(summary\)",
+        page,
+    )
+    assert page.count("<details") == len(graph.nodes)
+
+
+def test_sample_graph_shape() -> None:
+    graph = build_sample_30()
+    assert len(graph.nodes) == 30
+    statuses = [node.status for node in graph.nodes]
+    assert statuses.count("failed") == 4 and statuses.count("checked") == 1
+    assert len(graph.edges_of_kind("selected_outcome")) == 1
+    assert len(graph.edges_of_kind("contains")) == 29
