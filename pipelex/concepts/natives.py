@@ -146,6 +146,10 @@ class ListContent(StuffContent):
 
     items: list[Any]
 
+    def __repr__(self) -> str:
+        # a list may hold thousands of items: keep reprs (logs, asyncio debugging) short
+        return f"ListContent(<{len(self.items)} items>)"
+
 
 NATIVE_CONTENT: dict[str, type[StuffContent]] = {
     "Text": TextContent,

@@ -29,11 +29,21 @@ class SourceMap:
         found = self._find(header, after_line)
         return found - 1 if found is not None else len(self._lines)
 
+    @cached_property
+    def _headers(self) -> dict[tuple[str, str], int]:
+        """First line of every ``[section.name...]`` header, indexed once (keeps lookups O(1))."""
+        index: dict[tuple[str, str], int] = {}
+        pattern = re.compile(r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)')
+        for number, line in enumerate(self._lines, start=1):
+            match = pattern.match(line)
+            if match:
+                index.setdefault((match.group(1), match.group(2)), number)
+        return index
+
     def table_line(self, section: str, name: str) -> int | None:
         """Line of ``[section.name]`` (or ``[section.name.sub]``), or ``name =`` inside ``[section]``."""
         quoted = re.escape(name)
-        header = re.compile(rf'^\s*\[\s*{section}\s*\.\s*("?){quoted}\1\s*(\]|\.)')
-        found = self._find(header)
+        found = self._headers.get((section, name))
         if found is not None:
             return found
         section_header = self._find(re.compile(rf"^\s*\[\s*{section}\s*\]"))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -94,13 +94,17 @@ def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
     return env
 
 
+@lru_cache(maxsize=2048)
+def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
+    return _environment(html).from_string(preprocess(template))
+
+
 def render_template(template: str, context: dict[str, Any], *, pipe_code: str, html: bool = False) -> str:
-    """Render an MTHDS template (sigils allowed) against ``context``."""
+    """Render an MTHDS template (sigils allowed) against ``context``; compiled templates are cached."""
     from jinja2 import TemplateError
 
     try:
-        compiled = _environment(html).from_string(preprocess(template))
-        return compiled.render(**context)
+        return _compiled(template, html).render(**context)
     except TemplateError as exc:
         raise PipeRunError(f"pipe {pipe_code!r}: the template cannot be rendered: {exc}", pipe_code=pipe_code,
                            error_type="template_render_failed") from exc

@@ -51,6 +51,23 @@ def _format_timestamp(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
+def _flatten_usage(usage: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    pairs: list[tuple[str, object]] = []
+    for key, value in usage.items():
+        if isinstance(value, dict):
+            pairs.extend(_flatten_usage(value, f"{prefix}{key}."))
+        else:
+            pairs.append((f"{prefix}{key}", value))
+    return pairs
+
+
+def _format_created(created_at: str) -> str:
+    try:
+        return datetime.fromisoformat(created_at).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    except ValueError:
+        return created_at
+
+
 def _embed_json(graph: ExecutionGraph) -> str:
     text = graph.model_dump_json()
     # "<" only ever occurs inside JSON strings, where "\/" is a valid escape of "/" and
@@ -86,6 +103,16 @@ class _PageBuilder:
         self.run_end = max(ends) if ends else 0.0
         self.span = max(self.run_end - self.run_start, 1e-9)
         self.with_failure = self._failure_subtrees()
+        self.ordinals: dict[str, str] = {}
+        for kids in self.children.values():
+            totals: dict[str, int] = {}
+            for kid in kids:
+                totals[kid.pipe_code] = totals.get(kid.pipe_code, 0) + 1
+            seen: dict[str, int] = {}
+            for kid in kids:
+                if totals[kid.pipe_code] > 1:
+                    seen[kid.pipe_code] = seen.get(kid.pipe_code, 0) + 1
+                    self.ordinals[kid.id] = f"{seen[kid.pipe_code]}/{totals[kid.pipe_code]}"
 
     def _failure_subtrees(self) -> set[str]:
         """Ids of the nodes that failed or hold a failed descendant."""
@@ -134,9 +161,29 @@ class _PageBuilder:
                 continue
             chips = "".join(self.io_item(item, node, direction) for item in items)
             rows.append(
-                f'<div class="io-row io-{direction}"><span class="io-dir">{arrow}</span>{chips}</div>'
+                f'<div class="io-row io-{direction}"><span class="io-dir">{arrow}</span>'
+                f'<span class="io-items">{chips}</span></div>'
             )
         return "".join(rows)
+
+    @staticmethod
+    def _flow_names(items: list[IOItem], limit: int = 3) -> str:
+        names = [
+            f'{_esc(item.name)}<span class="flow-concept">:{_esc(item.concept)}'
+            f"{'[]' if item.multiplicity == 'list' else ''}</span>"
+            for item in items[:limit]
+        ]
+        if len(items) > limit:
+            names.append(f"+{len(items) - limit}")
+        return ", ".join(names)
+
+    def inline_flow(self, node: GraphNode) -> str:
+        """A one-line ``inputs → outputs`` reminder for a collapsed operator."""
+        if not node.inputs and not node.outputs:
+            return ""
+        inputs = self._flow_names(node.inputs) or "∅"
+        outputs = self._flow_names(node.outputs) or ("✗" if node.status == "failed" else "∅")
+        return f'<span class="flow">{inputs} <span class="flow-arrow">→</span> {outputs}</span>'
 
     def timing_bar(self, node: GraphNode) -> str:
         start = node.timing.started_at
@@ -160,13 +207,20 @@ class _PageBuilder:
             if tag == "selected_outcome":
                 continue
             tags.append(f'<span class="tag">{_esc(tag.replace("_", " "))}</span>')
+        ordinal = self.ordinals.get(node.id)
+        ordinal_html = (
+            f'<span class="ordinal" title="run {ordinal} of this pipe here">{ordinal}</span>'
+            if ordinal
+            else ""
+        )
+        flow = self.inline_flow(node) if node.kind == "operator" else ""
         return (
             "<summary>"
-            f'<span class="code">{_esc(node.pipe_code)}</span>'
+            f'<span class="code">{_esc(node.pipe_code)}</span>{ordinal_html}'
             f'<span class="ptype">{_esc(node.pipe_type)}</span>'
             f'<span class="badge st-{_esc(node.status)}">{_esc(node.status)}</span>'
             f"{''.join(tags)}"
-            '<span class="spacer"></span>'
+            f'<span class="spacer">{flow}</span>'
             f"{self.timing_bar(node)}"
             f'<span class="dur">{_esc(format_duration(node.timing.duration))}</span>'
             "</summary>"
@@ -180,7 +234,7 @@ class _PageBuilder:
         if node.error:
             parts.append(f'<pre class="error">{_esc(node.error)}</pre>')
         if node.usage:
-            usage = json.dumps(node.usage, ensure_ascii=False, default=repr, sort_keys=True)
+            usage = " · ".join(f"{key} {value}" for key, value in _flatten_usage(node.usage))
             parts.append(
                 f'<div class="usage"><span class="io-dir">usage</span><code>{_esc(usage)}</code></div>'
             )
@@ -240,9 +294,11 @@ class _PageBuilder:
                 f'<code class="digest">#{_esc(edge.stuff_digest[:8])}</code>' if edge.stuff_digest else ""
             )
             rows.append(
-                f'<li>{self.link(self.nodes[edge.source])} <span class="arrow">→</span> '
-                f'{self.link(self.nodes[edge.target])} <span class="io-name">({_esc(edge.label or "")})</span>'
-                f" {digest}</li>"
+                f"<tr><td>{self.link(self.nodes[edge.source])}</td>"
+                '<td class="arrow">→</td>'
+                f"<td>{self.link(self.nodes[edge.target])}</td>"
+                f'<td><span class="io-name">({_esc(edge.label or "")})</span></td>'
+                f"<td>{digest}</td></tr>"
             )
         outcome_rows: list[str] = []
         for edge in self.graph.edges:
@@ -253,16 +309,23 @@ class _PageBuilder:
             ):
                 continue
             outcome_rows.append(
-                f'<li>{self.link(self.nodes[edge.source])} <span class="arrow">⇢</span> '
-                f'{self.link(self.nodes[edge.target])} <span class="io-name">({_esc(edge.label or "")})</span></li>'
+                f"<tr><td>{self.link(self.nodes[edge.source])}</td>"
+                '<td class="arrow">⇢</td>'
+                f"<td>{self.link(self.nodes[edge.target])}</td>"
+                f'<td colspan="2"><span class="io-name">({_esc(edge.label or "")})</span></td></tr>'
             )
-        parts = [f'<section class="panel"><h2>Data flow <span class="count">{len(rows)}</span></h2>']
-        parts.append(
-            f'<ul class="edges">{"".join(rows)}</ul>' if rows else '<p class="muted">No data edges.</p>'
+        head = (
+            "<thead><tr><th>producer</th><th></th><th>consumer</th><th>input</th><th>digest</th></tr></thead>"
         )
+        parts = [f'<section class="panel"><h2>Data flow <span class="count">{len(rows)}</span></h2>']
+        if rows:
+            parts.append(f'<table class="edges">{head}<tbody>{"".join(rows)}</tbody></table>')
+        else:
+            parts.append('<p class="muted">No data edges.</p>')
         if outcome_rows:
             parts.append(f'<h2>Condition outcomes <span class="count">{len(outcome_rows)}</span></h2>')
-            parts.append(f'<ul class="edges">{"".join(outcome_rows)}</ul>')
+            outcome_head = '<thead><tr><th>condition</th><th></th><th>selected</th><th colspan="2">outcome</th></tr></thead>'
+            parts.append(f'<table class="edges">{outcome_head}<tbody>{"".join(outcome_rows)}</tbody></table>')
         parts.append("</section>")
         return "".join(parts)
 
@@ -292,7 +355,7 @@ class _PageBuilder:
                 f"{key}: {value}" for key, value in total_usage.items() if not isinstance(value, dict)
             )
             if usage_text:
-                stats.append(("usage", usage_text, "operators total", ""))
+                stats.append(("usage", usage_text, "operators total", "wide"))
         cards = "".join(
             f'<div class="stat {cls}"><div class="stat-label">{_esc(label)}</div>'
             f'<div class="stat-value">{_esc(value)}</div>'
@@ -304,7 +367,7 @@ class _PageBuilder:
             ("run", graph.pipeline_run_id),
             ("domain", graph.domain or "—"),
             ("graph", graph.graph_id),
-            ("created", graph.created_at),
+            ("created", _format_created(graph.created_at)),
         ]
         meta_html = "".join(
             f'<span class="meta-item"><span class="meta-key">{_esc(key)}</span> <code>{_esc(value)}</code></span>'
@@ -386,6 +449,8 @@ h2{font-size:15px;margin:0 0 10px;text-transform:uppercase;letter-spacing:.04em;
 .stat-sub{font-size:11.5px;color:var(--muted)}
 .stat.ok .stat-value{color:var(--ok)} .stat.bad .stat-value{color:var(--bad)}
 .stat.bad{border-color:var(--bad);background:var(--bad-bg)}
+.stat.wide .stat-value{font-size:13.5px;font-weight:500;padding-top:5px;
+font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 main{padding:18px 28px;display:flex;flex-direction:column;gap:18px}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
 .toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin-bottom:10px}
@@ -423,7 +488,12 @@ details.kind-operator>summary .code{font-weight:500}
 .ptype{font-size:12px;color:var(--accent);font-weight:500}
 .tag{font-size:11px;padding:0 6px;border-radius:8px;border:1px solid var(--line);color:var(--muted);font-weight:500}
 .tag-selected{border-color:var(--ok);color:var(--ok)}
-.spacer{flex:1}
+.spacer{flex:1;min-width:0;overflow:hidden;white-space:nowrap;text-overflow:ellipsis;padding-left:6px}
+.flow{font-size:12px;color:var(--muted);font-weight:400;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.flow-concept{color:var(--accent);opacity:.75}
+.flow-arrow{color:var(--ink);padding:0 2px}
+.ordinal{font-size:11px;color:var(--muted);background:var(--chk-bg);border-radius:8px;padding:0 6px;font-weight:500;
+font-variant-numeric:tabular-nums}
 .bar{position:relative;width:160px;height:6px;background:var(--chk-bg);border-radius:3px;flex:none;overflow:hidden}
 .bar-fill{position:absolute;top:0;bottom:0;background:var(--accent);border-radius:3px;opacity:.7}
 .st-failed>summary .bar-fill{background:var(--bad)} .st-checked>summary .bar-fill{background:var(--chk)}
@@ -432,8 +502,9 @@ font-weight:400}
 .body{margin-left:13px;padding-left:14px;border-left:1px solid var(--line)}
 .body>.desc,.body>.io-row,.body>.error,.body>.usage{margin:2px 0 2px 6px}
 .desc{color:var(--muted);font-size:12.5px;font-style:italic}
-.io-row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;font-size:12.5px}
-.io-dir{font-size:10.5px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);width:30px;flex:none}
+.io-row{display:flex;align-items:flex-start;gap:6px;font-size:12.5px;padding:1px 0}
+.io-items{display:flex;flex-wrap:wrap;gap:4px 6px;min-width:0}
+.io-dir{padding-top:2px;font-size:10.5px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);width:38px;flex:none}
 .io-item{display:inline-flex;align-items:baseline;gap:5px;border:1px solid var(--line);border-radius:6px;padding:0 7px;
 background:var(--panel)}
 .io-out .io-item{border-color:#b9c7ee}
@@ -443,10 +514,15 @@ background:var(--panel)}
 .from{color:var(--muted);font-size:11.5px}
 .error{white-space:pre-wrap;word-break:break-word;background:var(--bad-bg);color:var(--bad);border:1px solid var(--bad);
 border-radius:6px;padding:6px 10px;font-size:12.5px;margin-top:4px!important}
-.usage{display:flex;gap:6px;font-size:12px;color:var(--muted)}
+.usage{display:flex;gap:6px;font-size:12px;color:var(--muted);align-items:baseline}
 .children{padding-top:2px;padding-bottom:4px}
-.edges{list-style:none;margin:0;padding:0;columns:2 420px;column-gap:28px;font-size:13px}
-.edges li{padding:2px 0;break-inside:avoid}
+.edges+h2{margin-top:18px}
+table.edges{border-collapse:collapse;font-size:13px}
+table.edges th{text-align:left;font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.04em;
+color:var(--muted);padding:2px 14px 4px 0;border-bottom:1px solid var(--line)}
+table.edges td{padding:3px 14px 3px 0;border-bottom:1px solid var(--line);white-space:nowrap}
+table.edges tbody tr:hover{background:var(--bg)}
+table.edges td.arrow{padding-right:10px}
 .arrow{color:var(--muted)}
 a.nodelink{color:var(--ink);text-decoration:none;border-bottom:1px dotted var(--muted);
 font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}

@@ -1,7 +1,7 @@
 """Render an :class:`~pipelex.tracing.graph.ExecutionGraph` as a Mermaid ``flowchart LR``.
 
-- a controller that ran children is a ``subgraph`` holding them (a childless controller is a
-  subroutine-shaped node);
+- a controller that ran children is a ``subgraph`` titled ``pipe_code · PipeType`` holding them
+  (a childless controller is a subroutine-shaped node);
 - an operator is a node labelled ``pipe_code<br/>PipeType``;
 - ``data`` edges are arrows labelled with the consumer's input name;
 - ``selected_outcome`` edges are dashed arrows labelled with the outcome;
@@ -40,10 +40,11 @@ _CLASS_DEFS = (
     "classDef running fill:#fff8e1,stroke:#f9a825,color:#5d4037",
 )
 _SUBGRAPH_STYLES = {
-    "failed": "fill:#fff5f5,stroke:#c62828,stroke-width:2px",
-    "checked": "fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:5 5",
-    "skipped": "fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:5 5",
-    "running": "fill:#fffdf5,stroke:#f9a825",
+    "succeeded": "fill:#f6f8fc,stroke:#8a9bbd,color:#1b2a41",
+    "failed": "fill:#fffafa,stroke:#c62828,stroke-width:2px,color:#7f0000",
+    "checked": "fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:5 5,color:#616161",
+    "skipped": "fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:5 5,color:#616161",
+    "running": "fill:#fffdf5,stroke:#f9a825,color:#5d4037",
 }
 
 
@@ -90,7 +91,9 @@ def render_mermaid(graph: ExecutionGraph) -> str:
             mermaid_id = mermaid_ids[node.id]
             kids = [kid for kid in children.get(node.id, []) if kid.id not in visited]
             if node.kind == "controller" and kids:
-                lines.append(f'{indent}subgraph {mermaid_id}["{_node_label(node)}"]')
+                # one-line title: a two-line subgraph title gets hidden behind the first child
+                title = f"{escape_label(node.pipe_code)} · {escape_label(node.pipe_type)}"
+                lines.append(f'{indent}subgraph {mermaid_id}["{title}"]')
                 lines.append(f"{indent}    direction LR")
                 style = _SUBGRAPH_STYLES.get(node.status)
                 if style:

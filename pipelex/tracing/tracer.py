@@ -132,6 +132,7 @@ class GraphTracer:
         self._data_edge_keys: set[tuple[str, str, str]] = set()
         self._producers: dict[str, str] = {}
         self._node_count = 0
+        self._last_child: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ recording
@@ -179,6 +180,8 @@ class GraphTracer:
                 inputs=inputs,
             )
             self._nodes[node_id] = record
+            if parent_id is not None:
+                self._last_child[(parent_id, pipe_code)] = node_id
             if parent is not None:
                 parent.children.append(node_id)
                 self._add_edge("contains", parent.id, node_id)
@@ -255,6 +258,10 @@ class GraphTracer:
             self._add_edge("selected_outcome", condition_node_id, chosen_node_id, label=label)
 
     # ------------------------------------------------------------------ reading
+
+    def last_child(self, parent_id: str, pipe_code: str) -> str | None:
+        """The node most recently started for ``pipe_code`` under ``parent_id`` (None if none)."""
+        return self._last_child.get((parent_id, pipe_code))
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -339,12 +346,14 @@ class GraphTracer:
         prepared: list[IOItem] = []
         for item in items:
             data = item.data
-            if data is None or isinstance(data, (str, int, float, bool)):
+            if data is None:
                 prepared.append(item)
-            elif self.include_data:
-                prepared.append(item.model_copy(update={"data": to_json_compatible(data)}))
-            else:
+            elif not self.include_data:
                 prepared.append(item.model_copy(update={"data": None}))
+            elif isinstance(data, (str, int, float, bool)):
+                prepared.append(item)
+            else:
+                prepared.append(item.model_copy(update={"data": to_json_compatible(data)}))
         return prepared
 
     def _add_edge(

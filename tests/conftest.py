@@ -1,0 +1,58 @@
+"""Shared fixtures: the MTHDS corpus folder, an in-process CLI runner, and bundle files written to tmp."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipelex.cli.main import main
+
+REPO_CORPUS = Path(__file__).resolve().parents[1] / ".corpus"
+
+CliResult = tuple[int, str, str]
+
+
+def locate_corpus() -> Path | None:
+    """The corpus folder: ``$MTHDS_CORPUS_DIR``, else the repo's ``.corpus`` (``make test``), else None."""
+    configured = os.environ.get("MTHDS_CORPUS_DIR")
+    if configured:
+        path = Path(configured)
+        return path if path.is_dir() else None
+    return REPO_CORPUS if REPO_CORPUS.is_dir() else None
+
+
+@pytest.fixture
+def corpus_dir() -> Path | None:
+    """The MTHDS corpus folder (holding ``entries/``), or None when it is not available."""
+    return locate_corpus()
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run ``pipelex ARGS...`` in-process; return ``(exit_code, stdout, stderr)``."""
+
+    def run(*argv: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse: --help and usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def tmp_bundle(tmp_path: Path) -> Callable[..., Path]:
+    """Write bundle text to a ``.mthds`` file under tmp_path and return its path."""
+
+    def write(text: str, name: str = "bundle.mthds") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

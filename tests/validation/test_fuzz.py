@@ -1,0 +1,333 @@
+"""Property tests: whatever text comes in, building and checking a library returns diagnostics and never crashes.
+
+Only :class:`pipelex.errors.PipelexError` subclasses may escape; the pure core is expected not to raise at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelex.config.deck import default_deck
+from pipelex.errors import PipelexError
+from pipelex.language.library import build_library
+from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
+from pipelex.validation.static import check_library
+
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+DECK = default_deck()
+KNOWN_TYPES = {e.value for e in ErrorType} | {"pipe_func_function_refused"}
+CORPUS = Path("/tmp/corpus/entries")
+
+SEEDS = [textwrap.dedent(t).lstrip("\n") for t in (
+    """
+    domain      = "bistro_menus"
+    main_pipe   = "write_menu_card"
+    [concept]
+    KitchenNote = "A short note from the kitchen."
+    MenuCard    = "The menu."
+    [pipe.write_menu_card]
+    type = "PipeSequence"
+    description = "Note -> dish list -> menu card"
+    inputs = { kitchen_note = "KitchenNote" }
+    output = "MenuCard"
+    steps = [ { pipe = "list_dishes", result = "dishes" }, { pipe = "lay_out_card", result = "menu_card" } ]
+    [pipe.list_dishes]
+    type = "PipeLLM"
+    description = "Names the dishes"
+    inputs = { kitchen_note = "KitchenNote" }
+    output = "Text[]"
+    prompt = "The kitchen has this in today: $kitchen_note. Name the dishes."
+    [pipe.lay_out_card]
+    type = "PipeLLM"
+    description = "Writes the card"
+    inputs = { dishes = "Text[]" }
+    output = "MenuCard"
+    prompt = \"\"\"
+    Write these dishes out as a menu card:
+    @dishes
+    \"\"\"
+    """,
+    """
+    domain = "parcel_routing"
+    [concept.Parcel]
+    description = "A parcel"
+    [concept.Parcel.structure]
+    size    = { type = "text", description = "small or large", required = true, choices = ["small", "large"] }
+    address = { type = "text", description = "Where it is going", required = true }
+    lines   = { type = "list", item_type = "concept", item_concept_ref = "Parcel", description = "x" }
+    [pipe.route_parcel]
+    type = "PipeCondition"
+    description = "Route by size"
+    inputs = { parcel = "Parcel" }
+    output = "Text?"
+    expression = "parcel.size"
+    default_outcome = "continue"
+    [pipe.route_parcel.outcomes]
+    small = "note_small_belt"
+    [pipe.note_small_belt]
+    type = "PipeLLM"
+    description = "small"
+    inputs = { parcel = "Parcel" }
+    output = "Text"
+    prompt = "The parcel for $parcel.address goes on the small belt."
+    [pipe.batch]
+    type = "PipeBatch"
+    description = "each"
+    inputs = { parcels = "Parcel[]" }
+    output = "Text[]"
+    branch_pipe_code = "note_small_belt"
+    input_list_name = "parcels"
+    input_item_name = "parcel"
+    """,
+    """
+    domain = "market_stall"
+    [concept.PriceTag]
+    description = "Tag on a crate"
+    [concept.PriceTag.structure]
+    produce = { type = "text", description = "What", required = true }
+    price   = { type = "number", description = "EUR/kg", required = true }
+    [pipe.prepare_stall]
+    type = "PipeSequence"
+    description = "tag then bind the price"
+    inputs = { produce = "Text" }
+    output = "Text"
+    steps = [
+      { pipe = "prepare_tag_and_sign", result = "stall" },
+      { from = "price_tag.price", result = "price" },
+      { pipe = "write_price_line", result = "price_line" },
+    ]
+    [pipe.prepare_tag_and_sign]
+    type = "PipeParallel"
+    description = "both at once"
+    inputs = { produce = "Text" }
+    output = "Composite"
+    add_each_output = true
+    branches = [ { pipe = "write_price_tag", result = "price_tag" } ]
+    [pipe.write_price_tag]
+    type = "PipeCompose"
+    description = "construct mode"
+    inputs = { produce = "Text" }
+    output = "PriceTag"
+    [pipe.write_price_tag.construct]
+    produce = { from = "produce.text" }
+    price   = 3.2
+    [pipe.write_price_line]
+    type = "PipeCompose"
+    description = "number into text"
+    inputs = { price = "Number" }
+    output = "Text"
+    template = "$price euros a kilo"
+    """,
+)]
+
+
+def _corpus_texts() -> list[str]:
+    if not CORPUS.is_dir():
+        return []
+    return [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*/bundle.mthds"))]
+
+
+BUNDLES = SEEDS + _corpus_texts()
+
+
+def check_texts(*texts: str) -> list[Diagnostic]:
+    """Build and check; only pipelex errors may escape. Returns the diagnostics after checking their shape."""
+    try:
+        library = build_library([(text, f"f{i}.mthds") for i, text in enumerate(texts)])
+        diagnostics = check_library(library, DECK)
+    except PipelexError:
+        return []
+    assert isinstance(diagnostics, list)
+    longest = max(len(t.splitlines()) for t in texts)
+    for d in diagnostics:
+        assert isinstance(d, Diagnostic)
+        assert d.error_type in KNOWN_TYPES, d.render()
+        assert d.message.strip(), d.render()
+        assert d.severity in (Severity.ERROR, Severity.WARNING)
+        assert d.line is None or 1 <= d.line <= longest + 1, d.render()
+        assert d.file is None or d.file.startswith("f")
+        d.render()
+    return diagnostics
+
+
+def test_the_seeds_and_corpus_bundles_are_fuzzed() -> None:
+    assert len(SEEDS) == 3
+    for text in SEEDS:
+        assert check_texts(text) == []
+    assert len(BUNDLES) >= len(SEEDS)
+
+
+# ---------------------------------------------------------------- random text
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_random_text(text: str) -> None:
+    check_texts(text)
+
+
+TOKENS = ["domain", "=", '"d"', "[pipe.a]", "[concept]", "[concept.A]", "type", '"PipeLLM"', '"PipeSequence"',
+          "inputs", "{", "}", "[", "]", ",", "output", '"Text[]?"', "prompt", '"$x @y"', "\n", " ", "steps",
+          '{ pipe = "a" }', '{ from = "x.y", result = "z" }', "structure", "refines", '"""', "'", "#", ".", "\\",
+          "main_pipe", '"a"', "x", "1", "true", "[[pipe]]", "description"]
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(TOKENS), max_size=60))
+def test_random_token_soup(tokens: list[str]) -> None:
+    check_texts(" ".join(tokens))
+
+
+# ---------------------------------------------------------------- mutations of real bundles
+
+@st.composite
+def mutated_bundle(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(BUNDLES))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        lines = text.split("\n")
+        op = draw(st.sampled_from(["delete", "duplicate", "swap", "change", "insert", "truncate"]))
+        i = draw(st.integers(min_value=0, max_value=max(0, len(lines) - 1)))
+        if op == "delete" and lines:
+            del lines[i]
+        elif op == "duplicate" and lines:
+            lines.insert(i, lines[i])
+        elif op == "swap" and len(lines) > 1:
+            j = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op in ("change", "insert") and lines:
+            line = lines[i]
+            pos = draw(st.integers(min_value=0, max_value=len(line)))
+            char = draw(st.one_of(st.sampled_from(list("\"'[]{}=.,$@?!_ #\\\nAaZz0")), st.characters()))
+            keep = pos if op == "insert" else pos + 1
+            lines[i] = line[:pos] + char + line[keep:]
+        elif op == "truncate":
+            text = text[: draw(st.integers(min_value=0, max_value=len(text)))]
+            continue
+        text = "\n".join(lines)
+    return text
+
+
+@FUZZ
+@given(mutated_bundle())
+def test_mutated_bundles(text: str) -> None:
+    check_texts(text)
+
+
+@FUZZ
+@given(st.lists(mutated_bundle(), min_size=2, max_size=3))
+def test_mutated_multi_file_libraries(texts: list[str]) -> None:
+    check_texts(*texts)
+
+
+# ---------------------------------------------------------------- random TOML documents
+
+KEYS = ["domain", "description", "main_pipe", "system_prompt", "concept", "pipe", "type", "inputs", "output",
+        "prompt", "steps", "branches", "pipe", "result", "from", "batch_over", "batch_as", "structure", "refines",
+        "required", "choices", "item_type", "item_concept_ref", "concept_ref", "outcomes", "default_outcome",
+        "expression", "expression_template", "branch_pipe_code", "input_list_name", "input_item_name", "template",
+        "construct", "model", "nb_output", "multiple_output", "add_each_output", "function_name", "format",
+        "question", "questions", "levels", "criteria", "options", "a", "b", "Text", "Parcel", "_bound_x",
+        "a.b", "page.page_view"]
+WORDS = ["PipeLLM", "PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch", "PipeCompose", "PipeExtract",
+         "PipeFunc", "PipeImgGen", "PipeSearch", "PipeStructure", "PipeJudge", "PipeDocGen", "PipeSignature",
+         "Text", "Text[]", "Text?", "Text!", "Parcel", "Parcel[2]", "native.Page[]", "d.Parcel", "Image", "Composite",
+         "a", "b", "d.a", "x->d.a", "continue", "fail", "$x", "@x", "@?x\n", "{{ x }}", "{% if x %}", "x.y", "x..y",
+         "text", "list", "concept", "integer", "@default-general", "$writing-factual", "~nope", "pkg.mod.fn", "", "d"]
+
+scalars = st.one_of(
+    st.sampled_from(WORDS), st.text(max_size=12), st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(), st.floats(allow_nan=True, allow_infinity=True),
+)
+keys = st.one_of(st.sampled_from(KEYS), st.text(min_size=1, max_size=8))
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+def _toml_key(key: str) -> str:
+    return json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+
+
+def render_toml(document: dict[str, Any]) -> str:
+    """Scalars and lists at the top, then one ``[table]`` per nested table (two levels deep)."""
+    head = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in document.items() if not isinstance(v, dict)]
+    tables: list[str] = []
+    for key, table in document.items():
+        if not isinstance(table, dict):
+            continue
+        tables.append(f"[{_toml_key(key)}]")
+        tables += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+        for sub, sub_table in table.items():
+            if isinstance(sub_table, dict):
+                tables.append(f"[{_toml_key(key)}.{_toml_key(sub)}]")
+                tables += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in sub_table.items()]
+    return "\n".join(head + tables) + "\n"
+
+
+pipe_tables = st.fixed_dictionaries(
+    {"type": st.sampled_from(WORDS[:14]), "description": st.just("d")},
+    optional={k: values for k in KEYS[6:]},
+)
+bundles = st.fixed_dictionaries(
+    {"domain": st.one_of(st.just("d"), scalars)},
+    optional={
+        "main_pipe": scalars,
+        "concept": st.dictionaries(st.sampled_from(["Parcel", "Text", "bad", "A", "B"]), values, max_size=3),
+        "pipe": st.dictionaries(st.sampled_from(["a", "b", "c", "Bad"]), st.one_of(pipe_tables, values),
+                                max_size=3),
+        "extra": values,
+    },
+)
+
+
+def test_render_toml_round_trips() -> None:
+    import tomllib
+
+    document = {"domain": "d", "n": 1.5, "pipe": {"a": {"type": "PipeLLM", "inputs": {"x": "Text"}}, "k": [1, True]}}
+    assert tomllib.loads(render_toml(document)) == document
+
+
+@FUZZ
+@given(bundles)
+def test_random_toml_documents(document: dict[str, Any]) -> None:
+    check_texts(render_toml(document))
+
+
+@FUZZ
+@given(st.dictionaries(keys, values, max_size=6))
+def test_random_toml_dicts(document: dict[str, Any]) -> None:
+    check_texts(render_toml(document))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus is not fetched (conformance/fetch-corpus)")
+def test_corpus_bundles_check_without_crashing() -> None:
+    for text in _corpus_texts():
+        check_texts(text)
