@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from pipelex.cli.main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from pipelex.errors import BundleInvalidError, BundleLoadError, ConfigError, InputError, PipelexError, RunError
+from pipelex.errors import (
+    BundleInvalidError,
+    BundleLoadError,
+    ConfigError,
+    InputError,
+    PipelexError,
+    RunError,
+)
 
 
 def _err(message: str) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jinja2 import nodes
+    pass
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATH = rf"{_IDENT}(?:\.{_IDENT})*"
@@ -46,9 +46,18 @@ def preprocess(template: str) -> str:
                 f"own line: put '@{inline.group(1)}' on a line of its own, use '${inline.group(1)}' for an inline "
                 "value, or write '@@' for a literal '@'"
             )
-        protected = _DOLLAR_RE.sub(lambda m: f"{{{{ {m.group(1)}|format }}}}", protected)
+        protected = _substitute_dollars(protected)
         out_lines.append(protected.replace("\x00", "@"))
     return "\n".join(out_lines)
+
+
+def _substitute_dollars(line: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if _inside_jinja(line, match.start()):
+            return match.group(0)
+        return f"{{{{ {match.group(1)}|format }}}}"
+
+    return _DOLLAR_RE.sub(replace, line)
 
 
 def _inside_jinja(line: str, pos: int) -> bool:
@@ -95,7 +104,7 @@ def _analysis_env():  # type: ignore[no-untyped-def]
     return Environment(autoescape=False)
 
 
-def _guards_of(test: nodes.Node, nodes_mod) -> set[str]:  # type: ignore[no-untyped-def]
+def _guards_of(test: Any, nodes_mod) -> set[str]:  # type: ignore[no-untyped-def]
     names: set[str] = set()
     for node in test.find_all(nodes_mod.Test):
         if node.name == "defined" and isinstance(node.node, nodes_mod.Name):
@@ -108,7 +117,7 @@ def _guards_of(test: nodes.Node, nodes_mod) -> set[str]:  # type: ignore[no-unty
     return names
 
 
-def _path_of(node: nodes.Node, nodes_mod) -> str | None:  # type: ignore[no-untyped-def]
+def _path_of(node: Any, nodes_mod) -> str | None:  # type: ignore[no-untyped-def]
     parts: list[str] = []
     while isinstance(node, nodes_mod.Getattr):
         parts.append(node.attr)
@@ -119,7 +128,7 @@ def _path_of(node: nodes.Node, nodes_mod) -> str | None:  # type: ignore[no-unty
     return None
 
 
-def _walk(node: nodes.Node, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod) -> None:  # type: ignore[no-untyped-def]
+def _walk(node: Any, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod) -> None:  # type: ignore[no-untyped-def]
     if isinstance(node, nodes_mod.If):
         test_guards = _guards_of(node.test, nodes_mod)
         _walk_expr(node.test, guards | test_guards, local, out, nodes_mod, in_test=True)
@@ -143,6 +152,24 @@ def _walk(node: nodes.Node, guards: frozenset[str], local: set[str], out: Templa
         if node.test is not None:
             _walk_expr(node.test, guards, inner, out, nodes_mod)
         return
+    if isinstance(node, nodes_mod.With):
+        inner = set(local)
+        for target, value in zip(node.targets, node.values, strict=False):
+            _walk_expr(value, guards, local, out, nodes_mod)
+            inner |= {n.name for n in ([target] if isinstance(target, nodes_mod.Name)
+                                       else target.find_all(nodes_mod.Name))}
+        for child in node.body:
+            _walk(child, guards, inner, out, nodes_mod)
+        return
+    if isinstance(node, nodes_mod.Macro | nodes_mod.CallBlock):
+        inner = set(local) | {a.name for a in node.args} | {"caller", "varargs", "kwargs"}
+        if isinstance(node, nodes_mod.Macro):
+            local.add(node.name)
+        else:
+            _walk_expr(node.call, guards, local, out, nodes_mod)
+        for child in node.body:
+            _walk(child, guards, inner, out, nodes_mod)
+        return
     if isinstance(node, nodes_mod.Assign):
         _walk_expr(node.node, guards, local, out, nodes_mod)
         for target in node.target.find_all(nodes_mod.Name) if not isinstance(node.target, nodes_mod.Name) else [node.target]:
@@ -158,7 +185,7 @@ def _walk(node: nodes.Node, guards: frozenset[str], local: set[str], out: Templa
             _walk(child, guards, local, out, nodes_mod)
 
 
-def _walk_expr(expr: nodes.Node, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod,  # type: ignore[no-untyped-def]
+def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod,  # type: ignore[no-untyped-def]
                in_test: bool = False) -> None:
     if isinstance(expr, nodes_mod.CondExpr):
         test_guards = _guards_of(expr.test, nodes_mod)

@@ -74,8 +74,8 @@ def _tag(value: Any, name: str = "") -> str:
 
 
 def _markdown(value: Any) -> Any:
-    from markupsafe import Markup
     from markdown_it import MarkdownIt
+    from markupsafe import Markup
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable("linkify")
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})  # type: ignore[union-attr]

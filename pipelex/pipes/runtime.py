@@ -191,7 +191,17 @@ async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, 
 async def _dispatch(entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMemory, ctx: RunContext,
                     output_name: str) -> PipeResult:
     from pipelex.pipes.controllers import batch, condition, parallel, sequence
-    from pipelex.pipes.operators import compose, doc_gen, extract, func, img_gen, judge, llm, search, structure
+    from pipelex.pipes.operators import (
+        compose,
+        doc_gen,
+        extract,
+        func,
+        img_gen,
+        judge,
+        llm,
+        search,
+        structure,
+    )
 
     pipe = entry.blueprint
     match pipe:

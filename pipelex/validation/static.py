@@ -5,6 +5,7 @@ Pure: a :class:`Library` in, every :class:`Diagnostic` out (all problems, not th
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, replace
 
@@ -143,11 +144,65 @@ class StaticChecker:
     # ------------------------------------------------------------------ entry point
     def run(self) -> list[Diagnostic]:
         """Check everything; return the diagnostics."""
+        self.check_concepts()
         for entry in self.library.pipes.values():
             self.check_pipe(entry)
         self.check_main_pipes()
         self.check_cycles()
         return self.diagnostics
+
+    def check_concepts(self) -> None:
+        """Declared concepts: ``refines`` and structure references resolve, no refinement cycle, valid field names."""
+        concepts = self.library.concepts
+        for concept in list(concepts.concepts.values()):
+            blueprint = concept.blueprint
+            if blueprint is None:
+                continue
+            line = _concept_line(self.library, concept)
+
+            def report(error_type: str, message: str, field: str | None = None, *, _concept: Concept = concept,
+                       _line: int | None = line) -> None:
+                self.diagnostics.append(Diagnostic(error_type=error_type, message=message, file=_concept.source,
+                                                   line=_line, field=field))
+
+            if blueprint.refines is not None:
+                parent = concepts.resolve(blueprint.refines, concept.domain)
+                if parent is None:
+                    report(ErrorType.UNRESOLVED_CONCEPT, f"concept {concept.ref!r} refines {blueprint.refines!r}, "
+                           "which is neither native nor declared: declare it or fix the name", "refines")
+                else:
+                    seen = {concept.ref}
+                    current: Concept | None = parent
+                    while current is not None:
+                        if current.ref in seen:
+                            report(ErrorType.SCHEMA_VIOLATION, f"concept {concept.code!r} refines itself through "
+                                   f"{blueprint.refines!r} (a refinement cycle): break the loop", "refines")
+                            break
+                        seen.add(current.ref)
+                        current = concepts.parent(current)
+            if not isinstance(blueprint.structure, dict):
+                continue
+            for name, spec in blueprint.structure.items():
+                where = f"structure.{name}"
+                if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+                    report(ErrorType.SCHEMA_VIOLATION, f"field name {name!r} of concept {concept.code!r} is not "
+                           "allowed: a field name is a Python identifier, not a keyword, and does not start with '_'",
+                           where)
+                if isinstance(spec, str):
+                    continue
+                refs = [spec.concept_ref] if spec.type == "concept" else []
+                if spec.type == "list":
+                    item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
+                    if item is not None and item not in _SCALAR_FIELD_TYPES:
+                        refs.append(item)
+                if spec.type == "concept" and not spec.concept_ref:
+                    report(ErrorType.SCHEMA_VIOLATION, f"field {name!r} of concept {concept.code!r} has type "
+                           "'concept' but no concept_ref: name the concept", where)
+                for ref in refs:
+                    if ref and concepts.resolve(ref, concept.domain) is None:
+                        report(ErrorType.UNRESOLVED_CONCEPT, f"field {name!r} of concept {concept.code!r} names "
+                               f"the concept {ref!r}, which is neither native nor declared: declare it or fix the "
+                               "name", where)
 
     def check_main_pipes(self) -> None:
         """``main_pipe`` must name a pipe of the library."""
@@ -784,6 +839,17 @@ class StaticChecker:
         lifted = self._feed(entry, "branch_pipe_code", target, env, item)
         produced = self._output_var(target, lifted=lifted, as_list=True)
         self._check_produced(entry, output, produced, f"the batch of {target.code!r}")
+
+
+_SCALAR_FIELD_TYPES = frozenset({"text", "integer", "number", "boolean", "date", "datetime", "time", "dict",
+                                 "list"})
+
+
+def _concept_line(library: Library, concept: Concept) -> int | None:
+    for parsed in library.bundles:
+        if parsed.source_map.file == concept.source:
+            return parsed.source_map.concept_line(concept.code)
+    return None
 
 
 _TEMPLATE_GLOBALS = frozenset({"range", "loop", "true", "false", "none", "True", "False", "None", "dict", "lipsum",

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pipelex.config.deck import default_deck
 from pipelex.errors import PipelexError
+from pipelex.language.blueprint import PIPE_CLASSES
 from pipelex.language.library import build_library
 from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.validation.static import check_library
@@ -254,8 +255,13 @@ values = st.recursive(
 )
 
 
+def _toml_string(text: str) -> str:
+    # JSON string syntax is TOML's basic string, except that TOML wants DEL escaped and no surrogate escapes.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _toml_key(key: str) -> str:
-    return json.dumps(key)
+    return _toml_string(key)
 
 
 def _toml_value(value: Any) -> str:
@@ -270,7 +276,7 @@ def _toml_value(value: Any) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)
+        return _toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
@@ -292,19 +298,62 @@ def render_toml(document: dict[str, Any]) -> str:
     return "\n".join(head + tables) + "\n"
 
 
-pipe_tables = st.fixed_dictionaries(
-    {"type": st.sampled_from(WORDS[:14]), "description": st.just("d")},
-    optional={k: values for k in KEYS[6:]},
+specs = st.sampled_from([w for w in WORDS if w[:1].isupper()]) | scalars
+names = st.sampled_from(["x", "y", "a", "b", "x.y", "page.page_view", "_bound_x", "X"])
+templates = st.lists(st.sampled_from(WORDS + ["\n", " ", "$y", "@y\n", "{{ _x }}", "{% endif %}"]),
+                     max_size=6).map("".join)
+pipe_refs = st.sampled_from(["a", "b", "c", "d.a", "x->d.a", "Bad", "continue", "fail", ""])
+steps = st.fixed_dictionaries({}, optional={
+    "pipe": pipe_refs, "result": names, "from": names, "batch_over": names, "batch_as": names,
+    "nb_output": st.integers(-1, 3), "multiple_output": st.booleans()})
+field_specs = st.one_of(st.text(max_size=5), st.fixed_dictionaries({"description": st.just("f")}, optional={
+    "type": st.sampled_from(["text", "list", "dict", "integer", "concept", "number", "date", "boolean", "x"]),
+    "required": st.booleans(), "choices": st.lists(st.text(max_size=3), max_size=3), "item_type": specs,
+    "item_concept_ref": specs, "concept_ref": specs, "default_value": scalars}))
+FIELD_VALUES = {
+    "inputs": st.dictionaries(names, specs, max_size=3), "output": specs, "prompt": templates,
+    "system_prompt": templates, "template": templates, "expression": templates, "expression_template": templates,
+    "steps": st.lists(steps, min_size=1, max_size=3), "branches": st.lists(steps, min_size=1, max_size=3),
+    "outcomes": st.dictionaries(st.text(max_size=3), pipe_refs, min_size=1, max_size=2),
+    "default_outcome": pipe_refs, "branch_pipe_code": pipe_refs, "input_list_name": names,
+    "input_item_name": names, "model": st.sampled_from(WORDS[-8:] + ["gpt-4o", "@nope"]),
+    "construct": st.dictionaries(names, st.one_of(scalars, st.fixed_dictionaries({"from": names}),
+                                                  st.fixed_dictionaries({"template": templates})), max_size=3),
+    "add_each_output": st.booleans(), "function_name": st.sampled_from(["pkg.mod.fn", "fn"]),
+}
+
+
+def _pipe_table(pipe_type: str) -> st.SearchStrategy[dict[str, Any]]:
+    allowed = {name for cls in [PIPE_CLASSES[pipe_type]] for name in cls.model_fields} | {"construct"}
+    typed = {k: v for k, v in FIELD_VALUES.items() if k in allowed}
+    return st.builds(
+        lambda fields, rest: {"type": pipe_type, "description": "d", "output": "Text", **fields, **rest},
+        st.fixed_dictionaries({}, optional=typed),
+        st.dictionaries(st.sampled_from(KEYS[6:]), values, max_size=1) | st.just({}),
+    )
+
+
+pipe_tables = st.sampled_from(sorted(PIPE_CLASSES)).flatmap(_pipe_table)
+concept_tables = st.one_of(
+    st.text(max_size=5),
+    st.fixed_dictionaries({"description": st.just("c")}, optional={
+        "refines": specs, "structure": st.one_of(st.dictionaries(names, field_specs, max_size=3), scalars)}),
+    values,
 )
-bundles = st.fixed_dictionaries(
-    {"domain": st.one_of(st.just("d"), scalars)},
-    optional={
-        "main_pipe": scalars,
-        "concept": st.dictionaries(st.sampled_from(["Parcel", "Text", "bad", "A", "B"]), values, max_size=3),
-        "pipe": st.dictionaries(st.sampled_from(["a", "b", "c", "Bad"]), st.one_of(pipe_tables, values),
-                                max_size=3),
-        "extra": values,
-    },
+
+
+def _bundle(domain: Any, main_pipe: Any, concepts: Any, pipes: Any, extra: Any) -> dict[str, Any]:
+    document = {"domain": domain, "main_pipe": main_pipe, "concept": concepts, "pipe": pipes, "extra": extra}
+    return {k: v for k, v in document.items() if v is not None}
+
+
+bundles = st.builds(
+    _bundle,
+    st.one_of(st.just("d"), scalars),
+    st.none() | scalars,
+    st.none() | st.dictionaries(st.sampled_from(["Parcel", "Text", "bad", "A", "B"]), concept_tables, max_size=3),
+    st.none() | st.dictionaries(st.sampled_from(["a", "b", "c", "Bad"]), pipe_tables, max_size=3),
+    st.none() | values,
 )
 
 

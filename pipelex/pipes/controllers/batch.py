@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipelex.concepts.natives import ListContent
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
@@ -22,5 +23,5 @@ async def run(entry: PipeEntry, pipe: PipeBatchBlueprint, inputs: ResolvedInputs
     if target is None:  # pragma: no cover - static validation rejects this first
         raise PipeRunError(f"pipe {entry.code!r}: unknown branch pipe {pipe.branch_pipe_code!r}", pipe_code=entry.code)
     result = await run_over_items(target, items, pipe.input_item_name, memory, ctx, output_name=output_name)
-    return make_output(entry, ctx, list(result.content.items), concept=ctx.library.concepts.concepts[result.concept]
-                       ) if hasattr(result.content, "items") else result
+    assert isinstance(result.content, ListContent)
+    return make_output(entry, ctx, list(result.content.items), concept=ctx.library.concepts.concepts[result.concept])

@@ -1,0 +1,64 @@
+"""pipelex: an open, fast runtime for MTHDS bundles.
+
+The public names are loaded lazily so that ``import pipelex`` (and ``pipelex --help``) stays instant.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipelex.boot import Pipelex
+    from pipelex.errors import (
+        BundleError,
+        BundleInvalidError,
+        BundleLoadError,
+        ConfigError,
+        DryRunError,
+        InputError,
+        PipelexError,
+        PipeRunError,
+        RunError,
+    )
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # boot and run
+    "Pipelex",
+    "PipeRunMode",
+    "PipelexRunner",
+    "PipelineOutput",
+    # errors
+    "PipelexError",
+    "BundleError",
+    "BundleLoadError",
+    "BundleInvalidError",
+    "ConfigError",
+    "RunError",
+    "InputError",
+    "PipeRunError",
+    "DryRunError",
+]
+
+_WHERE = {
+    "Pipelex": "pipelex.boot",
+    "PipeRunMode": "pipelex.pipe_run.pipe_run_mode",
+    "PipelexRunner": "pipelex.pipeline.runner",
+    "PipelineOutput": "pipelex.pipeline.runner",
+    **{name: "pipelex.errors" for name in __all__[4:]},
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipelex' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
