@@ -73,7 +73,17 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
     from pipelex.language.loader import load_library
     from pipelex.validation.report import validate_library
 
-    library = load_library(paths)
+    try:
+        library = load_library(paths)
+    except BundleLoadError as exc:
+        if args.format != "json":
+            raise
+        document = {"is_valid": False, "is_runnable": False, "bundle_path": bundle_path, "total_pipes": 0,
+                    "validated_pipes": [], "pending_signatures": [], "warnings": [], "dry_run_sweep": False,
+                    "errors": [{"error_type": "file_unreadable", "message": str(exc), "file": exc.file,
+                                "line": exc.line, "pipe": None, "field": None, "severity": "error"}]}
+        print(json.dumps(document, indent=2))
+        return EXIT_FAILED
     report = validate_library(library, default_deck(), run_sweep=not args.static_only,
                               allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only)
     if args.format == "json":

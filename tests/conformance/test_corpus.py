@@ -65,8 +65,15 @@ def _load_entries(corpus: Path | None) -> list[Entry]:
     entries = []
     for folder in sorted(p for p in (corpus / "entries").iterdir() if (p / "entry.toml").is_file()):
         meta = tomllib.loads((folder / "entry.toml").read_text(encoding="utf-8"))
-        entries.append(Entry(name=folder.name, folder=folder, validity=meta["validity"], tier=meta["tier"],
-                             expected_error=meta.get("expected_error")))
+        entries.append(
+            Entry(
+                name=folder.name,
+                folder=folder,
+                validity=meta["validity"],
+                tier=meta["tier"],
+                expected_error=meta.get("expected_error"),
+            )
+        )
     return entries
 
 
@@ -85,12 +92,18 @@ def _params(keep: Callable[[Entry], bool]) -> list[Any]:
 
 
 def _offline_params() -> list[Any]:
-    doc_gen_xfail = pytest.mark.xfail(strict=False, reason="document generation comes with the live-inference issue")
-    return [pytest.param(e, id=e.name, marks=[doc_gen_xfail] if e.name == DOC_GEN_ENTRY else [])
-            for e in ENTRIES if e.is_valid and e.tier == "offline"]
+    doc_gen_xfail = pytest.mark.xfail(
+        strict=False, reason="document generation comes with the live-inference issue"
+    )
+    return [
+        pytest.param(e, id=e.name, marks=[doc_gen_xfail] if e.name == DOC_GEN_ENTRY else [])
+        for e in ENTRIES
+        if e.is_valid and e.tier == "offline"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+
 
 def compare_meaning(got: Any, want: Any, where: str = "$") -> list[str]:
     """The differences between ``got`` and ``want``; empty when they mean the same.
@@ -114,9 +127,15 @@ def compare_meaning(got: Any, want: Any, where: str = "$") -> list[str]:
             return [f"{where}: expected a list, got {got!r}"]
         if len(got) != len(want):
             return [f"{where}: expected {len(want)} items, got {len(got)}"]
-        return [d for i, (g, w) in enumerate(zip(got, want, strict=True)) for d in compare_meaning(g, w, f"{where}[{i}]")]
+        return [
+            d
+            for i, (g, w) in enumerate(zip(got, want, strict=True))
+            for d in compare_meaning(g, w, f"{where}[{i}]")
+        ]
     if _is_number(want) and _is_number(got):
-        return [] if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12) else [f"{where}: {got!r} != {want!r}"]
+        return (
+            [] if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12) else [f"{where}: {got!r} != {want!r}"]
+        )
     if type(got) is not type(want) or got != want:
         return [f"{where}: {got!r} != {want!r}"]
     return []
@@ -173,7 +192,7 @@ def _assert_fits_output_concept(entry: Entry, main_stuff: Any) -> None:
     for item in items:
         try:
             model.model_validate(item)
-        except ValidationError as exc:  # pragma: no cover - the failure message is the point
+        except ValidationError as exc:
             pytest.fail(f"main_stuff does not fit {concept.ref}: {exc}")
 
 
@@ -193,6 +212,7 @@ def _assert_documents_exist(value: Any) -> None:
 
 # ---------------------------------------------------------------------------------------------------- compare_meaning
 
+
 @pytest.mark.parametrize(
     ("got", "want", "same"),
     [
@@ -209,14 +229,27 @@ def _assert_documents_exist(value: Any) -> None:
         ({"text": "a"}, {"text": "b"}, False),
         (None, None, True),
     ],
-    ids=["nested-equal", "int-float", "float-differs", "storage-uri", "storage-uri-empty", "storage-uri-null",
-         "missing-key", "extra-key", "list-length", "bool-is-not-number", "text-differs", "null"],
+    ids=[
+        "nested-equal",
+        "int-float",
+        "float-differs",
+        "storage-uri",
+        "storage-uri-empty",
+        "storage-uri-null",
+        "missing-key",
+        "extra-key",
+        "list-length",
+        "bool-is-not-number",
+        "text-differs",
+        "null",
+    ],
 )
 def test_compare_meaning(got: Any, want: Any, same: bool) -> None:
     assert (compare_meaning(got, want) == []) is same
 
 
 # ---------------------------------------------------------------------------------------------------- the corpus
+
 
 class TestCorpusMissing:
     """Stands in for the corpus tests when no corpus is available, so the skip is visible."""
@@ -257,8 +290,9 @@ class TestCorpus:
             assert error.message, error
 
     @pytest.mark.parametrize("entry", _params(lambda e: e.is_valid))
-    def test_valid_entry_dry_runs_with_mock_inputs(self, entry: Entry, run_cli: RunCli, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_valid_entry_dry_runs_with_mock_inputs(
+        self, entry: Entry, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         storage = tmp_path / "storage"
         monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(storage))
         main_stuff = _main_stuff(run_cli, entry, tmp_path / "out", "--dry-run", "--mock-inputs")
@@ -266,8 +300,9 @@ class TestCorpus:
         assert not storage.exists(), "a dry run must not touch storage"
 
     @pytest.mark.parametrize("entry", _params(lambda e: e.is_valid and e.inputs is not None))
-    def test_valid_entry_dry_runs_with_its_inputs(self, entry: Entry, run_cli: RunCli, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_valid_entry_dry_runs_with_its_inputs(
+        self, entry: Entry, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         storage = tmp_path / "storage"
         monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(storage))
         main_stuff = _main_stuff(run_cli, entry, tmp_path / "out", "--dry-run", "-i", str(entry.inputs))
@@ -275,8 +310,9 @@ class TestCorpus:
         assert not storage.exists(), "a dry run must not touch storage"
 
     @pytest.mark.parametrize("entry", _offline_params())
-    def test_offline_entry_runs_live_to_the_expected_output(self, entry: Entry, run_cli: RunCli, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_offline_entry_runs_live_to_the_expected_output(
+        self, entry: Entry, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         expected = _expected_dir() / f"{entry.name}.json"
         if not expected.is_file():
             pytest.skip(f"no expected output {expected}")

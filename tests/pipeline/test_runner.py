@@ -20,7 +20,7 @@ from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 from pipelex.pipes.context import RunSettings
 from pipelex.tracing.graph import ExecutionGraph
 
-SHOP_BUNDLE = textwrap.dedent('''
+SHOP_BUNDLE = textwrap.dedent("""
     domain      = "garden_shop"
     description = "Preparing a garden-shop order for dispatch"
     main_pipe   = "prepare_order"
@@ -123,9 +123,9 @@ SHOP_BUNDLE = textwrap.dedent('''
     inputs      = { customer = "Text", routing = "Text", tag = "Text" }
     output      = "Text"
     template    = "$customer | $routing | $tag"
-''')
+""")
 
-SEED_BUNDLE = '''
+SEED_BUNDLE = """
     domain      = "seed_catalog"
     description = "Seed packets described by a model"
     main_pipe   = "describe_packet"
@@ -169,7 +169,7 @@ SEED_BUNDLE = '''
     inputs      = { packets = "SeedPacket[]" }
     output      = "Text"
     template    = "Rack: $packets"
-'''
+"""
 
 ORDER = {"customer": "Ana", "size": "large", "plants": ["rose", "fern"]}
 SEASONS = {"spring", "summer", "autumn"}
@@ -232,6 +232,7 @@ def validate_against(library: Library, concept_ref: str, content: Any) -> None:
 
 # ---------------------------------------------------------------------------------------------------- a dry run
 
+
 async def test_dry_run_returns_the_main_stuff_and_every_named_stuff() -> None:
     output = await run_shop()
     assert output.run_mode is PipeRunMode.DRY
@@ -240,8 +241,9 @@ async def test_dry_run_returns_the_main_stuff_and_every_named_stuff() -> None:
     assert output.main_stuff.concept == "native.Text"
     assert output.main_stuff_json() == {"text": "Ana | large desk for Ana | Parcel for Ana"}
     memory = output.working_memory
-    assert {"order", "customer", "plants", "labels", "routing", "extras", "thanks", "tag",
-            "summary"} <= set(memory.root)
+    assert {"order", "customer", "plants", "labels", "routing", "extras", "thanks", "tag", "summary"} <= set(
+        memory.root
+    )
     assert memory.main_result() is not None
     assert memory.get("main_stuff") is not None
     assert memory.get("main_stuff").content_json() == output.main_stuff_json()
@@ -268,24 +270,45 @@ async def test_dry_run_graph_records_contains_data_and_the_selected_outcome() ->
     graph = (await run_shop()).graph
     assert graph.mode == "dry"
     assert graph.main_pipe == "prepare_order"
-    assert sorted(node.pipe_code for node in graph.nodes) == sorted([
-        "prepare_order", "label_plants", "label_one_plant", "label_one_plant", "route_order", "note_small_desk",
-        "note_large_desk", "write_extras", "write_thanks", "write_tag", "write_summary"])
+    assert sorted(node.pipe_code for node in graph.nodes) == sorted(
+        [
+            "prepare_order",
+            "label_plants",
+            "label_one_plant",
+            "label_one_plant",
+            "route_order",
+            "note_small_desk",
+            "note_large_desk",
+            "write_extras",
+            "write_thanks",
+            "write_tag",
+            "write_summary",
+        ]
+    )
     assert edges(graph, "contains") == {
-        ("prepare_order", "label_plants", None), ("label_plants", "label_one_plant", None),
-        ("prepare_order", "route_order", None), ("route_order", "note_small_desk", None),
-        ("route_order", "note_large_desk", None), ("prepare_order", "write_extras", None),
-        ("write_extras", "write_thanks", None), ("write_extras", "write_tag", None),
-        ("prepare_order", "write_summary", None)}
-    assert {("note_large_desk", "write_summary", "routing"),
-            ("write_tag", "write_summary", "tag")} <= edges(graph, "data")
+        ("prepare_order", "label_plants", None),
+        ("label_plants", "label_one_plant", None),
+        ("prepare_order", "route_order", None),
+        ("route_order", "note_small_desk", None),
+        ("route_order", "note_large_desk", None),
+        ("prepare_order", "write_extras", None),
+        ("write_extras", "write_thanks", None),
+        ("write_extras", "write_tag", None),
+        ("prepare_order", "write_summary", None),
+    }
+    assert {("note_large_desk", "write_summary", "routing"), ("write_tag", "write_summary", "tag")} <= edges(
+        graph, "data"
+    )
     assert edges(graph, "selected_outcome") == {("route_order", "note_large_desk", "large")}
 
 
-@pytest.mark.parametrize(("size", "taken", "checked"), [("small", "note_small_desk", "note_large_desk"),
-                                                         ("large", "note_large_desk", "note_small_desk")])
-async def test_dry_condition_follows_the_data_and_only_checks_the_other_outcome(size: str, taken: str,
-                                                                               checked: str) -> None:
+@pytest.mark.parametrize(
+    ("size", "taken", "checked"),
+    [("small", "note_small_desk", "note_large_desk"), ("large", "note_large_desk", "note_small_desk")],
+)
+async def test_dry_condition_follows_the_data_and_only_checks_the_other_outcome(
+    size: str, taken: str, checked: str
+) -> None:
     output = await run_shop({**ORDER, "size": size})
     assert output.working_memory.get("routing").content_json() == {"text": f"{size} desk for Ana"}
     found = statuses(output.graph)
@@ -304,7 +327,10 @@ async def test_dry_run_usage_is_zero_and_not_reported() -> None:
 
 # ---------------------------------------------------------------------------------------------------- mocks
 
-async def test_structured_mock_validates_and_honours_choices(seed_runner: Callable[..., PipelexRunner]) -> None:
+
+async def test_structured_mock_validates_and_honours_choices(
+    seed_runner: Callable[..., PipelexRunner],
+) -> None:
     runner = seed_runner()
     output = await runner.execute_pipeline(pipe_code="describe_packet", mock_inputs=True)
     packet = output.main_stuff_json()
@@ -314,14 +340,19 @@ async def test_structured_mock_validates_and_honours_choices(seed_runner: Callab
     assert len(packet["tips"]) == 3
 
 
-@pytest.mark.parametrize(("pipe_code", "settings", "count"), [
-    ("describe_packets", None, 3),
-    ("describe_packets", RunSettings(nb_list_items=5), 5),
-    ("describe_two_packets", None, 2),
-    ("describe_two_packets", RunSettings(nb_list_items=5), 2),
-], ids=["list-default", "list-configured", "fixed-2", "fixed-2-ignores-config"])
-async def test_list_mocks_have_nb_list_items_or_exactly_n(seed_runner: Callable[..., PipelexRunner], pipe_code: str,
-                                                          settings: RunSettings | None, count: int) -> None:
+@pytest.mark.parametrize(
+    ("pipe_code", "settings", "count"),
+    [
+        ("describe_packets", None, 3),
+        ("describe_packets", RunSettings(nb_list_items=5), 5),
+        ("describe_two_packets", None, 2),
+        ("describe_two_packets", RunSettings(nb_list_items=5), 2),
+    ],
+    ids=["list-default", "list-configured", "fixed-2", "fixed-2-ignores-config"],
+)
+async def test_list_mocks_have_nb_list_items_or_exactly_n(
+    seed_runner: Callable[..., PipelexRunner], pipe_code: str, settings: RunSettings | None, count: int
+) -> None:
     runner = seed_runner(settings=settings)
     output = await runner.execute_pipeline(pipe_code=pipe_code, mock_inputs=True)
     items = output.main_stuff_json()["items"]
@@ -331,7 +362,9 @@ async def test_list_mocks_have_nb_list_items_or_exactly_n(seed_runner: Callable[
         assert item["season"] in SEASONS
 
 
-async def test_mock_inputs_are_valid_lists_of_nb_list_items(seed_runner: Callable[..., PipelexRunner]) -> None:
+async def test_mock_inputs_are_valid_lists_of_nb_list_items(
+    seed_runner: Callable[..., PipelexRunner],
+) -> None:
     runner = seed_runner()
     output = await runner.execute_pipeline(pipe_code="shelve_packets", mock_inputs=True)
     packets = output.working_memory.get("packets")
@@ -343,12 +376,15 @@ async def test_mock_inputs_are_valid_lists_of_nb_list_items(seed_runner: Callabl
     assert output.main_stuff_json()["text"].startswith("Rack: ")
 
 
-async def test_given_inputs_are_kept_and_only_missing_ones_mocked(seed_runner: Callable[..., PipelexRunner]) -> None:
+async def test_given_inputs_are_kept_and_only_missing_ones_mocked(
+    seed_runner: Callable[..., PipelexRunner],
+) -> None:
     output = await seed_runner().execute_pipeline(inputs={"note": "Two packets of basil"}, mock_inputs=True)
     assert output.working_memory.get("note").content_json() == {"text": "Two packets of basil"}
 
 
 # ---------------------------------------------------------------------------------------------------- boot and modes
+
 
 def test_pipelex_is_importable_from_the_package_root() -> None:
     import pipelex
@@ -358,9 +394,12 @@ def test_pipelex_is_importable_from_the_package_root() -> None:
     assert getattr(pipelex, "PipeRunMode", None) is PipeRunMode
 
 
-async def test_boot_without_inference_forces_dry_and_warns(booted_without_inference: None,
-                                                           seed_runner: Callable[..., PipelexRunner], no_provider: None,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+async def test_boot_without_inference_forces_dry_and_warns(
+    booted_without_inference: None,
+    seed_runner: Callable[..., PipelexRunner],
+    no_provider: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.WARNING, logger="pipelex")
     runner = seed_runner(PipeRunMode.LIVE)
     output = await runner.execute_pipeline(inputs={"note": "A packet of basil"})
@@ -372,27 +411,34 @@ async def test_boot_without_inference_forces_dry_and_warns(booted_without_infere
     assert len(warnings) == 1
     assert "dry" in warnings[0].getMessage()
     await runner.execute_pipeline(inputs={"note": "A packet of chives"})
-    assert len([r for r in caplog.records if r.name == "pipelex"]) == 2, "a warning each time live was requested"
+    assert len([r for r in caplog.records if r.name == "pipelex"]) == 2, (
+        "a warning each time live was requested"
+    )
 
 
-async def test_boot_without_inference_does_not_warn_for_a_dry_run(booted_without_inference: None,
-                                                                  seed_runner: Callable[..., PipelexRunner],
-                                                                  caplog: pytest.LogCaptureFixture) -> None:
+async def test_boot_without_inference_does_not_warn_for_a_dry_run(
+    booted_without_inference: None,
+    seed_runner: Callable[..., PipelexRunner],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.WARNING, logger="pipelex")
     output = await seed_runner(PipeRunMode.DRY).execute_pipeline(inputs={"note": "A packet of basil"})
     assert output.run_mode is PipeRunMode.DRY
     assert [r for r in caplog.records if r.name == "pipelex"] == []
 
 
-async def test_teardown_restores_live_runs(seed_runner: Callable[..., PipelexRunner], no_provider: None) -> None:
+async def test_teardown_restores_live_runs(
+    seed_runner: Callable[..., PipelexRunner], no_provider: None
+) -> None:
     Pipelex.make(needs_inference=False)
     Pipelex.teardown()
     with pytest.raises(RunError, match="OPENAI_API_KEY"):
         await seed_runner(PipeRunMode.LIVE).execute_pipeline(inputs={"note": "A packet of basil"})
 
 
-async def test_live_llm_leaf_without_a_provider_names_the_key_to_set(seed_runner: Callable[..., PipelexRunner],
-                                                                     no_provider: None) -> None:
+async def test_live_llm_leaf_without_a_provider_names_the_key_to_set(
+    seed_runner: Callable[..., PipelexRunner], no_provider: None
+) -> None:
     with pytest.raises(RunError, match="OPENAI_API_KEY") as caught:
         await seed_runner(PipeRunMode.LIVE).execute_pipeline(inputs={"note": "A packet of basil"})
     assert "describe_packet" in str(caught.value)
@@ -406,18 +452,28 @@ async def test_mock_inputs_are_refused_in_a_live_run(seed_runner: Callable[..., 
 
 # ---------------------------------------------------------------------------------------------------- input errors
 
-@pytest.mark.parametrize(("pipe_code", "inputs", "name"), [
-    ("describe_packet", {"note": "basil", "notes": "chives"}, "notes"),
-    ("describe_packet", {"note": ["basil", "chives"]}, "note"),
-    ("describe_packet", {"note": {"text": 3}}, "note"),
-    ("describe_packet", {}, "note"),
-    ("shelve_packets", {"packets": [{"variety": "basil"}]}, "packets"),
-    ("shelve_packets", {"packets": {"variety": "basil", "season": "spring"}}, "packets"),
-], ids=["unknown-name", "list-for-single", "wrong-type", "missing", "wrong-structure", "single-for-list"])
-async def test_a_wrong_input_is_refused_before_anything_runs(seed_runner: Callable[..., PipelexRunner],
-                                                             no_provider: None, monkeypatch: pytest.MonkeyPatch,
-                                                             tmp_path: Path, pipe_code: str, inputs: dict[str, Any],
-                                                             name: str) -> None:
+
+@pytest.mark.parametrize(
+    ("pipe_code", "inputs", "name"),
+    [
+        ("describe_packet", {"note": "basil", "notes": "chives"}, "notes"),
+        ("describe_packet", {"note": ["basil", "chives"]}, "note"),
+        ("describe_packet", {"note": {"text": 3}}, "note"),
+        ("describe_packet", {}, "note"),
+        ("shelve_packets", {"packets": [{"variety": "basil"}]}, "packets"),
+        ("shelve_packets", {"packets": {"variety": "basil", "season": "spring"}}, "packets"),
+    ],
+    ids=["unknown-name", "list-for-single", "wrong-type", "missing", "wrong-structure", "single-for-list"],
+)
+async def test_a_wrong_input_is_refused_before_anything_runs(
+    seed_runner: Callable[..., PipelexRunner],
+    no_provider: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    pipe_code: str,
+    inputs: dict[str, Any],
+    name: str,
+) -> None:
     storage = tmp_path / "storage"
     monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(storage))
     # A live run: had any leaf run, it would fail on the missing provider instead.

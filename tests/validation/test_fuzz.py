@@ -255,6 +255,11 @@ values = st.recursive(
 )
 
 
+def rarely(strategy: st.SearchStrategy[Any], usual: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``strategy`` about one time in eight, ``usual`` otherwise (``one_of`` does not weight its branches)."""
+    return st.integers(min_value=0, max_value=7).flatmap(lambda i: strategy if i == 0 else usual)
+
+
 def _toml_string(text: str) -> str:
     # JSON string syntax is TOML's basic string, except that TOML wants DEL escaped and no surrogate escapes.
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -298,7 +303,7 @@ def render_toml(document: dict[str, Any]) -> str:
     return "\n".join(head + tables) + "\n"
 
 
-specs = st.sampled_from([w for w in WORDS if w[:1].isupper()]) | scalars
+specs = rarely(scalars, st.sampled_from([w for w in WORDS if w[:1].isupper()]))
 names = st.sampled_from(["x", "y", "a", "b", "x.y", "page.page_view", "_bound_x", "X"])
 templates = st.lists(st.sampled_from(WORDS + ["\n", " ", "$y", "@y\n", "{{ _x }}", "{% endif %}"]),
                      max_size=6).map("".join)
@@ -324,22 +329,24 @@ FIELD_VALUES = {
 
 
 def _pipe_table(pipe_type: str) -> st.SearchStrategy[dict[str, Any]]:
-    allowed = {name for cls in [PIPE_CLASSES[pipe_type]] for name in cls.model_fields} | {"construct"}
-    typed = {k: v for k, v in FIELD_VALUES.items() if k in allowed}
+    fields = PIPE_CLASSES[pipe_type].model_fields
+    required = {k: FIELD_VALUES.get(k, templates) for k, f in fields.items() if f.is_required()
+                and k not in ("type", "description")}
+    optional = {k: v for k, v in FIELD_VALUES.items() if k in fields or k == "construct"} | {"output": specs}
+    optional = {k: v for k, v in optional.items() if k not in required}
     return st.builds(
-        lambda fields, rest: {"type": pipe_type, "description": "d", "output": "Text", **fields, **rest},
-        st.fixed_dictionaries({}, optional=typed),
-        st.dictionaries(st.sampled_from(KEYS[6:]), values, max_size=1) | st.just({}),
+        lambda typed, rest: {"type": pipe_type, "description": "d", **typed, **rest},
+        st.fixed_dictionaries(required, optional=optional),
+        rarely(st.dictionaries(st.sampled_from(KEYS[6:]), values, max_size=1), st.just({})),
     )
 
 
 pipe_tables = st.sampled_from(sorted(PIPE_CLASSES)).flatmap(_pipe_table)
-concept_tables = st.one_of(
+concept_tables = rarely(values, st.one_of(
     st.text(max_size=5),
     st.fixed_dictionaries({"description": st.just("c")}, optional={
-        "refines": specs, "structure": st.one_of(st.dictionaries(names, field_specs, max_size=3), scalars)}),
-    values,
-)
+        "refines": specs, "structure": rarely(scalars, st.dictionaries(names, field_specs, max_size=3))}),
+))
 
 
 def _bundle(domain: Any, main_pipe: Any, concepts: Any, pipes: Any, extra: Any) -> dict[str, Any]:
@@ -349,11 +356,11 @@ def _bundle(domain: Any, main_pipe: Any, concepts: Any, pipes: Any, extra: Any) 
 
 bundles = st.builds(
     _bundle,
-    st.one_of(st.just("d"), scalars),
-    st.none() | scalars,
+    rarely(scalars, st.just("d")),
+    rarely(scalars, st.none() | pipe_refs),
     st.none() | st.dictionaries(st.sampled_from(["Parcel", "Text", "bad", "A", "B"]), concept_tables, max_size=3),
     st.none() | st.dictionaries(st.sampled_from(["a", "b", "c", "Bad"]), pipe_tables, max_size=3),
-    st.none() | values,
+    rarely(values, st.none()),
 )
 
 
