@@ -27,6 +27,10 @@ class Stuff(BaseModel):
     concept: str
     content: StuffContent
 
+    def __repr__(self) -> str:
+        # kept short: stuffs may hold thousands of items and reprs show up in asyncio and logs
+        return f"Stuff({self.stuff_name!r}, {self.concept})"
+
     @property
     def is_list(self) -> bool:
         """True when the content is a list of items."""
@@ -69,6 +73,9 @@ class WorkingMemory(BaseModel):
     root: dict[str, Stuff] = Field(default_factory=dict)
     aliases: dict[str, str] = Field(default_factory=dict)
     absences: dict[str, Absence] = Field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"WorkingMemory(<{len(self.root)} stuffs, {len(self.absences)} absences>)"
 
     def get(self, name: str) -> Stuff | None:
         """The stuff under ``name`` or an alias of it."""

@@ -184,10 +184,10 @@ class StaticChecker:
                 continue
             for name, spec in blueprint.structure.items():
                 where = f"structure.{name}"
-                if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+                if not name.isidentifier() or keyword.iskeyword(name) or name.startswith(("_", "model_")):
                     report(ErrorType.SCHEMA_VIOLATION, f"field name {name!r} of concept {concept.code!r} is not "
-                           "allowed: a field name is a Python identifier, not a keyword, and does not start with '_'",
-                           where)
+                           "allowed: a field name is a Python identifier, not a keyword, and starts with neither "
+                           "'_' nor the reserved 'model_'; rename it", where)
                 if isinstance(spec, str):
                     continue
                 refs = [spec.concept_ref] if spec.type == "concept" else []

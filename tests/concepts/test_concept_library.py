@@ -348,8 +348,6 @@ def test_recursive_structure_validates_nested_items() -> None:
      pytest.param("model_config", id="reserved-model-config"), pytest.param("model_dump", id="reserved-model-dump"),
      pytest.param("2nd", id="not-identifier")],
 )
-@pytest.mark.xfail(strict=True, reason="structure field names are not checked (identifier, not a keyword, no leading "
-                   "underscore, not reserved); some then crash content_model with a non-pipelex error")
 def test_invalid_structure_field_names_are_schema_violations(name: str) -> None:
     text = f'domain = "d"\n[concept.A]\ndescription = "a"\n[concept.A.structure]\n"{name}" = "a field"\n'
     diagnostics = check_library(build_library([(text, "b.mthds")]), default_deck())

@@ -132,19 +132,14 @@ def test_sigil_and_syntax_errors_are_value_errors() -> None:
     assert issubclass(TemplateSyntaxProblem, ValueError)
 
 
-@pytest.mark.xfail(strict=True, reason="'$x' inside a Jinja2 expression is rewritten to '{{ x|format }}' (nested "
-                   "braces, here inside a string literal), while '@x' inside Jinja2 is left alone")
 def test_dollar_inside_a_jinja_expression_is_left_alone() -> None:
     assert preprocess('{{ "costs $x" }}') == '{{ "costs $x" }}'
 
 
-@pytest.mark.xfail(strict=True, reason="names bound by {% with %} are reported as template roots, so a valid "
-                   "template gets a false missing_input_variable")
 def test_with_block_names_are_local() -> None:
     assert analyze("{% with w = v %}{{ w }}{% endwith %}").roots == {"v"}
 
 
-@pytest.mark.xfail(strict=True, reason="macro names and macro parameters are reported as template roots")
 def test_macro_parameters_are_local() -> None:
     assert analyze("{% macro m(p) %}{{ p }}{% endmacro %}{{ m(q) }}").roots == {"q"}
 
