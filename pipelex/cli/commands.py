@@ -149,8 +149,13 @@ def run_bundle(args: argparse.Namespace) -> int:
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
     runner = PipelexRunner(bundle_uri=args.path, library_dirs=args.library_dir, pipe_run_mode=mode)
-    output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=args.pipe, mock_inputs=args.mock_inputs,
-                                                 inputs_base_dir=base_dir))
+    stop = _start_progress(runner) if not args.quiet and sys.stderr.isatty() else None
+    try:
+        output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=args.pipe,
+                                                     mock_inputs=args.mock_inputs, inputs_base_dir=base_dir))
+    finally:
+        if stop is not None:
+            stop()
     run_dir = _next_run_dir(Path(args.output_dir), output.pipe_code)
     main_json = output.main_stuff_json()
     (run_dir / "main_stuff.json").write_text(json.dumps(main_json, indent=2, ensure_ascii=False) + "\n")
@@ -177,6 +182,32 @@ def run_bundle(args: argparse.Namespace) -> int:
 
             print(render_cost_table(output.usage))
     return EXIT_OK
+
+
+def _start_progress(runner: Any) -> Any:
+    """A line on stderr (a TTY) refreshed twice a second: pipes done / running. Returns a stop function."""
+    import threading
+
+    done_event = threading.Event()
+
+    def loop() -> None:
+        while not done_event.wait(0.5):
+            tracer = runner.current_tracer
+            if tracer is not None:
+                finished, running = tracer.progress()
+                sys.stderr.write(f"\r  pipes done: {finished}  running: {running}   ")
+                sys.stderr.flush()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        done_event.set()
+        thread.join()
+        sys.stderr.write("\r" + " " * 40 + "\r")
+        sys.stderr.flush()
+
+    return stop
 
 
 # ---------------------------------------------------------------------------------------------------- show

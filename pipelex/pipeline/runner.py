@@ -58,6 +58,7 @@ class PipelexRunner:
         self.settings = settings or RunSettings()
         self.deck = deck or default_deck()
         self._library: Library | None = None
+        self.current_tracer: Any = None  # the tracer of the run in progress, read by progress displays
 
     def load(self) -> Library:
         """Load and statically validate the library; raise :class:`BundleInvalidError` listing every problem."""
@@ -120,6 +121,7 @@ class PipelexRunner:
         run_id = uuid.uuid4().hex
         tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain, mode=mode.value,
                              backend="direct")
+        self.current_tracer = tracer
         router = DirectPipeRouter()
         ctx = RunContext(library=library, run_mode=mode, settings=self.settings, tracer=tracer, router=router,
                          semaphore=asyncio.Semaphore(self.settings.max_concurrency))

@@ -259,6 +259,11 @@ class GraphTracer:
 
     # ------------------------------------------------------------------ reading
 
+    def progress(self) -> tuple[int, int]:
+        """``(finished, running)`` pipe runs so far, for a progress line."""
+        running = sum(1 for record in list(self._nodes.values()) if record.status == "running")
+        return len(self._nodes) - running, running
+
     def last_child(self, parent_id: str, pipe_code: str) -> str | None:
         """The node most recently started for ``pipe_code`` under ``parent_id`` (None if none)."""
         return self._last_child.get((parent_id, pipe_code))

@@ -78,7 +78,11 @@ def test_parses_a_full_bundle_into_typed_blueprints() -> None:
     bundle = result.blueprint
     assert bundle is not None
     assert (bundle.domain, bundle.main_pipe, bundle.system_prompt, bundle.source) == (
-        "bistro_menus", "write_menu_card", "You are a chef.", "bundle.mthds")
+        "bistro_menus",
+        "write_menu_card",
+        "You are a chef.",
+        "bundle.mthds",
+    )
     assert bundle.concepts["KitchenNote"] == bp.ConceptBlueprint(description="A short note from the kitchen.")
     assert bundle.concepts["MenuCard"].refines == "Text"
     structure = bundle.concepts["Dish"].structure
@@ -105,7 +109,7 @@ def test_blueprints_are_frozen() -> None:
 PIPE_BODIES = {
     "PipeLLM": 'prompt = "p"',
     "PipeImgGen": 'prompt = "p"\naspect_ratio = "landscape_16_9"\nseed = "auto"',
-    "PipeExtract": 'page_views = true\npage_views_dpi = 96',
+    "PipeExtract": "page_views = true\npage_views_dpi = 96",
     "PipeFunc": 'function_name = "pkg.mod.fn"',
     "PipeCompose": 'template = { template = "t", category = "markdown" }',
     "PipeSearch": 'prompt = "p"\nmax_results = 3',
@@ -376,7 +380,9 @@ SCHEMA_CASES = [
 
 
 @pytest.mark.parametrize(("text", "where", "message"), SCHEMA_CASES)
-def test_schema_diagnostics(text: str, where: tuple[str, int, str | None, str | None], message: str | None) -> None:
+def test_schema_diagnostics(
+    text: str, where: tuple[str, int, str | None, str | None], message: str | None
+) -> None:
     diagnostic = only(parse(text))
     assert (diagnostic.error_type, diagnostic.line, diagnostic.pipe, diagnostic.field) == where
     assert diagnostic.file == "bundle.mthds"
@@ -416,13 +422,21 @@ def test_all_problems_are_reported_not_the_first() -> None:
         description = "x"
     """)
     assert [(d.error_type, d.line) for d in result.diagnostics] == [
-        ("schema_violation", 2), ("invalid_pipe_code_syntax", 3), ("unknown_pipe_type", 6), ("missing_pipe_type", 7)]
+        ("schema_violation", 2),
+        ("invalid_pipe_code_syntax", 3),
+        ("unknown_pipe_type", 6),
+        ("missing_pipe_type", 7),
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "the bundle is empty"), ("  \n\n\t", "the bundle is empty"),
-     ('domain = "d"\x00', "NUL bytes"), ("#" * (MAX_BUNDLE_BYTES + 1), "over the 10 MB limit")],
+    [
+        ("", "the bundle is empty"),
+        ("  \n\n\t", "the bundle is empty"),
+        ('domain = "d"\x00', "NUL bytes"),
+        ("#" * (MAX_BUNDLE_BYTES + 1), "over the 10 MB limit"),
+    ],
     ids=["empty", "whitespace", "nul-byte", "too-large"],
 )
 def test_unreadable_texts_become_one_diagnostic(text: str, message: str) -> None:
@@ -463,8 +477,11 @@ def test_quoted_table_keys_and_sub_tables_give_lines() -> None:
     assert result.source_map.key_line("main_pipe") == 2
 
 
-@pytest.mark.xfail(strict=True, reason="source_map treats a '[' line inside a multi-line string as a table header, "
-                   "so a field after such a prompt is located at the pipe's header line")
+@pytest.mark.xfail(
+    strict=True,
+    reason="source_map treats a '[' line inside a multi-line string as a table header, "
+    "so a field after such a prompt is located at the pipe's header line",
+)
 def test_field_line_after_a_multiline_prompt_holding_a_bracket_line() -> None:
     result = parse('''
         domain = "d"
@@ -483,39 +500,50 @@ def test_field_line_after_a_multiline_prompt_holding_a_bracket_line() -> None:
 
 @pytest.mark.xfail(strict=True, reason="a non-string `domain` is reported as a missing domain")
 def test_non_string_domain_says_it_must_be_a_string() -> None:
-    diagnostic = only(parse('domain = 3\n'))
+    diagnostic = only(parse("domain = 3\n"))
     assert "no `domain`" not in diagnostic.message
     assert "string" in diagnostic.message
 
 
-@pytest.mark.xfail(strict=True, reason="a wrongly-typed input gives one diagnostic per union member, with pydantic's "
-                   "member names ('inputs.q.str', 'inputs.q.InputSlot') as the field")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a wrongly-typed input gives one diagnostic per union member, with pydantic's "
+    "member names ('inputs.q.str', 'inputs.q.InputSlot') as the field",
+)
 def test_wrongly_typed_input_gives_one_diagnostic_at_the_input() -> None:
-    diagnostic = only(parse("""
+    diagnostic = only(
+        parse("""
         domain = "d"
         [pipe.a]
         type = "PipeLLM"
         description = "d"
         output = "Text"
         inputs = { q = 3 }
-    """))
+    """)
+    )
     assert diagnostic.field == "inputs.q"
 
 
-@pytest.mark.xfail(strict=True, reason="a bad structure field type gives three diagnostics whose field carries "
-                   "pydantic union internals ('structure.dict[str,union[FieldBlueprint,str]].b.FieldBlueprint.type')")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a bad structure field type gives three diagnostics whose field carries "
+    "pydantic union internals ('structure.dict[str,union[FieldBlueprint,str]].b.FieldBlueprint.type')",
+)
 def test_bad_structure_field_type_gives_one_diagnostic_at_the_field() -> None:
-    diagnostic = only(parse("""
+    diagnostic = only(
+        parse("""
         domain = "d"
         [concept.A]
         description = "a"
         [concept.A.structure]
         b = { type = "float", description = "b" }
-    """))
+    """)
+    )
     assert diagnostic.field == "structure.b.type"
 
 
 # ---------------------------------------------------------------- loader
+
 
 def test_read_bundle_text_strips_a_bom(tmp_path: Path) -> None:
     path = tmp_path / "b.mthds"
@@ -525,11 +553,19 @@ def test_read_bundle_text_strips_a_bom(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [(None, "no such file"), ("dir", "is a directory"), (b"", "the file is empty"), (b"  \n", "the file is empty"),
-     (b'domain = "d"\x00', "binary data"), (b"domain = '\xff'", "is not UTF-8 text (byte 10)")],
+    [
+        (None, "no such file"),
+        ("dir", "is a directory"),
+        (b"", "the file is empty"),
+        (b"  \n", "the file is empty"),
+        (b'domain = "d"\x00', "binary data"),
+        (b"domain = '\xff'", "is not UTF-8 text (byte 10)"),
+    ],
     ids=["missing", "directory", "empty", "blank", "nul", "not-utf8"],
 )
-def test_read_bundle_text_refuses_with_a_load_error(tmp_path: Path, content: bytes | str | None, fragment: str) -> None:
+def test_read_bundle_text_refuses_with_a_load_error(
+    tmp_path: Path, content: bytes | str | None, fragment: str
+) -> None:
     path = tmp_path / "b.mthds"
     if content == "dir":
         path.mkdir()
@@ -548,7 +584,8 @@ def test_load_library_reads_every_bundle_under_a_folder(tmp_path: Path) -> None:
     (tmp_path / "b.mthds").write_text('domain = "d"\n[concept]\nNote = "n"\n')
     (tmp_path / "sub" / "a.mthds").write_text(
         'domain = "d"\n[pipe.p]\ntype = "PipeLLM"\ndescription = "x"\ninputs = { n = "Note" }\noutput = "Text"\n'
-        'prompt = "$n"\n')
+        'prompt = "$n"\n'
+    )
     (tmp_path / "notes.txt").write_text("not a bundle")
     assert find_bundle_files(tmp_path) == [tmp_path / "b.mthds", tmp_path / "sub" / "a.mthds"]
     library = load_library([tmp_path])

@@ -35,25 +35,68 @@ REQUIRED, OPTIONAL, FORCED = Presence.REQUIRED, Presence.OPTIONAL, Presence.FORC
         ("  Text  ", "Text", SINGLE, None, REQUIRED),
         ("PDFReport", "PDFReport", SINGLE, None, REQUIRED),
     ],
-    ids=["bare", "variable-list", "fixed-list", "optional", "forced", "optional-list", "native-qualified",
-         "dotted-domain-fixed-forced", "surrounding-space", "acronym-code"],
+    ids=[
+        "bare",
+        "variable-list",
+        "fixed-list",
+        "optional",
+        "forced",
+        "optional-list",
+        "native-qualified",
+        "dotted-domain-fixed-forced",
+        "surrounding-space",
+        "acronym-code",
+    ],
 )
-def test_parse_valid_spec(text: str, concept_ref: str, multiplicity: Multiplicity, item_count: int | None,
-                          presence: Presence) -> None:
+def test_parse_valid_spec(
+    text: str, concept_ref: str, multiplicity: Multiplicity, item_count: int | None, presence: Presence
+) -> None:
     spec = ConceptSpec.parse(text)
-    assert spec == ConceptSpec(concept_ref=concept_ref, multiplicity=multiplicity, item_count=item_count,
-                               presence=presence)
+    assert spec == ConceptSpec(
+        concept_ref=concept_ref, multiplicity=multiplicity, item_count=item_count, presence=presence
+    )
     assert spec.is_list is (multiplicity is not SINGLE)
     assert spec.is_optional is (presence is OPTIONAL)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["", "text", "Text[]]", "Text??", "Text?!", "Text[-1]", "Text?[]", "Text[ 3 ]", "Legal.Clause",
-     "domain.Sub.Text", "Text[3", "Te xt", "9Text", "Text[a]", "->Text", "pkg->dom.Text"],
-    ids=["empty", "lowercase", "extra-bracket", "double-question", "question-and-bang", "negative-count",
-         "presence-before-list", "spaced-count", "pascal-domain", "pascal-middle-domain", "unclosed-bracket",
-         "inner-space", "leading-digit", "letter-count", "arrow-only", "package-prefix"],
+    [
+        "",
+        "text",
+        "Text[]]",
+        "Text??",
+        "Text?!",
+        "Text[-1]",
+        "Text?[]",
+        "Text[ 3 ]",
+        "Legal.Clause",
+        "domain.Sub.Text",
+        "Text[3",
+        "Te xt",
+        "9Text",
+        "Text[a]",
+        "->Text",
+        "pkg->dom.Text",
+    ],
+    ids=[
+        "empty",
+        "lowercase",
+        "extra-bracket",
+        "double-question",
+        "question-and-bang",
+        "negative-count",
+        "presence-before-list",
+        "spaced-count",
+        "pascal-domain",
+        "pascal-middle-domain",
+        "unclosed-bracket",
+        "inner-space",
+        "leading-digit",
+        "letter-count",
+        "arrow-only",
+        "package-prefix",
+    ],
 )
 def test_parse_refuses_malformed_spec_with_a_hint(text: str) -> None:
     with pytest.raises(SpecSyntaxError) as info:
@@ -84,7 +127,16 @@ def test_spec_syntax_error_is_a_value_error() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Text", "Text[]", "Text[3]", "Text?", "Text!", "Crate[]?", "native.Page[]", "legal.contracts.Clause[2]!"],
+    [
+        "Text",
+        "Text[]",
+        "Text[3]",
+        "Text?",
+        "Text!",
+        "Crate[]?",
+        "native.Page[]",
+        "legal.contracts.Clause[2]!",
+    ],
     ids=["bare", "list", "fixed", "optional", "forced", "optional-list", "native", "dotted"],
 )
 def test_render_round_trips(text: str) -> None:
@@ -117,8 +169,12 @@ def test_spec_is_frozen_and_forbids_extra_fields() -> None:
 
 @pytest.mark.parametrize(
     ("ref", "expected"),
-    [("legal.contracts.Clause", ("legal.contracts", "Clause")), ("native.Text", ("native", "Text")),
-     ("Text", (None, "Text")), ("bistro.write_menu", ("bistro", "write_menu"))],
+    [
+        ("legal.contracts.Clause", ("legal.contracts", "Clause")),
+        ("native.Text", ("native", "Text")),
+        ("Text", (None, "Text")),
+        ("bistro.write_menu", ("bistro", "write_menu")),
+    ],
     ids=["dotted-domain", "native", "bare", "pipe-ref"],
 )
 def test_split_ref(ref: str, expected: tuple[str | None, str]) -> None:
@@ -127,10 +183,12 @@ def test_split_ref(ref: str, expected: tuple[str | None, str]) -> None:
 
 @pytest.mark.parametrize(
     ("ref", "package", "domain", "code"),
-    [("extract_clause", None, None, "extract_clause"),
-     ("legal.contracts.extract_clause", None, "legal.contracts", "extract_clause"),
-     ("alias->legal.extract_clause", "alias", "legal", "extract_clause"),
-     ("alias->extract_clause", "alias", None, "extract_clause")],
+    [
+        ("extract_clause", None, None, "extract_clause"),
+        ("legal.contracts.extract_clause", None, "legal.contracts", "extract_clause"),
+        ("alias->legal.extract_clause", "alias", "legal", "extract_clause"),
+        ("alias->extract_clause", "alias", None, "extract_clause"),
+    ],
     ids=["bare", "domain-qualified", "package-qualified", "package-bare"],
 )
 def test_pipe_ref_forms(ref: str, package: str | None, domain: str | None, code: str) -> None:
@@ -139,17 +197,26 @@ def test_pipe_ref_forms(ref: str, package: str | None, domain: str | None, code:
     assert (match.group("package"), match.group("domain"), match.group("code")) == (package, domain, code)
 
 
-@pytest.mark.parametrize("ref", ["ExtractClause", "extract-clause", "1st", "legal.Extract", "", "a b", "legal..x"],
-                         ids=["pascal", "dash", "digit-first", "pascal-code", "empty", "space", "empty-segment"])
+@pytest.mark.parametrize(
+    "ref",
+    ["ExtractClause", "extract-clause", "1st", "legal.Extract", "", "a b", "legal..x"],
+    ids=["pascal", "dash", "digit-first", "pascal-code", "empty", "space", "empty-segment"],
+)
 def test_pipe_ref_refuses(ref: str) -> None:
     assert PIPE_REF_RE.match(ref) is None
 
 
 @pytest.mark.parametrize(
     ("pattern", "good", "bad"),
-    [(PIPE_CODE_RE, ["a", "write_menu_card", "step2"], ["Write", "2step", "_x", "write-menu", "a.b", ""]),
-     (DOMAIN_RE, ["bistro", "legal.contracts", "a1.b_2"], ["Legal", "legal.", ".legal", "legal..x", "le-gal"]),
-     (CONCEPT_CODE_RE, ["Text", "MenuCard", "PDF", "Page2"], ["text", "Menu_Card", "2Page", "Menu Card"])],
+    [
+        (PIPE_CODE_RE, ["a", "write_menu_card", "step2"], ["Write", "2step", "_x", "write-menu", "a.b", ""]),
+        (
+            DOMAIN_RE,
+            ["bistro", "legal.contracts", "a1.b_2"],
+            ["Legal", "legal.", ".legal", "legal..x", "le-gal"],
+        ),
+        (CONCEPT_CODE_RE, ["Text", "MenuCard", "PDF", "Page2"], ["text", "Menu_Card", "2Page", "Menu Card"]),
+    ],
     ids=["pipe-code", "domain", "concept-code"],
 )
 def test_naming_patterns(pattern, good: list[str], bad: list[str]) -> None:  # type: ignore[no-untyped-def]

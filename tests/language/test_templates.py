@@ -33,9 +33,25 @@ from pipelex.language.templates import (
         ("{% if y %}{{ y.z }}{% endif %}", "{% if y %}{{ y.z }}{% endif %}"),
         ("Intro $a\n@doc\nEnd", 'Intro {{ a|format }}\n{{ doc|tag("doc") }}\nEnd'),
     ],
-    ids=["dollar", "dollar-path", "dollar-trailing-dot", "dollar-digit", "dollar-alone", "dollar-brace",
-         "at-line", "at-line-indented", "at-path", "at-optional", "at-optional-path", "at-escape",
-         "email-untouched", "spaced-at", "at-inside-jinja", "raw-jinja", "multi-line"],
+    ids=[
+        "dollar",
+        "dollar-path",
+        "dollar-trailing-dot",
+        "dollar-digit",
+        "dollar-alone",
+        "dollar-brace",
+        "at-line",
+        "at-line-indented",
+        "at-path",
+        "at-optional",
+        "at-optional-path",
+        "at-escape",
+        "email-untouched",
+        "spaced-at",
+        "at-inside-jinja",
+        "raw-jinja",
+        "multi-line",
+    ],
 )
 def test_preprocess(template: str, expected: str) -> None:
     assert preprocess(template) == expected
@@ -43,8 +59,13 @@ def test_preprocess(template: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("template", "name"),
-    [("Sentiment of @review", "review"), ("@review:", "review"), ("Dear @?name,", "name"),
-     ("{{ y }} then @x", "x"), ("Look at @page.page_view now", "page.page_view")],
+    [
+        ("Sentiment of @review", "review"),
+        ("@review:", "review"),
+        ("Dear @?name,", "name"),
+        ("{{ y }} then @x", "x"),
+        ("Look at @page.page_view now", "page.page_view"),
+    ],
     ids=["inline", "trailing-colon", "optional-inline", "after-jinja", "inline-path"],
 )
 def test_inline_at_sigil_is_refused_with_a_fix(template: str, name: str) -> None:
@@ -82,8 +103,22 @@ def test_inline_at_sigil_message_snapshot() -> None:
         ("{{ a['k'] }} {{ b|upper }}", {"a", "b"}, {"a", "b"}, set()),
         ("Plain text, no variables.", set(), set(), set()),
     ],
-    ids=["dollar", "two-dollars", "optional-block", "if-defined", "if-truthy", "cond-expr", "else-unguarded",
-         "elif-chain", "for-loop-locals", "set-local", "private-attr", "private-root", "subscript-filter", "none"],
+    ids=[
+        "dollar",
+        "two-dollars",
+        "optional-block",
+        "if-defined",
+        "if-truthy",
+        "cond-expr",
+        "else-unguarded",
+        "elif-chain",
+        "for-loop-locals",
+        "set-local",
+        "private-attr",
+        "private-root",
+        "subscript-filter",
+        "none",
+    ],
 )
 def test_analyze(template: str, roots: set[str], unguarded: set[str], private: set[str]) -> None:
     analysis = analyze(template)
@@ -100,7 +135,11 @@ def test_analyze_records_the_full_path_read() -> None:
 
 @pytest.mark.parametrize(
     ("expression", "roots", "private"),
-    [("parcel.size", {"parcel"}, set()), ("a.b and c > 3", {"a", "c"}, set()), ("_x.y == 'a'", {"_x"}, {"_x"})],
+    [
+        ("parcel.size", {"parcel"}, set()),
+        ("a.b and c > 3", {"a", "c"}, set()),
+        ("_x.y == 'a'", {"_x"}, {"_x"}),
+    ],
     ids=["path", "boolean", "private"],
 )
 def test_analyze_expression(expression: str, roots: set[str], private: set[str]) -> None:
@@ -111,9 +150,11 @@ def test_analyze_expression(expression: str, roots: set[str], private: set[str])
 
 @pytest.mark.parametrize(
     ("template", "fragment"),
-    [("{{ x", "Jinja2 syntax error at template line 1: unexpected end of template"),
-     ("line\n{% if %}", "Jinja2 syntax error at template line 2"),
-     ("{{ a @b }}", "unexpected char '@'")],
+    [
+        ("{{ x", "Jinja2 syntax error at template line 1: unexpected end of template"),
+        ("line\n{% if %}", "Jinja2 syntax error at template line 2"),
+        ("{{ a @b }}", "unexpected char '@'"),
+    ],
     ids=["unclosed", "empty-if-line-2", "at-in-expression"],
 )
 def test_analyze_reports_jinja_syntax(template: str, fragment: str) -> None:
@@ -144,7 +185,10 @@ def test_macro_parameters_are_local() -> None:
     assert analyze("{% macro m(p) %}{{ p }}{% endmacro %}{{ m(q) }}").roots == {"q"}
 
 
-@pytest.mark.xfail(strict=True, reason="'{% if x is not defined %}' is taken as a guard of x, so reading x in its "
-                   "body (where x is surely absent) is not flagged unguarded")
+@pytest.mark.xfail(
+    strict=True,
+    reason="'{% if x is not defined %}' is taken as a guard of x, so reading x in its "
+    "body (where x is surely absent) is not flagged unguarded",
+)
 def test_negated_defined_test_does_not_guard() -> None:
     assert analyze("{% if x is not defined %}{{ x }}{% endif %}").unguarded == {"x"}

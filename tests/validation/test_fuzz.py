@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from pipelex.config.deck import default_deck
@@ -22,14 +22,21 @@ from pipelex.language.library import build_library
 from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.validation.static import check_library
 
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 DECK = default_deck()
 KNOWN_TYPES = {e.value for e in ErrorType} | {"pipe_func_function_refused"}
 CORPUS = Path("/tmp/corpus/entries")
 
-SEEDS = [textwrap.dedent(t).lstrip("\n") for t in (
-    """
+SEEDS = [
+    textwrap.dedent(t).lstrip("\n")
+    for t in (
+        """
     domain      = "bistro_menus"
     main_pipe   = "write_menu_card"
     [concept]
@@ -57,7 +64,7 @@ SEEDS = [textwrap.dedent(t).lstrip("\n") for t in (
     @dishes
     \"\"\"
     """,
-    """
+        """
     domain = "parcel_routing"
     [concept.Parcel]
     description = "A parcel"
@@ -89,7 +96,7 @@ SEEDS = [textwrap.dedent(t).lstrip("\n") for t in (
     input_list_name = "parcels"
     input_item_name = "parcel"
     """,
-    """
+        """
     domain = "market_stall"
     [concept.PriceTag]
     description = "Tag on a crate"
@@ -128,7 +135,8 @@ SEEDS = [textwrap.dedent(t).lstrip("\n") for t in (
     output = "Text"
     template = "$price euros a kilo"
     """,
-)]
+    )
+]
 
 
 def _corpus_texts() -> list[str]:
@@ -169,16 +177,53 @@ def test_the_seeds_and_corpus_bundles_are_fuzzed() -> None:
 
 # ---------------------------------------------------------------- random text
 
+
 @FUZZ
 @given(st.text(max_size=400))
 def test_random_text(text: str) -> None:
     check_texts(text)
 
 
-TOKENS = ["domain", "=", '"d"', "[pipe.a]", "[concept]", "[concept.A]", "type", '"PipeLLM"', '"PipeSequence"',
-          "inputs", "{", "}", "[", "]", ",", "output", '"Text[]?"', "prompt", '"$x @y"', "\n", " ", "steps",
-          '{ pipe = "a" }', '{ from = "x.y", result = "z" }', "structure", "refines", '"""', "'", "#", ".", "\\",
-          "main_pipe", '"a"', "x", "1", "true", "[[pipe]]", "description"]
+TOKENS = [
+    "domain",
+    "=",
+    '"d"',
+    "[pipe.a]",
+    "[concept]",
+    "[concept.A]",
+    "type",
+    '"PipeLLM"',
+    '"PipeSequence"',
+    "inputs",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "output",
+    '"Text[]?"',
+    "prompt",
+    '"$x @y"',
+    "\n",
+    " ",
+    "steps",
+    '{ pipe = "a" }',
+    '{ from = "x.y", result = "z" }',
+    "structure",
+    "refines",
+    '"""',
+    "'",
+    "#",
+    ".",
+    "\\",
+    "main_pipe",
+    '"a"',
+    "x",
+    "1",
+    "true",
+    "[[pipe]]",
+    "description",
+]
 
 
 @FUZZ
@@ -188,6 +233,7 @@ def test_random_token_soup(tokens: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- mutations of real bundles
+
 
 @st.composite
 def mutated_bundle(draw: st.DrawFn) -> str:
@@ -230,22 +276,115 @@ def test_mutated_multi_file_libraries(texts: list[str]) -> None:
 
 # ---------------------------------------------------------------- random TOML documents
 
-KEYS = ["domain", "description", "main_pipe", "system_prompt", "concept", "pipe", "type", "inputs", "output",
-        "prompt", "steps", "branches", "pipe", "result", "from", "batch_over", "batch_as", "structure", "refines",
-        "required", "choices", "item_type", "item_concept_ref", "concept_ref", "outcomes", "default_outcome",
-        "expression", "expression_template", "branch_pipe_code", "input_list_name", "input_item_name", "template",
-        "construct", "model", "nb_output", "multiple_output", "add_each_output", "function_name", "format",
-        "question", "questions", "levels", "criteria", "options", "a", "b", "Text", "Parcel", "_bound_x",
-        "a.b", "page.page_view"]
-WORDS = ["PipeLLM", "PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch", "PipeCompose", "PipeExtract",
-         "PipeFunc", "PipeImgGen", "PipeSearch", "PipeStructure", "PipeJudge", "PipeDocGen", "PipeSignature",
-         "Text", "Text[]", "Text?", "Text!", "Parcel", "Parcel[2]", "native.Page[]", "d.Parcel", "Image", "Composite",
-         "a", "b", "d.a", "x->d.a", "continue", "fail", "$x", "@x", "@?x\n", "{{ x }}", "{% if x %}", "x.y", "x..y",
-         "text", "list", "concept", "integer", "@default-general", "$writing-factual", "~nope", "pkg.mod.fn", "", "d"]
+KEYS = [
+    "domain",
+    "description",
+    "main_pipe",
+    "system_prompt",
+    "concept",
+    "pipe",
+    "type",
+    "inputs",
+    "output",
+    "prompt",
+    "steps",
+    "branches",
+    "pipe",
+    "result",
+    "from",
+    "batch_over",
+    "batch_as",
+    "structure",
+    "refines",
+    "required",
+    "choices",
+    "item_type",
+    "item_concept_ref",
+    "concept_ref",
+    "outcomes",
+    "default_outcome",
+    "expression",
+    "expression_template",
+    "branch_pipe_code",
+    "input_list_name",
+    "input_item_name",
+    "template",
+    "construct",
+    "model",
+    "nb_output",
+    "multiple_output",
+    "add_each_output",
+    "function_name",
+    "format",
+    "question",
+    "questions",
+    "levels",
+    "criteria",
+    "options",
+    "a",
+    "b",
+    "Text",
+    "Parcel",
+    "_bound_x",
+    "a.b",
+    "page.page_view",
+]
+WORDS = [
+    "PipeLLM",
+    "PipeSequence",
+    "PipeParallel",
+    "PipeCondition",
+    "PipeBatch",
+    "PipeCompose",
+    "PipeExtract",
+    "PipeFunc",
+    "PipeImgGen",
+    "PipeSearch",
+    "PipeStructure",
+    "PipeJudge",
+    "PipeDocGen",
+    "PipeSignature",
+    "Text",
+    "Text[]",
+    "Text?",
+    "Text!",
+    "Parcel",
+    "Parcel[2]",
+    "native.Page[]",
+    "d.Parcel",
+    "Image",
+    "Composite",
+    "a",
+    "b",
+    "d.a",
+    "x->d.a",
+    "continue",
+    "fail",
+    "$x",
+    "@x",
+    "@?x\n",
+    "{{ x }}",
+    "{% if x %}",
+    "x.y",
+    "x..y",
+    "text",
+    "list",
+    "concept",
+    "integer",
+    "@default-general",
+    "$writing-factual",
+    "~nope",
+    "pkg.mod.fn",
+    "",
+    "d",
+]
 
 scalars = st.one_of(
-    st.sampled_from(WORDS), st.text(max_size=12), st.integers(min_value=-(2**70), max_value=2**70),
-    st.booleans(), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(WORDS),
+    st.text(max_size=12),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
 )
 keys = st.one_of(st.sampled_from(KEYS), st.text(min_size=1, max_size=8))
 values = st.recursive(
@@ -305,33 +444,74 @@ def render_toml(document: dict[str, Any]) -> str:
 
 specs = rarely(scalars, st.sampled_from([w for w in WORDS if w[:1].isupper()]))
 names = st.sampled_from(["x", "y", "a", "b", "x.y", "page.page_view", "_bound_x", "X"])
-templates = st.lists(st.sampled_from(WORDS + ["\n", " ", "$y", "@y\n", "{{ _x }}", "{% endif %}"]),
-                     max_size=6).map("".join)
+templates = st.lists(
+    st.sampled_from(WORDS + ["\n", " ", "$y", "@y\n", "{{ _x }}", "{% endif %}"]), max_size=6
+).map("".join)
 pipe_refs = st.sampled_from(["a", "b", "c", "d.a", "x->d.a", "Bad", "continue", "fail", ""])
-steps = st.fixed_dictionaries({}, optional={
-    "pipe": pipe_refs, "result": names, "from": names, "batch_over": names, "batch_as": names,
-    "nb_output": st.integers(-1, 3), "multiple_output": st.booleans()})
-field_specs = st.one_of(st.text(max_size=5), st.fixed_dictionaries({"description": st.just("f")}, optional={
-    "type": st.sampled_from(["text", "list", "dict", "integer", "concept", "number", "date", "boolean", "x"]),
-    "required": st.booleans(), "choices": st.lists(st.text(max_size=3), max_size=3), "item_type": specs,
-    "item_concept_ref": specs, "concept_ref": specs, "default_value": scalars}))
+steps = st.fixed_dictionaries(
+    {},
+    optional={
+        "pipe": pipe_refs,
+        "result": names,
+        "from": names,
+        "batch_over": names,
+        "batch_as": names,
+        "nb_output": st.integers(-1, 3),
+        "multiple_output": st.booleans(),
+    },
+)
+field_specs = st.one_of(
+    st.text(max_size=5),
+    st.fixed_dictionaries(
+        {"description": st.just("f")},
+        optional={
+            "type": st.sampled_from(
+                ["text", "list", "dict", "integer", "concept", "number", "date", "boolean", "x"]
+            ),
+            "required": st.booleans(),
+            "choices": st.lists(st.text(max_size=3), max_size=3),
+            "item_type": specs,
+            "item_concept_ref": specs,
+            "concept_ref": specs,
+            "default_value": scalars,
+        },
+    ),
+)
 FIELD_VALUES = {
-    "inputs": st.dictionaries(names, specs, max_size=3), "output": specs, "prompt": templates,
-    "system_prompt": templates, "template": templates, "expression": templates, "expression_template": templates,
-    "steps": st.lists(steps, min_size=1, max_size=3), "branches": st.lists(steps, min_size=1, max_size=3),
+    "inputs": st.dictionaries(names, specs, max_size=3),
+    "output": specs,
+    "prompt": templates,
+    "system_prompt": templates,
+    "template": templates,
+    "expression": templates,
+    "expression_template": templates,
+    "steps": st.lists(steps, min_size=1, max_size=3),
+    "branches": st.lists(steps, min_size=1, max_size=3),
     "outcomes": st.dictionaries(st.text(max_size=3), pipe_refs, min_size=1, max_size=2),
-    "default_outcome": pipe_refs, "branch_pipe_code": pipe_refs, "input_list_name": names,
-    "input_item_name": names, "model": st.sampled_from(WORDS[-8:] + ["gpt-4o", "@nope"]),
-    "construct": st.dictionaries(names, st.one_of(scalars, st.fixed_dictionaries({"from": names}),
-                                                  st.fixed_dictionaries({"template": templates})), max_size=3),
-    "add_each_output": st.booleans(), "function_name": st.sampled_from(["pkg.mod.fn", "fn"]),
+    "default_outcome": pipe_refs,
+    "branch_pipe_code": pipe_refs,
+    "input_list_name": names,
+    "input_item_name": names,
+    "model": st.sampled_from(WORDS[-8:] + ["gpt-4o", "@nope"]),
+    "construct": st.dictionaries(
+        names,
+        st.one_of(
+            scalars, st.fixed_dictionaries({"from": names}), st.fixed_dictionaries({"template": templates})
+        ),
+        max_size=3,
+    ),
+    "add_each_output": st.booleans(),
+    "function_name": st.sampled_from(["pkg.mod.fn", "fn"]),
 }
 
 
 def _pipe_table(pipe_type: str) -> st.SearchStrategy[dict[str, Any]]:
     fields = PIPE_CLASSES[pipe_type].model_fields
-    required = {k: FIELD_VALUES.get(k, templates) for k, f in fields.items() if f.is_required()
-                and k not in ("type", "description")}
+    required = {
+        k: FIELD_VALUES.get(k, templates)
+        for k, f in fields.items()
+        if f.is_required() and k not in ("type", "description")
+    }
     optional = {k: v for k, v in FIELD_VALUES.items() if k in fields or k == "construct"} | {"output": specs}
     optional = {k: v for k, v in optional.items() if k not in required}
     return st.builds(
@@ -342,11 +522,19 @@ def _pipe_table(pipe_type: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 pipe_tables = st.sampled_from(sorted(PIPE_CLASSES)).flatmap(_pipe_table)
-concept_tables = rarely(values, st.one_of(
-    st.text(max_size=5),
-    st.fixed_dictionaries({"description": st.just("c")}, optional={
-        "refines": specs, "structure": rarely(scalars, st.dictionaries(names, field_specs, max_size=3))}),
-))
+concept_tables = rarely(
+    values,
+    st.one_of(
+        st.text(max_size=5),
+        st.fixed_dictionaries(
+            {"description": st.just("c")},
+            optional={
+                "refines": specs,
+                "structure": rarely(scalars, st.dictionaries(names, field_specs, max_size=3)),
+            },
+        ),
+    ),
+)
 
 
 def _bundle(domain: Any, main_pipe: Any, concepts: Any, pipes: Any, extra: Any) -> dict[str, Any]:
@@ -358,7 +546,8 @@ bundles = st.builds(
     _bundle,
     rarely(scalars, st.just("d")),
     rarely(scalars, st.none() | pipe_refs),
-    st.none() | st.dictionaries(st.sampled_from(["Parcel", "Text", "bad", "A", "B"]), concept_tables, max_size=3),
+    st.none()
+    | st.dictionaries(st.sampled_from(["Parcel", "Text", "bad", "A", "B"]), concept_tables, max_size=3),
     st.none() | st.dictionaries(st.sampled_from(["a", "b", "c", "Bad"]), pipe_tables, max_size=3),
     rarely(values, st.none()),
 )
@@ -367,7 +556,11 @@ bundles = st.builds(
 def test_render_toml_round_trips() -> None:
     import tomllib
 
-    document = {"domain": "d", "n": 1.5, "pipe": {"a": {"type": "PipeLLM", "inputs": {"x": "Text"}}, "k": [1, True]}}
+    document = {
+        "domain": "d",
+        "n": 1.5,
+        "pipe": {"a": {"type": "PipeLLM", "inputs": {"x": "Text"}}, "k": [1, True]},
+    }
     assert tomllib.loads(render_toml(document)) == document
 
 
@@ -389,9 +582,12 @@ def test_corpus_bundles_check_without_crashing() -> None:
         check_texts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="structure field names are not validated, so a field such as '_bound_x' "
-                   "reaches pydantic's create_model and raises PydanticUserError")
-@FUZZ
+@pytest.mark.xfail(
+    strict=True,
+    reason="a concept whose field name validation refuses ('_bound_x') stays in the "
+    "library, and compiling it raises pydantic's PydanticUserError, not a PipelexError",
+)
+@settings(FUZZ, phases=[Phase.generate])  # an expected failure: skip the (slow) shrinking
 @given(bundles)
 def test_compiling_every_concept_of_a_random_document_never_crashes(document: dict[str, Any]) -> None:
     library = build_library([(render_toml(document), "f.mthds")])

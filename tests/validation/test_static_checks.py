@@ -25,7 +25,8 @@ def _clean(text: str) -> str:
 def diagnose(*texts: str) -> list[Diagnostic]:
     """Every diagnostic of a library made of ``texts`` (files ``bundle.mthds``, ``bundle1.mthds``, ...)."""
     sources: list[tuple[str, str | None]] = [
-        (_clean(t), "bundle.mthds" if i == 0 else f"bundle{i}.mthds") for i, t in enumerate(texts)]
+        (_clean(t), "bundle.mthds" if i == 0 else f"bundle{i}.mthds") for i, t in enumerate(texts)
+    ]
     return check_library(build_library(sources), default_deck())
 
 
@@ -144,38 +145,65 @@ domain = "harbour"
 [pipe.write_berth_note]
 type = "PipeLLM"
 description = "Writes the berth note"
-inputs = {{ {inputs} }}{marks['inputs']}
-output = "{output}"{marks['output']}
-prompt = "{prompt}"{marks['prompt']}
-{extra}{marks['extra'] if extra else ''}
+inputs = {{ {inputs} }}{marks["inputs"]}
+output = "{output}"{marks["output"]}
+prompt = "{prompt}"{marks["prompt"]}
+{extra}{marks["extra"] if extra else ""}
 """
 
 
 CASES: list[object] = [
     # ------------------------------------------------------------ inputs and templates
-    pytest.param(Case(
-        llm('boat = "Text"', "Text", "Berth for $boat at $tide"),
-        "missing_input_variable", "write_berth_note", "prompt", ("'tide'",), 'declare it (e.g. tide = "Text")',
-    ), id="missing_input_variable-prompt"),
-    pytest.param(Case(
-        llm('boat = "Text"', "Text", "Berth for $boat", extra='system_prompt = "You know {{ harbour_master }}"',
-            mark="extra"),
-        "missing_input_variable", "write_berth_note", "system_prompt", ("'harbour_master'", "system_prompt"),
-        "declare it",
-    ), id="missing_input_variable-system-prompt"),
-    pytest.param(Case(
-        KITCHEN + """
+    pytest.param(
+        Case(
+            llm('boat = "Text"', "Text", "Berth for $boat at $tide"),
+            "missing_input_variable",
+            "write_berth_note",
+            "prompt",
+            ("'tide'",),
+            'declare it (e.g. tide = "Text")',
+        ),
+        id="missing_input_variable-prompt",
+    ),
+    pytest.param(
+        Case(
+            llm(
+                'boat = "Text"',
+                "Text",
+                "Berth for $boat",
+                extra='system_prompt = "You know {{ harbour_master }}"',
+                mark="extra",
+            ),
+            "missing_input_variable",
+            "write_berth_note",
+            "system_prompt",
+            ("'harbour_master'", "system_prompt"),
+            "declare it",
+        ),
+        id="missing_input_variable-system-prompt",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
         output = "Dish[]"
         steps = [{ pipe = "list_dishes", result = "dishes" }]  #!
         """,
-        "missing_input_variable", "menu", "steps[1]", ("'list_dishes'", "'note'", "'menu'"),
-        "declare it or produce it before this step",
-    ), id="missing_input_variable-step"),
-    pytest.param(Case(
-        PARCELS + """
+            "missing_input_variable",
+            "menu",
+            "steps[1]",
+            ("'list_dishes'", "'note'", "'menu'"),
+            "declare it or produce it before this step",
+        ),
+        id="missing_input_variable-step",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -183,11 +211,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "box.address", result = "address" }]  #!
         """,
-        "missing_input_variable", "ship", "steps[1]", ("'box'", "'ship'"),
-        "declare it in `inputs` or produce it first",
-    ), id="missing_input_variable-binding-root"),
-    pytest.param(Case(
-        KITCHEN + """
+            "missing_input_variable",
+            "ship",
+            "steps[1]",
+            ("'box'", "'ship'"),
+            "declare it in `inputs` or produce it first",
+        ),
+        id="missing_input_variable-binding-root",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.all_lines]
         type = "PipeBatch"
         description = "d"
@@ -197,11 +232,19 @@ CASES: list[object] = [
         input_list_name = "dish_list"  #!
         input_item_name = "dish"
         """,
-        "missing_input_variable", "all_lines", "input_list_name", ("'dish_list'", "dishes"),
-        "declare it as a list input", exact=False,
-    ), id="missing_input_variable-batch-list"),
-    pytest.param(Case(
-        PARCELS + """
+            "missing_input_variable",
+            "all_lines",
+            "input_list_name",
+            ("'dish_list'", "dishes"),
+            "declare it as a list input",
+            exact=False,
+        ),
+        id="missing_input_variable-batch-list",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -211,10 +254,19 @@ CASES: list[object] = [
         outcomes = { large = "large_belt" }
         default_outcome = "small_belt"
         """,
-        "missing_input_variable", "route", "expression", ("'box'",), "declare it",
-    ), id="missing_input_variable-condition-expression", marks=NO_HINT),
-    pytest.param(Case(
-        PARCELS + """
+            "missing_input_variable",
+            "route",
+            "expression",
+            ("'box'",),
+            "declare it",
+        ),
+        id="missing_input_variable-condition-expression",
+        marks=NO_HINT,
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.relabel]
         type = "PipeCompose"
         description = "d"
@@ -225,19 +277,41 @@ CASES: list[object] = [
         address = { from = "box.address" }
         weight = { template = "$parcel.weight" }
         """,
-        "missing_input_variable", "relabel", "construct.address", ("'box'",), "declare it",
-    ), id="missing_input_variable-construct-from", marks=NO_HINT),
-    pytest.param(Case(
-        llm('tide = "Text", boat = "Text"', "Text", "The tide is $tide", mark="inputs"),
-        "extraneous_input_variable", "write_berth_note", "inputs.boat", ("'boat'",),
-        "use it (e.g. $boat) or remove it from `inputs`",
-    ), id="extraneous_input_variable"),
-    pytest.param(Case(
-        llm('tide = "Text"', "Text", "The tide is {{ tide._raw }}"),
-        "template_private_name", "write_berth_note", "prompt", ("'_raw'",), "remove it",
-    ), id="template_private_name-attribute"),
-    pytest.param(Case(
-        PARCELS + """
+            "missing_input_variable",
+            "relabel",
+            "construct.address",
+            ("'box'",),
+            "declare it",
+        ),
+        id="missing_input_variable-construct-from",
+        marks=NO_HINT,
+    ),
+    pytest.param(
+        Case(
+            llm('tide = "Text", boat = "Text"', "Text", "The tide is $tide", mark="inputs"),
+            "extraneous_input_variable",
+            "write_berth_note",
+            "inputs.boat",
+            ("'boat'",),
+            "use it (e.g. $boat) or remove it from `inputs`",
+        ),
+        id="extraneous_input_variable",
+    ),
+    pytest.param(
+        Case(
+            llm('tide = "Text"', "Text", "The tide is {{ tide._raw }}"),
+            "template_private_name",
+            "write_berth_note",
+            "prompt",
+            ("'_raw'",),
+            "remove it",
+        ),
+        id="template_private_name-attribute",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -247,15 +321,28 @@ CASES: list[object] = [
         outcomes = { large = "large_belt" }
         default_outcome = "small_belt"
         """,
-        "template_private_name", "route", "expression", ("'_size'",), "remove it",
-    ), id="template_private_name-expression"),
-    pytest.param(Case(
-        llm('tide = "Text?"', "Text", "The tide is $tide"),
-        "optional_input_unguarded", "write_berth_note", "prompt", ("'tide'",),
-        "write '@?tide' or wrap it in {% if tide is defined %}",
-    ), id="optional_input_unguarded"),
-    pytest.param(Case(
-        """
+            "template_private_name",
+            "route",
+            "expression",
+            ("'_size'",),
+            "remove it",
+        ),
+        id="template_private_name-expression",
+    ),
+    pytest.param(
+        Case(
+            llm('tide = "Text?"', "Text", "The tide is $tide"),
+            "optional_input_unguarded",
+            "write_berth_note",
+            "prompt",
+            ("'tide'",),
+            "write '@?tide' or wrap it in {% if tide is defined %}",
+        ),
+        id="optional_input_unguarded",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [pipe.write_berth_note]
         type = "PipeLLM"
@@ -264,11 +351,18 @@ CASES: list[object] = [
         output = "Text"
         prompt = "The tide is $tide"
         """,
-        "invalid_input_name", "write_berth_note", "inputs._bound_tide", ("'_bound_tide'",),
-        "never starts with '_bound_'", exact=False,
-    ), id="invalid_input_name-reserved"),
-    pytest.param(Case(
-        """
+            "invalid_input_name",
+            "write_berth_note",
+            "inputs._bound_tide",
+            ("'_bound_tide'",),
+            "never starts with '_bound_'",
+            exact=False,
+        ),
+        id="invalid_input_name-reserved",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "catalog"
         [pipe.describe]
         type = "PipeLLM"
@@ -277,11 +371,17 @@ CASES: list[object] = [
         output = "Text"
         prompt = "Describe $page"
         """,
-        "invalid_input_name", "describe", "inputs.page.page_view", ("'page.page_view'", "'page'"),
-        "remove 'page.page_view'",
-    ), id="invalid_input_name-redundant-dotted"),
-    pytest.param(Case(
-        """
+            "invalid_input_name",
+            "describe",
+            "inputs.page.page_view",
+            ("'page.page_view'", "'page'"),
+            "remove 'page.page_view'",
+        ),
+        id="invalid_input_name-redundant-dotted",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [pipe.log_tide]
         type = "PipeFunc"
@@ -290,10 +390,18 @@ CASES: list[object] = [
         output = "Text"
         function_name = "harbour.tides.log"
         """,
-        "invalid_input_name", "log_tide", "inputs.TideLevel", ("'TideLevel'",), "an input name is snake_case",
-    ), id="invalid_input_name-pascal"),
-    pytest.param(Case(
-        KITCHEN + """
+            "invalid_input_name",
+            "log_tide",
+            "inputs.TideLevel",
+            ("'TideLevel'",),
+            "an input name is snake_case",
+        ),
+        id="invalid_input_name-pascal",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -301,10 +409,18 @@ CASES: list[object] = [
         output = "Dish[]"
         steps = [{ pipe = "list_dishes", result = "Dishes" }]  #!
         """,
-        "invalid_input_name", "menu", "steps[1]", ("'Dishes'",), "plain snake_case name",
-    ), id="invalid_input_name-step-result"),
-    pytest.param(Case(
-        WEATHER + """
+            "invalid_input_name",
+            "menu",
+            "steps[1]",
+            ("'Dishes'",),
+            "plain snake_case name",
+        ),
+        id="invalid_input_name-step-result",
+    ),
+    pytest.param(
+        Case(
+            WEATHER
+            + """
         [pipe.report]
         type = "PipeParallel"
         description = "d"
@@ -312,12 +428,20 @@ CASES: list[object] = [
         output = "Composite"
         branches = [{ pipe = "read_gauge", result = "inland", batch_over = "gauges", batch_as = "_bound_gauge" }]  #!
         """,
-        "invalid_input_name", "report", "branches[1]", ("'_bound_gauge'",), "write a snake_case name",
-        exact=False,
-    ), id="invalid_input_name-branch-batch-as"),
+            "invalid_input_name",
+            "report",
+            "branches[1]",
+            ("'_bound_gauge'",),
+            "write a snake_case name",
+            exact=False,
+        ),
+        id="invalid_input_name-branch-batch-as",
+    ),
     # ------------------------------------------------------------ data flow through controllers
-    pytest.param(Case(
-        KITCHEN + """
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -325,11 +449,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ pipe = "one_line", result = "line" }]  #!
         """,
-        "input_stuff_spec_mismatch", "menu", "steps[1]", ("'one_line'", "'dish'", "native.Number", "kitchen.Dish"),
-        "pass a kitchen.Dish or change the input's concept",
-    ), id="input_stuff_spec_mismatch-concept"),
-    pytest.param(Case(
-        KITCHEN + """
+            "input_stuff_spec_mismatch",
+            "menu",
+            "steps[1]",
+            ("'one_line'", "'dish'", "native.Number", "kitchen.Dish"),
+            "pass a kitchen.Dish or change the input's concept",
+        ),
+        id="input_stuff_spec_mismatch-concept",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -337,11 +468,17 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ pipe = "list_dishes", result = "dish" }, { pipe = "one_line", result = "line" }]  #!
         """,
-        "input_stuff_spec_mismatch", "menu", "steps[2]", ("'one_line'", "'dish'", "kitchen.Dish[]"),
-        "batch over it with batch_over/batch_as",
-    ), id="input_stuff_spec_mismatch-multiplicity"),
-    pytest.param(Case(
-        """
+            "input_stuff_spec_mismatch",
+            "menu",
+            "steps[2]",
+            ("'one_line'", "'dish'", "kitchen.Dish[]"),
+            "batch over it with batch_over/batch_as",
+        ),
+        id="input_stuff_spec_mismatch-multiplicity",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "invoices"
         [concept.Invoice]
         description = "An invoice"
@@ -360,11 +497,17 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "invoice.total", result = "total" }, { pipe = "say_total" }]  #!
         """,
-        "input_stuff_spec_mismatch", "ack", "steps[2]", ("'say_total'", "'total'", "native.Number"),
-        "pass a native.Text",
-    ), id="input_stuff_spec_mismatch-binding"),
-    pytest.param(Case(
-        """
+            "input_stuff_spec_mismatch",
+            "ack",
+            "steps[2]",
+            ("'say_total'", "'total'", "native.Number"),
+            "pass a native.Text",
+        ),
+        id="input_stuff_spec_mismatch-binding",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "opening_hours"
         [concept.OpeningHours]
         description = "Hours"
@@ -375,11 +518,18 @@ CASES: list[object] = [
         inputs = { shop_front = "Image" }  #!
         output = "OpeningHours"
         """,
-        "input_stuff_spec_mismatch", "set_out", "inputs.shop_front", ("'shop_front'", "native.Image"),
-        "extract or describe it first",
-    ), id="input_stuff_spec_mismatch-structure-image"),
-    pytest.param(Case(
-        KITCHEN + """
+            "input_stuff_spec_mismatch",
+            "set_out",
+            "inputs.shop_front",
+            ("'shop_front'", "native.Image"),
+            "extract or describe it first",
+        ),
+        id="input_stuff_spec_mismatch-structure-image",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.all_lines]
         type = "PipeBatch"
         description = "d"
@@ -389,10 +539,17 @@ CASES: list[object] = [
         input_list_name = "dishes"  #!
         input_item_name = "dish"
         """,
-        "input_stuff_spec_mismatch", "all_lines", "input_list_name", ("'dishes'", "'Dish'"), "declare it 'X[]'",
-    ), id="input_stuff_spec_mismatch-batch-list-single"),
-    pytest.param(Case(
-        """
+            "input_stuff_spec_mismatch",
+            "all_lines",
+            "input_list_name",
+            ("'dishes'", "'Dish'"),
+            "declare it 'X[]'",
+        ),
+        id="input_stuff_spec_mismatch-batch-list-single",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "scans"
         [pipe.read_pages]
         type = "PipeExtract"
@@ -400,10 +557,19 @@ CASES: list[object] = [
         inputs = { note = "Text" }  #!
         output = "Page[]"
         """,
-        "input_stuff_spec_mismatch", "read_pages", "inputs.note", ("'note'", "native.Text"), "pass a Document",
-    ), id="input_stuff_spec_mismatch-extract-text", marks=NO_HINT),
-    pytest.param(Case(
-        KITCHEN + """
+            "input_stuff_spec_mismatch",
+            "read_pages",
+            "inputs.note",
+            ("'note'", "native.Text"),
+            "pass a Document",
+        ),
+        id="input_stuff_spec_mismatch-extract-text",
+        marks=NO_HINT,
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -411,10 +577,18 @@ CASES: list[object] = [
         output = "Number[]"  #!
         steps = [{ pipe = "list_dishes", result = "dishes" }]
         """,
-        "inadequate_output_concept", "menu", "output", ("'Number[]'", "kitchen.Dish", "last step"), "make them agree",
-    ), id="inadequate_output_concept-sequence"),
-    pytest.param(Case(
-        PARCELS + """
+            "inadequate_output_concept",
+            "menu",
+            "output",
+            ("'Number[]'", "kitchen.Dish", "last step"),
+            "make them agree",
+        ),
+        id="inadequate_output_concept-sequence",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -424,10 +598,18 @@ CASES: list[object] = [
         outcomes = { small = "small_belt", large = "weigh" }
         default_outcome = "fail"
         """,
-        "inadequate_output_concept", "route", "output", ("'weigh'", "native.Number"), "make them agree",
-    ), id="inadequate_output_concept-condition-outcome"),
-    pytest.param(Case(
-        WEATHER + """
+            "inadequate_output_concept",
+            "route",
+            "output",
+            ("'weigh'", "native.Number"),
+            "make them agree",
+        ),
+        id="inadequate_output_concept-condition-outcome",
+    ),
+    pytest.param(
+        Case(
+            WEATHER
+            + """
         [pipe.report]
         type = "PipeParallel"
         description = "d"
@@ -435,11 +617,18 @@ CASES: list[object] = [
         output = "Report"
         branches = [{ pipe = "read_gauge", result = "inland" }, { pipe = "read_word", result = "seaside" }]  #!
         """,
-        "inadequate_output_concept", "report", "branches", ("'seaside'", "weather.Report", "inland, coastal"),
-        "name the result after a field",
-    ), id="inadequate_output_concept-parallel-field"),
-    pytest.param(Case(
-        PARCELS + """
+            "inadequate_output_concept",
+            "report",
+            "branches",
+            ("'seaside'", "weather.Report", "inland, coastal"),
+            "name the result after a field",
+        ),
+        id="inadequate_output_concept-parallel-field",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.relabel]
         type = "PipeCompose"
         description = "d"
@@ -448,10 +637,19 @@ CASES: list[object] = [
         [pipe.relabel.construct]
         size = "small"
         """,
-        "inadequate_output_concept", "relabel", "output", ("'Text'",), "change the output",
-    ), id="inadequate_output_concept-construct-unstructured", marks=NO_HINT),
-    pytest.param(Case(
-        KITCHEN + """
+            "inadequate_output_concept",
+            "relabel",
+            "output",
+            ("'Text'",),
+            "change the output",
+        ),
+        id="inadequate_output_concept-construct-unstructured",
+        marks=NO_HINT,
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -459,11 +657,18 @@ CASES: list[object] = [
         output = "Dish"  #!
         steps = [{ pipe = "list_dishes", result = "dishes" }]
         """,
-        "inadequate_output_multiplicity", "menu", "output", ("'Dish'", "kitchen.Dish[]"),
-        "make their multiplicities agree",
-    ), id="inadequate_output_multiplicity-sequence"),
-    pytest.param(Case(
-        KITCHEN + """
+            "inadequate_output_multiplicity",
+            "menu",
+            "output",
+            ("'Dish'", "kitchen.Dish[]"),
+            "make their multiplicities agree",
+        ),
+        id="inadequate_output_multiplicity-sequence",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -471,11 +676,18 @@ CASES: list[object] = [
         output = "Text[3]"  #!
         steps = [{ pipe = "one_line", result = "lines", nb_output = 2 }]
         """,
-        "inadequate_output_multiplicity", "menu", "output", ("'Text[3]'", "native.Text[2]"),
-        "make their multiplicities agree",
-    ), id="inadequate_output_multiplicity-nb-output"),
-    pytest.param(Case(
-        KITCHEN + """
+            "inadequate_output_multiplicity",
+            "menu",
+            "output",
+            ("'Text[3]'", "native.Text[2]"),
+            "make their multiplicities agree",
+        ),
+        id="inadequate_output_multiplicity-nb-output",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.all_lines]
         type = "PipeBatch"
         description = "d"
@@ -485,11 +697,18 @@ CASES: list[object] = [
         input_list_name = "dishes"
         input_item_name = "dish"
         """,
-        "inadequate_output_multiplicity", "all_lines", "output", ("'Text'", "native.Text[]", "'one_line'"),
-        "make their multiplicities agree",
-    ), id="inadequate_output_multiplicity-batch"),
-    pytest.param(Case(
-        WEATHER + """
+            "inadequate_output_multiplicity",
+            "all_lines",
+            "output",
+            ("'Text'", "native.Text[]", "'one_line'"),
+            "make their multiplicities agree",
+        ),
+        id="inadequate_output_multiplicity-batch",
+    ),
+    pytest.param(
+        Case(
+            WEATHER
+            + """
         [pipe.report]
         type = "PipeParallel"
         description = "d"
@@ -497,21 +716,42 @@ CASES: list[object] = [
         output = "Composite[]"  #!
         branches = [{ pipe = "read_gauge", result = "inland" }, { pipe = "read_word", result = "coastal" }]
         """,
-        "inadequate_output_multiplicity", "report", "output", ("'Composite[]'",), "declare it 'Composite'",
-    ), id="inadequate_output_multiplicity-parallel-list", marks=NO_HINT),
+            "inadequate_output_multiplicity",
+            "report",
+            "output",
+            ("'Composite[]'",),
+            "declare it 'Composite'",
+        ),
+        id="inadequate_output_multiplicity-parallel-list",
+        marks=NO_HINT,
+    ),
     # ------------------------------------------------------------ resolution
-    pytest.param(Case(
-        llm('tide = "Tide"', "Text", "The tide is $tide", mark="inputs"),
-        "unresolved_concept", "write_berth_note", "inputs.tide", ("'tide'", "'Tide'", "'harbour'"),
-        "declare [concept.Tide] or fix the name",
-    ), id="unresolved_concept-input"),
-    pytest.param(Case(
-        llm('tide = "Text"', "harbour.BerthNote", "The tide is $tide", mark="output"),
-        "unresolved_concept", "write_berth_note", "output", ("'harbour.BerthNote'",),
-        "declare [concept.BerthNote] or fix the name",
-    ), id="unresolved_concept-output"),
-    pytest.param(Case(
-        KITCHEN + """
+    pytest.param(
+        Case(
+            llm('tide = "Tide"', "Text", "The tide is $tide", mark="inputs"),
+            "unresolved_concept",
+            "write_berth_note",
+            "inputs.tide",
+            ("'tide'", "'Tide'", "'harbour'"),
+            "declare [concept.Tide] or fix the name",
+        ),
+        id="unresolved_concept-input",
+    ),
+    pytest.param(
+        Case(
+            llm('tide = "Text"', "harbour.BerthNote", "The tide is $tide", mark="output"),
+            "unresolved_concept",
+            "write_berth_note",
+            "output",
+            ("'harbour.BerthNote'",),
+            "declare [concept.BerthNote] or fix the name",
+        ),
+        id="unresolved_concept-output",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -519,11 +759,18 @@ CASES: list[object] = [
         output = "Dish[]"
         steps = [{ pipe = "list_dishez", result = "dishes" }]  #!
         """,
-        "unresolved_pipe_dependency", "menu", "steps[1]", ("'list_dishez'", "list_dishes"),
-        "declare [pipe.list_dishez] or fix the name",
-    ), id="unresolved_pipe_dependency-step"),
-    pytest.param(Case(
-        PARCELS + """
+            "unresolved_pipe_dependency",
+            "menu",
+            "steps[1]",
+            ("'list_dishez'", "list_dishes"),
+            "declare [pipe.list_dishez] or fix the name",
+        ),
+        id="unresolved_pipe_dependency-step",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -533,10 +780,18 @@ CASES: list[object] = [
         outcomes = { large = "large_belt" }
         default_outcome = "medium_belt"  #!
         """,
-        "unresolved_pipe_dependency", "route", "default_outcome", ("'medium_belt'",), "fix the name",
-    ), id="unresolved_pipe_dependency-default-outcome"),
-    pytest.param(Case(
-        KITCHEN + """
+            "unresolved_pipe_dependency",
+            "route",
+            "default_outcome",
+            ("'medium_belt'",),
+            "fix the name",
+        ),
+        id="unresolved_pipe_dependency-default-outcome",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.all_lines]
         type = "PipeBatch"
         description = "d"
@@ -546,11 +801,17 @@ CASES: list[object] = [
         input_list_name = "dishes"
         input_item_name = "dish"
         """,
-        "unresolved_pipe_dependency", "all_lines", "branch_pipe_code", ("'kitchen.one_lines'",),
-        "declare [pipe.one_lines]",
-    ), id="unresolved_pipe_dependency-batch-branch"),
-    pytest.param(Case(
-        """
+            "unresolved_pipe_dependency",
+            "all_lines",
+            "branch_pipe_code",
+            ("'kitchen.one_lines'",),
+            "declare [pipe.one_lines]",
+        ),
+        id="unresolved_pipe_dependency-batch-branch",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         main_pipe = "write_note"  #!
         [pipe.write_berth_note]
@@ -559,10 +820,18 @@ CASES: list[object] = [
         output = "Text"
         prompt = "A note"
         """,
-        "unresolved_pipe_dependency", None, "main_pipe", ("'write_note'",), "declare it or fix the name",
-    ), id="unresolved_pipe_dependency-main-pipe"),
-    pytest.param(Case(
-        KITCHEN + """
+            "unresolved_pipe_dependency",
+            None,
+            "main_pipe",
+            ("'write_note'",),
+            "declare it or fix the name",
+        ),
+        id="unresolved_pipe_dependency-main-pipe",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -570,11 +839,18 @@ CASES: list[object] = [
         output = "Dish[]"
         steps = [{ pipe = "chefs->kitchen.list_dishes", result = "dishes" }]  #!
         """,
-        "unresolved_package_dependency", "menu", "steps[1]", ("'chefs->kitchen.list_dishes'", "'chefs'"),
-        "declare the dependency",
-    ), id="unresolved_package_dependency"),
-    pytest.param(Case(
-        KITCHEN + """
+            "unresolved_package_dependency",
+            "menu",
+            "steps[1]",
+            ("'chefs->kitchen.list_dishes'", "'chefs'"),
+            "declare the dependency",
+        ),
+        id="unresolved_package_dependency",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -582,10 +858,17 @@ CASES: list[object] = [
         output = "Dish[]"
         steps = [{ pipe = "List-Dishes", result = "dishes" }]  #!
         """,
-        "invalid_pipe_code_syntax", "menu", "steps[1]", ("'List-Dishes'",), "write a snake_case pipe code",
-    ), id="invalid_pipe_code_syntax-reference"),
-    pytest.param(Case(
-        """
+            "invalid_pipe_code_syntax",
+            "menu",
+            "steps[1]",
+            ("'List-Dishes'",),
+            "write a snake_case pipe code",
+        ),
+        id="invalid_pipe_code_syntax-reference",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [pipe.WriteBerthNote]  #!
         type = "PipeLLM"
@@ -593,43 +876,95 @@ CASES: list[object] = [
         output = "Text"
         prompt = "A note"
         """,
-        "invalid_pipe_code_syntax", "WriteBerthNote", None, ("'WriteBerthNote'",), "snake_case",
-    ), id="invalid_pipe_code_syntax-declaration"),
-    pytest.param(Case(
-        """
+            "invalid_pipe_code_syntax",
+            "WriteBerthNote",
+            None,
+            ("'WriteBerthNote'",),
+            "snake_case",
+        ),
+        id="invalid_pipe_code_syntax-declaration",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [pipe.write_berth_note]
         type = "PipeJinja2"  #!
         description = "d"
         output = "Text"
         """,
-        "unknown_pipe_type", "write_berth_note", "type", ("'PipeJinja2'",), "use one of PipeLLM",
-    ), id="unknown_pipe_type"),
-    pytest.param(Case(
-        """
+            "unknown_pipe_type",
+            "write_berth_note",
+            "type",
+            ("'PipeJinja2'",),
+            "use one of PipeLLM",
+        ),
+        id="unknown_pipe_type",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [pipe.write_berth_note]  #!
         description = "d"
         output = "Text"
         """,
-        "missing_pipe_type", "write_berth_note", "type", ("'write_berth_note'",), "add one of PipeLLM",
-    ), id="missing_pipe_type"),
-    pytest.param(Case(
-        llm('tide = "Text"', "Text", "The tide is $tide", extra='model = "@no-such-alias"', mark="extra"),
-        "unknown_model", "write_berth_note", "model", ("'@no-such-alias'",), "`pipelex show models`",
-    ), id="unknown_model-alias"),
-    pytest.param(Case(
-        llm('tide = "Text"', "Text", "The tide is $tide", extra='model = { model = "gpt-17", temperature = 0.2 }',
-            mark="extra"),
-        "unknown_model", "write_berth_note", "model", ("'gpt-17'",), "add it to the deck",
-    ), id="unknown_model-inline-setting"),
-    pytest.param(Case(
-        llm('tide = "Text"', "Text", "The tide is $tide", extra='model_to_structure = "$no-such-preset"',
-            mark="extra"),
-        "unknown_model", "write_berth_note", "model_to_structure", ("'$no-such-preset'",), "'$preset'",
-    ), id="unknown_model-model-to-structure"),
-    pytest.param(Case(
-        """
+            "missing_pipe_type",
+            "write_berth_note",
+            "type",
+            ("'write_berth_note'",),
+            "add one of PipeLLM",
+        ),
+        id="missing_pipe_type",
+    ),
+    pytest.param(
+        Case(
+            llm('tide = "Text"', "Text", "The tide is $tide", extra='model = "@no-such-alias"', mark="extra"),
+            "unknown_model",
+            "write_berth_note",
+            "model",
+            ("'@no-such-alias'",),
+            "`pipelex show models`",
+        ),
+        id="unknown_model-alias",
+    ),
+    pytest.param(
+        Case(
+            llm(
+                'tide = "Text"',
+                "Text",
+                "The tide is $tide",
+                extra='model = { model = "gpt-17", temperature = 0.2 }',
+                mark="extra",
+            ),
+            "unknown_model",
+            "write_berth_note",
+            "model",
+            ("'gpt-17'",),
+            "add it to the deck",
+        ),
+        id="unknown_model-inline-setting",
+    ),
+    pytest.param(
+        Case(
+            llm(
+                'tide = "Text"',
+                "Text",
+                "The tide is $tide",
+                extra='model_to_structure = "$no-such-preset"',
+                mark="extra",
+            ),
+            "unknown_model",
+            "write_berth_note",
+            "model_to_structure",
+            ("'$no-such-preset'",),
+            "'$preset'",
+        ),
+        id="unknown_model-model-to-structure",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "loops"
         [pipe.first]  #!
         type = "PipeSequence"
@@ -644,10 +979,17 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ pipe = "first", result = "y" }]
         """,
-        "pipe_cycle", "first", None, ("loops.first -> loops.second -> loops.first",), "break the loop",
-    ), id="pipe_cycle-two-pipes"),
-    pytest.param(Case(
-        """
+            "pipe_cycle",
+            "first",
+            None,
+            ("loops.first -> loops.second -> loops.first",),
+            "break the loop",
+        ),
+        id="pipe_cycle-two-pipes",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "loops"
         [pipe.again]  #!
         type = "PipeCondition"
@@ -658,11 +1000,19 @@ CASES: list[object] = [
         outcomes = { more = "again" }
         default_outcome = "fail"
         """,
-        "pipe_cycle", "again", None, ("loops.again -> loops.again",), "break the loop",
-    ), id="pipe_cycle-condition-self"),
+            "pipe_cycle",
+            "again",
+            None,
+            ("loops.again -> loops.again",),
+            "break the loop",
+        ),
+        id="pipe_cycle-condition-self",
+    ),
     # ------------------------------------------------------------ batches and bindings
-    pytest.param(Case(
-        KITCHEN + """
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.all_lines]
         type = "PipeBatch"
         description = "d"
@@ -672,11 +1022,19 @@ CASES: list[object] = [
         input_list_name = "dishes"
         input_item_name = "dishes"  #!
         """,
-        "batch_item_name_collision", "all_lines", "input_item_name", ("'dishes'",), "give the item its own name",
-        exact=False,
-    ), id="batch_item_name_collision-batch-list"),
-    pytest.param(Case(
-        KITCHEN + """
+            "batch_item_name_collision",
+            "all_lines",
+            "input_item_name",
+            ("'dishes'",),
+            "give the item its own name",
+            exact=False,
+        ),
+        id="batch_item_name_collision-batch-list",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.all_lines]
         type = "PipeBatch"
         description = "d"
@@ -686,11 +1044,18 @@ CASES: list[object] = [
         input_list_name = "dishes"
         input_item_name = "dish"  #!
         """,
-        "batch_item_name_collision", "all_lines", "input_item_name", ("'dish'", "an input of the batch"),
-        "give the item its own name",
-    ), id="batch_item_name_collision-batch-input"),
-    pytest.param(Case(
-        KITCHEN + """
+            "batch_item_name_collision",
+            "all_lines",
+            "input_item_name",
+            ("'dish'", "an input of the batch"),
+            "give the item its own name",
+        ),
+        id="batch_item_name_collision-batch-input",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -698,11 +1063,19 @@ CASES: list[object] = [
         output = "Text[]"
         steps = [{ pipe = "one_line", batch_over = "dish", batch_as = "dish", result = "lines" }]  #!
         """,
-        "batch_item_name_collision", "menu", "steps[1]", ("'dish'",), "name the item differently from the list",
-        exact=False,
-    ), id="batch_item_name_collision-step"),
-    pytest.param(Case(
-        PARCELS + """
+            "batch_item_name_collision",
+            "menu",
+            "steps[1]",
+            ("'dish'",),
+            "name the item differently from the list",
+            exact=False,
+        ),
+        id="batch_item_name_collision-step",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -710,10 +1083,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "parcel.address", pipe = "write_address", result = "address" }]  #!
         """,
-        "binding_step_invalid", "ship", "steps[1]", ("`pipe` and `from`",), "split it into two steps",
-    ), id="binding_step_invalid-pipe-and-from"),
-    pytest.param(Case(
-        PARCELS + """
+            "binding_step_invalid",
+            "ship",
+            "steps[1]",
+            ("`pipe` and `from`",),
+            "split it into two steps",
+        ),
+        id="binding_step_invalid-pipe-and-from",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -721,10 +1102,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "parcel.address" }]  #!
         """,
-        "binding_step_invalid", "ship", "steps[1]", ("`result`",), "name the bound value",
-    ), id="binding_step_invalid-no-result"),
-    pytest.param(Case(
-        PARCELS + """
+            "binding_step_invalid",
+            "ship",
+            "steps[1]",
+            ("`result`",),
+            "name the bound value",
+        ),
+        id="binding_step_invalid-no-result",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -732,11 +1121,19 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "parcel..address", result = "address" }, { pipe = "write_address" }]  #!
         """,
-        "binding_step_invalid", "ship", "steps[1]", ("'parcel..address'",),
-        "write field names separated by single dots", exact=False,
-    ), id="binding_step_invalid-malformed-path"),
-    pytest.param(Case(
-        PARCELS + """
+            "binding_step_invalid",
+            "ship",
+            "steps[1]",
+            ("'parcel..address'",),
+            "write field names separated by single dots",
+            exact=False,
+        ),
+        id="binding_step_invalid-malformed-path",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -744,11 +1141,19 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "parcel.address", result = "address", batch_as = "a" }, { pipe = "write_address" }]  #!
         """,
-        "binding_step_invalid", "ship", "steps[1]", ("batch_as",), "put batching on the pipe step",
-        exact=False,
-    ), id="binding_step_invalid-batch-fields"),
-    pytest.param(Case(
-        PARCELS + """
+            "binding_step_invalid",
+            "ship",
+            "steps[1]",
+            ("batch_as",),
+            "put batching on the pipe step",
+            exact=False,
+        ),
+        id="binding_step_invalid-batch-fields",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -756,10 +1161,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ result = "address" }]  #!
         """,
-        "binding_step_invalid", "ship", "steps[1]", ("`pipe = ...`", "`from = ..., result = ...`"), "runs a pipe",
-    ), id="binding_step_invalid-neither"),
-    pytest.param(Case(
-        WEATHER + """
+            "binding_step_invalid",
+            "ship",
+            "steps[1]",
+            ("`pipe = ...`", "`from = ..., result = ...`"),
+            "runs a pipe",
+        ),
+        id="binding_step_invalid-neither",
+    ),
+    pytest.param(
+        Case(
+            WEATHER
+            + """
         [concept.Station]
         description = "A station"
         [concept.Station.structure]
@@ -771,11 +1184,19 @@ CASES: list[object] = [
         output = "Composite"
         branches = [{ pipe = "read_gauge", result = "inland", batch_over = "station.gauges", batch_as = "gauge" }]  #!
         """,
-        "binding_step_invalid", "report", "branches[1]", ("'station.gauges'",), "bind it in a sequence step first",
-        exact=False,
-    ), id="binding_step_invalid-parallel-dotted-batch-over"),
-    pytest.param(Case(
-        PARCELS + """
+            "binding_step_invalid",
+            "report",
+            "branches[1]",
+            ("'station.gauges'",),
+            "bind it in a sequence step first",
+            exact=False,
+        ),
+        id="binding_step_invalid-parallel-dotted-batch-over",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -783,11 +1204,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "parcel.adress", result = "address" }]  #!
         """,
-        "binding_path_unresolved", "ship", "steps[1]", ("'adress'", "parcels.Parcel", "address, size, weight"),
-        "its fields are",
-    ), id="binding_path_unresolved-unknown-field"),
-    pytest.param(Case(
-        PARCELS + """
+            "binding_path_unresolved",
+            "ship",
+            "steps[1]",
+            ("'adress'", "parcels.Parcel", "address, size, weight"),
+            "its fields are",
+        ),
+        id="binding_path_unresolved-unknown-field",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
@@ -795,11 +1223,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "parcel.address.text", result = "address" }]  #!
         """,
-        "binding_path_unresolved", "ship", "steps[1]", ("'parcel.address'", "native.Text", "'.text'"),
-        "bind 'parcel.address' itself",
-    ), id="binding_path_unresolved-past-a-leaf"),
-    pytest.param(Case(
-        KITCHEN + """
+            "binding_path_unresolved",
+            "ship",
+            "steps[1]",
+            ("'parcel.address'", "native.Text", "'.text'"),
+            "bind 'parcel.address' itself",
+        ),
+        id="binding_path_unresolved-past-a-leaf",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
         [pipe.bind_note]
         type = "PipeSequence"
         description = "d"
@@ -807,10 +1242,18 @@ CASES: list[object] = [
         output = "Text"
         steps = [{ from = "note.heading", result = "heading" }]  #!
         """,
-        "binding_path_unresolved", "bind_note", "steps[1]", ("'note'", "kitchen.Note"), "bind 'note' itself",
-    ), id="binding_path_unresolved-root-without-structure"),
-    pytest.param(Case(
-        PARCELS + """
+            "binding_path_unresolved",
+            "bind_note",
+            "steps[1]",
+            ("'note'", "kitchen.Note"),
+            "bind 'note' itself",
+        ),
+        id="binding_path_unresolved-root-without-structure",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.relabel]
         type = "PipeCompose"
         description = "d"
@@ -820,15 +1263,29 @@ CASES: list[object] = [
         size = "small"
         address = { from = "parcel.adress" }
         """,
-        "binding_path_unresolved", "relabel", "construct.address", ("'adress'",), "its fields are",
-    ), id="binding_path_unresolved-construct"),
+            "binding_path_unresolved",
+            "relabel",
+            "construct.address",
+            ("'adress'",),
+            "its fields are",
+        ),
+        id="binding_path_unresolved-construct",
+    ),
     # ------------------------------------------------------------ operators and optionals
-    pytest.param(Case(
-        llm('label = "Text"', "Image", "Read $label", mark="output"),
-        "llm_output_cannot_be_image", "write_berth_note", "output", ("'Image'",), "use a PipeImgGen",
-    ), id="llm_output_cannot_be_image"),
-    pytest.param(Case(
-        """
+    pytest.param(
+        Case(
+            llm('label = "Text"', "Image", "Read $label", mark="output"),
+            "llm_output_cannot_be_image",
+            "write_berth_note",
+            "output",
+            ("'Image'",),
+            "use a PipeImgGen",
+        ),
+        id="llm_output_cannot_be_image",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [concept.Photo]
         description = "A photo"
@@ -840,26 +1297,47 @@ CASES: list[object] = [
         output = "Photo[]"  #!
         prompt = "Read $label"
         """,
-        "llm_output_cannot_be_image", "snap", "output", ("'Photo[]'",), "use a PipeImgGen",
-    ), id="llm_output_cannot_be_image-refined-list"),
-    pytest.param(Case(
-        """
+            "llm_output_cannot_be_image",
+            "snap",
+            "output",
+            ("'Photo[]'",),
+            "use a PipeImgGen",
+        ),
+        id="llm_output_cannot_be_image-refined-list",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [concept]
         Text = "My own text"  #!
         """,
-        "native_concept_redeclaration", None, None, ("'Text'", "native.Text"), "give your concept another name",
-    ), id="native_concept_redeclaration-shorthand"),
-    pytest.param(Case(
-        """
+            "native_concept_redeclaration",
+            None,
+            None,
+            ("'Text'", "native.Text"),
+            "give your concept another name",
+        ),
+        id="native_concept_redeclaration-shorthand",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [concept.Image]  #!
         description = "A picture"
         """,
-        "native_concept_redeclaration", None, None, ("'Image'",), "use the native one as it is",
-    ), id="native_concept_redeclaration-table"),
-    pytest.param(Case(
-        """
+            "native_concept_redeclaration",
+            None,
+            None,
+            ("'Image'",),
+            "use the native one as it is",
+        ),
+        id="native_concept_redeclaration-table",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "bakery"
         [concept]
         Flavour = "A flavour"
@@ -877,10 +1355,18 @@ CASES: list[object] = [
         output = "Docket"
         prompt = "A docket for $flavour"
         """,
-        "optional_not_handled", "write_docket", "output", ("'Docket'",), "declare it 'Docket?'",
-    ), id="optional_not_handled-sequence"),
-    pytest.param(Case(
-        PARCELS + """
+            "optional_not_handled",
+            "write_docket",
+            "output",
+            ("'Docket'",),
+            "declare it 'Docket?'",
+        ),
+        id="optional_not_handled-sequence",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.weight_of]
         type = "PipeSequence"
         description = "d"
@@ -888,10 +1374,18 @@ CASES: list[object] = [
         output = "Number"  #!
         steps = [{ from = "parcel.weight", result = "weight" }]
         """,
-        "optional_not_handled", "weight_of", "output", ("'Number'",), "declare it 'Number?'",
-    ), id="optional_not_handled-binding-optional-field"),
-    pytest.param(Case(
-        PARCELS + """
+            "optional_not_handled",
+            "weight_of",
+            "output",
+            ("'Number'",),
+            "declare it 'Number?'",
+        ),
+        id="optional_not_handled-binding-optional-field",
+    ),
+    pytest.param(
+        Case(
+            PARCELS
+            + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -901,10 +1395,18 @@ CASES: list[object] = [
         outcomes = { small = "small_belt", large = "large_belt" }
         default_outcome = "continue"
         """,
-        "optional_output_required", "route", "output", ("'continue'", "'Text'"), "declare it 'Text?'",
-    ), id="optional_output_required"),
-    pytest.param(Case(
-        WEATHER + """
+            "optional_output_required",
+            "route",
+            "output",
+            ("'continue'", "'Text'"),
+            "declare it 'Text?'",
+        ),
+        id="optional_output_required",
+    ),
+    pytest.param(
+        Case(
+            WEATHER
+            + """
         [pipe.report]
         type = "PipeParallel"
         description = "d"
@@ -912,12 +1414,18 @@ CASES: list[object] = [
         output = "Report"
         branches = [{ pipe = "read_gauge", result = "inland" }, { pipe = "read_word", result = "coastal" }]  #!
         """,
-        "optional_branch_required_field", "report", "branches", ("'inland'", "weather.Report"),
-        "make the field optional (required = false)",
-    ), id="optional_branch_required_field"),
+            "optional_branch_required_field",
+            "report",
+            "branches",
+            ("'inland'", "weather.Report"),
+            "make the field optional (required = false)",
+        ),
+        id="optional_branch_required_field",
+    ),
     # ------------------------------------------------------------ load level, through build_library
-    pytest.param(Case(
-        """
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [pipe.write_berth_note]
         type = "PipeLLM"
@@ -926,19 +1434,32 @@ CASES: list[object] = [
         prompt = "p"
         combined_output = "Text"  #!
         """,
-        "schema_violation", "write_berth_note", "combined_output", ("'combined_output'",),
-        "remove it or check its spelling",
-    ), id="schema_violation-unknown-key"),
-    pytest.param(Case(
-        """
+            "schema_violation",
+            "write_berth_note",
+            "combined_output",
+            ("'combined_output'",),
+            "remove it or check its spelling",
+        ),
+        id="schema_violation-unknown-key",
+    ),
+    pytest.param(
+        Case(
+            """
         domain = "harbour"
         [pipe.write_berth_note]
         type = "PipeLLM"
         description = "d
         output = "Text"
         """,
-        "toml_syntax", None, None, ("line 4",), "fix the TOML syntax there", line=4,
-    ), id="toml_syntax"),
+            "toml_syntax",
+            None,
+            None,
+            ("line 4",),
+            "fix the TOML syntax there",
+            line=4,
+        ),
+        id="toml_syntax",
+    ),
 ]
 
 
@@ -978,7 +1499,7 @@ SNAPSHOTS = [
     pytest.param(
         llm('boat = "Text"', "Text", "Berth for $boat at $tide"),
         "bundle.mthds:7: [missing_input_variable] pipe 'write_berth_note', field 'prompt': variable 'tide' is read "
-        "by the prompt but not declared in `inputs`: declare it (e.g. tide = \"Text\") or remove it from the prompt",
+        'by the prompt but not declared in `inputs`: declare it (e.g. tide = "Text") or remove it from the prompt',
         id="missing_input_variable",
     ),
     pytest.param(
@@ -988,7 +1509,8 @@ SNAPSHOTS = [
         id="extraneous_input_variable",
     ),
     pytest.param(
-        KITCHEN + """
+        KITCHEN
+        + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -1002,7 +1524,8 @@ SNAPSHOTS = [
         id="input_stuff_spec_mismatch",
     ),
     pytest.param(
-        PARCELS + """
+        PARCELS
+        + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -1037,7 +1560,9 @@ def test_message_snapshot(text: str, expected: str) -> None:
 # ---------------------------------------------------------------- valid snippets
 
 VALID = [
-    pytest.param(KITCHEN + """
+    pytest.param(
+        KITCHEN
+        + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -1047,8 +1572,12 @@ VALID = [
           { pipe = "list_dishes", result = "dishes" },
           { pipe = "one_line", batch_over = "dishes", batch_as = "dish", result = "lines" },
         ]
-        """, id="sequence-with-batched-step"),
-    pytest.param(KITCHEN + """
+        """,
+        id="sequence-with-batched-step",
+    ),
+    pytest.param(
+        KITCHEN
+        + """
         [pipe.all_lines]
         type = "PipeBatch"
         description = "d"
@@ -1057,24 +1586,36 @@ VALID = [
         branch_pipe_code = "one_line"
         input_list_name = "dishes"
         input_item_name = "dish"
-        """, id="batch"),
-    pytest.param(KITCHEN + """
+        """,
+        id="batch",
+    ),
+    pytest.param(
+        KITCHEN
+        + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
         inputs = { dish = "Dish" }
         output = "Text[3]"
         steps = [{ pipe = "one_line", result = "lines", nb_output = 3 }]
-        """, id="nb-output"),
-    pytest.param(WEATHER + """
+        """,
+        id="nb-output",
+    ),
+    pytest.param(
+        WEATHER
+        + """
         [pipe.report]
         type = "PipeParallel"
         description = "d"
         inputs = { gauge = "Gauge", word = "Word?" }
         output = "Report"
         branches = [{ pipe = "read_gauge", result = "inland" }, { pipe = "read_word", result = "coastal" }]
-        """, id="parallel-optional-into-optional-field"),
-    pytest.param(WEATHER + """
+        """,
+        id="parallel-optional-into-optional-field",
+    ),
+    pytest.param(
+        WEATHER
+        + """
         [pipe.report]
         type = "PipeParallel"
         description = "d"
@@ -1094,8 +1635,12 @@ VALID = [
         inputs = { inland = "Text", coastal = "Text" }
         output = "Text"
         template = "$inland / $coastal"
-        """, id="parallel-add-each-output-feeds-next-step"),
-    pytest.param(PARCELS + """
+        """,
+        id="parallel-add-each-output-feeds-next-step",
+    ),
+    pytest.param(
+        PARCELS
+        + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -1104,8 +1649,12 @@ VALID = [
         expression = "parcel.size"
         outcomes = { small = "small_belt", large = "large_belt" }
         default_outcome = "continue"
-        """, id="condition-continue-optional"),
-    pytest.param(PARCELS + """
+        """,
+        id="condition-continue-optional",
+    ),
+    pytest.param(
+        PARCELS
+        + """
         [pipe.route]
         type = "PipeCondition"
         description = "d"
@@ -1114,24 +1663,36 @@ VALID = [
         expression_template = "{% if parcel.size == 'small' %}small{% else %}large{% endif %}"
         outcomes = { small = "small_belt" }
         default_outcome = "large_belt"
-        """, id="condition-expression-template"),
-    pytest.param(PARCELS + """
+        """,
+        id="condition-expression-template",
+    ),
+    pytest.param(
+        PARCELS
+        + """
         [pipe.ship]
         type = "PipeSequence"
         description = "d"
         inputs = { parcel = "Parcel" }
         output = "Text"
         steps = [{ from = "parcel.address", result = "address" }, { pipe = "write_address", result = "line" }]
-        """, id="binding-step"),
-    pytest.param(PARCELS + """
+        """,
+        id="binding-step",
+    ),
+    pytest.param(
+        PARCELS
+        + """
         [pipe.weight_of]
         type = "PipeSequence"
         description = "d"
         inputs = { parcel = "Parcel" }
         output = "Number?"
         steps = [{ from = "parcel.weight", result = "weight" }]
-        """, id="binding-optional-field-optional-output"),
-    pytest.param(PARCELS + """
+        """,
+        id="binding-optional-field-optional-output",
+    ),
+    pytest.param(
+        PARCELS
+        + """
         [pipe.relabel]
         type = "PipeCompose"
         description = "d"
@@ -1141,8 +1702,11 @@ VALID = [
         size = "small"
         address = { from = "parcel.address" }
         weight = { template = "$parcel.weight" }
-        """, id="compose-construct"),
-    pytest.param("""
+        """,
+        id="compose-construct",
+    ),
+    pytest.param(
+        """
         domain = "village"
         [pipe.draft_notice]
         type = "PipeLLM"
@@ -1155,8 +1719,11 @@ VALID = [
         @?style_hint
         {% if style_hint is defined %}Follow {{ style_hint }}.{% endif %}
         \"\"\"
-        """, id="optional-input-guarded"),
-    pytest.param("""
+        """,
+        id="optional-input-guarded",
+    ),
+    pytest.param(
+        """
         domain = "bakery"
         [concept]
         Flavour = "A flavour"
@@ -1172,8 +1739,11 @@ VALID = [
         inputs = { flavour = "Flavour!" }
         output = "Text"
         prompt = "A docket for $flavour"
-        """, id="forced-input"),
-    pytest.param("""
+        """,
+        id="forced-input",
+    ),
+    pytest.param(
+        """
         domain = "models"
         [pipe.a]
         type = "PipeLLM"
@@ -1203,8 +1773,11 @@ VALID = [
         output = "Image[2]"
         prompt = "$t"
         model = "$gen-image"
-        """, id="model-reference-forms"),
-    pytest.param("""
+        """,
+        id="model-reference-forms",
+    ),
+    pytest.param(
+        """
         domain = "docs"
         [concept.Report]
         description = "A report"
@@ -1219,8 +1792,11 @@ VALID = [
         Describe it:
         @page.page_view
         \"\"\"
-        """, id="dotted-input-name"),
-    pytest.param("""
+        """,
+        id="dotted-input-name",
+    ),
+    pytest.param(
+        """
         domain = "prices"
         [pipe.line]
         type = "PipeCompose"
@@ -1228,7 +1804,9 @@ VALID = [
         inputs = { price = "Number" }
         output = "Text"
         template = "{% for i in range(2) %}{{ loop.index }}: $price costs $5{% endfor %} mail@@x.org"
-        """, id="template-globals-and-escapes"),
+        """,
+        id="template-globals-and-escapes",
+    ),
 ]
 
 
@@ -1283,8 +1861,13 @@ steps = [{ pipe = "legal.contracts.extract_clause", result = "clause" }]
 
 @pytest.mark.parametrize(
     "texts",
-    [(CONTRACTS, CONTRACTS_MORE), (CONTRACTS_MORE, CONTRACTS), (CONTRACTS, REVIEW), (REVIEW, CONTRACTS),
-     (REVIEW, CONTRACTS_MORE, CONTRACTS)],
+    [
+        (CONTRACTS, CONTRACTS_MORE),
+        (CONTRACTS_MORE, CONTRACTS),
+        (CONTRACTS, REVIEW),
+        (REVIEW, CONTRACTS),
+        (REVIEW, CONTRACTS_MORE, CONTRACTS),
+    ],
     ids=["same-domain", "same-domain-reversed", "cross-domain", "cross-domain-reversed", "three-files"],
 )
 def test_multi_file_library_resolves_across_files(texts: tuple[str, ...]) -> None:
@@ -1303,7 +1886,8 @@ def test_diagnostics_carry_the_file_and_line_of_each_file() -> None:
     bad_review = REVIEW.replace('"legal.contracts.extract_clause"', '"legal.contracts.extract_clauses"')
     diagnostics = diagnose(CONTRACTS, bad_review)
     assert [(d.error_type, d.file, d.line, d.pipe) for d in diagnostics] == [
-        ("unresolved_pipe_dependency", "bundle1.mthds", 10, "review")]
+        ("unresolved_pipe_dependency", "bundle1.mthds", 10, "review")
+    ]
     assert "'legal.contracts.extract_clauses'" in diagnostics[0].message
 
 
@@ -1370,6 +1954,7 @@ def test_a_broken_pipe_is_not_also_reported_as_unresolved() -> None:
 
 # ---------------------------------------------------------------- lines
 
+
 def test_lines_point_at_the_field_inside_each_pipe() -> None:
     diagnostics = diagnose("""
         domain = "harbour"
@@ -1418,28 +2003,42 @@ def test_a_field_in_a_sub_table_points_at_the_sub_table() -> None:
 
 # ---------------------------------------------------------------- known gaps (strict xfails)
 
-@pytest.mark.xfail(strict=True, reason="a step that cannot produce its result (failed binding, unresolvable "
-                   "batch_over) also makes later steps report missing_input_variable, with a misleading hint")
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a step that cannot produce its result (failed binding, unresolvable "
+    "batch_over) also makes later steps report missing_input_variable, with a misleading hint",
+)
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(PARCELS + """
+        pytest.param(
+            PARCELS
+            + """
             [pipe.ship]
             type = "PipeSequence"
             description = "d"
             inputs = { parcel = "Parcel" }
             output = "Text"
             steps = [{ from = "parcel.adress", result = "address" }, { pipe = "write_address", result = "line" }]
-            """, id="failed-binding"),
-        pytest.param(KITCHEN + """
+            """,
+            id="failed-binding",
+        ),
+        pytest.param(
+            KITCHEN
+            + """
             [pipe.menu]
             type = "PipeSequence"
             description = "d"
             inputs = { note = "Note" }
             output = "Text[]"
             steps = [{ pipe = "one_line", batch_over = "dishes", batch_as = "dish", result = "lines" }]
-            """, id="unknown-batch-over"),
-        pytest.param(WEATHER + """
+            """,
+            id="unknown-batch-over",
+        ),
+        pytest.param(
+            WEATHER
+            + """
             [concept.Station]
             description = "A station"
             [concept.Station.structure]
@@ -1450,7 +2049,9 @@ def test_a_field_in_a_sub_table_points_at_the_sub_table() -> None:
             inputs = { station = "Station" }
             output = "Composite"
             branches = [{ pipe = "read_gauge", result = "inland", batch_over = "station.gauges", batch_as = "gauge" }]
-            """, id="parallel-dotted-batch-over"),
+            """,
+            id="parallel-dotted-batch-over",
+        ),
     ],
 )
 def test_a_broken_step_is_reported_once(text: str) -> None:
@@ -1458,8 +2059,11 @@ def test_a_broken_step_is_reported_once(text: str) -> None:
     assert len(diagnostics) == 1, rendered(diagnostics)
 
 
-@pytest.mark.xfail(strict=True, reason="Library.is_broken_pipe matches the bare code in any domain, so a reference "
-                   "to a missing 'c.write' is silenced because domain 'a' has a broken pipe 'write'")
+@pytest.mark.xfail(
+    strict=True,
+    reason="Library.is_broken_pipe matches the bare code in any domain, so a reference "
+    "to a missing 'c.write' is silenced because domain 'a' has a broken pipe 'write'",
+)
 def test_a_broken_pipe_in_another_domain_does_not_hide_an_unresolved_reference() -> None:
     diagnostics = diagnose(
         """
@@ -1480,8 +2084,11 @@ def test_a_broken_pipe_in_another_domain_does_not_hide_an_unresolved_reference()
     assert sorted(d.error_type for d in diagnostics) == ["missing_pipe_type", "unresolved_pipe_dependency"]
 
 
-@pytest.mark.xfail(strict=True, reason="the hint of an unresolved domain-qualified reference lists the pipes of the "
-                   "caller's domain, not of the domain the reference names")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the hint of an unresolved domain-qualified reference lists the pipes of the "
+    "caller's domain, not of the domain the reference names",
+)
 def test_unresolved_cross_domain_reference_lists_that_domains_pipes() -> None:
     bad_review = REVIEW.replace('"legal.contracts.extract_clause"', '"legal.contracts.extract_clauses"')
     (diagnostic,) = diagnose(CONTRACTS, bad_review)
@@ -1490,9 +2097,11 @@ def test_unresolved_cross_domain_reference_lists_that_domains_pipes() -> None:
 
 @pytest.mark.parametrize(
     "field_spec",
-    ['{ type = "concept", concept_ref = "Stopp", description = "s" }',
-     '{ type = "list", item_type = "concept", item_concept_ref = "Stopp", description = "s" }',
-     '{ type = "list", item_type = "Stopp", description = "s" }'],
+    [
+        '{ type = "concept", concept_ref = "Stopp", description = "s" }',
+        '{ type = "list", item_type = "concept", item_concept_ref = "Stopp", description = "s" }',
+        '{ type = "list", item_type = "Stopp", description = "s" }',
+    ],
     ids=["concept-ref", "item-concept-ref", "item-type-shorthand"],
 )
 def test_unknown_concept_in_a_structure_is_unresolved(field_spec: str) -> None:
@@ -1534,10 +2143,15 @@ def test_with_block_does_not_read_an_undeclared_input() -> None:
     assert rendered(diagnose(llm('v = "Text"', "Text", "{% with w = v %}{{ w }}{% endwith %}"))) == []
 
 
-@pytest.mark.xfail(strict=True, reason="a diagnostic about steps[N] points at the `steps = [` line, not at the line "
-                   "of step N when the steps are written one per line")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a diagnostic about steps[N] points at the `steps = [` line, not at the line "
+    "of step N when the steps are written one per line",
+)
 def test_a_step_diagnostic_points_at_the_step_line() -> None:
-    diagnostics = diagnose(KITCHEN + """
+    diagnostics = diagnose(
+        KITCHEN
+        + """
         [pipe.menu]
         type = "PipeSequence"
         description = "d"
@@ -1547,6 +2161,7 @@ def test_a_step_diagnostic_points_at_the_step_line() -> None:
           { pipe = "list_dishes", result = "dishes" },
           { pipe = "list_dishez", result = "more" },
         ]
-        """)
+        """
+    )
     (diagnostic,) = [d for d in diagnostics if d.error_type == "unresolved_pipe_dependency"]
     assert diagnostic.line == 25
