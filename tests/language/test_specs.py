@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
@@ -219,6 +221,6 @@ def test_pipe_ref_refuses(ref: str) -> None:
     ],
     ids=["pipe-code", "domain", "concept-code"],
 )
-def test_naming_patterns(pattern, good: list[str], bad: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_naming_patterns(pattern: re.Pattern[str], good: list[str], bad: list[str]) -> None:
     assert [g for g in good if not pattern.match(g)] == []
     assert [b for b in bad if pattern.match(b)] == []

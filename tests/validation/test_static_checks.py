@@ -6,7 +6,7 @@ In a snippet, a line ending with the marker ``#!`` is the line the diagnostic mu
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -52,7 +52,6 @@ class Case:
     hint: str  # the fix the message suggests
     exact: bool = True  # no other error type is reported
     line: int | None = None  # when the line cannot carry the marker (inside a multi-line string)
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 NO_HINT = pytest.mark.xfail(strict=True, reason="the message says what is wrong but gives no fix")
