@@ -173,6 +173,8 @@ def run_bundle(args: argparse.Namespace) -> int:
     if not args.quiet:
         nodes = len(output.graph.nodes)
         print(f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}")
+        if args.graph:
+            print(f"execution graph: {run_dir / 'graph.html'} (open it in a browser; also graph.json, graph.mmd)")
         if isinstance(main_json, dict) and isinstance(main_json.get("text"), str):
             print(main_json["text"])
         else:
