@@ -57,6 +57,9 @@ def dispatch(args: argparse.Namespace) -> int:
     except PipelexError as exc:
         _err(str(exc))
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
