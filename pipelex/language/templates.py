@@ -9,10 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
+from typing import Any
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATH = rf"{_IDENT}(?:\.{_IDENT})*"
@@ -83,7 +80,7 @@ class TemplateSyntaxProblem(ValueError):
 @lru_cache(maxsize=4096)
 def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
     """Read the variables a template (or a bare Jinja2 expression) uses; raises on syntax errors."""
-    from jinja2 import Environment, TemplateSyntaxError, nodes
+    from jinja2 import TemplateSyntaxError, nodes
 
     source = f"{{{{ {template} }}}}" if is_expression else preprocess(template)
     env = _analysis_env()
@@ -93,7 +90,6 @@ def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
         raise TemplateSyntaxProblem(f"Jinja2 syntax error at template line {exc.lineno}: {exc.message}") from exc
     result = TemplateAnalysis()
     _walk(tree, frozenset(), set(), result, nodes)
-    del Environment
     return result
 
 
@@ -186,7 +182,7 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: TemplateAnaly
 
 
 def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod,  # type: ignore[no-untyped-def]
-               in_test: bool = False) -> None:
+               in_test: bool = False, in_path: bool = False) -> None:
     if isinstance(expr, nodes_mod.CondExpr):
         test_guards = _guards_of(expr.test, nodes_mod)
         _walk_expr(expr.test, guards | test_guards, local, out, nodes_mod, in_test=True)
@@ -195,13 +191,20 @@ def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: Template
             _walk_expr(expr.expr2, guards, local, out, nodes_mod)
         return
     if isinstance(expr, nodes_mod.Getattr):
-        if expr.attr.startswith("_"):
-            out.private_names.add(expr.attr)
         path = _path_of(expr, nodes_mod)
         if path is not None:
-            root = path.split(".")[0]
-            if root not in local:
+            # a dotted read `x.a.b`: record the whole path once, then read the root name x
+            if path.split(".")[0] not in local:
                 out.paths.add(path)
+            base: Any = expr
+            while isinstance(base, nodes_mod.Getattr):
+                if base.attr.startswith("_"):
+                    out.private_names.add(base.attr)
+                base = base.node
+            _walk_expr(base, guards, local, out, nodes_mod, in_test=in_test, in_path=True)
+            return
+        if expr.attr.startswith("_"):
+            out.private_names.add(expr.attr)
     if isinstance(expr, nodes_mod.Name):
         name = expr.name
         if name in local:
@@ -209,7 +212,8 @@ def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: Template
         if name.startswith("_"):
             out.private_names.add(name)
         out.roots.add(name)
-        out.paths.add(name) if not out.paths or not any(p.split(".")[0] == name for p in out.paths) else None
+        if not in_path:
+            out.paths.add(name)
         if name in guards or in_test:
             out.guarded.add(name)
         else:
