@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from pipelex.language.blueprint import (
     PIPE_CLASSES,
@@ -168,9 +168,6 @@ def _parse_concepts(raw: Any, source_map: SourceMap, result: ParsedBundle, diag:
                  "either refines another or declares its own structure; keep one", line=line)
         concepts[code] = blueprint
     return concepts
-
-
-_PIPE_ADAPTER: TypeAdapter[PipeBlueprint] | None = None
 
 
 def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any) -> dict[str, PipeBlueprint]:

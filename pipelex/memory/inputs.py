@@ -7,7 +7,6 @@ or a path (relative to the inputs file). Problems raise :class:`InputError` nami
 
 from __future__ import annotations
 
-import base64
 import json
 import mimetypes
 import tomllib
@@ -150,7 +149,3 @@ def mock_inputs(entry: PipeEntry, library: Library, given: dict[str, Stuff], *, 
                                  content=mock_content(model, label=name, nb_list_items=nb_list_items, rng=rng))
     return mocked
 
-
-def encode_data_url(data: bytes, mime_type: str) -> str:
-    """A data URL for ``data``."""
-    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"

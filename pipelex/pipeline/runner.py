@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelex.boot import Pipelex
 from pipelex.config.deck import ModelDeck, default_deck
-from pipelex.errors import BundleInvalidError, InputError, PipeRunError
+from pipelex.errors import BundleInvalidError, InputError
 from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
@@ -150,5 +150,3 @@ def _merge(library: Library, sources: list[tuple[str, str | None]]) -> Library:
     texts = [(p.source_map.text, p.source_map.file) for p in library.bundles]
     return build_library([*texts, *sources])
 
-
-__all__ = ["PipelexRunner", "PipelineOutput", "PipeRunError"]

@@ -3,7 +3,6 @@ check its output against the declared spec."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +170,6 @@ async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, 
     if isinstance(resolved, Absence):
         ctx.tracer.end_node(node, status="skipped", outputs=[io_item(output_name, resolved)])
         return resolved
-    started = time.perf_counter()
     try:
         result = await _dispatch(entry, resolved, memory, ctx.child(node, entry.ref), output_name)
     except PipeRunError as exc:
@@ -182,7 +180,6 @@ async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, 
     except Exception as exc:
         ctx.tracer.end_node(node, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise PipeRunError(f"pipe {entry.code!r} failed: {type(exc).__name__}: {exc}", pipe_code=entry.code) from exc
-    del started
     ctx.tracer.end_node(node, status="succeeded" if isinstance(result, Stuff) else "skipped",
                         outputs=[io_item(output_name, result)])
     return result

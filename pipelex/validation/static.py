@@ -19,7 +19,6 @@ from pipelex.language.specs import (
     PLAIN_NAME_RE,
     RESERVED_NAME_PREFIX,
     ConceptSpec,
-    Multiplicity,
     Presence,
     SpecSyntaxError,
 )
@@ -435,7 +434,7 @@ class StaticChecker:
         if pipe.template is not None:
             text = pipe.template if isinstance(pipe.template, str) else pipe.template.template
             extra = set((pipe.template.extra_context or {}) if not isinstance(pipe.template, str) else ())
-            self._check_templates(entry, {k: v for k, v in inputs.items()}, {"template": text}, extra_roots=extra)
+            self._check_templates(entry, inputs, {"template": text}, extra_roots=extra)
             return
         assert pipe.construct_ is not None
         if output is not None and self.library.concepts.structure_of(output[1]) is None:
@@ -869,7 +868,3 @@ def pending_signatures(library: Library) -> list[str]:
     """Pipes declared as PipeSignature and never given a concrete definition."""
     return [ref for ref, entry in library.pipes.items() if entry.blueprint.type == "PipeSignature"]
 
-
-def unused_variable_multiplicity(spec: ConceptSpec) -> Multiplicity:  # pragma: no cover - tiny accessor
-    """Kept for symmetry with the runtime's shaping."""
-    return spec.multiplicity
