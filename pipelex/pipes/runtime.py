@@ -60,21 +60,42 @@ def lookup(memory: WorkingMemory, name: str, ctx: RunContext) -> Stuff | Absence
         return memory.absence(root)
     if not segments:
         return stuff
-    from pipelex.validation.static import Var, walk_path
-
     concept = ctx.library.concepts.concepts.get(stuff.concept)
     if concept is None:
         return None
-    walked = walk_path(ctx.library, Var(concept, stuff.is_list), root, segments, content_fields=True)
-    if walked.var is None:
-        raise PipeRunError(f"input {name!r}: {walked.message}")
-    values, is_list = walk_values(stuff.content, stuff.is_list, segments)
-    target = walked.var.concept
-    if not is_list and not values:
+    try:
+        found = extract_path(stuff, concept, root, segments, ctx, name=name, content_fields=True)
+    except PathUnresolvedError as exc:
+        raise PipeRunError(f"input {name!r}: {exc}") from exc
+    if found is None:
         return Absence(variable_name=name, kind="declared_absent", reason=f"{name!r} holds nothing")
-    contents = [to_content(v, target, ctx.library.concepts) for v in values]
+    return found
+
+
+class PathUnresolvedError(ValueError):
+    """A path walks into a field the concept does not have, or past a value held whole."""
+
+
+def extract_path(stuff: Stuff, concept: Concept, root: str, segments: list[str], ctx: RunContext, *, name: str,
+                 content_fields: bool) -> Stuff | None:
+    """The value at ``root.segments`` of ``stuff`` as a new stuff ``name`` (a deep copy), typed by the concepts'
+    declared structures; crossing a list gives a flat list. None when a single value holds nothing."""
+    from pipelex.validation.static import Var, walk_path
+
+    walked = walk_path(ctx.library, Var(concept, stuff.is_list), root, segments, content_fields=content_fields)
+    if walked.var is None:
+        raise PathUnresolvedError(walked.message)
+    values, is_list = walk_values(stuff.content, stuff.is_list, segments)
+    if not is_list and not values:
+        return None
+    target = walked.var.concept
+    contents = [to_content(_deep_copy(v), target, ctx.library.concepts) for v in values]
     content: StuffContent = ListContent(items=contents) if is_list else contents[0]
     return Stuff(stuff_name=name, concept=target.ref, content=content)
+
+
+def _deep_copy(value: object) -> object:
+    return value.model_copy(deep=True) if isinstance(value, StuffContent) else value
 
 
 def resolve_inputs(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.concepts.natives import ListContent
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_over_items
-from pipelex.pipes.runtime import lookup, output_spec
-from pipelex.pipes.values import to_content, walk_values
+from pipelex.pipes.runtime import PathUnresolvedError, extract_path, lookup, output_spec
 
 
 async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemory, ctx: RunContext,
@@ -49,8 +48,6 @@ async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemo
 
 def bind(entry: PipeEntry, step: StepBlueprint, memory: WorkingMemory, ctx: RunContext) -> PipeResult:
     """A binding step: the value at ``from`` (a deep copy), as its declared-structure concept."""
-    from pipelex.validation.static import Var, walk_path
-
     path = step.from_ or ""
     result_name = step.result or ""
     root, *segments = path.split(".")
@@ -65,22 +62,13 @@ def bind(entry: PipeEntry, step: StepBlueprint, memory: WorkingMemory, ctx: RunC
     if concept is None:
         raise PipeRunError(f"pipe {entry.code!r}: {root!r} holds the unknown concept {stuff.concept!r}",
                            pipe_code=entry.code)
-    walked = walk_path(ctx.library, Var(concept, stuff.is_list), root, segments)
-    if walked.var is None:
-        raise PipeRunError(f"pipe {entry.code!r}: the binding step {described} cannot be resolved: {walked.message}",
-                           pipe_code=entry.code, error_type="binding_path_unresolved")
-    values, is_list = walk_values(stuff.content, stuff.is_list, segments)
-    if not is_list and not values:
+    try:
+        bound = extract_path(stuff, concept, root, segments, ctx, name=result_name, content_fields=False)
+    except PathUnresolvedError as exc:
+        raise PipeRunError(f"pipe {entry.code!r}: the binding step {described} cannot be resolved: {exc}",
+                           pipe_code=entry.code, error_type="binding_path_unresolved") from exc
+    if bound is None:
         return Absence(variable_name=result_name, kind="declared_absent",
                        reason=f"the binding step {described} of pipe {entry.code!r} bound nothing, because "
                        f"{path!r} holds nothing")
-    target = walked.var.concept
-    contents: list[StuffContent] = [to_content(_copy(v), target, ctx.library.concepts) for v in values]
-    content: StuffContent = ListContent(items=contents) if is_list else contents[0]
-    return Stuff(stuff_name=result_name, concept=target.ref, content=content)
-
-
-def _copy(value: object) -> object:
-    if isinstance(value, StuffContent):
-        return value.model_copy(deep=True)
-    return value
+    return bound
