@@ -37,6 +37,24 @@ async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory
     return Stuff(stuff_name=output_name, concept=concept, content=ListContent(items=[r.content for r in produced]))
 
 
+async def run_step(target: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str,
+                   batch_over: str | None, batch_as: str | None) -> Stuff | Absence:
+    """Run ``target`` once, or once per item of ``batch_over`` (each item stored under ``batch_as``).
+
+    An absent list skips the batch, and the skip records the upstream absence.
+    """
+    if not (batch_over and batch_as):
+        return await ctx.router.run(target, memory, ctx, output_name=output_name)
+    from pipelex.pipes.runtime import lookup
+
+    items = lookup(memory, batch_over, ctx)
+    if not isinstance(items, Stuff):
+        return Absence(variable_name=output_name, kind="skipped", producing_pipe=target.code,
+                       reason=f"skipped because {batch_over!r} is absent",
+                       upstream=items if isinstance(items, Absence) else None)
+    return await run_over_items(target, items, batch_as, memory, ctx, output_name=output_name)
+
+
 def _declared_concept(target: PipeEntry, ctx: RunContext) -> str:
     from pipelex.pipes.runtime import output_spec
 

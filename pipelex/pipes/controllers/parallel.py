@@ -8,10 +8,10 @@ from pipelex.concepts.natives import CompositeContent, StuffContent
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import BranchBlueprint, PipeParallelBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.controllers.batching import run_over_items
-from pipelex.pipes.runtime import lookup, make_output, output_spec
+from pipelex.pipes.controllers.batching import run_step
+from pipelex.pipes.runtime import make_output, output_spec
 from pipelex.pipes.values import ContentError, to_content
 
 
@@ -24,14 +24,8 @@ async def run(entry: PipeEntry, pipe: PipeParallelBlueprint, memory: WorkingMemo
         if target is None:  # pragma: no cover - static validation rejects this first
             raise PipeRunError(f"pipe {entry.code!r}: unknown branch pipe {branch.pipe!r}", pipe_code=entry.code)
         name = branch.result or target.code
-        branch_memory = memory.fork()
-        if branch.batch_over and branch.batch_as:
-            items = lookup(branch_memory, branch.batch_over, ctx)
-            if not isinstance(items, Stuff):
-                return name, Absence(variable_name=name, kind="skipped", producing_pipe=target.code,
-                                     reason=f"skipped because {branch.batch_over!r} is absent")
-            return name, await run_over_items(target, items, branch.batch_as, branch_memory, ctx, output_name=name)
-        return name, await ctx.router.run(target, branch_memory, ctx, output_name=name)
+        return name, await run_step(target, memory.fork(), ctx, output_name=name, batch_over=branch.batch_over,
+                                    batch_as=branch.batch_as)
 
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(one(branch)) for branch in pipe.branches]

@@ -8,8 +8,8 @@ from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.controllers.batching import run_over_items
-from pipelex.pipes.runtime import PathUnresolvedError, extract_path, lookup, output_spec
+from pipelex.pipes.controllers.batching import run_step
+from pipelex.pipes.runtime import PathUnresolvedError, extract_path, output_spec
 
 
 async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemory, ctx: RunContext,
@@ -26,16 +26,8 @@ async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemo
         if target is None:  # pragma: no cover - static validation rejects this first
             raise PipeRunError(f"pipe {entry.code!r}: unknown step pipe {step.pipe!r}", pipe_code=entry.code)
         name = step.result or target.code
-        if step.batch_over and step.batch_as:
-            items = lookup(memory, step.batch_over, ctx)
-            if isinstance(items, Absence) or items is None:
-                last = Absence(variable_name=name, kind="skipped", producing_pipe=target.code,
-                               reason=f"skipped because {step.batch_over!r} is absent",
-                               upstream=items if isinstance(items, Absence) else None)
-            else:
-                last = await run_over_items(target, items, step.batch_as, memory, ctx, output_name=name)
-        else:
-            last = await ctx.router.run(target, memory, ctx, output_name=name)
+        last = await run_step(target, memory, ctx, output_name=name, batch_over=step.batch_over,
+                              batch_as=step.batch_as)
         memory.store(name, last)
     assert last is not None
     if isinstance(last, Absence):
