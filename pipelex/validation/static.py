@@ -621,6 +621,19 @@ class StaticChecker:
             return None
         return replace(source, is_list=False, item_count=None)
 
+    def _check_call(self, entry: PipeEntry, where: str, target: PipeEntry, env: dict[str, Var],
+                    batch_over: str | None, batch_as: str | None, *, names_ok: bool, as_list: bool = False
+                    ) -> Var | None:
+        """Check a call of ``target`` from a step or branch (batched when ``batch_over`` is set); its output."""
+        item: tuple[str, Var] | None = None
+        batched = batch_over is not None and batch_as is not None
+        if batched and names_ok:
+            item_var = self._batch_item(entry, where, env, batch_over or "")
+            if item_var is not None:
+                item = (batch_as or "", item_var)
+        lifted = self._feed(entry, where, target, env, item)
+        return self._output_var(target, lifted=lifted, as_list=batched or as_list)
+
     def _check_sequence(self, entry: PipeEntry, pipe: bp.PipeSequenceBlueprint, inputs: dict[str, Var],
                         output: tuple[ConceptSpec, Concept] | None) -> None:
         env = dict(_roots(inputs))
@@ -650,15 +663,8 @@ class StaticChecker:
                 if step.result:
                     env.pop(step.result, None)
                 continue
-            item: tuple[str, Var] | None = None
-            batched = step.batch_over is not None and step.batch_as is not None
-            if batched and names_ok:
-                item_var = self._batch_item(entry, where, env, step.batch_over or "")
-                if item_var is not None:
-                    item = (step.batch_as or "", item_var)
-            lifted = self._feed(entry, where, target, env, item)
-            produced = self._output_var(target, lifted=lifted,
-                                        as_list=batched or bool(step.multiple_output) or bool(step.nb_output))
+            produced = self._check_call(entry, where, target, env, step.batch_over, step.batch_as, names_ok=names_ok,
+                                        as_list=bool(step.multiple_output) or bool(step.nb_output))
             if produced is not None and step.nb_output:
                 produced = replace(produced, item_count=step.nb_output)
             last = produced
@@ -736,14 +742,8 @@ class StaticChecker:
             target = self.resolve_ref(entry, branch.pipe, where)
             if target is None:
                 continue
-            item = None
-            batched = branch.batch_over is not None and branch.batch_as is not None
-            if batched and names_ok:
-                item_var = self._batch_item(entry, where, env, branch.batch_over or "")
-                if item_var is not None:
-                    item = (branch.batch_as or "", item_var)
-            lifted = self._feed(entry, where, target, env, item)
-            produced = self._output_var(target, lifted=lifted, as_list=batched)
+            produced = self._check_call(entry, where, target, env, branch.batch_over, branch.batch_as,
+                                        names_ok=names_ok)
             if produced is not None:
                 results[branch.result or target.code] = produced
         if output is None:
