@@ -77,6 +77,14 @@ class WorkingMemory(BaseModel):
     def __repr__(self) -> str:
         return f"WorkingMemory(<{len(self.root)} stuffs, {len(self.absences)} absences>)"
 
+    @classmethod
+    def with_inputs(cls, stuffs: dict[str, Stuff]) -> WorkingMemory:
+        """A memory holding the inputs of a run (``main_stuff`` points at nothing yet)."""
+        memory = cls()
+        for name, stuff in stuffs.items():
+            memory.store(name, stuff, main=False)
+        return memory
+
     def get(self, name: str) -> Stuff | None:
         """The stuff under ``name`` or an alias of it."""
         found = self.root.get(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipes.context import RunContext, RunSettings
+from pipelex.pipes.context import RunSettings
 from pipelex.reporting.usage import UsageReport
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.diagnostics import Severity
@@ -94,7 +93,7 @@ class PipelexRunner:
     async def execute_pipeline(self, inputs: dict[str, Any] | None = None, pipe_code: str | None = None, *,
                                mock_inputs: bool = False, inputs_base_dir: Path | None = None) -> PipelineOutput:
         """Run ``pipe_code`` (default: ``main_pipe``) with ``inputs``; return the output, memory, graph, usage."""
-        from pipelex.backends.direct import DirectPipeRouter
+        from pipelex.backends.direct import run_in_process
         from pipelex.memory.inputs import mock_inputs as make_mock_inputs
         from pipelex.memory.inputs import shape_inputs
         from pipelex.tracing.tracer import GraphTracer
@@ -115,17 +114,13 @@ class PipelexRunner:
             storage = LocalStorage()
             stuffs = {n: s.model_copy(update={"content": normalize_content(s.content, storage)})
                       for n, s in stuffs.items()}
-        memory = WorkingMemory()
-        for name, stuff in stuffs.items():
-            memory.store(name, stuff, main=False)
+        memory = WorkingMemory.with_inputs(stuffs)
         run_id = uuid.uuid4().hex
         tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain, mode=mode.value,
                              backend="direct")
         self.current_tracer = tracer
-        router = DirectPipeRouter()
-        ctx = RunContext(library=library, run_mode=mode, settings=self.settings, tracer=tracer, router=router,
-                         semaphore=asyncio.Semaphore(self.settings.max_concurrency))
-        result: PipeResult = await router.run(entry, memory, ctx, output_name=entry.code)
+        result: PipeResult = await run_in_process(entry, memory, library, run_mode=mode, settings=self.settings,
+                                                  tracer=tracer)
         if isinstance(result, Stuff):
             memory.store(result.stuff_name if result.stuff_name in memory.root else entry.code, result)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -42,10 +42,14 @@ class RunContext:
     settings: RunSettings
     tracer: GraphTracer
     router: PipeRouter
-    semaphore: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    semaphore: asyncio.Semaphore | None = None  # bounds batch fan-out; made from settings.max_concurrency
     depth: int = 0
     parent_node: str | None = None
     stack: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.semaphore is None:
+            self.semaphore = asyncio.Semaphore(self.settings.max_concurrency)
 
     @property
     def explore_all_outcomes(self) -> bool:

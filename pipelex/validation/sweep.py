@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -11,7 +10,7 @@ from pipelex.errors import PipelexError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipes.context import RunContext, RunSettings
+from pipelex.pipes.context import RunSettings
 
 
 class PipeStatus(StrEnum):
@@ -33,22 +32,17 @@ class PipeVerdict(BaseModel):
 
 async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings) -> PipeVerdict:
     """Dry-run one pipe with mock inputs."""
-    from pipelex.backends.direct import DirectPipeRouter
+    from pipelex.backends.direct import run_in_process
     from pipelex.memory.inputs import mock_inputs
     from pipelex.tracing.tracer import GraphTracer
 
     if entry.blueprint.type == "PipeSignature":
         return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SKIPPED,
                            message="a PipeSignature is declared but not implemented: nothing to run")
-    memory = WorkingMemory()
     try:
-        for name, stuff in mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items).items():
-            memory.store(name, stuff, main=False)
+        memory = WorkingMemory.with_inputs(mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items))
         tracer = GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
-        router = DirectPipeRouter()
-        ctx = RunContext(library=library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer, router=router,
-                         semaphore=asyncio.Semaphore(settings.max_concurrency))
-        await router.run(entry, memory, ctx, output_name=entry.code)
+        await run_in_process(entry, memory, library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer)
     except PipelexError as exc:
         cause = getattr(exc, "error_type", type(exc).__name__)
         return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="DryRunError",

@@ -20,6 +20,7 @@ async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory
     contents: list[StuffContent] = list(items.content.items)
 
     async def one(index: int, content: StuffContent) -> Stuff | Absence:
+        assert ctx.semaphore is not None  # set by RunContext.__post_init__
         async with ctx.semaphore:
             branch_memory = memory.fork()
             branch_memory.store(item_name, Stuff(stuff_name=item_name, concept=items.concept, content=content),
