@@ -74,18 +74,18 @@ def dispatch(args: argparse.Namespace) -> int:
 def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | None, bundle_path: str | None) -> int:
     from pipelex.config.deck import default_deck
     from pipelex.language.loader import load_library
-    from pipelex.validation.report import validate_library
+    from pipelex.validation.diagnostics import Diagnostic, ErrorType
+    from pipelex.validation.report import ValidationReport, validate_library
 
     try:
         library = load_library(paths)
     except BundleLoadError as exc:
         if args.format != "json":
             raise
-        document = {"is_valid": False, "is_runnable": False, "bundle_path": bundle_path, "total_pipes": 0,
-                    "validated_pipes": [], "pending_signatures": [], "warnings": [], "dry_run_sweep": False,
-                    "errors": [{"error_type": "file_unreadable", "message": str(exc), "file": exc.file,
-                                "line": exc.line, "pipe": None, "field": None, "severity": "error"}]}
-        print(json.dumps(document, indent=2))
+        unreadable = Diagnostic(error_type=ErrorType.FILE_UNREADABLE, message=str(exc), file=exc.file, line=exc.line)
+        report = ValidationReport(is_valid=False, is_runnable=False, bundle_path=bundle_path, total_pipes=0,
+                                  validated_pipes=[], errors=[unreadable], warnings=[], dry_run_sweep=False)
+        print(json.dumps(report.to_json(), indent=2))
         return EXIT_FAILED
     report = validate_library(library, default_deck(), run_sweep=not args.static_only,
                               allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only)
@@ -161,9 +161,10 @@ def run_bundle(args: argparse.Namespace) -> int:
             stop()
     run_dir = _next_run_dir(Path(args.output_dir), output.pipe_code)
     main_json = output.main_stuff_json()
+    main_text = main_json.get("text") if isinstance(main_json, dict) else None
     (run_dir / "main_stuff.json").write_text(json.dumps(main_json, indent=2, ensure_ascii=False) + "\n")
-    if isinstance(main_json, dict) and isinstance(main_json.get("text"), str):
-        (run_dir / "main_stuff.md").write_text(main_json["text"] + "\n")
+    if isinstance(main_text, str):
+        (run_dir / "main_stuff.md").write_text(main_text + "\n")
     (run_dir / "working_memory.json").write_text(
         json.dumps(output.working_memory.to_json(), indent=2, ensure_ascii=False) + "\n")
     if args.graph:
@@ -178,8 +179,8 @@ def run_bundle(args: argparse.Namespace) -> int:
         print(f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}")
         if args.graph:
             print(f"execution graph: {run_dir / 'graph.html'} (open it in a browser; also graph.json, graph.mmd)")
-        if isinstance(main_json, dict) and isinstance(main_json.get("text"), str):
-            print(main_json["text"])
+        if isinstance(main_text, str):
+            print(main_text)
         else:
             print(json.dumps(main_json, indent=2, ensure_ascii=False)[:4000])
         if args.costs and output.usage.is_reportable:
