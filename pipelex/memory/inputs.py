@@ -119,8 +119,10 @@ def _resolve_url(url: str, base_dir: Path | None) -> str:
 
 
 def _mime_of(url: str) -> str | None:
+    from pipelex.storage.local import data_url_mime
+
     if url.startswith("data:"):
-        return url[5:].split(";", 1)[0].split(",", 1)[0] or None
+        return data_url_mime(url)
     return mimetypes.guess_type(url)[0]
 
 

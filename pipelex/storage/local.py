@@ -39,11 +39,18 @@ class LocalStorage:
         return (self.root / uri.removeprefix(STORAGE_SCHEME)).read_bytes()
 
 
+def data_url_mime(url: str) -> str | None:
+    """The MIME type a ``data:`` URL declares (None when it declares none, or for another URL)."""
+    if not url.startswith("data:"):
+        return None
+    return url.partition(",")[0][5:].split(";", 1)[0] or None
+
+
 def _decode_data_url(url: str) -> tuple[bytes, str | None] | None:
     header, _, payload = url.partition(",")
     if not header.startswith("data:") or not payload:
         return None
-    mime = header[5:].split(";", 1)[0] or None
+    mime = data_url_mime(url)
     try:
         data = base64.b64decode(payload) if ";base64" in header else payload.encode()
     except ValueError:
