@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -54,7 +55,14 @@ class ConceptSpec(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> ConceptSpec:
-        """Parse ``text``; raise :class:`SpecSyntaxError` with a fix hint when it is malformed."""
+        """Parse ``text``; raise :class:`SpecSyntaxError` with a fix hint when it is malformed.
+
+        Specs are frozen, so a parse is cached: pipes re-read their specs on every run.
+        """
+        return _parse_spec(text)
+
+    @classmethod
+    def _parse_uncached(cls, text: str) -> ConceptSpec:
         match = _SPEC_RE.match(text)
         if match is None:
             raise SpecSyntaxError(
@@ -111,6 +119,11 @@ class ConceptSpec(BaseModel):
 
     def __str__(self) -> str:
         return self.render()
+
+
+@lru_cache(maxsize=4096)
+def _parse_spec(text: str) -> ConceptSpec:
+    return ConceptSpec._parse_uncached(text)
 
 
 def split_ref(ref: str) -> tuple[str | None, str]:
