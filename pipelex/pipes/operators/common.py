@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent
-from pipelex.inference.jobs import Attachment
+from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.inference.jobs import Attachment, LLMJob
+from pipelex.inference.leaf import content_generator_for
 from pipelex.language.library import PipeEntry
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import render_template
@@ -44,6 +45,14 @@ def attachments(inputs: ResolvedInputs) -> list[Attachment]:
 def is_text(ctx: RunContext, concept: Concept) -> bool:
     """True when the concept's content is plain text."""
     return ctx.library.concepts.is_text_like(concept)
+
+
+async def generate_structured(job: LLMJob, model: type[StuffContent]) -> StuffContent | list[StuffContent]:
+    """One object, or a list when the job asks for one (``object_list`` / ``text_list``), from the job's leaf."""
+    generator = content_generator_for(job)
+    if job.output in ("object_list", "text_list"):
+        return list(await generator.make_object_list(job, model))
+    return await generator.make_object(job, model)
 
 
 def job_settings(entry: PipeEntry, ctx: RunContext) -> dict[str, object]:

@@ -9,7 +9,14 @@ from pipelex.language.blueprint import PipeLLMBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import attachments, is_text, job_settings, model_name, render
+from pipelex.pipes.operators.common import (
+    attachments,
+    generate_structured,
+    is_text,
+    job_settings,
+    model_name,
+    render,
+)
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
@@ -24,9 +31,6 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
     job = LLMJob(**job_settings(entry, ctx), output=output, prompt=prompt, system_prompt=system,  # type: ignore[arg-type]
                  attachments=attachments(inputs), model=model_name(pipe.model), concept_ref=concept.ref,
                  json_schema=None if text_out else model.model_json_schema(), item_count=spec.item_count)
-    generator = content_generator_for(job)
     if output == "text":
-        return make_output(entry, ctx, TextContent(text=await generator.make_text(job)))
-    if output == "object":
-        return make_output(entry, ctx, await generator.make_object(job, model))
-    return make_output(entry, ctx, list(await generator.make_object_list(job, model)))
+        return make_output(entry, ctx, TextContent(text=await content_generator_for(job).make_text(job)))
+    return make_output(entry, ctx, await generate_structured(job, model))

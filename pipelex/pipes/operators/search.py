@@ -9,7 +9,7 @@ from pipelex.language.blueprint import PipeSearchBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, model_name, render
+from pipelex.pipes.operators.common import generate_structured, job_settings, model_name, render
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
@@ -26,4 +26,4 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
         return make_output(entry, ctx, result)
     structure_job = LLMJob(**job_settings(entry, ctx), output="object", concept_ref=concept.ref,  # type: ignore[arg-type]
                            prompt=f"{prompt}\n\nSearch answer:\n{result.answer}", json_schema=model.model_json_schema())
-    return make_output(entry, ctx, await content_generator_for(structure_job).make_object(structure_job, model))
+    return make_output(entry, ctx, await generate_structured(structure_job, model))

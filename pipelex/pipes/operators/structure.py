@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pipelex.inference.jobs import LLMJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeStructureBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, model_name
+from pipelex.pipes.operators.common import generate_structured, job_settings, model_name
 from pipelex.pipes.rendering import format_value
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
@@ -21,7 +20,4 @@ async def run(entry: PipeEntry, pipe: PipeStructureBlueprint, inputs: ResolvedIn
     job = LLMJob(**job_settings(entry, ctx), output="object_list" if spec.is_list else "object",  # type: ignore[arg-type]
                  prompt=f"Fill the structure {concept.code} from this text:\n{text}", concept_ref=concept.ref,
                  json_schema=model.model_json_schema(), item_count=spec.item_count, model=model_name(pipe.model))
-    generator = content_generator_for(job)
-    if spec.is_list:
-        return make_output(entry, ctx, list(await generator.make_object_list(job, model)))
-    return make_output(entry, ctx, await generator.make_object(job, model))
+    return make_output(entry, ctx, await generate_structured(job, model))
