@@ -153,14 +153,15 @@ def check_output(entry: PipeEntry, ctx: RunContext, stuff: Stuff, spec: ConceptS
     if not concepts.is_compatible(produced, declared):
         raise PipeRunError(f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
                            pipe_code=entry.code, error_type="pipe_output_invalid")
-    model = concepts.content_model(produced)
     checked: list[StuffContent] = []
     for item in items:
         try:
-            checked.append(to_content(item, produced, concepts) if not isinstance(item, model) else item)
+            checked.append(to_content(item, produced, concepts))
         except ContentError as exc:
             raise PipeRunError(f"pipe {entry.code!r} produced an output that does not fit the concept "
                                f"{produced.ref}: {exc}", pipe_code=entry.code, error_type="pipe_output_invalid") from exc
+    if all(new is old for new, old in zip(checked, items, strict=True)):
+        return stuff  # every item already fits: no copy
     if isinstance(stuff.content, ListContent):
         return stuff.model_copy(update={"content": ListContent(items=checked)})
     return stuff.model_copy(update={"content": checked[0]})
