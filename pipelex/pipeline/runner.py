@@ -35,6 +35,11 @@ class PipelineOutput(BaseModel):
     graph: ExecutionGraph
     usage: UsageReport
 
+    def __repr__(self) -> str:
+        # asyncio.run() reprs the main task (and so its result) when it restores the SIGINT handler: a default
+        # repr of a 10,000-item run costs about a second
+        return f"PipelineOutput(run={self.pipeline_run_id!r}, pipe={self.pipe_code!r}, mode={self.run_mode.value})"
+
     def main_stuff_json(self) -> Any:
         """The main output as JSON: the content of a stuff, or the absence record."""
         if self.main_stuff is None:
