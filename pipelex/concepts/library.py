@@ -6,6 +6,7 @@ import datetime as dt
 import types
 import typing
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -266,7 +267,9 @@ class ConceptLibrary:
         return self.content_model(concept).model_json_schema()
 
 
+@lru_cache(maxsize=64)
 def _native_field_infos(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    # cached per content class: every binding walk through a native asks again; callers only read the result
     by_class = {cls: code for code, cls in NATIVE_CONTENT.items() if code not in ("Markdown",)}
     infos: dict[str, FieldInfo] = {}
     for name, info in model.model_fields.items():
