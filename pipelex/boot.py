@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import PipelexConfig
 
 logger = logging.getLogger("pipelex")
 
@@ -13,23 +18,45 @@ logger = logging.getLogger("pipelex")
 @dataclass
 class _BootState:
     needs_inference: bool = True
+    config: PipelexConfig | None = field(default=None)
 
 
 class Pipelex:
     """The process-wide boot of pipelex."""
 
     _state: _BootState | None = None
+    _unbooted_config: PipelexConfig | None = None
 
     @classmethod
-    def make(cls, *, needs_inference: bool = True) -> Pipelex:
-        """Boot (or re-boot) pipelex. ``needs_inference=False`` forces every run of this process dry."""
-        cls._state = _BootState(needs_inference=needs_inference)
+    def make(cls, *, needs_inference: bool = True, config: PipelexConfig | None = None,
+             config_path: str | Path | None = None) -> Pipelex:
+        """Boot (or re-boot) pipelex. ``needs_inference=False`` forces every run of this process dry.
+
+        The configuration is ``config`` when given, else ``pipelex.toml`` found as ``config/settings.py`` says.
+        """
+        if config is None:
+            from pipelex.config.settings import load_config
+
+            config = load_config(config_path)
+        cls._state = _BootState(needs_inference=needs_inference, config=config)
         return cls()
+
+    @classmethod
+    def config(cls) -> PipelexConfig:
+        """The configuration of the boot; without a boot, the config file found now (loaded once)."""
+        if cls._state is not None and cls._state.config is not None:
+            return cls._state.config
+        if cls._unbooted_config is None:
+            from pipelex.config.settings import load_config
+
+            cls._unbooted_config = load_config()
+        return cls._unbooted_config
 
     @classmethod
     def teardown(cls) -> None:
         """Forget the boot."""
         cls._state = None
+        cls._unbooted_config = None
 
     @classmethod
     def is_booted(cls) -> bool:

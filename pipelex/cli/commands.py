@@ -87,8 +87,12 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
                                   validated_pipes=[], errors=[unreadable], warnings=[], dry_run_sweep=False)
         print(json.dumps(report.to_json(), indent=2))
         return EXIT_FAILED
-    report = validate_library(library, default_deck(), run_sweep=not args.static_only,
-                              allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only)
+    from pipelex.boot import Pipelex
+
+    config = Pipelex.config()
+    report = validate_library(library, default_deck(), settings=config.run_settings(), run_sweep=not args.static_only,
+                              allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only,
+                              allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes))
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -232,9 +236,11 @@ def show(args: argparse.Namespace) -> int:
         print("waterfalls: " + ", ".join(f"~{k} -> {' > '.join(v)}" for k, v in deck.waterfalls.items()))
         return EXIT_OK
     if args.what == "config":
-        from pipelex.pipes.context import RunSettings
+        from pipelex.boot import Pipelex
 
-        print(json.dumps({"dry_run": RunSettings().__dict__, "temporal": {"is_enabled": False}}, indent=2))
+        config = Pipelex.config()
+        shown = {"source": config.source or "defaults (no pipelex.toml found)", **config.model_dump(mode="json")}
+        print(json.dumps(shown, indent=2))
         return EXIT_OK
     from pipelex.language.loader import load_library
 

@@ -59,7 +59,7 @@ class PipelexRunner:
         self.mthds_content = [mthds_content] if isinstance(mthds_content, str) else list(mthds_content or [])
         self.library_dirs = [Path(d) for d in library_dirs or []]
         self.pipe_run_mode = pipe_run_mode
-        self.settings = settings or RunSettings()
+        self.settings = settings or Pipelex.config().run_settings()
         self.deck = deck or default_deck()
         self._library: Library | None = None
         self.current_tracer: Any = None  # the tracer of the run in progress, read by progress displays

@@ -43,7 +43,7 @@ def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings
     failed = {d.pipe for d in errors if d.pipe}
     verdicts: list[PipeVerdict] = []
     if run_sweep:
-        verdicts = asyncio.run(sweep(library, settings or RunSettings(), failed_statically=failed,
+        verdicts = asyncio.run(sweep(library, settings or _config_settings(), failed_statically=failed,
                                      allowed_to_fail=allowed_to_fail))
     else:
         verdicts = [PipeVerdict(pipe_ref=e.ref, status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
@@ -67,3 +67,9 @@ def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings
     return ValidationReport(is_valid=not errors, is_runnable=not errors and not pending, bundle_path=bundle_path,
                             total_pipes=len(library.pipes), validated_pipes=verdicts, pending_signatures=pending,
                             errors=errors, warnings=warnings, dry_run_sweep=run_sweep)
+
+
+def _config_settings() -> RunSettings:
+    from pipelex.boot import Pipelex
+
+    return Pipelex.config().run_settings()

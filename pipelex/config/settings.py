@@ -1,0 +1,179 @@
+"""``pipelex.toml``: the configuration file, its sections as typed models, and where it is looked for.
+
+Search order (the first file found wins; nothing found means every default):
+
+1. the path given to :func:`load_config` (or ``$PIPELEX_CONFIG``);
+2. ``./pipelex.toml``;
+3. ``./.pipelex/pipelex.toml``;
+4. ``$XDG_CONFIG_HOME/pipelex/pipelex.toml`` (``~/.config/pipelex/pipelex.toml``).
+
+Unknown keys are an error naming the file and the key. Secrets never live here: keys come from the
+environment (the config names the variable, e.g. ``api_key_env = "OPENAI_API_KEY"``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipelex.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DryRunConfig(_Section):
+    """``[dry_run]``: how mocks are made, and which pipes the validation sweep lets fail."""
+
+    nb_list_items: int = Field(default=3, ge=1, le=1000)
+    text_gen_truncate_length: int = Field(default=256, ge=16)
+    nb_extract_pages: int = Field(default=4, ge=1, le=1000)
+    allowed_to_fail_pipes: list[str] = Field(default_factory=list)
+
+
+class RuntimeConfig(_Section):
+    """``[runtime]``: concurrency and recursion bounds of a run."""
+
+    max_concurrency: int = Field(default=8, ge=1, le=10_000)
+    pipe_stack_limit: int = Field(default=64, ge=2, le=10_000)
+
+
+class TemporalConfig(_Section):
+    """``[temporal]``: the Temporal backend. ``address = ""`` means: start an embedded local dev server."""
+
+    is_enabled: bool = False
+    address: str = ""
+    namespace: str = "default"
+    task_queue: str = "pipelex"
+    # activity routing: task queue per activity kind ("llm", "img_gen", ...) and per model handle
+    queue_by_kind: dict[str, str] = Field(default_factory=dict)
+    queue_by_model: dict[str, str] = Field(default_factory=dict)
+
+
+class StorageConfig(_Section):
+    """``[storage]``: where generated images, extracted pages and documents go."""
+
+    kind: Literal["local", "s3"] = "local"
+    local_dir: str = ".pipelex/storage"
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+
+
+class ReportingConfig(_Section):
+    """``[reporting]``: the end-of-run cost table."""
+
+    is_cost_report_enabled: bool = True
+
+
+class ApiConfig(_Section):
+    """``[api]``: the HTTP runner API. The key itself comes from ``$PIPELEX_API_KEY`` (or ``api_key_env``)."""
+
+    api_key_env: str = "PIPELEX_API_KEY"
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    allow_local_files: bool = False
+    allow_urls: bool = False
+
+
+class PipelexConfig(_Section):
+    """The whole configuration. Sections are optional; ``models`` is the model deck (see ``config/deck.py``)."""
+
+    dry_run: DryRunConfig = Field(default_factory=DryRunConfig)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    temporal: TemporalConfig = Field(default_factory=TemporalConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    reporting: ReportingConfig = Field(default_factory=ReportingConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    models: dict[str, Any] = Field(default_factory=dict)  # parsed into a ModelDeck by config/deck.py
+    source: str | None = Field(default=None, exclude=True)  # the file this came from, if any
+
+    def with_env_overrides(self, env: dict[str, str] | None = None) -> PipelexConfig:
+        """Apply the environment overrides (``PIPELEX_TEMPORAL_ADDRESS`` / ``_NAMESPACE`` / ``_TASK_QUEUE``)."""
+        env = dict(os.environ) if env is None else env
+        updates: dict[str, Any] = {}
+        for key in ("address", "namespace", "task_queue"):
+            value = env.get(f"PIPELEX_TEMPORAL_{key.upper()}")
+            if value:
+                updates[key] = value
+        if not updates:
+            return self
+        return self.model_copy(update={"temporal": self.temporal.model_copy(update=updates)})
+
+    def run_settings(self) -> Any:
+        """The :class:`~pipelex.pipes.context.RunSettings` of this config."""
+        from pipelex.pipes.context import RunSettings
+
+        return RunSettings(nb_list_items=self.dry_run.nb_list_items,
+                           text_gen_truncate_length=self.dry_run.text_gen_truncate_length,
+                           nb_extract_pages=self.dry_run.nb_extract_pages,
+                           max_concurrency=self.runtime.max_concurrency,
+                           pipe_stack_limit=self.runtime.pipe_stack_limit)
+
+
+def config_candidates(cwd: Path | None = None) -> list[Path]:
+    """Where a config file is looked for, in order."""
+    cwd = cwd or Path.cwd()
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return [cwd / "pipelex.toml", cwd / ".pipelex" / "pipelex.toml", xdg / "pipelex" / "pipelex.toml"]
+
+
+def find_config_file(path: str | Path | None = None) -> Path | None:
+    """The config file to read: ``path``, ``$PIPELEX_CONFIG``, or the first candidate that exists."""
+    explicit = path or os.environ.get("PIPELEX_CONFIG")
+    if explicit:
+        explicit_path = Path(explicit)
+        if not explicit_path.is_file():
+            raise ConfigError(f"config file {explicit_path} does not exist: fix the path (or unset PIPELEX_CONFIG)")
+        return explicit_path
+    return next((p for p in config_candidates() if p.is_file()), None)
+
+
+def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
+    """Parse config text; a TOML or schema error names the file, the key and the fix."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc}); fix the syntax") from exc
+    try:
+        config = PipelexConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+            if error["type"] == "extra_forbidden":
+                section = ".".join(str(p) for p in error["loc"][:-1])
+                known = _known_keys(section)
+                problems.append(f"unknown key `{where}`" + (f" (known keys: {', '.join(known)})" if known else ""))
+            else:
+                problems.append(f"`{where}`: {error['msg']}")
+        raise ConfigError(f"{source}: " + "; ".join(problems) + "; fix or remove these keys (see `pipelex init`)") from exc
+    return config.model_copy(update={"source": source})
+
+
+def _known_keys(section: str) -> list[str]:
+    model: type[BaseModel] = PipelexConfig
+    for part in filter(None, section.split(".")):
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [name for name in model.model_fields if name != "source"]
+
+
+def load_config(path: str | Path | None = None) -> PipelexConfig:
+    """Find, read and validate the config, then apply environment overrides."""
+    found = find_config_file(path)
+    if found is None:
+        return PipelexConfig().with_env_overrides()
+    try:
+        text = found.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {found}: {exc}") from exc
+    return parse_config(text, source=str(found)).with_env_overrides()
