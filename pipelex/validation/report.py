@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from pipelex.config.deck import ModelDeck
 from pipelex.language.library import Library
 from pipelex.pipes.context import RunSettings
+from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.validation.static import check_library, pending_signatures
 from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
@@ -35,8 +36,9 @@ class ValidationReport(BaseModel):
 
 def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings | None = None,
                      run_sweep: bool = True, allow_signatures: bool = False, bundle_path: str | None = None,
-                     allowed_to_fail: frozenset[str] = frozenset(), only: list[str] | None = None) -> ValidationReport:
-    """Validate a library; report every problem."""
+                     allowed_to_fail: frozenset[str] = frozenset(), only: list[str] | None = None,
+                     graphs: list[ExecutionGraph] | None = None) -> ValidationReport:
+    """Validate a library; report every problem. ``graphs`` collects the sweep's execution graphs when given."""
     diagnostics = check_library(library, deck)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
@@ -44,7 +46,7 @@ def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings
     verdicts: list[PipeVerdict] = []
     if run_sweep:
         verdicts = asyncio.run(sweep(library, settings or _config_settings(), failed_statically=failed,
-                                     allowed_to_fail=allowed_to_fail))
+                                     allowed_to_fail=allowed_to_fail, graphs=graphs))
     else:
         verdicts = [PipeVerdict(pipe_ref=e.ref, status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
                                 message=None if e.code in failed else "dry-run sweep not run")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunSettings
+from pipelex.tracing.graph import ExecutionGraph
 
 
 class PipeStatus(StrEnum):
@@ -30,8 +32,9 @@ class PipeVerdict(BaseModel):
     message: str | None = None
 
 
-async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings) -> PipeVerdict:
-    """Dry-run one pipe with mock inputs."""
+async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings, *,
+                       graphs: list[ExecutionGraph] | None = None) -> PipeVerdict:
+    """Dry-run one pipe with mock inputs; append its execution graph to ``graphs`` when given."""
     from pipelex.backends.direct import run_in_process
     from pipelex.memory.inputs import mock_inputs
     from pipelex.tracing.tracer import GraphTracer
@@ -45,23 +48,48 @@ async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings
         await run_in_process(entry, memory, library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer)
     except PipelexError as exc:
         cause = getattr(exc, "error_type", type(exc).__name__)
+        if graphs is not None:
+            graphs.append(tracer.build())
         return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="DryRunError",
                            message=f"the dry run of {entry.code!r} failed ({cause}): {exc}")
+    if graphs is not None:
+        graphs.append(tracer.build())
     return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SUCCESS)
 
 
 async def sweep(library: Library, settings: RunSettings, *, failed_statically: set[str],
-                allowed_to_fail: frozenset[str] = frozenset()) -> list[PipeVerdict]:
-    """Dry-run every pipe that passed the static checks; pipes that failed them are reported FAILURE."""
+                allowed_to_fail: frozenset[str] = frozenset(), graphs: list[ExecutionGraph] | None = None
+                ) -> list[PipeVerdict]:
+    """Dry-run every pipe that passed the static checks; pipes that failed them are reported FAILURE.
+
+    When ``graphs`` is given, the execution graph of each pipe's dry run is appended to it
+    (:func:`merge_sweep_graphs` makes one graph of them).
+    """
     verdicts: list[PipeVerdict] = []
     for entry in library.pipes.values():
         if entry.code in failed_statically or entry.ref in failed_statically:
             verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",
                                         message="failed the static checks (see errors)"))
             continue
-        verdict = await dry_run_pipe(entry, library, settings)
+        verdict = await dry_run_pipe(entry, library, settings, graphs=graphs)
         if verdict.status is PipeStatus.FAILURE and (entry.ref in allowed_to_fail or entry.code in allowed_to_fail):
             verdict = verdict.model_copy(update={"status": PipeStatus.SUCCESS,
                                                  "message": f"allowed to fail: {verdict.message}"})
         verdicts.append(verdict)
     return verdicts
+
+
+def merge_sweep_graphs(graphs: list[ExecutionGraph]) -> ExecutionGraph:
+    """One graph of a validation sweep: every pipe's dry run is a root, nodes and edges kept as recorded.
+
+    Node ids are prefixed by each run's graph id, so they never collide; no edge joins two pipes' runs
+    (each ran in isolation on its own mock inputs).
+    """
+    from datetime import UTC, datetime
+
+    nodes = [node for graph in graphs for node in graph.nodes]
+    edges = [edge for graph in graphs for edge in graph.edges]
+    return ExecutionGraph(graph_id=uuid.uuid4().hex[:12], created_at=datetime.now(UTC).isoformat(),
+                          pipeline_run_id="validation", main_pipe="(validation sweep)",
+                          domain=graphs[0].domain if graphs else "", mode="dry", backend="direct",
+                          nodes=nodes, edges=edges, usage={"total": {}})
