@@ -79,6 +79,14 @@ class ApiConfig(_Section):
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     allow_local_files: bool = False
     allow_urls: bool = False
+    # URLs to private, loopback, link-local or reserved addresses stay refused even with allow_urls
+    allow_internal_urls: bool = False
+    # runs executing at once (each in a worker thread); more requests wait their turn
+    max_concurrent_runs: int = Field(default=16, ge=1, le=1024)
+    # runs started with POST /v1/start kept in memory: the oldest finished ones are dropped beyond this
+    max_stored_runs: int = Field(default=1000, ge=1, le=1_000_000)
+    # a finished run's result is dropped this long after it finished
+    run_ttl_seconds: int = Field(default=3600, ge=1)
 
 
 class PipelexConfig(_Section):
