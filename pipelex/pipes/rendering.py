@@ -96,15 +96,23 @@ def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=2048)
 def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
-    return _environment(html).from_string(preprocess(template))
+    compiled = _environment(html).from_string(preprocess(template))
+    # Template.render() merges the template's globals (a ChainMap) into every new context and iterates them
+    # again for the context's globals keys: ~40 µs a call. Flatten them once; each render then starts from a
+    # plain dict (the sandbox lives in the environment and the compiled code, not in the context).
+    return compiled, dict(compiled.globals)
 
 
 def render_template(template: str, context: dict[str, Any], *, pipe_code: str, html: bool = False) -> str:
     """Render an MTHDS template (sigils allowed) against ``context``; compiled templates are cached."""
     from jinja2 import TemplateError
+    from jinja2.runtime import new_context
 
     try:
-        return _compiled(template, html).render(**context)
+        compiled, globals_ = _compiled(template, html)
+        jinja_context = new_context(compiled.environment, compiled.name, compiled.blocks, {**globals_, **context},
+                                    True, globals_)
+        return compiled.environment.concat(compiled.root_render_func(jinja_context))  # type: ignore[attr-defined]
     except TemplateError as exc:
         raise PipeRunError(f"pipe {pipe_code!r}: the template cannot be rendered: {exc}", pipe_code=pipe_code,
                            error_type="template_render_failed") from exc

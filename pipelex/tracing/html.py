@@ -68,6 +68,12 @@ def _format_created(created_at: str) -> str:
         return created_at
 
 
+# A controller with more children than _FOLD_AFTER + _FOLD_SLACK (a long batch) shows the first _FOLD_AFTER,
+# every failed one, and one summary line for the rest: a page of 10,000 identical runs helps no one.
+_FOLD_AFTER = 50
+_FOLD_SLACK = 10
+
+
 def _embed_json(graph: ExecutionGraph) -> str:
     text = graph.model_dump_json()
     # "<" only ever occurs inside JSON strings, where "\/" is a valid escape of "/" and
@@ -103,6 +109,7 @@ class _PageBuilder:
         self.run_end = max(ends) if ends else 0.0
         self.span = max(self.run_end - self.run_start, 1e-9)
         self.with_failure = self._failure_subtrees()
+        self.folded: set[str] = set()  # runs left off the page (long batches); filled by tree()
         self.ordinals: dict[str, str] = {}
         for kids in self.children.values():
             totals: dict[str, int] = {}
@@ -133,6 +140,8 @@ class _PageBuilder:
     # ------------------------------------------------------------------ pieces
 
     def link(self, node: GraphNode) -> str:
+        if node.id in self.folded:  # not on the page: no anchor to jump to
+            return f'<span class="nodelink folded-link">{_esc(node.pipe_code)}</span>'
         return f'<a href="#{self.dom_ids[node.id]}" class="nodelink">{_esc(node.pipe_code)}</a>'
 
     def io_item(self, item: IOItem, node: GraphNode, direction: str) -> str:
@@ -252,28 +261,55 @@ class _PageBuilder:
             f' data-path="{_esc(node.path)}"{" open" if opened else ""}>'
         )
 
+    def _fold(self, kids: list[GraphNode]) -> tuple[list[GraphNode], str]:
+        """Past ``_FOLD_AFTER`` children, keep only those worth a look (failures); summarise the rest."""
+        if len(kids) <= _FOLD_AFTER + _FOLD_SLACK:
+            return kids, ""
+        kept: list[GraphNode] = []
+        folded_counts: dict[str, int] = {}
+        for index, kid in enumerate(kids):
+            if index < _FOLD_AFTER or kid.status == "failed" or kid.id in self.with_failure:
+                kept.append(kid)
+                continue
+            folded_counts[kid.status] = folded_counts.get(kid.status, 0) + 1
+            pending = [kid]
+            while pending:  # the folded run and everything below it stay in graph.json only
+                current = pending.pop()
+                self.folded.add(current.id)
+                pending.extend(self.children.get(current.id, []))
+        total = sum(folded_counts.values())
+        by_status = ", ".join(f"{count:,} {status}" for status, count in sorted(folded_counts.items()))
+        note = (f'<div class="folded muted">… {total:,} more runs not shown ({_esc(by_status)}); '
+                "every run is in graph.json</div>")
+        return kept, note
+
     def tree(self) -> str:
         out: list[str] = []
         visited: set[str] = set()
 
         def emit(start: GraphNode) -> None:
             # iterative walk (no recursion limit on deep graphs); None closes a controller
-            stack: list[GraphNode | None] = [start]
+            stack: list[GraphNode | str | None] = [start]
             while stack:
                 node = stack.pop()
                 if node is None:
                     out.append("</div></div></details>")
                     continue
+                if isinstance(node, str):  # the summary of folded children
+                    out.append(node)
+                    continue
                 if node.id in visited:
                     continue
                 visited.add(node.id)
-                kids = [kid for kid in self.children.get(node.id, []) if kid.id not in visited]
+                kids, fold_note = self._fold([kid for kid in self.children.get(node.id, []) if kid.id not in visited])
                 out.append(self.open_tag(node))
                 out.append(self.summary(node))
                 out.append(f'<div class="body">{self.body(node)}')
                 if kids:
                     out.append('<div class="children">')
                     stack.append(None)
+                    if fold_note:
+                        stack.append(fold_note)
                     stack.extend(reversed(kids))
                 else:
                     out.append("</div></details>")
@@ -281,14 +317,18 @@ class _PageBuilder:
         for root in self.roots:
             emit(root)
         for node in self.graph.nodes:
-            if node.id not in visited:
+            if node.id not in visited and node.id not in self.folded:
                 emit(node)
         return "".join(out)
 
     def edges_section(self) -> str:
         rows: list[str] = []
+        hidden = 0
         for edge in self.graph.edges:
             if edge.kind != "data" or edge.source not in self.nodes or edge.target not in self.nodes:
+                continue
+            if edge.source in self.folded and edge.target in self.folded:
+                hidden += 1
                 continue
             digest = (
                 f'<code class="digest">#{_esc(edge.stuff_digest[:8])}</code>' if edge.stuff_digest else ""
@@ -320,6 +360,9 @@ class _PageBuilder:
         parts = [f'<section class="panel"><h2>Data flow <span class="count">{len(rows)}</span></h2>']
         if rows:
             parts.append(f'<table class="edges">{head}<tbody>{"".join(rows)}</tbody></table>')
+            if hidden:
+                parts.append(f'<p class="muted">… {hidden:,} more data edges between runs not shown; every edge is '
+                             "in graph.json</p>")
         else:
             parts.append('<p class="muted">No data edges.</p>')
         if outcome_rows:
@@ -528,6 +571,7 @@ a.nodelink{color:var(--ink);text-decoration:none;border-bottom:1px dotted var(--
 font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 a.nodelink:hover{color:var(--accent);border-color:var(--accent)}
 .muted{color:var(--muted)}
+.folded{padding:6px 12px;font-style:italic}
 footer{padding:0 28px 24px;font-size:12px}
 details.flash>summary{animation:flash 1.6s ease-out}
 @keyframes flash{0%{box-shadow:0 0 0 3px var(--accent)}100%{box-shadow:0 0 0 0 transparent}}

@@ -396,9 +396,8 @@ def test_running_node_stays_running() -> None:
     assert "running" in render_html(tracer.build())
 
 
-def test_ten_thousand_nodes_trace_fast() -> None:
+def test_ten_thousand_nodes_trace() -> None:  # speed is measured by `make bench`, not here
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="dry", include_data=False)
-    started = time.perf_counter()
     root = start(tracer, "root", "PipeSequence", "controller", parent=None, inputs=[])
     previous = IOItem(name="x", concept="Text", digest="seed")
     for index in range(100):
@@ -411,11 +410,28 @@ def test_ten_thousand_nodes_trace_fast() -> None:
         tracer.end_node(ctl, outputs=[previous])
     tracer.end_node(root, outputs=[previous])
     graph = tracer.build()
-    elapsed = time.perf_counter() - started
     assert len(graph.nodes) == 1 + 100 + 100 * 99
     assert len(graph.edges_of_kind("contains")) == len(graph.nodes) - 1
     assert len(graph.edges_of_kind("data")) > 9_000
-    assert elapsed < 2.0, f"tracing 10,000 nodes took {elapsed:.2f} s"
+
+
+def test_html_folds_long_batches_but_keeps_failures() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="batch", domain="d", mode="dry", include_data=False)
+    root = start(tracer, "batch", "PipeBatch", "controller", parent=None, inputs=[])
+    for index in range(200):
+        node = start(tracer, "item", "PipeCompose", "operator", parent=root, inputs=[])
+        if index == 150:
+            tracer.end_node(node, outputs=[], status="failed", error="item 150 broke")
+        else:
+            tracer.end_node(node, outputs=[IOItem(name="x", concept="Text", digest=f"d{index}")])
+    tracer.end_node(root, outputs=[], status="failed", error="one item failed")
+    graph = tracer.build()
+    page = render_html(graph)
+    shown = page.count('class="node kind-operator')
+    assert shown == 51  # the first 50 items and the failed one
+    assert "item 150 broke" in page
+    assert "149 more runs not shown (149 succeeded)" in page
+    assert len(graph_from_html(page).nodes) == 201  # the embedded graph keeps every run
 
 
 # ---------------------------------------------------------------------------- JSON
