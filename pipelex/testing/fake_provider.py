@@ -1,0 +1,628 @@
+"""A fake AI provider served over real HTTP on 127.0.0.1, for testing live runs without the internet.
+
+It speaks three real wire protocols, so the official SDKs talk to it unchanged:
+
+- OpenAI chat completions: ``POST /v1/chat/completions`` (text; ``response_format`` of type
+  ``json_schema`` or ``json_object`` gets a JSON reply that fits the schema, built deterministically
+  from it; ``tools`` with a forced ``tool_choice`` get a tool call whose arguments fit the schema);
+- OpenAI images: ``POST /v1/images/generations`` (``b64_json`` PNGs by default; ``response_format =
+  "url"`` gives URLs served by the fake under ``/_fake/files/``);
+- Anthropic messages: ``POST /v1/messages`` (text; a forced tool gets a ``tool_use`` block whose
+  ``input`` fits the tool's ``input_schema``).
+
+Replies are deterministic: the same request gives the same reply. Token usage is reported
+(``ceil(characters / 4)`` per message text, 85 per image).
+
+In-process use::
+
+    from pipelex.testing.fake_provider import FakeProvider
+
+    with FakeProvider(latency=0.2) as fake:       # binds 127.0.0.1 on a free port, serves in a thread
+        fake.base_url             # "http://127.0.0.1:PORT/v1"  -> OPENAI_BASE_URL
+        fake.anthropic_base_url   # "http://127.0.0.1:PORT"     -> ANTHROPIC_BASE_URL
+        fake.url                  # "http://127.0.0.1:PORT"
+        fake.env()                # {"OPENAI_BASE_URL": ..., "OPENAI_API_KEY": ..., "ANTHROPIC_BASE_URL": ..., ...}
+        fake.calls                # {"chat": 3, "images": 0, "messages": 1}  (a snapshot; faulted calls count too)
+        fake.total_calls          # 4
+        fake.requests             # [RecordedRequest(route, path, body, headers), ...]
+        fake.inject("429", count=2)              # the next 2 model calls answer 429
+        fake.inject("timeout", route="chat")     # the next chat call hangs for ``timeout_delay`` seconds
+        fake.latency = 0.0                       # change the latency at any time
+        fake.reset()                             # zero the counters, forget requests and pending faults
+
+Faults (``inject(fault, count=1, route=None)``; ``route`` is ``"chat"``, ``"images"``, ``"messages"`` or
+None for any model call): ``"429"`` (rate limited), ``"500"`` (server error), ``"timeout"`` (no answer for
+``timeout_delay`` seconds), ``"malformed"`` (HTTP 200 whose body is not JSON), ``"schema_mismatch"``
+(HTTP 200 whose structured content does not fit the requested schema).
+
+``api_key=...`` makes the fake refuse (401) requests that do not carry that key (``Authorization:
+Bearer`` or ``x-api-key``); by default any key is accepted.
+
+As a process (for tests that need a separate process, e.g. a worker calling it)::
+
+    python -m pipelex.testing.fake_provider [--port N] [--latency SECONDS] [--api-key KEY]
+
+prints its OpenAI base URL (``http://127.0.0.1:N/v1``) on the first line of stdout, then serves until
+killed. Its admin routes drive it over HTTP:
+
+- ``GET  /_fake/calls``  -> ``{"calls": {"chat": n, "images": n, "messages": n}, "total": n}``
+- ``POST /_fake/faults`` with ``{"fault": "429", "count": 1, "route": null}``
+- ``POST /_fake/latency`` with ``{"latency": 0.2}``
+- ``POST /_fake/reset``
+- ``GET  /_fake/health`` -> ``{"ok": true}``
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import math
+import struct
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal, cast
+
+Route = Literal["chat", "images", "messages"]
+Fault = Literal["429", "500", "timeout", "malformed", "schema_mismatch"]
+ROUTES: tuple[Route, ...] = ("chat", "images", "messages")
+FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "malformed", "schema_mismatch")
+FAKE_API_KEY = "sk-fake-provider-key"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One model call the fake received."""
+
+    route: Route
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class _PendingFault:
+    fault: Fault
+    remaining: int
+    route: Route | None
+
+
+@dataclass
+class _State:
+    latency: float
+    timeout_delay: float
+    api_key: str | None
+    calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROUTES, 0))
+    requests: list[RecordedRequest] = field(default_factory=list)
+    faults: list[_PendingFault] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def take_fault(self, route: Route) -> Fault | None:
+        with self.lock:
+            for pending in self.faults:
+                if pending.route in (None, route) and pending.remaining > 0:
+                    pending.remaining -= 1
+                    fault = pending.fault
+                    self.faults = [p for p in self.faults if p.remaining > 0]
+                    return fault
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------- replies
+
+
+def tokens_of(text: str) -> int:
+    """The fake's token count of a text: one token per four characters, rounded up."""
+    return math.ceil(len(text) / 4) if text else 0
+
+
+def instance_from_schema(schema: dict[str, Any], *, root: dict[str, Any] | None = None, name: str = "value",
+                         depth: int = 0) -> Any:
+    """A deterministic value that fits a JSON schema (``$ref``, ``anyOf``, ``enum``, objects, arrays, formats)."""
+    root = root if root is not None else schema
+    if depth > 12:
+        return None
+    if "$ref" in schema:
+        target: Any = root
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return instance_from_schema(cast(dict[str, Any], target), root=root, name=name, depth=depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = [o for o in schema.get(key, []) if isinstance(o, dict) and o.get("type") != "null"]
+        if options:
+            return instance_from_schema(cast(dict[str, Any], options[0]), root=root, name=name, depth=depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in cast(list[str], kind) if k != "null"]
+        kind = kinds[0] if kinds else "null"
+    if kind is None:
+        kind = "object" if "properties" in schema else "string"
+    match kind:
+        case "object":
+            properties = cast(dict[str, dict[str, Any]], schema.get("properties", {}))
+            return {key: instance_from_schema(sub, root=root, name=key, depth=depth + 1)
+                    for key, sub in properties.items()}
+        case "array":
+            count = int(schema.get("minItems", 3))
+            count = min(max(count, 1 if "minItems" not in schema else count), int(schema.get("maxItems", count)))
+            item_schema = cast(dict[str, Any], schema.get("items", {"type": "string"}))
+            return [instance_from_schema(item_schema, root=root, name=f"{name}_{i + 1}", depth=depth + 1)
+                    for i in range(count)]
+        case "integer":
+            return int(schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema
+                                  else 1))
+        case "number":
+            low = float(schema.get("minimum", 0.0))
+            high = float(schema.get("maximum", low + 1.0))
+            return round((low + high) / 2, 4)
+        case "boolean":
+            return True
+        case "null":
+            return None
+        case _:
+            fmt = schema.get("format")
+            if fmt == "date":
+                return "2024-01-02"
+            if fmt == "date-time":
+                return "2024-01-02T03:04:05Z"
+            if fmt == "time":
+                return "03:04:05"
+            if fmt in ("uri", "url"):
+                return "https://example.com/fake"
+            text = f"fake {name}"
+            return text.ljust(int(schema.get("minLength", 0)), "x")
+
+
+def _message_text(content: Any) -> tuple[str, int]:
+    """The text of a chat/messages ``content`` and its number of images/documents."""
+    if isinstance(content, str):
+        return content, 0
+    texts: list[str] = []
+    media = 0
+    if isinstance(content, list):
+        for part in cast(list[Any], content):
+            if not isinstance(part, dict):
+                continue
+            part = cast(dict[str, Any], part)
+            if part.get("type") == "text":
+                texts.append(str(part.get("text", "")))
+            elif part.get("type") in ("image_url", "image", "file", "document", "input_image", "input_file"):
+                media += 1
+    return "\n".join(texts), media
+
+
+def _prompt_of(messages: list[Any], system: Any = None) -> tuple[str, str, int]:
+    """(all text, last user text, media count) of a request's messages."""
+    all_texts: list[str] = []
+    last_user = ""
+    media = 0
+    if system:
+        all_texts.append(_message_text(system)[0])
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        message = cast(dict[str, Any], message)
+        text, count = _message_text(message.get("content"))
+        all_texts.append(text)
+        media += count
+        if message.get("role") == "user":
+            last_user = text
+    return "\n".join(all_texts), last_user, media
+
+
+def _text_reply(model: str, last_user: str, media: int) -> str:
+    seen = f" (with {media} attachment(s))" if media else ""
+    digest = hashlib.sha256(last_user.encode()).hexdigest()[:8]
+    return f"Fake reply of {model}{seen} [{digest}] to: {' '.join(last_user.split())[:160]}"
+
+
+def _png(seed: str, size: int = 8) -> bytes:
+    """A small valid PNG whose colour depends on ``seed``."""
+    red, green, blue = hashlib.sha256(seed.encode()).digest()[:3]
+    row = b"\x00" + bytes([red, green, blue]) * size
+    raw = row * size
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def _openai_error(status: int, message: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
+
+
+def _anthropic_error(message: str, kind: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+# ---------------------------------------------------------------------------------------------------- the server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "pipelex-fake-provider/1"
+    state: _State  # set on the subclass made per server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        """Quiet: tests read counters, not logs."""
+
+    # -- plumbing
+    def _send(self, status: int, payload: Any, *, content_type: str = "application/json",
+              raw: bytes | None = None) -> None:
+        body = raw if raw is not None else json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout fault)
+            self.close_connection = True
+
+    def _read_json(self) -> dict[str, Any] | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        data = self.rfile.read(length) if length else b""
+        if not data:
+            return {}
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            return None
+        return cast(dict[str, Any], parsed) if isinstance(parsed, dict) else None
+
+    def _route_of(self) -> Route | None:
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if path.endswith("/chat/completions"):
+            return "chat"
+        if path.endswith("/images/generations"):
+            return "images"
+        if path.endswith("/messages"):
+            return "messages"
+        return None
+
+    # -- verbs
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        """Admin reads and generated files."""
+        path = self.path.split("?", 1)[0]
+        if path == "/_fake/health":
+            self._send(200, {"ok": True})
+        elif path == "/_fake/calls":
+            with self.state.lock:
+                calls = dict(self.state.calls)
+            self._send(200, {"calls": calls, "total": sum(calls.values())})
+        elif path.startswith("/_fake/files/"):
+            data = self.state.files.get(path.rsplit("/", 1)[1])
+            if data is None:
+                self._send(404, _openai_error(404, "no such file", "not_found"))
+            else:
+                self._send(200, None, content_type="image/png", raw=data)
+        else:
+            self._send(404, _openai_error(404, f"no route GET {path}", "not_found"))
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        """Model calls and admin writes."""
+        path = self.path.split("?", 1)[0]
+        body = self._read_json()
+        if path.startswith("/_fake/"):
+            self._admin(path, body or {})
+            return
+        route = self._route_of()
+        if route is None:
+            self._send(404, _openai_error(404, f"no route POST {path}", "not_found"))
+            return
+        state = self.state
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with state.lock:
+            state.calls[route] += 1
+            state.requests.append(RecordedRequest(route, path, body or {}, headers))
+        if state.api_key is not None:
+            given = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if given != state.api_key:
+                self._error(route, 401, "invalid api key", "authentication_error")
+                return
+        if body is None:
+            self._error(route, 400, "the request body is not a JSON object", "invalid_request_error")
+            return
+        fault = state.take_fault(route)
+        if fault == "timeout":
+            state.stopping.wait(state.timeout_delay)
+        elif state.latency > 0:
+            state.stopping.wait(state.latency)
+        if fault == "429":
+            self._error(route, 429, "rate limited (injected)", "rate_limit_error")
+        elif fault == "500":
+            self._error(route, 500, "server error (injected)", "api_error")
+        elif fault == "malformed":
+            self._send(200, None, raw=b'{"this is": not JSON')
+        else:
+            handler = {"chat": self._chat, "images": self._images, "messages": self._messages}[route]
+            self._send(200, handler(body, mismatch=fault == "schema_mismatch"))
+
+    def _error(self, route: Route, status: int, message: str, kind: str) -> None:
+        payload = _anthropic_error(message, kind) if route == "messages" else _openai_error(status, message, kind)
+        self._send(status, payload)
+
+    def _admin(self, path: str, body: dict[str, Any]) -> None:
+        state = self.state
+        if path == "/_fake/faults":
+            fault = str(body.get("fault"))
+            route = body.get("route")
+            if fault not in FAULTS or route not in (None, *ROUTES):
+                self._send(400, {"error": f"fault must be one of {FAULTS}, route one of {ROUTES} or null"})
+                return
+            with state.lock:
+                state.faults.append(_PendingFault(cast(Fault, fault), int(body.get("count", 1)),
+                                                  cast(Route | None, route)))
+            self._send(200, {"ok": True})
+        elif path == "/_fake/latency":
+            state.latency = float(body.get("latency", 0.0))
+            self._send(200, {"ok": True})
+        elif path == "/_fake/reset":
+            _reset(state)
+            self._send(200, {"ok": True})
+        else:
+            self._send(404, {"error": f"no admin route {path}"})
+
+    # -- protocols
+    def _chat(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
+        model = str(body.get("model", "fake-model"))
+        messages = cast(list[Any], body.get("messages", []))
+        all_text, last_user, media = _prompt_of(messages)
+        schema = _chat_schema(body)
+        tool = _forced_tool(body)
+        message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+        finish = "stop"
+        if tool is not None:
+            name, params = tool
+            arguments = {"__fake__": "does not fit"} if mismatch else instance_from_schema(params)
+            message["tool_calls"] = [{"id": "call_fake_1", "type": "function",
+                                      "function": {"name": name, "arguments": json.dumps(arguments)}}]
+            reply = json.dumps(arguments)
+            finish = "tool_calls"
+        elif schema is not None:
+            reply = json.dumps({"__fake__": "does not fit"} if mismatch else instance_from_schema(schema))
+            message["content"] = reply
+        else:
+            reply = _text_reply(model, last_user, media)
+            message["content"] = reply
+        prompt_tokens = tokens_of(all_text) + 85 * media
+        completion_tokens = tokens_of(reply)
+        return {
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens,
+                      "prompt_tokens_details": {"cached_tokens": 0},
+                      "completion_tokens_details": {"reasoning_tokens": 0}},
+        }
+
+    def _images(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
+        prompt = str(body.get("prompt", ""))
+        count = max(1, int(body.get("n") or 1))
+        data: list[dict[str, Any]] = []
+        for index in range(count):
+            png = _png(f"{body.get('model')}|{prompt}|{index}")
+            if body.get("response_format") == "url":
+                name = hashlib.sha256(png).hexdigest()[:16] + ".png"
+                self.state.files[name] = png
+                host, port = cast(tuple[str, int], self.server.server_address)[:2]
+                data.append({"url": f"http://{host}:{port}/_fake/files/{name}", "revised_prompt": prompt})
+            else:
+                data.append({"b64_json": base64.b64encode(png).decode(), "revised_prompt": prompt})
+        input_tokens = tokens_of(prompt)
+        output_tokens = 100 * count
+        return {"created": int(time.time()), "data": data,
+                "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
+                          "total_tokens": input_tokens + output_tokens,
+                          "input_tokens_details": {"text_tokens": input_tokens, "image_tokens": 0}}}
+
+    def _messages(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
+        model = str(body.get("model", "fake-model"))
+        all_text, last_user, media = _prompt_of(cast(list[Any], body.get("messages", [])), body.get("system"))
+        content: list[dict[str, Any]]
+        tool_choice = body.get("tool_choice")
+        tools = cast(list[dict[str, Any]], body.get("tools") or [])
+        chosen = None
+        if isinstance(tool_choice, dict) and tool_choice.get("type") in ("tool", "any") and tools:
+            name = cast(dict[str, Any], tool_choice).get("name")
+            chosen = next((t for t in tools if t.get("name") == name), tools[0])
+        if chosen is not None:
+            arguments = ({"__fake__": "does not fit"} if mismatch
+                         else instance_from_schema(cast(dict[str, Any], chosen.get("input_schema", {}))))
+            content = [{"type": "tool_use", "id": "toolu_fake_1", "name": chosen.get("name"), "input": arguments}]
+            reply, stop = json.dumps(arguments), "tool_use"
+        else:
+            reply, stop = _text_reply(model, last_user, media), "end_turn"
+            content = [{"type": "text", "text": reply}]
+        return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": content,
+                "stop_reason": stop, "stop_sequence": None,
+                "usage": {"input_tokens": tokens_of(all_text) + 85 * media, "output_tokens": tokens_of(reply),
+                          "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}}
+
+
+def _chat_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    response_format = body.get("response_format")
+    if not isinstance(response_format, dict):
+        return None
+    response_format = cast(dict[str, Any], response_format)
+    if response_format.get("type") == "json_schema":
+        spec = cast(dict[str, Any], response_format.get("json_schema") or {})
+        return cast(dict[str, Any], spec.get("schema") or {"type": "object"})
+    if response_format.get("type") == "json_object":
+        return {"type": "object", "properties": {"answer": {"type": "string"}}}
+    return None
+
+
+def _forced_tool(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    choice = body.get("tool_choice")
+    tools = cast(list[dict[str, Any]], body.get("tools") or [])
+    if not tools or choice in (None, "none", "auto"):
+        return None
+    name = None
+    if isinstance(choice, dict):
+        name = cast(dict[str, Any], cast(dict[str, Any], choice).get("function") or {}).get("name")
+    for tool in tools:
+        function = cast(dict[str, Any], tool.get("function") or {})
+        if name is None or function.get("name") == name:
+            return str(function.get("name")), cast(dict[str, Any], function.get("parameters") or {})
+    return None
+
+
+def _reset(state: _State) -> None:
+    with state.lock:
+        state.calls = dict.fromkeys(ROUTES, 0)
+        state.requests.clear()
+        state.faults.clear()
+        state.files.clear()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # a batch opens many connections at once; the default backlog (5) drops them
+    allow_reuse_address = True
+
+
+class FakeProvider:
+    """A fake OpenAI-compatible and Anthropic-compatible provider on 127.0.0.1 (see the module docstring)."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
+                 timeout_delay: float = 10.0, api_key: str | None = None) -> None:
+        self._state = _State(latency=latency, timeout_delay=timeout_delay, api_key=api_key)
+        handler = type("_BoundHandler", (_Handler,), {"state": self._state})
+        self._server = _Server((host, port), handler)
+        self._thread: threading.Thread | None = None
+        self.api_key = api_key or FAKE_API_KEY
+
+    # -- life cycle
+    def start(self) -> FakeProvider:
+        """Serve in a daemon thread (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="fake-provider", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; hung (timeout-fault) requests are released."""
+        self._state.stopping.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> FakeProvider:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses
+    @property
+    def port(self) -> int:
+        """The TCP port served."""
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://{self._server.server_address[0]}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL (``OPENAI_BASE_URL``): ``http://127.0.0.1:PORT/v1``."""
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """The Anthropic base URL (``ANTHROPIC_BASE_URL``): ``http://127.0.0.1:PORT`` (the SDK adds ``/v1``)."""
+        return self.url
+
+    def env(self) -> dict[str, str]:
+        """Environment variables pointing the OpenAI and Anthropic SDKs (and pipelex) at this fake."""
+        return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": self.api_key,
+                "ANTHROPIC_BASE_URL": self.anthropic_base_url, "ANTHROPIC_API_KEY": self.api_key}
+
+    # -- observing and steering
+    @property
+    def latency(self) -> float:
+        """Seconds every model call waits before answering."""
+        return self._state.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._state.latency = value
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Model calls received so far, by route (a snapshot)."""
+        with self._state.lock:
+            return dict(self._state.calls)
+
+    @property
+    def total_calls(self) -> int:
+        """Model calls received so far, over every route."""
+        return sum(self.calls.values())
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every model call received so far (a snapshot)."""
+        with self._state.lock:
+            return list(self._state.requests)
+
+    def inject(self, fault: Fault, *, count: int = 1, route: Route | None = None) -> None:
+        """Make the next ``count`` model calls (on ``route``, or any) answer with ``fault``."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}: use one of {', '.join(FAULTS)}")
+        if route not in (None, *ROUTES):
+            raise ValueError(f"unknown route {route!r}: use one of {', '.join(ROUTES)} or None")
+        with self._state.lock:
+            self._state.faults.append(_PendingFault(fault, count, route))
+
+    def reset(self) -> None:
+        """Zero the counters; forget recorded requests, pending faults and files."""
+        _reset(self._state)
+
+    def iter_bodies(self, route: Route) -> Iterator[dict[str, Any]]:
+        """The bodies of the calls received on ``route``."""
+        return (r.body for r in self.requests if r.route == route)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipelex.testing.fake_provider``: serve until killed; print the OpenAI base URL first."""
+    parser = argparse.ArgumentParser(prog="python -m pipelex.testing.fake_provider", description="A fake AI provider on 127.0.0.1.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each model call waits")
+    parser.add_argument("--timeout-delay", type=float, default=10.0, help="seconds a timeout fault hangs")
+    parser.add_argument("--api-key", default=None, help="refuse requests without this key")
+    args = parser.parse_args(argv)
+    fake = FakeProvider(host=args.host, port=args.port, latency=args.latency, timeout_delay=args.timeout_delay,
+                        api_key=args.api_key)
+    print(fake.base_url, flush=True)
+    try:
+        fake._server.serve_forever(poll_interval=0.2)  # noqa: SLF001 - the foreground variant of start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake._state.stopping.set()  # noqa: SLF001
+        fake._server.server_close()  # noqa: SLF001
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests of live inference: providers, the fake provider, the deck, usage and faults."""
