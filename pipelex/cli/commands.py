@@ -155,6 +155,7 @@ def run_bundle(args: argparse.Namespace) -> int:
     if args.inputs:
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
+    _tune_gc_for_a_run()
     runner = PipelexRunner(bundle_uri=args.path, library_dirs=args.library_dir, pipe_run_mode=mode)
     stop = _start_progress(runner) if not args.quiet and sys.stderr.isatty() else None
     try:
@@ -166,11 +167,10 @@ def run_bundle(args: argparse.Namespace) -> int:
     run_dir = _next_run_dir(Path(args.output_dir), output.pipe_code)
     main_json = output.main_stuff_json()
     main_text = main_json.get("text") if isinstance(main_json, dict) else None
-    (run_dir / "main_stuff.json").write_text(json.dumps(main_json, indent=2, ensure_ascii=False) + "\n")
+    (run_dir / "main_stuff.json").write_text(_json_text(main_json))
     if isinstance(main_text, str):
         (run_dir / "main_stuff.md").write_text(main_text + "\n")
-    (run_dir / "working_memory.json").write_text(
-        json.dumps(output.working_memory.to_json(), indent=2, ensure_ascii=False) + "\n")
+    (run_dir / "working_memory.json").write_text(_json_text(output.working_memory.to_json()))
     if args.graph:
         from pipelex.tracing.html import render_html
         from pipelex.tracing.mermaid import render_mermaid
@@ -192,6 +192,26 @@ def run_bundle(args: argparse.Namespace) -> int:
 
             print(render_cost_table(output.usage))
     return EXIT_OK
+
+
+def _json_text(data: Any) -> str:
+    """Indented JSON (UTF-8 kept) for the artefacts; pydantic-core's encoder is ~10x the stdlib's indented one."""
+    from pydantic_core import to_json
+
+    return to_json(data, indent=2).decode("utf-8") + "\n"
+
+
+def _tune_gc_for_a_run() -> None:
+    """This process exists for one run: keep the cyclic GC off what was loaded, and make full collections rare.
+
+    The objects of a big run (10,000 batch items...) mostly live until the end; the default thresholds rescan
+    all of them in full collections (0.6 s of a 10,000-item dry run). Young collections still run as usual.
+    """
+    import gc
+
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
 
 
 def _start_progress(runner: Any) -> Any:
