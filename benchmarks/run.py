@@ -51,6 +51,7 @@ class Benchmark:
     target_mb: float | None = None
     ok_codes: tuple[int, ...] = (0,)
     note: str = ""
+    pipe_runs: int | None = None  # pipe runs of one execution, for the pipe-runs/second column
 
 
 @dataclass
@@ -159,12 +160,14 @@ def build_benchmarks(pipelex: str, work: Path) -> list[Benchmark | tuple[str, st
                 [pipelex, "run", "bundle", str(seq), *dry, out],
                 target_s=2.0,
                 target_mb=300,
+                pipe_runs=LONG_SEQUENCE_STEPS + 1,
             ),
             Benchmark(
                 f"dry-run {BATCH_ITEMS}-item batch",
                 [pipelex, "run", "bundle", str(batch), "-i", str(batch_inputs), *dry, out],
                 target_s=2.0,
                 target_mb=300,
+                pipe_runs=BATCH_ITEMS + 1,
             ),
         ]
     else:
@@ -200,8 +203,8 @@ def _target(bench: Benchmark) -> str:
 
 def markdown_table(results: list[Result], skipped: list[tuple[str, str]], runs: int) -> str:
     lines = [
-        f"| benchmark ({runs} runs) | median | min | max | peak RSS | target | ok |",
-        "|---|---:|---:|---:|---:|---|:-:|",
+        f"| benchmark ({runs} runs) | median | min | max | peak RSS | pipe runs/s | target | ok |",
+        "|---|---:|---:|---:|---:|---:|---|:-:|",
     ]
     for r in results:
         if r.skipped:
@@ -210,12 +213,13 @@ def markdown_table(results: list[Result], skipped: list[tuple[str, str]], runs: 
         name = r.bench.name + (f" ({r.bench.note})" if r.bench.note else "")
         has_target = r.bench.target_s is not None or r.bench.target_mb is not None
         ok = ("yes" if r.meets_target() else "**no**") if has_target else "-"
+        rate = f"{r.bench.pipe_runs / r.median:,.0f}" if r.bench.pipe_runs else "-"
         lines.append(
             f"| {name} | {_fmt_s(r.median)} | {_fmt_s(min(r.times))} | {_fmt_s(max(r.times))} "
-            f"| {r.peak_rss_mb:.0f} MB | {_target(r.bench)} | {ok} |"
+            f"| {r.peak_rss_mb:.0f} MB | {rate} | {_target(r.bench)} | {ok} |"
         )
     for name, reason in skipped:
-        lines.append(f"| {name} | skipped: {reason.replace('|', '/')} | | | | | |")
+        lines.append(f"| {name} | skipped: {reason.replace('|', '/')} | | | | | | |")
     return "\n".join(lines)
 
 
