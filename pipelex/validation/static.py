@@ -28,6 +28,8 @@ from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 SPECIAL_OUTCOMES = frozenset({"fail", "continue"})
 _FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
+_LIST_SUFFIX = re.compile(r"\[\d*\]$")
+
 
 @dataclass(frozen=True)
 class Var:
@@ -439,7 +441,9 @@ class StaticChecker:
         assert pipe.construct_ is not None
         if output is not None and self.library.concepts.structure_of(output[1]) is None:
             self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a PipeCompose `construct` builds a structured "
-                         f"concept, but the output {entry.blueprint.output!r} has no structure", entry, field="output")
+                         f"concept, but the output {entry.blueprint.output!r} has no structure: change the output to "
+                         "a concept with a `structure`, or use `template` to render text", entry, field="output")
+            return  # the construct's fields cannot be checked against an output with no fields
         roots: set[str] = set()
         templates: dict[str, str | None] = {}
         self._collect_construct(pipe.construct_, "construct", roots, templates, entry, inputs)
@@ -461,7 +465,8 @@ class StaticChecker:
                     if root not in inputs:
                         if root not in {n.split(".")[0] for n in entry.blueprint.input_specs()}:
                             self._report(ErrorType.MISSING_INPUT_VARIABLE, f"{where} reads {root!r}, which is not "
-                                         "declared in `inputs`", entry, field=where)
+                                         f"declared in `inputs`: declare it (e.g. {root} = \"Text\") or read a "
+                                         "declared input", entry, field=where)
                         continue
                     walked = walk_path(self.library, inputs[root], root, segments, content_fields=True)
                     if walked.var is None and walked.error_type:
@@ -482,7 +487,8 @@ class StaticChecker:
             if not (concepts.refines(var.concept, concepts.concepts["native.Document"])
                     or concepts.refines(var.concept, concepts.concepts["native.Image"])):
                 self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"input {name!r} is a {var.concept.ref}, but a "
-                             "PipeExtract reads a Document or an Image", entry, field=f"inputs.{name}")
+                             "PipeExtract reads a Document or an Image: pass a Document (or an Image), e.g. "
+                             f"{name} = \"Document\"", entry, field=f"inputs.{name}")
         if output is not None:
             spec, concept = output
             if not concepts.refines(concept, concepts.concepts["native.Page"]) or not spec.is_list:
@@ -750,8 +756,10 @@ class StaticChecker:
             return
         spec, concept = output
         if spec.is_list:
+            single = _LIST_SUFFIX.sub("", entry.blueprint.output)
             self._report(ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY, f"a PipeParallel outputs one Composite or one "
-                         f"structure, not a list ({entry.blueprint.output!r})", entry, field="output")
+                         f"structure, not a list ({entry.blueprint.output!r}): declare it "
+                         f"'{single}'", entry, field="output")
         if concept.ref in ("native.Composite", "native.Anything", "native.Dynamic"):
             return
         structure = self.library.concepts.structure_of(concept)
@@ -786,7 +794,8 @@ class StaticChecker:
                 declared = {n.split(".")[0] for n in entry.blueprint.input_specs()}
                 for root in sorted(analysis.roots - declared - _TEMPLATE_GLOBALS):
                     self._report(ErrorType.MISSING_INPUT_VARIABLE, f"the {field_name} reads {root!r}, which is not "
-                                 "declared in `inputs`", entry, field=field_name)
+                                 f"declared in `inputs`: declare it (e.g. {root} = \"Text\") or read a declared "
+                                 "input", entry, field=field_name)
                 for private in sorted(analysis.private_names):
                     self._report(ErrorType.TEMPLATE_PRIVATE_NAME, f"the {field_name} reads the private name "
                                  f"{private!r}: remove it", entry, field=field_name)

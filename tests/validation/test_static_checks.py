@@ -54,7 +54,6 @@ class Case:
     line: int | None = None  # when the line cannot carry the marker (inside a multi-line string)
 
 
-NO_HINT = pytest.mark.xfail(strict=True, reason="the message says what is wrong but gives no fix")
 
 # ---------------------------------------------------------------- shared snippet parts
 
@@ -260,7 +259,6 @@ CASES: list[object] = [
             "declare it",
         ),
         id="missing_input_variable-condition-expression",
-        marks=NO_HINT,
     ),
     pytest.param(
         Case(
@@ -283,7 +281,6 @@ CASES: list[object] = [
             "declare it",
         ),
         id="missing_input_variable-construct-from",
-        marks=NO_HINT,
     ),
     pytest.param(
         Case(
@@ -563,7 +560,6 @@ CASES: list[object] = [
             "pass a Document",
         ),
         id="input_stuff_spec_mismatch-extract-text",
-        marks=NO_HINT,
     ),
     pytest.param(
         Case(
@@ -643,7 +639,6 @@ CASES: list[object] = [
             "change the output",
         ),
         id="inadequate_output_concept-construct-unstructured",
-        marks=NO_HINT,
     ),
     pytest.param(
         Case(
@@ -722,7 +717,6 @@ CASES: list[object] = [
             "declare it 'Composite'",
         ),
         id="inadequate_output_multiplicity-parallel-list",
-        marks=NO_HINT,
     ),
     # ------------------------------------------------------------ resolution
     pytest.param(
