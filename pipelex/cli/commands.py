@@ -33,6 +33,7 @@ def dispatch(args: argparse.Namespace) -> int:
         ("run", "bundle"): run_bundle,
         ("graph", "render"): graph_render,
         ("init", None): init_config,
+        ("api", "serve"): api_serve,
     }
     key = (args.group, getattr(args, "what", None))
     handler = handlers.get(key) or (show if args.group == "show" else None)
@@ -314,6 +315,13 @@ def graph_render(args: argparse.Namespace) -> int:
     out.write_text(text)
     print(f"wrote {out}")
     return EXIT_OK
+
+
+def api_serve(args: argparse.Namespace) -> int:
+    """``pipelex api serve``: the runner API (see ``pipelex/api/cli.py``)."""
+    from pipelex.api.cli import serve
+
+    return serve(args)
 
 
 def init_config(args: argparse.Namespace) -> int:

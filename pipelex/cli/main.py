@@ -64,6 +64,16 @@ def _build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--format", choices=["mermaid", "html"], default="html")
 
     groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
+
+    api = groups.add_parser("api", help="the HTTP runner API").add_subparsers(dest="what", metavar="WHAT")
+    api.required = True
+    serve = api.add_parser("serve", help="serve the runner API (FastAPI under uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False,
+                       help="log every request (default: off)")
     return parser
 
 

@@ -42,9 +42,9 @@ async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings
     if entry.blueprint.type == "PipeSignature":
         return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SKIPPED,
                            message="a PipeSignature is declared but not implemented: nothing to run")
+    tracer = GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
     try:
         memory = WorkingMemory.with_inputs(mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items))
-        tracer = GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
         await run_in_process(entry, memory, library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer)
     except PipelexError as exc:
         cause = getattr(exc, "error_type", type(exc).__name__)

@@ -1,0 +1,40 @@
+"""``pipelex api serve``: the runner API under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Boot pipelex, build the app and serve it until interrupted; return the exit code."""
+    import uvicorn
+
+    from pipelex.api.app import configured_api_key, create_app
+    from pipelex.boot import Pipelex
+
+    config = Pipelex.config()
+    if args.temporal and not config.temporal.is_enabled:
+        config = config.model_copy(update={"temporal": config.temporal.model_copy(update={"is_enabled": True})})
+    Pipelex.make(config=config)
+    key = configured_api_key(config)
+    if key is None and not _is_loopback(args.host):
+        print(f"warning: serving on {args.host} with no API key: anyone who can reach it can run bundles; set "
+              f"{config.api.api_key_env}", file=sys.stderr)
+    app = create_app(config, api_key=key)
+    backend = "temporal" if config.temporal.is_enabled else "direct"
+    print(f"pipelex runner API on http://{args.host}:{args.port} (backend {backend}, API key "
+          f"{'required' if key else 'not required'}; OpenAPI at /openapi.json)", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log,
+                timeout_graceful_shutdown=10)
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,94 @@
+"""The in-memory store of runs started with ``POST /v1/start``, bounded in count and in time.
+
+At most ``max_runs`` runs are kept. A finished run is dropped ``ttl_seconds`` after it finished, or
+earlier when room is needed for a new run (the oldest finished first). A run in progress is never
+dropped: when every slot holds one, a new start is refused (429) until one finishes. Results live in
+this process only; a restart forgets them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pipelex.api.models import BackendName, Problem, RunStatus, RunStatusResponse
+from pipelex.api.problems import ApiProblem
+
+
+@dataclass
+class RunRecord:
+    """One run: its status and, once finished, its result (as JSON bytes) or problem."""
+
+    run_id: str
+    backend: BackendName
+    dry_run: bool
+    created_at: datetime
+    status: RunStatus = RunStatus.RUNNING
+    finished_at: datetime | None = None
+    finished_monotonic: float | None = None
+    result_json: bytes | None = None
+    problem: Problem | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def finish(self, *, result_json: bytes | None = None, problem: Problem | None = None) -> None:
+        """Record the outcome."""
+        self.status = RunStatus.SUCCEEDED if problem is None else RunStatus.FAILED
+        self.result_json = result_json
+        self.problem = problem
+        self.finished_at = datetime.now(UTC)
+        self.finished_monotonic = time.monotonic()
+        self.task = None
+
+    def status_json(self) -> bytes:
+        """The ``GET /v1/runs/{id}`` document; the result is spliced in as already-serialised JSON."""
+        head = RunStatusResponse(run_id=self.run_id, status=self.status, backend=self.backend, dry_run=self.dry_run,
+                                 created_at=self.created_at, finished_at=self.finished_at, problem=self.problem)
+        document = head.model_dump_json(exclude={"result"})
+        if self.result_json is None:
+            return document[:-1].encode() + b',"result":null}'
+        return document[:-1].encode() + b',"result":' + self.result_json + b"}"
+
+
+class RunStore:
+    """Runs by id, bounded (see the module docstring)."""
+
+    def __init__(self, *, max_runs: int, ttl_seconds: float) -> None:
+        self.max_runs = max_runs
+        self.ttl_seconds = ttl_seconds
+        self._runs: OrderedDict[str, RunRecord] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def new(self, *, backend: BackendName, dry_run: bool) -> RunRecord:
+        """Make room if needed and register a new running run; 429 when every slot is a run in progress."""
+        self._expire()
+        if len(self._runs) >= self.max_runs:
+            oldest_finished = next((k for k, r in self._runs.items() if r.status is not RunStatus.RUNNING), None)
+            if oldest_finished is None:
+                raise ApiProblem("too-many-runs", f"{self.max_runs} runs are in progress, the most this server keeps: "
+                                 "retry when one has finished (or use POST /v1/execute)")
+            del self._runs[oldest_finished]
+        record = RunRecord(run_id=uuid.uuid4().hex, backend=backend, dry_run=dry_run, created_at=datetime.now(UTC))
+        self._runs[record.run_id] = record
+        return record
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """The run, or None when unknown or already dropped."""
+        self._expire()
+        return self._runs.get(run_id)
+
+    def running_tasks(self) -> list[asyncio.Task[None]]:
+        """The tasks of the runs in progress (cancelled when the server stops)."""
+        return [r.task for r in self._runs.values() if r.task is not None]
+
+    def _expire(self) -> None:
+        deadline = time.monotonic() - self.ttl_seconds
+        expired = [k for k, r in self._runs.items() if r.finished_monotonic is not None and
+                   r.finished_monotonic < deadline]
+        for key in expired:
+            del self._runs[key]

@@ -1,0 +1,194 @@
+"""The API's guards: the bearer API key, the request-body size limit, and the policy on file and URL inputs."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+
+from pipelex.api.problems import PROBLEM_MEDIA_TYPE, InputRefusedError, problem
+from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.memory.stuff import Stuff
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+# ---------------------------------------------------------------------------------------------------- API key
+def key_matches(given: str, expected: str) -> bool:
+    """Compare a presented key with the configured one in constant time (no early exit on the first mismatch)."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (scheme case-insensitive), else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+# ---------------------------------------------------------------------------------------------------- body size
+class BodySizeLimit:
+    """ASGI middleware refusing request bodies over ``max_body_bytes`` with a 413 problem document.
+
+    A declared ``Content-Length`` over the limit is refused before a byte of the body is read; a body
+    without one (chunked) is read chunk by chunk and refused as soon as it passes the limit, so at most
+    ``max_body_bytes`` are ever held in memory. The body read here is replayed to the application.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection scope."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _send_problem(scope, send, "bad-request", "the Content-Length header is not a number")
+                return
+            if int(declared) > self.max_body_bytes:
+                await self._too_large(scope, send, f"{int(declared)} bytes declared")
+                return
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body: bytes = message.get("body", b"")
+            total += len(body)
+            if total > self.max_body_bytes:
+                await self._too_large(scope, send, f"more than {self.max_body_bytes} bytes sent")
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, send: Send, what: str) -> None:
+        await _send_problem(scope, send, "body-too-large",
+                            f"the request body is limited to {self.max_body_bytes} bytes ({what}): send smaller "
+                            "bundles or inputs (the server's operator sets the limit: [api] max_body_bytes)",
+                            close=True)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1").strip()
+    return None
+
+
+async def _send_problem(scope: Scope, send: Send, kind: str, detail: str, *, close: bool = False) -> None:
+    document = problem(kind, detail, instance=str(scope.get("path", ""))).model_dump_json(exclude_none=True).encode()
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(document)).encode())]
+    if close:  # the unread rest of the body must not be taken for the next request
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": problem(kind, detail, instance="").status,
+                "headers": headers})
+    await send({"type": "http.response.body", "body": document})
+
+
+# ---------------------------------------------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class InputPolicy:
+    """Which references an input may make: ``data:`` URLs always; local files and URLs only when allowed."""
+
+    allow_local_files: bool = False
+    allow_urls: bool = False
+    allow_internal_urls: bool = False
+
+    def check(self, stuffs: dict[str, Stuff]) -> None:
+        """Refuse (:class:`InputRefusedError`) any image or document of the inputs this policy does not allow."""
+        for name, stuff in stuffs.items():
+            for url in _urls(stuff.content):
+                self.check_url(name, url)
+
+    def check_url(self, name: str, url: str) -> None:
+        """Refuse one URL of input ``name`` unless allowed."""
+        if url.startswith("data:"):
+            return
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in ("file", "pipelex-storage") or not scheme:
+            if not self.allow_local_files:
+                raise InputRefusedError(
+                    f"input {name!r} references a file on the server ({_short(url)}): this server does not read "
+                    "its own files for API inputs; send the content inline as a data URL "
+                    "({\"url\": \"data:image/png;base64,...\"})", input_name=name)
+            return
+        if scheme not in ("http", "https"):
+            raise InputRefusedError(f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
+                                    "URLs when the server allows them) are accepted", input_name=name)
+        if not self.allow_urls:
+            raise InputRefusedError(
+                f"input {name!r} references the URL {_short(url)}: this server does not fetch URLs for API inputs; "
+                "send the content inline as a data URL ({\"url\": \"data:...;base64,...\"})", input_name=name)
+        if not self.allow_internal_urls:
+            host = urlsplit(url).hostname or ""
+            internal = _internal_address(host)
+            if internal is not None:
+                raise InputRefusedError(f"input {name!r} references {host!r}, which is an internal address "
+                                        f"({internal}): only public hosts may be fetched", input_name=name)
+
+
+def _short(url: str) -> str:
+    return repr(url if len(url) <= 80 else url[:77] + "...")
+
+
+def _urls(content: Any) -> list[str]:
+    """Every image/document URL inside a content, however deeply nested."""
+    found: list[str] = []
+    stack: list[Any] = [content]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ImageContent | DocumentContent):
+            found.append(item.url)
+        if isinstance(item, ListContent):
+            stack.extend(item.items)
+        elif isinstance(item, StuffContent | BaseModel):
+            stack.extend(getattr(item, name) for name in type(item).model_fields)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
+
+
+def _internal_address(host: str) -> str | None:
+    """Why ``host`` is internal (it names or resolves to a non-global address), or None for a public host."""
+    if not host:
+        return "no host"
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return "it does not resolve"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            return f"resolves to {address}"
+    return None
