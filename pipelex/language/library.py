@@ -87,10 +87,17 @@ class Library:
         found = [p for p in self.pipes.values() if p.code == code]
         return found[0] if len(found) == 1 else None
 
-    def is_broken_pipe(self, ref: str) -> bool:
-        """True when ``ref`` names a pipe that was declared but failed its schema (already reported)."""
-        code = ref.rpartition(".")[2]
-        return code in self.broken_pipes
+    def is_broken_pipe(self, ref: str, from_domain: str | None = None) -> bool:
+        """True when ``ref`` (seen from ``from_domain``) names a pipe that was declared but failed its schema.
+
+        ``broken_pipes`` holds ``domain.code`` refs, or bare codes for bundles whose domain is itself broken
+        (then any domain matches: the bundle's problem is already reported).
+        """
+        domain, _, code = ref.rpartition(".")
+        if code in self.broken_pipes:
+            return True
+        domains = [domain] if domain else [d for d in (from_domain,) if d]
+        return any(f"{d}.{code}" in self.broken_pipes for d in domains)
 
     def resolve_concept(self, ref: str, from_domain: str | None) -> Concept | None:
         """Find a concept as seen from ``from_domain``."""
@@ -104,8 +111,9 @@ def build_library(sources: list[tuple[str, str | None]]) -> Library:
         parsed = parse_bundle(text, file=file)
         library.bundles.append(parsed)
         library.diagnostics.extend(parsed.diagnostics)
-        library.broken_pipes |= parsed.broken_pipes
         bp = parsed.blueprint
+        library.broken_pipes |= ({f"{bp.domain}.{code}" for code in parsed.broken_pipes} if bp is not None
+                                 else parsed.broken_pipes)
         if bp is None:
             continue
         for code, concept_bp in bp.concepts.items():

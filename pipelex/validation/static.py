@@ -135,10 +135,11 @@ class StaticChecker:
                          "copy the pipe into the library", entry, field=field)
             return None
         target = self.library.resolve_pipe(ref, entry.domain)
-        if target is None and not self.library.is_broken_pipe(ref):
-            known = sorted(p.code for p in self.library.pipes.values() if p.domain == entry.domain)
+        if target is None and not self.library.is_broken_pipe(ref, entry.domain):
+            domain = ref.rpartition(".")[0] or entry.domain
+            known = sorted(p.code for p in self.library.pipes.values() if p.domain == domain)
             self._report(ErrorType.UNRESOLVED_PIPE_DEPENDENCY, f"{ref!r} is not a pipe of this library: declare "
-                         f"[pipe.{match.group('code')}] or fix the name (pipes of domain {entry.domain!r}: "
+                         f"[pipe.{match.group('code')}] or fix the name (pipes of domain {domain!r}: "
                          f"{', '.join(known) or 'none'})", entry, field=field)
         return target
 
@@ -212,7 +213,7 @@ class StaticChecker:
             if blueprint is None or not blueprint.main_pipe:
                 continue
             if self.library.resolve_pipe(blueprint.main_pipe, blueprint.domain) is None and not \
-                    self.library.is_broken_pipe(blueprint.main_pipe):
+                    self.library.is_broken_pipe(blueprint.main_pipe, blueprint.domain):
                 self.diagnostics.append(Diagnostic(
                     error_type=ErrorType.UNRESOLVED_PIPE_DEPENDENCY, file=parsed.source_map.file,
                     line=parsed.source_map.key_line("main_pipe"), field="main_pipe",

@@ -2052,11 +2052,6 @@ def test_a_broken_step_is_reported_once(text: str) -> None:
     assert len(diagnostics) == 1, rendered(diagnostics)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Library.is_broken_pipe matches the bare code in any domain, so a reference "
-    "to a missing 'c.write' is silenced because domain 'a' has a broken pipe 'write'",
-)
 def test_a_broken_pipe_in_another_domain_does_not_hide_an_unresolved_reference() -> None:
     diagnostics = diagnose(
         """
@@ -2077,11 +2072,6 @@ def test_a_broken_pipe_in_another_domain_does_not_hide_an_unresolved_reference()
     assert sorted(d.error_type for d in diagnostics) == ["missing_pipe_type", "unresolved_pipe_dependency"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hint of an unresolved domain-qualified reference lists the pipes of the "
-    "caller's domain, not of the domain the reference names",
-)
 def test_unresolved_cross_domain_reference_lists_that_domains_pipes() -> None:
     bad_review = REVIEW.replace('"legal.contracts.extract_clause"', '"legal.contracts.extract_clauses"')
     (diagnostic,) = diagnose(CONTRACTS, bad_review)
