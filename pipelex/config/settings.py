@@ -81,6 +81,8 @@ class ApiConfig(_Section):
     allow_urls: bool = False
     # URLs to private, loopback, link-local or reserved addresses stay refused even with allow_urls
     allow_internal_urls: bool = False
+    # a live PipeFunc imports and calls any Python function a request names: refused unless enabled
+    allow_pipe_func: bool = False
     # runs executing at once (each in a worker thread); more requests wait their turn
     max_concurrent_runs: int = Field(default=16, ge=1, le=1024)
     # runs started with POST /v1/start kept in memory: the oldest finished ones are dropped beyond this
