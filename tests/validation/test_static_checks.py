@@ -1997,11 +1997,6 @@ def test_a_field_in_a_sub_table_points_at_the_sub_table() -> None:
 # ---------------------------------------------------------------- known gaps (strict xfails)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a step that cannot produce its result (failed binding, unresolvable "
-    "batch_over) also makes later steps report missing_input_variable, with a misleading hint",
-)
 @pytest.mark.parametrize(
     "text",
     [
