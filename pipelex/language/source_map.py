@@ -75,6 +75,51 @@ class SourceMap:
         found = self._find(re.compile(rf"^\s*\"?{re.escape(field)}\"?\s*="), start, self._next_header(start))
         return found if found is not None else start
 
+    def element_line(self, pipe: str, field: str, index: int) -> int | None:
+        """Line where the ``index``-th (1-based) inline table of the array ``field`` starts, e.g. ``steps[2]``.
+
+        Falls back to the field's line when the array is not written inline with ``{...}`` elements.
+        """
+        key_line = self.field_line(pipe, field)
+        if key_line is None:
+            return None
+        lines = self._lines
+        depth = 0
+        seen = 0
+        quote: str | None = None
+        started = False
+        for number in range(key_line - 1, len(lines)):
+            line = lines[number]
+            position = line.index("=") + 1 if number == key_line - 1 and "=" in line else 0
+            while position < len(line):
+                char = line[position]
+                if quote is not None:
+                    if line.startswith(quote, position):
+                        position += len(quote)
+                        quote = None
+                        continue
+                    position += 2 if char == "\\" and quote[0] == '"' else 1
+                    continue
+                if char in "\"'":
+                    quote = char * 3 if line.startswith(char * 3, position) else char
+                    position += len(quote)
+                    continue
+                if char == "#":
+                    break
+                if char in "[{":
+                    if char == "{" and depth == 1:
+                        seen += 1
+                        if seen == index:
+                            return number + 1
+                    depth += 1
+                    started = True
+                elif char in "]}":
+                    depth -= 1
+                    if started and depth == 0:
+                        return key_line
+                position += 1
+        return key_line
+
     def text_line(self, needle: str, pipe: str | None = None) -> int | None:
         """First line containing ``needle`` (inside ``pipe``'s table when given)."""
         start = 0

@@ -29,6 +29,7 @@ SPECIAL_OUTCOMES = frozenset({"fail", "continue"})
 _FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 _LIST_SUFFIX = re.compile(r"\[\d*\]$")
+_ELEMENT_FIELD = re.compile(r"^(steps|branches)\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,11 @@ class StaticChecker:
     def _report(self, error_type: str, message: str, entry: PipeEntry | None = None, *, field: str | None = None,
                 line: int | None = None, severity: Severity = Severity.ERROR) -> None:
         if entry is not None and line is None:
-            line = entry.source_map.field_line(entry.code, field.split(".")[0].split("[")[0]) if field else entry.line
+            element = _ELEMENT_FIELD.match(field) if field else None
+            if element is not None:
+                line = entry.source_map.element_line(entry.code, element.group(1), int(element.group(2)))
+            else:
+                line = entry.source_map.field_line(entry.code, field.split(".")[0].split("[")[0]) if field else entry.line
         self.diagnostics.append(Diagnostic(
             error_type=error_type, message=message, file=entry.file if entry else None, line=line,
             pipe=entry.code if entry else None, field=field, severity=severity))

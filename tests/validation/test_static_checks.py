@@ -2121,11 +2121,6 @@ def test_with_block_does_not_read_an_undeclared_input() -> None:
     assert rendered(diagnose(llm('v = "Text"', "Text", "{% with w = v %}{{ w }}{% endwith %}"))) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a diagnostic about steps[N] points at the `steps = [` line, not at the line "
-    "of step N when the steps are written one per line",
-)
 def test_a_step_diagnostic_points_at_the_step_line() -> None:
     diagnostics = diagnose(
         KITCHEN
@@ -2143,3 +2138,19 @@ def test_a_step_diagnostic_points_at_the_step_line() -> None:
     )
     (diagnostic,) = [d for d in diagnostics if d.error_type == "unresolved_pipe_dependency"]
     assert diagnostic.line == 25
+
+
+def test_element_line_skips_brackets_in_strings_and_comments() -> None:
+    from pipelex.language.source_map import SourceMap
+
+    text = (
+        '[pipe.p]\n'
+        'steps = [ # a comment with { braces [\n'
+        '  { pipe = "a", result = "x{" },\n'
+        "  { pipe = 'b}', result = \"\"\"y]\"\"\" },\n"
+        '  { pipe = "c" },\n'
+        ']\n'
+    )
+    source_map = SourceMap(text)
+    assert [source_map.element_line("p", "steps", n) for n in (1, 2, 3)] == [3, 4, 5]
+    assert source_map.element_line("p", "steps", 9) == 2  # no such element: the key's line
