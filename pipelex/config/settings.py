@@ -53,6 +53,17 @@ class TemporalConfig(_Section):
     # activity routing: task queue per activity kind ("llm", "img_gen", ...) and per model handle
     queue_by_kind: dict[str, str] = Field(default_factory=dict)
     queue_by_model: dict[str, str] = Field(default_factory=dict)
+    # run an in-process worker with each run: None = only with the embedded dev server (address = "")
+    in_process_worker: bool | None = None
+    # leaf activities: timeouts (seconds) and the retry policy of provider faults (author errors never retry)
+    activity_start_to_close_s: float = Field(default=600.0, gt=0)
+    activity_heartbeat_s: float = Field(default=30.0, gt=0)
+    retry_initial_interval_s: float = Field(default=1.0, gt=0)
+    retry_backoff: float = Field(default=2.0, ge=1)
+    retry_max_interval_s: float = Field(default=60.0, gt=0)
+    retry_max_attempts: int = Field(default=3, ge=1)
+    # payloads bigger than this go by content-addressed reference (local storage), never over the 2 MiB limit
+    payload_offload_bytes: int = Field(default=256 * 1024, ge=1024, le=1536 * 1024)
 
 
 class StorageConfig(_Section):

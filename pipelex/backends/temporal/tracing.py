@@ -1,0 +1,200 @@
+"""Tracing across workers: pipe runs record tracer calls as events; the client replays them into one graph.
+
+Inside a workflow or an activity, :class:`EventTracer` stands in for the run's
+:class:`~pipelex.tracing.tracer.GraphTracer`: it records each call (start, end, mark, selected outcome)
+as a :class:`~pipelex.backends.temporal.payloads.TraceEvent`, with the time given by its clock (workflow
+time in workflows, wall time in activities) and where the run happened. A child's events come back with
+its result and are absorbed under the node that dispatched it; the start of a dispatched pipe is placed
+where it was dispatched, so the replayed order matches a direct run's. The client then replays the whole
+fragment with :func:`replay` into a real ``GraphTracer``, which computes the ``contains``, ``data`` and
+``selected_outcome`` edges exactly as in a direct run, and the recorded timings and placements are put
+back on the nodes.
+
+Pure module: no clock of its own, no IO; safe in workflow code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pipelex.backends.temporal.payloads import Placement, TraceEvent
+from pipelex.tracing.graph import ExecutionGraph, IOItem, NodeTiming
+from pipelex.tracing.tracer import GraphTracer
+
+
+class _Slot:
+    """A place in the event list where a dispatched child's first event goes."""
+
+    __slots__ = ("events",)
+
+    def __init__(self) -> None:
+        self.events: list[TraceEvent | _Slot] = []
+
+
+class EventTracer(GraphTracer):
+    """Records tracer calls as events (node ids are ``"n<index>"``, local to this fragment)."""
+
+    def __init__(self, *, clock: Callable[[], float], placement: Placement | None = None) -> None:  # noqa: D107
+        # deliberately not calling GraphTracer.__init__: no uuid, no wall clock (workflow code)
+        self._clock = clock
+        self._placement = placement
+        self._events: list[TraceEvent | _Slot] = []
+        self._count = 0
+        self._status: dict[int, str] = {}
+        self._started: dict[int, float] = {}
+        self._parent: dict[int, int | None] = {}
+        self._last: dict[tuple[str, str], str] = {}
+
+    # ------------------------------------------------------------------ tracer interface
+    def start_node(self, *, pipe_code: str, pipe_type: str, kind: str, description: str, domain: str,
+                   parent_id: str | None, inputs: list[IOItem]) -> str:
+        """Record the start of a pipe run."""
+        index = self._new_node(parent_id)
+        now = self._clock()
+        self._started[index] = now
+        self._events.append(TraceEvent(op="start", node=index, at=now, parent=self._parent[index],
+                                       pipe_code=pipe_code, pipe_type=pipe_type, kind=kind, description=description,
+                                       domain=domain, inputs=inputs, placement=self._placement))
+        if parent_id is not None:
+            self._last[(parent_id, pipe_code)] = f"n{index}"
+        return f"n{index}"
+
+    def end_node(self, node_id: str, *, status: str = "succeeded", outputs: list[IOItem] | None = None,
+                 error: str | None = None, usage: dict[str, Any] | None = None) -> None:
+        """Record the end of a pipe run."""
+        index = _index(node_id)
+        now = self._clock()
+        self._status[index] = status
+        self._events.append(TraceEvent(op="end", node=index, at=now, status=status, outputs=outputs or [],
+                                       error=error, usage=usage, duration=max(0.0, now - self._started[index])))
+
+    def mark(self, node_id: str, status: str, tag: str | None = None) -> None:
+        """Record a status change (e.g. a condition outcome only checked)."""
+        index = _index(node_id)
+        self._status[index] = status
+        self._events.append(TraceEvent(op="mark", node=index, status=status, tag=tag))
+
+    def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
+        """Record the outcome a condition selected."""
+        self._events.append(TraceEvent(op="selected", node=_index(condition_node_id),
+                                       target=_index(chosen_node_id), label=label))
+
+    def last_child(self, parent_id: str, pipe_code: str) -> str | None:
+        """The node most recently started for ``pipe_code`` under ``parent_id``."""
+        return self._last.get((parent_id, pipe_code))
+
+    def progress(self) -> tuple[int, int]:
+        """``(finished, running)`` pipe runs recorded here."""
+        running = self._count - len(self._status)
+        return self._count - running, running
+
+    def __len__(self) -> int:
+        return self._count
+
+    def node_status(self, node_id: str) -> str:
+        """The current status of a node."""
+        return self._status.get(_index(node_id), "running")
+
+    def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
+        """Not available: the graph is built by the client from the events (:func:`replay`)."""
+        raise NotImplementedError("an EventTracer records events; the client replays them into a GraphTracer")
+
+    # ------------------------------------------------------------------ fragments
+    def reserve(self) -> _Slot:
+        """A place for the first event of a child about to be dispatched."""
+        slot = _Slot()
+        self._events.append(slot)
+        return slot
+
+    def absorb(self, events: list[TraceEvent], *, parent_id: str | None, slot: _Slot | None = None) -> None:
+        """Take in a child's events; its root nodes attach to ``parent_id``; its first event goes to ``slot``."""
+        mapping: dict[int, int] = {}
+        for position, event in enumerate(events):
+            if event.op == "start":
+                parent = event.parent
+                index = self._new_node(parent_id if parent is None else f"n{mapping[parent]}")
+                mapping[event.node] = index
+                moved = event.model_copy(update={"node": index, "parent": self._parent[index]})
+                if event.at is not None:
+                    self._started[index] = event.at
+                if parent is None and parent_id is not None and event.pipe_code is not None:
+                    self._last[(parent_id, event.pipe_code)] = f"n{index}"
+            elif event.op == "selected":
+                assert event.target is not None
+                moved = event.model_copy(update={"node": mapping[event.node], "target": mapping[event.target]})
+            else:
+                moved = event.model_copy(update={"node": mapping[event.node]})
+                if event.status is not None:
+                    self._status[mapping[event.node]] = event.status
+            (slot.events if slot is not None and position == 0 else self._events).append(moved)
+
+    def events(self) -> list[TraceEvent]:
+        """Every event recorded, slots filled in place."""
+        flat: list[TraceEvent] = []
+        for item in self._events:
+            if isinstance(item, _Slot):
+                flat.extend(e for e in item.events if isinstance(e, TraceEvent))
+            else:
+                flat.append(item)
+        return flat
+
+    # ------------------------------------------------------------------ internals
+    def _new_node(self, parent_id: str | None) -> int:
+        index = self._count
+        self._count += 1
+        self._parent[index] = _index(parent_id) if parent_id is not None else None
+        return index
+
+
+def _index(node_id: str) -> int:
+    return int(node_id[1:])
+
+
+class ReplayTracer(GraphTracer):
+    """The client's tracer of a Temporal run: replays the run's events; its graph keeps the recorded timings
+    and says where each node ran (``placement``)."""
+
+    def __init__(self, **kwargs: Any) -> None:  # noqa: D107
+        super().__init__(**kwargs)
+        self._timings: dict[str, NodeTiming] = {}
+        self._placements: dict[str, Placement] = {}
+
+    def replay(self, events: list[TraceEvent]) -> None:
+        """Replay a run's events (in order)."""
+        ids: dict[int, str] = {}
+        for event in events:
+            match event.op:
+                case "start":
+                    node_id = self.start_node(pipe_code=event.pipe_code or "", pipe_type=event.pipe_type or "",
+                                              kind=event.kind or "operator", description=event.description or "",
+                                              domain=event.domain or "",
+                                              parent_id=ids[event.parent] if event.parent is not None else None,
+                                              inputs=event.inputs or [])
+                    ids[event.node] = node_id
+                    self._timings[node_id] = NodeTiming(started_at=event.at or 0.0)
+                    if event.placement is not None:
+                        self._placements[node_id] = event.placement
+                case "end":
+                    node_id = ids[event.node]
+                    self.end_node(node_id, status=event.status or "succeeded", outputs=event.outputs,
+                                  error=event.error, usage=event.usage)
+                    self._timings[node_id] = NodeTiming(started_at=self._timings[node_id].started_at,
+                                                        ended_at=event.at, duration=event.duration)
+                case "mark":
+                    self.mark(ids[event.node], event.status or "checked", tag=event.tag)
+                case "selected":
+                    assert event.target is not None
+                    self.add_selected_outcome(ids[event.node], ids[event.target], event.label or "")
+
+    def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
+        """The graph, with each node's recorded timing and placement."""
+        graph = super().build(usage=usage)
+        for node in graph.nodes:
+            timing = self._timings.get(node.id)
+            if timing is not None:
+                node.timing = timing
+            placement = self._placements.get(node.id)
+            if placement is not None:
+                node.placement = placement.model_dump(exclude_none=True)
+        return graph

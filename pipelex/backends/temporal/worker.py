@@ -1,0 +1,77 @@
+"""Workers: one per task queue, each serving both workflows and both activities.
+
+Workflows run in the Temporal sandbox with the ``pipelex`` package (and the pure libraries it uses)
+passed through: one import and one library cache per process instead of one per workflow run. The
+determinism of workflow code is guarded by the replay tests (``tests/temporal/test_replay.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import signal
+from collections.abc import Sequence
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.workflow import NondeterminismError
+
+from pipelex.backends.temporal.activities import act_dry_validate, act_run_leaf
+from pipelex.backends.temporal.process import WORKER_IDENTITY
+from pipelex.backends.temporal.workflows import WfDryValidate, WfRunPipe
+from pipelex.config.settings import TemporalConfig
+
+PASSTHROUGH = ("pipelex", "pydantic", "pydantic_core", "annotated_types", "typing_extensions", "jinja2",
+               "markupsafe", "markdown_it", "mdurl", "linkify_it", "uc_micro")
+WORKFLOWS = [WfRunPipe, WfDryValidate]
+ACTIVITIES = [act_run_leaf, act_dry_validate]
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandboxed runner with pipelex and its pure dependencies passed through."""
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
+
+
+def task_queues(config: TemporalConfig) -> list[str]:
+    """The default task queue and every routed one."""
+    return list(dict.fromkeys([config.task_queue, *config.queue_by_kind.values(), *config.queue_by_model.values()]))
+
+
+def make_worker(client: Client, task_queue: str, *, max_concurrent_activities: int | None = None,
+                max_concurrent_workflow_tasks: int | None = None, fail_on_nondeterminism: bool = False,
+                executor: concurrent.futures.Executor | None = None) -> Worker:
+    """A worker of ``task_queue`` serving pipelex's workflows and activities.
+
+    ``fail_on_nondeterminism`` fails a workflow at once on a determinism bug (tests) instead of retrying
+    its task until the code is fixed (the production behaviour).
+    """
+    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=ACTIVITIES,
+                  activity_executor=executor or concurrent.futures.ThreadPoolExecutor(max_workers=4),
+                  workflow_runner=workflow_runner(), identity=WORKER_IDENTITY,
+                  max_concurrent_activities=max_concurrent_activities,
+                  max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+                  workflow_failure_exception_types=[NondeterminismError] if fail_on_nondeterminism else [])
+
+
+async def run_workers(client: Client, queues: Sequence[str], *, max_concurrent_activities: int | None = None,
+                      max_concurrent_workflow_tasks: int | None = None, ready: str | None = None) -> None:
+    """Serve ``queues`` until SIGINT or SIGTERM (``pipelex worker``); print ``ready`` once polling."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=4)
+    workers = [make_worker(client, queue, max_concurrent_activities=max_concurrent_activities,
+                           max_concurrent_workflow_tasks=max_concurrent_workflow_tasks, executor=executor)
+               for queue in queues]
+    tasks = [asyncio.create_task(worker.run()) for worker in workers]
+    if ready:
+        print(ready, flush=True)
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.gather(*(worker.shutdown() for worker in workers), return_exceptions=True)
+    for task in tasks:
+        if task in done and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # pyright: ignore[reportGeneralTypeIssues]
+    executor.shutdown(wait=False)

@@ -1,0 +1,88 @@
+"""The workflows: ``WfRunPipe`` runs one controller (the top one, or a child), ``WfDryValidate`` a validation.
+
+Workflow code is deterministic: no clock (workflow time only), no random, no IO, no environment. The
+controllers' code is the direct backend's (:func:`pipelex.pipes.runtime.run_pipe`); only the router
+differs (:class:`~pipelex.backends.temporal.router.TemporalPipeRouter`). Errors of the bundle author
+fail the workflow with a non-retryable application error that carries the pipe, the error type and the
+trace events recorded so far.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pipelex.backends.temporal.payloads import (
+        DryValidateOutcome,
+        DryValidatePayload,
+        PipeRunOutcome,
+        PipeRunPayload,
+        Placement,
+    )
+    from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
+    from pipelex.backends.temporal.router import TemporalPipeRouter, failure_details, runs_inline
+    from pipelex.backends.temporal.tracing import EventTracer
+    from pipelex.errors import PipelexError, PipeRunError
+    from pipelex.pipes.context import RunContext
+    from pipelex.pipes.runtime import run_pipe
+
+
+def _workflow_time() -> float:
+    return workflow.now().timestamp()
+
+
+@workflow.defn(name="WfRunPipe")
+class WfRunPipe:
+    """Run one pipe over a working memory; sub-pipes are child workflows, activities or inline."""
+
+    @workflow.run
+    async def run(self, payload: PipeRunPayload) -> PipeRunOutcome:
+        """Run ``payload.pipe_ref``; return its result, the memory it leaves and its trace events."""
+        info = workflow.info()
+        tracer = EventTracer(clock=_workflow_time, placement=Placement(
+            worker=WORKER_IDENTITY, workflow_id=info.workflow_id, run_id=info.run_id, task_queue=info.task_queue))
+        try:
+            library, codec = library_for(payload.library)
+            entry = library.pipes.get(payload.pipe_ref)
+            if entry is None:
+                raise PipeRunError(f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
+                                   error_type="unknown_pipe")
+            memory = codec.memory(payload.memory)
+            router = TemporalPipeRouter(payload, codec, tracer)
+            ctx = RunContext(library=library, run_mode=payload.run_mode, settings=payload.settings.run_settings(),
+                             tracer=tracer, router=router, depth=payload.depth, stack=tuple(payload.stack))
+            if entry.is_controller or runs_inline(entry):
+                result = await run_pipe(entry, memory, ctx, output_name=payload.output_name)
+            else:
+                result = await router.run(entry, memory, ctx, output_name=payload.output_name)
+        except PipeRunError as exc:
+            raise ApplicationError(str(exc), failure_details(exc, tracer.events()), type=exc.error_type,
+                                   non_retryable=True) from None
+        except PipelexError as exc:
+            error = PipeRunError(str(exc), pipe_code=None, error_type=type(exc).__name__)
+            raise ApplicationError(str(exc), failure_details(error, tracer.events()), type=error.error_type,
+                                   non_retryable=True) from None
+        except Exception as exc:  # a bug of ours: fail the run with a clear message rather than retry forever
+            error = PipeRunError(f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: "
+                                 f"{exc}", error_type="internal_error")
+            raise ApplicationError(str(error), failure_details(error, tracer.events()), type="internal_error",
+                                   non_retryable=True) from exc
+        return PipeRunOutcome(result=codec.wire_result(result), memory=codec.wire_memory(memory),
+                              events=tracer.events())
+
+
+@workflow.defn(name="WfDryValidate")
+class WfDryValidate:
+    """Validate bundle texts on a worker: the whole sweep is ONE activity, ``act_dry_validate``."""
+
+    @workflow.run
+    async def run(self, payload: DryValidatePayload) -> DryValidateOutcome:
+        """Run ``act_dry_validate`` once and return its report."""
+        return await workflow.execute_activity(
+            "act_dry_validate", payload, result_type=DryValidateOutcome,
+            start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=RetryPolicy(maximum_attempts=2))
