@@ -5,7 +5,8 @@ Every error the package raises on purpose derives from :class:`PipelexError`, sp
     PipelexError
     ├── BundleError               the bundle author's mistake (parse, schema, static validation)
     │   ├── BundleLoadError       a file cannot be read or is not a TOML document
-    │   └── BundleInvalidError    the bundle parsed but does not validate (carries diagnostics)
+    │   ├── BundleInvalidError    the bundle parsed but does not validate (carries diagnostics)
+    │   └── ConceptCompileError   a concept's structure cannot become a content model
     ├── RunError                  a run failed
     │   ├── InputError            a caller's input does not fit the declared specs
     │   ├── PipeRunError          a pipe failed while running (carries the pipe code)
@@ -48,6 +49,10 @@ class BundleInvalidError(BundleError):
         self.diagnostics = diagnostics
         lines = [d.render() for d in diagnostics]
         super().__init__(f"The bundle does not validate ({len(diagnostics)} problem(s)):\n" + "\n".join(lines))
+
+
+class ConceptCompileError(BundleError):
+    """A concept's structure cannot be compiled to a content model (e.g. a refused field name)."""
 
 
 class ConfigError(PipelexError):

@@ -7,9 +7,9 @@ import types
 import typing
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, PydanticUserError, create_model
 
 from pipelex.concepts.natives import (
     LEAF_NATIVES,
@@ -19,6 +19,7 @@ from pipelex.concepts.natives import (
     StuffContent,
     TextContent,
 )
+from pipelex.errors import ConceptCompileError
 from pipelex.language.blueprint import ConceptBlueprint, FieldBlueprint
 
 NATIVE_DOMAIN = "native"
@@ -84,6 +85,8 @@ class ConceptLibrary:
 
     concepts: dict[str, Concept] = field(default_factory=dict)
     _models: dict[str, type[StuffContent]] = field(default_factory=dict)
+    _compiling: dict[str, str] = field(default_factory=dict)  # concept ref -> model name, while compiling
+    _pending: dict[str, type[StuffContent]] = field(default_factory=dict)  # models of the current compile pass
 
     @classmethod
     def with_natives(cls) -> ConceptLibrary:
@@ -226,20 +229,45 @@ class ConceptLibrary:
             model = NATIVE_CONTENT[base.code] if base is not None else TextContent
             self._models[concept.ref] = model
             return model
-        self._models[concept.ref] = TextContent  # guards against self-nesting while compiling
-        definitions: dict[str, Any] = {}
-        for name, spec in structure.items():
-            annotation = self._annotation(spec, concept.domain)
-            description = spec.description
-            if spec.required:
-                definitions[name] = (annotation, Field(description=description))
-            else:
-                default = spec.default_value
-                definitions[name] = (annotation | None, Field(default=default, description=description))
-        model = create_model(  # type: ignore[call-overload]
-            f"{concept.domain.replace('.', '_')}__{concept.code}", __base__=StuffContent,
-            __doc__=concept.description, **definitions,
-        )
+        outermost = not self._compiling
+        try:
+            model = self._compile(concept, structure)
+            if outermost:  # resolve the forward references of every model compiled in this pass
+                for built in self._pending.values():
+                    built.model_rebuild(_types_namespace=dict(self._pending))
+        except BaseException:
+            if outermost:  # forget the half-built models of a failed pass
+                for ref in [r for r, m in self._models.items() if m.__name__ in self._pending]:
+                    del self._models[ref]
+            raise
+        finally:
+            if outermost:
+                self._pending.clear()
+        return model
+
+    def _compile(self, concept: Concept, structure: dict[str, FieldBlueprint]) -> type[StuffContent]:
+        name = f"{concept.domain.replace('.', '_')}__{concept.code}"
+        self._compiling[concept.ref] = name  # a nested reference back to it becomes a forward reference
+        try:
+            definitions: dict[str, Any] = {}
+            for field_name, spec in structure.items():
+                annotation = self._annotation(spec, concept.domain)
+                if spec.required:
+                    definitions[field_name] = (annotation, Field(description=spec.description))
+                else:
+                    definitions[field_name] = (Optional[annotation],  # noqa: UP045 - may be a forward-ref string
+                                               Field(default=spec.default_value, description=spec.description))
+            try:
+                model = create_model(  # type: ignore[call-overload]
+                    name, __base__=StuffContent, __doc__=concept.description, **definitions,
+                )
+            except (PydanticUserError, NameError, TypeError, ValueError) as exc:
+                raise ConceptCompileError(f"concept {concept.ref!r} cannot be compiled to a content model: {exc}; "
+                                          "fix its `structure` (field names must be snake_case identifiers that "
+                                          "neither start with '_' nor shadow pydantic's 'model_*' names)") from exc
+        finally:
+            del self._compiling[concept.ref]
+        self._pending[name] = model
         self._models[concept.ref] = model
         return model
 
@@ -249,12 +277,16 @@ class ConceptLibrary:
             return Literal[tuple(spec.choices)]  # type: ignore[valid-type]
         if kind == "concept":
             target = self.resolve(spec.concept_ref or "", domain)
+            if target is not None and target.ref in self._compiling:
+                return self._compiling[target.ref]  # a forward reference, resolved when the pass ends
             return self.content_model(target) if target else dict[str, Any]
         if kind == "list":
             item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
             if item is None or item in _SCALAR_PY:
                 return list[_SCALAR_PY.get(item or "text", str)]
             target = self.resolve(item, domain)
+            if target is not None and target.ref in self._compiling:
+                return list[self._compiling[target.ref]]  # type: ignore[name-defined]  # forward reference
             return list[self.content_model(target)] if target else list[str]  # type: ignore[misc]
         if kind == "dict":
             key = _SCALAR_PY.get(spec.key_type or "text", str)

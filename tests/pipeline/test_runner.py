@@ -362,6 +362,33 @@ async def test_list_mocks_have_nb_list_items_or_exactly_n(
         assert item["season"] in SEASONS
 
 
+async def test_a_self_nesting_concept_gets_a_finite_mock_that_validates() -> None:
+    bundle = """
+domain = "trees"
+main_pipe = "grow"
+[concept.Node]
+description = "A node of a tree"
+[concept.Node.structure]
+label = { type = "text", description = "Label", required = true }
+children = { type = "list", item_type = "concept", item_concept_ref = "Node", description = "Kids", required = true }
+parent = { type = "concept", concept_ref = "Node", description = "Its parent" }
+[pipe.grow]
+type = "PipeLLM"
+description = "Grows a tree"
+output = "Node"
+prompt = "Grow a tree"
+"""
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY)
+    output = await runner.execute_pipeline()
+    tree = output.main_stuff_json()
+    validate_against(runner.load(), "trees.Node", tree)
+
+    def depth(node: dict[str, Any]) -> int:
+        return 1 + max((depth(kid) for kid in node["children"]), default=0)
+
+    assert 2 <= depth(tree) <= 5
+
+
 async def test_mock_inputs_are_valid_lists_of_nb_list_items(
     seed_runner: Callable[..., PipelexRunner],
 ) -> None:

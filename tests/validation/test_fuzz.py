@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelex.config.deck import default_deck
@@ -582,12 +582,7 @@ def test_corpus_bundles_check_without_crashing() -> None:
         check_texts(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a concept whose field name validation refuses ('_bound_x') stays in the "
-    "library, and compiling it raises pydantic's PydanticUserError, not a PipelexError",
-)
-@settings(FUZZ, phases=[Phase.generate])  # an expected failure: skip the (slow) shrinking
+@settings(FUZZ)
 @given(bundles)
 def test_compiling_every_concept_of_a_random_document_never_crashes(document: dict[str, Any]) -> None:
     library = build_library([(render_toml(document), "f.mthds")])

@@ -31,6 +31,7 @@ from pipelex.errors import MockUnsatisfiableError
 DRY_IMAGE_URL = "https://placeholder.pipelex.invalid/dry-run-image.png"
 DRY_DOCUMENT_URL = "https://placeholder.pipelex.invalid/dry-run-document.pdf"
 _MAX_DEPTH = 8
+_SHALLOW_DEPTH = 4  # past it, optional fields are left empty and lists hold no items: self-nesting concepts end
 
 
 def rng_for(label: str) -> random.Random:
@@ -99,13 +100,15 @@ def _mock_value(annotation: Any, label: str, n: int, rng: random.Random, depth: 
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
         non_none = [a for a in args if a is not type(None)]
-        if not non_none:
+        if not non_none or (len(non_none) < len(args) and depth >= _SHALLOW_DEPTH):
             return None
         return _mock_value(non_none[0], label, n, rng, depth)
     if origin is Literal:
         return args[rng.randrange(len(args))]
     if origin is list:
         item = args[0] if args else str
+        if depth >= _SHALLOW_DEPTH and isinstance(item, type) and issubclass(item, BaseModel):
+            return []
         return [_mock_value(item, f"{label}[{i}]", n, rng, depth) for i in range(n)]
     if origin is dict:
         return {}
