@@ -33,6 +33,7 @@ def dispatch(args: argparse.Namespace) -> int:
         ("run", "bundle"): run_bundle,
         ("graph", "render"): graph_render,
         ("init", None): init_config,
+        ("worker", None): worker,
         ("api", "serve"): api_serve,
     }
     key = (args.group, getattr(args, "what", None))
@@ -91,6 +92,11 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
     from pipelex.boot import Pipelex
 
     config = Pipelex.config()
+    if args.temporal and not config.temporal.is_enabled:
+        # boot with Temporal enabled, only to show that the CLI sweep still runs in-process
+        Pipelex.make(config=config.model_copy(update={"temporal": config.temporal.model_copy(
+            update={"is_enabled": True})}))
+        config = Pipelex.config()
     report = validate_library(library, default_deck(), settings=config.run_settings(), run_sweep=not args.static_only,
                               allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only,
                               allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes))
@@ -148,16 +154,14 @@ def run_bundle(args: argparse.Namespace) -> int:
     if args.mock_inputs and not args.dry_run:
         _err("--mock-inputs requires --dry-run: mocked inputs only make sense in a dry run")
         return EXIT_USAGE
-    if args.temporal:
-        _err("the Temporal backend is not available in this build yet: run without --temporal (direct backend)")
-        return EXIT_USAGE
     inputs: dict[str, Any] = {}
     base_dir = None
     if args.inputs:
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
     _tune_gc_for_a_run()
-    runner = PipelexRunner(bundle_uri=args.path, library_dirs=args.library_dir, pipe_run_mode=mode)
+    runner = PipelexRunner(bundle_uri=args.path, library_dirs=args.library_dir, pipe_run_mode=mode,
+                           backend="temporal" if args.temporal else None)
     stop = _start_progress(runner) if not args.quiet and sys.stderr.isatty() else None
     try:
         output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=args.pipe,
@@ -165,6 +169,10 @@ def run_bundle(args: argparse.Namespace) -> int:
     finally:
         if stop is not None:
             stop()
+        if runner.backend == "temporal":
+            from pipelex.backends.temporal.devserver import stop_embedded_server
+
+            stop_embedded_server()
     run_dir = _next_run_dir(Path(args.output_dir), output.pipe_code)
     main_json = output.main_stuff_json()
     main_text = main_json.get("text") if isinstance(main_json, dict) else None
@@ -322,6 +330,35 @@ def api_serve(args: argparse.Namespace) -> int:
     from pipelex.api.cli import serve
 
     return serve(args)
+
+
+def worker(args: argparse.Namespace) -> int:
+    """``pipelex worker``: serve the pipelex workflows and activities of a Temporal server until SIGINT/SIGTERM."""
+    from pipelex.boot import Pipelex
+
+    config = Pipelex.config()
+    temporal = config.temporal.model_copy(update={k: v for k, v in (("address", args.address),
+                                                                    ("namespace", args.namespace)) if v})
+    if not temporal.address:
+        _err("no Temporal server to serve: set [temporal] address (or PIPELEX_TEMPORAL_ADDRESS, or --address) to a "
+             "running server, e.g. one started with `temporal server start-dev --ip 127.0.0.1`")
+        return EXIT_USAGE
+    from pipelex.backends.temporal.client import connect
+    from pipelex.backends.temporal.process import WORKER_IDENTITY
+    from pipelex.backends.temporal.worker import run_workers, task_queues
+
+    config = config.model_copy(update={"temporal": temporal})
+    queues = args.task_queue or task_queues(temporal)
+
+    async def serve() -> None:
+        client = await connect(config)
+        await run_workers(client, queues, max_concurrent_activities=args.max_concurrent_activities,
+                          max_concurrent_workflow_tasks=args.max_concurrent_workflow_tasks,
+                          ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
+                          f"{temporal.address} (namespace {temporal.namespace}); Ctrl-C to stop")
+
+    asyncio.run(serve())
+    return EXIT_OK
 
 
 def init_config(args: argparse.Namespace) -> int:

@@ -65,6 +65,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
 
+    wk = groups.add_parser("worker", help="run a Temporal worker serving pipelex's workflows and activities")
+    wk.add_argument("--task-queue", action="append", default=[],
+                    help="task queue to serve (repeatable; default: [temporal] task_queue and every routed queue)")
+    wk.add_argument("--max-concurrent-activities", type=int, help="activities run at once (default: SDK's)")
+    wk.add_argument("--max-concurrent-workflow-tasks", type=int, help="workflow tasks run at once (default: SDK's)")
+    wk.add_argument("--address", help="Temporal server host:port (default: [temporal] address)")
+    wk.add_argument("--namespace", help="Temporal namespace (default: [temporal] namespace)")
+
     api = groups.add_parser("api", help="the HTTP runner API").add_subparsers(dest="what", metavar="WHAT")
     api.required = True
     serve = api.add_parser("serve", help="serve the runner API (FastAPI under uvicorn)")

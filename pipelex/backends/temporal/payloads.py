@@ -262,7 +262,7 @@ class TraceEvent(_Wire):
     event with ``parent=None`` attaches to the node the fragment's caller runs under.
     """
 
-    op: Literal["start", "end", "mark", "selected"]
+    op: Literal["start", "end", "mark", "selected", "usage"]
     node: int
     at: float | None = None
     # start

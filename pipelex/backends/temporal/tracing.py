@@ -80,6 +80,10 @@ class EventTracer(GraphTracer):
         self._events.append(TraceEvent(op="selected", node=_index(condition_node_id),
                                        target=_index(chosen_node_id), label=label))
 
+    def add_usage(self, node_id: str, usage: dict[str, Any]) -> None:
+        """Record a leaf's provider usage on its node."""
+        self._events.append(TraceEvent(op="usage", node=_index(node_id), usage=usage))
+
     def last_child(self, parent_id: str, pipe_code: str) -> str | None:
         """The node most recently started for ``pipe_code`` under ``parent_id``."""
         return self._last.get((parent_id, pipe_code))
@@ -186,6 +190,8 @@ class ReplayTracer(GraphTracer):
                 case "selected":
                     assert event.target is not None
                     self.add_selected_outcome(ids[event.node], ids[event.target], event.label or "")
+                case "usage":
+                    self.add_usage(ids[event.node], event.usage or {})
 
     def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
         """The graph, with each node's recorded timing and placement."""
