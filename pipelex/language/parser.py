@@ -93,7 +93,11 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
                  f"{', '.join(sorted(TOP_LEVEL_KEYS - {'source'}))}", line=source_map.key_line(key))
 
     domain = data.get("domain")
-    if not isinstance(domain, str) or not domain:
+    if domain is not None and not isinstance(domain, str):
+        diag(ErrorType.SCHEMA_VIOLATION, f"`domain` must be a string, not {type(domain).__name__} ({domain!r}): "
+             "write it quoted, e.g. `domain = \"my_domain\"`", line=source_map.key_line("domain") or 1)
+        domain_ok = False
+    elif not isinstance(domain, str) or not domain:
         diag(ErrorType.SCHEMA_VIOLATION, "the bundle has no `domain`: add `domain = \"my_domain\"` at the top", line=1)
         domain_ok = False
     elif not DOMAIN_RE.match(domain):

@@ -17,10 +17,43 @@ class SourceMap:
     def _lines(self) -> list[str]:
         return self.text.splitlines()
 
-    def _find(self, pattern: re.Pattern[str], start: int = 0, stop: int | None = None) -> int | None:
+    @cached_property
+    def _string_lines(self) -> frozenset[int]:
+        """0-based indexes of the lines that start inside a multi-line string (never a header nor a key)."""
+        inside: set[int] = set()
+        quote: str | None = None
+        for number, line in enumerate(self._lines):
+            if quote is not None:
+                inside.add(number)
+            position = 0
+            while position < len(line):
+                char = line[position]
+                if quote is not None:
+                    if line.startswith(quote, position):
+                        position += len(quote)
+                        quote = None
+                        continue
+                    position += 2 if char == "\\" and quote[0] == '"' else 1
+                    continue
+                if char == "#":
+                    break
+                if char in "\"'":
+                    quote = char * 3 if line.startswith(char * 3, position) else char
+                    position += len(quote)
+                    continue
+                position += 1
+            if quote is not None and len(quote) == 1:  # an unclosed one-line string: TOML refuses it anyway
+                quote = None
+        return frozenset(inside)
+
+    def _find(self, pattern: re.Pattern[str], start: int = 0, stop: int | None = None, *,
+              in_strings: bool = False) -> int | None:
+        """First line (1-based) from ``start`` matching ``pattern``; lines inside multi-line strings are skipped
+        unless ``in_strings``."""
         lines = self._lines
+        skipped = frozenset() if in_strings else self._string_lines
         for index in range(start, len(lines) if stop is None else min(stop, len(lines))):
-            if pattern.search(lines[index]):
+            if index not in skipped and pattern.search(lines[index]):
                 return index + 1
         return None
 
@@ -34,7 +67,10 @@ class SourceMap:
         """First line of every ``[section.name...]`` header, indexed once (keeps lookups O(1))."""
         index: dict[tuple[str, str], int] = {}
         pattern = re.compile(r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)')
+        in_strings = self._string_lines
         for number, line in enumerate(self._lines, start=1):
+            if number - 1 in in_strings:
+                continue
             match = pattern.match(line)
             if match:
                 index.setdefault((match.group(1), match.group(2)), number)
@@ -129,4 +165,4 @@ class SourceMap:
             if pipe_start is not None:
                 start = pipe_start - 1
                 stop = self._next_header(pipe_start)
-        return self._find(re.compile(re.escape(needle)), start, stop)
+        return self._find(re.compile(re.escape(needle)), start, stop, in_strings=True)

@@ -477,11 +477,6 @@ def test_quoted_table_keys_and_sub_tables_give_lines() -> None:
     assert result.source_map.key_line("main_pipe") == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="source_map treats a '[' line inside a multi-line string as a table header, "
-    "so a field after such a prompt is located at the pipe's header line",
-)
 def test_field_line_after_a_multiline_prompt_holding_a_bracket_line() -> None:
     result = parse('''
         domain = "d"
@@ -498,7 +493,6 @@ def test_field_line_after_a_multiline_prompt_holding_a_bracket_line() -> None:
     assert result.source_map.field_line("a", "model") == 10
 
 
-@pytest.mark.xfail(strict=True, reason="a non-string `domain` is reported as a missing domain")
 def test_non_string_domain_says_it_must_be_a_string() -> None:
     diagnostic = only(parse("domain = 3\n"))
     assert "no `domain`" not in diagnostic.message
