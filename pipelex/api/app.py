@@ -111,22 +111,14 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
     app.state.auth_enabled = key is not None
     _install_error_handlers(app)
 
-    dependencies: list[Any] = []
-    if key is not None:
-        bearer = HTTPBearer(auto_error=False, description="The server's API key, as `Authorization: Bearer <key>`.")
-
-        async def require_api_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
-            if credentials is None or not key_matches(credentials.credentials, key):
-                raise ApiProblem("unauthorized", "this server requires its API key: send `Authorization: Bearer "
-                                 "<key>`" + (" (the key sent does not match)" if credentials is not None else ""))
-
-        dependencies.append(Depends(require_api_key))
+    app.state.api_key = key
+    dependencies: list[Any] = [Depends(_require_api_key)] if key is not None else []
     auth = ("unauthorized",) if key is not None else ()
     v1 = APIRouter(prefix="/v1", dependencies=dependencies)
 
     @v1.post("/execute", response_model=ExecuteResponse,
              responses=problem_responses("request-invalid", "bundle-invalid", "input-invalid", "input-refused",
-                                         "pipe-failed", "body-too-large", "provider-failed",
+                                         "pipe-failed", "pipe-func-refused", "body-too-large", "provider-failed",
                                          "provider-not-configured", *auth))
     async def execute(body: ExecuteRequest) -> Response:
         """Run a pipe (default: the bundle's ``main_pipe``) and return its output, working memory, graph and usage.
@@ -200,6 +192,18 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.api.max_body_bytes)
     return app
+
+
+_bearer = HTTPBearer(auto_error=False, description="The server's API key, as `Authorization: Bearer <key>`.")
+
+
+async def _require_api_key(request: Request,
+                           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """Refuse a request without the server's key (compared in constant time)."""
+    key: str = request.app.state.api_key
+    if credentials is None or not key_matches(credentials.credentials, key):
+        raise ApiProblem("unauthorized", "this server requires its API key: send `Authorization: Bearer <key>`"
+                         + (" (the key sent does not match)" if credentials is not None else ""))
 
 
 def _default_backend(config: PipelexConfig) -> ApiBackend:

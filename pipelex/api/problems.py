@@ -7,6 +7,7 @@
 | ``input-invalid`` | 422 | an input is missing, unknown or does not fit the pipe's declared input |
 | ``input-refused`` | 422 | an input references a local file or URL the server's ``[api]`` config does not allow |
 | ``pipe-failed`` | 422 | a pipe of the run failed (``pipe_code``, ``error_type``) |
+| ``pipe-func-refused`` | 422 | a live run of a bundle with a PipeFunc, and ``[api] allow_pipe_func`` is off |
 | ``unauthorized`` | 401 | an API key is configured and the request has no valid ``Authorization: Bearer`` |
 | ``not-found`` | 404 | no such route, or no such run (never started, or dropped from memory) |
 | ``method-not-allowed`` | 405 | the route exists with another method |
@@ -49,6 +50,7 @@ _TITLES: dict[str, tuple[int, str]] = {
     "input-invalid": (422, "An input does not fit the pipe"),
     "input-refused": (422, "An input references a file or URL this server does not allow"),
     "pipe-failed": (422, "A pipe of the run failed"),
+    "pipe-func-refused": (422, "This server does not call Python functions for live runs"),
     "bad-request": (400, "The request cannot be read"),
     "unauthorized": (401, "A valid API key is required"),
     "not-found": (404, "Not found"),
@@ -61,6 +63,13 @@ _TITLES: dict[str, tuple[int, str]] = {
     "server-misconfigured": (500, "The server is misconfigured"),
     "internal-error": (500, "Internal error"),
 }
+
+
+# provider errors that say this server lacks something (a key, a provider, a local engine): 503
+_SERVER_LACKS = frozenset({"provider_not_configured", "provider_missing_key", "provider_no_model",
+                           "provider_engine_missing"})
+# provider errors caused by what the request sent (an input the model cannot take): 422
+_INPUT_FAULTS = frozenset({"provider_unsupported_input", "provider_no_text_layer", "provider_unsupported"})
 
 
 def problem(kind: str, detail: str, *, instance: str, **extensions: Any) -> Problem:
@@ -106,14 +115,18 @@ def problem_for_exception(exc: BaseException, *, instance: str) -> Problem:
     if isinstance(exc, InputError):
         return problem("input-invalid", str(exc), instance=instance, errors=_input_field(exc))
     if isinstance(exc, ProviderError):
-        if exc.error_type == "provider_not_configured":
-            detail = str(exc).replace("run with --dry-run", "send \"dry_run\": true")
+        detail = str(exc).replace("run with --dry-run", "send \"dry_run\": true")
+        if exc.error_type in _SERVER_LACKS:
             return problem("provider-not-configured", detail, instance=instance, pipe_code=exc.pipe_code,
                            error_type=exc.error_type)
-        return problem("provider-failed", str(exc), instance=instance, pipe_code=exc.pipe_code,
-                       error_type=exc.error_type)
+        kind = "pipe-failed" if exc.error_type in _INPUT_FAULTS else "provider-failed"
+        return problem(kind, detail, instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type)
     if isinstance(exc, PipeRunError):
         return problem("pipe-failed", str(exc), instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type)
+    if isinstance(exc, ConfigError) and getattr(exc, "variables", None):
+        # a live run's pre-flight found provider keys missing on this server: the message names the variables
+        detail = str(exc).replace("run with --dry-run", "send \"dry_run\": true")
+        return problem("provider-not-configured", detail, instance=instance, error_type="provider_missing_key")
     if isinstance(exc, ConfigError):
         logger.error("configuration error while serving %s: %s", instance, exc)
         return problem("server-misconfigured", "the server's configuration is invalid; its operator can find the "

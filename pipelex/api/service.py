@@ -25,6 +25,7 @@ from pipelex.api.models import (
     ValidateResponse,
     WorkingMemoryOut,
 )
+from pipelex.api.problems import ApiProblem
 from pipelex.api.security import InputPolicy
 from pipelex.config.deck import ModelDeck, default_deck
 from pipelex.config.settings import PipelexConfig
@@ -90,6 +91,13 @@ def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck 
                            settings=config.run_settings(), deck=deck)
     library = runner.load()
     entry = runner.pick_pipe(library, request.pipe_code)
+    if not request.dry_run and not config.api.allow_pipe_func:
+        funcs = [e.code for e in library.pipes.values() if e.blueprint.type == "PipeFunc"]
+        if funcs:
+            raise ApiProblem("pipe-func-refused", f"the bundle has PipeFunc pipe(s) ({', '.join(funcs)}): a live run "
+                             "would import and call Python functions on this server, which its [api] config does "
+                             "not allow (allow_pipe_func); send \"dry_run\": true, or run it with the CLI",
+                             pipe_code=funcs[0])
     policy = InputPolicy(allow_local_files=config.api.allow_local_files, allow_urls=config.api.allow_urls,
                          allow_internal_urls=config.api.allow_internal_urls)
     policy.check(shape_inputs(request.inputs, entry, library, base_dir=None))

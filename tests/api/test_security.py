@@ -1,0 +1,298 @@
+"""Auth, body limits, the input policy, error hygiene and a free event loop, over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from pipelex.api.app import create_app
+from pipelex.api.models import ExecuteRequest, ValidateRequest
+from pipelex.api.security import key_matches
+from pipelex.config.settings import PipelexConfig
+from tests.api.bundles import FUNCS, MENU, PHOTO
+from tests.api.conftest import ServerFactory, assert_problem, serving
+
+KEY = "s3cret-test-key-7f3a9c"
+PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
+
+
+# ---------------------------------------------------------------------------------------------------- API key
+@pytest.fixture(scope="module")
+def keyed_url() -> Iterator[str]:
+    """A server that requires ``KEY``."""
+    with serving(create_app(PipelexConfig(), api_key=KEY)) as url:
+        yield url
+
+
+def _operations(url: str, headers: dict[str, str]) -> list[tuple[str, str]]:
+    document = httpx.get(f"{url}/openapi.json", headers=headers).json()
+    return [(method.upper(), path) for path, item in document["paths"].items() for method in item]
+
+
+def _call(url: str, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    body: dict[str, Any] | None = None
+    if path in ("/v1/execute", "/v1/start"):
+        body = {"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
+    elif path == "/v1/validate":
+        body = {"mthds_contents": [MENU]}
+    return httpx.request(method, url + path.replace("{run_id}", "0" * 32), json=body, headers=headers, timeout=30)
+
+
+def test_every_route_but_health_needs_the_key(keyed_url: str) -> None:
+    good = {"Authorization": f"Bearer {KEY}"}
+    operations = _operations(keyed_url, good)
+    assert len(operations) == 8
+    for method, path in operations:
+        if path in ("/health", "/v1/health"):
+            assert _call(keyed_url, method, path, {}).status_code == 200
+            continue
+        missing = _call(keyed_url, method, path, {})
+        problem = assert_problem(missing, 401, "unauthorized")
+        assert missing.headers["www-authenticate"] == "Bearer"
+        assert KEY not in missing.text
+        for bad in ({"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {KEY}"},
+                    {"Authorization": f"Bearer {KEY}x"}, {"Authorization": f"Bearer {KEY[:-1]}"}):
+            refused = _call(keyed_url, method, path, bad)
+            assert_problem(refused, 401, "unauthorized")
+            assert KEY not in refused.text
+        accepted = _call(keyed_url, method, path, good)
+        assert accepted.status_code in (200, 202, 404), (method, path, accepted.text)  # 404: the made-up run id
+        assert "Authorization" in problem["detail"]
+
+
+def test_openapi_declares_the_bearer_scheme_only_when_a_key_is_set(keyed_url: str, client: httpx.Client) -> None:
+    keyed = httpx.get(f"{keyed_url}/openapi.json", headers={"Authorization": f"Bearer {KEY}"}).json()
+    assert keyed["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert "401" in keyed["paths"]["/v1/execute"]["post"]["responses"]
+    assert "security" not in keyed["paths"]["/health"]["get"]
+    open_doc = client.get("/openapi.json").json()
+    assert "securitySchemes" not in open_doc.get("components", {})
+    assert "401" not in open_doc["paths"]["/v1/execute"]["post"]["responses"]
+
+
+def test_key_comparison_is_constant_time_and_exact() -> None:
+    assert key_matches(KEY, KEY)
+    assert not key_matches(KEY + " ", KEY)
+    assert not key_matches("", KEY)
+    assert not key_matches(KEY.upper(), KEY)
+
+
+def test_cli_server_reads_the_key_from_the_environment(tmp_path: Path) -> None:
+    """``pipelex api serve`` as a real process: PIPELEX_API_KEY guards it; it stops cleanly on SIGTERM."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PIPELEX_API_KEY": KEY, "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    env.pop("PIPELEX_CONFIG", None)
+    process = subprocess.Popen([sys.executable, "-m", "pipelex.cli.main", "api", "serve", "--port", str(port)],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.1)
+        assert_problem(httpx.get(f"{url}/v1/version"), 401, "unauthorized")
+        version = httpx.get(f"{url}/v1/version", headers={"Authorization": f"Bearer {KEY}"})
+        assert version.status_code == 200 and version.json()["backend"] == "direct"
+        run = httpx.post(f"{url}/v1/execute", json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True},
+                         headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
+        assert run.status_code == 200, run.text
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    # uvicorn shuts down gracefully, then re-raises the signal it caught (exit status -SIGTERM)
+    assert process.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete" in err
+    assert "API key required" in err
+    assert KEY not in err
+
+
+# ---------------------------------------------------------------------------------------------------- body size
+def _raw_request(url: str, head: bytes, body_chunks: list[bytes] | None = None) -> bytes:
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head)
+        for chunk in body_chunks or []:
+            try:
+                sock.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):  # the server answered and closed first
+                break
+        received = b""
+        while True:
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not data:
+                break
+            received += data
+        return received
+
+
+def test_declared_body_over_the_limit_is_refused_before_it_is_read(make_server: ServerFactory) -> None:
+    url = make_server(max_body_bytes=4096)
+    host = urlsplit(url).netloc
+    started = time.monotonic()
+    # a 10 GB body is declared and never sent: only an answer from the headers alone can come back
+    reply = _raw_request(url, (f"POST /v1/execute HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                               "Content-Length: 10000000000\r\n\r\n").encode())
+    assert time.monotonic() - started < 5
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), reply[:300]
+    assert b"content-type: application/problem+json" in head.lower()
+    assert b"connection: close" in head.lower()
+    assert b"urn:pipelex:problem:body-too-large" in body and b"4096 bytes" in body
+
+
+def test_chunked_body_over_the_limit_is_refused(make_server: ServerFactory) -> None:
+    url = make_server(max_body_bytes=4096)
+    host = urlsplit(url).netloc
+    chunk = b"x" * 1024
+    chunks = [f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" for _ in range(64)] + [b"0\r\n\r\n"]
+    reply = _raw_request(url, (f"POST /v1/execute HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n").encode(), chunks)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:300]
+    assert b"urn:pipelex:problem:body-too-large" in reply
+
+
+def test_chunked_body_under_the_limit_is_served(make_server: ServerFactory) -> None:
+    url = make_server(max_body_bytes=64 * 1024)
+    payload = httpx.Request("POST", "/", json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}).content
+
+    def stream() -> Iterator[bytes]:  # no Content-Length: httpx sends it chunked
+        for start in range(0, len(payload), 500):
+            yield payload[start:start + 500]
+
+    response = httpx.post(f"{url}/v1/execute", content=stream(), headers={"content-type": "application/json"},
+                          timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.request.headers.get("transfer-encoding") == "chunked"
+
+
+def test_body_over_the_limit_through_a_client_is_413(make_server: ServerFactory) -> None:
+    url = make_server(max_body_bytes=4096)
+    response = httpx.post(f"{url}/v1/validate", json={"mthds_contents": ["#" * 5000]}, timeout=30)
+    assert_problem(response, 413, "body-too-large")
+
+
+# ---------------------------------------------------------------------------------------------------- input policy
+@pytest.mark.parametrize(("photo", "words"), [
+    pytest.param("/etc/passwd", "a file on the server", id="absolute-path"),
+    pytest.param("photo.png", "a file on the server", id="relative-path"),
+    pytest.param({"url": "file:///etc/hostname"}, "a file on the server", id="file-url"),
+    pytest.param({"url": "pipelex-storage://../../etc/passwd"}, "a file on the server", id="storage-uri"),
+    pytest.param({"url": "http://169.254.169.254/latest/meta-data/"}, "does not fetch URLs", id="metadata-url"),
+    pytest.param({"url": "https://example.com/cat.png"}, "does not fetch URLs", id="public-url"),
+    pytest.param({"url": "gopher://example.com/x"}, "scheme 'gopher'", id="other-scheme"),
+    pytest.param([{"url": PNG}, {"url": "file:///etc/hostname"}], "a file on the server", id="inside-a-list"),
+])
+def test_inputs_referencing_files_or_urls_are_refused_by_default(client: httpx.Client, photo: Any,
+                                                                 words: str) -> None:
+    bundle = PHOTO.replace('"Image"', '"Image[]"') if isinstance(photo, list) else PHOTO
+    body = {"mthds_contents": [bundle], "dry_run": True, "inputs": {"photo": photo}}
+    problem = assert_problem(client.post("/v1/execute", json=body), 422, "input-refused")
+    assert words in problem["detail"]
+    assert problem["errors"][0]["field"] == "body.inputs.photo"
+    assert "data:" in problem["detail"] or "scheme" in problem["detail"]
+
+
+def test_data_urls_are_always_accepted(client: httpx.Client) -> None:
+    body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": PNG}}}
+    response = client.post("/v1/execute", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["working_memory"]["root"]["photo"]["content"]["url"] == PNG
+
+
+def test_allowed_urls_still_refuse_internal_addresses(make_server: ServerFactory) -> None:
+    url = make_server(allow_urls=True)
+    for internal in ("http://127.0.0.1:8080/x.png", "http://localhost/x.png", "http://10.0.0.7/x.png",
+                     "http://169.254.169.254/latest", "http://[::1]/x.png", "http://0.0.0.0/x.png"):
+        body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": internal}}}
+        problem = assert_problem(httpx.post(f"{url}/v1/execute", json=body, timeout=30), 422, "input-refused")
+        assert "internal address" in problem["detail"], internal
+    public = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": "http://93.184.215.14/c.png"}}}
+    assert httpx.post(f"{url}/v1/execute", json=public, timeout=30).status_code == 200
+
+
+def test_local_files_when_allowed(make_server: ServerFactory) -> None:
+    url = make_server(allow_local_files=True)
+    body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": "/srv/photos/cat.png"}}
+    response = httpx.post(f"{url}/v1/execute", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["working_memory"]["root"]["photo"]["content"]["url"] == "file:///srv/photos/cat.png"
+
+
+# ---------------------------------------------------------------------------------------------------- hygiene
+class _BuggyBackend:
+    """A backend with a bug whose message holds a secret: the client must see neither."""
+
+    name = "direct"
+
+    async def execute(self, request: ExecuteRequest) -> bytes:
+        raise RuntimeError("db password hunter2 leaked in a bug")
+
+    async def validate(self, request: ValidateRequest) -> bytes:
+        raise KeyError("hunter2")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_internal_errors_are_500_problems_without_trace_or_secret() -> None:
+    app = create_app(PipelexConfig(), api_key=None, backend=_BuggyBackend())
+    with serving(app) as url:
+        for path, body in (("/v1/execute", {"mthds_contents": [MENU], "dry_run": True}),
+                           ("/v1/validate", {"mthds_contents": [MENU]})):
+            response = httpx.post(url + path, json=body, timeout=30)
+            problem = assert_problem(response, 500, "internal-error")
+            assert "hunter2" not in response.text
+            assert "incident" in problem["detail"]
+        assert httpx.get(f"{url}/health").status_code == 200  # still serving
+
+
+def test_a_blocking_run_does_not_block_the_event_loop(make_server: ServerFactory) -> None:
+    url = make_server(allow_pipe_func=True)
+    slow_done = threading.Event()
+    result: dict[str, Any] = {}
+
+    def slow_run() -> None:
+        body = {"mthds_contents": [FUNCS], "pipe_code": "nap", "inputs": {"delay": "1.5"}}
+        result["response"] = httpx.post(f"{url}/v1/execute", json=body, timeout=30)
+        slow_done.set()
+
+    thread = threading.Thread(target=slow_run)
+    thread.start()
+    time.sleep(0.3)  # the run is now sleeping in its worker thread
+    latencies = []
+    for _ in range(5):
+        started = time.monotonic()
+        assert httpx.get(f"{url}/health", timeout=5).status_code == 200
+        dry = httpx.post(f"{url}/v1/execute", json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True},
+                         timeout=5)
+        assert dry.status_code == 200
+        latencies.append(time.monotonic() - started)
+    assert not slow_done.is_set(), "the slow run should still be running"
+    assert max(latencies) < 0.5, latencies
+    thread.join(timeout=30)
+    assert result["response"].status_code == 200, result["response"].text
+    assert result["response"].json()["main_stuff"]["content"] == {"text": "slept 1.5 s"}
