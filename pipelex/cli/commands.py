@@ -74,7 +74,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------------------- validate
 def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | None, bundle_path: str | None) -> int:
-    from pipelex.config.deck import default_deck
+    from pipelex.config.deck import deck_for
     from pipelex.language.loader import load_library
     from pipelex.validation.diagnostics import Diagnostic, ErrorType
     from pipelex.validation.report import ValidationReport, validate_library
@@ -97,7 +97,7 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
         Pipelex.make(config=config.model_copy(update={"temporal": config.temporal.model_copy(
             update={"is_enabled": True})}))
         config = Pipelex.config()
-    report = validate_library(library, default_deck(), settings=config.run_settings(), run_sweep=not args.static_only,
+    report = validate_library(library, deck_for(config), settings=config.run_settings(), run_sweep=not args.static_only,
                               allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only,
                               allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes))
     if args.format == "json":
@@ -196,7 +196,10 @@ def run_bundle(args: argparse.Namespace) -> int:
             print(main_text)
         else:
             print(json.dumps(main_json, indent=2, ensure_ascii=False)[:4000])
-        if args.costs and output.usage.is_reportable:
+        from pipelex.boot import Pipelex
+
+        show_costs = args.costs if args.costs is not None else Pipelex.config().reporting.is_cost_report_enabled
+        if show_costs and output.usage.is_reportable:  # a dry run has nothing to report
             from pipelex.reporting.console import render_cost_table
 
             print(render_cost_table(output.usage))
@@ -253,16 +256,10 @@ def _start_progress(runner: Any) -> Any:
 def show(args: argparse.Namespace) -> int:
     """``pipelex show pipes|concepts|pipe CODE|models|config``."""
     if args.what == "models":
-        from pipelex.config.deck import default_deck
+        from pipelex.boot import Pipelex
+        from pipelex.config.deck import deck_for, render_deck
 
-        deck = default_deck()
-        print(f"{'handle':<24} {'backend':<10} {'model id':<28} {'$/M in':>8} {'$/M out':>8}")
-        for handle in deck.handles.values():
-            print(f"{handle.handle:<24} {handle.backend:<10} {handle.model_id:<28} {handle.input_price:>8.2f} "
-                  f"{handle.output_price:>8.2f}")
-        print("aliases:    " + ", ".join(f"@{k} -> {v}" for k, v in deck.aliases.items()))
-        print("presets:    " + ", ".join(f"${k} -> {v}" for k, v in deck.presets.items()))
-        print("waterfalls: " + ", ".join(f"~{k} -> {' > '.join(v)}" for k, v in deck.waterfalls.items()))
+        print(render_deck(deck_for(Pipelex.config())))
         return EXIT_OK
     if args.what == "config":
         from pipelex.boot import Pipelex
@@ -367,7 +364,9 @@ def init_config(args: argparse.Namespace) -> int:
     if target.exists():
         _err(f"{target} already exists: remove it first to write a fresh one")
         return EXIT_FAILED
-    target.write_text(DEFAULT_CONFIG)
+    from pipelex.config.deck import DECK_CONFIG_TEMPLATE
+
+    target.write_text(DEFAULT_CONFIG + DECK_CONFIG_TEMPLATE)
     print(f"wrote {target}")
     return EXIT_OK
 

@@ -26,7 +26,8 @@ def _build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
     rb.add_argument("-o", "--output-dir", default="results", help="where run folders are written (default: results)")
     rb.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True, help="write the execution graph")
-    rb.add_argument("--costs", action=argparse.BooleanOptionalAction, default=True, help="print the cost report")
+    rb.add_argument("--costs", action=argparse.BooleanOptionalAction, default=None,
+                    help="print the cost report of a live run (default: [reporting] is_cost_report_enabled)")
     rb.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
     rb.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 

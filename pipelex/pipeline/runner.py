@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from pathlib import Path
 from typing import Any, Literal
@@ -9,14 +10,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pipelex.boot import Pipelex
-from pipelex.config.deck import ModelDeck, default_deck
+from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.errors import BundleInvalidError, ConfigError, InputError
 from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunSettings
-from pipelex.reporting.usage import UsageReport
+from pipelex.reporting.usage import UsageReport, roll_up
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.diagnostics import Severity
 from pipelex.validation.static import check_library
@@ -66,7 +67,7 @@ class PipelexRunner:
         self.library_dirs = [Path(d) for d in library_dirs or []]
         self.pipe_run_mode = pipe_run_mode
         self.settings = settings or Pipelex.config().run_settings()
-        self.deck = deck or default_deck()
+        self.deck = deck or deck_for(Pipelex.config())
         self._library: Library | None = None
         self.current_tracer: Any = None  # the tracer of the run in progress, read by progress displays
 
@@ -119,9 +120,12 @@ class PipelexRunner:
             stuffs.update(make_mock_inputs(entry, library, stuffs, nb_list_items=self.settings.nb_list_items))
         _check_required(entry, stuffs)
         if mode is PipeRunMode.LIVE:
-            from pipelex.storage.local import LocalStorage, normalize_content
+            from pipelex.inference.live.preflight import preflight
+            from pipelex.storage.factory import storage_for
+            from pipelex.storage.local import normalize_content
 
-            storage = LocalStorage()
+            preflight(entry, library, self.deck)  # a missing key fails here, before anything runs
+            storage = storage_for(Pipelex.config())
             stuffs = {n: s.model_copy(update={"content": normalize_content(s.content, storage)})
                       for n, s in stuffs.items()}
         return mode, library, entry, WorkingMemory.with_inputs(stuffs)
@@ -145,12 +149,23 @@ class PipelexRunner:
             tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain,
                                  mode=mode.value, backend="direct")
             self.current_tracer = tracer
-            result = await run_in_process(entry, memory, library, run_mode=mode, settings=self.settings,
-                                          tracer=tracer)
+            async with _provider_session(mode, self.deck):
+                result = await run_in_process(entry, memory, library, run_mode=mode, settings=self.settings,
+                                              tracer=tracer)
         store_result(memory, entry, result)
-        usage = UsageReport()
+        graph = tracer.build()
+        usage = roll_up(graph)  # leaves recorded their usage on their nodes; sum it per controller and per run
         return PipelineOutput(pipeline_run_id=run_id, pipe_code=entry.code, run_mode=mode, main_stuff=result,
-                              working_memory=memory, graph=tracer.build(usage=usage.to_json()), usage=usage)
+                              working_memory=memory, graph=graph, usage=usage)
+
+
+def _provider_session(mode: PipeRunMode, deck: ModelDeck) -> contextlib.AbstractAsyncContextManager[object]:
+    """Live runs share provider clients (closed at the end) and bound the calls in flight; dry runs need none."""
+    if mode is not PipeRunMode.LIVE:
+        return contextlib.nullcontext()
+    from pipelex.inference.providers.session import provider_session
+
+    return provider_session(max_concurrency=deck.policy.max_concurrency)
 
 
 def store_result(memory: WorkingMemory, entry: PipeEntry, result: PipeResult) -> None:

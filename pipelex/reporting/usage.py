@@ -1,41 +1,189 @@
-"""Token usage and cost of a run. A dry run reports zero tokens and no cost report."""
+"""Token usage and cost: per provider call, per leaf, per pipe and per run.
+
+A provider call reports a :class:`TokenUsage` to the *usage sink* of the leaf making it
+(:func:`collect_usage`, a context variable: no module-global state). The leaf's operator then records
+the sum on its own graph node (``GraphTracer.add_usage``), so usage travels with the node's data
+wherever the leaf ran (in-process, or in a Temporal activity whose node comes back to the workflow).
+After the run, :func:`roll_up` sums the operator nodes of the graph into each controller node and into
+the run's :class:`UsageReport`. A dry run records nothing: zero tokens, and no cost report.
+
+Usage of a node (``GraphNode.usage``) is plain JSON::
+
+    {"calls": 2, "input_tokens": 120, "input_cached_tokens": 0, "output_tokens": 40,
+     "output_reasoning_tokens": 0, "cost_usd": 0.0007,
+     "by_model": {"gpt-4o": {"model": "gpt-4o", "model_id": "gpt-4o", "backend": "openai", "calls": 2, ...}}}
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from pipelex.tracing.graph import ExecutionGraph
+
+TOKEN_FIELDS = ("input_tokens", "input_cached_tokens", "output_tokens", "output_reasoning_tokens")
 
 
 class ModelUsage(BaseModel):
-    """Tokens and cost for one model."""
+    """Calls, tokens by category and cost for one model handle."""
 
     model: str
+    model_id: str = ""
+    backend: str = ""
     calls: int = 0
     input_tokens: int = 0
+    input_cached_tokens: int = 0
     output_tokens: int = 0
+    output_reasoning_tokens: int = 0
     cost_usd: float = 0.0
+
+    def add(self, other: ModelUsage) -> None:
+        """Add ``other``'s counts to these."""
+        self.calls += other.calls
+        for name in TOKEN_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.cost_usd += other.cost_usd
+
+
+class TokenUsage(ModelUsage):
+    """What one provider call reports (``calls`` = 1)."""
+
+    calls: int = 1
 
 
 class UsageReport(BaseModel):
-    """The usage of a run, by model."""
+    """The usage of a run (or of a subtree), by model."""
 
     by_model: dict[str, ModelUsage] = Field(default_factory=dict)
+
+    def add(self, usage: ModelUsage) -> None:
+        """Add one model's usage."""
+        current = self.by_model.get(usage.model)
+        if current is None:
+            self.by_model[usage.model] = usage.model_copy()
+        else:
+            current.add(usage)
+
+    def merge(self, other: UsageReport) -> None:
+        """Add every model of ``other``."""
+        for usage in other.by_model.values():
+            self.add(usage)
+
+    @property
+    def calls(self) -> int:
+        """Provider calls over every model."""
+        return sum(u.calls for u in self.by_model.values())
+
+    @property
+    def input_tokens(self) -> int:
+        """Input tokens over every model."""
+        return sum(u.input_tokens for u in self.by_model.values())
+
+    @property
+    def output_tokens(self) -> int:
+        """Output tokens over every model."""
+        return sum(u.output_tokens for u in self.by_model.values())
 
     @property
     def total_tokens(self) -> int:
         """Input plus output tokens over every model."""
-        return sum(u.input_tokens + u.output_tokens for u in self.by_model.values())
+        return self.input_tokens + self.output_tokens
 
     @property
     def total_cost_usd(self) -> float:
-        """The cost of the run in USD."""
+        """The cost in USD."""
         return sum(u.cost_usd for u in self.by_model.values())
 
     @property
     def is_reportable(self) -> bool:
         """False when there is nothing to report (a dry run): the cost report is then suppressed."""
-        return self.total_tokens > 0
+        return self.calls > 0 and self.total_tokens > 0
 
-    def to_json(self) -> dict[str, object]:
-        """JSON with totals."""
-        return {"total_tokens": self.total_tokens, "total_cost_usd": self.total_cost_usd,
-                "by_model": {k: v.model_dump() for k, v in self.by_model.items()}}
+    def to_json(self) -> dict[str, Any]:
+        """Totals by category, and by model (the shape of a graph node's ``usage``)."""
+        totals: dict[str, Any] = {"calls": self.calls}
+        for name in TOKEN_FIELDS:
+            totals[name] = sum(getattr(u, name) for u in self.by_model.values())
+        totals["total_tokens"] = self.total_tokens
+        totals["cost_usd"] = round(self.total_cost_usd, 10)
+        totals["total_cost_usd"] = totals["cost_usd"]
+        totals["by_model"] = {k: v.model_dump() for k, v in self.by_model.items()}
+        return totals
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> UsageReport:
+        """Read back :meth:`to_json` (a node's ``usage``); anything else gives an empty report."""
+        report = cls()
+        if not data:
+            return report
+        by_model = data.get("by_model")
+        if isinstance(by_model, dict):
+            for value in by_model.values():  # pyright: ignore[reportUnknownVariableType]
+                if isinstance(value, dict):
+                    report.add(ModelUsage.model_validate(value))
+        return report
+
+
+# ---------------------------------------------------------------------------------------------------- the sink
+
+_sink: ContextVar[list[TokenUsage] | None] = ContextVar("pipelex_usage_sink", default=None)
+
+
+@contextmanager
+def collect_usage() -> Iterator[list[TokenUsage]]:
+    """Collect the usage the provider calls made inside the block report (tasks started inside share it)."""
+    records: list[TokenUsage] = []
+    token = _sink.set(records)
+    try:
+        yield records
+    finally:
+        _sink.reset(token)
+
+
+def record_usage(usage: TokenUsage) -> None:
+    """Report one provider call's usage to the current sink (dropped when no leaf collects it)."""
+    records = _sink.get()
+    if records is not None:
+        records.append(usage)
+
+
+def report_of(records: list[TokenUsage]) -> UsageReport:
+    """The report of some provider calls."""
+    report = UsageReport()
+    for record in records:
+        report.add(record)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------- roll-up
+
+
+def roll_up(graph: ExecutionGraph) -> UsageReport:
+    """Sum operator usage into every controller node (subtree totals) and return the run's report.
+
+    Operator nodes keep the usage they recorded; each controller's ``usage`` becomes the sum over its
+    subtree; ``graph.usage`` becomes the run's totals. Nodes that only *checked* an outcome (dry run)
+    count like any other: a dry run records no usage anyway.
+    """
+    roots, children = graph.tree()
+    by_id = graph.node_map()
+    run = UsageReport()
+
+    def fill(node_id: str) -> UsageReport:
+        node = by_id[node_id]
+        report = UsageReport.from_json(node.usage) if node.kind == "operator" else UsageReport()
+        for child in children.get(node_id, []):
+            report.merge(fill(child.id))
+        if node.kind == "controller" and report.calls:
+            node.usage = report.to_json()
+        return report
+
+    for root in roots:
+        run.merge(fill(root.id))
+    graph.usage = run.to_json()
+    return run

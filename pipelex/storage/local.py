@@ -6,16 +6,15 @@ Live runs normalise data URLs of inputs into storage; dry runs never touch stora
 from __future__ import annotations
 
 import base64
-import hashlib
-import mimetypes
 import os
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.storage.protocol import STORAGE_SCHEME, Storage, blob_name, name_of
 
-STORAGE_SCHEME = "pipelex-storage://"
+__all__ = ["STORAGE_SCHEME", "LocalStorage", "data_url_mime", "decode_data_url", "normalize_content"]
 
 
 class LocalStorage:
@@ -26,17 +25,18 @@ class LocalStorage:
 
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Store ``data``; return its storage URI and a public ``file://`` URL."""
-        extension = (mimetypes.guess_extension(mime_type or "") or ".bin").lstrip(".")
-        name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+        name = blob_name(data, mime_type)
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / name
-        if not path.exists():
-            path.write_bytes(data)
+        if not path.exists():  # write then rename: concurrent writers of the same blob never see a partial file
+            partial = path.with_name(f".{name}.{os.getpid()}.{id(data)}.part")
+            partial.write_bytes(data)
+            partial.replace(path)
         return f"{STORAGE_SCHEME}{name}", path.resolve().as_uri()
 
     def get(self, uri: str) -> bytes:
         """The bytes behind a storage URI."""
-        return (self.root / uri.removeprefix(STORAGE_SCHEME)).read_bytes()
+        return (self.root / name_of(uri)).read_bytes()
 
 
 def data_url_mime(url: str) -> str | None:
@@ -46,7 +46,8 @@ def data_url_mime(url: str) -> str | None:
     return url.partition(",")[0][5:].split(";", 1)[0] or None
 
 
-def _decode_data_url(url: str) -> tuple[bytes, str | None] | None:
+def decode_data_url(url: str) -> tuple[bytes, str | None] | None:
+    """The bytes and MIME type of a ``data:`` URL (None when it is not one, or is broken)."""
     header, _, payload = url.partition(",")
     if not header.startswith("data:") or not payload:
         return None
@@ -58,10 +59,10 @@ def _decode_data_url(url: str) -> tuple[bytes, str | None] | None:
     return data, mime
 
 
-def normalize_content(content: StuffContent, storage: LocalStorage) -> StuffContent:
+def normalize_content(content: StuffContent, storage: Storage) -> StuffContent:
     """A copy of ``content`` where every image/document given as a data URL points into storage."""
     if isinstance(content, ImageContent | DocumentContent) and content.url.startswith("data:"):
-        decoded = _decode_data_url(content.url)
+        decoded = decode_data_url(content.url)
         if decoded is None:
             return content
         data, mime = decoded

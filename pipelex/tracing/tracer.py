@@ -105,6 +105,23 @@ def _add_usage(total: dict[str, Any], usage: dict[str, Any]) -> None:
             _add_usage(cast(dict[str, Any], sub), cast(dict[str, Any], value))
 
 
+def _merge_usage(total: dict[str, Any], usage: dict[str, Any]) -> None:
+    """Like :func:`_add_usage`, but labels (strings) are kept: the first one seen for a key stays."""
+    for key, value in usage.items():
+        if isinstance(value, dict):
+            sub = total.get(key)
+            if not isinstance(sub, dict):
+                sub = {}
+                total[key] = sub
+            _merge_usage(cast(dict[str, Any], sub), cast(dict[str, Any], value))
+        elif isinstance(value, str):
+            total.setdefault(key, value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            previous = total.get(key, 0)
+            if isinstance(previous, (int, float)) and not isinstance(previous, bool):
+                total[key] = previous + value
+
+
 class GraphTracer:
     """Records the pipe runs of one pipeline run and builds its :class:`ExecutionGraph`."""
 
@@ -247,6 +264,18 @@ class GraphTracer:
                     if item.digest is not None and self._producers.get(item.digest) == record.id:
                         del self._producers[item.digest]
                 stack.extend(self._nodes[child_id] for child_id in record.children)
+
+    def add_usage(self, node_id: str, usage: dict[str, Any]) -> None:
+        """Add a leaf's provider usage (plain JSON numbers, nested by model) to its node's ``usage``.
+
+        Usage lives on the node so it travels with the node's data (e.g. back from a Temporal activity);
+        :func:`pipelex.reporting.usage.roll_up` sums it per controller and per run.
+        """
+        with self._lock:
+            record = self._get(node_id)
+            if record.usage is None:
+                record.usage = {}
+            _merge_usage(record.usage, usage)
 
     def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
         """Record that a condition selected ``chosen_node_id`` (``label`` names the outcome)."""

@@ -1,1 +1,2 @@
-"""Live content generation: calls to AI providers."""
+"""Live inference: the content generator that calls providers (``generator``), retries (``calls``), extraction
+(``extract``), document generation (``docgen``), the pre-flight key check (``preflight``)."""

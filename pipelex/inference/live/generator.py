@@ -1,16 +1,25 @@
-"""The live content generator: provider calls. Providers are configured in the model deck.
+"""The live content generator: real provider calls, resolved through the model deck.
 
-Until a provider is configured for a model, a live inference leaf fails before any call with a
-message naming the configuration to set. Leaves that need no provider (a PipeFunc call) run for real.
+For each leaf job: resolve the model reference (the pipe's ``model``, else the deck's default for the
+category) to the handles to try; skip handles that lack a capability (images, PDFs, structured output) or
+whose key is not set; call the provider with retries (:mod:`pipelex.inference.live.calls`); on a final failure
+fall back to the next handle of a waterfall; report usage (tokens by category, cost) to the leaf's usage sink.
+Structured replies are parsed and validated against the concept model; a mismatch is retried, then is a clear
+error naming the fields. Generated images and documents go to storage and are referenced by URI.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import importlib
 import inspect
-import os
-from typing import Any
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from pipelex.concepts.natives import (
     DocumentContent,
@@ -20,51 +29,336 @@ from pipelex.concepts.natives import (
     StuffContent,
     TextContent,
 )
+from pipelex.config.deck import Backend, ModelCategory, ModelDeck, ModelHandle, ResolvedModel
 from pipelex.errors import PipeRunError, ProviderError
-from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, Job, JudgeJob, LLMJob, SearchJob
+from pipelex.inference.jobs import (
+    DocGenJob,
+    ExtractJob,
+    FuncJob,
+    ImgGenJob,
+    JudgeJob,
+    JudgeQuestionJob,
+    LLMJob,
+    SearchJob,
+)
+from pipelex.inference.live.calls import ProviderCallFailed, call_with_retries, provider_error
+from pipelex.inference.providers.base import (
+    CallUsage,
+    ChatRequest,
+    ImageRequest,
+    Part,
+    ProviderCallError,
+)
+from pipelex.reporting.usage import TokenUsage, record_usage
+from pipelex.storage.protocol import Storage
+
+T = TypeVar("T")
+
+_ASPECT_SIZES = {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}
 
 
-def _no_provider(job: Job, what: str) -> ProviderError:
-    key_hint = "OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)"
-    has_key = bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("ANTHROPIC_API_KEY"))
-    detail = ("a key is set, but this build has no provider adapter for it yet"
-              if has_key else f"no AI provider is configured: set {key_hint} or ANTHROPIC_API_KEY")
-    return ProviderError(f"pipe {job.pipe_code!r} needs {what} from model {job.model or 'the default model'!r} in a "
-                         f"live run, and {detail}; or run with --dry-run to mock it", pipe_code=job.pipe_code,
-                         error_type="provider_not_configured")
+@dataclass(frozen=True)
+class LiveRuntime:
+    """What live calls need from the configuration: the deck and the store."""
+
+    deck: ModelDeck
+    storage: Storage
+
+
+def live_runtime() -> LiveRuntime:
+    """The deck and store of the current boot's configuration."""
+    from pipelex.boot import Pipelex
+    from pipelex.config.deck import deck_for
+    from pipelex.storage.factory import storage_for
+
+    config = Pipelex.config()
+    return LiveRuntime(deck=deck_for(config), storage=storage_for(config))
+
+
+def record(handle: ModelHandle, usage: CallUsage) -> None:
+    """Report one call's usage (with its cost) to the leaf's usage sink."""
+    cost = handle.cost_usd(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                           cached_input_tokens=usage.input_cached_tokens)
+    record_usage(TokenUsage(model=handle.handle, model_id=handle.model_id, backend=handle.backend,
+                            input_tokens=usage.input_tokens, input_cached_tokens=usage.input_cached_tokens,
+                            output_tokens=usage.output_tokens, output_reasoning_tokens=usage.output_reasoning_tokens,
+                            cost_usd=cost))
+
+
+def missing_key_message(backend: Backend) -> str:
+    """What to do when a backend's key is not set."""
+    return f"set {backend.api_key_env} (the key of backend {backend.name!r})"
 
 
 class LiveContentGenerator:
     """Calls providers for real."""
 
+    # ------------------------------------------------------------------------------------------ model resolution
+    def _resolve(self, runtime: LiveRuntime, job_model: str | None, category: ModelCategory,
+                 pipe_code: str) -> ResolvedModel:
+        ref = job_model or runtime.deck.default_ref(category)
+        resolved = runtime.deck.resolve_model(ref)
+        if resolved is None:
+            raise ProviderError(f"pipe {pipe_code!r}: model {ref!r} is not in the model deck: use a name that "
+                                "`pipelex show models` lists, or add it under [models] in pipelex.toml",
+                                pipe_code=pipe_code, error_type="unknown_model")
+        return resolved
+
+    async def try_handles(self, runtime: LiveRuntime, resolved: ResolvedModel, *, pipe_code: str, what: str,
+                           fits: Callable[[ModelHandle], str | None],
+                           call: Callable[[ModelHandle, Backend], Awaitable[T]]) -> T:
+        """Try each handle in turn (a waterfall falls back on failure); one clear error when none worked."""
+        failures: list[str] = []
+        last: ProviderError | None = None
+        for handle in resolved.handles:
+            unfit = fits(handle)
+            if unfit:
+                failures.append(f"{handle.handle}: {unfit}")
+                continue
+            backend = runtime.deck.backend_of(handle)
+            if backend.needs_key and not backend.api_key():
+                failures.append(f"{handle.handle}: no key ({missing_key_message(backend)})")
+                last = provider_error(f"pipe {pipe_code!r} needs {what} from model {handle.handle!r} "
+                                      f"(provider {backend.name!r}), and {backend.api_key_env} is not set: "
+                                      f"{missing_key_message(backend)}, or run with --dry-run",
+                                      pipe_code=pipe_code, handle=handle, status=None, reason="missing_key")
+                continue
+            try:
+                return await call(handle, backend)
+            except ProviderError as exc:
+                failures.append(f"{handle.handle}: {exc}")
+                last = exc
+        if len(resolved.handles) == 1 and last is not None:
+            raise last
+        if last is not None and len(failures) == 1:
+            raise last
+        detail = "; ".join(failures) or "no model to try"
+        error = provider_error(f"pipe {pipe_code!r}: no model could provide {what} ({detail})", pipe_code=pipe_code,
+                               handle=None, status=getattr(last, "status", None),
+                               reason=getattr(last, "reason", "no_model"))
+        raise error
+
+    # ------------------------------------------------------------------------------------------ chat
+    async def _chat(self, job: LLMJob | SearchJob | JudgeJob, *, category: ModelCategory, prompt: str,
+                    system: str | None, parts: list[Part], schema: dict[str, Any] | None,
+                    parse: Callable[[str], T], what: str, temperature: float | None = None,
+                    web_search: bool = False) -> T:
+        runtime = live_runtime()
+        resolved = self._resolve(runtime, job.model, category, job.pipe_code)
+        policy = runtime.deck.policy
+        needs = {p.kind for p in parts}
+
+        def fits(handle: ModelHandle) -> str | None:
+            backend = runtime.deck.backends[handle.backend]
+            if backend.kind == "internal":
+                return f"a local {handle.category.value} engine cannot answer a prompt"
+            if "image" in needs and "images" not in handle.inputs:
+                return "does not accept images"
+            if "document" in needs and "pdf" not in handle.inputs:
+                return "does not accept documents"
+            if schema is not None and "structured" not in handle.outputs:
+                return "cannot produce structured output"
+            return None
+
+        async def call(handle: ModelHandle, backend: Backend) -> T:
+            request = ChatRequest(model_id=handle.model_id, prompt=prompt, system=system, parts=parts,
+                                  json_schema=schema, temperature=temperature if temperature is not None
+                                  else resolved.temperature,
+                                  max_tokens=resolved.max_tokens or handle.max_tokens, timeout=policy.timeout,
+                                  web_search=web_search)
+            return await self.chat_once(handle, backend, request, parse, pipe_code=job.pipe_code, runtime=runtime)
+
+        return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what=what, fits=fits, call=call)
+
+    async def chat_once(self, handle: ModelHandle, backend: Backend, request: ChatRequest,
+                        parse: Callable[[str], T], *, pipe_code: str, runtime: LiveRuntime) -> T:
+        """One chat call to ``handle`` (with retries), its usage reported, its reply parsed."""
+        from pipelex.inference.providers.session import open_provider
+
+        key = backend.api_key() or "no-key-needed"
+        policy = runtime.deck.policy
+
+        async def once() -> T:
+            async with open_provider(backend, api_key=key, base_url=backend.resolved_base_url(),
+                                     timeout=policy.timeout, max_tokens=handle.max_tokens) as provider:
+                result = await provider.chat(request)
+            record(handle, result.usage)
+            return parse(result.text)
+
+        return await call_with_retries(once, policy=policy, handle=handle, pipe_code=pipe_code, secrets=(key,))
+
+    async def _parts(self, job: LLMJob) -> list[Part]:
+        from pipelex.inference.live.resources import load_part
+
+        if not job.attachments:
+            return []
+        storage = live_runtime().storage
+        return list(await asyncio.gather(*(load_part(a.kind, a.url, a.mime_type, storage, pipe_code=job.pipe_code)
+                                           for a in job.attachments)))
+
     async def make_text(self, job: LLMJob) -> str:
         """Text from an LLM."""
-        raise _no_provider(job, "text")
+        return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt, system=job.system_prompt,
+                                parts=await self._parts(job), schema=None, parse=lambda text: text, what="text",
+                                temperature=job.temperature)
 
     async def make_object(self, job: LLMJob, model: type[StuffContent]) -> StuffContent:
-        """A structured object from an LLM."""
-        raise _no_provider(job, "a structured object")
+        """A structured object from an LLM, validated against the concept model."""
+        schema = _object_schema(model)
+
+        def parse(text: str) -> StuffContent:
+            return _validate(job, model, _load_json(job, text))
+
+        return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt, system=job.system_prompt,
+                                parts=await self._parts(job), schema=schema, parse=parse,
+                                what=f"a {job.concept_ref}", temperature=job.temperature)
 
     async def make_object_list(self, job: LLMJob, model: type[StuffContent]) -> list[StuffContent]:
-        """A list of structured objects from an LLM."""
-        raise _no_provider(job, "a list of objects")
+        """A list of objects (exactly ``item_count`` when fixed), each validated against the concept model."""
+        schema = _list_schema(model, job.item_count)
+        count_hint = (f"\n\nAnswer with exactly {job.item_count} items." if job.item_count
+                      else "\n\nAnswer with as many items as fit the request.")
 
-    async def make_images(self, job: ImgGenJob) -> list[ImageContent]:
-        """Images from an image model."""
-        raise _no_provider(job, "images")
+        def parse(text: str) -> list[StuffContent]:
+            data = _load_json(job, text)
+            items = data.get("items") if isinstance(data, dict) else data
+            if not isinstance(items, list):
+                raise ProviderCallError(f"the reply for {job.concept_ref}[] has no `items` list", retryable=True,
+                                        reason="schema_mismatch")
+            if job.item_count is not None:
+                if len(items) < job.item_count:
+                    raise ProviderCallError(f"the reply has {len(items)} items, {job.item_count} were asked",
+                                            retryable=True, reason="schema_mismatch")
+                items = items[: job.item_count]
+            return [_validate(job, model, item) for item in items]
 
-    async def make_pages(self, job: ExtractJob) -> list[PageContent]:
-        """Pages from an extraction model."""
-        raise _no_provider(job, "extracted pages")
+        return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt + count_hint,
+                                system=job.system_prompt, parts=await self._parts(job), schema=schema, parse=parse,
+                                what=f"a list of {job.concept_ref}", temperature=job.temperature)
 
+    # ------------------------------------------------------------------------------------------ search and judge
     async def search(self, job: SearchJob) -> SearchResultContent:
-        """A web search."""
-        raise _no_provider(job, "a web search")
+        """A web search through a search-capable chat model: an answer with its sources."""
+        schema: dict[str, Any] = {
+            "type": "object", "required": ["answer", "sources"],
+            "properties": {"answer": {"type": "string"}, "sources": {"type": "array", "items": {
+                "type": "object", "required": ["url", "title"],
+                "properties": {"url": {"type": "string", "format": "uri"}, "title": {"type": "string"},
+                               "snippet": {"type": "string"}}}}}}
+        limit = f" Give at most {job.max_results} sources." if job.max_results else ""
+
+        def parse(text: str) -> SearchResultContent:
+            data = _load_json(job, text)
+            try:
+                sources = [DocumentContent(url=str(s["url"]), title=s.get("title"), snippet=s.get("snippet"))
+                           for s in data.get("sources", []) if isinstance(s, dict) and s.get("url")]
+                answer = str(data["answer"])
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise ProviderCallError(f"the search reply does not fit SearchResult ({exc})", retryable=True,
+                                        reason="schema_mismatch") from exc
+            if job.max_results:
+                sources = sources[: job.max_results]
+            return SearchResultContent(answer=answer, sources=sources)
+
+        return await self._chat(job, category=ModelCategory.SEARCH, system=None, parts=[], schema=schema,
+                                prompt=f"Search the web and answer, citing your sources.{limit}\n\n{job.prompt}",
+                                parse=parse, what="a web search", web_search=True)
 
     async def judge(self, job: JudgeJob) -> list[dict[str, Any]]:
-        """Verdicts from an LLM."""
-        raise _no_provider(job, "a judgment")
+        """Verdicts from an LLM, one per question (``yes_no`` / ``choice`` / ``level`` + ``label``)."""
+        properties: dict[str, Any] = {}
+        lines: list[str] = []
+        for index, question in enumerate(job.questions):
+            key = f"q{index + 1}"
+            properties[key] = _verdict_schema(question)
+            lines.append(f"{key}: {question.question}{_verdict_hint(question)}")
+        schema = {"type": "object", "properties": properties, "required": list(properties)}
 
+        def parse(text: str) -> list[dict[str, Any]]:
+            data = _load_json(job, text)
+            verdicts: list[dict[str, Any]] = []
+            for index, question in enumerate(job.questions):
+                verdict = data.get(f"q{index + 1}") if isinstance(data, dict) else None
+                verdicts.append(_check_verdict(question, verdict))
+            return verdicts
+
+        prompt = f"{job.prompt}\n\nAnswer each question:\n" + "\n".join(lines)
+        return await self._chat(job, category=ModelCategory.JUDGE, prompt=prompt, system=None, parts=[],
+                                schema=schema, parse=parse, what="a judgment")
+
+    # ------------------------------------------------------------------------------------------ images
+    async def make_images(self, job: ImgGenJob) -> list[ImageContent]:
+        """Images from an OpenAI-compatible images endpoint, stored and referenced by URI."""
+        runtime = live_runtime()
+        resolved = self._resolve(runtime, job.model, ModelCategory.IMG_GEN, job.pipe_code)
+        policy = runtime.deck.policy
+
+        def fits(handle: ModelHandle) -> str | None:
+            return None if "image" in handle.outputs else "does not generate images"
+
+        async def call(handle: ModelHandle, backend: Backend) -> list[ImageContent]:
+            from pipelex.inference.providers.session import open_provider
+
+            key = backend.api_key() or "no-key-needed"
+            shape = (job.aspect_ratio or "square").split("_", 1)[0]
+            request = ImageRequest(model_id=handle.model_id, prompt=job.prompt, n=job.nb_images,
+                                   size=_ASPECT_SIZES.get(shape), output_format=job.output_format,
+                                   timeout=policy.timeout)
+
+            async def once() -> list[ImageContent]:
+                async with open_provider(backend, api_key=key, base_url=backend.resolved_base_url(),
+                                         timeout=policy.timeout) as provider:
+                    result = await provider.generate_images(request)
+                record(handle, result.usage)
+                return await self._store_images(job, result.images, runtime.storage)
+
+            return await call_with_retries(once, policy=policy, handle=handle, pipe_code=job.pipe_code,
+                                           secrets=(key,))
+
+        return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what="images", fits=fits,
+                                       call=call)
+
+    async def _store_images(self, job: ImgGenJob, images: list[Any], storage: Storage) -> list[ImageContent]:
+        from pipelex.inference.live.resources import load_bytes, png_size, sniff_mime
+
+        stored: list[ImageContent] = []
+        for image in images:
+            if image.data_b64 is not None:
+                try:
+                    data = base64.b64decode(image.data_b64, validate=True)
+                except ValueError as exc:
+                    raise ProviderCallError("malformed reply (an image is not base64)", retryable=True,
+                                            reason="malformed") from exc
+            else:
+                data, _ = await load_bytes(image.url, storage, pipe_code=job.pipe_code)
+            mime = sniff_mime(data, image.mime_type)
+            uri, public = await asyncio.to_thread(storage.put, data, mime)
+            size = png_size(data)
+            stored.append(ImageContent(url=uri, public_url=public, mime_type=mime, width=size[0] if size else None,
+                                       height=size[1] if size else None, source_prompt=job.prompt,
+                                       source_negative_prompt=job.negative_prompt))
+        return stored
+
+    # ------------------------------------------------------------------------------------------ extraction
+    async def make_pages(self, job: ExtractJob) -> list[PageContent]:
+        """Pages of a PDF or an image: the PDF text layer (pypdfium2), a vision model, or tesseract."""
+        from pipelex.inference.live.extract import extract_pages
+
+        runtime = live_runtime()
+        resolved = self._resolve(runtime, job.model, ModelCategory.EXTRACT, job.pipe_code)
+        return await extract_pages(self, job, resolved, runtime)
+
+    # ------------------------------------------------------------------------------------------ documents
+    async def make_document(self, job: DocGenJob) -> DocumentContent:
+        """A document rendered locally (PDF with reportlab; DOCX and XLSX written directly), stored."""
+        from pipelex.inference.live.docgen import render_document
+
+        runtime = live_runtime()
+        data, mime = await asyncio.to_thread(render_document, job)
+        uri, public = await asyncio.to_thread(runtime.storage.put, data, mime)
+        return DocumentContent(url=uri, public_url=public, mime_type=mime, filename=job.filename)
+
+    # ------------------------------------------------------------------------------------------ functions
     async def call_function(self, job: FuncJob, inputs: dict[str, Any], model: type[StuffContent]) -> StuffContent:
         """Import ``function_name`` and call it with the inputs' contents; check what it returns."""
         module_name, _, attr = job.function_name.rpartition(".")
@@ -90,6 +384,93 @@ class LiveContentGenerator:
                                f"{type(result).__name__}, which does not fit {job.concept_ref}: {exc}",
                                pipe_code=job.pipe_code, error_type="pipe_output_invalid") from exc
 
-    async def make_document(self, job: DocGenJob) -> DocumentContent:
-        """A generated document."""
-        raise _no_provider(job, f"a {job.format} document")
+
+# ---------------------------------------------------------------------------------------------------- schemas
+
+
+def _object_schema(model: type[StuffContent]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    schema.setdefault("type", "object")
+    return schema
+
+
+def _list_schema(model: type[StuffContent], count: int | None) -> dict[str, Any]:
+    """``{"items": [<model>, ...]}``, with the item schema's ``$defs`` hoisted to the root."""
+    item = model.model_json_schema()
+    defs = item.pop("$defs", {})
+    array: dict[str, Any] = {"type": "array", "items": item}
+    if count is not None:
+        array["minItems"] = array["maxItems"] = count
+    schema: dict[str, Any] = {"type": "object", "properties": {"items": array}, "required": ["items"]}
+    if defs:
+        schema["$defs"] = defs
+    return schema
+
+
+def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
+    cleaned = text.strip()
+    if cleaned.startswith("```"):
+        cleaned = cleaned.strip("`").removeprefix("json").strip()
+    try:
+        return json.loads(cleaned)
+    except ValueError as exc:
+        raise ProviderCallError(f"the structured reply is not JSON ({exc}): {text[:120]!r}", retryable=True,
+                                reason="schema_mismatch") from exc
+
+
+def _validate(job: LLMJob, model: type[StuffContent], data: Any) -> StuffContent:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"field {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+                             for e in exc.errors()[:6])
+        raise ProviderCallError(f"the reply does not fit the concept {job.concept_ref} ({problems})",
+                                retryable=True, reason="schema_mismatch") from exc
+
+
+def _verdict_schema(question: JudgeQuestionJob) -> dict[str, Any]:
+    match question.judgment:
+        case "yes_no":
+            return {"type": "object", "properties": {"yes_no": {"type": "boolean"}}, "required": ["yes_no"]}
+        case "choice":
+            return {"type": "object", "properties": {"choice": {"type": "string", "enum": question.options}},
+                    "required": ["choice"]}
+        case "rating":
+            return {"type": "object", "required": ["level"], "properties": {"level": {
+                "type": "integer", "minimum": 0, "maximum": max(0, len(question.levels) - 1)}}}
+
+
+def _verdict_hint(question: JudgeQuestionJob) -> str:
+    match question.judgment:
+        case "yes_no":
+            return " (yes_no: true or false)"
+        case "choice":
+            return f" (choice: one of {', '.join(question.options)})"
+        case "rating":
+            return " (level: " + ", ".join(f"{i} = {label}" for i, label in enumerate(question.levels)) + ")"
+
+
+def _check_verdict(question: JudgeQuestionJob, verdict: Any) -> dict[str, Any]:
+    def bad(detail: str) -> ProviderCallError:
+        return ProviderCallError(f"the verdict on {question.question!r} {detail}", retryable=True,
+                                 reason="schema_mismatch")
+
+    if not isinstance(verdict, dict):
+        raise bad("is missing")
+    match question.judgment:
+        case "yes_no":
+            if not isinstance(verdict.get("yes_no"), bool):
+                raise bad("has no boolean `yes_no`")
+            return {"yes_no": verdict["yes_no"]}
+        case "choice":
+            if verdict.get("choice") not in question.options:
+                raise bad(f"is not one of {question.options}")
+            return {"choice": verdict["choice"]}
+        case "rating":
+            level = verdict.get("level")
+            if not isinstance(level, int) or not 0 <= level < max(1, len(question.levels)):
+                raise bad(f"has no level between 0 and {len(question.levels) - 1}")
+            return {"level": level, "label": question.levels[level] if question.levels else None}
+
+
+__all__ = ["LiveContentGenerator", "LiveRuntime", "ProviderCallFailed", "live_runtime", "missing_key_message"]

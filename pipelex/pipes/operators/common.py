@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
 from pipelex.inference.jobs import Attachment, LLMJob
@@ -29,6 +32,15 @@ def model_name(value: object) -> str | None:
     return None
 
 
+def model_temperature(value: object) -> float | None:
+    """The ``temperature`` of an inline model settings table (``model = { model = "...", temperature = 0.2 }``)."""
+    if isinstance(value, dict):
+        temperature = value.get("temperature")
+        if isinstance(temperature, int | float) and not isinstance(temperature, bool):
+            return float(temperature)
+    return None
+
+
 def attachments(inputs: ResolvedInputs) -> list[Attachment]:
     """Images and documents among the inputs, passed to the model beside the prompt."""
     found: list[Attachment] = []
@@ -53,6 +65,19 @@ async def generate_structured(job: LLMJob, model: type[StuffContent]) -> StuffCo
     if job.output in ("object_list", "text_list"):
         return list(await generator.make_object_list(job, model))
     return await generator.make_object(job, model)
+
+
+@contextmanager
+def leaf_usage(ctx: RunContext) -> Iterator[None]:
+    """Record on this leaf's graph node the usage its provider calls report (even when the leaf then fails)."""
+    from pipelex.reporting.usage import collect_usage, report_of
+
+    with collect_usage() as records:
+        try:
+            yield
+        finally:
+            if records and ctx.parent_node is not None:
+                ctx.tracer.add_usage(ctx.parent_node, report_of(records).to_json())
 
 
 def job_settings(entry: PipeEntry, ctx: RunContext) -> dict[str, object]:

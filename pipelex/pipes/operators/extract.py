@@ -10,7 +10,7 @@ from pipelex.language.blueprint import PipeExtractBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, model_name
+from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name
 from pipelex.pipes.runtime import ResolvedInputs, make_output
 
 
@@ -30,5 +30,6 @@ async def run(entry: PipeEntry, pipe: PipeExtractBlueprint, inputs: ResolvedInpu
                      source_kind="image" if isinstance(source, ImageContent) else "document",
                      page_views=bool(pipe.page_views), page_views_dpi=pipe.page_views_dpi or 72,
                      nb_extract_pages=ctx.settings.nb_extract_pages, model=model_name(pipe.model))
-    pages = await content_generator_for(job).make_pages(job)
+    with leaf_usage(ctx):
+        pages = await content_generator_for(job).make_pages(job)
     return make_output(entry, ctx, list(pages))

@@ -8,7 +8,7 @@ from pipelex.language.blueprint import PipeImgGenBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, model_name, render
+from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name, render
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
@@ -19,5 +19,6 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
     job = ImgGenJob(**job_settings(entry, ctx), prompt=render(entry, pipe.prompt, inputs) or "",  # type: ignore[arg-type]
                     negative_prompt=render(entry, pipe.negative_prompt, inputs), nb_images=count,
                     aspect_ratio=pipe.aspect_ratio, output_format=pipe.output_format, model=model_name(pipe.model))
-    images = await content_generator_for(job).make_images(job)
+    with leaf_usage(ctx):
+        images = await content_generator_for(job).make_images(job)
     return make_output(entry, ctx, list(images) if spec.is_list else images[0])

@@ -11,7 +11,7 @@ from pipelex.language.blueprint import JudgeQuestion, PipeJudgeBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, model_name, render
+from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name, render
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 from pipelex.pipes.values import ContentError, to_content
 
@@ -37,7 +37,8 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
         questions = [_question(None, single)]
     job = JudgeJob(**job_settings(entry, ctx), prompt=render(entry, pipe.prompt, inputs) or "",  # type: ignore[arg-type]
                    questions=questions, model=model_name(pipe.model))
-    verdicts = await content_generator_for(job).judge(job)
+    with leaf_usage(ctx):
+        verdicts = await content_generator_for(job).judge(job)
     data: Any = verdicts[0] if not pipe.questions else {q.key: v for q, v in zip(questions, verdicts, strict=True)}
     try:
         return make_output(entry, ctx, to_content(data, concept, ctx.library.concepts))

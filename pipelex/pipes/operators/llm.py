@@ -14,7 +14,9 @@ from pipelex.pipes.operators.common import (
     generate_structured,
     is_text,
     job_settings,
+    leaf_usage,
     model_name,
+    model_temperature,
     render,
 )
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
@@ -30,7 +32,12 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
     output = ("text_list" if spec.is_list else "text") if text_out else ("object_list" if spec.is_list else "object")
     job = LLMJob(**job_settings(entry, ctx), output=output, prompt=prompt, system_prompt=system,  # type: ignore[arg-type]
                  attachments=attachments(inputs), model=model_name(pipe.model), concept_ref=concept.ref,
-                 json_schema=None if text_out else model.model_json_schema(), item_count=spec.item_count)
+                 json_schema=None if text_out else model.model_json_schema(), item_count=spec.item_count,
+                 temperature=model_temperature(pipe.model))
     if output == "text":
-        return make_output(entry, ctx, TextContent(text=await content_generator_for(job).make_text(job)))
-    return make_output(entry, ctx, await generate_structured(job, model))
+        with leaf_usage(ctx):
+            text = await content_generator_for(job).make_text(job)
+        return make_output(entry, ctx, TextContent(text=text))
+    with leaf_usage(ctx):
+        content = await generate_structured(job, model)
+    return make_output(entry, ctx, content)

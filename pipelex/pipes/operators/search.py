@@ -9,7 +9,7 @@ from pipelex.language.blueprint import PipeSearchBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import generate_structured, job_settings, model_name, render
+from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage, model_name, render
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
@@ -20,10 +20,13 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
     job = SearchJob(**job_settings(entry, ctx), prompt=prompt, max_results=pipe.max_results,  # type: ignore[arg-type]
                     model=model_name(pipe.model))
     generator = content_generator_for(job)
-    result = await generator.search(job)
+    with leaf_usage(ctx):
+        result = await generator.search(job)
     model = ctx.library.concepts.content_model(concept)
     if issubclass(model, SearchResultContent):
         return make_output(entry, ctx, result)
     structure_job = LLMJob(**job_settings(entry, ctx), output="object", concept_ref=concept.ref,  # type: ignore[arg-type]
                            prompt=f"{prompt}\n\nSearch answer:\n{result.answer}", json_schema=model.model_json_schema())
-    return make_output(entry, ctx, await generate_structured(structure_job, model))
+    with leaf_usage(ctx):
+        structured = await generate_structured(structure_job, model)
+    return make_output(entry, ctx, structured)

@@ -7,7 +7,7 @@ from pipelex.language.blueprint import PipeStructureBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import generate_structured, job_settings, model_name
+from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage, model_name
 from pipelex.pipes.rendering import format_value
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
@@ -20,4 +20,6 @@ async def run(entry: PipeEntry, pipe: PipeStructureBlueprint, inputs: ResolvedIn
     job = LLMJob(**job_settings(entry, ctx), output="object_list" if spec.is_list else "object",  # type: ignore[arg-type]
                  prompt=f"Fill the structure {concept.code} from this text:\n{text}", concept_ref=concept.ref,
                  json_schema=model.model_json_schema(), item_count=spec.item_count, model=model_name(pipe.model))
-    return make_output(entry, ctx, await generate_structured(job, model))
+    with leaf_usage(ctx):
+        content = await generate_structured(job, model)
+    return make_output(entry, ctx, content)

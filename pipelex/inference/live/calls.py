@@ -1,0 +1,87 @@
+"""Provider calls with retries: exponential backoff with jitter on 429, 5xx, timeouts and malformed replies.
+
+After the last attempt the error names the pipe, the provider (backend), the model and the last status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pipelex.config.deck import CallPolicy, ModelHandle
+from pipelex.errors import ProviderError
+from pipelex.inference.providers.base import ProviderCallError, redact
+
+logger = logging.getLogger("pipelex.inference")
+
+T = TypeVar("T")
+
+
+def backoff_delay(policy: CallPolicy, attempt: int, *, rng: random.Random | None = None) -> float:
+    """The pause after failed attempt ``attempt`` (1-based): full jitter over an exponential ceiling."""
+    ceiling = min(policy.backoff_max, policy.backoff_initial * (2 ** (attempt - 1)))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+class ProviderCallFailed(ProviderError):
+    """A provider call failed for good: names the provider (backend), model, HTTP status and reason."""
+
+    def __init__(self, message: str, *, pipe_code: str, provider: str | None, model: str | None,
+                 status: int | None, reason: str, retryable: bool) -> None:
+        super().__init__(message, pipe_code=pipe_code, error_type=f"provider_{reason}")
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.reason = reason
+        self.retryable = retryable
+
+
+def provider_error(message: str, *, pipe_code: str, handle: ModelHandle | None, status: int | None,
+                   reason: str, retryable: bool = False, secrets: tuple[str | None, ...] = ()) -> ProviderCallFailed:
+    """A :class:`ProviderCallFailed` (keys redacted from the message)."""
+    return ProviderCallFailed(redact(message, secrets), pipe_code=pipe_code,
+                              provider=handle.backend if handle else None, model=handle.handle if handle else None,
+                              status=status, reason=reason, retryable=retryable)
+
+
+async def call_with_retries(call: Callable[[], Awaitable[T]], *, policy: CallPolicy, handle: ModelHandle,
+                            pipe_code: str, secrets: tuple[str | None, ...] = ()) -> T:
+    """Run ``call``; retry retryable :class:`ProviderCallError` up to ``policy.max_attempts`` times."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await call()
+        except ProviderCallError as exc:
+            detail = redact(str(exc), secrets)
+            if not exc.retryable or attempt >= policy.max_attempts:
+                tries = f"after {attempt} attempt(s)" if exc.retryable else "(not retried)"
+                raise provider_error(
+                    f"pipe {pipe_code!r}: provider {handle.backend!r}, model {handle.handle!r} "
+                    f"({handle.model_id}) failed {tries}: {detail}"
+                    + (f" [status {exc.status}]" if exc.status else "") + _hint(exc),
+                    pipe_code=pipe_code, handle=handle, status=exc.status, reason=exc.reason,
+                    retryable=exc.retryable, secrets=secrets) from None
+            delay = backoff_delay(policy, attempt)
+            logger.warning("pipe %r: %s/%s attempt %d failed (%s); retrying in %.2fs", pipe_code, handle.backend,
+                           handle.handle, attempt, detail[:200], delay)
+            await asyncio.sleep(delay)
+
+
+def _hint(exc: ProviderCallError) -> str:
+    match exc.reason:
+        case "auth":
+            return "; the key was refused: check the key variable of this backend"
+        case "not_found":
+            return "; the endpoint or model id does not exist there: check base_url and model_id in the deck"
+        case "rate_limited":
+            return "; the provider keeps rate-limiting: lower [runtime] max_concurrency or retry later"
+        case "timeout":
+            return "; raise [models.calls] timeout if the model is slow"
+        case "schema_mismatch":
+            return "; the model's reply does not fit the output concept: try a stronger model"
+        case _:
+            return ""

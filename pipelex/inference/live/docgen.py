@@ -1,0 +1,131 @@
+"""Live document generation, local and key-free: PDF with reportlab; DOCX and XLSX written as plain Office Open
+XML packages (one paragraph per text paragraph; one row per line, cells split on tabs or ``|``). PPTX is not
+supported: a clear error says so.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from xml.sax.saxutils import escape
+
+from pipelex.errors import PipeRunError
+from pipelex.inference.jobs import DocGenJob
+
+MIME_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def render_document(job: DocGenJob) -> tuple[bytes, str]:
+    """The bytes and MIME type of the document ``job`` asks for."""
+    match job.format:
+        case "pdf":
+            return render_pdf(job.text, title=job.title or job.filename.rsplit(".", 1)[0]), MIME_TYPES["pdf"]
+        case "docx":
+            return render_docx(job.text), MIME_TYPES["docx"]
+        case "xlsx":
+            return render_xlsx(job.text), MIME_TYPES["xlsx"]
+        case _:
+            raise PipeRunError(f"pipe {job.pipe_code!r}: document format {job.format!r} is not supported in this "
+                               "build (supported: pdf, docx, xlsx): change `format`, or run with --dry-run",
+                               pipe_code=job.pipe_code, error_type="doc_gen_format_not_supported")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def render_pdf(text: str, *, title: str) -> bytes:
+    """A PDF (A4) of the text, one paragraph per blank-line-separated block; same text, same bytes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=A4, title=title, invariant=1)
+    styles = getSampleStyleSheet()
+    story: list[object] = []
+    for block in _paragraphs(text) or [" "]:
+        style = styles["Heading2"] if block.startswith("#") else styles["BodyText"]
+        markup = "<br/>".join(escape(line) for line in block.lstrip("# ").splitlines())
+        story += [Paragraph(markup, style), Spacer(1, 6)]
+    document.build(story)  # pyright: ignore[reportArgumentType]
+    return buffer.getvalue()
+
+
+_DOCX_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+               '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+               '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+               '<Default Extension="xml" ContentType="application/xml"/>'
+               '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+               'wordprocessingml.document.main+xml"/></Types>')
+_DOCX_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+              '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+              '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+              'officeDocument" Target="word/document.xml"/></Relationships>')
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def render_docx(text: str) -> bytes:
+    """A minimal DOCX: one paragraph per block, line breaks kept."""
+    body = []
+    for block in _paragraphs(text):
+        runs = '<w:br/>'.join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in block.splitlines())
+        body.append(f"<w:p><w:r>{runs}</w:r></w:p>")
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+                + "".join(body) + "</w:body></w:document>")
+    return _zip({"[Content_Types].xml": _DOCX_TYPES, "_rels/.rels": _DOCX_RELS, "word/document.xml": document})
+
+
+def render_xlsx(text: str) -> bytes:
+    """A minimal XLSX: one row per non-empty line; cells split on tabs or ``|`` (markdown tables)."""
+    rows = []
+    index = 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or re.fullmatch(r"[|\s:-]+", stripped):
+            continue
+        index += 1
+        cells = stripped.strip("|").split("|") if "|" in stripped else stripped.split("\t")
+        row = "".join(f'<c t="inlineStr"><is><t>{escape(c.strip())}</t></is></c>' for c in cells)
+        rows.append(f'<row r="{index}">{row}</row>')
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+        "_rels/.rels": ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+                        '</Relationships>'),
+        "xl/workbook.xml": (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{main}" '
+                            f'xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets>'
+                            '</workbook>'),
+        "xl/_rels/workbook.xml.rels": ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                                       '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                                       f'relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+                                       'Target="worksheets/sheet1.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet '
+                                     f'xmlns="{main}"><sheetData>' + "".join(rows) + "</sheetData></worksheet>"),
+    }
+    return _zip(files)

@@ -1,0 +1,116 @@
+"""The pre-flight of a live run: every pipe reachable from the one being run gets its models resolved, and a
+model whose provider key is not set fails the run before anything runs, naming the variable to set.
+
+A waterfall passes when one of its models is usable (a local engine needs no key), since the run falls back
+to it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pipelex.config.deck import ModelCategory, ModelDeck
+from pipelex.errors import ProviderError
+from pipelex.language import blueprint as bp
+from pipelex.language.library import Library, PipeEntry
+from pipelex.pipes.operators.common import model_name
+
+_SPECIAL_OUTCOMES = frozenset({"fail", "continue"})
+
+
+class MissingKeyError(ProviderError):
+    """A live run needs provider keys that are not set; ``variables`` names them (raised before anything runs)."""
+
+    error_type = "provider_missing_key"
+
+    def __init__(self, message: str, *, pipe_code: str | None, variables: list[str]) -> None:
+        super().__init__(message, pipe_code=pipe_code)
+        self.variables = variables
+
+
+def sub_pipe_refs(pipe: bp.PipeBlueprint) -> list[str]:
+    """The pipes a controller runs (none for an operator)."""
+    match pipe:
+        case bp.PipeSequenceBlueprint():
+            return [step.pipe for step in pipe.steps if step.pipe]
+        case bp.PipeParallelBlueprint():
+            return [branch.pipe for branch in pipe.branches]
+        case bp.PipeConditionBlueprint():
+            refs = [*pipe.outcomes.values(), pipe.default_outcome]
+            return [ref for ref in refs if ref not in _SPECIAL_OUTCOMES]
+        case bp.PipeBatchBlueprint():
+            return [pipe.branch_pipe_code]
+        case _:
+            return []
+
+
+def reachable_pipes(entry: PipeEntry, library: Library) -> list[PipeEntry]:
+    """``entry`` and every pipe it may run, each once."""
+    seen: dict[str, PipeEntry] = {}
+    stack = [entry]
+    while stack:
+        current = stack.pop()
+        if current.ref in seen:
+            continue
+        seen[current.ref] = current
+        for ref in sub_pipe_refs(current.blueprint):
+            found = library.resolve_pipe(ref, current.domain)
+            if found is not None:
+                stack.append(found)
+    return list(seen.values())
+
+
+def model_refs(entry: PipeEntry, deck: ModelDeck) -> list[tuple[str, str]]:
+    """``(field, model reference)`` of each model a pipe calls (its default when it names none)."""
+    pipe = entry.blueprint
+    category: ModelCategory | None
+    match pipe:
+        case bp.PipeLLMBlueprint() | bp.PipeStructureBlueprint():
+            category = ModelCategory.LLM
+        case bp.PipeImgGenBlueprint():
+            category = ModelCategory.IMG_GEN
+        case bp.PipeExtractBlueprint():
+            category = ModelCategory.EXTRACT
+        case bp.PipeSearchBlueprint():
+            category = ModelCategory.SEARCH
+        case bp.PipeJudgeBlueprint():
+            category = ModelCategory.JUDGE
+        case _:
+            category = None
+    if category is None:
+        return []
+    return [("model", model_name(getattr(pipe, "model", None)) or deck.default_ref(category))]
+
+
+def preflight(entry: PipeEntry, library: Library, deck: ModelDeck, *, env: Mapping[str, str] | None = None) -> None:
+    """Raise :class:`MissingKeyError` when a pipe reachable from ``entry`` needs a provider key that is not set."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    variables: list[str] = []
+    first_pipe: str | None = None
+    for pipe in reachable_pipes(entry, library):
+        for field, ref in model_refs(pipe, deck):
+            resolved = deck.resolve(ref)
+            if resolved is None:
+                continue  # static validation reports unknown models
+            missing: list[str] = []
+            for handle in resolved:
+                backend = deck.backend_of(handle)
+                if not backend.needs_key or backend.api_key(env):
+                    missing = []
+                    break
+                if backend.api_key_env and backend.api_key_env not in missing:
+                    missing.append(backend.api_key_env)
+            if missing:
+                names = " or ".join(missing)
+                problems.append(f"pipe {pipe.code!r} ({field} {ref!r} -> {', '.join(h.handle for h in resolved)}) "
+                                f"needs {names}")
+                variables += [m for m in missing if m not in variables]
+                first_pipe = first_pipe or pipe.code
+    if problems:
+        raise MissingKeyError(
+            "this live run needs provider keys that are not set: " + "; ".join(problems)
+            + f". Set {', '.join(variables)} in the environment (or point the model at another backend in "
+            "pipelex.toml [models]), or run with --dry-run to mock every provider call", pipe_code=first_pipe,
+            variables=variables)

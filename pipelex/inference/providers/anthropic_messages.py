@@ -1,0 +1,107 @@
+"""Anthropic messages: text, structured output through one forced tool, images and PDF documents."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipelex.inference.providers.base import (
+    CallUsage,
+    ChatRequest,
+    ChatResult,
+    ImageRequest,
+    ImageResult,
+    ProviderCallError,
+    status_error,
+)
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
+DEFAULT_MAX_TOKENS = 4096
+
+
+def make_client(*, api_key: str, base_url: str | None, timeout: float) -> AsyncAnthropic:
+    """An SDK client with the SDK's own retries off (pipelex retries, with backoff and jitter)."""
+    from anthropic import AsyncAnthropic
+
+    return AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
+
+
+def translate(exc: BaseException) -> ProviderCallError:
+    """The one boundary where Anthropic SDK errors become :class:`ProviderCallError`."""
+    import anthropic
+
+    if isinstance(exc, anthropic.APITimeoutError):
+        return ProviderCallError("the call timed out", retryable=True, reason="timeout")
+    if isinstance(exc, anthropic.APIConnectionError):
+        return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
+    if isinstance(exc, anthropic.APIStatusError):
+        status = exc.status_code
+        error = status_error(status, f"HTTP {status}: {exc.message}")
+        if status == 529:  # overloaded
+            error.retryable, error.reason = True, "overloaded"
+        return error
+    if isinstance(exc, anthropic.APIResponseValidationError | ValueError):
+        return ProviderCallError(f"malformed reply ({exc})", retryable=True, reason="malformed")
+    return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
+
+
+def _content(request: ChatRequest) -> str | list[dict[str, Any]]:
+    if not request.parts:
+        return request.prompt
+    content: list[dict[str, Any]] = []
+    for part in request.parts:
+        block_type = "image" if part.kind == "image" else "document"
+        if part.data_b64 is not None:
+            source: dict[str, Any] = {"type": "base64", "media_type": part.mime_type, "data": part.data_b64}
+        else:
+            source = {"type": "url", "url": part.url}
+        content.append({"type": block_type, "source": source})
+    content.append({"type": "text", "text": request.prompt})
+    return content
+
+
+class AnthropicProvider:
+    """Messages (text; a JSON schema becomes one tool the model is forced to call)."""
+
+    def __init__(self, client: AsyncAnthropic, *, default_max_tokens: int = DEFAULT_MAX_TOKENS) -> None:
+        self.client = client
+        self.default_max_tokens = default_max_tokens
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """One messages call; with a schema, the reply is the forced tool's input as JSON text."""
+        import json
+
+        kwargs: dict[str, Any] = {"model": request.model_id, "timeout": request.timeout,
+                                  "max_tokens": request.max_tokens or self.default_max_tokens,
+                                  "messages": [{"role": "user", "content": _content(request)}]}
+        if request.system:
+            kwargs["system"] = request.system
+        if request.temperature is not None:
+            kwargs["temperature"] = min(request.temperature, 1.0)
+        if request.json_schema is not None:
+            kwargs["tools"] = [{"name": request.schema_name, "description": "Record the answer.",
+                                "input_schema": request.json_schema}]
+            kwargs["tool_choice"] = {"type": "tool", "name": request.schema_name}
+        try:
+            message = await self.client.messages.create(**kwargs)
+        except Exception as exc:
+            raise translate(exc) from exc
+        text: str | None = None
+        for block in message.content:
+            if block.type == "tool_use" and request.json_schema is not None:
+                text = json.dumps(block.input)
+                break
+            if block.type == "text":
+                text = (text or "") + block.text
+        if text is None:
+            raise ProviderCallError("malformed reply (no text and no tool call)", retryable=True, reason="malformed")
+        usage = message.usage
+        cached = getattr(usage, "cache_read_input_tokens", None) or 0
+        return ChatResult(text=text, usage=CallUsage(input_tokens=(usage.input_tokens or 0) + cached,
+                                                     input_cached_tokens=cached, output_tokens=usage.output_tokens or 0))
+
+    async def generate_images(self, request: ImageRequest) -> ImageResult:
+        """Anthropic has no image generation."""
+        raise ProviderCallError(f"Anthropic models cannot generate images (model {request.model_id!r}): pick an "
+                                "OpenAI-compatible image model", retryable=False, reason="unsupported")

@@ -1,0 +1,137 @@
+"""The provider protocol: typed requests and results, and the one error every adapter raises.
+
+Adapters translate their SDK's exceptions into :class:`ProviderCallError` (retryable or not, with the HTTP
+status when there is one) at one boundary; the live generator retries, falls back and reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Part(BaseModel):
+    """An image or document sent with a prompt: inline bytes (base64) or a remote URL."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["image", "document"]
+    mime_type: str
+    data_b64: str | None = None
+    url: str | None = None
+    filename: str | None = None
+
+    @property
+    def data_url(self) -> str:
+        """A ``data:`` URL of the bytes, or the remote URL."""
+        if self.data_b64 is not None:
+            return f"data:{self.mime_type};base64,{self.data_b64}"
+        return self.url or ""
+
+
+class ChatRequest(BaseModel):
+    """One LLM call: prompts, attachments, an optional JSON schema for structured output, settings."""
+
+    model_id: str
+    prompt: str
+    system: str | None = None
+    parts: list[Part] = Field(default_factory=list)
+    json_schema: dict[str, Any] | None = None
+    schema_name: str = "answer"
+    temperature: float | None = None
+    max_tokens: int | None = None
+    timeout: float = 120.0
+    web_search: bool = False
+
+
+class CallUsage(BaseModel):
+    """Tokens a call used, by category."""
+
+    input_tokens: int = 0
+    input_cached_tokens: int = 0
+    output_tokens: int = 0
+    output_reasoning_tokens: int = 0
+
+
+class ChatResult(BaseModel):
+    """The reply: text, or (with a schema) the JSON text the model produced."""
+
+    text: str
+    usage: CallUsage = Field(default_factory=CallUsage)
+
+
+class ImageRequest(BaseModel):
+    """One image-generation call."""
+
+    model_id: str
+    prompt: str
+    n: int = 1
+    size: str | None = None
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    timeout: float = 120.0
+
+
+class GeneratedImage(BaseModel):
+    """An image as bytes, or as a URL to fetch."""
+
+    data_b64: str | None = None
+    url: str | None = None
+    mime_type: str = "image/png"
+
+
+class ImageResult(BaseModel):
+    """Generated images and usage."""
+
+    images: list[GeneratedImage]
+    usage: CallUsage = Field(default_factory=CallUsage)
+
+
+class ProviderCallError(Exception):
+    """A provider call failed. ``retryable``: a rate limit, a 5xx, a timeout, a connection error, a malformed reply."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool, reason: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.reason = reason  # "rate_limited", "server_error", "timeout", "connection", "malformed", "auth", ...
+
+
+class Provider(Protocol):
+    """A provider adapter (one per wire protocol)."""
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """One chat/messages call."""
+        ...
+
+    async def generate_images(self, request: ImageRequest) -> ImageResult:
+        """One image-generation call."""
+        ...
+
+
+_KEY_LIKE = re.compile(r"\b(sk|pk|key|api|gsk|xai)[-_][A-Za-z0-9_\-]{8,}", re.IGNORECASE)
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` with every known secret and every key-looking token replaced by ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _KEY_LIKE.sub("***", text)
+
+
+def status_error(status: int | None, message: str) -> ProviderCallError:
+    """The error for an HTTP status: 408/409/429/5xx are retryable."""
+    if status == 429:
+        return ProviderCallError(message, status=status, retryable=True, reason="rate_limited")
+    if status is not None and (status >= 500 or status in (408, 409)):
+        return ProviderCallError(message, status=status, retryable=True, reason="server_error")
+    if status in (401, 403):
+        return ProviderCallError(message, status=status, retryable=False, reason="auth")
+    if status == 404:
+        return ProviderCallError(message, status=status, retryable=False, reason="not_found")
+    return ProviderCallError(message, status=status, retryable=False, reason="rejected")

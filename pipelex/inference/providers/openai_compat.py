@@ -1,0 +1,126 @@
+"""OpenAI-compatible chat completions and images (OpenAI, Mistral, Groq, OpenRouter, Ollama, vLLM, ...)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, cast
+
+from pipelex.inference.providers.base import (
+    CallUsage,
+    ChatRequest,
+    ChatResult,
+    GeneratedImage,
+    ImageRequest,
+    ImageResult,
+    ProviderCallError,
+    status_error,
+)
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+def make_client(*, api_key: str, base_url: str | None, timeout: float) -> AsyncOpenAI:
+    """An SDK client with the SDK's own retries off (pipelex retries, with backoff and jitter)."""
+    from openai import AsyncOpenAI
+
+    return AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
+
+
+def translate(exc: BaseException) -> ProviderCallError:
+    """The one boundary where OpenAI SDK errors become :class:`ProviderCallError`."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderCallError("the call timed out", retryable=True, reason="timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
+    if isinstance(exc, openai.APIStatusError):
+        return status_error(exc.status_code, f"HTTP {exc.status_code}: {exc.message}")
+    if isinstance(exc, openai.APIResponseValidationError | ValueError):
+        return ProviderCallError(f"malformed reply ({exc})", retryable=True, reason="malformed")
+    return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
+
+
+def _content(request: ChatRequest) -> str | list[dict[str, Any]]:
+    if not request.parts:
+        return request.prompt
+    content: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
+    for part in request.parts:
+        if part.kind == "image":
+            content.append({"type": "image_url", "image_url": {"url": part.data_url}})
+        else:
+            content.append({"type": "file", "file": {"filename": part.filename or "document.pdf",
+                                                     "file_data": part.data_url}})
+    return content
+
+
+class OpenAIProvider:
+    """Chat completions (text, ``json_schema`` structured output, multimodal parts) and image generation."""
+
+    def __init__(self, client: AsyncOpenAI) -> None:
+        self.client = client
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """One chat completion; with a schema, the reply is the JSON text the model produced."""
+        messages: list[dict[str, Any]] = []
+        if request.system:
+            messages.append({"role": "system", "content": request.system})
+        messages.append({"role": "user", "content": _content(request)})
+        kwargs: dict[str, Any] = {"model": request.model_id, "messages": messages, "timeout": request.timeout}
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            kwargs["max_completion_tokens"] = request.max_tokens
+        if request.json_schema is not None:
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": request.schema_name, "schema": request.json_schema, "strict": False}}
+        if request.web_search:
+            kwargs["web_search_options"] = {}
+        try:
+            completion = await self.client.chat.completions.create(**kwargs)
+        except Exception as exc:
+            raise translate(exc) from exc
+        choices = getattr(completion, "choices", None)
+        if not choices:
+            raise ProviderCallError("malformed reply (no choices)", retryable=True, reason="malformed")
+        message = choices[0].message
+        text = message.content
+        if text is None and message.tool_calls:
+            text = cast(Any, message.tool_calls[0]).function.arguments
+        if text is None:
+            refusal = getattr(message, "refusal", None)
+            raise ProviderCallError(f"the model refused: {refusal}" if refusal else "malformed reply (no content)",
+                                    retryable=not refusal, reason="refused" if refusal else "malformed")
+        usage = CallUsage()
+        if completion.usage is not None:
+            details = completion.usage.prompt_tokens_details
+            out_details = completion.usage.completion_tokens_details
+            usage = CallUsage(input_tokens=completion.usage.prompt_tokens or 0,
+                              input_cached_tokens=(details.cached_tokens or 0) if details else 0,
+                              output_tokens=completion.usage.completion_tokens or 0,
+                              output_reasoning_tokens=(out_details.reasoning_tokens or 0) if out_details else 0)
+        return ChatResult(text=text, usage=usage)
+
+    async def generate_images(self, request: ImageRequest) -> ImageResult:
+        """One images call; images come back as base64 (or URLs, from endpoints that only give URLs)."""
+        kwargs: dict[str, Any] = {"model": request.model_id, "prompt": request.prompt, "n": request.n,
+                                  "timeout": request.timeout}
+        for name in ("size", "quality", "background", "output_format"):
+            value = getattr(request, name)
+            if value is not None:
+                kwargs[name] = value
+        try:
+            response = await self.client.images.generate(**kwargs)
+        except Exception as exc:
+            raise translate(exc) from exc
+        mime = f"image/{'jpeg' if request.output_format == 'jpeg' else request.output_format or 'png'}"
+        images = [GeneratedImage(data_b64=item.b64_json, url=item.url, mime_type=mime) for item in response.data or []]
+        if not images or any(i.data_b64 is None and i.url is None for i in images):
+            raise ProviderCallError(f"malformed reply ({json.dumps(len(images))} image(s), some empty)",
+                                    retryable=True, reason="malformed")
+        usage = CallUsage()
+        if response.usage is not None:
+            usage = CallUsage(input_tokens=response.usage.input_tokens or 0,
+                              output_tokens=response.usage.output_tokens or 0)
+        return ImageResult(images=images, usage=usage)
