@@ -39,6 +39,55 @@ class ParsedBundle:
     broken_concepts: set[str] = field(default_factory=set)
 
 
+def _data_path(loc: tuple[Any, ...], data: Any, *, missing: bool) -> tuple[Any, ...]:
+    """The part of pydantic's ``loc`` that indexes the data: union member tags ('str', 'InputSlot', ...) are
+    dropped. For a ``missing`` error the last part is the absent key itself, and is kept."""
+    kept: list[Any] = []
+    current = data
+    for index, part in enumerate(loc):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        elif not (missing and index == len(loc) - 1):
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+def collapse_union_errors(errors: list[Any], data: Any) -> list[dict[str, Any]]:
+    """One error per data path: union alternatives are merged, and an alternative refused at a shallower path
+    than another (the value had the other's shape) is dropped."""
+    cleaned = [{**dict(err), "loc": _data_path(tuple(err.get("loc", ())), data, missing=err.get("type") == "missing")}
+               for err in errors]
+    locs = {err["loc"] for err in cleaned}
+    deeper = [err for err in cleaned
+              if not any(other != err["loc"] and other[:len(err["loc"])] == err["loc"] for other in locs)]
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for err in deeper:
+        seen = merged.get(err["loc"])
+        if seen is None:
+            merged[err["loc"]] = err
+        elif err.get("msg") not in seen["msg"]:
+            seen["msg"] = f"{seen['msg']} or {err.get('msg')}"
+            seen["type"] = "union"
+    return list(merged.values())
+
+
+_PYDANTIC_WORDS = (
+    (re.compile(r"Input should be a valid dictionary or instance of \w+"), "an inline table ({ ... })"),
+    (re.compile(r"Input should be a valid dictionary"), "an inline table ({ ... })"),
+    (re.compile(r"Input should be a valid (string|integer|number|boolean|list)"), r"a \1"),
+)
+
+
+def _plain(message: str) -> str:
+    """Pydantic's wording with our class names replaced by TOML words."""
+    for pattern, words in _PYDANTIC_WORDS:
+        message = pattern.sub(words, message)
+    return message
+
+
 def _describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str]:
     loc = ".".join(str(part) for part in err.get("loc", ()) if not str(part).startswith("function-"))
     kind = err.get("type", "")
@@ -49,7 +98,14 @@ def _describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str]:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"{loc!r} has the value {err.get('input')!r}, which is not allowed; expected {expected}"
-    return loc, f"{loc!r}: {err.get('msg', 'invalid value')} (got {err.get('input')!r})"
+    if kind == "union":
+        return loc, (f"{loc!r} has the value {err.get('input')!r}, which is none of the accepted forms: write "
+                     f"{_plain(str(err.get('msg')))}")
+    message = str(err.get("msg", "invalid value"))
+    plain = _plain(message)
+    if plain != message:
+        return loc, f"{loc!r} must be {plain} (got {err.get('input')!r})"
+    return loc, f"{loc!r}: {message} (got {err.get('input')!r})"
 
 
 def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
@@ -162,7 +218,7 @@ def _parse_concepts(raw: Any, source_map: SourceMap, result: ParsedBundle, diag:
         try:
             blueprint = ConceptBlueprint.model_validate(value)
         except ValidationError as exc:
-            for err in exc.errors():
+            for err in collapse_union_errors(exc.errors(), value):
                 loc, message = _describe_pydantic_error(dict(err))
                 diag(ErrorType.SCHEMA_VIOLATION, f"concept {code!r}: {message}", line=line, field_name=loc)
             result.broken_concepts.add(code)
@@ -207,7 +263,7 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
         try:
             pipes[code] = _validate_pipe(cls, value)
         except ValidationError as exc:
-            for err in exc.errors():
+            for err in collapse_union_errors(exc.errors(), value):
                 loc, message = _describe_pydantic_error(dict(err))
                 top = loc.split(".")[0] if loc else None
                 diag(ErrorType.SCHEMA_VIOLATION, f"pipe {code!r} ({pipe_type}): {message}",

@@ -499,11 +499,6 @@ def test_non_string_domain_says_it_must_be_a_string() -> None:
     assert "string" in diagnostic.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a wrongly-typed input gives one diagnostic per union member, with pydantic's "
-    "member names ('inputs.q.str', 'inputs.q.InputSlot') as the field",
-)
 def test_wrongly_typed_input_gives_one_diagnostic_at_the_input() -> None:
     diagnostic = only(
         parse("""
@@ -518,11 +513,6 @@ def test_wrongly_typed_input_gives_one_diagnostic_at_the_input() -> None:
     assert diagnostic.field == "inputs.q"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a bad structure field type gives three diagnostics whose field carries "
-    "pydantic union internals ('structure.dict[str,union[FieldBlueprint,str]].b.FieldBlueprint.type')",
-)
 def test_bad_structure_field_type_gives_one_diagnostic_at_the_field() -> None:
     diagnostic = only(
         parse("""
