@@ -92,14 +92,7 @@ def _params(keep: Callable[[Entry], bool]) -> list[Any]:
 
 
 def _offline_params() -> list[Any]:
-    doc_gen_xfail = pytest.mark.xfail(
-        strict=False, reason="document generation comes with the live-inference issue"
-    )
-    return [
-        pytest.param(e, id=e.name, marks=[doc_gen_xfail] if e.name == DOC_GEN_ENTRY else [])
-        for e in ENTRIES
-        if e.is_valid and e.tier == "offline"
-    ]
+    return [pytest.param(e, id=e.name) for e in ENTRIES if e.is_valid and e.tier == "offline"]
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -322,3 +315,9 @@ class TestCorpus:
         want = json.loads(expected.read_text(encoding="utf-8"))
         assert compare_meaning(main_stuff, want) == []
         _assert_documents_exist(main_stuff)
+        if entry.name == DOC_GEN_ENTRY:  # the document carries the text of its inputs
+            from pipelex.inference.live.extract import pdf_text_pages
+
+            pdf = Path(unquote(urlparse(main_stuff["public_url"]).path)).read_bytes()
+            text = " ".join(pdf_text_pages(pdf))
+            assert "Boulangerie Kerlann" in text and "7:00 to 19:30" in text, text
