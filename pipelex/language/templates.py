@@ -100,17 +100,25 @@ def _analysis_env():  # type: ignore[no-untyped-def]
     return Environment(autoescape=False)
 
 
-def _guards_of(test: Any, nodes_mod) -> set[str]:  # type: ignore[no-untyped-def]
-    names: set[str] = set()
-    for node in test.find_all(nodes_mod.Test):
-        if node.name == "defined" and isinstance(node.node, nodes_mod.Name):
-            names.add(node.node.name)
+def _guards_of(test: Any, nodes_mod, positive: bool = True) -> set[str]:  # type: ignore[no-untyped-def]
+    """Names surely present where ``test`` is truthy (``positive``) or falsy (not ``positive``).
+
+    ``x is defined`` and a bare ``x`` (an absent value is falsy) guard x when true; ``not`` flips the
+    polarity, ``and``/``or`` combine: so ``x is not defined`` guards nothing in its body, and x in its else.
+    """
+    if isinstance(test, nodes_mod.Not):
+        return _guards_of(test.node, nodes_mod, not positive)
     if isinstance(test, nodes_mod.Test) and test.name == "defined" and isinstance(test.node, nodes_mod.Name):
-        names.add(test.node.name)
-    # `{% if x %}` also guards x (an absent value is falsy)
+        return {test.node.name} if positive else set()
     if isinstance(test, nodes_mod.Name):
-        names.add(test.name)
-    return names
+        return {test.name} if positive else set()
+    if isinstance(test, (nodes_mod.And, nodes_mod.Or)):
+        left = _guards_of(test.left, nodes_mod, positive)
+        right = _guards_of(test.right, nodes_mod, positive)
+        # a and b (true): both hold; a or b (false): both fail. Otherwise only what both sides guarantee.
+        both = isinstance(test, nodes_mod.And) == positive
+        return left | right if both else left & right
+    return set()
 
 
 def _path_of(node: Any, nodes_mod) -> str | None:  # type: ignore[no-untyped-def]
@@ -130,10 +138,11 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: TemplateAnaly
         _walk_expr(node.test, guards | test_guards, local, out, nodes_mod, in_test=True)
         for child in node.body:
             _walk(child, guards | test_guards, local, out, nodes_mod)
+        otherwise = guards | _guards_of(node.test, nodes_mod, positive=False)
         for child in node.elif_:
-            _walk(child, guards, local, out, nodes_mod)
+            _walk(child, otherwise, local, out, nodes_mod)
         for child in node.else_:
-            _walk(child, guards, local, out, nodes_mod)
+            _walk(child, otherwise, local, out, nodes_mod)
         return
     if isinstance(node, nodes_mod.For):
         _walk_expr(node.iter, guards, local, out, nodes_mod)
@@ -188,7 +197,7 @@ def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: Template
         _walk_expr(expr.test, guards | test_guards, local, out, nodes_mod, in_test=True)
         _walk_expr(expr.expr1, guards | test_guards, local, out, nodes_mod)
         if expr.expr2 is not None:
-            _walk_expr(expr.expr2, guards, local, out, nodes_mod)
+            _walk_expr(expr.expr2, guards | _guards_of(expr.test, nodes_mod, positive=False), local, out, nodes_mod)
         return
     if isinstance(expr, nodes_mod.Getattr):
         path = _path_of(expr, nodes_mod)

@@ -185,10 +185,20 @@ def test_macro_parameters_are_local() -> None:
     assert analyze("{% macro m(p) %}{{ p }}{% endmacro %}{{ m(q) }}").roots == {"q"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'{% if x is not defined %}' is taken as a guard of x, so reading x in its "
-    "body (where x is surely absent) is not flagged unguarded",
-)
 def test_negated_defined_test_does_not_guard() -> None:
     assert analyze("{% if x is not defined %}{{ x }}{% endif %}").unguarded == {"x"}
+
+
+@pytest.mark.parametrize(
+    ("template", "unguarded"),
+    [
+        ("{% if x is not defined %}none{% else %}{{ x }}{% endif %}", set()),
+        ("{% if not x %}none{% else %}{{ x }}{% endif %}", set()),
+        ("{% if x is defined and y is defined %}{{ x }}{{ y }}{% endif %}", set()),
+        ("{% if x is defined or y is defined %}{{ x }}{% endif %}", {"x"}),
+        ("{% if not (x is defined and y is defined) %}{% else %}{{ y }}{% endif %}", set()),
+        ("{{ 'none' if x is not defined else x }}", set()),
+    ],
+)
+def test_guards_follow_not_and_or(template: str, unguarded: set[str]) -> None:
+    assert analyze(template).unguarded == unguarded
