@@ -63,14 +63,25 @@ def _inside_jinja(line: str, pos: int) -> bool:
 
 
 @dataclass
-class TemplateAnalysis:
-    """What a template reads."""
+class _Reads:
+    """What a template reads, collected while walking its tree."""
 
     roots: set[str] = field(default_factory=set)
     paths: set[str] = field(default_factory=set)
     private_names: set[str] = field(default_factory=set)
     unguarded: set[str] = field(default_factory=set)
     guarded: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class TemplateAnalysis:
+    """What a template reads (immutable: :func:`analyze` caches and shares it)."""
+
+    roots: frozenset[str] = frozenset()
+    paths: frozenset[str] = frozenset()
+    private_names: frozenset[str] = frozenset()
+    unguarded: frozenset[str] = frozenset()
+    guarded: frozenset[str] = frozenset()
 
 
 class TemplateSyntaxProblem(ValueError):
@@ -88,9 +99,11 @@ def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateSyntaxProblem(f"Jinja2 syntax error at template line {exc.lineno}: {exc.message}") from exc
-    result = TemplateAnalysis()
-    _walk(tree, frozenset(), set(), result, nodes)
-    return result
+    reads = _Reads()
+    _walk(tree, frozenset(), set(), reads, nodes)
+    return TemplateAnalysis(roots=frozenset(reads.roots), paths=frozenset(reads.paths),
+                            private_names=frozenset(reads.private_names), unguarded=frozenset(reads.unguarded),
+                            guarded=frozenset(reads.guarded))
 
 
 @lru_cache(maxsize=1)
@@ -132,7 +145,7 @@ def _path_of(node: Any, nodes_mod) -> str | None:  # type: ignore[no-untyped-def
     return None
 
 
-def _walk(node: Any, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod) -> None:  # type: ignore[no-untyped-def]
+def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes_mod) -> None:  # type: ignore[no-untyped-def]
     if isinstance(node, nodes_mod.If):
         test_guards = _guards_of(node.test, nodes_mod)
         _walk_expr(node.test, guards | test_guards, local, out, nodes_mod, in_test=True)
@@ -190,7 +203,7 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: TemplateAnaly
             _walk(child, guards, local, out, nodes_mod)
 
 
-def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: TemplateAnalysis, nodes_mod,  # type: ignore[no-untyped-def]
+def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes_mod,  # type: ignore[no-untyped-def]
                in_test: bool = False, in_path: bool = False) -> None:
     if isinstance(expr, nodes_mod.CondExpr):
         test_guards = _guards_of(expr.test, nodes_mod)
