@@ -214,7 +214,7 @@ def default_deck() -> ModelDeck:
         ModelHandle("gpt-4o", "openai", "gpt-4o", llm, vision_pdf, structured, 2.5, 10.0, 1.25),
         ModelHandle("gpt-4o-mini", "openai", "gpt-4o-mini", llm, vision_pdf, structured, 0.15, 0.6, 0.075),
         ModelHandle("gpt-4.1", "openai", "gpt-4.1", llm, vision_pdf, structured, 2.0, 8.0, 0.5),
-        ModelHandle("claude-sonnet", "anthropic", "claude-sonnet-4-5", llm, vision_pdf, structured, 3.0, 15.0, 0.3,
+        ModelHandle("claude-sonnet", "anthropic", "claude-sonnet-4-6", llm, vision_pdf, structured, 3.0, 15.0, 0.3,
                     max_tokens=8192),
         ModelHandle("claude-haiku", "anthropic", "claude-haiku-4-5", llm, ("text", "images"), structured, 1.0, 5.0,
                     0.1, max_tokens=8192),

@@ -24,6 +24,7 @@ In-process use::
         fake.env()                # {"OPENAI_BASE_URL": ..., "OPENAI_API_KEY": ..., "ANTHROPIC_BASE_URL": ..., ...}
         fake.calls                # {"chat": 3, "images": 0, "messages": 1}  (a snapshot; faulted calls count too)
         fake.total_calls          # 4
+        fake.max_in_flight        # the most calls answered at the same time
         fake.requests             # [RecordedRequest(route, path, body, headers), ...]
         fake.inject("429", count=2)              # the next 2 model calls answer 429
         fake.inject("timeout", route="chat")     # the next chat call hangs for ``timeout_delay`` seconds
@@ -45,7 +46,7 @@ As a process (for tests that need a separate process, e.g. a worker calling it):
 prints its OpenAI base URL (``http://127.0.0.1:N/v1``) on the first line of stdout, then serves until
 killed. Its admin routes drive it over HTTP:
 
-- ``GET  /_fake/calls``  -> ``{"calls": {"chat": n, "images": n, "messages": n}, "total": n}``
+- ``GET  /_fake/calls``  -> ``{"calls": {"chat": n, "images": n, "messages": n}, "total": n, "max_in_flight": n}``
 - ``POST /_fake/faults`` with ``{"fault": "429", "count": 1, "route": null}``
 - ``POST /_fake/latency`` with ``{"latency": 0.2}``
 - ``POST /_fake/reset``
@@ -102,6 +103,8 @@ class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
     faults: list[_PendingFault] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    in_flight: int = 0
+    max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -303,7 +306,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/_fake/calls":
             with self.state.lock:
                 calls = dict(self.state.calls)
-            self._send(200, {"calls": calls, "total": sum(calls.values())})
+            self._send(200, {"calls": calls, "total": sum(calls.values()), "max_in_flight": self.state.max_in_flight})
         elif path.startswith("/_fake/files/"):
             data = self.state.files.get(path.rsplit("/", 1)[1])
             if data is None:
@@ -329,6 +332,16 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.calls[route] += 1
             state.requests.append(RecordedRequest(route, path, body or {}, headers))
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            self._answer(route, body, headers)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _answer(self, route: Route, body: dict[str, Any] | None, headers: dict[str, str]) -> None:
+        state = self.state
         if state.api_key is not None:
             given = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ").strip()
             if given != state.api_key:
@@ -488,6 +501,7 @@ def _reset(state: _State) -> None:
         state.requests.clear()
         state.faults.clear()
         state.files.clear()
+        state.max_in_flight = state.in_flight
 
 
 class _Server(ThreadingHTTPServer):
@@ -577,6 +591,11 @@ class FakeProvider:
     def total_calls(self) -> int:
         """Model calls received so far, over every route."""
         return sum(self.calls.values())
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most model calls that were being answered at the same time (since the start or the last reset)."""
+        return self._state.max_in_flight
 
     @property
     def requests(self) -> list[RecordedRequest]:

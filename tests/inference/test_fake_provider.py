@@ -122,7 +122,8 @@ def test_runs_as_a_process_with_admin_routes() -> None:
                 client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
             client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
         with urllib.request.urlopen(f"{root}/_fake/calls") as response:
-            assert json.loads(response.read()) == {"calls": {"chat": 2, "images": 0, "messages": 0}, "total": 2}
+            assert json.loads(response.read()) == {"calls": {"chat": 2, "images": 0, "messages": 0}, "total": 2,
+                                                   "max_in_flight": 1}
     finally:
         process.terminate()
         process.wait(timeout=5)
