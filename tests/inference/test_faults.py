@@ -1,0 +1,208 @@
+"""Faults: retries with backoff on 429/5xx/timeouts/malformed replies, a clear error after the last attempt,
+waterfall fallback, schema mismatches, the pre-flight key check, and keys never leaking anywhere."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipelex.config.deck import CallPolicy
+from pipelex.errors import ProviderError
+from pipelex.inference.live.calls import ProviderCallFailed, backoff_delay
+from pipelex.inference.live.preflight import MissingKeyError
+from pipelex.testing.fake_provider import FakeProvider
+from tests.conftest import CliResult
+from tests.inference.conftest import SECRET_KEY, RunBundle, boot
+
+RunCli = Callable[..., CliResult]
+
+BUNDLE = """
+domain = "notes"
+main_pipe = "flow"
+
+[concept.Summary]
+description = "A summary"
+[concept.Summary.structure]
+title = { type = "text", description = "Title", required = true }
+words = { type = "integer", description = "Word count", required = true }
+
+[pipe.flow]
+type = "PipeSequence"
+description = "Say, then summarise each"
+inputs = { notes = "Text[]" }
+output = "Summary[]"
+steps = [{ pipe = "summarise_all", result = "summaries" }]
+
+[pipe.summarise_all]
+type = "PipeBatch"
+description = "Summarise each note"
+inputs = { notes = "Text[]" }
+output = "Summary[]"
+branch_pipe_code = "summarise"
+input_list_name = "notes"
+input_item_name = "note"
+
+[pipe.say]
+type = "PipeLLM"
+description = "Say something"
+inputs = { note = "Text" }
+output = "Text"
+prompt = "Say $note"
+
+[pipe.summarise]
+type = "PipeLLM"
+description = "Summarise"
+inputs = { note = "Text" }
+output = "Summary"
+prompt = "Summarise $note"
+"""
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "timeout", "malformed"])
+async def test_transient_faults_are_retried(live: FakeProvider, run_bundle: RunBundle, fault: str) -> None:
+    boot(models={"calls": {"timeout": 0.5, "max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.02}})
+    live.inject(fault, count=2)  # type: ignore[arg-type]
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in output.main_stuff_json()["text"]
+    assert live.calls["chat"] == 3
+    assert output.usage.calls == 1  # failed attempts reported no usage
+
+
+@pytest.mark.parametrize(("fault", "status", "reason"), [("429", 429, "rate_limited"), ("500", 500, "server_error"),
+                                                          ("timeout", None, "timeout"), ("malformed", None, "malformed")])
+async def test_the_last_attempt_gives_a_clear_error(live: FakeProvider, run_bundle: RunBundle, fault: str,
+                                                    status: int | None, reason: str) -> None:
+    boot(models={"calls": {"timeout": 0.3, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})
+    live.inject(fault, count=5)  # type: ignore[arg-type]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    error = caught.value
+    assert (error.provider, error.model, error.status, error.reason) == ("openai", "gpt-4o", status, reason)
+    message = str(error)
+    assert "provider 'openai'" in message and "model 'gpt-4o'" in message and "after 2 attempt(s)" in message
+    assert "'say'" in message
+    if status:
+        assert f"status {status}" in message
+    assert live.calls["chat"] == 2
+
+
+def test_backoff_is_exponential_with_jitter() -> None:
+    policy = CallPolicy(backoff_initial=1.0, backoff_max=5.0)
+    rng = random.Random(7)
+    delays = [[backoff_delay(policy, attempt, rng=rng) for attempt in (1, 2, 3, 4, 5)] for _ in range(50)]
+    for series in delays:
+        for attempt, delay in enumerate(series, start=1):
+            ceiling = min(5.0, 2 ** (attempt - 1))
+            assert ceiling / 2 <= delay <= ceiling
+    assert len({round(s[2], 6) for s in delays}) > 10  # jittered, not a fixed schedule
+
+
+async def test_auth_errors_are_not_retried(run_bundle: RunBundle, monkeypatch: pytest.MonkeyPatch,
+                                           storage_dir: Path) -> None:
+    with FakeProvider(api_key="the-right-key") as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
+        boot()
+        with pytest.raises(ProviderCallFailed, match="not retried") as caught:
+            await run_bundle(BUNDLE, {"note": "x"}, pipe="say")
+        assert caught.value.status == 401 and fake.total_calls == 1
+        assert SECRET_KEY not in str(caught.value)
+
+
+async def test_schema_mismatch_is_retried_then_a_clear_error(live: FakeProvider, run_bundle: RunBundle) -> None:
+    live.inject("schema_mismatch", count=1)
+    output = await run_bundle(BUNDLE, {"note": "x"}, pipe="summarise")
+    assert output.main_stuff_json() == {"title": "fake title", "words": 1}
+    live.inject("schema_mismatch", count=10)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "x"}, pipe="summarise")
+    message = str(caught.value)
+    assert caught.value.reason == "schema_mismatch"
+    assert "notes.Summary" in message and "field title" in message and "field words" in message
+
+
+async def test_a_waterfall_falls_back_on_provider_failure(live: FakeProvider, run_bundle: RunBundle) -> None:
+    with FakeProvider() as broken:
+        broken.inject("500", count=100)
+        boot(models={"backends": {"flaky": {"kind": "openai", "base_url": broken.base_url,
+                                            "api_key_env": "OPENAI_API_KEY"}},
+                     "handles": {"flaky-model": {"backend": "flaky", "model_id": "flaky-1"}},
+                     "waterfalls": {"robust": ["flaky-model", "gpt-4o"]}})
+        bundle = BUNDLE.replace('prompt = "Say $note"', 'model = "~robust"\nprompt = "Say $note"')
+        output = await run_bundle(bundle, {"note": "x"}, pipe="say")
+        assert "Fake reply of gpt-4o" in output.main_stuff_json()["text"]
+        assert broken.calls["chat"] == 3 and live.calls["chat"] == 1
+        assert list(output.usage.by_model) == ["gpt-4o"]
+
+
+async def test_a_waterfall_where_every_model_fails_names_each(live: FakeProvider, run_bundle: RunBundle) -> None:
+    boot(models={"waterfalls": {"both": ["gpt-4o", "claude-sonnet"]}})
+    live.inject("500", count=100)
+    bundle = BUNDLE.replace('prompt = "Say $note"', 'model = "~both"\nprompt = "Say $note"')
+    with pytest.raises(ProviderError) as caught:
+        await run_bundle(bundle, {"note": "x"}, pipe="say")
+    message = str(caught.value)
+    assert "no model could provide text" in message and "gpt-4o:" in message and "claude-sonnet:" in message
+
+
+async def test_missing_key_is_caught_before_the_run_starts(fake: FakeProvider, run_bundle: RunBundle,
+                                                           monkeypatch: pytest.MonkeyPatch, storage_dir: Path) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    boot()
+    with pytest.raises(MissingKeyError) as caught:  # the LLM is two controllers deep
+        await run_bundle(BUNDLE, {"notes": ["a", "b"]})
+    assert caught.value.variables == ["OPENAI_API_KEY"]
+    assert "pipe 'summarise'" in str(caught.value) and "Set OPENAI_API_KEY" in str(caught.value)
+    assert fake.total_calls == 0 and not storage_dir.exists()
+    anthropic_bundle = BUNDLE.replace('prompt = "Say $note"', 'model = "claude-haiku"\nprompt = "Say $note"')
+    with pytest.raises(MissingKeyError, match="ANTHROPIC_API_KEY"):
+        await run_bundle(anthropic_bundle, {"note": "a"}, pipe="say")
+
+
+def test_missing_key_from_the_cli_names_the_variable(fake: FakeProvider, run_cli: RunCli,
+                                                     monkeypatch: pytest.MonkeyPatch, storage_dir: Path,
+                                                     tmp_path: Path) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "b.mthds"
+    path.write_text(BUNDLE)
+    code, out, err = run_cli("run", "bundle", str(path), "--pipe", "say", "-i", '{"note": "x"}', "-o",
+                             str(tmp_path / "out"))
+    assert code == 1 and "OPENAI_API_KEY" in err and "Traceback" not in out + err
+    assert not (tmp_path / "out").exists()
+
+
+def test_keys_never_leak(live: FakeProvider, run_cli: RunCli, tmp_path: Path, caplog: pytest.LogCaptureFixture
+                         ) -> None:
+    """The key is in no log line, graph, error message or saved artefact (a success, retries and a failure)."""
+    caplog.set_level(logging.DEBUG)
+    path = tmp_path / "b.mthds"
+    path.write_text(BUNDLE)
+    live.inject("429", count=2)
+    code, out, err = run_cli("run", "bundle", str(path), "-i", '{"notes": ["a", "b"]}', "-o",
+                             str(tmp_path / "out"))
+    assert code == 0, err
+    live.inject("500", count=100)
+    code2, out2, err2 = run_cli("run", "bundle", str(path), "-i", '{"notes": ["a"]}', "-o",
+                                str(tmp_path / "out"))
+    assert code2 == 1 and "status 500" in err2
+    saved = "".join(p.read_text(errors="replace") for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert "graph.json" in {p.name for p in (tmp_path / "out").rglob("*")}
+    for text in (out, err, out2, err2, caplog.text, saved):
+        assert SECRET_KEY not in text
+        assert SECRET_KEY[8:30] not in text
+    assert "retrying" in caplog.text  # the retries were logged (without the key)
+    assert json.loads(next((tmp_path / "out").rglob("graph.json")).read_text())["usage"]["calls"] == 2
+
+
+def test_redact_hides_keys() -> None:
+    from pipelex.inference.providers.base import redact
+
+    assert redact(f"Incorrect API key provided: {SECRET_KEY}") == "Incorrect API key provided: ***"
+    assert redact("key abcd1234 refused", ["abcd1234"]) == "key *** refused"
