@@ -1,0 +1,152 @@
+"""Dispatch details: task-queue routing, big payloads by reference, runs started and fetched by id."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+
+from pipelex.backends.temporal import (
+    get_pipeline_run_on_temporal,
+    run_pipeline_on_temporal,
+    start_pipeline_on_temporal,
+    temporal_session,
+)
+from pipelex.backends.temporal.client import connect
+from pipelex.boot import Pipelex
+from pipelex.config.settings import PipelexConfig
+from pipelex.errors import PipeRunError
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipeline.runner import PipelexRunner
+from tests.temporal.bundles import NESTED_BUNDLE, NESTED_INPUTS, ORDER, SHOP_BUNDLE, failing_bundle
+
+ECHO = """
+domain = "echo"
+description = "Copies a text through a template and a model"
+main_pipe = "echo_twice"
+
+[pipe.echo_twice]
+type = "PipeSequence"
+description = "Copies, then describes"
+inputs = { text = "Text" }
+output = "Text"
+steps = [
+  { pipe = "copy_text", result = "copy" },
+  { pipe = "describe_copy", result = "described" },
+  { pipe = "copy_back", result = "back" },
+]
+
+[pipe.copy_text]
+type = "PipeCompose"
+description = "The text, copied"
+inputs = { text = "Text" }
+output = "Text"
+template = "$text"
+
+[pipe.describe_copy]
+type = "PipeLLM"
+description = "Describes the copy"
+inputs = { copy = "Text" }
+output = "Text"
+prompt = "Describe: $copy"
+model = "gpt-4o-mini"
+
+[pipe.copy_back]
+type = "PipeCompose"
+description = "The copy, again"
+inputs = { copy = "Text" }
+output = "Text"
+template = "$copy"
+"""
+
+
+def with_temporal(config: PipelexConfig, **updates: object) -> PipelexConfig:
+    """``config`` with ``[temporal]`` keys changed."""
+    return config.model_copy(update={"temporal": config.temporal.model_copy(update=updates)})
+
+
+async def test_leaves_are_routed_by_model_then_by_kind(temporal_config: PipelexConfig) -> None:
+    queue = temporal_config.temporal.task_queue
+    config = with_temporal(temporal_config, queue_by_kind={"llm": f"{queue}-llm", "func": f"{queue}-func"},
+                           queue_by_model={"gpt-4o-mini": f"{queue}-mini"})
+    Pipelex.make(config=config)
+    try:
+        shop = await PipelexRunner(mthds_content=SHOP_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+            {"order": ORDER})
+        echo = await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.DRY).execute_pipeline({"text": "x"})
+        nested = await PipelexRunner(mthds_content=NESTED_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+            NESTED_INPUTS)
+    finally:
+        Pipelex.teardown()
+    queues = {(n.pipe_code, n.placement["task_queue"]) for g in (shop.graph, echo.graph, nested.graph)
+              for n in g.nodes if n.placement}
+    assert ("label_one_plant", f"{queue}-llm") in queues  # by kind
+    assert ("describe_copy", f"{queue}-mini") in queues  # by model handle, before the kind
+    assert ("shout_name", f"{queue}-func") in queues
+    assert ("prepare_order", queue) in queues and ("copy_text", queue) in queues  # workflows and inline leaves
+
+
+async def test_a_payload_over_the_limit_goes_by_reference(temporal_config: PipelexConfig, tmp_path: Path) -> None:
+    big = "tide tables " * 300_000  # 3.6 MB: over Temporal's 2 MiB payload limit
+    config = with_temporal(temporal_config)
+    output = await run_pipeline_on_temporal([ECHO], inputs={"text": big}, pipe_run_mode=PipeRunMode.DRY,
+                                            config=config)
+    assert output.main_stuff_json()["text"] == big
+    assert output.working_memory.get("copy").content_json()["text"] == big  # type: ignore[union-attr]
+    stored = list((tmp_path / "storage" / "temporal-payloads").iterdir())
+    assert stored and all(p.stat().st_size > config.temporal.payload_offload_bytes for p in stored)
+    client = await connect(config)
+    handle = client.get_workflow_handle(f"pipelex-{output.pipeline_run_id}")
+    largest = 0
+    async for event in handle.fetch_history_events():
+        largest = max(largest, event.ByteSize())
+    assert largest < config.temporal.payload_offload_bytes + 64 * 1024  # the history holds references only
+
+
+async def test_a_run_started_then_fetched_by_id(temporal_booted: PipelexConfig) -> None:
+    async with temporal_session(temporal_booted):  # the session's worker keeps serving after start returns
+        run_id = await start_pipeline_on_temporal([SHOP_BUNDLE], inputs={"order": ORDER},
+                                                  pipe_run_mode=PipeRunMode.DRY)
+        status = await get_pipeline_run_on_temporal(run_id)
+        for _ in range(200):
+            if status.status != "running":
+                break
+            await asyncio.sleep(0.05)
+            status = await get_pipeline_run_on_temporal(run_id)
+        assert status.status == "succeeded", status.error
+        assert status.output is not None
+        assert status.output.main_stuff_json() == {"text": "Ana | large desk for Ana | Parcel for Ana"}
+        assert len(status.output.graph.nodes) == 11
+        failed_id = await start_pipeline_on_temporal([failing_bundle()], inputs={"text": "hi"},
+                                                     pipe_run_mode=PipeRunMode.LIVE)
+        for _ in range(200):
+            status = await get_pipeline_run_on_temporal(failed_id)
+            if status.status != "running":
+                break
+            await asyncio.sleep(0.05)
+    assert status.status == "failed"
+    assert status.error is not None and "refusing 'HI!'" in status.error
+
+
+async def test_the_failed_pipe_and_its_controllers_are_named(temporal_booted: PipelexConfig) -> None:
+    with pytest.raises(PipeRunError) as caught:
+        await run_pipeline_on_temporal([failing_bundle()], inputs={"text": "hi"}, config=temporal_booted)
+    assert caught.value.pipe_code == "refuse_it"
+    assert caught.value.error_type == "pipe_run_failed"
+    client = await connect(temporal_booted)
+    query = f"TaskQueue = '{temporal_booted.temporal.task_queue}'"
+    found = [w async for w in client.list_workflows(query)]
+    for _ in range(50):  # visibility is eventually consistent
+        if found:
+            break
+        await asyncio.sleep(0.1)
+        found = [w async for w in client.list_workflows(query)]
+    [summary] = found
+    history = [e async for e in client.get_workflow_handle(summary.id).fetch_history_events()]
+    # the author's error failed the activity once (not retried), then the workflow
+    assert sum(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED for e in history) == 1
+    assert history[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+    failure = history[-1].workflow_execution_failed_event_attributes.failure
+    assert failure.application_failure_info.non_retryable
