@@ -1,0 +1,161 @@
+"""Storage: local content addressing, and an S3-compatible store against a real ``moto_server`` process."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelex.boot import Pipelex
+from pipelex.concepts.natives import ImageContent
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipeline.runner import PipelexRunner
+from pipelex.storage.local import LocalStorage, normalize_content
+from pipelex.storage.protocol import STORAGE_SCHEME, name_of
+from pipelex.testing.fake_provider import FakeProvider
+from tests.inference.conftest import boot, make_pdf, make_png
+
+
+def test_local_storage_is_content_addressed(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path / "s")
+    uri, public = store.put(b"hello", "text/plain")
+    again, _ = store.put(b"hello", "text/plain")
+    assert uri == again and uri.startswith(STORAGE_SCHEME) and uri.endswith(".txt")
+    assert store.get(uri) == b"hello" and public.startswith("file://")
+    assert len(list((tmp_path / "s").iterdir())) == 1
+
+
+@pytest.mark.parametrize("uri", ["pipelex-storage://../etc/passwd", "pipelex-storage://", "pipelex-storage://a/b"])
+def test_storage_uris_cannot_leave_the_store(uri: str) -> None:
+    with pytest.raises(ValueError):
+        name_of(uri)
+
+
+def test_data_urls_are_normalised_into_storage(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    image = ImageContent(url="data:image/png;base64," + base64.b64encode(make_png()).decode())
+    stored = normalize_content(image, store)
+    assert isinstance(stored, ImageContent) and stored.url.startswith(STORAGE_SCHEME)
+    assert store.get(stored.url) == make_png()
+
+
+# ---------------------------------------------------------------------------------------------------- S3 (moto)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A real ``moto_server`` process on 127.0.0.1, and AWS credentials for it."""
+    executable = shutil.which("moto_server", path=os.path.dirname(sys.executable)) or shutil.which("moto_server")
+    if executable is None:
+        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+    port = _free_port()
+    process = subprocess.Popen([executable, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("moto_server did not start")
+                time.sleep(0.1)
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                            ("AWS_DEFAULT_REGION", "us-east-1")):
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _bucket(endpoint: str, name: str) -> Any:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=name)
+    return client
+
+
+def test_s3_storage_put_get(moto_endpoint: str) -> None:
+    from pipelex.storage.s3 import S3Storage
+
+    client = _bucket(moto_endpoint, "blobs")
+    store = S3Storage("blobs", prefix="runs/", endpoint_url=moto_endpoint)
+    uri, public = store.put(b"%PDF-1.4 hello", "application/pdf")
+    assert uri.startswith(STORAGE_SCHEME) and uri.endswith(".pdf")
+    assert public == f"s3://blobs/runs/{uri.removeprefix(STORAGE_SCHEME)}"
+    assert store.get(uri) == b"%PDF-1.4 hello"
+    listed = client.list_objects_v2(Bucket="blobs")["Contents"]
+    assert [o["Key"] for o in listed] == [f"runs/{uri.removeprefix(STORAGE_SCHEME)}"]
+
+
+IMG_AND_EXTRACT = """
+domain = "s3check"
+
+[pipe.draw]
+type = "PipeImgGen"
+description = "Draw"
+inputs = { brief = "Text" }
+output = "Image"
+prompt = "Draw $brief"
+
+[pipe.read]
+type = "PipeExtract"
+description = "Read"
+inputs = { paper = "Document" }
+output = "Page[]"
+page_views = true
+"""
+
+
+async def test_live_run_with_s3_storage(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    client = _bucket(moto_endpoint, "pipelex-runs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PIPELEX_STORAGE_DIR", raising=False)
+    with FakeProvider() as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        boot(storage={"kind": "s3", "s3_bucket": "pipelex-runs", "s3_prefix": "p", "s3_endpoint_url": moto_endpoint})
+        try:
+            runner = PipelexRunner(mthds_content=IMG_AND_EXTRACT, pipe_run_mode=PipeRunMode.LIVE)
+            image = (await runner.execute_pipeline(inputs={"brief": "a hedge"}, pipe_code="draw")).main_stuff_json()
+            pdf = "data:application/pdf;base64," + base64.b64encode(make_pdf(["In the bucket"])).decode()
+            pages = (await runner.execute_pipeline(inputs={"paper": {"url": pdf}}, pipe_code="read")).main_stuff_json()
+        finally:
+            Pipelex.teardown()
+    assert image["url"].startswith(STORAGE_SCHEME) and image["public_url"].startswith("s3://pipelex-runs/p/")
+    assert pages["items"][0]["text_and_images"]["text"]["text"] == "In the bucket"
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket="pipelex-runs")["Contents"]}
+    assert len(keys) == 3  # the image, the normalised input PDF, the page view
+    assert not (tmp_path / ".pipelex").exists()  # nothing went to the local folder
+
+
+async def test_dry_run_does_no_storage_io_even_with_s3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    boot(storage={"kind": "s3", "s3_bucket": "nowhere", "s3_endpoint_url": "http://127.0.0.1:9"})
+    try:
+        runner = PipelexRunner(mthds_content=IMG_AND_EXTRACT, pipe_run_mode=PipeRunMode.DRY)
+        output = await runner.execute_pipeline(inputs={"brief": "x"}, pipe_code="draw")
+    finally:
+        Pipelex.teardown()
+    assert output.main_stuff_json()["url"].startswith("https://")
