@@ -50,3 +50,13 @@ async def temporal_session_active(temporal_booted: PipelexConfig) -> AsyncIterat
 
     async with temporal_session(temporal_booted):
         yield temporal_booted
+
+
+@pytest.fixture
+def counter_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The file the test functions (``tests/temporal/funcs.py``) log their calls to."""
+    from tests.temporal.funcs import COUNTER_ENV
+
+    path = tmp_path / "calls.log"
+    monkeypatch.setenv(COUNTER_ENV, str(path))
+    return path
