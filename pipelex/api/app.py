@@ -94,14 +94,14 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            tasks = store.running_tasks()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await chosen.aclose()
+        async with chosen.serving():
+            try:
+                yield
+            finally:
+                tasks = store.running_tasks()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     app = FastAPI(title="pipelex runner API", version=__version__, lifespan=lifespan,
                   description="Run and validate MTHDS bundles over HTTP. Errors are RFC 9457 problem documents "
@@ -114,12 +114,13 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
     app.state.api_key = key
     dependencies: list[Any] = [Depends(_require_api_key)] if key is not None else []
     auth = ("unauthorized",) if key is not None else ()
+    remote = ("backend-unavailable",) if chosen.name == "temporal" else ()
     v1 = APIRouter(prefix="/v1", dependencies=dependencies)
 
     @v1.post("/execute", response_model=ExecuteResponse,
              responses=problem_responses("request-invalid", "bundle-invalid", "input-invalid", "input-refused",
                                          "pipe-failed", "pipe-func-refused", "body-too-large", "provider-failed",
-                                         "provider-not-configured", *auth))
+                                         "provider-not-configured", *remote, *auth))
     async def execute(body: ExecuteRequest) -> Response:
         """Run a pipe (default: the bundle's ``main_pipe``) and return its output, working memory, graph and usage.
 
@@ -155,7 +156,7 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
         return Response(record.status_json(), media_type=JSON)
 
     @v1.post("/validate", response_model=ValidateResponse,
-             responses=problem_responses("request-invalid", "body-too-large", *auth))
+             responses=problem_responses("request-invalid", "body-too-large", *remote, *auth))
     async def validate(body: ValidateRequest) -> Response:
         """Validate bundle texts: parse, schema, references, static checks and a dry run of every pipe.
 
@@ -208,9 +209,9 @@ async def _require_api_key(request: Request,
 
 def _default_backend(config: PipelexConfig) -> ApiBackend:
     if config.temporal.is_enabled:
-        from pipelex.errors import ConfigError
+        from pipelex.api.temporal import TemporalApiBackend
 
-        raise ConfigError("the runner API cannot use the Temporal backend yet: set [temporal] is_enabled = false")
+        return TemporalApiBackend(config)
     return DirectApiBackend(config)
 
 

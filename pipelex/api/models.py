@@ -141,6 +141,9 @@ class ValidateResponse(ValidationReport):
 
     graph: ExecutionGraph = Field(description="Every pipe's dry run of the sweep, each a root of the graph.")
     backend: BackendName
+    workflow_id: str | None = Field(default=None, description=(
+        "On the Temporal backend: the id of the `WfDryValidate` workflow whose single activity "
+        "`act_dry_validate` ran the sweep on a worker."))
 
 
 class RunStatus(StrEnum):

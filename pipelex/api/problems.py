@@ -15,6 +15,7 @@
 | ``too-many-runs`` | 429 | every slot of the run store holds a run still in progress |
 | ``provider-failed`` | 502 | an AI provider call failed after its retries |
 | ``provider-not-configured`` | 503 | a live run needs an AI provider this server does not have |
+| ``backend-unavailable`` | 503 | Temporal is enabled and its server cannot be reached |
 | ``server-misconfigured`` | 500 | the server's own configuration is wrong (details in its log only) |
 | ``internal-error`` | 500 | a bug of ours (the traceback goes to the server log, never to the client) |
 
@@ -60,6 +61,7 @@ _TITLES: dict[str, tuple[int, str]] = {
     "too-many-runs": (429, "Too many runs in progress"),
     "provider-failed": (502, "An AI provider call failed"),
     "provider-not-configured": (503, "No AI provider is configured on this server"),
+    "backend-unavailable": (503, "The Temporal backend cannot be reached"),
     "server-misconfigured": (500, "The server is misconfigured"),
     "internal-error": (500, "Internal error"),
 }

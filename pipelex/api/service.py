@@ -11,7 +11,9 @@ thread as JSON bytes.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 from pipelex.api.models import (
@@ -49,8 +51,8 @@ class ApiBackend(Protocol):
         """Validate the request's bundles; return the :class:`ValidateResponse` as JSON bytes."""
         ...
 
-    async def aclose(self) -> None:
-        """Release what the backend holds (threads, clients)."""
+    def serving(self) -> AbstractAsyncContextManager[None]:
+        """Hold what the backend needs while the server runs (threads, a Temporal session); release it after."""
         ...
 
 
@@ -154,6 +156,10 @@ class DirectApiBackend:
                                   allow_signatures=request.allow_signatures, backend=self.name)
         return response.model_dump_json().encode()
 
-    async def aclose(self) -> None:
-        """Stop the worker threads (runs in progress finish first)."""
-        await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Stop the worker threads when the server stops (runs in progress finish first)."""
+        try:
+            yield
+        finally:
+            await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)

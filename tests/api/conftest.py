@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -15,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from pipelex.api.app import create_app
-from pipelex.config.settings import PipelexConfig
+from pipelex.config.settings import PipelexConfig, TemporalConfig
 
 ServerFactory = Callable[..., str]
 
@@ -44,28 +45,63 @@ def serving(app: FastAPI) -> Iterator[str]:
         assert not thread.is_alive(), "the test server did not stop"
 
 
-def make_config(**api: Any) -> PipelexConfig:
-    """The default configuration with ``[api]`` overrides."""
-    config = PipelexConfig()
-    return config.model_copy(update={"api": config.api.model_copy(update=api)})
+@pytest.fixture(scope="session")
+def api_temporal_server() -> Iterator[Any]:
+    """A real ``temporal server start-dev`` on 127.0.0.1 for the API tests (skipped when it cannot start)."""
+    from pipelex.backends.temporal.devserver import DevServer, TemporalUnavailableError
+
+    try:
+        server = DevServer().wait_ready()
+    except (TemporalUnavailableError, OSError) as exc:
+        pytest.skip(f"no local Temporal dev server: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Backend:
+    """How to configure servers of one backend: ``direct``, or ``temporal`` on the session's dev server."""
+
+    def __init__(self, name: str, temporal_address: str | None = None) -> None:
+        self.name = name
+        self.temporal_address = temporal_address
+
+    def config(self, **api: Any) -> PipelexConfig:
+        """A configuration for one server: ``[api]`` overrides, and for Temporal a task queue of its own."""
+        config = PipelexConfig()
+        update: dict[str, Any] = {"api": config.api.model_copy(update=api)}
+        if self.temporal_address is not None:
+            update["temporal"] = TemporalConfig(is_enabled=True, address=self.temporal_address,
+                                                task_queue=f"api-test-{uuid.uuid4().hex[:10]}", in_process_worker=True,
+                                                retry_initial_interval_s=0.1)
+        return config.model_copy(update=update)
+
+
+@pytest.fixture(scope="module", params=["direct", "temporal"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Each test module runs on both backends (Temporal on a real local dev server)."""
+    if request.param == "direct":
+        return Backend("direct")
+    server = request.getfixturevalue("api_temporal_server")
+    return Backend("temporal", server.address)
 
 
 @pytest.fixture
-def make_server() -> Iterator[ServerFactory]:
+def make_server(backend: Backend) -> Iterator[ServerFactory]:
     """Start servers with a given ``[api]`` config and key; every one is stopped at the end of the test."""
     with ExitStack() as stack:
 
-        def make(*, api_key: str | None = None, config: PipelexConfig | None = None, **api: Any) -> str:
-            app = create_app(config or make_config(**api), api_key=api_key)
-            return stack.enter_context(serving(app))
+        def make(*, api_key: str | None = None, **api: Any) -> str:
+            return stack.enter_context(serving(create_app(backend.config(**api), api_key=api_key)))
 
         yield make
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(backend: Backend) -> Iterator[str]:
     """One server with the default config and no key, shared by a test module."""
-    with serving(create_app(PipelexConfig(), api_key=None)) as url:
+    with serving(create_app(backend.config(), api_key=None)) as url:
         yield url
 
 

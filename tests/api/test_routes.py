@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.api.bundles import FUNCS, MENU, MENU_INVALID
-from tests.api.conftest import ServerFactory, assert_problem
+from tests.api.conftest import Backend, ServerFactory, assert_problem
 
 CliResult = tuple[int, str, str]
 
@@ -218,7 +218,7 @@ def test_finished_runs_expire_after_their_ttl(make_server: ServerFactory) -> Non
 
 
 # ---------------------------------------------------------------------------------------------------- /validate
-def test_validate_valid_bundle_returns_statuses_and_graph(client: httpx.Client) -> None:
+def test_validate_valid_bundle_returns_statuses_and_graph(client: httpx.Client, backend: Backend) -> None:
     response = client.post("/v1/validate", json={"mthds_contents": [MENU]})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -229,7 +229,7 @@ def test_validate_valid_bundle_returns_statuses_and_graph(client: httpx.Client) 
     roots = [n for n in body["graph"]["nodes"] if n["path"] == n["pipe_code"]]
     assert sorted(n["pipe_code"] for n in roots) == sorted(["write_menu_card", "list_dishes", "lay_out_card", "greet"])
     assert body["graph"]["mode"] == "dry"
-    assert body["backend"] == "direct"
+    assert body["backend"] == backend.name
 
 
 def test_validate_invalid_bundle_is_200_with_the_cli_diagnostics(client: httpx.Client, tmp_path: Path,
@@ -268,14 +268,14 @@ def test_validate_bad_request_is_422(client: httpx.Client) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- the rest
-def test_models_version_health(client: httpx.Client) -> None:
+def test_models_version_health(client: httpx.Client, backend: Backend) -> None:
     models = client.get("/v1/models").json()
     handles = {h["handle"]: h for h in models["handles"]}
     assert handles["gpt-4o-mini"]["category"] == "llm"
     assert models["aliases"]["default-small"] == "gpt-4o-mini"
     assert "writing-factual" in models["presets"]
     version = client.get("/v1/version").json()
-    assert version["name"] == "pipelex" and version["api_version"] == "v1" and version["backend"] == "direct"
+    assert version["name"] == "pipelex" and version["api_version"] == "v1" and version["backend"] == backend.name
     from pipelex import __version__
 
     assert version["version"] == __version__

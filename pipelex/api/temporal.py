@@ -1,0 +1,125 @@
+"""The Temporal backend of the runner API: runs on workers, and ``/validate`` as one ``act_dry_validate`` activity.
+
+The server holds one Temporal session (client, and with no address configured an embedded dev server
+and an in-process worker) for its whole life, so runs started with ``/start`` keep progressing after
+their request returned. The session lives on an event loop of its own, in a thread: an in-process
+worker's activities (a PipeFunc calling a blocking function, say) then never hold the loop that
+answers HTTP requests. The request's checks that need no worker (bundle validity, pipe choice, input
+shapes, the input policy, the PipeFunc refusal) run first, in a thread, and refuse a bad request before
+anything is dispatched; the result is serialised in a thread too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pipelex.api.models import BackendName, ExecuteRequest, ValidateRequest, ValidateResponse
+from pipelex.api.problems import ApiProblem
+from pipelex.api.service import execute_response, prepare_run, run_mode_of
+from pipelex.config.settings import PipelexConfig
+from pipelex.tracing.graph import ExecutionGraph
+from pipelex.validation.report import ValidationReport
+
+T = TypeVar("T")
+
+
+class TemporalApiBackend:
+    """Runs dispatched to Temporal workers; validation sweeps as the single activity of ``WfDryValidate``."""
+
+    name: BackendName = "temporal"
+
+    def __init__(self, config: PipelexConfig) -> None:
+        self.config = config
+        self._pool = ThreadPoolExecutor(max_workers=config.api.max_concurrent_runs, thread_name_prefix="pipelex-api")
+        self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Hold a Temporal session, on the backend's own loop thread, while the server serves."""
+        from pipelex.backends.temporal import temporal_session
+
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="pipelex-api-temporal", daemon=True)
+        thread.start()
+        opened: concurrent.futures.Future[None] = concurrent.futures.Future()
+        stop = asyncio.Event()
+
+        async def hold_session() -> None:
+            try:
+                async with temporal_session(self.config):
+                    opened.set_result(None)
+                    await stop.wait()
+            except BaseException as exc:
+                if not opened.done():
+                    opened.set_exception(exc)
+                raise
+
+        held = asyncio.run_coroutine_threadsafe(hold_session(), loop)
+        try:
+            await asyncio.wrap_future(opened)
+            self._loop = loop
+            yield
+        finally:
+            self._loop = None
+            loop.call_soon_threadsafe(stop.set)
+            try:
+                await asyncio.wrap_future(held)
+            except Exception:  # the session failed to open: that error is already raised above
+                pass
+            loop.call_soon_threadsafe(loop.stop)
+            await asyncio.get_running_loop().run_in_executor(None, thread.join)
+            loop.close()
+            await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)
+
+    async def _on_session_loop(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._loop is None:  # pragma: no cover - routes only run while serving
+            coroutine.close()
+            raise ApiProblem("backend-unavailable", "the Temporal session is not open (the server is stopping)")
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+
+    async def execute(self, request: ExecuteRequest) -> bytes:
+        """Check the request here, run it on the workers, serialise the output."""
+        from pipelex.backends.temporal import run_pipeline_on_temporal
+
+        loop = asyncio.get_running_loop()
+        async with self._slots:
+            await loop.run_in_executor(self._pool, prepare_run, request, self.config)
+            async with _translated():
+                output = await self._on_session_loop(run_pipeline_on_temporal(
+                    request.mthds_contents, inputs=request.inputs, pipe_code=request.pipe_code,
+                    pipe_run_mode=run_mode_of(request), mock_inputs=request.mock_inputs, config=self.config))
+            return await loop.run_in_executor(
+                self._pool, lambda: execute_response(output, backend=self.name).model_dump_json().encode())
+
+    async def validate(self, request: ValidateRequest) -> bytes:
+        """The whole validation on a worker, as one activity; the report and the sweep's graph in one round trip."""
+        from pipelex.backends.temporal import validate_on_temporal
+
+        async with self._slots, _translated():
+            report = await self._on_session_loop(validate_on_temporal(
+                request.mthds_contents, allow_signatures=request.allow_signatures, config=self.config))
+        fields = {name: getattr(report, name) for name in ValidationReport.model_fields}
+        graph = report.graph or ExecutionGraph(graph_id=report.workflow_id, created_at=datetime.now(UTC).isoformat(),
+                                               pipeline_run_id="validation", main_pipe="(validation sweep)",
+                                               mode="dry", backend="temporal")
+        response = ValidateResponse(**fields, graph=graph, backend=self.name, workflow_id=report.workflow_id)
+        return response.model_dump_json().encode()
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """Temporal being unreachable is the server's state, not the request's fault: a 503 problem."""
+    from pipelex.backends.temporal.devserver import TemporalUnavailableError
+
+    try:
+        yield
+    except TemporalUnavailableError as exc:
+        raise ApiProblem("backend-unavailable", f"the Temporal backend cannot be reached: {exc}") from exc
