@@ -245,7 +245,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        kind = {404: "not-found", 405: "method-not-allowed", 400: "bad-request"}.get(exc.status_code)
+        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8, say): a request problem like the rest
+            detail = "the body cannot be read as JSON (send a UTF-8 JSON object)"
+            return problem_response(problem("request-invalid", detail, instance=request.url.path,
+                                            errors=[FieldProblem(field="body", message=detail)]))
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code)
         if kind is None:  # pragma: no cover - the framework raises no other status for us
             kind = "bad-request" if exc.status_code < 500 else "internal-error"
         detail = {"not-found": f"no route {request.url.path!r}: the routes are under /v1 (see /docs or "
