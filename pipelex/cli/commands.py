@@ -351,6 +351,7 @@ def worker(args: argparse.Namespace) -> int:
         client = await connect(config)
         await run_workers(client, queues, max_concurrent_activities=args.max_concurrent_activities,
                           max_concurrent_workflow_tasks=args.max_concurrent_workflow_tasks,
+                          sticky_timeout_s=temporal.sticky_timeout_s,
                           ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
                           f"{temporal.address} (namespace {temporal.namespace}); Ctrl-C to stop")
 

@@ -62,6 +62,8 @@ class TemporalConfig(_Section):
     retry_backoff: float = Field(default=2.0, ge=1)
     retry_max_interval_s: float = Field(default=60.0, gt=0)
     retry_max_attempts: int = Field(default=3, ge=1)
+    # a worker's cached workflows wait this long for it before another worker takes them over (seconds)
+    sticky_timeout_s: float = Field(default=10.0, gt=0)
     # payloads bigger than this go by content-addressed reference (local storage), never over the 2 MiB limit
     payload_offload_bytes: int = Field(default=256 * 1024, ge=1024, le=1536 * 1024)
 

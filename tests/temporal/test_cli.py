@@ -45,10 +45,22 @@ HELLO = textwrap.dedent("""
 """)
 
 
-def dev_servers() -> set[str]:
-    """PIDs of running ``temporal server start-dev`` processes."""
+def orphaned_dev_servers() -> set[str]:
+    """PIDs of ``temporal server start-dev`` processes whose parent has gone (leaked by a finished command).
+
+    Servers of other live processes (e.g. a concurrent test session's fixture) still have their parent.
+    """
     found = subprocess.run(["pgrep", "-f", "temporal server start-dev"], capture_output=True, text=True)
-    return set(found.stdout.split())
+    orphans = set()
+    for pid in found.stdout.split():
+        status = Path(f"/proc/{pid}/status")
+        try:
+            ppid = next(line.split()[1] for line in status.read_text().splitlines() if line.startswith("PPid:"))
+        except (OSError, StopIteration):
+            continue
+        if ppid == "1":
+            orphans.add(pid)
+    return orphans
 
 
 def fresh_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -68,7 +80,7 @@ def fresh_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]
 def test_the_seed_commands_work_as_written_on_a_fresh_machine(tmp_path: Path, args: list[str], mode: str,
                                                               backend: str) -> None:
     (tmp_path / "my_bundle.mthds").write_text(HELLO)
-    before = dev_servers()
+    before = orphaned_dev_servers()
     with FakeProvider() as fake:
         env = fresh_env(tmp_path, fake.env() if mode == "live" else None)
         result = subprocess.run([sys.executable, "-m", "pipelex.cli.main", "run", "bundle", "my_bundle.mthds", *args],
@@ -84,7 +96,7 @@ def test_the_seed_commands_work_as_written_on_a_fresh_machine(tmp_path: Path, ar
     if backend == "temporal":
         leaf = next(n for n in graph["nodes"] if n["pipe_code"] == "write_greeting")
         assert leaf["placement"]["activity_id"] and leaf["placement"]["workflow_id"].startswith("pipelex-")
-    assert dev_servers() <= before  # the embedded dev server is stopped with the command
+    assert orphaned_dev_servers() <= before  # the embedded dev server is stopped with the command
 
 
 def test_an_unreachable_server_is_a_clear_error(run_cli: Callable[..., Any], tmp_bundle: Callable[..., Path],

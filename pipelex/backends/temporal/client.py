@@ -110,7 +110,7 @@ async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator
             from pipelex.backends.temporal.worker import make_worker, task_queues
 
             for queue in task_queues(t):
-                await stack.enter_async_context(make_worker(client, queue))
+                await stack.enter_async_context(make_worker(client, queue, sticky_timeout_s=t.sticky_timeout_s))
         _sessions[loop] = session
         try:
             yield session

@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import signal
 from collections.abc import Sequence
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -39,23 +40,27 @@ def task_queues(config: TemporalConfig) -> list[str]:
 
 
 def make_worker(client: Client, task_queue: str, *, max_concurrent_activities: int | None = None,
-                max_concurrent_workflow_tasks: int | None = None, fail_on_nondeterminism: bool = False,
-                executor: concurrent.futures.Executor | None = None) -> Worker:
+                max_concurrent_workflow_tasks: int | None = None, fail_on_nondeterminism: bool = True,
+                executor: concurrent.futures.Executor | None = None, sticky_timeout_s: float = 10.0) -> Worker:
     """A worker of ``task_queue`` serving pipelex's workflows and activities.
 
-    ``fail_on_nondeterminism`` fails a workflow at once on a determinism bug (tests) instead of retrying
-    its task until the code is fixed (the production behaviour).
+    ``fail_on_nondeterminism`` fails a workflow at once on a determinism bug, with a clear error, instead of
+    retrying its task until fixed code is deployed (the SDK's default): a pipelex run is short-lived, a
+    run that hangs helps no one. ``sticky_timeout_s``: how long a workflow cached by this worker waits
+    for it before any worker of the queue takes it over (a dead worker is noticed this way).
     """
     return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=ACTIVITIES,
                   activity_executor=executor or concurrent.futures.ThreadPoolExecutor(max_workers=4),
                   workflow_runner=workflow_runner(), identity=WORKER_IDENTITY,
                   max_concurrent_activities=max_concurrent_activities,
                   max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
-                  workflow_failure_exception_types=[NondeterminismError] if fail_on_nondeterminism else [])
+                  workflow_failure_exception_types=[NondeterminismError] if fail_on_nondeterminism else [],
+                  sticky_queue_schedule_to_start_timeout=timedelta(seconds=sticky_timeout_s))
 
 
 async def run_workers(client: Client, queues: Sequence[str], *, max_concurrent_activities: int | None = None,
-                      max_concurrent_workflow_tasks: int | None = None, ready: str | None = None) -> None:
+                      max_concurrent_workflow_tasks: int | None = None, sticky_timeout_s: float = 10.0,
+                      ready: str | None = None) -> None:
     """Serve ``queues`` until SIGINT or SIGTERM (``pipelex worker``); print ``ready`` once polling."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -63,7 +68,8 @@ async def run_workers(client: Client, queues: Sequence[str], *, max_concurrent_a
         loop.add_signal_handler(sig, stop.set)
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=4)
     workers = [make_worker(client, queue, max_concurrent_activities=max_concurrent_activities,
-                           max_concurrent_workflow_tasks=max_concurrent_workflow_tasks, executor=executor)
+                           max_concurrent_workflow_tasks=max_concurrent_workflow_tasks, executor=executor,
+                           sticky_timeout_s=sticky_timeout_s)
                for queue in queues]
     tasks = [asyncio.create_task(worker.run()) for worker in workers]
     if ready:

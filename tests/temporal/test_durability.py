@@ -1,0 +1,152 @@
+"""Durability: a worker killed (SIGKILL) in the middle of a live run loses nothing.
+
+Worker processes are real ``pipelex worker`` subprocesses. The first is killed while a leaf is in flight;
+a second one takes over: the run completes with the same result as a direct run, completed leaves are not
+called again (the fake provider / the function's log counts calls), and only the leaf in flight is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelex.backends.temporal import get_pipeline_run_on_temporal, start_pipeline_on_temporal
+from pipelex.backends.temporal.client import TemporalRunStatus
+from pipelex.backends.temporal.devserver import DevServer
+from pipelex.config.settings import PipelexConfig, StorageConfig, TemporalConfig
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipeline.runner import PipelexRunner
+from pipelex.testing.fake_provider import FakeProvider
+from tests.temporal.bundles import sequence_bundle
+from tests.temporal.funcs import COUNTER_ENV
+
+REPO = Path(__file__).resolve().parents[2]
+STEPS = 4
+
+
+class WorkerProcess:
+    """A ``pipelex worker`` subprocess."""
+
+    def __init__(self, env: dict[str, str]) -> None:  # noqa: D107
+        self.process = subprocess.Popen([sys.executable, "-m", "pipelex.cli.main", "worker"], cwd=REPO, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        assert "serving task queue" in line, line
+        self.identity = line.split()[2]
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to the server."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM (a graceful stop), then SIGKILL if needed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+@pytest.fixture
+def workers() -> Iterator[list[WorkerProcess]]:
+    """Worker processes started by the test, all stopped at the end."""
+    started: list[WorkerProcess] = []
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
+
+
+async def wait_until(predicate: object, timeout: float) -> None:
+    """Poll ``predicate()`` until true."""
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def wait_for_run(run_id: str, config: PipelexConfig, timeout: float = 90) -> TemporalRunStatus:
+    """Poll the run until it is no longer running."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = await get_pipeline_run_on_temporal(run_id, config=config)
+        if status.status != "running":
+            return status
+        assert time.monotonic() < deadline, "the run did not finish"
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.parametrize("leaf", ["PipeLLM", "PipeFunc"])
+async def test_a_worker_killed_mid_run_loses_nothing(temporal_server: DevServer, tmp_path: Path, leaf: str,
+                                                     workers: list[WorkerProcess],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    queue = f"durable-{uuid.uuid4().hex[:8]}"
+    config = PipelexConfig(
+        temporal=TemporalConfig(is_enabled=True, address=temporal_server.address, task_queue=queue,
+                                in_process_worker=False, activity_heartbeat_s=1.0, retry_initial_interval_s=0.1),
+        storage=StorageConfig(local_dir=str(tmp_path / "storage")))
+    log = tmp_path / "calls.log"
+    config_file = tmp_path / "pipelex.toml"  # the workers' config: the one of a deployment
+    config_file.write_text(f'[temporal]\nis_enabled = true\naddress = "{temporal_server.address}"\n'
+                           f'task_queue = "{queue}"\nsticky_timeout_s = 1.0\n')
+    bundle = sequence_bundle(STEPS, pipe_type=leaf)
+    with FakeProvider(latency=0.6) as fake:
+        env = {**os.environ, **fake.env(), "PIPELEX_CONFIG": str(config_file),
+               "PIPELEX_STORAGE_DIR": str(tmp_path / "storage"),
+               COUNTER_ENV: str(log), "PIPELEX_TEST_STEP_SECONDS": "0.6"}
+        for key, value in env.items():
+            if key.startswith(("OPENAI_", "ANTHROPIC_")) or key in (COUNTER_ENV, "PIPELEX_TEST_STEP_SECONDS"):
+                monkeypatch.setenv(key, value)
+
+        def started() -> list[str]:
+            return [line.split(" ", 1)[1] for line in (log.read_text().splitlines() if log.exists() else [])
+                    if line.startswith("start ")]
+
+        def in_flight() -> int:  # leaves started so far (the last one is running)
+            return fake.total_calls if leaf == "PipeLLM" else len(started())
+
+        first = WorkerProcess(env)
+        workers.append(first)
+        run_id = await start_pipeline_on_temporal([bundle], inputs={"text": "x"}, pipe_run_mode=PipeRunMode.LIVE,
+                                                  config=config)
+        await wait_until(lambda: in_flight() >= 2, timeout=30)  # step 0 done, step 1 in flight
+        first.kill()
+        done_before_kill = in_flight() - 1
+        second = WorkerProcess(env)
+        workers.append(second)
+        status = await wait_for_run(run_id, config)
+        assert status.status == "succeeded", status.error
+        output = status.output
+        assert output is not None
+        calls_on_temporal = fake.total_calls
+        prompts = Counter(str(r.body) for r in fake.requests)
+        starts = Counter(started())
+        direct = await PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.LIVE,
+                                     backend="direct").execute_pipeline({"text": "x"})
+    assert output.main_stuff_json() == direct.main_stuff_json()  # the same result as without the kill
+    assert done_before_kill >= 1
+    if leaf == "PipeLLM":
+        # every leaf called once, except the one in flight at the kill (called again on the new worker)
+        assert calls_on_temporal == STEPS + 1
+        assert sorted(prompts.values()) == [1] * (STEPS - 1) + [2]
+    else:
+        assert starts == Counter({"x": 1, "x+": 2, "x++": 1, "x+++": 1})
+    leaves = sorted((n for n in output.graph.nodes if n.kind == "operator"), key=lambda n: n.timing.started_at)
+    assert [n.placement["worker"] for n in leaves if n.placement] == [first.identity] + [second.identity] * 3
+    assert [n.placement["attempt"] for n in leaves if n.placement] == [1, 2, 1, 1]  # only step 1 retried
