@@ -150,3 +150,33 @@ async def test_the_failed_pipe_and_its_controllers_are_named(temporal_booted: Pi
     assert history[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
     failure = history[-1].workflow_execution_failed_event_attributes.failure
     assert failure.application_failure_info.non_retryable
+
+
+@pytest.mark.parametrize("faults, succeeds", [(1, True), (5, False)], ids=["retried", "exhausted"])
+async def test_provider_faults_follow_the_retry_policy(temporal_config: PipelexConfig, faults: int, succeeds: bool,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelex.errors import ProviderError
+    from pipelex.testing.fake_provider import FakeProvider
+
+    # one provider attempt per activity attempt, two activity attempts: the activity retry policy is what we see
+    config = with_temporal(temporal_config, retry_max_attempts=2).model_copy(
+        update={"models": {"calls": {"max_attempts": 1}}})
+    with FakeProvider() as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        fake.inject("500", count=faults)
+        Pipelex.make(config=config)
+        try:
+            if succeeds:
+                output = await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.LIVE).execute_pipeline(
+                    {"text": "x"})
+                leaf = next(n for n in output.graph.nodes if n.pipe_code == "describe_copy")
+                assert leaf.placement is not None and leaf.placement["attempt"] == 2
+            else:
+                with pytest.raises(ProviderError) as caught:
+                    await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.LIVE).execute_pipeline(
+                        {"text": "x"})
+                assert caught.value.pipe_code == "describe_copy"
+        finally:
+            Pipelex.teardown()
+        assert fake.total_calls == 2

@@ -36,8 +36,10 @@ NOT_RETRYABLE_PROVIDER_ERRORS = frozenset({"provider_not_configured"})
 
 
 def is_retryable(exc: PipeRunError) -> bool:
-    """Provider faults are retried (unless no provider is configured); the author's errors are not."""
-    return isinstance(exc, ProviderError) and exc.error_type not in NOT_RETRYABLE_PROVIDER_ERRORS
+    """Provider faults are retried, unless the provider said retrying is useless (``retryable = False``, e.g. a
+    refused key) or no provider is configured; the author's errors are never retried."""
+    return (isinstance(exc, ProviderError) and bool(getattr(exc, "retryable", True))
+            and exc.error_type not in NOT_RETRYABLE_PROVIDER_ERRORS)
 
 
 async def _heartbeating(work: Any, interval: float) -> Any:

@@ -62,8 +62,10 @@ def leaf_queue(entry: PipeEntry, payload: PipeRunPayload) -> str:
 
 def failure_details(exc: PipeRunError, events: list[Any]) -> dict[str, Any]:
     """The details of the application error that carries a pipe failure across the wire."""
+    # the nearest class the other side rebuilds (a ProviderCallFailed travels as a ProviderError)
+    known = next(c.__name__ for c in type(exc).__mro__ if c.__name__ in _ERROR_CLASSES or c is PipeRunError)
     return PipeFailure(message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type,
-                       events=events).model_dump(mode="json") | {"error_class": type(exc).__name__}
+                       events=events).model_dump(mode="json") | {"error_class": known}
 
 
 def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | None]:
