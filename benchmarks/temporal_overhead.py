@@ -70,24 +70,16 @@ class BareBatch:
         return list(await asyncio.gather(*(one(i) for i in range(n))))
 
 
-async def bare(address: str, repeat: int) -> dict[str, list[float]]:
-    """Time the bare SDK shapes."""
-    client = await Client.connect(address)
-    queue = f"bare-{uuid.uuid4().hex[:8]}"
-    times: dict[str, list[float]] = {"sequence": [], "batch": []}
-    with concurrent.futures.ThreadPoolExecutor(4) as executor:
-        async with Worker(client, task_queue=queue, workflows=[BareSequence, BareBatch], activities=[bare_leaf],
-                          activity_executor=executor):
-            for _ in range(repeat + 1):  # the first round warms up
-                start = time.perf_counter()
-                await client.execute_workflow(BareSequence.run, SEQ_STEPS, id=f"bare-seq-{uuid.uuid4().hex}",
-                                              task_queue=queue)
-                times["sequence"].append(time.perf_counter() - start)
-                start = time.perf_counter()
-                await client.execute_workflow(BareBatch.run, BATCH_ITEMS, id=f"bare-batch-{uuid.uuid4().hex}",
-                                              task_queue=queue)
-                times["batch"].append(time.perf_counter() - start)
-    return {k: v[1:] for k, v in times.items()}
+async def bare_round(client: Client, queue: str) -> dict[str, float]:
+    """One timing of each bare SDK shape."""
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    await client.execute_workflow(BareSequence.run, SEQ_STEPS, id=f"bare-seq-{uuid.uuid4().hex}", task_queue=queue)
+    times["sequence"] = time.perf_counter() - start
+    start = time.perf_counter()
+    await client.execute_workflow(BareBatch.run, BATCH_ITEMS, id=f"bare-batch-{uuid.uuid4().hex}", task_queue=queue)
+    times["batch"] = time.perf_counter() - start
+    return times
 
 
 # ---------------------------------------------------------------------------------------------------- pipelex
@@ -139,35 +131,53 @@ prompt = "Continue: $note"
 """
 
 
-async def ours(address: str, repeat: int) -> dict[str, list[float]]:
-    """Time pipelex on Temporal (dry)."""
+async def our_round(notes: list[str]) -> dict[str, float]:
+    """One timing of each shape, run by pipelex on Temporal (dry)."""
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner
+
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    output = await PipelexRunner(mthds_content=sequence_bundle(SEQ_STEPS),
+                                 pipe_run_mode=PipeRunMode.DRY).execute_pipeline({"note": "x"})
+    times["sequence"] = time.perf_counter() - start
+    assert len(output.graph.nodes) == SEQ_STEPS + 1 and output.graph.backend == "temporal"
+    start = time.perf_counter()
+    output = await PipelexRunner(mthds_content=BATCH_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+        {"notes": notes})
+    times["batch"] = time.perf_counter() - start
+    assert len(output.graph.nodes) == BATCH_ITEMS + 1
+    return times
+
+
+async def measure(address: str, repeat: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Alternate bare and pipelex rounds (the first of each warms up), so load changes hit both alike."""
     from pipelex.backends.temporal import temporal_session
     from pipelex.boot import Pipelex
     from pipelex.config.settings import PipelexConfig, RuntimeConfig, TemporalConfig
-    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-    from pipelex.pipeline.runner import PipelexRunner
 
     config = PipelexConfig(runtime=RuntimeConfig(max_concurrency=CONCURRENCY),
                            temporal=TemporalConfig(is_enabled=True, address=address, in_process_worker=True,
                                                    task_queue=f"ours-{uuid.uuid4().hex[:8]}"))
     Pipelex.make(config=config)
-    seq = sequence_bundle(SEQ_STEPS)
     notes = [f"item {i}" for i in range(BATCH_ITEMS)]
-    times: dict[str, list[float]] = {"sequence": [], "batch": []}
-    async with temporal_session(config):
-        for _ in range(repeat + 1):
-            start = time.perf_counter()
-            output = await PipelexRunner(mthds_content=seq, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-                {"note": "x"})
-            times["sequence"].append(time.perf_counter() - start)
-            assert len(output.graph.nodes) == SEQ_STEPS + 1
-            start = time.perf_counter()
-            output = await PipelexRunner(mthds_content=BATCH_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-                {"notes": notes})
-            times["batch"].append(time.perf_counter() - start)
-            assert len(output.graph.nodes) == BATCH_ITEMS + 1
+    bare_times: dict[str, list[float]] = {"sequence": [], "batch": []}
+    our_times: dict[str, list[float]] = {"sequence": [], "batch": []}
+    client = await Client.connect(address)
+    queue = f"bare-{uuid.uuid4().hex[:8]}"
+    with concurrent.futures.ThreadPoolExecutor(4) as executor:
+        async with Worker(client, task_queue=queue, workflows=[BareSequence, BareBatch], activities=[bare_leaf],
+                          activity_executor=executor), temporal_session(config):
+            for round_index in range(repeat + 1):
+                bare = await bare_round(client, queue)
+                ours = await our_round(notes)
+                if round_index == 0:
+                    continue
+                for shape in bare_times:
+                    bare_times[shape].append(bare[shape])
+                    our_times[shape].append(ours[shape])
     Pipelex.teardown()
-    return {k: v[1:] for k, v in times.items()}
+    return bare_times, our_times
 
 
 def main() -> None:
@@ -179,9 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     server = DevServer().wait_ready()
     try:
-        asyncio.run(bare(server.address, 1))  # warms the server up
-        our_times = asyncio.run(ours(server.address, args.repeat))
-        bare_times = asyncio.run(bare(server.address, args.repeat))
+        bare_times, our_times = asyncio.run(measure(server.address, args.repeat))
     finally:
         server.stop()
     print(f"{'shape':<22} {'bare SDK ms/leaf':>17} {'pipelex ms/leaf':>16} {'ratio':>7}")

@@ -1,0 +1,79 @@
+"""Payloads: contents cross the wire as JSON and come back as the same concept models (no server needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelex.backends.temporal.payloads import ContentCodec, LibraryRef, WireMemory
+from pipelex.concepts.natives import (
+    CompositeContent,
+    ImageContent,
+    ListContent,
+    PageContent,
+    TextAndImagesContent,
+    TextContent,
+)
+from pipelex.language.library import build_library
+from pipelex.memory.stuff import Absence, Stuff, WorkingMemory
+from tests.temporal.bundles import SHOP_BUNDLE
+
+
+@pytest.fixture
+def codec() -> ContentCodec:
+    return ContentCodec(build_library([(SHOP_BUNDLE, None)]))
+
+
+def roundtrip(codec: ContentCodec, memory: WorkingMemory) -> WorkingMemory:
+    wire = WireMemory.model_validate_json(codec.wire_memory(memory).model_dump_json())
+    return codec.memory(wire)
+
+
+def test_memory_round_trips_into_the_same_models(codec: ContentCodec) -> None:
+    order_model = codec.library.concepts.content_model(codec.library.concepts.concepts["garden_shop.Order"])
+    order = order_model.model_validate({"customer": "Ana", "size": "large", "plants": ["rose"]})
+    page = PageContent(text_and_images=TextAndImagesContent(text=TextContent(text="p1"),
+                                                            images=[ImageContent(url="https://x/y.png")]))
+    memory = WorkingMemory.with_inputs({
+        "order": Stuff(stuff_name="order", concept="garden_shop.Order", content=order),
+        "pages": Stuff(stuff_name="pages", concept="native.Page", content=ListContent(items=[page, page])),
+        "extras": Stuff(stuff_name="extras", concept="native.Composite", content=CompositeContent.model_validate(
+            {"thanks": TextContent(text="thanks"), "pic": ImageContent(url="https://x/z.png")})),
+    })
+    memory.store("labels", Absence(variable_name="labels", kind="skipped", reason="no plants"))
+    memory.aliases["main_stuff"] = "order"
+    back = roundtrip(codec, memory)
+    assert back.to_json() == memory.to_json()
+    assert type(back.root["order"].content) is order_model
+    pages = back.root["pages"].content
+    assert isinstance(pages, ListContent) and all(isinstance(p, PageContent) for p in pages.items)
+    extras = back.root["extras"].content
+    assert isinstance(extras, CompositeContent)
+    assert isinstance(extras.model_extra and extras.model_extra["thanks"], TextContent)
+    assert isinstance(extras.model_extra and extras.model_extra["pic"], ImageContent)
+    assert back.absences["labels"] == memory.absences["labels"]
+
+
+def test_a_leaf_gets_only_what_it_reads(codec: ContentCodec) -> None:
+    memory = WorkingMemory.with_inputs({name: Stuff(stuff_name=name, concept="native.Text",
+                                                    content=TextContent(text=name)) for name in ("a", "b", "c")})
+    memory.aliases["alias_of_b"] = "b"
+    wire = codec.wire_memory(memory, only={"a", "alias_of_b"})
+    assert sorted(s.name for s in wire.stuffs) == ["a", "b"]
+    assert wire.aliases == {"alias_of_b": "b"}
+
+
+def test_the_library_digest_follows_the_texts() -> None:
+    one = LibraryRef.of([(SHOP_BUNDLE, "a.mthds")])
+    assert one.digest == LibraryRef.of([(SHOP_BUNDLE, "a.mthds")]).digest
+    assert one.digest != LibraryRef.of([(SHOP_BUNDLE + "\n", "a.mthds")]).digest
+
+
+def test_every_native_content_round_trips(codec: ContentCodec) -> None:
+    from pipelex.concepts.natives import NATIVE_CONTENT
+    from pipelex.inference.dry.mocks import mock_content
+
+    for code, model in NATIVE_CONTENT.items():
+        content = mock_content(model, label=code)
+        back = codec.decode(codec.encode(content), f"native.{code}", is_list=False)
+        assert type(back) is model, code
+        assert back.model_dump(mode="json") == content.model_dump(mode="json"), code
