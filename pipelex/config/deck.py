@@ -418,9 +418,9 @@ def deck_for(config: Any) -> ModelDeck:
 
 def render_deck(deck: ModelDeck) -> str:
     """The deck as ``pipelex show models`` prints it: backends, handles with prices, references."""
-    lines = [f"{'handle':<24} {'backend':<10} {'category':<9} {'model id':<28} {'$/M in':>7} {'$/M out':>8}  inputs"]
+    lines = [f"{'handle':<24} {'backend':<10} {'model id':<28} {'category':<9} {'$/M in':>7} {'$/M out':>8}  inputs"]
     for handle in deck.handles.values():
-        lines.append(f"{handle.handle:<24} {handle.backend:<10} {handle.category.value:<9} {handle.model_id:<28} "
+        lines.append(f"{handle.handle:<24} {handle.backend:<10} {handle.model_id:<28} {handle.category.value:<9} "
                      f"{handle.input_price:>7.2f} {handle.output_price:>8.2f}  {','.join(handle.inputs)}")
     lines.append("")
     lines.append("backends:")
