@@ -4,6 +4,9 @@ the example bundles, and the concurrency bound of provider calls."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,3 +97,12 @@ async def test_batch_calls_run_concurrently_up_to_the_bound(live: FakeProvider, 
     output = await run_bundle(BATCH, {"crates": [f"crate {i}" for i in range(12)]})
     assert len(output.main_stuff_json()["items"]) == 12 and live.calls["chat"] == 12
     assert live.max_in_flight == bound
+
+
+def test_python_example_runs_live_and_prints_the_cost_table() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
+    result = subprocess.run([sys.executable, str(EXAMPLES / "live_with_fake_provider.py")], capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Fake reply of gpt-4o" in result.stdout and "cost report" in result.stdout
+    assert "total: 2 call(s)" in result.stdout
