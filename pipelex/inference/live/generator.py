@@ -128,15 +128,12 @@ class LiveContentGenerator:
             except ProviderError as exc:
                 failures.append(f"{handle.handle}: {exc}")
                 last = exc
-        if len(resolved.handles) == 1 and last is not None:
-            raise last
         if last is not None and len(failures) == 1:
-            raise last
+            raise last  # one model tried: its own error says it all
         detail = "; ".join(failures) or "no model to try"
-        error = provider_error(f"pipe {pipe_code!r}: no model could provide {what} ({detail})", pipe_code=pipe_code,
-                               handle=None, status=getattr(last, "status", None),
-                               reason=getattr(last, "reason", "no_model"))
-        raise error
+        raise provider_error(f"pipe {pipe_code!r}: no model could provide {what} ({detail})", pipe_code=pipe_code,
+                             handle=None, status=getattr(last, "status", None),
+                             reason=getattr(last, "reason", "no_model"))
 
     # ------------------------------------------------------------------------------------------ chat
     async def _chat(self, job: LLMJob | SearchJob | JudgeJob, *, category: ModelCategory, prompt: str,
@@ -204,7 +201,7 @@ class LiveContentGenerator:
 
     async def make_object(self, job: LLMJob, model: type[StuffContent]) -> StuffContent:
         """A structured object from an LLM, validated against the concept model."""
-        schema = _object_schema(model)
+        schema = job.json_schema or _object_schema(model)  # the operator computed it already
 
         def parse(text: str) -> StuffContent:
             return _validate(job, model, _load_json(job, text))
