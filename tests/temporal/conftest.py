@@ -11,6 +11,7 @@ import pytest
 from pipelex.backends.temporal.devserver import DevServer
 from pipelex.boot import Pipelex
 from pipelex.config.settings import PipelexConfig, StorageConfig, TemporalConfig
+from tests.temporal.workers import WorkerProcess
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +61,14 @@ def counter_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "calls.log"
     monkeypatch.setenv(COUNTER_ENV, str(path))
     return path
+
+
+@pytest.fixture
+def workers() -> Iterator[list[WorkerProcess]]:
+    """``pipelex worker`` processes started by the test, all stopped at the end."""
+    started: list[WorkerProcess] = []
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()

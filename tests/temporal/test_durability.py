@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,48 +25,9 @@ from pipelex.pipeline.runner import PipelexRunner
 from pipelex.testing.fake_provider import FakeProvider
 from tests.temporal.bundles import sequence_bundle
 from tests.temporal.funcs import COUNTER_ENV
+from tests.temporal.workers import WorkerProcess
 
-REPO = Path(__file__).resolve().parents[2]
 STEPS = 4
-
-
-class WorkerProcess:
-    """A ``pipelex worker`` subprocess."""
-
-    def __init__(self, env: dict[str, str]) -> None:  # noqa: D107
-        self.process = subprocess.Popen([sys.executable, "-m", "pipelex.cli.main", "worker"], cwd=REPO, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.process.stdout.readline() if self.process.stdout else ""
-        assert "serving task queue" in line, line
-        self.identity = line.split()[2]
-
-    def kill(self) -> None:
-        """SIGKILL: no goodbye to the server."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        """SIGTERM (a graceful stop), then SIGKILL if needed."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
-
-
-@pytest.fixture
-def workers() -> Iterator[list[WorkerProcess]]:
-    """Worker processes started by the test, all stopped at the end."""
-    started: list[WorkerProcess] = []
-    try:
-        yield started
-    finally:
-        for worker in started:
-            worker.stop()
 
 
 async def wait_until(predicate: object, timeout: float) -> None:

@@ -21,16 +21,19 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from pipelex.backends.temporal.payloads import (
+    ContentCodec,
     DryValidateOutcome,
     DryValidatePayload,
+    LibraryRef,
     PipeRunOutcome,
     PipeRunPayload,
     Placement,
 )
-from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
+from pipelex.backends.temporal.process import WORKER_IDENTITY, LibraryNotCachedError, library_for
 from pipelex.backends.temporal.router import failure_details
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import PipelexError, PipeRunError, ProviderError
+from pipelex.language.library import Library
 
 NOT_RETRYABLE_PROVIDER_ERRORS = frozenset({"provider_not_configured"})
 
@@ -55,6 +58,28 @@ async def _heartbeating(work: Any, interval: float) -> Any:
             task.cancel()
 
 
+async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
+    """The compiled library; one sent by reference and never seen here is read from its workflow's history."""
+    try:
+        return library_for(ref)
+    except LibraryNotCachedError:
+        pass
+    if ref.source_workflow_id is None:
+        raise PipeRunError(f"the library {ref.digest[:12]} was sent without its texts nor where to find them",
+                           error_type="library_unavailable")
+    client = activity.client()
+    handle = client.get_workflow_handle(ref.source_workflow_id, run_id=ref.source_run_id)
+    async for event in handle.fetch_history_events():
+        started = event.workflow_execution_started_event_attributes
+        [source] = await client.data_converter.decode(started.input.payloads, [PipeRunPayload])
+        assert isinstance(source, PipeRunPayload)
+        if source.library.digest != ref.digest or source.library.texts is None:
+            raise PipeRunError(f"workflow {ref.source_workflow_id!r} does not hold the library "
+                               f"{ref.digest[:12]}", error_type="library_unavailable")
+        return library_for(source.library)
+    raise PipeRunError(f"workflow {ref.source_workflow_id!r} has no history", error_type="library_unavailable")
+
+
 @activity.defn(name="act_run_leaf")
 async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
     """Run one leaf pipe here; return its result and its trace events."""
@@ -67,7 +92,7 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
         worker=WORKER_IDENTITY, workflow_id=info.workflow_id, run_id=info.workflow_run_id,
         task_queue=info.task_queue, activity_id=info.activity_id, attempt=info.attempt))
     try:
-        library, codec = library_for(payload.library)
+        library, codec = await _library(payload.library)
         entry = library.pipes.get(payload.pipe_ref)
         if entry is None:
             raise PipeRunError(f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
@@ -96,7 +121,7 @@ def act_dry_validate(payload: DryValidatePayload) -> DryValidateOutcome:
     from pipelex.validation.sweep import merge_sweep_graphs
 
     info = activity.info()
-    library = build_library([(t.text, t.file) for t in payload.library.texts])
+    library = build_library([(t.text, t.file) for t in payload.library.texts or []])
     graphs: list[ExecutionGraph] = []
     report = validate_library(library, default_deck(), settings=payload.settings.run_settings(),
                               run_sweep=not payload.static_only, allow_signatures=payload.allow_signatures,

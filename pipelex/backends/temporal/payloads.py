@@ -37,10 +37,21 @@ class BundleText(_Wire):
 
 
 class LibraryRef(_Wire):
-    """The library by value (its bundle texts) with its content digest; workers cache the compiled library."""
+    """The library: its content digest, and its bundle texts (by value) or where to find them (by reference).
+
+    Workflows always get the texts by value. Leaf activities -- the bulk of a run -- get the digest only, and
+    the workflow whose input holds the texts: a worker process compiles each library once and caches it by
+    digest; on a miss, the activity reads the texts from that workflow's history (the server is the store).
+    """
 
     digest: str
-    texts: list[BundleText]
+    texts: list[BundleText] | None = None
+    source_workflow_id: str | None = None
+    source_run_id: str | None = None
+
+    def by_reference(self, workflow_id: str, run_id: str) -> LibraryRef:
+        """The same library, referenced by the workflow whose input carries its texts."""
+        return LibraryRef(digest=self.digest, source_workflow_id=workflow_id, source_run_id=run_id)
 
     @classmethod
     def of(cls, sources: list[tuple[str, str | None]]) -> LibraryRef:

@@ -21,13 +21,22 @@ _cache: OrderedDict[str, tuple[Library, ContentCodec]] = OrderedDict()
 _lock = threading.Lock()
 
 
+class LibraryNotCachedError(LookupError):
+    """A library sent by reference is not compiled in this process yet."""
+
+
 def library_for(ref: LibraryRef) -> tuple[Library, ContentCodec]:
-    """The compiled library of ``ref`` and its content codec (compiled once per process and digest)."""
+    """The compiled library of ``ref`` and its content codec (compiled once per process and digest).
+
+    Raises :class:`LibraryNotCachedError` for a library sent by reference that this process has not seen.
+    """
     with _lock:
         found = _cache.get(ref.digest)
         if found is not None:
             _cache.move_to_end(ref.digest)
             return found
+    if ref.texts is None:
+        raise LibraryNotCachedError(ref.digest)
     library = build_library([(t.text, t.file) for t in ref.texts])
     compiled = (library, ContentCodec(library))
     with _lock:

@@ -124,8 +124,12 @@ class TemporalPipeRouter:
     def _payload(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str, *,
                  whole_memory: bool) -> PipeRunPayload:
         only = None if whole_memory else {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
+        library = self.payload.library
+        if not whole_memory and library.texts is not None:  # a leaf: the library by reference
+            info = workflow.info()
+            library = library.by_reference(info.workflow_id, info.run_id)
         return self.payload.model_copy(update={
-            "pipe_ref": entry.ref, "output_name": output_name, "memory": self.codec.wire_memory(memory, only=only),
+            "library": library, "pipe_ref": entry.ref, "output_name": output_name, "memory": self.codec.wire_memory(memory, only=only),
             "run_mode": ctx.run_mode, "depth": ctx.depth, "stack": list(ctx.stack)})
 
     async def _child_workflow(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:

@@ -1,0 +1,47 @@
+"""Several ``pipelex worker`` processes serve one run: workflows on one, routed leaves on another."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from temporalio.api.enums.v1 import EventType
+
+from pipelex.backends.temporal import run_pipeline_on_temporal
+from pipelex.backends.temporal.client import connect
+from pipelex.backends.temporal.payloads import PipeRunPayload
+from pipelex.config.settings import PipelexConfig
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from tests.temporal.bundles import ORDER, SHOP_BUNDLE
+from tests.temporal.workers import WorkerProcess
+
+
+async def test_a_leaf_only_worker_gets_the_library_by_reference(temporal_config: PipelexConfig, tmp_path: Path,
+                                                               workers: list[WorkerProcess]) -> None:
+    t = temporal_config.temporal
+    llm_queue = f"{t.task_queue}-llm"
+    config = temporal_config.model_copy(update={"temporal": t.model_copy(
+        update={"in_process_worker": False, "queue_by_kind": {"llm": llm_queue}})})
+    config_file = tmp_path / "pipelex.toml"
+    config_file.write_text(f'[temporal]\naddress = "{t.address}"\ntask_queue = "{t.task_queue}"\n')
+    env = {**os.environ, "PIPELEX_CONFIG": str(config_file), "PIPELEX_STORAGE_DIR": str(tmp_path / "storage")}
+    controllers = WorkerProcess(env, "--task-queue", t.task_queue)
+    workers.append(controllers)
+    leaves = WorkerProcess(env, "--task-queue", llm_queue, "--max-concurrent-activities", "4")
+    workers.append(leaves)
+    output = await run_pipeline_on_temporal([SHOP_BUNDLE], inputs={"order": ORDER}, pipe_run_mode=PipeRunMode.DRY,
+                                            config=config)
+    assert output.main_stuff_json() == {"text": "Ana | large desk for Ana | Parcel for Ana"}
+    placed = {(n.pipe_code, n.placement["worker"]) for n in output.graph.nodes if n.placement}
+    assert ("label_one_plant", leaves.identity) in placed and ("write_thanks", leaves.identity) in placed
+    assert ("prepare_order", controllers.identity) in placed and ("write_tag", controllers.identity) in placed
+    assert {w for _, w in placed} == {controllers.identity, leaves.identity}
+    # the leaf worker never ran a workflow: it compiled the library from the texts in a workflow's history
+    client = await connect(config)
+    for workflow_id in {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}:
+        async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                attributes = event.activity_task_scheduled_event_attributes
+                [payload] = await client.data_converter.decode(attributes.input.payloads, [PipeRunPayload])
+                assert isinstance(payload, PipeRunPayload)
+                assert payload.library.texts is None and payload.library.source_workflow_id == workflow_id
