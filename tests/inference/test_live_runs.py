@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -410,3 +411,42 @@ async def test_preset_temperature_is_sent(live: FakeProvider, run_bundle: RunBun
     await run_bundle(bundle, {"note": "basil"}, pipe="describe")
     body: dict[str, Any] = next(live.iter_bodies("chat"))
     assert body["temperature"] == 0.2 and body["model"] == "gpt-4o"
+
+
+def _scan_of(text_pdf: bytes) -> bytes:
+    """A scanned copy of a PDF: its first page rendered to an image, put alone in a new PDF (no text layer)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from pipelex.inference.live.extract import render_pdf_pages
+
+    png = render_pdf_pages(text_pdf, dpi=200)[0]
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.drawImage(ImageReader(io.BytesIO(png)), 0, 0, width=A4[0], height=A4[1])
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+async def test_scanned_pdf_with_no_key_is_read_by_tesseract(no_keys: None, run_bundle: RunBundle,
+                                                            tmp_path: Path) -> None:
+    scan = _scan_of(make_pdf(["Opening hours\nMonday to Friday"]))
+    pdf_path = tmp_path / "scan.pdf"
+    pdf_path.write_bytes(scan)
+    output = await run_bundle(_extract_bundle(), {"paper": {"url": str(pdf_path)}})
+    text = output.main_stuff_json()["items"][0]["text_and_images"]["text"]["text"]
+    assert "Opening hours" in text and "Monday to Friday" in text
+
+
+async def test_no_engine_left_names_each_reason(no_keys: None, run_bundle: RunBundle, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on the PATH
+    pdf_path = tmp_path / "scan.pdf"
+    pdf_path.write_bytes(make_scanned_pdf())
+    with pytest.raises(ProviderError) as caught:
+        await run_bundle(_extract_bundle(), {"paper": {"url": str(pdf_path)}})
+    message = str(caught.value)
+    assert "no text layer" in message and "OPENAI_API_KEY" in message and "tesseract is not installed" in message
