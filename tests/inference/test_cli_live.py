@@ -106,3 +106,36 @@ def test_python_example_runs_live_and_prints_the_cost_table() -> None:
     assert result.returncode == 0, result.stderr
     assert "Fake reply of gpt-4o" in result.stdout and "cost report" in result.stdout
     assert "total: 2 call(s)" in result.stdout
+
+
+PARALLEL = """
+domain = "weather"
+main_pipe = "report"
+
+[pipe.report]
+type = "PipeParallel"
+description = "Three forecasts at once"
+inputs = { place = "Text" }
+output = "Composite"
+branches = [
+  { pipe = "forecast", result = "morning" },
+  { pipe = "forecast", result = "afternoon" },
+  { pipe = "forecast", result = "evening" },
+]
+
+[pipe.forecast]
+type = "PipeLLM"
+description = "A forecast"
+inputs = { place = "Text" }
+output = "Text"
+prompt = "Weather in $place"
+"""
+
+
+async def test_parallel_branches_call_the_provider_concurrently(live: FakeProvider, run_bundle: RunBundle) -> None:
+    live.latency = 0.15
+    output = await run_bundle(PARALLEL, {"place": "Brest"})
+    assert live.calls["chat"] == 3 and live.max_in_flight == 3
+    assert output.usage.calls == 3
+    report = next(n for n in output.graph.nodes if n.pipe_code == "report")
+    assert report.usage is not None and report.usage["calls"] == 3
