@@ -5,7 +5,8 @@ A provider call reports a :class:`TokenUsage` to the *usage sink* of the leaf ma
 the sum on its own graph node (``GraphTracer.add_usage``), so usage travels with the node's data
 wherever the leaf ran (in-process, or in a Temporal activity whose node comes back to the workflow).
 After the run, :func:`roll_up` sums the operator nodes of the graph into each controller node and into
-the run's :class:`UsageReport`. A dry run records nothing: zero tokens, and no cost report.
+the run's :class:`UsageReport` (``graph.usage`` = ``{"total": {...}, "by_model": {...}}``). A dry run records
+nothing: zero tokens, and no cost report.
 
 Usage of a node (``GraphNode.usage``) is plain JSON::
 
@@ -115,6 +116,12 @@ class UsageReport(BaseModel):
         totals["by_model"] = {k: v.model_dump() for k, v in self.by_model.items()}
         return totals
 
+    def graph_json(self) -> dict[str, Any]:
+        """The run's usage as ``graph.usage`` holds it: ``{"total": {...}, "by_model": {...}}``."""
+        data = self.to_json()
+        by_model = data.pop("by_model")
+        return {"total": data, "by_model": by_model}
+
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> UsageReport:
         """Read back :meth:`to_json` (a node's ``usage``); anything else gives an empty report."""
@@ -185,5 +192,5 @@ def roll_up(graph: ExecutionGraph) -> UsageReport:
 
     for root in roots:
         run.merge(fill(root.id))
-    graph.usage = run.to_json()
+    graph.usage = run.graph_json()
     return run

@@ -28,7 +28,7 @@ def test_live_cli_run_prints_the_cost_table(live: FakeProvider, run_cli: RunCli,
     row = next(line for line in out.splitlines() if line.startswith("gpt-4o "))
     assert row.split()[2] == "2"  # calls
     graph = json.loads(next(tmp_path.rglob("graph.json")).read_text())
-    assert graph["usage"]["calls"] == 2 and graph["mode"] == "live"
+    assert graph["usage"]["total"]["calls"] == 2 and graph["mode"] == "live"
     assert live.calls["chat"] == 2
 
 

@@ -99,8 +99,8 @@ async def test_text_structured_lists_and_batch_with_usage(live: FakeProvider, ru
     nodes = {n.pipe_code: n for n in output.graph.nodes if n.pipe_code in ("describe", "review")}
     assert nodes["describe"].usage is not None and nodes["describe"].usage["calls"] == 1
     assert nodes["review"].usage is not None and nodes["review"].usage["calls"] == 6
-    assert output.graph.usage["calls"] == 6
-    assert output.graph.usage["total_cost_usd"] == pytest.approx(usage.total_cost_usd)
+    assert output.graph.usage["total"]["calls"] == 6
+    assert output.graph.usage["total"]["total_cost_usd"] == pytest.approx(usage.total_cost_usd)
     leaf_sum = sum(n.usage["cost_usd"] for n in output.graph.nodes if n.kind == "operator" and n.usage)
     assert leaf_sum == pytest.approx(usage.total_cost_usd)
 

@@ -37,7 +37,7 @@ def test_usage_recorded_on_leaf_nodes_rolls_up_per_controller_and_run() -> None:
     assert nodes["root"].usage is not None and nodes["root"].usage["calls"] == 4
     assert report.calls == 4 and report.by_model["a"].input_tokens == 11 and report.by_model["b"].output_tokens == 5
     assert report.total_cost_usd == pytest.approx(0.16)
-    assert graph.usage["calls"] == 4 and graph.usage["by_model"]["b"]["calls"] == 2
+    assert graph.usage["total"]["calls"] == 4 and graph.usage["by_model"]["b"]["calls"] == 2
     # the graph survives a JSON round trip (what a Temporal activity ships back) with the same roll-up
     from pipelex.tracing.graph import ExecutionGraph
 
