@@ -176,6 +176,10 @@ def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
             else:
                 problems.append(f"`{where}`: {error['msg']}")
         raise ConfigError(f"{source}: " + "; ".join(problems) + "; fix or remove these keys (see `pipelex init`)") from exc
+    if config.models:  # a bad [models] table is an error when the file is read, not at the first live call
+        from pipelex.config.deck import deck_from_config
+
+        deck_from_config(config.models, source=source)
     return config.model_copy(update={"source": source})
 
 

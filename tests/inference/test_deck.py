@@ -119,3 +119,8 @@ def test_init_template_parses_and_leaves_the_default_deck() -> None:
     deck = deck_from_config(config.models)
     assert deck.handles == default_deck().handles and deck.policy.max_attempts == 4
     assert config.storage.kind == "local" and config.reporting.is_cost_report_enabled
+
+
+def test_a_bad_models_table_fails_when_the_config_is_read() -> None:
+    with pytest.raises(ConfigError, match="names backend 'nope'"):
+        parse_config('[models.handles.x]\nbackend = "nope"\nmodel_id = "m"\n', source="pipelex.toml")
