@@ -450,3 +450,16 @@ async def test_no_engine_left_names_each_reason(no_keys: None, run_bundle: RunBu
         await run_bundle(_extract_bundle(), {"paper": {"url": str(pdf_path)}})
     message = str(caught.value)
     assert "no text layer" in message and "OPENAI_API_KEY" in message and "tesseract is not installed" in message
+
+
+async def test_preliminary_text_drafts_then_structures(live: FakeProvider, run_bundle: RunBundle) -> None:
+    bundle = SHOP.replace('output = "Product"\nprompt', 'output = "Product"\nstructuring_method = "preliminary_text"\n'
+                          'model_to_structure = "gpt-4o-mini"\nprompt')
+    output = await run_bundle(bundle, {"description": "basil"}, pipe="extract_product")
+    assert output.main_stuff_json()["grade"] == "A"
+    draft, structure = list(live.iter_bodies("chat"))
+    assert "response_format" not in draft and draft["model"] == "gpt-4o"
+    assert structure["response_format"]["type"] == "json_schema" and structure["model"] == "gpt-4o-mini"
+    assert "Fake reply of gpt-4o" in structure["messages"][-1]["content"]
+    node = next(n for n in output.graph.nodes if n.pipe_code == "extract_product")
+    assert node.usage is not None and set(node.usage["by_model"]) == {"gpt-4o", "gpt-4o-mini"}

@@ -80,7 +80,12 @@ def model_refs(entry: PipeEntry, deck: ModelDeck) -> list[tuple[str, str]]:
             category = None
     if category is None:
         return []
-    return [("model", model_name(getattr(pipe, "model", None)) or deck.default_ref(category))]
+    refs = [("model", model_name(getattr(pipe, "model", None)) or deck.default_ref(category))]
+    if isinstance(pipe, bp.PipeLLMBlueprint) and pipe.structuring_method == "preliminary_text":
+        structure_ref = model_name(pipe.model_to_structure)
+        if structure_ref:
+            refs.append(("model_to_structure", structure_ref))
+    return refs
 
 
 def preflight(entry: PipeEntry, library: Library, deck: ModelDeck, *, env: Mapping[str, str] | None = None) -> None:

@@ -39,5 +39,11 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
             text = await content_generator_for(job).make_text(job)
         return make_output(entry, ctx, TextContent(text=text))
     with leaf_usage(ctx):
+        if pipe.structuring_method == "preliminary_text":  # draft as text, then structure the draft
+            draft_job = job.model_copy(update={"output": "text", "json_schema": None})
+            draft = await content_generator_for(draft_job).make_text(draft_job)
+            job = job.model_copy(update={"prompt": f"Fill the structure {concept.code} from this text:\n{draft}",
+                                         "system_prompt": None, "attachments": [], "temperature": None,
+                                         "model": model_name(pipe.model_to_structure) or job.model})
         content = await generate_structured(job, model)
     return make_output(entry, ctx, content)
