@@ -164,8 +164,13 @@ def instance_from_schema(schema: dict[str, Any], *, root: dict[str, Any] | None 
             return [instance_from_schema(item_schema, root=root, name=f"{name}_{i + 1}", depth=depth + 1)
                     for i in range(count)]
         case "integer":
-            return int(schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema
-                                  else 1))
+            if "minimum" in schema:
+                value = int(schema["minimum"])
+            elif "exclusiveMinimum" in schema:
+                value = int(schema["exclusiveMinimum"]) + 1
+            else:
+                value = 1
+            return min(value, int(schema["maximum"])) if "maximum" in schema else value
         case "number":
             low = float(schema.get("minimum", 0.0))
             high = float(schema.get("maximum", low + 1.0))
@@ -184,8 +189,8 @@ def instance_from_schema(schema: dict[str, Any], *, root: dict[str, Any] | None 
                 return "03:04:05"
             if fmt in ("uri", "url"):
                 return "https://example.com/fake"
-            text = f"fake {name}"
-            return text.ljust(int(schema.get("minLength", 0)), "x")
+            text = f"fake {name}".ljust(int(schema.get("minLength", 0)), "x")
+            return text[: int(schema["maxLength"])] if "maxLength" in schema else text
 
 
 def _message_text(content: Any) -> tuple[str, int]:

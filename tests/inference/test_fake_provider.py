@@ -51,7 +51,12 @@ async def test_chat_structured_output_fits_the_schema(fake: FakeProvider) -> Non
     ({"type": ["null", "number"], "minimum": 1, "maximum": 3}, 2.0),
     ({"const": 7}, 7),
     ({"type": "object", "additionalProperties": {"type": "string"}}, {}),
-], ids=["date", "any-of", "type-list", "const", "free-dict"])
+    ({"type": "integer", "maximum": -2}, -2),
+    ({"type": "integer", "exclusiveMinimum": 4}, 5),
+    ({"type": "string", "maxLength": 3}, "fak"),
+    ({"type": "string", "minLength": 12}, "fake valuexx"),
+], ids=["date", "any-of", "type-list", "const", "free-dict", "int-max", "int-exclusive-min", "max-length",
+        "min-length"])
 def test_instance_from_schema(schema: dict[str, Any], want: Any) -> None:
     assert instance_from_schema(schema) == want
 
