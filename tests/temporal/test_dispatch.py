@@ -180,3 +180,41 @@ async def test_provider_faults_follow_the_retry_policy(temporal_config: PipelexC
         finally:
             Pipelex.teardown()
         assert fake.total_calls == 2
+
+
+async def test_an_unknown_namespace_is_a_clear_error(temporal_config: PipelexConfig) -> None:
+    from pipelex.backends.temporal.devserver import TemporalUnavailableError
+
+    for in_process_worker in (False, True):
+        config = with_temporal(temporal_config, namespace="no_such_namespace", in_process_worker=in_process_worker)
+        with pytest.raises(TemporalUnavailableError, match="namespace 'no_such_namespace' does not exist"):
+            await run_pipeline_on_temporal([ECHO], inputs={"text": "x"}, pipe_run_mode=PipeRunMode.DRY,
+                                           config=config)
+
+
+@pytest.mark.parametrize("pipe_code, inputs, expected", [("describe_copy", {"copy": "hello"}, "DRY RUN"),
+                                                         ("copy_text", {"text": "hello"}, "hello")],
+                         ids=["an-activity", "inline"])
+async def test_a_leaf_can_be_the_pipe_run(temporal_booted: PipelexConfig, pipe_code: str, inputs: dict[str, str],
+                                          expected: str) -> None:
+    output = await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+        inputs, pipe_code)
+    assert expected in output.main_stuff_json()["text"]
+    [node] = output.graph.nodes
+    assert node.pipe_code == pipe_code and node.placement is not None
+    assert node.placement["workflow_id"] == f"pipelex-{output.pipeline_run_id}"
+
+
+async def test_a_leaf_over_its_time_limit_fails_the_run_clearly(temporal_config: PipelexConfig, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.temporal.bundles import sequence_bundle
+    from tests.temporal.funcs import COUNTER_ENV
+
+    monkeypatch.setenv(COUNTER_ENV, str(tmp_path / "calls.log"))
+    monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "1.5")
+    config = with_temporal(temporal_config, activity_start_to_close_s=0.5, retry_max_attempts=1)
+    with pytest.raises(PipeRunError) as caught:
+        await run_pipeline_on_temporal([sequence_bundle(1, pipe_type="PipeFunc")], inputs={"text": "x"},
+                                       config=config)
+    assert caught.value.error_type == "temporal_task_failed"
+    assert "TimeoutError" in str(caught.value) and "activity StartToClose timeout" in str(caught.value)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from pipelex.backends.temporal.codec import data_converter, payload_store_dir
 from pipelex.backends.temporal.devserver import TemporalUnavailableError, embedded_server
@@ -82,13 +83,18 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
     target = address or t.address
     converter = data_converter(store=payload_store_dir(config.storage.local_dir), threshold=t.payload_offload_bytes)
     try:
-        return await asyncio.wait_for(Client.connect(target, namespace=t.namespace, data_converter=converter),
-                                      timeout=15)
+        client = await asyncio.wait_for(Client.connect(target, namespace=t.namespace, data_converter=converter),
+                                        timeout=15)
     except (RuntimeError, RPCError, TimeoutError, OSError) as exc:
         raise TemporalUnavailableError(
             f"cannot reach the Temporal server at {target!r} (namespace {t.namespace!r}): {exc}. Start one "
             "(`temporal server start-dev`), fix [temporal] address / PIPELEX_TEMPORAL_ADDRESS, or leave the address "
             "empty to use an embedded local dev server") from exc
+    try:  # an unknown namespace is refused here, before any worker starts on it
+        await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=t.namespace))
+    except RPCError as exc:
+        raise server_refusal(exc, config) from exc
+    return client
 
 
 @asynccontextmanager
@@ -99,6 +105,34 @@ async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator
     if active is not None:
         yield active
         return
+    try:
+        async with _open_session(config, loop) as session:
+            yield session
+    except RPCError as exc:  # the one place where the server's refusals become pipelex errors
+        raise server_refusal(exc, config) from exc
+
+
+def server_refusal(exc: RPCError, config: PipelexConfig | None) -> TemporalUnavailableError:
+    """A readable error for a request the Temporal server refused."""
+    t = _config(config).temporal
+    if exc.status == RPCStatusCode.NOT_FOUND and "namespace" in exc.message.lower():
+        return TemporalUnavailableError(
+            f"the Temporal namespace {t.namespace!r} does not exist on {t.address or 'the embedded server'}: create it "
+            f"(`temporal operator namespace create --namespace {t.namespace}`) or fix [temporal] namespace / "
+            "PIPELEX_TEMPORAL_NAMESPACE")
+    return TemporalUnavailableError(f"the Temporal server refused a request ({exc.status.name}): {exc.message}")
+
+
+def worker_refusal(exc: RuntimeError, namespace: str) -> TemporalUnavailableError:
+    """A readable error for a worker the server refused."""
+    hint = (f": create the namespace (`temporal operator namespace create --namespace {namespace}`) or fix "
+            "[temporal] namespace" if "not found" in str(exc).lower() else "")
+    return TemporalUnavailableError(f"the Temporal server refused the worker: {str(exc).split(': Status')[0]}{hint}")
+
+
+@asynccontextmanager
+async def _open_session(config: PipelexConfig | None, loop: asyncio.AbstractEventLoop
+                        ) -> AsyncIterator[TemporalSession]:
     config = _config(config)
     t = config.temporal
     address = t.address or (await asyncio.to_thread(embedded_server, t.namespace)).address
@@ -110,7 +144,10 @@ async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator
             from pipelex.backends.temporal.worker import make_worker, task_queues
 
             for queue in task_queues(t):
-                await stack.enter_async_context(make_worker(client, queue, sticky_timeout_s=t.sticky_timeout_s))
+                try:
+                    await stack.enter_async_context(make_worker(client, queue, sticky_timeout_s=t.sticky_timeout_s))
+                except RuntimeError as exc:  # the SDK's worker validation (e.g. an unknown namespace)
+                    raise worker_refusal(exc, t.namespace) from exc
         _sessions[loop] = session
         try:
             yield session

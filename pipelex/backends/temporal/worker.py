@@ -77,7 +77,12 @@ async def run_workers(client: Client, queues: Sequence[str], *, max_concurrent_a
     stopped = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
     await asyncio.gather(*(worker.shutdown() for worker in workers), return_exceptions=True)
-    for task in tasks:
-        if task in done and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]  # pyright: ignore[reportGeneralTypeIssues]
     executor.shutdown(wait=False)
+    for task in tasks:
+        error = task.exception() if task in done else None
+        if isinstance(error, RuntimeError):  # the SDK's worker validation (e.g. an unknown namespace)
+            from pipelex.backends.temporal.client import worker_refusal
+
+            raise worker_refusal(error, client.namespace) from error
+        if error is not None:
+            raise error
