@@ -218,3 +218,20 @@ async def test_a_leaf_over_its_time_limit_fails_the_run_clearly(temporal_config:
                                        config=config)
     assert caught.value.error_type == "temporal_task_failed"
     assert "TimeoutError" in str(caught.value) and "activity StartToClose timeout" in str(caught.value)
+
+
+async def test_a_slow_blocking_function_keeps_heartbeating_and_runs_once(
+        temporal_config: PipelexConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.temporal.bundles import sequence_bundle
+    from tests.temporal.funcs import COUNTER_ENV
+
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv(COUNTER_ENV, str(log))
+    monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "2.5")  # a blocking time.sleep, 2.5x the heartbeat timeout
+    config = with_temporal(temporal_config, activity_heartbeat_s=1.0)
+    output = await run_pipeline_on_temporal([sequence_bundle(1, pipe_type="PipeFunc")], inputs={"text": "x"},
+                                            config=config)
+    assert output.main_stuff_json() == {"text": "x+"}
+    assert log.read_text().splitlines() == ["start x", "end x"]  # not timed out, not retried
+    leaf = next(n for n in output.graph.nodes if n.kind == "operator")
+    assert leaf.placement is not None and leaf.placement["attempt"] == 1

@@ -99,7 +99,11 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
                                error_type="unknown_pipe")
         ctx = RunContext(library=library, run_mode=payload.run_mode, settings=payload.settings.run_settings(),
                          tracer=tracer, router=DirectPipeRouter(), depth=payload.depth, stack=tuple(payload.stack))
-        work = run_pipe(entry, codec.memory(payload.memory), ctx, output_name=payload.output_name)
+        work: Any = run_pipe(entry, codec.memory(payload.memory), ctx, output_name=payload.output_name)
+        if entry.blueprint.type == "PipeFunc":
+            # a plain function may block for long: run it on a thread of its own, so this worker's event loop
+            # (its heartbeats, its other activities and workflows) keeps going
+            work = asyncio.to_thread(asyncio.run, work)
         result = await _heartbeating(work, max(0.2, payload.dispatch.activity_heartbeat_s / 3))
     except PipeRunError as exc:
         raise ApplicationError(str(exc), failure_details(exc, tracer.events()), type=exc.error_type,

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from pipelex.backends.temporal.codec import data_converter, payload_store_dir
@@ -83,8 +84,7 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
     target = address or t.address
     converter = data_converter(store=payload_store_dir(config.storage.local_dir), threshold=t.payload_offload_bytes)
     try:
-        client = await asyncio.wait_for(Client.connect(target, namespace=t.namespace, data_converter=converter),
-                                        timeout=15)
+        client = await asyncio.wait_for(_connect_when_healthy(target, t.namespace, converter), timeout=15)
     except (RuntimeError, RPCError, TimeoutError, OSError) as exc:
         raise TemporalUnavailableError(
             f"cannot reach the Temporal server at {target!r} (namespace {t.namespace!r}): {exc}. Start one "
@@ -95,6 +95,17 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
     except RPCError as exc:
         raise server_refusal(exc, config) from exc
     return client
+
+
+async def _connect_when_healthy(target: str, namespace: str, converter: DataConverter) -> Client:
+    # a server that just started accepts connections a moment before its frontend is healthy
+    while True:
+        try:
+            return await Client.connect(target, namespace=namespace, data_converter=converter)
+        except RuntimeError as exc:
+            if "not healthy yet" not in str(exc):
+                raise
+            await asyncio.sleep(0.1)
 
 
 @asynccontextmanager
