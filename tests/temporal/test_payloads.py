@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelex.backends.temporal.payloads import ContentCodec, LibraryRef, WireMemory
@@ -77,3 +79,23 @@ def test_every_native_content_round_trips(codec: ContentCodec) -> None:
         back = codec.decode(codec.encode(content), f"native.{code}", is_list=False)
         assert type(back) is model, code
         assert back.model_dump(mode="json") == content.model_dump(mode="json"), code
+
+
+async def test_the_claim_check_codec_round_trips_and_refuses_odd_references(tmp_path: Path) -> None:
+    from temporalio.api.common.v1 import Payload
+
+    from pipelex.backends.temporal.codec import CLAIM_CHECK_ENCODING, ClaimCheckCodec, PayloadStoreError
+
+    codec = ClaimCheckCodec(tmp_path, threshold=1024)
+    small = Payload(metadata={"encoding": b"json/plain"}, data=b'"x"')
+    big = Payload(metadata={"encoding": b"json/plain"}, data=b'"' + b"y" * 5000 + b'"')
+    encoded = await codec.encode([small, big])
+    assert encoded[0] == small and encoded[1].metadata["encoding"] == CLAIM_CHECK_ENCODING
+    assert len(encoded[1].data) == 64 and len(list(tmp_path.iterdir())) == 1
+    assert await codec.decode(encoded) == [small, big]
+    forged = Payload(metadata={"encoding": CLAIM_CHECK_ENCODING}, data=b"../../etc/passwd")
+    with pytest.raises(PayloadStoreError, match="not a sha256 digest"):
+        await codec.decode([forged])
+    missing = Payload(metadata={"encoding": CLAIM_CHECK_ENCODING}, data=b"0" * 64)
+    with pytest.raises(PayloadStoreError, match="PIPELEX_STORAGE_DIR"):
+        await codec.decode([missing])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from temporalio.converter import DataConverter, PayloadCodec
 from pipelex.errors import RunError
 
 CLAIM_CHECK_ENCODING = b"pipelex/claim-check"
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class PayloadStoreError(RunError):
@@ -65,7 +67,11 @@ class ClaimCheckCodec(PayloadCodec):
             if payload.metadata.get("encoding") != CLAIM_CHECK_ENCODING:
                 decoded.append(payload)
                 continue
-            path = self.store / payload.data.decode()
+            key = payload.data.decode(errors="replace")
+            if not _DIGEST.fullmatch(key):
+                raise PayloadStoreError(f"a Temporal payload claims to be stored by reference under {key[:80]!r}, "
+                                        "which is not a sha256 digest")
+            path = self.store / key
             try:
                 decoded.append(Payload.FromString(path.read_bytes()))
             except OSError as exc:
