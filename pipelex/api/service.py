@@ -1,20 +1,23 @@
 """What the routes call: a run or a validation, on the direct backend (here) or on Temporal (``api/temporal.py``).
 
 The API is an adapter: the work is :class:`~pipelex.pipeline.runner.PipelexRunner` and
-:func:`~pipelex.validation.report.validate_library`. On the direct backend each run or sweep runs in
-a worker thread of a pool of ``[api] max_concurrent_runs`` threads, with its own event loop, so that
-parsing, static checks, the run and the serialisation of its result never hold the server's event
-loop: ``/health`` and other requests keep being answered while runs compute. A result leaves the
-thread as JSON bytes.
+:func:`~pipelex.validation.report.validate_library`. On the direct backend runs execute on
+:class:`RunLoops`: ``[api] run_threads`` threads, each running an event loop of its own, and a
+validation sweep in a thread of the same number. Parsing, static checks, the run and the
+serialisation of its result never hold the loop that answers HTTP, so ``/health`` and other requests
+keep being answered while runs compute; many live runs (waiting on providers) interleave on a run
+loop; and CPU-bound dry runs share few threads, which under the GIL is faster than many. At most
+``[api] max_concurrent_runs`` runs and validations execute at once; more wait their turn. A result
+leaves its thread as JSON bytes.
 """
-
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from pipelex.api.models import (
     AbsenceOut,
@@ -36,6 +39,8 @@ from pipelex.memory.stuff import Absence
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 from pipelex.tracing.graph import ExecutionGraph
+
+T = TypeVar("T")
 
 
 class ApiBackend(Protocol):
@@ -127,39 +132,80 @@ def validate_texts(mthds_contents: list[str], config: PipelexConfig, deck: Model
     return ValidateResponse(**dict(report), graph=merge_sweep_graphs(graphs), backend=backend)
 
 
+class RunLoops:
+    """Event loops in threads of their own; a coroutine goes to the least busy one."""
+
+    def __init__(self, count: int, *, name: str) -> None:
+        self._loops = [asyncio.new_event_loop() for _ in range(count)]
+        self._threads = [threading.Thread(target=loop.run_forever, name=f"{name}-{i}", daemon=True)
+                         for i, loop in enumerate(self._loops)]
+        self._busy = [0] * count  # only touched from the server's loop
+        for thread in self._threads:
+            thread.start()
+
+    async def run(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run the coroutine ``make()`` builds on the least busy loop and wait for it."""
+        index = min(range(len(self._loops)), key=self._busy.__getitem__)
+        self._busy[index] += 1
+        try:
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(make(), self._loops[index]))
+        finally:
+            self._busy[index] -= 1
+
+    def stop(self) -> None:
+        """Stop the loops (blocking: call it from a thread)."""
+        for loop in self._loops:
+            loop.call_soon_threadsafe(loop.stop)
+        for thread, loop in zip(self._threads, self._loops, strict=True):
+            thread.join()
+            loop.close()
+
+
 class DirectApiBackend:
-    """Runs and sweeps in this process, each in a worker thread with its own event loop."""
+    """Runs and sweeps in this process, off the server's event loop."""
 
     name: BackendName = "direct"
 
     def __init__(self, config: PipelexConfig, *, deck: ModelDeck | None = None) -> None:
         self.config = config
         self.deck = deck  # None: the runner's own deck for runs, the default deck for validation (as the CLI)
-        self._pool = ThreadPoolExecutor(max_workers=config.api.max_concurrent_runs, thread_name_prefix="pipelex-run")
+        self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
+        self._loops: RunLoops | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Start the run loops and the validation threads; stop them when the server stops."""
+        self._loops = RunLoops(self.config.api.run_threads, name="pipelex-run")
+        self._pool = ThreadPoolExecutor(max_workers=self.config.api.run_threads, thread_name_prefix="pipelex-validate")
+        try:
+            yield
+        finally:
+            loops, pool = self._loops, self._pool
+            self._loops = self._pool = None
+            await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
+            await asyncio.get_running_loop().run_in_executor(None, loops.stop)
 
     async def execute(self, request: ExecuteRequest) -> bytes:
-        """Run the pipe in a worker thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._execute, request)
+        """Run the pipe on a run loop."""
+        assert self._loops is not None, "the backend is not serving"
+        loops = self._loops
+        async with self._slots:
+            return await loops.run(lambda: self._execute(request))
 
-    def _execute(self, request: ExecuteRequest) -> bytes:
+    async def _execute(self, request: ExecuteRequest) -> bytes:
         runner = prepare_run(request, self.config, self.deck)
-        output = asyncio.run(runner.execute_pipeline(request.inputs, request.pipe_code,
-                                                     mock_inputs=request.mock_inputs))
+        output = await runner.execute_pipeline(request.inputs, request.pipe_code, mock_inputs=request.mock_inputs)
         return execute_response(output, backend=self.name).model_dump_json().encode()
 
     async def validate(self, request: ValidateRequest) -> bytes:
-        """Validate in a worker thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._validate, request)
+        """Validate in a thread (the sweep runs its own event loop there)."""
+        assert self._pool is not None, "the backend is not serving"
+        pool = self._pool
+        async with self._slots:
+            return await asyncio.get_running_loop().run_in_executor(pool, self._validate, request)
 
     def _validate(self, request: ValidateRequest) -> bytes:
         response = validate_texts(request.mthds_contents, self.config, self.deck or default_deck(),
                                   allow_signatures=request.allow_signatures, backend=self.name)
         return response.model_dump_json().encode()
-
-    @asynccontextmanager
-    async def serving(self) -> AsyncIterator[None]:
-        """Stop the worker threads when the server stops (runs in progress finish first)."""
-        try:
-            yield
-        finally:
-            await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)

@@ -37,7 +37,7 @@ class TemporalApiBackend:
 
     def __init__(self, config: PipelexConfig) -> None:
         self.config = config
-        self._pool = ThreadPoolExecutor(max_workers=config.api.max_concurrent_runs, thread_name_prefix="pipelex-api")
+        self._pool = ThreadPoolExecutor(max_workers=config.api.run_threads, thread_name_prefix="pipelex-api")
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
         self._loop: asyncio.AbstractEventLoop | None = None
 

@@ -96,8 +96,10 @@ class ApiConfig(_Section):
     allow_internal_urls: bool = False
     # a live PipeFunc imports and calls any Python function a request names: refused unless enabled
     allow_pipe_func: bool = False
-    # runs executing at once (each in a worker thread); more requests wait their turn
-    max_concurrent_runs: int = Field(default=16, ge=1, le=1024)
+    # runs and validations executing at once; more requests wait their turn
+    max_concurrent_runs: int = Field(default=64, ge=1, le=4096)
+    # threads, each with an event loop, where runs and validations execute (off the loop answering HTTP)
+    run_threads: int = Field(default=2, ge=1, le=64)
     # runs started with POST /v1/start kept in memory: the oldest finished ones are dropped beyond this
     max_stored_runs: int = Field(default=1000, ge=1, le=1_000_000)
     # a finished run's result is dropped this long after it finished
