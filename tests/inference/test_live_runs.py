@@ -463,3 +463,11 @@ async def test_preliminary_text_drafts_then_structures(live: FakeProvider, run_b
     assert "Fake reply of gpt-4o" in structure["messages"][-1]["content"]
     node = next(n for n in output.graph.nodes if n.pipe_code == "extract_product")
     assert node.usage is not None and set(node.usage["by_model"]) == {"gpt-4o", "gpt-4o-mini"}
+
+
+async def test_preset_reasoning_effort_is_sent(live: FakeProvider, run_bundle: RunBundle) -> None:
+    boot(models={"presets": {"thinking": {"model": "gpt-4.1", "reasoning_effort": "high"}}})
+    bundle = SHOP.replace('prompt = "Describe this', 'model = "$thinking"\nprompt = "Describe this')
+    await run_bundle(bundle, {"note": "basil"}, pipe="describe")
+    body: dict[str, Any] = next(live.iter_bodies("chat"))
+    assert body["reasoning_effort"] == "high" and body["model"] == "gpt-4.1" and "temperature" not in body

@@ -162,7 +162,7 @@ class LiveContentGenerator:
                                   json_schema=schema, temperature=temperature if temperature is not None
                                   else resolved.temperature,
                                   max_tokens=resolved.max_tokens or handle.max_tokens, timeout=policy.timeout,
-                                  web_search=web_search)
+                                  web_search=web_search, reasoning_effort=resolved.reasoning_effort)
             return await self.chat_once(handle, backend, request, parse, pipe_code=job.pipe_code, runtime=runtime)
 
         return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what=what, fits=fits, call=call)

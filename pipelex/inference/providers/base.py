@@ -45,6 +45,7 @@ class ChatRequest(BaseModel):
     max_tokens: int | None = None
     timeout: float = 120.0
     web_search: bool = False
+    reasoning_effort: str | None = None
 
 
 class CallUsage(BaseModel):

@@ -77,6 +77,8 @@ class OpenAIProvider:
                 "name": request.schema_name, "schema": request.json_schema, "strict": False}}
         if request.web_search:
             kwargs["web_search_options"] = {}
+        if request.reasoning_effort is not None:
+            kwargs["reasoning_effort"] = request.reasoning_effort
         try:
             completion = await self.client.chat.completions.create(**kwargs)
         except Exception as exc:
