@@ -124,7 +124,8 @@ class PipelexRunner:
             from pipelex.storage.factory import storage_for
             from pipelex.storage.local import normalize_content
 
-            preflight(entry, library, self.deck)  # a missing key fails here, before anything runs
+            if self.backend == "direct":  # on Temporal the keys live on the workers, which report a missing one
+                preflight(entry, library, self.deck)  # a missing key fails here, before anything runs
             storage = storage_for(Pipelex.config())
             stuffs = {n: s.model_copy(update={"content": normalize_content(s.content, storage)})
                       for n, s in stuffs.items()}

@@ -206,3 +206,19 @@ def test_redact_hides_keys() -> None:
 
     assert redact(f"Incorrect API key provided: {SECRET_KEY}") == "Incorrect API key provided: ***"
     assert redact("key abcd1234 refused", ["abcd1234"]) == "key *** refused"
+
+
+def test_the_pre_flight_is_left_to_the_workers_on_temporal(fake: FakeProvider, monkeypatch: pytest.MonkeyPatch,
+                                                           storage_dir: Path) -> None:
+    """On Temporal the keys live on the workers: the client does not refuse a run for lacking them."""
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    boot()
+    runner = PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE, backend="temporal")
+    mode, _, entry, _ = runner.prepare({"note": "x"}, "say")
+    assert mode is PipeRunMode.LIVE and entry.code == "say"
+    with pytest.raises(MissingKeyError):
+        PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE, backend="direct").prepare({"note": "x"},
+                                                                                                      "say")
