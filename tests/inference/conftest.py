@@ -29,6 +29,13 @@ def boot(**sections: Any) -> PipelexConfig:
     return config
 
 
+@pytest.fixture(autouse=True)
+def _forget_the_boot() -> Iterator[None]:
+    """Every test here may boot with its own config: forget it afterwards."""
+    yield
+    Pipelex.teardown()
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeProvider]:
     """A fake OpenAI/Anthropic provider on a free port of 127.0.0.1."""
