@@ -145,7 +145,7 @@ class PipelexRunner:
             from pipelex.backends.temporal.client import run_on_temporal
 
             tracer, result = await run_on_temporal(entry, memory, library, run_mode=mode, settings=self.settings,
-                                                   pipeline_run_id=run_id)
+                                                   pipeline_run_id=run_id, observer=self)
         else:
             tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain,
                                  mode=mode.value, backend="direct")

@@ -235,3 +235,22 @@ async def test_a_slow_blocking_function_keeps_heartbeating_and_runs_once(
     assert log.read_text().splitlines() == ["start x", "end x"]  # not timed out, not retried
     leaf = next(n for n in output.graph.nodes if n.kind == "operator")
     assert leaf.placement is not None and leaf.placement["attempt"] == 1
+
+
+async def test_a_run_reports_its_progress_while_it_goes(temporal_booted: PipelexConfig, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.temporal.bundles import sequence_bundle
+    from tests.temporal.funcs import COUNTER_ENV
+
+    monkeypatch.setenv(COUNTER_ENV, str(tmp_path / "calls.log"))
+    monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "0.7")
+    runner = PipelexRunner(mthds_content=sequence_bundle(3, pipe_type="PipeFunc"), pipe_run_mode=PipeRunMode.LIVE)
+    run = asyncio.create_task(runner.execute_pipeline({"text": "x"}))
+    seen: set[tuple[int, int]] = set()
+    while not run.done():
+        if runner.current_tracer is not None:
+            seen.add(runner.current_tracer.progress())  # what the CLI's progress line reads
+        await asyncio.sleep(0.05)
+    output = await run
+    assert output.main_stuff_json() == {"text": "x+++"}
+    assert any(done >= 1 and running >= 1 for done, running in seen), seen  # mid-run: some done, some running

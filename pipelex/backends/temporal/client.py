@@ -35,7 +35,7 @@ from pipelex.backends.temporal.payloads import (
     WireSettings,
 )
 from pipelex.backends.temporal.router import pipe_error_from
-from pipelex.backends.temporal.tracing import ReplayTracer
+from pipelex.backends.temporal.tracing import RemoteProgress, ReplayTracer
 from pipelex.config.settings import PipelexConfig
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
@@ -191,10 +191,14 @@ async def start_on_temporal(session: TemporalSession, entry: PipeEntry, memory: 
 
 
 async def run_on_temporal(entry: PipeEntry, memory: WorkingMemory, library: Library, *, run_mode: PipeRunMode,
-                          settings: RunSettings, pipeline_run_id: str,
-                          config: PipelexConfig | None = None) -> tuple[ReplayTracer, PipeResult]:
+                          settings: RunSettings, pipeline_run_id: str, config: PipelexConfig | None = None,
+                          observer: Any = None) -> tuple[ReplayTracer, PipeResult]:
     """Run ``entry`` on Temporal and wait. ``memory`` is left as the run leaves it (like a direct run);
-    returns the run's tracer (its graph is the run's graph) and the result."""
+    returns the run's tracer (its graph is the run's graph) and the result.
+
+    ``observer.current_tracer`` (e.g. a :class:`~pipelex.pipeline.runner.PipelexRunner`), when given, is set to a
+    :class:`RemoteProgress` for progress displays while the run goes on.
+    """
     async with temporal_session(config) as session:
         payload, codec = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
         handle = await session.client.start_workflow(
@@ -202,6 +206,11 @@ async def run_on_temporal(entry: PipeEntry, memory: WorkingMemory, library: Libr
             task_queue=session.config.temporal.task_queue, result_type=PipeRunOutcome)
         tracer = ReplayTracer(pipeline_run_id=pipeline_run_id, main_pipe=entry.code, domain=entry.domain,
                               mode=run_mode.value, backend="temporal")
+        watcher = None
+        if observer is not None:
+            remote = RemoteProgress()
+            observer.current_tracer = remote
+            watcher = asyncio.create_task(_watch_progress(handle, remote))
         try:
             outcome = await handle.result()
         except WorkflowFailureError as exc:
@@ -209,11 +218,27 @@ async def run_on_temporal(entry: PipeEntry, memory: WorkingMemory, library: Libr
             if failure is not None:
                 tracer.replay(failure.events)
             raise error from None
+        finally:
+            if watcher is not None:
+                watcher.cancel()
     tracer.replay(outcome.events)
     if outcome.memory is not None:
         back = codec.memory(outcome.memory)
         memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
     return tracer, codec.result(outcome.result)
+
+
+async def _watch_progress(handle: Any, remote: RemoteProgress, interval: float = 0.5) -> None:
+    """Poll the top workflow's progress while a display reads it."""
+    while True:
+        await asyncio.sleep(interval)
+        if not remote.watched:
+            continue
+        try:
+            done, running = await handle.query("progress", result_type=list[int])
+            remote.latest = (done, running)
+        except Exception:  # noqa: BLE001 - a progress display never fails a run (e.g. the workflow just closed)
+            return
 
 
 # ---------------------------------------------------------------------------------------------------- runs by id

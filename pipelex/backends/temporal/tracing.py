@@ -89,9 +89,10 @@ class EventTracer(GraphTracer):
         return self._last.get((parent_id, pipe_code))
 
     def progress(self) -> tuple[int, int]:
-        """``(finished, running)`` pipe runs recorded here."""
+        """``(finished, running)`` pipe runs recorded here; a dispatched child not back yet counts as running."""
         running = self._count - len(self._status)
-        return self._count - running, running
+        pending = sum(1 for item in self._events if isinstance(item, _Slot) and not item.events)
+        return self._count - running, running + pending
 
     def __len__(self) -> int:
         return self._count
@@ -153,6 +154,20 @@ class EventTracer(GraphTracer):
 
 def _index(node_id: str) -> int:
     return int(node_id[1:])
+
+
+class RemoteProgress:
+    """The progress of a run on Temporal, for progress displays: polled from the top workflow (a query) only
+    while someone reads it."""
+
+    def __init__(self) -> None:  # noqa: D107
+        self.latest: tuple[int, int] = (0, 0)
+        self.watched = False
+
+    def progress(self) -> tuple[int, int]:
+        """``(finished, running)`` as last polled."""
+        self.watched = True
+        return self.latest
 
 
 class ReplayTracer(GraphTracer):

@@ -39,12 +39,21 @@ def _workflow_time() -> float:
 class WfRunPipe:
     """Run one pipe over a working memory; sub-pipes are child workflows, activities or inline."""
 
+    def __init__(self) -> None:  # noqa: D107
+        self._tracer: EventTracer | None = None
+
+    @workflow.query(name="progress")
+    def progress(self) -> list[int]:
+        """``[done, running]`` pipe runs seen by this workflow (a dispatched child counts as running)."""
+        return list(self._tracer.progress()) if self._tracer is not None else [0, 0]
+
     @workflow.run
     async def run(self, payload: PipeRunPayload) -> PipeRunOutcome:
         """Run ``payload.pipe_ref``; return its result, the memory it leaves and its trace events."""
         info = workflow.info()
         tracer = EventTracer(clock=_workflow_time, placement=Placement(
             worker=WORKER_IDENTITY, workflow_id=info.workflow_id, run_id=info.run_id, task_queue=info.task_queue))
+        self._tracer = tracer
         try:
             library, codec = library_for(payload.library)
             entry = library.pipes.get(payload.pipe_ref)
