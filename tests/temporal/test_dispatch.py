@@ -254,3 +254,35 @@ async def test_a_run_reports_its_progress_while_it_goes(temporal_booted: Pipelex
     output = await run
     assert output.main_stuff_json() == {"text": "x+++"}
     assert any(done >= 1 and running >= 1 for done, running in seen), seen  # mid-run: some done, some running
+
+
+async def test_a_run_given_up_by_its_caller_is_cancelled_on_the_server(temporal_booted: PipelexConfig,
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from temporalio.client import WorkflowExecutionStatus
+
+    from tests.temporal.bundles import sequence_bundle
+    from tests.temporal.funcs import COUNTER_ENV
+
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv(COUNTER_ENV, str(log))
+    monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "0.5")
+    async with temporal_session(temporal_booted) as session:
+        runner = PipelexRunner(mthds_content=sequence_bundle(6, pipe_type="PipeFunc"), pipe_run_mode=PipeRunMode.LIVE)
+        run = asyncio.create_task(runner.execute_pipeline({"text": "x"}))
+        while not log.exists():
+            await asyncio.sleep(0.05)
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        [summary] = [w async for w in session.client.list_workflows(
+            f"TaskQueue = '{temporal_booted.temporal.task_queue}'")] or [None]
+        assert summary is not None
+        handle = session.client.get_workflow_handle(summary.id)
+        for _ in range(100):
+            status = (await handle.describe()).status
+            if status != WorkflowExecutionStatus.RUNNING:
+                break
+            await asyncio.sleep(0.1)
+    assert status == WorkflowExecutionStatus.CANCELED
+    assert len([line for line in log.read_text().splitlines() if line.startswith("start")]) < 6

@@ -9,6 +9,7 @@ active in the running loop, or opens one for its own duration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 import weakref
 from collections.abc import AsyncIterator
@@ -218,6 +219,10 @@ async def run_on_temporal(entry: PipeEntry, memory: WorkingMemory, library: Libr
             if failure is not None:
                 tracer.replay(failure.events)
             raise error from None
+        except asyncio.CancelledError:  # the caller gave up (Ctrl-C): so does the run, on the server
+            with contextlib.suppress(Exception):
+                await asyncio.shield(handle.cancel())
+            raise
         finally:
             if watcher is not None:
                 watcher.cancel()

@@ -14,12 +14,13 @@ task queue. Child workflows run on the default task queue.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, is_cancelled_exception
 
 from pipelex.backends.temporal.payloads import (
     ContentCodec,
@@ -111,6 +112,8 @@ class TemporalPipeRouter:
             else:
                 outcome = await self._activity(entry, child)
         except (ActivityError, ChildWorkflowError) as exc:
+            if is_cancelled_exception(exc):  # the run is being cancelled: let it end as cancelled, not failed
+                raise asyncio.CancelledError() from exc
             error, failure = pipe_error_from(exc)
             if failure is not None:
                 self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
