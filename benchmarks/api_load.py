@@ -198,9 +198,9 @@ def main() -> int:
     print(f"server still up after the load: {still_up}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
-    ok = still_up and all(r["correct"] == r["requests"] for r in rounds)
+    ok = still_up and all(r["correct"] == r["requests"] for r in [*rounds, base])
     if not ok:
-        for r in rounds:
+        for r in [*rounds, base]:
             for error in r["errors"]:
                 print(f"error: {error}", file=sys.stderr)
     return 0 if ok else 1

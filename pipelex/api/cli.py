@@ -26,8 +26,10 @@ def serve(args: argparse.Namespace) -> int:
     backend = "temporal" if config.temporal.is_enabled else "direct"
     print(f"pipelex runner API on http://{args.host}:{args.port} (backend {backend}, API key "
           f"{'required' if key else 'not required'}; OpenAPI at /openapi.json)", file=sys.stderr, flush=True)
+    # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
+    # at the moment a client reuses it (a client then sees a read error on a request that was never served)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log,
-                timeout_graceful_shutdown=10)
+                timeout_keep_alive=65, timeout_graceful_shutdown=10)
     return 0
 
 
