@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import PipelexConfig
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -18,6 +22,11 @@ def serve(args: argparse.Namespace) -> int:
     if args.temporal and not config.temporal.is_enabled:
         config = config.model_copy(update={"temporal": config.temporal.model_copy(update={"is_enabled": True})})
     Pipelex.make(config=config)
+    if config.temporal.is_enabled and config.temporal.address:
+        problem = _temporal_unreachable(config)
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
     key = configured_api_key(config)
     if key is None and not _is_loopback(args.host):
         print(f"warning: serving on {args.host} with no API key: anyone who can reach it can run bundles; set "
@@ -31,6 +40,20 @@ def serve(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log,
                 timeout_keep_alive=65, timeout_graceful_shutdown=10)
     return 0
+
+
+def _temporal_unreachable(config: PipelexConfig) -> str | None:
+    """Why the configured Temporal server cannot be reached (checked before serving), or None."""
+    import asyncio
+
+    from pipelex.backends.temporal.client import connect
+    from pipelex.errors import PipelexError
+
+    try:
+        asyncio.run(connect(config))
+    except PipelexError as exc:
+        return str(exc)
+    return None
 
 
 def _is_loopback(host: str) -> bool:

@@ -108,6 +108,9 @@ def test_body_that_is_not_json(client: httpx.Client) -> None:
     problem = assert_problem(client.post("/v1/execute"), 422, "request-invalid")
     assert "JSON body is required" in problem["detail"]
     problem = assert_problem(client.post("/v1/execute", json=[1, 2]), 422, "request-invalid")
+    problem = assert_problem(client.post("/v1/execute", content=b'{"mthds_contents": ["\xff\xfe"]}',
+                                         headers={"content-type": "application/json"}), 422, "request-invalid")
+    assert "UTF-8" in problem["detail"] or "JSON" in problem["detail"]
 
 
 @pytest.mark.parametrize(("fields", "input_name", "words"), [
