@@ -147,7 +147,8 @@ async def _open_session(config: PipelexConfig | None, loop: asyncio.AbstractEven
                         ) -> AsyncIterator[TemporalSession]:
     config = _config(config)
     t = config.temporal
-    address = t.address or (await asyncio.to_thread(embedded_server, t.namespace)).address
+    # started from this (the loop's) thread: the server lives as long as it, and ends with it
+    address = t.address or embedded_server(t.namespace).address
     client = await connect(config, address)
     local_worker = t.in_process_worker if t.in_process_worker is not None else not t.address
     session = TemporalSession(client=client, config=config, address=address, has_local_worker=local_worker)

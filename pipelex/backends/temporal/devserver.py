@@ -7,8 +7,10 @@ Loopback only (``127.0.0.1``), free ports, no web UI, no version check, in-memor
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +45,16 @@ def temporal_cli() -> str:
                                    "dependency), or set [temporal] address to a running Temporal server")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the thread that started us goes (even on SIGKILL),
+    so a server is never left behind by a killed process."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 class DevServer:
     """A ``temporal server start-dev`` process on 127.0.0.1; :meth:`stop` ends it."""
 
@@ -57,7 +69,7 @@ class DevServer:
         if namespace != "default":
             args += ["--namespace", namespace]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=_die_with_parent)
 
     def wait_ready(self, timeout: float = 30.0) -> DevServer:
         """Block until the frontend accepts connections."""
@@ -92,7 +104,11 @@ _embedded_lock = threading.Lock()
 
 
 def embedded_server(namespace: str = "default") -> DevServer:
-    """The process's embedded dev server, started on first use and stopped at exit."""
+    """The process's embedded dev server, started on first use and stopped at exit.
+
+    Call it from the thread that lives as long as the server should (the main thread): on Linux the server
+    ends with the thread that started it.
+    """
     global _embedded
     with _embedded_lock:
         if _embedded is None or _embedded.process.poll() is not None:
