@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelex.backends.temporal.devserver import _die_with_parent  # pyright: ignore[reportPrivateUsage]
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -15,7 +17,8 @@ class WorkerProcess:
 
     def __init__(self, env: dict[str, str], *args: str) -> None:  # noqa: D107
         self.process = subprocess.Popen([sys.executable, "-m", "pipelex.cli.main", "worker", *args], cwd=REPO, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        preexec_fn=_die_with_parent)  # never outlives the test process
         line = self.process.stdout.readline() if self.process.stdout else ""
         assert "serving task queue" in line, line
         self.identity = line.split()[2]
