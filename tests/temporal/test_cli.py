@@ -125,3 +125,29 @@ def test_a_worker_needs_a_server(run_cli: Callable[..., Any], monkeypatch: pytes
         Pipelex.teardown()
     assert code == 2
     assert "no Temporal server to serve" in err
+
+
+def test_temporal_enabled_in_config_runs_on_temporal_without_the_flag(tmp_path: Path, temporal_server: Any) -> None:
+    (tmp_path / "my_bundle.mthds").write_text(HELLO)
+    (tmp_path / "pipelex.toml").write_text(
+        f'[temporal]\nis_enabled = true\naddress = "{temporal_server.address}"\ntask_queue = "cfg-{free_port()}"\n'
+        "in_process_worker = true\n")
+    result = subprocess.run([sys.executable, "-m", "pipelex.cli.main", "run", "bundle", "my_bundle.mthds",
+                             "--dry-run", "--mock-inputs"], cwd=tmp_path, env=fresh_env(tmp_path),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    graph = json.loads((tmp_path / "results" / "make_card_01" / "graph.json").read_text())
+    assert graph["backend"] == "temporal"
+    assert all(n["placement"]["workflow_id"].startswith("pipelex-") for n in graph["nodes"])
+
+
+def test_validate_with_temporal_in_json(run_cli: Callable[..., Any], tmp_bundle: Callable[..., Path]) -> None:
+    from pipelex.boot import Pipelex
+
+    try:
+        code, out, err = run_cli("validate", "bundle", str(tmp_bundle(HELLO)), "--temporal", "--format", "json")
+    finally:
+        Pipelex.teardown()
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["is_valid"] and {v["status"] for v in report["validated_pipes"]} == {"SUCCESS"}
