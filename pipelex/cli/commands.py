@@ -388,5 +388,14 @@ allowed_to_fail_pipes = []
 max_concurrency = 8
 
 [temporal]
+# run on Temporal by default (`pipelex run --temporal` does it for one run); see docs/temporal.md
 is_enabled = false
+# host:port of a Temporal server; "" starts an embedded local dev server (127.0.0.1) for each run
+address = ""
+namespace = "default"
+task_queue = "pipelex"
+# route leaf activities to other task queues, by kind (llm, img_gen, extract, search, judge, func, doc_gen)
+# or by model as written in the pipe, e.g. { llm = "llm-queue" }, { "gpt-4o-mini" = "cheap-queue" }
+queue_by_kind = {}
+queue_by_model = {}
 """
