@@ -49,7 +49,9 @@ class BareSequence:
         """Run the leaves."""
         value = "x"
         for _ in range(n):
-            value = await workflow.execute_activity(bare_leaf, value, start_to_close_timeout=timedelta(minutes=1))
+            value = await workflow.execute_activity(
+                bare_leaf, value, start_to_close_timeout=timedelta(minutes=1)
+            )
         return value
 
 
@@ -64,8 +66,9 @@ class BareBatch:
 
         async def one(i: int) -> str:
             async with semaphore:
-                return await workflow.execute_activity(bare_leaf, f"item {i}",
-                                                       start_to_close_timeout=timedelta(minutes=1))
+                return await workflow.execute_activity(
+                    bare_leaf, f"item {i}", start_to_close_timeout=timedelta(minutes=1)
+                )
 
         return list(await asyncio.gather(*(one(i) for i in range(n))))
 
@@ -74,10 +77,14 @@ async def bare_round(client: Client, queue: str) -> dict[str, float]:
     """One timing of each bare SDK shape."""
     times: dict[str, float] = {}
     start = time.perf_counter()
-    await client.execute_workflow(BareSequence.run, SEQ_STEPS, id=f"bare-seq-{uuid.uuid4().hex}", task_queue=queue)
+    await client.execute_workflow(
+        BareSequence.run, SEQ_STEPS, id=f"bare-seq-{uuid.uuid4().hex}", task_queue=queue
+    )
     times["sequence"] = time.perf_counter() - start
     start = time.perf_counter()
-    await client.execute_workflow(BareBatch.run, BATCH_ITEMS, id=f"bare-batch-{uuid.uuid4().hex}", task_queue=queue)
+    await client.execute_workflow(
+        BareBatch.run, BATCH_ITEMS, id=f"bare-batch-{uuid.uuid4().hex}", task_queue=queue
+    )
     times["batch"] = time.perf_counter() - start
     return times
 
@@ -86,14 +93,17 @@ async def bare_round(client: Client, queue: str) -> dict[str, float]:
 def sequence_bundle(n: int) -> str:
     """A sequence of ``n`` PipeLLM steps, each reading the previous result."""
     steps = ",\n".join(f'  {{ pipe = "step_{i}", result = "r{i}" }}' for i in range(n))
-    pipes = "\n".join(f"""
+    pipes = "\n".join(
+        f"""
 [pipe.step_{i}]
 type = "PipeLLM"
 description = "Step {i}"
 inputs = {{ {"note" if i == 0 else f"r{i - 1}"} = "Text" }}
 output = "Text"
 prompt = "Continue: ${"note" if i == 0 else f"r{i - 1}"}"
-""" for i in range(n))
+"""
+        for i in range(n)
+    )
     return f"""domain = "bench"
 description = "A long sequence"
 main_pipe = "main"
@@ -138,13 +148,15 @@ async def our_round(notes: list[str]) -> dict[str, float]:
 
     times: dict[str, float] = {}
     start = time.perf_counter()
-    output = await PipelexRunner(mthds_content=sequence_bundle(SEQ_STEPS),
-                                 pipe_run_mode=PipeRunMode.DRY).execute_pipeline({"note": "x"})
+    output = await PipelexRunner(
+        mthds_content=sequence_bundle(SEQ_STEPS), pipe_run_mode=PipeRunMode.DRY
+    ).execute_pipeline({"note": "x"})
     times["sequence"] = time.perf_counter() - start
     assert len(output.graph.nodes) == SEQ_STEPS + 1 and output.graph.backend == "temporal"
     start = time.perf_counter()
     output = await PipelexRunner(mthds_content=BATCH_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-        {"notes": notes})
+        {"notes": notes}
+    )
     times["batch"] = time.perf_counter() - start
     assert len(output.graph.nodes) == BATCH_ITEMS + 1
     return times
@@ -156,9 +168,15 @@ async def measure(address: str, repeat: int) -> tuple[dict[str, list[float]], di
     from pipelex.boot import Pipelex
     from pipelex.config.settings import PipelexConfig, RuntimeConfig, TemporalConfig
 
-    config = PipelexConfig(runtime=RuntimeConfig(max_concurrency=CONCURRENCY),
-                           temporal=TemporalConfig(is_enabled=True, address=address, in_process_worker=True,
-                                                   task_queue=f"ours-{uuid.uuid4().hex[:8]}"))
+    config = PipelexConfig(
+        runtime=RuntimeConfig(max_concurrency=CONCURRENCY),
+        temporal=TemporalConfig(
+            is_enabled=True,
+            address=address,
+            in_process_worker=True,
+            task_queue=f"ours-{uuid.uuid4().hex[:8]}",
+        ),
+    )
     Pipelex.make(config=config)
     notes = [f"item {i}" for i in range(BATCH_ITEMS)]
     bare_times: dict[str, list[float]] = {"sequence": [], "batch": []}
@@ -166,8 +184,16 @@ async def measure(address: str, repeat: int) -> tuple[dict[str, list[float]], di
     client = await Client.connect(address)
     queue = f"bare-{uuid.uuid4().hex[:8]}"
     with concurrent.futures.ThreadPoolExecutor(4) as executor:
-        async with Worker(client, task_queue=queue, workflows=[BareSequence, BareBatch], activities=[bare_leaf],
-                          activity_executor=executor), temporal_session(config):
+        async with (
+            Worker(
+                client,
+                task_queue=queue,
+                workflows=[BareSequence, BareBatch],
+                activities=[bare_leaf],
+                activity_executor=executor,
+            ),
+            temporal_session(config),
+        ):
             for round_index in range(repeat + 1):
                 bare = await bare_round(client, queue)
                 ours = await our_round(notes)

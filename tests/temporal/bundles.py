@@ -132,16 +132,23 @@ def failing_bundle() -> str:
 def sequence_bundle(n: int, *, pipe_type: str = "PipeLLM") -> str:
     """A sequence of ``n`` leaves, each reading the previous one's result (``text``): PipeLLM, or PipeFunc
     calling the slow, logging ``slow_step``."""
-    body = 'prompt = "Continue: $text"' if pipe_type == "PipeLLM" else 'function_name = "tests.temporal.funcs.slow_step"'
+    body = (
+        'prompt = "Continue: $text"'
+        if pipe_type == "PipeLLM"
+        else 'function_name = "tests.temporal.funcs.slow_step"'
+    )
     steps = ", ".join(f'{{ pipe = "step_{i}", result = "text" }}' for i in range(n))
-    pipes = "".join(f"""
+    pipes = "".join(
+        f"""
 [pipe.step_{i}]
 type = "{pipe_type}"
 description = "Step {i}"
 inputs = {{ text = "Text" }}
 output = "Text"
 {body}
-""" for i in range(n))
+"""
+        for i in range(n)
+    )
     return f"""domain = "steps"
 description = "A sequence of leaves"
 main_pipe = "main"

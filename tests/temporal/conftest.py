@@ -29,9 +29,16 @@ def temporal_config(temporal_server: DevServer, tmp_path: Path) -> PipelexConfig
     """A config pointing at the session's server, with a task queue of this test's own."""
     queue = f"test-{uuid.uuid4().hex[:10]}"
     return PipelexConfig(
-        temporal=TemporalConfig(is_enabled=True, address=temporal_server.address, task_queue=queue,
-                                in_process_worker=True, activity_heartbeat_s=5, retry_initial_interval_s=0.1),
-        storage=StorageConfig(local_dir=str(tmp_path / "storage")))
+        temporal=TemporalConfig(
+            is_enabled=True,
+            address=temporal_server.address,
+            task_queue=queue,
+            in_process_worker=True,
+            activity_heartbeat_s=5,
+            retry_initial_interval_s=0.1,
+        ),
+        storage=StorageConfig(local_dir=str(tmp_path / "storage")),
+    )
 
 
 @pytest.fixture

@@ -52,15 +52,24 @@ async def record() -> None:
 
     server = DevServer().wait_ready()
     try:
-        config = PipelexConfig(temporal=TemporalConfig(is_enabled=True, address=server.address, in_process_worker=True,
-                                                       task_queue=f"record-{uuid.uuid4().hex[:8]}"))
+        config = PipelexConfig(
+            temporal=TemporalConfig(
+                is_enabled=True,
+                address=server.address,
+                in_process_worker=True,
+                task_queue=f"record-{uuid.uuid4().hex[:8]}",
+            )
+        )
         Pipelex.make(config=config)
         async with temporal_session(config):
             client = await connect(config)
-            for name, bundle, inputs in (("shop_dry", SHOP_BUNDLE, {"order": ORDER}),
-                                         ("nested_dry", NESTED_BUNDLE, NESTED_INPUTS)):
-                output = await PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-                    inputs)
+            for name, bundle, inputs in (
+                ("shop_dry", SHOP_BUNDLE, {"order": ORDER}),
+                ("nested_dry", NESTED_BUNDLE, NESTED_INPUTS),
+            ):
+                output = await PipelexRunner(
+                    mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY
+                ).execute_pipeline(inputs)
                 ids = {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}
                 print(save(name, await histories_of(client, ids)))
             report = await validate_on_temporal([SHOP_BUNDLE])

@@ -41,12 +41,15 @@ async def run(entry: Entry, backend: str, mode: PipeRunMode) -> PipelineOutput:
     if entry.inputs is not None:
         inputs, base_dir = read_inputs_argument(str(entry.inputs))
     runner = PipelexRunner(bundle_uri=entry.bundle, pipe_run_mode=mode, backend=backend)  # type: ignore[arg-type]
-    return await runner.execute_pipeline(inputs, mock_inputs=mode is PipeRunMode.DRY, inputs_base_dir=base_dir)
+    return await runner.execute_pipeline(
+        inputs, mock_inputs=mode is PipeRunMode.DRY, inputs_base_dir=base_dir
+    )
 
 
 @pytest.mark.parametrize("entry", _params(lambda e: e.is_valid))
-async def test_valid_entry_dry_runs_on_temporal_like_on_direct(entry: Entry, temporal_booted: PipelexConfig,
-                                                               storage: Path) -> None:
+async def test_valid_entry_dry_runs_on_temporal_like_on_direct(
+    entry: Entry, temporal_booted: PipelexConfig, storage: Path
+) -> None:
     direct = await run(entry, "direct", PipeRunMode.DRY)
     temporal = await run(entry, "temporal", PipeRunMode.DRY)
     assert temporal.main_stuff_json() == direct.main_stuff_json()
@@ -55,8 +58,9 @@ async def test_valid_entry_dry_runs_on_temporal_like_on_direct(entry: Entry, tem
 
 
 @pytest.mark.parametrize("entry", _offline_params())
-async def test_offline_entry_runs_live_on_temporal_to_the_expected_output(entry: Entry,
-                                                                          temporal_booted: PipelexConfig) -> None:
+async def test_offline_entry_runs_live_on_temporal_to_the_expected_output(
+    entry: Entry, temporal_booted: PipelexConfig
+) -> None:
     expected = _expected_dir() / f"{entry.name}.json"
     if not expected.is_file():
         pytest.skip(f"no expected output {expected}")

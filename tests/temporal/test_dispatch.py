@@ -69,30 +69,47 @@ def with_temporal(config: PipelexConfig, **updates: object) -> PipelexConfig:
 
 async def test_leaves_are_routed_by_model_then_by_kind(temporal_config: PipelexConfig) -> None:
     queue = temporal_config.temporal.task_queue
-    config = with_temporal(temporal_config, queue_by_kind={"llm": f"{queue}-llm", "func": f"{queue}-func"},
-                           queue_by_model={"gpt-4o-mini": f"{queue}-mini"})
+    config = with_temporal(
+        temporal_config,
+        queue_by_kind={"llm": f"{queue}-llm", "func": f"{queue}-func"},
+        queue_by_model={"gpt-4o-mini": f"{queue}-mini"},
+    )
     Pipelex.make(config=config)
     try:
         shop = await PipelexRunner(mthds_content=SHOP_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-            {"order": ORDER})
-        echo = await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.DRY).execute_pipeline({"text": "x"})
-        nested = await PipelexRunner(mthds_content=NESTED_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-            NESTED_INPUTS)
+            {"order": ORDER}
+        )
+        echo = await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+            {"text": "x"}
+        )
+        nested = await PipelexRunner(
+            mthds_content=NESTED_BUNDLE, pipe_run_mode=PipeRunMode.DRY
+        ).execute_pipeline(NESTED_INPUTS)
     finally:
         Pipelex.teardown()
-    queues = {(n.pipe_code, n.placement["task_queue"]) for g in (shop.graph, echo.graph, nested.graph)
-              for n in g.nodes if n.placement}
+    queues = {
+        (n.pipe_code, n.placement["task_queue"])
+        for g in (shop.graph, echo.graph, nested.graph)
+        for n in g.nodes
+        if n.placement
+    }
     assert ("label_one_plant", f"{queue}-llm") in queues  # by kind
     assert ("describe_copy", f"{queue}-mini") in queues  # by model handle, before the kind
     assert ("shout_name", f"{queue}-func") in queues
-    assert ("prepare_order", queue) in queues and ("copy_text", queue) in queues  # workflows and inline leaves
+    assert ("prepare_order", queue) in queues and (
+        "copy_text",
+        queue,
+    ) in queues  # workflows and inline leaves
 
 
-async def test_a_payload_over_the_limit_goes_by_reference(temporal_config: PipelexConfig, tmp_path: Path) -> None:
+async def test_a_payload_over_the_limit_goes_by_reference(
+    temporal_config: PipelexConfig, tmp_path: Path
+) -> None:
     big = "tide tables " * 300_000  # 3.6 MB: over Temporal's 2 MiB payload limit
     config = with_temporal(temporal_config)
-    output = await run_pipeline_on_temporal([ECHO], inputs={"text": big}, pipe_run_mode=PipeRunMode.DRY,
-                                            config=config)
+    output = await run_pipeline_on_temporal(
+        [ECHO], inputs={"text": big}, pipe_run_mode=PipeRunMode.DRY, config=config
+    )
     assert output.main_stuff_json()["text"] == big
     assert output.working_memory.get("copy").content_json()["text"] == big  # type: ignore[union-attr]
     stored = list((tmp_path / "storage" / "temporal-payloads").iterdir())
@@ -107,8 +124,9 @@ async def test_a_payload_over_the_limit_goes_by_reference(temporal_config: Pipel
 
 async def test_a_run_started_then_fetched_by_id(temporal_booted: PipelexConfig) -> None:
     async with temporal_session(temporal_booted):  # the session's worker keeps serving after start returns
-        run_id = await start_pipeline_on_temporal([SHOP_BUNDLE], inputs={"order": ORDER},
-                                                  pipe_run_mode=PipeRunMode.DRY)
+        run_id = await start_pipeline_on_temporal(
+            [SHOP_BUNDLE], inputs={"order": ORDER}, pipe_run_mode=PipeRunMode.DRY
+        )
         status = await get_pipeline_run_on_temporal(run_id)
         for _ in range(200):
             if status.status != "running":
@@ -119,8 +137,9 @@ async def test_a_run_started_then_fetched_by_id(temporal_booted: PipelexConfig) 
         assert status.output is not None
         assert status.output.main_stuff_json() == {"text": "Ana | large desk for Ana | Parcel for Ana"}
         assert len(status.output.graph.nodes) == 11
-        failed_id = await start_pipeline_on_temporal([failing_bundle()], inputs={"text": "hi"},
-                                                     pipe_run_mode=PipeRunMode.LIVE)
+        failed_id = await start_pipeline_on_temporal(
+            [failing_bundle()], inputs={"text": "hi"}, pipe_run_mode=PipeRunMode.LIVE
+        )
         for _ in range(200):
             status = await get_pipeline_run_on_temporal(failed_id)
             if status.status != "running":
@@ -153,14 +172,16 @@ async def test_the_failed_pipe_and_its_controllers_are_named(temporal_booted: Pi
 
 
 @pytest.mark.parametrize("faults, succeeds", [(1, True), (5, False)], ids=["retried", "exhausted"])
-async def test_provider_faults_follow_the_retry_policy(temporal_config: PipelexConfig, faults: int, succeeds: bool,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_provider_faults_follow_the_retry_policy(
+    temporal_config: PipelexConfig, faults: int, succeeds: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pipelex.errors import ProviderError
     from pipelex.testing.fake_provider import FakeProvider
 
     # one provider attempt per activity attempt, two activity attempts: the activity retry policy is what we see
     config = with_temporal(temporal_config, retry_max_attempts=2).model_copy(
-        update={"models": {"calls": {"max_attempts": 1}}})
+        update={"models": {"calls": {"max_attempts": 1}}}
+    )
     with FakeProvider() as fake:
         for key, value in fake.env().items():
             monkeypatch.setenv(key, value)
@@ -168,14 +189,16 @@ async def test_provider_faults_follow_the_retry_policy(temporal_config: PipelexC
         Pipelex.make(config=config)
         try:
             if succeeds:
-                output = await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.LIVE).execute_pipeline(
-                    {"text": "x"})
+                output = await PipelexRunner(
+                    mthds_content=ECHO, pipe_run_mode=PipeRunMode.LIVE
+                ).execute_pipeline({"text": "x"})
                 leaf = next(n for n in output.graph.nodes if n.pipe_code == "describe_copy")
                 assert leaf.placement is not None and leaf.placement["attempt"] == 2
             else:
                 with pytest.raises(ProviderError) as caught:
                     await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.LIVE).execute_pipeline(
-                        {"text": "x"})
+                        {"text": "x"}
+                    )
                 assert caught.value.pipe_code == "describe_copy"
         finally:
             Pipelex.teardown()
@@ -186,27 +209,35 @@ async def test_an_unknown_namespace_is_a_clear_error(temporal_config: PipelexCon
     from pipelex.backends.temporal.devserver import TemporalUnavailableError
 
     for in_process_worker in (False, True):
-        config = with_temporal(temporal_config, namespace="no_such_namespace", in_process_worker=in_process_worker)
+        config = with_temporal(
+            temporal_config, namespace="no_such_namespace", in_process_worker=in_process_worker
+        )
         with pytest.raises(TemporalUnavailableError, match="namespace 'no_such_namespace' does not exist"):
-            await run_pipeline_on_temporal([ECHO], inputs={"text": "x"}, pipe_run_mode=PipeRunMode.DRY,
-                                           config=config)
+            await run_pipeline_on_temporal(
+                [ECHO], inputs={"text": "x"}, pipe_run_mode=PipeRunMode.DRY, config=config
+            )
 
 
-@pytest.mark.parametrize("pipe_code, inputs, expected", [("describe_copy", {"copy": "hello"}, "DRY RUN"),
-                                                         ("copy_text", {"text": "hello"}, "hello")],
-                         ids=["an-activity", "inline"])
-async def test_a_leaf_can_be_the_pipe_run(temporal_booted: PipelexConfig, pipe_code: str, inputs: dict[str, str],
-                                          expected: str) -> None:
+@pytest.mark.parametrize(
+    "pipe_code, inputs, expected",
+    [("describe_copy", {"copy": "hello"}, "DRY RUN"), ("copy_text", {"text": "hello"}, "hello")],
+    ids=["an-activity", "inline"],
+)
+async def test_a_leaf_can_be_the_pipe_run(
+    temporal_booted: PipelexConfig, pipe_code: str, inputs: dict[str, str], expected: str
+) -> None:
     output = await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-        inputs, pipe_code)
+        inputs, pipe_code
+    )
     assert expected in output.main_stuff_json()["text"]
     [node] = output.graph.nodes
     assert node.pipe_code == pipe_code and node.placement is not None
     assert node.placement["workflow_id"] == f"pipelex-{output.pipeline_run_id}"
 
 
-async def test_a_leaf_over_its_time_limit_fails_the_run_clearly(temporal_config: PipelexConfig, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_leaf_over_its_time_limit_fails_the_run_clearly(
+    temporal_config: PipelexConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.temporal.bundles import sequence_bundle
     from tests.temporal.funcs import COUNTER_ENV
 
@@ -214,37 +245,45 @@ async def test_a_leaf_over_its_time_limit_fails_the_run_clearly(temporal_config:
     monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "1.5")
     config = with_temporal(temporal_config, activity_start_to_close_s=0.5, retry_max_attempts=1)
     with pytest.raises(PipeRunError) as caught:
-        await run_pipeline_on_temporal([sequence_bundle(1, pipe_type="PipeFunc")], inputs={"text": "x"},
-                                       config=config)
+        await run_pipeline_on_temporal(
+            [sequence_bundle(1, pipe_type="PipeFunc")], inputs={"text": "x"}, config=config
+        )
     assert caught.value.error_type == "temporal_task_failed"
     assert "TimeoutError" in str(caught.value) and "activity StartToClose timeout" in str(caught.value)
 
 
 async def test_a_slow_blocking_function_keeps_heartbeating_and_runs_once(
-        temporal_config: PipelexConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temporal_config: PipelexConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.temporal.bundles import sequence_bundle
     from tests.temporal.funcs import COUNTER_ENV
 
     log = tmp_path / "calls.log"
     monkeypatch.setenv(COUNTER_ENV, str(log))
-    monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "2.5")  # a blocking time.sleep, 2.5x the heartbeat timeout
+    monkeypatch.setenv(
+        "PIPELEX_TEST_STEP_SECONDS", "2.5"
+    )  # a blocking time.sleep, 2.5x the heartbeat timeout
     config = with_temporal(temporal_config, activity_heartbeat_s=1.0)
-    output = await run_pipeline_on_temporal([sequence_bundle(1, pipe_type="PipeFunc")], inputs={"text": "x"},
-                                            config=config)
+    output = await run_pipeline_on_temporal(
+        [sequence_bundle(1, pipe_type="PipeFunc")], inputs={"text": "x"}, config=config
+    )
     assert output.main_stuff_json() == {"text": "x+"}
     assert log.read_text().splitlines() == ["start x", "end x"]  # not timed out, not retried
     leaf = next(n for n in output.graph.nodes if n.kind == "operator")
     assert leaf.placement is not None and leaf.placement["attempt"] == 1
 
 
-async def test_a_run_reports_its_progress_while_it_goes(temporal_booted: PipelexConfig, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_run_reports_its_progress_while_it_goes(
+    temporal_booted: PipelexConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.temporal.bundles import sequence_bundle
     from tests.temporal.funcs import COUNTER_ENV
 
     monkeypatch.setenv(COUNTER_ENV, str(tmp_path / "calls.log"))
     monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "0.7")
-    runner = PipelexRunner(mthds_content=sequence_bundle(3, pipe_type="PipeFunc"), pipe_run_mode=PipeRunMode.LIVE)
+    runner = PipelexRunner(
+        mthds_content=sequence_bundle(3, pipe_type="PipeFunc"), pipe_run_mode=PipeRunMode.LIVE
+    )
     run = asyncio.create_task(runner.execute_pipeline({"text": "x"}))
     seen: set[tuple[int, int]] = set()
     while not run.done():
@@ -256,9 +295,9 @@ async def test_a_run_reports_its_progress_while_it_goes(temporal_booted: Pipelex
     assert any(done >= 1 and running >= 1 for done, running in seen), seen  # mid-run: some done, some running
 
 
-async def test_a_run_given_up_by_its_caller_is_cancelled_on_the_server(temporal_booted: PipelexConfig,
-                                                                      tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_run_given_up_by_its_caller_is_cancelled_on_the_server(
+    temporal_booted: PipelexConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from temporalio.client import WorkflowExecutionStatus
 
     from tests.temporal.bundles import sequence_bundle
@@ -268,15 +307,21 @@ async def test_a_run_given_up_by_its_caller_is_cancelled_on_the_server(temporal_
     monkeypatch.setenv(COUNTER_ENV, str(log))
     monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "0.5")
     async with temporal_session(temporal_booted) as session:
-        runner = PipelexRunner(mthds_content=sequence_bundle(6, pipe_type="PipeFunc"), pipe_run_mode=PipeRunMode.LIVE)
+        runner = PipelexRunner(
+            mthds_content=sequence_bundle(6, pipe_type="PipeFunc"), pipe_run_mode=PipeRunMode.LIVE
+        )
         run = asyncio.create_task(runner.execute_pipeline({"text": "x"}))
         while not log.exists():
             await asyncio.sleep(0.05)
         run.cancel()
         with pytest.raises(asyncio.CancelledError):
             await run
-        [summary] = [w async for w in session.client.list_workflows(
-            f"TaskQueue = '{temporal_booted.temporal.task_queue}'")] or [None]
+        [summary] = [
+            w
+            async for w in session.client.list_workflows(
+                f"TaskQueue = '{temporal_booted.temporal.task_queue}'"
+            )
+        ] or [None]
         assert summary is not None
         handle = session.client.get_workflow_handle(summary.id)
         for _ in range(100):

@@ -50,38 +50,60 @@ async def wait_for_run(run_id: str, config: PipelexConfig, timeout: float = 90) 
 
 
 @pytest.mark.parametrize("leaf", ["PipeLLM", "PipeFunc"])
-async def test_a_worker_killed_mid_run_loses_nothing(temporal_server: DevServer, tmp_path: Path, leaf: str,
-                                                     workers: list[WorkerProcess],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_worker_killed_mid_run_loses_nothing(
+    temporal_server: DevServer,
+    tmp_path: Path,
+    leaf: str,
+    workers: list[WorkerProcess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     queue = f"durable-{uuid.uuid4().hex[:8]}"
     config = PipelexConfig(
-        temporal=TemporalConfig(is_enabled=True, address=temporal_server.address, task_queue=queue,
-                                in_process_worker=False, activity_heartbeat_s=1.0, retry_initial_interval_s=0.1),
-        storage=StorageConfig(local_dir=str(tmp_path / "storage")))
+        temporal=TemporalConfig(
+            is_enabled=True,
+            address=temporal_server.address,
+            task_queue=queue,
+            in_process_worker=False,
+            activity_heartbeat_s=1.0,
+            retry_initial_interval_s=0.1,
+        ),
+        storage=StorageConfig(local_dir=str(tmp_path / "storage")),
+    )
     log = tmp_path / "calls.log"
     config_file = tmp_path / "pipelex.toml"  # the workers' config: the one of a deployment
-    config_file.write_text(f'[temporal]\nis_enabled = true\naddress = "{temporal_server.address}"\n'
-                           f'task_queue = "{queue}"\nsticky_timeout_s = 1.0\n')
+    config_file.write_text(
+        f'[temporal]\nis_enabled = true\naddress = "{temporal_server.address}"\n'
+        f'task_queue = "{queue}"\nsticky_timeout_s = 1.0\n'
+    )
     bundle = sequence_bundle(STEPS, pipe_type=leaf)
     with FakeProvider(latency=0.6) as fake:
-        env = {**os.environ, **fake.env(), "PIPELEX_CONFIG": str(config_file),
-               "PIPELEX_STORAGE_DIR": str(tmp_path / "storage"),
-               COUNTER_ENV: str(log), "PIPELEX_TEST_STEP_SECONDS": "0.6"}
+        env = {
+            **os.environ,
+            **fake.env(),
+            "PIPELEX_CONFIG": str(config_file),
+            "PIPELEX_STORAGE_DIR": str(tmp_path / "storage"),
+            COUNTER_ENV: str(log),
+            "PIPELEX_TEST_STEP_SECONDS": "0.6",
+        }
         for key, value in env.items():
             if key.startswith(("OPENAI_", "ANTHROPIC_")) or key in (COUNTER_ENV, "PIPELEX_TEST_STEP_SECONDS"):
                 monkeypatch.setenv(key, value)
 
         def started() -> list[str]:
-            return [line.split(" ", 1)[1] for line in (log.read_text().splitlines() if log.exists() else [])
-                    if line.startswith("start ")]
+            return [
+                line.split(" ", 1)[1]
+                for line in (log.read_text().splitlines() if log.exists() else [])
+                if line.startswith("start ")
+            ]
 
         def in_flight() -> int:  # leaves started so far (the last one is running)
             return fake.total_calls if leaf == "PipeLLM" else len(started())
 
         first = WorkerProcess(env)
         workers.append(first)
-        run_id = await start_pipeline_on_temporal([bundle], inputs={"text": "x"}, pipe_run_mode=PipeRunMode.LIVE,
-                                                  config=config)
+        run_id = await start_pipeline_on_temporal(
+            [bundle], inputs={"text": "x"}, pipe_run_mode=PipeRunMode.LIVE, config=config
+        )
         await wait_until(lambda: in_flight() >= 2, timeout=30)  # step 0 done, step 1 in flight
         first.kill()
         done_before_kill = in_flight() - 1
@@ -94,8 +116,9 @@ async def test_a_worker_killed_mid_run_loses_nothing(temporal_server: DevServer,
         calls_on_temporal = fake.total_calls
         prompts = Counter(str(r.body) for r in fake.requests)
         starts = Counter(started())
-        direct = await PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.LIVE,
-                                     backend="direct").execute_pipeline({"text": "x"})
+        direct = await PipelexRunner(
+            mthds_content=bundle, pipe_run_mode=PipeRunMode.LIVE, backend="direct"
+        ).execute_pipeline({"text": "x"})
     assert output.main_stuff_json() == direct.main_stuff_json()  # the same result as without the kill
     assert done_before_kill >= 1
     if leaf == "PipeLLM":
@@ -104,6 +127,8 @@ async def test_a_worker_killed_mid_run_loses_nothing(temporal_server: DevServer,
         assert sorted(prompts.values()) == [1] * (STEPS - 1) + [2]
     else:
         assert starts == Counter({"x": 1, "x+": 2, "x++": 1, "x+++": 1})
-    leaves = sorted((n for n in output.graph.nodes if n.kind == "operator"), key=lambda n: n.timing.started_at)
+    leaves = sorted(
+        (n for n in output.graph.nodes if n.kind == "operator"), key=lambda n: n.timing.started_at
+    )
     assert [n.placement["worker"] for n in leaves if n.placement] == [first.identity] + [second.identity] * 3
     assert [n.placement["attempt"] for n in leaves if n.placement] == [1, 2, 1, 1]  # only step 1 retried

@@ -70,9 +70,19 @@ def by_path(graph: ExecutionGraph) -> dict[str, str]:
 def shape(graph: ExecutionGraph) -> tuple[Counter[tuple[str, ...]], Counter[tuple[str | None, ...]]]:
     """The graph without ids, timings and placements: nodes and edges as multisets, by path."""
     paths = by_path(graph)
-    nodes = Counter((n.path, n.pipe_code, n.pipe_type, n.kind, n.status, ",".join(sorted(n.tags)),
-                     ",".join(f"{i.name}:{i.concept}" for i in n.inputs),
-                     ",".join(f"{o.name}:{o.concept}" for o in n.outputs)) for n in graph.nodes)
+    nodes = Counter(
+        (
+            n.path,
+            n.pipe_code,
+            n.pipe_type,
+            n.kind,
+            n.status,
+            ",".join(sorted(n.tags)),
+            ",".join(f"{i.name}:{i.concept}" for i in n.inputs),
+            ",".join(f"{o.name}:{o.concept}" for o in n.outputs),
+        )
+        for n in graph.nodes
+    )
     edges = Counter((e.kind, paths[e.source], paths[e.target], e.label) for e in graph.edges)
     return nodes, edges
 
@@ -90,7 +100,9 @@ async def test_shop_bundle_output_memory_and_graph(backend: str, mode: PipeRunMo
     assert output.graph.backend == backend
     assert output.main_stuff_json() == {"text": "Ana | large desk for Ana | Parcel for Ana"}
     memory = output.working_memory
-    assert {"order", "customer", "plants", "labels", "routing", "extras", "thanks", "tag", "summary"} <= set(memory.root)
+    assert {"order", "customer", "plants", "labels", "routing", "extras", "thanks", "tag", "summary"} <= set(
+        memory.root
+    )
     labels = memory.get("labels")
     assert labels is not None and labels.concept == "garden_shop.PlantLabel"
     thanks = memory.get("thanks")
@@ -103,8 +115,10 @@ async def test_shop_bundle_output_memory_and_graph(backend: str, mode: PipeRunMo
     extras = memory.get("extras")
     assert extras is not None and extras.content.model_dump(mode="json")["tag"] == {"text": "Parcel for Ana"}
     assert code_edges(output.graph, "selected_outcome") == {("route_order", "note_large_desk", "large")}
-    assert {("note_large_desk", "write_summary", "routing"), ("write_tag", "write_summary", "tag")} <= code_edges(
-        output.graph, "data")
+    assert {
+        ("note_large_desk", "write_summary", "routing"),
+        ("write_tag", "write_summary", "tag"),
+    } <= code_edges(output.graph, "data")
     statuses = {n.pipe_code: n.status for n in output.graph.nodes}
     if mode is PipeRunMode.DRY:
         assert statuses["note_small_desk"] == "checked"  # dry conditions also check the other outcome
@@ -123,8 +137,18 @@ async def test_nested_controllers_and_live_functions(backend: str, mode: PipeRun
         assert "DRY RUN" in text and "closing Douarnenez" in text
         assert calls(counter) == []  # a dry PipeFunc is mocked, never called
     assert Counter(n.pipe_code for n in output.graph.nodes) == Counter(
-        {"log_arrivals": 1, "log_each": 1, "log_one": 2, "shout_name": 2, "write_entry": 2, "close_day": 1,
-         "write_summary": 1, "describe_weather": 1, "sign_log": 1})
+        {
+            "log_arrivals": 1,
+            "log_each": 1,
+            "log_one": 2,
+            "shout_name": 2,
+            "write_entry": 2,
+            "close_day": 1,
+            "write_summary": 1,
+            "describe_weather": 1,
+            "sign_log": 1,
+        }
+    )
     assert all(n.status == "succeeded" for n in output.graph.nodes)
 
 
@@ -137,13 +161,20 @@ async def test_a_failing_function_fails_the_run_once_naming_the_pipe(backend: st
 
 
 # ---------------------------------------------------------------------------------------------------- temporal vs direct
-@pytest.mark.parametrize("bundle, inputs", [(SHOP_BUNDLE, {"order": ORDER}), (NESTED_BUNDLE, NESTED_INPUTS)],
-                         ids=["shop", "nested"])
+@pytest.mark.parametrize(
+    "bundle, inputs",
+    [(SHOP_BUNDLE, {"order": ORDER}), (NESTED_BUNDLE, NESTED_INPUTS)],
+    ids=["shop", "nested"],
+)
 async def test_temporal_graph_has_the_direct_graph_nodes_and_edges_plus_placement(
-        temporal_booted: Any, mode: PipeRunMode, bundle: str, inputs: dict[str, Any], counter: Path) -> None:
-    direct = await PipelexRunner(mthds_content=bundle, pipe_run_mode=mode, backend="direct").execute_pipeline(inputs)
-    temporal = await PipelexRunner(mthds_content=bundle, pipe_run_mode=mode, backend="temporal").execute_pipeline(
-        inputs)
+    temporal_booted: Any, mode: PipeRunMode, bundle: str, inputs: dict[str, Any], counter: Path
+) -> None:
+    direct = await PipelexRunner(mthds_content=bundle, pipe_run_mode=mode, backend="direct").execute_pipeline(
+        inputs
+    )
+    temporal = await PipelexRunner(
+        mthds_content=bundle, pipe_run_mode=mode, backend="temporal"
+    ).execute_pipeline(inputs)
     assert shape(temporal.graph) == shape(direct.graph)
     assert temporal.main_stuff_json() == direct.main_stuff_json() or mode is PipeRunMode.DRY
     top = temporal.graph.nodes[0]
@@ -162,14 +193,17 @@ async def test_temporal_graph_has_the_direct_graph_nodes_and_edges_plus_placemen
     assert len(workflow_ids) == len(controllers)  # one workflow per controller run
 
 
-async def test_dry_run_on_temporal_dispatches_activities_that_carry_the_run_mode(temporal_booted: Any) -> None:
+async def test_dry_run_on_temporal_dispatches_activities_that_carry_the_run_mode(
+    temporal_booted: Any,
+) -> None:
     from temporalio.api.enums.v1 import EventType
 
     from pipelex.backends.temporal.client import connect
     from pipelex.backends.temporal.payloads import PipeRunPayload
 
     output = await PipelexRunner(mthds_content=SHOP_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-        {"order": ORDER})
+        {"order": ORDER}
+    )
     client = await connect(temporal_booted)
     scheduled: list[PipeRunPayload] = []
     children = 0
@@ -183,8 +217,11 @@ async def test_dry_run_on_temporal_dispatches_activities_that_carry_the_run_mode
             elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
                 children += 1
     # label_one_plant x2 and write_thanks are LLM leaves; the PipeCompose leaves run inline in workflows
-    assert sorted(p.pipe_ref.rpartition(".")[2] for p in scheduled) == ["label_one_plant", "label_one_plant",
-                                                                         "write_thanks"]
+    assert sorted(p.pipe_ref.rpartition(".")[2] for p in scheduled) == [
+        "label_one_plant",
+        "label_one_plant",
+        "write_thanks",
+    ]
     assert {p.run_mode for p in scheduled} == {PipeRunMode.DRY}
     assert children == 3  # label_plants (batch), route_order (condition), write_extras (parallel)
     # a leaf payload carries only the memory the leaf reads
@@ -195,9 +232,12 @@ def test_the_cli_help_does_not_import_temporalio() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from pipelex.cli.main import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print('LOADED' if 'temporalio' in sys.modules else 'LAZY')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={**os.environ})
+    code = (
+        "import sys; from pipelex.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if 'temporalio' in sys.modules else 'LAZY')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ}
+    )
     assert result.stdout.strip().endswith("LAZY")

@@ -33,14 +33,26 @@ def roundtrip(codec: ContentCodec, memory: WorkingMemory) -> WorkingMemory:
 def test_memory_round_trips_into_the_same_models(codec: ContentCodec) -> None:
     order_model = codec.library.concepts.content_model(codec.library.concepts.concepts["garden_shop.Order"])
     order = order_model.model_validate({"customer": "Ana", "size": "large", "plants": ["rose"]})
-    page = PageContent(text_and_images=TextAndImagesContent(text=TextContent(text="p1"),
-                                                            images=[ImageContent(url="https://x/y.png")]))
-    memory = WorkingMemory.with_inputs({
-        "order": Stuff(stuff_name="order", concept="garden_shop.Order", content=order),
-        "pages": Stuff(stuff_name="pages", concept="native.Page", content=ListContent(items=[page, page])),
-        "extras": Stuff(stuff_name="extras", concept="native.Composite", content=CompositeContent.model_validate(
-            {"thanks": TextContent(text="thanks"), "pic": ImageContent(url="https://x/z.png")})),
-    })
+    page = PageContent(
+        text_and_images=TextAndImagesContent(
+            text=TextContent(text="p1"), images=[ImageContent(url="https://x/y.png")]
+        )
+    )
+    memory = WorkingMemory.with_inputs(
+        {
+            "order": Stuff(stuff_name="order", concept="garden_shop.Order", content=order),
+            "pages": Stuff(
+                stuff_name="pages", concept="native.Page", content=ListContent(items=[page, page])
+            ),
+            "extras": Stuff(
+                stuff_name="extras",
+                concept="native.Composite",
+                content=CompositeContent.model_validate(
+                    {"thanks": TextContent(text="thanks"), "pic": ImageContent(url="https://x/z.png")}
+                ),
+            ),
+        }
+    )
     memory.store("labels", Absence(variable_name="labels", kind="skipped", reason="no plants"))
     memory.aliases["main_stuff"] = "order"
     back = roundtrip(codec, memory)
@@ -56,8 +68,12 @@ def test_memory_round_trips_into_the_same_models(codec: ContentCodec) -> None:
 
 
 def test_a_leaf_gets_only_what_it_reads(codec: ContentCodec) -> None:
-    memory = WorkingMemory.with_inputs({name: Stuff(stuff_name=name, concept="native.Text",
-                                                    content=TextContent(text=name)) for name in ("a", "b", "c")})
+    memory = WorkingMemory.with_inputs(
+        {
+            name: Stuff(stuff_name=name, concept="native.Text", content=TextContent(text=name))
+            for name in ("a", "b", "c")
+        }
+    )
     memory.aliases["alias_of_b"] = "b"
     wire = codec.wire_memory(memory, only={"a", "alias_of_b"})
     assert sorted(s.name for s in wire.stuffs) == ["a", "b"]

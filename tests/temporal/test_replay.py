@@ -31,8 +31,11 @@ async def each(histories: list[WorkflowHistory]) -> AsyncIterator[WorkflowHistor
 
 def replayer(workflows: list[type] | None = None) -> Replayer:
     """A replayer configured like the workers."""
-    return Replayer(workflows=workflows or WORKFLOWS, workflow_runner=workflow_runner(),
-                    data_converter=data_converter(store=payload_store_dir(), threshold=256 * 1024))
+    return Replayer(
+        workflows=workflows or WORKFLOWS,
+        workflow_runner=workflow_runner(),
+        data_converter=data_converter(store=payload_store_dir(), threshold=256 * 1024),
+    )
 
 
 @pytest.mark.parametrize("path", sorted(HISTORY_DIR.glob("*.json")), ids=lambda p: p.stem)
@@ -46,14 +49,17 @@ async def test_recorded_histories_replay_with_the_current_code(path: Path) -> No
 async def test_fresh_histories_replay(temporal_booted: PipelexConfig, counter_file: Path) -> None:
     client = await connect(temporal_booted)
     ids: set[str] = set()
-    for bundle, inputs, mode in ((SHOP_BUNDLE, {"order": ORDER}, PipeRunMode.DRY),
-                                 (NESTED_BUNDLE, NESTED_INPUTS, PipeRunMode.DRY),
-                                 (NESTED_BUNDLE, {**NESTED_INPUTS, "harbour": "Brest"}, PipeRunMode.DRY)):
+    for bundle, inputs, mode in (
+        (SHOP_BUNDLE, {"order": ORDER}, PipeRunMode.DRY),
+        (NESTED_BUNDLE, NESTED_INPUTS, PipeRunMode.DRY),
+        (NESTED_BUNDLE, {**NESTED_INPUTS, "harbour": "Brest"}, PipeRunMode.DRY),
+    ):
         output = await PipelexRunner(mthds_content=bundle, pipe_run_mode=mode).execute_pipeline(inputs)
         ids |= {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}
     with pytest.raises(PipeRunError):  # a failed run replays too
         await PipelexRunner(mthds_content=failing_bundle(), pipe_run_mode=PipeRunMode.LIVE).execute_pipeline(
-            {"text": "hi"})
+            {"text": "hi"}
+        )
     async for summary in client.list_workflows(f"TaskQueue = '{temporal_booted.temporal.task_queue}'"):
         ids.add(summary.id)
     histories = await histories_of(client, ids)
@@ -69,8 +75,9 @@ class ReorderedWfRunPipe:
     @workflow.run
     async def run(self, payload: PipeRunPayload) -> PipeRunOutcome:
         """Not what the recorded runs did."""
-        return await workflow.execute_activity("act_run_leaf", payload, result_type=PipeRunOutcome,
-                                               start_to_close_timeout=timedelta(seconds=5))
+        return await workflow.execute_activity(
+            "act_run_leaf", payload, result_type=PipeRunOutcome, start_to_close_timeout=timedelta(seconds=5)
+        )
 
 
 async def test_a_nondeterministic_change_is_caught_by_the_replay() -> None:

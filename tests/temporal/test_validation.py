@@ -40,8 +40,12 @@ async def count_on_queue(config: PipelexConfig) -> int:
 
 
 def test_cli_validate_with_temporal_dispatches_nothing(
-        temporal_server: DevServer, temporal_config: PipelexConfig, run_cli: Callable[..., Any],
-        tmp_bundle: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    temporal_server: DevServer,
+    temporal_config: PipelexConfig,
+    run_cli: Callable[..., Any],
+    tmp_bundle: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     queue = temporal_config.temporal.task_queue
     monkeypatch.setenv("PIPELEX_TEMPORAL_ADDRESS", temporal_server.address)
     monkeypatch.setenv("PIPELEX_TEMPORAL_TASK_QUEUE", queue)
@@ -63,7 +67,8 @@ def test_cli_validate_with_temporal_dispatches_nothing(
         Pipelex.make(config=temporal_config)
         try:
             await PipelexRunner(mthds_content=SHOP_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-                {"order": ORDER})
+                {"order": ORDER}
+            )
         finally:
             Pipelex.teardown()
         for _ in range(50):  # visibility is eventually consistent
@@ -77,7 +82,8 @@ def test_cli_validate_with_temporal_dispatches_nothing(
 
 
 async def test_validate_on_temporal_is_one_activity_with_statuses_errors_and_the_graph(
-        temporal_booted: PipelexConfig) -> None:
+    temporal_booted: PipelexConfig,
+) -> None:
     report = await validate_on_temporal([SHOP_BUNDLE, NESTED_BUNDLE])
     assert report.is_valid and report.is_runnable
     statuses = {v.pipe_ref: v.status.value for v in report.validated_pipes}
@@ -85,8 +91,11 @@ async def test_validate_on_temporal_is_one_activity_with_statuses_errors_and_the
     assert statuses["harbour.log_arrivals"] == "SUCCESS"
     assert len(statuses) == report.total_pipes == 19
     assert report.graph is not None and report.graph.backend == "temporal"
-    roots = [n for n in report.graph.nodes if not any(e.target == n.id for e in report.graph.edges
-                                                       if e.kind == "contains")]
+    roots = [
+        n
+        for n in report.graph.nodes
+        if not any(e.target == n.id for e in report.graph.edges if e.kind == "contains")
+    ]
     assert Counter(n.pipe_code for n in roots)["prepare_order"] == 1  # every pipe's dry run is a root
     assert all(n.placement and n.placement["workflow_id"] == report.workflow_id for n in report.graph.nodes)
     client = await connect(temporal_booted)

@@ -16,12 +16,16 @@ from tests.temporal.bundles import ORDER, SHOP_BUNDLE
 from tests.temporal.workers import WorkerProcess
 
 
-async def test_a_leaf_only_worker_gets_the_library_by_reference(temporal_config: PipelexConfig, tmp_path: Path,
-                                                               workers: list[WorkerProcess]) -> None:
+async def test_a_leaf_only_worker_gets_the_library_by_reference(
+    temporal_config: PipelexConfig, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
     t = temporal_config.temporal
     llm_queue = f"{t.task_queue}-llm"
-    config = temporal_config.model_copy(update={"temporal": t.model_copy(
-        update={"in_process_worker": False, "queue_by_kind": {"llm": llm_queue}})})
+    config = temporal_config.model_copy(
+        update={
+            "temporal": t.model_copy(update={"in_process_worker": False, "queue_by_kind": {"llm": llm_queue}})
+        }
+    )
     config_file = tmp_path / "pipelex.toml"
     config_file.write_text(f'[temporal]\naddress = "{t.address}"\ntask_queue = "{t.task_queue}"\n')
     env = {**os.environ, "PIPELEX_CONFIG": str(config_file), "PIPELEX_STORAGE_DIR": str(tmp_path / "storage")}
@@ -29,8 +33,9 @@ async def test_a_leaf_only_worker_gets_the_library_by_reference(temporal_config:
     workers.append(controllers)
     leaves = WorkerProcess(env, "--task-queue", llm_queue, "--max-concurrent-activities", "4")
     workers.append(leaves)
-    output = await run_pipeline_on_temporal([SHOP_BUNDLE], inputs={"order": ORDER}, pipe_run_mode=PipeRunMode.DRY,
-                                            config=config)
+    output = await run_pipeline_on_temporal(
+        [SHOP_BUNDLE], inputs={"order": ORDER}, pipe_run_mode=PipeRunMode.DRY, config=config
+    )
     assert output.main_stuff_json() == {"text": "Ana | large desk for Ana | Parcel for Ana"}
     placed = {(n.pipe_code, n.placement["worker"]) for n in output.graph.nodes if n.placement}
     assert ("label_one_plant", leaves.identity) in placed and ("write_thanks", leaves.identity) in placed

@@ -16,9 +16,15 @@ class WorkerProcess:
     """A ``pipelex worker`` subprocess."""
 
     def __init__(self, env: dict[str, str], *args: str) -> None:  # noqa: D107
-        self.process = subprocess.Popen([sys.executable, "-m", "pipelex.cli.main", "worker", *args], cwd=REPO, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        preexec_fn=_die_with_parent)  # never outlives the test process
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelex.cli.main", "worker", *args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=_die_with_parent,
+        )  # never outlives the test process
         line = self.process.stdout.readline() if self.process.stdout else ""
         assert "serving task queue" in line, line
         self.identity = line.split()[2]

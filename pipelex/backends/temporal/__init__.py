@@ -75,23 +75,39 @@ __all__ = [
 def _runner(mthds_contents: list[str], pipe_run_mode: PipeRunMode, config: PipelexConfig) -> PipelexRunner:
     from pipelex.pipeline.runner import PipelexRunner
 
-    return PipelexRunner(mthds_content=mthds_contents, pipe_run_mode=pipe_run_mode, backend="temporal",
-                         settings=config.run_settings())
+    return PipelexRunner(
+        mthds_content=mthds_contents,
+        pipe_run_mode=pipe_run_mode,
+        backend="temporal",
+        settings=config.run_settings(),
+    )
 
 
-async def run_pipeline_on_temporal(mthds_contents: list[str], *, inputs: dict[str, Any] | None = None,
-                                   pipe_code: str | None = None, pipe_run_mode: PipeRunMode = PipeRunMode.LIVE,
-                                   mock_inputs: bool = False, config: PipelexConfig | None = None) -> PipelineOutput:
+async def run_pipeline_on_temporal(
+    mthds_contents: list[str],
+    *,
+    inputs: dict[str, Any] | None = None,
+    pipe_code: str | None = None,
+    pipe_run_mode: PipeRunMode = PipeRunMode.LIVE,
+    mock_inputs: bool = False,
+    config: PipelexConfig | None = None,
+) -> PipelineOutput:
     """Run a pipe of the bundle texts on Temporal and wait; the same output as a direct run."""
     async with temporal_session(config) as session:
         runner = _runner(mthds_contents, pipe_run_mode, session.config)
         return await runner.execute_pipeline(inputs, pipe_code, mock_inputs=mock_inputs)
 
 
-async def start_pipeline_on_temporal(mthds_contents: list[str], *, inputs: dict[str, Any] | None = None,
-                                     pipe_code: str | None = None, pipe_run_mode: PipeRunMode = PipeRunMode.LIVE,
-                                     mock_inputs: bool = False, config: PipelexConfig | None = None,
-                                     pipeline_run_id: str | None = None) -> str:
+async def start_pipeline_on_temporal(
+    mthds_contents: list[str],
+    *,
+    inputs: dict[str, Any] | None = None,
+    pipe_code: str | None = None,
+    pipe_run_mode: PipeRunMode = PipeRunMode.LIVE,
+    mock_inputs: bool = False,
+    config: PipelexConfig | None = None,
+    pipeline_run_id: str | None = None,
+) -> str:
     """Start a run on Temporal without waiting for it; return its ``pipeline_run_id``."""
     from pipelex.backends.temporal.client import start_on_temporal
 
@@ -99,27 +115,34 @@ async def start_pipeline_on_temporal(mthds_contents: list[str], *, inputs: dict[
         runner = _runner(mthds_contents, pipe_run_mode, session.config)
         mode, library, entry, memory = runner.prepare(inputs, pipe_code, mock_inputs=mock_inputs)
         run_id = pipeline_run_id or uuid.uuid4().hex
-        await start_on_temporal(session, entry, memory, library, run_mode=mode, settings=runner.settings,
-                                pipeline_run_id=run_id)
+        await start_on_temporal(
+            session, entry, memory, library, run_mode=mode, settings=runner.settings, pipeline_run_id=run_id
+        )
         return run_id
 
 
-async def get_pipeline_run_on_temporal(pipeline_run_id: str, *, config: PipelexConfig | None = None
-                                       ) -> TemporalRunStatus:
+async def get_pipeline_run_on_temporal(
+    pipeline_run_id: str, *, config: PipelexConfig | None = None
+) -> TemporalRunStatus:
     """Where a started run stands; its output once it succeeded."""
     from pipelex.backends.temporal.client import get_run_status
 
     return await get_run_status(pipeline_run_id, config=config)
 
 
-async def validate_on_temporal(mthds_contents: list[str], *, allow_signatures: bool = False,
-                               static_only: bool = False, config: PipelexConfig | None = None
-                               ) -> TemporalValidationReport:
+async def validate_on_temporal(
+    mthds_contents: list[str],
+    *,
+    allow_signatures: bool = False,
+    static_only: bool = False,
+    config: PipelexConfig | None = None,
+) -> TemporalValidationReport:
     """Validate bundle texts on a worker, as the single activity ``act_dry_validate`` of ``WfDryValidate``."""
     from pipelex.backends.temporal.client import validate_texts_on_temporal
 
-    return await validate_texts_on_temporal(mthds_contents, allow_signatures=allow_signatures,
-                                            static_only=static_only, config=config)
+    return await validate_texts_on_temporal(
+        mthds_contents, allow_signatures=allow_signatures, static_only=static_only, config=config
+    )
 
 
 @asynccontextmanager

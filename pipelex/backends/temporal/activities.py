@@ -41,8 +41,11 @@ NOT_RETRYABLE_PROVIDER_ERRORS = frozenset({"provider_not_configured"})
 def is_retryable(exc: PipeRunError) -> bool:
     """Provider faults are retried, unless the provider said retrying is useless (``retryable = False``, e.g. a
     refused key) or no provider is configured; the author's errors are never retried."""
-    return (isinstance(exc, ProviderError) and bool(getattr(exc, "retryable", True))
-            and exc.error_type not in NOT_RETRYABLE_PROVIDER_ERRORS)
+    return (
+        isinstance(exc, ProviderError)
+        and bool(getattr(exc, "retryable", True))
+        and exc.error_type not in NOT_RETRYABLE_PROVIDER_ERRORS
+    )
 
 
 async def _heartbeating(work: Any, interval: float) -> Any:
@@ -65,8 +68,10 @@ async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
     except LibraryNotCachedError:
         pass
     if ref.source_workflow_id is None:
-        raise PipeRunError(f"the library {ref.digest[:12]} was sent without its texts nor where to find them",
-                           error_type="library_unavailable")
+        raise PipeRunError(
+            f"the library {ref.digest[:12]} was sent without its texts nor where to find them",
+            error_type="library_unavailable",
+        )
     client = activity.client()
     handle = client.get_workflow_handle(ref.source_workflow_id, run_id=ref.source_run_id)
     async for event in handle.fetch_history_events():
@@ -74,10 +79,14 @@ async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
         [source] = await client.data_converter.decode(started.input.payloads, [PipeRunPayload])
         assert isinstance(source, PipeRunPayload)
         if source.library.digest != ref.digest or source.library.texts is None:
-            raise PipeRunError(f"workflow {ref.source_workflow_id!r} does not hold the library "
-                               f"{ref.digest[:12]}", error_type="library_unavailable")
+            raise PipeRunError(
+                f"workflow {ref.source_workflow_id!r} does not hold the library {ref.digest[:12]}",
+                error_type="library_unavailable",
+            )
         return library_for(source.library)
-    raise PipeRunError(f"workflow {ref.source_workflow_id!r} has no history", error_type="library_unavailable")
+    raise PipeRunError(
+        f"workflow {ref.source_workflow_id!r} has no history", error_type="library_unavailable"
+    )
 
 
 @activity.defn(name="act_run_leaf")
@@ -88,17 +97,34 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
     from pipelex.pipes.runtime import run_pipe
 
     info = activity.info()
-    tracer = EventTracer(clock=time.time, placement=Placement(
-        worker=WORKER_IDENTITY, workflow_id=info.workflow_id, run_id=info.workflow_run_id,
-        task_queue=info.task_queue, activity_id=info.activity_id, attempt=info.attempt))
+    tracer = EventTracer(
+        clock=time.time,
+        placement=Placement(
+            worker=WORKER_IDENTITY,
+            workflow_id=info.workflow_id,
+            run_id=info.workflow_run_id,
+            task_queue=info.task_queue,
+            activity_id=info.activity_id,
+            attempt=info.attempt,
+        ),
+    )
     try:
         library, codec = await _library(payload.library)
         entry = library.pipes.get(payload.pipe_ref)
         if entry is None:
-            raise PipeRunError(f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
-                               error_type="unknown_pipe")
-        ctx = RunContext(library=library, run_mode=payload.run_mode, settings=payload.settings.run_settings(),
-                         tracer=tracer, router=DirectPipeRouter(), depth=payload.depth, stack=tuple(payload.stack))
+            raise PipeRunError(
+                f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
+                error_type="unknown_pipe",
+            )
+        ctx = RunContext(
+            library=library,
+            run_mode=payload.run_mode,
+            settings=payload.settings.run_settings(),
+            tracer=tracer,
+            router=DirectPipeRouter(),
+            depth=payload.depth,
+            stack=tuple(payload.stack),
+        )
         work: Any = run_pipe(entry, codec.memory(payload.memory), ctx, output_name=payload.output_name)
         if entry.blueprint.type == "PipeFunc":
             # a plain function may block for long: run it on a thread of its own, so this worker's event loop
@@ -106,12 +132,17 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
             work = asyncio.to_thread(asyncio.run, work)
         result = await _heartbeating(work, max(0.2, payload.dispatch.activity_heartbeat_s / 3))
     except PipeRunError as exc:
-        raise ApplicationError(str(exc), failure_details(exc, tracer.events()), type=exc.error_type,
-                               non_retryable=not is_retryable(exc)) from None
+        raise ApplicationError(
+            str(exc),
+            failure_details(exc, tracer.events()),
+            type=exc.error_type,
+            non_retryable=not is_retryable(exc),
+        ) from None
     except PipelexError as exc:
         error = PipeRunError(str(exc), pipe_code=None, error_type=type(exc).__name__)
-        raise ApplicationError(str(exc), failure_details(error, tracer.events()), type=error.error_type,
-                               non_retryable=True) from None
+        raise ApplicationError(
+            str(exc), failure_details(error, tracer.events()), type=error.error_type, non_retryable=True
+        ) from None
     return PipeRunOutcome(result=codec.wire_result(result), events=tracer.events())
 
 
@@ -127,12 +158,26 @@ def act_dry_validate(payload: DryValidatePayload) -> DryValidateOutcome:
     info = activity.info()
     library = build_library([(t.text, t.file) for t in payload.library.texts or []])
     graphs: list[ExecutionGraph] = []
-    report = validate_library(library, default_deck(), settings=payload.settings.run_settings(),
-                              run_sweep=not payload.static_only, allow_signatures=payload.allow_signatures,
-                              bundle_path=payload.bundle_path, allowed_to_fail=frozenset(payload.allowed_to_fail),
-                              graphs=graphs)
+    report = validate_library(
+        library,
+        default_deck(),
+        settings=payload.settings.run_settings(),
+        run_sweep=not payload.static_only,
+        allow_signatures=payload.allow_signatures,
+        bundle_path=payload.bundle_path,
+        allowed_to_fail=frozenset(payload.allowed_to_fail),
+        graphs=graphs,
+    )
     graph = merge_sweep_graphs(graphs).model_copy(update={"backend": "temporal"})
     for node in graph.nodes:
-        node.placement = {"worker": WORKER_IDENTITY, "workflow_id": info.workflow_id, "run_id": info.workflow_run_id,
-                          "task_queue": info.task_queue, "activity_id": info.activity_id, "attempt": info.attempt}
-    return DryValidateOutcome(report=report.to_json(), worker=WORKER_IDENTITY, graph=graph.model_dump(mode="json"))
+        node.placement = {
+            "worker": WORKER_IDENTITY,
+            "workflow_id": info.workflow_id,
+            "run_id": info.workflow_run_id,
+            "task_queue": info.task_queue,
+            "activity_id": info.activity_id,
+            "attempt": info.attempt,
+        }
+    return DryValidateOutcome(
+        report=report.to_json(), worker=WORKER_IDENTITY, graph=graph.model_dump(mode="json")
+    )

@@ -60,12 +60,17 @@ class TemporalSession:
     def dispatch_options(self) -> DispatchOptions:
         """The dispatch options workflow code needs (it cannot read the config)."""
         t = self.config.temporal
-        return DispatchOptions(task_queue=t.task_queue, queue_by_kind=dict(t.queue_by_kind),
-                               queue_by_model=dict(t.queue_by_model),
-                               activity_start_to_close_s=t.activity_start_to_close_s,
-                               activity_heartbeat_s=t.activity_heartbeat_s,
-                               retry_initial_interval_s=t.retry_initial_interval_s, retry_backoff=t.retry_backoff,
-                               retry_max_interval_s=t.retry_max_interval_s, retry_max_attempts=t.retry_max_attempts)
+        return DispatchOptions(
+            task_queue=t.task_queue,
+            queue_by_kind=dict(t.queue_by_kind),
+            queue_by_model=dict(t.queue_by_model),
+            activity_start_to_close_s=t.activity_start_to_close_s,
+            activity_heartbeat_s=t.activity_heartbeat_s,
+            retry_initial_interval_s=t.retry_initial_interval_s,
+            retry_backoff=t.retry_backoff,
+            retry_max_interval_s=t.retry_max_interval_s,
+            retry_max_attempts=t.retry_max_attempts,
+        )
 
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, TemporalSession] = weakref.WeakKeyDictionary()
@@ -83,14 +88,17 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
     """A client of the configured server (pydantic payloads, big ones by reference)."""
     t = config.temporal
     target = address or t.address
-    converter = data_converter(store=payload_store_dir(config.storage.local_dir), threshold=t.payload_offload_bytes)
+    converter = data_converter(
+        store=payload_store_dir(config.storage.local_dir), threshold=t.payload_offload_bytes
+    )
     try:
         client = await asyncio.wait_for(_connect_when_healthy(target, t.namespace, converter), timeout=15)
     except (RuntimeError, RPCError, TimeoutError, OSError) as exc:
         raise TemporalUnavailableError(
             f"cannot reach the Temporal server at {target!r} (namespace {t.namespace!r}): {exc}. Start one "
             "(`temporal server start-dev`), fix [temporal] address / PIPELEX_TEMPORAL_ADDRESS, or leave the address "
-            "empty to use an embedded local dev server") from exc
+            "empty to use an embedded local dev server"
+        ) from exc
     try:  # an unknown namespace is refused here, before any worker starts on it
         await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=t.namespace))
     except RPCError as exc:
@@ -131,20 +139,30 @@ def server_refusal(exc: RPCError, config: PipelexConfig | None) -> TemporalUnava
         return TemporalUnavailableError(
             f"the Temporal namespace {t.namespace!r} does not exist on {t.address or 'the embedded server'}: create it "
             f"(`temporal operator namespace create --namespace {t.namespace}`) or fix [temporal] namespace / "
-            "PIPELEX_TEMPORAL_NAMESPACE")
-    return TemporalUnavailableError(f"the Temporal server refused a request ({exc.status.name}): {exc.message}")
+            "PIPELEX_TEMPORAL_NAMESPACE"
+        )
+    return TemporalUnavailableError(
+        f"the Temporal server refused a request ({exc.status.name}): {exc.message}"
+    )
 
 
 def worker_refusal(exc: RuntimeError, namespace: str) -> TemporalUnavailableError:
     """A readable error for a worker the server refused."""
-    hint = (f": create the namespace (`temporal operator namespace create --namespace {namespace}`) or fix "
-            "[temporal] namespace" if "not found" in str(exc).lower() else "")
-    return TemporalUnavailableError(f"the Temporal server refused the worker: {str(exc).split(': Status')[0]}{hint}")
+    hint = (
+        f": create the namespace (`temporal operator namespace create --namespace {namespace}`) or fix "
+        "[temporal] namespace"
+        if "not found" in str(exc).lower()
+        else ""
+    )
+    return TemporalUnavailableError(
+        f"the Temporal server refused the worker: {str(exc).split(': Status')[0]}{hint}"
+    )
 
 
 @asynccontextmanager
-async def _open_session(config: PipelexConfig | None, loop: asyncio.AbstractEventLoop
-                        ) -> AsyncIterator[TemporalSession]:
+async def _open_session(
+    config: PipelexConfig | None, loop: asyncio.AbstractEventLoop
+) -> AsyncIterator[TemporalSession]:
     config = _config(config)
     t = config.temporal
     # started from this (the loop's) thread: the server lives as long as it, and ends with it
@@ -158,7 +176,9 @@ async def _open_session(config: PipelexConfig | None, loop: asyncio.AbstractEven
 
             for queue in task_queues(t):
                 try:
-                    await stack.enter_async_context(make_worker(client, queue, sticky_timeout_s=t.sticky_timeout_s))
+                    await stack.enter_async_context(
+                        make_worker(client, queue, sticky_timeout_s=t.sticky_timeout_s)
+                    )
                 except RuntimeError as exc:  # the SDK's worker validation (e.g. an unknown namespace)
                     raise worker_refusal(exc, t.namespace) from exc
         _sessions[loop] = session
@@ -173,28 +193,62 @@ def library_ref(library: Library) -> LibraryRef:
     return LibraryRef.of([(parsed.source_map.text, parsed.source_map.file) for parsed in library.bundles])
 
 
-def _payload(session: TemporalSession, entry: PipeEntry, memory: WorkingMemory, library: Library, *,
-             run_mode: PipeRunMode, settings: RunSettings) -> tuple[PipeRunPayload, ContentCodec]:
+def _payload(
+    session: TemporalSession,
+    entry: PipeEntry,
+    memory: WorkingMemory,
+    library: Library,
+    *,
+    run_mode: PipeRunMode,
+    settings: RunSettings,
+) -> tuple[PipeRunPayload, ContentCodec]:
     codec = ContentCodec(library)
-    payload = PipeRunPayload(library=library_ref(library), pipe_ref=entry.ref, output_name=entry.code,
-                             memory=codec.wire_memory(memory), run_mode=run_mode, settings=WireSettings.of(settings),
-                             dispatch=session.dispatch_options())
+    payload = PipeRunPayload(
+        library=library_ref(library),
+        pipe_ref=entry.ref,
+        output_name=entry.code,
+        memory=codec.wire_memory(memory),
+        run_mode=run_mode,
+        settings=WireSettings.of(settings),
+        dispatch=session.dispatch_options(),
+    )
     return payload, codec
 
 
-async def start_on_temporal(session: TemporalSession, entry: PipeEntry, memory: WorkingMemory, library: Library, *,
-                            run_mode: PipeRunMode, settings: RunSettings, pipeline_run_id: str) -> str:
+async def start_on_temporal(
+    session: TemporalSession,
+    entry: PipeEntry,
+    memory: WorkingMemory,
+    library: Library,
+    *,
+    run_mode: PipeRunMode,
+    settings: RunSettings,
+    pipeline_run_id: str,
+) -> str:
     """Start the workflow of a run; return its workflow id."""
     payload, _ = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
     workflow_id = f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}"
-    await session.client.start_workflow("WfRunPipe", payload, id=workflow_id,
-                                        task_queue=session.config.temporal.task_queue, result_type=PipeRunOutcome)
+    await session.client.start_workflow(
+        "WfRunPipe",
+        payload,
+        id=workflow_id,
+        task_queue=session.config.temporal.task_queue,
+        result_type=PipeRunOutcome,
+    )
     return workflow_id
 
 
-async def run_on_temporal(entry: PipeEntry, memory: WorkingMemory, library: Library, *, run_mode: PipeRunMode,
-                          settings: RunSettings, pipeline_run_id: str, config: PipelexConfig | None = None,
-                          observer: Any = None) -> tuple[ReplayTracer, PipeResult]:
+async def run_on_temporal(
+    entry: PipeEntry,
+    memory: WorkingMemory,
+    library: Library,
+    *,
+    run_mode: PipeRunMode,
+    settings: RunSettings,
+    pipeline_run_id: str,
+    config: PipelexConfig | None = None,
+    observer: Any = None,
+) -> tuple[ReplayTracer, PipeResult]:
     """Run ``entry`` on Temporal and wait. ``memory`` is left as the run leaves it (like a direct run);
     returns the run's tracer (its graph is the run's graph) and the result.
 
@@ -204,10 +258,19 @@ async def run_on_temporal(entry: PipeEntry, memory: WorkingMemory, library: Libr
     async with temporal_session(config) as session:
         payload, codec = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
         handle = await session.client.start_workflow(
-            "WfRunPipe", payload, id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
-            task_queue=session.config.temporal.task_queue, result_type=PipeRunOutcome)
-        tracer = ReplayTracer(pipeline_run_id=pipeline_run_id, main_pipe=entry.code, domain=entry.domain,
-                              mode=run_mode.value, backend="temporal")
+            "WfRunPipe",
+            payload,
+            id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
+            task_queue=session.config.temporal.task_queue,
+            result_type=PipeRunOutcome,
+        )
+        tracer = ReplayTracer(
+            pipeline_run_id=pipeline_run_id,
+            main_pipe=entry.code,
+            domain=entry.domain,
+            mode=run_mode.value,
+            backend="temporal",
+        )
         watcher = None
         if observer is not None:
             remote = RemoteProgress()
@@ -267,8 +330,9 @@ async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None =
     from pipelex.reporting.usage import UsageReport
 
     async with temporal_session(config) as session:
-        handle = session.client.get_workflow_handle(f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
-                                                    result_type=PipeRunOutcome)
+        handle = session.client.get_workflow_handle(
+            f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}", result_type=PipeRunOutcome
+        )
         try:
             description = await handle.describe()
         except RPCError as exc:
@@ -286,14 +350,23 @@ async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None =
         assert isinstance(payload, PipeRunPayload)
         library, codec = library_for(payload.library)
         entry = library.pipes[payload.pipe_ref]
-        tracer = ReplayTracer(pipeline_run_id=pipeline_run_id, main_pipe=entry.code, domain=entry.domain,
-                              mode=payload.run_mode.value, backend="temporal")
+        tracer = ReplayTracer(
+            pipeline_run_id=pipeline_run_id,
+            main_pipe=entry.code,
+            domain=entry.domain,
+            mode=payload.run_mode.value,
+            backend="temporal",
+        )
         try:
             outcome = await handle.result()
         except WorkflowFailureError as exc:
             error, _ = pipe_error_from(exc.cause)
-            return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="failed", error=str(error),
-                                     error_type=error.error_type)
+            return TemporalRunStatus(
+                pipeline_run_id=pipeline_run_id,
+                status="failed",
+                error=str(error),
+                error_type=error.error_type,
+            )
     tracer.replay(outcome.events)
     memory = codec.memory(outcome.memory) if outcome.memory is not None else WorkingMemory()
     result = codec.result(outcome.result)
@@ -301,9 +374,15 @@ async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None =
 
     store_result(memory, entry, result)
     usage = UsageReport()
-    output = PipelineOutput(pipeline_run_id=pipeline_run_id, pipe_code=entry.code, run_mode=payload.run_mode,
-                            main_stuff=result, working_memory=memory, graph=tracer.build(usage=usage.to_json()),
-                            usage=usage)
+    output = PipelineOutput(
+        pipeline_run_id=pipeline_run_id,
+        pipe_code=entry.code,
+        run_mode=payload.run_mode,
+        main_stuff=result,
+        working_memory=memory,
+        graph=tracer.build(usage=usage.to_json()),
+        usage=usage,
+    )
     return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="succeeded", output=output)
 
 
@@ -316,20 +395,34 @@ class TemporalValidationReport(ValidationReport):
     worker: str | None = None
 
 
-async def validate_texts_on_temporal(mthds_contents: list[str], *, allow_signatures: bool = False,
-                                     static_only: bool = False, config: PipelexConfig | None = None,
-                                     bundle_path: str | None = None) -> TemporalValidationReport:
+async def validate_texts_on_temporal(
+    mthds_contents: list[str],
+    *,
+    allow_signatures: bool = False,
+    static_only: bool = False,
+    config: PipelexConfig | None = None,
+    bundle_path: str | None = None,
+) -> TemporalValidationReport:
     """Validate bundle texts on a worker, as one activity (``act_dry_validate`` in ``WfDryValidate``)."""
     async with temporal_session(config) as session:
         cfg = session.config
         payload = DryValidatePayload(
             library=LibraryRef.of([(text, f"<bundle {i + 1}>") for i, text in enumerate(mthds_contents)]),
-            settings=WireSettings.of(cfg.run_settings()), allow_signatures=allow_signatures, static_only=static_only,
-            allowed_to_fail=list(cfg.dry_run.allowed_to_fail_pipes), bundle_path=bundle_path)
+            settings=WireSettings.of(cfg.run_settings()),
+            allow_signatures=allow_signatures,
+            static_only=static_only,
+            allowed_to_fail=list(cfg.dry_run.allowed_to_fail_pipes),
+            bundle_path=bundle_path,
+        )
         workflow_id = f"{WORKFLOW_ID_PREFIX}validate-{uuid.uuid4().hex}"
-        outcome = await session.client.execute_workflow("WfDryValidate", payload, id=workflow_id,
-                                                        task_queue=cfg.temporal.task_queue,
-                                                        result_type=DryValidateOutcome)
+        outcome = await session.client.execute_workflow(
+            "WfDryValidate",
+            payload,
+            id=workflow_id,
+            task_queue=cfg.temporal.task_queue,
+            result_type=DryValidateOutcome,
+        )
     graph = ExecutionGraph.model_validate(outcome.graph) if outcome.graph is not None else None
-    return TemporalValidationReport.model_validate({**outcome.report, "graph": graph, "workflow_id": workflow_id,
-                                                    "worker": outcome.worker})
+    return TemporalValidationReport.model_validate(
+        {**outcome.report, "graph": graph, "workflow_id": workflow_id, "worker": outcome.worker}
+    )

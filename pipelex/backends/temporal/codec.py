@@ -69,18 +69,24 @@ class ClaimCheckCodec(PayloadCodec):
                 continue
             key = payload.data.decode(errors="replace")
             if not _DIGEST.fullmatch(key):
-                raise PayloadStoreError(f"a Temporal payload claims to be stored by reference under {key[:80]!r}, "
-                                        "which is not a sha256 digest")
+                raise PayloadStoreError(
+                    f"a Temporal payload claims to be stored by reference under {key[:80]!r}, "
+                    "which is not a sha256 digest"
+                )
             path = self.store / key
             try:
                 decoded.append(Payload.FromString(path.read_bytes()))
             except OSError as exc:
-                raise PayloadStoreError(f"a Temporal payload was sent by reference to {path}, which cannot be read "
-                                        f"({exc.strerror}): every client and worker must share the storage folder "
-                                        "(set PIPELEX_STORAGE_DIR to the same path)") from exc
+                raise PayloadStoreError(
+                    f"a Temporal payload was sent by reference to {path}, which cannot be read "
+                    f"({exc.strerror}): every client and worker must share the storage folder "
+                    "(set PIPELEX_STORAGE_DIR to the same path)"
+                ) from exc
         return decoded
 
 
 def data_converter(*, store: Path, threshold: int) -> DataConverter:
     """Pydantic payloads, big ones by reference."""
-    return dataclasses.replace(pydantic_data_converter, payload_codec=ClaimCheckCodec(store, threshold=threshold))
+    return dataclasses.replace(
+        pydantic_data_converter, payload_codec=ClaimCheckCodec(store, threshold=threshold)
+    )

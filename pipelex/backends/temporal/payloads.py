@@ -103,8 +103,9 @@ class ContentCodec:
 
         assert isinstance(library, Library)
         self.library = library
-        self._by_model: dict[type[StuffContent], str] = {cls: f"native.{code}" for code, cls in
-                                                          NATIVE_CONTENT.items() if code != "Markdown"}
+        self._by_model: dict[type[StuffContent], str] = {
+            cls: f"native.{code}" for code, cls in NATIVE_CONTENT.items() if code != "Markdown"
+        }
         self._by_key: dict[str, type[StuffContent]] = {key: cls for cls, key in self._by_model.items()}
 
     def _key_of(self, model: type[StuffContent]) -> str | None:
@@ -161,7 +162,9 @@ class ContentCodec:
         concepts = self.library.concepts
         concept = concepts.concepts[concept_ref]
         if is_list:
-            return ListContent(items=[to_content(self._decode_nested(item), concept, concepts) for item in data])
+            return ListContent(
+                items=[to_content(self._decode_nested(item), concept, concepts) for item in data]
+            )
         return to_content(self._decode_nested(data), concept, concepts)
 
     def _decode_nested(self, value: Any) -> Any:
@@ -178,13 +181,22 @@ class ContentCodec:
     # -- stuffs, results, memories
     def wire_stuff(self, name: str, stuff: Stuff) -> WireStuff:
         """A stuff as plain JSON."""
-        return WireStuff(name=name, stuff_code=stuff.stuff_code, concept=stuff.concept, is_list=stuff.is_list,
-                         content=self.encode(stuff.content))
+        return WireStuff(
+            name=name,
+            stuff_code=stuff.stuff_code,
+            concept=stuff.concept,
+            is_list=stuff.is_list,
+            content=self.encode(stuff.content),
+        )
 
     def stuff(self, wire: WireStuff) -> Stuff:
         """Rebuild a stuff."""
-        return Stuff(stuff_code=wire.stuff_code, stuff_name=wire.name, concept=wire.concept,
-                     content=self.decode(wire.content, wire.concept, is_list=wire.is_list))
+        return Stuff(
+            stuff_code=wire.stuff_code,
+            stuff_name=wire.name,
+            concept=wire.concept,
+            content=self.decode(wire.content, wire.concept, is_list=wire.is_list),
+        )
 
     def wire_result(self, result: PipeResult) -> WireResult:
         """A result as plain JSON."""
@@ -209,13 +221,19 @@ class ContentCodec:
             aliases = {k: v for k, v in aliases.items() if k in only}
             names &= wanted
             absences = {k: v for k, v in absences.items() if k in wanted}
-        return WireMemory(stuffs=[self.wire_stuff(name, memory.root[name]) for name in memory.root if name in names],
-                          aliases=aliases, absences=absences)
+        return WireMemory(
+            stuffs=[self.wire_stuff(name, memory.root[name]) for name in memory.root if name in names],
+            aliases=aliases,
+            absences=absences,
+        )
 
     def memory(self, wire: WireMemory) -> WorkingMemory:
         """Rebuild a memory."""
-        return WorkingMemory(root={s.name: self.stuff(s) for s in wire.stuffs}, aliases=dict(wire.aliases),
-                             absences=dict(wire.absences))
+        return WorkingMemory(
+            root={s.name: self.stuff(s) for s in wire.stuffs},
+            aliases=dict(wire.aliases),
+            absences=dict(wire.absences),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------- settings
@@ -231,9 +249,13 @@ class WireSettings(_Wire):
     @classmethod
     def of(cls, settings: RunSettings) -> WireSettings:
         """From run settings."""
-        return cls(nb_list_items=settings.nb_list_items, text_gen_truncate_length=settings.text_gen_truncate_length,
-                   nb_extract_pages=settings.nb_extract_pages, max_concurrency=settings.max_concurrency,
-                   pipe_stack_limit=settings.pipe_stack_limit)
+        return cls(
+            nb_list_items=settings.nb_list_items,
+            text_gen_truncate_length=settings.text_gen_truncate_length,
+            nb_extract_pages=settings.nb_extract_pages,
+            max_concurrency=settings.max_concurrency,
+            pipe_stack_limit=settings.pipe_stack_limit,
+        )
 
     def run_settings(self) -> RunSettings:
         """Back to run settings."""

@@ -36,11 +36,19 @@ from pipelex.pipes.context import RunContext
 
 INLINE_TYPES = frozenset({"PipeCompose", "PipeSignature"})
 LEAF_KINDS: dict[str, str] = {
-    "PipeLLM": "llm", "PipeStructure": "llm", "PipeSearch": "search", "PipeJudge": "judge",
-    "PipeImgGen": "img_gen", "PipeExtract": "extract", "PipeDocGen": "doc_gen", "PipeFunc": "func",
+    "PipeLLM": "llm",
+    "PipeStructure": "llm",
+    "PipeSearch": "search",
+    "PipeJudge": "judge",
+    "PipeImgGen": "img_gen",
+    "PipeExtract": "extract",
+    "PipeDocGen": "doc_gen",
+    "PipeFunc": "func",
 }
 _ERROR_CLASSES: dict[str, type[PipeRunError]] = {
-    "ProviderError": ProviderError, "DryRunError": DryRunError, "MockUnsatisfiableError": MockUnsatisfiableError,
+    "ProviderError": ProviderError,
+    "DryRunError": DryRunError,
+    "MockUnsatisfiableError": MockUnsatisfiableError,
 }
 
 
@@ -65,8 +73,9 @@ def failure_details(exc: PipeRunError, events: list[Any]) -> dict[str, Any]:
     """The details of the application error that carries a pipe failure across the wire."""
     # the nearest class the other side rebuilds (a ProviderCallFailed travels as a ProviderError)
     known = next(c.__name__ for c in type(exc).__mro__ if c.__name__ in _ERROR_CLASSES or c is PipeRunError)
-    return PipeFailure(message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type,
-                       events=events).model_dump(mode="json") | {"error_class": known}
+    return PipeFailure(
+        message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type, events=events
+    ).model_dump(mode="json") | {"error_class": known}
 
 
 def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | None]:
@@ -80,11 +89,13 @@ def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | Non
             data: dict[str, Any] = dict(raw)  # pyright: ignore[reportUnknownArgumentType]
             error_class = _ERROR_CLASSES.get(str(data.pop("error_class", "")), PipeRunError)
             failure = PipeFailure.model_validate(data)
-            return error_class(failure.message, pipe_code=failure.pipe_code,
-                               error_type=failure.error_type), failure
+            return error_class(
+                failure.message, pipe_code=failure.pipe_code, error_type=failure.error_type
+            ), failure
     message = str(cause) if cause is not None else str(exc)
-    return PipeRunError(f"a Temporal task failed: {type(cause or exc).__name__}: {message}",
-                        error_type="temporal_task_failed"), None
+    return PipeRunError(
+        f"a Temporal task failed: {type(cause or exc).__name__}: {message}", error_type="temporal_task_failed"
+    ), None
 
 
 class TemporalPipeRouter:
@@ -98,7 +109,9 @@ class TemporalPipeRouter:
         self.tracer = tracer
         self._children = 0
 
-    async def run(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str) -> PipeResult:
+    async def run(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+    ) -> PipeResult:
         """Run ``entry``: inline, as a child workflow (a controller) or as an activity (a leaf)."""
         if runs_inline(entry):
             from pipelex.pipes.runtime import run_pipe
@@ -124,31 +137,56 @@ class TemporalPipeRouter:
             memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
         return self.codec.result(outcome.result)
 
-    def _payload(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str, *,
-                 whole_memory: bool) -> PipeRunPayload:
+    def _payload(
+        self,
+        entry: PipeEntry,
+        memory: WorkingMemory,
+        ctx: RunContext,
+        output_name: str,
+        *,
+        whole_memory: bool,
+    ) -> PipeRunPayload:
         only = None if whole_memory else {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
         library = self.payload.library
         if not whole_memory and library.texts is not None:  # a leaf: the library by reference
             info = workflow.info()
             library = library.by_reference(info.workflow_id, info.run_id)
-        return self.payload.model_copy(update={
-            "library": library, "pipe_ref": entry.ref, "output_name": output_name, "memory": self.codec.wire_memory(memory, only=only),
-            "run_mode": ctx.run_mode, "depth": ctx.depth, "stack": list(ctx.stack)})
+        return self.payload.model_copy(
+            update={
+                "library": library,
+                "pipe_ref": entry.ref,
+                "output_name": output_name,
+                "memory": self.codec.wire_memory(memory, only=only),
+                "run_mode": ctx.run_mode,
+                "depth": ctx.depth,
+                "stack": list(ctx.stack),
+            }
+        )
 
     async def _child_workflow(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:
         self._children += 1
         info = workflow.info()
         return await workflow.execute_child_workflow(
-            "WfRunPipe", payload, id=f"{info.workflow_id}/{self._children}-{entry.code}",
-            task_queue=payload.dispatch.task_queue, result_type=PipeRunOutcome)
+            "WfRunPipe",
+            payload,
+            id=f"{info.workflow_id}/{self._children}-{entry.code}",
+            task_queue=payload.dispatch.task_queue,
+            result_type=PipeRunOutcome,
+        )
 
     async def _activity(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:
         dispatch = payload.dispatch
         return await workflow.execute_activity(
-            "act_run_leaf", payload, task_queue=leaf_queue(entry, payload), result_type=PipeRunOutcome,
+            "act_run_leaf",
+            payload,
+            task_queue=leaf_queue(entry, payload),
+            result_type=PipeRunOutcome,
             start_to_close_timeout=timedelta(seconds=dispatch.activity_start_to_close_s),
             heartbeat_timeout=timedelta(seconds=dispatch.activity_heartbeat_s),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=dispatch.retry_initial_interval_s),
-                                     backoff_coefficient=dispatch.retry_backoff,
-                                     maximum_interval=timedelta(seconds=dispatch.retry_max_interval_s),
-                                     maximum_attempts=dispatch.retry_max_attempts))
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=dispatch.retry_initial_interval_s),
+                backoff_coefficient=dispatch.retry_backoff,
+                maximum_interval=timedelta(seconds=dispatch.retry_max_interval_s),
+                maximum_attempts=dispatch.retry_max_attempts,
+            ),
+        )

@@ -47,27 +47,65 @@ class EventTracer(GraphTracer):
         self._last: dict[tuple[str, str], str] = {}
 
     # ------------------------------------------------------------------ tracer interface
-    def start_node(self, *, pipe_code: str, pipe_type: str, kind: str, description: str, domain: str,
-                   parent_id: str | None, inputs: list[IOItem]) -> str:
+    def start_node(
+        self,
+        *,
+        pipe_code: str,
+        pipe_type: str,
+        kind: str,
+        description: str,
+        domain: str,
+        parent_id: str | None,
+        inputs: list[IOItem],
+    ) -> str:
         """Record the start of a pipe run."""
         index = self._new_node(parent_id)
         now = self._clock()
         self._started[index] = now
-        self._events.append(TraceEvent(op="start", node=index, at=now, parent=self._parent[index],
-                                       pipe_code=pipe_code, pipe_type=pipe_type, kind=kind, description=description,
-                                       domain=domain, inputs=inputs, placement=self._placement))
+        self._events.append(
+            TraceEvent(
+                op="start",
+                node=index,
+                at=now,
+                parent=self._parent[index],
+                pipe_code=pipe_code,
+                pipe_type=pipe_type,
+                kind=kind,
+                description=description,
+                domain=domain,
+                inputs=inputs,
+                placement=self._placement,
+            )
+        )
         if parent_id is not None:
             self._last[(parent_id, pipe_code)] = f"n{index}"
         return f"n{index}"
 
-    def end_node(self, node_id: str, *, status: str = "succeeded", outputs: list[IOItem] | None = None,
-                 error: str | None = None, usage: dict[str, Any] | None = None) -> None:
+    def end_node(
+        self,
+        node_id: str,
+        *,
+        status: str = "succeeded",
+        outputs: list[IOItem] | None = None,
+        error: str | None = None,
+        usage: dict[str, Any] | None = None,
+    ) -> None:
         """Record the end of a pipe run."""
         index = _index(node_id)
         now = self._clock()
         self._status[index] = status
-        self._events.append(TraceEvent(op="end", node=index, at=now, status=status, outputs=outputs or [],
-                                       error=error, usage=usage, duration=max(0.0, now - self._started[index])))
+        self._events.append(
+            TraceEvent(
+                op="end",
+                node=index,
+                at=now,
+                status=status,
+                outputs=outputs or [],
+                error=error,
+                usage=usage,
+                duration=max(0.0, now - self._started[index]),
+            )
+        )
 
     def mark(self, node_id: str, status: str, tag: str | None = None) -> None:
         """Record a status change (e.g. a condition outcome only checked)."""
@@ -77,8 +115,11 @@ class EventTracer(GraphTracer):
 
     def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
         """Record the outcome a condition selected."""
-        self._events.append(TraceEvent(op="selected", node=_index(condition_node_id),
-                                       target=_index(chosen_node_id), label=label))
+        self._events.append(
+            TraceEvent(
+                op="selected", node=_index(condition_node_id), target=_index(chosen_node_id), label=label
+            )
+        )
 
     def add_usage(self, node_id: str, usage: dict[str, Any]) -> None:
         """Record a leaf's provider usage on its node."""
@@ -127,7 +168,9 @@ class EventTracer(GraphTracer):
                     self._last[(parent_id, event.pipe_code)] = f"n{index}"
             elif event.op == "selected":
                 assert event.target is not None
-                moved = event.model_copy(update={"node": mapping[event.node], "target": mapping[event.target]})
+                moved = event.model_copy(
+                    update={"node": mapping[event.node], "target": mapping[event.target]}
+                )
             else:
                 moved = event.model_copy(update={"node": mapping[event.node]})
                 if event.status is not None:
@@ -185,21 +228,33 @@ class ReplayTracer(GraphTracer):
         for event in events:
             match event.op:
                 case "start":
-                    node_id = self.start_node(pipe_code=event.pipe_code or "", pipe_type=event.pipe_type or "",
-                                              kind=event.kind or "operator", description=event.description or "",
-                                              domain=event.domain or "",
-                                              parent_id=ids[event.parent] if event.parent is not None else None,
-                                              inputs=event.inputs or [])
+                    node_id = self.start_node(
+                        pipe_code=event.pipe_code or "",
+                        pipe_type=event.pipe_type or "",
+                        kind=event.kind or "operator",
+                        description=event.description or "",
+                        domain=event.domain or "",
+                        parent_id=ids[event.parent] if event.parent is not None else None,
+                        inputs=event.inputs or [],
+                    )
                     ids[event.node] = node_id
                     self._timings[node_id] = NodeTiming(started_at=event.at or 0.0)
                     if event.placement is not None:
                         self._placements[node_id] = event.placement
                 case "end":
                     node_id = ids[event.node]
-                    self.end_node(node_id, status=event.status or "succeeded", outputs=event.outputs,
-                                  error=event.error, usage=event.usage)
-                    self._timings[node_id] = NodeTiming(started_at=self._timings[node_id].started_at,
-                                                        ended_at=event.at, duration=event.duration)
+                    self.end_node(
+                        node_id,
+                        status=event.status or "succeeded",
+                        outputs=event.outputs,
+                        error=event.error,
+                        usage=event.usage,
+                    )
+                    self._timings[node_id] = NodeTiming(
+                        started_at=self._timings[node_id].started_at,
+                        ended_at=event.at,
+                        duration=event.duration,
+                    )
                 case "mark":
                     self.mark(ids[event.node], event.status or "checked", tag=event.tag)
                 case "selected":

@@ -23,25 +23,47 @@ from pipelex.backends.temporal.process import WORKER_IDENTITY
 from pipelex.backends.temporal.workflows import WfDryValidate, WfRunPipe
 from pipelex.config.settings import TemporalConfig
 
-PASSTHROUGH = ("pipelex", "pydantic", "pydantic_core", "annotated_types", "typing_extensions", "jinja2",
-               "markupsafe", "markdown_it", "mdurl", "linkify_it", "uc_micro")
+PASSTHROUGH = (
+    "pipelex",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "typing_extensions",
+    "jinja2",
+    "markupsafe",
+    "markdown_it",
+    "mdurl",
+    "linkify_it",
+    "uc_micro",
+)
 WORKFLOWS = [WfRunPipe, WfDryValidate]
 ACTIVITIES = [act_run_leaf, act_dry_validate]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandboxed runner with pipelex and its pure dependencies passed through."""
-    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
 
 
 def task_queues(config: TemporalConfig) -> list[str]:
     """The default task queue and every routed one."""
-    return list(dict.fromkeys([config.task_queue, *config.queue_by_kind.values(), *config.queue_by_model.values()]))
+    return list(
+        dict.fromkeys([config.task_queue, *config.queue_by_kind.values(), *config.queue_by_model.values()])
+    )
 
 
-def make_worker(client: Client, task_queue: str, *, max_concurrent_activities: int | None = None,
-                max_concurrent_workflow_tasks: int | None = None, fail_on_nondeterminism: bool = True,
-                executor: concurrent.futures.Executor | None = None, sticky_timeout_s: float = 10.0) -> Worker:
+def make_worker(
+    client: Client,
+    task_queue: str,
+    *,
+    max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int | None = None,
+    fail_on_nondeterminism: bool = True,
+    executor: concurrent.futures.Executor | None = None,
+    sticky_timeout_s: float = 10.0,
+) -> Worker:
     """A worker of ``task_queue`` serving pipelex's workflows and activities.
 
     ``fail_on_nondeterminism`` fails a workflow at once on a determinism bug, with a clear error, instead of
@@ -49,28 +71,47 @@ def make_worker(client: Client, task_queue: str, *, max_concurrent_activities: i
     run that hangs helps no one. ``sticky_timeout_s``: how long a workflow cached by this worker waits
     for it before any worker of the queue takes it over (a dead worker is noticed this way).
     """
-    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=ACTIVITIES,
-                  activity_executor=executor or concurrent.futures.ThreadPoolExecutor(max_workers=4),
-                  workflow_runner=workflow_runner(), identity=WORKER_IDENTITY,
-                  max_concurrent_activities=max_concurrent_activities,
-                  max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
-                  workflow_failure_exception_types=[NondeterminismError] if fail_on_nondeterminism else [],
-                  sticky_queue_schedule_to_start_timeout=timedelta(seconds=sticky_timeout_s))
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=ACTIVITIES,
+        activity_executor=executor or concurrent.futures.ThreadPoolExecutor(max_workers=4),
+        workflow_runner=workflow_runner(),
+        identity=WORKER_IDENTITY,
+        max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        workflow_failure_exception_types=[NondeterminismError] if fail_on_nondeterminism else [],
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=sticky_timeout_s),
+    )
 
 
-async def run_workers(client: Client, queues: Sequence[str], *, max_concurrent_activities: int | None = None,
-                      max_concurrent_workflow_tasks: int | None = None, sticky_timeout_s: float = 10.0,
-                      ready: str | None = None) -> None:
+async def run_workers(
+    client: Client,
+    queues: Sequence[str],
+    *,
+    max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int | None = None,
+    sticky_timeout_s: float = 10.0,
+    ready: str | None = None,
+) -> None:
     """Serve ``queues`` until SIGINT or SIGTERM (``pipelex worker``); print ``ready`` once polling."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=4)
-    workers = [make_worker(client, queue, max_concurrent_activities=max_concurrent_activities,
-                           max_concurrent_workflow_tasks=max_concurrent_workflow_tasks, executor=executor,
-                           sticky_timeout_s=sticky_timeout_s)
-               for queue in queues]
+    workers = [
+        make_worker(
+            client,
+            queue,
+            max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+            executor=executor,
+            sticky_timeout_s=sticky_timeout_s,
+        )
+        for queue in queues
+    ]
     tasks = [asyncio.create_task(worker.run()) for worker in workers]
     if ready:
         print(ready, flush=True)

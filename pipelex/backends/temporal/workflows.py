@@ -51,37 +51,59 @@ class WfRunPipe:
     async def run(self, payload: PipeRunPayload) -> PipeRunOutcome:
         """Run ``payload.pipe_ref``; return its result, the memory it leaves and its trace events."""
         info = workflow.info()
-        tracer = EventTracer(clock=_workflow_time, placement=Placement(
-            worker=WORKER_IDENTITY, workflow_id=info.workflow_id, run_id=info.run_id, task_queue=info.task_queue))
+        tracer = EventTracer(
+            clock=_workflow_time,
+            placement=Placement(
+                worker=WORKER_IDENTITY,
+                workflow_id=info.workflow_id,
+                run_id=info.run_id,
+                task_queue=info.task_queue,
+            ),
+        )
         self._tracer = tracer
         try:
             library, codec = library_for(payload.library)
             entry = library.pipes.get(payload.pipe_ref)
             if entry is None:
-                raise PipeRunError(f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
-                                   error_type="unknown_pipe")
+                raise PipeRunError(
+                    f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
+                    error_type="unknown_pipe",
+                )
             memory = codec.memory(payload.memory)
             router = TemporalPipeRouter(payload, codec, tracer)
-            ctx = RunContext(library=library, run_mode=payload.run_mode, settings=payload.settings.run_settings(),
-                             tracer=tracer, router=router, depth=payload.depth, stack=tuple(payload.stack))
+            ctx = RunContext(
+                library=library,
+                run_mode=payload.run_mode,
+                settings=payload.settings.run_settings(),
+                tracer=tracer,
+                router=router,
+                depth=payload.depth,
+                stack=tuple(payload.stack),
+            )
             if entry.is_controller or runs_inline(entry):
                 result = await run_pipe(entry, memory, ctx, output_name=payload.output_name)
             else:
                 result = await router.run(entry, memory, ctx, output_name=payload.output_name)
         except PipeRunError as exc:
-            raise ApplicationError(str(exc), failure_details(exc, tracer.events()), type=exc.error_type,
-                                   non_retryable=True) from None
+            raise ApplicationError(
+                str(exc), failure_details(exc, tracer.events()), type=exc.error_type, non_retryable=True
+            ) from None
         except PipelexError as exc:
             error = PipeRunError(str(exc), pipe_code=None, error_type=type(exc).__name__)
-            raise ApplicationError(str(exc), failure_details(error, tracer.events()), type=error.error_type,
-                                   non_retryable=True) from None
+            raise ApplicationError(
+                str(exc), failure_details(error, tracer.events()), type=error.error_type, non_retryable=True
+            ) from None
         except Exception as exc:  # a bug of ours: fail the run with a clear message rather than retry forever
-            error = PipeRunError(f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: "
-                                 f"{exc}", error_type="internal_error")
-            raise ApplicationError(str(error), failure_details(error, tracer.events()), type="internal_error",
-                                   non_retryable=True) from exc
-        return PipeRunOutcome(result=codec.wire_result(result), memory=codec.wire_memory(memory),
-                              events=tracer.events())
+            error = PipeRunError(
+                f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: {exc}",
+                error_type="internal_error",
+            )
+            raise ApplicationError(
+                str(error), failure_details(error, tracer.events()), type="internal_error", non_retryable=True
+            ) from exc
+        return PipeRunOutcome(
+            result=codec.wire_result(result), memory=codec.wire_memory(memory), events=tracer.events()
+        )
 
 
 @workflow.defn(name="WfDryValidate")
@@ -92,6 +114,9 @@ class WfDryValidate:
     async def run(self, payload: DryValidatePayload) -> DryValidateOutcome:
         """Run ``act_dry_validate`` once and return its report."""
         return await workflow.execute_activity(
-            "act_dry_validate", payload, result_type=DryValidateOutcome,
+            "act_dry_validate",
+            payload,
+            result_type=DryValidateOutcome,
             start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=RetryPolicy(maximum_attempts=2))
+            retry_policy=RetryPolicy(maximum_attempts=2),
+        )
