@@ -331,3 +331,33 @@ async def test_a_run_given_up_by_its_caller_is_cancelled_on_the_server(
             await asyncio.sleep(0.1)
     assert status == WorkflowExecutionStatus.CANCELED
     assert len([line for line in log.read_text().splitlines() if line.startswith("start")]) < 6
+
+
+async def test_a_missing_key_on_the_worker_fails_at_once(
+    temporal_booted: PipelexConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelex.errors import ProviderError
+
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ProviderError) as caught:
+        await PipelexRunner(mthds_content=ECHO, pipe_run_mode=PipeRunMode.LIVE).execute_pipeline(
+            {"text": "x"}
+        )
+    assert caught.value.error_type == "provider_missing_key"
+    assert caught.value.pipe_code == "describe_copy"
+    assert "OPENAI_API_KEY" in str(caught.value)
+    client = await connect(temporal_booted)
+    query = f"TaskQueue = '{temporal_booted.temporal.task_queue}'"
+    found = [w async for w in client.list_workflows(query)]
+    for _ in range(50):  # visibility is eventually consistent
+        if found:
+            break
+        await asyncio.sleep(0.1)
+        found = [w async for w in client.list_workflows(query)]
+    attempts = [
+        e.activity_task_started_event_attributes.attempt
+        async for e in client.get_workflow_handle(found[0].id).fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+    ]
+    assert attempts == [1]  # not retried: a retry cannot fix a missing key

@@ -35,17 +35,12 @@ from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import Library
 
-NOT_RETRYABLE_PROVIDER_ERRORS = frozenset({"provider_not_configured"})
-
 
 def is_retryable(exc: PipeRunError) -> bool:
-    """Provider faults are retried, unless the provider said retrying is useless (``retryable = False``, e.g. a
-    refused key) or no provider is configured; the author's errors are never retried."""
-    return (
-        isinstance(exc, ProviderError)
-        and bool(getattr(exc, "retryable", True))
-        and exc.error_type not in NOT_RETRYABLE_PROVIDER_ERRORS
-    )
+    """Only a provider call that failed in a way worth retrying (rate limit, 5xx, timeout, connection,
+    malformed reply: ``retryable = True``) is retried by the activity policy. Everything else fails at once:
+    the author's errors, and what a retry cannot fix (a missing key, an unknown model, a refused input)."""
+    return isinstance(exc, ProviderError) and getattr(exc, "retryable", False) is True
 
 
 async def _heartbeating(work: Any, interval: float) -> Any:
