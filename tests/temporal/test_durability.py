@@ -76,14 +76,14 @@ async def test_a_worker_killed_mid_run_loses_nothing(
         f'task_queue = "{queue}"\nsticky_timeout_s = 1.0\n'
     )
     bundle = sequence_bundle(STEPS, pipe_type=leaf)
-    with FakeProvider(latency=0.6) as fake:
+    with FakeProvider(latency=1.0) as fake:
         env = {
             **os.environ,
             **fake.env(),
             "PIPELEX_CONFIG": str(config_file),
             "PIPELEX_STORAGE_DIR": str(tmp_path / "storage"),
             COUNTER_ENV: str(log),
-            "PIPELEX_TEST_STEP_SECONDS": "0.6",
+            "PIPELEX_TEST_STEP_SECONDS": "1.0",
         }
         for key, value in env.items():
             if key.startswith(("OPENAI_", "ANTHROPIC_")) or key in (COUNTER_ENV, "PIPELEX_TEST_STEP_SECONDS"):
@@ -116,6 +116,8 @@ async def test_a_worker_killed_mid_run_loses_nothing(
         calls_on_temporal = fake.total_calls
         prompts = Counter(str(r.body) for r in fake.requests)
         starts = Counter(started())
+        fake.latency = 0.0  # the reference run need not be slow
+        monkeypatch.setenv("PIPELEX_TEST_STEP_SECONDS", "0")
         direct = await PipelexRunner(
             mthds_content=bundle, pipe_run_mode=PipeRunMode.LIVE, backend="direct"
         ).execute_pipeline({"text": "x"})
