@@ -32,14 +32,16 @@ def test_the_fuzzed_operations_are_all_the_operations(base_url: str) -> None:
     assert sorted((m.upper(), p) for p, item in schema.raw_schema["paths"].items() for m in item) == sorted(OPERATIONS)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
-@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+# negative cases need something to break: a body or a parameter (the plain GETs have neither)
+CASES = [(method, path, mode) for method, path in OPERATIONS for mode in GenerationMode
+         if mode is GenerationMode.POSITIVE or method == "POST" or "{" in path]
+
+
+@pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=[f"{m} {p} {g.value}" for m, p, g in CASES])
 def test_fuzzed_requests_get_documented_answers_and_no_5xx(base_url: str, method: str, path: str,
                                                             mode: GenerationMode) -> None:
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", timeout=30)
     operation = schema[path][method]
-    if mode is GenerationMode.NEGATIVE and method == "GET" and "{" not in path:
-        pytest.skip("nothing to break: the operation takes no parameters and no body")
 
     with requests.Session() as session:  # closed after: no connection outlives the test
 
