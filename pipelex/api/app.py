@@ -168,9 +168,9 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
     @v1.get("/models", response_model=ModelsResponse, responses=problem_responses(*auth))
     async def models() -> ModelsResponse:
         """The model deck: handles with their provider, capabilities and prices, and the names bundles may use."""
-        from pipelex.config.deck import default_deck
+        from pipelex.config.deck import deck_for
 
-        deck = default_deck()
+        deck = deck_for(config)
         handles = [ModelHandleOut(handle=h.handle, backend=h.backend, model_id=h.model_id, category=h.category.value,
                                   inputs=list(h.inputs), outputs=list(h.outputs), input_price=h.input_price,
                                   output_price=h.output_price) for h in deck.handles.values()]

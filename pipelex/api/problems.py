@@ -125,7 +125,9 @@ def problem_for_exception(exc: BaseException, *, instance: str) -> Problem:
         return problem(kind, detail, instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type)
     if isinstance(exc, PipeRunError):
         return problem("pipe-failed", str(exc), instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type)
-    if isinstance(exc, ConfigError) and getattr(exc, "variables", None):
+    from pipelex.inference.live.preflight import MissingKeyError
+
+    if isinstance(exc, MissingKeyError):
         # a live run's pre-flight found provider keys missing on this server: the message names the variables
         detail = str(exc).replace("run with --dry-run", "send \"dry_run\": true")
         return problem("provider-not-configured", detail, instance=instance, error_type="provider_missing_key")

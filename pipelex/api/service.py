@@ -32,7 +32,7 @@ from pipelex.api.models import (
 )
 from pipelex.api.problems import ApiProblem
 from pipelex.api.security import InputPolicy
-from pipelex.config.deck import ModelDeck, default_deck
+from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.errors import BundleLoadError
 from pipelex.memory.stuff import Absence
@@ -87,7 +87,7 @@ def execute_response(output: PipelineOutput, *, backend: BackendName) -> Execute
                            graph=output.graph, usage=UsageOut.model_validate(output.usage.to_json()))
 
 
-def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck | None = None) -> PipelexRunner:
+def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> PipelexRunner:
     """Load and check the bundle, shape the inputs and apply the input policy, before anything runs.
 
     Raises the core's errors (bundle invalid, unknown pipe, bad input) and :class:`InputRefusedError`.
@@ -168,7 +168,7 @@ class DirectApiBackend:
 
     def __init__(self, config: PipelexConfig, *, deck: ModelDeck | None = None) -> None:
         self.config = config
-        self.deck = deck  # None: the runner's own deck for runs, the default deck for validation (as the CLI)
+        self.deck = deck or deck_for(config)  # the deck of this config ([models] over the default deck)
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
         self._loops: RunLoops | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -206,6 +206,6 @@ class DirectApiBackend:
             return await asyncio.get_running_loop().run_in_executor(pool, self._validate, request)
 
     def _validate(self, request: ValidateRequest) -> bytes:
-        response = validate_texts(request.mthds_contents, self.config, self.deck or default_deck(),
+        response = validate_texts(request.mthds_contents, self.config, self.deck,
                                   allow_signatures=request.allow_signatures, backend=self.name)
         return response.model_dump_json().encode()

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from pipelex.api.models import BackendName, ExecuteRequest, ValidateRequest, ValidateResponse
 from pipelex.api.problems import ApiProblem
 from pipelex.api.service import execute_response, prepare_run, run_mode_of
+from pipelex.config.deck import deck_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
@@ -40,6 +41,7 @@ class TemporalApiBackend:
         self._pool = ThreadPoolExecutor(max_workers=config.api.run_threads, thread_name_prefix="pipelex-api")
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.deck = deck_for(config)
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[None]:
@@ -91,7 +93,7 @@ class TemporalApiBackend:
 
         loop = asyncio.get_running_loop()
         async with self._slots:
-            await loop.run_in_executor(self._pool, prepare_run, request, self.config)
+            await loop.run_in_executor(self._pool, prepare_run, request, self.config, self.deck)
             async with _translated():
                 output = await self._on_session_loop(run_pipeline_on_temporal(
                     request.mthds_contents, inputs=request.inputs, pipe_code=request.pipe_code,
