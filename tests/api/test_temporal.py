@@ -33,16 +33,17 @@ async def _history(config: PipelexConfig, workflow_id: str) -> tuple[str, list[A
     return description.workflow_type, events
 
 
-async def _workflows_on_queue(config: PipelexConfig) -> list[tuple[str, str]]:
+async def _all_workflows(config: PipelexConfig) -> list[tuple[str, str]]:
+    """Every workflow of the namespace (on every task queue) this module's server could have started."""
     client = await Client.connect(config.temporal.address, namespace=config.temporal.namespace)
-    return [(w.id, w.workflow_type) async for w in client.list_workflows(f"TaskQueue = '{config.temporal.task_queue}'")]
+    return [(w.id, w.workflow_type) async for w in client.list_workflows()]
 
 
 async def _new_workflows(config: PipelexConfig, before: set[str], *, expected: str | None = None
                          ) -> dict[str, str]:
-    """Workflows of the queue not in ``before`` (visibility may lag a little: wait up to 5 s for one)."""
+    """Workflows of the namespace not in ``before`` (visibility may lag a little: wait up to 5 s for one)."""
     for _ in range(50):
-        started = {wid: wtype for wid, wtype in await _workflows_on_queue(config) if wid not in before}
+        started = {wid: wtype for wid, wtype in await _all_workflows(config) if wid not in before}
         if started and (expected is None or expected in started):
             return started
         await asyncio.sleep(0.1)
@@ -61,7 +62,7 @@ def _child_workflows(events: list[Any]) -> list[str]:
 
 async def test_validate_is_one_activity_with_statuses_and_graph(temporal_setup: tuple[str, PipelexConfig]) -> None:
     url, config = temporal_setup
-    before = {wid for wid, _ in await _workflows_on_queue(config)}
+    before = {wid for wid, _ in await _all_workflows(config)}
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         response = await http.post("/v1/validate", json={"mthds_contents": [MENU_INVALID]})
     assert response.status_code == 200, response.text
@@ -86,7 +87,7 @@ async def test_validate_is_one_activity_with_statuses_and_graph(temporal_setup: 
 
 async def test_execute_really_dispatches_to_workers(temporal_setup: tuple[str, PipelexConfig]) -> None:
     url, config = temporal_setup
-    before = {wid for wid, _ in await _workflows_on_queue(config)}
+    before = {wid for wid, _ in await _all_workflows(config)}
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         response = await http.post("/v1/execute", json={"mthds_contents": [MENU], "dry_run": True,
                                                         "mock_inputs": True})
