@@ -32,7 +32,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = (ROOT / "examples" / "menu_card.mthds").read_text()
-BODY = {"mthds_contents": [BUNDLE], "dry_run": True, "inputs": {"kitchen_note": "eggs, leeks, a sack of flour"}}
+BODY = {
+    "mthds_contents": [BUNDLE],
+    "dry_run": True,
+    "inputs": {"kitchen_note": "eggs, leeks, a sack of flour"},
+}
 EXPECTED_PIPES = ["write_menu_card", "list_dishes", "lay_out_card"]
 
 
@@ -43,14 +47,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int, *, temporal: bool, workdir: Path, max_concurrent_runs: int | None
-                 ) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, *, temporal: bool, workdir: Path, max_concurrent_runs: int | None
+) -> subprocess.Popen[bytes]:
     """``pipelex api serve`` in its own process (no API key, default limits unless given)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PIPELEX_API_KEY", "PIPELEX_CONFIG")}
     env["XDG_CONFIG_HOME"] = str(workdir / "xdg")
     if max_concurrent_runs is not None:
         (workdir / "pipelex.toml").write_text(f"[api]\nmax_concurrent_runs = {max_concurrent_runs}\n")
-    args = [sys.executable, "-m", "pipelex.cli.main", "api", "serve", "--port", str(port), "--log-level", "warning"]
+    args = [
+        sys.executable,
+        "-m",
+        "pipelex.cli.main",
+        "api",
+        "serve",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     if temporal:
         args.append("--temporal")
     return subprocess.Popen(args, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -125,8 +140,11 @@ async def drive(url: str, *, requests: int, concurrency: int, baseline: bool = F
                 try:
                     if baseline:
                         response = await client.get("/v1/version")
-                        problem = None if response.status_code == 200 and response.json()["name"] == "pipelex" \
+                        problem = (
+                            None
+                            if response.status_code == 200 and response.json()["name"] == "pipelex"
                             else f"status {response.status_code}"
+                        )
                     else:
                         response = await client.post("/v1/execute", json=BODY)
                         problem = check(response)
@@ -142,21 +160,43 @@ async def drive(url: str, *, requests: int, concurrency: int, baseline: bool = F
     stop.set()
     health = pings.get(timeout=30)
     pinger.join(timeout=30)
-    return {"requests": requests, "concurrency": concurrency, "seconds": round(elapsed, 3),
-            "throughput_rps": round(requests / elapsed, 1), "correct": requests - len(errors), "errors": errors[:5],
-            "latency_ms": {name: round(value * 1000, 1) for name, value in (
-                ("p50", percentile(latencies, 50)), ("p90", percentile(latencies, 90)),
-                ("p99", percentile(latencies, 99)), ("max", max(latencies)), ("mean", statistics.mean(latencies)))},
-            "health_ms": {"p50": round(percentile(health, 50) * 1000, 1), "max": round(max(health) * 1000, 1),
-                          "pings": len(health)} if health else {}}
+    return {
+        "requests": requests,
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 3),
+        "throughput_rps": round(requests / elapsed, 1),
+        "correct": requests - len(errors),
+        "errors": errors[:5],
+        "latency_ms": {
+            name: round(value * 1000, 1)
+            for name, value in (
+                ("p50", percentile(latencies, 50)),
+                ("p90", percentile(latencies, 90)),
+                ("p99", percentile(latencies, 99)),
+                ("max", max(latencies)),
+                ("mean", statistics.mean(latencies)),
+            )
+        },
+        "health_ms": {
+            "p50": round(percentile(health, 50) * 1000, 1),
+            "max": round(max(health) * 1000, 1),
+            "pings": len(health),
+        }
+        if health
+        else {},
+    }
 
 
 def main() -> int:
     """Run the benchmark; exit 1 if any answer was wrong or the server went down."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per round (default 200)")
-    parser.add_argument("--concurrency", type=int, default=200, help="requests in flight at once (default 200)")
-    parser.add_argument("--rounds", type=int, default=5, help="measured rounds after a warm-up round (default 5)")
+    parser.add_argument(
+        "--concurrency", type=int, default=200, help="requests in flight at once (default 200)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="measured rounds after a warm-up round (default 5)"
+    )
     parser.add_argument("--temporal", action="store_true", help="serve on the Temporal backend (embedded)")
     parser.add_argument("--max-concurrent-runs", type=int, help="the server's [api] max_concurrent_runs")
     parser.add_argument("--json", help="also write the figures to this JSON file")
@@ -164,14 +204,21 @@ def main() -> int:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as workdir:
-        process = start_server(port, temporal=args.temporal, workdir=Path(workdir),
-                               max_concurrent_runs=args.max_concurrent_runs)
+        process = start_server(
+            port, temporal=args.temporal, workdir=Path(workdir), max_concurrent_runs=args.max_concurrent_runs
+        )
         try:
             wait_up(url, process)
-            asyncio.run(drive(url, requests=min(args.requests, 50), concurrency=min(args.concurrency, 50)))  # warm-up
-            rounds = [asyncio.run(drive(url, requests=args.requests, concurrency=args.concurrency))
-                      for _ in range(args.rounds)]
-            base = asyncio.run(drive(url, requests=args.requests, concurrency=args.concurrency, baseline=True))
+            asyncio.run(
+                drive(url, requests=min(args.requests, 50), concurrency=min(args.concurrency, 50))
+            )  # warm-up
+            rounds = [
+                asyncio.run(drive(url, requests=args.requests, concurrency=args.concurrency))
+                for _ in range(args.rounds)
+            ]
+            base = asyncio.run(
+                drive(url, requests=args.requests, concurrency=args.concurrency, baseline=True)
+            )
             still_up = process.poll() is None and httpx.get(f"{url}/health", timeout=5).status_code == 200
         finally:
             process.terminate()
@@ -179,22 +226,34 @@ def main() -> int:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-    figures = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-               "backend": "temporal" if args.temporal else "direct", "rounds": rounds, "baseline_version": base,
-               "server_still_up": still_up,
-               "max_concurrent_runs": args.max_concurrent_runs or "default"}
-    print(f"backend {figures['backend']}, max_concurrent_runs {figures['max_concurrent_runs']} — {figures['machine']}")
-    print("| round | requests | in flight | s | req/s | p50 ms | p90 ms | p99 ms | max ms | correct | /health p50 / max ms |")
+    figures = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "backend": "temporal" if args.temporal else "direct",
+        "rounds": rounds,
+        "baseline_version": base,
+        "server_still_up": still_up,
+        "max_concurrent_runs": args.max_concurrent_runs or "default",
+    }
+    print(
+        f"backend {figures['backend']}, max_concurrent_runs {figures['max_concurrent_runs']} — {figures['machine']}"
+    )
+    print(
+        "| round | requests | in flight | s | req/s | p50 ms | p90 ms | p99 ms | max ms | correct | /health p50 / max ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for i, r in enumerate(rounds, 1):
         lat, hl = r["latency_ms"], r["health_ms"]
-        print(f"| {i} | {r['requests']} | {r['concurrency']} | {r['seconds']} | {r['throughput_rps']} | {lat['p50']} | "
-              f"{lat['p90']} | {lat['p99']} | {lat['max']} | {r['correct']}/{r['requests']} | "
-              f"{hl.get('p50', '-')} / {hl.get('max', '-')} |")
+        print(
+            f"| {i} | {r['requests']} | {r['concurrency']} | {r['seconds']} | {r['throughput_rps']} | {lat['p50']} | "
+            f"{lat['p90']} | {lat['p99']} | {lat['max']} | {r['correct']}/{r['requests']} | "
+            f"{hl.get('p50', '-')} / {hl.get('max', '-')} |"
+        )
     lat = base["latency_ms"]
-    print(f"| baseline GET /v1/version | {base['requests']} | {base['concurrency']} | {base['seconds']} | "
-          f"{base['throughput_rps']} | {lat['p50']} | {lat['p90']} | {lat['p99']} | {lat['max']} | "
-          f"{base['correct']}/{base['requests']} | - |")
+    print(
+        f"| baseline GET /v1/version | {base['requests']} | {base['concurrency']} | {base['seconds']} | "
+        f"{base['throughput_rps']} | {lat['p50']} | {lat['p90']} | {lat['p99']} | {lat['max']} | "
+        f"{base['correct']}/{base['requests']} | - |"
+    )
     print(f"server still up after the load: {still_up}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")

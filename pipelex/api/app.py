@@ -69,12 +69,17 @@ def configured_api_key(config: PipelexConfig) -> str | None:
 
 def problem_response(document: Problem, *, headers: dict[str, str] | None = None) -> JSONResponse:
     """A problem document as an HTTP response."""
-    return JSONResponse(document.model_dump(mode="json", exclude_none=True), status_code=document.status,
-                        media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return JSONResponse(
+        document.model_dump(mode="json", exclude_none=True),
+        status_code=document.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
 
 
-def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FROM_ENV,
-               backend: ApiBackend | None = None) -> FastAPI:
+def create_app(
+    config: PipelexConfig | None = None, *, api_key: str | None = _FROM_ENV, backend: ApiBackend | None = None
+) -> FastAPI:
     """The runner API for ``config`` (default: the booted configuration).
 
     Args:
@@ -103,9 +108,13 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    app = FastAPI(title="pipelex runner API", version=__version__, lifespan=lifespan,
-                  description="Run and validate MTHDS bundles over HTTP. Errors are RFC 9457 problem documents "
-                  "(application/problem+json).")
+    app = FastAPI(
+        title="pipelex runner API",
+        version=__version__,
+        lifespan=lifespan,
+        description="Run and validate MTHDS bundles over HTTP. Errors are RFC 9457 problem documents "
+        "(application/problem+json).",
+    )
     app.state.backend = chosen
     app.state.runs = store
     app.state.auth_enabled = key is not None
@@ -117,10 +126,23 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
     remote = ("backend-unavailable",) if chosen.name == "temporal" else ()
     v1 = APIRouter(prefix="/v1", dependencies=dependencies)
 
-    @v1.post("/execute", response_model=ExecuteResponse,
-             responses=problem_responses("request-invalid", "bundle-invalid", "input-invalid", "input-refused",
-                                         "pipe-failed", "pipe-func-refused", "body-too-large", "provider-failed",
-                                         "provider-not-configured", *remote, *auth))
+    @v1.post(
+        "/execute",
+        response_model=ExecuteResponse,
+        responses=problem_responses(
+            "request-invalid",
+            "bundle-invalid",
+            "input-invalid",
+            "input-refused",
+            "pipe-failed",
+            "pipe-func-refused",
+            "body-too-large",
+            "provider-failed",
+            "provider-not-configured",
+            *remote,
+            *auth,
+        ),
+    )
     async def execute(body: ExecuteRequest) -> Response:
         """Run a pipe (default: the bundle's ``main_pipe``) and return its output, working memory, graph and usage.
 
@@ -128,8 +150,12 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
         """
         return Response(await chosen.execute(body), media_type=JSON)
 
-    @v1.post("/start", status_code=202, response_model=StartResponse,
-             responses=problem_responses("request-invalid", "body-too-large", "too-many-runs", *auth))
+    @v1.post(
+        "/start",
+        status_code=202,
+        response_model=StartResponse,
+        responses=problem_responses("request-invalid", "body-too-large", "too-many-runs", *auth),
+    )
     async def start(body: ExecuteRequest, response: Response) -> StartResponse:
         """Start a run in the background and return its id at once; poll ``GET /v1/runs/{run_id}``.
 
@@ -142,21 +168,30 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
         response.headers["Location"] = status_url
         return StartResponse(run_id=record.run_id, status=record.status, status_url=status_url)
 
-    @v1.get("/runs/{run_id}", response_model=RunStatusResponse, responses=problem_responses("not-found", *auth))
-    async def run_status(run_id: Annotated[str, Path(max_length=64, description="The id `POST /v1/start` returned.")]
-                         ) -> Response:
+    @v1.get(
+        "/runs/{run_id}", response_model=RunStatusResponse, responses=problem_responses("not-found", *auth)
+    )
+    async def run_status(
+        run_id: Annotated[str, Path(max_length=64, description="The id `POST /v1/start` returned.")],
+    ) -> Response:
         """The status of a run started with ``POST /v1/start``, and its result or problem once finished.
 
         Finished runs are kept in memory for ``[api] run_ttl_seconds``, at most ``[api] max_stored_runs``.
         """
         record = store.get(run_id)
         if record is None:
-            raise ApiProblem("not-found", f"no run {run_id!r}: it was never started here, or it finished more than "
-                             f"{config.api.run_ttl_seconds} s ago, or newer runs took its place")
+            raise ApiProblem(
+                "not-found",
+                f"no run {run_id!r}: it was never started here, or it finished more than "
+                f"{config.api.run_ttl_seconds} s ago, or newer runs took its place",
+            )
         return Response(record.status_json(), media_type=JSON)
 
-    @v1.post("/validate", response_model=ValidateResponse,
-             responses=problem_responses("request-invalid", "body-too-large", *remote, *auth))
+    @v1.post(
+        "/validate",
+        response_model=ValidateResponse,
+        responses=problem_responses("request-invalid", "body-too-large", *remote, *auth),
+    )
     async def validate(body: ValidateRequest) -> Response:
         """Validate bundle texts: parse, schema, references, static checks and a dry run of every pipe.
 
@@ -171,12 +206,28 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
         from pipelex.config.deck import deck_for
 
         deck = deck_for(config)
-        handles = [ModelHandleOut(handle=h.handle, backend=h.backend, model_id=h.model_id, category=h.category.value,
-                                  inputs=list(h.inputs), outputs=list(h.outputs), input_price=h.input_price,
-                                  output_price=h.output_price) for h in deck.handles.values()]
-        presets = {name: preset if isinstance(preset, str) else preset.model for name, preset in deck.presets.items()}
-        return ModelsResponse(handles=handles, aliases=dict(deck.aliases), presets=presets,
-                              waterfalls={k: list(v) for k, v in deck.waterfalls.items()})
+        handles = [
+            ModelHandleOut(
+                handle=h.handle,
+                backend=h.backend,
+                model_id=h.model_id,
+                category=h.category.value,
+                inputs=list(h.inputs),
+                outputs=list(h.outputs),
+                input_price=h.input_price,
+                output_price=h.output_price,
+            )
+            for h in deck.handles.values()
+        ]
+        presets = {
+            name: preset if isinstance(preset, str) else preset.model for name, preset in deck.presets.items()
+        }
+        return ModelsResponse(
+            handles=handles,
+            aliases=dict(deck.aliases),
+            presets=presets,
+            waterfalls={k: list(v) for k, v in deck.waterfalls.items()},
+        )
 
     @v1.get("/version", response_model=VersionResponse, responses=problem_responses(*auth))
     async def version() -> VersionResponse:
@@ -198,13 +249,17 @@ def create_app(config: PipelexConfig | None = None, *, api_key: str | None = _FR
 _bearer = HTTPBearer(auto_error=False, description="The server's API key, as `Authorization: Bearer <key>`.")
 
 
-async def _require_api_key(request: Request,
-                           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+async def _require_api_key(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
     """Refuse a request without the server's key (compared in constant time)."""
     key: str = request.app.state.api_key
     if credentials is None or not key_matches(credentials.credentials, key):
-        raise ApiProblem("unauthorized", "this server requires its API key: send `Authorization: Bearer <key>`"
-                         + (" (the key sent does not match)" if credentials is not None else ""))
+        raise ApiProblem(
+            "unauthorized",
+            "this server requires its API key: send `Authorization: Bearer <key>`"
+            + (" (the key sent does not match)" if credentials is not None else ""),
+        )
 
 
 def _default_backend(config: PipelexConfig) -> ApiBackend:
@@ -219,12 +274,21 @@ async def _run_in_background(backend: ApiBackend, record: RunRecord, body: Execu
     try:
         result = await backend.execute(body)
     except asyncio.CancelledError:
-        record.finish(problem=problem("internal-error", "the server stopped before the run finished",
-                                      instance=f"/v1/runs/{record.run_id}", run_id=record.run_id))
+        record.finish(
+            problem=problem(
+                "internal-error",
+                "the server stopped before the run finished",
+                instance=f"/v1/runs/{record.run_id}",
+                run_id=record.run_id,
+            )
+        )
         raise
     except Exception as exc:  # every failure becomes the run's problem document
-        record.finish(problem=problem_for_exception(exc, instance=f"/v1/runs/{record.run_id}")
-                      .model_copy(update={"run_id": record.run_id}))
+        record.finish(
+            problem=problem_for_exception(exc, instance=f"/v1/runs/{record.run_id}").model_copy(
+                update={"run_id": record.run_id}
+            )
+        )
     else:
         record.finish(result_json=result)
 
@@ -238,25 +302,39 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = [_field_problem(error) for error in exc.errors()]
-        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "the request does not fit its model"
+        detail = (
+            "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "the request does not fit its model"
+        )
         if len(errors) > 5:
             detail += f" (and {len(errors) - 5} more, see `errors`)"
         return problem_response(problem("request-invalid", detail, instance=request.url.path, errors=errors))
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8, say): a request problem like the rest
+        if (
+            exc.status_code == 400
+        ):  # FastAPI could not read the body (not UTF-8, say): a request problem like the rest
             detail = "the body cannot be read as JSON (send a UTF-8 JSON object)"
-            return problem_response(problem("request-invalid", detail, instance=request.url.path,
-                                            errors=[FieldProblem(field="body", message=detail)]))
+            return problem_response(
+                problem(
+                    "request-invalid",
+                    detail,
+                    instance=request.url.path,
+                    errors=[FieldProblem(field="body", message=detail)],
+                )
+            )
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code)
         if kind is None:  # pragma: no cover - the framework raises no other status for us
             kind = "bad-request" if exc.status_code < 500 else "internal-error"
-        detail = {"not-found": f"no route {request.url.path!r}: the routes are under /v1 (see /docs or "
-                               "/openapi.json)",
-                  "method-not-allowed": f"{request.method} is not allowed on {request.url.path!r}"}.get(kind)
-        return problem_response(problem(kind, detail or str(exc.detail), instance=request.url.path),
-                                headers=getattr(exc, "headers", None))
+        detail = {
+            "not-found": f"no route {request.url.path!r}: the routes are under /v1 (see /docs or "
+            "/openapi.json)",
+            "method-not-allowed": f"{request.method} is not allowed on {request.url.path!r}",
+        }.get(kind)
+        return problem_response(
+            problem(kind, detail or str(exc.detail), instance=request.url.path),
+            headers=getattr(exc, "headers", None),
+        )
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(problem_for_exception(exc, instance=request.url.path))
@@ -275,8 +353,10 @@ def _field_problem(error: Any) -> FieldProblem:
     kind = error.get("type", "")
     message = str(error.get("msg", "invalid"))
     if kind == "json_invalid":
-        message = f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')}): send a JSON " \
-                  "object"
+        message = (
+            f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')}): send a JSON "
+            "object"
+        )
     elif kind == "missing" and where == "body":
         message = "a JSON body is required"
     elif kind == "missing":

@@ -20,7 +20,9 @@ def serve(args: argparse.Namespace) -> int:
 
     config = Pipelex.config()
     if args.temporal and not config.temporal.is_enabled:
-        config = config.model_copy(update={"temporal": config.temporal.model_copy(update={"is_enabled": True})})
+        config = config.model_copy(
+            update={"temporal": config.temporal.model_copy(update={"is_enabled": True})}
+        )
     Pipelex.make(config=config)
     if config.temporal.is_enabled and config.temporal.address:
         problem = _temporal_unreachable(config)
@@ -29,16 +31,30 @@ def serve(args: argparse.Namespace) -> int:
             return 1
     key = configured_api_key(config)
     if key is None and not _is_loopback(args.host):
-        print(f"warning: serving on {args.host} with no API key: anyone who can reach it can run bundles; set "
-              f"{config.api.api_key_env}", file=sys.stderr)
+        print(
+            f"warning: serving on {args.host} with no API key: anyone who can reach it can run bundles; set "
+            f"{config.api.api_key_env}",
+            file=sys.stderr,
+        )
     app = create_app(config, api_key=key)
     backend = "temporal" if config.temporal.is_enabled else "direct"
-    print(f"pipelex runner API on http://{args.host}:{args.port} (backend {backend}, API key "
-          f"{'required' if key else 'not required'}; OpenAPI at /openapi.json)", file=sys.stderr, flush=True)
+    print(
+        f"pipelex runner API on http://{args.host}:{args.port} (backend {backend}, API key "
+        f"{'required' if key else 'not required'}; OpenAPI at /openapi.json)",
+        file=sys.stderr,
+        flush=True,
+    )
     # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
     # at the moment a client reuses it (a client then sees a read error on a request that was never served)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log,
-                timeout_keep_alive=65, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        timeout_keep_alive=65,
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 

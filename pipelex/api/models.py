@@ -40,37 +40,66 @@ class _Request(BaseModel):
 class ExecuteRequest(_Request):
     """``POST /v1/execute`` and ``POST /v1/start``: run one pipe of the given bundle texts."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"mthds_contents": [_BUNDLE_EXAMPLE], "pipe_code": None, "inputs": {"name": "Ada"}, "dry_run": True,
-         "mock_inputs": False}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "mthds_contents": [_BUNDLE_EXAMPLE],
+                    "pipe_code": None,
+                    "inputs": {"name": "Ada"},
+                    "dry_run": True,
+                    "mock_inputs": False,
+                }
+            ]
+        },
+    )
 
-    mthds_contents: list[str] = Field(min_length=1, max_length=MAX_BUNDLES,
-                                      description="The texts of the .mthds bundles (one library).")
-    pipe_code: str | None = Field(default=None, min_length=1, max_length=256,
-                                  description="The pipe to run (`code` or `domain.code`); default: the `main_pipe`.")
-    inputs: dict[str, JsonValue] = Field(default_factory=dict, description=(
-        "Input name -> value, shaped against the pipe's declared inputs: a string fills a text-like concept, a "
-        "number a Number, an object a structure, a list an `X[]`; `{\"concept\": ..., \"content\": ...}` is the "
-        "explicit form. Images and documents are `{\"url\": \"data:...\"}`; local files and URLs are refused "
-        "unless the server's `[api]` config allows them."))
-    dry_run: bool = Field(default=False, description="Mock every inference leaf: no keys, no cost, no storage IO.")
-    mock_inputs: bool = Field(default=False, description="Synthesise missing required inputs (needs `dry_run`).")
+    mthds_contents: list[str] = Field(
+        min_length=1, max_length=MAX_BUNDLES, description="The texts of the .mthds bundles (one library)."
+    )
+    pipe_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The pipe to run (`code` or `domain.code`); default: the `main_pipe`.",
+    )
+    inputs: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description=(
+            "Input name -> value, shaped against the pipe's declared inputs: a string fills a text-like concept, a "
+            'number a Number, an object a structure, a list an `X[]`; `{"concept": ..., "content": ...}` is the '
+            'explicit form. Images and documents are `{"url": "data:..."}`; local files and URLs are refused '
+            "unless the server's `[api]` config allows them."
+        ),
+    )
+    dry_run: bool = Field(
+        default=False, description="Mock every inference leaf: no keys, no cost, no storage IO."
+    )
+    mock_inputs: bool = Field(
+        default=False, description="Synthesise missing required inputs (needs `dry_run`)."
+    )
 
     @model_validator(mode="after")
     def _mock_inputs_need_dry_run(self) -> ExecuteRequest:
         if self.mock_inputs and not self.dry_run:
-            raise ValueError("`mock_inputs` needs `dry_run`: set \"dry_run\": true, or give every input and set "
-                             "\"mock_inputs\": false")
+            raise ValueError(
+                '`mock_inputs` needs `dry_run`: set "dry_run": true, or give every input and set '
+                '"mock_inputs": false'
+            )
         return self
 
 
 class ValidateRequest(_Request):
     """``POST /v1/validate``: validate bundle texts (static checks and a dry run of every pipe)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"mthds_contents": [_BUNDLE_EXAMPLE]}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"mthds_contents": [_BUNDLE_EXAMPLE]}]}
+    )
 
-    mthds_contents: list[str] = Field(min_length=1, max_length=MAX_BUNDLES,
-                                      description="The texts of the .mthds bundles (one library).")
+    mthds_contents: list[str] = Field(
+        min_length=1, max_length=MAX_BUNDLES, description="The texts of the .mthds bundles (one library)."
+    )
     allow_signatures: bool = Field(default=False, description="Accept PipeSignature placeholders as valid.")
 
 
@@ -141,9 +170,13 @@ class ValidateResponse(ValidationReport):
 
     graph: ExecutionGraph = Field(description="Every pipe's dry run of the sweep, each a root of the graph.")
     backend: BackendName
-    workflow_id: str | None = Field(default=None, description=(
-        "On the Temporal backend: the id of the `WfDryValidate` workflow whose single activity "
-        "`act_dry_validate` ran the sweep on a worker."))
+    workflow_id: str | None = Field(
+        default=None,
+        description=(
+            "On the Temporal backend: the id of the `WfDryValidate` workflow whose single activity "
+            "`act_dry_validate` ran the sweep on a worker."
+        ),
+    )
 
 
 class RunStatus(StrEnum):
@@ -169,7 +202,9 @@ class Problem(BaseModel):
     ``error_type`` say which pipe failed and how.
     """
 
-    type: str = Field(description="A URI naming the kind of problem, e.g. `urn:pipelex:problem:bundle-invalid`.")
+    type: str = Field(
+        description="A URI naming the kind of problem, e.g. `urn:pipelex:problem:bundle-invalid`."
+    )
     title: str
     status: int
     detail: str

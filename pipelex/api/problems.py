@@ -68,8 +68,9 @@ _TITLES: dict[str, tuple[int, str]] = {
 
 
 # provider errors that say this server lacks something (a key, a provider, a local engine): 503
-_SERVER_LACKS = frozenset({"provider_not_configured", "provider_missing_key", "provider_no_model",
-                           "provider_engine_missing"})
+_SERVER_LACKS = frozenset(
+    {"provider_not_configured", "provider_missing_key", "provider_no_model", "provider_engine_missing"}
+)
 # provider errors caused by what the request sent (an input the model cannot take): 422
 _INPUT_FAULTS = frozenset({"provider_unsupported_input", "provider_no_text_layer", "provider_unsupported"})
 
@@ -77,8 +78,9 @@ _INPUT_FAULTS = frozenset({"provider_unsupported_input", "provider_no_text_layer
 def problem(kind: str, detail: str, *, instance: str, **extensions: Any) -> Problem:
     """A problem document of ``kind`` (a key of the table in the module docstring)."""
     status, title = _TITLES[kind]
-    return Problem(type=PROBLEM_PREFIX + kind, title=title, status=status, detail=detail, instance=instance,
-                   **extensions)
+    return Problem(
+        type=PROBLEM_PREFIX + kind, title=title, status=status, detail=detail, instance=instance, **extensions
+    )
 
 
 class ApiProblem(Exception):
@@ -104,43 +106,73 @@ def problem_for_exception(exc: BaseException, *, instance: str) -> Problem:
     if isinstance(exc, ApiProblem):
         return exc.to_problem(instance)
     if isinstance(exc, BundleInvalidError):
-        diagnostics = [DiagnosticOut(error_type=d.error_type, message=d.message, file=d.file, line=d.line,
-                                     pipe=d.pipe, field=d.field) for d in exc.diagnostics]
-        return problem("bundle-invalid", f"the bundle does not validate ({len(diagnostics)} problem(s)): fix them "
-                       "(see `diagnostics`; POST /v1/validate gives the full report)", instance=instance,
-                       diagnostics=diagnostics)
+        diagnostics = [
+            DiagnosticOut(
+                error_type=d.error_type,
+                message=d.message,
+                file=d.file,
+                line=d.line,
+                pipe=d.pipe,
+                field=d.field,
+            )
+            for d in exc.diagnostics
+        ]
+        return problem(
+            "bundle-invalid",
+            f"the bundle does not validate ({len(diagnostics)} problem(s)): fix them "
+            "(see `diagnostics`; POST /v1/validate gives the full report)",
+            instance=instance,
+            diagnostics=diagnostics,
+        )
     if isinstance(exc, BundleLoadError):
-        diagnostic = DiagnosticOut(error_type="file_unreadable", message=str(exc), file=exc.file, line=exc.line)
+        diagnostic = DiagnosticOut(
+            error_type="file_unreadable", message=str(exc), file=exc.file, line=exc.line
+        )
         return problem("bundle-invalid", str(exc), instance=instance, diagnostics=[diagnostic])
     if isinstance(exc, InputRefusedError):
         return problem("input-refused", str(exc), instance=instance, errors=_input_field(exc))
     if isinstance(exc, InputError):
         return problem("input-invalid", str(exc), instance=instance, errors=_input_field(exc))
     if isinstance(exc, ProviderError):
-        detail = str(exc).replace("run with --dry-run", "send \"dry_run\": true")
+        detail = str(exc).replace("run with --dry-run", 'send "dry_run": true')
         if exc.error_type in _SERVER_LACKS:
-            return problem("provider-not-configured", detail, instance=instance, pipe_code=exc.pipe_code,
-                           error_type=exc.error_type)
+            return problem(
+                "provider-not-configured",
+                detail,
+                instance=instance,
+                pipe_code=exc.pipe_code,
+                error_type=exc.error_type,
+            )
         kind = "pipe-failed" if exc.error_type in _INPUT_FAULTS else "provider-failed"
         return problem(kind, detail, instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type)
     if isinstance(exc, PipeRunError):
-        return problem("pipe-failed", str(exc), instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type)
+        return problem(
+            "pipe-failed", str(exc), instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type
+        )
     from pipelex.inference.live.preflight import MissingKeyError
 
     if isinstance(exc, MissingKeyError):
         # a live run's pre-flight found provider keys missing on this server: the message names the variables
-        detail = str(exc).replace("run with --dry-run", "send \"dry_run\": true")
-        return problem("provider-not-configured", detail, instance=instance, error_type="provider_missing_key")
+        detail = str(exc).replace("run with --dry-run", 'send "dry_run": true')
+        return problem(
+            "provider-not-configured", detail, instance=instance, error_type="provider_missing_key"
+        )
     if isinstance(exc, ConfigError):
         logger.error("configuration error while serving %s: %s", instance, exc)
-        return problem("server-misconfigured", "the server's configuration is invalid; its operator can find the "
-                       "cause in the server log", instance=instance)
+        return problem(
+            "server-misconfigured",
+            "the server's configuration is invalid; its operator can find the cause in the server log",
+            instance=instance,
+        )
     if isinstance(exc, PipelexError):  # another run failure (RunError and future subclasses)
         return problem("pipe-failed", str(exc), instance=instance, error_type=type(exc).__name__)
     incident = uuid.uuid4().hex[:12]
     logger.error("internal error %s while serving %s", incident, instance, exc_info=exc)
-    return problem("internal-error", f"an internal error occurred (incident {incident}); it was logged on the server",
-                   instance=instance)
+    return problem(
+        "internal-error",
+        f"an internal error occurred (incident {incident}); it was logged on the server",
+        instance=instance,
+    )
 
 
 def _input_field(exc: InputError) -> list[FieldProblem] | None:

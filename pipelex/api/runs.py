@@ -45,8 +45,15 @@ class RunRecord:
 
     def status_json(self) -> bytes:
         """The ``GET /v1/runs/{id}`` document; the result is spliced in as already-serialised JSON."""
-        head = RunStatusResponse(run_id=self.run_id, status=self.status, backend=self.backend, dry_run=self.dry_run,
-                                 created_at=self.created_at, finished_at=self.finished_at, problem=self.problem)
+        head = RunStatusResponse(
+            run_id=self.run_id,
+            status=self.status,
+            backend=self.backend,
+            dry_run=self.dry_run,
+            created_at=self.created_at,
+            finished_at=self.finished_at,
+            problem=self.problem,
+        )
         document = head.model_dump_json(exclude={"result"})
         if self.result_json is None:
             return document[:-1].encode() + b',"result":null}'
@@ -68,12 +75,19 @@ class RunStore:
         """Make room if needed and register a new running run; 429 when every slot is a run in progress."""
         self._expire()
         if len(self._runs) >= self.max_runs:
-            oldest_finished = next((k for k, r in self._runs.items() if r.status is not RunStatus.RUNNING), None)
+            oldest_finished = next(
+                (k for k, r in self._runs.items() if r.status is not RunStatus.RUNNING), None
+            )
             if oldest_finished is None:
-                raise ApiProblem("too-many-runs", f"{self.max_runs} runs are in progress, the most this server keeps: "
-                                 "retry when one has finished (or use POST /v1/execute)")
+                raise ApiProblem(
+                    "too-many-runs",
+                    f"{self.max_runs} runs are in progress, the most this server keeps: "
+                    "retry when one has finished (or use POST /v1/execute)",
+                )
             del self._runs[oldest_finished]
-        record = RunRecord(run_id=uuid.uuid4().hex, backend=backend, dry_run=dry_run, created_at=datetime.now(UTC))
+        record = RunRecord(
+            run_id=uuid.uuid4().hex, backend=backend, dry_run=dry_run, created_at=datetime.now(UTC)
+        )
         self._runs[record.run_id] = record
         return record
 
@@ -88,7 +102,10 @@ class RunStore:
 
     def _expire(self) -> None:
         deadline = time.monotonic() - self.ttl_seconds
-        expired = [k for k, r in self._runs.items() if r.finished_monotonic is not None and
-                   r.finished_monotonic < deadline]
+        expired = [
+            k
+            for k, r in self._runs.items()
+            if r.finished_monotonic is not None and r.finished_monotonic < deadline
+        ]
         for key in expired:
             del self._runs[key]

@@ -91,10 +91,14 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, send: Send, what: str) -> None:
-        await _send_problem(scope, send, "body-too-large",
-                            f"the request body is limited to {self.max_body_bytes} bytes ({what}): send smaller "
-                            "bundles or inputs (the server's operator sets the limit: [api] max_body_bytes)",
-                            close=True)
+        await _send_problem(
+            scope,
+            send,
+            "body-too-large",
+            f"the request body is limited to {self.max_body_bytes} bytes ({what}): send smaller "
+            "bundles or inputs (the server's operator sets the limit: [api] max_body_bytes)",
+            close=True,
+        )
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -105,12 +109,22 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _send_problem(scope: Scope, send: Send, kind: str, detail: str, *, close: bool = False) -> None:
-    document = problem(kind, detail, instance=str(scope.get("path", ""))).model_dump_json(exclude_none=True).encode()
-    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(document)).encode())]
+    document = (
+        problem(kind, detail, instance=str(scope.get("path", ""))).model_dump_json(exclude_none=True).encode()
+    )
+    headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(document)).encode()),
+    ]
     if close:  # the unread rest of the body must not be taken for the next request
         headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": problem(kind, detail, instance="").status,
-                "headers": headers})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": problem(kind, detail, instance="").status,
+            "headers": headers,
+        }
+    )
     await send({"type": "http.response.body", "body": document})
 
 
@@ -139,21 +153,31 @@ class InputPolicy:
                 raise InputRefusedError(
                     f"input {name!r} references a file on the server ({_short(url)}): this server does not read "
                     "its own files for API inputs; send the content inline as a data URL "
-                    "({\"url\": \"data:image/png;base64,...\"})", input_name=name)
+                    '({"url": "data:image/png;base64,..."})',
+                    input_name=name,
+                )
             return
         if scheme not in ("http", "https"):
-            raise InputRefusedError(f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
-                                    "URLs when the server allows them) are accepted", input_name=name)
+            raise InputRefusedError(
+                f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
+                "URLs when the server allows them) are accepted",
+                input_name=name,
+            )
         if not self.allow_urls:
             raise InputRefusedError(
                 f"input {name!r} references the URL {_short(url)}: this server does not fetch URLs for API inputs; "
-                "send the content inline as a data URL ({\"url\": \"data:...;base64,...\"})", input_name=name)
+                'send the content inline as a data URL ({"url": "data:...;base64,..."})',
+                input_name=name,
+            )
         if not self.allow_internal_urls:
             host = urlsplit(url).hostname or ""
             internal = _internal_address(host)
             if internal is not None:
-                raise InputRefusedError(f"input {name!r} references {host!r}, which is an internal address "
-                                        f"({internal}): only public hosts may be fetched", input_name=name)
+                raise InputRefusedError(
+                    f"input {name!r} references {host!r}, which is an internal address "
+                    f"({internal}): only public hosts may be fetched",
+                    input_name=name,
+                )
 
 
 def _short(url: str) -> str:

@@ -10,6 +10,7 @@ loop; and CPU-bound dry runs share few threads, which under the GIL is faster th
 ``[api] max_concurrent_runs`` runs and validations execute at once; more wait their turn. A result
 leaves its thread as JSON bytes.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -81,10 +82,16 @@ def execute_response(output: PipelineOutput, *, backend: BackendName) -> Execute
         main_out = AbsenceOut.model_validate(main.to_json())
     else:
         main_out = StuffOut.model_validate(main.to_json())
-    return ExecuteResponse(pipeline_run_id=output.pipeline_run_id, pipe_code=output.pipe_code, run_mode=output.run_mode,
-                           backend=backend, main_stuff=main_out,
-                           working_memory=WorkingMemoryOut.model_validate(output.working_memory.to_json()),
-                           graph=output.graph, usage=UsageOut.model_validate(output.usage.to_json()))
+    return ExecuteResponse(
+        pipeline_run_id=output.pipeline_run_id,
+        pipe_code=output.pipe_code,
+        run_mode=output.run_mode,
+        backend=backend,
+        main_stuff=main_out,
+        working_memory=WorkingMemoryOut.model_validate(output.working_memory.to_json()),
+        graph=output.graph,
+        usage=UsageOut.model_validate(output.usage.to_json()),
+    )
 
 
 def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> PipelexRunner:
@@ -94,25 +101,41 @@ def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck)
     """
     from pipelex.memory.inputs import shape_inputs
 
-    runner = PipelexRunner(mthds_content=request.mthds_contents, pipe_run_mode=run_mode_of(request),
-                           settings=config.run_settings(), deck=deck)
+    runner = PipelexRunner(
+        mthds_content=request.mthds_contents,
+        pipe_run_mode=run_mode_of(request),
+        settings=config.run_settings(),
+        deck=deck,
+    )
     library = runner.load()
     entry = runner.pick_pipe(library, request.pipe_code)
     if not request.dry_run and not config.api.allow_pipe_func:
         funcs = [e.code for e in library.pipes.values() if e.blueprint.type == "PipeFunc"]
         if funcs:
-            raise ApiProblem("pipe-func-refused", f"the bundle has PipeFunc pipe(s) ({', '.join(funcs)}): a live run "
-                             "would import and call Python functions on this server, which its [api] config does "
-                             "not allow (allow_pipe_func); send \"dry_run\": true, or run it with the CLI",
-                             pipe_code=funcs[0])
-    policy = InputPolicy(allow_local_files=config.api.allow_local_files, allow_urls=config.api.allow_urls,
-                         allow_internal_urls=config.api.allow_internal_urls)
+            raise ApiProblem(
+                "pipe-func-refused",
+                f"the bundle has PipeFunc pipe(s) ({', '.join(funcs)}): a live run "
+                "would import and call Python functions on this server, which its [api] config does "
+                'not allow (allow_pipe_func); send "dry_run": true, or run it with the CLI',
+                pipe_code=funcs[0],
+            )
+    policy = InputPolicy(
+        allow_local_files=config.api.allow_local_files,
+        allow_urls=config.api.allow_urls,
+        allow_internal_urls=config.api.allow_internal_urls,
+    )
     policy.check(shape_inputs(request.inputs, entry, library, base_dir=None))
     return runner
 
 
-def validate_texts(mthds_contents: list[str], config: PipelexConfig, deck: ModelDeck, *, allow_signatures: bool,
-                   backend: BackendName = "direct") -> ValidateResponse:
+def validate_texts(
+    mthds_contents: list[str],
+    config: PipelexConfig,
+    deck: ModelDeck,
+    *,
+    allow_signatures: bool,
+    backend: BackendName = "direct",
+) -> ValidateResponse:
     """The whole validation of bundle texts, in this thread: the report plus the sweep's graph."""
     from pipelex.language.library import build_library
     from pipelex.validation.diagnostics import Diagnostic, ErrorType
@@ -123,12 +146,27 @@ def validate_texts(mthds_contents: list[str], config: PipelexConfig, deck: Model
     try:
         library = build_library(bundle_sources(mthds_contents))
     except BundleLoadError as exc:
-        unreadable = Diagnostic(error_type=ErrorType.FILE_UNREADABLE, message=str(exc), file=exc.file, line=exc.line)
-        report = ValidationReport(is_valid=False, is_runnable=False, total_pipes=0, validated_pipes=[],
-                                  errors=[unreadable], warnings=[], dry_run_sweep=False)
+        unreadable = Diagnostic(
+            error_type=ErrorType.FILE_UNREADABLE, message=str(exc), file=exc.file, line=exc.line
+        )
+        report = ValidationReport(
+            is_valid=False,
+            is_runnable=False,
+            total_pipes=0,
+            validated_pipes=[],
+            errors=[unreadable],
+            warnings=[],
+            dry_run_sweep=False,
+        )
     else:
-        report = validate_library(library, deck, settings=config.run_settings(), allow_signatures=allow_signatures,
-                                  allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes), graphs=graphs)
+        report = validate_library(
+            library,
+            deck,
+            settings=config.run_settings(),
+            allow_signatures=allow_signatures,
+            allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes),
+            graphs=graphs,
+        )
     return ValidateResponse(**dict(report), graph=merge_sweep_graphs(graphs), backend=backend)
 
 
@@ -137,8 +175,10 @@ class RunLoops:
 
     def __init__(self, count: int, *, name: str) -> None:
         self._loops = [asyncio.new_event_loop() for _ in range(count)]
-        self._threads = [threading.Thread(target=loop.run_forever, name=f"{name}-{i}", daemon=True)
-                         for i, loop in enumerate(self._loops)]
+        self._threads = [
+            threading.Thread(target=loop.run_forever, name=f"{name}-{i}", daemon=True)
+            for i, loop in enumerate(self._loops)
+        ]
         self._busy = [0] * count  # only touched from the server's loop
         for thread in self._threads:
             thread.start()
@@ -177,7 +217,9 @@ class DirectApiBackend:
     async def serving(self) -> AsyncIterator[None]:
         """Start the run loops and the validation threads; stop them when the server stops."""
         self._loops = RunLoops(self.config.api.run_threads, name="pipelex-run")
-        self._pool = ThreadPoolExecutor(max_workers=self.config.api.run_threads, thread_name_prefix="pipelex-validate")
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.config.api.run_threads, thread_name_prefix="pipelex-validate"
+        )
         try:
             yield
         finally:
@@ -195,7 +237,9 @@ class DirectApiBackend:
 
     async def _execute(self, request: ExecuteRequest) -> bytes:
         runner = prepare_run(request, self.config, self.deck)
-        output = await runner.execute_pipeline(request.inputs, request.pipe_code, mock_inputs=request.mock_inputs)
+        output = await runner.execute_pipeline(
+            request.inputs, request.pipe_code, mock_inputs=request.mock_inputs
+        )
         return execute_response(output, backend=self.name).model_dump_json().encode()
 
     async def validate(self, request: ValidateRequest) -> bytes:
@@ -206,6 +250,11 @@ class DirectApiBackend:
             return await asyncio.get_running_loop().run_in_executor(pool, self._validate, request)
 
     def _validate(self, request: ValidateRequest) -> bytes:
-        response = validate_texts(request.mthds_contents, self.config, self.deck,
-                                  allow_signatures=request.allow_signatures, backend=self.name)
+        response = validate_texts(
+            request.mthds_contents,
+            self.config,
+            self.deck,
+            allow_signatures=request.allow_signatures,
+            backend=self.name,
+        )
         return response.model_dump_json().encode()

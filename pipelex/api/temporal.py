@@ -84,7 +84,9 @@ class TemporalApiBackend:
     async def _on_session_loop(self, coroutine: Coroutine[Any, Any, T]) -> T:
         if self._loop is None:  # pragma: no cover - routes only run while serving
             coroutine.close()
-            raise ApiProblem("backend-unavailable", "the Temporal session is not open (the server is stopping)")
+            raise ApiProblem(
+                "backend-unavailable", "the Temporal session is not open (the server is stopping)"
+            )
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
 
     async def execute(self, request: ExecuteRequest) -> bytes:
@@ -95,23 +97,39 @@ class TemporalApiBackend:
         async with self._slots:
             await loop.run_in_executor(self._pool, prepare_run, request, self.config, self.deck)
             async with _translated():
-                output = await self._on_session_loop(run_pipeline_on_temporal(
-                    request.mthds_contents, inputs=request.inputs, pipe_code=request.pipe_code,
-                    pipe_run_mode=run_mode_of(request), mock_inputs=request.mock_inputs, config=self.config))
+                output = await self._on_session_loop(
+                    run_pipeline_on_temporal(
+                        request.mthds_contents,
+                        inputs=request.inputs,
+                        pipe_code=request.pipe_code,
+                        pipe_run_mode=run_mode_of(request),
+                        mock_inputs=request.mock_inputs,
+                        config=self.config,
+                    )
+                )
             return await loop.run_in_executor(
-                self._pool, lambda: execute_response(output, backend=self.name).model_dump_json().encode())
+                self._pool, lambda: execute_response(output, backend=self.name).model_dump_json().encode()
+            )
 
     async def validate(self, request: ValidateRequest) -> bytes:
         """The whole validation on a worker, as one activity; the report and the sweep's graph in one round trip."""
         from pipelex.backends.temporal import validate_on_temporal
 
         async with self._slots, _translated():
-            report = await self._on_session_loop(validate_on_temporal(
-                request.mthds_contents, allow_signatures=request.allow_signatures, config=self.config))
+            report = await self._on_session_loop(
+                validate_on_temporal(
+                    request.mthds_contents, allow_signatures=request.allow_signatures, config=self.config
+                )
+            )
         fields = {name: getattr(report, name) for name in ValidationReport.model_fields}
-        graph = report.graph or ExecutionGraph(graph_id=report.workflow_id, created_at=datetime.now(UTC).isoformat(),
-                                               pipeline_run_id="validation", main_pipe="(validation sweep)",
-                                               mode="dry", backend="temporal")
+        graph = report.graph or ExecutionGraph(
+            graph_id=report.workflow_id,
+            created_at=datetime.now(UTC).isoformat(),
+            pipeline_run_id="validation",
+            main_pipe="(validation sweep)",
+            mode="dry",
+            backend="temporal",
+        )
         response = ValidateResponse(**fields, graph=graph, backend=self.name, workflow_id=report.workflow_id)
         return response.model_dump_json().encode()
 

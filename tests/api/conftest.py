@@ -29,7 +29,9 @@ def serving(app: FastAPI) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"uvicorn-{port}")
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"uvicorn-{port}"
+    )
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -72,9 +74,13 @@ class Backend:
         config = PipelexConfig()
         update: dict[str, Any] = {"api": config.api.model_copy(update=api)}
         if self.temporal_address is not None:
-            update["temporal"] = TemporalConfig(is_enabled=True, address=self.temporal_address,
-                                                task_queue=f"api-test-{uuid.uuid4().hex[:10]}", in_process_worker=True,
-                                                retry_initial_interval_s=0.1)
+            update["temporal"] = TemporalConfig(
+                is_enabled=True,
+                address=self.temporal_address,
+                task_queue=f"api-test-{uuid.uuid4().hex[:10]}",
+                in_process_worker=True,
+                retry_initial_interval_s=0.1,
+            )
         return config.model_copy(update=update)
 
 

@@ -21,34 +21,61 @@ from schemathesis.checks import (
 )
 
 MAX_EXAMPLES = 25
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection]
-OPERATIONS = [("GET", "/health"), ("GET", "/v1/health"), ("POST", "/v1/execute"), ("POST", "/v1/start"),
-              ("GET", "/v1/runs/{run_id}"), ("POST", "/v1/validate"), ("GET", "/v1/models"), ("GET", "/v1/version")]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+OPERATIONS = [
+    ("GET", "/health"),
+    ("GET", "/v1/health"),
+    ("POST", "/v1/execute"),
+    ("POST", "/v1/start"),
+    ("GET", "/v1/runs/{run_id}"),
+    ("POST", "/v1/validate"),
+    ("GET", "/v1/models"),
+    ("GET", "/v1/version"),
+]
 
 
 def test_the_fuzzed_operations_are_all_the_operations(base_url: str) -> None:
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", timeout=30)
-    assert sorted((m.upper(), p) for p, item in schema.raw_schema["paths"].items() for m in item) == sorted(OPERATIONS)
+    assert sorted((m.upper(), p) for p, item in schema.raw_schema["paths"].items() for m in item) == sorted(
+        OPERATIONS
+    )
 
 
 # negative cases need something to break: a body or a parameter (the plain GETs have neither)
-CASES = [(method, path, mode) for method, path in OPERATIONS for mode in GenerationMode
-         if mode is GenerationMode.POSITIVE or method == "POST" or "{" in path]
+CASES = [
+    (method, path, mode)
+    for method, path in OPERATIONS
+    for mode in GenerationMode
+    if mode is GenerationMode.POSITIVE or method == "POST" or "{" in path
+]
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=[f"{m} {p} {g.value}" for m, p, g in CASES])
-def test_fuzzed_requests_get_documented_answers_and_no_5xx(base_url: str, method: str, path: str,
-                                                            mode: GenerationMode) -> None:
+def test_fuzzed_requests_get_documented_answers_and_no_5xx(
+    base_url: str, method: str, path: str, mode: GenerationMode
+) -> None:
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", timeout=30)
     operation = schema[path][method]
 
     with requests.Session() as session:  # closed after: no connection outlives the test
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                         HealthCheck.data_too_large])
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.filter_too_much,
+                HealthCheck.data_too_large,
+            ],
+        )
         def fuzz(case: Case) -> None:
             case.call_and_validate(session=session, checks=CHECKS, timeout=30)
 

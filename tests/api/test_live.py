@@ -21,11 +21,15 @@ def fake_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
         yield fake
 
 
-def test_live_execute_calls_the_provider_and_reports_usage(make_server: ServerFactory,
-                                                           fake_provider: FakeProvider) -> None:
+def test_live_execute_calls_the_provider_and_reports_usage(
+    make_server: ServerFactory, fake_provider: FakeProvider
+) -> None:
     url = make_server()
-    response = httpx.post(f"{url}/v1/execute", timeout=60,
-                          json={"mthds_contents": [MENU], "inputs": {"kitchen_note": "eggs and leeks"}})
+    response = httpx.post(
+        f"{url}/v1/execute",
+        timeout=60,
+        json={"mthds_contents": [MENU], "inputs": {"kitchen_note": "eggs and leeks"}},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["run_mode"] == "live"
@@ -36,10 +40,13 @@ def test_live_execute_calls_the_provider_and_reports_usage(make_server: ServerFa
     assert [n["status"] for n in body["graph"]["nodes"]] == ["succeeded"] * 3
 
 
-def test_dry_execute_never_calls_the_provider(make_server: ServerFactory, fake_provider: FakeProvider) -> None:
+def test_dry_execute_never_calls_the_provider(
+    make_server: ServerFactory, fake_provider: FakeProvider
+) -> None:
     url = make_server()
-    response = httpx.post(f"{url}/v1/execute", timeout=60,
-                          json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True})
+    response = httpx.post(
+        f"{url}/v1/execute", timeout=60, json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["usage"]["total_tokens"] == 0
     assert fake_provider.total_calls == 0

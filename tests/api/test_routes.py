@@ -53,15 +53,18 @@ def test_execute_named_pipe_with_mock_inputs(client: httpx.Client) -> None:
 
 
 def test_execute_live_without_ai_leaf_needs_no_provider(client: httpx.Client) -> None:
-    response = client.post("/v1/execute", json={"mthds_contents": [MENU], "pipe_code": "greet",
-                                                "inputs": {"name": "Ada"}})
+    response = client.post(
+        "/v1/execute", json={"mthds_contents": [MENU], "pipe_code": "greet", "inputs": {"name": "Ada"}}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["run_mode"] == "live"
     assert body["main_stuff"]["content"] == {"text": "Hello Ada!"}
 
 
-def test_live_run_without_provider_is_a_clear_503(client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_run_without_provider_is_a_clear_503(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for variable in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(variable, raising=False)  # the server runs in this process
     response = client.post("/v1/execute", json={"mthds_contents": [MENU], "inputs": {"kitchen_note": "eggs"}})
@@ -86,16 +89,33 @@ def test_not_toml_is_a_bundle_problem_with_its_line(client: httpx.Client) -> Non
     assert problem["diagnostics"][0]["line"] == 2
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    pytest.param({"mthds_contents": [MENU], "mock_inputs": True}, "body", "dry_run", id="mock-inputs-need-dry-run"),
-    pytest.param({"mthds_contents": [MENU], "dry_run": True, "input": {}}, "body.input", "unknown field",
-                 id="unknown-field"),
-    pytest.param({"mthds_contents": [], "dry_run": True}, "body.mthds_contents", "at least 1", id="no-bundle"),
-    pytest.param({"dry_run": True}, "body.mthds_contents", "required", id="missing-bundles"),
-    pytest.param({"mthds_contents": "text", "dry_run": True}, "body.mthds_contents", "list", id="not-a-list"),
-    pytest.param({"mthds_contents": [MENU], "dry_run": "maybe"}, "body.dry_run", "boolean", id="bad-bool"),
-])
-def test_bad_request_bodies_name_the_field(client: httpx.Client, body: dict[str, Any], field: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        pytest.param(
+            {"mthds_contents": [MENU], "mock_inputs": True}, "body", "dry_run", id="mock-inputs-need-dry-run"
+        ),
+        pytest.param(
+            {"mthds_contents": [MENU], "dry_run": True, "input": {}},
+            "body.input",
+            "unknown field",
+            id="unknown-field",
+        ),
+        pytest.param(
+            {"mthds_contents": [], "dry_run": True}, "body.mthds_contents", "at least 1", id="no-bundle"
+        ),
+        pytest.param({"dry_run": True}, "body.mthds_contents", "required", id="missing-bundles"),
+        pytest.param(
+            {"mthds_contents": "text", "dry_run": True}, "body.mthds_contents", "list", id="not-a-list"
+        ),
+        pytest.param(
+            {"mthds_contents": [MENU], "dry_run": "maybe"}, "body.dry_run", "boolean", id="bad-bool"
+        ),
+    ],
+)
+def test_bad_request_bodies_name_the_field(
+    client: httpx.Client, body: dict[str, Any], field: str, words: str
+) -> None:
     problem = assert_problem(client.post("/v1/execute", json=body), 422, "request-invalid")
     assert any(e["field"] == field and words in e["message"] for e in problem["errors"]), problem
     assert field in problem["detail"]
@@ -108,19 +128,34 @@ def test_body_that_is_not_json(client: httpx.Client) -> None:
     problem = assert_problem(client.post("/v1/execute"), 422, "request-invalid")
     assert "JSON body is required" in problem["detail"]
     problem = assert_problem(client.post("/v1/execute", json=[1, 2]), 422, "request-invalid")
-    problem = assert_problem(client.post("/v1/execute", content=b'{"mthds_contents": ["\xff\xfe"]}',
-                                         headers={"content-type": "application/json"}), 422, "request-invalid")
+    problem = assert_problem(
+        client.post(
+            "/v1/execute",
+            content=b'{"mthds_contents": ["\xff\xfe"]}',
+            headers={"content-type": "application/json"},
+        ),
+        422,
+        "request-invalid",
+    )
     assert "UTF-8" in problem["detail"] or "JSON" in problem["detail"]
 
 
-@pytest.mark.parametrize(("fields", "input_name", "words"), [
-    pytest.param({"pipe_code": "nope"}, None, "not in the bundle", id="unknown-pipe"),
-    pytest.param({"inputs": {"kitchen_note": "x", "extra": "y"}}, "extra", "not an input", id="unknown-input"),
-    pytest.param({"inputs": {}}, "kitchen_note", "--dry-run --mock-inputs", id="missing-input"),
-    pytest.param({"inputs": {"kitchen_note": ["a", "b"]}}, "kitchen_note", "is a list", id="list-for-single"),
-])
-def test_input_problems_name_the_input(client: httpx.Client, fields: dict[str, Any], input_name: str | None,
-                                       words: str) -> None:
+@pytest.mark.parametrize(
+    ("fields", "input_name", "words"),
+    [
+        pytest.param({"pipe_code": "nope"}, None, "not in the bundle", id="unknown-pipe"),
+        pytest.param(
+            {"inputs": {"kitchen_note": "x", "extra": "y"}}, "extra", "not an input", id="unknown-input"
+        ),
+        pytest.param({"inputs": {}}, "kitchen_note", "--dry-run --mock-inputs", id="missing-input"),
+        pytest.param(
+            {"inputs": {"kitchen_note": ["a", "b"]}}, "kitchen_note", "is a list", id="list-for-single"
+        ),
+    ],
+)
+def test_input_problems_name_the_input(
+    client: httpx.Client, fields: dict[str, Any], input_name: str | None, words: str
+) -> None:
     problem = assert_problem(client.post("/v1/execute", json=_dry(**fields)), 422, "input-invalid")
     assert words in problem["detail"]
     if input_name is not None:
@@ -129,8 +164,11 @@ def test_input_problems_name_the_input(client: httpx.Client, fields: dict[str, A
 
 def test_failed_pipe_is_reported_with_its_code(make_server: ServerFactory) -> None:
     url = make_server(allow_pipe_func=True)
-    response = httpx.post(f"{url}/v1/execute", json={"mthds_contents": [FUNCS], "pipe_code": "blow_up",
-                                                     "inputs": {"text": "soup"}}, timeout=30)
+    response = httpx.post(
+        f"{url}/v1/execute",
+        json={"mthds_contents": [FUNCS], "pipe_code": "blow_up", "inputs": {"text": "soup"}},
+        timeout=30,
+    )
     problem = assert_problem(response, 422, "pipe-failed")
     assert problem["pipe_code"] == "blow_up"
     assert "could not handle 'soup'" in problem["detail"]
@@ -227,16 +265,20 @@ def test_validate_valid_bundle_returns_statuses_and_graph(client: httpx.Client, 
     body = response.json()
     assert body["is_valid"] is True and body["errors"] == []
     statuses = {v["pipe_ref"]: v["status"] for v in body["validated_pipes"]}
-    assert statuses == {f"bistro_menus.{c}": "SUCCESS" for c in ("write_menu_card", "list_dishes", "lay_out_card",
-                                                                   "greet")}
+    assert statuses == {
+        f"bistro_menus.{c}": "SUCCESS" for c in ("write_menu_card", "list_dishes", "lay_out_card", "greet")
+    }
     roots = [n for n in body["graph"]["nodes"] if n["path"] == n["pipe_code"]]
-    assert sorted(n["pipe_code"] for n in roots) == sorted(["write_menu_card", "list_dishes", "lay_out_card", "greet"])
+    assert sorted(n["pipe_code"] for n in roots) == sorted(
+        ["write_menu_card", "list_dishes", "lay_out_card", "greet"]
+    )
     assert body["graph"]["mode"] == "dry"
     assert body["backend"] == backend.name
 
 
-def test_validate_invalid_bundle_is_200_with_the_cli_diagnostics(client: httpx.Client, tmp_path: Path,
-                                                                  run_cli: Callable[..., CliResult]) -> None:
+def test_validate_invalid_bundle_is_200_with_the_cli_diagnostics(
+    client: httpx.Client, tmp_path: Path, run_cli: Callable[..., CliResult]
+) -> None:
     response = client.post("/v1/validate", json={"mthds_contents": [MENU_INVALID]})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -265,8 +307,9 @@ def test_validate_garbage_is_200_invalid(client: httpx.Client) -> None:
 
 
 def test_validate_bad_request_is_422(client: httpx.Client) -> None:
-    problem = assert_problem(client.post("/v1/validate", json={"mthds_contents": [MENU], "dry_run": True}), 422,
-                             "request-invalid")
+    problem = assert_problem(
+        client.post("/v1/validate", json={"mthds_contents": [MENU], "dry_run": True}), 422, "request-invalid"
+    )
     assert problem["errors"][0]["field"] == "body.dry_run"
 
 
@@ -278,7 +321,9 @@ def test_models_version_health(client: httpx.Client, backend: Backend) -> None:
     assert models["aliases"]["default-small"] == "gpt-4o-mini"
     assert "writing-factual" in models["presets"]
     version = client.get("/v1/version").json()
-    assert version["name"] == "pipelex" and version["api_version"] == "v1" and version["backend"] == backend.name
+    assert (
+        version["name"] == "pipelex" and version["api_version"] == "v1" and version["backend"] == backend.name
+    )
     from pipelex import __version__
 
     assert version["version"] == __version__
@@ -294,11 +339,21 @@ def test_unknown_route_and_method_are_problems(client: httpx.Client) -> None:
 def test_openapi_documents_typed_models_and_problem_responses(client: httpx.Client) -> None:
     document = client.get("/openapi.json").json()
     paths = document["paths"]
-    assert set(paths) == {"/health", "/v1/health", "/v1/execute", "/v1/start", "/v1/runs/{run_id}", "/v1/validate",
-                          "/v1/models", "/v1/version"}
+    assert set(paths) == {
+        "/health",
+        "/v1/health",
+        "/v1/execute",
+        "/v1/start",
+        "/v1/runs/{run_id}",
+        "/v1/validate",
+        "/v1/models",
+        "/v1/version",
+    }
     execute = paths["/v1/execute"]["post"]
     assert execute["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ExecuteRequest")
-    assert execute["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ExecuteResponse")
+    assert execute["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ExecuteResponse"
+    )
     for path_item in paths.values():
         for operation in path_item.values():
             for status, entry in operation["responses"].items():

@@ -49,7 +49,9 @@ def _call(url: str, method: str, path: str, headers: dict[str, str]) -> httpx.Re
         body = {"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
     elif path == "/v1/validate":
         body = {"mthds_contents": [MENU]}
-    return httpx.request(method, url + path.replace("{run_id}", "0" * 32), json=body, headers=headers, timeout=30)
+    return httpx.request(
+        method, url + path.replace("{run_id}", "0" * 32), json=body, headers=headers, timeout=30
+    )
 
 
 def test_every_route_but_health_needs_the_key(keyed_url: str) -> None:
@@ -64,17 +66,27 @@ def test_every_route_but_health_needs_the_key(keyed_url: str) -> None:
         problem = assert_problem(missing, 401, "unauthorized")
         assert missing.headers["www-authenticate"] == "Bearer"
         assert KEY not in missing.text
-        for bad in ({"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {KEY}"},
-                    {"Authorization": f"Bearer {KEY}x"}, {"Authorization": f"Bearer {KEY[:-1]}"}):
+        for bad in (
+            {"Authorization": "Bearer wrong"},
+            {"Authorization": f"Basic {KEY}"},
+            {"Authorization": f"Bearer {KEY}x"},
+            {"Authorization": f"Bearer {KEY[:-1]}"},
+        ):
             refused = _call(keyed_url, method, path, bad)
             assert_problem(refused, 401, "unauthorized")
             assert KEY not in refused.text
         accepted = _call(keyed_url, method, path, good)
-        assert accepted.status_code in (200, 202, 404), (method, path, accepted.text)  # 404: the made-up run id
+        assert accepted.status_code in (200, 202, 404), (
+            method,
+            path,
+            accepted.text,
+        )  # 404: the made-up run id
         assert "Authorization" in problem["detail"]
 
 
-def test_openapi_declares_the_bearer_scheme_only_when_a_key_is_set(keyed_url: str, client: httpx.Client) -> None:
+def test_openapi_declares_the_bearer_scheme_only_when_a_key_is_set(
+    keyed_url: str, client: httpx.Client
+) -> None:
     keyed = httpx.get(f"{keyed_url}/openapi.json", headers={"Authorization": f"Bearer {KEY}"}).json()
     assert keyed["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert "401" in keyed["paths"]["/v1/execute"]["post"]["responses"]
@@ -96,16 +108,27 @@ def test_cli_server_reads_the_key_from_the_environment(tmp_path: Path, backend: 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PIPELEX_API_KEY": KEY, "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {
+        **os.environ,
+        "PIPELEX_API_KEY": KEY,
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
     env.pop("PIPELEX_CONFIG", None)
     if backend.temporal_address is not None:  # the server's pipelex.toml points at the test's Temporal server
         temporal = backend.config().temporal
         (tmp_path / "pipelex.toml").write_text(
             f'[temporal]\nis_enabled = true\naddress = "{temporal.address}"\ntask_queue = "{temporal.task_queue}"\n'
-            "in_process_worker = true\n")
-    process = subprocess.Popen([sys.executable, "-m", "pipelex.cli.main", "api", "serve", "--port", str(port)],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            "in_process_worker = true\n"
+        )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.cli.main", "api", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -121,8 +144,12 @@ def test_cli_server_reads_the_key_from_the_environment(tmp_path: Path, backend: 
         assert_problem(httpx.get(f"{url}/v1/version"), 401, "unauthorized")
         version = httpx.get(f"{url}/v1/version", headers={"Authorization": f"Bearer {KEY}"})
         assert version.status_code == 200 and version.json()["backend"] == backend.name
-        run = httpx.post(f"{url}/v1/execute", json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True},
-                         headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
+        run = httpx.post(
+            f"{url}/v1/execute",
+            json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True},
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=30,
+        )
         assert run.status_code == 200, run.text
     finally:
         process.terminate()
@@ -161,8 +188,13 @@ def test_declared_body_over_the_limit_is_refused_before_it_is_read(make_server: 
     host = urlsplit(url).netloc
     started = time.monotonic()
     # a 10 GB body is declared and never sent: only an answer from the headers alone can come back
-    reply = _raw_request(url, (f"POST /v1/execute HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                               "Content-Length: 10000000000\r\n\r\n").encode())
+    reply = _raw_request(
+        url,
+        (
+            f"POST /v1/execute HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 10000000000\r\n\r\n"
+        ).encode(),
+    )
     assert time.monotonic() - started < 5
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413"), reply[:300]
@@ -176,22 +208,31 @@ def test_chunked_body_over_the_limit_is_refused(make_server: ServerFactory) -> N
     host = urlsplit(url).netloc
     chunk = b"x" * 1024
     chunks = [f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" for _ in range(64)] + [b"0\r\n\r\n"]
-    reply = _raw_request(url, (f"POST /v1/execute HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                               "Transfer-Encoding: chunked\r\n\r\n").encode(), chunks)
+    reply = _raw_request(
+        url,
+        (
+            f"POST /v1/execute HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"
+        ).encode(),
+        chunks,
+    )
     assert reply.startswith(b"HTTP/1.1 413"), reply[:300]
     assert b"urn:pipelex:problem:body-too-large" in reply
 
 
 def test_chunked_body_under_the_limit_is_served(make_server: ServerFactory) -> None:
     url = make_server(max_body_bytes=64 * 1024)
-    payload = httpx.Request("POST", "/", json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}).content
+    payload = httpx.Request(
+        "POST", "/", json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
+    ).content
 
     def stream() -> Iterator[bytes]:  # no Content-Length: httpx sends it chunked
         for start in range(0, len(payload), 500):
-            yield payload[start:start + 500]
+            yield payload[start : start + 500]
 
-    response = httpx.post(f"{url}/v1/execute", content=stream(), headers={"content-type": "application/json"},
-                          timeout=30)
+    response = httpx.post(
+        f"{url}/v1/execute", content=stream(), headers={"content-type": "application/json"}, timeout=30
+    )
     assert response.status_code == 200, response.text
     assert response.request.headers.get("transfer-encoding") == "chunked"
 
@@ -203,18 +244,26 @@ def test_body_over_the_limit_through_a_client_is_413(make_server: ServerFactory)
 
 
 # ---------------------------------------------------------------------------------------------------- input policy
-@pytest.mark.parametrize(("photo", "words"), [
-    pytest.param("/etc/passwd", "a file on the server", id="absolute-path"),
-    pytest.param("photo.png", "a file on the server", id="relative-path"),
-    pytest.param({"url": "file:///etc/hostname"}, "a file on the server", id="file-url"),
-    pytest.param({"url": "pipelex-storage://../../etc/passwd"}, "a file on the server", id="storage-uri"),
-    pytest.param({"url": "http://169.254.169.254/latest/meta-data/"}, "does not fetch URLs", id="metadata-url"),
-    pytest.param({"url": "https://example.com/cat.png"}, "does not fetch URLs", id="public-url"),
-    pytest.param({"url": "gopher://example.com/x"}, "scheme 'gopher'", id="other-scheme"),
-    pytest.param([{"url": PNG}, {"url": "file:///etc/hostname"}], "a file on the server", id="inside-a-list"),
-])
-def test_inputs_referencing_files_or_urls_are_refused_by_default(client: httpx.Client, photo: Any,
-                                                                 words: str) -> None:
+@pytest.mark.parametrize(
+    ("photo", "words"),
+    [
+        pytest.param("/etc/passwd", "a file on the server", id="absolute-path"),
+        pytest.param("photo.png", "a file on the server", id="relative-path"),
+        pytest.param({"url": "file:///etc/hostname"}, "a file on the server", id="file-url"),
+        pytest.param({"url": "pipelex-storage://../../etc/passwd"}, "a file on the server", id="storage-uri"),
+        pytest.param(
+            {"url": "http://169.254.169.254/latest/meta-data/"}, "does not fetch URLs", id="metadata-url"
+        ),
+        pytest.param({"url": "https://example.com/cat.png"}, "does not fetch URLs", id="public-url"),
+        pytest.param({"url": "gopher://example.com/x"}, "scheme 'gopher'", id="other-scheme"),
+        pytest.param(
+            [{"url": PNG}, {"url": "file:///etc/hostname"}], "a file on the server", id="inside-a-list"
+        ),
+    ],
+)
+def test_inputs_referencing_files_or_urls_are_refused_by_default(
+    client: httpx.Client, photo: Any, words: str
+) -> None:
     bundle = PHOTO.replace('"Image"', '"Image[]"') if isinstance(photo, list) else PHOTO
     body = {"mthds_contents": [bundle], "dry_run": True, "inputs": {"photo": photo}}
     problem = assert_problem(client.post("/v1/execute", json=body), 422, "input-refused")
@@ -232,12 +281,22 @@ def test_data_urls_are_always_accepted(client: httpx.Client) -> None:
 
 def test_allowed_urls_still_refuse_internal_addresses(make_server: ServerFactory) -> None:
     url = make_server(allow_urls=True)
-    for internal in ("http://127.0.0.1:8080/x.png", "http://localhost/x.png", "http://10.0.0.7/x.png",
-                     "http://169.254.169.254/latest", "http://[::1]/x.png", "http://0.0.0.0/x.png"):
+    for internal in (
+        "http://127.0.0.1:8080/x.png",
+        "http://localhost/x.png",
+        "http://10.0.0.7/x.png",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x.png",
+        "http://0.0.0.0/x.png",
+    ):
         body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": internal}}}
         problem = assert_problem(httpx.post(f"{url}/v1/execute", json=body, timeout=30), 422, "input-refused")
         assert "internal address" in problem["detail"], internal
-    public = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": "http://93.184.215.14/c.png"}}}
+    public = {
+        "mthds_contents": [PHOTO],
+        "dry_run": True,
+        "inputs": {"photo": {"url": "http://93.184.215.14/c.png"}},
+    }
     assert httpx.post(f"{url}/v1/execute", json=public, timeout=30).status_code == 200
 
 
@@ -246,7 +305,9 @@ def test_local_files_when_allowed(make_server: ServerFactory) -> None:
     body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": "/srv/photos/cat.png"}}
     response = httpx.post(f"{url}/v1/execute", json=body, timeout=30)
     assert response.status_code == 200, response.text
-    assert response.json()["working_memory"]["root"]["photo"]["content"]["url"] == "file:///srv/photos/cat.png"
+    assert (
+        response.json()["working_memory"]["root"]["photo"]["content"]["url"] == "file:///srv/photos/cat.png"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- hygiene
@@ -269,8 +330,10 @@ class _BuggyBackend:
 def test_internal_errors_are_500_problems_without_trace_or_secret() -> None:
     app = create_app(PipelexConfig(), api_key=None, backend=_BuggyBackend())
     with serving(app) as url:
-        for path, body in (("/v1/execute", {"mthds_contents": [MENU], "dry_run": True}),
-                           ("/v1/validate", {"mthds_contents": [MENU]})):
+        for path, body in (
+            ("/v1/execute", {"mthds_contents": [MENU], "dry_run": True}),
+            ("/v1/validate", {"mthds_contents": [MENU]}),
+        ):
             response = httpx.post(url + path, json=body, timeout=30)
             problem = assert_problem(response, 500, "internal-error")
             assert "hunter2" not in response.text
@@ -302,8 +365,11 @@ def test_a_blocking_run_does_not_block_the_event_loop(make_server: ServerFactory
         assert httpx.get(f"{url}/health", timeout=5).status_code == 200
         assert httpx.get(f"{url}/v1/version", timeout=5).status_code == 200
         if backend.name == "direct":
-            dry = httpx.post(f"{url}/v1/execute", timeout=5,
-                             json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True})
+            dry = httpx.post(
+                f"{url}/v1/execute",
+                timeout=5,
+                json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True},
+            )
             assert dry.status_code == 200
         latencies.append(time.monotonic() - started)
     assert not slow_done.is_set(), "the slow run should still be running"

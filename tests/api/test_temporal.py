@@ -39,8 +39,9 @@ async def _all_workflows(config: PipelexConfig) -> list[tuple[str, str]]:
     return [(w.id, w.workflow_type) async for w in client.list_workflows()]
 
 
-async def _new_workflows(config: PipelexConfig, before: set[str], *, expected: str | None = None
-                         ) -> dict[str, str]:
+async def _new_workflows(
+    config: PipelexConfig, before: set[str], *, expected: str | None = None
+) -> dict[str, str]:
     """Workflows of the namespace not in ``before`` (visibility may lag a little: wait up to 5 s for one)."""
     for _ in range(50):
         started = {wid: wtype for wid, wtype in await _all_workflows(config) if wid not in before}
@@ -51,16 +52,24 @@ async def _new_workflows(config: PipelexConfig, before: set[str], *, expected: s
 
 
 def _scheduled_activities(events: list[Any]) -> list[str]:
-    return [e.activity_task_scheduled_event_attributes.activity_type.name for e in events
-            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
 
 
 def _child_workflows(events: list[Any]) -> list[str]:
-    return [e.start_child_workflow_execution_initiated_event_attributes.workflow_type.name for e in events
-            if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED]
+    return [
+        e.start_child_workflow_execution_initiated_event_attributes.workflow_type.name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+    ]
 
 
-async def test_validate_is_one_activity_with_statuses_and_graph(temporal_setup: tuple[str, PipelexConfig]) -> None:
+async def test_validate_is_one_activity_with_statuses_and_graph(
+    temporal_setup: tuple[str, PipelexConfig],
+) -> None:
     url, config = temporal_setup
     before = {wid for wid, _ in await _all_workflows(config)}
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
@@ -89,23 +98,32 @@ async def test_execute_really_dispatches_to_workers(temporal_setup: tuple[str, P
     url, config = temporal_setup
     before = {wid for wid, _ in await _all_workflows(config)}
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        response = await http.post("/v1/execute", json={"mthds_contents": [MENU], "dry_run": True,
-                                                        "mock_inputs": True})
+        response = await http.post(
+            "/v1/execute", json={"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["backend"] == "temporal"
-    assert [n["pipe_code"] for n in body["graph"]["nodes"]] == ["write_menu_card", "list_dishes", "lay_out_card"]
+    assert [n["pipe_code"] for n in body["graph"]["nodes"]] == [
+        "write_menu_card",
+        "list_dishes",
+        "lay_out_card",
+    ]
     started = await _new_workflows(config, before)
     assert started, "the run started no workflow"
     activities: list[str] = []
     for workflow_id in started:
         _, events = await _history(config, workflow_id)
         activities += _scheduled_activities(events)
-    assert activities.count("act_run_leaf") >= 2, activities  # the two LLM leaves ran as activities on the worker
+    assert activities.count("act_run_leaf") >= 2, (
+        activities
+    )  # the two LLM leaves ran as activities on the worker
     assert "act_dry_validate" not in activities
 
 
-async def test_validate_valid_bundle_matches_the_direct_backend(temporal_setup: tuple[str, PipelexConfig]) -> None:
+async def test_validate_valid_bundle_matches_the_direct_backend(
+    temporal_setup: tuple[str, PipelexConfig],
+) -> None:
     url, _ = temporal_setup
     with serving(create_app(PipelexConfig(), api_key=None)) as direct_url:
         async with httpx.AsyncClient(timeout=60) as http:
@@ -114,5 +132,6 @@ async def test_validate_valid_bundle_matches_the_direct_backend(temporal_setup: 
     for key in ("is_valid", "is_runnable", "validated_pipes", "errors", "warnings", "total_pipes"):
         assert on_temporal[key] == direct[key], key
     assert sorted(n["pipe_code"] for n in on_temporal["graph"]["nodes"]) == sorted(
-        n["pipe_code"] for n in direct["graph"]["nodes"])
+        n["pipe_code"] for n in direct["graph"]["nodes"]
+    )
     assert direct["workflow_id"] is None and on_temporal["workflow_id"].startswith("pipelex-validate-")
