@@ -109,9 +109,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _send_problem(scope: Scope, send: Send, kind: str, detail: str, *, close: bool = False) -> None:
-    document = (
-        problem(kind, detail, instance=str(scope.get("path", ""))).model_dump_json(exclude_none=True).encode()
-    )
+    answer = problem(kind, detail, instance=str(scope.get("path", "")))
+    document = answer.model_dump_json(exclude_none=True).encode()
     headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(document)).encode()),
@@ -121,7 +120,7 @@ async def _send_problem(scope: Scope, send: Send, kind: str, detail: str, *, clo
     await send(
         {
             "type": "http.response.start",
-            "status": problem(kind, detail, instance="").status,
+            "status": answer.status,
             "headers": headers,
         }
     )

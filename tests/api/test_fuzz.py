@@ -7,6 +7,8 @@ requests that break the schema (negative generation) must be refused with a 4xx.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 import schemathesis
@@ -20,7 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = int(os.environ.get("PIPELEX_API_FUZZ_EXAMPLES", "25"))  # raise it for a longer hunt
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
