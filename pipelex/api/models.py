@@ -34,7 +34,8 @@ prompt = "Say hello to $name"
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: `"dry_run": 1` or `"yes"` is refused, not coerced to a boolean (the schema says boolean)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ExecuteRequest(_Request):

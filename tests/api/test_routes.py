@@ -111,6 +111,7 @@ def test_not_toml_is_a_bundle_problem_with_its_line(client: httpx.Client) -> Non
         pytest.param(
             {"mthds_contents": [MENU], "dry_run": "maybe"}, "body.dry_run", "boolean", id="bad-bool"
         ),
+        pytest.param({"mthds_contents": [MENU], "dry_run": 1}, "body.dry_run", "boolean", id="int-for-bool"),
     ],
 )
 def test_bad_request_bodies_name_the_field(
