@@ -18,13 +18,16 @@ class SourceMap:
         return self.text.splitlines()
 
     @cached_property
-    def _string_lines(self) -> frozenset[int]:
-        """0-based indexes of the lines that start inside a multi-line string (never a header nor a key)."""
+    def _lexed(self) -> tuple[frozenset[int], list[list[tuple[int, str]]]]:
+        """One pass over the text: the 0-based indexes of the lines that start inside a multi-line string, and,
+        per line, its brackets and braces outside strings and comments as ``(position, char)``."""
         inside: set[int] = set()
+        brackets: list[list[tuple[int, str]]] = []
         quote: str | None = None
         for number, line in enumerate(self._lines):
             if quote is not None:
                 inside.add(number)
+            found: list[tuple[int, str]] = []
             position = 0
             while position < len(line):
                 char = line[position]
@@ -41,10 +44,18 @@ class SourceMap:
                     quote = char * 3 if line.startswith(char * 3, position) else char
                     position += len(quote)
                     continue
+                if char in "[]{}":
+                    found.append((position, char))
                 position += 1
             if quote is not None and len(quote) == 1:  # an unclosed one-line string: TOML refuses it anyway
                 quote = None
-        return frozenset(inside)
+            brackets.append(found)
+        return frozenset(inside), brackets
+
+    @property
+    def _string_lines(self) -> frozenset[int]:
+        """0-based indexes of the lines that start inside a multi-line string (never a header nor a key)."""
+        return self._lexed[0]
 
     def _find(self, pattern: re.Pattern[str], start: int = 0, stop: int | None = None, *,
               in_strings: bool = False) -> int | None:
@@ -119,41 +130,23 @@ class SourceMap:
         key_line = self.field_line(pipe, field)
         if key_line is None:
             return None
-        lines = self._lines
+        equals = self._lines[key_line - 1].find("=")
         depth = 0
         seen = 0
-        quote: str | None = None
-        started = False
-        for number in range(key_line - 1, len(lines)):
-            line = lines[number]
-            position = line.index("=") + 1 if number == key_line - 1 and "=" in line else 0
-            while position < len(line):
-                char = line[position]
-                if quote is not None:
-                    if line.startswith(quote, position):
-                        position += len(quote)
-                        quote = None
-                        continue
-                    position += 2 if char == "\\" and quote[0] == '"' else 1
+        for number in range(key_line - 1, len(self._lines)):
+            for position, char in self._lexed[1][number]:
+                if number == key_line - 1 and position < equals:
                     continue
-                if char in "\"'":
-                    quote = char * 3 if line.startswith(char * 3, position) else char
-                    position += len(quote)
-                    continue
-                if char == "#":
-                    break
                 if char in "[{":
                     if char == "{" and depth == 1:
                         seen += 1
                         if seen == index:
                             return number + 1
                     depth += 1
-                    started = True
-                elif char in "]}":
+                else:
                     depth -= 1
-                    if started and depth == 0:
+                    if depth == 0:
                         return key_line
-                position += 1
         return key_line
 
     def text_line(self, needle: str, pipe: str | None = None) -> int | None:
