@@ -29,6 +29,11 @@ SPECIAL_OUTCOMES = frozenset({"fail", "continue"})
 _FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 _LIST_SUFFIX = re.compile(r"\[\d*\]$")
+# the model categories each operator can call (a model of another category is a bundle error)
+_MODEL_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "PipeLLM": ("llm",), "PipeStructure": ("llm",), "PipeJudge": ("llm", "judge"), "PipeImgGen": ("img_gen",),
+    "PipeExtract": ("extract", "llm"), "PipeSearch": ("search",), "PipeDocGen": ("doc_gen",),
+}
 _ELEMENT_FIELD = re.compile(r"^(steps|branches)\[(\d+)\]")
 
 
@@ -370,10 +375,18 @@ class StaticChecker:
             ref = value if isinstance(value, str) else value.get("model") or value.get("handle")
             if not isinstance(ref, str):
                 continue
-            if self.deck.resolve(ref) is None:
+            handles = self.deck.resolve(ref)
+            if handles is None:
                 self._report(ErrorType.UNKNOWN_MODEL, f"model {ref!r} is not in the model deck: use a handle, "
                              "an '@alias', a '$preset' or a '~waterfall' that `pipelex show models` lists, or add it "
                              "to the deck in pipelex.toml", entry, field=field_name)
+                continue
+            wanted = _MODEL_CATEGORIES.get(entry.blueprint.type) if field_name == "model" else ("llm",)
+            if wanted and not any(h.category.value in wanted for h in handles):
+                found = ", ".join(sorted({f"{h.handle} ({h.category.value})" for h in handles}))
+                self._report(ErrorType.UNKNOWN_MODEL, f"{field_name} {ref!r} names {found}, but a "
+                             f"{entry.blueprint.type} needs a model of category {' or '.join(wanted)}: pick one that "
+                             "`pipelex show models` lists in that category", entry, field=field_name)
 
     # ------------------------------------------------------------------ templates
     def _check_templates(self, entry: PipeEntry, inputs: dict[str, Var], templates: dict[str, str | None],

@@ -2154,3 +2154,32 @@ def test_element_line_skips_brackets_in_strings_and_comments() -> None:
     source_map = SourceMap(text)
     assert [source_map.element_line("p", "steps", n) for n in (1, 2, 3)] == [3, 4, 5]
     assert source_map.element_line("p", "steps", 9) == 2  # no such element: the key's line
+
+
+@pytest.mark.parametrize(
+    ("pipe_type", "extra", "model", "ok"),
+    [
+        ("PipeImgGen", 'prompt = "a cat"', "@default-general", False),
+        ("PipeImgGen", 'prompt = "a cat"', "@default-img-gen", True),
+        ("PipeLLM", 'prompt = "hi"', "gpt-image-1", False),
+        ("PipeLLM", 'prompt = "hi"', "$writing-factual", True),
+    ],
+    ids=["imggen-with-llm", "imggen-with-imggen", "llm-with-imggen", "llm-with-preset"],
+)
+def test_a_model_of_the_wrong_category_is_refused(pipe_type: str, extra: str, model: str, ok: bool) -> None:
+    output = "Image" if pipe_type == "PipeImgGen" else "Text"
+    diagnostics = diagnose(f"""
+        domain = "d"
+        [pipe.p]
+        type = "{pipe_type}"
+        description = "d"
+        output = "{output}"
+        {extra}
+        model = "{model}"
+    """)
+    if ok:
+        assert diagnostics == [], rendered(diagnostics)
+    else:
+        (diagnostic,) = diagnostics
+        assert diagnostic.error_type == "unknown_model" and "needs a model of category" in diagnostic.message
+        assert diagnostic.field == "model"
