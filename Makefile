@@ -9,7 +9,7 @@ FETCH_CORPUS := ../shared/conformance/fetch-corpus
 PYRIGHT := $(BIN)/pyright --pythonpath $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck format bench clean distclean
+.PHONY: help install demo test lint typecheck format bench bench-live bench-temporal bench-api bench-all clean distclean
 
 help:
 	@echo "make install    create .venv and install pipelex with dev extras"
@@ -18,7 +18,11 @@ help:
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make typecheck  pyright"
 	@echo "make format     ruff format"
-	@echo "make bench      run benchmarks/run.py"
+	@echo "make bench      time the CLI (benchmarks/run.py; figures in benchmarks/README.md)"
+	@echo "make bench-live      live batch vs the fake provider (benchmarks/live.md)"
+	@echo "make bench-temporal  Temporal overhead per leaf vs the bare SDK (benchmarks/temporal.md)"
+	@echo "make bench-api       200 concurrent dry /v1/execute (benchmarks/api.md)"
+	@echo "make bench-all       every benchmark above"
 	@echo "make clean      remove caches, the fetched corpus and run outputs"
 	@echo "make distclean  clean, and remove .venv too"
 
@@ -55,6 +59,17 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+bench-live: install
+	$(BIN)/python benchmarks/live_batch.py
+
+bench-temporal: install
+	$(BIN)/python benchmarks/temporal_overhead.py
+
+bench-api: install
+	$(BIN)/python benchmarks/api_load.py
+
+bench-all: bench bench-live bench-temporal bench-api
 
 clean:
 	rm -rf .corpus results .pytest_cache .ruff_cache build
