@@ -1994,7 +1994,7 @@ def test_a_field_in_a_sub_table_points_at_the_sub_table() -> None:
     assert [(d.error_type, d.line) for d in diagnostics] == [("extraneous_input_variable", 8)]
 
 
-# ---------------------------------------------------------------- known gaps (strict xfails)
+# ---------------------------------------------------------------- gaps once pinned by strict xfails, now fixed
 
 
 @pytest.mark.parametrize(
