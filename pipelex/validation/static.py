@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Set
 from dataclasses import dataclass, replace
 
 from pipelex.concepts.library import Concept
@@ -100,9 +101,6 @@ class StaticChecker:
         self.library = library
         self.deck = deck
         self.diagnostics: list[Diagnostic] = []
-        # names whose producer's error is already reported (a failed step's result, an unresolvable batch item):
-        # reading them reports nothing more
-        self._unknown_names: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
     def _report(self, error_type: str, message: str, entry: PipeEntry | None = None, *, field: str | None = None,
@@ -529,8 +527,12 @@ class StaticChecker:
 
     # ------------------------------------------------------------------ controllers
     def _feed(self, entry: PipeEntry, where: str, target: PipeEntry, env: dict[str, Var],
-              item: tuple[str, Var] | None = None) -> bool:
-        """Check that ``env`` satisfies ``target``'s inputs; return True when an absence lifts through it."""
+              item: tuple[str, Var] | None = None, unknown: Set[str] = frozenset()) -> bool:
+        """Check that ``env`` satisfies ``target``'s inputs; return True when an absence lifts through it.
+
+        ``unknown`` names values whose producer's error is already reported (a failed step's result, an
+        unresolvable batch item): reading them reports nothing more.
+        """
         lifts = False
         for name, text in target.blueprint.input_specs().items():
             wanted = self.spec(target, text)
@@ -543,7 +545,7 @@ class StaticChecker:
             else:
                 provided = env.get(root)
             if provided is None:
-                if spec.is_optional or root in self._unknown_names:  # unknown: its producer's error is reported
+                if spec.is_optional or root in unknown:
                     continue
                 self._report(ErrorType.MISSING_INPUT_VARIABLE, f"{where}: pipe {target.code!r} reads {root!r}, "
                              f"which {entry.code!r} neither declares in its inputs nor gets from an earlier step: "
@@ -650,8 +652,8 @@ class StaticChecker:
         return replace(source, is_list=False, item_count=None)
 
     def _check_call(self, entry: PipeEntry, where: str, target: PipeEntry, env: dict[str, Var],
-                    batch_over: str | None, batch_as: str | None, *, names_ok: bool, as_list: bool = False
-                    ) -> Var | None:
+                    batch_over: str | None, batch_as: str | None, *, names_ok: bool, as_list: bool = False,
+                    unknown: Set[str] = frozenset()) -> Var | None:
         """Check a call of ``target`` from a step or branch (batched when ``batch_over`` is set); its output."""
         item: tuple[str, Var] | None = None
         batched = batch_over is not None and batch_as is not None
@@ -660,30 +662,14 @@ class StaticChecker:
             if item_var is not None:
                 item = (batch_as or "", item_var)
         if batched and item is None:  # the batch problem is reported: the item is unknown, not missing
-            self._unknown_names.add(batch_as or "")
-            try:
-                lifted = self._feed(entry, where, target, env, item)
-            finally:
-                self._unknown_names.discard(batch_as or "")
-            return self._output_var(target, lifted=lifted, as_list=True)
-        lifted = self._feed(entry, where, target, env, item)
+            unknown = unknown | {batch_as or ""}
+        lifted = self._feed(entry, where, target, env, item, unknown)
         return self._output_var(target, lifted=lifted, as_list=batched or as_list)
 
     def _check_sequence(self, entry: PipeEntry, pipe: bp.PipeSequenceBlueprint, inputs: dict[str, Var],
                         output: tuple[ConceptSpec, Concept] | None) -> None:
         env = dict(_roots(inputs))
-        outer_unknown = self._unknown_names
-        self._unknown_names = set(outer_unknown)  # results of steps whose error is already reported
-        try:
-            last, last_known = self._sequence_steps(entry, pipe, env)
-        finally:
-            self._unknown_names = outer_unknown
-        if last_known:
-            self._check_produced(entry, output, last, f"its last step ({len(pipe.steps)})")
-
-    def _sequence_steps(self, entry: PipeEntry, pipe: bp.PipeSequenceBlueprint, env: dict[str, Var]
-                        ) -> tuple[Var | None, bool]:
-        """Check the steps in order; return the last step's output and whether it is known."""
+        unknown: set[str] = set()  # results of steps whose error is already reported
         last: Var | None = None
         last_known = True
         for index, step in enumerate(pipe.steps, start=1):
@@ -692,7 +678,7 @@ class StaticChecker:
                 last = self._binding_step(entry, where, step, env)
                 last_known = last is not None
                 if last is None and step.result:
-                    self._unknown_names.add(step.result)
+                    unknown.add(step.result)
                 continue
             if step.pipe is None:
                 self._report(ErrorType.BINDING_STEP_INVALID, f"{where}: a step runs a pipe (`pipe = ...`) or binds "
@@ -711,19 +697,20 @@ class StaticChecker:
                 last_known = False
                 if step.result:
                     env.pop(step.result, None)
-                    self._unknown_names.add(step.result)
+                    unknown.add(step.result)
                 continue
             produced = self._check_call(entry, where, target, env, step.batch_over, step.batch_as, names_ok=names_ok,
-                                        as_list=bool(step.multiple_output) or bool(step.nb_output))
+                                        as_list=bool(step.multiple_output) or bool(step.nb_output), unknown=unknown)
             if produced is not None and step.nb_output:
                 produced = replace(produced, item_count=step.nb_output)
             last = produced
             last_known = produced is not None
             if produced is not None:
                 env[step.result or target.code] = produced
-                self._unknown_names.discard(step.result or target.code)
+                unknown.discard(step.result or target.code)
             env.update(self.parallel_outputs(target))
-        return last, last_known
+        if last_known:
+            self._check_produced(entry, output, last, f"its last step ({len(pipe.steps)})")
 
     def _binding_step(self, entry: PipeEntry, where: str, step: bp.StepBlueprint, env: dict[str, Var]) -> Var | None:
         problems: list[str] = []
