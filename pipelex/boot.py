@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ logger = logging.getLogger("pipelex")
 @dataclass
 class _BootState:
     needs_inference: bool = True
-    config: PipelexConfig | None = field(default=None)
+    config: PipelexConfig | None = None
 
 
 class Pipelex:

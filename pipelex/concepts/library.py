@@ -237,7 +237,8 @@ class ConceptLibrary:
                     built.model_rebuild(_types_namespace=dict(self._pending))
         except BaseException:
             if outermost:  # forget the half-built models of a failed pass
-                for ref in [r for r, m in self._models.items() if m.__name__ in self._pending]:
+                half_built = set(self._pending.values())
+                for ref in [r for r, m in self._models.items() if m in half_built]:
                     del self._models[ref]
             raise
         finally:
@@ -271,23 +272,24 @@ class ConceptLibrary:
         self._models[concept.ref] = model
         return model
 
+    def _model_or_forward_ref(self, target: Concept) -> Any:
+        """The content model of ``target``, or its name while it is being compiled (a forward reference,
+        resolved when the compile pass ends)."""
+        return self._compiling.get(target.ref) or self.content_model(target)
+
     def _annotation(self, spec: FieldBlueprint, domain: str) -> Any:
         kind = spec.type or "text"
         if spec.choices:
             return Literal[tuple(spec.choices)]  # type: ignore[valid-type]
         if kind == "concept":
             target = self.resolve(spec.concept_ref or "", domain)
-            if target is not None and target.ref in self._compiling:
-                return self._compiling[target.ref]  # a forward reference, resolved when the pass ends
-            return self.content_model(target) if target else dict[str, Any]
+            return self._model_or_forward_ref(target) if target else dict[str, Any]
         if kind == "list":
             item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
             if item is None or item in _SCALAR_PY:
                 return list[_SCALAR_PY.get(item or "text", str)]
             target = self.resolve(item, domain)
-            if target is not None and target.ref in self._compiling:
-                return list[self._compiling[target.ref]]  # type: ignore[name-defined]  # forward reference
-            return list[self.content_model(target)] if target else list[str]  # type: ignore[misc]
+            return list[self._model_or_forward_ref(target)] if target else list[str]  # type: ignore[misc]
         if kind == "dict":
             key = _SCALAR_PY.get(spec.key_type or "text", str)
             value = _SCALAR_PY.get(spec.value_type or "text", Any)
