@@ -75,8 +75,7 @@ def collapse_union_errors(errors: list[Any], data: Any) -> list[dict[str, Any]]:
 
 
 _PYDANTIC_WORDS = (
-    (re.compile(r"Input should be a valid dictionary or instance of \w+"), "an inline table ({ ... })"),
-    (re.compile(r"Input should be a valid dictionary"), "an inline table ({ ... })"),
+    (re.compile(r"Input should be a valid dictionary( or instance of \w+)?"), "an inline table ({ ... })"),
     (re.compile(r"Input should be a valid (string|integer|number|boolean|list)"), r"a \1"),
 )
 

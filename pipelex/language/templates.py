@@ -101,9 +101,7 @@ def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
         raise TemplateSyntaxProblem(f"Jinja2 syntax error at template line {exc.lineno}: {exc.message}") from exc
     reads = _Reads()
     _walk(tree, frozenset(), set(), reads, nodes)
-    return TemplateAnalysis(roots=frozenset(reads.roots), paths=frozenset(reads.paths),
-                            private_names=frozenset(reads.private_names), unguarded=frozenset(reads.unguarded),
-                            guarded=frozenset(reads.guarded))
+    return TemplateAnalysis(**{name: frozenset(names) for name, names in vars(reads).items()})
 
 
 @lru_cache(maxsize=1)
