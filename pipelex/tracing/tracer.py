@@ -88,8 +88,9 @@ def _check_status(status: str) -> None:
         raise TracingError(f"Unknown node status {status!r}: use one of {', '.join(NODE_STATUSES)}.")
 
 
-def _add_usage(total: dict[str, Any], usage: dict[str, Any]) -> None:
-    """Sum the numbers of ``usage`` into ``total``, recursing into sub-dicts; ignore the rest."""
+def _add_usage(total: dict[str, Any], usage: dict[str, Any], *, keep_labels: bool = False) -> None:
+    """Sum the numbers of ``usage`` into ``total``, recursing into sub-dicts; ignore the rest, except labels
+    (strings) when ``keep_labels``: then the first one seen for a key stays."""
     for key, value in usage.items():
         if isinstance(value, bool):
             continue
@@ -102,24 +103,9 @@ def _add_usage(total: dict[str, Any], usage: dict[str, Any]) -> None:
             if not isinstance(sub, dict):
                 sub = {}
                 total[key] = sub
-            _add_usage(cast(dict[str, Any], sub), cast(dict[str, Any], value))
-
-
-def _merge_usage(total: dict[str, Any], usage: dict[str, Any]) -> None:
-    """Like :func:`_add_usage`, but labels (strings) are kept: the first one seen for a key stays."""
-    for key, value in usage.items():
-        if isinstance(value, dict):
-            sub = total.get(key)
-            if not isinstance(sub, dict):
-                sub = {}
-                total[key] = sub
-            _merge_usage(cast(dict[str, Any], sub), cast(dict[str, Any], value))
-        elif isinstance(value, str):
+            _add_usage(cast(dict[str, Any], sub), cast(dict[str, Any], value), keep_labels=keep_labels)
+        elif keep_labels and isinstance(value, str):
             total.setdefault(key, value)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            previous = total.get(key, 0)
-            if isinstance(previous, (int, float)) and not isinstance(previous, bool):
-                total[key] = previous + value
 
 
 class GraphTracer:
@@ -275,7 +261,7 @@ class GraphTracer:
             record = self._get(node_id)
             if record.usage is None:
                 record.usage = {}
-            _merge_usage(record.usage, usage)
+            _add_usage(record.usage, usage, keep_labels=True)
 
     def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
         """Record that a condition selected ``chosen_node_id`` (``label`` names the outcome)."""
