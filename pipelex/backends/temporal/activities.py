@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from pipelex.backends.temporal.payloads import (
     ContentCodec,
@@ -30,7 +29,7 @@ from pipelex.backends.temporal.payloads import (
     Placement,
 )
 from pipelex.backends.temporal.process import WORKER_IDENTITY, LibraryNotCachedError, library_for
-from pipelex.backends.temporal.router import failure_details
+from pipelex.backends.temporal.router import failure_error
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import Library
@@ -127,17 +126,9 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
             work = asyncio.to_thread(asyncio.run, work)
         result = await _heartbeating(work, max(0.2, payload.dispatch.activity_heartbeat_s / 3))
     except PipeRunError as exc:
-        raise ApplicationError(
-            str(exc),
-            failure_details(exc, tracer.events()),
-            type=exc.error_type,
-            non_retryable=not is_retryable(exc),
-        ) from None
+        raise failure_error(exc, tracer.events(), non_retryable=not is_retryable(exc)) from None
     except PipelexError as exc:
-        error = PipeRunError(str(exc), pipe_code=None, error_type=type(exc).__name__)
-        raise ApplicationError(
-            str(exc), failure_details(error, tracer.events()), type=error.error_type, non_retryable=True
-        ) from None
+        raise failure_error(exc, tracer.events()) from None
     return PipeRunOutcome(result=codec.wire_result(result), events=tracer.events())
 
 

@@ -29,7 +29,7 @@ from pipelex.backends.temporal.payloads import (
     PipeRunPayload,
 )
 from pipelex.backends.temporal.tracing import EventTracer
-from pipelex.errors import DryRunError, MockUnsatisfiableError, PipeRunError, ProviderError
+from pipelex.errors import DryRunError, MockUnsatisfiableError, PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.pipes.context import RunContext
@@ -76,6 +76,15 @@ def failure_details(exc: PipeRunError, events: list[Any]) -> dict[str, Any]:
     return PipeFailure(
         message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type, events=events
     ).model_dump(mode="json") | {"error_class": known}
+
+
+def failure_error(exc: PipelexError, events: list[Any], *, non_retryable: bool = True) -> ApplicationError:
+    """The application error that carries ``exc`` across the wire; an error outside the pipe-run branch travels
+    as a :class:`PipeRunError` typed by its class name."""
+    error = exc if isinstance(exc, PipeRunError) else PipeRunError(str(exc), pipe_code=None,
+                                                                    error_type=type(exc).__name__)
+    return ApplicationError(str(error), failure_details(error, events), type=error.error_type,
+                            non_retryable=non_retryable)
 
 
 def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | None]:

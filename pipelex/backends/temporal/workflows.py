@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pipelex.backends.temporal.payloads import (
@@ -24,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
         Placement,
     )
     from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
-    from pipelex.backends.temporal.router import TemporalPipeRouter, failure_details, runs_inline
+    from pipelex.backends.temporal.router import TemporalPipeRouter, failure_error, runs_inline
     from pipelex.backends.temporal.tracing import EventTracer
     from pipelex.errors import PipelexError, PipeRunError
     from pipelex.pipes.context import RunContext
@@ -84,23 +83,14 @@ class WfRunPipe:
                 result = await run_pipe(entry, memory, ctx, output_name=payload.output_name)
             else:
                 result = await router.run(entry, memory, ctx, output_name=payload.output_name)
-        except PipeRunError as exc:
-            raise ApplicationError(
-                str(exc), failure_details(exc, tracer.events()), type=exc.error_type, non_retryable=True
-            ) from None
         except PipelexError as exc:
-            error = PipeRunError(str(exc), pipe_code=None, error_type=type(exc).__name__)
-            raise ApplicationError(
-                str(exc), failure_details(error, tracer.events()), type=error.error_type, non_retryable=True
-            ) from None
+            raise failure_error(exc, tracer.events()) from None
         except Exception as exc:  # a bug of ours: fail the run with a clear message rather than retry forever
             error = PipeRunError(
                 f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: {exc}",
                 error_type="internal_error",
             )
-            raise ApplicationError(
-                str(error), failure_details(error, tracer.events()), type="internal_error", non_retryable=True
-            ) from exc
+            raise failure_error(error, tracer.events()) from exc
         return PipeRunOutcome(
             result=codec.wire_result(result), memory=codec.wire_memory(memory), events=tracer.events()
         )
