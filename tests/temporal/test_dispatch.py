@@ -149,6 +149,39 @@ async def test_a_run_started_then_fetched_by_id(temporal_booted: PipelexConfig) 
     assert status.error is not None and "refusing 'HI!'" in status.error
 
 
+async def test_a_live_run_fetched_by_id_reports_its_usage(
+    temporal_booted: PipelexConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output rebuilt from the workflow's history rolls usage up from the graph as a direct run does."""
+    from pipelex.testing.fake_provider import FakeProvider
+
+    with FakeProvider() as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        async with temporal_session(temporal_booted):
+            run_id = await start_pipeline_on_temporal(
+                [ECHO], inputs={"text": "x"}, pipe_run_mode=PipeRunMode.LIVE
+            )
+            status = await get_pipeline_run_on_temporal(run_id)
+            for _ in range(600):
+                if status.status != "running":
+                    break
+                await asyncio.sleep(0.05)
+                status = await get_pipeline_run_on_temporal(run_id)
+        direct = await PipelexRunner(
+            mthds_content=ECHO, pipe_run_mode=PipeRunMode.LIVE, backend="direct"
+        ).execute_pipeline({"text": "x"})
+    assert status.status == "succeeded", status.error
+    assert status.output is not None
+    fetched = status.output.usage
+    assert fetched.calls == direct.usage.calls == 1
+    assert fetched.total_tokens == direct.usage.total_tokens > 0
+    assert status.output.graph.usage == direct.graph.usage
+    leaf = next(n for n in status.output.graph.nodes if n.pipe_code == "describe_copy")
+    root = next(n for n in status.output.graph.nodes if n.pipe_code == "echo_twice")
+    assert leaf.usage and root.usage  # per leaf, and rolled up into the controller
+
+
 async def test_the_failed_pipe_and_its_controllers_are_named(temporal_booted: PipelexConfig) -> None:
     with pytest.raises(PipeRunError) as caught:
         await run_pipeline_on_temporal([failing_bundle()], inputs={"text": "hi"}, config=temporal_booted)

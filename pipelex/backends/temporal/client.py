@@ -327,7 +327,7 @@ async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None =
     """The status of a run, and its output once it succeeded (rebuilt from the workflow's history)."""
     from pipelex.backends.temporal.process import library_for
     from pipelex.pipeline.runner import PipelineOutput
-    from pipelex.reporting.usage import UsageReport
+    from pipelex.reporting.usage import roll_up
 
     async with temporal_session(config) as session:
         handle = session.client.get_workflow_handle(
@@ -373,14 +373,15 @@ async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None =
     from pipelex.pipeline.runner import store_result
 
     store_result(memory, entry, result)
-    usage = UsageReport()
+    graph = tracer.build()
+    usage = roll_up(graph)  # the leaves' usage travelled in the trace events: sum it as the runner does
     output = PipelineOutput(
         pipeline_run_id=pipeline_run_id,
         pipe_code=entry.code,
         run_mode=payload.run_mode,
         main_stuff=result,
         working_memory=memory,
-        graph=tracer.build(usage=usage.to_json()),
+        graph=graph,
         usage=usage,
     )
     return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="succeeded", output=output)
