@@ -64,7 +64,10 @@ async def test_a_worker_killed_mid_run_loses_nothing(
             address=temporal_server.address,
             task_queue=queue,
             in_process_worker=False,
-            activity_heartbeat_s=1.0,
+            # the SDK throttles heartbeats to 0.8x this timeout: 1 s left 0.2 s of slack, and on a busy machine
+            # a leaf that was never killed timed out and was retried; 4 s holds there, and the killed leaf is
+            # still retried within seconds
+            activity_heartbeat_s=4.0,
             retry_initial_interval_s=0.1,
         ),
         storage=StorageConfig(local_dir=str(tmp_path / "storage")),
