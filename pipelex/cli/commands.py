@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,29 @@ def _err(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
 
 
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler living in its own module, imported when the command runs."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        return getattr(import_module(module), name)(args)
+
+    return handler
+
+
 def dispatch(args: argparse.Namespace) -> int:
     """Run the chosen command; never lets a traceback out unless --debug."""
     handlers = {
         ("validate", "bundle"): validate_bundle,
         ("validate", "pipe"): validate_pipe,
         ("run", "bundle"): run_bundle,
+        ("run", "pipe"): run_pipe,
+        ("build", "inputs"): _lazy("pipelex.cli.build", "build_inputs"),
+        ("build", "output"): _lazy("pipelex.cli.build", "build_output"),
         ("graph", "render"): graph_render,
         ("init", None): init_config,
+        ("schema", None): schema,
         ("worker", None): worker,
         ("api", "serve"): api_serve,
     }
@@ -147,6 +163,19 @@ def _next_run_dir(base: Path, name: str) -> Path:
 
 def run_bundle(args: argparse.Namespace) -> int:
     """``pipelex run bundle PATH``."""
+    return _run(args, bundle_uri=args.path, pipe_code=args.pipe)
+
+
+def run_pipe(args: argparse.Namespace) -> int:
+    """``pipelex run pipe CODE -L DIR``: a pipe of a library, by code, with the options of ``run bundle``."""
+    if not args.library_dir:
+        _err(f"give the library holding {args.code!r} with -L DIR (a folder of .mthds files, or one .mthds file; "
+             "repeatable)")
+        return EXIT_USAGE
+    return _run(args, bundle_uri=None, pipe_code=args.code)
+
+
+def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | None) -> int:
     from pipelex.memory.inputs import read_inputs_argument
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
@@ -160,11 +189,11 @@ def run_bundle(args: argparse.Namespace) -> int:
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
     _tune_gc_for_a_run()
-    runner = PipelexRunner(bundle_uri=args.path, library_dirs=args.library_dir, pipe_run_mode=mode,
+    runner = PipelexRunner(bundle_uri=bundle_uri, library_dirs=args.library_dir, pipe_run_mode=mode,
                            backend="temporal" if args.temporal else None)
     stop = _start_progress(runner) if not args.quiet and sys.stderr.isatty() else None
     try:
-        output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=args.pipe,
+        output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=pipe_code,
                                                      mock_inputs=args.mock_inputs, inputs_base_dir=base_dir))
     finally:
         if stop is not None:
@@ -359,17 +388,82 @@ def worker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def init_config(args: argparse.Namespace) -> int:
-    """``pipelex init``: a commented default pipelex.toml."""
-    target = Path("pipelex.toml")
-    if target.exists():
-        _err(f"{target} already exists: remove it first to write a fresh one")
+def schema(args: argparse.Namespace) -> int:
+    """``pipelex schema [-o FILE]``: the JSON Schema of the .mthds format."""
+    from pipelex.language.schema import mthds_json_schema
+
+    text = json.dumps(mthds_json_schema(), indent=2) + "\n"
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.output)
+    if out.is_dir():
+        _err(f"{out} is a folder: give a file name, e.g. {out / 'mthds.schema.json'}")
         return EXIT_FAILED
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}; associate it with *.mthds files in your editor (docs/language.md, 'Editor support')")
+    return EXIT_OK
+
+
+def init_config(args: argparse.Namespace) -> int:
+    """``pipelex init [--force] [--diff]``: a commented default pipelex.toml, then the next commands to type."""
     from pipelex.config.deck import DECK_CONFIG_TEMPLATE
 
-    target.write_text(DEFAULT_CONFIG + DECK_CONFIG_TEMPLATE)
-    print(f"wrote {target}")
+    target = Path("pipelex.toml")
+    fresh = DEFAULT_CONFIG + DECK_CONFIG_TEMPLATE
+    if target.exists() and not target.is_file():
+        _err(f"{target} exists and is not a file: move it away first")
+        return EXIT_FAILED
+    current = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
+    if args.diff:
+        if current is None:
+            print(f"{target} does not exist yet: `pipelex init` writes the default below")
+            sys.stdout.write(fresh)
+        elif current == fresh:
+            print(f"{target} is the default configuration: nothing differs")
+        else:
+            import difflib
+
+            sys.stdout.writelines(difflib.unified_diff(current.splitlines(keepends=True), fresh.splitlines(keepends=True),
+                                                       fromfile=f"{target} (yours)", tofile=f"{target} (default)"))
+            if not args.force:
+                print(f"\n(nothing written: `pipelex init --force` replaces {target} by the default, keeping yours "
+                      f"as {target}.bak)")
+        if not args.force:
+            return EXIT_OK
+    if current is not None and not args.force:
+        _err(f"{target} already exists: `pipelex init --diff` shows how it differs from the default, "
+             f"`pipelex init --force` replaces it (yours is kept as {target}.bak)")
+        return EXIT_FAILED
+    if current is not None:
+        backup = target.with_name(target.name + ".bak")
+        backup.write_text(current, encoding="utf-8")
+        print(f"kept your previous configuration as {backup}")
+    target.write_text(fresh, encoding="utf-8")
+    print(f"wrote {target} (each setting explained; `pipelex show config` prints the effective configuration)")
+    print(_next_steps())
     return EXIT_OK
+
+
+def _next_steps() -> str:
+    """The next commands to type, on a bundle of this folder when there is one."""
+    found = sorted(Path(".").glob("*.mthds")) or sorted(Path(".").glob("*/*.mthds"))
+    bundle = str(found[0]) if found else "my_bundle.mthds"
+    import shlex
+
+    quoted = shlex.quote(bundle)
+    lines = ["", "next:"]
+    if not found:
+        lines.append("  # write a bundle first: the language guide is docs/language.md (concepts, pipes, templates)")
+    steps = [
+        (f"pipelex validate bundle {quoted}", "check it: parse, references, a dry run of every pipe"),
+        (f"pipelex build inputs {quoted} -o inputs.json", "the inputs to fill in"),
+        (f"pipelex run bundle {quoted} -i inputs.json --dry-run",
+         "a free run with mocked AI; without --dry-run it runs live (OPENAI_API_KEY or ANTHROPIC_API_KEY)"),
+    ]
+    width = max(len(command) for command, _ in steps)
+    lines += [f"  {command:<{width}}  # {why}" for command, why in steps]
+    return "\n".join(lines)
 
 
 DEFAULT_CONFIG = """# pipelex configuration

@@ -9,10 +9,49 @@ from collections.abc import Sequence
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def version_text() -> str:
+    """What ``pipelex --version`` prints: the package version (installed metadata, else the source's)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("pipelex")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+        from pipelex import __version__ as number
+    return f"pipelex {number}"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the text is computed only when asked (reading package metadata costs a few ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help")))
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def _add_run_options(sub: argparse.ArgumentParser) -> None:
+    """The options shared by ``run bundle`` and ``run pipe``."""
+    sub.add_argument("-i", "--inputs", help="inputs: a .json/.toml file, or inline JSON starting with '{' "
+                     "(`pipelex build inputs` writes a template)")
+    sub.add_argument("--dry-run", action="store_true", help="mock every inference leaf: no keys, no cost")
+    sub.add_argument("--mock-inputs", action="store_true", help="synthesise missing inputs (requires --dry-run)")
+    sub.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
+    sub.add_argument("-o", "--output-dir", default="results", help="where run folders are written (default: results)")
+    sub.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True, help="write the execution graph")
+    sub.add_argument("--costs", action=argparse.BooleanOptionalAction, default=None,
+                     help="print the cost report of a live run (default: [reporting] is_cost_report_enabled)")
+    sub.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
+    sub.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipelex", description="An open, fast runtime for MTHDS bundles: validate, "
                                      "dry-run and run declarative AI methods.")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+    parser.add_argument("-V", "--version", action=_VersionAction, help="print the version of pipelex and exit")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
 
     run = groups.add_parser("run", help="run a pipe of a bundle").add_subparsers(dest="what", metavar="WHAT")
@@ -20,16 +59,14 @@ def _build_parser() -> argparse.ArgumentParser:
     rb = run.add_parser("bundle", help="run a bundle's main pipe (or --pipe)")
     rb.add_argument("path", help="the .mthds file")
     rb.add_argument("--pipe", help="the pipe to run (default: the bundle's main_pipe)")
-    rb.add_argument("-i", "--inputs", help="inputs: a .json/.toml file, or inline JSON starting with '{'")
-    rb.add_argument("--dry-run", action="store_true", help="mock every inference leaf: no keys, no cost")
-    rb.add_argument("--mock-inputs", action="store_true", help="synthesise missing inputs (requires --dry-run)")
-    rb.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
-    rb.add_argument("-o", "--output-dir", default="results", help="where run folders are written (default: results)")
-    rb.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True, help="write the execution graph")
-    rb.add_argument("--costs", action=argparse.BooleanOptionalAction, default=None,
-                    help="print the cost report of a live run (default: [reporting] is_cost_report_enabled)")
-    rb.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
-    rb.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    rp = run.add_parser("pipe", help="run a pipe of a library by its code (give the library with -L DIR)")
+    rp.add_argument("code", help="the pipe's code: `pipe_code`, `domain.pipe_code`")
+    for sub in (rb, rp):
+        _add_run_options(sub)
+
+    from pipelex.cli import build
+
+    build.add_parser(groups)
 
     val = groups.add_parser("validate", help="validate bundles or pipes").add_subparsers(dest="what", metavar="WHAT")
     val.required = True
@@ -64,7 +101,14 @@ def _build_parser() -> argparse.ArgumentParser:
     gr.add_argument("-o", "--output", help="output file (default: next to the graph)")
     gr.add_argument("--format", choices=["mermaid", "html"], default="html")
 
-    groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
+    init = groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
+    init.add_argument("--force", action="store_true", help="replace an existing pipelex.toml (kept as .bak)")
+    init.add_argument("--diff", action="store_true", help="show how the existing pipelex.toml differs from the "
+                      "default; writes nothing unless --force")
+
+    sc = groups.add_parser("schema", help="print the JSON Schema of the .mthds format (for editors: see "
+                           "docs/language.md, 'Editor support')")
+    sc.add_argument("-o", "--output", help="write it to this file instead of printing it")
 
     wk = groups.add_parser("worker", help="run a Temporal worker serving pipelex's workflows and activities")
     wk.add_argument("--task-queue", action="append", default=[],

@@ -2,7 +2,8 @@
 
 A string fills a text-like concept, a number a Number, an object a structure, a list an ``X[]``;
 ``{"concept": ..., "content": ...}`` is the explicit form; images and documents are ``{"url": ...}``
-or a path (relative to the inputs file). Problems raise :class:`InputError` naming the input.
+or a path (relative to the inputs file); keys starting with ``//`` are notes (inputs templates write them).
+Problems raise :class:`InputError` naming the input.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pipelex.errors import InputError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity
 from pipelex.memory.stuff import Stuff
+from pipelex.memory.templates import NOTE_PREFIX
 from pipelex.pipes.values import ContentError, to_content
 
 
@@ -54,6 +56,8 @@ def shape_inputs(raw: dict[str, Any], entry: PipeEntry, library: Library, *, bas
     specs = entry.blueprint.input_specs()
     shaped: dict[str, Stuff] = {}
     for name, value in raw.items():
+        if name.startswith(NOTE_PREFIX):  # a note of an inputs template (`pipelex build inputs`)
+            continue
         if name not in specs:
             raise InputError(f"input {name!r} is not an input of pipe {entry.code!r} (its inputs: "
                              f"{', '.join(specs) or 'none'}): remove it or fix its name", input_name=name)

@@ -98,7 +98,8 @@ class PipelexRunner:
             return entry
         entry = library.resolve_pipe(pipe_code)
         if entry is None:
-            raise InputError(f"pipe {pipe_code!r} is not in the bundle; its pipes: "
+            where = "bundle" if self.bundle_uri is not None and not self.library_dirs else "library"
+            raise InputError(f"pipe {pipe_code!r} is not in the {where}; its pipes: "
                              f"{', '.join(p.code for p in library.pipes.values())}")
         return entry
 

@@ -103,6 +103,7 @@ def menu_run(run_cli: RunCli, menu: Path, tmp_path: Path) -> Path:
         [],
         ["run"],
         ["run", "bundle"],
+        ["run", "pipe"],
         ["validate"],
         ["validate", "bundle"],
         ["validate", "pipe"],
