@@ -51,6 +51,7 @@ def dispatch(args: argparse.Namespace) -> int:
         ("schema", None): schema,
         ("worker", None): worker,
         ("api", "serve"): api_serve,
+        ("mcp", "serve"): mcp_serve,
     }
     key = (args.group, getattr(args, "what", None))
     handler = handlers.get(key) or (show if args.group == "show" else None)
@@ -356,6 +357,20 @@ def api_serve(args: argparse.Namespace) -> int:
     from pipelex.api.cli import serve
 
     return serve(args)
+
+
+def mcp_serve(args: argparse.Namespace) -> int:
+    """``pipelex mcp serve``: the MCP server for AI agents (``pipelex/mcp/server.py``)."""
+    if not 0 < args.port < 65536:
+        _err(f"--port {args.port} is not a TCP port (1-65535)")
+        return EXIT_USAGE
+    try:
+        from pipelex.mcp.server import serve
+    except ImportError as exc:  # the SDK is a dependency; an environment without it says so plainly
+        _err(f"the MCP server needs the `mcp` package ({exc}); install pipelex with its dependencies")
+        return EXIT_FAILED
+    serve(http=args.http, port=args.port)
+    return EXIT_OK
 
 
 def worker(args: argparse.Namespace) -> int:

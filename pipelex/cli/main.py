@@ -127,6 +127,12 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False,
                        help="log every request (default: off)")
+
+    mcp = groups.add_parser("mcp", help="the MCP server for AI agents").add_subparsers(dest="what", metavar="WHAT")
+    mcp.required = True
+    ms = mcp.add_parser("serve", help="serve pipelex's tools over MCP (stdio by default)")
+    ms.add_argument("--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio")
+    ms.add_argument("--port", type=int, default=8765, help="port of --http (default: 8765)")
     return parser
 
 

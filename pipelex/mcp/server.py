@@ -1,0 +1,355 @@
+"""``pipelex mcp serve``: an MCP server so AI agents (Claude Code, Cursor, ...) validate and run bundles they write.
+
+Built on the official ``mcp`` Python SDK (``MCPServer``). Tools take a bundle either as text (``mthds``) or as a
+path (``path``, a ``.mthds`` file), plus library folders; they answer structured JSON:
+
+- ``validate_bundle``: the validation report (every diagnostic with its error type, file, line, pipe, field)
+- ``dry_run``: a dry run (mocked leaves, mocked missing inputs by default): main output, memory, graph summary
+- ``run_live``: a live run (provider keys from the server's environment): output, usage and cost
+- ``inputs_template``: an inputs JSON template for a pipe
+- ``list_pipes`` / ``list_concepts`` / ``list_models``: what a library or the model deck holds
+- ``explain_error``: what an error type means and how to fix it
+
+Resources: the language guide and the error catalogue. The server acts with the rights of the user who starts
+it, like the CLI: it reads the files the agent names. Over HTTP it binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
+
+    from pipelex.language.library import Library
+
+MAX_ANSWER_CHARS = 200_000  # an agent's context is precious: bigger outputs are cut, with a marker
+GUIDE_PATH = Path(__file__).resolve().parents[2] / "docs" / "language.md"
+
+INSTRUCTIONS = (
+    "pipelex validates, dry-runs and runs MTHDS bundles (.mthds TOML files declaring concepts and pipes). "
+    "Write a bundle, call validate_bundle until it is valid (each error names its type, line, pipe and field; "
+    "explain_error tells how to fix a type), get its inputs with inputs_template, dry_run it (free), then "
+    "run_live it (calls AI providers, costs money). Give a bundle as `mthds` (its text) or `path` (a file)."
+)
+
+
+class McpToolError(Exception):
+    """A tool could not do what it was asked; the message says why and what to do."""
+
+
+def _sources(mthds: str, path: str, library_dirs: list[str]) -> tuple[list[Path], list[str]]:
+    if bool(mthds) == bool(path):
+        raise McpToolError(
+            "give the bundle either as `mthds` (its TOML text) or as `path` (a .mthds file), not both"
+        )
+    paths = [Path(d) for d in library_dirs]
+    if path:
+        bundle = Path(path)
+        if bundle.is_dir():
+            raise McpToolError(
+                f"{path} is a folder: give a .mthds file as `path`, and folders as `library_dirs`"
+            )
+        paths.append(bundle)
+    return paths, [mthds] if mthds else []
+
+
+def _load(mthds: str, path: str, library_dirs: list[str]) -> Library:
+    from pipelex.language.library import build_library
+    from pipelex.language.loader import load_library
+
+    paths, texts = _sources(mthds, path, library_dirs)
+    sources: list[tuple[str, str | None]] = [(text, f"<bundle {i + 1}>") for i, text in enumerate(texts)]
+    if not paths:
+        return build_library(sources)
+    if not sources:
+        return load_library(paths)
+    from pipelex.language.loader import find_bundle_files, read_bundle_text
+
+    for root in paths:
+        sources.extend((read_bundle_text(file), str(file)) for file in find_bundle_files(root))
+    return build_library(sources)
+
+
+def _cut(data: Any) -> Any:
+    """``data``, or a marker saying it was cut when its JSON is over the answer budget."""
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    if len(text) <= MAX_ANSWER_CHARS:
+        return data
+    return {
+        "truncated": True,
+        "size_chars": len(text),
+        "head": text[:MAX_ANSWER_CHARS],
+        "note": "the value is larger than an MCP answer should be: run it with the CLI to get every file",
+    }
+
+
+def _graph_summary(graph: Any) -> dict[str, Any]:
+    failed = [n.pipe_code for n in graph.nodes if n.status == "failed"]
+    return {
+        "pipe_runs": len(graph.nodes),
+        "failed": failed,
+        "pipes": sorted({f"{n.pipe_code} ({n.pipe_type})" for n in graph.nodes})[:200],
+    }
+
+
+async def _run(
+    mthds: str,
+    path: str,
+    library_dirs: list[str],
+    pipe: str | None,
+    inputs: dict[str, Any] | None,
+    *,
+    dry: bool,
+    mock_inputs: bool,
+) -> dict[str, Any]:
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner
+
+    paths, texts = _sources(mthds, path, library_dirs)
+    bundle = paths.pop() if path else None
+    runner = PipelexRunner(
+        bundle_uri=bundle,
+        mthds_content=texts or None,
+        library_dirs=list(paths),
+        pipe_run_mode=PipeRunMode.DRY if dry else PipeRunMode.LIVE,
+        backend="direct",
+    )
+    base_dir = bundle.parent if bundle is not None else None
+    output = await runner.execute_pipeline(
+        inputs or {}, pipe, mock_inputs=mock_inputs and dry, inputs_base_dir=base_dir
+    )
+    answer: dict[str, Any] = {
+        "pipeline_run_id": output.pipeline_run_id,
+        "pipe_code": output.pipe_code,
+        "run_mode": output.run_mode.value,
+        "main_stuff": _cut(output.main_stuff_json()),
+        "working_memory": _cut(output.working_memory.to_json()),
+        "graph": _graph_summary(output.graph),
+    }
+    if not dry:
+        answer["usage"] = output.usage.to_json()
+    return answer
+
+
+def build_server() -> MCPServer:
+    """The MCP server with pipelex's tools and resources (transport chosen by :func:`serve`)."""
+    from mcp.server import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from pipelex import __version__
+    from pipelex.errors import PipelexError
+
+    server = MCPServer("pipelex", version=__version__, instructions=INSTRUCTIONS)
+
+    def fail(exc: Exception) -> ToolError:
+        return ToolError(str(exc))
+
+    @server.tool()
+    def validate_bundle(
+        mthds: str = "",
+        path: str = "",
+        library_dirs: list[str] | None = None,
+        static_only: bool = False,
+        allow_signatures: bool = False,
+    ) -> dict[str, Any]:
+        """Validate a bundle (text in `mthds`, or a .mthds file in `path`) with its library folders.
+
+        Answers the validation report: is_valid, and every error and warning with its error_type, message (with
+        a fix), file, line, pipe and field. `static_only` skips the dry-run sweep of every pipe.
+        """
+        from pipelex.boot import Pipelex
+        from pipelex.config.deck import deck_for
+        from pipelex.errors import BundleLoadError
+        from pipelex.validation.diagnostics import Diagnostic, ErrorType
+        from pipelex.validation.report import ValidationReport, validate_library
+
+        try:
+            library = _load(mthds, path, library_dirs or [])
+        except BundleLoadError as exc:
+            unreadable = Diagnostic(
+                error_type=ErrorType.FILE_UNREADABLE, message=str(exc), file=exc.file, line=exc.line
+            )
+            return ValidationReport(
+                is_valid=False,
+                is_runnable=False,
+                bundle_path=path or None,
+                total_pipes=0,
+                validated_pipes=[],
+                errors=[unreadable],
+                warnings=[],
+                dry_run_sweep=False,
+            ).to_json()
+        except (McpToolError, PipelexError) as exc:
+            raise fail(exc) from exc
+        config = Pipelex.config()
+        report = validate_library(
+            library,
+            deck_for(config),
+            settings=config.run_settings(),
+            run_sweep=not static_only,
+            allow_signatures=allow_signatures,
+            bundle_path=path or None,
+            allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes),
+        )
+        return report.to_json()
+
+    @server.tool()
+    async def dry_run(
+        mthds: str = "",
+        path: str = "",
+        library_dirs: list[str] | None = None,
+        pipe: str | None = None,
+        inputs: dict[str, Any] | None = None,
+        mock_inputs: bool = True,
+    ) -> dict[str, Any]:
+        """Dry-run a pipe (default: the bundle's main_pipe): every AI leaf is mocked, nothing is paid.
+
+        `inputs` maps input names to values (text, numbers, or objects of the concept's fields); with
+        `mock_inputs` (default) the missing ones are mocked. Answers the main output, the working memory and a
+        summary of the execution graph.
+        """
+        try:
+            return await _run(
+                mthds, path, library_dirs or [], pipe, inputs, dry=True, mock_inputs=mock_inputs
+            )
+        except (McpToolError, PipelexError) as exc:
+            raise fail(exc) from exc
+
+    @server.tool()
+    async def run_live(
+        mthds: str = "",
+        path: str = "",
+        library_dirs: list[str] | None = None,
+        pipe: str | None = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run a pipe live: AI leaves call the providers configured on this machine (this costs money).
+
+        Give every input in `inputs`. Answers the main output, the working memory, a graph summary and the
+        usage (tokens and cost by model). A missing provider key is reported before anything runs.
+        """
+        try:
+            return await _run(mthds, path, library_dirs or [], pipe, inputs, dry=False, mock_inputs=False)
+        except (McpToolError, PipelexError) as exc:
+            raise fail(exc) from exc
+
+    @server.tool()
+    def inputs_template(
+        mthds: str = "", path: str = "", library_dirs: list[str] | None = None, pipe: str | None = None
+    ) -> dict[str, Any]:
+        """An inputs JSON template for a pipe (default: main_pipe): every input with a value of its concept's shape.
+
+        Fill it in and pass it as `inputs` to dry_run or run_live.
+        """
+        from pipelex.memory.inputs import mock_inputs
+
+        try:
+            library = _load(mthds, path, library_dirs or [])
+            entry = library.resolve_pipe(pipe) if pipe else library.main_pipe
+            if entry is None:
+                known = ", ".join(p.code for p in library.pipes.values())
+                raise McpToolError(
+                    f"no pipe {pipe!r} in the bundle; its pipes: {known}"
+                    if pipe
+                    else f"the bundle has no main_pipe: name the pipe; its pipes: {known}"
+                )
+            stuffs = mock_inputs(entry, library, {}, nb_list_items=1)
+        except (McpToolError, PipelexError) as exc:
+            raise fail(exc) from exc
+        return {"pipe": entry.ref, "inputs": {name: stuff.content_json() for name, stuff in stuffs.items()}}
+
+    @server.tool()
+    def list_pipes(
+        mthds: str = "", path: str = "", library_dirs: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The pipes of a bundle or library: reference, type, description, inputs and output."""
+        try:
+            library = _load(mthds, path, library_dirs or [])
+        except (McpToolError, PipelexError) as exc:
+            raise fail(exc) from exc
+        return [
+            {
+                "pipe": e.ref,
+                "type": e.blueprint.type,
+                "description": e.blueprint.description,
+                "inputs": e.blueprint.input_specs(),
+                "output": e.blueprint.output,
+            }
+            for e in library.pipes.values()
+        ]
+
+    @server.tool()
+    def list_concepts(
+        mthds: str = "", path: str = "", library_dirs: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The concepts a bundle or library declares (natives left out): reference and description."""
+        try:
+            library = _load(mthds, path, library_dirs or [])
+        except (McpToolError, PipelexError) as exc:
+            raise fail(exc) from exc
+        return [
+            {"concept": c.ref, "description": c.description}
+            for c in library.concepts.concepts.values()
+            if not c.is_native
+        ]
+
+    @server.tool()
+    def list_models() -> str:
+        """The model deck of this machine: backends, models, aliases, presets and waterfalls by category."""
+        from pipelex.boot import Pipelex
+        from pipelex.config.deck import deck_for, render_deck
+
+        return render_deck(deck_for(Pipelex.config()))
+
+    @server.tool()
+    def explain_error(error_type: str) -> dict[str, Any]:
+        """What a validation error type (e.g. `missing_input_variable`) means, and the usual fix."""
+        from pipelex.validation.error_guide import explanation_of, known_error_types
+
+        explanation = explanation_of(error_type)
+        if explanation is None:
+            raise ToolError(
+                f"{error_type!r} is not an error type of pipelex; known: {', '.join(known_error_types())}"
+            )
+        return explanation.model_dump()
+
+    @server.resource(
+        "pipelex://guide/language",
+        mime_type="text/markdown",
+        description="The MTHDS language guide: bundles, concepts, every pipe type, templates, models",
+    )
+    def language_guide() -> str:
+        if GUIDE_PATH.is_file():
+            return GUIDE_PATH.read_text(encoding="utf-8")
+        return (
+            "The language guide ships with the source tree (docs/language.md); this installation has no copy. "
+            "Use validate_bundle and explain_error to learn from the diagnostics."
+        )
+
+    @server.resource(
+        "pipelex://guide/errors",
+        mime_type="application/json",
+        description="Every validation error type with its meaning and usual fix",
+    )
+    def error_catalogue() -> str:
+        from pipelex.validation.error_guide import all_explanations
+
+        return json.dumps([e.model_dump() for e in all_explanations()], indent=2)
+
+    return server
+
+
+def serve(*, http: bool = False, port: int = 8765) -> None:
+    """Serve over stdio (the default for agents that start the server) or streamable HTTP on 127.0.0.1."""
+    import logging
+
+    # stdout is the protocol channel on stdio: our logs go to stderr only
+    logging.basicConfig(level=logging.WARNING, stream=__import__("sys").stderr)
+    server = build_server()
+    if http:
+        server.run("streamable-http", host="127.0.0.1", port=port)
+    else:
+        server.run("stdio")

@@ -1,0 +1,182 @@
+"""``pipelex mcp serve`` end to end: the official MCP SDK's client starts the server over stdio and calls its tools."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelex.testing.fake_provider import FakeProvider
+from pipelex.validation.diagnostics import ErrorType
+from pipelex.validation.error_guide import explanation_of, known_error_types
+
+mcp = pytest.importorskip("mcp")
+from mcp import Client  # noqa: E402
+from mcp.client.stdio import StdioServerParameters  # noqa: E402
+
+GREETING = """
+domain = "greetings"
+description = "Writes a greeting card"
+main_pipe = "write_card"
+
+[concept.Card]
+description = "A greeting card"
+
+[concept.Card.structure]
+title = { type = "text", description = "The card's title" }
+message = { type = "text", description = "The message inside" }
+
+[pipe.write_card]
+type = "PipeSequence"
+description = "Drafts, then titles a card"
+inputs = { occasion = "Text", recipient = "Text" }
+output = "Card"
+steps = [
+  { pipe = "draft", result = "draft" },
+  { pipe = "make_card", result = "card" },
+]
+
+[pipe.draft]
+type = "PipeLLM"
+description = "Drafts the message"
+inputs = { occasion = "Text", recipient = "Text" }
+output = "Text"
+prompt = "Write a short card message to $recipient for $occasion."
+
+[pipe.make_card]
+type = "PipeLLM"
+description = "Turns the draft into a card"
+inputs = { draft = "Text" }
+output = "Card"
+prompt = '''
+Give this card a title and a message:
+@draft
+'''
+"""
+
+# `tone` is used by the prompt but not declared: a missing_input_variable on the pipe's line
+BROKEN = GREETING.replace("for $occasion.", "for $occasion in a $tone tone.")
+
+
+def _params(tmp_path: Path, env: dict[str, str] | None = None) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "pipelex.cli.main", "mcp", "serve"],
+        env=env or {},
+        cwd=str(tmp_path),
+    )
+
+
+def _data(result: Any) -> Any:
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        content = result.structured_content
+        return content["result"] if set(content) == {"result"} else content
+    return json.loads(result.content[0].text)
+
+
+async def test_the_tools_an_agent_needs_are_listed(tmp_path: Path) -> None:
+    async with Client(_params(tmp_path)) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert {
+            "validate_bundle",
+            "dry_run",
+            "run_live",
+            "inputs_template",
+            "list_pipes",
+            "list_concepts",
+            "list_models",
+            "explain_error",
+        } <= set(tools)
+        assert "mthds" in tools["validate_bundle"].input_schema["properties"]
+        assert all(tool.description for tool in tools.values())
+
+
+async def test_validate_answers_the_diagnostics(tmp_path: Path) -> None:
+    async with Client(_params(tmp_path)) as client:
+        valid = _data(await client.call_tool("validate_bundle", {"mthds": GREETING}))
+        assert valid["is_valid"] is True
+        assert {p["pipe_ref"] for p in valid["validated_pipes"]} >= {
+            "greetings.write_card",
+            "greetings.draft",
+        }
+        bundle = tmp_path / "card.mthds"
+        bundle.write_text(BROKEN)
+        invalid = _data(await client.call_tool("validate_bundle", {"path": str(bundle)}))
+        assert invalid["is_valid"] is False
+        [error] = [e for e in invalid["errors"] if e["error_type"] == "missing_input_variable"]
+        assert error["pipe"] == "draft" and error["file"] == str(bundle) and error["line"] is not None
+        assert "tone" in error["message"]
+        explained = _data(await client.call_tool("explain_error", {"error_type": error["error_type"]}))
+        assert explained["error_type"] == "missing_input_variable" and explained["fix"]
+
+
+async def test_an_unreadable_bundle_and_a_bad_call_are_clear(tmp_path: Path) -> None:
+    async with Client(_params(tmp_path)) as client:
+        missing = _data(await client.call_tool("validate_bundle", {"path": str(tmp_path / "nope.mthds")}))
+        assert missing["is_valid"] is False and missing["errors"][0]["error_type"] == "file_unreadable"
+        both = await client.call_tool("validate_bundle", {"mthds": GREETING, "path": "x.mthds"})
+        assert both.is_error and "not both" in both.content[0].text
+        unknown = await client.call_tool("explain_error", {"error_type": "no_such_error"})
+        assert unknown.is_error and "missing_input_variable" in unknown.content[0].text
+        bad_pipe = await client.call_tool("dry_run", {"mthds": GREETING, "pipe": "no_such_pipe"})
+        assert bad_pipe.is_error and "draft" in bad_pipe.content[0].text
+
+
+async def test_inputs_template_then_dry_run(tmp_path: Path) -> None:
+    async with Client(_params(tmp_path)) as client:
+        template = _data(await client.call_tool("inputs_template", {"mthds": GREETING}))
+        assert template["pipe"] == "greetings.write_card" and set(template["inputs"]) == {
+            "occasion",
+            "recipient",
+        }
+        inputs = {"occasion": "a birthday", "recipient": "Ana"}
+        run = _data(
+            await client.call_tool("dry_run", {"mthds": GREETING, "inputs": inputs, "mock_inputs": False})
+        )
+        assert run["run_mode"] == "dry" and run["pipe_code"] == "write_card"
+        assert set(run["main_stuff"]) == {"title", "message"}
+        assert run["graph"]["pipe_runs"] == 3 and run["graph"]["failed"] == []
+        assert "usage" not in run
+        pipes = _data(await client.call_tool("list_pipes", {"mthds": GREETING}))
+        assert {p["pipe"]: p["type"] for p in pipes}["greetings.draft"] == "PipeLLM"
+        concepts = _data(await client.call_tool("list_concepts", {"mthds": GREETING}))
+        assert [c["concept"] for c in concepts] == ["greetings.Card"]
+
+
+async def test_run_live_calls_the_provider_and_reports_usage(tmp_path: Path) -> None:
+    with FakeProvider() as fake:
+        async with Client(_params(tmp_path, fake.env())) as session:
+            run = _data(
+                await session.call_tool(
+                    "run_live", {"mthds": GREETING, "inputs": {"occasion": "a birthday", "recipient": "Ana"}}
+                )
+            )
+    assert run["run_mode"] == "live" and set(run["main_stuff"]) == {"title", "message"}
+    assert run["usage"]["calls"] == 2 and fake.total_calls == 2
+
+
+async def test_resources_hold_the_guide_and_the_error_catalogue(tmp_path: Path) -> None:
+    async with Client(_params(tmp_path)) as client:
+        uris = {str(r.uri) for r in (await client.list_resources()).resources}
+        assert {"pipelex://guide/language", "pipelex://guide/errors"} <= uris
+        catalogue = json.loads((await client.read_resource("pipelex://guide/errors")).contents[0].text)  # type: ignore[union-attr]
+        assert {entry["error_type"] for entry in catalogue} == set(known_error_types())
+        guide = (await client.read_resource("pipelex://guide/language")).contents[0].text  # type: ignore[union-attr]
+        assert guide.strip()
+
+
+def test_every_error_type_is_explained() -> None:
+    for error_type in ErrorType:
+        explanation = explanation_of(error_type.value)
+        assert explanation is not None, f"no explanation for {error_type.value}: add it to error_guide.py"
+        assert explanation.meaning.endswith(".") and explanation.fix
+
+
+def test_the_port_is_checked_by_the_cli() -> None:
+    from pipelex.cli.main import main
+
+    assert main(["mcp", "serve", "--http", "--port", "99999"]) == 2
