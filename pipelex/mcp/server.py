@@ -242,9 +242,10 @@ def build_server() -> MCPServer:
     ) -> dict[str, Any]:
         """An inputs JSON template for a pipe (default: main_pipe): every input with a value of its concept's shape.
 
-        Fill it in and pass it as `inputs` to dry_run or run_live.
+        Fill it in and pass it as `inputs` to dry_run or run_live (keys starting with `//` are notes: optional
+        inputs, list sizes; they are ignored).
         """
-        from pipelex.memory.inputs import mock_inputs
+        from pipelex.memory.templates import inputs_template as template_of
 
         try:
             library = _load(mthds, path, library_dirs or [])
@@ -256,10 +257,10 @@ def build_server() -> MCPServer:
                     if pipe
                     else f"the bundle has no main_pipe: name the pipe; its pipes: {known}"
                 )
-            stuffs = mock_inputs(entry, library, {}, nb_list_items=1)
+            template = template_of(entry, library)
         except (McpToolError, PipelexError) as exc:
             raise fail(exc) from exc
-        return {"pipe": entry.ref, "inputs": {name: stuff.content_json() for name, stuff in stuffs.items()}}
+        return {"pipe": entry.ref, "inputs": template}
 
     @server.tool()
     def list_pipes(
