@@ -1,9 +1,20 @@
-"""Finds the line of a pipe, concept or field in the bundle text (tomllib keeps no positions)."""
+"""Finds the line of a pipe, concept or field in the bundle text (tomllib keeps no positions).
+
+Every lookup is O(1) or O(log n): one pass over the text builds the indexes (headers, the keys of
+each table, the start of each inline table of an array), so diagnosing thousands of pipes stays
+linear in the size of the bundle.
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cached_property
+
+_HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]*?)\s*\]")
+_NAMED_HEADER_RE = re.compile(r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)')
+_KEY_RE = re.compile(r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*=')
+_HEADER_PART_RE = re.compile(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)')
 
 
 class SourceMap:
@@ -57,45 +68,56 @@ class SourceMap:
         """0-based indexes of the lines that start inside a multi-line string (never a header nor a key)."""
         return self._lexed[0]
 
-    def _find(self, pattern: re.Pattern[str], start: int = 0, stop: int | None = None, *,
-              in_strings: bool = False) -> int | None:
-        """First line (1-based) from ``start`` matching ``pattern``; lines inside multi-line strings are skipped
-        unless ``in_strings``."""
-        lines = self._lines
-        skipped = frozenset() if in_strings else self._string_lines
-        for index in range(start, len(lines) if stop is None else min(stop, len(lines))):
-            if index not in skipped and pattern.search(lines[index]):
-                return index + 1
-        return None
+    @cached_property
+    def _index(self) -> _Index:
+        """Headers, their order, and the first line of each key of each table, in one pass."""
+        index = _Index()
+        in_strings = self._string_lines
+        brackets = self._lexed[1]
+        current = 0  # the table a key belongs to: 0 = the top level, else the header's line
+        index.keys[0] = {}
+        depth = 0  # brackets open at the start of a line: inside a multi-line array, no header nor key
+        for number, line in enumerate(self._lines, start=1):
+            at_start = depth
+            for _, char in brackets[number - 1]:
+                depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+            if number - 1 in in_strings or at_start:
+                continue
+            header = _HEADER_RE.match(line)
+            if header:
+                current = number
+                index.header_lines.append(number)
+                index.keys[number] = {}
+                path = tuple(_header_parts(header.group(1)))
+                index.paths.setdefault(path, number)
+                named = _NAMED_HEADER_RE.match(line)
+                if named:
+                    index.named.setdefault((named.group(1), named.group(2)), number)
+                continue
+            key = _KEY_RE.match(line)
+            if key:
+                name = next(g for g in key.groups() if g is not None)
+                index.keys[current].setdefault(name, number)
+        return index
 
     def _next_header(self, after_line: int) -> int:
-        header = re.compile(r"^\s*\[")
-        found = self._find(header, after_line)
-        return found - 1 if found is not None else len(self._lines)
+        """The last line (1-based) before the first header after ``after_line`` (or the last line)."""
+        headers = self._index.header_lines
+        position = bisect.bisect_right(headers, after_line)
+        return headers[position] - 1 if position < len(headers) else len(self._lines)
 
-    @cached_property
-    def _headers(self) -> dict[tuple[str, str], int]:
-        """First line of every ``[section.name...]`` header, indexed once (keeps lookups O(1))."""
-        index: dict[tuple[str, str], int] = {}
-        pattern = re.compile(r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)')
-        in_strings = self._string_lines
-        for number, line in enumerate(self._lines, start=1):
-            if number - 1 in in_strings:
-                continue
-            match = pattern.match(line)
-            if match:
-                index.setdefault((match.group(1), match.group(2)), number)
-        return index
+    def _is_header(self, line: int) -> bool:
+        return line in self._index.keys and line != 0
 
     def table_line(self, section: str, name: str) -> int | None:
         """Line of ``[section.name]`` (or ``[section.name.sub]``), or ``name =`` inside ``[section]``."""
-        quoted = re.escape(name)
-        found = self._headers.get((section, name))
+        index = self._index
+        found = index.named.get((section, name))
         if found is not None:
             return found
-        section_header = self._find(re.compile(rf"^\s*\[\s*{section}\s*\]"))
+        section_header = index.paths.get((section,))
         if section_header is not None:
-            return self._find(re.compile(rf'^\s*"?{quoted}"?\s*='), section_header, self._next_header(section_header))
+            return index.keys[section_header].get(name)
         return None
 
     def pipe_line(self, code: str) -> int | None:
@@ -108,19 +130,25 @@ class SourceMap:
 
     def key_line(self, key: str) -> int | None:
         """Line of a top-level ``key =``."""
-        first_header = self._find(re.compile(r"^\s*\["))
-        return self._find(re.compile(rf"^\s*{re.escape(key)}\s*="), 0, (first_header or len(self._lines) + 1) - 1)
+        return self._index.keys[0].get(key)
 
     def field_line(self, pipe: str, field: str) -> int | None:
         """Line of ``field`` inside the table of pipe ``pipe`` (falls back to the pipe's line)."""
         start = self.pipe_line(pipe)
         if start is None:
             return None
-        sub = self._find(re.compile(rf"^\s*\[\s*pipe\s*\.\s*{re.escape(pipe)}\s*\.\s*{re.escape(field)}\s*[\].]"))
+        index = self._index
+        sub = index.paths.get(("pipe", pipe, field))
         if sub is not None:
             return sub
-        found = self._find(re.compile(rf"^\s*\"?{re.escape(field)}\"?\s*="), start, self._next_header(start))
-        return found if found is not None else start
+        if not self._is_header(start):  # `code = { ... }` inside [pipe]: an inline table sits on its own line
+            return start
+        return index.keys[start].get(field, start)
+
+    @cached_property
+    def _element_starts(self) -> dict[int, list[int]]:
+        """Filled lazily: per key line, the lines where the inline tables of its array start."""
+        return {}
 
     def element_line(self, pipe: str, field: str, index: int) -> int | None:
         """Line where the ``index``-th (1-based) inline table of the array ``field`` starts, e.g. ``steps[2]``.
@@ -130,32 +158,55 @@ class SourceMap:
         key_line = self.field_line(pipe, field)
         if key_line is None:
             return None
+        starts = self._element_starts.get(key_line)
+        if starts is None:
+            starts = self._element_starts[key_line] = self._scan_elements(key_line)
+        return starts[index - 1] if 0 < index <= len(starts) else key_line
+
+    def _scan_elements(self, key_line: int) -> list[int]:
         equals = self._lines[key_line - 1].find("=")
         depth = 0
-        seen = 0
+        starts: list[int] = []
+        brackets = self._lexed[1]
         for number in range(key_line - 1, len(self._lines)):
-            for position, char in self._lexed[1][number]:
+            for position, char in brackets[number]:
                 if number == key_line - 1 and position < equals:
                     continue
                 if char in "[{":
                     if char == "{" and depth == 1:
-                        seen += 1
-                        if seen == index:
-                            return number + 1
+                        starts.append(number + 1)
                     depth += 1
                 else:
                     depth -= 1
-                    if depth == 0:
-                        return key_line
-        return key_line
+                    if depth <= 0:
+                        return starts
+        return starts
 
     def text_line(self, needle: str, pipe: str | None = None) -> int | None:
         """First line containing ``needle`` (inside ``pipe``'s table when given)."""
         start = 0
-        stop = None
+        stop = len(self._lines)
         if pipe is not None:
             pipe_start = self.pipe_line(pipe)
             if pipe_start is not None:
                 start = pipe_start - 1
                 stop = self._next_header(pipe_start)
-        return self._find(re.compile(re.escape(needle)), start, stop, in_strings=True)
+        lines = self._lines
+        for index in range(start, min(stop, len(lines))):
+            if needle in lines[index]:
+                return index + 1
+        return None
+
+
+class _Index:
+    """What :attr:`SourceMap._index` holds."""
+
+    def __init__(self) -> None:
+        self.header_lines: list[int] = []  # ascending
+        self.paths: dict[tuple[str, ...], int] = {}  # header path -> first line
+        self.named: dict[tuple[str, str], int] = {}  # (section, name) of [section.name...] -> first line
+        self.keys: dict[int, dict[str, int]] = {}  # table (header line, 0 = top level) -> key -> first line
+
+
+def _header_parts(inner: str) -> list[str]:
+    return [next(g for g in m.groups() if g is not None) for m in _HEADER_PART_RE.finditer(inner)]
