@@ -66,6 +66,17 @@ def invalid_pipes(n: int) -> str:
     return "".join(parts)
 
 
+def unresolved_calls(n: int) -> str:
+    """``n`` sequences, each calling a pipe that does not exist (each diagnostic names the domain's pipes)."""
+    parts = ['domain = "scale"\n']
+    for i in range(n):
+        parts.append(
+            f'\n[pipe.p{i}]\ntype = "PipeSequence"\ndescription = "Pipe {i}"\ninputs = {{ note = "Text" }}\n'
+            f'output = "Text"\nsteps = [{{ pipe = "missing{i}", result = "r" }}]\n'
+        )
+    return "".join(parts)
+
+
 def long_sequence(n: int) -> str:
     """One PipeSequence of ``n`` steps, each calling a pipe that does not exist: n diagnostics on array elements."""
     steps = "".join(f'  {{ pipe = "missing{i}", result = "r{i}" }},\n' for i in range(n))
@@ -80,6 +91,7 @@ KINDS: dict[str, Callable[[int], str]] = {
     "structured concepts": structured_concepts,
     "valid pipes": compose_pipes,
     "invalid pipes (3 errors each)": invalid_pipes,
+    "unresolved calls (1 error each)": unresolved_calls,
     "sequence steps (1 error each)": long_sequence,
 }
 

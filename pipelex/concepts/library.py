@@ -86,7 +86,11 @@ class ConceptLibrary:
     concepts: dict[str, Concept] = field(default_factory=dict)
     _models: dict[str, type[StuffContent]] = field(default_factory=dict)
     _compiling: dict[str, str] = field(default_factory=dict)  # concept ref -> model name, while compiling
-    _pending: dict[str, type[StuffContent]] = field(default_factory=dict)  # models of the current compile pass
+    _pending: dict[str, type[StuffContent]] = field(
+        default_factory=dict
+    )  # models of the current compile pass
+    _by_code: dict[str, list[str]] = field(default_factory=dict)  # bare code -> refs, for unqualified lookups
+    _by_code_size: int = -1  # len(concepts) when _by_code was built (concepts are only ever added)
 
     @classmethod
     def with_natives(cls) -> ConceptLibrary:
@@ -95,15 +99,25 @@ class ConceptLibrary:
         for code, description in NATIVE_DESCRIPTIONS.items():
             refines = NATIVE_REFINES.get(code)
             lib.concepts[f"native.{code}"] = Concept(
-                ref=f"native.{code}", code=code, domain=NATIVE_DOMAIN, description=description,
+                ref=f"native.{code}",
+                code=code,
+                domain=NATIVE_DOMAIN,
+                description=description,
                 refines=f"native.{refines}" if refines else None,
             )
         return lib
 
     def add(self, domain: str, code: str, blueprint: ConceptBlueprint, source: str | None = None) -> Concept:
         """Declare a concept (its ``refines`` is resolved lazily)."""
-        concept = Concept(ref=f"{domain}.{code}", code=code, domain=domain, description=blueprint.description,
-                          refines=blueprint.refines, blueprint=blueprint, source=source)
+        concept = Concept(
+            ref=f"{domain}.{code}",
+            code=code,
+            domain=domain,
+            description=blueprint.description,
+            refines=blueprint.refines,
+            blueprint=blueprint,
+            source=source,
+        )
         self.concepts[concept.ref] = concept
         self._models.pop(concept.ref, None)
         return concept
@@ -117,8 +131,17 @@ class ConceptLibrary:
             return self.concepts[f"{domain}.{ref}"]
         if f"native.{ref}" in self.concepts:
             return self.concepts[f"native.{ref}"]
-        matches = [c for c in self.concepts.values() if c.code == ref]
-        return matches[0] if len(matches) == 1 else None
+        matches = self._refs_of_code(ref)
+        return self.concepts[matches[0]] if len(matches) == 1 else None
+
+    def _refs_of_code(self, code: str) -> list[str]:
+        """The refs of every concept whose code is ``code`` (an index, rebuilt when concepts were added)."""
+        if self._by_code_size != len(self.concepts):
+            index: dict[str, list[str]] = {}
+            for concept_ref, concept in self.concepts.items():
+                index.setdefault(concept.code, []).append(concept_ref)
+            self._by_code, self._by_code_size = index, len(self.concepts)
+        return self._by_code.get(code, [])
 
     def parent(self, concept: Concept) -> Concept | None:
         """The concept ``concept`` refines (shorthand concepts and structureless tables refine Text)."""
@@ -164,9 +187,14 @@ class ConceptLibrary:
         if self.refines(provided, required):
             return True
         # A plain text fills any text-like concept, and a text-like concept fills Text.
-        return self.is_text_like(provided) and self.is_text_like(required) and (
-            provided.ref in ("native.Text", "native.Markdown") or required.ref in ("native.Text", "native.Markdown")
-            or (not provided.has_structure and not required.has_structure)
+        return (
+            self.is_text_like(provided)
+            and self.is_text_like(required)
+            and (
+                provided.ref in ("native.Text", "native.Markdown")
+                or required.ref in ("native.Text", "native.Markdown")
+                or (not provided.has_structure and not required.has_structure)
+            )
         )
 
     # ------------------------------------------------------------------ fields
@@ -174,9 +202,14 @@ class ConceptLibrary:
         """The declared structure fields of ``concept`` or of the structured concept it refines."""
         for item in self.ancestry(concept):
             if item.blueprint is not None and isinstance(item.blueprint.structure, dict):
-                return {name: (spec if isinstance(spec, FieldBlueprint) else
-                               FieldBlueprint(type="text", description=spec, required=True))
-                        for name, spec in item.blueprint.structure.items()}
+                return {
+                    name: (
+                        spec
+                        if isinstance(spec, FieldBlueprint)
+                        else FieldBlueprint(type="text", description=spec, required=True)
+                    )
+                    for name, spec in item.blueprint.structure.items()
+                }
         return None
 
     def field_infos(self, concept: Concept) -> dict[str, FieldInfo] | None:
@@ -205,8 +238,13 @@ class ConceptLibrary:
             return FieldInfo(name, "native.Text", False, spec.required, spec.description)
         if kind == "concept":
             target = self.resolve(spec.concept_ref or "", domain)
-            return FieldInfo(name, target.ref if target else (spec.concept_ref or "native.Anything"), False,
-                             spec.required, spec.description)
+            return FieldInfo(
+                name,
+                target.ref if target else (spec.concept_ref or "native.Anything"),
+                False,
+                spec.required,
+                spec.description,
+            )
         if kind == "list":
             item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
             if item and item in _SCALAR_CONCEPT:
@@ -215,7 +253,9 @@ class ConceptLibrary:
                 target = self.resolve(item or "Text", domain)
                 ref = target.ref if target else "native.Text"
             return FieldInfo(name, ref, True, spec.required, spec.description)
-        return FieldInfo(name, _SCALAR_CONCEPT.get(kind, "native.Text"), False, spec.required, spec.description)
+        return FieldInfo(
+            name, _SCALAR_CONCEPT.get(kind, "native.Text"), False, spec.required, spec.description
+        )
 
     # ------------------------------------------------------------------ compiled models
     def content_model(self, concept: Concept) -> type[StuffContent]:
@@ -256,16 +296,23 @@ class ConceptLibrary:
                 if spec.required:
                     definitions[field_name] = (annotation, Field(description=spec.description))
                 else:
-                    definitions[field_name] = (Optional[annotation],  # noqa: UP045 - may be a forward-ref string
-                                               Field(default=spec.default_value, description=spec.description))
+                    definitions[field_name] = (
+                        Optional[annotation],  # noqa: UP045 - may be a forward-ref string
+                        Field(default=spec.default_value, description=spec.description),
+                    )
             try:
                 model = create_model(  # type: ignore[call-overload]
-                    name, __base__=StuffContent, __doc__=concept.description, **definitions,
+                    name,
+                    __base__=StuffContent,
+                    __doc__=concept.description,
+                    **definitions,
                 )
             except (PydanticUserError, NameError, TypeError, ValueError) as exc:
-                raise ConceptCompileError(f"concept {concept.ref!r} cannot be compiled to a content model: {exc}; "
-                                          "fix its `structure` (field names must be snake_case identifiers that "
-                                          "neither start with '_' nor shadow pydantic's 'model_*' names)") from exc
+                raise ConceptCompileError(
+                    f"concept {concept.ref!r} cannot be compiled to a content model: {exc}; "
+                    "fix its `structure` (field names must be snake_case identifiers that "
+                    "neither start with '_' nor shadow pydantic's 'model_*' names)"
+                ) from exc
         finally:
             del self._compiling[concept.ref]
         self._pending[name] = model

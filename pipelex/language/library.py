@@ -56,6 +56,12 @@ class Library:
     bundles: list[ParsedBundle] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     broken_pipes: set[str] = field(default_factory=set)
+    _by_code: dict[str, list[str]] = field(default_factory=dict, repr=False)  # bare code -> refs
+    _by_code_size: int = field(
+        default=-1, repr=False
+    )  # len(pipes) when _by_code was built (pipes are only added)
+    _codes_by_domain: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _codes_size: int = field(default=-1, repr=False)
 
     @property
     def main_pipe(self) -> PipeEntry | None:
@@ -84,8 +90,27 @@ class Library:
             return self.pipes.get(f"{domain}.{code}")
         if from_domain is not None and f"{from_domain}.{code}" in self.pipes:
             return self.pipes[f"{from_domain}.{code}"]
-        found = [p for p in self.pipes.values() if p.code == code]
-        return found[0] if len(found) == 1 else None
+        found = self.pipe_refs_of_code(code)
+        return self.pipes[found[0]] if len(found) == 1 else None
+
+    def pipe_refs_of_code(self, code: str) -> list[str]:
+        """The refs of every pipe whose code is ``code`` (an index, rebuilt when pipes were added)."""
+        if self._by_code_size != len(self.pipes):
+            index: dict[str, list[str]] = {}
+            for pipe_ref, entry in self.pipes.items():
+                index.setdefault(entry.code, []).append(pipe_ref)
+            self._by_code, self._by_code_size = index, len(self.pipes)
+        return self._by_code.get(code, [])
+
+    def pipe_codes_of_domain(self, domain: str) -> list[str]:
+        """The sorted codes of the pipes of ``domain`` (indexed once for every domain, like the codes)."""
+        if self._codes_size != len(self.pipes):
+            by_domain: dict[str, list[str]] = {}
+            for entry in self.pipes.values():
+                by_domain.setdefault(entry.domain, []).append(entry.code)
+            self._codes_by_domain = {d: sorted(codes) for d, codes in by_domain.items()}
+            self._codes_size = len(self.pipes)
+        return self._codes_by_domain.get(domain, [])
 
     def is_broken_pipe(self, ref: str, from_domain: str | None = None) -> bool:
         """True when ``ref`` (seen from ``from_domain``) names a pipe that was declared but failed its schema.
@@ -112,23 +137,34 @@ def build_library(sources: list[tuple[str, str | None]]) -> Library:
         library.bundles.append(parsed)
         library.diagnostics.extend(parsed.diagnostics)
         bp = parsed.blueprint
-        library.broken_pipes |= ({f"{bp.domain}.{code}" for code in parsed.broken_pipes} if bp is not None
-                                 else parsed.broken_pipes)
+        library.broken_pipes |= (
+            {f"{bp.domain}.{code}" for code in parsed.broken_pipes} if bp is not None else parsed.broken_pipes
+        )
         if bp is None:
             continue
         for code, concept_bp in bp.concepts.items():
             line = parsed.source_map.concept_line(code)
             if code in NATIVE_CONTENT:
-                library.diagnostics.append(Diagnostic(
-                    error_type=ErrorType.NATIVE_CONCEPT_REDECLARATION, file=file, line=line,
-                    message=f"concept {code!r} redeclares the native concept native.{code}: use the native one "
-                    f"as it is, or give your concept another name (e.g. 'My{code}') that refines it"))
+                library.diagnostics.append(
+                    Diagnostic(
+                        error_type=ErrorType.NATIVE_CONCEPT_REDECLARATION,
+                        file=file,
+                        line=line,
+                        message=f"concept {code!r} redeclares the native concept native.{code}: use the native one "
+                        f"as it is, or give your concept another name (e.g. 'My{code}') that refines it",
+                    )
+                )
                 continue
             ref = f"{bp.domain}.{code}"
             if ref in library.concepts.concepts:
-                library.diagnostics.append(Diagnostic(
-                    error_type=ErrorType.DUPLICATE_DECLARATION, file=file, line=line,
-                    message=f"concept {ref!r} is declared twice in the library: keep one declaration"))
+                library.diagnostics.append(
+                    Diagnostic(
+                        error_type=ErrorType.DUPLICATE_DECLARATION,
+                        file=file,
+                        line=line,
+                        message=f"concept {ref!r} is declared twice in the library: keep one declaration",
+                    )
+                )
                 continue
             library.concepts.add(bp.domain, code, concept_bp, source=file)
         for code, pipe_bp in bp.pipes.items():
@@ -141,10 +177,16 @@ def build_library(sources: list[tuple[str, str | None]]) -> Library:
                     continue
                 if pipe_bp.type == "PipeSignature":
                     continue
-                library.diagnostics.append(Diagnostic(
-                    error_type=ErrorType.DUPLICATE_DECLARATION, file=file, line=parsed.source_map.pipe_line(code),
-                    pipe=code, message=f"pipe {ref!r} is declared twice in the library (also in "
-                    f"{existing.file}): keep one declaration"))
+                library.diagnostics.append(
+                    Diagnostic(
+                        error_type=ErrorType.DUPLICATE_DECLARATION,
+                        file=file,
+                        line=parsed.source_map.pipe_line(code),
+                        pipe=code,
+                        message=f"pipe {ref!r} is declared twice in the library (also in "
+                        f"{existing.file}): keep one declaration",
+                    )
+                )
                 continue
             library.pipes[ref] = PipeEntry(bp.domain, code, pipe_bp, bp, parsed.source_map)
     return library

@@ -148,10 +148,10 @@ class StaticChecker:
         target = self.library.resolve_pipe(ref, entry.domain)
         if target is None and not self.library.is_broken_pipe(ref, entry.domain):
             domain = ref.rpartition(".")[0] or entry.domain
-            known = sorted(p.code for p in self.library.pipes.values() if p.domain == domain)
+            known = self.library.pipe_codes_of_domain(domain)
             self._report(ErrorType.UNRESOLVED_PIPE_DEPENDENCY, f"{ref!r} is not a pipe of this library: declare "
                          f"[pipe.{match.group('code')}] or fix the name (pipes of domain {domain!r}: "
-                         f"{', '.join(known) or 'none'})", entry, field=field)
+                         f"{_some(known)})", entry, field=field)
         return target
 
     # ------------------------------------------------------------------ entry point
@@ -893,6 +893,15 @@ def _concept_line(library: Library, concept: Concept) -> int | None:
 
 _TEMPLATE_GLOBALS = frozenset({"range", "loop", "true", "false", "none", "True", "False", "None", "dict", "lipsum",
                                "cycler", "joiner", "namespace"})
+
+
+def _some(names: list[str], shown: int = 20) -> str:
+    """``names`` for a message: at most ``shown`` of them, then how many more (a message stays short)."""
+    if not names:
+        return "none"
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
 
 
 def _roots(inputs: dict[str, Var]) -> dict[str, Var]:
