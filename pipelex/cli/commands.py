@@ -399,7 +399,12 @@ def worker(args: argparse.Namespace) -> int:
                           ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
                           f"{temporal.address} (namespace {temporal.namespace}); Ctrl-C to stop")
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    finally:
+        from pipelex.tracing.otel import flush
+
+        flush()  # the spans of the last activities, when [tracing] is on (no-op otherwise)
     return EXIT_OK
 
 

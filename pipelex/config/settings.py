@@ -85,6 +85,15 @@ class ReportingConfig(_Section):
     is_cost_report_enabled: bool = True
 
 
+class TracingConfig(_Section):
+    """``[tracing]``: OpenTelemetry export of a span per pipe run (off unless an OTLP endpoint is set)."""
+
+    # the collector's base URL for OTLP/HTTP (e.g. "http://127.0.0.1:4318"); "" = $OTEL_EXPORTER_OTLP_ENDPOINT
+    otlp_endpoint: str = ""
+    service_name: str = "pipelex"
+    export_timeout_s: float = Field(default=10.0, gt=0, le=300)
+
+
 class ApiConfig(_Section):
     """``[api]``: the HTTP runner API. The key itself comes from ``$PIPELEX_API_KEY`` (or ``api_key_env``)."""
 
@@ -114,6 +123,7 @@ class PipelexConfig(_Section):
     temporal: TemporalConfig = Field(default_factory=TemporalConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     reporting: ReportingConfig = Field(default_factory=ReportingConfig)
+    tracing: TracingConfig = Field(default_factory=TracingConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     models: dict[str, Any] = Field(default_factory=dict)  # parsed into a ModelDeck by config/deck.py
     source: str | None = Field(default=None, exclude=True)  # the file this came from, if any

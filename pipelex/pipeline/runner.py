@@ -153,7 +153,7 @@ class PipelexRunner:
             self.current_tracer = tracer
             async with _provider_session(mode, self.deck):
                 result = await run_in_process(entry, memory, library, run_mode=mode, settings=self.settings,
-                                              tracer=tracer)
+                                              tracer=tracer, export_spans=True)
         store_result(memory, entry, result)
         graph = tracer.build()
         usage = roll_up(graph)  # leaves recorded their usage on their nodes; sum it per controller and per run

@@ -92,7 +92,11 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
         store=payload_store_dir(config.storage.local_dir), threshold=t.payload_offload_bytes
     )
     try:
-        client = await asyncio.wait_for(_connect_when_healthy(target, t.namespace, converter), timeout=15)
+        from pipelex.tracing.otel import temporal_interceptors
+
+        client = await asyncio.wait_for(
+            _connect_when_healthy(target, t.namespace, converter, temporal_interceptors(config)), timeout=15
+        )
     except (RuntimeError, RPCError, TimeoutError, OSError) as exc:
         raise TemporalUnavailableError(
             f"cannot reach the Temporal server at {target!r} (namespace {t.namespace!r}): {exc}. Start one "
@@ -106,11 +110,15 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
     return client
 
 
-async def _connect_when_healthy(target: str, namespace: str, converter: DataConverter) -> Client:
+async def _connect_when_healthy(
+    target: str, namespace: str, converter: DataConverter, interceptors: list[Any] | None = None
+) -> Client:
     # a server that just started accepts connections a moment before its frontend is healthy
     while True:
         try:
-            return await Client.connect(target, namespace=namespace, data_converter=converter)
+            return await Client.connect(
+                target, namespace=namespace, data_converter=converter, interceptors=interceptors or []
+            )
         except RuntimeError as exc:
             if "not healthy yet" not in str(exc):
                 raise
@@ -255,21 +263,26 @@ async def run_on_temporal(
     ``observer.current_tracer`` (e.g. a :class:`~pipelex.pipeline.runner.PipelexRunner`), when given, is set to a
     :class:`RemoteProgress` for progress displays while the run goes on.
     """
-    async with temporal_session(config) as session:
+    from pipelex.tracing.otel import otel_run
+
+    async with (
+        temporal_session(config) as session,
+        otel_run(session.config, entry.code, backend="temporal") as trace,
+    ):
         payload, codec = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
-        handle = await session.client.start_workflow(
-            "WfRunPipe",
-            payload,
-            id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
-            task_queue=session.config.temporal.task_queue,
-            result_type=PipeRunOutcome,
-        )
         tracer = ReplayTracer(
             pipeline_run_id=pipeline_run_id,
             main_pipe=entry.code,
             domain=entry.domain,
             mode=run_mode.value,
             backend="temporal",
+        )
+        handle = await session.client.start_workflow(  # under the run's span: the workflow's spans join its trace
+            "WfRunPipe",
+            payload,
+            id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
+            task_queue=session.config.temporal.task_queue,
+            result_type=PipeRunOutcome,
         )
         watcher = None
         if observer is not None:
@@ -278,6 +291,7 @@ async def run_on_temporal(
             watcher = asyncio.create_task(_watch_progress(handle, remote))
         try:
             outcome = await handle.result()
+            tracer.replay(outcome.events)
         except WorkflowFailureError as exc:
             error, failure = pipe_error_from(exc.cause)
             if failure is not None:
@@ -290,7 +304,8 @@ async def run_on_temporal(
         finally:
             if watcher is not None:
                 watcher.cancel()
-    tracer.replay(outcome.events)
+            if trace is not None:  # the spans of the pipe runs, also those of a failed run so far
+                trace.export(tracer.build())
     if outcome.memory is not None:
         back = codec.memory(outcome.memory)
         memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences

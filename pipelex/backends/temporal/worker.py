@@ -35,6 +35,7 @@ PASSTHROUGH = (
     "mdurl",
     "linkify_it",
     "uc_micro",
+    "opentelemetry",  # temporalio's tracing interceptor, when [tracing] is on
 )
 WORKFLOWS = [WfRunPipe, WfDryValidate]
 ACTIVITIES = [act_run_leaf, act_dry_validate]
