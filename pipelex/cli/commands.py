@@ -131,8 +131,14 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
             print("note: Temporal is enabled for this boot; the validation sweep ran in-process and dispatched "
                   "nothing")
         verdict = "valid" if report.is_valid else f"INVALID ({len(report.errors)} error(s))"
+        if report.is_valid and report.pending_signatures:
+            verdict += (f" but NOT yet runnable ({len(report.pending_signatures)} signature(s) to implement)"
+                        if not args.allow_signatures else
+                        f" ({len(report.pending_signatures)} signature(s) accepted by --allow-signatures)")
         print(f"{bundle_path or 'library'}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
-    return EXIT_OK if report.is_valid else EXIT_FAILED
+    if not report.is_valid:
+        return EXIT_FAILED
+    return EXIT_FAILED if report.pending_signatures and not args.allow_signatures else EXIT_OK
 
 
 def validate_bundle(args: argparse.Namespace) -> int:

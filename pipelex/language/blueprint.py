@@ -215,10 +215,13 @@ class PipeDocGenBlueprint(PipeBlueprintBase):
 
 
 class PipeSignatureBlueprint(PipeBlueprintBase):
-    """A declared-but-not-implemented pipe: valid, not runnable."""
+    """A pipe's contract alone (inputs, output, description): valid, not runnable until a concrete pipe replaces it.
+
+    Bundles write it without ``type``, as ``signature_for = "PipeLLM"``; the parser tags it ``PipeSignature``.
+    """
 
     type: Literal["PipeSignature"]
-    signature_for: str | None = None
+    signature_for: str
 
 
 class StepBlueprint(Blueprint):
@@ -306,6 +309,9 @@ PIPE_CLASSES: dict[str, type[PipeBlueprintBase]] = {
     "PipeCondition": PipeConditionBlueprint,
     "PipeBatch": PipeBatchBlueprint,
 }
+SIGNATURE_TYPE = "PipeSignature"
+# the runnable pipe types a bundle may write in `type` (a signature is none of them: it names one in `signature_for`)
+PIPE_TYPES: tuple[str, ...] = tuple(name for name in PIPE_CLASSES if name != SIGNATURE_TYPE)
 CONTROLLER_TYPES = frozenset({"PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch"})
 
 

@@ -14,6 +14,8 @@ from pydantic import ValidationError
 
 from pipelex.language.blueprint import (
     PIPE_CLASSES,
+    PIPE_TYPES,
+    SIGNATURE_TYPE,
     BundleBlueprint,
     ConceptBlueprint,
     PipeBlueprint,
@@ -248,16 +250,32 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
             result.broken_pipes.add(code)
             continue
         pipe_type = value.get("type")
+        if pipe_type is None and "signature_for" in value:
+            # A signature is a contract, not a pipe type: it is written without `type`.
+            if not _signature_target_ok(code, value, source_map, result, diag):
+                continue
+            value = {**value, "type": SIGNATURE_TYPE}
+            pipe_type = SIGNATURE_TYPE
+        elif pipe_type == SIGNATURE_TYPE:
+            diag(ErrorType.UNKNOWN_PIPE_TYPE, f"pipe {code!r}: `type = \"PipeSignature\"` is retired syntax; a "
+                 "signature is declared by `signature_for` alone: delete the `type` line and write "
+                 "`signature_for = \"PipeLLM\"` (or the pipe type it stands for)",
+                 line=source_map.field_line(code, "type"), pipe=code, field_name="type")
+            result.broken_pipes.add(code)
+            continue
         if pipe_type is None:
             diag(ErrorType.MISSING_PIPE_TYPE, f"pipe {code!r} has no `type`: add one of "
-                 f"{', '.join(PIPE_CLASSES)}", line=line, pipe=code, field_name="type")
+                 f"{', '.join(PIPE_TYPES)} (or `signature_for = \"PipeX\"` alone for a signature)", line=line,
+                 pipe=code, field_name="type")
             result.broken_pipes.add(code)
             continue
         cls = PIPE_CLASSES.get(pipe_type) if isinstance(pipe_type, str) else None
         if cls is None:
             diag(ErrorType.UNKNOWN_PIPE_TYPE, f"pipe {code!r} has the unknown type {pipe_type!r}: use one of "
-                 f"{', '.join(PIPE_CLASSES)}", line=source_map.field_line(code, "type"), pipe=code, field_name="type")
+                 f"{', '.join(PIPE_TYPES)}", line=source_map.field_line(code, "type"), pipe=code, field_name="type")
             result.broken_pipes.add(code)
+            continue
+        if pipe_type == "PipeParallel" and not _parallel_branches_ok(code, value, source_map, result, diag):
             continue
         try:
             pipes[code] = _validate_pipe(cls, value)
@@ -269,6 +287,38 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
                      line=source_map.field_line(code, top) if top else line, pipe=code, field_name=loc or None)
             result.broken_pipes.add(code)
     return pipes
+
+
+def _signature_target_ok(code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle,
+                         diag: Any) -> bool:
+    """``signature_for`` names the pipe type the signature stands for (one of the runnable pipe types)."""
+    target = value.get("signature_for")
+    if isinstance(target, str) and target in PIPE_TYPES:
+        return True
+    diag(ErrorType.UNKNOWN_PIPE_TYPE, f"pipe {code!r}: signature_for {target!r} is not a pipe type: name the type "
+         f"the signature stands for, one of {', '.join(PIPE_TYPES)}", line=source_map.field_line(code, "signature_for"),
+         pipe=code, field_name="signature_for")
+    result.broken_pipes.add(code)
+    return False
+
+
+def _parallel_branches_ok(code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle,
+                          diag: Any) -> bool:
+    """Binding steps (``{from = ..., result = ...}``) belong to sequences; a parallel branch runs a pipe."""
+    branches = value.get("branches")
+    if not isinstance(branches, list):
+        return True
+    ok = True
+    for index, branch in enumerate(branches, start=1):
+        if isinstance(branch, dict) and "from" in branch:
+            diag(ErrorType.BINDING_STEP_INVALID, f"pipe {code!r} (PipeParallel): branches[{index}] is a binding step "
+                 f"(`from = {branch.get('from')!r}`), but binding steps exist only in a PipeSequence: bind the value "
+                 "in a sequence step before the parallel, and give each branch a `pipe`",
+                 line=source_map.element_line(code, "branches", index), pipe=code, field_name=f"branches[{index}]")
+            ok = False
+    if not ok:
+        result.broken_pipes.add(code)
+    return ok
 
 
 def _validate_pipe(cls: type[PipeBlueprintBase], value: dict[str, Any]) -> PipeBlueprint:

@@ -139,6 +139,8 @@ def make_output(entry: PipeEntry, ctx: RunContext, content: StuffContent | list[
 def check_output(entry: PipeEntry, ctx: RunContext, stuff: Stuff, spec: ConceptSpec, declared: Concept) -> Stuff:
     """Refuse an output that does not fit the declared spec (``pipe_output_invalid``)."""
     concepts = ctx.library.concepts
+    if declared.ref == "native.Anything" and not spec.is_list:
+        return stuff  # "Anything" takes any concept, one value or a list
     if spec.is_list != stuff.is_list:
         raise PipeRunError(f"pipe {entry.code!r} produced {'a list' if stuff.is_list else 'a single item'} but its "
                            f"output is declared {entry.blueprint.output!r}", pipe_code=entry.code,
@@ -219,6 +221,7 @@ async def _dispatch(entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMem
         judge,
         llm,
         search,
+        signature,
         structure,
     )
 
@@ -243,8 +246,7 @@ async def _dispatch(entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMem
         case bp.PipeDocGenBlueprint():
             return await doc_gen.run(entry, pipe, inputs, ctx)
         case bp.PipeSignatureBlueprint():
-            raise PipeRunError(f"pipe {entry.code!r} is a PipeSignature: declared but not implemented, so it cannot "
-                               "run; give it a concrete definition", pipe_code=entry.code, error_type="not_runnable")
+            return signature.run(entry, pipe, ctx)
         case bp.PipeSequenceBlueprint():
             return await sequence.run(entry, pipe, memory, ctx, output_name)
         case bp.PipeParallelBlueprint():

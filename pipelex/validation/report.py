@@ -61,11 +61,14 @@ def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings
                                      pipe=entry.code if entry else verdict.pipe_ref))
     pending = pending_signatures(library)
     if pending and not allow_signatures:
+        # a signature is a valid contract: the bundle is valid, but not runnable until each one has a body
         for ref in pending:
             entry = library.pipes[ref]
-            errors.append(Diagnostic(error_type=ErrorType.NOT_RUNNABLE, file=entry.file, line=entry.line,
-                                     pipe=entry.code, message=f"pipe {ref!r} is a PipeSignature: valid but not yet "
-                                     "runnable; give it a concrete definition, or pass --allow-signatures"))
+            warnings.append(Diagnostic(error_type=ErrorType.NOT_RUNNABLE, file=entry.file, line=entry.line,
+                                       pipe=entry.code, severity=Severity.WARNING,
+                                       message=f"pipe {ref!r} is a signature: valid but NOT yet runnable; replace it "
+                                       "with a concrete pipe of the same inputs and output (or pass "
+                                       "--allow-signatures to accept it while you sketch)"))
     return ValidationReport(is_valid=not errors, is_runnable=not errors and not pending, bundle_path=bundle_path,
                             total_pipes=len(library.pipes), validated_pipes=verdicts, pending_signatures=pending,
                             errors=errors, warnings=warnings, dry_run_sweep=run_sweep)

@@ -46,11 +46,21 @@ class Var:
     is_list: bool = False
     item_count: int | None = None
     maybe_absent: bool = False
+    items_are_lists: bool = False  # a list of lists: a batch over a pipe whose output is itself a list
 
     def describe(self) -> str:
-        """Like a spec: ``native.Text[]?``."""
+        """Like a spec: ``native.Text[]?`` (``native.Page[][]`` for a list of lists)."""
         mult = (f"[{self.item_count}]" if self.item_count else "[]") if self.is_list else ""
-        return f"{self.concept.ref}{mult}{'?' if self.maybe_absent else ''}"
+        inner = "[]" if self.is_list and self.items_are_lists else ""
+        return f"{self.concept.ref}{inner}{mult}{'?' if self.maybe_absent else ''}"
+
+    def as_batched(self) -> Var:
+        """What a batch of this value makes: a list of it (a list of lists when it is itself a list)."""
+        return replace(self, is_list=True, item_count=None, items_are_lists=self.is_list)
+
+    def item(self) -> Var:
+        """One item of this list: a list itself when the items are lists."""
+        return replace(self, is_list=self.items_are_lists, item_count=None, items_are_lists=False)
 
 
 @dataclass(frozen=True)
@@ -283,6 +293,8 @@ class StaticChecker:
         inputs = self._check_inputs(entry)
         output = self._check_output(entry)
         self._check_models(entry)
+        if output is not None:
+            self._check_operator_output(entry, output)
         match pipe:
             case bp.PipeLLMBlueprint():
                 self._check_llm(entry, pipe, inputs, output)
@@ -323,20 +335,27 @@ class StaticChecker:
         for name, text in specs.items():
             field = f"inputs.{name}"
             segments = name.split(".")
-            if not all(PLAIN_NAME_RE.match(s) for s in segments) or name.startswith(RESERVED_NAME_PREFIX):
-                self._report(ErrorType.INVALID_INPUT_NAME, f"input name {name!r} is not valid: an input name is "
-                             "snake_case (dotted to reach a field, e.g. 'page.page_view') and never starts with "
-                             f"{RESERVED_NAME_PREFIX!r}", entry, field=field)
+            if len(segments) > 1 and all(PLAIN_NAME_RE.match(s) for s in segments):
+                root = segments[0]
+                fix = (f"the pipe already declares {root!r}: remove {name!r} and read '{name}' through {root!r}"
+                       if root in specs else
+                       f"declare the whole value instead ({root} = \"...\") and read '{name}' in the template")
+                self._report(ErrorType.INVALID_INPUT_NAME, f"input name {name!r} is not a plain identifier: an "
+                             f"input name names a whole value, never a path into one; {fix}", entry, field=field)
                 continue
-            if len(segments) > 1 and segments[0] in specs:
-                self._report(ErrorType.INVALID_INPUT_NAME, f"input {name!r} is redundant: the pipe already declares "
-                             f"{segments[0]!r}, whose field it reaches; remove {name!r} and read "
-                             f"'{name}' through {segments[0]!r}", entry, field=field)
+            if not PLAIN_NAME_RE.match(name) or name.startswith(RESERVED_NAME_PREFIX):
+                self._report(ErrorType.INVALID_INPUT_NAME, f"input name {name!r} is not valid: an input name is "
+                             "snake_case, a plain identifier of lowercase letters, digits and underscores, and never "
+                             f"starts with {RESERVED_NAME_PREFIX!r}", entry, field=field)
                 continue
             try:
                 spec = ConceptSpec.parse(text)
             except SpecSyntaxError as exc:
                 self._report(ErrorType.INVALID_CONCEPT_SPEC, f"input {name!r}: {exc}", entry, field=field)
+                continue
+            if spec.is_list and spec.presence is not Presence.REQUIRED:
+                self._report(ErrorType.OPTIONAL_MARKER_INVALID, _marker_with_multiplicity(f"input {name!r}", text,
+                                                                                          spec), entry, field=field)
                 continue
             concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
             if concept is None:
@@ -354,7 +373,10 @@ class StaticChecker:
         except SpecSyntaxError as exc:
             self._report(ErrorType.INVALID_CONCEPT_SPEC, f"output: {exc}", entry, field="output")
             return None
-        if spec.presence is Presence.FORCED:
+        if spec.is_list and spec.presence is not Presence.REQUIRED:
+            self._report(ErrorType.OPTIONAL_MARKER_INVALID, _marker_with_multiplicity("the output", text, spec),
+                         entry, field="output")
+        elif spec.presence is Presence.FORCED:
             self._report(ErrorType.OPTIONAL_MARKER_INVALID, f"output {text!r} carries '!', which only forces an "
                          "optional input: remove it from the output", entry, field="output")
         concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
@@ -364,6 +386,33 @@ class StaticChecker:
                          f"[concept.{spec.concept_ref.rpartition('.')[2]}] or fix the name", entry, field="output")
             return None
         return spec, concept
+
+    def _check_operator_output(self, entry: PipeEntry, output: tuple[ConceptSpec, Concept]) -> None:
+        """Each operator makes one kind of value: an output concept of another kind can never be produced."""
+        kind = entry.blueprint.type
+        if isinstance(entry.blueprint, bp.PipeComposeBlueprint) and entry.blueprint.template is not None:
+            kind = "PipeCompose.template"
+        rule = _OPERATOR_OUTPUTS.get(kind)
+        if rule is None:
+            return
+        spec, concept = output
+        if concept.ref in ("native.Dynamic", "native.Anything"):
+            return
+        concepts = self.library.concepts
+        natives, structured_ok, what = rule
+        fits = any(concepts.refines(concept, concepts.concepts[f"native.{code}"]) for code in natives)
+        if not fits and structured_ok:
+            fits = concepts.structure_of(concept) is not None
+        if not fits:
+            self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a {entry.blueprint.type} {what}, so its output "
+                         f"cannot be {entry.blueprint.output!r} ({concept.ref}): declare "
+                         f"{' or '.join(repr(n) for n in natives)}{' or a structured concept' if structured_ok else ''}"
+                         f" (or a concept refining it), or use the operator that makes a {concept.code}", entry,
+                         field="output")
+        elif kind == "PipeExtract" and not spec.is_list:
+            self._report(ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY, f"a PipeExtract outputs a list of pages, not "
+                         f"one {entry.blueprint.output!r}: declare '{entry.blueprint.output}[]'", entry,
+                         field="output")
 
     def _check_models(self, entry: PipeEntry) -> None:
         for field_name in ("model", "model_to_structure"):
@@ -509,11 +558,6 @@ class StaticChecker:
                 self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"input {name!r} is a {var.concept.ref}, but a "
                              "PipeExtract reads a Document or an Image: pass a Document (or an Image), e.g. "
                              f"{name} = \"Document\"", entry, field=f"inputs.{name}")
-        if output is not None:
-            spec, concept = output
-            if not concepts.refines(concept, concepts.concepts["native.Page"]) or not spec.is_list:
-                self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a PipeExtract outputs 'Page[]', not "
-                             f"{entry.blueprint.output!r}", entry, field="output")
 
     def _check_structure(self, entry: PipeEntry, inputs: dict[str, Var]) -> None:
         concepts = self.library.concepts
@@ -572,11 +616,15 @@ class StaticChecker:
                 lifts = True
         return lifts
 
-    def _output_var(self, target: PipeEntry, *, lifted: bool, as_list: bool = False) -> Var | None:
+    def _output_var(self, target: PipeEntry, *, lifted: bool, as_list: bool = False, batched: bool = False
+                    ) -> Var | None:
+        """What running ``target`` leaves in memory: once, several times (``as_list``), or once per item."""
         var = self.var_of(target, target.blueprint.output)
         if var is None:
             return None
-        if as_list:
+        if batched:
+            var = var.as_batched()
+        elif as_list:
             var = replace(var, is_list=True, item_count=None)
         return replace(var, maybe_absent=var.maybe_absent or lifted)
 
@@ -585,6 +633,13 @@ class StaticChecker:
         if declared is None or produced is None:
             return
         spec, concept = declared
+        if concept.ref == "native.Anything" and not spec.is_list:
+            # "Anything" takes whatever the sub-pipe produces: any concept, one value or a list
+            if produced.maybe_absent and not spec.is_optional:
+                self._report(ErrorType.OPTIONAL_NOT_HANDLED, f"{what} may produce nothing (an optional value is "
+                             f"absent upstream), but the output {entry.blueprint.output!r} is not optional: declare "
+                             f"it '{entry.blueprint.output}?'", entry, field="output")
+            return
         if concept.ref not in ("native.Dynamic", "native.Anything") and \
                 not self.library.concepts.is_compatible(produced.concept, concept):
             self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"the output is declared {entry.blueprint.output!r} "
@@ -649,7 +704,7 @@ class StaticChecker:
             self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: batch_over {batch_over!r} holds a single "
                          f"{source.concept.ref}, not a list: batch over a list", entry, field=where)
             return None
-        return replace(source, is_list=False, item_count=None)
+        return source.item()
 
     def _check_call(self, entry: PipeEntry, where: str, target: PipeEntry, env: dict[str, Var],
                     batch_over: str | None, batch_as: str | None, *, names_ok: bool, as_list: bool = False,
@@ -664,7 +719,7 @@ class StaticChecker:
         if batched and item is None:  # the batch problem is reported: the item is unknown, not missing
             unknown = unknown | {batch_as or ""}
         lifted = self._feed(entry, where, target, env, item, unknown)
-        return self._output_var(target, lifted=lifted, as_list=batched or as_list)
+        return self._output_var(target, lifted=lifted, as_list=as_list, batched=batched)
 
     def _check_sequence(self, entry: PipeEntry, pipe: bp.PipeSequenceBlueprint, inputs: dict[str, Var],
                         output: tuple[ConceptSpec, Concept] | None) -> None:
@@ -759,7 +814,7 @@ class StaticChecker:
             sub = self.library.resolve_pipe(branch.pipe, target.domain)
             if sub is None:
                 continue
-            var = self._output_var(sub, lifted=False, as_list=branch.batch_over is not None)
+            var = self._output_var(sub, lifted=False, batched=branch.batch_over is not None)
             if var is not None:
                 added[branch.result or sub.code] = var
         return added
@@ -791,12 +846,15 @@ class StaticChecker:
             self._report(ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY, f"a PipeParallel outputs one Composite or one "
                          f"structure, not a list ({entry.blueprint.output!r}): declare it "
                          f"'{single}'", entry, field="output")
-        if concept.ref in ("native.Composite", "native.Anything", "native.Dynamic"):
+        if concept.ref in ("native.Composite", "native.Dynamic"):
             return
         structure = self.library.concepts.structure_of(concept)
         if structure is None:
             self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a PipeParallel outputs 'Composite' or a structured "
-                         f"concept whose fields are the branch results, not {concept.ref}", entry, field="output")
+                         f"concept whose fields are the branch results, not {entry.blueprint.output!r} "
+                         f"({concept.ref}): declare output = \"Composite\", or a concept with a `structure` whose "
+                         f"fields are named after the branch results ({', '.join(results) or 'their `result`'})",
+                         entry, field="output")
             return
         for name, var in results.items():
             if name not in structure:
@@ -874,14 +932,33 @@ class StaticChecker:
         if target is None:
             return
         env = {k: v for k, v in _roots(inputs).items() if k != pipe.input_list_name}
-        item = (item_name, replace(list_var, is_list=False, item_count=None)) if list_var is not None else None
+        item = (item_name, list_var.item()) if list_var is not None else None
         lifted = self._feed(entry, "branch_pipe_code", target, env, item)
-        produced = self._output_var(target, lifted=lifted, as_list=True)
+        produced = self._output_var(target, lifted=lifted, batched=True)
         self._check_produced(entry, output, produced, f"the batch of {target.code!r}")
 
 
+# what each operator makes: (native concepts its output refines, whether a structured concept also fits, wording)
+_OPERATOR_OUTPUTS: dict[str, tuple[tuple[str, ...], bool, str]] = {
+    "PipeImgGen": (("Image",), False, "generates images"),
+    "PipeExtract": (("Page",), False, "extracts the pages of a document or an image ('Page[]')"),
+    "PipeSearch": (("SearchResult",), True, "answers a web search with a SearchResult, or fills a structure from it"),
+    "PipeDocGen": (("Document",), False, "generates a document"),
+    "PipeJudge": (("YesNo", "Choice", "Rating"), True, "returns judgments (YesNo, Choice, Rating), or a structure "
+                  "of them"),
+    "PipeStructure": ((), True, "fills a structured concept"),
+    "PipeCompose.template": (("Text", "Html"), False, "renders a template to text (or HTML)"),
+}
+
 _SCALAR_FIELD_TYPES = frozenset({"text", "integer", "number", "boolean", "date", "datetime", "time", "dict",
                                  "list"})
+
+
+def _marker_with_multiplicity(what: str, text: str, spec: ConceptSpec) -> str:
+    marker = "?" if spec.is_optional else "!"
+    return (f"{what} is {text!r}: a presence marker ('{marker}') never combines with a multiplicity ('[]', '[N]'): "
+            "a list is never absent (when nothing is found it is the empty list), so remove the "
+            f"'{marker}' and write '{spec.with_presence(Presence.REQUIRED).render()}'")
 
 
 def _concept_line(library: Library, concept: Concept) -> int | None:

@@ -39,9 +39,6 @@ async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings
     from pipelex.memory.inputs import mock_inputs
     from pipelex.tracing.tracer import GraphTracer
 
-    if entry.blueprint.type == "PipeSignature":
-        return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SKIPPED,
-                           message="a PipeSignature is declared but not implemented: nothing to run")
     tracer = GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
     try:
         memory = WorkingMemory.with_inputs(mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items))

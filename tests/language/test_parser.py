@@ -116,7 +116,6 @@ PIPE_BODIES = {
     "PipeStructure": 'model = "@default-small"',
     "PipeJudge": 'prompt = "p"\nquestion = "q"\ncriteria = { yes = "y", no = "n" }',
     "PipeDocGen": 'format = "pdf"\ntemplate = "t"',
-    "PipeSignature": 'signature_for = "x"',
     "PipeSequence": 'steps = [{ pipe = "x" }]',
     "PipeParallel": 'branches = [{ pipe = "x", result = "r" }]\nadd_each_output = true',
     "PipeCondition": 'expression = "a"\noutcomes = { yes = "x" }\ndefault_outcome = "fail"',
@@ -305,7 +304,8 @@ SCHEMA_CASES = [
         """,
         ("missing_pipe_type", 2, "a", "type"),
         "pipe 'a' has no `type`: add one of PipeLLM, PipeImgGen, PipeExtract, PipeFunc, PipeCompose, PipeSearch, "
-        "PipeStructure, PipeJudge, PipeDocGen, PipeSignature, PipeSequence, PipeParallel, PipeCondition, PipeBatch",
+        "PipeStructure, PipeJudge, PipeDocGen, PipeSequence, PipeParallel, PipeCondition, PipeBatch (or "
+        "`signature_for = \"PipeX\"` alone for a signature)",
         id="missing-pipe-type",
     ),
     pytest.param(
@@ -318,8 +318,8 @@ SCHEMA_CASES = [
         """,
         ("unknown_pipe_type", 4, "a", "type"),
         "pipe 'a' has the unknown type 'PipeJinja2': use one of PipeLLM, PipeImgGen, PipeExtract, PipeFunc, "
-        "PipeCompose, PipeSearch, PipeStructure, PipeJudge, PipeDocGen, PipeSignature, PipeSequence, PipeParallel, "
-        "PipeCondition, PipeBatch",
+        "PipeCompose, PipeSearch, PipeStructure, PipeJudge, PipeDocGen, PipeSequence, PipeParallel, PipeCondition, "
+        "PipeBatch",
         id="unknown-pipe-type",
     ),
     pytest.param(

@@ -1771,25 +1771,6 @@ VALID = [
     ),
     pytest.param(
         """
-        domain = "docs"
-        [concept.Report]
-        description = "A report"
-        [concept.Report.structure]
-        title = { type = "text", description = "Title", required = true }
-        [pipe.write]
-        type = "PipeLLM"
-        description = "d"
-        inputs = { "page.page_view" = "Image" }
-        output = "Report"
-        prompt = \"\"\"
-        Describe it:
-        @page.page_view
-        \"\"\"
-        """,
-        id="dotted-input-name",
-    ),
-    pytest.param(
-        """
         domain = "prices"
         [pipe.line]
         type = "PipeCompose"
@@ -1897,7 +1878,7 @@ def test_a_signature_is_satisfied_by_a_definition_in_another_file() -> None:
     signature = """
     domain = "legal.contracts"
     [pipe.extract_clause]
-    type = "PipeSignature"
+    signature_for = "PipeLLM"
     description = "To be written"
     inputs = { contract = "Text" }
     output = "Clause"
