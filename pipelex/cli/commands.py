@@ -127,6 +127,11 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
         for error in report.errors:
             print(f"error: {error.render()}")
         stages = "parse, schema, references, static checks" + ("" if args.static_only else ", dry-run sweep")
+        from pipelex.language.loader import nested_packages
+
+        for package in (p for path in paths for p in nested_packages(path)):
+            print(f"note: {package} is a separate package (it has its own METHODS.toml): not merged into this "
+                  f"library; validate it on its own with `pipelex validate bundle {package}`")
         if args.temporal:
             print("note: Temporal is enabled for this boot; the validation sweep ran in-process and dispatched "
                   "nothing")

@@ -8,6 +8,7 @@ from pipelex.errors import BundleLoadError
 from pipelex.language.library import Library, build_library
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MANIFEST_NAME = "METHODS.toml"  # a package manifest: the folder holding it is a package of its own
 
 
 def read_bundle_text(path: Path) -> str:
@@ -42,13 +43,53 @@ def read_bundle_text(path: Path) -> str:
 
 
 def find_bundle_files(path: Path) -> list[Path]:
-    """``path`` itself, or every ``.mthds`` file under a directory (sorted)."""
+    """``path`` itself, or the ``.mthds`` files of the method rooted at a directory (sorted).
+
+    A sub-folder holding its own ``METHODS.toml`` is another package: its bundles are not part of this
+    method and are not merged into it. Hidden files and folders (``.git``, ``.venv``...) are not part of it
+    either. A folder that holds only packages has no bundle of its own: the error names the packages.
+    """
+    if not path.is_dir():
+        return [path]
+    files: list[Path] = []
+    packages: list[Path] = []
+    _walk_method_tree(path, path, files, packages)
+    if not files:
+        if packages:
+            names = ", ".join(str(p.relative_to(path)) for p in packages)
+            raise BundleLoadError(
+                f"{path}: holds no bundle of its own: its sub-folders {names} are separate packages (each has a "
+                f"{MANIFEST_NAME}), and packages are not merged into one library; validate or run each package "
+                f"on its own, e.g. `pipelex validate bundle {packages[0]}`", file=str(path))
+        raise BundleLoadError(f"{path}: the directory holds no .mthds file", file=str(path))
+    return sorted(files)
+
+
+def nested_packages(path: Path) -> list[Path]:
+    """The sub-folders of ``path`` that are packages of their own (each has a ``METHODS.toml``), outermost only."""
+    files: list[Path] = []
+    packages: list[Path] = []
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*.mthds") if p.is_file())
-        if not files:
-            raise BundleLoadError(f"{path}: the directory holds no .mthds file", file=str(path))
-        return files
-    return [path]
+        _walk_method_tree(path, path, files, packages)
+    return packages
+
+
+def _walk_method_tree(root: Path, folder: Path, files: list[Path], packages: list[Path]) -> None:
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        raise BundleLoadError(f"{folder}: cannot be listed ({exc.strerror}); check its permissions",
+                              file=str(folder)) from exc
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        if child.is_dir() and not child.is_symlink():
+            if (child / MANIFEST_NAME).is_file():
+                packages.append(child)
+            else:
+                _walk_method_tree(root, child, files, packages)
+        elif child.suffix == ".mthds" and child.is_file():
+            files.append(child)
 
 
 def load_library(paths: list[Path]) -> Library:

@@ -12,7 +12,7 @@ from pipelex.language.library import Library
 from pipelex.pipes.context import RunSettings
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
-from pipelex.validation.static import check_library, pending_signatures
+from pipelex.validation.static import callers_of_failures, check_library, pending_signatures
 from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
 
 
@@ -46,7 +46,8 @@ def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings
     verdicts: list[PipeVerdict] = []
     if run_sweep:
         verdicts = asyncio.run(sweep(library, settings or _config_settings(), failed_statically=failed,
-                                     allowed_to_fail=allowed_to_fail, graphs=graphs))
+                                     allowed_to_fail=allowed_to_fail, graphs=graphs,
+                                     blocked=callers_of_failures(library, failed)))
     else:
         verdicts = [PipeVerdict(pipe_ref=e.ref, status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
                                 message=None if e.code in failed else "dry-run sweep not run")

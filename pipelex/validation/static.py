@@ -270,20 +270,7 @@ class StaticChecker:
                 visit(ref, [])
 
     def _children(self, entry: PipeEntry) -> list[PipeEntry]:
-        refs: list[str] = []
-        pipe = entry.blueprint
-        match pipe:
-            case bp.PipeSequenceBlueprint():
-                refs = [s.pipe for s in pipe.steps if s.pipe and not s.is_binding]
-            case bp.PipeParallelBlueprint():
-                refs = [b.pipe for b in pipe.branches]
-            case bp.PipeConditionBlueprint():
-                refs = [r for r in [*pipe.outcomes.values(), pipe.default_outcome] if r not in SPECIAL_OUTCOMES]
-            case bp.PipeBatchBlueprint():
-                refs = [pipe.branch_pipe_code]
-            case _:
-                refs = []
-        found = [self.library.resolve_pipe(r, entry.domain) for r in refs]
+        found = [self.library.resolve_pipe(r, entry.domain) for r in _called_refs(entry)]
         return [f for f in found if f is not None]
 
     # ------------------------------------------------------------------ per pipe
@@ -988,6 +975,45 @@ def _roots(inputs: dict[str, Var]) -> dict[str, Var]:
 def check_library(library: Library, deck: ModelDeck) -> list[Diagnostic]:
     """Every diagnostic of a library: load/parse problems, then the static checks."""
     return [*library.diagnostics, *StaticChecker(library, deck).run()]
+
+
+def _called_refs(entry: PipeEntry) -> list[str]:
+    """The pipe references a controller calls, as written (resolvable or not)."""
+    pipe = entry.blueprint
+    match pipe:
+        case bp.PipeSequenceBlueprint():
+            return [s.pipe for s in pipe.steps if s.pipe and not s.is_binding]
+        case bp.PipeParallelBlueprint():
+            return [b.pipe for b in pipe.branches]
+        case bp.PipeConditionBlueprint():
+            return [r for r in [*pipe.outcomes.values(), pipe.default_outcome] if r not in SPECIAL_OUTCOMES]
+        case bp.PipeBatchBlueprint():
+            return [pipe.branch_pipe_code]
+        case _:
+            return []
+
+
+def callers_of_failures(library: Library, failed: Set[str]) -> dict[str, str]:
+    """Pipes that call, directly or through other controllers, a pipe that failed its checks or its schema.
+
+    Their dry run could only fail on that pipe again: the sweep reports them FAILURE with the reason instead.
+    ``failed`` holds pipe codes or refs; the result maps each caller's ref to the pipe it is blocked by.
+    """
+    blocked: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for ref, entry in library.pipes.items():
+            if ref in blocked or entry.code in failed or ref in failed:
+                continue
+            for called in _called_refs(entry):
+                target = library.resolve_pipe(called, entry.domain)
+                if (library.is_broken_pipe(called, entry.domain) or (target is not None and (
+                        target.ref in blocked or target.code in failed or target.ref in failed))):
+                    blocked[ref] = called
+                    changed = True
+                    break
+    return blocked
 
 
 def pending_signatures(library: Library) -> list[str]:

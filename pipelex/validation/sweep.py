@@ -55,8 +55,8 @@ async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings
 
 
 async def sweep(library: Library, settings: RunSettings, *, failed_statically: set[str],
-                allowed_to_fail: frozenset[str] = frozenset(), graphs: list[ExecutionGraph] | None = None
-                ) -> list[PipeVerdict]:
+                allowed_to_fail: frozenset[str] = frozenset(), graphs: list[ExecutionGraph] | None = None,
+                blocked: dict[str, str] | None = None) -> list[PipeVerdict]:
     """Dry-run every pipe that passed the static checks; pipes that failed them are reported FAILURE.
 
     When ``graphs`` is given, the execution graph of each pipe's dry run is appended to it
@@ -67,6 +67,11 @@ async def sweep(library: Library, settings: RunSettings, *, failed_statically: s
         if entry.code in failed_statically or entry.ref in failed_statically:
             verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",
                                         message="failed the static checks (see errors)"))
+            continue
+        if blocked and entry.ref in blocked:
+            verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",
+                                        message=f"not dry-run: it calls {blocked[entry.ref]!r}, which does not "
+                                        "validate (see errors)"))
             continue
         verdict = await dry_run_pipe(entry, library, settings, graphs=graphs)
         if verdict.status is PipeStatus.FAILURE and (entry.ref in allowed_to_fail or entry.code in allowed_to_fail):
