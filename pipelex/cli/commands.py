@@ -234,9 +234,9 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         if args.graph:
             print(f"execution graph: {run_dir / 'graph.html'} (open it in a browser; also graph.json, graph.mmd)")
         if isinstance(main_text, str):
-            print(main_text)
+            print(preview(main_text, full=run_dir / "main_stuff.md"))
         else:
-            print(json.dumps(main_json, indent=2, ensure_ascii=False)[:4000])
+            print(preview(json.dumps(main_json, indent=2, ensure_ascii=False), full=run_dir / "main_stuff.json"))
         from pipelex.boot import Pipelex
 
         show_costs = args.costs if args.costs is not None else Pipelex.config().reporting.is_cost_report_enabled
@@ -245,6 +245,21 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
 
             print(render_cost_table(output.usage))
     return EXIT_OK
+
+
+PREVIEW_LIMIT = 4000
+
+
+def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT) -> str:
+    """``text`` as printed after a run: whole when short, else cut at a line (or word) end, saying so and where
+    the full output is."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit + 1)
+    if cut < limit * 3 // 4:  # no line end near the limit: end at a space, never inside a word or a token
+        cut = max(text.rfind(" ", 0, limit + 1), 0) or limit
+    return (f"{text[:cut].rstrip()}\n… [preview cut at {cut:,} of {len(text):,} characters; the full output is "
+            f"in {full}]")
 
 
 def _json_text(data: Any) -> str:

@@ -62,6 +62,7 @@ class Library:
     )  # len(pipes) when _by_code was built (pipes are only added)
     _codes_by_domain: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _codes_size: int = field(default=-1, repr=False)
+    broken_concepts: set[str] = field(default_factory=set)  # declared but failed their schema: ``domain.Code``
 
     @property
     def main_pipe(self) -> PipeEntry | None:
@@ -124,6 +125,14 @@ class Library:
         domains = [domain] if domain else [d for d in (from_domain,) if d]
         return any(f"{d}.{code}" in self.broken_pipes for d in domains)
 
+    def is_broken_concept(self, ref: str, from_domain: str | None = None) -> bool:
+        """True when ``ref`` names a concept that was declared but failed its schema (its error is reported)."""
+        domain, _, code = ref.rpartition(".")
+        if code in self.broken_concepts:
+            return True
+        domains = [domain] if domain else [d for d in (from_domain,) if d]
+        return any(f"{d}.{code}" in self.broken_concepts for d in domains)
+
     def resolve_concept(self, ref: str, from_domain: str | None) -> Concept | None:
         """Find a concept as seen from ``from_domain``."""
         return self.concepts.resolve(ref, from_domain)
@@ -139,6 +148,9 @@ def build_library(sources: list[tuple[str, str | None]]) -> Library:
         bp = parsed.blueprint
         library.broken_pipes |= (
             {f"{bp.domain}.{code}" for code in parsed.broken_pipes} if bp is not None else parsed.broken_pipes
+        )
+        library.broken_concepts |= (
+            {f"{bp.domain}.{code}" for code in parsed.broken_concepts} if bp is not None else parsed.broken_concepts
         )
         if bp is None:
             continue

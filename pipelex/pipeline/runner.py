@@ -98,7 +98,7 @@ class PipelexRunner:
             return entry
         entry = library.resolve_pipe(pipe_code)
         if entry is None:
-            where = "bundle" if self.bundle_uri is not None and not self.library_dirs else "library"
+            where = "library" if self.library_dirs else "bundle"
             raise InputError(f"pipe {pipe_code!r} is not in the {where}; its pipes: "
                              f"{', '.join(p.code for p in library.pipes.values())}")
         return entry

@@ -8,7 +8,8 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from pipelex.concepts.library import Concept
 from pipelex.config.deck import ModelDeck
@@ -47,6 +48,8 @@ class Var:
     item_count: int | None = None
     maybe_absent: bool = False
     items_are_lists: bool = False  # a list of lists: a batch over a pipe whose output is itself a list
+    # who puts it in memory, for messages: "step 1 (pipe 'note_sights')", "the inputs of 'plan_day'"
+    origin: str = field(default="", compare=False)
 
     def describe(self) -> str:
         """Like a spec: ``native.Text[]?`` (``native.Page[][]`` for a list of lists)."""
@@ -61,6 +64,12 @@ class Var:
     def item(self) -> Var:
         """One item of this list: a list itself when the items are lists."""
         return replace(self, is_list=self.items_are_lists, item_count=None, items_are_lists=False)
+
+    def as_written(self, domain: str) -> str:
+        """Like a spec as a bundle of ``domain`` writes it: ``SightNote[]`` (natives and own concepts bare)."""
+        mult = (f"[{self.item_count}]" if self.item_count else "[]") if self.is_list else ""
+        bare = self.concept.is_native or self.concept.domain == domain
+        return f"{self.concept.code if bare else self.concept.ref}{mult}"
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,7 @@ class StaticChecker:
         if entry is not None and line is None:
             element = _ELEMENT_FIELD.match(field) if field else None
             if element is not None:
-                line = entry.source_map.element_line(entry.code, element.group(1), int(element.group(2)))
+                line = entry.source_map.element_line(entry.code, element.group(1), int(element.group(2)) + 1)
             else:
                 line = entry.source_map.field_line(entry.code, field.split(".")[0].split("[")[0]) if field else entry.line
         self.diagnostics.append(Diagnostic(
@@ -345,6 +354,8 @@ class StaticChecker:
                                                                                           spec), entry, field=field)
                 continue
             concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
+            if concept is None and self.library.is_broken_concept(spec.concept_ref, entry.domain):
+                continue  # its declaration's error is reported: one root cause, one error
             if concept is None:
                 self._report(ErrorType.UNRESOLVED_CONCEPT, f"input {name!r} names the concept {spec.concept_ref!r}, "
                              f"which is neither native nor declared in domain {entry.domain!r}: declare "
@@ -367,6 +378,8 @@ class StaticChecker:
             self._report(ErrorType.OPTIONAL_MARKER_INVALID, f"output {text!r} carries '!', which only forces an "
                          "optional input: remove it from the output", entry, field="output")
         concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
+        if concept is None and self.library.is_broken_concept(spec.concept_ref, entry.domain):
+            return None  # its declaration's error is reported: one root cause, one error
         if concept is None:
             self._report(ErrorType.UNRESOLVED_CONCEPT, f"output names the concept {spec.concept_ref!r}, which is "
                          f"neither native nor declared in domain {entry.domain!r}: declare "
@@ -590,18 +603,44 @@ class StaticChecker:
                     continue
                 provided = walked.var
             if not self.library.concepts.is_compatible(provided.concept, concept):
+                held = provided.as_written(target.domain)
+                if provided.origin.startswith("the inputs of"):
+                    stated = f"{entry.code!r} declares it as {held!r} in its inputs"
+                    other = f"declare it as {text.strip()!r} in the inputs of {entry.code!r}"
+                elif provided.origin.startswith("the binding step"):
+                    stated, other = f"{provided.origin} binds it as {held!r}", f"bind a {concept.code} instead"
+                else:
+                    holder = self._holder(provided, entry)
+                    stated, other = f"{holder} stores it as {held!r}", f"have {holder} store a {concept.code}"
                 self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: pipe {target.code!r} reads {name!r} as "
-                             f"{spec.concept_ref} ({concept.ref}), but it holds a {provided.concept.ref}: pass a "
-                             f"{concept.ref} or change the input's concept", entry, field=where)
+                             f"{text.strip()!r} ({concept.ref}), but {stated} ({provided.concept.ref}). Declare the "
+                             f"input as {held!r} in pipe {target.code!r} ({self._declared_at(target, 'inputs')}), or "
+                             f"{other}", entry, field=where)
             elif provided.is_list != spec.is_list:
-                held = "a list" if provided.is_list else "a single item"
-                want = "a list" if spec.is_list else "a single item"
-                hint = " (batch over it with batch_over/batch_as to take one item at a time)" if provided.is_list else ""
+                held = provided.as_written(target.domain)
+                holder = (f"{entry.code!r} declares" if provided.origin.startswith("the inputs of")
+                          else f"{self._holder(provided, entry)} stores")
+                want = "a single item" if not spec.is_list else "a list"
+                kind = "a list" if provided.is_list else "a single item"
+                fix = f"declare the input as {held!r} in pipe {target.code!r} ({self._declared_at(target, 'inputs')})"
+                if provided.is_list:
+                    fix = f"batch over it (batch_over/batch_as) to take one item at a time, or {fix}"
                 self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: pipe {target.code!r} reads {name!r} as "
-                             f"{want} ({text}), but it holds {held} ({provided.describe()}){hint}", entry, field=where)
+                             f"{want} ({text.strip()!r}), but {holder} {kind} ({held!r}): {fix}", entry, field=where)
             if provided.maybe_absent and spec.presence is Presence.REQUIRED:
                 lifts = True
         return lifts
+
+    @staticmethod
+    def _holder(var: Var, entry: PipeEntry) -> str:
+        return var.origin or f"pipe {entry.code!r}"
+
+    @staticmethod
+    def _declared_at(target: PipeEntry, field_name: str) -> str:
+        """``file:line`` of a field of ``target``'s declaration (its table when the field has no line)."""
+        line = target.source_map.field_line(target.code, field_name) or target.line
+        file = Path(target.file).name if target.file else "<bundle>"
+        return f"{file}:{line}" if line else file
 
     def _output_var(self, target: PipeEntry, *, lifted: bool, as_list: bool = False, batched: bool = False
                     ) -> Var | None:
@@ -710,11 +749,11 @@ class StaticChecker:
 
     def _check_sequence(self, entry: PipeEntry, pipe: bp.PipeSequenceBlueprint, inputs: dict[str, Var],
                         output: tuple[ConceptSpec, Concept] | None) -> None:
-        env = dict(_roots(inputs))
+        env = dict(_roots(inputs, entry.code))
         unknown: set[str] = set()  # results of steps whose error is already reported
         last: Var | None = None
         last_known = True
-        for index, step in enumerate(pipe.steps, start=1):
+        for index, step in enumerate(pipe.steps):  # counted from 0, as the file's array is: steps[0] is the first
             where = f"steps[{index}]"
             if step.is_binding:
                 last = self._binding_step(entry, where, step, env)
@@ -748,11 +787,14 @@ class StaticChecker:
             last = produced
             last_known = produced is not None
             if produced is not None:
-                env[step.result or target.code] = produced
+                env[step.result or target.code] = replace(produced, origin=f"step {index} (pipe {target.code!r})")
                 unknown.discard(step.result or target.code)
+            else:  # the step pipe's output is unresolvable, and reported: later reads of it report nothing more
+                env.pop(step.result or target.code, None)
+                unknown.add(step.result or target.code)
             env.update(self.parallel_outputs(target))
         if last_known:
-            self._check_produced(entry, output, last, f"its last step ({len(pipe.steps)})")
+            self._check_produced(entry, output, last, f"its last step (steps[{len(pipe.steps) - 1}])")
 
     def _binding_step(self, entry: PipeEntry, where: str, step: bp.StepBlueprint, env: dict[str, Var]) -> Var | None:
         problems: list[str] = []
@@ -788,8 +830,9 @@ class StaticChecker:
             self._report(walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED, f"{where}: the binding "
                          f"`from = {path!r}` cannot be resolved: {walked.message}", entry, field=where)
             return None
-        env[step.result or root] = walked.var
-        return walked.var
+        bound = replace(walked.var, origin=f"the binding step {where} (`from = {path!r}`)")
+        env[step.result or root] = bound
+        return bound
 
     def parallel_outputs(self, target: PipeEntry) -> dict[str, Var]:
         """What a PipeParallel with ``add_each_output`` adds to its caller's memory: one name per branch."""
@@ -808,9 +851,9 @@ class StaticChecker:
 
     def _check_parallel(self, entry: PipeEntry, pipe: bp.PipeParallelBlueprint, inputs: dict[str, Var],
                         output: tuple[ConceptSpec, Concept] | None) -> None:
-        env = dict(_roots(inputs))
+        env = dict(_roots(inputs, entry.code))
         results: dict[str, Var] = {}
-        for index, branch in enumerate(pipe.branches, start=1):
+        for index, branch in enumerate(pipe.branches):
             where = f"branches[{index}]"
             if branch.result is not None and not PLAIN_NAME_RE.match(branch.result):
                 self._report(ErrorType.INVALID_INPUT_NAME, f"{where}: result {branch.result!r} is not a plain "
@@ -875,7 +918,7 @@ class StaticChecker:
                 for private in sorted(analysis.private_names):
                     self._report(ErrorType.TEMPLATE_PRIVATE_NAME, f"the {field_name} reads the private name "
                                  f"{private!r}: remove it", entry, field=field_name)
-        env = dict(_roots(inputs))
+        env = dict(_roots(inputs, entry.code))
         outcomes = [(f"outcomes.{k}", v) for k, v in pipe.outcomes.items()] + [("default_outcome",
                                                                                  pipe.default_outcome)]
         for where, ref in outcomes:
@@ -918,7 +961,7 @@ class StaticChecker:
         target = self.resolve_ref(entry, pipe.branch_pipe_code, "branch_pipe_code")
         if target is None:
             return
-        env = {k: v for k, v in _roots(inputs).items() if k != pipe.input_list_name}
+        env = {k: v for k, v in _roots(inputs, entry.code).items() if k != pipe.input_list_name}
         item = (item_name, list_var.item()) if list_var is not None else None
         lifted = self._feed(entry, "branch_pipe_code", target, env, item)
         produced = self._output_var(target, lifted=lifted, batched=True)
@@ -968,8 +1011,9 @@ def _some(names: list[str], shown: int = 20) -> str:
     return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
 
 
-def _roots(inputs: dict[str, Var]) -> dict[str, Var]:
-    return {name: var for name, var in inputs.items() if "." not in name}
+def _roots(inputs: dict[str, Var], owner: str = "") -> dict[str, Var]:
+    return {name: replace(var, origin=f"the inputs of {owner!r}" if owner else var.origin)
+            for name, var in inputs.items() if "." not in name}
 
 
 def check_library(library: Library, deck: ModelDeck) -> list[Diagnostic]:
@@ -1000,6 +1044,15 @@ def callers_of_failures(library: Library, failed: Set[str]) -> dict[str, str]:
     ``failed`` holds pipe codes or refs; the result maps each caller's ref to the pipe it is blocked by.
     """
     blocked: dict[str, str] = {}
+    for ref, entry in library.pipes.items():  # a pipe reading or making a concept whose declaration is broken
+        if entry.code in failed or ref in failed:
+            continue
+        for text in [*entry.blueprint.input_specs().values(), entry.blueprint.output]:
+            concept_ref = text.strip().rstrip("?!").split("[")[0]
+            if library.resolve_concept(concept_ref, entry.domain) is None and \
+                    library.is_broken_concept(concept_ref, entry.domain):
+                blocked[ref] = f"concept {concept_ref}"
+                break
     changed = True
     while changed:
         changed = False

@@ -70,7 +70,7 @@ async def sweep(library: Library, settings: RunSettings, *, failed_statically: s
             continue
         if blocked and entry.ref in blocked:
             verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",
-                                        message=f"not dry-run: it calls {blocked[entry.ref]!r}, which does not "
+                                        message=f"not dry-run: it depends on {blocked[entry.ref]!r}, which does not "
                                         "validate (see errors)"))
             continue
         verdict = await dry_run_pipe(entry, library, settings, graphs=graphs)

@@ -87,3 +87,41 @@ def test_run_pipe_refuses_mock_inputs_without_dry_run(run_cli: RunCli, library: 
     code, _, err = run_cli("run", "pipe", "greet_the_room", "-L", str(library), "--mock-inputs")
     assert code == 2
     assert "--dry-run" in err
+
+
+def test_a_long_output_preview_says_where_it_is_cut_and_where_the_rest_is(run_cli: RunCli, tmp_path: Path,
+                                                                          tmp_bundle: Callable[..., Path]) -> None:
+    bundle = tmp_bundle("""
+domain = "echo"
+main_pipe = "repeat"
+[pipe.repeat]
+type = "PipeCompose"
+description = "Repeats a line many times"
+inputs = { line = "Text" }
+output = "Text"
+template = "{% for i in range(400) %}$line {{ i }}\\n{% endfor %}"
+""")
+    code, out, err = run_cli("run", "bundle", str(bundle), "--dry-run", "--no-graph", "-o", str(tmp_path / "out"),
+                             "-i", '{"line": "a line of the long output"}')
+    assert code == 0, err
+    full = (tmp_path / "out" / "repeat_01" / "main_stuff.md").read_text()
+    assert len(full) > 8000
+    shown, _, marker = out.rpartition("\n… [preview cut at ")
+    shown = shown[shown.index("a line of the long output 0"):]
+    assert full.startswith(shown + "\n")  # the start of the output, cut at a line end
+    assert f"of {len(full) - 1:,} characters" in marker  # main_stuff.md ends with a newline of its own
+    assert str(tmp_path / "out" / "repeat_01" / "main_stuff.md") in marker
+
+
+def test_preview_cuts_at_a_line_or_word_end() -> None:
+    from pipelex.cli.commands import preview
+
+    assert preview("short", full=Path("f.json")) == "short"
+    text = "\n".join(f'  "key_{i}": "value number {i}",' for i in range(500))
+    shown = preview(text, full=Path("run/main_stuff.json"), limit=1000)
+    body, _, marker = shown.rpartition("\n")
+    assert text.startswith(body) and text[len(body)] == "\n" and len(body) <= 1000
+    assert marker.startswith("… [preview cut at") and "run/main_stuff.json" in marker
+    one_line = "word " * 400
+    shown = preview(one_line, full=Path("x.md"), limit=1000)
+    assert shown.split("\n")[0].endswith("word")
