@@ -68,8 +68,9 @@ class Var:
     def as_written(self, domain: str) -> str:
         """Like a spec as a bundle of ``domain`` writes it: ``SightNote[]`` (natives and own concepts bare)."""
         mult = (f"[{self.item_count}]" if self.item_count else "[]") if self.is_list else ""
+        inner = "[]" if self.is_list and self.items_are_lists else ""
         bare = self.concept.is_native or self.concept.domain == domain
-        return f"{self.concept.code if bare else self.concept.ref}{mult}"
+        return f"{self.concept.code if bare else self.concept.ref}{inner}{mult}"
 
 
 @dataclass(frozen=True)
@@ -626,7 +627,7 @@ class StaticChecker:
                 if provided.is_list:
                     fix = f"batch over it (batch_over/batch_as) to take one item at a time, or {fix}"
                 self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: pipe {target.code!r} reads {name!r} as "
-                             f"{want} ({text.strip()!r}), but {holder} {kind} ({held!r}): {fix}", entry, field=where)
+                             f"{want} ({text.strip()!r}), but {holder} {kind} ({held!r}, {provided.describe()}): {fix}", entry, field=where)
             if provided.maybe_absent and spec.presence is Presence.REQUIRED:
                 lifts = True
         return lifts

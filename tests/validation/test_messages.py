@@ -86,7 +86,7 @@ def test_a_list_fed_to_a_single_input_keeps_both_multiplicities() -> None:
     report = _report(TOUR.replace('notes = "Sight[]"', 'notes = "SightNote"'))
     [error] = report.errors
     assert "reads 'notes' as a single item ('SightNote')" in error.message
-    assert "stores a list ('SightNote[]')" in error.message
+    assert "stores a list ('SightNote[]', city_tours.SightNote[])" in error.message
     assert "batch_over/batch_as" in error.message and "'write_itinerary' (tour.mthds:" in error.message
 
 

@@ -1512,7 +1512,7 @@ SNAPSHOTS = [
         steps = [{ pipe = "list_dishes", result = "dish" }, { pipe = "one_line", result = "line" }]
         """,
         "bundle.mthds:23: [input_stuff_spec_mismatch] pipe 'menu', field 'steps[1]': steps[1]: pipe 'one_line' "
-        "reads 'dish' as a single item ('Dish'), but step 0 (pipe 'list_dishes') stores a list ('Dish[]'): batch "
+        "reads 'dish' as a single item ('Dish'), but step 0 (pipe 'list_dishes') stores a list ('Dish[]', kitchen.Dish[]): batch "
         "over it (batch_over/batch_as) to take one item at a time, or declare the input as 'Dish[]' in pipe "
         "'one_line' (bundle.mthds:14)",
         id="input_stuff_spec_mismatch",
