@@ -375,6 +375,11 @@ def graph_render(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else path.with_suffix(suffix)
     out.write_text(text)
     print(f"wrote {out}")
+    if getattr(args, "open", False):
+        import webbrowser
+
+        if not webbrowser.open(out.resolve().as_uri()):
+            _err(f"no browser to open {out}: open it by hand")
     return EXIT_OK
 
 

@@ -100,6 +100,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gr.add_argument("path")
     gr.add_argument("-o", "--output", help="output file (default: next to the graph)")
     gr.add_argument("--format", choices=["mermaid", "html"], default="html")
+    gr.add_argument("--open", action="store_true", help="open the page in the default browser")
 
     init = groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
     init.add_argument("--force", action="store_true", help="replace an existing pipelex.toml (kept as .bak)")

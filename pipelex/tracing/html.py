@@ -16,10 +16,12 @@ The graph JSON is embedded in ``<script type="application/json" id="graph-data">
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 from pipelex.tracing.graph import ExecutionGraph, GraphNode, IOItem
 
@@ -279,8 +281,10 @@ class _PageBuilder:
                 pending.extend(self.children.get(current.id, []))
         total = sum(folded_counts.values())
         by_status = ", ".join(f"{count:,} {status}" for status, count in sorted(folded_counts.items()))
-        note = (f'<div class="folded muted">… {total:,} more runs not shown ({_esc(by_status)}); '
-                "every run is in graph.json</div>")
+        note = (
+            f'<div class="folded muted">… {total:,} more runs not shown ({_esc(by_status)}); '
+            "every run is in graph.json</div>"
+        )
         return kept, note
 
     def tree(self) -> str:
@@ -301,7 +305,9 @@ class _PageBuilder:
                 if node.id in visited:
                     continue
                 visited.add(node.id)
-                kids, fold_note = self._fold([kid for kid in self.children.get(node.id, []) if kid.id not in visited])
+                kids, fold_note = self._fold(
+                    [kid for kid in self.children.get(node.id, []) if kid.id not in visited]
+                )
                 out.append(self.open_tag(node))
                 out.append(self.summary(node))
                 out.append(f'<div class="body">{self.body(node)}')
@@ -361,8 +367,10 @@ class _PageBuilder:
         if rows:
             parts.append(f'<table class="edges">{head}<tbody>{"".join(rows)}</tbody></table>')
             if hidden:
-                parts.append(f'<p class="muted">… {hidden:,} more data edges between runs not shown; every edge is '
-                             "in graph.json</p>")
+                parts.append(
+                    f'<p class="muted">… {hidden:,} more data edges between runs not shown; every edge is '
+                    "in graph.json</p>"
+                )
         else:
             parts.append('<p class="muted">No data edges.</p>')
         if outcome_rows:
@@ -442,6 +450,16 @@ class _PageBuilder:
             "</div>"
         )
         tree = self.tree() if graph.nodes else '<p class="muted">No pipe ran.</p>'
+        diagram = (
+            '<section class="panel diagram-panel"><h2>Diagram</h2>'
+            '<p class="muted hint">Pipe runs (boxes) and the stuffs flowing between them (pills); controllers '
+            "group their runs; drag to pan, wheel to zoom, click a run for its inputs, outputs, timing, model and "
+            "cost. Long batches show their first runs and a group that reveals more.</p>"
+            '<div class="diagram-wrap"><div id="diagram" data-state="loading"></div>'
+            '<aside id="diagram-details" class="diagram-details" hidden></aside></div></section>'
+            if graph.nodes
+            else ""
+        )
         return (
             "<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'
@@ -451,14 +469,25 @@ class _PageBuilder:
             f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
             f"{self.header()}"
             "<main>"
+            f"{diagram}"
             f'<section class="panel"><h2>Pipe runs</h2>{toolbar}<div class="tree">{tree}</div></section>'
             f"{self.edges_section()}"
             "</main>"
             '<footer class="muted">Rendered by pipelex · self-contained page · hover an input/output to preview its data</footer>'
             f'<script type="application/json" id="graph-data">{_embed_json(graph)}</script>'
             f"<script>{_JS}</script>"
-            "</body></html>\n"
+            + (f"<script>{_diagram_scripts()}</script>" if graph.nodes else "")
+            + "</body></html>\n"
         )
+
+
+@functools.cache
+def _diagram_scripts() -> str:
+    """The layout library (dagre, MIT, vendored in ``tracing/vendor``) and the diagram script, inline."""
+    here = Path(__file__).resolve().parent
+    code = (here / "vendor" / "dagre.min.js").read_text(encoding="utf-8") + "\n"
+    code += (here / "diagram.js").read_text(encoding="utf-8")
+    return code.replace("</", "<\\/")  # no "</script>" inside the element
 
 
 def render_html(graph: ExecutionGraph) -> str:
@@ -575,6 +604,35 @@ a.nodelink:hover{color:var(--accent);border-color:var(--accent)}
 footer{padding:0 28px 24px;font-size:12px}
 details.flash>summary{animation:flash 1.6s ease-out}
 @keyframes flash{0%{box-shadow:0 0 0 3px var(--accent)}100%{box-shadow:0 0 0 0 transparent}}
+.hint{font-size:12.5px;margin:-4px 0 8px}
+.diagram-wrap{display:flex;gap:12px;align-items:flex-start}
+#diagram{flex:1;min-width:0;border:1px solid var(--line);border-radius:8px;background:var(--bg);overflow:hidden}
+.diagram-svg{display:block;width:100%;cursor:grab;user-select:none}
+.diagram-details{width:340px;flex:none;border:1px solid var(--line);border-radius:8px;padding:8px 12px;font-size:12.5px;
+max-height:720px;overflow:auto;background:var(--panel)}
+.diagram-details h3{margin:2px 0 6px;font-size:14px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.diagram-details h4{margin:10px 0 4px;font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+.diagram-details pre{white-space:pre-wrap;word-break:break-word;margin:2px 0 6px;font-size:11.5px;color:var(--code)}
+.d-row{margin:3px 0}
+.d-group rect{fill:var(--ctl);stroke:var(--line);stroke-width:1}
+.d-group.has-failure rect{stroke:var(--bad);stroke-width:1.5}
+.d-group.st-checked rect,.d-group.st-skipped rect{stroke-dasharray:5 4;opacity:.8}
+.d-group-label{font:600 12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;fill:var(--ink);cursor:pointer}
+.d-node rect{fill:var(--panel);stroke:var(--accent);stroke-width:1.2}
+.d-node{cursor:pointer}
+.d-node:hover rect{stroke-width:2.2}
+.d-label{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;fill:var(--ink);pointer-events:none}
+.d-run.st-failed rect{fill:var(--bad-bg);stroke:var(--bad);stroke-width:2}
+.d-run.st-checked rect,.d-run.st-skipped rect{stroke:var(--chk);stroke-dasharray:5 4}
+.d-run.d-selected rect{stroke:var(--ok);stroke-width:2.4}
+.d-stuff rect{fill:var(--ok-bg);stroke:var(--ok);stroke-width:1}
+.d-stuff.d-input rect{fill:var(--chk-bg);stroke:var(--chk)}
+.d-stuff{cursor:default}
+.d-more rect{fill:var(--chk-bg);stroke:var(--chk);stroke-dasharray:4 3}
+.d-edge{fill:none;stroke:var(--muted);stroke-width:1.2}
+.d-edge-selected{stroke:var(--ok);stroke-width:2}
+.d-edge-label{font:11px system-ui,sans-serif;fill:var(--ok)}
+.arrowhead{fill:var(--muted)}
 """
 
 _JS = """
