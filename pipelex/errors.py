@@ -10,7 +10,9 @@ Every error the package raises on purpose derives from :class:`PipelexError`, sp
     ├── RunError                  a run failed
     │   ├── InputError            a caller's input does not fit the declared specs
     │   ├── PipeRunError          a pipe failed while running (carries the pipe code)
-    │   │   └── DryRunError       a dry run found a fault that only shows when running
+    │   │   ├── DryRunError       a dry run found a fault that only shows when running
+    │   │   ├── ReadRefusedError  the run's IO policy refuses to read a file or URL
+    │   │   └── ReadFailedError   a file or URL the policy allows cannot be read
     │   └── MockUnsatisfiableError a dry-run mock cannot satisfy the concept's constraints
     └── ConfigError               the configuration (pipelex.toml, model deck, environment) is wrong
 
@@ -87,6 +89,25 @@ class DryRunError(PipeRunError):
     """A fault that only shows when the pipe runs (found by a dry run)."""
 
     error_type = "DryRunError"
+
+
+class ReadRefusedError(PipeRunError):
+    """The run's IO policy refuses to read a reference (a local file, a URL, an internal address).
+
+    ``reason`` is the :class:`~pipelex.io.policy.RefusalReason` value.
+    """
+
+    error_type = "read_refused"
+
+    def __init__(self, message: str, *, pipe_code: str | None = None, reason: str = "refused") -> None:
+        super().__init__(message, pipe_code=pipe_code)
+        self.reason = reason
+
+
+class ReadFailedError(PipeRunError):
+    """A reference the IO policy allows cannot be read. The message never says why at the network level."""
+
+    error_type = "input_unreadable"
 
 
 class MockUnsatisfiableError(PipeRunError):

@@ -14,6 +14,16 @@ from pydantic import BaseModel
 
 from pipelex.api.problems import PROBLEM_MEDIA_TYPE, InputRefusedError, problem
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.io.gate import shown
+from pipelex.io.policy import (
+    IOPolicy,
+    ReferenceKind,
+    Refusal,
+    RefusalReason,
+    literal_address,
+    parse_http_url,
+    reference_kind,
+)
 from pipelex.memory.stuff import Stuff
 
 Scope = MutableMapping[str, Any]
@@ -130,11 +140,15 @@ async def _send_problem(scope: Scope, send: Send, kind: str, detail: str, *, clo
 # ---------------------------------------------------------------------------------------------------- inputs
 @dataclass(frozen=True)
 class InputPolicy:
-    """Which references an input may make: ``data:`` URLs always; local files and URLs only when allowed."""
+    """The early check of a request's inputs against the server's IO policy, before anything runs.
 
-    allow_local_files: bool = False
-    allow_urls: bool = False
-    allow_internal_urls: bool = False
+    ``data:`` URLs always pass; files of the server (paths, ``file://``, ``pipelex-storage://``) only with
+    ``[api] allow_local_files``; http(s) URLs only with ``[api] allow_urls``, and never to an internal
+    address unless allowed. The run itself reads every reference (these and those its pipes build)
+    through the IO gate, which checks again at read time (:mod:`pipelex.io.gate`).
+    """
+
+    policy: IOPolicy
 
     def check(self, stuffs: dict[str, Stuff]) -> None:
         """Refuse (:class:`InputRefusedError`) any image or document of the inputs this policy does not allow."""
@@ -144,11 +158,11 @@ class InputPolicy:
 
     def check_url(self, name: str, url: str) -> None:
         """Refuse one URL of input ``name`` unless allowed."""
-        if url.startswith("data:"):
+        kind = reference_kind(url)
+        if kind is ReferenceKind.DATA:
             return
-        scheme = urlsplit(url).scheme.lower()
-        if scheme in ("file", "pipelex-storage") or not scheme:
-            if not self.allow_local_files:
+        if kind in (ReferenceKind.FILE, ReferenceKind.STORAGE):
+            if not self.policy.allow_local_files:
                 raise InputRefusedError(
                     f"input {name!r} references a file on the server ({_short(url)}): this server does not read "
                     "its own files for API inputs; send the content inline as a data URL "
@@ -156,31 +170,55 @@ class InputPolicy:
                     input_name=name,
                 )
             return
-        if scheme not in ("http", "https"):
-            raise InputRefusedError(
-                f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
-                "URLs when the server allows them) are accepted",
-                input_name=name,
-            )
-        if not self.allow_urls:
-            raise InputRefusedError(
-                f"input {name!r} references the URL {_short(url)}: this server does not fetch URLs for API inputs; "
-                'send the content inline as a data URL ({"url": "data:...;base64,..."})',
-                input_name=name,
-            )
-        if not self.allow_internal_urls:
-            host = urlsplit(url).hostname or ""
-            internal = _internal_address(host)
-            if internal is not None:
-                raise InputRefusedError(
-                    f"input {name!r} references {host!r}, which is an internal address "
-                    f"({internal}): only public hosts may be fetched",
-                    input_name=name,
-                )
+        refusal = self.policy.refusal(url)
+        if refusal is None and kind is ReferenceKind.HTTP:
+            refusal = _resolved_refusal(self.policy, url)
+        if refusal is None:
+            return
+        match refusal.reason:
+            case RefusalReason.SCHEME:
+                scheme = urlsplit(url).scheme.lower()
+                message = (f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
+                           "URLs when the server allows them) are accepted")
+            case RefusalReason.URL:
+                message = (f"input {name!r} references the URL {_short(url)}: this server does not fetch URLs for "
+                           'API inputs; send the content inline as a data URL ({"url": "data:...;base64,..."})')
+            case RefusalReason.INTERNAL:
+                message = (f"input {name!r} references {_short(url)}, whose host is not a public address (an "
+                           "internal address, or one that does not resolve): only public hosts may be fetched")
+            case RefusalReason.MALFORMED | RefusalReason.LOCAL_FILE:
+                message = f"input {name!r} references {_short(url)}: {refusal.detail}; {refusal.hint}"
+        raise InputRefusedError(message, input_name=name)
+
+
+def _resolved_refusal(policy: IOPolicy, url: str) -> Refusal | None:
+    """The policy's verdict on every address the URL's host resolves to now (the gate checks again)."""
+    target = parse_http_url(url)
+    if isinstance(target, Refusal):
+        return target
+    if policy.allow_internal_urls or policy.is_trusted(target.origin):
+        return None
+    if literal_address(target.host) is not None:
+        return None  # judged without a lookup by policy.refusal
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        infos = []
+    if not infos:
+        return Refusal(RefusalReason.INTERNAL, "its host is not a public address")
+    for info in infos:
+        try:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        except ValueError:
+            return Refusal(RefusalReason.INTERNAL, "its host is not a public address")
+        refusal = policy.address_refusal(target, address)
+        if refusal is not None:
+            return refusal
+    return None
 
 
 def _short(url: str) -> str:
-    return repr(url if len(url) <= 80 else url[:77] + "...")
+    return shown(url)
 
 
 def _urls(content: Any) -> list[str]:
@@ -200,18 +238,3 @@ def _urls(content: Any) -> list[str]:
         elif isinstance(item, dict):
             stack.extend(item.values())
     return found
-
-
-def _internal_address(host: str) -> str | None:
-    """Why ``host`` is internal (it names or resolves to a non-global address), or None for a public host."""
-    if not host:
-        return "no host"
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return "it does not resolve"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global or address.is_multicast:
-            return f"resolves to {address}"
-    return None

@@ -97,10 +97,13 @@ def execute_response(output: PipelineOutput, *, backend: BackendName) -> Execute
 def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> PipelexRunner:
     """Load and check the bundle, shape the inputs and apply the input policy, before anything runs.
 
-    Raises the core's errors (bundle invalid, unknown pipe, bad input) and :class:`InputRefusedError`.
+    The run carries the server's IO policy (``config.served()``): every file or URL it reads, the inputs'
+    and those its pipes build, goes through it. Raises the core's errors (bundle invalid, unknown pipe, bad
+    input) and :class:`InputRefusedError`.
     """
     from pipelex.memory.inputs import shape_inputs
 
+    config = config.served()
     runner = PipelexRunner(
         mthds_content=request.mthds_contents,
         pipe_run_mode=run_mode_of(request),
@@ -119,12 +122,7 @@ def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck)
                 'not allow (allow_pipe_func); send "dry_run": true, or run it with the CLI',
                 pipe_code=funcs[0],
             )
-    policy = InputPolicy(
-        allow_local_files=config.api.allow_local_files,
-        allow_urls=config.api.allow_urls,
-        allow_internal_urls=config.api.allow_internal_urls,
-    )
-    policy.check(shape_inputs(request.inputs, entry, library, base_dir=None))
+    InputPolicy(runner.settings.io_policy).check(shape_inputs(request.inputs, entry, library, base_dir=None))
     return runner
 
 
@@ -207,7 +205,7 @@ class DirectApiBackend:
     name: BackendName = "direct"
 
     def __init__(self, config: PipelexConfig, *, deck: ModelDeck | None = None) -> None:
-        self.config = config
+        self.config = config.served()  # runs read what the server's [api] policy allows, not the CLI's [io]
         self.deck = deck or deck_for(config)  # the deck of this config ([models] over the default deck)
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
         self._loops: RunLoops | None = None

@@ -37,7 +37,7 @@ class TemporalApiBackend:
     name: BackendName = "temporal"
 
     def __init__(self, config: PipelexConfig) -> None:
-        self.config = config
+        self.config = config.served()  # runs read what the server's [api] policy allows, not the CLI's [io]
         self._pool = ThreadPoolExecutor(max_workers=config.api.run_threads, thread_name_prefix="pipelex-api")
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
         self._loop: asyncio.AbstractEventLoop | None = None

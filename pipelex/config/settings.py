@@ -79,6 +79,25 @@ class StorageConfig(_Section):
     s3_region: str = "us-east-1"
 
 
+class IOConfig(_Section):
+    """``[io]``: what a run of the CLI or the Python API may read (the runner API uses ``[api]`` instead).
+
+    The user of the CLI is the author of the run: the files they name are read, and public http(s) URLs
+    are fetched. Internal addresses (loopback, private, link-local, ...) stay refused unless allowed.
+    """
+
+    allow_local_files: bool = True
+    # folders whose files are read even when allow_local_files is off
+    local_roots: list[str] = Field(default_factory=list)
+    allow_urls: bool = True
+    allow_internal_urls: bool = False
+    # origins (scheme://host:port) fetched even when internal: an operator's own document server
+    trusted_origins: list[str] = Field(default_factory=list)
+    max_read_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    fetch_timeout_s: float = Field(default=30.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+
+
 class ReportingConfig(_Section):
     """``[reporting]``: the end-of-run cost table."""
 
@@ -103,6 +122,8 @@ class ApiConfig(_Section):
     allow_urls: bool = False
     # URLs to private, loopback, link-local or reserved addresses stay refused even with allow_urls
     allow_internal_urls: bool = False
+    # origins (scheme://host:port) a served run may fetch even when internal (with or without allow_urls)
+    trusted_origins: list[str] = Field(default_factory=list)
     # a live PipeFunc imports and calls any Python function a request names: refused unless enabled
     allow_pipe_func: bool = False
     # runs and validations executing at once; more requests wait their turn
@@ -124,6 +145,7 @@ class PipelexConfig(_Section):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     reporting: ReportingConfig = Field(default_factory=ReportingConfig)
     tracing: TracingConfig = Field(default_factory=TracingConfig)
+    io: IOConfig = Field(default_factory=IOConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     models: dict[str, Any] = Field(default_factory=dict)  # parsed into a ModelDeck by config/deck.py
     source: str | None = Field(default=None, exclude=True)  # the file this came from, if any
@@ -140,15 +162,44 @@ class PipelexConfig(_Section):
             return self
         return self.model_copy(update={"temporal": self.temporal.model_copy(update=updates)})
 
+    def served(self) -> PipelexConfig:
+        """This config as the runner API uses it: ``[io]`` replaced by the server's policy from ``[api]``.
+
+        Local files only inside the storage folder unless ``[api] allow_local_files``; URLs only with
+        ``[api] allow_urls``; internal addresses only with ``[api] allow_internal_urls``. The size and time
+        bounds of ``[io]`` apply.
+        """
+        roots = [str(Path(self.storage_dir()).resolve())] if self.storage.kind == "local" else []
+        io = self.io.model_copy(update={"allow_local_files": self.api.allow_local_files,
+                                        "local_roots": roots,
+                                        "allow_urls": self.api.allow_urls,
+                                        "allow_internal_urls": self.api.allow_internal_urls,
+                                        "trusted_origins": list(self.api.trusted_origins)})
+        return self.model_copy(update={"io": io})
+
+    def storage_dir(self) -> str:
+        """The local storage folder (``PIPELEX_STORAGE_DIR`` over ``[storage] local_dir``)."""
+        return os.environ.get("PIPELEX_STORAGE_DIR") or self.storage.local_dir
+
+    def io_policy(self) -> Any:
+        """The :class:`~pipelex.io.policy.IOPolicy` of ``[io]``."""
+        from pipelex.io.policy import IOPolicy
+
+        return IOPolicy(allow_local_files=self.io.allow_local_files, local_roots=tuple(self.io.local_roots),
+                        allow_urls=self.io.allow_urls, allow_internal_urls=self.io.allow_internal_urls,
+                        trusted_origins=tuple(self.io.trusted_origins), max_read_bytes=self.io.max_read_bytes,
+                        fetch_timeout_s=self.io.fetch_timeout_s, max_redirects=self.io.max_redirects)
+
     def run_settings(self) -> Any:
-        """The :class:`~pipelex.pipes.context.RunSettings` of this config."""
+        """The :class:`~pipelex.pipes.context.RunSettings` of this config (its IO policy from ``[io]``)."""
         from pipelex.pipes.context import RunSettings
 
         return RunSettings(nb_list_items=self.dry_run.nb_list_items,
                            text_gen_truncate_length=self.dry_run.text_gen_truncate_length,
                            nb_extract_pages=self.dry_run.nb_extract_pages,
                            max_concurrency=self.runtime.max_concurrency,
-                           pipe_stack_limit=self.runtime.pipe_stack_limit)
+                           pipe_stack_limit=self.runtime.pipe_stack_limit,
+                           io_policy=self.io_policy())
 
 
 def config_candidates(cwd: Path | None = None) -> list[Path]:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelex.io.policy import IOPolicy
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 
 
@@ -22,6 +23,8 @@ class Job(BaseModel):
     model: str | None = None
     nb_list_items: int = 3
     text_truncate_length: int = 256
+    # what the leaf may read from outside (the run's policy; closed when not given)
+    io_policy: IOPolicy = Field(default_factory=IOPolicy)
 
 
 class Attachment(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StuffContent
+from pipelex.io.policy import IOPolicy
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunSettings
@@ -245,6 +246,7 @@ class WireSettings(_Wire):
     nb_extract_pages: int = 4
     max_concurrency: int = 8
     pipe_stack_limit: int = 64
+    io_policy: IOPolicy = Field(default_factory=IOPolicy)
 
     @classmethod
     def of(cls, settings: RunSettings) -> WireSettings:
@@ -255,11 +257,12 @@ class WireSettings(_Wire):
             nb_extract_pages=settings.nb_extract_pages,
             max_concurrency=settings.max_concurrency,
             pipe_stack_limit=settings.pipe_stack_limit,
+            io_policy=settings.io_policy,
         )
 
     def run_settings(self) -> RunSettings:
         """Back to run settings."""
-        return RunSettings(**self.model_dump())
+        return RunSettings(**{name: getattr(self, name) for name in type(self).model_fields})
 
 
 class DispatchOptions(_Wire):

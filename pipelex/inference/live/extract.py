@@ -92,7 +92,7 @@ async def extract_pages(generator: LiveContentGenerator, job: ExtractJob, resolv
     """The pages of ``job.source_url`` through the first engine of ``resolved`` that works."""
     from pipelex.inference.live.resources import load_bytes, sniff_mime
 
-    data, declared = await load_bytes(job.source_url, runtime.storage, pipe_code=job.pipe_code)
+    data, declared = await load_bytes(job.source_url, runtime.storage, policy=job.io_policy, pipe_code=job.pipe_code)
     mime = sniff_mime(data, declared)
     is_pdf = mime == "application/pdf"
     if not is_pdf and not mime.startswith("image/"):

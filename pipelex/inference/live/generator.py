@@ -190,7 +190,8 @@ class LiveContentGenerator:
         if not job.attachments:
             return []
         storage = live_runtime().storage
-        return list(await asyncio.gather(*(load_part(a.kind, a.url, a.mime_type, storage, pipe_code=job.pipe_code)
+        return list(await asyncio.gather(*(load_part(a.kind, a.url, a.mime_type, storage, policy=job.io_policy,
+                                                     pipe_code=job.pipe_code)
                                            for a in job.attachments)))
 
     async def make_text(self, job: LLMJob) -> str:
@@ -307,7 +308,8 @@ class LiveContentGenerator:
                                          timeout=policy.timeout) as provider:
                     result = await provider.generate_images(request)
                 record(handle, result.usage)
-                return await self._store_images(job, result.images, runtime.storage)
+                return await self._store_images(job, result.images, runtime.storage,
+                                                source=backend.resolved_base_url())
 
             return await call_with_retries(once, policy=policy, handle=handle, pipe_code=job.pipe_code,
                                            secrets=(key,))
@@ -315,7 +317,8 @@ class LiveContentGenerator:
         return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what="images", fits=fits,
                                        call=call)
 
-    async def _store_images(self, job: ImgGenJob, images: list[Any], storage: Storage) -> list[ImageContent]:
+    async def _store_images(self, job: ImgGenJob, images: list[Any], storage: Storage, *,
+                            source: str | None) -> list[ImageContent]:
         from pipelex.inference.live.resources import load_bytes, png_size, sniff_mime
 
         stored: list[ImageContent] = []
@@ -327,7 +330,9 @@ class LiveContentGenerator:
                     raise ProviderCallError("malformed reply (an image is not base64)", retryable=True,
                                             reason="malformed") from exc
             else:
-                data, _ = await load_bytes(image.url, storage, pipe_code=job.pipe_code)
+                # a URL the provider returned: fetched through the gate, the provider's own origin trusted
+                data, _ = await load_bytes(image.url, storage, policy=job.io_policy.for_provider_output(source),
+                                           pipe_code=job.pipe_code)
             mime = sniff_mime(data, image.mime_type)
             uri, public = await asyncio.to_thread(storage.put, data, mime)
             size = png_size(data)

@@ -83,4 +83,4 @@ def leaf_usage(ctx: RunContext) -> Iterator[None]:
 def job_settings(entry: PipeEntry, ctx: RunContext) -> dict[str, object]:
     """Fields every job takes from the run."""
     return {"run_mode": ctx.run_mode, "pipe_code": entry.code, "nb_list_items": ctx.settings.nb_list_items,
-            "text_truncate_length": ctx.settings.text_gen_truncate_length}
+            "text_truncate_length": ctx.settings.text_gen_truncate_length, "io_policy": ctx.settings.io_policy}
