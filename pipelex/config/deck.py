@@ -451,6 +451,16 @@ local_dir = ".pipelex/storage"
 # s3_endpoint_url = "http://127.0.0.1:9000"   # MinIO and other S3-compatible stores
 # s3_region = "us-east-1"
 
+[io]
+# what a CLI or Python API run may read (the runner API uses [api] allow_local_files / allow_urls instead)
+allow_local_files = true            # the files the user (or the bundle) names; false: data: URLs and storage only
+allow_urls = true                   # public http(s) URLs
+allow_internal_urls = false         # loopback, private, link-local, ... addresses (and names resolving to them)
+# trusted_origins = ["http://docs.internal:8000"]   # fetched even when internal
+max_read_bytes = 52428800           # the most one read returns (50 MiB)
+fetch_timeout_s = 30.0              # the longest one fetch may take, redirects included
+max_redirects = 5                   # each hop is checked again
+
 [reporting]
 # print the cost table at the end of a live run (--costs / --no-costs override it)
 is_cost_report_enabled = true
