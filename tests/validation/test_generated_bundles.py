@@ -3,9 +3,10 @@
 A method is drawn as a small model (concepts, then a main sequence whose steps each read values already in
 working memory and add one), rendered to TOML with varied layouts (shorthand or table concepts, inline or
 multi-line arrays, comments, one file or a library of several files sharing the domain). The main sequence's
-steps cover the operators that need no file or code (PipeLLM with text, list and structured outputs,
-PipeCompose, PipeImgGen, PipeSearch, PipeJudge), binding steps, batch steps, PipeBatch, PipeParallel and
-PipeCondition.
+steps cover the operators that need no code (PipeLLM with text, list and structured outputs, PipeCompose,
+PipeImgGen, PipeSearch, PipeJudge, PipeExtract batched over documents, then batched again over the list of
+page lists), binding steps, batch steps, PipeBatch, PipeParallel and PipeCondition; some pipes may live in a
+second domain, called and typed through qualified references.
 
 Each mutation changes one field of a valid method and names the error type the language gives for it.
 """
@@ -69,6 +70,7 @@ class Var:
     concept: str  # a concept code or a native ref
     is_list: bool = False
     fields: dict[str, str] = field(default_factory=dict)  # text-typed fields of a structured concept
+    nested: bool = False  # a list of lists (a batch over a pipe that outputs a list)
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Method:
     file_of_pipe: dict[str, int] = field(default_factory=dict)
     nb_files: int = 1
     inline_arrays: bool = True
+    helper_domain: str | None = None  # a second domain holding some pipes, called by qualified references
+    helper_pipes: set[str] = field(default_factory=set)
 
     def leaf_llms(self) -> list[str]:
         return [code for code, pipe in self.pipes.items() if pipe.get("type") == "PipeLLM"]
@@ -134,6 +138,8 @@ class Drawer:
         code = self.name([f"{v}_{n}" for v in VERBS for n in NOUNS[:6]])
         method.pipes[code] = pipe
         method.file_of_pipe[code] = self.draw(st.integers(0, method.nb_files - 1))
+        if method.helper_domain and self.draw(st.booleans()):
+            method.helper_pipes.add(code)
         return code
 
 
@@ -161,11 +167,15 @@ def methods(draw: st.DrawFn) -> Method:
         nb_files=draw(st.integers(1, 3)),
         inline_arrays=draw(st.booleans()),
     )
+    if draw(st.booleans()):
+        method.helper_domain = f"{d.name(NOUNS)}_helpers"
     memory: dict[str, Var] = {}
     first = d.concept(method)
     memory[d.name(NOUNS)] = first
     if draw(st.booleans()):
         memory[d.name(NOUNS)] = Var("Text")
+    if draw(st.booleans()):
+        memory[d.name(["scans", "folders", "files"])] = Var("Document", is_list=True)
     main_inputs = dict(memory)
     steps: list[dict[str, Any]] = []
     last: Var | None = None
@@ -187,15 +197,22 @@ def methods(draw: st.DrawFn) -> Method:
                     "pipe_batch",
                     "parallel",
                     "condition",
+                    "extract_each",
+                    "extract_each",
                 ]
             )
         )
         singles = {n: v for n, v in memory.items() if not v.is_list}
         lists = {n: v for n, v in memory.items() if v.is_list}
+        documents = {n: v for n, v in lists.items() if v.concept == "Document" and not v.nested}
         structured = {n: v for n, v in singles.items() if v.fields}
         texts = {n: v for n, v in singles.items() if v.concept == "Text"}
         if kind in ("binding",) and not structured:
             kind = "llm"
+        if kind == "extract_each" and not documents:
+            kind = "llm_list"
+        if kind == "pipe_batch" and lists and all(v.nested for v in lists.values()):
+            kind = "batch_step"  # a PipeBatch's list input is declared X[]: its items are single
         if kind in ("batch_step", "pipe_batch") and not lists:
             kind = "llm_list"
         if kind == "condition" and not texts:
@@ -209,10 +226,38 @@ def methods(draw: st.DrawFn) -> Method:
             source = draw(st.sampled_from(sorted(structured)))
             path = f"{source}.{draw(st.sampled_from(sorted(structured[source].fields)))}"
             step, produced = {"from": path, "result": result}, Var("Text")
+        elif kind == "extract_each":
+            source = draw(st.sampled_from(sorted(documents)))
+            item_name = d.name(["scan", "folder", "file"])
+            extract = d.pipe(
+                method,
+                {
+                    "type": "PipeExtract",
+                    "description": "The pages of one document",
+                    "inputs": {item_name: "Document"},
+                    "output": "Page[]",
+                },
+            )
+            step = {"pipe": extract, "result": result, "batch_over": source, "batch_as": item_name}
+            produced = Var("Page", is_list=True, nested=True)
+            if draw(
+                st.booleans()
+            ):  # then one summary per document: each item of the list of lists is a Page[]
+                steps.append(step)
+                memory[result] = produced
+                pages = d.name(["pages", "leaves"])
+                reader = d.pipe(method, _llm({pages: Var("Page", is_list=True)}, "Text", "sum_up"))
+                result = d.name(NOUNS)
+                step = {"pipe": reader, "result": result, "batch_over": step["result"], "batch_as": pages}
+                produced = Var("Text", is_list=True)
         elif kind in ("batch_step", "pipe_batch"):
-            source = draw(st.sampled_from(sorted(lists)))
+            candidates = lists if kind == "batch_step" else {n: v for n, v in lists.items() if not v.nested}
+            nested = {n: v for n, v in candidates.items() if v.nested}
+            if nested and draw(st.booleans()):
+                candidates = nested  # each item is itself a list: the branch reads X[]
+            source = draw(st.sampled_from(sorted(candidates)))
             item_name = d.name(NOUNS)
-            item = Var(lists[source].concept, fields=lists[source].fields)
+            item = Var(lists[source].concept, is_list=lists[source].nested, fields=lists[source].fields)
             branch = d.pipe(method, _llm({item_name: item}, "Text", draw(st.sampled_from(VERBS))))
             if kind == "batch_step":
                 step = {"pipe": branch, "result": result, "batch_over": source, "batch_as": item_name}
@@ -238,95 +283,7 @@ def methods(draw: st.DrawFn) -> Method:
                 )
             )
             reads = {n: singles[n] for n in picked}
-            verb = draw(st.sampled_from(VERBS))
-            if kind == "llm":
-                pipe, produced = _llm(reads, "Text", verb), Var("Text")
-            elif kind == "llm_list":
-                count = draw(st.sampled_from(["[]", "[2]", "[3]"]))
-                pipe, produced = _llm(reads, f"Text{count}", verb), Var("Text", is_list=True)
-            elif kind == "llm_structured":
-                produced = d.concept(method)
-                pipe = _llm(reads, produced.concept, verb)
-            elif kind == "compose":
-                body = " / ".join(f"{{{{ {n} }}}}" if draw(st.booleans()) else f"${n}" for n in reads)
-                pipe = {
-                    "type": "PipeCompose",
-                    "description": "Put the pieces together",
-                    "inputs": {n: _spec(v) for n, v in reads.items()},
-                    "output": "Text",
-                    "template": f"Notes: {body}",
-                }
-                produced = Var("Text")
-            elif kind == "img_gen":
-                pipe = {
-                    "type": "PipeImgGen",
-                    "description": "An illustration",
-                    "inputs": {n: _spec(v) for n, v in reads.items()},
-                    "output": "Image",
-                    "prompt": "A watercolour of " + " and ".join(f"${n}" for n in reads),
-                }
-                if draw(st.booleans()):
-                    pipe["aspect_ratio"] = draw(st.sampled_from(["square", "landscape_16_9", "portrait_3_4"]))
-                produced = Var("Image")
-            elif kind == "search":
-                pipe = {
-                    "type": "PipeSearch",
-                    "description": "Look it up",
-                    "inputs": {n: _spec(v) for n, v in reads.items()},
-                    "output": "SearchResult",
-                    "prompt": "Who offers " + " and ".join(f"${n}" for n in reads) + "?",
-                }
-                produced = Var("SearchResult")
-            elif kind == "judge":
-                pipe = {
-                    "type": "PipeJudge",
-                    "description": "Is it acceptable?",
-                    "inputs": {n: _spec(v) for n, v in reads.items()},
-                    "output": "YesNo",
-                    "prompt": "Judge " + " and ".join(f"${n}" for n in reads),
-                    "question": "Acceptable?",
-                    "criteria": {"yes": "clear and complete", "no": "vague"},
-                }
-                produced = Var("YesNo")
-            elif kind == "parallel":
-                branches = []
-                for _ in range(draw(st.integers(2, 3))):
-                    sub = d.pipe(method, _llm(reads, "Text", draw(st.sampled_from(VERBS))))
-                    branches.append({"pipe": sub, "result": d.name(NOUNS)})
-                pipe = {
-                    "type": "PipeParallel",
-                    "description": "Several drafts at once",
-                    "inputs": {n: _spec(v) for n, v in reads.items()},
-                    "output": "Composite",
-                    "add_each_output": True,
-                    "branches": branches,
-                }
-                produced = Var("Composite")
-                for branch in branches:
-                    memory[branch["result"]] = Var("Text")
-            else:  # condition over a text input
-                selector = draw(st.sampled_from(sorted(texts)))
-                outcomes = {}
-                for label in draw(
-                    st.lists(
-                        st.sampled_from(["urgent", "normal", "late", "early"]),
-                        min_size=1,
-                        max_size=3,
-                        unique=True,
-                    )
-                ):
-                    outcomes[label] = d.pipe(method, _llm(reads, "Text", draw(st.sampled_from(VERBS))))
-                default = d.pipe(method, _llm(reads, "Text", "write"))
-                pipe = {
-                    "type": "PipeCondition",
-                    "description": "Route on the selector",
-                    "inputs": {n: _spec(v) for n, v in {**reads, selector: texts[selector]}.items()},
-                    "output": "Text",
-                    "expression": selector,
-                    "outcomes": outcomes,
-                    "default_outcome": default,
-                }
-                produced = Var("Text")
+            pipe, produced = _reading_step(d, method, memory, kind, reads, texts)
             step = {"pipe": d.pipe(method, pipe), "result": result}
         steps.append(step)
         memory[result] = produced
@@ -342,7 +299,107 @@ def methods(draw: st.DrawFn) -> Method:
             "steps": steps,
         },
     )
+    method.helper_pipes.discard(method.main)  # main_pipe names a pipe of the bundle that declares it
     return method
+
+
+def _reading_step(
+    d: Drawer, method: Method, memory: dict[str, Var], kind: str, reads: dict[str, Var], texts: dict[str, Var]
+) -> tuple[dict[str, Any], Var]:
+    """A pipe of ``kind`` reading ``reads`` (values of the main sequence's memory), and the value it adds."""
+    draw = d.draw
+    verb = draw(st.sampled_from(VERBS))
+    pipe: dict[str, Any]
+    produced: Var
+    if kind == "llm":
+        pipe, produced = _llm(reads, "Text", verb), Var("Text")
+    elif kind == "llm_list":
+        count = draw(st.sampled_from(["[]", "[2]", "[3]"]))
+        pipe, produced = _llm(reads, f"Text{count}", verb), Var("Text", is_list=True)
+    elif kind == "llm_structured":
+        produced = d.concept(method)
+        pipe = _llm(reads, produced.concept, verb)
+    elif kind == "compose":
+        body = " / ".join(f"{{{{ {n} }}}}" if draw(st.booleans()) else f"${n}" for n in reads)
+        pipe = {
+            "type": "PipeCompose",
+            "description": "Put the pieces together",
+            "inputs": {n: _spec(v) for n, v in reads.items()},
+            "output": "Text",
+            "template": f"Notes: {body}",
+        }
+        produced = Var("Text")
+    elif kind == "img_gen":
+        pipe = {
+            "type": "PipeImgGen",
+            "description": "An illustration",
+            "inputs": {n: _spec(v) for n, v in reads.items()},
+            "output": "Image",
+            "prompt": "A watercolour of " + " and ".join(f"${n}" for n in reads),
+        }
+        if draw(st.booleans()):
+            pipe["aspect_ratio"] = draw(st.sampled_from(["square", "landscape_16_9", "portrait_3_4"]))
+        produced = Var("Image")
+    elif kind == "search":
+        pipe = {
+            "type": "PipeSearch",
+            "description": "Look it up",
+            "inputs": {n: _spec(v) for n, v in reads.items()},
+            "output": "SearchResult",
+            "prompt": "Who offers " + " and ".join(f"${n}" for n in reads) + "?",
+        }
+        produced = Var("SearchResult")
+    elif kind == "judge":
+        pipe = {
+            "type": "PipeJudge",
+            "description": "Is it acceptable?",
+            "inputs": {n: _spec(v) for n, v in reads.items()},
+            "output": "YesNo",
+            "prompt": "Judge " + " and ".join(f"${n}" for n in reads),
+            "question": "Acceptable?",
+            "criteria": {"yes": "clear and complete", "no": "vague"},
+        }
+        produced = Var("YesNo")
+    elif kind == "parallel":
+        branches = []
+        for _ in range(draw(st.integers(2, 3))):
+            sub = d.pipe(method, _llm(reads, "Text", draw(st.sampled_from(VERBS))))
+            branches.append({"pipe": sub, "result": d.name(NOUNS)})
+        pipe = {
+            "type": "PipeParallel",
+            "description": "Several drafts at once",
+            "inputs": {n: _spec(v) for n, v in reads.items()},
+            "output": "Composite",
+            "add_each_output": True,
+            "branches": branches,
+        }
+        produced = Var("Composite")
+        for branch in branches:
+            memory[branch["result"]] = Var("Text")
+    else:  # condition over a text input
+        selector = draw(st.sampled_from(sorted(texts)))
+        outcomes = {}
+        for label in draw(
+            st.lists(
+                st.sampled_from(["urgent", "normal", "late", "early"]),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        ):
+            outcomes[label] = d.pipe(method, _llm(reads, "Text", draw(st.sampled_from(VERBS))))
+        default = d.pipe(method, _llm(reads, "Text", "write"))
+        pipe = {
+            "type": "PipeCondition",
+            "description": "Route on the selector",
+            "inputs": {n: _spec(v) for n, v in {**reads, selector: texts[selector]}.items()},
+            "output": "Text",
+            "expression": selector,
+            "outcomes": outcomes,
+            "default_outcome": default,
+        }
+        produced = Var("Text")
+    return pipe, produced
 
 
 # ---------------------------------------------------------------------------------------------------- rendering
@@ -381,9 +438,42 @@ def _pipe_lines(code: str, pipe: dict[str, Any], inline_arrays: bool) -> list[st
     return lines + tables + [""]
 
 
+_REF_KEYS = ("pipe", "branch_pipe_code", "default_outcome")
+
+
+def _qualified(method: Method, pipe: dict[str, Any], *, in_helper: bool) -> dict[str, Any]:
+    """References to helper pipes are written ``domain.code``; a helper pipe qualifies the method's concepts."""
+
+    def ref(code: Any) -> Any:
+        return f"{method.helper_domain}.{code}" if code in method.helper_pipes else code
+
+    def spec(text: str) -> str:
+        code = text.removesuffix("[]").split("[")[0]
+        return f"{method.domain}.{text}" if in_helper and code in method.concepts else text
+
+    out: dict[str, Any] = {}
+    for key, value in pipe.items():
+        if key in _REF_KEYS:
+            value = ref(value)
+        elif key in ("steps", "branches"):
+            value = [{k: ref(v) if k == "pipe" else v for k, v in item.items()} for item in value]
+        elif key == "outcomes":
+            value = {k: ref(v) for k, v in value.items()}
+        elif key == "inputs":
+            value = {k: spec(v) for k, v in value.items()}
+        elif key == "output":
+            value = spec(value)
+        out[key] = value
+    return out
+
+
 def render(method: Method) -> list[str]:
-    """The method's files: concepts and the main sequence in the first, other pipes spread over the files."""
+    """The method's files: concepts and the main sequence in the first, other pipes spread over the files.
+
+    Pipes of the helper domain go to files of their own, after the method's files.
+    """
     files: list[list[str]] = [[f'domain = "{method.domain}"'] for _ in range(method.nb_files)]
+    helper_files: list[list[str]] = [[f'domain = "{method.helper_domain}"'] for _ in range(method.nb_files)]
     files[0] += [f'main_pipe = "{method.main}"', "# generated: concepts first, then pipes", ""]
     shorthand = {k: v for k, v in method.concepts.items() if isinstance(v, str)}
     if shorthand:
@@ -400,8 +490,11 @@ def render(method: Method) -> list[str]:
         ]
     for code, pipe in method.pipes.items():
         index = 0 if code == method.main else method.file_of_pipe[code]
-        files[index] += _pipe_lines(code, pipe, method.inline_arrays)
-    return ["\n".join(lines) + "\n" for lines in files]
+        in_helper = code in method.helper_pipes
+        lines = _pipe_lines(code, _qualified(method, pipe, in_helper=in_helper), method.inline_arrays)
+        (helper_files if in_helper else files)[index] += lines
+    used_helper_files = [f for f in helper_files if len(f) > 1]
+    return ["\n".join(lines) + "\n" for lines in [*files, *used_helper_files]]
 
 
 def validate(texts: list[str]) -> ValidationReport:
@@ -418,7 +511,9 @@ def test_a_generated_method_validates_and_every_pipe_dry_runs(method: Method) ->
     report = validate(render(method))
     assert report.is_valid, [e.render() for e in report.errors]
     assert report.warnings == []
-    assert {v.pipe_ref for v in report.validated_pipes} == {f"{method.domain}.{c}" for c in method.pipes}
+    assert {v.pipe_ref for v in report.validated_pipes} == {
+        f"{method.helper_domain if c in method.helper_pipes else method.domain}.{c}" for c in method.pipes
+    }
     assert {v.status for v in report.validated_pipes} == {PipeStatus.SUCCESS}
 
 
