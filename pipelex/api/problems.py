@@ -77,9 +77,16 @@ _INPUT_FAULTS = frozenset({"provider_unsupported_input", "provider_no_text_layer
 
 def problem(kind: str, detail: str, *, instance: str, **extensions: Any) -> Problem:
     """A problem document of ``kind`` (a key of the table in the module docstring)."""
+    from pipelex.redaction import redact
+
     status, title = _TITLES[kind]
     return Problem(
-        type=PROBLEM_PREFIX + kind, title=title, status=status, detail=detail, instance=instance, **extensions
+        type=PROBLEM_PREFIX + kind,
+        title=title,
+        status=status,
+        detail=redact(detail),  # a provider's echo of a key, however encoded, never reaches a client
+        instance=instance,
+        **extensions,
     )
 
 
@@ -167,7 +174,7 @@ def problem_for_exception(exc: BaseException, *, instance: str) -> Problem:
     if isinstance(exc, PipelexError):  # another run failure (RunError and future subclasses)
         return problem("pipe-failed", str(exc), instance=instance, error_type=type(exc).__name__)
     incident = uuid.uuid4().hex[:12]
-    logger.error("internal error %s while serving %s", incident, instance, exc_info=exc)
+    logger.error("internal error %s while serving %s\n%s", incident, instance, _redacted_traceback(exc))
     return problem(
         "internal-error",
         f"an internal error occurred (incident {incident}); it was logged on the server",
@@ -175,10 +182,21 @@ def problem_for_exception(exc: BaseException, *, instance: str) -> Problem:
     )
 
 
+def _redacted_traceback(exc: BaseException) -> str:
+    """The traceback of a bug, for the server log, with every secret redacted."""
+    import traceback
+
+    from pipelex.redaction import redact
+
+    return redact("".join(traceback.format_exception(exc)))
+
+
 def _input_field(exc: InputError) -> list[FieldProblem] | None:
     if exc.input_name is None:
         return None
-    return [FieldProblem(field=f"body.inputs.{exc.input_name}", message=str(exc))]
+    from pipelex.redaction import redact
+
+    return [FieldProblem(field=f"body.inputs.{exc.input_name}", message=redact(str(exc)))]
 
 
 def problem_responses(*kinds: str) -> dict[int | str, dict[str, Any]]:

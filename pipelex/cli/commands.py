@@ -23,7 +23,9 @@ from pipelex.errors import (
 
 
 def _err(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    from pipelex.redaction import redact
+
+    print(f"error: {redact(message)}", file=sys.stderr)
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
+from pipelex.redaction import redact
 from pipelex.tracing.graph import (
     NODE_STATUSES,
     ExecutionGraph,
@@ -217,7 +218,7 @@ class GraphTracer:
                 record.status = status
             record.outputs = items
             if error is not None:
-                record.error = error
+                record.error = redact(error)  # the graph is shown, saved and served: no secret in it
             if usage is not None:
                 record.usage = dict(usage)
             if record.status not in _INERT_STATUSES:

@@ -6,7 +6,6 @@ status when there is one) at one boundary; the live generator retries, falls bac
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any, Literal, Protocol
 
@@ -114,15 +113,11 @@ class Provider(Protocol):
         ...
 
 
-_KEY_LIKE = re.compile(r"\b(sk|pk|key|api|gsk|xai)[-_][A-Za-z0-9_\-]{8,}", re.IGNORECASE)
-
-
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """``text`` with every known secret and every key-looking token replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return _KEY_LIKE.sub("***", text)
+    """``text`` with every known secret (in its common encodings) and every key-looking token replaced."""
+    from pipelex.redaction import redact as redact_secrets
+
+    return redact_secrets(text, secrets)
 
 
 def status_error(status: int | None, message: str) -> ProviderCallError:
