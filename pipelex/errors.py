@@ -12,7 +12,8 @@ Every error the package raises on purpose derives from :class:`PipelexError`, sp
     │   ├── PipeRunError          a pipe failed while running (carries the pipe code)
     │   │   ├── DryRunError       a dry run found a fault that only shows when running
     │   │   ├── ReadRefusedError  the run's IO policy refuses to read a file or URL
-    │   │   └── ReadFailedError   a file or URL the policy allows cannot be read
+    │   │   ├── ReadFailedError   a file or URL the policy allows cannot be read
+    │   │   └── LimitExceededError a run passed one of the [limits] (list size, template budget, deadline, memory)
     │   └── MockUnsatisfiableError a dry-run mock cannot satisfy the concept's constraints
     └── ConfigError               the configuration (pipelex.toml, model deck, environment) is wrong
 
@@ -120,3 +121,16 @@ class ProviderError(PipeRunError):
     """An AI provider call failed, or no provider is configured for a live leaf."""
 
     error_type = "provider_error"
+
+
+class LimitExceededError(PipeRunError):
+    """A run asked for more than one of the ``[limits]`` allow (a list, a template render, the deadline, memory).
+
+    ``limit`` is the setting's name (``max_list_items``, ``template_max_steps``, ...).
+    """
+
+    error_type = "limit_exceeded"
+
+    def __init__(self, message: str, *, limit: str, pipe_code: str | None = None) -> None:
+        super().__init__(message, pipe_code=pipe_code)
+        self.limit = limit

@@ -136,6 +136,32 @@ class ApiConfig(_Section):
     run_ttl_seconds: int = Field(default=3600, ge=1)
 
 
+class LimitsConfig(_Section):
+    """``[limits]``: bounds on the work one bundle or one run may ask for (a bundle is untrusted input).
+
+    The list and template bounds hold everywhere (CLI, Python API, runner API, Temporal workers); the run
+    deadline, memory ceiling and result-store budget are the runner API's (``docs/security.md``, "Limits").
+    """
+
+    # the N of a fixed-count spec `Concept[N]`: above it the bundle is refused at validation
+    max_list_items: int = Field(default=1_000, ge=1, le=10_000_000)
+    # items one batch may fan out to, and items of any list a pipe outputs
+    max_batch_items: int = Field(default=10_000, ge=1, le=10_000_000)
+    # one template render: loop iterations plus function/method/macro/filter calls
+    template_max_steps: int = Field(default=100_000, ge=100, le=1_000_000_000)
+    # one template render: characters of its output, and of any text or list built while rendering
+    template_max_output_chars: int = Field(default=1_000_000, ge=1_000, le=1_000_000_000)
+    # runner API: seconds a run or a validation may take before its worker is stopped
+    run_deadline_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # runner API: the address-space ceiling of the worker process of a run or a validation (bytes)
+    run_memory_bytes: int = Field(default=2 * 1024**3, ge=128 * 1024**2)
+    # runner API: "process" runs each request in a worker process with the deadline and memory ceiling
+    # enforced by the OS; "thread" runs it in the server process (deadline only, not enforced on CPU-bound work)
+    run_isolation: Literal["process", "thread"] = "process"
+    # runner API: bytes of results kept for GET /v1/runs/{id}; the oldest finished runs go first
+    max_stored_run_bytes: int = Field(default=256 * 1024**2, ge=1024**2)
+
+
 class PipelexConfig(_Section):
     """The whole configuration. Sections are optional; ``models`` is the model deck (see ``config/deck.py``)."""
 
@@ -147,6 +173,7 @@ class PipelexConfig(_Section):
     tracing: TracingConfig = Field(default_factory=TracingConfig)
     io: IOConfig = Field(default_factory=IOConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     models: dict[str, Any] = Field(default_factory=dict)  # parsed into a ModelDeck by config/deck.py
     source: str | None = Field(default=None, exclude=True)  # the file this came from, if any
 

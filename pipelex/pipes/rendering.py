@@ -25,8 +25,8 @@ from pipelex.concepts.natives import (
     TimeContent,
     YesNoContent,
 )
-from pipelex.errors import PipeRunError
-from pipelex.language.templates import preprocess
+from pipelex.errors import LimitExceededError, PipeRunError
+from pipelex.language.templates import TemplateSigilError, preprocess
 
 
 def format_value(value: Any) -> str:
@@ -85,12 +85,14 @@ def _markdown(value: Any) -> Any:
 @cache
 def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(autoescape=autoescape, undefined=StrictUndefined, keep_trailing_newline=False)
+    from pipelex.pipes.sandbox import BudgetedEnvironment
+
+    env = BudgetedEnvironment(autoescape=autoescape, undefined=StrictUndefined, keep_trailing_newline=False)
     env.filters["format"] = format_value
     env.filters["tag"] = _tag
     env.filters["markdown"] = _markdown
+    env.guard_filters()
     return env
 
 
@@ -104,21 +106,46 @@ def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
 
 
 def render_template(template: str, context: dict[str, Any], *, pipe_code: str, html: bool = False) -> str:
-    """Render an MTHDS template (sigils allowed) against ``context``; compiled templates are cached."""
+    """Render an MTHDS template (sigils allowed) against ``context``; compiled templates are cached.
+
+    The render has a budget (``[limits] template_max_steps`` and ``template_max_output_chars``, see
+    :mod:`pipelex.pipes.sandbox`): past it the pipe fails with a :class:`LimitExceededError`.
+    """
     from jinja2 import TemplateError
     from jinja2.runtime import new_context
 
+    from pipelex.limits import active_limits
+    from pipelex.pipes.sandbox import RenderBudget, reset_budget, set_budget
+
+    limits = active_limits()
+    budget = RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
+    token = set_budget(budget)
     try:
         compiled, globals_ = _compiled(template, html)
         jinja_context = new_context(compiled.environment, compiled.name, compiled.blocks, {**globals_, **context},
                                     True, globals_)
-        return compiled.environment.concat(compiled.root_render_func(jinja_context))  # type: ignore[attr-defined]
+        chunks: list[str] = []
+        for chunk in compiled.root_render_func(jinja_context):  # type: ignore[attr-defined]
+            budget.output(chunk)
+            chunks.append(chunk)
+        return compiled.environment.concat(chunks)  # type: ignore[attr-defined]
+    except LimitExceededError as exc:
+        raise LimitExceededError(f"pipe {pipe_code!r}: {exc}", limit=exc.limit, pipe_code=pipe_code) from None
     except TemplateError as exc:
         raise PipeRunError(f"pipe {pipe_code!r}: the template cannot be rendered: {exc}", pipe_code=pipe_code,
                            error_type="template_render_failed") from exc
-    except ValueError as exc:
+    except RecursionError:
+        raise PipeRunError(f"pipe {pipe_code!r}: the template recurses too deeply (a macro calling itself without "
+                           "end?): bound the recursion", pipe_code=pipe_code,
+                           error_type="template_render_failed") from None
+    except TemplateSigilError as exc:
         raise PipeRunError(f"pipe {pipe_code!r}: {exc}", pipe_code=pipe_code,
                            error_type="template_render_failed") from exc
+    except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as exc:
+        raise PipeRunError(f"pipe {pipe_code!r}: the template cannot be rendered: {exc}", pipe_code=pipe_code,
+                           error_type="template_render_failed") from exc
+    finally:
+        reset_budget(token)
 
 
 def evaluate_expression(expression: str, context: dict[str, Any], *, pipe_code: str, is_template: bool) -> str:

@@ -8,10 +8,11 @@ from typing import Any
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import ListContent, StuffContent
-from pipelex.errors import PipeRunError
+from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language import blueprint as bp
 from pipelex.language.library import PipeEntry
 from pipelex.language.specs import ConceptSpec, Presence
+from pipelex.limits import active_limits, check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.values import ContentError, to_content, walk_values
@@ -49,6 +50,12 @@ def output_spec(entry: PipeEntry, ctx: RunContext) -> tuple[ConceptSpec, Concept
     concept = ctx.library.resolve_concept(spec.concept_ref, entry.domain)
     if concept is None:  # pragma: no cover - static validation rejects this first
         raise PipeRunError(f"pipe {entry.code!r}: unknown output concept {spec.concept_ref!r}", pipe_code=entry.code)
+    if spec.item_count is not None:  # validation refuses it first; a run of an unvalidated library stops here
+        maximum = active_limits().max_list_items
+        if spec.item_count > maximum:
+            raise LimitExceededError(f"pipe {entry.code!r}: its output {entry.blueprint.output!r} asks for "
+                                     f"{spec.item_count} items, more than the {maximum} allowed ([limits] "
+                                     "max_list_items in pipelex.toml)", limit="max_list_items", pipe_code=entry.code)
     return spec, concept
 
 
@@ -146,6 +153,8 @@ def check_output(entry: PipeEntry, ctx: RunContext, stuff: Stuff, spec: ConceptS
                            f"output is declared {entry.blueprint.output!r}", pipe_code=entry.code,
                            error_type="pipe_output_invalid")
     items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
+    if len(items) > 1:
+        check_list_size(len(items), what="its output", pipe_code=entry.code)
     if spec.item_count is not None and len(items) != spec.item_count:
         raise PipeRunError(f"pipe {entry.code!r} produced {len(items)} items but its output is declared "
                            f"{entry.blueprint.output!r}", pipe_code=entry.code, error_type="pipe_output_invalid")

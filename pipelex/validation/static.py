@@ -10,6 +10,7 @@ import re
 from collections.abc import Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelex.concepts.library import Concept
 from pipelex.config.deck import ModelDeck
@@ -26,6 +27,9 @@ from pipelex.language.specs import (
 )
 from pipelex.language.templates import TemplateSigilError, TemplateSyntaxProblem, analyze
 from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import LimitsConfig
 
 SPECIAL_OUTCOMES = frozenset({"fail", "continue"})
 _FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -117,10 +121,23 @@ def walk_path(library: Library, root: Var, root_name: str, segments: list[str], 
 class StaticChecker:
     """Runs every static check over a library."""
 
-    def __init__(self, library: Library, deck: ModelDeck) -> None:
+    def __init__(self, library: Library, deck: ModelDeck, limits: LimitsConfig | None = None) -> None:
+        from pipelex.limits import active_limits
+
         self.library = library
         self.deck = deck
+        self.limits = limits or active_limits()
         self.diagnostics: list[Diagnostic] = []
+
+    def _over_limit(self, entry: PipeEntry, spec: ConceptSpec, what: str, field: str) -> bool:
+        """Report a fixed count `Concept[N]` past ``[limits] max_list_items``; True when reported."""
+        maximum = self.limits.max_list_items
+        if spec.item_count is None or spec.item_count <= maximum:
+            return False
+        self._report(ErrorType.LIMIT_EXCEEDED, f"{what} {spec.render()!r} asks for {spec.item_count} items, more than "
+                     f"the {maximum} allowed ([limits] max_list_items in pipelex.toml): ask for fewer items, use "
+                     f"'{spec.as_list().render()}' for a list of any length, or raise the limit", entry, field=field)
+        return True
 
     # ------------------------------------------------------------------ helpers
     def _report(self, error_type: str, message: str, entry: PipeEntry | None = None, *, field: str | None = None,
@@ -350,6 +367,8 @@ class StaticChecker:
             except SpecSyntaxError as exc:
                 self._report(ErrorType.INVALID_CONCEPT_SPEC, f"input {name!r}: {exc}", entry, field=field)
                 continue
+            if self._over_limit(entry, spec, f"input {name!r}", field):
+                continue
             if spec.is_list and spec.presence is not Presence.REQUIRED:
                 self._report(ErrorType.OPTIONAL_MARKER_INVALID, _marker_with_multiplicity(f"input {name!r}", text,
                                                                                           spec), entry, field=field)
@@ -371,6 +390,8 @@ class StaticChecker:
             spec = ConceptSpec.parse(text)
         except SpecSyntaxError as exc:
             self._report(ErrorType.INVALID_CONCEPT_SPEC, f"output: {exc}", entry, field="output")
+            return None
+        if self._over_limit(entry, spec, "output", "output"):
             return None
         if spec.is_list and spec.presence is not Presence.REQUIRED:
             self._report(ErrorType.OPTIONAL_MARKER_INVALID, _marker_with_multiplicity("the output", text, spec),
@@ -999,7 +1020,8 @@ def _concept_line(library: Library, concept: Concept) -> int | None:
     return None
 
 
-_TEMPLATE_GLOBALS = frozenset({"range", "loop", "true", "false", "none", "True", "False", "None", "dict", "lipsum",
+# the sandbox's globals (pipelex/pipes/sandbox.py): no `lipsum`, which generates unbounded text
+_TEMPLATE_GLOBALS = frozenset({"range", "loop", "true", "false", "none", "True", "False", "None", "dict",
                                "cycler", "joiner", "namespace"})
 
 
@@ -1017,9 +1039,10 @@ def _roots(inputs: dict[str, Var], owner: str = "") -> dict[str, Var]:
             for name, var in inputs.items() if "." not in name}
 
 
-def check_library(library: Library, deck: ModelDeck) -> list[Diagnostic]:
-    """Every diagnostic of a library: load/parse problems, then the static checks."""
-    return [*library.diagnostics, *StaticChecker(library, deck).run()]
+def check_library(library: Library, deck: ModelDeck, limits: LimitsConfig | None = None) -> list[Diagnostic]:
+    """Every diagnostic of a library: load/parse problems, then the static checks (``limits``: default the active
+    ones, see :mod:`pipelex.limits`)."""
+    return [*library.diagnostics, *StaticChecker(library, deck, limits).run()]
 
 
 def _called_refs(entry: PipeEntry) -> list[str]:

@@ -44,11 +44,13 @@ def watched(
     memory_bytes: int = WATCHDOG_MEMORY_BYTES,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> Watched:
-    """Run ``argv`` under a wall-clock timeout and an address-space ceiling."""
+    """Run ``argv`` under a wall-clock timeout and an address-space ceiling (``stdin``: text to send it)."""
     try:
         done = subprocess.run(
             argv,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -7,6 +7,7 @@ import asyncio
 from pipelex.concepts.natives import ListContent, StuffContent
 from pipelex.errors import PipeRunError
 from pipelex.language.library import PipeEntry
+from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Absence, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 
@@ -17,6 +18,7 @@ async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory
     if not isinstance(items.content, ListContent):
         raise PipeRunError(f"cannot batch over {items.stuff_name!r}: it holds one {items.concept}, not a list",
                            pipe_code=target.code)
+    check_list_size(len(items.content.items), what=f"the batch over {items.stuff_name!r}", pipe_code=target.code)
     contents: list[StuffContent] = list(items.content.items)
 
     async def one(index: int, content: StuffContent) -> Stuff | Absence:

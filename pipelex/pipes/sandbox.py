@@ -1,0 +1,361 @@
+"""The Jinja2 sandbox templates render in, with a budget per render (a bundle is untrusted input).
+
+Jinja2's own sandbox keeps templates away from Python internals, but not from unbounded work: two nested
+``range(100000)`` loops spin for hours, ``'a' * 10**10`` or ``lipsum(n=2000000)`` fill the memory. Here every
+render gets a :class:`RenderBudget` from ``[limits]``:
+
+- **steps** (``template_max_steps``): every loop iteration (``{% for %}``, recursive ``loop()``) and every call
+  (functions, methods, macros, filters) takes one; past the budget the render stops;
+- **size** (``template_max_output_chars``): the output, and every text or list built while rendering (``~``,
+  ``+``, ``*``, ``%``, filters, methods, block ``set``), stays under it. Operations whose result would pass it
+  are refused *before* they allocate when their size can be told from their arguments (``'a' * n``,
+  ``center(n)``, ``'%0*d'``, ``replace``, ``join``, ``indent``...), and checked after otherwise;
+- integers stay under ``_MAX_INT_BITS`` bits (``9 ** 9 ** 9`` is refused before it is computed);
+- the globals are ``range`` (bounded by the step budget), ``dict``, ``namespace``, ``cycler`` and ``joiner``:
+  ``lipsum``, which generates text, is not offered.
+
+Loops are counted by rewriting the template's tree when it is compiled: each ``for`` iterates through a
+counting filter, each ``~`` concatenation and each printed expression goes through a size check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sized
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from jinja2 import Environment, nodes
+from jinja2.runtime import Context, LoopContext
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.visitor import NodeTransformer
+
+from pipelex.errors import LimitExceededError
+
+_MAX_INT_BITS = 100_000
+_ITER_FILTER = "_pipelex_counted"
+_SIZE_FILTER = "_pipelex_sized"
+_DIGITS_RE = re.compile(r"\d+")
+
+
+class TemplateBudgetExceeded(LimitExceededError):
+    """A render asked for more than its budget (the message names the limit and the setting)."""
+
+
+@dataclass
+class RenderBudget:
+    """What one render may still do."""
+
+    max_steps: int
+    max_chars: int
+    steps: int = 0
+    output_chars: int = field(default=0)
+
+    def step(self, count: int = 1) -> None:
+        """Take ``count`` steps; raise past the budget."""
+        self.steps += count
+        if self.steps > self.max_steps:
+            raise TemplateBudgetExceeded(
+                f"the template did more than {self.max_steps} steps (loop iterations and calls) "
+                "([limits] template_max_steps in pipelex.toml): simplify the template, loop over less, "
+                "or raise the limit",
+                limit="template_max_steps",
+            )
+
+    def size(self, size: int, what: str = "a value") -> None:
+        """Refuse a text or list of ``size`` characters/items past the size budget."""
+        if size > self.max_chars:
+            raise TemplateBudgetExceeded(
+                f"the template built {what} of {size} characters or items, more than the {self.max_chars} "
+                "allowed ([limits] template_max_output_chars in pipelex.toml): build less text, or raise the limit",
+                limit="template_max_output_chars",
+            )
+
+    def measure(self, value: Any, what: str = "a value") -> Any:
+        """Check the size of a text, list or mapping (other values pass); return ``value``."""
+        if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
+            self.size(len(value), what)
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+            self.too_big_int()
+        return value
+
+    def output(self, chunk: str) -> None:
+        """Count rendered output."""
+        self.output_chars += len(chunk)
+        self.size(self.output_chars, "an output")
+
+    def too_big_int(self) -> None:
+        raise TemplateBudgetExceeded(
+            f"the template computed a number of more than {_MAX_INT_BITS} bits (a fixed bound): templates do not do "
+            "big arithmetic; compute it in a PipeFunc",
+            limit="template_max_int_bits",
+        )
+
+
+_BUDGET: ContextVar[RenderBudget | None] = ContextVar("pipelex_render_budget", default=None)
+
+
+def current_budget() -> RenderBudget | None:
+    """The budget of the render in progress (None outside a render)."""
+    return _BUDGET.get()
+
+
+def set_budget(budget: RenderBudget | None) -> Any:
+    """Make ``budget`` the current one; returns the token to reset it with."""
+    return _BUDGET.set(budget)
+
+
+def reset_budget(token: Any) -> None:
+    _BUDGET.reset(token)
+
+
+# ---------------------------------------------------------------------------------------------------- checks
+def _int_args(args: Iterable[Any]) -> Iterator[int]:
+    for arg in args:
+        if isinstance(arg, int) and not isinstance(arg, bool):
+            yield arg
+
+
+def _length(value: Any) -> int:
+    return len(value) if isinstance(value, Sized) else 0
+
+
+_PERCENT_SPEC_RE = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
+_BRACE_SPEC_RE = re.compile(r"\{[^{}]*?:([^{}]*)\}")
+_NESTED_SPEC_RE = re.compile(r"\{[^{}]*:[^{}]*\{")
+
+
+def _check_widths(budget: RenderBudget, numbers: Iterable[str | None]) -> None:
+    for digits in numbers:
+        if digits and digits != "*":
+            budget.size(int(digits) if len(digits) <= 12 else 10**12, "a formatted text")
+
+
+def _check_percent_format(budget: RenderBudget, text: str) -> None:
+    """Refuse a ``%`` format whose widths or precisions pass the size budget (``'%0999999999d'``)."""
+    for match in _PERCENT_SPEC_RE.finditer(text):
+        _check_widths(budget, match.groups())
+
+
+def _check_brace_format(budget: RenderBudget, text: str) -> None:
+    """Refuse a ``str.format`` text whose widths or precisions pass the size budget (``'{:>999999999}'``)."""
+    for match in _BRACE_SPEC_RE.finditer(text):
+        _check_widths(budget, _DIGITS_RE.findall(match.group(1)))
+
+
+def _estimate_str_method(
+    budget: RenderBudget, text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Refuse a ``str`` method whose result would pass the size budget, before calling it."""
+    values = [*args, *kwargs.values()]
+    if name in ("ljust", "rjust", "center", "zfill"):
+        for width in _int_args(values):
+            budget.size(width, "a padded text")
+    elif name == "expandtabs":
+        for size in _int_args(values):
+            budget.size(len(text) + text.count("\t") * size, "a text")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        occurrences = len(text) + 1 if args[0] == "" else text.count(args[0])
+        budget.size(len(text) + occurrences * len(args[1]), "a text")
+    elif name == "join" and args:
+        budget.size(
+            _length(args[0]) * len(text) + sum(_length(item) for item in _sized_items(args[0])), "a text"
+        )
+    elif name in ("format", "format_map"):
+        _check_brace_format(budget, text)
+        if _NESTED_SPEC_RE.search(text):  # a width taken from the arguments: `'{:{w}}'.format(1, w=10**9)`
+            for number in _int_args(values):
+                if number > budget.max_chars:
+                    budget.size(number, "a formatted text")
+    elif name == "translate" and args and isinstance(args[0], dict):
+        longest = max((_length(v) for v in args[0].values()), default=1)
+        budget.size(len(text) * max(longest, 1), "a text")
+
+
+def _sized_items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _estimate_filter(
+    budget: RenderBudget, name: str, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Refuse a filter whose result would pass the size budget, before running it."""
+    values = [*args, *kwargs.values()]
+    text = value if isinstance(value, str) else None
+    if name in ("center", "batch", "slice"):
+        for number in _int_args(values):
+            budget.size(number, "a padded text or list")
+    elif name == "indent":
+        width = kwargs.get("width", args[0] if args else 4)
+        unit = width if isinstance(width, int) and not isinstance(width, bool) else _length(width)
+        source = text if text is not None else str(value)
+        budget.size(len(source) + (source.count("\n") + 1) * unit, "an indented text")
+    elif name == "wordwrap" and text is not None:
+        width = kwargs.get("width", args[0] if args else 79)
+        wrap = kwargs.get("wrapstring", args[2] if len(args) > 2 else "\n")
+        if isinstance(width, int) and width > 0:
+            budget.size(len(text) + (len(text) // width + 1) * _length(wrap), "a wrapped text")
+    elif name == "replace" and text is not None and len(args) >= 2:
+        old, new = str(args[0]), str(args[1])
+        occurrences = len(text) + 1 if old == "" else text.count(old)
+        budget.size(len(text) + occurrences * len(new), "a text")
+    elif name == "join":
+        separator = kwargs.get("d", args[0] if args else "")
+        budget.size(_length(value) * _length(separator), "a joined text")
+    elif name == "list" and isinstance(value, Sized):
+        budget.size(len(value), "a list")
+
+
+_SIZE_FILTERS = frozenset({"center", "batch", "slice", "indent", "wordwrap", "replace", "join", "list"})
+
+
+def _guarded_filter(name: str, function: Any) -> Any:
+    @wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        budget = _BUDGET.get()
+        if budget is None:
+            return function(*args, **kwargs)
+        budget.step()
+        if name in _SIZE_FILTERS:
+            # the value is the first argument after the context/environment ones a pass_* filter receives
+            offset = 1 if args and _is_passed_arg(args[0]) else 0
+            if len(args) > offset:
+                _estimate_filter(budget, name, args[offset], args[offset + 1 :], kwargs)
+        return budget.measure(function(*args, **kwargs), f"the result of the filter {name!r}")
+
+    return guarded
+
+
+def _is_passed_arg(value: Any) -> bool:
+    return isinstance(value, Context | Environment | nodes.EvalContext)
+
+
+# ---------------------------------------------------------------------------------------------------- the tree
+class _Guard(NodeTransformer):
+    """Loops iterate through the counting filter; concatenations and printed values through the size check."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        self.generic_visit(node)
+        node.iter = nodes.Filter(node.iter, _ITER_FILTER, [], [], None, None, lineno=node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(node, _SIZE_FILTER, [], [], None, None, lineno=node.lineno)
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        self.generic_visit(node)
+        node.nodes = [
+            child
+            if isinstance(child, nodes.TemplateData)
+            else nodes.Filter(child, _SIZE_FILTER, [], [], None, None, lineno=child.lineno)
+            for child in node.nodes
+        ]
+        return node
+
+
+def _counted(iterable: Any) -> Iterator[Any]:
+    budget = _BUDGET.get()
+    if budget is None:
+        yield from iterable
+        return
+    for item in iterable:
+        budget.step()
+        yield item
+
+
+def _sized(value: Any) -> Any:
+    budget = _BUDGET.get()
+    return value if budget is None else budget.measure(value, "a text")
+
+
+def _bounded_range(*args: int) -> range:
+    budget = _BUDGET.get()
+    numbers = range(*args)
+    if budget is not None and len(numbers) > budget.max_steps:
+        raise TemplateBudgetExceeded(
+            f"range() of {len(numbers)} numbers is more than the template budget of {budget.max_steps} steps "
+            "([limits] template_max_steps in pipelex.toml)",
+            limit="template_max_steps",
+        )
+    return numbers
+
+
+class BudgetedEnvironment(SandboxedEnvironment):
+    """The sandbox with the render budget enforced (see the module docstring)."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals.pop("lipsum", None)
+        self.globals["range"] = _bounded_range
+        self.filters[_ITER_FILTER] = _counted
+        self.filters[_SIZE_FILTER] = _sized
+
+    def guard_filters(self) -> None:
+        """Wrap every filter (call once the filters are all registered)."""
+        for name, function in list(self.filters.items()):
+            if name not in (_ITER_FILTER, _SIZE_FILTER) and not getattr(function, "_pipelex_guarded", False):
+                guarded = _guarded_filter(name, function)
+                guarded._pipelex_guarded = True  # type: ignore[attr-defined]
+                self.filters[name] = guarded
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        guarded = _Guard().visit(tree)
+        guarded.set_environment(self)
+        return guarded
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        budget = _BUDGET.get()
+        if budget is not None:
+            budget.step()
+            _estimate_binop(budget, operator, left, right)
+            return budget.measure(super().call_binop(context, operator, left, right), "a value")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        budget = _BUDGET.get()
+        if budget is None:
+            return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+        budget.step()
+        if isinstance(__obj, LoopContext) and args:  # a recursive loop: its new items are counted too
+            args = (_counted(args[0]), *args[1:])
+        method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format / format_map
+        owner = getattr(method, "__self__", None)
+        if isinstance(owner, str):
+            _estimate_str_method(budget, owner, getattr(method, "__name__", ""), args, kwargs)
+        elif isinstance(owner, list | dict | set):
+            for value in (*args, *kwargs.values()):
+                budget.measure(value, "a value")
+            if getattr(__obj, "__name__", "") == "extend":
+                budget.size(len(owner) + sum(_length(a) for a in args), "a list")
+        result = SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+        if isinstance(owner, list | dict | set):
+            budget.measure(owner, "a list")
+        return budget.measure(result, "a value")
+
+
+def _estimate_binop(budget: RenderBudget, operator: str, left: Any, right: Any) -> None:
+    """Refuse ``*``, ``**``, ``%`` whose result would pass the budget, before computing it."""
+    ints = [isinstance(v, int) and not isinstance(v, bool) for v in (left, right)]
+    if operator == "*":
+        if all(ints):
+            if left.bit_length() + right.bit_length() > _MAX_INT_BITS:
+                budget.too_big_int()
+        elif ints[1] and isinstance(left, Sized):
+            budget.size(len(left) * max(right, 0), "a repeated text or list")
+        elif ints[0] and isinstance(right, Sized):
+            budget.size(len(right) * max(left, 0), "a repeated text or list")
+    elif operator == "**" and all(ints):
+        if right > 0 and abs(left) > 1 and left.bit_length() * right > _MAX_INT_BITS:
+            budget.too_big_int()
+    elif operator == "%" and isinstance(left, str):
+        _check_percent_format(budget, left)
+        values = right if isinstance(right, tuple) else (right,)
+        if "*" in left:
+            for number in _int_args(values):
+                budget.size(number, "a formatted text")

@@ -1,0 +1,139 @@
+"""Template renders have a budget: steps (loop iterations and calls) and size (output and built values).
+
+The bombs run in one child process under a watchdog (timeout and memory ceiling): a regression fails
+these tests instead of hanging or exhausting the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from tests.security.conftest import watched
+
+BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops it)
+    "nested loops": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "template_max_steps",
+    ),
+    "huge range to a list": ("{{ range(1000000000)|list|length }}", "template_max_steps"),
+    "exponential macro": (
+        "{% macro f(n) %}{% if n > 0 %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+        "template_max_steps",
+    ),
+    "repeated text": ("{{ 'a' * 10000000000 }}", "template_max_output_chars"),
+    "repeated list": ("{{ ([1] * 100000) * 100000 }}", "template_max_output_chars"),
+    "center filter": ("{{ 'a'|center(1000000000) }}", "template_max_output_chars"),
+    "ljust method": ("{{ 'a'.ljust(1000000000) }}", "template_max_output_chars"),
+    "percent width": ("{{ '%0999999999d' % 1 }}", "template_max_output_chars"),
+    "percent star width": ("{{ '%*d' % (999999999, 1) }}", "template_max_output_chars"),
+    "format width": ("{{ '{:>999999999}'.format(1) }}", "template_max_output_chars"),
+    "format nested width": ("{{ '{:{w}}'.format(1, w=999999999) }}", "template_max_output_chars"),
+    "namespace doubling": (
+        "{% set ns = namespace(x='a') %}{% for i in range(60) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "block set doubling": (
+        "{% set ns = namespace(x='a') %}{% for i in range(60) %}{% set ns.x %}{{ ns.x }}{{ ns.x }}{% endset %}"
+        "{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "list extend doubling": (
+        "{% set l = [1] %}{% for i in range(60) %}{{ l.extend(l) }}{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "replace blow-up": ("{{ ('a' * 100000)|replace('a', 'a' * 100000) }}", "template_max_output_chars"),
+    "indent blow-up": ("{{ ('\\n' * 100000)|indent(100000) }}", "template_max_output_chars"),
+    "join blow-up": ("{{ (['x'] * 100000)|join('y' * 100000) }}", "template_max_output_chars"),
+    "long output": (
+        "{% for i in range(90000) %}{{ 'abcdefghijklmnop' }}{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "big power": ("{{ 2 ** 100000000 }}", "template_max_int_bits"),
+}
+
+_CHILD = textwrap.dedent(
+    """
+    import json, sys, time
+    from pipelex.errors import LimitExceededError, PipeRunError
+    from pipelex.pipes.rendering import render_template
+    results = {}
+    for name, template in json.loads(sys.stdin.read()).items():
+        started = time.monotonic()
+        try:
+            render_template(template, {}, pipe_code="bomb")
+            results[name] = {"outcome": "rendered"}
+        except LimitExceededError as exc:
+            results[name] = {"outcome": "limit", "limit": exc.limit, "message": str(exc), "pipe": exc.pipe_code}
+        except PipeRunError as exc:
+            results[name] = {"outcome": "failed", "message": str(exc)}
+        results[name]["seconds"] = time.monotonic() - started
+    print(json.dumps(results))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def bomb_results() -> dict[str, Any]:
+    done = watched(
+        [sys.executable, "-c", _CHILD],
+        timeout=120,
+        memory_bytes=2 * 1024**3,
+        stdin=json.dumps({name: template for name, (template, _) in BOMBS.items()}),
+    )
+    assert not done.timed_out, "a template bomb was not stopped (the watchdog killed the renderer)"
+    assert done.code == 0, done.err[-3000:]
+    return json.loads(done.out)
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_bomb_is_stopped_by_its_limit(name: str, bomb_results: dict[str, Any]) -> None:
+    result = bomb_results[name]
+    assert result["outcome"] == "limit", result
+    assert result["limit"] == BOMBS[name][1]
+    assert result["pipe"] == "bomb"
+    assert result["message"].startswith("pipe 'bomb': ")
+    if result["limit"] != "template_max_int_bits":  # the message names the setting to raise
+        assert f"[limits] {result['limit']}" in result["message"]
+
+
+def test_lipsum_is_not_offered() -> None:
+    from pipelex.errors import PipeRunError
+    from pipelex.pipes.rendering import render_template
+
+    with pytest.raises(PipeRunError, match="'lipsum' is undefined"):
+        render_template("{{ lipsum(n=2000000) }}", {}, pipe_code="p")
+
+
+def test_ordinary_templates_still_render() -> None:
+    from pipelex.concepts.natives import TextContent
+    from pipelex.pipes.rendering import render_template
+
+    template = (
+        "Hello $name. {% for i in range(3) %}{{ i }},{% endfor %} {{ '%05d' % 42 }} {{ '{:>6}'.format('x') }} "
+        "{{ 'Total 2000000 %s' % 1 }} {{ 'ab' * 3 }} {{ ['a', 'b']|join(', ') }} {{ 2 ** 64 }} "
+        "{{ '{}'.format(5000000) }}"
+    )
+    out = render_template(template, {"name": TextContent(text="Ada")}, pipe_code="p")
+    assert out == ("Hello Ada. 0,1,2, 00042      x Total 2000000 1 ababab a, b 18446744073709551616 5000000")
+
+
+def test_budget_comes_from_the_active_limits() -> None:
+    from pipelex.config.settings import LimitsConfig
+    from pipelex.errors import LimitExceededError
+    from pipelex.limits import limits_applied
+    from pipelex.pipes.rendering import render_template
+
+    template = "{% for i in items %}x{% endfor %}"
+    items = {"items": list(range(500))}
+    assert render_template(template, items, pipe_code="p") == "x" * 500
+    with limits_applied(LimitsConfig(template_max_steps=100)), pytest.raises(LimitExceededError) as caught:
+        render_template(template, items, pipe_code="p")
+    assert caught.value.limit == "template_max_steps"
+    assert "more than 100 steps" in str(caught.value)
+    with limits_applied(LimitsConfig(template_max_output_chars=1000)), pytest.raises(LimitExceededError):
+        render_template("{% for i in range(2000) %}x{% endfor %}", {}, pipe_code="p")
