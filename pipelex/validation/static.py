@@ -461,6 +461,7 @@ class StaticChecker:
     def _check_templates(self, entry: PipeEntry, inputs: dict[str, Var], templates: dict[str, str | None],
                          *, check_unused: bool = True, extra_roots: set[str] | None = None) -> set[str]:
         roots_read: set[str] = set(extra_roots or ())
+        unreadable = False  # a template that cannot be read says nothing about which inputs it uses
         declared_roots = {name.split(".")[0]: var for name, var in inputs.items()}
         all_declared = {name.split(".")[0] for name in entry.blueprint.input_specs()}
         for field_name, text in templates.items():
@@ -469,9 +470,11 @@ class StaticChecker:
             try:
                 analysis = analyze(text)
             except TemplateSigilError as exc:
+                unreadable = True
                 self._report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
                 continue
             except TemplateSyntaxProblem as exc:
+                unreadable = True
                 self._report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}; fix the template", entry,
                              field=field_name)
                 continue
@@ -490,7 +493,7 @@ class StaticChecker:
                                  f"{root!r} without guarding it: write '@?{root}' or wrap it in "
                                  f"{{% if {root} is defined %}}...{{% endif %}}", entry, field=field_name)
             roots_read |= analysis.roots
-        if check_unused:
+        if check_unused and not unreadable:
             for name in entry.blueprint.input_specs():
                 if name.split(".")[0] not in roots_read:
                     self._report(ErrorType.EXTRANEOUS_INPUT_VARIABLE, f"input {name!r} is declared but never used "

@@ -587,3 +587,53 @@ def test_hidden_folders_are_not_part_of_a_method(tmp_path: Path) -> None:
     (tmp_path / ".venv" / "stray.mthds").write_text("not toml at all [")
     (tmp_path / "bakery.mthds").write_text(_clean(BAKERY))
     assert find_bundle_files(tmp_path) == [tmp_path / "bakery.mthds"]
+
+
+def test_a_list_of_lists_fills_a_list_input_of_a_later_step() -> None:
+    # the shape of a document Q&A method: one Page[] per document, then every page read at once
+    questions = (
+        """
+    domain = "archive_review"
+    main_pipe = "answer_from_archive"
+
+    [pipe.answer_from_archive]
+    type = "PipeSequence"
+    description = "Extract every folder, then answer from all the pages"
+    inputs = { folders = "Document[]", question = "Text" }
+    output = "Text"
+    steps = [
+        { pipe = "extract_folder", batch_over = "folders", batch_as = "folder", result = "pages" },
+        { pipe = "answer", result = "answer" },
+    ]
+
+    [pipe.answer]
+    type = "PipeLLM"
+    description = "Answer from the pages"
+    inputs = { pages = "Page[]", question = "Text" }
+    output = "Text"
+    prompt = """
+        + '"""'
+        + """
+    Question: $question
+
+    @pages
+    """
+        + '"""'
+        + """
+    """
+    )
+    assert_valid(validate(questions, ARCHIVE_OPERATORS.replace("{pages}", "Page[]")))
+
+
+def test_a_template_that_cannot_be_read_is_one_error_not_a_cascade_of_unused_inputs() -> None:
+    text = """
+    domain = "help_desk"
+    [pipe.answer_ticket]
+    type = "PipeLLM"
+    description = "Answer a ticket"
+    inputs = { ticket = "Text", tone = "Text" }
+    output = "Text"
+    prompt = "Answer @ticket in a $tone tone"
+    """
+    error = only_error(validate(text), "template_syntax")
+    assert "'@ticket'" in error.message and "own line" in error.message
