@@ -205,7 +205,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     _tune_gc_for_a_run()
     runner = PipelexRunner(bundle_uri=bundle_uri, library_dirs=args.library_dir, pipe_run_mode=mode,
                            backend="temporal" if args.temporal else None)
-    stop = _start_progress(runner) if not args.quiet and sys.stderr.isatty() else None
+    stop = (_start_progress(runner, show_cost=mode is PipeRunMode.LIVE)
+            if not args.quiet and sys.stderr.isatty() else None)
     try:
         output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=pipe_code,
                                                      mock_inputs=args.mock_inputs, inputs_base_dir=base_dir))
@@ -284,30 +285,11 @@ def _tune_gc_for_a_run() -> None:
     gc.set_threshold(young, middle, 100)
 
 
-def _start_progress(runner: Any) -> Any:
-    """A line on stderr (a TTY) refreshed twice a second: pipes done / running. Returns a stop function."""
-    import threading
+def _start_progress(runner: Any, *, show_cost: bool) -> Any:
+    """The progress line on stderr (a terminal): returns the function that stops and erases it."""
+    from pipelex.cli.progress import ProgressLine
 
-    done_event = threading.Event()
-
-    def loop() -> None:
-        while not done_event.wait(0.5):
-            tracer = runner.current_tracer
-            if tracer is not None:
-                finished, running = tracer.progress()
-                sys.stderr.write(f"\r  pipes done: {finished}  running: {running}   ")
-                sys.stderr.flush()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        done_event.set()
-        thread.join()
-        sys.stderr.write("\r" + " " * 40 + "\r")
-        sys.stderr.flush()
-
-    return stop
+    return ProgressLine(runner, show_cost=show_cost).start()
 
 
 # ---------------------------------------------------------------------------------------------------- show

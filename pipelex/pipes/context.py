@@ -62,6 +62,11 @@ class RunContext:
         """A dry run also checks the outcomes a condition did not take (on a copy of the memory)."""
         return self.run_mode is PipeRunMode.DRY
 
+    def count(self, unit: str, *, total: int | None = None, advance: int = 0) -> None:
+        """Report the running controller's progress in ``unit`` (steps, items, branches) to progress displays."""
+        if self.parent_node is not None:
+            self.tracer.count(self.parent_node, unit, total=total, advance=advance)
+
     def child(self, node_id: str, pipe_ref: str) -> RunContext:
         """The context for the sub-pipes of node ``node_id``."""
         return replace(self, depth=self.depth + 1, parent_node=node_id, stack=(*self.stack, pipe_ref))

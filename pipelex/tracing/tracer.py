@@ -35,6 +35,30 @@ from pipelex.tracing.graph import (
     to_json_compatible,
 )
 
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """How far a controller is through its work, in one unit (``steps``, ``items``, ``branches``)."""
+
+    unit: str
+    done: int
+    total: int
+    started_perf: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressSnapshot:
+    """A run's progress as a progress display shows it."""
+
+    finished: int
+    running: int
+    elapsed_s: float
+    controller: str | None = None  # the innermost running controller: "PipeBatch 'label_every_crate'"
+    counters: tuple[Counter, ...] = ()  # that controller's counters
+    eta_s: float | None = None  # from the outermost counter of uniform work (items), else of steps
+    cost_usd: float = 0.0
+
+
 CHECKED_OUTCOME_TAG = "checked_outcome"
 SELECTED_OUTCOME_TAG = "selected_outcome"
 _INERT_STATUSES = frozenset({"checked", "skipped"})
@@ -89,6 +113,16 @@ def _check_status(status: str) -> None:
         raise TracingError(f"Unknown node status {status!r}: use one of {', '.join(NODE_STATUSES)}.")
 
 
+def _eta(counters: list[tuple[int, Counter]], now: float) -> float | None:
+    """Time left by the outermost counter of items (uniform work), else of anything, that has moved."""
+    moved = [c for _, c in counters if c.done and c.total]
+    if not moved:
+        return None
+    best = next((c for c in moved if c.unit == "items"), moved[0])
+    rate = (now - best.started_perf) / best.done
+    return rate * (best.total - best.done)
+
+
 def _add_usage(total: dict[str, Any], usage: dict[str, Any], *, keep_labels: bool = False) -> None:
     """Sum the numbers of ``usage`` into ``total``, recursing into sub-dicts; ignore the rest, except labels
     (strings) when ``keep_labels``: then the first one seen for a key stays."""
@@ -138,6 +172,12 @@ class GraphTracer:
         self._node_count = 0
         self._last_child: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
+        # progress: running node ids, running controllers, counters per controller node, cost so far
+        self._started_perf = time.perf_counter()
+        self._running: set[str] = set()
+        self._running_controllers: dict[str, _NodeRecord] = {}
+        self._counters: dict[str, dict[str, Counter]] = {}
+        self._cost_usd = 0.0
 
     # ------------------------------------------------------------------ recording
 
@@ -184,6 +224,9 @@ class GraphTracer:
                 inputs=inputs,
             )
             self._nodes[node_id] = record
+            self._running.add(node_id)
+            if kind == "controller":
+                self._running_controllers[node_id] = record
             if parent_id is not None:
                 self._last_child[(parent_id, pipe_code)] = node_id
             if parent is not None:
@@ -212,6 +255,9 @@ class GraphTracer:
         items = self._prepare_items(outputs or [])
         with self._lock:
             record = self._get(node_id)
+            self._running.discard(node_id)
+            self._running_controllers.pop(node_id, None)
+            self._counters.pop(node_id, None)
             record.ended_at = ended_at
             record.duration = max(0.0, ended_perf - record.started_perf)
             if not (status == "succeeded" and record.status in _INERT_STATUSES):
@@ -263,6 +309,27 @@ class GraphTracer:
             if record.usage is None:
                 record.usage = {}
             _add_usage(record.usage, usage, keep_labels=True)
+            cost = usage.get("cost_usd")
+            if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+                self._cost_usd += cost
+
+    def count(self, node_id: str, unit: str, *, total: int | None = None, advance: int = 0) -> None:
+        """A controller's progress in ``unit``: ``total`` starts (or restarts) a counter, ``advance`` moves it,
+        ``total=0`` drops it.
+
+        Progress displays read it (:meth:`snapshot`); the graph does not record it.
+        """
+        with self._lock:
+            counters = self._counters.setdefault(node_id, {})
+            if total == 0:  # nothing to count (an empty list), or a finished batch step: drop the counter
+                counters.pop(unit, None)
+                return
+            current = counters.get(unit)
+            if total is not None or current is None:
+                current = Counter(unit=unit, done=0, total=total or 0, started_perf=time.perf_counter())
+            counters[unit] = Counter(unit=unit, done=min(current.done + advance, current.total) if current.total
+                                     else current.done + advance, total=current.total,
+                                     started_perf=current.started_perf)
 
     def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
         """Record that a condition selected ``chosen_node_id`` (``label`` names the outcome)."""
@@ -277,8 +344,28 @@ class GraphTracer:
 
     def progress(self) -> tuple[int, int]:
         """``(finished, running)`` pipe runs so far, for a progress line."""
-        running = sum(1 for record in list(self._nodes.values()) if record.status == "running")
-        return len(self._nodes) - running, running
+        with self._lock:
+            running = len(self._running)
+            return len(self._nodes) - running, running
+
+    def snapshot(self) -> ProgressSnapshot:
+        """The run's progress: pipes done and running, the innermost running controller and its counters,
+        an ETA when a counter of the run gives one, and the cost so far (live runs)."""
+        now = time.perf_counter()
+        with self._lock:
+            running = len(self._running)
+            finished = len(self._nodes) - running
+            depth = {node_id: record.path.count("/") for node_id, record in self._running_controllers.items()}
+            innermost = max(depth, key=lambda n: (depth[n], n in self._counters), default=None)
+            counters = tuple(self._counters.get(innermost, {}).values()) if innermost else ()
+            controller = None
+            if innermost is not None:
+                record = self._running_controllers[innermost]
+                controller = f"{record.pipe_type} {record.pipe_code!r}"
+            eta = _eta(sorted(((depth.get(n, 0), c) for n, cs in self._counters.items() for c in cs.values()
+                              if n in depth), key=lambda dc: dc[0]), now)
+            return ProgressSnapshot(finished=finished, running=running, elapsed_s=now - self._started_perf,
+                                    controller=controller, counters=counters, eta_s=eta, cost_usd=self._cost_usd)
 
     def last_child(self, parent_id: str, pipe_code: str) -> str | None:
         """The node most recently started for ``pipe_code`` under ``parent_id`` (None if none)."""

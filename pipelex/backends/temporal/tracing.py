@@ -129,6 +129,9 @@ class EventTracer(GraphTracer):
         """The node most recently started for ``pipe_code`` under ``parent_id``."""
         return self._last.get((parent_id, pipe_code))
 
+    def count(self, node_id: str, unit: str, *, total: int | None = None, advance: int = 0) -> None:
+        """Counters feed local progress displays only; a workflow's progress is polled as (finished, running)."""
+
     def progress(self) -> tuple[int, int]:
         """``(finished, running)`` pipe runs recorded here; a dispatched child not back yet counts as running."""
         running = self._count - len(self._status)

@@ -27,8 +27,11 @@ async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory
             branch_memory = memory.fork()
             branch_memory.store(item_name, Stuff(stuff_name=item_name, concept=items.concept, content=content),
                                 main=False)
-            return await ctx.router.run(target, branch_memory, ctx, output_name=f"{output_name}[{index}]")
+            result = await ctx.router.run(target, branch_memory, ctx, output_name=f"{output_name}[{index}]")
+            ctx.count("items", advance=1)
+            return result
 
+    ctx.count("items", total=len(contents))
     if len(contents) <= 1:
         results = [await one(i, c) for i, c in enumerate(contents)]
     else:

@@ -24,9 +24,12 @@ async def run(entry: PipeEntry, pipe: PipeParallelBlueprint, memory: WorkingMemo
         if target is None:  # pragma: no cover - static validation rejects this first
             raise PipeRunError(f"pipe {entry.code!r}: unknown branch pipe {branch.pipe!r}", pipe_code=entry.code)
         name = branch.result or target.code
-        return name, await run_step(target, memory.fork(), ctx, output_name=name, batch_over=branch.batch_over,
-                                    batch_as=branch.batch_as)
+        result = await run_step(target, memory.fork(), ctx, output_name=name, batch_over=branch.batch_over,
+                                batch_as=branch.batch_as)
+        ctx.count("branches", advance=1)
+        return name, result
 
+    ctx.count("branches", total=len(pipe.branches))
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(one(branch)) for branch in pipe.branches]
     results = [task.result() for task in tasks]

@@ -16,11 +16,13 @@ async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemo
               output_name: str) -> PipeResult:
     """Run every step; the last step's result is the sequence's output."""
     last: PipeResult | None = None
+    ctx.count("steps", total=len(pipe.steps))
     for step in pipe.steps:
         if step.is_binding:
             name = step.result or ""
             last = bind(entry, step, memory, ctx)
             memory.store(name, last)
+            ctx.count("steps", advance=1)
             continue
         target = ctx.library.resolve_pipe(step.pipe or "", entry.domain)
         if target is None:  # pragma: no cover - static validation rejects this first
@@ -29,6 +31,9 @@ async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemo
         last = await run_step(target, memory, ctx, output_name=name, batch_over=step.batch_over,
                               batch_as=step.batch_as)
         memory.store(name, last)
+        if step.batch_over:
+            ctx.count("items", total=0)  # the step's batch is over
+        ctx.count("steps", advance=1)
     assert last is not None
     if isinstance(last, Absence):
         return last
