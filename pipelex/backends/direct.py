@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelex.language.library import Library, PipeEntry
-from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunContext, RunSettings
 from pipelex.pipes.runtime import run_pipe
@@ -49,3 +49,11 @@ class DirectPipeRouter:
     ) -> PipeResult:
         """Run ``entry`` here and now."""
         return await run_pipe(entry, memory, ctx, output_name=output_name)
+
+    async def run_items(
+        self, entry: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+    ) -> list[Stuff | Absence]:
+        """Run ``entry`` once per item, here, concurrently up to the run's bound."""
+        from pipelex.pipes.controllers.batching import run_each
+
+        return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)

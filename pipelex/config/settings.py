@@ -66,6 +66,9 @@ class TemporalConfig(_Section):
     sticky_timeout_s: float = Field(default=10.0, gt=0)
     # payloads bigger than this go by content-addressed reference (local storage), never over the 2 MiB limit
     payload_offload_bytes: int = Field(default=256 * 1024, ge=1024, le=1536 * 1024)
+    # a batch over more items than this runs them in child workflows of this many items each, so every workflow
+    # history stays far under Temporal's limits (about 3 events per leaf: 1,000 items ~ 4,000 events)
+    batch_chunk_size: int = Field(default=1000, ge=1, le=5000)
 
 
 class StorageConfig(_Section):

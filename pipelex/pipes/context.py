@@ -11,7 +11,7 @@ from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 
 if TYPE_CHECKING:
     from pipelex.language.library import Library, PipeEntry
-    from pipelex.memory.stuff import PipeResult, WorkingMemory
+    from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
     from pipelex.tracing.tracer import GraphTracer
 
 
@@ -36,6 +36,11 @@ class PipeRouter(Protocol):
 
     async def run(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str) -> PipeResult:
         """Run ``entry`` over ``memory`` and return its output (a stuff or an absence)."""
+        ...
+
+    async def run_items(self, entry: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory,
+                        ctx: RunContext, *, output_name: str) -> list[Stuff | Absence]:
+        """Run ``entry`` once per item of the list ``items`` (each stored under ``item_name``), in item order."""
         ...
 
 

@@ -70,6 +70,7 @@ class TemporalSession:
             retry_backoff=t.retry_backoff,
             retry_max_interval_s=t.retry_max_interval_s,
             retry_max_attempts=t.retry_max_attempts,
+            batch_chunk_size=t.batch_chunk_size,
         )
 
 

@@ -277,6 +277,7 @@ class DispatchOptions(_Wire):
     retry_backoff: float = 2.0
     retry_max_interval_s: float = 60.0
     retry_max_attempts: int = 3
+    batch_chunk_size: int = 1000
 
 
 # ---------------------------------------------------------------------------------------------------- tracing
@@ -342,6 +343,30 @@ class PipeRunOutcome(_Wire):
 
     result: WireResult
     memory: WireMemory | None = None
+    events: list[TraceEvent] = Field(default_factory=list)
+
+
+class ItemsPayload(PipeRunPayload):
+    """Run ``pipe_ref`` once per item of ``items`` (a slice of a batch's list), in ``WfRunItems``.
+
+    ``first_index`` is the slice's place in the whole list (output names ``<output_name>[<index>]``).
+    """
+
+    items: WireStuff
+    item_name: str
+    first_index: int = 0
+
+    def run_payload(self) -> PipeRunPayload:
+        """The same job without the slice: what the items' own activities and child workflows are made from."""
+        return PipeRunPayload.model_construct(
+            **{name: getattr(self, name) for name in PipeRunPayload.model_fields}
+        )
+
+
+class ItemsOutcome(_Wire):
+    """The results of a slice of a batch, in item order, and the trace events of its runs."""
+
+    results: list[WireResult] = Field(default_factory=list)
     events: list[TraceEvent] = Field(default_factory=list)
 
 

@@ -24,6 +24,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 
 from pipelex.backends.temporal.payloads import (
     ContentCodec,
+    ItemsOutcome,
+    ItemsPayload,
     PipeFailure,
     PipeRunOutcome,
     PipeRunPayload,
@@ -31,7 +33,7 @@ from pipelex.backends.temporal.payloads import (
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import DryRunError, MockUnsatisfiableError, PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import PipeEntry
-from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 
 INLINE_TYPES = frozenset({"PipeCompose", "PipeSignature"})
@@ -146,6 +148,52 @@ class TemporalPipeRouter:
             memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
         return self.codec.result(outcome.result)
 
+    async def run_items(
+        self, entry: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+    ) -> list[Stuff | Absence]:
+        """Run ``entry`` once per item: here when the list is short, else in child workflows (``WfRunItems``) of
+        ``batch_chunk_size`` items each, one after the other (so the run's concurrency bound still holds).
+
+        Each leaf costs its workflow about 3 history events: one workflow running every item of a 20,000-item
+        batch would pass Temporal's history limits; slices keep each history small whatever the batch size.
+        """
+        from pipelex.concepts.natives import ListContent
+        from pipelex.pipes.controllers.batching import run_each
+
+        assert isinstance(items.content, ListContent)
+        contents = list(items.content.items)
+        size = self.payload.dispatch.batch_chunk_size
+        if len(contents) <= size:
+            return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
+        results: list[Stuff | Absence] = []
+        for first in range(0, len(contents), size):
+            part = Stuff(stuff_name=items.stuff_name, concept=items.concept,
+                         content=ListContent(items=contents[first:first + size]))
+            base = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller,
+                                 library_by_value=True)
+            payload = ItemsPayload(**dict(base), items=self.codec.wire_stuff(items.stuff_name, part),
+                                   item_name=item_name, first_index=first)
+            slot = self.tracer.reserve()
+            self._children += 1
+            try:
+                outcome = await workflow.execute_child_workflow(
+                    "WfRunItems",
+                    payload,
+                    id=f"{workflow.info().workflow_id}/{self._children}-{entry.code}-items-{first}",
+                    task_queue=payload.dispatch.task_queue,
+                    result_type=ItemsOutcome,
+                )
+            except ChildWorkflowError as exc:
+                if is_cancelled_exception(exc):
+                    raise asyncio.CancelledError() from exc
+                error, failure = pipe_error_from(exc)
+                if failure is not None:
+                    self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
+                raise error from None
+            self.tracer.absorb(outcome.events, parent_id=ctx.parent_node, slot=slot)
+            results.extend(self.codec.result(result) for result in outcome.results)
+        return results
+
     def _payload(
         self,
         entry: PipeEntry,
@@ -154,10 +202,11 @@ class TemporalPipeRouter:
         output_name: str,
         *,
         whole_memory: bool,
+        library_by_value: bool = False,
     ) -> PipeRunPayload:
         only = None if whole_memory else {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
         library = self.payload.library
-        if not whole_memory and library.texts is not None:  # a leaf: the library by reference
+        if not whole_memory and not library_by_value and library.texts is not None:  # a leaf: by reference
             info = workflow.info()
             library = library.by_reference(info.workflow_id, info.run_id)
         return self.payload.model_copy(

@@ -20,7 +20,7 @@ from temporalio.workflow import NondeterminismError
 
 from pipelex.backends.temporal.activities import act_dry_validate, act_run_leaf
 from pipelex.backends.temporal.process import WORKER_IDENTITY
-from pipelex.backends.temporal.workflows import WfDryValidate, WfRunPipe
+from pipelex.backends.temporal.workflows import WfDryValidate, WfRunItems, WfRunPipe
 from pipelex.config.settings import TemporalConfig
 
 PASSTHROUGH = (
@@ -37,7 +37,7 @@ PASSTHROUGH = (
     "uc_micro",
     "opentelemetry",  # temporalio's tracing interceptor, when [tracing] is on
 )
-WORKFLOWS = [WfRunPipe, WfDryValidate]
+WORKFLOWS = [WfRunPipe, WfRunItems, WfDryValidate]
 ACTIVITIES = [act_run_leaf, act_dry_validate]
 
 

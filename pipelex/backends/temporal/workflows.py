@@ -18,6 +18,8 @@ with workflow.unsafe.imports_passed_through():
     from pipelex.backends.temporal.payloads import (
         DryValidateOutcome,
         DryValidatePayload,
+        ItemsOutcome,
+        ItemsPayload,
         PipeRunOutcome,
         PipeRunPayload,
         Placement,
@@ -27,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from pipelex.backends.temporal.tracing import EventTracer
     from pipelex.errors import PipelexError, PipeRunError
     from pipelex.pipes.context import RunContext
+    from pipelex.pipes.controllers.batching import run_each
     from pipelex.pipes.runtime import run_pipe
 
 
@@ -94,6 +97,70 @@ class WfRunPipe:
         return PipeRunOutcome(
             result=codec.wire_result(result), memory=codec.wire_memory(memory), events=tracer.events()
         )
+
+
+@workflow.defn(name="WfRunItems")
+class WfRunItems:
+    """Run one pipe per item of a slice of a batch (see ``TemporalPipeRouter.run_items``): each item is an
+    activity or a child workflow, exactly as it would be in the batch's own workflow."""
+
+    def __init__(self) -> None:  # noqa: D107
+        self._tracer: EventTracer | None = None
+
+    @workflow.query(name="progress")
+    def progress(self) -> list[int]:
+        """``[done, running]`` pipe runs seen by this workflow."""
+        return list(self._tracer.progress()) if self._tracer is not None else [0, 0]
+
+    @workflow.run
+    async def run(self, payload: ItemsPayload) -> ItemsOutcome:
+        """Run ``payload.pipe_ref`` for each item; return the results in item order and the trace events."""
+        info = workflow.info()
+        tracer = EventTracer(
+            clock=_workflow_time,
+            placement=Placement(
+                worker=WORKER_IDENTITY,
+                workflow_id=info.workflow_id,
+                run_id=info.run_id,
+                task_queue=info.task_queue,
+            ),
+        )
+        self._tracer = tracer
+        try:
+            library, codec = library_for(payload.library)
+            entry = library.pipes.get(payload.pipe_ref)
+            if entry is None:
+                raise PipeRunError(
+                    f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
+                    error_type="unknown_pipe",
+                )
+            ctx = RunContext(
+                library=library,
+                run_mode=payload.run_mode,
+                settings=payload.settings.run_settings(),
+                tracer=tracer,
+                router=TemporalPipeRouter(payload.run_payload(), codec, tracer),
+                depth=payload.depth,
+                stack=tuple(payload.stack),
+            )
+            results = await run_each(
+                entry,
+                codec.stuff(payload.items),
+                payload.item_name,
+                codec.memory(payload.memory),
+                ctx,
+                output_name=payload.output_name,
+                first_index=payload.first_index,
+            )
+        except PipelexError as exc:
+            raise failure_error(exc, tracer.events()) from None
+        except Exception as exc:  # a bug of ours: fail the run with a clear message rather than retry forever
+            error = PipeRunError(
+                f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: {exc}",
+                error_type="internal_error",
+            )
+            raise failure_error(error, tracer.events()) from exc
+        return ItemsOutcome(results=[codec.wire_result(r) for r in results], events=tracer.events())
 
 
 @workflow.defn(name="WfDryValidate")

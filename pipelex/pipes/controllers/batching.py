@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from pipelex.concepts.natives import ListContent, StuffContent
 from pipelex.errors import PipeRunError
 from pipelex.language.library import PipeEntry
 from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Absence, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.controllers.concurrently import run_all
 
 
 async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext,
                          *, output_name: str) -> Stuff:
-    """Run ``target`` for each item of ``items`` (stored under ``item_name``); collect a list output."""
+    """Run ``target`` for each item of ``items`` (stored under ``item_name``); collect a list output.
+
+    The router runs the items: here, or on Temporal in child workflows of a bounded number of items each.
+    """
     if not isinstance(items.content, ListContent):
         raise PipeRunError(f"cannot batch over {items.stuff_name!r}: it holds one {items.concept}, not a list",
                            pipe_code=target.code)
     check_list_size(len(items.content.items), what=f"the batch over {items.stuff_name!r}", pipe_code=target.code)
+    results = await ctx.router.run_items(target, items, item_name, memory, ctx, output_name=output_name)
+    produced = [r for r in results if isinstance(r, Stuff)]
+    concept = produced[0].concept if produced else _declared_concept(target, ctx)
+    return Stuff(stuff_name=output_name, concept=concept, content=ListContent(items=[r.content for r in produced]))
+
+
+async def run_each(target: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext, *,
+                   output_name: str, first_index: int = 0) -> list[Stuff | Absence]:
+    """Run ``target`` once per item of ``items``, concurrently up to the run's bound; results in item order.
+
+    ``first_index``: the place of the first item in the whole list, when ``items`` is a slice of it.
+    """
+    assert isinstance(items.content, ListContent)
     contents: list[StuffContent] = list(items.content.items)
 
     async def one(index: int, content: StuffContent) -> Stuff | Absence:
@@ -33,14 +48,8 @@ async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory
 
     ctx.count("items", total=len(contents))
     if len(contents) <= 1:
-        results = [await one(i, c) for i, c in enumerate(contents)]
-    else:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(i, c)) for i, c in enumerate(contents)]
-        results = [task.result() for task in tasks]
-    produced = [r for r in results if isinstance(r, Stuff)]
-    concept = produced[0].concept if produced else _declared_concept(target, ctx)
-    return Stuff(stuff_name=output_name, concept=concept, content=ListContent(items=[r.content for r in produced]))
+        return [await one(first_index + i, c) for i, c in enumerate(contents)]
+    return await run_all([one(first_index + i, c) for i, c in enumerate(contents)])
 
 
 async def run_step(target: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str,

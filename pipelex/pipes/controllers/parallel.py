@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from pipelex.concepts.natives import CompositeContent, StuffContent
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import BranchBlueprint, PipeParallelBlueprint
@@ -11,6 +9,7 @@ from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_step
+from pipelex.pipes.controllers.concurrently import run_all
 from pipelex.pipes.runtime import make_output, output_spec
 from pipelex.pipes.values import ContentError, to_content
 
@@ -30,9 +29,7 @@ async def run(entry: PipeEntry, pipe: PipeParallelBlueprint, memory: WorkingMemo
         return name, result
 
     ctx.count("branches", total=len(pipe.branches))
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one(branch)) for branch in pipe.branches]
-    results = [task.result() for task in tasks]
+    results = await run_all([one(branch) for branch in pipe.branches])
     if pipe.add_each_output:
         for name, result in results:
             memory.store(name, result, main=False)
