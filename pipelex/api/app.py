@@ -30,6 +30,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipelex.api.models import (
+    DeckNamesOut,
     ExecuteRequest,
     ExecuteResponse,
     FieldProblem,
@@ -203,7 +204,7 @@ def create_app(
     @v1.get("/models", response_model=ModelsResponse, responses=problem_responses(*auth))
     async def models() -> ModelsResponse:
         """The model deck: handles with their provider, capabilities and prices, and the names bundles may use."""
-        from pipelex.config.deck import deck_for
+        from pipelex.config.deck import CATEGORY_ORDER, deck_for
 
         deck = deck_for(config)
         handles = [
@@ -219,14 +220,26 @@ def create_app(
             )
             for h in deck.handles.values()
         ]
-        presets = {
-            name: preset if isinstance(preset, str) else preset.model for name, preset in deck.presets.items()
+        categories = {
+            category.value: DeckNamesOut(
+                aliases=dict(deck.aliases[category]),
+                presets={name: preset.model for name, preset in deck.presets[category].items()},
+                waterfalls={name: list(chain) for name, chain in deck.waterfalls[category].items()},
+            )
+            for category in CATEGORY_ORDER
         }
+        # the flat tables: every name, as a PipeLLM reads it when the LLM category has it
+        flat: dict[str, dict[str, Any]] = {"aliases": {}, "presets": {}, "waterfalls": {}}
+        for names in reversed(categories.values()):
+            flat["aliases"].update(names.aliases)
+            flat["presets"].update(names.presets)
+            flat["waterfalls"].update(names.waterfalls)
         return ModelsResponse(
             handles=handles,
-            aliases=dict(deck.aliases),
-            presets=presets,
-            waterfalls={k: list(v) for k, v in deck.waterfalls.items()},
+            aliases=flat["aliases"],
+            presets=flat["presets"],
+            waterfalls=flat["waterfalls"],
+            categories=categories,
         )
 
     @v1.get("/version", response_model=VersionResponse, responses=problem_responses(*auth))

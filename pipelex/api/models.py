@@ -262,13 +262,24 @@ class ModelHandleOut(BaseModel):
     output_price: float
 
 
+class DeckNamesOut(BaseModel):
+    """The aliases (``@x``), presets (``$x``, with the reference they point at) and waterfalls (``~x``) of one
+    model category."""
+
+    aliases: dict[str, str]
+    presets: dict[str, str]
+    waterfalls: dict[str, list[str]]
+
+
 class ModelsResponse(BaseModel):
-    """The model deck: handles, and the aliases (``@x``), presets (``$x``) and waterfalls (``~x``) naming them."""
+    """The model deck: handles, and the names naming them, per category (``categories``: a PipeImgGen reads
+    ``@default-small`` in ``img_gen``) and flattened (the LLM meaning first)."""
 
     handles: list[ModelHandleOut]
     aliases: dict[str, str]
     presets: dict[str, str]
     waterfalls: dict[str, list[str]]
+    categories: dict[str, DeckNamesOut] = Field(default_factory=dict)
 
 
 class VersionResponse(BaseModel):

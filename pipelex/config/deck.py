@@ -4,13 +4,15 @@ A *backend* is a provider endpoint: its kind (``openai`` for every OpenAI-compat
 ``anthropic``, or ``internal`` for local engines such as pypdfium2 and reportlab), its base URL and the
 environment variable holding its key. A *handle* is a concrete model of a backend with its
 capabilities and prices (USD per million tokens). Aliases name a handle (or another reference),
-presets add settings (temperature, max tokens) to a reference, and waterfalls list references to try
-in turn when a provider fails.
+presets add settings (temperature, max tokens, image quality) to a reference, and waterfalls list
+references to try in turn when a provider fails. Aliases, presets and waterfalls have one namespace per
+category (llm, img_gen, extract, search, doc_gen, judge): an operator looks a name up in its own category.
 
-The default deck resolves every name the reference implementation's default deck uses, mapped to
-models of the providers we support, so bundles written for it validate and run unchanged. The
-``[models]`` table of ``pipelex.toml`` is merged over it (:func:`deck_from_config`); a reference to an
-unknown handle or backend is a :class:`~pipelex.errors.ConfigError` naming the key and the fix.
+The default deck is a data file, ``pipelex/config/models.toml``: it knows the current models of the major
+providers and resolves every name the reference implementation's default deck uses, so bundles written
+for it validate and run unchanged. The ``[models]`` table of ``pipelex.toml`` has the same shape and is
+merged over it (:func:`deck_from_config`); a reference to an unknown handle or backend is a
+:class:`~pipelex.errors.ConfigError` naming the key and the fix.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -99,6 +103,7 @@ class Preset:
     max_tokens: int | None = None
     reasoning_effort: str | None = None
     description: str = ""
+    quality: str | None = None  # image generation: low, medium, high
 
 
 @dataclass(frozen=True)
@@ -120,73 +125,132 @@ class ResolvedModel:
     temperature: float | None = None
     max_tokens: int | None = None
     reasoning_effort: str | None = None
+    quality: str | None = None
+
+
+# The order names are looked up in when no category is given (``pipelex show``, a bare ``resolve``).
+CATEGORY_ORDER: tuple[ModelCategory, ...] = (ModelCategory.LLM, ModelCategory.IMG_GEN, ModelCategory.EXTRACT,
+                                              ModelCategory.SEARCH, ModelCategory.DOC_GEN, ModelCategory.JUDGE)
+
+# Where an operator looks a name up: its own category, then the one its models may also come from (a judge
+# or an extraction may use an LLM, so `@default-premium` on a PipeJudge is the LLM alias when judgment has none).
+LOOKUP_ORDER: dict[ModelCategory, tuple[ModelCategory, ...]] = {
+    ModelCategory.LLM: (ModelCategory.LLM,),
+    ModelCategory.IMG_GEN: (ModelCategory.IMG_GEN,),
+    ModelCategory.EXTRACT: (ModelCategory.EXTRACT, ModelCategory.LLM),
+    ModelCategory.SEARCH: (ModelCategory.SEARCH,),
+    ModelCategory.DOC_GEN: (ModelCategory.DOC_GEN,),
+    ModelCategory.JUDGE: (ModelCategory.JUDGE, ModelCategory.LLM),
+}
+
+# The category of the models each operator calls (``model_to_structure`` is always an LLM).
+PIPE_MODEL_CATEGORY: dict[str, ModelCategory] = {
+    "PipeLLM": ModelCategory.LLM, "PipeStructure": ModelCategory.LLM, "PipeImgGen": ModelCategory.IMG_GEN,
+    "PipeExtract": ModelCategory.EXTRACT, "PipeSearch": ModelCategory.SEARCH, "PipeJudge": ModelCategory.JUDGE,
+    "PipeDocGen": ModelCategory.DOC_GEN,
+}
+
+_LONG_FORMS = (("preset:", "$"), ("alias:", "@"), ("waterfall:", "~"), ("handle:", ""))
+
+
+def _by_category() -> dict[ModelCategory, dict[str, Any]]:
+    return {category: {} for category in CATEGORY_ORDER}
 
 
 @dataclass
 class ModelDeck:
-    """Backends, handles, aliases, presets, waterfalls, the default choice per category and the call policy."""
+    """Backends, handles, the names per category (aliases, presets, waterfalls), the default choice per category
+    and the call policy.
+
+    Aliases, presets and waterfalls live in one namespace per category, as in the reference implementation:
+    ``@default-small`` is the LLM alias of that name for a PipeLLM and the image-generation one for a PipeImgGen.
+    A name resolves in the category it was found in; handles are global.
+    """
 
     handles: dict[str, ModelHandle] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
-    presets: dict[str, Preset] = field(default_factory=dict)
-    waterfalls: dict[str, list[str]] = field(default_factory=dict)
+    aliases: dict[ModelCategory, dict[str, str]] = field(default_factory=_by_category)
+    presets: dict[ModelCategory, dict[str, Preset]] = field(default_factory=_by_category)
+    waterfalls: dict[ModelCategory, dict[str, list[str]]] = field(default_factory=_by_category)
     backends: dict[str, Backend] = field(default_factory=dict)
     defaults: dict[ModelCategory, str] = field(default_factory=dict)
     policy: CallPolicy = field(default_factory=CallPolicy)
 
-    def resolve(self, ref: str) -> list[ModelHandle] | None:
+    def resolve(self, ref: str, category: ModelCategory | None = None) -> list[ModelHandle] | None:
         """The handles a model reference names (several for a waterfall), or None when unknown."""
-        resolved = self.resolve_model(ref)
+        resolved = self.resolve_model(ref, category)
         return resolved.handles if resolved is not None else None
 
-    def resolve_model(self, ref: str) -> ResolvedModel | None:
-        """The handles and settings a model reference names, or None when unknown."""
+    def resolve_model(self, ref: str, category: ModelCategory | None = None) -> ResolvedModel | None:
+        """The handles and settings a model reference names, or None when unknown.
+
+        With a ``category``, names are looked up as that category's operators see them (:data:`LOOKUP_ORDER`);
+        without one, in every category in turn (:data:`CATEGORY_ORDER`).
+        """
         ref = ref.strip()
-        for long, short in (("preset:", "$"), ("alias:", "@"), ("waterfall:", "~"), ("handle:", "")):
+        for long, short in _LONG_FORMS:
             if ref.startswith(long):
                 ref = short + ref[len(long):]
+        order = LOOKUP_ORDER[category] if category is not None else CATEGORY_ORDER
         if ref.startswith("$"):
-            preset = self.presets.get(ref[1:])
-            if preset is None:
-                return None
-            handles = self._resolve(preset.model, {ref})
-            if not handles:
-                return None
-            return ResolvedModel(handles, preset.temperature, preset.max_tokens, preset.reasoning_effort)
-        handles = self._resolve(ref, set())
-        return ResolvedModel(handles) if handles else None
+            for cat in order:
+                preset = self.presets[cat].get(ref[1:])
+                if preset is None:
+                    continue
+                handles = self._resolve(preset.model, cat, {(cat, ref)})
+                if not handles:
+                    return None
+                return ResolvedModel(handles, preset.temperature, preset.max_tokens, preset.reasoning_effort,
+                                     preset.quality)
+            return None
+        for cat in order:
+            handles = self._resolve(ref, cat, set())
+            if handles:
+                return ResolvedModel(handles)
+        return None
+
+    def category_of_name(self, ref: str) -> list[ModelCategory]:
+        """The categories in which a prefixed name (``@x``, ``$x``, ``~x``) is defined (empty for a handle)."""
+        table = {"@": self.aliases, "$": self.presets, "~": self.waterfalls}.get(ref[:1])
+        if table is None:
+            return []
+        return [cat for cat in CATEGORY_ORDER if ref[1:] in table[cat]]
 
     def default_ref(self, category: ModelCategory) -> str:
         """The reference used when a pipe names no model."""
         return self.defaults.get(category, "@default-general")
 
-    def _resolve(self, ref: str, seen: set[str]) -> list[ModelHandle] | None:
-        if ref in seen:
+    def _resolve(self, ref: str, category: ModelCategory, seen: set[tuple[ModelCategory, str]]
+                 ) -> list[ModelHandle] | None:
+        if (category, ref) in seen:
             return None
-        seen.add(ref)
+        seen.add((category, ref))
         if ref.startswith("$"):
-            preset = self.presets.get(ref[1:])
-            return self._resolve(preset.model, seen) if preset else None
+            preset = self.presets[category].get(ref[1:])
+            return self._resolve(preset.model, category, seen) if preset else None
         if ref.startswith("@"):
-            target = self.aliases.get(ref[1:])
-            return self._resolve(target, seen) if target else None
+            target = self.aliases[category].get(ref[1:])
+            return self._resolve(target, category, seen) if target else None
         if ref.startswith("~"):
-            chain = self.waterfalls.get(ref[1:])
+            chain = self.waterfalls[category].get(ref[1:])
             if chain is None:
                 return None
             handles: list[ModelHandle] = []
             for item in chain:
-                for handle in self._resolve(item, set(seen)) or []:
+                for handle in self._resolve(item, category, set(seen)) or []:
                     if handle not in handles:
                         handles.append(handle)
             return handles or None
         handle = self.handles.get(ref)
         return [handle] if handle else None
 
-    def names(self) -> list[str]:
-        """Every name a bundle may write in ``model = "..."``."""
-        return ([*self.handles] + [f"@{a}" for a in self.aliases] + [f"${p}" for p in self.presets]
-                + [f"~{w}" for w in self.waterfalls])
+    def names(self, category: ModelCategory | None = None) -> list[str]:
+        """Every name a bundle may write in ``model = "..."`` (for one category's operators, or any)."""
+        cats = LOOKUP_ORDER[category] if category is not None else CATEGORY_ORDER
+        found = [*self.handles]
+        for cat in cats:
+            found += [f"@{a}" for a in self.aliases[cat]] + [f"${p}" for p in self.presets[cat]]
+            found += [f"~{w}" for w in self.waterfalls[cat]]
+        return list(dict.fromkeys(found))
 
     def backend_of(self, handle: ModelHandle) -> Backend:
         """The backend of a handle (checked when the deck is built)."""
@@ -195,86 +259,31 @@ class ModelDeck:
 
 # ---------------------------------------------------------------------------------------------------- the default deck
 
-
-def _default_backends() -> dict[str, Backend]:
-    return {
-        "openai": Backend("openai", "openai", base_url_env="OPENAI_BASE_URL", api_key_env="OPENAI_API_KEY"),
-        "anthropic": Backend("anthropic", "anthropic", base_url_env="ANTHROPIC_BASE_URL",
-                             api_key_env="ANTHROPIC_API_KEY"),
-        "internal": Backend("internal", "internal"),
-    }
+DEFAULT_DECK_FILE = Path(__file__).with_name("models.toml")
 
 
 def default_deck() -> ModelDeck:
-    """The deck shipped with pipelex."""
-    llm = ModelCategory.LLM
-    vision_pdf = ("text", "images", "pdf")
-    structured = ("text", "structured")
-    handles = [
-        ModelHandle("gpt-4o", "openai", "gpt-4o", llm, vision_pdf, structured, 2.5, 10.0, 1.25),
-        ModelHandle("gpt-4o-mini", "openai", "gpt-4o-mini", llm, vision_pdf, structured, 0.15, 0.6, 0.075),
-        ModelHandle("gpt-4.1", "openai", "gpt-4.1", llm, vision_pdf, structured, 2.0, 8.0, 0.5),
-        ModelHandle("claude-sonnet", "anthropic", "claude-sonnet-4-6", llm, vision_pdf, structured, 3.0, 15.0, 0.3,
-                    max_tokens=8192),
-        ModelHandle("claude-haiku", "anthropic", "claude-haiku-4-5", llm, ("text", "images"), structured, 1.0, 5.0,
-                    0.1, max_tokens=8192),
-        ModelHandle("gpt-image-1", "openai", "gpt-image-1", ModelCategory.IMG_GEN, ("text",), ("image",), 5.0, 40.0),
-        ModelHandle("pypdfium2-extract-pdf", "internal", "pypdfium2", ModelCategory.EXTRACT, ("pdf",), ("pages",)),
-        ModelHandle("tesseract-ocr", "internal", "tesseract", ModelCategory.EXTRACT, ("pdf", "images"), ("pages",)),
-        ModelHandle("vision-extract", "openai", "gpt-4o-mini", ModelCategory.EXTRACT, ("pdf", "images"), ("pages",),
-                    0.15, 0.6),
-        ModelHandle("web-search", "openai", "gpt-4o-mini-search-preview", ModelCategory.SEARCH, ("text",),
-                    ("text", "structured"), 0.15, 0.6),
-        ModelHandle("reportlab-pdf", "internal", "reportlab", ModelCategory.DOC_GEN, ("text",), ("pdf",)),
-        ModelHandle("docx-writer", "internal", "docx", ModelCategory.DOC_GEN, ("text",), ("docx",)),
-        ModelHandle("xlsx-writer", "internal", "xlsx", ModelCategory.DOC_GEN, ("text",), ("xlsx",)),
-    ]
-    deck = ModelDeck(handles={h.handle: h for h in handles}, backends=_default_backends())
-    for alias in ("default-general", "default-premium-structured", "default-large-context-text",
-                  "default-large-context-code", "best-gpt", "default-premium", "default-premium-vision"):
-        deck.aliases[alias] = "gpt-4o"
-    for alias in ("default-small", "default-small-structured", "default-small-vision", "default-small-creative"):
-        deck.aliases[alias] = "gpt-4o-mini"
-    for name in ("writing-factual", "retrieval", "retrieval-premium", "engineering-structured", "engineering-code",
-                 "engineering-codebase-analysis", "vision", "vision-diagram", "vision-table", "deep-analysis"):
-        deck.presets[name] = Preset("@default-premium", temperature=0.2)
-    for name in ("writing-creative", "img-gen-prompting"):
-        deck.presets[name] = Preset("@default-premium", temperature=1.0)
-    for name in ("writing-factual-cheap", "retrieval-cheap", "engineering-code-cheap", "engineering-code-cheaper",
-                 "vision-cheap", "quick-reasoning", "testing-text", "testing-structured", "testing-vision"):
-        deck.presets[name] = Preset("@default-small", temperature=0.2)
-    for name in ("writing-creative-cheap", "img-gen-prompting-cheap"):
-        deck.presets[name] = Preset("@default-small", temperature=1.0)
-    # image generation
-    deck.aliases["default-img-gen"] = "gpt-image-1"
-    for name in ("gen-image", "gen-image-fast", "gen-image-high-quality", "gen-image-testing",
-                 "gen-image-testing-img2img", "synthesize-photo", "synthesize-ui", "synthesize-chart"):
-        deck.presets[name] = Preset("gpt-image-1")
-    # extraction: the local text layer first (no key, exact), then a vision model, then a local OCR engine
-    for alias in ("default-text-from-pdf", "default-no-inference"):
-        deck.aliases[alias] = "pypdfium2-extract-pdf"
-    deck.waterfalls["document-extractor"] = ["pypdfium2-extract-pdf", "vision-extract", "tesseract-ocr"]
-    deck.waterfalls["ocr-extractor"] = ["vision-extract", "tesseract-ocr"]
-    deck.aliases["default-extract-document"] = "~document-extractor"
-    deck.aliases["default-extract-image"] = "~ocr-extractor"
-    deck.aliases["default-extract-web-page"] = "vision-extract"
-    deck.presets["extract-testing"] = Preset("pypdfium2-extract-pdf")
-    # search, doc gen, judgment
-    deck.aliases["default-search"] = "web-search"
-    deck.presets["standard"] = Preset("web-search")
-    deck.presets["deep"] = Preset("web-search")
-    deck.aliases["default-pdf"] = "reportlab-pdf"
-    deck.aliases["default-judgment"] = "gpt-4o"
-    deck.aliases["default-judgment-vision"] = "gpt-4o"
-    deck.defaults = {
-        ModelCategory.LLM: "@default-general",
-        ModelCategory.IMG_GEN: "$gen-image",
-        ModelCategory.EXTRACT: "@default-extract-document",
-        ModelCategory.SEARCH: "@default-search",
-        ModelCategory.DOC_GEN: "@default-pdf",
-        ModelCategory.JUDGE: "@default-judgment",
-    }
+    """The deck shipped with pipelex: the data file ``pipelex/config/models.toml``."""
+    return _copy_deck(_default_deck_cached())
+
+
+@cache
+def _default_deck_cached() -> ModelDeck:
+    import tomllib
+
+    with DEFAULT_DECK_FILE.open("rb") as handle:
+        data = tomllib.load(handle)
+    deck = ModelDeck()
+    _merge(deck, _parse_config(data, source=str(DEFAULT_DECK_FILE), section=""), source=str(DEFAULT_DECK_FILE))
     return deck
+
+
+def _copy_deck(deck: ModelDeck) -> ModelDeck:
+    return ModelDeck(handles=dict(deck.handles),
+                     aliases={c: dict(t) for c, t in deck.aliases.items()},
+                     presets={c: dict(t) for c, t in deck.presets.items()},
+                     waterfalls={c: {k: list(v) for k, v in t.items()} for c, t in deck.waterfalls.items()},
+                     backends=dict(deck.backends), defaults=dict(deck.defaults), policy=deck.policy)
 
 
 # ---------------------------------------------------------------------------------------------------- [models] config
@@ -320,6 +329,7 @@ class PresetConfig(_Strict):
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     reasoning_effort: str | None = None
+    quality: Literal["low", "medium", "high"] | None = None
     description: str = ""
 
 
@@ -333,32 +343,69 @@ class CallsConfig(_Strict):
     max_concurrency: int | None = Field(default=None, ge=1, le=10_000)
 
 
+class CategoryNamesConfig(_Strict):
+    """``[models.<category>]``: the aliases, presets and waterfalls of one category."""
+
+    aliases: dict[str, str] = Field(default_factory=dict)
+    presets: dict[str, PresetConfig | str] = Field(default_factory=dict)
+    waterfalls: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class DeckConfig(_Strict):
-    """The ``[models]`` table: merged over the default deck."""
+    """The ``[models]`` table (and the shape of ``models.toml``): merged over the default deck.
+
+    Names go in a category table (``[models.img_gen.aliases]``), or in the flat ``aliases``, ``presets`` and
+    ``waterfalls`` tables, where a name joins the category of the model it points at.
+    """
 
     backends: dict[str, BackendConfig] = Field(default_factory=dict)
     handles: dict[str, HandleConfig] = Field(default_factory=dict)
     aliases: dict[str, str] = Field(default_factory=dict)
     presets: dict[str, PresetConfig | str] = Field(default_factory=dict)
     waterfalls: dict[str, list[str]] = Field(default_factory=dict)
+    llm: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
+    img_gen: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
+    extract: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
+    search: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
+    doc_gen: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
+    judge: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
     defaults: dict[ModelCategory, str] = Field(default_factory=dict)
     calls: CallsConfig = Field(default_factory=CallsConfig)
+
+
+def _parse_config(models: Mapping[str, Any], *, source: str, section: str = "models") -> DeckConfig:
+    prefix = f"{section}." if section else ""
+    try:
+        return DeckConfig.model_validate(dict(models))
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            problems.append(f"unknown key `{prefix}{where}`" if error["type"] == "extra_forbidden"
+                            else f"`{prefix}{where}`: {error['msg']}")
+        hint = "fix the [models] table (see `pipelex init`)" if section else "fix the deck file"
+        raise ConfigError(f"{source}: " + "; ".join(problems) + f"; {hint}") from exc
 
 
 def deck_from_config(models: Mapping[str, Any], *, source: str = "pipelex.toml") -> ModelDeck:
     """The default deck with the ``[models]`` table merged over it; every reference checked."""
     if not models:
         return default_deck()
-    try:
-        config = DeckConfig.model_validate(dict(models))
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            problems.append(f"unknown key `models.{where}`" if error["type"] == "extra_forbidden"
-                            else f"`models.{where}`: {error['msg']}")
-        raise ConfigError(f"{source}: " + "; ".join(problems) + "; fix the [models] table (see `pipelex init`)") from exc
+    config = _parse_config(models, source=source)
     deck = default_deck()
+    _merge(deck, config, source=source)
+    return deck
+
+
+def _preset(preset: PresetConfig | str) -> Preset:
+    if isinstance(preset, str):
+        return Preset(preset)
+    return Preset(preset.model, preset.temperature, preset.max_tokens, preset.reasoning_effort, preset.description,
+                  preset.quality)
+
+
+def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
+    """Merge ``config`` into ``deck``, then check that every reference resolves."""
     for name, backend in config.backends.items():
         deck.backends[name] = Backend(name, backend.kind, backend.base_url, backend.base_url_env, backend.api_key_env)
     for name, handle in config.handles.items():
@@ -369,35 +416,56 @@ def deck_from_config(models: Mapping[str, Any], *, source: str = "pipelex.toml")
         deck.handles[name] = ModelHandle(name, handle.backend, handle.model_id, handle.category,
                                          tuple(handle.inputs), tuple(handle.outputs), handle.costs.input,
                                          handle.costs.output, handle.costs.input_cached, handle.max_tokens)
-    deck.aliases.update(config.aliases)
+    for category in CATEGORY_ORDER:
+        names: CategoryNamesConfig = getattr(config, category.value)
+        deck.aliases[category].update(names.aliases)
+        deck.presets[category].update({k: _preset(v) for k, v in names.presets.items()})
+        deck.waterfalls[category].update({k: list(v) for k, v in names.waterfalls.items()})
+    # flat names join the category of what they point at (an alias of an image model is an image alias)
+    for name, target in config.aliases.items():
+        deck.aliases[_category_of_target(deck, target, source, f"[models.aliases] {name}")][name] = target
     for name, preset in config.presets.items():
-        deck.presets[name] = (Preset(preset) if isinstance(preset, str) else
-                              Preset(preset.model, preset.temperature, preset.max_tokens, preset.reasoning_effort,
-                                     preset.description))
-    deck.waterfalls.update(config.waterfalls)
+        value = _preset(preset)
+        deck.presets[_category_of_target(deck, value.model, source, f"[models.presets] {name}")][name] = value
+    for name, chain in config.waterfalls.items():
+        first = chain[0] if chain else ""
+        deck.waterfalls[_category_of_target(deck, first, source, f"[models.waterfalls] {name}")][name] = list(chain)
     deck.defaults.update(config.defaults)
     policy_updates = {k: v for k, v in config.calls.model_dump().items() if v is not None}
     deck.policy = replace(deck.policy, **policy_updates)
     _check_references(deck, source)
-    return deck
+
+
+def _category_of_target(deck: ModelDeck, target: str, source: str, where: str) -> ModelCategory:
+    handles = deck.resolve(target)
+    if not handles:
+        raise ConfigError(f"{source}: {where} does not resolve to a model handle (unknown name or a cycle): "
+                          "point it at a handle, '@alias', '$preset' or '~waterfall' that `pipelex show models` "
+                          "lists")
+    return handles[0].category
 
 
 def _check_references(deck: ModelDeck, source: str) -> None:
-    """Every alias, preset, waterfall and default resolves to known handles."""
-    checks: list[tuple[str, str]] = [(f"[models.aliases] {k}", f"@{k}") for k in deck.aliases]
-    checks += [(f"[models.presets] {k}", f"${k}") for k in deck.presets]
-    checks += [(f"[models.waterfalls] {k}", f"~{k}") for k in deck.waterfalls]
-    checks += [(f"[models.defaults] {k.value}", v) for k, v in deck.defaults.items()]
-    for where, ref in checks:
-        if deck.resolve(ref) is None:
+    """Every alias, preset, waterfall and default resolves to known handles (within its own category)."""
+    checks: list[tuple[str, str, ModelCategory | None, ModelCategory | None]] = []
+    for cat in CATEGORY_ORDER:
+        table = "" if cat is ModelCategory.LLM else f"{cat.value}."
+        checks += [(f"[models.{table}aliases] {k}", f"@{k}", cat, cat) for k in deck.aliases[cat]]
+        checks += [(f"[models.{table}presets] {k}", f"${k}", cat, cat) for k in deck.presets[cat]]
+        checks += [(f"[models.{table}waterfalls] {k}", f"~{k}", cat, cat) for k in deck.waterfalls[cat]]
+    checks += [(f"[models.defaults] {k.value}", v, k, None) for k, v in deck.defaults.items()]
+    for where, ref, lookup, home in checks:
+        resolved = deck.resolve(ref, lookup) if home is None else deck._resolve(ref, home, set())
+        if not resolved:
             raise ConfigError(f"{source}: {where} does not resolve to a model handle (unknown name or a cycle): "
                               "point it at a handle, '@alias', '$preset' or '~waterfall' that `pipelex show models` "
                               "lists")
-    for waterfall, chain in deck.waterfalls.items():
-        for item in chain:
-            if deck.resolve(item) is None:
-                raise ConfigError(f"{source}: [models.waterfalls] {waterfall} lists {item!r}, which is not a known "
-                                  "model reference: fix or remove it")
+    for cat in CATEGORY_ORDER:
+        for waterfall, chain in deck.waterfalls[cat].items():
+            for item in chain:
+                if deck._resolve(item, cat, set()) is None:
+                    raise ConfigError(f"{source}: [models.waterfalls] {waterfall} lists {item!r}, which is not a "
+                                      "known model reference: fix or remove it")
 
 
 _cache: tuple[object, ModelDeck] | None = None
@@ -430,11 +498,19 @@ def render_deck(deck: ModelDeck) -> str:
         lines.append(f"  {backend.name:<12} {backend.kind:<10} {key:<28} base URL: {url}")
     lines.append("")
     lines.append("defaults:   " + ", ".join(f"{k.value} -> {v}" for k, v in deck.defaults.items()))
-    lines.append("aliases:    " + ", ".join(f"@{k} -> {v}" for k, v in deck.aliases.items()))
-    lines.append("presets:    " + ", ".join(
-        f"${k} -> {p.model}" + (f" (temperature {p.temperature:g})" if p.temperature is not None else "")
-        for k, p in deck.presets.items()))
-    lines.append("waterfalls: " + ", ".join(f"~{k} -> {' > '.join(v)}" for k, v in deck.waterfalls.items()))
+    for cat in CATEGORY_ORDER:
+        aliases, presets, waterfalls = deck.aliases[cat], deck.presets[cat], deck.waterfalls[cat]
+        if not (aliases or presets or waterfalls):
+            continue
+        lines.append(f"[{cat.value}]")
+        if aliases:
+            lines.append("  aliases:    " + ", ".join(f"@{k} -> {v}" for k, v in aliases.items()))
+        if presets:
+            lines.append("  presets:    " + ", ".join(
+                f"${k} -> {p.model}" + (f" (temperature {p.temperature:g})" if p.temperature is not None else "")
+                + (f" (quality {p.quality})" if p.quality else "") for k, p in presets.items()))
+        if waterfalls:
+            lines.append("  waterfalls: " + ", ".join(f"~{k} -> {' > '.join(v)}" for k, v in waterfalls.items()))
     policy = deck.policy
     lines.append(f"calls:      timeout {policy.timeout:g}s, {policy.max_attempts} attempt(s), backoff "
                  f"{policy.backoff_initial:g}s..{policy.backoff_max:g}s with jitter, {policy.max_concurrency} in flight")
@@ -476,32 +552,37 @@ backoff_max = 8.0
 # provider calls in flight at once in one run
 max_concurrency = 64
 
-# Any OpenAI-compatible endpoint is a backend of kind "openai":
-# [models.backends.mistral]
+# The default deck (pipelex/config/models.toml) already knows OpenAI, Anthropic, Google Gemini and Mistral.
+# Any other OpenAI-compatible endpoint is a backend of kind "openai":
+# [models.backends.groq]
 # kind = "openai"
-# base_url = "https://api.mistral.ai/v1"
-# api_key_env = "MISTRAL_API_KEY"
+# base_url = "https://api.groq.com/openai/v1"
+# api_key_env = "GROQ_API_KEY"
 #
 # [models.backends.ollama]
 # kind = "openai"
 # base_url = "http://localhost:11434/v1"     # no api_key_env: Ollama needs no key
 #
-# [models.handles.mistral-large]
-# backend = "mistral"
-# model_id = "mistral-large-latest"
+# [models.handles.llama-70b]
+# backend = "groq"
+# model_id = "llama-3.3-70b-versatile"
 # category = "llm"                           # llm, img_gen, extract, search, doc_gen, judge
-# inputs = ["text", "images"]
+# inputs = ["text"]
 # outputs = ["text", "structured"]
-# costs = { input = 2.0, output = 6.0 }      # USD per million tokens (input_cached defaults to half the input)
+# costs = { input = 0.59, output = 0.79 }    # USD per million tokens (input_cached defaults to half the input)
 #
-# [models.aliases]
-# default-general = "mistral-large"
+# Names have one namespace per category (llm, img_gen, extract, search, doc_gen, judge):
+# [models.llm.aliases]
+# default-general = "llama-70b"
+# [models.img_gen.aliases]
+# default-small = "gpt-image-1-mini"
+# (a flat [models.aliases] table also works: a name joins the category of the model it points at)
 #
-# [models.presets.writing-factual]
+# [models.llm.presets.writing-factual]
 # model = "@default-general"
 # temperature = 0.2
 #
-# [models.waterfalls]
+# [models.llm.waterfalls]
 # robust-general = ["gpt-4o", "claude-sonnet"]   # fall back to the next model when a provider fails
 #
 # [models.defaults]

@@ -56,6 +56,19 @@ class InputSlot(Blueprint):
 
 ModelChoice = str | dict[str, JsonValue]
 
+TagStyle = Literal["no_tag", "ticks", "xml", "square_brackets"]
+TextFormat = Literal["plain", "markdown", "html", "json"]
+
+
+class TemplatingStyleBlueprint(Blueprint):
+    """The table form of ``templating_style``: how ``@var`` blocks are tagged and how values are formatted."""
+
+    tag_style: TagStyle
+    text_format: TextFormat = "plain"
+
+
+TemplatingStyleChoice = TagStyle | TemplatingStyleBlueprint
+
 
 class PipeBlueprintBase(Blueprint):
     """Fields shared by every pipe."""
@@ -78,7 +91,7 @@ class PipeLLMBlueprint(PipeBlueprintBase):
     model: ModelChoice | None = None
     model_to_structure: ModelChoice | None = None
     structuring_method: Literal["direct", "preliminary_text"] | None = None
-    templating_style: Literal["no_tag", "ticks", "xml", "square_brackets"] | None = None
+    templating_style: TemplatingStyleChoice | None = None
 
 
 AspectRatio = Literal[
@@ -132,7 +145,7 @@ class TemplateBlueprint(Blueprint):
 
     template: str
     category: TemplateCategory | None = None
-    templating_style: Literal["no_tag", "ticks", "xml", "square_brackets"] | None = None
+    templating_style: TemplatingStyleChoice | None = None
     extra_context: dict[str, JsonValue] | None = None
 
 

@@ -32,7 +32,9 @@ _DOCS: dict[str, str] = {
              "table { model = ..., temperature = ..., max_tokens = ..., reasoning_effort = ... }.",
     "model_to_structure": "The model that turns the draft text into the structured output (preliminary_text).",
     "structuring_method": "'direct' (one structured call) or 'preliminary_text' (write text, then structure it).",
-    "templating_style": "How @var blocks are tagged: xml (default), ticks, square_brackets, no_tag.",
+    "templating_style": "How @var blocks are tagged: xml (default), ticks, square_brackets, no_tag; or a table "
+                        "{ tag_style = ..., text_format = plain|markdown|html|json } that also sets how values "
+                        "are written.",
     "negative_prompt": "What the image must not show.",
     "aspect_ratio": "The image's aspect ratio, e.g. square, landscape_16_9, portrait_3_4.",
     "function_name": "The Python function to call, as an import path: 'my_package.module.function'.",

@@ -18,6 +18,13 @@ _AT_LINE_RE = re.compile(rf"^(?P<indent>[ \t]*)@(?P<opt>\?)?(?P<path>{_PATH})[ \
 _AT_INLINE_RE = re.compile(rf"(?<![A-Za-z0-9_@.])@\??({_PATH})")
 
 
+STUFF_METADATA_FIELDS = frozenset({"_stuff_name", "_concept_code", "_content_class", "_stuff_code"})
+"""The underscore names a template may read on an input (``{{ invoice._concept_code }}``)."""
+
+NB_OUTPUT_VARIABLE = "_nb_output"
+"""The runtime variable of a PipeLLM or PipeImgGen: the number of outputs asked for (``$_nb_output``)."""
+
+
 class TemplateSigilError(ValueError):
     """A sigil is used where the language does not allow it."""
 

@@ -1,10 +1,28 @@
 """Template rendering at run time: sigils preprocessed, then Jinja2 with the ``format``, ``tag`` and
-``markdown`` filters. Rendering is real in both run modes (it calls no provider)."""
+``markdown`` filters. Rendering is real in both run modes (it calls no provider).
+
+Templates follow Jinja's semantics for what is missing: a missing *attribute* (``note.added`` on a stuff
+without that field) is undefined, so it is false in a test, iterates as nothing and prints as nothing, while
+printing a missing *variable* is an error (static validation reports undeclared variables before any run).
+Each input also answers four metadata fields, ``x._stuff_name``, ``x._concept_code``, ``x._content_class``
+and ``x._stuff_code``; the operators add the runtime variables they provide (``_nb_output`` for a PipeLLM or
+PipeImgGen with a list output).
+
+The ``templating_style`` of a pipe decides the shape of ``@var`` blocks (its ``tag_style``: ``xml`` tags,
+``ticks`` fences, ``square_brackets`` or ``no_tag``) and how values are written (its ``text_format``:
+``plain``, ``markdown``, ``html`` or ``json``), for ``$var`` and ``@var`` alike.
+"""
 
 from __future__ import annotations
 
+import html as html_lib
 import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache, lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,7 +44,50 @@ from pipelex.concepts.natives import (
     YesNoContent,
 )
 from pipelex.errors import LimitExceededError, PipeRunError
-from pipelex.language.templates import TemplateSigilError, preprocess
+from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
+from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess
+
+
+@dataclass(frozen=True)
+class TemplatingStyle:
+    """How a template writes values: the wrapper of ``@var`` blocks and the format of every value."""
+
+    tag_style: TagStyle = "xml"
+    text_format: TextFormat = "plain"
+
+    @classmethod
+    def of(cls, choice: TemplatingStyleChoice | None) -> TemplatingStyle:
+        """The style a pipe declares (a bare string is the tag style), or the default (xml, plain)."""
+        if choice is None:
+            return cls()
+        if isinstance(choice, TemplatingStyleBlueprint):
+            return cls(choice.tag_style, choice.text_format)
+        return cls(tag_style=choice)
+
+
+@dataclass(frozen=True)
+class StuffMetadata:
+    """What ``x._stuff_name`` and its siblings answer for an input."""
+
+    stuff_name: str
+    concept_code: str
+    content_class: str
+    stuff_code: str
+
+    def get(self, field: str) -> str:
+        """The value of one of :data:`STUFF_METADATA_FIELDS`."""
+        return getattr(self, field[1:])
+
+
+_DEFAULT_STYLE = TemplatingStyle()
+_NO_METADATA: Mapping[int, StuffMetadata] = MappingProxyType({})
+# set around each render (rendering is synchronous, so a render never sees another one's values)
+_STYLE: ContextVar[TemplatingStyle | None] = ContextVar("pipelex_templating_style", default=None)
+_METADATA: ContextVar[Mapping[int, StuffMetadata] | None] = ContextVar("pipelex_stuff_metadata", default=None)
+
+
+def _style() -> TemplatingStyle:
+    return _STYLE.get() or _DEFAULT_STYLE
 
 
 def format_value(value: Any) -> str:
@@ -68,9 +129,148 @@ def format_value(value: Any) -> str:
             return str(value)
 
 
-def _tag(value: Any, name: str = "") -> str:
-    tag = name.split(".")[-1] or "value"
-    return f"<{tag}>\n{format_value(value)}\n</{tag}>"
+def format_as(value: Any, text_format: TextFormat) -> str:
+    """A value written in ``text_format``: plain text (:func:`format_value`), markdown, html or json."""
+    match text_format:
+        case "plain":
+            return format_value(value)
+        case "json":
+            return json.dumps(_data_of(value), indent=2, ensure_ascii=False, default=str)
+        case "markdown":
+            return _markdown_of(value)
+        case "html":
+            return _html_of(value)
+
+
+def _data_of(value: Any) -> Any:
+    """Plain data: a text-like content is its text, a number its number, a structure its fields."""
+    match value:
+        case TextContent():
+            return value.text
+        case NumberContent():
+            return value.number
+        case YesNoContent():
+            return value.yes_no
+        case JSONContent():
+            return value.json_obj
+        case ListContent():
+            return [_data_of(item) for item in value.items]
+        case list() | tuple():
+            return [_data_of(item) for item in value]
+        case BaseModel():
+            return value.model_dump(mode="json", exclude_none=True)
+        case _:
+            return value
+
+
+def _is_leaf_text(value: Any) -> bool:
+    return (
+        isinstance(
+            value,
+            TextContent
+            | NumberContent
+            | YesNoContent
+            | ChoiceContent
+            | RatingContent
+            | DateContent
+            | TimeContent
+            | HtmlContent
+            | ImageContent
+            | DocumentContent
+            | TextAndImagesContent
+            | PageContent
+            | str
+            | int
+            | float
+            | bool,
+        )
+        or value is None
+    )
+
+
+def _markdown_of(value: Any) -> str:
+    if isinstance(value, ListContent | list | tuple):
+        items = list(value.items) if isinstance(value, ListContent) else list(value)
+        rows = [_data_of(item) for item in items]
+        if rows and all(isinstance(row, dict) for row in rows):
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+            for row in rows:
+                lines.append("| " + " | ".join(_md_cell(row.get(c)) for c in columns) + " |")
+            return "\n".join(lines)
+        return "\n".join(f"- {_markdown_of(item)}" for item in items)
+    if _is_leaf_text(value):
+        return format_value(value)
+    data = _data_of(value)
+    if isinstance(data, dict):
+        return "\n".join(f"- **{key}**: {_md_inline(item)}" for key, item in data.items())
+    return format_value(value)
+
+
+def _md_inline(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_md_inline(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_md_inline(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _md_cell(value: Any) -> str:
+    return _md_inline(value).replace("|", "\\|").replace("\n", " ") if value is not None else ""
+
+
+def _html_of(value: Any) -> str:
+    if isinstance(value, HtmlContent):
+        return value.inner_html
+    if isinstance(value, ListContent | list | tuple):
+        items = list(value.items) if isinstance(value, ListContent) else list(value)
+        return "<ul>" + "".join(f"<li>{_html_of(item)}</li>" for item in items) + "</ul>"
+    if _is_leaf_text(value):
+        return html_lib.escape(format_value(value)).replace("\n", "<br>\n")
+    data = _data_of(value)
+    if isinstance(data, dict):
+        cells = "".join(
+            f"<tr><th>{html_lib.escape(str(k))}</th><td>{html_lib.escape(_md_inline(v))}</td></tr>"
+            for k, v in data.items()
+        )
+        return f"<table>{cells}</table>"
+    return html_lib.escape(format_value(value))
+
+
+def _format_filter(value: Any) -> Any:
+    text = format_as(_unwrap_undefined(value), _style().text_format)
+    return _as_markup(text) if _style().text_format == "html" else text
+
+
+def _tag(value: Any, name: str = "") -> Any:
+    style = _style()
+    body = format_as(_unwrap_undefined(value), style.text_format)
+    tag = name.split(".")[-1] or "data"
+    match style.tag_style:
+        case "xml":
+            text = f"<{tag}>\n{body}\n</{tag}>"
+        case "square_brackets":
+            text = f"[{tag}]\n{body}\n[/{tag}]"
+        case "ticks":
+            text = f"{tag}: ```\n{body}\n```"
+        case "no_tag":
+            text = body
+    return _as_markup(text) if style.text_format == "html" else text
+
+
+def _unwrap_undefined(value: Any) -> Any:
+    from jinja2 import Undefined
+
+    if isinstance(value, Undefined):
+        str(value)  # a missing variable raises here; a missing attribute prints as nothing
+        return None
+    return value
+
+
+def _as_markup(text: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(text)
 
 
 def _markdown(value: Any) -> Any:
@@ -83,13 +283,41 @@ def _markdown(value: Any) -> Any:
 
 
 @cache
-def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
-    from jinja2 import StrictUndefined
+def _undefined_class() -> type:
+    from jinja2 import Undefined
+    from jinja2.utils import missing
 
+    class MthdsUndefined(Undefined):
+        """Jinja's own semantics: falsy, empty when iterated; printing a missing *variable* fails, while a
+        missing *attribute* prints as nothing (``{{ note.added }}`` on a note without that field)."""
+
+        __slots__ = ()
+
+        def __str__(self) -> str:
+            if self._undefined_obj is missing:
+                self._fail_with_undefined_error()
+            return ""
+
+    return MthdsUndefined
+
+
+@cache
+def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
     from pipelex.pipes.sandbox import BudgetedEnvironment
 
-    env = BudgetedEnvironment(autoescape=autoescape, undefined=StrictUndefined, keep_trailing_newline=False)
-    env.filters["format"] = format_value
+    class MthdsSandbox(BudgetedEnvironment):
+        """The budgeted sandbox, plus the metadata fields of inputs (the only underscore names a template may
+        read)."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if attribute in STUFF_METADATA_FIELDS:
+                metadata = (_METADATA.get() or _NO_METADATA).get(id(obj))
+                if metadata is not None:
+                    return metadata.get(attribute)
+            return super().getattr(obj, attribute)
+
+    env = MthdsSandbox(autoescape=autoescape, undefined=_undefined_class(), keep_trailing_newline=False)
+    env.filters["format"] = _format_filter
     env.filters["tag"] = _tag
     env.filters["markdown"] = _markdown
     env.guard_filters()
@@ -105,11 +333,32 @@ def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
     return compiled, dict(compiled.globals)
 
 
-def render_template(template: str, context: dict[str, Any], *, pipe_code: str, html: bool = False) -> str:
+@contextmanager
+def _rendering(style: TemplatingStyle | None, metadata: Mapping[int, StuffMetadata] | None) -> Iterator[None]:
+    style_token = _STYLE.set(style or TemplatingStyle())
+    metadata_token = _METADATA.set(metadata or {})
+    try:
+        yield
+    finally:
+        _METADATA.reset(metadata_token)
+        _STYLE.reset(style_token)
+
+
+def render_template(
+    template: str,
+    context: dict[str, Any],
+    *,
+    pipe_code: str,
+    html: bool = False,
+    style: TemplatingStyle | None = None,
+    metadata: Mapping[int, StuffMetadata] | None = None,
+) -> str:
     """Render an MTHDS template (sigils allowed) against ``context``; compiled templates are cached.
 
-    The render has a budget (``[limits] template_max_steps`` and ``template_max_output_chars``, see
-    :mod:`pipelex.pipes.sandbox`): past it the pipe fails with a :class:`LimitExceededError`.
+    ``style`` is the pipe's templating style; ``metadata`` maps ``id(content)`` of each input to what its
+    ``_stuff_name``-like fields answer. The render has a budget (``[limits] template_max_steps`` and
+    ``template_max_output_chars``, see :mod:`pipelex.pipes.sandbox`): past it the pipe fails with a
+    :class:`LimitExceededError`.
     """
     from jinja2 import TemplateError
     from jinja2.runtime import new_context
@@ -122,33 +371,52 @@ def render_template(template: str, context: dict[str, Any], *, pipe_code: str, h
     token = set_budget(budget)
     try:
         compiled, globals_ = _compiled(template, html)
-        jinja_context = new_context(compiled.environment, compiled.name, compiled.blocks, {**globals_, **context},
-                                    True, globals_)
+        jinja_context = new_context(
+            compiled.environment, compiled.name, compiled.blocks, {**globals_, **context}, True, globals_
+        )
         chunks: list[str] = []
-        for chunk in compiled.root_render_func(jinja_context):  # type: ignore[attr-defined]
-            budget.output(chunk)
-            chunks.append(chunk)
+        with _rendering(style, metadata):
+            for chunk in compiled.root_render_func(jinja_context):  # type: ignore[attr-defined]
+                budget.output(chunk)
+                chunks.append(chunk)
         return compiled.environment.concat(chunks)  # type: ignore[attr-defined]
     except LimitExceededError as exc:
         raise LimitExceededError(f"pipe {pipe_code!r}: {exc}", limit=exc.limit, pipe_code=pipe_code) from None
     except TemplateError as exc:
-        raise PipeRunError(f"pipe {pipe_code!r}: the template cannot be rendered: {exc}", pipe_code=pipe_code,
-                           error_type="template_render_failed") from exc
+        raise PipeRunError(
+            f"pipe {pipe_code!r}: the template cannot be rendered: {exc}",
+            pipe_code=pipe_code,
+            error_type="template_render_failed",
+        ) from exc
     except RecursionError:
-        raise PipeRunError(f"pipe {pipe_code!r}: the template recurses too deeply (a macro calling itself without "
-                           "end?): bound the recursion", pipe_code=pipe_code,
-                           error_type="template_render_failed") from None
+        raise PipeRunError(
+            f"pipe {pipe_code!r}: the template recurses too deeply (a macro calling itself without end?): bound "
+            "the recursion",
+            pipe_code=pipe_code,
+            error_type="template_render_failed",
+        ) from None
     except TemplateSigilError as exc:
-        raise PipeRunError(f"pipe {pipe_code!r}: {exc}", pipe_code=pipe_code,
-                           error_type="template_render_failed") from exc
+        raise PipeRunError(
+            f"pipe {pipe_code!r}: {exc}", pipe_code=pipe_code, error_type="template_render_failed"
+        ) from exc
     except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as exc:
-        raise PipeRunError(f"pipe {pipe_code!r}: the template cannot be rendered: {exc}", pipe_code=pipe_code,
-                           error_type="template_render_failed") from exc
+        raise PipeRunError(
+            f"pipe {pipe_code!r}: the template cannot be rendered: {exc}",
+            pipe_code=pipe_code,
+            error_type="template_render_failed",
+        ) from exc
     finally:
         reset_budget(token)
 
 
-def evaluate_expression(expression: str, context: dict[str, Any], *, pipe_code: str, is_template: bool) -> str:
+def evaluate_expression(
+    expression: str,
+    context: dict[str, Any],
+    *,
+    pipe_code: str,
+    is_template: bool,
+    metadata: Mapping[int, StuffMetadata] | None = None,
+) -> str:
     """Evaluate a condition's ``expression`` (``{{ }}`` implied) or ``expression_template`` to a string."""
     source = expression if is_template else f"{{{{ {expression} }}}}"
-    return render_template(source, context, pipe_code=pipe_code).strip()
+    return render_template(source, context, pipe_code=pipe_code, metadata=metadata).strip()

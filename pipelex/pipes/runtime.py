@@ -15,6 +15,7 @@ from pipelex.language.specs import ConceptSpec, Presence
 from pipelex.limits import active_limits, check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.rendering import StuffMetadata
 from pipelex.pipes.values import ContentError, to_content, walk_values
 from pipelex.tracing.graph import IOItem, digest
 
@@ -33,6 +34,19 @@ class ResolvedInputs:
             value: Any = list(stuff.content.items) if isinstance(stuff.content, ListContent) else stuff.content
             _nest(context, name.split("."), value)
         return context
+
+    def template_metadata(self, context: dict[str, Any]) -> dict[int, StuffMetadata]:
+        """What ``x._stuff_name`` (and siblings) answer for each input value of ``context``."""
+        metadata: dict[int, StuffMetadata] = {}
+        for name, stuff in self.stuffs.items():
+            value: Any = context
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None:
+                metadata[id(value)] = StuffMetadata(stuff_name=name, concept_code=stuff.concept,
+                                                    content_class=type(stuff.content).__name__,
+                                                    stuff_code=stuff.stuff_code)
+        return metadata
 
 
 def _nest(context: dict[str, Any], parts: list[str], value: Any) -> None:

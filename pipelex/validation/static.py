@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelex.concepts.library import Concept
-from pipelex.config.deck import ModelDeck
+from pipelex.config.deck import LOOKUP_ORDER, PIPE_MODEL_CATEGORY, ModelCategory, ModelDeck
 from pipelex.language import blueprint as bp
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import (
@@ -25,7 +25,13 @@ from pipelex.language.specs import (
     Presence,
     SpecSyntaxError,
 )
-from pipelex.language.templates import TemplateSigilError, TemplateSyntaxProblem, analyze
+from pipelex.language.templates import (
+    NB_OUTPUT_VARIABLE,
+    STUFF_METADATA_FIELDS,
+    TemplateSigilError,
+    TemplateSyntaxProblem,
+    analyze,
+)
 from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 
 if TYPE_CHECKING:
@@ -36,10 +42,6 @@ _FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$
 
 _LIST_SUFFIX = re.compile(r"\[\d*\]$")
 # the model categories each operator can call (a model of another category is a bundle error)
-_MODEL_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "PipeLLM": ("llm",), "PipeStructure": ("llm",), "PipeJudge": ("llm", "judge"), "PipeImgGen": ("img_gen",),
-    "PipeExtract": ("extract", "llm"), "PipeSearch": ("search",), "PipeDocGen": ("doc_gen",),
-}
 _ELEMENT_FIELD = re.compile(r"^(steps|branches)\[(\d+)\]")
 
 
@@ -313,7 +315,8 @@ class StaticChecker:
             case bp.PipeLLMBlueprint():
                 self._check_llm(entry, pipe, inputs, output)
             case bp.PipeImgGenBlueprint():
-                self._check_templates(entry, inputs, {"prompt": pipe.prompt, "negative_prompt": pipe.negative_prompt})
+                self._check_templates(entry, inputs, {"prompt": pipe.prompt, "negative_prompt": pipe.negative_prompt},
+                                      runtime_names=_NB_OUTPUT)
             case bp.PipeSearchBlueprint():
                 self._check_templates(entry, inputs, {"prompt": pipe.prompt})
             case bp.PipeJudgeBlueprint():
@@ -437,6 +440,7 @@ class StaticChecker:
                          field="output")
 
     def _check_models(self, entry: PipeEntry) -> None:
+        category = PIPE_MODEL_CATEGORY.get(entry.blueprint.type)
         for field_name in ("model", "model_to_structure"):
             value = getattr(entry.blueprint, field_name, None)
             if value is None:
@@ -444,22 +448,33 @@ class StaticChecker:
             ref = value if isinstance(value, str) else value.get("model") or value.get("handle")
             if not isinstance(ref, str):
                 continue
-            handles = self.deck.resolve(ref)
+            # a name is looked up in the category of the operator (`@default-small` on a PipeImgGen is the
+            # image-generation alias); `model_to_structure` is always an LLM
+            wanted = category if field_name == "model" else ModelCategory.LLM
+            handles = self.deck.resolve(ref, wanted)
             if handles is None:
-                self._report(ErrorType.UNKNOWN_MODEL, f"model {ref!r} is not in the model deck: use a handle, "
-                             "an '@alias', a '$preset' or a '~waterfall' that `pipelex show models` lists, or add it "
-                             "to the deck in pipelex.toml", entry, field=field_name)
-                continue
-            wanted = _MODEL_CATEGORIES.get(entry.blueprint.type) if field_name == "model" else ("llm",)
-            if wanted and not any(h.category.value in wanted for h in handles):
+                elsewhere = self.deck.resolve(ref)
+                if elsewhere is None:
+                    self._report(ErrorType.UNKNOWN_MODEL, f"model {ref!r} is not in the model deck: use a handle, "
+                                 "an '@alias', a '$preset' or a '~waterfall' that `pipelex show models` lists, or "
+                                 "add it to the deck in pipelex.toml", entry, field=field_name)
+                    continue
+                handles = elsewhere
+            allowed = {c.value for c in LOOKUP_ORDER[wanted]} if wanted else set()
+            if wanted and not any(h.category.value in allowed for h in handles):
+                defined_in = self.deck.category_of_name(ref)
                 found = ", ".join(sorted({f"{h.handle} ({h.category.value})" for h in handles}))
-                self._report(ErrorType.UNKNOWN_MODEL, f"{field_name} {ref!r} names {found}, but a "
-                             f"{entry.blueprint.type} needs a model of category {' or '.join(wanted)}: pick one that "
-                             "`pipelex show models` lists in that category", entry, field=field_name)
+                where = (f" (the name exists only for {', '.join(c.value for c in defined_in)} models)"
+                         if defined_in else "")
+                self._report(ErrorType.UNKNOWN_MODEL, f"{field_name} {ref!r} names {found}{where}, but a "
+                             f"{entry.blueprint.type} needs a model of category {' or '.join(sorted(allowed))}: "
+                             "pick one that `pipelex show models` lists in that category", entry, field=field_name)
 
     # ------------------------------------------------------------------ templates
     def _check_templates(self, entry: PipeEntry, inputs: dict[str, Var], templates: dict[str, str | None],
-                         *, check_unused: bool = True, extra_roots: set[str] | None = None) -> set[str]:
+                         *, check_unused: bool = True, extra_roots: set[str] | None = None,
+                         runtime_names: frozenset[str] = frozenset()) -> set[str]:
+        """Read every template; ``runtime_names`` are the variables the operator provides (``_nb_output``)."""
         roots_read: set[str] = set(extra_roots or ())
         unreadable = False  # a template that cannot be read says nothing about which inputs it uses
         declared_roots = {name.split(".")[0]: var for name, var in inputs.items()}
@@ -478,11 +493,12 @@ class StaticChecker:
                 self._report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}; fix the template", entry,
                              field=field_name)
                 continue
-            for private in sorted(analysis.private_names):
+            for private in sorted(analysis.private_names - runtime_names - STUFF_METADATA_FIELDS):
                 self._report(ErrorType.TEMPLATE_PRIVATE_NAME, f"{field_name} reads {private!r}, a private name "
-                             "(starting with '_') of the runtime: templates read only the fields of declared inputs; "
-                             "remove it", entry, field=field_name)
-            for root in sorted(analysis.roots - all_declared - _TEMPLATE_GLOBALS):
+                             "(starting with '_') of the runtime: templates read the fields of declared inputs, "
+                             f"their metadata ({', '.join(sorted(STUFF_METADATA_FIELDS))}) and the runtime "
+                             "variables of the operator; remove it", entry, field=field_name)
+            for root in sorted(analysis.roots - all_declared - _TEMPLATE_GLOBALS - runtime_names):
                 self._report(ErrorType.MISSING_INPUT_VARIABLE, f"variable {root!r} is read by the {field_name} but "
                              f"not declared in `inputs`: declare it (e.g. {root} = \"Text\") or remove it from the "
                              f"{field_name}", entry, field=field_name)
@@ -497,7 +513,8 @@ class StaticChecker:
             for name in entry.blueprint.input_specs():
                 if name.split(".")[0] not in roots_read:
                     self._report(ErrorType.EXTRANEOUS_INPUT_VARIABLE, f"input {name!r} is declared but never used "
-                                 f"by the {' or '.join(k for k, v in templates.items() if v is not None)}: use it "
+                                 f"by the {' or '.join(k for k, v in templates.items() if v is not None) or 'pipe'}: "
+                                 "use it "
                                  f"(e.g. ${name}) or remove it from `inputs`", entry, field=f"inputs.{name}")
         return roots_read
 
@@ -511,7 +528,8 @@ class StaticChecker:
                              "an image", entry, field="output")
         if pipe.prompt is None and pipe.system_prompt is None:
             return
-        self._check_templates(entry, inputs, {"prompt": pipe.prompt, "system_prompt": pipe.system_prompt})
+        self._check_templates(entry, inputs, {"prompt": pipe.prompt, "system_prompt": pipe.system_prompt},
+                              runtime_names=_NB_OUTPUT)
 
     def _check_judge(self, entry: PipeEntry, pipe: bp.PipeJudgeBlueprint) -> None:
         if pipe.question is None and not pipe.questions:
@@ -940,7 +958,7 @@ class StaticChecker:
                     self._report(ErrorType.MISSING_INPUT_VARIABLE, f"the {field_name} reads {root!r}, which is not "
                                  f"declared in `inputs`: declare it (e.g. {root} = \"Text\") or read a declared "
                                  "input", entry, field=field_name)
-                for private in sorted(analysis.private_names):
+                for private in sorted(analysis.private_names - STUFF_METADATA_FIELDS):
                     self._report(ErrorType.TEMPLATE_PRIVATE_NAME, f"the {field_name} reads the private name "
                                  f"{private!r}: remove it", entry, field=field_name)
         env = dict(_roots(inputs, entry.code))
@@ -1023,6 +1041,7 @@ def _concept_line(library: Library, concept: Concept) -> int | None:
     return None
 
 
+_NB_OUTPUT = frozenset({NB_OUTPUT_VARIABLE})
 # the sandbox's globals (pipelex/pipes/sandbox.py): no `lipsum`, which generates unbounded text
 _TEMPLATE_GLOBALS = frozenset({"range", "loop", "true", "false", "none", "True", "False", "None", "dict",
                                "cycler", "joiner", "namespace"})

@@ -2141,12 +2141,17 @@ def test_element_line_skips_brackets_in_strings_and_comments() -> None:
 @pytest.mark.parametrize(
     ("pipe_type", "extra", "model", "ok"),
     [
-        ("PipeImgGen", 'prompt = "a cat"', "@default-general", False),
+        ("PipeImgGen", 'prompt = "a cat"', "@best-claude", False),
+        ("PipeImgGen", 'prompt = "a cat"', "$writing-factual", False),
+        ("PipeImgGen", 'prompt = "a cat"', "gpt-4o", False),
+        ("PipeImgGen", 'prompt = "a cat"', "@default-general", True),
         ("PipeImgGen", 'prompt = "a cat"', "@default-img-gen", True),
         ("PipeLLM", 'prompt = "hi"', "gpt-image-1", False),
+        ("PipeLLM", 'prompt = "hi"', "$gen-image", False),
         ("PipeLLM", 'prompt = "hi"', "$writing-factual", True),
     ],
-    ids=["imggen-with-llm", "imggen-with-imggen", "llm-with-imggen", "llm-with-preset"],
+    ids=["imggen-with-llm-alias", "imggen-with-llm-preset", "imggen-with-llm-handle", "imggen-alias-of-its-category",
+         "imggen-with-imggen", "llm-with-imggen", "llm-with-imggen-preset", "llm-with-preset"],
 )
 def test_a_model_of_the_wrong_category_is_refused(pipe_type: str, extra: str, model: str, ok: bool) -> None:
     output = "Image" if pipe_type == "PipeImgGen" else "Text"

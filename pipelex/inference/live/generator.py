@@ -97,7 +97,7 @@ class LiveContentGenerator:
     def _resolve(self, runtime: LiveRuntime, job_model: str | None, category: ModelCategory,
                  pipe_code: str) -> ResolvedModel:
         ref = job_model or runtime.deck.default_ref(category)
-        resolved = runtime.deck.resolve_model(ref)
+        resolved = runtime.deck.resolve_model(ref, category)  # names are looked up in the operator's category
         if resolved is None:
             raise ProviderError(f"pipe {pipe_code!r}: model {ref!r} is not in the model deck: use a name that "
                                 "`pipelex show models` lists, or add it under [models] in pipelex.toml",
@@ -301,7 +301,7 @@ class LiveContentGenerator:
             shape = (job.aspect_ratio or "square").split("_", 1)[0]
             request = ImageRequest(model_id=handle.model_id, prompt=job.prompt, n=job.nb_images,
                                    size=_ASPECT_SIZES.get(shape), output_format=job.output_format,
-                                   timeout=policy.timeout)
+                                   quality=resolved.quality, timeout=policy.timeout)
 
             async def once() -> list[ImageContent]:
                 async with open_provider(backend, api_key=key, base_url=backend.resolved_base_url(),

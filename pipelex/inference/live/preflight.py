@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pipelex.config.deck import ModelCategory, ModelDeck
+from pipelex.config.deck import PIPE_MODEL_CATEGORY, ModelCategory, ModelDeck
 from pipelex.errors import ProviderError
 from pipelex.language import blueprint as bp
 from pipelex.language.library import Library, PipeEntry
@@ -61,23 +61,15 @@ def reachable_pipes(entry: PipeEntry, library: Library) -> list[PipeEntry]:
     return list(seen.values())
 
 
+def model_category(entry: PipeEntry) -> ModelCategory | None:
+    """The category of the models a pipe calls (None for a pipe that calls none)."""
+    return PIPE_MODEL_CATEGORY.get(entry.blueprint.type) if entry.blueprint.type != "PipeDocGen" else None
+
+
 def model_refs(entry: PipeEntry, deck: ModelDeck) -> list[tuple[str, str]]:
     """``(field, model reference)`` of each model a pipe calls (its default when it names none)."""
     pipe = entry.blueprint
-    category: ModelCategory | None
-    match pipe:
-        case bp.PipeLLMBlueprint() | bp.PipeStructureBlueprint():
-            category = ModelCategory.LLM
-        case bp.PipeImgGenBlueprint():
-            category = ModelCategory.IMG_GEN
-        case bp.PipeExtractBlueprint():
-            category = ModelCategory.EXTRACT
-        case bp.PipeSearchBlueprint():
-            category = ModelCategory.SEARCH
-        case bp.PipeJudgeBlueprint():
-            category = ModelCategory.JUDGE
-        case _:
-            category = None
+    category = model_category(entry)
     if category is None:
         return []
     refs = [("model", model_name(getattr(pipe, "model", None)) or deck.default_ref(category))]
@@ -96,7 +88,8 @@ def preflight(entry: PipeEntry, library: Library, deck: ModelDeck, *, env: Mappi
     first_pipe: str | None = None
     for pipe in reachable_pipes(entry, library):
         for field, ref in model_refs(pipe, deck):
-            resolved = deck.resolve(ref)
+            category = ModelCategory.LLM if field == "model_to_structure" else model_category(pipe)
+            resolved = deck.resolve(ref, category)
             if resolved is None:
                 continue  # static validation reports unknown models
             missing: list[str] = []

@@ -19,8 +19,9 @@ async def run(entry: PipeEntry, pipe: PipeConditionBlueprint, inputs: ResolvedIn
               ctx: RunContext, output_name: str) -> PipeResult:
     """Evaluate, pick the outcome, run it; in a dry run, dry-run the other outcomes on copies of the memory."""
     text = pipe.expression if pipe.expression is not None else (pipe.expression_template or "")
-    value = evaluate_expression(text, inputs.template_context(), pipe_code=entry.code,
-                                is_template=pipe.expression is None)
+    context = inputs.template_context()
+    value = evaluate_expression(text, context, pipe_code=entry.code, is_template=pipe.expression is None,
+                                metadata=inputs.template_metadata(context))
     if pipe.add_alias_from_expression_to:
         from pipelex.concepts.natives import TextContent
         from pipelex.memory.stuff import Stuff

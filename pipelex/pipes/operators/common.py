@@ -4,22 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
 from pipelex.inference.jobs import Attachment, LLMJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.library import PipeEntry
+from pipelex.language.specs import ConceptSpec
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.rendering import render_template
+from pipelex.pipes.rendering import TemplatingStyle, render_template
 from pipelex.pipes.runtime import ResolvedInputs
 
 
-def render(entry: PipeEntry, template: str | None, inputs: ResolvedInputs, *, html: bool = False) -> str | None:
-    """Render one template of the pipe with its inputs (None stays None)."""
+def render(entry: PipeEntry, template: str | None, inputs: ResolvedInputs, *, html: bool = False,
+           style: TemplatingStyle | None = None, extra: dict[str, Any] | None = None) -> str | None:
+    """Render one template of the pipe with its inputs (None stays None).
+
+    ``style`` is the pipe's templating style; ``extra`` holds the runtime variables the operator provides
+    (``_nb_output``), which never shadow an input.
+    """
     if template is None:
         return None
-    return render_template(template, inputs.template_context(), pipe_code=entry.code, html=html)
+    context = inputs.template_context()
+    metadata = inputs.template_metadata(context)
+    if extra:
+        context = {**extra, **context}
+    return render_template(template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata)
+
+
+def nb_output_variable(spec: ConceptSpec) -> dict[str, Any]:
+    """``_nb_output``: the number of outputs requested (N for ``X[N]``, 1 for a single output, None for ``X[]``,
+    where the model decides)."""
+    if spec.item_count is not None:
+        return {"_nb_output": spec.item_count}
+    return {"_nb_output": None if spec.is_list else 1}
 
 
 def model_name(value: object) -> str | None:

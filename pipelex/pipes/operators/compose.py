@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pipelex.concepts.natives import HtmlContent, StuffContent, TextContent
+from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
+
+from pipelex.concepts.natives import (
+    ChoiceContent,
+    DateContent,
+    HtmlContent,
+    JSONContent,
+    NumberContent,
+    RatingContent,
+    StuffContent,
+    TextContent,
+    TimeContent,
+    YesNoContent,
+)
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeComposeBlueprint, TemplateBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.rendering import render_template
+from pipelex.pipes.rendering import TemplatingStyle, format_value, render_template
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 from pipelex.pipes.values import ContentError, to_content, walk_values
 
@@ -23,11 +38,17 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         template = pipe.template if isinstance(pipe.template, str) else pipe.template.template
         category = pipe.template.category if isinstance(pipe.template, TemplateBlueprint) else None
         context = inputs.template_context()
-        if isinstance(pipe.template, TemplateBlueprint) and pipe.template.extra_context:
-            context = {**pipe.template.extra_context, **context}
+        metadata = inputs.template_metadata(context)
+        style: TemplatingStyle | None = None
+        if isinstance(pipe.template, TemplateBlueprint):
+            style = TemplatingStyle.of(pipe.template.templating_style)
+            if pipe.template.extra_context:
+                context = {**pipe.template.extra_context, **context}
         model = concepts.content_model(concept)
         html = category == "html" or model is HtmlContent
-        text = render_template(template, context, pipe_code=entry.code, html=html)
+        text = render_template(
+            template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata
+        )
         content: StuffContent
         if model is HtmlContent:
             content = HtmlContent(inner_html=text)
@@ -37,42 +58,151 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
             try:
                 content = to_content(text, concept, concepts)
             except ContentError as exc:
-                raise PipeRunError(f"pipe {entry.code!r}: a template renders text, which does not fit "
-                                   f"{concept.ref}: use `construct` to build a structure", pipe_code=entry.code,
-                                   error_type="pipe_output_invalid") from exc
+                raise PipeRunError(
+                    f"pipe {entry.code!r}: a template renders text, which does not fit "
+                    f"{concept.ref}: use `construct` to build a structure",
+                    pipe_code=entry.code,
+                    error_type="pipe_output_invalid",
+                ) from exc
         return make_output(entry, ctx, content)
     assert pipe.construct_ is not None
-    data = _build(pipe.construct_, entry, inputs)
+    data = _build(pipe.construct_, entry, inputs, concepts.content_model(concept))
     try:
         return make_output(entry, ctx, to_content(data, concept, concepts))
     except ContentError as exc:
-        raise PipeRunError(f"pipe {entry.code!r}: the construct does not fit {concept.ref}: {exc}",
-                           pipe_code=entry.code, error_type="pipe_output_invalid") from exc
+        raise PipeRunError(
+            f"pipe {entry.code!r}: the construct does not fit {concept.ref}: {exc}",
+            pipe_code=entry.code,
+            error_type="pipe_output_invalid",
+        ) from exc
 
 
-def _build(node: dict[str, Any], entry: PipeEntry, inputs: ResolvedInputs) -> dict[str, Any]:
+def _build(node: dict[str, Any], entry: PipeEntry, inputs: ResolvedInputs, model: Any) -> dict[str, Any]:
+    """The construct table as data for ``model``: each field's value is fitted to the field's declared type."""
+    fields = _model_fields(model)
     built: dict[str, Any] = {}
     for key, value in node.items():
+        annotation = fields.get(key)
         if isinstance(value, dict) and "from" in value:
-            built[key] = _from(str(value["from"]), inputs, value.get("list_to_dict_keyed_by"))
+            found = _from(str(value["from"]), inputs, value.get("list_to_dict_keyed_by"))
+            built[key] = fit_value(found, annotation)
         elif isinstance(value, dict) and "template" in value:
-            built[key] = render_template(str(value["template"]), inputs.template_context(), pipe_code=entry.code)
+            context = inputs.template_context()
+            rendered = render_template(
+                str(value["template"]),
+                context,
+                pipe_code=entry.code,
+                metadata=inputs.template_metadata(context),
+            )
+            built[key] = fit_value(rendered, annotation)
         elif isinstance(value, dict):
-            built[key] = _build(value, entry, inputs)
+            built[key] = _build(value, entry, inputs, _strip_optional(annotation))
         else:
-            built[key] = value
+            built[key] = fit_value(value, annotation)
     return built
 
 
 def _from(path: str, inputs: ResolvedInputs, keyed_by: object) -> Any:
+    """The value(s) at ``path`` among the inputs, contents kept as contents (fitted to the field later)."""
     root, *segments = path.split(".")
     stuff = inputs.stuffs.get(root)
     if stuff is None:
         return None
     values, is_list = walk_values(stuff.content, stuff.is_list, segments)
-    plain = [v.model_dump() if hasattr(v, "model_dump") else v for v in values]
     if is_list:
         if isinstance(keyed_by, str):
+            plain = [_plain(v) for v in values]
             return {item.get(keyed_by): item for item in plain if isinstance(item, dict)}
-        return plain
-    return plain[0] if plain else None
+        return values
+    return values[0] if values else None
+
+
+# ---------------------------------------------------------------------------------------------------- fitting values
+# A construct field takes a value of the working memory and must hold it as its own declared type: a native
+# content (``Text``, ``Number``, ``YesNo``, ...) put in a scalar field gives its value (``{"text": "x"}`` -> "x"),
+# any content put in a text field gives its text form, and a scalar put in a field typed by a native concept is
+# wrapped into that content ("x" -> ``{"text": "x"}``). A value that fits as it is stays as it is.
+
+_PRIMARY_FIELD: tuple[tuple[type[StuffContent], str], ...] = (
+    (TextContent, "text"),
+    (NumberContent, "number"),
+    (YesNoContent, "yes_no"),
+    (ChoiceContent, "choice"),
+    (RatingContent, "level"),
+    (DateContent, "date"),
+    (TimeContent, "time"),
+    (HtmlContent, "inner_html"),
+    (JSONContent, "json_obj"),
+)
+
+
+def fit_value(value: Any, annotation: Any) -> Any:
+    """``value`` in the shape the field type ``annotation`` accepts (unchanged when nothing fits better)."""
+    if value is None or annotation is None:
+        return _plain(value)
+    adapter = _adapter(annotation)
+    if adapter is None:
+        return _plain(value)
+    target = _strip_optional(annotation)
+    if isinstance(value, list) and get_origin(target) is list:
+        (item_annotation,) = get_args(target) or (Any,)
+        return [fit_value(item, item_annotation) for item in value]
+    candidates: list[Any] = [_plain(value)]
+    if isinstance(value, StuffContent):
+        for content_class, field_name in _PRIMARY_FIELD:
+            if isinstance(value, content_class):
+                candidates.append(getattr(value, field_name))
+                break
+        candidates.append(format_value(value))
+    elif isinstance(target, type) and issubclass(target, StuffContent) and not isinstance(value, dict | list):
+        for content_class, field_name in _PRIMARY_FIELD:
+            if issubclass(target, content_class):
+                candidates.append({field_name: value})
+                break
+    for candidate in candidates:
+        try:
+            adapter.validate_python(candidate)
+        except ValidationError:
+            continue
+        return candidate
+    return candidates[0]  # nothing fits: the output check names the field and the reason
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _strip_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, UnionType):
+        members = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return annotation
+
+
+def _model_fields(model: Any) -> dict[str, Any]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {name: info.annotation for name, info in model.model_fields.items()}
+    return {}
+
+
+@lru_cache(maxsize=1024)
+def _cached_adapter(annotation: Any) -> TypeAdapter[Any] | None:
+    try:
+        return TypeAdapter(annotation)
+    except (PydanticUserError, TypeError, NameError):
+        return None  # a forward reference not resolvable here: the output check validates the whole
+
+
+def _adapter(annotation: Any) -> TypeAdapter[Any] | None:
+    try:
+        return _cached_adapter(annotation)
+    except TypeError:  # unhashable annotation
+        try:
+            return TypeAdapter(annotation)
+        except (PydanticUserError, TypeError, NameError):
+            return None

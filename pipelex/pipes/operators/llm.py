@@ -17,16 +17,20 @@ from pipelex.pipes.operators.common import (
     leaf_usage,
     model_name,
     model_temperature,
+    nb_output_variable,
     render,
 )
+from pipelex.pipes.rendering import TemplatingStyle
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
 async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
     """Render the prompts, build the job, let the leaf answer."""
     spec, concept = output_spec(entry, ctx)
-    prompt = render(entry, pipe.prompt, inputs) or entry.blueprint.description
-    system = render(entry, pipe.system_prompt or entry.bundle.system_prompt, inputs)
+    style = TemplatingStyle.of(pipe.templating_style)
+    runtime_vars = nb_output_variable(spec)
+    prompt = render(entry, pipe.prompt, inputs, style=style, extra=runtime_vars) or entry.blueprint.description
+    system = render(entry, pipe.system_prompt or entry.bundle.system_prompt, inputs, style=style, extra=runtime_vars)
     model = ctx.library.concepts.content_model(concept)
     text_out = is_text(ctx, concept)
     output = ("text_list" if spec.is_list else "text") if text_out else ("object_list" if spec.is_list else "object")
