@@ -1,0 +1,124 @@
+"""A dry PipeBatch of N items on Temporal (embedded dev server, in-process worker), sliced into child workflows.
+
+Checks and prints: wall time, leaves per second, peak memory of this process (client, worker and run), the
+number of workflows, the largest workflow history (events), and, at ``--compare`` items, that the output and
+the graph's shape equal the direct backend's.
+
+Usage: ``.venv/bin/python benchmarks/temporal_big_batch.py [--items 100000] [--compare 5000] [--chunk 1000]``.
+Figures are recorded in benchmarks/temporal.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+BUNDLE = """
+domain = "reviews"
+description = "Scores every review"
+main_pipe = "score_all"
+
+[pipe.score_all]
+type = "PipeBatch"
+description = "Scores each review"
+inputs = { reviews = "Text[]" }
+output = "Text[]"
+branch_pipe_code = "score_one"
+input_list_name = "reviews"
+input_item_name = "review"
+
+[pipe.score_one]
+type = "PipeLLM"
+description = "Scores one review"
+inputs = { review = "Text" }
+output = "Text"
+prompt = "Score this review from 1 to 5: $review"
+"""
+
+
+def shape(graph: Any) -> tuple[Counter[tuple[str, ...]], Counter[tuple[str | None, ...]]]:
+    """Nodes and edges without ids, timings and placements."""
+    paths = {n.id: n.path for n in graph.nodes}
+    nodes = Counter((n.path, n.pipe_code, n.status, ",".join(o.concept for o in n.outputs)) for n in graph.nodes)
+    edges = Counter((e.kind, paths[e.source], paths[e.target], e.label) for e in graph.edges)
+    return nodes, edges
+
+
+async def run(items: int, address: str, chunk: int, backend: str) -> tuple[Any, float]:
+    from pipelex.boot import Pipelex
+    from pipelex.config.settings import LimitsConfig, PipelexConfig, TemporalConfig
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner
+
+    config = PipelexConfig(
+        temporal=TemporalConfig(is_enabled=True, address=address, in_process_worker=True,
+                                task_queue=f"big-{uuid.uuid4().hex[:8]}", batch_chunk_size=chunk),
+        limits=LimitsConfig(max_batch_items=max(items, 10_000)),
+    )
+    Pipelex.make(config=config)
+    try:
+        start = time.perf_counter()
+        output = await PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.DRY,
+                                     backend=backend).execute_pipeline(  # type: ignore[arg-type]
+            {"reviews": [f"review {i}" for i in range(items)]})
+        return output, time.perf_counter() - start
+    finally:
+        Pipelex.teardown()
+
+
+async def largest_history(address: str, workflow_ids: set[str]) -> tuple[int, str]:
+    from temporalio.client import Client
+
+    client = await Client.connect(address)
+    largest = (0, "")
+    for workflow_id in sorted(workflow_ids):
+        count = 0
+        async for _ in client.get_workflow_handle(workflow_id).fetch_history_events():
+            count += 1
+        largest = max(largest, (count, workflow_id))
+    return largest
+
+
+async def main_async(args: argparse.Namespace, address: str) -> None:
+    if args.compare:
+        temporal, _ = await run(args.compare, address, args.chunk, "temporal")
+        direct, _ = await run(args.compare, address, args.chunk, "direct")
+        same_output = temporal.main_stuff_json() == direct.main_stuff_json()
+        same_graph = shape(temporal.graph) == shape(direct.graph)
+        print(f"{args.compare:,} items: output equal to direct: {same_output}; graph shape equal: {same_graph}")
+        assert same_output and same_graph
+    output, seconds = await run(args.items, address, args.chunk, "temporal")
+    nodes = len(output.graph.nodes)
+    assert nodes == args.items + 1 and len(output.main_stuff_json()["items"]) == args.items
+    workflows = {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}
+    top = next(w for w in workflows if "/" not in w)
+    slices = {w for w in workflows if "-items-" in w}
+    events, biggest = await largest_history(address, {top, *slices})
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.items:,} items: {seconds:.1f} s, {args.items / seconds:,.0f} leaves/s, peak RSS {peak_mb:,.0f} MB, "
+          f"{len(workflows)} workflows ({len(slices)} slices of {args.chunk}), largest history {events:,} events "
+          f"({biggest.rsplit('/', 1)[-1]})")
+
+
+def main() -> None:
+    from pipelex.backends.temporal.devserver import DevServer
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--compare", type=int, default=5_000)
+    parser.add_argument("--chunk", type=int, default=1_000)
+    args = parser.parse_args()
+    server = DevServer().wait_ready()
+    try:
+        asyncio.run(main_async(args, server.address))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
