@@ -22,20 +22,21 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url or None
-        self._client: Any = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=region)
+        self.client: Any = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=region)
 
-    def _key(self, name: str) -> str:
+    def key(self, name: str) -> str:
+        """The object key of a blob name (under the prefix)."""
         return f"{self.prefix}/{name}" if self.prefix else name
 
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Upload ``data`` unless a blob with the same content is there; return its URI and ``s3://`` URL."""
         name = blob_name(data, mime_type)
-        key = self._key(name)
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=data,
+        key = self.key(name)
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
                                 ContentType=mime_type or "application/octet-stream")
         return f"{STORAGE_SCHEME}{name}", f"s3://{self.bucket}/{key}"
 
     def get(self, uri: str) -> bytes:
         """Download the blob behind a storage URI."""
-        response = self._client.get_object(Bucket=self.bucket, Key=self._key(name_of(uri)))
+        response = self.client.get_object(Bucket=self.bucket, Key=self.key(name_of(uri)))
         return response["Body"].read()

@@ -15,10 +15,10 @@ REPO = Path(__file__).resolve().parents[2]
 class WorkerProcess:
     """A ``pipelex worker`` subprocess."""
 
-    def __init__(self, env: dict[str, str], *args: str) -> None:  # noqa: D107
+    def __init__(self, env: dict[str, str], *args: str, cwd: Path = REPO) -> None:  # noqa: D107
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pipelex.cli.main", "worker", *args],
-            cwd=REPO,
+            cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

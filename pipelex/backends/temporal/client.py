@@ -23,7 +23,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
-from pipelex.backends.temporal.codec import data_converter, payload_store_dir
+from pipelex.backends.temporal.codec import data_converter, payload_store
 from pipelex.backends.temporal.devserver import TemporalUnavailableError, embedded_server
 from pipelex.backends.temporal.payloads import (
     ContentCodec,
@@ -89,9 +89,7 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
     """A client of the configured server (pydantic payloads, big ones by reference)."""
     t = config.temporal
     target = address or t.address
-    converter = data_converter(
-        store=payload_store_dir(config.storage.local_dir), threshold=t.payload_offload_bytes
-    )
+    converter = data_converter(store=payload_store(config.storage), threshold=t.payload_offload_bytes)
     try:
         from pipelex.tracing.otel import temporal_interceptors
 

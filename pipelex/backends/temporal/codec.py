@@ -1,26 +1,34 @@
 """The data converter: pydantic payloads, and big payloads by content-addressed reference ("claim check").
 
-A payload over ``[temporal] payload_offload_bytes`` is written once to a content-addressed folder
-(``<storage dir>/temporal-payloads/<sha256>``) and replaced on the wire by its digest, so no payload ever
-nears Temporal's 2 MiB limit and histories stay small. The codec runs at the edge (client and worker),
-never in workflow code. Every client and worker of a deployment must see the same storage folder
-(``PIPELEX_STORAGE_DIR``, or ``[storage] local_dir``).
+A payload over ``[temporal] payload_offload_bytes`` is written once to a content-addressed payload store and
+replaced on the wire by its digest, so no payload ever nears Temporal's 2 MiB limit and histories stay small.
+The codec runs at the edge (client and worker), never in workflow code. The store follows ``[storage]``:
+
+- ``kind = "local"``: a folder, ``<PIPELEX_STORAGE_DIR or [storage] local_dir>/temporal-payloads/<sha256>``;
+  every client and worker must see the same folder (one machine, or a shared volume);
+- ``kind = "s3"``: the bucket, ``s3://<bucket>/<prefix>/temporal-payloads/<sha256>``; workers then share
+  nothing but the Temporal address and the bucket.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
 from pipelex.errors import RunError
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import StorageConfig
 
 CLAIM_CHECK_ENCODING = b"pipelex/claim-check"
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -35,11 +43,98 @@ def payload_store_dir(local_dir: str = ".pipelex/storage") -> Path:
     return Path(os.environ.get("PIPELEX_STORAGE_DIR") or local_dir) / "temporal-payloads"
 
 
-class ClaimCheckCodec(PayloadCodec):
-    """Swaps payloads bigger than ``threshold`` bytes for their sha256, stored in ``store``."""
+class PayloadStore(Protocol):
+    """Where offloaded payloads live, by sha256 (blocking calls: the codec runs them off the event loop)."""
 
-    def __init__(self, store: Path, *, threshold: int) -> None:  # noqa: D107
-        self.store = store
+    def has(self, key: str) -> bool:
+        """True when the payload ``key`` is stored."""
+        ...
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` (its sha256)."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """The bytes of ``key``; raise :class:`PayloadStoreError` when they cannot be read."""
+        ...
+
+
+class LocalPayloadStore:
+    """A folder shared by every client and worker."""
+
+    def __init__(self, folder: Path) -> None:  # noqa: D107
+        self.folder = folder
+
+    def has(self, key: str) -> bool:  # noqa: D102
+        return (self.folder / key).exists()
+
+    def put(self, key: str, data: bytes) -> None:  # noqa: D102
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = (self.folder / key).with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(self.folder / key)
+
+    def get(self, key: str) -> bytes:  # noqa: D102
+        path = self.folder / key
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise PayloadStoreError(
+                f"a Temporal payload was sent by reference to {path}, which cannot be read "
+                f"({exc.strerror}): every client and worker must share the storage folder "
+                '(set PIPELEX_STORAGE_DIR to the same path), or use [storage] kind = "s3"'
+            ) from exc
+
+
+class S3PayloadStore:
+    """A bucket (S3 or S3-compatible): clients and workers on any host share it."""
+
+    def __init__(self, config: StorageConfig) -> None:  # noqa: D107
+        from pipelex.storage.s3 import S3Storage
+
+        prefix = "/".join(p for p in (config.s3_prefix.strip("/"), "temporal-payloads") if p)
+        self._s3 = S3Storage(
+            config.s3_bucket,
+            prefix=prefix,
+            endpoint_url=config.s3_endpoint_url or None,
+            region=config.s3_region,
+        )
+
+    def has(self, key: str) -> bool:  # noqa: D102
+        try:
+            self._s3.client.head_object(Bucket=self._s3.bucket, Key=self._s3.key(key))
+        except Exception:  # noqa: BLE001 - a missing object (404) or an unreadable one: write it again
+            return False
+        return True
+
+    def put(self, key: str, data: bytes) -> None:  # noqa: D102
+        self._s3.client.put_object(
+            Bucket=self._s3.bucket, Key=self._s3.key(key), Body=data, ContentType="application/x-protobuf"
+        )
+
+    def get(self, key: str) -> bytes:  # noqa: D102
+        try:
+            return self._s3.client.get_object(Bucket=self._s3.bucket, Key=self._s3.key(key))["Body"].read()
+        except Exception as exc:
+            raise PayloadStoreError(
+                f"a Temporal payload was sent by reference to s3://{self._s3.bucket}/{self._s3.key(key)}, which "
+                f"cannot be read ({type(exc).__name__}): every client and worker must use the same [storage] "
+                "bucket, with credentials that can read it"
+            ) from exc
+
+
+def payload_store(storage: StorageConfig) -> PayloadStore:
+    """The payload store of ``[storage]``."""
+    if storage.kind == "s3":
+        return S3PayloadStore(storage)
+    return LocalPayloadStore(payload_store_dir(storage.local_dir))
+
+
+class ClaimCheckCodec(PayloadCodec):
+    """Swaps payloads bigger than ``threshold`` bytes for their sha256, kept in ``store``."""
+
+    def __init__(self, store: PayloadStore | Path, *, threshold: int) -> None:  # noqa: D107
+        self.store: PayloadStore = LocalPayloadStore(store) if isinstance(store, Path) else store
         self.threshold = threshold
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -51,12 +146,8 @@ class ClaimCheckCodec(PayloadCodec):
                 continue
             data = payload.SerializeToString()
             key = hashlib.sha256(data).hexdigest()
-            path = self.store / key
-            if not path.exists():
-                self.store.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(data)
-                tmp.replace(path)
+            if not await asyncio.to_thread(self.store.has, key):
+                await asyncio.to_thread(self.store.put, key, data)
             encoded.append(Payload(metadata={"encoding": CLAIM_CHECK_ENCODING}, data=key.encode()))
         return encoded
 
@@ -73,19 +164,11 @@ class ClaimCheckCodec(PayloadCodec):
                     f"a Temporal payload claims to be stored by reference under {key[:80]!r}, "
                     "which is not a sha256 digest"
                 )
-            path = self.store / key
-            try:
-                decoded.append(Payload.FromString(path.read_bytes()))
-            except OSError as exc:
-                raise PayloadStoreError(
-                    f"a Temporal payload was sent by reference to {path}, which cannot be read "
-                    f"({exc.strerror}): every client and worker must share the storage folder "
-                    "(set PIPELEX_STORAGE_DIR to the same path)"
-                ) from exc
+            decoded.append(Payload.FromString(await asyncio.to_thread(self.store.get, key)))
         return decoded
 
 
-def data_converter(*, store: Path, threshold: int) -> DataConverter:
+def data_converter(*, store: PayloadStore | Path, threshold: int) -> DataConverter:
     """Pydantic payloads, big ones by reference."""
     return dataclasses.replace(
         pydantic_data_converter, payload_codec=ClaimCheckCodec(store, threshold=threshold)
