@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 from collections.abc import AsyncIterator, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,8 @@ from pipelex.validation.report import ValidationReport
 
 T = TypeVar("T")
 
+logger = logging.getLogger("pipelex.api")
+
 
 class TemporalApiBackend:
     """Runs dispatched to Temporal workers; validation sweeps as the single activity of ``WfDryValidate``."""
@@ -40,17 +43,42 @@ class TemporalApiBackend:
         self.config = config.served()  # runs read what the server's [api] policy allows, not the CLI's [io]
         self._pool = ThreadPoolExecutor(max_workers=config.api.run_threads, thread_name_prefix="pipelex-api")
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set while serving
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._held: tuple[concurrent.futures.Future[None], asyncio.Event] | None = None
+        self._reopen = asyncio.Lock()
         self.deck = deck_for(config)
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[None]:
-        """Hold a Temporal session, on the backend's own loop thread, while the server serves."""
-        from pipelex.backends.temporal import temporal_session
+        """Hold a Temporal session, on the backend's own loop thread, while the server serves.
 
+        The session must open when the server starts (an unreachable Temporal server stops the start). If it
+        ends later (its in-process worker failed while the Temporal server was away), the next request
+        opens a new one; a request while Temporal cannot be reached is a 503 ``backend-unavailable``.
+        """
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="pipelex-api-temporal", daemon=True)
         thread.start()
+        self._session_loop = loop
+        try:
+            await self._open_session()
+            self._loop = loop
+            yield
+        finally:
+            self._loop = None
+            await self._close_session()
+            loop.call_soon_threadsafe(loop.stop)
+            await asyncio.get_running_loop().run_in_executor(None, thread.join)
+            loop.close()
+            await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)
+
+    async def _open_session(self) -> None:
+        """Open the held session on the session loop; raise when it cannot open."""
+        from pipelex.backends.temporal import temporal_session
+
+        loop = self._session_loop
+        assert loop is not None
         opened: concurrent.futures.Future[None] = concurrent.futures.Future()
         stop = asyncio.Event()
 
@@ -65,21 +93,35 @@ class TemporalApiBackend:
                 raise
 
         held = asyncio.run_coroutine_threadsafe(hold_session(), loop)
+        self._held = (held, stop)
+        await asyncio.wrap_future(opened)
+
+    async def _close_session(self) -> None:
+        held = self._held
+        if held is None:
+            return
+        future, stop = held
+        self._held = None
+        if not future.done() and self._session_loop is not None:
+            self._session_loop.call_soon_threadsafe(stop.set)
         try:
-            await asyncio.wrap_future(opened)
-            self._loop = loop
-            yield
-        finally:
-            self._loop = None
-            loop.call_soon_threadsafe(stop.set)
-            try:
-                await asyncio.wrap_future(held)
-            except Exception:  # the session failed to open: that error is already raised above
-                pass
-            loop.call_soon_threadsafe(loop.stop)
-            await asyncio.get_running_loop().run_in_executor(None, thread.join)
-            loop.close()
-            await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)
+            await asyncio.wrap_future(future)
+        except BaseException:  # the session already failed: its error was answered (or logged) then
+            logger.debug("the held Temporal session ended with an error", exc_info=True)
+
+    async def _session(self) -> None:
+        """Make sure a session is held: reopen it when the held one has ended."""
+        held = self._held
+        if held is not None and not held[0].done():
+            return
+        async with self._reopen:
+            held = self._held
+            if held is not None and not held[0].done():
+                return
+            await self._close_session()
+            async with _translated():
+                await self._open_session()
+            logger.warning("the Temporal session was reopened")
 
     async def _on_session_loop(self, coroutine: Coroutine[Any, Any, T]) -> T:
         if self._loop is None:  # pragma: no cover - routes only run while serving
@@ -87,6 +129,11 @@ class TemporalApiBackend:
             raise ApiProblem(
                 "backend-unavailable", "the Temporal session is not open (the server is stopping)"
             )
+        try:
+            await self._session()
+        except BaseException:
+            coroutine.close()
+            raise
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
 
     async def execute(self, request: ExecuteRequest) -> bytes:
@@ -136,10 +183,22 @@ class TemporalApiBackend:
 
 @asynccontextmanager
 async def _translated() -> AsyncIterator[None]:
-    """Temporal being unreachable is the server's state, not the request's fault: a 503 problem."""
+    """Temporal being unreachable is the server's state, not the request's fault: a 503 problem.
+
+    The client learns only that the backend is unavailable (not the server's address); the cause goes to
+    the log in one line, with the traceback only when debug logging is on.
+    """
+    from temporalio.service import RPCError
+
     from pipelex.backends.temporal.devserver import TemporalUnavailableError
 
     try:
         yield
-    except TemporalUnavailableError as exc:
-        raise ApiProblem("backend-unavailable", f"the Temporal backend cannot be reached: {exc}") from exc
+    except (TemporalUnavailableError, RPCError) as exc:
+        logger.warning("the Temporal backend is unavailable: %s", exc)
+        logger.debug("the Temporal backend is unavailable", exc_info=exc)
+        raise ApiProblem(
+            "backend-unavailable",
+            "the Temporal backend of this server cannot be reached right now: retry later (the server's "
+            "operator finds the cause in its log)",
+        ) from None

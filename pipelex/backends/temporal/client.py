@@ -130,7 +130,10 @@ async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator
     loop = asyncio.get_running_loop()
     active = _sessions.get(loop)
     if active is not None:
-        yield active
+        try:
+            yield active
+        except RPCError as exc:  # the server went away (or refused) while the session was held
+            raise server_refusal(exc, active.config) from exc
         return
     try:
         async with _open_session(config, loop) as session:
@@ -147,6 +150,11 @@ def server_refusal(exc: RPCError, config: PipelexConfig | None) -> TemporalUnava
             f"the Temporal namespace {t.namespace!r} does not exist on {t.address or 'the embedded server'}: create it "
             f"(`temporal operator namespace create --namespace {t.namespace}`) or fix [temporal] namespace / "
             "PIPELEX_TEMPORAL_NAMESPACE"
+        )
+    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+        return TemporalUnavailableError(
+            f"the Temporal server at {t.address or 'the embedded server'} cannot be reached ({exc.status.name}: "
+            f"{exc.message}): check that it runs, or fix [temporal] address / PIPELEX_TEMPORAL_ADDRESS"
         )
     return TemporalUnavailableError(
         f"the Temporal server refused a request ({exc.status.name}): {exc.message}"
