@@ -19,8 +19,8 @@ _SPEC_PATTERN = (r"^\s*(?:[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.)?[A-Z][A-Za-z0
 # hover docs of the fields, by field name (a field means the same thing in every pipe type that has it)
 _DOCS: dict[str, str] = {
     "type": "The pipe type: an operator (PipeLLM, PipeImgGen, PipeExtract, PipeFunc, PipeCompose, PipeSearch, "
-            "PipeStructure, PipeJudge, PipeDocGen), a controller (PipeSequence, PipeParallel, PipeCondition, "
-            "PipeBatch), or PipeSignature (declared, not yet implemented).",
+            "PipeStructure, PipeJudge, PipeDocGen) or a controller (PipeSequence, PipeParallel, PipeCondition, "
+            "PipeBatch). A signature writes `signature_for` instead.",
     "description": "What this is for, in one sentence.",
     "inputs": "Input name -> concept spec: 'Concept', 'domain.Concept', with '[]' (a list), '[N]' (exactly N), "
               "'?' (optional) or '!' (force an optional value present).",
@@ -62,7 +62,8 @@ _DOCS: dict[str, str] = {
     "batch_as": "The name of one item, as the batched pipe reads it.",
     "nb_output": "Ask the pipe for exactly this many outputs.",
     "multiple_output": "Ask the pipe for a list of outputs of any length.",
-    "signature_for": "What the future implementation is for.",
+    "signature_for": "A signature (a pipe's contract, not yet implemented): the pipe type it stands for. "
+                     "Written instead of `type`.",
 }
 
 
@@ -77,6 +78,11 @@ def mthds_json_schema() -> dict[str, Any]:
         schema["properties"]["inputs"]["additionalProperties"] = {"anyOf": [
             {"type": "string", "pattern": _SPEC_PATTERN}, {"$ref": "#/definitions/InputSlot"}]}
         definitions[type_name] = schema
+        if type_name == bp.SIGNATURE_TYPE:  # written without `type`: `signature_for = "PipeLLM"` says what it is
+            del schema["properties"]["type"]
+            schema["required"] = [r for r in schema.get("required", []) if r != "type"]
+            schema["properties"]["signature_for"] = {"enum": list(bp.PIPE_TYPES), "description": _DOCS["signature_for"]}
+            continue
         pipe_refs.append({"if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
                           "then": {"$ref": f"#/definitions/{type_name}"}})
     concept = _inline(bp.ConceptBlueprint.model_json_schema(by_alias=True), definitions)
@@ -113,9 +119,11 @@ def mthds_json_schema() -> dict[str, Any]:
                 "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
                 "additionalProperties": {
                     "type": "object",
-                    "required": ["type", "description", "output"],
-                    "properties": {"type": {"enum": list(bp.PIPE_CLASSES), "description": _DOCS["type"]}},
-                    "allOf": pipe_refs,
+                    "required": ["description", "output"],
+                    "properties": {"type": {"enum": list(bp.PIPE_TYPES), "description": _DOCS["type"]}},
+                    "if": {"required": ["signature_for"]},
+                    "then": {"$ref": f"#/definitions/{bp.SIGNATURE_TYPE}"},
+                    "else": {"required": ["type"], "allOf": pipe_refs},
                 },
             },
         },

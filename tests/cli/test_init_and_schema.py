@@ -133,6 +133,13 @@ def test_schema_flags_a_typo(schema: dict[str, Any], typo: tuple[str, str], wher
     assert any(p.startswith(where) for p in problems), problems
 
 
+def test_schema_takes_signatures_written_without_type(schema: dict[str, Any]) -> None:
+    signature = TOUR_BUNDLE.replace('type = "PipeLLM"', 'signature_for = "PipeLLM"').split('prompt = """')[0]
+    assert _problems(schema, signature) == []
+    assert _problems(schema, signature.replace('signature_for = "PipeLLM"', 'signature_for = "PipeLlm"'))
+    assert _problems(schema, signature.replace('signature_for = "PipeLLM"', ""))  # neither type nor signature_for
+
+
 def test_schema_documents_the_fields(schema: dict[str, Any]) -> None:
     batch = schema["definitions"]["PipeBatch"]["properties"]
     for field in ("branch_pipe_code", "input_list_name", "input_item_name", "inputs", "output"):
