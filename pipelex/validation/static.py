@@ -473,8 +473,10 @@ class StaticChecker:
     # ------------------------------------------------------------------ templates
     def _check_templates(self, entry: PipeEntry, inputs: dict[str, Var], templates: dict[str, str | None],
                          *, check_unused: bool = True, extra_roots: set[str] | None = None,
-                         runtime_names: frozenset[str] = frozenset()) -> set[str]:
-        """Read every template; ``runtime_names`` are the variables the operator provides (``_nb_output``)."""
+                         runtime_names: frozenset[str] = frozenset(), constants: Set[str] = frozenset()
+                         ) -> set[str]:
+        """Read every template; ``runtime_names`` are the variables the operator provides (``_nb_output``),
+        ``constants`` the ones the pipe defines itself (a PipeCompose's ``extra_context``)."""
         roots_read: set[str] = set(extra_roots or ())
         unreadable = False  # a template that cannot be read says nothing about which inputs it uses
         declared_roots = {name.split(".")[0]: var for name, var in inputs.items()}
@@ -498,7 +500,7 @@ class StaticChecker:
                              "(starting with '_') of the runtime: templates read the fields of declared inputs, "
                              f"their metadata ({', '.join(sorted(STUFF_METADATA_FIELDS))}) and the runtime "
                              "variables of the operator; remove it", entry, field=field_name)
-            for root in sorted(analysis.roots - all_declared - _TEMPLATE_GLOBALS - runtime_names):
+            for root in sorted(analysis.roots - all_declared - _TEMPLATE_GLOBALS - runtime_names - constants):
                 self._report(ErrorType.MISSING_INPUT_VARIABLE, f"variable {root!r} is read by the {field_name} but "
                              f"not declared in `inputs`: declare it (e.g. {root} = \"Text\") or remove it from the "
                              f"{field_name}", entry, field=field_name)
@@ -548,7 +550,7 @@ class StaticChecker:
         if pipe.template is not None:
             text = pipe.template if isinstance(pipe.template, str) else pipe.template.template
             extra = set((pipe.template.extra_context or {}) if not isinstance(pipe.template, str) else ())
-            self._check_templates(entry, inputs, {"template": text}, extra_roots=extra)
+            self._check_templates(entry, inputs, {"template": text}, constants=extra)
             return
         assert pipe.construct_ is not None
         if output is not None and self.library.concepts.structure_of(output[1]) is None:
