@@ -23,6 +23,33 @@ from pipelex.memory.stuff import Stuff
 from pipelex.memory.templates import NOTE_PREFIX
 from pipelex.pipes.values import ContentError, to_content
 
+MAX_INPUT_DEPTH = 64
+"""How deep input values may nest (objects and lists). Real structured inputs nest a handful of levels; the
+bound keeps hostile inputs (10,000 nested lists) from exhausting the interpreter's stack in parsing, shaping,
+validation or serialisation, and gives a clear message instead."""
+
+
+def _too_deep(where: str) -> InputError:
+    return InputError(f"{where} nest deeper than {MAX_INPUT_DEPTH} levels of objects and lists, the limit for "
+                      "inputs: flatten the data")
+
+
+def check_input_depth(data: Any, where: str = "the inputs") -> None:
+    """Raise :class:`InputError` if ``data`` nests deeper than :data:`MAX_INPUT_DEPTH` (an iterative walk: it
+    never recurses, whatever the depth)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list | tuple):
+            children = value
+        else:
+            continue
+        if depth >= MAX_INPUT_DEPTH:
+            raise _too_deep(where)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | tuple))
+
 
 def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
     """``-i`` value: inline JSON (starting with ``{``), or a .json/.toml file. Returns data and the file's folder."""
@@ -33,6 +60,8 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
         except json.JSONDecodeError as exc:
             raise InputError(f"the inline inputs are not valid JSON: {exc.msg} at line {exc.lineno}, column "
                              f"{exc.colno}") from exc
+        except RecursionError:
+            raise _too_deep("the inline inputs") from None
         base: Path | None = None
     else:
         path = Path(argument)
@@ -44,9 +73,15 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
             data = tomllib.loads(raw) if path.suffix.lower() == ".toml" else json.loads(raw)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"inputs file {argument!r} cannot be parsed: {exc}") from exc
+        except RecursionError:
+            raise _too_deep(f"the values of inputs file {argument!r}") from None
+        except OSError as exc:
+            raise InputError(f"inputs file {argument!r} cannot be read ({exc.strerror}); check its "
+                             "permissions") from exc
         base = path.parent
     if not isinstance(data, dict):
         raise InputError("the inputs must be an object mapping input names to values")
+    check_input_depth(data)
     return data, base
 
 
@@ -58,6 +93,7 @@ def shape_inputs(raw: dict[str, Any], entry: PipeEntry, library: Library, *, bas
     for name, value in raw.items():
         if name.startswith(NOTE_PREFIX):  # a note of an inputs template (`pipelex build inputs`)
             continue
+        check_input_depth(value, f"the values of input {name!r}")
         if name not in specs:
             raise InputError(f"input {name!r} is not an input of pipe {entry.code!r} (its inputs: "
                              f"{', '.join(specs) or 'none'}): remove it or fix its name", input_name=name)
