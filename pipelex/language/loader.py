@@ -93,9 +93,18 @@ def _walk_method_tree(root: Path, folder: Path, files: list[Path], packages: lis
 
 
 def load_library(paths: list[Path]) -> Library:
-    """Read every bundle under ``paths`` into one library."""
+    """Read every bundle under ``paths`` into one library; a file reached twice (given as the bundle and found
+    again in a library folder, or through a symlink) is read once."""
     sources: list[tuple[str, str | None]] = []
+    seen: set[Path] = set()
     for root in paths:
         for file in find_bundle_files(root):
+            try:
+                identity = file.resolve()
+            except (OSError, RuntimeError):  # a symlink loop: read_bundle_text says what is wrong with it
+                identity = file.absolute()
+            if identity in seen:
+                continue
+            seen.add(identity)
             sources.append((read_bundle_text(file), str(file)))
     return build_library(sources)
