@@ -15,21 +15,29 @@ Every error the package raises on purpose derives from :class:`PipelexError`, sp
     │   │   ├── ReadFailedError   a file or URL the policy allows cannot be read
     │   │   └── LimitExceededError a run passed one of the [limits] (list size, template budget, deadline, memory)
     │   └── MockUnsatisfiableError a dry-run mock cannot satisfy the concept's constraints
-    └── ConfigError               the configuration (pipelex.toml, model deck, environment) is wrong
+    ├── ConfigError               the configuration (pipelex.toml, model deck, environment) is wrong
+    └── UsageError                a command-line argument is unusable (a path, a port), found before any work
 
 Messages say what is wrong, where, and how to fix it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipelex.validation.diagnostics import Diagnostic
 
 
 class PipelexError(Exception):
-    """The root of every error pipelex raises on purpose."""
+    """The root of every error pipelex raises on purpose.
+
+    ``partial_output``: set by :class:`~pipelex.pipeline.runner.PipelexRunner` when a run fails after it
+    started: a ``PipelineOutput`` (no main output) with the graph so far (the failure on the node that failed),
+    the working memory so far and the usage so far.
+    """
+
+    partial_output: Any = None
 
 
 class BundleError(PipelexError):
@@ -134,3 +142,8 @@ class LimitExceededError(PipeRunError):
     def __init__(self, message: str, *, limit: str, pipe_code: str | None = None) -> None:
         super().__init__(message, pipe_code=pipe_code)
         self.limit = limit
+
+
+class UsageError(PipelexError):
+    """A command-line argument cannot be used (a missing input file, an output folder that is a file, a port out
+    of range...). Found before any work starts; the CLI exits with code 2."""

@@ -19,6 +19,7 @@ from pipelex.errors import (
     InputError,
     PipelexError,
     RunError,
+    UsageError,
 )
 
 
@@ -60,8 +61,30 @@ def dispatch(args: argparse.Namespace) -> int:
     if handler is None:  # pragma: no cover - argparse refuses unknown commands first
         _err(f"unknown command {' '.join(k for k in key if k)}")
         return EXIT_USAGE
+    from pipelex.cli.logs import configure_logging
+
+    configure_logging(debug=args.debug)
+    try:
+        return _handle(handler, args)
+    finally:
+        _release_temporal()
+
+
+def _release_temporal() -> None:
+    """Tear the Temporal SDK's runtime down now, while Python is alive, if this command used it (see
+    ``pipelex/backends/temporal/runtime.py``: else its threads can crash the interpreter's finalization)."""
+    if "temporalio.runtime" in sys.modules:
+        from pipelex.backends.temporal.runtime import shutdown_runtime
+
+        shutdown_runtime()
+
+
+def _handle(handler: Any, args: argparse.Namespace) -> int:
     try:
         return handler(args)
+    except UsageError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
     except BundleInvalidError as exc:
         print("The bundle does not validate:", file=sys.stderr)
         for diagnostic in exc.diagnostics:
@@ -69,14 +92,17 @@ def dispatch(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except (BundleLoadError, InputError, ConfigError) as exc:
         _err(str(exc))
+        _print_notes(exc)
         return EXIT_FAILED
     except RunError as exc:
         _err(f"the run failed: {exc}")
+        _print_notes(exc)
         if args.debug:
             traceback.print_exc()
         return EXIT_FAILED
     except PipelexError as exc:
         _err(str(exc))
+        _print_notes(exc)
         return EXIT_FAILED
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
         sys.stderr.close()
@@ -84,11 +110,23 @@ def dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except RecursionError:  # a structure deeper than every bound we know of: still not a traceback
+        if args.debug:
+            traceback.print_exc()
+        _err("the data nests too deeply to be processed (objects or lists inside each other): flatten it")
+        return EXIT_FAILED
     except Exception as exc:  # a bug of ours: say so plainly
         if args.debug:
             traceback.print_exc()
         _err(f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and report it")
+        _print_notes(exc)
         return EXIT_FAILED
+
+
+def _print_notes(exc: BaseException) -> None:
+    """The notes added on the way out (e.g. where a failed run's partial results are)."""
+    for note in getattr(exc, "__notes__", []):
+        print(f"note: {note}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------------- validate
@@ -148,10 +186,19 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
     return EXIT_FAILED if report.pending_signatures and not args.allow_signatures else EXIT_OK
 
 
+def _library_paths(args: argparse.Namespace) -> list[Path]:
+    """The ``-L`` paths, each checked (a file or a folder, not a system folder)."""
+    from pipelex.cli.paths import library_path
+
+    return [library_path(raw) for raw in args.library_dir]
+
+
 def validate_bundle(args: argparse.Namespace) -> int:
     """``pipelex validate bundle PATH``."""
-    path = Path(args.path)
-    return _validate([*map(Path, args.library_dir), path], args, only=None, bundle_path=str(path))
+    from pipelex.cli.paths import library_path
+
+    path = library_path(args.path, "PATH")
+    return _validate([*_library_paths(args), path], args, only=None, bundle_path=str(path))
 
 
 def validate_pipe(args: argparse.Namespace) -> int:
@@ -162,7 +209,7 @@ def validate_pipe(args: argparse.Namespace) -> int:
     if not args.all and not args.code:
         _err("name a pipe, or pass --all")
         return EXIT_USAGE
-    return _validate(list(map(Path, args.library_dir)), args, only=None if args.all else [args.code],
+    return _validate(_library_paths(args), args, only=None if args.all else [args.code],
                      bundle_path=None)
 
 
@@ -190,6 +237,7 @@ def run_pipe(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | None) -> int:
+    from pipelex.cli import paths
     from pipelex.memory.inputs import read_inputs_argument
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
@@ -197,40 +245,44 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     if args.mock_inputs and not args.dry_run:
         _err("--mock-inputs requires --dry-run: mocked inputs only make sense in a dry run")
         return EXIT_USAGE
+    # every path is checked before any work starts: a run's results are never lost to a bad -o
+    bundle = paths.bundle_file(bundle_uri) if bundle_uri is not None else None
+    library_dirs = _library_paths(args)
+    output_dir = paths.output_dir(args.output_dir)
     inputs: dict[str, Any] = {}
     base_dir = None
     if args.inputs:
+        if not args.inputs.strip().startswith("{"):
+            paths.input_file(args.inputs, "-i/--inputs", max_bytes=paths.MAX_INPUTS_FILE_BYTES, what="inputs file")
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
     _tune_gc_for_a_run()
-    runner = PipelexRunner(bundle_uri=bundle_uri, library_dirs=args.library_dir, pipe_run_mode=mode,
+    runner = PipelexRunner(bundle_uri=bundle, library_dirs=list(library_dirs), pipe_run_mode=mode,
                            backend="temporal" if args.temporal else None)
     stop = (_start_progress(runner, show_cost=mode is PipeRunMode.LIVE)
             if not args.quiet and sys.stderr.isatty() else None)
+    restore_sigterm = _sigterm_as_interrupt()
     try:
         output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=pipe_code,
                                                      mock_inputs=args.mock_inputs, inputs_base_dir=base_dir))
+    except BaseException as exc:
+        if stop is not None:
+            stop()
+            stop = None
+        if runner.failed_output is not None:  # the run started: keep what it did, and say where
+            _keep_partial_run(output_dir, runner.failed_output, exc, args)
+        raise
     finally:
+        restore_sigterm()
         if stop is not None:
             stop()
         if runner.backend == "temporal":
             from pipelex.backends.temporal.devserver import stop_embedded_server
 
             stop_embedded_server()
-    run_dir = _next_run_dir(Path(args.output_dir), output.pipe_code)
+    run_dir = _write_run_dir(output_dir, output, graph=args.graph)
     main_json = output.main_stuff_json()
     main_text = main_json.get("text") if isinstance(main_json, dict) else None
-    (run_dir / "main_stuff.json").write_text(_json_text(main_json))
-    if isinstance(main_text, str):
-        (run_dir / "main_stuff.md").write_text(main_text + "\n")
-    (run_dir / "working_memory.json").write_text(_json_text(output.working_memory.to_json()))
-    if args.graph:
-        from pipelex.tracing.html import render_html
-        from pipelex.tracing.mermaid import render_mermaid
-
-        (run_dir / "graph.json").write_text(output.graph.to_json())
-        (run_dir / "graph.mmd").write_text(render_mermaid(output.graph))
-        (run_dir / "graph.html").write_text(render_html(output.graph))
     if not args.quiet:
         nodes = len(output.graph.nodes)
         print(f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}")
@@ -240,13 +292,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             print(preview(main_text, full=run_dir / "main_stuff.md"))
         else:
             print(preview(json.dumps(main_json, indent=2, ensure_ascii=False), full=run_dir / "main_stuff.json"))
-        from pipelex.boot import Pipelex
-
-        show_costs = args.costs if args.costs is not None else Pipelex.config().reporting.is_cost_report_enabled
-        if show_costs and output.usage.is_reportable:  # a dry run has nothing to report
-            from pipelex.reporting.console import render_cost_table
-
-            print(render_cost_table(output.usage))
+        _print_costs(output, args)
     return EXIT_OK
 
 
@@ -263,6 +309,94 @@ def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT) -> str:
         cut = max(text.rfind(" ", 0, limit + 1), 0) or limit
     return (f"{text[:cut].rstrip()}\n… [preview cut at {cut:,} of {len(text):,} characters; the full output is "
             f"in {full}]")
+
+
+def _sigterm_as_interrupt() -> Any:
+    """During a run, SIGTERM stops it as Ctrl-C does (the run is cancelled, what it did is kept, the Temporal
+    workflow is cancelled too) instead of killing the process on the spot. Returns the function restoring the
+    previous handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        return lambda: None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        del signum, frame
+        if callable(signal.getsignal(signal.SIGINT)):
+            signal.raise_signal(signal.SIGINT)  # asyncio.run's handler: cancels the run's task
+        else:  # SIGINT ignored (a background job): interrupt here
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+def _print_costs(output: Any, args: argparse.Namespace, *, file: Any = None) -> None:
+    from pipelex.boot import Pipelex
+
+    show_costs = args.costs if args.costs is not None else Pipelex.config().reporting.is_cost_report_enabled
+    if show_costs and output.usage.is_reportable:  # a dry run has nothing to report
+        from pipelex.reporting.console import render_cost_table
+
+        print(render_cost_table(output.usage), file=file or sys.stdout)
+
+
+def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseException | None = None) -> Path:
+    """Write a run's folder: main output, working memory, usage, graph; for a failed run, ``error.json`` and no
+    main output. A write that fails (a full disk, a folder removed meanwhile) is a :class:`RunError`."""
+    run_dir: Path | None = None
+    try:
+        run_dir = _next_run_dir(output_dir, output.pipe_code)
+        if error is None:
+            main_json = output.main_stuff_json()
+            main_text = main_json.get("text") if isinstance(main_json, dict) else None
+            (run_dir / "main_stuff.json").write_text(_json_text(main_json), encoding="utf-8")
+            if isinstance(main_text, str):
+                (run_dir / "main_stuff.md").write_text(main_text + "\n", encoding="utf-8")
+        else:
+            failed = [n for n in output.graph.nodes if n.status == "failed"]
+            (run_dir / "error.json").write_text(_json_text({
+                "error": str(error) or type(error).__name__,
+                "error_class": type(error).__name__,
+                "error_type": getattr(error, "error_type", None),
+                "pipe_code": getattr(error, "pipe_code", None) or (failed[-1].pipe_code if failed else None),
+                "failed_pipes": [n.pipe_code for n in failed],
+            }), encoding="utf-8")
+        (run_dir / "working_memory.json").write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
+        (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
+        if graph:
+            from pipelex.tracing.html import render_html
+            from pipelex.tracing.mermaid import render_mermaid
+
+            (run_dir / "graph.json").write_text(output.graph.to_json(), encoding="utf-8")
+            (run_dir / "graph.mmd").write_text(render_mermaid(output.graph), encoding="utf-8")
+            (run_dir / "graph.html").write_text(render_html(output.graph), encoding="utf-8")
+    except OSError as exc:
+        where = run_dir or output_dir
+        raise RunError(f"the results cannot be written to {where} ({exc.strerror or exc}); free some space or "
+                       "give another folder with -o") from exc
+    return run_dir
+
+
+def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: argparse.Namespace) -> None:
+    """Save what a failed run did, and tell where (a note on the error, printed with it; or printed now)."""
+    try:
+        run_dir = _write_run_dir(output_dir, partial, graph=True, error=exc)
+    except RunError as write_error:
+        note = f"the partial results could not be kept: {write_error}"
+    else:
+        done = sum(1 for n in partial.graph.nodes if n.status == "succeeded")
+        failed = [n.pipe_code for n in partial.graph.nodes if n.status == "failed"]
+        where = f"; failed: {', '.join(dict.fromkeys(failed))}" if failed else ""
+        note = (f"what the run did before it stopped ({done} pipe run(s) succeeded{where}) is in {run_dir}: "
+                f"graph.html shows where, working_memory.json what was produced, usage.json what it cost")
+    if isinstance(exc, Exception):
+        exc.add_note(note)
+    else:  # Ctrl-C: no error line follows
+        print(f"note: {note}", file=sys.stderr)
+    if not args.quiet and partial.usage.is_reportable:
+        _print_costs(partial, args, file=sys.stderr)
 
 
 def _json_text(data: Any) -> str:
@@ -313,7 +447,7 @@ def show(args: argparse.Namespace) -> int:
     if not args.library_dir:
         _err("give the library with -L DIR (a folder or a .mthds file)")
         return EXIT_USAGE
-    library = load_library(list(map(Path, args.library_dir)))
+    library = load_library(_library_paths(args))
     for diagnostic in library.diagnostics:
         print(f"warning: {diagnostic.render()}", file=sys.stderr)
     if args.what == "pipes":
@@ -337,12 +471,13 @@ def graph_render(args: argparse.Namespace) -> int:
     """``pipelex graph render GRAPH.json``."""
     from pydantic import ValidationError
 
+    from pipelex.cli import paths
     from pipelex.tracing.graph import ExecutionGraph
 
-    path = Path(args.path)
-    if not path.is_file():
-        _err(f"{path}: no such file")
-        return EXIT_FAILED
+    path = paths.input_file(args.path, "GRAPH", max_bytes=paths.MAX_GRAPH_FILE_BYTES, what="graph.json file")
+    suffix = ".html" if args.format == "html" else ".mmd"
+    out = paths.output_file(args.output) if args.output else paths.output_file(str(path.with_suffix(suffix)),
+                                                                                 "the output next to the graph")
     try:
         graph = ExecutionGraph.from_json(path.read_bytes())
     except (ValidationError, ValueError) as exc:
@@ -351,13 +486,16 @@ def graph_render(args: argparse.Namespace) -> int:
     if args.format == "html":
         from pipelex.tracing.html import render_html
 
-        text, suffix = render_html(graph), ".html"
+        text = render_html(graph)
     else:
         from pipelex.tracing.mermaid import render_mermaid
 
-        text, suffix = render_mermaid(graph), ".mmd"
-    out = Path(args.output) if args.output else path.with_suffix(suffix)
-    out.write_text(text)
+        text = render_mermaid(graph)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:  # e.g. the disk is full, or the folder went away since the check
+        _err(f"cannot write {out}: {exc.strerror}")
+        return EXIT_FAILED
     print(f"wrote {out}")
     if getattr(args, "open", False):
         import webbrowser

@@ -114,16 +114,17 @@ def _build_parser() -> argparse.ArgumentParser:
     wk = groups.add_parser("worker", help="run a Temporal worker serving pipelex's workflows and activities")
     wk.add_argument("--task-queue", action="append", default=[],
                     help="task queue to serve (repeatable; default: [temporal] task_queue and every routed queue)")
-    wk.add_argument("--max-concurrent-activities", type=int, help="activities run at once (default: SDK's)")
-    wk.add_argument("--max-concurrent-workflow-tasks", type=int, help="workflow tasks run at once (default: SDK's)")
-    wk.add_argument("--address", help="Temporal server host:port (default: [temporal] address)")
+    wk.add_argument("--max-concurrent-activities", type=_positive_int, help="activities run at once (default: SDK's)")
+    wk.add_argument("--max-concurrent-workflow-tasks", type=_positive_int,
+                    help="workflow tasks run at once (default: SDK's)")
+    wk.add_argument("--address", type=_host_port, help="Temporal server host:port (default: [temporal] address)")
     wk.add_argument("--namespace", help="Temporal namespace (default: [temporal] namespace)")
 
     api = groups.add_parser("api", help="the HTTP runner API").add_subparsers(dest="what", metavar="WHAT")
     api.required = True
     serve = api.add_parser("serve", help="serve the runner API (FastAPI under uvicorn)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
     serve.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False,
@@ -135,6 +136,24 @@ def _build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio")
     ms.add_argument("--port", type=int, default=8765, help="port of --http (default: 8765)")
     return parser
+
+
+def _port(text: str) -> int:
+    from pipelex.cli.paths import port
+
+    return port(text)
+
+
+def _host_port(text: str) -> str:
+    from pipelex.cli.paths import host_port
+
+    return host_port(text)
+
+
+def _positive_int(text: str) -> int:
+    from pipelex.cli.paths import positive_int
+
+    return positive_int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,6 +55,8 @@ class TemporalConfig(_Section):
     queue_by_model: dict[str, str] = Field(default_factory=dict)
     # run an in-process worker with each run: None = only with the embedded dev server (address = "")
     in_process_worker: bool | None = None
+    # how long to wait for a server to answer when connecting (seconds); then the CLI says what it tried
+    connect_timeout_s: float = Field(default=10.0, gt=0, le=600)
     # leaf activities: timeouts (seconds) and the retry policy of provider faults (author errors never retry)
     activity_start_to_close_s: float = Field(default=600.0, gt=0)
     activity_heartbeat_s: float = Field(default=30.0, gt=0)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from pipelex.boot import Pipelex
 from pipelex.config.deck import ModelDeck, deck_for
-from pipelex.errors import BundleInvalidError, ConfigError, InputError
+from pipelex.errors import BundleInvalidError, ConfigError, InputError, PipelexError
 from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
@@ -21,6 +22,9 @@ from pipelex.reporting.usage import UsageReport, roll_up
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.diagnostics import Severity
 from pipelex.validation.static import check_library
+
+if TYPE_CHECKING:
+    from pipelex.tracing.tracer import GraphTracer
 
 
 class PipelineOutput(BaseModel):
@@ -70,6 +74,8 @@ class PipelexRunner:
         self.deck = deck or deck_for(Pipelex.config())
         self._library: Library | None = None
         self.current_tracer: Any = None  # the tracer of the run in progress, read by progress displays
+        # what the last run did if it failed (also on the error, as ``partial_output``); None after a success
+        self.failed_output: PipelineOutput | None = None
 
     def load(self) -> Library:
         """Load and statically validate the library; raise :class:`BundleInvalidError` listing every problem."""
@@ -135,30 +141,97 @@ class PipelexRunner:
     async def execute_pipeline(self, inputs: dict[str, Any] | None = None, pipe_code: str | None = None, *,
                                mock_inputs: bool = False, inputs_base_dir: Path | None = None) -> PipelineOutput:
         """Run ``pipe_code`` (default: ``main_pipe``) with ``inputs``; return the output, memory, graph, usage."""
-        from pipelex.backends.direct import run_in_process
         from pipelex.tracing.tracer import GraphTracer
 
         mode, library, entry, memory = self.prepare(inputs, pipe_code, mock_inputs=mock_inputs,
                                                     inputs_base_dir=inputs_base_dir)
         run_id = uuid.uuid4().hex
-        result: PipeResult
+        tracer: GraphTracer
+        run: Coroutine[Any, Any, PipeResult]
         if self.backend == "temporal":
-            from pipelex.backends.temporal.client import run_on_temporal
+            from pipelex.backends.temporal.tracing import ReplayTracer
 
-            tracer, result = await run_on_temporal(entry, memory, library, run_mode=mode, settings=self.settings,
-                                                   pipeline_run_id=run_id, observer=self)
+            replay = ReplayTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain,
+                                  mode=mode.value, backend="temporal")
+            tracer = replay
+            run = self._run_temporal(entry, memory, library, mode, run_id, replay)
         else:
             tracer = GraphTracer(pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain,
                                  mode=mode.value, backend="direct")
             self.current_tracer = tracer
-            async with _provider_session(mode, self.deck):
-                result = await run_in_process(entry, memory, library, run_mode=mode, settings=self.settings,
-                                              tracer=tracer, export_spans=True)
+            run = _run_direct(entry, memory, library, mode, self.settings, self.deck, tracer)
+        self.failed_output = None
+        result: PipeResult
+        try:
+            result = await run
+        except BaseException as exc:  # noqa: BLE001 - re-raised: only what the run did is kept
+            self.failed_output = _partial_output(run_id, entry, mode, memory, tracer, library)
+            if isinstance(exc, PipelexError):
+                exc.partial_output = self.failed_output
+            raise
         store_result(memory, entry, result)
         graph = tracer.build()
         usage = roll_up(graph)  # leaves recorded their usage on their nodes; sum it per controller and per run
         return PipelineOutput(pipeline_run_id=run_id, pipe_code=entry.code, run_mode=mode, main_stuff=result,
                               working_memory=memory, graph=graph, usage=usage)
+
+    async def _run_temporal(self, entry: PipeEntry, memory: WorkingMemory, library: Library, mode: PipeRunMode,
+                            run_id: str, tracer: Any) -> PipeResult:
+        from pipelex.backends.temporal.client import run_on_temporal
+
+        _, result = await run_on_temporal(entry, memory, library, run_mode=mode, settings=self.settings,
+                                          pipeline_run_id=run_id, observer=self, tracer=tracer)
+        return result
+
+
+async def _run_direct(entry: PipeEntry, memory: WorkingMemory, library: Library, mode: PipeRunMode,
+                      settings: RunSettings, deck: ModelDeck, tracer: GraphTracer) -> PipeResult:
+    from pipelex.backends.direct import run_in_process
+
+    async with _provider_session(mode, deck):
+        return await run_in_process(entry, memory, library, run_mode=mode, settings=settings, tracer=tracer,
+                                    export_spans=True)
+
+
+def _partial_output(run_id: str, entry: PipeEntry, mode: PipeRunMode, memory: WorkingMemory, tracer: GraphTracer,
+                    library: Library) -> PipelineOutput:
+    """What a failed run did: the graph so far (the failure on its node), the memory so far, the usage so far.
+
+    A direct run's memory is the one the run filled. A Temporal run's memory stayed on the workers: the outputs
+    of the main pipe's finished steps are read back from the trace events.
+    """
+    graph = tracer.build()
+    if tracer.backend == "temporal":
+        memory = _memory_from_graph(memory, graph, library)
+    return PipelineOutput(pipeline_run_id=run_id, pipe_code=entry.code, run_mode=mode, main_stuff=None,
+                          working_memory=memory, graph=graph, usage=roll_up(graph))
+
+
+def _memory_from_graph(inputs: WorkingMemory, graph: ExecutionGraph, library: Library) -> WorkingMemory:
+    """The inputs, plus the outputs of the succeeded steps directly under the main pipe's node."""
+    from pipelex.concepts.natives import ListContent
+    from pipelex.pipes.values import ContentError, to_content
+
+    memory = WorkingMemory(root=dict(inputs.root), aliases=dict(inputs.aliases), absences=dict(inputs.absences))
+    roots, children = graph.tree()
+    for root in roots[:1]:
+        for node in children.get(root.id, []):
+            if node.status != "succeeded":
+                continue
+            for item in node.outputs:
+                concept = library.concepts.concepts.get(item.concept)
+                if concept is None or item.data is None:
+                    continue
+                try:
+                    if item.multiplicity == "list" and isinstance(item.data, list):
+                        content: Any = ListContent(items=[to_content(v, concept, library.concepts)
+                                                          for v in item.data])
+                    else:
+                        content = to_content(item.data, concept, library.concepts)
+                except ContentError:  # recorded data that no longer fits: the graph still has it
+                    continue
+                memory.store(item.name, Stuff(stuff_name=item.name, concept=concept.ref, content=content))
+    return memory
 
 
 def _provider_session(mode: PipeRunMode, deck: ModelDeck) -> contextlib.AbstractAsyncContextManager[object]:

@@ -69,6 +69,7 @@ ARTEFACTS = {
     "main_stuff.json",
     "main_stuff.md",
     "working_memory.json",
+    "usage.json",
     "graph.json",
     "graph.mmd",
     "graph.html",
@@ -274,7 +275,7 @@ def test_a_bad_file_gives_one_readable_message(run_cli: RunCli, tmp_path: Path, 
     make, expected = BAD_FILES[kind]
     path = make(tmp_path)
     code, out, err = run_cli("validate", "bundle", str(path))
-    assert code == 1
+    assert code == (2 if kind == "missing" else 1)  # a path that does not exist is a usage error
     assert "Traceback" not in out + err
     [line] = error_lines(out, err)
     assert path.name in line
@@ -288,7 +289,7 @@ def test_running_a_bad_file_gives_one_readable_message(run_cli: RunCli, tmp_path
     code, out, err = run_cli(
         "run", "bundle", str(path), "--dry-run", "--mock-inputs", "-o", str(tmp_path / "out")
     )
-    assert code == 1
+    assert code == (2 if kind == "missing" else 1)  # a path that does not exist is a usage error
     assert "Traceback" not in out + err
     assert path.name in out + err
     assert expected in out + err
@@ -369,7 +370,7 @@ def test_no_graph_writes_no_graph(run_cli: RunCli, menu: Path, tmp_path: Path) -
     )
     assert code == 0
     run_dir = tmp_path / "out" / "write_menu_card_01"
-    assert {p.name for p in run_dir.iterdir()} == {"main_stuff.json", "main_stuff.md", "working_memory.json"}
+    assert {p.name for p in run_dir.iterdir()} == {"main_stuff.json", "main_stuff.md", "working_memory.json", "usage.json"}
 
 
 def test_quiet_prints_nothing(run_cli: RunCli, menu: Path, tmp_path: Path) -> None:

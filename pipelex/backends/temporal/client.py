@@ -15,6 +15,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -86,37 +87,84 @@ def _config(config: PipelexConfig | None) -> PipelexConfig:
 
 
 async def connect(config: PipelexConfig, address: str | None = None) -> Client:
-    """A client of the configured server (pydantic payloads, big ones by reference)."""
+    """A client of the configured server (pydantic payloads, big ones by reference).
+
+    Gives up after ``[temporal] connect_timeout_s`` with a :class:`TemporalUnavailableError` saying what was
+    tried, why it failed (refused, unresolvable name, no answer) and how to start a server.
+    """
+    from pipelex.backends.temporal.runtime import install_runtime
+
+    install_runtime()
     t = config.temporal
     target = address or t.address
     converter = data_converter(store=payload_store(config.storage), threshold=t.payload_offload_bytes)
+    timeout = t.connect_timeout_s
     try:
         from pipelex.tracing.otel import temporal_interceptors
 
         client = await asyncio.wait_for(
-            _connect_when_healthy(target, t.namespace, converter, temporal_interceptors(config)), timeout=15
+            _connect_when_healthy(target, t.namespace, converter, timeout, temporal_interceptors(config)),
+            timeout=timeout,
         )
-    except (RuntimeError, RPCError, TimeoutError, OSError) as exc:
-        raise TemporalUnavailableError(
-            f"cannot reach the Temporal server at {target!r} (namespace {t.namespace!r}): {exc}. Start one "
-            "(`temporal server start-dev`), fix [temporal] address / PIPELEX_TEMPORAL_ADDRESS, or leave the address "
-            "empty to use an embedded local dev server"
+    except TimeoutError as exc:
+        raise _unreachable(
+            target,
+            t.namespace,
+            f"no answer within {timeout:g} s (something may accept connections there without being a "
+            "Temporal server: check the port)",
         ) from exc
+    except ValueError as exc:  # the SDK refuses the target before connecting
+        raise _unreachable(target, t.namespace, f"the address is not a valid host:port ({exc})") from exc
+    except (RuntimeError, RPCError, OSError) as exc:
+        raise _unreachable(target, t.namespace, connect_failure_reason(exc, target)) from exc
     try:  # an unknown namespace is refused here, before any worker starts on it
-        await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=t.namespace))
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=t.namespace), timeout=timedelta(seconds=timeout)
+        )
     except RPCError as exc:
         raise server_refusal(exc, config) from exc
     return client
 
 
+def _unreachable(target: str, namespace: str, reason: str) -> TemporalUnavailableError:
+    return TemporalUnavailableError(
+        f"cannot reach the Temporal server at {target!r} (namespace {namespace!r}): {reason}. Start one "
+        "(`temporal server start-dev`), fix [temporal] address / PIPELEX_TEMPORAL_ADDRESS, or leave the address "
+        "empty to use an embedded local dev server"
+    )
+
+
+def connect_failure_reason(exc: BaseException, target: str) -> str:
+    """Why a connection failed, in words (the SDK's message is a Rust error's debug dump)."""
+    text = str(exc)
+    lowered = text.lower()
+    host = target.rsplit(":", 1)[0]
+    if "connection refused" in lowered:
+        return "connection refused (nothing listens on that port)"
+    if "dns error" in lowered or "lookup address" in lowered or "name or service not known" in lowered:
+        return f"the host name {host!r} does not resolve"
+    if "invalid" in lowered and ("uri" in lowered or "url" in lowered or "authority" in lowered):
+        return "the address is not a valid host:port"
+    if "timed out" in lowered or "deadline" in lowered:
+        return "the connection timed out"
+    if "connection reset" in lowered or "broken pipe" in lowered:
+        return "the connection was closed by the other end (is it a Temporal server?)"
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first[:300]
+
+
 async def _connect_when_healthy(
-    target: str, namespace: str, converter: DataConverter, interceptors: list[Any] | None = None
+    target: str, namespace: str, converter: DataConverter, timeout: float, interceptors: list[Any] | None = None
 ) -> Client:
     # a server that just started accepts connections a moment before its frontend is healthy
     while True:
         try:
             return await Client.connect(
-                target, namespace=namespace, data_converter=converter, interceptors=interceptors or []
+                target,
+                namespace=namespace,
+                data_converter=converter,
+                interceptors=interceptors or [],
+                connect_timeout=timedelta(seconds=timeout),
             )
         except RuntimeError as exc:
             if "not healthy yet" not in str(exc):
@@ -263,9 +311,13 @@ async def run_on_temporal(
     pipeline_run_id: str,
     config: PipelexConfig | None = None,
     observer: Any = None,
+    tracer: ReplayTracer | None = None,
 ) -> tuple[ReplayTracer, PipeResult]:
     """Run ``entry`` on Temporal and wait. ``memory`` is left as the run leaves it (like a direct run);
     returns the run's tracer (its graph is the run's graph) and the result.
+
+    ``tracer``, when given, is the one replayed into: after a failure the caller still holds it, with what the
+    workflow reported it did before failing (the failure on the node that failed).
 
     ``observer.current_tracer`` (e.g. a :class:`~pipelex.pipeline.runner.PipelexRunner`), when given, is set to a
     :class:`RemoteProgress` for progress displays while the run goes on.
@@ -277,13 +329,14 @@ async def run_on_temporal(
         otel_run(session.config, entry.code, backend="temporal") as trace,
     ):
         payload, codec = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
-        tracer = ReplayTracer(
-            pipeline_run_id=pipeline_run_id,
-            main_pipe=entry.code,
-            domain=entry.domain,
-            mode=run_mode.value,
-            backend="temporal",
-        )
+        if tracer is None:
+            tracer = ReplayTracer(
+                pipeline_run_id=pipeline_run_id,
+                main_pipe=entry.code,
+                domain=entry.domain,
+                mode=run_mode.value,
+                backend="temporal",
+            )
         handle = await session.client.start_workflow(  # under the run's span: the workflow's spans join its trace
             "WfRunPipe",
             payload,

@@ -1,0 +1,243 @@
+"""Checks of the paths and numbers given on the command line, made before any work starts.
+
+Each check returns the usable value or raises :class:`~pipelex.errors.UsageError` with one line naming the
+argument, what is wrong with it and what to give instead (the CLI exits with code 2). Nothing here writes.
+
+System folders are refused wherever a path is read or written: ``/`` as a folder to walk, and anything under
+``/proc``, ``/sys`` or ``/dev`` (pseudo file systems: walking them never ends well, and writing there is never
+what a user of pipelex means).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import stat
+from pathlib import Path
+
+from pipelex.errors import UsageError
+
+SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
+MAX_NAME_BYTES = 255  # one path component (NAME_MAX on Linux, macOS and Windows file systems)
+MAX_PATH_BYTES = 4096  # a whole path (PATH_MAX on Linux)
+MAX_INPUTS_FILE_BYTES = 100 * 1024 * 1024  # an inputs file holds a few data URLs at most
+MAX_GRAPH_FILE_BYTES = 512 * 1024 * 1024  # a saved graph.json of a 10,000-item batch is ~30 MB
+MAX_PORT = 65535
+
+
+def _clean(raw: str, flag: str) -> Path:
+    """The text of a path argument as a Path, or a UsageError if no file system could hold it."""
+    if not raw.strip():
+        raise UsageError(f"{flag}: the path is empty; give a file or folder path")
+    if "\x00" in raw:
+        raise UsageError(f"{flag} {raw!r}: a path cannot hold a NUL character")
+    try:
+        encoded = os.fsencode(raw)
+    except UnicodeError as exc:
+        raise UsageError(f"{flag} {raw!r}: the path cannot be encoded for the file system ({exc})") from exc
+    if len(encoded) > MAX_PATH_BYTES:
+        raise UsageError(
+            f"{flag}: the path is {len(encoded)} bytes long, over the {MAX_PATH_BYTES}-byte limit of "
+            "the file system; give a shorter path"
+        )
+    if any(len(part) > MAX_NAME_BYTES for part in encoded.split(b"/")):
+        raise UsageError(
+            f"{flag} {raw!r}: a name in the path is over {MAX_NAME_BYTES} bytes, the limit of the file "
+            "system; give a shorter name"
+        )
+    return Path(raw)
+
+
+def _resolved(path: Path, flag: str) -> Path:
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError on 3.11), an unreadable link
+        raise UsageError(
+            f"{flag} {str(path)!r}: the path cannot be resolved ({exc}); check its symlinks"
+        ) from exc
+
+
+def _refuse_system(path: Path, flag: str, *, walking: bool = False) -> Path:
+    """``path`` resolved, unless it is a system folder (or ``/`` for a folder to walk)."""
+    resolved = _resolved(path, flag)
+    if walking and resolved == Path(resolved.anchor):
+        raise UsageError(
+            f"{flag} {str(path)!r}: refusing to search the whole file system for bundles; give the "
+            "folder that holds your .mthds files"
+        )
+    for root in SYSTEM_ROOTS:
+        if resolved == root or root in resolved.parents:
+            raise UsageError(
+                f"{flag} {str(path)!r}: {root} is a system folder, not a place for pipelex files; "
+                "give a path of your own"
+            )
+    return resolved
+
+
+def _stat(path: Path, flag: str) -> os.stat_result | None:
+    """The path's status, None when it does not exist."""
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError as exc:
+        parent = next((p for p in path.parents if p.is_file()), path.parent)
+        raise UsageError(f"{flag} {str(path)!r}: {str(parent)!r} is a file, not a folder") from exc
+    except PermissionError as exc:
+        raise UsageError(
+            f"{flag} {str(path)!r}: permission denied; check the permissions of its folders"
+        ) from exc
+    except OSError as exc:
+        raise UsageError(f"{flag} {str(path)!r}: cannot be accessed ({exc.strerror})") from exc
+
+
+def _writable_folder(folder: Path, flag: str, shown: str) -> None:
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{flag} {shown!r}: the folder {str(folder)!r} is not writable (permissions or a read-only "
+            "file system); give a folder you can write to"
+        )
+
+
+def _nearest_existing(path: Path, flag: str, shown: str) -> Path:
+    """The nearest ancestor of ``path`` that exists; it must be a folder, the rest can then be created."""
+    for ancestor in path.parents:
+        info = _stat(ancestor, flag)
+        if info is None:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            raise UsageError(
+                f"{flag} {shown!r}: {str(ancestor)!r} is a file, so no folder can be created under "
+                "it; give another path"
+            )
+        return ancestor
+    raise UsageError(f"{flag} {shown!r}: no existing folder above it")  # pragma: no cover - the root exists
+
+
+def output_dir(raw: str, flag: str = "-o/--output-dir") -> Path:
+    """A folder that exists and is writable, or that can be created under a writable folder."""
+    path = _clean(raw, flag)
+    resolved = _refuse_system(path, flag)
+    info = _stat(resolved, flag)
+    if info is not None:
+        if not stat.S_ISDIR(info.st_mode):
+            raise UsageError(
+                f"{flag} {raw!r}: it exists and is not a folder; give a folder (it is created if missing)"
+            )
+        _writable_folder(resolved, flag, raw)
+    else:
+        _writable_folder(_nearest_existing(resolved, flag, raw), flag, raw)
+    return path
+
+
+def output_file(raw: str, flag: str = "-o/--output") -> Path:
+    """A file path whose folder exists and is writable (an existing regular file is overwritten)."""
+    path = _clean(raw, flag)
+    resolved = _refuse_system(path, flag)
+    info = _stat(resolved, flag)
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(
+                f"{flag} {raw!r}: it is a folder; give a file path (e.g. {str(path / 'graph.html')!r})"
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{flag} {raw!r}: it exists and is not a regular file; give a file path")
+        if not os.access(resolved, os.W_OK):
+            raise UsageError(f"{flag} {raw!r}: the file is not writable; give another path")
+        return path
+    parent_info = _stat(resolved.parent, flag)
+    if parent_info is None:
+        raise UsageError(
+            f"{flag} {raw!r}: the folder {str(resolved.parent)!r} does not exist; create it first or "
+            "give another path"
+        )
+    if not stat.S_ISDIR(parent_info.st_mode):
+        raise UsageError(f"{flag} {raw!r}: {str(resolved.parent)!r} is a file, not a folder")
+    _writable_folder(resolved.parent, flag, raw)
+    return path
+
+
+def input_file(raw: str, flag: str, *, max_bytes: int, what: str = "file") -> Path:
+    """An existing, readable regular file of at most ``max_bytes``."""
+    path = _clean(raw, flag)
+    resolved = _refuse_system(path, flag)
+    info = _stat(resolved, flag)
+    if info is None:
+        raise UsageError(f"{flag} {raw!r}: no such {what}; check the path")
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"{flag} {raw!r}: it is a folder; give a {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{flag} {raw!r}: not a regular file; give a {what}")
+    if not os.access(resolved, os.R_OK):
+        raise UsageError(f"{flag} {raw!r}: the file is not readable; check its permissions")
+    if info.st_size > max_bytes:
+        raise UsageError(
+            f"{flag} {raw!r}: the file is {info.st_size / 2**20:.0f} MB, over the "
+            f"{max_bytes // 2**20} MB limit for a {what}"
+        )
+    return path
+
+
+def bundle_file(raw: str, flag: str = "PATH") -> Path:
+    """The one ``.mthds`` file a command runs (a folder is refused: it would be walked as a library)."""
+    path = _clean(raw, flag)
+    resolved = _refuse_system(path, flag)
+    info = _stat(resolved, flag)
+    if info is None:
+        raise UsageError(f"{flag} {raw!r}: no such file; give the .mthds file to run")
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(
+            f"{flag} {raw!r}: it is a folder; give the .mthds file to run (pass a folder of bundles "
+            "it depends on with -L)"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{flag} {raw!r}: not a regular file; give the .mthds file to run")
+    return path
+
+
+def library_path(raw: str, flag: str = "-L/--library-dir") -> Path:
+    """A ``.mthds`` file or a folder searched for them (not ``/``, not a system folder)."""
+    path = _clean(raw, flag)
+    resolved = _refuse_system(path, flag, walking=True)
+    info = _stat(resolved, flag)
+    if info is None:
+        raise UsageError(f"{flag} {raw!r}: no such file or folder; check the path")
+    if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+        raise UsageError(f"{flag} {raw!r}: neither a .mthds file nor a folder")
+    if stat.S_ISDIR(info.st_mode) and not os.access(resolved, os.R_OK | os.X_OK):
+        raise UsageError(f"{flag} {raw!r}: the folder is not readable; check its permissions")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- argparse types
+def port(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    value = _integer(text, "a port")
+    if not 1 <= value <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to {MAX_PORT}")
+    return value
+
+
+def host_port(text: str) -> str:
+    """An argparse type: a server address ``host:port`` (a name, an IPv4 address, or ``[IPv6]``)."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep or not host or re.fullmatch(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+", host) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a host:port address (e.g. 127.0.0.1:7233)")
+    port(port_text)
+    return text.strip()
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1 (and at most a million, beyond which it is a typo)."""
+    value = _integer(text, "a count")
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: give a number from 1 to 1000000")
+    return value
+
+
+def _integer(text: str, what: str) -> int:
+    stripped = text.strip()
+    if re.fullmatch(r"[+-]?[0-9]{1,12}", stripped) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}: give a whole number")
+    return int(stripped)

@@ -1,0 +1,314 @@
+"""The CLI under careless input and injected faults, each case as a real ``pipelex`` subprocess.
+
+Every case ends with one clear line and the right exit code (2: usage, 1: the bundle or the run failed), never
+an ``internal error``, a traceback or a crash at exit; a run that fails after it started keeps what it did.
+The Temporal cases (exit crashes, a server that never answers, a server gone mid-run, signals) are in
+``tests/cli/test_temporal_faults.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.temporal.bundles import failing_bundle
+
+REPO = Path(__file__).resolve().parents[2]
+CRASH_MARKS = ("Traceback", "internal error", "Fatal Python error", "panicked", "Segmentation fault")
+
+SHOUT_BUNDLE = textwrap.dedent("""
+    domain      = "shouting"
+    description = "Shouting a text back"
+    main_pipe   = "shout_it"
+
+    [pipe.shout_it]
+    type          = "PipeFunc"
+    description   = "Shouts"
+    inputs        = { text = "Text" }
+    output        = "Text"
+    function_name = "tests.temporal.funcs.shout"
+""")
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A clean environment: no pipelex settings or keys of the caller, the test functions importable, calls of
+    the test functions logged to ``tmp_path/calls.log``, the log file under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELEX_", "OPENAI_", "ANTHROPIC_"))}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    env.update(
+        {
+            "HOME": str(tmp_path / "home"),
+            "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config"),
+            "PYTHONPATH": str(REPO),
+            "PIPELEX_TEST_COUNTER_FILE": str(tmp_path / "calls.log"),
+            "PIPELEX_LOG_FILE": str(tmp_path / "pipelex.log"),
+            "PIPELEX_STORAGE_DIR": str(tmp_path / "storage"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def pipelex(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``pipelex ARGS`` in a subprocess, from tmp_path."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelex.cli.main", *args],
+        cwd=tmp_path,
+        env=env or cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], code: int, *expected: str) -> str:
+    """The exit code, no crash mark, exactly one ``error:`` line holding every expected fragment."""
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output
+    for mark in CRASH_MARKS:
+        assert mark not in output, output
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, output
+    for fragment in expected:
+        assert fragment in errors[0], errors[0]
+    return errors[0]
+
+
+@pytest.fixture
+def shout(tmp_path: Path) -> Path:
+    path = tmp_path / "shout.mthds"
+    path.write_text(SHOUT_BUNDLE, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- output paths
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("afile", "is not a folder"),
+        ("afile/sub", "is a file"),
+        ("/proc/foo", "/proc is a system folder"),
+        ("/dev/null", "/dev is a system folder"),
+        ("", "empty"),
+    ],
+)
+def test_a_bad_output_folder_is_refused_before_anything_runs(
+    tmp_path: Path, shout: Path, target: str, expected: str
+) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", '{"text": "hi"}', "-o", target)
+    assert_one_clear_line(result, 2, "-o/--output-dir", expected)
+    assert not (tmp_path / "calls.log").exists()  # the live function was never called
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root writes to read-only folders: the permission check cannot fail"
+)
+def test_a_read_only_output_folder_is_refused(tmp_path: Path, shout: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", '{"text": "hi"}', "-o", str(locked / "out"))
+    assert_one_clear_line(result, 2, "not writable")
+    assert not (tmp_path / "calls.log").exists()
+
+
+def test_a_live_run_writes_where_it_was_told(tmp_path: Path, shout: Path) -> None:
+    result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", '{"text": "hi"}', "-o", "new/deeper")
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / "new" / "deeper" / "shout_it_01"
+    assert json.loads((run_dir / "main_stuff.json").read_text())["text"] == "HI!"
+    assert (tmp_path / "calls.log").read_text().split() == ["shout", "hi"]
+
+
+# ---------------------------------------------------------------------------------------------------- input paths
+@pytest.mark.parametrize(
+    "inputs, code, expected",
+    [
+        ("missing.json", 2, "no such inputs file"),
+        (".", 2, "it is a folder"),
+        ("/proc/self/status", 2, "/proc is a system folder"),
+    ],
+)
+def test_a_bad_inputs_path_is_refused(
+    tmp_path: Path, shout: Path, inputs: str, code: int, expected: str
+) -> None:
+    result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", inputs)
+    assert_one_clear_line(result, code, expected)
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("form", ["json-file", "toml-file", "inline"])
+def test_inputs_nested_10000_deep_get_a_clear_message(tmp_path: Path, shout: Path, form: str) -> None:
+    if form == "json-file":
+        (tmp_path / "deep.json").write_text('{"text": ' + _nested(10_000) + "}")
+        argument = "deep.json"
+    elif form == "toml-file":
+        (tmp_path / "deep.toml").write_text("text = " + _nested(10_000) + "\n")
+        argument = "deep.toml"
+    else:
+        argument = '{"text": ' + _nested(10_000) + "}"
+    result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", argument, "--dry-run")
+    assert_one_clear_line(result, 1, "deeper than 64 levels")
+
+
+def test_inputs_under_the_python_limit_but_over_ours_are_refused_too(tmp_path: Path, shout: Path) -> None:
+    result = pipelex(
+        tmp_path, "run", "bundle", str(shout), "-i", '{"text": ' + _nested(500) + "}", "--dry-run"
+    )
+    assert_one_clear_line(result, 1, "deeper than 64 levels")
+
+
+def test_a_bundle_nested_10000_deep_gets_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "deep.mthds"
+    path.write_text(SHOUT_BUNDLE + "\n[extra]\nx = " + _nested(10_000) + "\n")
+    result = pipelex(tmp_path, "validate", "bundle", str(path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "nests too deeply" in output
+    assert not any(mark in output for mark in CRASH_MARKS), output
+
+
+# ---------------------------------------------------------------------------------------------------- bundle paths
+@pytest.mark.parametrize("command", [["run", "bundle"], ["validate", "bundle"]])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/", None),
+        ("/proc", "/proc is a system folder"),
+        ("/sys/kernel", "/sys is a system folder"),
+        ("/dev/null", "/dev is a system folder"),
+        ("missing.mthds", "no such file"),
+    ],
+)
+def test_system_and_missing_bundle_paths_are_refused(
+    tmp_path: Path, command: list[str], path: str, expected: str | None
+) -> None:
+    result = pipelex(tmp_path, *command, path)
+    line = assert_one_clear_line(result, 2)
+    if expected is not None:
+        assert expected in line
+    else:  # `/`: a folder for `run` (one file is run), the whole file system for `validate`
+        assert "it is a folder" in line if command[0] == "run" else "whole file system" in line
+
+
+def test_run_bundle_refuses_a_folder(tmp_path: Path, shout: Path) -> None:
+    result = pipelex(tmp_path, "run", "bundle", str(tmp_path), "--dry-run", "--mock-inputs")
+    assert_one_clear_line(result, 2, "it is a folder", "give the .mthds file to run", "-L")
+
+
+def test_a_library_folder_that_is_a_file_path_is_refused(tmp_path: Path, shout: Path) -> None:
+    result = pipelex(
+        tmp_path, "run", "bundle", str(shout), "-L", "no-such-folder", "--dry-run", "--mock-inputs"
+    )
+    assert_one_clear_line(result, 2, "-L/--library-dir", "no such file or folder")
+
+
+def test_the_bundle_given_again_in_a_library_folder_is_loaded_once(tmp_path: Path, shout: Path) -> None:
+    for args in (["-L", str(tmp_path)], ["-L", str(shout)], ["-L", "."]):
+        result = pipelex(tmp_path, "run", "bundle", str(shout), *args, "-i", '{"text": "hi"}', "-o", "out")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "duplicate_declaration" not in result.stdout + result.stderr
+    result = pipelex(tmp_path, "validate", "bundle", str(shout), "-L", str(tmp_path), "--static-only")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------------------------------------- graph render
+@pytest.fixture
+def saved_graph(tmp_path: Path, shout: Path) -> Path:
+    result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", '{"text": "hi"}', "-o", "out")
+    assert result.returncode == 0, result.stderr
+    return tmp_path / "out" / "shout_it_01" / "graph.json"
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/nonexistent/x.html", "does not exist"),
+        ("/tmp", "it is a folder"),
+        ("/proc/version", "/proc is a system folder"),
+        ("afile/x.html", "is a file"),
+    ],
+)
+def test_graph_render_refuses_a_bad_output_path(
+    tmp_path: Path, saved_graph: Path, target: str, expected: str
+) -> None:
+    (tmp_path / "afile").write_text("a file")
+    result = pipelex(tmp_path, "graph", "render", str(saved_graph), "-o", target)
+    assert_one_clear_line(result, 2, "-o/--output", expected)
+
+
+def test_graph_render_writes_a_good_output_path(tmp_path: Path, saved_graph: Path) -> None:
+    result = pipelex(tmp_path, "graph", "render", str(saved_graph), "-o", "g.mmd", "--format", "mermaid")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g.mmd").read_text().startswith(("flowchart", "graph", "%%"))
+
+
+# ---------------------------------------------------------------------------------------------------- numbers
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["api", "serve", "--port", "99999"], "is not a port"),
+        (["api", "serve", "--port", "-1"], "is not a port"),
+        (["api", "serve", "--port", "http"], "is not a port"),
+        (["worker", "--address", "127.0.0.1:99999"], "is not a port"),
+        (["worker", "--address", "no-port"], "host:port"),
+        (["worker", "--max-concurrent-activities", "0"], "out of range"),
+    ],
+)
+def test_ports_and_counts_are_checked_by_the_cli(tmp_path: Path, args: list[str], expected: str) -> None:
+    result = pipelex(tmp_path, *args, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert expected in output
+    assert not any(mark in output for mark in CRASH_MARKS), output
+
+
+# ---------------------------------------------------------------------------------------------------- failed runs
+def test_a_failed_live_run_keeps_its_partial_results(tmp_path: Path) -> None:
+    bundle = tmp_path / "broken.mthds"
+    bundle.write_text(failing_bundle(), encoding="utf-8")
+    result = pipelex(tmp_path, "run", "bundle", str(bundle), "-i", '{"text": "hi"}', "-o", "out")
+    assert_one_clear_line(result, 1, "refuse_it", "refusing 'HI!'")
+    run_dir = tmp_path / "out" / "go_01"
+    assert f"is in {Path('out') / 'go_01'}" in result.stderr  # the CLI says where
+    assert_partial_run(run_dir, backend="direct")
+
+
+def assert_partial_run(run_dir: Path, *, backend: str) -> None:
+    """The folder of the failing ``go`` sequence: shout_it succeeded, refuse_it failed, what shout_it made kept."""
+    assert not (run_dir / "main_stuff.json").exists()
+    error = json.loads((run_dir / "error.json").read_text())
+    assert error["pipe_code"] == "refuse_it"
+    assert "refusing 'HI!'" in error["error"]
+    graph = json.loads((run_dir / "graph.json").read_text())
+    assert graph["backend"] == backend
+    statuses = {node["pipe_code"]: node["status"] for node in graph["nodes"]}
+    assert statuses == {"go": "failed", "shout_it": "succeeded", "refuse_it": "failed"}
+    [failed_leaf] = [node for node in graph["nodes"] if node["pipe_code"] == "refuse_it"]
+    assert "refusing 'HI!'" in failed_leaf["error"]
+    memory = json.loads((run_dir / "working_memory.json").read_text())
+    assert memory["root"]["loud"]["content"] == {"text": "HI!"}
+    assert memory["root"]["text"]["content"] == {"text": "hi"}
+    assert "calls" in json.loads((run_dir / "usage.json").read_text())
+    assert (run_dir / "graph.html").stat().st_size > 1000
+    assert (run_dir / "graph.mmd").read_text().strip()
+
+
+def test_a_run_that_fails_before_starting_writes_nothing(tmp_path: Path) -> None:
+    bundle = tmp_path / "broken.mthds"
+    bundle.write_text(failing_bundle(), encoding="utf-8")
+    result = pipelex(tmp_path, "run", "bundle", str(bundle), "-i", '{"nope": "hi"}', "-o", "out")
+    assert_one_clear_line(result, 1, "'nope' is not an input")
+    assert not (tmp_path / "out").exists()
