@@ -6,7 +6,6 @@ import argparse
 import json
 import shlex
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelex.cli.main import EXIT_FAILED, EXIT_OK
@@ -72,10 +71,12 @@ def build_output(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[PipelexRunner, Library, PipeEntry]:
+    from pipelex.cli.paths import bundle_file, library_path
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
 
-    runner = PipelexRunner(bundle_uri=args.path, library_dirs=args.library_dir, pipe_run_mode=PipeRunMode.DRY,
+    runner = PipelexRunner(bundle_uri=bundle_file(args.path),
+                           library_dirs=[library_path(raw) for raw in args.library_dir], pipe_run_mode=PipeRunMode.DRY,
                            backend="direct")
     library = runner.load()
     return runner, library, runner.pick_pipe(library, args.pipe)
@@ -85,10 +86,9 @@ def _emit(args: argparse.Namespace, text: str, *, next_step: str | None) -> int:
     if not args.output:
         sys.stdout.write(text)
         return EXIT_OK
-    out = Path(args.output)
-    if out.is_dir():
-        print(f"error: {out} is a folder: give a file name (e.g. {out / 'inputs.json'})", file=sys.stderr)
-        return EXIT_FAILED
+    from pipelex.cli.paths import output_file
+
+    out = output_file(args.output)  # checked: a folder, a missing folder, a system path are usage errors
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}" + (f"; {next_step}" if next_step else ""))
     return EXIT_OK

@@ -343,8 +343,8 @@ def _print_costs(output: Any, args: argparse.Namespace, *, file: Any = None) -> 
 
 
 def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseException | None = None) -> Path:
-    """Write a run's folder: main output, working memory, usage, graph; for a failed run, ``error.json`` and no
-    main output. A write that fails (a full disk, a folder removed meanwhile) is a :class:`RunError`."""
+    """Write a run's folder: main output, working memory, graph; for a failed run, ``error.json`` and
+    ``usage.json`` instead of the main output. A write that fails (a full disk, a folder removed meanwhile) is a :class:`RunError`."""
     run_dir: Path | None = None
     try:
         run_dir = _next_run_dir(output_dir, output.pipe_code)
@@ -364,7 +364,8 @@ def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseExc
                 "failed_pipes": [n.pipe_code for n in failed],
             }), encoding="utf-8")
         (run_dir / "working_memory.json").write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
-        (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
+        if error is not None:  # what the failed run cost so far (a finished run prints its cost table)
+            (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
         if graph:
             from pipelex.tracing.html import render_html
             from pipelex.tracing.mermaid import render_mermaid
@@ -569,10 +570,9 @@ def schema(args: argparse.Namespace) -> int:
     if not args.output:
         sys.stdout.write(text)
         return EXIT_OK
-    out = Path(args.output)
-    if out.is_dir():
-        _err(f"{out} is a folder: give a file name, e.g. {out / 'mthds.schema.json'}")
-        return EXIT_FAILED
+    from pipelex.cli.paths import output_file
+
+    out = output_file(args.output)  # checked: a folder, a missing folder, a system path are usage errors
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}; associate it with *.mthds files in your editor (docs/language.md, 'Editor support')")
     return EXIT_OK

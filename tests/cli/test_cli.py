@@ -69,7 +69,6 @@ ARTEFACTS = {
     "main_stuff.json",
     "main_stuff.md",
     "working_memory.json",
-    "usage.json",
     "graph.json",
     "graph.mmd",
     "graph.html",
@@ -370,7 +369,7 @@ def test_no_graph_writes_no_graph(run_cli: RunCli, menu: Path, tmp_path: Path) -
     )
     assert code == 0
     run_dir = tmp_path / "out" / "write_menu_card_01"
-    assert {p.name for p in run_dir.iterdir()} == {"main_stuff.json", "main_stuff.md", "working_memory.json", "usage.json"}
+    assert {p.name for p in run_dir.iterdir()} == {"main_stuff.json", "main_stuff.md", "working_memory.json"}
 
 
 def test_quiet_prints_nothing(run_cli: RunCli, menu: Path, tmp_path: Path) -> None:
