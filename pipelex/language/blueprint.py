@@ -234,7 +234,7 @@ class PipeSignatureBlueprint(PipeBlueprintBase):
     """
 
     type: Literal["PipeSignature"]
-    signature_for: str
+    signature_for: str | None = None
 
 
 class StepBlueprint(Blueprint):

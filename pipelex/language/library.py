@@ -56,6 +56,8 @@ class Library:
     bundles: list[ParsedBundle] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     broken_pipes: set[str] = field(default_factory=set)
+    # signatures replaced by their concrete definition, by ref (their contract must match the definition's)
+    implemented_signatures: dict[str, PipeEntry] = field(default_factory=dict)
     _by_code: dict[str, list[str]] = field(default_factory=dict, repr=False)  # bare code -> refs
     _by_code_size: int = field(
         default=-1, repr=False
@@ -183,11 +185,15 @@ def build_library(sources: list[tuple[str, str | None]]) -> Library:
             ref = f"{bp.domain}.{code}"
             existing = library.pipes.get(ref)
             if existing is not None:
-                # A signature may be satisfied by a concrete definition in another file.
-                if existing.blueprint.type == "PipeSignature":
-                    library.pipes[ref] = PipeEntry(bp.domain, code, pipe_bp, bp, parsed.source_map)
+                # A signature is satisfied by a concrete definition in another file: the concrete one wins,
+                # and its contract is checked against the signature's (see the static checks).
+                entry = PipeEntry(bp.domain, code, pipe_bp, bp, parsed.source_map)
+                if existing.blueprint.type == "PipeSignature" and pipe_bp.type != "PipeSignature":
+                    library.pipes[ref] = entry
+                    library.implemented_signatures[ref] = existing
                     continue
-                if pipe_bp.type == "PipeSignature":
+                if pipe_bp.type == "PipeSignature" and existing.blueprint.type != "PipeSignature":
+                    library.implemented_signatures[ref] = entry
                     continue
                 library.diagnostics.append(
                     Diagnostic(

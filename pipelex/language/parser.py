@@ -25,6 +25,8 @@ from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE
 from pipelex.validation.diagnostics import Diagnostic, ErrorType
 
+# the fields of a signature: a pipe written with these only (and no `type`) is a contract, not an implementation
+SIGNATURE_KEYS = frozenset({"description", "inputs", "output", "signature_for"})
 TOP_LEVEL_KEYS = frozenset({"domain", "description", "system_prompt", "main_pipe", "concept", "pipe", "source"})
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -250,9 +252,10 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
             result.broken_pipes.add(code)
             continue
         pipe_type = value.get("type")
-        if pipe_type is None and "signature_for" in value:
-            # A signature is a contract, not a pipe type: it is written without `type`.
-            if not _signature_target_ok(code, value, source_map, result, diag):
+        if pipe_type is None and set(value) <= SIGNATURE_KEYS and ({"output", "signature_for"} & set(value)):
+            # A signature is a contract, not a pipe type: written without `type` and with no implementation
+            # field (`signature_for` is an optional hint naming the intended type).
+            if "signature_for" in value and not _signature_target_ok(code, value, source_map, result, diag):
                 continue
             value = {**value, "type": SIGNATURE_TYPE}
             pipe_type = SIGNATURE_TYPE
@@ -264,8 +267,11 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
             result.broken_pipes.add(code)
             continue
         if pipe_type is None:
-            diag(ErrorType.MISSING_PIPE_TYPE, f"pipe {code!r} has no `type`: add one of "
-                 f"{', '.join(PIPE_TYPES)} (or `signature_for = \"PipeX\"` alone for a signature)", line=line,
+            implementation = sorted(set(value) - SIGNATURE_KEYS)
+            why = (f"it has implementation fields ({', '.join(repr(k) for k in implementation[:3])}), so it is not "
+                   "a signature" if implementation else "a signature declares at least its `output`")
+            diag(ErrorType.MISSING_PIPE_TYPE, f"pipe {code!r} has no `type`: add one of {', '.join(PIPE_TYPES)} "
+                 f"(without `type` a pipe is a signature, a contract of inputs and output only; {why})", line=line,
                  pipe=code, field_name="type")
             result.broken_pipes.add(code)
             continue
@@ -309,12 +315,13 @@ def _parallel_branches_ok(code: str, value: dict[str, Any], source_map: SourceMa
     if not isinstance(branches, list):
         return True
     ok = True
-    for index, branch in enumerate(branches, start=1):
+    for index, branch in enumerate(branches):  # counted from 0, like every `steps[i]`/`branches[i]` field
         if isinstance(branch, dict) and "from" in branch:
             diag(ErrorType.BINDING_STEP_INVALID, f"pipe {code!r} (PipeParallel): branches[{index}] is a binding step "
                  f"(`from = {branch.get('from')!r}`), but binding steps exist only in a PipeSequence: bind the value "
                  "in a sequence step before the parallel, and give each branch a `pipe`",
-                 line=source_map.element_line(code, "branches", index), pipe=code, field_name=f"branches[{index}]")
+                 line=source_map.element_line(code, "branches", index + 1), pipe=code,
+                 field_name=f"branches[{index}]")
             ok = False
     if not ok:
         result.broken_pipes.add(code)

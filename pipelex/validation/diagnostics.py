@@ -45,6 +45,7 @@ class ErrorType(StrEnum):
     OPTIONAL_FORCE_REDUNDANT = "optional_force_redundant"
     TEMPLATE_PRIVATE_NAME = "template_private_name"
     TEMPLATE_SYNTAX = "template_syntax"
+    SIGNATURE_MISMATCH = "signature_mismatch"
     LIMIT_EXCEEDED = "limit_exceeded"  # a [limits] bound of pipelex.toml (e.g. `Text[N]` past max_list_items)
     # run level (dry-run sweep)
     DRY_RUN_ERROR = "DryRunError"

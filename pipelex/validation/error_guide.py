@@ -193,6 +193,12 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
         "A prompt or template is not valid Jinja.",
         "Fix the Jinja syntax at the place given (unclosed `{% %}` or `{{ }}`).",
     ),
+    "signature_mismatch": (
+        _STATIC,
+        "A concrete pipe implements a signature (same code) but declares other inputs or another output.",
+        "Make the definition keep the signature's contract (same input names, concepts and multiplicities, "
+        "same output), or change the signature.",
+    ),
     "DryRunError": (
         _SWEEP,
         "The pipe failed when dry-run with mocked inputs.",

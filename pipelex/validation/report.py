@@ -47,7 +47,8 @@ def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings
     if run_sweep:
         verdicts = asyncio.run(sweep(library, settings or _config_settings(), failed_statically=failed,
                                      allowed_to_fail=allowed_to_fail, graphs=graphs,
-                                     blocked=callers_of_failures(library, failed)))
+                                     blocked=callers_of_failures(library, failed),
+                                     allow_signatures=allow_signatures))
     else:
         verdicts = [PipeVerdict(pipe_ref=e.ref, status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
                                 message=None if e.code in failed else "dry-run sweep not run")

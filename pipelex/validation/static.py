@@ -201,7 +201,54 @@ class StaticChecker:
             self.check_pipe(entry)
         self.check_main_pipes()
         self.check_cycles()
+        self.check_signature_contracts()
         return self.diagnostics
+
+    def check_signature_contracts(self) -> None:
+        """A concrete pipe that implements a signature keeps its contract: the same inputs and output.
+
+        Concepts are compared by identity (``Brief`` is ``domain.Brief``, ``Text`` is ``native.Text``) and
+        multiplicities structurally; a signature's ``signature_for`` is only a hint and is not compared.
+        """
+        for ref, signature in self.library.implemented_signatures.items():
+            concrete = self.library.pipes.get(ref)
+            if concrete is None:
+                continue
+            problems: list[str] = []
+            promised, made = self._contract(signature), self._contract(concrete)
+            if promised is None or made is None:
+                continue  # a spec that does not parse is reported where it is written
+            (promised_inputs, promised_output), (made_inputs, made_output) = promised, made
+            if promised_output != made_output:
+                problems.append(f"its output is {concrete.blueprint.output!r} where the signature promises "
+                                f"{signature.blueprint.output!r}")
+            for name in sorted(set(promised_inputs) | set(made_inputs)):
+                if name not in made_inputs:
+                    problems.append(f"it does not take the input {name!r} the signature declares")
+                elif name not in promised_inputs:
+                    problems.append(f"it takes the input {name!r}, which the signature does not declare")
+                elif promised_inputs[name] != made_inputs[name]:
+                    problems.append(f"its input {name!r} is {concrete.blueprint.input_specs()[name]!r} where the "
+                                    f"signature declares {signature.blueprint.input_specs()[name]!r}")
+            for problem in problems:
+                self._report(ErrorType.SIGNATURE_MISMATCH, f"pipe {ref!r} implements the signature declared in "
+                             f"{signature.file}:{signature.line}, but {problem}: make the definition keep the "
+                             "signature's contract, or change the signature", concrete)
+
+    def _contract(self, entry: PipeEntry) -> tuple[dict[str, tuple[str, str, int | None, str]],
+                                                   tuple[str, str, int | None, str]] | None:
+        def identity(text: str) -> tuple[str, str, int | None, str] | None:
+            resolved = self.spec(entry, text)
+            if resolved is None:
+                return None
+            spec, concept = resolved
+            return concept.ref, spec.multiplicity.value, spec.item_count, spec.presence.value
+
+        inputs = {name: identity(text) for name, text in entry.blueprint.input_specs().items()}
+        output = identity(entry.blueprint.output)
+        if output is None or any(v is None for v in inputs.values()):
+            return None
+        return {k: v for k, v in inputs.items() if v is not None}, output
 
     def check_concepts(self) -> None:
         """Declared concepts: ``refines`` and structure references resolve, no refinement cycle, valid field names."""
@@ -242,6 +289,11 @@ class StaticChecker:
                            "'_' nor the reserved 'model_'; rename it", where)
                 if isinstance(spec, str):
                     continue
+                if spec.default_value is not None and (spec.required or spec.type == "concept"):
+                    report(ErrorType.SCHEMA_VIOLATION, f"field {name!r} of concept {concept.code!r} has a "
+                           f"default_value, which {'a required field' if spec.required else 'a concept-typed field'} "
+                           "cannot have (a default only fills an optional scalar field the data leaves out): "
+                           f"remove the default_value{' or `required = true`' if spec.required else ''}", where)
                 refs = [spec.concept_ref] if spec.type == "concept" else []
                 if spec.type == "list":
                     item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
@@ -750,6 +802,10 @@ class StaticChecker:
             self._report(ErrorType.BINDING_STEP_INVALID, f"{where}: batch_over {batch_over!r} is not a name or a "
                          "dotted path of field names (single dots, no brackets)", entry, field=where)
             ok = False
+        elif batch_over.startswith(RESERVED_NAME_PREFIX):
+            self._report(ErrorType.INVALID_INPUT_NAME, f"{where}: batch_over {batch_over!r} starts with the reserved "
+                         f"prefix {RESERVED_NAME_PREFIX!r}: batch over a name of the sequence", entry, field=where)
+            ok = False
         if batch_over == batch_as:
             self._report(ErrorType.BATCH_ITEM_NAME_COLLISION, f"{where}: batch_over and batch_as are both "
                          f"{batch_as!r}: name the item differently from the list (e.g. 'pages' and 'page')", entry,
@@ -811,9 +867,10 @@ class StaticChecker:
                              "a value (`from = ..., result = ...`); this one does neither", entry, field=where)
                 last_known = False
                 continue
-            if step.result is not None and not PLAIN_NAME_RE.match(step.result):
+            if step.result is not None and not _plain_name(step.result):
                 self._report(ErrorType.INVALID_INPUT_NAME, f"{where}: result {step.result!r} is not a plain "
-                             "snake_case name; later steps read it through their inputs", entry, field=where)
+                             f"snake_case name (never starting with {RESERVED_NAME_PREFIX!r}); later steps read it "
+                             "through their inputs", entry, field=where)
             if step.nb_output is not None and step.multiple_output is not None:
                 self._report(ErrorType.SCHEMA_VIOLATION, f"{where}: `nb_output` and `multiple_output` are mutually "
                              "exclusive: keep one", entry, field=where)
@@ -852,9 +909,9 @@ class StaticChecker:
                             "the pipe step that reads the bound list")
         if step.result is None:
             problems.append("it has no `result`: name the bound value")
-        elif not PLAIN_NAME_RE.match(step.result):
-            problems.append(f"result {step.result!r} is not a plain snake_case name (later steps read it through "
-                            "their inputs)")
+        elif not _plain_name(step.result):
+            problems.append(f"result {step.result!r} is not a plain snake_case name, never starting with "
+                            f"{RESERVED_NAME_PREFIX!r} (later steps read it through their inputs)")
         path = step.from_ or ""
         if not PATH_RE.match(path):
             problems.append(f"`from = {path!r}` is not a path: write field names separated by single dots, e.g. "
@@ -900,10 +957,10 @@ class StaticChecker:
         results: dict[str, Var] = {}
         for index, branch in enumerate(pipe.branches):
             where = f"branches[{index}]"
-            if branch.result is not None and not PLAIN_NAME_RE.match(branch.result):
+            if branch.result is not None and not _plain_name(branch.result):
                 self._report(ErrorType.INVALID_INPUT_NAME, f"{where}: result {branch.result!r} is not a plain "
-                             "snake_case name; the result is read by later pipes through their inputs", entry,
-                             field=where)
+                             f"snake_case name (never starting with {RESERVED_NAME_PREFIX!r}); the result is read by "
+                             "later pipes through their inputs", entry, field=where)
             names_ok = self._check_batch_names(entry, where, branch.batch_over, branch.batch_as,
                                                allow_dotted_over=False)
             target = self.resolve_ref(entry, branch.pipe, where)
@@ -995,7 +1052,11 @@ class StaticChecker:
             self._report(ErrorType.INVALID_INPUT_NAME, f"input_item_name {item_name!r} is not a plain snake_case "
                          "name", entry, field="input_item_name")
         list_var = inputs.get(pipe.input_list_name)
-        if pipe.input_list_name not in specs:
+        if "." in pipe.input_list_name or pipe.input_list_name.startswith(RESERVED_NAME_PREFIX):
+            self._report(ErrorType.INVALID_INPUT_NAME, f"input_list_name {pipe.input_list_name!r} is not a plain "
+                         "input name: name a list input of the batch (to batch over a field, bind it in a sequence "
+                         "step first, or batch a sequence step over the dotted path)", entry, field="input_list_name")
+        elif pipe.input_list_name not in specs:
             self._report(ErrorType.MISSING_INPUT_VARIABLE, f"input_list_name {pipe.input_list_name!r} is not one of "
                          f"the batch's inputs ({', '.join(specs) or 'none'}): declare it as a list input", entry,
                          field="input_list_name")
@@ -1008,7 +1069,8 @@ class StaticChecker:
             return
         env = {k: v for k, v in _roots(inputs, entry.code).items() if k != pipe.input_list_name}
         item = (item_name, list_var.item()) if list_var is not None else None
-        lifted = self._feed(entry, "branch_pipe_code", target, env, item)
+        lifted = self._feed(entry, "branch_pipe_code", target, env, item,
+                            unknown=frozenset({item_name}) if item is None else frozenset())
         produced = self._output_var(target, lifted=lifted, batched=True)
         self._check_produced(entry, output, produced, f"the batch of {target.code!r}")
 
@@ -1027,6 +1089,11 @@ _OPERATOR_OUTPUTS: dict[str, tuple[tuple[str, ...], bool, str]] = {
 
 _SCALAR_FIELD_TYPES = frozenset({"text", "integer", "number", "boolean", "date", "datetime", "time", "dict",
                                  "list"})
+
+
+def _plain_name(name: str) -> bool:
+    """A name a pipe reads through its inputs: snake_case, undotted, not the runtime's reserved prefix."""
+    return PLAIN_NAME_RE.match(name) is not None and not name.startswith(RESERVED_NAME_PREFIX)
 
 
 def _marker_with_multiplicity(what: str, text: str, spec: ConceptSpec) -> str:

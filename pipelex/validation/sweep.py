@@ -56,8 +56,11 @@ async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings
 
 async def sweep(library: Library, settings: RunSettings, *, failed_statically: set[str],
                 allowed_to_fail: frozenset[str] = frozenset(), graphs: list[ExecutionGraph] | None = None,
-                blocked: dict[str, str] | None = None) -> list[PipeVerdict]:
+                blocked: dict[str, str] | None = None, allow_signatures: bool = False) -> list[PipeVerdict]:
     """Dry-run every pipe that passed the static checks; pipes that failed them are reported FAILURE.
+
+    Signatures are SKIPPED unless ``allow_signatures``; pipes calling a pipe that failed are reported
+    FAILURE, blocked by it (``blocked`` maps their refs to that pipe).
 
     When ``graphs`` is given, the execution graph of each pipe's dry run is appended to it
     (:func:`merge_sweep_graphs` makes one graph of them).
@@ -67,6 +70,13 @@ async def sweep(library: Library, settings: RunSettings, *, failed_statically: s
         if entry.code in failed_statically or entry.ref in failed_statically:
             verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",
                                         message="failed the static checks (see errors)"))
+            continue
+        if entry.blueprint.type == "PipeSignature" and not allow_signatures:
+            # the callers of a signature still dry-run (on a mock of its output); the signature itself is
+            # dry-run only when signatures are accepted
+            verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SKIPPED,
+                                        message="a signature (contract only): dry-run as a mock of its output "
+                                        "with --allow-signatures"))
             continue
         if blocked and entry.ref in blocked:
             verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",

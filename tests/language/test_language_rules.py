@@ -110,7 +110,11 @@ prompt = "Fast track or full review? $summary"
 
 def test_a_signature_written_with_signature_for_alone_is_valid_but_not_runnable() -> None:
     report = validate(CLAIMS + DECIDE_SIGNATURE)
-    assert_valid(report)
+    assert report.is_valid, [e.render() for e in report.errors]
+    statuses = {v.pipe_ref: v.status for v in report.validated_pipes}
+    # without --allow-signatures the signature itself is not dry-run; the sequence calling it is, on a mock
+    assert statuses.pop("insurance.claims.decide_track") is PipeStatus.SKIPPED
+    assert set(statuses.values()) == {PipeStatus.SUCCESS}
     assert report.is_runnable is False
     assert report.pending_signatures == ["insurance.claims.decide_track"]
     [warning] = report.warnings
@@ -156,9 +160,69 @@ def test_signature_for_names_a_runnable_pipe_type(target: str) -> None:
     assert error.field == "signature_for" and repr(target) in error.message and "PipeLLM" in error.message
 
 
-def test_a_pipe_with_neither_type_nor_signature_for_has_no_type() -> None:
+def test_signature_for_is_an_optional_hint_a_contract_without_type_is_a_signature() -> None:
     untyped = DECIDE_SIGNATURE.replace('signature_for = "PipeLLM"\n', "")
-    assert "missing_pipe_type" in error_types(validate(CLAIMS + untyped))
+    report = validate(CLAIMS + untyped, allow_signatures=True)
+    assert_valid(report)
+    assert report.pending_signatures == ["insurance.claims.decide_track"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "mentions"),
+    [('prompt = "Fast or full? $summary"', "'prompt'"), ('model = "$writing-factual"', "'model'")],
+)
+def test_a_pipe_without_type_but_with_implementation_fields_has_no_type(extra: str, mentions: str) -> None:
+    untyped = DECIDE_SIGNATURE.replace('signature_for = "PipeLLM"', extra)
+    error = only_error(validate(CLAIMS + untyped), "missing_pipe_type")
+    assert error.pipe == "decide_track" and mentions in error.message
+
+
+def test_a_pipe_with_only_a_description_has_no_type() -> None:
+    text = 'domain = "d"\n[pipe.half_written]\ndescription = "Started, never finished"\n'
+    assert only_error(validate(text), "missing_pipe_type").pipe == "half_written"
+
+
+@pytest.mark.parametrize(
+    ("change", "mentions"),
+    [
+        (('output = "TrackDecision"\nprompt', 'output = "Text"\nprompt'), "its output is 'Text'"),
+        (
+            (
+                'inputs = { summary = "Text" }\noutput = "TrackDecision"\nprompt',
+                'inputs = { summary = "Text[]" }\noutput = "TrackDecision"\nprompt',
+            ),
+            "its input 'summary' is 'Text[]'",
+        ),
+        (
+            (
+                'inputs = { summary = "Text" }\noutput = "TrackDecision"\nprompt',
+                'inputs = { summary = "Text", claim = "Claim" }\noutput = "TrackDecision"\nprompt',
+            ),
+            "takes the input 'claim'",
+        ),
+    ],
+    ids=["output", "input-multiplicity", "extra-input"],
+)
+def test_a_definition_must_keep_its_signature_contract(change: tuple[str, str], mentions: str) -> None:
+    concrete = DECIDE_CONCRETE.replace(*change)
+    if "claim" in change[1]:
+        concrete = concrete.replace("$summary", "$summary for $claim")
+    report = validate(CLAIMS + DECIDE_SIGNATURE, concrete)
+    errors = [e for e in report.errors if e.error_type == "signature_mismatch"]
+    assert len(errors) == 1, [e.render() for e in report.errors]
+    assert (
+        errors[0].pipe == "decide_track" and errors[0].file == "file1.mthds" and mentions in errors[0].message
+    )
+
+
+def test_a_definition_keeps_the_contract_through_other_spellings() -> None:
+    concrete = DECIDE_CONCRETE.replace(
+        'inputs = { summary = "Text" }', 'inputs = { summary = "native.Text" }'
+    )
+    concrete = concrete.replace('output = "TrackDecision"', 'output = "insurance.claims.TrackDecision"')
+    report = validate(CLAIMS + DECIDE_SIGNATURE, concrete)
+    assert_valid(report)
+    assert report.is_runnable
 
 
 def test_cli_exit_codes_for_a_signature(run_cli: RunCli, tmp_path: Path) -> None:
@@ -288,7 +352,7 @@ def test_a_binding_step_in_a_parallel_branch_is_refused() -> None:
         '{ pipe = "write_stall_sign", result = "stall_sign" },\n    { from = "produce.text", result = "name" },',
     )
     error = only_error(validate(text), "binding_step_invalid")
-    assert (error.pipe, error.field) == ("prepare_stall", "branches[3]")
+    assert (error.pipe, error.field) == ("prepare_stall", "branches[2]")
     assert (
         error.line == _clean(text).splitlines().index('    { from = "produce.text", result = "name" },') + 1
     )
@@ -637,3 +701,103 @@ def test_a_template_that_cannot_be_read_is_one_error_not_a_cascade_of_unused_inp
     """
     error = only_error(validate(text), "template_syntax")
     assert "'@ticket'" in error.message and "own line" in error.message
+
+
+# ---------------------------------------------------------------------------------------------------- reserved names
+
+CRATES = """
+domain = "warehouse_labelling"
+[concept]
+Crate = "A crate on a pallet"
+[concept.Pallet]
+description = "A pallet and its crates"
+[concept.Pallet.structure]
+crates = { type = "list", item_type = "concept", item_concept_ref = "Crate", description = "Crates", required = true }
+
+[pipe.label_pallet]
+type = "PipeSequence"
+description = "A label for each crate of a pallet"
+inputs = { pallet = "Pallet" }
+output = "Text[]"
+steps = [
+    { from = "pallet.crates", result = "{bound}" },
+    { pipe = "label_crate", batch_over = "{over}", batch_as = "{item}", result = "{result}" },
+]
+
+[pipe.label_crate]
+type = "PipeLLM"
+description = "One label"
+inputs = { {item} = "Crate" }
+output = "Text"
+prompt = "Label for ${item}"
+
+[pipe.label_all]
+type = "PipeBatch"
+description = "The same, as a PipeBatch"
+inputs = { {list} = "Crate[]" }
+output = "Text[]"
+branch_pipe_code = "label_crate"
+input_list_name = "{list}"
+input_item_name = "{item}"
+"""
+
+
+def _crates(**names: str) -> str:
+    values = {
+        "bound": "crates",
+        "over": "crates",
+        "item": "crate",
+        "result": "labels",
+        "list": "crates",
+    } | names
+    text = CRATES
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def test_the_crate_labels_validate() -> None:
+    assert_valid(validate(_crates()))
+
+
+@pytest.mark.parametrize(
+    "names",
+    [{"result": "_bound_labels"}, {"bound": "_bound_crates", "over": "_bound_crates"}],
+    ids=["step-result", "binding-result"],
+)
+def test_a_name_with_the_reserved_prefix_is_refused(names: dict[str, str]) -> None:
+    report = validate(_crates(**names))
+    assert error_types(report) <= {"invalid_input_name", "binding_step_invalid"}, report.errors
+    assert any("'_bound_" in e.message for e in report.errors)
+
+
+def test_a_dotted_input_list_name_is_an_invalid_input_name() -> None:
+    text = _crates().replace('input_list_name = "crates"', 'input_list_name = "pallet.crates"')
+    error = only_error(validate(text), "invalid_input_name")
+    assert error.pipe == "label_all" and error.field == "input_list_name"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        '{ type = "text", description = "Bay", required = true, default_value = "A1" }',
+        '{ type = "concept", concept_ref = "Crate", description = "Top crate", default_value = "none" }',
+    ],
+    ids=["required", "concept-typed"],
+)
+def test_a_default_value_fills_only_an_optional_scalar_field(field: str) -> None:
+    text = _crates().replace(
+        'description = "Crates", required = true }',
+        f'description = "Crates", required = true }}\nbay = {field}',
+    )
+    error = only_error(validate(text), "schema_violation")
+    assert error.field == "structure.bay" and "default_value" in error.message
+
+
+def test_a_default_value_on_an_optional_scalar_field_is_fine() -> None:
+    field = '{ type = "text", description = "Bay", default_value = "A1" }'
+    text = _crates().replace(
+        'description = "Crates", required = true }',
+        f'description = "Crates", required = true }}\nbay = {field}',
+    )
+    assert_valid(validate(text))

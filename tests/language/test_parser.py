@@ -301,11 +301,13 @@ SCHEMA_CASES = [
         [pipe.a]
         description = "no type"
         output = "Text"
+        prompt = "Write it"
         """,
         ("missing_pipe_type", 2, "a", "type"),
         "pipe 'a' has no `type`: add one of PipeLLM, PipeImgGen, PipeExtract, PipeFunc, PipeCompose, PipeSearch, "
-        "PipeStructure, PipeJudge, PipeDocGen, PipeSequence, PipeParallel, PipeCondition, PipeBatch (or "
-        "`signature_for = \"PipeX\"` alone for a signature)",
+        "PipeStructure, PipeJudge, PipeDocGen, PipeSequence, PipeParallel, PipeCondition, PipeBatch (without "
+        "`type` a pipe is a signature, a contract of inputs and output only; it has implementation fields "
+        "('prompt'), so it is not a signature)",
         id="missing-pipe-type",
     ),
     pytest.param(

@@ -901,6 +901,7 @@ CASES: list[object] = [
         [pipe.write_berth_note]  #!
         description = "d"
         output = "Text"
+        prompt = "Write the berth note"
         """,
             "missing_pipe_type",
             "write_berth_note",

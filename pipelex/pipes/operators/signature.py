@@ -20,9 +20,8 @@ def run(entry: PipeEntry, pipe: PipeSignatureBlueprint, ctx: RunContext) -> Stuf
     """
     if ctx.run_mode is not PipeRunMode.DRY:
         raise PipeRunError(
-            f"pipe {entry.code!r} is a signature (signature_for = {pipe.signature_for!r}): a "
-            "contract with no implementation, so it cannot run live; replace it with a concrete "
-            f"{pipe.signature_for} of the same inputs and output",
+            f"pipe {entry.code!r} is a signature: a contract with no implementation, so it cannot run live; "
+            f"replace it with a concrete {pipe.signature_for or 'pipe'} of the same inputs and output",
             pipe_code=entry.code,
             error_type="not_runnable",
         )
