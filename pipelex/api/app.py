@@ -1,28 +1,32 @@
 """The FastAPI application of the runner API: routes, the API-key guard, the body limit, problem documents.
 
-Routes (``docs/api.md`` has the details)::
+The routes speak the MTHDS Protocol 2.0.0 (``mthds`` package; ``docs/api.md`` has the details)::
 
-    GET  /health              the service is up (never needs the key; also /v1/health)
-    POST /v1/execute          run a pipe of bundle texts; the output, working memory, graph and usage
-    POST /v1/start            the same, in the background: a run id at once (202)
-    GET  /v1/runs/{run_id}    the status of a started run, and its result or problem once finished
-    POST /v1/validate         the validation report and the sweep's graph (an invalid bundle is a 200)
-    GET  /v1/models           the model deck
-    GET  /v1/version          what is serving
+    GET  /health                         the service is up (never needs the key; also /v1/health)
+    POST /v1/execute                     run a pipe of a method: pipeline_run_id + pipe_output (+ graph, usage)
+    POST /v1/start                       the same, in the background: pipeline_run_id at once (202)
+    GET  /v1/runs/{id}[/status|/results|/progress]   a started run (pipelex/api/protocol/routes.py)
+    POST /v1/validate                    the verdict (is_valid true|false, problem items); invalid is a 200
+    GET  /v1/models                      the model deck: models [{name, type}] (?type= filters)
+    GET  /v1/version                     protocol_version, runner_version, blob_store (public)
+    POST /v1/blobs/missing, PUT /v1/blobs/{sha256}, POST /v1/pipe-io, GET /v1/models/check, POST /v1/resolve
 
-Every error is an ``application/problem+json`` document (:mod:`pipelex.api.problems`).
+A method travels as ``files`` (tree path -> text | {base64} | {sha256, size}) or, as before the protocol,
+``mthds_contents``. Every error is an ``application/problem+json`` document carrying the protocol's
+``code`` (:mod:`pipelex.api.problems`, :mod:`pipelex.api.protocol.codes`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -30,19 +34,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipelex.api.models import (
-    DeckNamesOut,
     ExecuteRequest,
     ExecuteResponse,
-    FieldProblem,
     HealthResponse,
-    ModelHandleOut,
     ModelsResponse,
     Problem,
+    ProblemItemOut,
+    RunRequest,
     RunStatus,
-    RunStatusResponse,
     StartResponse,
+    ValidateMethodRequest,
     ValidateRequest,
-    ValidateResponse,
+    ValidationVerdict,
     VersionResponse,
 )
 from pipelex.api.problems import (
@@ -52,6 +55,8 @@ from pipelex.api.problems import (
     problem_for_exception,
     problem_responses,
 )
+from pipelex.api.protocol.blobs import ApiBlobStore
+from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunRecord, RunStore
 from pipelex.api.security import BodySizeLimit, key_matches
 from pipelex.api.service import ApiBackend, DirectApiBackend
@@ -60,12 +65,19 @@ from pipelex.errors import PipelexError
 
 _FROM_ENV = "<from environment>"
 JSON = "application/json"
+DRY_RUN_ENV = "PIPELEX_API_DRY_RUN"
+_TRUTHY = {"1", "true", "yes", "on"}
 
 
 def configured_api_key(config: PipelexConfig) -> str | None:
     """The API key of the server: ``$PIPELEX_API_KEY`` (or the variable ``[api] api_key_env`` names); None if unset."""
     value = os.environ.get(config.api.api_key_env, "").strip()
     return value or None
+
+
+def forced_dry_run(config: PipelexConfig) -> bool:
+    """Whether the server forces dry runs: ``[api] force_dry_run``, or ``$PIPELEX_API_DRY_RUN`` set to 1/true/yes/on."""
+    return config.api.force_dry_run or os.environ.get(DRY_RUN_ENV, "").strip().lower() in _TRUTHY
 
 
 def problem_response(document: Problem, *, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -97,6 +109,8 @@ def create_app(
     key = configured_api_key(config) if api_key == _FROM_ENV else api_key
     chosen = backend or _default_backend(config)
     store = RunStore(max_runs=config.api.max_stored_runs, ttl_seconds=config.api.run_ttl_seconds)
+    force_dry = forced_dry_run(config)
+    blobs = _blob_store(config)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -113,12 +127,15 @@ def create_app(
         title="pipelex runner API",
         version=__version__,
         lifespan=lifespan,
-        description="Run and validate MTHDS bundles over HTTP. Errors are RFC 9457 problem documents "
-        "(application/problem+json).",
+        description="Run and validate MTHDS methods over HTTP: the MTHDS Protocol 2.0.0, plus the extensions "
+        "documented in docs/api.md. Errors are RFC 9457 problem documents (application/problem+json) carrying "
+        "the protocol's `code`.",
     )
     app.state.backend = chosen
     app.state.runs = store
+    app.state.blobs = blobs
     app.state.auth_enabled = key is not None
+    app.state.force_dry_run = force_dry
     _install_error_handlers(app)
 
     app.state.api_key = key
@@ -127,136 +144,231 @@ def create_app(
     remote = ("backend-unavailable",) if chosen.name == "temporal" else ()
     v1 = APIRouter(prefix="/v1", dependencies=dependencies)
 
+    def run_request(body: RunRequest, request: Request) -> ExecuteRequest:
+        """The backends' request: the method's bundles read, the run mode decided, the unsupported refused."""
+        for name in ("output_name", "output_multiplicity", "dynamic_output_concept_ref"):
+            if getattr(body, name) is not None:
+                raise ApiProblem(
+                    "unsupported",
+                    f"this runner does not support `{name}`: leave it out (the output is the pipe's declared "
+                    "output, named by `main_stuff_name`)",
+                    params={"field": name, "reason": "not_supported"},
+                    errors=[
+                        _request_item(f"body.{name}", "not supported by this runner", "request.unsupported")
+                    ],
+                )
+        if force_dry and body.dry_run is False:
+            raise ApiProblem(
+                "unsupported",
+                'this server runs every pipe dry (it was started with --dry-run): leave out "dry_run": false',
+                params={"field": "dry_run", "reason": "forced_dry_run"},
+                errors=[_request_item("body.dry_run", "this server only runs dry", "request.unsupported")],
+            )
+        dry = force_dry or bool(body.dry_run)
+        if body.mock_inputs and not dry:
+            raise ApiProblem(
+                "request-invalid",
+                'body.mock_inputs: `mock_inputs` needs a dry run: set "dry_run": true, or give every input and set '
+                '"mock_inputs": false',
+                errors=[_request_item("body.mock_inputs", "needs a dry run")],
+            )
+        sources = sources_of(files=_plain(body.files), mthds_contents=body.mthds_contents, blobs=blobs)
+        request.state.sources = sources
+        return ExecuteRequest.model_construct(
+            mthds_contents=sources.texts,
+            pipe_code=body.pipe_code,
+            inputs=dict(body.inputs or {}),
+            dry_run=dry,
+            mock_inputs=body.mock_inputs,
+        )
+
+    run_problems = (
+        "request-invalid",
+        "tree-refused",
+        "blobs-missing",
+        "unsupported",
+        "bundle-invalid",
+        "input-invalid",
+        "input-refused",
+        "body-too-large",
+    )
+
     @v1.post(
         "/execute",
         response_model=ExecuteResponse,
+        openapi_extra={"x-mthds-protocol": True},
         responses=problem_responses(
-            "request-invalid",
-            "bundle-invalid",
-            "input-invalid",
-            "input-refused",
+            *run_problems,
             "pipe-failed",
             "pipe-func-refused",
-            "body-too-large",
             "provider-failed",
             "provider-not-configured",
             *remote,
             *auth,
         ),
     )
-    async def execute(body: ExecuteRequest) -> Response:
-        """Run a pipe (default: the bundle's ``main_pipe``) and return its output, working memory, graph and usage.
+    async def execute(body: RunRequest, request: Request) -> Response:
+        """Run a pipe (default: the method's ``main_pipe``): ``pipeline_run_id`` and ``pipe_output`` (the working
+        memory), plus our ``main_stuff``, ``graph`` and ``usage``.
 
-        A dry run (``dry_run: true``) needs no AI provider and costs nothing.
+        A dry run (``dry_run: true``, or a server started with ``--dry-run``) needs no AI provider and costs nothing.
         """
-        return Response(await chosen.execute(body), media_type=JSON)
+        return Response(await chosen.execute(run_request(body, request)), media_type=JSON)
 
     @v1.post(
         "/start",
         status_code=202,
         response_model=StartResponse,
-        responses=problem_responses("request-invalid", "body-too-large", "too-many-runs", *auth),
+        openapi_extra={"x-mthds-protocol": True},
+        responses=problem_responses(*run_problems, "pipe-func-refused", "too-many-runs", *auth),
     )
-    async def start(body: ExecuteRequest, response: Response) -> StartResponse:
-        """Start a run in the background and return its id at once; poll ``GET /v1/runs/{run_id}``.
+    async def start(body: RunRequest, request: Request, response: Response) -> StartResponse:
+        """Start a run in the background and return its ``pipeline_run_id`` at once; read it under ``/v1/runs/{id}``.
 
-        The bundle is checked when the run starts: a bad bundle or input makes a *failed* run whose
-        ``problem`` says why.
+        The method, the pipe and the inputs are checked first: a method that does not validate or a bad input is
+        refused here (422), as ``/execute`` refuses it. A failure during the run makes a *failed* run.
         """
-        record = store.new(backend=chosen.name, dry_run=body.dry_run)
-        record.task = asyncio.create_task(_run_in_background(chosen, record, body))
+        execute_request = run_request(body, request)
+        await asyncio.to_thread(_check_run, execute_request, config, chosen)
+        record = store.new(backend=chosen.name, dry_run=execute_request.dry_run, pipe_code=body.pipe_code)
+        sources: MethodSources = request.state.sources
+        record.task = asyncio.create_task(_run_in_background(chosen, record, execute_request, sources))
         status_url = f"/v1/runs/{record.run_id}"
         response.headers["Location"] = status_url
-        return StartResponse(run_id=record.run_id, status=record.status, status_url=status_url)
-
-    @v1.get(
-        "/runs/{run_id}", response_model=RunStatusResponse, responses=problem_responses("not-found", *auth)
-    )
-    async def run_status(
-        run_id: Annotated[str, Path(max_length=64, description="The id `POST /v1/start` returned.")],
-    ) -> Response:
-        """The status of a run started with ``POST /v1/start``, and its result or problem once finished.
-
-        Finished runs are kept in memory for ``[api] run_ttl_seconds``, at most ``[api] max_stored_runs``.
-        """
-        record = store.get(run_id)
-        if record is None:
-            raise ApiProblem(
-                "not-found",
-                f"no run {run_id!r}: it was never started here, or it finished more than "
-                f"{config.api.run_ttl_seconds} s ago, or newer runs took its place",
-            )
-        return Response(record.status_json(), media_type=JSON)
+        return StartResponse(
+            pipeline_run_id=record.run_id, run_id=record.run_id, status=record.status, status_url=status_url
+        )
 
     @v1.post(
         "/validate",
-        response_model=ValidateResponse,
-        responses=problem_responses("request-invalid", "body-too-large", *remote, *auth),
+        response_model=ValidationVerdict,
+        openapi_extra={"x-mthds-protocol": True},
+        responses=problem_responses(
+            "request-invalid", "tree-refused", "blobs-missing", "body-too-large", *remote, *auth
+        ),
     )
-    async def validate(body: ValidateRequest) -> Response:
-        """Validate bundle texts: parse, schema, references, static checks and a dry run of every pipe.
+    async def validate(body: ValidateMethodRequest, request: Request) -> Response:
+        """Validate a method: parse, schema, references, static checks and a dry run of every pipe.
 
-        The answer is the report ``pipelex validate --format json`` prints plus the sweep's execution
-        graph; an invalid bundle is a 200 with ``is_valid: false``.
+        The answer is the protocol's verdict: ``is_valid: true`` with ``warnings``, or ``is_valid: false`` with
+        ``errors`` (problem items whose ``location`` names the file, line, pipe and field) and ``message``. An
+        invalid method is a 200; non-2xx means no verdict could be produced. Our report's other members
+        (``validated_pipes``, the sweep's ``graph``, ``backend``, ...) ride beside.
         """
-        return Response(await chosen.validate(body), media_type=JSON)
+        from pipelex.api.protocol.shapes import validation_answer
 
-    @v1.get("/models", response_model=ModelsResponse, responses=problem_responses(*auth))
-    async def models() -> ModelsResponse:
-        """The model deck: handles with their provider, capabilities and prices, and the names bundles may use."""
-        from pipelex.config.deck import CATEGORY_ORDER, deck_for
-
-        deck = deck_for(config)
-        handles = [
-            ModelHandleOut(
-                handle=h.handle,
-                backend=h.backend,
-                model_id=h.model_id,
-                category=h.category.value,
-                inputs=list(h.inputs),
-                outputs=list(h.outputs),
-                input_price=h.input_price,
-                output_price=h.output_price,
+        sources = sources_of(files=_plain(body.files), mthds_contents=body.mthds_contents, blobs=blobs)
+        request.state.sources = sources
+        raw = await chosen.validate(
+            ValidateRequest.model_construct(
+                mthds_contents=sources.texts, allow_signatures=body.allow_signatures
             )
-            for h in deck.handles.values()
-        ]
-        categories = {
-            category.value: DeckNamesOut(
-                aliases=dict(deck.aliases[category]),
-                presets={name: preset.model for name, preset in deck.presets[category].items()},
-                waterfalls={name: list(chain) for name, chain in deck.waterfalls[category].items()},
-            )
-            for category in CATEGORY_ORDER
-        }
-        # the flat tables: every name, as a PipeLLM reads it when the LLM category has it
-        flat: dict[str, dict[str, Any]] = {"aliases": {}, "presets": {}, "waterfalls": {}}
-        for names in reversed(categories.values()):
-            flat["aliases"].update(names.aliases)
-            flat["presets"].update(names.presets)
-            flat["waterfalls"].update(names.waterfalls)
-        return ModelsResponse(
-            handles=handles,
-            aliases=flat["aliases"],
-            presets=flat["presets"],
-            waterfalls=flat["waterfalls"],
-            categories=categories,
         )
+        answer = await asyncio.to_thread(
+            validation_answer, raw, sources, render_markdown="markdown" in (body.render or [])
+        )
+        return Response(json.dumps(answer), media_type=JSON)
 
-    @v1.get("/version", response_model=VersionResponse, responses=problem_responses(*auth))
+    @v1.get(
+        "/models",
+        response_model=ModelsResponse,
+        openapi_extra={"x-mthds-protocol": True},
+        responses=problem_responses("request-invalid", *auth),
+    )
+    async def models(
+        model_type: Annotated[
+            str | None,
+            Query(
+                alias="type",
+                max_length=32,
+                description="Only this category: llm, extract, img_gen, search, judgment.",
+            ),
+        ] = None,
+    ) -> Response:
+        """The model deck: ``models`` (one ``{name, type}`` per model, with its provider, capabilities and prices);
+        our ``aliases`` (``@x``), ``presets`` (``$x``) and ``waterfalls`` (``~x``) ride beside."""
+        from pipelex.api.protocol.shapes import MODEL_CATEGORIES, models_answer
+        from pipelex.config.deck import deck_for
+
+        if model_type is not None and model_type not in MODEL_CATEGORIES:
+            detail = f"unknown model type {model_type!r}: use one of {', '.join(MODEL_CATEGORIES)}"
+            raise ApiProblem(
+                "request-invalid",
+                detail,
+                params={"field": "type"},
+                errors=[_request_item("query.type", detail)],
+            )
+        return Response(json.dumps(models_answer(deck_for(config), model_type)), media_type=JSON)
+
     async def version() -> VersionResponse:
-        """The pipelex version, the API version and the backend runs go to."""
-        return VersionResponse(version=__version__, python=platform.python_version(), backend=chosen.name)
+        """What is serving: the MTHDS ``protocol_version``, this ``runner_version``, whether it keeps a ``blob_store``,
+        and the ``implementation``. Public, as the protocol says (it needs no key)."""
+        from pipelex.api.protocol import PROTOCOL_VERSION
+
+        return VersionResponse(
+            protocol_version=PROTOCOL_VERSION,
+            runner_version=__version__,
+            blob_store=True,
+            version=__version__,
+            python=platform.python_version(),
+            backend=chosen.name,
+            dry_run=force_dry,
+        )
 
     async def health() -> HealthResponse:
         """The service is up. Never needs the API key."""
         return HealthResponse()
 
+    from pipelex.api.protocol.routes import protocol_router
+
     app.add_api_route("/health", health, methods=["GET"], response_model=HealthResponse, tags=["health"])
     app.add_api_route("/v1/health", health, methods=["GET"], response_model=HealthResponse, tags=["health"])
+    app.add_api_route(
+        "/v1/version",
+        version,
+        methods=["GET"],
+        response_model=VersionResponse,
+        openapi_extra={"x-mthds-protocol": True},
+    )
     app.include_router(v1)
+    app.include_router(protocol_router(config, store, blobs, dependencies=dependencies, auth=auth))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(BodySizeLimit, max_body_bytes=config.api.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=config.api.max_body_bytes,
+        larger_bodies={"/v1/blobs/": config.api.max_blob_bytes},
+    )
     return app
+
+
+def _plain(files: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``files`` map as JSON data (entries parsed into models go back to their wire form)."""
+    if files is None:
+        return None
+    return {k: v if isinstance(v, str) else v.model_dump() for k, v in files.items()}
+
+
+def _blob_store(config: PipelexConfig) -> ApiBlobStore:
+    from pipelex.storage.factory import storage_for
+
+    return ApiBlobStore(
+        storage=storage_for(config),
+        max_blob_bytes=config.api.max_blob_bytes,
+        upload_ttl_seconds=config.api.blob_upload_ttl_seconds,
+    )
+
+
+def _check_run(request: ExecuteRequest, config: PipelexConfig, backend: ApiBackend) -> None:
+    """The checks of a run that need no worker (bundle, pipe, inputs, input policy, PipeFunc refusal), for /start."""
+    from pipelex.api.service import prepare_run
+    from pipelex.config.deck import deck_for
+
+    deck = getattr(backend, "deck", None) or deck_for(config)
+    prepare_run(request, config, deck)
+
+
+def _request_item(field: str, detail: str, code: str = "request.invalid") -> ProblemItemOut:
+    return ProblemItemOut(code=code, detail=detail, location={"field": field}, field=field, message=detail)  # type: ignore[arg-type]
 
 
 _bearer = HTTPBearer(auto_error=False, description="The server's API key, as `Authorization: Bearer <key>`.")
@@ -267,11 +379,17 @@ async def _require_api_key(
 ) -> None:
     """Refuse a request without the server's key (compared in constant time)."""
     key: str = request.app.state.api_key
-    if credentials is None or not key_matches(credentials.credentials, key):
+    if credentials is None:
         raise ApiProblem(
             "unauthorized",
-            "this server requires its API key: send `Authorization: Bearer <key>`"
-            + (" (the key sent does not match)" if credentials is not None else ""),
+            "this server requires its API key: send `Authorization: Bearer <key>`",
+            code="auth.missing_credential",
+        )
+    if not key_matches(credentials.credentials, key):
+        raise ApiProblem(
+            "unauthorized",
+            "the API key sent does not match this server's key: send `Authorization: Bearer <key>` with its key",
+            code="auth.invalid_credential",
         )
 
 
@@ -283,7 +401,10 @@ def _default_backend(config: PipelexConfig) -> ApiBackend:
     return DirectApiBackend(config)
 
 
-async def _run_in_background(backend: ApiBackend, record: RunRecord, body: ExecuteRequest) -> None:
+async def _run_in_background(
+    backend: ApiBackend, record: RunRecord, body: ExecuteRequest, sources: MethodSources
+) -> None:
+    instance = f"/v1/runs/{record.run_id}"
     try:
         result = await backend.execute(body)
     except asyncio.CancelledError:
@@ -291,15 +412,16 @@ async def _run_in_background(backend: ApiBackend, record: RunRecord, body: Execu
             problem=problem(
                 "internal-error",
                 "the server stopped before the run finished",
-                instance=f"/v1/runs/{record.run_id}",
+                instance=instance,
                 run_id=record.run_id,
+                pipeline_run_id=record.run_id,
             )
         )
         raise
     except Exception as exc:  # every failure becomes the run's problem document
         record.finish(
-            problem=problem_for_exception(exc, instance=f"/v1/runs/{record.run_id}").model_copy(
-                update={"run_id": record.run_id}
+            problem=problem_for_exception(exc, instance=instance, rename=sources.rename).model_copy(
+                update={"run_id": record.run_id, "pipeline_run_id": record.run_id}
             )
         )
     else:
@@ -309,8 +431,14 @@ async def _run_in_background(backend: ApiBackend, record: RunRecord, body: Execu
 def _install_error_handlers(app: FastAPI) -> None:
     async def on_api_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiProblem)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.kind == "unauthorized" else None
-        return problem_response(exc.to_problem(request.url.path), headers=headers)
+        headers = dict(exc.headers or {})
+        if exc.kind == "unauthorized":
+            headers["WWW-Authenticate"] = "Bearer"
+        document = exc.to_problem(request.url.path)
+        sources: MethodSources | None = getattr(request.state, "sources", None)
+        if sources is not None:
+            document = document.model_copy(update={"detail": sources.rename(document.detail)})
+        return problem_response(document, headers=headers or None)
 
     async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -320,7 +448,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         if len(errors) > 5:
             detail += f" (and {len(errors) - 5} more, see `errors`)"
-        return problem_response(problem("request-invalid", detail, instance=request.url.path, errors=errors))
+        malformed = any(e.code == "request.malformed" for e in errors)
+        code = "request.malformed" if malformed else "request.invalid"
+        params = {"reason": "not_json"} if malformed else {"field": errors[0].field if errors else "body"}
+        return problem_response(
+            problem(
+                "request-invalid", detail, instance=request.url.path, code=code, params=params, errors=errors
+            )
+        )
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -333,7 +468,9 @@ def _install_error_handlers(app: FastAPI) -> None:
                     "request-invalid",
                     detail,
                     instance=request.url.path,
-                    errors=[FieldProblem(field="body", message=detail)],
+                    code="request.malformed",
+                    params={"reason": "not_json"},
+                    errors=[_request_item("body", detail, "request.malformed")],
                 )
             )
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code)
@@ -350,7 +487,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(problem_for_exception(exc, instance=request.url.path))
+        sources: MethodSources | None = getattr(request.state, "sources", None)
+        rename = sources.rename if sources is not None else None
+        return problem_response(problem_for_exception(exc, instance=request.url.path, rename=rename))
 
     app.add_exception_handler(ApiProblem, on_api_problem)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
@@ -361,11 +500,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_error)
 
 
-def _field_problem(error: Any) -> FieldProblem:
+def _field_problem(error: Any) -> ProblemItemOut:
     where = ".".join(str(part) for part in error.get("loc", ())) or "body"
     kind = error.get("type", "")
     message = str(error.get("msg", "invalid"))
+    code = "request.invalid"
     if kind == "json_invalid":
+        code = "request.malformed"
         message = (
             f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')}): send a JSON "
             "object"
@@ -378,7 +519,7 @@ def _field_problem(error: Any) -> FieldProblem:
         message = "unknown field: remove it or fix its name (see the request schema in /openapi.json)"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
-    return FieldProblem(field=where, message=message)
+    return _request_item(where, message, code)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

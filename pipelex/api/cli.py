@@ -15,7 +15,8 @@ def serve(args: argparse.Namespace) -> int:
     """Boot pipelex, build the app and serve it until interrupted; return the exit code."""
     import uvicorn
 
-    from pipelex.api.app import configured_api_key, create_app
+    from pipelex.api.app import configured_api_key, create_app, forced_dry_run
+    from pipelex.api.protocol import PROTOCOL_VERSION
     from pipelex.boot import Pipelex
 
     config = Pipelex.config()
@@ -23,6 +24,8 @@ def serve(args: argparse.Namespace) -> int:
         config = config.model_copy(
             update={"temporal": config.temporal.model_copy(update={"is_enabled": True})}
         )
+    if getattr(args, "dry_run", False):
+        config = config.model_copy(update={"api": config.api.model_copy(update={"force_dry_run": True})})
     Pipelex.make(config=config)
     if config.temporal.is_enabled and config.temporal.address:
         problem = _temporal_unreachable(config)
@@ -38,9 +41,10 @@ def serve(args: argparse.Namespace) -> int:
         )
     app = create_app(config, api_key=key)
     backend = "temporal" if config.temporal.is_enabled else "direct"
+    dry = " every run dry;" if forced_dry_run(config) else ""
     print(
-        f"pipelex runner API on http://{args.host}:{args.port} (backend {backend}, API key "
-        f"{'required' if key else 'not required'}; OpenAPI at /openapi.json)",
+        f"pipelex runner API (MTHDS Protocol {PROTOCOL_VERSION}) on http://{args.host}:{args.port} (backend "
+        f"{backend},{dry} API key {'required' if key else 'not required'}; OpenAPI at /openapi.json)",
         file=sys.stderr,
         flush=True,
     )

@@ -12,15 +12,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    model_validator,
+)
 
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
+from pipelex.validation.sweep import PipeVerdict
 
 BackendName = Literal["direct", "temporal"]
 
 MAX_BUNDLES = 64
+MAX_FILES = 1000
 _BUNDLE_EXAMPLE = """domain = "greetings"
 main_pipe = "greet"
 
@@ -38,8 +46,153 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class Base64EntryIn(BaseModel):
+    """A file of the tree as its bytes in canonical padded standard Base64."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base64: str
+
+
+class HashEntryIn(BaseModel):
+    """A file of the tree named by its SHA-256 and size: a blob this server holds (``POST /v1/blobs/missing``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
+FileEntryIn = str | Base64EntryIn | HashEntryIn
+
+_FILES_DESCRIPTION = (
+    'The method as its whole tree (MTHDS Protocol): tree path -> the file\'s text, `{"base64": ...}`, or '
+    '`{"sha256", "size"}` of a blob this server holds. The `.mthds` files are the bundles; diagnostics '
+    "name them by tree path. Give `files` or `mthds_contents`, not both."
+)
+_CONTENTS_DESCRIPTION = (
+    "The texts of the .mthds bundles (one library), named `<bundle N>` in diagnostics: the documented "
+    "alias of `files` from before the protocol. Give `files` or `mthds_contents`, not both."
+)
+
+
+def _one_method_source(files: object, mthds_contents: object) -> None:
+    if files is None and mthds_contents is None:
+        raise ValueError(
+            "the request names no method: give `files` (tree path -> bundle text) or `mthds_contents` "
+            "(a list of bundle texts)"
+        )
+    if files is not None and mthds_contents is not None:
+        raise ValueError("give the method once: `files` or `mthds_contents`, not both")
+
+
+class RunRequest(_Request):
+    """``POST /v1/execute`` and ``POST /v1/start``: run one pipe of a method (the protocol's run request)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "files": {"greetings.mthds": _BUNDLE_EXAMPLE},
+                    "pipe_code": None,
+                    "inputs": {"name": "Ada"},
+                    "dry_run": True,
+                }
+            ]
+        },
+    )
+
+    files: dict[str, FileEntryIn] | None = Field(
+        default=None, min_length=1, max_length=MAX_FILES, description=_FILES_DESCRIPTION
+    )
+    mthds_contents: list[str] | None = Field(
+        default=None, min_length=1, max_length=MAX_BUNDLES, description=_CONTENTS_DESCRIPTION
+    )
+    pipe_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The pipe to run (`code` or `domain.code`); default: the `main_pipe`.",
+    )
+    inputs: dict[str, JsonValue] | None = Field(
+        default=None,
+        description=(
+            "Input name -> value, shaped against the pipe's declared inputs: a string fills a text-like concept, a "
+            'number a Number, an object a structure, a list an `X[]`; `{"concept": ..., "content": ...}` is the '
+            'explicit form. Images and documents are `{"url": "data:..."}`; local files and URLs are refused '
+            "unless the server's `[api]` config allows them."
+        ),
+    )
+    output_name: str | None = Field(default=None, description="Not supported by this runner: leave it out.")
+    output_multiplicity: JsonValue = Field(
+        default=None, description="Not supported by this runner: leave it out."
+    )
+    dynamic_output_concept_ref: str | None = Field(
+        default=None, description="Not supported by this runner: leave it out."
+    )
+    dry_run: bool | None = Field(
+        default=None,
+        description=(
+            "Extension: mock every inference leaf (no keys, no cost, no storage IO). Default: live, unless the "
+            "server forces dry runs (`pipelex api serve --dry-run`), in which case `false` is refused."
+        ),
+    )
+    mock_inputs: bool = Field(
+        default=False, description="Extension: synthesise missing required inputs (needs a dry run)."
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> RunRequest:
+        _one_method_source(self.files, self.mthds_contents)
+        if self.mock_inputs and self.dry_run is False:
+            raise ValueError(
+                '`mock_inputs` needs `dry_run`: set "dry_run": true, or give every input and set '
+                '"mock_inputs": false'
+            )
+        return self
+
+
+class ValidateMethodRequest(_Request):
+    """``POST /v1/validate``: validate a method (static checks and a dry run of every pipe)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"files": {"greetings.mthds": _BUNDLE_EXAMPLE}}]},
+    )
+
+    files: dict[str, FileEntryIn] | None = Field(
+        default=None, min_length=1, max_length=MAX_FILES, description=_FILES_DESCRIPTION
+    )
+    mthds_contents: list[str] | None = Field(
+        default=None, min_length=1, max_length=MAX_BUNDLES, description=_CONTENTS_DESCRIPTION
+    )
+    allow_signatures: bool = Field(default=False, description="Accept PipeSignature placeholders as valid.")
+    render: list[str] | None = Field(
+        default=None,
+        max_length=16,
+        description='Extension: `["markdown"]` adds `rendered_markdown`, the report as Markdown; other tokens are ignored.',
+    )
+    views: list[str] | None = Field(
+        default=None,
+        max_length=16,
+        description="Extension: accepted and ignored (this runner computes no views).",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ValidateMethodRequest:
+        _one_method_source(self.files, self.mthds_contents)
+        return self
+
+
 class ExecuteRequest(_Request):
-    """``POST /v1/execute`` and ``POST /v1/start``: run one pipe of the given bundle texts."""
+    """A run as the backends take it: bundle texts, the pipe, shaped-later inputs, the run mode.
+
+    The routes build it from a :class:`RunRequest` once the method's files are read and the dry-run
+    mode is decided (it was the request body before the protocol).
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -92,7 +245,7 @@ class ExecuteRequest(_Request):
 
 
 class ValidateRequest(_Request):
-    """``POST /v1/validate``: validate bundle texts (static checks and a dry run of every pipe)."""
+    """A validation as the backends take it: bundle texts (built by the route from a :class:`ValidateMethodRequest`)."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"mthds_contents": [_BUNDLE_EXAMPLE]}]}
@@ -150,25 +303,51 @@ class UsageOut(BaseModel):
     by_model: dict[str, ModelUsageOut]
 
 
-class ExecuteResponse(BaseModel):
-    """The result of a run: the main output, the working memory, the execution graph and the usage."""
+class PipeOutputOut(BaseModel):
+    """The protocol's ``pipe_output``: the run's working memory (``root`` + ``aliases``) and its run id."""
 
     pipeline_run_id: str
+    working_memory: WorkingMemoryOut
+
+
+class ExecuteResponse(BaseModel):
+    """``POST /v1/execute`` 200 (the protocol's ``RunResultExecute``): ``pipeline_run_id`` and ``pipe_output``.
+
+    Extensions: ``main_stuff_name`` (the working-memory name of the output), ``main_stuff`` (the output
+    itself, or its absence record), ``pipe_code``, ``run_mode``, ``backend``, the execution ``graph`` and
+    the ``usage``.
+    """
+
+    pipeline_run_id: str
+    pipe_output: PipeOutputOut
+    main_stuff_name: str = Field(description="The name of the output in `pipe_output.working_memory.root`.")
+    main_stuff: StuffOut | AbsenceOut | None = Field(description="The pipe's output (or the absence record).")
     pipe_code: str
     run_mode: PipeRunMode
     backend: BackendName
-    main_stuff: StuffOut | AbsenceOut | None = Field(description="The pipe's output (or the absence record).")
-    working_memory: WorkingMemoryOut
     graph: ExecutionGraph
     usage: UsageOut
 
 
-class ValidateResponse(ValidationReport):
-    """The validation report (the document ``pipelex validate --format json`` prints) plus the sweep's graph.
+class ValidationVerdict(BaseModel):
+    """``POST /v1/validate`` 200: the protocol's verdict, ``is_valid`` true (with ``warnings``) or false (with
+    ``errors`` and ``message``), each fault a problem item whose ``location`` says file, line, pipe and field.
 
-    An invalid bundle is a normal answer: ``is_valid`` is false and ``errors`` says why.
+    Our report's members ride beside (those of ``pipelex validate --format json``): ``is_runnable``,
+    ``validated_pipes``, ``total_pipes``, ``pending_signatures``, ``dry_run_sweep``; plus the sweep's
+    ``graph``, the ``backend``, ``workflow_id`` (Temporal) and ``rendered_markdown`` when asked for.
     """
 
+    is_valid: bool
+    is_runnable: bool
+    message: str
+    errors: list[ProblemItemOut]
+    warnings: list[ProblemItemOut]
+    bundle_path: str | None = None
+    total_pipes: int
+    validated_pipes: list[PipeVerdict]
+    pending_signatures: list[str]
+    dry_run_sweep: bool
     graph: ExecutionGraph = Field(description="Every pipe's dry run of the sweep, each a root of the graph.")
     backend: BackendName
     workflow_id: str | None = Field(
@@ -178,6 +357,17 @@ class ValidateResponse(ValidationReport):
             "`act_dry_validate` ran the sweep on a worker."
         ),
     )
+    rendered_markdown: str | None = Field(
+        default=None, description='The report as Markdown (`"render": ["markdown"]`).'
+    )
+
+
+class ValidateResponse(ValidationReport):
+    """The validation report as the backends produce it, plus the sweep's graph (before the protocol's shaping)."""
+
+    graph: ExecutionGraph
+    backend: BackendName
+    workflow_id: str | None = None
 
 
 class RunStatus(StrEnum):
@@ -188,33 +378,89 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-class FieldProblem(BaseModel):
-    """One problem with a field of the request."""
-
-    field: str = Field(description="Where: a dotted path into the request body, e.g. `body.inputs.name`.")
-    message: str
+class _NoNulls(BaseModel):
+    """A protocol part: written with ``exclude_none`` (the protocol leaves a member with no value out, never ``null``)."""
 
 
-class Problem(BaseModel):
-    """An error, as an RFC 9457 problem document (``application/problem+json``).
+class LocationOut(_NoNulls):
+    """Where a problem is: in the method (file, line, pipe, field), the request (field) or the run (input)."""
 
-    Besides the standard members, ``errors`` names the faulty request fields, ``diagnostics`` lists the
-    problems of an invalid bundle (as ``pipelex validate --format json`` does), and ``pipe_code`` /
-    ``error_type`` say which pipe failed and how.
+    model_config = ConfigDict(extra="allow")
+
+    file: str | None = Field(default=None, description="The tree path of the bundle (or `<bundle N>`).")
+    line: int | None = Field(default=None, ge=1)
+    column: int | None = Field(default=None, ge=1)
+    pipe: str | None = None
+    field: str | None = Field(
+        default=None, description="A field of the bundle, or a dotted path into the request body."
+    )
+    input: str | None = None
+
+
+class ProblemItemOut(_NoNulls):
+    """One fault (a ``ProblemItem`` of the protocol): its core ``code``, ``detail``, ``params`` and ``location``.
+
+    Our own members ride beside them: ``error_type`` (the corpus vocabulary), ``message``, and the
+    flat ``file``/``line``/``pipe``/``field``/``severity`` of ``pipelex validate --format json``.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description="A core code of the MTHDS error registry, e.g. `method.pipe_unresolved`.")
+    detail: str
+    params: dict[str, JsonValue] | None = None
+    location: LocationOut | None = None
+    error_type: str | None = None
+    message: str | None = None
+    file: str | None = None
+    line: int | None = None
+    pipe: str | None = None
+    field: str | None = None
+    severity: str | None = None
+
+
+class NextStepOut(BaseModel):
+    """What the reader should do next: a step kind of the protocol and one sentence."""
+
+    kind: str
+    detail: str
+
+
+class Problem(_NoNulls):
+    """An error, as an RFC 9457 problem document (``application/problem+json``) with the MTHDS core members.
+
+    ``code`` is a core code of the MTHDS error registry (``type`` is its page,
+    ``https://mthds.ai/errors/<code>``), with the registry's ``domain`` (who must act), ``retry``
+    verdict and ``next_step``. Besides, ``errors`` lists the faults (request fields, or the problems of
+    an invalid bundle, each with its own code and ``location``), ``kind`` is our problem kind,
+    ``diagnostics`` the validation errors as ``pipelex validate --format json`` prints them, and
+    ``pipe_code`` / ``error_type`` say which pipe failed and how.
     """
 
     type: str = Field(
-        description="A URI naming the kind of problem, e.g. `urn:pipelex:problem:bundle-invalid`."
+        description="The page of the problem's code, e.g. `https://mthds.ai/errors/method.invalid`."
     )
     title: str
     status: int
     detail: str
     instance: str = Field(description="The request path the problem occurred on.")
-    errors: list[FieldProblem] | None = None
+    code: str = Field(description="A core code of the MTHDS error registry.")
+    domain: str = Field(description="Who must act: input, method, account, operator or runtime.")
+    retry: str = Field(description="Whether repeating the request can succeed: no, yes or outcome_unknown.")
+    next_step: NextStepOut
+    kind: str = Field(description="Our problem kind, e.g. `bundle-invalid` (see docs/api.md).")
+    params: dict[str, JsonValue] | None = None
+    location: LocationOut | None = None
+    retry_after: float | None = None
+    errors: list[ProblemItemOut] | None = Field(default=None, min_length=1)
     diagnostics: list[DiagnosticOut] | None = None
     pipe_code: str | None = None
     error_type: str | None = None
     run_id: str | None = None
+    pipeline_run_id: str | None = None
+    run_error: dict[str, JsonValue] | None = Field(
+        default=None, description="`run.failed`: the failed run's own problem document."
+    )
 
 
 class DiagnosticOut(BaseModel):
@@ -229,8 +475,13 @@ class DiagnosticOut(BaseModel):
 
 
 class StartResponse(BaseModel):
-    """A run was started: poll ``status_url`` (``GET /v1/runs/{run_id}``) for its status and result."""
+    """``POST /v1/start`` 202 (the protocol's ``RunResultStart``): the run's ``pipeline_run_id``.
 
+    Extensions: ``run_id`` (the same id, as before the protocol), ``status`` and ``status_url``; read the run
+    with ``GET /v1/runs/{id}/status``, ``/results`` and ``/progress``.
+    """
+
+    pipeline_run_id: str
     run_id: str
     status: RunStatus
     status_url: str
@@ -271,25 +522,49 @@ class DeckNamesOut(BaseModel):
     waterfalls: dict[str, list[str]]
 
 
-class ModelsResponse(BaseModel):
-    """The model deck: handles, and the names naming them, per category (``categories``: a PipeImgGen reads
-    ``@default-small`` in ``img_gen``) and flattened (the LLM meaning first)."""
+class ModelOut(ModelHandleOut):
+    """One model of the deck (the protocol's ``ModelInfo``): ``name`` (the handle) and ``type`` (its category)."""
 
+    name: str
+    type: str = Field(description="llm, extract, img_gen, search, judgment; or our own category (doc_gen).")
+
+
+class ModelsResponse(BaseModel):
+    """``GET /v1/models`` (the protocol's ``ModelDeck``): ``models``; and our handles, aliases (``@x``), presets
+    (``$x``) and waterfalls (``~x``)."""
+
+    models: list[ModelOut]
     handles: list[ModelHandleOut]
     aliases: dict[str, str]
     presets: dict[str, str]
     waterfalls: dict[str, list[str]]
+    categories: dict[str, DeckNamesOut] = Field(
+        default_factory=dict,
+        description="The names per category (a PipeImgGen reads `@default-small` in `img_gen`); the flat tables "
+        "above give the LLM meaning first.",
+    )
     categories: dict[str, DeckNamesOut] = Field(default_factory=dict)
 
 
 class VersionResponse(BaseModel):
-    """What is serving."""
+    """``GET /v1/version`` (the protocol's ``VersionInfo``): the protocol version, this runner's, the blob store.
 
+    Extensions: ``implementation``, ``name``, ``version``, ``api_version``, ``python``, ``backend`` and
+    ``dry_run`` (whether the server forces dry runs).
+    """
+
+    protocol_version: str = Field(description="The MTHDS Protocol version served, e.g. `2.0.0`.")
+    runner_version: str
+    blob_store: bool = Field(
+        description="True: POST /v1/blobs/missing is served and `files` may name blobs by hash."
+    )
+    implementation: Literal["pipelex"] = "pipelex"
     name: Literal["pipelex"] = "pipelex"
     version: str
     api_version: Literal["v1"] = "v1"
     python: str
     backend: BackendName
+    dry_run: bool = Field(description="Whether every run is a dry run (`pipelex api serve --dry-run`).")
 
 
 class HealthResponse(BaseModel):

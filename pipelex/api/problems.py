@@ -1,23 +1,23 @@
 """Errors as RFC 9457 problem documents: the one place pipelex errors become HTTP statuses.
 
-| problem type (``urn:pipelex:problem:...``) | status | when |
-|---|---|---|
-| ``request-invalid`` | 422 | the body is not JSON or does not fit the request model (``errors`` names the fields) |
-| ``bundle-invalid`` | 422 | ``/execute`` or ``/start`` got a bundle that does not validate (``diagnostics``) |
-| ``input-invalid`` | 422 | an input is missing, unknown or does not fit the pipe's declared input |
-| ``input-refused`` | 422 | an input references a local file or URL the server's ``[api]`` config does not allow |
-| ``pipe-failed`` | 422 | a pipe of the run failed (``pipe_code``, ``error_type``) |
-| ``pipe-func-refused`` | 422 | a live run of a bundle with a PipeFunc, and ``[api] allow_pipe_func`` is off |
-| ``unauthorized`` | 401 | an API key is configured and the request has no valid ``Authorization: Bearer`` |
-| ``not-found`` | 404 | no such route, or no such run (never started, or dropped from memory) |
-| ``method-not-allowed`` | 405 | the route exists with another method |
-| ``body-too-large`` | 413 | the body passes ``[api] max_body_bytes`` |
-| ``too-many-runs`` | 429 | every slot of the run store holds a run still in progress |
-| ``provider-failed`` | 502 | an AI provider call failed after its retries |
-| ``provider-not-configured`` | 503 | a live run needs an AI provider this server does not have |
-| ``backend-unavailable`` | 503 | Temporal is enabled and its server cannot be reached |
-| ``server-misconfigured`` | 500 | the server's own configuration is wrong (details in its log only) |
-| ``internal-error`` | 500 | a bug of ours (the traceback goes to the server log, never to the client) |
+| kind | status | code (MTHDS registry) | when |
+|---|---|---|---|
+| ``request-invalid`` | 422 | ``request.invalid`` (``request.malformed``: not JSON) | the body is not JSON or does not fit the request model (``errors`` names the fields) |
+| ``bundle-invalid`` | 422 | ``method.invalid`` | ``/execute`` or ``/start`` got a bundle that does not validate (``diagnostics``) |
+| ``input-invalid`` | 422 | ``input.*`` (missing, unexpected, wrong concept/multiplicity, invalid) or ``request.pipe_*`` | an input is missing, unknown or does not fit the pipe's declared input |
+| ``input-refused`` | 422 | ``security.input_url_refused`` / ``security.input_path_refused`` | an input references a local file or URL the server's ``[api]`` config does not allow |
+| ``pipe-failed`` | 422 | ``pipe.*`` by ``error_type``, else ``run.failed`` | a pipe of the run failed (``pipe_code``, ``error_type``) |
+| ``pipe-func-refused`` | 422 | ``runtime.unsupported`` | a live run of a bundle with a PipeFunc, and ``[api] allow_pipe_func`` is off |
+| ``unauthorized`` | 401 | ``auth.missing_credential`` / ``auth.invalid_credential`` | an API key is configured and the request has no valid ``Authorization: Bearer`` |
+| ``not-found`` | 404 | ``request.not_found`` (a route) / ``run.not_found`` (a run) | no such route, or no such run (never started, or dropped from memory) |
+| ``method-not-allowed`` | 405 | ``request.method_not_allowed`` | the route exists with another method |
+| ``body-too-large`` | 413 | ``request.too_large`` | the body passes ``[api] max_body_bytes`` |
+| ``too-many-runs`` | 429 | ``runtime.unavailable`` | every slot of the run store holds a run still in progress |
+| ``provider-failed`` | 502 | ``provider.*`` by ``error_type`` | an AI provider call failed after its retries |
+| ``provider-not-configured`` | 503 | ``runtime.misconfigured`` | a live run needs an AI provider this server does not have |
+| ``backend-unavailable`` | 503 | ``runtime.unavailable`` | Temporal is enabled and its server cannot be reached |
+| ``server-misconfigured`` | 500 | ``runtime.misconfigured`` | the server's own configuration is wrong (details in its log only) |
+| ``internal-error`` | 500 | ``runtime.unexpected`` | a bug of ours (the traceback goes to the server log, never to the client) |
 
 No problem document carries a traceback or a secret: ``detail`` is the error's own message, written
 for the author of the request.
@@ -29,7 +29,7 @@ import logging
 import uuid
 from typing import Any
 
-from pipelex.api.models import DiagnosticOut, FieldProblem, Problem
+from pipelex.api.models import DiagnosticOut, Problem, ProblemItemOut
 from pipelex.errors import (
     BundleInvalidError,
     BundleLoadError,
@@ -43,19 +43,24 @@ from pipelex.errors import (
 logger = logging.getLogger("pipelex.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_PREFIX = "urn:pipelex:problem:"
 
 _TITLES: dict[str, tuple[int, str]] = {
     "request-invalid": (422, "The request is invalid"),
     "bundle-invalid": (422, "The bundle does not validate"),
+    "tree-refused": (422, "The method tree is refused"),
+    "blobs-missing": (422, "A file sent by hash is not held by this server"),
     "input-invalid": (422, "An input does not fit the pipe"),
     "input-refused": (422, "An input references a file or URL this server does not allow"),
     "pipe-failed": (422, "A pipe of the run failed"),
     "pipe-func-refused": (422, "This server does not call Python functions for live runs"),
+    "unsupported": (422, "This server does not support a field of the request"),
     "bad-request": (400, "The request cannot be read"),
     "unauthorized": (401, "A valid API key is required"),
+    "forbidden": (403, "The request is not allowed"),
     "not-found": (404, "Not found"),
     "method-not-allowed": (405, "Method not allowed"),
+    "run-not-finished": (409, "The run has not finished yet"),
+    "run-failed": (409, "The run failed"),
     "body-too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "The request body must be JSON"),
     "too-many-runs": (429, "Too many runs in progress"),
@@ -75,17 +80,35 @@ _SERVER_LACKS = frozenset(
 _INPUT_FAULTS = frozenset({"provider_unsupported_input", "provider_no_text_layer", "provider_unsupported"})
 
 
-def problem(kind: str, detail: str, *, instance: str, **extensions: Any) -> Problem:
-    """A problem document of ``kind`` (a key of the table in the module docstring)."""
+def problem(
+    kind: str,
+    detail: str,
+    *,
+    instance: str,
+    code: str | None = None,
+    params: dict[str, Any] | None = None,
+    errors: list[Any] | None = None,
+    **extensions: Any,
+) -> Problem:
+    """A problem document of ``kind`` (a key of the table in the module docstring).
+
+    ``code`` is the MTHDS registry code (default: the kind's); ``params`` its parameters (only those the
+    code declares are kept); ``errors`` the faults, as :class:`ProblemItemOut` or plain dicts.
+    """
+    from pipelex.api.protocol.codes import KIND_CODES, core_members
     from pipelex.redaction import redact
 
     status, title = _TITLES[kind]
+    members = core_members(code or KIND_CODES[kind], params)
+    items = [e if isinstance(e, ProblemItemOut) else ProblemItemOut.model_validate(e) for e in errors or []]
     return Problem(
-        type=PROBLEM_PREFIX + kind,
         title=title,
         status=status,
         detail=redact(detail),  # a provider's echo of a key, however encoded, never reaches a client
         instance=instance,
+        kind=kind,
+        errors=items or None,
+        **members,
         **extensions,
     )
 
@@ -93,10 +116,13 @@ def problem(kind: str, detail: str, *, instance: str, **extensions: Any) -> Prob
 class ApiProblem(Exception):
     """Raised by the API's own code to answer with a problem document."""
 
-    def __init__(self, kind: str, detail: str, **extensions: Any) -> None:
+    def __init__(
+        self, kind: str, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
+        self.headers = headers
         self.extensions = extensions
 
     def to_problem(self, instance: str) -> Problem:
@@ -108,16 +134,59 @@ class InputRefusedError(InputError):
     """An input names a local file or a URL that the server's ``[api]`` config does not allow."""
 
 
-def problem_for_exception(exc: BaseException, *, instance: str) -> Problem:
-    """Map an error raised while serving a request to its problem document (complete over the error tree)."""
+def diagnostic_item(d: Any, *, rename: Any = None) -> ProblemItemOut:
+    """A validation diagnostic as a protocol problem item: its code, and our file/line/pipe/field in ``location``."""
+    from pipelex.api.protocol.codes import code_for_error_type, declared_params
+
+    file = rename(d.file) if rename is not None and d.file is not None else d.file
+    message = rename(d.message) if rename is not None else d.message
+    code = code_for_error_type(d.error_type)
+    location = {
+        "file": file,
+        "line": d.line if d.line and d.line >= 1 else None,
+        "pipe": d.pipe,
+        "field": d.field,
+    }
+    params = declared_params(code, {"pipe": d.pipe})
+    return ProblemItemOut.model_validate(
+        {
+            "code": code,
+            "detail": message,
+            "params": params or None,
+            "location": {k: v for k, v in location.items() if v is not None} or None,
+            "error_type": d.error_type,
+            "message": message,
+            "file": file,
+            "line": d.line,
+            "pipe": d.pipe,
+            "field": d.field,
+            "severity": getattr(d, "severity", None),
+        }
+    )
+
+
+def problem_for_exception(exc: BaseException, *, instance: str, rename: Any = None) -> Problem:
+    """Map an error raised while serving a request to its problem document (complete over the error tree).
+
+    ``rename`` maps the core's ``<bundle N>`` to the names the request gave its bundles (tree paths).
+    """
+    document = _problem_for_exception(exc, instance=instance, rename=rename)
+    if rename is not None:
+        document = document.model_copy(update={"detail": rename(document.detail)})
+    return document
+
+
+def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) -> Problem:  # noqa: C901
+    from pipelex.api.protocol.codes import code_for_error_type
+
     if isinstance(exc, ApiProblem):
         return exc.to_problem(instance)
     if isinstance(exc, BundleInvalidError):
         diagnostics = [
             DiagnosticOut(
                 error_type=d.error_type,
-                message=d.message,
-                file=d.file,
+                message=rename(d.message) if rename else d.message,
+                file=rename(d.file) if rename and d.file else d.file,
                 line=d.line,
                 pipe=d.pipe,
                 field=d.field,
@@ -127,34 +196,74 @@ def problem_for_exception(exc: BaseException, *, instance: str) -> Problem:
         return problem(
             "bundle-invalid",
             f"the bundle does not validate ({len(diagnostics)} problem(s)): fix them "
-            "(see `diagnostics`; POST /v1/validate gives the full report)",
+            "(see `errors`; POST /v1/validate gives the full report)",
             instance=instance,
             diagnostics=diagnostics,
+            errors=[diagnostic_item(d, rename=rename) for d in exc.diagnostics] or None,
         )
     if isinstance(exc, BundleLoadError):
         diagnostic = DiagnosticOut(
             error_type="file_unreadable", message=str(exc), file=exc.file, line=exc.line
         )
-        return problem("bundle-invalid", str(exc), instance=instance, diagnostics=[diagnostic])
+        return problem(
+            "bundle-invalid",
+            str(exc),
+            instance=instance,
+            diagnostics=[diagnostic],
+            errors=[diagnostic_item(diagnostic, rename=rename)],
+        )
     if isinstance(exc, InputRefusedError):
-        return problem("input-refused", str(exc), instance=instance, errors=_input_field(exc))
+        code = (
+            "security.input_path_refused"
+            if "file on the server" in str(exc)
+            else "security.input_url_refused"
+        )
+        return problem(
+            "input-refused",
+            str(exc),
+            instance=instance,
+            code=code,
+            params={"input": exc.input_name},
+            location=_input_location(exc),
+            errors=_input_field(exc, code),
+        )
     if isinstance(exc, InputError):
-        return problem("input-invalid", str(exc), instance=instance, errors=_input_field(exc))
+        code = input_error_code(str(exc))
+        return problem(
+            "input-invalid",
+            str(exc),
+            instance=instance,
+            code=code,
+            params={"input": exc.input_name},
+            location=_input_location(exc),
+            errors=_input_field(exc, code),
+        )
     if isinstance(exc, ProviderError):
         detail = str(exc).replace("run with --dry-run", 'send "dry_run": true')
+        code = code_for_error_type(exc.error_type, "provider.failed")
         if exc.error_type in _SERVER_LACKS:
             return problem(
                 "provider-not-configured",
                 detail,
                 instance=instance,
+                code=code,
                 pipe_code=exc.pipe_code,
                 error_type=exc.error_type,
             )
         kind = "pipe-failed" if exc.error_type in _INPUT_FAULTS else "provider-failed"
-        return problem(kind, detail, instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type)
+        return problem(
+            kind, detail, instance=instance, code=code, pipe_code=exc.pipe_code, error_type=exc.error_type
+        )
     if isinstance(exc, PipeRunError):
         return problem(
-            "pipe-failed", str(exc), instance=instance, pipe_code=exc.pipe_code, error_type=exc.error_type
+            "pipe-failed",
+            str(exc),
+            instance=instance,
+            code=code_for_error_type(exc.error_type, "run.failed"),
+            params={"pipe": exc.pipe_code},
+            location={"pipe": exc.pipe_code} if exc.pipe_code else None,
+            pipe_code=exc.pipe_code,
+            error_type=exc.error_type,
         )
     from pipelex.inference.live.preflight import MissingKeyError
 
@@ -191,12 +300,43 @@ def _redacted_traceback(exc: BaseException) -> str:
     return redact("".join(traceback.format_exception(exc)))
 
 
-def _input_field(exc: InputError) -> list[FieldProblem] | None:
+def input_error_code(message: str) -> str:
+    """The registry code of an input error, read from the core's message (the core's InputError has no type)."""
+    if "is not an input of pipe" in message:
+        return "input.unexpected"
+    if "needs the input(s)" in message:
+        return "input.missing"
+    if "is not in the bundle" in message:
+        return "request.pipe_not_found"
+    if "has no `main_pipe`" in message:
+        return "request.pipe_unspecified"
+    if "but the pipe reads" in message and "is given as" in message:
+        return "input.wrong_concept"
+    if "is a list, but" in message or "items, but the pipe reads" in message or "must be a list" in message:
+        return "input.wrong_multiplicity"
+    return "input.invalid"
+
+
+def _input_location(exc: InputError) -> dict[str, Any] | None:
+    return {"input": exc.input_name, "field": f"body.inputs.{exc.input_name}"} if exc.input_name else None
+
+
+def _input_field(exc: InputError, code: str) -> list[dict[str, Any]] | None:
     if exc.input_name is None:
         return None
     from pipelex.redaction import redact
 
-    return [FieldProblem(field=f"body.inputs.{exc.input_name}", message=redact(str(exc)))]
+    field = f"body.inputs.{exc.input_name}"
+    message = redact(str(exc))
+    return [
+        {
+            "code": code,
+            "detail": message,
+            "location": {"input": exc.input_name, "field": field},
+            "field": field,
+            "message": message,
+        }
+    ]
 
 
 def problem_responses(*kinds: str) -> dict[int | str, dict[str, Any]]:

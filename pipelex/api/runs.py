@@ -27,6 +27,7 @@ class RunRecord:
     backend: BackendName
     dry_run: bool
     created_at: datetime
+    pipe_code: str | None = None
     status: RunStatus = RunStatus.RUNNING
     finished_at: datetime | None = None
     finished_monotonic: float | None = None
@@ -71,7 +72,7 @@ class RunStore:
     def __len__(self) -> int:
         return len(self._runs)
 
-    def new(self, *, backend: BackendName, dry_run: bool) -> RunRecord:
+    def new(self, *, backend: BackendName, dry_run: bool, pipe_code: str | None = None) -> RunRecord:
         """Make room if needed and register a new running run; 429 when every slot is a run in progress."""
         self._expire()
         if len(self._runs) >= self.max_runs:
@@ -83,10 +84,17 @@ class RunStore:
                     "too-many-runs",
                     f"{self.max_runs} runs are in progress, the most this server keeps: "
                     "retry when one has finished (or use POST /v1/execute)",
+                    params={"dependency": "run store"},
+                    headers={"Retry-After": "5"},
+                    retry_after=5,
                 )
             del self._runs[oldest_finished]
         record = RunRecord(
-            run_id=uuid.uuid4().hex, backend=backend, dry_run=dry_run, created_at=datetime.now(UTC)
+            run_id=uuid.uuid4().hex,
+            backend=backend,
+            dry_run=dry_run,
+            created_at=datetime.now(UTC),
+            pipe_code=pipe_code,
         )
         self._runs[record.run_id] = record
         return record

@@ -58,14 +58,23 @@ class BodySizeLimit:
     ``max_body_bytes`` are ever held in memory. The body read here is replayed to the application.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, larger_bodies: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # path prefix -> its own limit (blob uploads carry whole files)
+        self.larger_bodies = dict(larger_bodies or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        limit = next((n for prefix, n in self.larger_bodies.items() if path.startswith(prefix)), None)
+        if limit is not None and limit != self.max_body_bytes:
+            await BodySizeLimit(self.app, max_body_bytes=limit)(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None:

@@ -25,6 +25,7 @@ from pipelex.api.models import (
     BackendName,
     ExecuteRequest,
     ExecuteResponse,
+    PipeOutputOut,
     StuffOut,
     UsageOut,
     ValidateRequest,
@@ -82,13 +83,15 @@ def execute_response(output: PipelineOutput, *, backend: BackendName) -> Execute
         main_out = AbsenceOut.model_validate(main.to_json())
     else:
         main_out = StuffOut.model_validate(main.to_json())
+    memory = WorkingMemoryOut.model_validate(output.working_memory.to_json())
     return ExecuteResponse(
         pipeline_run_id=output.pipeline_run_id,
+        pipe_output=PipeOutputOut(pipeline_run_id=output.pipeline_run_id, working_memory=memory),
+        main_stuff_name=output.working_memory.aliases.get("main_stuff", "main_stuff"),
+        main_stuff=main_out,
         pipe_code=output.pipe_code,
         run_mode=output.run_mode,
         backend=backend,
-        main_stuff=main_out,
-        working_memory=WorkingMemoryOut.model_validate(output.working_memory.to_json()),
         graph=output.graph,
         usage=UsageOut.model_validate(output.usage.to_json()),
     )

@@ -124,7 +124,9 @@ def _build_parser() -> argparse.ArgumentParser:
     api.required = True
     serve = api.add_parser("serve", help="serve the runner API (FastAPI under uvicorn)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8081, help="port to listen on (default: 8081, the MTHDS Protocol's)")
+    serve.add_argument("--dry-run", action="store_true",
+                       help="run every pipe dry, whatever the request says (also $PIPELEX_API_DRY_RUN=1)")
     serve.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False,

@@ -139,6 +139,12 @@ class ApiConfig(_Section):
     max_stored_runs: int = Field(default=1000, ge=1, le=1_000_000)
     # a finished run's result is dropped this long after it finished
     run_ttl_seconds: int = Field(default=3600, ge=1)
+    # every run is a dry run, whatever the request says (also `pipelex api serve --dry-run`, $PIPELEX_API_DRY_RUN)
+    force_dry_run: bool = False
+    # files sent by hash (POST /v1/blobs/missing, PUT /v1/blobs/{sha256}): the largest blob, and how long an
+    # upload link stays valid
+    max_blob_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    blob_upload_ttl_seconds: int = Field(default=900, ge=10, le=86400)
 
 
 class LimitsConfig(_Section):

@@ -123,9 +123,12 @@ def assert_problem(response: httpx.Response, status: int, kind: str) -> dict[str
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     document = response.json()
-    assert document["type"] == f"urn:pipelex:problem:{kind}", document
+    assert document["kind"] == kind, document
+    assert document["type"] == f"https://mthds.ai/errors/{document['code']}", document
     assert document["status"] == status
-    assert {"type", "title", "status", "detail", "instance"} <= set(document)
+    assert {"type", "title", "status", "detail", "instance", "code", "domain", "retry", "next_step"} <= set(
+        document
+    )
     assert document["instance"] == response.request.url.path
     assert "Traceback" not in response.text and 'File "' not in response.text
     return document

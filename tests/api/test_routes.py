@@ -31,7 +31,7 @@ def test_execute_dry_returns_output_memory_graph_and_usage(client: httpx.Client)
     assert body["run_mode"] == "dry"
     assert body["main_stuff"]["concept"] == "bistro_menus.MenuCard"
     assert body["main_stuff"]["content"]["text"].startswith("DRY RUN")
-    memory = body["working_memory"]
+    memory = body["pipe_output"]["working_memory"]
     assert memory["root"]["kitchen_note"]["content"] == {"text": "eggs, leeks, a sack of flour"}
     assert len(memory["root"]["dishes"]["content"]["items"]) == 3
     assert memory["aliases"]["main_stuff"] in memory["root"]
@@ -49,7 +49,7 @@ def test_execute_named_pipe_with_mock_inputs(client: httpx.Client) -> None:
     assert body["pipe_code"] == "list_dishes"
     assert body["main_stuff"]["concept"] == "native.Text"
     assert len(body["main_stuff"]["content"]["items"]) == 3
-    assert "kitchen_note" in body["working_memory"]["root"]
+    assert "kitchen_note" in body["pipe_output"]["working_memory"]["root"]
 
 
 def test_execute_live_without_ai_leaf_needs_no_provider(client: httpx.Client) -> None:
@@ -93,7 +93,10 @@ def test_not_toml_is_a_bundle_problem_with_its_line(client: httpx.Client) -> Non
     ("body", "field", "words"),
     [
         pytest.param(
-            {"mthds_contents": [MENU], "mock_inputs": True}, "body", "dry_run", id="mock-inputs-need-dry-run"
+            {"mthds_contents": [MENU], "mock_inputs": True},
+            "body.mock_inputs",
+            "dry run",
+            id="mock-inputs-need-dry-run",
         ),
         pytest.param(
             {"mthds_contents": [MENU], "dry_run": True, "input": {}},
@@ -104,7 +107,7 @@ def test_not_toml_is_a_bundle_problem_with_its_line(client: httpx.Client) -> Non
         pytest.param(
             {"mthds_contents": [], "dry_run": True}, "body.mthds_contents", "at least 1", id="no-bundle"
         ),
-        pytest.param({"dry_run": True}, "body.mthds_contents", "required", id="missing-bundles"),
+        pytest.param({"dry_run": True}, "body", "names no method", id="missing-bundles"),
         pytest.param(
             {"mthds_contents": "text", "dry_run": True}, "body.mthds_contents", "list", id="not-a-list"
         ),
@@ -160,7 +163,11 @@ def test_input_problems_name_the_input(
     problem = assert_problem(client.post("/v1/execute", json=_dry(**fields)), 422, "input-invalid")
     assert words in problem["detail"]
     if input_name is not None:
-        assert problem["errors"] == [{"field": f"body.inputs.{input_name}", "message": problem["detail"]}]
+        assert [(e["field"], e["message"]) for e in problem["errors"]] == [
+            (f"body.inputs.{input_name}", problem["detail"])
+        ]
+        assert problem["errors"][0]["location"]["input"] == input_name
+        assert problem["code"].startswith("input.")
 
 
 def test_failed_pipe_is_reported_with_its_code(make_server: ServerFactory) -> None:
@@ -209,14 +216,25 @@ def test_start_returns_at_once_then_the_run_has_its_result(client: httpx.Client)
     assert len(status["result"]["graph"]["nodes"]) == 3
 
 
-def test_started_run_that_fails_carries_its_problem(client: httpx.Client) -> None:
-    started = client.post("/v1/start", json=_dry(MENU_INVALID, mock_inputs=True)).json()
-    status = _wait(client, started["run_id"])
+def test_start_refuses_an_invalid_bundle_at_once(client: httpx.Client) -> None:
+    problem = assert_problem(
+        client.post("/v1/start", json=_dry(MENU_INVALID, mock_inputs=True)), 422, "bundle-invalid"
+    )
+    assert problem["code"] == "method.invalid"
+    assert problem["errors"] and all(e["code"].startswith(("method.", "model.")) for e in problem["errors"])
+
+
+def test_started_run_that_fails_carries_its_problem(make_server: ServerFactory) -> None:
+    url = make_server(allow_pipe_func=True)
+    with httpx.Client(base_url=url, timeout=30) as http:
+        body = {"mthds_contents": [FUNCS], "pipe_code": "blow_up", "inputs": {"text": "soup"}}
+        started = http.post("/v1/start", json=body).json()
+        status = _wait(http, started["run_id"])
     assert status["status"] == "failed"
     assert status["result"] is None
     problem = status["problem"]
-    assert problem["type"] == "urn:pipelex:problem:bundle-invalid"
-    assert problem["run_id"] == started["run_id"]
+    assert problem["kind"] == "pipe-failed" and problem["pipe_code"] == "blow_up"
+    assert problem["run_id"] == started["run_id"] == started["pipeline_run_id"]
     assert problem["instance"] == f"/v1/runs/{started['run_id']}"
 
 
@@ -291,9 +309,17 @@ def test_validate_invalid_bundle_is_200_with_the_cli_diagnostics(
     cli = json.loads(out)
 
     def strip(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{k: v for k, v in e.items() if k != "file"} for e in errors]
+        keys = ("error_type", "message", "line", "pipe", "field", "severity")
+        return [{k: e.get(k) for k in keys} for e in errors]
 
     assert strip(body["errors"]) == strip(cli["errors"])
+    # each error is a protocol problem item too: a registry code, and our file/line/pipe/field in `location`
+    for item, diagnostic in zip(body["errors"], cli["errors"], strict=True):
+        assert item["detail"] == diagnostic["message"]
+        assert item["code"].split(".")[0] in ("method", "model", "pipe")
+        assert item["location"].get("line") == diagnostic["line"]
+        assert item["location"]["file"] == "<bundle 1>"
+    assert body["message"].startswith("the method does not validate")
     assert body["validated_pipes"] == cli["validated_pipes"]
     assert body["is_runnable"] == cli["is_runnable"]
     failed = {v["pipe_ref"] for v in body["validated_pipes"] if v["status"] == "FAILURE"}
@@ -340,18 +366,31 @@ def test_unknown_route_and_method_are_problems(client: httpx.Client) -> None:
 def test_openapi_documents_typed_models_and_problem_responses(client: httpx.Client) -> None:
     document = client.get("/openapi.json").json()
     paths = document["paths"]
-    assert set(paths) == {
+    assert set(paths) >= {
         "/health",
         "/v1/health",
         "/v1/execute",
         "/v1/start",
         "/v1/runs/{run_id}",
+        "/v1/runs/{run_id}/status",
+        "/v1/runs/{run_id}/results",
+        "/v1/runs/{run_id}/progress",
         "/v1/validate",
         "/v1/models",
         "/v1/version",
+        "/v1/blobs/missing",
+        "/v1/blobs/{sha256}",
+    }
+    protocol = {(p, m) for p, item in paths.items() for m, op in item.items() if op.get("x-mthds-protocol")}
+    assert protocol == {
+        ("/v1/execute", "post"),
+        ("/v1/start", "post"),
+        ("/v1/validate", "post"),
+        ("/v1/models", "get"),
+        ("/v1/version", "get"),
     }
     execute = paths["/v1/execute"]["post"]
-    assert execute["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ExecuteRequest")
+    assert execute["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/RunRequest")
     assert execute["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/ExecuteResponse"
     )
@@ -363,4 +402,4 @@ def test_openapi_documents_typed_models_and_problem_responses(client: httpx.Clie
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
     assert {"type", "title", "status", "detail", "instance"} <= set(schemas["Problem"]["required"])
-    assert schemas["ExecuteRequest"]["additionalProperties"] is False
+    assert schemas["RunRequest"]["additionalProperties"] is False

@@ -47,33 +47,41 @@ def _call(url: str, method: str, path: str, headers: dict[str, str]) -> httpx.Re
     body: dict[str, Any] | None = None
     if path in ("/v1/execute", "/v1/start"):
         body = {"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
-    elif path == "/v1/validate":
-        body = {"mthds_contents": [MENU]}
+    elif path in ("/v1/validate", "/v1/pipe-io", "/v1/resolve"):
+        body = {"files": {"menu.mthds": MENU}}
+    elif path == "/v1/blobs/missing":
+        body = {"blobs": []}
+    query = "?reference=gpt-4o" if path == "/v1/models/check" else ""
     return httpx.request(
-        method, url + path.replace("{run_id}", "0" * 32), json=body, headers=headers, timeout=30
+        method, url + path.replace("{run_id}", "0" * 32) + query, json=body, headers=headers, timeout=30
     )
+
+
+PUBLIC = ("/health", "/v1/health", "/v1/version")
 
 
 def test_every_route_but_health_needs_the_key(keyed_url: str) -> None:
     good = {"Authorization": f"Bearer {KEY}"}
-    operations = _operations(keyed_url, good)
-    assert len(operations) == 8
+    # the signed blob upload is authorised by its link, not the key (tests/api/test_protocol_blobs.py)
+    operations = [op for op in _operations(keyed_url, good) if op != ("PUT", "/v1/blobs/{sha256}")]
+    assert len(operations) >= 12
     for method, path in operations:
-        if path in ("/health", "/v1/health"):
+        if path in PUBLIC:  # the protocol's version handshake is public
             assert _call(keyed_url, method, path, {}).status_code == 200
             continue
         missing = _call(keyed_url, method, path, {})
         problem = assert_problem(missing, 401, "unauthorized")
+        assert problem["code"] == "auth.missing_credential" and problem["domain"] == "account"
         assert missing.headers["www-authenticate"] == "Bearer"
         assert KEY not in missing.text
-        for bad in (
-            {"Authorization": "Bearer wrong"},
-            {"Authorization": f"Basic {KEY}"},
-            {"Authorization": f"Bearer {KEY}x"},
-            {"Authorization": f"Bearer {KEY[:-1]}"},
+        for bad, code in (
+            ({"Authorization": "Bearer wrong"}, "auth.invalid_credential"),
+            ({"Authorization": f"Basic {KEY}"}, "auth.missing_credential"),
+            ({"Authorization": f"Bearer {KEY}x"}, "auth.invalid_credential"),
+            ({"Authorization": f"Bearer {KEY[:-1]}"}, "auth.invalid_credential"),
         ):
             refused = _call(keyed_url, method, path, bad)
-            assert_problem(refused, 401, "unauthorized")
+            assert assert_problem(refused, 401, "unauthorized")["code"] == code
             assert KEY not in refused.text
         accepted = _call(keyed_url, method, path, good)
         assert accepted.status_code in (200, 202, 404), (
@@ -141,8 +149,8 @@ def test_cli_server_reads_the_key_from_the_environment(tmp_path: Path, backend: 
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.1)
-        assert_problem(httpx.get(f"{url}/v1/version"), 401, "unauthorized")
-        version = httpx.get(f"{url}/v1/version", headers={"Authorization": f"Bearer {KEY}"})
+        assert_problem(httpx.get(f"{url}/v1/models"), 401, "unauthorized")
+        version = httpx.get(f"{url}/v1/version")  # public, as the protocol says
         assert version.status_code == 200 and version.json()["backend"] == backend.name
         run = httpx.post(
             f"{url}/v1/execute",
@@ -200,7 +208,7 @@ def test_declared_body_over_the_limit_is_refused_before_it_is_read(make_server: 
     assert head.startswith(b"HTTP/1.1 413"), reply[:300]
     assert b"content-type: application/problem+json" in head.lower()
     assert b"connection: close" in head.lower()
-    assert b"urn:pipelex:problem:body-too-large" in body and b"4096 bytes" in body
+    assert b"https://mthds.ai/errors/request.too_large" in body and b"4096 bytes" in body
 
 
 def test_chunked_body_over_the_limit_is_refused(make_server: ServerFactory) -> None:
@@ -217,7 +225,7 @@ def test_chunked_body_over_the_limit_is_refused(make_server: ServerFactory) -> N
         chunks,
     )
     assert reply.startswith(b"HTTP/1.1 413"), reply[:300]
-    assert b"urn:pipelex:problem:body-too-large" in reply
+    assert b"https://mthds.ai/errors/request.too_large" in reply
 
 
 def test_chunked_body_under_the_limit_is_served(make_server: ServerFactory) -> None:
@@ -276,7 +284,7 @@ def test_data_urls_are_always_accepted(client: httpx.Client) -> None:
     body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": PNG}}}
     response = client.post("/v1/execute", json=body)
     assert response.status_code == 200, response.text
-    assert response.json()["working_memory"]["root"]["photo"]["content"]["url"] == PNG
+    assert response.json()["pipe_output"]["working_memory"]["root"]["photo"]["content"]["url"] == PNG
 
 
 def test_allowed_urls_still_refuse_internal_addresses(make_server: ServerFactory) -> None:
@@ -306,7 +314,8 @@ def test_local_files_when_allowed(make_server: ServerFactory) -> None:
     response = httpx.post(f"{url}/v1/execute", json=body, timeout=30)
     assert response.status_code == 200, response.text
     assert (
-        response.json()["working_memory"]["root"]["photo"]["content"]["url"] == "file:///srv/photos/cat.png"
+        response.json()["pipe_output"]["working_memory"]["root"]["photo"]["content"]["url"]
+        == "file:///srv/photos/cat.png"
     )
 
 

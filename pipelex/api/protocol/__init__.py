@@ -1,0 +1,11 @@
+"""The MTHDS Protocol 2.0.0 layer of the runner API: codes, method trees, blobs, wire shapes and extra routes.
+
+The ``mthds`` package is the contract: its error registry gives every problem its ``code``, ``domain``,
+``retry`` and ``next_step``; its file-map reader decides which ``files`` trees are accepted; its wire
+models are the shapes ``/execute``, ``/start``, ``/validate``, ``/models`` and ``/version`` answer
+(``tests/api/test_protocol_*.py`` reads every answer back through them and through ``pipelex-sdk``).
+"""
+
+from mthds.protocol.protocol import PROTOCOL_VERSION
+
+__all__ = ["PROTOCOL_VERSION"]

@@ -1,0 +1,242 @@
+"""The routes beside the protocol's five: a started run's reads, the blob routes, and the method tooling.
+
+GET  /v1/runs/{id}            the run as before the protocol (status, result or problem)
+GET  /v1/runs/{id}/status     the run record: PENDING | RUNNING | COMPLETED | FAILED, times, error
+GET  /v1/runs/{id}/results    202 while running (Retry-After), 200 the results, 409 ``run.failed``
+GET  /v1/runs/{id}/progress   the progress snapshot (invocations once the run has ended)
+POST /v1/blobs/missing        which blobs this server lacks, each with a signed upload link
+PUT  /v1/blobs/{sha256}       upload one blob (authorised by the link's signature, not the API key)
+POST /v1/pipe-io              the input/output contracts and forms of a pipe, without running anything
+GET  /v1/models/check         whether a model reference resolves on this server's deck
+POST /v1/resolve              the method's library as resolved (concepts and pipes, fully qualified)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelex.api.problems import ApiProblem, problem_responses
+from pipelex.api.protocol.blobs import ApiBlobStore
+from pipelex.api.runs import RunRecord, RunStore
+from pipelex.config.settings import PipelexConfig
+
+JSON = "application/json"
+RUN_ID = Annotated[str, Path(max_length=64, description="The `pipeline_run_id` `POST /v1/start` returned.")]
+SHA256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The blob's SHA-256, lowercase hex.")]
+MAX_BLOBS_PER_REQUEST = 1000
+RETRY_SECONDS = 1
+
+
+# ---------------------------------------------------------------------------------------------------- bodies
+class BlobRefIn(BaseModel):
+    """A blob named by its SHA-256 and size."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
+class MissingBlobsRequestIn(BaseModel):
+    """``POST /v1/blobs/missing``: the blobs about to be sent by hash (each hash once), and the tree's digest."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    blobs: list[BlobRefIn] = Field(default_factory=list, max_length=MAX_BLOBS_PER_REQUEST)
+    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+
+
+class UploadTargetOut(BaseModel):
+    """Where to upload one blob: its bytes as the whole body of ``method`` ``url`` with exactly ``headers``."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+
+
+class MissingBlobOut(BaseModel):
+    """A blob this server lacks, with where to upload it."""
+
+    sha256: str
+    size: int
+    upload: UploadTargetOut
+
+
+class MissingBlobsOut(BaseModel):
+    """Every blob of the request this server does not hold (empty: nothing to upload)."""
+
+    missing: list[MissingBlobOut]
+
+
+class BlobStoredOut(BaseModel):
+    """An uploaded blob, stored under its SHA-256."""
+
+    sha256: str
+    size: int
+
+
+# ---------------------------------------------------------------------------------------------------- router
+def protocol_router(
+    config: PipelexConfig,
+    store: RunStore,
+    blobs: ApiBlobStore,
+    *,
+    dependencies: list[Any],
+    auth: tuple[str, ...],
+) -> APIRouter:
+    """The routes of this module; ``dependencies`` (the API-key guard) on all but the signed blob upload."""
+    router = APIRouter()
+    guarded = APIRouter(prefix="/v1", dependencies=dependencies)
+    public = APIRouter(prefix="/v1")
+
+    def record_of(run_id: str) -> RunRecord:
+        record = store.get(run_id)
+        if record is None:
+            raise ApiProblem(
+                "not-found",
+                f"no run {run_id!r}: it was never started here, or it finished more than "
+                f"{config.api.run_ttl_seconds} s ago, or newer runs took its place",
+                code="run.not_found",
+                params={"pipeline_run_id": run_id},
+            )
+        return record
+
+    @guarded.get("/runs/{run_id}", responses=problem_responses("not-found", *auth))
+    async def run_status(run_id: RUN_ID) -> Response:
+        """The run as before the protocol: ``status`` (running, succeeded, failed), its ``result`` or ``problem``.
+
+        Finished runs are kept in memory for ``[api] run_ttl_seconds``, at most ``[api] max_stored_runs``.
+        """
+        return Response(record_of(run_id).status_json(), media_type=JSON)
+
+    @guarded.get("/runs/{run_id}/status", responses=problem_responses("not-found", *auth))
+    async def run_status_read(run_id: RUN_ID) -> dict[str, Any]:
+        """The run record: ``status`` RUNNING, COMPLETED or FAILED, ``created_at``, ``finished_at`` and ``error``."""
+        from pipelex.api.protocol.shapes import run_read
+
+        return run_read(record_of(run_id))
+
+    @guarded.get(
+        "/runs/{run_id}/results",
+        responses={
+            202: {"description": "The run is still running: read again after `Retry-After` seconds."},
+            **problem_responses("not-found", "run-failed", *auth),
+        },
+    )
+    async def run_results(run_id: RUN_ID) -> Response:
+        """The results of a finished run: 200 with ``main_stuff`` (the output's content), ``working_memory``,
+        ``pipe_output``, ``graph`` and ``usage``; 202 while it runs; 409 ``run.failed`` (its problem as
+        ``run_error``) when it failed."""
+        from pipelex.api.protocol.shapes import run_results_document
+
+        record = record_of(run_id)
+        if record.status.value == "running":
+            return JSONResponse(
+                {"pipeline_run_id": run_id, "status": "RUNNING", "retry_after_seconds": RETRY_SECONDS},
+                status_code=202,
+                headers={"Retry-After": str(RETRY_SECONDS)},
+            )
+        if record.problem is not None:
+            raise ApiProblem(
+                "run-failed",
+                f"the run {run_id} failed: {record.problem.detail}",
+                params={"pipeline_run_id": run_id, "run_status": "FAILED"},
+                pipeline_run_id=run_id,
+                run_error=record.problem.model_dump(mode="json", exclude_none=True),
+            )
+        return JSONResponse(run_results_document(record))
+
+    @guarded.get("/runs/{run_id}/progress", responses=problem_responses("not-found", *auth))
+    async def run_progress(run_id: RUN_ID) -> dict[str, Any]:
+        """The run's progress snapshot: its status, and once it ended one invocation per pipe run of its graph."""
+        from pipelex.api.protocol.shapes import run_progress as progress_of
+
+        return progress_of(record_of(run_id))
+
+    @guarded.post(
+        "/blobs/missing",
+        response_model=MissingBlobsOut,
+        responses=problem_responses("request-invalid", *auth),
+    )
+    async def missing_blobs(body: MissingBlobsRequestIn, request: Request) -> MissingBlobsOut:
+        """Which of these blobs this server does not hold, each with a signed upload link (``PUT /v1/blobs/{sha256}``).
+
+        A blob larger than ``[api] max_blob_bytes`` is refused; a hash listed twice with two sizes too.
+        """
+        sizes: dict[str, int] = {}
+        for blob in body.blobs:
+            if blob.size > blobs.max_blob_bytes:
+                raise ApiProblem(
+                    "request-invalid",
+                    f"the blob {blob.sha256} has {blob.size} bytes, past this server's limit of "
+                    f"{blobs.max_blob_bytes} bytes ([api] max_blob_bytes)",
+                    code="request.too_large",
+                    params={"limit": blobs.max_blob_bytes, "size": blob.size},
+                )
+            if sizes.setdefault(blob.sha256, blob.size) != blob.size:
+                raise ApiProblem(
+                    "request-invalid",
+                    f"the blob {blob.sha256} is listed twice with two sizes: list each hash once",
+                    params={"field": "blobs"},
+                )
+        import asyncio
+
+        held = await asyncio.gather(
+            *(asyncio.to_thread(blobs.holds, sha, size) for sha, size in sizes.items())
+        )
+        base = str(request.base_url).rstrip("/")
+        missing = []
+        for (sha, size), is_held in zip(sizes.items(), held, strict=True):
+            if is_held:
+                continue
+            expires, signature = blobs.sign(sha, size)
+            url = f"{base}/v1/blobs/{sha}?size={size}&expires={expires}&signature={signature}"
+            target = UploadTargetOut(
+                method="PUT", url=url, headers={"Content-Type": "application/octet-stream"}
+            )
+            missing.append(MissingBlobOut(sha256=sha, size=size, upload=target))
+        return MissingBlobsOut(missing=missing)
+
+    @public.put(
+        "/blobs/{sha256}",
+        status_code=201,
+        response_model=BlobStoredOut,
+        responses=problem_responses("request-invalid", "forbidden", "body-too-large"),
+    )
+    async def put_blob(
+        sha256: SHA256,
+        request: Request,
+        size: Annotated[int, Query(ge=0)],
+        expires: Annotated[int, Query(ge=0)],
+        signature: Annotated[str, Query(min_length=64, max_length=64)],
+    ) -> BlobStoredOut:
+        """Upload one blob: the body is its bytes. Authorised by the link ``POST /v1/blobs/missing`` gave (no key)."""
+        refusal = blobs.check_signature(sha256, size, expires, signature)
+        if refusal is not None:
+            raise ApiProblem("forbidden", refusal, params={"requirement": "a valid upload link"})
+        data = await request.body()
+        if len(data) != size:
+            raise ApiProblem(
+                "request-invalid",
+                f"the body has {len(data)} bytes, but the blob {sha256} has {size}: send the file's bytes unchanged",
+                params={"field": "body"},
+            )
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ApiProblem(
+                "request-invalid",
+                f"the body's SHA-256 is not {sha256}: send the file the link names, unchanged",
+                params={"field": "body"},
+            )
+        import asyncio
+
+        await asyncio.to_thread(blobs.store, data)
+        return BlobStoredOut(sha256=sha256, size=size)
+
+    router.include_router(guarded)
+    router.include_router(public)
+    return router
