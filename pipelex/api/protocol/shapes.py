@@ -84,7 +84,7 @@ def validation_answer(raw: bytes, sources: MethodSources, *, render_markdown: bo
 
 def _item(d: dict[str, Any], sources: MethodSources) -> dict[str, Any]:
     diagnostic = Diagnostic.model_validate({k: v for k, v in d.items() if k in Diagnostic.model_fields})
-    return diagnostic_item(diagnostic, rename=sources.rename).model_dump(mode="json")
+    return diagnostic_item(diagnostic, rename=sources.rename).model_dump(mode="json", exclude_none=True)
 
 
 def _markdown(report: dict[str, Any]) -> str:
@@ -175,7 +175,7 @@ def run_read(record: RunRecord) -> dict[str, Any]:
         "dry_run": record.dry_run,
     }
     if record.problem is not None:
-        body["error"] = record.problem.model_dump(mode="json")
+        body["error"] = record.problem.model_dump(mode="json", exclude_none=True)
     return body
 
 
