@@ -1,0 +1,120 @@
+"""Files sent by hash: ``POST /v1/blobs/missing``, the signed ``PUT /v1/blobs/{sha256}``, and ``files`` naming blobs.
+
+The clients decide by themselves: a tree past 256 KiB inline travels by hash once ``/v1/version`` says
+``blob_store``, its missing blobs uploaded first.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+from mthds.method_tree.file_entry import HashFileEntry
+from mthds.protocol.models import BlobRef
+from mthds.runners.api.client import MthdsAPIClient
+from mthds.runners.api.exceptions import ApiResponseError
+from pipelex_sdk.client import PipelexAPIClient
+
+from tests.api.bundles import MENU
+from tests.api.conftest import ServerFactory, assert_problem
+
+NOTE = {"kitchen_note": "eggs, leeks"}
+DRY = {"dry_run": True}
+# a bundle past the clients' 256 KiB inline threshold: the same method, with a long comment
+LARGE = MENU + "\n" + "\n".join(f"# note {i:06d} " + "x" * 100 for i in range(3000)) + "\n"
+
+
+@pytest.fixture
+def blob_server(make_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path / "storage"))
+    return make_server(max_blob_bytes=1024 * 1024)
+
+
+async def test_large_tree_travels_by_hash_and_is_uploaded_once(blob_server: str, tmp_path: Path) -> None:
+    assert len(LARGE.encode()) > 300_000
+    digest = hashlib.sha256(LARGE.encode()).hexdigest()
+    contents = {"menu.mthds": LARGE.encode(), "assets/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256))}
+    async with PipelexAPIClient(api_key="unused", base_url=blob_server, request_timeout_seconds=120) as sdk:
+        result = await sdk.execute(contents=contents, inputs=NOTE, extra=DRY)
+        assert result.main_stuff["text"].startswith("DRY RUN")
+        assert (tmp_path / "storage" / f"{digest}.bin").read_bytes() == LARGE.encode()
+        # the server now holds every blob of the tree: asking again names nothing to upload
+        async with MthdsAPIClient(api_key="unused", base_url=blob_server) as client:
+            blobs = [BlobRef(sha256=hashlib.sha256(b).hexdigest(), size=len(b)) for b in contents.values()]
+            assert (await client.missing_blobs(blobs)).missing == []
+        again = await sdk.validate(contents=contents)
+        assert again.is_valid
+
+
+async def test_blob_routes_with_the_protocol_client(blob_server: str) -> None:
+    data = LARGE.encode()
+    blob = BlobRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    async with MthdsAPIClient(api_key="unused", base_url=blob_server, request_timeout_seconds=120) as client:
+        files = {"menu.mthds": HashFileEntry(sha256=blob.sha256, size=blob.size)}
+        with pytest.raises(ApiResponseError) as missing:
+            await client.execute(files=files, inputs=NOTE, extra=DRY)
+        problem = missing.value.problem
+        assert problem.code == "request.blobs_missing"
+        assert problem.params is not None and problem.params.missing_blobs == [blob.sha256]
+        answer = await client.missing_blobs([blob])
+        assert [m.sha256 for m in answer.missing] == [blob.sha256]
+        target = answer.missing[0].upload
+        assert target.method == "PUT" and target.url.startswith(f"{blob_server}/v1/blobs/{blob.sha256}?")
+        await client.upload_blob(answer.missing[0], data)
+        result = await client.execute(files=files, inputs=NOTE, extra=DRY)
+        assert result.pipe_output.working_memory.aliases["main_stuff"]
+
+
+def test_uploads_need_a_valid_link_and_the_named_bytes(blob_server: str) -> None:
+    data = b"some bytes of a file"
+    sha = hashlib.sha256(data).hexdigest()
+    with httpx.Client(base_url=blob_server, timeout=30) as http:
+        missing = http.post("/v1/blobs/missing", json={"blobs": [{"sha256": sha, "size": len(data)}]})
+        assert missing.status_code == 200, missing.text
+        url = missing.json()["missing"][0]["upload"]["url"]
+        forged = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
+        problem = assert_problem(httpx.put(forged, content=data), 403, "forbidden")
+        assert problem["code"] == "auth.forbidden"
+        other = httpx.put(url, content=b"other bytes of a file")
+        assert assert_problem(other, 422, "request-invalid")["code"] == "request.invalid"
+        stored = httpx.put(url, content=data)
+        assert stored.status_code == 201, stored.text
+        assert stored.json() == {"sha256": sha, "size": len(data)}
+        again = http.post("/v1/blobs/missing", json={"blobs": [{"sha256": sha, "size": len(data)}]})
+        assert again.json() == {"missing": []}
+
+
+def test_blob_limits(blob_server: str) -> None:
+    with httpx.Client(base_url=blob_server, timeout=30) as http:
+        huge = {"blobs": [{"sha256": "a" * 64, "size": 2 * 1024 * 1024}]}
+        problem = assert_problem(http.post("/v1/blobs/missing", json=huge), 422, "request-invalid")
+        assert problem["code"] == "request.too_large" and "max_blob_bytes" in problem["detail"]
+        twice = {"blobs": [{"sha256": "b" * 64, "size": 1}, {"sha256": "b" * 64, "size": 2}]}
+        assert_problem(http.post("/v1/blobs/missing", json=twice), 422, "request-invalid")
+        data = b"x" * 100
+        sha = hashlib.sha256(data).hexdigest()
+        url = http.post("/v1/blobs/missing", json={"blobs": [{"sha256": sha, "size": 100}]}).json()["missing"][0]
+        too_long = httpx.put(url["upload"]["url"], content=b"x" * (1024 * 1024 + 1))
+        assert_problem(too_long, 413, "body-too-large")
+
+
+def test_files_tree_forms_and_refusals(blob_server: str) -> None:
+    with httpx.Client(base_url=blob_server, timeout=60) as http:
+        encoded = base64.b64encode(MENU.encode()).decode()
+        ok = http.post("/v1/validate", json={"files": {"menu.mthds": {"base64": encoded}}})
+        assert ok.status_code == 200 and ok.json()["is_valid"] is True, ok.text
+        for files, reason in (
+            ({"../menu.mthds": MENU}, "invalid_tree_path"),
+            ({".hidden/menu.mthds": MENU}, "excluded_name"),
+            ({"menu.mthds": {"base64": "not base64!"}}, "malformed_entry"),
+            ({"Menu.mthds": MENU, "menu.mthds": MENU}, "path_collision"),
+        ):
+            problem = assert_problem(http.post("/v1/validate", json={"files": files}), 422, "tree-refused")
+            assert problem["code"] == "method.package_invalid" and problem["params"]["reason"] == reason, problem
+        no_bundle = http.post("/v1/validate", json={"files": {"notes.txt": "hello"}})
+        assert "no .mthds bundle" in assert_problem(no_bundle, 422, "request-invalid")["detail"]
+        both = http.post("/v1/validate", json={"files": {"a.mthds": MENU}, "mthds_contents": [MENU]})
+        assert "not both" in assert_problem(both, 422, "request-invalid")["detail"]
