@@ -76,7 +76,7 @@ _CONTENTS_DESCRIPTION = (
 )
 
 
-def _one_method_source(files: object, mthds_contents: object) -> None:
+def one_method_source(files: object, mthds_contents: object) -> None:
     if files is None and mthds_contents is None:
         raise ValueError(
             "the request names no method: give `files` (tree path -> bundle text) or `mthds_contents` "
@@ -145,7 +145,7 @@ class RunRequest(_Request):
 
     @model_validator(mode="after")
     def _checks(self) -> RunRequest:
-        _one_method_source(self.files, self.mthds_contents)
+        one_method_source(self.files, self.mthds_contents)
         if self.mock_inputs and self.dry_run is False:
             raise ValueError(
                 '`mock_inputs` needs `dry_run`: set "dry_run": true, or give every input and set '
@@ -183,7 +183,7 @@ class ValidateMethodRequest(_Request):
 
     @model_validator(mode="after")
     def _one_source(self) -> ValidateMethodRequest:
-        _one_method_source(self.files, self.mthds_contents)
+        one_method_source(self.files, self.mthds_contents)
         return self
 
 

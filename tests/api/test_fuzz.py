@@ -36,9 +36,17 @@ OPERATIONS = [
     ("POST", "/v1/execute"),
     ("POST", "/v1/start"),
     ("GET", "/v1/runs/{run_id}"),
+    ("GET", "/v1/runs/{run_id}/status"),
+    ("GET", "/v1/runs/{run_id}/results"),
+    ("GET", "/v1/runs/{run_id}/progress"),
     ("POST", "/v1/validate"),
     ("GET", "/v1/models"),
     ("GET", "/v1/version"),
+    ("POST", "/v1/blobs/missing"),
+    ("PUT", "/v1/blobs/{sha256}"),
+    ("POST", "/v1/pipe-io"),
+    ("POST", "/v1/resolve"),
+    ("GET", "/v1/models/check"),
 ]
 
 
@@ -54,7 +62,7 @@ CASES = [
     (method, path, mode)
     for method, path in OPERATIONS
     for mode in GenerationMode
-    if mode is GenerationMode.POSITIVE or method == "POST" or "{" in path
+    if mode is GenerationMode.POSITIVE or method in ("POST", "PUT") or "{" in path
 ]
 
 

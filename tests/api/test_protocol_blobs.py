@@ -96,7 +96,9 @@ def test_blob_limits(blob_server: str) -> None:
         assert_problem(http.post("/v1/blobs/missing", json=twice), 422, "request-invalid")
         data = b"x" * 100
         sha = hashlib.sha256(data).hexdigest()
-        url = http.post("/v1/blobs/missing", json={"blobs": [{"sha256": sha, "size": 100}]}).json()["missing"][0]
+        url = http.post("/v1/blobs/missing", json={"blobs": [{"sha256": sha, "size": 100}]}).json()[
+            "missing"
+        ][0]
         too_long = httpx.put(url["upload"]["url"], content=b"x" * (1024 * 1024 + 1))
         assert_problem(too_long, 413, "body-too-large")
 
@@ -113,7 +115,9 @@ def test_files_tree_forms_and_refusals(blob_server: str) -> None:
             ({"Menu.mthds": MENU, "menu.mthds": MENU}, "path_collision"),
         ):
             problem = assert_problem(http.post("/v1/validate", json={"files": files}), 422, "tree-refused")
-            assert problem["code"] == "method.package_invalid" and problem["params"]["reason"] == reason, problem
+            assert problem["code"] == "method.package_invalid" and problem["params"]["reason"] == reason, (
+                problem
+            )
         no_bundle = http.post("/v1/validate", json={"files": {"notes.txt": "hello"}})
         assert "no .mthds bundle" in assert_problem(no_bundle, 422, "request-invalid")["detail"]
         both = http.post("/v1/validate", json={"files": {"a.mthds": MENU}, "mthds_contents": [MENU]})

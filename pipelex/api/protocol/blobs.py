@@ -67,7 +67,9 @@ class ApiBlobStore:
         """Why an upload's signature does not allow it, or None when it does."""
         if expires < time.time():
             return "the upload link has expired: ask POST /v1/blobs/missing for a new one"
-        if not hmac.compare_digest(self._mac(sha256, size, expires), signature):
+        if not hmac.compare_digest(
+            self._mac(sha256, size, expires).encode(), signature.encode("utf-8", "replace")
+        ):
             return "the upload link's signature is not valid for this blob: use the link POST /v1/blobs/missing gave"
         return None
 

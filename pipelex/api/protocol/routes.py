@@ -18,10 +18,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pipelex.api.models import MAX_BUNDLES, MAX_FILES, FileEntryIn, one_method_source
 from pipelex.api.problems import ApiProblem, problem_responses
 from pipelex.api.protocol.blobs import ApiBlobStore
+from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunRecord, RunStore
 from pipelex.config.settings import PipelexConfig
 
@@ -71,6 +73,28 @@ class MissingBlobsOut(BaseModel):
     """Every blob of the request this server does not hold (empty: nothing to upload)."""
 
     missing: list[MissingBlobOut]
+
+
+class MethodRequestIn(BaseModel):
+    """The method of a tooling request: ``files`` (the protocol's tree) or ``mthds_contents``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    files: dict[str, FileEntryIn] | None = Field(default=None, min_length=1, max_length=MAX_FILES)
+    mthds_contents: list[str] | None = Field(default=None, min_length=1, max_length=MAX_BUNDLES)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MethodRequestIn:
+        one_method_source(self.files, self.mthds_contents)
+        return self
+
+
+class PipeIORequestIn(MethodRequestIn):
+    """``POST /v1/pipe-io``: the pipe to describe (default: the ``main_pipe``), or every pipe."""
+
+    pipe_ref: str | None = Field(default=None, min_length=1, max_length=256)
+    all_pipes: bool = False
+    include_files: bool = Field(default=False, description="Echo the bundles' texts, by tree path.")
 
 
 class BlobStoredOut(BaseModel):
@@ -158,6 +182,102 @@ def protocol_router(
 
         return progress_of(record_of(run_id))
 
+    _blob_routes(guarded, public, blobs, auth)
+
+    def method_of(body: MethodRequestIn, request: Request) -> MethodSources:
+        files = (
+            None
+            if body.files is None
+            else {k: v if isinstance(v, str) else v.model_dump() for k, v in body.files.items()}
+        )
+        sources = sources_of(files=files, mthds_contents=body.mthds_contents, blobs=blobs)
+        request.state.sources = sources
+        return sources
+
+    tooling = ("request-invalid", "tree-refused", "blobs-missing", "input-invalid", "body-too-large", *auth)
+
+    @guarded.post("/pipe-io", responses=problem_responses(*tooling))
+    async def pipe_io(body: PipeIORequestIn, request: Request) -> dict[str, Any]:
+        """The I/O of a pipe without running anything: ``pipe_io_contracts``, ``input_form`` and ``output_form``.
+
+        The pipe is ``pipe_ref``, else the method's ``main_pipe`` (``all_pipes``: every pipe). A method that
+        does not load is a 200 with ``is_valid: false`` and its ``errors``; an unknown or missing pipe a 422.
+        """
+        import asyncio
+
+        from pipelex.api.protocol.pipe_io import invalid_answer, load, pipe_io_answer
+
+        sources = method_of(body, request)
+
+        def answer() -> dict[str, Any]:
+            library = load(sources)
+            invalid = invalid_answer(library, sources)
+            if invalid is not None:
+                return invalid
+            return pipe_io_answer(
+                library,
+                sources,
+                pipe_ref=body.pipe_ref,
+                all_pipes=body.all_pipes,
+                include_files=body.include_files,
+            )
+
+        return await asyncio.to_thread(answer)
+
+    @guarded.post("/resolve", responses=problem_responses(*tooling))
+    async def resolve(body: MethodRequestIn, request: Request) -> dict[str, Any]:
+        """The method's library as loaded: every concept (with its JSON Schema) and pipe under its qualified
+        reference, the domains and the ``main_pipe``. No static checks and no dry run: a valid verdict says the
+        method resolves, not that it runs (that is ``/validate``)."""
+        import asyncio
+
+        from pipelex.api.protocol.pipe_io import invalid_answer, load, resolve_answer
+
+        sources = method_of(body, request)
+
+        def answer() -> dict[str, Any]:
+            library = load(sources)
+            return invalid_answer(library, sources) or resolve_answer(library, sources)
+
+        return await asyncio.to_thread(answer)
+
+    @guarded.get("/models/check", responses=problem_responses("request-invalid", *auth))
+    async def check_model(
+        reference: Annotated[
+            str, Query(max_length=256, description="`$preset`, `@alias`, `~waterfall` or a handle.")
+        ],
+        model_type: Annotated[str | None, Query(alias="type", max_length=32)] = None,
+    ) -> dict[str, Any]:
+        """Whether a model reference resolves on this server's deck, as what kind, in which categories, to which
+        handles; a reference that resolves nowhere is a verdict with ``resolution: not_found`` and suggestions."""
+        from pipelex.api.protocol.shapes import CHECK_CATEGORIES, model_check
+        from pipelex.config.deck import deck_for
+
+        stripped = reference.strip()
+        if not stripped or stripped in ("$", "@", "~") or stripped.endswith(":"):
+            raise ApiProblem(
+                "request-invalid",
+                f"`reference` names no model ({reference!r}): give `$preset`, `@alias`, `~waterfall` or a handle",
+                params={"field": "reference"},
+                location={"field": "reference"},
+            )
+        if model_type is not None and model_type not in CHECK_CATEGORIES:
+            raise ApiProblem(
+                "request-invalid",
+                f"unknown model type {model_type!r}: use one of {', '.join(CHECK_CATEGORIES)}",
+                params={"field": "type"},
+                location={"field": "type"},
+            )
+        return model_check(deck_for(config), reference, model_type)
+
+    router.include_router(guarded)
+    router.include_router(public)
+    return router
+
+
+def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, auth: tuple[str, ...]) -> None:
+    """``POST /v1/blobs/missing`` (guarded by the key) and the signed ``PUT /v1/blobs/{sha256}`` (public)."""
+
     @guarded.post(
         "/blobs/missing",
         response_model=MissingBlobsOut,
@@ -211,9 +331,9 @@ def protocol_router(
     async def put_blob(
         sha256: SHA256,
         request: Request,
-        size: Annotated[int, Query(ge=0)],
-        expires: Annotated[int, Query(ge=0)],
-        signature: Annotated[str, Query(min_length=64, max_length=64)],
+        size: Annotated[int, Query(ge=0, le=2**53)],
+        expires: Annotated[int, Query(ge=0, le=2**40)],
+        signature: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
     ) -> BlobStoredOut:
         """Upload one blob: the body is its bytes. Authorised by the link ``POST /v1/blobs/missing`` gave (no key)."""
         refusal = blobs.check_signature(sha256, size, expires, signature)
@@ -236,7 +356,3 @@ def protocol_router(
 
         await asyncio.to_thread(blobs.store, data)
         return BlobStoredOut(sha256=sha256, size=size)
-
-    router.include_router(guarded)
-    router.include_router(public)
-    return router

@@ -241,3 +241,64 @@ def _epoch_iso(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     return _iso(datetime.fromtimestamp(seconds, UTC))
+
+
+# ---------------------------------------------------------------------------------------------------- /models/check
+_SIGILS = {"$": "preset", "@": "alias", "~": "waterfall"}
+_LONG_FORMS = (("preset:", "$"), ("alias:", "@"), ("waterfall:", "~"), ("handle:", ""))
+CHECK_CATEGORIES = (*MODEL_CATEGORIES, "doc_gen")
+
+
+def model_check(deck: ModelDeck, reference: str, category: str | None) -> dict[str, Any]:
+    """``GET /v1/models/check``: whether a model reference resolves on this deck, as what kind, to which handles.
+
+    Always a verdict (``resolution`` ``resolved`` or ``not_found`` with ``suggestions``); the caller has
+    checked that ``reference`` is not blank.
+    """
+    import difflib
+
+    ref = reference.strip()
+    for long, short in _LONG_FORMS:
+        if ref.startswith(long):
+            ref = short + ref[len(long) :]
+    kind = _SIGILS.get(ref[:1], "handle")
+    name = ref[1:] if kind != "handle" else ref
+    pools: dict[str, list[str]] = {
+        "preset": list(deck.presets),
+        "alias": list(deck.aliases),
+        "waterfall": list(deck.waterfalls),
+        "handle": list(deck.handles),
+    }
+    resolved = deck.resolve_model(ref)
+    matches: list[dict[str, Any]] = []
+    others: list[str] = []
+    for handle in resolved.handles if resolved is not None else []:
+        kind_of_handle = _CATEGORIES.get(handle.category.value, handle.category.value)
+        if category is not None and kind_of_handle != category:
+            if kind_of_handle not in others:
+                others.append(kind_of_handle)
+            continue
+        if any(m["category"] == kind_of_handle for m in matches):
+            continue
+        match: dict[str, Any] = {"category": kind_of_handle, "resolves_to": handle.handle}
+        if kind == "preset":
+            preset = deck.presets[name]
+            match.update(target=preset.model, description=preset.description or None)
+        elif kind == "alias":
+            match["target"] = deck.aliases[name]
+        elif kind == "waterfall":
+            match["fallbacks"] = list(deck.waterfalls[name])
+        else:
+            match["via"] = []
+        matches.append(match)
+    return {
+        "reference": reference.strip(),
+        "name": name,
+        "kind": kind,
+        "category": category,
+        "resolution": "resolved" if matches else "not_found",
+        "matches": matches,
+        "suggestions": [] if matches else difflib.get_close_matches(name, pools[kind], n=5),
+        "other_kinds": [k for k, pool in pools.items() if k != kind and name in pool],
+        "other_categories": others,
+    }

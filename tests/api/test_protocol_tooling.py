@@ -1,0 +1,127 @@
+"""The tooling routes the reference's SDK calls: ``/v1/pipe-io``, ``/v1/models/check``, ``/v1/resolve``.
+
+``pipelex_sdk`` parses each answer with its own models, whose artifacts are the standard's closed shapes
+(``mthds.protocol``): an input form or a contract that drifts fails the parse here.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from pipelex_sdk.client import PipelexAPIClient
+from pipelex_sdk.crate_models import PipeIORequest, ResolveRequest
+from pipelex_sdk.errors import ApiResponseError
+
+from tests.api.bundles import MENU
+from tests.api.conftest import assert_problem
+
+RECIPES = textwrap.dedent("""
+    domain    = "recipes"
+    main_pipe = "plan_dishes"
+
+    [concept.Dish]
+    description = "A dish for the evening"
+
+    [concept.Dish.structure]
+    name       = { type = "text", description = "The dish's name", required = true }
+    servings   = { type = "integer", description = "How many it feeds", required = true }
+    vegetarian = { type = "boolean", description = "Whether it has no meat" }
+    course     = { type = "text", description = "Which course", choices = ["starter", "main", "dessert"] }
+
+    [pipe.plan_dishes]
+    type        = "PipeLLM"
+    description = "Plans three dishes from a note, photos of the larder and a guest count"
+    inputs      = { note = "Text", photos = "Image[]", guests = "Number", theme = "Text?" }
+    output      = "Dish[3]"
+    prompt      = "Plan dishes for $guests guests from $note. {% if theme %}Theme: $theme.{% endif %} $photos"
+""")
+
+
+@pytest.fixture
+async def sdk(base_url: str) -> AsyncIterator[PipelexAPIClient]:
+    async with PipelexAPIClient(api_key="unused", base_url=base_url, request_timeout_seconds=120) as client:
+        yield client
+
+
+async def test_pipe_io_describes_the_main_pipe(sdk: PipelexAPIClient) -> None:
+    answer = await sdk.pipe_io(PipeIORequest(files={"recipes.mthds": RECIPES}, include_files=True))
+    assert answer.is_valid is True
+    assert answer.pipe_ref == answer.default_pipe_ref == "recipes.plan_dishes"
+    contract = answer.pipe_io_contracts["recipes.plan_dishes"]
+    inputs = contract.inputs
+    assert inputs["note"].concept_ref == "native.Text" and inputs["note"].presence.value == "plain"
+    assert inputs["photos"].multiplicity.value == "variable"
+    assert inputs["theme"].presence.value == "optional"
+    assert inputs["guests"].json_schema["properties"]["number"]
+    assert contract.output.concept_ref == "recipes.Dish"
+    assert contract.output.multiplicity.value == "fixed" and contract.output.item_count == 3
+    assert set(contract.output.json_schema["items"]["properties"]) == {
+        "name",
+        "servings",
+        "vegetarian",
+        "course",
+    }
+    fields = {f.name: f for f in answer.input_form["recipes.plan_dishes"].fields}
+    assert fields["note"].kind.value == "text" and fields["note"].gating is True
+    assert (
+        fields["photos"].kind.value == "list" and fields["photos"].gating is False
+    )  # an empty list is a value
+    assert fields["guests"].kind.value == "number"
+    assert fields["theme"].required is False and fields["theme"].gating is False
+    output = answer.output_form["recipes.plan_dishes"].field
+    assert output.kind.value == "list" and output.item_count == 3
+    dish = output.item
+    assert dish.kind.value == "object"
+    nested = {f.name: f for f in dish.fields}
+    assert nested["servings"].kind.value == "number" and nested["servings"].integer is True
+    assert nested["vegetarian"].kind.value == "boolean" and nested["vegetarian"].required is False
+    assert nested["course"].kind.value == "enum" and nested["course"].choices == [
+        "starter",
+        "main",
+        "dessert",
+    ]
+    assert answer.files == {"recipes.mthds": RECIPES}
+
+
+async def test_pipe_io_selection(sdk: PipelexAPIClient) -> None:
+    every = await sdk.pipe_io(PipeIORequest(files={"menu.mthds": MENU}, all_pipes=True))
+    assert every.is_valid and set(every.pipe_io_contracts) == {
+        f"bistro_menus.{c}" for c in ("write_menu_card", "list_dishes", "lay_out_card", "greet")
+    }
+    one = await sdk.pipe_io(PipeIORequest(files={"menu.mthds": MENU}, pipe_ref="greet"))
+    assert one.is_valid and one.pipe_ref == "bistro_menus.greet"
+    with pytest.raises(ApiResponseError) as unknown:
+        await sdk.pipe_io(PipeIORequest(files={"menu.mthds": MENU}, pipe_ref="nope"))
+    assert unknown.value.problem.code == "request.pipe_not_found"
+    broken = await sdk.pipe_io(PipeIORequest(files={"menu.mthds": "domain = \n"}))
+    assert broken.is_valid is False and broken.errors[0].code == "method.syntax"
+    assert broken.errors[0].location is not None and broken.errors[0].location.file == "menu.mthds"
+
+
+async def test_resolve(sdk: PipelexAPIClient) -> None:
+    answer = await sdk.resolve(ResolveRequest(files={"recipes.mthds": RECIPES}))
+    assert answer.is_valid is True
+    crate = answer.crate
+    assert crate["main_pipe"] == "recipes.plan_dishes"
+    assert "recipes.Dish" in crate["concepts"] and "recipes.plan_dishes" in crate["pipes"]
+    assert crate["pipes"]["recipes.plan_dishes"]["file"] == "recipes.mthds"
+
+
+async def test_model_reference_check(sdk: PipelexAPIClient, base_url: str) -> None:
+    models = await sdk.models()
+    handle = models.models[0].name
+    verdict = await sdk.check_model_reference(handle)
+    assert verdict.resolution.value == "resolved" and verdict.kind.value == "handle"
+    assert verdict.matches and verdict.matches[0].resolves_to == handle
+    alias = await sdk.check_model_reference("@default-general")
+    assert alias.kind.value == "alias" and alias.resolution.value == "resolved"
+    missing = await sdk.check_model_reference(handle + "-typo")
+    assert missing.resolution.value == "not_found" and handle in missing.suggestions
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        blank = http.get("/v1/models/check", params={"reference": "  "})
+        assert assert_problem(blank, 422, "request-invalid")["location"]["field"] == "reference"
+        wrong = http.get("/v1/models/check", params={"reference": handle, "type": "colour"})
+        assert assert_problem(wrong, 422, "request-invalid")["location"]["field"] == "type"
