@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 
 __version__ = "0.1.0"
+# the MTHDS Protocol version the runner API serves (mthds.protocol.protocol.PROTOCOL_VERSION; a test keeps them equal)
+MTHDS_PROTOCOL_VERSION = "2.0.0"
 
 __all__ = [
     # boot and run

@@ -223,7 +223,14 @@ def _next_run_dir(base: Path, name: str) -> Path:
 
 
 def run_bundle(args: argparse.Namespace) -> int:
-    """``pipelex run bundle PATH``."""
+    """``pipelex run bundle PATH``: a ``.mthds`` file, or a method's folder (its bundles, as ``mthds``' CLI runner
+    writes a method's tree and runs it: ``pipelex run bundle DIR [--pipe CODE]``)."""
+    if Path(args.path).is_dir():
+        from pipelex.cli import paths
+
+        folder = paths.library_path(args.path, "PATH")
+        args.library_dir = [*args.library_dir, str(folder)]
+        return _run(args, bundle_uri=None, pipe_code=args.pipe)
     return _run(args, bundle_uri=args.path, pipe_code=args.pipe)
 
 
@@ -249,6 +256,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     bundle = paths.bundle_file(bundle_uri) if bundle_uri is not None else None
     library_dirs = _library_paths(args)
     output_dir = paths.output_dir(args.output_dir)
+    memory_path = paths.output_file(args.working_memory_path, "--working-memory-path") if args.working_memory_path else None
     inputs: dict[str, Any] = {}
     base_dir = None
     if args.inputs:
@@ -280,18 +288,26 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             from pipelex.backends.temporal.devserver import stop_embedded_server
 
             stop_embedded_server()
-    run_dir = _write_run_dir(output_dir, output, graph=args.graph)
+    run_dir = _write_run_dir(output_dir, output, graph=args.graph, save_main_stuff=args.save_main_stuff,
+                             save_working_memory=args.save_working_memory)
     main_json = output.main_stuff_json()
     main_text = main_json.get("text") if isinstance(main_json, dict) else None
+    if memory_path is not None:  # the standard's CLI runner reads the working memory from there
+        try:
+            memory_path.write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
+        except OSError as exc:
+            raise RunError(f"the working memory cannot be written to {memory_path} ({exc.strerror or exc}); give "
+                           "another --working-memory-path") from exc
     if not args.quiet:
         nodes = len(output.graph.nodes)
         print(f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}")
         if args.graph:
             print(f"execution graph: {run_dir / 'graph.html'} (open it in a browser; also graph.json, graph.mmd)")
-        if isinstance(main_text, str):
-            print(preview(main_text, full=run_dir / "main_stuff.md"))
-        else:
-            print(preview(json.dumps(main_json, indent=2, ensure_ascii=False), full=run_dir / "main_stuff.json"))
+        if args.pretty_print:  # --no-pretty-print: the output is in the files only
+            if isinstance(main_text, str):
+                print(preview(main_text, full=run_dir / "main_stuff.md"))
+            else:
+                print(preview(json.dumps(main_json, indent=2, ensure_ascii=False), full=run_dir / "main_stuff.json"))
         _print_costs(output, args)
     return EXIT_OK
 
@@ -342,19 +358,20 @@ def _print_costs(output: Any, args: argparse.Namespace, *, file: Any = None) -> 
         print(render_cost_table(output.usage), file=file or sys.stdout)
 
 
-def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseException | None = None) -> Path:
+def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseException | None = None,
+                   save_main_stuff: bool = True, save_working_memory: bool = True) -> Path:
     """Write a run's folder: main output, working memory, graph; for a failed run, ``error.json`` and
     ``usage.json`` instead of the main output. A write that fails (a full disk, a folder removed meanwhile) is a :class:`RunError`."""
     run_dir: Path | None = None
     try:
         run_dir = _next_run_dir(output_dir, output.pipe_code)
-        if error is None:
+        if error is None and save_main_stuff:
             main_json = output.main_stuff_json()
             main_text = main_json.get("text") if isinstance(main_json, dict) else None
             (run_dir / "main_stuff.json").write_text(_json_text(main_json), encoding="utf-8")
             if isinstance(main_text, str):
                 (run_dir / "main_stuff.md").write_text(main_text + "\n", encoding="utf-8")
-        else:
+        elif error is not None:
             failed = [n for n in output.graph.nodes if n.status == "failed"]
             (run_dir / "error.json").write_text(_json_text({
                 "error": str(error) or type(error).__name__,
@@ -363,7 +380,8 @@ def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseExc
                 "pipe_code": getattr(error, "pipe_code", None) or (failed[-1].pipe_code if failed else None),
                 "failed_pipes": [n.pipe_code for n in failed],
             }), encoding="utf-8")
-        (run_dir / "working_memory.json").write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
+        if save_working_memory or error is not None:
+            (run_dir / "working_memory.json").write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
         if error is not None:  # what the failed run cost so far (a finished run prints its cost table)
             (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
         if graph:

@@ -10,14 +10,17 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def version_text() -> str:
-    """What ``pipelex --version`` prints: the package version (installed metadata, else the source's)."""
+    """What ``pipelex --version`` prints: the package version (installed metadata, else the source's) and the
+    MTHDS Protocol version its runner API serves."""
     from importlib.metadata import PackageNotFoundError, version
+
+    from pipelex import MTHDS_PROTOCOL_VERSION
 
     try:
         number = version("pipelex")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
         from pipelex import __version__ as number
-    return f"pipelex {number}"
+    return f"pipelex {number} (MTHDS Protocol {MTHDS_PROTOCOL_VERSION})"
 
 
 class _VersionAction(argparse.Action):
@@ -45,6 +48,14 @@ def _add_run_options(sub: argparse.ArgumentParser) -> None:
                      help="print the cost report of a live run (default: [reporting] is_cost_report_enabled)")
     sub.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
     sub.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    sub.add_argument("--working-memory-path", metavar="FILE",
+                     help="also write the run's working memory (JSON) to FILE")
+    sub.add_argument("--save-working-memory", action=argparse.BooleanOptionalAction, default=True,
+                     help="write working_memory.json in the run folder (default: yes)")
+    sub.add_argument("--save-main-stuff", action=argparse.BooleanOptionalAction, default=True,
+                     help="write main_stuff.json (and .md for a text) in the run folder (default: yes)")
+    sub.add_argument("--no-pretty-print", dest="pretty_print", action="store_false",
+                     help="do not print the output to the console (the files are still written)")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -52,6 +63,9 @@ def _build_parser() -> argparse.ArgumentParser:
                                      "dry-run and run declarative AI methods.")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     parser.add_argument("-V", "--version", action=_VersionAction, help="print the version of pipelex and exit")
+    parser.add_argument("-L", "--library-dir", dest="global_library_dir", action="append", default=[],
+                        metavar="DIR", help="library folder for the command that follows (repeatable; the same as "
+                        "its own -L)")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
 
     run = groups.add_parser("run", help="run a pipe of a bundle").add_subparsers(dest="what", metavar="WHAT")
@@ -165,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.group is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.global_library_dir:  # `pipelex -L DIR run ...`: the standard's runner puts -L before the command
+        if not hasattr(args, "library_dir"):
+            parser.error(f"-L is given, but `pipelex {args.group}` reads no library folder")
+        args.library_dir = [*args.global_library_dir, *args.library_dir]
     from pipelex.cli.commands import dispatch
 
     return dispatch(args)

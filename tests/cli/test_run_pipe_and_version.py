@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import pipelex
 from tests.cli.test_cli import MENU_BUNDLE
 from tests.conftest import CliResult
 
@@ -32,7 +33,7 @@ template = "Tonight: $kitchen_note"
 def test_version_prints_the_package_version(run_cli: RunCli, flag: str) -> None:
     code, out, err = run_cli(flag)
     assert code == 0, err
-    assert out.strip() == f"pipelex {version('pipelex')}"
+    assert out.strip() == f"pipelex {version('pipelex')} (MTHDS Protocol {pipelex.MTHDS_PROTOCOL_VERSION})"
 
 
 def test_version_from_the_console_script() -> None:
