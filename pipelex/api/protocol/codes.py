@@ -90,6 +90,7 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "unknown_pipe": "method.pipe_unresolved",
     "missing_input": "pipe.input_unresolved",
     "input_unreadable": "input.file_unreadable",
+    "read_refused": "security.method_url_refused",
     "pipe_func_function_refused": "method.function_invalid",
     "doc_gen_format_not_supported": "model.capability_unsupported",
     "provider_missing_key": "runtime.misconfigured",
