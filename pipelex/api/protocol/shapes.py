@@ -250,12 +250,15 @@ CHECK_CATEGORIES = (*MODEL_CATEGORIES, "doc_gen")
 
 
 def model_check(deck: ModelDeck, reference: str, category: str | None) -> dict[str, Any]:
-    """``GET /v1/models/check``: whether a model reference resolves on this deck, as what kind, to which handles.
+    """``GET /v1/models/check``: whether a model reference resolves on this deck, in which categories, to which handles.
 
-    Always a verdict (``resolution`` ``resolved`` or ``not_found`` with ``suggestions``); the caller has
-    checked that ``reference`` is not blank.
+    Each category is checked as its pipes read names (a PipeImgGen's ``@default-small`` is the image one);
+    ``category`` narrows the check to one. Always a verdict: ``resolution`` ``resolved``, or ``not_found`` with
+    ``suggestions``. The caller has checked that ``reference`` is not blank and ``category`` is known.
     """
     import difflib
+
+    from pipelex.config.deck import CATEGORY_ORDER, LOOKUP_ORDER
 
     ref = reference.strip()
     for long, short in _LONG_FORMS:
@@ -263,34 +266,39 @@ def model_check(deck: ModelDeck, reference: str, category: str | None) -> dict[s
             ref = short + ref[len(long) :]
     kind = _SIGILS.get(ref[:1], "handle")
     name = ref[1:] if kind != "handle" else ref
-    pools: dict[str, list[str]] = {
-        "preset": list(deck.presets),
-        "alias": list(deck.aliases),
-        "waterfall": list(deck.waterfalls),
-        "handle": list(deck.handles),
-    }
-    resolved = deck.resolve_model(ref)
+    tables: dict[str, Any] = {"preset": deck.presets, "alias": deck.aliases, "waterfall": deck.waterfalls}
     matches: list[dict[str, Any]] = []
-    others: list[str] = []
-    for handle in resolved.handles if resolved is not None else []:
-        kind_of_handle = _CATEGORIES.get(handle.category.value, handle.category.value)
-        if category is not None and kind_of_handle != category:
-            if kind_of_handle not in others:
-                others.append(kind_of_handle)
+    other_categories: list[str] = []
+    for cat in CATEGORY_ORDER:
+        label = _CATEGORIES.get(cat.value, cat.value)
+        resolved = deck.resolve_model(ref, cat)
+        if resolved is None or not resolved.handles:
             continue
-        if any(m["category"] == kind_of_handle for m in matches):
+        if category is not None and label != category:
+            other_categories.append(label)
             continue
-        match: dict[str, Any] = {"category": kind_of_handle, "resolves_to": handle.handle}
-        if kind == "preset":
-            preset = deck.presets[name]
-            match.update(target=preset.model, description=preset.description or None)
-        elif kind == "alias":
-            match["target"] = deck.aliases[name]
-        elif kind == "waterfall":
-            match["fallbacks"] = list(deck.waterfalls[name])
-        else:
+        match: dict[str, Any] = {"category": label, "resolves_to": resolved.handles[0].handle}
+        if kind == "handle":
             match["via"] = []
+        else:
+            home = next((c for c in LOOKUP_ORDER[cat] if name in tables[kind][c]), cat)
+            found = tables[kind][home][name]
+            if kind == "preset":
+                match.update(target=found.model, description=found.description or None)
+            elif kind == "alias":
+                match["target"] = found
+            else:
+                match["fallbacks"] = list(found)
         matches.append(match)
+    if kind == "handle":
+        known = list(deck.handles)
+    else:
+        known = sorted({n for c in CATEGORY_ORDER for n in tables[kind][c]})
+    other_kinds = [
+        k for k, table in tables.items() if k != kind and any(name in table[c] for c in CATEGORY_ORDER)
+    ]
+    if kind != "handle" and name in deck.handles:
+        other_kinds.append("handle")
     return {
         "reference": reference.strip(),
         "name": name,
@@ -298,7 +306,7 @@ def model_check(deck: ModelDeck, reference: str, category: str | None) -> dict[s
         "category": category,
         "resolution": "resolved" if matches else "not_found",
         "matches": matches,
-        "suggestions": [] if matches else difflib.get_close_matches(name, pools[kind], n=5),
-        "other_kinds": [k for k, pool in pools.items() if k != kind and name in pool],
-        "other_categories": others,
+        "suggestions": [] if matches else difflib.get_close_matches(name, known, n=5),
+        "other_kinds": other_kinds,
+        "other_categories": other_categories,
     }
