@@ -199,13 +199,14 @@ def test_system_and_missing_bundle_paths_are_refused(
     line = assert_one_clear_line(result, 2)
     if expected is not None:
         assert expected in line
-    else:  # `/`: a folder for `run` (one file is run), the whole file system for `validate`
-        assert "it is a folder" in line if command[0] == "run" else "whole file system" in line
+    else:  # `/`: a folder for both (a method's folder is run or validated): the whole file system is refused
+        assert "whole file system" in line
 
 
-def test_run_bundle_refuses_a_folder(tmp_path: Path, shout: Path) -> None:
-    result = pipelex(tmp_path, "run", "bundle", str(tmp_path), "--dry-run", "--mock-inputs")
-    assert_one_clear_line(result, 2, "it is a folder", "give the .mthds file to run", "-L")
+def test_run_bundle_of_a_folder_runs_the_method_in_it(tmp_path: Path, shout: Path) -> None:
+    # mthds' CLI runner writes a method's tree to a folder and runs `pipelex run bundle DIR`
+    result = pipelex(tmp_path, "run", "bundle", str(tmp_path), "--dry-run", "--mock-inputs", "-o", "out")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_library_folder_that_is_a_file_path_is_refused(tmp_path: Path, shout: Path) -> None:
