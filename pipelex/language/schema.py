@@ -20,7 +20,7 @@ _SPEC_PATTERN = (r"^\s*(?:[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.)?[A-Z][A-Za-z0
 _DOCS: dict[str, str] = {
     "type": "The pipe type: an operator (PipeLLM, PipeImgGen, PipeExtract, PipeFunc, PipeCompose, PipeSearch, "
             "PipeStructure, PipeJudge, PipeDocGen) or a controller (PipeSequence, PipeParallel, PipeCondition, "
-            "PipeBatch). A signature writes `signature_for` instead.",
+            "PipeBatch). A signature (a contract only) has no `type`.",
     "description": "What this is for, in one sentence.",
     "inputs": "Input name -> concept spec: 'Concept', 'domain.Concept', with '[]' (a list), '[N]' (exactly N), "
               "'?' (optional) or '!' (force an optional value present).",
@@ -62,8 +62,8 @@ _DOCS: dict[str, str] = {
     "batch_as": "The name of one item, as the batched pipe reads it.",
     "nb_output": "Ask the pipe for exactly this many outputs.",
     "multiple_output": "Ask the pipe for a list of outputs of any length.",
-    "signature_for": "A signature (a pipe's contract, not yet implemented): the pipe type it stands for. "
-                     "Written instead of `type`.",
+    "signature_for": "A signature (a pipe's contract, written without `type`, not yet implemented): the pipe "
+                     "type it will have. An optional hint.",
 }
 
 
@@ -78,7 +78,7 @@ def mthds_json_schema() -> dict[str, Any]:
         schema["properties"]["inputs"]["additionalProperties"] = {"anyOf": [
             {"type": "string", "pattern": _SPEC_PATTERN}, {"$ref": "#/definitions/InputSlot"}]}
         definitions[type_name] = schema
-        if type_name == bp.SIGNATURE_TYPE:  # written without `type`: `signature_for = "PipeLLM"` says what it is
+        if type_name == bp.SIGNATURE_TYPE:  # written without `type`; `signature_for = "PipeLLM"` is an optional hint
             del schema["properties"]["type"]
             schema["required"] = [r for r in schema.get("required", []) if r != "type"]
             schema["properties"]["signature_for"] = {"enum": list(bp.PIPE_TYPES), "description": _DOCS["signature_for"]}
@@ -121,7 +121,8 @@ def mthds_json_schema() -> dict[str, Any]:
                     "type": "object",
                     "required": ["description", "output"],
                     "properties": {"type": {"enum": list(bp.PIPE_TYPES), "description": _DOCS["type"]}},
-                    "if": {"required": ["signature_for"]},
+                    # without `type`, a pipe is a signature: its contract only (signature_for is a hint)
+                    "if": {"not": {"required": ["type"]}},
                     "then": {"$ref": f"#/definitions/{bp.SIGNATURE_TYPE}"},
                     "else": {"required": ["type"], "allOf": pipe_refs},
                 },

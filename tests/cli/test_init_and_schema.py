@@ -137,7 +137,10 @@ def test_schema_takes_signatures_written_without_type(schema: dict[str, Any]) ->
     signature = TOUR_BUNDLE.replace('type = "PipeLLM"', 'signature_for = "PipeLLM"').split('prompt = """')[0]
     assert _problems(schema, signature) == []
     assert _problems(schema, signature.replace('signature_for = "PipeLLM"', 'signature_for = "PipeLlm"'))
-    assert _problems(schema, signature.replace('signature_for = "PipeLLM"', ""))  # neither type nor signature_for
+    # signature_for is an optional hint: the contract alone is a signature too
+    assert _problems(schema, signature.replace('signature_for = "PipeLLM"', "")) == []
+    # but a pipe without `type` that carries an implementation field is not a contract
+    assert _problems(schema, TOUR_BUNDLE.replace('type = "PipeLLM"', ""))
 
 
 def test_schema_documents_the_fields(schema: dict[str, Any]) -> None:
