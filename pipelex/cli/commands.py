@@ -267,6 +267,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     _tune_gc_for_a_run()
     runner = PipelexRunner(bundle_uri=bundle, library_dirs=list(library_dirs), pipe_run_mode=mode,
                            backend="temporal" if args.temporal else None)
+    if runner.backend == "temporal" and not args.quiet:
+        _announce_embedded_ui()
     stop = (_start_progress(runner, show_cost=mode is PipeRunMode.LIVE)
             if not args.quiet and sys.stderr.isatty() else None)
     restore_sigterm = _sigterm_as_interrupt()
@@ -418,6 +420,19 @@ def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: 
         _print_costs(partial, args, file=sys.stderr)
 
 
+def _announce_embedded_ui() -> None:
+    """With no Temporal server configured, start the embedded one now and say where its Web UI is."""
+    from pipelex.boot import Pipelex
+
+    temporal = Pipelex.config().temporal
+    if temporal.address or not temporal.embedded_ui:
+        return
+    from pipelex.backends.temporal.devserver import embedded_server
+
+    server = embedded_server(temporal.namespace, ui=True)  # the run's session reuses it
+    print(f"Temporal Web UI of the embedded dev server (until this command ends): {server.ui_url}", file=sys.stderr)
+
+
 def _json_text(data: Any) -> str:
     """Indented JSON (UTF-8 kept) for the artefacts; pydantic-core's encoder is ~10x the stdlib's indented one."""
     from pydantic_core import to_json
@@ -562,14 +577,24 @@ def worker(args: argparse.Namespace) -> int:
 
     config = config.model_copy(update={"temporal": temporal})
     queues = args.task_queue or task_queues(temporal)
+    metrics = ""
+    if args.metrics_port is not None:
+        if not 0 < args.metrics_port < 65536:
+            _err(f"--metrics-port {args.metrics_port} is not a TCP port (1-65535)")
+            return EXIT_USAGE
+        from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+        bind = f"127.0.0.1:{args.metrics_port}"  # every client this process makes (ours) uses this runtime
+        Runtime.set_default(Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind))))
+        metrics = f"; Prometheus metrics on http://{bind}/metrics"
 
     async def serve() -> None:
         client = await connect(config)
         await run_workers(client, queues, max_concurrent_activities=args.max_concurrent_activities,
                           max_concurrent_workflow_tasks=args.max_concurrent_workflow_tasks,
-                          sticky_timeout_s=temporal.sticky_timeout_s,
+                          sticky_timeout_s=temporal.sticky_timeout_s, rate_limits=dict(temporal.queue_rate_limits),
                           ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
-                          f"{temporal.address} (namespace {temporal.namespace}); Ctrl-C to stop")
+                          f"{temporal.address} (namespace {temporal.namespace}){metrics}; Ctrl-C to stop")
 
     try:
         asyncio.run(serve())

@@ -133,6 +133,8 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="workflow tasks run at once (default: SDK's)")
     wk.add_argument("--address", type=_host_port, help="Temporal server host:port (default: [temporal] address)")
     wk.add_argument("--namespace", help="Temporal namespace (default: [temporal] namespace)")
+    wk.add_argument("--metrics-port", type=int,
+                    help="serve the SDK's Prometheus metrics (task slots, polls, latencies) on 127.0.0.1:PORT/metrics")
 
     api = groups.add_parser("api", help="the HTTP runner API").add_subparsers(dest="what", metavar="WHAT")
     api.required = True

@@ -71,6 +71,11 @@ class TemporalConfig(_Section):
     # a batch over more items than this runs them in child workflows of this many items each, so every workflow
     # history stays far under Temporal's limits (about 3 events per leaf: 1,000 items ~ 4,000 events)
     batch_chunk_size: int = Field(default=1000, ge=1, le=5000)
+    # activities per second started from a task queue, across ALL its workers (Temporal enforces it server
+    # side): e.g. { "gpt-queue" = 8.0 } with queue_by_model routing a model there respects that provider's limit
+    queue_rate_limits: dict[str, float] = Field(default_factory=dict)
+    # the embedded dev server (address = "") serves Temporal's Web UI on 127.0.0.1; --temporal prints its URL
+    embedded_ui: bool = True
 
 
 class StorageConfig(_Section):

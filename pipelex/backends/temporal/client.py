@@ -229,7 +229,7 @@ async def _open_session(
     config = _config(config)
     t = config.temporal
     # started from this (the loop's) thread: the server lives as long as it, and ends with it
-    address = t.address or embedded_server(t.namespace).address
+    address = t.address or embedded_server(t.namespace, ui=t.embedded_ui).address
     client = await connect(config, address)
     local_worker = t.in_process_worker if t.in_process_worker is not None else not t.address
     session = TemporalSession(client=client, config=config, address=address, has_local_worker=local_worker)
@@ -240,7 +240,9 @@ async def _open_session(
             for queue in task_queues(t):
                 try:
                     await stack.enter_async_context(
-                        make_worker(client, queue, sticky_timeout_s=t.sticky_timeout_s)
+                        make_worker(
+                            client, queue, sticky_timeout_s=t.sticky_timeout_s, rate_limit=t.queue_rate_limits.get(queue)
+                        )
                     )
                 except RuntimeError as exc:  # the SDK's worker validation (e.g. an unknown namespace)
                     raise worker_refusal(exc, t.namespace) from exc

@@ -60,10 +60,13 @@ def _die_with_parent() -> None:
 class DevServer:
     """A ``temporal server start-dev`` process on 127.0.0.1; :meth:`stop` ends it."""
 
-    def __init__(self, *, namespace: str = "default", port: int | None = None) -> None:  # noqa: D107
+    def __init__(self, *, namespace: str = "default", port: int | None = None, ui: bool = False) -> None:  # noqa: D107
         self.port = port or free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.namespace = namespace
+        ui_port = free_port() if ui else None
+        # Temporal's Web UI, on 127.0.0.1 too (its newsfeed off: no outside traffic); None when headless
+        self.ui_url = f"http://127.0.0.1:{ui_port}/namespaces/{namespace}/workflows" if ui_port else None
         self._log = tempfile.TemporaryFile()
         args = [
             temporal_cli(),
@@ -77,7 +80,8 @@ class DevServer:
             str(free_port()),
             "--metrics-port",
             str(free_port()),
-            "--headless",
+            *(["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port), "--ui-disable-news-fetch"] if ui_port
+              else ["--headless"]),
             "--log-level",
             "error",
             "--dynamic-config-value",
@@ -126,7 +130,7 @@ _embedded: DevServer | None = None
 _embedded_lock = threading.Lock()
 
 
-def embedded_server(namespace: str = "default") -> DevServer:
+def embedded_server(namespace: str = "default", *, ui: bool = False) -> DevServer:
     """The process's embedded dev server, started on first use and stopped at exit.
 
     Call it from the thread that lives as long as the server should (the main thread): on Linux the server
@@ -135,7 +139,7 @@ def embedded_server(namespace: str = "default") -> DevServer:
     global _embedded
     with _embedded_lock:
         if _embedded is None or _embedded.process.poll() is not None:
-            _embedded = DevServer(namespace=namespace).wait_ready()
+            _embedded = DevServer(namespace=namespace, ui=ui).wait_ready()
             atexit.register(stop_embedded_server)
         return _embedded
 

@@ -64,13 +64,15 @@ def make_worker(
     fail_on_nondeterminism: bool = True,
     executor: concurrent.futures.Executor | None = None,
     sticky_timeout_s: float = 10.0,
+    rate_limit: float | None = None,
 ) -> Worker:
     """A worker of ``task_queue`` serving pipelex's workflows and activities.
 
     ``fail_on_nondeterminism`` fails a workflow at once on a determinism bug, with a clear error, instead of
     retrying its task until fixed code is deployed (the SDK's default): a pipelex run is short-lived, a
     run that hangs helps no one. ``sticky_timeout_s``: how long a workflow cached by this worker waits
-    for it before any worker of the queue takes it over (a dead worker is noticed this way).
+    for it before any worker of the queue takes it over (a dead worker is noticed this way). ``rate_limit``:
+    activities per second started from the queue across all its workers (``[temporal] queue_rate_limits``).
     """
     return Worker(
         client,
@@ -84,6 +86,7 @@ def make_worker(
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         workflow_failure_exception_types=[NondeterminismError] if fail_on_nondeterminism else [],
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=sticky_timeout_s),
+        max_task_queue_activities_per_second=rate_limit,
     )
 
 
@@ -95,6 +98,7 @@ async def run_workers(
     max_concurrent_workflow_tasks: int | None = None,
     sticky_timeout_s: float = 10.0,
     ready: str | None = None,
+    rate_limits: dict[str, float] | None = None,
 ) -> None:
     """Serve ``queues`` until SIGINT or SIGTERM (``pipelex worker``); print ``ready`` once polling."""
     stop = asyncio.Event()
@@ -110,6 +114,7 @@ async def run_workers(
             max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
             executor=executor,
             sticky_timeout_s=sticky_timeout_s,
+            rate_limit=(rate_limits or {}).get(queue),
         )
         for queue in queues
     ]
