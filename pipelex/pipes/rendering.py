@@ -38,6 +38,7 @@ from pipelex.concepts.natives import (
     NumberContent,
     PageContent,
     RatingContent,
+    StuffContent,
     TextAndImagesContent,
     TextContent,
     TimeContent,
@@ -90,6 +91,27 @@ def _style() -> TemplatingStyle:
     return _STYLE.get() or _DEFAULT_STYLE
 
 
+class ImageRegistry:
+    """The images an LLM prompt shows, numbered from 1 in the order the prompt mentions them (the same image
+    twice keeps its number). Its images are sent beside the prompt text in that order, so ``[Image 2]`` in the
+    text is the second image the model receives."""
+
+    def __init__(self) -> None:
+        self.images: list[ImageContent] = []
+        self._numbers: dict[str, int] = {}
+
+    def register(self, image: ImageContent) -> int:
+        """The number of ``image`` in this prompt (a new one for an image not seen yet)."""
+        number = self._numbers.get(image.url)
+        if number is None:
+            self.images.append(image)
+            number = self._numbers[image.url] = len(self.images)
+        return number
+
+
+_IMAGES: ContextVar[ImageRegistry | None] = ContextVar("pipelex_prompt_images", default=None)
+
+
 def format_value(value: Any) -> str:
     """A value as prompt/template text."""
     match value:
@@ -101,8 +123,13 @@ def format_value(value: Any) -> str:
             return json.dumps(value.json_obj, indent=4, ensure_ascii=False)
         case HtmlContent():
             return value.inner_html
-        case ImageContent() | DocumentContent():
-            return value.caption if isinstance(value, ImageContent) and value.caption else value.url
+        case ImageContent():
+            registry = _IMAGES.get()
+            if registry is not None:  # an LLM prompt: the image travels beside the text, named by its number
+                return f"[Image {registry.register(value)}]"
+            return value.caption or value.url
+        case DocumentContent():
+            return value.url
         case YesNoContent():
             return "yes" if value.yes_no else "no"
         case ChoiceContent():
@@ -258,6 +285,61 @@ def _tag(value: Any, name: str = "") -> Any:
     return _as_markup(text) if style.text_format == "html" else text
 
 
+def _with_images(value: Any) -> Any:
+    """The value as text with every image it holds, however deep, as an ``[Image N]`` token (in an LLM
+    prompt, each such image is sent to the model); ``{{ page | with_images }}``."""
+    from jinja2 import Undefined
+
+    if isinstance(value, Undefined):
+        raise ValueError("the with_images filter was given an undefined value: pass it a declared input")
+    text = _text_with_images(value, _style().text_format)
+    return _as_markup(text) if _style().text_format == "html" else text
+
+
+def _text_with_images(value: Any, text_format: TextFormat) -> str:
+    match value:
+        case ImageContent():
+            return format_value(value)
+        case ListContent():
+            return "\n".join(_text_with_images(item, text_format) for item in value.items)
+        case list() | tuple():
+            return "\n".join(_text_with_images(item, text_format) for item in value)
+        case TextAndImagesContent():
+            parts = [format_as(value.text, text_format)] if value.text else []
+            parts += [format_value(image) for image in value.images or []]
+            return "\n".join(parts)
+        case PageContent():
+            parts = [_text_with_images(value.text_and_images, text_format)]
+            if value.page_view is not None:
+                parts.append(f"page_view: {format_value(value.page_view)}")
+            return "\n".join(part for part in parts if part)
+        case StuffContent() if _holds_images(value):
+            lines: list[str] = []
+            for name in type(value).model_fields:
+                field = getattr(value, name)
+                if field is None:
+                    continue
+                rendered = _text_with_images(field, text_format)
+                lines.append(
+                    f"{name}:\n  " + rendered.replace("\n", "\n  ")
+                    if "\n" in rendered
+                    else f"{name}: {rendered}"
+                )
+            return "\n".join(lines)
+        case _:
+            return format_as(value, text_format)
+
+
+def _holds_images(value: Any) -> bool:
+    if isinstance(value, ImageContent):
+        return True
+    if isinstance(value, BaseModel):
+        return any(_holds_images(getattr(value, name)) for name in type(value).model_fields)
+    if isinstance(value, list | tuple):
+        return any(_holds_images(item) for item in value)
+    return False
+
+
 def _unwrap_undefined(value: Any) -> Any:
     from jinja2 import Undefined
 
@@ -320,6 +402,7 @@ def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
     env.filters["format"] = _format_filter
     env.filters["tag"] = _tag
     env.filters["markdown"] = _markdown
+    env.filters["with_images"] = _with_images
     env.guard_filters()
     return env
 
@@ -334,12 +417,16 @@ def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def _rendering(style: TemplatingStyle | None, metadata: Mapping[int, StuffMetadata] | None) -> Iterator[None]:
+def _rendering(
+    style: TemplatingStyle | None, metadata: Mapping[int, StuffMetadata] | None, images: ImageRegistry | None
+) -> Iterator[None]:
     style_token = _STYLE.set(style or TemplatingStyle())
     metadata_token = _METADATA.set(metadata or {})
+    images_token = _IMAGES.set(images)
     try:
         yield
     finally:
+        _IMAGES.reset(images_token)
         _METADATA.reset(metadata_token)
         _STYLE.reset(style_token)
 
@@ -352,11 +439,13 @@ def render_template(
     html: bool = False,
     style: TemplatingStyle | None = None,
     metadata: Mapping[int, StuffMetadata] | None = None,
+    images: ImageRegistry | None = None,
 ) -> str:
     """Render an MTHDS template (sigils allowed) against ``context``; compiled templates are cached.
 
     ``style`` is the pipe's templating style; ``metadata`` maps ``id(content)`` of each input to what its
-    ``_stuff_name``-like fields answer. The render has a budget (``[limits] template_max_steps`` and
+    ``_stuff_name``-like fields answer; with ``images`` (an LLM prompt), an image renders as ``[Image N]``
+    and is registered there, to be sent beside the text. The render has a budget (``[limits] template_max_steps`` and
     ``template_max_output_chars``, see :mod:`pipelex.pipes.sandbox`): past it the pipe fails with a
     :class:`LimitExceededError`.
     """
@@ -375,7 +464,7 @@ def render_template(
             compiled.environment, compiled.name, compiled.blocks, {**globals_, **context}, True, globals_
         )
         chunks: list[str] = []
-        with _rendering(style, metadata):
+        with _rendering(style, metadata, images):
             for chunk in compiled.root_render_func(jinja_context):  # type: ignore[attr-defined]
                 budget.output(chunk)
                 chunks.append(chunk)

@@ -379,3 +379,79 @@ def test_every_style_keeps_the_value(text: str, tag: str, text_format: str) -> N
         assert json.loads(body) == text
     if tag == "no_tag":
         assert rendered == body
+
+
+GALLERY = """
+    domain = "art_desk"
+    main_pipe = "compare"
+
+    [concept.Catalogue]
+    description = "A catalogue entry with its photo"
+    [concept.Catalogue.structure]
+    title = { type = "text", description = "The work", required = true }
+    photo = { type = "concept", concept_ref = "Image", description = "The work's photo", required = true }
+
+    [pipe.compare]
+    type = "PipeLLM"
+    description = "Compares a work with a reference and a catalogue entry"
+    inputs = { reference = "Image", subject = "Image", entry = "Catalogue" }
+    output = "Text"
+    system_prompt = "Judge styles against this reference: $reference"
+    prompt = \"\"\"
+    Compare the style of $subject with the reference.
+    The catalogue entry:
+    {{ entry | with_images }}
+    Again, the subject: $subject
+    \"\"\"
+"""
+
+
+def _png_data_url(colour: tuple[int, int, int]) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), colour).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def sent_images(fake: FakeProvider) -> list[str]:
+    """The data URLs of the images of the first chat call, in the order the model receives them."""
+    urls: list[str] = []
+    for message in fake.requests[0].body.get("messages") or []:
+        content = message.get("content")
+        if isinstance(content, list):
+            urls += [part["image_url"]["url"] for part in content if part.get("type") == "image_url"]
+    return urls
+
+
+async def test_images_are_numbered_tokens_sent_in_that_order(
+    fake: FakeProvider, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path / "storage"))
+    assert diagnose(GALLERY) == []
+    red, green, blue = (_png_data_url(c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255)))
+    inputs = {
+        "reference": {"url": red},
+        "subject": {"url": green},
+        "entry": {"title": "Harbour at dawn", "photo": {"url": blue}},
+    }
+    runner = PipelexRunner(mthds_content=textwrap.dedent(GALLERY), pipe_run_mode=PipeRunMode.LIVE)
+    await runner.execute_pipeline(inputs)
+    system, prompt = sent_prompts(fake)[0]
+    assert "against this reference: [Image 1]" in system  # the system prompt's images come first
+    assert "Compare the style of [Image 2] with the reference." in prompt
+    assert (
+        "title: Harbour at dawn" in prompt and "photo: [Image 3]" in prompt
+    )  # a nested image, by with_images
+    assert "Again, the subject: [Image 2]" in prompt  # the same image keeps its number
+    sent = sent_images(fake)
+    assert [url.split(",", 1)[1] for url in sent] == [u.split(",", 1)[1] for u in (red, green, blue)]
+
+
+def test_with_images_needs_a_value() -> None:
+    with pytest.raises(PipeRunError) as caught:
+        render_template("{{ entry.missing | with_images }}", {"entry": TextContent(text="t")}, pipe_code="p")
+    assert "with_images" in str(caught.value)

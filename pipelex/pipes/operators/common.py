@@ -13,16 +13,18 @@ from pipelex.inference.leaf import content_generator_for
 from pipelex.language.library import PipeEntry
 from pipelex.language.specs import ConceptSpec
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.rendering import TemplatingStyle, render_template
+from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, render_template
 from pipelex.pipes.runtime import ResolvedInputs
 
 
 def render(entry: PipeEntry, template: str | None, inputs: ResolvedInputs, *, html: bool = False,
-           style: TemplatingStyle | None = None, extra: dict[str, Any] | None = None) -> str | None:
+           style: TemplatingStyle | None = None, extra: dict[str, Any] | None = None,
+           images: ImageRegistry | None = None) -> str | None:
     """Render one template of the pipe with its inputs (None stays None).
 
     ``style`` is the pipe's templating style; ``extra`` holds the runtime variables the operator provides
-    (``_nb_output``), which never shadow an input.
+    (``_nb_output``), which never shadow an input; ``images`` (an LLM prompt) collects the images the
+    template shows, each rendered as ``[Image N]``.
     """
     if template is None:
         return None
@@ -30,7 +32,8 @@ def render(entry: PipeEntry, template: str | None, inputs: ResolvedInputs, *, ht
     metadata = inputs.template_metadata(context)
     if extra:
         context = {**extra, **context}
-    return render_template(template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata)
+    return render_template(template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata,
+                           images=images)
 
 
 def nb_output_variable(spec: ConceptSpec) -> dict[str, Any]:
@@ -60,13 +63,17 @@ def model_temperature(value: object) -> float | None:
     return None
 
 
-def attachments(inputs: ResolvedInputs) -> list[Attachment]:
-    """Images and documents among the inputs, passed to the model beside the prompt."""
-    found: list[Attachment] = []
+def attachments(inputs: ResolvedInputs, images: ImageRegistry | None = None) -> list[Attachment]:
+    """What is passed to the model beside the prompt: the images the prompt shows, in the order of their
+    ``[Image N]`` numbers, then any image input it did not show and the document inputs."""
+    found: list[Attachment] = [Attachment(kind="image", url=i.url, mime_type=i.mime_type)
+                               for i in (images.images if images is not None else [])]
+    shown = {a.url for a in found}
     for stuff in inputs.stuffs.values():
         items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
         for item in items:
-            if isinstance(item, ImageContent):
+            if isinstance(item, ImageContent) and item.url not in shown:
+                shown.add(item.url)
                 found.append(Attachment(kind="image", url=item.url, mime_type=item.mime_type))
             elif isinstance(item, DocumentContent):
                 found.append(Attachment(kind="document", url=item.url, mime_type=item.mime_type))

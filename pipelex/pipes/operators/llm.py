@@ -20,7 +20,7 @@ from pipelex.pipes.operators.common import (
     nb_output_variable,
     render,
 )
-from pipelex.pipes.rendering import TemplatingStyle
+from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
@@ -29,13 +29,16 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
     spec, concept = output_spec(entry, ctx)
     style = TemplatingStyle.of(pipe.templating_style)
     runtime_vars = nb_output_variable(spec)
-    prompt = render(entry, pipe.prompt, inputs, style=style, extra=runtime_vars) or entry.blueprint.description
-    system = render(entry, pipe.system_prompt or entry.bundle.system_prompt, inputs, style=style, extra=runtime_vars)
+    images = ImageRegistry()  # the system prompt's images are numbered first, as the model reads it first
+    system = render(entry, pipe.system_prompt or entry.bundle.system_prompt, inputs, style=style, extra=runtime_vars,
+                    images=images)
+    prompt = render(entry, pipe.prompt, inputs, style=style, extra=runtime_vars, images=images) or \
+        entry.blueprint.description
     model = ctx.library.concepts.content_model(concept)
     text_out = is_text(ctx, concept)
     output = ("text_list" if spec.is_list else "text") if text_out else ("object_list" if spec.is_list else "object")
     job = LLMJob(**job_settings(entry, ctx), output=output, prompt=prompt, system_prompt=system,  # type: ignore[arg-type]
-                 attachments=attachments(inputs), model=model_name(pipe.model), concept_ref=concept.ref,
+                 attachments=attachments(inputs, images), model=model_name(pipe.model), concept_ref=concept.ref,
                  json_schema=None if text_out else model.model_json_schema(), item_count=spec.item_count,
                  temperature=model_temperature(pipe.model))
     if output == "text":
