@@ -27,6 +27,7 @@ def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         sub.add_argument("--pipe", help="the pipe (default: the bundle's main_pipe)")
         sub.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
         sub.add_argument("-o", "--output", help="write to this file instead of printing")
+        sub.add_argument("--force", action="store_true", help="with -o: replace an existing file")
     bo.add_argument("--json-schema", action="store_true", help="print the JSON Schema of the output's content "
                     "instead of an example")
 
@@ -89,6 +90,10 @@ def _emit(args: argparse.Namespace, text: str, *, next_step: str | None) -> int:
     from pipelex.cli.paths import output_file
 
     out = output_file(args.output)  # checked: a folder, a missing folder, a system path are usage errors
+    if out.exists() and not args.force:  # it may hold filled-in inputs: never overwrite them silently
+        print(f"error: {out} already exists: pass --force to replace it, or give another file name",
+              file=sys.stderr)
+        return EXIT_FAILED
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}" + (f"; {next_step}" if next_step else ""))
     return EXIT_OK

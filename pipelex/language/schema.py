@@ -13,7 +13,6 @@ from typing import Any
 
 from pipelex.language import blueprint as bp
 
-SCHEMA_ID = "https://pipelex.dev/schemas/mthds.schema.json"
 _SPEC_PATTERN = (r"^\s*(?:[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.)?[A-Z][A-Za-z0-9]*(?:\[[0-9]*\])?[?!]?\s*$")
 
 # hover docs of the fields, by field name (a field means the same thing in every pipe type that has it)
@@ -95,7 +94,6 @@ def mthds_json_schema() -> dict[str, Any]:
     definitions["Concept"] = concept
     return _by_json_type({
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": SCHEMA_ID,
         "title": "MTHDS bundle (.mthds)",
         "description": "A bundle of typed concepts and pipes. The language guide: docs/language.md.",
         "type": "object",

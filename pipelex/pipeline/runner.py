@@ -96,17 +96,19 @@ class PipelexRunner:
 
     def pick_pipe(self, library: Library, pipe_code: str | None) -> PipeEntry:
         """The pipe to run: ``pipe_code``, or the bundle's ``main_pipe``."""
+        codes = [p.code for p in library.pipes.values()]
+        listed = (f"its pipes: {', '.join(codes[:20])}{f' and {len(codes) - 20} more' if len(codes) > 20 else ''}"
+                  if codes else "it declares no pipe: add a [pipe.<code>] table (docs/language.md)")
         if pipe_code is None:
             entry = library.main_pipe
             if entry is None:
                 raise InputError("the bundle has no `main_pipe`: name the pipe to run (--pipe CODE / pipe_code=...); "
-                                 f"its pipes: {', '.join(p.code for p in library.pipes.values())}")
+                                 f"{listed}")
             return entry
         entry = library.resolve_pipe(pipe_code)
         if entry is None:
             where = "library" if self.library_dirs else "bundle"
-            raise InputError(f"pipe {pipe_code!r} is not in the {where}; its pipes: "
-                             f"{', '.join(p.code for p in library.pipes.values())}")
+            raise InputError(f"pipe {pipe_code!r} is not in the {where}; {listed}")
         return entry
 
     def prepare(self, inputs: dict[str, Any] | None = None, pipe_code: str | None = None, *,

@@ -130,6 +130,8 @@ class StaticChecker:
         self.deck = deck
         self.limits = limits or active_limits()
         self.diagnostics: list[Diagnostic] = []
+        # a controller's input that several of its sub-pipes read as another concept: one error, naming them all
+        self._input_mismatches: dict[tuple[str, str, str, str], tuple[int, str, list[str]]] = {}
 
     def _over_limit(self, entry: PipeEntry, spec: ConceptSpec, what: str, field: str) -> bool:
         """Report a fixed count `Concept[N]` past ``[limits] max_list_items``; True when reported."""
@@ -709,10 +711,16 @@ class StaticChecker:
                 else:
                     holder = self._holder(provided, entry)
                     stated, other = f"{holder} stores it as {held!r}", f"have {holder} store a {concept.code}"
+                key = (entry.ref, root, provided.describe(), text.strip())
+                if provided.origin.startswith("the inputs of") and key in self._input_mismatches:
+                    self._also_reads(key, target.code)  # same root cause: the controller's declaration
+                    continue
                 self._report(ErrorType.INPUT_STUFF_SPEC_MISMATCH, f"{where}: pipe {target.code!r} reads {name!r} as "
                              f"{text.strip()!r} ({concept.ref}), but {stated} ({provided.concept.ref}). Declare the "
                              f"input as {held!r} in pipe {target.code!r} ({self._declared_at(target, 'inputs')}), or "
                              f"{other}", entry, field=where)
+                if provided.origin.startswith("the inputs of"):
+                    self._input_mismatches[key] = (len(self.diagnostics) - 1, self.diagnostics[-1].message, [])
             elif provided.is_list != spec.is_list:
                 held = provided.as_written(target.domain)
                 holder = (f"{entry.code!r} declares" if provided.origin.startswith("the inputs of")
@@ -727,6 +735,16 @@ class StaticChecker:
             if provided.maybe_absent and spec.presence is Presence.REQUIRED:
                 lifts = True
         return lifts
+
+    def _also_reads(self, key: tuple[str, str, str, str], reader: str) -> None:
+        """Another sub-pipe reads the controller's input as the first one did: say so in that one error."""
+        index, message, others = self._input_mismatches[key]
+        others.append(reader)
+        _, root, _, wanted = key
+        names = ", ".join(repr(o) for o in others)
+        self.diagnostics[index] = self.diagnostics[index].model_copy(update={"message": (
+            f"{message}. {len(others)} more of its pipes read {root!r} as {wanted!r} too ({names}): declaring it "
+            f"{wanted!r} in the inputs of {key[0].rpartition('.')[2]!r} fixes them all")})
 
     @staticmethod
     def _holder(var: Var, entry: PipeEntry) -> str:

@@ -155,3 +155,20 @@ def test_every_corpus_template_runs_as_it_is(run_cli: RunCli, bundle: Path, tmp_
     code, out, err = run_cli("run", "bundle", str(bundle), "--dry-run", "-q", "--no-graph", "-o",
                              str(tmp_path / "out"), "-i", str(tmp_path / "inputs.json"))
     assert code == 0, out + err
+
+
+def test_an_existing_inputs_file_is_kept_unless_forced(run_cli: RunCli, tour: Path, tmp_path: Path) -> None:
+    target = tmp_path / "inputs.json"
+    target.write_text('{"city": "Lyon"}')
+    code, _, err = run_cli("build", "inputs", str(tour), "-o", str(target))
+    assert code == 1 and "--force" in err
+    assert target.read_text() == '{"city": "Lyon"}'
+    code, _, err = run_cli("build", "inputs", str(tour), "-o", str(target), "--force")
+    assert code == 0, err
+    assert "sights" in json.loads(target.read_text())
+
+
+def test_a_bundle_without_pipes_says_so(run_cli: RunCli, tmp_bundle: TmpBundle) -> None:
+    code, _, err = run_cli("build", "inputs", str(tmp_bundle('domain = "empty"\n')))
+    assert code == 1
+    assert "declares no pipe" in err

@@ -110,3 +110,32 @@ def test_a_broken_concept_gives_one_error(broken: str) -> None:
     statuses = {v.pipe_ref: v.status for v in report.validated_pipes}
     assert statuses["city_tours.note_sights"] is PipeStatus.FAILURE
     assert statuses["city_tours.find_sights"] is PipeStatus.SUCCESS
+
+
+def test_sub_pipes_disagreeing_with_one_declaration_give_one_error_naming_them_all() -> None:
+    text = TOUR.replace('notes = "Sight[]"', 'notes = "SightNote[]"') + textwrap.dedent("""
+        [pipe.notes_two_ways]
+        type = "PipeParallel"
+        description = "The same notes, written two ways"
+        inputs = { notes = "Sight[]" }
+        output = "Composite"
+        branches = [
+          { pipe = "write_itinerary", result = "walk" },
+          { pipe = "write_itinerary", result = "again" },
+          { pipe = "short_itinerary", result = "short" },
+        ]
+
+        [pipe.short_itinerary]
+        type = "PipeLLM"
+        description = "Writes briefly"
+        inputs = { notes = "SightNote[]" }
+        output = "Itinerary"
+        prompt = "Briefly, from $notes"
+    """)
+    report = _report(text)
+    [error] = report.errors
+    assert (error.pipe, error.field) == ("notes_two_ways", "branches[0]")
+    assert "'notes_two_ways' declares it as 'Sight[]' in its inputs" in error.message
+    assert error.message.endswith("2 more of its pipes read 'notes' as 'SightNote[]' too ('write_itinerary', "
+                                  "'short_itinerary'): declaring it 'SightNote[]' in the inputs of 'notes_two_ways' "
+                                  "fixes them all")
