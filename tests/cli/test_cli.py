@@ -116,6 +116,10 @@ def menu_run(run_cli: RunCli, menu: Path, tmp_path: Path) -> Path:
         ["graph"],
         ["graph", "render"],
         ["init"],
+        ["build"],
+        ["build", "inputs"],
+        ["build", "output"],
+        ["schema"],
     ],
     ids=lambda c: " ".join(c) or "pipelex",
 )

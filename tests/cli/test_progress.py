@@ -163,3 +163,63 @@ def test_no_progress_when_stderr_is_not_a_terminal(run_cli: RunCli, tmp_bundle: 
     code, out, err = run_cli("run", "bundle", str(bundle), "--dry-run", "--mock-inputs", "-o", str(tmp_path / "o"))
     assert code == 0, err
     assert err == ""
+
+
+SLOW_BATCH = """
+domain = "slow_shop"
+main_pipe = "weigh_all"
+
+[pipe.weigh_all]
+type = "PipeBatch"
+description = "Weighs every parcel"
+inputs = { parcels = "Text[]" }
+output = "Number[]"
+branch_pipe_code = "weigh"
+input_list_name = "parcels"
+input_item_name = "parcel"
+
+[pipe.weigh]
+type = "PipeFunc"
+description = "Weighs one parcel (slowly)"
+inputs = { parcel = "Text" }
+output = "Number"
+function_name = "slow_scale.weigh"
+"""
+
+
+def test_a_live_run_on_a_terminal_draws_the_line_then_erases_it(tmp_path: Path) -> None:
+    """A real terminal (a pty) on stderr: the line names the batch, its items, and the cost so far (live)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    (tmp_path / "slow_scale.py").write_text("import time\n\ndef weigh(parcel):\n    time.sleep(2.5)\n"
+                                            "    return {'number': len(parcel.text)}\n")
+    (tmp_path / "shop.mthds").write_text(SLOW_BATCH)
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "PIPELEX_CONFIG"):
+        env.pop(key, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.cli.main", "run", "bundle", "shop.mthds", "--no-graph", "-o", "out",
+         "-i", '{"parcels": ["a", "bb"]}'],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(master)
+    assert process.returncode == 0, stdout.decode() + drawn.decode(errors="replace")
+    text = drawn.decode(errors="replace")
+    assert "PipeBatch 'weigh_all' · items 0/2" in text
+    assert "pipes done 0, running 3" in text and "$0.0000" in text
+    assert text.endswith("\r\x1b[2K")  # erased at the end
+    assert b"\x1b" not in stdout  # the output itself carries no terminal codes
