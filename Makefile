@@ -9,12 +9,13 @@ FETCH_CORPUS := ../shared/conformance/fetch-corpus
 PYRIGHT := $(BIN)/pyright --pythonpath $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck format bench bench-live bench-temporal bench-api bench-all clean distclean
+.PHONY: help install demo test test-fast lint typecheck format bench bench-live bench-temporal bench-api bench-all clean distclean
 
 help:
 	@echo "make install    create .venv and install pipelex with dev extras"
 	@echo "make demo       validate and dry-run examples/menu_card.mthds"
 	@echo "make test       ruff, pyright, then pytest (fetches the MTHDS corpus if available)"
+	@echo "make test-fast  the inner loop: pytest without the temporal and slow tests (no lint)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make typecheck  pyright"
 	@echo "make format     ruff format"
@@ -46,6 +47,9 @@ test: install
 		export MTHDS_CORPUS_DIR="$(CURDIR)/.corpus"; \
 	fi; \
 	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not temporal and not slow" -x
 
 lint: install
 	$(BIN)/ruff check pipelex tests

@@ -1,4 +1,10 @@
-"""Shared fixtures: the MTHDS corpus folder, an in-process CLI runner, and bundle files written to tmp."""
+"""Shared fixtures: the MTHDS corpus folder, an in-process CLI runner, and bundle files written to tmp.
+
+Markers (``make test-fast`` leaves both out; ``make test`` runs everything):
+- ``temporal``: needs a real Temporal dev server (every test under ``tests/temporal/``, and any test using its
+  fixtures);
+- ``slow``: subprocess-heavy or long (browsers, worker processes, fuzzing, big inputs): marked where they are.
+"""
 
 from __future__ import annotations
 
@@ -56,3 +62,14 @@ def tmp_bundle(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+_TEMPORAL_FIXTURES = frozenset({"temporal_server", "temporal_config", "temporal_booted", "temporal_session_active"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need a Temporal server ``temporal`` (by folder or by fixture)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "tests/temporal/" in item.nodeid or fixtures & _TEMPORAL_FIXTURES:
+            item.add_marker(pytest.mark.temporal)
