@@ -14,6 +14,7 @@ from pipelex.validation.diagnostics import ErrorType
 from pipelex.validation.error_guide import explanation_of, known_error_types
 
 mcp = pytest.importorskip("mcp")
+pytestmark = pytest.mark.slow  # every test starts the server as a subprocess
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 

@@ -235,6 +235,7 @@ def screenshot(page: Path, tmp_path: Path, name: str, height: int) -> None:
         shutil.copyfile(shot, SCREENSHOTS / name)
 
 
+@slow
 @needs_chromium
 def test_a_small_run_with_a_condition_draws_groups_stuffs_and_the_selected_outcome(tmp_path: Path) -> None:
     graph = run_graph(
@@ -259,6 +260,7 @@ def test_a_small_run_with_a_condition_draws_groups_stuffs_and_the_selected_outco
     screenshot(page, tmp_path, "diagram-condition.png", 900)
 
 
+@slow
 @needs_chromium
 def test_a_failed_run_is_highlighted(tmp_path: Path) -> None:
     graph = failed_graph()
@@ -270,6 +272,7 @@ def test_a_failed_run_is_highlighted(tmp_path: Path) -> None:
     assert dom.count("d-run st-failed") == 1 and "d-group st-failed has-failure" in dom
 
 
+@slow
 @needs_chromium
 def test_a_2000_item_batch_stays_readable(tmp_path: Path) -> None:
     graph = run_graph(BATCH, {"reviews": [f"review {i}" for i in range(2000)]})
