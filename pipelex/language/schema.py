@@ -92,7 +92,7 @@ def mthds_json_schema() -> dict[str, Any]:
     concept["properties"]["structure"]["description"] = ("The fields of a structured concept: name = 'description' "
                                                          "(a text field) or { type, description, required, ... }.")
     definitions["Concept"] = concept
-    return _by_json_type({
+    schema = _by_json_type({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "MTHDS bundle (.mthds)",
         "description": "A bundle of typed concepts and pipes. The language guide: docs/language.md.",
@@ -128,6 +128,26 @@ def mthds_json_schema() -> dict[str, Any]:
         },
         "definitions": definitions,
     })
+    _add_completion_hints(schema)
+    return schema
+
+
+def _add_completion_hints(schema: dict[str, Any]) -> None:
+    """Name every possible field (with its doc) where the exact rules sit behind ``if``/``then``.
+
+    Editors complete from ``properties``; validation stays with the branches (each refuses what its pipe type or
+    concept form does not have), so these hints carry descriptions only, never constraints.
+    """
+    definitions = schema["definitions"]
+    pipe = schema["properties"]["pipe"]["additionalProperties"]
+    hints: dict[str, Any] = {}
+    for name in [*bp.PIPE_TYPES, bp.SIGNATURE_TYPE]:
+        for field_name, prop in definitions[name]["properties"].items():
+            hints.setdefault(field_name, {"description": prop.get("description", field_name)})
+    pipe["properties"] = {**hints, **pipe["properties"]}
+    concept = schema["properties"]["concept"]["additionalProperties"]
+    concept["properties"] = {k: {"description": v.get("description", k)}
+                             for k, v in definitions["Concept"]["properties"].items()}
 
 
 def _by_json_type(node: Any) -> Any:

@@ -148,3 +148,15 @@ def test_schema_documents_the_fields(schema: dict[str, Any]) -> None:
     for field in ("branch_pipe_code", "input_list_name", "input_item_name", "inputs", "output"):
         assert batch[field]["description"]
     assert schema["definitions"]["PipeBatch"]["additionalProperties"] is False
+
+
+def test_editors_can_complete_every_field_of_a_pipe_and_a_concept(schema: dict[str, Any]) -> None:
+    from pipelex.language import blueprint as bp
+
+    pipe = schema["properties"]["pipe"]["additionalProperties"]["properties"]
+    for model in bp.PIPE_CLASSES.values():
+        for name, info in model.model_fields.items():
+            assert (info.alias or name) in pipe, name
+    assert pipe["branch_pipe_code"]["description"] == "The pipe run once per item."
+    assert set(schema["properties"]["concept"]["additionalProperties"]["properties"]) == {
+        "description", "refines", "structure", "hints"}
