@@ -176,6 +176,7 @@ CHROMIUM = next(
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="no headless Chromium here (Debian package chromium)"
 )
+slow = pytest.mark.slow
 FLAGS = [
     "--headless",
     "--no-sandbox",
