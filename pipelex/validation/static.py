@@ -607,6 +607,10 @@ class StaticChecker:
             self._check_templates(entry, inputs, {"template": text}, constants=extra)
             return
         assert pipe.construct_ is not None
+        if output is not None and output[0].is_list:
+            self._report(ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY, f"a PipeCompose `construct` builds one "
+                         f"structure, not a list: declare the output {_LIST_SUFFIX.sub('', entry.blueprint.output)!r} "
+                         "(and batch the pipe to build several)", entry, field="output")
         if output is not None and self.library.concepts.structure_of(output[1]) is None:
             self._report(ErrorType.INADEQUATE_OUTPUT_CONCEPT, f"a PipeCompose `construct` builds a structured "
                          f"concept, but the output {entry.blueprint.output!r} has no structure: change the output to "
@@ -1050,10 +1054,13 @@ class StaticChecker:
             lifted = self._feed(entry, where, target, env)
             produced = self._output_var(target, lifted=lifted)
             self._check_produced(entry, output, produced, f"outcome pipe {target.code!r}")
-        if pipe.default_outcome == "continue" and output is not None and not output[0].is_optional:
-            self._report(ErrorType.OPTIONAL_OUTPUT_REQUIRED, f"default_outcome is 'continue', so when no outcome "
-                         f"matches nothing is produced, but the output {entry.blueprint.output!r} is not optional: "
-                         f"declare it '{entry.blueprint.output}?'", entry, field="output")
+        continues = [where for where, ref in outcomes if ref == "continue"]
+        if continues and output is not None and not output[0].is_optional and not output[0].is_list:
+            which = ("default_outcome is 'continue', so when no outcome matches" if continues == ["default_outcome"]
+                     else f"{' and '.join(continues)} {'is' if len(continues) == 1 else 'are'} 'continue', so then")
+            self._report(ErrorType.OPTIONAL_OUTPUT_REQUIRED, f"{which} nothing is produced, but the output "
+                         f"{entry.blueprint.output!r} is not optional: declare it '{entry.blueprint.output}?'", entry,
+                         field="output")
 
     def _check_batch(self, entry: PipeEntry, pipe: bp.PipeBatchBlueprint, inputs: dict[str, Var],
                      output: tuple[ConceptSpec, Concept] | None) -> None:

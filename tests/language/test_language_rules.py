@@ -801,3 +801,89 @@ def test_a_default_value_on_an_optional_scalar_field_is_fine() -> None:
         f'description = "Crates", required = true }}\nbay = {field}',
     )
     assert_valid(validate(text))
+
+
+# ---------------------------------------------------------------------------------------------------- continue / construct
+
+PARCELS = """
+domain = "parcel_routing"
+[concept.Parcel]
+description = "A parcel at the sorting belt"
+[concept.Parcel.structure]
+size = { type = "text", description = "small or large", required = true }
+
+[pipe.route_parcel]
+type = "PipeCondition"
+description = "Route by size"
+inputs = { parcel = "Parcel" }
+output = "{output}"
+expression = "parcel.size"
+default_outcome = "{default}"
+
+[pipe.route_parcel.outcomes]
+small = "note_small_belt"
+oversized = "{oversized}"
+
+[pipe.note_small_belt]
+type = "PipeLLM"
+description = "Small belt"
+inputs = { parcel = "Parcel" }
+output = "Text"
+prompt = "One line: $parcel goes on the small belt."
+"""
+
+
+def _parcels(output: str, default: str, oversized: str) -> str:
+    return PARCELS.replace("{output}", output).replace("{default}", default).replace("{oversized}", oversized)
+
+
+@pytest.mark.parametrize(
+    ("default", "oversized", "mentions"),
+    [
+        ("continue", "fail", "default_outcome is 'continue'"),
+        ("fail", "continue", "outcomes.oversized is 'continue'"),
+    ],
+    ids=["default", "outcome"],
+)
+def test_a_condition_that_can_continue_declares_an_optional_output(
+    default: str, oversized: str, mentions: str
+) -> None:
+    error = only_error(validate(_parcels("Text", default, oversized)), "optional_output_required")
+    assert mentions in error.message and "'Text?'" in error.message
+    assert_valid(validate(_parcels("Text?", default, oversized)))
+
+
+def test_a_construct_builds_one_structure_not_a_list() -> None:
+    text = """
+    domain = "market_stall"
+    [concept.PriceTag]
+    description = "Tag on a crate"
+    [concept.PriceTag.structure]
+    produce = { type = "text", description = "What", required = true }
+    price = { type = "number", description = "EUR/kg", required = true }
+
+    [pipe.write_price_tags]
+    type = "PipeCompose"
+    description = "Tags"
+    inputs = { produce = "Text" }
+    output = "PriceTag[]"
+
+    [pipe.write_price_tags.construct]
+    produce = { from = "produce.text" }
+    price = 3.2
+    """
+    error = only_error(validate(text), "inadequate_output_multiplicity")
+    assert "'PriceTag'" in error.message
+
+
+def test_a_condition_that_fails_on_unmatched_values_validates_on_mock_data() -> None:
+    # the mock size is random text that names no outcome: the dry run goes on through an outcome pipe
+    report = validate(_parcels("Text", "fail", "note_small_belt"))
+    assert_valid(report)
+
+
+def test_a_condition_with_no_outcome_pipe_to_go_through_is_left_failing() -> None:
+    text = _parcels("Text?", "fail", "continue").replace('small = "note_small_belt"', 'small = "continue"')
+    report = validate(text)
+    assert error_types(report) == {"DryRunError"}
+    assert "matches no outcome" in report.errors[0].message

@@ -34,6 +34,10 @@ async def run(entry: PipeEntry, pipe: PipeConditionBlueprint, inputs: ResolvedIn
                            "can be chosen: make it render one of the outcome keys "
                            f"({', '.join(pipe.outcomes)})", pipe_code=entry.code, error_type="condition_refused")
     chosen = pipe.outcomes.get(value, pipe.default_outcome)
+    if chosen == "fail" and ctx.explore_all_outcomes:
+        # A dry run checks every outcome pipe, as the reference does, and mock data cannot be expected to name
+        # an outcome: it goes on through the first outcome pipe instead of failing on a value nobody wrote.
+        chosen = next((ref for ref in pipe.outcomes.values() if ref not in SPECIAL), chosen)
     others = [ref for ref in dict.fromkeys([*pipe.outcomes.values(), pipe.default_outcome])
               if ref != chosen and ref not in SPECIAL]
     if ctx.explore_all_outcomes and others:
