@@ -696,6 +696,9 @@ allowed_to_fail_pipes = []
 [runtime]
 # how many batch items / parallel branches run at once
 max_concurrency = 8
+# how templates write @var blocks and values when a pipe declares no templating_style:
+# a tag style (xml, ticks, square_brackets, no_tag) or { tag_style = "xml", text_format = "markdown" }
+default_templating_style = "xml"
 
 [temporal]
 # run on Temporal by default (`pipelex run --temporal` does it for one run); see docs/temporal.md

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelex.errors import ConfigError
+from pipelex.language.blueprint import TemplatingStyleBlueprint, TemplatingStyleChoice
 
 
 class _Section(BaseModel):
@@ -37,10 +38,12 @@ class DryRunConfig(_Section):
 
 
 class RuntimeConfig(_Section):
-    """``[runtime]``: concurrency and recursion bounds of a run."""
+    """``[runtime]``: concurrency and recursion bounds of a run, and the templating style of pipes that
+    declare none (a tag style, or ``{ tag_style, text_format }``, as a pipe's ``templating_style``)."""
 
     max_concurrency: int = Field(default=8, ge=1, le=10_000)
     pipe_stack_limit: int = Field(default=64, ge=2, le=10_000)
+    default_templating_style: TemplatingStyleChoice = "xml"
 
 
 class TemporalConfig(_Section):
@@ -242,7 +245,13 @@ class PipelexConfig(_Section):
                            nb_extract_pages=self.dry_run.nb_extract_pages,
                            max_concurrency=self.runtime.max_concurrency,
                            pipe_stack_limit=self.runtime.pipe_stack_limit,
-                           io_policy=self.io_policy())
+                           io_policy=self.io_policy(), **self._default_style())
+
+    def _default_style(self) -> dict[str, str]:
+        style = self.runtime.default_templating_style
+        if isinstance(style, TemplatingStyleBlueprint):
+            return {"tag_style": style.tag_style, "text_format": style.text_format}
+        return {"tag_style": style, "text_format": "plain"}
 
 
 def config_candidates(cwd: Path | None = None) -> list[Path]:

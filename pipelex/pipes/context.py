@@ -29,6 +29,9 @@ class RunSettings:
     max_concurrency: int = 8
     pipe_stack_limit: int = 64
     io_policy: IOPolicy = field(default_factory=IOPolicy)
+    # the templating style of a pipe that declares none ([runtime] default_templating_style)
+    tag_style: str = "xml"
+    text_format: str = "plain"
 
 
 class PipeRouter(Protocol):

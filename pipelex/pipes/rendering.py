@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -57,13 +57,20 @@ class TemplatingStyle:
     text_format: TextFormat = "plain"
 
     @classmethod
-    def of(cls, choice: TemplatingStyleChoice | None) -> TemplatingStyle:
-        """The style a pipe declares (a bare string is the tag style), or the default (xml, plain)."""
+    def of(cls, choice: TemplatingStyleChoice | None, default: TemplatingStyle | None = None) -> TemplatingStyle:
+        """The style a pipe declares (a bare string is the tag style), else ``default`` (else xml, plain)."""
         if choice is None:
-            return cls()
+            return default or cls()
         if isinstance(choice, TemplatingStyleBlueprint):
             return cls(choice.tag_style, choice.text_format)
         return cls(tag_style=choice)
+
+
+def default_style(settings: Any) -> TemplatingStyle:
+    """The style of a pipe that declares none: ``[runtime] default_templating_style`` of the run's settings."""
+    tag_style = settings.tag_style if settings.tag_style in get_args(TagStyle) else "xml"
+    text_format = settings.text_format if settings.text_format in get_args(TextFormat) else "plain"
+    return TemplatingStyle(tag_style, text_format)
 
 
 @dataclass(frozen=True)

@@ -455,3 +455,37 @@ def test_with_images_needs_a_value() -> None:
     with pytest.raises(PipeRunError) as caught:
         render_template("{{ entry.missing | with_images }}", {"entry": TextContent(text="t")}, pipe_code="p")
     assert "with_images" in str(caught.value)
+
+
+async def test_the_runtime_default_style_applies_to_pipes_that_declare_none(
+    fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelex.config.settings import parse_config
+
+    config = parse_config(
+        '[runtime]\ndefault_templating_style = { tag_style = "square_brackets", text_format = "markdown" }\n',
+        source="proj/pipelex.toml",
+    )
+    Pipelex.make(config=config)
+    try:
+        story = {"story": {"headline": "Tides rise", "words": 800}, "note": "short"}
+        for style, opening in (("", "[story]"), ('templating_style = "xml"', "<story>")):
+            fake.reset()
+            bundle = textwrap.dedent(STYLED.format(style=style))
+            runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.LIVE)
+            await runner.execute_pipeline(story)
+            _, prompt = sent_prompts(fake)[0]
+            assert opening in prompt  # the pipe's own style wins over the default
+            if not style:
+                assert "- **headline**: Tides rise" in prompt and "[/story]" in prompt
+    finally:
+        Pipelex.teardown()
+
+
+def test_a_bad_default_style_is_a_config_error() -> None:
+    from pipelex.config.settings import parse_config
+    from pipelex.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        parse_config('[runtime]\ndefault_templating_style = "bold"\n', source="proj/pipelex.toml")
+    assert "default_templating_style" in str(caught.value) and "proj/pipelex.toml" in str(caught.value)

@@ -247,6 +247,8 @@ class WireSettings(_Wire):
     max_concurrency: int = 8
     pipe_stack_limit: int = 64
     io_policy: IOPolicy = Field(default_factory=IOPolicy)
+    tag_style: str = "xml"
+    text_format: str = "plain"
 
     @classmethod
     def of(cls, settings: RunSettings) -> WireSettings:
@@ -258,6 +260,8 @@ class WireSettings(_Wire):
             max_concurrency=settings.max_concurrency,
             pipe_stack_limit=settings.pipe_stack_limit,
             io_policy=settings.io_policy,
+            tag_style=settings.tag_style,
+            text_format=settings.text_format,
         )
 
     def run_settings(self) -> RunSettings:

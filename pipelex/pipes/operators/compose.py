@@ -25,7 +25,7 @@ from pipelex.language.blueprint import PipeComposeBlueprint, TemplateBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.rendering import TemplatingStyle, format_value, render_template
+from pipelex.pipes.rendering import TemplatingStyle, default_style, format_value, render_template
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 from pipelex.pipes.values import ContentError, to_content, walk_values
 
@@ -39,9 +39,9 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         category = pipe.template.category if isinstance(pipe.template, TemplateBlueprint) else None
         context = inputs.template_context()
         metadata = inputs.template_metadata(context)
-        style: TemplatingStyle | None = None
+        style = default_style(ctx.settings)
         if isinstance(pipe.template, TemplateBlueprint):
-            style = TemplatingStyle.of(pipe.template.templating_style)
+            style = TemplatingStyle.of(pipe.template.templating_style, style)
             if pipe.template.extra_context:
                 context = {**pipe.template.extra_context, **context}
         model = concepts.content_model(concept)
@@ -66,7 +66,7 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
                 ) from exc
         return make_output(entry, ctx, content)
     assert pipe.construct_ is not None
-    data = _build(pipe.construct_, entry, inputs, concepts.content_model(concept))
+    data = _build(pipe.construct_, entry, inputs, concepts.content_model(concept), default_style(ctx.settings))
     try:
         return make_output(entry, ctx, to_content(data, concept, concepts))
     except ContentError as exc:
@@ -77,7 +77,9 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         ) from exc
 
 
-def _build(node: dict[str, Any], entry: PipeEntry, inputs: ResolvedInputs, model: Any) -> dict[str, Any]:
+def _build(
+    node: dict[str, Any], entry: PipeEntry, inputs: ResolvedInputs, model: Any, style: TemplatingStyle
+) -> dict[str, Any]:
     """The construct table as data for ``model``: each field's value is fitted to the field's declared type."""
     fields = _model_fields(model)
     built: dict[str, Any] = {}
@@ -92,11 +94,12 @@ def _build(node: dict[str, Any], entry: PipeEntry, inputs: ResolvedInputs, model
                 str(value["template"]),
                 context,
                 pipe_code=entry.code,
+                style=style,
                 metadata=inputs.template_metadata(context),
             )
             built[key] = fit_value(rendered, annotation)
         elif isinstance(value, dict):
-            built[key] = _build(value, entry, inputs, _strip_optional(annotation))
+            built[key] = _build(value, entry, inputs, _strip_optional(annotation), style)
         else:
             built[key] = fit_value(value, annotation)
     return built

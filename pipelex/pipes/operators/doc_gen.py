@@ -11,7 +11,7 @@ from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.operators.common import job_settings, model_name, render
-from pipelex.pipes.rendering import format_value
+from pipelex.pipes.rendering import default_style, format_value
 from pipelex.pipes.runtime import ResolvedInputs, make_output
 
 
@@ -23,10 +23,10 @@ def _safe_filename(name: str, extension: str) -> str:
 
 async def run(entry: PipeEntry, pipe: PipeDocGenBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
     """Render the text and the file name, then generate the document."""
-    text = render(entry, pipe.template, inputs)
+    text = render(entry, pipe.template, inputs, style=default_style(ctx.settings))
     if text is None:
         text = "\n\n".join(format_value(s.content) for s in inputs.stuffs.values())
-    filename = _safe_filename(render(entry, pipe.filename, inputs) or entry.code, pipe.format)
+    filename = _safe_filename(render(entry, pipe.filename, inputs, style=default_style(ctx.settings)) or entry.code, pipe.format)
     job = DocGenJob(**job_settings(entry, ctx), format=pipe.format, filename=filename, text=text,  # type: ignore[arg-type]
                     model=model_name(pipe.model))
     return make_output(entry, ctx, await content_generator_for(job).make_document(job))

@@ -9,6 +9,7 @@ from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name, render
+from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
@@ -18,8 +19,8 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
     count = spec.item_count or (ctx.settings.nb_list_items if spec.is_list else 1)
     runtime_vars = {"_nb_output": count}  # the number of images asked for
     job = ImgGenJob(**job_settings(entry, ctx),  # type: ignore[arg-type]
-                    prompt=render(entry, pipe.prompt, inputs, extra=runtime_vars) or "",
-                    negative_prompt=render(entry, pipe.negative_prompt, inputs, extra=runtime_vars), nb_images=count,
+                    prompt=render(entry, pipe.prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings)) or "",
+                    negative_prompt=render(entry, pipe.negative_prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings)), nb_images=count,
                     aspect_ratio=pipe.aspect_ratio, output_format=pipe.output_format, model=model_name(pipe.model))
     with leaf_usage(ctx):
         images = await content_generator_for(job).make_images(job)

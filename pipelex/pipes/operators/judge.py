@@ -12,6 +12,7 @@ from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name, render
+from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 from pipelex.pipes.values import ContentError, to_content
 
@@ -35,7 +36,7 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
         single = JudgeQuestion(question=pipe.question or "", options=pipe.options, levels=pipe.levels,
                                criteria=pipe.criteria, threshold=pipe.threshold)
         questions = [_question(None, single)]
-    job = JudgeJob(**job_settings(entry, ctx), prompt=render(entry, pipe.prompt, inputs) or "",  # type: ignore[arg-type]
+    job = JudgeJob(**job_settings(entry, ctx), prompt=render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or "",  # type: ignore[arg-type]
                    questions=questions, model=model_name(pipe.model))
     with leaf_usage(ctx):
         verdicts = await content_generator_for(job).judge(job)

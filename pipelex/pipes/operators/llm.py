@@ -20,14 +20,14 @@ from pipelex.pipes.operators.common import (
     nb_output_variable,
     render,
 )
-from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle
+from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
 async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
     """Render the prompts, build the job, let the leaf answer."""
     spec, concept = output_spec(entry, ctx)
-    style = TemplatingStyle.of(pipe.templating_style)
+    style = TemplatingStyle.of(pipe.templating_style, default_style(ctx.settings))
     runtime_vars = nb_output_variable(spec)
     images = ImageRegistry()  # the system prompt's images are numbered first, as the model reads it first
     system = render(entry, pipe.system_prompt or entry.bundle.system_prompt, inputs, style=style, extra=runtime_vars,

@@ -10,13 +10,14 @@ from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage, model_name, render
+from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
 async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
     """Search; a structured output is then filled from the answer (structured search)."""
     _, concept = output_spec(entry, ctx)
-    prompt = render(entry, pipe.prompt, inputs) or ""
+    prompt = render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or ""
     job = SearchJob(**job_settings(entry, ctx), prompt=prompt, max_results=pipe.max_results,  # type: ignore[arg-type]
                     model=model_name(pipe.model))
     generator = content_generator_for(job)
