@@ -199,6 +199,13 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
         "Make the definition keep the signature's contract (same input names, concepts and multiplicities, "
         "same output), or change the signature.",
     ),
+    "limit_exceeded": (
+        _STATIC,
+        "The bundle asks for more work than this installation allows: a list size `Concept[N]` over [limits] "
+        "max_list_items, a batch or list output over max_batch_items, or a template render over its budget.",
+        "Ask for less (a smaller N, the input split into several runs, a simpler template), or raise the limit "
+        "named in the message in pipelex.toml [limits] if you run the bundle yourself.",
+    ),
     "DryRunError": (
         _SWEEP,
         "The pipe failed when dry-run with mocked inputs.",

@@ -16,7 +16,7 @@ from pipelex.backends.temporal import (
 )
 from pipelex.backends.temporal.client import connect
 from pipelex.boot import Pipelex
-from pipelex.config.settings import PipelexConfig
+from pipelex.config.settings import LimitsConfig, PipelexConfig
 from pipelex.errors import PipeRunError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
@@ -106,10 +106,17 @@ async def test_a_payload_over_the_limit_goes_by_reference(
     temporal_config: PipelexConfig, tmp_path: Path
 ) -> None:
     big = "tide tables " * 300_000  # 3.6 MB: over Temporal's 2 MiB payload limit
-    config = with_temporal(temporal_config)
-    output = await run_pipeline_on_temporal(
-        [ECHO], inputs={"text": big}, pipe_run_mode=PipeRunMode.DRY, config=config
+    # the templates copy 3.6 MB: over the default template output budget, raised for this run
+    config = with_temporal(temporal_config).model_copy(
+        update={"limits": LimitsConfig(template_max_output_chars=10_000_000)}
     )
+    Pipelex.make(config=config)  # the in-process worker renders with the booted [limits]
+    try:
+        output = await run_pipeline_on_temporal(
+            [ECHO], inputs={"text": big}, pipe_run_mode=PipeRunMode.DRY, config=config
+        )
+    finally:
+        Pipelex.teardown()
     assert output.main_stuff_json()["text"] == big
     assert output.working_memory.get("copy").content_json()["text"] == big  # type: ignore[union-attr]
     stored = list((tmp_path / "storage" / "temporal-payloads").iterdir())

@@ -136,4 +136,8 @@ async def test_a_worker_killed_mid_run_loses_nothing(
         (n for n in output.graph.nodes if n.kind == "operator"), key=lambda n: n.timing.started_at
     )
     assert [n.placement["worker"] for n in leaves if n.placement] == [first.identity] + [second.identity] * 3
-    assert [n.placement["attempt"] for n in leaves if n.placement] == [1, 2, 1, 1]  # only step 1 retried
+    attempts = [n.placement["attempt"] for n in leaves if n.placement]
+    # step 1 was in flight at the kill: retried. Steps 2 and 3 ran once, on the new worker. Step 0 completed
+    # before the kill (its work ran once: the call counts above); on a starved machine its first attempt may
+    # have missed a heartbeat before doing anything, so its attempt number is not pinned
+    assert attempts[1] >= 2 and attempts[2:] == [1, 1]

@@ -102,7 +102,10 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
             attempt=info.attempt,
         ),
     )
-    try:
+    codec: ContentCodec | None = None
+
+    async def prepare_and_run() -> Any:
+        nonlocal codec
         library, codec = await _library(payload.library)
         entry = library.pipes.get(payload.pipe_ref)
         if entry is None:
@@ -124,11 +127,17 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
             # a plain function may block for long: run it on a thread of its own, so this worker's event loop
             # (its heartbeats, its other activities and workflows) keeps going
             work = asyncio.to_thread(asyncio.run, work)
-        result = await _heartbeating(work, max(0.2, payload.dispatch.activity_heartbeat_s / 3))
+        return await work
+
+    try:
+        activity.heartbeat()  # alive from the start: the library (maybe read from a history) comes first
+        # heartbeats cover the whole leaf, the library's loading included
+        result = await _heartbeating(prepare_and_run(), max(0.2, payload.dispatch.activity_heartbeat_s / 3))
     except PipeRunError as exc:
         raise failure_error(exc, tracer.events(), non_retryable=not is_retryable(exc)) from None
     except PipelexError as exc:
         raise failure_error(exc, tracer.events()) from None
+    assert codec is not None  # set by prepare_and_run before it returned
     return PipeRunOutcome(result=codec.wire_result(result), events=tracer.events())
 
 
