@@ -407,11 +407,7 @@ def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: 
     except RunError as write_error:
         note = f"the partial results could not be kept: {write_error}"
     else:
-        done = sum(1 for n in partial.graph.nodes if n.status == "succeeded")
-        failed = [n.pipe_code for n in partial.graph.nodes if n.status == "failed"]
-        where = f"; failed: {', '.join(dict.fromkeys(failed))}" if failed else ""
-        note = (f"what the run did before it stopped ({done} pipe run(s) succeeded{where}) is in {run_dir}: "
-                f"graph.html shows where, working_memory.json what was produced, usage.json what it cost")
+        note = _partial_note(partial, run_dir)
     if isinstance(exc, Exception):
         exc.add_note(note)
     else:  # Ctrl-C: no error line follows
@@ -431,6 +427,18 @@ def _announce_embedded_ui() -> None:
 
     server = embedded_server(temporal.namespace, ui=True)  # the run's session reuses it
     print(f"Temporal Web UI of the embedded dev server (until this command ends): {server.ui_url}", file=sys.stderr)
+
+
+def _partial_note(partial: Any, run_dir: Path) -> str:
+    nodes = partial.graph.nodes
+    if not nodes:  # on Temporal, pipes report back with the workflow's result or failure
+        hint = " (on Temporal the pipes report back when the workflow ends)" if partial.graph.backend == "temporal" else ""
+        return f"the run stopped before any pipe reported back{hint}; its inputs are kept in {run_dir}"
+    done = sum(1 for n in nodes if n.status == "succeeded")
+    failed = [n.pipe_code for n in nodes if n.status == "failed"]
+    where = f"; failed: {', '.join(dict.fromkeys(failed))}" if failed else ""
+    return (f"what the run did before it stopped ({done} pipe run(s) succeeded{where}) is in {run_dir}: "
+            "graph.html shows where, working_memory.json what was produced, usage.json what it cost")
 
 
 def _json_text(data: Any) -> str:
