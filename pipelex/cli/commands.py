@@ -550,7 +550,9 @@ def graph_render(args: argparse.Namespace) -> int:
 def api_serve(args: argparse.Namespace) -> int:
     """``pipelex api serve``: the runner API (see ``pipelex/api/cli.py``)."""
     from pipelex.api.cli import serve
+    from pipelex.cli.paths import listen_address
 
+    listen_address(args.host, args.port)  # a busy port or a foreign address: one line, before anything starts
     return serve(args)
 
 

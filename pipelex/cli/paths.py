@@ -11,6 +11,7 @@ what a user of pipelex means).
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import stat
@@ -241,3 +242,39 @@ def _integer(text: str, what: str) -> int:
     if re.fullmatch(r"[+-]?[0-9]{1,12}", stripped) is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not {what}: give a whole number")
     return int(stripped)
+
+
+def listen_address(host: str, port_number: int, flag: str = "--host/--port") -> None:
+    """Check that a server can listen on ``host:port`` now (the name resolves to a local interface, the port is
+    free), by binding a socket as the server will and closing it. A server may still lose a race for the port."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port_number, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(
+            f"{flag} {host}:{port_number}: the host name does not resolve ({exc}); give an address of "
+            "this machine, e.g. 127.0.0.1"
+        ) from exc
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            sock.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"{flag} {host}:{port_number}: the port is already in use; choose another --port or "
+                "stop what listens there"
+            ) from exc
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise UsageError(
+                f"{flag} {host}:{port_number}: {host} is not an address of this machine; give one of "
+                "its addresses, e.g. 127.0.0.1"
+            ) from exc
+        if exc.errno == errno.EACCES:
+            raise UsageError(
+                f"{flag} {host}:{port_number}: permission denied (ports below 1024 need privileges); "
+                "choose a port above 1024"
+            ) from exc
+        raise UsageError(f"{flag} {host}:{port_number}: cannot listen there ({exc.strerror})") from exc

@@ -3,16 +3,18 @@
 Every case ends with one clear line and the right exit code (2: usage, 1: the bundle or the run failed), never
 an ``internal error``, a traceback or a crash at exit; a run that fails after it started keeps what it did.
 The Temporal cases (exit crashes, a server that never answers, a server gone mid-run, signals) are in
-``tests/cli/test_temporal_faults.py``.
+``tests/temporal/test_cli_faults.py`` (they use its dev-server fixtures).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -313,3 +315,29 @@ def test_a_run_that_fails_before_starting_writes_nothing(tmp_path: Path) -> None
     result = pipelex(tmp_path, "run", "bundle", str(bundle), "-i", '{"nope": "hi"}', "-o", "out")
     assert_one_clear_line(result, 1, "'nope' is not an input")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield int(sock.getsockname()[1])
+
+
+def test_api_serve_on_a_busy_port_says_so(tmp_path: Path, busy_port: int) -> None:
+    result = pipelex(tmp_path, "api", "serve", "--port", str(busy_port), timeout=60)
+    assert_one_clear_line(result, 2, f"127.0.0.1:{busy_port}", "already in use", "choose another --port")
+    assert "Started server process" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "host, expected",
+    [
+        ("192.0.2.1", "not an address of this machine"),  # TEST-NET-1: never a local address
+        ("no-such-host.invalid", "does not resolve"),
+    ],
+)
+def test_api_serve_on_a_foreign_host_says_so(tmp_path: Path, host: str, expected: str) -> None:
+    result = pipelex(tmp_path, "api", "serve", "--host", host, "--port", "8080", timeout=60)
+    assert_one_clear_line(result, 2, expected)

@@ -34,6 +34,7 @@ from pipelex.backends.temporal.payloads import (
     LibraryRef,
     PipeRunOutcome,
     PipeRunPayload,
+    TraceEvent,
     WireSettings,
 )
 from pipelex.backends.temporal.router import pipe_error_from
@@ -360,6 +361,11 @@ async def run_on_temporal(
                 tracer.replay(failure.events)
             raise error from None
         except asyncio.CancelledError:  # the caller gave up (Ctrl-C): so does the run, on the server
+            with contextlib.suppress(Exception):  # first, what it did so far (the caller keeps it)
+                events = await asyncio.shield(
+                    asyncio.wait_for(handle.query("trace", result_type=list[TraceEvent]), timeout=5)
+                )
+                tracer.replay(events)
             with contextlib.suppress(Exception):
                 await asyncio.shield(handle.cancel())
             raise

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         PipeRunOutcome,
         PipeRunPayload,
         Placement,
+        TraceEvent,
     )
     from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
     from pipelex.backends.temporal.router import TemporalPipeRouter, failure_error, runs_inline
@@ -48,6 +49,11 @@ class WfRunPipe:
     def progress(self) -> list[int]:
         """``[done, running]`` pipe runs seen by this workflow (a dispatched child counts as running)."""
         return list(self._tracer.progress()) if self._tracer is not None else [0, 0]
+
+    @workflow.query(name="trace")
+    def trace(self) -> list[TraceEvent]:
+        """The trace events recorded so far: a client that gives up on the run (Ctrl-C) keeps what it did."""
+        return self._tracer.events() if self._tracer is not None else []
 
     @workflow.run
     async def run(self, payload: PipeRunPayload) -> PipeRunOutcome:
