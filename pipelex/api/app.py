@@ -264,10 +264,16 @@ def create_app(
                 mthds_contents=sources.texts, allow_signatures=body.allow_signatures
             )
         )
-        answer = await asyncio.to_thread(
-            validation_answer, raw, sources, render_markdown="markdown" in (body.render or [])
-        )
-        return Response(json.dumps(answer), media_type=JSON)
+
+        def shaped() -> dict[str, Any]:
+            from pipelex.api.protocol.pipe_io import validation_artifacts
+
+            answer = validation_answer(raw, sources, render_markdown="markdown" in (body.render or []))
+            if answer["is_valid"]:
+                answer.update(validation_artifacts(sources, body.views or []))
+            return answer
+
+        return Response(json.dumps(await asyncio.to_thread(shaped)), media_type=JSON)
 
     @v1.get(
         "/models",

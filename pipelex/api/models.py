@@ -178,7 +178,8 @@ class ValidateMethodRequest(_Request):
     views: list[str] | None = Field(
         default=None,
         max_length=16,
-        description="Extension: accepted and ignored (this runner computes no views).",
+        description='Extension: `"input_form"` and `"output_form"` add those artifacts to a valid verdict; other '
+        "tokens are ignored.",
     )
 
     @model_validator(mode="after")
@@ -359,6 +360,21 @@ class ValidationVerdict(BaseModel):
     )
     rendered_markdown: str | None = Field(
         default=None, description='The report as Markdown (`"render": ["markdown"]`).'
+    )
+    default_pipe_ref: str | None = Field(
+        default=None, description="A valid verdict: the method's `main_pipe`."
+    )
+    pipe_io_contracts: dict[str, JsonValue] | None = Field(
+        default=None,
+        description="A valid verdict: every pipe's I/O contract (the standard's `PipeIOContracts`).",
+    )
+    input_form: dict[str, JsonValue] | None = Field(
+        default=None,
+        description='`"views": ["input_form"]`: every pipe\'s input form (the standard\'s `InputForm`).',
+    )
+    output_form: dict[str, JsonValue] | None = Field(
+        default=None,
+        description='`"views": ["output_form"]`: every pipe\'s output form (the standard\'s `OutputForm`).',
     )
 
 

@@ -125,3 +125,19 @@ async def test_model_reference_check(sdk: PipelexAPIClient, base_url: str) -> No
         assert assert_problem(blank, 422, "request-invalid")["location"]["field"] == "reference"
         wrong = http.get("/v1/models/check", params={"reference": handle, "type": "colour"})
         assert assert_problem(wrong, 422, "request-invalid")["location"]["field"] == "type"
+
+
+async def test_valid_verdict_carries_the_recommended_artifacts(sdk: PipelexAPIClient) -> None:
+    report = await sdk.validate(files={"recipes.mthds": RECIPES}, views=["input_form", "output_form"])
+    assert report.is_valid is True
+    assert report.default_pipe_ref == "recipes.plan_dishes"
+    assert set(report.pipe_io_contracts) == {"recipes.plan_dishes"}
+    assert report.input_form is not None and report.output_form is not None
+    assert {f.name for f in report.input_form["recipes.plan_dishes"].fields} == {
+        "note",
+        "photos",
+        "guests",
+        "theme",
+    }
+    plain = await sdk.validate(files={"recipes.mthds": RECIPES})
+    assert plain.is_valid is True and plain.input_form is None and plain.pipe_io_contracts
