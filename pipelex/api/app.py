@@ -342,7 +342,7 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_body_bytes=config.api.max_body_bytes,
-        larger_bodies={"/v1/blobs/": config.api.max_blob_bytes},
+        streamed_bodies={"PUT /v1/blobs/": config.api.max_blob_bytes},
     )
     return app
 

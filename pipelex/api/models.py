@@ -49,7 +49,7 @@ class _Request(BaseModel):
 class Base64EntryIn(BaseModel):
     """A file of the tree as its bytes in canonical padded standard Base64."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     base64: str
 
@@ -57,7 +57,9 @@ class Base64EntryIn(BaseModel):
 class HashEntryIn(BaseModel):
     """A file of the tree named by its SHA-256 and size: a blob this server holds (``POST /v1/blobs/missing``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", strict=True
+    )  # a size written 13.0 is refused, as the standard says
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=0)

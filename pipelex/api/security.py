@@ -59,22 +59,35 @@ class BodySizeLimit:
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, larger_bodies: dict[str, int] | None = None
+        self, app: ASGIApp, *, max_body_bytes: int, streamed_bodies: dict[str, int] | None = None
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        # path prefix -> its own limit (blob uploads carry whole files)
-        self.larger_bodies = dict(larger_bodies or {})
+        # "METHOD /path-prefix" -> its own limit, for routes that read their body themselves as a stream, after
+        # checking who sends it (a blob upload: its signed link first, then at most the bytes the link names).
+        # Only a declared Content-Length is checked here; the route bounds what it reads.
+        self.streamed_bodies = dict(streamed_bodies or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = str(scope.get("path", ""))
-        limit = next((n for prefix, n in self.larger_bodies.items() if path.startswith(prefix)), None)
-        if limit is not None and limit != self.max_body_bytes:
-            await BodySizeLimit(self.app, max_body_bytes=limit)(scope, receive, send)
+        route = f"{scope.get('method', '')} {scope.get('path', '')}"
+        limit = next((n for prefix, n in self.streamed_bodies.items() if route.startswith(prefix)), None)
+        if limit is not None:
+            declared = _header(scope, b"content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                what = f"{declared} bytes declared" if declared.isdigit() else "a Content-Length that is no number"
+                await _send_problem(
+                    scope,
+                    send,
+                    "body-too-large",
+                    f"the request body is limited to {limit} bytes ({what}) on this route ([api] max_blob_bytes)",
+                    close=True,
+                )
+                return
+            await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None:

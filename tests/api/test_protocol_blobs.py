@@ -78,7 +78,7 @@ def test_uploads_need_a_valid_link_and_the_named_bytes(blob_server: str) -> None
         forged = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
         problem = assert_problem(httpx.put(forged, content=data), 403, "forbidden")
         assert problem["code"] == "auth.forbidden"
-        other = httpx.put(url, content=b"other bytes of a file")
+        other = httpx.put(url, content=b"some bytes of a fill")  # the same length, other bytes
         assert assert_problem(other, 422, "request-invalid")["code"] == "request.invalid"
         stored = httpx.put(url, content=data)
         assert stored.status_code == 201, stored.text
@@ -100,7 +100,11 @@ def test_blob_limits(blob_server: str) -> None:
             "missing"
         ][0]
         too_long = httpx.put(url["upload"]["url"], content=b"x" * (1024 * 1024 + 1))
-        assert_problem(too_long, 413, "body-too-large")
+        assert_problem(too_long, 413, "body-too-large")  # refused from its Content-Length
+        past_the_link = httpx.put(url["upload"]["url"], content=b"x" * 200)
+        assert "100 bytes" in assert_problem(past_the_link, 413, "body-too-large")["detail"]
+        float_size = http.post("/v1/validate", json={"files": {"a.mthds": {"sha256": sha, "size": 100.0}}})
+        assert_problem(float_size, 422, "request-invalid")
 
 
 def test_files_tree_forms_and_refusals(blob_server: str) -> None:

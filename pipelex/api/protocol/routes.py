@@ -339,13 +339,7 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
         refusal = blobs.check_signature(sha256, size, expires, signature)
         if refusal is not None:
             raise ApiProblem("forbidden", refusal, params={"requirement": "a valid upload link"})
-        data = await request.body()
-        if len(data) != size:
-            raise ApiProblem(
-                "request-invalid",
-                f"the body has {len(data)} bytes, but the blob {sha256} has {size}: send the file's bytes unchanged",
-                params={"field": "body"},
-            )
+        data = await _read_at_most(request, size, sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise ApiProblem(
                 "request-invalid",
@@ -356,3 +350,25 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
 
         await asyncio.to_thread(blobs.store, data)
         return BlobStoredOut(sha256=sha256, size=size)
+
+
+async def _read_at_most(request: Request, size: int, sha256: str) -> bytes:
+    """The upload's body, refused as soon as it passes the ``size`` its signed link names (nothing more is held)."""
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > size:
+            raise ApiProblem(
+                "body-too-large",
+                f"the body passes the {size} bytes of the blob {sha256}: send the file's bytes unchanged",
+                headers={"Connection": "close"},
+            )
+        chunks.append(chunk)
+    if total != size:
+        raise ApiProblem(
+            "request-invalid",
+            f"the body has {total} bytes, but the blob {sha256} has {size}: send the file's bytes unchanged",
+            params={"field": "body"},
+        )
+    return b"".join(chunks)
