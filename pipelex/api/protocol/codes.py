@@ -80,6 +80,8 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "template_syntax": "method.template_invalid",
     "mock_unsatisfiable": "method.mock_unsatisfiable",
     "not_runnable": "method.not_runnable",
+    "signature_mismatch": "method.signature_mismatch",
+    "limit_exceeded": "method.schema_violation",  # a spec past a [limits] bound of the server (e.g. Text[N])
     "pipe_output_invalid": "pipe.output_invalid",
     # run-time error types of PipeRunError
     "template_render_failed": "pipe.template_render_failed",
