@@ -27,7 +27,7 @@ def test_help_does_not_import_the_web_stack() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    for argv in (['--help'], ['api', 'serve', '--help']):\n"
         "        try:\n            main(argv)\n        except SystemExit:\n            pass\n"
-        "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'temporalio') if m in sys.modules))"
+        "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'temporalio', 'mthds') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
