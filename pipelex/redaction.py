@@ -41,15 +41,18 @@ def environment_secrets(env: dict[str, str] | None = None) -> tuple[str, ...]:
     )
 
 
-def redact(text: str, secrets: Iterable[str | None] = (), *, include_environment: bool = True) -> str:
-    """``text`` with every secret (given, or from the environment), in every common encoding, and every
-    key-looking token replaced by ``***``."""
+def redact(
+    text: str, secrets: Iterable[str | None] = (), *, include_environment: bool = True, key_like: bool = False
+) -> str:
+    """``text`` with every secret (given, or from the environment), in every common encoding, replaced by
+    ``***``; with ``key_like``, also every token that looks like a key (``sk-...``): for a provider's own
+    words, where an unknown key may be echoed (never for messages naming pipes, which may look alike)."""
     known = {s.strip() for s in secrets if s and len(s.strip()) >= MIN_SECRET_LENGTH}
     if include_environment:
         known.update(environment_secrets())
     if known:
         text = _pattern(tuple(sorted(known))).sub(MASK, text)
-    return _KEY_LIKE.sub(MASK, text)
+    return _KEY_LIKE.sub(MASK, text) if key_like else text
 
 
 @lru_cache(maxsize=32)

@@ -118,6 +118,10 @@ def test_keys_from_the_environment_are_known(monkeypatch: pytest.MonkeyPatch) ->
 def test_text_without_secrets_is_unchanged() -> None:
     text = "pipe 'summarise' failed: the model answered 400 (invalid_request_error): bad schema"
     assert redact(text, [KEY], include_environment=False) == text
+    # names that merely look like keys survive outside a provider's own words
+    named = "pipe 'key_points_extractor' needs input 'api_reference_list'"
+    assert redact(named) == named
+    assert redact("the provider said: unknown key sk-abcdef123456", key_like=True).endswith("key ***")
 
 
 # ---------------------------------------------------------------------------------------------------- end to end

@@ -117,7 +117,7 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """``text`` with every known secret (in its common encodings) and every key-looking token replaced."""
     from pipelex.redaction import redact as redact_secrets
 
-    return redact_secrets(text, secrets)
+    return redact_secrets(text, secrets, key_like=True)
 
 
 def status_error(status: int | None, message: str) -> ProviderCallError:
