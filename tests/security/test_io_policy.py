@@ -413,3 +413,89 @@ def test_storage_and_data_urls_are_read_under_the_closed_policy(tmp_path: Path) 
     assert read(data_url, CLOSED) == (b"%PDF inline", "application/pdf")
     with pytest.raises(ReadFailedError):
         read("pipelex-storage://../../etc/passwd", CLOSED, store)
+
+
+def _self_signed(tmp_path: Path, host: str) -> tuple[Path, Path]:
+    """A throwaway certificate for ``host`` (its key and its PEM), made with ``cryptography``."""
+    pytest.importorskip(
+        "cryptography", reason="cryptography (a dev dependency through moto) makes the certificate"
+    )
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+def test_https_goes_to_the_checked_address_with_the_original_server_name(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The TLS handshake reaches the address the name resolved to, naming the original host (SNI), and the
+    certificate is verified for that host: an untrusted one fails the read, saying only 'cannot be read'."""
+    import ssl
+    import threading
+
+    host = "docs.pinned.test"
+    key_path, cert_path = _self_signed(tmp_path, host)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_path, key_path)
+    names: list[str | None] = []
+
+    def record_name(_sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        names.append(name)
+
+    server_context.sni_callback = record_name
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+
+    def accept_one() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            try:
+                server_context.wrap_socket(connection, server_side=True).close()
+            except (ssl.SSLError, OSError):
+                pass  # the client refuses our self-signed certificate: expected
+
+    thread = threading.Thread(target=accept_one, daemon=True)
+    thread.start()
+    real = socket.getaddrinfo
+
+    def pinned(name: Any, *args: Any, **kwargs: Any) -> Any:
+        return real("127.0.0.1", *args, **kwargs) if name == host else real(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", pinned)
+    origin = f"https://{host}:{port}"
+    try:
+        with pytest.raises(ReadFailedError) as caught:
+            read(f"{origin}/doc.pdf", OPEN.model_copy(update={"trusted_origins": (origin,)}))
+        thread.join(timeout=10)
+    finally:
+        listener.close()
+    assert names == [host]
+    assert "cannot be read" in str(caught.value) and "SSL" not in str(caught.value)
