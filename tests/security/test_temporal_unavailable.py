@@ -80,7 +80,7 @@ def test_temporal_down_is_a_503_and_the_server_recovers(
                 break
             time.sleep(0.1)
         assert status["status"] == "failed"
-        assert status["problem"]["type"] == "urn:pipelex:problem:backend-unavailable"
+        assert status["problem"]["kind"] == "backend-unavailable"
         assert client.get("/health").status_code == 200
         assert _tracebacks(caplog) == []
         assert any("Temporal backend is unavailable" in r.getMessage() for r in caplog.records)
