@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pipelex.api.guards import RequestGuard
 from pipelex.api.models import (
     ExecuteRequest,
     ExecuteResponse,
@@ -60,7 +61,7 @@ from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunRecord, RunStore
 from pipelex.api.security import BodySizeLimit, key_matches
 from pipelex.api.service import ApiBackend, DirectApiBackend
-from pipelex.config.settings import PipelexConfig
+from pipelex.config.settings import LimitsConfig, PipelexConfig
 from pipelex.errors import PipelexError
 
 _FROM_ENV = "<from environment>"
@@ -91,7 +92,11 @@ def problem_response(document: Problem, *, headers: dict[str, str] | None = None
 
 
 def create_app(
-    config: PipelexConfig | None = None, *, api_key: str | None = _FROM_ENV, backend: ApiBackend | None = None
+    config: PipelexConfig | None = None,
+    *,
+    api_key: str | None = _FROM_ENV,
+    backend: ApiBackend | None = None,
+    limits: LimitsConfig | None = None,
 ) -> FastAPI:
     """The runner API for ``config`` (default: the booted configuration).
 
@@ -100,15 +105,24 @@ def create_app(
             ``[temporal] is_enabled`` puts runs and sweeps on Temporal workers.
         api_key: the key every route but ``/health`` requires; by default read from the environment
             variable ``[api] api_key_env`` names (``PIPELEX_API_KEY``); None means no key is required.
-        backend: where runs happen (default: Temporal when enabled in ``config``, else this process).
+        backend: where runs happen (default: Temporal when enabled in ``config``, else worker processes of
+            this machine, see ``[limits] run_isolation``).
+        limits: the ``[limits]`` of this server, over those of ``config`` (run deadline, memory ceiling,
+            result store, request deadlines, list sizes, template budget).
     """
     from pipelex import __version__
     from pipelex.boot import Pipelex
 
     config = config or Pipelex.config()
+    if limits is not None:
+        config = config.model_copy(update={"limits": limits})
     key = configured_api_key(config) if api_key == _FROM_ENV else api_key
     chosen = backend or _default_backend(config)
-    store = RunStore(max_runs=config.api.max_stored_runs, ttl_seconds=config.api.run_ttl_seconds)
+    store = RunStore(
+        max_runs=config.api.max_stored_runs,
+        ttl_seconds=config.api.run_ttl_seconds,
+        max_bytes=config.limits.max_stored_run_bytes,
+    )
     force_dry = forced_dry_run(config)
     blobs = _blob_store(config)
 
@@ -232,7 +246,7 @@ def create_app(
         await asyncio.to_thread(_check_run, execute_request, config, chosen)
         record = store.new(backend=chosen.name, dry_run=execute_request.dry_run, pipe_code=body.pipe_code)
         sources: MethodSources = request.state.sources
-        record.task = asyncio.create_task(_run_in_background(chosen, record, execute_request, sources))
+        record.task = asyncio.create_task(_run_in_background(chosen, record, execute_request, sources, store))
         status_url = f"/v1/runs/{record.run_id}"
         response.headers["Location"] = status_url
         return StartResponse(
@@ -344,6 +358,13 @@ def create_app(
         max_body_bytes=config.api.max_body_bytes,
         streamed_bodies={"PUT /v1/blobs/": config.api.max_blob_bytes},
     )
+    # outermost: the key is checked from the headers before any body is read; the body read has deadlines
+    app.add_middleware(
+        RequestGuard,
+        api_key=key,
+        idle_seconds=config.limits.request_idle_seconds,
+        body_seconds=config.limits.request_body_seconds,
+    )
     return app
 
 
@@ -408,7 +429,7 @@ def _default_backend(config: PipelexConfig) -> ApiBackend:
 
 
 async def _run_in_background(
-    backend: ApiBackend, record: RunRecord, body: ExecuteRequest, sources: MethodSources
+    backend: ApiBackend, record: RunRecord, body: ExecuteRequest, sources: MethodSources, store: RunStore
 ) -> None:
     instance = f"/v1/runs/{record.run_id}"
     try:
@@ -432,6 +453,7 @@ async def _run_in_background(
         )
     else:
         record.finish(result_json=result)
+    store.settle(record)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

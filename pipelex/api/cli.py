@@ -48,17 +48,13 @@ def serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
-    # at the moment a client reuses it (a client then sees a read error on a request that was never served)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=args.access_log,
-        timeout_keep_alive=65,
-        timeout_graceful_shutdown=10,
+    from pipelex.api.guards import uvicorn_config
+
+    server = uvicorn.Server(
+        uvicorn_config(app, config.limits, host=args.host, port=args.port, log_level=args.log_level,
+                       access_log=args.access_log)
     )
+    server.run()
     return 0
 
 

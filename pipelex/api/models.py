@@ -479,6 +479,10 @@ class Problem(_NoNulls):
     run_error: dict[str, JsonValue] | None = Field(
         default=None, description="`run.failed`: the failed run's own problem document."
     )
+    limit: str | None = Field(
+        default=None,
+        description="`run-limit-exceeded`: the `[limits]` setting the run passed, e.g. `run_deadline_seconds`.",
+    )
 
 
 class DiagnosticOut(BaseModel):

@@ -13,6 +13,8 @@
 | ``method-not-allowed`` | 405 | ``request.method_not_allowed`` | the route exists with another method |
 | ``body-too-large`` | 413 | ``request.too_large`` | the body passes ``[api] max_body_bytes`` |
 | ``too-many-runs`` | 429 | ``runtime.unavailable`` | every slot of the run store holds a run still in progress |
+| ``run-limit-exceeded`` | 422 | ``run.timed_out``, ``pipe.template_budget_exceeded``, ``input.too_large`` | the run passed a ``[limits]`` bound: deadline, template budget, memory ceiling, batch size, stored result (``limit``) |
+| ``request-timeout`` | 408 | ``request.malformed`` | the request body stalled or took longer than ``[limits] request_body_seconds`` |
 | ``provider-failed`` | 502 | ``provider.*`` by ``error_type`` | an AI provider call failed after its retries |
 | ``provider-not-configured`` | 503 | ``runtime.misconfigured`` | a live run needs an AI provider this server does not have |
 | ``backend-unavailable`` | 503 | ``runtime.unavailable`` | Temporal is enabled and its server cannot be reached |
@@ -35,6 +37,7 @@ from pipelex.errors import (
     BundleLoadError,
     ConfigError,
     InputError,
+    LimitExceededError,
     PipelexError,
     PipeRunError,
     ProviderError,
@@ -64,6 +67,8 @@ _TITLES: dict[str, tuple[int, str]] = {
     "body-too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "The request body must be JSON"),
     "too-many-runs": (429, "Too many runs in progress"),
+    "run-limit-exceeded": (422, "The run passed a limit of this server"),
+    "request-timeout": (408, "The request body was not received in time"),
     "provider-failed": (502, "An AI provider call failed"),
     "provider-not-configured": (503, "No AI provider is configured on this server"),
     "backend-unavailable": (503, "The Temporal backend cannot be reached"),
@@ -130,6 +135,25 @@ class ApiProblem(Exception):
         return problem(self.kind, self.detail, instance=instance, **self.extensions)
 
 
+_TEMPLATE_OPERATIONS = {"template_max_steps": "loop", "template_max_output_chars": "output",
+                        "template_max_int_bits": "repeat"}
+
+
+def limit_problem(detail: str, *, limit: str, instance: str, pipe_code: str | None = None,
+                  value: float | None = None, **extensions: Any) -> Problem:
+    """The ``run-limit-exceeded`` problem of the ``[limits]`` setting ``limit`` (``value``: its value, if known),
+    with the core code of the fault: ``run.timed_out``, ``pipe.template_budget_exceeded``, else ``input.too_large``."""
+    if limit == "run_deadline_seconds":
+        code, params = "run.timed_out", {"timeout": value}
+    elif limit in _TEMPLATE_OPERATIONS:
+        code, params = "pipe.template_budget_exceeded", {"pipe": pipe_code, "operation": _TEMPLATE_OPERATIONS[limit]}
+    else:
+        code, params = "input.too_large", {"limit": value}
+    params = {k: v for k, v in params.items() if v is not None}
+    return problem("run-limit-exceeded", detail, instance=instance, code=code, params=params or None, limit=limit,
+                   pipe_code=pipe_code, **extensions)
+
+
 class InputRefusedError(InputError):
     """An input names a local file or a URL that the server's ``[api]`` config does not allow."""
 
@@ -179,8 +203,10 @@ def problem_for_exception(exc: BaseException, *, instance: str, rename: Any = No
 def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) -> Problem:  # noqa: C901
     from pipelex.api.protocol.codes import code_for_error_type
 
-    if isinstance(exc, ApiProblem):
+    if isinstance(exc, ApiProblem):  # and a worker process's problem (pipelex.api.isolation.WorkerProblem)
         return exc.to_problem(instance)
+    if isinstance(exc, LimitExceededError):
+        return limit_problem(str(exc), limit=exc.limit, instance=instance, pipe_code=exc.pipe_code)
     if isinstance(exc, BundleInvalidError):
         diagnostics = [
             DiagnosticOut(

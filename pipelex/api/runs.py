@@ -1,9 +1,11 @@
-"""The in-memory store of runs started with ``POST /v1/start``, bounded in count and in time.
+"""The in-memory store of runs started with ``POST /v1/start``, bounded in count, in bytes and in time.
 
-At most ``max_runs`` runs are kept. A finished run is dropped ``ttl_seconds`` after it finished, or
-earlier when room is needed for a new run (the oldest finished first). A run in progress is never
-dropped: when every slot holds one, a new start is refused (429) until one finishes. Results live in
-this process only; a restart forgets them.
+At most ``max_runs`` runs are kept, holding at most ``max_bytes`` of results (``[limits]
+max_stored_run_bytes``). A finished run is dropped ``ttl_seconds`` after it finished, or earlier when
+room is needed for a new run or for a new result (the oldest finished first). A result larger than the
+whole budget is not kept: its run is marked failed with a ``run-limit-exceeded`` problem saying to use
+``POST /v1/execute``. A run in progress is never dropped: when every slot holds one, a new start is
+refused (429) until one finishes. Results live in this process only; a restart forgets them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pipelex.api.models import BackendName, Problem, RunStatus, RunStatusResponse
-from pipelex.api.problems import ApiProblem
+from pipelex.api.problems import ApiProblem, limit_problem
 
 
 @dataclass
@@ -64,10 +66,45 @@ class RunRecord:
 class RunStore:
     """Runs by id, bounded (see the module docstring)."""
 
-    def __init__(self, *, max_runs: int, ttl_seconds: float) -> None:
+    def __init__(self, *, max_runs: int, ttl_seconds: float, max_bytes: int = 256 * 1024**2) -> None:
         self.max_runs = max_runs
         self.ttl_seconds = ttl_seconds
+        self.max_bytes = max_bytes
         self._runs: OrderedDict[str, RunRecord] = OrderedDict()
+        self._sizes: dict[str, int] = {}  # bytes held by each settled run
+
+    @property
+    def stored_bytes(self) -> int:
+        """Bytes of results and problems held now."""
+        return sum(self._sizes.values())
+
+    def settle(self, record: RunRecord) -> None:
+        """Account a finished run's bytes; drop the oldest finished runs beyond ``max_bytes`` (see the module)."""
+        if record.run_id not in self._runs:  # dropped meanwhile (the server is stopping)
+            return
+        size = _size_of(record)
+        if size > self.max_bytes:
+            record.result_json = None
+            record.status = RunStatus.FAILED
+            record.problem = limit_problem(
+                f"the run succeeded, but its result ({size} bytes) is larger than this server keeps for "
+                f"GET /v1/runs ({self.max_bytes} bytes, [limits] max_stored_run_bytes): run it with "
+                "POST /v1/execute to receive the result directly",
+                instance=f"/v1/runs/{record.run_id}",
+                run_id=record.run_id,
+                limit="max_stored_run_bytes",
+                value=self.max_bytes,
+            )
+            size = _size_of(record)
+        self._sizes[record.run_id] = size
+        total = self.stored_bytes
+        for run_id in [k for k, r in self._runs.items() if r.status is not RunStatus.RUNNING]:
+            if total <= self.max_bytes:
+                break
+            if run_id == record.run_id:
+                continue
+            total -= self._sizes.pop(run_id, 0)
+            del self._runs[run_id]
 
     def __len__(self) -> int:
         return len(self._runs)
@@ -89,6 +126,7 @@ class RunStore:
                     retry_after=5,
                 )
             del self._runs[oldest_finished]
+            self._sizes.pop(oldest_finished, None)
         record = RunRecord(
             run_id=uuid.uuid4().hex,
             backend=backend,
@@ -117,3 +155,9 @@ class RunStore:
         ]
         for key in expired:
             del self._runs[key]
+            self._sizes.pop(key, None)
+
+
+def _size_of(record: RunRecord) -> int:
+    problem_size = len(record.problem.model_dump_json()) if record.problem is not None else 0
+    return len(record.result_json or b"") + problem_size + 512  # the record itself, roughly

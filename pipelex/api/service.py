@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pipelex.api.models import (
     AbsenceOut,
@@ -36,11 +36,15 @@ from pipelex.api.problems import ApiProblem
 from pipelex.api.security import InputPolicy
 from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.settings import PipelexConfig
-from pipelex.errors import BundleLoadError
+from pipelex.errors import BundleLoadError, LimitExceededError
+from pipelex.limits import limits_applied
 from pipelex.memory.stuff import Absence
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 from pipelex.tracing.graph import ExecutionGraph
+
+if TYPE_CHECKING:
+    from pipelex.api.isolation import IsolatedRunner
 
 T = TypeVar("T")
 
@@ -203,16 +207,26 @@ class RunLoops:
 
 
 class DirectApiBackend:
-    """Runs and sweeps in this process, off the server's event loop."""
+    """Runs and sweeps on this machine: each in a worker process with a deadline and a memory ceiling
+    (``[limits] run_isolation = "process"``, the default, see :mod:`pipelex.api.isolation`), or in this
+    process off the server's event loop (``"thread"``: the deadline answers the client but cannot stop the
+    work, and there is no memory ceiling)."""
 
     name: BackendName = "direct"
 
-    def __init__(self, config: PipelexConfig, *, deck: ModelDeck | None = None) -> None:
+    def __init__(self, config: PipelexConfig, *, deck: ModelDeck | None = None, isolated: bool | None = None) -> None:
         self.config = config.served()  # runs read what the server's [api] policy allows, not the CLI's [io]
         self.deck = deck or deck_for(config)  # the deck of this config ([models] over the default deck)
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
         self._loops: RunLoops | None = None
         self._pool: ThreadPoolExecutor | None = None
+        if isolated is None:
+            isolated = config.limits.run_isolation == "process"
+        self._isolated: IsolatedRunner | None = None
+        if isolated:
+            from pipelex.api.isolation import IsolatedRunner
+
+            self._isolated = IsolatedRunner(self.config, self.deck)
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[None]:
@@ -224,17 +238,26 @@ class DirectApiBackend:
         try:
             yield
         finally:
+            if self._isolated is not None:
+                self._isolated.stop()
             loops, pool = self._loops, self._pool
             self._loops = self._pool = None
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
             await asyncio.get_running_loop().run_in_executor(None, loops.stop)
 
     async def execute(self, request: ExecuteRequest) -> bytes:
-        """Run the pipe on a run loop."""
+        """Run the pipe in a worker process, or on a run loop."""
         assert self._loops is not None, "the backend is not serving"
         loops = self._loops
         async with self._slots:
-            return await loops.run(lambda: self._execute(request))
+            if self._isolated is not None:
+                return await self._isolated.execute(request)
+            return await self._within_deadline(loops.run(lambda: self.execute_here(request)))
+
+    async def execute_here(self, request: ExecuteRequest) -> bytes:
+        """Run the pipe in this thread, under the config's ``[limits]``."""
+        with limits_applied(self.config.limits):
+            return await self._execute(request)
 
     async def _execute(self, request: ExecuteRequest) -> bytes:
         runner = prepare_run(request, self.config, self.deck)
@@ -244,11 +267,31 @@ class DirectApiBackend:
         return execute_response(output, backend=self.name).model_dump_json().encode()
 
     async def validate(self, request: ValidateRequest) -> bytes:
-        """Validate in a thread (the sweep runs its own event loop there)."""
+        """Validate in a worker process, or in a thread (the sweep runs its own event loop there)."""
         assert self._pool is not None, "the backend is not serving"
         pool = self._pool
         async with self._slots:
-            return await asyncio.get_running_loop().run_in_executor(pool, self._validate, request)
+            if self._isolated is not None:
+                return await self._isolated.validate(request)
+            running = asyncio.get_running_loop().run_in_executor(pool, self.validate_here, request)
+            return await self._within_deadline(running)
+
+    def validate_here(self, request: ValidateRequest) -> bytes:
+        """Validate in this thread, under the config's ``[limits]``."""
+        with limits_applied(self.config.limits):
+            return self._validate(request)
+
+    async def _within_deadline(self, work: Awaitable[T]) -> T:
+        """``work``, or a limit error past ``[limits] run_deadline_seconds`` (the thread itself runs on)."""
+        deadline = self.config.limits.run_deadline_seconds
+        try:
+            return await asyncio.wait_for(work, timeout=deadline)
+        except TimeoutError:
+            raise LimitExceededError(
+                f"the run took longer than its deadline of {deadline:g} s ([limits] run_deadline_seconds of the "
+                "server): make it do less, or ask the server's operator for a longer deadline",
+                limit="run_deadline_seconds",
+            ) from None
 
     def _validate(self, request: ValidateRequest) -> bytes:
         response = validate_texts(

@@ -177,8 +177,17 @@ class LimitsConfig(_Section):
     # runner API: "process" runs each request in a worker process with the deadline and memory ceiling
     # enforced by the OS; "thread" runs it in the server process (deadline only, not enforced on CPU-bound work)
     run_isolation: Literal["process", "thread"] = "process"
+    # runner API, "process" isolation: worker processes alive at once (more runs wait their turn)
+    run_workers: int = Field(default=16, ge=1, le=1024)
     # runner API: bytes of results kept for GET /v1/runs/{id}; the oldest finished runs go first
     max_stored_run_bytes: int = Field(default=256 * 1024**2, ge=1024**2)
+    # runner API: seconds a client may take to send a request's headers (then the connection is closed)
+    request_header_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # runner API: seconds a request body may stall between two chunks, and take in all (then a 408)
+    request_idle_seconds: float = Field(default=10.0, gt=0, le=3600)
+    request_body_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # runner API: connections and requests served at once; more are answered 503 at once (`pipelex api serve`)
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
 
 
 class PipelexConfig(_Section):

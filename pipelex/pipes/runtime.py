@@ -224,6 +224,11 @@ async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, 
             exc.pipe_code = entry.code
         ctx.tracer.end_node(node, status="failed", error=str(exc))
         raise
+    except MemoryError:
+        ctx.tracer.end_node(node, status="failed", error="out of memory")
+        raise LimitExceededError(f"pipe {entry.code!r} ran out of memory (on the runner API, each run's ceiling is "
+                                 "[limits] run_memory_bytes): make it hold less (fewer or smaller items, smaller "
+                                 "inputs)", limit="run_memory_bytes", pipe_code=entry.code) from None
     except Exception as exc:
         ctx.tracer.end_node(node, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise PipeRunError(f"pipe {entry.code!r} failed: {type(exc).__name__}: {exc}", pipe_code=entry.code) from exc

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import resource
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,3 +86,79 @@ def run_watched_cli(tmp_path: Path) -> Callable[..., Watched]:
         )
 
     return run
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served_api(
+    folder: Path,
+    config_toml: str,
+    *,
+    env: dict[str, str] | None = None,
+    memory_bytes: int = WATCHDOG_MEMORY_BYTES,
+) -> Iterator[str]:
+    """``pipelex api serve`` in a child process (the real server, under a memory ceiling) with ``config_toml``
+    as its pipelex.toml; yield its base URL; stop it (and its workers) at the end."""
+    import httpx
+
+    (folder / "pipelex.toml").write_text(config_toml, encoding="utf-8")
+    port = free_port()
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        [
+            str(PIPELEX_BIN),
+            "api",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=folder,
+        env={**os.environ, "PIPELEX_CONFIG": str(folder / "pipelex.toml"), **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_limit_memory(memory_bytes),
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited: {(folder / 'server.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 60 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        with _suppress_oserror():
+            os.killpg(process.pid, 9)  # any worker left behind
+        log.close()
+
+
+@contextmanager
+def _suppress_oserror() -> Iterator[None]:
+    try:
+        yield
+    except OSError:
+        pass

@@ -1,0 +1,212 @@
+"""Guards in front of the runner API: the key before the body, deadlines on reading a request, slow clients cut.
+
+- :class:`RequestGuard` (ASGI middleware, outermost): a request to a route that needs the key and does not
+  carry it is answered 401 *before a byte of its body is read* (the connection is then closed, so the
+  unread body is never parsed); a body that stalls longer than ``[limits] request_idle_seconds`` between
+  two chunks, or takes longer than ``[limits] request_body_seconds`` in all, is cut with a 408 problem.
+- :func:`protocol_class`: uvicorn's HTTP/1.1 protocol with a deadline on the request *headers*
+  (``[limits] request_header_seconds``): uvicorn itself waits forever for a request that never completes
+  its headers, so 500 half-open connections would stay open for good.
+- :func:`uvicorn_config`: the server settings ``pipelex api serve`` uses (the protocol above, at most
+  ``[limits] max_connections`` connections at once, keep-alive).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from pipelex.api.security import bearer_token, key_matches
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from pipelex.config.settings import LimitsConfig
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# routes that never need the key
+PUBLIC_PATHS = frozenset(
+    {"/health", "/v1/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"}
+)
+
+
+def needs_key(path: str) -> bool:
+    """True for the routes the API key guards: everything under ``/v1/`` but ``/v1/health``."""
+    return path.startswith("/v1/") and path not in PUBLIC_PATHS
+
+
+class _BodyStalled(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class RequestGuard:
+    """ASGI middleware: the API key checked from the headers alone, and deadlines on reading the body."""
+
+    def __init__(
+        self, app: ASGIApp, *, api_key: str | None, idle_seconds: float, body_seconds: float
+    ) -> None:
+        self.app = app
+        self.api_key = api_key
+        self.idle_seconds = idle_seconds
+        self.body_seconds = body_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI scope."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.api_key is not None and needs_key(str(scope.get("path", ""))):
+            token = bearer_token(_header(scope, b"authorization"))
+            if token is None or not key_matches(token, self.api_key):
+                await _refuse(scope, send, sent=token is not None)
+                return
+        started = False
+        body_done = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_seconds
+
+        async def guarded_receive() -> Message:
+            nonlocal body_done
+            if body_done:  # after the body: waiting for a disconnect is not a stall
+                return await receive()
+            remaining = min(self.idle_seconds, deadline - loop.time())
+            if remaining <= 0:
+                raise _BodyStalled(
+                    f"the request body took longer than {self.body_seconds:g} s to arrive "
+                    "([limits] request_body_seconds): send it at once"
+                )
+            try:
+                message = await asyncio.wait_for(receive(), timeout=remaining)
+            except TimeoutError:
+                raise _BodyStalled(
+                    f"the request body stalled (nothing for {self.idle_seconds:g} s, [limits] request_idle_seconds) "
+                    if remaining >= self.idle_seconds
+                    else f"the request body took longer than {self.body_seconds:g} s to arrive ([limits] "
+                    "request_body_seconds): send it at once"
+                ) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, tracked_send)
+        except _BodyStalled as stalled:
+            if not started:
+                await _send_problem(scope, send, "request-timeout", stalled.detail)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _refuse(scope: Scope, send: Send, *, sent: bool) -> None:
+    detail = "this server requires its API key: send `Authorization: Bearer <key>`" + (
+        " (the key sent does not match)" if sent else ""
+    )
+    await _send_problem(scope, send, "unauthorized", detail, extra=[(b"www-authenticate", b"Bearer")])
+
+
+async def _send_problem(
+    scope: Scope, send: Send, kind: str, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    from pipelex.api.problems import PROBLEM_MEDIA_TYPE, problem
+
+    document = (
+        problem(kind, detail, instance=str(scope.get("path", ""))).model_dump_json(exclude_none=True).encode()
+    )
+    headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(document)).encode()),
+        (b"connection", b"close"),  # the unread body must not be taken for the next request
+        *(extra or []),
+    ]
+    status = 401 if kind == "unauthorized" else 408
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": document})
+
+
+# ---------------------------------------------------------------------------------------------------- uvicorn
+def protocol_class(header_seconds: float) -> type:
+    """uvicorn's h11 protocol, closing a connection whose request headers are not complete within
+    ``header_seconds`` of the connection or of the first byte of the request (idling between requests is
+    uvicorn's keep-alive timeout's business)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderDeadlineProtocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def _waiting_for_headers(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(header_seconds, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if self._waiting_for_headers() and not self.transport.is_closing():
+                self.transport.close()
+
+        def data_received(self, data: bytes) -> None:
+            waiting = self._waiting_for_headers()
+            previous = self.cycle
+            if waiting:
+                self._arm()
+            super().data_received(data)
+            if waiting and self.cycle is not previous and self.cycle is not None:
+                self._disarm()  # a request's headers arrived: the body has its own deadlines (RequestGuard)
+
+        def timeout_keep_alive_handler(self) -> None:
+            self._disarm()
+            super().timeout_keep_alive_handler()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeaderDeadlineProtocol
+
+
+def uvicorn_config(
+    app: Any, limits: LimitsConfig, *, host: str = "127.0.0.1", port: int = 8000, **options: Any
+) -> uvicorn.Config:
+    """The uvicorn settings of the runner API (``options`` pass through: log level, access log...)."""
+    import uvicorn
+
+    settings: dict[str, Any] = {
+        "http": protocol_class(limits.request_header_seconds),
+        "limit_concurrency": limits.max_connections,
+        # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
+        # at the moment a client reuses it (a client then sees a read error on a request that was never served)
+        "timeout_keep_alive": 65,
+        "timeout_graceful_shutdown": 10,
+        "h11_max_incomplete_event_size": 64 * 1024,  # request line and headers
+    }
+    settings.update(options)
+    return uvicorn.Config(app, host=host, port=port, **settings)

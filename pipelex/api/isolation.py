@@ -1,0 +1,274 @@
+"""Runs and validations of the runner API in worker processes, each with a deadline and a memory ceiling.
+
+Why processes: a bundle is untrusted input, and pure-Python work in a thread cannot be stopped from the
+outside; a process can. Each request (``/v1/execute``, ``/v1/start``, ``/v1/validate``) runs in a fresh
+child process forked from a warm *forkserver* (the pipelex modules imported once, so a child starts in
+milliseconds) with:
+
+- a **memory ceiling**: ``RLIMIT_AS`` set to ``[limits] run_memory_bytes`` before anything runs, so an
+  allocation past it fails in the child (``MemoryError``) or the kernel stops it; the server's own
+  memory never grows with a run;
+- a **deadline**: the server waits ``[limits] run_deadline_seconds`` for the answer, then kills the
+  child (``SIGKILL``: nothing a bundle does can delay it);
+- every ``[limits]`` of the configuration in force inside (lists, batches, template budget).
+
+A child that passes a limit ends as a ``run-limit-exceeded`` problem; its failure never touches the
+server or other runs, and the event loop answering HTTP only waits on a pipe. Other errors travel back
+as the problem document the child computed (the same one the in-process backend would answer).
+
+The environment of the server at the time of the request (provider keys, ...) is sent with each job,
+so a child sees the variables the server sees now, not those of when the forkserver started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, Literal
+
+from pipelex.api.problems import ApiProblem
+
+if TYPE_CHECKING:
+    from pipelex.api.models import ExecuteRequest, Problem, ValidateRequest
+    from pipelex.config.deck import ModelDeck
+    from pipelex.config.settings import PipelexConfig
+
+# imported once by the forkserver, so that every child starts with them loaded
+_PRELOAD = ["pipelex.api.isolation", "pipelex.api.worker_warmup"]
+
+_OK, _PROBLEM, _MEMORY = b"O", b"P", b"M"
+
+
+class WorkerProblem(ApiProblem):
+    """A run or validation in a worker process ended with a problem document (computed there, or by the
+    deadline or memory watch here); the app answers it like any :class:`ApiProblem`."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.kind, problem.detail)
+        self.problem = problem
+
+    def to_problem(self, instance: str) -> Problem:
+        """The worker's problem document, at ``instance``."""
+        return self.problem.model_copy(update={"instance": instance})
+
+
+@dataclass(frozen=True)
+class _Job:
+    kind: Literal["execute", "validate"]
+    request: Any
+    config: PipelexConfig
+    deck: ModelDeck
+    environ: dict[str, str]
+    boot: tuple[bool, PipelexConfig] | None
+    memory_bytes: int
+
+
+def _context() -> Any:
+    """The multiprocessing context: a forkserver where the platform has one (Linux, macOS), else spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+class IsolatedRunner:
+    """Runs one job per child process, under the ``[limits]`` of ``config`` (see the module docstring)."""
+
+    def __init__(self, config: PipelexConfig, deck: ModelDeck) -> None:
+        self.config = config
+        self.deck = deck
+        self.limits = config.limits
+        self._context = _context()
+        self._children: set[Any] = set()
+        self._workers = asyncio.Semaphore(config.limits.run_workers)
+
+    async def execute(self, request: ExecuteRequest) -> bytes:
+        """The :class:`ExecuteResponse` JSON of a run in a child process (raise :class:`WorkerProblem`)."""
+        return await self._run("execute", request)
+
+    async def validate(self, request: ValidateRequest) -> bytes:
+        """The :class:`ValidateResponse` JSON of a validation in a child process (raise :class:`WorkerProblem`)."""
+        return await self._run("validate", request)
+
+    def stop(self) -> None:
+        """Kill the children still running (the server is stopping)."""
+        for child in list(self._children):
+            with contextlib.suppress(Exception):
+                child.kill()
+
+    async def _run(self, kind: Literal["execute", "validate"], request: Any) -> bytes:
+        async with self._workers:
+            return await self._run_child(kind, request)
+
+    async def _run_child(self, kind: Literal["execute", "validate"], request: Any) -> bytes:
+        from pipelex.boot import Pipelex
+
+        state = Pipelex._state
+        boot = (
+            (state.needs_inference, state.config) if state is not None and state.config is not None else None
+        )
+        job = _Job(
+            kind=kind,
+            request=request,
+            config=self.config,
+            deck=self.deck,
+            environ=dict(os.environ),
+            boot=boot,
+            memory_bytes=self.limits.run_memory_bytes,
+        )
+        payload = pickle.dumps(job)
+        receiving, sending = self._context.Pipe(duplex=False)
+        child = self._context.Process(
+            target=_child_main, args=(sending, payload), daemon=True, name=f"pipelex-{kind}"
+        )
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, child.start)
+        sending.close()
+        self._children.add(child)
+        try:
+            answer = await self._answer(receiving, child, loop)
+        finally:
+            self._children.discard(child)
+            receiving.close()
+            if child.is_alive():
+                child.kill()
+            await loop.run_in_executor(None, child.join, 5)
+        return self._result(answer, child.exitcode, kind)
+
+    async def _answer(
+        self, receiving: Connection, child: Any, loop: asyncio.AbstractEventLoop
+    ) -> bytes | None:
+        """The child's answer, or None when it ended without one; kill it past the deadline."""
+        ready = loop.create_future()
+
+        def on_readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(receiving.fileno(), on_readable)
+        try:
+            await asyncio.wait_for(ready, timeout=self.limits.run_deadline_seconds)
+        except TimeoutError:
+            child.kill()
+            raise WorkerProblem(
+                _limit_problem(
+                    f"the run took longer than its deadline of {self.limits.run_deadline_seconds:g} s and was stopped "
+                    "([limits] run_deadline_seconds of the server): make it do less (fewer items, smaller inputs, "
+                    "simpler templates), or ask the server's operator for a longer deadline",
+                    limit="run_deadline_seconds",
+                    value=self.limits.run_deadline_seconds,
+                )
+            ) from None
+        finally:
+            loop.remove_reader(receiving.fileno())
+        try:  # the child wrote its answer (or closed the pipe by ending): read it off the loop
+            return await loop.run_in_executor(None, receiving.recv_bytes)
+        except (EOFError, OSError):
+            return None
+
+    def _result(self, answer: bytes | None, exitcode: int | None, kind: str) -> bytes:
+        memory = self.limits.run_memory_bytes
+        memory_problem = _limit_problem(
+            f"the {'run' if kind == 'execute' else 'validation'} needed more memory than its ceiling of "
+            f"{memory // 1024**2} MiB and was stopped ([limits] run_memory_bytes of the server): make it "
+            "hold less (fewer or smaller items, smaller inputs)",
+            limit="run_memory_bytes",
+            value=memory,
+        )
+        if answer is None:
+            # the child ended without answering: the kernel or the allocator stopped it (past its ceiling)
+            raise WorkerProblem(
+                memory_problem.model_copy(
+                    update={
+                        "detail": memory_problem.detail
+                        + f"; its worker ended abnormally (exit code {exitcode})"
+                    }
+                )
+            )
+        tag, body = answer[:1], answer[1:]
+        if tag == _OK:
+            return body
+        if tag == _MEMORY:
+            raise WorkerProblem(memory_problem)
+        from pipelex.api.models import Problem
+
+        raise WorkerProblem(Problem.model_validate_json(body))
+
+
+def _limit_problem(detail: str, *, limit: str, value: float) -> Problem:
+    from pipelex.api.problems import limit_problem
+
+    return limit_problem(detail, limit=limit, instance="", value=value)
+
+
+# ---------------------------------------------------------------------------------------------------- the child
+def _child_main(sending: Connection, payload: bytes) -> None:
+    """Run one job under its memory ceiling; send ``O`` + result, ``P`` + problem JSON, or ``M`` (memory)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C of the server stops the server, which kills us
+    try:
+        job: _Job = pickle.loads(payload)
+        _limit_memory(job.memory_bytes)
+        os.environ.clear()
+        os.environ.update(job.environ)
+        answer = _OK + _run_job(job)
+    except MemoryError:
+        answer = _MEMORY
+    except BaseException as exc:  # every failure becomes the problem document the route would answer
+        answer = _problem_answer(exc)
+    try:
+        sending.send_bytes(answer)
+    except MemoryError:
+        sending.send_bytes(_MEMORY)
+    finally:
+        sending.close()
+
+
+def _limit_memory(limit: int) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    ceiling = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+
+
+def _run_job(job: _Job) -> bytes:
+    from pipelex.api.service import DirectApiBackend
+    from pipelex.boot import Pipelex
+    from pipelex.limits import limits_applied
+
+    if job.boot is not None:
+        Pipelex.make(needs_inference=job.boot[0], config=job.boot[1])
+    backend = DirectApiBackend(job.config, deck=job.deck, isolated=False)
+    with limits_applied(job.config.limits):
+        if job.kind == "execute":
+            return asyncio.run(backend.execute_here(job.request))
+        return backend.validate_here(job.request)
+
+
+def _problem_answer(exc: BaseException) -> bytes:
+    try:
+        from pipelex.api.problems import problem_for_exception
+
+        document = problem_for_exception(exc, instance="")
+        return _PROBLEM + document.model_dump_json(exclude_none=True).encode()
+    except MemoryError:
+        return _MEMORY
+    except BaseException:  # pragma: no cover - the problem itself failed: report the bare failure
+        print(f"pipelex worker: {type(exc).__name__}", file=sys.stderr)
+        return (
+            _MEMORY
+            if isinstance(exc, MemoryError)
+            else _PROBLEM
+            + (
+                b'{"type":"urn:pipelex:problem:internal-error","title":"Internal error","status":500,'
+                b'"detail":"the run failed in its worker process","instance":""}'
+            )
+        )
