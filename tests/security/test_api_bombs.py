@@ -130,7 +130,7 @@ def test_two_spinning_starts_do_not_wedge_the_server(api: str) -> None:
             time.sleep(0.5)
     for status in statuses:
         assert status["status"] == "failed", status
-        assert status["problem"]["type"] == "urn:pipelex:problem:run-limit-exceeded"
+        assert status["problem"]["kind"] == "run-limit-exceeded"
         assert status["problem"]["limit"] == "run_deadline_seconds"
 
 
@@ -154,7 +154,7 @@ def test_validate_of_a_template_bomb_ends(api: str) -> None:
     if response.status_code == 200:
         assert response.json()["is_valid"] is False
     else:
-        assert response.json()["type"] == "urn:pipelex:problem:run-limit-exceeded"
+        assert response.json()["kind"] == "run-limit-exceeded"
 
 
 def test_default_template_budget_stops_a_bomb_fast(tmp_path: Path) -> None:
