@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pipelex.api.guards import RequestGuard
+from pipelex.api.guards import RequestGuard, routes_needing
 from pipelex.api.models import (
     ExecuteRequest,
     ExecuteResponse,
@@ -362,6 +362,7 @@ def create_app(
     app.add_middleware(
         RequestGuard,
         api_key=key,
+        key_required=routes_needing(app),
         idle_seconds=config.limits.request_idle_seconds,
         body_seconds=config.limits.request_body_seconds,
     )

@@ -30,15 +30,38 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# routes that never need the key
-PUBLIC_PATHS = frozenset(
-    {"/health", "/v1/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"}
-)
 
+def routes_needing(app: Any) -> Callable[[Scope], bool]:
+    """Whether a request goes to an operation of ``app`` that requires the key, as its OpenAPI document
+    declares (``security``), read once at the first request.
 
-def needs_key(path: str) -> bool:
-    """True for the routes the API key guards: everything under ``/v1/`` but ``/v1/health``."""
-    return path.startswith("/v1/") and path not in PUBLIC_PATHS
+    The routes say it themselves, so a public route (``/health``, ``/v1/version``, the signed blob upload)
+    stays public and a new guarded route is guarded here too. A path no operation matches needs the key
+    under ``/v1/`` (a 401 before its body is read rather than a 404 after).
+    """
+    import re
+
+    operations: list[tuple[re.Pattern[str], str, bool]] = []
+
+    def load() -> None:
+        for template, item in app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+            for method, operation in item.items():
+                operations.append((pattern, method.upper(), bool(operation.get("security"))))
+
+    def required(scope: Scope) -> bool:
+        if not operations:
+            load()
+        path, method = str(scope.get("path", "")), str(scope.get("method", "GET")).upper()
+        other_method_guarded = False
+        for pattern, operation_method, guarded in operations:
+            if pattern.match(path):
+                if operation_method == method or (method == "HEAD" and operation_method == "GET"):
+                    return guarded
+                other_method_guarded = other_method_guarded or guarded
+        return other_method_guarded or path.startswith("/v1/")
+
+    return required
 
 
 class _BodyStalled(Exception):
@@ -51,10 +74,17 @@ class RequestGuard:
     """ASGI middleware: the API key checked from the headers alone, and deadlines on reading the body."""
 
     def __init__(
-        self, app: ASGIApp, *, api_key: str | None, idle_seconds: float, body_seconds: float
+        self,
+        app: ASGIApp,
+        *,
+        api_key: str | None,
+        key_required: Callable[[Scope], bool],
+        idle_seconds: float,
+        body_seconds: float,
     ) -> None:
         self.app = app
         self.api_key = api_key
+        self.key_required = key_required
         self.idle_seconds = idle_seconds
         self.body_seconds = body_seconds
 
@@ -63,7 +93,7 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.api_key is not None and needs_key(str(scope.get("path", ""))):
+        if self.api_key is not None and self.key_required(scope):
             token = bearer_token(_header(scope, b"authorization"))
             if token is None or not key_matches(token, self.api_key):
                 await _refuse(scope, send, sent=token is not None)
@@ -117,28 +147,38 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _refuse(scope: Scope, send: Send, *, sent: bool) -> None:
-    detail = "this server requires its API key: send `Authorization: Bearer <key>`" + (
-        " (the key sent does not match)" if sent else ""
+    """The 401 of the key dependency (``pipelex.api.app._require_api_key``), from the headers alone."""
+    if sent:
+        detail = "the API key sent does not match this server's key: send `Authorization: Bearer <key>` with its key"
+        code = "auth.invalid_credential"
+    else:
+        detail = "this server requires its API key: send `Authorization: Bearer <key>`"
+        code = "auth.missing_credential"
+    await _send_problem(
+        scope, send, "unauthorized", detail, code=code, extra=[(b"www-authenticate", b"Bearer")]
     )
-    await _send_problem(scope, send, "unauthorized", detail, extra=[(b"www-authenticate", b"Bearer")])
 
 
 async def _send_problem(
-    scope: Scope, send: Send, kind: str, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+    scope: Scope,
+    send: Send,
+    kind: str,
+    detail: str,
+    *,
+    code: str | None = None,
+    extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     from pipelex.api.problems import PROBLEM_MEDIA_TYPE, problem
 
-    document = (
-        problem(kind, detail, instance=str(scope.get("path", ""))).model_dump_json(exclude_none=True).encode()
-    )
+    answer = problem(kind, detail, instance=str(scope.get("path", "")), code=code)
+    document = answer.model_dump_json(exclude_none=True).encode()
     headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(document)).encode()),
         (b"connection", b"close"),  # the unread body must not be taken for the next request
         *(extra or []),
     ]
-    status = 401 if kind == "unauthorized" else 408
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": document})
 
 

@@ -210,6 +210,7 @@ def test_the_key_still_works_and_keep_alive_is_kept(api: str) -> None:
         )  # idle on keep-alive past the header deadline: the connection is still usable
         second = client.post("/v1/execute", json={"mthds_contents": [BUNDLE], "dry_run": True})
         assert second.status_code == 200
-        assert client.get("/v1/version").status_code == 200
-    assert httpx.get(f"{api}/v1/version", timeout=10).status_code == 401
+        assert client.get("/v1/models").status_code == 200
+    assert httpx.get(f"{api}/v1/models", timeout=10).status_code == 401
+    assert httpx.get(f"{api}/v1/version", timeout=10).status_code == 200  # the public handshake stays public
     assert httpx.get(f"{api}/health", timeout=10).status_code == 200
