@@ -710,6 +710,18 @@ max_concurrency = 8
 # a tag style (xml, ticks, square_brackets, no_tag) or { tag_style = "xml", text_format = "markdown" }
 default_templating_style = "xml"
 
+[limits]
+# bounds on what one bundle may ask for (docs/security.md, "Limits"; docs/api.md lists every key)
+# the N of `Concept[N]`, and the items of one batch or one list output
+max_list_items = 1000
+max_batch_items = 10000
+# one template render: loop iterations plus calls, and characters built
+template_max_steps = 100000
+template_max_output_chars = 1000000
+# runner API: each run in a worker process, stopped past its deadline (seconds) or memory ceiling (bytes)
+run_deadline_seconds = 300
+run_memory_bytes = 2147483648
+
 [temporal]
 # run on Temporal by default (`pipelex run --temporal` does it for one run); see docs/temporal.md
 is_enabled = false
