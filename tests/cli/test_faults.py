@@ -22,6 +22,7 @@ import pytest
 from tests.temporal.bundles import failing_bundle
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # subprocess-heavy: every case is a real `pipelex` process
 CRASH_MARKS = ("Traceback", "internal error", "Fatal Python error", "panicked", "Segmentation fault")
 
 SHOUT_BUNDLE = textwrap.dedent("""
