@@ -65,6 +65,19 @@ def no_crash(result: subprocess.CompletedProcess[str]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- unreachable
+LIBRARY_CONNECT = """
+import asyncio, sys
+from pipelex.backends.temporal.client import connect
+from pipelex.config.settings import PipelexConfig, TemporalConfig
+from pipelex.errors import PipelexError
+try:
+    asyncio.run(connect(PipelexConfig(temporal=TemporalConfig(address=sys.argv[1]))))
+except PipelexError as exc:
+    print(f"error: {exc}", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
 def test_an_unreachable_server_never_crashes_the_process_at_exit(tmp_path: Path) -> None:
     bundle = tmp_path / "steps.mthds"
     bundle.write_text(sequence_bundle(2, pipe_type="PipeFunc"), encoding="utf-8")
@@ -84,11 +97,24 @@ def test_an_unreachable_server_never_crashes_the_process_at_exit(tmp_path: Path)
         (["worker"], "no-such-host.invalid:7233", "does not resolve"),
     ]
 
+    cases.append((["library"], refused, "connection refused"))  # pipelex used from a program, not the CLI
+
     def attempt(i: int) -> tuple[subprocess.CompletedProcess[str], str]:
         args, address, expected = cases[i % len(cases)]
+        env = cli_env(tmp_path, PIPELEX_TEMPORAL_ADDRESS=address)
+        if args[0] == "library":
+            return subprocess.run(
+                [sys.executable, "-c", LIBRARY_CONNECT, address],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            ), expected
         if args[0] == "run":
             args = [*args, "-o", "out"]
-        return run(tmp_path, *args, env=cli_env(tmp_path, PIPELEX_TEMPORAL_ADDRESS=address)), expected
+        return run(tmp_path, *args, env=env), expected
 
     with ThreadPoolExecutor(
         max_workers=3
