@@ -290,6 +290,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             from pipelex.backends.temporal.devserver import stop_embedded_server
 
             stop_embedded_server()
+    for message in output.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     run_dir = _write_run_dir(output_dir, output, graph=args.graph, save_main_stuff=args.save_main_stuff,
                              save_working_memory=args.save_working_memory)
     main_json = output.main_stuff_json()

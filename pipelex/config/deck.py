@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelex.errors import ConfigError
 
@@ -41,25 +41,124 @@ class ModelCategory(StrEnum):
     JUDGE = "judge"
 
 
-BackendKind = Literal["openai", "anthropic", "internal"]
+BackendKind = Literal["openai", "azure_openai", "anthropic", "internal"]
+
+StructuredMode = Literal["json_schema_strict", "json_schema", "json_object", "tools", "prompt"]
+"""How a backend is asked for structured output:
+
+- ``json_schema_strict`` / ``json_schema``: ``response_format = {"type": "json_schema", ...}``, strict or not;
+- ``json_object``: ``response_format = {"type": "json_object", "schema": ...}`` (llama.cpp, vLLM, ...), the schema
+  also described in the prompt;
+- ``tools``: one function the model is forced to call, whose parameters are the schema;
+- ``prompt``: no constraint on the server, the schema described in the prompt.
+
+Every mode parses the reply and validates it against the concept model.
+"""
+STRUCTURED_MODES: tuple[StructuredMode, ...] = ("json_schema_strict", "json_schema", "json_object", "tools", "prompt")
+TokenLimitParam = Literal["max_tokens", "max_completion_tokens"]
+
+OPENAI_URL = "https://api.openai.com/v1"
+ANTHROPIC_URL = "https://api.anthropic.com"
+
+
+class MissingBaseUrlError(ConfigError):
+    """A backend has no base URL: neither its ``base_url_env`` variable nor its ``base_url`` is set."""
+
+    def __init__(self, message: str, *, backend: str, variable: str | None) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.variable = variable
 
 
 @dataclass(frozen=True)
 class Backend:
-    """A provider endpoint. ``api_key_env = None`` means the backend needs no key (local engines, Ollama)."""
+    """A provider endpoint. ``api_key_env = None`` means the backend needs no key (local engines, Ollama).
+
+    ``structured_output``: the structured-output modes to try, in order (empty: the kind's default chain,
+    see :meth:`structured_modes`); ``token_limit_param``: the request field carrying the token limit (None:
+    ``max_completion_tokens`` on OpenAI's and Azure's own hosts, ``max_tokens`` elsewhere);
+    ``official_base_url``: the host at which the deck's list prices apply (a backend pointed elsewhere
+    serves other models: their usage is reported unpriced); ``api_version``: Azure OpenAI's API version.
+    """
 
     name: str
     kind: BackendKind
     base_url: str | None = None
     base_url_env: str | None = None
     api_key_env: str | None = None
+    structured_output: tuple[StructuredMode, ...] = ()
+    token_limit_param: TokenLimitParam | None = None
+    official_base_url: str | None = None
+    api_version: str | None = None
+    api_version_env: str | None = None
 
     def resolved_base_url(self, env: Mapping[str, str] | None = None) -> str | None:
-        """The base URL: the ``base_url_env`` variable when set, else ``base_url`` (None: the SDK default)."""
+        """The base URL: the ``base_url_env`` variable when set, else ``base_url``.
+
+        Never the SDK's own default: a backend whose URL cannot be resolved is a :class:`MissingBaseUrlError`
+        naming the variable, so a key never goes to a host it was not meant for. Local engines have none.
+        """
+        if self.kind == "internal":
+            return None
         env = os.environ if env is None else env
         if self.base_url_env and env.get(self.base_url_env):
-            return env[self.base_url_env]
-        return self.base_url
+            return env[self.base_url_env].strip()
+        if self.base_url:
+            return self.base_url
+        where = f"set {self.base_url_env} or " if self.base_url_env else ""
+        raise MissingBaseUrlError(f"backend {self.name!r} has no base URL: {where}write `base_url = \"https://...\"` "
+                                  f"under [models.backends.{self.name}] in pipelex.toml", backend=self.name,
+                                  variable=self.base_url_env)
+
+    def base_url_source(self, env: Mapping[str, str] | None = None) -> str:
+        """Where the base URL comes from, for hints: ``$VARIABLE`` or ``[models.backends.<name>] base_url``."""
+        env = os.environ if env is None else env
+        if self.base_url_env and env.get(self.base_url_env):
+            return f"${self.base_url_env}"
+        where = f"[models.backends.{self.name}] base_url"
+        return f"{where} (or ${self.base_url_env})" if self.base_url_env else where
+
+    def is_official_host(self, env: Mapping[str, str] | None = None) -> bool:
+        """True when the backend reaches the host its list prices are for."""
+        if self.official_base_url is None:
+            return False
+        try:
+            url = self.resolved_base_url(env)
+        except MissingBaseUrlError:
+            return False
+        return (url or "").rstrip("/") == self.official_base_url.rstrip("/")
+
+    def token_limit_field(self, env: Mapping[str, str] | None = None) -> TokenLimitParam:
+        """The request field that carries the token limit."""
+        if self.token_limit_param is not None:
+            return self.token_limit_param
+        if self.kind == "azure_openai":
+            return "max_completion_tokens"
+        try:
+            url = self.resolved_base_url(env) or ""
+        except MissingBaseUrlError:
+            url = ""
+        return "max_completion_tokens" if url.rstrip("/") == OPENAI_URL else "max_tokens"
+
+    def structured_modes(self) -> tuple[StructuredMode, ...]:
+        """The structured-output modes to try in order: the configured chain, else the kind's default.
+
+        One configured mode is followed by the less demanding modes after it (``json_schema`` ->
+        ``json_object`` -> ``tools`` -> ``prompt``), so a server that refuses one still gets an answer.
+        """
+        if self.kind == "anthropic":
+            return self.structured_output or ("tools", "prompt")
+        if len(self.structured_output) == 1:
+            start = STRUCTURED_MODES.index(self.structured_output[0])
+            return STRUCTURED_MODES[start:]
+        return self.structured_output or STRUCTURED_MODES[1:]
+
+    def resolved_api_version(self, env: Mapping[str, str] | None = None) -> str | None:
+        """Azure OpenAI's API version: ``api_version_env`` when set, else ``api_version``."""
+        env = os.environ if env is None else env
+        if self.api_version_env and env.get(self.api_version_env):
+            return env[self.api_version_env]
+        return self.api_version
 
     def api_key(self, env: Mapping[str, str] | None = None) -> str | None:
         """The key from the environment (None when unset or when the backend needs none)."""
@@ -70,6 +169,12 @@ class Backend:
     def needs_key(self) -> bool:
         """True when calls need a key from ``api_key_env``."""
         return self.kind != "internal" and self.api_key_env is not None
+
+
+Pricing = Literal["fixed", "list", "unpriced"]
+"""``fixed``: the prices given hold wherever the backend points (declared ``costs``, free local engines);
+``list``: the provider's list prices of the default deck, valid only on the backend's official host;
+``unpriced``: no price is known (a handle declared without ``costs``): usage is reported as unpriced."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +191,19 @@ class ModelHandle:
     output_price: float = 0.0
     cached_input_price: float | None = None  # None: half the input price
     max_tokens: int | None = None
+    pricing: Pricing = "fixed"
 
     def cost_usd(self, *, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0) -> float:
         """The price of a call: cached input at its own price (half the input price by default)."""
         cached_price = self.cached_input_price if self.cached_input_price is not None else self.input_price / 2
         fresh = max(0, input_tokens - cached_input_tokens)
         return (fresh * self.input_price + cached_input_tokens * cached_price + output_tokens * self.output_price) / 1e6
+
+    def is_priced(self, backend: Backend, env: Mapping[str, str] | None = None) -> bool:
+        """True when this handle's prices apply to a call through ``backend`` as it is configured now."""
+        if self.pricing == "unpriced":
+            return False
+        return self.pricing == "fixed" or backend.is_official_host(env)
 
 
 @dataclass(frozen=True)
@@ -300,6 +412,27 @@ class BackendConfig(_Strict):
     base_url: str | None = None
     base_url_env: str | None = None
     api_key_env: str | None = None
+    structured_output: StructuredMode | list[StructuredMode] | None = None
+    token_limit_param: TokenLimitParam | None = None
+    api_version: str | None = None
+    api_version_env: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_the_kind(self) -> BackendConfig:
+        modes = self.modes()
+        if self.kind == "anthropic" and any(m not in ("tools", "prompt") for m in modes):
+            raise ValueError("an anthropic backend supports structured_output \"tools\" or \"prompt\" only")
+        if len(set(modes)) != len(modes):
+            raise ValueError("structured_output lists a mode twice")
+        if self.kind == "azure_openai" and not (self.api_version or self.api_version_env):
+            raise ValueError("an azure_openai backend needs api_version (e.g. \"2024-10-21\") or api_version_env")
+        return self
+
+    def modes(self) -> tuple[StructuredMode, ...]:
+        """The configured structured-output modes (empty: the kind's default)."""
+        if self.structured_output is None:
+            return ()
+        return (self.structured_output,) if isinstance(self.structured_output, str) else tuple(self.structured_output)
 
 
 class CostsConfig(_Strict):
@@ -318,7 +451,7 @@ class HandleConfig(_Strict):
     category: ModelCategory = ModelCategory.LLM
     inputs: list[str] = Field(default_factory=lambda: ["text"])
     outputs: list[str] = Field(default_factory=lambda: ["text", "structured"])
-    costs: CostsConfig = Field(default_factory=CostsConfig)
+    costs: CostsConfig | None = None  # none: the handle is unpriced
     max_tokens: int | None = Field(default=None, ge=1)
 
 
@@ -406,16 +539,35 @@ def _preset(preset: PresetConfig | str) -> Preset:
 
 def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
     """Merge ``config`` into ``deck``, then check that every reference resolves."""
+    is_default_deck = source == str(DEFAULT_DECK_FILE)
     for name, backend in config.backends.items():
-        deck.backends[name] = Backend(name, backend.kind, backend.base_url, backend.base_url_env, backend.api_key_env)
+        # the default deck's prices are list prices of the host its backends name; a backend redefined in
+        # pipelex.toml keeps that host only when it is still of the same kind
+        previous = deck.backends.get(name)
+        if is_default_deck:
+            official = backend.base_url
+        else:
+            official = previous.official_base_url if previous is not None and previous.kind == backend.kind else None
+        deck.backends[name] = Backend(name, backend.kind, backend.base_url, backend.base_url_env, backend.api_key_env,
+                                      structured_output=backend.modes(), token_limit_param=backend.token_limit_param,
+                                      official_base_url=official, api_version=backend.api_version,
+                                      api_version_env=backend.api_version_env)
     for name, handle in config.handles.items():
         if handle.backend not in deck.backends:
             raise ConfigError(f"{source}: [models.handles.{name}] names backend {handle.backend!r}, which is not "
                               f"declared: use one of {', '.join(sorted(deck.backends))} or add "
                               f"[models.backends.{handle.backend}]")
+        costs = handle.costs or CostsConfig()
+        pricing: Pricing
+        if deck.backends[handle.backend].kind == "internal":
+            pricing = "fixed"  # local engines cost nothing
+        elif handle.costs is None:
+            pricing = "unpriced"
+        else:
+            pricing = "list" if is_default_deck else "fixed"
         deck.handles[name] = ModelHandle(name, handle.backend, handle.model_id, handle.category,
-                                         tuple(handle.inputs), tuple(handle.outputs), handle.costs.input,
-                                         handle.costs.output, handle.costs.input_cached, handle.max_tokens)
+                                         tuple(handle.inputs), tuple(handle.outputs), costs.input, costs.output,
+                                         costs.input_cached, handle.max_tokens, pricing=pricing)
     for category in CATEGORY_ORDER:
         names: CategoryNamesConfig = getattr(config, category.value)
         deck.aliases[category].update(names.aliases)
@@ -488,14 +640,25 @@ def render_deck(deck: ModelDeck) -> str:
     """The deck as ``pipelex show models`` prints it: backends, handles with prices, references."""
     lines = [f"{'handle':<24} {'backend':<10} {'model id':<28} {'category':<9} {'$/M in':>7} {'$/M out':>8}  inputs"]
     for handle in deck.handles.values():
+        if handle.pricing == "unpriced":
+            prices = f"{'unpriced':>16}"
+        else:
+            prices = f"{handle.input_price:>7.2f} {handle.output_price:>8.2f}"
         lines.append(f"{handle.handle:<24} {handle.backend:<10} {handle.model_id:<28} {handle.category.value:<9} "
-                     f"{handle.input_price:>7.2f} {handle.output_price:>8.2f}  {','.join(handle.inputs)}")
+                     f"{prices}  {','.join(handle.inputs)}")
     lines.append("")
     lines.append("backends:")
     for backend in deck.backends.values():
         key = f"key ${backend.api_key_env}" if backend.needs_key else "no key"
-        url = backend.base_url or (f"${backend.base_url_env} or the SDK default" if backend.base_url_env else "-")
-        lines.append(f"  {backend.name:<12} {backend.kind:<10} {key:<28} base URL: {url}")
+        if backend.kind == "internal":
+            url = "-"
+        else:
+            url = backend.base_url or "(none)"
+            if backend.base_url_env:
+                url = f"${backend.base_url_env}, else {url}"
+        modes = f"  structured: {' > '.join(backend.structured_modes())}" if backend.kind != "internal" else ""
+        lines.append(f"  {backend.name:<12} {backend.kind:<12} {key:<28} base URL: {url}{modes}")
+    lines.append("  (list prices apply only on a backend's official host; elsewhere usage is reported unpriced)")
     lines.append("")
     lines.append("defaults:   " + ", ".join(f"{k.value} -> {v}" for k, v in deck.defaults.items()))
     for cat in CATEGORY_ORDER:

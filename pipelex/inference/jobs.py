@@ -47,6 +47,8 @@ class LLMJob(Job):
     concept_ref: str
     item_count: int | None = None
     temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning_effort: str | None = None
 
 
 class ImgGenJob(Job):

@@ -45,6 +45,11 @@ class PipelineOutput(BaseModel):
         # repr of a 10,000-item run costs about a second
         return f"PipelineOutput(run={self.pipeline_run_id!r}, pipe={self.pipe_code!r}, mode={self.run_mode.value})"
 
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings recorded on the run's pipes (a reply cut off by the token limit, ...), in graph order."""
+        return [message for node in self.graph.nodes for message in node.warnings]
+
     def main_stuff_json(self) -> Any:
         """The main output as JSON: the content of a stuff, or the absence record."""
         if self.main_stuff is None:

@@ -42,6 +42,9 @@ class ModelUsage(BaseModel):
     output_tokens: int = 0
     output_reasoning_tokens: int = 0
     cost_usd: float = 0.0
+    unpriced: bool = (
+        False  # no price is known for this model where it was called: ``cost_usd`` counts nothing
+    )
 
     def add(self, other: ModelUsage) -> None:
         """Add ``other``'s counts to these."""
@@ -49,6 +52,7 @@ class ModelUsage(BaseModel):
         for name in TOKEN_FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cost_usd += other.cost_usd
+        self.unpriced = self.unpriced or other.unpriced
 
 
 class TokenUsage(ModelUsage):
@@ -101,6 +105,11 @@ class UsageReport(BaseModel):
         return sum(u.cost_usd for u in self.by_model.values())
 
     @property
+    def unpriced_models(self) -> list[str]:
+        """The models called without a known price (their tokens are counted, their cost is not)."""
+        return sorted(u.model for u in self.by_model.values() if u.unpriced)
+
+    @property
     def is_reportable(self) -> bool:
         """False when there is nothing to report (a dry run): the cost report is then suppressed."""
         return self.calls > 0 and self.total_tokens > 0
@@ -113,6 +122,7 @@ class UsageReport(BaseModel):
         totals["total_tokens"] = self.total_tokens
         totals["cost_usd"] = round(self.total_cost_usd, 10)
         totals["total_cost_usd"] = totals["cost_usd"]
+        totals["unpriced_models"] = self.unpriced_models
         totals["by_model"] = {k: v.model_dump() for k, v in self.by_model.items()}
         return totals
 

@@ -36,12 +36,28 @@ None for any model call): ``"429"`` (rate limited), ``"500"`` (server error), ``
 ``timeout_delay`` seconds), ``"malformed"`` (HTTP 200 whose body is not JSON), ``"schema_mismatch"``
 (HTTP 200 whose structured content does not fit the requested schema).
 
+Server variants (``profile=`` or ``quirks=``; ``fake.quirks = ...`` at any time) behave like the servers people
+run, so every structured-output mode and parameter name is tested against the behaviour it is for:
+
+- ``"openai"`` (default): ``json_schema`` and ``json_object`` response formats, forced tools, both
+  ``max_tokens`` and ``max_completion_tokens``;
+- ``"llama_cpp"`` (llama-cpp-python's server): a ``json_schema`` response format is answered HTTP 500 naming
+  it; ``{"type": "json_object", "schema": ...}`` works; only ``max_tokens`` limits the reply; tools are ignored;
+- ``"lm_studio"``: a ``json_object`` response format is refused with a 400 (``json_schema`` works); only
+  ``max_tokens``;
+- ``"prose"`` (a server that ignores ``response_format`` and tools): the reply is prose unless the prompt
+  describes the JSON to give (the schema after the line ``JSON schema of the answer:``); only ``max_tokens``;
+- ``"no_tools"``: a forced tool is refused with a 400 naming ``tool_choice``.
+
+A reply longer than the token limit (``ceil(characters / 4)`` tokens) is cut there and ends with
+``finish_reason = "length"`` (Anthropic: ``stop_reason = "max_tokens"``).
+
 ``api_key=...`` makes the fake refuse (401) requests that do not carry that key (``Authorization:
 Bearer`` or ``x-api-key``); by default any key is accepted.
 
 As a process (for tests that need a separate process, e.g. a worker calling it)::
 
-    python -m pipelex.testing.fake_provider [--port N] [--latency SECONDS] [--api-key KEY]
+    python -m pipelex.testing.fake_provider [--port N] [--latency SECONDS] [--api-key KEY] [--profile NAME]
 
 prints its OpenAI base URL (``http://127.0.0.1:N/v1``) on the first line of stdout, then serves until
 killed. Its admin routes drive it over HTTP:
@@ -49,6 +65,7 @@ killed. Its admin routes drive it over HTTP:
 - ``GET  /_fake/calls``  -> ``{"calls": {"chat": n, "images": n, "messages": n}, "total": n, "max_in_flight": n}``
 - ``POST /_fake/faults`` with ``{"fault": "429", "count": 1, "route": null}``
 - ``POST /_fake/latency`` with ``{"latency": 0.2}``
+- ``POST /_fake/quirks`` with ``{"profile": "llama_cpp"}`` or the fields of :class:`Quirks`
 - ``POST /_fake/reset``
 - ``GET  /_fake/health`` -> ``{"ok": true}``
 """
@@ -77,6 +94,30 @@ FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "malformed", "schema_misma
 FAKE_API_KEY = "sk-fake-provider-key"
 
 
+SCHEMA_MARKER = "JSON schema of the answer:"  # pipelex.inference.live.structured.SCHEMA_MARKER (not imported: no deps)
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """How the fake departs from OpenAI's own behaviour (see the module docstring's profiles)."""
+
+    refuse_json_schema: bool = False
+    refuse_json_object: bool = False
+    refuse_tools: bool = False
+    ignore_response_format: bool = False
+    ignore_tools: bool = False
+    token_limit_params: tuple[str, ...] = ("max_tokens", "max_completion_tokens")
+
+
+PROFILES: dict[str, Quirks] = {
+    "openai": Quirks(),
+    "llama_cpp": Quirks(refuse_json_schema=True, ignore_tools=True, token_limit_params=("max_tokens",)),
+    "lm_studio": Quirks(refuse_json_object=True, token_limit_params=("max_tokens",)),
+    "prose": Quirks(ignore_response_format=True, ignore_tools=True, token_limit_params=("max_tokens",)),
+    "no_tools": Quirks(refuse_tools=True),
+}
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One model call the fake received."""
@@ -99,6 +140,7 @@ class _State:
     latency: float
     timeout_delay: float
     api_key: str | None
+    quirks: Quirks = field(default_factory=Quirks)
     calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROUTES, 0))
     requests: list[RecordedRequest] = field(default_factory=list)
     faults: list[_PendingFault] = field(default_factory=list)
@@ -367,6 +409,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(route, 500, "server error (injected)", "api_error")
         elif fault == "malformed":
             self._send(200, None, raw=b'{"this is": not JSON')
+        elif route == "chat" and (refusal := _refusal(state.quirks, body)) is not None:
+            self._error(route, refusal[0], refusal[1], "invalid_request_error")
         else:
             handler = {"chat": self._chat, "images": self._images, "messages": self._messages}[route]
             self._send(200, handler(body, mismatch=fault == "schema_mismatch"))
@@ -390,6 +434,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/_fake/latency":
             state.latency = float(body.get("latency", 0.0))
             self._send(200, {"ok": True})
+        elif path == "/_fake/quirks":
+            try:
+                state.quirks = quirks_from(body)
+            except (KeyError, TypeError) as exc:
+                self._send(400, {"error": f"bad quirks ({exc}): give a profile ({', '.join(PROFILES)}) or Quirks fields"})
+                return
+            self._send(200, {"ok": True})
         elif path == "/_fake/reset":
             _reset(state)
             self._send(200, {"ok": True})
@@ -398,26 +449,32 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- protocols
     def _chat(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
+        quirks = self.state.quirks
         model = str(body.get("model", "fake-model"))
         messages = cast(list[Any], body.get("messages", []))
         all_text, last_user, media = _prompt_of(messages)
-        schema = _chat_schema(body)
-        tool = _forced_tool(body)
+        schema = None if quirks.ignore_response_format else _chat_schema(body)
+        tool = None if quirks.ignore_tools else _forced_tool(body)
+        if schema is None and tool is None:
+            schema = _described_schema(last_user)  # a model following the prompt's instructions
+        limit = _token_limit(body, quirks.token_limit_params)
         message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
         finish = "stop"
         if tool is not None:
             name, params = tool
             arguments = {"__fake__": "does not fit"} if mismatch else instance_from_schema(params)
+            reply, cut = _cut(json.dumps(arguments), limit)
             message["tool_calls"] = [{"id": "call_fake_1", "type": "function",
-                                      "function": {"name": name, "arguments": json.dumps(arguments)}}]
-            reply = json.dumps(arguments)
-            finish = "tool_calls"
-        elif schema is not None:
-            reply = json.dumps({"__fake__": "does not fit"} if mismatch else instance_from_schema(schema))
-            message["content"] = reply
+                                      "function": {"name": name, "arguments": reply}}]
+            finish = "length" if cut else "tool_calls"
         else:
-            reply = _text_reply(model, last_user, media)
+            if schema is not None:
+                full = json.dumps({"__fake__": "does not fit"} if mismatch else instance_from_schema(schema))
+            else:
+                full = _text_reply(model, last_user, media)
+            reply, cut = _cut(full, limit)
             message["content"] = reply
+            finish = "length" if cut else "stop"
         prompt_tokens = tokens_of(all_text) + 85 * media
         completion_tokens = tokens_of(reply)
         return {
@@ -459,13 +516,20 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(tool_choice, dict) and tool_choice.get("type") in ("tool", "any") and tools:
             name = cast(dict[str, Any], tool_choice).get("name")
             chosen = next((t for t in tools if t.get("name") == name), tools[0])
+        limit = _token_limit(body, ("max_tokens",))
+        described = _described_schema(last_user)
         if chosen is not None:
             arguments = ({"__fake__": "does not fit"} if mismatch
                          else instance_from_schema(cast(dict[str, Any], chosen.get("input_schema", {}))))
             content = [{"type": "tool_use", "id": "toolu_fake_1", "name": chosen.get("name"), "input": arguments}]
             reply, stop = json.dumps(arguments), "tool_use"
         else:
-            reply, stop = _text_reply(model, last_user, media), "end_turn"
+            if described is not None:
+                full = json.dumps({"__fake__": "does not fit"} if mismatch else instance_from_schema(described))
+            else:
+                full = _text_reply(model, last_user, media)
+            reply, cut = _cut(full, limit)
+            stop = "max_tokens" if cut else "end_turn"
             content = [{"type": "text", "text": reply}]
         return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": content,
                 "stop_reason": stop, "stop_sequence": None,
@@ -482,8 +546,61 @@ def _chat_schema(body: dict[str, Any]) -> dict[str, Any] | None:
         spec = cast(dict[str, Any], response_format.get("json_schema") or {})
         return cast(dict[str, Any], spec.get("schema") or {"type": "object"})
     if response_format.get("type") == "json_object":
-        return {"type": "object", "properties": {"answer": {"type": "string"}}}
+        if isinstance(response_format.get("schema"), dict):  # llama.cpp / vLLM: the schema rides along
+            return cast(dict[str, Any], response_format["schema"])
+        messages = cast(list[Any], body.get("messages", []))
+        return _described_schema(_prompt_of(messages)[1]) or {
+            "type": "object", "properties": {"answer": {"type": "string"}}}
     return None
+
+
+def _described_schema(prompt: str) -> dict[str, Any] | None:
+    """The JSON schema a prompt describes (the JSON on the line after :data:`SCHEMA_MARKER`), if any."""
+    _, marker, rest = prompt.rpartition(SCHEMA_MARKER)
+    if not marker:
+        return None
+    line = rest.strip().splitlines()[0] if rest.strip() else ""
+    try:
+        schema = json.loads(line)
+    except ValueError:
+        return None
+    return cast(dict[str, Any], schema) if isinstance(schema, dict) else None
+
+
+def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
+    """The (status, message) a server with these quirks answers to this chat request, or None."""
+    response_format = body.get("response_format")
+    kind = cast(dict[str, Any], response_format).get("type") if isinstance(response_format, dict) else None
+    if kind == "json_schema" and quirks.refuse_json_schema:
+        return 500, ("Unsupported response_format type 'json_schema': use 'text' or "
+                     "{'type': 'json_object', 'schema': ...}")
+    if kind == "json_object" and quirks.refuse_json_object:
+        return 400, "'response_format.type' must be 'json_schema' or 'text'"
+    if body.get("tools") and quirks.refuse_tools:
+        return 400, "tool_choice and tools are not supported by this server"
+    return None
+
+
+def _token_limit(body: dict[str, Any], honoured: tuple[str, ...]) -> int | None:
+    limits = [int(body[name]) for name in honoured if isinstance(body.get(name), int)]
+    return min(limits) if limits else None
+
+
+def _cut(text: str, limit: int | None) -> tuple[str, bool]:
+    """``text`` cut at ``limit`` tokens (four characters each), and whether it was cut."""
+    if limit is None or tokens_of(text) <= limit:
+        return text, False
+    return text[: limit * 4], True
+
+
+def quirks_from(data: dict[str, Any]) -> Quirks:
+    """Quirks from ``{"profile": name}`` or from :class:`Quirks` fields."""
+    if "profile" in data:
+        return PROFILES[str(data["profile"])]
+    fields = dict(data)
+    if "token_limit_params" in fields:
+        fields["token_limit_params"] = tuple(fields["token_limit_params"])
+    return Quirks(**fields)
 
 
 def _forced_tool(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -520,8 +637,12 @@ class FakeProvider:
     """A fake OpenAI-compatible and Anthropic-compatible provider on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
-                 timeout_delay: float = 10.0, api_key: str | None = None) -> None:
-        self._state = _State(latency=latency, timeout_delay=timeout_delay, api_key=api_key)
+                 timeout_delay: float = 10.0, api_key: str | None = None, profile: str = "openai",
+                 quirks: Quirks | None = None) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
+        self._state = _State(latency=latency, timeout_delay=timeout_delay, api_key=api_key,
+                             quirks=quirks or PROFILES[profile])
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
         self._server = _Server((host, port), handler)
         self._thread: threading.Thread | None = None
@@ -588,6 +709,15 @@ class FakeProvider:
         self._state.latency = value
 
     @property
+    def quirks(self) -> Quirks:
+        """How this fake departs from OpenAI's behaviour (see :data:`PROFILES`)."""
+        return self._state.quirks
+
+    @quirks.setter
+    def quirks(self, value: Quirks | str) -> None:
+        self._state.quirks = PROFILES[value] if isinstance(value, str) else value
+
+    @property
     def calls(self) -> dict[str, int]:
         """Model calls received so far, by route (a snapshot)."""
         with self._state.lock:
@@ -635,9 +765,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each model call waits")
     parser.add_argument("--timeout-delay", type=float, default=10.0, help="seconds a timeout fault hangs")
     parser.add_argument("--api-key", default=None, help="refuse requests without this key")
+    parser.add_argument("--profile", default="openai", choices=sorted(PROFILES),
+                        help="behave like this kind of server (default: openai)")
     args = parser.parse_args(argv)
     fake = FakeProvider(host=args.host, port=args.port, latency=args.latency, timeout_delay=args.timeout_delay,
-                        api_key=args.api_key)
+                        api_key=args.api_key, profile=args.profile)
     print(fake.base_url, flush=True)
     try:
         fake._server.serve_forever(poll_interval=0.2)  # noqa: SLF001 - the foreground variant of start()

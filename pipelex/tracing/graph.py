@@ -129,6 +129,7 @@ class GraphNode(BaseModel):
     error: str | None = None
     usage: dict[str, Any] | None = None
     tags: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
     # where the run happened, on a distributed backend (Temporal: worker, workflow_id, run_id, attempt...)
     placement: dict[str, Any] | None = None
 

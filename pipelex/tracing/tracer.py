@@ -89,6 +89,7 @@ class _NodeRecord:
     usage: dict[str, Any] | None = None
     tags: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -125,9 +126,12 @@ def _eta(counters: list[tuple[int, Counter]], now: float) -> float | None:
 
 def _add_usage(total: dict[str, Any], usage: dict[str, Any], *, keep_labels: bool = False) -> None:
     """Sum the numbers of ``usage`` into ``total``, recursing into sub-dicts; ignore the rest, except labels
-    (strings) when ``keep_labels``: then the first one seen for a key stays."""
+    (strings) and flags (booleans) when ``keep_labels``: then the first label seen for a key stays, and a flag
+    is true when any part sets it."""
     for key, value in usage.items():
-        if isinstance(value, bool):
+        if isinstance(value, bool):  # a flag (``unpriced``): true when any part says so
+            if keep_labels:
+                total[key] = bool(total.get(key)) or value
             continue
         if isinstance(value, (int, float)):
             previous = total.get(key, 0)
@@ -331,6 +335,13 @@ class GraphTracer:
                                      else current.done + advance, total=current.total,
                                      started_perf=current.started_perf)
 
+    def add_warning(self, node_id: str, message: str) -> None:
+        """Record a warning on a node (e.g. a reply cut off by the token limit); each message once."""
+        with self._lock:
+            record = self._get(node_id)
+            if message not in record.warnings:
+                record.warnings.append(message)
+
     def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
         """Record that a condition selected ``chosen_node_id`` (``label`` names the outcome)."""
         with self._lock:
@@ -412,6 +423,7 @@ class GraphTracer:
                     "error": record.error,
                     "usage": dict(record.usage) if record.usage is not None else None,
                     "tags": list(record.tags),
+                    "warnings": list(record.warnings),
                 }
             )
         edges = [

@@ -31,9 +31,14 @@ def boot(**sections: Any) -> PipelexConfig:
 
 @pytest.fixture(autouse=True)
 def _forget_the_boot() -> Iterator[None]:
-    """Every test here may boot with its own config: forget it afterwards."""
+    """Every test here may boot with its own config: forget it afterwards (and the structured-output modes
+    the process learned from the servers it called)."""
+    from pipelex.inference.live.structured import forget_learned_modes
+
+    forget_learned_modes()
     yield
     Pipelex.teardown()
+    forget_learned_modes()
 
 
 @pytest.fixture

@@ -80,6 +80,9 @@ prompt = "Write a shelf label for $item.name"
 
 
 async def test_text_structured_lists_and_batch_with_usage(live: FakeProvider, run_bundle: RunBundle) -> None:
+    # the fake is not OpenAI: gpt-4o is priced here only because the test declares its costs
+    boot(models={"handles": {"gpt-4o": {"backend": "openai", "model_id": "gpt-4o",
+                                        "costs": {"input": 2.5, "output": 10.0}}}})
     output = await run_bundle(SHOP, {"note": "basil, 3 euros"})
     assert output.run_mode is PipeRunMode.LIVE
     names = output.main_stuff_json()["items"]

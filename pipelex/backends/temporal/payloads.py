@@ -303,7 +303,7 @@ class TraceEvent(_Wire):
     event with ``parent=None`` attaches to the node the fragment's caller runs under.
     """
 
-    op: Literal["start", "end", "mark", "selected", "usage"]
+    op: Literal["start", "end", "mark", "selected", "usage", "warning"]
     node: int
     at: float | None = None
     # start
@@ -322,6 +322,8 @@ class TraceEvent(_Wire):
     usage: dict[str, Any] | None = None
     duration: float | None = None
     tag: str | None = None
+    # warning
+    message: str | None = None
     # selected
     target: int | None = None
     label: str | None = None

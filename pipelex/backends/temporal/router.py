@@ -20,7 +20,13 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, is_cancelled_exception
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ApplicationErrorCategory,
+    ChildWorkflowError,
+    is_cancelled_exception,
+)
 
 from pipelex.backends.temporal.payloads import (
     ContentCodec,
@@ -85,8 +91,10 @@ def failure_error(exc: PipelexError, events: list[Any], *, non_retryable: bool =
     as a :class:`PipeRunError` typed by its class name."""
     error = exc if isinstance(exc, PipeRunError) else PipeRunError(str(exc), pipe_code=None,
                                                                     error_type=type(exc).__name__)
+    # BENIGN: an expected failure, reported once by the client as one line; the worker logs it at debug level
+    # (not as temporalio's "Completing activity as failed" warning with a traceback on the user's terminal)
     return ApplicationError(str(error), failure_details(error, events), type=error.error_type,
-                            non_retryable=non_retryable)
+                            non_retryable=non_retryable, category=ApplicationErrorCategory.BENIGN)
 
 
 def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | None]:

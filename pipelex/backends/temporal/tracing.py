@@ -125,6 +125,10 @@ class EventTracer(GraphTracer):
         """Record a leaf's provider usage on its node."""
         self._events.append(TraceEvent(op="usage", node=_index(node_id), usage=usage))
 
+    def add_warning(self, node_id: str, message: str) -> None:
+        """Record a warning on a node."""
+        self._events.append(TraceEvent(op="warning", node=_index(node_id), message=message))
+
     def last_child(self, parent_id: str, pipe_code: str) -> str | None:
         """The node most recently started for ``pipe_code`` under ``parent_id``."""
         return self._last.get((parent_id, pipe_code))
@@ -265,6 +269,8 @@ class ReplayTracer(GraphTracer):
                     self.add_selected_outcome(ids[event.node], ids[event.target], event.label or "")
                 case "usage":
                     self.add_usage(ids[event.node], event.usage or {})
+                case "warning":
+                    self.add_warning(ids[event.node], event.message or "")
 
     def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
         """The graph, with each node's recorded timing and placement."""

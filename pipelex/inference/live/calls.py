@@ -11,7 +11,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from pipelex.config.deck import CallPolicy, ModelHandle
+from pipelex.config.deck import Backend, CallPolicy, ModelHandle
 from pipelex.errors import ProviderError
 from pipelex.inference.providers.base import ProviderCallError, redact
 
@@ -48,8 +48,12 @@ def provider_error(message: str, *, pipe_code: str, handle: ModelHandle | None, 
 
 
 async def call_with_retries(call: Callable[[], Awaitable[T]], *, policy: CallPolicy, handle: ModelHandle,
-                            pipe_code: str, secrets: tuple[str | None, ...] = ()) -> T:
-    """Run ``call``; retry retryable :class:`ProviderCallError` up to ``policy.max_attempts`` times."""
+                            pipe_code: str, secrets: tuple[str | None, ...] = (), backend: Backend | None = None) -> T:
+    """Run ``call``; retry retryable :class:`ProviderCallError` up to ``policy.max_attempts`` times.
+
+    The final error names the pipe, backend, model and status, with a hint naming what to check (the base URL
+    and the variable that sets it on a refused connection, the key variable on a 401/403, ...).
+    """
     attempt = 0
     while True:
         attempt += 1
@@ -62,21 +66,45 @@ async def call_with_retries(call: Callable[[], Awaitable[T]], *, policy: CallPol
                 raise provider_error(
                     f"pipe {pipe_code!r}: provider {handle.backend!r}, model {handle.handle!r} "
                     f"({handle.model_id}) failed {tries}: {detail}"
-                    + (f" [status {exc.status}]" if exc.status else "") + _hint(exc),
+                    + (f" [status {exc.status}]" if exc.status else "") + _hint(exc, backend, handle),
                     pipe_code=pipe_code, handle=handle, status=exc.status, reason=exc.reason,
                     retryable=exc.retryable, secrets=secrets) from None
             delay = backoff_delay(policy, attempt)
-            logger.warning("pipe %r: %s/%s attempt %d failed (%s); retrying in %.2fs", pipe_code, handle.backend,
+            # info, not warning: a retried fault is not the user's business until it fails for good (one line then)
+            logger.info("pipe %r: %s/%s attempt %d failed (%s); retrying in %.2fs", pipe_code, handle.backend,
                            handle.handle, attempt, detail[:200], delay)
             await asyncio.sleep(delay)
 
 
-def _hint(exc: ProviderCallError) -> str:
+def _base_url_text(backend: Backend) -> str:
+    from pipelex.config.deck import MissingBaseUrlError
+
+    try:
+        url = backend.resolved_base_url()
+    except MissingBaseUrlError:
+        url = None
+    return f"{url} (from {backend.base_url_source()})" if url else backend.base_url_source()
+
+
+def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelHandle | None = None) -> str:
     match exc.reason:
         case "auth":
+            if backend is not None and backend.api_key_env:
+                return (f"; the key was refused by {_base_url_text(backend)}: check {backend.api_key_env} (the key "
+                        f"of backend {backend.name!r}) and that it belongs to that server")
             return "; the key was refused: check the key variable of this backend"
         case "not_found":
+            if backend is not None and handle is not None:
+                return (f"; the endpoint or model id does not exist there: check the base URL {_base_url_text(backend)} "
+                        f"and model_id {handle.model_id!r} of handle {handle.handle!r} in the deck")
             return "; the endpoint or model id does not exist there: check base_url and model_id in the deck"
+        case "connection":
+            if backend is not None:
+                return (f"; nothing answered at {_base_url_text(backend)}: start the server or fix the URL "
+                        f"(`pipelex show models` lists each backend's URL)")
+            return "; nothing answered: check the backend's base URL"
+        case "length_limit":
+            return ""
         case "rate_limited":
             return "; the provider keeps rate-limiting: lower [runtime] max_concurrency or retry later"
         case "timeout":

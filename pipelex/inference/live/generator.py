@@ -29,7 +29,14 @@ from pipelex.concepts.natives import (
     StuffContent,
     TextContent,
 )
-from pipelex.config.deck import Backend, ModelCategory, ModelDeck, ModelHandle, ResolvedModel
+from pipelex.config.deck import (
+    Backend,
+    MissingBaseUrlError,
+    ModelCategory,
+    ModelDeck,
+    ModelHandle,
+    ResolvedModel,
+)
 from pipelex.errors import PipeRunError, ProviderError
 from pipelex.inference.jobs import (
     DocGenJob,
@@ -45,10 +52,12 @@ from pipelex.inference.live.calls import ProviderCallFailed, call_with_retries, 
 from pipelex.inference.providers.base import (
     CallUsage,
     ChatRequest,
+    ChatResult,
     ImageRequest,
     Part,
     ProviderCallError,
 )
+from pipelex.reporting.run_warnings import record_warning
 from pipelex.reporting.usage import TokenUsage, record_usage
 from pipelex.storage.protocol import Storage
 
@@ -75,14 +84,25 @@ def live_runtime() -> LiveRuntime:
     return LiveRuntime(deck=deck_for(config), storage=storage_for(config))
 
 
-def record(handle: ModelHandle, usage: CallUsage) -> None:
-    """Report one call's usage (with its cost) to the leaf's usage sink."""
+def record(handle: ModelHandle, usage: CallUsage, *, priced: bool = True) -> None:
+    """Report one call's usage (with its cost, when the model's price is known) to the leaf's usage sink."""
     cost = handle.cost_usd(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                           cached_input_tokens=usage.input_cached_tokens)
+                           cached_input_tokens=usage.input_cached_tokens) if priced else 0.0
     record_usage(TokenUsage(model=handle.handle, model_id=handle.model_id, backend=handle.backend,
                             input_tokens=usage.input_tokens, input_cached_tokens=usage.input_cached_tokens,
                             output_tokens=usage.output_tokens, output_reasoning_tokens=usage.output_reasoning_tokens,
-                            cost_usd=cost))
+                            cost_usd=cost, unpriced=not priced))
+
+
+def _limit_text(request: ChatRequest) -> str:
+    return f"{request.token_limit_param} = {request.max_tokens}" if request.max_tokens else "the model's own limit"
+
+
+def _cut_off(request: ChatRequest, problem: ProviderCallError) -> ProviderCallError:
+    return ProviderCallError(f"the reply stopped at the token limit ({_limit_text(request)}) before the structured "
+                             f"output was complete ({problem}): raise max_tokens (in the model's preset, an inline "
+                             "`model = { model = \"...\", max_tokens = N }` or the handle's max_tokens)",
+                             retryable=False, reason="length_limit")
 
 
 def missing_key_message(backend: Backend) -> str:
@@ -109,13 +129,19 @@ class LiveContentGenerator:
                            call: Callable[[ModelHandle, Backend], Awaitable[T]]) -> T:
         """Try each handle in turn (a waterfall falls back on failure); one clear error when none worked."""
         failures: list[str] = []
-        last: ProviderError | None = None
+        last: ProviderError | MissingBaseUrlError | None = None
         for handle in resolved.handles:
             unfit = fits(handle)
             if unfit:
                 failures.append(f"{handle.handle}: {unfit}")
                 continue
             backend = runtime.deck.backend_of(handle)
+            try:
+                backend.resolved_base_url()
+            except MissingBaseUrlError as exc:
+                failures.append(f"{handle.handle}: {exc}")
+                last = exc
+                continue
             if backend.needs_key and not backend.api_key():
                 failures.append(f"{handle.handle}: no key ({missing_key_message(backend)})")
                 last = provider_error(f"pipe {pipe_code!r} needs {what} from model {handle.handle!r} "
@@ -138,12 +164,12 @@ class LiveContentGenerator:
     # ------------------------------------------------------------------------------------------ chat
     async def _chat(self, job: LLMJob | SearchJob | JudgeJob, *, category: ModelCategory, prompt: str,
                     system: str | None, parts: list[Part], schema: dict[str, Any] | None,
-                    parse: Callable[[str], T], what: str, temperature: float | None = None,
-                    web_search: bool = False) -> T:
+                    parse: Callable[[str], T], what: str) -> T:
         runtime = live_runtime()
         resolved = self._resolve(runtime, job.model, category, job.pipe_code)
         policy = runtime.deck.policy
         needs = {p.kind for p in parts}
+        inline = job if isinstance(job, LLMJob) else None
 
         def fits(handle: ModelHandle) -> str | None:
             backend = runtime.deck.backends[handle.backend]
@@ -158,31 +184,91 @@ class LiveContentGenerator:
             return None
 
         async def call(handle: ModelHandle, backend: Backend) -> T:
+            # inline settings (model = { ... }) win over the preset's, which win over the handle's
+            temperature = inline.temperature if inline is not None and inline.temperature is not None \
+                else resolved.temperature
+            max_tokens = (inline.max_tokens if inline is not None and inline.max_tokens is not None
+                          else resolved.max_tokens or handle.max_tokens)
+            effort = inline.reasoning_effort if inline is not None and inline.reasoning_effort is not None \
+                else resolved.reasoning_effort
             request = ChatRequest(model_id=handle.model_id, prompt=prompt, system=system, parts=parts,
-                                  json_schema=schema, temperature=temperature if temperature is not None
-                                  else resolved.temperature,
-                                  max_tokens=resolved.max_tokens or handle.max_tokens, timeout=policy.timeout,
-                                  web_search=web_search, reasoning_effort=resolved.reasoning_effort)
-            return await self.chat_once(handle, backend, request, parse, pipe_code=job.pipe_code, runtime=runtime)
+                                  json_schema=schema, temperature=temperature, max_tokens=max_tokens,
+                                  timeout=policy.timeout, web_search=isinstance(job, SearchJob),
+                                  reasoning_effort=effort)
+            return await self.chat_once(handle, backend, request, parse, pipe_code=job.pipe_code, runtime=runtime,
+                                        what=what)
 
         return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what=what, fits=fits, call=call)
 
     async def chat_once(self, handle: ModelHandle, backend: Backend, request: ChatRequest,
-                        parse: Callable[[str], T], *, pipe_code: str, runtime: LiveRuntime) -> T:
-        """One chat call to ``handle`` (with retries), its usage reported, its reply parsed."""
+                        parse: Callable[[str], T], *, pipe_code: str, runtime: LiveRuntime, what: str = "text") -> T:
+        """One chat call to ``handle`` (with retries), its usage reported, its reply parsed and validated.
+
+        A structured request goes out in the backend's current mode (:mod:`pipelex.inference.live.structured`):
+        a server refusing that mode moves the call to the next one without spending an attempt. A reply that
+        does not parse or validate gets one more call carrying the problem and the schema; a reply cut off by
+        the token limit is a warning on the leaf (or an error when what came back cannot be parsed).
+        """
+        from pipelex.inference.live.structured import fall_back, mode_for, prompt_for, repair_prompt
+        from pipelex.inference.providers.base import refuses_mode
         from pipelex.inference.providers.session import open_provider
 
         key = backend.api_key() or "no-key-needed"
         policy = runtime.deck.policy
+        base_url = backend.resolved_base_url()
+        priced = handle.is_priced(backend)
+        base = request.model_copy(update={"token_limit_param": backend.token_limit_field()})
+        schema = request.json_schema
+
+        async def send(prepared: ChatRequest) -> ChatResult:
+            async with open_provider(backend, api_key=key, base_url=base_url, timeout=policy.timeout,
+                                     max_tokens=handle.max_tokens) as provider:
+                result = await provider.chat(prepared)
+            record(handle, result.usage, priced=priced)
+            return result
+
+        async def ask() -> tuple[ChatResult, ChatRequest]:
+            """One answer, moving along the backend's structured modes while the server refuses them."""
+            while True:
+                mode = mode_for(backend, base_url) if schema is not None else None
+                prepared = base if mode is None else base.model_copy(
+                    update={"structured_mode": mode, "prompt": prompt_for(base.prompt, schema, mode)})
+                try:
+                    return await send(prepared), prepared
+                except ProviderCallError as exc:
+                    if mode is None or not refuses_mode(exc, mode):
+                        raise
+                    if fall_back(backend, base_url, mode, str(exc)) is None:
+                        raise
 
         async def once() -> T:
-            async with open_provider(backend, api_key=key, base_url=backend.resolved_base_url(),
-                                     timeout=policy.timeout, max_tokens=handle.max_tokens) as provider:
-                result = await provider.chat(request)
-            record(handle, result.usage)
-            return parse(result.text)
+            result, prepared = await ask()
+            try:
+                value = parse(result.text)
+            except ProviderCallError as exc:
+                if exc.reason != "schema_mismatch" or schema is None:
+                    raise
+                if result.truncated:
+                    raise _cut_off(prepared, exc) from None
+                # one more call, told what was wrong with the reply
+                retry = prepared.model_copy(update={
+                    "structured_mode": prepared.structured_mode,
+                    "prompt": repair_prompt(base.prompt, schema, str(exc), result.text)})
+                result = await send(retry)
+                try:
+                    value = parse(result.text)
+                except ProviderCallError as again:
+                    if result.truncated:
+                        raise _cut_off(retry, again) from None
+                    raise ProviderCallError(f"{again} (also after one retry told what was wrong)", retryable=False,
+                                            reason=again.reason) from None
+            if result.truncated:
+                record_warning(f"pipe {pipe_code!r}: the reply of {handle.handle!r} stopped at the token limit "
+                               f"({_limit_text(prepared)}): {what} may be cut short; raise max_tokens")
+            return value
 
-        return await call_with_retries(once, policy=policy, handle=handle, pipe_code=pipe_code, secrets=(key,))
+        return await call_with_retries(once, policy=policy, handle=handle, pipe_code=pipe_code, secrets=(key,),
+                                       backend=backend)
 
     async def _parts(self, job: LLMJob) -> list[Part]:
         from pipelex.inference.live.resources import load_part
@@ -197,8 +283,7 @@ class LiveContentGenerator:
     async def make_text(self, job: LLMJob) -> str:
         """Text from an LLM."""
         return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt, system=job.system_prompt,
-                                parts=await self._parts(job), schema=None, parse=lambda text: text, what="text",
-                                temperature=job.temperature)
+                                parts=await self._parts(job), schema=None, parse=lambda text: text, what="text")
 
     async def make_object(self, job: LLMJob, model: type[StuffContent]) -> StuffContent:
         """A structured object from an LLM, validated against the concept model."""
@@ -209,7 +294,7 @@ class LiveContentGenerator:
 
         return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt, system=job.system_prompt,
                                 parts=await self._parts(job), schema=schema, parse=parse,
-                                what=f"a {job.concept_ref}", temperature=job.temperature)
+                                what=f"a {job.concept_ref}")
 
     async def make_object_list(self, job: LLMJob, model: type[StuffContent]) -> list[StuffContent]:
         """A list of objects (exactly ``item_count`` when fixed), each validated against the concept model."""
@@ -232,7 +317,7 @@ class LiveContentGenerator:
 
         return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt + count_hint,
                                 system=job.system_prompt, parts=await self._parts(job), schema=schema, parse=parse,
-                                what=f"a list of {job.concept_ref}", temperature=job.temperature)
+                                what=f"a list of {job.concept_ref}")
 
     # ------------------------------------------------------------------------------------------ search and judge
     async def search(self, job: SearchJob) -> SearchResultContent:
@@ -260,7 +345,7 @@ class LiveContentGenerator:
 
         return await self._chat(job, category=ModelCategory.SEARCH, system=None, parts=[], schema=schema,
                                 prompt=f"Search the web and answer, citing your sources.{limit}\n\n{job.prompt}",
-                                parse=parse, what="a web search", web_search=True)
+                                parse=parse, what="a web search")
 
     async def judge(self, job: JudgeJob) -> list[dict[str, Any]]:
         """Verdicts from an LLM, one per question (``yes_no`` / ``choice`` / ``level`` + ``label``)."""
@@ -303,16 +388,18 @@ class LiveContentGenerator:
                                    size=_ASPECT_SIZES.get(shape), output_format=job.output_format,
                                    quality=resolved.quality, timeout=policy.timeout)
 
+            base_url = backend.resolved_base_url()
+            priced = handle.is_priced(backend)
+
             async def once() -> list[ImageContent]:
-                async with open_provider(backend, api_key=key, base_url=backend.resolved_base_url(),
+                async with open_provider(backend, api_key=key, base_url=base_url,
                                          timeout=policy.timeout) as provider:
                     result = await provider.generate_images(request)
-                record(handle, result.usage)
-                return await self._store_images(job, result.images, runtime.storage,
-                                                source=backend.resolved_base_url())
+                record(handle, result.usage, priced=priced)
+                return await self._store_images(job, result.images, runtime.storage, source=base_url)
 
             return await call_with_retries(once, policy=policy, handle=handle, pipe_code=job.pipe_code,
-                                           secrets=(key,))
+                                           secrets=(key,), backend=backend)
 
         return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what="images", fits=fits,
                                        call=call)

@@ -1,5 +1,6 @@
 """The pre-flight of a live run: every pipe reachable from the one being run gets its models resolved, and a
-model whose provider key is not set fails the run before anything runs, naming the variable to set.
+model whose provider key is not set fails the run before anything runs, naming the variable to set; so does a
+backend whose base URL cannot be resolved (:class:`~pipelex.config.deck.MissingBaseUrlError`).
 
 A waterfall passes when one of its models is usable (a local engine needs no key), since the run falls back
 to it.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pipelex.config.deck import PIPE_MODEL_CATEGORY, ModelCategory, ModelDeck
+from pipelex.config.deck import PIPE_MODEL_CATEGORY, MissingBaseUrlError, ModelCategory, ModelDeck
 from pipelex.errors import ProviderError
 from pipelex.language import blueprint as bp
 from pipelex.language.library import Library, PipeEntry
@@ -93,13 +94,22 @@ def preflight(entry: PipeEntry, library: Library, deck: ModelDeck, *, env: Mappi
             if resolved is None:
                 continue  # static validation reports unknown models
             missing: list[str] = []
+            no_url: list[MissingBaseUrlError] = []
             for handle in resolved:
                 backend = deck.backend_of(handle)
+                try:
+                    backend.resolved_base_url(env)
+                except MissingBaseUrlError as exc:
+                    no_url.append(exc)
+                    continue
                 if not backend.needs_key or backend.api_key(env):
-                    missing = []
+                    missing, no_url = [], []
                     break
                 if backend.api_key_env and backend.api_key_env not in missing:
                     missing.append(backend.api_key_env)
+            if no_url and not missing:
+                raise MissingBaseUrlError(f"pipe {pipe.code!r} ({field} {ref!r}): {no_url[0]}",
+                                          backend=no_url[0].backend, variable=no_url[0].variable)
             if missing:
                 names = " or ".join(missing)
                 problems.append(f"pipe {pipe.code!r} ({field} {ref!r} -> {', '.join(h.handle for h in resolved)}) "

@@ -62,7 +62,8 @@ def _content(request: ChatRequest) -> str | list[dict[str, Any]]:
 
 
 class AnthropicProvider:
-    """Messages (text; a JSON schema becomes one tool the model is forced to call)."""
+    """Messages (text; a JSON schema becomes one tool the model is forced to call, or, in ``prompt`` mode, is
+    described in the prompt)."""
 
     def __init__(self, client: AsyncAnthropic, *, default_max_tokens: int = DEFAULT_MAX_TOKENS) -> None:
         self.client = client
@@ -79,7 +80,8 @@ class AnthropicProvider:
             kwargs["system"] = request.system
         if request.temperature is not None:
             kwargs["temperature"] = min(request.temperature, 1.0)
-        if request.json_schema is not None:
+        forced_tool = request.json_schema is not None and request.structured_mode == "tools"
+        if forced_tool:
             kwargs["tools"] = [{"name": request.schema_name, "description": "Record the answer.",
                                 "input_schema": request.json_schema}]
             kwargs["tool_choice"] = {"type": "tool", "name": request.schema_name}
@@ -89,7 +91,7 @@ class AnthropicProvider:
             raise translate(exc) from exc
         text: str | None = None
         for block in message.content:
-            if block.type == "tool_use" and request.json_schema is not None:
+            if block.type == "tool_use" and forced_tool:
                 text = json.dumps(block.input)
                 break
             if block.type == "text":
@@ -99,7 +101,8 @@ class AnthropicProvider:
         usage = message.usage
         cached = getattr(usage, "cache_read_input_tokens", None) or 0
         return ChatResult(text=text, usage=CallUsage(input_tokens=(usage.input_tokens or 0) + cached,
-                                                     input_cached_tokens=cached, output_tokens=usage.output_tokens or 0))
+                                                     input_cached_tokens=cached, output_tokens=usage.output_tokens or 0),
+                          truncated=message.stop_reason == "max_tokens")
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:
         """Anthropic has no image generation."""

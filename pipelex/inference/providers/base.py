@@ -11,6 +11,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelex.config.deck import StructuredMode, TokenLimitParam
+
 
 class Part(BaseModel):
     """An image or document sent with a prompt: inline bytes (base64) or a remote URL."""
@@ -40,8 +42,10 @@ class ChatRequest(BaseModel):
     parts: list[Part] = Field(default_factory=list)
     json_schema: dict[str, Any] | None = None
     schema_name: str = "answer"
+    structured_mode: StructuredMode = "json_schema"
     temperature: float | None = None
     max_tokens: int | None = None
+    token_limit_param: TokenLimitParam = "max_tokens"
     timeout: float = 120.0
     web_search: bool = False
     reasoning_effort: str | None = None
@@ -57,10 +61,15 @@ class CallUsage(BaseModel):
 
 
 class ChatResult(BaseModel):
-    """The reply: text, or (with a schema) the JSON text the model produced."""
+    """The reply: text, or (with a schema) the JSON text the model produced.
+
+    ``truncated``: the model stopped on the token limit (OpenAI's ``finish_reason = "length"``, Anthropic's
+    ``stop_reason = "max_tokens"``), so the text may be cut short.
+    """
 
     text: str
     usage: CallUsage = Field(default_factory=CallUsage)
+    truncated: bool = False
 
 
 class ImageRequest(BaseModel):
@@ -118,6 +127,26 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     from pipelex.redaction import redact as redact_secrets
 
     return redact_secrets(text, secrets, key_like=True)
+
+
+_MODE_WORDS: dict[str, tuple[str, ...]] = {
+    "json_schema_strict": ("response_format", "json_schema", "strict", "schema"),
+    "json_schema": ("response_format", "json_schema", "schema"),
+    "json_object": ("response_format", "json_object", "schema"),
+    "tools": ("tool",),
+}
+
+
+def refuses_mode(error: ProviderCallError, mode: StructuredMode) -> bool:
+    """True when ``error`` is the server refusing the structured-output ``mode`` itself, not a passing fault.
+
+    Servers say so with a 400, 422 or 501, and some (llama.cpp's Python server) with a 500, naming the
+    field they refuse (``response_format``, ``json_schema``, ``tools``, ...) in the message.
+    """
+    if error.status not in (400, 422, 500, 501) or mode == "prompt":
+        return False
+    message = str(error).lower()
+    return any(word in message for word in _MODE_WORDS[mode])
 
 
 def status_error(status: int | None, message: str) -> ProviderCallError:

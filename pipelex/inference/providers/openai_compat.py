@@ -1,4 +1,10 @@
-"""OpenAI-compatible chat completions and images (OpenAI, Mistral, Groq, OpenRouter, Ollama, vLLM, ...)."""
+"""OpenAI-compatible chat completions and images (OpenAI, Azure OpenAI, Mistral, Groq, OpenRouter, Ollama, vLLM, ...).
+
+Structured output is asked in the request's mode (:data:`~pipelex.config.deck.StructuredMode`): a
+``json_schema`` response format (strict or not), a ``json_object`` response format carrying the schema, one
+forced tool whose parameters are the schema, or nothing at all (the schema is then in the prompt). The token
+limit goes in the field the backend reads (``max_tokens`` or ``max_completion_tokens``).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,47 @@ def make_client(*, api_key: str, base_url: str | None, timeout: float) -> AsyncO
     from openai import AsyncOpenAI
 
     return AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
+
+
+def make_azure_client(*, api_key: str, endpoint: str, api_version: str | None, timeout: float) -> AsyncOpenAI:
+    """The SDK's Azure client: ``endpoint`` is the resource URL, model ids are deployment names."""
+    from openai import AsyncAzureOpenAI
+
+    return AsyncAzureOpenAI(api_key=api_key, azure_endpoint=endpoint, api_version=api_version, max_retries=0,
+                            timeout=timeout)
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` as OpenAI's strict mode wants it: every object closed, every property required (an
+    optional one may be null instead), no ``default``. The reply is still validated against the concept."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in cast(list[Any], node)]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in cast(dict[str, Any], node).items() if k != "default"}
+        properties = out.get("properties")
+        if isinstance(properties, dict) and (out.get("type") in (None, "object")):
+            required = set(cast(list[str], node.get("required", [])))
+            for name, sub in cast(dict[str, Any], properties).items():
+                if name not in required and not _nullable(sub):
+                    properties[name] = {"anyOf": [sub, {"type": "null"}]}
+            out["required"] = list(cast(dict[str, Any], properties))
+            out["additionalProperties"] = False
+        return out
+
+    return cast(dict[str, Any], walk(schema))
+
+
+def _nullable(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    schema = cast(dict[str, Any], schema)
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(isinstance(o, dict) and o.get("type") == "null" for o in schema.get("anyOf", []))
 
 
 def translate(exc: BaseException) -> ProviderCallError:
@@ -55,6 +102,26 @@ def _content(request: ChatRequest) -> str | list[dict[str, Any]]:
     return content
 
 
+def _structured_fields(request: ChatRequest) -> dict[str, Any]:
+    """The request fields asking for structured output in the request's mode (none in ``prompt`` mode)."""
+    schema = request.json_schema or {"type": "object"}
+    match request.structured_mode:
+        case "json_schema_strict":
+            return {"response_format": {"type": "json_schema", "json_schema": {
+                "name": request.schema_name, "schema": strict_schema(schema), "strict": True}}}
+        case "json_schema":
+            return {"response_format": {"type": "json_schema", "json_schema": {
+                "name": request.schema_name, "schema": schema, "strict": False}}}
+        case "json_object":
+            return {"response_format": {"type": "json_object", "schema": schema}}
+        case "tools":
+            return {"tools": [{"type": "function", "function": {
+                        "name": request.schema_name, "description": "Record the answer.", "parameters": schema}}],
+                    "tool_choice": {"type": "function", "function": {"name": request.schema_name}}}
+        case "prompt":
+            return {}
+
+
 class OpenAIProvider:
     """Chat completions (text, ``json_schema`` structured output, multimodal parts) and image generation."""
 
@@ -71,10 +138,9 @@ class OpenAIProvider:
         if request.temperature is not None:
             kwargs["temperature"] = request.temperature
         if request.max_tokens is not None:
-            kwargs["max_completion_tokens"] = request.max_tokens
+            kwargs[request.token_limit_param] = request.max_tokens
         if request.json_schema is not None:
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": request.schema_name, "schema": request.json_schema, "strict": False}}
+            kwargs.update(_structured_fields(request))
         if request.web_search:
             kwargs["web_search_options"] = {}
         if request.reasoning_effort is not None:
@@ -88,7 +154,7 @@ class OpenAIProvider:
             raise ProviderCallError("malformed reply (no choices)", retryable=True, reason="malformed")
         message = choices[0].message
         text = message.content
-        if text is None and message.tool_calls:
+        if message.tool_calls and (text is None or not text.strip() or request.structured_mode == "tools"):
             text = cast(Any, message.tool_calls[0]).function.arguments
         if text is None:
             refusal = getattr(message, "refusal", None)
@@ -102,7 +168,7 @@ class OpenAIProvider:
                               input_cached_tokens=(details.cached_tokens or 0) if details else 0,
                               output_tokens=completion.usage.completion_tokens or 0,
                               output_reasoning_tokens=(out_details.reasoning_tokens or 0) if out_details else 0)
-        return ChatResult(text=text, usage=usage)
+        return ChatResult(text=text, usage=usage, truncated=choices[0].finish_reason == "length")
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:
         """One images call; images come back as base64 (or URLs, from endpoints that only give URLs)."""

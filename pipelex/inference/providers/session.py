@@ -48,6 +48,11 @@ def _make_client(backend: Backend, api_key: str, base_url: str | None, timeout: 
         from pipelex.inference.providers.anthropic_messages import make_client
 
         return make_client(api_key=api_key, base_url=base_url, timeout=timeout)
+    if backend.kind == "azure_openai":
+        from pipelex.inference.providers.openai_compat import make_azure_client
+
+        return make_azure_client(api_key=api_key, endpoint=base_url or "", api_version=backend.resolved_api_version(),
+                                 timeout=timeout)
     from pipelex.inference.providers.openai_compat import make_client as make_openai
 
     return make_openai(api_key=api_key, base_url=base_url, timeout=timeout)

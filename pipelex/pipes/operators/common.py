@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
+
+from pydantic import BaseModel
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import Attachment, LLMJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.library import PipeEntry
@@ -54,15 +57,6 @@ def model_name(value: object) -> str | None:
     return None
 
 
-def model_temperature(value: object) -> float | None:
-    """The ``temperature`` of an inline model settings table (``model = { model = "...", temperature = 0.2 }``)."""
-    if isinstance(value, dict):
-        temperature = value.get("temperature")
-        if isinstance(temperature, int | float) and not isinstance(temperature, bool):
-            return float(temperature)
-    return None
-
-
 def attachments(inputs: ResolvedInputs, images: ImageRegistry | None = None) -> list[Attachment]:
     """What is passed to the model beside the prompt: the images the prompt shows, in the order of their
     ``[Image N]`` numbers, then any image input it did not show and the document inputs."""
@@ -95,15 +89,57 @@ async def generate_structured(job: LLMJob, model: type[StuffContent]) -> StuffCo
 
 @contextmanager
 def leaf_usage(ctx: RunContext) -> Iterator[None]:
-    """Record on this leaf's graph node the usage its provider calls report (even when the leaf then fails)."""
+    """Record on this leaf's graph node the usage its provider calls report and their warnings (a reply cut off
+    by the token limit, ...), even when the leaf then fails."""
+    from pipelex.reporting.run_warnings import collect_warnings
     from pipelex.reporting.usage import collect_usage, report_of
 
-    with collect_usage() as records:
+    with collect_usage() as records, collect_warnings() as warnings:
         try:
             yield
         finally:
             if records and ctx.parent_node is not None:
                 ctx.tracer.add_usage(ctx.parent_node, report_of(records).to_json())
+            if warnings and ctx.parent_node is not None:
+                for message in warnings:
+                    ctx.tracer.add_warning(ctx.parent_node, message)
+
+
+class ModelSettings(BaseModel):
+    """The settings of an inline model table: ``model = { model = "...", temperature = 0.2, max_tokens = 300,
+    reasoning_effort = "low" }``; they override the preset's."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning_effort: str | None = None
+
+
+def model_settings(value: object, *, pipe_code: str) -> ModelSettings:
+    """The settings written inline in ``model = {...}`` (none for a plain reference); a bad value is a clear error."""
+    if not isinstance(value, dict):
+        return ModelSettings()
+    table = cast(dict[str, object], value)
+    settings: dict[str, object] = {}
+    temperature = table.get("temperature")
+    if temperature is not None:
+        if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 <= temperature <= 2:
+            raise PipeRunError(f"pipe {pipe_code!r}: model temperature must be a number from 0 to 2, not "
+                               f"{temperature!r}", pipe_code=pipe_code, error_type="invalid_model_setting")
+        settings["temperature"] = float(temperature)
+    max_tokens = table.get("max_tokens")
+    if max_tokens is not None:
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+            raise PipeRunError(f"pipe {pipe_code!r}: model max_tokens must be a positive integer, not {max_tokens!r}",
+                               pipe_code=pipe_code, error_type="invalid_model_setting")
+        settings["max_tokens"] = max_tokens
+    effort = table.get("reasoning_effort")
+    if effort is not None:
+        if not isinstance(effort, str) or not effort.strip():
+            raise PipeRunError(f"pipe {pipe_code!r}: model reasoning_effort must be a word such as \"low\", "
+                               f"\"medium\" or \"high\", not {effort!r}", pipe_code=pipe_code,
+                               error_type="invalid_model_setting")
+        settings["reasoning_effort"] = effort.strip()
+    return ModelSettings.model_validate(settings)
 
 
 def job_settings(entry: PipeEntry, ctx: RunContext) -> dict[str, object]:

@@ -16,7 +16,7 @@ from pipelex.pipes.operators.common import (
     job_settings,
     leaf_usage,
     model_name,
-    model_temperature,
+    model_settings,
     nb_output_variable,
     render,
 )
@@ -37,10 +37,12 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
     model = ctx.library.concepts.content_model(concept)
     text_out = is_text(ctx, concept)
     output = ("text_list" if spec.is_list else "text") if text_out else ("object_list" if spec.is_list else "object")
+    settings = model_settings(pipe.model, pipe_code=entry.code)
     job = LLMJob(**job_settings(entry, ctx), output=output, prompt=prompt, system_prompt=system,  # type: ignore[arg-type]
                  attachments=attachments(inputs, images), model=model_name(pipe.model), concept_ref=concept.ref,
                  json_schema=None if text_out else model.model_json_schema(), item_count=spec.item_count,
-                 temperature=model_temperature(pipe.model))
+                 temperature=settings.temperature, max_tokens=settings.max_tokens,
+                 reasoning_effort=settings.reasoning_effort)
     if output == "text":
         with leaf_usage(ctx):
             text = await content_generator_for(job).make_text(job)
@@ -51,6 +53,7 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
             draft = await content_generator_for(draft_job).make_text(draft_job)
             job = job.model_copy(update={"prompt": f"Fill the structure {concept.code} from this text:\n{draft}",
                                          "system_prompt": None, "attachments": [], "temperature": None,
+                                         "max_tokens": None, "reasoning_effort": None,
                                          "model": model_name(pipe.model_to_structure) or job.model})
         content = await generate_structured(job, model)
     return make_output(entry, ctx, content)

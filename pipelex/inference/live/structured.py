@@ -1,0 +1,100 @@
+"""Structured output on the servers people run: the mode each backend is asked in, the fallback when a
+server refuses a mode, and the schema described in the prompt.
+
+A backend lists its modes in order (:meth:`~pipelex.config.deck.Backend.structured_modes`). A call uses the
+first one this process has not seen refused. When the server refuses the mode itself (a 400/422/500/501
+naming ``response_format``, ``json_schema``, ``tools``, ...), the call moves on to the next mode at once,
+without spending an attempt of the retry budget, and the process remembers it for that backend and base
+URL: later calls start there. ``prompt`` mode constrains nothing on the server: it always works when the
+model follows instructions, and the reply is validated like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+from pipelex.config.deck import Backend, StructuredMode
+
+logger = logging.getLogger("pipelex.inference")
+
+SCHEMA_MARKER = "JSON schema of the answer:"
+"""The line before the schema when it is described in the prompt (the fake provider reads what follows)."""
+
+_learned: dict[tuple[str, str], StructuredMode] = {}
+_lock = threading.Lock()
+
+
+def mode_for(backend: Backend, base_url: str | None) -> StructuredMode:
+    """The mode the next structured call to ``backend`` is asked in."""
+    modes = backend.structured_modes()
+    with _lock:
+        learned = _learned.get((backend.name, base_url or ""))
+    return learned if learned in modes else modes[0]
+
+
+def fall_back(
+    backend: Backend, base_url: str | None, refused: StructuredMode, detail: str
+) -> StructuredMode | None:
+    """The mode after ``refused`` (remembered for the process), or None when none is left.
+
+    When another call already moved this backend past ``refused``, its choice is returned as it is.
+    """
+    modes = backend.structured_modes()
+    key = (backend.name, base_url or "")
+    with _lock:
+        current = _learned.get(key, modes[0])
+        if current != refused:
+            return current
+        position = modes.index(refused) if refused in modes else len(modes)
+        if position + 1 >= len(modes):
+            return None
+        following = modes[position + 1]
+        _learned[key] = following
+    logger.info(
+        "backend %r (%s) refuses structured output as %s (%s): using %s from now on in this process",
+        backend.name,
+        base_url,
+        refused,
+        detail[:160],
+        following,
+    )
+    return following
+
+
+def forget_learned_modes() -> None:
+    """Forget every fallback learned in this process (tests; a server that was upgraded)."""
+    with _lock:
+        _learned.clear()
+
+
+def learned_modes() -> dict[tuple[str, str], StructuredMode]:
+    """The modes this process moved to, by (backend, base URL)."""
+    with _lock:
+        return dict(_learned)
+
+
+def describe_schema(schema: dict[str, Any]) -> str:
+    """The instruction that asks for JSON fitting ``schema``, with the schema itself on the line after the marker."""
+    return (
+        "Answer with only a JSON value that fits the JSON schema below: no prose before or after it, no code "
+        f"fence, no comment.\n{SCHEMA_MARKER}\n{json.dumps(schema, ensure_ascii=False, separators=(',', ':'))}"
+    )
+
+
+def prompt_for(prompt: str, schema: dict[str, Any] | None, mode: StructuredMode | None) -> str:
+    """The prompt sent in ``mode``: the schema is described in it for ``json_object`` and ``prompt``."""
+    if schema is None or mode not in ("json_object", "prompt"):
+        return prompt
+    return f"{prompt}\n\n{describe_schema(schema)}"
+
+
+def repair_prompt(prompt: str, schema: dict[str, Any], problem: str, previous: str) -> str:
+    """The prompt of the one retry after a reply that did not fit: the problem, the reply, the schema."""
+    shown = previous if len(previous) <= 2000 else previous[:2000] + " [...]"
+    return (
+        f"{prompt}\n\nA previous answer to this request was refused: {problem}\nThe refused answer was:\n"
+        f"{shown}\n\nAnswer again, fixing this. {describe_schema(schema)}"
+    )
