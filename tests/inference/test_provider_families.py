@@ -34,20 +34,39 @@ FAMILIES = family_blocks()
 
 def test_the_docs_cover_every_family() -> None:
     names = [next(iter(b["models"]["backends"])) for b in FAMILIES]
-    assert names == ["openai", "azure", "anthropic", "gemini", "mistral", "groq", "openrouter", "xai", "ollama",
-                     "vllm", "llamacpp", "lmstudio"]
+    assert names == [
+        "openai",
+        "azure",
+        "anthropic",
+        "gemini",
+        "mistral",
+        "groq",
+        "openrouter",
+        "xai",
+        "ollama",
+        "vllm",
+        "llamacpp",
+        "lmstudio",
+    ]
 
 
 @pytest.mark.parametrize("block", FAMILIES, ids=[next(iter(b["models"]["backends"])) for b in FAMILIES])
-async def test_each_family_entry_runs_live(block: dict[str, Any], fake: FakeProvider, run_bundle: RunBundle,
-                                           monkeypatch: pytest.MonkeyPatch, storage_dir: Path) -> None:
+async def test_each_family_entry_runs_live(
+    block: dict[str, Any],
+    fake: FakeProvider,
+    run_bundle: RunBundle,
+    monkeypatch: pytest.MonkeyPatch,
+    storage_dir: Path,
+) -> None:
     models = block["models"]
     [(name, backend)] = models["backends"].items()
     handle_name, handle = next(iter(models["handles"].items()))
     deck = deck_from_config(models)
     # what the entry promises: a real host (local servers on localhost), a key variable for cloud ones, a
     # variable that can redirect it, and prices only where declared
-    if backend["kind"] == "azure_openai":  # the endpoint is the user's own resource: no default, a clear error
+    if (
+        backend["kind"] == "azure_openai"
+    ):  # the endpoint is the user's own resource: no default, a clear error
         with pytest.raises(MissingBaseUrlError, match="AZURE_OPENAI_ENDPOINT"):
             deck.backends[name].resolved_base_url({})
     else:
@@ -62,8 +81,13 @@ async def test_each_family_entry_runs_live(block: dict[str, Any], fake: FakeProv
     if backend.get("api_key_env"):
         monkeypatch.setenv(backend["api_key_env"], SECRET_KEY)
     fake.quirks = PROFILES.get(name, "openai")
-    boot(models={**models, "aliases": {**models.get("aliases", {}), "default-general": handle_name},
-                 "calls": FAST_CALLS})
+    boot(
+        models={
+            **models,
+            "aliases": {**models.get("aliases", {}), "default-general": handle_name},
+            "calls": FAST_CALLS,
+        }
+    )
     _check_triage(await run_bundle(TRIAGE, {"note": NOTE}))
     _check_plan(await run_bundle(TRIAGE, {"note": NOTE}, pipe="plan"))
     said = await run_bundle(TRIAGE, {"note": NOTE}, pipe="say")
@@ -78,7 +102,9 @@ async def test_each_family_entry_runs_live(block: dict[str, Any], fake: FakeProv
     else:
         assert all(r.body["model"] == handle["model_id"] for r in requests)
     if backend.get("api_key_env") and kind != "azure_openai":
-        assert all(SECRET_KEY in r.headers.get("authorization", "") + r.headers.get("x-api-key", "")
-                   for r in requests)
+        assert all(
+            SECRET_KEY in r.headers.get("authorization", "") + r.headers.get("x-api-key", "")
+            for r in requests
+        )
     usage = said.usage.by_model[handle_name]
     assert usage.unpriced == ("costs" not in handle) and (usage.cost_usd > 0) == ("costs" in handle)

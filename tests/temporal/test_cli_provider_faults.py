@@ -27,8 +27,14 @@ retry_max_attempts = 2
 def _run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "my_bundle.mthds").write_text(HELLO)
     (tmp_path / "pipelex.toml").write_text(CONFIG)
-    return subprocess.run([sys.executable, "-m", "pipelex.cli.main", "run", "bundle", "my_bundle.mthds", *args],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelex.cli.main", "run", "bundle", "my_bundle.mthds", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.mark.parametrize("backend", [[], ["--temporal"]], ids=["direct", "temporal"])
@@ -52,5 +58,7 @@ def test_a_retried_fault_on_temporal_stays_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Completing activity as failed" not in result.stderr and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "failed after 2 attempt(s)" in lines[0] and "status 500" in lines[0], result.stderr
+    assert len(lines) == 1 and "failed after 2 attempt(s)" in lines[0] and "status 500" in lines[0], (
+        result.stderr
+    )
     assert calls == 4  # 2 provider attempts in each of the 2 activity attempts
