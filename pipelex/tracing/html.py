@@ -218,6 +218,8 @@ class _PageBuilder:
             if tag == "selected_outcome":
                 continue
             tags.append(f'<span class="tag">{_esc(tag.replace("_", " "))}</span>')
+        if node.warnings:
+            tags.append(f'<span class="tag" title="{_esc(node.warnings[0])}">warning</span>')
         ordinal = self.ordinals.get(node.id)
         ordinal_html = (
             f'<span class="ordinal" title="run {ordinal} of this pipe here">{ordinal}</span>'
@@ -244,6 +246,8 @@ class _PageBuilder:
         parts.append(self.io_rows(node))
         if node.error:
             parts.append(f'<pre class="error">{_esc(node.error)}</pre>')
+        for warning in node.warnings:
+            parts.append(f'<pre class="error warning">warning: {_esc(warning)}</pre>')
         if node.usage:
             usage = " · ".join(f"{key} {value}" for key, value in _flatten_usage(node.usage))
             parts.append(
