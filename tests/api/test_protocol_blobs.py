@@ -126,3 +126,26 @@ def test_files_tree_forms_and_refusals(blob_server: str) -> None:
         assert "no .mthds bundle" in assert_problem(no_bundle, 422, "request-invalid")["detail"]
         both = http.post("/v1/validate", json={"files": {"a.mthds": MENU}, "mthds_contents": [MENU]})
         assert "not both" in assert_problem(both, 422, "request-invalid")["detail"]
+
+
+def test_the_input_policy_and_body_limit_hold_on_files_trees(make_server: ServerFactory) -> None:
+    from tests.api.bundles import PHOTO
+
+    url = make_server(max_body_bytes=64 * 1024)
+    with httpx.Client(base_url=url, timeout=60) as http:
+        local = {
+            "files": {"photos.mthds": PHOTO},
+            "inputs": {"photo": {"url": "file:///etc/passwd"}},
+            "dry_run": True,
+        }
+        problem = assert_problem(http.post("/v1/execute", json=local), 422, "input-refused")
+        assert problem["code"] == "security.input_path_refused" and problem["location"]["input"] == "photo"
+        remote = {**local, "inputs": {"photo": {"url": "http://169.254.169.254/latest"}}}
+        assert assert_problem(http.post("/v1/execute", json=remote), 422, "input-refused")["code"] == (
+            "security.input_url_refused"
+        )
+        big = {"files": {"photos.mthds": PHOTO + "#" * 70_000}, "dry_run": True, "mock_inputs": True}
+        assert (
+            assert_problem(http.post("/v1/execute", json=big), 413, "body-too-large")["code"]
+            == "request.too_large"
+        )
