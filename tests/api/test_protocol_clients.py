@@ -6,7 +6,15 @@ SDK) parse every answer with their own models: a shape that drifts from the prot
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from mthds.protocol.models import InvalidValidationReport, ModelCategory, ValidationReport
@@ -212,3 +220,38 @@ async def test_server_forced_dry_runs(make_server: ServerFactory) -> None:
         with pytest.raises(SdkApiResponseError) as refused:
             await client.execute(files=FILES, inputs=NOTE, extra={"dry_run": False})
         assert refused.value.problem.code == "request.unsupported"
+
+
+async def test_pipelex_api_serve_dry_run_as_a_process(tmp_path: Path) -> None:
+    """``pipelex api serve --dry-run`` as a real process, read by the reference's SDK; stopped at the end."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "PYTHONPATH": str(Path(__file__).parents[2]),
+    }
+    for name in ("PIPELEX_CONFIG", "PIPELEX_API_KEY", "PIPELEX_API_DRY_RUN"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "pipelex.cli.main", "api", "serve", "--dry-run", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        async with PipelexAPIClient(api_key="", base_url=url, request_timeout_seconds=120) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    info = await client.version()
+                    break
+                except Exception:
+                    assert process.poll() is None, process.communicate()
+                    assert time.monotonic() < deadline, "the server did not come up"
+                    await asyncio.sleep(0.2)
+            assert (info.model_extra or {})["dry_run"] is True
+            result = await client.execute(files=FILES, inputs=NOTE)
+            assert result.main_stuff["text"].startswith("DRY RUN")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert b"MTHDS Protocol 2.0.0" in err and b"every run dry" in err
