@@ -47,6 +47,28 @@ class PipeRouter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class OutputOverride:
+    """A sequence step's ``nb_output`` / ``multiple_output``: run the step's pipe for a list of its output concept
+    instead of its declared output (``item_count``: exactly that many items, ``nb_output``; None: a list of any
+    length, ``multiple_output``). It concerns the step's pipe only, never the pipes that pipe calls."""
+
+    item_count: int | None = None
+
+    @classmethod
+    def of_step(cls, nb_output: int | None, multiple_output: bool | None) -> OutputOverride | None:
+        """The override a step asks for, or None when it asks for the pipe's declared output."""
+        if nb_output:
+            return cls(item_count=nb_output)
+        if multiple_output:
+            return cls()
+        return None
+
+    def describe(self) -> str:
+        """How the step wrote it, for messages."""
+        return f"nb_output = {self.item_count}" if self.item_count is not None else "multiple_output = true"
+
+
 @dataclass
 class RunContext:
     """What every pipe run needs: the library, the mode, the settings, the tracer, the router."""
@@ -60,6 +82,8 @@ class RunContext:
     depth: int = 0
     parent_node: str | None = None
     stack: tuple[str, ...] = ()
+    # a sequence step's nb_output / multiple_output, for the pipe the step runs (reset for that pipe's sub-pipes)
+    output_override: OutputOverride | None = None
 
     def __post_init__(self) -> None:
         if self.semaphore is None:
@@ -77,4 +101,5 @@ class RunContext:
 
     def child(self, node_id: str, pipe_ref: str) -> RunContext:
         """The context for the sub-pipes of node ``node_id``."""
-        return replace(self, depth=self.depth + 1, parent_node=node_id, stack=(*self.stack, pipe_ref))
+        return replace(self, depth=self.depth + 1, parent_node=node_id, stack=(*self.stack, pipe_ref),
+                       output_override=None)

@@ -3,7 +3,7 @@ check its output against the declared spec."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pipelex.concepts.library import Concept
@@ -11,7 +11,7 @@ from pipelex.concepts.natives import ListContent, StuffContent
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language import blueprint as bp
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import ConceptSpec, Presence
+from pipelex.language.specs import ConceptSpec, Multiplicity, Presence
 from pipelex.limits import active_limits, check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
@@ -59,18 +59,34 @@ def _nest(context: dict[str, Any], parts: list[str], value: Any) -> None:
 
 
 def output_spec(entry: PipeEntry, ctx: RunContext) -> tuple[ConceptSpec, Concept]:
-    """The declared output spec and concept of a pipe (validated statically before any run)."""
+    """The output spec and concept of a pipe (validated statically before any run): the declared one, or the list
+    a sequence step asks for with ``nb_output`` / ``multiple_output`` (``ctx.output_override``)."""
     spec = ConceptSpec.parse(entry.blueprint.output)
+    override = ctx.output_override
+    if override is not None:
+        spec = spec.model_copy(update={
+            "multiplicity": Multiplicity.VARIABLE if override.item_count is None else Multiplicity.FIXED,
+            "item_count": override.item_count})
     concept = ctx.library.resolve_concept(spec.concept_ref, entry.domain)
     if concept is None:  # pragma: no cover - static validation rejects this first
         raise PipeRunError(f"pipe {entry.code!r}: unknown output concept {spec.concept_ref!r}", pipe_code=entry.code)
     if spec.item_count is not None:  # validation refuses it first; a run of an unvalidated library stops here
         maximum = active_limits().max_list_items
         if spec.item_count > maximum:
-            raise LimitExceededError(f"pipe {entry.code!r}: its output {entry.blueprint.output!r} asks for "
+            raise LimitExceededError(f"pipe {entry.code!r}: its output {_output_text(entry, ctx)} asks for "
                                      f"{spec.item_count} items, more than the {maximum} allowed ([limits] "
                                      "max_list_items in pipelex.toml)", limit="max_list_items", pipe_code=entry.code)
     return spec, concept
+
+
+def _output_text(entry: PipeEntry, ctx: RunContext) -> str:
+    """The pipe's output as this run asks for it, for messages."""
+    if ctx.output_override is None:
+        return repr(entry.blueprint.output)
+    spec = ConceptSpec.parse(entry.blueprint.output)
+    count = ctx.output_override.item_count
+    return (f"{spec.concept_ref}[{'' if count is None else count}] (declared {entry.blueprint.output!r}, its sequence "
+            f"step asks for {ctx.output_override.describe()})")
 
 
 def lookup(memory: WorkingMemory, name: str, ctx: RunContext) -> Stuff | Absence | None:
@@ -164,14 +180,14 @@ def check_output(entry: PipeEntry, ctx: RunContext, stuff: Stuff, spec: ConceptS
         return stuff  # "Anything" takes any concept, one value or a list
     if spec.is_list != stuff.is_list:
         raise PipeRunError(f"pipe {entry.code!r} produced {'a list' if stuff.is_list else 'a single item'} but its "
-                           f"output is declared {entry.blueprint.output!r}", pipe_code=entry.code,
+                           f"output is {_output_text(entry, ctx)}", pipe_code=entry.code,
                            error_type="pipe_output_invalid")
     items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
     if len(items) > 1:
         check_list_size(len(items), what="its output", pipe_code=entry.code)
     if spec.item_count is not None and len(items) != spec.item_count:
-        raise PipeRunError(f"pipe {entry.code!r} produced {len(items)} items but its output is declared "
-                           f"{entry.blueprint.output!r}", pipe_code=entry.code, error_type="pipe_output_invalid")
+        raise PipeRunError(f"pipe {entry.code!r} produced {len(items)} items but its output is "
+                           f"{_output_text(entry, ctx)}", pipe_code=entry.code, error_type="pipe_output_invalid")
     produced = concepts.concepts.get(stuff.concept, declared)
     if declared.ref in ("native.Anything", "native.Dynamic", "native.Composite"):
         return stuff
@@ -217,8 +233,14 @@ async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, 
     if isinstance(resolved, Absence):
         ctx.tracer.end_node(node, status="skipped", outputs=[io_item(output_name, resolved)])
         return resolved
+    override = ctx.output_override
+    sub = ctx.child(node, entry.ref)  # the sub-pipes of a controller run for their own declared outputs
+    if override is not None and not entry.is_controller:
+        sub = replace(sub, output_override=override)  # an operator makes the list its sequence step asks for
     try:
-        result = await _dispatch(entry, resolved, memory, ctx.child(node, entry.ref), output_name)
+        result = await _dispatch(entry, resolved, memory, sub, output_name)
+        if override is not None and entry.is_controller and isinstance(result, Stuff):
+            result = _fit_override(entry, ctx, result)
     except PipeRunError as exc:
         if exc.pipe_code is None:
             exc.pipe_code = entry.code
@@ -235,6 +257,15 @@ async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, 
     ctx.tracer.end_node(node, status="succeeded" if isinstance(result, Stuff) else "skipped",
                         outputs=[io_item(output_name, result)])
     return result
+
+
+def _fit_override(entry: PipeEntry, ctx: RunContext, result: Stuff) -> Stuff:
+    """A controller run by a step with ``nb_output`` / ``multiple_output``: its single output becomes a one-item
+    list, then the list is checked against the step's request (a count it cannot meet is an error, not a guess)."""
+    if not result.is_list:
+        result = result.model_copy(update={"content": ListContent(items=[result.content])})
+    spec, declared = output_spec(entry, ctx)
+    return check_output(entry, ctx, result, spec, declared)
 
 
 async def _dispatch(entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMemory, ctx: RunContext,

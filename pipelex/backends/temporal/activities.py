@@ -121,6 +121,7 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
             router=DirectPipeRouter(),
             depth=payload.depth,
             stack=tuple(payload.stack),
+            output_override=payload.run_override(),
         )
         work: Any = run_pipe(entry, codec.memory(payload.memory), ctx, output_name=payload.output_name)
         if entry.blueprint.type == "PipeFunc":

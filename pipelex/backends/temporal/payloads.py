@@ -21,7 +21,7 @@ from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StuffContent
 from pipelex.io.policy import IOPolicy
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipes.context import RunSettings
+from pipelex.pipes.context import OutputOverride, RunSettings
 from pipelex.tracing.graph import IOItem
 
 
@@ -330,8 +330,27 @@ class TraceEvent(_Wire):
 
 
 # ---------------------------------------------------------------------------------------------------- jobs
+class WireOutputOverride(_Wire):
+    """A sequence step's ``nb_output`` (``item_count``) or ``multiple_output`` (no count) for the pipe it runs."""
+
+    item_count: int | None = None
+
+    @classmethod
+    def of(cls, override: OutputOverride | None) -> WireOutputOverride | None:
+        """The wire form of a run context's override."""
+        return None if override is None else cls(item_count=override.item_count)
+
+    def runtime(self) -> OutputOverride:
+        """Back to the run context's form."""
+        return OutputOverride(item_count=self.item_count)
+
+
 class PipeRunPayload(_Wire):
-    """Run one pipe (a controller in ``WfRunPipe``, an operator in ``act_run_leaf``) over a memory."""
+    """Run one pipe (a controller in ``WfRunPipe``, an operator in ``act_run_leaf``) over a memory.
+
+    ``output_override``: the list a sequence step asks the pipe for (absent in payloads of older versions: the
+    pipe's declared output).
+    """
 
     library: LibraryRef
     pipe_ref: str
@@ -342,6 +361,11 @@ class PipeRunPayload(_Wire):
     dispatch: DispatchOptions
     depth: int = 0
     stack: list[str] = Field(default_factory=list)
+    output_override: WireOutputOverride | None = None
+
+    def run_override(self) -> OutputOverride | None:
+        """The run context's ``output_override`` for this payload."""
+        return None if self.output_override is None else self.output_override.runtime()
 
 
 class PipeRunOutcome(_Wire):

@@ -35,6 +35,7 @@ from pipelex.backends.temporal.payloads import (
     PipeFailure,
     PipeRunOutcome,
     PipeRunPayload,
+    WireOutputOverride,
 )
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import DryRunError, MockUnsatisfiableError, PipelexError, PipeRunError, ProviderError
@@ -226,6 +227,7 @@ class TemporalPipeRouter:
                 "run_mode": ctx.run_mode,
                 "depth": ctx.depth,
                 "stack": list(ctx.stack),
+                "output_override": WireOutputOverride.of(ctx.output_override),
             }
         )
 

@@ -87,6 +87,7 @@ class WfRunPipe:
                 router=router,
                 depth=payload.depth,
                 stack=tuple(payload.stack),
+                output_override=payload.run_override(),
             )
             if entry.is_controller or runs_inline(entry):
                 result = await run_pipe(entry, memory, ctx, output_name=payload.output_name)
@@ -148,6 +149,7 @@ class WfRunItems:
                 router=TemporalPipeRouter(payload.run_payload(), codec, tracer),
                 depth=payload.depth,
                 stack=tuple(payload.stack),
+                output_override=payload.run_override(),
             )
             results = await run_each(
                 entry,

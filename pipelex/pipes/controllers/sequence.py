@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipelex.concepts.natives import ListContent
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
-from pipelex.pipes.context import RunContext
+from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.runtime import PathUnresolvedError, extract_path, output_spec
 
@@ -28,7 +30,9 @@ async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemo
         if target is None:  # pragma: no cover - static validation rejects this first
             raise PipeRunError(f"pipe {entry.code!r}: unknown step pipe {step.pipe!r}", pipe_code=entry.code)
         name = step.result or target.code
-        last = await run_step(target, memory, ctx, output_name=name, batch_over=step.batch_over,
+        override = OutputOverride.of_step(step.nb_output, step.multiple_output)  # the step's pipe makes a list
+        step_ctx = ctx if override is None else replace(ctx, output_override=override)
+        last = await run_step(target, memory, step_ctx, output_name=name, batch_over=step.batch_over,
                               batch_as=step.batch_as)
         memory.store(name, last)
         if step.batch_over:
