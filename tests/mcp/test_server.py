@@ -180,3 +180,37 @@ def test_the_port_is_checked_by_the_cli() -> None:
     from pipelex.cli.main import main
 
     assert main(["mcp", "serve", "--http", "--port", "99999"]) == 2
+
+
+async def test_streamable_http_on_loopback(tmp_path: Path) -> None:
+    """``pipelex mcp serve --http``: the same tools over streamable HTTP, bound to 127.0.0.1."""
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve", "--http", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "the MCP server did not start"
+                time.sleep(0.2)
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            report = _data(
+                await client.call_tool("validate_bundle", {"mthds": GREETING, "static_only": True})
+            )
+        assert report["is_valid"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
