@@ -86,6 +86,8 @@ class Method:
     inline_arrays: bool = True
     helper_domain: str | None = None  # a second domain holding some pipes, called by qualified references
     helper_pipes: set[str] = field(default_factory=set)
+    # contract-only headers of pipes, written in a file of their own (the concrete pipes implement them)
+    signatures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def leaf_llms(self) -> list[str]:
         return [code for code, pipe in self.pipes.items() if pipe.get("type") == "PipeLLM"]
@@ -493,6 +495,15 @@ def render(method: Method) -> list[str]:
         in_helper = code in method.helper_pipes
         lines = _pipe_lines(code, _qualified(method, pipe, in_helper=in_helper), method.inline_arrays)
         (helper_files if in_helper else files)[index] += lines
+    headers: dict[str, list[str]] = {}  # domain -> the file of its signatures (contracts written apart)
+    for code, signature in method.signatures.items():
+        in_helper = code in method.helper_pipes
+        domain = method.helper_domain if in_helper else method.domain
+        lines = headers.setdefault(
+            str(domain), [f'domain = "{domain}"', "# the contracts, written first", ""]
+        )
+        lines += _pipe_lines(code, _qualified(method, signature, in_helper=in_helper), method.inline_arrays)
+    files += headers.values()
     used_helper_files = [f for f in helper_files if len(f) > 1]
     return ["\n".join(lines) + "\n" for lines in [*files, *used_helper_files]]
 
@@ -637,6 +648,39 @@ def _wrong_sequence_multiplicity(method: Method, draw: st.DrawFn) -> None:
     pipe["output"] = output.removesuffix("[]") if output.endswith("[]") else f"{output}[]"
 
 
+def _continue_without_optional(method: Method, draw: st.DrawFn) -> None:
+    codes = _of_type(method, "PipeCondition")
+    if codes:
+        pipe = method.pipes[_some(draw, codes)]
+        key = draw(st.sampled_from(sorted([*pipe["outcomes"], "default_outcome"])))
+        if key == "default_outcome":
+            pipe["default_outcome"] = "continue"
+        else:
+            pipe["outcomes"][key] = "continue"
+    else:
+        leaf = _some(draw, method.leaf_llms())
+        inputs = method.pipes[leaf]["inputs"]
+        method.pipes["route_it"] = {
+            "type": "PipeCondition",
+            "description": "may produce nothing",
+            "inputs": dict(inputs),
+            "output": "Text",  # single: a list is never absent, so only a single output needs the `?`
+            "expression": next(iter(inputs)),
+            "outcomes": {"go": leaf},
+            "default_outcome": "continue",
+        }
+        method.file_of_pipe["route_it"] = 0
+
+
+def _signature_broken_contract(method: Method, draw: st.DrawFn) -> None:
+    code = _some(draw, method.leaf_llms())
+    pipe = method.pipes[code]
+    signature = {"description": pipe["description"], "inputs": dict(pipe["inputs"]), "output": "Text[]"}
+    if pipe["output"] == "Text[]":
+        signature["output"] = "Text"
+    method.signatures[code] = signature
+
+
 MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "dotted-input": (_dotted_input, "invalid_input_name"),
     "marker-on-list": (_marker_on_list, "optional_marker_invalid"),
@@ -652,6 +696,8 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "binding-in-parallel": (_binding_in_parallel, "binding_step_invalid"),
     "camel-pipe-code": (_camel_pipe_code, "invalid_pipe_code_syntax"),
     "sequence-multiplicity": (_wrong_sequence_multiplicity, "inadequate_output_multiplicity"),
+    "continue-without-optional": (_continue_without_optional, "optional_output_required"),
+    "signature-contract": (_signature_broken_contract, "signature_mismatch"),
 }
 
 
