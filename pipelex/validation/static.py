@@ -906,7 +906,7 @@ class StaticChecker:
                 continue
             produced = self._check_call(entry, where, target, env, step.batch_over, step.batch_as, names_ok=names_ok,
                                         as_list=bool(step.multiple_output) or bool(step.nb_output), unknown=unknown)
-            if produced is not None and step.nb_output:
+            if produced is not None and step.nb_output and not step.batch_over:  # a batch: one output per item
                 produced = replace(produced, item_count=step.nb_output)
             last = produced
             last_known = produced is not None

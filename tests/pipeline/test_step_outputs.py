@@ -187,3 +187,27 @@ def _sent(fake: FakeProvider) -> list[tuple[str, str]]:
             text = "".join(part.get("text", "") for part in text if isinstance(part, dict))
         found.append((str(system), str(text)))
     return found
+
+
+BATCHED = (
+    KITCHEN.replace(
+        '{ pipe = "menu_card", batch_over = "dishes", batch_as = "dish", result = "cards" },',
+        '{ pipe = "menu_card", batch_over = "dishes", batch_as = "dish", result = "cards", nb_output = 2 },\n'
+        '      { pipe = "count_cards", result = "tally" },',
+    ).replace('output = "Text[]"', 'output = "Text"', 1)
+    + """
+    [pipe.count_cards]
+    type = "PipeLLM"
+    description = "Count the cards"
+    inputs = { cards = "Text[]" }
+    output = "Text"
+    prompt = "How many cards: $cards"
+"""
+)
+
+
+async def test_a_batched_step_keeps_one_output_per_item_in_validation_and_run() -> None:
+    assert diagnose(BATCHED) == []
+    output = await run(BATCHED, PipeRunMode.DRY)
+    cards = items_of(output, "cards")
+    assert len(cards) == 3 and all(isinstance(card, TextContent) for card in cards)

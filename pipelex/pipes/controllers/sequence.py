@@ -30,7 +30,9 @@ async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemo
         if target is None:  # pragma: no cover - static validation rejects this first
             raise PipeRunError(f"pipe {entry.code!r}: unknown step pipe {step.pipe!r}", pipe_code=entry.code)
         name = step.result or target.code
-        override = OutputOverride.of_step(step.nb_output, step.multiple_output)  # the step's pipe makes a list
+        # the step's pipe makes a list; a batched step's result is already the list of its branches' outputs,
+        # as static validation reads it (each branch keeps the pipe's declared output)
+        override = None if step.batch_over else OutputOverride.of_step(step.nb_output, step.multiple_output)
         step_ctx = ctx if override is None else replace(ctx, output_override=override)
         last = await run_step(target, memory, step_ctx, output_name=name, batch_over=step.batch_over,
                               batch_as=step.batch_as)
