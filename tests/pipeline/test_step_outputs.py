@@ -211,3 +211,39 @@ async def test_a_batched_step_keeps_one_output_per_item_in_validation_and_run() 
     output = await run(BATCHED, PipeRunMode.DRY)
     cards = items_of(output, "cards")
     assert len(cards) == 3 and all(isinstance(card, TextContent) for card in cards)
+
+
+POSTERS = """
+    domain = "test_kitchen"
+    main_pipe = "posters"
+
+    [pipe.posters]
+    type = "PipeSequence"
+    description = "Two poster images, then a caption over both"
+    inputs = { theme = "Text" }
+    output = "Text"
+    steps = [
+      { pipe = "draw_poster", result = "images", nb_output = 2 },
+      { pipe = "caption", result = "caption" },
+    ]
+
+    [pipe.draw_poster]
+    type = "PipeImgGen"
+    description = "A poster"
+    inputs = { theme = "Text" }
+    output = "Image"
+    prompt = "Poster number 1 of $_nb_output for a $theme dinner"
+
+    [pipe.caption]
+    type = "PipeLLM"
+    description = "A caption over the posters"
+    inputs = { images = "Image[]" }
+    output = "Text"
+    prompt = "Caption these posters: $images"
+"""
+
+
+async def test_an_image_step_with_nb_output_makes_that_many_images() -> None:
+    assert diagnose(POSTERS) == []
+    output = await run(POSTERS, PipeRunMode.DRY)
+    assert len(items_of(output, "images")) == 2
