@@ -572,8 +572,9 @@ def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
     response_format = body.get("response_format")
     kind = cast(dict[str, Any], response_format).get("type") if isinstance(response_format, dict) else None
     if kind == "json_schema" and quirks.refuse_json_schema:
-        return 500, ("Unsupported response_format type 'json_schema': use 'text' or "
-                     "{'type': 'json_object', 'schema': ...}")
+        # llama-cpp-python's server answers its request validation error as a 500, naming the field
+        return 500, ("1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                     "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")
     if kind == "json_object" and quirks.refuse_json_object:
         return 400, "'response_format.type' must be 'json_schema' or 'text'"
     if body.get("tools") and quirks.refuse_tools:
