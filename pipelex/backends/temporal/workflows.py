@@ -16,6 +16,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from pipelex.backends.temporal.payloads import (
+        ContentCodec,
         DryValidateOutcome,
         DryValidatePayload,
         ItemsOutcome,
@@ -29,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from pipelex.backends.temporal.router import TemporalPipeRouter, failure_error, runs_inline
     from pipelex.backends.temporal.tracing import EventTracer
     from pipelex.errors import PipelexError, PipeRunError
+    from pipelex.language.library import PipeEntry
     from pipelex.pipes.context import RunContext
     from pipelex.pipes.controllers.batching import run_each
     from pipelex.pipes.runtime import run_pipe
@@ -36,6 +38,52 @@ with workflow.unsafe.imports_passed_through():
 
 def _workflow_time() -> float:
     return workflow.now().timestamp()
+
+
+def _tracer() -> EventTracer:
+    """The tracer of this workflow run, its nodes placed here."""
+    info = workflow.info()
+    return EventTracer(
+        clock=_workflow_time,
+        placement=Placement(
+            worker=WORKER_IDENTITY,
+            workflow_id=info.workflow_id,
+            run_id=info.run_id,
+            task_queue=info.task_queue,
+        ),
+    )
+
+
+def _prepare(
+    payload: PipeRunPayload, tracer: EventTracer
+) -> tuple[PipeEntry, ContentCodec, TemporalPipeRouter, RunContext]:
+    """The pipe a job names, its codec, a router for its sub-pipes and its run context."""
+    library, codec = library_for(payload.library)
+    entry = library.pipes.get(payload.pipe_ref)
+    if entry is None:
+        raise PipeRunError(
+            f"pipe {payload.pipe_ref!r} is not in the library sent to the worker", error_type="unknown_pipe"
+        )
+    router = TemporalPipeRouter(payload, codec, tracer)
+    ctx = RunContext(
+        library=library,
+        run_mode=payload.run_mode,
+        settings=payload.settings.run_settings(),
+        tracer=tracer,
+        router=router,
+        depth=payload.depth,
+        stack=tuple(payload.stack),
+        output_override=payload.run_override(),
+    )
+    return entry, codec, router, ctx
+
+
+def _internal_error(payload: PipeRunPayload, exc: Exception) -> PipeRunError:
+    """A bug of ours: the run fails with a clear message rather than retrying forever."""
+    return PipeRunError(
+        f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: {exc}",
+        error_type="internal_error",
+    )
 
 
 @workflow.defn(name="WfRunPipe")
@@ -58,49 +106,18 @@ class WfRunPipe:
     @workflow.run
     async def run(self, payload: PipeRunPayload) -> PipeRunOutcome:
         """Run ``payload.pipe_ref``; return its result, the memory it leaves and its trace events."""
-        info = workflow.info()
-        tracer = EventTracer(
-            clock=_workflow_time,
-            placement=Placement(
-                worker=WORKER_IDENTITY,
-                workflow_id=info.workflow_id,
-                run_id=info.run_id,
-                task_queue=info.task_queue,
-            ),
-        )
-        self._tracer = tracer
+        tracer = self._tracer = _tracer()
         try:
-            library, codec = library_for(payload.library)
-            entry = library.pipes.get(payload.pipe_ref)
-            if entry is None:
-                raise PipeRunError(
-                    f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
-                    error_type="unknown_pipe",
-                )
+            entry, codec, router, ctx = _prepare(payload, tracer)
             memory = codec.memory(payload.memory)
-            router = TemporalPipeRouter(payload, codec, tracer)
-            ctx = RunContext(
-                library=library,
-                run_mode=payload.run_mode,
-                settings=payload.settings.run_settings(),
-                tracer=tracer,
-                router=router,
-                depth=payload.depth,
-                stack=tuple(payload.stack),
-                output_override=payload.run_override(),
-            )
             if entry.is_controller or runs_inline(entry):
                 result = await run_pipe(entry, memory, ctx, output_name=payload.output_name)
             else:
                 result = await router.run(entry, memory, ctx, output_name=payload.output_name)
         except PipelexError as exc:
             raise failure_error(exc, tracer.events()) from None
-        except Exception as exc:  # a bug of ours: fail the run with a clear message rather than retry forever
-            error = PipeRunError(
-                f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: {exc}",
-                error_type="internal_error",
-            )
-            raise failure_error(error, tracer.events()) from exc
+        except Exception as exc:
+            raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
         return PipeRunOutcome(
             result=codec.wire_result(result), memory=codec.wire_memory(memory), events=tracer.events()
         )
@@ -122,35 +139,9 @@ class WfRunItems:
     @workflow.run
     async def run(self, payload: ItemsPayload) -> ItemsOutcome:
         """Run ``payload.pipe_ref`` for each item; return the results in item order and the trace events."""
-        info = workflow.info()
-        tracer = EventTracer(
-            clock=_workflow_time,
-            placement=Placement(
-                worker=WORKER_IDENTITY,
-                workflow_id=info.workflow_id,
-                run_id=info.run_id,
-                task_queue=info.task_queue,
-            ),
-        )
-        self._tracer = tracer
+        tracer = self._tracer = _tracer()
         try:
-            library, codec = library_for(payload.library)
-            entry = library.pipes.get(payload.pipe_ref)
-            if entry is None:
-                raise PipeRunError(
-                    f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
-                    error_type="unknown_pipe",
-                )
-            ctx = RunContext(
-                library=library,
-                run_mode=payload.run_mode,
-                settings=payload.settings.run_settings(),
-                tracer=tracer,
-                router=TemporalPipeRouter(payload.run_payload(), codec, tracer),
-                depth=payload.depth,
-                stack=tuple(payload.stack),
-                output_override=payload.run_override(),
-            )
+            entry, codec, _, ctx = _prepare(payload.run_payload(), tracer)
             results = await run_each(
                 entry,
                 codec.stuff(payload.items),
@@ -162,12 +153,8 @@ class WfRunItems:
             )
         except PipelexError as exc:
             raise failure_error(exc, tracer.events()) from None
-        except Exception as exc:  # a bug of ours: fail the run with a clear message rather than retry forever
-            error = PipeRunError(
-                f"internal error in the workflow of {payload.pipe_ref!r}: {type(exc).__name__}: {exc}",
-                error_type="internal_error",
-            )
-            raise failure_error(error, tracer.events()) from exc
+        except Exception as exc:
+            raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
         return ItemsOutcome(results=[codec.wire_result(r) for r in results], events=tracer.events())
 
 
