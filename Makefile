@@ -40,7 +40,8 @@ demo: install
 	.venv/bin/pipelex run bundle examples/menu_card.mthds --dry-run --mock-inputs -o results
 
 test: install
-	$(BIN)/ruff check pipelex tests
+	$(BIN)/ruff check pipelex tests benchmarks
+	$(BIN)/ruff format --check pipelex tests benchmarks
 	$(PYRIGHT)
 	@if [ -z "$${MTHDS_CORPUS_DIR:-}" ] && [ -e $(FETCH_CORPUS) ]; then \
 		$(PYTHON) $(FETCH_CORPUS) .corpus \
@@ -61,13 +62,13 @@ test-real-llm: install
 
 lint: install
 	$(BIN)/ruff check pipelex tests
-	$(BIN)/ruff format --check pipelex tests
+	$(BIN)/ruff format --check pipelex tests benchmarks
 
 typecheck: install
 	$(PYRIGHT)
 
 format: install
-	$(BIN)/ruff format pipelex tests
+	$(BIN)/ruff format pipelex tests benchmarks
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -65,15 +65,18 @@ steps = [STEPS]
 
 
 def _boot(bound: int) -> None:
-    config = PipelexConfig.model_validate({"runtime": {"max_concurrency": bound},
-                                           "models": {"calls": {"max_concurrency": max(bound, 64)}}})
+    config = PipelexConfig.model_validate(
+        {"runtime": {"max_concurrency": bound}, "models": {"calls": {"max_concurrency": max(bound, 64)}}}
+    )
     Pipelex.make(config=config)
 
 
 async def _batch(items: int, bound: int) -> float:
     _boot(bound)
-    runner = PipelexRunner(mthds_content=BATCH.replace("STEPS", '{ pipe = "label_one", result = "x" }'),
-                           pipe_run_mode=PipeRunMode.LIVE)
+    runner = PipelexRunner(
+        mthds_content=BATCH.replace("STEPS", '{ pipe = "label_one", result = "x" }'),
+        pipe_run_mode=PipeRunMode.LIVE,
+    )
     runner.load()
     start = time.perf_counter()
     output = await runner.execute_pipeline(inputs={"crates": [f"crate {i}" for i in range(items)]})
@@ -100,15 +103,21 @@ async def _bare_sdk(leaves: int, base_url: str) -> float:
         text = "crate 0"
         for _ in range(leaves):
             reply = await client.chat.completions.create(
-                model="gpt-4o", messages=[{"role": "user", "content": f"Write the label for {text} in eight words."}])
+                model="gpt-4o",
+                messages=[{"role": "user", "content": f"Write the label for {text} in eight words."}],
+            )
             text = reply.choices[0].message.content or ""
         return time.perf_counter() - start
 
 
 def _admin(root: str, route: str, body: dict[str, Any] | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{root}/_fake/{route}", data=data, method="POST" if data else "GET",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{root}/_fake/{route}",
+        data=data,
+        method="POST" if data else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
 
@@ -126,16 +135,23 @@ def main() -> None:
     os.environ["PIPELEX_STORAGE_DIR"] = storage
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}")
     # the fake runs in its own process, as a real provider would (in a thread it would share our GIL)
-    process = subprocess.Popen([sys.executable, "-m", "pipelex.testing.fake_provider", "--latency",
-                                str(args.latency)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.testing.fake_provider", "--latency", str(args.latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         base_url = process.stdout.readline().strip()
         root = base_url.removesuffix("/v1")
         os.environ.update({"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": FAKE_API_KEY})
         asyncio.run(_batch(10, 10))  # warm-up: imports, first connections
-        print(f"\n## Batch of {args.items} LLM leaves, fake provider answering in {args.latency * 1000:.0f} ms\n")
-        print("| bound | ideal (ceil(items / bound) x latency) | measured (median) | ratio | calls in flight |")
+        print(
+            f"\n## Batch of {args.items} LLM leaves, fake provider answering in {args.latency * 1000:.0f} ms\n"
+        )
+        print(
+            "| bound | ideal (ceil(items / bound) x latency) | measured (median) | ratio | calls in flight |"
+        )
         print("|---:|---:|---:|---:|---:|")
         for bound in args.bounds:
             times = []
@@ -152,12 +168,20 @@ def main() -> None:
         asyncio.run(_bare_sdk(5, base_url))
         engine = statistics.median(asyncio.run(_chain(args.leaves)) for _ in range(args.runs))
         bare = statistics.median(asyncio.run(_bare_sdk(args.leaves, base_url)) for _ in range(args.runs))
-        print(f"\n## Overhead per live leaf ({args.leaves} sequential leaves, fake provider with no latency)\n")
+        print(
+            f"\n## Overhead per live leaf ({args.leaves} sequential leaves, fake provider with no latency)\n"
+        )
         print("| | total | per leaf |")
         print("|---|---:|---:|")
-        print(f"| pipelex run (sequence of PipeLLM leaves) | {engine:.3f} s | {engine / args.leaves * 1000:.2f} ms |")
-        print(f"| bare SDK calls (same server, same prompts) | {bare:.3f} s | {bare / args.leaves * 1000:.2f} ms |")
-        print(f"| **engine overhead** | {engine - bare:.3f} s | **{(engine - bare) / args.leaves * 1000:.2f} ms** |")
+        print(
+            f"| pipelex run (sequence of PipeLLM leaves) | {engine:.3f} s | {engine / args.leaves * 1000:.2f} ms |"
+        )
+        print(
+            f"| bare SDK calls (same server, same prompts) | {bare:.3f} s | {bare / args.leaves * 1000:.2f} ms |"
+        )
+        print(
+            f"| **engine overhead** | {engine - bare:.3f} s | **{(engine - bare) / args.leaves * 1000:.2f} ms** |"
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)

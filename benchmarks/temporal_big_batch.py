@@ -44,7 +44,9 @@ prompt = "Score this review from 1 to 5: $review"
 def shape(graph: Any) -> tuple[Counter[tuple[str, ...]], Counter[tuple[str | None, ...]]]:
     """Nodes and edges without ids, timings and placements."""
     paths = {n.id: n.path for n in graph.nodes}
-    nodes = Counter((n.path, n.pipe_code, n.status, ",".join(o.concept for o in n.outputs)) for n in graph.nodes)
+    nodes = Counter(
+        (n.path, n.pipe_code, n.status, ",".join(o.concept for o in n.outputs)) for n in graph.nodes
+    )
     edges = Counter((e.kind, paths[e.source], paths[e.target], e.label) for e in graph.edges)
     return nodes, edges
 
@@ -56,16 +58,23 @@ async def run(items: int, address: str, chunk: int, backend: str) -> tuple[Any, 
     from pipelex.pipeline.runner import PipelexRunner
 
     config = PipelexConfig(
-        temporal=TemporalConfig(is_enabled=True, address=address, in_process_worker=True,
-                                task_queue=f"big-{uuid.uuid4().hex[:8]}", batch_chunk_size=chunk),
+        temporal=TemporalConfig(
+            is_enabled=True,
+            address=address,
+            in_process_worker=True,
+            task_queue=f"big-{uuid.uuid4().hex[:8]}",
+            batch_chunk_size=chunk,
+        ),
         limits=LimitsConfig(max_batch_items=max(items, 10_000)),
     )
     Pipelex.make(config=config)
     try:
         start = time.perf_counter()
-        output = await PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.DRY,
-                                     backend=backend).execute_pipeline(  # type: ignore[arg-type]
-            {"reviews": [f"review {i}" for i in range(items)]})
+        output = await PipelexRunner(
+            mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.DRY, backend=backend
+        ).execute_pipeline(  # type: ignore[arg-type]
+            {"reviews": [f"review {i}" for i in range(items)]}
+        )
         return output, time.perf_counter() - start
     finally:
         Pipelex.teardown()
@@ -90,7 +99,9 @@ async def main_async(args: argparse.Namespace, address: str) -> None:
         direct, _ = await run(args.compare, address, args.chunk, "direct")
         same_output = temporal.main_stuff_json() == direct.main_stuff_json()
         same_graph = shape(temporal.graph) == shape(direct.graph)
-        print(f"{args.compare:,} items: output equal to direct: {same_output}; graph shape equal: {same_graph}")
+        print(
+            f"{args.compare:,} items: output equal to direct: {same_output}; graph shape equal: {same_graph}"
+        )
         assert same_output and same_graph
     output, seconds = await run(args.items, address, args.chunk, "temporal")
     nodes = len(output.graph.nodes)
@@ -100,9 +111,11 @@ async def main_async(args: argparse.Namespace, address: str) -> None:
     slices = {w for w in workflows if "-items-" in w}
     events, biggest = await largest_history(address, {top, *slices})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{args.items:,} items: {seconds:.1f} s, {args.items / seconds:,.0f} leaves/s, peak RSS {peak_mb:,.0f} MB, "
-          f"{len(workflows)} workflows ({len(slices)} slices of {args.chunk}), largest history {events:,} events "
-          f"({biggest.rsplit('/', 1)[-1]})")
+    print(
+        f"{args.items:,} items: {seconds:.1f} s, {args.items / seconds:,.0f} leaves/s, peak RSS {peak_mb:,.0f} MB, "
+        f"{len(workflows)} workflows ({len(slices)} slices of {args.chunk}), largest history {events:,} events "
+        f"({biggest.rsplit('/', 1)[-1]})"
+    )
 
 
 def main() -> None:

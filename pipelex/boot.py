@@ -28,8 +28,13 @@ class Pipelex:
     _unbooted_config: PipelexConfig | None = None
 
     @classmethod
-    def make(cls, *, needs_inference: bool = True, config: PipelexConfig | None = None,
-             config_path: str | Path | None = None) -> Pipelex:
+    def make(
+        cls,
+        *,
+        needs_inference: bool = True,
+        config: PipelexConfig | None = None,
+        config_path: str | Path | None = None,
+    ) -> Pipelex:
         """Boot (or re-boot) pipelex. ``needs_inference=False`` forces every run of this process dry.
 
         The configuration is ``config`` when given, else ``pipelex.toml`` found as ``config/settings.py`` says.
@@ -67,7 +72,9 @@ class Pipelex:
     def effective_run_mode(cls, requested: PipeRunMode) -> PipeRunMode:
         """The mode a run gets: dry when the process booted without inference (and a warning if live was asked)."""
         if cls._state is not None and not cls._state.needs_inference and requested is PipeRunMode.LIVE:
-            logger.warning("a live run was requested, but pipelex was booted without inference "
-                           "(Pipelex.make(needs_inference=False)): the run is forced to dry mode")
+            logger.warning(
+                "a live run was requested, but pipelex was booted without inference "
+                "(Pipelex.make(needs_inference=False)): the run is forced to dry mode"
+            )
             return PipeRunMode.DRY
         return requested

@@ -59,7 +59,9 @@ class BundleInvalidError(BundleError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
         lines = [d.render() for d in diagnostics]
-        super().__init__(f"The bundle does not validate ({len(diagnostics)} problem(s)):\n" + "\n".join(lines))
+        super().__init__(
+            f"The bundle does not validate ({len(diagnostics)} problem(s)):\n" + "\n".join(lines)
+        )
 
 
 class ConceptCompileError(BundleError):

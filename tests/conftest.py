@@ -64,7 +64,9 @@ def tmp_bundle(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
-_TEMPORAL_FIXTURES = frozenset({"temporal_server", "temporal_config", "temporal_booted", "temporal_session_active"})
+_TEMPORAL_FIXTURES = frozenset(
+    {"temporal_server", "temporal_config", "temporal_booted", "temporal_session_active"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

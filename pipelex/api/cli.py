@@ -51,8 +51,14 @@ def serve(args: argparse.Namespace) -> int:
     from pipelex.api.guards import uvicorn_config
 
     server = uvicorn.Server(
-        uvicorn_config(app, config.limits, host=args.host, port=args.port, log_level=args.log_level,
-                       access_log=args.access_log)
+        uvicorn_config(
+            app,
+            config.limits,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=args.access_log,
+        )
     )
     server.run()
     return 0

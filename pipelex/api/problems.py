@@ -135,23 +135,44 @@ class ApiProblem(Exception):
         return problem(self.kind, self.detail, instance=instance, **self.extensions)
 
 
-_TEMPLATE_OPERATIONS = {"template_max_steps": "loop", "template_max_output_chars": "output",
-                        "template_max_int_bits": "repeat"}
+_TEMPLATE_OPERATIONS = {
+    "template_max_steps": "loop",
+    "template_max_output_chars": "output",
+    "template_max_int_bits": "repeat",
+}
 
 
-def limit_problem(detail: str, *, limit: str, instance: str, pipe_code: str | None = None,
-                  value: float | None = None, **extensions: Any) -> Problem:
+def limit_problem(
+    detail: str,
+    *,
+    limit: str,
+    instance: str,
+    pipe_code: str | None = None,
+    value: float | None = None,
+    **extensions: Any,
+) -> Problem:
     """The ``run-limit-exceeded`` problem of the ``[limits]`` setting ``limit`` (``value``: its value, if known),
     with the core code of the fault: ``run.timed_out``, ``pipe.template_budget_exceeded``, else ``input.too_large``."""
     if limit == "run_deadline_seconds":
         code, params = "run.timed_out", {"timeout": value}
     elif limit in _TEMPLATE_OPERATIONS:
-        code, params = "pipe.template_budget_exceeded", {"pipe": pipe_code, "operation": _TEMPLATE_OPERATIONS[limit]}
+        code, params = (
+            "pipe.template_budget_exceeded",
+            {"pipe": pipe_code, "operation": _TEMPLATE_OPERATIONS[limit]},
+        )
     else:
         code, params = "input.too_large", {"limit": value}
     params = {k: v for k, v in params.items() if v is not None}
-    return problem("run-limit-exceeded", detail, instance=instance, code=code, params=params or None, limit=limit,
-                   pipe_code=pipe_code, **extensions)
+    return problem(
+        "run-limit-exceeded",
+        detail,
+        instance=instance,
+        code=code,
+        params=params or None,
+        limit=limit,
+        pipe_code=pipe_code,
+        **extensions,
+    )
 
 
 class InputRefusedError(InputError):

@@ -78,7 +78,11 @@ class BodySizeLimit:
         if limit is not None:
             declared = _header(scope, b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > limit):
-                what = f"{declared} bytes declared" if declared.isdigit() else "a Content-Length that is no number"
+                what = (
+                    f"{declared} bytes declared"
+                    if declared.isdigit()
+                    else "a Content-Length that is no number"
+                )
                 await _send_problem(
                     scope,
                     send,
@@ -200,14 +204,20 @@ class InputPolicy:
         match refusal.reason:
             case RefusalReason.SCHEME:
                 scheme = urlsplit(url).scheme.lower()
-                message = (f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
-                           "URLs when the server allows them) are accepted")
+                message = (
+                    f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
+                    "URLs when the server allows them) are accepted"
+                )
             case RefusalReason.URL:
-                message = (f"input {name!r} references the URL {_short(url)}: this server does not fetch URLs for "
-                           'API inputs; send the content inline as a data URL ({"url": "data:...;base64,..."})')
+                message = (
+                    f"input {name!r} references the URL {_short(url)}: this server does not fetch URLs for "
+                    'API inputs; send the content inline as a data URL ({"url": "data:...;base64,..."})'
+                )
             case RefusalReason.INTERNAL:
-                message = (f"input {name!r} references {_short(url)}, whose host is not a public address (an "
-                           "internal address, or one that does not resolve): only public hosts may be fetched")
+                message = (
+                    f"input {name!r} references {_short(url)}, whose host is not a public address (an "
+                    "internal address, or one that does not resolve): only public hosts may be fetched"
+                )
             case RefusalReason.MALFORMED | RefusalReason.LOCAL_FILE:
                 message = f"input {name!r} references {_short(url)}: {refusal.detail}; {refusal.hint}"
         raise InputRefusedError(message, input_name=name)

@@ -214,7 +214,9 @@ class DirectApiBackend:
 
     name: BackendName = "direct"
 
-    def __init__(self, config: PipelexConfig, *, deck: ModelDeck | None = None, isolated: bool | None = None) -> None:
+    def __init__(
+        self, config: PipelexConfig, *, deck: ModelDeck | None = None, isolated: bool | None = None
+    ) -> None:
         self.config = config.served()  # runs read what the server's [api] policy allows, not the CLI's [io]
         self.deck = deck or deck_for(config)  # the deck of this config ([models] over the default deck)
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)

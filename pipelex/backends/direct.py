@@ -51,7 +51,14 @@ class DirectPipeRouter:
         return await run_pipe(entry, memory, ctx, output_name=output_name)
 
     async def run_items(
-        self, entry: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+        self,
+        entry: PipeEntry,
+        items: Stuff,
+        item_name: str,
+        memory: WorkingMemory,
+        ctx: RunContext,
+        *,
+        output_name: str,
     ) -> list[Stuff | Absence]:
         """Run ``entry`` once per item, here, concurrently up to the run's bound."""
         from pipelex.pipes.controllers.batching import run_each

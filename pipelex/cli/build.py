@@ -18,18 +18,26 @@ if TYPE_CHECKING:
 def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare ``build inputs`` and ``build output``."""
     build = groups.add_parser("build", help="inputs templates and output examples of a pipe").add_subparsers(
-        dest="what", metavar="WHAT")
+        dest="what", metavar="WHAT"
+    )
     build.required = True
-    bi = build.add_parser("inputs", help="write the inputs JSON of a pipe, to fill then pass to `run bundle -i`")
+    bi = build.add_parser(
+        "inputs", help="write the inputs JSON of a pipe, to fill then pass to `run bundle -i`"
+    )
     bo = build.add_parser("output", help="print an example of a pipe's output (its dry-run mock)")
     for sub in (bi, bo):
         sub.add_argument("path", help="the .mthds file (or a folder of them)")
         sub.add_argument("--pipe", help="the pipe (default: the bundle's main_pipe)")
-        sub.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
+        sub.add_argument(
+            "-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)"
+        )
         sub.add_argument("-o", "--output", help="write to this file instead of printing")
         sub.add_argument("--force", action="store_true", help="with -o: replace an existing file")
-    bo.add_argument("--json-schema", action="store_true", help="print the JSON Schema of the output's content "
-                    "instead of an example")
+    bo.add_argument(
+        "--json-schema",
+        action="store_true",
+        help="print the JSON Schema of the output's content instead of an example",
+    )
 
 
 def build_inputs(args: argparse.Namespace) -> int:
@@ -38,11 +46,22 @@ def build_inputs(args: argparse.Namespace) -> int:
 
     runner, library, entry = _load(args)
     target = args.output or "inputs.json"
-    command = ["pipelex", "run", "bundle", args.path, *(["--pipe", args.pipe] if args.pipe else []),
-               *[part for d in args.library_dir for part in ("-L", d)], "-i", target]
+    command = [
+        "pipelex",
+        "run",
+        "bundle",
+        args.path,
+        *(["--pipe", args.pipe] if args.pipe else []),
+        *[part for d in args.library_dir for part in ("-L", d)],
+        "-i",
+        target,
+    ]
     template = inputs_template(entry, library, run_hint=shlex.join(command))
-    return _emit(args, json.dumps(template, indent=2, ensure_ascii=False) + "\n",
-                 next_step=f"fill it, then run: {shlex.join(command)}")
+    return _emit(
+        args,
+        json.dumps(template, indent=2, ensure_ascii=False) + "\n",
+        next_step=f"fill it, then run: {shlex.join(command)}",
+    )
 
 
 def build_output(args: argparse.Namespace) -> int:
@@ -55,19 +74,34 @@ def build_output(args: argparse.Namespace) -> int:
         spec = ConceptSpec.parse(entry.blueprint.output)
         concept = library.resolve_concept(spec.concept_ref, entry.domain)
         if concept is None:  # pragma: no cover - a loaded library resolves its outputs
-            print(f"error: the output concept {spec.concept_ref!r} of {entry.ref!r} is unknown", file=sys.stderr)
+            print(
+                f"error: the output concept {spec.concept_ref!r} of {entry.ref!r} is unknown", file=sys.stderr
+            )
             return EXIT_FAILED
         schema = library.concepts.json_schema(concept)
         if spec.is_list:
-            schema = {"type": "object", "properties": {"items": {"type": "array", "items": schema,
-                                                                 **({"minItems": spec.item_count,
-                                                                     "maxItems": spec.item_count}
-                                                                    if spec.item_count else {})}},
-                      "required": ["items"]}
+            schema = {
+                "type": "object",
+                "properties": {
+                    "items": {
+                        "type": "array",
+                        "items": schema,
+                        **(
+                            {"minItems": spec.item_count, "maxItems": spec.item_count}
+                            if spec.item_count
+                            else {}
+                        ),
+                    }
+                },
+                "required": ["items"],
+            }
         text = json.dumps(schema, indent=2, ensure_ascii=False)
     else:
-        text = json.dumps(output_example(entry, library, nb_list_items=runner.settings.nb_list_items), indent=2,
-                          ensure_ascii=False)
+        text = json.dumps(
+            output_example(entry, library, nb_list_items=runner.settings.nb_list_items),
+            indent=2,
+            ensure_ascii=False,
+        )
     return _emit(args, text + "\n", next_step=None)
 
 
@@ -76,9 +110,12 @@ def _load(args: argparse.Namespace) -> tuple[PipelexRunner, Library, PipeEntry]:
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
 
-    runner = PipelexRunner(bundle_uri=bundle_file(args.path),
-                           library_dirs=[library_path(raw) for raw in args.library_dir], pipe_run_mode=PipeRunMode.DRY,
-                           backend="direct")
+    runner = PipelexRunner(
+        bundle_uri=bundle_file(args.path),
+        library_dirs=[library_path(raw) for raw in args.library_dir],
+        pipe_run_mode=PipeRunMode.DRY,
+        backend="direct",
+    )
     library = runner.load()
     return runner, library, runner.pick_pipe(library, args.pipe)
 
@@ -91,8 +128,10 @@ def _emit(args: argparse.Namespace, text: str, *, next_step: str | None) -> int:
 
     out = output_file(args.output)  # checked: a folder, a missing folder, a system path are usage errors
     if out.exists() and not args.force:  # it may hold filled-in inputs: never overwrite them silently
-        print(f"error: {out} already exists: pass --force to replace it, or give another file name",
-              file=sys.stderr)
+        print(
+            f"error: {out} already exists: pass --force to replace it, or give another file name",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}" + (f"; {next_step}" if next_step else ""))

@@ -118,7 +118,9 @@ def _handle(handler: Any, args: argparse.Namespace) -> int:
     except Exception as exc:  # a bug of ours: say so plainly
         if args.debug:
             traceback.print_exc()
-        _err(f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and report it")
+        _err(
+            f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and report it"
+        )
         _print_notes(exc)
         return EXIT_FAILED
 
@@ -130,7 +132,9 @@ def _print_notes(exc: BaseException) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- validate
-def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | None, bundle_path: str | None) -> int:
+def _validate(
+    paths: list[Path], args: argparse.Namespace, *, only: list[str] | None, bundle_path: str | None
+) -> int:
     from pipelex.config.deck import deck_for
     from pipelex.language.loader import load_library
     from pipelex.validation.diagnostics import Diagnostic, ErrorType
@@ -141,9 +145,19 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
     except BundleLoadError as exc:
         if args.format != "json":
             raise
-        unreadable = Diagnostic(error_type=ErrorType.FILE_UNREADABLE, message=str(exc), file=exc.file, line=exc.line)
-        report = ValidationReport(is_valid=False, is_runnable=False, bundle_path=bundle_path, total_pipes=0,
-                                  validated_pipes=[], errors=[unreadable], warnings=[], dry_run_sweep=False)
+        unreadable = Diagnostic(
+            error_type=ErrorType.FILE_UNREADABLE, message=str(exc), file=exc.file, line=exc.line
+        )
+        report = ValidationReport(
+            is_valid=False,
+            is_runnable=False,
+            bundle_path=bundle_path,
+            total_pipes=0,
+            validated_pipes=[],
+            errors=[unreadable],
+            warnings=[],
+            dry_run_sweep=False,
+        )
         print(json.dumps(report.to_json(), indent=2))
         return EXIT_FAILED
     from pipelex.boot import Pipelex
@@ -151,12 +165,22 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
     config = Pipelex.config()
     if args.temporal and not config.temporal.is_enabled:
         # boot with Temporal enabled, only to show that the CLI sweep still runs in-process
-        Pipelex.make(config=config.model_copy(update={"temporal": config.temporal.model_copy(
-            update={"is_enabled": True})}))
+        Pipelex.make(
+            config=config.model_copy(
+                update={"temporal": config.temporal.model_copy(update={"is_enabled": True})}
+            )
+        )
         config = Pipelex.config()
-    report = validate_library(library, deck_for(config), settings=config.run_settings(), run_sweep=not args.static_only,
-                              allow_signatures=args.allow_signatures, bundle_path=bundle_path, only=only,
-                              allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes))
+    report = validate_library(
+        library,
+        deck_for(config),
+        settings=config.run_settings(),
+        run_sweep=not args.static_only,
+        allow_signatures=args.allow_signatures,
+        bundle_path=bundle_path,
+        only=only,
+        allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes),
+    )
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -170,16 +194,22 @@ def _validate(paths: list[Path], args: argparse.Namespace, *, only: list[str] | 
         from pipelex.language.loader import nested_packages
 
         for package in (p for path in paths for p in nested_packages(path)):
-            print(f"note: {package} is a separate package (it has its own METHODS.toml): not merged into this "
-                  f"library; validate it on its own with `pipelex validate bundle {package}`")
+            print(
+                f"note: {package} is a separate package (it has its own METHODS.toml): not merged into this "
+                f"library; validate it on its own with `pipelex validate bundle {package}`"
+            )
         if args.temporal:
-            print("note: Temporal is enabled for this boot; the validation sweep ran in-process and dispatched "
-                  "nothing")
+            print(
+                "note: Temporal is enabled for this boot; the validation sweep ran in-process and dispatched "
+                "nothing"
+            )
         verdict = "valid" if report.is_valid else f"INVALID ({len(report.errors)} error(s))"
         if report.is_valid and report.pending_signatures:
-            verdict += (f" but NOT yet runnable ({len(report.pending_signatures)} signature(s) to implement)"
-                        if not args.allow_signatures else
-                        f" ({len(report.pending_signatures)} signature(s) accepted by --allow-signatures)")
+            verdict += (
+                f" but NOT yet runnable ({len(report.pending_signatures)} signature(s) to implement)"
+                if not args.allow_signatures
+                else f" ({len(report.pending_signatures)} signature(s) accepted by --allow-signatures)"
+            )
         print(f"{bundle_path or 'library'}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
     if not report.is_valid:
         return EXIT_FAILED
@@ -209,14 +239,15 @@ def validate_pipe(args: argparse.Namespace) -> int:
     if not args.all and not args.code:
         _err("name a pipe, or pass --all")
         return EXIT_USAGE
-    return _validate(_library_paths(args), args, only=None if args.all else [args.code],
-                     bundle_path=None)
+    return _validate(_library_paths(args), args, only=None if args.all else [args.code], bundle_path=None)
 
 
 # ---------------------------------------------------------------------------------------------------- run
 def _next_run_dir(base: Path, name: str) -> Path:
     base.mkdir(parents=True, exist_ok=True)
-    numbers = [int(p.name.rsplit("_", 1)[1]) for p in base.glob(f"{name}_*") if p.name.rsplit("_", 1)[1].isdigit()]
+    numbers = [
+        int(p.name.rsplit("_", 1)[1]) for p in base.glob(f"{name}_*") if p.name.rsplit("_", 1)[1].isdigit()
+    ]
     run_dir = base / f"{name}_{(max(numbers) + 1) if numbers else 1:02d}"
     run_dir.mkdir()
     return run_dir
@@ -237,8 +268,10 @@ def run_bundle(args: argparse.Namespace) -> int:
 def run_pipe(args: argparse.Namespace) -> int:
     """``pipelex run pipe CODE -L DIR``: a pipe of a library, by code, with the options of ``run bundle``."""
     if not args.library_dir:
-        _err(f"give the library holding {args.code!r} with -L DIR (a folder of .mthds files, or one .mthds file; "
-             "repeatable)")
+        _err(
+            f"give the library holding {args.code!r} with -L DIR (a folder of .mthds files, or one .mthds file; "
+            "repeatable)"
+        )
         return EXIT_USAGE
     return _run(args, bundle_uri=None, pipe_code=args.code)
 
@@ -256,25 +289,41 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     bundle = paths.bundle_file(bundle_uri) if bundle_uri is not None else None
     library_dirs = _library_paths(args)
     output_dir = paths.output_dir(args.output_dir)
-    memory_path = paths.output_file(args.working_memory_path, "--working-memory-path") if args.working_memory_path else None
+    memory_path = (
+        paths.output_file(args.working_memory_path, "--working-memory-path")
+        if args.working_memory_path
+        else None
+    )
     inputs: dict[str, Any] = {}
     base_dir = None
     if args.inputs:
         if not args.inputs.strip().startswith("{"):
-            paths.input_file(args.inputs, "-i/--inputs", max_bytes=paths.MAX_INPUTS_FILE_BYTES, what="inputs file")
+            paths.input_file(
+                args.inputs, "-i/--inputs", max_bytes=paths.MAX_INPUTS_FILE_BYTES, what="inputs file"
+            )
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
     _tune_gc_for_a_run()
-    runner = PipelexRunner(bundle_uri=bundle, library_dirs=list(library_dirs), pipe_run_mode=mode,
-                           backend="temporal" if args.temporal else None)
+    runner = PipelexRunner(
+        bundle_uri=bundle,
+        library_dirs=list(library_dirs),
+        pipe_run_mode=mode,
+        backend="temporal" if args.temporal else None,
+    )
     if runner.backend == "temporal" and not args.quiet:
         _announce_embedded_ui()
-    stop = (_start_progress(runner, show_cost=mode is PipeRunMode.LIVE)
-            if not args.quiet and sys.stderr.isatty() else None)
+    stop = (
+        _start_progress(runner, show_cost=mode is PipeRunMode.LIVE)
+        if not args.quiet and sys.stderr.isatty()
+        else None
+    )
     restore_sigterm = _sigterm_as_interrupt()
     try:
-        output = asyncio.run(runner.execute_pipeline(inputs=inputs, pipe_code=pipe_code,
-                                                     mock_inputs=args.mock_inputs, inputs_base_dir=base_dir))
+        output = asyncio.run(
+            runner.execute_pipeline(
+                inputs=inputs, pipe_code=pipe_code, mock_inputs=args.mock_inputs, inputs_base_dir=base_dir
+            )
+        )
     except BaseException as exc:
         if stop is not None:
             stop()
@@ -292,26 +341,41 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             stop_embedded_server()
     for message in output.warnings:
         print(f"warning: {message}", file=sys.stderr)
-    run_dir = _write_run_dir(output_dir, output, graph=args.graph, save_main_stuff=args.save_main_stuff,
-                             save_working_memory=args.save_working_memory)
+    run_dir = _write_run_dir(
+        output_dir,
+        output,
+        graph=args.graph,
+        save_main_stuff=args.save_main_stuff,
+        save_working_memory=args.save_working_memory,
+    )
     main_json = output.main_stuff_json()
     main_text = main_json.get("text") if isinstance(main_json, dict) else None
     if memory_path is not None:  # the standard's CLI runner reads the working memory from there
         try:
             memory_path.write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
         except OSError as exc:
-            raise RunError(f"the working memory cannot be written to {memory_path} ({exc.strerror or exc}); give "
-                           "another --working-memory-path") from exc
+            raise RunError(
+                f"the working memory cannot be written to {memory_path} ({exc.strerror or exc}); give "
+                "another --working-memory-path"
+            ) from exc
     if not args.quiet:
         nodes = len(output.graph.nodes)
-        print(f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}")
+        print(
+            f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}"
+        )
         if args.graph:
-            print(f"execution graph: {run_dir / 'graph.html'} (open it in a browser; also graph.json, graph.mmd)")
+            print(
+                f"execution graph: {run_dir / 'graph.html'} (open it in a browser; also graph.json, graph.mmd)"
+            )
         if args.pretty_print:  # --no-pretty-print: the output is in the files only
             if isinstance(main_text, str):
                 print(preview(main_text, full=run_dir / "main_stuff.md"))
             else:
-                print(preview(json.dumps(main_json, indent=2, ensure_ascii=False), full=run_dir / "main_stuff.json"))
+                print(
+                    preview(
+                        json.dumps(main_json, indent=2, ensure_ascii=False), full=run_dir / "main_stuff.json"
+                    )
+                )
         _print_costs(output, args)
     return EXIT_OK
 
@@ -327,8 +391,10 @@ def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT) -> str:
     cut = text.rfind("\n", 0, limit + 1)
     if cut < limit * 3 // 4:  # no line end near the limit: end at a space, never inside a word or a token
         cut = max(text.rfind(" ", 0, limit + 1), 0) or limit
-    return (f"{text[:cut].rstrip()}\n… [preview cut at {cut:,} of {len(text):,} characters; the full output is "
-            f"in {full}]")
+    return (
+        f"{text[:cut].rstrip()}\n… [preview cut at {cut:,} of {len(text):,} characters; the full output is "
+        f"in {full}]"
+    )
 
 
 def _sigterm_as_interrupt() -> Any:
@@ -362,8 +428,15 @@ def _print_costs(output: Any, args: argparse.Namespace, *, file: Any = None) -> 
         print(render_cost_table(output.usage), file=file or sys.stdout)
 
 
-def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseException | None = None,
-                   save_main_stuff: bool = True, save_working_memory: bool = True) -> Path:
+def _write_run_dir(
+    output_dir: Path,
+    output: Any,
+    *,
+    graph: bool,
+    error: BaseException | None = None,
+    save_main_stuff: bool = True,
+    save_working_memory: bool = True,
+) -> Path:
     """Write a run's folder: main output, working memory, graph; for a failed run, ``error.json`` and
     ``usage.json`` instead of the main output. A write that fails (a full disk, a folder removed meanwhile) is a :class:`RunError`."""
     run_dir: Path | None = None
@@ -377,15 +450,23 @@ def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseExc
                 (run_dir / "main_stuff.md").write_text(main_text + "\n", encoding="utf-8")
         elif error is not None:
             failed = [n for n in output.graph.nodes if n.status == "failed"]
-            (run_dir / "error.json").write_text(_json_text({
-                "error": str(error) or type(error).__name__,
-                "error_class": type(error).__name__,
-                "error_type": getattr(error, "error_type", None),
-                "pipe_code": getattr(error, "pipe_code", None) or (failed[-1].pipe_code if failed else None),
-                "failed_pipes": [n.pipe_code for n in failed],
-            }), encoding="utf-8")
+            (run_dir / "error.json").write_text(
+                _json_text(
+                    {
+                        "error": str(error) or type(error).__name__,
+                        "error_class": type(error).__name__,
+                        "error_type": getattr(error, "error_type", None),
+                        "pipe_code": getattr(error, "pipe_code", None)
+                        or (failed[-1].pipe_code if failed else None),
+                        "failed_pipes": [n.pipe_code for n in failed],
+                    }
+                ),
+                encoding="utf-8",
+            )
         if save_working_memory or error is not None:
-            (run_dir / "working_memory.json").write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
+            (run_dir / "working_memory.json").write_text(
+                _json_text(output.working_memory.to_json()), encoding="utf-8"
+            )
         if error is not None:  # what the failed run cost so far (a finished run prints its cost table)
             (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
         if graph:
@@ -397,8 +478,10 @@ def _write_run_dir(output_dir: Path, output: Any, *, graph: bool, error: BaseExc
             (run_dir / "graph.html").write_text(render_html(output.graph), encoding="utf-8")
     except OSError as exc:
         where = run_dir or output_dir
-        raise RunError(f"the results cannot be written to {where} ({exc.strerror or exc}); free some space or "
-                       "give another folder with -o") from exc
+        raise RunError(
+            f"the results cannot be written to {where} ({exc.strerror or exc}); free some space or "
+            "give another folder with -o"
+        ) from exc
     return run_dir
 
 
@@ -428,19 +511,28 @@ def _announce_embedded_ui() -> None:
     from pipelex.backends.temporal.devserver import embedded_server
 
     server = embedded_server(temporal.namespace, ui=True)  # the run's session reuses it
-    print(f"Temporal Web UI of the embedded dev server (until this command ends): {server.ui_url}", file=sys.stderr)
+    print(
+        f"Temporal Web UI of the embedded dev server (until this command ends): {server.ui_url}",
+        file=sys.stderr,
+    )
 
 
 def _partial_note(partial: Any, run_dir: Path) -> str:
     nodes = partial.graph.nodes
     if not nodes:  # on Temporal, pipes report back with the workflow's result or failure
-        hint = " (on Temporal the pipes report back when the workflow ends)" if partial.graph.backend == "temporal" else ""
+        hint = (
+            " (on Temporal the pipes report back when the workflow ends)"
+            if partial.graph.backend == "temporal"
+            else ""
+        )
         return f"the run stopped before any pipe reported back{hint}; its inputs are kept in {run_dir}"
     done = sum(1 for n in nodes if n.status == "succeeded")
     failed = [n.pipe_code for n in nodes if n.status == "failed"]
     where = f"; failed: {', '.join(dict.fromkeys(failed))}" if failed else ""
-    return (f"what the run did before it stopped ({done} pipe run(s) succeeded{where}) is in {run_dir}: "
-            "graph.html shows where, working_memory.json what was produced, usage.json what it cost")
+    return (
+        f"what the run did before it stopped ({done} pipe run(s) succeeded{where}) is in {run_dir}: "
+        "graph.html shows where, working_memory.json what was produced, usage.json what it cost"
+    )
 
 
 def _json_text(data: Any) -> str:
@@ -483,7 +575,10 @@ def show(args: argparse.Namespace) -> int:
         from pipelex.boot import Pipelex
 
         config = Pipelex.config()
-        shown = {"source": config.source or "defaults (no pipelex.toml found)", **config.model_dump(mode="json")}
+        shown = {
+            "source": config.source or "defaults (no pipelex.toml found)",
+            **config.model_dump(mode="json"),
+        }
         print(json.dumps(shown, indent=2))
         return EXIT_OK
     from pipelex.language.loader import load_library
@@ -520,8 +615,11 @@ def graph_render(args: argparse.Namespace) -> int:
 
     path = paths.input_file(args.path, "GRAPH", max_bytes=paths.MAX_GRAPH_FILE_BYTES, what="graph.json file")
     suffix = ".html" if args.format == "html" else ".mmd"
-    out = paths.output_file(args.output) if args.output else paths.output_file(str(path.with_suffix(suffix)),
-                                                                                 "the output next to the graph")
+    out = (
+        paths.output_file(args.output)
+        if args.output
+        else paths.output_file(str(path.with_suffix(suffix)), "the output next to the graph")
+    )
     try:
         graph = ExecutionGraph.from_json(path.read_bytes())
     except (ValidationError, ValueError) as exc:
@@ -577,11 +675,14 @@ def worker(args: argparse.Namespace) -> int:
     from pipelex.boot import Pipelex
 
     config = Pipelex.config()
-    temporal = config.temporal.model_copy(update={k: v for k, v in (("address", args.address),
-                                                                    ("namespace", args.namespace)) if v})
+    temporal = config.temporal.model_copy(
+        update={k: v for k, v in (("address", args.address), ("namespace", args.namespace)) if v}
+    )
     if not temporal.address:
-        _err("no Temporal server to serve: set [temporal] address (or PIPELEX_TEMPORAL_ADDRESS, or --address) to a "
-             "running server, e.g. one started with `temporal server start-dev --ip 127.0.0.1`")
+        _err(
+            "no Temporal server to serve: set [temporal] address (or PIPELEX_TEMPORAL_ADDRESS, or --address) to a "
+            "running server, e.g. one started with `temporal server start-dev --ip 127.0.0.1`"
+        )
         return EXIT_USAGE
     from pipelex.backends.temporal.client import connect
     from pipelex.backends.temporal.process import WORKER_IDENTITY
@@ -602,11 +703,16 @@ def worker(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         client = await connect(config)
-        await run_workers(client, queues, max_concurrent_activities=args.max_concurrent_activities,
-                          max_concurrent_workflow_tasks=args.max_concurrent_workflow_tasks,
-                          sticky_timeout_s=temporal.sticky_timeout_s, rate_limits=dict(temporal.queue_rate_limits),
-                          ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
-                          f"{temporal.address} (namespace {temporal.namespace}){metrics}; Ctrl-C to stop")
+        await run_workers(
+            client,
+            queues,
+            max_concurrent_activities=args.max_concurrent_activities,
+            max_concurrent_workflow_tasks=args.max_concurrent_workflow_tasks,
+            sticky_timeout_s=temporal.sticky_timeout_s,
+            rate_limits=dict(temporal.queue_rate_limits),
+            ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
+            f"{temporal.address} (namespace {temporal.namespace}){metrics}; Ctrl-C to stop",
+        )
 
     try:
         asyncio.run(serve())
@@ -652,23 +758,35 @@ def init_config(args: argparse.Namespace) -> int:
         else:
             import difflib
 
-            sys.stdout.writelines(difflib.unified_diff(current.splitlines(keepends=True), fresh.splitlines(keepends=True),
-                                                       fromfile=f"{target} (yours)", tofile=f"{target} (default)"))
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    current.splitlines(keepends=True),
+                    fresh.splitlines(keepends=True),
+                    fromfile=f"{target} (yours)",
+                    tofile=f"{target} (default)",
+                )
+            )
             if not args.force:
-                print(f"\n(nothing written: `pipelex init --force` replaces {target} by the default, keeping yours "
-                      f"as {target}.bak)")
+                print(
+                    f"\n(nothing written: `pipelex init --force` replaces {target} by the default, keeping yours "
+                    f"as {target}.bak)"
+                )
         if not args.force:
             return EXIT_OK
     if current is not None and not args.force:
-        _err(f"{target} already exists: `pipelex init --diff` shows how it differs from the default, "
-             f"`pipelex init --force` replaces it (yours is kept as {target}.bak)")
+        _err(
+            f"{target} already exists: `pipelex init --diff` shows how it differs from the default, "
+            f"`pipelex init --force` replaces it (yours is kept as {target}.bak)"
+        )
         return EXIT_FAILED
     if current is not None:
         backup = target.with_name(target.name + ".bak")
         backup.write_text(current, encoding="utf-8")
         print(f"kept your previous configuration as {backup}")
     target.write_text(fresh, encoding="utf-8")
-    print(f"wrote {target} (each setting explained; `pipelex show config` prints the effective configuration)")
+    print(
+        f"wrote {target} (each setting explained; `pipelex show config` prints the effective configuration)"
+    )
     print(_next_steps())
     return EXIT_OK
 
@@ -682,12 +800,16 @@ def _next_steps() -> str:
     quoted = shlex.quote(bundle)
     lines = ["", "next:"]
     if not found:
-        lines.append("  # write a bundle first: the language guide is docs/language.md (concepts, pipes, templates)")
+        lines.append(
+            "  # write a bundle first: the language guide is docs/language.md (concepts, pipes, templates)"
+        )
     steps = [
         (f"pipelex validate bundle {quoted}", "check it: parse, references, a dry run of every pipe"),
         (f"pipelex build inputs {quoted} -o inputs.json", "the inputs to fill in"),
-        (f"pipelex run bundle {quoted} -i inputs.json --dry-run",
-         "a free run with mocked AI; without --dry-run it runs live (OPENAI_API_KEY or ANTHROPIC_API_KEY)"),
+        (
+            f"pipelex run bundle {quoted} -i inputs.json --dry-run",
+            "a free run with mocked AI; without --dry-run it runs live (OPENAI_API_KEY or ANTHROPIC_API_KEY)",
+        ),
     ]
     width = max(len(command) for command, _ in steps)
     lines += [f"  {command:<{width}}  # {why}" for command, why in steps]

@@ -27,45 +27,92 @@ class _VersionAction(argparse.Action):
     """``--version``: the text is computed only when asked (reading package metadata costs a few ms)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help")))
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help"))
+        )
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
-                 option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         print(version_text())
         parser.exit()
 
 
 def _add_run_options(sub: argparse.ArgumentParser) -> None:
     """The options shared by ``run bundle`` and ``run pipe``."""
-    sub.add_argument("-i", "--inputs", help="inputs: a .json/.toml file, or inline JSON starting with '{' "
-                     "(`pipelex build inputs` writes a template)")
+    sub.add_argument(
+        "-i",
+        "--inputs",
+        help="inputs: a .json/.toml file, or inline JSON starting with '{' "
+        "(`pipelex build inputs` writes a template)",
+    )
     sub.add_argument("--dry-run", action="store_true", help="mock every inference leaf: no keys, no cost")
-    sub.add_argument("--mock-inputs", action="store_true", help="synthesise missing inputs (requires --dry-run)")
+    sub.add_argument(
+        "--mock-inputs", action="store_true", help="synthesise missing inputs (requires --dry-run)"
+    )
     sub.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
-    sub.add_argument("-o", "--output-dir", default="results", help="where run folders are written (default: results)")
-    sub.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True, help="write the execution graph")
-    sub.add_argument("--costs", action=argparse.BooleanOptionalAction, default=None,
-                     help="print the cost report of a live run (default: [reporting] is_cost_report_enabled)")
-    sub.add_argument("-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)")
+    sub.add_argument(
+        "-o", "--output-dir", default="results", help="where run folders are written (default: results)"
+    )
+    sub.add_argument(
+        "--graph", action=argparse.BooleanOptionalAction, default=True, help="write the execution graph"
+    )
+    sub.add_argument(
+        "--costs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print the cost report of a live run (default: [reporting] is_cost_report_enabled)",
+    )
+    sub.add_argument(
+        "-L", "--library-dir", action="append", default=[], help="extra library folder (repeatable)"
+    )
     sub.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    sub.add_argument("--working-memory-path", metavar="FILE",
-                     help="also write the run's working memory (JSON) to FILE")
-    sub.add_argument("--save-working-memory", action=argparse.BooleanOptionalAction, default=True,
-                     help="write working_memory.json in the run folder (default: yes)")
-    sub.add_argument("--save-main-stuff", action=argparse.BooleanOptionalAction, default=True,
-                     help="write main_stuff.json (and .md for a text) in the run folder (default: yes)")
-    sub.add_argument("--no-pretty-print", dest="pretty_print", action="store_false",
-                     help="do not print the output to the console (the files are still written)")
+    sub.add_argument(
+        "--working-memory-path", metavar="FILE", help="also write the run's working memory (JSON) to FILE"
+    )
+    sub.add_argument(
+        "--save-working-memory",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write working_memory.json in the run folder (default: yes)",
+    )
+    sub.add_argument(
+        "--save-main-stuff",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write main_stuff.json (and .md for a text) in the run folder (default: yes)",
+    )
+    sub.add_argument(
+        "--no-pretty-print",
+        dest="pretty_print",
+        action="store_false",
+        help="do not print the output to the console (the files are still written)",
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pipelex", description="An open, fast runtime for MTHDS bundles: validate, "
-                                     "dry-run and run declarative AI methods.")
+    parser = argparse.ArgumentParser(
+        prog="pipelex",
+        description="An open, fast runtime for MTHDS bundles: validate, "
+        "dry-run and run declarative AI methods.",
+    )
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
-    parser.add_argument("-V", "--version", action=_VersionAction, help="print the version of pipelex and exit")
-    parser.add_argument("-L", "--library-dir", dest="global_library_dir", action="append", default=[],
-                        metavar="DIR", help="library folder for the command that follows (repeatable; the same as "
-                        "its own -L)")
+    parser.add_argument(
+        "-V", "--version", action=_VersionAction, help="print the version of pipelex and exit"
+    )
+    parser.add_argument(
+        "-L",
+        "--library-dir",
+        dest="global_library_dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="library folder for the command that follows (repeatable; the same as its own -L)",
+    )
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
 
     run = groups.add_parser("run", help="run a pipe of a bundle").add_subparsers(dest="what", metavar="WHAT")
@@ -82,7 +129,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     build.add_parser(groups)
 
-    val = groups.add_parser("validate", help="validate bundles or pipes").add_subparsers(dest="what", metavar="WHAT")
+    val = groups.add_parser("validate", help="validate bundles or pipes").add_subparsers(
+        dest="what", metavar="WHAT"
+    )
     val.required = True
     vb = val.add_parser("bundle", help="validate a .mthds file or every .mthds file of a folder")
     vb.add_argument("path")
@@ -92,16 +141,26 @@ def _build_parser() -> argparse.ArgumentParser:
     for sub in (vb, vp):
         sub.add_argument("--format", choices=["text", "json"], default="text")
         sub.add_argument("--allow-signatures", action="store_true", help="accept PipeSignature placeholders")
-        sub.add_argument("--temporal", action="store_true",
-                         help="boot with Temporal enabled; the sweep still runs in-process")
+        sub.add_argument(
+            "--temporal",
+            action="store_true",
+            help="boot with Temporal enabled; the sweep still runs in-process",
+        )
         sub.add_argument("--static-only", action="store_true", help="skip the dry-run sweep")
-        sub.add_argument("-L", "--library-dir", action="append", default=[], help="library folder (repeatable)")
+        sub.add_argument(
+            "-L", "--library-dir", action="append", default=[], help="library folder (repeatable)"
+        )
 
-    show = groups.add_parser("show", help="show pipes, concepts, models, config").add_subparsers(dest="what",
-                                                                                                 metavar="WHAT")
+    show = groups.add_parser("show", help="show pipes, concepts, models, config").add_subparsers(
+        dest="what", metavar="WHAT"
+    )
     show.required = True
-    for name, help_text in (("pipes", "list the pipes"), ("concepts", "list the concepts"),
-                            ("models", "list the model deck"), ("config", "show the effective configuration")):
+    for name, help_text in (
+        ("pipes", "list the pipes"),
+        ("concepts", "list the concepts"),
+        ("models", "list the model deck"),
+        ("config", "show the effective configuration"),
+    ):
         sp = show.add_parser(name, help=help_text)
         sp.add_argument("-L", "--library-dir", action="append", default=[])
     sp = show.add_parser("pipe", help="show one pipe")
@@ -118,37 +177,70 @@ def _build_parser() -> argparse.ArgumentParser:
 
     init = groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
     init.add_argument("--force", action="store_true", help="replace an existing pipelex.toml (kept as .bak)")
-    init.add_argument("--diff", action="store_true", help="show how the existing pipelex.toml differs from the "
-                      "default; writes nothing unless --force")
+    init.add_argument(
+        "--diff",
+        action="store_true",
+        help="show how the existing pipelex.toml differs from the default; writes nothing unless --force",
+    )
 
-    sc = groups.add_parser("schema", help="print the JSON Schema of the .mthds format (for editors: see "
-                           "docs/language.md, 'Editor support')")
+    sc = groups.add_parser(
+        "schema",
+        help="print the JSON Schema of the .mthds format (for editors: see "
+        "docs/language.md, 'Editor support')",
+    )
     sc.add_argument("-o", "--output", help="write it to this file instead of printing it")
 
     wk = groups.add_parser("worker", help="run a Temporal worker serving pipelex's workflows and activities")
-    wk.add_argument("--task-queue", action="append", default=[],
-                    help="task queue to serve (repeatable; default: [temporal] task_queue and every routed queue)")
-    wk.add_argument("--max-concurrent-activities", type=_positive_int, help="activities run at once (default: SDK's)")
-    wk.add_argument("--max-concurrent-workflow-tasks", type=_positive_int,
-                    help="workflow tasks run at once (default: SDK's)")
-    wk.add_argument("--address", type=_host_port, help="Temporal server host:port (default: [temporal] address)")
+    wk.add_argument(
+        "--task-queue",
+        action="append",
+        default=[],
+        help="task queue to serve (repeatable; default: [temporal] task_queue and every routed queue)",
+    )
+    wk.add_argument(
+        "--max-concurrent-activities", type=_positive_int, help="activities run at once (default: SDK's)"
+    )
+    wk.add_argument(
+        "--max-concurrent-workflow-tasks",
+        type=_positive_int,
+        help="workflow tasks run at once (default: SDK's)",
+    )
+    wk.add_argument(
+        "--address", type=_host_port, help="Temporal server host:port (default: [temporal] address)"
+    )
     wk.add_argument("--namespace", help="Temporal namespace (default: [temporal] namespace)")
-    wk.add_argument("--metrics-port", type=int,
-                    help="serve the SDK's Prometheus metrics (task slots, polls, latencies) on 127.0.0.1:PORT/metrics")
+    wk.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve the SDK's Prometheus metrics (task slots, polls, latencies) on 127.0.0.1:PORT/metrics",
+    )
 
     api = groups.add_parser("api", help="the HTTP runner API").add_subparsers(dest="what", metavar="WHAT")
     api.required = True
     serve = api.add_parser("serve", help="serve the runner API (FastAPI under uvicorn)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8081, help="port to listen on (default: 8081, the MTHDS Protocol's)")
-    serve.add_argument("--dry-run", action="store_true",
-                       help="run every pipe dry, whatever the request says (also $PIPELEX_API_DRY_RUN=1)")
+    serve.add_argument(
+        "--port", type=_port, default=8081, help="port to listen on (default: 8081, the MTHDS Protocol's)"
+    )
+    serve.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="run every pipe dry, whatever the request says (also $PIPELEX_API_DRY_RUN=1)",
+    )
     serve.add_argument("--temporal", action="store_true", help="run on the Temporal backend")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
-    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False,
-                       help="log every request (default: off)")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="log every request (default: off)",
+    )
 
-    mcp = groups.add_parser("mcp", help="the MCP server for AI agents").add_subparsers(dest="what", metavar="WHAT")
+    mcp = groups.add_parser("mcp", help="the MCP server for AI agents").add_subparsers(
+        dest="what", metavar="WHAT"
+    )
     mcp.required = True
     ms = mcp.add_parser("serve", help="serve pipelex's tools over MCP (stdio by default)")
     ms.add_argument("--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio")

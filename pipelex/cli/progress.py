@@ -63,8 +63,15 @@ def _snapshot(tracer: Any) -> ProgressSnapshot | None:
 class ProgressLine:
     """Draws the progress of ``watched`` on ``stream`` (a terminal)."""
 
-    def __init__(self, watched: _Watched, *, stream: TextIO | None = None, show_cost: bool = False,
-                 interval_s: float = 0.5, clock: Callable[[], float] | None = None) -> None:  # noqa: D107
+    def __init__(
+        self,
+        watched: _Watched,
+        *,
+        stream: TextIO | None = None,
+        show_cost: bool = False,
+        interval_s: float = 0.5,
+        clock: Callable[[], float] | None = None,
+    ) -> None:  # noqa: D107
         import time
 
         self.watched = watched
@@ -83,8 +90,9 @@ class ProgressLine:
         if snapshot is None:
             return
         if snapshot.elapsed_s == 0.0:  # a remote run's counts: time it here
-            snapshot = ProgressSnapshot(finished=snapshot.finished, running=snapshot.running,
-                                        elapsed_s=self._clock() - self._started)
+            snapshot = ProgressSnapshot(
+                finished=snapshot.finished, running=snapshot.running, elapsed_s=self._clock() - self._started
+            )
         width = shutil.get_terminal_size((100, 24)).columns - 1
         self.stream.write(_ERASE + render_line(snapshot, show_cost=self.show_cost, width=width))
         self.stream.flush()

@@ -196,4 +196,6 @@ NATIVE_DESCRIPTIONS: dict[str, str] = {
 NATIVE_REFINES: dict[str, str] = {"Markdown": "Text"}
 
 #: Natives a binding path cannot walk into: their value is held whole.
-LEAF_NATIVES = frozenset({"Text", "Markdown", "Html", "Number", "JSON", "Date", "Time", "Anything", "Dynamic"})
+LEAF_NATIVES = frozenset(
+    {"Text", "Markdown", "Html", "Number", "JSON", "Date", "Time", "Anything", "Dynamic"}
+)

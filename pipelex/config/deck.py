@@ -54,7 +54,13 @@ StructuredMode = Literal["json_schema_strict", "json_schema", "json_object", "to
 
 Every mode parses the reply and validates it against the concept model.
 """
-STRUCTURED_MODES: tuple[StructuredMode, ...] = ("json_schema_strict", "json_schema", "json_object", "tools", "prompt")
+STRUCTURED_MODES: tuple[StructuredMode, ...] = (
+    "json_schema_strict",
+    "json_schema",
+    "json_object",
+    "tools",
+    "prompt",
+)
 TokenLimitParam = Literal["max_tokens", "max_completion_tokens"]
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -106,9 +112,12 @@ class Backend:
         if self.base_url:
             return self.base_url
         where = f"set {self.base_url_env} or " if self.base_url_env else ""
-        raise MissingBaseUrlError(f"backend {self.name!r} has no base URL: {where}write `base_url = \"https://...\"` "
-                                  f"under [models.backends.{self.name}] in pipelex.toml", backend=self.name,
-                                  variable=self.base_url_env)
+        raise MissingBaseUrlError(
+            f'backend {self.name!r} has no base URL: {where}write `base_url = "https://..."` '
+            f"under [models.backends.{self.name}] in pipelex.toml",
+            backend=self.name,
+            variable=self.base_url_env,
+        )
 
     def base_url_source(self, env: Mapping[str, str] | None = None) -> str:
         """Where the base URL comes from, for hints: ``$VARIABLE`` or ``[models.backends.<name>] base_url``."""
@@ -195,9 +204,13 @@ class ModelHandle:
 
     def cost_usd(self, *, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0) -> float:
         """The price of a call: cached input at its own price (half the input price by default)."""
-        cached_price = self.cached_input_price if self.cached_input_price is not None else self.input_price / 2
+        cached_price = (
+            self.cached_input_price if self.cached_input_price is not None else self.input_price / 2
+        )
         fresh = max(0, input_tokens - cached_input_tokens)
-        return (fresh * self.input_price + cached_input_tokens * cached_price + output_tokens * self.output_price) / 1e6
+        return (
+            fresh * self.input_price + cached_input_tokens * cached_price + output_tokens * self.output_price
+        ) / 1e6
 
     def is_priced(self, backend: Backend, env: Mapping[str, str] | None = None) -> bool:
         """True when this handle's prices apply to a call through ``backend`` as it is configured now."""
@@ -241,8 +254,14 @@ class ResolvedModel:
 
 
 # The order names are looked up in when no category is given (``pipelex show``, a bare ``resolve``).
-CATEGORY_ORDER: tuple[ModelCategory, ...] = (ModelCategory.LLM, ModelCategory.IMG_GEN, ModelCategory.EXTRACT,
-                                              ModelCategory.SEARCH, ModelCategory.DOC_GEN, ModelCategory.JUDGE)
+CATEGORY_ORDER: tuple[ModelCategory, ...] = (
+    ModelCategory.LLM,
+    ModelCategory.IMG_GEN,
+    ModelCategory.EXTRACT,
+    ModelCategory.SEARCH,
+    ModelCategory.DOC_GEN,
+    ModelCategory.JUDGE,
+)
 
 # Where an operator looks a name up: its own category, then the one its models may also come from (a judge
 # or an extraction may use an LLM, so `@default-premium` on a PipeJudge is the LLM alias when judgment has none).
@@ -257,8 +276,12 @@ LOOKUP_ORDER: dict[ModelCategory, tuple[ModelCategory, ...]] = {
 
 # The category of the models each operator calls (``model_to_structure`` is always an LLM).
 PIPE_MODEL_CATEGORY: dict[str, ModelCategory] = {
-    "PipeLLM": ModelCategory.LLM, "PipeStructure": ModelCategory.LLM, "PipeImgGen": ModelCategory.IMG_GEN,
-    "PipeExtract": ModelCategory.EXTRACT, "PipeSearch": ModelCategory.SEARCH, "PipeJudge": ModelCategory.JUDGE,
+    "PipeLLM": ModelCategory.LLM,
+    "PipeStructure": ModelCategory.LLM,
+    "PipeImgGen": ModelCategory.IMG_GEN,
+    "PipeExtract": ModelCategory.EXTRACT,
+    "PipeSearch": ModelCategory.SEARCH,
+    "PipeJudge": ModelCategory.JUDGE,
     "PipeDocGen": ModelCategory.DOC_GEN,
 }
 
@@ -301,7 +324,7 @@ class ModelDeck:
         ref = ref.strip()
         for long, short in _LONG_FORMS:
             if ref.startswith(long):
-                ref = short + ref[len(long):]
+                ref = short + ref[len(long) :]
         order = LOOKUP_ORDER[category] if category is not None else CATEGORY_ORDER
         if ref.startswith("$"):
             for cat in order:
@@ -311,8 +334,9 @@ class ModelDeck:
                 handles = self._resolve(preset.model, cat, {(cat, ref)})
                 if not handles:
                     return None
-                return ResolvedModel(handles, preset.temperature, preset.max_tokens, preset.reasoning_effort,
-                                     preset.quality)
+                return ResolvedModel(
+                    handles, preset.temperature, preset.max_tokens, preset.reasoning_effort, preset.quality
+                )
             return None
         for cat in order:
             handles = self._resolve(ref, cat, set())
@@ -331,8 +355,9 @@ class ModelDeck:
         """The reference used when a pipe names no model."""
         return self.defaults.get(category, "@default-general")
 
-    def _resolve(self, ref: str, category: ModelCategory, seen: set[tuple[ModelCategory, str]]
-                 ) -> list[ModelHandle] | None:
+    def _resolve(
+        self, ref: str, category: ModelCategory, seen: set[tuple[ModelCategory, str]]
+    ) -> list[ModelHandle] | None:
         if (category, ref) in seen:
             return None
         seen.add((category, ref))
@@ -386,16 +411,22 @@ def _default_deck_cached() -> ModelDeck:
     with DEFAULT_DECK_FILE.open("rb") as handle:
         data = tomllib.load(handle)
     deck = ModelDeck()
-    _merge(deck, _parse_config(data, source=str(DEFAULT_DECK_FILE), section=""), source=str(DEFAULT_DECK_FILE))
+    _merge(
+        deck, _parse_config(data, source=str(DEFAULT_DECK_FILE), section=""), source=str(DEFAULT_DECK_FILE)
+    )
     return deck
 
 
 def _copy_deck(deck: ModelDeck) -> ModelDeck:
-    return ModelDeck(handles=dict(deck.handles),
-                     aliases={c: dict(t) for c, t in deck.aliases.items()},
-                     presets={c: dict(t) for c, t in deck.presets.items()},
-                     waterfalls={c: {k: list(v) for k, v in t.items()} for c, t in deck.waterfalls.items()},
-                     backends=dict(deck.backends), defaults=dict(deck.defaults), policy=deck.policy)
+    return ModelDeck(
+        handles=dict(deck.handles),
+        aliases={c: dict(t) for c, t in deck.aliases.items()},
+        presets={c: dict(t) for c, t in deck.presets.items()},
+        waterfalls={c: {k: list(v) for k, v in t.items()} for c, t in deck.waterfalls.items()},
+        backends=dict(deck.backends),
+        defaults=dict(deck.defaults),
+        policy=deck.policy,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- [models] config
@@ -421,18 +452,24 @@ class BackendConfig(_Strict):
     def _fits_the_kind(self) -> BackendConfig:
         modes = self.modes()
         if self.kind == "anthropic" and any(m not in ("tools", "prompt") for m in modes):
-            raise ValueError("an anthropic backend supports structured_output \"tools\" or \"prompt\" only")
+            raise ValueError('an anthropic backend supports structured_output "tools" or "prompt" only')
         if len(set(modes)) != len(modes):
             raise ValueError("structured_output lists a mode twice")
         if self.kind == "azure_openai" and not (self.api_version or self.api_version_env):
-            raise ValueError("an azure_openai backend needs api_version (e.g. \"2024-10-21\") or api_version_env")
+            raise ValueError(
+                'an azure_openai backend needs api_version (e.g. "2024-10-21") or api_version_env'
+            )
         return self
 
     def modes(self) -> tuple[StructuredMode, ...]:
         """The configured structured-output modes (empty: the kind's default)."""
         if self.structured_output is None:
             return ()
-        return (self.structured_output,) if isinstance(self.structured_output, str) else tuple(self.structured_output)
+        return (
+            (self.structured_output,)
+            if isinstance(self.structured_output, str)
+            else tuple(self.structured_output)
+        )
 
 
 class CostsConfig(_Strict):
@@ -514,8 +551,11 @@ def _parse_config(models: Mapping[str, Any], *, source: str, section: str = "mod
         problems = []
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
-            problems.append(f"unknown key `{prefix}{where}`" if error["type"] == "extra_forbidden"
-                            else f"`{prefix}{where}`: {error['msg']}")
+            problems.append(
+                f"unknown key `{prefix}{where}`"
+                if error["type"] == "extra_forbidden"
+                else f"`{prefix}{where}`: {error['msg']}"
+            )
         hint = "fix the [models] table (see `pipelex init`)" if section else "fix the deck file"
         raise ConfigError(f"{source}: " + "; ".join(problems) + f"; {hint}") from exc
 
@@ -533,8 +573,14 @@ def deck_from_config(models: Mapping[str, Any], *, source: str = "pipelex.toml")
 def _preset(preset: PresetConfig | str) -> Preset:
     if isinstance(preset, str):
         return Preset(preset)
-    return Preset(preset.model, preset.temperature, preset.max_tokens, preset.reasoning_effort, preset.description,
-                  preset.quality)
+    return Preset(
+        preset.model,
+        preset.temperature,
+        preset.max_tokens,
+        preset.reasoning_effort,
+        preset.description,
+        preset.quality,
+    )
 
 
 def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
@@ -547,16 +593,28 @@ def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
         if is_default_deck:
             official = backend.base_url
         else:
-            official = previous.official_base_url if previous is not None and previous.kind == backend.kind else None
-        deck.backends[name] = Backend(name, backend.kind, backend.base_url, backend.base_url_env, backend.api_key_env,
-                                      structured_output=backend.modes(), token_limit_param=backend.token_limit_param,
-                                      official_base_url=official, api_version=backend.api_version,
-                                      api_version_env=backend.api_version_env)
+            official = (
+                previous.official_base_url if previous is not None and previous.kind == backend.kind else None
+            )
+        deck.backends[name] = Backend(
+            name,
+            backend.kind,
+            backend.base_url,
+            backend.base_url_env,
+            backend.api_key_env,
+            structured_output=backend.modes(),
+            token_limit_param=backend.token_limit_param,
+            official_base_url=official,
+            api_version=backend.api_version,
+            api_version_env=backend.api_version_env,
+        )
     for name, handle in config.handles.items():
         if handle.backend not in deck.backends:
-            raise ConfigError(f"{source}: [models.handles.{name}] names backend {handle.backend!r}, which is not "
-                              f"declared: use one of {', '.join(sorted(deck.backends))} or add "
-                              f"[models.backends.{handle.backend}]")
+            raise ConfigError(
+                f"{source}: [models.handles.{name}] names backend {handle.backend!r}, which is not "
+                f"declared: use one of {', '.join(sorted(deck.backends))} or add "
+                f"[models.backends.{handle.backend}]"
+            )
         costs = handle.costs or CostsConfig()
         pricing: Pricing
         if deck.backends[handle.backend].kind == "internal":
@@ -565,9 +623,19 @@ def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
             pricing = "unpriced"
         else:
             pricing = "list" if is_default_deck else "fixed"
-        deck.handles[name] = ModelHandle(name, handle.backend, handle.model_id, handle.category,
-                                         tuple(handle.inputs), tuple(handle.outputs), costs.input, costs.output,
-                                         costs.input_cached, handle.max_tokens, pricing=pricing)
+        deck.handles[name] = ModelHandle(
+            name,
+            handle.backend,
+            handle.model_id,
+            handle.category,
+            tuple(handle.inputs),
+            tuple(handle.outputs),
+            costs.input,
+            costs.output,
+            costs.input_cached,
+            handle.max_tokens,
+            pricing=pricing,
+        )
     for category in CATEGORY_ORDER:
         names: CategoryNamesConfig = getattr(config, category.value)
         deck.aliases[category].update(names.aliases)
@@ -581,7 +649,9 @@ def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
         deck.presets[_category_of_target(deck, value.model, source, f"[models.presets] {name}")][name] = value
     for name, chain in config.waterfalls.items():
         first = chain[0] if chain else ""
-        deck.waterfalls[_category_of_target(deck, first, source, f"[models.waterfalls] {name}")][name] = list(chain)
+        deck.waterfalls[_category_of_target(deck, first, source, f"[models.waterfalls] {name}")][name] = list(
+            chain
+        )
     deck.defaults.update(config.defaults)
     policy_updates = {k: v for k, v in config.calls.model_dump().items() if v is not None}
     deck.policy = replace(deck.policy, **policy_updates)
@@ -591,9 +661,11 @@ def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
 def _category_of_target(deck: ModelDeck, target: str, source: str, where: str) -> ModelCategory:
     handles = deck.resolve(target)
     if not handles:
-        raise ConfigError(f"{source}: {where} does not resolve to a model handle (unknown name or a cycle): "
-                          "point it at a handle, '@alias', '$preset' or '~waterfall' that `pipelex show models` "
-                          "lists")
+        raise ConfigError(
+            f"{source}: {where} does not resolve to a model handle (unknown name or a cycle): "
+            "point it at a handle, '@alias', '$preset' or '~waterfall' that `pipelex show models` "
+            "lists"
+        )
     return handles[0].category
 
 
@@ -609,15 +681,19 @@ def _check_references(deck: ModelDeck, source: str) -> None:
     for where, ref, lookup, home in checks:
         resolved = deck.resolve(ref, lookup) if home is None else deck._resolve(ref, home, set())
         if not resolved:
-            raise ConfigError(f"{source}: {where} does not resolve to a model handle (unknown name or a cycle): "
-                              "point it at a handle, '@alias', '$preset' or '~waterfall' that `pipelex show models` "
-                              "lists")
+            raise ConfigError(
+                f"{source}: {where} does not resolve to a model handle (unknown name or a cycle): "
+                "point it at a handle, '@alias', '$preset' or '~waterfall' that `pipelex show models` "
+                "lists"
+            )
     for cat in CATEGORY_ORDER:
         for waterfall, chain in deck.waterfalls[cat].items():
             for item in chain:
                 if deck._resolve(item, cat, set()) is None:
-                    raise ConfigError(f"{source}: [models.waterfalls] {waterfall} lists {item!r}, which is not a "
-                                      "known model reference: fix or remove it")
+                    raise ConfigError(
+                        f"{source}: [models.waterfalls] {waterfall} lists {item!r}, which is not a "
+                        "known model reference: fix or remove it"
+                    )
 
 
 _cache: tuple[object, ModelDeck] | None = None
@@ -638,14 +714,18 @@ def deck_for(config: Any) -> ModelDeck:
 
 def render_deck(deck: ModelDeck) -> str:
     """The deck as ``pipelex show models`` prints it: backends, handles with prices, references."""
-    lines = [f"{'handle':<24} {'backend':<10} {'model id':<28} {'category':<9} {'$/M in':>7} {'$/M out':>8}  inputs"]
+    lines = [
+        f"{'handle':<24} {'backend':<10} {'model id':<28} {'category':<9} {'$/M in':>7} {'$/M out':>8}  inputs"
+    ]
     for handle in deck.handles.values():
         if handle.pricing == "unpriced":
             prices = f"{'unpriced':>16}"
         else:
             prices = f"{handle.input_price:>7.2f} {handle.output_price:>8.2f}"
-        lines.append(f"{handle.handle:<24} {handle.backend:<10} {handle.model_id:<28} {handle.category.value:<9} "
-                     f"{prices}  {','.join(handle.inputs)}")
+        lines.append(
+            f"{handle.handle:<24} {handle.backend:<10} {handle.model_id:<28} {handle.category.value:<9} "
+            f"{prices}  {','.join(handle.inputs)}"
+        )
     lines.append("")
     lines.append("backends:")
     for backend in deck.backends.values():
@@ -656,9 +736,13 @@ def render_deck(deck: ModelDeck) -> str:
             url = backend.base_url or "(none)"
             if backend.base_url_env:
                 url = f"${backend.base_url_env}, else {url}"
-        modes = f"  structured: {' > '.join(backend.structured_modes())}" if backend.kind != "internal" else ""
+        modes = (
+            f"  structured: {' > '.join(backend.structured_modes())}" if backend.kind != "internal" else ""
+        )
         lines.append(f"  {backend.name:<12} {backend.kind:<12} {key:<28} base URL: {url}{modes}")
-    lines.append("  (list prices apply only on a backend's official host; elsewhere usage is reported unpriced)")
+    lines.append(
+        "  (list prices apply only on a backend's official host; elsewhere usage is reported unpriced)"
+    )
     lines.append("")
     lines.append("defaults:   " + ", ".join(f"{k.value} -> {v}" for k, v in deck.defaults.items()))
     for cat in CATEGORY_ORDER:
@@ -669,14 +753,24 @@ def render_deck(deck: ModelDeck) -> str:
         if aliases:
             lines.append("  aliases:    " + ", ".join(f"@{k} -> {v}" for k, v in aliases.items()))
         if presets:
-            lines.append("  presets:    " + ", ".join(
-                f"${k} -> {p.model}" + (f" (temperature {p.temperature:g})" if p.temperature is not None else "")
-                + (f" (quality {p.quality})" if p.quality else "") for k, p in presets.items()))
+            lines.append(
+                "  presets:    "
+                + ", ".join(
+                    f"${k} -> {p.model}"
+                    + (f" (temperature {p.temperature:g})" if p.temperature is not None else "")
+                    + (f" (quality {p.quality})" if p.quality else "")
+                    for k, p in presets.items()
+                )
+            )
         if waterfalls:
-            lines.append("  waterfalls: " + ", ".join(f"~{k} -> {' > '.join(v)}" for k, v in waterfalls.items()))
+            lines.append(
+                "  waterfalls: " + ", ".join(f"~{k} -> {' > '.join(v)}" for k, v in waterfalls.items())
+            )
     policy = deck.policy
-    lines.append(f"calls:      timeout {policy.timeout:g}s, {policy.max_attempts} attempt(s), backoff "
-                 f"{policy.backoff_initial:g}s..{policy.backoff_max:g}s with jitter, {policy.max_concurrency} in flight")
+    lines.append(
+        f"calls:      timeout {policy.timeout:g}s, {policy.max_attempts} attempt(s), backoff "
+        f"{policy.backoff_initial:g}s..{policy.backoff_max:g}s with jitter, {policy.max_concurrency} in flight"
+    )
     return "\n".join(lines)
 
 

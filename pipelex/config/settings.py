@@ -225,11 +225,15 @@ class PipelexConfig(_Section):
         bounds of ``[io]`` apply.
         """
         roots = [str(Path(self.storage_dir()).resolve())] if self.storage.kind == "local" else []
-        io = self.io.model_copy(update={"allow_local_files": self.api.allow_local_files,
-                                        "local_roots": roots,
-                                        "allow_urls": self.api.allow_urls,
-                                        "allow_internal_urls": self.api.allow_internal_urls,
-                                        "trusted_origins": list(self.api.trusted_origins)})
+        io = self.io.model_copy(
+            update={
+                "allow_local_files": self.api.allow_local_files,
+                "local_roots": roots,
+                "allow_urls": self.api.allow_urls,
+                "allow_internal_urls": self.api.allow_internal_urls,
+                "trusted_origins": list(self.api.trusted_origins),
+            }
+        )
         return self.model_copy(update={"io": io})
 
     def storage_dir(self) -> str:
@@ -240,21 +244,30 @@ class PipelexConfig(_Section):
         """The :class:`~pipelex.io.policy.IOPolicy` of ``[io]``."""
         from pipelex.io.policy import IOPolicy
 
-        return IOPolicy(allow_local_files=self.io.allow_local_files, local_roots=tuple(self.io.local_roots),
-                        allow_urls=self.io.allow_urls, allow_internal_urls=self.io.allow_internal_urls,
-                        trusted_origins=tuple(self.io.trusted_origins), max_read_bytes=self.io.max_read_bytes,
-                        fetch_timeout_s=self.io.fetch_timeout_s, max_redirects=self.io.max_redirects)
+        return IOPolicy(
+            allow_local_files=self.io.allow_local_files,
+            local_roots=tuple(self.io.local_roots),
+            allow_urls=self.io.allow_urls,
+            allow_internal_urls=self.io.allow_internal_urls,
+            trusted_origins=tuple(self.io.trusted_origins),
+            max_read_bytes=self.io.max_read_bytes,
+            fetch_timeout_s=self.io.fetch_timeout_s,
+            max_redirects=self.io.max_redirects,
+        )
 
     def run_settings(self) -> Any:
         """The :class:`~pipelex.pipes.context.RunSettings` of this config (its IO policy from ``[io]``)."""
         from pipelex.pipes.context import RunSettings
 
-        return RunSettings(nb_list_items=self.dry_run.nb_list_items,
-                           text_gen_truncate_length=self.dry_run.text_gen_truncate_length,
-                           nb_extract_pages=self.dry_run.nb_extract_pages,
-                           max_concurrency=self.runtime.max_concurrency,
-                           pipe_stack_limit=self.runtime.pipe_stack_limit,
-                           io_policy=self.io_policy(), **self._default_style())
+        return RunSettings(
+            nb_list_items=self.dry_run.nb_list_items,
+            text_gen_truncate_length=self.dry_run.text_gen_truncate_length,
+            nb_extract_pages=self.dry_run.nb_extract_pages,
+            max_concurrency=self.runtime.max_concurrency,
+            pipe_stack_limit=self.runtime.pipe_stack_limit,
+            io_policy=self.io_policy(),
+            **self._default_style(),
+        )
 
     def _default_style(self) -> dict[str, str]:
         style = self.runtime.default_templating_style
@@ -276,7 +289,9 @@ def find_config_file(path: str | Path | None = None) -> Path | None:
     if explicit:
         explicit_path = Path(explicit)
         if not explicit_path.is_file():
-            raise ConfigError(f"config file {explicit_path} does not exist: fix the path (or unset PIPELEX_CONFIG)")
+            raise ConfigError(
+                f"config file {explicit_path} does not exist: fix the path (or unset PIPELEX_CONFIG)"
+            )
         return explicit_path
     return next((p for p in config_candidates() if p.is_file()), None)
 
@@ -296,10 +311,14 @@ def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
             if error["type"] == "extra_forbidden":
                 section = ".".join(str(p) for p in error["loc"][:-1])
                 known = _known_keys(section)
-                problems.append(f"unknown key `{where}`" + (f" (known keys: {', '.join(known)})" if known else ""))
+                problems.append(
+                    f"unknown key `{where}`" + (f" (known keys: {', '.join(known)})" if known else "")
+                )
             else:
                 problems.append(f"`{where}`: {error['msg']}")
-        raise ConfigError(f"{source}: " + "; ".join(problems) + "; fix or remove these keys (see `pipelex init`)") from exc
+        raise ConfigError(
+            f"{source}: " + "; ".join(problems) + "; fix or remove these keys (see `pipelex init`)"
+        ) from exc
     if config.models:  # a bad [models] table is an error when the file is read, not at the first live call
         from pipelex.config.deck import deck_from_config
 

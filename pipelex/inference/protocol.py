@@ -45,7 +45,9 @@ class ContentGenerator(Protocol):
         """One verdict per question (``yes_no``/``choice``/``level`` keys)."""
         ...
 
-    async def call_function(self, job: FuncJob, inputs: dict[str, Any], model: type[StuffContent]) -> StuffContent:
+    async def call_function(
+        self, job: FuncJob, inputs: dict[str, Any], model: type[StuffContent]
+    ) -> StuffContent:
         """The function's result (live) or a mock of its declared output (dry)."""
         ...
 

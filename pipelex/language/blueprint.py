@@ -19,7 +19,9 @@ class Blueprint(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
-FieldType = Literal["text", "list", "dict", "integer", "boolean", "number", "date", "datetime", "time", "concept"]
+FieldType = Literal[
+    "text", "list", "dict", "integer", "boolean", "number", "date", "datetime", "time", "concept"
+]
 
 
 class FieldBlueprint(Blueprint):
@@ -95,8 +97,18 @@ class PipeLLMBlueprint(PipeBlueprintBase):
 
 
 AspectRatio = Literal[
-    "square", "landscape_4_3", "landscape_3_2", "landscape_16_9", "landscape_21_9", "landscape_4_1",
-    "landscape_8_1", "portrait_3_4", "portrait_2_3", "portrait_9_16", "portrait_9_21", "portrait_1_4",
+    "square",
+    "landscape_4_3",
+    "landscape_3_2",
+    "landscape_16_9",
+    "landscape_21_9",
+    "landscape_4_1",
+    "landscape_8_1",
+    "portrait_3_4",
+    "portrait_2_3",
+    "portrait_9_16",
+    "portrait_9_21",
+    "portrait_1_4",
     "portrait_1_8",
 ]
 
@@ -137,7 +149,9 @@ class PipeFuncBlueprint(PipeBlueprintBase):
     function_name: str
 
 
-TemplateCategory = Literal["basic", "expression", "html", "markdown", "mermaid", "llm_prompt", "img_gen_prompt"]
+TemplateCategory = Literal[
+    "basic", "expression", "html", "markdown", "mermaid", "llm_prompt", "img_gen_prompt"
+]
 
 
 class TemplateBlueprint(Blueprint):
@@ -299,9 +313,19 @@ class PipeBatchBlueprint(PipeBlueprintBase):
 
 
 PipeBlueprint = Annotated[
-    PipeLLMBlueprint | PipeImgGenBlueprint | PipeExtractBlueprint | PipeFuncBlueprint | PipeComposeBlueprint
-    | PipeSearchBlueprint | PipeStructureBlueprint | PipeJudgeBlueprint | PipeDocGenBlueprint
-    | PipeSignatureBlueprint | PipeSequenceBlueprint | PipeParallelBlueprint | PipeConditionBlueprint
+    PipeLLMBlueprint
+    | PipeImgGenBlueprint
+    | PipeExtractBlueprint
+    | PipeFuncBlueprint
+    | PipeComposeBlueprint
+    | PipeSearchBlueprint
+    | PipeStructureBlueprint
+    | PipeJudgeBlueprint
+    | PipeDocGenBlueprint
+    | PipeSignatureBlueprint
+    | PipeSequenceBlueprint
+    | PipeParallelBlueprint
+    | PipeConditionBlueprint
     | PipeBatchBlueprint,
     Field(discriminator="type"),
 ]

@@ -64,7 +64,9 @@ class Library:
     )  # len(pipes) when _by_code was built (pipes are only added)
     _codes_by_domain: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _codes_size: int = field(default=-1, repr=False)
-    broken_concepts: set[str] = field(default_factory=set)  # declared but failed their schema: ``domain.Code``
+    broken_concepts: set[str] = field(
+        default_factory=set
+    )  # declared but failed their schema: ``domain.Code``
 
     @property
     def main_pipe(self) -> PipeEntry | None:
@@ -152,7 +154,9 @@ def build_library(sources: list[tuple[str, str | None]]) -> Library:
             {f"{bp.domain}.{code}" for code in parsed.broken_pipes} if bp is not None else parsed.broken_pipes
         )
         library.broken_concepts |= (
-            {f"{bp.domain}.{code}" for code in parsed.broken_concepts} if bp is not None else parsed.broken_concepts
+            {f"{bp.domain}.{code}" for code in parsed.broken_concepts}
+            if bp is not None
+            else parsed.broken_concepts
         )
         if bp is None:
             continue

@@ -23,22 +23,27 @@ def read_bundle_text(path: Path) -> str:
             raise BundleLoadError(
                 f"{path}: the file is {size / (1024 * 1024):.0f} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB "
                 "limit for a bundle: a bundle is a small TOML document, check that this is the right file",
-                file=str(path))
+                file=str(path),
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        raise BundleLoadError(f"{path}: cannot be read ({exc.strerror}); check its permissions",
-                              file=str(path)) from exc
+        raise BundleLoadError(
+            f"{path}: cannot be read ({exc.strerror}); check its permissions", file=str(path)
+        ) from exc
     if b"\x00" in raw:
-        raise BundleLoadError(f"{path}: holds binary data, not a TOML bundle; check that this is the right file",
-                              file=str(path))
+        raise BundleLoadError(
+            f"{path}: holds binary data, not a TOML bundle; check that this is the right file", file=str(path)
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BundleLoadError(f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-                              file=str(path)) from exc
+        raise BundleLoadError(
+            f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=str(path)
+        ) from exc
     if not text.strip():
-        raise BundleLoadError(f"{path}: the file is empty; a bundle needs at least a `domain` and one pipe",
-                              file=str(path))
+        raise BundleLoadError(
+            f"{path}: the file is empty; a bundle needs at least a `domain` and one pipe", file=str(path)
+        )
     return text.removeprefix("\ufeff")
 
 
@@ -60,7 +65,9 @@ def find_bundle_files(path: Path) -> list[Path]:
             raise BundleLoadError(
                 f"{path}: holds no bundle of its own: its sub-folders {names} are separate packages (each has a "
                 f"{MANIFEST_NAME}), and packages are not merged into one library; validate or run each package "
-                f"on its own, e.g. `pipelex validate bundle {packages[0]}`", file=str(path))
+                f"on its own, e.g. `pipelex validate bundle {packages[0]}`",
+                file=str(path),
+            )
         raise BundleLoadError(f"{path}: the directory holds no .mthds file", file=str(path))
     return sorted(files)
 
@@ -78,8 +85,9 @@ def _walk_method_tree(root: Path, folder: Path, files: list[Path], packages: lis
     try:
         children = sorted(folder.iterdir())
     except OSError as exc:
-        raise BundleLoadError(f"{folder}: cannot be listed ({exc.strerror}); check its permissions",
-                              file=str(folder)) from exc
+        raise BundleLoadError(
+            f"{folder}: cannot be listed ({exc.strerror}); check its permissions", file=str(folder)
+        ) from exc
     for child in children:
         if child.name.startswith("."):
             continue

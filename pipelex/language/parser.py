@@ -27,7 +27,9 @@ from pipelex.validation.diagnostics import Diagnostic, ErrorType
 
 # the fields of a signature: a pipe written with these only (and no `type`) is a contract, not an implementation
 SIGNATURE_KEYS = frozenset({"description", "inputs", "output", "signature_for"})
-TOP_LEVEL_KEYS = frozenset({"domain", "description", "system_prompt", "main_pipe", "concept", "pipe", "source"})
+TOP_LEVEL_KEYS = frozenset(
+    {"domain", "description", "system_prompt", "main_pipe", "concept", "pipe", "source"}
+)
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -62,11 +64,19 @@ def _data_path(loc: tuple[Any, ...], data: Any, *, missing: bool) -> tuple[Any, 
 def collapse_union_errors(errors: list[Any], data: Any) -> list[dict[str, Any]]:
     """One error per data path: union alternatives are merged, and an alternative refused at a shallower path
     than another (the value had the other's shape) is dropped."""
-    cleaned = [{**dict(err), "loc": _data_path(tuple(err.get("loc", ())), data, missing=err.get("type") == "missing")}
-               for err in errors]
+    cleaned = [
+        {
+            **dict(err),
+            "loc": _data_path(tuple(err.get("loc", ())), data, missing=err.get("type") == "missing"),
+        }
+        for err in errors
+    ]
     locs = {err["loc"] for err in cleaned}
-    deeper = [err for err in cleaned
-              if not any(other != err["loc"] and other[:len(err["loc"])] == err["loc"] for other in locs)]
+    deeper = [
+        err
+        for err in cleaned
+        if not any(other != err["loc"] and other[: len(err["loc"])] == err["loc"] for other in locs)
+    ]
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for err in deeper:
         seen = merged.get(err["loc"])
@@ -102,8 +112,10 @@ def _describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str]:
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"{loc!r} has the value {err.get('input')!r}, which is not allowed; expected {expected}"
     if kind == "union":
-        return loc, (f"{loc!r} has the value {err.get('input')!r}, which is none of the accepted forms: write "
-                     f"{_plain(str(err.get('msg')))}")
+        return loc, (
+            f"{loc!r} has the value {err.get('input')!r}, which is none of the accepted forms: write "
+            f"{_plain(str(err.get('msg')))}"
+        )
     message = str(err.get("msg", "invalid value"))
     plain = _plain(message)
     if plain != message:
@@ -116,21 +128,36 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
     source_map = SourceMap(text, file)
     result = ParsedBundle(blueprint=None, source_map=source_map)
 
-    def diag(error_type: str, message: str, *, line: int | None = None, pipe: str | None = None,
-             field_name: str | None = None) -> None:
-        result.diagnostics.append(Diagnostic(error_type=error_type, message=message, file=file, line=line,
-                                             pipe=pipe, field=field_name))
+    def diag(
+        error_type: str,
+        message: str,
+        *,
+        line: int | None = None,
+        pipe: str | None = None,
+        field_name: str | None = None,
+    ) -> None:
+        result.diagnostics.append(
+            Diagnostic(
+                error_type=error_type, message=message, file=file, line=line, pipe=pipe, field=field_name
+            )
+        )
 
     if len(text) > MAX_BUNDLE_BYTES:
-        diag(ErrorType.FILE_UNREADABLE, f"the bundle is {len(text) // (1024 * 1024)} MB, over the "
-             f"{MAX_BUNDLE_BYTES // (1024 * 1024)} MB limit: a bundle is a small TOML document; split it into files")
+        diag(
+            ErrorType.FILE_UNREADABLE,
+            f"the bundle is {len(text) // (1024 * 1024)} MB, over the "
+            f"{MAX_BUNDLE_BYTES // (1024 * 1024)} MB limit: a bundle is a small TOML document; split it into files",
+        )
         return result
     if "\x00" in text:
         diag(ErrorType.FILE_UNREADABLE, "the file holds NUL bytes: it is binary, not a TOML bundle")
         return result
     if not text.strip():
-        diag(ErrorType.SCHEMA_VIOLATION, "the bundle is empty: write at least `domain = \"my_domain\"` and one pipe",
-             line=1)
+        diag(
+            ErrorType.SCHEMA_VIOLATION,
+            'the bundle is empty: write at least `domain = "my_domain"` and one pipe',
+            line=1,
+        )
         return result
     try:
         data = tomllib.loads(text)
@@ -139,8 +166,12 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         match = _TOML_POS_RE.search(message)
         line = int(match.group(1)) if match else None
         col = f", column {match.group(2)}" if match else ""
-        diag(ErrorType.TOML_SYNTAX, f"TOML syntax error{' at line ' + str(line) + col if line else ''}: "
-             f"{_TOML_POS_RE.sub('', message).strip()}; fix the TOML syntax there", line=line)
+        diag(
+            ErrorType.TOML_SYNTAX,
+            f"TOML syntax error{' at line ' + str(line) + col if line else ''}: "
+            f"{_TOML_POS_RE.sub('', message).strip()}; fix the TOML syntax there",
+            line=line,
+        )
         return result
     except RecursionError:
         diag(ErrorType.TOML_SYNTAX, "the TOML document nests too deeply to be read: flatten its tables")
@@ -148,20 +179,35 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            diag(ErrorType.SCHEMA_VIOLATION, f"unknown top-level key {key!r}: a bundle has only "
-                 f"{', '.join(sorted(TOP_LEVEL_KEYS - {'source'}))}", line=source_map.key_line(key))
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"unknown top-level key {key!r}: a bundle has only "
+                f"{', '.join(sorted(TOP_LEVEL_KEYS - {'source'}))}",
+                line=source_map.key_line(key),
+            )
 
     domain = data.get("domain")
     if domain is not None and not isinstance(domain, str):
-        diag(ErrorType.SCHEMA_VIOLATION, f"`domain` must be a string, not {type(domain).__name__} ({domain!r}): "
-             "write it quoted, e.g. `domain = \"my_domain\"`", line=source_map.key_line("domain") or 1)
+        diag(
+            ErrorType.SCHEMA_VIOLATION,
+            f"`domain` must be a string, not {type(domain).__name__} ({domain!r}): "
+            'write it quoted, e.g. `domain = "my_domain"`',
+            line=source_map.key_line("domain") or 1,
+        )
         domain_ok = False
     elif not isinstance(domain, str) or not domain:
-        diag(ErrorType.SCHEMA_VIOLATION, "the bundle has no `domain`: add `domain = \"my_domain\"` at the top", line=1)
+        diag(
+            ErrorType.SCHEMA_VIOLATION,
+            'the bundle has no `domain`: add `domain = "my_domain"` at the top',
+            line=1,
+        )
         domain_ok = False
     elif not DOMAIN_RE.match(domain):
-        diag(ErrorType.SCHEMA_VIOLATION, f"domain {domain!r} is not snake_case (dotted parts allowed, "
-             "e.g. 'legal.contracts')", line=source_map.key_line("domain"))
+        diag(
+            ErrorType.SCHEMA_VIOLATION,
+            f"domain {domain!r} is not snake_case (dotted parts allowed, e.g. 'legal.contracts')",
+            line=source_map.key_line("domain"),
+        )
         domain_ok = False
     else:
         domain_ok = True
@@ -172,15 +218,21 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         if value is None:
             continue
         if not isinstance(value, str):
-            diag(ErrorType.SCHEMA_VIOLATION, f"`{key}` must be a string, not {type(value).__name__}",
-                 line=source_map.key_line(key))
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"`{key}` must be a string, not {type(value).__name__}",
+                line=source_map.key_line(key),
+            )
             continue
         header[key] = value
     main_pipe = header.get("main_pipe")
     if main_pipe is not None and not PIPE_CODE_RE.match(main_pipe.rpartition(".")[2]):
-        diag(ErrorType.INVALID_PIPE_CODE_SYNTAX, f"main_pipe {main_pipe!r} is not a valid pipe code: pipe codes are "
-             "snake_case (lowercase letters, digits and underscores, starting with a letter)",
-             line=source_map.key_line("main_pipe"))
+        diag(
+            ErrorType.INVALID_PIPE_CODE_SYNTAX,
+            f"main_pipe {main_pipe!r} is not a valid pipe code: pipe codes are "
+            "snake_case (lowercase letters, digits and underscores, starting with a letter)",
+            line=source_map.key_line("main_pipe"),
+        )
         header.pop("main_pipe")
 
     concepts = _parse_concepts(data.get("concept"), source_map, result, diag)
@@ -188,7 +240,9 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
 
     if domain_ok:
         try:
-            result.blueprint = BundleBlueprint(domain=str(domain), concepts=concepts, pipes=pipes, source=file, **header)
+            result.blueprint = BundleBlueprint(
+                domain=str(domain), concepts=concepts, pipes=pipes, source=file, **header
+            )
         except ValidationError as exc:  # pragma: no cover - every part was validated above
             for err in exc.errors():
                 loc, message = _describe_pydantic_error(dict(err))
@@ -196,26 +250,36 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
     return result
 
 
-def _parse_concepts(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any) -> dict[str, ConceptBlueprint]:
+def _parse_concepts(
+    raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any
+) -> dict[str, ConceptBlueprint]:
     concepts: dict[str, ConceptBlueprint] = {}
     if raw is None:
         return concepts
     if not isinstance(raw, dict):
-        diag(ErrorType.SCHEMA_VIOLATION, "`concept` must be a table of concepts ([concept] or [concept.Name])")
+        diag(
+            ErrorType.SCHEMA_VIOLATION, "`concept` must be a table of concepts ([concept] or [concept.Name])"
+        )
         return concepts
     for code, value in raw.items():
         line = source_map.concept_line(code)
         if not CONCEPT_CODE_RE.match(code):
-            diag(ErrorType.SCHEMA_VIOLATION, f"concept code {code!r} is not PascalCase: write it like 'InvoiceLine'",
-                 line=line)
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"concept code {code!r} is not PascalCase: write it like 'InvoiceLine'",
+                line=line,
+            )
             result.broken_concepts.add(code)
             continue
         if isinstance(value, str):
             concepts[code] = ConceptBlueprint(description=value)
             continue
         if not isinstance(value, dict):
-            diag(ErrorType.SCHEMA_VIOLATION, f"concept {code!r} must be a description string or a table",
-                 line=line)
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"concept {code!r} must be a description string or a table",
+                line=line,
+            )
             result.broken_concepts.add(code)
             continue
         try:
@@ -227,13 +291,19 @@ def _parse_concepts(raw: Any, source_map: SourceMap, result: ParsedBundle, diag:
             result.broken_concepts.add(code)
             continue
         if blueprint.refines is not None and blueprint.structure is not None:
-            diag(ErrorType.SCHEMA_VIOLATION, f"concept {code!r} has both `refines` and `structure`: a concept "
-                 "either refines another or declares its own structure; keep one", line=line)
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"concept {code!r} has both `refines` and `structure`: a concept "
+                "either refines another or declares its own structure; keep one",
+                line=line,
+            )
         concepts[code] = blueprint
     return concepts
 
 
-def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any) -> dict[str, PipeBlueprint]:
+def _parse_pipes(
+    raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any
+) -> dict[str, PipeBlueprint]:
     pipes: dict[str, PipeBlueprint] = {}
     if raw is None:
         return pipes
@@ -243,12 +313,22 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
     for code, value in raw.items():
         line = source_map.pipe_line(code)
         if not PIPE_CODE_RE.match(code):
-            diag(ErrorType.INVALID_PIPE_CODE_SYNTAX, f"pipe code {code!r} is not valid: pipe codes are snake_case "
-                 "(lowercase letters, digits and underscores, starting with a letter)", line=line, pipe=code)
+            diag(
+                ErrorType.INVALID_PIPE_CODE_SYNTAX,
+                f"pipe code {code!r} is not valid: pipe codes are snake_case "
+                "(lowercase letters, digits and underscores, starting with a letter)",
+                line=line,
+                pipe=code,
+            )
             result.broken_pipes.add(code)
             continue
         if not isinstance(value, dict):
-            diag(ErrorType.SCHEMA_VIOLATION, f"pipe {code!r} must be a table ([pipe.{code}])", line=line, pipe=code)
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"pipe {code!r} must be a table ([pipe.{code}])",
+                line=line,
+                pipe=code,
+            )
             result.broken_pipes.add(code)
             continue
         pipe_type = value.get("type")
@@ -260,25 +340,44 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
             value = {**value, "type": SIGNATURE_TYPE}
             pipe_type = SIGNATURE_TYPE
         elif pipe_type == SIGNATURE_TYPE:
-            diag(ErrorType.UNKNOWN_PIPE_TYPE, f"pipe {code!r}: `type = \"PipeSignature\"` is retired syntax; a "
-                 "signature is declared by `signature_for` alone: delete the `type` line and write "
-                 "`signature_for = \"PipeLLM\"` (or the pipe type it stands for)",
-                 line=source_map.field_line(code, "type"), pipe=code, field_name="type")
+            diag(
+                ErrorType.UNKNOWN_PIPE_TYPE,
+                f'pipe {code!r}: `type = "PipeSignature"` is retired syntax; a '
+                "signature is declared by `signature_for` alone: delete the `type` line and write "
+                '`signature_for = "PipeLLM"` (or the pipe type it stands for)',
+                line=source_map.field_line(code, "type"),
+                pipe=code,
+                field_name="type",
+            )
             result.broken_pipes.add(code)
             continue
         if pipe_type is None:
             implementation = sorted(set(value) - SIGNATURE_KEYS)
-            why = (f"it has implementation fields ({', '.join(repr(k) for k in implementation[:3])}), so it is not "
-                   "a signature" if implementation else "a signature declares at least its `output`")
-            diag(ErrorType.MISSING_PIPE_TYPE, f"pipe {code!r} has no `type`: add one of {', '.join(PIPE_TYPES)} "
-                 f"(without `type` a pipe is a signature, a contract of inputs and output only; {why})", line=line,
-                 pipe=code, field_name="type")
+            why = (
+                f"it has implementation fields ({', '.join(repr(k) for k in implementation[:3])}), so it is not "
+                "a signature"
+                if implementation
+                else "a signature declares at least its `output`"
+            )
+            diag(
+                ErrorType.MISSING_PIPE_TYPE,
+                f"pipe {code!r} has no `type`: add one of {', '.join(PIPE_TYPES)} "
+                f"(without `type` a pipe is a signature, a contract of inputs and output only; {why})",
+                line=line,
+                pipe=code,
+                field_name="type",
+            )
             result.broken_pipes.add(code)
             continue
         cls = PIPE_CLASSES.get(pipe_type) if isinstance(pipe_type, str) else None
         if cls is None:
-            diag(ErrorType.UNKNOWN_PIPE_TYPE, f"pipe {code!r} has the unknown type {pipe_type!r}: use one of "
-                 f"{', '.join(PIPE_TYPES)}", line=source_map.field_line(code, "type"), pipe=code, field_name="type")
+            diag(
+                ErrorType.UNKNOWN_PIPE_TYPE,
+                f"pipe {code!r} has the unknown type {pipe_type!r}: use one of {', '.join(PIPE_TYPES)}",
+                line=source_map.field_line(code, "type"),
+                pipe=code,
+                field_name="type",
+            )
             result.broken_pipes.add(code)
             continue
         if pipe_type == "PipeParallel" and not _parallel_branches_ok(code, value, source_map, result, diag):
@@ -289,27 +388,39 @@ def _parse_pipes(raw: Any, source_map: SourceMap, result: ParsedBundle, diag: An
             for err in collapse_union_errors(exc.errors(), value):
                 loc, message = _describe_pydantic_error(dict(err))
                 top = loc.split(".")[0] if loc else None
-                diag(ErrorType.SCHEMA_VIOLATION, f"pipe {code!r} ({pipe_type}): {message}",
-                     line=source_map.field_line(code, top) if top else line, pipe=code, field_name=loc or None)
+                diag(
+                    ErrorType.SCHEMA_VIOLATION,
+                    f"pipe {code!r} ({pipe_type}): {message}",
+                    line=source_map.field_line(code, top) if top else line,
+                    pipe=code,
+                    field_name=loc or None,
+                )
             result.broken_pipes.add(code)
     return pipes
 
 
-def _signature_target_ok(code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle,
-                         diag: Any) -> bool:
+def _signature_target_ok(
+    code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle, diag: Any
+) -> bool:
     """``signature_for`` names the pipe type the signature stands for (one of the runnable pipe types)."""
     target = value.get("signature_for")
     if isinstance(target, str) and target in PIPE_TYPES:
         return True
-    diag(ErrorType.UNKNOWN_PIPE_TYPE, f"pipe {code!r}: signature_for {target!r} is not a pipe type: name the type "
-         f"the signature stands for, one of {', '.join(PIPE_TYPES)}", line=source_map.field_line(code, "signature_for"),
-         pipe=code, field_name="signature_for")
+    diag(
+        ErrorType.UNKNOWN_PIPE_TYPE,
+        f"pipe {code!r}: signature_for {target!r} is not a pipe type: name the type "
+        f"the signature stands for, one of {', '.join(PIPE_TYPES)}",
+        line=source_map.field_line(code, "signature_for"),
+        pipe=code,
+        field_name="signature_for",
+    )
     result.broken_pipes.add(code)
     return False
 
 
-def _parallel_branches_ok(code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle,
-                          diag: Any) -> bool:
+def _parallel_branches_ok(
+    code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle, diag: Any
+) -> bool:
     """Binding steps (``{from = ..., result = ...}``) belong to sequences; a parallel branch runs a pipe."""
     branches = value.get("branches")
     if not isinstance(branches, list):
@@ -317,11 +428,15 @@ def _parallel_branches_ok(code: str, value: dict[str, Any], source_map: SourceMa
     ok = True
     for index, branch in enumerate(branches):  # counted from 0, like every `steps[i]`/`branches[i]` field
         if isinstance(branch, dict) and "from" in branch:
-            diag(ErrorType.BINDING_STEP_INVALID, f"pipe {code!r} (PipeParallel): branches[{index}] is a binding step "
-                 f"(`from = {branch.get('from')!r}`), but binding steps exist only in a PipeSequence: bind the value "
-                 "in a sequence step before the parallel, and give each branch a `pipe`",
-                 line=source_map.element_line(code, "branches", index + 1), pipe=code,
-                 field_name=f"branches[{index}]")
+            diag(
+                ErrorType.BINDING_STEP_INVALID,
+                f"pipe {code!r} (PipeParallel): branches[{index}] is a binding step "
+                f"(`from = {branch.get('from')!r}`), but binding steps exist only in a PipeSequence: bind the value "
+                "in a sequence step before the parallel, and give each branch a `pipe`",
+                line=source_map.element_line(code, "branches", index + 1),
+                pipe=code,
+                field_name=f"branches[{index}]",
+            )
             ok = False
     if not ok:
         result.broken_pipes.add(code)

@@ -13,43 +13,43 @@ from typing import Any
 
 from pipelex.language import blueprint as bp
 
-_SPEC_PATTERN = (r"^\s*(?:[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.)?[A-Z][A-Za-z0-9]*(?:\[[0-9]*\])?[?!]?\s*$")
+_SPEC_PATTERN = r"^\s*(?:[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.)?[A-Z][A-Za-z0-9]*(?:\[[0-9]*\])?[?!]?\s*$"
 
 # hover docs of the fields, by field name (a field means the same thing in every pipe type that has it)
 _DOCS: dict[str, str] = {
     "type": "The pipe type: an operator (PipeLLM, PipeImgGen, PipeExtract, PipeFunc, PipeCompose, PipeSearch, "
-            "PipeStructure, PipeJudge, PipeDocGen) or a controller (PipeSequence, PipeParallel, PipeCondition, "
-            "PipeBatch). A signature (a contract only) has no `type`.",
+    "PipeStructure, PipeJudge, PipeDocGen) or a controller (PipeSequence, PipeParallel, PipeCondition, "
+    "PipeBatch). A signature (a contract only) has no `type`.",
     "description": "What this is for, in one sentence.",
     "inputs": "Input name -> concept spec: 'Concept', 'domain.Concept', with '[]' (a list), '[N]' (exactly N), "
-              "'?' (optional) or '!' (force an optional value present).",
+    "'?' (optional) or '!' (force an optional value present).",
     "output": "The concept spec of the output, e.g. 'Text', 'Summary', 'Idea[]', 'Headline[3]', 'Text?'.",
     "prompt": "The prompt template: $var inserts a value inline, @var a tagged block (alone on its line), "
-              "@?var a block only when the optional input is present; Jinja2 is allowed.",
+    "@?var a block only when the optional input is present; Jinja2 is allowed.",
     "system_prompt": "The system prompt (a template, like prompt); overrides the bundle's system_prompt.",
     "model": "A model reference: '$preset', '@alias', '~waterfall' or a model handle; or an inline settings "
-             "table { model = ..., temperature = ..., max_tokens = ..., reasoning_effort = ... }.",
+    "table { model = ..., temperature = ..., max_tokens = ..., reasoning_effort = ... }.",
     "model_to_structure": "The model that turns the draft text into the structured output (preliminary_text).",
     "structuring_method": "'direct' (one structured call) or 'preliminary_text' (write text, then structure it).",
     "templating_style": "How @var blocks are tagged: xml (default), ticks, square_brackets, no_tag; or a table "
-                        "{ tag_style = ..., text_format = plain|markdown|html|json } that also sets how values "
-                        "are written.",
+    "{ tag_style = ..., text_format = plain|markdown|html|json } that also sets how values "
+    "are written.",
     "negative_prompt": "What the image must not show.",
     "aspect_ratio": "The image's aspect ratio, e.g. square, landscape_16_9, portrait_3_4.",
     "function_name": "The Python function to call, as an import path: 'my_package.module.function'.",
     "template": "The template to render ($var, @var, @?var, Jinja2), or a table { template, category, "
-                "templating_style, extra_context }.",
+    "templating_style, extra_context }.",
     "construct": "Build a structured output field by field: a literal, { from = 'input.path' }, "
-                 "{ template = '...' }, or a nested table.",
+    "{ template = '...' }, or a nested table.",
     "steps": "The steps, run in order: { pipe, result, batch_over, batch_as, nb_output, multiple_output } runs a "
-             "pipe; { from = 'a.b', result = 'x' } binds a value.",
+    "pipe; { from = 'a.b', result = 'x' } binds a value.",
     "branches": "The branches, run concurrently: { pipe, result, batch_over, batch_as }.",
     "add_each_output": "Also store each branch's result under its own name (default false).",
     "expression": "A Jinja2 expression (no braces) whose value picks the outcome, e.g. 'ticket.priority'.",
     "expression_template": "A Jinja2 template rendering to the outcome's key.",
     "outcomes": "Outcome value -> pipe to run.",
     "default_outcome": "The pipe to run when no outcome matches, or 'fail' (stop with an error) or 'continue' "
-                       "(run nothing: declare the output optional, 'X?').",
+    "(run nothing: declare the output optional, 'X?').",
     "add_alias_from_expression_to": "Store the evaluated expression in working memory under this name.",
     "branch_pipe_code": "The pipe run once per item.",
     "input_list_name": "The input holding the list (declared 'X[]' in inputs).",
@@ -62,7 +62,7 @@ _DOCS: dict[str, str] = {
     "nb_output": "Ask the pipe for exactly this many outputs.",
     "multiple_output": "Ask the pipe for a list of outputs of any length.",
     "signature_for": "A signature (a pipe's contract, written without `type`, not yet implemented): the pipe "
-                     "type it will have. An optional hint.",
+    "type it will have. An optional hint.",
 }
 
 
@@ -74,60 +74,86 @@ def mthds_json_schema() -> dict[str, Any]:
         schema = _inline(model.model_json_schema(by_alias=True), definitions)
         schema.pop("title", None)
         _document(schema)
-        schema["properties"]["inputs"]["additionalProperties"] = {"anyOf": [
-            {"type": "string", "pattern": _SPEC_PATTERN}, {"$ref": "#/definitions/InputSlot"}]}
+        schema["properties"]["inputs"]["additionalProperties"] = {
+            "anyOf": [{"type": "string", "pattern": _SPEC_PATTERN}, {"$ref": "#/definitions/InputSlot"}]
+        }
         definitions[type_name] = schema
-        if type_name == bp.SIGNATURE_TYPE:  # written without `type`; `signature_for = "PipeLLM"` is an optional hint
+        if (
+            type_name == bp.SIGNATURE_TYPE
+        ):  # written without `type`; `signature_for = "PipeLLM"` is an optional hint
             del schema["properties"]["type"]
             schema["required"] = [r for r in schema.get("required", []) if r != "type"]
-            schema["properties"]["signature_for"] = {"enum": list(bp.PIPE_TYPES), "description": _DOCS["signature_for"]}
+            schema["properties"]["signature_for"] = {
+                "enum": list(bp.PIPE_TYPES),
+                "description": _DOCS["signature_for"],
+            }
             continue
-        pipe_refs.append({"if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
-                          "then": {"$ref": f"#/definitions/{type_name}"}})
+        pipe_refs.append(
+            {
+                "if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
+                "then": {"$ref": f"#/definitions/{type_name}"},
+            }
+        )
     concept = _inline(bp.ConceptBlueprint.model_json_schema(by_alias=True), definitions)
     concept.pop("title", None)
     concept["properties"]["description"]["description"] = "What the concept means, in one sentence."
-    concept["properties"]["refines"]["description"] = ("The concept this one specialises: a native (Text, Image, "
-                                                       "Document...) or a concept of the library.")
-    concept["properties"]["structure"]["description"] = ("The fields of a structured concept: name = 'description' "
-                                                         "(a text field) or { type, description, required, ... }.")
+    concept["properties"]["refines"]["description"] = (
+        "The concept this one specialises: a native (Text, Image, Document...) or a concept of the library."
+    )
+    concept["properties"]["structure"]["description"] = (
+        "The fields of a structured concept: name = 'description' "
+        "(a text field) or { type, description, required, ... }."
+    )
     definitions["Concept"] = concept
-    schema = _by_json_type({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": "MTHDS bundle (.mthds)",
-        "description": "A bundle of typed concepts and pipes. The language guide: docs/language.md.",
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["domain"],
-        "properties": {
-            "domain": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
-                       "description": "The bundle's domain: snake_case, may be dotted ('legal.contracts')."},
-            "description": {"type": "string", "description": "What the bundle does."},
-            "system_prompt": {"type": "string", "description": "The default system prompt of the bundle's PipeLLMs."},
-            "main_pipe": {"type": "string", "description": "The pipe `pipelex run bundle` runs by default."},
-            "concept": {
-                "type": "object",
-                "description": "Concepts: Name = 'description' (a text-like concept), or [concept.Name] tables.",
-                "propertyNames": {"pattern": r"^[A-Z][A-Za-z0-9]*$"},
-                "additionalProperties": {"anyOf": [{"type": "string"}, {"$ref": "#/definitions/Concept"}]},
-            },
-            "pipe": {
-                "type": "object",
-                "description": "Pipes: [pipe.code] tables, discriminated by `type`.",
-                "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
-                "additionalProperties": {
+    schema = _by_json_type(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "title": "MTHDS bundle (.mthds)",
+            "description": "A bundle of typed concepts and pipes. The language guide: docs/language.md.",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["domain"],
+            "properties": {
+                "domain": {
+                    "type": "string",
+                    "pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
+                    "description": "The bundle's domain: snake_case, may be dotted ('legal.contracts').",
+                },
+                "description": {"type": "string", "description": "What the bundle does."},
+                "system_prompt": {
+                    "type": "string",
+                    "description": "The default system prompt of the bundle's PipeLLMs.",
+                },
+                "main_pipe": {
+                    "type": "string",
+                    "description": "The pipe `pipelex run bundle` runs by default.",
+                },
+                "concept": {
                     "type": "object",
-                    "required": ["description", "output"],
-                    "properties": {"type": {"enum": list(bp.PIPE_TYPES), "description": _DOCS["type"]}},
-                    # without `type`, a pipe is a signature: its contract only (signature_for is a hint)
-                    "if": {"not": {"required": ["type"]}},
-                    "then": {"$ref": f"#/definitions/{bp.SIGNATURE_TYPE}"},
-                    "else": {"required": ["type"], "allOf": pipe_refs},
+                    "description": "Concepts: Name = 'description' (a text-like concept), or [concept.Name] tables.",
+                    "propertyNames": {"pattern": r"^[A-Z][A-Za-z0-9]*$"},
+                    "additionalProperties": {
+                        "anyOf": [{"type": "string"}, {"$ref": "#/definitions/Concept"}]
+                    },
+                },
+                "pipe": {
+                    "type": "object",
+                    "description": "Pipes: [pipe.code] tables, discriminated by `type`.",
+                    "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["description", "output"],
+                        "properties": {"type": {"enum": list(bp.PIPE_TYPES), "description": _DOCS["type"]}},
+                        # without `type`, a pipe is a signature: its contract only (signature_for is a hint)
+                        "if": {"not": {"required": ["type"]}},
+                        "then": {"$ref": f"#/definitions/{bp.SIGNATURE_TYPE}"},
+                        "else": {"required": ["type"], "allOf": pipe_refs},
+                    },
                 },
             },
-        },
-        "definitions": definitions,
-    })
+            "definitions": definitions,
+        }
+    )
     _add_completion_hints(schema)
     return schema
 
@@ -146,8 +172,9 @@ def _add_completion_hints(schema: dict[str, Any]) -> None:
             hints.setdefault(field_name, {"description": prop.get("description", field_name)})
     pipe["properties"] = {**hints, **pipe["properties"]}
     concept = schema["properties"]["concept"]["additionalProperties"]
-    concept["properties"] = {k: {"description": v.get("description", k)}
-                             for k, v in definitions["Concept"]["properties"].items()}
+    concept["properties"] = {
+        k: {"description": v.get("description", k)} for k, v in definitions["Concept"]["properties"].items()
+    }
 
 
 def _by_json_type(node: Any) -> Any:
@@ -194,8 +221,10 @@ def _inline(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, An
 
 def _repoint(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: ("#/definitions/" + v.rsplit("/", 1)[1] if k == "$ref" and isinstance(v, str) else _repoint(v))
-                for k, v in node.items()}
+        return {
+            k: ("#/definitions/" + v.rsplit("/", 1)[1] if k == "$ref" and isinstance(v, str) else _repoint(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_repoint(v) for v in node]
     return node

@@ -82,7 +82,9 @@ class ConceptSpec(BaseModel):
                 multiplicity = Multiplicity.FIXED
             else:
                 multiplicity = Multiplicity.VARIABLE
-        presence = {"?": Presence.OPTIONAL, "!": Presence.FORCED}.get(match.group("presence") or "", Presence.REQUIRED)
+        presence = {"?": Presence.OPTIONAL, "!": Presence.FORCED}.get(
+            match.group("presence") or "", Presence.REQUIRED
+        )
         return cls(concept_ref=ref, multiplicity=multiplicity, item_count=count, presence=presence)
 
     @property
@@ -113,7 +115,9 @@ class ConceptSpec(BaseModel):
 
     def render(self) -> str:
         """Back to the spec string."""
-        mult = {Multiplicity.SINGLE: "", Multiplicity.VARIABLE: "[]"}.get(self.multiplicity, f"[{self.item_count}]")
+        mult = {Multiplicity.SINGLE: "", Multiplicity.VARIABLE: "[]"}.get(
+            self.multiplicity, f"[{self.item_count}]"
+        )
         pres = {Presence.REQUIRED: "", Presence.OPTIONAL: "?", Presence.FORCED: "!"}[self.presence]
         return f"{self.concept_ref}{mult}{pres}"
 

@@ -105,7 +105,9 @@ def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
-        raise TemplateSyntaxProblem(f"Jinja2 syntax error at template line {exc.lineno}: {exc.message}") from exc
+        raise TemplateSyntaxProblem(
+            f"Jinja2 syntax error at template line {exc.lineno}: {exc.message}"
+        ) from exc
     reads = _Reads()
     _walk(tree, frozenset(), set(), reads, nodes)
     return TemplateAnalysis(**{name: frozenset(names) for name, names in vars(reads).items()})
@@ -165,7 +167,11 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
     if isinstance(node, nodes_mod.For):
         _walk_expr(node.iter, guards, local, out, nodes_mod)
         inner = set(local)
-        for target in node.target.find_all(nodes_mod.Name) if not isinstance(node.target, nodes_mod.Name) else [node.target]:
+        for target in (
+            node.target.find_all(nodes_mod.Name)
+            if not isinstance(node.target, nodes_mod.Name)
+            else [node.target]
+        ):
             inner.add(target.name)
         inner.add("loop")
         for child in node.body:
@@ -179,8 +185,10 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
         inner = set(local)
         for target, value in zip(node.targets, node.values, strict=False):
             _walk_expr(value, guards, local, out, nodes_mod)
-            inner |= {n.name for n in ([target] if isinstance(target, nodes_mod.Name)
-                                       else target.find_all(nodes_mod.Name))}
+            inner |= {
+                n.name
+                for n in ([target] if isinstance(target, nodes_mod.Name) else target.find_all(nodes_mod.Name))
+            }
         for child in node.body:
             _walk(child, guards, inner, out, nodes_mod)
         return
@@ -195,7 +203,11 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
         return
     if isinstance(node, nodes_mod.Assign):
         _walk_expr(node.node, guards, local, out, nodes_mod)
-        for target in node.target.find_all(nodes_mod.Name) if not isinstance(node.target, nodes_mod.Name) else [node.target]:
+        for target in (
+            node.target.find_all(nodes_mod.Name)
+            if not isinstance(node.target, nodes_mod.Name)
+            else [node.target]
+        ):
             local.add(target.name)
         return
     if isinstance(node, nodes_mod.Expr):
@@ -208,14 +220,23 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
             _walk(child, guards, local, out, nodes_mod)
 
 
-def _walk_expr(expr: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes_mod,  # type: ignore[no-untyped-def]
-               in_test: bool = False, in_path: bool = False) -> None:
+def _walk_expr(
+    expr: Any,
+    guards: frozenset[str],
+    local: set[str],
+    out: _Reads,
+    nodes_mod,  # type: ignore[no-untyped-def]
+    in_test: bool = False,
+    in_path: bool = False,
+) -> None:
     if isinstance(expr, nodes_mod.CondExpr):
         test_guards = _guards_of(expr.test, nodes_mod)
         _walk_expr(expr.test, guards | test_guards, local, out, nodes_mod, in_test=True)
         _walk_expr(expr.expr1, guards | test_guards, local, out, nodes_mod)
         if expr.expr2 is not None:
-            _walk_expr(expr.expr2, guards | _guards_of(expr.test, nodes_mod, positive=False), local, out, nodes_mod)
+            _walk_expr(
+                expr.expr2, guards | _guards_of(expr.test, nodes_mod, positive=False), local, out, nodes_mod
+            )
         return
     if isinstance(expr, nodes_mod.Getattr):
         path = _path_of(expr, nodes_mod)

@@ -30,8 +30,10 @@ validation or serialisation, and gives a clear message instead."""
 
 
 def _too_deep(where: str) -> InputError:
-    return InputError(f"{where} nest deeper than {MAX_INPUT_DEPTH} levels of objects and lists, the limit for "
-                      "inputs: flatten the data")
+    return InputError(
+        f"{where} nest deeper than {MAX_INPUT_DEPTH} levels of objects and lists, the limit for "
+        "inputs: flatten the data"
+    )
 
 
 def check_input_depth(data: Any, where: str = "the inputs") -> None:
@@ -58,16 +60,19 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"the inline inputs are not valid JSON: {exc.msg} at line {exc.lineno}, column "
-                             f"{exc.colno}") from exc
+            raise InputError(
+                f"the inline inputs are not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            ) from exc
         except RecursionError:
             raise _too_deep("the inline inputs") from None
         base: Path | None = None
     else:
         path = Path(argument)
         if not path.is_file():
-            raise InputError(f"inputs file {argument!r} does not exist: give a .json or .toml file, or inline JSON "
-                             "starting with '{'")
+            raise InputError(
+                f"inputs file {argument!r} does not exist: give a .json or .toml file, or inline JSON "
+                "starting with '{'"
+            )
         try:
             raw = path.read_text(encoding="utf-8")
             data = tomllib.loads(raw) if path.suffix.lower() == ".toml" else json.loads(raw)
@@ -76,8 +81,9 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
         except RecursionError:
             raise _too_deep(f"the values of inputs file {argument!r}") from None
         except OSError as exc:
-            raise InputError(f"inputs file {argument!r} cannot be read ({exc.strerror}); check its "
-                             "permissions") from exc
+            raise InputError(
+                f"inputs file {argument!r} cannot be read ({exc.strerror}); check its permissions"
+            ) from exc
         base = path.parent
     if not isinstance(data, dict):
         raise InputError("the inputs must be an object mapping input names to values")
@@ -85,8 +91,9 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
     return data, base
 
 
-def shape_inputs(raw: dict[str, Any], entry: PipeEntry, library: Library, *, base_dir: Path | None = None
-                 ) -> dict[str, Stuff]:
+def shape_inputs(
+    raw: dict[str, Any], entry: PipeEntry, library: Library, *, base_dir: Path | None = None
+) -> dict[str, Stuff]:
     """Shape every given input against ``entry``'s declared inputs."""
     specs = entry.blueprint.input_specs()
     shaped: dict[str, Stuff] = {}
@@ -95,8 +102,11 @@ def shape_inputs(raw: dict[str, Any], entry: PipeEntry, library: Library, *, bas
             continue
         check_input_depth(value, f"the values of input {name!r}")
         if name not in specs:
-            raise InputError(f"input {name!r} is not an input of pipe {entry.code!r} (its inputs: "
-                             f"{', '.join(specs) or 'none'}): remove it or fix its name", input_name=name)
+            raise InputError(
+                f"input {name!r} is not an input of pipe {entry.code!r} (its inputs: "
+                f"{', '.join(specs) or 'none'}): remove it or fix its name",
+                input_name=name,
+            )
         spec = ConceptSpec.parse(specs[name])
         concept = library.resolve_concept(spec.concept_ref, entry.domain)
         assert concept is not None
@@ -104,37 +114,57 @@ def shape_inputs(raw: dict[str, Any], entry: PipeEntry, library: Library, *, bas
     return shaped
 
 
-def shape_one(name: str, value: Any, spec: ConceptSpec, concept: Concept, library: Library,
-              base_dir: Path | None) -> Stuff:
+def shape_one(
+    name: str, value: Any, spec: ConceptSpec, concept: Concept, library: Library, base_dir: Path | None
+) -> Stuff:
     """One input value to a stuff of the declared spec."""
     if value is None:
-        raise InputError(f"input {name!r} is null: give a value, or leave it out if it is optional", input_name=name)
+        raise InputError(
+            f"input {name!r} is null: give a value, or leave it out if it is optional", input_name=name
+        )
     target = concept
-    if isinstance(value, dict) and "concept" in value and "content" in value and set(value) <= {"concept", "content"}:
+    if (
+        isinstance(value, dict)
+        and "concept" in value
+        and "content" in value
+        and set(value) <= {"concept", "content"}
+    ):
         explicit = library.resolve_concept(str(value["concept"]), concept.domain)
         if explicit is None:
-            raise InputError(f"input {name!r} names the unknown concept {value['concept']!r}", input_name=name)
+            raise InputError(
+                f"input {name!r} names the unknown concept {value['concept']!r}", input_name=name
+            )
         if not library.concepts.is_compatible(explicit, concept):
-            raise InputError(f"input {name!r} is given as {explicit.ref}, but the pipe reads {concept.ref}",
-                             input_name=name)
+            raise InputError(
+                f"input {name!r} is given as {explicit.ref}, but the pipe reads {concept.ref}",
+                input_name=name,
+            )
         target, value = explicit, value["content"]
     if isinstance(value, list):
         if not spec.is_list:
-            raise InputError(f"input {name!r} is a list, but the pipe reads a single {concept.ref} "
-                             f"({spec.render()})", input_name=name)
+            raise InputError(
+                f"input {name!r} is a list, but the pipe reads a single {concept.ref} ({spec.render()})",
+                input_name=name,
+            )
         if spec.multiplicity is Multiplicity.FIXED and len(value) != spec.item_count:
-            raise InputError(f"input {name!r} has {len(value)} items, but the pipe reads exactly {spec.item_count}",
-                             input_name=name)
+            raise InputError(
+                f"input {name!r} has {len(value)} items, but the pipe reads exactly {spec.item_count}",
+                input_name=name,
+            )
         items = [_content(name, f"{name}[{i}]", v, target, library, base_dir) for i, v in enumerate(value)]
         return Stuff(stuff_name=name, concept=target.ref, content=ListContent(items=items))
     if spec.is_list:
-        raise InputError(f"input {name!r} must be a list ({spec.render()}), got {type(value).__name__}",
-                         input_name=name)
-    return Stuff(stuff_name=name, concept=target.ref, content=_content(name, name, value, target, library, base_dir))
+        raise InputError(
+            f"input {name!r} must be a list ({spec.render()}), got {type(value).__name__}", input_name=name
+        )
+    return Stuff(
+        stuff_name=name, concept=target.ref, content=_content(name, name, value, target, library, base_dir)
+    )
 
 
-def _content(name: str, where: str, value: Any, concept: Concept, library: Library, base_dir: Path | None
-             ) -> StuffContent:
+def _content(
+    name: str, where: str, value: Any, concept: Concept, library: Library, base_dir: Path | None
+) -> StuffContent:
     model = library.concepts.content_model(concept)
     if model in (ImageContent, DocumentContent):
         if isinstance(value, str):
@@ -166,7 +196,9 @@ def _mime_of(url: str) -> str | None:
     return mimetypes.guess_type(url)[0]
 
 
-def mock_inputs(entry: PipeEntry, library: Library, given: dict[str, Stuff], *, nb_list_items: int) -> dict[str, Stuff]:
+def mock_inputs(
+    entry: PipeEntry, library: Library, given: dict[str, Stuff], *, nb_list_items: int
+) -> dict[str, Stuff]:
     """Mocks for every required input that was not given (``--mock-inputs``)."""
     from pipelex.inference.dry.mocks import mock_content, rng_for
 
@@ -183,11 +215,15 @@ def mock_inputs(entry: PipeEntry, library: Library, given: dict[str, Stuff], *, 
         rng = rng_for(f"{entry.code}.{name}")
         if spec.is_list:
             count = spec.item_count or nb_list_items
-            items = [mock_content(model, label=f"{name}[{i}]", nb_list_items=nb_list_items, rng=rng)
-                     for i in range(count)]
+            items = [
+                mock_content(model, label=f"{name}[{i}]", nb_list_items=nb_list_items, rng=rng)
+                for i in range(count)
+            ]
             mocked[name] = Stuff(stuff_name=name, concept=concept.ref, content=ListContent(items=items))
         else:
-            mocked[name] = Stuff(stuff_name=name, concept=concept.ref,
-                                 content=mock_content(model, label=name, nb_list_items=nb_list_items, rng=rng))
+            mocked[name] = Stuff(
+                stuff_name=name,
+                concept=concept.ref,
+                content=mock_content(model, label=name, nb_list_items=nb_list_items, rng=rng),
+            )
     return mocked
-

@@ -42,8 +42,12 @@ class Stuff(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {"stuff_code": self.stuff_code, "stuff_name": self.stuff_name, "concept": self.concept,
-                "content": self.content_json()}
+        return {
+            "stuff_code": self.stuff_code,
+            "stuff_name": self.stuff_name,
+            "concept": self.concept,
+            "content": self.content_json(),
+        }
 
 
 class Absence(BaseModel):

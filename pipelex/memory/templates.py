@@ -168,7 +168,9 @@ def output_example(entry: PipeEntry, library: Library, *, nb_list_items: int = 3
     model: type[StuffContent] = library.concepts.content_model(concept)
     rng = rng_for(f"{entry.ref}.output")
     if spec.is_list:
-        items = [mock_content(model, label=f"{entry.code}[{i}]", nb_list_items=nb_list_items, rng=rng)
-                 for i in range(spec.item_count or nb_list_items)]
+        items = [
+            mock_content(model, label=f"{entry.code}[{i}]", nb_list_items=nb_list_items, rng=rng)
+            for i in range(spec.item_count or nb_list_items)
+        ]
         return ListContent(items=items).model_dump(mode="json")
     return mock_content(model, label=entry.code, nb_list_items=nb_list_items, rng=rng).model_dump(mode="json")

@@ -37,12 +37,22 @@ class RunSettings:
 class PipeRouter(Protocol):
     """Decides where a pipe runs: in this process (direct) or on a worker (Temporal)."""
 
-    async def run(self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str) -> PipeResult:
+    async def run(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+    ) -> PipeResult:
         """Run ``entry`` over ``memory`` and return its output (a stuff or an absence)."""
         ...
 
-    async def run_items(self, entry: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory,
-                        ctx: RunContext, *, output_name: str) -> list[Stuff | Absence]:
+    async def run_items(
+        self,
+        entry: PipeEntry,
+        items: Stuff,
+        item_name: str,
+        memory: WorkingMemory,
+        ctx: RunContext,
+        *,
+        output_name: str,
+    ) -> list[Stuff | Absence]:
         """Run ``entry`` once per item of the list ``items`` (each stored under ``item_name``), in item order."""
         ...
 
@@ -101,5 +111,10 @@ class RunContext:
 
     def child(self, node_id: str, pipe_ref: str) -> RunContext:
         """The context for the sub-pipes of node ``node_id``."""
-        return replace(self, depth=self.depth + 1, parent_node=node_id, stack=(*self.stack, pipe_ref),
-                       output_override=None)
+        return replace(
+            self,
+            depth=self.depth + 1,
+            parent_node=node_id,
+            stack=(*self.stack, pipe_ref),
+            output_override=None,
+        )

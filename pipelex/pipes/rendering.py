@@ -57,7 +57,9 @@ class TemplatingStyle:
     text_format: TextFormat = "plain"
 
     @classmethod
-    def of(cls, choice: TemplatingStyleChoice | None, default: TemplatingStyle | None = None) -> TemplatingStyle:
+    def of(
+        cls, choice: TemplatingStyleChoice | None, default: TemplatingStyle | None = None
+    ) -> TemplatingStyle:
         """The style a pipe declares (a bare string is the tag style), else ``default`` (else xml, plain)."""
         if choice is None:
             return default or cls()

@@ -31,7 +31,9 @@ class ResolvedInputs:
         """Names to contents for templates (lists as Python lists, absent names left out)."""
         context: dict[str, Any] = {}
         for name, stuff in self.stuffs.items():
-            value: Any = list(stuff.content.items) if isinstance(stuff.content, ListContent) else stuff.content
+            value: Any = (
+                list(stuff.content.items) if isinstance(stuff.content, ListContent) else stuff.content
+            )
             _nest(context, name.split("."), value)
         return context
 
@@ -43,9 +45,12 @@ class ResolvedInputs:
             for part in name.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
             if value is not None:
-                metadata[id(value)] = StuffMetadata(stuff_name=name, concept_code=stuff.concept,
-                                                    content_class=type(stuff.content).__name__,
-                                                    stuff_code=stuff.stuff_code)
+                metadata[id(value)] = StuffMetadata(
+                    stuff_name=name,
+                    concept_code=stuff.concept,
+                    content_class=type(stuff.content).__name__,
+                    stuff_code=stuff.stuff_code,
+                )
         return metadata
 
 
@@ -64,18 +69,27 @@ def output_spec(entry: PipeEntry, ctx: RunContext) -> tuple[ConceptSpec, Concept
     spec = ConceptSpec.parse(entry.blueprint.output)
     override = ctx.output_override
     if override is not None:
-        spec = spec.model_copy(update={
-            "multiplicity": Multiplicity.VARIABLE if override.item_count is None else Multiplicity.FIXED,
-            "item_count": override.item_count})
+        spec = spec.model_copy(
+            update={
+                "multiplicity": Multiplicity.VARIABLE if override.item_count is None else Multiplicity.FIXED,
+                "item_count": override.item_count,
+            }
+        )
     concept = ctx.library.resolve_concept(spec.concept_ref, entry.domain)
     if concept is None:  # pragma: no cover - static validation rejects this first
-        raise PipeRunError(f"pipe {entry.code!r}: unknown output concept {spec.concept_ref!r}", pipe_code=entry.code)
+        raise PipeRunError(
+            f"pipe {entry.code!r}: unknown output concept {spec.concept_ref!r}", pipe_code=entry.code
+        )
     if spec.item_count is not None:  # validation refuses it first; a run of an unvalidated library stops here
         maximum = active_limits().max_list_items
         if spec.item_count > maximum:
-            raise LimitExceededError(f"pipe {entry.code!r}: its output {_output_text(entry, ctx)} asks for "
-                                     f"{spec.item_count} items, more than the {maximum} allowed ([limits] "
-                                     "max_list_items in pipelex.toml)", limit="max_list_items", pipe_code=entry.code)
+            raise LimitExceededError(
+                f"pipe {entry.code!r}: its output {_output_text(entry, ctx)} asks for "
+                f"{spec.item_count} items, more than the {maximum} allowed ([limits] "
+                "max_list_items in pipelex.toml)",
+                limit="max_list_items",
+                pipe_code=entry.code,
+            )
     return spec, concept
 
 
@@ -85,8 +99,10 @@ def _output_text(entry: PipeEntry, ctx: RunContext) -> str:
         return repr(entry.blueprint.output)
     spec = ConceptSpec.parse(entry.blueprint.output)
     count = ctx.output_override.item_count
-    return (f"{spec.concept_ref}[{'' if count is None else count}] (declared {entry.blueprint.output!r}, its sequence "
-            f"step asks for {ctx.output_override.describe()})")
+    return (
+        f"{spec.concept_ref}[{'' if count is None else count}] (declared {entry.blueprint.output!r}, its sequence "
+        f"step asks for {ctx.output_override.describe()})"
+    )
 
 
 def lookup(memory: WorkingMemory, name: str, ctx: RunContext) -> Stuff | Absence | None:
@@ -113,13 +129,23 @@ class PathUnresolvedError(ValueError):
     """A path walks into a field the concept does not have, or past a value held whole."""
 
 
-def extract_path(stuff: Stuff, concept: Concept, root: str, segments: list[str], ctx: RunContext, *, name: str,
-                 content_fields: bool) -> Stuff | None:
+def extract_path(
+    stuff: Stuff,
+    concept: Concept,
+    root: str,
+    segments: list[str],
+    ctx: RunContext,
+    *,
+    name: str,
+    content_fields: bool,
+) -> Stuff | None:
     """The value at ``root.segments`` of ``stuff`` as a new stuff ``name`` (a deep copy), typed by the concepts'
     declared structures; crossing a list gives a flat list. None when a single value holds nothing."""
     from pipelex.validation.static import Var, walk_path
 
-    walked = walk_path(ctx.library, Var(concept, stuff.is_list), root, segments, content_fields=content_fields)
+    walked = walk_path(
+        ctx.library, Var(concept, stuff.is_list), root, segments, content_fields=content_fields
+    )
     if walked.var is None:
         raise PathUnresolvedError(walked.message)
     values, is_list = walk_values(stuff.content, stuff.is_list, segments)
@@ -135,8 +161,9 @@ def _deep_copy(value: object) -> object:
     return value.model_copy(deep=True) if isinstance(value, StuffContent) else value
 
 
-def resolve_inputs(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str
-                   ) -> ResolvedInputs | Absence:
+def resolve_inputs(
+    entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str
+) -> ResolvedInputs | Absence:
     """Gather the declared inputs; an absent required input skips the pipe (the absence lifts)."""
     stuffs: dict[str, Stuff] = {}
     absent: dict[str, Absence] = {}
@@ -147,60 +174,92 @@ def resolve_inputs(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, out
             if spec.is_optional:
                 absent[name] = Absence(variable_name=name, kind="declared_absent", reason="not provided")
                 continue
-            raise PipeRunError(f"pipe {entry.code!r} needs input {name!r} ({text}), which is not in working memory: "
-                               "provide it as an input or produce it in an earlier step", pipe_code=entry.code,
-                               error_type="missing_input")
+            raise PipeRunError(
+                f"pipe {entry.code!r} needs input {name!r} ({text}), which is not in working memory: "
+                "provide it as an input or produce it in an earlier step",
+                pipe_code=entry.code,
+                error_type="missing_input",
+            )
         if isinstance(found, Absence):
             if spec.presence is Presence.OPTIONAL:
                 absent[name] = found
                 continue
             if spec.presence is Presence.FORCED:
-                raise PipeRunError(f"pipe {entry.code!r} forces input {name!r} ({text}) but it is absent: "
-                                   f"{found.reason}", pipe_code=entry.code, error_type="forced_input_absent")
-            return Absence(variable_name=output_name, kind="skipped", reason=f"skipped because input {name!r} is absent",
-                           producing_pipe=entry.code, upstream=found)
+                raise PipeRunError(
+                    f"pipe {entry.code!r} forces input {name!r} ({text}) but it is absent: {found.reason}",
+                    pipe_code=entry.code,
+                    error_type="forced_input_absent",
+                )
+            return Absence(
+                variable_name=output_name,
+                kind="skipped",
+                reason=f"skipped because input {name!r} is absent",
+                producing_pipe=entry.code,
+                upstream=found,
+            )
         stuffs[name] = found
     return ResolvedInputs(stuffs, absent)
 
 
-def make_output(entry: PipeEntry, ctx: RunContext, content: StuffContent | list[StuffContent], *,
-                concept: Concept | None = None) -> Stuff:
+def make_output(
+    entry: PipeEntry,
+    ctx: RunContext,
+    content: StuffContent | list[StuffContent],
+    *,
+    concept: Concept | None = None,
+) -> Stuff:
     """Build the output stuff of ``entry`` and check it fits the declared spec."""
     spec, declared = output_spec(entry, ctx)
     concept = concept or declared
     if isinstance(content, list):
         content = ListContent(items=content)
-    return check_output(entry, ctx, Stuff(stuff_name=entry.code, concept=concept.ref, content=content), spec, declared)
+    return check_output(
+        entry, ctx, Stuff(stuff_name=entry.code, concept=concept.ref, content=content), spec, declared
+    )
 
 
-def check_output(entry: PipeEntry, ctx: RunContext, stuff: Stuff, spec: ConceptSpec, declared: Concept) -> Stuff:
+def check_output(
+    entry: PipeEntry, ctx: RunContext, stuff: Stuff, spec: ConceptSpec, declared: Concept
+) -> Stuff:
     """Refuse an output that does not fit the declared spec (``pipe_output_invalid``)."""
     concepts = ctx.library.concepts
     if declared.ref == "native.Anything" and not spec.is_list:
         return stuff  # "Anything" takes any concept, one value or a list
     if spec.is_list != stuff.is_list:
-        raise PipeRunError(f"pipe {entry.code!r} produced {'a list' if stuff.is_list else 'a single item'} but its "
-                           f"output is {_output_text(entry, ctx)}", pipe_code=entry.code,
-                           error_type="pipe_output_invalid")
+        raise PipeRunError(
+            f"pipe {entry.code!r} produced {'a list' if stuff.is_list else 'a single item'} but its "
+            f"output is {_output_text(entry, ctx)}",
+            pipe_code=entry.code,
+            error_type="pipe_output_invalid",
+        )
     items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
     if len(items) > 1:
         check_list_size(len(items), what="its output", pipe_code=entry.code)
     if spec.item_count is not None and len(items) != spec.item_count:
-        raise PipeRunError(f"pipe {entry.code!r} produced {len(items)} items but its output is "
-                           f"{_output_text(entry, ctx)}", pipe_code=entry.code, error_type="pipe_output_invalid")
+        raise PipeRunError(
+            f"pipe {entry.code!r} produced {len(items)} items but its output is {_output_text(entry, ctx)}",
+            pipe_code=entry.code,
+            error_type="pipe_output_invalid",
+        )
     produced = concepts.concepts.get(stuff.concept, declared)
     if declared.ref in ("native.Anything", "native.Dynamic", "native.Composite"):
         return stuff
     if not concepts.is_compatible(produced, declared):
-        raise PipeRunError(f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
-                           pipe_code=entry.code, error_type="pipe_output_invalid")
+        raise PipeRunError(
+            f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
+            pipe_code=entry.code,
+            error_type="pipe_output_invalid",
+        )
     checked: list[StuffContent] = []
     for item in items:
         try:
             checked.append(to_content(item, produced, concepts))
         except ContentError as exc:
-            raise PipeRunError(f"pipe {entry.code!r} produced an output that does not fit the concept "
-                               f"{produced.ref}: {exc}", pipe_code=entry.code, error_type="pipe_output_invalid") from exc
+            raise PipeRunError(
+                f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: {exc}",
+                pipe_code=entry.code,
+                error_type="pipe_output_invalid",
+            ) from exc
     if all(new is old for new, old in zip(checked, items, strict=True)):
         return stuff  # every item already fits: no copy
     if isinstance(stuff.content, ListContent):
@@ -213,23 +272,43 @@ def io_item(name: str, result: Stuff | Absence) -> IOItem:
     if isinstance(result, Absence):
         return IOItem(name=name, concept="absent", digest=None, multiplicity="single", data=result.to_json())
     data = result.content_json()
-    return IOItem(name=name, concept=result.concept, digest=digest(data),
-                  multiplicity="list" if result.is_list else "single", data=data)
+    return IOItem(
+        name=name,
+        concept=result.concept,
+        digest=digest(data),
+        multiplicity="list" if result.is_list else "single",
+        data=data,
+    )
 
 
-async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str) -> PipeResult:
+async def run_pipe(
+    entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+) -> PipeResult:
     """Run one pipe in this process: inputs, dispatch, output check, tracing."""
     if ctx.depth >= ctx.settings.pipe_stack_limit:
-        raise PipeRunError(f"pipe {entry.code!r}: the pipe stack passed {ctx.settings.pipe_stack_limit} levels "
-                           f"({' -> '.join(ctx.stack[-5:])} ...): a pipe calls itself", pipe_code=entry.code,
-                           error_type="stack_overflow")
+        raise PipeRunError(
+            f"pipe {entry.code!r}: the pipe stack passed {ctx.settings.pipe_stack_limit} levels "
+            f"({' -> '.join(ctx.stack[-5:])} ...): a pipe calls itself",
+            pipe_code=entry.code,
+            error_type="stack_overflow",
+        )
     resolved = resolve_inputs(entry, memory, ctx, output_name)
     kind = "controller" if entry.is_controller else "operator"
-    inputs_io = ([io_item(n, s) for n, s in resolved.stuffs.items()] + [io_item(n, a) for n, a in resolved.absent.items()]
-                 if isinstance(resolved, ResolvedInputs) else [])
-    node = ctx.tracer.start_node(pipe_code=entry.code, pipe_type=entry.blueprint.type, kind=kind,
-                                 description=entry.blueprint.description, domain=entry.domain,
-                                 parent_id=ctx.parent_node, inputs=inputs_io)
+    inputs_io = (
+        [io_item(n, s) for n, s in resolved.stuffs.items()]
+        + [io_item(n, a) for n, a in resolved.absent.items()]
+        if isinstance(resolved, ResolvedInputs)
+        else []
+    )
+    node = ctx.tracer.start_node(
+        pipe_code=entry.code,
+        pipe_type=entry.blueprint.type,
+        kind=kind,
+        description=entry.blueprint.description,
+        domain=entry.domain,
+        parent_id=ctx.parent_node,
+        inputs=inputs_io,
+    )
     if isinstance(resolved, Absence):
         ctx.tracer.end_node(node, status="skipped", outputs=[io_item(output_name, resolved)])
         return resolved
@@ -248,14 +327,23 @@ async def run_pipe(entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, 
         raise
     except MemoryError:
         ctx.tracer.end_node(node, status="failed", error="out of memory")
-        raise LimitExceededError(f"pipe {entry.code!r} ran out of memory (on the runner API, each run's ceiling is "
-                                 "[limits] run_memory_bytes): make it hold less (fewer or smaller items, smaller "
-                                 "inputs)", limit="run_memory_bytes", pipe_code=entry.code) from None
+        raise LimitExceededError(
+            f"pipe {entry.code!r} ran out of memory (on the runner API, each run's ceiling is "
+            "[limits] run_memory_bytes): make it hold less (fewer or smaller items, smaller "
+            "inputs)",
+            limit="run_memory_bytes",
+            pipe_code=entry.code,
+        ) from None
     except Exception as exc:
         ctx.tracer.end_node(node, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise PipeRunError(f"pipe {entry.code!r} failed: {type(exc).__name__}: {exc}", pipe_code=entry.code) from exc
-    ctx.tracer.end_node(node, status="succeeded" if isinstance(result, Stuff) else "skipped",
-                        outputs=[io_item(output_name, result)])
+        raise PipeRunError(
+            f"pipe {entry.code!r} failed: {type(exc).__name__}: {exc}", pipe_code=entry.code
+        ) from exc
+    ctx.tracer.end_node(
+        node,
+        status="succeeded" if isinstance(result, Stuff) else "skipped",
+        outputs=[io_item(output_name, result)],
+    )
     return result
 
 
@@ -268,8 +356,9 @@ def _fit_override(entry: PipeEntry, ctx: RunContext, result: Stuff) -> Stuff:
     return check_output(entry, ctx, result, spec, declared)
 
 
-async def _dispatch(entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMemory, ctx: RunContext,
-                    output_name: str) -> PipeResult:
+async def _dispatch(
+    entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMemory, ctx: RunContext, output_name: str
+) -> PipeResult:
     from pipelex.pipes.controllers import batch, condition, parallel, sequence
     from pipelex.pipes.operators import (
         compose,

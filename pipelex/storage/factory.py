@@ -22,8 +22,12 @@ def storage_for(config: Any) -> Storage:
     if section.kind == "s3":
         from pipelex.storage.s3 import S3Storage
 
-        store = S3Storage(section.s3_bucket, prefix=section.s3_prefix, endpoint_url=section.s3_endpoint_url or None,
-                          region=section.s3_region)
+        store = S3Storage(
+            section.s3_bucket,
+            prefix=section.s3_prefix,
+            endpoint_url=section.s3_endpoint_url or None,
+            region=section.s3_region,
+        )
     else:
         from pipelex.storage.local import LocalStorage
 

@@ -28,7 +28,9 @@ class LocalStorage:
         name = blob_name(data, mime_type)
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / name
-        if not path.exists():  # write then rename: concurrent writers of the same blob never see a partial file
+        if (
+            not path.exists()
+        ):  # write then rename: concurrent writers of the same blob never see a partial file
             partial = path.with_name(f".{name}.{os.getpid()}.{id(data)}.part")
             partial.write_bytes(data)
             partial.replace(path)
@@ -67,10 +69,13 @@ def normalize_content(content: StuffContent, storage: Storage) -> StuffContent:
             return content
         data, mime = decoded
         uri, public = storage.put(data, mime or content.mime_type)
-        return content.model_copy(update={"url": uri, "public_url": public, "mime_type": content.mime_type or mime})
+        return content.model_copy(
+            update={"url": uri, "public_url": public, "mime_type": content.mime_type or mime}
+        )
     if isinstance(content, ListContent):
-        return ListContent(items=[normalize_content(i, storage) if isinstance(i, StuffContent) else i
-                                  for i in content.items])
+        return ListContent(
+            items=[normalize_content(i, storage) if isinstance(i, StuffContent) else i for i in content.items]
+        )
     updates: dict[str, object] = {}
     for name in type(content).model_fields:
         value = getattr(content, name)
@@ -79,5 +84,7 @@ def normalize_content(content: StuffContent, storage: Storage) -> StuffContent:
             if new is not value:
                 updates[name] = new
         elif isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
-            updates[name] = [normalize_content(v, storage) if isinstance(v, StuffContent) else v for v in value]
+            updates[name] = [
+                normalize_content(v, storage) if isinstance(v, StuffContent) else v for v in value
+            ]
     return content.model_copy(update=updates) if updates else content

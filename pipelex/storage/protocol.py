@@ -8,13 +8,21 @@ from typing import Protocol
 
 STORAGE_SCHEME = "pipelex-storage://"
 
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf",
-               "text/plain": "txt", "image/gif": "gif"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "image/gif": "gif",
+}
 
 
 def blob_name(data: bytes, mime_type: str | None) -> str:
     """``<sha256>.<ext>`` of some bytes."""
-    extension = _EXTENSIONS.get(mime_type or "") or (mimetypes.guess_extension(mime_type or "") or ".bin").lstrip(".")
+    extension = _EXTENSIONS.get(mime_type or "") or (
+        mimetypes.guess_extension(mime_type or "") or ".bin"
+    ).lstrip(".")
     return f"{hashlib.sha256(data).hexdigest()}.{extension}"
 
 

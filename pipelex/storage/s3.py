@@ -11,10 +11,11 @@ from pipelex.storage.protocol import STORAGE_SCHEME, blob_name, name_of
 class S3Storage:
     """Content-addressed blobs under ``s3://bucket/prefix/``. Credentials come from the usual AWS sources."""
 
-    def __init__(self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None,
-                 region: str = "us-east-1") -> None:
+    def __init__(
+        self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str = "us-east-1"
+    ) -> None:
         if not bucket:
-            raise ConfigError("[storage] kind = \"s3\" needs s3_bucket = \"<bucket name>\" in pipelex.toml")
+            raise ConfigError('[storage] kind = "s3" needs s3_bucket = "<bucket name>" in pipelex.toml')
         try:
             import boto3
         except ImportError as exc:  # pragma: no cover - boto3 is in the s3 extra
@@ -32,8 +33,9 @@ class S3Storage:
         """Upload ``data`` unless a blob with the same content is there; return its URI and ``s3://`` URL."""
         name = blob_name(data, mime_type)
         key = self.key(name)
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
-                                ContentType=mime_type or "application/octet-stream")
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=mime_type or "application/octet-stream"
+        )
         return f"{STORAGE_SCHEME}{name}", f"s3://{self.bucket}/{key}"
 
     def get(self, uri: str) -> bytes:

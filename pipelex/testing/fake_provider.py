@@ -94,7 +94,9 @@ FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "malformed", "schema_misma
 FAKE_API_KEY = "sk-fake-provider-key"
 
 
-SCHEMA_MARKER = "JSON schema of the answer:"  # pipelex.inference.live.structured.SCHEMA_MARKER (not imported: no deps)
+SCHEMA_MARKER = (
+    "JSON schema of the answer:"  # pipelex.inference.live.structured.SCHEMA_MARKER (not imported: no deps)
+)
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,9 @@ def tokens_of(text: str) -> int:
     return math.ceil(len(text) / 4) if text else 0
 
 
-def instance_from_schema(schema: dict[str, Any], *, root: dict[str, Any] | None = None, name: str = "value",
-                         depth: int = 0) -> Any:
+def instance_from_schema(
+    schema: dict[str, Any], *, root: dict[str, Any] | None = None, name: str = "value", depth: int = 0
+) -> Any:
     """A deterministic value that fits a JSON schema (``$ref``, ``anyOf``, ``enum``, objects, arrays, formats)."""
     root = root if root is not None else schema
     if depth > 12:
@@ -187,7 +190,9 @@ def instance_from_schema(schema: dict[str, Any], *, root: dict[str, Any] | None 
     for key in ("anyOf", "oneOf", "allOf"):
         options = [o for o in schema.get(key, []) if isinstance(o, dict) and o.get("type") != "null"]
         if options:
-            return instance_from_schema(cast(dict[str, Any], options[0]), root=root, name=name, depth=depth + 1)
+            return instance_from_schema(
+                cast(dict[str, Any], options[0]), root=root, name=name, depth=depth + 1
+            )
     kind = schema.get("type")
     if isinstance(kind, list):
         kinds = [k for k in cast(list[str], kind) if k != "null"]
@@ -197,14 +202,20 @@ def instance_from_schema(schema: dict[str, Any], *, root: dict[str, Any] | None 
     match kind:
         case "object":
             properties = cast(dict[str, dict[str, Any]], schema.get("properties", {}))
-            return {key: instance_from_schema(sub, root=root, name=key, depth=depth + 1)
-                    for key, sub in properties.items()}
+            return {
+                key: instance_from_schema(sub, root=root, name=key, depth=depth + 1)
+                for key, sub in properties.items()
+            }
         case "array":
             count = int(schema.get("minItems", 3))
-            count = min(max(count, 1 if "minItems" not in schema else count), int(schema.get("maxItems", count)))
+            count = min(
+                max(count, 1 if "minItems" not in schema else count), int(schema.get("maxItems", count))
+            )
             item_schema = cast(dict[str, Any], schema.get("items", {"type": "string"}))
-            return [instance_from_schema(item_schema, root=root, name=f"{name}_{i + 1}", depth=depth + 1)
-                    for i in range(count)]
+            return [
+                instance_from_schema(item_schema, root=root, name=f"{name}_{i + 1}", depth=depth + 1)
+                for i in range(count)
+            ]
         case "integer":
             if "minimum" in schema:
                 value = int(schema["minimum"])
@@ -285,10 +296,17 @@ def _png(seed: str, size: int = 8) -> bytes:
     raw = row * size
 
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _openai_error(status: int, message: str, kind: str) -> dict[str, Any]:
@@ -305,15 +323,18 @@ def _anthropic_error(message: str, kind: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "pipelex-fake-provider/1"
-    disable_nagle_algorithm = True  # headers and body are two writes: without this, delayed ACKs add ~40 ms a call
+    disable_nagle_algorithm = (
+        True  # headers and body are two writes: without this, delayed ACKs add ~40 ms a call
+    )
     state: _State  # set on the subclass made per server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         """Quiet: tests read counters, not logs."""
 
     # -- plumbing
-    def _send(self, status: int, payload: Any, *, content_type: str = "application/json",
-              raw: bytes | None = None) -> None:
+    def _send(
+        self, status: int, payload: Any, *, content_type: str = "application/json", raw: bytes | None = None
+    ) -> None:
         body = raw if raw is not None else json.dumps(payload).encode()
         try:
             self.send_response(status)
@@ -354,7 +375,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/_fake/calls":
             with self.state.lock:
                 calls = dict(self.state.calls)
-            self._send(200, {"calls": calls, "total": sum(calls.values()), "max_in_flight": self.state.max_in_flight})
+            self._send(
+                200, {"calls": calls, "total": sum(calls.values()), "max_in_flight": self.state.max_in_flight}
+            )
         elif path.startswith("/_fake/files/"):
             data = self.state.files.get(path.rsplit("/", 1)[1])
             if data is None:
@@ -391,7 +414,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, route: Route, body: dict[str, Any] | None, headers: dict[str, str]) -> None:
         state = self.state
         if state.api_key is not None:
-            given = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ").strip()
+            given = (
+                headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ").strip()
+            )
             if given != state.api_key:
                 self._error(route, 401, "invalid api key", "authentication_error")
                 return
@@ -416,7 +441,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, handler(body, mismatch=fault == "schema_mismatch"))
 
     def _error(self, route: Route, status: int, message: str, kind: str) -> None:
-        payload = _anthropic_error(message, kind) if route == "messages" else _openai_error(status, message, kind)
+        payload = (
+            _anthropic_error(message, kind) if route == "messages" else _openai_error(status, message, kind)
+        )
         self._send(status, payload)
 
     def _admin(self, path: str, body: dict[str, Any]) -> None:
@@ -428,8 +455,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(400, {"error": f"fault must be one of {FAULTS}, route one of {ROUTES} or null"})
                 return
             with state.lock:
-                state.faults.append(_PendingFault(cast(Fault, fault), int(body.get("count", 1)),
-                                                  cast(Route | None, route)))
+                state.faults.append(
+                    _PendingFault(cast(Fault, fault), int(body.get("count", 1)), cast(Route | None, route))
+                )
             self._send(200, {"ok": True})
         elif path == "/_fake/latency":
             state.latency = float(body.get("latency", 0.0))
@@ -438,7 +466,10 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 state.quirks = quirks_from(body)
             except (KeyError, TypeError) as exc:
-                self._send(400, {"error": f"bad quirks ({exc}): give a profile ({', '.join(PROFILES)}) or Quirks fields"})
+                self._send(
+                    400,
+                    {"error": f"bad quirks ({exc}): give a profile ({', '.join(PROFILES)}) or Quirks fields"},
+                )
                 return
             self._send(200, {"ok": True})
         elif path == "/_fake/reset":
@@ -464,8 +495,9 @@ class _Handler(BaseHTTPRequestHandler):
             name, params = tool
             arguments = {"__fake__": "does not fit"} if mismatch else instance_from_schema(params)
             reply, cut = _cut(json.dumps(arguments), limit)
-            message["tool_calls"] = [{"id": "call_fake_1", "type": "function",
-                                      "function": {"name": name, "arguments": reply}}]
+            message["tool_calls"] = [
+                {"id": "call_fake_1", "type": "function", "function": {"name": name, "arguments": reply}}
+            ]
             finish = "length" if cut else "tool_calls"
         else:
             if schema is not None:
@@ -478,12 +510,18 @@ class _Handler(BaseHTTPRequestHandler):
         prompt_tokens = tokens_of(all_text) + 85 * media
         completion_tokens = tokens_of(reply)
         return {
-            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
             "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens,
-                      "prompt_tokens_details": {"cached_tokens": 0},
-                      "completion_tokens_details": {"reasoning_tokens": 0}},
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 0},
+            },
         }
 
     def _images(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
@@ -501,10 +539,16 @@ class _Handler(BaseHTTPRequestHandler):
                 data.append({"b64_json": base64.b64encode(png).decode(), "revised_prompt": prompt})
         input_tokens = tokens_of(prompt)
         output_tokens = 100 * count
-        return {"created": int(time.time()), "data": data,
-                "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
-                          "total_tokens": input_tokens + output_tokens,
-                          "input_tokens_details": {"text_tokens": input_tokens, "image_tokens": 0}}}
+        return {
+            "created": int(time.time()),
+            "data": data,
+            "usage": {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "total_tokens": input_tokens + output_tokens,
+                "input_tokens_details": {"text_tokens": input_tokens, "image_tokens": 0},
+            },
+        }
 
     def _messages(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
         model = str(body.get("model", "fake-model"))
@@ -519,22 +563,40 @@ class _Handler(BaseHTTPRequestHandler):
         limit = _token_limit(body, ("max_tokens",))
         described = _described_schema(last_user)
         if chosen is not None:
-            arguments = ({"__fake__": "does not fit"} if mismatch
-                         else instance_from_schema(cast(dict[str, Any], chosen.get("input_schema", {}))))
-            content = [{"type": "tool_use", "id": "toolu_fake_1", "name": chosen.get("name"), "input": arguments}]
+            arguments = (
+                {"__fake__": "does not fit"}
+                if mismatch
+                else instance_from_schema(cast(dict[str, Any], chosen.get("input_schema", {})))
+            )
+            content = [
+                {"type": "tool_use", "id": "toolu_fake_1", "name": chosen.get("name"), "input": arguments}
+            ]
             reply, stop = json.dumps(arguments), "tool_use"
         else:
             if described is not None:
-                full = json.dumps({"__fake__": "does not fit"} if mismatch else instance_from_schema(described))
+                full = json.dumps(
+                    {"__fake__": "does not fit"} if mismatch else instance_from_schema(described)
+                )
             else:
                 full = _text_reply(model, last_user, media)
             reply, cut = _cut(full, limit)
             stop = "max_tokens" if cut else "end_turn"
             content = [{"type": "text", "text": reply}]
-        return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": content,
-                "stop_reason": stop, "stop_sequence": None,
-                "usage": {"input_tokens": tokens_of(all_text) + 85 * media, "output_tokens": tokens_of(reply),
-                          "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}}
+        return {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": tokens_of(all_text) + 85 * media,
+                "output_tokens": tokens_of(reply),
+                "cache_read_input_tokens": 0,
+                "cache_creation_input_tokens": 0,
+            },
+        }
 
 
 def _chat_schema(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -550,7 +612,9 @@ def _chat_schema(body: dict[str, Any]) -> dict[str, Any] | None:
             return cast(dict[str, Any], response_format["schema"])
         messages = cast(list[Any], body.get("messages", []))
         return _described_schema(_prompt_of(messages)[1]) or {
-            "type": "object", "properties": {"answer": {"type": "string"}}}
+            "type": "object",
+            "properties": {"answer": {"type": "string"}},
+        }
     return None
 
 
@@ -573,8 +637,10 @@ def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
     kind = cast(dict[str, Any], response_format).get("type") if isinstance(response_format, dict) else None
     if kind == "json_schema" and quirks.refuse_json_schema:
         # llama-cpp-python's server answers its request validation error as a 500, naming the field
-        return 500, ("1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
-                     "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")
+        return 500, (
+            "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+            "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}"
+        )
     if kind == "json_object" and quirks.refuse_json_object:
         return 400, "'response_format.type' must be 'json_schema' or 'text'"
     if body.get("tools") and quirks.refuse_tools:
@@ -637,13 +703,22 @@ class _Server(ThreadingHTTPServer):
 class FakeProvider:
     """A fake OpenAI-compatible and Anthropic-compatible provider on 127.0.0.1 (see the module docstring)."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
-                 timeout_delay: float = 10.0, api_key: str | None = None, profile: str = "openai",
-                 quirks: Quirks | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        timeout_delay: float = 10.0,
+        api_key: str | None = None,
+        profile: str = "openai",
+        quirks: Quirks | None = None,
+    ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
-        self._state = _State(latency=latency, timeout_delay=timeout_delay, api_key=api_key,
-                             quirks=quirks or PROFILES[profile])
+        self._state = _State(
+            latency=latency, timeout_delay=timeout_delay, api_key=api_key, quirks=quirks or PROFILES[profile]
+        )
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
         self._server = _Server((host, port), handler)
         self._thread: threading.Thread | None = None
@@ -653,8 +728,12 @@ class FakeProvider:
     def start(self) -> FakeProvider:
         """Serve in a daemon thread (idempotent)."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="fake-provider", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="fake-provider",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -696,8 +775,12 @@ class FakeProvider:
 
     def env(self) -> dict[str, str]:
         """Environment variables pointing the OpenAI and Anthropic SDKs (and pipelex) at this fake."""
-        return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": self.api_key,
-                "ANTHROPIC_BASE_URL": self.anthropic_base_url, "ANTHROPIC_API_KEY": self.api_key}
+        return {
+            "OPENAI_BASE_URL": self.base_url,
+            "OPENAI_API_KEY": self.api_key,
+            "ANTHROPIC_BASE_URL": self.anthropic_base_url,
+            "ANTHROPIC_API_KEY": self.api_key,
+        }
 
     # -- observing and steering
     @property
@@ -760,17 +843,29 @@ class FakeProvider:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m pipelex.testing.fake_provider``: serve until killed; print the OpenAI base URL first."""
-    parser = argparse.ArgumentParser(prog="python -m pipelex.testing.fake_provider", description="A fake AI provider on 127.0.0.1.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelex.testing.fake_provider", description="A fake AI provider on 127.0.0.1."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each model call waits")
     parser.add_argument("--timeout-delay", type=float, default=10.0, help="seconds a timeout fault hangs")
     parser.add_argument("--api-key", default=None, help="refuse requests without this key")
-    parser.add_argument("--profile", default="openai", choices=sorted(PROFILES),
-                        help="behave like this kind of server (default: openai)")
+    parser.add_argument(
+        "--profile",
+        default="openai",
+        choices=sorted(PROFILES),
+        help="behave like this kind of server (default: openai)",
+    )
     args = parser.parse_args(argv)
-    fake = FakeProvider(host=args.host, port=args.port, latency=args.latency, timeout_delay=args.timeout_delay,
-                        api_key=args.api_key, profile=args.profile)
+    fake = FakeProvider(
+        host=args.host,
+        port=args.port,
+        latency=args.latency,
+        timeout_delay=args.timeout_delay,
+        api_key=args.api_key,
+        profile=args.profile,
+    )
     print(fake.base_url, flush=True)
     try:
         fake._server.serve_forever(poll_interval=0.2)  # noqa: SLF001 - the foreground variant of start()

@@ -331,9 +331,12 @@ class GraphTracer:
             current = counters.get(unit)
             if total is not None or current is None:
                 current = Counter(unit=unit, done=0, total=total or 0, started_perf=time.perf_counter())
-            counters[unit] = Counter(unit=unit, done=min(current.done + advance, current.total) if current.total
-                                     else current.done + advance, total=current.total,
-                                     started_perf=current.started_perf)
+            counters[unit] = Counter(
+                unit=unit,
+                done=min(current.done + advance, current.total) if current.total else current.done + advance,
+                total=current.total,
+                started_perf=current.started_perf,
+            )
 
     def add_warning(self, node_id: str, message: str) -> None:
         """Record a warning on a node (e.g. a reply cut off by the token limit); each message once."""
@@ -373,10 +376,27 @@ class GraphTracer:
             if innermost is not None:
                 record = self._running_controllers[innermost]
                 controller = f"{record.pipe_type} {record.pipe_code!r}"
-            eta = _eta(sorted(((depth.get(n, 0), c) for n, cs in self._counters.items() for c in cs.values()
-                              if n in depth), key=lambda dc: dc[0]), now)
-            return ProgressSnapshot(finished=finished, running=running, elapsed_s=now - self._started_perf,
-                                    controller=controller, counters=counters, eta_s=eta, cost_usd=self._cost_usd)
+            eta = _eta(
+                sorted(
+                    (
+                        (depth.get(n, 0), c)
+                        for n, cs in self._counters.items()
+                        for c in cs.values()
+                        if n in depth
+                    ),
+                    key=lambda dc: dc[0],
+                ),
+                now,
+            )
+            return ProgressSnapshot(
+                finished=finished,
+                running=running,
+                elapsed_s=now - self._started_perf,
+                controller=controller,
+                counters=counters,
+                eta_s=eta,
+                cost_usd=self._cost_usd,
+            )
 
     def last_child(self, parent_id: str, pipe_code: str) -> str | None:
         """The node most recently started for ``pipe_code`` under ``parent_id`` (None if none)."""

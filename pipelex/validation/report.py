@@ -34,10 +34,18 @@ class ValidationReport(BaseModel):
         return self.model_dump(mode="json")
 
 
-def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings | None = None,
-                     run_sweep: bool = True, allow_signatures: bool = False, bundle_path: str | None = None,
-                     allowed_to_fail: frozenset[str] = frozenset(), only: list[str] | None = None,
-                     graphs: list[ExecutionGraph] | None = None) -> ValidationReport:
+def validate_library(
+    library: Library,
+    deck: ModelDeck,
+    *,
+    settings: RunSettings | None = None,
+    run_sweep: bool = True,
+    allow_signatures: bool = False,
+    bundle_path: str | None = None,
+    allowed_to_fail: frozenset[str] = frozenset(),
+    only: list[str] | None = None,
+    graphs: list[ExecutionGraph] | None = None,
+) -> ValidationReport:
     """Validate a library; report every problem. ``graphs`` collects the sweep's execution graphs when given."""
     diagnostics = check_library(library, deck)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
@@ -45,35 +53,68 @@ def validate_library(library: Library, deck: ModelDeck, *, settings: RunSettings
     failed = {d.pipe for d in errors if d.pipe}
     verdicts: list[PipeVerdict] = []
     if run_sweep:
-        verdicts = asyncio.run(sweep(library, settings or _config_settings(), failed_statically=failed,
-                                     allowed_to_fail=allowed_to_fail, graphs=graphs,
-                                     blocked=callers_of_failures(library, failed),
-                                     allow_signatures=allow_signatures))
+        verdicts = asyncio.run(
+            sweep(
+                library,
+                settings or _config_settings(),
+                failed_statically=failed,
+                allowed_to_fail=allowed_to_fail,
+                graphs=graphs,
+                blocked=callers_of_failures(library, failed),
+                allow_signatures=allow_signatures,
+            )
+        )
     else:
-        verdicts = [PipeVerdict(pipe_ref=e.ref, status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
-                                message=None if e.code in failed else "dry-run sweep not run")
-                    for e in library.pipes.values()]
+        verdicts = [
+            PipeVerdict(
+                pipe_ref=e.ref,
+                status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
+                message=None if e.code in failed else "dry-run sweep not run",
+            )
+            for e in library.pipes.values()
+        ]
     if only is not None:
         verdicts = [v for v in verdicts if v.pipe_ref in only or v.pipe_ref.rpartition(".")[2] in only]
     for verdict in verdicts:
         if verdict.status is PipeStatus.FAILURE and verdict.error_type == "DryRunError":
             entry = library.pipes.get(verdict.pipe_ref)
-            errors.append(Diagnostic(error_type=ErrorType.DRY_RUN_ERROR, message=verdict.message or "dry run failed",
-                                     file=entry.file if entry else None, line=entry.line if entry else None,
-                                     pipe=entry.code if entry else verdict.pipe_ref))
+            errors.append(
+                Diagnostic(
+                    error_type=ErrorType.DRY_RUN_ERROR,
+                    message=verdict.message or "dry run failed",
+                    file=entry.file if entry else None,
+                    line=entry.line if entry else None,
+                    pipe=entry.code if entry else verdict.pipe_ref,
+                )
+            )
     pending = pending_signatures(library)
     if pending and not allow_signatures:
         # a signature is a valid contract: the bundle is valid, but not runnable until each one has a body
         for ref in pending:
             entry = library.pipes[ref]
-            warnings.append(Diagnostic(error_type=ErrorType.NOT_RUNNABLE, file=entry.file, line=entry.line,
-                                       pipe=entry.code, severity=Severity.WARNING,
-                                       message=f"pipe {ref!r} is a signature: valid but NOT yet runnable; replace it "
-                                       "with a concrete pipe of the same inputs and output (or pass "
-                                       "--allow-signatures to accept it while you sketch)"))
-    return ValidationReport(is_valid=not errors, is_runnable=not errors and not pending, bundle_path=bundle_path,
-                            total_pipes=len(library.pipes), validated_pipes=verdicts, pending_signatures=pending,
-                            errors=errors, warnings=warnings, dry_run_sweep=run_sweep)
+            warnings.append(
+                Diagnostic(
+                    error_type=ErrorType.NOT_RUNNABLE,
+                    file=entry.file,
+                    line=entry.line,
+                    pipe=entry.code,
+                    severity=Severity.WARNING,
+                    message=f"pipe {ref!r} is a signature: valid but NOT yet runnable; replace it "
+                    "with a concrete pipe of the same inputs and output (or pass "
+                    "--allow-signatures to accept it while you sketch)",
+                )
+            )
+    return ValidationReport(
+        is_valid=not errors,
+        is_runnable=not errors and not pending,
+        bundle_path=bundle_path,
+        total_pipes=len(library.pipes),
+        validated_pipes=verdicts,
+        pending_signatures=pending,
+        errors=errors,
+        warnings=warnings,
+        dry_run_sweep=run_sweep,
+    )
 
 
 def _config_settings() -> RunSettings:

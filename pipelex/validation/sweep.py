@@ -32,8 +32,9 @@ class PipeVerdict(BaseModel):
     message: str | None = None
 
 
-async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings, *,
-                       graphs: list[ExecutionGraph] | None = None) -> PipeVerdict:
+async def dry_run_pipe(
+    entry: PipeEntry, library: Library, settings: RunSettings, *, graphs: list[ExecutionGraph] | None = None
+) -> PipeVerdict:
     """Dry-run one pipe with mock inputs; append its execution graph to ``graphs`` when given."""
     from pipelex.backends.direct import run_in_process
     from pipelex.memory.inputs import mock_inputs
@@ -41,22 +42,37 @@ async def dry_run_pipe(entry: PipeEntry, library: Library, settings: RunSettings
 
     tracer = GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
     try:
-        memory = WorkingMemory.with_inputs(mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items))
-        await run_in_process(entry, memory, library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer)
+        memory = WorkingMemory.with_inputs(
+            mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items)
+        )
+        await run_in_process(
+            entry, memory, library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer
+        )
     except PipelexError as exc:
         cause = getattr(exc, "error_type", type(exc).__name__)
         if graphs is not None:
             graphs.append(tracer.build())
-        return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="DryRunError",
-                           message=f"the dry run of {entry.code!r} failed ({cause}): {exc}")
+        return PipeVerdict(
+            pipe_ref=entry.ref,
+            status=PipeStatus.FAILURE,
+            error_type="DryRunError",
+            message=f"the dry run of {entry.code!r} failed ({cause}): {exc}",
+        )
     if graphs is not None:
         graphs.append(tracer.build())
     return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SUCCESS)
 
 
-async def sweep(library: Library, settings: RunSettings, *, failed_statically: set[str],
-                allowed_to_fail: frozenset[str] = frozenset(), graphs: list[ExecutionGraph] | None = None,
-                blocked: dict[str, str] | None = None, allow_signatures: bool = False) -> list[PipeVerdict]:
+async def sweep(
+    library: Library,
+    settings: RunSettings,
+    *,
+    failed_statically: set[str],
+    allowed_to_fail: frozenset[str] = frozenset(),
+    graphs: list[ExecutionGraph] | None = None,
+    blocked: dict[str, str] | None = None,
+    allow_signatures: bool = False,
+) -> list[PipeVerdict]:
     """Dry-run every pipe that passed the static checks; pipes that failed them are reported FAILURE.
 
     Signatures are SKIPPED unless ``allow_signatures``; pipes calling a pipe that failed are reported
@@ -68,25 +84,45 @@ async def sweep(library: Library, settings: RunSettings, *, failed_statically: s
     verdicts: list[PipeVerdict] = []
     for entry in library.pipes.values():
         if entry.code in failed_statically or entry.ref in failed_statically:
-            verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",
-                                        message="failed the static checks (see errors)"))
+            verdicts.append(
+                PipeVerdict(
+                    pipe_ref=entry.ref,
+                    status=PipeStatus.FAILURE,
+                    error_type="static",
+                    message="failed the static checks (see errors)",
+                )
+            )
             continue
         if entry.blueprint.type == "PipeSignature" and not allow_signatures:
             # the callers of a signature still dry-run (on a mock of its output); the signature itself is
             # dry-run only when signatures are accepted
-            verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SKIPPED,
-                                        message="a signature (contract only): dry-run as a mock of its output "
-                                        "with --allow-signatures"))
+            verdicts.append(
+                PipeVerdict(
+                    pipe_ref=entry.ref,
+                    status=PipeStatus.SKIPPED,
+                    message="a signature (contract only): dry-run as a mock of its output "
+                    "with --allow-signatures",
+                )
+            )
             continue
         if blocked and entry.ref in blocked:
-            verdicts.append(PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.FAILURE, error_type="static",
-                                        message=f"not dry-run: it depends on {blocked[entry.ref]!r}, which does not "
-                                        "validate (see errors)"))
+            verdicts.append(
+                PipeVerdict(
+                    pipe_ref=entry.ref,
+                    status=PipeStatus.FAILURE,
+                    error_type="static",
+                    message=f"not dry-run: it depends on {blocked[entry.ref]!r}, which does not "
+                    "validate (see errors)",
+                )
+            )
             continue
         verdict = await dry_run_pipe(entry, library, settings, graphs=graphs)
-        if verdict.status is PipeStatus.FAILURE and (entry.ref in allowed_to_fail or entry.code in allowed_to_fail):
-            verdict = verdict.model_copy(update={"status": PipeStatus.SUCCESS,
-                                                 "message": f"allowed to fail: {verdict.message}"})
+        if verdict.status is PipeStatus.FAILURE and (
+            entry.ref in allowed_to_fail or entry.code in allowed_to_fail
+        ):
+            verdict = verdict.model_copy(
+                update={"status": PipeStatus.SUCCESS, "message": f"allowed to fail: {verdict.message}"}
+            )
         verdicts.append(verdict)
     return verdicts
 
@@ -101,7 +137,15 @@ def merge_sweep_graphs(graphs: list[ExecutionGraph]) -> ExecutionGraph:
 
     nodes = [node for graph in graphs for node in graph.nodes]
     edges = [edge for graph in graphs for edge in graph.edges]
-    return ExecutionGraph(graph_id=uuid.uuid4().hex[:12], created_at=datetime.now(UTC).isoformat(),
-                          pipeline_run_id="validation", main_pipe="(validation sweep)",
-                          domain=graphs[0].domain if graphs else "", mode="dry", backend="direct",
-                          nodes=nodes, edges=edges, usage={"total": {}})
+    return ExecutionGraph(
+        graph_id=uuid.uuid4().hex[:12],
+        created_at=datetime.now(UTC).isoformat(),
+        pipeline_run_id="validation",
+        main_pipe="(validation sweep)",
+        domain=graphs[0].domain if graphs else "",
+        mode="dry",
+        backend="direct",
+        nodes=nodes,
+        edges=edges,
+        usage={"total": {}},
+    )

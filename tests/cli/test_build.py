@@ -52,8 +52,9 @@ def test_inputs_template_has_a_placeholder_of_each_shape(run_cli: RunCli, tour: 
     assert code == 0, err
     template = json.loads(out)
     assert template["city"].startswith("<Text:")
-    assert template["sights"] == [{"name": "<The sight's name>", "minutes": 0, "kind": "museum",
-                                   "tags": ["<Keywords>"]}]
+    assert template["sights"] == [
+        {"name": "<The sight's name>", "minutes": 0, "kind": "museum", "tags": ["<Keywords>"]}
+    ]
     assert template["map"] == {"url": "path/or/url/of/the/image.png"}
     assert template["budget"] == 0
     assert "optional" in template["//weather"] and "Text?" in template["//weather"]
@@ -70,8 +71,18 @@ def test_a_filled_template_runs(run_cli: RunCli, tour: Path, tmp_path: Path) -> 
     template["sights"].append({"name": "Parc de la Tête d'Or", "minutes": 90, "kind": "park"})
     del template["weather"]
     (tmp_path / "inputs.json").write_text(json.dumps(template))
-    code, out, err = run_cli("run", "bundle", str(tour), "--dry-run", "-q", "--no-graph", "-o",
-                             str(tmp_path / "out"), "-i", str(tmp_path / "inputs.json"))
+    code, out, err = run_cli(
+        "run",
+        "bundle",
+        str(tour),
+        "--dry-run",
+        "-q",
+        "--no-graph",
+        "-o",
+        str(tmp_path / "out"),
+        "-i",
+        str(tmp_path / "inputs.json"),
+    )
     assert code == 0, out + err
     memory = json.loads((tmp_path / "out" / "plan_tour_01" / "working_memory.json").read_text())
     assert memory["root"]["city"]["content"] == {"text": "Lyon"}
@@ -80,7 +91,8 @@ def test_a_filled_template_runs(run_cli: RunCli, tour: Path, tmp_path: Path) -> 
 
 
 def test_template_of_a_named_pipe_and_fixed_lists(run_cli: RunCli, tmp_bundle: TmpBundle) -> None:
-    bundle = tmp_bundle(textwrap.dedent("""
+    bundle = tmp_bundle(
+        textwrap.dedent("""
         domain = "headlines"
         [pipe.pick]
         type = "PipeCompose"
@@ -88,7 +100,8 @@ def test_template_of_a_named_pipe_and_fixed_lists(run_cli: RunCli, tmp_bundle: T
         inputs = { heads = "Text[3]" }
         output = "Text"
         template = "{{ heads | map(attribute='text') | join(' / ') }}"
-    """))
+    """)
+    )
     code, out, err = run_cli("build", "inputs", str(bundle), "--pipe", "pick")
     assert code == 0, err
     template = json.loads(out)
@@ -102,8 +115,10 @@ def test_template_of_an_unknown_pipe(run_cli: RunCli, tour: Path) -> None:
 
 
 def test_template_of_an_invalid_bundle_lists_its_errors(run_cli: RunCli, tmp_bundle: TmpBundle) -> None:
-    bundle = tmp_bundle('domain = "x"\nmain_pipe = "a"\n[pipe.a]\ntype = "PipeLLM"\ndescription = "d"\n'
-                        'output = "Nope"\nprompt = "hi"\n')
+    bundle = tmp_bundle(
+        'domain = "x"\nmain_pipe = "a"\n[pipe.a]\ntype = "PipeLLM"\ndescription = "d"\n'
+        'output = "Nope"\nprompt = "hi"\n'
+    )
     code, _, err = run_cli("build", "inputs", str(bundle))
     assert code == 1
     assert "does not validate" in err and "Nope" in err
@@ -152,8 +167,18 @@ def test_every_corpus_template_runs_as_it_is(run_cli: RunCli, bundle: Path, tmp_
     """The template of every valid corpus bundle, unfilled, is accepted by a dry run (placeholders are values)."""
     code, out, err = run_cli("build", "inputs", str(bundle), "-o", str(tmp_path / "inputs.json"))
     assert code == 0, err
-    code, out, err = run_cli("run", "bundle", str(bundle), "--dry-run", "-q", "--no-graph", "-o",
-                             str(tmp_path / "out"), "-i", str(tmp_path / "inputs.json"))
+    code, out, err = run_cli(
+        "run",
+        "bundle",
+        str(bundle),
+        "--dry-run",
+        "-q",
+        "--no-graph",
+        "-o",
+        str(tmp_path / "out"),
+        "-i",
+        str(tmp_path / "inputs.json"),
+    )
     assert code == 0, out + err
 
 

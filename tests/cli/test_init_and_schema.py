@@ -19,29 +19,40 @@ RunCli = Callable[..., CliResult]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_init_ends_with_the_next_commands(run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_ends_with_the_next_commands(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "menu_card.mthds").write_text(MENU_BUNDLE)
     code, out, _ = run_cli("init")
     assert code == 0
-    commands = [line.strip().split("  #")[0].strip() for line in out.splitlines() if line.strip().startswith("pipelex")]
-    assert commands == ["pipelex validate bundle menu_card.mthds",
-                        "pipelex build inputs menu_card.mthds -o inputs.json",
-                        "pipelex run bundle menu_card.mthds -i inputs.json --dry-run"]
+    commands = [
+        line.strip().split("  #")[0].strip()
+        for line in out.splitlines()
+        if line.strip().startswith("pipelex")
+    ]
+    assert commands == [
+        "pipelex validate bundle menu_card.mthds",
+        "pipelex build inputs menu_card.mthds -o inputs.json",
+        "pipelex run bundle menu_card.mthds -i inputs.json --dry-run",
+    ]
     for command in commands:  # each one works as printed
         code, out, err = run_cli(*command.split()[1:])
         assert code == 0, out + err
 
 
-def test_init_without_a_bundle_points_at_the_guide(run_cli: RunCli, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_without_a_bundle_points_at_the_guide(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli("init")
     assert code == 0
     assert "docs/language.md" in out and "my_bundle.mthds" in out
 
 
-def test_init_refusal_names_force_and_diff(run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_refusal_names_force_and_diff(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pipelex.toml").write_text("[runtime]\nmax_concurrency = 2\n")
     code, _, err = run_cli("init")
@@ -50,8 +61,9 @@ def test_init_refusal_names_force_and_diff(run_cli: RunCli, tmp_path: Path, monk
     assert (tmp_path / "pipelex.toml").read_text() == "[runtime]\nmax_concurrency = 2\n"
 
 
-def test_init_diff_shows_the_differences_and_writes_nothing(run_cli: RunCli, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_diff_shows_the_differences_and_writes_nothing(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     run_cli("init")
     fresh = (tmp_path / "pipelex.toml").read_text()
@@ -66,8 +78,9 @@ def test_init_diff_shows_the_differences_and_writes_nothing(run_cli: RunCli, tmp
     assert code == 0 and "nothing differs" in out
 
 
-def test_init_force_replaces_and_keeps_a_backup(run_cli: RunCli, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_force_replaces_and_keeps_a_backup(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pipelex.toml").write_text("[runtime]\nmax_concurrency = 2\n")
     code, out, _ = run_cli("init", "--force")
@@ -91,7 +104,10 @@ def schema() -> dict[str, Any]:
 
 def _problems(schema: dict[str, Any], text: str) -> list[str]:
     validator = jsonschema.Draft7Validator(schema)
-    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(tomllib.loads(text))]
+    return [
+        f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(tomllib.loads(text))
+    ]
 
 
 def test_schema_command_prints_the_schema(run_cli: RunCli, schema: dict[str, Any], tmp_path: Path) -> None:
@@ -159,4 +175,8 @@ def test_editors_can_complete_every_field_of_a_pipe_and_a_concept(schema: dict[s
             assert (info.alias or name) in pipe, name
     assert pipe["branch_pipe_code"]["description"] == "The pipe run once per item."
     assert set(schema["properties"]["concept"]["additionalProperties"]["properties"]) == {
-        "description", "refines", "structure", "hints"}
+        "description",
+        "refines",
+        "structure",
+        "hints",
+    }

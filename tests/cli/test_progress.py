@@ -79,7 +79,9 @@ def test_a_run_reports_its_innermost_controller_its_counters_and_an_eta() -> Non
     crates = [f"crate {i}" for i in range(5)]
     mode, library, entry, memory = runner.prepare({"crates": crates})
     tracer = RecordingTracer(pipeline_run_id="r", main_pipe=entry.code, domain=entry.domain, mode="dry")
-    asyncio.run(run_in_process(entry, memory, library, run_mode=mode, settings=runner.settings, tracer=tracer))
+    asyncio.run(
+        run_in_process(entry, memory, library, run_mode=mode, settings=runner.settings, tracer=tracer)
+    )
     shown = [(s.controller, tuple((c.unit, c.done, c.total) for c in s.counters)) for s in tracer.snapshots]
     assert shown[0] == ("PipeSequence 'label_pallet'", (("steps", 0, 2),))
     assert shown[1] == ("PipeBatch 'label_every_crate'", (("items", 0, 5),))
@@ -88,30 +90,57 @@ def test_a_run_reports_its_innermost_controller_its_counters_and_an_eta() -> Non
     assert all(s.eta_s is not None for s in batch[1:])  # items done give a rate
     assert batch[-1].eta_s == 0.0
     assert shown[-1] == ("PipeSequence 'label_pallet'", (("steps", 2, 2),))
-    assert tracer.snapshots[-1].finished == 1 + 5 + 1  # the batch, its items, the sheet (running: the sequence)
+    assert (
+        tracer.snapshots[-1].finished == 1 + 5 + 1
+    )  # the batch, its items, the sheet (running: the sequence)
     assert tracer.snapshot().running == 0 and tracer.snapshot().controller is None  # all done
 
 
 def test_render_line() -> None:
-    snapshot = ProgressSnapshot(finished=684, running=8, elapsed_s=12.4, controller="PipeBatch 'label_every_crate'",
-                                counters=(Counter("items", 342, 10_000, 0.0),), eta_s=21.0, cost_usd=0.01234)
+    snapshot = ProgressSnapshot(
+        finished=684,
+        running=8,
+        elapsed_s=12.4,
+        controller="PipeBatch 'label_every_crate'",
+        counters=(Counter("items", 342, 10_000, 0.0),),
+        eta_s=21.0,
+        cost_usd=0.01234,
+    )
     assert render_line(snapshot, show_cost=True, width=200) == (
-        "  PipeBatch 'label_every_crate' · items 342/10,000 · pipes done 684, running 8 · 0:12 · ETA 0:21 · $0.0123")
+        "  PipeBatch 'label_every_crate' · items 342/10,000 · pipes done 684, running 8 · 0:12 · ETA 0:21 · $0.0123"
+    )
     assert "$" not in render_line(snapshot, show_cost=False, width=200)
-    long = ProgressSnapshot(finished=1, running=1, elapsed_s=3_700.0, controller="PipeSequence '" + "x" * 300 + "'")
+    long = ProgressSnapshot(
+        finished=1, running=1, elapsed_s=3_700.0, controller="PipeSequence '" + "x" * 300 + "'"
+    )
     line = render_line(long, show_cost=False, width=80)
     assert len(line) == 80 and line.endswith("…")
-    assert "1:01:40" in render_line(ProgressSnapshot(finished=1, running=0, elapsed_s=3_700.0), show_cost=False,
-                                    width=80)
+    assert "1:01:40" in render_line(
+        ProgressSnapshot(finished=1, running=0, elapsed_s=3_700.0), show_cost=False, width=80
+    )
 
 
 def test_cost_so_far_adds_the_leaves_usage() -> None:
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="m", domain="d", mode="live")
-    root = tracer.start_node(pipe_code="m", pipe_type="PipeBatch", kind="controller", description="", domain="d",
-                             parent_id=None, inputs=[])
+    root = tracer.start_node(
+        pipe_code="m",
+        pipe_type="PipeBatch",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
     for i in range(3):
-        leaf = tracer.start_node(pipe_code="w", pipe_type="PipeLLM", kind="operator", description="", domain="d",
-                                 parent_id=root, inputs=[])
+        leaf = tracer.start_node(
+            pipe_code="w",
+            pipe_type="PipeLLM",
+            kind="operator",
+            description="",
+            domain="d",
+            parent_id=root,
+            inputs=[],
+        )
         tracer.add_usage(leaf, {"calls": 1, "cost_usd": 0.25, "by_model": {"m": {"cost_usd": 0.25}}})
         if i < 2:
             tracer.end_node(leaf)
@@ -127,8 +156,15 @@ class _Runner:
 
 def test_the_line_is_drawn_then_erased() -> None:
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="m", domain="d", mode="dry")
-    root = tracer.start_node(pipe_code="label_pallet", pipe_type="PipeSequence", kind="controller", description="",
-                             domain="d", parent_id=None, inputs=[])
+    root = tracer.start_node(
+        pipe_code="label_pallet",
+        pipe_type="PipeSequence",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
     tracer.count(root, "steps", total=3, advance=1)
     stream = io.StringIO()
     line = ProgressLine(_Runner(tracer), stream=stream)
@@ -157,10 +193,13 @@ def test_nothing_is_drawn_before_the_run_starts() -> None:
     assert stream.getvalue() == ""
 
 
-def test_no_progress_when_stderr_is_not_a_terminal(run_cli: RunCli, tmp_bundle: Callable[..., Path],
-                                                   tmp_path: Path) -> None:
+def test_no_progress_when_stderr_is_not_a_terminal(
+    run_cli: RunCli, tmp_bundle: Callable[..., Path], tmp_path: Path
+) -> None:
     bundle = tmp_bundle(CRATES)
-    code, out, err = run_cli("run", "bundle", str(bundle), "--dry-run", "--mock-inputs", "-o", str(tmp_path / "o"))
+    code, out, err = run_cli(
+        "run", "bundle", str(bundle), "--dry-run", "--mock-inputs", "-o", str(tmp_path / "o")
+    )
     assert code == 0, err
     assert err == ""
 
@@ -194,17 +233,34 @@ def test_a_live_run_on_a_terminal_draws_the_line_then_erases_it(tmp_path: Path) 
     import subprocess
     import sys
 
-    (tmp_path / "slow_scale.py").write_text("import time\n\ndef weigh(parcel):\n    time.sleep(2.5)\n"
-                                            "    return {'number': len(parcel.text)}\n")
+    (tmp_path / "slow_scale.py").write_text(
+        "import time\n\ndef weigh(parcel):\n    time.sleep(2.5)\n    return {'number': len(parcel.text)}\n"
+    )
     (tmp_path / "shop.mthds").write_text(SLOW_BATCH)
     master, slave = pty.openpty()
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "PIPELEX_CONFIG"):
         env.pop(key, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipelex.cli.main", "run", "bundle", "shop.mthds", "--no-graph", "-o", "out",
-         "-i", '{"parcels": ["a", "bb"]}'],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "pipelex.cli.main",
+            "run",
+            "bundle",
+            "shop.mthds",
+            "--no-graph",
+            "-o",
+            "out",
+            "-i",
+            '{"parcels": ["a", "bb"]}',
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(slave)
     drawn = b""
     while True:

@@ -37,8 +37,9 @@ def test_version_prints_the_package_version(run_cli: RunCli, flag: str) -> None:
 
 
 def test_version_from_the_console_script() -> None:
-    result = subprocess.run([sys.executable, "-m", "pipelex.cli.main", "--version"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelex.cli.main", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("pipelex ")
 
@@ -54,17 +55,40 @@ def library(tmp_path: Path) -> Path:
 
 
 def test_run_pipe_by_code_from_a_library(run_cli: RunCli, library: Path, tmp_path: Path) -> None:
-    code, out, err = run_cli("run", "pipe", "greet_the_room", "-L", str(library), "--dry-run", "-o",
-                             str(tmp_path / "out"), "-i", '{"kitchen_note": "leeks and cider"}')
+    code, out, err = run_cli(
+        "run",
+        "pipe",
+        "greet_the_room",
+        "-L",
+        str(library),
+        "--dry-run",
+        "-o",
+        str(tmp_path / "out"),
+        "-i",
+        '{"kitchen_note": "leeks and cider"}',
+    )
     assert code == 0, out + err
     run_dir = tmp_path / "out" / "greet_the_room_01"
     assert json.loads((run_dir / "main_stuff.json").read_text()) == {"text": "Tonight: leeks and cider"}
     assert "Tonight: leeks and cider" in out
 
 
-def test_run_pipe_takes_a_qualified_code_and_mock_inputs(run_cli: RunCli, library: Path, tmp_path: Path) -> None:
-    code, out, err = run_cli("run", "pipe", "bistro_menus.write_menu_card", "-L", str(library), "--dry-run",
-                             "--mock-inputs", "--no-graph", "-q", "-o", str(tmp_path / "out"))
+def test_run_pipe_takes_a_qualified_code_and_mock_inputs(
+    run_cli: RunCli, library: Path, tmp_path: Path
+) -> None:
+    code, out, err = run_cli(
+        "run",
+        "pipe",
+        "bistro_menus.write_menu_card",
+        "-L",
+        str(library),
+        "--dry-run",
+        "--mock-inputs",
+        "--no-graph",
+        "-q",
+        "-o",
+        str(tmp_path / "out"),
+    )
     assert (code, out, err) == (0, "", "")
     run_dir = tmp_path / "out" / "write_menu_card_01"
     assert {p.name for p in run_dir.iterdir()} == {"main_stuff.json", "main_stuff.md", "working_memory.json"}
@@ -76,9 +100,12 @@ def test_run_pipe_needs_a_library(run_cli: RunCli) -> None:
     assert "-L DIR" in err and "'greet_the_room'" in err
 
 
-def test_run_pipe_of_an_unknown_code_lists_the_library(run_cli: RunCli, library: Path, tmp_path: Path) -> None:
-    code, out, err = run_cli("run", "pipe", "greet_the_hall", "-L", str(library), "--dry-run", "-o",
-                             str(tmp_path / "out"))
+def test_run_pipe_of_an_unknown_code_lists_the_library(
+    run_cli: RunCli, library: Path, tmp_path: Path
+) -> None:
+    code, out, err = run_cli(
+        "run", "pipe", "greet_the_hall", "-L", str(library), "--dry-run", "-o", str(tmp_path / "out")
+    )
     assert code == 1
     assert "Traceback" not in out + err
     assert "'greet_the_hall' is not in the library" in err and "greet_the_room" in err
@@ -90,8 +117,9 @@ def test_run_pipe_refuses_mock_inputs_without_dry_run(run_cli: RunCli, library: 
     assert "--dry-run" in err
 
 
-def test_a_long_output_preview_says_where_it_is_cut_and_where_the_rest_is(run_cli: RunCli, tmp_path: Path,
-                                                                          tmp_bundle: Callable[..., Path]) -> None:
+def test_a_long_output_preview_says_where_it_is_cut_and_where_the_rest_is(
+    run_cli: RunCli, tmp_path: Path, tmp_bundle: Callable[..., Path]
+) -> None:
     bundle = tmp_bundle("""
 domain = "echo"
 main_pipe = "repeat"
@@ -102,13 +130,22 @@ inputs = { line = "Text" }
 output = "Text"
 template = "{% for i in range(400) %}$line {{ i }}\\n{% endfor %}"
 """)
-    code, out, err = run_cli("run", "bundle", str(bundle), "--dry-run", "--no-graph", "-o", str(tmp_path / "out"),
-                             "-i", '{"line": "a line of the long output"}')
+    code, out, err = run_cli(
+        "run",
+        "bundle",
+        str(bundle),
+        "--dry-run",
+        "--no-graph",
+        "-o",
+        str(tmp_path / "out"),
+        "-i",
+        '{"line": "a line of the long output"}',
+    )
     assert code == 0, err
     full = (tmp_path / "out" / "repeat_01" / "main_stuff.md").read_text()
     assert len(full) > 8000
     shown, _, marker = out.rpartition("\n… [preview cut at ")
-    shown = shown[shown.index("a line of the long output 0"):]
+    shown = shown[shown.index("a line of the long output 0") :]
     assert full.startswith(shown + "\n")  # the start of the output, cut at a line end
     assert f"of {len(full) - 1:,} characters" in marker  # main_stuff.md ends with a newline of its own
     assert str(tmp_path / "out" / "repeat_01" / "main_stuff.md") in marker

@@ -434,7 +434,8 @@ def test_mutually_recursive_structures_compile_and_validate() -> None:
         team = { type = "concept", concept_ref = "Team", description = "Their team" }
     """)
     team = model_of(lib, "org.Team").model_validate(
-        {"name": "core", "members": [{"name": "ada", "team": {"name": "core", "members": []}}]})
+        {"name": "core", "members": [{"name": "ada", "team": {"name": "core", "members": []}}]}
+    )
     person = team.members[0]  # type: ignore[attr-defined]
     assert type(person) is model_of(lib, "org.Person")
     assert type(person.team) is type(team)

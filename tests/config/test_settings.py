@@ -62,8 +62,9 @@ def test_search_order_and_explicit_path(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_temporal_env_overrides() -> None:
-    config = PipelexConfig().with_env_overrides({"PIPELEX_TEMPORAL_ADDRESS": "127.0.0.1:7233",
-                                                 "PIPELEX_TEMPORAL_TASK_QUEUE": "q2"})
+    config = PipelexConfig().with_env_overrides(
+        {"PIPELEX_TEMPORAL_ADDRESS": "127.0.0.1:7233", "PIPELEX_TEMPORAL_TASK_QUEUE": "q2"}
+    )
     assert config.temporal.address == "127.0.0.1:7233"
     assert config.temporal.task_queue == "q2"
     assert config.temporal.namespace == "default"

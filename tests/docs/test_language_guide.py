@@ -45,8 +45,12 @@ class Block:
         return tomllib.loads(self.body).get("domain") if self.lang in ("mthds", "toml") else None
 
 
-BLOCKS = [Block(m.group("lang"), (m.group("note") or "").strip(), m.group("body"), TEXT[: m.start()].count("\n") + 1)
-          for m in _BLOCK.finditer(TEXT)]
+BLOCKS = [
+    Block(
+        m.group("lang"), (m.group("note") or "").strip(), m.group("body"), TEXT[: m.start()].count("\n") + 1
+    )
+    for m in _BLOCK.finditer(TEXT)
+]
 BUNDLES = [b for b in BLOCKS if b.lang == "mthds" and "library:" not in b.note]
 LIBRARIES: dict[str, list[Block]] = {}
 for _block in BLOCKS:
@@ -96,14 +100,17 @@ def test_every_library_of_the_guide_validates_as_one(name: str) -> None:
         assert block.note.split("file:")[1].split()[0].endswith(".mthds")
 
 
-@pytest.mark.parametrize("block", [b for b in BLOCKS if b.note.startswith("inputs-for:")], ids=lambda b: b.name)
+@pytest.mark.parametrize(
+    "block", [b for b in BLOCKS if b.note.startswith("inputs-for:")], ids=lambda b: b.name
+)
 def test_every_inputs_example_runs(block: Block, run_cli: RunCli, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.mthds"
     bundle.write_text(_bundle_of(block.note.split(":")[1].strip()).body)
     inputs = tmp_path / "inputs.json"
     inputs.write_text(block.body)
-    code, out, err = run_cli("run", "bundle", str(bundle), "-i", str(inputs), "--dry-run", "-q", "-o",
-                             str(tmp_path / "results"))
+    code, out, err = run_cli(
+        "run", "bundle", str(bundle), "-i", str(inputs), "--dry-run", "-q", "-o", str(tmp_path / "results")
+    )
     assert code == 0, out + err
 
 
@@ -112,28 +119,45 @@ def test_the_toml_inputs_example_is_the_json_one(run_cli: RunCli, tmp_path: Path
     bundle = tmp_path / "bundle.mthds"
     bundle.write_text(_bundle_of("parcel_routing").body)
     (tmp_path / "inputs.toml").write_text(toml_block.body)
-    code, out, err = run_cli("run", "bundle", str(bundle), "-i", str(tmp_path / "inputs.toml"), "--dry-run",
-                             "--no-graph", "-q", "-o", str(tmp_path / "results"))
+    code, out, err = run_cli(
+        "run",
+        "bundle",
+        str(bundle),
+        "-i",
+        str(tmp_path / "inputs.toml"),
+        "--dry-run",
+        "--no-graph",
+        "-q",
+        "-o",
+        str(tmp_path / "results"),
+    )
     assert code == 0, out + err
     memory = json.loads((tmp_path / "results" / "route_parcel_01" / "working_memory.json").read_text())
     assert memory["root"]["parcel"]["content"] == {"size": "large", "address": "14 Rue des Lilas, Rennes"}
 
 
-def test_the_first_bundle_as_a_reader_uses_it(run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                              ) -> None:
+def test_the_first_bundle_as_a_reader_uses_it(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Validate, template the inputs, run the template as written, then the filled inputs, then by pipe code."""
     monkeypatch.chdir(tmp_path)
     first = BUNDLES[0]
     assert first.domain == "support_desk"
     Path("support_desk.mthds").write_text(first.body)
-    commands = [line.split("#")[0].split() for line in TEXT.split("```bash\n", 1)[1].split("```")[0].splitlines()]
+    commands = [
+        line.split("#")[0].split() for line in TEXT.split("```bash\n", 1)[1].split("```")[0].splitlines()
+    ]
     assert commands[0] == ["pipelex", "validate", "bundle", "support_desk.mthds"]
     code, out, err = run_cli(*commands[0][1:])
     assert code == 0, out + err
     code, out, err = run_cli(*commands[1][1:])  # build inputs -o inputs.json
     assert code == 0, out + err
     template = json.loads(Path("inputs.json").read_text())
-    assert isinstance(template["tickets"], list) and set(template["tickets"][0]) == {"customer", "subject", "body"}
+    assert isinstance(template["tickets"], list) and set(template["tickets"][0]) == {
+        "customer",
+        "subject",
+        "body",
+    }
     code, out, err = run_cli(*commands[2][1:], "-q")  # the template runs as it is, dry
     assert code == 0, out + err
     [filled] = [b for b in BLOCKS if b.note == "inputs-for: support_desk"]
@@ -144,8 +168,17 @@ def test_the_first_bundle_as_a_reader_uses_it(run_cli: RunCli, tmp_path: Path, m
     assert len(replies["items"]) == 2
     Path("lib").mkdir()
     Path("lib/support_desk.mthds").write_text(first.body)
-    code, out, err = run_cli("run", "pipe", "triage_ticket", "-L", "lib", "--dry-run", "-q", "-i",
-                             json.dumps({"ticket": json.loads(filled.body)["tickets"][0]}))
+    code, out, err = run_cli(
+        "run",
+        "pipe",
+        "triage_ticket",
+        "-L",
+        "lib",
+        "--dry-run",
+        "-q",
+        "-i",
+        json.dumps({"ticket": json.loads(filled.body)["tickets"][0]}),
+    )
     assert code == 0, out + err
     triage = json.loads(Path("results/triage_ticket_01/main_stuff.json").read_text())
     assert triage["category"] in ("billing", "bug", "other") and isinstance(triage["urgent"], bool)
@@ -156,8 +189,11 @@ def test_the_error_message_shown_is_the_real_one() -> None:
     first = BUNDLES[0].body
     old = 'inputs = { ticket = "Ticket", triage = "Triage" }\noutput = "Reply"\nexpression'
     assert first.count(old) == 1
-    report = validate_library(build_library([(first.replace(old, old.replace('"Triage"', '"Ticket"')),
-                                              "support_desk.mthds")]), default_deck(), run_sweep=False)
+    report = validate_library(
+        build_library([(first.replace(old, old.replace('"Triage"', '"Ticket"')), "support_desk.mthds")]),
+        default_deck(),
+        run_sweep=False,
+    )
     shown = " ".join(block.body.split())
     assert shown == " ".join(report.errors[0].render().split())
 
@@ -185,9 +221,20 @@ def _fields(model: type[bp.Blueprint]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items() if name not in ("source",)]
 
 
-@pytest.mark.parametrize("model", [*bp.PIPE_CLASSES.values(), bp.StepBlueprint, bp.BranchBlueprint,
-                                   bp.FieldBlueprint, bp.ConceptBlueprint, bp.TemplateBlueprint, bp.JudgeQuestion,
-                                   bp.InputSlot], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model",
+    [
+        *bp.PIPE_CLASSES.values(),
+        bp.StepBlueprint,
+        bp.BranchBlueprint,
+        bp.FieldBlueprint,
+        bp.ConceptBlueprint,
+        bp.TemplateBlueprint,
+        bp.JudgeQuestion,
+        bp.InputSlot,
+    ],
+    ids=lambda m: m.__name__,
+)
 def test_every_field_is_documented(model: type[bp.Blueprint]) -> None:
     missing = [f for f in _fields(model) if f"`{f}`" not in TEXT and f"`{f} =" not in TEXT]
     assert missing == [], f"{model.__name__}: {missing}"
@@ -213,5 +260,5 @@ def test_every_error_type_is_explained(error_type: str) -> None:
 def test_the_readme_points_at_the_guide_from_its_first_screen() -> None:
     readme = (ROOT / "README.md").read_text().splitlines()
     assert any("docs/language.md" in line for line in readme[:25])
-    first_block = readme[readme.index("```bash") + 1: readme.index("```bash") + 3]
+    first_block = readme[readme.index("```bash") + 1 : readme.index("```bash") + 3]
     assert first_block[0].startswith("make demo ") and first_block[1].startswith("make test ")

@@ -85,8 +85,13 @@ RunBundle = Callable[..., Any]
 def run_bundle() -> RunBundle:
     """``await run_bundle(text, inputs, pipe=None, mode=LIVE)`` -> PipelineOutput."""
 
-    async def run(text: str, inputs: dict[str, Any] | None = None, *, pipe: str | None = None,
-                  mode: PipeRunMode = PipeRunMode.LIVE) -> PipelineOutput:
+    async def run(
+        text: str,
+        inputs: dict[str, Any] | None = None,
+        *,
+        pipe: str | None = None,
+        mode: PipeRunMode = PipeRunMode.LIVE,
+    ) -> PipelineOutput:
         runner = PipelexRunner(mthds_content=text, pipe_run_mode=mode)
         return await runner.execute_pipeline(inputs=inputs or {}, pipe_code=pipe)
 

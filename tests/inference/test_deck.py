@@ -17,12 +17,33 @@ from pipelex.config.settings import parse_config
 from pipelex.errors import ConfigError
 
 REFERENCE_NAMES = [
-    "@default-general", "@default-premium", "@default-premium-vision", "@default-small-structured", "@best-gpt",
-    "$writing-factual", "$engineering-code-cheaper", "$testing-vision", "$deep-analysis", "$gen-image",
-    "$synthesize-chart", "@default-extract-document", "@default-text-from-pdf", "@default-no-inference",
-    "~document-extractor", "~ocr-extractor", "$extract-testing", "@default-search", "$standard", "$deep",
-    "@default-pdf", "@default-judgment", "@default-judgment-vision",
-    "preset:writing-creative", "alias:default-small", "waterfall:ocr-extractor", "handle:gpt-4o",
+    "@default-general",
+    "@default-premium",
+    "@default-premium-vision",
+    "@default-small-structured",
+    "@best-gpt",
+    "$writing-factual",
+    "$engineering-code-cheaper",
+    "$testing-vision",
+    "$deep-analysis",
+    "$gen-image",
+    "$synthesize-chart",
+    "@default-extract-document",
+    "@default-text-from-pdf",
+    "@default-no-inference",
+    "~document-extractor",
+    "~ocr-extractor",
+    "$extract-testing",
+    "@default-search",
+    "$standard",
+    "$deep",
+    "@default-pdf",
+    "@default-judgment",
+    "@default-judgment-vision",
+    "preset:writing-creative",
+    "alias:default-small",
+    "waterfall:ocr-extractor",
+    "handle:gpt-4o",
 ]
 
 
@@ -45,24 +66,37 @@ def test_presets_carry_settings() -> None:
 
 
 def test_models_table_is_merged_over_the_default() -> None:
-    deck = deck_from_config({
-        "backends": {"groq": {"kind": "openai", "base_url": "https://api.groq.com/openai/v1",
-                              "api_key_env": "GROQ_API_KEY"}},
-        "handles": {"llama": {"backend": "groq", "model_id": "llama-3.3-70b", "costs": {"input": 0.5, "output": 0.8,
-                                                                                         "input_cached": 0.1}}},
-        "aliases": {"default-general": "llama"},
-        "presets": {"cheap": "llama", "careful": {"model": "@default-general", "temperature": 0.0}},
-        "waterfalls": {"robust": ["llama", "gpt-4o"]},
-        "calls": {"timeout": 9, "max_attempts": 2},
-    })
+    deck = deck_from_config(
+        {
+            "backends": {
+                "groq": {
+                    "kind": "openai",
+                    "base_url": "https://api.groq.com/openai/v1",
+                    "api_key_env": "GROQ_API_KEY",
+                }
+            },
+            "handles": {
+                "llama": {
+                    "backend": "groq",
+                    "model_id": "llama-3.3-70b",
+                    "costs": {"input": 0.5, "output": 0.8, "input_cached": 0.1},
+                }
+            },
+            "aliases": {"default-general": "llama"},
+            "presets": {"cheap": "llama", "careful": {"model": "@default-general", "temperature": 0.0}},
+            "waterfalls": {"robust": ["llama", "gpt-4o"]},
+            "calls": {"timeout": 9, "max_attempts": 2},
+        }
+    )
     assert [h.handle for h in deck.resolve("@default-general") or []] == ["llama"]
     assert [h.handle for h in deck.resolve("~robust") or []] == ["llama", "gpt-4o"]
     careful = deck.resolve_model("$careful")
     assert careful is not None and careful.temperature == 0.0
     assert deck.policy.timeout == 9 and deck.policy.max_attempts == 2 and deck.policy.backoff_max == 8.0
     llama = deck.handles["llama"]
-    assert llama.cost_usd(input_tokens=1_000_000, output_tokens=1_000_000, cached_input_tokens=500_000) == \
-        pytest.approx(0.25 + 0.05 + 0.8)
+    assert llama.cost_usd(
+        input_tokens=1_000_000, output_tokens=1_000_000, cached_input_tokens=500_000
+    ) == pytest.approx(0.25 + 0.05 + 0.8)
     assert deck.backend_of(llama).resolved_base_url({}) == "https://api.groq.com/openai/v1"
     assert "gpt-4o" in deck.handles  # the default deck is still there
     assert "llama" in render_deck(deck) and "GROQ_API_KEY" in render_deck(deck)
@@ -70,35 +104,57 @@ def test_models_table_is_merged_over_the_default() -> None:
 
 def test_cached_input_defaults_to_half_price() -> None:
     gpt = default_deck().handles["gpt-image-1"]
-    assert gpt.cost_usd(input_tokens=100, output_tokens=0, cached_input_tokens=100) == pytest.approx(100 * 2.5 / 1e6)
+    assert gpt.cost_usd(input_tokens=100, output_tokens=0, cached_input_tokens=100) == pytest.approx(
+        100 * 2.5 / 1e6
+    )
 
 
-@pytest.mark.parametrize(("models", "message"), [
-    ({"handles": {"x": {"backend": "nowhere", "model_id": "m"}}}, "names backend 'nowhere'"),
-    ({"aliases": {"default-general": "gpt-9"}}, "[models.aliases] default-general does not resolve"),
-    ({"presets": {"p": {"model": "@missing"}}}, "[models.presets] p does not resolve"),
-    ({"waterfalls": {"w": ["gpt-4o", "nope"]}}, "lists 'nope'"),
-    ({"aliases": {"a": "@b", "b": "@a"}}, "[models.aliases] a does not resolve"),
-    ({"defaults": {"llm": "@nope"}}, "[models.defaults] llm"),
-    ({"handels": {}}, "unknown key `models.handels`"),
-    ({"handles": {"x": {"backend": "openai", "model_id": "m", "price": 3}}}, "unknown key `models.handles.x.price`"),
-    ({"calls": {"max_attempts": 0}}, "models.calls.max_attempts"),
-    ({"backends": {"b": {"kind": "grpc"}}}, "models.backends.b.kind"),
-], ids=["unknown-backend", "alias-to-unknown", "preset-to-unknown", "waterfall-item", "alias-cycle",
-        "default-unknown", "unknown-section", "unknown-handle-key", "bad-attempts", "bad-kind"])
+@pytest.mark.parametrize(
+    ("models", "message"),
+    [
+        ({"handles": {"x": {"backend": "nowhere", "model_id": "m"}}}, "names backend 'nowhere'"),
+        ({"aliases": {"default-general": "gpt-9"}}, "[models.aliases] default-general does not resolve"),
+        ({"presets": {"p": {"model": "@missing"}}}, "[models.presets] p does not resolve"),
+        ({"waterfalls": {"w": ["gpt-4o", "nope"]}}, "lists 'nope'"),
+        ({"aliases": {"a": "@b", "b": "@a"}}, "[models.aliases] a does not resolve"),
+        ({"defaults": {"llm": "@nope"}}, "[models.defaults] llm"),
+        ({"handels": {}}, "unknown key `models.handels`"),
+        (
+            {"handles": {"x": {"backend": "openai", "model_id": "m", "price": 3}}},
+            "unknown key `models.handles.x.price`",
+        ),
+        ({"calls": {"max_attempts": 0}}, "models.calls.max_attempts"),
+        ({"backends": {"b": {"kind": "grpc"}}}, "models.backends.b.kind"),
+    ],
+    ids=[
+        "unknown-backend",
+        "alias-to-unknown",
+        "preset-to-unknown",
+        "waterfall-item",
+        "alias-cycle",
+        "default-unknown",
+        "unknown-section",
+        "unknown-handle-key",
+        "bad-attempts",
+        "bad-kind",
+    ],
+)
 def test_bad_models_tables_are_clear_errors(models: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         deck_from_config(models, source="proj/pipelex.toml")
     assert message in str(caught.value) and "proj/pipelex.toml" in str(caught.value)
 
 
-def test_unknown_handle_in_a_bundle_fails_validation_with_the_config_deck(tmp_path: Any, run_cli: Any,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_handle_in_a_bundle_fails_validation_with_the_config_deck(
+    tmp_path: Any, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pipelex.toml").write_text('[models.handles.mine]\nbackend = "openai"\nmodel_id = "m"\n')
     bundle = tmp_path / "b.mthds"
-    bundle.write_text('domain = "d"\n[pipe.p]\ntype = "PipeLLM"\ndescription = "x"\noutput = "Text"\nprompt = "hi"\n'
-                      'model = "MODEL"\n')
+    bundle.write_text(
+        'domain = "d"\n[pipe.p]\ntype = "PipeLLM"\ndescription = "x"\noutput = "Text"\nprompt = "hi"\n'
+        'model = "MODEL"\n'
+    )
     from pipelex.boot import Pipelex
 
     Pipelex.teardown()

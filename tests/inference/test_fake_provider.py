@@ -27,36 +27,63 @@ def _openai(fake: FakeProvider) -> openai.AsyncOpenAI:
 
 async def test_chat_text_and_usage(fake: FakeProvider) -> None:
     async with _openai(fake) as client:
-        reply = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hello"}])
+        reply = await client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hello"}]
+        )
     assert reply.choices[0].message.content and "hello" in reply.choices[0].message.content
     assert reply.usage is not None and reply.usage.prompt_tokens == 2 and reply.usage.completion_tokens > 0
     assert fake.calls == {"chat": 1, "images": 0, "messages": 0}
 
 
 async def test_chat_structured_output_fits_the_schema(fake: FakeProvider) -> None:
-    schema = {"type": "object", "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items":
-              {"$ref": "#/$defs/Tag"}, "minItems": 2, "maxItems": 2}}, "$defs": {"Tag": {"type": "object",
-              "properties": {"level": {"enum": ["low", "high"]}, "n": {"type": "integer", "minimum": 4}}}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}, "minItems": 2, "maxItems": 2},
+        },
+        "$defs": {
+            "Tag": {
+                "type": "object",
+                "properties": {"level": {"enum": ["low", "high"]}, "n": {"type": "integer", "minimum": 4}},
+            }
+        },
+    }
     async with _openai(fake) as client:
         reply = await client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "x"}],
-            response_format={"type": "json_schema", "json_schema": {"name": "Out", "schema": schema}})
+            model="m",
+            messages=[{"role": "user", "content": "x"}],
+            response_format={"type": "json_schema", "json_schema": {"name": "Out", "schema": schema}},
+        )
     data = json.loads(reply.choices[0].message.content or "")
     assert data == {"name": "fake name", "tags": [{"level": "low", "n": 4}, {"level": "low", "n": 4}]}
 
 
-@pytest.mark.parametrize(("schema", "want"), [
-    ({"type": "string", "format": "date"}, "2024-01-02"),
-    ({"anyOf": [{"type": "null"}, {"type": "boolean"}]}, True),
-    ({"type": ["null", "number"], "minimum": 1, "maximum": 3}, 2.0),
-    ({"const": 7}, 7),
-    ({"type": "object", "additionalProperties": {"type": "string"}}, {}),
-    ({"type": "integer", "maximum": -2}, -2),
-    ({"type": "integer", "exclusiveMinimum": 4}, 5),
-    ({"type": "string", "maxLength": 3}, "fak"),
-    ({"type": "string", "minLength": 12}, "fake valuexx"),
-], ids=["date", "any-of", "type-list", "const", "free-dict", "int-max", "int-exclusive-min", "max-length",
-        "min-length"])
+@pytest.mark.parametrize(
+    ("schema", "want"),
+    [
+        ({"type": "string", "format": "date"}, "2024-01-02"),
+        ({"anyOf": [{"type": "null"}, {"type": "boolean"}]}, True),
+        ({"type": ["null", "number"], "minimum": 1, "maximum": 3}, 2.0),
+        ({"const": 7}, 7),
+        ({"type": "object", "additionalProperties": {"type": "string"}}, {}),
+        ({"type": "integer", "maximum": -2}, -2),
+        ({"type": "integer", "exclusiveMinimum": 4}, 5),
+        ({"type": "string", "maxLength": 3}, "fak"),
+        ({"type": "string", "minLength": 12}, "fake valuexx"),
+    ],
+    ids=[
+        "date",
+        "any-of",
+        "type-list",
+        "const",
+        "free-dict",
+        "int-max",
+        "int-exclusive-min",
+        "max-length",
+        "min-length",
+    ],
+)
 def test_instance_from_schema(schema: dict[str, Any], want: Any) -> None:
     assert instance_from_schema(schema) == want
 
@@ -72,13 +99,25 @@ async def test_images_b64_and_url(fake: FakeProvider) -> None:
 
 
 async def test_anthropic_text_and_forced_tool(fake: FakeProvider) -> None:
-    tool: Any = {"name": "out", "description": "d",
-                 "input_schema": {"type": "object", "properties": {"x": {"type": "integer"}}}}
-    async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.anthropic_base_url, max_retries=0) as client:
-        message = await client.messages.create(model="c", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+    tool: Any = {
+        "name": "out",
+        "description": "d",
+        "input_schema": {"type": "object", "properties": {"x": {"type": "integer"}}},
+    }
+    async with anthropic.AsyncAnthropic(
+        api_key="k", base_url=fake.anthropic_base_url, max_retries=0
+    ) as client:
+        message = await client.messages.create(
+            model="c", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
         assert message.content[0].type == "text"
-        message = await client.messages.create(model="c", max_tokens=10, messages=[{"role": "user", "content": "hi"}],
-                                               tools=[tool], tool_choice={"type": "tool", "name": "out"})
+        message = await client.messages.create(
+            model="c",
+            max_tokens=10,
+            messages=[{"role": "user", "content": "hi"}],
+            tools=[tool],
+            tool_choice={"type": "tool", "name": "out"},
+        )
     block = message.content[0]
     assert block.type == "tool_use" and block.input == {"x": 1}
     assert fake.calls["messages"] == 2
@@ -112,23 +151,33 @@ async def test_api_key_is_checked_when_configured() -> None:
 
 
 def test_runs_as_a_process_with_admin_routes() -> None:
-    process = subprocess.Popen([sys.executable, "-m", "pipelex.testing.fake_provider", "--port", "0"],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.testing.fake_provider", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
         root = base_url.removesuffix("/v1")
-        request = urllib.request.Request(f"{root}/_fake/faults", data=json.dumps({"fault": "500"}).encode(),
-                                         method="POST", headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{root}/_fake/faults",
+            data=json.dumps({"fault": "500"}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         urllib.request.urlopen(request).close()
         with openai.OpenAI(api_key="k", base_url=base_url, max_retries=0) as client:
             with pytest.raises(openai.InternalServerError):
                 client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
             client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
         with urllib.request.urlopen(f"{root}/_fake/calls") as response:
-            assert json.loads(response.read()) == {"calls": {"chat": 2, "images": 0, "messages": 0}, "total": 2,
-                                                   "max_in_flight": 1}
+            assert json.loads(response.read()) == {
+                "calls": {"chat": 2, "images": 0, "messages": 0},
+                "total": 2,
+                "max_in_flight": 1,
+            }
     finally:
         process.terminate()
         process.wait(timeout=5)

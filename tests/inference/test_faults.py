@@ -73,10 +73,18 @@ async def test_transient_faults_are_retried(live: FakeProvider, run_bundle: RunB
     assert output.usage.calls == 1  # failed attempts reported no usage
 
 
-@pytest.mark.parametrize(("fault", "status", "reason"), [("429", 429, "rate_limited"), ("500", 500, "server_error"),
-                                                          ("timeout", None, "timeout"), ("malformed", None, "malformed")])
-async def test_the_last_attempt_gives_a_clear_error(live: FakeProvider, run_bundle: RunBundle, fault: str,
-                                                    status: int | None, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "status", "reason"),
+    [
+        ("429", 429, "rate_limited"),
+        ("500", 500, "server_error"),
+        ("timeout", None, "timeout"),
+        ("malformed", None, "malformed"),
+    ],
+)
+async def test_the_last_attempt_gives_a_clear_error(
+    live: FakeProvider, run_bundle: RunBundle, fault: str, status: int | None, reason: str
+) -> None:
     boot(models={"calls": {"timeout": 0.3, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})
     live.inject(fault, count=5)  # type: ignore[arg-type]
     with pytest.raises(ProviderCallFailed) as caught:
@@ -102,8 +110,9 @@ def test_backoff_is_exponential_with_jitter() -> None:
     assert len({round(s[2], 6) for s in delays}) > 10  # jittered, not a fixed schedule
 
 
-async def test_auth_errors_are_not_retried(run_bundle: RunBundle, monkeypatch: pytest.MonkeyPatch,
-                                           storage_dir: Path) -> None:
+async def test_auth_errors_are_not_retried(
+    run_bundle: RunBundle, monkeypatch: pytest.MonkeyPatch, storage_dir: Path
+) -> None:
     with FakeProvider(api_key="the-right-key") as fake:
         monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
@@ -114,7 +123,9 @@ async def test_auth_errors_are_not_retried(run_bundle: RunBundle, monkeypatch: p
         assert SECRET_KEY not in str(caught.value)
 
 
-async def test_schema_mismatch_is_retried_then_a_clear_error(live: FakeProvider, run_bundle: RunBundle) -> None:
+async def test_schema_mismatch_is_retried_then_a_clear_error(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
     live.inject("schema_mismatch", count=1)
     output = await run_bundle(BUNDLE, {"note": "x"}, pipe="summarise")
     assert output.main_stuff_json() == {"title": "fake title", "words": 1}
@@ -129,10 +140,15 @@ async def test_schema_mismatch_is_retried_then_a_clear_error(live: FakeProvider,
 async def test_a_waterfall_falls_back_on_provider_failure(live: FakeProvider, run_bundle: RunBundle) -> None:
     with FakeProvider() as broken:
         broken.inject("500", count=100)
-        boot(models={"backends": {"flaky": {"kind": "openai", "base_url": broken.base_url,
-                                            "api_key_env": "OPENAI_API_KEY"}},
-                     "handles": {"flaky-model": {"backend": "flaky", "model_id": "flaky-1"}},
-                     "waterfalls": {"robust": ["flaky-model", "gpt-4o"]}})
+        boot(
+            models={
+                "backends": {
+                    "flaky": {"kind": "openai", "base_url": broken.base_url, "api_key_env": "OPENAI_API_KEY"}
+                },
+                "handles": {"flaky-model": {"backend": "flaky", "model_id": "flaky-1"}},
+                "waterfalls": {"robust": ["flaky-model", "gpt-4o"]},
+            }
+        )
         bundle = BUNDLE.replace('prompt = "Say $note"', 'model = "~robust"\nprompt = "Say $note"')
         output = await run_bundle(bundle, {"note": "x"}, pipe="say")
         assert "Fake reply of gpt-4o" in output.main_stuff_json()["text"]
@@ -140,7 +156,9 @@ async def test_a_waterfall_falls_back_on_provider_failure(live: FakeProvider, ru
         assert list(output.usage.by_model) == ["gpt-4o"]
 
 
-async def test_a_waterfall_where_every_model_fails_names_each(live: FakeProvider, run_bundle: RunBundle) -> None:
+async def test_a_waterfall_where_every_model_fails_names_each(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
     boot(models={"waterfalls": {"both": ["gpt-4o", "claude-sonnet"]}})
     live.inject("500", count=100)
     bundle = BUNDLE.replace('prompt = "Say $note"', 'model = "~both"\nprompt = "Say $note"')
@@ -150,8 +168,9 @@ async def test_a_waterfall_where_every_model_fails_names_each(live: FakeProvider
     assert "no model could provide text" in message and "gpt-4o:" in message and "claude-sonnet:" in message
 
 
-async def test_missing_key_is_caught_before_the_run_starts(fake: FakeProvider, run_bundle: RunBundle,
-                                                           monkeypatch: pytest.MonkeyPatch, storage_dir: Path) -> None:
+async def test_missing_key_is_caught_before_the_run_starts(
+    fake: FakeProvider, run_bundle: RunBundle, monkeypatch: pytest.MonkeyPatch, storage_dir: Path
+) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
@@ -166,31 +185,35 @@ async def test_missing_key_is_caught_before_the_run_starts(fake: FakeProvider, r
         await run_bundle(anthropic_bundle, {"note": "a"}, pipe="say")
 
 
-def test_missing_key_from_the_cli_names_the_variable(fake: FakeProvider, run_cli: RunCli,
-                                                     monkeypatch: pytest.MonkeyPatch, storage_dir: Path,
-                                                     tmp_path: Path) -> None:
+def test_missing_key_from_the_cli_names_the_variable(
+    fake: FakeProvider, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, storage_dir: Path, tmp_path: Path
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     path = tmp_path / "b.mthds"
     path.write_text(BUNDLE)
-    code, out, err = run_cli("run", "bundle", str(path), "--pipe", "say", "-i", '{"note": "x"}', "-o",
-                             str(tmp_path / "out"))
+    code, out, err = run_cli(
+        "run", "bundle", str(path), "--pipe", "say", "-i", '{"note": "x"}', "-o", str(tmp_path / "out")
+    )
     assert code == 1 and "OPENAI_API_KEY" in err and "Traceback" not in out + err
     assert not (tmp_path / "out").exists()
 
 
-def test_keys_never_leak(live: FakeProvider, run_cli: RunCli, tmp_path: Path, caplog: pytest.LogCaptureFixture
-                         ) -> None:
+def test_keys_never_leak(
+    live: FakeProvider, run_cli: RunCli, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """The key is in no log line, graph, error message or saved artefact (a success, retries and a failure)."""
     caplog.set_level(logging.DEBUG)
     path = tmp_path / "b.mthds"
     path.write_text(BUNDLE)
     live.inject("429", count=2)
-    code, out, err = run_cli("run", "bundle", str(path), "-i", '{"notes": ["a", "b"]}', "-o",
-                             str(tmp_path / "out"))
+    code, out, err = run_cli(
+        "run", "bundle", str(path), "-i", '{"notes": ["a", "b"]}', "-o", str(tmp_path / "out")
+    )
     assert code == 0, err
     live.inject("500", count=100)
-    code2, out2, err2 = run_cli("run", "bundle", str(path), "-i", '{"notes": ["a"]}', "-o",
-                                str(tmp_path / "out"))
+    code2, out2, err2 = run_cli(
+        "run", "bundle", str(path), "-i", '{"notes": ["a"]}', "-o", str(tmp_path / "out")
+    )
     assert code2 == 1 and "status 500" in err2
     saved = "".join(p.read_text(errors="replace") for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert "graph.json" in {p.name for p in (tmp_path / "out").rglob("*")}
@@ -199,7 +222,9 @@ def test_keys_never_leak(live: FakeProvider, run_cli: RunCli, tmp_path: Path, ca
         assert SECRET_KEY[8:30] not in text
     assert "retrying" in caplog.text  # the retries were logged (without the key)
     # the successful run's folder (the failed run keeps a folder of its own, with error.json and no main output)
-    [succeeded] = [p for p in (tmp_path / "out").rglob("graph.json") if (p.parent / "main_stuff.json").exists()]
+    [succeeded] = [
+        p for p in (tmp_path / "out").rglob("graph.json") if (p.parent / "main_stuff.json").exists()
+    ]
     assert json.loads(succeeded.read_text())["usage"]["total"]["calls"] == 2
 
 
@@ -210,8 +235,9 @@ def test_redact_hides_keys() -> None:
     assert redact("key abcd1234 refused", ["abcd1234"]) == "key *** refused"
 
 
-def test_the_pre_flight_is_left_to_the_workers_on_temporal(fake: FakeProvider, monkeypatch: pytest.MonkeyPatch,
-                                                           storage_dir: Path) -> None:
+def test_the_pre_flight_is_left_to_the_workers_on_temporal(
+    fake: FakeProvider, monkeypatch: pytest.MonkeyPatch, storage_dir: Path
+) -> None:
     """On Temporal the keys live on the workers: the client does not refuse a run for lacking them."""
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
@@ -222,5 +248,6 @@ def test_the_pre_flight_is_left_to_the_workers_on_temporal(fake: FakeProvider, m
     mode, _, entry, _ = runner.prepare({"note": "x"}, "say")
     assert mode is PipeRunMode.LIVE and entry.code == "say"
     with pytest.raises(MissingKeyError):
-        PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE, backend="direct").prepare({"note": "x"},
-                                                                                                      "say")
+        PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE, backend="direct").prepare(
+            {"note": "x"}, "say"
+        )

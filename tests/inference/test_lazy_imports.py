@@ -27,7 +27,12 @@ def test_help_and_dry_runs_import_no_sdk() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{SCRIPT}"], capture_output=True, text=True,
-                            cwd=root, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{SCRIPT}"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "LOADED []"

@@ -19,7 +19,9 @@ from tests.conformance.test_corpus import ENTRIES, Entry, _assert_fits_output_co
 from tests.inference.conftest import make_pdf, make_png
 
 PNG_URL = "data:image/png;base64," + base64.b64encode(make_png()).decode()
-PDF_URL = "data:application/pdf;base64," + base64.b64encode(make_pdf(["Page one text", "Page two text"])).decode()
+PDF_URL = (
+    "data:application/pdf;base64," + base64.b64encode(make_pdf(["Page one text", "Page two text"])).decode()
+)
 
 
 def _real_media(value: Any) -> Any:

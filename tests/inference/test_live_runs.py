@@ -81,8 +81,13 @@ prompt = "Write a shelf label for $item.name"
 
 async def test_text_structured_lists_and_batch_with_usage(live: FakeProvider, run_bundle: RunBundle) -> None:
     # the fake is not OpenAI: gpt-4o is priced here only because the test declares its costs
-    boot(models={"handles": {"gpt-4o": {"backend": "openai", "model_id": "gpt-4o",
-                                        "costs": {"input": 2.5, "output": 10.0}}}})
+    boot(
+        models={
+            "handles": {
+                "gpt-4o": {"backend": "openai", "model_id": "gpt-4o", "costs": {"input": 2.5, "output": 10.0}}
+            }
+        }
+    )
     output = await run_bundle(SHOP, {"note": "basil, 3 euros"})
     assert output.run_mode is PipeRunMode.LIVE
     names = output.main_stuff_json()["items"]
@@ -116,8 +121,9 @@ async def test_free_count_list(live: FakeProvider, run_bundle: RunBundle) -> Non
     assert "minItems" not in schema["properties"]["items"]
 
 
-async def test_dry_run_calls_nothing_and_reports_zero(live: FakeProvider, run_bundle: RunBundle,
-                                                       storage_dir: Path) -> None:
+async def test_dry_run_calls_nothing_and_reports_zero(
+    live: FakeProvider, run_bundle: RunBundle, storage_dir: Path
+) -> None:
     output = await run_bundle(SHOP, {"note": "basil"}, mode=PipeRunMode.DRY)
     assert live.total_calls == 0
     assert output.usage.calls == 0 and output.usage.total_tokens == 0 and not output.usage.is_reportable
@@ -126,8 +132,9 @@ async def test_dry_run_calls_nothing_and_reports_zero(live: FakeProvider, run_bu
 
 
 async def test_anthropic_backend_text_and_structured(live: FakeProvider, run_bundle: RunBundle) -> None:
-    bundle = SHOP.replace('prompt = "Describe this', 'model = "claude-sonnet"\nprompt = "Describe this').replace(
-        'output = "Product"\nprompt', 'output = "Product"\nmodel = "claude-haiku"\nprompt')
+    bundle = SHOP.replace(
+        'prompt = "Describe this', 'model = "claude-sonnet"\nprompt = "Describe this'
+    ).replace('output = "Product"\nprompt', 'output = "Product"\nmodel = "claude-haiku"\nprompt')
     output = await run_bundle(bundle, {"note": "basil"}, pipe="review")
     assert live.calls["messages"] == 2
     bodies = list(live.iter_bodies("messages"))
@@ -167,10 +174,12 @@ Total of this invoice?
 """
 
 
-@pytest.mark.parametrize(("model", "route"), [("gpt-4o", "chat"), ("claude-sonnet", "messages")],
-                         ids=["openai", "anthropic"])
-async def test_images_and_documents_are_sent_as_parts(live: FakeProvider, run_bundle: RunBundle, model: str,
-                                                      route: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "route"), [("gpt-4o", "chat"), ("claude-sonnet", "messages")], ids=["openai", "anthropic"]
+)
+async def test_images_and_documents_are_sent_as_parts(
+    live: FakeProvider, run_bundle: RunBundle, model: str, route: str
+) -> None:
     bundle = VISION.replace("MODEL", model)
     png = make_png()
     photo = {"url": "data:image/png;base64," + base64.b64encode(png).decode()}
@@ -196,8 +205,11 @@ async def test_a_model_without_vision_is_refused_clearly(live: FakeProvider, run
     bundle = VISION.replace("MODEL", "claude-haiku")  # no PDF input
     pdf = make_pdf(["x"])
     with pytest.raises(ProviderError, match="does not accept documents"):
-        await run_bundle(bundle, {"invoice": {"url": "data:application/pdf;base64," + base64.b64encode(pdf).decode()}},
-                         pipe="read_invoice")
+        await run_bundle(
+            bundle,
+            {"invoice": {"url": "data:application/pdf;base64," + base64.b64encode(pdf).decode()}},
+            pipe="read_invoice",
+        )
     assert live.total_calls == 0
 
 
@@ -215,8 +227,9 @@ aspect_ratio = "landscape_16_9"
 """
 
 
-async def test_image_generation_is_stored_and_referenced_by_uri(live: FakeProvider, run_bundle: RunBundle,
-                                                                storage_dir: Path) -> None:
+async def test_image_generation_is_stored_and_referenced_by_uri(
+    live: FakeProvider, run_bundle: RunBundle, storage_dir: Path
+) -> None:
     output = await run_bundle(IMAGES, {"brief": "tomatoes"})
     images = output.main_stuff_json()["items"]
     assert len(images) == 2
@@ -252,33 +265,43 @@ output = "Page[]"
 
 def _extract_bundle(model: str | None = None, views: bool = False) -> str:
     return EXTRACT.replace("MODEL_LINE", f'model = "{model}"' if model else "").replace(
-        "VIEWS", "true" if views else "false")
+        "VIEWS", "true" if views else "false"
+    )
 
 
-async def test_text_layer_pdf_extracts_with_no_key_at_all(no_keys: None, run_bundle: RunBundle,
-                                                          tmp_path: Path) -> None:
+async def test_text_layer_pdf_extracts_with_no_key_at_all(
+    no_keys: None, run_bundle: RunBundle, tmp_path: Path
+) -> None:
     pdf_path = tmp_path / "paper.pdf"
     pdf_path.write_bytes(make_pdf(["First page line", "Second page\nwith two lines"]))
     output = await run_bundle(_extract_bundle(views=True), {"paper": {"url": str(pdf_path)}})
     pages = output.main_stuff_json()["items"]
-    assert [p["text_and_images"]["text"]["text"] for p in pages] == ["First page line", "Second page\nwith two lines"]
+    assert [p["text_and_images"]["text"]["text"] for p in pages] == [
+        "First page line",
+        "Second page\nwith two lines",
+    ]
     view = pages[0]["page_view"]
     assert view["url"].startswith("pipelex-storage://") and view["mime_type"] == "image/png"
     assert output.usage.calls == 0
 
 
-async def test_scanned_pdf_falls_back_to_a_vision_model(live: FakeProvider, run_bundle: RunBundle,
-                                                        tmp_path: Path) -> None:
+async def test_scanned_pdf_falls_back_to_a_vision_model(
+    live: FakeProvider, run_bundle: RunBundle, tmp_path: Path
+) -> None:
     pdf_path = tmp_path / "scan.pdf"
     pdf_path.write_bytes(make_scanned_pdf())
     output = await run_bundle(_extract_bundle(), {"paper": {"url": str(pdf_path)}})
     pages = output.main_stuff_json()["items"]
-    assert len(pages) == 1 and "Fake reply of gpt-4o-mini (with 1 attachment" in pages[0]["text_and_images"]["text"]["text"]
+    assert (
+        len(pages) == 1
+        and "Fake reply of gpt-4o-mini (with 1 attachment" in pages[0]["text_and_images"]["text"]["text"]
+    )
     assert live.calls["chat"] == 1 and output.usage.by_model["vision-extract"].calls == 1
 
 
-async def test_scanned_pdf_with_the_text_layer_engine_only_is_a_clear_error(no_keys: None, run_bundle: RunBundle,
-                                                                            tmp_path: Path) -> None:
+async def test_scanned_pdf_with_the_text_layer_engine_only_is_a_clear_error(
+    no_keys: None, run_bundle: RunBundle, tmp_path: Path
+) -> None:
     pdf_path = tmp_path / "scan.pdf"
     pdf_path.write_bytes(make_scanned_pdf())
     with pytest.raises(ProviderError, match="no text layer"):
@@ -347,13 +370,17 @@ async def test_search_judge_and_structure(live: FakeProvider, run_bundle: RunBun
     assert found["sources"][0]["url"] == "https://example.com/fake"
     lead = (await run_bundle(OTHERS, {"topic": "oak"}, pipe="find_lead")).main_stuff_json()
     assert lead == {"company": "fake company", "score": 1}
-    assert (await run_bundle(OTHERS, {"message": "refund"}, pipe="triage")).main_stuff_json()["choice"] == "billing"
+    assert (await run_bundle(OTHERS, {"message": "refund"}, pipe="triage")).main_stuff_json()[
+        "choice"
+    ] == "billing"
     rating = (await run_bundle(OTHERS, {"message": "tiles"}, pipe="rate")).main_stuff_json()
     assert rating["level"] == 0 and rating["label"] == "poor"
     structured = await run_bundle(OTHERS, {"message": "Acme, 7"}, pipe="to_lead")
     assert structured.main_stuff_json() == {"company": "fake company", "score": 1}
     models = [b["model"] for b in live.iter_bodies("chat")]
-    assert models[0] == "gpt-4o-mini-search-preview" and "web_search_options" in next(live.iter_bodies("chat"))
+    assert models[0] == "gpt-4o-mini-search-preview" and "web_search_options" in next(
+        live.iter_bodies("chat")
+    )
     assert live.calls["chat"] == 6  # search; search + structure; judge x2; structure
 
 
@@ -372,7 +399,9 @@ filename = "notice"
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx", "xlsx"])
 async def test_document_generation_formats(no_keys: None, run_bundle: RunBundle, fmt: str) -> None:
-    output = await run_bundle(DOCS.replace("FORMAT", fmt), {"text": "Open | 9:00\nClosed | Sunday"}, pipe="write")
+    output = await run_bundle(
+        DOCS.replace("FORMAT", fmt), {"text": "Open | 9:00\nClosed | Sunday"}, pipe="write"
+    )
     document = output.main_stuff_json()
     assert document["filename"] == f"notice.{fmt}" and document["url"].startswith("pipelex-storage://")
     data = Path(unquote(urlparse(document["public_url"]).path)).read_bytes()
@@ -383,7 +412,7 @@ async def test_document_generation_formats(no_keys: None, run_bundle: RunBundle,
     else:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xml = "".join(archive.read(n).decode() for n in archive.namelist())
-        assert "Sunday" in xml and ("<w:t" in xml if fmt == "docx" else "<c t=\"inlineStr\">" in xml)
+        assert "Sunday" in xml and ("<w:t" in xml if fmt == "docx" else '<c t="inlineStr">' in xml)
 
 
 async def test_pptx_is_a_clear_not_supported_error(no_keys: None, run_bundle: RunBundle) -> None:
@@ -392,16 +421,28 @@ async def test_pptx_is_a_clear_not_supported_error(no_keys: None, run_bundle: Ru
     assert caught.value.error_type == "doc_gen_format_not_supported"
 
 
-async def test_config_backend_base_url_and_key_variable(fake: FakeProvider, run_bundle: RunBundle,
-                                                        monkeypatch: pytest.MonkeyPatch, storage_dir: Path) -> None:
+async def test_config_backend_base_url_and_key_variable(
+    fake: FakeProvider, run_bundle: RunBundle, monkeypatch: pytest.MonkeyPatch, storage_dir: Path
+) -> None:
     """A backend declared in [models] (an OpenAI-compatible endpoint with its own key variable) works by config."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LOCALLM_KEY", "local-key-123")
-    boot(models={"backends": {"localllm": {"kind": "openai", "base_url": fake.base_url, "api_key_env": "LOCALLM_KEY"}},
-                 "handles": {"local-small": {"backend": "localllm", "model_id": "tiny-1",
-                                             "costs": {"input": 1.0, "output": 2.0}}},
-                 "aliases": {"default-general": "local-small"}})
+    boot(
+        models={
+            "backends": {
+                "localllm": {"kind": "openai", "base_url": fake.base_url, "api_key_env": "LOCALLM_KEY"}
+            },
+            "handles": {
+                "local-small": {
+                    "backend": "localllm",
+                    "model_id": "tiny-1",
+                    "costs": {"input": 1.0, "output": 2.0},
+                }
+            },
+            "aliases": {"default-general": "local-small"},
+        }
+    )
     output = await run_bundle(SHOP, {"note": "basil"}, pipe="describe")
     request = fake.requests[0]
     assert request.body["model"] == "tiny-1" and request.headers["authorization"] == "Bearer local-key-123"
@@ -434,8 +475,9 @@ def _scan_of(text_pdf: bytes) -> bytes:
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
-async def test_scanned_pdf_with_no_key_is_read_by_tesseract(no_keys: None, run_bundle: RunBundle,
-                                                            tmp_path: Path) -> None:
+async def test_scanned_pdf_with_no_key_is_read_by_tesseract(
+    no_keys: None, run_bundle: RunBundle, tmp_path: Path
+) -> None:
     scan = _scan_of(make_pdf(["Opening hours\nMonday to Friday"]))
     pdf_path = tmp_path / "scan.pdf"
     pdf_path.write_bytes(scan)
@@ -444,20 +486,26 @@ async def test_scanned_pdf_with_no_key_is_read_by_tesseract(no_keys: None, run_b
     assert "Opening hours" in text and "Monday to Friday" in text
 
 
-async def test_no_engine_left_names_each_reason(no_keys: None, run_bundle: RunBundle, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_engine_left_names_each_reason(
+    no_keys: None, run_bundle: RunBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on the PATH
     pdf_path = tmp_path / "scan.pdf"
     pdf_path.write_bytes(make_scanned_pdf())
     with pytest.raises(ProviderError) as caught:
         await run_bundle(_extract_bundle(), {"paper": {"url": str(pdf_path)}})
     message = str(caught.value)
-    assert "no text layer" in message and "OPENAI_API_KEY" in message and "tesseract is not installed" in message
+    assert (
+        "no text layer" in message and "OPENAI_API_KEY" in message and "tesseract is not installed" in message
+    )
 
 
 async def test_preliminary_text_drafts_then_structures(live: FakeProvider, run_bundle: RunBundle) -> None:
-    bundle = SHOP.replace('output = "Product"\nprompt', 'output = "Product"\nstructuring_method = "preliminary_text"\n'
-                          'model_to_structure = "gpt-4o-mini"\nprompt')
+    bundle = SHOP.replace(
+        'output = "Product"\nprompt',
+        'output = "Product"\nstructuring_method = "preliminary_text"\n'
+        'model_to_structure = "gpt-4o-mini"\nprompt',
+    )
     output = await run_bundle(bundle, {"description": "basil"}, pipe="extract_product")
     assert output.main_stuff_json()["grade"] == "A"
     draft, structure = list(live.iter_bodies("chat"))

@@ -19,34 +19,56 @@ REQUEST = httpx.Request("POST", "http://127.0.0.1/v1/x")
 
 def _status_error(module: Any, status: int) -> Exception:
     response = httpx.Response(status, request=REQUEST, json={"error": {"message": f"status {status}"}})
-    classes = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError",
-               404: "NotFoundError", 408: "APIStatusError", 409: "ConflictError", 422: "UnprocessableEntityError",
-               429: "RateLimitError", 500: "InternalServerError", 503: "InternalServerError",
-               529: "InternalServerError"}
+    classes = {
+        400: "BadRequestError",
+        401: "AuthenticationError",
+        403: "PermissionDeniedError",
+        404: "NotFoundError",
+        408: "APIStatusError",
+        409: "ConflictError",
+        422: "UnprocessableEntityError",
+        429: "RateLimitError",
+        500: "InternalServerError",
+        503: "InternalServerError",
+        529: "InternalServerError",
+    }
     cls = getattr(module, classes[status])
     return cls(f"status {status}", response=response, body=None)
 
 
 CASES = [
-    (400, "rejected", False), (401, "auth", False), (403, "auth", False), (404, "not_found", False),
-    (408, "server_error", True), (409, "server_error", True), (422, "rejected", False),
-    (429, "rate_limited", True), (500, "server_error", True), (503, "server_error", True),
+    (400, "rejected", False),
+    (401, "auth", False),
+    (403, "auth", False),
+    (404, "not_found", False),
+    (408, "server_error", True),
+    (409, "server_error", True),
+    (422, "rejected", False),
+    (429, "rate_limited", True),
+    (500, "server_error", True),
+    (503, "server_error", True),
 ]
 
 
 @pytest.mark.parametrize(("status", "reason", "retryable"), CASES, ids=[str(c[0]) for c in CASES])
 @pytest.mark.parametrize("adapter", ["openai", "anthropic"])
 def test_status_errors_are_translated(adapter: str, status: int, reason: str, retryable: bool) -> None:
-    module, translate = (openai, openai_compat.translate) if adapter == "openai" else (
-        anthropic, anthropic_messages.translate)
+    module, translate = (
+        (openai, openai_compat.translate)
+        if adapter == "openai"
+        else (anthropic, anthropic_messages.translate)
+    )
     error = translate(_status_error(module, status))
     assert (error.status, error.reason, error.retryable) == (status, reason, retryable)
 
 
 @pytest.mark.parametrize("adapter", ["openai", "anthropic"])
 def test_transport_and_reply_errors_are_translated(adapter: str) -> None:
-    module, translate = (openai, openai_compat.translate) if adapter == "openai" else (
-        anthropic, anthropic_messages.translate)
+    module, translate = (
+        (openai, openai_compat.translate)
+        if adapter == "openai"
+        else (anthropic, anthropic_messages.translate)
+    )
     timeout = translate(module.APITimeoutError(request=REQUEST))
     connection = translate(module.APIConnectionError(request=REQUEST))
     malformed = translate(ValueError("Expecting value"))
@@ -77,7 +99,9 @@ prompt = "Say $note"
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "timeout", "malformed"])
-async def test_anthropic_faults_are_retried_then_named(live: FakeProvider, run_bundle: RunBundle, fault: str) -> None:
+async def test_anthropic_faults_are_retried_then_named(
+    live: FakeProvider, run_bundle: RunBundle, fault: str
+) -> None:
     from tests.inference.conftest import boot
 
     boot(models={"calls": {"timeout": 0.3, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})

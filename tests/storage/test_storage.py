@@ -35,7 +35,9 @@ def test_local_storage_is_content_addressed(tmp_path: Path) -> None:
     assert len(list((tmp_path / "s").iterdir())) == 1
 
 
-@pytest.mark.parametrize("uri", ["pipelex-storage://../etc/passwd", "pipelex-storage://", "pipelex-storage://a/b"])
+@pytest.mark.parametrize(
+    "uri", ["pipelex-storage://../etc/passwd", "pipelex-storage://", "pipelex-storage://a/b"]
+)
 def test_storage_uris_cannot_leave_the_store(uri: str) -> None:
     with pytest.raises(ValueError):
         name_of(uri)
@@ -61,12 +63,15 @@ def _free_port() -> int:
 @pytest.fixture
 def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A real ``moto_server`` process on 127.0.0.1, and AWS credentials for it."""
-    executable = shutil.which("moto_server", path=os.path.dirname(sys.executable)) or shutil.which("moto_server")
+    executable = shutil.which("moto_server", path=os.path.dirname(sys.executable)) or shutil.which(
+        "moto_server"
+    )
     if executable is None:
         pytest.skip("moto_server is not installed (pip install 'moto[server]')")
     port = _free_port()
-    process = subprocess.Popen([executable, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [executable, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -78,8 +83,11 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     pytest.fail("moto_server did not start")
                 time.sleep(0.1)
-        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                            ("AWS_DEFAULT_REGION", "us-east-1")):
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+        ):
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("AWS_PROFILE", raising=False)
         yield endpoint
@@ -128,19 +136,32 @@ page_views = true
 """
 
 
-async def test_live_run_with_s3_storage(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+async def test_live_run_with_s3_storage(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     client = _bucket(moto_endpoint, "pipelex-runs")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PIPELEX_STORAGE_DIR", raising=False)
     with FakeProvider() as fake:
         for name, value in fake.env().items():
             monkeypatch.setenv(name, value)
-        boot(storage={"kind": "s3", "s3_bucket": "pipelex-runs", "s3_prefix": "p", "s3_endpoint_url": moto_endpoint})
+        boot(
+            storage={
+                "kind": "s3",
+                "s3_bucket": "pipelex-runs",
+                "s3_prefix": "p",
+                "s3_endpoint_url": moto_endpoint,
+            }
+        )
         try:
             runner = PipelexRunner(mthds_content=IMG_AND_EXTRACT, pipe_run_mode=PipeRunMode.LIVE)
-            image = (await runner.execute_pipeline(inputs={"brief": "a hedge"}, pipe_code="draw")).main_stuff_json()
+            image = (
+                await runner.execute_pipeline(inputs={"brief": "a hedge"}, pipe_code="draw")
+            ).main_stuff_json()
             pdf = "data:application/pdf;base64," + base64.b64encode(make_pdf(["In the bucket"])).decode()
-            pages = (await runner.execute_pipeline(inputs={"paper": {"url": pdf}}, pipe_code="read")).main_stuff_json()
+            pages = (
+                await runner.execute_pipeline(inputs={"paper": {"url": pdf}}, pipe_code="read")
+            ).main_stuff_json()
         finally:
             Pipelex.teardown()
     assert image["url"].startswith(STORAGE_SCHEME) and image["public_url"].startswith("s3://pipelex-runs/p/")
@@ -150,7 +171,9 @@ async def test_live_run_with_s3_storage(moto_endpoint: str, monkeypatch: pytest.
     assert not (tmp_path / ".pipelex").exists()  # nothing went to the local folder
 
 
-async def test_dry_run_does_no_storage_io_even_with_s3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+async def test_dry_run_does_no_storage_io_even_with_s3(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     boot(storage={"kind": "s3", "s3_bucket": "nowhere", "s3_endpoint_url": "http://127.0.0.1:9"})
     try:

@@ -78,7 +78,8 @@ def test_a_wrong_input_concept_names_the_step_the_producer_and_the_declaration()
     assert error.message == (
         "steps[2]: pipe 'write_itinerary' reads 'notes' as 'Sight[]' (city_tours.Sight), but step 1 (pipe "
         "'note_sights') stores it as 'SightNote[]' (city_tours.SightNote). Declare the input as 'SightNote[]' in "
-        f"pipe 'write_itinerary' (tour.mthds:{declaration}), or have step 1 (pipe 'note_sights') store a Sight")
+        f"pipe 'write_itinerary' (tour.mthds:{declaration}), or have step 1 (pipe 'note_sights') store a Sight"
+    )
     assert error.line == TOUR.splitlines().index('  { pipe = "write_itinerary", result = "itinerary" },') + 1
 
 
@@ -99,12 +100,19 @@ def test_a_pipe_missing_its_output_gives_one_error() -> None:
     assert "note_sights" in (verdict.message or "")
 
 
-@pytest.mark.parametrize("broken", ['structure = { note = "The note" }', 'description = "A note about a sight"'],
-                         ids=["bad-structure", "no-description"])
+@pytest.mark.parametrize(
+    "broken",
+    ['structure = { note = "The note" }', 'description = "A note about a sight"'],
+    ids=["bad-structure", "no-description"],
+)
 def test_a_broken_concept_gives_one_error(broken: str) -> None:
     text = TOUR.replace('notes = "Sight[]"', 'notes = "SightNote[]"')
-    text = text.replace(broken, 'structure = { note = { type = "txt", description = "The note" } }'
-                        if broken.startswith("structure") else "")
+    text = text.replace(
+        broken,
+        'structure = { note = { type = "txt", description = "The note" } }'
+        if broken.startswith("structure")
+        else "",
+    )
     report = _report(text)
     assert [e.error_type for e in report.errors] == ["schema_violation"], [e.render() for e in report.errors]
     statuses = {v.pipe_ref: v.status for v in report.validated_pipes}
@@ -136,6 +144,8 @@ def test_sub_pipes_disagreeing_with_one_declaration_give_one_error_naming_them_a
     [error] = report.errors
     assert (error.pipe, error.field) == ("notes_two_ways", "branches[0]")
     assert "'notes_two_ways' declares it as 'Sight[]' in its inputs" in error.message
-    assert error.message.endswith("2 more of its pipes read 'notes' as 'SightNote[]' too ('write_itinerary', "
-                                  "'short_itinerary'): declaring it 'SightNote[]' in the inputs of 'notes_two_ways' "
-                                  "fixes them all")
+    assert error.message.endswith(
+        "2 more of its pipes read 'notes' as 'SightNote[]' too ('write_itinerary', "
+        "'short_itinerary'): declaring it 'SightNote[]' in the inputs of 'notes_two_ways' "
+        "fixes them all"
+    )

@@ -54,7 +54,6 @@ class Case:
     line: int | None = None  # when the line cannot carry the marker (inside a multi-line string)
 
 
-
 # ---------------------------------------------------------------- shared snippet parts
 
 KITCHEN = """
@@ -448,7 +447,13 @@ CASES: list[object] = [
             "input_stuff_spec_mismatch",
             "menu",
             "steps[0]",
-            ("'one_line'", "'dish'", "native.Number", "kitchen.Dish", "'menu' declares it as 'Number' in its inputs"),
+            (
+                "'one_line'",
+                "'dish'",
+                "native.Number",
+                "kitchen.Dish",
+                "'menu' declares it as 'Number' in its inputs",
+            ),
             "Declare the input as 'Number' in pipe 'one_line' (bundle.mthds:",
         ),
         id="input_stuff_spec_mismatch-concept",
@@ -2127,12 +2132,12 @@ def test_element_line_skips_brackets_in_strings_and_comments() -> None:
     from pipelex.language.source_map import SourceMap
 
     text = (
-        '[pipe.p]\n'
-        'steps = [ # a comment with { braces [\n'
+        "[pipe.p]\n"
+        "steps = [ # a comment with { braces [\n"
         '  { pipe = "a", result = "x{" },\n'
-        "  { pipe = 'b}', result = \"\"\"y]\"\"\" },\n"
+        '  { pipe = \'b}\', result = """y]""" },\n'
         '  { pipe = "c" },\n'
-        ']\n'
+        "]\n"
     )
     source_map = SourceMap(text)
     assert [source_map.element_line("p", "steps", n) for n in (1, 2, 3)] == [3, 4, 5]
@@ -2151,8 +2156,16 @@ def test_element_line_skips_brackets_in_strings_and_comments() -> None:
         ("PipeLLM", 'prompt = "hi"', "$gen-image", False),
         ("PipeLLM", 'prompt = "hi"', "$writing-factual", True),
     ],
-    ids=["imggen-with-llm-alias", "imggen-with-llm-preset", "imggen-with-llm-handle", "imggen-alias-of-its-category",
-         "imggen-with-imggen", "llm-with-imggen", "llm-with-imggen-preset", "llm-with-preset"],
+    ids=[
+        "imggen-with-llm-alias",
+        "imggen-with-llm-preset",
+        "imggen-with-llm-handle",
+        "imggen-alias-of-its-category",
+        "imggen-with-imggen",
+        "llm-with-imggen",
+        "llm-with-imggen-preset",
+        "llm-with-preset",
+    ],
 )
 def test_a_model_of_the_wrong_category_is_refused(pipe_type: str, extra: str, model: str, ok: bool) -> None:
     output = "Image" if pipe_type == "PipeImgGen" else "Text"

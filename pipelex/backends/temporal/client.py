@@ -155,7 +155,11 @@ def connect_failure_reason(exc: BaseException, target: str) -> str:
 
 
 async def _connect_when_healthy(
-    target: str, namespace: str, converter: DataConverter, timeout: float, interceptors: list[Any] | None = None
+    target: str,
+    namespace: str,
+    converter: DataConverter,
+    timeout: float,
+    interceptors: list[Any] | None = None,
 ) -> Client:
     # a server that just started accepts connections a moment before its frontend is healthy
     while True:
@@ -242,7 +246,10 @@ async def _open_session(
                 try:
                     await stack.enter_async_context(
                         make_worker(
-                            client, queue, sticky_timeout_s=t.sticky_timeout_s, rate_limit=t.queue_rate_limits.get(queue)
+                            client,
+                            queue,
+                            sticky_timeout_s=t.sticky_timeout_s,
+                            rate_limit=t.queue_rate_limits.get(queue),
                         )
                     )
                 except RuntimeError as exc:  # the SDK's worker validation (e.g. an unknown namespace)
@@ -340,12 +347,14 @@ async def run_on_temporal(
                 mode=run_mode.value,
                 backend="temporal",
             )
-        handle = await session.client.start_workflow(  # under the run's span: the workflow's spans join its trace
-            "WfRunPipe",
-            payload,
-            id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
-            task_queue=session.config.temporal.task_queue,
-            result_type=PipeRunOutcome,
+        handle = (
+            await session.client.start_workflow(  # under the run's span: the workflow's spans join its trace
+                "WfRunPipe",
+                payload,
+                id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
+                task_queue=session.config.temporal.task_queue,
+                result_type=PipeRunOutcome,
+            )
         )
         watcher = None
         if observer is not None:

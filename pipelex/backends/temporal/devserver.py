@@ -80,8 +80,11 @@ class DevServer:
             str(free_port()),
             "--metrics-port",
             str(free_port()),
-            *(["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port), "--ui-disable-news-fetch"] if ui_port
-              else ["--headless"]),
+            *(
+                ["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+                if ui_port
+                else ["--headless"]
+            ),
             "--log-level",
             "error",
             "--dynamic-config-value",

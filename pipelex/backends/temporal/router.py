@@ -90,12 +90,20 @@ def failure_details(exc: PipeRunError, events: list[Any]) -> dict[str, Any]:
 def failure_error(exc: PipelexError, events: list[Any], *, non_retryable: bool = True) -> ApplicationError:
     """The application error that carries ``exc`` across the wire; an error outside the pipe-run branch travels
     as a :class:`PipeRunError` typed by its class name."""
-    error = exc if isinstance(exc, PipeRunError) else PipeRunError(str(exc), pipe_code=None,
-                                                                    error_type=type(exc).__name__)
+    error = (
+        exc
+        if isinstance(exc, PipeRunError)
+        else PipeRunError(str(exc), pipe_code=None, error_type=type(exc).__name__)
+    )
     # BENIGN: an expected failure, reported once by the client as one line; the worker logs it at debug level
     # (not as temporalio's "Completing activity as failed" warning with a traceback on the user's terminal)
-    return ApplicationError(str(error), failure_details(error, events), type=error.error_type,
-                            non_retryable=non_retryable, category=ApplicationErrorCategory.BENIGN)
+    return ApplicationError(
+        str(error),
+        failure_details(error, events),
+        type=error.error_type,
+        non_retryable=non_retryable,
+        category=ApplicationErrorCategory.BENIGN,
+    )
 
 
 def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | None]:
@@ -158,7 +166,14 @@ class TemporalPipeRouter:
         return self.codec.result(outcome.result)
 
     async def run_items(
-        self, entry: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+        self,
+        entry: PipeEntry,
+        items: Stuff,
+        item_name: str,
+        memory: WorkingMemory,
+        ctx: RunContext,
+        *,
+        output_name: str,
     ) -> list[Stuff | Absence]:
         """Run ``entry`` once per item: here when the list is short, else in child workflows (``WfRunItems``) of
         ``batch_chunk_size`` items each, one after the other (so the run's concurrency bound still holds).
@@ -176,12 +191,20 @@ class TemporalPipeRouter:
             return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
         results: list[Stuff | Absence] = []
         for first in range(0, len(contents), size):
-            part = Stuff(stuff_name=items.stuff_name, concept=items.concept,
-                         content=ListContent(items=contents[first:first + size]))
-            base = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller,
-                                 library_by_value=True)
-            payload = ItemsPayload(**dict(base), items=self.codec.wire_stuff(items.stuff_name, part),
-                                   item_name=item_name, first_index=first)
+            part = Stuff(
+                stuff_name=items.stuff_name,
+                concept=items.concept,
+                content=ListContent(items=contents[first : first + size]),
+            )
+            base = self._payload(
+                entry, memory, ctx, output_name, whole_memory=entry.is_controller, library_by_value=True
+            )
+            payload = ItemsPayload(
+                **dict(base),
+                items=self.codec.wire_stuff(items.stuff_name, part),
+                item_name=item_name,
+                first_index=first,
+            )
             slot = self.tracer.reserve()
             self._children += 1
             try:

@@ -39,21 +39,35 @@ class DryContentGenerator:
         """``item_count`` mocks, or ``nb_list_items`` when the count is free."""
         count = job.item_count or job.nb_list_items
         rng = rng_for(job.pipe_code)
-        return [mock_content(model, label=f"{job.pipe_code}[{i}]", nb_list_items=job.nb_list_items, rng=rng)
-                for i in range(count)]
+        return [
+            mock_content(model, label=f"{job.pipe_code}[{i}]", nb_list_items=job.nb_list_items, rng=rng)
+            for i in range(count)
+        ]
 
     async def make_images(self, job: ImgGenJob) -> list[ImageContent]:
         """Placeholder images carrying the prompt."""
-        return [ImageContent(url=DRY_IMAGE_URL, mime_type="image/png", width=1024, height=1024,
-                             source_prompt=job.prompt, source_negative_prompt=job.negative_prompt)
-                for _ in range(job.nb_images)]
+        return [
+            ImageContent(
+                url=DRY_IMAGE_URL,
+                mime_type="image/png",
+                width=1024,
+                height=1024,
+                source_prompt=job.prompt,
+                source_negative_prompt=job.negative_prompt,
+            )
+            for _ in range(job.nb_images)
+        ]
 
     async def make_pages(self, job: ExtractJob) -> list[PageContent]:
         """``nb_extract_pages`` placeholder pages (one for an image)."""
         count = 1 if job.source_kind == "image" else job.nb_extract_pages
-        return [PageContent(text_and_images=TextAndImagesContent(text=TextContent(text=f"DRY RUN: OCR text of page {i}")),
-                            page_view=ImageContent(url=DRY_IMAGE_URL, mime_type="image/png") if job.page_views else None)
-                for i in range(1, count + 1)]
+        return [
+            PageContent(
+                text_and_images=TextAndImagesContent(text=TextContent(text=f"DRY RUN: OCR text of page {i}")),
+                page_view=ImageContent(url=DRY_IMAGE_URL, mime_type="image/png") if job.page_views else None,
+            )
+            for i in range(1, count + 1)
+        ]
 
     async def search(self, job: SearchJob) -> SearchResultContent:
         """A mock answer with three sources."""
@@ -74,7 +88,9 @@ class DryContentGenerator:
                     verdicts.append({"level": 0, "label": question.levels[0] if question.levels else None})
         return verdicts
 
-    async def call_function(self, job: FuncJob, inputs: dict[str, Any], model: type[StuffContent]) -> StuffContent:
+    async def call_function(
+        self, job: FuncJob, inputs: dict[str, Any], model: type[StuffContent]
+    ) -> StuffContent:
         """Not called in a dry run: a mock of the declared output."""
         return mock_content(model, label=job.pipe_code, nb_list_items=job.nb_list_items)
 

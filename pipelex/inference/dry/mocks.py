@@ -31,7 +31,9 @@ from pipelex.errors import MockUnsatisfiableError
 DRY_IMAGE_URL = "https://placeholder.pipelex.invalid/dry-run-image.png"
 DRY_DOCUMENT_URL = "https://placeholder.pipelex.invalid/dry-run-document.pdf"
 _MAX_DEPTH = 8
-_SHALLOW_DEPTH = 4  # past it, optional fields are left empty and lists hold no items: self-nesting concepts end
+_SHALLOW_DEPTH = (
+    4  # past it, optional fields are left empty and lists hold no items: self-nesting concepts end
+)
 
 
 def rng_for(label: str) -> random.Random:
@@ -44,8 +46,9 @@ def random_word(rng: random.Random, length: int = 12) -> str:
     return "".join(rng.choice(string.ascii_lowercase) for _ in range(length))
 
 
-def mock_content(model: type[StuffContent], *, label: str, nb_list_items: int = 3,
-                 rng: random.Random | None = None) -> StuffContent:
+def mock_content(
+    model: type[StuffContent], *, label: str, nb_list_items: int = 3, rng: random.Random | None = None
+) -> StuffContent:
     """An instance of ``model`` filled with mock data that passes its validation."""
     rng = rng or rng_for(label)
     special = _special_native(model, label, rng)
@@ -55,17 +58,24 @@ def mock_content(model: type[StuffContent], *, label: str, nb_list_items: int = 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise MockUnsatisfiableError(f"cannot build a dry-run mock of {model.__name__} that passes its validation: "
-                                     f"{exc.errors()[0].get('msg')} at {exc.errors()[0].get('loc')}; check the "
-                                     "concept's constraints (choices, types, defaults)") from exc
+        raise MockUnsatisfiableError(
+            f"cannot build a dry-run mock of {model.__name__} that passes its validation: "
+            f"{exc.errors()[0].get('msg')} at {exc.errors()[0].get('loc')}; check the "
+            "concept's constraints (choices, types, defaults)"
+        ) from exc
 
 
 def _special_native(model: type[BaseModel], label: str, rng: random.Random) -> StuffContent | None:
     if model is TextContent:
         return TextContent(text=f"DRY RUN: mock text for {label} ({random_word(rng, 8)})")
     if model is ImageContent:
-        return ImageContent(url=DRY_IMAGE_URL, mime_type="image/png", width=1024, height=1024,
-                            caption=f"dry-run image for {label}")
+        return ImageContent(
+            url=DRY_IMAGE_URL,
+            mime_type="image/png",
+            width=1024,
+            height=1024,
+            caption=f"dry-run image for {label}",
+        )
     if model is DocumentContent:
         return DocumentContent(url=DRY_DOCUMENT_URL, mime_type="application/pdf", filename=f"{label}.pdf")
     if model is PageContent:
@@ -79,14 +89,23 @@ def _special_native(model: type[BaseModel], label: str, rng: random.Random) -> S
     if model is SearchResultContent:
         return SearchResultContent(
             answer=f"DRY RUN: mock search answer for {label}",
-            sources=[DocumentContent(url=f"https://placeholder.pipelex.invalid/source-{i}", title=f"Source {i}",
-                                     snippet="dry-run source") for i in range(1, 4)])
+            sources=[
+                DocumentContent(
+                    url=f"https://placeholder.pipelex.invalid/source-{i}",
+                    title=f"Source {i}",
+                    snippet="dry-run source",
+                )
+                for i in range(1, 4)
+            ],
+        )
     if model in (AnythingContent, DynamicContent, CompositeContent):
         return model.model_validate({"dry_run": True})
     return None
 
 
-def _mock_fields(model: type[BaseModel], label: str, n: int, rng: random.Random, depth: int) -> dict[str, Any]:
+def _mock_fields(
+    model: type[BaseModel], label: str, n: int, rng: random.Random, depth: int
+) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         data[name] = _mock_value(info.annotation, f"{label}.{name}", n, rng, depth + 1)

@@ -29,8 +29,17 @@ def backoff_delay(policy: CallPolicy, attempt: int, *, rng: random.Random | None
 class ProviderCallFailed(ProviderError):
     """A provider call failed for good: names the provider (backend), model, HTTP status and reason."""
 
-    def __init__(self, message: str, *, pipe_code: str, provider: str | None, model: str | None,
-                 status: int | None, reason: str, retryable: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        pipe_code: str,
+        provider: str | None,
+        model: str | None,
+        status: int | None,
+        reason: str,
+        retryable: bool,
+    ) -> None:
         super().__init__(message, pipe_code=pipe_code, error_type=f"provider_{reason}")
         self.provider = provider
         self.model = model
@@ -39,16 +48,37 @@ class ProviderCallFailed(ProviderError):
         self.retryable = retryable
 
 
-def provider_error(message: str, *, pipe_code: str, handle: ModelHandle | None, status: int | None,
-                   reason: str, retryable: bool = False, secrets: tuple[str | None, ...] = ()) -> ProviderCallFailed:
+def provider_error(
+    message: str,
+    *,
+    pipe_code: str,
+    handle: ModelHandle | None,
+    status: int | None,
+    reason: str,
+    retryable: bool = False,
+    secrets: tuple[str | None, ...] = (),
+) -> ProviderCallFailed:
     """A :class:`ProviderCallFailed` (keys redacted from the message)."""
-    return ProviderCallFailed(redact(message, secrets), pipe_code=pipe_code,
-                              provider=handle.backend if handle else None, model=handle.handle if handle else None,
-                              status=status, reason=reason, retryable=retryable)
+    return ProviderCallFailed(
+        redact(message, secrets),
+        pipe_code=pipe_code,
+        provider=handle.backend if handle else None,
+        model=handle.handle if handle else None,
+        status=status,
+        reason=reason,
+        retryable=retryable,
+    )
 
 
-async def call_with_retries(call: Callable[[], Awaitable[T]], *, policy: CallPolicy, handle: ModelHandle,
-                            pipe_code: str, secrets: tuple[str | None, ...] = (), backend: Backend | None = None) -> T:
+async def call_with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    policy: CallPolicy,
+    handle: ModelHandle,
+    pipe_code: str,
+    secrets: tuple[str | None, ...] = (),
+    backend: Backend | None = None,
+) -> T:
     """Run ``call``; retry retryable :class:`ProviderCallError` up to ``policy.max_attempts`` times.
 
     The final error names the pipe, backend, model and status, with a hint naming what to check (the base URL
@@ -66,13 +96,26 @@ async def call_with_retries(call: Callable[[], Awaitable[T]], *, policy: CallPol
                 raise provider_error(
                     f"pipe {pipe_code!r}: provider {handle.backend!r}, model {handle.handle!r} "
                     f"({handle.model_id}) failed {tries}: {detail}"
-                    + (f" [status {exc.status}]" if exc.status else "") + _hint(exc, backend, handle),
-                    pipe_code=pipe_code, handle=handle, status=exc.status, reason=exc.reason,
-                    retryable=exc.retryable, secrets=secrets) from None
+                    + (f" [status {exc.status}]" if exc.status else "")
+                    + _hint(exc, backend, handle),
+                    pipe_code=pipe_code,
+                    handle=handle,
+                    status=exc.status,
+                    reason=exc.reason,
+                    retryable=exc.retryable,
+                    secrets=secrets,
+                ) from None
             delay = backoff_delay(policy, attempt)
             # info, not warning: a retried fault is not the user's business until it fails for good (one line then)
-            logger.info("pipe %r: %s/%s attempt %d failed (%s); retrying in %.2fs", pipe_code, handle.backend,
-                           handle.handle, attempt, detail[:200], delay)
+            logger.info(
+                "pipe %r: %s/%s attempt %d failed (%s); retrying in %.2fs",
+                pipe_code,
+                handle.backend,
+                handle.handle,
+                attempt,
+                detail[:200],
+                delay,
+            )
             await asyncio.sleep(delay)
 
 
@@ -90,18 +133,24 @@ def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelH
     match exc.reason:
         case "auth":
             if backend is not None and backend.api_key_env:
-                return (f"; the key was refused by {_base_url_text(backend)}: check {backend.api_key_env} (the key "
-                        f"of backend {backend.name!r}) and that it belongs to that server")
+                return (
+                    f"; the key was refused by {_base_url_text(backend)}: check {backend.api_key_env} (the key "
+                    f"of backend {backend.name!r}) and that it belongs to that server"
+                )
             return "; the key was refused: check the key variable of this backend"
         case "not_found":
             if backend is not None and handle is not None:
-                return (f"; the endpoint or model id does not exist there: check the base URL {_base_url_text(backend)} "
-                        f"and model_id {handle.model_id!r} of handle {handle.handle!r} in the deck")
+                return (
+                    f"; the endpoint or model id does not exist there: check the base URL {_base_url_text(backend)} "
+                    f"and model_id {handle.model_id!r} of handle {handle.handle!r} in the deck"
+                )
             return "; the endpoint or model id does not exist there: check base_url and model_id in the deck"
         case "connection":
             if backend is not None:
-                return (f"; nothing answered at {_base_url_text(backend)}: start the server or fix the URL "
-                        f"(`pipelex show models` lists each backend's URL)")
+                return (
+                    f"; nothing answered at {_base_url_text(backend)}: start the server or fix the URL "
+                    f"(`pipelex show models` lists each backend's URL)"
+                )
             return "; nothing answered: check the backend's base URL"
         case "length_limit":
             return ""

@@ -30,9 +30,12 @@ def render_document(job: DocGenJob) -> tuple[bytes, str]:
         case "xlsx":
             return render_xlsx(job.text), MIME_TYPES["xlsx"]
         case _:
-            raise PipeRunError(f"pipe {job.pipe_code!r}: document format {job.format!r} is not supported in this "
-                               "build (supported: pdf, docx, xlsx): change `format`, or run with --dry-run",
-                               pipe_code=job.pipe_code, error_type="doc_gen_format_not_supported")
+            raise PipeRunError(
+                f"pipe {job.pipe_code!r}: document format {job.format!r} is not supported in this "
+                "build (supported: pdf, docx, xlsx): change `format`, or run with --dry-run",
+                pipe_code=job.pipe_code,
+                error_type="doc_gen_format_not_supported",
+            )
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -57,16 +60,20 @@ def render_pdf(text: str, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-_DOCX_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-               '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-               '<Default Extension="xml" ContentType="application/xml"/>'
-               '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-               'wordprocessingml.document.main+xml"/></Types>')
-_DOCX_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-              '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-              '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-              'officeDocument" Target="word/document.xml"/></Relationships>')
+_DOCX_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'wordprocessingml.document.main+xml"/></Types>'
+)
+_DOCX_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="word/document.xml"/></Relationships>'
+)
 
 
 def _zip(files: dict[str, str]) -> bytes:
@@ -82,12 +89,19 @@ def render_docx(text: str) -> bytes:
     """A minimal DOCX: one paragraph per block, line breaks kept."""
     body = []
     for block in _paragraphs(text):
-        runs = '<w:br/>'.join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in block.splitlines())
+        runs = "<w:br/>".join(
+            f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in block.splitlines()
+        )
         body.append(f"<w:p><w:r>{runs}</w:r></w:p>")
-    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-                + "".join(body) + "</w:body></w:document>")
-    return _zip({"[Content_Types].xml": _DOCX_TYPES, "_rels/.rels": _DOCX_RELS, "word/document.xml": document})
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        + "".join(body)
+        + "</w:body></w:document>"
+    )
+    return _zip(
+        {"[Content_Types].xml": _DOCX_TYPES, "_rels/.rels": _DOCX_RELS, "word/document.xml": document}
+    )
 
 
 def render_xlsx(text: str) -> bytes:
@@ -113,19 +127,28 @@ def render_xlsx(text: str) -> bytes:
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
             'spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.worksheet+xml"/></Types>'),
-        "_rels/.rels": ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
-                        '</Relationships>'),
-        "xl/workbook.xml": (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{main}" '
-                            f'xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets>'
-                            '</workbook>'),
-        "xl/_rels/workbook.xml.rels": ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                                       '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                                       f'relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
-                                       'Target="worksheets/sheet1.xml"/></Relationships>'),
-        "xl/worksheets/sheet1.xml": (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet '
-                                     f'xmlns="{main}"><sheetData>' + "".join(rows) + "</sheetData></worksheet>"),
+            'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{main}" '
+            f'xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets>'
+            "</workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet '
+            f'xmlns="{main}"><sheetData>' + "".join(rows) + "</sheetData></worksheet>"
+        ),
     }
     return _zip(files)

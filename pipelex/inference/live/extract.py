@@ -28,8 +28,9 @@ from pipelex.storage.protocol import Storage
 if TYPE_CHECKING:
     from pipelex.inference.live.generator import LiveContentGenerator, LiveRuntime
 
-TRANSCRIBE_PROMPT = ("Transcribe all the text of this page, in reading order, as plain text. Answer with the text "
-                     "only.")
+TRANSCRIBE_PROMPT = (
+    "Transcribe all the text of this page, in reading order, as plain text. Answer with the text only."
+)
 
 
 def pdf_text_pages(data: bytes) -> list[str]:
@@ -71,8 +72,14 @@ def render_pdf_pages(data: bytes, *, dpi: int) -> list[bytes]:
 
 
 async def _tesseract(image: bytes) -> str:
-    process = await asyncio.create_subprocess_exec("tesseract", "stdin", "stdout", stdin=asyncio.subprocess.PIPE,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        "tesseract",
+        "stdin",
+        "stdout",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate(image)
     if process.returncode != 0:
         raise RuntimeError(err.decode(errors="replace")[:200])
@@ -87,17 +94,25 @@ async def _store_views(images: list[bytes], storage: Storage) -> list[ImageConte
     return views
 
 
-async def extract_pages(generator: LiveContentGenerator, job: ExtractJob, resolved: ResolvedModel,
-                        runtime: LiveRuntime) -> list[PageContent]:
+async def extract_pages(
+    generator: LiveContentGenerator, job: ExtractJob, resolved: ResolvedModel, runtime: LiveRuntime
+) -> list[PageContent]:
     """The pages of ``job.source_url`` through the first engine of ``resolved`` that works."""
     from pipelex.inference.live.resources import load_bytes, sniff_mime
 
-    data, declared = await load_bytes(job.source_url, runtime.storage, policy=job.io_policy, pipe_code=job.pipe_code)
+    data, declared = await load_bytes(
+        job.source_url, runtime.storage, policy=job.io_policy, pipe_code=job.pipe_code
+    )
     mime = sniff_mime(data, declared)
     is_pdf = mime == "application/pdf"
     if not is_pdf and not mime.startswith("image/"):
-        raise provider_error(f"pipe {job.pipe_code!r}: cannot extract pages from a {mime} file: give a PDF or an "
-                             "image", pipe_code=job.pipe_code, handle=None, status=None, reason="unsupported_input")
+        raise provider_error(
+            f"pipe {job.pipe_code!r}: cannot extract pages from a {mime} file: give a PDF or an image",
+            pipe_code=job.pipe_code,
+            handle=None,
+            status=None,
+            reason="unsupported_input",
+        )
     renders: dict[int, list[bytes]] = {}
 
     async def rendered(dpi: int) -> list[bytes]:
@@ -113,40 +128,72 @@ async def extract_pages(generator: LiveContentGenerator, job: ExtractJob, resolv
         if backend.kind == "internal" and handle.model_id == "pypdfium2":
             texts = await asyncio.to_thread(pdf_text_pages, data)
             if not any(texts):
-                raise provider_error(f"pipe {job.pipe_code!r}: the PDF has no text layer (a scan?): extract it with "
-                                     "a vision model or tesseract (model = \"~document-extractor\")",
-                                     pipe_code=job.pipe_code, handle=handle, status=None, reason="no_text_layer")
+                raise provider_error(
+                    f"pipe {job.pipe_code!r}: the PDF has no text layer (a scan?): extract it with "
+                    'a vision model or tesseract (model = "~document-extractor")',
+                    pipe_code=job.pipe_code,
+                    handle=handle,
+                    status=None,
+                    reason="no_text_layer",
+                )
             return texts
         if backend.kind == "internal" and handle.model_id == "tesseract":
             if shutil.which("tesseract") is None:
-                raise provider_error(f"pipe {job.pipe_code!r}: tesseract is not installed (apt install "
-                                     "tesseract-ocr), so it cannot OCR this file", pipe_code=job.pipe_code,
-                                     handle=handle, status=None, reason="engine_missing")
+                raise provider_error(
+                    f"pipe {job.pipe_code!r}: tesseract is not installed (apt install "
+                    "tesseract-ocr), so it cannot OCR this file",
+                    pipe_code=job.pipe_code,
+                    handle=handle,
+                    status=None,
+                    reason="engine_missing",
+                )
             try:
                 return list(await asyncio.gather(*(_tesseract(image) for image in await rendered(300))))
             except (OSError, RuntimeError) as exc:
-                raise provider_error(f"pipe {job.pipe_code!r}: tesseract failed: {exc}", pipe_code=job.pipe_code,
-                                     handle=handle, status=None, reason="engine_failed") from exc
+                raise provider_error(
+                    f"pipe {job.pipe_code!r}: tesseract failed: {exc}",
+                    pipe_code=job.pipe_code,
+                    handle=handle,
+                    status=None,
+                    reason="engine_failed",
+                ) from exc
         if backend.kind == "internal":
-            raise provider_error(f"pipe {job.pipe_code!r}: {handle.handle!r} is not an extraction engine",
-                                 pipe_code=job.pipe_code, handle=handle, status=None, reason="unsupported")
+            raise provider_error(
+                f"pipe {job.pipe_code!r}: {handle.handle!r} is not an extraction engine",
+                pipe_code=job.pipe_code,
+                handle=handle,
+                status=None,
+                reason="unsupported",
+            )
         pages = await rendered(150)
 
         async def transcribe(image: bytes) -> str:
-            part = Part(kind="image", mime_type="image/png" if is_pdf else mime,
-                        data_b64=base64.b64encode(image).decode())
-            request = ChatRequest(model_id=handle.model_id, prompt=TRANSCRIBE_PROMPT, parts=[part],
-                                  timeout=runtime.deck.policy.timeout, max_tokens=handle.max_tokens)
-            return await generator.chat_once(handle, backend, request, lambda text: text.strip(),
-                                             pipe_code=job.pipe_code, runtime=runtime)
+            part = Part(
+                kind="image",
+                mime_type="image/png" if is_pdf else mime,
+                data_b64=base64.b64encode(image).decode(),
+            )
+            request = ChatRequest(
+                model_id=handle.model_id,
+                prompt=TRANSCRIBE_PROMPT,
+                parts=[part],
+                timeout=runtime.deck.policy.timeout,
+                max_tokens=handle.max_tokens,
+            )
+            return await generator.chat_once(
+                handle, backend, request, lambda text: text.strip(), pipe_code=job.pipe_code, runtime=runtime
+            )
 
         return list(await asyncio.gather(*(transcribe(image) for image in pages)))
 
-    texts = await generator.try_handles(runtime, resolved, pipe_code=job.pipe_code, what="extracted pages",
-                                        fits=fits, call=call)
+    texts = await generator.try_handles(
+        runtime, resolved, pipe_code=job.pipe_code, what="extracted pages", fits=fits, call=call
+    )
     views: list[ImageContent | None] = [None] * len(texts)
     if job.page_views:
         stored = await _store_views(await rendered(job.page_views_dpi), runtime.storage)
         views = [*stored, *[None] * (len(texts) - len(stored))][: len(texts)]
-    return [PageContent(text_and_images=TextAndImagesContent(text=TextContent(text=text)), page_view=view)
-            for text, view in zip(texts, views, strict=True)]
+    return [
+        PageContent(text_and_images=TextAndImagesContent(text=TextContent(text=text)), page_view=view)
+        for text, view in zip(texts, views, strict=True)
+    ]

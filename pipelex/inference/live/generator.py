@@ -86,23 +86,46 @@ def live_runtime() -> LiveRuntime:
 
 def record(handle: ModelHandle, usage: CallUsage, *, priced: bool = True) -> None:
     """Report one call's usage (with its cost, when the model's price is known) to the leaf's usage sink."""
-    cost = handle.cost_usd(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                           cached_input_tokens=usage.input_cached_tokens) if priced else 0.0
-    record_usage(TokenUsage(model=handle.handle, model_id=handle.model_id, backend=handle.backend,
-                            input_tokens=usage.input_tokens, input_cached_tokens=usage.input_cached_tokens,
-                            output_tokens=usage.output_tokens, output_reasoning_tokens=usage.output_reasoning_tokens,
-                            cost_usd=cost, unpriced=not priced))
+    cost = (
+        handle.cost_usd(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cached_input_tokens=usage.input_cached_tokens,
+        )
+        if priced
+        else 0.0
+    )
+    record_usage(
+        TokenUsage(
+            model=handle.handle,
+            model_id=handle.model_id,
+            backend=handle.backend,
+            input_tokens=usage.input_tokens,
+            input_cached_tokens=usage.input_cached_tokens,
+            output_tokens=usage.output_tokens,
+            output_reasoning_tokens=usage.output_reasoning_tokens,
+            cost_usd=cost,
+            unpriced=not priced,
+        )
+    )
 
 
 def _limit_text(request: ChatRequest) -> str:
-    return f"{request.token_limit_param} = {request.max_tokens}" if request.max_tokens else "the model's own limit"
+    return (
+        f"{request.token_limit_param} = {request.max_tokens}"
+        if request.max_tokens
+        else "the model's own limit"
+    )
 
 
 def _cut_off(request: ChatRequest, problem: ProviderCallError) -> ProviderCallError:
-    return ProviderCallError(f"the reply stopped at the token limit ({_limit_text(request)}) before the structured "
-                             f"output was complete ({problem}): raise max_tokens (in the model's preset, an inline "
-                             "`model = { model = \"...\", max_tokens = N }` or the handle's max_tokens)",
-                             retryable=False, reason="length_limit")
+    return ProviderCallError(
+        f"the reply stopped at the token limit ({_limit_text(request)}) before the structured "
+        f"output was complete ({problem}): raise max_tokens (in the model's preset, an inline "
+        '`model = { model = "...", max_tokens = N }` or the handle\'s max_tokens)',
+        retryable=False,
+        reason="length_limit",
+    )
 
 
 def missing_key_message(backend: Backend) -> str:
@@ -114,19 +137,30 @@ class LiveContentGenerator:
     """Calls providers for real."""
 
     # ------------------------------------------------------------------------------------------ model resolution
-    def _resolve(self, runtime: LiveRuntime, job_model: str | None, category: ModelCategory,
-                 pipe_code: str) -> ResolvedModel:
+    def _resolve(
+        self, runtime: LiveRuntime, job_model: str | None, category: ModelCategory, pipe_code: str
+    ) -> ResolvedModel:
         ref = job_model or runtime.deck.default_ref(category)
         resolved = runtime.deck.resolve_model(ref, category)  # names are looked up in the operator's category
         if resolved is None:
-            raise ProviderError(f"pipe {pipe_code!r}: model {ref!r} is not in the model deck: use a name that "
-                                "`pipelex show models` lists, or add it under [models] in pipelex.toml",
-                                pipe_code=pipe_code, error_type="unknown_model")
+            raise ProviderError(
+                f"pipe {pipe_code!r}: model {ref!r} is not in the model deck: use a name that "
+                "`pipelex show models` lists, or add it under [models] in pipelex.toml",
+                pipe_code=pipe_code,
+                error_type="unknown_model",
+            )
         return resolved
 
-    async def try_handles(self, runtime: LiveRuntime, resolved: ResolvedModel, *, pipe_code: str, what: str,
-                           fits: Callable[[ModelHandle], str | None],
-                           call: Callable[[ModelHandle, Backend], Awaitable[T]]) -> T:
+    async def try_handles(
+        self,
+        runtime: LiveRuntime,
+        resolved: ResolvedModel,
+        *,
+        pipe_code: str,
+        what: str,
+        fits: Callable[[ModelHandle], str | None],
+        call: Callable[[ModelHandle, Backend], Awaitable[T]],
+    ) -> T:
         """Try each handle in turn (a waterfall falls back on failure); one clear error when none worked."""
         failures: list[str] = []
         last: ProviderError | MissingBaseUrlError | None = None
@@ -144,10 +178,15 @@ class LiveContentGenerator:
                 continue
             if backend.needs_key and not backend.api_key():
                 failures.append(f"{handle.handle}: no key ({missing_key_message(backend)})")
-                last = provider_error(f"pipe {pipe_code!r} needs {what} from model {handle.handle!r} "
-                                      f"(provider {backend.name!r}), and {backend.api_key_env} is not set: "
-                                      f"{missing_key_message(backend)}, or run with --dry-run",
-                                      pipe_code=pipe_code, handle=handle, status=None, reason="missing_key")
+                last = provider_error(
+                    f"pipe {pipe_code!r} needs {what} from model {handle.handle!r} "
+                    f"(provider {backend.name!r}), and {backend.api_key_env} is not set: "
+                    f"{missing_key_message(backend)}, or run with --dry-run",
+                    pipe_code=pipe_code,
+                    handle=handle,
+                    status=None,
+                    reason="missing_key",
+                )
                 continue
             try:
                 return await call(handle, backend)
@@ -157,14 +196,27 @@ class LiveContentGenerator:
         if last is not None and len(failures) == 1:
             raise last  # one model tried: its own error says it all
         detail = "; ".join(failures) or "no model to try"
-        raise provider_error(f"pipe {pipe_code!r}: no model could provide {what} ({detail})", pipe_code=pipe_code,
-                             handle=None, status=getattr(last, "status", None),
-                             reason=getattr(last, "reason", "no_model"))
+        raise provider_error(
+            f"pipe {pipe_code!r}: no model could provide {what} ({detail})",
+            pipe_code=pipe_code,
+            handle=None,
+            status=getattr(last, "status", None),
+            reason=getattr(last, "reason", "no_model"),
+        )
 
     # ------------------------------------------------------------------------------------------ chat
-    async def _chat(self, job: LLMJob | SearchJob | JudgeJob, *, category: ModelCategory, prompt: str,
-                    system: str | None, parts: list[Part], schema: dict[str, Any] | None,
-                    parse: Callable[[str], T], what: str) -> T:
+    async def _chat(
+        self,
+        job: LLMJob | SearchJob | JudgeJob,
+        *,
+        category: ModelCategory,
+        prompt: str,
+        system: str | None,
+        parts: list[Part],
+        schema: dict[str, Any] | None,
+        parse: Callable[[str], T],
+        what: str,
+    ) -> T:
         runtime = live_runtime()
         resolved = self._resolve(runtime, job.model, category, job.pipe_code)
         policy = runtime.deck.policy
@@ -185,23 +237,52 @@ class LiveContentGenerator:
 
         async def call(handle: ModelHandle, backend: Backend) -> T:
             # inline settings (model = { ... }) win over the preset's, which win over the handle's
-            temperature = inline.temperature if inline is not None and inline.temperature is not None \
+            temperature = (
+                inline.temperature
+                if inline is not None and inline.temperature is not None
                 else resolved.temperature
-            max_tokens = (inline.max_tokens if inline is not None and inline.max_tokens is not None
-                          else resolved.max_tokens or handle.max_tokens)
-            effort = inline.reasoning_effort if inline is not None and inline.reasoning_effort is not None \
+            )
+            max_tokens = (
+                inline.max_tokens
+                if inline is not None and inline.max_tokens is not None
+                else resolved.max_tokens or handle.max_tokens
+            )
+            effort = (
+                inline.reasoning_effort
+                if inline is not None and inline.reasoning_effort is not None
                 else resolved.reasoning_effort
-            request = ChatRequest(model_id=handle.model_id, prompt=prompt, system=system, parts=parts,
-                                  json_schema=schema, temperature=temperature, max_tokens=max_tokens,
-                                  timeout=policy.timeout, web_search=isinstance(job, SearchJob),
-                                  reasoning_effort=effort)
-            return await self.chat_once(handle, backend, request, parse, pipe_code=job.pipe_code, runtime=runtime,
-                                        what=what)
+            )
+            request = ChatRequest(
+                model_id=handle.model_id,
+                prompt=prompt,
+                system=system,
+                parts=parts,
+                json_schema=schema,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                timeout=policy.timeout,
+                web_search=isinstance(job, SearchJob),
+                reasoning_effort=effort,
+            )
+            return await self.chat_once(
+                handle, backend, request, parse, pipe_code=job.pipe_code, runtime=runtime, what=what
+            )
 
-        return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what=what, fits=fits, call=call)
+        return await self.try_handles(
+            runtime, resolved, pipe_code=job.pipe_code, what=what, fits=fits, call=call
+        )
 
-    async def chat_once(self, handle: ModelHandle, backend: Backend, request: ChatRequest,
-                        parse: Callable[[str], T], *, pipe_code: str, runtime: LiveRuntime, what: str = "text") -> T:
+    async def chat_once(
+        self,
+        handle: ModelHandle,
+        backend: Backend,
+        request: ChatRequest,
+        parse: Callable[[str], T],
+        *,
+        pipe_code: str,
+        runtime: LiveRuntime,
+        what: str = "text",
+    ) -> T:
         """One chat call to ``handle`` (with retries), its usage reported, its reply parsed and validated.
 
         A structured request goes out in the backend's current mode (:mod:`pipelex.inference.live.structured`):
@@ -221,8 +302,9 @@ class LiveContentGenerator:
         schema = request.json_schema
 
         async def send(prepared: ChatRequest) -> ChatResult:
-            async with open_provider(backend, api_key=key, base_url=base_url, timeout=policy.timeout,
-                                     max_tokens=handle.max_tokens) as provider:
+            async with open_provider(
+                backend, api_key=key, base_url=base_url, timeout=policy.timeout, max_tokens=handle.max_tokens
+            ) as provider:
                 result = await provider.chat(prepared)
             record(handle, result.usage, priced=priced)
             return result
@@ -231,8 +313,13 @@ class LiveContentGenerator:
             """One answer, moving along the backend's structured modes while the server refuses them."""
             while True:
                 mode = mode_for(backend, base_url) if schema is not None else None
-                prepared = base if mode is None else base.model_copy(
-                    update={"structured_mode": mode, "prompt": prompt_for(base.prompt, schema, mode)})
+                prepared = (
+                    base
+                    if mode is None
+                    else base.model_copy(
+                        update={"structured_mode": mode, "prompt": prompt_for(base.prompt, schema, mode)}
+                    )
+                )
                 try:
                     return await send(prepared), prepared
                 except ProviderCallError as exc:
@@ -251,24 +338,33 @@ class LiveContentGenerator:
                 if result.truncated:
                     raise _cut_off(prepared, exc) from None
                 # one more call, told what was wrong with the reply
-                retry = prepared.model_copy(update={
-                    "structured_mode": prepared.structured_mode,
-                    "prompt": repair_prompt(base.prompt, schema, str(exc), result.text)})
+                retry = prepared.model_copy(
+                    update={
+                        "structured_mode": prepared.structured_mode,
+                        "prompt": repair_prompt(base.prompt, schema, str(exc), result.text),
+                    }
+                )
                 result = await send(retry)
                 try:
                     value = parse(result.text)
                 except ProviderCallError as again:
                     if result.truncated:
                         raise _cut_off(retry, again) from None
-                    raise ProviderCallError(f"{again} (also after one retry told what was wrong)", retryable=False,
-                                            reason=again.reason) from None
+                    raise ProviderCallError(
+                        f"{again} (also after one retry told what was wrong)",
+                        retryable=False,
+                        reason=again.reason,
+                    ) from None
             if result.truncated:
-                record_warning(f"pipe {pipe_code!r}: the reply of {handle.handle!r} stopped at the token limit "
-                               f"({_limit_text(prepared)}): {what} may be cut short; raise max_tokens")
+                record_warning(
+                    f"pipe {pipe_code!r}: the reply of {handle.handle!r} stopped at the token limit "
+                    f"({_limit_text(prepared)}): {what} may be cut short; raise max_tokens"
+                )
             return value
 
-        return await call_with_retries(once, policy=policy, handle=handle, pipe_code=pipe_code, secrets=(key,),
-                                       backend=backend)
+        return await call_with_retries(
+            once, policy=policy, handle=handle, pipe_code=pipe_code, secrets=(key,), backend=backend
+        )
 
     async def _parts(self, job: LLMJob) -> list[Part]:
         from pipelex.inference.live.resources import load_part
@@ -276,14 +372,29 @@ class LiveContentGenerator:
         if not job.attachments:
             return []
         storage = live_runtime().storage
-        return list(await asyncio.gather(*(load_part(a.kind, a.url, a.mime_type, storage, policy=job.io_policy,
-                                                     pipe_code=job.pipe_code)
-                                           for a in job.attachments)))
+        return list(
+            await asyncio.gather(
+                *(
+                    load_part(
+                        a.kind, a.url, a.mime_type, storage, policy=job.io_policy, pipe_code=job.pipe_code
+                    )
+                    for a in job.attachments
+                )
+            )
+        )
 
     async def make_text(self, job: LLMJob) -> str:
         """Text from an LLM."""
-        return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt, system=job.system_prompt,
-                                parts=await self._parts(job), schema=None, parse=lambda text: text, what="text")
+        return await self._chat(
+            job,
+            category=ModelCategory.LLM,
+            prompt=job.prompt,
+            system=job.system_prompt,
+            parts=await self._parts(job),
+            schema=None,
+            parse=lambda text: text,
+            what="text",
+        )
 
     async def make_object(self, job: LLMJob, model: type[StuffContent]) -> StuffContent:
         """A structured object from an LLM, validated against the concept model."""
@@ -292,60 +403,109 @@ class LiveContentGenerator:
         def parse(text: str) -> StuffContent:
             return _validate(job, model, _load_json(job, text))
 
-        return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt, system=job.system_prompt,
-                                parts=await self._parts(job), schema=schema, parse=parse,
-                                what=f"a {job.concept_ref}")
+        return await self._chat(
+            job,
+            category=ModelCategory.LLM,
+            prompt=job.prompt,
+            system=job.system_prompt,
+            parts=await self._parts(job),
+            schema=schema,
+            parse=parse,
+            what=f"a {job.concept_ref}",
+        )
 
     async def make_object_list(self, job: LLMJob, model: type[StuffContent]) -> list[StuffContent]:
         """A list of objects (exactly ``item_count`` when fixed), each validated against the concept model."""
         schema = _list_schema(model, job.item_count)
-        count_hint = (f"\n\nAnswer with exactly {job.item_count} items." if job.item_count
-                      else "\n\nAnswer with as many items as fit the request.")
+        count_hint = (
+            f"\n\nAnswer with exactly {job.item_count} items."
+            if job.item_count
+            else "\n\nAnswer with as many items as fit the request."
+        )
 
         def parse(text: str) -> list[StuffContent]:
             data = _load_json(job, text)
             items = data.get("items") if isinstance(data, dict) else data
             if not isinstance(items, list):
-                raise ProviderCallError(f"the reply for {job.concept_ref}[] has no `items` list", retryable=True,
-                                        reason="schema_mismatch")
+                raise ProviderCallError(
+                    f"the reply for {job.concept_ref}[] has no `items` list",
+                    retryable=True,
+                    reason="schema_mismatch",
+                )
             if job.item_count is not None:
                 if len(items) < job.item_count:
-                    raise ProviderCallError(f"the reply has {len(items)} items, {job.item_count} were asked",
-                                            retryable=True, reason="schema_mismatch")
+                    raise ProviderCallError(
+                        f"the reply has {len(items)} items, {job.item_count} were asked",
+                        retryable=True,
+                        reason="schema_mismatch",
+                    )
                 items = items[: job.item_count]
             return [_validate(job, model, item) for item in items]
 
-        return await self._chat(job, category=ModelCategory.LLM, prompt=job.prompt + count_hint,
-                                system=job.system_prompt, parts=await self._parts(job), schema=schema, parse=parse,
-                                what=f"a list of {job.concept_ref}")
+        return await self._chat(
+            job,
+            category=ModelCategory.LLM,
+            prompt=job.prompt + count_hint,
+            system=job.system_prompt,
+            parts=await self._parts(job),
+            schema=schema,
+            parse=parse,
+            what=f"a list of {job.concept_ref}",
+        )
 
     # ------------------------------------------------------------------------------------------ search and judge
     async def search(self, job: SearchJob) -> SearchResultContent:
         """A web search through a search-capable chat model: an answer with its sources."""
         schema: dict[str, Any] = {
-            "type": "object", "required": ["answer", "sources"],
-            "properties": {"answer": {"type": "string"}, "sources": {"type": "array", "items": {
-                "type": "object", "required": ["url", "title"],
-                "properties": {"url": {"type": "string", "format": "uri"}, "title": {"type": "string"},
-                               "snippet": {"type": "string"}}}}}}
+            "type": "object",
+            "required": ["answer", "sources"],
+            "properties": {
+                "answer": {"type": "string"},
+                "sources": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["url", "title"],
+                        "properties": {
+                            "url": {"type": "string", "format": "uri"},
+                            "title": {"type": "string"},
+                            "snippet": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        }
         limit = f" Give at most {job.max_results} sources." if job.max_results else ""
 
         def parse(text: str) -> SearchResultContent:
             data = _load_json(job, text)
             try:
-                sources = [DocumentContent(url=str(s["url"]), title=s.get("title"), snippet=s.get("snippet"))
-                           for s in data.get("sources", []) if isinstance(s, dict) and s.get("url")]
+                sources = [
+                    DocumentContent(url=str(s["url"]), title=s.get("title"), snippet=s.get("snippet"))
+                    for s in data.get("sources", [])
+                    if isinstance(s, dict) and s.get("url")
+                ]
                 answer = str(data["answer"])
             except (KeyError, TypeError, AttributeError) as exc:
-                raise ProviderCallError(f"the search reply does not fit SearchResult ({exc})", retryable=True,
-                                        reason="schema_mismatch") from exc
+                raise ProviderCallError(
+                    f"the search reply does not fit SearchResult ({exc})",
+                    retryable=True,
+                    reason="schema_mismatch",
+                ) from exc
             if job.max_results:
                 sources = sources[: job.max_results]
             return SearchResultContent(answer=answer, sources=sources)
 
-        return await self._chat(job, category=ModelCategory.SEARCH, system=None, parts=[], schema=schema,
-                                prompt=f"Search the web and answer, citing your sources.{limit}\n\n{job.prompt}",
-                                parse=parse, what="a web search")
+        return await self._chat(
+            job,
+            category=ModelCategory.SEARCH,
+            system=None,
+            parts=[],
+            schema=schema,
+            prompt=f"Search the web and answer, citing your sources.{limit}\n\n{job.prompt}",
+            parse=parse,
+            what="a web search",
+        )
 
     async def judge(self, job: JudgeJob) -> list[dict[str, Any]]:
         """Verdicts from an LLM, one per question (``yes_no`` / ``choice`` / ``level`` + ``label``)."""
@@ -366,8 +526,16 @@ class LiveContentGenerator:
             return verdicts
 
         prompt = f"{job.prompt}\n\nAnswer each question:\n" + "\n".join(lines)
-        return await self._chat(job, category=ModelCategory.JUDGE, prompt=prompt, system=None, parts=[],
-                                schema=schema, parse=parse, what="a judgment")
+        return await self._chat(
+            job,
+            category=ModelCategory.JUDGE,
+            prompt=prompt,
+            system=None,
+            parts=[],
+            schema=schema,
+            parse=parse,
+            what="a judgment",
+        )
 
     # ------------------------------------------------------------------------------------------ images
     async def make_images(self, job: ImgGenJob) -> list[ImageContent]:
@@ -384,28 +552,38 @@ class LiveContentGenerator:
 
             key = backend.api_key() or "no-key-needed"
             shape = (job.aspect_ratio or "square").split("_", 1)[0]
-            request = ImageRequest(model_id=handle.model_id, prompt=job.prompt, n=job.nb_images,
-                                   size=_ASPECT_SIZES.get(shape), output_format=job.output_format,
-                                   quality=resolved.quality, timeout=policy.timeout)
+            request = ImageRequest(
+                model_id=handle.model_id,
+                prompt=job.prompt,
+                n=job.nb_images,
+                size=_ASPECT_SIZES.get(shape),
+                output_format=job.output_format,
+                quality=resolved.quality,
+                timeout=policy.timeout,
+            )
 
             base_url = backend.resolved_base_url()
             priced = handle.is_priced(backend)
 
             async def once() -> list[ImageContent]:
-                async with open_provider(backend, api_key=key, base_url=base_url,
-                                         timeout=policy.timeout) as provider:
+                async with open_provider(
+                    backend, api_key=key, base_url=base_url, timeout=policy.timeout
+                ) as provider:
                     result = await provider.generate_images(request)
                 record(handle, result.usage, priced=priced)
                 return await self._store_images(job, result.images, runtime.storage, source=base_url)
 
-            return await call_with_retries(once, policy=policy, handle=handle, pipe_code=job.pipe_code,
-                                           secrets=(key,), backend=backend)
+            return await call_with_retries(
+                once, policy=policy, handle=handle, pipe_code=job.pipe_code, secrets=(key,), backend=backend
+            )
 
-        return await self.try_handles(runtime, resolved, pipe_code=job.pipe_code, what="images", fits=fits,
-                                       call=call)
+        return await self.try_handles(
+            runtime, resolved, pipe_code=job.pipe_code, what="images", fits=fits, call=call
+        )
 
-    async def _store_images(self, job: ImgGenJob, images: list[Any], storage: Storage, *,
-                            source: str | None) -> list[ImageContent]:
+    async def _store_images(
+        self, job: ImgGenJob, images: list[Any], storage: Storage, *, source: str | None
+    ) -> list[ImageContent]:
         from pipelex.inference.live.resources import load_bytes, png_size, sniff_mime
 
         stored: list[ImageContent] = []
@@ -414,18 +592,31 @@ class LiveContentGenerator:
                 try:
                     data = base64.b64decode(image.data_b64, validate=True)
                 except ValueError as exc:
-                    raise ProviderCallError("malformed reply (an image is not base64)", retryable=True,
-                                            reason="malformed") from exc
+                    raise ProviderCallError(
+                        "malformed reply (an image is not base64)", retryable=True, reason="malformed"
+                    ) from exc
             else:
                 # a URL the provider returned: fetched through the gate, the provider's own origin trusted
-                data, _ = await load_bytes(image.url, storage, policy=job.io_policy.for_provider_output(source),
-                                           pipe_code=job.pipe_code)
+                data, _ = await load_bytes(
+                    image.url,
+                    storage,
+                    policy=job.io_policy.for_provider_output(source),
+                    pipe_code=job.pipe_code,
+                )
             mime = sniff_mime(data, image.mime_type)
             uri, public = await asyncio.to_thread(storage.put, data, mime)
             size = png_size(data)
-            stored.append(ImageContent(url=uri, public_url=public, mime_type=mime, width=size[0] if size else None,
-                                       height=size[1] if size else None, source_prompt=job.prompt,
-                                       source_negative_prompt=job.negative_prompt))
+            stored.append(
+                ImageContent(
+                    url=uri,
+                    public_url=public,
+                    mime_type=mime,
+                    width=size[0] if size else None,
+                    height=size[1] if size else None,
+                    source_prompt=job.prompt,
+                    source_negative_prompt=job.negative_prompt,
+                )
+            )
         return stored
 
     # ------------------------------------------------------------------------------------------ extraction
@@ -448,15 +639,20 @@ class LiveContentGenerator:
         return DocumentContent(url=uri, public_url=public, mime_type=mime, filename=job.filename)
 
     # ------------------------------------------------------------------------------------------ functions
-    async def call_function(self, job: FuncJob, inputs: dict[str, Any], model: type[StuffContent]) -> StuffContent:
+    async def call_function(
+        self, job: FuncJob, inputs: dict[str, Any], model: type[StuffContent]
+    ) -> StuffContent:
         """Import ``function_name`` and call it with the inputs' contents; check what it returns."""
         module_name, _, attr = job.function_name.rpartition(".")
         try:
             function = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
-            raise PipeRunError(f"pipe {job.pipe_code!r}: cannot import function {job.function_name!r} ({exc}); make "
-                               "sure its module is importable (on PYTHONPATH)", pipe_code=job.pipe_code,
-                               error_type="pipe_func_function_refused") from exc
+            raise PipeRunError(
+                f"pipe {job.pipe_code!r}: cannot import function {job.function_name!r} ({exc}); make "
+                "sure its module is importable (on PYTHONPATH)",
+                pipe_code=job.pipe_code,
+                error_type="pipe_func_function_refused",
+            ) from exc
         result = function(**inputs)
         if inspect.isawaitable(result):
             result = await result
@@ -469,9 +665,12 @@ class LiveContentGenerator:
         try:
             return model.model_validate(result.model_dump() if isinstance(result, StuffContent) else result)
         except Exception as exc:
-            raise PipeRunError(f"pipe {job.pipe_code!r}: function {job.function_name!r} returned "
-                               f"{type(result).__name__}, which does not fit {job.concept_ref}: {exc}",
-                               pipe_code=job.pipe_code, error_type="pipe_output_invalid") from exc
+            raise PipeRunError(
+                f"pipe {job.pipe_code!r}: function {job.function_name!r} returned "
+                f"{type(result).__name__}, which does not fit {job.concept_ref}: {exc}",
+                pipe_code=job.pipe_code,
+                error_type="pipe_output_invalid",
+            ) from exc
 
 
 # ---------------------------------------------------------------------------------------------------- schemas
@@ -503,18 +702,25 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     try:
         return json.loads(cleaned)
     except ValueError as exc:
-        raise ProviderCallError(f"the structured reply is not JSON ({exc}): {text[:120]!r}", retryable=True,
-                                reason="schema_mismatch") from exc
+        raise ProviderCallError(
+            f"the structured reply is not JSON ({exc}): {text[:120]!r}",
+            retryable=True,
+            reason="schema_mismatch",
+        ) from exc
 
 
 def _validate(job: LLMJob, model: type[StuffContent], data: Any) -> StuffContent:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"field {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-                             for e in exc.errors()[:6])
-        raise ProviderCallError(f"the reply does not fit the concept {job.concept_ref} ({problems})",
-                                retryable=True, reason="schema_mismatch") from exc
+        problems = "; ".join(
+            f"field {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:6]
+        )
+        raise ProviderCallError(
+            f"the reply does not fit the concept {job.concept_ref} ({problems})",
+            retryable=True,
+            reason="schema_mismatch",
+        ) from exc
 
 
 def _verdict_schema(question: JudgeQuestionJob) -> dict[str, Any]:
@@ -522,11 +728,19 @@ def _verdict_schema(question: JudgeQuestionJob) -> dict[str, Any]:
         case "yes_no":
             return {"type": "object", "properties": {"yes_no": {"type": "boolean"}}, "required": ["yes_no"]}
         case "choice":
-            return {"type": "object", "properties": {"choice": {"type": "string", "enum": question.options}},
-                    "required": ["choice"]}
+            return {
+                "type": "object",
+                "properties": {"choice": {"type": "string", "enum": question.options}},
+                "required": ["choice"],
+            }
         case "rating":
-            return {"type": "object", "required": ["level"], "properties": {"level": {
-                "type": "integer", "minimum": 0, "maximum": max(0, len(question.levels) - 1)}}}
+            return {
+                "type": "object",
+                "required": ["level"],
+                "properties": {
+                    "level": {"type": "integer", "minimum": 0, "maximum": max(0, len(question.levels) - 1)}
+                },
+            }
 
 
 def _verdict_hint(question: JudgeQuestionJob) -> str:
@@ -541,8 +755,9 @@ def _verdict_hint(question: JudgeQuestionJob) -> str:
 
 def _check_verdict(question: JudgeQuestionJob, verdict: Any) -> dict[str, Any]:
     def bad(detail: str) -> ProviderCallError:
-        return ProviderCallError(f"the verdict on {question.question!r} {detail}", retryable=True,
-                                 reason="schema_mismatch")
+        return ProviderCallError(
+            f"the verdict on {question.question!r} {detail}", retryable=True, reason="schema_mismatch"
+        )
 
     if not isinstance(verdict, dict):
         raise bad("is missing")

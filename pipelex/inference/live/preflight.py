@@ -81,7 +81,9 @@ def model_refs(entry: PipeEntry, deck: ModelDeck) -> list[tuple[str, str]]:
     return refs
 
 
-def preflight(entry: PipeEntry, library: Library, deck: ModelDeck, *, env: Mapping[str, str] | None = None) -> None:
+def preflight(
+    entry: PipeEntry, library: Library, deck: ModelDeck, *, env: Mapping[str, str] | None = None
+) -> None:
     """Raise :class:`MissingKeyError` when a pipe reachable from ``entry`` needs a provider key that is not set."""
     env = os.environ if env is None else env
     problems: list[str] = []
@@ -108,17 +110,25 @@ def preflight(entry: PipeEntry, library: Library, deck: ModelDeck, *, env: Mappi
                 if backend.api_key_env and backend.api_key_env not in missing:
                     missing.append(backend.api_key_env)
             if no_url and not missing:
-                raise MissingBaseUrlError(f"pipe {pipe.code!r} ({field} {ref!r}): {no_url[0]}",
-                                          backend=no_url[0].backend, variable=no_url[0].variable)
+                raise MissingBaseUrlError(
+                    f"pipe {pipe.code!r} ({field} {ref!r}): {no_url[0]}",
+                    backend=no_url[0].backend,
+                    variable=no_url[0].variable,
+                )
             if missing:
                 names = " or ".join(missing)
-                problems.append(f"pipe {pipe.code!r} ({field} {ref!r} -> {', '.join(h.handle for h in resolved)}) "
-                                f"needs {names}")
+                problems.append(
+                    f"pipe {pipe.code!r} ({field} {ref!r} -> {', '.join(h.handle for h in resolved)}) "
+                    f"needs {names}"
+                )
                 variables += [m for m in missing if m not in variables]
                 first_pipe = first_pipe or pipe.code
     if problems:
         raise MissingKeyError(
-            "this live run needs provider keys that are not set: " + "; ".join(problems)
+            "this live run needs provider keys that are not set: "
+            + "; ".join(problems)
             + f". Set {', '.join(variables)} in the environment (or point the model at another backend in "
-            "pipelex.toml [models]), or run with --dry-run to mock every provider call", pipe_code=first_pipe,
-            variables=variables)
+            "pipelex.toml [models]), or run with --dry-run to mock every provider call",
+            pipe_code=first_pipe,
+            variables=variables,
+        )

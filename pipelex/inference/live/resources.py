@@ -12,7 +12,9 @@ from pipelex.io.policy import IOPolicy
 from pipelex.storage.protocol import Storage
 
 
-async def load_bytes(url: str, storage: Storage, *, policy: IOPolicy, pipe_code: str) -> tuple[bytes, str | None]:
+async def load_bytes(
+    url: str, storage: Storage, *, policy: IOPolicy, pipe_code: str
+) -> tuple[bytes, str | None]:
     """The bytes and (when known) the MIME type behind ``url``, if the run's ``policy`` allows reading it.
 
     Raises :class:`~pipelex.errors.ReadRefusedError` or :class:`~pipelex.errors.ReadFailedError`.
@@ -35,15 +37,20 @@ def sniff_mime(data: bytes, declared: str | None) -> str:
     return declared or "application/octet-stream"
 
 
-async def load_part(kind: str, url: str, mime_type: str | None, storage: Storage, *, policy: IOPolicy,
-                    pipe_code: str) -> Part:
+async def load_part(
+    kind: str, url: str, mime_type: str | None, storage: Storage, *, policy: IOPolicy, pipe_code: str
+) -> Part:
     """An attachment as a provider part, always inlined: the bytes pass the run's IO gate here, so a
     URL is never handed on for a provider to fetch past the policy."""
     data, found = await load_bytes(url, storage, policy=policy, pipe_code=pipe_code)
     mime = sniff_mime(data, mime_type or found)
     part_kind = "image" if mime.startswith("image/") else "document"
-    return Part(kind=part_kind, mime_type=mime, data_b64=base64.b64encode(data).decode(),
-                filename=Path(urlparse(url).path).name or None)
+    return Part(
+        kind=part_kind,
+        mime_type=mime,
+        data_b64=base64.b64encode(data).decode(),
+        filename=Path(urlparse(url).path).name or None,
+    )
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:

@@ -73,17 +73,25 @@ class AnthropicProvider:
         """One messages call; with a schema, the reply is the forced tool's input as JSON text."""
         import json
 
-        kwargs: dict[str, Any] = {"model": request.model_id, "timeout": request.timeout,
-                                  "max_tokens": request.max_tokens or self.default_max_tokens,
-                                  "messages": [{"role": "user", "content": _content(request)}]}
+        kwargs: dict[str, Any] = {
+            "model": request.model_id,
+            "timeout": request.timeout,
+            "max_tokens": request.max_tokens or self.default_max_tokens,
+            "messages": [{"role": "user", "content": _content(request)}],
+        }
         if request.system:
             kwargs["system"] = request.system
         if request.temperature is not None:
             kwargs["temperature"] = min(request.temperature, 1.0)
         forced_tool = request.json_schema is not None and request.structured_mode == "tools"
         if forced_tool:
-            kwargs["tools"] = [{"name": request.schema_name, "description": "Record the answer.",
-                                "input_schema": request.json_schema}]
+            kwargs["tools"] = [
+                {
+                    "name": request.schema_name,
+                    "description": "Record the answer.",
+                    "input_schema": request.json_schema,
+                }
+            ]
             kwargs["tool_choice"] = {"type": "tool", "name": request.schema_name}
         try:
             message = await self.client.messages.create(**kwargs)
@@ -97,14 +105,26 @@ class AnthropicProvider:
             if block.type == "text":
                 text = (text or "") + block.text
         if text is None:
-            raise ProviderCallError("malformed reply (no text and no tool call)", retryable=True, reason="malformed")
+            raise ProviderCallError(
+                "malformed reply (no text and no tool call)", retryable=True, reason="malformed"
+            )
         usage = message.usage
         cached = getattr(usage, "cache_read_input_tokens", None) or 0
-        return ChatResult(text=text, usage=CallUsage(input_tokens=(usage.input_tokens or 0) + cached,
-                                                     input_cached_tokens=cached, output_tokens=usage.output_tokens or 0),
-                          truncated=message.stop_reason == "max_tokens")
+        return ChatResult(
+            text=text,
+            usage=CallUsage(
+                input_tokens=(usage.input_tokens or 0) + cached,
+                input_cached_tokens=cached,
+                output_tokens=usage.output_tokens or 0,
+            ),
+            truncated=message.stop_reason == "max_tokens",
+        )
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:
         """Anthropic has no image generation."""
-        raise ProviderCallError(f"Anthropic models cannot generate images (model {request.model_id!r}): pick an "
-                                "OpenAI-compatible image model", retryable=False, reason="unsupported")
+        raise ProviderCallError(
+            f"Anthropic models cannot generate images (model {request.model_id!r}): pick an "
+            "OpenAI-compatible image model",
+            retryable=False,
+            reason="unsupported",
+        )

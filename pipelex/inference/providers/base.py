@@ -107,7 +107,9 @@ class ProviderCallError(Exception):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
-        self.reason = reason  # "rate_limited", "server_error", "timeout", "connection", "malformed", "auth", ...
+        self.reason = (
+            reason  # "rate_limited", "server_error", "timeout", "connection", "malformed", "auth", ...
+        )
 
 
 class Provider(Protocol):

@@ -37,8 +37,9 @@ def make_azure_client(*, api_key: str, endpoint: str, api_version: str | None, t
     """The SDK's Azure client: ``endpoint`` is the resource URL, model ids are deployment names."""
     from openai import AsyncAzureOpenAI
 
-    return AsyncAzureOpenAI(api_key=api_key, azure_endpoint=endpoint, api_version=api_version, max_retries=0,
-                            timeout=timeout)
+    return AsyncAzureOpenAI(
+        api_key=api_key, azure_endpoint=endpoint, api_version=api_version, max_retries=0, timeout=timeout
+    )
 
 
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -97,8 +98,12 @@ def _content(request: ChatRequest) -> str | list[dict[str, Any]]:
         if part.kind == "image":
             content.append({"type": "image_url", "image_url": {"url": part.data_url}})
         else:
-            content.append({"type": "file", "file": {"filename": part.filename or "document.pdf",
-                                                     "file_data": part.data_url}})
+            content.append(
+                {
+                    "type": "file",
+                    "file": {"filename": part.filename or "document.pdf", "file_data": part.data_url},
+                }
+            )
     return content
 
 
@@ -107,17 +112,39 @@ def _structured_fields(request: ChatRequest) -> dict[str, Any]:
     schema = request.json_schema or {"type": "object"}
     match request.structured_mode:
         case "json_schema_strict":
-            return {"response_format": {"type": "json_schema", "json_schema": {
-                "name": request.schema_name, "schema": strict_schema(schema), "strict": True}}}
+            return {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": request.schema_name,
+                        "schema": strict_schema(schema),
+                        "strict": True,
+                    },
+                }
+            }
         case "json_schema":
-            return {"response_format": {"type": "json_schema", "json_schema": {
-                "name": request.schema_name, "schema": schema, "strict": False}}}
+            return {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": request.schema_name, "schema": schema, "strict": False},
+                }
+            }
         case "json_object":
             return {"response_format": {"type": "json_object", "schema": schema}}
         case "tools":
-            return {"tools": [{"type": "function", "function": {
-                        "name": request.schema_name, "description": "Record the answer.", "parameters": schema}}],
-                    "tool_choice": {"type": "function", "function": {"name": request.schema_name}}}
+            return {
+                "tools": [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": request.schema_name,
+                            "description": "Record the answer.",
+                            "parameters": schema,
+                        },
+                    }
+                ],
+                "tool_choice": {"type": "function", "function": {"name": request.schema_name}},
+            }
         case "prompt":
             return {}
 
@@ -158,22 +185,31 @@ class OpenAIProvider:
             text = cast(Any, message.tool_calls[0]).function.arguments
         if text is None:
             refusal = getattr(message, "refusal", None)
-            raise ProviderCallError(f"the model refused: {refusal}" if refusal else "malformed reply (no content)",
-                                    retryable=not refusal, reason="refused" if refusal else "malformed")
+            raise ProviderCallError(
+                f"the model refused: {refusal}" if refusal else "malformed reply (no content)",
+                retryable=not refusal,
+                reason="refused" if refusal else "malformed",
+            )
         usage = CallUsage()
         if completion.usage is not None:
             details = completion.usage.prompt_tokens_details
             out_details = completion.usage.completion_tokens_details
-            usage = CallUsage(input_tokens=completion.usage.prompt_tokens or 0,
-                              input_cached_tokens=(details.cached_tokens or 0) if details else 0,
-                              output_tokens=completion.usage.completion_tokens or 0,
-                              output_reasoning_tokens=(out_details.reasoning_tokens or 0) if out_details else 0)
+            usage = CallUsage(
+                input_tokens=completion.usage.prompt_tokens or 0,
+                input_cached_tokens=(details.cached_tokens or 0) if details else 0,
+                output_tokens=completion.usage.completion_tokens or 0,
+                output_reasoning_tokens=(out_details.reasoning_tokens or 0) if out_details else 0,
+            )
         return ChatResult(text=text, usage=usage, truncated=choices[0].finish_reason == "length")
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:
         """One images call; images come back as base64 (or URLs, from endpoints that only give URLs)."""
-        kwargs: dict[str, Any] = {"model": request.model_id, "prompt": request.prompt, "n": request.n,
-                                  "timeout": request.timeout}
+        kwargs: dict[str, Any] = {
+            "model": request.model_id,
+            "prompt": request.prompt,
+            "n": request.n,
+            "timeout": request.timeout,
+        }
         for name in ("size", "quality", "background", "output_format"):
             value = getattr(request, name)
             if value is not None:
@@ -183,12 +219,19 @@ class OpenAIProvider:
         except Exception as exc:
             raise translate(exc) from exc
         mime = f"image/{'jpeg' if request.output_format == 'jpeg' else request.output_format or 'png'}"
-        images = [GeneratedImage(data_b64=item.b64_json, url=item.url, mime_type=mime) for item in response.data or []]
+        images = [
+            GeneratedImage(data_b64=item.b64_json, url=item.url, mime_type=mime)
+            for item in response.data or []
+        ]
         if not images or any(i.data_b64 is None and i.url is None for i in images):
-            raise ProviderCallError(f"malformed reply ({json.dumps(len(images))} image(s), some empty)",
-                                    retryable=True, reason="malformed")
+            raise ProviderCallError(
+                f"malformed reply ({json.dumps(len(images))} image(s), some empty)",
+                retryable=True,
+                reason="malformed",
+            )
         usage = CallUsage()
         if response.usage is not None:
-            usage = CallUsage(input_tokens=response.usage.input_tokens or 0,
-                              output_tokens=response.usage.output_tokens or 0)
+            usage = CallUsage(
+                input_tokens=response.usage.input_tokens or 0, output_tokens=response.usage.output_tokens or 0
+            )
         return ImageResult(images=images, usage=usage)

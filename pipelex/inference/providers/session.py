@@ -51,8 +51,12 @@ def _make_client(backend: Backend, api_key: str, base_url: str | None, timeout: 
     if backend.kind == "azure_openai":
         from pipelex.inference.providers.openai_compat import make_azure_client
 
-        return make_azure_client(api_key=api_key, endpoint=base_url or "", api_version=backend.resolved_api_version(),
-                                 timeout=timeout)
+        return make_azure_client(
+            api_key=api_key,
+            endpoint=base_url or "",
+            api_version=backend.resolved_api_version(),
+            timeout=timeout,
+        )
     from pipelex.inference.providers.openai_compat import make_client as make_openai
 
     return make_openai(api_key=api_key, base_url=base_url, timeout=timeout)
@@ -81,8 +85,9 @@ async def provider_session(*, max_concurrency: int = 64) -> AsyncIterator[Provid
 
 
 @asynccontextmanager
-async def open_provider(backend: Backend, *, api_key: str, base_url: str | None, timeout: float,
-                        max_tokens: int | None = None) -> AsyncIterator[Provider]:
+async def open_provider(
+    backend: Backend, *, api_key: str, base_url: str | None, timeout: float, max_tokens: int | None = None
+) -> AsyncIterator[Provider]:
     """The provider adapter of ``backend``, on the session's client (or on a client of its own, closed after)."""
     session = _session.get()
     if session is not None:

@@ -12,16 +12,27 @@ from pipelex.pipes.controllers.batching import run_over_items
 from pipelex.pipes.runtime import ResolvedInputs, make_output
 
 
-async def run(entry: PipeEntry, pipe: PipeBatchBlueprint, inputs: ResolvedInputs, memory: WorkingMemory,
-              ctx: RunContext, output_name: str) -> PipeResult:
+async def run(
+    entry: PipeEntry,
+    pipe: PipeBatchBlueprint,
+    inputs: ResolvedInputs,
+    memory: WorkingMemory,
+    ctx: RunContext,
+    output_name: str,
+) -> PipeResult:
     """Run the branch for each item of ``input_list_name``."""
     items = inputs.stuffs.get(pipe.input_list_name)
     if items is None:
-        raise PipeRunError(f"pipe {entry.code!r}: the list input {pipe.input_list_name!r} is absent",
-                           pipe_code=entry.code)
+        raise PipeRunError(
+            f"pipe {entry.code!r}: the list input {pipe.input_list_name!r} is absent", pipe_code=entry.code
+        )
     target = ctx.library.resolve_pipe(pipe.branch_pipe_code, entry.domain)
     if target is None:  # pragma: no cover - static validation rejects this first
-        raise PipeRunError(f"pipe {entry.code!r}: unknown branch pipe {pipe.branch_pipe_code!r}", pipe_code=entry.code)
+        raise PipeRunError(
+            f"pipe {entry.code!r}: unknown branch pipe {pipe.branch_pipe_code!r}", pipe_code=entry.code
+        )
     result = await run_over_items(target, items, pipe.input_item_name, memory, ctx, output_name=output_name)
     assert isinstance(result.content, ListContent)
-    return make_output(entry, ctx, list(result.content.items), concept=ctx.library.concepts.concepts[result.concept])
+    return make_output(
+        entry, ctx, list(result.content.items), concept=ctx.library.concepts.concepts[result.concept]
+    )

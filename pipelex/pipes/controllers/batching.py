@@ -11,24 +11,45 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.concurrently import run_all
 
 
-async def run_over_items(target: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext,
-                         *, output_name: str) -> Stuff:
+async def run_over_items(
+    target: PipeEntry,
+    items: Stuff,
+    item_name: str,
+    memory: WorkingMemory,
+    ctx: RunContext,
+    *,
+    output_name: str,
+) -> Stuff:
     """Run ``target`` for each item of ``items`` (stored under ``item_name``); collect a list output.
 
     The router runs the items: here, or on Temporal in child workflows of a bounded number of items each.
     """
     if not isinstance(items.content, ListContent):
-        raise PipeRunError(f"cannot batch over {items.stuff_name!r}: it holds one {items.concept}, not a list",
-                           pipe_code=target.code)
-    check_list_size(len(items.content.items), what=f"the batch over {items.stuff_name!r}", pipe_code=target.code)
+        raise PipeRunError(
+            f"cannot batch over {items.stuff_name!r}: it holds one {items.concept}, not a list",
+            pipe_code=target.code,
+        )
+    check_list_size(
+        len(items.content.items), what=f"the batch over {items.stuff_name!r}", pipe_code=target.code
+    )
     results = await ctx.router.run_items(target, items, item_name, memory, ctx, output_name=output_name)
     produced = [r for r in results if isinstance(r, Stuff)]
     concept = produced[0].concept if produced else _declared_concept(target, ctx)
-    return Stuff(stuff_name=output_name, concept=concept, content=ListContent(items=[r.content for r in produced]))
+    return Stuff(
+        stuff_name=output_name, concept=concept, content=ListContent(items=[r.content for r in produced])
+    )
 
 
-async def run_each(target: PipeEntry, items: Stuff, item_name: str, memory: WorkingMemory, ctx: RunContext, *,
-                   output_name: str, first_index: int = 0) -> list[Stuff | Absence]:
+async def run_each(
+    target: PipeEntry,
+    items: Stuff,
+    item_name: str,
+    memory: WorkingMemory,
+    ctx: RunContext,
+    *,
+    output_name: str,
+    first_index: int = 0,
+) -> list[Stuff | Absence]:
     """Run ``target`` once per item of ``items``, concurrently up to the run's bound; results in item order.
 
     ``first_index``: the place of the first item in the whole list, when ``items`` is a slice of it.
@@ -40,8 +61,9 @@ async def run_each(target: PipeEntry, items: Stuff, item_name: str, memory: Work
         assert ctx.semaphore is not None  # set by RunContext.__post_init__
         async with ctx.semaphore:
             branch_memory = memory.fork()
-            branch_memory.store(item_name, Stuff(stuff_name=item_name, concept=items.concept, content=content),
-                                main=False)
+            branch_memory.store(
+                item_name, Stuff(stuff_name=item_name, concept=items.concept, content=content), main=False
+            )
             result = await ctx.router.run(target, branch_memory, ctx, output_name=f"{output_name}[{index}]")
             ctx.count("items", advance=1)
             return result
@@ -52,8 +74,15 @@ async def run_each(target: PipeEntry, items: Stuff, item_name: str, memory: Work
     return await run_all([one(first_index + i, c) for i, c in enumerate(contents)])
 
 
-async def run_step(target: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str,
-                   batch_over: str | None, batch_as: str | None) -> Stuff | Absence:
+async def run_step(
+    target: PipeEntry,
+    memory: WorkingMemory,
+    ctx: RunContext,
+    *,
+    output_name: str,
+    batch_over: str | None,
+    batch_as: str | None,
+) -> Stuff | Absence:
     """Run ``target`` once, or once per item of ``batch_over`` (each item stored under ``batch_as``).
 
     An absent list skips the batch, and the skip records the upstream absence.
@@ -64,9 +93,13 @@ async def run_step(target: PipeEntry, memory: WorkingMemory, ctx: RunContext, *,
 
     items = lookup(memory, batch_over, ctx)
     if not isinstance(items, Stuff):
-        return Absence(variable_name=output_name, kind="skipped", producing_pipe=target.code,
-                       reason=f"skipped because {batch_over!r} is absent",
-                       upstream=items if isinstance(items, Absence) else None)
+        return Absence(
+            variable_name=output_name,
+            kind="skipped",
+            producing_pipe=target.code,
+            reason=f"skipped because {batch_over!r} is absent",
+            upstream=items if isinstance(items, Absence) else None,
+        )
     return await run_over_items(target, items, batch_as, memory, ctx, output_name=output_name)
 
 

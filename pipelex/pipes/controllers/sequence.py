@@ -14,8 +14,9 @@ from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.runtime import PathUnresolvedError, extract_path, output_spec
 
 
-async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemory, ctx: RunContext,
-              output_name: str) -> PipeResult:
+async def run(
+    entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemory, ctx: RunContext, output_name: str
+) -> PipeResult:
     """Run every step; the last step's result is the sequence's output."""
     last: PipeResult | None = None
     ctx.count("steps", total=len(pipe.steps))
@@ -34,8 +35,9 @@ async def run(entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemo
         # as static validation reads it (each branch keeps the pipe's declared output)
         override = None if step.batch_over else OutputOverride.of_step(step.nb_output, step.multiple_output)
         step_ctx = ctx if override is None else replace(ctx, output_override=override)
-        last = await run_step(target, memory, step_ctx, output_name=name, batch_over=step.batch_over,
-                              batch_as=step.batch_as)
+        last = await run_step(
+            target, memory, step_ctx, output_name=name, batch_over=step.batch_over, batch_as=step.batch_as
+        )
         memory.store(name, last)
         if step.batch_over:
             ctx.count("items", total=0)  # the step's batch is over
@@ -58,20 +60,30 @@ def bind(entry: PipeEntry, step: StepBlueprint, memory: WorkingMemory, ctx: RunC
     stuff = memory.get(root)
     if stuff is None:
         upstream = memory.absence(root)
-        reason = (f"the binding step {described} of pipe {entry.code!r} bound nothing, because {root!r} is absent"
-                  if upstream else f"the binding step {described} of pipe {entry.code!r} found no {root!r}")
+        reason = (
+            f"the binding step {described} of pipe {entry.code!r} bound nothing, because {root!r} is absent"
+            if upstream
+            else f"the binding step {described} of pipe {entry.code!r} found no {root!r}"
+        )
         return Absence(variable_name=result_name, kind="declared_absent", reason=reason, upstream=upstream)
     concept = ctx.library.concepts.concepts.get(stuff.concept)
     if concept is None:
-        raise PipeRunError(f"pipe {entry.code!r}: {root!r} holds the unknown concept {stuff.concept!r}",
-                           pipe_code=entry.code)
+        raise PipeRunError(
+            f"pipe {entry.code!r}: {root!r} holds the unknown concept {stuff.concept!r}", pipe_code=entry.code
+        )
     try:
         bound = extract_path(stuff, concept, root, segments, ctx, name=result_name, content_fields=False)
     except PathUnresolvedError as exc:
-        raise PipeRunError(f"pipe {entry.code!r}: the binding step {described} cannot be resolved: {exc}",
-                           pipe_code=entry.code, error_type="binding_path_unresolved") from exc
+        raise PipeRunError(
+            f"pipe {entry.code!r}: the binding step {described} cannot be resolved: {exc}",
+            pipe_code=entry.code,
+            error_type="binding_path_unresolved",
+        ) from exc
     if bound is None:
-        return Absence(variable_name=result_name, kind="declared_absent",
-                       reason=f"the binding step {described} of pipe {entry.code!r} bound nothing, because "
-                       f"{path!r} holds nothing")
+        return Absence(
+            variable_name=result_name,
+            kind="declared_absent",
+            reason=f"the binding step {described} of pipe {entry.code!r} bound nothing, because "
+            f"{path!r} holds nothing",
+        )
     return bound

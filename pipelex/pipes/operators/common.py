@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from pydantic import BaseModel
 
@@ -19,10 +19,21 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, render_template
 from pipelex.pipes.runtime import ResolvedInputs
 
+if TYPE_CHECKING:
+    from pipelex.io.policy import IOPolicy
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 
-def render(entry: PipeEntry, template: str | None, inputs: ResolvedInputs, *, html: bool = False,
-           style: TemplatingStyle | None = None, extra: dict[str, Any] | None = None,
-           images: ImageRegistry | None = None) -> str | None:
+
+def render(
+    entry: PipeEntry,
+    template: str | None,
+    inputs: ResolvedInputs,
+    *,
+    html: bool = False,
+    style: TemplatingStyle | None = None,
+    extra: dict[str, Any] | None = None,
+    images: ImageRegistry | None = None,
+) -> str | None:
     """Render one template of the pipe with its inputs (None stays None).
 
     ``style`` is the pipe's templating style; ``extra`` holds the runtime variables the operator provides
@@ -35,8 +46,9 @@ def render(entry: PipeEntry, template: str | None, inputs: ResolvedInputs, *, ht
     metadata = inputs.template_metadata(context)
     if extra:
         context = {**extra, **context}
-    return render_template(template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata,
-                           images=images)
+    return render_template(
+        template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata, images=images
+    )
 
 
 def nb_output_variable(spec: ConceptSpec) -> dict[str, Any]:
@@ -60,8 +72,10 @@ def model_name(value: object) -> str | None:
 def attachments(inputs: ResolvedInputs, images: ImageRegistry | None = None) -> list[Attachment]:
     """What is passed to the model beside the prompt: the images the prompt shows, in the order of their
     ``[Image N]`` numbers, then any image input it did not show and the document inputs."""
-    found: list[Attachment] = [Attachment(kind="image", url=i.url, mime_type=i.mime_type)
-                               for i in (images.images if images is not None else [])]
+    found: list[Attachment] = [
+        Attachment(kind="image", url=i.url, mime_type=i.mime_type)
+        for i in (images.images if images is not None else [])
+    ]
     shown = {a.url for a in found}
     for stuff in inputs.stuffs.values():
         items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
@@ -122,27 +136,55 @@ def model_settings(value: object, *, pipe_code: str) -> ModelSettings:
     settings: dict[str, object] = {}
     temperature = table.get("temperature")
     if temperature is not None:
-        if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 <= temperature <= 2:
-            raise PipeRunError(f"pipe {pipe_code!r}: model temperature must be a number from 0 to 2, not "
-                               f"{temperature!r}", pipe_code=pipe_code, error_type="invalid_model_setting")
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, int | float)
+            or not 0 <= temperature <= 2
+        ):
+            raise PipeRunError(
+                f"pipe {pipe_code!r}: model temperature must be a number from 0 to 2, not {temperature!r}",
+                pipe_code=pipe_code,
+                error_type="invalid_model_setting",
+            )
         settings["temperature"] = float(temperature)
     max_tokens = table.get("max_tokens")
     if max_tokens is not None:
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-            raise PipeRunError(f"pipe {pipe_code!r}: model max_tokens must be a positive integer, not {max_tokens!r}",
-                               pipe_code=pipe_code, error_type="invalid_model_setting")
+            raise PipeRunError(
+                f"pipe {pipe_code!r}: model max_tokens must be a positive integer, not {max_tokens!r}",
+                pipe_code=pipe_code,
+                error_type="invalid_model_setting",
+            )
         settings["max_tokens"] = max_tokens
     effort = table.get("reasoning_effort")
     if effort is not None:
         if not isinstance(effort, str) or not effort.strip():
-            raise PipeRunError(f"pipe {pipe_code!r}: model reasoning_effort must be a word such as \"low\", "
-                               f"\"medium\" or \"high\", not {effort!r}", pipe_code=pipe_code,
-                               error_type="invalid_model_setting")
+            raise PipeRunError(
+                f'pipe {pipe_code!r}: model reasoning_effort must be a word such as "low", '
+                f'"medium" or "high", not {effort!r}',
+                pipe_code=pipe_code,
+                error_type="invalid_model_setting",
+            )
         settings["reasoning_effort"] = effort.strip()
     return ModelSettings.model_validate(settings)
 
 
-def job_settings(entry: PipeEntry, ctx: RunContext) -> dict[str, object]:
+class JobSettings(TypedDict):
+    """Fields every job takes from the run (typed, so `**job_settings(...)` checks against each job class)."""
+
+    run_mode: PipeRunMode
+    pipe_code: str
+    nb_list_items: int
+    text_truncate_length: int
+    io_policy: IOPolicy
+
+
+def job_settings(entry: PipeEntry, ctx: RunContext) -> JobSettings:
     """Fields every job takes from the run."""
-    return {"run_mode": ctx.run_mode, "pipe_code": entry.code, "nb_list_items": ctx.settings.nb_list_items,
-            "text_truncate_length": ctx.settings.text_gen_truncate_length, "io_policy": ctx.settings.io_policy}
+    return {
+        "run_mode": ctx.run_mode,
+        "pipe_code": entry.code,
+        "nb_list_items": ctx.settings.nb_list_items,
+        "text_truncate_length": ctx.settings.text_gen_truncate_length,
+        "io_policy": ctx.settings.io_policy,
+    }

@@ -66,7 +66,9 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
                 ) from exc
         return make_output(entry, ctx, content)
     assert pipe.construct_ is not None
-    data = _build(pipe.construct_, entry, inputs, concepts.content_model(concept), default_style(ctx.settings))
+    data = _build(
+        pipe.construct_, entry, inputs, concepts.content_model(concept), default_style(ctx.settings)
+    )
     try:
         return make_output(entry, ctx, to_content(data, concept, concepts))
     except ContentError as exc:

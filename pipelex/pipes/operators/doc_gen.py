@@ -26,7 +26,14 @@ async def run(entry: PipeEntry, pipe: PipeDocGenBlueprint, inputs: ResolvedInput
     text = render(entry, pipe.template, inputs, style=default_style(ctx.settings))
     if text is None:
         text = "\n\n".join(format_value(s.content) for s in inputs.stuffs.values())
-    filename = _safe_filename(render(entry, pipe.filename, inputs, style=default_style(ctx.settings)) or entry.code, pipe.format)
-    job = DocGenJob(**job_settings(entry, ctx), format=pipe.format, filename=filename, text=text,  # type: ignore[arg-type]
-                    model=model_name(pipe.model))
+    filename = _safe_filename(
+        render(entry, pipe.filename, inputs, style=default_style(ctx.settings)) or entry.code, pipe.format
+    )
+    job = DocGenJob(
+        **job_settings(entry, ctx),
+        format=pipe.format,
+        filename=filename,
+        text=text,
+        model=model_name(pipe.model),
+    )
     return make_output(entry, ctx, await content_generator_for(job).make_document(job))

@@ -19,10 +19,15 @@ async def run(entry: PipeEntry, pipe: PipeFuncBlueprint, inputs: ResolvedInputs,
     """Call the function with the input contents (keyword arguments named after the inputs)."""
     spec, concept = output_spec(entry, ctx)
     model = ctx.library.concepts.content_model(concept)
-    kwargs: dict[str, Any] = {name: (list(s.content.items) if isinstance(s.content, ListContent) else s.content)
-                              for name, s in inputs.stuffs.items()}
-    job = FuncJob(**job_settings(entry, ctx), function_name=pipe.function_name,  # type: ignore[arg-type]
-                  concept_ref=concept.ref)
+    kwargs: dict[str, Any] = {
+        name: (list(s.content.items) if isinstance(s.content, ListContent) else s.content)
+        for name, s in inputs.stuffs.items()
+    }
+    job = FuncJob(
+        **job_settings(entry, ctx),
+        function_name=pipe.function_name,
+        concept_ref=concept.ref,
+    )
     generator = content_generator_for(job)
     if spec.is_list:
         count = spec.item_count or ctx.settings.nb_list_items

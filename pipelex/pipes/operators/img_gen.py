@@ -18,10 +18,18 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
     spec, _ = output_spec(entry, ctx)
     count = spec.item_count or (ctx.settings.nb_list_items if spec.is_list else 1)
     runtime_vars = {"_nb_output": count}  # the number of images asked for
-    job = ImgGenJob(**job_settings(entry, ctx),  # type: ignore[arg-type]
-                    prompt=render(entry, pipe.prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings)) or "",
-                    negative_prompt=render(entry, pipe.negative_prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings)), nb_images=count,
-                    aspect_ratio=pipe.aspect_ratio, output_format=pipe.output_format, model=model_name(pipe.model))
+    job = ImgGenJob(
+        **job_settings(entry, ctx),
+        prompt=render(entry, pipe.prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings))
+        or "",
+        negative_prompt=render(
+            entry, pipe.negative_prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings)
+        ),
+        nb_images=count,
+        aspect_ratio=pipe.aspect_ratio,
+        output_format=pipe.output_format,
+        model=model_name(pipe.model),
+    )
     with leaf_usage(ctx):
         images = await content_generator_for(job).make_images(job)
     return make_output(entry, ctx, list(images) if spec.is_list else images[0])

@@ -19,11 +19,17 @@ from pipelex.pipes.values import ContentError, to_content
 
 def _question(key: str | None, q: JudgeQuestion) -> JudgeQuestionJob:
     if q.options:
-        return JudgeQuestionJob(key=key, question=q.question, judgment="choice", options=list(q.options),
-                                threshold=q.threshold)
+        return JudgeQuestionJob(
+            key=key, question=q.question, judgment="choice", options=list(q.options), threshold=q.threshold
+        )
     if q.levels:
-        return JudgeQuestionJob(key=key, question=q.question, judgment="rating", levels=[lv.label for lv in q.levels],
-                                threshold=q.threshold)
+        return JudgeQuestionJob(
+            key=key,
+            question=q.question,
+            judgment="rating",
+            levels=[lv.label for lv in q.levels],
+            threshold=q.threshold,
+        )
     return JudgeQuestionJob(key=key, question=q.question, judgment="yes_no", threshold=q.threshold)
 
 
@@ -33,16 +39,30 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
     if pipe.questions:
         questions = [_question(key, q) for key, q in pipe.questions.items()]
     else:
-        single = JudgeQuestion(question=pipe.question or "", options=pipe.options, levels=pipe.levels,
-                               criteria=pipe.criteria, threshold=pipe.threshold)
+        single = JudgeQuestion(
+            question=pipe.question or "",
+            options=pipe.options,
+            levels=pipe.levels,
+            criteria=pipe.criteria,
+            threshold=pipe.threshold,
+        )
         questions = [_question(None, single)]
-    job = JudgeJob(**job_settings(entry, ctx), prompt=render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or "",  # type: ignore[arg-type]
-                   questions=questions, model=model_name(pipe.model))
+    job = JudgeJob(
+        **job_settings(entry, ctx),
+        prompt=render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or "",
+        questions=questions,
+        model=model_name(pipe.model),
+    )
     with leaf_usage(ctx):
         verdicts = await content_generator_for(job).judge(job)
-    data: Any = verdicts[0] if not pipe.questions else {q.key: v for q, v in zip(questions, verdicts, strict=True)}
+    data: Any = (
+        verdicts[0] if not pipe.questions else {q.key: v for q, v in zip(questions, verdicts, strict=True)}
+    )
     try:
         return make_output(entry, ctx, to_content(data, concept, ctx.library.concepts))
     except ContentError as exc:
-        raise PipeRunError(f"pipe {entry.code!r}: the verdicts do not fit {concept.ref}: {exc}", pipe_code=entry.code,
-                           error_type="pipe_output_invalid") from exc
+        raise PipeRunError(
+            f"pipe {entry.code!r}: the verdicts do not fit {concept.ref}: {exc}",
+            pipe_code=entry.code,
+            error_type="pipe_output_invalid",
+        ) from exc

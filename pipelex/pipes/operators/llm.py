@@ -30,19 +30,40 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
     style = TemplatingStyle.of(pipe.templating_style, default_style(ctx.settings))
     runtime_vars = nb_output_variable(spec)
     images = ImageRegistry()  # the system prompt's images are numbered first, as the model reads it first
-    system = render(entry, pipe.system_prompt or entry.bundle.system_prompt, inputs, style=style, extra=runtime_vars,
-                    images=images)
-    prompt = render(entry, pipe.prompt, inputs, style=style, extra=runtime_vars, images=images) or \
-        entry.blueprint.description
+    system = render(
+        entry,
+        pipe.system_prompt or entry.bundle.system_prompt,
+        inputs,
+        style=style,
+        extra=runtime_vars,
+        images=images,
+    )
+    prompt = (
+        render(entry, pipe.prompt, inputs, style=style, extra=runtime_vars, images=images)
+        or entry.blueprint.description
+    )
     model = ctx.library.concepts.content_model(concept)
     text_out = is_text(ctx, concept)
-    output = ("text_list" if spec.is_list else "text") if text_out else ("object_list" if spec.is_list else "object")
+    output = (
+        ("text_list" if spec.is_list else "text")
+        if text_out
+        else ("object_list" if spec.is_list else "object")
+    )
     settings = model_settings(pipe.model, pipe_code=entry.code)
-    job = LLMJob(**job_settings(entry, ctx), output=output, prompt=prompt, system_prompt=system,  # type: ignore[arg-type]
-                 attachments=attachments(inputs, images), model=model_name(pipe.model), concept_ref=concept.ref,
-                 json_schema=None if text_out else model.model_json_schema(), item_count=spec.item_count,
-                 temperature=settings.temperature, max_tokens=settings.max_tokens,
-                 reasoning_effort=settings.reasoning_effort)
+    job = LLMJob(
+        **job_settings(entry, ctx),
+        output=output,
+        prompt=prompt,
+        system_prompt=system,
+        attachments=attachments(inputs, images),
+        model=model_name(pipe.model),
+        concept_ref=concept.ref,
+        json_schema=None if text_out else model.model_json_schema(),
+        item_count=spec.item_count,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        reasoning_effort=settings.reasoning_effort,
+    )
     if output == "text":
         with leaf_usage(ctx):
             text = await content_generator_for(job).make_text(job)
@@ -51,9 +72,16 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
         if pipe.structuring_method == "preliminary_text":  # draft as text, then structure the draft
             draft_job = job.model_copy(update={"output": "text", "json_schema": None})
             draft = await content_generator_for(draft_job).make_text(draft_job)
-            job = job.model_copy(update={"prompt": f"Fill the structure {concept.code} from this text:\n{draft}",
-                                         "system_prompt": None, "attachments": [], "temperature": None,
-                                         "max_tokens": None, "reasoning_effort": None,
-                                         "model": model_name(pipe.model_to_structure) or job.model})
+            job = job.model_copy(
+                update={
+                    "prompt": f"Fill the structure {concept.code} from this text:\n{draft}",
+                    "system_prompt": None,
+                    "attachments": [],
+                    "temperature": None,
+                    "max_tokens": None,
+                    "reasoning_effort": None,
+                    "model": model_name(pipe.model_to_structure) or job.model,
+                }
+            )
         content = await generate_structured(job, model)
     return make_output(entry, ctx, content)

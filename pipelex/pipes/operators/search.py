@@ -18,16 +18,25 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
     """Search; a structured output is then filled from the answer (structured search)."""
     _, concept = output_spec(entry, ctx)
     prompt = render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or ""
-    job = SearchJob(**job_settings(entry, ctx), prompt=prompt, max_results=pipe.max_results,  # type: ignore[arg-type]
-                    model=model_name(pipe.model))
+    job = SearchJob(
+        **job_settings(entry, ctx),
+        prompt=prompt,
+        max_results=pipe.max_results,
+        model=model_name(pipe.model),
+    )
     generator = content_generator_for(job)
     with leaf_usage(ctx):
         result = await generator.search(job)
     model = ctx.library.concepts.content_model(concept)
     if issubclass(model, SearchResultContent):
         return make_output(entry, ctx, result)
-    structure_job = LLMJob(**job_settings(entry, ctx), output="object", concept_ref=concept.ref,  # type: ignore[arg-type]
-                           prompt=f"{prompt}\n\nSearch answer:\n{result.answer}", json_schema=model.model_json_schema())
+    structure_job = LLMJob(
+        **job_settings(entry, ctx),
+        output="object",
+        concept_ref=concept.ref,
+        prompt=f"{prompt}\n\nSearch answer:\n{result.answer}",
+        json_schema=model.model_json_schema(),
+    )
     with leaf_usage(ctx):
         structured = await generate_structured(structure_job, model)
     return make_output(entry, ctx, structured)
