@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pipelex.config.run_settings import RunSettings
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipes.context import RunContext, RunSettings
+from pipelex.pipes.context import RunContext
 from pipelex.pipes.runtime import run_pipe
 from pipelex.tracing.tracer import GraphTracer
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelex.errors import ConfigError
 from pipelex.language.blueprint import TemplatingStyleBlueprint, TemplatingStyleChoice
+
+if TYPE_CHECKING:
+    from pipelex.config.run_settings import RunSettings
+    from pipelex.io.policy import IOPolicy
 
 
 class _Section(BaseModel):
@@ -240,7 +244,7 @@ class PipelexConfig(_Section):
         """The local storage folder (``PIPELEX_STORAGE_DIR`` over ``[storage] local_dir``)."""
         return os.environ.get("PIPELEX_STORAGE_DIR") or self.storage.local_dir
 
-    def io_policy(self) -> Any:
+    def io_policy(self) -> IOPolicy:
         """The :class:`~pipelex.io.policy.IOPolicy` of ``[io]``."""
         from pipelex.io.policy import IOPolicy
 
@@ -255,9 +259,9 @@ class PipelexConfig(_Section):
             max_redirects=self.io.max_redirects,
         )
 
-    def run_settings(self) -> Any:
-        """The :class:`~pipelex.pipes.context.RunSettings` of this config (its IO policy from ``[io]``)."""
-        from pipelex.pipes.context import RunSettings
+    def run_settings(self) -> RunSettings:
+        """The :class:`~pipelex.config.run_settings.RunSettings` of this config (its IO policy from ``[io]``)."""
+        from pipelex.config.run_settings import RunSettings
 
         return RunSettings(
             nb_list_items=self.dry_run.nb_list_items,

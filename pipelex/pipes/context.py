@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from pipelex.io.policy import IOPolicy
+from pipelex.config.run_settings import RunSettings
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 
 if TYPE_CHECKING:
     from pipelex.language.library import Library, PipeEntry
     from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
     from pipelex.tracing.tracer import GraphTracer
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """Knobs of a run (from the ``[dry_run]``, ``[runtime]`` and ``[io]`` config sections).
-
-    ``io_policy`` says what the run may read from outside; bare settings read nothing but ``data:`` URLs
-    and the run's storage (a config's settings carry its ``[io]``, a server's its ``[api]`` policy).
-    """
-
-    nb_list_items: int = 3
-    text_gen_truncate_length: int = 256
-    nb_extract_pages: int = 4
-    max_concurrency: int = 8
-    pipe_stack_limit: int = 64
-    io_policy: IOPolicy = field(default_factory=IOPolicy)
-    # the templating style of a pipe that declares none ([runtime] default_templating_style)
-    tag_style: str = "xml"
-    text_format: str = "plain"
 
 
 class PipeRouter(Protocol):

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pipelex.config.deck import ModelDeck
+from pipelex.config.run_settings import RunSettings
 from pipelex.language.library import Library
-from pipelex.pipes.context import RunSettings
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.validation.static import callers_of_failures, check_library, pending_signatures

@@ -7,11 +7,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from pipelex.config.run_settings import RunSettings
 from pipelex.errors import PipelexError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipes.context import RunSettings
 from pipelex.tracing.graph import ExecutionGraph
 
 

@@ -12,12 +12,12 @@ import pytest
 
 from pipelex.boot import Pipelex
 from pipelex.concepts.natives import CompositeContent, ListContent, TextContent
+from pipelex.config.run_settings import RunSettings
 from pipelex.errors import InputError, RunError
 from pipelex.language.library import Library
 from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
-from pipelex.pipes.context import RunSettings
 from pipelex.tracing.graph import ExecutionGraph
 
 SHOP_BUNDLE = textwrap.dedent("""

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelex.config.deck import default_deck
+from pipelex.config.run_settings import RunSettings
 from pipelex.language.library import build_library
-from pipelex.pipes.context import RunSettings
 from pipelex.validation.report import ValidationReport, validate_library
 from pipelex.validation.sweep import PipeStatus
 

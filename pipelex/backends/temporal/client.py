@@ -39,11 +39,11 @@ from pipelex.backends.temporal.payloads import (
 )
 from pipelex.backends.temporal.router import pipe_error_from
 from pipelex.backends.temporal.tracing import RemoteProgress, ReplayTracer
+from pipelex.config.run_settings import RunSettings
 from pipelex.config.settings import PipelexConfig
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipes.context import RunSettings
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
 

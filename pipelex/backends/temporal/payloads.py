@@ -18,10 +18,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StuffContent
+from pipelex.config.run_settings import RunSettings
 from pipelex.io.policy import IOPolicy
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipes.context import OutputOverride, RunSettings
+from pipelex.pipes.context import OutputOverride
 from pipelex.tracing.graph import IOItem
 
 
@@ -239,7 +240,7 @@ class ContentCodec:
 
 # ---------------------------------------------------------------------------------------------------- settings
 class WireSettings(_Wire):
-    """:class:`~pipelex.pipes.context.RunSettings` on the wire."""
+    """:class:`~pipelex.config.run_settings.RunSettings` on the wire."""
 
     nb_list_items: int = 3
     text_gen_truncate_length: int = 256
