@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipelex.validation.diagnostics import Diagnostic
+    from pipelex.diagnostics import Diagnostic
 
 
 class PipelexError(Exception):

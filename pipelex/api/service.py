@@ -142,8 +142,8 @@ def validate_texts(
     backend: BackendName = "direct",
 ) -> ValidateResponse:
     """The whole validation of bundle texts, in this thread: the report plus the sweep's graph."""
+    from pipelex.diagnostics import Diagnostic, ErrorType
     from pipelex.language.library import build_library
-    from pipelex.validation.diagnostics import Diagnostic, ErrorType
     from pipelex.validation.report import ValidationReport, validate_library
     from pipelex.validation.sweep import merge_sweep_graphs
 

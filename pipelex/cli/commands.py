@@ -136,8 +136,8 @@ def _validate(
     paths: list[Path], args: argparse.Namespace, *, only: list[str] | None, bundle_path: str | None
 ) -> int:
     from pipelex.config.deck import deck_for
+    from pipelex.diagnostics import Diagnostic, ErrorType
     from pipelex.language.loader import load_library
-    from pipelex.validation.diagnostics import Diagnostic, ErrorType
     from pipelex.validation.report import ValidationReport, validate_library
 
     try:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 from pipelex.concepts.library import Concept, ConceptLibrary
 from pipelex.concepts.natives import NATIVE_CONTENT
+from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.language.blueprint import CONTROLLER_TYPES, BundleBlueprint, PipeBlueprint
 from pipelex.language.parser import ParsedBundle, parse_bundle
 from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import PIPE_REF_RE
-from pipelex.validation.diagnostics import Diagnostic, ErrorType
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.language.blueprint import (
     PIPE_CLASSES,
     PIPE_TYPES,
@@ -23,7 +24,6 @@ from pipelex.language.blueprint import (
 )
 from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE
-from pipelex.validation.diagnostics import Diagnostic, ErrorType
 
 # the fields of a signature: a pipe written with these only (and no `type`) is a contract, not an implementation
 SIGNATURE_KEYS = frozenset({"description", "inputs", "output", "signature_for"})

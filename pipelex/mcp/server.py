@@ -162,8 +162,8 @@ def build_server() -> MCPServer:
         """
         from pipelex.boot import Pipelex
         from pipelex.config.deck import deck_for
+        from pipelex.diagnostics import Diagnostic, ErrorType
         from pipelex.errors import BundleLoadError
-        from pipelex.validation.diagnostics import Diagnostic, ErrorType
         from pipelex.validation.report import ValidationReport, validate_library
 
         try:

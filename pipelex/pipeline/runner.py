@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from pipelex.boot import Pipelex
 from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.run_settings import RunSettings
+from pipelex.diagnostics import Severity
 from pipelex.errors import BundleInvalidError, ConfigError, InputError, PipelexError
 from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
@@ -20,7 +21,6 @@ from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.reporting.usage import UsageReport, roll_up
 from pipelex.tracing.graph import ExecutionGraph
-from pipelex.validation.diagnostics import Severity
 from pipelex.validation.static import check_library
 
 if TYPE_CHECKING:

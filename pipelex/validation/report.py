@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from pipelex.config.deck import ModelDeck
 from pipelex.config.run_settings import RunSettings
+from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language.library import Library
 from pipelex.tracing.graph import ExecutionGraph
-from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.validation.static import callers_of_failures, check_library, pending_signatures
 from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
 

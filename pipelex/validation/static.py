@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pipelex.concepts.library import Concept
 from pipelex.config.deck import LOOKUP_ORDER, PIPE_MODEL_CATEGORY, ModelCategory, ModelDeck
+from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language import blueprint as bp
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import (
@@ -32,7 +33,6 @@ from pipelex.language.templates import (
     TemplateSyntaxProblem,
     analyze,
 )
-from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 
 if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig

@@ -9,7 +9,7 @@ from mthds.protocol.problem.registry import CORE_CODE_SPECS, RaisedAs
 
 from pipelex.api.problems import _TITLES, problem
 from pipelex.api.protocol.codes import ERROR_TYPE_CODES, KIND_CODES, code_for_error_type
-from pipelex.validation.diagnostics import ErrorType
+from pipelex.diagnostics import ErrorType
 
 
 def test_every_code_we_send_is_a_core_code_a_runtime_may_send() -> None:

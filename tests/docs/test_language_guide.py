@@ -15,9 +15,9 @@ import pytest
 
 from pipelex.concepts.natives import NATIVE_CONTENT
 from pipelex.config.deck import default_deck
+from pipelex.diagnostics import ErrorType
 from pipelex.language import blueprint as bp
 from pipelex.language.library import build_library
-from pipelex.validation.diagnostics import ErrorType
 from pipelex.validation.report import ValidationReport, validate_library
 from tests.conftest import CliResult
 

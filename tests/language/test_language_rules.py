@@ -15,10 +15,10 @@ import pytest
 
 from pipelex.config.deck import default_deck
 from pipelex.config.run_settings import RunSettings
+from pipelex.diagnostics import Diagnostic
 from pipelex.errors import BundleLoadError
 from pipelex.language.library import build_library
 from pipelex.language.loader import find_bundle_files, load_library, nested_packages
-from pipelex.validation.diagnostics import Diagnostic
 from pipelex.validation.report import ValidationReport, validate_library
 from pipelex.validation.sweep import PipeStatus
 from tests.conftest import CliResult

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from pipelex.diagnostics import Diagnostic
 from pipelex.errors import BundleError, BundleLoadError, PipelexError
 from pipelex.language import blueprint as bp
 from pipelex.language.loader import find_bundle_files, load_library, read_bundle_text
 from pipelex.language.parser import MAX_BUNDLE_BYTES, ParsedBundle, parse_bundle
-from pipelex.validation.diagnostics import Diagnostic
 
 
 def parse(text: str) -> ParsedBundle:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from pipelex.diagnostics import ErrorType
 from pipelex.testing.fake_provider import FakeProvider
-from pipelex.validation.diagnostics import ErrorType
 from pipelex.validation.error_guide import explanation_of, known_error_types
 
 mcp = pytest.importorskip("mcp")

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelex.config.deck import default_deck
+from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.errors import PipelexError
 from pipelex.language.blueprint import PIPE_CLASSES
 from pipelex.language.library import build_library
-from pipelex.validation.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.validation.static import check_library
 
 FUZZ = settings(

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 
 from pipelex.config.deck import default_deck
+from pipelex.diagnostics import Diagnostic, Severity
 from pipelex.language.library import build_library
-from pipelex.validation.diagnostics import Diagnostic, Severity
 from pipelex.validation.static import check_library
 
 MARK = "#!"

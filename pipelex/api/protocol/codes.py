@@ -46,7 +46,7 @@ KIND_CODES: dict[str, str] = {
     "unsupported": "request.unsupported",
 }
 
-# our diagnostic types (pipelex.validation.diagnostics.ErrorType) -> the core code of the same fault
+# our diagnostic types (pipelex.diagnostics.ErrorType) -> the core code of the same fault
 ERROR_TYPE_CODES: dict[str, str] = {
     "toml_syntax": "method.syntax",
     "file_unreadable": "method.syntax",

@@ -41,7 +41,7 @@ def load(sources: MethodSources) -> Library:
 
 def invalid_answer(library: Library, sources: MethodSources) -> dict[str, Any] | None:
     """The invalid arm when the method does not load (its parse and schema errors), else None."""
-    from pipelex.validation.diagnostics import Severity
+    from pipelex.diagnostics import Severity
 
     errors = [d for d in library.diagnostics if d.severity is Severity.ERROR]
     if not errors:

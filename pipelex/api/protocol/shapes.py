@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pipelex.api.problems import diagnostic_item
-from pipelex.validation.diagnostics import Diagnostic
+from pipelex.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from pipelex.api.protocol.files import MethodSources

@@ -1,4 +1,8 @@
-"""Diagnostics: one problem found in a bundle, typed with an ``error_type`` from the corpus vocabulary."""
+"""Diagnostics: one problem found in a bundle, typed with an ``error_type`` from the corpus vocabulary.
+
+The bottom layer with ``errors.py``: the language (parser, library), validation, the runner and the API all report
+problems as diagnostics, so this module imports nothing of pipelex.
+"""
 
 from __future__ import annotations
 
