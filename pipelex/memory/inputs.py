@@ -16,12 +16,12 @@ from typing import Any
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.concepts.values import ContentError, to_content
 from pipelex.errors import InputError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity
 from pipelex.memory.stuff import Stuff
 from pipelex.memory.templates import NOTE_PREFIX
-from pipelex.pipes.values import ContentError, to_content
 
 MAX_INPUT_DEPTH = 64
 """How deep input values may nest (objects and lists). Real structured inputs nest a handful of levels; the

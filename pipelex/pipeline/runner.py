@@ -304,7 +304,7 @@ def _partial_output(
 def _memory_from_graph(inputs: WorkingMemory, graph: ExecutionGraph, library: Library) -> WorkingMemory:
     """The inputs, plus the outputs of the succeeded steps directly under the main pipe's node."""
     from pipelex.concepts.natives import ListContent
-    from pipelex.pipes.values import ContentError, to_content
+    from pipelex.concepts.values import ContentError, to_content
 
     memory = WorkingMemory(
         root=dict(inputs.root), aliases=dict(inputs.aliases), absences=dict(inputs.absences)

@@ -8,6 +8,8 @@ from typing import Any
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.concepts.paths import Var, walk_path
+from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language import blueprint as bp
 from pipelex.language.library import PipeEntry
@@ -16,7 +18,6 @@ from pipelex.limits import active_limits, check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import StuffMetadata
-from pipelex.pipes.values import ContentError, to_content, walk_values
 from pipelex.tracing.graph import IOItem, digest
 
 
@@ -141,10 +142,8 @@ def extract_path(
 ) -> Stuff | None:
     """The value at ``root.segments`` of ``stuff`` as a new stuff ``name`` (a deep copy), typed by the concepts'
     declared structures; crossing a list gives a flat list. None when a single value holds nothing."""
-    from pipelex.validation.static import Var, walk_path
-
     walked = walk_path(
-        ctx.library, Var(concept, stuff.is_list), root, segments, content_fields=content_fields
+        ctx.library.concepts, Var(concept, stuff.is_list), root, segments, content_fields=content_fields
     )
     if walked.var is None:
         raise PathUnresolvedError(walked.message)

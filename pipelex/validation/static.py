@@ -8,11 +8,12 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Set
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelex.concepts.library import Concept
+from pipelex.concepts.paths import Var, walk_path
 from pipelex.config.deck import LOOKUP_ORDER, PIPE_MODEL_CATEGORY, ModelCategory, ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language import blueprint as bp
@@ -43,94 +44,6 @@ _FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$
 _LIST_SUFFIX = re.compile(r"\[\d*\]$")
 # the model categories each operator can call (a model of another category is a bundle error)
 _ELEMENT_FIELD = re.compile(r"^(steps|branches)\[(\d+)\]")
-
-
-@dataclass(frozen=True)
-class Var:
-    """What a name holds in a controller's working memory, as far as static analysis knows."""
-
-    concept: Concept
-    is_list: bool = False
-    item_count: int | None = None
-    maybe_absent: bool = False
-    items_are_lists: bool = False  # a list of lists: a batch over a pipe whose output is itself a list
-    # who puts it in memory, for messages: "step 1 (pipe 'note_sights')", "the inputs of 'plan_day'"
-    origin: str = field(default="", compare=False)
-
-    def describe(self) -> str:
-        """Like a spec: ``native.Text[]?`` (``native.Page[][]`` for a list of lists)."""
-        mult = (f"[{self.item_count}]" if self.item_count else "[]") if self.is_list else ""
-        inner = "[]" if self.is_list and self.items_are_lists else ""
-        return f"{self.concept.ref}{inner}{mult}{'?' if self.maybe_absent else ''}"
-
-    def as_batched(self) -> Var:
-        """What a batch of this value makes: a list of it (a list of lists when it is itself a list)."""
-        return replace(self, is_list=True, item_count=None, items_are_lists=self.is_list)
-
-    def item(self) -> Var:
-        """One item of this list: a list itself when the items are lists."""
-        return replace(self, is_list=self.items_are_lists, item_count=None, items_are_lists=False)
-
-    def as_written(self, domain: str) -> str:
-        """Like a spec as a bundle of ``domain`` writes it: ``SightNote[]`` (natives and own concepts bare)."""
-        mult = (f"[{self.item_count}]" if self.item_count else "[]") if self.is_list else ""
-        inner = "[]" if self.is_list and self.items_are_lists else ""
-        bare = self.concept.is_native or self.concept.domain == domain
-        return f"{self.concept.code if bare else self.concept.ref}{inner}{mult}"
-
-
-@dataclass(frozen=True)
-class PathResult:
-    """The outcome of walking a binding path."""
-
-    var: Var | None
-    error_type: str | None = None
-    message: str | None = None
-
-
-def walk_path(
-    library: Library, root: Var, root_name: str, segments: list[str], *, content_fields: bool = False
-) -> PathResult:
-    """Walk ``root_name.seg1.seg2`` through the concepts' fields; crossing a list gives a flat list.
-
-    A binding treats text, numbers and other plain natives as leaves; ``content_fields`` lets the walk
-    reach their content fields too (``produce.text`` in a PipeCompose construct).
-    """
-    concept, is_list, absent = root.concept, root.is_list, root.maybe_absent
-    walked = root_name
-    for seg in segments:
-        infos = (
-            library.concepts.content_field_infos(concept)
-            if content_fields
-            else library.concepts.field_infos(concept)
-        )
-        if infos is None:
-            return PathResult(
-                None,
-                ErrorType.BINDING_PATH_UNRESOLVED,
-                f"{walked!r} holds a {concept.ref}, which a path cannot walk into (its value is held "
-                f"whole), so '.{seg}' reaches nothing: bind {walked!r} itself",
-            )
-        info = infos.get(seg)
-        if info is None:
-            return PathResult(
-                None,
-                ErrorType.BINDING_PATH_UNRESOLVED,
-                f"{concept.ref} has no field {seg!r} (in {walked + '.' + seg!r}); its fields are "
-                f"{', '.join(sorted(infos))}",
-            )
-        target = library.concepts.resolve(info.concept_ref, concept.domain)
-        if target is None:
-            return PathResult(
-                None,
-                ErrorType.UNRESOLVED_CONCEPT,
-                f"field {seg!r} of {concept.ref} names the unknown concept {info.concept_ref!r}",
-            )
-        if not info.required and not is_list:
-            absent = True
-        concept, is_list = target, is_list or info.is_list
-        walked = f"{walked}.{seg}"
-    return PathResult(Var(concept, is_list, None, absent))
 
 
 class StaticChecker:
@@ -897,7 +810,9 @@ class StaticChecker:
                                 field=where,
                             )
                         continue
-                    walked = walk_path(self.library, inputs[root], root, segments, content_fields=True)
+                    walked = walk_path(
+                        self.library.concepts, inputs[root], root, segments, content_fields=True
+                    )
                     if walked.var is None and walked.error_type:
                         self._report(walked.error_type, f"{where}: {walked.message}", entry, field=where)
                 elif "template" in value and isinstance(value["template"], str):
@@ -984,7 +899,7 @@ class StaticChecker:
                 )
                 continue
             if segments:
-                walked = walk_path(self.library, provided, root, segments)
+                walked = walk_path(self.library.concepts, provided, root, segments)
                 if walked.var is None:
                     self._report(
                         walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED,
@@ -1226,7 +1141,7 @@ class StaticChecker:
             )
             return None
         if segments:
-            walked = walk_path(self.library, source, root, segments)
+            walked = walk_path(self.library.concepts, source, root, segments)
             if walked.var is None:
                 self._report(
                     walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED,
@@ -1408,7 +1323,7 @@ class StaticChecker:
                 field=where,
             )
             return None
-        walked = walk_path(self.library, source, root, segments)
+        walked = walk_path(self.library.concepts, source, root, segments)
         if walked.var is None:
             self._report(
                 walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED,

@@ -159,7 +159,7 @@ class ContentCodec:
     # -- decoding
     def decode(self, data: Any, concept_ref: str, *, is_list: bool) -> StuffContent:
         """Rebuild the content of a stuff of ``concept_ref``."""
-        from pipelex.pipes.values import to_content
+        from pipelex.concepts.values import to_content
 
         concepts = self.library.concepts
         concept = concepts.concepts[concept_ref]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelex.concepts.natives import CompositeContent, StuffContent
+from pipelex.concepts.values import ContentError, to_content
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import BranchBlueprint, PipeParallelBlueprint
 from pipelex.language.library import PipeEntry
@@ -11,7 +12,6 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.controllers.concurrently import run_all
 from pipelex.pipes.runtime import make_output, output_spec
-from pipelex.pipes.values import ContentError, to_content
 
 
 async def run(

@@ -20,6 +20,7 @@ from pipelex.concepts.natives import (
     TimeContent,
     YesNoContent,
 )
+from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeComposeBlueprint, TemplateBlueprint
 from pipelex.language.library import PipeEntry
@@ -27,7 +28,6 @@ from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import TemplatingStyle, default_style, format_value, render_template
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
-from pipelex.pipes.values import ContentError, to_content, walk_values
 
 
 async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:

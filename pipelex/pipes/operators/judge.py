@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelex.concepts.values import ContentError, to_content
 from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import JudgeJob, JudgeQuestionJob
 from pipelex.inference.leaf import content_generator_for
@@ -14,7 +15,6 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name, render
 from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
-from pipelex.pipes.values import ContentError, to_content
 
 
 def _question(key: str | None, q: JudgeQuestion) -> JudgeQuestionJob:
