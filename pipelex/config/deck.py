@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelex.errors import ConfigError
+from pipelex.language.model_ref import ModelRef, ModelRefKind
 
 
 class ModelCategory(StrEnum):
@@ -285,8 +286,6 @@ PIPE_MODEL_CATEGORY: dict[str, ModelCategory] = {
     "PipeDocGen": ModelCategory.DOC_GEN,
 }
 
-_LONG_FORMS = (("preset:", "$"), ("alias:", "@"), ("waterfall:", "~"), ("handle:", ""))
-
 
 def _by_category() -> dict[ModelCategory, dict[str, Any]]:
     return {category: {} for category in CATEGORY_ORDER}
@@ -310,28 +309,27 @@ class ModelDeck:
     defaults: dict[ModelCategory, str] = field(default_factory=dict)
     policy: CallPolicy = field(default_factory=CallPolicy)
 
-    def resolve(self, ref: str, category: ModelCategory | None = None) -> list[ModelHandle] | None:
+    def resolve(self, ref: str | ModelRef, category: ModelCategory | None = None) -> list[ModelHandle] | None:
         """The handles a model reference names (several for a waterfall), or None when unknown."""
         resolved = self.resolve_model(ref, category)
         return resolved.handles if resolved is not None else None
 
-    def resolve_model(self, ref: str, category: ModelCategory | None = None) -> ResolvedModel | None:
+    def resolve_model(
+        self, ref: str | ModelRef, category: ModelCategory | None = None
+    ) -> ResolvedModel | None:
         """The handles and settings a model reference names, or None when unknown.
 
         With a ``category``, names are looked up as that category's operators see them (:data:`LOOKUP_ORDER`);
         without one, in every category in turn (:data:`CATEGORY_ORDER`).
         """
-        ref = ref.strip()
-        for long, short in _LONG_FORMS:
-            if ref.startswith(long):
-                ref = short + ref[len(long) :]
+        parsed = ref if isinstance(ref, ModelRef) else ModelRef.parse(ref)
         order = LOOKUP_ORDER[category] if category is not None else CATEGORY_ORDER
-        if ref.startswith("$"):
+        if parsed.kind is ModelRefKind.PRESET:
             for cat in order:
-                preset = self.presets[cat].get(ref[1:])
+                preset = self.presets[cat].get(parsed.name)
                 if preset is None:
                     continue
-                handles = self._resolve(preset.model, cat, {(cat, ref)})
+                handles = self._resolve(preset.model, cat, {(cat, parsed.short)})
                 if not handles:
                     return None
                 return ResolvedModel(
@@ -339,17 +337,26 @@ class ModelDeck:
                 )
             return None
         for cat in order:
-            handles = self._resolve(ref, cat, set())
+            handles = self._resolve(parsed.short, cat, set())
             if handles:
                 return ResolvedModel(handles)
         return None
 
-    def category_of_name(self, ref: str) -> list[ModelCategory]:
-        """The categories in which a prefixed name (``@x``, ``$x``, ``~x``) is defined (empty for a handle)."""
-        table = {"@": self.aliases, "$": self.presets, "~": self.waterfalls}.get(ref[:1])
+    def named_in(self, ref: ModelRef) -> dict[ModelCategory, object]:
+        """What an alias, preset or waterfall name is in each category that defines it (empty for a handle): the
+        alias's target, the :class:`Preset`, the waterfall's chain."""
+        table: dict[ModelCategory, Any] | None = {
+            ModelRefKind.ALIAS: self.aliases,
+            ModelRefKind.PRESET: self.presets,
+            ModelRefKind.WATERFALL: self.waterfalls,
+        }.get(ref.kind)
         if table is None:
-            return []
-        return [cat for cat in CATEGORY_ORDER if ref[1:] in table[cat]]
+            return {}
+        return {cat: table[cat][ref.name] for cat in CATEGORY_ORDER if ref.name in table[cat]}
+
+    def category_of_name(self, ref: str | ModelRef) -> list[ModelCategory]:
+        """The categories in which a prefixed name (``@x``, ``$x``, ``~x``) is defined (empty for a handle)."""
+        return list(self.named_in(ref if isinstance(ref, ModelRef) else ModelRef.parse(ref)))
 
     def default_ref(self, category: ModelCategory) -> str:
         """The reference used when a pipe names no model."""
@@ -358,17 +365,18 @@ class ModelDeck:
     def _resolve(
         self, ref: str, category: ModelCategory, seen: set[tuple[ModelCategory, str]]
     ) -> list[ModelHandle] | None:
-        if (category, ref) in seen:
+        parsed = ModelRef.parse(ref)
+        if (category, parsed.short) in seen:
             return None
-        seen.add((category, ref))
-        if ref.startswith("$"):
-            preset = self.presets[category].get(ref[1:])
+        seen.add((category, parsed.short))
+        if parsed.kind is ModelRefKind.PRESET:
+            preset = self.presets[category].get(parsed.name)
             return self._resolve(preset.model, category, seen) if preset else None
-        if ref.startswith("@"):
-            target = self.aliases[category].get(ref[1:])
+        if parsed.kind is ModelRefKind.ALIAS:
+            target = self.aliases[category].get(parsed.name)
             return self._resolve(target, category, seen) if target else None
-        if ref.startswith("~"):
-            chain = self.waterfalls[category].get(ref[1:])
+        if parsed.kind is ModelRefKind.WATERFALL:
+            chain = self.waterfalls[category].get(parsed.name)
             if chain is None:
                 return None
             handles: list[ModelHandle] = []
@@ -377,7 +385,7 @@ class ModelDeck:
                     if handle not in handles:
                         handles.append(handle)
             return handles or None
-        handle = self.handles.get(ref)
+        handle = self.handles.get(parsed.name)
         return [handle] if handle else None
 
     def names(self, category: ModelCategory | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from pipelex.config.deck import LOOKUP_ORDER, PIPE_MODEL_CATEGORY, ModelCategory
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language import blueprint as bp
 from pipelex.language.library import Library, PipeEntry
+from pipelex.language.model_ref import ModelRef
 from pipelex.language.specs import (
     PATH_RE,
     PIPE_REF_RE,
@@ -570,15 +571,16 @@ class StaticChecker:
             value = getattr(entry.blueprint, field_name, None)
             if value is None:
                 continue
-            ref = value if isinstance(value, str) else value.get("model") or value.get("handle")
-            if not isinstance(ref, str):
+            model_ref = ModelRef.of(value)
+            if model_ref is None:
                 continue
+            ref = model_ref.written
             # a name is looked up in the category of the operator (`@default-small` on a PipeImgGen is the
             # image-generation alias); `model_to_structure` is always an LLM
             wanted = category if field_name == "model" else ModelCategory.LLM
-            handles = self.deck.resolve(ref, wanted)
+            handles = self.deck.resolve(model_ref, wanted)
             if handles is None:
-                elsewhere = self.deck.resolve(ref)
+                elsewhere = self.deck.resolve(model_ref)
                 if elsewhere is None:
                     self._report(
                         ErrorType.UNKNOWN_MODEL,
@@ -592,7 +594,7 @@ class StaticChecker:
                 handles = elsewhere
             allowed = {c.value for c in LOOKUP_ORDER[wanted]} if wanted else set()
             if wanted and not any(h.category.value in allowed for h in handles):
-                defined_in = self.deck.category_of_name(ref)
+                defined_in = self.deck.category_of_name(model_ref)
                 found = ", ".join(sorted({f"{h.handle} ({h.category.value})" for h in handles}))
                 where = (
                     f" (the name exists only for {', '.join(c.value for c in defined_in)} models)"

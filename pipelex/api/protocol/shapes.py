@@ -244,8 +244,6 @@ def _epoch_iso(seconds: float | None) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------------- /models/check
-_SIGILS = {"$": "preset", "@": "alias", "~": "waterfall"}
-_LONG_FORMS = (("preset:", "$"), ("alias:", "@"), ("waterfall:", "~"), ("handle:", ""))
 CHECK_CATEGORIES = (*MODEL_CATEGORIES, "doc_gen")
 
 
@@ -259,13 +257,10 @@ def model_check(deck: ModelDeck, reference: str, category: str | None) -> dict[s
     import difflib
 
     from pipelex.config.deck import CATEGORY_ORDER, LOOKUP_ORDER
+    from pipelex.language.model_ref import ModelRef
 
-    ref = reference.strip()
-    for long, short in _LONG_FORMS:
-        if ref.startswith(long):
-            ref = short + ref[len(long) :]
-    kind = _SIGILS.get(ref[:1], "handle")
-    name = ref[1:] if kind != "handle" else ref
+    ref = ModelRef.parse(reference)
+    kind, name = ref.kind.value, ref.name
     tables: dict[str, Any] = {"preset": deck.presets, "alias": deck.aliases, "waterfall": deck.waterfalls}
     matches: list[dict[str, Any]] = []
     other_categories: list[str] = []

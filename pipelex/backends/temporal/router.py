@@ -40,6 +40,7 @@ from pipelex.backends.temporal.payloads import (
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import DryRunError, MockUnsatisfiableError, PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 
@@ -69,10 +70,8 @@ def runs_inline(entry: PipeEntry) -> bool:
 def leaf_queue(entry: PipeEntry, payload: PipeRunPayload) -> str:
     """The task queue of a leaf: by model handle, else by kind, else the default queue."""
     dispatch = payload.dispatch
-    model = getattr(entry.blueprint, "model", None)
-    if isinstance(model, dict):
-        model = model.get("model") or model.get("handle")  # pyright: ignore[reportUnknownMemberType]
-    if isinstance(model, str) and model in dispatch.queue_by_model:
+    model = written_ref(getattr(entry.blueprint, "model", None))
+    if model is not None and model in dispatch.queue_by_model:
         return dispatch.queue_by_model[model]
     kind = LEAF_KINDS.get(entry.blueprint.type, "other")
     return dispatch.queue_by_kind.get(kind, dispatch.task_queue)

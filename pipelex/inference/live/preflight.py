@@ -15,7 +15,7 @@ from pipelex.config.deck import PIPE_MODEL_CATEGORY, MissingBaseUrlError, ModelC
 from pipelex.errors import ProviderError
 from pipelex.language import blueprint as bp
 from pipelex.language.library import Library, PipeEntry
-from pipelex.pipes.operators.common import model_name
+from pipelex.language.model_ref import ModelRef
 
 _SPECIAL_OUTCOMES = frozenset({"fail", "continue"})
 
@@ -67,16 +67,22 @@ def model_category(entry: PipeEntry) -> ModelCategory | None:
     return PIPE_MODEL_CATEGORY.get(entry.blueprint.type) if entry.blueprint.type != "PipeDocGen" else None
 
 
-def model_refs(entry: PipeEntry, deck: ModelDeck) -> list[tuple[str, str]]:
+def model_refs(entry: PipeEntry, deck: ModelDeck) -> list[tuple[str, ModelRef]]:
     """``(field, model reference)`` of each model a pipe calls (its default when it names none)."""
     pipe = entry.blueprint
     category = model_category(entry)
     if category is None:
         return []
-    refs = [("model", model_name(getattr(pipe, "model", None)) or deck.default_ref(category))]
+    model = ModelRef.of(getattr(pipe, "model", None))
+    refs = [
+        (
+            "model",
+            model if model is not None and model.written else ModelRef.parse(deck.default_ref(category)),
+        )
+    ]
     if isinstance(pipe, bp.PipeLLMBlueprint) and pipe.structuring_method == "preliminary_text":
-        structure_ref = model_name(pipe.model_to_structure)
-        if structure_ref:
+        structure_ref = ModelRef.of(pipe.model_to_structure)
+        if structure_ref is not None and structure_ref.written:
             refs.append(("model_to_structure", structure_ref))
     return refs
 
@@ -111,14 +117,14 @@ def preflight(
                     missing.append(backend.api_key_env)
             if no_url and not missing:
                 raise MissingBaseUrlError(
-                    f"pipe {pipe.code!r} ({field} {ref!r}): {no_url[0]}",
+                    f"pipe {pipe.code!r} ({field} {ref.written!r}): {no_url[0]}",
                     backend=no_url[0].backend,
                     variable=no_url[0].variable,
                 )
             if missing:
                 names = " or ".join(missing)
                 problems.append(
-                    f"pipe {pipe.code!r} ({field} {ref!r} -> {', '.join(h.handle for h in resolved)}) "
+                    f"pipe {pipe.code!r} ({field} {ref.written!r} -> {', '.join(h.handle for h in resolved)}) "
                     f"needs {names}"
                 )
                 variables += [m for m in missing if m not in variables]

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypedDict, cast
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
-from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import Attachment, LLMJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.library import PipeEntry
@@ -57,16 +54,6 @@ def nb_output_variable(spec: ConceptSpec) -> dict[str, Any]:
     if spec.item_count is not None:
         return {"_nb_output": spec.item_count}
     return {"_nb_output": None if spec.is_list else 1}
-
-
-def model_name(value: object) -> str | None:
-    """The model reference written in ``model = ...`` (string or settings table)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        ref = value.get("model") or value.get("handle")
-        return ref if isinstance(ref, str) else None
-    return None
 
 
 def attachments(inputs: ResolvedInputs, images: ImageRegistry | None = None) -> list[Attachment]:
@@ -117,56 +104,6 @@ def leaf_usage(ctx: RunContext) -> Iterator[None]:
             if warnings and ctx.parent_node is not None:
                 for message in warnings:
                     ctx.tracer.add_warning(ctx.parent_node, message)
-
-
-class ModelSettings(BaseModel):
-    """The settings of an inline model table: ``model = { model = "...", temperature = 0.2, max_tokens = 300,
-    reasoning_effort = "low" }``; they override the preset's."""
-
-    temperature: float | None = None
-    max_tokens: int | None = None
-    reasoning_effort: str | None = None
-
-
-def model_settings(value: object, *, pipe_code: str) -> ModelSettings:
-    """The settings written inline in ``model = {...}`` (none for a plain reference); a bad value is a clear error."""
-    if not isinstance(value, dict):
-        return ModelSettings()
-    table = cast(dict[str, object], value)
-    settings: dict[str, object] = {}
-    temperature = table.get("temperature")
-    if temperature is not None:
-        if (
-            isinstance(temperature, bool)
-            or not isinstance(temperature, int | float)
-            or not 0 <= temperature <= 2
-        ):
-            raise PipeRunError(
-                f"pipe {pipe_code!r}: model temperature must be a number from 0 to 2, not {temperature!r}",
-                pipe_code=pipe_code,
-                error_type="invalid_model_setting",
-            )
-        settings["temperature"] = float(temperature)
-    max_tokens = table.get("max_tokens")
-    if max_tokens is not None:
-        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-            raise PipeRunError(
-                f"pipe {pipe_code!r}: model max_tokens must be a positive integer, not {max_tokens!r}",
-                pipe_code=pipe_code,
-                error_type="invalid_model_setting",
-            )
-        settings["max_tokens"] = max_tokens
-    effort = table.get("reasoning_effort")
-    if effort is not None:
-        if not isinstance(effort, str) or not effort.strip():
-            raise PipeRunError(
-                f'pipe {pipe_code!r}: model reasoning_effort must be a word such as "low", '
-                f'"medium" or "high", not {effort!r}',
-                pipe_code=pipe_code,
-                error_type="invalid_model_setting",
-            )
-        settings["reasoning_effort"] = effort.strip()
-    return ModelSettings.model_validate(settings)
 
 
 class JobSettings(TypedDict):

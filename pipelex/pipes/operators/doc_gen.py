@@ -8,9 +8,10 @@ from pipelex.inference.jobs import DocGenJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeDocGenBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, model_name, render
+from pipelex.pipes.operators.common import job_settings, render
 from pipelex.pipes.rendering import default_style, format_value
 from pipelex.pipes.runtime import ResolvedInputs, make_output
 
@@ -34,6 +35,6 @@ async def run(entry: PipeEntry, pipe: PipeDocGenBlueprint, inputs: ResolvedInput
         format=pipe.format,
         filename=filename,
         text=text,
-        model=model_name(pipe.model),
+        model=written_ref(pipe.model),
     )
     return make_output(entry, ctx, await content_generator_for(job).make_document(job))

@@ -8,9 +8,10 @@ from pipelex.inference.jobs import ExtractJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeExtractBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name
+from pipelex.pipes.operators.common import job_settings, leaf_usage
 from pipelex.pipes.runtime import ResolvedInputs, make_output
 
 
@@ -35,7 +36,7 @@ async def run(entry: PipeEntry, pipe: PipeExtractBlueprint, inputs: ResolvedInpu
         page_views=bool(pipe.page_views),
         page_views_dpi=pipe.page_views_dpi or 72,
         nb_extract_pages=ctx.settings.nb_extract_pages,
-        model=model_name(pipe.model),
+        model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
         pages = await content_generator_for(job).make_pages(job)

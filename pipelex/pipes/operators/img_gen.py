@@ -6,9 +6,10 @@ from pipelex.inference.jobs import ImgGenJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeImgGenBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name, render
+from pipelex.pipes.operators.common import job_settings, leaf_usage, render
 from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
@@ -28,7 +29,7 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
         nb_images=count,
         aspect_ratio=pipe.aspect_ratio,
         output_format=pipe.output_format,
-        model=model_name(pipe.model),
+        model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
         images = await content_generator_for(job).make_images(job)

@@ -10,9 +10,10 @@ from pipelex.inference.jobs import JudgeJob, JudgeQuestionJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import JudgeQuestion, PipeJudgeBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, leaf_usage, model_name, render
+from pipelex.pipes.operators.common import job_settings, leaf_usage, render
 from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
@@ -51,7 +52,7 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
         **job_settings(entry, ctx),
         prompt=render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or "",
         questions=questions,
-        model=model_name(pipe.model),
+        model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
         verdicts = await content_generator_for(job).judge(job)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pipelex.concepts.natives import TextContent
+from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import LLMJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeLLMBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import ModelSettingError, ModelSettings, written_ref
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.operators.common import (
@@ -15,8 +17,6 @@ from pipelex.pipes.operators.common import (
     is_text,
     job_settings,
     leaf_usage,
-    model_name,
-    model_settings,
     nb_output_variable,
     render,
 )
@@ -49,14 +49,19 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
         if text_out
         else ("object_list" if spec.is_list else "object")
     )
-    settings = model_settings(pipe.model, pipe_code=entry.code)
+    try:
+        settings = ModelSettings.of(pipe.model)
+    except ModelSettingError as exc:
+        raise PipeRunError(
+            f"pipe {entry.code!r}: {exc}", pipe_code=entry.code, error_type="invalid_model_setting"
+        ) from exc
     job = LLMJob(
         **job_settings(entry, ctx),
         output=output,
         prompt=prompt,
         system_prompt=system,
         attachments=attachments(inputs, images),
-        model=model_name(pipe.model),
+        model=written_ref(pipe.model),
         concept_ref=concept.ref,
         json_schema=None if text_out else model.model_json_schema(),
         item_count=spec.item_count,
@@ -80,7 +85,7 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
                     "temperature": None,
                     "max_tokens": None,
                     "reasoning_effort": None,
-                    "model": model_name(pipe.model_to_structure) or job.model,
+                    "model": written_ref(pipe.model_to_structure) or job.model,
                 }
             )
         content = await generate_structured(job, model)

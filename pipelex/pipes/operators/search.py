@@ -7,9 +7,10 @@ from pipelex.inference.jobs import LLMJob, SearchJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeSearchBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage, model_name, render
+from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage, render
 from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
@@ -22,7 +23,7 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
         **job_settings(entry, ctx),
         prompt=prompt,
         max_results=pipe.max_results,
-        model=model_name(pipe.model),
+        model=written_ref(pipe.model),
     )
     generator = content_generator_for(job)
     with leaf_usage(ctx):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pipelex.inference.jobs import LLMJob
 from pipelex.language.blueprint import PipeStructureBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage, model_name
+from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage
 from pipelex.pipes.rendering import format_value
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
@@ -26,7 +27,7 @@ async def run(
         concept_ref=concept.ref,
         json_schema=model.model_json_schema(),
         item_count=spec.item_count,
-        model=model_name(pipe.model),
+        model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
         content = await generate_structured(job, model)
