@@ -37,7 +37,6 @@ from pipelex.api.security import InputPolicy
 from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.errors import BundleLoadError, LimitExceededError
-from pipelex.limits import limits_applied
 from pipelex.memory.stuff import Absence
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
@@ -257,9 +256,8 @@ class DirectApiBackend:
             return await self._within_deadline(loops.run(lambda: self.execute_here(request)))
 
     async def execute_here(self, request: ExecuteRequest) -> bytes:
-        """Run the pipe in this thread, under the config's ``[limits]``."""
-        with limits_applied(self.config.limits):
-            return await self._execute(request)
+        """Run the pipe in this thread (its settings carry the config's ``[limits]``)."""
+        return await self._execute(request)
 
     async def _execute(self, request: ExecuteRequest) -> bytes:
         runner = prepare_run(request, self.config, self.deck)
@@ -279,9 +277,8 @@ class DirectApiBackend:
             return await self._within_deadline(running)
 
     def validate_here(self, request: ValidateRequest) -> bytes:
-        """Validate in this thread, under the config's ``[limits]``."""
-        with limits_applied(self.config.limits):
-            return self._validate(request)
+        """Validate in this thread (its settings carry the config's ``[limits]``)."""
+        return self._validate(request)
 
     async def _within_deadline(self, work: Awaitable[T]) -> T:
         """``work``, or a limit error past ``[limits] run_deadline_seconds`` (the thread itself runs on)."""

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelex.config.settings import LimitsConfig
 from pipelex.io.policy import IOPolicy
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Knobs of a run (from the ``[dry_run]``, ``[runtime]`` and ``[io]`` config sections).
+    """Knobs of a run (from the ``[dry_run]``, ``[runtime]``, ``[io]`` and ``[limits]`` config sections).
 
     ``io_policy`` says what the run may read from outside; bare settings read nothing but ``data:`` URLs
     and the run's storage (a config's settings carry its ``[io]``, a server's its ``[api]`` policy).
+    ``limits`` bound the work the run's bundle may ask for (list sizes, batch fan-out, template renders);
+    they travel with the run, to Temporal workers too (in the workflow input), never through a global.
     """
 
     nb_list_items: int = 3
@@ -28,3 +31,4 @@ class RunSettings:
     # the templating style of a pipe that declares none ([runtime] default_templating_style)
     tag_style: str = "xml"
     text_format: str = "plain"
+    limits: LimitsConfig = field(default_factory=LimitsConfig)

@@ -260,7 +260,8 @@ class PipelexConfig(_Section):
         )
 
     def run_settings(self) -> RunSettings:
-        """The :class:`~pipelex.config.run_settings.RunSettings` of this config (its IO policy from ``[io]``)."""
+        """The :class:`~pipelex.config.run_settings.RunSettings` of this config (its IO policy from ``[io]``, its
+        ``[limits]``)."""
         from pipelex.config.run_settings import RunSettings
 
         return RunSettings(
@@ -270,6 +271,7 @@ class PipelexConfig(_Section):
             max_concurrency=self.runtime.max_concurrency,
             pipe_stack_limit=self.runtime.pipe_stack_limit,
             io_policy=self.io_policy(),
+            limits=self.limits,
             **self._default_style(),
         )
 

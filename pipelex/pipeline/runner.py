@@ -103,7 +103,9 @@ class PipelexRunner:
             library = build_library(sources) if not paths else _merge(load_library(paths), sources)
         else:
             library = load_library(paths)
-        errors = [d for d in check_library(library, self.deck) if d.severity is Severity.ERROR]
+        errors = [
+            d for d in check_library(library, self.deck, self.settings.limits) if d.severity is Severity.ERROR
+        ]
         if errors:
             raise BundleInvalidError(errors)
         self._library = library

@@ -44,6 +44,7 @@ from pipelex.concepts.natives import (
     TimeContent,
     YesNoContent,
 )
+from pipelex.config.settings import LimitsConfig
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
 from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess
@@ -449,22 +450,22 @@ def render_template(
     style: TemplatingStyle | None = None,
     metadata: Mapping[int, StuffMetadata] | None = None,
     images: ImageRegistry | None = None,
+    limits: LimitsConfig | None = None,
 ) -> str:
     """Render an MTHDS template (sigils allowed) against ``context``; compiled templates are cached.
 
     ``style`` is the pipe's templating style; ``metadata`` maps ``id(content)`` of each input to what its
     ``_stuff_name``-like fields answer; with ``images`` (an LLM prompt), an image renders as ``[Image N]``
-    and is registered there, to be sent beside the text. The render has a budget (``[limits] template_max_steps`` and
-    ``template_max_output_chars``, see :mod:`pipelex.pipes.sandbox`): past it the pipe fails with a
-    :class:`LimitExceededError`.
+    and is registered there, to be sent beside the text. The render has a budget (``template_max_steps`` and
+    ``template_max_output_chars`` of ``limits``, the run's ``[limits]``; the defaults when not given, see
+    :mod:`pipelex.pipes.sandbox`): past it the pipe fails with a :class:`LimitExceededError`.
     """
     from jinja2 import TemplateError
     from jinja2.runtime import new_context
 
-    from pipelex.limits import active_limits
     from pipelex.pipes.sandbox import RenderBudget, reset_budget, set_budget
 
-    limits = active_limits()
+    limits = limits or LimitsConfig()
     budget = RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
     token = set_budget(budget)
     try:
@@ -514,7 +515,8 @@ def evaluate_expression(
     pipe_code: str,
     is_template: bool,
     metadata: Mapping[int, StuffMetadata] | None = None,
+    limits: LimitsConfig | None = None,
 ) -> str:
     """Evaluate a condition's ``expression`` (``{{ }}`` implied) or ``expression_template`` to a string."""
     source = expression if is_template else f"{{{{ {expression} }}}}"
-    return render_template(source, context, pipe_code=pipe_code, metadata=metadata).strip()
+    return render_template(source, context, pipe_code=pipe_code, metadata=metadata, limits=limits).strip()

@@ -14,7 +14,7 @@ from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language import blueprint as bp
 from pipelex.language.library import PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity, Presence
-from pipelex.limits import active_limits, check_list_size
+from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import StuffMetadata
@@ -82,7 +82,7 @@ def output_spec(entry: PipeEntry, ctx: RunContext) -> tuple[ConceptSpec, Concept
             f"pipe {entry.code!r}: unknown output concept {spec.concept_ref!r}", pipe_code=entry.code
         )
     if spec.item_count is not None:  # validation refuses it first; a run of an unvalidated library stops here
-        maximum = active_limits().max_list_items
+        maximum = ctx.settings.limits.max_list_items
         if spec.item_count > maximum:
             raise LimitExceededError(
                 f"pipe {entry.code!r}: its output {_output_text(entry, ctx)} asks for "
@@ -233,7 +233,7 @@ def check_output(
         )
     items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
     if len(items) > 1:
-        check_list_size(len(items), what="its output", pipe_code=entry.code)
+        check_list_size(len(items), ctx.settings.limits, what="its output", pipe_code=entry.code)
     if spec.item_count is not None and len(items) != spec.item_count:
         raise PipeRunError(
             f"pipe {entry.code!r} produced {len(items)} items but its output is {_output_text(entry, ctx)}",

@@ -47,7 +47,8 @@ def validate_library(
     graphs: list[ExecutionGraph] | None = None,
 ) -> ValidationReport:
     """Validate a library; report every problem. ``graphs`` collects the sweep's execution graphs when given."""
-    diagnostics = check_library(library, deck)
+    settings = settings or RunSettings()
+    diagnostics = check_library(library, deck, settings.limits)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     failed = {d.pipe for d in errors if d.pipe}
@@ -56,7 +57,7 @@ def validate_library(
         verdicts = asyncio.run(
             sweep(
                 library,
-                settings or _config_settings(),
+                settings,
                 failed_statically=failed,
                 allowed_to_fail=allowed_to_fail,
                 graphs=graphs,
@@ -115,9 +116,3 @@ def validate_library(
         warnings=warnings,
         dry_run_sweep=run_sweep,
     )
-
-
-def _config_settings() -> RunSettings:
-    from pipelex.boot import Pipelex
-
-    return Pipelex.config().run_settings()

@@ -51,11 +51,11 @@ class StaticChecker:
     """Runs every static check over a library."""
 
     def __init__(self, library: Library, deck: ModelDeck, limits: LimitsConfig | None = None) -> None:
-        from pipelex.limits import active_limits
+        from pipelex.config.settings import LimitsConfig
 
         self.library = library
         self.deck = deck
-        self.limits = limits or active_limits()
+        self.limits = limits or LimitsConfig()  # the defaults unless the caller passes its run's [limits]
         self.diagnostics: list[Diagnostic] = []
         # a controller's input that several of its sub-pipes read as another concept: one error, naming them all
         self._input_mismatches: dict[tuple[str, str, str, str], tuple[int, str, list[str]]] = {}

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelex.config.run_settings import RunSettings
 from pipelex.config.settings import LimitsConfig, parse_config
 from pipelex.errors import ConfigError, LimitExceededError
-from pipelex.limits import active_limits, limits_applied
 from tests.security.conftest import Watched
 
 HUGE_LIST = """domain = "bomb"
@@ -134,19 +134,67 @@ def test_batch_over_too_many_items_is_refused() -> None:
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
 
-    runner = PipelexRunner(mthds_content=BATCH, pipe_run_mode=PipeRunMode.DRY, backend="direct")
     notes = {"notes": {"concept": "Text", "content": [f"note {i}" for i in range(20)]}}
-    with limits_applied(LimitsConfig(max_batch_items=20)):
-        output = asyncio.run(runner.execute_pipeline(notes))
-        assert output.main_stuff is not None
-    with limits_applied(LimitsConfig(max_batch_items=10)), pytest.raises(LimitExceededError) as caught:
-        asyncio.run(runner.execute_pipeline(notes))
+    allowed = PipelexRunner(
+        mthds_content=BATCH,
+        pipe_run_mode=PipeRunMode.DRY,
+        backend="direct",
+        settings=RunSettings(limits=LimitsConfig(max_batch_items=20)),
+    )
+    assert asyncio.run(allowed.execute_pipeline(notes)).main_stuff is not None
+    refused = PipelexRunner(
+        mthds_content=BATCH,
+        pipe_run_mode=PipeRunMode.DRY,
+        backend="direct",
+        settings=RunSettings(limits=LimitsConfig(max_batch_items=10)),
+    )
+    with pytest.raises(LimitExceededError) as caught:
+        asyncio.run(refused.execute_pipeline(notes))
     assert caught.value.limit == "max_batch_items"
     assert "20 items" in str(caught.value) and "[limits] max_batch_items" in str(caught.value)
 
 
-def test_limits_applied_is_scoped() -> None:
-    before = active_limits()
-    with limits_applied(LimitsConfig(max_list_items=7)):
-        assert active_limits().max_list_items == 7
-    assert active_limits() is before
+def test_limits_are_those_of_the_run_not_of_the_process() -> None:
+    """Two runs at once in one process, each bounded by its own settings (no process-wide limits)."""
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner
+
+    notes = {"notes": {"concept": "Text", "content": [f"note {i}" for i in range(15)]}}
+
+    def runner(max_batch_items: int) -> PipelexRunner:
+        return PipelexRunner(
+            mthds_content=BATCH,
+            pipe_run_mode=PipeRunMode.DRY,
+            backend="direct",
+            settings=RunSettings(limits=LimitsConfig(max_batch_items=max_batch_items)),
+        )
+
+    async def both() -> list[object]:
+        return await asyncio.gather(
+            runner(20).execute_pipeline(notes), runner(10).execute_pipeline(notes), return_exceptions=True
+        )
+
+    wide, narrow = asyncio.run(both())
+    assert not isinstance(wide, BaseException), wide
+    assert isinstance(narrow, LimitExceededError) and "more than the 10" in str(narrow)
+
+
+def test_config_limits_reach_the_run_settings() -> None:
+    config = parse_config("[limits]\nmax_batch_items = 12\n", source="t.toml")
+    assert config.run_settings().limits.max_batch_items == 12
+    assert config.served().run_settings().limits.max_batch_items == 12
+
+
+def test_static_check_uses_the_given_limits() -> None:
+    from pipelex.config.deck import default_deck
+    from pipelex.language.library import build_library
+    from pipelex.validation.static import check_library
+
+    library = build_library([(HUGE_LIST.replace("Text[100000000]", "Text[5]"), "five.mthds")])
+    assert not [d for d in check_library(library, default_deck()) if d.error_type == "limit_exceeded"]
+    (error,) = [
+        d
+        for d in check_library(library, default_deck(), LimitsConfig(max_list_items=3))
+        if d.error_type == "limit_exceeded"
+    ]
+    assert "more than the 3 allowed" in error.message

@@ -122,18 +122,22 @@ def test_ordinary_templates_still_render() -> None:
     assert out == ("Hello Ada. 0,1,2, 00042      x Total 2000000 1 ababab a, b 18446744073709551616 5000000")
 
 
-def test_budget_comes_from_the_active_limits() -> None:
+def test_budget_comes_from_the_given_limits() -> None:
     from pipelex.config.settings import LimitsConfig
     from pipelex.errors import LimitExceededError
-    from pipelex.limits import limits_applied
     from pipelex.pipes.rendering import render_template
 
     template = "{% for i in items %}x{% endfor %}"
     items = {"items": list(range(500))}
     assert render_template(template, items, pipe_code="p") == "x" * 500
-    with limits_applied(LimitsConfig(template_max_steps=100)), pytest.raises(LimitExceededError) as caught:
-        render_template(template, items, pipe_code="p")
+    with pytest.raises(LimitExceededError) as caught:
+        render_template(template, items, pipe_code="p", limits=LimitsConfig(template_max_steps=100))
     assert caught.value.limit == "template_max_steps"
     assert "more than 100 steps" in str(caught.value)
-    with limits_applied(LimitsConfig(template_max_output_chars=1000)), pytest.raises(LimitExceededError):
-        render_template("{% for i in range(2000) %}x{% endfor %}", {}, pipe_code="p")
+    with pytest.raises(LimitExceededError):
+        render_template(
+            "{% for i in range(2000) %}x{% endfor %}",
+            {},
+            pipe_code="p",
+            limits=LimitsConfig(template_max_output_chars=1000),
+        )

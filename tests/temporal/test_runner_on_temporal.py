@@ -52,3 +52,53 @@ def on_temporal(temporal_booted: PipelexConfig) -> Iterator[None]:
 def test_the_backend_comes_from_config(temporal_booted: PipelexConfig) -> None:
     assert PipelexRunner(mthds_content="", pipe_run_mode=PipeRunMode.DRY).backend == "temporal"
     assert PipelexRunner(mthds_content="", backend="direct").backend == "direct"
+
+
+LIMITED = """domain = "fan"
+main_pipe = "label_all"
+
+[pipe.label_all]
+type = "PipeBatch"
+description = "Labels every note"
+inputs = { notes = "Text[]" }
+output = "Text[]"
+branch_pipe_code = "label_one"
+input_list_name = "notes"
+input_item_name = "note"
+
+[pipe.label_one]
+type = "PipeLLM"
+description = "Labels one note"
+inputs = { note = "Text" }
+output = "Text"
+prompt = "Label: $note{% for i in range(300) %}.{% endfor %}"
+"""
+
+
+async def test_the_run_limits_travel_to_the_workflows_and_the_activities(
+    temporal_booted: PipelexConfig,
+) -> None:
+    """The worker (here in-process, booted with the default [limits]) bounds the run by the run's own limits:
+    the batch fan-out in the workflow, the template budget of the prompt in the activity."""
+    from pipelex.config.run_settings import RunSettings
+    from pipelex.config.settings import LimitsConfig
+    from pipelex.errors import PipeRunError
+
+    notes = {"notes": {"concept": "Text", "content": [f"note {i}" for i in range(15)]}}
+
+    def runner(limits: LimitsConfig) -> PipelexRunner:
+        return PipelexRunner(
+            mthds_content=LIMITED, pipe_run_mode=PipeRunMode.DRY, settings=RunSettings(limits=limits)
+        )
+
+    output = await runner(LimitsConfig()).execute_pipeline(notes)
+    assert output.main_stuff is not None
+    # the failure crosses the wire as a PipeRunError of error_type "limit_exceeded" (its class is not rebuilt)
+    with pytest.raises(PipeRunError) as batch:
+        await runner(LimitsConfig(max_batch_items=10)).execute_pipeline(notes)
+    assert batch.value.error_type == "limit_exceeded"
+    assert "15 items, more than the 10" in str(batch.value) and "max_batch_items" in str(batch.value)
+    with pytest.raises(PipeRunError) as render:
+        await runner(LimitsConfig(template_max_steps=100)).execute_pipeline(notes)
+    assert render.value.error_type == "limit_exceeded"
+    assert "template_max_steps" in str(render.value) and "label_one" in str(render.value)

@@ -2,7 +2,7 @@
 
 Everything a worker needs travels in the payload: the library (its bundle texts, with a content digest
 workers cache the compiled library by), the working memory (contents as plain JSON, rebuilt into the
-concept models on the other side), the run mode, the run settings, the dispatch options (task queues,
+concept models on the other side), the run mode, the run settings (with the run's ``[limits]``), the dispatch options (task queues,
 timeouts, retry policy) and the tracing position. Payloads larger than the configured threshold are
 swapped for a content-addressed reference by :mod:`pipelex.backends.temporal.codec`.
 
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StuffContent
 from pipelex.config.run_settings import RunSettings
+from pipelex.config.settings import LimitsConfig
 from pipelex.io.policy import IOPolicy
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -250,6 +251,9 @@ class WireSettings(_Wire):
     io_policy: IOPolicy = Field(default_factory=IOPolicy)
     tag_style: str = "xml"
     text_format: str = "plain"
+    # the run's [limits]: a worker bounds lists, batches and template renders by the client's run, not its own
+    # config (a payload recorded before they travelled has none: the defaults)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
     @classmethod
     def of(cls, settings: RunSettings) -> WireSettings:
@@ -263,6 +267,7 @@ class WireSettings(_Wire):
             io_policy=settings.io_policy,
             tag_style=settings.tag_style,
             text_format=settings.text_format,
+            limits=settings.limits,
         )
 
     def run_settings(self) -> RunSettings:

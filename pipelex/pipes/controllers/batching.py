@@ -30,7 +30,10 @@ async def run_over_items(
             pipe_code=target.code,
         )
     check_list_size(
-        len(items.content.items), what=f"the batch over {items.stuff_name!r}", pipe_code=target.code
+        len(items.content.items),
+        ctx.settings.limits,
+        what=f"the batch over {items.stuff_name!r}",
+        pipe_code=target.code,
     )
     results = await ctx.router.run_items(target, items, item_name, memory, ctx, output_name=output_name)
     produced = [r for r in results if isinstance(r, Stuff)]

@@ -32,6 +32,7 @@ async def run(
         pipe_code=entry.code,
         is_template=pipe.expression is None,
         metadata=inputs.template_metadata(context),
+        limits=ctx.settings.limits,
     )
     if pipe.add_alias_from_expression_to:
         from pipelex.concepts.natives import TextContent

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def render(
+    ctx: RunContext,
     entry: PipeEntry,
     template: str | None,
     inputs: ResolvedInputs,
@@ -31,7 +32,7 @@ def render(
     extra: dict[str, Any] | None = None,
     images: ImageRegistry | None = None,
 ) -> str | None:
-    """Render one template of the pipe with its inputs (None stays None).
+    """Render one template of the pipe with its inputs (None stays None), within the run's ``[limits]``.
 
     ``style`` is the pipe's templating style; ``extra`` holds the runtime variables the operator provides
     (``_nb_output``), which never shadow an input; ``images`` (an LLM prompt) collects the images the
@@ -44,7 +45,14 @@ def render(
     if extra:
         context = {**extra, **context}
     return render_template(
-        template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata, images=images
+        template,
+        context,
+        pipe_code=entry.code,
+        html=html,
+        style=style,
+        metadata=metadata,
+        images=images,
+        limits=ctx.settings.limits,
     )
 
 

@@ -21,6 +21,7 @@ from pipelex.concepts.natives import (
     YesNoContent,
 )
 from pipelex.concepts.values import ContentError, to_content, walk_values
+from pipelex.config.settings import LimitsConfig
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeComposeBlueprint, TemplateBlueprint
 from pipelex.language.library import PipeEntry
@@ -47,7 +48,13 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         model = concepts.content_model(concept)
         html = category == "html" or model is HtmlContent
         text = render_template(
-            template, context, pipe_code=entry.code, html=html, style=style, metadata=metadata
+            template,
+            context,
+            pipe_code=entry.code,
+            html=html,
+            style=style,
+            metadata=metadata,
+            limits=ctx.settings.limits,
         )
         content: StuffContent
         if model is HtmlContent:
@@ -67,7 +74,12 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         return make_output(entry, ctx, content)
     assert pipe.construct_ is not None
     data = _build(
-        pipe.construct_, entry, inputs, concepts.content_model(concept), default_style(ctx.settings)
+        pipe.construct_,
+        entry,
+        inputs,
+        concepts.content_model(concept),
+        default_style(ctx.settings),
+        ctx.settings.limits,
     )
     try:
         return make_output(entry, ctx, to_content(data, concept, concepts))
@@ -80,7 +92,12 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
 
 
 def _build(
-    node: dict[str, Any], entry: PipeEntry, inputs: ResolvedInputs, model: Any, style: TemplatingStyle
+    node: dict[str, Any],
+    entry: PipeEntry,
+    inputs: ResolvedInputs,
+    model: Any,
+    style: TemplatingStyle,
+    limits: LimitsConfig,
 ) -> dict[str, Any]:
     """The construct table as data for ``model``: each field's value is fitted to the field's declared type."""
     fields = _model_fields(model)
@@ -98,10 +115,11 @@ def _build(
                 pipe_code=entry.code,
                 style=style,
                 metadata=inputs.template_metadata(context),
+                limits=limits,
             )
             built[key] = fit_value(rendered, annotation)
         elif isinstance(value, dict):
-            built[key] = _build(value, entry, inputs, _strip_optional(annotation), style)
+            built[key] = _build(value, entry, inputs, _strip_optional(annotation), style, limits)
         else:
             built[key] = fit_value(value, annotation)
     return built

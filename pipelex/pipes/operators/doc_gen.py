@@ -24,11 +24,12 @@ def _safe_filename(name: str, extension: str) -> str:
 
 async def run(entry: PipeEntry, pipe: PipeDocGenBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
     """Render the text and the file name, then generate the document."""
-    text = render(entry, pipe.template, inputs, style=default_style(ctx.settings))
+    text = render(ctx, entry, pipe.template, inputs, style=default_style(ctx.settings))
     if text is None:
         text = "\n\n".join(format_value(s.content) for s in inputs.stuffs.values())
     filename = _safe_filename(
-        render(entry, pipe.filename, inputs, style=default_style(ctx.settings)) or entry.code, pipe.format
+        render(ctx, entry, pipe.filename, inputs, style=default_style(ctx.settings)) or entry.code,
+        pipe.format,
     )
     job = DocGenJob(
         **job_settings(entry, ctx),

@@ -21,10 +21,10 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
     runtime_vars = {"_nb_output": count}  # the number of images asked for
     job = ImgGenJob(
         **job_settings(entry, ctx),
-        prompt=render(entry, pipe.prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings))
+        prompt=render(ctx, entry, pipe.prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings))
         or "",
         negative_prompt=render(
-            entry, pipe.negative_prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings)
+            ctx, entry, pipe.negative_prompt, inputs, extra=runtime_vars, style=default_style(ctx.settings)
         ),
         nb_images=count,
         aspect_ratio=pipe.aspect_ratio,

@@ -50,7 +50,7 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
         questions = [_question(None, single)]
     job = JudgeJob(
         **job_settings(entry, ctx),
-        prompt=render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or "",
+        prompt=render(ctx, entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or "",
         questions=questions,
         model=written_ref(pipe.model),
     )

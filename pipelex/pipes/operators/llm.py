@@ -31,6 +31,7 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
     runtime_vars = nb_output_variable(spec)
     images = ImageRegistry()  # the system prompt's images are numbered first, as the model reads it first
     system = render(
+        ctx,
         entry,
         pipe.system_prompt or entry.bundle.system_prompt,
         inputs,
@@ -39,7 +40,7 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
         images=images,
     )
     prompt = (
-        render(entry, pipe.prompt, inputs, style=style, extra=runtime_vars, images=images)
+        render(ctx, entry, pipe.prompt, inputs, style=style, extra=runtime_vars, images=images)
         or entry.blueprint.description
     )
     model = ctx.library.concepts.content_model(concept)

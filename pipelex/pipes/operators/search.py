@@ -18,7 +18,7 @@ from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
     """Search; a structured output is then filled from the answer (structured search)."""
     _, concept = output_spec(entry, ctx)
-    prompt = render(entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or ""
+    prompt = render(ctx, entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or ""
     job = SearchJob(
         **job_settings(entry, ctx),
         prompt=prompt,
