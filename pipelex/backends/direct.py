@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pipelex.config.run_settings import RunSettings
 from pipelex.language.library import Library, PipeEntry
-from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.runtime import run_pipe
+from pipelex.pipes.in_process import InProcessRouter
 from pipelex.tracing.tracer import GraphTracer
 
 
@@ -40,28 +40,5 @@ async def run_in_process(
                 trace.export(tracer.build())
 
 
-class DirectPipeRouter:
-    """Runs pipes in-process."""
-
-    name = "direct"
-
-    async def run(
-        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
-    ) -> PipeResult:
-        """Run ``entry`` here and now."""
-        return await run_pipe(entry, memory, ctx, output_name=output_name)
-
-    async def run_items(
-        self,
-        entry: PipeEntry,
-        items: Stuff,
-        item_name: str,
-        memory: WorkingMemory,
-        ctx: RunContext,
-        *,
-        output_name: str,
-    ) -> list[Stuff | Absence]:
-        """Run ``entry`` once per item, here, concurrently up to the run's bound."""
-        from pipelex.pipes.controllers.batching import run_each
-
-        return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
+# the direct backend's router is the in-process one (the validation sweep uses it too)
+DirectPipeRouter = InProcessRouter

@@ -11,6 +11,8 @@ from pipelex.config.deck import ModelDeck
 from pipelex.config.run_settings import RunSettings
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language.library import Library
+from pipelex.pipes.context import PipeRouter
+from pipelex.pipes.in_process import InProcessRouter
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.static import callers_of_failures, check_library, pending_signatures
 from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
@@ -45,8 +47,12 @@ def validate_library(
     allowed_to_fail: frozenset[str] = frozenset(),
     only: list[str] | None = None,
     graphs: list[ExecutionGraph] | None = None,
+    router: PipeRouter | None = None,
 ) -> ValidationReport:
-    """Validate a library; report every problem. ``graphs`` collects the sweep's execution graphs when given."""
+    """Validate a library; report every problem. ``graphs`` collects the sweep's execution graphs when given.
+
+    ``router`` decides where the sweep's dry runs run (in this process by default).
+    """
     settings = settings or RunSettings()
     diagnostics = check_library(library, deck, settings.limits)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
@@ -58,6 +64,7 @@ def validate_library(
             sweep(
                 library,
                 settings,
+                router if router is not None else InProcessRouter(),
                 failed_statically=failed,
                 allowed_to_fail=allowed_to_fail,
                 graphs=graphs,

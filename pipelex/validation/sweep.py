@@ -12,6 +12,7 @@ from pipelex.errors import PipelexError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipes.context import PipeRouter, RunContext
 from pipelex.tracing.graph import ExecutionGraph
 
 
@@ -33,10 +34,14 @@ class PipeVerdict(BaseModel):
 
 
 async def dry_run_pipe(
-    entry: PipeEntry, library: Library, settings: RunSettings, *, graphs: list[ExecutionGraph] | None = None
+    entry: PipeEntry,
+    library: Library,
+    settings: RunSettings,
+    router: PipeRouter,
+    *,
+    graphs: list[ExecutionGraph] | None = None,
 ) -> PipeVerdict:
-    """Dry-run one pipe with mock inputs; append its execution graph to ``graphs`` when given."""
-    from pipelex.backends.direct import run_in_process
+    """Dry-run one pipe with mock inputs through ``router``; append its execution graph to ``graphs`` when given."""
     from pipelex.memory.inputs import mock_inputs
     from pipelex.tracing.tracer import GraphTracer
 
@@ -45,9 +50,10 @@ async def dry_run_pipe(
         memory = WorkingMemory.with_inputs(
             mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items)
         )
-        await run_in_process(
-            entry, memory, library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer
+        ctx = RunContext(
+            library=library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer, router=router
         )
+        await router.run(entry, memory, ctx, output_name=entry.code)
     except PipelexError as exc:
         cause = getattr(exc, "error_type", type(exc).__name__)
         if graphs is not None:
@@ -66,6 +72,7 @@ async def dry_run_pipe(
 async def sweep(
     library: Library,
     settings: RunSettings,
+    router: PipeRouter,
     *,
     failed_statically: set[str],
     allowed_to_fail: frozenset[str] = frozenset(),
@@ -73,7 +80,8 @@ async def sweep(
     blocked: dict[str, str] | None = None,
     allow_signatures: bool = False,
 ) -> list[PipeVerdict]:
-    """Dry-run every pipe that passed the static checks; pipes that failed them are reported FAILURE.
+    """Dry-run every pipe that passed the static checks (through ``router``, which decides where the pipes run);
+    pipes that failed them are reported FAILURE.
 
     Signatures are SKIPPED unless ``allow_signatures``; pipes calling a pipe that failed are reported
     FAILURE, blocked by it (``blocked`` maps their refs to that pipe).
@@ -116,7 +124,7 @@ async def sweep(
                 )
             )
             continue
-        verdict = await dry_run_pipe(entry, library, settings, graphs=graphs)
+        verdict = await dry_run_pipe(entry, library, settings, router, graphs=graphs)
         if verdict.status is PipeStatus.FAILURE and (
             entry.ref in allowed_to_fail or entry.code in allowed_to_fail
         ):

@@ -1,0 +1,101 @@
+"""The validation sweep runs its dry runs through the router it is given (``validate_library(router=...)``), so
+validation never picks a backend itself; by default they run in this process."""
+
+from __future__ import annotations
+
+import textwrap
+
+from pipelex.config.deck import default_deck
+from pipelex.config.run_settings import RunSettings
+from pipelex.language.library import PipeEntry, build_library
+from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.in_process import InProcessRouter
+from pipelex.validation.report import validate_library
+from pipelex.validation.sweep import PipeStatus
+
+BUNDLE = textwrap.dedent("""
+    domain = "notes"
+    main_pipe = "outline_then_write"
+
+    [pipe.outline_then_write]
+    type = "PipeSequence"
+    description = "Outlines, then writes"
+    inputs = { topic = "Text" }
+    output = "Text"
+    steps = [
+      { pipe = "outline", result = "outline" },
+      { pipe = "write", result = "text" },
+    ]
+
+    [pipe.outline]
+    type = "PipeLLM"
+    description = "Outlines"
+    inputs = { topic = "Text" }
+    output = "Text"
+    prompt = "Outline $topic"
+
+    [pipe.write]
+    type = "PipeLLM"
+    description = "Writes"
+    inputs = { outline = "Text" }
+    output = "Text"
+    prompt = "Write from $outline"
+""")
+
+
+class RecordingRouter(InProcessRouter):
+    """Runs in process, and records which pipe each call ran and in which mode."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    async def run(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
+    ) -> PipeResult:
+        self.calls.append((entry.code, ctx.run_mode.value))
+        return await super().run(entry, memory, ctx, output_name=output_name)
+
+    async def run_items(
+        self,
+        entry: PipeEntry,
+        items: Stuff,
+        item_name: str,
+        memory: WorkingMemory,
+        ctx: RunContext,
+        *,
+        output_name: str,
+    ) -> list[Stuff | Absence]:
+        self.calls.append((entry.code, "items"))
+        return await super().run_items(entry, items, item_name, memory, ctx, output_name=output_name)
+
+
+def test_every_dry_run_of_the_sweep_goes_through_the_given_router() -> None:
+    router = RecordingRouter()
+    report = validate_library(
+        build_library([(BUNDLE, "notes.mthds")]), default_deck(), settings=RunSettings(), router=router
+    )
+    assert report.is_valid, [e.render() for e in report.errors]
+    assert {v.pipe_ref: v.status for v in report.validated_pipes} == {
+        "notes.outline_then_write": PipeStatus.SUCCESS,
+        "notes.outline": PipeStatus.SUCCESS,
+        "notes.write": PipeStatus.SUCCESS,
+    }
+    # each pipe dry-run on its own, and the sequence's steps again inside the sequence's run
+    assert sorted(router.calls) == sorted(
+        [
+            ("outline_then_write", "dry"),
+            ("outline", "dry"),
+            ("write", "dry"),
+            ("outline", "dry"),
+            ("write", "dry"),
+        ]
+    )
+
+
+def test_without_a_router_the_sweep_runs_in_this_process() -> None:
+    report = validate_library(
+        build_library([(BUNDLE, "notes.mthds")]), default_deck(), settings=RunSettings()
+    )
+    assert report.is_valid and report.dry_run_sweep
+    assert all(v.status is PipeStatus.SUCCESS for v in report.validated_pipes)
