@@ -69,7 +69,9 @@ class RunContext:
     settings: RunSettings
     tracer: GraphTracer
     router: PipeRouter
-    semaphore: asyncio.Semaphore | None = None  # bounds batch fan-out; made from settings.max_concurrency
+    semaphore: asyncio.Semaphore | None = (
+        None  # bounds the leaves in flight; made from settings.max_concurrency
+    )
     depth: int = 0
     parent_node: str | None = None
     stack: tuple[str, ...] = ()

@@ -316,7 +316,12 @@ async def run_pipe(
     if override is not None and not entry.is_controller:
         sub = replace(sub, output_override=override)  # an operator makes the list its sequence step asks for
     try:
-        result = await _dispatch(entry, resolved, memory, sub, output_name)
+        if entry.is_controller:
+            result = await _dispatch(entry, resolved, memory, sub, output_name)
+        else:  # the run-wide bound on leaves in flight ([runtime] max_concurrency)
+            assert ctx.semaphore is not None  # set by RunContext.__post_init__
+            async with ctx.semaphore:
+                result = await _dispatch(entry, resolved, memory, sub, output_name)
         if override is not None and entry.is_controller and isinstance(result, Stuff):
             result = _fit_override(entry, ctx, result)
     except PipeRunError as exc:

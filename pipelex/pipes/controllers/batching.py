@@ -53,28 +53,45 @@ async def run_each(
     output_name: str,
     first_index: int = 0,
 ) -> list[Stuff | Absence]:
-    """Run ``target`` once per item of ``items``, concurrently up to the run's bound; results in item order.
+    """Run ``target`` once per item of ``items``, at most ``max_concurrency`` at a time; results in item order.
 
     ``first_index``: the place of the first item in the whole list, when ``items`` is a slice of it.
+
+    A fixed pool of ``max_concurrency`` workers takes the items in order: a batch of a million items holds a
+    handful of coroutines, not a million tasks waiting on a semaphore (each ~2 KB, and all created up front).
+    The pool is the batch's own bound; the run-wide bound is held by the leaves (``run_pipe``), never by a batch
+    item while its children wait for it, so nested batches cannot starve each other.
     """
     assert isinstance(items.content, ListContent)
-    contents: list[StuffContent] = list(items.content.items)
+    contents: list[StuffContent] = items.content.items
+    total = len(contents)
+    results: list[Stuff | Absence | None] = [None] * total
 
-    async def one(index: int, content: StuffContent) -> Stuff | Absence:
-        assert ctx.semaphore is not None  # set by RunContext.__post_init__
-        async with ctx.semaphore:
-            branch_memory = memory.fork()
-            branch_memory.store(
-                item_name, Stuff(stuff_name=item_name, concept=items.concept, content=content), main=False
-            )
-            result = await ctx.router.run(target, branch_memory, ctx, output_name=f"{output_name}[{index}]")
-            ctx.count("items", advance=1)
-            return result
+    async def one(index: int) -> None:
+        branch_memory = memory.fork()
+        branch_memory.store(
+            item_name, Stuff(stuff_name=item_name, concept=items.concept, content=contents[index]), main=False
+        )
+        results[index] = await ctx.router.run(
+            target, branch_memory, ctx, output_name=f"{output_name}[{first_index + index}]"
+        )
+        ctx.count("items", advance=1)
 
-    ctx.count("items", total=len(contents))
-    if len(contents) <= 1:
-        return [await one(first_index + i, c) for i, c in enumerate(contents)]
-    return await run_all([one(first_index + i, c) for i, c in enumerate(contents)])
+    ctx.count("items", total=total)
+    if total <= 1:
+        for index in range(total):
+            await one(index)
+    else:
+        pending = iter(range(total))  # shared by the workers: each takes the next item when it is free
+
+        async def worker() -> None:
+            for index in pending:
+                await one(index)
+
+        await run_all([worker() for _ in range(min(ctx.settings.max_concurrency, total))])
+    done = [r for r in results if r is not None]
+    assert len(done) == total  # every worker ran to the end, or the first failure was raised
+    return done
 
 
 async def run_step(
