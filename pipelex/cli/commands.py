@@ -359,7 +359,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
                 "another --working-memory-path"
             ) from exc
     if not args.quiet:
-        nodes = len(output.graph.nodes)
+        nodes = len(output.graph.nodes) + output.graph.folded_nodes
         print(
             f"{output.run_mode.value} run of {output.pipe_code!r}: {nodes} pipe run(s); output in {run_dir}"
         )
@@ -473,7 +473,9 @@ def _write_run_dir(
             from pipelex.tracing.html import render_html
             from pipelex.tracing.mermaid import render_mermaid
 
-            (run_dir / "graph.json").write_text(output.graph.to_json(), encoding="utf-8")
+            output.graph.write_json(
+                run_dir / "graph.json"
+            )  # complete, also when the graph held here is folded
             (run_dir / "graph.mmd").write_text(render_mermaid(output.graph), encoding="utf-8")
             (run_dir / "graph.html").write_text(render_html(output.graph), encoding="utf-8")
     except OSError as exc:

@@ -122,12 +122,16 @@ class ReportingConfig(_Section):
 
 
 class TracingConfig(_Section):
-    """``[tracing]``: OpenTelemetry export of a span per pipe run (off unless an OTLP endpoint is set)."""
+    """``[tracing]``: OpenTelemetry export of a span per pipe run (off unless an OTLP endpoint is set), and how
+    much of the execution graph a run holds in memory."""
 
     # the collector's base URL for OTLP/HTTP (e.g. "http://127.0.0.1:4318"); "" = $OTEL_EXPORTER_OTLP_ENDPOINT
     otlp_endpoint: str = ""
     service_name: str = "pipelex"
     export_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # children of one controller (batch items...) the execution graph holds in memory; the runs past it are
+    # folded: written to disk as they end, summarised in the graph (and graph.html), complete in graph.json
+    graph_children_in_memory: int = Field(default=10_000, ge=1)
 
 
 class ApiConfig(_Section):

@@ -87,6 +87,8 @@ class PipelexRunner:
         self.settings = settings or Pipelex.config().run_settings()
         self.deck = deck or deck_for(Pipelex.config())
         self._library: Library | None = None
+        # children of one controller the graph holds in memory ([tracing]); the others are folded to disk
+        self.graph_children_in_memory = (config or Pipelex.config()).tracing.graph_children_in_memory
         self.current_tracer: Any = None  # the tracer of the run in progress, read by progress displays
         # what the last run did if it failed (also on the error, as ``partial_output``); None after a success
         self.failed_output: PipelineOutput | None = None
@@ -208,6 +210,7 @@ class PipelexRunner:
                 domain=entry.domain,
                 mode=mode.value,
                 backend="direct",
+                children_in_memory=self.graph_children_in_memory,
             )
             self.current_tracer = tracer
             run = _run_direct(entry, memory, library, mode, self.settings, self.deck, tracer)

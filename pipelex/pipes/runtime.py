@@ -269,9 +269,9 @@ def check_output(
 def io_item(name: str, result: Stuff | Absence) -> IOItem:
     """A graph IO record of a stuff (or an absence)."""
     if isinstance(result, Absence):
-        return IOItem(name=name, concept="absent", digest=None, multiplicity="single", data=result.to_json())
+        return IOItem.of_json(name=name, concept="absent", digest=None, data=result.to_json())
     data = result.content_json()
-    return IOItem(
+    return IOItem.of_json(
         name=name,
         concept=result.concept,
         digest=digest(data),

@@ -24,8 +24,10 @@
   try { graph = JSON.parse(document.getElementById("graph-data").textContent); }
   catch (e) { fail("the embedded graph is unreadable"); return; }
 
-  var byId = {}, children = {}, parentOf = {}, selected = {};
+  var byId = {}, children = {}, parentOf = {}, selected = {}, outside = {};
   graph.nodes.forEach(function (n) { byId[n.id] = n; });
+  // runs folded out of the graph held in memory (huge batches): counted, in graph.json only
+  (graph.folded || []).forEach(function (f) { outside[f.parent] = f.runs; });
   graph.edges.forEach(function (e) {
     if (e.kind === "contains" && byId[e.source] && byId[e.target] && !parentOf[e.target]) {
       (children[e.source] = children[e.source] || []).push(e.target);
@@ -96,10 +98,11 @@
       if (parent) { g.setParent(id, parent); }
       kids.shown.forEach(function (k) { addRun(k, id); });
       drawnKids[id] = kids.shown.slice();
-      if (kids.hidden > 0) {
+      if (kids.hidden > 0 || outside[id]) {
         drawnKids[id].push("more:" + id);
         var more = "more:" + id;
         var moreText = "+" + kids.hidden.toLocaleString() + " more runs";
+        if (outside[id]) { moreText += " (+" + outside[id].toLocaleString() + " in graph.json)"; }
         g.setNode(more, {kind: "more", owner: id, hidden: kids.hidden, label: moreText,
                          width: textWidth(moreText), height: 30});
         g.setParent(more, id);

@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic_core import to_jsonable_python
+
+if TYPE_CHECKING:
+    from pipelex.tracing.spill import GraphSpill
 
 NodeKind = Literal["controller", "operator"]
 NodeStatus = Literal["running", "succeeded", "failed", "checked", "skipped"]
@@ -73,6 +77,24 @@ class IOItem(BaseModel):
     digest: str | None = None
     multiplicity: Multiplicity = "single"
     data: Any | None = None
+    # ``data`` is known to be plain JSON already (made by :meth:`from_content` / :meth:`of_json`): the tracer
+    # takes the item as it is instead of converting and copying it
+    _plain: bool = PrivateAttr(default=False)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields (how an item was made does not count)."""
+        if not isinstance(other, IOItem):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    @classmethod
+    def of_json(
+        cls, *, name: str, concept: str, data: Any, digest: str | None, multiplicity: Multiplicity = "single"
+    ) -> IOItem:
+        """An item whose ``data`` is plain JSON data already (e.g. a pydantic ``model_dump(mode="json")``)."""
+        item = cls(name=name, concept=concept, digest=digest, multiplicity=multiplicity, data=data)
+        item._plain = True
+        return item
 
     @classmethod
     def from_content(
@@ -91,7 +113,7 @@ class IOItem(BaseModel):
         json_content = to_json_compatible(content)
         if multiplicity is None:
             multiplicity = "list" if isinstance(content, (list, tuple)) else "single"
-        return cls(
+        return cls.of_json(
             name=name,
             concept=concept,
             digest=digest(json_content),
@@ -147,8 +169,29 @@ class GraphEdge(BaseModel):
     stuff_digest: str | None = None
 
 
+class FoldedRuns(BaseModel):
+    """The runs of one controller's children past the in-memory bound (``[tracing] graph_children_in_memory``).
+
+    A batch of 100,000 items keeps its first runs (and every failure) as nodes; the others are *folded*: counted
+    here and written to ``graph.json`` on disk (:meth:`ExecutionGraph.write_json`), never held in memory.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    parent: str  # the controller's node id
+    runs: int = 0  # children folded (batch items, ...)
+    nodes: int = 0  # nodes folded in all: the children and every pipe run below them
+    statuses: dict[str, int] = Field(default_factory=dict)  # the folded children's statuses
+    usage: dict[str, Any] | None = None  # the folded operators' usage, summed
+
+
 class ExecutionGraph(BaseModel):
-    """The execution graph of one pipeline run."""
+    """The execution graph of one pipeline run.
+
+    ``folded``: when a controller ran more children than the in-memory bound, the runs past it (and their
+    sub-pipes) are summarised there and left out of ``nodes`` and ``edges``; :meth:`write_json` still writes the
+    complete graph, every node and edge, streamed from where the run spilled them.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -162,10 +205,35 @@ class ExecutionGraph(BaseModel):
     nodes: list[GraphNode] = Field(default_factory=list)
     edges: list[GraphEdge] = Field(default_factory=list)
     usage: dict[str, Any] = Field(default_factory=dict)
+    folded: list[FoldedRuns] = Field(default_factory=list)
+    # the folded nodes and every edge, on disk (set by the tracer that folded them)
+    _spill: GraphSpill | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields (where the folded nodes are kept does not count)."""
+        if not isinstance(other, ExecutionGraph):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    @property
+    def folded_nodes(self) -> int:
+        """Nodes left out of ``nodes`` (0 for a complete graph)."""
+        return sum(f.nodes for f in self.folded)
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """The graph as JSON text (what ``graph.json`` holds)."""
+        """The graph as JSON text (a folded graph: its summary; :meth:`write_json` writes the complete one)."""
         return self.model_dump_json(indent=indent)
+
+    def write_json(self, path: Path) -> None:
+        """Write the complete graph to ``path`` (what ``graph.json`` holds).
+
+        A folded graph is streamed, one node or edge per line, merging the nodes held here with the folded ones
+        in recording order: memory stays bounded however many nodes the run had.
+        """
+        if self._spill is None:
+            path.write_text(self.to_json(), encoding="utf-8")
+            return
+        self._spill.write_complete(self, path)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ExecutionGraph:

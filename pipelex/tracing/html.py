@@ -112,6 +112,7 @@ class _PageBuilder:
         self.span = max(self.run_end - self.run_start, 1e-9)
         self.with_failure = self._failure_subtrees()
         self.folded: set[str] = set()  # runs left off the page (long batches); filled by tree()
+        self.graph_folded = {f.parent: f for f in graph.folded}  # runs the graph folded out of memory
         self.ordinals: dict[str, str] = {}
         for kids in self.children.values():
             totals: dict[str, int] = {}
@@ -267,14 +268,21 @@ class _PageBuilder:
             f' data-path="{_esc(node.path)}"{" open" if opened else ""}>'
         )
 
-    def _fold(self, kids: list[GraphNode]) -> tuple[list[GraphNode], str]:
-        """Past ``_FOLD_AFTER`` children, keep only those worth a look (failures); summarise the rest."""
-        if len(kids) <= _FOLD_AFTER + _FOLD_SLACK:
+    def _fold(self, kids: list[GraphNode], parent: str) -> tuple[list[GraphNode], str]:
+        """Past ``_FOLD_AFTER`` children, keep only those worth a look (failures); summarise the rest, with the
+        runs the graph itself folded out of memory (``graph.folded``)."""
+        outside = self.graph_folded.get(parent)
+        if len(kids) <= _FOLD_AFTER + _FOLD_SLACK and outside is None:
             return kids, ""
         kept: list[GraphNode] = []
-        folded_counts: dict[str, int] = {}
+        folded_counts: dict[str, int] = dict(outside.statuses) if outside is not None else {}
         for index, kid in enumerate(kids):
-            if index < _FOLD_AFTER or kid.status == "failed" or kid.id in self.with_failure:
+            if (
+                index < _FOLD_AFTER
+                or len(kids) <= _FOLD_AFTER + _FOLD_SLACK
+                or kid.status == "failed"
+                or kid.id in self.with_failure
+            ):
                 kept.append(kid)
                 continue
             folded_counts[kid.status] = folded_counts.get(kid.status, 0) + 1
@@ -310,7 +318,7 @@ class _PageBuilder:
                     continue
                 visited.add(node.id)
                 kids, fold_note = self._fold(
-                    [kid for kid in self.children.get(node.id, []) if kid.id not in visited]
+                    [kid for kid in self.children.get(node.id, []) if kid.id not in visited], node.id
                 )
                 out.append(self.open_tag(node))
                 out.append(self.summary(node))

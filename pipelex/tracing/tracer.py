@@ -24,7 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pipelex.redaction import redact
 from pipelex.tracing.graph import (
@@ -34,6 +34,10 @@ from pipelex.tracing.graph import (
     RunModeName,
     to_json_compatible,
 )
+from pipelex.tracing.spill import node_counter
+
+if TYPE_CHECKING:
+    from pipelex.tracing.spill import GraphSpill
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,20 @@ class _NodeRecord:
     tags: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    fold: bool = False  # past its parent's in-memory bound: folded to disk when it ends without a failure
+
+
+@dataclass(slots=True)
+class _Fold:
+    """The folded children of one controller (see :mod:`pipelex.tracing.spill`)."""
+
+    index: int
+    parent: str
+    runs: int = 0
+    nodes: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    usage: Any = None  # a UsageReport, when a folded leaf recorded usage
+    absorbed: bool = False  # its controller was folded too: counted in the outer fold
 
 
 @dataclass(slots=True)
@@ -160,7 +178,10 @@ class GraphTracer:
         backend: str = "direct",
         include_data: bool = True,
         graph_id: str | None = None,
+        children_in_memory: int | None = None,
     ) -> None:
+        """``children_in_memory``: children of one controller kept as nodes; the runs past it are folded to disk
+        (:mod:`pipelex.tracing.spill`) when they end without a failure. None keeps every node in memory."""
         self.pipeline_run_id = pipeline_run_id
         self.main_pipe = main_pipe
         self.domain = domain
@@ -171,7 +192,10 @@ class GraphTracer:
         self.created_at = datetime.now(UTC).isoformat()
         self._nodes: dict[str, _NodeRecord] = {}
         self._edges: list[_EdgeRecord] = []
-        self._data_edge_keys: set[tuple[str, str, str]] = set()
+        self._children_in_memory = children_in_memory
+        self._spill: GraphSpill | None = None
+        self._folds: dict[str, _Fold] = {}  # by controller node id
+        self._folded_count = 0
         self._producers: dict[str, str] = {}
         self._node_count = 0
         self._last_child: dict[tuple[str, str], str] = {}
@@ -234,6 +258,8 @@ class GraphTracer:
             if parent_id is not None:
                 self._last_child[(parent_id, pipe_code)] = node_id
             if parent is not None:
+                if self._children_in_memory is not None and len(parent.children) >= self._children_in_memory:
+                    record.fold = True
                 parent.children.append(node_id)
                 self._add_edge("contains", parent.id, node_id)
             self._link_inputs(record)
@@ -275,6 +301,8 @@ class GraphTracer:
                 for item in items:
                     if item.digest is not None and item.digest not in self._producers:
                         self._producers[item.digest] = node_id
+            if record.fold and record.status != "failed":
+                self._fold_subtree(record)
 
     def mark(self, node_id: str, status: str, tag: str | None = None) -> None:
         """Set a node's status (and add ``tag``), e.g. ``mark(n, "checked", "checked_outcome")``.
@@ -300,7 +328,11 @@ class GraphTracer:
                 for item in record.outputs:
                     if item.digest is not None and self._producers.get(item.digest) == record.id:
                         del self._producers[item.digest]
-                stack.extend(self._nodes[child_id] for child_id in record.children)
+                fold = self._folds.get(record.id)
+                if fold is not None and self._spill is not None:  # its folded children (never failed) follow
+                    self._spill.override(fold.index, status, tag)
+                    fold.statuses = {status: fold.runs}
+                stack.extend(self._nodes[c] for c in record.children if c in self._nodes)
 
     def add_usage(self, node_id: str, usage: dict[str, Any]) -> None:
         """Add a leaf's provider usage (plain JSON numbers, nested by model) to its node's ``usage``.
@@ -360,7 +392,7 @@ class GraphTracer:
         """``(finished, running)`` pipe runs so far, for a progress line."""
         with self._lock:
             running = len(self._running)
-            return len(self._nodes) - running, running
+            return len(self._nodes) + self._folded_count - running, running
 
     def snapshot(self) -> ProgressSnapshot:
         """The run's progress: pipes done and running, the innermost running controller and its counters,
@@ -368,7 +400,7 @@ class GraphTracer:
         now = time.perf_counter()
         with self._lock:
             running = len(self._running)
-            finished = len(self._nodes) - running
+            finished = len(self._nodes) + self._folded_count - running
             depth = {node_id: record.path.count("/") for node_id, record in self._running_controllers.items()}
             innermost = max(depth, key=lambda n: (depth[n], n in self._counters), default=None)
             counters = tuple(self._counters.get(innermost, {}).values()) if innermost else ()
@@ -403,7 +435,7 @@ class GraphTracer:
         return self._last_child.get((parent_id, pipe_code))
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return len(self._nodes) + self._folded_count
 
     def node_status(self, node_id: str) -> str:
         """The current status of a node."""
@@ -418,7 +450,27 @@ class GraphTracer:
         with self._lock:
             records = list(self._nodes.values())
             edge_records = list(self._edges)
+            folds = [f for f in self._folds.values() if not f.absorbed]
+            folded = [
+                {
+                    "parent": f.parent,
+                    "runs": f.runs,
+                    "nodes": f.nodes,
+                    "statuses": dict(f.statuses),
+                    "usage": f.usage.to_json() if f.usage is not None else None,
+                }
+                for f in folds
+            ]
         total: dict[str, Any] = {}
+        for fold in folded:
+            if fold["usage"]:
+                _add_usage(total, fold["usage"])
+        if (
+            self._spill is not None
+        ):  # graph.json gets every edge; the graph held here, those between its nodes
+            held = self._nodes
+            self._spill.set_edges(edge_records)
+            edge_records = [e for e in edge_records if e.source in held and e.target in held]
         nodes: list[dict[str, Any]] = []
         for record in records:
             if record.kind == "operator" and record.usage:
@@ -458,7 +510,7 @@ class GraphTracer:
             for edge in edge_records
         ]
         # one validation pass in pydantic-core (IOItem instances are not re-validated)
-        return ExecutionGraph.model_validate(
+        graph = ExecutionGraph.model_validate(
             {
                 "graph_id": self.graph_id,
                 "created_at": self.created_at,
@@ -470,10 +522,106 @@ class GraphTracer:
                 "nodes": nodes,
                 "edges": edges,
                 "usage": usage if usage is not None else {"total": total},
+                "folded": folded,
             }
         )
+        graph._spill = self._spill  # noqa: SLF001 - the graph reads the folded nodes back when written
+        return graph
 
     # ------------------------------------------------------------------ internals
+
+    def _fold_subtree(self, root: _NodeRecord) -> None:
+        """Move a finished child run past the bound, and every node below it, to the spill file (lock held).
+
+        A subtree with a failure anywhere stays in memory: failures are always shown.
+        """
+        subtree: list[_NodeRecord] = []
+        inner: list[_Fold] = []
+        stack = [root]
+        while stack:
+            record = stack.pop()
+            if record.status == "failed":
+                return
+            subtree.append(record)
+            held = self._folds.get(record.id)
+            if held is not None:
+                inner.append(held)
+            stack.extend(self._nodes[c] for c in record.children if c in self._nodes)
+        assert root.parent_id is not None  # a folded run has a parent, the controller of its group
+        fold = self._folds.get(root.parent_id)
+        if fold is None:
+            fold = self._folds[root.parent_id] = _Fold(index=len(self._folds), parent=root.parent_id)
+        if self._spill is None:
+            from pipelex.tracing.spill import GraphSpill
+
+            self._spill = GraphSpill()
+        spill = self._spill
+        if any(r.usage for r in subtree) or any(f.usage is not None for f in inner):
+            self._fold_usage(root, subtree, inner, fold)
+        for held in inner:  # an inner controller's own folded runs now count in this fold
+            held.absorbed = True
+            spill.absorb(held.index, fold.index)
+            fold.nodes += held.nodes
+        subtree.sort(key=lambda r: node_counter(r.id))
+        for record in subtree:
+            spill.add(node_counter(record.id), fold.index, self._node_dict(record))
+            del self._nodes[record.id]
+        fold.runs += 1
+        fold.nodes += len(subtree)
+        fold.statuses[root.status] = fold.statuses.get(root.status, 0) + 1
+        self._folded_count += len(subtree)
+
+    def _fold_usage(
+        self, root: _NodeRecord, subtree: list[_NodeRecord], inner: list[_Fold], fold: _Fold
+    ) -> None:
+        """Roll a folded subtree's usage up into its controllers (as :func:`~pipelex.reporting.usage.roll_up`
+        does for the graph held in memory), and add it to its fold's sum."""
+        from pipelex.reporting.usage import UsageReport
+
+        inner_usage = {f.parent: f.usage for f in inner if f.usage is not None}
+
+        def fill(record: _NodeRecord) -> UsageReport:
+            report = UsageReport.from_json(record.usage) if record.kind == "operator" else UsageReport()
+            if record.id in inner_usage:
+                report.merge(inner_usage[record.id])
+            for child_id in record.children:
+                child = self._nodes.get(child_id)
+                if child is not None:
+                    report.merge(fill(child))
+            if record.kind == "controller" and report.calls:
+                record.usage = report.to_json()
+            return report
+
+        total = fill(root)
+        if fold.usage is None:
+            fold.usage = UsageReport()
+        fold.usage.merge(total)
+
+    @staticmethod
+    def _node_dict(record: _NodeRecord) -> dict[str, Any]:
+        """A node as :class:`~pipelex.tracing.graph.GraphNode` writes it."""
+        return {
+            "id": record.id,
+            "path": record.path,
+            "kind": record.kind,
+            "pipe_code": record.pipe_code,
+            "pipe_type": record.pipe_type,
+            "description": record.description,
+            "domain": record.domain,
+            "status": record.status,
+            "timing": {
+                "started_at": record.started_at,
+                "ended_at": record.ended_at,
+                "duration": record.duration,
+            },
+            "inputs": record.inputs,
+            "outputs": record.outputs,
+            "error": record.error,
+            "usage": record.usage,
+            "tags": record.tags,
+            "warnings": record.warnings,
+            "placement": None,
+        }
 
     def _get(self, node_id: str) -> _NodeRecord:
         record = self._nodes.get(node_id)
@@ -486,7 +634,7 @@ class GraphTracer:
         prepared: list[IOItem] = []
         for item in items:
             data = item.data
-            if data is None:
+            if data is None or (item._plain and self.include_data):  # noqa: SLF001 - set by IOItem itself
                 prepared.append(item)
             elif not self.include_data:
                 prepared.append(item.model_copy(update={"data": None}))
@@ -509,6 +657,8 @@ class GraphTracer:
         self._edges.append(_EdgeRecord(edge_id, kind, source, target, label, stuff_digest))
 
     def _link_inputs(self, record: _NodeRecord) -> None:
+        # a new node: its edges can only repeat among its own inputs (no run-wide set of every data edge)
+        linked: set[tuple[str, str]] = set()
         ancestors: set[str] | None = None
         for item in record.inputs:
             if item.digest is None:
@@ -520,10 +670,10 @@ class GraphTracer:
                 ancestors = self._ancestors(record)
             if producer in ancestors:
                 continue
-            key = (producer, record.id, item.name)
-            if key in self._data_edge_keys:
+            key = (producer, item.name)
+            if key in linked:
                 continue
-            self._data_edge_keys.add(key)
+            linked.add(key)
             self._add_edge("data", producer, record.id, label=item.name, stuff_digest=item.digest)
 
     def _ancestors(self, record: _NodeRecord) -> set[str]:
