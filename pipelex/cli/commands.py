@@ -689,6 +689,7 @@ def worker(args: argparse.Namespace) -> int:
     from pipelex.backends.temporal.client import connect
     from pipelex.backends.temporal.process import WORKER_IDENTITY
     from pipelex.backends.temporal.worker import run_workers, task_queues
+    from pipelex.config.deck import deck_for
 
     config = config.model_copy(update={"temporal": temporal})
     queues = args.task_queue or task_queues(temporal)
@@ -712,6 +713,7 @@ def worker(args: argparse.Namespace) -> int:
             max_concurrent_workflow_tasks=args.max_concurrent_workflow_tasks,
             sticky_timeout_s=temporal.sticky_timeout_s,
             rate_limits=dict(temporal.queue_rate_limits),
+            provider_concurrency=deck_for(config).policy.max_concurrency,
             ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
             f"{temporal.address} (namespace {temporal.namespace}){metrics}; Ctrl-C to stop",
         )

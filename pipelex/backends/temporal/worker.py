@@ -99,13 +99,45 @@ async def run_workers(
     sticky_timeout_s: float = 10.0,
     ready: str | None = None,
     rate_limits: dict[str, float] | None = None,
+    provider_concurrency: int = 64,
 ) -> None:
-    """Serve ``queues`` until SIGINT or SIGTERM (``pipelex worker``); print ``ready`` once polling."""
+    """Serve ``queues`` until SIGINT or SIGTERM (``pipelex worker``); print ``ready`` once polling.
+
+    The live leaves of the worker share one provider session (an SDK client and its connection pool per provider,
+    ``provider_concurrency`` calls in flight at most, ``[models.calls] max_concurrency``): a client made and closed
+    per leaf costs more CPU than the leaf's own work and caps a worker at a few leaves per second.
+    """
+    from pipelex.inference.providers.session import provider_session
+
+    async with provider_session(max_concurrency=provider_concurrency):
+        await _serve(
+            client,
+            queues,
+            max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+            sticky_timeout_s=sticky_timeout_s,
+            ready=ready,
+            rate_limits=rate_limits,
+        )
+
+
+async def _serve(
+    client: Client,
+    queues: Sequence[str],
+    *,
+    max_concurrent_activities: int | None,
+    max_concurrent_workflow_tasks: int | None,
+    sticky_timeout_s: float,
+    ready: str | None,
+    rate_limits: dict[str, float] | None,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    executor = concurrent.futures.ThreadPoolExecutor(max_workers=4)
+    # threads for the plain (threaded) activities (the validation sweep); sized to the activity slots so the SDK
+    # does not warn that the slots outnumber the threads
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=max(4, max_concurrent_activities or 0))
     workers = [
         make_worker(
             client,
