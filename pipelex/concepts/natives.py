@@ -151,6 +151,24 @@ class ListContent(StuffContent):
         return f"ListContent(<{len(self.items)} items>)"
 
 
+class StoredListContent(ListContent):
+    """A list kept outside the working memory, by reference: ``count`` items in a distributed backend's store.
+
+    The Temporal backend keeps a list longer than ``[temporal] batch_chunk_size`` this way inside workflows, so no
+    workflow task decodes, digests or encodes it whole: batches read it slice by slice, leaves and the client read
+    it back (``ref`` is the backend's reference; ``items`` stays empty). Code that needs the items themselves gets
+    the list materialized first (see ``pipelex/backends/temporal/stored.py``).
+    """
+
+    items: list[Any] = Field(default_factory=list)
+    count: int
+    concept: str
+    ref: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"StoredListContent(<{self.count} items, stored>)"
+
+
 NATIVE_CONTENT: dict[str, type[StuffContent]] = {
     "Text": TextContent,
     "Markdown": TextContent,

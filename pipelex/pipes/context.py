@@ -33,8 +33,11 @@ class PipeRouter(Protocol):
         ctx: RunContext,
         *,
         output_name: str,
-    ) -> list[Stuff | Absence]:
-        """Run ``entry`` once per item of the list ``items`` (each stored under ``item_name``), in item order."""
+    ) -> list[Stuff | Absence] | Stuff:
+        """Run ``entry`` once per item of the list ``items`` (each stored under ``item_name``), in item order.
+
+        Returns each item's result, or the batch's output list already assembled (a router that keeps long lists
+        by reference: the items' absences are left out, as in the assembled list of the results)."""
         ...
 
 

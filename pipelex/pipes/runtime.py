@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent
 from pipelex.concepts.paths import Var, walk_path
 from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.errors import LimitExceededError, PipeRunError
@@ -32,6 +32,12 @@ class ResolvedInputs:
         """Names to contents for templates (lists as Python lists, absent names left out)."""
         context: dict[str, Any] = {}
         for name, stuff in self.stuffs.items():
+            if isinstance(stuff.content, StoredListContent):
+                raise PipeRunError(
+                    f"the list {name!r} ({stuff.content.count} items) is kept by reference here and was not read "
+                    "back before this pipe used its items: a bug of the backend, please report it",
+                    error_type="internal_error",
+                )
             value: Any = (
                 list(stuff.content.items) if isinstance(stuff.content, ListContent) else stuff.content
             )
@@ -232,11 +238,13 @@ def check_output(
             error_type="pipe_output_invalid",
         )
     items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
-    if len(items) > 1:
-        check_list_size(len(items), ctx.settings.limits, what="its output", pipe_code=entry.code)
-    if spec.item_count is not None and len(items) != spec.item_count:
+    stored = isinstance(stuff.content, StoredListContent)
+    size = stuff.content.count if isinstance(stuff.content, StoredListContent) else len(items)
+    if size > 1:
+        check_list_size(size, ctx.settings.limits, what="its output", pipe_code=entry.code)
+    if spec.item_count is not None and size != spec.item_count:
         raise PipeRunError(
-            f"pipe {entry.code!r} produced {len(items)} items but its output is {_output_text(entry, ctx)}",
+            f"pipe {entry.code!r} produced {size} items but its output is {_output_text(entry, ctx)}",
             pipe_code=entry.code,
             error_type="pipe_output_invalid",
         )
@@ -249,6 +257,8 @@ def check_output(
             pipe_code=entry.code,
             error_type="pipe_output_invalid",
         )
+    if stored:  # a list kept by reference: each item was checked by the pipe that produced it
+        return stuff
     checked: list[StuffContent] = []
     for item in items:
         try:
@@ -266,10 +276,23 @@ def check_output(
     return stuff.model_copy(update={"content": checked[0]})
 
 
+STORED_LIST_MARK = "$pipelex_stored_list"
+
+
 def io_item(name: str, result: Stuff | Absence) -> IOItem:
     """A graph IO record of a stuff (or an absence)."""
     if isinstance(result, Absence):
         return IOItem.of_json(name=name, concept="absent", digest=None, data=result.to_json())
+    if isinstance(
+        result.content, StoredListContent
+    ):  # the client computes digest and data from the stored list
+        return IOItem.of_json(
+            name=name,
+            concept=result.concept,
+            digest=None,
+            multiplicity="list",
+            data={STORED_LIST_MARK: result.content.ref, "count": result.content.count},
+        )
     data = result.content_json()
     return IOItem.of_json(
         name=name,

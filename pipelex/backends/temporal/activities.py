@@ -27,6 +27,9 @@ from pipelex.backends.temporal.payloads import (
     PipeRunOutcome,
     PipeRunPayload,
     Placement,
+    StoredListRef,
+    StoredSlice,
+    StoreItems,
 )
 from pipelex.backends.temporal.process import WORKER_IDENTITY, LibraryNotCachedError, library_for
 from pipelex.backends.temporal.router import failure_error
@@ -123,7 +126,17 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
             stack=tuple(payload.stack),
             output_override=payload.run_override(),
         )
-        work: Any = run_pipe(entry, codec.memory(payload.memory), ctx, output_name=payload.output_name)
+        memory = payload.memory
+        if any(
+            stuff.stored is not None for stuff in memory.stuffs
+        ):  # a long list it takes: read it back here
+            from pipelex.backends.temporal.stored import read_items, store_of
+
+            store = store_of(activity.client())
+            loaded = await asyncio.to_thread(codec.memory, memory, lambda ref: read_items(store, ref))
+        else:
+            loaded = codec.memory(memory)
+        work: Any = run_pipe(entry, loaded, ctx, output_name=payload.output_name)
         if entry.blueprint.type == "PipeFunc":
             # a plain function may block for long: run it on a thread of its own, so this worker's event loop
             # (its heartbeats, its other activities and workflows) keeps going
@@ -140,6 +153,33 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
         raise failure_error(exc, tracer.events()) from None
     assert codec is not None  # set by prepare_and_run before it returned
     return PipeRunOutcome(result=codec.wire_result(result), events=tracer.events())
+
+
+@activity.defn(name="act_load_items")
+async def act_load_items(ref: StoredListRef) -> list[Any]:
+    """The encoded items of a stored list (a slice of a long batch, or a list an inline pipe reads)."""
+    from pipelex.backends.temporal.stored import read_items, store_of
+
+    store = store_of(activity.client())
+    return await asyncio.to_thread(read_items, store, ref)
+
+
+@activity.defn(name="act_store_items")
+async def act_store_items(payload: StoreItems) -> StoredSlice:
+    """Store a slice's produced items and its trace events; return their references."""
+    from pipelex.backends.temporal.stored import put_events, put_items, store_of
+
+    store = store_of(activity.client())
+
+    def put() -> StoredSlice:
+        return StoredSlice(
+            items=put_items(store, payload.items),
+            events_key=put_events(store, payload.events),
+            nodes=payload.nodes,
+            concept=payload.concept,
+        )
+
+    return await asyncio.to_thread(put)
 
 
 @activity.defn(name="act_dry_validate")

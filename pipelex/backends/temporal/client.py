@@ -38,6 +38,7 @@ from pipelex.backends.temporal.payloads import (
     WireSettings,
 )
 from pipelex.backends.temporal.router import pipe_error_from
+from pipelex.backends.temporal.stored import resolve_events, store_of
 from pipelex.backends.temporal.tracing import RemoteProgress, ReplayTracer
 from pipelex.config.run_settings import RunSettings
 from pipelex.config.settings import PipelexConfig
@@ -275,12 +276,19 @@ def _payload(
     run_mode: PipeRunMode,
     settings: RunSettings,
 ) -> tuple[PipeRunPayload, ContentCodec]:
+    from pipelex.backends.temporal.stored import offload_lists
+
     codec = ContentCodec(library)
+    wire_memory = codec.wire_memory(memory)
+    chunk = session.config.temporal.batch_chunk_size
+    if any(s.is_list and isinstance(s.content, list) and len(s.content) > chunk for s in wire_memory.stuffs):  # pyright: ignore[reportUnknownArgumentType]
+        # long lists go to the payload store in parts: no workflow task handles them whole (see stored.py)
+        wire_memory = offload_lists(wire_memory, store_of(session.client), chunk)
     payload = PipeRunPayload(
         library=library_ref(library),
         pipe_ref=entry.ref,
         output_name=entry.code,
-        memory=codec.wire_memory(memory),
+        memory=wire_memory,
         run_mode=run_mode,
         settings=WireSettings.of(settings),
         dispatch=session.dispatch_options(),
@@ -361,20 +369,21 @@ async def run_on_temporal(
             remote = RemoteProgress()
             observer.current_tracer = remote
             watcher = asyncio.create_task(_watch_progress(handle, remote))
+        store = store_of(session.client)
         try:
             outcome = await handle.result()
-            tracer.replay(outcome.events)
+            tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
         except WorkflowFailureError as exc:
             error, failure = pipe_error_from(exc.cause)
             if failure is not None:
-                tracer.replay(failure.events)
+                tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
             raise error from None
         except asyncio.CancelledError:  # the caller gave up (Ctrl-C): so does the run, on the server
             with contextlib.suppress(Exception):  # first, what it did so far (the caller keeps it)
                 events = await asyncio.shield(
                     asyncio.wait_for(handle.query("trace", result_type=list[TraceEvent]), timeout=5)
                 )
-                tracer.replay(events)
+                tracer.replay(resolve_events(events, store, codec))
             with contextlib.suppress(Exception):
                 await asyncio.shield(handle.cancel())
             raise
@@ -383,10 +392,18 @@ async def run_on_temporal(
                 watcher.cancel()
             if trace is not None:  # the spans of the pipe runs, also those of a failed run so far
                 trace.export(tracer.build())
+    load = _loader(store)
     if outcome.memory is not None:
-        back = codec.memory(outcome.memory)
+        back = await asyncio.to_thread(codec.memory, outcome.memory, load)
         memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
-    return tracer, codec.result(outcome.result)
+    return tracer, await asyncio.to_thread(codec.result, outcome.result, load)
+
+
+def _loader(store: Any) -> Any:
+    """Reads the run's stored lists back (see :mod:`pipelex.backends.temporal.stored`)."""
+    from pipelex.backends.temporal.stored import read_items
+
+    return lambda ref: read_items(store, ref)
 
 
 async def _watch_progress(handle: Any, remote: RemoteProgress, interval: float = 0.5) -> None:
@@ -459,9 +476,15 @@ async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None =
                 error=str(error),
                 error_type=error.error_type,
             )
-    tracer.replay(outcome.events)
-    memory = codec.memory(outcome.memory) if outcome.memory is not None else WorkingMemory()
-    result = codec.result(outcome.result)
+    store = store_of(session.client)
+    load = _loader(store)
+    tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
+    memory = (
+        await asyncio.to_thread(codec.memory, outcome.memory, load)
+        if outcome.memory is not None
+        else WorkingMemory()
+    )
+    result = await asyncio.to_thread(codec.result, outcome.result, load)
     from pipelex.pipeline.runner import store_result
 
     store_result(memory, entry, result)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StuffContent
+from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StoredListContent, StuffContent
 from pipelex.config.run_settings import RunSettings
 from pipelex.config.settings import LimitsConfig
 from pipelex.io.policy import IOPolicy
@@ -68,14 +69,50 @@ class LibraryRef(_Wire):
 CONTENT_TAG = "__pipelex_content__"
 
 
+class StoredPart(_Wire):
+    """One blob of a stored list: ``count`` encoded items under ``key`` (a sha256) in the payload store."""
+
+    key: str
+    count: int
+
+
+class StoredListRef(_Wire):
+    """A list kept in the payload store: its items are those of ``parts`` in order, less the first ``skip``.
+
+    A list longer than ``[temporal] batch_chunk_size`` travels this way (the client stores a run's long inputs in
+    parts of that many items; a long batch stores each slice's results): workflows hold only this reference.
+    """
+
+    concept: str
+    count: int
+    parts: list[StoredPart] = Field(default_factory=list)
+    skip: int = 0
+
+    def slice(self, first: int, size: int) -> StoredListRef:
+        """The items ``first`` to ``first + size`` (the parts that hold them)."""
+        start, stop = self.skip + first, self.skip + min(self.count, first + size)
+        parts: list[StoredPart] = []
+        skip = 0
+        offset = 0
+        for part in self.parts:
+            end = offset + part.count
+            if end > start and offset < stop:
+                if not parts:
+                    skip = start - offset
+                parts.append(part)
+            offset = end
+        return StoredListRef(concept=self.concept, count=max(0, stop - start), parts=parts, skip=skip)
+
+
 class WireStuff(_Wire):
-    """A stuff as plain JSON; ``content`` is rebuilt into ``concept``'s model."""
+    """A stuff as plain JSON; ``content`` is rebuilt into ``concept``'s model (a long list: ``stored`` instead)."""
 
     name: str
     stuff_code: str
     concept: str
     is_list: bool
-    content: Any
+    content: Any = None
+    stored: StoredListRef | None = None
 
 
 class WireMemory(_Wire):
@@ -91,6 +128,10 @@ class WireResult(_Wire):
 
     stuff: WireStuff | None = None
     absence: Absence | None = None
+
+
+ListLoader = Callable[[StoredListRef], list[Any]]
+"""Reads the encoded items of a stored list (from the payload store: IO, never in workflow code)."""
 
 
 class ContentCodec:
@@ -183,7 +224,15 @@ class ContentCodec:
 
     # -- stuffs, results, memories
     def wire_stuff(self, name: str, stuff: Stuff) -> WireStuff:
-        """A stuff as plain JSON."""
+        """A stuff as plain JSON (a list kept by reference: its reference)."""
+        if isinstance(stuff.content, StoredListContent):
+            return WireStuff(
+                name=name,
+                stuff_code=stuff.stuff_code,
+                concept=stuff.concept,
+                is_list=True,
+                stored=StoredListRef.model_validate(stuff.content.ref),
+            )
         return WireStuff(
             name=name,
             stuff_code=stuff.stuff_code,
@@ -192,14 +241,21 @@ class ContentCodec:
             content=self.encode(stuff.content),
         )
 
-    def stuff(self, wire: WireStuff) -> Stuff:
-        """Rebuild a stuff."""
-        return Stuff(
-            stuff_code=wire.stuff_code,
-            stuff_name=wire.name,
-            concept=wire.concept,
-            content=self.decode(wire.content, wire.concept, is_list=wire.is_list),
-        )
+    def stuff(self, wire: WireStuff, load: ListLoader | None = None) -> Stuff:
+        """Rebuild a stuff. A stored list is read with ``load`` (IO: activities and clients), else it stays stored
+        (workflow code)."""
+        if wire.stored is not None:
+            if load is None:
+                content: StuffContent = StoredListContent(
+                    count=wire.stored.count,
+                    concept=wire.stored.concept,
+                    ref=wire.stored.model_dump(mode="json"),
+                )
+            else:
+                content = self.decode(load(wire.stored), wire.concept, is_list=True)
+        else:
+            content = self.decode(wire.content, wire.concept, is_list=wire.is_list)
+        return Stuff(stuff_code=wire.stuff_code, stuff_name=wire.name, concept=wire.concept, content=content)
 
     def wire_result(self, result: PipeResult) -> WireResult:
         """A result as plain JSON."""
@@ -207,12 +263,12 @@ class ContentCodec:
             return WireResult(absence=result)
         return WireResult(stuff=self.wire_stuff(result.stuff_name, result))
 
-    def result(self, wire: WireResult) -> PipeResult:
+    def result(self, wire: WireResult, load: ListLoader | None = None) -> PipeResult:
         """Rebuild a result."""
         if wire.absence is not None:
             return wire.absence
         assert wire.stuff is not None
-        return self.stuff(wire.stuff)
+        return self.stuff(wire.stuff, load)
 
     def wire_memory(self, memory: WorkingMemory, *, only: set[str] | None = None) -> WireMemory:
         """A memory as plain JSON; ``only`` keeps the named roots (and the aliases leading to them)."""
@@ -230,10 +286,10 @@ class ContentCodec:
             absences=absences,
         )
 
-    def memory(self, wire: WireMemory) -> WorkingMemory:
-        """Rebuild a memory."""
+    def memory(self, wire: WireMemory, load: ListLoader | None = None) -> WorkingMemory:
+        """Rebuild a memory (``load``: see :meth:`stuff`)."""
         return WorkingMemory(
-            root={s.name: self.stuff(s) for s in wire.stuffs},
+            root={s.name: self.stuff(s, load) for s in wire.stuffs},
             aliases=dict(wire.aliases),
             absences=dict(wire.absences),
         )
@@ -309,7 +365,7 @@ class TraceEvent(_Wire):
     event with ``parent=None`` attaches to the node the fragment's caller runs under.
     """
 
-    op: Literal["start", "end", "mark", "selected", "usage", "warning"]
+    op: Literal["start", "end", "mark", "selected", "usage", "warning", "fragment"]
     node: int
     at: float | None = None
     # start
@@ -333,6 +389,10 @@ class TraceEvent(_Wire):
     # selected
     target: int | None = None
     label: str | None = None
+    # fragment: the events of a slice of a long batch, kept in the payload store under ``ref`` (a sha256); its
+    # root nodes attach to ``parent``; ``nodes`` is how many pipe runs it holds
+    ref: str | None = None
+    nodes: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------------- jobs
@@ -388,9 +448,14 @@ class ItemsPayload(PipeRunPayload):
     ``first_index`` is the slice's place in the whole list (output names ``<output_name>[<index>]``).
     """
 
-    items: WireStuff
+    items: WireStuff | None = None
     item_name: str
     first_index: int = 0
+    # a slice of a stored list: the child reads its items (``act_load_items``) and stores its results and trace
+    # (``act_store_items``), returning only their references
+    items_ref: StoredListRef | None = None
+    items_stuff_code: str = ""
+    store_results: bool = False
 
     def run_payload(self) -> PipeRunPayload:
         """The same job without the slice: what the items' own activities and child workflows are made from."""
@@ -399,11 +464,32 @@ class ItemsPayload(PipeRunPayload):
         )
 
 
+class StoredSlice(_Wire):
+    """A slice's results and trace, stored: ``items`` holds the produced items (absences left out, as in the
+    batch's output), ``events_key`` the trace events (``nodes`` pipe runs); ``concept`` is the first item's."""
+
+    items: StoredPart
+    events_key: str
+    nodes: int
+    concept: str | None = None
+
+
 class ItemsOutcome(_Wire):
-    """The results of a slice of a batch, in item order, and the trace events of its runs."""
+    """The results of a slice of a batch, in item order, and the trace events of its runs (or, for a slice of a
+    long batch, only where they are stored)."""
 
     results: list[WireResult] = Field(default_factory=list)
     events: list[TraceEvent] = Field(default_factory=list)
+    stored: StoredSlice | None = None
+
+
+class StoreItems(_Wire):
+    """What ``act_store_items`` puts in the payload store: a slice's produced items and its trace events."""
+
+    items: list[Any]
+    concept: str | None = None
+    events: list[TraceEvent] = Field(default_factory=list)
+    nodes: int = 0
 
 
 class PipeFailure(_Wire):

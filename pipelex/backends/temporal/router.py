@@ -35,6 +35,8 @@ from pipelex.backends.temporal.payloads import (
     PipeFailure,
     PipeRunOutcome,
     PipeRunPayload,
+    StoredListRef,
+    StoredPart,
     WireOutputOverride,
 )
 from pipelex.backends.temporal.tracing import EventTracer
@@ -65,6 +67,12 @@ _ERROR_CLASSES: dict[str, type[PipeRunError]] = {
 def runs_inline(entry: PipeEntry) -> bool:
     """True for the operators that run in the workflow itself (deterministic, no IO)."""
     return entry.blueprint.type in INLINE_TYPES
+
+
+def input_roots(entry: PipeEntry, memory: WorkingMemory) -> set[str]:
+    """The memory roots a pipe reads (its inputs' first names, and the roots their aliases lead to)."""
+    names = {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
+    return names | {memory.aliases[n] for n in names if n in memory.aliases}
 
 
 def leaf_queue(entry: PipeEntry, payload: PipeRunPayload) -> str:
@@ -143,6 +151,7 @@ class TemporalPipeRouter:
         if runs_inline(entry):
             from pipelex.pipes.runtime import run_pipe
 
+            await self.materialize(memory, input_roots(entry, memory))
             return await run_pipe(entry, memory, ctx, output_name=output_name)
         child = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller)
         slot = self.tracer.reserve()
@@ -173,36 +182,55 @@ class TemporalPipeRouter:
         ctx: RunContext,
         *,
         output_name: str,
-    ) -> list[Stuff | Absence]:
+    ) -> list[Stuff | Absence] | Stuff:
         """Run ``entry`` once per item: here when the list is short, else in child workflows (``WfRunItems``) of
         ``batch_chunk_size`` items each, one after the other (so the run's concurrency bound still holds).
 
         Each leaf costs its workflow about 3 history events: one workflow running every item of a 20,000-item
-        batch would pass Temporal's history limits; slices keep each history small whatever the batch size.
+        batch would pass Temporal's history limits; slices keep each history small whatever the batch size. And
+        no workflow task may handle the whole list (Temporal fails a task that computes for 2 s): past
+        ``batch_chunk_size`` items each slice reads its items from the payload store itself (a stored list) or
+        gets them by value (a list made in this workflow), and stores its results and trace there; this
+        workflow keeps one reference per slice and returns the output as a stored list.
         """
-        from pipelex.concepts.natives import ListContent
-        from pipelex.pipes.controllers.batching import run_each
+        from pipelex.concepts.natives import ListContent, StoredListContent
 
         assert isinstance(items.content, ListContent)
-        contents = list(items.content.items)
         size = self.payload.dispatch.batch_chunk_size
-        if len(contents) <= size:
+        stored_in = (
+            StoredListRef.model_validate(items.content.ref)
+            if isinstance(items.content, StoredListContent)
+            else None
+        )
+        total = stored_in.count if stored_in is not None else len(items.content.items)
+        if stored_in is None and total <= size:
+            from pipelex.pipes.controllers.batching import run_each
+
             return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
-        results: list[Stuff | Absence] = []
-        for first in range(0, len(contents), size):
-            part = Stuff(
-                stuff_name=items.stuff_name,
-                concept=items.concept,
-                content=ListContent(items=contents[first : first + size]),
-            )
+        contents = [] if stored_in is not None else list(items.content.items)
+        parts: list[StoredPart] = []
+        concept: str | None = None
+        for first in range(0, total, size):
             base = self._payload(
                 entry, memory, ctx, output_name, whole_memory=entry.is_controller, library_by_value=True
             )
+            if stored_in is not None:
+                by_value, by_ref = None, stored_in.slice(first, size)
+            else:
+                part = Stuff(
+                    stuff_name=items.stuff_name,
+                    concept=items.concept,
+                    content=ListContent(items=contents[first : first + size]),
+                )
+                by_value, by_ref = self.codec.wire_stuff(items.stuff_name, part), None
             payload = ItemsPayload(
                 **dict(base),
-                items=self.codec.wire_stuff(items.stuff_name, part),
+                items=by_value,
+                items_ref=by_ref,
+                items_stuff_code=items.stuff_code,
                 item_name=item_name,
                 first_index=first,
+                store_results=True,
             )
             slot = self.tracer.reserve()
             self._children += 1
@@ -221,9 +249,45 @@ class TemporalPipeRouter:
                 if failure is not None:
                     self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
                 raise error from None
-            self.tracer.absorb(outcome.events, parent_id=ctx.parent_node, slot=slot)
-            results.extend(self.codec.result(result) for result in outcome.results)
-        return results
+            if outcome.stored is None:  # pragma: no cover - a slice asked to store always does
+                raise PipeRunError(
+                    "a slice of a long batch returned no stored results", error_type="internal_error"
+                )
+            self.tracer.absorb_stored(
+                outcome.stored.events_key, outcome.stored.nodes, parent_id=ctx.parent_node, slot=slot
+            )
+            if outcome.stored.items.count:
+                parts.append(outcome.stored.items)
+                concept = concept or outcome.stored.concept
+        if concept is None:
+            from pipelex.pipes.runtime import output_spec
+
+            concept = output_spec(entry, ctx)[1].ref
+        ref = StoredListRef(concept=concept, count=sum(p.count for p in parts), parts=parts)
+        return Stuff(
+            stuff_name=output_name,
+            concept=concept,
+            content=StoredListContent(count=ref.count, concept=concept, ref=ref.model_dump(mode="json")),
+        )
+
+    async def materialize(self, memory: WorkingMemory, names: set[str] | None = None) -> None:
+        """Read back, in an activity, the stored lists of ``memory`` (those named, or all) that code here is about
+        to use item by item (an inline pipe)."""
+        from pipelex.concepts.natives import StoredListContent
+
+        for name, stuff in list(memory.root.items()):
+            if (names is None or name in names) and isinstance(stuff.content, StoredListContent):
+                ref = StoredListRef.model_validate(stuff.content.ref)
+                encoded = await workflow.execute_activity(
+                    "act_load_items",
+                    ref,
+                    result_type=list[Any],
+                    start_to_close_timeout=timedelta(seconds=self.payload.dispatch.activity_start_to_close_s),
+                    retry_policy=RetryPolicy(maximum_attempts=self.payload.dispatch.retry_max_attempts),
+                )
+                memory.root[name] = stuff.model_copy(
+                    update={"content": self.codec.decode(encoded, stuff.concept, is_list=True)}
+                )
 
     def _payload(
         self,

@@ -45,6 +45,7 @@ class EventTracer(GraphTracer):
         self._started: dict[int, float] = {}
         self._parent: dict[int, int | None] = {}
         self._last: dict[tuple[str, str], str] = {}
+        self._stored_nodes = 0  # pipe runs of the fragments kept in the payload store (all finished)
 
     # ------------------------------------------------------------------ tracer interface
     def start_node(
@@ -140,7 +141,7 @@ class EventTracer(GraphTracer):
         """``(finished, running)`` pipe runs recorded here; a dispatched child not back yet counts as running."""
         running = self._count - len(self._status)
         pending = sum(1 for item in self._events if isinstance(item, _Slot) and not item.events)
-        return self._count - running, running + pending
+        return self._count - running + self._stored_nodes, running + pending
 
     def __len__(self) -> int:
         return self._count
@@ -173,6 +174,17 @@ class EventTracer(GraphTracer):
                     self._started[index] = event.at
                 if parent is None and parent_id is not None and event.pipe_code is not None:
                     self._last[(parent_id, event.pipe_code)] = f"n{index}"
+            elif (
+                event.op == "fragment"
+            ):  # a grandchild's events kept in the store: re-parented, read by the client
+                self._stored_nodes += event.nodes or 0
+                moved = event.model_copy(
+                    update={
+                        "parent": (_index(parent_id) if parent_id is not None else None)
+                        if event.parent is None
+                        else mapping[event.parent]
+                    }
+                )
             elif event.op == "selected":
                 assert event.target is not None
                 moved = event.model_copy(
@@ -183,6 +195,20 @@ class EventTracer(GraphTracer):
                 if event.status is not None:
                     self._status[mapping[event.node]] = event.status
             (slot.events if slot is not None and position == 0 else self._events).append(moved)
+
+    def absorb_stored(self, key: str, nodes: int, *, parent_id: str | None, slot: _Slot) -> None:
+        """Take in a child's events kept in the payload store under ``key`` (``nodes`` pipe runs): only a
+        ``fragment`` event, in ``slot``; the client reads them back in its place (its roots under ``parent_id``)."""
+        self._stored_nodes += nodes
+        slot.events.append(
+            TraceEvent(
+                op="fragment",
+                node=-1,
+                parent=_index(parent_id) if parent_id is not None else None,
+                ref=key,
+                nodes=nodes,
+            )
+        )
 
     def events(self) -> list[TraceEvent]:
         """Every event recorded, slots filled in place."""
@@ -271,6 +297,10 @@ class ReplayTracer(GraphTracer):
                     self.add_usage(ids[event.node], event.usage or {})
                 case "warning":
                     self.add_warning(ids[event.node], event.message or "")
+                case (
+                    "fragment"
+                ):  # the caller expands them first (pipelex.backends.temporal.stored.resolve_events)
+                    raise ValueError("a stored trace fragment reached the replay unexpanded")
 
     def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
         """The graph, with each node's recorded timing and placement."""

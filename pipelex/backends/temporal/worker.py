@@ -18,7 +18,12 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.workflow import NondeterminismError
 
-from pipelex.backends.temporal.activities import act_dry_validate, act_run_leaf
+from pipelex.backends.temporal.activities import (
+    act_dry_validate,
+    act_load_items,
+    act_run_leaf,
+    act_store_items,
+)
 from pipelex.backends.temporal.process import WORKER_IDENTITY
 from pipelex.backends.temporal.workflows import WfDryValidate, WfRunItems, WfRunPipe
 from pipelex.config.settings import TemporalConfig
@@ -38,7 +43,7 @@ PASSTHROUGH = (
     "opentelemetry",  # temporalio's tracing interceptor, when [tracing] is on
 )
 WORKFLOWS = [WfRunPipe, WfRunItems, WfDryValidate]
-ACTIVITIES = [act_run_leaf, act_dry_validate]
+ACTIVITIES = [act_run_leaf, act_load_items, act_store_items, act_dry_validate]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

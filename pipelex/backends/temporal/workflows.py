@@ -10,6 +10,7 @@ trace events recorded so far.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -24,13 +25,17 @@ with workflow.unsafe.imports_passed_through():
         PipeRunOutcome,
         PipeRunPayload,
         Placement,
+        StoredSlice,
+        StoreItems,
         TraceEvent,
+        WireStuff,
     )
     from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
-    from pipelex.backends.temporal.router import TemporalPipeRouter, failure_error, runs_inline
+    from pipelex.backends.temporal.router import TemporalPipeRouter, failure_error, input_roots, runs_inline
     from pipelex.backends.temporal.tracing import EventTracer
     from pipelex.errors import PipelexError, PipeRunError
     from pipelex.language.library import PipeEntry
+    from pipelex.memory.stuff import Stuff
     from pipelex.pipes.context import RunContext
     from pipelex.pipes.controllers.batching import run_each
     from pipelex.pipes.runtime import run_pipe
@@ -110,6 +115,8 @@ class WfRunPipe:
         try:
             entry, codec, router, ctx = _prepare(payload, tracer)
             memory = codec.memory(payload.memory)
+            if runs_inline(entry) or entry.blueprint.type == "PipeCondition":  # they read their inputs' items
+                await router.materialize(memory, input_roots(entry, memory))
             if entry.is_controller or runs_inline(entry):
                 result = await run_pipe(entry, memory, ctx, output_name=payload.output_name)
             else:
@@ -138,24 +145,66 @@ class WfRunItems:
 
     @workflow.run
     async def run(self, payload: ItemsPayload) -> ItemsOutcome:
-        """Run ``payload.pipe_ref`` for each item; return the results in item order and the trace events."""
+        """Run ``payload.pipe_ref`` for each item; return the results in item order and the trace events (or, asked
+        to store them, only where they are stored: a slice of a long batch)."""
         tracer = self._tracer = _tracer()
         try:
             entry, codec, _, ctx = _prepare(payload.run_payload(), tracer)
+            items = await _slice_items(payload, codec)
             results = await run_each(
                 entry,
-                codec.stuff(payload.items),
+                items,
                 payload.item_name,
                 codec.memory(payload.memory),
                 ctx,
                 output_name=payload.output_name,
                 first_index=payload.first_index,
             )
+            if payload.store_results:
+                produced = [r for r in results if isinstance(r, Stuff)]
+                stored = await workflow.execute_activity(
+                    "act_store_items",
+                    StoreItems(
+                        items=[codec.encode(r.content) for r in produced],
+                        concept=produced[0].concept if produced else None,
+                        events=tracer.events(),
+                        nodes=sum(tracer.progress()),
+                    ),
+                    result_type=StoredSlice,
+                    start_to_close_timeout=timedelta(seconds=payload.dispatch.activity_start_to_close_s),
+                    retry_policy=RetryPolicy(maximum_attempts=payload.dispatch.retry_max_attempts),
+                )
+                return ItemsOutcome(stored=stored)
         except PipelexError as exc:
             raise failure_error(exc, tracer.events()) from None
         except Exception as exc:
             raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
         return ItemsOutcome(results=[codec.wire_result(r) for r in results], events=tracer.events())
+
+
+async def _slice_items(payload: ItemsPayload, codec: ContentCodec) -> Stuff:
+    """The slice's items: by value in the payload, or read from the payload store (``act_load_items``)."""
+    if payload.items is not None:
+        return codec.stuff(payload.items)
+    if payload.items_ref is None:
+        raise PipeRunError("a batch slice came without its items", error_type="internal_error")
+    ref = payload.items_ref
+    encoded = await workflow.execute_activity(
+        "act_load_items",
+        ref,
+        result_type=list[Any],
+        start_to_close_timeout=timedelta(seconds=payload.dispatch.activity_start_to_close_s),
+        retry_policy=RetryPolicy(maximum_attempts=payload.dispatch.retry_max_attempts),
+    )
+    return codec.stuff(
+        WireStuff(
+            name=payload.item_name + "s",
+            stuff_code=payload.items_stuff_code,
+            concept=ref.concept,
+            is_list=True,
+            content=encoded,
+        )
+    )
 
 
 @workflow.defn(name="WfDryValidate")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pipelex.concepts.natives import ListContent
+from pipelex.concepts.natives import ListContent, StoredListContent
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_over_items
-from pipelex.pipes.runtime import ResolvedInputs, make_output
+from pipelex.pipes.runtime import ResolvedInputs, check_output, make_output, output_spec
 
 
 async def run(
@@ -33,6 +33,11 @@ async def run(
         )
     result = await run_over_items(target, items, pipe.input_item_name, memory, ctx, output_name=output_name)
     assert isinstance(result.content, ListContent)
+    if isinstance(
+        result.content, StoredListContent
+    ):  # kept by reference: checked as a whole, not item by item
+        spec, declared = output_spec(entry, ctx)
+        return check_output(entry, ctx, result.model_copy(update={"stuff_name": entry.code}), spec, declared)
     return make_output(
         entry, ctx, list(result.content.items), concept=ctx.library.concepts.concepts[result.concept]
     )

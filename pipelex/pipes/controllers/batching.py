@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent
 from pipelex.errors import PipeRunError
 from pipelex.language.library import PipeEntry
 from pipelex.limits import check_list_size
@@ -22,20 +22,21 @@ async def run_over_items(
 ) -> Stuff:
     """Run ``target`` for each item of ``items`` (stored under ``item_name``); collect a list output.
 
-    The router runs the items: here, or on Temporal in child workflows of a bounded number of items each.
+    The router runs the items: here, or on Temporal in child workflows of a bounded number of items each (and a
+    long list is then kept by reference: the router returns the output list itself).
     """
     if not isinstance(items.content, ListContent):
         raise PipeRunError(
             f"cannot batch over {items.stuff_name!r}: it holds one {items.concept}, not a list",
             pipe_code=target.code,
         )
+    size = items.content.count if isinstance(items.content, StoredListContent) else len(items.content.items)
     check_list_size(
-        len(items.content.items),
-        ctx.settings.limits,
-        what=f"the batch over {items.stuff_name!r}",
-        pipe_code=target.code,
+        size, ctx.settings.limits, what=f"the batch over {items.stuff_name!r}", pipe_code=target.code
     )
     results = await ctx.router.run_items(target, items, item_name, memory, ctx, output_name=output_name)
+    if isinstance(results, Stuff):  # the router assembled the output itself (a list kept by reference)
+        return results
     produced = [r for r in results if isinstance(r, Stuff)]
     concept = produced[0].concept if produced else _declared_concept(target, ctx)
     return Stuff(

@@ -1,0 +1,202 @@
+"""Long lists by reference on Temporal (``pipelex/backends/temporal/stored.py``): past ``batch_chunk_size`` items a
+list travels as a reference to the payload store, a batch's slices read their items and store their results and
+trace there, and the client reads them back, so no workflow task handles the whole list.
+
+Pure parts first (slicing a stored list, expanding trace fragments), then runs on the dev server: at 5,000 items
+(the default chunk of 1,000) the output, the memory and the graph -- digests and data of every input and output
+included -- equal the direct backend's, and no workflow's history or input holds the list.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from pipelex.backends.temporal.client import connect
+from pipelex.backends.temporal.codec import LocalPayloadStore, PayloadStoreError
+from pipelex.backends.temporal.payloads import StoredListRef, StoredPart, TraceEvent
+from pipelex.backends.temporal.stored import (
+    expand_fragments,
+    get_json,
+    put_events,
+    read_items,
+    store_list,
+)
+from pipelex.boot import Pipelex
+from pipelex.config.settings import LimitsConfig, PipelexConfig
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
+from tests.temporal.histories import histories_of
+from tests.temporal.test_matrix import shape
+
+
+# ---------------------------------------------------------------------------------------------------- pure parts
+def test_a_slice_of_a_stored_list_names_the_parts_that_hold_it(tmp_path: Path) -> None:
+    store = LocalPayloadStore(tmp_path)
+    items = [{"text": f"t{i}"} for i in range(2500)]
+    ref = store_list(store, "native.Text", items, 1000)
+    assert [p.count for p in ref.parts] == [1000, 1000, 500]
+    assert read_items(store, ref) == items
+    across = ref.slice(900, 1000)  # spans the first two parts
+    assert [p.key for p in across.parts] == [ref.parts[0].key, ref.parts[1].key]
+    assert (across.skip, across.count) == (900, 1000)
+    assert read_items(store, across) == items[900:1900]
+    assert read_items(store, across.slice(50, 100)) == items[950:1050]  # a slice of a slice
+    assert read_items(store, ref.slice(2000, 1000)) == items[2000:]  # the short last slice
+    assert ref.slice(2500, 1000).count == 0
+
+
+def test_a_damaged_or_missing_blob_is_a_clear_error(tmp_path: Path) -> None:
+    store = LocalPayloadStore(tmp_path)
+    ref = store_list(store, "native.Text", [{"text": "a"}, {"text": "b"}], 10)
+    key = ref.parts[0].key
+    (tmp_path / key).write_text('{"items": [{"text": "changed"}, {"text": "b"}]}')
+    with pytest.raises(PayloadStoreError, match="does not match its digest"):
+        get_json(store, key)
+    missing = StoredListRef(concept="native.Text", count=1, parts=[StoredPart(key="0" * 64, count=1)])
+    with pytest.raises(PayloadStoreError, match="cannot be read"):
+        read_items(store, missing)
+
+
+def test_stored_trace_fragments_expand_in_place_under_their_parent(tmp_path: Path) -> None:
+    store = LocalPayloadStore(tmp_path)
+    inner = [  # a slice's events: two item runs, roots (parent None) attach to the fragment's parent
+        TraceEvent(op="start", node=0, pipe_code="one"),
+        TraceEvent(op="end", node=0, status="succeeded"),
+        TraceEvent(op="start", node=1, pipe_code="one"),
+        TraceEvent(op="start", node=2, parent=1, pipe_code="leaf"),
+        TraceEvent(op="end", node=2, status="succeeded"),
+        TraceEvent(op="end", node=1, status="succeeded"),
+    ]
+    nested = [TraceEvent(op="fragment", node=-1, parent=None, ref=put_events(store, inner), nodes=3)]
+    outer = [
+        TraceEvent(op="start", node=0, pipe_code="batch"),
+        TraceEvent(op="fragment", node=-1, parent=0, ref=put_events(store, nested), nodes=3),
+        TraceEvent(op="start", node=1, parent=0, pipe_code="after"),
+        TraceEvent(op="end", node=1, status="succeeded"),
+        TraceEvent(op="end", node=0, status="succeeded"),
+    ]
+    events = expand_fragments(outer, store)
+    assert [e.op for e in events] == ["start", "start", "end", "start", "start", "end", "end"] + [
+        "start",
+        "end",
+        "end",
+    ]
+    starts = {e.node: e for e in events if e.op == "start"}
+    assert len(starts) == 5  # node ids unique across fragments
+    assert [e.pipe_code for e in events if e.op == "start"] == ["batch", "one", "one", "leaf", "after"]
+    by_code = {(e.pipe_code, e.parent) for e in starts.values()}
+    batch = next(n for n, e in starts.items() if e.pipe_code == "batch")
+    ones = [n for n, e in starts.items() if e.pipe_code == "one"]
+    assert all(starts[n].parent == batch for n in ones)
+    leaf = next(e for e in starts.values() if e.pipe_code == "leaf")
+    assert leaf.parent in ones and leaf.parent == ones[1]
+    assert ("after", batch) in by_code
+    ends = [e.node for e in events if e.op == "end"]
+    assert sorted(ends) == sorted(starts)  # every end points at its own start
+
+
+# ---------------------------------------------------------------------------------------------------- on Temporal
+BATCH = """
+domain = "reviews"
+description = "Scores every review, then counts them"
+main_pipe = "review_all"
+
+[pipe.review_all]
+type = "PipeSequence"
+description = "Scores every review, then counts the scores"
+inputs = { reviews = "Text[]" }
+output = "Text"
+steps = [
+  { pipe = "score_all", result = "scores" },
+  { pipe = "count_scores", result = "count" },
+]
+
+[pipe.score_all]
+type = "PipeBatch"
+description = "Scores each review"
+inputs = { reviews = "Text[]" }
+output = "Text[]"
+branch_pipe_code = "score_one"
+input_list_name = "reviews"
+input_item_name = "review"
+
+[pipe.score_one]
+type = "PipeLLM"
+description = "Scores one review"
+inputs = { review = "Text" }
+output = "Text"
+prompt = "Score this review from 1 to 5: $review"
+
+[pipe.count_scores]
+type = "PipeCompose"
+description = "Counts the scores"
+inputs = { scores = "Text[]" }
+output = "Text"
+template = "{{ scores | length }} scores"
+"""
+
+
+async def _run(
+    bundle: str, inputs: dict[str, Any], config: PipelexConfig, backend: Literal["direct", "temporal"]
+) -> PipelineOutput:
+    Pipelex.make(config=config)
+    try:
+        return await PipelexRunner(
+            mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend=backend
+        ).execute_pipeline(inputs)
+    finally:
+        Pipelex.teardown()
+
+
+def _io(output: PipelineOutput) -> list[tuple[str, str, str, str | None, str]]:
+    """Every node's inputs and outputs, with digest and data, by path."""
+    return sorted(
+        (n.path, side, io.name, io.digest, json.dumps(io.data, sort_keys=True))
+        for n in output.graph.nodes
+        for side, ios in (("in", n.inputs), ("out", n.outputs))
+        for io in ios
+    )
+
+
+@pytest.mark.slow
+async def test_5000_items_by_reference_equal_the_direct_run(
+    temporal_config: PipelexConfig, tmp_path: Path
+) -> None:
+    items = 5000
+    config = temporal_config.model_copy(update={"limits": LimitsConfig(max_batch_items=10_000)})
+    assert config.temporal.batch_chunk_size == 1000  # the default: 5 slices
+    inputs = {"reviews": [f"review {i}: {'great' if i % 3 else 'meh'}" for i in range(items)]}
+    temporal = await _run(BATCH, inputs, config, "temporal")
+    direct = await _run(BATCH, inputs, config, "direct")
+    assert temporal.main_stuff_json() == direct.main_stuff_json() == {"text": f"{items} scores"}
+    for name in ("reviews", "scores"):
+        on_temporal, on_direct = temporal.working_memory.get(name), direct.working_memory.get(name)
+        assert on_temporal is not None and on_direct is not None
+        assert on_temporal.content_json() == on_direct.content_json()
+        assert len(on_temporal.content_json()["items"]) == items
+    assert shape(temporal.graph) == shape(direct.graph)
+    assert _io(temporal) == _io(direct)  # digests and data of the long lists too, read back by the client
+    assert len(temporal.graph.nodes) == items + 3
+
+    workflows = {n.placement["workflow_id"] for n in temporal.graph.nodes if n.placement}
+    slices = {w for w in workflows if "-items-" in w}
+    assert len(slices) == 5
+    client = await connect(config)
+    histories = await histories_of(client, workflows)
+    sizes = {h.workflow_id: len(h.events) for h in histories}
+    top = next(w for w in sizes if "/" not in w)
+    assert sizes[top] < 150  # the sequence's workflow holds a few events per slice, none per item
+    assert max(sizes[w] for w in slices) < 5 * 1000  # about 4 events per leaf (4,067 measured)
+    # the workflows' inputs and results hold references, not the lists: each history is small in bytes too
+    for history in histories:
+        if "/" not in history.workflow_id or "-items-" in history.workflow_id:
+            size = sum(
+                e.ByteSize()
+                for e in history.events
+                if e.HasField("workflow_execution_started_event_attributes")
+            )
+            assert size < 64 * 1024, (history.workflow_id, size)
