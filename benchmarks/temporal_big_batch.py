@@ -1,7 +1,8 @@
 """A dry PipeBatch of N items on Temporal (embedded dev server, in-process worker), sliced into child workflows.
 
 Checks and prints: wall time, leaves per second, peak memory of this process (client, worker and run), the
-number of workflows, the largest workflow history (events), and, at ``--compare`` items, that the output and
+number of workflows, the largest workflow history (events), the events and bytes of all the histories, what the
+payload store holds (a fresh folder: files and bytes by kind), and, at ``--compare`` items, that the output and
 the graph's shape equal the direct backend's.
 
 Usage: ``.venv/bin/python benchmarks/temporal_big_batch.py [--items 100000] [--compare 5000] [--chunk 1000]``.
@@ -12,10 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
+import tempfile
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 BUNDLE = """
@@ -80,17 +84,38 @@ async def run(items: int, address: str, chunk: int, backend: str) -> tuple[Any, 
         Pipelex.teardown()
 
 
-async def largest_history(address: str, workflow_ids: set[str]) -> tuple[int, str]:
+async def histories(address: str, workflow_ids: set[str]) -> tuple[int, str, int, int]:
+    """The largest history (events, workflow id), and the events and bytes of all of them."""
     from temporalio.client import Client
 
     client = await Client.connect(address)
     largest = (0, "")
+    total_events = total_bytes = 0
     for workflow_id in sorted(workflow_ids):
         count = 0
-        async for _ in client.get_workflow_handle(workflow_id).fetch_history_events():
+        async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
             count += 1
+            total_bytes += event.ByteSize()
+        total_events += count
         largest = max(largest, (count, workflow_id))
-    return largest
+    return largest[0], largest[1], total_events, total_bytes
+
+
+def store_bytes(folder: Path, before: set[Path]) -> dict[str, tuple[int, int]]:
+    """Files and bytes added to the payload store, by kind (the codec's offloaded payloads, stored items, traces)."""
+    kinds: dict[str, tuple[int, int]] = {}
+    for path in set(folder.glob("*")) - before:
+        head = path.read_bytes()[:12]
+        kind = (
+            "items"
+            if head.startswith(b'{"items"')
+            else "trace"
+            if head.startswith(b'{"events"')
+            else "payloads"
+        )
+        files, size = kinds.get(kind, (0, 0))
+        kinds[kind] = (files + 1, size + path.stat().st_size)
+    return kinds
 
 
 async def main_async(args: argparse.Namespace, address: str) -> None:
@@ -103,18 +128,28 @@ async def main_async(args: argparse.Namespace, address: str) -> None:
             f"{args.compare:,} items: output equal to direct: {same_output}; graph shape equal: {same_graph}"
         )
         assert same_output and same_graph
+    folder = Path(os.environ["PIPELEX_STORAGE_DIR"]) / "temporal-payloads"
+    before = set(folder.glob("*"))
     output, seconds = await run(args.items, address, args.chunk, "temporal")
     nodes = len(output.graph.nodes)
     assert nodes == args.items + 1 and len(output.main_stuff_json()["items"]) == args.items
     workflows = {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}
     top = next(w for w in workflows if "/" not in w)
     slices = {w for w in workflows if "-items-" in w}
-    events, biggest = await largest_history(address, {top, *slices})
+    events, biggest, all_events, all_bytes = await histories(address, {top, *slices})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{args.items:,} items: {seconds:.1f} s, {args.items / seconds:,.0f} leaves/s, peak RSS {peak_mb:,.0f} MB, "
         f"{len(workflows)} workflows ({len(slices)} slices of {args.chunk}), largest history {events:,} events "
-        f"({biggest.rsplit('/', 1)[-1]})"
+        f"({biggest.rsplit('/', 1)[-1]}); all histories {all_events:,} events, {all_bytes / 1e6:,.1f} MB"
+    )
+    stored = store_bytes(folder, before)
+    print(
+        "payload store: "
+        + ", ".join(
+            f"{kind} {files:,} files {size / 1e6:,.1f} MB" for kind, (files, size) in sorted(stored.items())
+        )
+        + f"; {sum(s for _, s in stored.values()) / args.items:,.0f} bytes per item"
     )
 
 
@@ -126,6 +161,9 @@ def main() -> None:
     parser.add_argument("--compare", type=int, default=5_000)
     parser.add_argument("--chunk", type=int, default=1_000)
     args = parser.parse_args()
+    os.environ["PIPELEX_STORAGE_DIR"] = tempfile.mkdtemp(
+        prefix="pipelex-big-batch-"
+    )  # a fresh store, measured
     server = DevServer().wait_ready()
     try:
         asyncio.run(main_async(args, server.address))

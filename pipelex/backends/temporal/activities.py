@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from temporalio import activity
+from temporalio.common import RawValue
 
 from pipelex.backends.temporal.payloads import (
     ContentCodec,
@@ -28,6 +29,7 @@ from pipelex.backends.temporal.payloads import (
     PipeRunPayload,
     Placement,
     StoredListRef,
+    StoredPart,
     StoredSlice,
     StoreItems,
 )
@@ -165,21 +167,23 @@ async def act_load_items(ref: StoredListRef) -> list[Any]:
 
 
 @activity.defn(name="act_store_items")
-async def act_store_items(payload: StoreItems) -> StoredSlice:
-    """Store a slice's produced items and its trace events; return their references."""
-    from pipelex.backends.temporal.stored import put_events, put_items, store_of
+async def act_store_items(raw: RawValue) -> StoredSlice:
+    """Keep a slice's produced items and trace events (a :class:`StoreItems`) in the payload store; return the key.
+
+    The payload is taken raw and kept as it is, under the sha256 of its bytes: the key the claim-check codec
+    already stored it under when it was big enough to be offloaded, so its bytes are in the store once, not twice.
+    """
+    from pipelex.backends.temporal.stored import keep_payload, store_of
 
     store = store_of(activity.client())
-
-    def put() -> StoredSlice:
-        return StoredSlice(
-            items=put_items(store, payload.items),
-            events_key=put_events(store, payload.events),
-            nodes=payload.nodes,
-            concept=payload.concept,
-        )
-
-    return await asyncio.to_thread(put)
+    key = await asyncio.to_thread(keep_payload, store, raw.payload)
+    payload = activity.payload_converter().from_payload(raw.payload, StoreItems)
+    return StoredSlice(
+        items=StoredPart(key=key, count=len(payload.items)),
+        events_key=key,
+        nodes=payload.nodes,
+        concept=payload.concept,
+    )
 
 
 @activity.defn(name="act_dry_validate")

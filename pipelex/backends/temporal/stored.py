@@ -6,13 +6,14 @@ history is bounded. So a list longer than ``[temporal] batch_chunk_size`` never 
 - the client stores a run's long input lists in parts of ``batch_chunk_size`` items (:func:`offload_lists`);
   the workflow gets a :class:`~pipelex.backends.temporal.payloads.StoredListRef` (digests and counts);
 - a batch over a stored list (or any list longer than ``batch_chunk_size``) runs each slice in a child workflow
-  that reads its items in an activity (``act_load_items``) and stores its results and its trace events in
-  another (``act_store_items``): the batch's workflow keeps one reference per slice, its output is a stored list;
+  that reads its items in an activity (``act_load_items``) and keeps its results and its trace events in
+  another (``act_store_items``: the activity's own input payload, kept as it is, so the claim-check codec's copy
+  is the only one): the batch's workflow keeps one reference per slice, its output is a stored list;
 - leaves read the stored lists they take (in the activity), inline pipes get them read back first;
 - the client reads the run's stored outputs back and expands the stored trace fragments into the graph
   (:func:`resolve_events`), with the digests and data a direct run records.
 
-Blobs are JSON (UTF-8), keyed by the sha256 of their bytes, in the store of ``[storage]`` (a local folder or an
+Blobs are JSON (UTF-8) or Temporal payloads of JSON, keyed by the sha256 of their bytes, in the store of ``[storage]`` (a local folder or an
 S3 bucket), next to the codec's offloaded payloads. Blocking calls: run them off the event loop.
 """
 
@@ -54,11 +55,29 @@ def put_json(store: PayloadStore, value: Any) -> str:
 
 
 def get_json(store: PayloadStore, key: str) -> Any:
-    """The JSON value stored under ``key``."""
+    """The JSON value stored under ``key`` (a JSON blob, or a kept Temporal payload of JSON: see
+    :func:`keep_payload`)."""
     data = store.get(key)
     if hashlib.sha256(data).hexdigest() != key:
         raise PayloadStoreError(f"the stored blob {key[:12]} does not match its digest (changed or damaged)")
+    if data[:1] != b"{":
+        from temporalio.api.common.v1 import Payload
+
+        payload = Payload.FromString(data)
+        if payload.metadata.get("encoding") != b"json/plain":
+            raise PayloadStoreError(f"the stored blob {key[:12]} is neither JSON nor a JSON Temporal payload")
+        data = payload.data
     return json.loads(data)
+
+
+def keep_payload(store: PayloadStore, payload: Any) -> str:
+    """Keep a Temporal payload (a ``temporalio.api.common.v1.Payload`` of JSON) as it is; its key, the sha256 of its
+    bytes: the claim-check codec's key for the same payload, so one offloaded already is not written again."""
+    data = payload.SerializeToString()
+    key = hashlib.sha256(data).hexdigest()
+    if not store.has(key):
+        store.put(key, data)
+    return key
 
 
 def put_items(store: PayloadStore, items: list[Any]) -> StoredPart:
@@ -99,7 +118,7 @@ def offload_lists(memory: WireMemory, store: PayloadStore, threshold: int) -> Wi
 
 
 # ---------------------------------------------------------------------------------------------------- traces
-def put_events(store: PayloadStore, events: list[TraceEvent]) -> str:
+def put_events(store: PayloadStore, events: list[TraceEvent]) -> str:  # (tests; slices keep their payload)
     """Store a fragment of trace events; its key."""
     return put_json(store, {"events": [e.model_dump(mode="json", exclude_none=True) for e in events]})
 
