@@ -98,6 +98,17 @@ class TemplateSyntaxProblem(ValueError):
 @lru_cache(maxsize=4096)
 def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
     """Read the variables a template (or a bare Jinja2 expression) uses; raises on syntax errors."""
+    if not is_expression:
+        from pipelex.language.sigil_templates import analyze_sigils, sigil_parts
+
+        parts = sigil_parts(template)
+        if parts is not None:  # text and sigils only: no Jinja2 parse
+            return analyze_sigils(parts)
+    return analyze_with_jinja(template, is_expression=is_expression)
+
+
+def analyze_with_jinja(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
+    """:func:`analyze` by Jinja2's parser, for any template (:func:`analyze` takes a shortcut for sigil templates)."""
     from jinja2 import TemplateSyntaxError, nodes
 
     source = f"{{{{ {template} }}}}" if is_expression else preprocess(template)

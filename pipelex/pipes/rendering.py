@@ -47,6 +47,7 @@ from pipelex.concepts.natives import (
 from pipelex.config.settings import LimitsConfig
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
+from pipelex.language.sigil_templates import SigilPart, sigil_parts
 from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess
 
 
@@ -426,6 +427,28 @@ def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
     return compiled, dict(compiled.globals)
 
 
+def _render_sigils(parts: tuple[SigilPart, ...], context: dict[str, Any]) -> Iterator[str]:
+    """Render a sigil template (see :mod:`pipelex.language.sigil_templates`) exactly as its compiled Jinja2 code
+    would: the same variable lookup, undefined values, sandboxed attribute access, filters and budget checks."""
+    from jinja2.utils import missing
+
+    env = _environment(False)
+    filters = env.filters
+    sized = filters["_pipelex_sized"]
+    for part in parts:
+        if isinstance(part, str):
+            yield part
+            continue
+        value = context.get(part.root, missing)
+        obj = env.undefined(name=part.root) if value is missing else value
+        if part.kind == "optional_tag" and not env.tests["defined"](obj):
+            continue
+        for attribute in part.attributes:
+            obj = env.getattr(obj, attribute)
+        result = filters["format"](obj) if part.kind == "format" else filters["tag"](obj, part.path)
+        yield str(sized(result))
+
+
 @contextmanager
 def _rendering(
     style: TemplatingStyle | None, metadata: Mapping[int, StuffMetadata] | None, images: ImageRegistry | None
@@ -469,6 +492,14 @@ def render_template(
     budget = RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
     token = set_budget(budget)
     try:
+        parts = None if html else sigil_parts(template)
+        if parts is not None:  # text and sigils only: rendered without compiling a Jinja2 template
+            rendered: list[str] = []
+            with _rendering(style, metadata, images):
+                for chunk in _render_sigils(parts, context):
+                    budget.output(chunk)
+                    rendered.append(chunk)
+            return "".join(rendered)
         compiled, globals_ = _compiled(template, html)
         jinja_context = new_context(
             compiled.environment, compiled.name, compiled.blocks, {**globals_, **context}, True, globals_

@@ -1,0 +1,188 @@
+"""A fast path for templates made only of text and sigils (``$var.path``, ``@var``, ``@?var``): no Jinja2 compile.
+
+Most prompts are plain text with ``$var`` / ``@var`` sigils. Their Jinja2 source (what :func:`preprocess` makes of
+them) is text plus three fixed constructs: ``{{ p|format }}``, ``{{ p|tag("p") }}`` and
+``{% if r is defined %}{{ p|tag("p") }}{% endif %}``. Parsing and compiling that with Jinja2 costs a millisecond or
+more per distinct template, which dominates the validation and dry run of large bundles. :func:`sigil_parts`
+recognises such a template and splits it into text and sigil parts; the static analysis
+(:func:`analyze_sigils`) and the renderer (``pipelex.pipes.rendering``) then work from the parts, with exactly the
+semantics Jinja2 would give the same source: the renderer calls the same filters, attribute lookup, undefined
+values and render budget as the compiled template does.
+
+A template is left to Jinja2 (``sigil_parts`` returns None) whenever the fast path could differ in any way: raw
+Jinja2 anywhere (``{{``, ``{%``, ``{#`` in the text, or a ``{`` just before a sigil, which Jinja2 would read as a
+delimiter), a name Jinja2 reads specially (``true``, ``none``, ``not``, ``range``, ``loop``...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from pipelex.language.templates import TemplateAnalysis, preprocess
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PATH = rf"{_NAME}(?:\.{_NAME})*"
+# exactly what `preprocess` writes for `$p`, `@p` and `@?p` (and nothing else)
+_CONSTRUCT_RE = re.compile(
+    rf'\{{% if (?P<root>{_NAME}) is defined %\}}\{{\{{ (?P<opt>{_PATH})\|tag\("(?P=opt)"\) \}}\}}\{{% endif %\}}'
+    rf'|\{{\{{ (?P<tag>{_PATH})\|tag\("(?P=tag)"\) \}}\}}'
+    rf"|\{{\{{ (?P<fmt>{_PATH})\|format \}}\}}"
+)
+_NEWLINE_RE = re.compile(r"\r\n|\r")
+# names Jinja2 parses as constants, operators or keywords, and the globals of the sandbox and special names of
+# Jinja2: a sigil naming one of them is rendered by Jinja2 itself
+_SPECIAL_NAMES = frozenset(
+    {
+        "true",
+        "false",
+        "none",
+        "True",
+        "False",
+        "None",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "if",
+        "else",
+        "elif",
+        "endif",
+        "for",
+        "endfor",
+        "recursive",
+        "block",
+        "endblock",
+        "with",
+        "without",
+        "endwith",
+        "import",
+        "from",
+        "as",
+        "set",
+        "endset",
+        "macro",
+        "endmacro",
+        "call",
+        "endcall",
+        "filter",
+        "endfilter",
+        "raw",
+        "endraw",
+        "include",
+        "extends",
+        "autoescape",
+        "endautoescape",
+        "trans",
+        "endtrans",
+        "pluralize",
+        "range",
+        "dict",
+        "lipsum",
+        "cycler",
+        "joiner",
+        "namespace",
+        "self",
+        "loop",
+        "caller",
+        "varargs",
+        "kwargs",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sigil:
+    """One sigil: ``kind`` is ``format`` (``$p``), ``tag`` (``@p``) or ``optional_tag`` (``@?p``)."""
+
+    kind: Literal["format", "tag", "optional_tag"]
+    path: str
+    root: str
+    attributes: tuple[str, ...]
+
+
+SigilPart = str | Sigil
+"""A part of a sigil template: literal text (newlines normalised as Jinja2 does), or a sigil."""
+
+
+@lru_cache(maxsize=4096)
+def sigil_parts(template: str) -> tuple[SigilPart, ...] | None:
+    """The parts of a template of text and sigils only, or None when it must go through Jinja2.
+
+    Raises :class:`~pipelex.language.templates.TemplateSigilError` on a misused sigil, as :func:`preprocess` does.
+    """
+    source = preprocess(template)
+    parts: list[SigilPart] = []
+    pos = 0
+    for match in _CONSTRUCT_RE.finditer(source):
+        text = source[pos : match.start()]
+        if not _plain_text(text) or text.endswith("{"):
+            return None
+        if text:
+            parts.append(text)
+        sigil = _sigil(match)
+        if sigil is None:
+            return None
+        parts.append(sigil)
+        pos = match.end()
+    tail = source[pos:]
+    if not _plain_text(tail):
+        return None
+    if tail:
+        parts.append(tail)
+    return _jinja_text(parts)
+
+
+def _plain_text(text: str) -> bool:
+    return "{{" not in text and "{%" not in text and "{#" not in text
+
+
+def _sigil(match: re.Match[str]) -> Sigil | None:
+    if match.group("opt") is not None:
+        kind: Literal["format", "tag", "optional_tag"] = "optional_tag"
+        path = match.group("opt")
+    elif match.group("tag") is not None:
+        kind, path = "tag", match.group("tag")
+    else:
+        kind, path = "format", match.group("fmt")
+    names = path.split(".")
+    if any(name in _SPECIAL_NAMES for name in names):
+        return None
+    if kind == "optional_tag" and match.group("root") != names[0]:
+        return None
+    return Sigil(kind=kind, path=path, root=names[0], attributes=tuple(names[1:]))
+
+
+def _jinja_text(parts: list[SigilPart]) -> tuple[SigilPart, ...]:
+    """Jinja2's lexer turns ``\\r\\n`` and ``\\r`` into ``\\n`` and drops one trailing newline of the source."""
+    normalised = [_NEWLINE_RE.sub("\n", part) if isinstance(part, str) else part for part in parts]
+    if normalised and isinstance(normalised[-1], str) and normalised[-1].endswith("\n"):
+        last = normalised[-1][:-1]
+        normalised = normalised[:-1] + ([last] if last else [])
+    return tuple(normalised)
+
+
+def analyze_sigils(parts: tuple[SigilPart, ...]) -> TemplateAnalysis:
+    """What a sigil template reads: the same answer :func:`~pipelex.language.templates.analyze` gets from Jinja2."""
+    roots: set[str] = set()
+    paths: set[str] = set()
+    private: set[str] = set()
+    unguarded: set[str] = set()
+    guarded: set[str] = set()
+    for part in parts:
+        if isinstance(part, str):
+            continue
+        roots.add(part.root)
+        paths.add(part.path)
+        private.update(name for name in (part.root, *part.attributes) if name.startswith("_"))
+        (guarded if part.kind == "optional_tag" else unguarded).add(part.root)
+    return TemplateAnalysis(
+        roots=frozenset(roots),
+        paths=frozenset(paths),
+        private_names=frozenset(private),
+        unguarded=frozenset(unguarded),
+        guarded=frozenset(guarded),
+    )

@@ -1,0 +1,215 @@
+"""The sigil-template fast path gives exactly what Jinja2 gives: the same analysis, the same text, the same errors.
+
+Every template here is checked both ways (the fast path, then Jinja2 forced), over hand-picked edge cases and
+generated templates mixing sigils with text Jinja2 reads specially (``{``, ``{{``, ``\\r``, trailing newlines),
+values of every shape, every templating style, and budgets small enough to be exceeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelex.boot import Pipelex
+from pipelex.concepts.natives import ListContent, NumberContent, TextContent
+from pipelex.config.settings import LimitsConfig
+from pipelex.language import sigil_templates
+from pipelex.language.sigil_templates import Sigil, analyze_sigils, sigil_parts
+from pipelex.language.templates import analyze_with_jinja
+from pipelex.limits import limits_applied
+from pipelex.pipes import rendering
+from pipelex.pipes.rendering import StuffMetadata, TemplatingStyle, render_template
+
+
+@pytest.fixture(autouse=True)
+def _booted() -> Iterator[None]:
+    Pipelex.make(needs_inference=False)
+    yield
+
+
+CONTEXT: dict[str, Any] = {
+    "note": TextContent(text="a short note"),
+    "notes": ListContent(items=[TextContent(text="one"), TextContent(text="two <b>")]),
+    "count": NumberContent(number=3),
+    "empty": TextContent(text=""),
+    "_nb_output": 2,
+    "long": TextContent(text="x" * 600),
+}
+METADATA = {id(CONTEXT["note"]): StuffMetadata("note", "demo.Note", "TextContent", "abc123")}
+
+
+def outcome(call: Any) -> tuple[str, Any]:
+    """``("ok", value)`` or ``("error", exception type, message)`` of ``call()``."""
+    try:
+        return ("ok", call())
+    except Exception as exc:  # noqa: BLE001 - the point is to compare whatever both paths raise
+        return ("error", (type(exc).__name__, str(exc)))
+
+
+def render_both(
+    template: str, style: TemplatingStyle | None = None, limits: LimitsConfig | None = None
+) -> tuple[tuple[str, Any], tuple[str, Any]]:
+    """The render by the fast path, and by Jinja2 (the fast path switched off)."""
+
+    def render() -> str:
+        return render_template(template, CONTEXT, pipe_code="p", style=style, metadata=METADATA)
+
+    def limited(call: Any) -> tuple[str, Any]:
+        if limits is None:
+            return outcome(call)
+        with limits_applied(limits):
+            return outcome(call)
+
+    fast = limited(render)
+    original = rendering.sigil_parts
+    rendering.sigil_parts = lambda template: None  # type: ignore[assignment]
+    try:
+        slow = limited(render)
+    finally:
+        rendering.sigil_parts = original
+    return fast, slow
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("Summarise $note.", ["Summarise ", "format:note", "."]),
+        ("@notes", ["tag:notes"]),
+        ("  @?absent\n", ["  ", "optional_tag:absent"]),
+        ("Price: $100 and $note.text", ["Price: $100 and ", "format:note.text"]),
+        ("mail me @@ home: $note", ["mail me @ home: ", "format:note"]),
+        ("line\r\nnext $note\r\n", ["line\nnext ", "format:note"]),
+        ("$_nb_output items", ["format:_nb_output", " items"]),
+    ],
+    ids=["inline", "block", "optional-block", "dollar-amount", "escaped-at", "crlf", "runtime-variable"],
+)
+def test_sigil_templates_split_into_text_and_sigils(template: str, expected: list[str]) -> None:
+    parts = sigil_parts(template)
+    assert parts is not None
+    assert [p if isinstance(p, str) else f"{p.kind}:{p.path}" for p in parts] == expected
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ note }}",
+        "Hello {% if note %}$note{% endif %}",
+        "{# a comment #} $note",
+        "{$note}",
+        "$true and $none",
+        "$range",
+        "$note.not",
+        "$loop.index",
+    ],
+    ids=[
+        "raw-expression",
+        "raw-block",
+        "comment",
+        "brace-before-sigil",
+        "constants",
+        "global",
+        "keyword",
+        "loop",
+    ],
+)
+def test_templates_jinja_reads_specially_go_to_jinja(template: str) -> None:
+    assert sigil_parts(template) is None
+
+
+def test_a_misused_sigil_is_refused_the_same_way() -> None:
+    with pytest.raises(ValueError, match="must appear alone on its own line"):
+        sigil_parts("Sentiment of @note")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Summarise $note.",
+        "$note.text and $note.missing",
+        "$nobody",
+        "$nobody.field",
+        "@note\n@?nobody\n@?note.text\n$notes",
+        "$note._stuff_name / $note._concept_code",
+        "$note.__class__",
+        "@long\n@long",
+        "trailing newline\n\n",
+        "cr\rline\r\n$count\n",
+        "@@ $notes }}} %} #}",
+    ],
+)
+@pytest.mark.parametrize(
+    "style",
+    [TemplatingStyle(), TemplatingStyle("ticks", "markdown"), TemplatingStyle("square_brackets", "html")],
+    ids=["xml-plain", "ticks-markdown", "brackets-html"],
+)
+def test_fast_path_renders_and_analyses_as_jinja(template: str, style: TemplatingStyle) -> None:
+    parts = sigil_parts(template)
+    assert parts is not None, template
+    assert analyze_sigils(parts) == analyze_with_jinja(template)
+    fast, slow = render_both(template, style)
+    assert fast == slow
+
+
+_TEXT = st.sampled_from(
+    ["Hello ", " ", "\n", "\r\n", "\r", "{", "}", "{{ note }}", "{% if note %}x{% endif %}", "{#", "$", "$1", "@@", ".",
+     "é", "%}", "text"]
+)  # fmt: skip
+_SIGIL = st.sampled_from(
+    ["$note", "$note.text", "$notes", "$count", "$empty", "$nobody", "$note.missing", "$note._stuff_code", "$true",
+     "$range", "$_nb_output", "$long", "$note.__class__", "$count.number"]
+)  # fmt: skip
+_BLOCK = st.sampled_from(
+    ["@note", "@notes", "@?nobody", "@?note", "@?notes.items", "@long", "@nobody", "  @count"]
+)
+
+
+@st.composite
+def templates(draw: st.DrawFn) -> str:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        if draw(st.booleans()):
+            lines.append(draw(_BLOCK))
+        else:
+            pieces = draw(st.lists(st.one_of(_TEXT, _SIGIL), min_size=0, max_size=6))
+            lines.append("".join(pieces))
+    repeat = draw(st.sampled_from([1, 1, 1, 40]))  # 40 copies pass the smallest budgets
+    return "\n".join(lines * repeat)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    template=templates(),
+    tag_style=st.sampled_from(["xml", "ticks", "square_brackets", "no_tag"]),
+    text_format=st.sampled_from(["plain", "markdown", "html", "json"]),
+    budget=st.sampled_from([None, (100, 1_000), (100, 100_000), (100_000, 1_000)]),
+)
+def test_generated_templates_render_and_analyse_as_jinja(
+    template: str, tag_style: Any, text_format: Any, budget: tuple[int, int] | None
+) -> None:
+    parts = outcome(lambda: sigil_parts(template))
+    if parts[0] == "ok" and parts[1] is not None:
+        assert outcome(lambda: analyze_sigils(parts[1])) == outcome(lambda: analyze_with_jinja(template))
+    limits = (
+        None
+        if budget is None
+        else LimitsConfig(template_max_steps=budget[0], template_max_output_chars=budget[1])
+    )
+    fast, slow = render_both(template, TemplatingStyle(tag_style, text_format), limits)
+    assert fast == slow
+
+
+def test_the_fast_path_is_taken_for_plain_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain prompt never reaches Jinja2's compiler (the point of the fast path)."""
+
+    def no_compile(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("compiled with Jinja2")
+
+    monkeypatch.setattr(rendering, "_compiled", no_compile)
+    text = render_template("Dear $note,\n@notes\n", CONTEXT, pipe_code="p")
+    assert text == "Dear a short note,\n<notes>\none\ntwo <b>\n</notes>"
+    assert isinstance(sigil_parts("@notes")[0], Sigil)  # type: ignore[index]
+    assert sigil_templates.sigil_parts.cache_info().currsize > 0
