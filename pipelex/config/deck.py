@@ -441,7 +441,7 @@ def _copy_deck(deck: ModelDeck) -> ModelDeck:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class BackendConfig(_Strict):

@@ -16,7 +16,7 @@ from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 class Job(BaseModel):
     """Fields every job has."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     run_mode: PipeRunMode
     pipe_code: str

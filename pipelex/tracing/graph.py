@@ -70,7 +70,7 @@ def digest(content_json: Any) -> str:
 class IOItem(BaseModel):
     """One input or output of a pipe run: a named stuff with its concept and digest."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str
     concept: str
@@ -125,7 +125,7 @@ class IOItem(BaseModel):
 class NodeTiming(BaseModel):
     """Wall-clock timing of a pipe run: epoch seconds, duration in seconds."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     started_at: float
     ended_at: float | None = None
@@ -135,7 +135,7 @@ class NodeTiming(BaseModel):
 class GraphNode(BaseModel):
     """One pipe run."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     path: str
@@ -159,7 +159,7 @@ class GraphNode(BaseModel):
 class GraphEdge(BaseModel):
     """A relation between two nodes (see the module docstring for the kinds)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     kind: EdgeKind
@@ -193,7 +193,7 @@ class ExecutionGraph(BaseModel):
     complete graph, every node and edge, streamed from where the run spilled them.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     graph_id: str
     created_at: str
