@@ -20,7 +20,6 @@ from pipelex.config.settings import LimitsConfig
 from pipelex.language import sigil_templates
 from pipelex.language.sigil_templates import Sigil, analyze_sigils, sigil_parts
 from pipelex.language.templates import analyze_with_jinja
-from pipelex.limits import limits_applied
 from pipelex.pipes import rendering
 from pipelex.pipes.rendering import StuffMetadata, TemplatingStyle, render_template
 
@@ -56,19 +55,15 @@ def render_both(
     """The render by the fast path, and by Jinja2 (the fast path switched off)."""
 
     def render() -> str:
-        return render_template(template, CONTEXT, pipe_code="p", style=style, metadata=METADATA)
+        return render_template(
+            template, CONTEXT, pipe_code="p", style=style, metadata=METADATA, limits=limits
+        )
 
-    def limited(call: Any) -> tuple[str, Any]:
-        if limits is None:
-            return outcome(call)
-        with limits_applied(limits):
-            return outcome(call)
-
-    fast = limited(render)
+    fast = outcome(render)
     original = rendering.sigil_parts
     rendering.sigil_parts = lambda template: None  # type: ignore[assignment]
     try:
-        slow = limited(render)
+        slow = outcome(render)
     finally:
         rendering.sigil_parts = original
     return fast, slow
