@@ -14,7 +14,9 @@ Every error the package raises on purpose derives from :class:`PipelexError`, sp
     │   │   ├── ReadRefusedError  the run's IO policy refuses to read a file or URL
     │   │   ├── ReadFailedError   a file or URL the policy allows cannot be read
     │   │   └── LimitExceededError a run passed one of the [limits] (list size, template budget, deadline, memory)
-    │   └── MockUnsatisfiableError a dry-run mock cannot satisfy the concept's constraints
+    │   ├── MockUnsatisfiableError a dry-run mock cannot satisfy the concept's constraints
+    │   ├── RunNotFoundError      no run has that id on this backend (never started, or not ours)
+    │   └── RunCancelledError     the run was cancelled before it finished
     ├── ConfigError               the configuration (pipelex.toml, model deck, environment) is wrong
     └── UsageError                a command-line argument is unusable (a path, a port), found before any work
 
@@ -82,6 +84,24 @@ class InputError(RunError):
     def __init__(self, message: str, *, input_name: str | None = None) -> None:
         super().__init__(message)
         self.input_name = input_name
+
+
+class RunNotFoundError(RunError):
+    """No run has this id on the backend (never started here, a mistyped id, or an id that is not a run)."""
+
+    def __init__(self, message: str, *, run_id: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class RunCancelledError(RunError):
+    """The run was cancelled (by its caller, or on the Temporal server) before it finished."""
+
+    error_type: str = "run_cancelled"
+
+    def __init__(self, message: str, *, run_id: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
 
 
 class PipeRunError(RunError):

@@ -65,7 +65,13 @@ def tmp_bundle(tmp_path: Path) -> Callable[..., Path]:
 
 
 _TEMPORAL_FIXTURES = frozenset(
-    {"temporal_server", "temporal_config", "temporal_booted", "temporal_session_active"}
+    {
+        "temporal_server",
+        "temporal_config",
+        "temporal_booted",
+        "temporal_session_active",
+        "api_temporal_server",
+    }
 )
 
 

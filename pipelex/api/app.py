@@ -58,7 +58,7 @@ from pipelex.api.problems import (
 )
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
-from pipelex.api.runs import RunRecord, RunStore
+from pipelex.api.runs import RunStore
 from pipelex.api.security import BodySizeLimit, key_matches
 from pipelex.api.service import ApiBackend, DirectApiBackend
 from pipelex.config.settings import LimitsConfig, PipelexConfig
@@ -234,19 +234,18 @@ def create_app(
         status_code=202,
         response_model=StartResponse,
         openapi_extra={"x-mthds-protocol": True},
-        responses=problem_responses(*run_problems, "pipe-func-refused", "too-many-runs", *auth),
+        responses=problem_responses(*run_problems, "pipe-func-refused", "too-many-runs", *remote, *auth),
     )
     async def start(body: RunRequest, request: Request, response: Response) -> StartResponse:
         """Start a run in the background and return its ``pipeline_run_id`` at once; read it under ``/v1/runs/{id}``.
 
         The method, the pipe and the inputs are checked first: a method that does not validate or a bad input is
-        refused here (422), as ``/execute`` refuses it. A failure during the run makes a *failed* run.
+        refused here (422), as ``/execute`` refuses it. A failure during the run makes a *failed* run. On the
+        Temporal backend the id is the run's workflow id, and the run is read from the Temporal server: it
+        survives a restart of this server and is readable from any replica.
         """
         execute_request = run_request(body, request)
-        await asyncio.to_thread(_check_run, execute_request, config, chosen)
-        record = store.new(backend=chosen.name, dry_run=execute_request.dry_run, pipe_code=body.pipe_code)
-        sources: MethodSources = request.state.sources
-        record.task = asyncio.create_task(_run_in_background(chosen, record, execute_request, sources, store))
+        record = await chosen.start(execute_request, store, request.state.sources)
         status_url = f"/v1/runs/{record.run_id}"
         response.headers["Location"] = status_url
         return StartResponse(
@@ -351,7 +350,9 @@ def create_app(
         openapi_extra={"x-mthds-protocol": True},
     )
     app.include_router(v1)
-    app.include_router(protocol_router(config, store, blobs, dependencies=dependencies, auth=auth))
+    app.include_router(
+        protocol_router(config, store, blobs, chosen, dependencies=dependencies, auth=auth, remote=remote)
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
         BodySizeLimit,
@@ -386,15 +387,6 @@ def _blob_store(config: PipelexConfig) -> ApiBlobStore:
     )
 
 
-def _check_run(request: ExecuteRequest, config: PipelexConfig, backend: ApiBackend) -> None:
-    """The checks of a run that need no worker (bundle, pipe, inputs, input policy, PipeFunc refusal), for /start."""
-    from pipelex.api.service import prepare_run
-    from pipelex.config.deck import deck_for
-
-    deck = getattr(backend, "deck", None) or deck_for(config)
-    prepare_run(request, config, deck)
-
-
 def _request_item(field: str, detail: str, code: str = "request.invalid") -> ProblemItemOut:
     return ProblemItemOut(code=code, detail=detail, location={"field": field}, field=field, message=detail)  # type: ignore[arg-type]
 
@@ -427,34 +419,6 @@ def _default_backend(config: PipelexConfig) -> ApiBackend:
 
         return TemporalApiBackend(config)
     return DirectApiBackend(config)
-
-
-async def _run_in_background(
-    backend: ApiBackend, record: RunRecord, body: ExecuteRequest, sources: MethodSources, store: RunStore
-) -> None:
-    instance = f"/v1/runs/{record.run_id}"
-    try:
-        result = await backend.execute(body)
-    except asyncio.CancelledError:
-        record.finish(
-            problem=problem(
-                "internal-error",
-                "the server stopped before the run finished",
-                instance=instance,
-                run_id=record.run_id,
-                pipeline_run_id=record.run_id,
-            )
-        )
-        raise
-    except Exception as exc:  # every failure becomes the run's problem document
-        record.finish(
-            problem=problem_for_exception(exc, instance=instance, rename=sources.rename).model_copy(
-                update={"run_id": record.run_id, "pipeline_run_id": record.run_id}
-            )
-        )
-    else:
-        record.finish(result_json=result)
-    store.settle(record)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -10,6 +10,8 @@
 | ``pipe-func-refused`` | 422 | ``runtime.unsupported`` | a live run of a bundle with a PipeFunc, and ``[api] allow_pipe_func`` is off |
 | ``unauthorized`` | 401 | ``auth.missing_credential`` / ``auth.invalid_credential`` | an API key is configured and the request has no valid ``Authorization: Bearer`` |
 | ``not-found`` | 404 | ``request.not_found`` (a route) / ``run.not_found`` (a run) | no such route, or no such run (never started, or dropped from memory) |
+| ``run-cancelled`` | 409 | ``run.cancelled`` | the problem of a run cancelled with ``POST /v1/runs/{id}/cancel`` (or on the Temporal server) |
+| ``run-already-ended`` | 409 | ``run.already_ended`` | ``POST /v1/runs/{id}/cancel`` of a run that had already ended |
 | ``method-not-allowed`` | 405 | ``request.method_not_allowed`` | the route exists with another method |
 | ``body-too-large`` | 413 | ``request.too_large`` | the body passes ``[api] max_body_bytes`` |
 | ``too-many-runs`` | 429 | ``runtime.unavailable`` | every slot of the run store holds a run still in progress |
@@ -41,6 +43,8 @@ from pipelex.errors import (
     PipelexError,
     PipeRunError,
     ProviderError,
+    RunCancelledError,
+    RunNotFoundError,
 )
 
 logger = logging.getLogger("pipelex.api")
@@ -64,6 +68,8 @@ _TITLES: dict[str, tuple[int, str]] = {
     "method-not-allowed": (405, "Method not allowed"),
     "run-not-finished": (409, "The run has not finished yet"),
     "run-failed": (409, "The run failed"),
+    "run-cancelled": (409, "The run was cancelled"),
+    "run-already-ended": (409, "The run has already ended"),
     "body-too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "The request body must be JSON"),
     "too-many-runs": (429, "Too many runs in progress"),
@@ -259,6 +265,16 @@ def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) ->
             diagnostics=[diagnostic],
             errors=[diagnostic_item(diagnostic, rename=rename)],
         )
+    if isinstance(exc, RunNotFoundError):
+        return problem(
+            "not-found",
+            str(exc),
+            instance=instance,
+            code="run.not_found",
+            params={"pipeline_run_id": exc.run_id},
+        )
+    if isinstance(exc, RunCancelledError):
+        return problem("run-cancelled", str(exc), instance=instance, run_id=exc.run_id)
     if isinstance(exc, InputRefusedError):
         code = (
             "security.input_path_refused"

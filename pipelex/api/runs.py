@@ -5,7 +5,9 @@ max_stored_run_bytes``). A finished run is dropped ``ttl_seconds`` after it fini
 room is needed for a new run or for a new result (the oldest finished first). A result larger than the
 whole budget is not kept: its run is marked failed with a ``run-limit-exceeded`` problem saying to use
 ``POST /v1/execute``. A run in progress is never dropped: when every slot holds one, a new start is
-refused (429) until one finishes. Results live in this process only; a restart forgets them.
+refused (429) until one finishes. On the direct backend, results live in this process only; a restart
+forgets them. On the Temporal backend a run lives on the Temporal server: this store only caches finished
+runs read from there (the same bounds apply), and a run it has dropped is read again from the server.
 """
 
 from __future__ import annotations
@@ -36,10 +38,16 @@ class RunRecord:
     result_json: bytes | None = None
     problem: Problem | None = None
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    cancel_requested: bool = False  # POST /v1/runs/{id}/cancel asked to stop the run's task
 
-    def finish(self, *, result_json: bytes | None = None, problem: Problem | None = None) -> None:
+    def finish(
+        self, *, result_json: bytes | None = None, problem: Problem | None = None, cancelled: bool = False
+    ) -> None:
         """Record the outcome."""
-        self.status = RunStatus.SUCCEEDED if problem is None else RunStatus.FAILED
+        if cancelled:
+            self.status = RunStatus.CANCELLED
+        else:
+            self.status = RunStatus.SUCCEEDED if problem is None else RunStatus.FAILED
         self.result_json = result_json
         self.problem = problem
         self.finished_at = datetime.now(UTC)
@@ -136,6 +144,24 @@ class RunStore:
         )
         self._runs[record.run_id] = record
         return record
+
+    def keep(self, record: RunRecord) -> None:
+        """Cache a finished run read from elsewhere (the Temporal server), within the store's bounds."""
+        self._expire()
+        if record.run_id in self._runs:
+            return
+        while len(self._runs) >= self.max_runs:
+            oldest_finished = next(
+                (k for k, r in self._runs.items() if r.status is not RunStatus.RUNNING), None
+            )
+            if oldest_finished is None:
+                return  # every slot is a run in progress here: serve it without keeping it
+            del self._runs[oldest_finished]
+            self._sizes.pop(oldest_finished, None)
+        if record.finished_monotonic is None:
+            record.finished_monotonic = time.monotonic()
+        self._runs[record.run_id] = record
+        self.settle(record)
 
     def get(self, run_id: str) -> RunRecord | None:
         """The run, or None when unknown or already dropped."""

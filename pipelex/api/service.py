@@ -14,6 +14,7 @@ leaves its thread as JSON bytes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -34,16 +35,20 @@ from pipelex.api.models import (
 )
 from pipelex.api.problems import ApiProblem
 from pipelex.api.security import InputPolicy
+from pipelex.backends.direct import DirectBackend
+from pipelex.backends.protocol import Backend, PipelineOutput, PreparedRun
 from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.errors import BundleLoadError, LimitExceededError
 from pipelex.memory.stuff import Absence
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
+from pipelex.pipeline.runner import PipelexRunner
 from pipelex.tracing.graph import ExecutionGraph
 
 if TYPE_CHECKING:
     from pipelex.api.isolation import IsolatedRunner
+    from pipelex.api.protocol.files import MethodSources
+    from pipelex.api.runs import RunRecord, RunStore
 
 T = TypeVar("T")
 
@@ -52,6 +57,10 @@ class ApiBackend(Protocol):
     """Where the API's runs and validation sweeps happen."""
 
     name: BackendName
+
+    def unknown_run_hint(self) -> str:
+        """Why a run id may be unknown here, for the ``run.not_found`` problem."""
+        ...
 
     async def execute(self, request: ExecuteRequest) -> bytes:
         """Run the request's pipe; return the :class:`ExecuteResponse` as JSON bytes (raise a pipelex error)."""
@@ -63,6 +72,18 @@ class ApiBackend(Protocol):
 
     def serving(self) -> AbstractAsyncContextManager[None]:
         """Hold what the backend needs while the server runs (threads, a Temporal session); release it after."""
+        ...
+
+    async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
+        """Check the request (refuse a bad one now), start its run; the running run's record (its ``run_id``)."""
+        ...
+
+    async def lookup(self, run_id: str, store: RunStore) -> RunRecord | None:
+        """A run ``store`` does not hold, read from where runs live (the Temporal server); None if unknown."""
+        ...
+
+    async def cancel(self, record: RunRecord, store: RunStore) -> RunRecord:
+        """Stop a run in progress; its record as it stands after (cancelled, or still closing on Temporal)."""
         ...
 
 
@@ -100,24 +121,26 @@ def execute_response(output: PipelineOutput, *, backend: BackendName) -> Execute
     )
 
 
-def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> PipelexRunner:
-    """Load and check the bundle, shape the inputs and apply the input policy, before anything runs.
+def prepare_run(
+    request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck, backend: Backend
+) -> tuple[PipelexRunner, PreparedRun]:
+    """Load and check the bundle, shape the inputs and apply the input policy, before anything runs: once.
 
     The run carries the server's IO policy (``config.served()``): every file or URL it reads, the inputs'
     and those its pipes build, goes through it. Raises the core's errors (bundle invalid, unknown pipe, bad
-    input) and :class:`InputRefusedError`.
+    input) and :class:`InputRefusedError`. The runner (on ``backend``) and its prepared run are returned:
+    ``runner.execute_prepared(run)`` or ``backend.start(run)`` runs it without checking anything again.
     """
-    from pipelex.memory.inputs import shape_inputs
-
     config = config.served()
     runner = PipelexRunner(
         mthds_content=request.mthds_contents,
         pipe_run_mode=run_mode_of(request),
         settings=config.run_settings(),
         deck=deck,
+        backend=backend,
     )
     library = runner.load()
-    entry = runner.pick_pipe(library, request.pipe_code)
+    runner.pick_pipe(library, request.pipe_code)  # an unknown pipe is refused before anything else
     if not request.dry_run and not config.api.allow_pipe_func:
         funcs = [e.code for e in library.pipes.values() if e.blueprint.type == "PipeFunc"]
         if funcs:
@@ -128,8 +151,13 @@ def prepare_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck)
                 'not allow (allow_pipe_func); send "dry_run": true, or run it with the CLI',
                 pipe_code=funcs[0],
             )
-    InputPolicy(runner.settings.io_policy).check(shape_inputs(request.inputs, entry, library, base_dir=None))
-    return runner
+    run = runner.prepare(
+        request.inputs,
+        request.pipe_code,
+        mock_inputs=request.mock_inputs,
+        check_inputs=InputPolicy(runner.settings.io_policy).check,
+    )
+    return runner, run
 
 
 def validate_texts(
@@ -218,6 +246,7 @@ class DirectApiBackend:
     ) -> None:
         self.config = config.served()  # runs read what the server's [api] policy allows, not the CLI's [io]
         self.deck = deck or deck_for(config)  # the deck of this config ([models] over the default deck)
+        self.core = DirectBackend()  # the core backend the runs execute on
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
         self._loops: RunLoops | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -260,11 +289,38 @@ class DirectApiBackend:
         return await self._execute(request)
 
     async def _execute(self, request: ExecuteRequest) -> bytes:
-        runner = prepare_run(request, self.config, self.deck)
-        output = await runner.execute_pipeline(
-            request.inputs, request.pipe_code, mock_inputs=request.mock_inputs
-        )
+        runner, run = prepare_run(request, self.config, self.deck, self.core)
+        output = await runner.execute_prepared(run)
         return execute_response(output, backend=self.name).model_dump_json().encode()
+
+    async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
+        """Check the request now (in a thread), then run it in the background like ``execute``; the run is a
+        task of this server, its result kept in ``store``."""
+        await asyncio.to_thread(prepare_run, request, self.config, self.deck, self.core)
+        record = store.new(backend=self.name, dry_run=request.dry_run, pipe_code=request.pipe_code)
+        record.task = asyncio.create_task(run_into_store(self.execute, record, request, sources, store))
+        return record
+
+    async def lookup(self, run_id: str, store: RunStore) -> RunRecord | None:
+        """Runs of this backend live in this server's memory only: one the store does not hold is unknown."""
+        return None
+
+    def unknown_run_hint(self) -> str:
+        """Runs live in this server's memory, for a while."""
+        return (
+            f"it was never started here, or it finished more than {self.config.api.run_ttl_seconds} s ago, or "
+            "newer runs took its place (runs of this server live in its memory)"
+        )
+
+    async def cancel(self, record: RunRecord, store: RunStore) -> RunRecord:
+        """Cancel the run's task (its worker process, if any, is killed); the record is then cancelled."""
+        task = record.task
+        if task is not None and not task.done():
+            record.cancel_requested = True
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        return record
 
     async def validate(self, request: ValidateRequest) -> bytes:
         """Validate in a worker process, or in a thread (the sweep runs its own event loop there)."""
@@ -301,3 +357,46 @@ class DirectApiBackend:
             backend=self.name,
         )
         return response.model_dump_json().encode()
+
+
+async def run_into_store(
+    execute: Callable[[ExecuteRequest], Awaitable[bytes]],
+    record: RunRecord,
+    request: ExecuteRequest,
+    sources: MethodSources,
+    store: RunStore,
+) -> None:
+    """Run a started request in this server and record its outcome (result, problem, or cancellation)."""
+    from pipelex.api.problems import problem, problem_for_exception
+
+    instance = f"/v1/runs/{record.run_id}"
+    try:
+        result = await execute(request)
+    except asyncio.CancelledError:
+        if record.cancel_requested:
+            detail = f"the run {record.run_id} was cancelled (POST {instance}/cancel) before it finished"
+            record.finish(
+                problem=problem("run-cancelled", detail, instance=instance, run_id=record.run_id),
+                cancelled=True,
+            )
+            store.settle(record)
+        else:
+            record.finish(
+                problem=problem(
+                    "internal-error",
+                    "the server stopped before the run finished",
+                    instance=instance,
+                    run_id=record.run_id,
+                    pipeline_run_id=record.run_id,
+                )
+            )
+        raise
+    except Exception as exc:  # every failure becomes the run's problem document
+        record.finish(
+            problem=problem_for_exception(exc, instance=instance, rename=sources.rename).model_copy(
+                update={"run_id": record.run_id, "pipeline_run_id": record.run_id}
+            )
+        )
+    else:
+        record.finish(result_json=result)
+    store.settle(record)

@@ -22,10 +22,13 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pipelex.api.models import BackendName, ExecuteRequest, ValidateRequest, ValidateResponse
-from pipelex.api.problems import ApiProblem
-from pipelex.api.service import execute_response, prepare_run, run_mode_of
+from pipelex.api.problems import ApiProblem, problem_for_exception
+from pipelex.api.protocol.files import MethodSources
+from pipelex.api.runs import RunRecord, RunStore
+from pipelex.api.service import execute_response, prepare_run
 from pipelex.config.deck import deck_for
 from pipelex.config.settings import PipelexConfig
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
 
@@ -48,6 +51,11 @@ class TemporalApiBackend:
         self._held: tuple[concurrent.futures.Future[None], asyncio.Event] | None = None
         self._reopen = asyncio.Lock()
         self.deck = deck_for(config)
+        from pipelex.backends.temporal.backend import TemporalBackend
+
+        self.core = TemporalBackend(
+            self.config
+        )  # the core backend: runs, starts, reads and cancels workflows
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[None]:
@@ -137,26 +145,83 @@ class TemporalApiBackend:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
 
     async def execute(self, request: ExecuteRequest) -> bytes:
-        """Check the request here, run it on the workers, serialise the output."""
-        from pipelex.backends.temporal import run_pipeline_on_temporal
-
+        """Check the request here (once), run it on the workers, serialise the output."""
         loop = asyncio.get_running_loop()
         async with self._slots:
-            await loop.run_in_executor(self._pool, prepare_run, request, self.config, self.deck)
+            runner, run = await loop.run_in_executor(
+                self._pool, prepare_run, request, self.config, self.deck, self.core
+            )
             async with _translated():
-                output = await self._on_session_loop(
-                    run_pipeline_on_temporal(
-                        request.mthds_contents,
-                        inputs=request.inputs,
-                        pipe_code=request.pipe_code,
-                        pipe_run_mode=run_mode_of(request),
-                        mock_inputs=request.mock_inputs,
-                        config=self.config,
-                    )
-                )
+                output = await self._on_session_loop(runner.execute_prepared(run))
             return await loop.run_in_executor(
                 self._pool, lambda: execute_response(output, backend=self.name).model_dump_json().encode()
             )
+
+    async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
+        """Check the request here (once), start its workflow; the run id is the workflow id. Nothing is kept
+        in this server: any replica (or this one after a restart) reads the run from the Temporal server."""
+        loop = asyncio.get_running_loop()
+        _, run = await loop.run_in_executor(
+            self._pool, prepare_run, request, self.config, self.deck, self.core
+        )
+        async with _translated():
+            await self._on_session_loop(self.core.start(run))
+        return RunRecord(
+            run_id=run.run_id,
+            backend=self.name,
+            dry_run=request.dry_run,
+            created_at=datetime.now(UTC),
+            pipe_code=request.pipe_code,
+        )
+
+    async def lookup(self, run_id: str, store: RunStore) -> RunRecord | None:
+        """The run as the Temporal server has it (None for an id that is not a run); a finished run is cached
+        in ``store``."""
+        from pipelex.backends.temporal.backend import is_run_id
+        from pipelex.errors import RunNotFoundError
+
+        if not is_run_id(run_id):  # not a workflow id we hand out: no round trip
+            return None
+        try:
+            async with _translated():
+                state = await self._on_session_loop(self.core.status(run_id))
+        except RunNotFoundError:
+            return None
+        record = RunRecord(
+            run_id=run_id,
+            backend=self.name,
+            dry_run=state.run_mode is PipeRunMode.DRY,
+            created_at=_moment(state.started_at) or datetime.now(UTC),
+            pipe_code=state.pipe_code,
+        )
+        if not state.is_finished:
+            return record
+        instance = f"/v1/runs/{run_id}"
+        if state.output is not None:
+            output = state.output
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._pool, lambda: execute_response(output, backend=self.name).model_dump_json().encode()
+            )
+            record.finish(result_json=result)
+        else:
+            error = state.error or RuntimeError(f"the run {run_id} ended without a result")
+            document = problem_for_exception(error, instance=instance).model_copy(
+                update={"run_id": run_id, "pipeline_run_id": run_id}
+            )
+            record.finish(problem=document, cancelled=state.status == "cancelled")
+        record.finished_at = _moment(state.finished_at) or record.finished_at
+        store.keep(record)
+        return record
+
+    def unknown_run_hint(self) -> str:
+        """Runs live on the Temporal server."""
+        return "it was never started, or it is not a run of this server's Temporal namespace"
+
+    async def cancel(self, record: RunRecord, store: RunStore) -> RunRecord:
+        """Cancel the run's workflow on the Temporal server; the record as the server has it right after."""
+        async with _translated():
+            await self._on_session_loop(self.core.cancel(record.run_id))
+        return await self.lookup(record.run_id, store) or record
 
     async def validate(self, request: ValidateRequest) -> bytes:
         """The whole validation on a worker, as one activity; the report and the sweep's graph in one round trip."""
@@ -202,3 +267,7 @@ async def _translated() -> AsyncIterator[None]:
             "the Temporal backend of this server cannot be reached right now: retry later (the server's "
             "operator finds the cause in its log)",
         ) from None
+
+
+def _moment(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from pipelex.backends.protocol import PreparedRun, RunState, build_output
+from pipelex.config.deck import ModelDeck
 from pipelex.config.run_settings import RunSettings
+from pipelex.errors import PipelexError, RunCancelledError, RunNotFoundError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.in_process import InProcessRouter
+from pipelex.tracing.graph import ExecutionGraph
 from pipelex.tracing.tracer import GraphTracer
 
 
@@ -42,3 +54,174 @@ async def run_in_process(
 
 # the direct backend's router is the in-process one (the validation sweep uses it too)
 DirectPipeRouter = InProcessRouter
+
+
+@dataclass
+class _Started:
+    """A run started with :meth:`DirectBackend.start`: its task, and what its state is built from."""
+
+    run: PreparedRun
+    tracer: GraphTracer
+    task: asyncio.Task[PipeResult]
+    started_at: float
+    finished_at: float | None = None
+
+    def settle(self, task: asyncio.Task[PipeResult]) -> None:
+        """Note when the run ended; its error is read by ``status`` (never reported as unretrieved)."""
+        self.finished_at = time.time()
+        if not task.cancelled():
+            task.exception()
+
+
+class DirectBackend:
+    """Runs in this process, in the caller's event loop (live runs share provider clients per run).
+
+    Runs started with :meth:`start` are tasks of the loop that started them, kept by this backend instance
+    (at most ``keep`` finished ones, oldest dropped first): they end with the process.
+    """
+
+    name = "direct"
+
+    def __init__(self, *, keep: int = 1000) -> None:
+        self._started: dict[str, _Started] = {}
+        self._keep = keep
+
+    def router(self) -> InProcessRouter:
+        """The in-run router of this backend: sub-pipes run here, in this loop."""
+        return InProcessRouter()
+
+    def session(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Nothing to hold between runs: each live run opens its provider session in :meth:`run`."""
+        return contextlib.nullcontext()
+
+    def check(self, run: PreparedRun) -> None:
+        """A live run reads the provider keys here: a missing one fails now, before anything runs."""
+        if run.mode is PipeRunMode.LIVE:
+            from pipelex.inference.live.preflight import preflight
+
+            preflight(run.entry, run.library, run.deck)
+
+    def new_run_id(self) -> str:
+        """A random 128-bit id, as hex."""
+        return uuid.uuid4().hex
+
+    def notices(self) -> list[str]:
+        """Nothing to announce: the run's progress shows here."""
+        return []
+
+    def tracer(self, run: PreparedRun) -> GraphTracer:
+        """A graph tracer that is also the run's live progress."""
+        return GraphTracer(
+            pipeline_run_id=run.run_id,
+            main_pipe=run.entry.code,
+            domain=run.entry.domain,
+            mode=run.mode.value,
+            backend=self.name,
+            children_in_memory=run.graph_children_in_memory,
+        )
+
+    async def run(self, run: PreparedRun, tracer: GraphTracer) -> PipeResult:
+        """Run here, in this loop, and wait."""
+        async with _provider_session(run.mode, run.deck):
+            return await run_in_process(
+                run.entry,
+                run.memory,
+                run.library,
+                run_mode=run.mode,
+                settings=run.settings,
+                tracer=tracer,
+                export_spans=True,
+            )
+
+    def memory_so_far(self, run: PreparedRun, graph: ExecutionGraph) -> WorkingMemory:
+        """The memory the run filled, here."""
+        return run.memory
+
+    async def start(self, run: PreparedRun) -> str:
+        """Start the run as a task of the running loop; return its id."""
+        self._forget_oldest()
+        tracer = self.tracer(run)
+        task = asyncio.get_running_loop().create_task(self.run(run, tracer), name=f"pipelex-run-{run.run_id}")
+        started = _Started(run=run, tracer=tracer, task=task, started_at=time.time())
+        task.add_done_callback(started.settle)
+        self._started[run.run_id] = started
+        return run.run_id
+
+    async def status(self, run_id: str) -> RunState:
+        """The state of a run this backend started."""
+        started = self._get(run_id)
+        run, task = started.run, started.task
+        state = RunState(
+            run_id=run_id,
+            status="running",
+            pipe_code=run.entry.code,
+            run_mode=run.mode,
+            started_at=started.started_at,
+            finished_at=started.finished_at,
+        )
+        if not task.done():
+            return state
+        if task.cancelled():
+            return state.model_copy(
+                update={
+                    "status": "cancelled",
+                    "error": RunCancelledError(f"the run {run_id} was cancelled", run_id=run_id),
+                }
+            )
+        graph = started.tracer.build()
+        error = task.exception()
+        if error is not None:
+            if isinstance(error, PipelexError) and error.partial_output is None:
+                error.partial_output = build_output(
+                    run_id=run_id, entry=run.entry, mode=run.mode, memory=run.memory, graph=graph, result=None
+                )
+            return state.model_copy(update={"status": "failed", "error": error})
+        output = build_output(
+            run_id=run_id,
+            entry=run.entry,
+            mode=run.mode,
+            memory=run.memory,
+            graph=graph,
+            result=task.result(),
+        )
+        return state.model_copy(update={"status": "succeeded", "output": output})
+
+    async def cancel(self, run_id: str) -> bool:
+        """Cancel the run's task; False when it had already finished."""
+        started = self._get(run_id)
+        if started.task.done():
+            return False
+        started.task.cancel()
+        with contextlib.suppress(BaseException):  # its outcome is read with status()
+            await started.task
+        return True
+
+    def release(self) -> None:
+        """Nothing outlives a direct run."""
+
+    def _get(self, run_id: str) -> _Started:
+        started = self._started.get(run_id)
+        if started is None:
+            raise RunNotFoundError(
+                f"no run {run_id!r} was started on this direct backend (runs live in the process that started "
+                "them): check the id",
+                run_id=run_id,
+            )
+        return started
+
+    def _forget_oldest(self) -> None:
+        finished = [k for k, s in self._started.items() if s.task.done()]
+        for run_id in finished[: max(0, len(self._started) - self._keep + 1)]:
+            del self._started[run_id]
+
+
+@asynccontextmanager
+async def _provider_session(mode: PipeRunMode, deck: ModelDeck) -> AsyncIterator[None]:
+    """Live runs share provider clients (closed at the end) and bound the calls in flight; dry runs need none."""
+    if mode is not PipeRunMode.LIVE:
+        yield
+        return
+    from pipelex.inference.providers.session import provider_session
+
+    async with provider_session(max_concurrency=deck.policy.max_concurrency):
+        yield

@@ -310,8 +310,9 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         pipe_run_mode=mode,
         backend="temporal" if args.temporal else None,
     )
-    if runner.backend == "temporal" and not args.quiet:
-        _announce_embedded_ui()
+    if not args.quiet:
+        for notice in runner.backend.notices():  # e.g. where the embedded Temporal server's Web UI is
+            print(notice, file=sys.stderr)
     stop = (
         _start_progress(runner, show_cost=mode is PipeRunMode.LIVE)
         if not args.quiet and sys.stderr.isatty()
@@ -335,10 +336,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         restore_sigterm()
         if stop is not None:
             stop()
-        if runner.backend == "temporal":
-            from pipelex.backends.temporal.devserver import stop_embedded_server
-
-            stop_embedded_server()
+        runner.backend.release()
     for message in output.warnings:
         print(f"warning: {message}", file=sys.stderr)
     run_dir = _write_run_dir(
@@ -501,22 +499,6 @@ def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: 
         print(f"note: {note}", file=sys.stderr)
     if not args.quiet and partial.usage.is_reportable:
         _print_costs(partial, args, file=sys.stderr)
-
-
-def _announce_embedded_ui() -> None:
-    """With no Temporal server configured, start the embedded one now and say where its Web UI is."""
-    from pipelex.boot import Pipelex
-
-    temporal = Pipelex.config().temporal
-    if temporal.address or not temporal.embedded_ui:
-        return
-    from pipelex.backends.temporal.devserver import embedded_server
-
-    server = embedded_server(temporal.namespace, ui=True)  # the run's session reuses it
-    print(
-        f"Temporal Web UI of the embedded dev server (until this command ends): {server.ui_url}",
-        file=sys.stderr,
-    )
 
 
 def _partial_note(partial: Any, run_dir: Path) -> str:

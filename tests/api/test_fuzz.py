@@ -39,6 +39,7 @@ OPERATIONS = [
     ("GET", "/v1/runs/{run_id}/status"),
     ("GET", "/v1/runs/{run_id}/results"),
     ("GET", "/v1/runs/{run_id}/progress"),
+    ("POST", "/v1/runs/{run_id}/cancel"),
     ("POST", "/v1/validate"),
     ("GET", "/v1/models"),
     ("GET", "/v1/version"),

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from pipelex.api.app import create_app
 from pipelex.config.settings import PipelexConfig
-from tests.api.bundles import MENU, MENU_INVALID
+from tests.api.bundles import FUNCS, MENU, MENU_INVALID
 from tests.api.conftest import Backend, serving
 
 
@@ -135,3 +136,105 @@ async def test_validate_valid_bundle_matches_the_direct_backend(
         n["pipe_code"] for n in direct["graph"]["nodes"]
     )
     assert direct["workflow_id"] is None and on_temporal["workflow_id"].startswith("pipelex-validate-")
+
+
+# ---------------------------------------------------------------------------------------------------- runs survive the API
+def _wait_status(http: httpx.Client, run_id: str, timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = http.get(f"/v1/runs/{run_id}")
+        assert response.status_code == 200, response.text
+        status = response.json()
+        if status["status"] != "running" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def test_a_started_run_is_read_after_the_api_restarts(api_temporal_server: Any) -> None:
+    """/v1/start returns the workflow id; a new server (the same one restarted: nothing in memory) reads the run,
+    its result, status record, results and progress from the Temporal server."""
+    config = Backend("temporal", api_temporal_server.address).config()
+    body = {"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
+    with (
+        serving(create_app(config, api_key="k1")) as url,
+        httpx.Client(base_url=url, timeout=60, headers={"Authorization": "Bearer k1"}) as http,
+    ):
+        started = http.post("/v1/start", json=body)
+        assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        assert (
+            run_id == started.json()["pipeline_run_id"]
+            and run_id.startswith("pipelex-")
+            and len(run_id) == 40
+        )
+        before = _wait_status(http, run_id)
+    assert before["status"] == "succeeded", before
+
+    # the restarted server: a new app and backend, nothing in memory; the same Temporal server and key
+    with serving(create_app(config, api_key="k1")) as url, httpx.Client(base_url=url, timeout=60) as http:
+        assert http.get(f"/v1/runs/{run_id}").status_code == 401  # the key is still checked first
+        http.headers["Authorization"] = "Bearer k1"
+        after = http.get(f"/v1/runs/{run_id}")
+        assert after.status_code == 200, after.text
+        read = after.json()
+        assert read["status"] == "succeeded" and read["backend"] == "temporal" and read["dry_run"] is True
+        assert read["result"]["main_stuff"] == before["result"]["main_stuff"]
+        assert read["result"]["pipe_output"] == before["result"]["pipe_output"]
+        assert read["result"]["usage"] == before["result"]["usage"]
+        assert [n["pipe_code"] for n in read["result"]["graph"]["nodes"]] == [
+            n["pipe_code"] for n in before["result"]["graph"]["nodes"]
+        ]
+        assert read["created_at"] and read["finished_at"]
+        record = http.get(f"/v1/runs/{run_id}/status").json()
+        assert record["status"] == "COMPLETED" and record["pipe_code"] == "write_menu_card"
+        results = http.get(f"/v1/runs/{run_id}/results")
+        assert (
+            results.status_code == 200
+            and results.json()["main_stuff"] == before["result"]["main_stuff"]["content"]
+        )
+        progress = http.get(f"/v1/runs/{run_id}/progress").json()
+        assert progress["status"] == "succeeded" and len(progress["invocations"]) == 3
+        # ids that are not runs of this namespace are 404 problems, without a traceback or the server's address
+        for unknown in (
+            "pipelex-" + "0" * 32,
+            "pipelex-validate-" + "1" * 32,
+            run_id + "/1-list_dishes",
+            "x" * 64,
+        ):
+            missing = http.get(f"/v1/runs/{unknown}")
+            assert missing.status_code in (404,), (unknown, missing.text)
+            assert missing.headers["content-type"].startswith("application/problem+json")
+            assert api_temporal_server.address not in missing.text
+
+
+def test_a_run_in_progress_is_read_and_cancelled_from_another_replica(api_temporal_server: Any) -> None:
+    """Two servers share one Temporal server: a run started on one is read and cancelled on the other, and
+    both then see it cancelled; the workflow itself is cancelled on the Temporal server."""
+    config = Backend("temporal", api_temporal_server.address).config(allow_pipe_func=True)
+    slow = {"mthds_contents": [FUNCS], "pipe_code": "nap", "inputs": {"delay": "8"}}
+    with (
+        serving(create_app(config, api_key=None)) as first,
+        serving(create_app(config, api_key=None)) as second,
+    ):
+        with (
+            httpx.Client(base_url=first, timeout=60) as one,
+            httpx.Client(base_url=second, timeout=60) as two,
+        ):
+            run_id = one.post("/v1/start", json=slow).json()["run_id"]
+            seen = two.get(f"/v1/runs/{run_id}")
+            assert seen.status_code == 200 and seen.json()["status"] == "running", seen.text
+            assert two.get(f"/v1/runs/{run_id}/results").status_code == 202
+            cancelled = two.post(f"/v1/runs/{run_id}/cancel")
+            assert cancelled.status_code in (200, 202), cancelled.text
+            on_two, on_one = _wait_status(two, run_id), _wait_status(one, run_id)
+            assert on_two["status"] == on_one["status"] == "cancelled", (on_two, on_one)
+            assert on_one["problem"]["code"] == "run.cancelled" and on_one["problem"]["run_id"] == run_id
+            again = two.post(f"/v1/runs/{run_id}/cancel")
+            assert again.status_code == 409 and again.json()["code"] == "run.already_ended"
+    description = asyncio.run(_describe(config, run_id))
+    assert description.status == WorkflowExecutionStatus.CANCELED
+
+
+async def _describe(config: PipelexConfig, workflow_id: str) -> Any:
+    client = await Client.connect(config.temporal.address, namespace=config.temporal.namespace)
+    return await client.get_workflow_handle(workflow_id).describe()

@@ -77,7 +77,8 @@ def test_a_run_reports_its_innermost_controller_its_counters_and_an_eta() -> Non
 
     runner = PipelexRunner(mthds_content=CRATES, pipe_run_mode=PipeRunMode.DRY, backend="direct")
     crates = [f"crate {i}" for i in range(5)]
-    mode, library, entry, memory = runner.prepare({"crates": crates})
+    run = runner.prepare({"crates": crates})
+    mode, library, entry, memory = run.mode, run.library, run.entry, run.memory
     tracer = RecordingTracer(pipeline_run_id="r", main_pipe=entry.code, domain=entry.domain, mode="dry")
     asyncio.run(
         run_in_process(entry, memory, library, run_mode=mode, settings=runner.settings, tracer=tracer)

@@ -245,8 +245,8 @@ def test_the_pre_flight_is_left_to_the_workers_on_temporal(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     boot()
     runner = PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE, backend="temporal")
-    mode, _, entry, _ = runner.prepare({"note": "x"}, "say")
-    assert mode is PipeRunMode.LIVE and entry.code == "say"
+    run = runner.prepare({"note": "x"}, "say")
+    assert run.mode is PipeRunMode.LIVE and run.entry.code == "say"
     with pytest.raises(MissingKeyError):
         PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE, backend="direct").prepare(
             {"note": "x"}, "say"

@@ -31,7 +31,7 @@ async def test_construct_fills_scalar_fields_on_temporal(
     temporal_booted: PipelexConfig, mode: PipeRunMode
 ) -> None:
     runner = PipelexRunner(mthds_content=textwrap.dedent(STALL), pipe_run_mode=mode)
-    assert runner.backend == "temporal"
+    assert runner.backend.name == "temporal"
     output = await runner.execute_pipeline(INPUTS)
     tag = output.main_stuff_json()
     assert (tag["produce"], tag["price"], tag["organic"], tag["crates"]) == ("Gala apples", 3.2, True, 7)

@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from temporalio.api.enums.v1 import EventType
 
-from pipelex.backends.temporal import (
-    get_pipeline_run_on_temporal,
-    run_pipeline_on_temporal,
-    start_pipeline_on_temporal,
-    temporal_session,
-)
+from pipelex.backends.temporal import temporal_session
 from pipelex.backends.temporal.client import connect
 from pipelex.boot import Pipelex
 from pipelex.config.settings import LimitsConfig, PipelexConfig
 from pipelex.errors import PipeRunError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
+from pipelex.pipeline.temporal import (
+    get_pipeline_run_on_temporal,
+    run_pipeline_on_temporal,
+    start_pipeline_on_temporal,
+)
 from tests.temporal.bundles import NESTED_BUNDLE, NESTED_INPUTS, ORDER, SHOP_BUNDLE, failing_bundle
 
 ECHO = """
@@ -122,7 +122,7 @@ async def test_a_payload_over_the_limit_goes_by_reference(
     stored = list((tmp_path / "storage" / "temporal-payloads").iterdir())
     assert stored and all(p.stat().st_size > config.temporal.payload_offload_bytes for p in stored)
     client = await connect(config)
-    handle = client.get_workflow_handle(f"pipelex-{output.pipeline_run_id}")
+    handle = client.get_workflow_handle(output.pipeline_run_id)  # the run id is the workflow id
     largest = 0
     async for event in handle.fetch_history_events():
         largest = max(largest, event.ByteSize())
@@ -153,7 +153,7 @@ async def test_a_run_started_then_fetched_by_id(temporal_booted: PipelexConfig) 
                 break
             await asyncio.sleep(0.05)
     assert status.status == "failed"
-    assert status.error is not None and "refusing 'HI!'" in status.error
+    assert status.error is not None and "refusing 'HI!'" in str(status.error)
 
 
 async def test_a_live_run_fetched_by_id_reports_its_usage(
@@ -187,6 +187,63 @@ async def test_a_live_run_fetched_by_id_reports_its_usage(
     leaf = next(n for n in status.output.graph.nodes if n.pipe_code == "describe_copy")
     root = next(n for n in status.output.graph.nodes if n.pipe_code == "echo_twice")
     assert leaf.usage and root.usage  # per leaf, and rolled up into the controller
+
+
+TWO_CALLS = (
+    ECHO.replace(
+        '  { pipe = "copy_back", result = "back" },',
+        '  { pipe = "copy_back", result = "back" },\n  { pipe = "describe_again", result = "again" },',
+    )
+    + """
+[pipe.describe_again]
+type = "PipeLLM"
+description = "Describes the copy once more"
+inputs = { back = "Text" }
+output = "Text"
+prompt = "Describe it again: $back"
+model = "gpt-4o-mini"
+"""
+)
+
+
+async def test_a_live_run_fetched_by_id_reports_the_usage_of_the_run_itself(
+    temporal_booted: PipelexConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live run on Temporal, waited for; then the same run read back by id from the Temporal server: the
+    output is built by the same code, so tokens, cost and calls are the same, in total, per model and per node."""
+    from pipelex.backends.temporal.backend import TemporalBackend
+    from pipelex.testing.fake_provider import FakeProvider
+
+    # the fake is not OpenAI: gpt-4o-mini is priced here only because the test declares its costs
+    handle = {"backend": "openai", "model_id": "gpt-4o-mini", "costs": {"input": 0.15, "output": 0.6}}
+    priced = PipelexConfig.model_validate(
+        {**temporal_booted.model_dump(), "models": {"handles": {"gpt-4o-mini": handle}}}
+    )
+    Pipelex.make(config=priced)  # the in-process worker prices the calls with the booted deck
+    with FakeProvider() as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        ran = await PipelexRunner(mthds_content=TWO_CALLS, pipe_run_mode=PipeRunMode.LIVE).execute_pipeline(
+            {"text": "x"}
+        )
+        calls_made = fake.total_calls
+    state = await TemporalBackend(temporal_booted).status(ran.pipeline_run_id)
+    assert state.status == "succeeded", state.error
+    fetched = state.output
+    assert fetched is not None and fetched.pipeline_run_id == ran.pipeline_run_id
+    assert ran.graph.backend == fetched.graph.backend == "temporal"
+    assert calls_made == ran.usage.calls == fetched.usage.calls == 2
+    assert fetched.usage.total_tokens == ran.usage.total_tokens > 0
+    assert fetched.usage.input_tokens == ran.usage.input_tokens
+    assert fetched.usage.output_tokens == ran.usage.output_tokens
+    assert fetched.usage.total_cost_usd == ran.usage.total_cost_usd > 0
+    assert fetched.usage.to_json() == ran.usage.to_json()
+    assert fetched.graph.usage == ran.graph.usage
+    assert [(n.pipe_code, n.usage) for n in fetched.graph.nodes] == [
+        (n.pipe_code, n.usage) for n in ran.graph.nodes
+    ]
+    assert fetched.main_stuff_json() == ran.main_stuff_json()
+    assert fetched.working_memory.to_json() == ran.working_memory.to_json()
 
 
 async def test_the_failed_pipe_and_its_controllers_are_named(temporal_booted: PipelexConfig) -> None:
@@ -272,7 +329,7 @@ async def test_a_leaf_can_be_the_pipe_run(
     assert expected in output.main_stuff_json()["text"]
     [node] = output.graph.nodes
     assert node.pipe_code == pipe_code and node.placement is not None
-    assert node.placement["workflow_id"] == f"pipelex-{output.pipeline_run_id}"
+    assert node.placement["workflow_id"] == output.pipeline_run_id
 
 
 async def test_a_leaf_over_its_time_limit_fails_the_run_clearly(

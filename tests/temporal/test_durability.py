@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelex.backends.temporal import get_pipeline_run_on_temporal, start_pipeline_on_temporal
-from pipelex.backends.temporal.client import TemporalRunStatus
+from pipelex.backends.protocol import RunState
 from pipelex.backends.temporal.devserver import DevServer
 from pipelex.config.settings import PipelexConfig, StorageConfig, TemporalConfig
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
+from pipelex.pipeline.temporal import get_pipeline_run_on_temporal, start_pipeline_on_temporal
 from pipelex.testing.fake_provider import FakeProvider
 from tests.temporal.bundles import sequence_bundle
 from tests.temporal.funcs import COUNTER_ENV
@@ -38,7 +38,7 @@ async def wait_until(predicate: object, timeout: float) -> None:
         await asyncio.sleep(0.02)
 
 
-async def wait_for_run(run_id: str, config: PipelexConfig, timeout: float = 90) -> TemporalRunStatus:
+async def wait_for_run(run_id: str, config: PipelexConfig, timeout: float = 90) -> RunState:
     """Poll the run until it is no longer running."""
     deadline = time.monotonic() + timeout
     while True:

@@ -58,7 +58,7 @@ def calls(path: Path) -> list[str]:
 async def run(bundle: str, inputs: dict[str, Any], mode: PipeRunMode, backend: str) -> PipelineOutput:
     """Run the bundle's main pipe. The backend comes from the config the fixtures booted."""
     runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=mode)
-    assert runner.backend == backend
+    assert runner.backend.name == backend
     return await runner.execute_pipeline(inputs)
 
 
@@ -188,7 +188,7 @@ async def test_temporal_graph_has_the_direct_graph_nodes_and_edges_plus_placemen
         else:
             assert "activity_id" not in node.placement  # a controller's workflow, or inline in one
         assert node.timing.started_at > 0 and node.timing.duration is not None
-    assert top.placement is not None and top.placement["workflow_id"] == f"pipelex-{temporal.pipeline_run_id}"
+    assert top.placement is not None and top.placement["workflow_id"] == temporal.pipeline_run_id
     controllers = [n for n in temporal.graph.nodes if n.kind == "controller"]
     assert len(workflow_ids) == len(controllers)  # one workflow per controller run
 

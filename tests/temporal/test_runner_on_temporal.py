@@ -37,7 +37,7 @@ def on_temporal(temporal_booted: PipelexConfig) -> Iterator[None]:
     original = PipelexRunner.execute_pipeline
 
     async def checked(self: PipelexRunner, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        assert self.backend == "temporal"
+        assert self.backend.name == "temporal"
         output = await original(self, *args, **kwargs)  # type: ignore[arg-type]
         assert output.graph.backend == "temporal"
         return output
@@ -50,8 +50,8 @@ def on_temporal(temporal_booted: PipelexConfig) -> Iterator[None]:
 
 
 def test_the_backend_comes_from_config(temporal_booted: PipelexConfig) -> None:
-    assert PipelexRunner(mthds_content="", pipe_run_mode=PipeRunMode.DRY).backend == "temporal"
-    assert PipelexRunner(mthds_content="", backend="direct").backend == "direct"
+    assert PipelexRunner(mthds_content="", pipe_run_mode=PipeRunMode.DRY).backend.name == "temporal"
+    assert PipelexRunner(mthds_content="", backend="direct").backend.name == "direct"
 
 
 LIMITED = """domain = "fan"

@@ -46,7 +46,7 @@ async def test_steps_make_their_lists_on_temporal(temporal_booted: PipelexConfig
     from pipelex.backends.temporal.client import connect
 
     runner = PipelexRunner(mthds_content=textwrap.dedent(KITCHEN), pipe_run_mode=mode)
-    assert runner.backend == "temporal"
+    assert runner.backend.name == "temporal"
     output = await runner.execute_pipeline({"theme": "harvest"})
     assert output.graph.backend == "temporal"
 

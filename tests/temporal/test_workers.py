@@ -7,11 +7,11 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
 
-from pipelex.backends.temporal import run_pipeline_on_temporal
 from pipelex.backends.temporal.client import connect
 from pipelex.backends.temporal.payloads import PipeRunPayload
 from pipelex.config.settings import PipelexConfig
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipeline.temporal import run_pipeline_on_temporal
 from tests.temporal.bundles import ORDER, SHOP_BUNDLE
 from tests.temporal.workers import WorkerProcess
 

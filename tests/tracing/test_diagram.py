@@ -131,7 +131,8 @@ def failed_graph() -> ExecutionGraph:
     from pipelex.tracing.tracer import GraphTracer
 
     runner = PipelexRunner(mthds_content=FAILING, pipe_run_mode=PipeRunMode.DRY, backend="direct")
-    mode, library, entry, memory = runner.prepare({"note": "twelve"})
+    run = runner.prepare({"note": "twelve"})
+    mode, library, entry, memory = run.mode, run.library, run.entry, run.memory
     tracer = GraphTracer(
         pipeline_run_id="failed", main_pipe=entry.code, domain=entry.domain, mode="dry", backend="direct"
     )

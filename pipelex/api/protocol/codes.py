@@ -41,6 +41,8 @@ KIND_CODES: dict[str, str] = {
     "run-not-found": "run.not_found",
     "run-not-finished": "run.not_finished",
     "run-failed": "run.failed",
+    "run-cancelled": "run.cancelled",
+    "run-already-ended": "run.already_ended",
     "pipe-not-found": "request.pipe_not_found",
     "pipe-unspecified": "request.pipe_unspecified",
     "unsupported": "request.unsupported",

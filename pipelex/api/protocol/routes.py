@@ -4,6 +4,7 @@ GET  /v1/runs/{id}            the run as before the protocol (status, result or 
 GET  /v1/runs/{id}/status     the run record: PENDING | RUNNING | COMPLETED | FAILED, times, error
 GET  /v1/runs/{id}/results    202 while running (Retry-After), 200 the results, 409 ``run.failed``
 GET  /v1/runs/{id}/progress   the progress snapshot (invocations once the run has ended)
+POST /v1/runs/{id}/cancel     cancel a run in progress (409 ``run.already_ended`` once it ended)
 POST /v1/blobs/missing        which blobs this server lacks, each with a signed upload link
 PUT  /v1/blobs/{sha256}       upload one blob (authorised by the link's signature, not the API key)
 POST /v1/pipe-io              the input/output contracts and forms of a pipe, without running anything
@@ -14,23 +15,27 @@ POST /v1/resolve              the method's library as resolved (concepts and pip
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipelex.api.models import MAX_BUNDLES, MAX_FILES, FileEntryIn, one_method_source
+from pipelex.api.models import MAX_BUNDLES, MAX_FILES, FileEntryIn, RunStatus, one_method_source
 from pipelex.api.problems import ApiProblem, problem_responses
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunRecord, RunStore
 from pipelex.config.settings import PipelexConfig
 
+if TYPE_CHECKING:
+    from pipelex.api.service import ApiBackend
+
 JSON = "application/json"
 RUN_ID = Annotated[str, Path(max_length=64, description="The `pipeline_run_id` `POST /v1/start` returned.")]
 SHA256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The blob's SHA-256, lowercase hex.")]
 MAX_BLOBS_PER_REQUEST = 1000
+_STATUS_CODES = {"running": "RUNNING", "succeeded": "COMPLETED", "failed": "FAILED", "cancelled": "CANCELLED"}
 RETRY_SECONDS = 1
 
 
@@ -109,47 +114,82 @@ def protocol_router(
     config: PipelexConfig,
     store: RunStore,
     blobs: ApiBlobStore,
+    backend: ApiBackend,
     *,
     dependencies: list[Any],
     auth: tuple[str, ...],
+    remote: tuple[str, ...] = (),
 ) -> APIRouter:
-    """The routes of this module; ``dependencies`` (the API-key guard) on all but the signed blob upload."""
+    """The routes of this module; ``dependencies`` (the API-key guard) on all but the signed blob upload.
+
+    A run is read from ``store`` (the runs of this server, and finished runs it cached), else from where
+    ``backend`` keeps runs (the Temporal server), so a Temporal run is readable after a restart of this
+    server and from any replica.
+    """
     router = APIRouter()
     guarded = APIRouter(prefix="/v1", dependencies=dependencies)
     public = APIRouter(prefix="/v1")
 
-    def record_of(run_id: str) -> RunRecord:
-        record = store.get(run_id)
+    async def record_of(run_id: str) -> RunRecord:
+        record = store.get(run_id) or await backend.lookup(run_id, store)
         if record is None:
             raise ApiProblem(
                 "not-found",
-                f"no run {run_id!r}: it was never started here, or it finished more than "
-                f"{config.api.run_ttl_seconds} s ago, or newer runs took its place",
+                f"no run {run_id!r}: {backend.unknown_run_hint()}",
                 code="run.not_found",
                 params={"pipeline_run_id": run_id},
             )
         return record
 
-    @guarded.get("/runs/{run_id}", responses=problem_responses("not-found", *auth))
+    read_problems = ("not-found", *remote, *auth)
+
+    @guarded.get("/runs/{run_id}", responses=problem_responses(*read_problems))
     async def run_status(run_id: RUN_ID) -> Response:
-        """The run as before the protocol: ``status`` (running, succeeded, failed), its ``result`` or ``problem``.
+        """The run as before the protocol: ``status`` (running, succeeded, failed, cancelled), its ``result`` or
+        ``problem``.
 
-        Finished runs are kept in memory for ``[api] run_ttl_seconds``, at most ``[api] max_stored_runs``.
+        Direct backend: finished runs are kept in memory for ``[api] run_ttl_seconds``, at most ``[api]
+        max_stored_runs``. Temporal backend: the run is read from the Temporal server (finished runs are cached
+        within the same bounds).
         """
-        return Response(record_of(run_id).status_json(), media_type=JSON)
+        return Response((await record_of(run_id)).status_json(), media_type=JSON)
 
-    @guarded.get("/runs/{run_id}/status", responses=problem_responses("not-found", *auth))
+    @guarded.get("/runs/{run_id}/status", responses=problem_responses(*read_problems))
     async def run_status_read(run_id: RUN_ID) -> dict[str, Any]:
-        """The run record: ``status`` RUNNING, COMPLETED or FAILED, ``created_at``, ``finished_at`` and ``error``."""
+        """The run record: ``status`` RUNNING, COMPLETED, FAILED or CANCELLED, ``created_at``, ``finished_at`` and
+        ``error``."""
         from pipelex.api.protocol.shapes import run_read
 
-        return run_read(record_of(run_id))
+        return run_read(await record_of(run_id))
+
+    @guarded.post(
+        "/runs/{run_id}/cancel",
+        responses={
+            202: {"description": "The cancellation was asked for; the run is still closing: read it again."},
+            **problem_responses("not-found", "run-already-ended", *remote, *auth),
+        },
+    )
+    async def run_cancel(run_id: RUN_ID) -> Response:
+        """Cancel a run in progress: 200 with the run (``status`` cancelled) once it stopped, 202 while it closes
+        (on Temporal, its activities stop at their next heartbeat); 409 ``run.already_ended`` when it had ended."""
+        record = await record_of(run_id)
+        if record.status is RunStatus.RUNNING:
+            record = await backend.cancel(record, store)
+        else:
+            raise ApiProblem(
+                "run-already-ended",
+                f"the run {run_id} has already ended ({record.status.value}): there is nothing to cancel",
+                params={"pipeline_run_id": run_id, "run_status": _STATUS_CODES[record.status.value]},
+                pipeline_run_id=run_id,
+            )
+        status_code = 202 if record.status is RunStatus.RUNNING else 200
+        return Response(record.status_json(), media_type=JSON, status_code=status_code)
 
     @guarded.get(
         "/runs/{run_id}/results",
         responses={
             202: {"description": "The run is still running: read again after `Retry-After` seconds."},
-            **problem_responses("not-found", "run-failed", *auth),
+            **problem_responses("not-found", "run-failed", *remote, *auth),
         },
     )
     async def run_results(run_id: RUN_ID) -> Response:
@@ -158,7 +198,7 @@ def protocol_router(
         ``run_error``) when it failed."""
         from pipelex.api.protocol.shapes import run_results_document
 
-        record = record_of(run_id)
+        record = await record_of(run_id)
         if record.status.value == "running":
             return JSONResponse(
                 {"pipeline_run_id": run_id, "status": "RUNNING", "retry_after_seconds": RETRY_SECONDS},
@@ -175,12 +215,12 @@ def protocol_router(
             )
         return JSONResponse(run_results_document(record))
 
-    @guarded.get("/runs/{run_id}/progress", responses=problem_responses("not-found", *auth))
+    @guarded.get("/runs/{run_id}/progress", responses=problem_responses(*read_problems))
     async def run_progress(run_id: RUN_ID) -> dict[str, Any]:
         """The run's progress snapshot: its status, and once it ended one invocation per pipe run of its graph."""
         from pipelex.api.protocol.shapes import run_progress as progress_of
 
-        return progress_of(record_of(run_id))
+        return progress_of(await record_of(run_id))
 
     _blob_routes(guarded, public, blobs, auth)
 

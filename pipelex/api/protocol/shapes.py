@@ -147,8 +147,13 @@ def models_answer(deck: ModelDeck, category: str | None) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------- runs
-_STATUS = {"running": "RUNNING", "succeeded": "COMPLETED", "failed": "FAILED"}
-_PROGRESS_STATUS = {"running": "running", "succeeded": "succeeded", "failed": "failed"}
+_STATUS = {"running": "RUNNING", "succeeded": "COMPLETED", "failed": "FAILED", "cancelled": "CANCELLED"}
+_PROGRESS_STATUS = {
+    "running": "running",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
 _INVOCATION_STATUS = {
     "running": "running",
     "succeeded": "succeeded",
@@ -225,7 +230,9 @@ def run_progress(record: RunRecord) -> dict[str, Any]:
             invocations.append(invocation)
         summary = f"Succeeded: {len(invocations)} pipe run(s)"
     elif record.problem is not None:
-        summary = f"Failed: {record.problem.detail}"
+        summary = (
+            f"{'Cancelled' if record.status.value == 'cancelled' else 'Failed'}: {record.problem.detail}"
+        )
     return {
         "pipeline_run_id": record.run_id,
         "mode": "dry" if record.dry_run else "live",

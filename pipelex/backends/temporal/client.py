@@ -9,42 +9,30 @@ active in the running loop, or opens one for its own duration.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from pipelex.backends.temporal.codec import data_converter, payload_store
 from pipelex.backends.temporal.devserver import TemporalUnavailableError, embedded_server
 from pipelex.backends.temporal.payloads import (
-    ContentCodec,
     DispatchOptions,
     DryValidateOutcome,
     DryValidatePayload,
     LibraryRef,
-    PipeRunOutcome,
-    PipeRunPayload,
-    TraceEvent,
     WireSettings,
 )
-from pipelex.backends.temporal.router import pipe_error_from
-from pipelex.backends.temporal.stored import resolve_events, store_of
-from pipelex.backends.temporal.tracing import RemoteProgress, ReplayTracer
-from pipelex.config.run_settings import RunSettings
 from pipelex.config.settings import PipelexConfig
-from pipelex.language.library import Library, PipeEntry
-from pipelex.memory.stuff import PipeResult, WorkingMemory
-from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.language.library import Library
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
 
@@ -215,19 +203,6 @@ def server_refusal(exc: RPCError, config: PipelexConfig | None) -> TemporalUnava
     )
 
 
-def worker_refusal(exc: RuntimeError, namespace: str) -> TemporalUnavailableError:
-    """A readable error for a worker the server refused."""
-    hint = (
-        f": create the namespace (`temporal operator namespace create --namespace {namespace}`) or fix "
-        "[temporal] namespace"
-        if "not found" in str(exc).lower()
-        else ""
-    )
-    return TemporalUnavailableError(
-        f"the Temporal server refused the worker: {str(exc).split(': Status')[0]}{hint}"
-    )
-
-
 @asynccontextmanager
 async def _open_session(
     config: PipelexConfig | None, loop: asyncio.AbstractEventLoop
@@ -241,7 +216,7 @@ async def _open_session(
     session = TemporalSession(client=client, config=config, address=address, has_local_worker=local_worker)
     async with AsyncExitStack() as stack:
         if local_worker:
-            from pipelex.backends.temporal.worker import make_worker, task_queues
+            from pipelex.backends.temporal.worker import make_worker, task_queues, worker_refusal
 
             for queue in task_queues(t):
                 try:
@@ -265,241 +240,6 @@ async def _open_session(
 def library_ref(library: Library) -> LibraryRef:
     """The library by value: the texts of its bundles (and their digest)."""
     return LibraryRef.of([(parsed.source_map.text, parsed.source_map.file) for parsed in library.bundles])
-
-
-def _payload(
-    session: TemporalSession,
-    entry: PipeEntry,
-    memory: WorkingMemory,
-    library: Library,
-    *,
-    run_mode: PipeRunMode,
-    settings: RunSettings,
-) -> tuple[PipeRunPayload, ContentCodec]:
-    from pipelex.backends.temporal.stored import offload_lists
-
-    codec = ContentCodec(library)
-    wire_memory = codec.wire_memory(memory)
-    chunk = session.config.temporal.batch_chunk_size
-    if any(s.is_list and isinstance(s.content, list) and len(s.content) > chunk for s in wire_memory.stuffs):  # pyright: ignore[reportUnknownArgumentType]
-        # long lists go to the payload store in parts: no workflow task handles them whole (see stored.py)
-        wire_memory = offload_lists(wire_memory, store_of(session.client), chunk)
-    payload = PipeRunPayload(
-        library=library_ref(library),
-        pipe_ref=entry.ref,
-        output_name=entry.code,
-        memory=wire_memory,
-        run_mode=run_mode,
-        settings=WireSettings.of(settings),
-        dispatch=session.dispatch_options(),
-    )
-    return payload, codec
-
-
-async def start_on_temporal(
-    session: TemporalSession,
-    entry: PipeEntry,
-    memory: WorkingMemory,
-    library: Library,
-    *,
-    run_mode: PipeRunMode,
-    settings: RunSettings,
-    pipeline_run_id: str,
-) -> str:
-    """Start the workflow of a run; return its workflow id."""
-    payload, _ = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
-    workflow_id = f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}"
-    await session.client.start_workflow(
-        "WfRunPipe",
-        payload,
-        id=workflow_id,
-        task_queue=session.config.temporal.task_queue,
-        result_type=PipeRunOutcome,
-    )
-    return workflow_id
-
-
-async def run_on_temporal(
-    entry: PipeEntry,
-    memory: WorkingMemory,
-    library: Library,
-    *,
-    run_mode: PipeRunMode,
-    settings: RunSettings,
-    pipeline_run_id: str,
-    config: PipelexConfig | None = None,
-    observer: Any = None,
-    tracer: ReplayTracer | None = None,
-) -> tuple[ReplayTracer, PipeResult]:
-    """Run ``entry`` on Temporal and wait. ``memory`` is left as the run leaves it (like a direct run);
-    returns the run's tracer (its graph is the run's graph) and the result.
-
-    ``tracer``, when given, is the one replayed into: after a failure the caller still holds it, with what the
-    workflow reported it did before failing (the failure on the node that failed).
-
-    ``observer.current_tracer`` (e.g. a :class:`~pipelex.pipeline.runner.PipelexRunner`), when given, is set to a
-    :class:`RemoteProgress` for progress displays while the run goes on.
-    """
-    from pipelex.tracing.otel import otel_run
-
-    async with (
-        temporal_session(config) as session,
-        otel_run(session.config, entry.code, backend="temporal") as trace,
-    ):
-        payload, codec = _payload(session, entry, memory, library, run_mode=run_mode, settings=settings)
-        if tracer is None:
-            tracer = ReplayTracer(
-                pipeline_run_id=pipeline_run_id,
-                main_pipe=entry.code,
-                domain=entry.domain,
-                mode=run_mode.value,
-                backend="temporal",
-            )
-        handle = (
-            await session.client.start_workflow(  # under the run's span: the workflow's spans join its trace
-                "WfRunPipe",
-                payload,
-                id=f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}",
-                task_queue=session.config.temporal.task_queue,
-                result_type=PipeRunOutcome,
-            )
-        )
-        watcher = None
-        if observer is not None:
-            remote = RemoteProgress()
-            observer.current_tracer = remote
-            watcher = asyncio.create_task(_watch_progress(handle, remote))
-        store = store_of(session.client)
-        try:
-            outcome = await handle.result()
-            tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
-        except WorkflowFailureError as exc:
-            error, failure = pipe_error_from(exc.cause)
-            if failure is not None:
-                tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
-            raise error from None
-        except asyncio.CancelledError:  # the caller gave up (Ctrl-C): so does the run, on the server
-            with contextlib.suppress(Exception):  # first, what it did so far (the caller keeps it)
-                events = await asyncio.shield(
-                    asyncio.wait_for(handle.query("trace", result_type=list[TraceEvent]), timeout=5)
-                )
-                tracer.replay(resolve_events(events, store, codec))
-            with contextlib.suppress(Exception):
-                await asyncio.shield(handle.cancel())
-            raise
-        finally:
-            if watcher is not None:
-                watcher.cancel()
-            if trace is not None:  # the spans of the pipe runs, also those of a failed run so far
-                trace.export(tracer.build())
-    load = _loader(store)
-    if outcome.memory is not None:
-        back = await asyncio.to_thread(codec.memory, outcome.memory, load)
-        memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
-    return tracer, await asyncio.to_thread(codec.result, outcome.result, load)
-
-
-def _loader(store: Any) -> Any:
-    """Reads the run's stored lists back (see :mod:`pipelex.backends.temporal.stored`)."""
-    from pipelex.backends.temporal.stored import read_items
-
-    return lambda ref: read_items(store, ref)
-
-
-async def _watch_progress(handle: Any, remote: RemoteProgress, interval: float = 0.5) -> None:
-    """Poll the top workflow's progress while a display reads it."""
-    while True:
-        await asyncio.sleep(interval)
-        if not remote.watched:
-            continue
-        try:
-            done, running = await handle.query("progress", result_type=list[int])
-            remote.latest = (done, running)
-        except Exception:  # noqa: BLE001 - a progress display never fails a run (e.g. the workflow just closed)
-            return
-
-
-# ---------------------------------------------------------------------------------------------------- runs by id
-class TemporalRunStatus(BaseModel):
-    """Where a run started with :func:`start_pipeline_on_temporal` stands."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    pipeline_run_id: str
-    status: Literal["running", "succeeded", "failed"]
-    output: Any = None  # a PipelineOutput once succeeded
-    error: str | None = None
-    error_type: str | None = None
-
-
-async def get_run_status(pipeline_run_id: str, *, config: PipelexConfig | None = None) -> TemporalRunStatus:
-    """The status of a run, and its output once it succeeded (rebuilt from the workflow's history)."""
-    from pipelex.backends.temporal.process import library_for
-    from pipelex.pipeline.runner import PipelineOutput
-    from pipelex.reporting.usage import roll_up
-
-    async with temporal_session(config) as session:
-        handle = session.client.get_workflow_handle(
-            f"{WORKFLOW_ID_PREFIX}{pipeline_run_id}", result_type=PipeRunOutcome
-        )
-        try:
-            description = await handle.describe()
-        except RPCError as exc:
-            from pipelex.errors import InputError
-
-            raise InputError(f"no run {pipeline_run_id!r} on the Temporal server ({exc})") from exc
-        if description.status == WorkflowExecutionStatus.RUNNING:
-            return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="running")
-        started = None
-        async for event in handle.fetch_history_events():
-            started = event.workflow_execution_started_event_attributes
-            break
-        assert started is not None
-        [payload] = await session.client.data_converter.decode(started.input.payloads, [PipeRunPayload])
-        assert isinstance(payload, PipeRunPayload)
-        library, codec = library_for(payload.library)
-        entry = library.pipes[payload.pipe_ref]
-        tracer = ReplayTracer(
-            pipeline_run_id=pipeline_run_id,
-            main_pipe=entry.code,
-            domain=entry.domain,
-            mode=payload.run_mode.value,
-            backend="temporal",
-        )
-        try:
-            outcome = await handle.result()
-        except WorkflowFailureError as exc:
-            error, _ = pipe_error_from(exc.cause)
-            return TemporalRunStatus(
-                pipeline_run_id=pipeline_run_id,
-                status="failed",
-                error=str(error),
-                error_type=error.error_type,
-            )
-    store = store_of(session.client)
-    load = _loader(store)
-    tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
-    memory = (
-        await asyncio.to_thread(codec.memory, outcome.memory, load)
-        if outcome.memory is not None
-        else WorkingMemory()
-    )
-    result = await asyncio.to_thread(codec.result, outcome.result, load)
-    from pipelex.pipeline.runner import store_result
-
-    store_result(memory, entry, result)
-    graph = tracer.build()
-    usage = roll_up(graph)  # the leaves' usage travelled in the trace events: sum it as the runner does
-    output = PipelineOutput(
-        pipeline_run_id=pipeline_run_id,
-        pipe_code=entry.code,
-        run_mode=payload.run_mode,
-        main_stuff=result,
-        working_memory=memory,
-        graph=graph,
-        usage=usage,
-    )
-    return TemporalRunStatus(pipeline_run_id=pipeline_run_id, status="succeeded", output=output)
 
 
 # ---------------------------------------------------------------------------------------------------- validation

@@ -10,17 +10,19 @@ fragment with :func:`replay` into a real ``GraphTracer``, which computes the ``c
 ``selected_outcome`` edges exactly as in a direct run, and the recorded timings and placements are put
 back on the nodes.
 
-Pure module: no clock of its own, no IO; safe in workflow code.
+The event side (:class:`EventTracer`) has no clock of its own and does no IO: safe in workflow code. The client's
+:class:`ReplayTracer` also answers progress displays while the run goes (the progress polled from the workflow).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from pipelex.backends.temporal.payloads import Placement, TraceEvent
 from pipelex.tracing.graph import ExecutionGraph, IOItem, NodeTiming
-from pipelex.tracing.tracer import GraphTracer
+from pipelex.tracing.tracer import GraphTracer, ProgressSnapshot
 
 
 class _Slot:
@@ -254,9 +256,28 @@ class ReplayTracer(GraphTracer):
         super().__init__(**kwargs)
         self._timings: dict[str, NodeTiming] = {}
         self._placements: dict[str, Placement] = {}
+        self._replayed = False
+        # while the run goes on the workers, the progress polled from its workflow (until its events come back)
+        self.remote = RemoteProgress()
+
+    def progress(self) -> tuple[int, int]:
+        """``(finished, running)``: as last polled from the workflow until the run's events are replayed."""
+        if not self._replayed:
+            return self.remote.progress()
+        return super().progress()
+
+    def snapshot(self) -> ProgressSnapshot:
+        """The run's progress: counts polled from the workflow while it runs, the replayed graph's after."""
+        if not self._replayed:
+            finished, running = self.remote.progress()
+            return ProgressSnapshot(
+                finished=finished, running=running, elapsed_s=time.perf_counter() - self._started_perf
+            )
+        return super().snapshot()
 
     def replay(self, events: list[TraceEvent]) -> None:
         """Replay a run's events (in order)."""
+        self._replayed = True
         ids: dict[int, str] = {}
         for event in events:
             match event.op:

@@ -24,6 +24,7 @@ from pipelex.backends.temporal.activities import (
     act_run_leaf,
     act_store_items,
 )
+from pipelex.backends.temporal.devserver import TemporalUnavailableError
 from pipelex.backends.temporal.process import WORKER_IDENTITY
 from pipelex.backends.temporal.workflows import WfDryValidate, WfRunItems, WfRunPipe
 from pipelex.config.settings import TemporalConfig
@@ -165,8 +166,19 @@ async def _serve(
     for task in tasks:
         error = task.exception() if task in done else None
         if isinstance(error, RuntimeError):  # the SDK's worker validation (e.g. an unknown namespace)
-            from pipelex.backends.temporal.client import worker_refusal
-
             raise worker_refusal(error, client.namespace) from error
         if error is not None:
             raise error
+
+
+def worker_refusal(exc: RuntimeError, namespace: str) -> TemporalUnavailableError:
+    """A readable error for a worker the server refused."""
+    hint = (
+        f": create the namespace (`temporal operator namespace create --namespace {namespace}`) or fix "
+        "[temporal] namespace"
+        if "not found" in str(exc).lower()
+        else ""
+    )
+    return TemporalUnavailableError(
+        f"the Temporal server refused the worker: {str(exc).split(': Status')[0]}{hint}"
+    )

@@ -1,0 +1,372 @@
+"""The Temporal :class:`~pipelex.backends.protocol.Backend`: a run is the workflow ``WfRunPipe``, its id the run id.
+
+A run id on this backend is its workflow id, ``pipelex-<32 hex digits>`` (random: not guessable, not
+enumerable). Everything about a started run is read back from the Temporal server by that id -- status,
+result, graph, usage, failure -- so a run outlives the process that started it: another process (an API
+replica, the same API after a restart) reads it by id. Only ids of that exact form whose workflow is a
+``WfRunPipe`` are runs: a child workflow, a validation workflow or a workflow someone else started on the
+namespace is "no such run".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import CancelledError as TemporalCancelledError
+from temporalio.service import RPCError, RPCStatusCode
+
+from pipelex.backends.protocol import PreparedRun, RunState, build_output
+from pipelex.backends.temporal.client import (
+    WORKFLOW_ID_PREFIX,
+    TemporalSession,
+    library_ref,
+    temporal_session,
+)
+from pipelex.backends.temporal.codec import PayloadStore
+from pipelex.backends.temporal.payloads import (
+    ContentCodec,
+    ListLoader,
+    PipeRunOutcome,
+    PipeRunPayload,
+    TraceEvent,
+    WireSettings,
+)
+from pipelex.backends.temporal.router import pipe_error_from
+from pipelex.backends.temporal.stored import offload_lists, read_items, resolve_events, store_of
+from pipelex.backends.temporal.tracing import ReplayTracer
+from pipelex.errors import PipeRunError, RunCancelledError, RunNotFoundError
+from pipelex.language.library import Library, PipeEntry
+from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.tracing.graph import ExecutionGraph
+from pipelex.tracing.tracer import GraphTracer
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import PipelexConfig
+
+RUN_WORKFLOW = "WfRunPipe"
+RUN_ID_PATTERN = re.compile(rf"^{re.escape(WORKFLOW_ID_PREFIX)}[0-9a-f]{{32}}$")
+
+
+def is_run_id(run_id: str) -> bool:
+    """Whether ``run_id`` has the form of a Temporal run id (``pipelex-`` and 32 hex digits)."""
+    return RUN_ID_PATTERN.fullmatch(run_id) is not None
+
+
+class TemporalBackend:
+    """Runs on Temporal workers (see the module docstring).
+
+    ``config``: the configuration to connect with (default: the booted one, read when a session opens). A
+    session active in the running loop (:func:`~pipelex.backends.temporal.temporal_session`) is reused.
+    """
+
+    name = "temporal"
+
+    def __init__(self, config: PipelexConfig | None = None) -> None:
+        self.config = config
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[None]:
+        """A Temporal client (and with no address configured, the embedded dev server and in-process workers)."""
+        async with temporal_session(self.config):
+            yield
+
+    def check(self, run: PreparedRun) -> None:
+        """Nothing here: the provider keys live on the workers, which report a missing one."""
+
+    def new_run_id(self) -> str:
+        """The workflow id of a new run: ``pipelex-`` and 128 random bits as hex."""
+        return f"{WORKFLOW_ID_PREFIX}{uuid.uuid4().hex}"
+
+    def tracer(self, run: PreparedRun) -> ReplayTracer:
+        """The client's tracer: the workflow's events are replayed into it; meanwhile it answers progress
+        displays with the progress polled from the workflow."""
+        return _tracer(run.run_id, run.entry, run.mode)
+
+    def notices(self) -> list[str]:
+        """Where to watch the run: the Web UI of the embedded dev server (started now), when there is one."""
+        config = self._config()
+        t = config.temporal
+        if t.address or not t.embedded_ui:
+            return []
+        from pipelex.backends.temporal.devserver import embedded_server
+
+        server = embedded_server(t.namespace, ui=True)  # the run's session reuses it
+        return [f"Temporal Web UI of the embedded dev server (until this command ends): {server.ui_url}"]
+
+    async def run(self, run: PreparedRun, tracer: GraphTracer) -> PipeResult:
+        """Start the run's workflow and wait; ``run.memory`` becomes the memory the workflow left."""
+        from pipelex.tracing.otel import otel_run
+
+        if not isinstance(tracer, ReplayTracer):
+            raise TypeError(
+                "a Temporal run replays its events into the tracer of TemporalBackend.tracer(run)"
+            )
+        async with (
+            temporal_session(self.config) as session,
+            otel_run(session.config, run.entry.code, backend=self.name) as trace,
+        ):
+            handle = await _start(session, run)  # under the run's span: the workflow's spans join its trace
+            watcher = asyncio.create_task(_watch_progress(handle, tracer))
+            store = store_of(session.client)
+            codec = ContentCodec(run.library)
+            try:
+                outcome = await handle.result()
+                tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
+            except WorkflowFailureError as exc:
+                error, failure = pipe_error_from(exc.cause)
+                if failure is not None:
+                    tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
+                raise error from None
+            except asyncio.CancelledError:  # the caller gave up (Ctrl-C): so does the run, on the server
+                with contextlib.suppress(Exception):  # first, what it did so far (the caller keeps it)
+                    events = await asyncio.shield(
+                        asyncio.wait_for(handle.query("trace", result_type=list[TraceEvent]), timeout=5)
+                    )
+                    tracer.replay(resolve_events(events, store, codec))
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(handle.cancel())
+                raise
+            finally:
+                watcher.cancel()
+                if trace is not None:  # the spans of the pipe runs, also those of a failed run so far
+                    trace.export(tracer.build())
+        load = _loader(store)
+        if outcome.memory is not None:
+            back = await asyncio.to_thread(codec.memory, outcome.memory, load)
+            run.memory.root, run.memory.aliases, run.memory.absences = back.root, back.aliases, back.absences
+        return await asyncio.to_thread(codec.result, outcome.result, load)
+
+    def memory_so_far(self, run: PreparedRun, graph: ExecutionGraph) -> WorkingMemory:
+        """The run's memory stayed on the workers: the inputs, plus the outputs of the main pipe's finished
+        steps read back from the graph."""
+        return _memory_from_graph(run.memory, graph, run.library)
+
+    async def start(self, run: PreparedRun) -> str:
+        """Start the run's workflow; its id is the run id. Someone must serve the task queue meanwhile (a
+        ``pipelex worker``, or the in-process worker of an enclosing session)."""
+        async with temporal_session(self.config) as session:
+            await _start(session, run)
+        return run.run_id
+
+    async def status(self, run_id: str) -> RunState:
+        """The run as the Temporal server has it; its output (or partial output) rebuilt from its history."""
+        async with temporal_session(self.config) as session:
+            handle, description = await _described(session, run_id)
+            state = RunState(
+                run_id=run_id,
+                status="running",
+                started_at=description.start_time.timestamp() if description.start_time else None,
+                finished_at=description.close_time.timestamp() if description.close_time else None,
+            )
+            payload = await _started_payload(session, handle)
+            library, entry = _library_of(payload, run_id)
+            state = state.model_copy(update={"pipe_code": entry.code, "run_mode": payload.run_mode})
+            if description.status == WorkflowExecutionStatus.RUNNING:
+                return state
+            codec = ContentCodec(library)
+            tracer = _tracer(run_id, entry, payload.run_mode)
+            store = store_of(session.client)
+            load = _loader(store)
+            inputs = await asyncio.to_thread(codec.memory, payload.memory, load)
+            try:
+                outcome = await handle.result()
+            except WorkflowFailureError as exc:
+                cancelled = isinstance(exc.cause, TemporalCancelledError)
+                error: PipeRunError | RunCancelledError
+                if cancelled:
+                    error = RunCancelledError(f"the run {run_id} was cancelled", run_id=run_id)
+                else:
+                    error, failure = pipe_error_from(exc.cause)
+                    if failure is not None:
+                        tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
+                graph = tracer.build()
+                error.partial_output = build_output(
+                    run_id=run_id,
+                    entry=entry,
+                    mode=payload.run_mode,
+                    memory=_memory_from_graph(inputs, graph, library),
+                    graph=graph,
+                    result=None,
+                )
+                return state.model_copy(
+                    update={"status": "cancelled" if cancelled else "failed", "error": error}
+                )
+            # the leaves' usage travelled in the trace events: build_output rolls it up as for a waited run
+            tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
+            memory = (
+                await asyncio.to_thread(codec.memory, outcome.memory, load)
+                if outcome.memory is not None
+                else inputs
+            )
+            result = await asyncio.to_thread(codec.result, outcome.result, load)
+        output = build_output(
+            run_id=run_id,
+            entry=entry,
+            mode=payload.run_mode,
+            memory=memory,
+            graph=tracer.build(),
+            result=result,
+        )
+        return state.model_copy(update={"status": "succeeded", "output": output})
+
+    async def cancel(self, run_id: str) -> bool:
+        """Cancel the run's workflow (its activities are cancelled at their next heartbeat); False when it had
+        already finished."""
+        async with temporal_session(self.config) as session:
+            handle, description = await _described(session, run_id)
+            if description.status != WorkflowExecutionStatus.RUNNING:
+                return False
+            await handle.cancel()
+        return True
+
+    def release(self) -> None:
+        """Stop the embedded dev server, if one was started (it would otherwise live as long as the process)."""
+        from pipelex.backends.temporal.devserver import stop_embedded_server
+
+        stop_embedded_server()
+
+    def _config(self) -> PipelexConfig:
+        if self.config is not None:
+            return self.config
+        from pipelex.boot import Pipelex
+
+        return Pipelex.config()
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+async def _start(session: TemporalSession, run: PreparedRun) -> WorkflowHandle[Any, PipeRunOutcome]:
+    """The one place a run's workflow is started: ``WfRunPipe``, its id the run id, on the default queue."""
+    wire_memory = ContentCodec(run.library).wire_memory(run.memory)
+    chunk = session.config.temporal.batch_chunk_size
+    if any(s.is_list and isinstance(s.content, list) and len(s.content) > chunk for s in wire_memory.stuffs):  # pyright: ignore[reportUnknownArgumentType]
+        # long lists go to the payload store in parts: no workflow task handles them whole (see stored.py)
+        wire_memory = offload_lists(wire_memory, store_of(session.client), chunk)
+    payload = PipeRunPayload(
+        library=library_ref(run.library),
+        pipe_ref=run.entry.ref,
+        output_name=run.entry.code,
+        memory=wire_memory,
+        run_mode=run.mode,
+        settings=WireSettings.of(run.settings),
+        dispatch=session.dispatch_options(),
+    )
+    return await session.client.start_workflow(
+        RUN_WORKFLOW,
+        payload,
+        id=run.run_id,
+        task_queue=session.config.temporal.task_queue,
+        result_type=PipeRunOutcome,
+    )
+
+
+def _not_found(run_id: str) -> RunNotFoundError:
+    shown = run_id if len(run_id) <= 80 else run_id[:80] + "..."
+    return RunNotFoundError(
+        f"no run {shown!r} on the Temporal server: a run id is the `pipelex-<32 hex digits>` a start returned "
+        "(check it, and that this client uses the same Temporal namespace)",
+        run_id=run_id,
+    )
+
+
+async def _described(
+    session: TemporalSession, run_id: str
+) -> tuple[WorkflowHandle[Any, PipeRunOutcome], Any]:
+    """The run's workflow handle and description; ``RunNotFoundError`` for anything that is not a run."""
+    if not is_run_id(run_id):
+        raise _not_found(run_id)
+    handle = session.client.get_workflow_handle(run_id, result_type=PipeRunOutcome)
+    try:
+        description = await handle.describe()
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            raise _not_found(run_id) from None
+        raise
+    if description.workflow_type != RUN_WORKFLOW:
+        raise _not_found(run_id)
+    return handle, description
+
+
+async def _started_payload(session: TemporalSession, handle: WorkflowHandle[Any, Any]) -> PipeRunPayload:
+    """The payload the run's workflow was started with (its first history event)."""
+    async for event in handle.fetch_history_events():
+        started = event.workflow_execution_started_event_attributes
+        [payload] = await session.client.data_converter.decode(started.input.payloads, [PipeRunPayload])
+        if isinstance(payload, PipeRunPayload):
+            return payload
+        break
+    raise PipeRunError(f"the workflow {handle.id} has no run payload: it is not a pipelex run")
+
+
+def _library_of(payload: PipeRunPayload, run_id: str) -> tuple[Library, PipeEntry]:
+    from pipelex.backends.temporal.process import library_for
+
+    library, _ = library_for(payload.library)
+    entry = library.pipes.get(payload.pipe_ref)
+    if entry is None:  # pragma: no cover - the payload was made from this library
+        raise PipeRunError(f"the run {run_id} names a pipe its library lacks ({payload.pipe_ref})")
+    return library, entry
+
+
+def _tracer(run_id: str, entry: PipeEntry, mode: PipeRunMode) -> ReplayTracer:
+    return ReplayTracer(
+        pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain, mode=mode.value, backend="temporal"
+    )
+
+
+async def _watch_progress(
+    handle: WorkflowHandle[Any, Any], tracer: ReplayTracer, interval: float = 0.5
+) -> None:
+    """Poll the top workflow's progress while a display reads it."""
+    while True:
+        await asyncio.sleep(interval)
+        if not tracer.remote.watched:
+            continue
+        try:
+            done, running = await handle.query("progress", result_type=list[int])
+            tracer.remote.latest = (done, running)
+        except Exception:  # noqa: BLE001 - a progress display never fails a run (e.g. the workflow just closed)
+            return
+
+
+def _loader(store: PayloadStore) -> ListLoader:
+    """Reads the run's stored lists back (see :mod:`pipelex.backends.temporal.stored`)."""
+    return lambda ref: read_items(store, ref)
+
+
+def _memory_from_graph(inputs: WorkingMemory, graph: ExecutionGraph, library: Library) -> WorkingMemory:
+    """The inputs, plus the outputs of the succeeded steps directly under the main pipe's node."""
+    from pipelex.concepts.natives import ListContent
+    from pipelex.concepts.values import ContentError, to_content
+    from pipelex.memory.stuff import Stuff
+
+    memory = WorkingMemory(
+        root=dict(inputs.root), aliases=dict(inputs.aliases), absences=dict(inputs.absences)
+    )
+    roots, children = graph.tree()
+    for root in roots[:1]:
+        for node in children.get(root.id, []):
+            if node.status != "succeeded":
+                continue
+            for item in node.outputs:
+                concept = library.concepts.concepts.get(item.concept)
+                if concept is None or item.data is None:
+                    continue
+                try:
+                    if item.multiplicity == "list" and isinstance(item.data, list):
+                        content: Any = ListContent(
+                            items=[to_content(v, concept, library.concepts) for v in item.data]
+                        )
+                    else:
+                        content = to_content(item.data, concept, library.concepts)
+                except ContentError:  # recorded data that no longer fits: the graph still has it
+                    continue
+                memory.store(item.name, Stuff(stuff_name=item.name, concept=concept.ref, content=content))
+    return memory

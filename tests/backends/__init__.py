@@ -1,0 +1,1 @@
+"""Tests of ``pipelex.backends``: the Backend protocol and its direct implementation."""
