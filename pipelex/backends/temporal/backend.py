@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from pipelex.config.settings import PipelexConfig
 
 RUN_WORKFLOW = "WfRunPipe"
+_MEMO_KEY = "pipelex_run"
 RUN_ID_PATTERN = re.compile(rf"^{re.escape(WORKFLOW_ID_PREFIX)}[0-9a-f]{{32}}$")
 
 
@@ -166,6 +167,15 @@ class TemporalBackend:
                 started_at=description.start_time.timestamp() if description.start_time else None,
                 finished_at=description.close_time.timestamp() if description.close_time else None,
             )
+            if description.status == WorkflowExecutionStatus.RUNNING:
+                memo = await description.memo_value(_MEMO_KEY, None, type_hint=dict)
+                if isinstance(memo, dict) and memo.get("pipe_code") and memo.get("run_mode"):
+                    return state.model_copy(
+                        update={
+                            "pipe_code": str(memo["pipe_code"]),
+                            "run_mode": PipeRunMode(memo["run_mode"]),
+                        }
+                    )
             payload = await _started_payload(session, handle)
             library, entry = _library_of(payload, run_id)
             state = state.model_copy(update={"pipe_code": entry.code, "run_mode": payload.run_mode})
@@ -264,6 +274,8 @@ async def _start(session: TemporalSession, run: PreparedRun) -> WorkflowHandle[A
         id=run.run_id,
         task_queue=session.config.temporal.task_queue,
         result_type=PipeRunOutcome,
+        # what a status read of a run in progress needs, without decoding the start payload (its inputs)
+        memo={_MEMO_KEY: {"pipe_code": run.entry.code, "run_mode": run.mode.value}},
     )
 
 
