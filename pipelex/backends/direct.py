@@ -151,6 +151,8 @@ class DirectBackend:
         """The state of a run this backend started."""
         started = self._get(run_id)
         run, task = started.run, started.task
+        if task.done() and started.finished_at is None:  # its done callback has not run yet
+            started.finished_at = time.time()
         state = RunState(
             run_id=run_id,
             status="running",
