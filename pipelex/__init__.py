@@ -23,10 +23,9 @@ if TYPE_CHECKING:
     )
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
+    from pipelex.version import MTHDS_PROTOCOL_VERSION as MTHDS_PROTOCOL_VERSION
+    from pipelex.version import __version__ as __version__
 
-__version__ = "0.1.0"
-# the MTHDS Protocol version the runner API serves (mthds.protocol.protocol.PROTOCOL_VERSION; a test keeps them equal)
-MTHDS_PROTOCOL_VERSION = "2.0.0"
 
 __all__ = [
     # boot and run
@@ -52,6 +51,9 @@ _WHERE = {
     "PipelexRunner": "pipelex.pipeline.runner",
     "PipelineOutput": "pipelex.pipeline.runner",
     **{name: "pipelex.errors" for name in __all__[4:]},
+    # the versions (pipelex.version), loaded when asked for like the rest
+    "__version__": "pipelex.version",
+    "MTHDS_PROTOCOL_VERSION": "pipelex.version",
 }
 
 

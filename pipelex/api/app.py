@@ -110,8 +110,8 @@ def create_app(
         limits: the ``[limits]`` of this server, over those of ``config`` (run deadline, memory ceiling,
             result store, request deadlines, list sizes, template budget).
     """
-    from pipelex import __version__
     from pipelex.boot import Pipelex
+    from pipelex.version import __version__
 
     config = config or Pipelex.config()
     if limits is not None:

@@ -139,8 +139,8 @@ def build_server() -> MCPServer:
     from mcp.server import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    from pipelex import __version__
     from pipelex.errors import PipelexError
+    from pipelex.version import __version__
 
     server = MCPServer("pipelex", version=__version__, instructions=INSTRUCTIONS)
 

@@ -70,7 +70,7 @@ def tracer_for(config: PipelexConfig) -> Tracer | None:
                 f"({exc.name}): pip install 'pipelex[otel]', or unset [tracing] otlp_endpoint / "
                 "OTEL_EXPORTER_OTLP_ENDPOINT"
             ) from exc
-        from pipelex import __version__
+        from pipelex.version import __version__
 
         provider = TracerProvider(
             resource=Resource.create(
