@@ -8,7 +8,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
-from pipelex.cli.main import EXIT_FAILED, EXIT_OK
+from pipelex.cli.exits import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from pipelex.language.library import Library, PipeEntry

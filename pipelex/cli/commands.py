@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipelex.cli.main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from pipelex.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pipelex.errors import (
     BundleInvalidError,
     BundleLoadError,
@@ -253,10 +253,19 @@ def _next_run_dir(base: Path, name: str) -> Path:
     return run_dir
 
 
+def _is_folder(raw: str) -> bool:
+    """True for an existing folder; False otherwise, also for a path the system refuses (a name too long, a
+    permission denied on the way): the bundle check that follows names that problem."""
+    try:
+        return Path(raw).is_dir()
+    except OSError:
+        return False
+
+
 def run_bundle(args: argparse.Namespace) -> int:
     """``pipelex run bundle PATH``: a ``.mthds`` file, or a method's folder (its bundles, as ``mthds``' CLI runner
     writes a method's tree and runs it: ``pipelex run bundle DIR [--pipe CODE]``)."""
-    if Path(args.path).is_dir():
+    if _is_folder(args.path):
         from pipelex.cli import paths
 
         folder = paths.library_path(args.path, "PATH")

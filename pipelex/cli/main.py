@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from pipelex.cli.exits import EXIT_USAGE
 
 
 def version_text() -> str:
@@ -14,12 +14,12 @@ def version_text() -> str:
     MTHDS Protocol version its runner API serves."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from pipelex import MTHDS_PROTOCOL_VERSION
+    from pipelex.version import MTHDS_PROTOCOL_VERSION
 
     try:
         number = version("pipelex")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
-        from pipelex import __version__ as number
+        from pipelex.version import __version__ as number
     return f"pipelex {number} (MTHDS Protocol {MTHDS_PROTOCOL_VERSION})"
 
 

@@ -193,6 +193,7 @@ def test_a_bundle_nested_10000_deep_gets_a_clear_message(tmp_path: Path) -> None
         ("/sys/kernel", "/sys is a system folder"),
         ("/dev/null", "/dev is a system folder"),
         ("missing.mthds", "no such file"),
+        ("a" * 300 + ".mthds", "over 255 bytes"),  # a name the system refuses: one clear line, no crash
     ],
 )
 def test_system_and_missing_bundle_paths_are_refused(
