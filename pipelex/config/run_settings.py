@@ -1,4 +1,5 @@
-"""The knobs of one run (:class:`RunSettings`), made from a config's sections or given by the caller.
+"""The knobs of one run (:class:`RunSettings`), made from a config's sections or given by the caller, and the
+``[limits]`` section (:class:`LimitsConfig`) they carry.
 
 They live in the config layer because they are configuration: the runner, the backends, the validation sweep
 and the pipes read them; none of those is imported here.
@@ -7,9 +8,50 @@ and the pipes read them; none of those is imported here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
-from pipelex.config.settings import LimitsConfig
+from pydantic import BaseModel, ConfigDict, Field
+
 from pipelex.io.policy import IOPolicy
+
+
+class LimitsConfig(BaseModel):
+    """``[limits]``: bounds on the work one bundle or one run may ask for (a bundle is untrusted input).
+
+    The list and template bounds hold everywhere (CLI, Python API, runner API, Temporal workers); the run
+    deadline, memory ceiling and result-store budget are the runner API's (``docs/security.md``, "Limits").
+    Defined here, beside the run settings that carry it, and read as a section of ``pipelex.toml`` by
+    :class:`~pipelex.config.settings.PipelexConfig` (which re-exports it).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # the N of a fixed-count spec `Concept[N]`: above it the bundle is refused at validation
+    max_list_items: int = Field(default=1_000, ge=1, le=10_000_000)
+    # items one batch may fan out to, and items of any list a pipe outputs
+    max_batch_items: int = Field(default=10_000, ge=1, le=10_000_000)
+    # one template render: loop iterations plus function/method/macro/filter calls
+    template_max_steps: int = Field(default=100_000, ge=100, le=1_000_000_000)
+    # one template render: characters of its output, and of any text or list built while rendering
+    template_max_output_chars: int = Field(default=1_000_000, ge=1_000, le=1_000_000_000)
+    # runner API: seconds a run or a validation may take before its worker is stopped
+    run_deadline_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # runner API: the address-space ceiling of the worker process of a run or a validation (bytes)
+    run_memory_bytes: int = Field(default=2 * 1024**3, ge=128 * 1024**2)
+    # runner API: "process" runs each request in a worker process with the deadline and memory ceiling
+    # enforced by the OS; "thread" runs it in the server process (deadline only, not enforced on CPU-bound work)
+    run_isolation: Literal["process", "thread"] = "process"
+    # runner API, "process" isolation: worker processes alive at once (more runs wait their turn)
+    run_workers: int = Field(default=16, ge=1, le=1024)
+    # runner API: bytes of results kept for GET /v1/runs/{id}; the oldest finished runs go first
+    max_stored_run_bytes: int = Field(default=256 * 1024**2, ge=1024**2)
+    # runner API: seconds a client may take to send a request's headers (then the connection is closed)
+    request_header_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # runner API: seconds a request body may stall between two chunks, and take in all (then a 408)
+    request_idle_seconds: float = Field(default=10.0, gt=0, le=3600)
+    request_body_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # runner API: connections and requests served at once; more are answered 503 at once (`pipelex api serve`)
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
 
 
 @dataclass(frozen=True)
