@@ -142,7 +142,9 @@ def prepare_run(
     library = runner.load()
     runner.pick_pipe(library, request.pipe_code)  # an unknown pipe is refused before anything else
     if not request.dry_run and not config.api.allow_pipe_func:
-        funcs = [e.code for e in library.pipes.values() if e.blueprint.type == "PipeFunc"]
+        from pipelex.pipes.kinds import kind_of
+
+        funcs = [e.code for e in library.pipes.values() if kind_of(e.blueprint).runs_user_code]
         if funcs:
             raise ApiProblem(
                 "pipe-func-refused",

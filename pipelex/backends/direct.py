@@ -98,8 +98,9 @@ class DirectBackend:
         """A live run reads the provider keys here: a missing one fails now, before anything runs."""
         if run.mode is PipeRunMode.LIVE:
             from pipelex.inference.live.preflight import preflight
+            from pipelex.pipes.kinds import model_calls
 
-            preflight(run.entry, run.library, run.deck)
+            preflight(model_calls(run.entry, run.library), run.deck)
 
     def new_run_id(self) -> str:
         """A random 128-bit id, as hex."""

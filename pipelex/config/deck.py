@@ -275,17 +275,6 @@ LOOKUP_ORDER: dict[ModelCategory, tuple[ModelCategory, ...]] = {
     ModelCategory.JUDGE: (ModelCategory.JUDGE, ModelCategory.LLM),
 }
 
-# The category of the models each operator calls (``model_to_structure`` is always an LLM).
-PIPE_MODEL_CATEGORY: dict[str, ModelCategory] = {
-    "PipeLLM": ModelCategory.LLM,
-    "PipeStructure": ModelCategory.LLM,
-    "PipeImgGen": ModelCategory.IMG_GEN,
-    "PipeExtract": ModelCategory.EXTRACT,
-    "PipeSearch": ModelCategory.SEARCH,
-    "PipeJudge": ModelCategory.JUDGE,
-    "PipeDocGen": ModelCategory.DOC_GEN,
-}
-
 
 def _by_category() -> dict[ModelCategory, dict[str, Any]]:
     return {category: {} for category in CATEGORY_ORDER}

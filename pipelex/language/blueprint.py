@@ -6,7 +6,7 @@ union on ``type``. Cross-references (concepts, pipes, inputs) are checked later 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +84,10 @@ class PipeBlueprintBase(Blueprint):
     def input_specs(self) -> dict[str, str]:
         """Input name to concept spec string."""
         return {name: (slot if isinstance(slot, str) else slot.concept) for name, slot in self.inputs.items()}
+
+
+class ControllerBlueprintBase(PipeBlueprintBase):
+    """Fields shared by the controllers: the pipes that run other pipes (sequence, parallel, condition, batch)."""
 
 
 class PipeLLMBlueprint(PipeBlueprintBase):
@@ -279,14 +283,14 @@ class BranchBlueprint(Blueprint):
     batch_as: str | None = None
 
 
-class PipeSequenceBlueprint(PipeBlueprintBase):
+class PipeSequenceBlueprint(ControllerBlueprintBase):
     """Steps run in order over one working memory."""
 
     type: Literal["PipeSequence"]
     steps: list[StepBlueprint] = Field(min_length=1)
 
 
-class PipeParallelBlueprint(PipeBlueprintBase):
+class PipeParallelBlueprint(ControllerBlueprintBase):
     """Branches run concurrently."""
 
     type: Literal["PipeParallel"]
@@ -294,7 +298,7 @@ class PipeParallelBlueprint(PipeBlueprintBase):
     add_each_output: bool = False
 
 
-class PipeConditionBlueprint(PipeBlueprintBase):
+class PipeConditionBlueprint(ControllerBlueprintBase):
     """One outcome pipe chosen by an expression."""
 
     type: Literal["PipeCondition"]
@@ -305,7 +309,7 @@ class PipeConditionBlueprint(PipeBlueprintBase):
     add_alias_from_expression_to: str | None = None
 
 
-class PipeBatchBlueprint(PipeBlueprintBase):
+class PipeBatchBlueprint(ControllerBlueprintBase):
     """A branch pipe run once per item of a list."""
 
     type: Literal["PipeBatch"]
@@ -332,26 +336,20 @@ PipeBlueprint = Annotated[
     Field(discriminator="type"),
 ]
 
+
+def type_name_of(cls: type[PipeBlueprintBase]) -> str:
+    """The ``type`` literal of a pipe blueprint class (``"PipeLLM"`` for :class:`PipeLLMBlueprint`)."""
+    return get_args(cls.model_fields["type"].annotation)[0]
+
+
+# type name -> blueprint class, read from the union above (the one list of the language's pipe types; what
+# each kind does lives in its module under pipelex/pipes, found through pipelex.pipes.kinds)
 PIPE_CLASSES: dict[str, type[PipeBlueprintBase]] = {
-    "PipeLLM": PipeLLMBlueprint,
-    "PipeImgGen": PipeImgGenBlueprint,
-    "PipeExtract": PipeExtractBlueprint,
-    "PipeFunc": PipeFuncBlueprint,
-    "PipeCompose": PipeComposeBlueprint,
-    "PipeSearch": PipeSearchBlueprint,
-    "PipeStructure": PipeStructureBlueprint,
-    "PipeJudge": PipeJudgeBlueprint,
-    "PipeDocGen": PipeDocGenBlueprint,
-    "PipeSignature": PipeSignatureBlueprint,
-    "PipeSequence": PipeSequenceBlueprint,
-    "PipeParallel": PipeParallelBlueprint,
-    "PipeCondition": PipeConditionBlueprint,
-    "PipeBatch": PipeBatchBlueprint,
+    type_name_of(cls): cls for cls in get_args(get_args(PipeBlueprint)[0])
 }
-SIGNATURE_TYPE = "PipeSignature"
+SIGNATURE_TYPE = type_name_of(PipeSignatureBlueprint)
 # the runnable pipe types a bundle may write in `type` (a signature is none of them: it names one in `signature_for`)
 PIPE_TYPES: tuple[str, ...] = tuple(name for name in PIPE_CLASSES if name != SIGNATURE_TYPE)
-CONTROLLER_TYPES = frozenset({"PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch"})
 
 
 class BundleBlueprint(Blueprint):

@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from pipelex.concepts.library import Concept, ConceptLibrary
 from pipelex.concepts.natives import NATIVE_CONTENT
 from pipelex.diagnostics import Diagnostic, ErrorType
-from pipelex.language.blueprint import CONTROLLER_TYPES, BundleBlueprint, PipeBlueprint
+from pipelex.language.blueprint import (
+    BundleBlueprint,
+    ControllerBlueprintBase,
+    PipeBlueprint,
+    PipeSignatureBlueprint,
+)
 from pipelex.language.parser import ParsedBundle, parse_bundle
 from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import PIPE_REF_RE
@@ -44,7 +49,12 @@ class PipeEntry:
     @property
     def is_controller(self) -> bool:
         """True for sequence, parallel, condition and batch."""
-        return self.blueprint.type in CONTROLLER_TYPES
+        return isinstance(self.blueprint, ControllerBlueprintBase)
+
+    @property
+    def is_signature(self) -> bool:
+        """True for a signature: a contract with no implementation yet (valid, not runnable)."""
+        return isinstance(self.blueprint, PipeSignatureBlueprint)
 
 
 @dataclass
@@ -192,11 +202,11 @@ def build_library(sources: list[tuple[str, str | None]]) -> Library:
                 # A signature is satisfied by a concrete definition in another file: the concrete one wins,
                 # and its contract is checked against the signature's (see the static checks).
                 entry = PipeEntry(bp.domain, code, pipe_bp, bp, parsed.source_map)
-                if existing.blueprint.type == "PipeSignature" and pipe_bp.type != "PipeSignature":
+                if existing.is_signature and not entry.is_signature:
                     library.pipes[ref] = entry
                     library.implemented_signatures[ref] = existing
                     continue
-                if pipe_bp.type == "PipeSignature" and existing.blueprint.type != "PipeSignature":
+                if entry.is_signature and not existing.is_signature:
                     library.implemented_signatures[ref] = entry
                     continue
                 library.diagnostics.append(

@@ -1,5 +1,5 @@
-"""Running one pipe: resolve its inputs from working memory (absences lift), trace it, dispatch on its type,
-check its output against the declared spec."""
+"""Running one pipe: resolve its inputs from working memory (absences lift), trace it, dispatch to its kind
+(:mod:`pipelex.pipes.kinds`), check its output against the declared spec."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pipelex.concepts.natives import ListContent, StoredListContent, StuffConten
 from pipelex.concepts.paths import Var, walk_path
 from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.errors import LimitExceededError, PipeRunError
-from pipelex.language import blueprint as bp
 from pipelex.language.library import PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity, Presence
 from pipelex.limits import check_list_size
@@ -386,48 +385,6 @@ def _fit_override(entry: PipeEntry, ctx: RunContext, result: Stuff) -> Stuff:
 async def _dispatch(
     entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMemory, ctx: RunContext, output_name: str
 ) -> PipeResult:
-    from pipelex.pipes.controllers import batch, condition, parallel, sequence
-    from pipelex.pipes.operators import (
-        compose,
-        doc_gen,
-        extract,
-        func,
-        img_gen,
-        judge,
-        llm,
-        search,
-        signature,
-        structure,
-    )
+    from pipelex.pipes.kinds import kind_of
 
-    pipe = entry.blueprint
-    match pipe:
-        case bp.PipeLLMBlueprint():
-            return await llm.run(entry, pipe, inputs, ctx)
-        case bp.PipeComposeBlueprint():
-            return await compose.run(entry, pipe, inputs, ctx)
-        case bp.PipeImgGenBlueprint():
-            return await img_gen.run(entry, pipe, inputs, ctx)
-        case bp.PipeExtractBlueprint():
-            return await extract.run(entry, pipe, inputs, ctx)
-        case bp.PipeFuncBlueprint():
-            return await func.run(entry, pipe, inputs, ctx)
-        case bp.PipeSearchBlueprint():
-            return await search.run(entry, pipe, inputs, ctx)
-        case bp.PipeStructureBlueprint():
-            return await structure.run(entry, pipe, inputs, ctx)
-        case bp.PipeJudgeBlueprint():
-            return await judge.run(entry, pipe, inputs, ctx)
-        case bp.PipeDocGenBlueprint():
-            return await doc_gen.run(entry, pipe, inputs, ctx)
-        case bp.PipeSignatureBlueprint():
-            return signature.run(entry, pipe, ctx)
-        case bp.PipeSequenceBlueprint():
-            return await sequence.run(entry, pipe, memory, ctx, output_name)
-        case bp.PipeParallelBlueprint():
-            return await parallel.run(entry, pipe, memory, ctx, output_name)
-        case bp.PipeConditionBlueprint():
-            return await condition.run(entry, pipe, inputs, memory, ctx, output_name)
-        case bp.PipeBatchBlueprint():
-            return await batch.run(entry, pipe, inputs, memory, ctx, output_name)
-    raise AssertionError(f"unhandled pipe type {pipe.type}")  # pragma: no cover
+    return await kind_of(entry.blueprint).run(entry, entry.blueprint, inputs, memory, ctx, output_name)

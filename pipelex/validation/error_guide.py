@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelex.language.blueprint import PIPE_TYPES
+
 
 class ErrorExplanation(BaseModel):
     """One error type: the stage that reports it, what it means, and the usual fix."""
@@ -51,8 +53,7 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
     "unknown_pipe_type": (
         _LOAD,
         "A pipe's `type` is not one of the pipe types of the language.",
-        "Use one of PipeLLM, PipeCompose, PipeImgGen, PipeExtract, PipeFunc, PipeSearch, "
-        "PipeSequence, PipeParallel, PipeCondition, PipeBatch.",
+        f"Use one of {', '.join(PIPE_TYPES)}.",
     ),
     "missing_pipe_type": (
         _LOAD,

@@ -101,7 +101,7 @@ async def sweep(
                 )
             )
             continue
-        if entry.blueprint.type == "PipeSignature" and not allow_signatures:
+        if entry.is_signature and not allow_signatures:
             # the callers of a signature still dry-run (on a mock of its output); the signature itself is
             # dry-run only when signatures are accepted
             verdicts.append(

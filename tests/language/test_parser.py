@@ -136,7 +136,9 @@ def test_each_pipe_type_parses_to_its_class(pipe_type: str) -> None:
 
 def test_there_are_fourteen_pipe_classes_four_of_them_controllers() -> None:
     assert len(bp.PIPE_CLASSES) == 14
-    assert bp.CONTROLLER_TYPES == {"PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch"}
+    controllers = {n for n, c in bp.PIPE_CLASSES.items() if issubclass(c, bp.ControllerBlueprintBase)}
+    assert controllers == {"PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch"}
+    assert all(bp.type_name_of(c) == n for n, c in bp.PIPE_CLASSES.items())
 
 
 def test_compose_construct_is_read_through_its_alias() -> None:

@@ -97,7 +97,7 @@ def pipe_io_answer(
     output_form: dict[str, Any] = {}
     for entry in entries:
         contracts[entry.ref], input_form[entry.ref], output_form[entry.ref] = describe_pipe(library, entry)
-    pending = sorted(e.ref for e in library.pipes.values() if e.blueprint.type == "PipeSignature")
+    pending = sorted(e.ref for e in library.pipes.values() if e.is_signature)
     main = library.main_pipe
     answer: dict[str, Any] = {
         "is_valid": True,

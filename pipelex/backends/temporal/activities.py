@@ -93,6 +93,7 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
     """Run one leaf pipe here; return its result and its trace events."""
     from pipelex.backends.direct import DirectPipeRouter
     from pipelex.pipes.context import RunContext
+    from pipelex.pipes.kinds import kind_of
     from pipelex.pipes.runtime import run_pipe
 
     info = activity.info()
@@ -139,9 +140,9 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
         else:
             loaded = codec.memory(memory)
         work: Any = run_pipe(entry, loaded, ctx, output_name=payload.output_name)
-        if entry.blueprint.type == "PipeFunc":
-            # a plain function may block for long: run it on a thread of its own, so this worker's event loop
-            # (its heartbeats, its other activities and workflows) keeps going
+        if kind_of(entry.blueprint).runs_user_code:
+            # the author's function may block for long: run it on a thread of its own, so this worker's event
+            # loop (its heartbeats, its other activities and workflows) keeps going
             work = asyncio.to_thread(asyncio.run, work)
         return await work
 

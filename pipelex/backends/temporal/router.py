@@ -1,15 +1,15 @@
 """The Temporal pipe router, used inside workflows: controllers become child workflows, leaves activities.
 
-Which operators run inline, in the workflow itself? Only those that are deterministic and do no IO:
-``PipeCompose`` (a template rendered or a structure built from the inputs: pure) and ``PipeSignature``
-(it only refuses to run). Every other operator -- PipeLLM, PipeStructure, PipeSearch, PipeJudge,
-PipeImgGen, PipeExtract, PipeDocGen and PipeFunc (arbitrary Python: it may do IO) -- is dispatched as the
-activity ``act_run_leaf``, in both run modes: the run mode rides in the payload and a dry leaf mocks inside
-the worker.
+Which operators run inline, in the workflow itself? Only those that are deterministic and do no IO, as their
+kind says (``PipeKind.runs_inline``, :mod:`pipelex.pipes.kinds`): ``PipeCompose`` (a template rendered or a
+structure built from the inputs: pure) and ``PipeSignature`` (it only refuses to run). Every other operator
+-- PipeLLM, PipeStructure, PipeSearch, PipeJudge, PipeImgGen, PipeExtract, PipeDocGen and PipeFunc
+(arbitrary Python: it may do IO) -- is dispatched as the activity ``act_run_leaf``, in both run modes: the
+run mode rides in the payload and a dry leaf mocks inside the worker.
 
 Task queues: an activity goes to ``queue_by_model[<model as written in the pipe>]``, else
-``queue_by_kind[<kind>]`` (kinds: llm, img_gen, extract, search, judge, func, doc_gen), else the default
-task queue. Child workflows run on the default task queue.
+``queue_by_kind[<its kind's task_kind>]`` (llm, img_gen, extract, search, judge, func, doc_gen), else the
+default task queue. Child workflows run on the default task queue.
 """
 
 from __future__ import annotations
@@ -45,18 +45,8 @@ from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.kinds import kind_of
 
-INLINE_TYPES = frozenset({"PipeCompose", "PipeSignature"})
-LEAF_KINDS: dict[str, str] = {
-    "PipeLLM": "llm",
-    "PipeStructure": "llm",
-    "PipeSearch": "search",
-    "PipeJudge": "judge",
-    "PipeImgGen": "img_gen",
-    "PipeExtract": "extract",
-    "PipeDocGen": "doc_gen",
-    "PipeFunc": "func",
-}
 _ERROR_CLASSES: dict[str, type[PipeRunError]] = {
     "ProviderError": ProviderError,
     "DryRunError": DryRunError,
@@ -66,7 +56,7 @@ _ERROR_CLASSES: dict[str, type[PipeRunError]] = {
 
 def runs_inline(entry: PipeEntry) -> bool:
     """True for the operators that run in the workflow itself (deterministic, no IO)."""
-    return entry.blueprint.type in INLINE_TYPES
+    return kind_of(entry.blueprint).runs_inline
 
 
 def input_roots(entry: PipeEntry, memory: WorkingMemory) -> set[str]:
@@ -81,7 +71,7 @@ def leaf_queue(entry: PipeEntry, payload: PipeRunPayload) -> str:
     model = written_ref(getattr(entry.blueprint, "model", None))
     if model is not None and model in dispatch.queue_by_model:
         return dispatch.queue_by_model[model]
-    kind = LEAF_KINDS.get(entry.blueprint.type, "other")
+    kind = kind_of(entry.blueprint).task_kind or "other"
     return dispatch.queue_by_kind.get(kind, dispatch.task_queue)
 
 

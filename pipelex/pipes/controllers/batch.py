@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipelex.concepts.natives import ListContent, StoredListContent
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.specs import PLAIN_NAME_RE, RESERVED_NAME_PREFIX
 from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_over_items
+from pipelex.pipes.kinds import PipeKind
 from pipelex.pipes.runtime import ResolvedInputs, check_output, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(
@@ -41,3 +52,87 @@ async def run(
     return make_output(
         entry, ctx, list(result.content.items), concept=ctx.library.concepts.concepts[result.concept]
     )
+
+
+def sub_pipes(pipe: PipeBatchBlueprint) -> list[str]:
+    """The branch pipe."""
+    return [pipe.branch_pipe_code]
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeBatchBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """Its list input and item name, and its branch pipe fed one item at a time."""
+    specs = entry.blueprint.input_specs()
+    item_name = pipe.input_item_name
+    if not item_name:
+        checks.report(
+            ErrorType.BATCH_ITEM_NAME_COLLISION,
+            "input_item_name is empty: name the item (e.g. the singular of the list)",
+            entry,
+            field="input_item_name",
+        )
+    elif item_name == pipe.input_list_name or item_name in specs:
+        checks.report(
+            ErrorType.BATCH_ITEM_NAME_COLLISION,
+            f"input_item_name {item_name!r} collides with "
+            f"{'the list name' if item_name == pipe.input_list_name else 'an input of the batch'}: give "
+            "the item its own name (e.g. the singular of the list)",
+            entry,
+            field="input_item_name",
+        )
+    elif not PLAIN_NAME_RE.match(item_name) or item_name.startswith(RESERVED_NAME_PREFIX):
+        checks.report(
+            ErrorType.INVALID_INPUT_NAME,
+            f"input_item_name {item_name!r} is not a plain snake_case name",
+            entry,
+            field="input_item_name",
+        )
+    list_var = inputs.get(pipe.input_list_name)
+    if "." in pipe.input_list_name or pipe.input_list_name.startswith(RESERVED_NAME_PREFIX):
+        checks.report(
+            ErrorType.INVALID_INPUT_NAME,
+            f"input_list_name {pipe.input_list_name!r} is not a plain "
+            "input name: name a list input of the batch (to batch over a field, bind it in a sequence "
+            "step first, or batch a sequence step over the dotted path)",
+            entry,
+            field="input_list_name",
+        )
+    elif pipe.input_list_name not in specs:
+        checks.report(
+            ErrorType.MISSING_INPUT_VARIABLE,
+            f"input_list_name {pipe.input_list_name!r} is not one of "
+            f"the batch's inputs ({', '.join(specs) or 'none'}): declare it as a list input",
+            entry,
+            field="input_list_name",
+        )
+    elif list_var is not None and not list_var.is_list:
+        checks.report(
+            ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+            f"input_list_name {pipe.input_list_name!r} is declared "
+            f"{specs[pipe.input_list_name]!r}, not a list: declare it 'X[]'",
+            entry,
+            field="input_list_name",
+        )
+    target = checks.resolve_ref(entry, pipe.branch_pipe_code, "branch_pipe_code")
+    if target is None:
+        return
+    env = {k: v for k, v in roots(inputs, entry.code).items() if k != pipe.input_list_name}
+    item = (item_name, list_var.item()) if list_var is not None else None
+    lifted = checks.feed(
+        entry,
+        "branch_pipe_code",
+        target,
+        env,
+        item,
+        unknown=frozenset({item_name}) if item is None else frozenset(),
+    )
+    produced = checks.output_var(target, lifted=lifted, batched=True)
+    checks.check_produced(entry, output, produced, f"the batch of {target.code!r}")
+
+
+KIND = PipeKind(blueprint=PipeBatchBlueprint, run=run, check=check, sub_pipes=sub_pipes)

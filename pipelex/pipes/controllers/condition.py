@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeConditionBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.templates import (
+    STUFF_METADATA_FIELDS,
+    TemplateSigilError,
+    TemplateSyntaxProblem,
+    analyze,
+)
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
+from pipelex.pipes.checks import TEMPLATE_GLOBALS, PipeChecks, roots
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.kinds import PipeKind
 from pipelex.pipes.rendering import evaluate_expression
 from pipelex.pipes.runtime import ResolvedInputs
 
-SPECIAL = frozenset({"fail", "continue"})
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
+
+
+# what an outcome may name instead of a pipe: fail the run, or go on with nothing (an absence)
+OUTCOME_KEYWORDS = frozenset({"fail", "continue"})
 
 
 async def run(
@@ -59,11 +76,11 @@ async def run(
     if chosen == "fail" and ctx.explore_all_outcomes:
         # A dry run checks every outcome pipe, as the reference does, and mock data cannot be expected to name
         # an outcome: it goes on through the first outcome pipe instead of failing on a value nobody wrote.
-        chosen = next((ref for ref in pipe.outcomes.values() if ref not in SPECIAL), chosen)
+        chosen = next((ref for ref in pipe.outcomes.values() if ref not in OUTCOME_KEYWORDS), chosen)
     others = [
         ref
         for ref in dict.fromkeys([*pipe.outcomes.values(), pipe.default_outcome])
-        if ref != chosen and ref not in SPECIAL
+        if ref != chosen and ref not in OUTCOME_KEYWORDS
     ]
     if ctx.explore_all_outcomes and others:
         await asyncio.gather(*(_check(entry, ref, memory, ctx, output_name) for ref in others))
@@ -104,3 +121,80 @@ async def _check(
         node = ctx.tracer.last_child(ctx.parent_node, target.code)
         if node is not None:
             ctx.tracer.mark(node, "checked", tag="checked_outcome")
+
+
+def sub_pipes(pipe: PipeConditionBlueprint) -> list[str]:
+    """The outcome pipes (the default outcome last), outcome keywords left out."""
+    return [ref for ref in [*pipe.outcomes.values(), pipe.default_outcome] if ref not in OUTCOME_KEYWORDS]
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeConditionBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """One of `expression` and `expression_template`, reading declared inputs; every outcome pipe is fed by
+    its inputs and makes its output ('continue' makes nothing: the output is then optional)."""
+    if (pipe.expression is None) == (pipe.expression_template is None):
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            "a PipeCondition has exactly one of `expression` and `expression_template`",
+            entry,
+        )
+    else:
+        text = pipe.expression if pipe.expression is not None else pipe.expression_template
+        field_name = "expression" if pipe.expression is not None else "expression_template"
+        try:
+            analysis = analyze(text or "", is_expression=pipe.expression is not None)
+        except (TemplateSyntaxProblem, TemplateSigilError) as exc:
+            checks.report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
+        else:
+            declared = {n.split(".")[0] for n in entry.blueprint.input_specs()}
+            for root in sorted(analysis.roots - declared - TEMPLATE_GLOBALS):
+                checks.report(
+                    ErrorType.MISSING_INPUT_VARIABLE,
+                    f"the {field_name} reads {root!r}, which is not "
+                    f'declared in `inputs`: declare it (e.g. {root} = "Text") or read a declared '
+                    "input",
+                    entry,
+                    field=field_name,
+                )
+            for private in sorted(analysis.private_names - STUFF_METADATA_FIELDS):
+                checks.report(
+                    ErrorType.TEMPLATE_PRIVATE_NAME,
+                    f"the {field_name} reads the private name {private!r}: remove it",
+                    entry,
+                    field=field_name,
+                )
+    env = dict(roots(inputs, entry.code))
+    outcomes = [(f"outcomes.{k}", v) for k, v in pipe.outcomes.items()] + [
+        ("default_outcome", pipe.default_outcome)
+    ]
+    for where, ref in outcomes:
+        if ref in OUTCOME_KEYWORDS:
+            continue
+        target = checks.resolve_ref(entry, ref, where)
+        if target is None:
+            continue
+        lifted = checks.feed(entry, where, target, env)
+        produced = checks.output_var(target, lifted=lifted)
+        checks.check_produced(entry, output, produced, f"outcome pipe {target.code!r}")
+    continues = [where for where, ref in outcomes if ref == "continue"]
+    if continues and output is not None and not output[0].is_optional and not output[0].is_list:
+        which = (
+            "default_outcome is 'continue', so when no outcome matches"
+            if continues == ["default_outcome"]
+            else f"{' and '.join(continues)} {'is' if len(continues) == 1 else 'are'} 'continue', so then"
+        )
+        checks.report(
+            ErrorType.OPTIONAL_OUTPUT_REQUIRED,
+            f"{which} nothing is produced, but the output "
+            f"{entry.blueprint.output!r} is not optional: declare it '{entry.blueprint.output}?'",
+            entry,
+            field="output",
+        )
+
+
+KIND = PipeKind(blueprint=PipeConditionBlueprint, run=run, check=check, sub_pipes=sub_pipes)

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipelex.concepts.natives import CompositeContent, StuffContent
 from pipelex.concepts.values import ContentError, to_content
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import BranchBlueprint, PipeParallelBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.specs import RESERVED_NAME_PREFIX
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
+from pipelex.pipes.checks import LIST_SUFFIX, PipeChecks, plain_name, roots
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.controllers.concurrently import run_all
-from pipelex.pipes.runtime import make_output, output_spec
+from pipelex.pipes.kinds import PipeKind
+from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(
-    entry: PipeEntry, pipe: PipeParallelBlueprint, memory: WorkingMemory, ctx: RunContext, output_name: str
+    entry: PipeEntry,
+    pipe: PipeParallelBlueprint,
+    inputs: ResolvedInputs,
+    memory: WorkingMemory,
+    ctx: RunContext,
+    output_name: str,
 ) -> PipeResult:
     """Run the branches, then build a Composite or the declared structure from their results."""
 
@@ -60,3 +76,112 @@ async def run(
             error_type="pipe_output_invalid",
         ) from exc
     return make_output(entry, ctx, content)
+
+
+def sub_pipes(pipe: PipeParallelBlueprint) -> list[str]:
+    """The branches' pipes, in order."""
+    return [branch.pipe for branch in pipe.branches]
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeParallelBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """Its branches, each fed by its inputs; its output a Composite or a structure of their results."""
+    env = dict(roots(inputs, entry.code))
+    results: dict[str, Var] = {}
+    for index, branch in enumerate(pipe.branches):
+        where = f"branches[{index}]"
+        if branch.result is not None and not plain_name(branch.result):
+            checks.report(
+                ErrorType.INVALID_INPUT_NAME,
+                f"{where}: result {branch.result!r} is not a plain "
+                f"snake_case name (never starting with {RESERVED_NAME_PREFIX!r}); the result is read by "
+                "later pipes through their inputs",
+                entry,
+                field=where,
+            )
+        names_ok = checks.check_batch_names(
+            entry, where, branch.batch_over, branch.batch_as, allow_dotted_over=False
+        )
+        target = checks.resolve_ref(entry, branch.pipe, where)
+        if target is None:
+            continue
+        produced = checks.check_call(
+            entry, where, target, env, branch.batch_over, branch.batch_as, names_ok=names_ok
+        )
+        if produced is not None:
+            results[branch.result or target.code] = produced
+    if output is None:
+        return
+    spec, concept = output
+    if spec.is_list:
+        single = LIST_SUFFIX.sub("", entry.blueprint.output)
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
+            f"a PipeParallel outputs one Composite or one "
+            f"structure, not a list ({entry.blueprint.output!r}): declare it "
+            f"'{single}'",
+            entry,
+            field="output",
+        )
+    if concept.ref in ("native.Composite", "native.Dynamic"):
+        return
+    structure = checks.library.concepts.structure_of(concept)
+    if structure is None:
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+            f"a PipeParallel outputs 'Composite' or a structured "
+            f"concept whose fields are the branch results, not {entry.blueprint.output!r} "
+            f'({concept.ref}): declare output = "Composite", or a concept with a `structure` whose '
+            f"fields are named after the branch results ({', '.join(results) or 'their `result`'})",
+            entry,
+            field="output",
+        )
+        return
+    for name, var in results.items():
+        if name not in structure:
+            checks.report(
+                ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+                f"branch result {name!r} is not a field of "
+                f"{concept.ref} (fields: {', '.join(structure)}): name the result after a field",
+                entry,
+                field="branches",
+            )
+        elif var.maybe_absent and structure[name].required:
+            checks.report(
+                ErrorType.OPTIONAL_BRANCH_REQUIRED_FIELD,
+                f"branch result {name!r} may be absent (an "
+                f"optional input lifts through its pipe), but field {name!r} of {concept.ref} is "
+                f"required: make the field optional (required = false) or guard the absence",
+                entry,
+                field="branches",
+            )
+
+
+def caller_additions(checks: PipeChecks, target: PipeEntry) -> dict[str, Var]:
+    """What a PipeParallel with ``add_each_output`` adds to its caller's memory: one name per branch."""
+    pipe = target.blueprint
+    if not isinstance(pipe, PipeParallelBlueprint) or not pipe.add_each_output:
+        return {}
+    added: dict[str, Var] = {}
+    for branch in pipe.branches:
+        sub = checks.library.resolve_pipe(branch.pipe, target.domain)
+        if sub is None:
+            continue
+        var = checks.output_var(sub, lifted=False, batched=branch.batch_over is not None)
+        if var is not None:
+            added[branch.result or sub.code] = var
+    return added
+
+
+KIND = PipeKind(
+    blueprint=PipeParallelBlueprint,
+    run=run,
+    check=check,
+    sub_pipes=sub_pipes,
+    caller_additions=caller_additions,
+)

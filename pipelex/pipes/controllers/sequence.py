@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pipelex.concepts.natives import ListContent
+from pipelex.concepts.paths import walk_path
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.specs import PATH_RE, RESERVED_NAME_PREFIX
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
+from pipelex.pipes.checks import PipeChecks, plain_name, roots
 from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.controllers.batching import run_step
-from pipelex.pipes.runtime import PathUnresolvedError, extract_path, output_spec
+from pipelex.pipes.kinds import PipeKind, kind_of
+from pipelex.pipes.runtime import PathUnresolvedError, ResolvedInputs, extract_path, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(
-    entry: PipeEntry, pipe: PipeSequenceBlueprint, memory: WorkingMemory, ctx: RunContext, output_name: str
+    entry: PipeEntry,
+    pipe: PipeSequenceBlueprint,
+    inputs: ResolvedInputs,
+    memory: WorkingMemory,
+    ctx: RunContext,
+    output_name: str,
 ) -> PipeResult:
     """Run every step; the last step's result is the sequence's output."""
     last: PipeResult | None = None
@@ -87,3 +103,156 @@ def bind(entry: PipeEntry, step: StepBlueprint, memory: WorkingMemory, ctx: RunC
             f"{path!r} holds nothing",
         )
     return bound
+
+
+def sub_pipes(pipe: PipeSequenceBlueprint) -> list[str]:
+    """The pipes of its pipe steps, in order (binding steps run none)."""
+    return [step.pipe for step in pipe.steps if step.pipe and not step.is_binding]
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeSequenceBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """Its steps: pipe steps fed by what the memory holds so far, binding steps, batches; its last
+    step makes its output."""
+    env = dict(roots(inputs, entry.code))
+    unknown: set[str] = set()  # results of steps whose error is already reported
+    last: Var | None = None
+    last_known = True
+    for index, step in enumerate(pipe.steps):  # counted from 0, as the file's array is: steps[0] is the first
+        where = f"steps[{index}]"
+        if step.is_binding:
+            last = _binding_step(checks, entry, where, step, env)
+            last_known = last is not None
+            if last is None and step.result:
+                unknown.add(step.result)
+            continue
+        if step.pipe is None:
+            checks.report(
+                ErrorType.BINDING_STEP_INVALID,
+                f"{where}: a step runs a pipe (`pipe = ...`) or binds "
+                "a value (`from = ..., result = ...`); this one does neither",
+                entry,
+                field=where,
+            )
+            last_known = False
+            continue
+        if step.result is not None and not plain_name(step.result):
+            checks.report(
+                ErrorType.INVALID_INPUT_NAME,
+                f"{where}: result {step.result!r} is not a plain "
+                f"snake_case name (never starting with {RESERVED_NAME_PREFIX!r}); later steps read it "
+                "through their inputs",
+                entry,
+                field=where,
+            )
+        if step.nb_output is not None and step.multiple_output is not None:
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"{where}: `nb_output` and `multiple_output` are mutually exclusive: keep one",
+                entry,
+                field=where,
+            )
+        names_ok = checks.check_batch_names(
+            entry, where, step.batch_over, step.batch_as, allow_dotted_over=True
+        )
+        target = checks.resolve_ref(entry, step.pipe, where)
+        if target is None:
+            last_known = False
+            if step.result:
+                env.pop(step.result, None)
+                unknown.add(step.result)
+            continue
+        produced = checks.check_call(
+            entry,
+            where,
+            target,
+            env,
+            step.batch_over,
+            step.batch_as,
+            names_ok=names_ok,
+            as_list=bool(step.multiple_output) or bool(step.nb_output),
+            unknown=unknown,
+        )
+        if produced is not None and step.nb_output and not step.batch_over:  # a batch: one output per item
+            produced = replace(produced, item_count=step.nb_output)
+        last = produced
+        last_known = produced is not None
+        if produced is not None:
+            env[step.result or target.code] = replace(produced, origin=f"step {index} (pipe {target.code!r})")
+            unknown.discard(step.result or target.code)
+        else:  # the step pipe's output is unresolvable, and reported: later reads of it report nothing more
+            env.pop(step.result or target.code, None)
+            unknown.add(step.result or target.code)
+        env.update(kind_of(target.blueprint).caller_additions(checks, target))
+    if last_known:
+        checks.check_produced(entry, output, last, f"its last step (steps[{len(pipe.steps) - 1}])")
+
+
+def _binding_step(
+    checks: PipeChecks, entry: PipeEntry, where: str, step: StepBlueprint, env: dict[str, Var]
+) -> Var | None:
+    problems: list[str] = []
+    if step.pipe is not None:
+        problems.append(
+            "it carries both `pipe` and `from`: a step either runs a pipe or binds a value; split it "
+            "into two steps"
+        )
+    extra = [
+        k for k in ("batch_over", "batch_as", "nb_output", "multiple_output") if getattr(step, k) is not None
+    ]
+    if extra:
+        problems.append(
+            f"a binding step carries only `from` and `result`, not {', '.join(extra)}: put batching on "
+            "the pipe step that reads the bound list"
+        )
+    if step.result is None:
+        problems.append("it has no `result`: name the bound value")
+    elif not plain_name(step.result):
+        problems.append(
+            f"result {step.result!r} is not a plain snake_case name, never starting with "
+            f"{RESERVED_NAME_PREFIX!r} (later steps read it through their inputs)"
+        )
+    path = step.from_ or ""
+    if not PATH_RE.match(path):
+        problems.append(
+            f"`from = {path!r}` is not a path: write field names separated by single dots, e.g. "
+            "'invoice.total' (no brackets, no empty segments)"
+        )
+    if problems:
+        for problem in problems:
+            checks.report(
+                ErrorType.BINDING_STEP_INVALID, f"{where} (binding step): {problem}", entry, field=where
+            )
+        return None
+    root, *segments = path.split(".")
+    source = env.get(root)
+    if source is None:
+        checks.report(
+            ErrorType.MISSING_INPUT_VARIABLE,
+            f"{where}: the binding reads {root!r}, which is neither an "
+            f"input of {entry.code!r} nor the result of an earlier step: declare it in `inputs` or "
+            "produce it first",
+            entry,
+            field=where,
+        )
+        return None
+    walked = walk_path(checks.library.concepts, source, root, segments)
+    if walked.var is None:
+        checks.report(
+            walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED,
+            f"{where}: the binding `from = {path!r}` cannot be resolved: {walked.message}",
+            entry,
+            field=where,
+        )
+        return None
+    bound = replace(walked.var, origin=f"the binding step {where} (`from = {path!r}`)")
+    env[step.result or root] = bound
+    return bound
+
+
+KIND = PipeKind(blueprint=PipeSequenceBlueprint, run=run, check=check, sub_pipes=sub_pipes)

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import Attachment, LLMJob
 from pipelex.inference.leaf import content_generator_for
+from pipelex.inference.live.preflight import ModelCall
 from pipelex.language.library import PipeEntry
+from pipelex.language.model_ref import ModelRef
 from pipelex.language.specs import ConceptSpec
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, render_template
@@ -19,6 +22,7 @@ from pipelex.pipes.runtime import ResolvedInputs
 if TYPE_CHECKING:
     from pipelex.io.policy import IOPolicy
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipes.kinds import ModelCalls
 
 
 def render(
@@ -133,3 +137,13 @@ def job_settings(entry: PipeEntry, ctx: RunContext) -> JobSettings:
         "text_truncate_length": ctx.settings.text_gen_truncate_length,
         "io_policy": ctx.settings.io_policy,
     }
+
+
+def calls_its_model(category: ModelCategory) -> ModelCalls[Any]:
+    """The model calls of an operator whose ``model`` field names one model of ``category`` (or its default)."""
+
+    def calls(entry: PipeEntry, pipe: Any, /) -> list[ModelCall]:
+        ref = ModelRef.of(getattr(pipe, "model", None))
+        return [ModelCall(entry.code, "model", ref if ref is not None and ref.written else None, category)]
+
+    return calls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 
@@ -20,15 +20,25 @@ from pipelex.concepts.natives import (
     TimeContent,
     YesNoContent,
 )
+from pipelex.concepts.paths import walk_path
 from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.config.settings import LimitsConfig
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeComposeBlueprint, TemplateBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.specs import PATH_RE
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import LIST_SUFFIX, OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.kinds import PipeKind, operator_runner
 from pipelex.pipes.rendering import TemplatingStyle, default_style, format_value, render_template
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
@@ -229,3 +239,117 @@ def _adapter(annotation: Any) -> TypeAdapter[Any] | None:
             return TypeAdapter(annotation)
         except (PydanticUserError, TypeError, NameError):
             return None
+
+
+# what a template makes (a construct makes the structured output concept)
+TEMPLATE_MAKES = OutputRule(("Text", "Html"), False, "renders a template to text (or HTML)")
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeComposeBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """A template renders text from declared inputs; a construct fills a structure from them."""
+    if output is not None and pipe.template is not None:
+        checks.check_makes(entry, output, TEMPLATE_MAKES)
+    _check_compose(checks, entry, pipe, inputs, output)
+
+
+def _check_compose(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeComposeBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    if (pipe.template is None) == (pipe.construct_ is None):
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            "a PipeCompose has exactly one of `template` and `construct`",
+            entry,
+        )
+        return
+    if pipe.template is not None:
+        text = pipe.template if isinstance(pipe.template, str) else pipe.template.template
+        extra = set((pipe.template.extra_context or {}) if not isinstance(pipe.template, str) else ())
+        checks.check_templates(entry, inputs, {"template": text}, constants=extra)
+        return
+    assert pipe.construct_ is not None
+    if output is not None and output[0].is_list:
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
+            f"a PipeCompose `construct` builds one "
+            f"structure, not a list: declare the output {LIST_SUFFIX.sub('', entry.blueprint.output)!r} "
+            "(and batch the pipe to build several)",
+            entry,
+            field="output",
+        )
+    if output is not None and checks.library.concepts.structure_of(output[1]) is None:
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+            f"a PipeCompose `construct` builds a structured "
+            f"concept, but the output {entry.blueprint.output!r} has no structure: change the output to "
+            "a concept with a `structure`, or use `template` to render text",
+            entry,
+            field="output",
+        )
+        return  # the construct's fields cannot be checked against an output with no fields
+    roots: set[str] = set()
+    templates: dict[str, str | None] = {}
+    _collect_construct(checks, pipe.construct_, "construct", roots, templates, entry, inputs)
+    checks.check_templates(entry, inputs, templates, extra_roots=roots)
+
+
+def _collect_construct(
+    checks: PipeChecks,
+    node: dict[str, object],
+    prefix: str,
+    roots: set[str],
+    templates: dict[str, str | None],
+    entry: PipeEntry,
+    inputs: dict[str, Var],
+) -> None:
+    for key, value in node.items():
+        where = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            if "from" in value:
+                path = value["from"]
+                if not isinstance(path, str) or not PATH_RE.match(path):
+                    checks.report(
+                        ErrorType.BINDING_STEP_INVALID,
+                        f"{where}: `from` must be a dotted path of field names, not {path!r}",
+                        entry,
+                        field=where,
+                    )
+                    continue
+                root, *segments = path.split(".")
+                roots.add(root)
+                if root not in inputs:
+                    if root not in {n.split(".")[0] for n in entry.blueprint.input_specs()}:
+                        checks.report(
+                            ErrorType.MISSING_INPUT_VARIABLE,
+                            f"{where} reads {root!r}, which is not "
+                            f'declared in `inputs`: declare it (e.g. {root} = "Text") or read a '
+                            "declared input",
+                            entry,
+                            field=where,
+                        )
+                    continue
+                walked = walk_path(checks.library.concepts, inputs[root], root, segments, content_fields=True)
+                if walked.var is None and walked.error_type:
+                    checks.report(walked.error_type, f"{where}: {walked.message}", entry, field=where)
+            elif "template" in value and isinstance(value["template"], str):
+                templates[where] = value["template"]
+            else:
+                _collect_construct(checks, value, where, roots, templates, entry, inputs)  # type: ignore[arg-type]
+
+
+KIND = PipeKind(
+    blueprint=PipeComposeBlueprint,
+    run=operator_runner(run),
+    check=check,
+    runs_inline=True,  # a template rendered or a structure built from the inputs: pure, no IO
+)

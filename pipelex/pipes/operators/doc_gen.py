@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import DocGenJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeDocGenBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.kinds import PipeKind, operator_runner
 from pipelex.pipes.operators.common import job_settings, render
 from pipelex.pipes.rendering import default_style, format_value
 from pipelex.pipes.runtime import ResolvedInputs, make_output
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 def _safe_filename(name: str, extension: str) -> str:
@@ -39,3 +48,31 @@ async def run(entry: PipeEntry, pipe: PipeDocGenBlueprint, inputs: ResolvedInput
         model=written_ref(pipe.model),
     )
     return make_output(entry, ctx, await content_generator_for(job).make_document(job))
+
+
+MAKES = OutputRule(("Document",), False, "generates a document")
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeDocGenBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """It makes a document; its template and file name read declared inputs (an input it does not name is
+    written whole)."""
+    if output is not None:
+        checks.check_makes(entry, output, MAKES)
+    checks.check_templates(
+        entry, inputs, {"template": pipe.template, "filename": pipe.filename}, check_unused=False
+    )
+
+
+KIND = PipeKind(
+    blueprint=PipeDocGenBlueprint,
+    run=operator_runner(run),
+    check=check,
+    model_category=ModelCategory.DOC_GEN,  # internal writers (reportlab, ...): no provider call to pre-flight
+    task_kind="doc_gen",
+)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipelex.concepts.natives import ImageContent, ListContent
+from pipelex.config.deck import ModelCategory
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import ExtractJob
 from pipelex.inference.leaf import content_generator_for
@@ -10,9 +14,16 @@ from pipelex.language.blueprint import PipeExtractBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, leaf_usage
+from pipelex.pipes.kinds import PipeKind, operator_runner
+from pipelex.pipes.operators.common import calls_its_model, job_settings, leaf_usage
 from pipelex.pipes.runtime import ResolvedInputs, make_output
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(entry: PipeEntry, pipe: PipeExtractBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
@@ -41,3 +52,60 @@ async def run(entry: PipeEntry, pipe: PipeExtractBlueprint, inputs: ResolvedInpu
     with leaf_usage(ctx):
         pages = await content_generator_for(job).make_pages(job)
     return make_output(entry, ctx, list(pages))
+
+
+MAKES = OutputRule(("Page",), False, "extracts the pages of a document or an image ('Page[]')")
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeExtractBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """It makes a list of pages from exactly one Document or Image."""
+    if output is not None and checks.check_makes(entry, output, MAKES) and not output[0].is_list:
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
+            f"a PipeExtract outputs a list of pages, not "
+            f"one {entry.blueprint.output!r}: declare '{entry.blueprint.output}[]'",
+            entry,
+            field="output",
+        )
+    _check_input(checks, entry, inputs)
+
+
+def _check_input(checks: PipeChecks, entry: PipeEntry, inputs: dict[str, Var]) -> None:
+    specs = entry.blueprint.input_specs()
+    if len(specs) != 1:
+        checks.report(
+            ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+            f"a PipeExtract reads exactly one input (a Document or an Image), not {len(specs)}",
+            entry,
+            field="inputs",
+        )
+    concepts = checks.library.concepts
+    for name, var in inputs.items():
+        if not (
+            concepts.refines(var.concept, concepts.concepts["native.Document"])
+            or concepts.refines(var.concept, concepts.concepts["native.Image"])
+        ):
+            checks.report(
+                ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                f"input {name!r} is a {var.concept.ref}, but a "
+                "PipeExtract reads a Document or an Image: pass a Document (or an Image), e.g. "
+                f'{name} = "Document"',
+                entry,
+                field=f"inputs.{name}",
+            )
+
+
+KIND = PipeKind(
+    blueprint=PipeExtractBlueprint,
+    run=operator_runner(run),
+    check=check,
+    model_category=ModelCategory.EXTRACT,
+    model_calls=calls_its_model(ModelCategory.EXTRACT),
+    task_kind="extract",
+)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import ImgGenJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeImgGenBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import NB_OUTPUT, OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, leaf_usage, render
+from pipelex.pipes.kinds import PipeKind, operator_runner
+from pipelex.pipes.operators.common import calls_its_model, job_settings, leaf_usage, render
 from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
@@ -34,3 +44,34 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
     with leaf_usage(ctx):
         images = await content_generator_for(job).make_images(job)
     return make_output(entry, ctx, list(images) if spec.is_list else images[0])
+
+
+MAKES = OutputRule(("Image",), False, "generates images")
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeImgGenBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """It makes images; its prompts read declared inputs (and ``$_nb_output``)."""
+    if output is not None:
+        checks.check_makes(entry, output, MAKES)
+    checks.check_templates(
+        entry,
+        inputs,
+        {"prompt": pipe.prompt, "negative_prompt": pipe.negative_prompt},
+        runtime_names=NB_OUTPUT,
+    )
+
+
+KIND = PipeKind(
+    blueprint=PipeImgGenBlueprint,
+    run=operator_runner(run),
+    check=check,
+    model_category=ModelCategory.IMG_GEN,
+    model_calls=calls_its_model(ModelCategory.IMG_GEN),
+    task_kind="img_gen",
+)

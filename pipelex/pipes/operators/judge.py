@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelex.concepts.values import ContentError, to_content
+from pipelex.config.deck import ModelCategory
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import JudgeJob, JudgeQuestionJob
 from pipelex.inference.leaf import content_generator_for
@@ -12,10 +14,17 @@ from pipelex.language.blueprint import JudgeQuestion, PipeJudgeBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import job_settings, leaf_usage, render
+from pipelex.pipes.kinds import PipeKind, operator_runner
+from pipelex.pipes.operators.common import calls_its_model, job_settings, leaf_usage, render
 from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 def _question(key: str | None, q: JudgeQuestion) -> JudgeQuestionJob:
@@ -67,3 +76,48 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
             pipe_code=entry.code,
             error_type="pipe_output_invalid",
         ) from exc
+
+
+MAKES = OutputRule(
+    ("YesNo", "Choice", "Rating"), True, "returns judgments (YesNo, Choice, Rating), or a structure of them"
+)
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeJudgeBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """It makes judgments; it asks one question or a table of them; its prompt reads declared inputs."""
+    if output is not None:
+        checks.check_makes(entry, output, MAKES)
+    _check_question(checks, entry, pipe)
+    checks.check_templates(entry, inputs, {"prompt": pipe.prompt})
+
+
+def _check_question(checks: PipeChecks, entry: PipeEntry, pipe: PipeJudgeBlueprint) -> None:
+    if pipe.question is None and not pipe.questions:
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            "a PipeJudge needs a `question` (with options, levels or criteria) or a `questions` table",
+            entry,
+        )
+    if pipe.question is not None and pipe.questions:
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            "a PipeJudge has either one `question` or a `questions` table, not both",
+            entry,
+            field="questions",
+        )
+
+
+KIND = PipeKind(
+    blueprint=PipeJudgeBlueprint,
+    run=operator_runner(run),
+    check=check,
+    model_category=ModelCategory.JUDGE,
+    model_calls=calls_its_model(ModelCategory.JUDGE),
+    task_kind="judge",
+)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipelex.concepts.natives import TextContent
+from pipelex.config.deck import ModelCategory
+from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import LLMJob
 from pipelex.inference.leaf import content_generator_for
+from pipelex.inference.live.preflight import ModelCall
 from pipelex.language.blueprint import PipeLLMBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.model_ref import ModelSettingError, ModelSettings, written_ref
+from pipelex.language.model_ref import ModelRef, ModelSettingError, ModelSettings, written_ref
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import NB_OUTPUT, PipeChecks
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.kinds import PipeKind, operator_runner
 from pipelex.pipes.operators.common import (
     attachments,
     generate_structured,
@@ -22,6 +29,11 @@ from pipelex.pipes.operators.common import (
 )
 from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
@@ -91,3 +103,56 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
             )
         content = await generate_structured(job, model)
     return make_output(entry, ctx, content)
+
+
+def model_calls(entry: PipeEntry, pipe: PipeLLMBlueprint) -> list[ModelCall]:
+    """Its ``model``, and ``model_to_structure`` when it structures a text draft (always an LLM)."""
+    model = ModelRef.of(pipe.model)
+    calls = [
+        ModelCall(
+            entry.code, "model", model if model is not None and model.written else None, ModelCategory.LLM
+        )
+    ]
+    structure_ref = ModelRef.of(pipe.model_to_structure)
+    if pipe.structuring_method == "preliminary_text" and structure_ref is not None and structure_ref.written:
+        calls.append(ModelCall(entry.code, "model_to_structure", structure_ref, ModelCategory.LLM))
+    return calls
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeLLMBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """A PipeLLM makes no image; its prompts read declared inputs."""
+    if output is not None:
+        image = checks.library.concepts.concepts["native.Image"]
+        if checks.library.concepts.refines(output[1], image):
+            checks.report(
+                ErrorType.LLM_OUTPUT_CANNOT_BE_IMAGE,
+                f"a PipeLLM writes text or structures, not "
+                f"images, so its output cannot be {entry.blueprint.output!r}: use a PipeImgGen to make "
+                "an image",
+                entry,
+                field="output",
+            )
+    if pipe.prompt is None and pipe.system_prompt is None:
+        return
+    checks.check_templates(
+        entry,
+        inputs,
+        {"prompt": pipe.prompt, "system_prompt": pipe.system_prompt},
+        runtime_names=NB_OUTPUT,
+    )
+
+
+KIND = PipeKind(
+    blueprint=PipeLLMBlueprint,
+    run=operator_runner(run),
+    check=check,
+    model_category=ModelCategory.LLM,
+    model_calls=model_calls,
+    task_kind="llm",
+)

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipelex.concepts.natives import SearchResultContent
+from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import LLMJob, SearchJob
 from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeSearchBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage, render
+from pipelex.pipes.kinds import PipeKind, operator_runner
+from pipelex.pipes.operators.common import (
+    calls_its_model,
+    generate_structured,
+    job_settings,
+    leaf_usage,
+    render,
+)
 from pipelex.pipes.rendering import default_style
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
@@ -41,3 +57,31 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
     with leaf_usage(ctx):
         structured = await generate_structured(structure_job, model)
     return make_output(entry, ctx, structured)
+
+
+MAKES = OutputRule(
+    ("SearchResult",), True, "answers a web search with a SearchResult, or fills a structure from it"
+)
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeSearchBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """It makes a SearchResult or a structure; its prompt reads declared inputs."""
+    if output is not None:
+        checks.check_makes(entry, output, MAKES)
+    checks.check_templates(entry, inputs, {"prompt": pipe.prompt})
+
+
+KIND = PipeKind(
+    blueprint=PipeSearchBlueprint,
+    run=operator_runner(run),
+    check=check,
+    model_category=ModelCategory.SEARCH,
+    model_calls=calls_its_model(ModelCategory.SEARCH),
+    task_kind="search",
+)

@@ -9,10 +9,13 @@ from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.runtime import make_output, output_spec
+from pipelex.pipes.kinds import PipeKind, no_check, operator_runner
+from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
 
 
-def run(entry: PipeEntry, pipe: PipeSignatureBlueprint, ctx: RunContext) -> Stuff:
+async def run(
+    entry: PipeEntry, pipe: PipeSignatureBlueprint, inputs: ResolvedInputs, ctx: RunContext
+) -> Stuff:
     """Mock the promised output (dry), or refuse to run (live): nothing implements the contract yet.
 
     The inputs were already resolved against the signature by the caller, so a dry run checks the wiring of
@@ -39,3 +42,11 @@ def run(entry: PipeEntry, pipe: PipeSignatureBlueprint, ctx: RunContext) -> Stuf
             ],
         )
     return make_output(entry, ctx, mock_content(model, label=label, nb_list_items=ctx.settings.nb_list_items))
+
+
+KIND = PipeKind(
+    blueprint=PipeSignatureBlueprint,
+    run=operator_runner(run),
+    check=no_check,  # its contract is checked against its implementation's, library-wide (validation.static)
+    runs_inline=True,  # it only mocks (dry) or refuses (live): no IO
+)

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from pipelex.config.deck import ModelCategory
+from pipelex.diagnostics import ErrorType
 from pipelex.inference.jobs import LLMJob
 from pipelex.language.blueprint import PipeStructureBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
+from pipelex.pipes.checks import OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.operators.common import generate_structured, job_settings, leaf_usage
+from pipelex.pipes.kinds import PipeKind, operator_runner
+from pipelex.pipes.operators.common import (
+    calls_its_model,
+    generate_structured,
+    job_settings,
+    leaf_usage,
+)
 from pipelex.pipes.rendering import format_value
 from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+
+if TYPE_CHECKING:
+    from pipelex.concepts.library import Concept
+    from pipelex.concepts.paths import Var
+    from pipelex.language.specs import ConceptSpec
 
 
 async def run(
@@ -32,3 +48,44 @@ async def run(
     with leaf_usage(ctx):
         content = await generate_structured(job, model)
     return make_output(entry, ctx, content)
+
+
+MAKES = OutputRule((), True, "fills a structured concept")
+
+
+def check(
+    checks: PipeChecks,
+    entry: PipeEntry,
+    pipe: PipeStructureBlueprint,
+    inputs: dict[str, Var],
+    output: tuple[ConceptSpec, Concept] | None,
+) -> None:
+    """It makes a structured concept, from writing (not media)."""
+    if output is not None:
+        checks.check_makes(entry, output, MAKES)
+    _check_inputs(checks, entry, inputs)
+
+
+def _check_inputs(checks: PipeChecks, entry: PipeEntry, inputs: dict[str, Var]) -> None:
+    concepts = checks.library.concepts
+    for name, var in inputs.items():
+        for media in ("Image", "Document", "Page"):
+            if concepts.refines(var.concept, concepts.concepts[f"native.{media}"]):
+                checks.report(
+                    ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                    f"input {name!r} is a {var.concept.ref}, but "
+                    "a PipeStructure reads writing (text or structured concepts): extract or describe "
+                    "it first (PipeExtract or PipeLLM), then structure that",
+                    entry,
+                    field=f"inputs.{name}",
+                )
+
+
+KIND = PipeKind(
+    blueprint=PipeStructureBlueprint,
+    run=operator_runner(run),
+    check=check,
+    model_category=ModelCategory.LLM,
+    model_calls=calls_its_model(ModelCategory.LLM),
+    task_kind="llm",
+)

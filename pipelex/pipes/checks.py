@@ -1,0 +1,625 @@
+"""The toolkit of the static checks of a pipe: what each kind's ``check`` (:mod:`pipelex.pipes.kinds`) uses to
+report problems, read templates, resolve references and follow data through a controller.
+
+:class:`PipeChecks` holds the library, the model deck, the limits and the diagnostics found so far; the checks
+of the library as a whole (concepts, cycles, signatures, every pipe's inputs, output and models) extend it in
+:mod:`pipelex.validation.static`. Pure: nothing here reads a file or runs a pipe.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelex.concepts.library import Concept
+from pipelex.concepts.paths import Var, walk_path
+from pipelex.config.deck import ModelDeck
+from pipelex.diagnostics import Diagnostic, ErrorType, Severity
+from pipelex.language.library import Library, PipeEntry
+from pipelex.language.specs import (
+    PATH_RE,
+    PIPE_REF_RE,
+    PLAIN_NAME_RE,
+    RESERVED_NAME_PREFIX,
+    ConceptSpec,
+    Presence,
+    SpecSyntaxError,
+)
+from pipelex.language.templates import (
+    NB_OUTPUT_VARIABLE,
+    STUFF_METADATA_FIELDS,
+    TemplateSigilError,
+    TemplateSyntaxProblem,
+    analyze,
+)
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import LimitsConfig
+
+LIST_SUFFIX = re.compile(r"\[\d*\]$")
+_ELEMENT_FIELD = re.compile(r"^(steps|branches)\[(\d+)\]")
+# the runtime variable a PipeLLM or PipeImgGen provides to its templates
+NB_OUTPUT = frozenset({NB_OUTPUT_VARIABLE})
+# the sandbox's globals (pipelex/pipes/sandbox.py): no `lipsum`, which generates unbounded text
+TEMPLATE_GLOBALS = frozenset(
+    {
+        "range",
+        "loop",
+        "true",
+        "false",
+        "none",
+        "True",
+        "False",
+        "None",
+        "dict",
+        "cycler",
+        "joiner",
+        "namespace",
+    }
+)
+
+
+@dataclass(frozen=True)
+class OutputRule:
+    """What an operator makes: the natives its output must refine, whether a structured concept also fits, and
+    how to say it in a message (``"generates images"``)."""
+
+    natives: tuple[str, ...]
+    structured: bool
+    wording: str
+
+
+class PipeChecks:
+    """Reports the problems of the pipes of a library (every problem, not the first)."""
+
+    def __init__(self, library: Library, deck: ModelDeck, limits: LimitsConfig | None = None) -> None:
+        from pipelex.config.settings import LimitsConfig
+
+        self.library = library
+        self.deck = deck
+        self.limits = limits or LimitsConfig()  # the defaults unless the caller passes its run's [limits]
+        self.diagnostics: list[Diagnostic] = []
+        # a controller's input that several of its sub-pipes read as another concept: one error, naming them all
+        self._input_mismatches: dict[tuple[str, str, str, str], tuple[int, str, list[str]]] = {}
+
+    def report(
+        self,
+        error_type: str,
+        message: str,
+        entry: PipeEntry | None = None,
+        *,
+        field: str | None = None,
+        line: int | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        if entry is not None and line is None:
+            element = _ELEMENT_FIELD.match(field) if field else None
+            if element is not None:
+                line = entry.source_map.element_line(entry.code, element.group(1), int(element.group(2)) + 1)
+            else:
+                line = (
+                    entry.source_map.field_line(entry.code, field.split(".")[0].split("[")[0])
+                    if field
+                    else entry.line
+                )
+        self.diagnostics.append(
+            Diagnostic(
+                error_type=error_type,
+                message=message,
+                file=entry.file if entry else None,
+                line=line,
+                pipe=entry.code if entry else None,
+                field=field,
+                severity=severity,
+            )
+        )
+
+    def spec(self, entry: PipeEntry, text: str) -> tuple[ConceptSpec, Concept] | None:
+        """Parse and resolve a spec quietly (problems are reported by the pipe's own check)."""
+        try:
+            spec = ConceptSpec.parse(text)
+        except SpecSyntaxError:
+            return None
+        concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
+        return (spec, concept) if concept is not None else None
+
+    def var_of(self, entry: PipeEntry, text: str) -> Var | None:
+        """The :class:`Var` a spec string describes."""
+        resolved = self.spec(entry, text)
+        if resolved is None:
+            return None
+        spec, concept = resolved
+        return Var(concept, spec.is_list, spec.item_count, spec.is_optional)
+
+    def resolve_ref(self, entry: PipeEntry, ref: str, field: str) -> PipeEntry | None:
+        """Resolve a pipe reference from ``entry``, reporting why it cannot be."""
+        match = PIPE_REF_RE.match(ref)
+        if match is None:
+            self.report(
+                ErrorType.INVALID_PIPE_CODE_SYNTAX,
+                f"{ref!r} is not a valid pipe reference: write a "
+                "snake_case pipe code, optionally domain-qualified ('domain.pipe_code')",
+                entry,
+                field=field,
+            )
+            return None
+        if match.group("package"):
+            self.report(
+                ErrorType.UNRESOLVED_PACKAGE_DEPENDENCY,
+                f"{ref!r} calls into the package "
+                f"{match.group('package')!r}, which no package manifest (METHODS.toml) of this library "
+                "declares as a dependency, so it cannot be resolved: declare the dependency or "
+                "copy the pipe into the library",
+                entry,
+                field=field,
+            )
+            return None
+        target = self.library.resolve_pipe(ref, entry.domain)
+        if target is None and not self.library.is_broken_pipe(ref, entry.domain):
+            domain = ref.rpartition(".")[0] or entry.domain
+            known = self.library.pipe_codes_of_domain(domain)
+            self.report(
+                ErrorType.UNRESOLVED_PIPE_DEPENDENCY,
+                f"{ref!r} is not a pipe of this library: declare "
+                f"[pipe.{match.group('code')}] or fix the name (pipes of domain {domain!r}: "
+                f"{_some(known)})",
+                entry,
+                field=field,
+            )
+        return target
+
+    def check_makes(self, entry: PipeEntry, output: tuple[ConceptSpec, Concept], rule: OutputRule) -> bool:
+        """An operator makes one kind of value: an output concept of another kind can never be produced.
+
+        True when the output is a concept the operator makes (Dynamic and Anything are not checked: False).
+        """
+        concept = output[1]
+        if concept.ref in ("native.Dynamic", "native.Anything"):
+            return False
+        concepts = self.library.concepts
+        fits = any(concepts.refines(concept, concepts.concepts[f"native.{code}"]) for code in rule.natives)
+        if not fits and rule.structured:
+            fits = concepts.structure_of(concept) is not None
+        if not fits:
+            self.report(
+                ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+                f"a {entry.blueprint.type} {rule.wording}, so its output "
+                f"cannot be {entry.blueprint.output!r} ({concept.ref}): declare "
+                f"{' or '.join(repr(n) for n in rule.natives)}{' or a structured concept' if rule.structured else ''}"
+                f" (or a concept refining it), or use the operator that makes a {concept.code}",
+                entry,
+                field="output",
+            )
+        return fits
+
+    def check_templates(
+        self,
+        entry: PipeEntry,
+        inputs: dict[str, Var],
+        templates: dict[str, str | None],
+        *,
+        check_unused: bool = True,
+        extra_roots: set[str] | None = None,
+        runtime_names: frozenset[str] = frozenset(),
+        constants: Set[str] = frozenset(),
+    ) -> set[str]:
+        """Read every template; ``runtime_names`` are the variables the operator provides (``_nb_output``),
+        ``constants`` the ones the pipe defines itself (a PipeCompose's ``extra_context``)."""
+        roots_read: set[str] = set(extra_roots or ())
+        unreadable = False  # a template that cannot be read says nothing about which inputs it uses
+        declared_roots = {name.split(".")[0]: var for name, var in inputs.items()}
+        all_declared = {name.split(".")[0] for name in entry.blueprint.input_specs()}
+        for field_name, text in templates.items():
+            if text is None:
+                continue
+            try:
+                analysis = analyze(text)
+            except TemplateSigilError as exc:
+                unreadable = True
+                self.report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
+                continue
+            except TemplateSyntaxProblem as exc:
+                unreadable = True
+                self.report(
+                    ErrorType.TEMPLATE_SYNTAX,
+                    f"{field_name}: {exc}; fix the template",
+                    entry,
+                    field=field_name,
+                )
+                continue
+            for private in sorted(analysis.private_names - runtime_names - STUFF_METADATA_FIELDS):
+                self.report(
+                    ErrorType.TEMPLATE_PRIVATE_NAME,
+                    f"{field_name} reads {private!r}, a private name "
+                    "(starting with '_') of the runtime: templates read the fields of declared inputs, "
+                    f"their metadata ({', '.join(sorted(STUFF_METADATA_FIELDS))}) and the runtime "
+                    "variables of the operator; remove it",
+                    entry,
+                    field=field_name,
+                )
+            for root in sorted(analysis.roots - all_declared - TEMPLATE_GLOBALS - runtime_names - constants):
+                self.report(
+                    ErrorType.MISSING_INPUT_VARIABLE,
+                    f"variable {root!r} is read by the {field_name} but "
+                    f'not declared in `inputs`: declare it (e.g. {root} = "Text") or remove it from the '
+                    f"{field_name}",
+                    entry,
+                    field=field_name,
+                )
+            for root in sorted(analysis.unguarded):
+                var = declared_roots.get(root)
+                if var is not None and var.maybe_absent:
+                    self.report(
+                        ErrorType.OPTIONAL_INPUT_UNGUARDED,
+                        f"the {field_name} reads the optional input "
+                        f"{root!r} without guarding it: write '@?{root}' or wrap it in "
+                        f"{{% if {root} is defined %}}...{{% endif %}}",
+                        entry,
+                        field=field_name,
+                    )
+            roots_read |= analysis.roots
+        if check_unused and not unreadable:
+            for name in entry.blueprint.input_specs():
+                if name.split(".")[0] not in roots_read:
+                    self.report(
+                        ErrorType.EXTRANEOUS_INPUT_VARIABLE,
+                        f"input {name!r} is declared but never used "
+                        f"by the {' or '.join(k for k, v in templates.items() if v is not None) or 'pipe'}: "
+                        "use it "
+                        f"(e.g. ${name}) or remove it from `inputs`",
+                        entry,
+                        field=f"inputs.{name}",
+                    )
+        return roots_read
+
+    def feed(
+        self,
+        entry: PipeEntry,
+        where: str,
+        target: PipeEntry,
+        env: dict[str, Var],
+        item: tuple[str, Var] | None = None,
+        unknown: Set[str] = frozenset(),
+    ) -> bool:
+        """Check that ``env`` satisfies ``target``'s inputs; return True when an absence lifts through it.
+
+        ``unknown`` names values whose producer's error is already reported (a failed step's result, an
+        unresolvable batch item): reading them reports nothing more.
+        """
+        lifts = False
+        for name, text in target.blueprint.input_specs().items():
+            wanted = self.spec(target, text)
+            if wanted is None:
+                continue
+            spec, concept = wanted
+            root, *segments = name.split(".")
+            if item is not None and root == item[0]:
+                provided: Var | None = item[1]
+            else:
+                provided = env.get(root)
+            if provided is None:
+                if spec.is_optional or root in unknown:
+                    continue
+                self.report(
+                    ErrorType.MISSING_INPUT_VARIABLE,
+                    f"{where}: pipe {target.code!r} reads {root!r}, "
+                    f"which {entry.code!r} neither declares in its inputs nor gets from an earlier step: "
+                    f"declare it or produce it before this step",
+                    entry,
+                    field=where,
+                )
+                continue
+            if segments:
+                walked = walk_path(self.library.concepts, provided, root, segments)
+                if walked.var is None:
+                    self.report(
+                        walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED,
+                        f"{where}: input {name!r} of {target.code!r}: {walked.message}",
+                        entry,
+                        field=where,
+                    )
+                    continue
+                provided = walked.var
+            if not self.library.concepts.is_compatible(provided.concept, concept):
+                held = provided.as_written(target.domain)
+                if provided.origin.startswith("the inputs of"):
+                    stated = f"{entry.code!r} declares it as {held!r} in its inputs"
+                    other = f"declare it as {text.strip()!r} in the inputs of {entry.code!r}"
+                elif provided.origin.startswith("the binding step"):
+                    stated, other = (
+                        f"{provided.origin} binds it as {held!r}",
+                        f"bind a {concept.code} instead",
+                    )
+                else:
+                    holder = self.holder(provided, entry)
+                    stated, other = f"{holder} stores it as {held!r}", f"have {holder} store a {concept.code}"
+                key = (entry.ref, root, provided.describe(), text.strip())
+                if provided.origin.startswith("the inputs of") and key in self._input_mismatches:
+                    self._also_reads(key, target.code)  # same root cause: the controller's declaration
+                    continue
+                self.report(
+                    ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                    f"{where}: pipe {target.code!r} reads {name!r} as "
+                    f"{text.strip()!r} ({concept.ref}), but {stated} ({provided.concept.ref}). Declare the "
+                    f"input as {held!r} in pipe {target.code!r} ({self.declared_at(target, 'inputs')}), or "
+                    f"{other}",
+                    entry,
+                    field=where,
+                )
+                if provided.origin.startswith("the inputs of"):
+                    self._input_mismatches[key] = (
+                        len(self.diagnostics) - 1,
+                        self.diagnostics[-1].message,
+                        [],
+                    )
+            elif provided.is_list != spec.is_list:
+                held = provided.as_written(target.domain)
+                holder = (
+                    f"{entry.code!r} declares"
+                    if provided.origin.startswith("the inputs of")
+                    else f"{self.holder(provided, entry)} stores"
+                )
+                want = "a single item" if not spec.is_list else "a list"
+                kind = "a list" if provided.is_list else "a single item"
+                fix = f"declare the input as {held!r} in pipe {target.code!r} ({self.declared_at(target, 'inputs')})"
+                if provided.is_list:
+                    fix = f"batch over it (batch_over/batch_as) to take one item at a time, or {fix}"
+                self.report(
+                    ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                    f"{where}: pipe {target.code!r} reads {name!r} as "
+                    f"{want} ({text.strip()!r}), but {holder} {kind} ({held!r}, {provided.describe()}): {fix}",
+                    entry,
+                    field=where,
+                )
+            if provided.maybe_absent and spec.presence is Presence.REQUIRED:
+                lifts = True
+        return lifts
+
+    def _also_reads(self, key: tuple[str, str, str, str], reader: str) -> None:
+        """Another sub-pipe reads the controller's input as the first one did: say so in that one error."""
+        index, message, others = self._input_mismatches[key]
+        others.append(reader)
+        _, root, _, wanted = key
+        names = ", ".join(repr(o) for o in others)
+        self.diagnostics[index] = self.diagnostics[index].model_copy(
+            update={
+                "message": (
+                    f"{message}. {len(others)} more of its pipes read {root!r} as {wanted!r} too ({names}): declaring it "
+                    f"{wanted!r} in the inputs of {key[0].rpartition('.')[2]!r} fixes them all"
+                )
+            }
+        )
+
+    @staticmethod
+    def holder(var: Var, entry: PipeEntry) -> str:
+        return var.origin or f"pipe {entry.code!r}"
+
+    @staticmethod
+    def declared_at(target: PipeEntry, field_name: str) -> str:
+        """``file:line`` of a field of ``target``'s declaration (its table when the field has no line)."""
+        line = target.source_map.field_line(target.code, field_name) or target.line
+        file = Path(target.file).name if target.file else "<bundle>"
+        return f"{file}:{line}" if line else file
+
+    def output_var(
+        self, target: PipeEntry, *, lifted: bool, as_list: bool = False, batched: bool = False
+    ) -> Var | None:
+        """What running ``target`` leaves in memory: once, several times (``as_list``), or once per item."""
+        var = self.var_of(target, target.blueprint.output)
+        if var is None:
+            return None
+        if batched:
+            var = var.as_batched()
+        elif as_list:
+            var = replace(var, is_list=True, item_count=None)
+        return replace(var, maybe_absent=var.maybe_absent or lifted)
+
+    def check_produced(
+        self, entry: PipeEntry, declared: tuple[ConceptSpec, Concept] | None, produced: Var | None, what: str
+    ) -> None:
+        if declared is None or produced is None:
+            return
+        spec, concept = declared
+        if concept.ref == "native.Anything" and not spec.is_list:
+            # "Anything" takes whatever the sub-pipe produces: any concept, one value or a list
+            if produced.maybe_absent and not spec.is_optional:
+                self.report(
+                    ErrorType.OPTIONAL_NOT_HANDLED,
+                    f"{what} may produce nothing (an optional value is "
+                    f"absent upstream), but the output {entry.blueprint.output!r} is not optional: declare "
+                    f"it '{entry.blueprint.output}?'",
+                    entry,
+                    field="output",
+                )
+            return
+        if concept.ref not in (
+            "native.Dynamic",
+            "native.Anything",
+        ) and not self.library.concepts.is_compatible(produced.concept, concept):
+            self.report(
+                ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+                f"the output is declared {entry.blueprint.output!r} "
+                f"({concept.ref}), but {what} produces {produced.concept.ref}: make them agree",
+                entry,
+                field="output",
+            )
+        elif (
+            spec.is_list != produced.is_list
+            or (
+                spec.item_count is not None
+                and produced.item_count is not None
+                and spec.item_count != produced.item_count
+            )
+            or (spec.item_count is not None and produced.is_list is False)
+        ):
+            self.report(
+                ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
+                f"the output is declared "
+                f"{entry.blueprint.output!r}, but {what} produces {produced.describe()}: make their "
+                "multiplicities agree",
+                entry,
+                field="output",
+            )
+        if produced.maybe_absent and not spec.is_optional:
+            self.report(
+                ErrorType.OPTIONAL_NOT_HANDLED,
+                f"{what} may produce nothing (an optional value is absent "
+                f"upstream), but the output {entry.blueprint.output!r} is not optional: declare it "
+                f"'{entry.blueprint.output}?', or guard the absence (an optional input, '!' to force it, or "
+                "a PipeCondition)",
+                entry,
+                field="output",
+            )
+
+    def check_batch_names(
+        self,
+        entry: PipeEntry,
+        where: str,
+        batch_over: str | None,
+        batch_as: str | None,
+        *,
+        allow_dotted_over: bool,
+    ) -> bool:
+        if (batch_over is None) != (batch_as is None):
+            self.report(
+                ErrorType.BINDING_STEP_INVALID,
+                f"{where}: `batch_over` and `batch_as` go together: set both or neither",
+                entry,
+                field=where,
+            )
+            return False
+        if batch_over is None or batch_as is None:
+            return True
+        ok = True
+        if not PLAIN_NAME_RE.match(batch_as) or batch_as.startswith(RESERVED_NAME_PREFIX):
+            self.report(
+                ErrorType.INVALID_INPUT_NAME,
+                f"{where}: batch_as {batch_as!r} is not a plain input name: "
+                f"write a snake_case name, undotted and not starting with {RESERVED_NAME_PREFIX!r} (the "
+                "name of the input the branch pipe reads)",
+                entry,
+                field=where,
+            )
+            ok = False
+        if "." in batch_over and not allow_dotted_over:
+            self.report(
+                ErrorType.BINDING_STEP_INVALID,
+                f"{where}: a parallel branch cannot batch over a dotted "
+                f"path ({batch_over!r}): bind it in a sequence step first",
+                entry,
+                field=where,
+            )
+            ok = False
+        elif not PATH_RE.match(batch_over):
+            self.report(
+                ErrorType.BINDING_STEP_INVALID,
+                f"{where}: batch_over {batch_over!r} is not a name or a "
+                "dotted path of field names (single dots, no brackets)",
+                entry,
+                field=where,
+            )
+            ok = False
+        elif batch_over.startswith(RESERVED_NAME_PREFIX):
+            self.report(
+                ErrorType.INVALID_INPUT_NAME,
+                f"{where}: batch_over {batch_over!r} starts with the reserved "
+                f"prefix {RESERVED_NAME_PREFIX!r}: batch over a name of the sequence",
+                entry,
+                field=where,
+            )
+            ok = False
+        if batch_over == batch_as:
+            self.report(
+                ErrorType.BATCH_ITEM_NAME_COLLISION,
+                f"{where}: batch_over and batch_as are both "
+                f"{batch_as!r}: name the item differently from the list (e.g. 'pages' and 'page')",
+                entry,
+                field=where,
+            )
+            ok = False
+        return ok
+
+    def batch_item(self, entry: PipeEntry, where: str, env: dict[str, Var], batch_over: str) -> Var | None:
+        root, *segments = batch_over.split(".")
+        source = env.get(root)
+        if source is None:
+            self.report(
+                ErrorType.MISSING_INPUT_VARIABLE,
+                f"{where}: batch_over reads {root!r}, which is neither an "
+                "input nor the result of an earlier step",
+                entry,
+                field=where,
+            )
+            return None
+        if segments:
+            walked = walk_path(self.library.concepts, source, root, segments)
+            if walked.var is None:
+                self.report(
+                    walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED,
+                    f"{where}: {walked.message}",
+                    entry,
+                    field=where,
+                )
+                return None
+            source = walked.var
+        if not source.is_list:
+            self.report(
+                ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                f"{where}: batch_over {batch_over!r} holds a single "
+                f"{source.concept.ref}, not a list: batch over a list",
+                entry,
+                field=where,
+            )
+            return None
+        return source.item()
+
+    def check_call(
+        self,
+        entry: PipeEntry,
+        where: str,
+        target: PipeEntry,
+        env: dict[str, Var],
+        batch_over: str | None,
+        batch_as: str | None,
+        *,
+        names_ok: bool,
+        as_list: bool = False,
+        unknown: Set[str] = frozenset(),
+    ) -> Var | None:
+        """Check a call of ``target`` from a step or branch (batched when ``batch_over`` is set); its output."""
+        item: tuple[str, Var] | None = None
+        batched = batch_over is not None and batch_as is not None
+        if batched and names_ok:
+            item_var = self.batch_item(entry, where, env, batch_over or "")
+            if item_var is not None:
+                item = (batch_as or "", item_var)
+        if batched and item is None:  # the batch problem is reported: the item is unknown, not missing
+            unknown = unknown | {batch_as or ""}
+        lifted = self.feed(entry, where, target, env, item, unknown)
+        return self.output_var(target, lifted=lifted, as_list=as_list, batched=batched)
+
+
+def plain_name(name: str) -> bool:
+    """A name a pipe reads through its inputs: snake_case, undotted, not the runtime's reserved prefix."""
+    return PLAIN_NAME_RE.match(name) is not None and not name.startswith(RESERVED_NAME_PREFIX)
+
+
+def _some(names: list[str], shown: int = 20) -> str:
+    """``names`` for a message: at most ``shown`` of them, then how many more (a message stays short)."""
+    if not names:
+        return "none"
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
+
+
+def roots(inputs: dict[str, Var], owner: str = "") -> dict[str, Var]:
+    """The undotted inputs of a controller, as what its memory holds first (their origin: its inputs)."""
+    return {
+        name: replace(var, origin=f"the inputs of {owner!r}" if owner else var.origin)
+        for name, var in inputs.items()
+        if "." not in name
+    }
