@@ -185,7 +185,8 @@ def test_sub_pipes_leave_out_binding_steps_and_outcome_keywords() -> None:
 def test_model_calls_are_the_provider_models_of_every_reachable_pipe() -> None:
     library = _library()
     calls = {
-        (c.pipe_code, c.field, c.ref, c.category) for c in model_calls(library.pipes["flow.main"], library)
+        (c.pipe_code, c.field, c.ref.written if c.ref else None, c.category)
+        for c in model_calls(library.pipes["flow.main"], library)
     }
     assert calls == {
         ("draft", "model", "claude-haiku", ModelCategory.LLM),
