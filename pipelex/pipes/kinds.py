@@ -13,7 +13,8 @@ the first time its kind is asked for, so the language layer never imports pipes 
 the kinds it meets.
 
 Adding a pipe kind: its blueprint class in the language's union (``pipelex/language/blueprint.py``), one
-module here that declares ``KIND``, and one line in :data:`_MODULES`. ``tests/pipes/test_kinds.py`` checks
+module under ``pipes/operators`` or ``pipes/controllers`` that declares ``KIND``, and one line in
+:data:`_MODULES`. ``tests/pipes/test_kinds.py`` checks
 that every type of the union is registered with all its facts (``docs/pipe-kinds.md``).
 """
 
