@@ -315,10 +315,13 @@ async def run_pipe(
         )
     resolved = resolve_inputs(entry, memory, ctx, output_name)
     kind = "controller" if entry.is_controller else "operator"
+    records_io = (
+        ctx.tracer.records_io
+    )  # digests and data are most of a dry run's cost: only for a graph read later
     inputs_io = (
         [io_item(n, s) for n, s in resolved.stuffs.items()]
         + [io_item(n, a) for n, a in resolved.absent.items()]
-        if isinstance(resolved, ResolvedInputs)
+        if records_io and isinstance(resolved, ResolvedInputs)
         else []
     )
     node = ctx.tracer.start_node(
@@ -331,7 +334,9 @@ async def run_pipe(
         inputs=inputs_io,
     )
     if isinstance(resolved, Absence):
-        ctx.tracer.end_node(node, status="skipped", outputs=[io_item(output_name, resolved)])
+        ctx.tracer.end_node(
+            node, status="skipped", outputs=[io_item(output_name, resolved)] if records_io else []
+        )
         return resolved
     override = ctx.output_override
     sub = ctx.child(node, entry.ref)  # the sub-pipes of a controller run for their own declared outputs
@@ -368,7 +373,7 @@ async def run_pipe(
     ctx.tracer.end_node(
         node,
         status="succeeded" if isinstance(result, Stuff) else "skipped",
-        outputs=[io_item(output_name, result)],
+        outputs=[io_item(output_name, result)] if records_io else [],
     )
     return result
 

@@ -168,6 +168,8 @@ def _add_usage(total: dict[str, Any], usage: dict[str, Any], *, keep_labels: boo
 class GraphTracer:
     """Records the pipe runs of one pipeline run and builds its :class:`ExecutionGraph`."""
 
+    records_io: bool = True  # a class default too: subclasses that skip __init__ (EventTracer) record IO
+
     def __init__(
         self,
         *,
@@ -179,15 +181,20 @@ class GraphTracer:
         include_data: bool = True,
         graph_id: str | None = None,
         children_in_memory: int | None = None,
+        records_io: bool = True,
     ) -> None:
         """``children_in_memory``: children of one controller kept as nodes; the runs past it are folded to disk
-        (:mod:`pipelex.tracing.spill`) when they end without a failure. None keeps every node in memory."""
+        (:mod:`pipelex.tracing.spill`) when they end without a failure. None keeps every node in memory.
+
+        ``records_io=False``: the runtime gives the nodes no inputs or outputs (no digests, no data, no data edges),
+        for a run whose graph nobody reads (the validation sweep without ``graphs``)."""
         self.pipeline_run_id = pipeline_run_id
         self.main_pipe = main_pipe
         self.domain = domain
         self.mode: RunModeName = _normalize_mode(mode)
         self.backend = str(getattr(backend, "value", backend))
         self.include_data = include_data
+        self.records_io = records_io
         self.graph_id = graph_id or uuid.uuid4().hex[:12]
         self.created_at = datetime.now(UTC).isoformat()
         self._nodes: dict[str, _NodeRecord] = {}

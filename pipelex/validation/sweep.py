@@ -45,7 +45,13 @@ async def dry_run_pipe(
     from pipelex.memory.inputs import mock_inputs
     from pipelex.tracing.tracer import GraphTracer
 
-    tracer = GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
+    tracer = GraphTracer(
+        pipeline_run_id="validation",
+        main_pipe=entry.code,
+        domain=entry.domain,
+        mode="dry",
+        records_io=graphs is not None,
+    )
     try:
         memory = WorkingMemory.with_inputs(
             mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items)
