@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import types
 import typing
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Optional
@@ -344,8 +346,17 @@ class ConceptLibrary:
         return _SCALAR_PY.get(kind, str)
 
     def json_schema(self, concept: Concept) -> dict[str, Any]:
-        """The JSON schema of the concept's content."""
-        return self.content_model(concept).model_json_schema()
+        """The JSON schema of the concept's content: generated once per content model (a structured leaf asks at
+        every run; generating it costs about a millisecond), a fresh copy each time (callers may change theirs)."""
+        model = self.content_model(concept)
+        text = _SCHEMA_TEXTS.get(model)
+        if text is None:
+            text = _SCHEMA_TEXTS[model] = json.dumps(model.model_json_schema())
+        return json.loads(text)
+
+
+# by content model (not by concept ref: a library may recompile a concept into a new model)
+_SCHEMA_TEXTS: weakref.WeakKeyDictionary[type[BaseModel], str] = weakref.WeakKeyDictionary()
 
 
 @lru_cache(maxsize=64)

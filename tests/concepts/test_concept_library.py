@@ -465,3 +465,32 @@ def test_compiling_a_concept_with_a_refused_field_name_raises_a_pipelex_error() 
     lib = build_library([(text, "b.mthds")])
     with pytest.raises(PipelexError):
         lib.concepts.json_schema(concept(lib, "d.A"))
+
+
+def test_a_concepts_json_schema_is_generated_once_and_handed_out_as_a_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lib = library(
+        """
+        domain = "desk"
+        [concept.Ticket]
+        description = "A support ticket"
+        [concept.Ticket.structure]
+        title = { type = "text", description = "What it is about", required = true }
+        """
+    )
+    ticket = concept(lib, "desk.Ticket")
+    model = model_of(lib, "desk.Ticket")
+    expected = model.model_json_schema()
+    calls: list[type[BaseModel]] = []
+
+    def counting(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls.append(cls)
+        return BaseModel.model_json_schema.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(model, "model_json_schema", classmethod(counting))
+    first = lib.concepts.json_schema(ticket)
+    first["properties"]["title"]["description"] = "changed by a caller"
+    second = lib.concepts.json_schema(ticket)
+    assert second == expected
+    assert calls == [model]

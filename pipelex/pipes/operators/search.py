@@ -52,7 +52,7 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
         output="object",
         concept_ref=concept.ref,
         prompt=f"{prompt}\n\nSearch answer:\n{result.answer}",
-        json_schema=model.model_json_schema(),
+        json_schema=ctx.library.concepts.json_schema(concept),
     )
     with leaf_usage(ctx):
         structured = await generate_structured(structure_job, model)

@@ -41,7 +41,7 @@ async def run(
         output="object_list" if spec.is_list else "object",
         prompt=f"Fill the structure {concept.code} from this text:\n{text}",
         concept_ref=concept.ref,
-        json_schema=model.model_json_schema(),
+        json_schema=ctx.library.concepts.json_schema(concept),
         item_count=spec.item_count,
         model=written_ref(pipe.model),
     )
