@@ -219,8 +219,13 @@ class Bench:
                 side.cpus.append(s.cpu)
 
 
-def build_rows(work: Path, *, runs: int, curve: tuple[int, ...], peer_max_pipes: int) -> list[Row]:
-    """The rows: everyday commands, shipped examples, a 400-step sequence, then the scale curve."""
+def build_rows(
+    work: Path, *, runs: int, curve: tuple[int, ...], peer_max_pipes: int, peer_runs: int | None = None
+) -> list[Row]:
+    """The rows: everyday commands, shipped examples, a 400-step sequence, then the scale curve.
+
+    ``peer_runs``: timed runs of the reference per row (default ``runs``; fewer on the curve's big bundles)."""
+    pr = runs if peer_runs is None else peer_runs
     small = str(HERE / "bundles" / "order_desk.mthds")
     small_inputs = str(HERE / "bundles" / "order_desk_inputs.json")
     menu = str(ROOT / "examples" / "menu_card.mthds")
@@ -229,40 +234,40 @@ def build_rows(work: Path, *, runs: int, curve: tuple[int, ...], peer_max_pipes:
     seq = work / f"sequence_{LONG_SEQUENCE_STEPS}.mthds"
     seq.write_text(generate_long_sequence(LONG_SEQUENCE_STEPS))
     rows = [
-        Row("`pipelex --help`", ["--help"], runs, runs),
-        Row("`validate bundle` small (order_desk, 7 pipes)", ["validate", "bundle", small], runs, runs),
+        Row("`pipelex --help`", ["--help"], runs, pr),
+        Row("`validate bundle` small (order_desk, 7 pipes)", ["validate", "bundle", small], runs, pr),
         Row(
             "`run bundle --dry-run -i inputs.json` small (order_desk)",
             ["run", "bundle", small, "--dry-run", "-i", small_inputs],
             runs,
-            runs,
+            pr,
         ),
-        Row("`validate bundle` examples/menu_card", ["validate", "bundle", menu], runs, runs),
+        Row("`validate bundle` examples/menu_card", ["validate", "bundle", menu], runs, pr),
         Row(
             "`run bundle --dry-run --mock-inputs` examples/menu_card",
             ["run", "bundle", menu, "--dry-run", "--mock-inputs"],
             runs,
-            runs,
+            pr,
         ),
-        Row("`validate bundle` examples/extract_pdf", ["validate", "bundle", pdf], runs, runs),
+        Row("`validate bundle` examples/extract_pdf", ["validate", "bundle", pdf], runs, pr),
         Row(
             "`run bundle --dry-run -i inputs.json` examples/extract_pdf",
             ["run", "bundle", pdf, "--dry-run", "-i", pdf_inputs],
             runs,
-            runs,
+            pr,
         ),
         Row(
             f"`validate bundle`, generated {LONG_SEQUENCE_STEPS}-step sequence",
             ["validate", "bundle", str(seq)],
             runs,
-            runs,
+            pr,
             pipes=LONG_SEQUENCE_STEPS + 1,
         ),
         Row(
             f"`run bundle --dry-run --mock-inputs`, same {LONG_SEQUENCE_STEPS} steps",
             ["run", "bundle", str(seq), "--dry-run", "--mock-inputs"],
             runs,
-            runs,
+            pr,
             pipes=LONG_SEQUENCE_STEPS + 1,
         ),
     ]
@@ -270,7 +275,7 @@ def build_rows(work: Path, *, runs: int, curve: tuple[int, ...], peer_max_pipes:
         path = work / f"bundle_{n}.mthds"
         path.write_text(generate_bundle(n))
         # the reference takes a minute or more on the biggest sizes: fewer runs there
-        peer_runs = 0 if n > peer_max_pipes else (runs if n <= 100 else 3 if n <= 1000 else 1)
+        peer_runs = 0 if n > peer_max_pipes else (pr if n <= 100 else min(pr, 3) if n <= 1000 else 1)
         rows.append(Row(f"curve {n}", ["validate", "bundle", str(path)], runs, peer_runs, pipes=n))
     return rows
 
@@ -395,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         default=10000,
         help="skip the reference on curve bundles bigger than this",
     )
+    parser.add_argument(
+        "--peer-runs", type=int, default=None, help="timed runs of the reference per row (default: --runs)"
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds before one run is killed")
     parser.add_argument("--pipelex", default=None, help="our pipelex executable (default: .venv/bin/pipelex)")
     parser.add_argument("--json", type=Path, default=None, help="also write every sample to this JSON file")
@@ -421,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pipelex-peer-") as tmp:
         work = Path(tmp)
         bench = Bench(ours, str(peer), cache / "home", work, args.timeout)
-        rows = build_rows(work, runs=args.runs, curve=curve, peer_max_pipes=args.peer_max_pipes)
+        rows = build_rows(
+            work, runs=args.runs, curve=curve, peer_max_pipes=args.peer_max_pipes, peer_runs=args.peer_runs
+        )
         if args.only is not None:
             rows = [r for r in rows if any(w in r.name for w in args.only)]
         for row in rows:
