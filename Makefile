@@ -9,7 +9,7 @@ FETCH_CORPUS := ../shared/conformance/fetch-corpus
 PYRIGHT := $(BIN)/pyright --pythonpath $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast test-real-llm lint typecheck format bench bench-live bench-temporal bench-api bench-peer bench-all clean distclean
+.PHONY: help install demo test test-fast test-real-llm lint typecheck format bench bench-live bench-temporal bench-api bench-peer bench-huge bench-all clean distclean
 
 help:
 	@echo "make install    create .venv and install pipelex with dev extras"
@@ -25,7 +25,8 @@ help:
 	@echo "make bench-temporal  Temporal overhead per leaf vs the bare SDK (benchmarks/temporal.md)"
 	@echo "make bench-api       200 concurrent dry /v1/execute (benchmarks/api.md)"
 	@echo "make bench-peer      side by side with the reference pipelex 0.92.2 (installs it once; benchmarks/README.md)"
-	@echo "make bench-all       every benchmark above but bench-peer"
+	@echo "make bench-huge      dry batches of 10k / 100k / 1M items: time and peak RSS (benchmarks/README.md)"
+	@echo "make bench-all       every benchmark above but bench-peer and bench-huge"
 	@echo "make clean      remove caches, the fetched corpus and run outputs"
 	@echo "make distclean  clean, and remove .venv too"
 
@@ -85,6 +86,9 @@ bench-api: install
 
 bench-peer: install
 	$(BIN)/python benchmarks/peer.py --write
+
+bench-huge: install
+	$(BIN)/python benchmarks/huge_batch.py
 
 bench-all: bench bench-live bench-temporal bench-api
 

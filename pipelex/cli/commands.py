@@ -355,11 +355,10 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         save_main_stuff=args.save_main_stuff,
         save_working_memory=args.save_working_memory,
     )
-    main_json = output.main_stuff_json()
-    main_text = main_json.get("text") if isinstance(main_json, dict) else None
+    main_text = _main_text(output.main_stuff)
     if memory_path is not None:  # the standard's CLI runner reads the working memory from there
         try:
-            memory_path.write_text(_json_text(output.working_memory.to_json()), encoding="utf-8")
+            _write_json(memory_path, _memory_document(output.working_memory))
         except OSError as exc:
             raise RunError(
                 f"the working memory cannot be written to {memory_path} ({exc.strerror or exc}); give "
@@ -378,11 +377,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             if isinstance(main_text, str):
                 print(preview(main_text, full=run_dir / "main_stuff.md"))
             else:
-                print(
-                    preview(
-                        json.dumps(main_json, indent=2, ensure_ascii=False), full=run_dir / "main_stuff.json"
-                    )
-                )
+                print(_preview_json(output, run_dir / "main_stuff.json"))
         _print_costs(output, args)
     return EXIT_OK
 
@@ -390,16 +385,16 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
 PREVIEW_LIMIT = 4000
 
 
-def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT) -> str:
+def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT, total: int | None = None) -> str:
     """``text`` as printed after a run: whole when short, else cut at a line (or word) end, saying so and where
-    the full output is."""
+    the full output is. ``total``: the full output's size when ``text`` is only its head."""
     if len(text) <= limit:
         return text
     cut = text.rfind("\n", 0, limit + 1)
     if cut < limit * 3 // 4:  # no line end near the limit: end at a space, never inside a word or a token
         cut = max(text.rfind(" ", 0, limit + 1), 0) or limit
     return (
-        f"{text[:cut].rstrip()}\n… [preview cut at {cut:,} of {len(text):,} characters; the full output is "
+        f"{text[:cut].rstrip()}\n… [preview cut at {cut:,} of {total or len(text):,} characters; the full output is "
         f"in {full}]"
     )
 
@@ -450,10 +445,14 @@ def _write_run_dir(
     try:
         run_dir = _next_run_dir(output_dir, output.pipe_code)
         if error is None and save_main_stuff:
-            main_json = output.main_stuff_json()
-            main_text = main_json.get("text") if isinstance(main_json, dict) else None
-            (run_dir / "main_stuff.json").write_text(_json_text(main_json), encoding="utf-8")
-            if isinstance(main_text, str):
+            main_stuff = output.main_stuff
+            content = getattr(main_stuff, "content", None)
+            # written from the content models, streamed: a million-item output is never a million dicts here
+            _write_json(
+                run_dir / "main_stuff.json", content if content is not None else output.main_stuff_json()
+            )
+            main_text = _main_text(main_stuff)
+            if main_text is not None:
                 (run_dir / "main_stuff.md").write_text(main_text + "\n", encoding="utf-8")
         elif error is not None:
             failed = [n for n in output.graph.nodes if n.status == "failed"]
@@ -471,9 +470,7 @@ def _write_run_dir(
                 encoding="utf-8",
             )
         if save_working_memory or error is not None:
-            (run_dir / "working_memory.json").write_text(
-                _json_text(output.working_memory.to_json()), encoding="utf-8"
-            )
+            _write_json(run_dir / "working_memory.json", _memory_document(output.working_memory))
         if error is not None:  # what the failed run cost so far (a finished run prints its cost table)
             (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
         if graph:
@@ -526,6 +523,64 @@ def _partial_note(partial: Any, run_dir: Path) -> str:
         f"what the run did before it stopped ({done} pipe run(s) succeeded{where}) is in {run_dir}: "
         "graph.html shows where, working_memory.json what was produced, usage.json what it cost"
     )
+
+
+def _main_text(main_stuff: Any) -> str | None:
+    """The text of a main output whose JSON has a ``text`` string (also written as ``main_stuff.md``)."""
+    text = getattr(getattr(main_stuff, "content", None), "text", None)
+    return text if isinstance(text, str) else None
+
+
+def _memory_document(memory: Any) -> dict[str, Any]:
+    """``working_memory.json`` (``WorkingMemory.to_json``) with the contents left as models, for :func:`_write_json`."""
+    return {
+        "root": {
+            name: {
+                "stuff_code": stuff.stuff_code,
+                "stuff_name": stuff.stuff_name,
+                "concept": stuff.concept,
+                "content": stuff.content,
+            }
+            for name, stuff in memory.root.items()
+        },
+        "aliases": dict(memory.aliases),
+        "absences": {name: absence.to_json() for name, absence in memory.absences.items()},
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON (the bytes of ``_json_text(data)``), one top-level member at a time: the
+    values (pydantic models, lists) are serialized by pydantic-core straight to bytes, never as Python dicts."""
+    from pydantic_core import to_json
+
+    def dump(out: Any, value: Any, level: int) -> None:
+        if isinstance(value, dict) and value:
+            out.write(b"{")
+            pad = b"\n" + b"  " * (level + 1)
+            for index, (key, item) in enumerate(value.items()):
+                out.write((b"," if index else b"") + pad + to_json(str(key)) + b": ")
+                dump(out, item, level + 1)
+            out.write(b"\n" + b"  " * level + b"}")
+            return
+        text = to_json(value, indent=2)
+        out.write(text.replace(b"\n", b"\n" + b"  " * level) if level else text)
+
+    with path.open("wb") as out:
+        dump(out, data, 0)
+        out.write(b"\n")
+
+
+def _preview_json(output: Any, full: Path) -> str:
+    """The head of the main output's JSON, read back from ``main_stuff.json`` (never re-encoded in full)."""
+    try:
+        with full.open(encoding="utf-8") as handle:
+            head = handle.read(PREVIEW_LIMIT + 1)
+            size = full.stat().st_size
+    except OSError:  # --no-save-main-stuff: no file to read from
+        return preview(_json_text(output.main_stuff_json()).rstrip("\n"), full=full)
+    if len(head) <= PREVIEW_LIMIT:
+        return head.rstrip("\n")
+    return preview(head, full=full, total=size)
 
 
 def _json_text(data: Any) -> str:

@@ -12,7 +12,7 @@ import json
 import mimetypes
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
@@ -20,8 +20,12 @@ from pipelex.concepts.values import ContentError, to_content
 from pipelex.errors import InputError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity
+from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Stuff
 from pipelex.memory.templates import NOTE_PREFIX
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import LimitsConfig
 
 MAX_INPUT_DEPTH = 64
 """How deep input values may nest (objects and lists). Real structured inputs nest a handful of levels; the
@@ -92,9 +96,18 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
 
 
 def shape_inputs(
-    raw: dict[str, Any], entry: PipeEntry, library: Library, *, base_dir: Path | None = None
+    raw: dict[str, Any],
+    entry: PipeEntry,
+    library: Library,
+    *,
+    base_dir: Path | None = None,
+    limits: LimitsConfig | None = None,
 ) -> dict[str, Stuff]:
-    """Shape every given input against ``entry``'s declared inputs."""
+    """Shape every given input against ``entry``'s declared inputs.
+
+    ``limits``: a list input past ``max_batch_items`` is refused here, before any of its items is converted
+    (a million-item input is refused in a second, not after the run has built it and started batching it).
+    """
     specs = entry.blueprint.input_specs()
     shaped: dict[str, Stuff] = {}
     for name, value in raw.items():
@@ -110,6 +123,10 @@ def shape_inputs(
         spec = ConceptSpec.parse(specs[name])
         concept = library.resolve_concept(spec.concept_ref, entry.domain)
         assert concept is not None
+        if limits is not None:
+            listed = value.get("content") if isinstance(value, dict) else value
+            if isinstance(listed, list):
+                check_list_size(len(listed), limits, what=f"input {name!r}", pipe_code=entry.code)
         shaped[name] = shape_one(name, value, spec, concept, library, base_dir)
     return shaped
 

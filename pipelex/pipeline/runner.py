@@ -131,7 +131,9 @@ class PipelexRunner:
             )
         library = self.load()
         entry = self.pick_pipe(library, pipe_code)
-        stuffs = shape_inputs(inputs or {}, entry, library, base_dir=inputs_base_dir)
+        stuffs = shape_inputs(
+            inputs or {}, entry, library, base_dir=inputs_base_dir, limits=self.settings.limits
+        )
         if check_inputs is not None:  # the caller's inputs, before anything reads them (mocks are ours)
             check_inputs(stuffs)
         if mock_inputs:

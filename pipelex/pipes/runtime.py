@@ -17,7 +17,7 @@ from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import StuffMetadata
-from pipelex.tracing.graph import IOItem, digest
+from pipelex.tracing.graph import IOItem, digest, list_digest
 
 
 @dataclass
@@ -278,19 +278,31 @@ def check_output(
 STORED_LIST_MARK = "$pipelex_stored_list"
 
 
-def io_item(name: str, result: Stuff | Absence) -> IOItem:
-    """A graph IO record of a stuff (or an absence)."""
+def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None) -> IOItem:
+    """A graph IO record of a stuff (or an absence).
+
+    ``share_over``: a list of more items than this is recorded as its content model, shared with the working
+    memory (pydantic writes it as JSON with the graph), and digested item by item: the graph of a million-item
+    batch holds no copy of the million items, in or out.
+    """
     if isinstance(result, Absence):
         return IOItem.of_json(name=name, concept="absent", digest=None, data=result.to_json())
-    if isinstance(
-        result.content, StoredListContent
-    ):  # the client computes digest and data from the stored list
+    content = result.content
+    if isinstance(content, StoredListContent):  # the client computes digest and data from the stored list
         return IOItem.of_json(
             name=name,
             concept=result.concept,
             digest=None,
             multiplicity="list",
-            data={STORED_LIST_MARK: result.content.ref, "count": result.content.count},
+            data={STORED_LIST_MARK: content.ref, "count": content.count},
+        )
+    if share_over is not None and isinstance(content, ListContent) and len(content.items) > share_over:
+        return IOItem.of_json(
+            name=name,
+            concept=result.concept,
+            digest=list_digest(content.items),
+            multiplicity="list",
+            data=content,
         )
     data = result.content_json()
     return IOItem.of_json(
@@ -319,7 +331,7 @@ async def run_pipe(
         ctx.tracer.records_io
     )  # digests and data are most of a dry run's cost: only for a graph read later
     inputs_io = (
-        [io_item(n, s) for n, s in resolved.stuffs.items()]
+        [io_item(n, s, share_over=ctx.tracer.lists_shared_over) for n, s in resolved.stuffs.items()]
         + [io_item(n, a) for n, a in resolved.absent.items()]
         if records_io and isinstance(resolved, ResolvedInputs)
         else []
@@ -373,7 +385,7 @@ async def run_pipe(
     ctx.tracer.end_node(
         node,
         status="succeeded" if isinstance(result, Stuff) else "skipped",
-        outputs=[io_item(output_name, result)] if records_io else [],
+        outputs=[io_item(output_name, result, share_over=ctx.tracer.lists_shared_over)] if records_io else [],
     )
     return result
 

@@ -58,6 +58,17 @@ def canonical_json(content_json: Any) -> str:
     )
 
 
+def list_digest(items: list[Any]) -> str:
+    """:func:`digest` of a list content, ``{"items": items}`` (models or JSON data), one item at a time: the same
+    value, without the whole list's JSON in memory at once."""
+    hasher = hashlib.sha256(b'{"items":[')
+    for index, item in enumerate(items):
+        data = item.model_dump(mode="json") if isinstance(item, BaseModel) else item
+        hasher.update((b"," if index else b"") + canonical_json(data).encode("utf-8"))
+    hasher.update(b"]}")
+    return hasher.hexdigest()[:DIGEST_LENGTH]
+
+
 def digest(content_json: Any) -> str:
     """The content digest of a stuff: sha256 of its canonical JSON, first 16 hex digits.
 
@@ -91,7 +102,8 @@ class IOItem(BaseModel):
     def of_json(
         cls, *, name: str, concept: str, data: Any, digest: str | None, multiplicity: Multiplicity = "single"
     ) -> IOItem:
-        """An item whose ``data`` is plain JSON data already (e.g. a pydantic ``model_dump(mode="json")``)."""
+        """An item whose ``data`` is plain JSON data already (e.g. a pydantic ``model_dump(mode="json")``), or
+        a list of content models that pydantic writes as such (a huge list shared with the working memory)."""
         item = cls(name=name, concept=concept, digest=digest, multiplicity=multiplicity, data=data)
         item._plain = True
         return item

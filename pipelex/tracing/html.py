@@ -22,10 +22,14 @@ import json
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from pipelex.tracing.graph import ExecutionGraph, GraphNode, IOItem
+from pydantic import BaseModel
+
+from pipelex.tracing.graph import ExecutionGraph, GraphNode, IOItem, to_json_compatible
 
 _DATA_PREVIEW_CHARS = 600
+_DATA_PREVIEW_ITEMS = 50  # items of a list a preview reads (enough for 600 characters)
 _GRAPH_DATA_RE = re.compile(
     r'<script type="application/json" id="graph-data">(?P<json>.*?)</script>', re.DOTALL
 )
@@ -160,7 +164,9 @@ class _PageBuilder:
                 parts.append(f'<span class="from">from {self.link(producer)}</span>')
         title = ""
         if item.data is not None:
-            preview = json.dumps(item.data, ensure_ascii=False, default=repr)
+            preview = json.dumps(
+                to_json_compatible(_preview_data(item.data)), ensure_ascii=False, default=repr
+            )
             if len(preview) > _DATA_PREVIEW_CHARS:
                 preview = preview[:_DATA_PREVIEW_CHARS] + "…"
             title = f' title="{_esc(preview)}"'
@@ -500,6 +506,22 @@ def _diagram_scripts() -> str:
     code = (here / "vendor" / "dagre.min.js").read_text(encoding="utf-8") + "\n"
     code += (here / "diagram.js").read_text(encoding="utf-8")
     return code.replace("</", "<\\/")  # no "</script>" inside the element
+
+
+def _preview_data(data: Any) -> Any:
+    """The head of a long list (plain, or a list content: JSON or the model), enough for a preview."""
+    shared = getattr(data, "items", None) if isinstance(data, BaseModel) else None
+    if isinstance(shared, list):
+        data = {"items": shared}  # a huge list content shared with the run's memory (``io_item``)
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("items"), list)
+        and len(data["items"]) > _DATA_PREVIEW_ITEMS
+    ):
+        return {**data, "items": data["items"][:_DATA_PREVIEW_ITEMS]}
+    if isinstance(data, list) and len(data) > _DATA_PREVIEW_ITEMS:
+        return data[:_DATA_PREVIEW_ITEMS]
+    return data
 
 
 def render_html(graph: ExecutionGraph) -> str:

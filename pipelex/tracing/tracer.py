@@ -441,6 +441,12 @@ class GraphTracer:
         """The node most recently started for ``pipe_code`` under ``parent_id`` (None if none)."""
         return self._last_child.get((parent_id, pipe_code))
 
+    @property
+    def lists_shared_over(self) -> int | None:
+        """A list input or output longer than this is recorded as the run's own content models, not a copy
+        (see :func:`pipelex.pipes.runtime.io_item`): the graph's in-memory bound, when it has one."""
+        return self._children_in_memory
+
     def __len__(self) -> int:
         return len(self._nodes) + self._folded_count
 
