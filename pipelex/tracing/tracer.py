@@ -169,6 +169,8 @@ class GraphTracer:
     """Records the pipe runs of one pipeline run and builds its :class:`ExecutionGraph`."""
 
     records_io: bool = True  # a class default too: subclasses that skip __init__ (EventTracer) record IO
+    # no in-memory bound unless given (also for subclasses that record events instead of nodes)
+    _children_in_memory: int | None = None
 
     def __init__(
         self,
