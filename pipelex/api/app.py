@@ -5,7 +5,9 @@ The routes speak the MTHDS Protocol 2.0.0 (``mthds`` package; ``docs/api.md`` ha
     GET  /health                         the service is up (never needs the key; also /v1/health)
     POST /v1/execute                     run a pipe of a method: pipeline_run_id + pipe_output (+ graph, usage)
     POST /v1/start                       the same, in the background: pipeline_run_id at once (202)
-    GET  /v1/runs/{id}[/status|/results|/progress]   a started run (pipelex/api/protocol/routes.py)
+    GET  /v1/runs/{id}[/status|/results|/progress]   a started run (pipelex/api/protocol/routes.py); on Temporal
+                                         read from the Temporal server (the run id is the workflow id)
+    POST /v1/runs/{id}/cancel            cancel a run in progress
     POST /v1/validate                    the verdict (is_valid true|false, problem items); invalid is a 200
     GET  /v1/models                      the model deck: models [{name, type}] (?type= filters)
     GET  /v1/version                     protocol_version, runner_version, blob_store (public)

@@ -7,6 +7,12 @@ worker's activities (a PipeFunc calling a blocking function, say) then never hol
 answers HTTP requests. The request's checks that need no worker (bundle validity, pipe choice, input
 shapes, the input policy, the PipeFunc refusal) run first, in a thread, and refuse a bad request before
 anything is dispatched; the result is serialised in a thread too.
+
+Runs go through the core :class:`~pipelex.backends.temporal.backend.TemporalBackend` (``self.core``), on the
+session's loop: ``/execute`` runs the request prepared once; ``/start`` starts the run's workflow and answers
+its workflow id; the ``/v1/runs/{id}`` routes read a run this server does not hold from the Temporal server
+(:meth:`TemporalApiBackend.lookup`), so runs survive a restart of the API and are readable from any replica;
+``/cancel`` cancels the workflow.
 """
 
 from __future__ import annotations

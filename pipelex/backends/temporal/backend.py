@@ -307,14 +307,18 @@ async def _described(
 
 
 async def _started_payload(session: TemporalSession, handle: WorkflowHandle[Any, Any]) -> PipeRunPayload:
-    """The payload the run's workflow was started with (its first history event)."""
+    """The payload the run's workflow was started with (its first history event); a workflow of that name
+    whose input is not a run payload (not started by pipelex) is no run."""
     async for event in handle.fetch_history_events():
         started = event.workflow_execution_started_event_attributes
-        [payload] = await session.client.data_converter.decode(started.input.payloads, [PipeRunPayload])
+        try:
+            [payload] = await session.client.data_converter.decode(started.input.payloads, [PipeRunPayload])
+        except Exception:  # noqa: BLE001 - any undecodable input means the same: not one of our runs
+            break
         if isinstance(payload, PipeRunPayload):
             return payload
         break
-    raise PipeRunError(f"the workflow {handle.id} has no run payload: it is not a pipelex run")
+    raise _not_found(handle.id)
 
 
 def _library_of(payload: PipeRunPayload, run_id: str) -> tuple[Library, PipeEntry]:
