@@ -238,3 +238,33 @@ def test_a_run_in_progress_is_read_and_cancelled_from_another_replica(api_tempor
 async def _describe(config: PipelexConfig, workflow_id: str) -> Any:
     client = await Client.connect(config.temporal.address, namespace=config.temporal.namespace)
     return await client.get_workflow_handle(workflow_id).describe()
+
+
+def test_a_foreign_workflow_is_no_run(temporal_setup: tuple[str, PipelexConfig]) -> None:
+    """A workflow of the namespace named like a run (``WfRunPipe``, ``pipelex-<hex>``) but not started by
+    pipelex is a 404, not an internal error."""
+    import uuid
+
+    url, config = temporal_setup
+    workflow_id = f"pipelex-{uuid.uuid4().hex}"
+
+    async def start_foreign() -> Any:
+        client = await Client.connect(config.temporal.address, namespace=config.temporal.namespace)
+        return await client.start_workflow(
+            "WfRunPipe", {"not": "a run"}, id=workflow_id, task_queue=f"nobody-{uuid.uuid4().hex[:8]}"
+        )
+
+    async def terminate() -> None:
+        client = await Client.connect(config.temporal.address, namespace=config.temporal.namespace)
+        await client.get_workflow_handle(workflow_id).terminate("test over")
+
+    asyncio.run(start_foreign())
+    try:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            for route in ("", "/status", "/results", "/progress"):
+                missing = http.get(f"/v1/runs/{workflow_id}{route}")
+                assert missing.status_code == 404, (route, missing.text)
+                assert missing.json()["code"] == "run.not_found"
+            assert http.post(f"/v1/runs/{workflow_id}/cancel").status_code == 404
+    finally:
+        asyncio.run(terminate())
