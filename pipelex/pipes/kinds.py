@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from pipelex.memory.stuff import PipeResult, WorkingMemory
     from pipelex.pipes.checks import PipeChecks
     from pipelex.pipes.context import RunContext
-    from pipelex.pipes.runtime import ResolvedInputs
+    from pipelex.pipes.resolved import ResolvedInputs
 
 P = TypeVar("P", bound=bp.PipeBlueprintBase)
 P_contra = TypeVar("P_contra", bound=bp.PipeBlueprintBase, contravariant=True)

@@ -15,7 +15,8 @@ from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_over_items
 from pipelex.pipes.kinds import PipeKind
-from pipelex.pipes.runtime import ResolvedInputs, check_output, make_output, output_spec
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import check_output, make_output, output_spec
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

@@ -20,7 +20,7 @@ from pipelex.pipes.checks import TEMPLATE_GLOBALS, PipeChecks, roots
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind
 from pipelex.pipes.rendering import evaluate_expression
-from pipelex.pipes.runtime import ResolvedInputs
+from pipelex.pipes.resolved import ResolvedInputs
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

@@ -17,7 +17,8 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.controllers.concurrently import run_all
 from pipelex.pipes.kinds import PipeKind
-from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import make_output, output_spec
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

@@ -17,7 +17,8 @@ from pipelex.pipes.checks import PipeChecks, plain_name, roots
 from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.kinds import PipeKind, kind_of
-from pipelex.pipes.runtime import PathUnresolvedError, ResolvedInputs, extract_path, output_spec
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import PathUnresolvedError, extract_path, output_spec
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

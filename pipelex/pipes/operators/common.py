@@ -17,7 +17,7 @@ from pipelex.language.model_ref import ModelRef
 from pipelex.language.specs import ConceptSpec
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, render_template
-from pipelex.pipes.runtime import ResolvedInputs
+from pipelex.pipes.resolved import ResolvedInputs
 
 if TYPE_CHECKING:
     from pipelex.io.policy import IOPolicy

@@ -17,7 +17,8 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind, operator_runner
 from pipelex.pipes.operators.common import job_settings, render
 from pipelex.pipes.rendering import default_style, format_value
-from pipelex.pipes.runtime import ResolvedInputs, make_output
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import make_output
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

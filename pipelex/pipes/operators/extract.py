@@ -18,7 +18,8 @@ from pipelex.pipes.checks import OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind, operator_runner
 from pipelex.pipes.operators.common import calls_its_model, job_settings, leaf_usage
-from pipelex.pipes.runtime import ResolvedInputs, make_output
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import make_output
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

@@ -16,7 +16,8 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind, operator_runner
 from pipelex.pipes.operators.common import calls_its_model, job_settings, leaf_usage, render
 from pipelex.pipes.rendering import default_style
-from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import make_output, output_spec
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

@@ -28,7 +28,8 @@ from pipelex.pipes.operators.common import (
     render,
 )
 from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, default_style
-from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import make_output, output_spec
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

@@ -10,7 +10,8 @@ from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind, no_check, operator_runner
-from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import make_output, output_spec
 
 
 async def run(

@@ -21,7 +21,8 @@ from pipelex.pipes.operators.common import (
     leaf_usage,
 )
 from pipelex.pipes.rendering import format_value
-from pipelex.pipes.runtime import ResolvedInputs, make_output, output_spec
+from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.pipes.runtime import make_output, output_spec
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept

@@ -1,0 +1,61 @@
+"""A pipe's inputs once resolved from working memory: the stuffs present, the optional ones absent, and how
+templates see them. What every pipe kind's runner receives (:mod:`pipelex.pipes.kinds`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipelex.concepts.natives import ListContent, StoredListContent
+from pipelex.errors import PipeRunError
+from pipelex.memory.stuff import Absence, Stuff
+from pipelex.pipes.rendering import StuffMetadata
+
+
+@dataclass
+class ResolvedInputs:
+    """A pipe's inputs: present stuffs, and the optional ones that are absent."""
+
+    stuffs: dict[str, Stuff]
+    absent: dict[str, Absence]
+
+    def template_context(self) -> dict[str, Any]:
+        """Names to contents for templates (lists as Python lists, absent names left out)."""
+        context: dict[str, Any] = {}
+        for name, stuff in self.stuffs.items():
+            if isinstance(stuff.content, StoredListContent):
+                raise PipeRunError(
+                    f"the list {name!r} ({stuff.content.count} items) is kept by reference here and was not read "
+                    "back before this pipe used its items: a bug of the backend, please report it",
+                    error_type="internal_error",
+                )
+            value: Any = (
+                list(stuff.content.items) if isinstance(stuff.content, ListContent) else stuff.content
+            )
+            _nest(context, name.split("."), value)
+        return context
+
+    def template_metadata(self, context: dict[str, Any]) -> dict[int, StuffMetadata]:
+        """What ``x._stuff_name`` (and siblings) answer for each input value of ``context``."""
+        metadata: dict[int, StuffMetadata] = {}
+        for name, stuff in self.stuffs.items():
+            value: Any = context
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None:
+                metadata[id(value)] = StuffMetadata(
+                    stuff_name=name,
+                    concept_code=stuff.concept,
+                    content_class=type(stuff.content).__name__,
+                    stuff_code=stuff.stuff_code,
+                )
+        return metadata
+
+
+def _nest(context: dict[str, Any], parts: list[str], value: Any) -> None:
+    if len(parts) == 1:
+        context[parts[0]] = value
+        return
+    holder = context.setdefault(parts[0], {})
+    if isinstance(holder, dict):
+        _nest(holder, parts[1:], value)
