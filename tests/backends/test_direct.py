@@ -108,7 +108,7 @@ async def test_a_failed_started_run_carries_its_error_and_partial_output() -> No
 
 async def test_a_started_run_is_cancelled() -> None:
     runner = PipelexRunner(mthds_content=LABELS, pipe_run_mode=PipeRunMode.DRY, backend="direct")
-    run_id = await runner.start_pipeline({"plants": [f"plant {i}" for i in range(20_000)]})
+    run_id = await runner.start_pipeline({"plants": [f"plant {i}" for i in range(5_000)]})
     assert (await runner.backend.status(run_id)).status == "running"
     assert await runner.backend.cancel(run_id) is True
     state = await runner.backend.status(run_id)
