@@ -131,11 +131,13 @@ async def main_async(args: argparse.Namespace, address: str) -> None:
     folder = Path(os.environ["PIPELEX_STORAGE_DIR"]) / "temporal-payloads"
     before = set(folder.glob("*"))
     output, seconds = await run(args.items, address, args.chunk, "temporal")
-    nodes = len(output.graph.nodes)
+    nodes = len(output.graph.nodes) + output.graph.folded_nodes()  # past 10,000 children the graph folds them
     assert nodes == args.items + 1 and len(output.main_stuff_json()["items"]) == args.items
-    workflows = {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}
-    top = next(w for w in workflows if "/" not in w)
-    slices = {w for w in workflows if "-items-" in w}
+    top = next(n.placement["workflow_id"] for n in output.graph.nodes if n.placement)
+    slices = {  # the slices' ids are known: <top>/<n>-<pipe>-items-<first index>
+        f"{top}/{n + 1}-score_one-items-{first}" for n, first in enumerate(range(0, args.items, args.chunk))
+    }
+    workflows = {top, *slices}
     events, biggest, all_events, all_bytes = await histories(address, {top, *slices})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

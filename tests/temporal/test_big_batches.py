@@ -186,3 +186,36 @@ async def test_a_failing_item_in_a_later_slice_fails_the_run_naming_the_pipe(
         ECHO_ALL, {"lines": [f"line {i}" for i in range(17)]}, chunked(temporal_config), "temporal"
     )
     assert ok.main_stuff_json()["items"][16] == {"text": "echo line 16"}  # type: ignore[index]
+
+
+async def test_slices_run_side_by_side_when_the_bound_leaves_room_and_the_bound_still_holds(
+    temporal_config: PipelexConfig,
+) -> None:
+    # max_concurrency = 2 slices' worth of items: two slices at a time, each with half the bound
+    config = chunked(temporal_config)
+    config = config.model_copy(
+        update={"runtime": config.runtime.model_copy(update={"max_concurrency": 2 * CHUNK})}
+    )
+    inputs = {"reviews": [f"review {i}: {'great' if i % 3 else 'meh'}" for i in range(N)]}
+    temporal = await run(SCORES, inputs, config, "temporal")
+    direct = await run(SCORES, inputs, config, "direct")
+    assert temporal.main_stuff_json() == direct.main_stuff_json() == {"text": f"{N} notes"}
+    scores_t, scores_d = temporal.working_memory.get("scores"), direct.working_memory.get("scores")
+    assert scores_t is not None and scores_d is not None
+    assert scores_t.content_json() == scores_d.content_json()  # item order kept
+    assert shape(temporal.graph) == shape(direct.graph)
+    leaves = [n for n in temporal.graph.nodes if n.pipe_code == "score_one" and n.placement]
+    slices = sorted({n.placement["workflow_id"] for n in leaves if n.placement})  # type: ignore[index]
+    assert len(slices) == math.ceil(N / CHUNK)
+    client = await connect(config)
+    spans = []
+    for history in await histories_of(client, set(slices)):
+        times = [e.event_time.ToDatetime() for e in history.events]
+        spans.append((min(times), max(times)))
+    spans.sort()
+    assert any(
+        later[0] < earlier[1] for earlier, later in zip(spans, spans[1:], strict=False)
+    )  # side by side
+    # never more than the bound in flight: at most two slices (of CHUNK items each) run at any time
+    for start, _ in spans:
+        assert sum(1 for a, b in spans if a <= start <= b) <= 2

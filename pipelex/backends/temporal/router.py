@@ -36,7 +36,7 @@ from pipelex.backends.temporal.payloads import (
     PipeRunOutcome,
     PipeRunPayload,
     StoredListRef,
-    StoredPart,
+    StoredSlice,
     WireOutputOverride,
 )
 from pipelex.backends.temporal.tracing import EventTracer
@@ -198,9 +198,16 @@ class TemporalPipeRouter:
 
             return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
         contents = [] if stored_in is not None else list(items.content.items)
-        parts: list[StoredPart] = []
-        concept: str | None = None
-        for first in range(0, total, size):
+        # slices run one at a time, or several at once when the run's bound leaves room for more than one slice's
+        # items in flight: each then gets its share of the bound, so the batch never runs more items at once than
+        # max_concurrency, and a big bound is not capped by what one slice's workflow can dispatch
+        bound = self.payload.settings.max_concurrency
+        starts = list(range(0, total, size))
+        at_once = max(1, min(len(starts), bound // size))
+        settings = self.payload.settings.model_copy(update={"max_concurrency": max(1, bound // at_once)})
+        gate = asyncio.Semaphore(at_once)
+
+        async def one_slice(first: int, slot: Any, number: int) -> StoredSlice:
             base = self._payload(
                 entry, memory, ctx, output_name, whole_memory=entry.is_controller, library_by_value=True
             )
@@ -214,7 +221,7 @@ class TemporalPipeRouter:
                 )
                 by_value, by_ref = self.codec.wire_stuff(items.stuff_name, part), None
             payload = ItemsPayload(
-                **dict(base),
+                **(dict(base) | {"settings": settings}),
                 items=by_value,
                 items_ref=by_ref,
                 items_stuff_code=items.stuff_code,
@@ -222,23 +229,22 @@ class TemporalPipeRouter:
                 first_index=first,
                 store_results=True,
             )
-            slot = self.tracer.reserve()
-            self._children += 1
-            try:
-                outcome = await workflow.execute_child_workflow(
-                    "WfRunItems",
-                    payload,
-                    id=f"{workflow.info().workflow_id}/{self._children}-{entry.code}-items-{first}",
-                    task_queue=payload.dispatch.task_queue,
-                    result_type=ItemsOutcome,
-                )
-            except ChildWorkflowError as exc:
-                if is_cancelled_exception(exc):
-                    raise asyncio.CancelledError() from exc
-                error, failure = pipe_error_from(exc)
-                if failure is not None:
-                    self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
-                raise error from None
+            async with gate:
+                try:
+                    outcome = await workflow.execute_child_workflow(
+                        "WfRunItems",
+                        payload,
+                        id=f"{workflow.info().workflow_id}/{number}-{entry.code}-items-{first}",
+                        task_queue=payload.dispatch.task_queue,
+                        result_type=ItemsOutcome,
+                    )
+                except ChildWorkflowError as exc:
+                    if is_cancelled_exception(exc):
+                        raise asyncio.CancelledError() from exc
+                    error, failure = pipe_error_from(exc)
+                    if failure is not None:
+                        self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
+                    raise error from None
             if outcome.stored is None:  # pragma: no cover - a slice asked to store always does
                 raise PipeRunError(
                     "a slice of a long batch returned no stored results", error_type="internal_error"
@@ -246,9 +252,26 @@ class TemporalPipeRouter:
             self.tracer.absorb_stored(
                 outcome.stored.events_key, outcome.stored.nodes, parent_id=ctx.parent_node, slot=slot
             )
-            if outcome.stored.items.count:
-                parts.append(outcome.stored.items)
-                concept = concept or outcome.stored.concept
+            return outcome.stored
+
+        runs = []
+        for first in starts:  # slots and child numbers in item order, whatever order the slices end in
+            self._children += 1
+            runs.append(one_slice(first, self.tracer.reserve(), self._children))
+        if at_once == 1:
+            done: list[StoredSlice] = []
+            try:
+                for run in runs:
+                    done.append(await run)
+            finally:
+                for run in runs[len(done) + 1 :]:  # the slices never started after a failure
+                    run.close()
+        else:
+            from pipelex.pipes.controllers.concurrently import run_all
+
+            done = await run_all(runs)
+        parts = [stored.items for stored in done if stored.items.count]
+        concept = next((stored.concept for stored in done if stored.items.count and stored.concept), None)
         if concept is None:
             from pipelex.pipes.runtime import output_spec
 
