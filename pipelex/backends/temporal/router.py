@@ -210,7 +210,7 @@ class TemporalPipeRouter:
         async def one_slice(first: int, slot: Any, number: int) -> StoredSlice:
             base = self._payload(
                 entry, memory, ctx, output_name, whole_memory=entry.is_controller, library_by_value=True
-            )
+            ).model_copy(update={"settings": settings})
             if stored_in is not None:
                 by_value, by_ref = None, stored_in.slice(first, size)
             else:
@@ -221,7 +221,7 @@ class TemporalPipeRouter:
                 )
                 by_value, by_ref = self.codec.wire_stuff(items.stuff_name, part), None
             payload = ItemsPayload(
-                **(dict(base) | {"settings": settings}),
+                **dict(base),
                 items=by_value,
                 items_ref=by_ref,
                 items_stuff_code=items.stuff_code,
