@@ -191,10 +191,13 @@ async def test_a_failing_item_in_a_later_slice_fails_the_run_naming_the_pipe(
 async def test_slices_run_side_by_side_when_the_bound_leaves_room_and_the_bound_still_holds(
     temporal_config: PipelexConfig,
 ) -> None:
-    # max_concurrency = 2 slices' worth of items: two slices at a time, each with half the bound
+    # a slice's workflow keeps CHUNK items in flight at most, the bound is twice that: two slices at a time
     config = chunked(temporal_config)
     config = config.model_copy(
-        update={"runtime": config.runtime.model_copy(update={"max_concurrency": 2 * CHUNK})}
+        update={
+            "runtime": config.runtime.model_copy(update={"max_concurrency": 2 * CHUNK}),
+            "temporal": config.temporal.model_copy(update={"slice_items_in_flight": CHUNK}),
+        }
     )
     inputs = {"reviews": [f"review {i}: {'great' if i % 3 else 'meh'}" for i in range(N)]}
     temporal = await run(SCORES, inputs, config, "temporal")

@@ -62,6 +62,7 @@ class TemporalSession:
             retry_max_interval_s=t.retry_max_interval_s,
             retry_max_attempts=t.retry_max_attempts,
             batch_chunk_size=t.batch_chunk_size,
+            slice_items_in_flight=t.slice_items_in_flight,
         )
 
 

@@ -198,13 +198,16 @@ class TemporalPipeRouter:
 
             return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
         contents = [] if stored_in is not None else list(items.content.items)
-        # slices run one at a time, or several at once when the run's bound leaves room for more than one slice's
-        # items in flight: each then gets its share of the bound, so the batch never runs more items at once than
-        # max_concurrency, and a big bound is not capped by what one slice's workflow can dispatch
+        # slices run one at a time, or several at once when the run's bound leaves room for more items in flight
+        # than one slice's workflow may keep (``slice_items_in_flight``: dispatching more in one workflow task
+        # risks Temporal's 2 s deadlock limit): each then gets its share of the bound, so the batch never runs
+        # more items at once than max_concurrency, and a big bound is not capped by one workflow's dispatching
         bound = self.payload.settings.max_concurrency
+        per_slice = max(1, min(bound, self.payload.dispatch.slice_items_in_flight))
         starts = list(range(0, total, size))
-        at_once = max(1, min(len(starts), bound // size))
+        at_once = max(1, min(len(starts), bound // per_slice))
         settings = self.payload.settings.model_copy(update={"max_concurrency": max(1, bound // at_once)})
+        settings = settings.model_copy(update={"max_concurrency": min(settings.max_concurrency, per_slice)})
         gate = asyncio.Semaphore(at_once)
 
         async def one_slice(first: int, slot: Any, number: int) -> StoredSlice:
