@@ -5,7 +5,8 @@ number of workflows, the largest workflow history (events), the events and bytes
 payload store holds (a fresh folder: files and bytes by kind), and, at ``--compare`` items, that the output and
 the graph's shape equal the direct backend's.
 
-Usage: ``.venv/bin/python benchmarks/temporal_big_batch.py [--items 100000] [--compare 5000] [--chunk 1000]``.
+Usage: ``.venv/bin/python benchmarks/temporal_big_batch.py [--items 100000] [--compare 5000] [--chunk 1000]
+[--concurrency 8]``.
 Figures are recorded in benchmarks/temporal.md.
 """
 
@@ -55,9 +56,9 @@ def shape(graph: Any) -> tuple[Counter[tuple[str, ...]], Counter[tuple[str | Non
     return nodes, edges
 
 
-async def run(items: int, address: str, chunk: int, backend: str) -> tuple[Any, float]:
+async def run(items: int, address: str, chunk: int, backend: str, concurrency: int = 8) -> tuple[Any, float]:
     from pipelex.boot import Pipelex
-    from pipelex.config.settings import LimitsConfig, PipelexConfig, TemporalConfig
+    from pipelex.config.settings import LimitsConfig, PipelexConfig, RuntimeConfig, TemporalConfig
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
 
@@ -70,6 +71,7 @@ async def run(items: int, address: str, chunk: int, backend: str) -> tuple[Any, 
             batch_chunk_size=chunk,
         ),
         limits=LimitsConfig(max_batch_items=max(items, 10_000)),
+        runtime=RuntimeConfig(max_concurrency=concurrency),
     )
     Pipelex.make(config=config)
     try:
@@ -130,7 +132,7 @@ async def main_async(args: argparse.Namespace, address: str) -> None:
         assert same_output and same_graph
     folder = Path(os.environ["PIPELEX_STORAGE_DIR"]) / "temporal-payloads"
     before = set(folder.glob("*"))
-    output, seconds = await run(args.items, address, args.chunk, "temporal")
+    output, seconds = await run(args.items, address, args.chunk, "temporal", args.concurrency)
     nodes = len(output.graph.nodes) + output.graph.folded_nodes()  # past 10,000 children the graph folds them
     assert nodes == args.items + 1 and len(output.main_stuff_json()["items"]) == args.items
     top = next(n.placement["workflow_id"] for n in output.graph.nodes if n.placement)
@@ -162,6 +164,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--compare", type=int, default=5_000)
     parser.add_argument("--chunk", type=int, default=1_000)
+    parser.add_argument("--concurrency", type=int, default=8, help="[runtime] max_concurrency of the big run")
     args = parser.parse_args()
     os.environ["PIPELEX_STORAGE_DIR"] = tempfile.mkdtemp(
         prefix="pipelex-big-batch-"
