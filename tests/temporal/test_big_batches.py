@@ -222,3 +222,39 @@ async def test_slices_run_side_by_side_when_the_bound_leaves_room_and_the_bound_
     # never more than the bound in flight: at most two slices (of CHUNK items each) run at any time
     for start, _ in spans:
         assert sum(1 for a, b in spans if a <= start <= b) <= 2
+
+
+async def test_a_started_long_batch_read_back_by_id_has_the_direct_output_and_graph(
+    temporal_config: PipelexConfig,
+) -> None:
+    import asyncio
+
+    from pipelex.backends.temporal import (
+        get_pipeline_run_on_temporal,
+        start_pipeline_on_temporal,
+        temporal_session,
+    )
+
+    config = chunked(temporal_config)
+    inputs = {"reviews": [f"review {i}: {'great' if i % 3 else 'meh'}" for i in range(N)]}
+    direct = await run(SCORES, inputs, config, "direct")
+    Pipelex.make(config=config)
+    try:
+        async with temporal_session(config):  # the in-process worker serves the run meanwhile
+            run_id = await start_pipeline_on_temporal(
+                [SCORES], inputs=inputs, pipe_run_mode=PipeRunMode.DRY, config=config
+            )
+            for _ in range(600):
+                status = await get_pipeline_run_on_temporal(run_id, config=config)
+                if status.status != "running":
+                    break
+                await asyncio.sleep(0.2)
+    finally:
+        Pipelex.teardown()
+    assert status.status == "succeeded", status.error
+    output = status.output
+    assert output is not None
+    assert output.main_stuff_json() == direct.main_stuff_json()
+    scores = output.working_memory.get("scores")  # a stored list, read back from the payload store
+    assert scores is not None and scores.content_json() == direct.working_memory.get("scores").content_json()  # type: ignore[union-attr]
+    assert shape(output.graph) == shape(direct.graph)
