@@ -189,6 +189,15 @@ class ContentCodec:
         return data
 
     def _encode_nested(self, value: Any) -> Any:
+        if isinstance(value, StoredListContent):
+            from pipelex.errors import PipeRunError
+
+            raise PipeRunError(
+                f"a list of {value.count} items (longer than [temporal] batch_chunk_size) is kept by reference on "
+                "Temporal and cannot be nested inside another output (e.g. a parallel's combined output): raise "
+                "batch_chunk_size, or give the list its own result name",
+                error_type="stored_list_nested",
+            )
         if isinstance(value, StuffContent):
             key = self._key_of(type(value))
             if key is not None and not isinstance(value, ListContent):
