@@ -6,7 +6,7 @@ payload store holds (a fresh folder: files and bytes by kind), and, at ``--compa
 the graph's shape equal the direct backend's.
 
 Usage: ``.venv/bin/python benchmarks/temporal_big_batch.py [--items 100000] [--compare 5000] [--chunk 1000]
-[--concurrency 8]``.
+[--concurrency 8] [--workers 0]``.
 Figures are recorded in benchmarks/temporal.md.
 """
 
@@ -16,7 +16,10 @@ import argparse
 import asyncio
 import os
 import resource
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -56,7 +59,9 @@ def shape(graph: Any) -> tuple[Counter[tuple[str, ...]], Counter[tuple[str | Non
     return nodes, edges
 
 
-async def run(items: int, address: str, chunk: int, backend: str, concurrency: int = 8) -> tuple[Any, float]:
+async def run(
+    items: int, address: str, chunk: int, backend: str, concurrency: int = 8, queue: str | None = None
+) -> tuple[Any, float]:
     from pipelex.boot import Pipelex
     from pipelex.config.settings import LimitsConfig, PipelexConfig, RuntimeConfig, TemporalConfig
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -67,7 +72,7 @@ async def run(items: int, address: str, chunk: int, backend: str, concurrency: i
             is_enabled=True,
             address=address,
             in_process_worker=True,
-            task_queue=f"big-{uuid.uuid4().hex[:8]}",
+            task_queue=queue or f"big-{uuid.uuid4().hex[:8]}",
             batch_chunk_size=chunk,
         ),
         limits=LimitsConfig(max_batch_items=max(items, 10_000)),
@@ -103,6 +108,25 @@ async def histories(address: str, workflow_ids: set[str]) -> tuple[int, str, int
     return largest[0], largest[1], total_events, total_bytes
 
 
+def _worker(address: str, queue: str) -> subprocess.Popen[str]:
+    """A ``pipelex worker`` on the run's task queue, beside the in-process one (same storage folder)."""
+    env = {**os.environ, "PIPELEX_TEMPORAL_ADDRESS": address, "PIPELEX_TEMPORAL_TASK_QUEUE": queue}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.cli.main", "worker", "--address", address],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    while process.stdout is not None:
+        line = process.stdout.readline()
+        if not line or "serving task queue" in line:
+            break
+    assert process.poll() is None, "a worker did not start"
+    threading.Thread(target=lambda: process.stdout and process.stdout.read(), daemon=True).start()  # drain it
+    return process
+
+
 def store_bytes(folder: Path, before: set[Path]) -> dict[str, tuple[int, int]]:
     """Files and bytes added to the payload store, by kind (the codec's offloaded payloads, stored items, traces)."""
     kinds: dict[str, tuple[int, int]] = {}
@@ -132,8 +156,15 @@ async def main_async(args: argparse.Namespace, address: str) -> None:
         assert same_output and same_graph
     folder = Path(os.environ["PIPELEX_STORAGE_DIR"]) / "temporal-payloads"
     before = set(folder.glob("*"))
-    output, seconds = await run(args.items, address, args.chunk, "temporal", args.concurrency)
-    nodes = len(output.graph.nodes) + output.graph.folded_nodes()  # past 10,000 children the graph folds them
+    queue = f"big-{uuid.uuid4().hex[:8]}"
+    workers = [_worker(address, queue) for _ in range(args.workers)]
+    try:
+        output, seconds = await run(args.items, address, args.chunk, "temporal", args.concurrency, queue)
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+    nodes = len(output.graph.nodes) + output.graph.folded_nodes  # past 10,000 children the graph folds them
     assert nodes == args.items + 1 and len(output.main_stuff_json()["items"]) == args.items
     top = next(n.placement["workflow_id"] for n in output.graph.nodes if n.placement)
     slices = {  # the slices' ids are known: <top>/<n>-<pipe>-items-<first index>
@@ -165,6 +196,9 @@ def main() -> None:
     parser.add_argument("--compare", type=int, default=5_000)
     parser.add_argument("--chunk", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=8, help="[runtime] max_concurrency of the big run")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="pipelex worker processes beside the in-process one"
+    )
     args = parser.parse_args()
     os.environ["PIPELEX_STORAGE_DIR"] = tempfile.mkdtemp(
         prefix="pipelex-big-batch-"

@@ -17,6 +17,7 @@ import asyncio
 import time
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.common import RawValue
 
@@ -60,6 +61,14 @@ async def _heartbeating(work: Any, interval: float) -> Any:
             task.cancel()
 
 
+class LibrarySource(BaseModel):
+    """The library of a workflow's input (a ``PipeRunPayload`` or an ``ItemsPayload``: the other fields ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    library: LibraryRef
+
+
 async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
     """The compiled library; one sent by reference and never seen here is read from its workflow's history."""
     try:
@@ -75,8 +84,9 @@ async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
     handle = client.get_workflow_handle(ref.source_workflow_id, run_id=ref.source_run_id)
     async for event in handle.fetch_history_events():
         started = event.workflow_execution_started_event_attributes
-        [source] = await client.data_converter.decode(started.input.payloads, [PipeRunPayload])
-        assert isinstance(source, PipeRunPayload)
+        # the input of a WfRunPipe or of a WfRunItems (a batch's slice): only its library is read
+        [source] = await client.data_converter.decode(started.input.payloads, [LibrarySource])
+        assert isinstance(source, LibrarySource)
         if source.library.digest != ref.digest or source.library.texts is None:
             raise PipeRunError(
                 f"workflow {ref.source_workflow_id!r} does not hold the library {ref.digest[:12]}",
