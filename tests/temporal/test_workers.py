@@ -50,3 +50,43 @@ async def test_a_leaf_only_worker_gets_the_library_by_reference(
                 [payload] = await client.data_converter.decode(attributes.input.payloads, [PipeRunPayload])
                 assert isinstance(payload, PipeRunPayload)
                 assert payload.library.texts is None and payload.library.source_workflow_id == workflow_id
+
+
+async def test_a_leaf_only_worker_reads_the_library_of_a_long_batch_slice(
+    temporal_config: PipelexConfig, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
+    from tests.temporal.test_big_batches import SCORES
+
+    t = temporal_config.temporal
+    llm_queue = f"{t.task_queue}-llm"
+    config = temporal_config.model_copy(
+        update={
+            "temporal": t.model_copy(
+                update={
+                    "in_process_worker": False,
+                    "queue_by_kind": {"llm": llm_queue},
+                    "batch_chunk_size": 5,
+                }
+            )
+        }
+    )
+    config_file = tmp_path / "pipelex.toml"
+    config_file.write_text(f'[temporal]\naddress = "{t.address}"\ntask_queue = "{t.task_queue}"\n')
+    storage = os.environ.get("PIPELEX_STORAGE_DIR") or temporal_config.storage.local_dir  # the client's store
+    env = {**os.environ, "PIPELEX_CONFIG": str(config_file), "PIPELEX_STORAGE_DIR": storage}
+    controllers = WorkerProcess(env, "--task-queue", t.task_queue)
+    workers.append(controllers)
+    leaves = WorkerProcess(env, "--task-queue", llm_queue)
+    workers.append(leaves)
+    output = await run_pipeline_on_temporal(
+        [SCORES],
+        inputs={"reviews": [f"review {i}" for i in range(12)]},
+        pipe_run_mode=PipeRunMode.DRY,
+        config=config,
+    )
+    assert output.main_stuff_json() == {"text": "12 notes"}
+    # the leaves ran on the leaf worker, which never ran a workflow: its library came from a slice's (WfRunItems)
+    # history
+    scored = [n for n in output.graph.nodes if n.pipe_code == "score_one" and n.placement]
+    assert len(scored) == 12 and all("-items-" in n.placement["workflow_id"] for n in scored)  # type: ignore[index]
+    assert {n.placement["worker"] for n in scored} == {leaves.identity}  # type: ignore[index]
