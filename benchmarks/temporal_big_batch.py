@@ -26,6 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from pipelex.backends.temporal.devserver import _die_with_parent  # pyright: ignore[reportPrivateUsage]
+
 BUNDLE = """
 domain = "reviews"
 description = "Scores every review"
@@ -117,6 +119,7 @@ def _worker(address: str, queue: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_die_with_parent,  # never outlives the benchmark
     )
     while process.stdout is not None:
         line = process.stdout.readline()

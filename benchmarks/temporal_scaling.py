@@ -37,6 +37,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from pipelex.backends.temporal.devserver import _die_with_parent  # pyright: ignore[reportPrivateUsage]
+
 MODEL = "gpt-4o-mini"
 QUEUE = "bench-llm"
 BUNDLE = f"""
@@ -110,6 +112,7 @@ class Workers:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
+                preexec_fn=_die_with_parent,  # never outlives the benchmark
             )
             self.processes.append(process)
         for process in self.processes:

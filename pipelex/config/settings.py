@@ -79,7 +79,7 @@ class TemporalConfig(_Section):
     # items one slice's workflow keeps in flight at most: a workflow task that dispatches them all at once must
     # stay under Temporal's 2 s deadlock limit on a busy worker; a bigger [runtime] max_concurrency runs more
     # slices side by side instead (each with at most this many items in flight)
-    slice_items_in_flight: int = Field(default=100, ge=1, le=5000)
+    slice_items_in_flight: int = Field(default=50, ge=1, le=5000)
     # activities per second started from a task queue, across ALL its workers (Temporal enforces it server
     # side): e.g. { "gpt-queue" = 8.0 } with queue_by_model routing a model there respects that provider's limit
     queue_rate_limits: dict[str, float] = Field(default_factory=dict)

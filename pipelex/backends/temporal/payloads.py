@@ -353,7 +353,7 @@ class DispatchOptions(_Wire):
     retry_max_interval_s: float = 60.0
     retry_max_attempts: int = 3
     batch_chunk_size: int = 1000
-    slice_items_in_flight: int = 100
+    slice_items_in_flight: int = 50
 
 
 # ---------------------------------------------------------------------------------------------------- tracing
