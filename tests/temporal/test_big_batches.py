@@ -229,11 +229,8 @@ async def test_a_started_long_batch_read_back_by_id_has_the_direct_output_and_gr
 ) -> None:
     import asyncio
 
-    from pipelex.backends.temporal import (
-        get_pipeline_run_on_temporal,
-        start_pipeline_on_temporal,
-        temporal_session,
-    )
+    from pipelex.backends.temporal import temporal_session
+    from pipelex.pipeline.temporal import get_pipeline_run_on_temporal, start_pipeline_on_temporal
 
     config = chunked(temporal_config)
     inputs = {"reviews": [f"review {i}: {'great' if i % 3 else 'meh'}" for i in range(N)]}
