@@ -138,6 +138,7 @@ def prepare_run(
         settings=config.run_settings(),
         deck=deck,
         backend=backend,
+        config=config,  # the run's store and tracing are the server's config, not whichever file is found
     )
     library = runner.load()
     runner.pick_pipe(library, request.pipe_code)  # an unknown pipe is refused before anything else

@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from pipelex.backends.protocol import PreparedRun, RunState, build_output
-from pipelex.config.deck import ModelDeck
 from pipelex.config.run_settings import RunSettings
+from pipelex.config.settings import PipelexConfig
 from pipelex.errors import PipelexError, RunCancelledError, RunNotFoundError
+from pipelex.inference.leaf import Generators
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -31,20 +30,31 @@ async def run_in_process(
     run_mode: PipeRunMode,
     settings: RunSettings,
     tracer: GraphTracer,
-    export_spans: bool = False,
+    generators: Generators | None = None,
+    spans_config: PipelexConfig | None = None,
 ) -> PipeResult:
     """Run ``entry`` (and every pipe below it) in this process.
 
-    ``export_spans``: a pipeline run (not a validation sweep) exports its spans when tracing is configured.
+    ``generators``: the run's content generators (the live one bound to the run's deck and store); without
+    them only dry leaves can run. ``spans_config``: a pipeline run (not a validation sweep) exports its spans
+    to that configuration's ``[tracing]`` when it is on.
     """
+    from pipelex.inference.leaf import settings_for
+
     router = DirectPipeRouter()
-    ctx = RunContext(library=library, run_mode=run_mode, settings=settings, tracer=tracer, router=router)
-    if not export_spans:
+    ctx = RunContext(
+        library=library,
+        run_mode=run_mode,
+        settings=settings_for(run_mode, settings),
+        tracer=tracer,
+        router=router,
+        generators=generators or Generators(),
+    )
+    if spans_config is None:
         return await router.run(entry, memory, ctx, output_name=entry.code)
-    from pipelex.boot import Pipelex
     from pipelex.tracing.otel import otel_run
 
-    async with otel_run(Pipelex.config(), entry.code, backend="direct") as trace:
+    async with otel_run(spans_config, entry.code, backend="direct") as trace:
         try:
             return await router.run(entry, memory, ctx, output_name=entry.code)
         finally:
@@ -95,12 +105,11 @@ class DirectBackend:
         return contextlib.nullcontext()
 
     def check(self, run: PreparedRun) -> None:
-        """A live run reads the provider keys here: a missing one fails now, before anything runs."""
-        if run.mode is PipeRunMode.LIVE:
-            from pipelex.inference.live.preflight import preflight
-            from pipelex.pipes.kinds import model_calls
+        """The provider keys are read here: the pre-flight of the run's generator (live: a missing key fails now,
+        before anything runs; dry: nothing to check)."""
+        from pipelex.pipes.kinds import model_calls
 
-            preflight(model_calls(run.entry, run.library), run.deck)
+        run.generators.for_mode(run.mode).preflight(lambda: model_calls(run.entry, run.library))
 
     def new_run_id(self) -> str:
         """A random 128-bit id, as hex."""
@@ -123,7 +132,8 @@ class DirectBackend:
 
     async def run(self, run: PreparedRun, tracer: GraphTracer) -> PipeResult:
         """Run here, in this loop, and wait."""
-        async with _provider_session(run.mode, run.deck):
+        # live: provider clients shared by the run's calls (closed at its end), calls in flight bounded
+        async with run.generators.for_mode(run.mode).session():
             return await run_in_process(
                 run.entry,
                 run.memory,
@@ -131,7 +141,8 @@ class DirectBackend:
                 run_mode=run.mode,
                 settings=run.settings,
                 tracer=tracer,
-                export_spans=True,
+                generators=run.generators,
+                spans_config=run.config,
             )
 
     def memory_so_far(self, run: PreparedRun, graph: ExecutionGraph) -> WorkingMemory:
@@ -216,15 +227,3 @@ class DirectBackend:
         finished = [k for k, s in self._started.items() if s.task.done()]
         for run_id in finished[: max(0, len(self._started) - self._keep + 1)]:
             del self._started[run_id]
-
-
-@asynccontextmanager
-async def _provider_session(mode: PipeRunMode, deck: ModelDeck) -> AsyncIterator[None]:
-    """Live runs share provider clients (closed at the end) and bound the calls in flight; dry runs need none."""
-    if mode is not PipeRunMode.LIVE:
-        yield
-        return
-    from pipelex.inference.providers.session import provider_session
-
-    async with provider_session(max_concurrency=deck.policy.max_concurrency):
-        yield

@@ -25,19 +25,23 @@ runner, the CLI and the API import it. The backends themselves are chosen by :fu
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from pipelex.config.deck import ModelDeck
 from pipelex.config.run_settings import RunSettings
+from pipelex.inference.leaf import Generators
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.reporting.usage import UsageReport, roll_up
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.tracing.tracer import GraphTracer
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import PipelexConfig
 
 RunStateName = Literal["running", "succeeded", "failed", "cancelled"]
 
@@ -56,6 +60,11 @@ class PreparedRun:
     mode: PipeRunMode
     settings: RunSettings
     deck: ModelDeck
+    # the run's content generators (the live one bound to the run's deck and store): what the run needs beside
+    # its leaves (pre-flight, provider session) is asked of the generator of its mode
+    generators: Generators = field(default_factory=Generators)
+    # the configuration the run was set up with (its [tracing] for the run's spans); None: no spans exported
+    config: PipelexConfig | None = None
     graph_children_in_memory: int | None = (
         None  # [tracing]: children of a controller the graph keeps as nodes
     )

@@ -755,6 +755,7 @@ def worker(args: argparse.Namespace) -> int:
         await run_workers(
             client,
             queues,
+            config=config,
             max_concurrent_activities=args.max_concurrent_activities,
             max_concurrent_workflow_tasks=args.max_concurrent_workflow_tasks,
             sticky_timeout_s=temporal.sticky_timeout_s,

@@ -74,3 +74,6 @@ class RunSettings:
     tag_style: str = "xml"
     text_format: str = "plain"
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    # a condition also runs, on a copy of the memory, the outcomes it did not take: what the generator of the
+    # run's mode asks for (the dry one does), set where the run is set up (pipelex.inference.leaf.settings_for)
+    explore_all_outcomes: bool = False

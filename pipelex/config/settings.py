@@ -231,6 +231,7 @@ class PipelexConfig(_Section):
     def run_settings(self) -> RunSettings:
         """The :class:`~pipelex.config.run_settings.RunSettings` of this config (its IO policy from ``[io]``, its
         ``[limits]``)."""
+        tag_style, text_format = self._default_style()
         return RunSettings(
             nb_list_items=self.dry_run.nb_list_items,
             text_gen_truncate_length=self.dry_run.text_gen_truncate_length,
@@ -239,14 +240,16 @@ class PipelexConfig(_Section):
             pipe_stack_limit=self.runtime.pipe_stack_limit,
             io_policy=self.io_policy(),
             limits=self.limits,
-            **self._default_style(),
+            tag_style=tag_style,
+            text_format=text_format,
         )
 
-    def _default_style(self) -> dict[str, str]:
+    def _default_style(self) -> tuple[str, str]:
+        """``(tag_style, text_format)`` of ``[runtime] default_templating_style``."""
         style = self.runtime.default_templating_style
         if isinstance(style, TemplatingStyleBlueprint):
-            return {"tag_style": style.tag_style, "text_format": style.text_format}
-        return {"tag_style": style, "text_format": "plain"}
+            return style.tag_style, style.text_format
+        return style, "plain"
 
 
 def config_candidates(cwd: Path | None = None) -> list[Path]:

@@ -12,6 +12,8 @@ from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.run_settings import RunSettings
 from pipelex.diagnostics import Severity
 from pipelex.errors import BundleInvalidError, InputError, PipelexError
+from pipelex.inference.leaf import Generators
+from pipelex.inference.live.runtime import LiveRuntime
 from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
@@ -19,6 +21,7 @@ from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.validation.static import check_library
 
 if TYPE_CHECKING:
+    from pipelex.config.settings import PipelexConfig
     from pipelex.tracing.tracer import GraphTracer
 
 __all__ = ["PipelexRunner", "PipelineOutput", "store_result"]
@@ -30,6 +33,11 @@ class PipelexRunner:
     ``backend``: a :class:`~pipelex.backends.protocol.Backend`, or its name (``"direct"``, ``"temporal"``); by
     default the configured one (``[temporal] is_enabled``). The runner validates and shapes once
     (:meth:`prepare`), then hands the prepared run to the backend; it never asks which backend it holds.
+
+    Its runs use the configuration it is given, and only that one: ``config`` (default: the booted one, read
+    once, here) gives the backend, the run settings (with the ``[limits]``), the model deck, the store and the
+    tracing; ``settings`` and ``deck`` replace the config's own. They travel with each run to its leaves (the
+    run's generators), so two runners of different configurations may run side by side in one process.
     """
 
     def __init__(
@@ -42,11 +50,13 @@ class PipelexRunner:
         settings: RunSettings | None = None,
         deck: ModelDeck | None = None,
         backend: Backend | Literal["direct", "temporal"] | None = None,
+        config: PipelexConfig | None = None,
     ) -> None:
         from pipelex.backends import backend_for
 
+        self.config = config if config is not None else Pipelex.config()
         self.backend: Backend = (
-            backend_for(backend if isinstance(backend, str) else None)
+            backend_for(backend if isinstance(backend, str) else None, self.config)
             if backend is None or isinstance(backend, str)
             else backend
         )
@@ -54,11 +64,13 @@ class PipelexRunner:
         self.mthds_content = [mthds_content] if isinstance(mthds_content, str) else list(mthds_content or [])
         self.library_dirs = [Path(d) for d in library_dirs or []]
         self.pipe_run_mode = pipe_run_mode
-        self.settings = settings or Pipelex.config().run_settings()
-        self.deck = deck or deck_for(Pipelex.config())
+        self.settings = settings or self.config.run_settings()
+        self.deck = deck or deck_for(self.config)
+        # the run's content generators: the live one calls providers with this deck and stores in this store
+        self.generators = Generators(live=LiveRuntime.of(self.config, self.deck))
         self._library: Library | None = None
         # children of one controller the graph holds in memory ([tracing]); the others are folded to disk
-        self.graph_children_in_memory = Pipelex.config().tracing.graph_children_in_memory
+        self.graph_children_in_memory = self.config.tracing.graph_children_in_memory
         # the tracer of the run in progress, read by progress displays (on Temporal it answers with the
         # progress polled from the workflow until the run's events come back)
         self.current_tracer: GraphTracer | None = None
@@ -139,15 +151,8 @@ class PipelexRunner:
         if mock_inputs:
             stuffs.update(make_mock_inputs(entry, library, stuffs, nb_list_items=self.settings.nb_list_items))
         _check_required(entry, stuffs)
-        if mode is PipeRunMode.LIVE:
-            from pipelex.storage.factory import storage_for
-            from pipelex.storage.local import normalize_content
-
-            storage = storage_for(Pipelex.config())
-            stuffs = {
-                n: s.model_copy(update={"content": normalize_content(s.content, storage)})
-                for n, s in stuffs.items()
-            }
+        # what the run needs beside its leaves is its generator's: live, data URL inputs go into the run's store
+        stuffs = self.generators.for_mode(mode).prepare_inputs(stuffs)
         run = PreparedRun(
             run_id=self.backend.new_run_id(),
             entry=entry,
@@ -156,6 +161,8 @@ class PipelexRunner:
             mode=mode,
             settings=self.settings,
             deck=self.deck,
+            generators=self.generators,
+            config=self.config,
             graph_children_in_memory=self.graph_children_in_memory,
         )
         self.backend.check(run)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from pipelex.config.run_settings import RunSettings
+from pipelex.inference.leaf import Generators
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 
 if TYPE_CHECKING:
@@ -65,13 +66,18 @@ class OutputOverride:
 
 @dataclass
 class RunContext:
-    """What every pipe run needs: the library, the mode, the settings, the tracer, the router."""
+    """What every pipe run needs: the library, the mode, the settings, the tracer, the router, the generators.
+
+    ``generators`` hold the run's content generators, the live one bound to the run's model deck and store;
+    bare ones (the default) run dry leaves only, and a live leaf there is a clear error.
+    """
 
     library: Library
     run_mode: PipeRunMode
     settings: RunSettings
     tracer: GraphTracer
     router: PipeRouter
+    generators: Generators = field(default_factory=Generators)
     semaphore: asyncio.Semaphore | None = (
         None  # bounds the leaves in flight; made from settings.max_concurrency
     )
@@ -84,11 +90,6 @@ class RunContext:
     def __post_init__(self) -> None:
         if self.semaphore is None:
             self.semaphore = asyncio.Semaphore(self.settings.max_concurrency)
-
-    @property
-    def explore_all_outcomes(self) -> bool:
-        """A dry run also checks the outcomes a condition did not take (on a copy of the memory)."""
-        return self.run_mode is PipeRunMode.DRY
 
     def count(self, unit: str, *, total: int | None = None, advance: int = 0) -> None:
         """Report the running controller's progress in ``unit`` (steps, items, branches) to progress displays."""

@@ -42,6 +42,7 @@ async def dry_run_pipe(
     graphs: list[ExecutionGraph] | None = None,
 ) -> PipeVerdict:
     """Dry-run one pipe with mock inputs through ``router``; append its execution graph to ``graphs`` when given."""
+    from pipelex.inference.leaf import settings_for
     from pipelex.memory.inputs import mock_inputs
     from pipelex.tracing.tracer import GraphTracer
 
@@ -57,7 +58,11 @@ async def dry_run_pipe(
             mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items)
         )
         ctx = RunContext(
-            library=library, run_mode=PipeRunMode.DRY, settings=settings, tracer=tracer, router=router
+            library=library,
+            run_mode=PipeRunMode.DRY,
+            settings=settings_for(PipeRunMode.DRY, settings),  # a dry run explores every outcome
+            tracer=tracer,
+            router=router,
         )
         await router.run(entry, memory, ctx, output_name=entry.code)
     except PipelexError as exc:

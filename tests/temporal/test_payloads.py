@@ -115,3 +115,50 @@ async def test_the_claim_check_codec_round_trips_and_refuses_odd_references(tmp_
     missing = Payload(metadata={"encoding": CLAIM_CHECK_ENCODING}, data=b"0" * 64)
     with pytest.raises(PayloadStoreError, match="PIPELEX_STORAGE_DIR"):
         await codec.decode([missing])
+
+
+def test_run_settings_cross_the_wire_with_their_limits_and_exploration() -> None:
+    from pipelex.backends.temporal.payloads import WireSettings
+    from pipelex.config.run_settings import RunSettings
+    from pipelex.config.settings import LimitsConfig
+
+    settings = RunSettings(
+        limits=LimitsConfig(max_batch_items=7, template_max_steps=500), explore_all_outcomes=True
+    )
+    wire = WireSettings.model_validate_json(WireSettings.of(settings).model_dump_json())
+    assert wire.run_settings() == settings
+
+
+@pytest.mark.parametrize(("mode", "explores"), [("dry", True), ("live", False)])
+def test_a_payload_of_an_older_version_explores_as_its_mode_did(mode: str, explores: bool) -> None:
+    """A workflow replayed from a history recorded before the exploration policy travelled runs as it first ran."""
+    from pipelex.backends.temporal.client import library_ref
+    from pipelex.backends.temporal.payloads import PipeRunPayload
+    from pipelex.language.library import build_library
+    from tests.temporal.bundles import SHOP_BUNDLE
+
+    recorded = {
+        "library": library_ref(build_library([(SHOP_BUNDLE, None)])).model_dump(mode="json"),
+        "pipe_ref": "garden_shop.handle_order",
+        "output_name": "handle_order",
+        "memory": {"stuffs": [], "aliases": {}, "absences": {}},
+        "run_mode": mode,
+        "settings": {"nb_list_items": 3},  # no limits, no explore_all_outcomes
+        "dispatch": {"task_queue": "q"},
+    }
+    payload = PipeRunPayload.model_validate(recorded)
+    assert payload.settings.run_settings().explore_all_outcomes is explores
+    assert payload.settings.run_settings().limits.max_batch_items == 10_000  # the defaults
+
+
+def test_the_generator_of_the_mode_sets_the_exploration_of_a_run() -> None:
+    from pipelex.config.run_settings import RunSettings
+    from pipelex.inference.leaf import settings_for
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+
+    assert settings_for(PipeRunMode.DRY, RunSettings()).explore_all_outcomes is True
+    assert settings_for(PipeRunMode.LIVE, RunSettings()).explore_all_outcomes is False
+    # a live run never runs the outcomes it did not take, whatever the caller's settings say
+    assert (
+        settings_for(PipeRunMode.LIVE, RunSettings(explore_all_outcomes=True)).explore_all_outcomes is False
+    )

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import activity
@@ -39,6 +40,11 @@ from pipelex.backends.temporal.router import failure_error
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import Library
+
+if TYPE_CHECKING:
+    from pipelex.config.deck import ModelDeck
+    from pipelex.config.settings import PipelexConfig
+    from pipelex.inference.leaf import Generators
 
 
 def is_retryable(exc: PipeRunError) -> bool:
@@ -98,9 +104,36 @@ async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
     )
 
 
-@activity.defn(name="act_run_leaf")
-async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
-    """Run one leaf pipe here; return its result and its trace events."""
+class WorkerActivities:
+    """The activities of a worker, bound to the worker's configuration: a live leaf resolves its model in the
+    worker's deck and stores in the worker's store (provider keys live on the workers); a validation checks
+    models against the worker's deck. The run's own settings and ``[limits]`` come in each payload."""
+
+    def __init__(self, config: PipelexConfig) -> None:  # noqa: D107
+        from pipelex.config.deck import deck_for
+        from pipelex.inference.leaf import Generators
+        from pipelex.inference.live.runtime import LiveRuntime
+
+        self.deck = deck_for(config)
+        self.generators = Generators(live=LiveRuntime.of(config, self.deck))
+
+    def all(self) -> list[Callable[..., Any]]:
+        """The activities a worker registers."""
+        return [self.act_run_leaf, act_load_items, act_store_items, self.act_dry_validate]
+
+    @activity.defn(name="act_run_leaf")
+    async def act_run_leaf(self, payload: PipeRunPayload) -> PipeRunOutcome:
+        """Run one leaf pipe here; return its result and its trace events."""
+        return await run_leaf(payload, self.generators)
+
+    @activity.defn(name="act_dry_validate")
+    def act_dry_validate(self, payload: DryValidatePayload) -> DryValidateOutcome:
+        """Validate the bundle texts in-process (static checks, then a dry run of every pipe)."""
+        return dry_validate(payload, self.deck)
+
+
+async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOutcome:
+    """Run one leaf pipe here, with ``generators`` (the worker's); return its result and its trace events."""
     from pipelex.backends.direct import DirectPipeRouter
     from pipelex.pipes.context import RunContext
     from pipelex.pipes.kinds import kind_of
@@ -135,6 +168,7 @@ async def act_run_leaf(payload: PipeRunPayload) -> PipeRunOutcome:
             settings=payload.settings.run_settings(),
             tracer=tracer,
             router=DirectPipeRouter(),
+            generators=generators,
             depth=payload.depth,
             stack=tuple(payload.stack),
             output_override=payload.run_override(),
@@ -197,10 +231,8 @@ async def act_store_items(raw: RawValue) -> StoredSlice:
     )
 
 
-@activity.defn(name="act_dry_validate")
-def act_dry_validate(payload: DryValidatePayload) -> DryValidateOutcome:
-    """Validate the bundle texts in-process (static checks, then a dry run of every pipe)."""
-    from pipelex.config.deck import default_deck
+def dry_validate(payload: DryValidatePayload, deck: ModelDeck) -> DryValidateOutcome:
+    """Validate the bundle texts in-process (static checks against ``deck``, then a dry run of every pipe)."""
     from pipelex.language.library import build_library
     from pipelex.tracing.graph import ExecutionGraph
     from pipelex.validation.report import validate_library
@@ -211,7 +243,7 @@ def act_dry_validate(payload: DryValidatePayload) -> DryValidateOutcome:
     graphs: list[ExecutionGraph] = []
     report = validate_library(
         library,
-        default_deck(),
+        deck,
         settings=payload.settings.run_settings(),
         run_sweep=not payload.static_only,
         allow_signatures=payload.allow_signatures,

@@ -254,6 +254,8 @@ class TemporalBackend:
 # ---------------------------------------------------------------------------------------------------- helpers
 async def _start(session: TemporalSession, run: PreparedRun) -> WorkflowHandle[Any, PipeRunOutcome]:
     """The one place a run's workflow is started: ``WfRunPipe``, its id the run id, on the default queue."""
+    from pipelex.inference.leaf import settings_for
+
     wire_memory = ContentCodec(run.library).wire_memory(run.memory)
     chunk = session.config.temporal.batch_chunk_size
     if any(s.is_list and isinstance(s.content, list) and len(s.content) > chunk for s in wire_memory.stuffs):  # pyright: ignore[reportUnknownArgumentType]
@@ -265,7 +267,8 @@ async def _start(session: TemporalSession, run: PreparedRun) -> WorkflowHandle[A
         output_name=run.entry.code,
         memory=wire_memory,
         run_mode=run.mode,
-        settings=WireSettings.of(run.settings),
+        # the run's settings (its limits) with what its mode's generator asks of conditions (exploration)
+        settings=WireSettings.of(settings_for(run.mode, run.settings)),
         dispatch=session.dispatch_options(),
     )
     return await session.client.start_workflow(

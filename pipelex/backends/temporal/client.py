@@ -225,6 +225,7 @@ async def _open_session(
                         make_worker(
                             client,
                             queue,
+                            config=config,
                             sticky_timeout_s=t.sticky_timeout_s,
                             rate_limit=t.queue_rate_limits.get(queue),
                         )

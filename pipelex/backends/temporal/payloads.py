@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StoredListContent, StuffContent
 from pipelex.config.run_settings import RunSettings
@@ -319,6 +319,9 @@ class WireSettings(_Wire):
     # the run's [limits]: a worker bounds lists, batches and template renders by the client's run, not its own
     # config (a payload recorded before they travelled has none: the defaults)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    # what the generator of the run's mode asks of conditions (None: a payload recorded before it travelled,
+    # see PipeRunPayload)
+    explore_all_outcomes: bool | None = None
 
     @classmethod
     def of(cls, settings: RunSettings) -> WireSettings:
@@ -333,11 +336,14 @@ class WireSettings(_Wire):
             tag_style=settings.tag_style,
             text_format=settings.text_format,
             limits=settings.limits,
+            explore_all_outcomes=settings.explore_all_outcomes,
         )
 
     def run_settings(self) -> RunSettings:
         """Back to run settings."""
-        return RunSettings(**{name: getattr(self, name) for name in type(self).model_fields})
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        fields["explore_all_outcomes"] = bool(self.explore_all_outcomes)
+        return RunSettings(**fields)
 
 
 class DispatchOptions(_Wire):
@@ -438,6 +444,16 @@ class PipeRunPayload(_Wire):
     depth: int = 0
     stack: list[str] = Field(default_factory=list)
     output_override: WireOutputOverride | None = None
+
+    @model_validator(mode="after")
+    def _exploration_of_older_payloads(self) -> PipeRunPayload:
+        """A payload of an older version has no ``explore_all_outcomes``: then a dry run explored every outcome
+        and a live one did not (a workflow replayed from its history runs as it first ran)."""
+        if self.settings.explore_all_outcomes is None:
+            self.settings = self.settings.model_copy(
+                update={"explore_all_outcomes": self.run_mode is PipeRunMode.DRY}
+            )
+        return self
 
     def run_override(self) -> OutputOverride | None:
         """The run context's ``output_override`` for this payload."""

@@ -18,16 +18,11 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.workflow import NondeterminismError
 
-from pipelex.backends.temporal.activities import (
-    act_dry_validate,
-    act_load_items,
-    act_run_leaf,
-    act_store_items,
-)
+from pipelex.backends.temporal.activities import WorkerActivities
 from pipelex.backends.temporal.devserver import TemporalUnavailableError
 from pipelex.backends.temporal.process import WORKER_IDENTITY
 from pipelex.backends.temporal.workflows import WfDryValidate, WfRunItems, WfRunPipe
-from pipelex.config.settings import TemporalConfig
+from pipelex.config.settings import PipelexConfig, TemporalConfig
 
 PASSTHROUGH = (
     "pipelex",
@@ -44,7 +39,6 @@ PASSTHROUGH = (
     "opentelemetry",  # temporalio's tracing interceptor, when [tracing] is on
 )
 WORKFLOWS = [WfRunPipe, WfRunItems, WfDryValidate]
-ACTIVITIES = [act_run_leaf, act_load_items, act_store_items, act_dry_validate]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -65,6 +59,7 @@ def make_worker(
     client: Client,
     task_queue: str,
     *,
+    config: PipelexConfig,
     max_concurrent_activities: int | None = None,
     max_concurrent_workflow_tasks: int | None = None,
     fail_on_nondeterminism: bool = True,
@@ -79,12 +74,14 @@ def make_worker(
     run that hangs helps no one. ``sticky_timeout_s``: how long a workflow cached by this worker waits
     for it before any worker of the queue takes it over (a dead worker is noticed this way). ``rate_limit``:
     activities per second started from the queue across all its workers (``[temporal] queue_rate_limits``).
+    ``config``: the worker's own configuration; its leaves use its model deck and store (provider keys live on
+    the workers), while each run's settings and ``[limits]`` come with the run.
     """
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=ACTIVITIES,
+        activities=WorkerActivities(config).all(),
         activity_executor=executor or concurrent.futures.ThreadPoolExecutor(max_workers=4),
         workflow_runner=workflow_runner(),
         identity=WORKER_IDENTITY,
@@ -100,6 +97,7 @@ async def run_workers(
     client: Client,
     queues: Sequence[str],
     *,
+    config: PipelexConfig,
     max_concurrent_activities: int | None = None,
     max_concurrent_workflow_tasks: int | None = None,
     sticky_timeout_s: float = 10.0,
@@ -119,6 +117,7 @@ async def run_workers(
         await _serve(
             client,
             queues,
+            config=config,
             max_concurrent_activities=max_concurrent_activities,
             max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
             sticky_timeout_s=sticky_timeout_s,
@@ -131,6 +130,7 @@ async def _serve(
     client: Client,
     queues: Sequence[str],
     *,
+    config: PipelexConfig,
     max_concurrent_activities: int | None,
     max_concurrent_workflow_tasks: int | None,
     sticky_timeout_s: float,
@@ -148,6 +148,7 @@ async def _serve(
         make_worker(
             client,
             queue,
+            config=config,
             max_concurrent_activities=max_concurrent_activities,
             max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
             executor=executor,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipelex.concepts.natives import (
     DocumentContent,
@@ -16,6 +17,12 @@ from pipelex.concepts.natives import (
 from pipelex.inference.dry.mocks import DRY_IMAGE_URL, mock_content, rng_for
 from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, LLMJob, SearchJob
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from pipelex.inference.live.preflight import ModelCall
+    from pipelex.memory.stuff import Stuff
+
 _BLANK_PDF_DATA_URL = (
     "data:application/pdf;base64,JVBERi0xLjQKMSAwIG9iajw8L1R5cGUvQ2F0YWxvZy9QYWdlcyAyIDAgUj4+ZW5kb2JqCjIgMCBvYmo8PC9U"
     "eXBlL1BhZ2VzL0tpZHNbMyAwIFJdL0NvdW50IDE+PmVuZG9iagozIDAgb2JqPDwvVHlwZS9QYWdlL1BhcmVudCAyIDAgUi9NZWRpYUJveFsw"
@@ -25,6 +32,22 @@ _BLANK_PDF_DATA_URL = (
 
 class DryContentGenerator:
     """Builds mocks; never calls a provider and never touches storage."""
+
+    # its leaves cost nothing: a dry run also checks the outcomes a condition did not take
+    explores_all_outcomes: ClassVar[bool] = True
+    # a dry run checks the wiring around a signature with a mock of its declared output
+    mocks_signatures: ClassVar[bool] = True
+
+    def preflight(self, calls: Callable[[], Sequence[ModelCall]]) -> None:
+        """Nothing can be missing: no provider is called (``calls`` is not even listed)."""
+
+    def prepare_inputs(self, stuffs: dict[str, Stuff]) -> dict[str, Stuff]:
+        """The inputs as given: a dry run never touches storage."""
+        return stuffs
+
+    def session(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Nothing to share."""
+        return contextlib.nullcontext()
 
     async def make_text(self, job: LLMJob) -> str:
         """A text that says it is a dry run and names the pipe and model."""

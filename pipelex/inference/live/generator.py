@@ -1,4 +1,4 @@
-"""The live content generator: real provider calls, resolved through the model deck.
+"""The live content generator: real provider calls, resolved through the model deck of its run.
 
 For each leaf job: resolve the model reference (the pipe's ``model``, else the deck's default for the
 category) to the handles to try; skip handles that lack a capability (images, PDFs, structured output) or
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import importlib
 import inspect
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import ValidationError
 
@@ -33,7 +33,6 @@ from pipelex.config.deck import (
     Backend,
     MissingBaseUrlError,
     ModelCategory,
-    ModelDeck,
     ModelHandle,
     ResolvedModel,
 )
@@ -49,6 +48,7 @@ from pipelex.inference.jobs import (
     SearchJob,
 )
 from pipelex.inference.live.calls import ProviderCallFailed, call_with_retries, provider_error
+from pipelex.inference.live.runtime import LiveRuntime
 from pipelex.inference.providers.base import (
     CallUsage,
     ChatRequest,
@@ -61,27 +61,15 @@ from pipelex.reporting.run_warnings import record_warning
 from pipelex.reporting.usage import TokenUsage, record_usage
 from pipelex.storage.protocol import Storage
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pipelex.inference.live.preflight import ModelCall
+    from pipelex.memory.stuff import Stuff
+
 T = TypeVar("T")
 
 _ASPECT_SIZES = {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}
-
-
-@dataclass(frozen=True)
-class LiveRuntime:
-    """What live calls need from the configuration: the deck and the store."""
-
-    deck: ModelDeck
-    storage: Storage
-
-
-def live_runtime() -> LiveRuntime:
-    """The deck and store of the current boot's configuration."""
-    from pipelex.boot import Pipelex
-    from pipelex.config.deck import deck_for
-    from pipelex.storage.factory import storage_for
-
-    config = Pipelex.config()
-    return LiveRuntime(deck=deck_for(config), storage=storage_for(config))
 
 
 def record(handle: ModelHandle, usage: CallUsage, *, priced: bool = True) -> None:
@@ -134,7 +122,42 @@ def missing_key_message(backend: Backend) -> str:
 
 
 class LiveContentGenerator:
-    """Calls providers for real."""
+    """Calls providers for real, with the model deck and the store of its run (``runtime``)."""
+
+    # a live leaf calls a provider: a live run runs only the outcome a condition takes
+    explores_all_outcomes: ClassVar[bool] = False
+    # nothing implements a signature: a live run refuses it
+    mocks_signatures: ClassVar[bool] = False
+
+    def __init__(self, runtime: LiveRuntime) -> None:  # noqa: D107
+        self.runtime = runtime
+
+    # ------------------------------------------------------------------------------------------------- the run
+    def preflight(self, calls: Callable[[], Sequence[ModelCall]]) -> None:
+        """The models the run may call (``calls``: those of every pipe reachable from the one run) get resolved in
+        the run's deck: a provider key that is not set fails the run here, before anything runs
+        (:mod:`pipelex.inference.live.preflight`)."""
+        from pipelex.inference.live.preflight import preflight
+
+        preflight(calls(), self.runtime.deck)
+
+    def prepare_inputs(self, stuffs: dict[str, Stuff]) -> dict[str, Stuff]:
+        """The inputs with every image or document given as a data URL stored in the run's store (its leaves
+        then pass a URI, not megabytes of base64)."""
+        from pipelex.storage.local import normalize_content
+
+        storage = self.runtime.storage
+        return {
+            n: s.model_copy(update={"content": normalize_content(s.content, storage)})
+            for n, s in stuffs.items()
+        }
+
+    def session(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Provider clients shared by the run's calls (closed at its end), calls in flight bounded by the deck's
+        ``max_concurrency``."""
+        from pipelex.inference.providers.session import provider_session
+
+        return provider_session(max_concurrency=self.runtime.deck.policy.max_concurrency)
 
     # ------------------------------------------------------------------------------------------ model resolution
     def _resolve(
@@ -217,7 +240,7 @@ class LiveContentGenerator:
         parse: Callable[[str], T],
         what: str,
     ) -> T:
-        runtime = live_runtime()
+        runtime = self.runtime
         resolved = self._resolve(runtime, job.model, category, job.pipe_code)
         policy = runtime.deck.policy
         needs = {p.kind for p in parts}
@@ -371,7 +394,7 @@ class LiveContentGenerator:
 
         if not job.attachments:
             return []
-        storage = live_runtime().storage
+        storage = self.runtime.storage
         return list(
             await asyncio.gather(
                 *(
@@ -540,7 +563,7 @@ class LiveContentGenerator:
     # ------------------------------------------------------------------------------------------ images
     async def make_images(self, job: ImgGenJob) -> list[ImageContent]:
         """Images from an OpenAI-compatible images endpoint, stored and referenced by URI."""
-        runtime = live_runtime()
+        runtime = self.runtime
         resolved = self._resolve(runtime, job.model, ModelCategory.IMG_GEN, job.pipe_code)
         policy = runtime.deck.policy
 
@@ -624,7 +647,7 @@ class LiveContentGenerator:
         """Pages of a PDF or an image: the PDF text layer (pypdfium2), a vision model, or tesseract."""
         from pipelex.inference.live.extract import extract_pages
 
-        runtime = live_runtime()
+        runtime = self.runtime
         resolved = self._resolve(runtime, job.model, ModelCategory.EXTRACT, job.pipe_code)
         return await extract_pages(self, job, resolved, runtime)
 
@@ -633,7 +656,7 @@ class LiveContentGenerator:
         """A document rendered locally (PDF with reportlab; DOCX and XLSX written directly), stored."""
         from pipelex.inference.live.docgen import render_document
 
-        runtime = live_runtime()
+        runtime = self.runtime
         data, mime = await asyncio.to_thread(render_document, job)
         uri, public = await asyncio.to_thread(runtime.storage.put, data, mime)
         return DocumentContent(url=uri, public_url=public, mime_type=mime, filename=job.filename)
@@ -777,4 +800,4 @@ def _check_verdict(question: JudgeQuestionJob, verdict: Any) -> dict[str, Any]:
             return {"level": level, "label": question.levels[level] if question.levels else None}
 
 
-__all__ = ["LiveContentGenerator", "LiveRuntime", "ProviderCallFailed", "live_runtime", "missing_key_message"]
+__all__ = ["LiveContentGenerator", "LiveRuntime", "ProviderCallFailed", "missing_key_message"]

@@ -1,4 +1,5 @@
-"""PipeCondition: one outcome pipe chosen by an expression. A dry run also checks the other outcomes."""
+"""PipeCondition: one outcome pipe chosen by an expression. A run whose settings ask for it (a dry run: its
+generator does, see :func:`pipelex.inference.leaf.settings_for`) also checks the other outcomes."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ async def run(
     ctx: RunContext,
     output_name: str,
 ) -> PipeResult:
-    """Evaluate, pick the outcome, run it; in a dry run, dry-run the other outcomes on copies of the memory."""
+    """Evaluate, pick the outcome, run it; when the run explores every outcome (a dry run), run the other outcomes
+    on copies of the memory."""
     text = pipe.expression if pipe.expression is not None else (pipe.expression_template or "")
     context = inputs.template_context()
     value = evaluate_expression(
@@ -73,8 +75,8 @@ async def run(
             error_type="condition_refused",
         )
     chosen = pipe.outcomes.get(value, pipe.default_outcome)
-    if chosen == "fail" and ctx.explore_all_outcomes:
-        # A dry run checks every outcome pipe, as the reference does, and mock data cannot be expected to name
+    if chosen == "fail" and ctx.settings.explore_all_outcomes:
+        # An exploring (dry) run checks every outcome pipe, as the reference does, and mock data cannot be expected to name
         # an outcome: it goes on through the first outcome pipe instead of failing on a value nobody wrote.
         chosen = next((ref for ref in pipe.outcomes.values() if ref not in OUTCOME_KEYWORDS), chosen)
     others = [
@@ -82,7 +84,7 @@ async def run(
         for ref in dict.fromkeys([*pipe.outcomes.values(), pipe.default_outcome])
         if ref != chosen and ref not in OUTCOME_KEYWORDS
     ]
-    if ctx.explore_all_outcomes and others:
+    if ctx.settings.explore_all_outcomes and others:
         await asyncio.gather(*(_check(entry, ref, memory, ctx, output_name) for ref in others))
     if chosen == "continue":
         return Absence(

@@ -10,7 +10,6 @@ from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
 from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import Attachment, LLMJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.inference.live.preflight import ModelCall
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import ModelRef
@@ -92,9 +91,12 @@ def is_text(ctx: RunContext, concept: Concept) -> bool:
     return ctx.library.concepts.is_text_like(concept)
 
 
-async def generate_structured(job: LLMJob, model: type[StuffContent]) -> StuffContent | list[StuffContent]:
-    """One object, or a list when the job asks for one (``object_list`` / ``text_list``), from the job's leaf."""
-    generator = content_generator_for(job)
+async def generate_structured(
+    ctx: RunContext, job: LLMJob, model: type[StuffContent]
+) -> StuffContent | list[StuffContent]:
+    """One object, or a list when the job asks for one (``object_list`` / ``text_list``), from the run's generator
+    of the job's mode."""
+    generator = ctx.generators.for_job(job)
     if job.output in ("object_list", "text_list"):
         return list(await generator.make_object_list(job, model))
     return await generator.make_object(job, model)

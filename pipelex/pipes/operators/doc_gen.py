@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import DocGenJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeDocGenBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
@@ -48,7 +47,7 @@ async def run(entry: PipeEntry, pipe: PipeDocGenBlueprint, inputs: ResolvedInput
         text=text,
         model=written_ref(pipe.model),
     )
-    return make_output(entry, ctx, await content_generator_for(job).make_document(job))
+    return make_output(entry, ctx, await ctx.generators.for_job(job).make_document(job))
 
 
 MAKES = OutputRule(("Document",), False, "generates a document")

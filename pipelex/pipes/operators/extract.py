@@ -9,7 +9,6 @@ from pipelex.config.deck import ModelCategory
 from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import ExtractJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeExtractBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
@@ -51,7 +50,7 @@ async def run(entry: PipeEntry, pipe: PipeExtractBlueprint, inputs: ResolvedInpu
         model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
-        pages = await content_generator_for(job).make_pages(job)
+        pages = await ctx.generators.for_job(job).make_pages(job)
     return make_output(entry, ctx, list(pages))
 
 

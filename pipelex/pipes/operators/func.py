@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from pipelex.concepts.natives import ListContent
 from pipelex.inference.jobs import FuncJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeFuncBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
@@ -37,7 +36,7 @@ async def run(entry: PipeEntry, pipe: PipeFuncBlueprint, inputs: ResolvedInputs,
         function_name=pipe.function_name,
         concept_ref=concept.ref,
     )
-    generator = content_generator_for(job)
+    generator = ctx.generators.for_job(job)
     if spec.is_list:
         count = spec.item_count or ctx.settings.nb_list_items
         items = [await generator.call_function(job, kwargs, model) for _ in range(count)]

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import ImgGenJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeImgGenBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
@@ -43,7 +42,7 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
         model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
-        images = await content_generator_for(job).make_images(job)
+        images = await ctx.generators.for_job(job).make_images(job)
     return make_output(entry, ctx, list(images) if spec.is_list else images[0])
 
 

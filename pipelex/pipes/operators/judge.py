@@ -9,7 +9,6 @@ from pipelex.config.deck import ModelCategory
 from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import JudgeJob, JudgeQuestionJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import JudgeQuestion, PipeJudgeBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
@@ -65,7 +64,7 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
         model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
-        verdicts = await content_generator_for(job).judge(job)
+        verdicts = await ctx.generators.for_job(job).judge(job)
     data: Any = (
         verdicts[0] if not pipe.questions else {q.key: v for q, v in zip(questions, verdicts, strict=True)}
     )

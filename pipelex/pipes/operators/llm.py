@@ -9,7 +9,6 @@ from pipelex.config.deck import ModelCategory
 from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.inference.jobs import LLMJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.inference.live.preflight import ModelCall
 from pipelex.language.blueprint import PipeLLMBlueprint
 from pipelex.language.library import PipeEntry
@@ -85,12 +84,12 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
     )
     if output == "text":
         with leaf_usage(ctx):
-            text = await content_generator_for(job).make_text(job)
+            text = await ctx.generators.for_job(job).make_text(job)
         return make_output(entry, ctx, TextContent(text=text))
     with leaf_usage(ctx):
         if pipe.structuring_method == "preliminary_text":  # draft as text, then structure the draft
             draft_job = job.model_copy(update={"output": "text", "json_schema": None})
-            draft = await content_generator_for(draft_job).make_text(draft_job)
+            draft = await ctx.generators.for_job(draft_job).make_text(draft_job)
             job = job.model_copy(
                 update={
                     "prompt": f"Fill the structure {concept.code} from this text:\n{draft}",
@@ -102,7 +101,7 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
                     "model": written_ref(pipe.model_to_structure) or job.model,
                 }
             )
-        content = await generate_structured(job, model)
+        content = await generate_structured(ctx, job, model)
     return make_output(entry, ctx, content)
 
 

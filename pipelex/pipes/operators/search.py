@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from pipelex.concepts.natives import SearchResultContent
 from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import LLMJob, SearchJob
-from pipelex.inference.leaf import content_generator_for
 from pipelex.language.blueprint import PipeSearchBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
@@ -42,7 +41,7 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
         max_results=pipe.max_results,
         model=written_ref(pipe.model),
     )
-    generator = content_generator_for(job)
+    generator = ctx.generators.for_job(job)
     with leaf_usage(ctx):
         result = await generator.search(job)
     model = ctx.library.concepts.content_model(concept)
@@ -56,7 +55,7 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
         json_schema=ctx.library.concepts.json_schema(concept),
     )
     with leaf_usage(ctx):
-        structured = await generate_structured(structure_job, model)
+        structured = await generate_structured(ctx, structure_job, model)
     return make_output(entry, ctx, structured)
 
 

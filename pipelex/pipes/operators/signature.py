@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pipelex.errors import PipeRunError
 from pipelex.inference.dry.mocks import mock_content
+from pipelex.inference.leaf import generator_class
 from pipelex.language.blueprint import PipeSignatureBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.memory.stuff import Stuff
-from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind, no_check, operator_runner
 from pipelex.pipes.resolved import ResolvedInputs
@@ -22,7 +22,7 @@ async def run(
     The inputs were already resolved against the signature by the caller, so a dry run checks the wiring of
     every pipe around the signature before the signature has a body.
     """
-    if ctx.run_mode is not PipeRunMode.DRY:
+    if not generator_class(ctx.run_mode).mocks_signatures:  # a live run refuses it
         raise PipeRunError(
             f"pipe {entry.code!r} is a signature: a contract with no implementation, so it cannot run live; "
             f"replace it with a concrete {pipe.signature_for or 'pipe'} of the same inputs and output",

@@ -47,7 +47,7 @@ async def run(
         model=written_ref(pipe.model),
     )
     with leaf_usage(ctx):
-        content = await generate_structured(job, model)
+        content = await generate_structured(ctx, job, model)
     return make_output(entry, ctx, content)
 
 

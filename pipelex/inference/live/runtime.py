@@ -1,0 +1,47 @@
+"""What a live run takes from its configuration: the model deck and the store, handed to the live generator.
+
+A :class:`LiveRuntime` is made where a run is set up (the runner, a Temporal worker from its own configuration:
+provider keys live on the workers) and travels with the run to its leaves inside the run context's
+:class:`~pipelex.inference.leaf.Generators`; no leaf reads a process-wide configuration. Light module: the store
+is made when first used (a dry run never makes it), providers are not imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipelex.config.deck import ModelDeck
+
+if TYPE_CHECKING:
+    from pipelex.config.settings import PipelexConfig
+    from pipelex.storage.protocol import Storage
+
+
+@dataclass(frozen=True)
+class LiveRuntime:
+    """The deck live calls resolve models in, and the store generated images and documents go to."""
+
+    deck: ModelDeck
+    make_storage: Callable[[], Storage] = field(repr=False)
+    _storage: list[Storage] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, config: PipelexConfig, deck: ModelDeck | None = None) -> LiveRuntime:
+        """The deck (``deck``, else the config's ``[models]``) and the ``[storage]`` store of ``config``."""
+        from pipelex.config.deck import deck_for
+
+        def make_storage() -> Storage:
+            from pipelex.storage.factory import storage_for
+
+            return storage_for(config)
+
+        return cls(deck=deck or deck_for(config), make_storage=make_storage)
+
+    @property
+    def storage(self) -> Storage:
+        """The run's store, made on first use."""
+        if not self._storage:
+            self._storage.append(self.make_storage())
+        return self._storage[0]
