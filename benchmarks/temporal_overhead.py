@@ -218,12 +218,17 @@ def main() -> None:
         bare_times, our_times = asyncio.run(measure(server.address, args.repeat))
     finally:
         server.stop()
-    print(f"{'shape':<22} {'bare SDK ms/leaf':>17} {'pipelex ms/leaf':>16} {'ratio':>7}")
+    print(
+        f"{'shape':<22} {'bare SDK ms/leaf':>17} {'pipelex ms/leaf':>16} {'ratio':>7}  per round (pipelex/bare)"
+    )
     for shape, leaves in (("sequence", SEQ_STEPS), ("batch", BATCH_ITEMS)):
         b = statistics.median(bare_times[shape]) / leaves * 1000
         o = statistics.median(our_times[shape]) / leaves * 1000
         label = f"{shape} ({leaves} leaves)"
-        print(f"{label:<22} {b:>17.2f} {o:>16.2f} {o / b:>6.2f}x")
+        rounds = " ".join(
+            f"{ours / bare:.2f}" for bare, ours in zip(bare_times[shape], our_times[shape], strict=True)
+        )
+        print(f"{label:<22} {b:>17.2f} {o:>16.2f} {o / b:>6.2f}x  {rounds}")
 
 
 if __name__ == "__main__":

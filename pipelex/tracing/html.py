@@ -406,11 +406,17 @@ class _PageBuilder:
         operators = sum(1 for node in graph.nodes if node.kind == "operator")
         duration = format_duration(self.run_end - self.run_start if graph.nodes else None)
         mode_label = "dry run" if graph.mode == "dry" else "live"
+        folded = graph.folded_nodes
         stats = [
             (
                 "pipe runs",
-                f"{len(graph.nodes)}",
-                f"{operators} operators · {len(graph.nodes) - operators} controllers",
+                f"{len(graph.nodes) + folded}",
+                f"{operators} operators · {len(graph.nodes) - operators} controllers"
+                + (
+                    f" · {folded:,} more folded (graph.json only; the counts below are of the others)"
+                    if folded
+                    else ""
+                ),
                 "",
             ),
             ("succeeded", f"{counts['succeeded']}", "", "ok"),

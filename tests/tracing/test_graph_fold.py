@@ -100,6 +100,7 @@ async def test_the_page_counts_the_folded_runs() -> None:
     folded = await _run(BATCH_OF_SEQUENCES, {"parcels": [f"p{i}" for i in range(70)]}, 60)
     page = render_html(folded)
     assert "10 succeeded" in page and "every run is in graph.json" in page
+    assert "30 more folded (graph.json only" in page  # 10 runs of 3 nodes, in the header's count
 
 
 def _leaf(tracer: GraphTracer, parent: str, index: int, *, usage: bool = False, fail: bool = False) -> str:
