@@ -291,6 +291,8 @@ def _ratio(ours: Side, peer: Side, attr: str) -> str:
 
 
 def _cell(side: Side, attr: str) -> str:
+    if side.failed and side.failed.startswith("not run"):
+        return "not run"
     if side.failed:
         return f"fails ({side.failed.replace('|', '/')})"
     return _s(getattr(side, attr)) if side.times else "-"
@@ -316,29 +318,30 @@ def tables(rows: list[Row]) -> str:
         "",
         "Scale curve: `validate bundle` (parse, static checks and the dry-run sweep of every pipe) of a generated "
         "bundle of N pipes (`gen_bundle.generate_bundle(N)`: sequences of 9 PipeCompose / PipeLLM leaves). "
-        f"*Per pipe* is the time above the {base.pipes}-pipe bundle's (start-up and imports) divided by the "
-        "extra pipes: flat means linear.",
+        f"*Per pipe* is the CPU time above the {base.pipes}-pipe bundle's (start-up and imports) divided by the "
+        "extra pipes (CPU time: on a loaded machine wall time says more about the neighbours): flat means linear.",
         "",
-        "| pipes | ours | ours per pipe | reference | reference per pipe | ratio | ours CPU | reference CPU | runs |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|:-:|",
+        "| pipes | ours | reference | ratio | ours CPU | reference CPU | CPU ratio | ours per pipe (CPU) "
+        "| reference per pipe (CPU) | runs |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|",
     ]
     for r in curve:
         lines.append(
-            f"| {r.pipes:,} | {_cell(r.ours, 'wall')} | {_per_pipe(r, base, 'ours')} | {_cell(r.peer, 'wall')} "
-            f"| {_per_pipe(r, base, 'peer')} | **{_ratio(r.ours, r.peer, 'wall')}** | {_cell(r.ours, 'cpu')} "
-            f"| {_cell(r.peer, 'cpu')} | {len(r.ours.times)}/{len(r.peer.times)} |"
+            f"| {r.pipes:,} | {_cell(r.ours, 'wall')} | {_cell(r.peer, 'wall')} | **{_ratio(r.ours, r.peer, 'wall')}** "
+            f"| {_cell(r.ours, 'cpu')} | {_cell(r.peer, 'cpu')} | {_ratio(r.ours, r.peer, 'cpu')} "
+            f"| {_per_pipe(r, base, 'ours')} | {_per_pipe(r, base, 'peer')} | {len(r.ours.times)}/{len(r.peer.times)} |"
         )
     return "\n".join(head + lines)
 
 
 def _per_pipe(row: Row, base: Row, who: str) -> str:
-    """The time per pipe above ``base``'s (start-up and imports), in ms."""
+    """The CPU time per pipe above ``base``'s (start-up and imports), in ms."""
     side, base_side = (row.ours, base.ours) if who == "ours" else (row.peer, base.peer)
     if row is base or row.pipes is None or base.pipes is None:
         return "-"
     if side.failed or not side.times or base_side.failed or not base_side.times:
         return "-"
-    return f"{(side.wall - base_side.wall) / (row.pipes - base.pipes) * 1000:.2f} ms"
+    return f"{(side.cpu - base_side.cpu) / (row.pipes - base.pipes) * 1000:.2f} ms"
 
 
 def load() -> str:
@@ -378,10 +381,34 @@ def write_readme(section: str) -> None:
 def _write_json(path: Path, rows: list[Row]) -> None:
     path.write_text(
         json.dumps(
-            [{"row": r.name, "args": r.args, "ours": vars(r.ours), "reference": vars(r.peer)} for r in rows],
+            [
+                {
+                    "row": r.name,
+                    "args": r.args,
+                    "pipes": r.pipes,
+                    "ours": vars(r.ours),
+                    "reference": vars(r.peer),
+                }
+                for r in rows
+            ],
             indent=2,
         )
     )
+
+
+def read_json(paths: list[Path]) -> list[Row]:
+    """Rows saved by ``--json`` (a later file's row replaces an earlier one of the same name)."""
+    rows: dict[str, Row] = {}
+    for path in paths:
+        for item in json.loads(path.read_text()):
+            name = item["row"]
+            pipes = item.get("pipes") or (int(name.split()[1]) if name.startswith("curve ") else None)
+            row = Row(
+                name, item["args"], len(item["ours"]["times"]), len(item["reference"]["times"]), pipes=pipes
+            )
+            row.ours, row.peer = Side(**item["ours"]), Side(**item["reference"])
+            rows[name] = row
+    return list(rows.values())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -406,7 +433,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds before one run is killed")
     parser.add_argument("--pipelex", default=None, help="our pipelex executable (default: .venv/bin/pipelex)")
     parser.add_argument("--json", type=Path, default=None, help="also write every sample to this JSON file")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="print the tables of saved --json files; run nothing",
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        print(tables(read_json(args.render)))
+        return 0
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     try:
