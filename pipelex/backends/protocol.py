@@ -36,8 +36,9 @@ from pipelex.inference.leaf import Generators
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.reporting.usage import UsageReport, roll_up
+from pipelex.reporting.usage import UsageReport
 from pipelex.tracing.graph import ExecutionGraph
+from pipelex.tracing.rollup import roll_up
 from pipelex.tracing.tracer import GraphTracer
 
 if TYPE_CHECKING:

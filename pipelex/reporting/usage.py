@@ -4,7 +4,7 @@ A provider call reports a :class:`TokenUsage` to the *usage sink* of the leaf ma
 (:func:`collect_usage`, a context variable: no module-global state). The leaf's operator then records
 the sum on its own graph node (``GraphTracer.add_usage``), so usage travels with the node's data
 wherever the leaf ran (in-process, or in a Temporal activity whose node comes back to the workflow).
-After the run, :func:`roll_up` sums the operator nodes of the graph into each controller node and into
+After the run, :func:`pipelex.tracing.rollup.roll_up` sums the operator nodes of the graph into each controller node and into
 the run's :class:`UsageReport` (``graph.usage`` = ``{"total": {...}, "by_model": {...}}``). A dry run records
 nothing: zero tokens, and no cost report.
 
@@ -20,12 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
-
-if TYPE_CHECKING:
-    from pipelex.tracing.graph import ExecutionGraph
 
 TOKEN_FIELDS = ("input_tokens", "input_cached_tokens", "output_tokens", "output_reasoning_tokens")
 
@@ -175,36 +172,3 @@ def report_of(records: list[TokenUsage]) -> UsageReport:
     for record in records:
         report.add(record)
     return report
-
-
-# ---------------------------------------------------------------------------------------------------- roll-up
-
-
-def roll_up(graph: ExecutionGraph) -> UsageReport:
-    """Sum operator usage into every controller node (subtree totals) and return the run's report.
-
-    Operator nodes keep the usage they recorded; each controller's ``usage`` becomes the sum over its
-    subtree; ``graph.usage`` becomes the run's totals. Nodes that only *checked* an outcome (dry run)
-    count like any other: a dry run records no usage anyway.
-    """
-    roots, children = graph.tree()
-    by_id = graph.node_map()
-    run = UsageReport()
-    # the usage of runs folded out of a big graph (already summed per controller): counted in their controller
-    folded = {f.parent: f.usage for f in graph.folded if f.usage}
-
-    def fill(node_id: str) -> UsageReport:
-        node = by_id[node_id]
-        report = UsageReport.from_json(node.usage) if node.kind == "operator" else UsageReport()
-        if node_id in folded:
-            report.merge(UsageReport.from_json(folded[node_id]))
-        for child in children.get(node_id, []):
-            report.merge(fill(child.id))
-        if node.kind == "controller" and report.calls:
-            node.usage = report.to_json()
-        return report
-
-    for root in roots:
-        run.merge(fill(root.id))
-    graph.usage = run.graph_json()
-    return run

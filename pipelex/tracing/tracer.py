@@ -347,7 +347,7 @@ class GraphTracer:
         """Add a leaf's provider usage (plain JSON numbers, nested by model) to its node's ``usage``.
 
         Usage lives on the node so it travels with the node's data (e.g. back from a Temporal activity);
-        :func:`pipelex.reporting.usage.roll_up` sums it per controller and per run.
+        :func:`pipelex.tracing.rollup.roll_up` sums it per controller and per run.
         """
         with self._lock:
             record = self._get(node_id)
@@ -589,7 +589,7 @@ class GraphTracer:
     def _fold_usage(
         self, root: _NodeRecord, subtree: list[_NodeRecord], inner: list[_Fold], fold: _Fold
     ) -> None:
-        """Roll a folded subtree's usage up into its controllers (as :func:`~pipelex.reporting.usage.roll_up`
+        """Roll a folded subtree's usage up into its controllers (as :func:`~pipelex.tracing.rollup.roll_up`
         does for the graph held in memory), and add it to its fold's sum."""
         from pipelex.reporting.usage import UsageReport
 

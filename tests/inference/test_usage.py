@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipelex.reporting.console import render_cost_table
-from pipelex.reporting.usage import TokenUsage, collect_usage, record_usage, report_of, roll_up
+from pipelex.reporting.usage import TokenUsage, collect_usage, record_usage, report_of
+from pipelex.tracing.rollup import roll_up
 from pipelex.tracing.tracer import GraphTracer
 
 

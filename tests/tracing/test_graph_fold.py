@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
-from pipelex.reporting.usage import roll_up
 from pipelex.tracing.graph import ExecutionGraph, IOItem
 from pipelex.tracing.html import render_html
+from pipelex.tracing.rollup import roll_up
 from pipelex.tracing.tracer import GraphTracer
 
 BATCH_OF_SEQUENCES = """
