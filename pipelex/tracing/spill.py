@@ -16,12 +16,38 @@ import weakref
 from array import array
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pydantic_core import to_json
 
-if TYPE_CHECKING:
-    from pipelex.tracing.graph import ExecutionGraph
+
+class NodeLike(Protocol):
+    """What the spill reads of a held node (a :class:`~pipelex.tracing.graph.GraphNode`)."""
+
+    id: str
+
+    def model_dump_json(self) -> str:
+        """The node as JSON."""
+        ...
+
+
+class GraphLike(Protocol):
+    """What the spill reads of the graph it completes (an :class:`~pipelex.tracing.graph.ExecutionGraph`, which
+    holds the spill: typed by what is read, so this module does not import the graph's)."""
+
+    @property
+    def nodes(self) -> Sequence[NodeLike]:
+        """The nodes held in memory, in recording order."""
+        ...
+
+    @property
+    def usage(self) -> dict[str, Any]:
+        """The run's usage."""
+        ...
+
+    def model_dump(self, *, mode: str, exclude: set[str]) -> dict[str, Any]:
+        """The graph's other fields."""
+        ...
 
 
 class EdgeLike(Protocol):
@@ -114,7 +140,7 @@ class GraphSpill:
                 line = to_json(node) + b"\n"
             yield self._counters[index], line
 
-    def write_complete(self, graph: ExecutionGraph, path: Path) -> None:
+    def write_complete(self, graph: GraphLike, path: Path) -> None:
         """Write ``graph`` with its folded nodes and every edge to ``path``: one node or edge per line."""
         header = graph.model_dump(mode="json", exclude={"nodes", "edges", "usage", "folded"})
         with path.open("wb") as out:
