@@ -5,7 +5,7 @@ The routes speak the MTHDS Protocol 2.0.0 (``mthds`` package; ``docs/api.md`` ha
     GET  /health                         the service is up (never needs the key; also /v1/health)
     POST /v1/execute                     run a pipe of a method: pipeline_run_id + pipe_output (+ graph, usage)
     POST /v1/start                       the same, in the background: pipeline_run_id at once (202)
-    GET  /v1/runs/{id}[/status|/results|/progress]   a started run (pipelex/api/protocol/routes.py); on Temporal
+    GET  /v1/runs/{id}[/status|/results|/progress]   a started run (pipelex/api/protocol_routes.py); on Temporal
                                          read from the Temporal server (the run id is the workflow id)
     POST /v1/runs/{id}/cancel            cancel a run in progress
     POST /v1/validate                    the verdict (is_valid true|false, problem items); invalid is a 200
@@ -15,7 +15,7 @@ The routes speak the MTHDS Protocol 2.0.0 (``mthds`` package; ``docs/api.md`` ha
 
 A method travels as ``files`` (tree path -> text | {base64} | {sha256, size}) or, as before the protocol,
 ``mthds_contents``. Every error is an ``application/problem+json`` document carrying the protocol's
-``code`` (:mod:`pipelex.api.problems`, :mod:`pipelex.api.protocol.codes`).
+``code`` (:mod:`pipelex.api.problems`, :mod:`pipelex.api.codes`).
 """
 
 from __future__ import annotations
@@ -340,7 +340,7 @@ def create_app(
         """The service is up. Never needs the API key."""
         return HealthResponse()
 
-    from pipelex.api.protocol.routes import protocol_router
+    from pipelex.api.protocol_routes import protocol_router
 
     app.add_api_route("/health", health, methods=["GET"], response_model=HealthResponse, tags=["health"])
     app.add_api_route("/v1/health", health, methods=["GET"], response_model=HealthResponse, tags=["health"])

@@ -29,6 +29,7 @@ import os
 import pickle
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal
@@ -60,7 +61,9 @@ class WorkerProblem(ApiProblem):
 
 
 @dataclass(frozen=True)
-class _Job:
+class IsolatedJob:
+    """One request to run in a child process: what the child's ``work`` needs to answer it."""
+
     kind: Literal["execute", "validate"]
     request: Any
     config: PipelexConfig
@@ -68,6 +71,9 @@ class _Job:
     environ: dict[str, str]
     boot: tuple[bool, PipelexConfig] | None
     memory_bytes: int
+    # the module-level function that answers the job in the child (pickled by reference): the runner API's
+    # service gives its own (pipelex.api.service.answer_isolated_job), so this module never imports it
+    work: Callable[[IsolatedJob], bytes]
 
 
 def _context() -> Any:
@@ -80,11 +86,17 @@ def _context() -> Any:
 
 
 class IsolatedRunner:
-    """Runs one job per child process, under the ``[limits]`` of ``config`` (see the module docstring)."""
+    """Runs one job per child process, under the ``[limits]`` of ``config`` (see the module docstring).
 
-    def __init__(self, config: PipelexConfig, deck: ModelDeck) -> None:
+    ``work`` answers a job in the child: a module-level function (the child imports it by name).
+    """
+
+    def __init__(
+        self, config: PipelexConfig, deck: ModelDeck, *, work: Callable[[IsolatedJob], bytes]
+    ) -> None:
         self.config = config
         self.deck = deck
+        self.work = work
         self.limits = config.limits
         self._context = _context()
         self._children: set[Any] = set()
@@ -115,7 +127,7 @@ class IsolatedRunner:
         boot = (
             (state.needs_inference, state.config) if state is not None and state.config is not None else None
         )
-        job = _Job(
+        job = IsolatedJob(
             kind=kind,
             request=request,
             config=self.config,
@@ -123,6 +135,7 @@ class IsolatedRunner:
             environ=dict(os.environ),
             boot=boot,
             memory_bytes=self.limits.run_memory_bytes,
+            work=self.work,
         )
         payload = pickle.dumps(job)
         receiving, sending = self._context.Pipe(duplex=False)
@@ -214,11 +227,11 @@ def _child_main(sending: Connection, payload: bytes) -> None:
     """Run one job under its memory ceiling; send ``O`` + result, ``P`` + problem JSON, or ``M`` (memory)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C of the server stops the server, which kills us
     try:
-        job: _Job = pickle.loads(payload)
+        job: IsolatedJob = pickle.loads(payload)
         _limit_memory(job.memory_bytes)
         os.environ.clear()
         os.environ.update(job.environ)
-        answer = _OK + _run_job(job)
+        answer = _OK + job.work(job)
     except MemoryError:
         answer = _MEMORY
     except BaseException as exc:  # every failure becomes the problem document the route would answer
@@ -237,18 +250,6 @@ def _limit_memory(limit: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     ceiling = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
-
-
-def _run_job(job: _Job) -> bytes:
-    from pipelex.api.service import DirectApiBackend
-    from pipelex.boot import Pipelex
-
-    if job.boot is not None:
-        Pipelex.make(needs_inference=job.boot[0], config=job.boot[1])
-    backend = DirectApiBackend(job.config, deck=job.deck, isolated=False)
-    if job.kind == "execute":
-        return asyncio.run(backend.execute_here(job.request))
-    return backend.validate_here(job.request)
 
 
 def _problem_answer(exc: BaseException) -> bytes:

@@ -106,7 +106,7 @@ def problem(
     ``code`` is the MTHDS registry code (default: the kind's); ``params`` its parameters (only those the
     code declares are kept); ``errors`` the faults, as :class:`ProblemItemOut` or plain dicts.
     """
-    from pipelex.api.protocol.codes import KIND_CODES, core_members
+    from pipelex.api.codes import KIND_CODES, core_members
     from pipelex.redaction import redact
 
     status, title = _TITLES[kind]
@@ -187,7 +187,7 @@ class InputRefusedError(InputError):
 
 def diagnostic_item(d: Any, *, rename: Any = None) -> ProblemItemOut:
     """A validation diagnostic as a protocol problem item: its code, and our file/line/pipe/field in ``location``."""
-    from pipelex.api.protocol.codes import code_for_error_type, declared_params
+    from pipelex.api.codes import code_for_error_type, declared_params
 
     file = rename(d.file) if rename is not None and d.file is not None else d.file
     message = rename(d.message) if rename is not None else d.message
@@ -228,7 +228,7 @@ def problem_for_exception(exc: BaseException, *, instance: str, rename: Any = No
 
 
 def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) -> Problem:  # noqa: C901
-    from pipelex.api.protocol.codes import code_for_error_type
+    from pipelex.api.codes import code_for_error_type
 
     if isinstance(exc, ApiProblem):  # and a worker process's problem (pipelex.api.isolation.WorkerProblem)
         return exc.to_problem(instance)

@@ -46,7 +46,7 @@ from pipelex.pipeline.runner import PipelexRunner
 from pipelex.tracing.graph import ExecutionGraph
 
 if TYPE_CHECKING:
-    from pipelex.api.isolation import IsolatedRunner
+    from pipelex.api.isolation import IsolatedJob, IsolatedRunner
     from pipelex.api.protocol.files import MethodSources
     from pipelex.api.runs import RunRecord, RunStore
 
@@ -259,7 +259,7 @@ class DirectApiBackend:
         if isolated:
             from pipelex.api.isolation import IsolatedRunner
 
-            self._isolated = IsolatedRunner(self.config, self.deck)
+            self._isolated = IsolatedRunner(self.config, self.deck, work=answer_isolated_job)
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[None]:
@@ -403,3 +403,16 @@ async def run_into_store(
     else:
         record.finish(result_json=result)
     store.settle(record)
+
+
+def answer_isolated_job(job: IsolatedJob) -> bytes:
+    """Answer a request in a worker process of :class:`~pipelex.api.isolation.IsolatedRunner`: boot as the server
+    did, then run or validate it here (the JSON of the response)."""
+    from pipelex.boot import Pipelex
+
+    if job.boot is not None:
+        Pipelex.make(needs_inference=job.boot[0], config=job.boot[1])
+    backend = DirectApiBackend(job.config, deck=job.deck, isolated=False)
+    if job.kind == "execute":
+        return asyncio.run(backend.execute_here(job.request))
+    return backend.validate_here(job.request)

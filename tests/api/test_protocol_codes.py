@@ -7,8 +7,8 @@ import pytest
 from mthds.protocol.problem.models import Problem as ProtocolProblem
 from mthds.protocol.problem.registry import CORE_CODE_SPECS, RaisedAs
 
+from pipelex.api.codes import ERROR_TYPE_CODES, KIND_CODES, code_for_error_type
 from pipelex.api.problems import _TITLES, problem
-from pipelex.api.protocol.codes import ERROR_TYPE_CODES, KIND_CODES, code_for_error_type
 from pipelex.diagnostics import ErrorType
 
 

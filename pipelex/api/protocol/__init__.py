@@ -1,4 +1,6 @@
-"""The MTHDS Protocol 2.0.0 layer of the runner API: codes, method trees, blobs, wire shapes and extra routes.
+"""The MTHDS Protocol 2.0.0 layer of the runner API: method trees, blobs and wire shapes (its registry codes are
+in ``pipelex/api/codes.py``, its extra routes in ``pipelex/api/protocol_routes.py``, both outside this package so
+that the service and the problem documents, which the routes use and which use the codes, sit between them).
 
 The ``mthds`` package is the contract: its error registry gives every problem its ``code``, ``domain``,
 ``retry`` and ``next_step``; its file-map reader decides which ``files`` trees are accepted; its wire
