@@ -14,10 +14,10 @@ PYRIGHT := $(BIN)/pyright --pythonpath $(BIN)/python
 help:
 	@echo "make install    create .venv and install pipelex with dev extras"
 	@echo "make demo       validate and dry-run examples/menu_card.mthds"
-	@echo "make test       ruff, pyright, then pytest (fetches the MTHDS corpus if available)"
+	@echo "make test       ruff, lint-imports, pyright, then pytest (fetches the MTHDS corpus if available)"
 	@echo "make test-fast  the inner loop: pytest without the temporal and slow tests (no lint)"
 	@echo "make test-real-llm  opt-in: live runs against a real llama.cpp server (SmolLM2; builds it once, cached)"
-	@echo "make lint       ruff check + ruff format --check"
+	@echo "make lint       ruff check + ruff format --check + lint-imports (the layer contract in pyproject.toml)"
 	@echo "make typecheck  pyright"
 	@echo "make format     ruff format"
 	@echo "make bench      time the CLI (benchmarks/run.py; figures in benchmarks/README.md)"
@@ -44,6 +44,7 @@ demo: install
 test: install
 	$(BIN)/ruff check pipelex tests benchmarks
 	$(BIN)/ruff format --check pipelex tests benchmarks
+	$(BIN)/lint-imports
 	$(PYRIGHT)
 	@if [ -z "$${MTHDS_CORPUS_DIR:-}" ] && [ -e $(FETCH_CORPUS) ]; then \
 		$(PYTHON) $(FETCH_CORPUS) .corpus \
@@ -65,6 +66,7 @@ test-real-llm: install
 lint: install
 	$(BIN)/ruff check pipelex tests
 	$(BIN)/ruff format --check pipelex tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(PYRIGHT)
@@ -93,7 +95,7 @@ bench-huge: install
 bench-all: bench bench-live bench-temporal bench-api
 
 clean:
-	rm -rf .corpus results .pytest_cache .ruff_cache build
+	rm -rf .corpus results .pytest_cache .ruff_cache .import_linter_cache build
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
