@@ -1,24 +1,33 @@
-"""The pipelex error tree.
+"""The pipelex error tree: every error the package raises on purpose is defined here.
 
-Every error the package raises on purpose derives from :class:`PipelexError`, split by audience::
+Every one derives from :class:`PipelexError`, split by audience (a test reads this tree and checks it against the
+classes, so it stays true)::
 
     PipelexError
-    ├── BundleError               the bundle author's mistake (parse, schema, static validation)
-    │   ├── BundleLoadError       a file cannot be read or is not a TOML document
-    │   ├── BundleInvalidError    the bundle parsed but does not validate (carries diagnostics)
-    │   └── ConceptCompileError   a concept's structure cannot become a content model
-    ├── RunError                  a run failed
-    │   ├── InputError            a caller's input does not fit the declared specs
-    │   ├── PipeRunError          a pipe failed while running (carries the pipe code)
-    │   │   ├── DryRunError       a dry run found a fault that only shows when running
-    │   │   ├── ReadRefusedError  the run's IO policy refuses to read a file or URL
-    │   │   ├── ReadFailedError   a file or URL the policy allows cannot be read
-    │   │   └── LimitExceededError a run passed one of the [limits] (list size, template budget, deadline, memory)
-    │   ├── MockUnsatisfiableError a dry-run mock cannot satisfy the concept's constraints
-    │   ├── RunNotFoundError      no run has that id on this backend (never started, or not ours)
-    │   └── RunCancelledError     the run was cancelled before it finished
-    ├── ConfigError               the configuration (pipelex.toml, model deck, environment) is wrong
-    └── UsageError                a command-line argument is unusable (a path, a port), found before any work
+    ├── BundleError                   the bundle author's mistake (parse, schema, static validation)
+    │   ├── BundleLoadError           a file cannot be read or is not a TOML document
+    │   ├── BundleInvalidError        the bundle parsed but does not validate (carries diagnostics)
+    │   └── ConceptCompileError       a concept's structure cannot become a content model
+    ├── RunError                      a run failed
+    │   ├── InputError                a caller's input does not fit the declared specs
+    │   │   └── InputRefusedError     an input names a file or URL the server's [api] policy refuses
+    │   ├── RunNotFoundError          no run has this id on the backend
+    │   ├── RunCancelledError         the run was cancelled before it finished
+    │   ├── PipeRunError              a pipe failed while running (carries the pipe code)
+    │   │   ├── DryRunError           a dry run found a fault that only shows when running
+    │   │   ├── ReadRefusedError      the run's IO policy refuses to read a file or URL
+    │   │   ├── ReadFailedError       a file or URL the policy allows cannot be read
+    │   │   ├── MockUnsatisfiableError  a dry-run mock cannot satisfy the concept's constraints
+    │   │   ├── ProviderError         an AI provider call failed, or no provider is configured for a live leaf
+    │   │   │   ├── ProviderCallFailed  a call failed for good (provider, model, HTTP status, reason)
+    │   │   │   └── MissingKeyError   a live run needs provider keys that are not set (before anything runs)
+    │   │   └── LimitExceededError    a run passed one of the [limits] (list size, template budget, deadline, memory)
+    │   │       └── TemplateBudgetExceeded  a template render passed its step or output budget
+    │   └── PayloadStoreError         a payload sent by reference (Temporal) is not in the payload store
+    ├── ConfigError                   the configuration (pipelex.toml, model deck, environment) is wrong
+    │   ├── MissingBaseUrlError       a backend of the deck has no base URL (neither its variable nor base_url)
+    │   └── TemporalUnavailableError  the Temporal server cannot be reached or started
+    └── UsageError                    a command-line argument is unusable (a path, a port), found before any work
 
 Messages say what is wrong, where, and how to fix it.
 """
@@ -74,6 +83,19 @@ class ConfigError(PipelexError):
     """The configuration is wrong or incomplete."""
 
 
+class MissingBaseUrlError(ConfigError):
+    """A backend has no base URL: neither its ``base_url_env`` variable nor its ``base_url`` is set."""
+
+    def __init__(self, message: str, *, backend: str, variable: str | None) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.variable = variable
+
+
+class TemporalUnavailableError(ConfigError):
+    """The Temporal server cannot be reached or started."""
+
+
 class RunError(PipelexError):
     """A run failed."""
 
@@ -84,6 +106,10 @@ class InputError(RunError):
     def __init__(self, message: str, *, input_name: str | None = None) -> None:
         super().__init__(message)
         self.input_name = input_name
+
+
+class InputRefusedError(InputError):
+    """An input names a local file or a URL that the server's ``[api]`` config does not allow."""
 
 
 class RunNotFoundError(RunError):
@@ -153,6 +179,38 @@ class ProviderError(PipeRunError):
     error_type = "provider_error"
 
 
+class ProviderCallFailed(ProviderError):
+    """A provider call failed for good: names the provider (backend), model, HTTP status and reason."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pipe_code: str,
+        provider: str | None,
+        model: str | None,
+        status: int | None,
+        reason: str,
+        retryable: bool,
+    ) -> None:
+        super().__init__(message, pipe_code=pipe_code, error_type=f"provider_{reason}")
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.reason = reason
+        self.retryable = retryable
+
+
+class MissingKeyError(ProviderError):
+    """A live run needs provider keys that are not set; ``variables`` names them (raised before anything runs)."""
+
+    error_type = "provider_missing_key"
+
+    def __init__(self, message: str, *, pipe_code: str | None, variables: list[str]) -> None:
+        super().__init__(message, pipe_code=pipe_code)
+        self.variables = variables
+
+
 class LimitExceededError(PipeRunError):
     """A run asked for more than one of the ``[limits]`` allow (a list, a template render, the deadline, memory).
 
@@ -164,6 +222,14 @@ class LimitExceededError(PipeRunError):
     def __init__(self, message: str, *, limit: str, pipe_code: str | None = None) -> None:
         super().__init__(message, pipe_code=pipe_code)
         self.limit = limit
+
+
+class TemplateBudgetExceeded(LimitExceededError):
+    """A render asked for more than its budget (the message names the limit and the setting)."""
+
+
+class PayloadStoreError(RunError):
+    """A payload sent by reference cannot be found in the payload store."""
 
 
 class UsageError(PipelexError):

@@ -39,6 +39,7 @@ from pipelex.errors import (
     BundleLoadError,
     ConfigError,
     InputError,
+    InputRefusedError,
     LimitExceededError,
     PipelexError,
     PipeRunError,
@@ -181,10 +182,6 @@ def limit_problem(
     )
 
 
-class InputRefusedError(InputError):
-    """An input names a local file or a URL that the server's ``[api]`` config does not allow."""
-
-
 def diagnostic_item(d: Any, *, rename: Any = None) -> ProblemItemOut:
     """A validation diagnostic as a protocol problem item: its code, and our file/line/pipe/field in ``location``."""
     from pipelex.api.codes import code_for_error_type, declared_params
@@ -301,7 +298,9 @@ def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) ->
             location=_input_location(exc),
             errors=_input_field(exc, code),
         )
-    if isinstance(exc, ProviderError):
+    if isinstance(
+        exc, ProviderError
+    ):  # with MissingKeyError: a live run's pre-flight found keys missing here
         detail = str(exc).replace("run with --dry-run", 'send "dry_run": true')
         code = code_for_error_type(exc.error_type, "provider.failed")
         if exc.error_type in _SERVER_LACKS:
@@ -327,14 +326,6 @@ def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) ->
             location={"pipe": exc.pipe_code} if exc.pipe_code else None,
             pipe_code=exc.pipe_code,
             error_type=exc.error_type,
-        )
-    from pipelex.inference.live.preflight import MissingKeyError
-
-    if isinstance(exc, MissingKeyError):
-        # a live run's pre-flight found provider keys missing on this server: the message names the variables
-        detail = str(exc).replace("run with --dry-run", 'send "dry_run": true')
-        return problem(
-            "provider-not-configured", detail, instance=instance, error_type="provider_missing_key"
         )
     if isinstance(exc, ConfigError):
         logger.error("configuration error while serving %s: %s", instance, exc)

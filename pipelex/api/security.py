@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-from pipelex.api.problems import PROBLEM_MEDIA_TYPE, InputRefusedError, problem
+from pipelex.api.problems import PROBLEM_MEDIA_TYPE, problem
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.errors import InputRefusedError
 from pipelex.io.gate import shown
 from pipelex.io.policy import (
     IOPolicy,

@@ -261,7 +261,7 @@ async def _translated() -> AsyncIterator[None]:
     """
     from temporalio.service import RPCError
 
-    from pipelex.backends.temporal.devserver import TemporalUnavailableError
+    from pipelex.errors import TemporalUnavailableError
 
     try:
         yield

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelex.errors import ConfigError
+from pipelex.errors import ConfigError, MissingBaseUrlError
 from pipelex.language.model_ref import ModelRef, ModelRefKind
 
 
@@ -66,15 +66,6 @@ TokenLimitParam = Literal["max_tokens", "max_completion_tokens"]
 
 OPENAI_URL = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com"
-
-
-class MissingBaseUrlError(ConfigError):
-    """A backend has no base URL: neither its ``base_url_env`` variable nor its ``base_url`` is set."""
-
-    def __init__(self, message: str, *, backend: str, variable: str | None) -> None:
-        super().__init__(message)
-        self.backend = backend
-        self.variable = variable
 
 
 @dataclass(frozen=True)

@@ -32,16 +32,12 @@ from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from pipelex.errors import LimitExceededError
+from pipelex.errors import TemplateBudgetExceeded
 
 _MAX_INT_BITS = 100_000
 _ITER_FILTER = "_pipelex_counted"
 _SIZE_FILTER = "_pipelex_sized"
 _DIGITS_RE = re.compile(r"\d+")
-
-
-class TemplateBudgetExceeded(LimitExceededError):
-    """A render asked for more than its budget (the message names the limit and the setting)."""
 
 
 @dataclass

@@ -50,7 +50,8 @@ def serving(app: FastAPI) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def api_temporal_server() -> Iterator[Any]:
     """A real ``temporal server start-dev`` on 127.0.0.1 for the API tests (skipped when it cannot start)."""
-    from pipelex.backends.temporal.devserver import DevServer, TemporalUnavailableError
+    from pipelex.backends.temporal.devserver import DevServer
+    from pipelex.errors import TemporalUnavailableError
 
     try:
         server = DevServer().wait_ready()

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipelex.config.deck import CallPolicy
-from pipelex.errors import ProviderError
-from pipelex.inference.live.calls import ProviderCallFailed, backoff_delay
-from pipelex.inference.live.preflight import MissingKeyError
+from pipelex.errors import MissingKeyError, ProviderCallFailed, ProviderError
+from pipelex.inference.live.calls import backoff_delay
 from pipelex.testing.fake_provider import FakeProvider
 from tests.conftest import CliResult
 from tests.inference.conftest import SECRET_KEY, RunBundle, boot

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from pipelex.config.deck import MissingBaseUrlError, deck_from_config
+from pipelex.config.deck import deck_from_config
+from pipelex.errors import MissingBaseUrlError
 from pipelex.testing.fake_provider import FakeProvider
 from tests.inference.conftest import FAST_CALLS, SECRET_KEY, RunBundle, boot
 from tests.inference.live_bundles import NOTE, TRIAGE

@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from pipelex.inference.live.calls import ProviderCallFailed
+from pipelex.errors import ProviderCallFailed
 from pipelex.inference.providers import anthropic_messages, openai_compat
 from pipelex.testing.fake_provider import FakeProvider
 from tests.inference.conftest import RunBundle

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from pipelex.config.deck import MissingBaseUrlError, deck_from_config, default_deck
-from pipelex.errors import ConfigError
-from pipelex.inference.live.calls import ProviderCallFailed
+from pipelex.config.deck import deck_from_config, default_deck
+from pipelex.errors import ConfigError, MissingBaseUrlError, ProviderCallFailed
 from pipelex.inference.live.structured import SCHEMA_MARKER, learned_modes
 from pipelex.reporting.console import render_cost_table
 from pipelex.testing.fake_provider import FakeProvider, Quirks

@@ -23,7 +23,8 @@ DRY = {"mthds_contents": [MENU], "dry_run": True, "mock_inputs": True}
 @pytest.fixture
 def temporal_server() -> Iterator[Any]:
     """A dev server of this test's own (the test stops and restarts it); skipped when it cannot start."""
-    from pipelex.backends.temporal.devserver import DevServer, TemporalUnavailableError
+    from pipelex.backends.temporal.devserver import DevServer
+    from pipelex.errors import TemporalUnavailableError
 
     try:
         server = DevServer().wait_ready()

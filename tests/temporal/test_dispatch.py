@@ -303,7 +303,7 @@ async def test_provider_faults_follow_the_retry_policy(
 
 
 async def test_an_unknown_namespace_is_a_clear_error(temporal_config: PipelexConfig) -> None:
-    from pipelex.backends.temporal.devserver import TemporalUnavailableError
+    from pipelex.errors import TemporalUnavailableError
 
     for in_process_worker in (False, True):
         config = with_temporal(

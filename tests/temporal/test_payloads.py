@@ -100,7 +100,8 @@ def test_every_native_content_round_trips(codec: ContentCodec) -> None:
 async def test_the_claim_check_codec_round_trips_and_refuses_odd_references(tmp_path: Path) -> None:
     from temporalio.api.common.v1 import Payload
 
-    from pipelex.backends.temporal.codec import CLAIM_CHECK_ENCODING, ClaimCheckCodec, PayloadStoreError
+    from pipelex.backends.temporal.codec import CLAIM_CHECK_ENCODING, ClaimCheckCodec
+    from pipelex.errors import PayloadStoreError
 
     codec = ClaimCheckCodec(tmp_path, threshold=1024)
     small = Payload(metadata={"encoding": b"json/plain"}, data=b'"x"')

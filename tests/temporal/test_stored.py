@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pytest
 
 from pipelex.backends.temporal.client import connect
-from pipelex.backends.temporal.codec import LocalPayloadStore, PayloadStoreError
+from pipelex.backends.temporal.codec import LocalPayloadStore
 from pipelex.backends.temporal.payloads import StoredListRef, StoredPart, TraceEvent
 from pipelex.backends.temporal.stored import (
     expand_fragments,
@@ -27,6 +27,7 @@ from pipelex.backends.temporal.stored import (
 )
 from pipelex.boot import Pipelex
 from pipelex.config.settings import LimitsConfig, PipelexConfig
+from pipelex.errors import PayloadStoreError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 from tests.temporal.histories import histories_of

@@ -23,7 +23,7 @@ from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from pipelex.backends.temporal.codec import data_converter, payload_store
-from pipelex.backends.temporal.devserver import TemporalUnavailableError, embedded_server
+from pipelex.backends.temporal.devserver import embedded_server
 from pipelex.backends.temporal.payloads import (
     DispatchOptions,
     DryValidateOutcome,
@@ -32,6 +32,7 @@ from pipelex.backends.temporal.payloads import (
     WireSettings,
 )
 from pipelex.config.settings import PipelexConfig
+from pipelex.errors import TemporalUnavailableError
 from pipelex.language.library import Library
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport

@@ -25,17 +25,13 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
-from pipelex.errors import RunError
+from pipelex.errors import PayloadStoreError
 
 if TYPE_CHECKING:
     from pipelex.config.settings import StorageConfig
 
 CLAIM_CHECK_ENCODING = b"pipelex/claim-check"
 _DIGEST = re.compile(r"[0-9a-f]{64}")
-
-
-class PayloadStoreError(RunError):
-    """A payload sent by reference cannot be found in the payload store."""
 
 
 def payload_store_dir(local_dir: str = ".pipelex/storage") -> Path:

@@ -19,11 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from pipelex.errors import ConfigError
-
-
-class TemporalUnavailableError(ConfigError):
-    """The Temporal server cannot be reached or started."""
+from pipelex.errors import TemporalUnavailableError
 
 
 def free_port() -> int:

@@ -23,8 +23,9 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from pipelex.backends.temporal.codec import PayloadStore, PayloadStoreError
+from pipelex.backends.temporal.codec import PayloadStore
 from pipelex.backends.temporal.payloads import StoredListRef, StoredPart, TraceEvent, WireMemory, WireStuff
+from pipelex.errors import PayloadStoreError
 
 if TYPE_CHECKING:
     from temporalio.client import Client

@@ -19,10 +19,10 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from temporalio.workflow import NondeterminismError
 
 from pipelex.backends.temporal.activities import WorkerActivities
-from pipelex.backends.temporal.devserver import TemporalUnavailableError
 from pipelex.backends.temporal.process import WORKER_IDENTITY
 from pipelex.backends.temporal.workflows import WfDryValidate, WfRunItems, WfRunPipe
 from pipelex.config.settings import PipelexConfig, TemporalConfig
+from pipelex.errors import TemporalUnavailableError
 
 PASSTHROUGH = (
     "pipelex",

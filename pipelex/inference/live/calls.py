@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from pipelex.config.deck import Backend, CallPolicy, ModelHandle
-from pipelex.errors import ProviderError
+from pipelex.errors import ProviderCallFailed
 from pipelex.inference.providers.base import ProviderCallError, redact
 
 logger = logging.getLogger("pipelex.inference")
@@ -24,28 +24,6 @@ def backoff_delay(policy: CallPolicy, attempt: int, *, rng: random.Random | None
     """The pause after failed attempt ``attempt`` (1-based): full jitter over an exponential ceiling."""
     ceiling = min(policy.backoff_max, policy.backoff_initial * (2 ** (attempt - 1)))
     return (rng or random).uniform(ceiling / 2, ceiling)
-
-
-class ProviderCallFailed(ProviderError):
-    """A provider call failed for good: names the provider (backend), model, HTTP status and reason."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        pipe_code: str,
-        provider: str | None,
-        model: str | None,
-        status: int | None,
-        reason: str,
-        retryable: bool,
-    ) -> None:
-        super().__init__(message, pipe_code=pipe_code, error_type=f"provider_{reason}")
-        self.provider = provider
-        self.model = model
-        self.status = status
-        self.reason = reason
-        self.retryable = retryable
 
 
 def provider_error(
@@ -120,7 +98,7 @@ async def call_with_retries(
 
 
 def _base_url_text(backend: Backend) -> str:
-    from pipelex.config.deck import MissingBaseUrlError
+    from pipelex.errors import MissingBaseUrlError
 
     try:
         url = backend.resolved_base_url()

@@ -36,7 +36,7 @@ from pipelex.config.deck import (
     ModelHandle,
     ResolvedModel,
 )
-from pipelex.errors import PipeRunError, ProviderError
+from pipelex.errors import PipeRunError, ProviderCallFailed, ProviderError
 from pipelex.inference.jobs import (
     DocGenJob,
     ExtractJob,
@@ -47,7 +47,7 @@ from pipelex.inference.jobs import (
     LLMJob,
     SearchJob,
 )
-from pipelex.inference.live.calls import ProviderCallFailed, call_with_retries, provider_error
+from pipelex.inference.live.calls import call_with_retries, provider_error
 from pipelex.inference.live.runtime import LiveRuntime
 from pipelex.inference.providers.base import (
     CallUsage,

@@ -1,7 +1,7 @@
 """The pre-flight of a live run: the models of every pipe reachable from the one being run get resolved (the
 caller lists them with :func:`pipelex.pipes.kinds.model_calls`), and a model whose provider key is not set
 fails the run before anything runs, naming the variable to set; so does a backend whose base URL cannot be
-resolved (:class:`~pipelex.config.deck.MissingBaseUrlError`).
+resolved (:class:`~pipelex.errors.MissingBaseUrlError`).
 
 A waterfall passes when one of its models is usable (a local engine needs no key), since the run falls back
 to it.
@@ -13,19 +13,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pipelex.config.deck import MissingBaseUrlError, ModelCategory, ModelDeck
-from pipelex.errors import ProviderError
+from pipelex.config.deck import ModelCategory, ModelDeck
+from pipelex.errors import MissingBaseUrlError, MissingKeyError
 from pipelex.language.model_ref import ModelRef
-
-
-class MissingKeyError(ProviderError):
-    """A live run needs provider keys that are not set; ``variables`` names them (raised before anything runs)."""
-
-    error_type = "provider_missing_key"
-
-    def __init__(self, message: str, *, pipe_code: str | None, variables: list[str]) -> None:
-        super().__init__(message, pipe_code=pipe_code)
-        self.variables = variables
 
 
 @dataclass(frozen=True)
