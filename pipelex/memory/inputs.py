@@ -217,7 +217,7 @@ def mock_inputs(
     entry: PipeEntry, library: Library, given: dict[str, Stuff], *, nb_list_items: int
 ) -> dict[str, Stuff]:
     """Mocks for every required input that was not given (``--mock-inputs``)."""
-    from pipelex.inference.dry.mocks import mock_content, rng_for
+    from pipelex.concepts.mocks import mock_content, rng_for
 
     mocked: dict[str, Stuff] = {}
     for name, text in entry.blueprint.input_specs().items():

@@ -158,8 +158,8 @@ def _one_line(text: str) -> str:
 
 def output_example(entry: PipeEntry, library: Library, *, nb_list_items: int = 3) -> Any:
     """What the main output of ``entry`` looks like in ``main_stuff.json``: the dry-run mock of its concept."""
+    from pipelex.concepts.mocks import mock_content, rng_for
     from pipelex.concepts.natives import ListContent
-    from pipelex.inference.dry.mocks import mock_content, rng_for
 
     spec = ConceptSpec.parse(entry.blueprint.output)
     concept = library.resolve_concept(spec.concept_ref, entry.domain)

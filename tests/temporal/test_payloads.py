@@ -87,8 +87,8 @@ def test_the_library_digest_follows_the_texts() -> None:
 
 
 def test_every_native_content_round_trips(codec: ContentCodec) -> None:
+    from pipelex.concepts.mocks import mock_content
     from pipelex.concepts.natives import NATIVE_CONTENT
-    from pipelex.inference.dry.mocks import mock_content
 
     for code, model in NATIVE_CONTENT.items():
         content = mock_content(model, label=code)

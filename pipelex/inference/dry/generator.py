@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pipelex.concepts.mocks import DRY_IMAGE_URL, mock_content, rng_for
 from pipelex.concepts.natives import (
     DocumentContent,
     ImageContent,
@@ -14,7 +15,6 @@ from pipelex.concepts.natives import (
     TextAndImagesContent,
     TextContent,
 )
-from pipelex.inference.dry.mocks import DRY_IMAGE_URL, mock_content, rng_for
 from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, LLMJob, SearchJob
 
 if TYPE_CHECKING:

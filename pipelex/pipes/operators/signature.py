@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pipelex.concepts.mocks import mock_content
 from pipelex.errors import PipeRunError
-from pipelex.inference.dry.mocks import mock_content
 from pipelex.inference.leaf import generator_class
 from pipelex.language.blueprint import PipeSignatureBlueprint
 from pipelex.language.library import PipeEntry
