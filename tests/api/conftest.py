@@ -33,16 +33,17 @@ def serving(app: FastAPI) -> Iterator[str]:
         target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"uvicorn-{port}"
     )
     thread.start()
-    deadline = time.monotonic() + 15
+    # generous: the Temporal backend's lifespan connects and starts a worker, slow on a loaded 2-core machine
+    deadline = time.monotonic() + 90
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
+            raise RuntimeError("the test server did not start within 90 s")
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=60)
         sock.close()
         assert not thread.is_alive(), "the test server did not stop"
 
