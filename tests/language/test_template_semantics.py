@@ -28,6 +28,7 @@ from pipelex.validation.static import check_library
 def _booted() -> Iterator[None]:
     Pipelex.make(needs_inference=False)
     yield
+    Pipelex.teardown()  # a later test must not inherit a process forced to dry mode
 
 
 def diagnose(text: str) -> list[tuple[str, str | None, str]]:
