@@ -64,6 +64,14 @@ class Pipelex:
         cls._unbooted_config = None
 
     @classmethod
+    def boot_settings(cls) -> tuple[bool, PipelexConfig] | None:
+        """``(needs_inference, config)`` of the boot, or None without one: what a child process needs to boot alike."""
+        state = cls._state
+        return (
+            (state.needs_inference, state.config) if state is not None and state.config is not None else None
+        )
+
+    @classmethod
     def is_booted(cls) -> bool:
         """True after :meth:`make`."""
         return cls._state is not None

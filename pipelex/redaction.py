@@ -74,7 +74,7 @@ def _forms(secret: str) -> list[str]:
     """Regular expressions of ``secret``: as written or URL-encoded (char by char, any case), split by
     whitespace; base64 (standard and URL-safe, at the three byte alignments); hex."""
     forms: list[str] = []
-    tokens = []
+    tokens: list[str] = []
     for ch in secret:
         encoded = "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
         if ch in _UNRESERVED:

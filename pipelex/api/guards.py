@@ -197,7 +197,8 @@ def protocol_class(header_seconds: float) -> type:
             self._arm()
 
         def _waiting_for_headers(self) -> bool:
-            return self.cycle is None or self.cycle.response_complete
+            # uvicorn declares ``cycle`` as always set, but it is None until a request's headers have arrived
+            return self.cycle is None or self.cycle.response_complete  # pyright: ignore[reportUnnecessaryComparison]
 
         def _arm(self) -> None:
             if self._header_timer is None:
@@ -219,7 +220,7 @@ def protocol_class(header_seconds: float) -> type:
             if waiting:
                 self._arm()
             super().data_received(data)
-            if waiting and self.cycle is not previous and self.cycle is not None:
+            if waiting and self.cycle is not previous and self.cycle is not None:  # pyright: ignore[reportUnnecessaryComparison]
                 self._disarm()  # a request's headers arrived: the body has its own deadlines (RequestGuard)
 
         def timeout_keep_alive_handler(self) -> None:

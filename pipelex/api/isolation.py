@@ -123,10 +123,7 @@ class IsolatedRunner:
     async def _run_child(self, kind: Literal["execute", "validate"], request: Any) -> bytes:
         from pipelex.boot import Pipelex
 
-        state = Pipelex._state
-        boot = (
-            (state.needs_inference, state.config) if state is not None and state.config is not None else None
-        )
+        boot = Pipelex.boot_settings()
         job = IsolatedJob(
             kind=kind,
             request=request,
@@ -247,7 +244,7 @@ def _child_main(sending: Connection, payload: bytes) -> None:
 def _limit_memory(limit: int) -> None:
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     ceiling = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
 

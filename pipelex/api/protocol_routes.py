@@ -54,7 +54,7 @@ class MissingBlobsRequestIn(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True)
 
-    blobs: list[BlobRefIn] = Field(default_factory=list, max_length=MAX_BLOBS_PER_REQUEST)
+    blobs: list[BlobRefIn] = Field(default_factory=list[BlobRefIn], max_length=MAX_BLOBS_PER_REQUEST)
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
 
 
@@ -350,7 +350,7 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
             *(asyncio.to_thread(blobs.holds, sha, size) for sha, size in sizes.items())
         )
         base = str(request.base_url).rstrip("/")
-        missing = []
+        missing: list[MissingBlobOut] = []
         for (sha, size), is_held in zip(sizes.items(), held, strict=True):
             if is_held:
                 continue

@@ -26,6 +26,7 @@ from pipelex.io.policy import (
     reference_kind,
 )
 from pipelex.memory.stuff import Stuff
+from pipelex.narrowing import is_dict, is_sequence
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -266,8 +267,8 @@ def _urls(content: Any) -> list[str]:
             stack.extend(item.items)
         elif isinstance(item, StuffContent | BaseModel):
             stack.extend(getattr(item, name) for name in type(item).model_fields)
-        elif isinstance(item, list | tuple):
+        elif is_sequence(item):
             stack.extend(item)
-        elif isinstance(item, dict):
+        elif is_dict(item):
             stack.extend(item.values())
     return found

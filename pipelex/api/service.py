@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -262,7 +262,7 @@ class DirectApiBackend:
             self._isolated = IsolatedRunner(self.config, self.deck, work=answer_isolated_job)
 
     @asynccontextmanager
-    async def serving(self) -> AsyncIterator[None]:
+    async def serving(self) -> AsyncGenerator[None, None]:
         """Start the run loops and the validation threads; stop them when the server stops."""
         self._loops = RunLoops(self.config.api.run_threads, name="pipelex-run")
         self._pool = ThreadPoolExecutor(

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from pipelex.pipeline.runner import PipelexRunner
 
 
-def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+# argparse has no public name for the type of ``add_subparsers()``'s result
+def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
     """Declare ``build inputs`` and ``build output``."""
     build = groups.add_parser("build", help="inputs templates and output examples of a pipe").add_subparsers(
         dest="what", metavar="WHAT"
@@ -44,7 +45,7 @@ def build_inputs(args: argparse.Namespace) -> int:
     """``pipelex build inputs BUNDLE [--pipe CODE]``."""
     from pipelex.memory.templates import inputs_template
 
-    runner, library, entry = _load(args)
+    _runner, library, entry = _load(args)
     target = args.output or "inputs.json"
     command = [
         "pipelex",

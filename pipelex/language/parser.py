@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -25,6 +25,7 @@ from pipelex.language.blueprint import (
 )
 from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE
+from pipelex.narrowing import is_dict, is_json_object, is_list
 
 # the fields of a signature: a pipe written with these only (and no `type`) is a contract, not an implementation
 SIGNATURE_KEYS = frozenset({"description", "inputs", "output", "signature_for"})
@@ -41,20 +42,34 @@ class ParsedBundle:
 
     blueprint: BundleBlueprint | None
     source_map: SourceMap
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    broken_pipes: set[str] = field(default_factory=set)
-    broken_concepts: set[str] = field(default_factory=set)
+    diagnostics: list[Diagnostic] = field(default_factory=list[Diagnostic])
+    broken_pipes: set[str] = field(default_factory=set[str])
+    broken_concepts: set[str] = field(default_factory=set[str])
+
+
+class _Report(Protocol):
+    """Records one diagnostic of the bundle being parsed (``diag`` in :func:`parse_bundle`)."""
+
+    def __call__(
+        self,
+        error_type: str,
+        message: str,
+        *,
+        line: int | None = None,
+        pipe: str | None = None,
+        field_name: str | None = None,
+    ) -> None: ...
 
 
 def _data_path(loc: tuple[Any, ...], data: Any, *, missing: bool) -> tuple[Any, ...]:
     """The part of pydantic's ``loc`` that indexes the data: union member tags ('str', 'InputSlot', ...) are
     dropped. For a ``missing`` error the last part is the absent key itself, and is kept."""
     kept: list[Any] = []
-    current = data
+    current: object = data
     for index, part in enumerate(loc):
-        if isinstance(current, dict) and part in current:
+        if is_dict(current) and part in current:
             current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        elif is_list(current) and isinstance(part, int) and 0 <= part < len(current):
             current = current[part]
         elif not (missing and index == len(loc) - 1):
             continue
@@ -249,12 +264,12 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
 
 
 def _parse_concepts(
-    raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any
+    raw: object, source_map: SourceMap, result: ParsedBundle, diag: _Report
 ) -> dict[str, ConceptBlueprint]:
     concepts: dict[str, ConceptBlueprint] = {}
     if raw is None:
         return concepts
-    if not isinstance(raw, dict):
+    if not is_json_object(raw):  # parsed TOML: table keys are strings
         diag(
             ErrorType.SCHEMA_VIOLATION, "`concept` must be a table of concepts ([concept] or [concept.Name])"
         )
@@ -272,7 +287,7 @@ def _parse_concepts(
         if isinstance(value, str):
             concepts[code] = ConceptBlueprint(description=value)
             continue
-        if not isinstance(value, dict):
+        if not is_json_object(value):
             diag(
                 ErrorType.SCHEMA_VIOLATION,
                 f"concept {code!r} must be a description string or a table",
@@ -300,12 +315,12 @@ def _parse_concepts(
 
 
 def _parse_pipes(
-    raw: Any, source_map: SourceMap, result: ParsedBundle, diag: Any
+    raw: object, source_map: SourceMap, result: ParsedBundle, diag: _Report
 ) -> dict[str, PipeBlueprint]:
     pipes: dict[str, PipeBlueprint] = {}
     if raw is None:
         return pipes
-    if not isinstance(raw, dict):
+    if not is_json_object(raw):  # parsed TOML: table keys are strings
         diag(ErrorType.SCHEMA_VIOLATION, "`pipe` must be a table of pipes ([pipe.my_pipe])")
         return pipes
     for code, value in raw.items():
@@ -320,7 +335,7 @@ def _parse_pipes(
             )
             result.broken_pipes.add(code)
             continue
-        if not isinstance(value, dict):
+        if not is_json_object(value):
             diag(
                 ErrorType.SCHEMA_VIOLATION,
                 f"pipe {code!r} must be a table ([pipe.{code}])",
@@ -398,7 +413,7 @@ def _parse_pipes(
 
 
 def _signature_target_ok(
-    code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle, diag: Any
+    code: str, value: dict[str, object], source_map: SourceMap, result: ParsedBundle, diag: _Report
 ) -> bool:
     """``signature_for`` names the pipe type the signature stands for (one of the runnable pipe types)."""
     target = value.get("signature_for")
@@ -417,15 +432,15 @@ def _signature_target_ok(
 
 
 def _parallel_branches_ok(
-    code: str, value: dict[str, Any], source_map: SourceMap, result: ParsedBundle, diag: Any
+    code: str, value: dict[str, object], source_map: SourceMap, result: ParsedBundle, diag: _Report
 ) -> bool:
     """Binding steps (``{from = ..., result = ...}``) belong to sequences; a parallel branch runs a pipe."""
     branches = value.get("branches")
-    if not isinstance(branches, list):
+    if not is_list(branches):
         return True
     ok = True
     for index, branch in enumerate(branches):  # counted from 0, like every `steps[i]`/`branches[i]` field
-        if isinstance(branch, dict) and "from" in branch:
+        if is_dict(branch) and "from" in branch:
             diag(
                 ErrorType.BINDING_STEP_INVALID,
                 f"pipe {code!r} (PipeParallel): branches[{index}] is a binding step "

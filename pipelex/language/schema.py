@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelex.language import blueprint as bp
+from pipelex.narrowing import is_json_object, is_list
 
 _SPEC_PATTERN = r"^\s*(?:[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.)?[A-Z][A-Za-z0-9]*(?:\[[0-9]*\])?[?!]?\s*$"
 
@@ -183,13 +184,13 @@ def _by_json_type(node: Any) -> Any:
     A value that fits no branch of an ``anyOf`` gets one vague message at the union; with the type chosen first,
     a typo inside a concept table is reported at the typo (``structure.minutes.type``), in editors too.
     """
-    if isinstance(node, list):
+    if is_list(node):
         return [_by_json_type(v) for v in node]
-    if not isinstance(node, dict):
+    if not is_json_object(node):  # a JSON schema: keys are strings
         return node
     node = {k: _by_json_type(v) for k, v in node.items()}
     branches = node.get("anyOf")
-    if not isinstance(branches, list):
+    if not is_list(branches):
         return node
     kinds = [_json_type(b) for b in branches]
     if None in kinds or len(set(kinds)) != len(kinds):
@@ -201,8 +202,8 @@ def _by_json_type(node: Any) -> Any:
     return {**rest, **chain}
 
 
-def _json_type(branch: Any) -> str | None:
-    if not isinstance(branch, dict):
+def _json_type(branch: object) -> str | None:
+    if not is_json_object(branch):
         return None
     if "$ref" in branch:
         return "object"
@@ -220,12 +221,12 @@ def _inline(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, An
 
 
 def _repoint(node: Any) -> Any:
-    if isinstance(node, dict):
+    if is_json_object(node):  # a JSON schema: keys are strings
         return {
             k: ("#/definitions/" + v.rsplit("/", 1)[1] if k == "$ref" and isinstance(v, str) else _repoint(v))
             for k, v in node.items()
         }
-    if isinstance(node, list):
+    if is_list(node):
         return [_repoint(v) for v in node]
     return node
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from pipelex.language.specs import ConceptSpec, Multiplicity
 from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Stuff
 from pipelex.memory.templates import NOTE_PREFIX
+from pipelex.narrowing import is_dict, is_json_object, is_list, is_sequence
 
 if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
@@ -43,23 +45,25 @@ def _too_deep(where: str) -> InputError:
 def check_input_depth(data: Any, where: str = "the inputs") -> None:
     """Raise :class:`InputError` if ``data`` nests deeper than :data:`MAX_INPUT_DEPTH` (an iterative walk: it
     never recurses, whatever the depth)."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
+    stack: list[tuple[object, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Any = value.values()
-        elif isinstance(value, list | tuple):
+        children: Iterable[object]
+        if is_dict(value):
+            children = value.values()
+        elif is_sequence(value):
             children = value
         else:
             continue
         if depth >= MAX_INPUT_DEPTH:
             raise _too_deep(where)
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | tuple))
+        stack.extend((child, depth + 1) for child in children if is_dict(child) or is_sequence(child))
 
 
 def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
     """``-i`` value: inline JSON (starting with ``{``), or a .json/.toml file. Returns data and the file's folder."""
     text = argument.strip()
+    data: object
     if text.startswith("{"):
         try:
             data = json.loads(text)
@@ -89,7 +93,7 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
                 f"inputs file {argument!r} cannot be read ({exc.strerror}); check its permissions"
             ) from exc
         base = path.parent
-    if not isinstance(data, dict):
+    if not is_json_object(data):
         raise InputError("the inputs must be an object mapping input names to values")
     check_input_depth(data)
     return data, base
@@ -141,7 +145,7 @@ def shape_one(
         )
     target = concept
     if (
-        isinstance(value, dict)
+        is_json_object(value)
         and "concept" in value
         and "content" in value
         and set(value) <= {"concept", "content"}
@@ -157,7 +161,7 @@ def shape_one(
                 input_name=name,
             )
         target, value = explicit, value["content"]
-    if isinstance(value, list):
+    if is_list(value):
         if not spec.is_list:
             raise InputError(
                 f"input {name!r} is a list, but the pipe reads a single {concept.ref} ({spec.render()})",
@@ -186,10 +190,12 @@ def _content(
     if model in (ImageContent, DocumentContent):
         if isinstance(value, str):
             value = {"url": value}
-        if isinstance(value, dict) and isinstance(value.get("url"), str):
-            value = {**value, "url": _resolve_url(value["url"], base_dir)}
+        url = value.get("url") if is_json_object(value) else None
+        if is_json_object(value) and isinstance(url, str):
+            resolved = _resolve_url(url, base_dir)
+            value = {**value, "url": resolved}
             if not value.get("mime_type"):
-                value["mime_type"] = _mime_of(value["url"])
+                value["mime_type"] = _mime_of(resolved)
     try:
         return to_content(value, concept, library.concepts)
     except ContentError as exc:

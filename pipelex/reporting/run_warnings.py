@@ -6,7 +6,7 @@ The run's warnings are the warnings of its graph nodes (``PipelineOutput.warning
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -14,7 +14,7 @@ _sink: ContextVar[list[str] | None] = ContextVar("pipelex_warning_sink", default
 
 
 @contextmanager
-def collect_warnings() -> Iterator[list[str]]:
+def collect_warnings() -> Generator[list[str], None, None]:
     """Collect the warnings raised inside the block (tasks started inside share the list)."""
     messages: list[str] = []
     token = _sink.set(messages)

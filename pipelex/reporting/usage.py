@@ -17,7 +17,7 @@ Usage of a node (``GraphNode.usage``) is plain JSON::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -149,7 +149,7 @@ _sink: ContextVar[list[TokenUsage] | None] = ContextVar("pipelex_usage_sink", de
 
 
 @contextmanager
-def collect_usage() -> Iterator[list[TokenUsage]]:
+def collect_usage() -> Generator[list[TokenUsage], None, None]:
     """Collect the usage the provider calls made inside the block report (tasks started inside share it)."""
     records: list[TokenUsage] = []
     token = _sink.set(records)

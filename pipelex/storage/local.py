@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.narrowing import is_list
 from pipelex.storage.protocol import STORAGE_SCHEME, Storage, blob_name, name_of
 
 __all__ = ["STORAGE_SCHEME", "LocalStorage", "data_url_mime", "decode_data_url", "normalize_content"]
@@ -83,7 +84,7 @@ def normalize_content(content: StuffContent, storage: Storage) -> StuffContent:
             new = normalize_content(value, storage)
             if new is not value:
                 updates[name] = new
-        elif isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
+        elif is_list(value) and any(isinstance(v, BaseModel) for v in value):
             updates[name] = [
                 normalize_content(v, storage) if isinstance(v, StuffContent) else v for v in value
             ]

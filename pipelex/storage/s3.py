@@ -17,13 +17,16 @@ class S3Storage:
         if not bucket:
             raise ConfigError('[storage] kind = "s3" needs s3_bucket = "<bucket name>" in pipelex.toml')
         try:
-            import boto3
+            import boto3  # pyright: ignore[reportMissingTypeStubs]  (boto3 ships no type information)
         except ImportError as exc:  # pragma: no cover - boto3 is in the s3 extra
             raise ConfigError("[storage] kind = \"s3\" needs boto3: pip install 'pipelex[s3]'") from exc
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url or None
-        self.client: Any = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=region)
+        # untyped third-party boundary: the client's methods are generated at run time
+        self.client: Any = boto3.client(  # pyright: ignore[reportUnknownMemberType]
+            "s3", endpoint_url=self.endpoint_url, region_name=region
+        )
 
     def key(self, name: str) -> str:
         """The object key of a blob name (under the prefix)."""

@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import json
 import math
@@ -86,6 +87,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, cast
+
+from pipelex.narrowing import is_json_object
 
 Route = Literal["chat", "images", "messages"]
 Fault = Literal["429", "500", "timeout", "malformed", "schema_mismatch"]
@@ -144,9 +147,9 @@ class _State:
     api_key: str | None
     quirks: Quirks = field(default_factory=Quirks)
     calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROUTES, 0))
-    requests: list[RecordedRequest] = field(default_factory=list)
-    faults: list[_PendingFault] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list[RecordedRequest])
+    faults: list[_PendingFault] = field(default_factory=list[_PendingFault])
+    files: dict[str, bytes] = field(default_factory=dict[str, bytes])
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -179,20 +182,19 @@ def instance_from_schema(
     if depth > 12:
         return None
     if "$ref" in schema:
-        target: Any = root
+        target: object = root
         for part in str(schema["$ref"]).removeprefix("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
+            target = target.get(part, {}) if is_json_object(target) else {}
         return instance_from_schema(cast(dict[str, Any], target), root=root, name=name, depth=depth + 1)
     if "const" in schema:
         return schema["const"]
     if schema.get("enum"):
         return schema["enum"][0]
     for key in ("anyOf", "oneOf", "allOf"):
-        options = [o for o in schema.get(key, []) if isinstance(o, dict) and o.get("type") != "null"]
+        candidates: list[object] = schema.get(key, [])
+        options = [o for o in candidates if is_json_object(o) and o.get("type") != "null"]
         if options:
-            return instance_from_schema(
-                cast(dict[str, Any], options[0]), root=root, name=name, depth=depth + 1
-            )
+            return instance_from_schema(options[0], root=root, name=name, depth=depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
         kinds = [k for k in cast(list[str], kind) if k != "null"]
@@ -455,9 +457,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(400, {"error": f"fault must be one of {FAULTS}, route one of {ROUTES} or null"})
                 return
             with state.lock:
-                state.faults.append(
-                    _PendingFault(cast(Fault, fault), int(body.get("count", 1)), cast(Route | None, route))
-                )
+                state.faults.append(_PendingFault(fault, int(body.get("count", 1)), route))
             self._send(200, {"ok": True})
         elif path == "/_fake/latency":
             state.latency = float(body.get("latency", 0.0))
@@ -557,8 +557,8 @@ class _Handler(BaseHTTPRequestHandler):
         tool_choice = body.get("tool_choice")
         tools = cast(list[dict[str, Any]], body.get("tools") or [])
         chosen = None
-        if isinstance(tool_choice, dict) and tool_choice.get("type") in ("tool", "any") and tools:
-            name = cast(dict[str, Any], tool_choice).get("name")
+        if is_json_object(tool_choice) and tool_choice.get("type") in ("tool", "any") and tools:
+            name = tool_choice.get("name")
             chosen = next((t for t in tools if t.get("name") == name), tools[0])
         limit = _token_limit(body, ("max_tokens",))
         described = _described_schema(last_user)
@@ -746,6 +746,14 @@ class FakeProvider:
             self._thread = None
         self._server.server_close()
 
+    def serve_forever(self) -> None:
+        """The foreground variant of :meth:`start`: serve in this thread until interrupted, then release the port."""
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._state.stopping.set()
+            self._server.server_close()
+
     def __enter__(self) -> FakeProvider:
         return self.start()
 
@@ -867,13 +875,8 @@ def main(argv: list[str] | None = None) -> int:
         profile=args.profile,
     )
     print(fake.base_url, flush=True)
-    try:
-        fake._server.serve_forever(poll_interval=0.2)  # noqa: SLF001 - the foreground variant of start()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._state.stopping.set()  # noqa: SLF001
-        fake._server.server_close()  # noqa: SLF001
+    with contextlib.suppress(KeyboardInterrupt):
+        fake.serve_forever()
     return 0
 
 

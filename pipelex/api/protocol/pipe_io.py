@@ -269,7 +269,7 @@ def _schema_node(
 
 def resolve_answer(library: Library, sources: MethodSources) -> dict[str, Any]:
     """``/resolve``'s valid arm: the library as loaded, every concept and pipe under its qualified reference."""
-    concepts = {
+    concepts: dict[str, dict[str, Any]] = {
         c.ref: {
             "code": c.code,
             "domain": c.domain,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelex.api.problems import diagnostic_item
 from pipelex.diagnostics import Diagnostic
+from pipelex.narrowing import is_json_object
 
 if TYPE_CHECKING:
     from pipelex.api.protocol.files import MethodSources
@@ -114,8 +115,8 @@ def models_answer(deck: ModelDeck, category: str | None) -> dict[str, Any]:
     """
     from pipelex.config.deck import CATEGORY_ORDER
 
-    models = []
-    handles = []
+    models: list[dict[str, Any]] = []
+    handles: list[dict[str, Any]] = []
     for h in deck.handles.values():
         kind = _CATEGORIES.get(h.category.value, h.category.value)
         entry = {
@@ -191,7 +192,7 @@ def run_results_document(record: RunRecord) -> dict[str, Any]:
     main = result.get("main_stuff")
     return {
         "pipeline_run_id": record.run_id,
-        "main_stuff": main.get("content") if isinstance(main, dict) and not main.get("absent") else None,
+        "main_stuff": main.get("content") if is_json_object(main) and not main.get("absent") else None,
         "main_stuff_name": result.get("main_stuff_name"),
         "working_memory": result["pipe_output"]["working_memory"],
         "pipe_output": result["pipe_output"],
@@ -213,9 +214,10 @@ def run_progress(record: RunRecord) -> dict[str, Any]:
     invocations: list[dict[str, Any]] = []
     summary = f"Running {record.pipe_code or 'the main pipe'}"
     if record.result_json is not None:
-        graph = json.loads(record.result_json).get("graph") or {}
-        for node in graph.get("nodes", []):
-            timing = node.get("timing", {})
+        graph: dict[str, Any] = json.loads(record.result_json).get("graph") or {}
+        nodes: list[dict[str, Any]] = graph.get("nodes", [])
+        for node in nodes:
+            timing: dict[str, Any] = node.get("timing", {})
             invocation: dict[str, Any] = {
                 "path": node["path"],
                 "pipe_code": node["pipe_code"],

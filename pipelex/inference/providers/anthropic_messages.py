@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pipelex.inference.providers.base import (
     CallUsage,
@@ -16,6 +16,7 @@ from pipelex.inference.providers.base import (
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
+    from anthropic.types import Message
 
 DEFAULT_MAX_TOKENS = 4096
 
@@ -94,7 +95,8 @@ class AnthropicProvider:
             ]
             kwargs["tool_choice"] = {"type": "tool", "name": request.schema_name}
         try:
-            message = await self.client.messages.create(**kwargs)
+            # the arguments are built as a dict, so the SDK's overloads cannot pick the return type: say it
+            message = cast("Message", await self.client.messages.create(**kwargs))
         except Exception as exc:
             raise translate(exc) from exc
         text: str | None = None

@@ -21,9 +21,12 @@ from pipelex.inference.providers.base import (
     ProviderCallError,
     status_error,
 )
+from pipelex.narrowing import is_json_object, is_list
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+    from openai.types import ImagesResponse
+    from openai.types.chat import ChatCompletion
 
 
 def make_client(*, api_key: str, base_url: str | None, timeout: float) -> AsyncOpenAI:
@@ -46,33 +49,33 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` as OpenAI's strict mode wants it: every object closed, every property required (an
     optional one may be null instead), no ``default``. The reply is still validated against the concept."""
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, list):
-            return [walk(item) for item in cast(list[Any], node)]
-        if not isinstance(node, dict):
+    def walk(node: object) -> object:
+        if is_list(node):
+            return [walk(item) for item in node]
+        if not is_json_object(node):  # a JSON schema: keys are strings
             return node
-        out = {k: walk(v) for k, v in cast(dict[str, Any], node).items() if k != "default"}
+        out = {k: walk(v) for k, v in node.items() if k != "default"}
         properties = out.get("properties")
-        if isinstance(properties, dict) and (out.get("type") in (None, "object")):
-            required = set(cast(list[str], node.get("required", [])))
-            for name, sub in cast(dict[str, Any], properties).items():
+        if is_json_object(properties) and (out.get("type") in (None, "object")):
+            required = set(cast(list[str], node.get("required", [])))  # JSON schema: a list of names
+            for name, sub in properties.items():
                 if name not in required and not _nullable(sub):
                     properties[name] = {"anyOf": [sub, {"type": "null"}]}
-            out["required"] = list(cast(dict[str, Any], properties))
+            out["required"] = list(properties)
             out["additionalProperties"] = False
         return out
 
     return cast(dict[str, Any], walk(schema))
 
 
-def _nullable(schema: Any) -> bool:
-    if not isinstance(schema, dict):
+def _nullable(schema: object) -> bool:
+    if not is_json_object(schema):
         return False
-    schema = cast(dict[str, Any], schema)
     kind = schema.get("type")
-    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+    if kind == "null" or (is_list(kind) and "null" in kind):
         return True
-    return any(isinstance(o, dict) and o.get("type") == "null" for o in schema.get("anyOf", []))
+    options = cast(list[object], schema.get("anyOf", []))  # JSON schema: ``anyOf`` is a list of schemas
+    return any(is_json_object(o) and o.get("type") == "null" for o in options)
 
 
 def translate(exc: BaseException) -> ProviderCallError:
@@ -173,7 +176,8 @@ class OpenAIProvider:
         if request.reasoning_effort is not None:
             kwargs["reasoning_effort"] = request.reasoning_effort
         try:
-            completion = await self.client.chat.completions.create(**kwargs)
+            # the arguments are built as a dict (no ``stream``), so the SDK's overloads cannot pick the return type
+            completion = cast("ChatCompletion", await self.client.chat.completions.create(**kwargs))
         except Exception as exc:
             raise translate(exc) from exc
         choices = getattr(completion, "choices", None)
@@ -182,7 +186,7 @@ class OpenAIProvider:
         message = choices[0].message
         text = message.content
         if message.tool_calls and (text is None or not text.strip() or request.structured_mode == "tools"):
-            text = cast(Any, message.tool_calls[0]).function.arguments
+            text = message.tool_calls[0].function.arguments
         if text is None:
             refusal = getattr(message, "refusal", None)
             raise ProviderCallError(
@@ -215,7 +219,8 @@ class OpenAIProvider:
             if value is not None:
                 kwargs[name] = value
         try:
-            response = await self.client.images.generate(**kwargs)
+            # as for chat: the arguments are a dict, the SDK's overloads cannot pick the return type
+            response = cast("ImagesResponse", await self.client.images.generate(**kwargs))
         except Exception as exc:
             raise translate(exc) from exc
         mime = f"image/{'jpeg' if request.output_format == 'jpeg' else request.output_format or 'png'}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -73,7 +73,7 @@ def _wrap(backend: Backend, client: Any, max_tokens: int | None) -> Provider:
 
 
 @asynccontextmanager
-async def provider_session(*, max_concurrency: int = 64) -> AsyncIterator[ProviderSession]:
+async def provider_session(*, max_concurrency: int = 64) -> AsyncGenerator[ProviderSession, None]:
     """Share clients between the calls made inside the block; close them at its end."""
     session = ProviderSession(max_concurrency)
     token = _session.set(session)
@@ -87,7 +87,7 @@ async def provider_session(*, max_concurrency: int = 64) -> AsyncIterator[Provid
 @asynccontextmanager
 async def open_provider(
     backend: Backend, *, api_key: str, base_url: str | None, timeout: float, max_tokens: int | None = None
-) -> AsyncIterator[Provider]:
+) -> AsyncGenerator[Provider, None]:
     """The provider adapter of ``backend``, on the session's client (or on a client of its own, closed after)."""
     session = _session.get()
     if session is not None:

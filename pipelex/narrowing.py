@@ -1,0 +1,34 @@
+"""Type guards for values whose static type is unknown: parsed JSON/TOML, ``getattr`` results, user inputs.
+
+``isinstance(value, list)`` on an ``object`` narrows to ``list[Unknown]`` under pyright strict; these guards
+narrow to ``list[object]`` / ``dict[object, object]`` instead, which is true of every list and dict, so the
+code that follows must still check what it reads. ``is_json_object`` is for values parsed from JSON or TOML
+(or built the same way), whose keys are strings by construction: it does not look at the keys.
+No imports beyond ``typing``: any layer may use it.
+"""
+
+from __future__ import annotations
+
+from typing import TypeGuard
+
+__all__ = ["is_dict", "is_json_object", "is_list", "is_sequence"]
+
+
+def is_list(value: object) -> TypeGuard[list[object]]:
+    """True when ``value`` is a list (its items typed ``object``)."""
+    return isinstance(value, list)
+
+
+def is_sequence(value: object) -> TypeGuard[list[object] | tuple[object, ...]]:
+    """True when ``value`` is a list or a tuple (its items typed ``object``)."""
+    return isinstance(value, list | tuple)
+
+
+def is_dict(value: object) -> TypeGuard[dict[object, object]]:
+    """True when ``value`` is a dict (keys and values typed ``object``)."""
+    return isinstance(value, dict)
+
+
+def is_json_object(value: object) -> TypeGuard[dict[str, object]]:
+    """True when ``value`` is a dict; for data parsed from JSON/TOML, whose keys are strings by construction."""
+    return isinstance(value, dict)
