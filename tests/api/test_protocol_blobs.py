@@ -14,6 +14,7 @@ import httpx
 import pytest
 from mthds.method_tree.file_entry import HashFileEntry
 from mthds.protocol.models import BlobRef
+from mthds.protocol.pipeline_inputs import PipelineInputs
 from mthds.runners.api.client import MthdsAPIClient
 from mthds.runners.api.exceptions import ApiResponseError
 from pipelex_sdk.client import PipelexAPIClient
@@ -21,7 +22,7 @@ from pipelex_sdk.client import PipelexAPIClient
 from tests.api.bundles import MENU
 from tests.api.conftest import ServerFactory, assert_problem
 
-NOTE = {"kitchen_note": "eggs, leeks"}
+NOTE: PipelineInputs = {"kitchen_note": "eggs, leeks"}
 DRY = {"dry_run": True}
 # a bundle past the clients' 256 KiB inline threshold: the same method, with a long comment
 LARGE = MENU + "\n" + "\n".join(f"# note {i:06d} " + "x" * 100 for i in range(3000)) + "\n"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from mthds.protocol.models import InvalidValidationReport, ModelCategory, ValidationReport
+from mthds.protocol.pipeline_inputs import PipelineInputs
 from mthds.protocol.protocol import PROTOCOL_VERSION
 from mthds.runners.api.client import MthdsAPIClient
 from mthds.runners.api.exceptions import ApiResponseError
@@ -30,7 +31,7 @@ from tests.api.bundles import MENU, MENU_INVALID
 from tests.api.conftest import Backend, ServerFactory
 
 FILES = {"menu.mthds": MENU}
-NOTE = {"kitchen_note": "eggs, leeks, a sack of flour"}
+NOTE: PipelineInputs = {"kitchen_note": "eggs, leeks, a sack of flour"}
 DRY = {"dry_run": True}
 
 

@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from mthds.protocol.input_form import EnumField, ListField, NumberField, ObjectItem
 from pipelex_sdk.client import PipelexAPIClient
-from pipelex_sdk.crate_models import PipeIORequest, ResolveRequest
+from pipelex_sdk.crate_models import PipeIORequest, PipeIOValidReport, ResolveRequest
 from pipelex_sdk.errors import ApiResponseError
+from pipelex_sdk.model_reference_models import ModelReferenceKind, ModelReferenceResolution
 
 from tests.api.bundles import MENU
 from tests.api.conftest import assert_problem
@@ -72,13 +74,17 @@ async def test_pipe_io_describes_the_main_pipe(sdk: PipelexAPIClient) -> None:
     assert fields["guests"].kind.value == "number"
     assert fields["theme"].required is False and fields["theme"].gating is False
     output = answer.output_form["recipes.plan_dishes"].field
+    assert isinstance(output, ListField), output
     assert output.kind.value == "list" and output.item_count == 3
     dish = output.item
+    assert isinstance(dish, ObjectItem), dish
     assert dish.kind.value == "object"
     nested = {f.name: f for f in dish.fields}
-    assert nested["servings"].kind.value == "number" and nested["servings"].integer is True
-    assert nested["vegetarian"].kind.value == "boolean" and nested["vegetarian"].required is False
-    assert nested["course"].kind.value == "enum" and nested["course"].choices == [
+    servings, vegetarian, course = nested["servings"], nested["vegetarian"], nested["course"]
+    assert isinstance(servings, NumberField) and isinstance(course, EnumField), nested
+    assert servings.kind.value == "number" and servings.integer is True
+    assert vegetarian.kind.value == "boolean" and vegetarian.required is False
+    assert course.kind.value == "enum" and course.choices == [
         "starter",
         "main",
         "dessert",
@@ -88,10 +94,12 @@ async def test_pipe_io_describes_the_main_pipe(sdk: PipelexAPIClient) -> None:
 
 async def test_pipe_io_selection(sdk: PipelexAPIClient) -> None:
     every = await sdk.pipe_io(PipeIORequest(files={"menu.mthds": MENU}, all_pipes=True))
+    assert isinstance(every, PipeIOValidReport), every
     assert every.is_valid and set(every.pipe_io_contracts) == {
         f"bistro_menus.{c}" for c in ("write_menu_card", "list_dishes", "lay_out_card", "greet")
     }
     one = await sdk.pipe_io(PipeIORequest(files={"menu.mthds": MENU}, pipe_ref="greet"))
+    assert isinstance(one, PipeIOValidReport), one
     assert one.is_valid and one.pipe_ref == "bistro_menus.greet"
     with pytest.raises(ApiResponseError) as unknown:
         await sdk.pipe_io(PipeIORequest(files={"menu.mthds": MENU}, pipe_ref="nope"))
@@ -114,12 +122,14 @@ async def test_model_reference_check(sdk: PipelexAPIClient, base_url: str) -> No
     models = await sdk.models()
     handle = models.models[0].name
     verdict = await sdk.check_model_reference(handle)
-    assert verdict.resolution.value == "resolved" and verdict.kind.value == "handle"
+    assert (
+        verdict.resolution is ModelReferenceResolution.RESOLVED and verdict.kind is ModelReferenceKind.HANDLE
+    )
     assert verdict.matches and verdict.matches[0].resolves_to == handle
     alias = await sdk.check_model_reference("@default-general")
-    assert alias.kind.value == "alias" and alias.resolution.value == "resolved"
+    assert alias.kind is ModelReferenceKind.ALIAS and alias.resolution is ModelReferenceResolution.RESOLVED
     missing = await sdk.check_model_reference(handle + "-typo")
-    assert missing.resolution.value == "not_found" and handle in missing.suggestions
+    assert missing.resolution is ModelReferenceResolution.NOT_FOUND and handle in missing.suggestions
     with httpx.Client(base_url=base_url, timeout=30) as http:
         blank = http.get("/v1/models/check", params={"reference": "  "})
         assert assert_problem(blank, 422, "request-invalid")["location"]["field"] == "reference"

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from pipelex.api.app import create_app
-from pipelex.api.models import ExecuteRequest, ValidateRequest
+from pipelex.api.models import BackendName, ExecuteRequest, ValidateRequest
 from pipelex.api.security import key_matches
 from pipelex.config.settings import PipelexConfig
 from tests.api.bundles import FUNCS, MENU, PHOTO
@@ -323,7 +323,7 @@ def test_local_files_when_allowed(make_server: ServerFactory) -> None:
 class _BuggyBackend:
     """A backend with a bug whose message holds a secret: the client must see neither."""
 
-    name = "direct"
+    name: BackendName = "direct"
 
     async def execute(self, request: ExecuteRequest) -> bytes:
         raise RuntimeError("db password hunter2 leaked in a bug")

@@ -44,6 +44,7 @@ async def _new_workflows(
     config: PipelexConfig, before: set[str], *, expected: str | None = None
 ) -> dict[str, str]:
     """Workflows of the namespace not in ``before`` (visibility may lag a little: wait up to 5 s for one)."""
+    started: dict[str, str] = {}
     for _ in range(50):
         started = {wid: wtype for wid, wtype in await _all_workflows(config) if wid not in before}
         if started and (expected is None or expected in started):

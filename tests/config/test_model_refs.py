@@ -21,6 +21,7 @@ from pipelex.config.deck import (
 )
 from pipelex.errors import ConfigError
 from pipelex.language.library import build_library
+from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
 from pipelex.testing.fake_provider import FakeProvider
@@ -272,6 +273,7 @@ async def test_a_live_run_calls_the_model_of_each_category(
     bundle = textwrap.dedent(GALLERY.format(llm_model="@default-small", img_model="$gen-image-high-quality"))
     runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.LIVE)
     output = await runner.execute_pipeline({"theme": "tides"})
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
     assert output.main_stuff.concept == "native.Image"
     chats = [r.body for r in fake.requests if r.route in ("chat", "messages")]
     images = [r.body for r in fake.requests if r.route == "images"]

@@ -16,7 +16,7 @@ import pytest
 
 from pipelex.errors import PipeRunError, ProviderError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
-from pipelex.testing.fake_provider import FakeProvider
+from pipelex.testing.fake_provider import FakeProvider, Route
 from tests.inference.conftest import RunBundle, boot, make_pdf, make_png, make_scanned_pdf
 
 SHOP = """
@@ -178,7 +178,7 @@ Total of this invoice?
     ("model", "route"), [("gpt-4o", "chat"), ("claude-sonnet", "messages")], ids=["openai", "anthropic"]
 )
 async def test_images_and_documents_are_sent_as_parts(
-    live: FakeProvider, run_bundle: RunBundle, model: str, route: str
+    live: FakeProvider, run_bundle: RunBundle, model: str, route: Route
 ) -> None:
     bundle = VISION.replace("MODEL", model)
     png = make_png()

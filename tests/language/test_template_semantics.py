@@ -17,6 +17,7 @@ from pipelex.concepts.natives import ListContent, TextContent
 from pipelex.config.deck import default_deck
 from pipelex.errors import PipeRunError
 from pipelex.language.library import build_library
+from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
 from pipelex.pipes.rendering import TemplatingStyle, format_as, render_template
@@ -41,6 +42,7 @@ async def dry_text(bundle: str, inputs: dict[str, Any], pipe: str | None = None)
     """The text a dry run's main output holds."""
     runner = PipelexRunner(mthds_content=textwrap.dedent(bundle), pipe_run_mode=PipeRunMode.DRY)
     output = await runner.execute_pipeline(inputs, pipe_code=pipe)
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
     content = output.main_stuff.content
     assert isinstance(content, TextContent), content
     return content.text
@@ -243,6 +245,7 @@ async def test_nb_output_has_its_real_value_in_a_live_run(
         mthds_content=textwrap.dedent(NB_OUTPUT.format(count=count)), pipe_run_mode=PipeRunMode.LIVE
     )
     output = await runner.execute_pipeline({"owner": "Mira"})
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
     assert isinstance(output.main_stuff.content, ListContent)
     system, prompt = sent_prompts(fake)[0]
     assert expected in prompt and "for the boat of Mira" in prompt
@@ -360,6 +363,7 @@ async def test_compose_template_table_honours_its_text_format() -> None:
     output = await runner.execute_pipeline(
         {"story": {"headline": "Fish & <Chips>"}, "note": "line one\nline two"}
     )
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
     html = output.main_stuff.content.model_dump()["inner_html"]
     assert "<h1>Fish &amp; &lt;Chips&gt;</h1>" in html
     assert "<aside>line one<br>\nline two</aside>" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ mcp = pytest.importorskip("mcp")
 pytestmark = pytest.mark.slow  # every test starts the server as a subprocess
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
+from mcp.types import TextContent, TextResourceContents  # noqa: E402
 
 GREETING = """
 domain = "greetings"
@@ -71,12 +73,19 @@ def _params(tmp_path: Path, env: dict[str, str] | None = None) -> StdioServerPar
     )
 
 
+def _first_text(blocks: Sequence[object]) -> str:
+    """The text of the first block of a tool result or a resource, which must be text."""
+    first = blocks[0]
+    assert isinstance(first, TextContent | TextResourceContents), first
+    return first.text
+
+
 def _data(result: Any) -> Any:
     assert not result.is_error, result.content
     if result.structured_content is not None:
         content = result.structured_content
         return content["result"] if set(content) == {"result"} else content
-    return json.loads(result.content[0].text)
+    return json.loads(_first_text(result.content))
 
 
 async def test_the_tools_an_agent_needs_are_listed(tmp_path: Path) -> None:
@@ -120,11 +129,11 @@ async def test_an_unreadable_bundle_and_a_bad_call_are_clear(tmp_path: Path) -> 
         missing = _data(await client.call_tool("validate_bundle", {"path": str(tmp_path / "nope.mthds")}))
         assert missing["is_valid"] is False and missing["errors"][0]["error_type"] == "file_unreadable"
         both = await client.call_tool("validate_bundle", {"mthds": GREETING, "path": "x.mthds"})
-        assert both.is_error and "not both" in both.content[0].text
+        assert both.is_error and "not both" in _first_text(both.content)
         unknown = await client.call_tool("explain_error", {"error_type": "no_such_error"})
-        assert unknown.is_error and "missing_input_variable" in unknown.content[0].text
+        assert unknown.is_error and "missing_input_variable" in _first_text(unknown.content)
         bad_pipe = await client.call_tool("dry_run", {"mthds": GREETING, "pipe": "no_such_pipe"})
-        assert bad_pipe.is_error and "draft" in bad_pipe.content[0].text
+        assert bad_pipe.is_error and "draft" in _first_text(bad_pipe.content)
 
 
 async def test_inputs_template_then_dry_run(tmp_path: Path) -> None:
@@ -163,9 +172,9 @@ async def test_resources_hold_the_guide_and_the_error_catalogue(tmp_path: Path) 
     async with Client(_params(tmp_path)) as client:
         uris = {str(r.uri) for r in (await client.list_resources()).resources}
         assert {"pipelex://guide/language", "pipelex://guide/errors"} <= uris
-        catalogue = json.loads((await client.read_resource("pipelex://guide/errors")).contents[0].text)  # type: ignore[union-attr]
+        catalogue = json.loads(_first_text((await client.read_resource("pipelex://guide/errors")).contents))
         assert {entry["error_type"] for entry in catalogue} == set(known_error_types())
-        guide = (await client.read_resource("pipelex://guide/language")).contents[0].text  # type: ignore[union-attr]
+        guide = _first_text((await client.read_resource("pipelex://guide/language")).contents)
         assert guide.strip()
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pipelex.boot import Pipelex
 from pipelex.concepts.natives import NumberContent, TextContent, YesNoContent
 from pipelex.errors import RunError
+from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
 from pipelex.pipes.operators.compose import fit_value
@@ -104,6 +105,7 @@ async def run(
 ) -> dict[str, Any]:
     runner = PipelexRunner(mthds_content=textwrap.dedent(bundle), pipe_run_mode=mode)
     output = await runner.execute_pipeline(inputs, pipe_code=pipe)
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
     return output.main_stuff.content.model_dump()
 
 

@@ -15,10 +15,18 @@ from pipelex.concepts.natives import CompositeContent, ListContent, TextContent
 from pipelex.config.run_settings import RunSettings
 from pipelex.errors import InputError, RunError
 from pipelex.language.library import Library
-from pipelex.memory.stuff import Stuff
+from pipelex.memory.stuff import Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 from pipelex.tracing.graph import ExecutionGraph
+
+
+def _stuff(memory: WorkingMemory, name: str) -> Stuff:
+    """The stuff ``name`` of ``memory``, which must be there."""
+    found = memory.get(name)
+    assert found is not None, f"{name!r} is not in the working memory"
+    return found
+
 
 SHOP_BUNDLE = textwrap.dedent("""
     domain      = "garden_shop"
@@ -246,15 +254,15 @@ async def test_dry_run_returns_the_main_stuff_and_every_named_stuff() -> None:
     )
     assert memory.main_result() is not None
     assert memory.get("main_stuff") is not None
-    assert memory.get("main_stuff").content_json() == output.main_stuff_json()
-    assert memory.get("customer").content_json() == {"text": "Ana"}
-    plants = memory.get("plants").content
+    assert _stuff(memory, "main_stuff").content_json() == output.main_stuff_json()
+    assert _stuff(memory, "customer").content_json() == {"text": "Ana"}
+    plants = _stuff(memory, "plants").content
     assert isinstance(plants, ListContent) and [p.text for p in plants.items] == ["rose", "fern"]
-    labels = memory.get("labels")
+    labels = _stuff(memory, "labels")
     assert labels.concept == "garden_shop.PlantLabel"
     assert isinstance(labels.content, ListContent) and len(labels.content.items) == 2
-    assert memory.get("routing").content_json() == {"text": "large desk for Ana"}
-    extras = memory.get("extras").content
+    assert _stuff(memory, "routing").content_json() == {"text": "large desk for Ana"}
+    extras = _stuff(memory, "extras").content
     assert isinstance(extras, CompositeContent)
     assert extras.model_dump(mode="json")["tag"] == {"text": "Parcel for Ana"}
 
@@ -310,7 +318,7 @@ async def test_dry_condition_follows_the_data_and_only_checks_the_other_outcome(
     size: str, taken: str, checked: str
 ) -> None:
     output = await run_shop({**ORDER, "size": size})
-    assert output.working_memory.get("routing").content_json() == {"text": f"{size} desk for Ana"}
+    assert _stuff(output.working_memory, "routing").content_json() == {"text": f"{size} desk for Ana"}
     found = statuses(output.graph)
     assert found[taken] == {"succeeded"}
     assert found[checked] == {"checked"}
@@ -407,7 +415,7 @@ async def test_given_inputs_are_kept_and_only_missing_ones_mocked(
     seed_runner: Callable[..., PipelexRunner],
 ) -> None:
     output = await seed_runner().execute_pipeline(inputs={"note": "Two packets of basil"}, mock_inputs=True)
-    assert output.working_memory.get("note").content_json() == {"text": "Two packets of basil"}
+    assert _stuff(output.working_memory, "note").content_json() == {"text": "Two packets of basil"}
 
 
 # ---------------------------------------------------------------------------------------------------- boot and modes

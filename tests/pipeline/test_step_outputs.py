@@ -15,6 +15,7 @@ from pipelex.concepts.natives import ListContent, TextContent
 from pipelex.config.deck import default_deck
 from pipelex.errors import PipeRunError
 from pipelex.language.library import build_library
+from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 from pipelex.testing.fake_provider import FakeProvider
@@ -141,11 +142,13 @@ async def test_steps_make_the_lists_they_ask_for(mode: PipeRunMode, request: pyt
     output = await run(KITCHEN, mode)
     dishes = items_of(output, "dishes")
     assert len(dishes) == 3
-    assert all(output.working_memory.get("dishes").concept == "test_kitchen.Dish" for _ in dishes)  # type: ignore[union-attr]
+    stored = output.working_memory.get("dishes")
+    assert stored is not None and stored.concept == "test_kitchen.Dish"
     assert len(items_of(output, "sides")) >= 1
     assert all(isinstance(side, TextContent) for side in items_of(output, "sides"))
     cards = items_of(output, "cards")  # one single line per dish: the request stays on its own step
     assert len(cards) == 3 and all(isinstance(card, TextContent) for card in cards)
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
     assert isinstance(output.main_stuff.content, ListContent) and len(output.main_stuff.content.items) == 3
 
 
@@ -158,6 +161,7 @@ async def test_nb_output_in_the_prompt_is_the_number_the_step_asks_for(fake: Fak
 
 async def test_the_same_pipe_run_alone_keeps_its_declared_output(fake: FakeProvider) -> None:
     output = await run(KITCHEN, PipeRunMode.LIVE, pipe="invent_dish")
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
     assert not isinstance(output.main_stuff.content, ListContent)
     assert any("Invent 1 dishes" in text for _, text in _sent(fake))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import Any, Literal
 
 import pytest
 
@@ -93,12 +94,14 @@ def chunked(config: PipelexConfig, size: int = CHUNK) -> PipelexConfig:
     )
 
 
-async def run(bundle: str, inputs: dict[str, object], config: PipelexConfig, backend: str) -> PipelineOutput:
+async def run(
+    bundle: str, inputs: dict[str, Any], config: PipelexConfig, backend: Literal["direct", "temporal"]
+) -> PipelineOutput:
     Pipelex.make(config=config)
     try:
         return await PipelexRunner(
             mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend=backend
-        ).execute_pipeline(inputs)  # type: ignore[arg-type]
+        ).execute_pipeline(inputs)
     finally:
         Pipelex.teardown()
 
@@ -111,12 +114,9 @@ async def test_a_batch_over_the_chunk_size_runs_in_slices_with_the_direct_output
     temporal = await run(SCORES, inputs, config, "temporal")
     direct = await run(SCORES, inputs, config, "direct")
     assert temporal.main_stuff_json() == direct.main_stuff_json() == {"text": f"{N} notes"}
-    assert (
-        temporal.working_memory.get("scores").content_json()
-        == direct.working_memory.get(  # type: ignore[union-attr]
-            "scores"
-        ).content_json()
-    )
+    on_temporal, on_direct = temporal.working_memory.get("scores"), direct.working_memory.get("scores")
+    assert on_temporal is not None and on_direct is not None
+    assert on_temporal.content_json() == on_direct.content_json()
     assert shape(temporal.graph) == shape(direct.graph)
     # both batches (the PipeBatch of leaves, the sequence step batched over a controller) ran in slices
     workflows = Counter(n.placement["workflow_id"] for n in temporal.graph.nodes if n.placement)

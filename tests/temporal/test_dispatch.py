@@ -118,7 +118,8 @@ async def test_a_payload_over_the_limit_goes_by_reference(
     finally:
         Pipelex.teardown()
     assert output.main_stuff_json()["text"] == big
-    assert output.working_memory.get("copy").content_json()["text"] == big  # type: ignore[union-attr]
+    copy = output.working_memory.get("copy")
+    assert copy is not None and copy.content_json()["text"] == big
     stored = list((tmp_path / "storage" / "temporal-payloads").iterdir())
     assert stored and all(p.stat().st_size > config.temporal.payload_offload_bytes for p in stored)
     client = await connect(config)
@@ -421,6 +422,7 @@ async def test_a_run_given_up_by_its_caller_is_cancelled_on_the_server(
         ] or [None]
         assert summary is not None
         handle = session.client.get_workflow_handle(summary.id)
+        status = None
         for _ in range(100):
             status = (await handle.describe()).status
             if status != WorkflowExecutionStatus.RUNNING:
