@@ -83,7 +83,7 @@ class Diagnostic(BaseModel):
         where = ""
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        ctx = []
+        ctx: list[str] = []
         if self.pipe:
             ctx.append(f"pipe {self.pipe!r}")
         if self.field:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
-__all__ = ["is_dict", "is_json_object", "is_list", "is_sequence"]
+__all__ = ["is_dict", "is_exception_group", "is_json_object", "is_list", "is_sequence", "is_tuple"]
 
 
 def is_list(value: object) -> TypeGuard[list[object]]:
@@ -32,3 +32,13 @@ def is_dict(value: object) -> TypeGuard[dict[object, object]]:
 def is_json_object(value: object) -> TypeGuard[dict[str, object]]:
     """True when ``value`` is a dict; for data parsed from JSON/TOML, whose keys are strings by construction."""
     return isinstance(value, dict)
+
+
+def is_exception_group(exc: BaseException) -> TypeGuard[BaseExceptionGroup[BaseException]]:
+    """True when ``exc`` is an exception group (its members typed ``BaseException``)."""
+    return isinstance(exc, BaseExceptionGroup)
+
+
+def is_tuple(value: object) -> TypeGuard[tuple[object, ...]]:
+    """True when ``value`` is a tuple (its items typed ``object``)."""
+    return isinstance(value, tuple)

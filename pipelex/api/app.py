@@ -24,7 +24,7 @@ import asyncio
 import json
 import os
 import platform
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -129,7 +129,7 @@ def create_app(
     blobs = _blob_store(config)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_: FastAPI) -> AsyncGenerator[None, None]:
         async with chosen.serving():
             try:
                 yield

@@ -54,7 +54,7 @@ class MissingBlobsRequestIn(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True)
 
-    blobs: list[BlobRefIn] = Field(default_factory=list[BlobRefIn], max_length=MAX_BLOBS_PER_REQUEST)
+    blobs: list[BlobRefIn] = Field(default_factory=lambda: [], max_length=MAX_BLOBS_PER_REQUEST)
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
 
 

@@ -21,7 +21,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncGenerator, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -64,7 +64,7 @@ class TemporalApiBackend:
         )  # the core backend: runs, starts, reads and cancels workflows
 
     @asynccontextmanager
-    async def serving(self) -> AsyncIterator[None]:
+    async def serving(self) -> AsyncGenerator[None, None]:
         """Hold a Temporal session, on the backend's own loop thread, while the server serves.
 
         The session must open when the server starts (an unreachable Temporal server stops the start). If it
@@ -253,7 +253,7 @@ class TemporalApiBackend:
 
 
 @asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
+async def _translated() -> AsyncGenerator[None, None]:
     """Temporal being unreachable is the server's state, not the request's fault: a 503 problem.
 
     The client learns only that the backend is unavailable (not the server's address); the cause goes to

@@ -85,13 +85,17 @@ class Concept:
 class ConceptLibrary:
     """Every concept of a loaded library, keyed by ``domain.Code``."""
 
-    concepts: dict[str, Concept] = field(default_factory=dict)
-    _models: dict[str, type[StuffContent]] = field(default_factory=dict)
-    _compiling: dict[str, str] = field(default_factory=dict)  # concept ref -> model name, while compiling
+    concepts: dict[str, Concept] = field(default_factory=lambda: {})
+    _models: dict[str, type[StuffContent]] = field(default_factory=lambda: {})
+    _compiling: dict[str, str] = field(
+        default_factory=lambda: {}
+    )  # concept ref -> model name, while compiling
     _pending: dict[str, type[StuffContent]] = field(
-        default_factory=dict
+        default_factory=lambda: {}
     )  # models of the current compile pass
-    _by_code: dict[str, list[str]] = field(default_factory=dict)  # bare code -> refs, for unqualified lookups
+    _by_code: dict[str, list[str]] = field(
+        default_factory=lambda: {}
+    )  # bare code -> refs, for unqualified lookups
     _by_code_size: int = -1  # len(concepts) when _by_code was built (concepts are only ever added)
 
     @classmethod

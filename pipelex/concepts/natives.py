@@ -120,7 +120,7 @@ class SearchResultContent(StuffContent):
     """The answer of a search, with its sources."""
 
     answer: str
-    sources: list[DocumentContent] = Field(default_factory=list)
+    sources: list[DocumentContent] = Field(default_factory=lambda: [])
 
 
 class AnythingContent(StuffContent):

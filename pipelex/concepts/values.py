@@ -18,6 +18,8 @@ from pipelex.concepts.natives import (
     TimeContent,
     YesNoContent,
 )
+from pipelex.narrowing import is_dict, is_json_object
+from pipelex.narrowing import is_list as is_list_value  # `is_list` names a parameter of walk_values
 
 
 class ContentError(ValueError):
@@ -38,7 +40,7 @@ def to_content(value: Any, concept: Concept, concepts: ConceptLibrary) -> StuffC
             return NumberContent(number=value)
         if model is YesNoContent and isinstance(value, bool):
             return YesNoContent(yes_no=value)
-        if model is JSONContent and isinstance(value, dict) and "json_obj" not in value:
+        if model is JSONContent and is_json_object(value) and "json_obj" not in value:
             return JSONContent(json_obj=value)
         if model is DateContent and isinstance(value, str | dt.date):
             return DateContent(date=value.isoformat() if isinstance(value, dt.date) else value)
@@ -61,13 +63,13 @@ def walk_values(content: StuffContent, is_list: bool, segments: list[str]) -> tu
                 item = getattr(value, seg, None)
                 if item is None and value.model_extra:
                     item = value.model_extra.get(seg)
-            elif isinstance(value, dict):
+            elif is_dict(value):
                 item = value.get(seg)
             else:
                 item = None
             if item is None:
                 continue
-            if isinstance(item, list):
+            if is_list_value(item):
                 found.extend(i for i in item if i is not None)
                 is_list = True
             else:

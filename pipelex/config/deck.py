@@ -281,12 +281,12 @@ class ModelDeck:
     A name resolves in the category it was found in; handles are global.
     """
 
-    handles: dict[str, ModelHandle] = field(default_factory=dict)
+    handles: dict[str, ModelHandle] = field(default_factory=lambda: {})
     aliases: dict[ModelCategory, dict[str, str]] = field(default_factory=_by_category)
     presets: dict[ModelCategory, dict[str, Preset]] = field(default_factory=_by_category)
     waterfalls: dict[ModelCategory, dict[str, list[str]]] = field(default_factory=_by_category)
-    backends: dict[str, Backend] = field(default_factory=dict)
-    defaults: dict[ModelCategory, str] = field(default_factory=dict)
+    backends: dict[str, Backend] = field(default_factory=lambda: {})
+    defaults: dict[ModelCategory, str] = field(default_factory=lambda: {})
     policy: CallPolicy = field(default_factory=CallPolicy)
 
     def resolve(self, ref: str | ModelRef, category: ModelCategory | None = None) -> list[ModelHandle] | None:
@@ -341,6 +341,11 @@ class ModelDeck:
     def default_ref(self, category: ModelCategory) -> str:
         """The reference used when a pipe names no model."""
         return self.defaults.get(category, "@default-general")
+
+    def resolve_in(self, ref: str, category: ModelCategory) -> list[ModelHandle] | None:
+        """The handles ``ref`` names in ``category``'s own tables (no lookup order, no long forms), or None
+        when unknown or cyclic: how the deck's own entries are checked."""
+        return self._resolve(ref, category, set())
 
     def _resolve(
         self, ref: str, category: ModelCategory, seen: set[tuple[ModelCategory, str]]
@@ -527,7 +532,7 @@ class DeckConfig(_Strict):
     search: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
     doc_gen: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
     judge: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
-    defaults: dict[ModelCategory, str] = Field(default_factory=dict)
+    defaults: dict[ModelCategory, str] = Field(default_factory=lambda: {})
     calls: CallsConfig = Field(default_factory=CallsConfig)
 
 
@@ -536,7 +541,7 @@ def _parse_config(models: Mapping[str, Any], *, source: str, section: str = "mod
     try:
         return DeckConfig.model_validate(dict(models))
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
             problems.append(
@@ -667,7 +672,7 @@ def _check_references(deck: ModelDeck, source: str) -> None:
         checks += [(f"[models.{table}waterfalls] {k}", f"~{k}", cat, cat) for k in deck.waterfalls[cat]]
     checks += [(f"[models.defaults] {k.value}", v, k, None) for k, v in deck.defaults.items()]
     for where, ref, lookup, home in checks:
-        resolved = deck.resolve(ref, lookup) if home is None else deck._resolve(ref, home, set())
+        resolved = deck.resolve(ref, lookup) if home is None else deck.resolve_in(ref, home)
         if not resolved:
             raise ConfigError(
                 f"{source}: {where} does not resolve to a model handle (unknown name or a cycle): "
@@ -677,7 +682,7 @@ def _check_references(deck: ModelDeck, source: str) -> None:
     for cat in CATEGORY_ORDER:
         for waterfall, chain in deck.waterfalls[cat].items():
             for item in chain:
-                if deck._resolve(item, cat, set()) is None:
+                if deck.resolve_in(item, cat) is None:
                     raise ConfigError(
                         f"{source}: [models.waterfalls] {waterfall} lists {item!r}, which is not a "
                         "known model reference: fix or remove it"

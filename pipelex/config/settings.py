@@ -281,7 +281,7 @@ def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
     try:
         config = PipelexConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"]) or "(top level)"
             if error["type"] == "extra_forbidden":

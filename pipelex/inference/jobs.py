@@ -42,7 +42,7 @@ class LLMJob(Job):
     output: Literal["text", "object", "object_list", "text_list"]
     prompt: str
     system_prompt: str | None = None
-    attachments: list[Attachment] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=lambda: [])
     json_schema: dict[str, Any] | None = None
     concept_ref: str
     item_count: int | None = None

@@ -62,20 +62,20 @@ class Library:
     """Every concept and pipe of a set of bundles."""
 
     concepts: ConceptLibrary
-    pipes: dict[str, PipeEntry] = field(default_factory=dict)
-    bundles: list[ParsedBundle] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    broken_pipes: set[str] = field(default_factory=set)
+    pipes: dict[str, PipeEntry] = field(default_factory=lambda: {})
+    bundles: list[ParsedBundle] = field(default_factory=lambda: [])
+    diagnostics: list[Diagnostic] = field(default_factory=lambda: [])
+    broken_pipes: set[str] = field(default_factory=lambda: set())
     # signatures replaced by their concrete definition, by ref (their contract must match the definition's)
-    implemented_signatures: dict[str, PipeEntry] = field(default_factory=dict)
-    _by_code: dict[str, list[str]] = field(default_factory=dict, repr=False)  # bare code -> refs
+    implemented_signatures: dict[str, PipeEntry] = field(default_factory=lambda: {})
+    _by_code: dict[str, list[str]] = field(default_factory=lambda: {}, repr=False)  # bare code -> refs
     _by_code_size: int = field(
         default=-1, repr=False
     )  # len(pipes) when _by_code was built (pipes are only added)
-    _codes_by_domain: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _codes_by_domain: dict[str, list[str]] = field(default_factory=lambda: {}, repr=False)
     _codes_size: int = field(default=-1, repr=False)
     broken_concepts: set[str] = field(
-        default_factory=set
+        default_factory=lambda: set()
     )  # declared but failed their schema: ``domain.Code``
 
     @property

@@ -42,9 +42,9 @@ class ParsedBundle:
 
     blueprint: BundleBlueprint | None
     source_map: SourceMap
-    diagnostics: list[Diagnostic] = field(default_factory=list[Diagnostic])
-    broken_pipes: set[str] = field(default_factory=set[str])
-    broken_concepts: set[str] = field(default_factory=set[str])
+    diagnostics: list[Diagnostic] = field(default_factory=lambda: [])
+    broken_pipes: set[str] = field(default_factory=lambda: set())
+    broken_concepts: set[str] = field(default_factory=lambda: set())
 
 
 class _Report(Protocol):

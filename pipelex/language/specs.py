@@ -62,7 +62,8 @@ class ConceptSpec(BaseModel):
         return _parse_spec(text)
 
     @classmethod
-    def _parse_uncached(cls, text: str) -> ConceptSpec:
+    def parse_uncached(cls, text: str) -> ConceptSpec:
+        """:meth:`parse` without its cache (what the cache calls on a miss)."""
         match = _SPEC_RE.match(text)
         if match is None:
             raise SpecSyntaxError(
@@ -127,7 +128,7 @@ class ConceptSpec(BaseModel):
 
 @lru_cache(maxsize=4096)
 def _parse_spec(text: str) -> ConceptSpec:
-    return ConceptSpec._parse_uncached(text)
+    return ConceptSpec.parse_uncached(text)
 
 
 def split_ref(ref: str) -> tuple[str | None, str]:

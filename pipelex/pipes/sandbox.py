@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sized
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, nodes
 from jinja2.runtime import Context, LoopContext
@@ -33,6 +33,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from pipelex.errors import TemplateBudgetExceeded
+from pipelex.narrowing import is_dict, is_sequence, is_tuple
 
 _MAX_INT_BITS = 100_000
 _ITER_FILTER = "_pipelex_counted"
@@ -71,11 +72,14 @@ class RenderBudget:
 
     def measure(self, value: Any, what: str = "a value") -> Any:
         """Check the size of a text, list or mapping (other values pass); return ``value``."""
+        self._check_size(value, what)
+        return value
+
+    def _check_size(self, value: object, what: str) -> None:
         if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
-            self.size(len(value), what)
+            self.size(len(cast(Sized, value)), what)  # the item types do not matter to a length
         elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
             self.too_big_int()
-        return value
 
     def output(self, chunk: str) -> None:
         """Count rendered output."""
@@ -165,13 +169,13 @@ def _estimate_str_method(
             for number in _int_args(values):
                 if number > budget.max_chars:
                     budget.size(number, "a formatted text")
-    elif name == "translate" and args and isinstance(args[0], dict):
+    elif name == "translate" and args and is_dict(args[0]):
         longest = max((_length(v) for v in args[0].values()), default=1)
         budget.size(len(text) * max(longest, 1), "a text")
 
 
 def _sized_items(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
+    return list(value) if is_sequence(value) else []
 
 
 def _estimate_filter(
@@ -287,13 +291,16 @@ class BudgetedEnvironment(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals.pop("lipsum", None)
-        self.globals["range"] = _bounded_range
+        # jinja2 types ``globals`` by its default entries (``range`` is the class there), not as any callable
+        self.globals["range"] = _bounded_range  # pyright: ignore[reportArgumentType]
         self.filters[_ITER_FILTER] = _counted
         self.filters[_SIZE_FILTER] = _sized
 
     def guard_filters(self) -> None:
         """Wrap every filter (call once the filters are all registered)."""
-        for name, function in list(self.filters.items()):
+        # jinja2 types ``filters`` by its default entries; any callable may be registered
+        filters: dict[str, Any] = self.filters
+        for name, function in list(filters.items()):
             if name not in (_ITER_FILTER, _SIZE_FILTER) and not getattr(function, "_pipelex_guarded", False):
                 guarded = _guarded_filter(name, function)
                 guarded._pipelex_guarded = True  # type: ignore[attr-defined]
@@ -328,7 +335,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
             for value in (*args, *kwargs.values()):
                 budget.measure(value, "a value")
             if getattr(__obj, "__name__", "") == "extend":
-                budget.size(len(owner) + sum(_length(a) for a in args), "a list")
+                budget.size(len(cast(Sized, owner)) + sum(_length(a) for a in args), "a list")
         result = SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
         if isinstance(owner, list | dict | set):
             budget.measure(owner, "a list")
@@ -351,7 +358,7 @@ def _estimate_binop(budget: RenderBudget, operator: str, left: Any, right: Any) 
             budget.too_big_int()
     elif operator == "%" and isinstance(left, str):
         _check_percent_format(budget, left)
-        values = right if isinstance(right, tuple) else (right,)
+        values = right if is_tuple(right) else (right,)
         if "*" in left:
             for number in _int_args(values):
                 budget.size(number, "a formatted text")

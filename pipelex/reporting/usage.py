@@ -24,6 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from pipelex.narrowing import is_dict
+
 TOKEN_FIELDS = ("input_tokens", "input_cached_tokens", "output_tokens", "output_reasoning_tokens")
 
 
@@ -136,9 +138,9 @@ class UsageReport(BaseModel):
         if not data:
             return report
         by_model = data.get("by_model")
-        if isinstance(by_model, dict):
-            for value in by_model.values():  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(value, dict):
+        if is_dict(by_model):
+            for value in by_model.values():
+                if is_dict(value):
                     report.add(ModelUsage.model_validate(value))
         return report
 

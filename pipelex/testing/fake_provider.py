@@ -147,9 +147,9 @@ class _State:
     api_key: str | None
     quirks: Quirks = field(default_factory=Quirks)
     calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROUTES, 0))
-    requests: list[RecordedRequest] = field(default_factory=list[RecordedRequest])
-    faults: list[_PendingFault] = field(default_factory=list[_PendingFault])
-    files: dict[str, bytes] = field(default_factory=dict[str, bytes])
+    requests: list[RecordedRequest] = field(default_factory=lambda: [])
+    faults: list[_PendingFault] = field(default_factory=lambda: [])
+    files: dict[str, bytes] = field(default_factory=lambda: {})
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -158,8 +158,8 @@ class GraphNode(BaseModel):
     domain: str = ""
     status: NodeStatus = "running"
     timing: NodeTiming
-    inputs: list[IOItem] = Field(default_factory=list)
-    outputs: list[IOItem] = Field(default_factory=list)
+    inputs: list[IOItem] = Field(default_factory=lambda: [])
+    outputs: list[IOItem] = Field(default_factory=lambda: [])
     error: str | None = None
     usage: dict[str, Any] | None = None
     tags: list[str] = Field(default_factory=list)
@@ -214,8 +214,8 @@ class ExecutionGraph(BaseModel):
     domain: str = ""
     mode: RunModeName = "live"
     backend: str = "direct"
-    nodes: list[GraphNode] = Field(default_factory=list)
-    edges: list[GraphEdge] = Field(default_factory=list)
+    nodes: list[GraphNode] = Field(default_factory=lambda: [])
+    edges: list[GraphEdge] = Field(default_factory=lambda: [])
     usage: dict[str, Any] = Field(default_factory=dict)
     folded: list[FoldedRuns] = Field(default_factory=list)
     # the folded nodes and every edge, on disk (set by the tracer that folded them)

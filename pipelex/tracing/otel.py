@@ -20,7 +20,7 @@ pipeline run id, and for leaves that called a model: the model, tokens by catego
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +134,9 @@ class RunTrace:
 
 
 @asynccontextmanager
-async def otel_run(config: PipelexConfig, pipe_code: str, *, backend: str) -> AsyncIterator[RunTrace | None]:
+async def otel_run(
+    config: PipelexConfig, pipe_code: str, *, backend: str
+) -> AsyncGenerator[RunTrace | None, None]:
     """The run's span, current for the block (so Temporal's spans nest under it); None when tracing is off.
 
     The caller exports its graph with :meth:`RunTrace.export` (also when the run fails, with the graph so far).
@@ -175,9 +177,9 @@ def _attributes(node: GraphNode, graph: ExecutionGraph, backend: str) -> dict[st
         attributes.update(
             {f"pipelex.placement.{k}": str(v) for k, v in node.placement.items() if v is not None}
         )
-    usage = node.usage or {}
+    usage: dict[str, Any] = node.usage or {}
     if usage.get("calls"):
-        by_model = usage.get("by_model") or {}
+        by_model: dict[str, Any] = usage.get("by_model") or {}
         models = sorted({str(m.get("model_id") or m.get("model") or name) for name, m in by_model.items()})
         if models:
             attributes["gen_ai.request.model"] = models[0] if len(models) == 1 else ",".join(models)

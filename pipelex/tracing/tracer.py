@@ -88,7 +88,7 @@ class _NodeRecord:
     status: str = "running"
     ended_at: float | None = None
     duration: float | None = None
-    outputs: list[IOItem] = field(default_factory=list)
+    outputs: list[IOItem] = field(default_factory=lambda: [])
     error: str | None = None
     usage: dict[str, Any] | None = None
     tags: list[str] = field(default_factory=list)
@@ -124,7 +124,7 @@ def _normalize_mode(mode: Any) -> RunModeName:
     value = str(getattr(mode, "value", mode)).lower()
     if value not in ("live", "dry"):
         raise TracingError(f"Unknown run mode {mode!r} for the graph tracer: use 'live' or 'dry'.")
-    return cast(RunModeName, value)
+    return value
 
 
 def _check_status(status: str) -> None:

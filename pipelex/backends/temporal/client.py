@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -169,7 +169,7 @@ async def _connect_when_healthy(
 
 
 @asynccontextmanager
-async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator[TemporalSession]:
+async def temporal_session(config: PipelexConfig | None = None) -> AsyncGenerator[TemporalSession, None]:
     """The Temporal session of the running loop: reused when active, else opened for the block."""
     loop = asyncio.get_running_loop()
     active = _sessions.get(loop)
@@ -208,7 +208,7 @@ def server_refusal(exc: RPCError, config: PipelexConfig | None) -> TemporalUnava
 @asynccontextmanager
 async def _open_session(
     config: PipelexConfig | None, loop: asyncio.AbstractEventLoop
-) -> AsyncIterator[TemporalSession]:
+) -> AsyncGenerator[TemporalSession, None]:
     config = _config(config)
     t = config.temporal
     # started from this (the loop's) thread: the server lives as long as it, and ends with it

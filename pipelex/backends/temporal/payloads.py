@@ -23,6 +23,7 @@ from pipelex.config.run_settings import RunSettings
 from pipelex.config.settings import LimitsConfig
 from pipelex.io.policy import IOPolicy
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.narrowing import is_json_object, is_list
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import OutputOverride
 from pipelex.tracing.graph import IOItem
@@ -118,7 +119,7 @@ class WireStuff(_Wire):
 class WireMemory(_Wire):
     """A working memory as plain JSON."""
 
-    stuffs: list[WireStuff] = Field(default_factory=list)
+    stuffs: list[WireStuff] = Field(default_factory=lambda: [])
     aliases: dict[str, str] = Field(default_factory=dict)
     absences: dict[str, Absence] = Field(default_factory=dict)
 
@@ -203,8 +204,8 @@ class ContentCodec:
             if key is not None and not isinstance(value, ListContent):
                 return {CONTENT_TAG: key, "data": self._encode_item(value)}
             return self._encode_item(value)
-        if isinstance(value, list):
-            return [self._encode_nested(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        if is_list(value):
+            return [self._encode_nested(v) for v in value]
         return value
 
     # -- decoding
@@ -221,14 +222,14 @@ class ContentCodec:
         return to_content(self._decode_nested(data), concept, concepts)
 
     def _decode_nested(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            if CONTENT_TAG in value and "data" in value and len(value) == 2:  # pyright: ignore[reportUnknownArgumentType]
+        if is_json_object(value):  # JSON from the wire: keys are strings
+            if CONTENT_TAG in value and "data" in value and len(value) == 2:
                 model = self._model_of(str(value[CONTENT_TAG]))
                 inner = self._decode_nested(value["data"])
                 return model.model_validate(inner) if model is not None else inner
-            return {k: self._decode_nested(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-        if isinstance(value, list):
-            return [self._decode_nested(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+            return {k: self._decode_nested(v) for k, v in value.items()}
+        if is_list(value):
+            return [self._decode_nested(v) for v in value]
         return value
 
     # -- stuffs, results, memories
@@ -465,7 +466,7 @@ class PipeRunOutcome(_Wire):
 
     result: WireResult
     memory: WireMemory | None = None
-    events: list[TraceEvent] = Field(default_factory=list)
+    events: list[TraceEvent] = Field(default_factory=lambda: [])
 
 
 class ItemsPayload(PipeRunPayload):
@@ -524,7 +525,7 @@ class PipeFailure(_Wire):
     message: str
     pipe_code: str | None = None
     error_type: str
-    events: list[TraceEvent] = Field(default_factory=list)
+    events: list[TraceEvent] = Field(default_factory=lambda: [])
 
 
 class DryValidatePayload(_Wire):

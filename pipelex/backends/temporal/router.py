@@ -44,6 +44,7 @@ from pipelex.errors import DryRunError, MockUnsatisfiableError, PipelexError, Pi
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.narrowing import is_json_object
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import kind_of
 
@@ -110,8 +111,8 @@ def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | Non
         cause = cause.cause
     if isinstance(cause, ApplicationError) and cause.details:
         raw = cause.details[0]
-        if isinstance(raw, dict):
-            data: dict[str, Any] = dict(raw)  # pyright: ignore[reportUnknownArgumentType]
+        if is_json_object(raw):  # the details are JSON: keys are strings
+            data: dict[str, Any] = dict(raw)
             error_class = _ERROR_CLASSES.get(str(data.pop("error_class", "")), PipeRunError)
             failure = PipeFailure.model_validate(data)
             return error_class(

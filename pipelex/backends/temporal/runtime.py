@@ -34,7 +34,8 @@ def install_runtime(*, core_level: str = "WARN") -> None:
     import temporalio.runtime as rt
 
     with _lock:
-        if rt._runtime_ref._default_runtime is not None:  # noqa: SLF001 - the SDK has no "is a default set" API
+        # the SDK has no "is a default set" API: read its private reference
+        if rt._runtime_ref._default_runtime is not None:  # noqa: SLF001  # pyright: ignore[reportPrivateUsage]
             return
         runtime = rt.Runtime(
             telemetry=rt.TelemetryConfig(

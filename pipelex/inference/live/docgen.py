@@ -87,7 +87,7 @@ def _zip(files: dict[str, str]) -> bytes:
 
 def render_docx(text: str) -> bytes:
     """A minimal DOCX: one paragraph per block, line breaks kept."""
-    body = []
+    body: list[str] = []
     for block in _paragraphs(text):
         runs = "<w:br/>".join(
             f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in block.splitlines()
@@ -106,7 +106,7 @@ def render_docx(text: str) -> bytes:
 
 def render_xlsx(text: str) -> bytes:
     """A minimal XLSX: one row per non-empty line; cells split on tabs or ``|`` (markdown tables)."""
-    rows = []
+    rows: list[str] = []
     index = 0
     for line in text.splitlines():
         stripped = line.strip()

@@ -16,7 +16,7 @@ import asyncio
 import base64
 import io
 import shutil
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipelex.concepts.natives import ImageContent, PageContent, TextAndImagesContent, TextContent
 from pipelex.config.deck import Backend, ModelHandle, ResolvedModel
@@ -35,7 +35,7 @@ TRANSCRIBE_PROMPT = (
 
 def pdf_text_pages(data: bytes) -> list[str]:
     """The text layer of each page of a PDF."""
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # pyright: ignore[reportMissingTypeStubs]  (pypdfium2 ships no stubs)
 
     pdf = pdfium.PdfDocument(data)
     try:
@@ -53,22 +53,30 @@ def pdf_text_pages(data: bytes) -> list[str]:
 
 def render_pdf_pages(data: bytes, *, dpi: int) -> list[bytes]:
     """Each page of a PDF rendered as a PNG at ``dpi``."""
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # pyright: ignore[reportMissingTypeStubs]  (pypdfium2 ships no stubs)
 
     pdf = pdfium.PdfDocument(data)
     try:
         images: list[bytes] = []
         for index in range(len(pdf)):
             page = pdf[index]
-            bitmap = page.render(scale=dpi / 72)  # pyright: ignore[reportArgumentType] - a float scale works
-            buffer = io.BytesIO()
-            bitmap.to_pil().save(buffer, format="PNG")
-            images.append(buffer.getvalue())
-            bitmap.close()
+            images.append(_page_png(page, scale=dpi / 72))
             page.close()
         return images
     finally:
         pdf.close()
+
+
+def _page_png(page: Any, *, scale: float) -> bytes:
+    """One PDF page rendered as a PNG. ``page`` is a pypdfium2 page, typed ``Any``: the library's annotations
+    are partial (``render`` declares an int ``scale``, a float works; the bitmap's methods are untyped)."""
+    bitmap = page.render(scale=scale)
+    try:
+        buffer = io.BytesIO()
+        bitmap.to_pil().save(buffer, format="PNG")
+        return buffer.getvalue()
+    finally:
+        bitmap.close()
 
 
 async def _tesseract(image: bytes) -> str:

@@ -57,6 +57,7 @@ from pipelex.inference.providers.base import (
     Part,
     ProviderCallError,
 )
+from pipelex.narrowing import is_json_object, is_list
 from pipelex.reporting.run_warnings import record_warning
 from pipelex.reporting.usage import TokenUsage, record_usage
 from pipelex.storage.protocol import Storage
@@ -448,8 +449,8 @@ class LiveContentGenerator:
 
         def parse(text: str) -> list[StuffContent]:
             data = _load_json(job, text)
-            items = data.get("items") if isinstance(data, dict) else data
-            if not isinstance(items, list):
+            items = data.get("items") if is_json_object(data) else data
+            if not is_list(items):
                 raise ProviderCallError(
                     f"the reply for {job.concept_ref}[] has no `items` list",
                     retryable=True,
@@ -504,9 +505,11 @@ class LiveContentGenerator:
             data = _load_json(job, text)
             try:
                 sources = [
-                    DocumentContent(url=str(s["url"]), title=s.get("title"), snippet=s.get("snippet"))
+                    DocumentContent.model_validate(
+                        {"url": str(s["url"]), "title": s.get("title"), "snippet": s.get("snippet")}
+                    )
                     for s in data.get("sources", [])
-                    if isinstance(s, dict) and s.get("url")
+                    if is_json_object(s) and s.get("url")
                 ]
                 answer = str(data["answer"])
             except (KeyError, TypeError, AttributeError) as exc:
@@ -544,7 +547,7 @@ class LiveContentGenerator:
             data = _load_json(job, text)
             verdicts: list[dict[str, Any]] = []
             for index, question in enumerate(job.questions):
-                verdict = data.get(f"q{index + 1}") if isinstance(data, dict) else None
+                verdict = data.get(f"q{index + 1}") if is_json_object(data) else None
                 verdicts.append(_check_verdict(question, verdict))
             return verdicts
 
@@ -782,7 +785,7 @@ def _check_verdict(question: JudgeQuestionJob, verdict: Any) -> dict[str, Any]:
             f"the verdict on {question.question!r} {detail}", retryable=True, reason="schema_mismatch"
         )
 
-    if not isinstance(verdict, dict):
+    if not is_json_object(verdict):  # parsed JSON: keys are strings
         raise bad("is missing")
     match question.judgment:
         case "yes_no":

@@ -39,7 +39,7 @@ class ChatRequest(BaseModel):
     model_id: str
     prompt: str
     system: str | None = None
-    parts: list[Part] = Field(default_factory=list[Part])
+    parts: list[Part] = Field(default_factory=lambda: [])
     json_schema: dict[str, Any] | None = None
     schema_name: str = "answer"
     structured_mode: StructuredMode = "json_schema"

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from pipelex.narrowing import is_exception_group
+
 T = TypeVar("T")
 
 
@@ -23,7 +25,7 @@ async def run_all(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
 def first_failure(group: BaseExceptionGroup[BaseException]) -> BaseException:
     """The first exception in ``group`` (depth first) that is not a cancellation, else the first one."""
     for exc in group.exceptions:
-        inner = first_failure(exc) if isinstance(exc, BaseExceptionGroup) else exc
+        inner = first_failure(exc) if is_exception_group(exc) else exc
         if not isinstance(inner, asyncio.CancelledError):
             return inner
     return group.exceptions[0]

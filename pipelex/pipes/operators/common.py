@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -103,7 +103,7 @@ async def generate_structured(
 
 
 @contextmanager
-def leaf_usage(ctx: RunContext) -> Iterator[None]:
+def leaf_usage(ctx: RunContext) -> Generator[None, None, None]:
     """Record on this leaf's graph node the usage its provider calls report and their warnings (a reply cut off
     by the token limit, ...), even when the leaf then fails."""
     from pipelex.reporting.run_warnings import collect_warnings
