@@ -287,20 +287,20 @@ class BudgetedEnvironment(SandboxedEnvironment):
     """The sandbox with the render budget enforced (see the module docstring)."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})
+    # jinja2 leaves these to inference from its default entries (``range`` is the class there); any value goes
+    globals: dict[str, Any]
+    filters: dict[str, Any]
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals.pop("lipsum", None)
-        # jinja2 types ``globals`` by its default entries (``range`` is the class there), not as any callable
-        self.globals["range"] = _bounded_range  # pyright: ignore[reportArgumentType]
+        self.globals["range"] = _bounded_range
         self.filters[_ITER_FILTER] = _counted
         self.filters[_SIZE_FILTER] = _sized
 
     def guard_filters(self) -> None:
         """Wrap every filter (call once the filters are all registered)."""
-        # jinja2 types ``filters`` by its default entries; any callable may be registered
-        filters: dict[str, Any] = self.filters
-        for name, function in list(filters.items()):
+        for name, function in list(self.filters.items()):
             if name not in (_ITER_FILTER, _SIZE_FILTER) and not getattr(function, "_pipelex_guarded", False):
                 guarded = _guarded_filter(name, function)
                 guarded._pipelex_guarded = True  # type: ignore[attr-defined]

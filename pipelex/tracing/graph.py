@@ -92,6 +92,11 @@ class IOItem(BaseModel):
     # takes the item as it is instead of converting and copying it
     _plain: bool = PrivateAttr(default=False)
 
+    @property
+    def is_plain_json(self) -> bool:
+        """True when ``data`` is known to be plain JSON already (made by :meth:`from_content` / :meth:`of_json`)."""
+        return self._plain
+
     def __eq__(self, other: object) -> bool:
         """Equal fields (how an item was made does not count)."""
         if not isinstance(other, IOItem):
@@ -217,7 +222,7 @@ class ExecutionGraph(BaseModel):
     nodes: list[GraphNode] = Field(default_factory=lambda: [])
     edges: list[GraphEdge] = Field(default_factory=lambda: [])
     usage: dict[str, Any] = Field(default_factory=dict)
-    folded: list[FoldedRuns] = Field(default_factory=list)
+    folded: list[FoldedRuns] = Field(default_factory=lambda: [])
     # the folded nodes and every edge, on disk (set by the tracer that folded them)
     _spill: GraphSpill | None = PrivateAttr(default=None)
 
@@ -235,6 +240,11 @@ class ExecutionGraph(BaseModel):
     def to_json(self, *, indent: int | None = 2) -> str:
         """The graph as JSON text (a folded graph: its summary; :meth:`write_json` writes the complete one)."""
         return self.model_dump_json(indent=indent)
+
+    def keep_spill(self, spill: GraphSpill | None) -> None:
+        """Read the folded nodes and every edge back from ``spill`` when written (set by the tracer that folded
+        them)."""
+        self._spill = spill
 
     def write_json(self, path: Path) -> None:
         """Write the complete graph to ``path`` (what ``graph.json`` holds).

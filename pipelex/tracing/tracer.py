@@ -91,9 +91,9 @@ class _NodeRecord:
     outputs: list[IOItem] = field(default_factory=lambda: [])
     error: str | None = None
     usage: dict[str, Any] | None = None
-    tags: list[str] = field(default_factory=list)
-    children: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=lambda: [])
+    children: list[str] = field(default_factory=lambda: [])
+    warnings: list[str] = field(default_factory=lambda: [])
     fold: bool = False  # past its parent's in-memory bound: folded to disk when it ends without a failure
 
 
@@ -105,7 +105,7 @@ class _Fold:
     parent: str
     runs: int = 0
     nodes: int = 0
-    statuses: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=lambda: {})
     usage: Any = None  # a UsageReport, when a folded leaf recorded usage
     absorbed: bool = False  # its controller was folded too: counted in the outer fold
 
@@ -466,7 +466,7 @@ class GraphTracer:
             records = list(self._nodes.values())
             edge_records = list(self._edges)
             folds = [f for f in self._folds.values() if not f.absorbed]
-            folded = [
+            folded: list[dict[str, Any]] = [
                 {
                     "parent": f.parent,
                     "runs": f.runs,
@@ -540,7 +540,7 @@ class GraphTracer:
                 "folded": folded,
             }
         )
-        graph._spill = self._spill  # noqa: SLF001 - the graph reads the folded nodes back when written
+        graph.keep_spill(self._spill)  # the graph reads the folded nodes back when written
         return graph
 
     # ------------------------------------------------------------------ internals
@@ -649,7 +649,7 @@ class GraphTracer:
         prepared: list[IOItem] = []
         for item in items:
             data = item.data
-            if data is None or (item._plain and self.include_data):  # noqa: SLF001 - set by IOItem itself
+            if data is None or (item.is_plain_json and self.include_data):
                 prepared.append(item)
             elif not self.include_data:
                 prepared.append(item.model_copy(update={"data": None}))

@@ -169,7 +169,7 @@ def test_limits_are_those_of_the_run_not_of_the_process() -> None:
             settings=RunSettings(limits=LimitsConfig(max_batch_items=max_batch_items)),
         )
 
-    async def both() -> list[object]:
+    async def both() -> tuple[object, object]:
         return await asyncio.gather(
             runner(20).execute_pipeline(notes), runner(10).execute_pipeline(notes), return_exceptions=True
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
@@ -54,7 +55,7 @@ template = "STAMPED $label"
 def _shape(graph: ExecutionGraph) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """Nodes and edges in recording order, without ids and timings (edges by the paths and ranks of their ends)."""
     rank = {node.id: index for index, node in enumerate(graph.nodes)}
-    nodes = [
+    nodes: list[tuple[object, ...]] = [
         (
             n.path,
             n.kind,
@@ -64,11 +65,13 @@ def _shape(graph: ExecutionGraph) -> tuple[list[tuple[object, ...]], list[tuple[
         )
         for n in graph.nodes
     ]
-    edges = [(e.kind, rank[e.source], rank[e.target], e.label, e.stuff_digest) for e in graph.edges]
+    edges: list[tuple[object, ...]] = [
+        (e.kind, rank[e.source], rank[e.target], e.label, e.stuff_digest) for e in graph.edges
+    ]
     return nodes, edges
 
 
-async def _run(bundle: str, inputs: dict[str, object], children_in_memory: int | None) -> ExecutionGraph:
+async def _run(bundle: str, inputs: dict[str, Any], children_in_memory: int | None) -> ExecutionGraph:
     runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
     runner.graph_children_in_memory = children_in_memory
     return (await runner.execute_pipeline(inputs)).graph

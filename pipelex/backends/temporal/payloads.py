@@ -86,7 +86,7 @@ class StoredListRef(_Wire):
 
     concept: str
     count: int
-    parts: list[StoredPart] = Field(default_factory=list)
+    parts: list[StoredPart] = Field(default_factory=lambda: [])
     skip: int = 0
 
     def slice(self, first: int, size: int) -> StoredListRef:
@@ -505,8 +505,8 @@ class ItemsOutcome(_Wire):
     """The results of a slice of a batch, in item order, and the trace events of its runs (or, for a slice of a
     long batch, only where they are stored)."""
 
-    results: list[WireResult] = Field(default_factory=list)
-    events: list[TraceEvent] = Field(default_factory=list)
+    results: list[WireResult] = Field(default_factory=lambda: [])
+    events: list[TraceEvent] = Field(default_factory=lambda: [])
     stored: StoredSlice | None = None
 
 
@@ -515,7 +515,7 @@ class StoreItems(_Wire):
 
     items: list[Any]
     concept: str | None = None
-    events: list[TraceEvent] = Field(default_factory=list)
+    events: list[TraceEvent] = Field(default_factory=lambda: [])
     nodes: int = 0
 
 

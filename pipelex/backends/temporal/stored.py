@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pipelex.backends.temporal.codec import PayloadStore
 from pipelex.backends.temporal.payloads import StoredListRef, StoredPart, TraceEvent, WireMemory, WireStuff
 from pipelex.errors import PayloadStoreError
+from pipelex.narrowing import is_dict, is_json_object, is_list
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -91,10 +92,10 @@ def read_items(store: PayloadStore, ref: StoredListRef) -> list[Any]:
     items: list[Any] = []
     for part in ref.parts:
         blob = get_json(store, part.key)
-        got = blob.get("items") if isinstance(blob, dict) else None
-        if not isinstance(got, list) or len(got) != part.count:  # pyright: ignore[reportUnknownArgumentType]
+        got = blob.get("items") if is_json_object(blob) else None
+        if not is_list(got) or len(got) != part.count:
             raise PayloadStoreError(f"the stored list part {part.key[:12]} does not hold {part.count} items")
-        items.extend(got)  # pyright: ignore[reportUnknownArgumentType]
+        items.extend(got)
     return items[ref.skip : ref.skip + ref.count]
 
 
@@ -108,8 +109,8 @@ def offload_lists(memory: WireMemory, store: PayloadStore, threshold: int) -> Wi
     """The memory with each list longer than ``threshold`` items stored (parts of ``threshold`` items)."""
     stuffs: list[WireStuff] = []
     for stuff in memory.stuffs:
-        if stuff.stored is None and stuff.is_list and isinstance(stuff.content, list):
-            content: list[Any] = stuff.content  # pyright: ignore[reportUnknownVariableType]
+        if stuff.stored is None and stuff.is_list and is_list(stuff.content):
+            content = stuff.content
             if len(content) > threshold:
                 stuff = stuff.model_copy(
                     update={"content": None, "stored": store_list(store, stuff.concept, content, threshold)}
@@ -127,10 +128,10 @@ def put_events(store: PayloadStore, events: list[TraceEvent]) -> str:  # (tests;
 def get_events(store: PayloadStore, key: str) -> list[TraceEvent]:
     """The trace events of a stored fragment."""
     blob = get_json(store, key)
-    raw = blob.get("events") if isinstance(blob, dict) else None
-    if not isinstance(raw, list):
+    raw = blob.get("events") if is_json_object(blob) else None
+    if not is_list(raw):
         raise PayloadStoreError(f"the stored trace fragment {key[:12]} holds no events")
-    return [TraceEvent.model_validate(e) for e in raw]  # pyright: ignore[reportUnknownVariableType]
+    return [TraceEvent.model_validate(e) for e in raw]
 
 
 def expand_fragments(events: list[TraceEvent], store: PayloadStore) -> list[TraceEvent]:
@@ -170,7 +171,7 @@ def resolve_events(events: list[TraceEvent], store: PayloadStore, codec: Content
     resolved: dict[str, IOItem] = {}
 
     def fix(items: list[IOItem] | None) -> list[IOItem] | None:
-        if not items or not any(isinstance(i.data, dict) and STORED_LIST_MARK in i.data for i in items):
+        if not items or not any(is_dict(i.data) and STORED_LIST_MARK in i.data for i in items):
             return items
         return [_resolved_item(item, store, codec, resolved) for item in items]
 
@@ -188,7 +189,7 @@ def _resolved_item(
 ) -> IOItem:
     from pipelex.pipes.runtime import STORED_LIST_MARK, io_item
 
-    if not (isinstance(item.data, dict) and STORED_LIST_MARK in item.data):
+    if not (is_dict(item.data) and STORED_LIST_MARK in item.data):
         return item
     ref = StoredListRef.model_validate(item.data[STORED_LIST_MARK])
     key = ref.model_dump_json()
