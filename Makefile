@@ -18,7 +18,7 @@ help:
 	@echo "make test-fast  the inner loop: pytest without the temporal and slow tests (no lint)"
 	@echo "make test-real-llm  opt-in: live runs against a real llama.cpp server (SmolLM2; builds it once, cached)"
 	@echo "make lint       ruff check + ruff format --check + lint-imports (the layer contract in pyproject.toml)"
-	@echo "make typecheck  pyright"
+	@echo "make typecheck  pyright: strict on the package, standard on the tests"
 	@echo "make format     ruff format"
 	@echo "make bench      time the CLI (benchmarks/run.py; figures in benchmarks/README.md)"
 	@echo "make bench-live      live batch vs the fake provider (benchmarks/live.md)"

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATH = rf"{_IDENT}(?:\.{_IDENT})*"
@@ -73,11 +77,11 @@ def _inside_jinja(line: str, pos: int) -> bool:
 class _Reads:
     """What a template reads, collected while walking its tree."""
 
-    roots: set[str] = field(default_factory=set)
-    paths: set[str] = field(default_factory=set)
-    private_names: set[str] = field(default_factory=set)
-    unguarded: set[str] = field(default_factory=set)
-    guarded: set[str] = field(default_factory=set)
+    roots: set[str] = field(default_factory=lambda: set())
+    paths: set[str] = field(default_factory=lambda: set())
+    private_names: set[str] = field(default_factory=lambda: set())
+    unguarded: set[str] = field(default_factory=lambda: set())
+    guarded: set[str] = field(default_factory=lambda: set())
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,13 @@ def analyze_with_jinja(template: str, *, is_expression: bool = False) -> Templat
 
 
 @lru_cache(maxsize=1)
-def _analysis_env():  # type: ignore[no-untyped-def]
+def _analysis_env() -> Environment:
     from jinja2 import Environment
 
     return Environment(autoescape=False)
 
 
-def _guards_of(test: Any, nodes_mod, positive: bool = True) -> set[str]:  # type: ignore[no-untyped-def]
+def _guards_of(test: Any, nodes_mod: ModuleType, positive: bool = True) -> set[str]:
     """Names surely present where ``test`` is truthy (``positive``) or falsy (not ``positive``).
 
     ``x is defined`` and a bare ``x`` (an absent value is falsy) guard x when true; ``not`` flips the
@@ -152,7 +156,7 @@ def _guards_of(test: Any, nodes_mod, positive: bool = True) -> set[str]:  # type
     return set()
 
 
-def _path_of(node: Any, nodes_mod) -> str | None:  # type: ignore[no-untyped-def]
+def _path_of(node: Any, nodes_mod: ModuleType) -> str | None:
     parts: list[str] = []
     while isinstance(node, nodes_mod.Getattr):
         parts.append(node.attr)
@@ -163,7 +167,7 @@ def _path_of(node: Any, nodes_mod) -> str | None:  # type: ignore[no-untyped-def
     return None
 
 
-def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes_mod) -> None:  # type: ignore[no-untyped-def]
+def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes_mod: ModuleType) -> None:
     if isinstance(node, nodes_mod.If):
         test_guards = _guards_of(node.test, nodes_mod)
         _walk_expr(node.test, guards | test_guards, local, out, nodes_mod, in_test=True)
@@ -236,7 +240,7 @@ def _walk_expr(
     guards: frozenset[str],
     local: set[str],
     out: _Reads,
-    nodes_mod,  # type: ignore[no-untyped-def]
+    nodes_mod: ModuleType,
     in_test: bool = False,
     in_path: bool = False,
 ) -> None:

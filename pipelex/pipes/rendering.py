@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from pydantic import BaseModel
 
@@ -49,6 +49,7 @@ from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
 from pipelex.language.sigil_templates import SigilPart, sigil_parts
 from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess
+from pipelex.narrowing import is_dict, is_list, is_sequence
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def format_value(value: Any) -> str:
         case ListContent():
             return "\n".join(format_value(item) for item in value.items)
         case list():
-            return "\n".join(format_value(item) for item in value)
+            return "\n".join(format_value(item) for item in cast("list[object]", value))
         case BaseModel():
             return json.dumps(value.model_dump(mode="json"), indent=4, ensure_ascii=False)
         case None:
@@ -194,7 +195,7 @@ def _data_of(value: Any) -> Any:
         case ListContent():
             return [_data_of(item) for item in value.items]
         case list() | tuple():
-            return [_data_of(item) for item in value]
+            return [_data_of(item) for item in cast("Sequence[object]", value)]
         case BaseModel():
             return value.model_dump(mode="json", exclude_none=True)
         case _:
@@ -227,8 +228,8 @@ def _is_leaf_text(value: Any) -> bool:
 
 
 def _markdown_of(value: Any) -> str:
-    if isinstance(value, ListContent | list | tuple):
-        items = list(value.items) if isinstance(value, ListContent) else list(value)
+    if isinstance(value, ListContent) or is_sequence(value):
+        items: list[Any] = list(value.items) if isinstance(value, ListContent) else list(value)
         rows = [_data_of(item) for item in items]
         if rows and all(isinstance(row, dict) for row in rows):
             columns = list(dict.fromkeys(key for row in rows for key in row))
@@ -240,15 +241,15 @@ def _markdown_of(value: Any) -> str:
     if _is_leaf_text(value):
         return format_value(value)
     data = _data_of(value)
-    if isinstance(data, dict):
+    if is_dict(data):
         return "\n".join(f"- **{key}**: {_md_inline(item)}" for key, item in data.items())
     return format_value(value)
 
 
 def _md_inline(value: Any) -> str:
-    if isinstance(value, list):
+    if is_list(value):
         return ", ".join(_md_inline(v) for v in value)
-    if isinstance(value, dict):
+    if is_dict(value):
         return "; ".join(f"{k}: {_md_inline(v)}" for k, v in value.items())
     return str(value)
 
@@ -260,13 +261,13 @@ def _md_cell(value: Any) -> str:
 def _html_of(value: Any) -> str:
     if isinstance(value, HtmlContent):
         return value.inner_html
-    if isinstance(value, ListContent | list | tuple):
-        items = list(value.items) if isinstance(value, ListContent) else list(value)
+    if isinstance(value, ListContent) or is_sequence(value):
+        items: list[Any] = list(value.items) if isinstance(value, ListContent) else list(value)
         return "<ul>" + "".join(f"<li>{_html_of(item)}</li>" for item in items) + "</ul>"
     if _is_leaf_text(value):
         return html_lib.escape(format_value(value)).replace("\n", "<br>\n")
     data = _data_of(value)
-    if isinstance(data, dict):
+    if is_dict(data):
         cells = "".join(
             f"<tr><th>{html_lib.escape(str(k))}</th><td>{html_lib.escape(_md_inline(v))}</td></tr>"
             for k, v in data.items()
@@ -314,7 +315,7 @@ def _text_with_images(value: Any, text_format: TextFormat) -> str:
         case ListContent():
             return "\n".join(_text_with_images(item, text_format) for item in value.items)
         case list() | tuple():
-            return "\n".join(_text_with_images(item, text_format) for item in value)
+            return "\n".join(_text_with_images(item, text_format) for item in cast("Sequence[object]", value))
         case TextAndImagesContent():
             parts = [format_as(value.text, text_format)] if value.text else []
             parts += [format_value(image) for image in value.images or []]
@@ -346,7 +347,7 @@ def _holds_images(value: Any) -> bool:
         return True
     if isinstance(value, BaseModel):
         return any(_holds_images(getattr(value, name)) for name in type(value).model_fields)
-    if isinstance(value, list | tuple):
+    if is_sequence(value):
         return any(_holds_images(item) for item in value)
     return False
 
@@ -452,7 +453,7 @@ def _render_sigils(parts: tuple[SigilPart, ...], context: dict[str, Any]) -> Ite
 @contextmanager
 def _rendering(
     style: TemplatingStyle | None, metadata: Mapping[int, StuffMetadata] | None, images: ImageRegistry | None
-) -> Iterator[None]:
+) -> Generator[None, None, None]:
     style_token = _STYLE.set(style or TemplatingStyle())
     metadata_token = _METADATA.set(metadata or {})
     images_token = _IMAGES.set(images)
