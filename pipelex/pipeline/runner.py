@@ -70,7 +70,9 @@ class PipelexRunner:
         self.generators = Generators(live=LiveRuntime.of(self.config, self.deck))
         self._library: Library | None = None
         # children of one controller the graph holds in memory ([tracing]); the others are folded to disk
-        self.graph_children_in_memory = self.config.tracing.graph_children_in_memory
+        self.graph_children_in_memory: int | None = (
+            self.config.tracing.graph_children_in_memory
+        )  # None: never fold
         # the tracer of the run in progress, read by progress displays (on Temporal it answers with the
         # progress polled from the workflow until the run's events come back)
         self.current_tracer: GraphTracer | None = None

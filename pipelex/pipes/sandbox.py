@@ -290,6 +290,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
     # jinja2 leaves these to inference from its default entries (``range`` is the class there); any value goes
     globals: dict[str, Any]
     filters: dict[str, Any]
+    tests: dict[str, Any]
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ import pytest
 
 from pipelex.api.app import create_app
 from pipelex.api.models import BackendName, ExecuteRequest, ValidateRequest
+from pipelex.api.protocol.files import MethodSources
+from pipelex.api.runs import RunRecord, RunStore
 from pipelex.api.security import key_matches
 from pipelex.config.settings import PipelexConfig
 from tests.api.bundles import FUNCS, MENU, PHOTO
@@ -331,8 +333,20 @@ class _BuggyBackend:
     async def validate(self, request: ValidateRequest) -> bytes:
         raise KeyError("hunter2")
 
+    def unknown_run_hint(self) -> str:
+        return ""
+
+    async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
+        raise RuntimeError("db password hunter2 leaked in a bug")
+
+    async def lookup(self, run_id: str, store: RunStore) -> RunRecord | None:
+        raise RuntimeError("db password hunter2 leaked in a bug")
+
+    async def cancel(self, record: RunRecord, store: RunStore) -> RunRecord:
+        raise RuntimeError("db password hunter2 leaked in a bug")
+
     @asynccontextmanager
-    async def serving(self) -> AsyncIterator[None]:
+    async def serving(self) -> AsyncGenerator[None, None]:
         yield
 
 

@@ -22,7 +22,7 @@ Entry points of this package (temporalio is imported lazily, on first call)::
         # merge_sweep_graphs makes it), ``workflow_id`` and ``worker`` (the identity of the worker).
 
     @asynccontextmanager
-    async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator[TemporalSession]
+    async def temporal_session(config: PipelexConfig | None = None) -> AsyncGenerator[TemporalSession, None]
         # A client (and, with no address configured, an embedded dev server and an in-process worker)
         # kept for the duration of the block; the functions above reuse the active session of the
         # running event loop. A long-lived host (the HTTP API) should wrap its lifespan in it, so
@@ -36,7 +36,7 @@ See ``docs/temporal.md`` for the user-facing choices.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -63,7 +63,7 @@ async def validate_on_temporal(
 
 
 @asynccontextmanager
-async def temporal_session(config: PipelexConfig | None = None) -> AsyncIterator[TemporalSession]:
+async def temporal_session(config: PipelexConfig | None = None) -> AsyncGenerator[TemporalSession, None]:
     """Keep a Temporal client (and, with no address configured, a dev server and a worker) for the block."""
     from pipelex.backends.temporal.client import temporal_session as open_session
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ from pipelex.backends.temporal.tracing import ReplayTracer
 from pipelex.errors import PipeRunError, RunCancelledError, RunNotFoundError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.narrowing import is_json_object, is_list
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.tracing.tracer import GraphTracer
@@ -74,7 +75,7 @@ class TemporalBackend:
         self.config = config
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[None]:
+    async def session(self) -> AsyncGenerator[None, None]:
         """A Temporal client (and with no address configured, the embedded dev server and in-process workers)."""
         async with temporal_session(self.config):
             yield
@@ -169,7 +170,7 @@ class TemporalBackend:
             )
             if description.status == WorkflowExecutionStatus.RUNNING:
                 memo = await description.memo_value(_MEMO_KEY, None, type_hint=dict)
-                if isinstance(memo, dict) and memo.get("pipe_code") and memo.get("run_mode"):
+                if is_json_object(memo) and memo.get("pipe_code") and memo.get("run_mode"):
                     return state.model_copy(
                         update={
                             "pipe_code": str(memo["pipe_code"]),
@@ -258,7 +259,7 @@ async def _start(session: TemporalSession, run: PreparedRun) -> WorkflowHandle[A
 
     wire_memory = ContentCodec(run.library).wire_memory(run.memory)
     chunk = session.config.temporal.batch_chunk_size
-    if any(s.is_list and isinstance(s.content, list) and len(s.content) > chunk for s in wire_memory.stuffs):  # pyright: ignore[reportUnknownArgumentType]
+    if any(s.is_list and is_list(s.content) and len(s.content) > chunk for s in wire_memory.stuffs):
         # long lists go to the payload store in parts: no workflow task handles them whole (see stored.py)
         wire_memory = offload_lists(wire_memory, store_of(session.client), chunk)
     payload = PipeRunPayload(
@@ -379,7 +380,7 @@ def _memory_from_graph(inputs: WorkingMemory, graph: ExecutionGraph, library: Li
                 if concept is None or item.data is None:
                     continue
                 try:
-                    if item.multiplicity == "list" and isinstance(item.data, list):
+                    if item.multiplicity == "list" and is_list(item.data):
                         content: Any = ListContent(
                             items=[to_content(v, concept, library.concepts) for v in item.data]
                         )
