@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from pipelex.api.app import create_app
 from pipelex.config.settings import PipelexConfig, TemporalConfig
+from tests.timing import STARTUP_S
 
 ServerFactory = Callable[..., str]
 
@@ -34,10 +35,10 @@ def serving(app: FastAPI) -> Iterator[str]:
     )
     thread.start()
     # generous: the Temporal backend's lifespan connects and starts a worker, slow on a loaded 2-core machine
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + STARTUP_S
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start within 90 s")
+            raise RuntimeError(f"the test server did not start within {STARTUP_S:.0f} s")
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"

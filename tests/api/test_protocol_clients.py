@@ -29,6 +29,7 @@ from pipelex_sdk.validation_models import PipelexInvalidReport, PipelexValidatio
 
 from tests.api.bundles import MENU, MENU_INVALID
 from tests.api.conftest import Backend, ServerFactory
+from tests.timing import STARTUP_S
 
 FILES = {"menu.mthds": MENU}
 NOTE: PipelineInputs = {"kitchen_note": "eggs, leeks, a sack of flour"}
@@ -240,7 +241,7 @@ async def test_pipelex_api_serve_dry_run_as_a_process(tmp_path: Path) -> None:
     try:
         url = f"http://127.0.0.1:{port}"
         async with PipelexAPIClient(api_key="", base_url=url, request_timeout_seconds=120) as client:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + STARTUP_S
             while True:
                 try:
                     info = await client.version()

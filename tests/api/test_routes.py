@@ -13,6 +13,7 @@ import pytest
 
 from tests.api.bundles import FUNCS, MENU, MENU_INVALID
 from tests.api.conftest import Backend, ServerFactory, assert_problem
+from tests.timing import RUN_S
 
 CliResult = tuple[int, str, str]
 
@@ -191,7 +192,7 @@ def test_live_pipe_func_is_refused_unless_allowed(client: httpx.Client) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- /start, /runs
-def _wait(client: httpx.Client, run_id: str, timeout: float = 20) -> dict[str, Any]:
+def _wait(client: httpx.Client, run_id: str, timeout: float = RUN_S) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         response = client.get(f"/v1/runs/{run_id}")

@@ -27,6 +27,7 @@ from pipelex.api.security import key_matches
 from pipelex.config.settings import PipelexConfig
 from tests.api.bundles import FUNCS, MENU, PHOTO
 from tests.api.conftest import Backend, ServerFactory, assert_problem, serving
+from tests.timing import STARTUP_S
 
 KEY = "s3cret-test-key-7f3a9c"
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
@@ -141,7 +142,7 @@ def test_cli_server_reads_the_key_from_the_environment(tmp_path: Path, backend: 
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_S
         while True:
             try:
                 if httpx.get(f"{url}/health", timeout=1).status_code == 200:

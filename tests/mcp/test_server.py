@@ -13,6 +13,7 @@ import pytest
 from pipelex.diagnostics import ErrorType
 from pipelex.testing.fake_provider import FakeProvider
 from pipelex.validation.error_guide import explanation_of, known_error_types
+from tests.timing import STARTUP_S
 
 mcp = pytest.importorskip("mcp")
 pytestmark = pytest.mark.slow  # every test starts the server as a subprocess
@@ -207,7 +208,7 @@ async def test_streamable_http_on_loopback(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_S
         while True:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):

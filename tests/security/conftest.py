@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.timing import STARTUP_S
+
 PIPELEX_BIN = Path(sys.executable).with_name("pipelex")
 WATCHDOG_MEMORY_BYTES = 3 * 1024**3
 
@@ -131,7 +133,7 @@ def served_api(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_S
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited: {(folder / 'server.log').read_text()[-2000:]}")
@@ -141,7 +143,7 @@ def served_api(
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 60 s")
+                raise RuntimeError(f"the server did not start within {STARTUP_S:.0f} s")
             time.sleep(0.2)
         yield url
     finally:

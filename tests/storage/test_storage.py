@@ -24,6 +24,7 @@ from pipelex.storage.local import LocalStorage, normalize_content
 from pipelex.storage.protocol import STORAGE_SCHEME, name_of
 from pipelex.testing.fake_provider import FakeProvider
 from tests.inference.conftest import boot, make_pdf, make_png
+from tests.timing import STARTUP_S
 
 
 def test_local_storage_is_content_addressed(tmp_path: Path) -> None:
@@ -74,7 +75,7 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + STARTUP_S
         while True:
             try:
                 with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):

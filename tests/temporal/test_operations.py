@@ -17,6 +17,7 @@ from pipelex.config.settings import PipelexConfig
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
 from tests.temporal.workers import WorkerProcess
+from tests.timing import STARTUP_S
 
 BATCH = """
 domain = "lines"
@@ -83,7 +84,7 @@ def test_a_worker_serves_prometheus_metrics(
     }
     worker = WorkerProcess(env, "--metrics-port", str(port))
     workers.append(worker)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_S
     body = ""
     while time.monotonic() < deadline:
         try:
@@ -120,7 +121,7 @@ def test_the_embedded_server_serves_its_web_ui_on_loopback() -> None:
     server = DevServer(ui=True).wait_ready()
     try:
         assert server.ui_url is not None and server.ui_url.startswith("http://127.0.0.1:")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_S
         page = ""
         while time.monotonic() < deadline and "<html" not in page.lower():
             try:
