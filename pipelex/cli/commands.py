@@ -21,6 +21,7 @@ from pipelex.errors import (
     RunError,
     UsageError,
 )
+from pipelex.narrowing import is_dict
 
 
 def _err(message: str) -> None:
@@ -554,7 +555,7 @@ def _write_json(path: Path, data: Any) -> None:
     from pydantic_core import to_json
 
     def dump(out: Any, value: Any, level: int) -> None:
-        if isinstance(value, dict) and value:
+        if is_dict(value) and value:
             out.write(b"{")
             pad = b"\n" + b"  " * (level + 1)
             for index, (key, item) in enumerate(value.items()):

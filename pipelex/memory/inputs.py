@@ -128,8 +128,8 @@ def shape_inputs(
         concept = library.resolve_concept(spec.concept_ref, entry.domain)
         assert concept is not None
         if limits is not None:
-            listed = value.get("content") if isinstance(value, dict) else value
-            if isinstance(listed, list):
+            listed = value.get("content") if is_json_object(value) else value
+            if is_list(listed):
                 check_list_size(len(listed), limits, what=f"input {name!r}", pipe_code=entry.code)
         shaped[name] = shape_one(name, value, spec, concept, library, base_dir)
     return shaped

@@ -24,7 +24,7 @@ import functools
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pipelex.language import blueprint as bp
 
@@ -226,8 +226,10 @@ def kind_of(pipe: str | bp.PipeBlueprint) -> PipeKind[Any]:
     found = _KINDS.get(name)
     if found is None:
         module = importlib.import_module(_MODULES[name])
-        found = module.KIND
-        if not isinstance(found, PipeKind) or found.type_name != name:  # pyright: ignore[reportUnknownMemberType]
+        candidate: object = module.KIND
+        # a module's KIND, checked here: its runner's type is not known statically
+        found = cast("PipeKind[Any]", candidate) if isinstance(candidate, PipeKind) else None
+        if found is None or found.type_name != name:
             raise TypeError(f"{_MODULES[name]}.KIND is not the PipeKind of {name!r}")
         _KINDS[name] = found
     return found

@@ -9,6 +9,7 @@ from typing import Any
 from pipelex.concepts.natives import ListContent, StoredListContent
 from pipelex.errors import PipeRunError
 from pipelex.memory.stuff import Absence, Stuff
+from pipelex.narrowing import is_dict, is_json_object
 from pipelex.pipes.rendering import StuffMetadata
 
 
@@ -39,9 +40,9 @@ class ResolvedInputs:
         """What ``x._stuff_name`` (and siblings) answer for each input value of ``context``."""
         metadata: dict[int, StuffMetadata] = {}
         for name, stuff in self.stuffs.items():
-            value: Any = context
+            value: object = context
             for part in name.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
+                value = value.get(part) if is_dict(value) else None
             if value is not None:
                 metadata[id(value)] = StuffMetadata(
                     stuff_name=name,
@@ -56,6 +57,7 @@ def _nest(context: dict[str, Any], parts: list[str], value: Any) -> None:
     if len(parts) == 1:
         context[parts[0]] = value
         return
-    holder = context.setdefault(parts[0], {})
-    if isinstance(holder, dict):
+    fresh: dict[str, Any] = {}
+    holder = context.setdefault(parts[0], fresh)
+    if is_json_object(holder):  # a template context: keys are names
         _nest(holder, parts[1:], value)

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipelex.narrowing import is_json_object, is_list
 from pipelex.tracing.graph import ExecutionGraph, GraphNode, IOItem, to_json_compatible
 
 _DATA_PREVIEW_CHARS = 600
@@ -60,7 +61,7 @@ def _format_timestamp(epoch: float | None) -> str:
 def _flatten_usage(usage: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
     pairs: list[tuple[str, object]] = []
     for key, value in usage.items():
-        if isinstance(value, dict):
+        if is_json_object(value):  # usage JSON: keys are strings
             pairs.extend(_flatten_usage(value, f"{prefix}{key}."))
         else:
             pairs.append((f"{prefix}{key}", value))
@@ -424,8 +425,8 @@ class _PageBuilder:
             ("checked / skipped", f"{counts['checked']} / {counts['skipped']}", "", ""),
             ("duration", duration, "wall clock", ""),
         ]
-        total_usage = graph.usage.get("total") if isinstance(graph.usage, dict) else None
-        if isinstance(total_usage, dict) and total_usage:
+        total_usage = graph.usage.get("total")
+        if is_json_object(total_usage) and total_usage:
             usage_text = ", ".join(
                 f"{key}: {value}" for key, value in total_usage.items() if not isinstance(value, dict)
             )
@@ -516,18 +517,17 @@ def _diagram_scripts() -> str:
 
 def _preview_data(data: Any) -> Any:
     """The head of a long list (plain, or a list content: JSON or the model), enough for a preview."""
-    shared = getattr(data, "items", None) if isinstance(data, BaseModel) else None
-    if isinstance(shared, list):
-        data = {"items": shared}  # a huge list content shared with the run's memory (``io_item``)
-    if (
-        isinstance(data, dict)
-        and isinstance(data.get("items"), list)
-        and len(data["items"]) > _DATA_PREVIEW_ITEMS
-    ):
-        return {**data, "items": data["items"][:_DATA_PREVIEW_ITEMS]}
-    if isinstance(data, list) and len(data) > _DATA_PREVIEW_ITEMS:
-        return data[:_DATA_PREVIEW_ITEMS]
-    return data
+    value: object = data
+    shared = getattr(value, "items", None) if isinstance(value, BaseModel) else None
+    if is_list(shared):
+        value = {"items": shared}  # a huge list content shared with the run's memory (``io_item``)
+    if is_json_object(value):  # graph JSON: keys are strings
+        items = value.get("items")
+        if is_list(items) and len(items) > _DATA_PREVIEW_ITEMS:
+            return {**value, "items": items[:_DATA_PREVIEW_ITEMS]}
+    if is_list(value) and len(value) > _DATA_PREVIEW_ITEMS:
+        return value[:_DATA_PREVIEW_ITEMS]
+    return value
 
 
 def render_html(graph: ExecutionGraph) -> str:

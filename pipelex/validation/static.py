@@ -400,7 +400,7 @@ class StaticChecker(PipeChecks):
                     )
                     continue
                 handles = elsewhere
-            allowed = {c.value for c in LOOKUP_ORDER[wanted]} if wanted else set()
+            allowed: set[str] = {c.value for c in LOOKUP_ORDER[wanted]} if wanted else set()
             if wanted and not any(h.category.value in allowed for h in handles):
                 defined_in = self.deck.category_of_name(model_ref)
                 found = ", ".join(sorted({f"{h.handle} ({h.category.value})" for h in handles}))

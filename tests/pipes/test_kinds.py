@@ -230,5 +230,7 @@ def test_every_fact_of_a_kind_is_documented() -> None:
 def test_the_fix_for_an_unknown_pipe_type_names_every_runnable_kind() -> None:
     from pipelex.validation.error_guide import explanation_of
 
-    fix = explanation_of("unknown_pipe_type").fix
+    explanation = explanation_of("unknown_pipe_type")
+    assert explanation is not None
+    fix = explanation.fix
     assert [name for name in UNION if name != bp.SIGNATURE_TYPE and name not in fix] == []

@@ -29,6 +29,7 @@ from pipelex.language.blueprint import PipeComposeBlueprint, TemplateBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.specs import PATH_RE
 from pipelex.memory.stuff import Stuff
+from pipelex.narrowing import is_dict, is_json_object, is_list
 from pipelex.pipes.checks import LIST_SUFFIX, OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind, operator_runner
@@ -115,10 +116,10 @@ def _build(
     built: dict[str, Any] = {}
     for key, value in node.items():
         annotation = fields.get(key)
-        if isinstance(value, dict) and "from" in value:
+        if is_json_object(value) and "from" in value:  # a construct table (TOML): keys are strings
             found = _from(str(value["from"]), inputs, value.get("list_to_dict_keyed_by"))
             built[key] = fit_value(found, annotation)
-        elif isinstance(value, dict) and "template" in value:
+        elif is_json_object(value) and "template" in value:
             context = inputs.template_context()
             rendered = render_template(
                 str(value["template"]),
@@ -129,7 +130,7 @@ def _build(
                 limits=limits,
             )
             built[key] = fit_value(rendered, annotation)
-        elif isinstance(value, dict):
+        elif is_json_object(value):
             built[key] = _build(value, entry, inputs, _strip_optional(annotation), style, limits)
         else:
             built[key] = fit_value(value, annotation)
@@ -146,7 +147,7 @@ def _from(path: str, inputs: ResolvedInputs, keyed_by: object) -> Any:
     if is_list:
         if isinstance(keyed_by, str):
             plain = [_plain(v) for v in values]
-            return {item.get(keyed_by): item for item in plain if isinstance(item, dict)}
+            return {item.get(keyed_by): item for item in plain if is_dict(item)}
         return values
     return values[0] if values else None
 
@@ -178,7 +179,7 @@ def fit_value(value: Any, annotation: Any) -> Any:
     if adapter is None:
         return _plain(value)
     target = _strip_optional(annotation)
-    if isinstance(value, list) and get_origin(target) is list:
+    if is_list(value) and get_origin(target) is list:
         (item_annotation,) = get_args(target) or (Any,)
         return [fit_value(item, item_annotation) for item in value]
     candidates: list[Any] = [_plain(value)]
@@ -205,7 +206,7 @@ def fit_value(value: Any, annotation: Any) -> Any:
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump()
-    if isinstance(value, list):
+    if is_list(value):
         return [_plain(item) for item in value]
     return value
 
@@ -315,7 +316,7 @@ def _collect_construct(
 ) -> None:
     for key, value in node.items():
         where = f"{prefix}.{key}"
-        if isinstance(value, dict):
+        if is_json_object(value):  # a construct table (TOML): keys are strings
             if "from" in value:
                 path = value["from"]
                 if not isinstance(path, str) or not PATH_RE.match(path):
