@@ -28,6 +28,7 @@ from pipelex.pipes.rendering import StuffMetadata, TemplatingStyle, render_templ
 def _booted() -> Iterator[None]:
     Pipelex.make(needs_inference=False)
     yield
+    Pipelex.teardown()  # a boot without inference must not force the next tests' runs dry
 
 
 CONTEXT: dict[str, Any] = {
