@@ -241,6 +241,7 @@ async def test_a_started_long_batch_read_back_by_id_has_the_direct_output_and_gr
             run_id = await start_pipeline_on_temporal(
                 [SCORES], inputs=inputs, pipe_run_mode=PipeRunMode.DRY, config=config
             )
+            status = None
             for _ in range(600):
                 status = await get_pipeline_run_on_temporal(run_id, config=config)
                 if status.status != "running":
@@ -248,7 +249,7 @@ async def test_a_started_long_batch_read_back_by_id_has_the_direct_output_and_gr
                 await asyncio.sleep(0.2)
     finally:
         Pipelex.teardown()
-    assert status.status == "succeeded", status.error
+    assert status is not None and status.status == "succeeded", status
     output = status.output
     assert output is not None
     assert output.main_stuff_json() == direct.main_stuff_json()

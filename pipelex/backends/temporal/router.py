@@ -15,6 +15,7 @@ default task queue. Child workflows run on the default task queue.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -258,7 +259,7 @@ class TemporalPipeRouter:
             )
             return outcome.stored
 
-        runs = []
+        runs: list[Coroutine[Any, Any, StoredSlice]] = []
         for first in starts:  # slots and child numbers in item order, whatever order the slices end in
             self._children += 1
             runs.append(one_slice(first, self.tracer.reserve(), self._children))

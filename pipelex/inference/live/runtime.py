@@ -25,7 +25,7 @@ class LiveRuntime:
 
     deck: ModelDeck
     make_storage: Callable[[], Storage] = field(repr=False)
-    _storage: list[Storage] = field(default_factory=list, repr=False, compare=False)
+    _storage: list[Storage] = field(default_factory=lambda: [], repr=False, compare=False)
 
     @classmethod
     def of(cls, config: PipelexConfig, deck: ModelDeck | None = None) -> LiveRuntime:
