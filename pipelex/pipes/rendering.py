@@ -491,9 +491,11 @@ def render_template(
 
     limits = limits or LimitsConfig()
     budget = RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
-    token = set_budget(budget)
-    try:
+    token = set_budget(None)  # analysing and compiling (cached) is not the render: Jinja2's constant folding
+    try:  # calls filters at compile time, which would count against the first render only
         parts = None if html else sigil_parts(template)
+        compiled, globals_ = (None, None) if parts is not None else _compiled(template, html)
+        set_budget(budget)
         if parts is not None:  # text and sigils only: rendered without compiling a Jinja2 template
             rendered: list[str] = []
             with _rendering(style, metadata, images):
@@ -501,7 +503,7 @@ def render_template(
                     budget.output(chunk)
                     rendered.append(chunk)
             return "".join(rendered)
-        compiled, globals_ = _compiled(template, html)
+        assert compiled is not None and globals_ is not None
         jinja_context = new_context(
             compiled.environment, compiled.name, compiled.blocks, {**globals_, **context}, True, globals_
         )
