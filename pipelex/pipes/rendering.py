@@ -491,8 +491,13 @@ def render_template(
 
     limits = limits or LimitsConfig()
     budget = RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
-    token = set_budget(None)  # analysing and compiling (cached) is not the render: Jinja2's constant folding
-    try:  # calls filters at compile time, which would count against the first render only
+    # Analysing and compiling (both cached) get a budget of their own: Jinja2's constant folding runs filters and
+    # operators at compile time, which must stay bounded (a bomb can be made of constants) but must not count
+    # against the render, or a template's first render would use more steps than its later ones.
+    token = set_budget(
+        RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
+    )
+    try:
         parts = None if html else sigil_parts(template)
         compiled, globals_ = (None, None) if parts is not None else _compiled(template, html)
         set_budget(budget)
