@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +42,7 @@ LONG_SEQUENCE_STEPS = 400
 
 sys.path.insert(0, str(HERE))
 from gen_bundle import generate_bundle, generate_long_sequence  # noqa: E402
+from timed import run_timed  # noqa: E402
 
 
 class PeerSetupError(Exception):
@@ -122,30 +122,8 @@ class Sample:
 
 def run_once(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> Sample:
     """Run ``argv`` once in a fresh process: exit code, wall and CPU seconds of the child, tail of its output."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.002)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        proc.returncode = code  # reaped by wait4: keep Popen from waiting again
-        out.seek(0)
-        tail = "\n".join(out.read().decode(errors="replace").strip().splitlines()[-5:])
-    if wall > timeout:
-        code = -9
-        tail = f"timed out after {timeout:g} s"
-    return Sample(code, wall, usage.ru_utime + usage.ru_stime, tail)
+    timed = run_timed(argv, cwd=cwd, env=env, timeout=timeout)
+    return Sample(timed.code, timed.wall, timed.cpu, timed.tail)
 
 
 @dataclass

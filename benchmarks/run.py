@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +32,7 @@ END_MARKER = "<!-- results:end -->"
 
 sys.path.insert(0, str(HERE))
 from gen_bundle import generate_batch_bundle, generate_bundle, generate_long_sequence  # noqa: E402
+from timed import run_timed  # noqa: E402
 
 BIG_BUNDLE_PIPES = 500
 LONG_SEQUENCE_STEPS = 1000
@@ -83,29 +83,8 @@ def find_pipelex() -> str | None:
 
 def run_once(argv: list[str], *, timeout: float = 600.0) -> tuple[int, float, float, str]:
     """Run ``argv`` once: (exit code, wall seconds, peak RSS in MB, tail of stderr/stdout)."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.001)
-        elapsed = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        proc.returncode = code  # reaped by wait4: keep Popen from waiting again
-        out.seek(0)
-        tail = out.read().decode(errors="replace").strip().splitlines()[-5:]
-    # ru_maxrss is in KiB on Linux, bytes on macOS.
-    rss_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return code, elapsed, rss_mb, "\n".join(tail)
+    timed = run_timed(argv, cwd=ROOT, timeout=timeout)
+    return timed.code, timed.wall, timed.rss_mb, timed.tail
 
 
 def measure(bench: Benchmark, runs: int) -> Result:
