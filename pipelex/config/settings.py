@@ -76,9 +76,9 @@ class TemporalConfig(_Section):
     # a batch over more items than this runs them in child workflows of this many items each, so every workflow
     # history stays far under Temporal's limits (about 3 events per leaf: 1,000 items ~ 4,000 events)
     batch_chunk_size: int = Field(default=1000, ge=1, le=5000)
-    # items one slice's workflow keeps in flight at most: a workflow task that dispatches them all at once must
-    # stay under Temporal's 2 s deadlock limit on a busy worker; a bigger [runtime] max_concurrency runs more
-    # slices side by side instead (each with at most this many items in flight)
+    # activities / child workflows one workflow keeps in flight at most (batch items, parallel branches): a workflow
+    # task that dispatches them all at once must stay under Temporal's 2 s deadlock limit on a busy worker; a bigger
+    # [runtime] max_concurrency runs more slices of a long batch side by side instead (each with at most this many)
     slice_items_in_flight: int = Field(default=50, ge=1, le=5000)
     # activities per second started from a task queue, across ALL its workers (Temporal enforces it server
     # side): e.g. { "gpt-queue" = 8.0 } with queue_by_model routing a model there respects that provider's limit

@@ -3,6 +3,10 @@
 Each file under ``tests/temporal/histories/`` is a JSON list of ``{"workflow_id", "history"}`` (every
 workflow of one run: the top one and its children). Re-record only on purpose: a replay failure of a
 recorded history means the workflow code changed in a way that breaks runs in flight.
+
+``wide_unbounded_dry.json`` is not made by :func:`record`: it was recorded with the code before bounded dispatch
+(``tests/temporal/test_bounded_dispatch.py``'s bundle, 23 items at ``slice_items_in_flight = 4``, every item in
+flight at once), to show that such a run in flight still replays (``workflow.patched``). Never re-record it.
 """
 
 from __future__ import annotations

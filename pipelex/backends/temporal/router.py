@@ -15,7 +15,8 @@ default task queue. Child workflows run on the default task queue.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import contextlib
+from collections.abc import AsyncGenerator, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -54,6 +55,11 @@ _ERROR_CLASSES: dict[str, type[PipeRunError]] = {
     "DryRunError": DryRunError,
     "MockUnsatisfiableError": MockUnsatisfiableError,
 }
+
+
+# the workflow.patched() id of the bounded dispatch (a workflow keeps at most slice_items_in_flight children in
+# flight): histories recorded before it dispatched every batch item / parallel branch at once
+BOUNDED_DISPATCH_PATCH = "pipelex-bounded-dispatch"
 
 
 def runs_inline(entry: PipeEntry) -> bool:
@@ -135,6 +141,10 @@ class TemporalPipeRouter:
         self.codec = codec
         self.tracer = tracer
         self._children = 0
+        # the dispatches (activities, child workflows) this workflow keeps in flight at most, whatever asks for
+        # them: batch items, parallel branches (see :meth:`_dispatch_slot`)
+        self._in_flight = asyncio.Semaphore(max(1, payload.dispatch.slice_items_in_flight))
+        self._bounded: bool | None = None
 
     async def run(
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
@@ -146,12 +156,15 @@ class TemporalPipeRouter:
             await self.materialize(memory, input_roots(entry, memory))
             return await run_pipe(entry, memory, ctx, output_name=output_name)
         child = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller)
-        slot = self.tracer.reserve()
+        slot = (
+            self.tracer.reserve()
+        )  # the graph keeps the order of the calls, whatever order they dispatch in
         try:
-            if entry.is_controller:
-                outcome = await self._child_workflow(entry, child)
-            else:
-                outcome = await self._activity(entry, child)
+            async with self._dispatch_slot():
+                if entry.is_controller:
+                    outcome = await self._child_workflow(entry, child)
+                else:
+                    outcome = await self._activity(entry, child)
         except (ActivityError, ChildWorkflowError) as exc:
             if is_cancelled_exception(exc):  # the run is being cancelled: let it end as cancelled, not failed
                 raise asyncio.CancelledError() from exc
@@ -287,6 +300,27 @@ class TemporalPipeRouter:
             concept=concept,
             content=StoredListContent(count=ref.count, concept=concept, ref=ref.model_dump(mode="json")),
         )
+
+    @contextlib.asynccontextmanager
+    async def _dispatch_slot(self) -> AsyncGenerator[None]:
+        """Hold one of the ``slice_items_in_flight`` dispatch slots of this workflow while a child runs.
+
+        A workflow task that schedules hundreds of activities or child workflows at once can pass Temporal's 2 s
+        deadlock limit on a loaded worker (a batch under ``batch_chunk_size`` items with a big ``max_concurrency``,
+        a parallel with many branches): past the bound, a dispatch waits until one in flight comes back. Below it
+        nothing changes (acquiring a free slot does not yield), so the commands of a workflow that never reaches the
+        bound are those of older versions; one that reaches it asks ``workflow.patched`` first, so a history
+        recorded before the bound existed (which dispatched them all at once) replays as it ran.
+        """
+        gate = self._in_flight
+        if gate.locked():
+            if self._bounded is None:
+                self._bounded = workflow.patched(BOUNDED_DISPATCH_PATCH)
+            if not self._bounded:
+                yield
+                return
+        async with gate:
+            yield
 
     async def materialize(self, memory: WorkingMemory, names: set[str] | None = None) -> None:
         """Read back, in an activity, the stored lists of ``memory`` (those named, or all) that code here is about
