@@ -266,10 +266,33 @@ def _positive_int(text: str) -> int:
     return positive_int(text)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code."""
+# the commands that serve until stopped: the collector keeps its defaults there
+_SERVING = frozenset({"worker", "api", "mcp"})
+# young-generation threshold of a one-command process (the default is 700)
+_ONE_COMMAND_YOUNG = 20_000
+
+
+def _tune_gc_for_one_command() -> None:
+    """This process runs one command, then exits: most of what it allocates is modules, classes, models and
+    schemas that live until the end. With the default thresholds the cyclic collector rescans them again and
+    again while they load (a third of a small ``validate``'s start-up): collect young objects in bigger
+    batches instead. Garbage cycles are still collected, 20,000 allocations apart instead of 700."""
+    import gc
+
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(_ONE_COMMAND_YOUNG, middle, old)
+
+
+def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int:
+    """Run the CLI; return the exit code.
+
+    ``one_command``: this process exits after the command (the console script), so the garbage collector is
+    tuned for it (see :func:`_tune_gc_for_one_command`); an embedding process (tests, a caller) keeps its own.
+    """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if one_command and args.group not in _SERVING:
+        _tune_gc_for_one_command()
     if args.group is None:
         parser.print_help()
         return EXIT_USAGE
@@ -282,10 +305,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return dispatch(args)
 
 
+def _exit(code: int) -> None:
+    """End the process with ``code``, without a last full garbage collection over every object still alive.
+
+    At exit the interpreter collects once more over everything it holds (a tenth of a small ``validate``'s CPU
+    time), only to free memory the system takes back anyway. Freezing moves those objects out of the
+    collector's reach: finalisation still closes files, runs ``atexit`` and ``weakref.finalize`` callbacks and
+    frees objects by reference counting.
+    """
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
+
+
 def entry_point() -> None:  # pragma: no cover - console script wrapper
     """Console-script entry."""
-    sys.exit(main())
+    _exit(main(one_command=True))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    _exit(main(one_command=True))

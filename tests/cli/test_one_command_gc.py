@@ -1,0 +1,76 @@
+"""The console script tunes the garbage collector for a process that runs one command and exits; an embedding
+process (this test run, an application calling ``main``) keeps its own settings."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelex.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "benchmarks" / "bundles" / "order_desk.mthds"
+
+PROBE = """
+import gc, sys
+from pipelex.cli import main as cli
+if sys.argv[1] == "--no-dispatch":  # parse and tune only: a serving command would serve until stopped
+    import pipelex.cli.commands
+    pipelex.cli.commands.dispatch = lambda args: 0
+    del sys.argv[1]
+seen = {}
+original = cli.main
+def spy(argv=None, **kw):
+    try:
+        return original(argv, **kw)
+    finally:
+        seen["threshold"] = gc.get_threshold()
+cli.main = spy
+try:
+    cli._exit(cli.main(sys.argv[1:], one_command=True))
+except SystemExit as exc:
+    print("EXIT", exc.code, seen["threshold"][0], gc.get_freeze_count() > 0)
+"""
+
+
+def _probe(*argv: str) -> tuple[int, int, bool]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("EXIT "))
+    _, code, young, frozen = line.split()
+    return int(code), int(young), frozen == "True"
+
+
+def test_main_in_process_leaves_the_collector_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    before = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()
+    assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen_before
+    assert "valid" in capsys.readouterr().out
+
+
+def test_one_command_batches_young_collections_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    code, young, frozen = _probe("validate", "bundle", str(SMALL), "--static-only")
+    assert (code, young, frozen) == (0, 20_000, True)
+    broken = tmp_path / "broken.mthds"
+    broken.write_text('domain = "x"\n[pipe.a]\ntype = "PipeNope"\n')
+    code, _, frozen = _probe("validate", "bundle", str(broken))
+    assert code != 0
+    assert frozen
+
+
+@pytest.mark.parametrize("argv", [("worker",), ("api", "serve"), ("mcp", "serve")])
+def test_serving_commands_keep_the_default_thresholds(argv: tuple[str, ...]) -> None:
+    code, young, _ = _probe("--no-dispatch", *argv)
+    assert code == 0
+    assert young == 700  # CPython's default
+
+
+def test_the_probe_sees_the_tuning_without_dispatch() -> None:
+    assert _probe("--no-dispatch", "validate", "bundle", str(SMALL))[:2] == (0, 20_000)
