@@ -1,9 +1,10 @@
-"""The console script tunes the garbage collector for a process that runs one command and exits; an embedding
-process (this test run, an application calling ``main``) keeps its own settings."""
+"""The console script tunes the process for one command then exit (the garbage collector, pydantic's plugin
+scan); an embedding process (this test run, an application calling ``main``) keeps its own settings."""
 
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "benchmarks" / "bundles" / "order_desk.mthds"
 
 PROBE = """
-import gc, sys
+import gc, os, sys
 from pipelex.cli import main as cli
 if sys.argv[1] == "--no-dispatch":  # parse and tune only: a serving command would serve until stopped
     import pipelex.cli.commands
@@ -34,13 +35,20 @@ try:
     cli._exit(cli.main(sys.argv[1:], one_command=True))
 except SystemExit as exc:
     print("EXIT", exc.code, seen["threshold"][0], gc.get_freeze_count() > 0)
+    print("PLUGINS", repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))
+    import pydantic.plugin._loader as loader
+    print("SCANNED", loader._plugins is not None)
 """
 
 
-def _probe(*argv: str) -> tuple[int, int, bool]:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120
+def _run_probe(*argv: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env
     ).stdout
+
+
+def _probe(*argv: str) -> tuple[int, int, bool]:
+    out = _run_probe(*argv)
     line = next(line for line in out.splitlines() if line.startswith("EXIT "))
     _, code, young, frozen = line.split()
     return int(code), int(young), frozen == "True"
@@ -74,3 +82,23 @@ def test_serving_commands_keep_the_default_thresholds(argv: tuple[str, ...]) -> 
 
 def test_the_probe_sees_the_tuning_without_dispatch() -> None:
     assert _probe("--no-dispatch", "validate", "bundle", str(SMALL))[:2] == (0, 20_000)
+
+
+def test_one_command_skips_the_pydantic_plugin_scan() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    out = _run_probe("validate", "bundle", str(SMALL), env=env)
+    assert "PLUGINS '__all__'" in out
+    assert "SCANNED False" in out  # models were built (the sweep ran), the entry points never read
+
+
+def test_a_plugin_setting_of_the_user_is_kept() -> None:
+    env = {**os.environ, "PYDANTIC_DISABLE_PLUGINS": ""}  # empty: load the plugins
+    out = _run_probe("validate", "bundle", str(SMALL), env=env)
+    assert "PLUGINS ''" in out
+    assert "SCANNED True" in out
+
+
+def test_main_in_process_sets_no_plugin_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
+    assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
