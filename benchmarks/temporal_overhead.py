@@ -19,10 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import os
+import resource
 import statistics
 import time
 import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.client import Client
@@ -73,20 +79,16 @@ class BareBatch:
         return list(await asyncio.gather(*(one(i) for i in range(n))))
 
 
-async def bare_round(client: Client, queue: str) -> dict[str, float]:
-    """One timing of each bare SDK shape."""
-    times: dict[str, float] = {}
-    start = time.perf_counter()
-    await client.execute_workflow(
-        BareSequence.run, SEQ_STEPS, id=f"bare-seq-{uuid.uuid4().hex}", task_queue=queue
-    )
-    times["sequence"] = time.perf_counter() - start
-    start = time.perf_counter()
-    await client.execute_workflow(
-        BareBatch.run, BATCH_ITEMS, id=f"bare-batch-{uuid.uuid4().hex}", task_queue=queue
-    )
-    times["batch"] = time.perf_counter() - start
-    return times
+async def bare_round(client: Client, queue: str, shape: str) -> None:
+    """One run of a bare SDK shape."""
+    if shape == "sequence":
+        await client.execute_workflow(
+            BareSequence.run, SEQ_STEPS, id=f"bare-seq-{uuid.uuid4().hex}", task_queue=queue
+        )
+    else:
+        await client.execute_workflow(
+            BareBatch.run, BATCH_ITEMS, id=f"bare-batch-{uuid.uuid4().hex}", task_queue=queue
+        )
 
 
 # ---------------------------------------------------------------------------------------------------- pipelex
@@ -141,29 +143,71 @@ prompt = "Continue: $note"
 """
 
 
-async def our_round(notes: list[str]) -> dict[str, float]:
-    """One timing of each shape, run by pipelex on Temporal (dry)."""
+async def our_round(shape: str, notes: list[str]) -> None:
+    """One run of a shape by pipelex on Temporal (dry), the whole way: validate, shape the inputs, run, replay."""
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
 
-    times: dict[str, float] = {}
-    start = time.perf_counter()
-    output = await PipelexRunner(
-        mthds_content=sequence_bundle(SEQ_STEPS), pipe_run_mode=PipeRunMode.DRY
-    ).execute_pipeline({"note": "x"})
-    times["sequence"] = time.perf_counter() - start
-    assert len(output.graph.nodes) == SEQ_STEPS + 1 and output.graph.backend == "temporal"
-    start = time.perf_counter()
-    output = await PipelexRunner(mthds_content=BATCH_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
-        {"notes": notes}
+    if shape == "sequence":
+        output = await PipelexRunner(
+            mthds_content=sequence_bundle(SEQ_STEPS), pipe_run_mode=PipeRunMode.DRY
+        ).execute_pipeline({"note": "x"})
+        assert len(output.graph.nodes) == SEQ_STEPS + 1 and output.graph.backend == "temporal"
+    else:
+        output = await PipelexRunner(
+            mthds_content=BATCH_BUNDLE, pipe_run_mode=PipeRunMode.DRY
+        ).execute_pipeline({"notes": notes})
+        assert len(output.graph.nodes) == BATCH_ITEMS + 1
+
+
+LEAVES = {"sequence": SEQ_STEPS, "batch": BATCH_ITEMS}
+
+
+@dataclass
+class Sample:
+    """One round of one shape by one side: wall time, this process's CPU time (client and in-process worker), the
+    dev server's CPU time, all in ms per leaf, and the 1-minute load average when it ended."""
+
+    wall: float
+    cpu: float
+    server_cpu: float
+    load: float
+
+
+def process_cpu() -> float:
+    """CPU seconds (user + system) of this process, every thread."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of the dev server process (``/proc``; 0 where there is no ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # fields after the command: state is [0], utime [11], stime [12] (man 5 proc), in clock ticks
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def timed(run: Coroutine[Any, Any, None], leaves: int, server_pid: int) -> Sample:
+    """Run one round and measure it."""
+    cpu0, server0, wall0 = process_cpu(), server_cpu(server_pid), time.perf_counter()
+    await run
+    wall, cpu, server = time.perf_counter() - wall0, process_cpu() - cpu0, server_cpu(server_pid) - server0
+    return Sample(
+        wall=wall / leaves * 1000,
+        cpu=cpu / leaves * 1000,
+        server_cpu=server / leaves * 1000,
+        load=os.getloadavg()[0],
     )
-    times["batch"] = time.perf_counter() - start
-    assert len(output.graph.nodes) == BATCH_ITEMS + 1
-    return times
 
 
-async def measure(address: str, repeat: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Alternate bare and pipelex rounds (the first of each warms up), so load changes hit both alike."""
+async def measure(
+    address: str, server_pid: int, repeat: int, shapes: list[str]
+) -> dict[str, dict[str, list[Sample]]]:
+    """Alternate bare and pipelex rounds shape by shape (the first round of each is a warm-up), so a change of load
+    hits both sides alike; the order within a pair alternates too."""
     from pipelex.backends.temporal import temporal_session
     from pipelex.boot import Pipelex
     from pipelex.config.settings import PipelexConfig, RuntimeConfig, TemporalConfig
@@ -179,8 +223,7 @@ async def measure(address: str, repeat: int) -> tuple[dict[str, list[float]], di
     )
     Pipelex.make(config=config)
     notes = [f"item {i}" for i in range(BATCH_ITEMS)]
-    bare_times: dict[str, list[float]] = {"sequence": [], "batch": []}
-    our_times: dict[str, list[float]] = {"sequence": [], "batch": []}
+    samples: dict[str, dict[str, list[Sample]]] = {shape: {"bare": [], "pipelex": []} for shape in shapes}
     client = await Client.connect(address)
     queue = f"bare-{uuid.uuid4().hex[:8]}"
     with concurrent.futures.ThreadPoolExecutor(4) as executor:
@@ -195,40 +238,67 @@ async def measure(address: str, repeat: int) -> tuple[dict[str, list[float]], di
             temporal_session(config),
         ):
             for round_index in range(repeat + 1):
-                bare = await bare_round(client, queue)
-                ours = await our_round(notes)
-                if round_index == 0:
-                    continue
-                for shape in bare_times:
-                    bare_times[shape].append(bare[shape])
-                    our_times[shape].append(ours[shape])
+                for shape in shapes:
+                    pair: dict[str, Sample] = {}
+                    sides = ("bare", "pipelex") if round_index % 2 == 0 else ("pipelex", "bare")
+                    for side in sides:
+                        run = bare_round(client, queue, shape) if side == "bare" else our_round(shape, notes)
+                        pair[side] = await timed(run, LEAVES[shape], server_pid)
+                    if round_index == 0:
+                        continue
+                    for side, sample in pair.items():
+                        samples[shape][side].append(sample)
+                    print(
+                        f"  round {round_index} {shape:<8} wall {pair['pipelex'].wall / pair['bare'].wall:.2f}x "
+                        f"cpu {pair['pipelex'].cpu / pair['bare'].cpu:.2f}x  load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
     Pipelex.teardown()
-    return bare_times, our_times
+    return samples
+
+
+def report(samples: dict[str, dict[str, list[Sample]]], limit: float) -> None:
+    """Print, per shape: the medians of each side, the ratio of medians, every round's ratio and the worst."""
+    for measure_name in ("wall", "cpu", "server_cpu"):
+        title = {
+            "wall": "wall time, ms per leaf",
+            "cpu": "CPU time of the client + in-process worker process, ms per leaf",
+            "server_cpu": "CPU time of the dev server, ms per leaf",
+        }[measure_name]
+        print(f"\n{title}")
+        print(
+            f"{'shape':<22} {'bare SDK':>9} {'pipelex':>9} {'ratio':>7} {'worst':>7} {'>' + str(limit):>6}  per round"
+        )
+        for shape, sides in samples.items():
+            bare = [getattr(s, measure_name) for s in sides["bare"]]
+            ours = [getattr(s, measure_name) for s in sides["pipelex"]]
+            ratios = [o / b if b else float("inf") for b, o in zip(bare, ours, strict=True)]
+            b, o = statistics.median(bare), statistics.median(ours)
+            over = sum(1 for r in ratios if r > limit)
+            label = f"{shape} ({LEAVES[shape]} leaves)"
+            print(
+                f"{label:<22} {b:>9.2f} {o:>9.2f} {o / b if b else float('inf'):>6.2f}x {max(ratios):>6.2f}x "
+                f"{over:>3}/{len(ratios):<2}  {' '.join(f'{r:.2f}' for r in ratios)}"
+            )
 
 
 def main() -> None:
-    """Run both, print the table."""
+    """Run both, print the tables."""
     from pipelex.backends.temporal.devserver import DevServer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5, help="measured rounds per shape (after one warm-up)")
+    parser.add_argument("--shapes", nargs="+", choices=sorted(LEAVES), default=["sequence", "batch"])
+    parser.add_argument("--limit", type=float, default=1.3, help="the ratio a round should stay within")
     args = parser.parse_args()
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     server = DevServer().wait_ready()
     try:
-        bare_times, our_times = asyncio.run(measure(server.address, args.repeat))
+        samples = asyncio.run(measure(server.address, server.process.pid, args.repeat, args.shapes))
     finally:
         server.stop()
-    print(
-        f"{'shape':<22} {'bare SDK ms/leaf':>17} {'pipelex ms/leaf':>16} {'ratio':>7}  per round (pipelex/bare)"
-    )
-    for shape, leaves in (("sequence", SEQ_STEPS), ("batch", BATCH_ITEMS)):
-        b = statistics.median(bare_times[shape]) / leaves * 1000
-        o = statistics.median(our_times[shape]) / leaves * 1000
-        label = f"{shape} ({leaves} leaves)"
-        rounds = " ".join(
-            f"{ours / bare:.2f}" for bare, ours in zip(bare_times[shape], our_times[shape], strict=True)
-        )
-        print(f"{label:<22} {b:>17.2f} {o:>16.2f} {o / b:>6.2f}x  {rounds}")
+    report(samples, args.limit)
+    print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

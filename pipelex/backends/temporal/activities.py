@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -54,17 +54,26 @@ def is_retryable(exc: PipeRunError) -> bool:
     return isinstance(exc, ProviderError) and getattr(exc, "retryable", False) is True
 
 
-async def _heartbeating(work: Any, interval: float) -> Any:
-    task = asyncio.ensure_future(work)
+async def _heartbeating(work: Coroutine[Any, Any, Any], interval: float) -> Any:
+    """Await ``work`` while telling the server every ``interval`` seconds that this activity is alive.
+
+    A timer of the event loop, re-armed at each beat, not a task beside the work: most leaves end long before
+    the first beat, and then cost no heartbeat at all (each beat is a call to the server, and the server
+    starts counting the heartbeat timeout when the activity starts, not at its first beat).
+    """
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def beat() -> None:
+        nonlocal handle
+        activity.heartbeat()
+        handle = loop.call_later(interval, beat)
+
+    handle = loop.call_later(interval, beat)  # the callback keeps this activity's context (contextvars)
     try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=interval)
-            if done:
-                return task.result()
-            activity.heartbeat()
+        return await work
     finally:
-        if not task.done():
-            task.cancel()
+        handle.cancel()
 
 
 class LibrarySource(BaseModel):
@@ -86,6 +95,7 @@ async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
             f"the library {ref.digest[:12]} was sent without its texts nor where to find them",
             error_type="library_unavailable",
         )
+    activity.heartbeat()  # reading a history may take a while: the server hears from this activity first
     client = activity.client()
     handle = client.get_workflow_handle(ref.source_workflow_id, run_id=ref.source_run_id)
     async for event in handle.fetch_history_events():
@@ -142,7 +152,8 @@ async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOu
     info = activity.info()
     tracer = EventTracer(
         clock=time.time,
-        placement=Placement(
+        # typed already (the SDK's activity info): built without validation, once per leaf
+        placement=Placement.model_construct(
             worker=WORKER_IDENTITY,
             workflow_id=info.workflow_id,
             run_id=info.workflow_run_id,
@@ -191,7 +202,6 @@ async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOu
         return await work
 
     try:
-        activity.heartbeat()  # alive from the start: the library (maybe read from a history) comes first
         # heartbeats cover the whole leaf, the library's loading included
         result = await _heartbeating(prepare_and_run(), max(0.2, payload.dispatch.activity_heartbeat_s / 3))
     except PipeRunError as exc:
