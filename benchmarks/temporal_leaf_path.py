@@ -181,7 +181,9 @@ async def measure(rounds: int, *, profile: bool = False) -> dict[str, list[dict[
             asyncio.run_coroutine_threadsafe(toggle_activity_profile(False), activity_loop).result()
             for name, profiler in profilers.items():
                 print(f"\n--- {name}: CPU time, by own time")
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+                pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
+                    int(os.environ.get("PROFILE_LINES", "30"))
+                )
     finally:
         activity_loop.call_soon_threadsafe(activity_loop.stop)
         thread.join()

@@ -152,8 +152,7 @@ async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOu
     info = activity.info()
     tracer = EventTracer(
         clock=time.time,
-        # typed already (the SDK's activity info): built without validation, once per leaf
-        placement=Placement.model_construct(
+        placement=Placement(
             worker=WORKER_IDENTITY,
             workflow_id=info.workflow_id,
             run_id=info.workflow_run_id,

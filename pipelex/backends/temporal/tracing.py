@@ -35,11 +35,7 @@ class _Slot:
 
 
 class EventTracer(GraphTracer):
-    """Records tracer calls as events (node ids are ``"n<index>"``, local to this fragment).
-
-    Events are built without validation (``model_construct``): their fields come typed from the tracer interface,
-    a leaf records two of them, and they are validated once, where they are read back from the wire.
-    """
+    """Records tracer calls as events (node ids are ``"n<index>"``, local to this fragment)."""
 
     def __init__(self, *, clock: Callable[[], float], placement: Placement | None = None) -> None:  # noqa: D107
         # deliberately not calling GraphTracer.__init__: no uuid, no wall clock (workflow code)
@@ -70,7 +66,7 @@ class EventTracer(GraphTracer):
         now = self._clock()
         self._started[index] = now
         self._events.append(
-            TraceEvent.model_construct(
+            TraceEvent(
                 op="start",
                 node=index,
                 at=now,
@@ -102,7 +98,7 @@ class EventTracer(GraphTracer):
         now = self._clock()
         self._status[index] = status
         self._events.append(
-            TraceEvent.model_construct(
+            TraceEvent(
                 op="end",
                 node=index,
                 at=now,
@@ -118,23 +114,23 @@ class EventTracer(GraphTracer):
         """Record a status change (e.g. a condition outcome only checked)."""
         index = _index(node_id)
         self._status[index] = status
-        self._events.append(TraceEvent.model_construct(op="mark", node=index, status=status, tag=tag))
+        self._events.append(TraceEvent(op="mark", node=index, status=status, tag=tag))
 
     def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
         """Record the outcome a condition selected."""
         self._events.append(
-            TraceEvent.model_construct(
+            TraceEvent(
                 op="selected", node=_index(condition_node_id), target=_index(chosen_node_id), label=label
             )
         )
 
     def add_usage(self, node_id: str, usage: dict[str, Any]) -> None:
         """Record a leaf's provider usage on its node."""
-        self._events.append(TraceEvent.model_construct(op="usage", node=_index(node_id), usage=usage))
+        self._events.append(TraceEvent(op="usage", node=_index(node_id), usage=usage))
 
     def add_warning(self, node_id: str, message: str) -> None:
         """Record a warning on a node."""
-        self._events.append(TraceEvent.model_construct(op="warning", node=_index(node_id), message=message))
+        self._events.append(TraceEvent(op="warning", node=_index(node_id), message=message))
 
     def last_child(self, parent_id: str, pipe_code: str) -> str | None:
         """The node most recently started for ``pipe_code`` under ``parent_id``."""
