@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+import base64
+import os
+import threading
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.concepts.natives import ListContent, StuffContent
 
 MAIN_STUFF = "main_stuff"
+_M = TypeVar("_M", bound=BaseModel)
+
+
+_CODE_BYTES = 4  # as secrets.token_urlsafe(4), cut to 5 characters
+_random_pool = bytearray()
+_pool_lock = threading.Lock()
 
 
 def new_stuff_code() -> str:
-    """A short random id for a stuff."""
-    return secrets.token_urlsafe(4)[:5]
+    """A short random id for a stuff: 5 url-safe characters from the system's random source.
+
+    A batch makes two stuffs per item: the random bytes are read 4 KB at a time rather than a syscall each.
+    """
+    global _random_pool
+    with _pool_lock:
+        if len(_random_pool) < _CODE_BYTES:
+            _random_pool = bytearray(os.urandom(4 * 1024))
+        chunk = bytes(_random_pool[-_CODE_BYTES:])
+        del _random_pool[-_CODE_BYTES:]
+    return base64.urlsafe_b64encode(chunk)[:5].decode("ascii")
+
+
+def _forget_pool() -> None:  # a forked process must not hand out its parent's next codes
+    global _random_pool
+    _random_pool = bytearray()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+    """An instance of ``cls`` holding ``values``, every field given and known valid: as ``model_construct`` does,
+    without validating or its generic per-field work (the runtime builds several per pipe run)."""
+    model = cls.__new__(cls)
+    _set = object.__setattr__
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
 
 
 class Stuff(BaseModel):
@@ -30,6 +67,22 @@ class Stuff(BaseModel):
     def __repr__(self) -> str:
         # kept short: stuffs may hold thousands of items and reprs show up in asyncio and logs
         return f"Stuff({self.stuff_name!r}, {self.concept})"
+
+    @classmethod
+    def of(cls, name: str, concept: str, content: StuffContent, *, stuff_code: str | None = None) -> Stuff:
+        """A stuff of values known valid (a content model, a concept ref): built as ``model_construct`` does,
+        without validating or its generic per-field work. The runtime makes several per pipe run (a batch item,
+        an output), so this is the cheap way; ``Stuff(...)`` validates what comes from outside."""
+        values: dict[str, Any] = {"stuff_code": stuff_code or new_stuff_code(), "stuff_name": name}
+        values["concept"] = concept
+        values["content"] = content
+        return _construct(cls, values)
+
+    def named(self, name: str) -> Stuff:
+        """This stuff under another name (itself when the name is the same: contents are never changed)."""
+        if name == self.stuff_name:
+            return self
+        return Stuff.of(name, self.concept, self.content, stuff_code=self.stuff_code)
 
     @property
     def is_list(self) -> bool:
@@ -107,7 +160,7 @@ class WorkingMemory(BaseModel):
             self.absences[name] = result
         else:
             self.absences.pop(name, None)
-            self.root[name] = result.model_copy(update={"stuff_name": name})
+            self.root[name] = result.named(name)
         if main:
             self.aliases[MAIN_STUFF] = name
 
@@ -125,7 +178,10 @@ class WorkingMemory(BaseModel):
 
     def fork(self) -> WorkingMemory:
         """A copy whose changes do not reach this memory (contents are immutable by convention)."""
-        return WorkingMemory(root=dict(self.root), aliases=dict(self.aliases), absences=dict(self.absences))
+        return _construct(
+            WorkingMemory,
+            {"root": dict(self.root), "aliases": dict(self.aliases), "absences": dict(self.absences)},
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document saved as working_memory.json."""

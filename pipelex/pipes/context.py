@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from pipelex.config.run_settings import RunSettings
@@ -98,10 +98,12 @@ class RunContext:
 
     def child(self, node_id: str, pipe_ref: str) -> RunContext:
         """The context for the sub-pipes of node ``node_id``."""
-        return replace(
-            self,
-            depth=self.depth + 1,
-            parent_node=node_id,
-            stack=(*self.stack, pipe_ref),
-            output_override=None,
-        )
+        # a copy of the fields as ``dataclasses.replace`` makes, without its per-field work (once per pipe run);
+        # ``__post_init__`` has nothing to do: the semaphore is shared
+        sub = object.__new__(type(self))
+        sub.__dict__.update(self.__dict__)
+        sub.depth = self.depth + 1
+        sub.parent_node = node_id
+        sub.stack = (*self.stack, pipe_ref)
+        sub.output_override = None
+        return sub

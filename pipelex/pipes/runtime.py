@@ -167,9 +167,7 @@ def make_output(
     concept = concept or declared
     if isinstance(content, list):
         content = ListContent(items=content)
-    return check_output(
-        entry, ctx, Stuff(stuff_name=entry.code, concept=concept.ref, content=content), spec, declared
-    )
+    return check_output(entry, ctx, Stuff.of(entry.code, concept.ref, content), spec, declared)
 
 
 def check_output(
@@ -258,8 +256,8 @@ def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None
     return IOItem.of_json(
         name=name,
         concept=result.concept,
-        digest=digest(data),
-        multiplicity="list" if result.is_list else "single",
+        digest=digest(data, plain=True),  # a model_dump(mode="json"): plain JSON data already
+        multiplicity="list" if isinstance(content, ListContent) else "single",
         data=data,
     )
 

@@ -39,9 +39,7 @@ async def run_over_items(
         return results
     produced = [r for r in results if isinstance(r, Stuff)]
     concept = produced[0].concept if produced else _declared_concept(target, ctx)
-    return Stuff(
-        stuff_name=output_name, concept=concept, content=ListContent(items=[r.content for r in produced])
-    )
+    return Stuff.of(output_name, concept, ListContent(items=[r.content for r in produced]))
 
 
 async def run_each(
@@ -68,11 +66,11 @@ async def run_each(
     total = len(contents)
     results: list[Stuff | Absence | None] = [None] * total
 
+    concept = items.concept
+
     async def one(index: int) -> None:
         branch_memory = memory.fork()
-        branch_memory.store(
-            item_name, Stuff(stuff_name=item_name, concept=items.concept, content=contents[index]), main=False
-        )
+        branch_memory.store(item_name, Stuff.of(item_name, concept, contents[index]), main=False)
         results[index] = await ctx.router.run(
             target, branch_memory, ctx, output_name=f"{output_name}[{first_index + index}]"
         )
