@@ -99,7 +99,8 @@ class IOItem(BaseModel):
     @property
     def is_plain_json(self) -> bool:
         """True when ``data`` is known to be plain JSON already (made by :meth:`from_content` / :meth:`of_json`)."""
-        return self._plain
+        private = self.__pydantic_private__  # read directly: pydantic's __getattr__ for private names is slow
+        return bool(private and private.get("_plain"))
 
     def __eq__(self, other: object) -> bool:
         """Equal fields (how an item was made does not count)."""

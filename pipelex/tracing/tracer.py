@@ -646,6 +646,8 @@ class GraphTracer:
 
     def _prepare_items(self, items: list[IOItem]) -> list[IOItem]:
         """Drop the data (``include_data=False``) or make sure it is plain JSON data."""
+        if self.include_data and all(item.is_plain_json for item in items):
+            return items  # what the runtime gives (``io_item``): nothing to convert or copy
         prepared: list[IOItem] = []
         for item in items:
             data = item.data
