@@ -214,14 +214,18 @@ class MissingKeyError(ProviderError):
 class LimitExceededError(PipeRunError):
     """A run asked for more than one of the ``[limits]`` allow (a list, a template render, the deadline, memory).
 
-    ``limit`` is the setting's name (``max_list_items``, ``template_max_steps``, ...).
+    ``limit`` is the setting's name (``max_list_items``, ``template_max_steps``, ...); ``value`` its value when
+    known (the deadline's seconds, say).
     """
 
     error_type = "limit_exceeded"
 
-    def __init__(self, message: str, *, limit: str, pipe_code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, limit: str, pipe_code: str | None = None, value: float | None = None
+    ) -> None:
         super().__init__(message, pipe_code=pipe_code)
         self.limit = limit
+        self.value = value
 
 
 class TemplateBudgetExceeded(LimitExceededError):

@@ -230,7 +230,9 @@ def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) ->
     if isinstance(exc, ApiProblem):  # and a worker process's problem (pipelex.api.isolation.WorkerProblem)
         return exc.to_problem(instance)
     if isinstance(exc, LimitExceededError):
-        return limit_problem(str(exc), limit=exc.limit, instance=instance, pipe_code=exc.pipe_code)
+        return limit_problem(
+            str(exc), limit=exc.limit, instance=instance, pipe_code=exc.pipe_code, value=exc.value
+        )
     if isinstance(exc, BundleInvalidError):
         diagnostics = [
             DiagnosticOut(

@@ -349,6 +349,7 @@ class DirectApiBackend:
                 f"the run took longer than its deadline of {deadline:g} s ([limits] run_deadline_seconds of the "
                 "server): make it do less, or ask the server's operator for a longer deadline",
                 limit="run_deadline_seconds",
+                value=deadline,
             ) from None
 
     def _validate(self, request: ValidateRequest) -> bytes:

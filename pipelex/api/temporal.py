@@ -59,9 +59,9 @@ class TemporalApiBackend:
         self.deck = deck_for(config)
         from pipelex.backends.temporal.backend import TemporalBackend
 
-        self.core = TemporalBackend(
-            self.config
-        )  # the core backend: runs, starts, reads and cancels workflows
+        # the core backend: runs, starts, reads and cancels workflows; each run's workflow ends at the server's
+        # deadline (its execution timeout), as a run of the direct backend's worker processes does
+        self.core = TemporalBackend(self.config, run_deadline_s=config.limits.run_deadline_seconds)
 
     @asynccontextmanager
     async def serving(self) -> AsyncGenerator[None, None]:

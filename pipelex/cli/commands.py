@@ -909,4 +909,7 @@ task_queue = "pipelex"
 # or by model as written in the pipe, e.g. { llm = "llm-queue" }, { "gpt-4o-mini" = "cheap-queue" }
 queue_by_kind = {}
 queue_by_model = {}
+# seconds a whole run may take before Temporal ends it (CLI and Python runs; the runner API uses [limits]
+# run_deadline_seconds); none by default
+# run_deadline_s = 3600
 """

@@ -64,6 +64,10 @@ class TemporalConfig(_Section):
     connect_timeout_s: float = Field(default=10.0, gt=0, le=600)
     # leaf activities: timeouts (seconds) and the retry policy of provider faults (author errors never retry)
     activity_start_to_close_s: float = Field(default=600.0, gt=0)
+    # seconds a whole run (its top workflow, children included) may take before Temporal ends it, for runs of
+    # the CLI and the Python API (none: no deadline, as on the direct backend); runner API runs take
+    # [limits] run_deadline_seconds of the server instead
+    run_deadline_s: float | None = Field(default=None, gt=0, le=30 * 86_400)
     activity_heartbeat_s: float = Field(default=30.0, gt=0)
     retry_initial_interval_s: float = Field(default=1.0, gt=0)
     retry_backoff: float = Field(default=2.0, ge=1)

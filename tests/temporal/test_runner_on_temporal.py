@@ -82,7 +82,7 @@ async def test_the_run_limits_travel_to_the_workflows_and_the_activities(
     the batch fan-out in the workflow, the template budget of the prompt in the activity."""
     from pipelex.config.run_settings import RunSettings
     from pipelex.config.settings import LimitsConfig
-    from pipelex.errors import PipeRunError
+    from pipelex.errors import LimitExceededError
 
     notes = {"notes": {"concept": "Text", "content": [f"note {i}" for i in range(15)]}}
 
@@ -93,12 +93,12 @@ async def test_the_run_limits_travel_to_the_workflows_and_the_activities(
 
     output = await runner(LimitsConfig()).execute_pipeline(notes)
     assert output.main_stuff is not None
-    # the failure crosses the wire as a PipeRunError of error_type "limit_exceeded" (its class is not rebuilt)
-    with pytest.raises(PipeRunError) as batch:
+    # the failure crosses the wire and comes back as itself, with its limit's name
+    with pytest.raises(LimitExceededError) as batch:
         await runner(LimitsConfig(max_batch_items=10)).execute_pipeline(notes)
-    assert batch.value.error_type == "limit_exceeded"
+    assert batch.value.error_type == "limit_exceeded" and batch.value.limit == "max_batch_items"
     assert "15 items, more than the 10" in str(batch.value) and "max_batch_items" in str(batch.value)
-    with pytest.raises(PipeRunError) as render:
+    with pytest.raises(LimitExceededError) as render:
         await runner(LimitsConfig(template_max_steps=100)).execute_pipeline(notes)
-    assert render.value.error_type == "limit_exceeded"
+    assert render.value.error_type == "limit_exceeded" and render.value.limit == "template_max_steps"
     assert "template_max_steps" in str(render.value) and "label_one" in str(render.value)

@@ -6,6 +6,11 @@ result, graph, usage, failure -- so a run outlives the process that started it: 
 replica, the same API after a restart) reads it by id. Only ids of that exact form whose workflow is a
 ``WfRunPipe`` are runs: a child workflow, a validation workflow or a workflow someone else started on the
 namespace is "no such run".
+
+A run may have a deadline: the top workflow's execution timeout (``run_deadline_s``: the runner API gives its
+``[limits] run_deadline_seconds``; the CLI and the Python API ``[temporal] run_deadline_s``, none by default).
+Temporal ends the workflow when it passes, children included; the run then fails as the
+:class:`~pipelex.errors.LimitExceededError` of the direct backend (``run_deadline_seconds``), whoever reads it.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ import re
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError as TemporalCancelledError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 from temporalio.service import RPCError, RPCStatusCode
 
 from pipelex.backends.protocol import PreparedRun, RunState, build_output
@@ -41,7 +49,7 @@ from pipelex.backends.temporal.payloads import (
 from pipelex.backends.temporal.router import pipe_error_from
 from pipelex.backends.temporal.stored import offload_lists, read_items, resolve_events, store_of
 from pipelex.backends.temporal.tracing import ReplayTracer
-from pipelex.errors import PipeRunError, RunCancelledError, RunNotFoundError
+from pipelex.errors import LimitExceededError, PipeRunError, RunCancelledError, RunNotFoundError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.narrowing import is_json_object, is_list
@@ -54,6 +62,11 @@ if TYPE_CHECKING:
 
 RUN_WORKFLOW = "WfRunPipe"
 _MEMO_KEY = "pipelex_run"
+# the setting that set a run's deadline, as its error names it (kept in the run's memo: any replica says the same)
+SERVER_DEADLINE = "[limits] run_deadline_seconds of the server"
+CLIENT_DEADLINE = "[temporal] run_deadline_s"
+# how long a failed or timed-out run's trace is waited for (a query a worker answers by replaying the history)
+_TRACE_QUERY_S = 10.0
 RUN_ID_PATTERN = re.compile(rf"^{re.escape(WORKFLOW_ID_PREFIX)}[0-9a-f]{{32}}$")
 
 
@@ -67,12 +80,15 @@ class TemporalBackend:
 
     ``config``: the configuration to connect with (default: the booted one, read when a session opens). A
     session active in the running loop (:func:`~pipelex.backends.temporal.temporal_session`) is reused.
+    ``run_deadline_s``: the deadline of the runs this backend starts (the runner API passes its ``[limits]
+    run_deadline_seconds``); None: the configuration's ``[temporal] run_deadline_s`` (none by default).
     """
 
     name = "temporal"
 
-    def __init__(self, config: PipelexConfig | None = None) -> None:
+    def __init__(self, config: PipelexConfig | None = None, *, run_deadline_s: float | None = None) -> None:
         self.config = config
+        self.run_deadline_s = run_deadline_s
 
     @asynccontextmanager
     async def session(self) -> AsyncGenerator[None, None]:
@@ -115,7 +131,10 @@ class TemporalBackend:
             temporal_session(self.config) as session,
             otel_run(session.config, run.entry.code, backend=self.name) as trace,
         ):
-            handle = await _start(session, run)  # under the run's span: the workflow's spans join its trace
+            deadline = self._deadline(session.config)
+            handle = await _start(
+                session, run, deadline
+            )  # under the run's span: the workflow's spans join its trace
             watcher = asyncio.create_task(_watch_progress(handle, tracer))
             store = store_of(session.client)
             codec = ContentCodec(run.library)
@@ -123,6 +142,9 @@ class TemporalBackend:
                 outcome = await handle.result()
                 tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
             except WorkflowFailureError as exc:
+                if isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
+                    tracer.replay(await _trace_so_far(handle, store, codec))
+                    raise _deadline_error(deadline) from None
                 error, failure = pipe_error_from(exc.cause)
                 if failure is not None:
                     tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
@@ -155,7 +177,7 @@ class TemporalBackend:
         """Start the run's workflow; its id is the run id. Someone must serve the task queue meanwhile (a
         ``pipelex worker``, or the in-process worker of an enclosing session)."""
         async with temporal_session(self.config) as session:
-            await _start(session, run)
+            await _start(session, run, self._deadline(session.config))
         return run.run_id
 
     async def status(self, run_id: str) -> RunState:
@@ -168,8 +190,8 @@ class TemporalBackend:
                 started_at=description.start_time.timestamp() if description.start_time else None,
                 finished_at=description.close_time.timestamp() if description.close_time else None,
             )
+            memo = await description.memo_value(_MEMO_KEY, None, type_hint=dict)
             if description.status == WorkflowExecutionStatus.RUNNING:
-                memo = await description.memo_value(_MEMO_KEY, None, type_hint=dict)
                 if is_json_object(memo) and memo.get("pipe_code") and memo.get("run_mode"):
                     return state.model_copy(
                         update={
@@ -194,6 +216,9 @@ class TemporalBackend:
                 error: PipeRunError | RunCancelledError
                 if cancelled:
                     error = RunCancelledError(f"the run {run_id} was cancelled", run_id=run_id)
+                elif isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
+                    error = _deadline_error(_memo_deadline(memo, description))
+                    tracer.replay(await _trace_so_far(handle, store, codec))
                 else:
                     error, failure = pipe_error_from(exc.cause)
                     if failure is not None:
@@ -238,6 +263,14 @@ class TemporalBackend:
             await handle.cancel()
         return True
 
+    def _deadline(self, config: PipelexConfig) -> _Deadline | None:
+        """The deadline of the runs this backend starts, and the setting that set it."""
+        if self.run_deadline_s is not None:
+            return _Deadline(self.run_deadline_s, SERVER_DEADLINE)
+        if config.temporal.run_deadline_s is not None:
+            return _Deadline(config.temporal.run_deadline_s, CLIENT_DEADLINE)
+        return None
+
     def release(self) -> None:
         """Stop the embedded dev server, if one was started (it would otherwise live as long as the process)."""
         from pipelex.backends.temporal.devserver import stop_embedded_server
@@ -253,8 +286,65 @@ class TemporalBackend:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
-async def _start(session: TemporalSession, run: PreparedRun) -> WorkflowHandle[Any, PipeRunOutcome]:
-    """The one place a run's workflow is started: ``WfRunPipe``, its id the run id, on the default queue."""
+@dataclass(frozen=True)
+class _Deadline:
+    """A run's deadline (seconds from its start) and the setting it came from (which its error names)."""
+
+    seconds: float
+    setting: str
+
+
+def _deadline_error(deadline: _Deadline | None) -> LimitExceededError:
+    """The error of a run Temporal ended at its deadline: the direct backend's (``run_deadline_seconds``)."""
+    if deadline is None:  # pragma: no cover - a run without a deadline has no execution timeout
+        deadline = _Deadline(0.0, "its workflow execution timeout")
+    return LimitExceededError(
+        f"the run took longer than its deadline of {deadline.seconds:g} s and was stopped ({deadline.setting}): "
+        "make it do less (fewer items, smaller inputs, simpler templates), or "
+        + (
+            "ask the server's operator for a longer deadline"
+            if deadline.setting == SERVER_DEADLINE
+            else "raise that setting"
+        ),
+        limit="run_deadline_seconds",
+        value=deadline.seconds,
+    )
+
+
+def _memo_deadline(memo: Any, description: Any) -> _Deadline | None:
+    """The deadline a run was started with: from its memo, else from its workflow's execution timeout."""
+    if is_json_object(memo) and isinstance(memo.get("deadline_s"), int | float):
+        return _Deadline(float(memo["deadline_s"]), str(memo.get("deadline_setting") or CLIENT_DEADLINE))
+    timeout = description.raw_description.execution_config.workflow_execution_timeout
+    seconds = timeout.ToTimedelta().total_seconds()
+    return _Deadline(seconds, "its workflow execution timeout") if seconds else None
+
+
+async def _trace_so_far(
+    handle: WorkflowHandle[Any, Any], store: PayloadStore, codec: ContentCodec
+) -> list[TraceEvent]:
+    """The trace events of a run Temporal ended at its deadline (a worker replays its history to answer), the
+    pipes still running then ended as failed; none if no worker answers in time: the error still says why."""
+    try:
+        events = await asyncio.wait_for(
+            handle.query("trace", result_type=list[TraceEvent]), timeout=_TRACE_QUERY_S
+        )
+        resolved = await asyncio.to_thread(resolve_events, events, store, codec)
+    except Exception:  # noqa: BLE001 - the graph so far is a courtesy; the run's error is what matters
+        return []
+    ended = {e.node for e in resolved if e.op == "end"}
+    still_running = [e.node for e in resolved if e.op == "start" and e.node not in ended]
+    return resolved + [
+        TraceEvent(op="end", node=node, status="failed", error="stopped: the run passed its deadline")
+        for node in reversed(still_running)
+    ]
+
+
+async def _start(
+    session: TemporalSession, run: PreparedRun, deadline: _Deadline | None = None
+) -> WorkflowHandle[Any, PipeRunOutcome]:
+    """The one place a run's workflow is started: ``WfRunPipe``, its id the run id, on the default queue,
+    with the run's deadline as its execution timeout (children and continued runs included)."""
     from pipelex.inference.leaf import settings_for
 
     wire_memory = ContentCodec(run.library).wire_memory(run.memory)
@@ -272,14 +362,18 @@ async def _start(session: TemporalSession, run: PreparedRun) -> WorkflowHandle[A
         settings=WireSettings.of(settings_for(run.mode, run.settings)),
         dispatch=session.dispatch_options(),
     )
+    memo: dict[str, Any] = {"pipe_code": run.entry.code, "run_mode": run.mode.value}
+    if deadline is not None:
+        memo |= {"deadline_s": deadline.seconds, "deadline_setting": deadline.setting}
     return await session.client.start_workflow(
         RUN_WORKFLOW,
         payload,
         id=run.run_id,
         task_queue=session.config.temporal.task_queue,
         result_type=PipeRunOutcome,
+        execution_timeout=timedelta(seconds=deadline.seconds) if deadline is not None else None,
         # what a status read of a run in progress needs, without decoding the start payload (its inputs)
-        memo={_MEMO_KEY: {"pipe_code": run.entry.code, "run_mode": run.mode.value}},
+        memo={_MEMO_KEY: memo},
     )
 
 

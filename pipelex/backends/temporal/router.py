@@ -42,7 +42,16 @@ from pipelex.backends.temporal.payloads import (
     WireOutputOverride,
 )
 from pipelex.backends.temporal.tracing import EventTracer
-from pipelex.errors import DryRunError, MockUnsatisfiableError, PipelexError, PipeRunError, ProviderError
+from pipelex.config.run_settings import LimitsConfig
+from pipelex.errors import (
+    DryRunError,
+    LimitExceededError,
+    MockUnsatisfiableError,
+    PipelexError,
+    PipeRunError,
+    ProviderError,
+    TemplateBudgetExceeded,
+)
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
@@ -54,6 +63,10 @@ _ERROR_CLASSES: dict[str, type[PipeRunError]] = {
     "ProviderError": ProviderError,
     "DryRunError": DryRunError,
     "MockUnsatisfiableError": MockUnsatisfiableError,
+    # a limit error comes back as itself (and its limit's name): the CLI, the API and the runner then treat it
+    # exactly as on the direct backend (a run-limit-exceeded problem, not a generic pipe failure)
+    "LimitExceededError": LimitExceededError,
+    "TemplateBudgetExceeded": TemplateBudgetExceeded,
 }
 
 
@@ -87,9 +100,15 @@ def failure_details(exc: PipeRunError, events: list[Any]) -> dict[str, Any]:
     """The details of the application error that carries a pipe failure across the wire."""
     # the nearest class the other side rebuilds (a ProviderCallFailed travels as a ProviderError)
     known = next(c.__name__ for c in type(exc).__mro__ if c.__name__ in _ERROR_CLASSES or c is PipeRunError)
-    return PipeFailure(
-        message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type, events=events
-    ).model_dump(mode="json") | {"error_class": known}
+    extra: dict[str, Any] = {"error_class": known}
+    if isinstance(exc, LimitExceededError):
+        extra["limit"] = exc.limit
+    return (
+        PipeFailure(
+            message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type, events=events
+        ).model_dump(mode="json")
+        | extra
+    )
 
 
 def failure_error(exc: PipelexError, events: list[Any], *, non_retryable: bool = True) -> ApplicationError:
@@ -121,14 +140,34 @@ def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | Non
         if is_json_object(raw):  # the details are JSON: keys are strings
             data: dict[str, Any] = dict(raw)
             error_class = _ERROR_CLASSES.get(str(data.pop("error_class", "")), PipeRunError)
+            limit = data.pop("limit", None)
             failure = PipeFailure.model_validate(data)
-            return error_class(
-                failure.message, pipe_code=failure.pipe_code, error_type=failure.error_type
-            ), failure
+            if failure.error_type == LimitExceededError.error_type and not issubclass(
+                error_class, LimitExceededError
+            ):
+                error_class = (
+                    LimitExceededError  # a history recorded before limit errors travelled as themselves
+                )
+            if issubclass(error_class, LimitExceededError):
+                error: PipeRunError = error_class(
+                    failure.message,
+                    limit=str(limit) if limit else _limit_named(failure.message),
+                    pipe_code=failure.pipe_code,
+                )
+            else:
+                error = error_class(
+                    failure.message, pipe_code=failure.pipe_code, error_type=failure.error_type
+                )
+            return error, failure
     message = str(cause) if cause is not None else str(exc)
     return PipeRunError(
         f"a Temporal task failed: {type(cause or exc).__name__}: {message}", error_type="temporal_task_failed"
     ), None
+
+
+def _limit_named(message: str) -> str:
+    """The ``[limits]`` setting a limit error's message names (its messages always name one), else "unknown"."""
+    return next((name for name in LimitsConfig.model_fields if name in message), "unknown")
 
 
 class TemporalPipeRouter:
