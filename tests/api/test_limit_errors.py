@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 import time
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -123,7 +123,9 @@ def test_a_limit_error_is_the_same_problem_on_both_backends(api_temporal_server:
 
 
 @pytest.mark.parametrize("backend_name", ["direct", "temporal"])
-async def test_the_runner_raises_the_limit_error_itself(api_temporal_server: Any, backend_name: str) -> None:
+async def test_the_runner_raises_the_limit_error_itself(
+    api_temporal_server: Any, backend_name: Literal["direct", "temporal"]
+) -> None:
     """The Python API: the runner raises the limit's own class, with its limit's name, on both backends."""
     config = _configs(api_temporal_server.address)[backend_name].model_copy(update={"limits": TIGHT})
     from pipelex.config.run_settings import RunSettings

@@ -313,8 +313,10 @@ def _deadline_error(deadline: _Deadline | None) -> LimitExceededError:
 
 def _memo_deadline(memo: Any, description: Any) -> _Deadline | None:
     """The deadline a run was started with: from its memo, else from its workflow's execution timeout."""
-    if is_json_object(memo) and isinstance(memo.get("deadline_s"), int | float):
-        return _Deadline(float(memo["deadline_s"]), str(memo.get("deadline_setting") or CLIENT_DEADLINE))
+    if is_json_object(memo):
+        recorded = memo.get("deadline_s")
+        if isinstance(recorded, int | float):
+            return _Deadline(float(recorded), str(memo.get("deadline_setting") or CLIENT_DEADLINE))
     timeout = description.raw_description.execution_config.workflow_execution_timeout
     seconds = timeout.ToTimedelta().total_seconds()
     return _Deadline(seconds, "its workflow execution timeout") if seconds else None
