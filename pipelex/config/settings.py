@@ -84,6 +84,10 @@ class TemporalConfig(_Section):
     # task that dispatches them all at once must stay under Temporal's 2 s deadlock limit on a busy worker; a bigger
     # [runtime] max_concurrency runs more slices of a long batch side by side instead (each with at most this many)
     slice_items_in_flight: int = Field(default=50, ge=1, le=5000)
+    # a sequence of more steps than this runs them in child workflows of this many steps each (and a longer one in
+    # chunks of chunks), so no workflow history grows with the sequence (about 6 events per leaf step, one after
+    # the other: 1,000 steps ~ 6,000 events, far under Temporal's 51,200)
+    sequence_chunk_size: int = Field(default=1000, ge=2, le=5000)
     # activities per second started from a task queue, across ALL its workers (Temporal enforces it server
     # side): e.g. { "gpt-queue" = 8.0 } with queue_by_model routing a model there respects that provider's limit
     queue_rate_limits: dict[str, float] = Field(default_factory=dict)

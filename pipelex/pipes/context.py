@@ -41,6 +41,16 @@ class PipeRouter(Protocol):
         by reference: the items' absences are left out, as in the assembled list of the results)."""
         ...
 
+    async def run_steps(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, start: int, stop: int
+    ) -> PipeResult:
+        """Run the steps ``start`` to ``stop`` (excluded) of the sequence ``entry`` in order over ``memory`` (each
+        result stored there, as :func:`pipelex.pipes.controllers.sequence.run_steps` does); the last one's result.
+
+        A router may run them elsewhere (Temporal: chunks of a long sequence in child workflows), leaving ``memory``
+        as running them here would."""
+        ...
+
 
 @dataclass(frozen=True)
 class OutputOverride:

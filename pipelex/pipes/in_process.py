@@ -37,3 +37,11 @@ class InProcessRouter:
     ) -> list[Stuff | Absence]:
         """Run ``entry`` once per item, here, concurrently up to the run's bound."""
         return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
+
+    async def run_steps(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, start: int, stop: int
+    ) -> PipeResult:
+        """Run steps ``start`` to ``stop`` of the sequence ``entry`` here."""
+        from pipelex.pipes.controllers.sequence import run_steps
+
+        return await run_steps(entry, memory, ctx, start=start, stop=stop)

@@ -64,6 +64,7 @@ class TemporalSession:
             retry_max_attempts=t.retry_max_attempts,
             batch_chunk_size=t.batch_chunk_size,
             slice_items_in_flight=t.slice_items_in_flight,
+            sequence_chunk_size=t.sequence_chunk_size,
         )
 
 

@@ -361,6 +361,9 @@ class DispatchOptions(_Wire):
     retry_max_attempts: int = 3
     batch_chunk_size: int = 1000
     slice_items_in_flight: int = 50
+    # a sequence of more steps runs them in child workflows (``WfRunSteps``) of this many (absent in payloads of
+    # older versions: the default)
+    sequence_chunk_size: int = 1000
 
 
 # ---------------------------------------------------------------------------------------------------- tracing
@@ -508,6 +511,29 @@ class ItemsOutcome(_Wire):
     results: list[WireResult] = Field(default_factory=lambda: [])
     events: list[TraceEvent] = Field(default_factory=lambda: [])
     stored: StoredSlice | None = None
+
+
+class StepsPayload(PipeRunPayload):
+    """Run the steps ``start`` to ``stop`` (excluded) of the sequence ``pipe_ref`` over ``memory``, in ``WfRunSteps``
+    (a chunk of a long sequence): the memory comes whole and goes back after the steps."""
+
+    start: int
+    stop: int
+
+    def run_payload(self) -> PipeRunPayload:
+        """The same job without the range: what the steps' own activities and child workflows are made from."""
+        return PipeRunPayload.model_construct(
+            **{name: getattr(self, name) for name in PipeRunPayload.model_fields}
+        )
+
+
+class StepsOutcome(_Wire):
+    """What a chunk of a sequence sends back: its last step's result, the memory after its steps, and where its
+    trace events are stored (one ``fragment`` for the sequence's workflow, whatever the chunk's length)."""
+
+    result: WireResult
+    memory: WireMemory
+    stored: StoredSlice
 
 
 class StoreItems(_Wire):

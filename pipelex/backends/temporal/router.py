@@ -37,6 +37,8 @@ from pipelex.backends.temporal.payloads import (
     PipeFailure,
     PipeRunOutcome,
     PipeRunPayload,
+    StepsOutcome,
+    StepsPayload,
     StoredListRef,
     StoredSlice,
     WireOutputOverride,
@@ -73,6 +75,9 @@ _ERROR_CLASSES: dict[str, type[PipeRunError]] = {
 # the workflow.patched() id of the bounded dispatch (a workflow keeps at most slice_items_in_flight children in
 # flight): histories recorded before it dispatched every batch item / parallel branch at once
 BOUNDED_DISPATCH_PATCH = "pipelex-bounded-dispatch"
+# the workflow.patched() id of the chunked sequences: histories recorded before it ran every step of a sequence
+# longer than sequence_chunk_size in the sequence's own workflow
+SEQUENCE_CHUNKS_PATCH = "pipelex-sequence-chunks"
 
 
 def runs_inline(entry: PipeEntry) -> bool:
@@ -360,6 +365,65 @@ class TemporalPipeRouter:
                 return
         async with gate:
             yield
+
+    async def run_steps(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, start: int, stop: int
+    ) -> PipeResult:
+        """Run steps ``start`` to ``stop`` of the sequence ``entry``: here when they are at most
+        ``sequence_chunk_size``, else in child workflows (``WfRunSteps``), one after the other.
+
+        Every step costs its workflow a few history events (about 6 for a leaf step: the activity's scheduled,
+        started, completed, and the workflow task that follows); a sequence of 20,000 steps in one workflow would
+        pass Temporal's history limits. Chunks of ``sequence_chunk_size`` steps keep each history bounded: the
+        sequence's workflow keeps a handful of events per chunk, and past ``sequence_chunk_size`` chunks each chunk
+        is itself a range of chunks (a tree of depth log(steps) / log(sequence_chunk_size)), so no workflow holds
+        more than ``sequence_chunk_size`` dispatches whatever the length. Each chunk gets the memory whole and sends
+        back the memory after its steps (offloaded to the payload store by the codec when big), and keeps its trace
+        events in the store: this workflow absorbs one ``fragment`` per chunk.
+        """
+        from pipelex.pipes.controllers.sequence import run_steps
+
+        size = self.payload.dispatch.sequence_chunk_size
+        if stop - start <= size or not workflow.patched(SEQUENCE_CHUNKS_PATCH):
+            return await run_steps(entry, memory, ctx, start=start, stop=stop)
+        span = size
+        while -(-(stop - start) // span) > size:  # at most `size` chunks here, each of `span` steps at most
+            span *= size
+        last: PipeResult | None = None
+        for first in range(start, stop, span):
+            last = await self._steps_chunk(entry, memory, ctx, first, min(first + span, stop))
+        assert last is not None  # stop > start + size: at least two chunks ran
+        return last
+
+    async def _steps_chunk(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, start: int, stop: int
+    ) -> PipeResult:
+        """Run steps ``start`` to ``stop`` in a child ``WfRunSteps``; ``memory`` becomes the memory it leaves."""
+        base = self._payload(entry, memory, ctx, entry.code, whole_memory=True, library_by_value=True)
+        payload = StepsPayload(**dict(base), start=start, stop=stop)
+        slot = self.tracer.reserve()
+        self._children += 1
+        try:
+            outcome = await workflow.execute_child_workflow(
+                "WfRunSteps",
+                payload,
+                id=f"{workflow.info().workflow_id}/{self._children}-{entry.code}-steps-{start}",
+                task_queue=payload.dispatch.task_queue,
+                result_type=StepsOutcome,
+            )
+        except ChildWorkflowError as exc:
+            if is_cancelled_exception(exc):
+                raise asyncio.CancelledError() from exc
+            error, failure = pipe_error_from(exc)
+            if failure is not None:
+                self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
+            raise error from None
+        self.tracer.absorb_stored(
+            outcome.stored.events_key, outcome.stored.nodes, parent_id=ctx.parent_node, slot=slot
+        )
+        back = self.codec.memory(outcome.memory)
+        memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
+        return self.codec.result(outcome.result)
 
     async def materialize(self, memory: WorkingMemory, names: set[str] | None = None) -> None:
         """Read back, in an activity, the stored lists of ``memory`` (those named, or all) that code here is about

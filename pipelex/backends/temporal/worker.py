@@ -20,7 +20,7 @@ from temporalio.workflow import NondeterminismError
 
 from pipelex.backends.temporal.activities import WorkerActivities
 from pipelex.backends.temporal.process import WORKER_IDENTITY
-from pipelex.backends.temporal.workflows import WfDryValidate, WfRunItems, WfRunPipe
+from pipelex.backends.temporal.workflows import WfDryValidate, WfRunItems, WfRunPipe, WfRunSteps
 from pipelex.config.settings import PipelexConfig, TemporalConfig
 from pipelex.errors import TemporalUnavailableError
 
@@ -38,7 +38,7 @@ PASSTHROUGH = (
     "uc_micro",
     "opentelemetry",  # temporalio's tracing interceptor, when [tracing] is on
 )
-WORKFLOWS = [WfRunPipe, WfRunItems, WfDryValidate]
+WORKFLOWS = [WfRunPipe, WfRunItems, WfRunSteps, WfDryValidate]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -1,4 +1,5 @@
-"""The workflows: ``WfRunPipe`` runs one controller (the top one, or a child), ``WfDryValidate`` a validation.
+"""The workflows: ``WfRunPipe`` runs one controller (the top one, or a child), ``WfRunItems`` a slice of a long
+batch, ``WfRunSteps`` a chunk of a long sequence, ``WfDryValidate`` a validation.
 
 Workflow code is deterministic: no clock (workflow time only), no random, no IO, no environment. The
 controllers' code is the direct backend's (:func:`pipelex.pipes.runtime.run_pipe`); only the router
@@ -25,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
         PipeRunOutcome,
         PipeRunPayload,
         Placement,
+        StepsOutcome,
+        StepsPayload,
         StoredSlice,
         StoreItems,
         TraceEvent,
@@ -180,6 +183,42 @@ class WfRunItems:
         except Exception as exc:
             raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
         return ItemsOutcome(results=[codec.wire_result(r) for r in results], events=tracer.events())
+
+
+@workflow.defn(name="WfRunSteps")
+class WfRunSteps:
+    """Run a range of steps of a sequence (a chunk of a long sequence, see ``TemporalPipeRouter.run_steps``): each
+    step exactly as it would run in the sequence's own workflow; the memory comes whole and goes back after them,
+    the trace events go to the payload store (one fragment for the sequence's workflow)."""
+
+    def __init__(self) -> None:  # noqa: D107
+        self._tracer: EventTracer | None = None
+
+    @workflow.query(name="progress")
+    def progress(self) -> list[int]:
+        """``[done, running]`` pipe runs seen by this workflow."""
+        return list(self._tracer.progress()) if self._tracer is not None else [0, 0]
+
+    @workflow.run
+    async def run(self, payload: StepsPayload) -> StepsOutcome:
+        """Run steps ``payload.start`` to ``payload.stop`` of ``payload.pipe_ref`` (a longer range in chunks again)."""
+        tracer = self._tracer = _tracer()
+        try:
+            entry, codec, router, ctx = _prepare(payload.run_payload(), tracer)
+            memory = codec.memory(payload.memory)
+            result = await router.run_steps(entry, memory, ctx, start=payload.start, stop=payload.stop)
+            stored = await workflow.execute_activity(
+                "act_store_items",
+                StoreItems(items=[], events=tracer.events(), nodes=sum(tracer.progress())),
+                result_type=StoredSlice,
+                start_to_close_timeout=timedelta(seconds=payload.dispatch.activity_start_to_close_s),
+                retry_policy=RetryPolicy(maximum_attempts=payload.dispatch.retry_max_attempts),
+            )
+        except PipelexError as exc:
+            raise failure_error(exc, tracer.events()) from None
+        except Exception as exc:
+            raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
+        return StepsOutcome(result=codec.wire_result(result), memory=codec.wire_memory(memory), stored=stored)
 
 
 async def _slice_items(payload: ItemsPayload, codec: ContentCodec) -> Stuff:

@@ -34,10 +34,31 @@ async def run(
     ctx: RunContext,
     output_name: str,
 ) -> PipeResult:
-    """Run every step; the last step's result is the sequence's output."""
-    last: PipeResult | None = None
+    """Run every step; the last step's result is the sequence's output.
+
+    The router runs the steps (:func:`run_steps`): here, or on Temporal, for a long sequence, in chunks of steps in
+    child workflows, each taking the memory and giving it back after its steps.
+    """
     ctx.count("steps", total=len(pipe.steps))
-    for step in pipe.steps:
+    last = await ctx.router.run_steps(entry, memory, ctx, start=0, stop=len(pipe.steps))
+    if isinstance(last, Absence):
+        return last
+    declared = output_spec(entry, ctx)[0]
+    if declared.is_list and not last.is_list:
+        return last.model_copy(update={"content": ListContent(items=[last.content])})
+    return last
+
+
+async def run_steps(
+    entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, start: int, stop: int
+) -> PipeResult:
+    """Run the steps ``start`` to ``stop`` (excluded) of the sequence ``entry`` here, in order over ``memory`` (each
+    result stored there under its name); the last one's result."""
+    pipe = entry.blueprint
+    assert isinstance(pipe, PipeSequenceBlueprint)
+    last: PipeResult | None = None
+    for index in range(start, stop):
+        step = pipe.steps[index]
         if step.is_binding:
             name = step.result or ""
             last = bind(entry, step, memory, ctx)
@@ -59,12 +80,12 @@ async def run(
         if step.batch_over:
             ctx.count("items", total=0)  # the step's batch is over
         ctx.count("steps", advance=1)
-    assert last is not None
-    if isinstance(last, Absence):
-        return last
-    declared = output_spec(entry, ctx)[0]
-    if declared.is_list and not last.is_list:
-        return last.model_copy(update={"content": ListContent(items=[last.content])})
+    if last is None:
+        raise PipeRunError(
+            f"pipe {entry.code!r}: no step to run between steps[{start}] and steps[{stop}]",
+            pipe_code=entry.code,
+            error_type="internal_error",
+        )
     return last
 
 
