@@ -160,7 +160,7 @@ class StoredListContent(ListContent):
     the list materialized first (see ``pipelex/backends/temporal/stored.py``).
     """
 
-    items: list[Any] = Field(default_factory=list)
+    items: list[Any] = Field(default_factory=lambda: [])
     count: int
     concept: str
     ref: dict[str, Any]

@@ -36,7 +36,7 @@ class DryRunConfig(_Section):
     nb_list_items: int = Field(default=3, ge=1, le=1000)
     text_gen_truncate_length: int = Field(default=256, ge=16)
     nb_extract_pages: int = Field(default=4, ge=1, le=1000)
-    allowed_to_fail_pipes: list[str] = Field(default_factory=list)
+    allowed_to_fail_pipes: list[str] = Field(default_factory=lambda: [])
 
 
 class RuntimeConfig(_Section):
@@ -115,11 +115,11 @@ class IOConfig(_Section):
 
     allow_local_files: bool = True
     # folders whose files are read even when allow_local_files is off
-    local_roots: list[str] = Field(default_factory=list)
+    local_roots: list[str] = Field(default_factory=lambda: [])
     allow_urls: bool = True
     allow_internal_urls: bool = False
     # origins (scheme://host:port) fetched even when internal: an operator's own document server
-    trusted_origins: list[str] = Field(default_factory=list)
+    trusted_origins: list[str] = Field(default_factory=lambda: [])
     max_read_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     fetch_timeout_s: float = Field(default=30.0, gt=0)
     max_redirects: int = Field(default=5, ge=0, le=20)
@@ -154,7 +154,7 @@ class ApiConfig(_Section):
     # URLs to private, loopback, link-local or reserved addresses stay refused even with allow_urls
     allow_internal_urls: bool = False
     # origins (scheme://host:port) a served run may fetch even when internal (with or without allow_urls)
-    trusted_origins: list[str] = Field(default_factory=list)
+    trusted_origins: list[str] = Field(default_factory=lambda: [])
     # a live PipeFunc imports and calls any Python function a request names: refused unless enabled
     allow_pipe_func: bool = False
     # runs and validations executing at once; more requests wait their turn

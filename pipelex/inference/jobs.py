@@ -87,8 +87,8 @@ class JudgeQuestionJob(BaseModel):
     key: str | None = None
     question: str
     judgment: Literal["yes_no", "choice", "rating"]
-    options: list[str] = Field(default_factory=list)
-    levels: list[str] = Field(default_factory=list)
+    options: list[str] = Field(default_factory=lambda: [])
+    levels: list[str] = Field(default_factory=lambda: [])
     threshold: float | None = None
 
 

@@ -186,8 +186,8 @@ class GraphNode(BaseModel):
     outputs: list[IOItem] = Field(default_factory=lambda: [])
     error: str | None = None
     usage: dict[str, Any] | None = None
-    tags: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=lambda: [])
+    warnings: list[str] = Field(default_factory=lambda: [])
     # where the run happened, on a distributed backend (Temporal: worker, workflow_id, run_id, attempt...)
     placement: dict[str, Any] | None = None
 

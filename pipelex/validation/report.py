@@ -26,7 +26,7 @@ class ValidationReport(BaseModel):
     bundle_path: str | None = None
     total_pipes: int
     validated_pipes: list[PipeVerdict]
-    pending_signatures: list[str] = Field(default_factory=list)
+    pending_signatures: list[str] = Field(default_factory=lambda: [])
     errors: list[Diagnostic]
     warnings: list[Diagnostic]
     dry_run_sweep: bool

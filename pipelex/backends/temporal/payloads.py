@@ -446,7 +446,7 @@ class PipeRunPayload(_Wire):
     settings: WireSettings
     dispatch: DispatchOptions
     depth: int = 0
-    stack: list[str] = Field(default_factory=list)
+    stack: list[str] = Field(default_factory=lambda: [])
     output_override: WireOutputOverride | None = None
 
     @model_validator(mode="after")
@@ -561,7 +561,7 @@ class DryValidatePayload(_Wire):
     settings: WireSettings
     allow_signatures: bool = False
     static_only: bool = False
-    allowed_to_fail: list[str] = Field(default_factory=list)
+    allowed_to_fail: list[str] = Field(default_factory=lambda: [])
     bundle_path: str | None = None
 
 
