@@ -68,7 +68,8 @@ class Severity(StrEnum):
 class Diagnostic(BaseModel):
     """One problem: its type, a message saying what is wrong and how to fix it, and where it is."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: built at the first problem found (a valid bundle's validation makes none)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     error_type: str
     message: str

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class StuffContent(BaseModel):
     """Base of every content model."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: a content model's validator is built when it is first used, so a command pays only for the
+    # natives its bundles use (building the 20 of them at import took ~5 ms of every command's start-up)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class TextContent(StuffContent):

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.narrowing import is_dict
 
@@ -31,6 +31,9 @@ TOKEN_FIELDS = ("input_tokens", "input_cached_tokens", "output_tokens", "output_
 
 class ModelUsage(BaseModel):
     """Calls, tokens by category and cost for one model handle."""
+
+    # defer_build: built when a run first reports usage (a validation or a dry run may report none)
+    model_config = ConfigDict(defer_build=True)
 
     model: str
     model_id: str = ""
@@ -62,6 +65,8 @@ class TokenUsage(ModelUsage):
 
 class UsageReport(BaseModel):
     """The usage of a run (or of a subtree), by model."""
+
+    model_config = ConfigDict(defer_build=True)
 
     by_model: dict[str, ModelUsage] = Field(default_factory=dict)
 

@@ -212,7 +212,7 @@ class FoldedRuns(BaseModel):
     here and written to ``graph.json`` on disk (:meth:`ExecutionGraph.write_json`), never held in memory.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     parent: str  # the controller's node id
     runs: int = 0  # children folded (batch items, ...)

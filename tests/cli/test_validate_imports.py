@@ -1,4 +1,5 @@
-"""What ``pipelex validate bundle`` may import: start-up is most of an everyday command's time.
+"""What ``pipelex validate bundle`` and ``pipelex run bundle --dry-run`` may import and build: start-up is most
+of an everyday command's time.
 
 Validating (and dry-running) a bundle needs the language, the static checks and the dry-run interpreter, with
 pydantic and Jinja2; nothing of the API server, MCP, Temporal, live providers, storage back ends, graph
@@ -56,6 +57,21 @@ FORBIDDEN_PIPELEX = (
 # a new subsystem
 MAX_PIPELEX_MODULES = 110
 
+# a dry run loads what a validation does but the sweep, plus the run's own parts (the runner, the direct backend,
+# the graph renderers that write graph.mmd and graph.html); still nothing of a live run or of a server
+# (and the OpenTelemetry gate, which loads the SDK only when an endpoint is configured)
+RUN_PARTS = ("pipelex.pipeline", "pipelex.tracing.html", "pipelex.tracing.mermaid", "pipelex.tracing.otel")
+FORBIDDEN_IN_DRY_RUN = (
+    *(m for m in FORBIDDEN_PIPELEX if m not in RUN_PARTS),
+    "pipelex.validation.sweep",
+    "pipelex.storage.local",
+)
+MAX_PIPELEX_MODULES_DRY_RUN = 120
+
+# pydantic models whose validator is built (``__pydantic_complete__``) by one small command: the models it
+# validates with, not every model it imports (``defer_build`` on the language, content, deck, config-less ones)
+MAX_BUILT_MODELS = 50
+
 SCRIPT = """
 import json, sys
 from pipelex.cli.main import main
@@ -65,18 +81,36 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-print("MODULES " + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+
+def models():
+    if "pydantic" not in sys.modules:  # never loaded: nothing built (and nothing to import here)
+        return set()
+    from pydantic import BaseModel
+    seen, todo = set(), [BaseModel]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return seen
+
+built = sorted(f"{m.__module__}.{m.__qualname__}" for m in models() if m.__dict__.get("__pydantic_complete__"))
+print("MODULES " + json.dumps({"code": code, "modules": sorted(sys.modules), "built": built}))
 """
 
 
-def imported_by(*argv: str) -> tuple[int, list[str]]:
-    """The exit code and the modules loaded by ``pipelex ARGV`` in a fresh interpreter."""
+def _load(*argv: str) -> dict[str, object]:
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     line = next(line for line in reversed(result.stdout.splitlines()) if line.startswith("MODULES "))
-    data = json.loads(line.removeprefix("MODULES "))
-    return data["code"], data["modules"]
+    return json.loads(line.removeprefix("MODULES "))
+
+
+def imported_by(*argv: str) -> tuple[int, list[str]]:
+    """The exit code and the modules loaded by ``pipelex ARGV`` in a fresh interpreter."""
+    data = _load(*argv)
+    return data["code"], data["modules"]  # type: ignore[return-value]
 
 
 def third_party(modules: list[str]) -> set[str]:
@@ -109,3 +143,51 @@ def test_help_imports_no_model_library() -> None:
     assert code == 0
     assert not third_party(modules)
     assert len([m for m in modules if m.startswith("pipelex")]) <= 6
+
+
+SMALL = "benchmarks/bundles/order_desk.mthds"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("run", "bundle", SMALL, "--dry-run", "-i", "benchmarks/bundles/order_desk_inputs.json"),
+        ("run", "bundle", "examples/menu_card.mthds", "--dry-run", "--mock-inputs"),
+    ],
+    ids=["order_desk", "menu_card"],
+)
+def test_dry_run_imports_only_what_it_needs(argv: tuple[str, ...], tmp_path: Path) -> None:
+    code, modules = imported_by(*argv, "-o", str(tmp_path))
+    assert code == 0
+    assert (tmp_path / "main_stuff.json").is_file() or any(tmp_path.rglob("main_stuff.json"))
+    extra = third_party(modules) - ALLOWED_THIRD_PARTY
+    assert not extra, f"a dry run imported {sorted(extra)}: import them inside the function that needs them"
+    forbidden = [m for m in modules if m.startswith(FORBIDDEN_IN_DRY_RUN)]
+    assert not forbidden, f"a dry run imported {forbidden}: import them inside the function that needs them"
+    ours = [m for m in modules if m == "pipelex" or m.startswith("pipelex.")]
+    assert len(ours) <= MAX_PIPELEX_MODULES_DRY_RUN, f"a dry run imported {len(ours)} pipelex modules: {ours}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("validate", "bundle", SMALL),
+        ("run", "bundle", SMALL, "--dry-run", "-i", "benchmarks/bundles/order_desk_inputs.json"),
+    ],
+    ids=["validate", "dry_run"],
+)
+def test_a_small_command_builds_only_the_models_it_uses(argv: tuple[str, ...], tmp_path: Path) -> None:
+    data = _load(*argv, *(("-o", str(tmp_path)) if argv[0] == "run" else ()))
+    assert data["code"] == 0
+    built = data["built"]
+    assert isinstance(built, list)
+    # the pipe kinds and natives the bundle does not use stay unbuilt
+    unused = {
+        "pipelex.language.blueprint.PipeImgGenBlueprint",
+        "pipelex.language.blueprint.PipeJudgeBlueprint",
+        "pipelex.concepts.natives.ImageContent",
+        "pipelex.concepts.natives.SearchResultContent",
+        "pipelex.diagnostics.Diagnostic",
+    }
+    assert not unused & set(built), f"built although unused: {sorted(unused & set(built))}"
+    assert len(built) <= MAX_BUILT_MODELS, f"{len(built)} pydantic models built: {built}"
