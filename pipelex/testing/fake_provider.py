@@ -29,6 +29,8 @@ In-process use::
         fake.inject("429", count=2)              # the next 2 model calls answer 429
         fake.inject("timeout", route="chat")     # the next chat call hangs for ``timeout_delay`` seconds
         fake.latency = 0.0                       # change the latency at any time
+        fake.hold()                              # model calls wait (after being counted) until...
+        fake.release()                           # ...released: a run held mid-flight for as long as a test needs
         fake.reset()                             # zero the counters, forget requests and pending faults
 
 Faults (``inject(fault, count=1, route=None)``; ``route`` is ``"chat"``, ``"images"``, ``"messages"`` or
@@ -65,6 +67,7 @@ killed. Its admin routes drive it over HTTP:
 - ``GET  /_fake/calls``  -> ``{"calls": {"chat": n, "images": n, "messages": n}, "total": n, "max_in_flight": n}``
 - ``POST /_fake/faults`` with ``{"fault": "429", "count": 1, "route": null}``
 - ``POST /_fake/latency`` with ``{"latency": 0.2}``
+- ``POST /_fake/hold`` with ``{"hold": true}`` (calls wait) or ``{"hold": false}`` (they go on)
 - ``POST /_fake/quirks`` with ``{"profile": "llama_cpp"}`` or the fields of :class:`Quirks`
 - ``POST /_fake/reset``
 - ``GET  /_fake/health`` -> ``{"ok": true}``
@@ -154,6 +157,8 @@ class _State:
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
+    # cleared by hold(): model calls wait for it (or for the server to stop) before answering
+    open: threading.Event = field(default_factory=lambda: _set_event())
 
     def take_fault(self, route: Route) -> Fault | None:
         with self.lock:
@@ -164,6 +169,12 @@ class _State:
                     self.faults = [p for p in self.faults if p.remaining > 0]
                     return fault
         return None
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 # ---------------------------------------------------------------------------------------------------- replies
@@ -425,7 +436,9 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self._error(route, 400, "the request body is not a JSON object", "invalid_request_error")
             return
-        fault = state.take_fault(route)
+        fault = state.take_fault(route)  # on arrival, in arrival order, held or not
+        while not state.open.wait(0.05) and not state.stopping.is_set():  # held: wait for release()
+            pass
         if fault == "timeout":
             state.stopping.wait(state.timeout_delay)
         elif state.latency > 0:
@@ -458,6 +471,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             with state.lock:
                 state.faults.append(_PendingFault(fault, int(body.get("count", 1)), route))
+            self._send(200, {"ok": True})
+        elif path == "/_fake/hold":
+            if body.get("hold", True):
+                state.open.clear()
+            else:
+                state.open.set()
             self._send(200, {"ok": True})
         elif path == "/_fake/latency":
             state.latency = float(body.get("latency", 0.0))
@@ -839,6 +858,15 @@ class FakeProvider:
             raise ValueError(f"unknown route {route!r}: use one of {', '.join(ROUTES)} or None")
         with self._state.lock:
             self._state.faults.append(_PendingFault(fault, count, route))
+
+    def hold(self) -> None:
+        """Hold model calls: each one received from now on is counted, then waits until :meth:`release` (or
+        until the fake stops) before it is answered as usual."""
+        self._state.open.clear()
+
+    def release(self) -> None:
+        """Let the held model calls (and the next ones) be answered."""
+        self._state.open.set()
 
     def reset(self) -> None:
         """Zero the counters; forget recorded requests, pending faults and files."""

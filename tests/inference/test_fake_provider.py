@@ -183,3 +183,23 @@ def test_runs_as_a_process_with_admin_routes() -> None:
         process.wait(timeout=5)
         if process.stdout is not None:
             process.stdout.close()
+
+
+async def test_held_calls_are_counted_and_answered_once_released(fake: FakeProvider) -> None:
+    import asyncio
+
+    fake.hold()
+    async with _openai(fake) as client:
+        call = asyncio.create_task(
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+        )
+        for _ in range(200):  # the call arrives and is counted, but gets no answer while held
+            if fake.total_calls == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert fake.total_calls == 1
+        await asyncio.sleep(0.3)
+        assert not call.done()
+        fake.release()
+        reply = await asyncio.wait_for(call, timeout=30)
+    assert reply.choices[0].message.content
