@@ -236,7 +236,10 @@ class TemporalApiBackend:
         async with self._slots, _translated():
             report = await self._on_session_loop(
                 validate_on_temporal(
-                    request.mthds_contents, allow_signatures=request.allow_signatures, config=self.config
+                    request.mthds_contents,
+                    allow_signatures=request.allow_signatures,
+                    config=self.config,
+                    deadline_s=self.config.limits.run_deadline_seconds,
                 )
             )
         fields = {name: getattr(report, name) for name in ValidationReport.model_fields}

@@ -126,3 +126,24 @@ def test_the_cli_says_the_run_passed_its_deadline(tmp_path: Path, temporal_serve
     [error_file] = (tmp_path / "results").glob("*/error.json")
     error = json.loads(error_file.read_text())
     assert error["error_class"] == "LimitExceededError" and error["error_type"] == "limit_exceeded"
+
+
+async def test_a_validation_past_its_deadline_fails_as_a_limit_error(temporal_config: PipelexConfig) -> None:
+    """The runner API's validations on Temporal have the server's deadline too (``WfDryValidate``'s execution
+    timeout): here no worker serves the queue, so the validation cannot end before its 1 s deadline."""
+    from pipelex.backends.temporal import temporal_session, validate_on_temporal
+
+    nobody = temporal_config.model_copy(
+        update={
+            "temporal": temporal_config.temporal.model_copy(
+                update={"task_queue": f"nobody-{free_port()}", "in_process_worker": False}
+            )
+        }
+    )
+    async with temporal_session(nobody):
+        began = time.monotonic()
+        with pytest.raises(LimitExceededError) as caught:
+            await validate_on_temporal([SLOW_STEPS], config=nobody, deadline_s=1)
+    assert time.monotonic() - began < 60
+    assert caught.value.limit == "run_deadline_seconds" and caught.value.value == 1
+    assert "deadline of 1 s" in str(caught.value) and "[limits] run_deadline_seconds" in str(caught.value)

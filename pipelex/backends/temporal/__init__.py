@@ -53,12 +53,18 @@ async def validate_on_temporal(
     allow_signatures: bool = False,
     static_only: bool = False,
     config: PipelexConfig | None = None,
+    deadline_s: float | None = None,
 ) -> TemporalValidationReport:
-    """Validate bundle texts on a worker, as the single activity ``act_dry_validate`` of ``WfDryValidate``."""
+    """Validate bundle texts on a worker, as the single activity ``act_dry_validate`` of ``WfDryValidate``
+    (``deadline_s``: past it, a :class:`~pipelex.errors.LimitExceededError`)."""
     from pipelex.backends.temporal.client import validate_texts_on_temporal
 
     return await validate_texts_on_temporal(
-        mthds_contents, allow_signatures=allow_signatures, static_only=static_only, config=config
+        mthds_contents,
+        allow_signatures=allow_signatures,
+        static_only=static_only,
+        config=config,
+        deadline_s=deadline_s,
     )
 
 

@@ -21,7 +21,6 @@ import re
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +31,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from pipelex.backends.protocol import PreparedRun, RunState, build_output
 from pipelex.backends.temporal.client import (
+    CLIENT_DEADLINE,
+    SERVER_DEADLINE,
     WORKFLOW_ID_PREFIX,
+    RunDeadline,
     TemporalSession,
+    deadline_error,
     library_ref,
     temporal_session,
 )
@@ -49,7 +52,7 @@ from pipelex.backends.temporal.payloads import (
 from pipelex.backends.temporal.router import pipe_error_from
 from pipelex.backends.temporal.stored import offload_lists, read_items, resolve_events, store_of
 from pipelex.backends.temporal.tracing import ReplayTracer
-from pipelex.errors import LimitExceededError, PipeRunError, RunCancelledError, RunNotFoundError
+from pipelex.errors import PipeRunError, RunCancelledError, RunNotFoundError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.narrowing import is_json_object, is_list
@@ -62,9 +65,6 @@ if TYPE_CHECKING:
 
 RUN_WORKFLOW = "WfRunPipe"
 _MEMO_KEY = "pipelex_run"
-# the setting that set a run's deadline, as its error names it (kept in the run's memo: any replica says the same)
-SERVER_DEADLINE = "[limits] run_deadline_seconds of the server"
-CLIENT_DEADLINE = "[temporal] run_deadline_s"
 # how long a failed or timed-out run's trace is waited for (a query a worker answers by replaying the history)
 _TRACE_QUERY_S = 10.0
 RUN_ID_PATTERN = re.compile(rf"^{re.escape(WORKFLOW_ID_PREFIX)}[0-9a-f]{{32}}$")
@@ -144,7 +144,7 @@ class TemporalBackend:
             except WorkflowFailureError as exc:
                 if isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
                     tracer.replay(await _trace_so_far(handle, store, codec))
-                    raise _deadline_error(deadline) from None
+                    raise deadline_error(deadline) from None
                 error, failure = pipe_error_from(exc.cause)
                 if failure is not None:
                     tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
@@ -217,7 +217,7 @@ class TemporalBackend:
                 if cancelled:
                     error = RunCancelledError(f"the run {run_id} was cancelled", run_id=run_id)
                 elif isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
-                    error = _deadline_error(_memo_deadline(memo, description))
+                    error = deadline_error(_memo_deadline(memo, description))
                     tracer.replay(await _trace_so_far(handle, store, codec))
                 else:
                     error, failure = pipe_error_from(exc.cause)
@@ -263,12 +263,12 @@ class TemporalBackend:
             await handle.cancel()
         return True
 
-    def _deadline(self, config: PipelexConfig) -> _Deadline | None:
+    def _deadline(self, config: PipelexConfig) -> RunDeadline | None:
         """The deadline of the runs this backend starts, and the setting that set it."""
         if self.run_deadline_s is not None:
-            return _Deadline(self.run_deadline_s, SERVER_DEADLINE)
+            return RunDeadline(self.run_deadline_s, SERVER_DEADLINE)
         if config.temporal.run_deadline_s is not None:
-            return _Deadline(config.temporal.run_deadline_s, CLIENT_DEADLINE)
+            return RunDeadline(config.temporal.run_deadline_s, CLIENT_DEADLINE)
         return None
 
     def release(self) -> None:
@@ -286,40 +286,15 @@ class TemporalBackend:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
-@dataclass(frozen=True)
-class _Deadline:
-    """A run's deadline (seconds from its start) and the setting it came from (which its error names)."""
-
-    seconds: float
-    setting: str
-
-
-def _deadline_error(deadline: _Deadline | None) -> LimitExceededError:
-    """The error of a run Temporal ended at its deadline: the direct backend's (``run_deadline_seconds``)."""
-    if deadline is None:  # pragma: no cover - a run without a deadline has no execution timeout
-        deadline = _Deadline(0.0, "its workflow execution timeout")
-    return LimitExceededError(
-        f"the run took longer than its deadline of {deadline.seconds:g} s and was stopped ({deadline.setting}): "
-        "make it do less (fewer items, smaller inputs, simpler templates), or "
-        + (
-            "ask the server's operator for a longer deadline"
-            if deadline.setting == SERVER_DEADLINE
-            else "raise that setting"
-        ),
-        limit="run_deadline_seconds",
-        value=deadline.seconds,
-    )
-
-
-def _memo_deadline(memo: Any, description: Any) -> _Deadline | None:
+def _memo_deadline(memo: Any, description: Any) -> RunDeadline | None:
     """The deadline a run was started with: from its memo, else from its workflow's execution timeout."""
     if is_json_object(memo):
         recorded = memo.get("deadline_s")
         if isinstance(recorded, int | float):
-            return _Deadline(float(recorded), str(memo.get("deadline_setting") or CLIENT_DEADLINE))
+            return RunDeadline(float(recorded), str(memo.get("deadline_setting") or CLIENT_DEADLINE))
     timeout = description.raw_description.execution_config.workflow_execution_timeout
     seconds = timeout.ToTimedelta().total_seconds()
-    return _Deadline(seconds, "its workflow execution timeout") if seconds else None
+    return RunDeadline(seconds, "its workflow execution timeout") if seconds else None
 
 
 async def _trace_so_far(
@@ -343,7 +318,7 @@ async def _trace_so_far(
 
 
 async def _start(
-    session: TemporalSession, run: PreparedRun, deadline: _Deadline | None = None
+    session: TemporalSession, run: PreparedRun, deadline: RunDeadline | None = None
 ) -> WorkflowHandle[Any, PipeRunOutcome]:
     """The one place a run's workflow is started: ``WfRunPipe``, its id the run id, on the default queue,
     with the run's deadline as its execution timeout (children and continued runs included)."""

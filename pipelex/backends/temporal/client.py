@@ -32,12 +32,41 @@ from pipelex.backends.temporal.payloads import (
     WireSettings,
 )
 from pipelex.config.settings import PipelexConfig
-from pipelex.errors import TemporalUnavailableError
+from pipelex.errors import LimitExceededError, TemporalUnavailableError
 from pipelex.language.library import Library
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
 
 WORKFLOW_ID_PREFIX = "pipelex-"
+# the setting that set a run's deadline, as its error names it (kept in the run's memo: any replica says the same)
+SERVER_DEADLINE = "[limits] run_deadline_seconds of the server"
+CLIENT_DEADLINE = "[temporal] run_deadline_s"
+
+
+@dataclass(frozen=True)
+class RunDeadline:
+    """A run's deadline (seconds from its start) and the setting it came from (which its error names)."""
+
+    seconds: float
+    setting: str
+
+
+def deadline_error(deadline: RunDeadline | None) -> LimitExceededError:
+    """The error of a run (or a validation) Temporal ended at its deadline: the direct backend's
+    (``run_deadline_seconds``)."""
+    if deadline is None:  # pragma: no cover - a run without a deadline has no execution timeout
+        deadline = RunDeadline(0.0, "its workflow execution timeout")
+    return LimitExceededError(
+        f"the run took longer than its deadline of {deadline.seconds:g} s and was stopped ({deadline.setting}): "
+        "make it do less (fewer items, smaller inputs, simpler templates), or "
+        + (
+            "ask the server's operator for a longer deadline"
+            if deadline.setting == SERVER_DEADLINE
+            else "raise that setting"
+        ),
+        limit="run_deadline_seconds",
+        value=deadline.seconds,
+    )
 
 
 @dataclass
@@ -262,8 +291,16 @@ async def validate_texts_on_temporal(
     static_only: bool = False,
     config: PipelexConfig | None = None,
     bundle_path: str | None = None,
+    deadline_s: float | None = None,
 ) -> TemporalValidationReport:
-    """Validate bundle texts on a worker, as one activity (``act_dry_validate`` in ``WfDryValidate``)."""
+    """Validate bundle texts on a worker, as one activity (``act_dry_validate`` in ``WfDryValidate``).
+
+    ``deadline_s``: the validation's deadline (the runner API's ``[limits] run_deadline_seconds``), its
+    workflow's execution timeout; past it a :class:`~pipelex.errors.LimitExceededError`, as on the direct backend.
+    """
+    from temporalio.client import WorkflowFailureError
+    from temporalio.exceptions import TimeoutError as TemporalTimeoutError
+
     async with temporal_session(config) as session:
         cfg = session.config
         payload = DryValidatePayload(
@@ -275,13 +312,19 @@ async def validate_texts_on_temporal(
             bundle_path=bundle_path,
         )
         workflow_id = f"{WORKFLOW_ID_PREFIX}validate-{uuid.uuid4().hex}"
-        outcome = await session.client.execute_workflow(
-            "WfDryValidate",
-            payload,
-            id=workflow_id,
-            task_queue=cfg.temporal.task_queue,
-            result_type=DryValidateOutcome,
-        )
+        try:
+            outcome = await session.client.execute_workflow(
+                "WfDryValidate",
+                payload,
+                id=workflow_id,
+                task_queue=cfg.temporal.task_queue,
+                result_type=DryValidateOutcome,
+                execution_timeout=timedelta(seconds=deadline_s) if deadline_s is not None else None,
+            )
+        except WorkflowFailureError as exc:
+            if deadline_s is not None and isinstance(exc.cause, TemporalTimeoutError):
+                raise deadline_error(RunDeadline(deadline_s, SERVER_DEADLINE)) from None
+            raise
     graph = ExecutionGraph.model_validate(outcome.graph) if outcome.graph is not None else None
     return TemporalValidationReport.model_validate(
         {**outcome.report, "graph": graph, "workflow_id": workflow_id, "worker": outcome.worker}
