@@ -15,6 +15,16 @@ _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]*?)\s*\]")
 _NAMED_HEADER_RE = re.compile(r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)')
 _KEY_RE = re.compile(r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*=')
 _HEADER_PART_RE = re.compile(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)')
+# the lexer of SourceMap._lexed: what matters outside strings, and what ends each kind of string
+_LINE_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|\'[^\']*\'?|#|[\[\]{}]')  # a line with no multi-line string
+_BRACKETS = frozenset("[]{}")
+_OUTSIDE_RE = re.compile(r"[\"'#\[\]{}]")
+_CLOSING_RES = {
+    '"': re.compile(r'\\|"'),
+    '"""': re.compile(r'\\|"""'),
+    "'": re.compile("'"),
+    "'''": re.compile("'''"),
+}
 
 
 class SourceMap:
@@ -35,28 +45,47 @@ class SourceMap:
         inside: set[int] = set()
         brackets: list[list[tuple[int, str]]] = []
         quote: str | None = None
+        outside = _OUTSIDE_RE
         for number, line in enumerate(self._lines):
             if quote is not None:
                 inside.add(number)
+            elif '"""' not in line and "'''" not in line:  # most lines: one-line strings at most
+                found = []
+                for token in _LINE_TOKEN_RE.finditer(line):
+                    char = token.group()
+                    if char == "#":
+                        break
+                    if char in _BRACKETS:
+                        found.append((token.start(), char))
+                brackets.append(found)
+                continue
             found: list[tuple[int, str]] = []
             position = 0
-            while position < len(line):
-                char = line[position]
-                if quote is not None:
-                    if line.startswith(quote, position):
-                        position += len(quote)
-                        quote = None
+            while True:
+                if (
+                    quote is not None
+                ):  # the next closing quote (a backslash escapes one char in a basic string)
+                    closing = _CLOSING_RES[quote].search(line, position)
+                    if closing is None:
+                        break
+                    if closing.group() == "\\":
+                        position = closing.start() + 2
                         continue
-                    position += 2 if char == "\\" and quote[0] == '"' else 1
+                    position = closing.end()
+                    quote = None
                     continue
+                token = outside.search(line, position)
+                if token is None:
+                    break
+                char = token.group()
+                position = token.start()
                 if char == "#":
                     break
                 if char in "\"'":
                     quote = char * 3 if line.startswith(char * 3, position) else char
                     position += len(quote)
                     continue
-                if char in "[]{}":
-                    found.append((position, char))
+                found.append((position, char))
                 position += 1
             if quote is not None and len(quote) == 1:  # an unclosed one-line string: TOML refuses it anyway
                 quote = None
