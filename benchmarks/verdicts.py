@@ -4,11 +4,14 @@ For each library (the fuzz strategies of ``tests/validation/test_fuzz.py`` drawn
 of the seeds and of the corpus entries, the corpus entries, ``examples/``, generated bundles) it writes one
 JSON line: the static diagnostics, the full validation report (parse, static checks, dry-run sweep) and, per
 pipe of the sweep, what its dry run did (each node's pipe, status, error, and the digests of its inputs and
-outputs). Run it once on the code before a change and once after, then compare the two files::
+outputs). Draw the libraries once, dump their verdicts on the code before a change and after, and compare::
 
-    PYTHONPATH=/path/to/old/tree:. .venv/bin/python benchmarks/verdicts.py --out before.jsonl
-    .venv/bin/python benchmarks/verdicts.py --out after.jsonl
+    .venv/bin/python benchmarks/verdicts.py --libraries libs.jsonl --count 1000
+    PYTHONPATH=/path/to/old/tree:. .venv/bin/python benchmarks/verdicts.py --dump libs.jsonl before.jsonl
+    .venv/bin/python benchmarks/verdicts.py --dump libs.jsonl after.jsonl
     .venv/bin/python benchmarks/verdicts.py --compare before.jsonl after.jsonl
+
+(hypothesis does not always draw the same examples in two processes: the libraries are drawn once.)
 
 Node ids, run ids and times are left out (they differ on every run); everything else must be equal byte for
 byte. ``MTHDS_CORPUS_DIR`` (else ``.corpus``) holds the corpus entries.
@@ -141,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, help="write one JSON line per library here")
+    parser.add_argument("--libraries", type=Path, help="write the libraries here (one JSON line each)")
     parser.add_argument("--count", type=int, default=1000, help="examples per fuzz strategy (default 1000)")
+    parser.add_argument(
+        "--dump", nargs=2, type=Path, metavar=("LIBRARIES", "OUT"), help="dump their verdicts"
+    )
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args(argv)
     if args.compare:
@@ -155,17 +161,29 @@ def main(argv: list[str] | None = None) -> int:
         for name in differ[:20]:
             print(f"  differs: {name}")
         return 1 if differ else 0
-    if args.out is None:
-        parser.error("--out or --compare")
+    if os.environ.get("PYTHONHASHSEED") != "0":  # sets iterate in one order on every run
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
+    if args.libraries:
+        with args.libraries.open("w", encoding="utf-8") as out:
+            written = 0
+            for name, texts in libraries(args.count):
+                out.write(json.dumps({"name": name, "texts": texts}) + "\n")
+                written += 1
+        print(f"{written} libraries written to {args.libraries}")
+        return 0
+    if not args.dump:
+        parser.error("--libraries, --dump or --compare")
     import logging
 
     logging.disable(logging.CRITICAL)
+    source, target = args.dump
     written = 0
-    with args.out.open("w", encoding="utf-8") as out:
-        for name, texts in libraries(args.count):
-            out.write(json.dumps({"name": name, **dump(texts)}, sort_keys=True) + "\n")
+    with source.open(encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
+        for line in lines:
+            library = json.loads(line)
+            out.write(json.dumps({"name": library["name"], **dump(library["texts"])}, sort_keys=True) + "\n")
             written += 1
-    print(f"{written} libraries written to {args.out}")
+    print(f"{written} libraries dumped to {target}")
     return 0
 
 

@@ -5,6 +5,10 @@ Pure: it takes texts. Reading files happens in :mod:`pipelex.language.loader`.
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Generator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pipelex.concepts.library import Concept, ConceptLibrary
@@ -152,8 +156,44 @@ class Library:
         return self.concepts.resolve(ref, from_domain)
 
 
+_YOUNG_THRESHOLD_WHILE_BUILDING = 50_000
+_gc_lock = threading.Lock()
+_gc_builds = 0  # builds in progress (nested or in other threads): the first one raises the threshold, the last restores
+_gc_saved = (0, 0, 0)
+
+
+@contextmanager
+def _fewer_young_collections() -> Generator[None, None, None]:
+    """Run the cyclic garbage collector's young generation less often while a library is built.
+
+    Building makes many objects that all live on (TOML tables, blueprints, concepts) and little cyclic garbage;
+    at the default threshold (every 700 allocations) each collection walks survivors only, which costs a fifth of
+    parsing a 10,000-pipe bundle. Nothing is left uncollected: the threshold comes back after the build.
+    """
+    global _gc_builds, _gc_saved
+    with _gc_lock:
+        _gc_builds += 1
+        if _gc_builds == 1:
+            _gc_saved = gc.get_threshold()
+            young, *older = _gc_saved
+            if young:  # 0: automatic collection is off, and stays off
+                gc.set_threshold(max(young, _YOUNG_THRESHOLD_WHILE_BUILDING), *older)
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_builds -= 1
+            if _gc_builds == 0:
+                gc.set_threshold(*_gc_saved)
+
+
 def build_library(sources: list[tuple[str, str | None]]) -> Library:
     """Parse every ``(text, file)`` and merge them into one library; problems become diagnostics."""
+    with _fewer_young_collections():
+        return _build_library(sources)
+
+
+def _build_library(sources: list[tuple[str, str | None]]) -> Library:
     library = Library(concepts=ConceptLibrary.with_natives())
     for text, file in sources:
         parsed = parse_bundle(text, file=file)

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-from collections.abc import Generator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -450,21 +449,6 @@ def _render_sigils(parts: tuple[SigilPart, ...], context: dict[str, Any]) -> Ite
         yield str(sized(result))
 
 
-@contextmanager
-def _rendering(
-    style: TemplatingStyle | None, metadata: Mapping[int, StuffMetadata] | None, images: ImageRegistry | None
-) -> Generator[None, None, None]:
-    style_token = _STYLE.set(style or TemplatingStyle())
-    metadata_token = _METADATA.set(metadata or {})
-    images_token = _IMAGES.set(images)
-    try:
-        yield
-    finally:
-        _IMAGES.reset(images_token)
-        _METADATA.reset(metadata_token)
-        _STYLE.reset(style_token)
-
-
 def render_template(
     template: str,
     context: dict[str, Any],
@@ -501,23 +485,29 @@ def render_template(
         parts = None if html else sigil_parts(template)
         compiled, globals_ = (None, None) if parts is not None else _compiled(template, html)
         set_budget(budget)
-        if parts is not None:  # text and sigils only: rendered without compiling a Jinja2 template
-            rendered: list[str] = []
-            with _rendering(style, metadata, images):
+        style_token = _STYLE.set(style or _DEFAULT_STYLE)
+        metadata_token = _METADATA.set(metadata or {})
+        images_token = _IMAGES.set(images)
+        try:
+            if parts is not None:  # text and sigils only: rendered without compiling a Jinja2 template
+                rendered: list[str] = []
                 for chunk in _render_sigils(parts, context):
                     budget.output(chunk)
                     rendered.append(chunk)
-            return "".join(rendered)
-        assert compiled is not None and globals_ is not None
-        jinja_context = new_context(
-            compiled.environment, compiled.name, compiled.blocks, {**globals_, **context}, True, globals_
-        )
-        chunks: list[str] = []
-        with _rendering(style, metadata, images):
+                return "".join(rendered)
+            assert compiled is not None and globals_ is not None
+            jinja_context = new_context(
+                compiled.environment, compiled.name, compiled.blocks, {**globals_, **context}, True, globals_
+            )
+            chunks: list[str] = []
             for chunk in compiled.root_render_func(jinja_context):  # type: ignore[attr-defined]
                 budget.output(chunk)
                 chunks.append(chunk)
-        return compiled.environment.concat(chunks)  # type: ignore[attr-defined]
+            return compiled.environment.concat(chunks)  # type: ignore[attr-defined]
+        finally:
+            _IMAGES.reset(images_token)
+            _METADATA.reset(metadata_token)
+            _STYLE.reset(style_token)
     except LimitExceededError as exc:
         raise LimitExceededError(f"pipe {pipe_code!r}: {exc}", limit=exc.limit, pipe_code=pipe_code) from None
     except TemplateError as exc:

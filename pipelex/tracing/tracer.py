@@ -19,9 +19,9 @@ costs nothing more than the calls themselves.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -197,7 +197,7 @@ class GraphTracer:
         self.backend = str(getattr(backend, "value", backend))
         self.include_data = include_data
         self.records_io = records_io
-        self.graph_id = graph_id or uuid.uuid4().hex[:12]
+        self.graph_id = graph_id or os.urandom(6).hex()  # 12 random hex digits
         self.created_at = datetime.now(UTC).isoformat()
         self._nodes: dict[str, _NodeRecord] = {}
         self._edges: list[_EdgeRecord] = []

@@ -375,8 +375,10 @@ class StaticChecker(PipeChecks):
 
     def _check_models(self, entry: PipeEntry) -> None:
         category = kind_of(entry.blueprint).model_category
+        fields = type(entry.blueprint).model_fields
         for field_name in ("model", "model_to_structure"):
-            value = getattr(entry.blueprint, field_name, None)
+            # a blueprint without the field has no model (pydantic's __getattr__ miss is slow on every pipe)
+            value = getattr(entry.blueprint, field_name) if field_name in fields else None
             if value is None:
                 continue
             model_ref = ModelRef.of(value)

@@ -40,8 +40,12 @@ async def dry_run_pipe(
     router: PipeRouter,
     *,
     graphs: list[ExecutionGraph] | None = None,
+    dry_settings: RunSettings | None = None,
 ) -> PipeVerdict:
-    """Dry-run one pipe with mock inputs through ``router``; append its execution graph to ``graphs`` when given."""
+    """Dry-run one pipe with mock inputs through ``router``; append its execution graph to ``graphs`` when given.
+
+    ``dry_settings``: ``settings_for(PipeRunMode.DRY, settings)`` when the caller made it already (a sweep makes
+    it once for all its pipes)."""
     from pipelex.inference.leaf import settings_for
     from pipelex.memory.inputs import mock_inputs
     from pipelex.tracing.tracer import GraphTracer
@@ -60,7 +64,8 @@ async def dry_run_pipe(
         ctx = RunContext(
             library=library,
             run_mode=PipeRunMode.DRY,
-            settings=settings_for(PipeRunMode.DRY, settings),  # a dry run explores every outcome
+            # a dry run explores every outcome
+            settings=dry_settings if dry_settings is not None else settings_for(PipeRunMode.DRY, settings),
             tracer=tracer,
             router=router,
         )
@@ -100,7 +105,10 @@ async def sweep(
     When ``graphs`` is given, the execution graph of each pipe's dry run is appended to it
     (:func:`merge_sweep_graphs` makes one graph of them).
     """
+    from pipelex.inference.leaf import settings_for
+
     verdicts: list[PipeVerdict] = []
+    dry_settings = settings_for(PipeRunMode.DRY, settings)
     for entry in library.pipes.values():
         if entry.code in failed_statically or entry.ref in failed_statically:
             verdicts.append(
@@ -135,7 +143,9 @@ async def sweep(
                 )
             )
             continue
-        verdict = await dry_run_pipe(entry, library, settings, router, graphs=graphs)
+        verdict = await dry_run_pipe(
+            entry, library, settings, router, graphs=graphs, dry_settings=dry_settings
+        )
         if verdict.status is PipeStatus.FAILURE and (
             entry.ref in allowed_to_fail or entry.code in allowed_to_fail
         ):
