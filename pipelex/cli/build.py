@@ -16,11 +16,9 @@ if TYPE_CHECKING:
 
 
 # argparse has no public name for the type of ``add_subparsers()``'s result
-def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
+def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser], *, help_text: str) -> None:  # pyright: ignore[reportPrivateUsage]
     """Declare ``build inputs`` and ``build output``."""
-    build = groups.add_parser("build", help="inputs templates and output examples of a pipe").add_subparsers(
-        dest="what", metavar="WHAT"
-    )
+    build = groups.add_parser("build", help=help_text).add_subparsers(dest="what", metavar="WHAT")
     build.required = True
     bi = build.add_parser(
         "inputs", help="write the inputs JSON of a pipe, to fill then pass to `run bundle -i`"

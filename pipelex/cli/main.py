@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from pipelex.cli.exits import EXIT_USAGE
+
+if TYPE_CHECKING:
+    _Groups = argparse._SubParsersAction[argparse.ArgumentParser]  # pyright: ignore[reportPrivateUsage]
 
 
 def version_text() -> str:
@@ -94,7 +98,25 @@ def _add_run_options(sub: argparse.ArgumentParser) -> None:
     )
 
 
-def _build_parser() -> argparse.ArgumentParser:
+# the command groups, in the order --help lists them
+GROUPS = ("run", "build", "validate", "show", "graph", "init", "schema", "worker", "api", "mcp")
+
+
+def _group_in(argv: Sequence[str]) -> str | None:
+    """The command group ``argv`` names, when exactly one of its words is a group's name; else None.
+
+    argparse picks the group among the words of the command line, so when only one word names a group, the others
+    need not be declared in full: declaring every subcommand and option of every group (about 110 arguments, each
+    with its own help formatter and translation look-ups) took ~10 ms of every command. Two such words (``-L run
+    validate ...``, a file called ``build``) or none (``--help``): every group is declared.
+    """
+    named = {word for word in argv if word in GROUPS}
+    return named.pop() if len(named) == 1 else None
+
+
+def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of the command line; with ``only``, the other groups are declared by name and help only (what
+    ``pipelex --help`` lists), without their subcommands and options (see :func:`_group_in`)."""
     parser = argparse.ArgumentParser(
         prog="pipelex",
         description="An open, fast runtime for MTHDS bundles: validate, "
@@ -114,8 +136,42 @@ def _build_parser() -> argparse.ArgumentParser:
         help="library folder for the command that follows (repeatable; the same as its own -L)",
     )
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
+    declare: dict[str, Callable[[_Groups], None]] = {
+        "run": _run_group,
+        "build": _build_group,
+        "validate": _validate_group,
+        "show": _show_group,
+        "graph": _graph_group,
+        "init": _init_group,
+        "schema": _schema_group,
+        "worker": _worker_group,
+        "api": _api_group,
+        "mcp": _mcp_group,
+    }
+    for name in GROUPS:
+        if only is None or only == name:
+            declare[name](groups)
+        else:  # a name and a help line for the list of commands; argparse cannot pick it (see _group_in)
+            groups.add_parser(name, help=_GROUP_HELP[name], add_help=False)
+    return parser
 
-    run = groups.add_parser("run", help="run a pipe of a bundle").add_subparsers(dest="what", metavar="WHAT")
+
+_GROUP_HELP = {
+    "run": "run a pipe of a bundle",
+    "build": "inputs templates and output examples of a pipe",
+    "validate": "validate bundles or pipes",
+    "show": "show pipes, concepts, models, config",
+    "graph": "execution graphs",
+    "init": "write a commented default pipelex.toml in this folder",
+    "schema": "print the JSON Schema of the .mthds format (for editors: see docs/language.md, 'Editor support')",
+    "worker": "run a Temporal worker serving pipelex's workflows and activities",
+    "api": "the HTTP runner API",
+    "mcp": "the MCP server for AI agents",
+}
+
+
+def _run_group(groups: _Groups) -> None:
+    run = groups.add_parser("run", help=_GROUP_HELP["run"]).add_subparsers(dest="what", metavar="WHAT")
     run.required = True
     rb = run.add_parser("bundle", help="run a bundle's main pipe (or --pipe)")
     rb.add_argument("path", help="the .mthds file")
@@ -125,11 +181,15 @@ def _build_parser() -> argparse.ArgumentParser:
     for sub in (rb, rp):
         _add_run_options(sub)
 
+
+def _build_group(groups: _Groups) -> None:
     from pipelex.cli import build
 
-    build.add_parser(groups)
+    build.add_parser(groups, help_text=_GROUP_HELP["build"])
 
-    val = groups.add_parser("validate", help="validate bundles or pipes").add_subparsers(
+
+def _validate_group(groups: _Groups) -> None:
+    val = groups.add_parser("validate", help=_GROUP_HELP["validate"]).add_subparsers(
         dest="what", metavar="WHAT"
     )
     val.required = True
@@ -151,9 +211,9 @@ def _build_parser() -> argparse.ArgumentParser:
             "-L", "--library-dir", action="append", default=[], help="library folder (repeatable)"
         )
 
-    show = groups.add_parser("show", help="show pipes, concepts, models, config").add_subparsers(
-        dest="what", metavar="WHAT"
-    )
+
+def _show_group(groups: _Groups) -> None:
+    show = groups.add_parser("show", help=_GROUP_HELP["show"]).add_subparsers(dest="what", metavar="WHAT")
     show.required = True
     for name, help_text in (
         ("pipes", "list the pipes"),
@@ -167,7 +227,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sp.add_argument("code")
     sp.add_argument("-L", "--library-dir", action="append", default=[])
 
-    graph = groups.add_parser("graph", help="execution graphs").add_subparsers(dest="what", metavar="WHAT")
+
+def _graph_group(groups: _Groups) -> None:
+    graph = groups.add_parser("graph", help=_GROUP_HELP["graph"]).add_subparsers(dest="what", metavar="WHAT")
     graph.required = True
     gr = graph.add_parser("render", help="render a saved graph.json")
     gr.add_argument("path")
@@ -175,7 +237,9 @@ def _build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--format", choices=["mermaid", "html"], default="html")
     gr.add_argument("--open", action="store_true", help="open the page in the default browser")
 
-    init = groups.add_parser("init", help="write a commented default pipelex.toml in this folder")
+
+def _init_group(groups: _Groups) -> None:
+    init = groups.add_parser("init", help=_GROUP_HELP["init"])
     init.add_argument("--force", action="store_true", help="replace an existing pipelex.toml (kept as .bak)")
     init.add_argument(
         "--diff",
@@ -183,14 +247,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="show how the existing pipelex.toml differs from the default; writes nothing unless --force",
     )
 
-    sc = groups.add_parser(
-        "schema",
-        help="print the JSON Schema of the .mthds format (for editors: see "
-        "docs/language.md, 'Editor support')",
-    )
+
+def _schema_group(groups: _Groups) -> None:
+    sc = groups.add_parser("schema", help=_GROUP_HELP["schema"])
     sc.add_argument("-o", "--output", help="write it to this file instead of printing it")
 
-    wk = groups.add_parser("worker", help="run a Temporal worker serving pipelex's workflows and activities")
+
+def _worker_group(groups: _Groups) -> None:
+    wk = groups.add_parser("worker", help=_GROUP_HELP["worker"])
     wk.add_argument(
         "--task-queue",
         action="append",
@@ -215,7 +279,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="serve the SDK's Prometheus metrics (task slots, polls, latencies) on 127.0.0.1:PORT/metrics",
     )
 
-    api = groups.add_parser("api", help="the HTTP runner API").add_subparsers(dest="what", metavar="WHAT")
+
+def _api_group(groups: _Groups) -> None:
+    api = groups.add_parser("api", help=_GROUP_HELP["api"]).add_subparsers(dest="what", metavar="WHAT")
     api.required = True
     serve = api.add_parser("serve", help="serve the runner API (FastAPI under uvicorn)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
@@ -238,14 +304,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="log every request (default: off)",
     )
 
-    mcp = groups.add_parser("mcp", help="the MCP server for AI agents").add_subparsers(
-        dest="what", metavar="WHAT"
-    )
+
+def _mcp_group(groups: _Groups) -> None:
+    mcp = groups.add_parser("mcp", help=_GROUP_HELP["mcp"]).add_subparsers(dest="what", metavar="WHAT")
     mcp.required = True
     ms = mcp.add_parser("serve", help="serve pipelex's tools over MCP (stdio by default)")
     ms.add_argument("--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio")
     ms.add_argument("--port", type=int, default=8765, help="port of --http (default: 8765)")
-    return parser
 
 
 def _port(text: str) -> int:
@@ -301,8 +366,9 @@ def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int
     ``one_command``: this process exits after the command (the console script), so the garbage collector is
     tuned for it (see :func:`_tune_gc_for_one_command`); an embedding process (tests, a caller) keeps its own.
     """
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = _build_parser(only=_group_in(words))
+    args = parser.parse_args(words)
     if one_command and args.group not in _SERVING:
         _tune_gc_for_one_command()
         _skip_pydantic_plugin_scan()
