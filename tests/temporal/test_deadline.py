@@ -147,3 +147,52 @@ async def test_a_validation_past_its_deadline_fails_as_a_limit_error(temporal_co
     assert time.monotonic() - began < 60
     assert caught.value.limit == "run_deadline_seconds" and caught.value.value == 1
     assert "deadline of 1 s" in str(caught.value) and "[limits] run_deadline_seconds" in str(caught.value)
+
+
+def test_the_cli_fails_the_same_way_on_a_limit_on_both_backends(tmp_path: Path, temporal_server: Any) -> None:
+    """`pipelex run` of pipes that pass `[limits]` (a list output in an activity on Temporal, a template in the
+    workflow): the same exit code, the same error line, and the same error.json on both backends."""
+    from tests.api.test_limit_errors import BOUNDED
+
+    (tmp_path / "bounds.mthds").write_text(BOUNDED)
+    (tmp_path / "pipelex.toml").write_text(
+        f'[limits]\nmax_batch_items = 2\ntemplate_max_steps = 100\n\n[temporal]\naddress = "{temporal_server.address}"\n'
+        f'task_queue = "limits-{free_port()}"\nin_process_worker = true\n'
+    )
+    for pipe, limit in (("brainstorm", "max_batch_items"), ("pad_inline", "template_max_steps")):
+        seen: dict[str, tuple[int, list[str], dict[str, Any]]] = {}
+        for backend, flags in (("direct", []), ("temporal", ["--temporal"])):
+            output_dir = tmp_path / f"results-{backend}-{pipe}"
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipelex.cli.main",
+                    "run",
+                    "bundle",
+                    "bounds.mthds",
+                    "--pipe",
+                    pipe,
+                    "--dry-run",
+                    "-i",
+                    '{"topic": "tides"}',
+                    "-o",
+                    str(output_dir),
+                    *flags,
+                ],
+                cwd=tmp_path,
+                env=fresh_env(tmp_path),
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert "Traceback" not in result.stderr, result.stderr
+            errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+            [error_file] = output_dir.glob("*/error.json")
+            graph = json.loads((error_file.parent / "graph.json").read_text())
+            assert graph["backend"] == backend, graph
+            seen[backend] = (result.returncode, errors, json.loads(error_file.read_text()))
+        assert seen["temporal"] == seen["direct"], (pipe, seen)
+        code, errors, error = seen["direct"]
+        assert code == 1 and len(errors) == 1 and limit in errors[0], (pipe, errors)
+        assert error["error_class"] == "LimitExceededError" and error["pipe_code"] == pipe
