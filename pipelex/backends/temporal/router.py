@@ -383,7 +383,8 @@ class TemporalPipeRouter:
         """
         from pipelex.pipes.controllers.sequence import run_steps
 
-        size = self.payload.dispatch.sequence_chunk_size
+        # at least 2 (the config refuses less): chunks of 1 step would nest forever
+        size = max(2, self.payload.dispatch.sequence_chunk_size)
         if stop - start <= size or not workflow.patched(SEQUENCE_CHUNKS_PATCH):
             return await run_steps(entry, memory, ctx, start=start, stop=stop)
         span = size
