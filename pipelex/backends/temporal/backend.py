@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import re
 import uuid
 from collections.abc import AsyncGenerator
@@ -50,7 +51,13 @@ from pipelex.backends.temporal.payloads import (
     WireSettings,
 )
 from pipelex.backends.temporal.router import pipe_error_from
-from pipelex.backends.temporal.stored import offload_lists, read_items, resolve_events, store_of
+from pipelex.backends.temporal.stored import (
+    iter_resolved_events,
+    offload_lists,
+    read_items,
+    resolve_events,
+    store_of,
+)
 from pipelex.backends.temporal.tracing import ReplayTracer
 from pipelex.errors import PipeRunError, RunCancelledError, RunNotFoundError
 from pipelex.language.library import Library, PipeEntry
@@ -140,14 +147,14 @@ class TemporalBackend:
             codec = ContentCodec(run.library)
             try:
                 outcome = await handle.result()
-                tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
+                await _replay_resolved(tracer, outcome.events, store, codec)
             except WorkflowFailureError as exc:
                 if isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
                     tracer.replay(await _trace_so_far(handle, store, codec))
                     raise deadline_error(deadline) from None
                 error, failure = pipe_error_from(exc.cause)
                 if failure is not None:
-                    tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
+                    await _replay_resolved(tracer, failure.events, store, codec)
                 raise error from None
             except asyncio.CancelledError:  # the caller gave up (Ctrl-C): so does the run, on the server
                 with contextlib.suppress(Exception):  # first, what it did so far (the caller keeps it)
@@ -222,7 +229,7 @@ class TemporalBackend:
                 else:
                     error, failure = pipe_error_from(exc.cause)
                     if failure is not None:
-                        tracer.replay(await asyncio.to_thread(resolve_events, failure.events, store, codec))
+                        await _replay_resolved(tracer, failure.events, store, codec)
                 graph = tracer.build()
                 error.partial_output = build_output(
                     run_id=run_id,
@@ -236,7 +243,7 @@ class TemporalBackend:
                     update={"status": "cancelled" if cancelled else "failed", "error": error}
                 )
             # the leaves' usage travelled in the trace events: build_output rolls it up as for a waited run
-            tracer.replay(await asyncio.to_thread(resolve_events, outcome.events, store, codec))
+            await _replay_resolved(tracer, outcome.events, store, codec)
             memory = (
                 await asyncio.to_thread(codec.memory, outcome.memory, load)
                 if outcome.memory is not None
@@ -410,6 +417,21 @@ def _tracer(run_id: str, entry: PipeEntry, mode: PipeRunMode) -> ReplayTracer:
     return ReplayTracer(
         pipeline_run_id=run_id, main_pipe=entry.code, domain=entry.domain, mode=mode.value, backend="temporal"
     )
+
+
+_REPLAY_BATCH = 5_000  # trace events read (and their stored fragments) per step of a replay
+
+
+async def _replay_resolved(
+    tracer: ReplayTracer, events: list[TraceEvent], store: PayloadStore, codec: ContentCodec
+) -> None:
+    """Stream a run's events into its tracer: the stored fragments are read off the event loop a batch of events
+    at a time and replayed on it, so a batch of any size never has its whole trace in memory at once (the graph
+    folds children past ``[tracing] graph_children_in_memory`` to its spill file as they come)."""
+    stream = iter_resolved_events(events, store, codec)
+    ids: dict[int, str] = {}
+    while chunk := await asyncio.to_thread(lambda: list(itertools.islice(stream, _REPLAY_BATCH))):
+        tracer.replay(chunk, ids)
 
 
 async def _watch_progress(

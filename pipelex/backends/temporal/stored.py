@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pipelex.backends.temporal.codec import PayloadStore
@@ -134,19 +135,24 @@ def get_events(store: PayloadStore, key: str) -> list[TraceEvent]:
     return [TraceEvent.model_validate(e) for e in raw]
 
 
-def expand_fragments(events: list[TraceEvent], store: PayloadStore) -> list[TraceEvent]:
-    """The events with every stored fragment read back in its place (recursively), node ids made unique."""
+def expand_fragments(events: list[TraceEvent], store: PayloadStore) -> Iterator[TraceEvent]:
+    """The events with every stored fragment read back in its place (recursively), node ids made unique.
+
+    A generator: one fragment (one slice's events) is read and held at a time, so the events of a batch of
+    any size stream into the graph instead of being held whole."""
     if not any(e.op == "fragment" for e in events):
-        return events
+        yield from events
+        return
     taken = [e.node for e in events if e.op == "start"]
     next_node = max(taken, default=-1) + 1
-    out: list[TraceEvent] = []
     for event in events:
         if event.op != "fragment":
-            out.append(event)
+            yield event
             continue
         assert event.ref is not None
-        inner = expand_fragments(get_events(store, event.ref), store)
+        inner = list(
+            expand_fragments(get_events(store, event.ref), store)
+        )  # numbered on its own, then mapped
         mapping: dict[int, int] = {}
         for item in inner:
             if item.op == "start":
@@ -158,16 +164,16 @@ def expand_fragments(events: list[TraceEvent], store: PayloadStore) -> list[Trac
                 update["parent"] = event.parent if item.parent is None else mapping[item.parent]
             if item.target is not None:
                 update["target"] = mapping[item.target]
-            out.append(item.model_copy(update=update))
-    return out
+            yield item.model_copy(update=update)
 
 
-def resolve_events(events: list[TraceEvent], store: PayloadStore, codec: ContentCodec) -> list[TraceEvent]:
+def iter_resolved_events(
+    events: list[TraceEvent], store: PayloadStore, codec: ContentCodec
+) -> Iterator[TraceEvent]:
     """The events of a run as a direct run records them: fragments expanded, and the inputs and outputs that name
-    a stored list given the digest and data of the list itself."""
+    a stored list given the digest and data of the list itself. A generator (see :func:`expand_fragments`)."""
     from pipelex.pipes.runtime import STORED_LIST_MARK
 
-    events = expand_fragments(events, store)
     resolved: dict[str, IOItem] = {}
 
     def fix(items: list[IOItem] | None) -> list[IOItem] | None:
@@ -175,13 +181,16 @@ def resolve_events(events: list[TraceEvent], store: PayloadStore, codec: Content
             return items
         return [_resolved_item(item, store, codec, resolved) for item in items]
 
-    out: list[TraceEvent] = []
-    for event in events:
+    for event in expand_fragments(events, store):
         inputs, outputs = fix(event.inputs), fix(event.outputs)
         if inputs is not event.inputs or outputs is not event.outputs:
             event = event.model_copy(update={"inputs": inputs, "outputs": outputs})
-        out.append(event)
-    return out
+        yield event
+
+
+def resolve_events(events: list[TraceEvent], store: PayloadStore, codec: ContentCodec) -> list[TraceEvent]:
+    """:func:`iter_resolved_events` as a list (for the short traces of a failure or a run stopped midway)."""
+    return list(iter_resolved_events(events, store, codec))
 
 
 def _resolved_item(

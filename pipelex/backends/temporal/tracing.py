@@ -17,7 +17,7 @@ The event side (:class:`EventTracer`) has no clock of its own and does no IO: sa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pipelex.backends.temporal.payloads import Placement, TraceEvent
@@ -275,10 +275,11 @@ class ReplayTracer(GraphTracer):
             )
         return super().snapshot()
 
-    def replay(self, events: list[TraceEvent]) -> None:
-        """Replay a run's events (in order)."""
+    def replay(self, events: Iterable[TraceEvent], ids: dict[int, str] | None = None) -> None:
+        """Replay a run's events (in order). Replaying a long trace in pieces: pass the same ``ids`` (the
+        events' node numbers to graph node ids) to every call."""
         self._replayed = True
-        ids: dict[int, str] = {}
+        ids = {} if ids is None else ids
         for event in events:
             match event.op:
                 case "start":
