@@ -196,3 +196,46 @@ def test_the_cli_fails_the_same_way_on_a_limit_on_both_backends(tmp_path: Path, 
         code, errors, error = seen["direct"]
         assert code == 1 and len(errors) == 1 and limit in errors[0], (pipe, errors)
         assert error["error_class"] == "LimitExceededError" and error["pipe_code"] == pipe
+
+
+def test_a_limit_error_crosses_the_wire_as_itself() -> None:
+    """What a worker sends (the application error's details) is rebuilt as the same class, limit, value and
+    pipe; a failure recorded before limit errors travelled as themselves still comes back as one."""
+    from temporalio.exceptions import ApplicationError
+
+    from pipelex.backends.temporal.router import failure_error, pipe_error_from
+    from pipelex.errors import TemplateBudgetExceeded
+
+    for sent in (
+        LimitExceededError(
+            "pipe 'p': 3 items ([limits] max_batch_items)", limit="max_batch_items", pipe_code="p"
+        ),
+        TemplateBudgetExceeded(
+            "budget ([limits] template_max_steps)", limit="template_max_steps", pipe_code="t"
+        ),
+        LimitExceededError("the run took too long", limit="run_deadline_seconds", value=3.0),
+    ):
+        back, failure = pipe_error_from(failure_error(sent, []))
+        assert type(back) is type(sent) and failure is not None
+        assert isinstance(back, LimitExceededError)
+        assert (back.limit, back.value, back.pipe_code, str(back)) == (
+            sent.limit,
+            sent.value,
+            sent.pipe_code,
+            str(sent),
+        )
+    old = ApplicationError(
+        "pipe 'p': 3 items",
+        {
+            "message": "pipe 'p': its output has 3 items, more than the 2 allowed ([limits] max_batch_items in "
+            "pipelex.toml)",
+            "pipe_code": "p",
+            "error_type": "limit_exceeded",
+            "events": [],
+            "error_class": "PipeRunError",
+        },
+        type="limit_exceeded",
+        non_retryable=True,
+    )
+    back, _ = pipe_error_from(old)
+    assert type(back) is LimitExceededError and back.limit == "max_batch_items" and back.pipe_code == "p"

@@ -139,9 +139,8 @@ class TemporalBackend:
             otel_run(session.config, run.entry.code, backend=self.name) as trace,
         ):
             deadline = self._deadline(session.config)
-            handle = await _start(
-                session, run, deadline
-            )  # under the run's span: the workflow's spans join its trace
+            # started under the run's span: the workflow's spans join its trace
+            handle = await _start(session, run, deadline)
             watcher = asyncio.create_task(_watch_progress(handle, tracer))
             store = store_of(session.client)
             codec = ContentCodec(run.library)

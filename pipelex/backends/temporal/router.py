@@ -107,7 +107,7 @@ def failure_details(exc: PipeRunError, events: list[Any]) -> dict[str, Any]:
     known = next(c.__name__ for c in type(exc).__mro__ if c.__name__ in _ERROR_CLASSES or c is PipeRunError)
     extra: dict[str, Any] = {"error_class": known}
     if isinstance(exc, LimitExceededError):
-        extra["limit"] = exc.limit
+        extra |= {"limit": exc.limit, "limit_value": exc.value}
     return (
         PipeFailure(
             message=str(exc), pipe_code=exc.pipe_code, error_type=exc.error_type, events=events
@@ -145,19 +145,18 @@ def pipe_error_from(exc: BaseException) -> tuple[PipeRunError, PipeFailure | Non
         if is_json_object(raw):  # the details are JSON: keys are strings
             data: dict[str, Any] = dict(raw)
             error_class = _ERROR_CLASSES.get(str(data.pop("error_class", "")), PipeRunError)
-            limit = data.pop("limit", None)
+            limit, value = data.pop("limit", None), data.pop("limit_value", None)
             failure = PipeFailure.model_validate(data)
-            if failure.error_type == LimitExceededError.error_type and not issubclass(
-                error_class, LimitExceededError
-            ):
-                error_class = (
-                    LimitExceededError  # a history recorded before limit errors travelled as themselves
-                )
+            limited = failure.error_type == LimitExceededError.error_type
+            if limited and not issubclass(error_class, LimitExceededError):
+                # a history recorded before limit errors travelled as themselves: the error type says it
+                error_class = LimitExceededError
             if issubclass(error_class, LimitExceededError):
                 error: PipeRunError = error_class(
                     failure.message,
                     limit=str(limit) if limit else _limit_named(failure.message),
                     pipe_code=failure.pipe_code,
+                    value=float(value) if isinstance(value, int | float) else None,
                 )
             else:
                 error = error_class(
