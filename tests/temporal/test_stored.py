@@ -80,7 +80,7 @@ def test_stored_trace_fragments_expand_in_place_under_their_parent(tmp_path: Pat
         TraceEvent(op="end", node=1, status="succeeded"),
         TraceEvent(op="end", node=0, status="succeeded"),
     ]
-    events = expand_fragments(outer, store)
+    events = list(expand_fragments(outer, store))  # a generator: one fragment read at a time
     assert [e.op for e in events] == ["start", "start", "end", "start", "start", "end", "end"] + [
         "start",
         "end",
@@ -161,6 +161,37 @@ def _io(output: PipelineOutput) -> list[tuple[str, str, str, str | None, str]]:
         for side, ios in (("in", n.inputs), ("out", n.outputs))
         for io in ios
     )
+
+
+def test_a_trace_replayed_in_pieces_builds_the_graph_of_a_replay_in_one_go() -> None:
+    from pipelex.backends.temporal.tracing import ReplayTracer
+
+    events = [TraceEvent(op="start", node=0, pipe_code="batch", pipe_type="PipeBatch", kind="controller")]
+    for i in range(1, 8):
+        events.append(
+            TraceEvent(op="start", node=i, parent=0, pipe_code="one", pipe_type="PipeLLM", at=float(i))
+        )
+        events.append(TraceEvent(op="end", node=i, status="succeeded", at=i + 0.5, duration=0.5))
+    events.append(TraceEvent(op="selected", node=0, target=3, label="third"))
+    events.append(TraceEvent(op="end", node=0, status="succeeded"))
+
+    def graph_of(pieces: list[list[TraceEvent]]) -> list[tuple[Any, ...]]:
+        tracer = ReplayTracer(
+            pipeline_run_id="r", main_pipe="batch", domain="d", mode="dry", backend="temporal"
+        )
+        ids: dict[int, str] = {}
+        for piece in pieces:
+            tracer.replay(piece, ids)
+        graph = tracer.build()
+        index = {node.id: n for n, node in enumerate(graph.nodes)}
+        nodes = [(n.pipe_code, n.status, n.timing.started_at if n.timing else None) for n in graph.nodes]
+        edges = sorted((e.kind, index[e.source], index[e.target], e.label) for e in graph.edges)
+        return [*nodes, *edges]
+
+    whole = graph_of([events])
+    assert len(whole) > 8
+    assert whole[1][1:] == ("succeeded", 1.0)  # a leaf, with the timing its events recorded
+    assert graph_of([events[k : k + 3] for k in range(0, len(events), 3)]) == whole  # pieces across nodes
 
 
 @pytest.mark.slow
