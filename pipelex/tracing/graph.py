@@ -102,6 +102,11 @@ class IOItem(BaseModel):
         private = self.__pydantic_private__  # read directly: pydantic's __getattr__ for private names is slow
         return bool(private and private.get("_plain"))
 
+    def known_plain_json(self) -> IOItem:
+        """This item, its ``data`` known to be plain JSON (e.g. parsed from JSON text): the tracer takes it as is."""
+        self._plain = True
+        return self
+
     def __eq__(self, other: object) -> bool:
         """Equal fields (how an item was made does not count)."""
         if not isinstance(other, IOItem):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from pipelex.backends.temporal.activities import WorkerActivities, _heartbeating
+from pipelex.backends.temporal.activities import WorkerActivities, _first_beat, _heartbeating
 from pipelex.backends.temporal.payloads import (
     DispatchOptions,
     LibraryRef,
@@ -35,8 +37,10 @@ prompt = "Continue: $note"
 """
 
 
-def _environment(beats: list[tuple[Any, ...]]) -> ActivityEnvironment:
+def _environment(beats: list[tuple[Any, ...]], *, started: datetime | None = None) -> ActivityEnvironment:
+    """An activity environment recording heartbeats; the attempt started at ``started`` (default: now)."""
     environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(environment.info, started_time=started or datetime.now(UTC))
     environment.on_heartbeat = lambda *details: beats.append(details)
     return environment
 
@@ -49,6 +53,26 @@ async def test_a_quick_leaf_sends_no_heartbeat() -> None:
 
     assert await _environment(beats).run(quick) == "done"
     assert beats == []  # the server counts the heartbeat timeout from the start: a quick leaf costs no call
+
+
+def test_the_first_beat_counts_from_the_start_of_the_attempt() -> None:
+    """The server's heartbeat timeout runs from the attempt's start: a leaf whose code got the CPU late (a busy
+    worker) beats at once, one that starts at once waits a whole interval."""
+    assert _environment([]).run(_first_beat, 10.0) > 9.0
+    late = datetime.now(UTC) - timedelta(seconds=8)
+    assert 1.0 < _environment([], started=late).run(_first_beat, 10.0) < 2.1
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    assert _environment([], started=long_ago).run(_first_beat, 10.0) == 0.0
+
+
+async def test_a_leaf_that_started_late_beats_at_once() -> None:
+    beats: list[tuple[Any, ...]] = []
+
+    async def late() -> str:
+        return await _heartbeating(asyncio.sleep(0.2, result="done"), interval=30.0, first=0.0)
+
+    assert await _environment(beats).run(late) == "done"
+    assert len(beats) == 1
 
 
 async def test_a_long_leaf_heartbeats_while_it_runs_and_not_after() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -54,12 +55,14 @@ def is_retryable(exc: PipeRunError) -> bool:
     return isinstance(exc, ProviderError) and getattr(exc, "retryable", False) is True
 
 
-async def _heartbeating(work: Coroutine[Any, Any, Any], interval: float) -> Any:
+async def _heartbeating(
+    work: Coroutine[Any, Any, Any], interval: float, *, first: float | None = None
+) -> Any:
     """Await ``work`` while telling the server every ``interval`` seconds that this activity is alive.
 
-    A timer of the event loop, re-armed at each beat, not a task beside the work: most leaves end long before
-    the first beat, and then cost no heartbeat at all (each beat is a call to the server, and the server
-    starts counting the heartbeat timeout when the activity starts, not at its first beat).
+    A timer of the event loop, re-armed at each beat, not a task beside the work: most leaves end before the
+    first beat and then cost no heartbeat at all (each beat is a call to the server, which counts the heartbeat
+    timeout from the attempt's start). ``first``: seconds until the first beat (default ``interval``).
     """
     loop = asyncio.get_running_loop()
     handle: asyncio.TimerHandle | None = None
@@ -69,11 +72,20 @@ async def _heartbeating(work: Coroutine[Any, Any, Any], interval: float) -> Any:
         activity.heartbeat()
         handle = loop.call_later(interval, beat)
 
-    handle = loop.call_later(interval, beat)  # the callback keeps this activity's context (contextvars)
+    handle = loop.call_later(interval if first is None else first, beat)  # the callback keeps the context
     try:
         return await work
     finally:
         handle.cancel()
+
+
+def _first_beat(interval: float) -> float:
+    """Seconds until a leaf's first heartbeat: ``interval`` after the attempt started on the server, so a leaf that
+    waited on a busy worker before its code ran beats at once (the server's heartbeat timeout runs from the start
+    of the attempt, not from when this code got the CPU)."""
+    started = activity.info().started_time
+    waited = (datetime.now(UTC) - started).total_seconds() if started.tzinfo is not None else 0.0
+    return min(interval, max(0.0, interval - waited))
 
 
 class LibrarySource(BaseModel):
@@ -202,7 +214,8 @@ async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOu
 
     try:
         # heartbeats cover the whole leaf, the library's loading included
-        result = await _heartbeating(prepare_and_run(), max(0.2, payload.dispatch.activity_heartbeat_s / 3))
+        interval = max(0.2, payload.dispatch.activity_heartbeat_s / 3)
+        result = await _heartbeating(prepare_and_run(), interval, first=_first_beat(interval))
     except PipeRunError as exc:
         raise failure_error(exc, tracer.events(), non_retryable=not is_retryable(exc)) from None
     except PipelexError as exc:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StoredListContent, StuffContent
 from pipelex.config.run_settings import RunSettings
@@ -413,6 +413,18 @@ class TraceEvent(_Wire):
     # root nodes attach to ``parent``; ``nodes`` is how many pipe runs it holds
     ref: str | None = None
     nodes: int | None = None
+
+    @field_validator("inputs", "outputs", mode="after")
+    @classmethod
+    def _parsed_data_is_plain_json(
+        cls, items: list[IOItem] | None, info: ValidationInfo
+    ) -> list[IOItem] | None:
+        """Items read from JSON text hold plain JSON data: the client's graph takes them as they are, without
+        converting and copying each one again (``IOItem.is_plain_json``)."""
+        if items and info.mode == "json":
+            for item in items:
+                item.known_plain_json()
+        return items
 
 
 # ---------------------------------------------------------------------------------------------------- jobs

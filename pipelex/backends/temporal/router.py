@@ -34,6 +34,7 @@ from pipelex.backends.temporal.payloads import (
     ContentCodec,
     ItemsOutcome,
     ItemsPayload,
+    LibraryRef,
     PipeFailure,
     PipeRunOutcome,
     PipeRunPayload,
@@ -184,6 +185,7 @@ class TemporalPipeRouter:
         self.codec = codec
         self.tracer = tracer
         self._children = 0
+        self._leaf_library: LibraryRef | None = None
         # the dispatches (activities, child workflows) this workflow keeps in flight at most, whatever asks for
         # them: batch items, parallel branches (see :meth:`_dispatch_slot`)
         self._in_flight = asyncio.Semaphore(max(1, payload.dispatch.slice_items_in_flight))
@@ -457,8 +459,10 @@ class TemporalPipeRouter:
         only = None if whole_memory else {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
         library = self.payload.library
         if not whole_memory and not library_by_value and library.texts is not None:  # a leaf: by reference
-            info = workflow.info()
-            library = library.by_reference(info.workflow_id, info.run_id)
+            if self._leaf_library is None:  # the same for every leaf of this workflow: made once
+                info = workflow.info()
+                self._leaf_library = library.by_reference(info.workflow_id, info.run_id)
+            library = self._leaf_library
         return self.payload.model_copy(
             update={
                 "library": library,
