@@ -15,16 +15,24 @@ _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]*?)\s*\]")
 _NAMED_HEADER_RE = re.compile(r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)')
 _KEY_RE = re.compile(r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*=')
 _HEADER_PART_RE = re.compile(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)')
-# the lexer of SourceMap._lexed: what matters outside strings, and what ends each kind of string
-_LINE_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|\'[^\']*\'?|#|[\[\]{}]')  # a line with no multi-line string
-_BRACKETS = frozenset("[]{}")
-_OUTSIDE_RE = re.compile(r"[\"'#\[\]{}]")
-_CLOSING_RES = {
-    '"': re.compile(r'\\|"'),
-    '"""': re.compile(r'\\|"""'),
-    "'": re.compile("'"),
-    "'''": re.compile("'''"),
-}
+# the lexer of SourceMap._lexed, for TOML's strings and comments: a multi-line string ends at its first closing
+# triple quote (or runs to the end of the text); a one-line string or a comment ends with its line (an unclosed
+# one too: TOML refuses it anyway); in a basic string a backslash escapes the next character (in a multi-line one,
+# a line break too). Each match skips what holds no bracket (possessively: no backtracking), then takes a bracket,
+# a multi-line string, or the end of the text.
+_SKIP = (
+    r"""(?:[^"'#\[\]{}]++"""
+    r'|"(?!"")(?:[^"\\\n]++|\\[^\n])*+"?'
+    r"|'(?!'')[^'\n]*'?"
+    r"|#[^\n]*)*+"
+)
+_TOKEN_RE = re.compile(
+    _SKIP + r"(?:(?P<bracket>[\[\]{}])"
+    r'|(?P<multiline>"""(?:[^"\\]|\\(?:.|\Z)|"(?!""))*(?:"""|\Z)'
+    r"|'''(?:[^']|'(?!''))*(?:'''|\Z))"
+    r"|\Z)",
+    re.DOTALL,
+)
 
 
 class SourceMap:
@@ -42,54 +50,33 @@ class SourceMap:
     def _lexed(self) -> tuple[frozenset[int], list[list[tuple[int, str]]]]:
         """One pass over the text: the 0-based indexes of the lines that start inside a multi-line string, and,
         per line, its brackets and braces outside strings and comments as ``(position, char)``."""
+        lines = self._lines
+        text = "\n".join(lines)  # the lines as splitlines() cut them, one separator between each
         inside: set[int] = set()
-        brackets: list[list[tuple[int, str]]] = []
-        quote: str | None = None
-        outside = _OUTSIDE_RE
-        for number, line in enumerate(self._lines):
-            if quote is not None:
-                inside.add(number)
-            elif '"""' not in line and "'''" not in line:  # most lines: one-line strings at most
-                found = []
-                for token in _LINE_TOKEN_RE.finditer(line):
-                    char = token.group()
-                    if char == "#":
-                        break
-                    if char in _BRACKETS:
-                        found.append((token.start(), char))
-                brackets.append(found)
+        brackets: list[list[tuple[int, str]]] = [[] for _ in lines]
+        line = 0  # the line of the text at ``scanned``, and where that line starts
+        line_start = 0
+        scanned = 0
+        for token in _TOKEN_RE.finditer(text):
+            kind = token.lastgroup
+            if kind is None:  # the end of the text
+                break
+            start = token.start(kind)
+            newlines = text.count("\n", scanned, start)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", 0, start) + 1
+            scanned = start
+            if kind == "bracket":
+                brackets[line].append((start - line_start, token.group(kind)))
                 continue
-            found: list[tuple[int, str]] = []
-            position = 0
-            while True:
-                if (
-                    quote is not None
-                ):  # the next closing quote (a backslash escapes one char in a basic string)
-                    closing = _CLOSING_RES[quote].search(line, position)
-                    if closing is None:
-                        break
-                    if closing.group() == "\\":
-                        position = closing.start() + 2
-                        continue
-                    position = closing.end()
-                    quote = None
-                    continue
-                token = outside.search(line, position)
-                if token is None:
-                    break
-                char = token.group()
-                position = token.start()
-                if char == "#":
-                    break
-                if char in "\"'":
-                    quote = char * 3 if line.startswith(char * 3, position) else char
-                    position += len(quote)
-                    continue
-                found.append((position, char))
-                position += 1
-            if quote is not None and len(quote) == 1:  # an unclosed one-line string: TOML refuses it anyway
-                quote = None
-            brackets.append(found)
+            end = token.end()  # a multi-line string: the lines after its first one start inside it
+            newlines = text.count("\n", start, end)
+            if newlines:
+                inside.update(range(line + 1, line + newlines + 1))
+                line += newlines
+                line_start = text.rfind("\n", 0, end) + 1
+            scanned = end
         return frozenset(inside), brackets
 
     @property
@@ -102,31 +89,34 @@ class SourceMap:
         """Headers, their order, and the first line of each key of each table, in one pass."""
         index = _Index()
         in_strings = self._string_lines
-        brackets = self._lexed[1]
-        current = 0  # the table a key belongs to: 0 = the top level, else the header's line
-        index.keys[0] = {}
+        current_keys: dict[str, int] = {}  # the keys of the table a key belongs to: first the top level's
+        index.keys[0] = current_keys
         depth = 0  # brackets open at the start of a line: inside a multi-line array, no header nor key
-        for number, line in enumerate(self._lines, start=1):
+        header_re, key_re = _HEADER_RE, _KEY_RE
+        for number, (line, line_brackets) in enumerate(
+            zip(self._lines, self._lexed[1], strict=True), start=1
+        ):
             at_start = depth
-            for _, char in brackets[number - 1]:
+            for _, char in line_brackets:
                 depth = depth + 1 if char in "[{" else max(depth - 1, 0)
-            if number - 1 in in_strings or at_start:
+            if at_start or number - 1 in in_strings:
                 continue
-            header = _HEADER_RE.match(line)
-            if header:
-                current = number
-                index.header_lines.append(number)
-                index.keys[number] = {}
-                path = tuple(_header_parts(header.group(1)))
-                index.paths.setdefault(path, number)
-                named = _NAMED_HEADER_RE.match(line)
-                if named:
-                    index.named.setdefault((named.group(1), named.group(2)), number)
-                continue
-            key = _KEY_RE.match(line)
+            if line_brackets:
+                header = header_re.match(line)
+                if header:
+                    current_keys = index.keys[number] = {}
+                    index.header_lines.append(number)
+                    path = tuple(_header_parts(header.group(1)))
+                    index.paths.setdefault(path, number)
+                    named = _NAMED_HEADER_RE.match(line)
+                    if named:
+                        index.named.setdefault((named.group(1), named.group(2)), number)
+                    continue
+            key = key_re.match(line)
             if key:
-                name = next(g for g in key.groups() if g is not None)
-                index.keys[current].setdefault(name, number)
+                double, single, bare = key.groups()
+                name = double if double is not None else single if single is not None else bare
+                current_keys.setdefault(name, number)
         return index
 
     def _next_header(self, after_line: int) -> int:
