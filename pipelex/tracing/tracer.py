@@ -94,6 +94,7 @@ class _NodeRecord:
     tags: list[str] = field(default_factory=lambda: [])
     children: list[str] = field(default_factory=lambda: [])
     warnings: list[str] = field(default_factory=lambda: [])
+    placement: dict[str, Any] | None = None  # where it ran, when another process ran it (Temporal)
     fold: bool = False  # past its parent's in-memory bound: folded to disk when it ends without a failure
 
 
@@ -228,15 +229,18 @@ class GraphTracer:
         domain: str,
         parent_id: str | None,
         inputs: list[IOItem],
+        recorded_start: float | None = None,
+        placement: dict[str, Any] | None = None,
     ) -> str:
         """Record the start of a pipe run and return its node id.
 
         Adds a ``contains`` edge from ``parent_id`` and a ``data`` edge from the producer of each
-        input digest already seen.
+        input digest already seen. A run recorded elsewhere (replayed from a Temporal trace) gives its own
+        ``recorded_start`` (epoch seconds) and ``placement`` (where it ran).
         """
         if kind not in ("controller", "operator"):
             raise TracingError(f"Unknown node kind {kind!r}: use 'controller' or 'operator'.")
-        started_at = time.time()
+        started_at = time.time() if recorded_start is None else recorded_start
         started_perf = time.perf_counter()
         inputs = self._prepare_items(inputs)
         with self._lock:
@@ -259,6 +263,7 @@ class GraphTracer:
                 started_at=started_at,
                 started_perf=started_perf,
                 inputs=inputs,
+                placement=placement,
             )
             self._nodes[node_id] = record
             self._running.add(node_id)
@@ -282,11 +287,13 @@ class GraphTracer:
         outputs: list[IOItem] | None = None,
         error: str | None = None,
         usage: dict[str, Any] | None = None,
+        recorded_end: tuple[float | None, float | None] | None = None,
     ) -> None:
         """Record the end of a pipe run.
 
         A node already marked ``checked``/``skipped`` keeps that status when it ends with
-        ``succeeded`` (a failure still shows as ``failed``).
+        ``succeeded`` (a failure still shows as ``failed``). A run recorded elsewhere gives its own
+        ``recorded_end``: ``(ended_at, duration)`` as recorded, either possibly unknown (None).
         """
         _check_status(status)
         ended_at = time.time()
@@ -297,8 +304,11 @@ class GraphTracer:
             self._running.discard(node_id)
             self._running_controllers.pop(node_id, None)
             self._counters.pop(node_id, None)
-            record.ended_at = ended_at
-            record.duration = max(0.0, ended_perf - record.started_perf)
+            if recorded_end is None:
+                record.ended_at = ended_at
+                record.duration = max(0.0, ended_perf - record.started_perf)
+            else:
+                record.ended_at, record.duration = recorded_end
             if not (status == "succeeded" and record.status in _INERT_STATUSES):
                 record.status = status
             record.outputs = items
@@ -511,6 +521,7 @@ class GraphTracer:
                     "usage": dict(record.usage) if record.usage is not None else None,
                     "tags": list(record.tags),
                     "warnings": list(record.warnings),
+                    "placement": dict(record.placement) if record.placement is not None else None,
                 }
             )
         edges = [
@@ -635,7 +646,7 @@ class GraphTracer:
             "usage": record.usage,
             "tags": record.tags,
             "warnings": record.warnings,
-            "placement": None,
+            "placement": record.placement,
         }
 
     def _get(self, node_id: str) -> _NodeRecord:

@@ -194,6 +194,44 @@ def test_a_trace_replayed_in_pieces_builds_the_graph_of_a_replay_in_one_go() -> 
     assert graph_of([events[k : k + 3] for k in range(0, len(events), 3)]) == whole  # pieces across nodes
 
 
+def test_folded_runs_of_a_replayed_trace_keep_where_and_when_they_ran(tmp_path: Path) -> None:
+    from pipelex.backends.temporal.payloads import Placement
+    from pipelex.backends.temporal.tracing import ReplayTracer
+
+    events = [
+        TraceEvent(op="start", node=0, pipe_code="batch", pipe_type="PipeBatch", kind="controller", at=1.0)
+    ]
+    for i in range(1, 9):
+        where = Placement(worker=f"worker-{i % 2}", workflow_id=f"slice-{i // 4}", activity_id=str(i))
+        events.append(
+            TraceEvent(op="start", node=i, parent=0, pipe_code="one", at=100.0 + i, placement=where)
+        )
+        events.append(TraceEvent(op="end", node=i, status="succeeded", at=100.5 + i, duration=0.5))
+    events.append(TraceEvent(op="end", node=0, status="succeeded", at=200.0, duration=199.0))
+    tracer = ReplayTracer(
+        pipeline_run_id="r",
+        main_pipe="batch",
+        domain="d",
+        mode="dry",
+        backend="temporal",
+        children_in_memory=3,
+    )
+    tracer.replay(events)
+    graph = tracer.build()
+    assert graph.folded_nodes == 5  # 3 runs kept as nodes, 5 folded to the spill file
+    graph.write_json(tmp_path / "graph.json")
+    nodes = json.loads((tmp_path / "graph.json").read_text())["nodes"]  # complete: folded nodes included
+    runs = sorted((n for n in nodes if n["pipe_code"] == "one"), key=lambda n: n["timing"]["started_at"])
+    assert len(runs) == 8
+    for i, node in enumerate(runs, start=1):  # kept and folded alike: the recorded times and places
+        assert node["timing"] == {"started_at": 100.0 + i, "ended_at": 100.5 + i, "duration": 0.5}
+        assert node["placement"] == {
+            "worker": f"worker-{i % 2}",
+            "workflow_id": f"slice-{i // 4}",
+            "activity_id": str(i),
+        }
+
+
 @pytest.mark.slow
 async def test_5000_items_by_reference_equal_the_direct_run(
     temporal_config: PipelexConfig, tmp_path: Path

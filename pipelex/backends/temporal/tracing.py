@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pipelex.backends.temporal.payloads import Placement, TraceEvent
-from pipelex.tracing.graph import ExecutionGraph, IOItem, NodeTiming
+from pipelex.tracing.graph import ExecutionGraph, IOItem
 from pipelex.tracing.tracer import GraphTracer, ProgressSnapshot
 
 
@@ -60,10 +60,12 @@ class EventTracer(GraphTracer):
         domain: str,
         parent_id: str | None,
         inputs: list[IOItem],
+        recorded_start: float | None = None,
+        placement: dict[str, Any] | None = None,
     ) -> str:
-        """Record the start of a pipe run."""
+        """Record the start of a pipe run (at ``recorded_start`` and ``placement`` when it was recorded elsewhere)."""
         index = self._new_node(parent_id)
-        now = self._clock()
+        now = self._clock() if recorded_start is None else recorded_start
         self._started[index] = now
         self._events.append(
             TraceEvent(
@@ -77,7 +79,7 @@ class EventTracer(GraphTracer):
                 description=description,
                 domain=domain,
                 inputs=inputs,
-                placement=self._placement,
+                placement=self._placement if placement is None else Placement.model_validate(placement),
             )
         )
         if parent_id is not None:
@@ -92,10 +94,14 @@ class EventTracer(GraphTracer):
         outputs: list[IOItem] | None = None,
         error: str | None = None,
         usage: dict[str, Any] | None = None,
+        recorded_end: tuple[float | None, float | None] | None = None,
     ) -> None:
-        """Record the end of a pipe run."""
+        """Record the end of a pipe run (``recorded_end``: its end and duration, when recorded elsewhere)."""
         index = _index(node_id)
         now = self._clock()
+        duration = max(0.0, now - self._started[index])
+        if recorded_end is not None:
+            now, duration = (recorded_end[0] or now), recorded_end[1]
         self._status[index] = status
         self._events.append(
             TraceEvent(
@@ -106,7 +112,7 @@ class EventTracer(GraphTracer):
                 outputs=outputs or [],
                 error=error,
                 usage=usage,
-                duration=max(0.0, now - self._started[index]),
+                duration=duration,
             )
         )
 
@@ -254,8 +260,6 @@ class ReplayTracer(GraphTracer):
 
     def __init__(self, **kwargs: Any) -> None:  # noqa: D107
         super().__init__(**kwargs)
-        self._timings: dict[str, NodeTiming] = {}
-        self._placements: dict[str, Placement] = {}
         self._replayed = False
         # while the run goes on the workers, the progress polled from its workflow (until its events come back)
         self.remote = RemoteProgress()
@@ -291,11 +295,12 @@ class ReplayTracer(GraphTracer):
                         domain=event.domain or "",
                         parent_id=ids[event.parent] if event.parent is not None else None,
                         inputs=event.inputs or [],
+                        recorded_start=event.at or 0.0,
+                        placement=event.placement.model_dump(exclude_none=True)
+                        if event.placement is not None
+                        else None,
                     )
                     ids[event.node] = node_id
-                    self._timings[node_id] = NodeTiming(started_at=event.at or 0.0)
-                    if event.placement is not None:
-                        self._placements[node_id] = event.placement
                 case "end":
                     node_id = ids[event.node]
                     self.end_node(
@@ -304,11 +309,7 @@ class ReplayTracer(GraphTracer):
                         outputs=event.outputs,
                         error=event.error,
                         usage=event.usage,
-                    )
-                    self._timings[node_id] = NodeTiming(
-                        started_at=self._timings[node_id].started_at,
-                        ended_at=event.at,
-                        duration=event.duration,
+                        recorded_end=(event.at, event.duration),
                     )
                 case "mark":
                     self.mark(ids[event.node], event.status or "checked", tag=event.tag)
@@ -323,15 +324,3 @@ class ReplayTracer(GraphTracer):
                     "fragment"
                 ):  # the caller expands them first (pipelex.backends.temporal.stored.resolve_events)
                     raise ValueError("a stored trace fragment reached the replay unexpanded")
-
-    def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
-        """The graph, with each node's recorded timing and placement."""
-        graph = super().build(usage=usage)
-        for node in graph.nodes:
-            timing = self._timings.get(node.id)
-            if timing is not None:
-                node.timing = timing
-            placement = self._placements.get(node.id)
-            if placement is not None:
-                node.placement = placement.model_dump(exclude_none=True)
-        return graph
