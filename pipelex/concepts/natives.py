@@ -219,3 +219,34 @@ NATIVE_REFINES: dict[str, str] = {"Markdown": "Text"}
 LEAF_NATIVES = frozenset(
     {"Text", "Markdown", "Html", "Number", "JSON", "Date", "Time", "Anything", "Dynamic"}
 )
+
+
+# one fields-set per content class, shared by every instance that set all its fields (see share_fields_sets)
+_SHARED_FIELDS_SETS: dict[type[BaseModel], set[str] | None] = {}
+
+
+def share_fields_sets(contents: list[Any]) -> None:
+    """Let the content models of a long list share one fields-set per class.
+
+    Pydantic keeps, per instance, the set of the fields given (``__pydantic_fields_set__``, ~216 bytes: more than a
+    short text). In a list of a million items (a huge batch's input and output) an instance that set every field of
+    its class gets the class's one set instead. Nothing changes for readers: the set is equal; assigning a field
+    adds a name already there; ``model_copy`` copies the set. Classes that take extra fields keep their own sets
+    (an extra field set later would show on every instance).
+    """
+    for content in contents:
+        cls = type(content)
+        try:
+            shared = _SHARED_FIELDS_SETS[cls]
+        except KeyError:
+            shared = (
+                set(cls.model_fields)
+                if isinstance(content, BaseModel) and cls.model_config.get("extra") != "allow"
+                else None
+            )
+            _SHARED_FIELDS_SETS[cls] = shared
+        if shared is None:
+            continue
+        own = content.__pydantic_fields_set__
+        if own is not shared and own == shared:
+            object.__setattr__(content, "__pydantic_fields_set__", shared)

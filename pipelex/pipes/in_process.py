@@ -8,9 +8,9 @@ the pipes a Temporal activity runs in place; it lives with the pipes because it 
 from __future__ import annotations
 
 from pipelex.language.library import PipeEntry
-from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
-from pipelex.pipes.controllers.batching import run_each
+from pipelex.pipes.controllers.batching import run_assembled
 from pipelex.pipes.runtime import run_pipe
 
 
@@ -34,9 +34,10 @@ class InProcessRouter:
         ctx: RunContext,
         *,
         output_name: str,
-    ) -> list[Stuff | Absence]:
-        """Run ``entry`` once per item, here, concurrently up to the run's bound."""
-        return await run_each(entry, items, item_name, memory, ctx, output_name=output_name)
+    ) -> Stuff:
+        """Run ``entry`` once per item, here, concurrently up to the run's bound: the output list, assembled as
+        the items finish (each item's result is not kept past its content)."""
+        return await run_assembled(entry, items, item_name, memory, ctx, output_name=output_name)
 
     async def run_steps(
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, start: int, stop: int

@@ -51,9 +51,8 @@ class GraphLike(Protocol):
 
 
 class EdgeLike(Protocol):
-    """What the spill reads of an edge record (the tracer's ``_EdgeRecord``)."""
+    """What the spill reads of an edge record (the tracer's ``_EdgeRecord``; its id is made from its index)."""
 
-    id: str
     kind: str
     source: str
     target: str
@@ -81,6 +80,7 @@ class GraphSpill:
         self._parent_group: dict[int, int] = {}  # a group folded inside another one: its outer group
         self._overrides: dict[int, tuple[str, str | None]] = {}  # a group marked checked/skipped later
         self._edges: Sequence[EdgeLike] = ()
+        self._edge_prefix = ""
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -105,9 +105,11 @@ class GraphSpill:
         """The folded nodes of ``group`` now show ``status`` (except failed ones) and ``tag``."""
         self._overrides[group] = (status, tag)
 
-    def set_edges(self, edges: Sequence[EdgeLike]) -> None:
-        """Every edge of the run (the tracer keeps them all, in recording order)."""
+    def set_edges(self, edges: Sequence[EdgeLike], id_prefix: str) -> None:
+        """Every edge of the run (the tracer keeps them all, in recording order); an edge's id is ``id_prefix``
+        followed by its index."""
         self._edges = edges
+        self._edge_prefix = id_prefix
 
     def _override_of(self, group: int) -> tuple[str, str | None] | None:
         seen = 0
@@ -165,7 +167,7 @@ class GraphSpill:
             out.write(b'\n],\n"edges": [\n')
             for index, edge in enumerate(self._edges):
                 record = {
-                    "id": edge.id,
+                    "id": f"{self._edge_prefix}{index}",
                     "kind": edge.kind,
                     "source": edge.source,
                     "target": edge.target,

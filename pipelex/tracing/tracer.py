@@ -113,7 +113,8 @@ class _Fold:
 
 @dataclass(slots=True)
 class _EdgeRecord:
-    id: str
+    """An edge; its id is ``<graph_id>:edge_<its index in the run's edges>`` (not kept: one per batch item)."""
+
     kind: str
     source: str
     target: str
@@ -474,7 +475,7 @@ class GraphTracer:
         """
         with self._lock:
             records = list(self._nodes.values())
-            edge_records = list(self._edges)
+            edges_now = list(self._edges)
             folds = [f for f in self._folds.values() if not f.absorbed]
             folded: list[dict[str, Any]] = [
                 {
@@ -494,8 +495,10 @@ class GraphTracer:
             self._spill is not None
         ):  # graph.json gets every edge; the graph held here, those between its nodes
             held = self._nodes
-            self._spill.set_edges(edge_records)
-            edge_records = [e for e in edge_records if e.source in held and e.target in held]
+            self._spill.set_edges(edges_now, f"{self.graph_id}:edge_")
+            edge_records = [(i, e) for i, e in enumerate(edges_now) if e.source in held and e.target in held]
+        else:
+            edge_records = list(enumerate(edges_now))
         nodes: list[dict[str, Any]] = []
         for record in records:
             if record.kind == "operator" and record.usage:
@@ -526,14 +529,14 @@ class GraphTracer:
             )
         edges = [
             {
-                "id": edge.id,
+                "id": f"{self.graph_id}:edge_{index}",
                 "kind": edge.kind,
                 "source": edge.source,
                 "target": edge.target,
                 "label": edge.label,
                 "stuff_digest": edge.stuff_digest,
             }
-            for edge in edge_records
+            for index, edge in edge_records
         ]
         # one validation pass in pydantic-core (IOItem instances are not re-validated)
         graph = ExecutionGraph.model_validate(
@@ -681,8 +684,7 @@ class GraphTracer:
         label: str | None = None,
         stuff_digest: str | None = None,
     ) -> None:
-        edge_id = f"{self.graph_id}:edge_{len(self._edges)}"
-        self._edges.append(_EdgeRecord(edge_id, kind, source, target, label, stuff_digest))
+        self._edges.append(_EdgeRecord(kind, source, target, label, stuff_digest))
 
     def _link_inputs(self, record: _NodeRecord) -> None:
         # a new node: its edges can only repeat among its own inputs (no run-wide set of every data edge)
