@@ -235,15 +235,13 @@ def share_fields_sets(contents: list[Any]) -> None:
     (an extra field set later would show on every instance).
     """
     for content in contents:
+        if not isinstance(content, BaseModel):
+            continue
         cls = type(content)
         try:
             shared = _SHARED_FIELDS_SETS[cls]
         except KeyError:
-            shared = (
-                set(cls.model_fields)
-                if isinstance(content, BaseModel) and cls.model_config.get("extra") != "allow"
-                else None
-            )
+            shared = set(cls.model_fields) if cls.model_config.get("extra") != "allow" else None
             _SHARED_FIELDS_SETS[cls] = shared
         if shared is None:
             continue

@@ -8,7 +8,7 @@ import textwrap
 from pipelex.config.deck import default_deck
 from pipelex.config.run_settings import RunSettings
 from pipelex.language.library import PipeEntry, build_library
-from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
+from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.in_process import InProcessRouter
 from pipelex.validation.report import validate_library
@@ -65,7 +65,7 @@ class RecordingRouter(InProcessRouter):
         ctx: RunContext,
         *,
         output_name: str,
-    ) -> list[Stuff | Absence]:
+    ) -> Stuff:
         self.calls.append((entry.code, "items"))
         return await super().run_items(entry, items, item_name, memory, ctx, output_name=output_name)
 
