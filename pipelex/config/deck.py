@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from pipelex.errors import ConfigError, MissingBaseUrlError
 from pipelex.language.model_ref import ModelRef, ModelRefKind
+
+if TYPE_CHECKING:
+    from pipelex.config.deck_config import CategoryNamesConfig, CostsConfig, DeckConfig, PresetConfig
 
 
 class ModelCategory(StrEnum):
@@ -399,10 +400,22 @@ def default_deck() -> ModelDeck:
 
 @cache
 def _default_deck_cached() -> ModelDeck:
+    from pipelex.config import deck_cache
+
+    raw = DEFAULT_DECK_FILE.read_bytes()
+    cached = deck_cache.load(raw)
+    if cached is not None:
+        return cached
+    deck = parse_default_deck(raw)
+    deck_cache.store(raw, deck)
+    return deck
+
+
+def parse_default_deck(raw: bytes) -> ModelDeck:
+    """The default deck read from the bytes of ``models.toml`` (what ``deck_cache.py`` keeps)."""
     import tomllib
 
-    with DEFAULT_DECK_FILE.open("rb") as handle:
-        data = tomllib.load(handle)
+    data = tomllib.loads(raw.decode("utf-8"))
     deck = ModelDeck()
     _merge(
         deck, _parse_config(data, source=str(DEFAULT_DECK_FILE), section=""), source=str(DEFAULT_DECK_FILE)
@@ -425,132 +438,10 @@ def _copy_deck(deck: ModelDeck) -> ModelDeck:
 # ---------------------------------------------------------------------------------------------------- [models] config
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class BackendConfig(_Strict):
-    """``[models.backends.<name>]``."""
-
-    kind: BackendKind = "openai"
-    base_url: str | None = None
-    base_url_env: str | None = None
-    api_key_env: str | None = None
-    structured_output: StructuredMode | list[StructuredMode] | None = None
-    token_limit_param: TokenLimitParam | None = None
-    api_version: str | None = None
-    api_version_env: str | None = None
-
-    @model_validator(mode="after")
-    def _fits_the_kind(self) -> BackendConfig:
-        modes = self.modes()
-        if self.kind == "anthropic" and any(m not in ("tools", "prompt") for m in modes):
-            raise ValueError('an anthropic backend supports structured_output "tools" or "prompt" only')
-        if len(set(modes)) != len(modes):
-            raise ValueError("structured_output lists a mode twice")
-        if self.kind == "azure_openai" and not (self.api_version or self.api_version_env):
-            raise ValueError(
-                'an azure_openai backend needs api_version (e.g. "2024-10-21") or api_version_env'
-            )
-        return self
-
-    def modes(self) -> tuple[StructuredMode, ...]:
-        """The configured structured-output modes (empty: the kind's default)."""
-        if self.structured_output is None:
-            return ()
-        return (
-            (self.structured_output,)
-            if isinstance(self.structured_output, str)
-            else tuple(self.structured_output)
-        )
-
-
-class CostsConfig(_Strict):
-    """``costs = { input = ..., output = ..., input_cached = ... }`` in USD per million tokens."""
-
-    input: float = Field(default=0.0, ge=0)
-    output: float = Field(default=0.0, ge=0)
-    input_cached: float | None = Field(default=None, ge=0)
-
-
-class HandleConfig(_Strict):
-    """``[models.handles.<handle>]``."""
-
-    backend: str
-    model_id: str
-    category: ModelCategory = ModelCategory.LLM
-    inputs: list[str] = Field(default_factory=lambda: ["text"])
-    outputs: list[str] = Field(default_factory=lambda: ["text", "structured"])
-    costs: CostsConfig | None = None  # none: the handle is unpriced
-    max_tokens: int | None = Field(default=None, ge=1)
-
-
-class PresetConfig(_Strict):
-    """``[models.presets.<name>]`` (or ``name = "reference"`` for a bare preset)."""
-
-    model: str
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
-    reasoning_effort: str | None = None
-    quality: Literal["low", "medium", "high"] | None = None
-    description: str = ""
-
-
-class CallsConfig(_Strict):
-    """``[models.calls]``: timeout (s), attempts, backoff (s) and calls in flight per process."""
-
-    timeout: float | None = Field(default=None, gt=0)
-    max_attempts: int | None = Field(default=None, ge=1, le=20)
-    backoff_initial: float | None = Field(default=None, ge=0)
-    backoff_max: float | None = Field(default=None, ge=0)
-    max_concurrency: int | None = Field(default=None, ge=1, le=10_000)
-
-
-class CategoryNamesConfig(_Strict):
-    """``[models.<category>]``: the aliases, presets and waterfalls of one category."""
-
-    aliases: dict[str, str] = Field(default_factory=dict)
-    presets: dict[str, PresetConfig | str] = Field(default_factory=dict)
-    waterfalls: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class DeckConfig(_Strict):
-    """The ``[models]`` table (and the shape of ``models.toml``): merged over the default deck.
-
-    Names go in a category table (``[models.img_gen.aliases]``), or in the flat ``aliases``, ``presets`` and
-    ``waterfalls`` tables, where a name joins the category of the model it points at.
-    """
-
-    backends: dict[str, BackendConfig] = Field(default_factory=dict)
-    handles: dict[str, HandleConfig] = Field(default_factory=dict)
-    aliases: dict[str, str] = Field(default_factory=dict)
-    presets: dict[str, PresetConfig | str] = Field(default_factory=dict)
-    waterfalls: dict[str, list[str]] = Field(default_factory=dict)
-    llm: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
-    img_gen: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
-    extract: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
-    search: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
-    doc_gen: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
-    judge: CategoryNamesConfig = Field(default_factory=CategoryNamesConfig)
-    defaults: dict[ModelCategory, str] = Field(default_factory=lambda: {})
-    calls: CallsConfig = Field(default_factory=CallsConfig)
-
-
 def _parse_config(models: Mapping[str, Any], *, source: str, section: str = "models") -> DeckConfig:
-    prefix = f"{section}." if section else ""
-    try:
-        return DeckConfig.model_validate(dict(models))
-    except ValidationError as exc:
-        problems: list[str] = []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            problems.append(
-                f"unknown key `{prefix}{where}`"
-                if error["type"] == "extra_forbidden"
-                else f"`{prefix}{where}`: {error['msg']}"
-            )
-        hint = "fix the [models] table (see `pipelex init`)" if section else "fix the deck file"
-        raise ConfigError(f"{source}: " + "; ".join(problems) + f"; {hint}") from exc
+    from pipelex.config.deck_config import parse_config
+
+    return parse_config(models, source=source, section=section)
 
 
 def deck_from_config(models: Mapping[str, Any], *, source: str = "pipelex.toml") -> ModelDeck:
@@ -561,6 +452,12 @@ def deck_from_config(models: Mapping[str, Any], *, source: str = "pipelex.toml")
     deck = default_deck()
     _merge(deck, config, source=source)
     return deck
+
+
+def _no_costs() -> CostsConfig:
+    from pipelex.config.deck_config import CostsConfig
+
+    return CostsConfig()
 
 
 def _preset(preset: PresetConfig | str) -> Preset:
@@ -608,7 +505,7 @@ def _merge(deck: ModelDeck, config: DeckConfig, *, source: str) -> None:
                 f"declared: use one of {', '.join(sorted(deck.backends))} or add "
                 f"[models.backends.{handle.backend}]"
             )
-        costs = handle.costs or CostsConfig()
+        costs = handle.costs or _no_costs()
         pricing: Pricing
         if deck.backends[handle.backend].kind == "internal":
             pricing = "fixed"  # local engines cost nothing
