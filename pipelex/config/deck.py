@@ -19,51 +19,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+# the deck's vocabulary, re-exported: readers import it from here
+from pipelex.config.model_kinds import (
+    STRUCTURED_MODES,
+    BackendKind,
+    ModelCategory,
+    StructuredMode,
+    TokenLimitParam,
+)
 from pipelex.errors import ConfigError, MissingBaseUrlError
 from pipelex.language.model_ref import ModelRef, ModelRefKind
 
 if TYPE_CHECKING:
     from pipelex.config.deck_config import CategoryNamesConfig, CostsConfig, DeckConfig, PresetConfig
-
-
-class ModelCategory(StrEnum):
-    """What a model does."""
-
-    LLM = "llm"
-    IMG_GEN = "img_gen"
-    EXTRACT = "extract"
-    SEARCH = "search"
-    DOC_GEN = "doc_gen"
-    JUDGE = "judge"
-
-
-BackendKind = Literal["openai", "azure_openai", "anthropic", "internal"]
-
-StructuredMode = Literal["json_schema_strict", "json_schema", "json_object", "tools", "prompt"]
-"""How a backend is asked for structured output:
-
-- ``json_schema_strict`` / ``json_schema``: ``response_format = {"type": "json_schema", ...}``, strict or not;
-- ``json_object``: ``response_format = {"type": "json_object", "schema": ...}`` (llama.cpp, vLLM, ...), the schema
-  also described in the prompt;
-- ``tools``: one function the model is forced to call, whose parameters are the schema;
-- ``prompt``: no constraint on the server, the schema described in the prompt.
-
-Every mode parses the reply and validates it against the concept model.
-"""
-STRUCTURED_MODES: tuple[StructuredMode, ...] = (
-    "json_schema_strict",
-    "json_schema",
-    "json_object",
-    "tools",
-    "prompt",
-)
-TokenLimitParam = Literal["max_tokens", "max_completion_tokens"]
 
 OPENAI_URL = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com"
@@ -405,10 +378,57 @@ def _default_deck_cached() -> ModelDeck:
     raw = DEFAULT_DECK_FILE.read_bytes()
     cached = deck_cache.load(raw)
     if cached is not None:
-        return cached
+        try:
+            return deck_from_data(cached)
+        except Exception:  # noqa: BLE001 - readable but not a deck (another format, damaged): parse the TOML
+            pass
     deck = parse_default_deck(raw)
-    deck_cache.store(raw, deck)
+    deck_cache.store(raw, deck_to_data(deck))
     return deck
+
+
+def deck_to_data(deck: ModelDeck) -> dict[str, Any]:
+    """The deck as plain data (str, numbers, None, tuples, lists, dicts), what ``deck_cache.py`` writes."""
+
+    def record(obj: Any) -> dict[str, Any]:
+        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+
+    return {
+        "handles": {name: record(h) for name, h in deck.handles.items()},
+        "aliases": {str(c): dict(t) for c, t in deck.aliases.items()},
+        "presets": {str(c): {k: record(p) for k, p in t.items()} for c, t in deck.presets.items()},
+        "waterfalls": {str(c): {k: list(v) for k, v in t.items()} for c, t in deck.waterfalls.items()},
+        "backends": {name: record(b) for name, b in deck.backends.items()},
+        "defaults": {str(c): v for c, v in deck.defaults.items()},
+        "policy": record(deck.policy),
+    }
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, str) else value  # a StrEnum member is written as its value
+
+
+def deck_from_data(data: dict[str, Any]) -> ModelDeck:
+    """The deck :func:`deck_to_data` gave."""
+
+    def handle(record: dict[str, Any]) -> ModelHandle:
+        kwargs: dict[str, Any] = dict(record)
+        kwargs["category"] = ModelCategory(record["category"])
+        return ModelHandle(**kwargs)
+
+    return ModelDeck(
+        handles={name: handle(h) for name, h in data["handles"].items()},
+        aliases={ModelCategory(c): dict(t) for c, t in data["aliases"].items()},
+        presets={
+            ModelCategory(c): {k: Preset(**p) for k, p in t.items()} for c, t in data["presets"].items()
+        },
+        waterfalls={
+            ModelCategory(c): {k: list(v) for k, v in t.items()} for c, t in data["waterfalls"].items()
+        },
+        backends={name: Backend(**b) for name, b in data["backends"].items()},
+        defaults={ModelCategory(c): v for c, v in data["defaults"].items()},
+        policy=CallPolicy(**data["policy"]),
+    )
 
 
 def parse_default_deck(raw: bytes) -> ModelDeck:

@@ -1,10 +1,11 @@
-"""The default deck, parsed once per installation: a cache of ``models.toml`` as the plain data of a ModelDeck.
+"""The default deck, parsed once per installation: a cache of ``models.toml`` as the plain data of a ModelDeck
+(``deck.py``'s ``deck_to_data``; this module only keeps bytes, and imports nothing of the deck).
 
 Every command needs the model deck, and the default deck is a 19 kB TOML file validated by pydantic models, then
 merged: ~10 ms of every command, for a file that only changes with pipelex itself. Its parsed form is kept in
 ``$PIPELEX_CACHE_DIR`` (default ``$XDG_CACHE_HOME/pipelex``, ``~/.cache/pipelex``), written with :mod:`marshal`
 (plain data only: loading it runs no code, unlike a pickle). The file's name is a digest of ``models.toml``, of
-the code that reads it (``deck.py``, ``deck_config.py``, this module) and of the Python version, so a change to
+the code that reads it (``deck.py``, ``deck_config.py``, ``model_kinds.py``, this module) and of the Python version, so a change to
 any of them reads the TOML again. A cache that cannot be read or written is ignored: the deck is parsed as before.
 ``PIPELEX_CACHE_DIR=""`` turns the cache off.
 """
@@ -16,15 +17,11 @@ import marshal
 import os
 import sys
 import tempfile
-from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pipelex.config.deck import ModelDeck
+from typing import Any, cast
 
 _FORMAT = 1  # bump when the encoding below changes
-_CODE = ("deck.py", "deck_config.py", "deck_cache.py")
+_CODE = ("deck.py", "deck_config.py", "deck_cache.py", "model_kinds.py")
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path | None:
@@ -51,65 +48,21 @@ def _path(toml: bytes) -> Path | None:
     return None if folder is None else folder / f"deck-{_key(toml)}.marshal"
 
 
-def encode(deck: ModelDeck) -> dict[str, Any]:
-    """The deck as plain data (str, numbers, None, tuples, lists, dicts): what :mod:`marshal` writes."""
-
-    def record(obj: Any) -> dict[str, Any]:
-        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
-
-    return {
-        "handles": {name: record(h) for name, h in deck.handles.items()},
-        "aliases": {str(c): dict(t) for c, t in deck.aliases.items()},
-        "presets": {str(c): {k: record(p) for k, p in t.items()} for c, t in deck.presets.items()},
-        "waterfalls": {str(c): {k: list(v) for k, v in t.items()} for c, t in deck.waterfalls.items()},
-        "backends": {name: record(b) for name, b in deck.backends.items()},
-        "defaults": {str(c): v for c, v in deck.defaults.items()},
-        "policy": record(deck.policy),
-    }
-
-
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, str) else value  # a StrEnum member is written as its value
-
-
-def decode(data: dict[str, Any]) -> ModelDeck:
-    """The deck :func:`encode` wrote."""
-    from pipelex.config.deck import Backend, CallPolicy, ModelCategory, ModelDeck, ModelHandle, Preset
-
-    def handle(record: dict[str, Any]) -> ModelHandle:
-        kwargs: dict[str, Any] = dict(record)
-        kwargs["category"] = ModelCategory(record["category"])
-        return ModelHandle(**kwargs)
-
-    return ModelDeck(
-        handles={name: handle(h) for name, h in data["handles"].items()},
-        aliases={ModelCategory(c): dict(t) for c, t in data["aliases"].items()},
-        presets={
-            ModelCategory(c): {k: Preset(**p) for k, p in t.items()} for c, t in data["presets"].items()
-        },
-        waterfalls={
-            ModelCategory(c): {k: list(v) for k, v in t.items()} for c, t in data["waterfalls"].items()
-        },
-        backends={name: Backend(**b) for name, b in data["backends"].items()},
-        defaults={ModelCategory(c): v for c, v in data["defaults"].items()},
-        policy=CallPolicy(**data["policy"]),
-    )
-
-
-def load(toml: bytes) -> ModelDeck | None:
-    """The cached deck of this ``models.toml``, or None (no cache, not yet written, unreadable, stale)."""
+def load(toml: bytes) -> dict[str, Any] | None:
+    """The cached data of this ``models.toml``, or None (no cache, not yet written, unreadable, stale)."""
     try:
         path = _path(toml)
         if path is None:
             return None
         data = marshal.loads(path.read_bytes())
-        return decode(data)
     except Exception:  # noqa: BLE001 - a missing, partial or foreign file: parse the TOML instead
         return None
+    return cast("dict[str, Any]", data) if isinstance(data, dict) else None
 
 
-def store(toml: bytes, deck: ModelDeck) -> None:
-    """Write the deck parsed from ``models.toml`` (atomically: a reader never sees half a file); errors ignored."""
+def store(toml: bytes, data: dict[str, Any]) -> None:
+    """Write the data of the deck parsed from ``models.toml`` (atomically: a reader never sees half a file);
+    errors ignored."""
     try:
         path = _path(toml)
         if path is None:
@@ -118,7 +71,7 @@ def store(toml: bytes, deck: ModelDeck) -> None:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".deck-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(marshal.dumps(encode(deck)))
+                out.write(marshal.dumps(data))
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

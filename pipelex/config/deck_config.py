@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelex.config.deck import BackendKind, ModelCategory, StructuredMode, TokenLimitParam
+from pipelex.config.model_kinds import BackendKind, ModelCategory, StructuredMode, TokenLimitParam
 from pipelex.errors import ConfigError
 
 

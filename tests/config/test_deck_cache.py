@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from pipelex.config import deck_cache
-from pipelex.config.deck import DEFAULT_DECK_FILE, ModelCategory, parse_default_deck
+from pipelex.config.deck import (
+    DEFAULT_DECK_FILE,
+    ModelCategory,
+    _default_deck_cached,  # pyright: ignore[reportPrivateUsage]
+    deck_from_data,
+    deck_to_data,
+    parse_default_deck,
+)
 
 RAW = DEFAULT_DECK_FILE.read_bytes()
 
@@ -24,7 +31,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_cached_deck_is_the_parsed_deck() -> None:
     parsed = parse_default_deck(RAW)
-    decoded = deck_cache.decode(marshal.loads(marshal.dumps(deck_cache.encode(parsed))))
+    decoded = deck_from_data(marshal.loads(marshal.dumps(deck_to_data(parsed))))
     assert decoded == parsed
     assert all(isinstance(c, ModelCategory) for c in decoded.aliases)
     handle = next(iter(decoded.handles.values()))
@@ -36,24 +43,31 @@ def test_the_cached_deck_is_the_parsed_deck() -> None:
 def test_store_then_load(cache: Path) -> None:
     assert deck_cache.load(RAW) is None
     parsed = parse_default_deck(RAW)
-    deck_cache.store(RAW, parsed)
+    deck_cache.store(RAW, deck_to_data(parsed))
     files = list(cache.iterdir())
     assert len(files) == 1 and files[0].name.startswith("deck-")
-    assert deck_cache.load(RAW) == parsed
+    data = deck_cache.load(RAW)
+    assert data is not None and deck_from_data(data) == parsed
 
 
 def test_another_models_toml_is_another_entry(cache: Path) -> None:
-    deck_cache.store(RAW, parse_default_deck(RAW))
+    deck_cache.store(RAW, deck_to_data(parse_default_deck(RAW)))
     changed = RAW + b"\n# a comment changes the digest\n"
     assert deck_cache.load(changed) is None
 
 
 def test_a_damaged_cache_file_is_ignored(cache: Path) -> None:
-    deck_cache.store(RAW, parse_default_deck(RAW))
+    deck_cache.store(RAW, deck_to_data(parse_default_deck(RAW)))
     (entry,) = cache.iterdir()
     entry.write_bytes(b"not marshal data")
     assert deck_cache.load(RAW) is None
-    entry.write_bytes(marshal.dumps({"handles": {}}))  # readable, but not a deck
+    entry.write_bytes(marshal.dumps({"handles": {}}))  # readable, but not a deck: the TOML is parsed again
+    _default_deck_cached.cache_clear()
+    try:
+        assert _default_deck_cached() == parse_default_deck(RAW)
+    finally:
+        _default_deck_cached.cache_clear()
+    entry.write_bytes(marshal.dumps([1, 2]))
     assert deck_cache.load(RAW) is None
 
 
@@ -62,7 +76,7 @@ def test_an_empty_cache_dir_setting_turns_the_cache_off(
 ) -> None:
     monkeypatch.setenv("PIPELEX_CACHE_DIR", "")
     assert deck_cache.cache_dir() is None
-    deck_cache.store(RAW, parse_default_deck(RAW))  # nothing written, nothing raised
+    deck_cache.store(RAW, deck_to_data(parse_default_deck(RAW)))  # nothing written, nothing raised
     assert deck_cache.load(RAW) is None
 
 
@@ -75,7 +89,7 @@ def test_an_unwritable_cache_is_not_an_error(monkeypatch: pytest.MonkeyPatch, tm
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("PIPELEX_CACHE_DIR", str(blocker / "cache"))  # a folder under a file: cannot exist
-    deck_cache.store(RAW, parse_default_deck(RAW))
+    deck_cache.store(RAW, deck_to_data(parse_default_deck(RAW)))
     assert deck_cache.load(RAW) is None
 
 
