@@ -200,12 +200,14 @@ class TemporalPipeRouter:
 
             await self.materialize(memory, input_roots(entry, memory))
             return await run_pipe(entry, memory, ctx, output_name=output_name)
-        child = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller)
         slot = (
             self.tracer.reserve()
         )  # the graph keeps the order of the calls, whatever order they dispatch in
         try:
+            # the payload is made once a slot is free: a task starting 1,000 items encodes `slice_items_in_flight`
+            # memories, not 1,000
             async with self._dispatch_slot():
+                child = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller)
                 if entry.is_controller:
                     outcome = await self._child_workflow(entry, child)
                 else:
