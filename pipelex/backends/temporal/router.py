@@ -200,9 +200,8 @@ class TemporalPipeRouter:
 
             await self.materialize(memory, input_roots(entry, memory))
             return await run_pipe(entry, memory, ctx, output_name=output_name)
-        slot = (
-            self.tracer.reserve()
-        )  # the graph keeps the order of the calls, whatever order they dispatch in
+        # the graph keeps the order of the calls, whatever order they dispatch in
+        slot = self.tracer.reserve()
         try:
             # the payload is made once a slot is free: a task starting 1,000 items encodes `slice_items_in_flight`
             # memories, not 1,000
