@@ -12,7 +12,7 @@ from pipelex.concepts.library import ConceptLibrary
 from pipelex.concepts.natives import TextContent
 from pipelex.config.run_settings import RunSettings
 from pipelex.language.library import Library
-from pipelex.memory.stuff import Stuff
+from pipelex.memory.stuff import Absence, Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
 from pipelex.pipes.context import RunContext
@@ -131,3 +131,49 @@ async def test_the_pool_keeps_order_and_bound(bound: int, size: int) -> None:
     assert texts == [f"t{i}" for i in range(size)]
     assert router.order == [f"labels[{10 + i}]" for i in range(size)]  # items start in order
     assert router.peak == min(bound, size)
+
+
+class _ShuffledRouter:
+    """Items finish out of order (later items sooner); every third item is absent; the rest come back as a
+    refined concept, so the assembled list takes the first produced item's concept."""
+
+    async def run(self, entry: object, memory: object, ctx: object, *, output_name: str) -> Stuff | Absence:
+        index = int(output_name.split("[")[1].rstrip("]"))
+        for _ in range(10 - index % 10):
+            await asyncio.sleep(0)
+        if index % 3 == 0:
+            return Absence(variable_name=output_name, kind="skipped", reason="skipped for the test")
+        item = memory.get("item")  # type: ignore[attr-defined]
+        return Stuff(
+            stuff_name=output_name, concept="shelves.Label", content=TextContent(text=item.content.text)
+        )
+
+    async def run_items(self, *args: object, **kwargs: object) -> list[Stuff]:  # pragma: no cover - unused
+        raise AssertionError("not called")
+
+
+async def test_the_assembled_output_keeps_item_order_drops_absences_and_shares_fields_sets() -> None:
+    from pipelex.concepts.natives import ListContent
+    from pipelex.memory.stuff import WorkingMemory
+    from pipelex.pipes.controllers.batching import run_assembled
+    from pipelex.tracing.tracer import GraphTracer
+
+    ctx = RunContext(
+        library=Library(concepts=ConceptLibrary()),
+        run_mode=PipeRunMode.DRY,
+        settings=RunSettings(max_concurrency=4),
+        tracer=GraphTracer(pipeline_run_id="r", main_pipe="m", domain="d", mode="dry"),
+        router=_ShuffledRouter(),  # type: ignore[arg-type]
+    )
+    items = Stuff(
+        stuff_name="notes",
+        concept="native.Text",
+        content=ListContent(items=[TextContent(text=f"t{i}") for i in range(40)]),
+    )
+    output = await run_assembled(None, items, "item", WorkingMemory(), ctx, output_name="labels")  # type: ignore[arg-type]
+    assert output.stuff_name == "labels" and output.concept == "shelves.Label"
+    assert isinstance(output.content, ListContent)
+    assert [c.text for c in output.content.items] == [f"t{i}" for i in range(40) if i % 3]
+    # the kept contents share one fields-set (equal to what each would have had)
+    sets = {id(c.__pydantic_fields_set__) for c in output.content.items}
+    assert len(sets) == 1 and output.content.items[0].model_fields_set == {"text"}

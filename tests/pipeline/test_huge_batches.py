@@ -77,9 +77,10 @@ def test_memory_per_item_stays_small_and_graph_json_complete(tmp_path: Path) -> 
     print(
         f"peak RSS {small_mb:.0f} MB at 5,000 items, {big_mb:.0f} MB at 30,000: {per_item_kb:.2f} KB per item"
     )
-    # before folding and streaming: ~12 KB per item (1.25 GB for 100,000); now ~2-3 KB: the inputs, the
-    # outputs and their graph data. A generous bound that holds on a busy machine.
-    assert per_item_kb < 6, f"{per_item_kb:.1f} KB per item ({small_mb:.0f} MB -> {big_mb:.0f} MB)"
+    # before folding and streaming: ~12 KB per item (1.25 GB for 100,000); then ~1.9 KB (a million items at the
+    # 2 GB mark); now ~0.5 KB: each item's input and output content (sharing their fields-sets), its edge and its
+    # producer digest. 1.5 KB keeps a million items well under 2 GB, with room for the allocator's noise.
+    assert per_item_kb < 1.5, f"{per_item_kb:.2f} KB per item ({small_mb:.0f} MB -> {big_mb:.0f} MB)"
     assert count_graph_nodes(run_dir / "graph.json") == 30_001
     assert json.loads((run_dir / "main_stuff.json").read_bytes())["items"][29_999] == {
         "text": "Label: note 29999"

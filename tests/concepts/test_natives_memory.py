@@ -1,0 +1,65 @@
+"""Content models of long lists share their fields-sets; stuffs built by the runtime equal validated ones."""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+
+from pipelex.concepts.natives import AnythingContent, HtmlContent, TextContent, share_fields_sets
+from pipelex.memory.stuff import Stuff, WorkingMemory, new_stuff_code
+
+
+def test_full_instances_share_one_set_and_readers_see_no_change() -> None:
+    texts = [TextContent(text=f"t{i}") for i in range(5)]
+    partial = HtmlContent(inner_html="<p>x</p>")  # css_class left to its default: its own set stays
+    extra = AnythingContent.model_validate({"a": 1})  # takes extra fields: never shared
+    share_fields_sets([*texts, partial, extra, "not a model"])
+    assert len({id(t.__pydantic_fields_set__) for t in texts}) == 1
+    assert all(t.model_fields_set == {"text"} for t in texts)
+    assert partial.model_fields_set == {"inner_html"}
+    assert partial.__pydantic_fields_set__ is not texts[0].__pydantic_fields_set__
+    assert extra.__pydantic_fields_set__ is not texts[0].__pydantic_fields_set__
+    # assigning a field, copying, dumping, comparing: as before
+    texts[0].text = "changed"
+    assert texts[1].model_fields_set == {"text"} and texts[1].text == "t1"
+    copy = texts[2].model_copy(update={"text": "copy"})
+    assert copy.__pydantic_fields_set__ is not texts[2].__pydantic_fields_set__
+    assert texts[3] == TextContent(text="t3")
+    assert texts[4].model_dump(exclude_unset=True) == {"text": "t4"}
+
+
+def test_a_runtime_stuff_equals_a_validated_one() -> None:
+    content = TextContent(text="x")
+    fast = Stuff.of("note", "native.Text", content)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{5}", fast.stuff_code)
+    assert fast == Stuff(
+        stuff_code=fast.stuff_code, stuff_name="note", concept="native.Text", content=content
+    )
+    assert fast.model_fields_set == {"stuff_code", "stuff_name", "concept", "content"}
+    assert fast.named("note") is fast
+    renamed = fast.named("other")
+    assert (renamed.stuff_name, renamed.stuff_code, renamed.content) == ("other", fast.stuff_code, content)
+    memory = WorkingMemory()
+    memory.store("note", fast)
+    fork = memory.fork()
+    fork.store("more", renamed, main=False)
+    assert memory.get("more") is None and fork.get("note") is fast and fork.main_name == "note"
+
+
+def _child_codes(queue: multiprocessing.Queue[list[str]]) -> None:
+    queue.put([new_stuff_code() for _ in range(50)])
+
+
+def test_stuff_codes_are_unique_and_a_forked_child_draws_its_own() -> None:
+    codes = [new_stuff_code() for _ in range(2_000)]
+    # 30 random bits each: one collision among 2,000 happens ~1 time in 500, two ~1 in 500,000
+    assert len(set(codes)) >= len(codes) - 1
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{5}", c) for c in codes)
+    context = multiprocessing.get_context("fork")
+    queue: multiprocessing.Queue[list[str]] = context.Queue()
+    process = context.Process(target=_child_codes, args=(queue,))
+    process.start()
+    child = queue.get(timeout=60)
+    process.join(timeout=60)
+    mine = [new_stuff_code() for _ in range(50)]  # the parent's next codes, from the same pool
+    assert not set(child) & set(mine)
