@@ -415,7 +415,9 @@ class PipeChecks:
             var = var.as_batched()
         elif as_list:
             var = replace(var, is_list=True, item_count=None)
-        return replace(var, maybe_absent=var.maybe_absent or lifted)
+        if lifted and not var.maybe_absent:  # (frozen: unchanged, the same value serves)
+            return replace(var, maybe_absent=True)
+        return var
 
     def check_produced(
         self, entry: PipeEntry, declared: tuple[ConceptSpec, Concept] | None, produced: Var | None, what: str
