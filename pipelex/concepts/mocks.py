@@ -36,6 +36,9 @@ _SHALLOW_DEPTH = (
 )
 
 
+_LETTERS = string.ascii_lowercase
+
+
 def rng_for(label: str) -> random.Random:
     """A deterministic random source per label, so dry runs are reproducible."""
     return random.Random(label)
@@ -43,7 +46,18 @@ def rng_for(label: str) -> random.Random:
 
 def random_word(rng: random.Random, length: int = 12) -> str:
     """A random lowercase word."""
-    return "".join(rng.choice(string.ascii_lowercase) for _ in range(length))
+    if type(rng) is not random.Random:
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(length))
+    # the letters ``rng.choice`` picks (``Random._randbelow_with_getrandbits``: 5 bits, redrawn past 25), drawn
+    # without its per-letter calls: every dry run mocks text with these words
+    getrandbits = rng.getrandbits
+    letters: list[str] = []
+    for _ in range(length):
+        index = getrandbits(5)
+        while index >= 26:
+            index = getrandbits(5)
+        letters.append(_LETTERS[index])
+    return "".join(letters)
 
 
 def mock_content(

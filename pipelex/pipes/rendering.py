@@ -72,9 +72,15 @@ class TemplatingStyle:
 
 def default_style(settings: Any) -> TemplatingStyle:
     """The style of a pipe that declares none: ``[runtime] default_templating_style`` of the run's settings."""
-    tag_style = settings.tag_style if settings.tag_style in get_args(TagStyle) else "xml"
-    text_format = settings.text_format if settings.text_format in get_args(TextFormat) else "plain"
-    return TemplatingStyle(tag_style, text_format)
+    return _style_of(settings.tag_style, settings.text_format)
+
+
+@lru_cache(maxsize=64)
+def _style_of(tag_style: Any, text_format: Any) -> TemplatingStyle:  # frozen: one instance serves every pipe
+    return TemplatingStyle(
+        tag_style if tag_style in get_args(TagStyle) else "xml",
+        text_format if text_format in get_args(TextFormat) else "plain",
+    )
 
 
 @dataclass(frozen=True)
