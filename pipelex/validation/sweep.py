@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -13,7 +14,8 @@ from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import PipeRouter, RunContext
-from pipelex.tracing.graph import ExecutionGraph
+from pipelex.tracing.graph import NODE_STATUSES, ExecutionGraph, IOItem
+from pipelex.tracing.tracer import GraphTracer, TracingError
 
 
 class PipeStatus(StrEnum):
@@ -33,6 +35,79 @@ class PipeVerdict(BaseModel):
     message: str | None = None
 
 
+class VerdictTracer(GraphTracer):
+    """The tracer of a dry run whose graph nobody reads (a sweep without ``graphs``): it hands out node ids and
+    checks what the runtime passes it, and records nothing.
+
+    A verdict depends on the run, not on its trace: the nodes, edges, statuses, usage and progress counters a
+    :class:`GraphTracer` keeps are only read when its graph is built, which this run never does (``build`` and the
+    progress views are not available). Starting and ending a node costs a counter instead of a record.
+    """
+
+    records_io = False
+
+    def __init__(self) -> None:  # noqa: D107 - nothing of GraphTracer's state: no graph is ever built
+        self._started = 0
+
+    def start_node(
+        self,
+        *,
+        pipe_code: str,
+        pipe_type: str,
+        kind: str,
+        description: str,
+        domain: str,
+        parent_id: str | None,
+        inputs: list[IOItem],
+    ) -> str:
+        """A new node id (the kind checked as a recording tracer checks it)."""
+        if kind not in ("controller", "operator"):
+            raise TracingError(f"Unknown node kind {kind!r}: use 'controller' or 'operator'.")
+        self._started += 1
+        return f"validation:node_{self._started}"
+
+    def end_node(
+        self,
+        node_id: str,
+        *,
+        status: str = "succeeded",
+        outputs: list[IOItem] | None = None,
+        error: str | None = None,
+        usage: dict[str, Any] | None = None,
+    ) -> None:
+        """Nothing to record (the status checked)."""
+        _check_status(status)
+
+    def mark(self, node_id: str, status: str, tag: str | None = None) -> None:
+        """Nothing to record (the status checked)."""
+        _check_status(status)
+
+    def add_usage(self, node_id: str, usage: dict[str, Any]) -> None:
+        """A dry run calls no provider: nothing to record."""
+
+    def count(self, node_id: str, unit: str, *, total: int | None = None, advance: int = 0) -> None:
+        """No progress display watches a sweep's runs."""
+
+    def add_warning(self, node_id: str, message: str) -> None:
+        """Warnings live on graph nodes: nothing to record."""
+
+    def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
+        """The chosen outcome lives on the graph: nothing to record."""
+
+    def last_child(self, parent_id: str, pipe_code: str) -> str | None:
+        """No node is recorded: none to mark."""
+        return None
+
+    def build(self, *, usage: dict[str, Any] | None = None) -> ExecutionGraph:
+        """Never built: a sweep that keeps graphs uses a recording tracer."""
+        raise TracingError("a verdict tracer records no graph: give the sweep `graphs` to keep them")
+
+
+def _check_status(status: str) -> None:
+    if status not in NODE_STATUSES:
+        raise TracingError(f"Unknown node status {status!r}: use one of {', '.join(NODE_STATUSES)}.")
+
+
 async def dry_run_pipe(
     entry: PipeEntry,
     library: Library,
@@ -48,14 +123,11 @@ async def dry_run_pipe(
     it once for all its pipes)."""
     from pipelex.inference.leaf import settings_for
     from pipelex.memory.inputs import mock_inputs
-    from pipelex.tracing.tracer import GraphTracer
 
-    tracer = GraphTracer(
-        pipeline_run_id="validation",
-        main_pipe=entry.code,
-        domain=entry.domain,
-        mode="dry",
-        records_io=graphs is not None,
+    tracer = (
+        VerdictTracer()
+        if graphs is None
+        else GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
     )
     try:
         memory = WorkingMemory.with_inputs(
