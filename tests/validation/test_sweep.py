@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from pipelex.config.deck import default_deck
 from pipelex.config.run_settings import RunSettings
 from pipelex.language.library import PipeEntry, build_library
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.in_process import InProcessRouter
+from pipelex.tracing.graph import ExecutionGraph
+from pipelex.tracing.tracer import TracingError
 from pipelex.validation.report import validate_library
-from pipelex.validation.sweep import PipeStatus
+from pipelex.validation.sweep import PipeStatus, VerdictTracer
 
 BUNDLE = textwrap.dedent("""
     domain = "notes"
@@ -99,3 +103,93 @@ def test_without_a_router_the_sweep_runs_in_this_process() -> None:
     )
     assert report.is_valid and report.dry_run_sweep
     assert all(v.status is PipeStatus.SUCCESS for v in report.validated_pipes)
+
+
+CONDITION_BUNDLE = textwrap.dedent("""
+    domain = "parcels"
+
+    [concept.Parcel]
+    description = "A parcel"
+    [concept.Parcel.structure]
+    size = { type = "text", description = "small or large", required = true, choices = ["small", "large"] }
+
+    [pipe.route]
+    type = "PipeCondition"
+    description = "Routes by size"
+    inputs = { parcel = "Parcel" }
+    output = "Text"
+    expression = "parcel.size"
+    outcomes = { small = "label_small", large = "label_large" }
+    default_outcome = "fail"
+
+    [pipe.label_small]
+    type = "PipeCompose"
+    description = "Labels a small parcel"
+    inputs = { parcel = "Parcel" }
+    output = "Text"
+    template = "small: $parcel"
+
+    [pipe.label_large]
+    type = "PipeCompose"
+    description = "Labels a large parcel, with a template that cannot render"
+    inputs = { parcel = "Parcel" }
+    output = "Text"
+    template = "large: {{ parcel.size }} {{ 1 // (parcel.size | length - 5) }}"
+""")
+
+
+def test_a_sweep_without_graphs_gives_the_verdicts_a_recorded_sweep_gives() -> None:
+    # without graphs each dry run gets a VerdictTracer (nothing recorded); with graphs a GraphTracer: same verdicts
+    for text in (BUNDLE, CONDITION_BUNDLE):
+        graphs: list[ExecutionGraph] = []
+        recorded = validate_library(build_library([(text, "b.mthds")]), default_deck(), graphs=graphs)
+        plain = validate_library(build_library([(text, "b.mthds")]), default_deck())
+        assert graphs and all(graph.nodes for graph in graphs)
+        assert plain.model_dump() == recorded.model_dump()
+    statuses = {v.pipe_ref: v.status for v in plain.validated_pipes}
+    assert statuses["parcels.label_small"] is PipeStatus.SUCCESS
+    assert statuses["parcels.label_large"] is PipeStatus.FAILURE
+    assert (
+        statuses["parcels.route"] is PipeStatus.FAILURE
+    )  # a dry run explores every outcome, the failing one too
+
+
+def test_a_verdict_tracer_checks_what_it_is_given_and_builds_no_graph() -> None:
+    tracer = VerdictTracer()
+    first = tracer.start_node(
+        pipe_code="a",
+        pipe_type="PipeCompose",
+        kind="operator",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
+    second = tracer.start_node(
+        pipe_code="b",
+        pipe_type="PipeSequence",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=first,
+        inputs=[],
+    )
+    assert first != second
+    tracer.end_node(second, status="failed", error="boom")
+    with pytest.raises(TracingError, match="Unknown node kind"):
+        tracer.start_node(
+            pipe_code="c",
+            pipe_type="PipeCompose",
+            kind="leaf",
+            description="",
+            domain="d",
+            parent_id=None,
+            inputs=[],
+        )
+    with pytest.raises(TracingError, match="Unknown node status"):
+        tracer.end_node(first, status="exploded")
+    with pytest.raises(TracingError, match="Unknown node status"):
+        tracer.mark(first, "exploded")
+    assert tracer.last_child(first, "b") is None and tracer.records_io is False
+    with pytest.raises(TracingError, match="records no graph"):
+        tracer.build()
