@@ -2,8 +2,9 @@
 
 For each library (the fuzz strategies of ``tests/validation/test_fuzz.py`` drawn with fixed seeds, mutations
 of the seeds and of the corpus entries, the corpus entries, ``examples/``, generated bundles) it writes one
-JSON line: the static diagnostics, the full validation report (parse, static checks, dry-run sweep) and, per
-pipe of the sweep, what its dry run did (each node's pipe, status, error, and the digests of its inputs and
+JSON line: the static diagnostics, the full validation report (parse, static checks, dry-run sweep) as
+``pipelex validate`` makes it and as a sweep that keeps its graphs makes it, and, per pipe of the sweep, what its
+dry run did (each node's pipe, status, error, and the digests of its inputs and
 outputs). Draw the libraries once, dump their verdicts on the code before a change and after, and compare::
 
     .venv/bin/python benchmarks/verdicts.py --libraries libs.jsonl --count 1000
@@ -133,11 +134,14 @@ def dump(texts: list[str]) -> dict[str, Any]:
         return {"raised": f"{type(exc).__name__}: {exc}"}
     graphs: list[ExecutionGraph] = []
     try:
-        report = validate_library(build_library(files), deck, graphs=graphs).to_json()
+        report = validate_library(build_library(files), deck).to_json()  # as `pipelex validate` makes it
+        recorded = validate_library(
+            build_library(files), deck, graphs=graphs
+        ).to_json()  # each dry run's graph
     except PipelexError as exc:
         return {"static": static, "raised": f"{type(exc).__name__}: {exc}"}
     runs = [[_node_summary(n) for n in graph.nodes] for graph in graphs]
-    return {"static": static, "report": report, "runs": runs}
+    return {"static": static, "report": report, "recorded_report": recorded, "runs": runs}
 
 
 def main(argv: list[str] | None = None) -> int:
