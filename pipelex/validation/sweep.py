@@ -59,6 +59,8 @@ class VerdictTracer(GraphTracer):
         domain: str,
         parent_id: str | None,
         inputs: list[IOItem],
+        recorded_start: float | None = None,
+        placement: dict[str, Any] | None = None,
     ) -> str:
         """A new node id (the kind checked as a recording tracer checks it)."""
         if kind not in ("controller", "operator"):
@@ -74,6 +76,7 @@ class VerdictTracer(GraphTracer):
         outputs: list[IOItem] | None = None,
         error: str | None = None,
         usage: dict[str, Any] | None = None,
+        recorded_end: tuple[float | None, float | None] | None = None,
     ) -> None:
         """Nothing to record (the status checked)."""
         _check_status(status)
