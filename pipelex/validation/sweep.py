@@ -46,7 +46,9 @@ class VerdictTracer(GraphTracer):
 
     records_io = False
 
-    def __init__(self) -> None:  # noqa: D107 - nothing of GraphTracer's state: no graph is ever built
+    def __init__(self) -> None:
+        """An empty tracer's state (what it inherits works on it), and a counter of node ids."""
+        super().__init__(pipeline_run_id="validation", main_pipe="", domain="", mode="dry", records_io=False)
         self._started = 0
 
     def start_node(
