@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator, Coroutine, Generator
 from datetime import timedelta
 from typing import Any
 
@@ -44,7 +44,7 @@ from pipelex.backends.temporal.payloads import (
     StoredSlice,
     WireOutputOverride,
 )
-from pipelex.backends.temporal.tracing import EventTracer
+from pipelex.backends.temporal.tracing import EventTracer, Slot
 from pipelex.config.run_settings import LimitsConfig
 from pipelex.errors import (
     DryRunError,
@@ -202,7 +202,7 @@ class TemporalPipeRouter:
             return await run_pipe(entry, memory, ctx, output_name=output_name)
         # the graph keeps the order of the calls, whatever order they dispatch in
         slot = self.tracer.reserve()
-        try:
+        with self._failures_of(ctx, slot):
             # the payload is made once a slot is free: a task starting 1,000 items encodes `slice_items_in_flight`
             # memories, not 1,000
             async with self._dispatch_slot():
@@ -211,13 +211,6 @@ class TemporalPipeRouter:
                     outcome = await self._child_workflow(entry, child)
                 else:
                     outcome = await self._activity(entry, child)
-        except (ActivityError, ChildWorkflowError) as exc:
-            if is_cancelled_exception(exc):  # the run is being cancelled: let it end as cancelled, not failed
-                raise asyncio.CancelledError() from exc
-            error, failure = pipe_error_from(exc)
-            if failure is not None:
-                self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
-            raise error from None
         self.tracer.absorb(outcome.events, parent_id=ctx.parent_node, slot=slot)
         if outcome.memory is not None:
             back = self.codec.memory(outcome.memory)
@@ -294,7 +287,7 @@ class TemporalPipeRouter:
                 store_results=True,
             )
             async with gate:
-                try:
+                with self._failures_of(ctx, slot):
                     outcome = await workflow.execute_child_workflow(
                         "WfRunItems",
                         payload,
@@ -302,13 +295,6 @@ class TemporalPipeRouter:
                         task_queue=payload.dispatch.task_queue,
                         result_type=ItemsOutcome,
                     )
-                except ChildWorkflowError as exc:
-                    if is_cancelled_exception(exc):
-                        raise asyncio.CancelledError() from exc
-                    error, failure = pipe_error_from(exc)
-                    if failure is not None:
-                        self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
-                    raise error from None
             if outcome.stored is None:  # pragma: no cover - a slice asked to store always does
                 raise PipeRunError(
                     "a slice of a long batch returned no stored results", error_type="internal_error"
@@ -398,6 +384,21 @@ class TemporalPipeRouter:
         assert last is not None  # stop > start + size: at least two chunks ran
         return last
 
+    @contextlib.contextmanager
+    def _failures_of(self, ctx: RunContext, slot: Slot) -> Generator[None]:
+        """A dispatched activity's or child workflow's failure as the run sees it: a cancellation stays one (the
+        run ends cancelled, not failed); otherwise the pipe's own error, the trace its failure carried placed in
+        the child's slot of the graph."""
+        try:
+            yield
+        except (ActivityError, ChildWorkflowError) as exc:
+            if is_cancelled_exception(exc):
+                raise asyncio.CancelledError() from exc
+            error, failure = pipe_error_from(exc)
+            if failure is not None:
+                self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
+            raise error from None
+
     async def _steps_chunk(
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, start: int, stop: int
     ) -> PipeResult:
@@ -406,7 +407,7 @@ class TemporalPipeRouter:
         payload = StepsPayload(**dict(base), start=start, stop=stop)
         slot = self.tracer.reserve()
         self._children += 1
-        try:
+        with self._failures_of(ctx, slot):
             outcome = await workflow.execute_child_workflow(
                 "WfRunSteps",
                 payload,
@@ -414,13 +415,6 @@ class TemporalPipeRouter:
                 task_queue=payload.dispatch.task_queue,
                 result_type=StepsOutcome,
             )
-        except ChildWorkflowError as exc:
-            if is_cancelled_exception(exc):
-                raise asyncio.CancelledError() from exc
-            error, failure = pipe_error_from(exc)
-            if failure is not None:
-                self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
-            raise error from None
         self.tracer.absorb_stored(
             outcome.stored.events_key, outcome.stored.nodes, parent_id=ctx.parent_node, slot=slot
         )

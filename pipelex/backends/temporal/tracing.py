@@ -25,13 +25,13 @@ from pipelex.tracing.graph import ExecutionGraph, IOItem
 from pipelex.tracing.tracer import GraphTracer, ProgressSnapshot
 
 
-class _Slot:
+class Slot:
     """A place in the event list where a dispatched child's first event goes."""
 
     __slots__ = ("events",)
 
     def __init__(self) -> None:
-        self.events: list[TraceEvent | _Slot] = []
+        self.events: list[TraceEvent | Slot] = []
 
 
 class EventTracer(GraphTracer):
@@ -41,7 +41,7 @@ class EventTracer(GraphTracer):
         # deliberately not calling GraphTracer.__init__: no uuid, no wall clock (workflow code)
         self._clock = clock
         self._placement = placement
-        self._events: list[TraceEvent | _Slot] = []
+        self._events: list[TraceEvent | Slot] = []
         self._count = 0
         self._status: dict[int, str] = {}
         self._started: dict[int, float] = {}
@@ -148,7 +148,7 @@ class EventTracer(GraphTracer):
     def progress(self) -> tuple[int, int]:
         """``(finished, running)`` pipe runs recorded here; a dispatched child not back yet counts as running."""
         running = self._count - len(self._status)
-        pending = sum(1 for item in self._events if isinstance(item, _Slot) and not item.events)
+        pending = sum(1 for item in self._events if isinstance(item, Slot) and not item.events)
         return self._count - running + self._stored_nodes, running + pending
 
     def __len__(self) -> int:
@@ -163,13 +163,13 @@ class EventTracer(GraphTracer):
         raise NotImplementedError("an EventTracer records events; the client replays them into a GraphTracer")
 
     # ------------------------------------------------------------------ fragments
-    def reserve(self) -> _Slot:
+    def reserve(self) -> Slot:
         """A place for the first event of a child about to be dispatched."""
-        slot = _Slot()
+        slot = Slot()
         self._events.append(slot)
         return slot
 
-    def absorb(self, events: list[TraceEvent], *, parent_id: str | None, slot: _Slot | None = None) -> None:
+    def absorb(self, events: list[TraceEvent], *, parent_id: str | None, slot: Slot | None = None) -> None:
         """Take in a child's events; its root nodes attach to ``parent_id``; its first event goes to ``slot``."""
         mapping: dict[int, int] = {}
         for position, event in enumerate(events):
@@ -204,7 +204,7 @@ class EventTracer(GraphTracer):
                     self._status[mapping[event.node]] = event.status
             (slot.events if slot is not None and position == 0 else self._events).append(moved)
 
-    def absorb_stored(self, key: str, nodes: int, *, parent_id: str | None, slot: _Slot) -> None:
+    def absorb_stored(self, key: str, nodes: int, *, parent_id: str | None, slot: Slot) -> None:
         """Take in a child's events kept in the payload store under ``key`` (``nodes`` pipe runs): only a
         ``fragment`` event, in ``slot``; the client reads them back in its place (its roots under ``parent_id``)."""
         self._stored_nodes += nodes
@@ -222,7 +222,7 @@ class EventTracer(GraphTracer):
         """Every event recorded, slots filled in place."""
         flat: list[TraceEvent] = []
         for item in self._events:
-            if isinstance(item, _Slot):
+            if isinstance(item, Slot):
                 flat.extend(e for e in item.events if isinstance(e, TraceEvent))
             else:
                 flat.append(item)
