@@ -211,13 +211,12 @@ def _build_library(sources: list[tuple[str, str | None]]) -> Library:
         if bp is None:
             continue
         for code, concept_bp in bp.concepts.items():
-            line = parsed.source_map.concept_line(code)
             if code in NATIVE_CONTENT:
                 library.diagnostics.append(
                     Diagnostic(
                         error_type=ErrorType.NATIVE_CONCEPT_REDECLARATION,
                         file=file,
-                        line=line,
+                        line=parsed.source_map.concept_line(code),
                         message=f"concept {code!r} redeclares the native concept native.{code}: use the native one "
                         f"as it is, or give your concept another name (e.g. 'My{code}') that refines it",
                     )
@@ -229,7 +228,7 @@ def _build_library(sources: list[tuple[str, str | None]]) -> Library:
                     Diagnostic(
                         error_type=ErrorType.DUPLICATE_DECLARATION,
                         file=file,
-                        line=line,
+                        line=parsed.source_map.concept_line(code),
                         message=f"concept {ref!r} is declared twice in the library: keep one declaration",
                     )
                 )

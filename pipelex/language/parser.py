@@ -275,12 +275,12 @@ def _parse_concepts(
         )
         return concepts
     for code, value in raw.items():
-        line = source_map.concept_line(code)
+        # the line is found only for a diagnostic: a valid bundle never builds the source map's index
         if not CONCEPT_CODE_RE.match(code):
             diag(
                 ErrorType.SCHEMA_VIOLATION,
                 f"concept code {code!r} is not PascalCase: write it like 'InvoiceLine'",
-                line=line,
+                line=source_map.concept_line(code),
             )
             result.broken_concepts.add(code)
             continue
@@ -291,7 +291,7 @@ def _parse_concepts(
             diag(
                 ErrorType.SCHEMA_VIOLATION,
                 f"concept {code!r} must be a description string or a table",
-                line=line,
+                line=source_map.concept_line(code),
             )
             result.broken_concepts.add(code)
             continue
@@ -300,7 +300,12 @@ def _parse_concepts(
         except ValidationError as exc:
             for err in collapse_union_errors(exc.errors(), value):
                 loc, message = _describe_pydantic_error(dict(err))
-                diag(ErrorType.SCHEMA_VIOLATION, f"concept {code!r}: {message}", line=line, field_name=loc)
+                diag(
+                    ErrorType.SCHEMA_VIOLATION,
+                    f"concept {code!r}: {message}",
+                    line=source_map.concept_line(code),
+                    field_name=loc,
+                )
             result.broken_concepts.add(code)
             continue
         if blueprint.refines is not None and blueprint.structure is not None:
@@ -308,7 +313,7 @@ def _parse_concepts(
                 ErrorType.SCHEMA_VIOLATION,
                 f"concept {code!r} has both `refines` and `structure`: a concept "
                 "either refines another or declares its own structure; keep one",
-                line=line,
+                line=source_map.concept_line(code),
             )
         concepts[code] = blueprint
     return concepts
@@ -324,13 +329,13 @@ def _parse_pipes(
         diag(ErrorType.SCHEMA_VIOLATION, "`pipe` must be a table of pipes ([pipe.my_pipe])")
         return pipes
     for code, value in raw.items():
-        line = source_map.pipe_line(code)
+        # the line is found only for a diagnostic: a valid bundle never builds the source map's index
         if not PIPE_CODE_RE.match(code):
             diag(
                 ErrorType.INVALID_PIPE_CODE_SYNTAX,
                 f"pipe code {code!r} is not valid: pipe codes are snake_case "
                 "(lowercase letters, digits and underscores, starting with a letter)",
-                line=line,
+                line=source_map.pipe_line(code),
                 pipe=code,
             )
             result.broken_pipes.add(code)
@@ -339,7 +344,7 @@ def _parse_pipes(
             diag(
                 ErrorType.SCHEMA_VIOLATION,
                 f"pipe {code!r} must be a table ([pipe.{code}])",
-                line=line,
+                line=source_map.pipe_line(code),
                 pipe=code,
             )
             result.broken_pipes.add(code)
@@ -376,7 +381,7 @@ def _parse_pipes(
                 ErrorType.MISSING_PIPE_TYPE,
                 f"pipe {code!r} has no `type`: add one of {', '.join(PIPE_TYPES)} "
                 f"(without `type` a pipe is a signature, a contract of inputs and output only; {why})",
-                line=line,
+                line=source_map.pipe_line(code),
                 pipe=code,
                 field_name="type",
             )
@@ -404,7 +409,7 @@ def _parse_pipes(
                 diag(
                     ErrorType.SCHEMA_VIOLATION,
                     f"pipe {code!r} ({pipe_type}): {message}",
-                    line=source_map.field_line(code, top) if top else line,
+                    line=source_map.field_line(code, top) if top else source_map.pipe_line(code),
                     pipe=code,
                     field_name=loc or None,
                 )

@@ -124,7 +124,6 @@ class StaticChecker(PipeChecks):
             blueprint = concept.blueprint
             if blueprint is None:
                 continue
-            line = _concept_line(self.library, concept)
 
             def report(
                 error_type: str,
@@ -132,11 +131,12 @@ class StaticChecker(PipeChecks):
                 field: str | None = None,
                 *,
                 _concept: Concept = concept,
-                _line: int | None = line,
             ) -> None:
+                # the line is found only for a diagnostic: a valid library never builds a source map's index
+                line = _concept_line(self.library, _concept)
                 self.diagnostics.append(
                     Diagnostic(
-                        error_type=error_type, message=message, file=_concept.source, line=_line, field=field
+                        error_type=error_type, message=message, file=_concept.source, line=line, field=field
                     )
                 )
 
