@@ -455,6 +455,8 @@ def callers_of_failures(library: Library, failed: Set[str]) -> dict[str, str]:
     ``failed`` holds pipe codes or refs; the result maps each caller's ref to the pipe it is blocked by.
     """
     blocked: dict[str, str] = {}
+    if not failed and not library.broken_pipes and not library.broken_concepts:
+        return blocked  # nothing failed and nothing is broken: no pipe can be blocked (the checks below find none)
     for ref, entry in library.pipes.items():  # a pipe reading or making a concept whose declaration is broken
         if entry.code in failed or ref in failed:
             continue

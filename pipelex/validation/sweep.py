@@ -121,19 +121,23 @@ async def dry_run_pipe(
     *,
     graphs: list[ExecutionGraph] | None = None,
     dry_settings: RunSettings | None = None,
+    verdict_tracer: VerdictTracer | None = None,
 ) -> PipeVerdict:
     """Dry-run one pipe with mock inputs through ``router``; append its execution graph to ``graphs`` when given.
 
     ``dry_settings``: ``settings_for(PipeRunMode.DRY, settings)`` when the caller made it already (a sweep makes
-    it once for all its pipes)."""
+    it once for all its pipes). ``verdict_tracer``: the tracer of a run without ``graphs``, when the caller shares
+    one between its runs (it records nothing, so one run leaves nothing in it for the next)."""
     from pipelex.inference.leaf import settings_for
     from pipelex.memory.inputs import mock_inputs
 
-    tracer = (
-        VerdictTracer()
-        if graphs is None
-        else GraphTracer(pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry")
-    )
+    tracer: GraphTracer
+    if graphs is not None:
+        tracer = GraphTracer(
+            pipeline_run_id="validation", main_pipe=entry.code, domain=entry.domain, mode="dry"
+        )
+    else:
+        tracer = verdict_tracer if verdict_tracer is not None else VerdictTracer()
     try:
         memory = WorkingMemory.with_inputs(
             mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items)
@@ -186,6 +190,7 @@ async def sweep(
 
     verdicts: list[PipeVerdict] = []
     dry_settings = settings_for(PipeRunMode.DRY, settings)
+    verdict_tracer = VerdictTracer() if graphs is None else None  # one for every run: it records nothing
     for entry in library.pipes.values():
         if entry.code in failed_statically or entry.ref in failed_statically:
             verdicts.append(
@@ -221,7 +226,13 @@ async def sweep(
             )
             continue
         verdict = await dry_run_pipe(
-            entry, library, settings, router, graphs=graphs, dry_settings=dry_settings
+            entry,
+            library,
+            settings,
+            router,
+            graphs=graphs,
+            dry_settings=dry_settings,
+            verdict_tracer=verdict_tracer,
         )
         if verdict.status is PipeStatus.FAILURE and (
             entry.ref in allowed_to_fail or entry.code in allowed_to_fail

@@ -586,3 +586,21 @@ def test_load_library_reads_every_bundle_under_a_folder(tmp_path: Path) -> None:
 def test_find_bundle_files_refuses_an_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(BundleLoadError, match="holds no .mthds file"):
         find_bundle_files(tmp_path)
+
+
+def test_a_valid_library_is_checked_without_building_the_source_map_index() -> None:
+    # lines are found only for diagnostics: parsing, loading and checking a valid bundle never lexes the text
+    # (the index is the source map's cost: a fifth of parsing a big bundle)
+    from pipelex.config.deck import default_deck
+    from pipelex.language.library import build_library
+    from pipelex.validation.static import check_library
+
+    library = build_library([(textwrap.dedent(MENU).lstrip("\n"), "menu.mthds")])
+    assert check_library(library, default_deck()) == []
+    source_map = library.bundles[0].source_map
+    assert "_index" not in vars(source_map) and "_lexed" not in vars(source_map)
+    # and a diagnostic still finds its line, on the same map
+    assert (
+        source_map.pipe_line("write_menu_card")
+        == MENU.lstrip("\n").splitlines().index("[pipe.write_menu_card]") + 1
+    )
