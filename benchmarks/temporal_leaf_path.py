@@ -58,6 +58,7 @@ async def one_run(
     from pipelex.backends.temporal.codec import data_converter
     from pipelex.backends.temporal.payloads import (
         DispatchOptions,
+        LeafPayload,
         LibraryRef,
         PipeRunOutcome,
         PipeRunPayload,
@@ -93,20 +94,20 @@ async def one_run(
         dispatch=DispatchOptions(task_queue="bench"),
     )
 
-    async def activity_side(decoded: PipeRunPayload) -> PipeRunOutcome:
+    async def activity_side(decoded: LeafPayload) -> PipeRunOutcome:
         t0 = time.thread_time()
         outcome = await environment.run(activities.act_run_leaf, decoded)
         spent["activity"] += time.thread_time() - t0
         return outcome
 
     async def leaf_trip(
-        self: TemporalPipeRouter, _entry: Any, leaf_payload: PipeRunPayload
+        self: TemporalPipeRouter, _entry: Any, leaf_payload: LeafPayload
     ) -> PipeRunOutcome:
         """What the SDK does between the workflow and the activity, and the activity itself (on a thread of its
         own, as on a worker: this thread waits, so its CPU time leaves the activity's out)."""
         t0 = time.thread_time()
         [wire_in] = converter.to_payloads([leaf_payload])
-        [decoded] = converter.from_payloads([wire_in], [PipeRunPayload])
+        [decoded] = converter.from_payloads([wire_in], [LeafPayload])
         spent["wire"] += time.thread_time() - t0
         outcome = asyncio.run_coroutine_threadsafe(activity_side(decoded), activity_loop).result()
         t0 = time.thread_time()

@@ -8,17 +8,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from pipelex.backends.temporal import activities as activities_module
 from pipelex.backends.temporal.activities import WorkerActivities, _first_beat, _heartbeating
 from pipelex.backends.temporal.payloads import (
-    DispatchOptions,
+    LeafPayload,
+    LeafSource,
     LibraryRef,
     PipeRunOutcome,
-    PipeRunPayload,
     WireSettings,
+    restore_omitted,
 )
-from pipelex.backends.temporal.process import library_for
+from pipelex.backends.temporal.process import keep_settings, library_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.memory.inputs import shape_inputs
 from pipelex.memory.stuff import WorkingMemory
@@ -58,11 +62,15 @@ async def test_a_quick_leaf_sends_no_heartbeat() -> None:
 def test_the_first_beat_counts_from_the_start_of_the_attempt() -> None:
     """The server's heartbeat timeout runs from the attempt's start: a leaf whose code got the CPU late (a busy
     worker) beats at once, one that starts at once waits a whole interval."""
-    assert _environment([]).run(_first_beat, 10.0) > 9.0
+
+    def first_beat() -> float:
+        return _first_beat(activity.info(), 10.0)
+
+    assert _environment([]).run(first_beat) > 9.0
     late = datetime.now(UTC) - timedelta(seconds=8)
-    assert 1.0 < _environment([], started=late).run(_first_beat, 10.0) < 2.1
+    assert 1.0 < _environment([], started=late).run(first_beat) < 2.1
     long_ago = datetime.now(UTC) - timedelta(minutes=5)
-    assert _environment([], started=long_ago).run(_first_beat, 10.0) == 0.0
+    assert _environment([], started=long_ago).run(first_beat) == 0.0
 
 
 async def test_a_leaf_that_started_late_beats_at_once() -> None:
@@ -108,21 +116,26 @@ async def test_a_failing_leaf_stops_its_heartbeats() -> None:
     assert await _environment(beats).run(run) == 0
 
 
-async def test_a_dry_leaf_runs_in_the_activity_and_returns_its_result_and_events() -> None:
-    config = PipelexConfig()
+def _leaf(config: PipelexConfig, **fields: Any) -> tuple[LeafPayload, Any]:
+    """The payload of the bundle's leaf over ``note = "hello"`` (``fields`` override), and its content codec."""
     ref = LibraryRef.of([(BUNDLE, "<bundle 1>")])
     library, codec = library_for(ref)
     entry = library.pipes["heartbeats.one"]
     memory = WorkingMemory.with_inputs(shape_inputs({"note": "hello"}, entry, library))
-    payload = PipeRunPayload(
-        library=ref.by_reference("wf", "run"),  # a leaf gets the library by reference (compiled above)
-        pipe_ref=entry.ref,
-        output_name="one",
-        memory=codec.wire_memory(memory),
-        run_mode=PipeRunMode.DRY,
-        settings=WireSettings.of(config.run_settings()),
-        dispatch=DispatchOptions(task_queue="q"),
-    )
+    values: dict[str, Any] = {
+        "library": ref.by_reference("wf", "run"),  # a leaf gets the library by reference (compiled above)
+        "pipe_ref": entry.ref,
+        "output_name": "one",
+        "memory": codec.wire_memory(memory),
+        "run_mode": PipeRunMode.DRY,
+        "settings": WireSettings.of(config.run_settings()),
+    }
+    return LeafPayload.model_validate(values | fields), codec
+
+
+async def test_a_dry_leaf_runs_in_the_activity_and_returns_its_result_and_events() -> None:
+    config = PipelexConfig()
+    payload, _ = _leaf(config)
     beats: list[tuple[Any, ...]] = []
     outcome = await _environment(beats).run(WorkerActivities(config).act_run_leaf, payload)
     assert isinstance(outcome, PipeRunOutcome)
@@ -131,3 +144,64 @@ async def test_a_dry_leaf_runs_in_the_activity_and_returns_its_result_and_events
     assert [e.op for e in outcome.events] == ["start", "end"]
     assert outcome.events[0].placement is not None and outcome.events[0].placement.attempt == 1
     assert beats == []
+
+
+async def test_a_leaf_sends_back_no_data_its_workflow_holds_and_the_workflow_puts_it_back() -> None:
+    """The inputs' data is what the payload carried, the output's is the result's: the events name them instead, and
+    the workflow's copy is the trace the direct backend records."""
+    config = PipelexConfig()
+    payload, _ = _leaf(config)
+    outcome = await _environment([]).run(WorkerActivities(config).act_run_leaf, payload)
+    start, end = outcome.events
+    assert start.omitted == ["note"] and start.inputs is not None and start.inputs[0].data is None
+    assert end.omitted == ["one"] and end.outputs is not None and end.outputs[0].data is None
+    wire = PipeRunOutcome.model_validate_json(outcome.model_dump_json())  # as the workflow reads it
+    restore_omitted(wire.events, payload.memory, payload.output_name, wire.result)
+    start, end = wire.events
+    assert start.omitted is None and end.omitted is None
+    assert start.inputs is not None and start.inputs[0].data == {"text": "hello"}
+    assert wire.result.stuff is not None
+    assert end.outputs is not None and end.outputs[0].data == wire.result.stuff.content
+    assert "Continue: hello" in wire.result.stuff.content["text"]
+    assert "null" not in wire.events[0].model_dump_json()  # an event writes only the fields it sets
+
+
+async def test_a_leaf_takes_its_settings_by_digest() -> None:
+    config = PipelexConfig()
+    settings = WireSettings.of(config.run_settings()).model_copy(update={"text_gen_truncate_length": 20})
+    digest, _ = keep_settings(settings)  # what its workflow did
+    payload, _ = _leaf(config, settings=None, settings_digest=digest)
+    outcome = await _environment([]).run(WorkerActivities(config).act_run_leaf, payload)
+    assert outcome.result.stuff is not None and len(outcome.result.stuff.content["text"]) == 20
+
+
+async def test_settings_by_digest_that_its_workflow_does_not_hold_fail_clearly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that has not kept the digest reads the workflow's input; other settings there are an error."""
+    config = PipelexConfig()
+    payload, _ = _leaf(config, settings=None, settings_digest="0" * 64)
+    other = WireSettings.of(config.run_settings())
+
+    async def source(ref: LibraryRef) -> LeafSource:
+        keep_settings(other)
+        return LeafSource(library=ref, settings=other)
+
+    monkeypatch.setattr(activities_module, "_read_source", source)
+    with pytest.raises(ApplicationError) as caught:
+        await _environment([]).run(WorkerActivities(config).act_run_leaf, payload)
+    assert caught.value.type == "settings_unavailable" and "000000000000" in str(caught.value)
+
+
+def test_a_leaf_payload_of_an_older_version_still_reads() -> None:
+    """Payloads recorded before leaves took their settings by digest carried them by value, with dispatch options."""
+    config = PipelexConfig()
+    payload, _ = _leaf(config)
+    recorded = payload.model_dump(mode="json", exclude={"settings_digest", "dispatch"})
+    recorded["dispatch"] = {"task_queue": "q"}
+    recorded["settings"] = {"nb_list_items": 3}  # no explore_all_outcomes: a dry run explored every outcome
+    old = LeafPayload.model_validate(recorded)
+    assert old.settings is not None and old.settings.explore_all_outcomes is True
+    assert old.dispatch is not None and old.dispatch.task_queue == "q"
+    with pytest.raises(ValueError, match="run settings, by value or by digest"):
+        LeafPayload.model_validate({**recorded, "settings": None})

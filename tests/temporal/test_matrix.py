@@ -199,20 +199,20 @@ async def test_dry_run_on_temporal_dispatches_activities_that_carry_the_run_mode
     from temporalio.api.enums.v1 import EventType
 
     from pipelex.backends.temporal.client import connect
-    from pipelex.backends.temporal.payloads import PipeRunPayload
+    from pipelex.backends.temporal.payloads import LeafPayload
 
     output = await PipelexRunner(mthds_content=SHOP_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
         {"order": ORDER}
     )
     client = await connect(temporal_booted)
-    scheduled: list[PipeRunPayload] = []
+    scheduled: list[LeafPayload] = []
     children = 0
     for workflow_id in {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}:
         async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 attributes = event.activity_task_scheduled_event_attributes
                 assert attributes.activity_type.name == "act_run_leaf"
-                [payload] = await client.data_converter.decode(attributes.input.payloads, [PipeRunPayload])
+                [payload] = await client.data_converter.decode(attributes.input.payloads, [LeafPayload])
                 scheduled.append(payload)
             elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
                 children += 1
@@ -224,8 +224,9 @@ async def test_dry_run_on_temporal_dispatches_activities_that_carry_the_run_mode
     ]
     assert {p.run_mode for p in scheduled} == {PipeRunMode.DRY}
     assert children == 3  # label_plants (batch), route_order (condition), write_extras (parallel)
-    # a leaf payload carries only the memory the leaf reads
+    # a leaf payload carries only the memory the leaf reads, and its workflow's run settings by digest
     assert all({s.name for s in p.memory.stuffs} <= {"plant", "customer"} for p in scheduled)
+    assert all(p.settings is None and p.settings_digest and p.dispatch is None for p in scheduled)
 
 
 def test_the_cli_help_does_not_import_temporalio() -> None:

@@ -163,3 +163,53 @@ def test_the_generator_of_the_mode_sets_the_exploration_of_a_run() -> None:
     assert (
         settings_for(PipeRunMode.LIVE, RunSettings(explore_all_outcomes=True)).explore_all_outcomes is False
     )
+
+
+def test_same_json_tells_types_apart() -> None:
+    from pipelex.backends.temporal.payloads import same_json
+
+    assert same_json({"a": [1, "x", None, {"b": 2.5}]}, {"a": [1, "x", None, {"b": 2.5}]})
+    assert not same_json(1, 1.0) and not same_json(1, True) and not same_json({"a": 1}, {"a": True})
+    assert not same_json([1, 2], [1, 2, 3]) and not same_json({"a": 1}, {"b": 1}) and not same_json([1], (1,))
+
+
+def test_a_leaf_omits_only_data_equal_to_what_its_workflow_holds() -> None:
+    """An input whose recorded data differs from what the payload carried (here a path into it, or another value)
+    keeps its data; so does an output when the result is an absence."""
+    from pipelex.backends.temporal.payloads import (
+        TraceEvent,
+        WireMemory,
+        WireResult,
+        WireStuff,
+        omit_held_data,
+        restore_omitted,
+    )
+    from pipelex.memory.stuff import Absence
+    from pipelex.tracing.graph import IOItem
+
+    memory = WireMemory(
+        stuffs=[
+            WireStuff(name="a", stuff_code="c1", concept="native.Text", is_list=False, content={"text": "1"}),
+            WireStuff(
+                name="b", stuff_code="c2", concept="native.Number", is_list=False, content={"number": 1}
+            ),
+        ]
+    )
+
+    def item(name: str, data: object) -> IOItem:
+        return IOItem(name=name, concept="native.Text", data=data)
+
+    events = [
+        TraceEvent(
+            op="start", node=0, inputs=[item("a", {"text": "1"}), item("b", {"number": 1.0}), item("c", 3)]
+        ),
+        TraceEvent(op="end", node=0, outputs=[item("out", {"absent": True})]),
+    ]
+    absent = WireResult(absence=Absence(variable_name="out", kind="skipped", reason="an input was absent"))
+    omit_held_data(events, memory, "out", absent)
+    start, end = events
+    assert start.omitted == ["a"] and start.inputs is not None
+    assert [i.data for i in start.inputs] == [None, {"number": 1.0}, 3]
+    assert end.omitted is None and end.outputs is not None and end.outputs[0].data == {"absent": True}
+    restore_omitted(events, memory, "out", absent)
+    assert start.omitted is None and [i.data for i in start.inputs] == [{"text": "1"}, {"number": 1.0}, 3]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipelex.backends.temporal.payloads import PipeRunPayload, WireOutputOverride
+from pipelex.backends.temporal.payloads import LeafPayload, PipeRunPayload, WireOutputOverride
 from pipelex.concepts.natives import ListContent, TextContent
 from pipelex.config.settings import PipelexConfig
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -65,7 +65,7 @@ async def test_steps_make_their_lists_on_temporal(temporal_booted: PipelexConfig
         async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 attributes = event.activity_task_scheduled_event_attributes
-                [payload] = await client.data_converter.decode(attributes.input.payloads, [PipeRunPayload])
+                [payload] = await client.data_converter.decode(attributes.input.payloads, [LeafPayload])
                 overrides[payload.pipe_ref.rpartition(".")[2]] = payload.output_override
     assert overrides["invent_dish"] == WireOutputOverride(item_count=3)
     assert overrides["side_idea"] == WireOutputOverride(item_count=None)

@@ -8,12 +8,24 @@ from pathlib import Path
 from temporalio.api.enums.v1 import EventType
 
 from pipelex.backends.temporal.client import connect
-from pipelex.backends.temporal.payloads import PipeRunPayload
+from pipelex.backends.temporal.payloads import LeafPayload
 from pipelex.config.settings import PipelexConfig
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.temporal import run_pipeline_on_temporal
 from tests.temporal.bundles import ORDER, SHOP_BUNDLE
 from tests.temporal.workers import WorkerProcess
+
+ONE_LEAF = """domain = "notes"
+description = "One leaf"
+main_pipe = "continue_note"
+
+[pipe.continue_note]
+type = "PipeLLM"
+description = "Continue a note"
+inputs = { note = "Text" }
+output = "Text"
+prompt = "Continue: $note"
+"""
 
 
 async def test_a_leaf_only_worker_gets_the_library_by_reference(
@@ -47,9 +59,24 @@ async def test_a_leaf_only_worker_gets_the_library_by_reference(
         async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 attributes = event.activity_task_scheduled_event_attributes
-                [payload] = await client.data_converter.decode(attributes.input.payloads, [PipeRunPayload])
-                assert isinstance(payload, PipeRunPayload)
+                [payload] = await client.data_converter.decode(attributes.input.payloads, [LeafPayload])
+                assert isinstance(payload, LeafPayload)
                 assert payload.library.texts is None and payload.library.source_workflow_id == workflow_id
+                assert payload.settings is None and payload.settings_digest is not None
+    # the run's settings too: the leaf worker read them from the workflow's input, not from its own config
+    short = config.model_copy(
+        update={"dry_run": config.dry_run.model_copy(update={"text_gen_truncate_length": 20})}
+    )
+    output = await run_pipeline_on_temporal(
+        [ONE_LEAF],
+        inputs={"note": "a note long enough to be cut"},
+        pipe_run_mode=PipeRunMode.DRY,
+        config=short,
+    )
+    [leaf] = [n for n in output.graph.nodes if n.pipe_code == "continue_note"]
+    assert leaf.placement is not None and leaf.placement["worker"] == leaves.identity
+    text = output.main_stuff_json()["text"]
+    assert len(text) == 20 and text.startswith("DRY RUN")
 
 
 async def test_a_leaf_only_worker_reads_the_library_of_a_long_batch_slice(

@@ -19,7 +19,6 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.common import RawValue
 
@@ -27,16 +26,24 @@ from pipelex.backends.temporal.payloads import (
     ContentCodec,
     DryValidateOutcome,
     DryValidatePayload,
+    LeafPayload,
+    LeafSource,
     LibraryRef,
     PipeRunOutcome,
-    PipeRunPayload,
     Placement,
     StoredListRef,
     StoredPart,
     StoredSlice,
     StoreItems,
+    omit_held_data,
 )
-from pipelex.backends.temporal.process import WORKER_IDENTITY, LibraryNotCachedError, library_for
+from pipelex.backends.temporal.process import (
+    WORKER_IDENTITY,
+    LibraryNotCachedError,
+    keep_settings,
+    library_for,
+    settings_for,
+)
 from pipelex.backends.temporal.router import failure_error
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import PipelexError, PipeRunError, ProviderError
@@ -44,6 +51,7 @@ from pipelex.language.library import Library
 
 if TYPE_CHECKING:
     from pipelex.config.deck import ModelDeck
+    from pipelex.config.run_settings import RunSettings
     from pipelex.config.settings import PipelexConfig
     from pipelex.inference.leaf import Generators
 
@@ -79,29 +87,18 @@ async def _heartbeating(
         handle.cancel()
 
 
-def _first_beat(interval: float) -> float:
+def _first_beat(info: activity.Info, interval: float) -> float:
     """Seconds until a leaf's first heartbeat: ``interval`` after the attempt started on the server, so a leaf that
     waited on a busy worker before its code ran beats at once (the server's heartbeat timeout runs from the start
     of the attempt, not from when this code got the CPU)."""
-    started = activity.info().started_time
+    started = info.started_time
     waited = (datetime.now(UTC) - started).total_seconds() if started.tzinfo is not None else 0.0
     return min(interval, max(0.0, interval - waited))
 
 
-class LibrarySource(BaseModel):
-    """The library of a workflow's input (a ``PipeRunPayload`` or an ``ItemsPayload``: the other fields ignored)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    library: LibraryRef
-
-
-async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
-    """The compiled library; one sent by reference and never seen here is read from its workflow's history."""
-    try:
-        return library_for(ref)
-    except LibraryNotCachedError:
-        pass
+async def _read_source(ref: LibraryRef) -> LeafSource:
+    """The input of the workflow that holds a leaf's library (and run settings), read from its history; both are
+    kept in this process for the next leaves."""
     if ref.source_workflow_id is None:
         raise PipeRunError(
             f"the library {ref.digest[:12]} was sent without its texts nor where to find them",
@@ -112,18 +109,50 @@ async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
     handle = client.get_workflow_handle(ref.source_workflow_id, run_id=ref.source_run_id)
     async for event in handle.fetch_history_events():
         started = event.workflow_execution_started_event_attributes
-        # the input of a WfRunPipe or of a WfRunItems (a batch's slice): only its library is read
-        [source] = await client.data_converter.decode(started.input.payloads, [LibrarySource])
-        assert isinstance(source, LibrarySource)
+        # the input of a WfRunPipe, a WfRunItems (a batch's slice) or a WfRunSteps: only its library and settings
+        [source] = await client.data_converter.decode(started.input.payloads, [LeafSource])
+        assert isinstance(source, LeafSource)
         if source.library.digest != ref.digest or source.library.texts is None:
             raise PipeRunError(
                 f"workflow {ref.source_workflow_id!r} does not hold the library {ref.digest[:12]}",
                 error_type="library_unavailable",
             )
-        return library_for(source.library)
+        library_for(source.library)
+        if source.settings is not None:
+            keep_settings(source.settings)
+        return source
     raise PipeRunError(
         f"workflow {ref.source_workflow_id!r} has no history", error_type="library_unavailable"
     )
+
+
+async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
+    """The compiled library; one sent by reference and never seen here is read from its workflow's history."""
+    try:
+        return library_for(ref)
+    except LibraryNotCachedError:
+        pass
+    return library_for((await _read_source(ref)).library)
+
+
+async def _settings(payload: LeafPayload) -> RunSettings:
+    """The leaf's run settings: by value, or by digest (kept here, else read from its workflow's input)."""
+    if payload.settings is not None:
+        return keep_settings(payload.settings)[1]
+    digest = payload.settings_digest
+    assert digest is not None  # the payload's validator: one or the other
+    found = settings_for(digest)
+    if found is None:
+        source = await _read_source(payload.library)
+        found = settings_for(digest)
+        if found is None:
+            held = source.settings.digest()[:12] if source.settings is not None else "none"
+            raise PipeRunError(
+                f"the run settings {digest[:12]} of this leaf are not those of workflow "
+                f"{payload.library.source_workflow_id!r} ({held})",
+                error_type="settings_unavailable",
+            )
+    return found
 
 
 class WorkerActivities:
@@ -144,7 +173,7 @@ class WorkerActivities:
         return [self.act_run_leaf, act_load_items, act_store_items, self.act_dry_validate]
 
     @activity.defn(name="act_run_leaf")
-    async def act_run_leaf(self, payload: PipeRunPayload) -> PipeRunOutcome:
+    async def act_run_leaf(self, payload: LeafPayload) -> PipeRunOutcome:
         """Run one leaf pipe here; return its result and its trace events."""
         return await run_leaf(payload, self.generators)
 
@@ -154,8 +183,16 @@ class WorkerActivities:
         return dry_validate(payload, self.deck)
 
 
-async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOutcome:
-    """Run one leaf pipe here, with ``generators`` (the worker's); return its result and its trace events."""
+# seconds between heartbeats of a leaf dispatched without a heartbeat timeout (none runs out: the beats only let a
+# cancellation reach the leaf)
+_DEFAULT_HEARTBEAT_S = 30.0
+
+
+async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutcome:
+    """Run one leaf pipe here, with ``generators`` (the worker's); return its result and its trace events.
+
+    The events leave out the data the workflow holds already (the inputs it sent, the result): it puts it back.
+    """
     from pipelex.backends.direct import DirectPipeRouter
     from pipelex.pipes.context import RunContext
     from pipelex.pipes.kinds import kind_of
@@ -187,7 +224,7 @@ async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOu
         ctx = RunContext(
             library=library,
             run_mode=payload.run_mode,
-            settings=payload.settings.run_settings(),
+            settings=await _settings(payload),
             tracer=tracer,
             router=DirectPipeRouter(),
             generators=generators,
@@ -214,14 +251,18 @@ async def run_leaf(payload: PipeRunPayload, generators: Generators) -> PipeRunOu
 
     try:
         # heartbeats cover the whole leaf, the library's loading included
-        interval = max(0.2, payload.dispatch.activity_heartbeat_s / 3)
-        result = await _heartbeating(prepare_and_run(), interval, first=_first_beat(interval))
+        timeout = info.heartbeat_timeout
+        interval = max(0.2, (timeout.total_seconds() if timeout else _DEFAULT_HEARTBEAT_S) / 3)
+        result = await _heartbeating(prepare_and_run(), interval, first=_first_beat(info, interval))
     except PipeRunError as exc:
         raise failure_error(exc, tracer.events(), non_retryable=not is_retryable(exc)) from None
     except PipelexError as exc:
         raise failure_error(exc, tracer.events()) from None
     assert codec is not None  # set by prepare_and_run before it returned
-    return PipeRunOutcome(result=codec.wire_result(result), events=tracer.events())
+    wire = codec.wire_result(result)
+    events = tracer.events()
+    omit_held_data(events, payload.memory, payload.output_name, wire)
+    return PipeRunOutcome(result=wire, events=events)
 
 
 @activity.defn(name="act_load_items")

@@ -16,7 +16,16 @@ import json
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StoredListContent, StuffContent
 from pipelex.config.run_settings import RunSettings
@@ -346,6 +355,10 @@ class WireSettings(_Wire):
         fields["explore_all_outcomes"] = bool(self.explore_all_outcomes)
         return RunSettings(**fields)
 
+    def digest(self) -> str:
+        """The content digest a leaf names these settings by (sha256 of their JSON)."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
 
 class DispatchOptions(_Wire):
     """Where and how leaves are dispatched (from ``[temporal]``): workflow code cannot read the config."""
@@ -413,6 +426,18 @@ class TraceEvent(_Wire):
     # root nodes attach to ``parent``; ``nodes`` is how many pipe runs it holds
     ref: str | None = None
     nodes: int | None = None
+    # a leaf's start / end sent back by its activity: the names of the inputs / outputs whose ``data`` was left
+    # out because the workflow holds it already (an input's is the content the leaf's payload carried under that
+    # name, the output's the content of the leaf's result); the workflow puts it back (:func:`restore_omitted`)
+    omitted: list[str] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """The fields that hold something: an event sets a few of its 20 (what is left out reads back as None)."""
+        data: object = handler(self)
+        if is_json_object(data):
+            return {name: value for name, value in data.items() if value is not None}
+        return data
 
     @field_validator("inputs", "outputs", mode="after")
     @classmethod
@@ -474,6 +499,133 @@ class PipeRunPayload(_Wire):
     def run_override(self) -> OutputOverride | None:
         """The run context's ``output_override`` for this payload."""
         return None if self.output_override is None else self.output_override.runtime()
+
+
+class LeafPayload(_Wire):
+    """Run one leaf (an operator) in ``act_run_leaf``: what the leaf needs, and nothing it does not.
+
+    The run settings are the same for every leaf of a workflow: a leaf names them by ``settings_digest``, those of
+    the workflow whose input holds its library (``library.source_workflow_id``); a worker keeps the settings of a
+    digest once it has read them (:func:`pipelex.backends.temporal.process.settings_for`). ``settings`` by value:
+    a leaf whose library travels by value, and payloads recorded by older versions (which also carried ``dispatch``:
+    a leaf reads its heartbeat timeout from the activity's own info, and dispatches nothing).
+    """
+
+    library: LibraryRef
+    pipe_ref: str
+    output_name: str
+    memory: WireMemory
+    run_mode: PipeRunMode
+    settings: WireSettings | None = None
+    settings_digest: str | None = None
+    dispatch: DispatchOptions | None = None
+    depth: int = 0
+    stack: list[str] = Field(default_factory=lambda: [])
+    output_override: WireOutputOverride | None = None
+
+    @model_validator(mode="after")
+    def _settings_by_value_or_digest(self) -> LeafPayload:
+        """One of the two; the exploration of an older payload's settings as :class:`PipeRunPayload` fills it."""
+        if self.settings is None and self.settings_digest is None:
+            raise ValueError("a leaf payload needs its run settings, by value or by digest")
+        if self.settings is not None and self.settings.explore_all_outcomes is None:
+            self.settings = self.settings.model_copy(
+                update={"explore_all_outcomes": self.run_mode is PipeRunMode.DRY}
+            )
+        return self
+
+    def run_override(self) -> OutputOverride | None:
+        """The run context's ``output_override`` for this payload."""
+        return None if self.output_override is None else self.output_override.runtime()
+
+
+def omit_held_data(
+    events: list[TraceEvent], memory: WireMemory, output_name: str, result: WireResult
+) -> None:
+    """Leave out of a leaf's own start and end events the data its workflow holds already: the inputs' data the leaf's
+    payload carried (``memory``), the output's (``output_name``) the result's; each event names what it left out
+    (``omitted``).
+
+    Only a value exactly equal to the one held (same JSON types all the way down) is left out: what the workflow puts
+    back is the very value the event recorded.
+    """
+    held_in = {stuff.name: stuff.content for stuff in memory.stuffs if stuff.stored is None}
+    out = result.stuff
+    held_out = {output_name: out.content} if out is not None and out.stored is None else {}
+    roots: set[int] = set()
+    for event in events:
+        if event.op == "start" and event.parent is None:
+            roots.add(event.node)
+            event.omitted = _omit(event.inputs, held_in)
+        elif event.op == "end" and event.node in roots:
+            event.omitted = _omit(event.outputs, held_out)
+
+
+def _omit(items: list[IOItem] | None, held: dict[str, Any]) -> list[str] | None:
+    names: list[str] = []
+    for item in items or ():
+        if item.name in held and item.data is not None and same_json(item.data, held[item.name]):
+            item.data = None
+            names.append(item.name)
+    return names or None
+
+
+def same_json(a: object, b: object) -> bool:
+    """Equal JSON values, types included (``==`` holds ``1 == 1.0 == True``)."""
+    if type(a) is not type(b):
+        return False
+    if is_json_object(a) and is_json_object(b):
+        return len(a) == len(b) and all(k in b and same_json(v, b[k]) for k, v in a.items())
+    if is_list(a) and is_list(b):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def restore_omitted(
+    events: list[TraceEvent], memory: WireMemory, output_name: str, result: WireResult
+) -> None:
+    """Put back the data a leaf's activity left out of its events (:func:`omit_held_data`), from the payload the
+    workflow sent (``memory``) and the result it got back."""
+    for event in events:
+        if not event.omitted:
+            continue
+        if event.op == "start":
+            held = {stuff.name: stuff.content for stuff in memory.stuffs}
+            items = event.inputs or []
+        else:
+            held = {output_name: result.stuff.content} if result.stuff is not None else {}
+            items = event.outputs or []
+        for item in items:
+            if item.name in event.omitted:
+                if item.name not in held:
+                    from pipelex.errors import PipeRunError
+
+                    raise PipeRunError(
+                        f"a leaf's trace left out the data of {item.name!r}, which its workflow does not hold",
+                        error_type="internal_error",
+                    )
+                item.data = held[item.name]
+        event.omitted = None
+
+
+class LeafSource(BaseModel):
+    """What a leaf sent by reference reads from the input of the workflow that dispatched it (a ``PipeRunPayload``,
+    an ``ItemsPayload`` or a ``StepsPayload``: the other fields ignored): the library and the run settings."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    library: LibraryRef
+    run_mode: PipeRunMode | None = None
+    settings: WireSettings | None = None
+
+    @model_validator(mode="after")
+    def _exploration_of_older_payloads(self) -> LeafSource:
+        """As :class:`PipeRunPayload` reads it, so the digest is the one the workflow computed."""
+        if self.settings is not None and self.settings.explore_all_outcomes is None:
+            self.settings = self.settings.model_copy(
+                update={"explore_all_outcomes": self.run_mode is PipeRunMode.DRY}
+            )
+        return self
 
 
 class PipeRunOutcome(_Wire):

@@ -1,6 +1,7 @@
-"""Process-wide state of a worker: its identity and the cache of compiled libraries (by content digest).
+"""Process-wide state of a worker: its identity, the cache of compiled libraries and that of run settings (both by
+content digest).
 
-Workflow code reads both (the module is passed through the workflow sandbox, so one cache serves every
+Workflow code reads them (the module is passed through the workflow sandbox, so one cache serves every
 workflow run of the process). Reading them is deterministic where it matters: a digest always compiles
 to the same library, and the identity only goes into trace metadata, never into a decision.
 """
@@ -11,9 +12,13 @@ import os
 import socket
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
-from pipelex.backends.temporal.payloads import ContentCodec, LibraryRef
+from pipelex.backends.temporal.payloads import ContentCodec, LibraryRef, WireSettings
 from pipelex.language.library import Library, build_library
+
+if TYPE_CHECKING:
+    from pipelex.config.run_settings import RunSettings
 
 WORKER_IDENTITY = f"{os.getpid()}@{socket.gethostname()}"
 _CACHE_SIZE = 64
@@ -44,3 +49,36 @@ def library_for(ref: LibraryRef) -> tuple[Library, ContentCodec]:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return compiled
+
+
+_SETTINGS_CACHE_SIZE = 256
+_settings: OrderedDict[str, RunSettings] = OrderedDict()
+
+
+def settings_for(digest: str) -> RunSettings | None:
+    """The run settings of ``digest`` if this process has kept them (:func:`keep_settings`), else None."""
+    with _lock:
+        found = _settings.get(digest)
+        if found is not None:
+            _settings.move_to_end(digest)
+        return found
+
+
+def keep_settings(wire: WireSettings, digest: str | None = None) -> tuple[str, RunSettings]:
+    """Keep ``wire``'s run settings under their digest (computed unless given); return both.
+
+    A workflow keeps the settings of its input (once per workflow run) and sends its leaves only the digest; a worker
+    that has not seen them reads them from that workflow's input once.
+    """
+    key = digest or wire.digest()
+    with _lock:
+        found = _settings.get(key)
+        if found is not None:
+            _settings.move_to_end(key)
+            return key, found
+    settings = wire.run_settings()
+    with _lock:
+        _settings[key] = settings
+        while len(_settings) > _SETTINGS_CACHE_SIZE:
+            _settings.popitem(last=False)
+    return key, settings

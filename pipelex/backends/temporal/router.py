@@ -32,8 +32,10 @@ from temporalio.exceptions import (
 
 from pipelex.backends.temporal.payloads import (
     ContentCodec,
+    DispatchOptions,
     ItemsOutcome,
     ItemsPayload,
+    LeafPayload,
     LibraryRef,
     PipeFailure,
     PipeRunOutcome,
@@ -43,7 +45,10 @@ from pipelex.backends.temporal.payloads import (
     StoredListRef,
     StoredSlice,
     WireOutputOverride,
+    WireSettings,
+    restore_omitted,
 )
+from pipelex.backends.temporal.process import keep_settings
 from pipelex.backends.temporal.tracing import EventTracer, Slot
 from pipelex.config.run_settings import LimitsConfig
 from pipelex.errors import (
@@ -92,9 +97,8 @@ def input_roots(entry: PipeEntry, memory: WorkingMemory) -> set[str]:
     return names | {memory.aliases[n] for n in names if n in memory.aliases}
 
 
-def leaf_queue(entry: PipeEntry, payload: PipeRunPayload) -> str:
+def leaf_queue(entry: PipeEntry, dispatch: DispatchOptions) -> str:
     """The task queue of a leaf: by model handle, else by kind, else the default queue."""
-    dispatch = payload.dispatch
     model = written_ref(getattr(entry.blueprint, "model", None))
     if model is not None and model in dispatch.queue_by_model:
         return dispatch.queue_by_model[model]
@@ -186,6 +190,7 @@ class TemporalPipeRouter:
         self.tracer = tracer
         self._children = 0
         self._leaf_library: LibraryRef | None = None
+        self._settings_digest: str | None = None
         # the dispatches (activities, child workflows) this workflow keeps in flight at most, whatever asks for
         # them: batch items, parallel branches (see :meth:`_dispatch_slot`)
         self._in_flight = asyncio.Semaphore(max(1, payload.dispatch.slice_items_in_flight))
@@ -206,11 +211,13 @@ class TemporalPipeRouter:
             # the payload is made once a slot is free: a task starting 1,000 items encodes `slice_items_in_flight`
             # memories, not 1,000
             async with self._dispatch_slot():
-                child = self._payload(entry, memory, ctx, output_name, whole_memory=entry.is_controller)
                 if entry.is_controller:
+                    child = self._payload(entry, memory, ctx, output_name, whole_memory=True)
                     outcome = await self._child_workflow(entry, child)
                 else:
-                    outcome = await self._activity(entry, child)
+                    leaf = self._leaf_payload(entry, memory, ctx, output_name)
+                    outcome = await self._activity(entry, leaf)
+                    restore_omitted(outcome.events, leaf.memory, leaf.output_name, outcome.result)
         self.tracer.absorb(outcome.events, parent_id=ctx.parent_node, slot=slot)
         if outcome.memory is not None:
             back = self.codec.memory(outcome.memory)
@@ -266,7 +273,7 @@ class TemporalPipeRouter:
 
         async def one_slice(first: int, slot: Any, number: int) -> StoredSlice:
             base = self._payload(
-                entry, memory, ctx, output_name, whole_memory=entry.is_controller, library_by_value=True
+                entry, memory, ctx, output_name, whole_memory=entry.is_controller
             ).model_copy(update={"settings": settings})
             if stored_in is not None:
                 by_value, by_ref = None, stored_in.slice(first, size)
@@ -403,7 +410,7 @@ class TemporalPipeRouter:
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, start: int, stop: int
     ) -> PipeResult:
         """Run steps ``start`` to ``stop`` in a child ``WfRunSteps``; ``memory`` becomes the memory it leaves."""
-        base = self._payload(entry, memory, ctx, entry.code, whole_memory=True, library_by_value=True)
+        base = self._payload(entry, memory, ctx, entry.code, whole_memory=True)
         payload = StepsPayload(**dict(base), start=start, stop=stop)
         slot = self.tracer.reserve()
         self._children += 1
@@ -449,18 +456,12 @@ class TemporalPipeRouter:
         output_name: str,
         *,
         whole_memory: bool,
-        library_by_value: bool = False,
     ) -> PipeRunPayload:
+        """The payload of a child workflow: this workflow's, for ``entry`` over ``memory`` (or the roots it reads), the
+        library by value."""
         only = None if whole_memory else {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
-        library = self.payload.library
-        if not whole_memory and not library_by_value and library.texts is not None:  # a leaf: by reference
-            if self._leaf_library is None:  # the same for every leaf of this workflow: made once
-                info = workflow.info()
-                self._leaf_library = library.by_reference(info.workflow_id, info.run_id)
-            library = self._leaf_library
         return self.payload.model_copy(
             update={
-                "library": library,
                 "pipe_ref": entry.ref,
                 "output_name": output_name,
                 "memory": self.codec.wire_memory(memory, only=only),
@@ -469,6 +470,35 @@ class TemporalPipeRouter:
                 "stack": list(ctx.stack),
                 "output_override": WireOutputOverride.of(ctx.output_override),
             }
+        )
+
+    def _leaf_payload(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str
+    ) -> LeafPayload:
+        """A leaf's payload: the memory it reads, its library and run settings by reference (the workflow's own)."""
+        library = self.payload.library
+        settings: WireSettings | None = self.payload.settings
+        digest: str | None = None
+        if library.texts is not None:  # by reference to this workflow, whose input holds them
+            if self._leaf_library is None:  # the same for every leaf of this workflow: made once
+                info = workflow.info()
+                self._leaf_library = library.by_reference(info.workflow_id, info.run_id)
+                # kept in this process: a worker here runs the leaves without reading them back
+                self._settings_digest = keep_settings(self.payload.settings)[0]
+            library, settings, digest = self._leaf_library, None, self._settings_digest
+        return LeafPayload(
+            library=library,
+            pipe_ref=entry.ref,
+            output_name=output_name,
+            memory=self.codec.wire_memory(
+                memory, only={name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
+            ),
+            run_mode=ctx.run_mode,
+            settings=settings,
+            settings_digest=digest,
+            depth=ctx.depth,
+            stack=list(ctx.stack),
+            output_override=WireOutputOverride.of(ctx.output_override),
         )
 
     async def _child_workflow(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:
@@ -482,12 +512,12 @@ class TemporalPipeRouter:
             result_type=PipeRunOutcome,
         )
 
-    async def _activity(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:
-        dispatch = payload.dispatch
+    async def _activity(self, entry: PipeEntry, payload: LeafPayload) -> PipeRunOutcome:
+        dispatch = self.payload.dispatch
         return await workflow.execute_activity(
             "act_run_leaf",
             payload,
-            task_queue=leaf_queue(entry, payload),
+            task_queue=leaf_queue(entry, dispatch),
             result_type=PipeRunOutcome,
             start_to_close_timeout=timedelta(seconds=dispatch.activity_start_to_close_s),
             heartbeat_timeout=timedelta(seconds=dispatch.activity_heartbeat_s),
