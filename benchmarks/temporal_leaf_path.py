@@ -100,9 +100,7 @@ async def one_run(
         spent["activity"] += time.thread_time() - t0
         return outcome
 
-    async def leaf_trip(
-        self: TemporalPipeRouter, _entry: Any, leaf_payload: LeafPayload
-    ) -> PipeRunOutcome:
+    async def leaf_trip(self: TemporalPipeRouter, _entry: Any, leaf_payload: LeafPayload) -> PipeRunOutcome:
         """What the SDK does between the workflow and the activity, and the activity itself (on a thread of its
         own, as on a worker: this thread waits, so its CPU time leaves the activity's out)."""
         t0 = time.thread_time()
