@@ -289,17 +289,21 @@ def _format_filter(value: Any) -> Any:
 def _tag(value: Any, name: str = "") -> Any:
     style = _style()
     body = format_as(_unwrap_undefined(value), style.text_format)
-    tag = name.split(".")[-1] or "data"
-    match style.tag_style:
-        case "xml":
-            text = f"<{tag}>\n{body}\n</{tag}>"
-        case "square_brackets":
-            text = f"[{tag}]\n{body}\n[/{tag}]"
-        case "ticks":
-            text = f"{tag}: ```\n{body}\n```"
-        case "no_tag":
-            text = body
+    text = _wrap_tag(body, name.split(".")[-1] or "data", style.tag_style)
     return _as_markup(text) if style.text_format == "html" else text
+
+
+def _wrap_tag(body: str, tag: str, tag_style: TagStyle) -> str:
+    """``body`` in the ``@var`` block of ``tag_style``, named ``tag``."""
+    match tag_style:
+        case "xml":
+            return f"<{tag}>\n{body}\n</{tag}>"
+        case "square_brackets":
+            return f"[{tag}]\n{body}\n[/{tag}]"
+        case "ticks":
+            return f"{tag}: ```\n{body}\n```"
+        case "no_tag":
+            return body
 
 
 def _with_images(value: Any) -> Any:
@@ -455,6 +459,94 @@ def _render_sigils(parts: tuple[SigilPart, ...], context: dict[str, Any]) -> Ite
         yield str(sized(result))
 
 
+# A sigil of the direct path: (input name, tag name or None for ``$var``, optional ``@?var``).
+_DirectSigil = tuple[str, str | None, bool]
+# Contents a template writes without reading anything else (no image to number, no metadata, no style other than
+# the text format): the direct path's values, alone or in a list.
+_DIRECT_VALUES: frozenset[type] = frozenset(
+    {TextContent, NumberContent, YesNoContent, ChoiceContent, RatingContent, DateContent, TimeContent}
+)
+
+
+@lru_cache(maxsize=4096)
+def _direct_plan(parts: tuple[SigilPart, ...]) -> tuple[str | _DirectSigil, ...] | None:
+    """The parts of a sigil template whose sigils each name a whole input (no ``.field``), else None."""
+    plan: list[str | _DirectSigil] = []
+    for part in parts:
+        if isinstance(part, str):
+            plan.append(part)
+        elif part.attributes:
+            return None  # the sandbox's attribute lookup (and the metadata fields) decide those
+        else:
+            plan.append(
+                (part.root, None if part.kind == "format" else part.root, part.kind == "optional_tag")
+            )
+    return tuple(plan)
+
+
+def _is_direct_value(value: object) -> bool:
+    if type(value) in _DIRECT_VALUES:
+        return True
+    return type(value) is list and all(type(item) in _DIRECT_VALUES for item in cast("list[object]", value))
+
+
+def _render_direct(
+    parts: tuple[SigilPart, ...], context: dict[str, Any], style: TemplatingStyle, budget: Any
+) -> str | None:
+    """A sigil template rendered straight from its inputs, or None when :func:`_render_sigils` must do it.
+
+    The most common prompt (``Label: $note``, ``@text``) reads whole inputs of plain contents: its render is then
+    the filters' own work without the Jinja2 machinery around them (environment, undefined values, context
+    variables), with the same budget checks in the same order: a step for each filter call, the filter's result
+    measured, then measured as a printed text, then counted as output. The sigil path (and through it Jinja2's
+    semantics) stays the reference; a test compares both on generated templates.
+    """
+    if style.text_format == "html":
+        return None  # Markup values: left to the filters
+    plan = _direct_plan(parts)
+    if plan is None:
+        return None
+    for part in plan:
+        if isinstance(part, str):
+            continue
+        value = context.get(part[0], _MISSING)
+        if value is _MISSING:
+            if not part[2]:
+                return None  # a missing input is an error: Jinja2's undefined value says which
+        elif not _is_direct_value(value):
+            return None
+    text_format = style.text_format
+    chunks: list[str] = []
+    for part in plan:
+        if isinstance(part, str):
+            budget.output(part)
+            chunks.append(part)
+            continue
+        name, tag, _ = part
+        value = context.get(name, _MISSING)
+        if value is _MISSING:
+            continue  # an absent optional block: ``@?var`` prints nothing (checked above)
+        budget.step()  # the ``format`` / ``tag`` filter call
+        body = (
+            value.text
+            if text_format == "plain" and type(value) is TextContent
+            else format_as(value, text_format)
+        )
+        if tag is None:
+            result = body
+            budget.measure(result, "the result of the filter 'format'")
+        else:
+            result = _wrap_tag(body, tag, style.tag_style)
+            budget.measure(result, "the result of the filter 'tag'")
+        budget.measure(result, "a text")  # the printed value's size check
+        budget.output(result)
+        chunks.append(result)
+    return "".join(chunks)
+
+
+_MISSING = object()
+
+
 def render_template(
     template: str,
     context: dict[str, Any],
@@ -489,6 +581,10 @@ def render_template(
     )
     try:
         parts = None if html else sigil_parts(template)
+        if parts is not None:
+            direct = _render_direct(parts, context, style or _DEFAULT_STYLE, budget)
+            if direct is not None:
+                return direct
         compiled, globals_ = (None, None) if parts is not None else _compiled(template, html)
         set_budget(budget)
         style_token = _STYLE.set(style or _DEFAULT_STYLE)

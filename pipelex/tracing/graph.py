@@ -49,6 +49,8 @@ def to_json_compatible(value: Any) -> Any:
 
 # one encoder for every digest (``json.dumps`` with options builds a new encoder per call)
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+# how that encoder writes a string (``ensure_ascii=False``): the C function when the interpreter has it
+_encode_string: Any = json.encoder.encode_basestring
 
 
 def canonical_json(content_json: Any, *, plain: bool = False) -> str:
@@ -56,7 +58,24 @@ def canonical_json(content_json: Any, *, plain: bool = False) -> str:
 
     ``plain``: ``content_json`` is plain JSON data already (a pydantic ``model_dump(mode="json")``), so it is not
     converted again (the conversion leaves such data as it is)."""
+    if plain and type(content_json) is dict:
+        flat = _flat_object_json(content_json)  # pyright: ignore[reportUnknownArgumentType]
+        if flat is not None:
+            return flat
     return _CANONICAL.encode(content_json if plain else to_json_compatible(content_json))
+
+
+def _flat_object_json(data: dict[Any, Any]) -> str | None:
+    """The canonical JSON of an object of strings (a text content's ``{"text": ...}``, most small contents), written
+    directly, or None for anything else: the encoder's own string escaping, without building an encoder per call
+    (which ``JSONEncoder.encode`` does)."""
+    members: list[str] = []
+    for key in sorted(data) if len(data) > 1 else data:
+        value = data[key]
+        if type(key) is not str or type(value) is not str:
+            return None
+        members.append(_encode_string(key) + ":" + _encode_string(value))
+    return "{" + ",".join(members) + "}"
 
 
 def list_digest(items: list[Any]) -> str:

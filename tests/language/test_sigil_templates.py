@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelex.boot import Pipelex
-from pipelex.concepts.natives import ListContent, NumberContent, TextContent
+from pipelex.concepts.natives import DateContent, ListContent, NumberContent, TextContent, YesNoContent
 from pipelex.config.settings import LimitsConfig
+from pipelex.errors import LimitExceededError
 from pipelex.language import sigil_templates
 from pipelex.language.sigil_templates import Sigil, analyze_sigils, sigil_parts
 from pipelex.language.templates import analyze_with_jinja
@@ -38,6 +39,10 @@ CONTEXT: dict[str, Any] = {
     "empty": TextContent(text=""),
     "_nb_output": 2,
     "long": TextContent(text="x" * 600),
+    # as a pipe's template context holds them: a list input as a Python list, other plain contents
+    "texts": [TextContent(text="one"), TextContent(text="two & <b>"), TextContent(text="")],
+    "answer": YesNoContent(yes_no=True),
+    "day": DateContent(date="2026-11-30", time="12:00"),
 }
 METADATA = {id(CONTEXT["note"]): StuffMetadata("note", "demo.Note", "TextContent", "abc123")}
 
@@ -135,6 +140,8 @@ def test_a_misused_sigil_is_refused_the_same_way() -> None:
         "trailing newline\n\n",
         "cr\rline\r\n$count\n",
         "@@ $notes }}} %} #}",
+        "Label: $note",
+        "$texts / $answer / $day / $count\n@texts\n@?nobody\n@?answer",
     ],
 )
 @pytest.mark.parametrize(
@@ -156,10 +163,23 @@ _TEXT = st.sampled_from(
 )  # fmt: skip
 _SIGIL = st.sampled_from(
     ["$note", "$note.text", "$notes", "$count", "$empty", "$nobody", "$note.missing", "$note._stuff_code", "$true",
-     "$range", "$_nb_output", "$long", "$note.__class__", "$count.number"]
+     "$range", "$_nb_output", "$long", "$note.__class__", "$count.number", "$texts", "$answer", "$day"]
 )  # fmt: skip
 _BLOCK = st.sampled_from(
-    ["@note", "@notes", "@?nobody", "@?note", "@?notes.items", "@long", "@nobody", "  @count"]
+    [
+        "@note",
+        "@notes",
+        "@?nobody",
+        "@?note",
+        "@?notes.items",
+        "@long",
+        "@nobody",
+        "  @count",
+        "@texts",
+        "@?texts",
+        "@answer",
+        "@day",
+    ]
 )
 
 
@@ -209,3 +229,29 @@ def test_the_fast_path_is_taken_for_plain_prompts(monkeypatch: pytest.MonkeyPatc
     assert text == "Dear a short note,\n<notes>\none\ntwo <b>\n</notes>"
     assert isinstance(sigil_parts("@notes")[0], Sigil)  # type: ignore[index]
     assert sigil_templates.sigil_parts.cache_info().currsize > 0
+
+
+def test_whole_plain_inputs_render_without_the_filters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template reading whole inputs of plain contents (the common prompt, once per batch item) renders directly:
+    not through the sigil renderer's filters, with the same text and the same budget as Jinja2."""
+    template = "Label: $note\n@texts\n@?nobody\n$count"
+    fast, slow = render_both(template, TemplatingStyle("square_brackets", "markdown"))
+    assert fast == slow and fast[0] == "ok"
+
+    def no_filters(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("rendered through the filters")
+
+    monkeypatch.setattr(rendering, "_render_sigils", no_filters)
+    text = render_template(template, CONTEXT, pipe_code="p")
+    assert (
+        text == "Label: a short note\n<texts>\none\ntwo & <b>\n\n</texts>\n\n3"
+    )  # the absent block leaves its line
+    tight = LimitsConfig(template_max_steps=100, template_max_output_chars=1_000)
+    with pytest.raises(
+        LimitExceededError, match="more than 100 steps"
+    ):  # a filter call each: the 101st is refused
+        render_template("$count " * 101, CONTEXT, pipe_code="p", limits=tight)
+    with pytest.raises(LimitExceededError, match="an output of 1216 characters"):
+        render_template("@long\n$long$long", CONTEXT, pipe_code="p", limits=tight)
+    with pytest.raises(AssertionError, match="through the filters"):  # a field: the sandbox's lookup decides
+        render_template("$note.text", CONTEXT, pipe_code="p")

@@ -8,8 +8,10 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipelex.tracing.graph import ExecutionGraph, IOItem, digest
+from pipelex.tracing.graph import ExecutionGraph, IOItem, canonical_json, digest
 from pipelex.tracing.html import graph_from_html, render_html
 from pipelex.tracing.mermaid import escape_label, render_mermaid
 from pipelex.tracing.tracer import GraphTracer, TracingError
@@ -227,6 +229,36 @@ def test_digest_is_canonical_and_short() -> None:
     assert digest({"a": 1, "b": [1, 2]}) == digest({"b": [1, 2], "a": 1})
     assert digest({"a": 1}) != digest({"a": 2})
     assert re.fullmatch(r"[0-9a-f]{16}", digest("x"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.dictionaries(
+        st.text(),
+        st.one_of(
+            st.text(),
+            st.text(alphabet='"\\\x00\x1f\x7f\u2028\ud800é\n\t'),
+            st.integers(),
+            st.none(),
+            st.booleans(),
+            st.floats(),
+            st.lists(st.text(), max_size=2),
+        ),
+        max_size=4,
+    )
+)
+def test_canonical_json_of_plain_objects_is_the_encoders(data: dict[str, Any]) -> None:
+    """The direct writing of a flat object of strings is exactly what the canonical encoder writes (escapes, lone
+    surrogates and key order included); anything else goes to the encoder."""
+    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    assert canonical_json(data, plain=True) == encoder.encode(data)
+    try:
+        expected = digest(data)
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: refused on both paths
+        with pytest.raises(UnicodeEncodeError):
+            digest(data, plain=True)
+    else:
+        assert digest(data, plain=True) == expected
 
 
 def test_io_item_from_content_sets_multiplicity_and_digest() -> None:
