@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pipelex.config.run_settings import RunSettings
 from pipelex.inference.leaf import Generators
@@ -96,6 +96,9 @@ class RunContext:
     stack: tuple[str, ...] = ()
     # a sequence step's nb_output / multiple_output, for the pipe the step runs (reset for that pipe's sub-pipes)
     output_override: OutputOverride | None = None
+    # what a pipe's run resolves from the library and never changes during the run (its output spec and concept,
+    # its parsed input specs), shared by every context of the run: a batch resolves its branch's once, not per item
+    resolved: dict[object, Any] = field(default_factory=lambda: {})
 
     def __post_init__(self) -> None:
         if self.semaphore is None:

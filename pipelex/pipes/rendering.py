@@ -588,7 +588,7 @@ def render_template(
         compiled, globals_ = (None, None) if parts is not None else _compiled(template, html)
         set_budget(budget)
         style_token = _STYLE.set(style or _DEFAULT_STYLE)
-        metadata_token = _METADATA.set(metadata or {})
+        metadata_token = _METADATA.set(metadata if metadata is not None else _NO_METADATA)
         images_token = _IMAGES.set(images)
         try:
             if parts is not None:  # text and sigils only: rendered without compiling a Jinja2 template

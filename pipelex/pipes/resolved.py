@@ -3,6 +3,7 @@ templates see them. What every pipe kind's runner receives (:mod:`pipelex.pipes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,21 +37,47 @@ class ResolvedInputs:
             _nest(context, name.split("."), value)
         return context
 
-    def template_metadata(self, context: dict[str, Any]) -> dict[int, StuffMetadata]:
-        """What ``x._stuff_name`` (and siblings) answer for each input value of ``context``."""
-        metadata: dict[int, StuffMetadata] = {}
-        for name, stuff in self.stuffs.items():
-            value: object = context
-            for part in name.split("."):
-                value = value.get(part) if is_dict(value) else None
-            if value is not None:
-                metadata[id(value)] = StuffMetadata(
-                    stuff_name=name,
-                    concept_code=stuff.concept,
-                    content_class=type(stuff.content).__name__,
-                    stuff_code=stuff.stuff_code,
-                )
-        return metadata
+    def template_metadata(self, context: dict[str, Any]) -> Mapping[int, StuffMetadata]:
+        """What ``x._stuff_name`` (and siblings) answer for each input value of ``context``: worked out when a
+        template first reads one (most never do: a batch item's ``Label: $note`` renders without it)."""
+        return _InputMetadata(self.stuffs, context)
+
+
+class _InputMetadata(Mapping[int, StuffMetadata]):
+    """``id(value)`` of each input value of a template context to its metadata, built at the first read."""
+
+    __slots__ = ("_context", "_stuffs", "_table")
+
+    def __init__(self, stuffs: dict[str, Stuff], context: dict[str, Any]) -> None:
+        self._stuffs = stuffs
+        self._context = context
+        self._table: dict[int, StuffMetadata] | None = None
+
+    def _built(self) -> dict[int, StuffMetadata]:
+        if self._table is None:
+            table: dict[int, StuffMetadata] = {}
+            for name, stuff in self._stuffs.items():
+                value: object = self._context
+                for part in name.split("."):
+                    value = value.get(part) if is_dict(value) else None
+                if value is not None:
+                    table[id(value)] = StuffMetadata(
+                        stuff_name=name,
+                        concept_code=stuff.concept,
+                        content_class=type(stuff.content).__name__,
+                        stuff_code=stuff.stuff_code,
+                    )
+            self._table = table
+        return self._table
+
+    def __getitem__(self, key: int) -> StuffMetadata:
+        return self._built()[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
 
 
 def _nest(context: dict[str, Any], parts: list[str], value: Any) -> None:

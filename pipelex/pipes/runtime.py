@@ -14,16 +14,30 @@ from pipelex.language.library import PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity, Presence
 from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
-from pipelex.pipes.context import RunContext
+from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.resolved import ResolvedInputs
 from pipelex.tracing.graph import IOItem, digest, list_digest
 
 
 def output_spec(entry: PipeEntry, ctx: RunContext) -> tuple[ConceptSpec, Concept]:
     """The output spec and concept of a pipe (validated statically before any run): the declared one, or the list
-    a sequence step asks for with ``nb_output`` / ``multiple_output`` (``ctx.output_override``)."""
-    spec = ConceptSpec.parse(entry.blueprint.output)
+    a sequence step asks for with ``nb_output`` / ``multiple_output`` (``ctx.output_override``).
+
+    Resolved once per run for each pipe and override (``ctx.resolved``): a batch's items share their branch's."""
     override = ctx.output_override
+    key = ("output", id(entry), override)
+    cached: tuple[PipeEntry, ConceptSpec, Concept] | None = ctx.resolved.get(key)
+    if cached is not None and cached[0] is entry:  # the entry is held by the cache: its id is not reused
+        return cached[1], cached[2]
+    spec, concept = _resolve_output(entry, ctx, override)
+    ctx.resolved[key] = (entry, spec, concept)
+    return spec, concept
+
+
+def _resolve_output(
+    entry: PipeEntry, ctx: RunContext, override: OutputOverride | None
+) -> tuple[ConceptSpec, Concept]:
+    spec = ConceptSpec.parse(entry.blueprint.output)
     if override is not None:
         spec = spec.model_copy(
             update={
@@ -115,14 +129,26 @@ def _deep_copy(value: object) -> object:
     return value.model_copy(deep=True) if isinstance(value, StuffContent) else value
 
 
+def _input_specs(entry: PipeEntry, ctx: RunContext) -> tuple[tuple[str, str, ConceptSpec], ...]:
+    """The declared inputs of ``entry``: name, spec text, parsed spec (parsed once per run, ``ctx.resolved``)."""
+    key = ("inputs", id(entry))
+    cached: tuple[PipeEntry, tuple[tuple[str, str, ConceptSpec], ...]] | None = ctx.resolved.get(key)
+    if cached is not None and cached[0] is entry:
+        return cached[1]
+    specs = tuple(
+        (name, text, ConceptSpec.parse(text)) for name, text in entry.blueprint.input_specs().items()
+    )
+    ctx.resolved[key] = (entry, specs)
+    return specs
+
+
 def resolve_inputs(
     entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str
 ) -> ResolvedInputs | Absence:
     """Gather the declared inputs; an absent required input skips the pipe (the absence lifts)."""
     stuffs: dict[str, Stuff] = {}
     absent: dict[str, Absence] = {}
-    for name, text in entry.blueprint.input_specs().items():
-        spec = ConceptSpec.parse(text)
+    for name, text, spec in _input_specs(entry, ctx):
         found = lookup(memory, name, ctx)
         if found is None:
             if spec.is_optional:
@@ -198,7 +224,7 @@ def check_output(
     produced = concepts.concepts.get(stuff.concept, declared)
     if declared.ref in ("native.Anything", "native.Dynamic", "native.Composite"):
         return stuff
-    if not concepts.is_compatible(produced, declared):
+    if produced is not declared and not concepts.is_compatible(produced, declared):
         raise PipeRunError(
             f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
             pipe_code=entry.code,
@@ -206,8 +232,12 @@ def check_output(
         )
     if stored:  # a list kept by reference: each item was checked by the pipe that produced it
         return stuff
+    model = concepts.content_model(produced)
     checked: list[StuffContent] = []
     for item in items:
+        if isinstance(item, model):  # what to_content keeps as it is (most outputs: built as the model)
+            checked.append(item)
+            continue
         try:
             checked.append(to_content(item, produced, concepts))
         except ContentError as exc:

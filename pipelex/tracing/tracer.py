@@ -50,6 +50,19 @@ class Counter:
     started_perf: float
 
 
+@dataclass(slots=True)
+class _Count:
+    """A counter as the tracer moves it (one item at a time in a batch); read as a :class:`Counter`."""
+
+    unit: str
+    done: int
+    total: int
+    started_perf: float
+
+    def frozen(self) -> Counter:
+        return Counter(unit=self.unit, done=self.done, total=self.total, started_perf=self.started_perf)
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressSnapshot:
     """A run's progress as a progress display shows it."""
@@ -215,7 +228,7 @@ class GraphTracer:
         self._started_perf = time.perf_counter()
         self._running: set[str] = set()
         self._running_controllers: dict[str, _NodeRecord] = {}
-        self._counters: dict[str, dict[str, Counter]] = {}
+        self._counters: dict[str, dict[str, _Count]] = {}
         self._cost_usd = 0.0
 
     # ------------------------------------------------------------------ recording
@@ -376,18 +389,17 @@ class GraphTracer:
         Progress displays read it (:meth:`snapshot`); the graph does not record it.
         """
         with self._lock:
-            counters = self._counters.setdefault(node_id, {})
+            counters = self._counters.get(node_id)
+            if counters is None:
+                counters = self._counters[node_id] = {}
             if total == 0:  # nothing to count (an empty list), or a finished batch step: drop the counter
                 counters.pop(unit, None)
                 return
             current = counters.get(unit)
             if total is not None or current is None:
-                current = Counter(unit=unit, done=0, total=total or 0, started_perf=time.perf_counter())
-            counters[unit] = Counter(
-                unit=unit,
-                done=min(current.done + advance, current.total) if current.total else current.done + advance,
-                total=current.total,
-                started_perf=current.started_perf,
+                current = counters[unit] = _Count(unit, 0, total or 0, time.perf_counter())
+            current.done = (
+                min(current.done + advance, current.total) if current.total else current.done + advance
             )
 
     def add_warning(self, node_id: str, message: str) -> None:
@@ -423,7 +435,9 @@ class GraphTracer:
             finished = len(self._nodes) + self._folded_count - running
             depth = {node_id: record.path.count("/") for node_id, record in self._running_controllers.items()}
             innermost = max(depth, key=lambda n: (depth[n], n in self._counters), default=None)
-            counters = tuple(self._counters.get(innermost, {}).values()) if innermost else ()
+            counters = (
+                tuple(c.frozen() for c in self._counters.get(innermost, {}).values()) if innermost else ()
+            )
             controller = None
             if innermost is not None:
                 record = self._running_controllers[innermost]
@@ -431,7 +445,7 @@ class GraphTracer:
             eta = _eta(
                 sorted(
                     (
-                        (depth.get(n, 0), c)
+                        (depth.get(n, 0), c.frozen())
                         for n, cs in self._counters.items()
                         for c in cs.values()
                         if n in depth
@@ -566,16 +580,21 @@ class GraphTracer:
         """
         subtree: list[_NodeRecord] = []
         inner: list[_Fold] = []
-        stack = [root]
-        while stack:
-            record = stack.pop()
-            if record.status == "failed":
+        if not root.children and root.id not in self._folds:  # a leaf (a batch item's operator): itself alone
+            if root.status == "failed":
                 return
-            subtree.append(record)
-            held = self._folds.get(record.id)
-            if held is not None:
-                inner.append(held)
-            stack.extend(self._nodes[c] for c in record.children if c in self._nodes)
+            subtree.append(root)
+        else:
+            stack = [root]
+            while stack:
+                record = stack.pop()
+                if record.status == "failed":
+                    return
+                subtree.append(record)
+                held = self._folds.get(record.id)
+                if held is not None:
+                    inner.append(held)
+                stack.extend(self._nodes[c] for c in record.children if c in self._nodes)
         assert root.parent_id is not None  # a folded run has a parent, the controller of its group
         fold = self._folds.get(root.parent_id)
         if fold is None:
@@ -591,7 +610,8 @@ class GraphTracer:
             held.absorbed = True
             spill.absorb(held.index, fold.index)
             fold.nodes += held.nodes
-        subtree.sort(key=lambda r: node_counter(r.id))
+        if len(subtree) > 1:
+            subtree.sort(key=lambda r: node_counter(r.id))
         for record in subtree:
             spill.add(node_counter(record.id), fold.index, self._node_dict(record))
             del self._nodes[record.id]

@@ -177,3 +177,27 @@ async def test_the_assembled_output_keeps_item_order_drops_absences_and_shares_f
     # the kept contents share one fields-set (equal to what each would have had)
     sets = {id(c.__pydantic_fields_set__) for c in output.content.items}
     assert len(sets) == 1 and output.content.items[0].model_fields_set == {"text"}
+
+
+async def test_a_batch_resolves_its_branch_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch's output spec and input specs are resolved once per run, not per item (``ctx.resolved``), and a
+    batch item's template still reads its input's metadata (built only when a template asks for it)."""
+    from pipelex.pipes import runtime
+
+    bundle = NESTED.replace(
+        'template = "Label: $note"', 'template = "Label: $note ($note._stuff_name, $note._concept_code)"'
+    )
+    resolved: list[str] = []
+    original = runtime._resolve_output  # pyright: ignore[reportPrivateUsage]
+
+    def counting(entry: object, ctx: object, override: object) -> object:
+        resolved.append(entry.code)  # type: ignore[attr-defined]
+        return original(entry, ctx, override)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runtime, "_resolve_output", counting)
+    shelves = [{"notes": [f"n{i}-{j}" for j in range(3)]} for i in range(4)]
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    output = await runner.execute_pipeline({"shelves": {"concept": "Shelf", "content": shelves}})
+    texts = [item["text"] for item in output.main_stuff_json()["items"]]
+    assert texts[0] == " / ".join(f"Label: n0-{j} (note, native.Text)" for j in range(3))
+    assert sorted(resolved) == ["join_labels", "label_every_shelf", "label_note", "label_shelf"]
