@@ -360,7 +360,41 @@ def _skip_pydantic_plugin_scan() -> None:
     """
     import os
 
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if "PYDANTIC_DISABLE_PLUGINS" in os.environ:
+        return
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    if "pydantic" not in sys.modules:
+        _stand_in_plugin_loader()
+
+
+_PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def _stand_in_plugin_loader() -> None:
+    """Keep pydantic's plugin loader (and ``importlib.metadata``, which it imports: email, csv, zipfile, tempfile,
+    about 4 % of a small command) unloaded while plugins are off.
+
+    Pydantic imports ``pydantic.plugin._loader`` when it builds its first validator, only to call its
+    ``get_plugins()``, which returns nothing when ``PYDANTIC_DISABLE_PLUGINS`` is ``__all__``. The stand-in
+    answers the same while the variable says so; otherwise (the variable changed since) it hands over to the real
+    loader for good, so plugins behave exactly as pydantic defines them.
+    """
+    import os
+    from types import ModuleType
+
+    stand_in = ModuleType(_PYDANTIC_PLUGIN_LOADER, "pipelex's stand-in for pydantic's plugin loader")
+
+    def get_plugins() -> tuple[object, ...]:
+        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
+            return ()
+        import importlib
+
+        if sys.modules.get(_PYDANTIC_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PYDANTIC_PLUGIN_LOADER]
+        return tuple(importlib.import_module(_PYDANTIC_PLUGIN_LOADER).get_plugins())
+
+    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
+    sys.modules[_PYDANTIC_PLUGIN_LOADER] = stand_in
 
 
 def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int:

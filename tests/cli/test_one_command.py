@@ -37,8 +37,9 @@ except SystemExit as exc:
     print("EXIT", exc.code, seen["threshold"][0], gc.get_freeze_count() > 0)
     print("MIDDLE", seen["threshold"][1])
     print("PLUGINS", repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))
+    print("METADATA", "importlib.metadata" in sys.modules)
     import pydantic.plugin._loader as loader
-    print("SCANNED", loader._plugins is not None)
+    print("SCANNED", getattr(loader, "_plugins", None) is not None)
 """
 
 
@@ -91,6 +92,8 @@ def test_one_command_skips_the_pydantic_plugin_scan() -> None:
     out = _run_probe("validate", "bundle", str(SMALL), env=env)
     assert "PLUGINS '__all__'" in out
     assert "SCANNED False" in out  # models were built (the sweep ran), the entry points never read
+    # pydantic's loader (which imports importlib.metadata, email, zipfile, tempfile...) was not even imported
+    assert "METADATA False" in out
 
 
 def test_a_plugin_setting_of_the_user_is_kept() -> None:
@@ -98,6 +101,38 @@ def test_a_plugin_setting_of_the_user_is_kept() -> None:
     out = _run_probe("validate", "bundle", str(SMALL), env=env)
     assert "PLUGINS ''" in out
     assert "SCANNED True" in out
+    assert "METADATA True" in out
+
+
+HANDOVER = """
+import os, sys
+from pipelex.cli import main as cli
+os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
+cli._skip_pydantic_plugin_scan()
+from pydantic import BaseModel
+
+class A(BaseModel):
+    x: int
+
+assert A(x=1).x == 1
+print("BEFORE", "importlib.metadata" in sys.modules)
+os.environ["PYDANTIC_DISABLE_PLUGINS"] = ""  # plugins wanted after all: the real loader takes over
+
+class B(BaseModel):
+    y: int
+
+assert B(y=2).y == 2
+import pydantic.plugin._loader as loader
+print("AFTER", "importlib.metadata" in sys.modules, loader._plugins is not None)
+"""
+
+
+def test_the_stand_in_loader_hands_over_when_plugins_are_wanted_again() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", HANDOVER], capture_output=True, text=True, cwd=ROOT, timeout=120
+    ).stdout
+    assert "BEFORE False" in out
+    assert "AFTER True True" in out  # pydantic's own loader scanned the entry points
 
 
 def test_main_in_process_sets_no_plugin_variable(monkeypatch: pytest.MonkeyPatch) -> None:
