@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -46,9 +47,10 @@ from pipelex.concepts.natives import (
 from pipelex.config.settings import LimitsConfig
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
-from pipelex.language.sigil_templates import SigilPart, sigil_parts
+from pipelex.language.sigil_templates import Sigil, SigilPart, sigil_parts
 from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess
 from pipelex.narrowing import is_dict, is_list, is_sequence
+from pipelex.pipes.render_budget import RenderBudget, current_budget, reset_budget, set_budget, sized
 
 
 @dataclass(frozen=True)
@@ -361,10 +363,14 @@ def _holds_images(value: Any) -> bool:
     return False
 
 
-def _unwrap_undefined(value: Any) -> Any:
-    from jinja2 import Undefined
+def _is_undefined(value: Any) -> bool:
+    """Whether ``value`` is a Jinja2 undefined value (there is none while Jinja2 is not even imported)."""
+    jinja2 = sys.modules.get("jinja2")
+    return jinja2 is not None and isinstance(value, jinja2.Undefined)
 
-    if isinstance(value, Undefined):
+
+def _unwrap_undefined(value: Any) -> Any:
+    if _is_undefined(value):
         str(value)  # a missing variable raises here; a missing attribute prints as nothing
         return None
     return value
@@ -437,25 +443,33 @@ def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
     return compiled, dict(compiled.globals)
 
 
+_MISSING = object()
+
+
 def _render_sigils(parts: tuple[SigilPart, ...], context: dict[str, Any]) -> Iterator[str]:
     """Render a sigil template (see :mod:`pipelex.language.sigil_templates`) exactly as its compiled Jinja2 code
-    would: the same variable lookup, undefined values, sandboxed attribute access, filters and budget checks."""
-    from jinja2.utils import missing
+    would: the same variable lookup, undefined values, sandboxed attribute access, filters and budget checks.
 
-    env = _environment(False)
-    filters = env.filters
-    sized = filters["_pipelex_sized"]
+    Jinja2 is not needed for the usual case, a present variable whose path reads declared fields of content
+    models: there the sandbox's attribute lookup returns the field's value, and the filters are ours. Anything
+    else (a missing variable, an attribute that is not a model field, a dict key, a callable) is looked up by
+    the sandbox itself."""
     for part in parts:
         if isinstance(part, str):
             yield part
             continue
-        value = context.get(part.root, missing)
-        obj = env.undefined(name=part.root) if value is missing else value
-        if part.kind == "optional_tag" and not env.tests["defined"](obj):
+        root = context.get(part.root, _MISSING)
+        if root is _MISSING and part.kind == "optional_tag":  # `@?var` of an absent variable: nothing
             continue
-        for attribute in part.attributes:
-            obj = env.getattr(obj, attribute)
-        result = filters["format"](obj) if part.kind == "format" else filters["tag"](obj, part.path)
+        obj = _fields_along(root, part.attributes)
+        if obj is _MISSING:
+            obj = _sandbox_lookup(part, context)
+            if obj is _MISSING:  # `@?var` of an undefined value: nothing
+                continue
+        if part.kind == "format":
+            result = _filtered("format", _format_filter, obj)
+        else:
+            result = _filtered("tag", _tag, obj, part.path)
         yield str(sized(result))
 
 
@@ -544,7 +558,42 @@ def _render_direct(
     return "".join(chunks)
 
 
-_MISSING = object()
+def _fields_along(value: Any, attributes: tuple[str, ...]) -> Any:
+    """``value.a.b...`` when every step reads a declared field of a pydantic model (which the sandbox reads as
+    plain ``getattr``: public, not callable, not a mutating method) and the value is defined; else ``_MISSING``."""
+    if value is _MISSING or _is_undefined(value):
+        return _MISSING
+    for attribute in attributes:
+        if not isinstance(value, BaseModel) or attribute not in type(value).model_fields:
+            return _MISSING
+        value = getattr(value, attribute, _MISSING)
+        if value is _MISSING or callable(value):
+            return _MISSING
+    return value
+
+
+def _sandbox_lookup(part: Sigil, context: dict[str, Any]) -> Any:
+    """The value of a sigil's path as the Jinja2 sandbox reads it (an undefined value where it is missing), or
+    ``_MISSING`` for ``@?var`` of an undefined variable."""
+    from jinja2.utils import missing
+
+    env = _environment(False)
+    value = context.get(part.root, missing)
+    obj = env.undefined(name=part.root) if value is missing else value
+    if part.kind == "optional_tag" and not env.tests["defined"](obj):
+        return _MISSING
+    for attribute in part.attributes:
+        obj = env.getattr(obj, attribute)
+    return obj
+
+
+def _filtered(name: str, function: Callable[..., Any], *args: Any) -> Any:
+    """A filter call as the sandbox makes it (its ``guard_filters`` wrapper): one step, then the result's size."""
+    budget = current_budget()
+    if budget is None:
+        return function(*args)
+    budget.step()
+    return budget.measure(function(*args), f"the result of the filter {name!r}")
 
 
 def render_template(
@@ -566,11 +615,6 @@ def render_template(
     ``template_max_output_chars`` of ``limits``, the run's ``[limits]``; the defaults when not given, see
     :mod:`pipelex.pipes.sandbox`): past it the pipe fails with a :class:`LimitExceededError`.
     """
-    from jinja2 import TemplateError
-    from jinja2.runtime import new_context
-
-    from pipelex.pipes.sandbox import RenderBudget, reset_budget, set_budget
-
     limits = limits or LimitsConfig()
     budget = RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
     # Analysing and compiling (both cached) get a budget of their own: Jinja2's constant folding runs filters and
@@ -598,6 +642,8 @@ def render_template(
                     rendered.append(chunk)
                 return "".join(rendered)
             assert compiled is not None and globals_ is not None
+            from jinja2.runtime import new_context
+
             jinja_context = new_context(
                 compiled.environment, compiled.name, compiled.blocks, {**globals_, **context}, True, globals_
             )
@@ -612,7 +658,7 @@ def render_template(
             _STYLE.reset(style_token)
     except LimitExceededError as exc:
         raise LimitExceededError(f"pipe {pipe_code!r}: {exc}", limit=exc.limit, pipe_code=pipe_code) from None
-    except TemplateError as exc:
+    except _template_error() as exc:
         raise PipeRunError(
             f"pipe {pipe_code!r}: the template cannot be rendered: {exc}",
             pipe_code=pipe_code,
@@ -637,6 +683,17 @@ def render_template(
         ) from exc
     finally:
         reset_budget(token)
+
+
+class _NoTemplateError(Exception):
+    """Never raised: what :func:`_template_error` answers while Jinja2 is not imported."""
+
+
+def _template_error() -> type[Exception]:
+    """Jinja2's ``TemplateError`` once Jinja2 is imported (only Jinja2 raises it): an ``except`` clause
+    evaluates this when an exception reaches it, so a render that never needed Jinja2 does not import it."""
+    jinja2 = sys.modules.get("jinja2")
+    return jinja2.TemplateError if jinja2 is not None else _NoTemplateError
 
 
 def evaluate_expression(

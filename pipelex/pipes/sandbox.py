@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sized
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, cast
 
@@ -34,81 +32,14 @@ from jinja2.visitor import NodeTransformer
 
 from pipelex.errors import TemplateBudgetExceeded
 from pipelex.narrowing import is_dict, is_sequence, is_tuple
+from pipelex.pipes.render_budget import BUDGET as _BUDGET
+from pipelex.pipes.render_budget import MAX_INT_BITS as _MAX_INT_BITS
+from pipelex.pipes.render_budget import RenderBudget
+from pipelex.pipes.render_budget import sized as _sized
 
-_MAX_INT_BITS = 100_000
 _ITER_FILTER = "_pipelex_counted"
 _SIZE_FILTER = "_pipelex_sized"
 _DIGITS_RE = re.compile(r"\d+")
-
-
-@dataclass
-class RenderBudget:
-    """What one render may still do."""
-
-    max_steps: int
-    max_chars: int
-    steps: int = 0
-    output_chars: int = field(default=0)
-
-    def step(self, count: int = 1) -> None:
-        """Take ``count`` steps; raise past the budget."""
-        self.steps += count
-        if self.steps > self.max_steps:
-            raise TemplateBudgetExceeded(
-                f"the template did more than {self.max_steps} steps (loop iterations and calls) "
-                "([limits] template_max_steps in pipelex.toml): simplify the template, loop over less, "
-                "or raise the limit",
-                limit="template_max_steps",
-            )
-
-    def size(self, size: int, what: str = "a value") -> None:
-        """Refuse a text or list of ``size`` characters/items past the size budget."""
-        if size > self.max_chars:
-            raise TemplateBudgetExceeded(
-                f"the template built {what} of {size} characters or items, more than the {self.max_chars} "
-                "allowed ([limits] template_max_output_chars in pipelex.toml): build less text, or raise the limit",
-                limit="template_max_output_chars",
-            )
-
-    def measure(self, value: Any, what: str = "a value") -> Any:
-        """Check the size of a text, list or mapping (other values pass); return ``value``."""
-        self._check_size(value, what)
-        return value
-
-    def _check_size(self, value: object, what: str) -> None:
-        if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
-            self.size(len(cast(Sized, value)), what)  # the item types do not matter to a length
-        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
-            self.too_big_int()
-
-    def output(self, chunk: str) -> None:
-        """Count rendered output."""
-        self.output_chars += len(chunk)
-        self.size(self.output_chars, "an output")
-
-    def too_big_int(self) -> None:
-        raise TemplateBudgetExceeded(
-            f"the template computed a number of more than {_MAX_INT_BITS} bits (a fixed bound): templates do not do "
-            "big arithmetic; compute it in a PipeFunc",
-            limit="template_max_int_bits",
-        )
-
-
-_BUDGET: ContextVar[RenderBudget | None] = ContextVar("pipelex_render_budget", default=None)
-
-
-def current_budget() -> RenderBudget | None:
-    """The budget of the render in progress (None outside a render)."""
-    return _BUDGET.get()
-
-
-def set_budget(budget: RenderBudget | None) -> Any:
-    """Make ``budget`` the current one; returns the token to reset it with."""
-    return _BUDGET.set(budget)
-
-
-def reset_budget(token: Any) -> None:
-    _BUDGET.reset(token)
 
 
 # ---------------------------------------------------------------------------------------------------- checks
@@ -264,11 +195,6 @@ def _counted(iterable: Any) -> Iterator[Any]:
     for item in iterable:
         budget.step()
         yield item
-
-
-def _sized(value: Any) -> Any:
-    budget = _BUDGET.get()
-    return value if budget is None else budget.measure(value, "a text")
 
 
 def _bounded_range(*args: int) -> range:

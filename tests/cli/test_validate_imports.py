@@ -138,6 +138,31 @@ def test_validate_imports_only_what_it_needs(argv: tuple[str, ...]) -> None:
     assert len(ours) <= MAX_PIPELEX_MODULES, f"validate imported {len(ours)} pipelex modules: {ours}"
 
 
+# bundles whose templates are text and sigils only (``$var``, ``@var``): Jinja2 is for templates that use it
+SIGIL_ONLY = [
+    ("validate", "bundle", "examples/menu_card.mthds"),
+    ("validate", "bundle", "examples/extract_pdf.mthds"),
+    ("run", "bundle", "examples/menu_card.mthds", "--dry-run", "--mock-inputs"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv", SIGIL_ONLY, ids=["validate_menu_card", "validate_extract_pdf", "dry_run_menu_card"]
+)
+def test_sigil_templates_need_no_jinja(argv: tuple[str, ...], tmp_path: Path) -> None:
+    code, modules = imported_by(*argv, *(("-o", str(tmp_path)) if argv[0] == "run" else ()))
+    assert code == 0
+    jinja = sorted({m.split(".")[0] for m in modules} & {"jinja2", "markupsafe"})
+    assert not jinja, f"{' '.join(argv)} imported {jinja}: its templates are sigils only"
+
+
+def test_a_jinja_template_still_loads_jinja() -> None:
+    """The check above can fail: order_desk has a Jinja2 expression (``{{ labels|length }}``)."""
+    code, modules = imported_by("validate", "bundle", "benchmarks/bundles/order_desk.mthds")
+    assert code == 0
+    assert "jinja2" in modules
+
+
 def test_help_imports_no_model_library() -> None:
     code, modules = imported_by("--help")
     assert code == 0

@@ -15,7 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelex.boot import Pipelex
-from pipelex.concepts.natives import DateContent, ListContent, NumberContent, TextContent, YesNoContent
+from pipelex.concepts.natives import (
+    DateContent,
+    ListContent,
+    NumberContent,
+    StuffContent,
+    TextContent,
+    YesNoContent,
+)
 from pipelex.config.settings import LimitsConfig
 from pipelex.errors import LimitExceededError
 from pipelex.language import sigil_templates
@@ -32,7 +39,24 @@ def _booted() -> Iterator[None]:
     Pipelex.teardown()  # a boot without inference must not force the next tests' runs dry
 
 
+class Address(StuffContent):
+    city: str
+    lines: list[str]
+
+
+class Order(StuffContent):
+    gist: str
+    address: Address
+    note: TextContent | None = None
+    count: int = 0
+
+
+ORDER = Order(gist="two chairs", address=Address(city="Lyon", lines=["1 rue A", "2e étage"]), count=2)
+
 CONTEXT: dict[str, Any] = {
+    "order": ORDER,
+    "partial": Order.model_construct(gist="no address"),  # a field without a value: the sandbox's undefined
+    "data": {"gist": "from a dict", "items": [1, 2], "copy": "a key"},
     "note": TextContent(text="a short note"),
     "notes": ListContent(items=[TextContent(text="one"), TextContent(text="two <b>")]),
     "count": NumberContent(number=3),
@@ -142,6 +166,11 @@ def test_a_misused_sigil_is_refused_the_same_way() -> None:
         "@@ $notes }}} %} #}",
         "Label: $note",
         "$texts / $answer / $day / $count\n@texts\n@?nobody\n@?answer",
+        "$order.gist in $order.address.city\n@order.address\n@?order.note\n$order.note.text $order.count",
+        "$order.address.lines / $order.missing / $order.address.missing",
+        "$order.copy / $order.model_fields / $order.model_dump / $order._stuff_code",
+        "$data.gist / $data.items / $data.copy / $data.nothing",
+        "@partial\n$partial.gist\n$partial.address\n@?partial.address",
     ],
 )
 @pytest.mark.parametrize(
@@ -163,7 +192,9 @@ _TEXT = st.sampled_from(
 )  # fmt: skip
 _SIGIL = st.sampled_from(
     ["$note", "$note.text", "$notes", "$count", "$empty", "$nobody", "$note.missing", "$note._stuff_code", "$true",
-     "$range", "$_nb_output", "$long", "$note.__class__", "$count.number", "$texts", "$answer", "$day"]
+     "$range", "$_nb_output", "$long", "$note.__class__", "$count.number", "$texts", "$answer", "$day",
+     "$order.gist", "$order.address.city",
+     "$order.address.lines", "$order.note", "$order.copy", "$data.gist", "$data.items", "$partial.address"]
 )  # fmt: skip
 _BLOCK = st.sampled_from(
     [
@@ -179,6 +210,9 @@ _BLOCK = st.sampled_from(
         "@?texts",
         "@answer",
         "@day",
+        "@order",
+        "@?order.address",
+        "@data.items",
     ]
 )
 
@@ -255,3 +289,36 @@ def test_whole_plain_inputs_render_without_the_filters(monkeypatch: pytest.Monke
         render_template("@long\n$long$long", CONTEXT, pipe_code="p", limits=tight)
     with pytest.raises(AssertionError, match="through the filters"):  # a field: the sandbox's lookup decides
         render_template("$note.text", CONTEXT, pipe_code="p")
+
+
+NO_JINJA = """
+import sys
+from pipelex.concepts.natives import TextContent
+from pipelex.pipes.rendering import render_template
+
+note = TextContent(text="a note")
+print(render_template("Dear $note.text,\\n@note\\n@?absent", {"note": note}, pipe_code="p"))
+print("JINJA", "jinja2" in sys.modules)
+try:
+    render_template("Dear $nobody", {}, pipe_code="p")
+except Exception as exc:
+    print("ERROR", type(exc).__name__, exc)
+"""
+
+
+def test_a_sigil_template_of_model_fields_renders_without_jinja2() -> None:
+    """Jinja2 is imported only for what only it can answer (here: the missing variable's error)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run(
+        [sys.executable, "-c", NO_JINJA],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout
+    assert "Dear a note,\n<note>\na note\n</note>\n" in out
+    assert "JINJA False" in out
+    assert "ERROR PipeRunError pipe 'p': the template cannot be rendered: 'nobody' is undefined" in out

@@ -1,0 +1,92 @@
+"""The budget of one template render (steps and sizes, from ``[limits]``), without Jinja2.
+
+:mod:`pipelex.pipes.sandbox` enforces it inside Jinja2's sandbox; the renderer of sigil templates
+(:mod:`pipelex.pipes.rendering`), which needs no Jinja2, counts against the same budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sized
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from pipelex.errors import TemplateBudgetExceeded
+
+MAX_INT_BITS = 100_000
+
+
+@dataclass
+class RenderBudget:
+    """What one render may still do."""
+
+    max_steps: int
+    max_chars: int
+    steps: int = 0
+    output_chars: int = field(default=0)
+
+    def step(self, count: int = 1) -> None:
+        """Take ``count`` steps; raise past the budget."""
+        self.steps += count
+        if self.steps > self.max_steps:
+            raise TemplateBudgetExceeded(
+                f"the template did more than {self.max_steps} steps (loop iterations and calls) "
+                "([limits] template_max_steps in pipelex.toml): simplify the template, loop over less, "
+                "or raise the limit",
+                limit="template_max_steps",
+            )
+
+    def size(self, size: int, what: str = "a value") -> None:
+        """Refuse a text or list of ``size`` characters/items past the size budget."""
+        if size > self.max_chars:
+            raise TemplateBudgetExceeded(
+                f"the template built {what} of {size} characters or items, more than the {self.max_chars} "
+                "allowed ([limits] template_max_output_chars in pipelex.toml): build less text, or raise the limit",
+                limit="template_max_output_chars",
+            )
+
+    def measure(self, value: Any, what: str = "a value") -> Any:
+        """Check the size of a text, list or mapping (other values pass); return ``value``."""
+        self._check_size(value, what)
+        return value
+
+    def _check_size(self, value: object, what: str) -> None:
+        if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
+            self.size(len(cast(Sized, value)), what)  # the item types do not matter to a length
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+            self.too_big_int()
+
+    def output(self, chunk: str) -> None:
+        """Count rendered output."""
+        self.output_chars += len(chunk)
+        self.size(self.output_chars, "an output")
+
+    def too_big_int(self) -> None:
+        raise TemplateBudgetExceeded(
+            f"the template computed a number of more than {MAX_INT_BITS} bits (a fixed bound): templates do not do "
+            "big arithmetic; compute it in a PipeFunc",
+            limit="template_max_int_bits",
+        )
+
+
+BUDGET: ContextVar[RenderBudget | None] = ContextVar("pipelex_render_budget", default=None)
+
+
+def current_budget() -> RenderBudget | None:
+    """The budget of the render in progress (None outside a render)."""
+    return BUDGET.get()
+
+
+def set_budget(budget: RenderBudget | None) -> Any:
+    """Make ``budget`` the current one; returns the token to reset it with."""
+    return BUDGET.set(budget)
+
+
+def reset_budget(token: Any) -> None:
+    BUDGET.reset(token)
+
+
+def sized(value: Any) -> Any:
+    """Check the size of a printed value against the current render's budget (the sandbox's size filter)."""
+    budget = BUDGET.get()
+    return value if budget is None else budget.measure(value, "a text")
