@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from pipelex.diagnostics import Diagnostic, ErrorType
+from pipelex.language import toml_text
 from pipelex.language.blueprint import (
     PIPE_CLASSES,
     PIPE_TYPES,
@@ -176,7 +177,7 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         )
         return result
     try:
-        data = tomllib.loads(text)
+        data = toml_text.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POS_RE.search(message)
