@@ -7,9 +7,9 @@ import asyncio
 import json
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipelex.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pipelex.errors import (
@@ -22,6 +22,8 @@ from pipelex.errors import (
     UsageError,
 )
 from pipelex.narrowing import is_dict
+
+T = TypeVar("T")
 
 
 def _err(message: str) -> None:
@@ -328,9 +330,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         if not args.quiet and sys.stderr.isatty()
         else None
     )
-    restore_sigterm = _sigterm_as_interrupt()
     try:
-        output = asyncio.run(
+        output = _run_interruptibly(
             runner.execute_pipeline(
                 inputs=inputs, pipe_code=pipe_code, mock_inputs=args.mock_inputs, inputs_base_dir=base_dir
             )
@@ -343,7 +344,6 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             _keep_partial_run(output_dir, runner.failed_output, exc, args)
         raise
     finally:
-        restore_sigterm()
         if stop is not None:
             stop()
         runner.backend.release()
@@ -400,25 +400,50 @@ def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT, total: int | N
     )
 
 
-def _sigterm_as_interrupt() -> Any:
-    """During a run, SIGTERM stops it as Ctrl-C does (the run is cancelled, what it did is kept, the Temporal
-    workflow is cancelled too) instead of killing the process on the spot. Returns the function restoring the
-    previous handler."""
+def _run_interruptibly(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, where SIGTERM stops the run as Ctrl-C does: the run's task is cancelled (what it did
+    is kept, the Temporal workflow is cancelled too) and the command ends with KeyboardInterrupt (exit 130),
+    instead of the process being killed on the spot.
+
+    The cancellation is made inside the event loop (``loop.add_signal_handler``), never by raising from a signal
+    handler: an exception raised wherever the main thread happens to be can leave the loop with tasks that never
+    finish. SIGINT keeps asyncio's own handling, and stays ignored when the process was started with it ignored
+    (a background job of a shell); SIGTERM interrupts in both cases. A second SIGTERM cancels again, cutting short
+    the run's clean-up."""
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
-        return lambda: None
+    interrupted = False
 
-    def interrupt(signum: int, frame: Any) -> None:
-        del signum, frame
-        if callable(signal.getsignal(signal.SIGINT)):
-            signal.raise_signal(signal.SIGINT)  # asyncio.run's handler: cancels the run's task
-        else:  # SIGINT ignored (a background job): interrupt here
-            raise KeyboardInterrupt
+    async def guarded() -> T:
+        nonlocal interrupted
+        if (
+            threading.current_thread() is not threading.main_thread()
+        ):  # signal handlers live in the main thread
+            return await coro
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+        def on_sigterm() -> None:
+            nonlocal interrupted
+            interrupted = True
+            task.cancel()
+
+        previous = signal.getsignal(signal.SIGTERM)
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        try:
+            return await coro
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, previous)
+
+    try:
+        return asyncio.run(guarded())
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
 
 
 def _print_costs(output: Any, args: argparse.Namespace, *, file: Any = None) -> None:

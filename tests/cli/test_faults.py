@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.temporal.bundles import failing_bundle
+from tests.temporal.bundles import failing_bundle, sequence_bundle
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # subprocess-heavy: every case is a real `pipelex` process
@@ -343,3 +345,67 @@ def test_api_serve_on_a_busy_port_says_so(tmp_path: Path, busy_port: int) -> Non
 def test_api_serve_on_a_foreign_host_says_so(tmp_path: Path, host: str, expected: str) -> None:
     result = pipelex(tmp_path, "api", "serve", "--host", host, "--port", "8080", timeout=60)
     assert_one_clear_line(result, 2, expected)
+
+
+@pytest.mark.parametrize(
+    ("sig", "sigint"),
+    [
+        (signal.SIGINT, signal.SIG_DFL),
+        (signal.SIGTERM, signal.SIG_DFL),
+        (
+            signal.SIGTERM,
+            signal.SIG_IGN,
+        ),  # a background job of a shell: SIGINT ignored, SIGTERM still stops it
+    ],
+    ids=["sigint", "sigterm", "sigterm-in-background"],
+)
+def test_an_interrupted_run_stops_cleanly_and_keeps_its_folder(
+    tmp_path: Path, sig: signal.Signals, sigint: signal.Handlers
+) -> None:
+    bundle = tmp_path / "steps.mthds"
+    bundle.write_text(sequence_bundle(6, pipe_type="PipeFunc"), encoding="utf-8")
+    calls = tmp_path / "calls.log"
+
+    def preexec() -> None:  # whatever the test runner's own SIGINT is (children inherit an ignored one)
+        signal.signal(signal.SIGINT, sigint)
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelex.cli.main",
+            "run",
+            "bundle",
+            str(bundle),
+            "-i",
+            '{"text": "hi"}',
+            "-o",
+            "out",
+        ],
+        cwd=tmp_path,
+        env=cli_env(tmp_path, PIPELEX_TEST_STEP_SECONDS="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,
+    )
+    try:
+        deadline = time.monotonic() + 90  # step_0 done and step_1 started
+        while (
+            len((calls.read_text() if calls.exists() else "").splitlines()) < 3
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:  # a hung run must not outlive its test
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, out + err
+    assert not any(mark in out + err for mark in CRASH_MARKS), out + err
+    assert "error: interrupted" in err
+    graph = json.loads((tmp_path / "out" / "main_01" / "graph.json").read_text())
+    statuses = {node["pipe_code"]: node["status"] for node in graph["nodes"]}
+    assert statuses["step_0"] == "succeeded", statuses
+    assert statuses.get("step_5") != "succeeded", statuses

@@ -14,9 +14,11 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +33,19 @@ EXIT_CRASH_TRIES = (
 
 def pipelex_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "pipelex.cli.main", *args]
+
+
+@contextmanager
+def spawned(args: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[str]]:
+    """A subprocess that is killed (and its pipes closed) if it still runs when the block ends, even on a failure:
+    a hung client must not outlive its test."""
+    process: subprocess.Popen[str] = subprocess.Popen(args, **kwargs)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 def run(
@@ -259,9 +274,30 @@ def test_a_server_gone_mid_run_gives_one_line_and_the_core_logs_go_to_the_log(tm
 
 
 # ---------------------------------------------------------------------------------------------------- signals
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def _sigint(disposition: signal.Handlers) -> Callable[[], None]:
+    """For ``preexec_fn``: the child starts with SIGINT at ``disposition`` whatever the test runner has (a runner
+    started as a shell's background job has SIGINT ignored, and children inherit that)."""
+
+    def preexec() -> None:
+        signal.signal(signal.SIGINT, disposition)
+
+    return preexec
+
+
+@pytest.mark.parametrize(
+    ("sig", "sigint"),
+    [
+        (signal.SIGINT, signal.SIG_DFL),
+        (signal.SIGTERM, signal.SIG_DFL),
+        (
+            signal.SIGTERM,
+            signal.SIG_IGN,
+        ),  # a background job of a shell: SIGINT ignored, SIGTERM still stops it
+    ],
+    ids=["sigint", "sigterm", "sigterm-in-background"],
+)
 def test_an_interrupted_temporal_run_stops_cleanly_and_keeps_its_folder(
-    tmp_path: Path, temporal_server: DevServer, sig: signal.Signals
+    tmp_path: Path, temporal_server: DevServer, sig: signal.Signals, sigint: signal.Handlers
 ) -> None:
     bundle = tmp_path / "steps.mthds"
     bundle.write_text(sequence_bundle(6, pipe_type="PipeFunc"), encoding="utf-8")
@@ -273,21 +309,25 @@ def test_an_interrupted_temporal_run_stops_cleanly_and_keeps_its_folder(
     )
     env = cli_env(tmp_path, PIPELEX_CONFIG=str(config), PIPELEX_TEST_STEP_SECONDS="1")
     calls = tmp_path / "calls.log"
-    client = subprocess.Popen(
+    with spawned(
         pipelex_cmd("run", "bundle", str(bundle), "-i", '{"text": "hi"}', "-o", "out", "--temporal"),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    # step_1 starting means the workflow has recorded step_0's completion (its function writing "end" does not:
-    # on a loaded machine the activity's result can still be on its way when the signal lands)
-    deadline = time.monotonic() + 90
-    while len((calls.read_text() if calls.exists() else "").splitlines()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    client.send_signal(sig)
-    out, err = client.communicate(timeout=120)
+        preexec_fn=_sigint(sigint),
+    ) as client:
+        # step_1 starting means the workflow has recorded step_0's completion (its function writing "end" does
+        # not: on a loaded machine the activity's result can still be on its way when the signal lands)
+        deadline = time.monotonic() + 90
+        while (
+            len((calls.read_text() if calls.exists() else "").splitlines()) < 3
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        client.send_signal(sig)
+        out, err = client.communicate(timeout=120)
     result = subprocess.CompletedProcess(client.args, client.returncode, out, err)
     no_crash(result)
     assert client.returncode == 130, out + err
@@ -315,17 +355,18 @@ def test_a_worker_stops_cleanly_on_a_signal(
         PIPELEX_TEMPORAL_TASK_QUEUE=f"stop-{uuid.uuid4().hex[:8]}",
     )
     for _ in range(5):
-        worker = subprocess.Popen(
+        with spawned(
             pipelex_cmd("worker"),
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-        )
-        assert worker.stdout is not None
-        assert "serving task queue" in worker.stdout.readline()
-        worker.send_signal(sig)
-        out, _ = worker.communicate(timeout=60)
+            preexec_fn=_sigint(signal.SIG_DFL),
+        ) as worker:
+            assert worker.stdout is not None
+            assert "serving task queue" in worker.stdout.readline()
+            worker.send_signal(sig)
+            out, _ = worker.communicate(timeout=60)
         no_crash(subprocess.CompletedProcess(worker.args, worker.returncode, out, ""))
         assert worker.returncode == 0, out
