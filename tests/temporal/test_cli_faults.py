@@ -242,21 +242,21 @@ def test_a_server_gone_mid_run_gives_one_line_and_the_core_logs_go_to_the_log(tm
     try:
         assert worker.stdout is not None
         assert "serving task queue" in worker.stdout.readline()
-        client = subprocess.Popen(
+        with spawned(
             pipelex_cmd("run", "bundle", str(bundle), "-i", '{"text": "hi"}', "-o", "out", "--temporal"),
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )
-        deadline = time.monotonic() + 90
-        while "end" not in (calls.read_text() if calls.exists() else "") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert calls.exists(), "the first step never ran"
-        server.process.kill()  # the server dies mid-run
-        server.process.wait()
-        out, err = client.communicate(timeout=120)
+        ) as client:
+            deadline = time.monotonic() + 90
+            while "end" not in (calls.read_text() if calls.exists() else "") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert calls.exists(), "the first step never ran"
+            server.process.kill()  # the server dies mid-run
+            server.process.wait()
+            out, err = client.communicate(timeout=120)
         result = subprocess.CompletedProcess(client.args, client.returncode, out, err)
         assert_one_clear_line(result, 1, "cannot be reached")
         assert (
@@ -266,8 +266,13 @@ def test_a_server_gone_mid_run_gives_one_line_and_the_core_logs_go_to_the_log(tm
         assert (tmp_path / "out" / "main_01" / "error.json").exists()
     finally:
         worker.send_signal(signal.SIGTERM)
-        wout, _ = worker.communicate(timeout=60)
-        server.stop()
+        try:
+            wout, _ = worker.communicate(timeout=60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                wout, _ = worker.communicate()
+            server.stop()
     worker_result = subprocess.CompletedProcess(worker.args, worker.returncode, wout, "")
     no_crash(worker_result)
     assert worker.returncode == 0, wout
