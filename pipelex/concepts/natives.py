@@ -248,3 +248,17 @@ def share_fields_sets(contents: list[Any]) -> None:
         own = content.__pydantic_fields_set__
         if own is not shared and own == shared:
             object.__setattr__(content, "__pydantic_fields_set__", shared)
+
+
+_LIST_CLASSES: dict[type, bool] = {}
+
+
+def is_list_content(content: object) -> bool:
+    """``isinstance(content, ListContent)``, answered per class from a table: the runtime asks it several times per
+    pipe run, mostly of contents that are not lists, and a negative ``isinstance`` on a pydantic model class goes
+    through its metaclass's ``__instancecheck__`` (~4x the cost of a table lookup)."""
+    cls = type(content)
+    found = _LIST_CLASSES.get(cls)
+    if found is None:
+        found = _LIST_CLASSES[cls] = issubclass(cls, ListContent)
+    return found

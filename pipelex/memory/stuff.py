@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipelex.concepts.natives import ListContent, StuffContent
+from pipelex.concepts.natives import StuffContent, is_list_content
 
 MAIN_STUFF = "main_stuff"
 _M = TypeVar("_M", bound=BaseModel)
@@ -85,7 +85,7 @@ class Stuff(BaseModel):
     @property
     def is_list(self) -> bool:
         """True when the content is a list of items."""
-        return isinstance(self.content, ListContent)
+        return is_list_content(self.content)
 
     def content_json(self) -> Any:
         """The content as plain JSON data."""

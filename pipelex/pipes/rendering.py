@@ -548,11 +548,11 @@ def _render_direct(
         )
         if tag is None:
             result = body
-            budget.measure(result, "the result of the filter 'format'")
+            budget.size(len(result), "the result of the filter 'format'")  # what ``measure`` does with a text
         else:
             result = _wrap_tag(body, tag, style.tag_style)
-            budget.measure(result, "the result of the filter 'tag'")
-        budget.measure(result, "a text")  # the printed value's size check
+            budget.size(len(result), "the result of the filter 'tag'")
+        budget.size(len(result), "a text")  # the printed value's size check
         budget.output(result)
         chunks.append(result)
     return "".join(chunks)
@@ -617,18 +617,19 @@ def render_template(
     """
     limits = limits or LimitsConfig()
     budget = RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
-    # Analysing and compiling (both cached) get a budget of their own: Jinja2's constant folding runs filters and
-    # operators at compile time, which must stay bounded (a bomb can be made of constants) but must not count
-    # against the render, or a template's first render would use more steps than its later ones.
-    token = set_budget(
-        RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
-    )
+    token = None
     try:
-        parts = None if html else sigil_parts(template)
+        parts = None if html else sigil_parts(template)  # regular expressions only (cached): no budget to set
         if parts is not None:
             direct = _render_direct(parts, context, style or _DEFAULT_STYLE, budget)
             if direct is not None:
                 return direct
+        # Compiling (cached) gets a budget of its own: Jinja2's constant folding runs filters and operators at
+        # compile time, which must stay bounded (a bomb can be made of constants) but must not count against the
+        # render, or a template's first render would use more steps than its later ones.
+        token = set_budget(
+            RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
+        )
         compiled, globals_ = (None, None) if parts is not None else _compiled(template, html)
         set_budget(budget)
         style_token = _STYLE.set(style or _DEFAULT_STYLE)
@@ -682,7 +683,8 @@ def render_template(
             error_type="template_render_failed",
         ) from exc
     finally:
-        reset_budget(token)
+        if token is not None:
+            reset_budget(token)
 
 
 class _NoTemplateError(Exception):

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipelex.concepts.natives import ListContent, StoredListContent
+from pipelex.concepts.natives import ListContent, StoredListContent, is_list_content
 from pipelex.errors import PipeRunError
 from pipelex.memory.stuff import Absence, Stuff
 from pipelex.narrowing import is_dict, is_json_object
@@ -25,14 +25,17 @@ class ResolvedInputs:
         """Names to contents for templates (lists as Python lists, absent names left out)."""
         context: dict[str, Any] = {}
         for name, stuff in self.stuffs.items():
-            if isinstance(stuff.content, StoredListContent):
+            listed = is_list_content(stuff.content)
+            if listed and isinstance(stuff.content, StoredListContent):
                 raise PipeRunError(
                     f"the list {name!r} ({stuff.content.count} items) is kept by reference here and was not read "
                     "back before this pipe used its items: a bug of the backend, please report it",
                     error_type="internal_error",
                 )
             value: Any = (
-                list(stuff.content.items) if isinstance(stuff.content, ListContent) else stuff.content
+                list(stuff.content.items)
+                if listed and isinstance(stuff.content, ListContent)
+                else stuff.content
             )
             _nest(context, name.split("."), value)
         return context

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent
+from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent, is_list_content
 from pipelex.concepts.paths import Var, walk_path
 from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.errors import LimitExceededError, PipeRunError
@@ -210,9 +210,11 @@ def check_output(
             pipe_code=entry.code,
             error_type="pipe_output_invalid",
         )
-    items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
-    stored = isinstance(stuff.content, StoredListContent)
-    size = stuff.content.count if isinstance(stuff.content, StoredListContent) else len(items)
+    content = stuff.content
+    listed = is_list_content(content)
+    items = content.items if listed and isinstance(content, ListContent) else [content]
+    stored = listed and isinstance(content, StoredListContent)
+    size = content.count if stored and isinstance(content, StoredListContent) else len(items)
     if size > 1:
         check_list_size(size, ctx.settings.limits, what="its output", pipe_code=entry.code)
     if spec.item_count is not None and size != spec.item_count:
@@ -263,10 +265,13 @@ def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None
     memory (pydantic writes it as JSON with the graph), and digested item by item: the graph of a million-item
     batch holds no copy of the million items, in or out.
     """
-    if isinstance(result, Absence):
+    if type(result) is not Stuff and isinstance(result, Absence):
         return IOItem.of_json(name=name, concept="absent", digest=None, data=result.to_json())
     content = result.content
-    if isinstance(content, StoredListContent):  # the client computes digest and data from the stored list
+    listed = is_list_content(content)
+    if listed and isinstance(
+        content, StoredListContent
+    ):  # the client computes digest and data from the stored list
         return IOItem.of_json(
             name=name,
             concept=result.concept,
@@ -274,7 +279,12 @@ def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None
             multiplicity="list",
             data={STORED_LIST_MARK: content.ref, "count": content.count},
         )
-    if share_over is not None and isinstance(content, ListContent) and len(content.items) > share_over:
+    if (
+        share_over is not None
+        and listed
+        and isinstance(content, ListContent)
+        and len(content.items) > share_over
+    ):
         return IOItem.of_json(
             name=name,
             concept=result.concept,
@@ -287,7 +297,7 @@ def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None
         name=name,
         concept=result.concept,
         digest=digest(data, plain=True),  # a model_dump(mode="json"): plain JSON data already
-        multiplicity="list" if isinstance(content, ListContent) else "single",
+        multiplicity="list" if listed else "single",
         data=data,
     )
 
@@ -304,42 +314,44 @@ async def run_pipe(
             error_type="stack_overflow",
         )
     resolved = resolve_inputs(entry, memory, ctx, output_name)
-    kind = "controller" if entry.is_controller else "operator"
+    controller = entry.is_controller
+    tracer = ctx.tracer
     records_io = (
-        ctx.tracer.records_io
+        tracer.records_io
     )  # digests and data are most of a dry run's cost: only for a graph read later
+    share_over = tracer.lists_shared_over
     inputs_io = (
-        [io_item(n, s, share_over=ctx.tracer.lists_shared_over) for n, s in resolved.stuffs.items()]
-        + [io_item(n, a) for n, a in resolved.absent.items()]
+        [io_item(n, s, share_over=share_over) for n, s in resolved.stuffs.items()]
+        + ([io_item(n, a) for n, a in resolved.absent.items()] if resolved.absent else [])
         if records_io and isinstance(resolved, ResolvedInputs)
         else []
     )
-    node = ctx.tracer.start_node(
+    node = tracer.start_node(
         pipe_code=entry.code,
         pipe_type=entry.blueprint.type,
-        kind=kind,
+        kind="controller" if controller else "operator",
         description=entry.blueprint.description,
         domain=entry.domain,
         parent_id=ctx.parent_node,
         inputs=inputs_io,
     )
-    if isinstance(resolved, Absence):
+    if type(resolved) is not ResolvedInputs and isinstance(resolved, Absence):
         ctx.tracer.end_node(
             node, status="skipped", outputs=[io_item(output_name, resolved)] if records_io else []
         )
         return resolved
     override = ctx.output_override
     sub = ctx.child(node, entry.ref)  # the sub-pipes of a controller run for their own declared outputs
-    if override is not None and not entry.is_controller:
+    if override is not None and not controller:
         sub = replace(sub, output_override=override)  # an operator makes the list its sequence step asks for
     try:
-        if entry.is_controller:
+        if controller:
             result = await _dispatch(entry, resolved, memory, sub, output_name)
         else:  # the run-wide bound on leaves in flight ([runtime] max_concurrency)
             assert ctx.semaphore is not None  # set by RunContext.__post_init__
             async with ctx.semaphore:
                 result = await _dispatch(entry, resolved, memory, sub, output_name)
-        if override is not None and entry.is_controller and isinstance(result, Stuff):
+        if override is not None and controller and isinstance(result, Stuff):
             result = _fit_override(entry, ctx, result)
     except PipeRunError as exc:
         if exc.pipe_code is None:
@@ -360,10 +372,10 @@ async def run_pipe(
         raise PipeRunError(
             f"pipe {entry.code!r} failed: {type(exc).__name__}: {exc}", pipe_code=entry.code
         ) from exc
-    ctx.tracer.end_node(
+    tracer.end_node(
         node,
         status="succeeded" if isinstance(result, Stuff) else "skipped",
-        outputs=[io_item(output_name, result, share_over=ctx.tracer.lists_shared_over)] if records_io else [],
+        outputs=[io_item(output_name, result, share_over=share_over)] if records_io else [],
     )
     return result
 

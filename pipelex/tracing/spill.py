@@ -124,13 +124,21 @@ class GraphSpill:
         """``(counter, line)`` of every folded node, in recording order."""
         count = len(self._offsets)
         order: Sequence[int] = range(count)
-        if any(self._counters[i] > self._counters[i + 1] for i in range(count - 1)):
+        in_order = not any(self._counters[i] > self._counters[i + 1] for i in range(count - 1))
+        if not in_order:
             order = sorted(range(count), key=self._counters.__getitem__)
         self._file.flush()
         self._at_end = False
+        lines: Iterator[bytes] = iter(())
+        if in_order:  # the file's lines are the nodes in recording order (the usual case): read through it
+            self._file.seek(0)
+            lines = iter(self._file)
         for index in order:
-            self._file.seek(self._offsets[index])
-            line = self._file.readline()
+            if in_order:
+                line = next(lines)
+            else:
+                self._file.seek(self._offsets[index])
+                line = self._file.readline()
             override = self._override_of(self._groups[index]) if self._overrides else None
             if override is not None:
                 node = json.loads(line)

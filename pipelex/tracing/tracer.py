@@ -34,7 +34,6 @@ from pipelex.tracing.graph import (
     RunModeName,
     to_json_compatible,
 )
-from pipelex.tracing.spill import node_counter
 
 if TYPE_CHECKING:
     from pipelex.tracing.spill import GraphSpill
@@ -109,6 +108,7 @@ class _NodeRecord:
     warnings: list[str] = field(default_factory=lambda: [])
     placement: dict[str, Any] | None = None  # where it ran, when another process ran it (Temporal)
     fold: bool = False  # past its parent's in-memory bound: folded to disk when it ends without a failure
+    counter: int = 0  # its recording rank (the ``n`` of its id ``<graph_id>:node_<n>``)
 
 
 @dataclass(slots=True)
@@ -263,7 +263,8 @@ class GraphTracer:
                 parent = self._nodes.get(parent_id)
                 if parent is None:
                     raise TracingError(f"Unknown parent node id {parent_id!r} for pipe '{pipe_code}'.")
-            node_id = f"{self.graph_id}:node_{self._node_count}"
+            counter = self._node_count
+            node_id = f"{self.graph_id}:node_{counter}"
             self._node_count += 1
             record = _NodeRecord(
                 id=node_id,
@@ -278,6 +279,7 @@ class GraphTracer:
                 started_perf=started_perf,
                 inputs=inputs,
                 placement=placement,
+                counter=counter,
             )
             self._nodes[node_id] = record
             self._running.add(node_id)
@@ -604,16 +606,20 @@ class GraphTracer:
 
             self._spill = GraphSpill()
         spill = self._spill
-        if any(r.usage for r in subtree) or any(f.usage is not None for f in inner):
+        if len(subtree) == 1 and not inner:
+            has_usage = bool(root.usage)
+        else:
+            has_usage = any(r.usage for r in subtree) or any(f.usage is not None for f in inner)
+        if has_usage:
             self._fold_usage(root, subtree, inner, fold)
         for held in inner:  # an inner controller's own folded runs now count in this fold
             held.absorbed = True
             spill.absorb(held.index, fold.index)
             fold.nodes += held.nodes
         if len(subtree) > 1:
-            subtree.sort(key=lambda r: node_counter(r.id))
+            subtree.sort(key=lambda r: r.counter)
         for record in subtree:
-            spill.add(node_counter(record.id), fold.index, self._node_dict(record))
+            spill.add(record.counter, fold.index, self._node_dict(record))
             del self._nodes[record.id]
         fold.runs += 1
         fold.nodes += len(subtree)
@@ -680,8 +686,13 @@ class GraphTracer:
 
     def _prepare_items(self, items: list[IOItem]) -> list[IOItem]:
         """Drop the data (``include_data=False``) or make sure it is plain JSON data."""
-        if self.include_data and all(item.is_plain_json for item in items):
-            return items  # what the runtime gives (``io_item``): nothing to convert or copy
+        if self.include_data:
+            for item in items:
+                private = item.__pydantic_private__  # ``is_plain_json``, read without its property (per item)
+                if not (private and private.get("_plain")):
+                    break
+            else:
+                return items  # what the runtime gives (``io_item``): nothing to convert or copy
         prepared: list[IOItem] = []
         for item in items:
             data = item.data

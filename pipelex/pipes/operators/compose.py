@@ -25,7 +25,7 @@ from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.config.settings import LimitsConfig
 from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
-from pipelex.language.blueprint import PipeComposeBlueprint, TemplateBlueprint
+from pipelex.language.blueprint import PipeComposeBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.specs import PATH_RE
 from pipelex.memory.stuff import Stuff
@@ -48,15 +48,18 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
     _, concept = output_spec(entry, ctx)
     concepts = ctx.library.concepts
     if pipe.template is not None:
+        table = (
+            None if isinstance(pipe.template, str) else pipe.template
+        )  # a template table: its own settings
         template = pipe.template if isinstance(pipe.template, str) else pipe.template.template
-        category = pipe.template.category if isinstance(pipe.template, TemplateBlueprint) else None
+        category = table.category if table is not None else None
         context = inputs.template_context()
         metadata = inputs.template_metadata(context)
         style = default_style(ctx.settings)
-        if isinstance(pipe.template, TemplateBlueprint):
-            style = TemplatingStyle.of(pipe.template.templating_style, style)
-            if pipe.template.extra_context:
-                context = {**pipe.template.extra_context, **context}
+        if table is not None:
+            style = TemplatingStyle.of(table.templating_style, style)
+            if table.extra_context:
+                context = {**table.extra_context, **context}
         model = concepts.content_model(concept)
         html = category == "html" or model is HtmlContent
         text = render_template(
