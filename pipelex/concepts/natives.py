@@ -21,6 +21,20 @@ class TextContent(StuffContent):
     text: str
 
 
+def text_content(text: str) -> TextContent:
+    """``TextContent(text=text)``: for a ``str`` (the text a template renders, once per batch item), built as the
+    validation leaves it (the one field set), without running it; anything else is validated."""
+    if type(text) is not str:
+        return TextContent(text=text)
+    content = TextContent.__new__(TextContent)
+    _set = object.__setattr__
+    _set(content, "__dict__", {"text": text})
+    _set(content, "__pydantic_fields_set__", {"text"})
+    _set(content, "__pydantic_extra__", None)
+    _set(content, "__pydantic_private__", None)
+    return content
+
+
 class HtmlContent(StuffContent):
     """An HTML fragment."""
 

@@ -88,8 +88,10 @@ class Stuff(BaseModel):
         return is_list_content(self.content)
 
     def content_json(self) -> Any:
-        """The content as plain JSON data."""
-        return self.content.model_dump(mode="json")
+        """The content as plain JSON data (``model_dump(mode="json")``, its serializer called directly: twice per
+        pipe run when the graph records inputs and outputs)."""
+        content = self.content
+        return content.__pydantic_serializer__.to_python(content, mode="json")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import re
 
+import pytest
+
 from pipelex.concepts.natives import AnythingContent, HtmlContent, TextContent, share_fields_sets
 from pipelex.memory.stuff import Stuff, WorkingMemory, new_stuff_code
 
@@ -63,3 +65,19 @@ def test_stuff_codes_are_unique_and_a_forked_child_draws_its_own() -> None:
     process.join(timeout=60)
     mine = [new_stuff_code() for _ in range(50)]  # the parent's next codes, from the same pool
     assert not set(child) & set(mine)
+
+
+def test_text_content_built_without_validation_equals_the_validated_one() -> None:
+    """What a template renders becomes a TextContent without running the validator: the same model in every way
+    a reader sees (fields, fields set, JSON); a value that is not a plain ``str`` is still validated."""
+    import pydantic
+
+    from pipelex.concepts.natives import TextContent, text_content
+
+    for text in ("", "Label: note 1", "é\n\x00"):
+        built, validated = text_content(text), TextContent(text=text)
+        assert built == validated and built.model_fields_set == validated.model_fields_set
+        assert built.model_dump_json() == validated.model_dump_json()
+        assert built.model_dump(mode="json") == {"text": text}
+    with pytest.raises(pydantic.ValidationError):
+        text_content(3)  # type: ignore[arg-type]

@@ -261,6 +261,17 @@ def test_canonical_json_of_plain_objects_is_the_encoders(data: dict[str, Any]) -
         assert digest(data, plain=True) == expected
 
 
+def test_list_digest_is_the_digest_of_the_whole_list() -> None:
+    """A list digested item by item (a huge batch's input and output) has the digest of the whole list's JSON."""
+    from pipelex.concepts.natives import NumberContent, TextContent
+    from pipelex.tracing.graph import list_digest
+
+    items: list[Any] = [TextContent(text='é " x'), NumberContent(number=2.5), {"a": [1, None]}, "plain", 3]
+    whole = {"items": [i.model_dump(mode="json") if hasattr(i, "model_dump") else i for i in items]}
+    assert list_digest(items) == digest(whole)
+    assert list_digest([]) == digest({"items": []})
+
+
 def test_io_item_from_content_sets_multiplicity_and_digest() -> None:
     single = IOItem.from_content(name="t", concept="Text", content="hi")
     many = IOItem.from_content(name="t", concept="Text", content=["hi"])

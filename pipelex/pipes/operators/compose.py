@@ -19,6 +19,7 @@ from pipelex.concepts.natives import (
     TextContent,
     TimeContent,
     YesNoContent,
+    text_content,
 )
 from pipelex.concepts.paths import walk_path
 from pipelex.concepts.values import ContentError, to_content, walk_values
@@ -75,7 +76,7 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         if model is HtmlContent:
             content = HtmlContent(inner_html=text)
         elif model is TextContent:
-            content = TextContent(text=text)
+            content = text_content(text)
         else:
             try:
                 content = to_content(text, concept, concepts)
