@@ -52,7 +52,7 @@ test: install
 			|| echo "warning: could not fetch the MTHDS corpus; conformance tests may be skipped" >&2; \
 		export MTHDS_CORPUS_DIR="$(CURDIR)/.corpus"; \
 	fi; \
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not temporal and not slow" -x
