@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import traceback
@@ -410,6 +409,7 @@ def _run_interruptibly(coro: Coroutine[Any, Any, T]) -> T:
     finish. SIGINT keeps asyncio's own handling, and stays ignored when the process was started with it ignored
     (a background job of a shell); SIGTERM interrupts in both cases. A second SIGTERM cancels again, cutting short
     the run's clean-up."""
+    import asyncio
     import signal
     import threading
 
@@ -790,6 +790,8 @@ def worker(args: argparse.Namespace) -> int:
             ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
             f"{temporal.address} (namespace {temporal.namespace}){metrics}; Ctrl-C to stop",
         )
+
+    import asyncio
 
     try:
         asyncio.run(serve())

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipelex.config.run_settings import RunSettings
 from pipelex.inference.leaf import Generators
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipes.inline import bound
 
 if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
     from pipelex.language.library import Library, PipeEntry
     from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
     from pipelex.tracing.tracer import GraphTracer
@@ -88,9 +90,9 @@ class RunContext:
     tracer: GraphTracer
     router: PipeRouter
     generators: Generators = field(default_factory=Generators)
-    semaphore: asyncio.Semaphore | None = (
-        None  # bounds the leaves in flight; made from settings.max_concurrency
-    )
+    # bounds the leaves in flight; made from settings.max_concurrency (an asyncio semaphore; inline, a bound
+    # that never waits: see pipelex.pipes.inline)
+    semaphore: AbstractAsyncContextManager[Any] | None = None
     depth: int = 0
     parent_node: str | None = None
     stack: tuple[str, ...] = ()
@@ -102,7 +104,7 @@ class RunContext:
 
     def __post_init__(self) -> None:
         if self.semaphore is None:
-            self.semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+            self.semaphore = bound(self.settings.max_concurrency)
 
     def count(self, unit: str, *, total: int | None = None, advance: int = 0) -> None:
         """Report the running controller's progress in ``unit`` (steps, items, branches) to progress displays."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,6 +13,7 @@ from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language.library import Library
 from pipelex.pipes.context import PipeRouter
 from pipelex.pipes.in_process import InProcessRouter
+from pipelex.pipes.inline import run_inline
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.static import callers_of_failures, check_library, pending_signatures
 from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
@@ -60,8 +61,10 @@ def validate_library(
     failed = {d.pipe for d in errors if d.pipe}
     verdicts: list[PipeVerdict] = []
     if run_sweep:
-        verdicts = asyncio.run(
-            sweep(
+        kept_graphs = len(graphs) if graphs is not None else 0
+
+        def swept() -> Coroutine[Any, Any, list[PipeVerdict]]:
+            return sweep(
                 library,
                 settings,
                 router if router is not None else InProcessRouter(),
@@ -71,7 +74,12 @@ def validate_library(
                 blocked=callers_of_failures(library, failed),
                 allow_signatures=allow_signatures,
             )
-        )
+
+        def forget_graphs() -> None:  # the graphs of an inline attempt, before it is run again in a loop
+            if graphs is not None:
+                del graphs[kept_graphs:]
+
+        verdicts = _run_sweep(swept, forget_graphs, in_process=router is None)
     else:
         verdicts = [
             PipeVerdict(
@@ -123,3 +131,19 @@ def validate_library(
         warnings=warnings,
         dry_run_sweep=run_sweep,
     )
+
+
+def _run_sweep(
+    swept: Callable[[], Coroutine[Any, Any, list[PipeVerdict]]],
+    forget: Callable[[], None],
+    *,
+    in_process: bool,
+) -> list[PipeVerdict]:
+    """The sweep's verdicts. In this process its dry runs never wait (every leaf is a mock): it runs inline,
+    without an event loop (see :mod:`pipelex.pipes.inline`; ``forget`` undoes an attempt it cannot finish there);
+    through another router (Temporal) it needs asyncio."""
+    if in_process:
+        return run_inline(swept, on_loop=forget)
+    import asyncio
+
+    return asyncio.run(swept())

@@ -136,6 +136,10 @@ def test_validate_imports_only_what_it_needs(argv: tuple[str, ...]) -> None:
     assert not forbidden, f"validate imported {forbidden}: import them inside the function that needs them"
     ours = [m for m in modules if m == "pipelex" or m.startswith("pipelex.")]
     assert len(ours) <= MAX_PIPELEX_MODULES, f"validate imported {len(ours)} pipelex modules: {ours}"
+    # the sweep of a bundle without nested batches or parallels runs inline (pipelex.pipes.inline): no event loop
+    assert "asyncio" not in modules, (
+        "validate imported asyncio: the in-process sweep runs without an event loop"
+    )
 
 
 # bundles whose templates are text and sigils only (``$var``, ``@var``): Jinja2 is for templates that use it

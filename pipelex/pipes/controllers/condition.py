@@ -3,7 +3,6 @@ generator does, see :func:`pipelex.inference.leaf.settings_for`) also checks the
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from pipelex.diagnostics import ErrorType
@@ -19,6 +18,7 @@ from pipelex.language.templates import (
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
 from pipelex.pipes.checks import TEMPLATE_GLOBALS, PipeChecks, roots
 from pipelex.pipes.context import RunContext
+from pipelex.pipes.controllers.concurrently import gather
 from pipelex.pipes.kinds import PipeKind
 from pipelex.pipes.rendering import evaluate_expression
 from pipelex.pipes.resolved import ResolvedInputs
@@ -85,7 +85,7 @@ async def run(
         if ref != chosen and ref not in OUTCOME_KEYWORDS
     ]
     if ctx.settings.explore_all_outcomes and others:
-        await asyncio.gather(*(_check(entry, ref, memory, ctx, output_name) for ref in others))
+        await gather([_check(entry, ref, memory, ctx, output_name) for ref in others])
     if chosen == "continue":
         return Absence(
             variable_name=output_name,
