@@ -79,6 +79,7 @@ async def one_run(
     activities = WorkerActivities(config)
     environment = ActivityEnvironment()
     spent = {"workflow": 0.0, "wire": 0.0, "activity": 0.0, "client": 0.0}
+    sizes = {"payload bytes": 0, "outcome bytes": 0}
 
     library_ref = LibraryRef.of([(bundle, "<bundle 1>")])
     library, codec = library_for(library_ref)
@@ -107,11 +108,13 @@ async def one_run(
         [wire_in] = converter.to_payloads([leaf_payload])
         [decoded] = converter.from_payloads([wire_in], [LeafPayload])
         spent["wire"] += time.thread_time() - t0
+        sizes["payload bytes"] += wire_in.ByteSize()
         outcome = asyncio.run_coroutine_threadsafe(activity_side(decoded), activity_loop).result()
         t0 = time.thread_time()
         [wire_out] = converter.to_payloads([outcome])
         [back] = converter.from_payloads([wire_out], [PipeRunOutcome])
         spent["wire"] += time.thread_time() - t0
+        sizes["outcome bytes"] += wire_out.ByteSize()
         return back
 
     tracer = EventTracer(clock=time.time)
@@ -140,7 +143,9 @@ async def one_run(
     graph = replay.build()
     spent["client"] += time.thread_time() - t0
     assert len(graph.nodes) == leaves + 1, len(graph.nodes)
-    return {side: seconds / leaves * 1e6 for side, seconds in spent.items()}
+    return {side: seconds / leaves * 1e6 for side, seconds in spent.items()} | {
+        name: total / leaves for name, total in sizes.items()
+    }
 
 
 async def measure(rounds: int, *, profile: bool = False) -> dict[str, list[dict[str, float]]]:
@@ -192,7 +197,7 @@ async def measure(rounds: int, *, profile: bool = False) -> dict[str, list[dict[
 
 
 def main() -> None:
-    """Print the medians per side, in µs of CPU per leaf."""
+    """Print the medians per side, in µs of CPU per leaf, and the bytes of a leaf's payload and outcome."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the timed rounds")
@@ -211,6 +216,9 @@ def main() -> None:
             + " ".join(f"{m:>9.0f}" for m in medians)
             + f" {total:>9.0f}"
         )
+    print("\nbytes per leaf on the wire (its payload, its outcome)")
+    for shape, rounds in figures.items():
+        print(f"{shape:<22} {rounds[0]['payload bytes']:>9.0f} {rounds[0]['outcome bytes']:>9.0f}")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

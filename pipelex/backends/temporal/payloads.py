@@ -1,10 +1,12 @@
 """What crosses the wire between the client, workflows and activities: one pydantic model in, one out.
 
-Everything a worker needs travels in the payload: the library (its bundle texts, with a content digest
+Everything a workflow needs travels in its payload: the library (its bundle texts, with a content digest
 workers cache the compiled library by), the working memory (contents as plain JSON, rebuilt into the
-concept models on the other side), the run mode, the run settings (with the run's ``[limits]``), the dispatch options (task queues,
-timeouts, retry policy) and the tracing position. Payloads larger than the configured threshold are
-swapped for a content-addressed reference by :mod:`pipelex.backends.temporal.codec`.
+concept models on the other side), the run mode, the run settings (with the run's ``[limits]``), the dispatch
+options (task queues, timeouts, retry policy) and the tracing position. A leaf's payload (:class:`LeafPayload`)
+carries only what the leaf uses: the memory it reads, and its library and run settings by digest (the worker
+keeps both, else reads them from the input of the workflow that dispatched the leaf). Payloads larger than the
+configured threshold are swapped for a content-addressed reference by :mod:`pipelex.backends.temporal.codec`.
 
 Pure module: no IO, safe to import in workflow code.
 """
