@@ -55,8 +55,10 @@ async def test_a_run_is_measured_on_every_side_and_builds_the_whole_graph() -> N
         thread.join()
         loop.close()
     for spent in (batch, sequence):  # the graph had every leaf (asserted inside); each side did some work
-        assert set(spent) == {"workflow", "wire", "activity", "client"}
+        assert set(spent) == {"workflow", "wire", "activity", "client", "payload bytes", "outcome bytes"}
         assert all(value > 0 for value in spent.values()), spent
+        # a leaf's payload names its run settings by digest: a few hundred bytes, not the settings' ~900
+        assert spent["payload bytes"] < 1000 and spent["outcome bytes"] < 1500, spent
 
 
 def test_the_report_gives_every_round_its_ratio_and_counts_those_over_the_limit(
