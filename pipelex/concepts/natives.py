@@ -237,6 +237,9 @@ LEAF_NATIVES = frozenset(
 
 # one fields-set per content class, shared by every instance that set all its fields (see share_fields_sets)
 _SHARED_FIELDS_SETS: dict[type[BaseModel], set[str] | None] = {}
+# the per-class tables below hold classes; a long-lived server builds new concept models with each library, so
+# the tables start again past this many classes rather than keep every class ever built alive
+_CLASS_TABLE_BOUND = 4096
 
 
 def share_fields_sets(contents: list[Any]) -> None:
@@ -256,6 +259,8 @@ def share_fields_sets(contents: list[Any]) -> None:
             shared = _SHARED_FIELDS_SETS[cls]
         except KeyError:
             shared = set(cls.model_fields) if cls.model_config.get("extra") != "allow" else None
+            if len(_SHARED_FIELDS_SETS) >= _CLASS_TABLE_BOUND:  # see _CLASS_TABLE_BOUND
+                _SHARED_FIELDS_SETS.clear()
             _SHARED_FIELDS_SETS[cls] = shared
         if shared is None:
             continue
@@ -274,5 +279,7 @@ def is_list_content(content: object) -> bool:
     cls = type(content)
     found = _LIST_CLASSES.get(cls)
     if found is None:
+        if len(_LIST_CLASSES) >= _CLASS_TABLE_BOUND:  # concept models are compiled per library: no leak
+            _LIST_CLASSES.clear()
         found = _LIST_CLASSES[cls] = issubclass(cls, ListContent)
     return found

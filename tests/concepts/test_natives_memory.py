@@ -81,3 +81,21 @@ def test_text_content_built_without_validation_equals_the_validated_one() -> Non
         assert built.model_dump(mode="json") == {"text": text}
     with pytest.raises(pydantic.ValidationError):
         text_content(3)  # type: ignore[arg-type]
+
+
+def test_per_class_tables_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-class tables (list classes, shared fields-sets) start again past their bound: a server that builds
+    concept models per library does not keep every class alive; answers stay right."""
+    from pipelex.concepts import natives
+    from pipelex.concepts.natives import ListContent, NumberContent, is_list_content
+
+    monkeypatch.setattr(natives, "_CLASS_TABLE_BOUND", 2)
+    monkeypatch.setattr(natives, "_LIST_CLASSES", {})
+    contents = [
+        TextContent(text="a"),
+        ListContent(items=[]),
+        NumberContent(number=1),
+        HtmlContent(inner_html=""),
+    ]
+    assert [is_list_content(c) for c in contents * 2] == [False, True, False, False] * 2
+    assert len(natives._LIST_CLASSES) <= 2  # pyright: ignore[reportPrivateUsage]
