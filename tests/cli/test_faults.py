@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -347,28 +347,37 @@ def test_api_serve_on_a_foreign_host_says_so(tmp_path: Path, host: str, expected
     assert_one_clear_line(result, 2, expected)
 
 
-@pytest.mark.parametrize(
+# ---------------------------------------------------------------------------------------------------- signals
+INTERRUPTIONS = pytest.mark.parametrize(
     ("sig", "sigint"),
     [
         (signal.SIGINT, signal.SIG_DFL),
         (signal.SIGTERM, signal.SIG_DFL),
-        (
-            signal.SIGTERM,
-            signal.SIG_IGN,
-        ),  # a background job of a shell: SIGINT ignored, SIGTERM still stops it
+        (signal.SIGTERM, signal.SIG_IGN),  # a shell's background job: SIGINT ignored, SIGTERM still stops it
     ],
     ids=["sigint", "sigterm", "sigterm-in-background"],
 )
-def test_an_interrupted_run_stops_cleanly_and_keeps_its_folder(
-    tmp_path: Path, sig: signal.Signals, sigint: signal.Handlers
-) -> None:
+
+
+def sigint_at(disposition: signal.Handlers) -> Callable[[], None]:
+    """For ``preexec_fn``: the child starts with SIGINT at ``disposition`` whatever the test runner has (a runner
+    started as a shell's background job has SIGINT ignored, and children inherit that)."""
+
+    def preexec() -> None:
+        signal.signal(signal.SIGINT, disposition)
+
+    return preexec
+
+
+def interrupted_run(
+    tmp_path: Path, *args: str, env: dict[str, str], sig: signal.Signals, sigint: signal.Handlers
+) -> subprocess.CompletedProcess[str]:
+    """Run a 6-step sequence of 1 s ``slow_step`` functions (``pipelex run bundle ... -o out`` and ``args``), send
+    ``sig`` once step_0 is done and step_1 has started, and return how the process ended (killed if it hangs: a
+    hung run must not outlive its test). Checks it ended as interrupted, with no crash and its folder kept."""
     bundle = tmp_path / "steps.mthds"
     bundle.write_text(sequence_bundle(6, pipe_type="PipeFunc"), encoding="utf-8")
     calls = tmp_path / "calls.log"
-
-    def preexec() -> None:  # whatever the test runner's own SIGINT is (children inherit an ignored one)
-        signal.signal(signal.SIGINT, sigint)
-
     process = subprocess.Popen(
         [
             sys.executable,
@@ -381,16 +390,19 @@ def test_an_interrupted_run_stops_cleanly_and_keeps_its_folder(
             '{"text": "hi"}',
             "-o",
             "out",
-        ],
+        ]
+        + list(args),
         cwd=tmp_path,
-        env=cli_env(tmp_path, PIPELEX_TEST_STEP_SECONDS="1"),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=preexec,
+        preexec_fn=sigint_at(sigint),
     )
     try:
-        deadline = time.monotonic() + 90  # step_0 done and step_1 started
+        # step_1 starting means step_0's completion is recorded (on Temporal: by the workflow; its function writing
+        # "end" does not, as on a loaded machine the activity's result can still be on its way)
+        deadline = time.monotonic() + 90
         while (
             len((calls.read_text() if calls.exists() else "").splitlines()) < 3
             and time.monotonic() < deadline
@@ -399,13 +411,22 @@ def test_an_interrupted_run_stops_cleanly_and_keeps_its_folder(
         process.send_signal(sig)
         out, err = process.communicate(timeout=120)
     finally:
-        if process.poll() is None:  # a hung run must not outlive its test
+        if process.poll() is None:
             process.kill()
             process.communicate()
     assert process.returncode == 130, out + err
     assert not any(mark in out + err for mark in CRASH_MARKS), out + err
     assert "error: interrupted" in err
+    assert f"is in {Path('out') / 'main_01'}" in err
     graph = json.loads((tmp_path / "out" / "main_01" / "graph.json").read_text())
     statuses = {node["pipe_code"]: node["status"] for node in graph["nodes"]}
     assert statuses["step_0"] == "succeeded", statuses
     assert statuses.get("step_5") != "succeeded", statuses
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@INTERRUPTIONS
+def test_an_interrupted_run_stops_cleanly_and_keeps_its_folder(
+    tmp_path: Path, sig: signal.Signals, sigint: signal.Handlers
+) -> None:
+    interrupted_run(tmp_path, env=cli_env(tmp_path, PIPELEX_TEST_STEP_SECONDS="1"), sig=sig, sigint=sigint)

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +23,16 @@ from typing import Any
 import pytest
 
 from pipelex.backends.temporal.devserver import DevServer, free_port
-from tests.cli.test_faults import CRASH_MARKS, REPO, assert_one_clear_line, assert_partial_run, cli_env
+from tests.cli.test_faults import (
+    CRASH_MARKS,
+    INTERRUPTIONS,
+    REPO,
+    assert_one_clear_line,
+    assert_partial_run,
+    cli_env,
+    interrupted_run,
+    sigint_at,
+)
 from tests.temporal.bundles import failing_bundle, sequence_bundle
 
 EXIT_CRASH_TRIES = (
@@ -279,33 +288,10 @@ def test_a_server_gone_mid_run_gives_one_line_and_the_core_logs_go_to_the_log(tm
 
 
 # ---------------------------------------------------------------------------------------------------- signals
-def _sigint(disposition: signal.Handlers) -> Callable[[], None]:
-    """For ``preexec_fn``: the child starts with SIGINT at ``disposition`` whatever the test runner has (a runner
-    started as a shell's background job has SIGINT ignored, and children inherit that)."""
-
-    def preexec() -> None:
-        signal.signal(signal.SIGINT, disposition)
-
-    return preexec
-
-
-@pytest.mark.parametrize(
-    ("sig", "sigint"),
-    [
-        (signal.SIGINT, signal.SIG_DFL),
-        (signal.SIGTERM, signal.SIG_DFL),
-        (
-            signal.SIGTERM,
-            signal.SIG_IGN,
-        ),  # a background job of a shell: SIGINT ignored, SIGTERM still stops it
-    ],
-    ids=["sigint", "sigterm", "sigterm-in-background"],
-)
+@INTERRUPTIONS
 def test_an_interrupted_temporal_run_stops_cleanly_and_keeps_its_folder(
     tmp_path: Path, temporal_server: DevServer, sig: signal.Signals, sigint: signal.Handlers
 ) -> None:
-    bundle = tmp_path / "steps.mthds"
-    bundle.write_text(sequence_bundle(6, pipe_type="PipeFunc"), encoding="utf-8")
     config = config_file(
         tmp_path,
         address=temporal_server.address,
@@ -314,35 +300,10 @@ def test_an_interrupted_temporal_run_stops_cleanly_and_keeps_its_folder(
     )
     env = cli_env(tmp_path, PIPELEX_CONFIG=str(config), PIPELEX_TEST_STEP_SECONDS="1")
     calls = tmp_path / "calls.log"
-    with spawned(
-        pipelex_cmd("run", "bundle", str(bundle), "-i", '{"text": "hi"}', "-o", "out", "--temporal"),
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_sigint(sigint),
-    ) as client:
-        # step_1 starting means the workflow has recorded step_0's completion (its function writing "end" does
-        # not: on a loaded machine the activity's result can still be on its way when the signal lands)
-        deadline = time.monotonic() + 90
-        while (
-            len((calls.read_text() if calls.exists() else "").splitlines()) < 3
-            and time.monotonic() < deadline
-        ):
-            time.sleep(0.1)
-        client.send_signal(sig)
-        out, err = client.communicate(timeout=120)
-    result = subprocess.CompletedProcess(client.args, client.returncode, out, err)
-    no_crash(result)
-    assert client.returncode == 130, out + err
-    assert "error: interrupted" in err
-    assert f"is in {Path('out') / 'main_01'}" in err
+    no_crash(interrupted_run(tmp_path, "--temporal", env=env, sig=sig, sigint=sigint))
     # what the workflow did before it was cancelled, asked of it (the `trace` query) before cancelling it
     graph = json.loads((tmp_path / "out" / "main_01" / "graph.json").read_text())
     statuses = {node["pipe_code"]: node["status"] for node in graph["nodes"]}
-    assert statuses["step_0"] == "succeeded", statuses
-    assert "step_5" not in statuses or statuses["step_5"] != "succeeded", statuses
     done = sum(1 for status in statuses.values() if status == "succeeded")
     memory = json.loads((tmp_path / "out" / "main_01" / "working_memory.json").read_text())
     assert memory["root"]["text"]["content"] == {"text": "hi" + "+" * done}  # each finished step added a +
@@ -367,7 +328,7 @@ def test_a_worker_stops_cleanly_on_a_signal(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            preexec_fn=_sigint(signal.SIG_DFL),
+            preexec_fn=sigint_at(signal.SIG_DFL),
         ) as worker:
             assert worker.stdout is not None
             assert "serving task queue" in worker.stdout.readline()
