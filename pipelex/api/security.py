@@ -80,6 +80,13 @@ async def _drain(receive: Receive, budget: int) -> None:
         return
 
 
+async def _drain_declared(receive: Receive, declared: int, limit: int) -> None:
+    """The body of a request refused from its ``Content-Length``: read and dropped when it is at most
+    ``DRAIN_BYTES`` past ``limit``; a larger one is not read at all."""
+    if declared <= limit + DRAIN_BYTES:
+        await _drain(receive, declared)
+
+
 class BodySizeLimit:
     """ASGI middleware refusing request bodies over ``max_body_bytes`` with a 413 problem document.
 
@@ -114,8 +121,8 @@ class BodySizeLimit:
                     if declared.isdigit()
                     else "a Content-Length that is no number"
                 )
-                if declared.isdigit() and int(declared) <= limit + DRAIN_BYTES:
-                    await _drain(receive, int(declared))
+                if declared.isdigit():
+                    await _drain_declared(receive, int(declared), limit)
                 await _send_problem(
                     scope,
                     send,
@@ -132,8 +139,7 @@ class BodySizeLimit:
                 await _send_problem(scope, send, "bad-request", "the Content-Length header is not a number")
                 return
             if int(declared) > self.max_body_bytes:
-                if int(declared) <= self.max_body_bytes + DRAIN_BYTES:
-                    await _drain(receive, int(declared))
+                await _drain_declared(receive, int(declared), self.max_body_bytes)
                 await self._too_large(scope, send, f"{int(declared)} bytes declared")
                 return
         chunks: list[bytes] = []
