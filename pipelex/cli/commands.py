@@ -417,9 +417,8 @@ def _run_interruptibly(coro: Coroutine[Any, Any, T]) -> T:
 
     async def guarded() -> T:
         nonlocal interrupted
-        if (
-            threading.current_thread() is not threading.main_thread()
-        ):  # signal handlers live in the main thread
+        # signal handlers live in the main thread
+        if threading.current_thread() is not threading.main_thread():
             return await coro
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
