@@ -86,9 +86,10 @@ def is_inline() -> bool:
     return _INLINE.get()
 
 
-def inline_all(coroutines: list[Coroutine[Any, Any, T]]) -> tuple[list[T], list[Exception]]:
+def inline_all(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
     """Each coroutine to its end, in order, in its own copy of the context taken before any runs (as tasks
-    are created, then run); their results, and the exceptions of those that failed, in order.
+    are created, then run); their results in order, or the first failure, raised once every one has run (as a
+    task group and ``gather`` raise it).
 
     Raises :class:`InlineNeedsLoop` (closing the coroutines) when called from one of these tasks: a nested group.
     """
@@ -97,7 +98,7 @@ def inline_all(coroutines: list[Coroutine[Any, Any, T]]) -> tuple[list[T], list[
         raise InlineNeedsLoop
     contexts = [copy_context() for _ in coroutines]
     results: list[T] = []
-    errors: list[Exception] = []
+    failure: Exception | None = None
     for index, (coroutine, context) in enumerate(zip(coroutines, contexts, strict=True)):
         try:
             results.append(context.run(_drive_task, coroutine))
@@ -105,11 +106,13 @@ def inline_all(coroutines: list[Coroutine[Any, Any, T]]) -> tuple[list[T], list[
             if isinstance(exc, InlineRunSuspended):
                 _close(coroutines[index + 1 :])
                 raise
-            errors.append(exc)
+            failure = failure or exc
         except BaseException:  # a nested group, an interrupt: the tasks not started never will be
             _close(coroutines[index + 1 :])
             raise
-    return results, errors
+    if failure is not None:
+        raise failure
+    return results
 
 
 def _close(coroutines: list[Coroutine[Any, Any, Any]]) -> None:

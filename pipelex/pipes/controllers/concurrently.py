@@ -20,10 +20,7 @@ async def run_all(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
     """Await every coroutine concurrently; results in order. When one fails, the others are cancelled and its
     own exception propagates (the pipe error naming the sub-pipe that failed), not the task group's wrapper."""
     if is_inline():
-        results, errors = inline_all(coroutines)
-        if errors:
-            raise errors[0]
-        return results
+        return inline_all(coroutines)
     import asyncio
 
     try:
@@ -37,10 +34,7 @@ async def run_all(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
 async def gather(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
     """``asyncio.gather`` of ``coroutines``: every one runs; the first failure propagates."""
     if is_inline():
-        results, errors = inline_all(coroutines)
-        if errors:
-            raise errors[0]
-        return results
+        return inline_all(coroutines)
     import asyncio
 
     return list(await asyncio.gather(*coroutines))
