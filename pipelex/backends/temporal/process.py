@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pipelex.backends.temporal.payloads import ContentCodec, LibraryRef, WireSettings
 from pipelex.language.library import Library, build_library
@@ -21,9 +21,35 @@ if TYPE_CHECKING:
     from pipelex.config.run_settings import RunSettings
 
 WORKER_IDENTITY = f"{os.getpid()}@{socket.gethostname()}"
-_CACHE_SIZE = 64
-_cache: OrderedDict[str, tuple[Library, ContentCodec]] = OrderedDict()
-_lock = threading.Lock()
+
+V = TypeVar("V")
+
+
+class _DigestCache(Generic[V]):
+    """What digests compile to, at most ``size`` of them (the least recently used dropped first), shared by the
+    threads of the process."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> V | None:
+        with self._lock:
+            found = self._items.get(digest)
+            if found is not None:
+                self._items.move_to_end(digest)
+            return found
+
+    def put(self, digest: str, value: V) -> None:
+        with self._lock:
+            self._items[digest] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_libraries: _DigestCache[tuple[Library, ContentCodec]] = _DigestCache(64)
+_settings: _DigestCache[RunSettings] = _DigestCache(256)
 
 
 class LibraryNotCachedError(LookupError):
@@ -35,33 +61,20 @@ def library_for(ref: LibraryRef) -> tuple[Library, ContentCodec]:
 
     Raises :class:`LibraryNotCachedError` for a library sent by reference that this process has not seen.
     """
-    with _lock:
-        found = _cache.get(ref.digest)
-        if found is not None:
-            _cache.move_to_end(ref.digest)
-            return found
+    found = _libraries.get(ref.digest)
+    if found is not None:
+        return found
     if ref.texts is None:
         raise LibraryNotCachedError(ref.digest)
     library = build_library([(t.text, t.file) for t in ref.texts])
     compiled = (library, ContentCodec(library))
-    with _lock:
-        _cache[ref.digest] = compiled
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    _libraries.put(ref.digest, compiled)
     return compiled
-
-
-_SETTINGS_CACHE_SIZE = 256
-_settings: OrderedDict[str, RunSettings] = OrderedDict()
 
 
 def settings_for(digest: str) -> RunSettings | None:
     """The run settings of ``digest`` if this process has kept them (:func:`keep_settings`), else None."""
-    with _lock:
-        found = _settings.get(digest)
-        if found is not None:
-            _settings.move_to_end(digest)
-        return found
+    return _settings.get(digest)
 
 
 def keep_settings(wire: WireSettings, digest: str | None = None) -> tuple[str, RunSettings]:
@@ -71,14 +84,9 @@ def keep_settings(wire: WireSettings, digest: str | None = None) -> tuple[str, R
     that has not seen them reads them from that workflow's input once.
     """
     key = digest or wire.digest()
-    with _lock:
-        found = _settings.get(key)
-        if found is not None:
-            _settings.move_to_end(key)
-            return key, found
+    found = _settings.get(key)
+    if found is not None:
+        return key, found
     settings = wire.run_settings()
-    with _lock:
-        _settings[key] = settings
-        while len(_settings) > _SETTINGS_CACHE_SIZE:
-            _settings.popitem(last=False)
+    _settings.put(key, settings)
     return key, settings
