@@ -154,6 +154,8 @@ class Row:
     pipes: int | None = None
     ours: Side = field(default_factory=Side)
     peer: Side = field(default_factory=Side)
+    #: a floor row: ours runs this whole command line (not the CLI) and the reference does not run
+    floor: list[str] | None = None
 
 
 class Bench:
@@ -167,17 +169,18 @@ class Bench:
             folder.mkdir(parents=True, exist_ok=True)
         self.timeout = timeout
 
-    def sample(self, who: str, args: list[str]) -> Sample:
-        return run_once([self.exe[who], *args], cwd=self.cwd[who], env=self.env[who], timeout=self.timeout)
+    def sample(self, who: str, args: list[str], floor: list[str] | None = None) -> Sample:
+        argv = floor if floor is not None else [self.exe[who], *args]
+        return run_once(argv, cwd=self.cwd[who], env=self.env[who], timeout=self.timeout)
 
     def measure(self, row: Row) -> None:
         """A warm-up run of each (byte-code caches, a first configuration), then alternating timed runs."""
         sides = {"ours": row.ours, "peer": row.peer}
         for who, side in sides.items():
             if row.peer_runs == 0 and who == "peer":
-                side.failed = "not run (--peer-max-pipes)"
+                side.failed = "not run (a floor row)" if row.floor else "not run (--peer-max-pipes)"
                 continue
-            warm = self.sample(who, row.args)
+            warm = self.sample(who, row.args, row.floor)
             if warm.code != 0:
                 last = warm.tail.splitlines()[-1] if warm.tail else "(no output)"
                 side.failed = f"exit {warm.code}: {last}"
@@ -189,7 +192,7 @@ class Bench:
                 wanted = row.runs if who == "ours" else row.peer_runs
                 if side.failed or len(side.times) >= wanted:
                     continue
-                s = self.sample(who, row.args)
+                s = self.sample(who, row.args, row.floor)
                 if s.code != 0:
                     side.failed = f"exit {s.code}: {s.tail.splitlines()[-1] if s.tail else '(no output)'}"
                     continue
@@ -197,12 +200,45 @@ class Bench:
                 side.cpus.append(s.cpu)
 
 
-def build_rows(
-    work: Path, *, runs: int, curve: tuple[int, ...], peer_max_pipes: int, peer_runs: int | None = None
-) -> list[Row]:
-    """The rows: everyday commands, shipped examples, a 400-step sequence, then the scale curve.
+#: What any command of a CLI whose language is pydantic models pays before its own work: the interpreter's start,
+#: importing pydantic, and building and validating one model (pydantic builds its schema machinery lazily, at the
+#: first model).
+FLOOR_MODEL = (
+    "from pydantic import BaseModel\n"
+    "class Floor(BaseModel):\n"
+    "    name: str\n"
+    "    size: int = 0\n"
+    "Floor.model_validate({'name': 'x', 'size': 1})\n"
+)
 
-    ``peer_runs``: timed runs of the reference per row (default ``runs``; fewer on the curve's big bundles)."""
+
+def floor_rows(python: str, runs: int) -> list[Row]:
+    """Two rows timed like the others but run by our interpreter alone: its bare start, and the pydantic floor."""
+    return [
+        Row("floor: the interpreter's start (`python -c pass`)", [], runs, 0, floor=[python, "-c", "pass"]),
+        Row(
+            "floor: start, `import pydantic`, one model built and validated",
+            [],
+            runs,
+            0,
+            floor=[python, "-c", FLOOR_MODEL],
+        ),
+    ]
+
+
+def build_rows(
+    work: Path,
+    *,
+    runs: int,
+    curve: tuple[int, ...],
+    peer_max_pipes: int,
+    peer_runs: int | None = None,
+    python: str | None = None,
+) -> list[Row]:
+    """The rows: everyday commands, shipped examples, a 400-step sequence, the floor, then the scale curve.
+
+    ``peer_runs``: timed runs of the reference per row (default ``runs``; fewer on the curve's big bundles).
+    ``python``: our interpreter, for the floor rows (none without it)."""
     pr = runs if peer_runs is None else peer_runs
     small = str(HERE / "bundles" / "order_desk.mthds")
     small_inputs = str(HERE / "bundles" / "order_desk_inputs.json")
@@ -249,6 +285,7 @@ def build_rows(
             pipes=LONG_SEQUENCE_STEPS + 1,
         ),
     ]
+    rows += floor_rows(python, runs) if python else []
     for n in curve:
         path = work / f"bundle_{n}.mthds"
         path.write_text(generate_bundle(n))
@@ -282,12 +319,13 @@ def tables(rows: list[Row]) -> str:
         "| command | ours | reference | ratio | ours CPU | reference CPU | CPU ratio | runs |",
         "|---|---:|---:|---:|---:|---:|---:|:-:|",
     ]
-    for r in (r for r in rows if not r.name.startswith("curve ")):
+    for r in (r for r in rows if not r.name.startswith(("curve ", "floor"))):
         head.append(
             f"| {r.name} | {_cell(r.ours, 'wall')} | {_cell(r.peer, 'wall')} | **{_ratio(r.ours, r.peer, 'wall')}** "
             f"| {_cell(r.ours, 'cpu')} | {_cell(r.peer, 'cpu')} | {_ratio(r.ours, r.peer, 'cpu')} "
             f"| {len(r.ours.times)}/{len(r.peer.times)} |"
         )
+    head += floor_lines(rows)
     curve = [r for r in rows if r.name.startswith("curve ")]
     if not curve:
         return "\n".join(head)
@@ -310,6 +348,44 @@ def tables(rows: list[Row]) -> str:
             f"| {_per_pipe(r, base, 'ours')} | {_per_pipe(r, base, 'peer')} | {len(r.ours.times)}/{len(r.peer.times)} |"
         )
     return "\n".join(head + lines)
+
+
+def floor_lines(rows: list[Row]) -> list[str]:
+    """The floor rows, and the best ratio a pydantic-based CLI could reach on each everyday command of the run."""
+    floors = [r for r in rows if r.name.startswith("floor") and r.ours.times and not r.ours.failed]
+    if not floors:
+        return []
+    lines = [
+        "",
+        "The floor, timed in the same alternation with our interpreter (no CLI): what a command of any CLI whose "
+        "language is pydantic models pays before its own work.",
+        "",
+        "| floor | wall | CPU | runs |",
+        "|---|---:|---:|:-:|",
+    ]
+    lines += [
+        f"| {r.name[len('floor: ') :]} | {_s(r.ours.wall)} | {_s(r.ours.cpu)} | {len(r.ours.times)} |"
+        for r in floors
+    ]
+    model = floors[-1].ours.cpu
+    best = [
+        r
+        for r in rows
+        if not r.name.startswith(("curve ", "floor", "`pipelex --help`"))
+        and r.peer.times
+        and not r.peer.failed
+    ]
+    if best:
+        lines += [
+            "",
+            "The reference's CPU time over this floor's: the ratio a command would reach if it did nothing above "
+            "the floor.",
+            "",
+            "| command | reference CPU | ÷ floor |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| {r.name} | {_s(r.peer.cpu)} | {r.peer.cpu / model:.1f}x |" for r in best]
+    return lines
 
 
 def _per_pipe(row: Row, base: Row, who: str) -> str:
@@ -347,13 +423,27 @@ def header(started: str, load_before: str, load_after: str) -> str:
     )
 
 
-def write_readme(section: str) -> None:
-    text = README.read_text()
+def write_readme(section: str, readme: Path = README) -> None:
+    """Put ``section`` between the markers; the run it replaces moves below them, as the first earlier run."""
+    text = readme.read_text()
     start, end = text.find(START_MARKER), text.find(END_MARKER)
     if start < 0 or end < start:
-        raise SystemExit(f"{README}: markers {START_MARKER} / {END_MARKER} not found")
-    README.write_text(text[: start + len(START_MARKER)] + "\n" + section.strip() + "\n" + text[end:])
-    print(f"updated {README.relative_to(ROOT)}", file=sys.stderr)
+        raise SystemExit(f"{readme}: markers {START_MARKER} / {END_MARKER} not found")
+    previous = text[start + len(START_MARKER) : end].strip()
+    kept = ""
+    if previous:
+        first = previous.splitlines()[0]
+        when = (
+            first.split(" on ", 1)[0].removeprefix("Measured ").strip()
+            if first.startswith("Measured ")
+            else ""
+        )
+        kept = f"\n\n### Earlier run{f': {when}' if when else ''}\n\n{previous}"
+    tail = text[end + len(END_MARKER) :]
+    readme.write_text(
+        text[: start + len(START_MARKER)] + "\n" + section.strip() + "\n" + END_MARKER + kept + tail
+    )
+    print(f"updated {readme.name}", file=sys.stderr)
 
 
 def _write_json(path: Path, rows: list[Row]) -> None:
@@ -366,6 +456,7 @@ def _write_json(path: Path, rows: list[Row]) -> None:
                     "pipes": r.pipes,
                     "ours": vars(r.ours),
                     "reference": vars(r.peer),
+                    "floor": r.floor,
                 }
                 for r in rows
             ],
@@ -382,11 +473,26 @@ def read_json(paths: list[Path]) -> list[Row]:
             name = item["row"]
             pipes = item.get("pipes") or (int(name.split()[1]) if name.startswith("curve ") else None)
             row = Row(
-                name, item["args"], len(item["ours"]["times"]), len(item["reference"]["times"]), pipes=pipes
+                name,
+                item["args"],
+                len(item["ours"]["times"]),
+                len(item["reference"]["times"]),
+                pipes=pipes,
+                floor=item.get("floor"),
             )
             row.ours, row.peer = Side(**item["ours"]), Side(**item["reference"])
             rows[name] = row
     return list(rows.values())
+
+
+def our_python(ours: str) -> str | None:
+    """The interpreter next to our ``pipelex`` script (the floor is timed with it), if there is one."""
+    exe = shutil.which(ours) or ours
+    for name in ("python", "python3"):
+        candidate = Path(exe).parent / name
+        if candidate.exists():
+            return str(candidate)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,7 +551,12 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         bench = Bench(ours, str(peer), cache / "home", work, args.timeout)
         rows = build_rows(
-            work, runs=args.runs, curve=curve, peer_max_pipes=args.peer_max_pipes, peer_runs=args.peer_runs
+            work,
+            runs=args.runs,
+            curve=curve,
+            peer_max_pipes=args.peer_max_pipes,
+            peer_runs=args.peer_runs,
+            python=our_python(ours),
         )
         if args.only is not None:
             rows = [r for r in rows if any(w in r.name for w in args.only)]

@@ -64,3 +64,51 @@ def test_the_reference_runs_offline_in_its_own_home(tmp_path: Path, monkeypatch:
     assert env["HOME"] == str(tmp_path / "home") and env["DO_NOT_TRACK"] == "1"
     assert "OPENAI_API_KEY" not in env and "PYTHONPATH" not in env
     assert "OPENAI_API_KEY" not in ours and "PYTHONDONTWRITEBYTECODE" not in ours
+
+
+def test_floor_rows_run_the_interpreter_alone_and_bound_the_ratio(tmp_path: Path) -> None:
+    peer = load_peer()
+    log = tmp_path / "calls.log"
+    ours = fake_cli(tmp_path / "ours", log)
+    ref = fake_cli(tmp_path / "ref", log)
+    python = fake_cli(tmp_path / "python", log)
+    bench = peer.Bench(ours, ref, tmp_path / "home", tmp_path / "work", timeout=30)
+    command = peer.Row("`validate bundle` small", ["validate", "small"], 2, 2)
+    floors = peer.floor_rows(python, 2)
+    for row in [command, *floors]:
+        bench.measure(row)
+
+    calls = log.read_text().splitlines()
+    # the floor rows run only our interpreter: a warm-up and the timed runs of each, never a CLI
+    assert [c.split()[0] for c in calls if c.startswith("python")] == ["python"] * 6
+    assert not any(c.startswith(("ours", "ref")) and "-c" in c for c in calls)
+    assert all(f.peer.failed == "not run (a floor row)" and len(f.ours.times) == 2 for f in floors)
+
+    # known CPU times: the ratio of the reference to the last floor row (the pydantic one) is printed per command
+    command.peer.cpus = [2.0, 2.0]
+    floors[-1].ours.cpus = [0.1, 0.1]
+    table = peer.tables([command, *floors])
+    assert "| `validate bundle` small | 2.00 s | 20.0x |" in table
+    assert "| `validate bundle` small |" in table.split("The floor")[0]  # the command row, in the main table
+    assert "floor:" not in table.split("The floor")[0]  # the floor rows are not command rows
+
+
+def test_write_keeps_the_run_it_replaces_below_the_markers(tmp_path: Path) -> None:
+    peer = load_peer()
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"# Page\n\n{peer.START_MARKER}\nMeasured 2026-01-01 10:00 UTC on 2 CPUs.\n\n| a |\n\nA note.\n"
+        f"{peer.END_MARKER}\n\n## Next section\n"
+    )
+    peer.write_readme("Measured 2026-01-02 11:00 UTC on 2 CPUs.\n\n| b |", readme)
+    peer.write_readme("Measured 2026-01-03 12:00 UTC on 2 CPUs.\n\n| c |", readme)
+    text = readme.read_text()
+    inside = text.split(peer.START_MARKER)[1].split(peer.END_MARKER)[0]
+    assert "| c |" in inside and "| b |" not in inside and "| a |" not in inside
+    after = text.split(peer.END_MARKER)[1]
+    # newest earlier run first, each under its own heading, its note kept, the rest of the page after them
+    assert after.index("### Earlier run: 2026-01-02 11:00 UTC") < after.index(
+        "### Earlier run: 2026-01-01 10:00 UTC"
+    )
+    assert after.index("A note.") < after.index("## Next section")
+    assert text.count(peer.START_MARKER) == text.count(peer.END_MARKER) == 1
