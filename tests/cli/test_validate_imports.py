@@ -76,11 +76,9 @@ SCRIPT = """
 import json, sys
 from pipelex.cli.main import main
 try:
-    main(sys.argv[1:])
+    code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-else:
-    code = 0
 
 def models():
     if "pydantic" not in sys.modules:  # never loaded: nothing built (and nothing to import here)
