@@ -11,6 +11,10 @@ Exactness has a limit: a group whose task itself runs a group (a batch inside a 
 suspends that task in asyncio, and the loop then starts the task's later siblings before the inner group's tasks.
 Inline, that nested group raises :class:`InlineNeedsLoop` before it runs anything, and the caller runs the whole
 coroutine again in an event loop (:func:`run_inline` takes a factory for this).
+
+A run driven inline is interrupted through a :class:`StopRequest` (:func:`try_inline`): the caller's signal handler
+only records the request, and the run raises ``KeyboardInterrupt`` when its next leaf is about to start (its
+bound is entered), as a task cancelled in a loop stops at its next wait: never from inside a pipe's own work.
 """
 
 from __future__ import annotations
@@ -26,6 +30,21 @@ T = TypeVar("T")
 
 _INLINE: ContextVar[bool] = ContextVar("pipelex_inline_run", default=False)
 _IN_GROUP: ContextVar[bool] = ContextVar("pipelex_inline_group_task", default=False)
+_STOP: ContextVar[StopRequest | None] = ContextVar("pipelex_inline_stop", default=None)
+
+
+class StopRequest:
+    """Asks a run driven inline to stop: set from a signal handler (:meth:`request`); the run raises
+    ``KeyboardInterrupt`` when it next enters its bound (a leaf about to start)."""
+
+    __slots__ = ("requested",)
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self) -> None:
+        """Stop at the next leaf (safe to call from a signal handler: it only sets a flag)."""
+        self.requested = True
 
 
 class InlineRunSuspended(RuntimeError):
@@ -48,7 +67,7 @@ def run_inline(make: Callable[[], Coroutine[Any, Any, T]], *, on_loop: Callable[
     Raises :class:`InlineRunSuspended` if the coroutine waits on a future.
     """
     try:
-        return copy_context().run(_drive_inline, make())
+        return try_inline(make())
     except InlineNeedsLoop:
         pass
     if on_loop is not None:
@@ -58,8 +77,19 @@ def run_inline(make: Callable[[], Coroutine[Any, Any, T]], *, on_loop: Callable[
     return asyncio.run(make())
 
 
-def _drive_inline(coroutine: Coroutine[Any, Any, T]) -> T:
+def try_inline(coroutine: Coroutine[Any, Any, T], *, stop: StopRequest | None = None) -> T:
+    """Run ``coroutine`` to its end in this thread without an event loop, in a copy of the current context.
+
+    Raises :class:`InlineNeedsLoop` when it meets a nested group (the caller runs it again in a loop, after undoing
+    what this attempt left behind), :class:`InlineRunSuspended` if it waits on a future, and ``KeyboardInterrupt``
+    at the first leaf after ``stop`` was requested.
+    """
+    return copy_context().run(_drive_inline, coroutine, stop)
+
+
+def _drive_inline(coroutine: Coroutine[Any, Any, T], stop: StopRequest | None) -> T:
     _INLINE.set(True)
+    _STOP.set(stop)
     return _drive(coroutine)
 
 
@@ -122,18 +152,26 @@ def _close(coroutines: list[Coroutine[Any, Any, Any]]) -> None:
 
 def bound(limit: int) -> AbstractAsyncContextManager[Any]:
     """The run-wide bound on leaves in flight: a semaphore of ``limit``; inline, where one leaf runs at a time,
-    a bound that never waits."""
+    a bound that never waits (where the run's :class:`StopRequest` is honoured)."""
     if _INLINE.get():
-        return _NoWait()
+        return _NoWait(_STOP.get())
     import asyncio
 
     return asyncio.Semaphore(limit)
 
 
 class _NoWait:
-    """An async context manager that does nothing: the bound of an inline run."""
+    """The bound of an inline run: it never waits; a leaf entering it after a stop was requested raises
+    ``KeyboardInterrupt`` (as a cancelled task stops when it next waits)."""
+
+    __slots__ = ("_stop",)
+
+    def __init__(self, stop: StopRequest | None) -> None:
+        self._stop = stop
 
     async def __aenter__(self) -> None:
+        if self._stop is not None and self._stop.requested:
+            raise KeyboardInterrupt
         return None
 
     async def __aexit__(self, *exc: object) -> None:

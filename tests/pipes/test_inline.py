@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from pipelex.pipes.controllers.concurrently import gather, run_all
-from pipelex.pipes.inline import InlineRunSuspended, bound, is_inline, run_inline
+from pipelex.pipes.inline import (
+    InlineNeedsLoop,
+    InlineRunSuspended,
+    StopRequest,
+    bound,
+    is_inline,
+    run_inline,
+    try_inline,
+)
 
 _SEEN: ContextVar[str] = ContextVar("seen", default="-")
 
@@ -155,3 +163,55 @@ def test_a_bare_yield_only_lets_others_run() -> None:
         return await Yields()
 
     assert run_inline(main) == 7
+
+
+def _leaves(log: list[str], stop: StopRequest | None = None, *, stop_after: int | None = None) -> Any:
+    """A sequence of 5 leaves then a group of 3, each entering the run's bound; ``stop`` is requested by leaf
+    ``stop_after`` (as a signal handler would, while that leaf works)."""
+
+    async def leaf(name: str, index: int) -> str:
+        async with bound(2):
+            log.append(f"leaf {name}")
+            if stop is not None and index == stop_after:
+                stop.request()
+        return name
+
+    async def main() -> list[str]:
+        done = [await leaf(f"s{i}", i) for i in range(5)]
+        done += await run_all([leaf(f"g{i}", 5 + i) for i in range(3)])
+        return done
+
+    return main()
+
+
+def test_without_a_stop_request_an_inline_run_goes_to_its_end() -> None:
+    log: list[str] = []
+    assert try_inline(_leaves(log), stop=StopRequest()) == ["s0", "s1", "s2", "s3", "s4", "g0", "g1", "g2"]
+    assert len(log) == 8
+
+
+@pytest.mark.parametrize(
+    ("stop_after", "ran"), [(1, 2), (4, 5), (5, 6)], ids=["sequence", "last_step", "group"]
+)
+def test_a_stop_request_stops_an_inline_run_at_its_next_leaf(stop_after: int, ran: int) -> None:
+    log: list[str] = []
+    stop = StopRequest()
+    with pytest.raises(KeyboardInterrupt):
+        try_inline(_leaves(log, stop, stop_after=stop_after), stop=stop)
+    assert len(log) == ran  # the leaf that saw the request finished its work; the next one never started
+
+
+def test_a_nested_group_met_by_try_inline_is_left_to_the_caller() -> None:
+    async def inner() -> list[int]:
+        return await run_all([_value(1), _value(2)])
+
+    async def main() -> list[list[int]]:
+        return await run_all([inner(), inner()])
+
+    with pytest.raises(InlineNeedsLoop):
+        try_inline(main())
+    assert asyncio.run(main()) == [[1, 2], [1, 2]]
+
+
+async def _value(value: int) -> int:
+    return value
