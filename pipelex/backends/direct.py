@@ -1,12 +1,13 @@
-"""The direct backend: every pipe runs in the caller's asyncio loop."""
+"""The direct backend: every pipe runs in this process, in the caller's asyncio loop (a dry run may also run
+without one: :meth:`DirectBackend.runs_inline`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipelex.backends.protocol import PreparedRun, RunState, build_output
 from pipelex.config.run_settings import RunSettings
@@ -20,6 +21,9 @@ from pipelex.pipes.context import RunContext
 from pipelex.pipes.in_process import InProcessRouter
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.tracing.tracer import GraphTracer
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 async def run_in_process(
@@ -130,6 +134,18 @@ class DirectBackend:
             children_in_memory=run.graph_children_in_memory,
         )
 
+    def runs_inline(self, run: PreparedRun) -> bool:
+        """A dry run here waits on nothing (every leaf is a mock, nothing is read or called): it may run without an
+        event loop. Not when its spans are exported ([tracing] on): an attempt given up for a nested group would
+        have sent its own span."""
+        if run.mode is not PipeRunMode.DRY:
+            return False
+        if run.config is None:
+            return True
+        from pipelex.tracing.otel import traces_endpoint
+
+        return traces_endpoint(run.config) is None
+
     async def run(self, run: PreparedRun, tracer: GraphTracer) -> PipeResult:
         """Run here, in this loop, and wait."""
         # live: provider clients shared by the run's calls (closed at its end), calls in flight bounded
@@ -151,6 +167,8 @@ class DirectBackend:
 
     async def start(self, run: PreparedRun) -> str:
         """Start the run as a task of the running loop; return its id."""
+        import asyncio
+
         self._forget_oldest()
         tracer = self.tracer(run)
         task = asyncio.get_running_loop().create_task(self.run(run, tracer), name=f"pipelex-run-{run.run_id}")

@@ -186,6 +186,12 @@ class Backend(Protocol):
         """The tracer the run's graph is built in; it also answers progress displays while the run goes."""
         ...
 
+    def runs_inline(self, run: PreparedRun) -> bool:
+        """Whether :meth:`run` of ``run`` never waits on anything (no I/O, no timer, no other task): it may then be
+        driven without an event loop (:mod:`pipelex.pipes.inline`), and run again in one if it meets a nested
+        group, so an attempt must leave nothing behind outside the run (no workflow started, no span sent)."""
+        ...
+
     async def run(self, run: PreparedRun, tracer: GraphTracer) -> PipeResult:
         """Run and wait: the result; ``run.memory`` left as the run leaves it; the run's graph in ``tracer``.
 

@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 import traceback
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipelex.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pipelex.errors import (
@@ -21,6 +22,9 @@ from pipelex.errors import (
     UsageError,
 )
 from pipelex.narrowing import is_dict
+
+if TYPE_CHECKING:
+    from pipelex.pipes.inline import StopRequest
 
 T = TypeVar("T")
 
@@ -288,6 +292,8 @@ def run_pipe(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | None) -> int:
+    from dataclasses import replace
+
     from pipelex.cli import paths
     from pipelex.memory.inputs import read_inputs_argument
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -330,10 +336,18 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         else None
     )
     try:
+        run = runner.prepare(inputs, pipe_code, mock_inputs=args.mock_inputs, inputs_base_dir=base_dir)
+        # a run that waits on nothing (a dry run here) runs without an event loop, on a copy of its memory: if it
+        # meets a nested group, it runs again in a loop from the memory as prepared (the same run id)
+        inline = runner.backend.runs_inline(run)
+        attempt = replace(run, memory=run.memory.fork()) if inline else run
+
+        def again_in_a_loop() -> None:
+            nonlocal attempt
+            attempt = run
+
         output = _run_interruptibly(
-            runner.execute_pipeline(
-                inputs=inputs, pipe_code=pipe_code, mock_inputs=args.mock_inputs, inputs_base_dir=base_dir
-            )
+            lambda: runner.execute_prepared(attempt), inline=inline, on_loop=again_in_a_loop
         )
     except BaseException as exc:
         if stop is not None:
@@ -399,16 +413,75 @@ def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT, total: int | N
     )
 
 
-def _run_interruptibly(coro: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(coro)``, where SIGTERM stops the run as Ctrl-C does: the run's task is cancelled (what it did
-    is kept, the Temporal workflow is cancelled too) and the command ends with KeyboardInterrupt (exit 130),
+def _run_interruptibly(
+    make: Callable[[], Coroutine[Any, Any, T]],
+    *,
+    inline: bool = False,
+    on_loop: Callable[[], None] | None = None,
+) -> T:
+    """Run the coroutine ``make()`` to its end, where SIGTERM stops the run as Ctrl-C does: the run stops (what it
+    did is kept, a Temporal workflow is cancelled too) and the command ends with KeyboardInterrupt (exit 130),
     instead of the process being killed on the spot.
 
-    The cancellation is made inside the event loop (``loop.add_signal_handler``), never by raising from a signal
-    handler: an exception raised wherever the main thread happens to be can leave the loop with tasks that never
-    finish. SIGINT keeps asyncio's own handling, and stays ignored when the process was started with it ignored
-    (a background job of a shell); SIGTERM interrupts in both cases. A second SIGTERM cancels again, cutting short
-    the run's clean-up."""
+    ``inline``: the run waits on nothing (``Backend.runs_inline``): it runs without an event loop
+    (:func:`pipelex.pipes.inline.try_inline`); if it meets a nested group, ``on_loop()`` undoes the attempt and
+    a new ``make()`` runs in an event loop. Otherwise it runs in an event loop (``asyncio.run``).
+
+    Signals are honoured where the run can stop cleanly, never by raising from a signal handler wherever the
+    main thread happens to be: in a loop, the run's task is cancelled (``loop.add_signal_handler``); inline, the
+    run stops when its next leaf is about to start (:class:`pipelex.pipes.inline.StopRequest`). SIGINT is handled
+    as ``asyncio.run`` handles it, and stays ignored when the process was started with it ignored (a background
+    job of a shell); SIGTERM interrupts in both cases. A second signal cuts the run's clean-up short."""
+    if inline:
+        from pipelex.pipes.inline import InlineNeedsLoop, StopRequest, try_inline
+
+        stop = StopRequest()
+        try:
+            with _stop_on_signals(stop):
+                return try_inline(make(), stop=stop)
+        except InlineNeedsLoop:
+            if on_loop is not None:
+                on_loop()
+    return _run_in_a_loop(make())
+
+
+@contextmanager
+def _stop_on_signals(stop: StopRequest) -> Generator[None]:
+    """For an inline run (no event loop): the first SIGTERM (and SIGINT, when its handler is Python's default)
+    asks the run to stop at its next leaf (``stop.request()``); a second one raises KeyboardInterrupt at once, as
+    ``asyncio.run`` does on a second Ctrl-C. The previous handlers are back when the run ends."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.request()
+
+    previous_term = signal.getsignal(signal.SIGTERM)
+    previous_int = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGTERM, on_signal)
+    takes_sigint = (
+        previous_int is signal.default_int_handler
+    )  # ignored (a background job) or the caller's: kept
+    if takes_sigint:
+        signal.signal(signal.SIGINT, on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        if takes_sigint:
+            signal.signal(signal.SIGINT, previous_int)
+
+
+def _run_in_a_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, where SIGTERM cancels the run's task inside the event loop (an exception raised from
+    a signal handler can leave the loop with tasks that never finish); a second SIGTERM cancels again. SIGINT
+    keeps asyncio's own handling."""
     import asyncio
     import signal
     import threading

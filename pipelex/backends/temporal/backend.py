@@ -110,6 +110,10 @@ class TemporalBackend:
         """The workflow id of a new run: ``pipelex-`` and 128 random bits as hex."""
         return f"{WORKFLOW_ID_PREFIX}{uuid.uuid4().hex}"
 
+    def runs_inline(self, run: PreparedRun) -> bool:
+        """Never: a run here waits on the Temporal server."""
+        return False
+
     def tracer(self, run: PreparedRun) -> ReplayTracer:
         """The client's tracer: the workflow's events are replayed into it; meanwhile it answers progress
         displays with the progress polled from the workflow."""
