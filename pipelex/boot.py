@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,8 +10,6 @@ from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 
 if TYPE_CHECKING:
     from pipelex.config.settings import PipelexConfig
-
-logger = logging.getLogger("pipelex")
 
 
 @dataclass
@@ -80,7 +77,9 @@ class Pipelex:
     def effective_run_mode(cls, requested: PipeRunMode) -> PipeRunMode:
         """The mode a run gets: dry when the process booted without inference (and a warning if live was asked)."""
         if cls._state is not None and not cls._state.needs_inference and requested is PipeRunMode.LIVE:
-            logger.warning(
+            import logging  # only for this warning: a command that never warns does not import logging
+
+            logging.getLogger("pipelex").warning(
                 "a live run was requested, but pipelex was booted without inference "
                 "(Pipelex.make(needs_inference=False)): the run is forced to dry mode"
             )

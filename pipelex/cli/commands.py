@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import traceback
 from collections.abc import Callable, Coroutine, Generator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +45,11 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+# command groups that never load the Temporal SDK, so have no log records to route (``validate --temporal`` boots
+# with Temporal enabled, but its sweep runs in this process and dispatches nothing): they skip importing logging
+_NEVER_TEMPORAL = frozenset({"validate"})
+
+
 def dispatch(args: argparse.Namespace) -> int:
     """Run the chosen command; never lets a traceback out unless --debug."""
     handlers = {
@@ -67,9 +71,10 @@ def dispatch(args: argparse.Namespace) -> int:
     if handler is None:  # pragma: no cover - argparse refuses unknown commands first
         _err(f"unknown command {' '.join(k for k in key if k)}")
         return EXIT_USAGE
-    from pipelex.cli.logs import configure_logging
+    if args.group not in _NEVER_TEMPORAL:  # the records routed are the Temporal SDK's (``cli/logs.py``)
+        from pipelex.cli.logs import configure_logging
 
-    configure_logging(debug=args.debug)
+        configure_logging(debug=args.debug)
     try:
         return _handle(handler, args)
     finally:
@@ -104,7 +109,7 @@ def _handle(handler: Any, args: argparse.Namespace) -> int:
         _err(f"the run failed: {exc}")
         _print_notes(exc)
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         return EXIT_FAILED
     except PipelexError as exc:
         _err(str(exc))
@@ -118,17 +123,24 @@ def _handle(handler: Any, args: argparse.Namespace) -> int:
         return 130
     except RecursionError:  # a structure deeper than every bound we know of: still not a traceback
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         _err("the data nests too deeply to be processed (objects or lists inside each other): flatten it")
         return EXIT_FAILED
     except Exception as exc:  # a bug of ours: say so plainly
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         _err(
             f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and report it"
         )
         _print_notes(exc)
         return EXIT_FAILED
+
+
+def _print_traceback() -> None:
+    """The traceback of the exception being handled, on stderr (``--debug``)."""
+    import traceback
+
+    traceback.print_exc()
 
 
 def _print_notes(exc: BaseException) -> None:

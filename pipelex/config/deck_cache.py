@@ -16,7 +16,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,6 +62,8 @@ def load(toml: bytes) -> dict[str, Any] | None:
 def store(toml: bytes, data: dict[str, Any]) -> None:
     """Write the data of the deck parsed from ``models.toml`` (atomically: a reader never sees half a file);
     errors ignored."""
+    import tempfile  # (and shutil, bz2, lzma with it): only the command that writes the cache pays for it
+
     try:
         path = _path(toml)
         if path is None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -177,6 +176,8 @@ def literal_address(host: str) -> IPAddress | None:
     except ValueError:
         pass
     if bare and all(ch in "0123456789abcdefxABCDEFX." for ch in bare):
+        import socket  # only here: the socket module is a tenth of a small validate's own imports
+
         try:
             return ipaddress.IPv4Address(socket.inet_aton(bare))
         except OSError:

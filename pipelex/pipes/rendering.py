@@ -15,7 +15,6 @@ The ``templating_style`` of a pipe decides the shape of ``@var`` blocks (its ``t
 
 from __future__ import annotations
 
-import html as html_lib
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -266,6 +265,8 @@ def _md_cell(value: Any) -> str:
 
 
 def _html_of(value: Any) -> str:
+    import html as html_lib  # the html text format only (html.entities is a large table)
+
     if isinstance(value, HtmlContent):
         return value.inner_html
     if isinstance(value, ListContent) or is_sequence(value):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from typing import Protocol
 
 STORAGE_SCHEME = "pipelex-storage://"
@@ -20,6 +19,8 @@ _EXTENSIONS = {
 
 def blob_name(data: bytes, mime_type: str | None) -> str:
     """``<sha256>.<ext>`` of some bytes."""
+    import mimetypes
+
     extension = _EXTENSIONS.get(mime_type or "") or (
         mimetypes.guess_extension(mime_type or "") or ".bin"
     ).lstrip(".")
