@@ -24,7 +24,8 @@ class LimitsConfig(BaseModel):
     :class:`~pipelex.config.settings.PipelexConfig` (which re-exports it).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validated only when a config file has a [limits] section (the defaults are made without it)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     # the N of a fixed-count spec `Concept[N]`: above it the bundle is refused at validation
     max_list_items: int = Field(default=1_000, ge=1, le=10_000_000)
@@ -73,7 +74,7 @@ class RunSettings:
     # the templating style of a pipe that declares none ([runtime] default_templating_style)
     tag_style: str = "xml"
     text_format: str = "plain"
-    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig.model_construct)
     # a condition also runs, on a copy of the memory, the outcomes it did not take: what the generator of the
     # run's mode asks for (the dry one does), set where the run is set up (pipelex.inference.leaf.settings_for)
     explore_all_outcomes: bool = False

@@ -27,7 +27,9 @@ from pipelex.language.blueprint import TemplatingStyleBlueprint, TemplatingStyle
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a section's validator is built when a config file is read, not by every command (most run
+    # without a file: see :func:`default_config`)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class DryRunConfig(_Section):
@@ -174,17 +176,22 @@ class ApiConfig(_Section):
 
 
 class PipelexConfig(_Section):
-    """The whole configuration. Sections are optional; ``models`` is the model deck (see ``config/deck.py``)."""
+    """The whole configuration. Sections are optional; ``models`` is the model deck (see ``config/deck.py``).
 
-    dry_run: DryRunConfig = Field(default_factory=DryRunConfig)
-    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
-    temporal: TemporalConfig = Field(default_factory=TemporalConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
-    reporting: ReportingConfig = Field(default_factory=ReportingConfig)
-    tracing: TracingConfig = Field(default_factory=TracingConfig)
-    io: IOConfig = Field(default_factory=IOConfig)
-    api: ApiConfig = Field(default_factory=ApiConfig)
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    A section left out is its class's defaults, made by ``model_construct``: pydantic never validates defaults,
+    so that is the instance the class's validator would make, without building the validator
+    (``tests/config/test_settings.py`` checks both agree for every section).
+    """
+
+    dry_run: DryRunConfig = Field(default_factory=DryRunConfig.model_construct)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig.model_construct)
+    temporal: TemporalConfig = Field(default_factory=TemporalConfig.model_construct)
+    storage: StorageConfig = Field(default_factory=StorageConfig.model_construct)
+    reporting: ReportingConfig = Field(default_factory=ReportingConfig.model_construct)
+    tracing: TracingConfig = Field(default_factory=TracingConfig.model_construct)
+    io: IOConfig = Field(default_factory=IOConfig.model_construct)
+    api: ApiConfig = Field(default_factory=ApiConfig.model_construct)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig.model_construct)
     models: dict[str, Any] = Field(default_factory=dict)  # parsed into a ModelDeck by config/deck.py
     source: str | None = Field(default=None, exclude=True)  # the file this came from, if any
 
@@ -321,11 +328,17 @@ def _known_keys(section: str) -> list[str]:
     return [name for name in model.model_fields if name != "source"]
 
 
+def default_config() -> PipelexConfig:
+    """The configuration without a file: every default (what ``PipelexConfig()`` validates to, made without
+    building the validators of its ten models, which a command without a config file never needs)."""
+    return PipelexConfig.model_construct()
+
+
 def load_config(path: str | Path | None = None) -> PipelexConfig:
     """Find, read and validate the config, then apply environment overrides."""
     found = find_config_file(path)
     if found is None:
-        return PipelexConfig().with_env_overrides()
+        return default_config().with_env_overrides()
     try:
         text = found.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

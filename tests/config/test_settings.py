@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
-from pipelex.config.settings import PipelexConfig, load_config, parse_config
+from pipelex.config.settings import PipelexConfig, default_config, load_config, parse_config
 from pipelex.errors import ConfigError
 
 
@@ -18,6 +19,31 @@ def test_defaults_when_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert config.source is None
     assert config.dry_run.nb_list_items == 3
     assert config.temporal.is_enabled is False
+    assert config == PipelexConfig()
+
+
+SECTIONS: list[type[BaseModel]] = [
+    field.annotation
+    for field in PipelexConfig.model_fields.values()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+]
+
+
+@pytest.mark.parametrize("section", [PipelexConfig, *SECTIONS], ids=lambda cls: cls.__name__)
+def test_defaults_made_without_a_validator_are_the_validated_defaults(section: type[BaseModel]) -> None:
+    """A command without a config file takes every default by ``model_construct`` (no validator built): that
+    must stay the instance the validator makes, e.g. if a section gains a validator that changes a value."""
+    constructed, validated = section.model_construct(), section()
+    assert constructed == validated
+    assert constructed.model_dump() == validated.model_dump()
+    assert constructed.model_fields_set == validated.model_fields_set == set()
+
+
+def test_a_section_left_out_of_a_file_is_its_defaults() -> None:
+    config = parse_config("[dry_run]\nnb_list_items = 5\n", source="x.toml")
+    assert config.runtime == type(config.runtime)()
+    assert config.limits == type(config.limits)()
+    assert default_config().run_settings() == PipelexConfig().run_settings()
 
 
 def test_sections_are_read_and_become_run_settings() -> None:
