@@ -72,9 +72,10 @@ class PreparedRun:
 
 
 class PipelineOutput(BaseModel):
-    """What a run returns."""
+    """What a run returns (made by :func:`build_output` only, from values typed already: not re-validated)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    # defer_build: a command that only writes a run's files never validates nor dumps this model as a whole
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     pipeline_run_id: str
     pipe_code: str
@@ -127,7 +128,7 @@ def build_output(
     """
     if result is not None:
         store_result(memory, entry, result)
-    return PipelineOutput(
+    return PipelineOutput.model_construct(
         pipeline_run_id=run_id,
         pipe_code=entry.code,
         run_mode=mode,
@@ -141,7 +142,8 @@ def build_output(
 class RunState(BaseModel):
     """Where a started run stands: its output once it succeeded, its error once it failed or was cancelled."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    # defer_build: built when a started run is first asked about (the API, ``status``), never by ``pipelex run``
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     run_id: str
     status: RunStateName
