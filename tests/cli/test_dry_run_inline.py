@@ -7,7 +7,9 @@ did is kept and the command exits 130, as documented."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import re
 import signal
 import subprocess
@@ -110,6 +112,73 @@ inputs = { copy = "Text" }
 output = "Text"
 template = "{{ (copy.text | length) / 0 }}"
 """
+
+
+def random_tree_bundle(seed: int) -> str:
+    """A valid bundle whose main pipe is a random tree of controllers (sequences, batches, parallels, conditions;
+    nested up to 3 deep) over Text leaves, about 1 leaf in 30 failing on purpose."""
+    rng = random.Random(seed)
+    pipes: list[str] = []
+    count = itertools.count(1)
+
+    def pipe(prefix: str, body: str, inputs: str = '{ text = "Text" }', output: str = "Text") -> str:
+        code = f"{prefix}_{next(count)}"
+        pipes.append(
+            f'[pipe.{code}]\ndescription = "{prefix}"\ninputs = {inputs}\noutput = "{output}"\n{body}\n'
+        )
+        return code
+
+    def node(depth: int) -> str:
+        roll = rng.random()
+        if depth >= 3 or roll < 0.3:
+            leaf = rng.random()
+            if leaf < 0.03:
+                return pipe("broken", 'type = "PipeCompose"\ntemplate = "{{ (text.text | length) / 0 }}"')
+            if leaf < 0.5:
+                return pipe("llm", 'type = "PipeLLM"\nprompt = "Continue: $text"')
+            return pipe("compose", 'type = "PipeCompose"\ntemplate = "done: $text"')
+        if roll < 0.5:
+            steps = ", ".join(
+                f'{{ pipe = "{node(depth + 1)}", result = "text" }}' for _ in range(rng.randint(1, 3))
+            )
+            return pipe("sequence", f'type = "PipeSequence"\nsteps = [{steps}]')
+        if roll < 0.7:  # a list, a batch over it, the list joined
+            split = pipe(
+                "split", 'type = "PipeLLM"\nprompt = "Split: $text"', output=f"Text[{rng.randint(1, 3)}]"
+            )
+            branch = node(depth + 1)
+            batch = pipe(
+                "batch",
+                f'type = "PipeBatch"\nbranch_pipe_code = "{branch}"\ninput_list_name = "parts"\ninput_item_name = "text"',
+                inputs='{ parts = "Text[]" }',
+                output="Text[]",
+            )
+            join = pipe("join", 'type = "PipeCompose"\ntemplate = "$done"', inputs='{ done = "Text[]" }')
+            steps = f'{{ pipe = "{split}", result = "parts" }}, {{ pipe = "{batch}", result = "done" }}, '
+            return pipe(
+                "sequence", f'type = "PipeSequence"\nsteps = [{steps}{{ pipe = "{join}", result = "text" }}]'
+            )
+        if roll < 0.85:  # two branches at once, then joined
+            left, right = node(depth + 1), node(depth + 1)
+            branches = f'[{{ pipe = "{left}", result = "a" }}, {{ pipe = "{right}", result = "b" }}]'
+            both = pipe(
+                "parallel",
+                f'type = "PipeParallel"\nadd_each_output = true\nbranches = {branches}',
+                output="Composite",
+            )
+            join = pipe(
+                "join", 'type = "PipeCompose"\ntemplate = "$a / $b"', inputs='{ a = "Text", b = "Text" }'
+            )
+            steps = f'[{{ pipe = "{both}", result = "pair" }}, {{ pipe = "{join}", result = "text" }}]'
+            return pipe("sequence", f'type = "PipeSequence"\nsteps = {steps}')
+        chosen, other = node(depth + 1), node(depth + 1)
+        return pipe(
+            "condition",
+            f'type = "PipeCondition"\nexpression = "text.text"\noutcomes = {{ yes = "{chosen}" }}\ndefault_outcome = "{other}"',
+        )
+
+    main = node(0)
+    return f'domain = "tree"\ndescription = "A random tree"\nmain_pipe = "{main}"\n\n' + "\n".join(pipes)
 
 
 class _FixedClock:
@@ -290,6 +359,49 @@ def test_a_failed_dry_run_inline_fails_as_in_a_loop(
     names = {Path(name).name for name in files}
     assert {"error.json", "usage.json", "working_memory.json", "graph.json"} <= names
     assert "main_stuff.json" not in names
+
+
+TREE_SEEDS = range(24)
+
+
+@pytest.mark.parametrize("seed", TREE_SEEDS)
+def test_a_random_tree_of_controllers_runs_inline_as_in_a_loop(
+    seed: int,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    deterministic: None,
+) -> None:
+    bundle = tmp_path / "tree.mthds"
+    bundle.write_text(random_tree_bundle(seed), encoding="utf-8")
+    (code, out, err, _), taken = _both(
+        tmp_path, ["run", "bundle", str(bundle), "--dry-run", "--mock-inputs"], capsys, monkeypatch
+    )
+    assert taken in (["inline"], ["inline", "loop"])
+    assert code in (0, 1), out + err
+    assert "internal error" not in err
+
+
+def test_the_random_trees_cover_nesting_failures_and_both_drivers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, deterministic: None
+) -> None:
+    """The comparison above covers runs that fell back to a loop, runs that stayed inline, and failed runs."""
+    log = _drivers(monkeypatch)
+    outcomes: list[tuple[int, tuple[str, ...]]] = []
+    for seed in TREE_SEEDS:
+        bundle = tmp_path / f"tree_{seed}.mthds"
+        bundle.write_text(random_tree_bundle(seed), encoding="utf-8")
+        log.clear()
+        code = _run_cli(
+            tmp_path / f"run_{seed}",
+            ["run", "bundle", str(bundle), "--dry-run", "--mock-inputs"],
+            capsys,
+            monkeypatch,
+        )[0]
+        outcomes.append((code, tuple(log)))
+    assert sum(taken == ("inline", "loop") for _, taken in outcomes) >= 3
+    assert sum(taken == ("inline",) and code == 0 for code, taken in outcomes) >= 3
+    assert sum(code == 1 for code, _ in outcomes) >= 2
 
 
 def test_a_dry_run_with_its_spans_exported_keeps_the_loop(tmp_path: Path) -> None:
