@@ -5,13 +5,22 @@ Two shapes, dry, on one local dev server (127.0.0.1, started and stopped here):
 - a 20-step sequence: one workflow running 20 leaves one after the other;
 - a 200-item batch: one workflow running 200 leaves, 8 at a time (pipelex's default concurrency bound).
 
-pipelex: ``PipelexRunner(..., backend="temporal")`` on a bundle of PipeLLM leaves in dry mode, an in-process
-worker (the full path: payloads with the library and the memory, leaves mocking inside the worker, trace
-events, the graph replayed on the client). Bare SDK: a workflow with the same number of activities that do
-no work, an in-process worker, default data converter and sandbox.
+pipelex: ``PipelexRunner(..., backend="temporal")`` on a bundle of PipeLLM leaves in dry mode (the full path:
+payloads with the library and the memory, leaves mocking inside the worker, trace events, the graph replayed on
+the client). Bare SDK: a workflow with the same number of activities that do no work, default data converter and
+sandbox. Where the workers run (``--workers``):
 
-Usage: ``.venv/bin/python benchmarks/temporal_overhead.py [--repeat 5]``. Prints per-leaf medians and the
-ratio (goal: pipelex within 1.3x of the bare SDK figure). Figures are recorded in benchmarks/temporal.md.
+- ``in-process`` (default): both workers in this process, beside the clients, as a program embedding pipelex
+  runs them; this process's collector is left as it is (the caller's);
+- ``cli``: the same, with this process's collector tuned as ``pipelex run --temporal`` tunes its own (the
+  CLI's own function, called here: both sides share the process, so both get it);
+- ``process``: each side's worker in a process of its own, as deployed: ``pipelex worker`` (the console
+  script's entry point) against a bare SDK worker (this file with ``--serve-bare``). CPU is then the
+  client's (this process) plus the worker process's (``/proc``).
+
+Usage: ``.venv/bin/python benchmarks/temporal_overhead.py [--repeat 5] [--workers process]``. Prints per-leaf
+medians and the ratio (goal: pipelex within 1.3x of the bare SDK figure). Figures are recorded in
+benchmarks/temporal.md.
 """
 
 from __future__ import annotations
@@ -21,10 +30,14 @@ import asyncio
 import concurrent.futures
 import os
 import resource
+import signal
 import statistics
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -181,7 +194,7 @@ def process_cpu() -> float:
 
 
 def server_cpu(pid: int) -> float:
-    """CPU seconds of the dev server process (``/proc``; 0 where there is no ``/proc``)."""
+    """CPU seconds of another process: the dev server, a worker (``/proc``; 0 where there is no ``/proc``)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -190,11 +203,17 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def timed(run: Coroutine[Any, Any, None], leaves: int, server_pid: int) -> Sample:
-    """Run one round and measure it."""
-    cpu0, server0, wall0 = process_cpu(), server_cpu(server_pid), time.perf_counter()
+async def timed(
+    run: Coroutine[Any, Any, None], leaves: int, server_pid: int, worker_pid: int | None = None
+) -> Sample:
+    """Run one round and measure it (``worker_pid``: a worker process whose CPU counts with this process's)."""
+
+    def cpu_now() -> float:
+        return process_cpu() + (server_cpu(worker_pid) if worker_pid is not None else 0.0)
+
+    cpu0, server0, wall0 = cpu_now(), server_cpu(server_pid), time.perf_counter()
     await run
-    wall, cpu, server = time.perf_counter() - wall0, process_cpu() - cpu0, server_cpu(server_pid) - server0
+    wall, cpu, server = time.perf_counter() - wall0, cpu_now() - cpu0, server_cpu(server_pid) - server0
     return Sample(
         wall=wall / leaves * 1000,
         cpu=cpu / leaves * 1000,
@@ -203,8 +222,91 @@ async def timed(run: Coroutine[Any, Any, None], leaves: int, server_pid: int) ->
     )
 
 
+class WorkerProcess:
+    """A worker in a process of its own: started, waited for (its first line on stdout), stopped (SIGTERM, then
+    killed if it lingers)."""
+
+    def __init__(self, argv: list[str], ready: str) -> None:  # noqa: D107
+        from pipelex.backends.temporal.devserver import _die_with_parent  # pyright: ignore[reportPrivateUsage]
+
+        self.process = subprocess.Popen(  # never outlives this process, even killed
+            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_die_with_parent
+        )
+        self.ready = ready
+
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait for the worker's ready line."""
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), timeout)
+        if self.ready not in line:
+            self.stop()
+            raise RuntimeError(f"the worker {self.process.args!r} did not start: {line!r}")
+
+    def stop(self) -> None:
+        """Stop the worker and reap it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@asynccontextmanager
+async def worker_processes(address: str, bare_queue: str, our_queue: str) -> AsyncIterator[tuple[int, int]]:
+    """A bare SDK worker and a ``pipelex worker``, each in its own process; yields their pids (bare, pipelex)."""
+    bare = WorkerProcess(
+        [sys.executable, __file__, "--serve-bare", address, bare_queue], ready="bare worker ready"
+    )
+    ours: WorkerProcess | None = None
+    try:
+        ours = WorkerProcess(
+            [
+                sys.executable,
+                "-m",
+                "pipelex.cli.main",  # as the `pipelex` console script runs it
+                "worker",
+                "--address",
+                address,
+                "--task-queue",
+                our_queue,
+            ],
+            ready="pipelex worker",
+        )
+        await asyncio.gather(bare.wait_ready(), ours.wait_ready())
+        yield bare.process.pid, ours.process.pid
+    finally:
+        bare.stop()
+        if ours is not None:
+            ours.stop()
+
+
+def serve_bare(address: str, queue: str) -> None:
+    """``--serve-bare``: a bare SDK worker of the two bare workflows until SIGTERM (its own process)."""
+
+    async def serve() -> None:
+        client = await Client.connect(address)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        with concurrent.futures.ThreadPoolExecutor(4) as executor:
+            async with Worker(
+                client,
+                task_queue=queue,
+                workflows=[BareSequence, BareBatch],
+                activities=[bare_leaf],
+                activity_executor=executor,
+            ):
+                print("bare worker ready", flush=True)
+                await stop.wait()
+
+    asyncio.run(serve())
+
+
 async def measure(
-    address: str, server_pid: int, repeat: int, shapes: list[str]
+    address: str, server_pid: int, repeat: int, shapes: list[str], workers: str = "in-process"
 ) -> dict[str, dict[str, list[Sample]]]:
     """Alternate bare and pipelex rounds shape by shape (the first round of each is a warm-up), so a change of load
     hits both sides alike; the order within a pair alternates too."""
@@ -212,38 +314,50 @@ async def measure(
     from pipelex.boot import Pipelex
     from pipelex.config.settings import PipelexConfig, RuntimeConfig, TemporalConfig
 
+    our_queue = f"ours-{uuid.uuid4().hex[:8]}"
     config = PipelexConfig(
         runtime=RuntimeConfig(max_concurrency=CONCURRENCY),
         temporal=TemporalConfig(
             is_enabled=True,
             address=address,
-            in_process_worker=True,
-            task_queue=f"ours-{uuid.uuid4().hex[:8]}",
+            in_process_worker=workers != "process",
+            task_queue=our_queue,
         ),
     )
+    if workers == "cli":
+        from pipelex.cli.commands import _tune_gc_for_a_run  # pyright: ignore[reportPrivateUsage]
+
+        _tune_gc_for_a_run()
     Pipelex.make(config=config)
     notes = [f"item {i}" for i in range(BATCH_ITEMS)]
     samples: dict[str, dict[str, list[Sample]]] = {shape: {"bare": [], "pipelex": []} for shape in shapes}
     client = await Client.connect(address)
     queue = f"bare-{uuid.uuid4().hex[:8]}"
+    pids: dict[str, int | None] = {"bare": None, "pipelex": None}
     with concurrent.futures.ThreadPoolExecutor(4) as executor:
-        async with (
-            Worker(
-                client,
-                task_queue=queue,
-                workflows=[BareSequence, BareBatch],
-                activities=[bare_leaf],
-                activity_executor=executor,
-            ),
-            temporal_session(config),
-        ):
+        async with AsyncExitStack() as stack:
+            if workers == "process":
+                pids["bare"], pids["pipelex"] = await stack.enter_async_context(
+                    worker_processes(address, queue, our_queue)
+                )
+            else:
+                await stack.enter_async_context(
+                    Worker(
+                        client,
+                        task_queue=queue,
+                        workflows=[BareSequence, BareBatch],
+                        activities=[bare_leaf],
+                        activity_executor=executor,
+                    )
+                )
+            await stack.enter_async_context(temporal_session(config))
             for round_index in range(repeat + 1):
                 for shape in shapes:
                     pair: dict[str, Sample] = {}
                     sides = ("bare", "pipelex") if round_index % 2 == 0 else ("pipelex", "bare")
                     for side in sides:
                         run = bare_round(client, queue, shape) if side == "bare" else our_round(shape, notes)
-                        pair[side] = await timed(run, LEAVES[shape], server_pid)
+                        pair[side] = await timed(run, LEAVES[shape], server_pid, pids[side])
                     if round_index == 0:
                         continue
                     for side, sample in pair.items():
@@ -262,7 +376,7 @@ def report(samples: dict[str, dict[str, list[Sample]]], limit: float) -> None:
     for measure_name in ("wall", "cpu", "server_cpu"):
         title = {
             "wall": "wall time, ms per leaf",
-            "cpu": "CPU time of the client + in-process worker process, ms per leaf",
+            "cpu": "CPU time of the client and its worker (in this process, or the worker's own), ms per leaf",
             "server_cpu": "CPU time of the dev server, ms per leaf",
         }[measure_name]
         print(f"\n{title}")
@@ -290,11 +404,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="measured rounds per shape (after one warm-up)")
     parser.add_argument("--shapes", nargs="+", choices=sorted(LEAVES), default=["sequence", "batch"])
     parser.add_argument("--limit", type=float, default=1.3, help="the ratio a round should stay within")
+    parser.add_argument(
+        "--workers",
+        choices=["in-process", "cli", "process"],
+        default="in-process",
+        help="where the workers run (see the module's docstring)",
+    )
+    parser.add_argument("--serve-bare", nargs=2, metavar=("ADDRESS", "QUEUE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(*args.serve_bare)
+        return
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
+    print(f"workers: {args.workers}")
     server = DevServer().wait_ready()
     try:
-        samples = asyncio.run(measure(server.address, server.process.pid, args.repeat, args.shapes))
+        samples = asyncio.run(
+            measure(server.address, server.process.pid, args.repeat, args.shapes, workers=args.workers)
+        )
     finally:
         server.stop()
     report(samples, args.limit)

@@ -871,6 +871,7 @@ def worker(args: argparse.Namespace) -> int:
             sticky_timeout_s=temporal.sticky_timeout_s,
             rate_limits=dict(temporal.queue_rate_limits),
             provider_concurrency=deck_for(config).policy.max_concurrency,
+            settle=True,  # this process is the worker's
             ready=f"pipelex worker {WORKER_IDENTITY} serving task queue(s) {', '.join(queues)} on "
             f"{temporal.address} (namespace {temporal.namespace}){metrics}; Ctrl-C to stop",
         )

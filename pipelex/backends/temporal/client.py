@@ -9,6 +9,7 @@ active in the running loop, or opens one for its own duration.
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 import weakref
 from collections.abc import AsyncGenerator
@@ -263,6 +264,10 @@ async def _open_session(
                     )
                 except RuntimeError as exc:  # the SDK's worker validation (e.g. an unknown namespace)
                     raise worker_refusal(exc, t.namespace) from exc
+            if gc.get_freeze_count():  # the process froze its collector (`pipelex run`): the worker joins it
+                from pipelex.backends.temporal.worker import settle_collector
+
+                settle_collector()
         _sessions[loop] = session
         try:
             yield session

@@ -170,14 +170,18 @@ class EventTracer(GraphTracer):
         return slot
 
     def absorb(self, events: list[TraceEvent], *, parent_id: str | None, slot: Slot | None = None) -> None:
-        """Take in a child's events; its root nodes attach to ``parent_id``; its first event goes to ``slot``."""
+        """Take in a child's events; its root nodes attach to ``parent_id``; its first event goes to ``slot``.
+
+        The events become this tracer's: they are re-numbered in place (they were just decoded from the child's
+        outcome, nothing else holds them), not copied, so a leaf costs its workflow no new event models.
+        """
         mapping: dict[int, int] = {}
         for position, event in enumerate(events):
             if event.op == "start":
                 parent = event.parent
                 index = self._new_node(parent_id if parent is None else f"n{mapping[parent]}")
                 mapping[event.node] = index
-                moved = event.model_copy(update={"node": index, "parent": self._parent[index]})
+                event.node, event.parent = index, self._parent[index]
                 if event.at is not None:
                     self._started[index] = event.at
                 if parent is None and parent_id is not None and event.pipe_code is not None:
@@ -186,23 +190,19 @@ class EventTracer(GraphTracer):
                 event.op == "fragment"
             ):  # a grandchild's events kept in the store: re-parented, read by the client
                 self._stored_nodes += event.nodes or 0
-                moved = event.model_copy(
-                    update={
-                        "parent": (_index(parent_id) if parent_id is not None else None)
-                        if event.parent is None
-                        else mapping[event.parent]
-                    }
+                event.parent = (
+                    (_index(parent_id) if parent_id is not None else None)
+                    if event.parent is None
+                    else mapping[event.parent]
                 )
             elif event.op == "selected":
                 assert event.target is not None
-                moved = event.model_copy(
-                    update={"node": mapping[event.node], "target": mapping[event.target]}
-                )
+                event.node, event.target = mapping[event.node], mapping[event.target]
             else:
-                moved = event.model_copy(update={"node": mapping[event.node]})
+                event.node = mapping[event.node]
                 if event.status is not None:
-                    self._status[mapping[event.node]] = event.status
-            (slot.events if slot is not None and position == 0 else self._events).append(moved)
+                    self._status[event.node] = event.status
+            (slot.events if slot is not None and position == 0 else self._events).append(event)
 
     def absorb_stored(self, key: str, nodes: int, *, parent_id: str | None, slot: Slot) -> None:
         """Take in a child's events kept in the payload store under ``key`` (``nodes`` pipe runs): only a
