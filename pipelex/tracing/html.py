@@ -17,7 +17,6 @@ The graph JSON is embedded in ``<script type="application/json" id="graph-data">
 from __future__ import annotations
 
 import functools
-import html
 import json
 import re
 from datetime import datetime
@@ -37,7 +36,16 @@ _GRAPH_DATA_RE = re.compile(
 
 
 def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """``html.escape(str(text), quote=True)``, the same replacements in the same order, without importing the
+    ``html`` package (its ``html.entities`` table is a start-up cost of every ``run``, read by nothing here)."""
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
 
 
 def format_duration(seconds: float | None) -> str:

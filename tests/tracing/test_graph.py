@@ -625,3 +625,14 @@ def test_html_embedding_cannot_open_comment_or_close_script() -> None:
     embedded = page.split('id="graph-data">', 1)[1].split("</script>", 1)[0]
     assert "<!--" not in embedded and "</" not in embedded
     assert graph_from_html(page) == graph
+
+
+@given(st.text() | st.integers() | st.none())
+def test_the_page_escapes_text_as_html_escape_does(value: object) -> None:
+    """``_esc`` spares the ``html`` package's import: the same text as ``html.escape(str(value), quote=True)``."""
+    import html
+
+    from pipelex.tracing.html import _esc  # pyright: ignore[reportPrivateUsage]
+
+    assert _esc(value) == html.escape(str(value), quote=True)
+    assert _esc("<a href='x'>\"&amp;\"</a>") == html.escape("<a href='x'>\"&amp;\"</a>", quote=True)
