@@ -48,6 +48,8 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 # command groups that never load the Temporal SDK, so have no log records to route (``validate --temporal`` boots
 # with Temporal enabled, but its sweep runs in this process and dispatches nothing): they skip importing logging
 _NEVER_TEMPORAL = frozenset({"validate"})
+# command groups that route them once they know where they run (``_run``: only a run on Temporal loads the SDK)
+_TEMPORAL_IF_CHOSEN = frozenset({"run"})
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -71,14 +73,21 @@ def dispatch(args: argparse.Namespace) -> int:
     if handler is None:  # pragma: no cover - argparse refuses unknown commands first
         _err(f"unknown command {' '.join(k for k in key if k)}")
         return EXIT_USAGE
-    if args.group not in _NEVER_TEMPORAL:  # the records routed are the Temporal SDK's (``cli/logs.py``)
-        from pipelex.cli.logs import configure_logging
-
-        configure_logging(debug=args.debug)
+    if (
+        args.group not in _NEVER_TEMPORAL | _TEMPORAL_IF_CHOSEN
+    ):  # routes the Temporal SDK's records (cli/logs.py)
+        _route_logs(args)
     try:
         return _handle(handler, args)
     finally:
         _release_temporal()
+
+
+def _route_logs(args: argparse.Namespace) -> None:
+    """Send the Temporal SDK's log records to the log file (stderr with --debug): ``cli/logs.py``."""
+    from pipelex.cli.logs import configure_logging
+
+    configure_logging(debug=args.debug)
 
 
 def _release_temporal() -> None:
@@ -339,6 +348,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         pipe_run_mode=mode,
         backend="temporal" if args.temporal else None,
     )
+    if runner.backend.name != "direct":  # a run elsewhere (Temporal) loads an SDK whose records are routed
+        _route_logs(args)
     if not args.quiet:
         for notice in runner.backend.notices():  # e.g. where the embedded Temporal server's Web UI is
             print(notice, file=sys.stderr)
