@@ -291,11 +291,13 @@ class PipeChecks:
         """
         lifts = False
         for name, text in target.blueprint.input_specs().items():
+            if not plain_name(name):  # reported on ``target`` itself (invalid_input_name): nothing to feed
+                continue
             wanted = self.spec(target, text)
             if wanted is None:
                 continue
             spec, concept = wanted
-            root, *segments = name.split(".")
+            root = name
             if item is not None and root == item[0]:
                 provided: Var | None = item[1]
             else:
@@ -312,17 +314,6 @@ class PipeChecks:
                     field=where,
                 )
                 continue
-            if segments:
-                walked = walk_path(self.library.concepts, provided, root, segments)
-                if walked.var is None:
-                    self.report(
-                        walked.error_type or ErrorType.BINDING_PATH_UNRESOLVED,
-                        f"{where}: input {name!r} of {target.code!r}: {walked.message}",
-                        entry,
-                        field=where,
-                    )
-                    continue
-                provided = walked.var
             if not self.library.concepts.is_compatible(provided.concept, concept):
                 held = provided.as_written(target.domain)
                 if provided.origin.startswith("the inputs of"):
@@ -544,10 +535,21 @@ class PipeChecks:
             ok = False
         return ok
 
-    def batch_item(self, entry: PipeEntry, where: str, env: dict[str, Var], batch_over: str) -> Var | None:
+    def batch_item(
+        self,
+        entry: PipeEntry,
+        where: str,
+        env: dict[str, Var],
+        batch_over: str,
+        unknown: Set[str] = frozenset(),
+    ) -> Var | None:
+        """The item a batch over ``batch_over`` hands each branch; None when it is not known (reported, or
+        ``unknown``: its producer's error is already reported)."""
         root, *segments = batch_over.split(".")
         source = env.get(root)
         if source is None:
+            if root in unknown:
+                return None
             self.report(
                 ErrorType.MISSING_INPUT_VARIABLE,
                 f"{where}: batch_over reads {root!r}, which is neither an "
@@ -595,7 +597,7 @@ class PipeChecks:
         item: tuple[str, Var] | None = None
         batched = batch_over is not None and batch_as is not None
         if batched and names_ok:
-            item_var = self.batch_item(entry, where, env, batch_over or "")
+            item_var = self.batch_item(entry, where, env, batch_over or "", unknown)
             if item_var is not None:
                 item = (batch_as or "", item_var)
         if batched and item is None:  # the batch problem is reported: the item is unknown, not missing

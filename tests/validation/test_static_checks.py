@@ -1933,6 +1933,107 @@ def test_a_broken_pipe_is_not_also_reported_as_unresolved() -> None:
     assert [d.error_type for d in diagnostics] == ["schema_violation"]
 
 
+def test_a_step_after_a_broken_parallel_does_not_miss_its_branch_results() -> None:
+    """A parallel written with an old field name (`parallels`) is one schema error: the names its branches
+    would have added to memory (add_each_output) are unknown, not missing, for the steps after it."""
+    diagnostics = diagnose("""
+        domain = "newsroom"
+        [concept]
+        Brief = "What the campaign is about"
+        [pipe.write_post]
+        type = "PipeLLM"
+        description = "d"
+        inputs = { brief = "Brief" }
+        output = "Text"
+        prompt = "A post about $brief"
+        [pipe.write_tweet]
+        type = "PipeLLM"
+        description = "d"
+        inputs = { brief = "Brief" }
+        output = "Text"
+        prompt = "A tweet about $brief"
+        [pipe.write_both]
+        type = "PipeParallel"
+        description = "d"
+        inputs = { brief = "Brief" }
+        output = "Composite"
+        add_each_output = true
+        parallels = [{ pipe = "write_post", result = "post" }, { pipe = "write_tweet", result = "tweet" }]
+        [pipe.bundle_up]
+        type = "PipeCompose"
+        description = "d"
+        inputs = { post = "Text", tweet = "Text" }
+        output = "Text"
+        template = "$post / $tweet"
+        [pipe.campaign]
+        type = "PipeSequence"
+        description = "d"
+        inputs = { brief = "Brief" }
+        output = "Text"
+        steps = [
+          { pipe = "write_both", result = "both" },
+          { pipe = "bundle_up", result = "package" },
+        ]
+        """)
+    assert sorted(d.error_type for d in diagnostics) == ["schema_violation", "schema_violation"]
+
+
+def test_batching_over_the_result_of_an_unresolved_step_reports_only_the_unresolved_pipe() -> None:
+    diagnostics = diagnose("""
+        domain = "invoices"
+        [pipe.read_pages]
+        type = "PipeSequence"
+        description = "d"
+        inputs = { scan = "Document" }
+        output = "Text[]"
+        steps = [
+          { pipe = "extract_page_views", result = "pages" },
+          { pipe = "summarize_page", batch_over = "pages", batch_as = "page", result = "summaries" },
+          { from = "pages.first", result = "first_page" },
+        ]
+        [pipe.summarize_page]
+        type = "PipeLLM"
+        description = "d"
+        inputs = { page = "Page" }
+        output = "Text"
+        prompt = "Summarize $page"
+        """)
+    assert [d.error_type for d in diagnostics] == ["unresolved_pipe_dependency"]
+
+
+def test_a_dotted_input_is_reported_once_on_its_pipe_not_again_on_its_caller() -> None:
+    """`"page.page_view" = "Image"` is invalid_input_name on the pipe that declares it; the sequence calling
+    it gets no second error (no optional absence walked through the invalid name)."""
+    diagnostics = diagnose("""
+        domain = "slides"
+        [pipe.read_slides]
+        type = "PipeSequence"
+        description = "d"
+        inputs = { deck = "Document" }
+        output = "Text[]"
+        steps = [
+          { pipe = "extract_slides", result = "pages" },
+          { pipe = "transcribe_slide", batch_over = "pages", batch_as = "page", result = "notes" },
+        ]
+        [pipe.extract_slides]
+        type = "PipeExtract"
+        description = "d"
+        inputs = { deck = "Document" }
+        output = "Page[]"
+        [pipe.transcribe_slide]
+        type = "PipeLLM"
+        description = "d"
+        inputs = { "page.page_view" = "Image", page = "Page" }
+        output = "Text"
+        prompt = '''
+        The slide: $page.page_view
+        Its text layer:
+        @page.text_and_images
+        '''
+        """)
+    assert [(d.error_type, d.pipe) for d in diagnostics] == [("invalid_input_name", "transcribe_slide")]
+
+
 # ---------------------------------------------------------------- lines
 
 

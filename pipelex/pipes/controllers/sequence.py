@@ -143,12 +143,17 @@ def check(
     step makes its output."""
     env = dict(roots(inputs, entry.code))
     unknown: set[str] = set()  # results of steps whose error is already reported
+    # after a step whose pipe cannot be resolved (reported), what it would have added to memory besides its
+    # result (a parallel's add_each_output) is unknown too: later reads of names memory lacks report nothing
+    opaque = False
     last: Var | None = None
     last_known = True
     for index, step in enumerate(pipe.steps):  # counted from 0, as the file's array is: steps[0] is the first
         where = f"steps[{index}]"
+        if opaque:
+            unknown |= {name for name in _reads(step) if name not in env}
         if step.is_binding:
-            last = _binding_step(checks, entry, where, step, env)
+            last = _binding_step(checks, entry, where, step, env, unknown)
             last_known = last is not None
             if last is None and step.result:
                 unknown.add(step.result)
@@ -183,7 +188,10 @@ def check(
             entry, where, step.batch_over, step.batch_as, allow_dotted_over=True
         )
         target = checks.resolve_ref(entry, step.pipe, where)
+        if target is not None and opaque:
+            unknown |= {name for name in target.blueprint.input_specs() if name not in env}
         if target is None:
+            opaque = True
             last_known = False
             if step.result:
                 env.pop(step.result, None)
@@ -215,9 +223,22 @@ def check(
         checks.check_produced(entry, output, last, f"its last step (steps[{len(pipe.steps) - 1}])")
 
 
+def _reads(step: StepBlueprint) -> set[str]:
+    """The names of memory a step reads by itself (its batch list, its binding's root)."""
+    paths = [step.from_ if step.is_binding else step.batch_over]
+    return {path.split(".")[0] for path in paths if path}
+
+
 def _binding_step(
-    checks: PipeChecks, entry: PipeEntry, where: str, step: StepBlueprint, env: dict[str, Var]
+    checks: PipeChecks,
+    entry: PipeEntry,
+    where: str,
+    step: StepBlueprint,
+    env: dict[str, Var],
+    unknown: set[str],
 ) -> Var | None:
+    """The value a binding step binds; None when it cannot (reported, or read from an ``unknown`` result,
+    whose producer's error is already reported)."""
     problems: list[str] = []
     if step.pipe is not None:
         problems.append(
@@ -254,6 +275,8 @@ def _binding_step(
     root, *segments = path.split(".")
     source = env.get(root)
     if source is None:
+        if root in unknown:
+            return None
         checks.report(
             ErrorType.MISSING_INPUT_VARIABLE,
             f"{where}: the binding reads {root!r}, which is neither an "
