@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import re
 import signal
@@ -193,6 +194,17 @@ class _FixedClock:
         return 1000.0
 
 
+class _FixedRandomOs:
+    """The ``os`` module as the tracer sees it, with fixed random bytes (its graph id)."""
+
+    @staticmethod
+    def urandom(size: int) -> bytes:
+        return b"\x01" * size
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+
 class _FixedNow:
     @staticmethod
     def now(tz: Any = None) -> datetime:
@@ -203,7 +215,9 @@ class _FixedNow:
 def deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("pipelex.tracing.tracer.time", _FixedClock)
     monkeypatch.setattr("pipelex.tracing.tracer.datetime", _FixedNow)
-    monkeypatch.setattr("pipelex.tracing.tracer.os.urandom", lambda n: b"\x01" * n)
+    # the tracer's own ``os`` only: patching ``os.urandom`` itself would also fill the pool of stuff codes
+    # (``pipelex.memory.stuff``) with repeated codes that outlive this test
+    monkeypatch.setattr("pipelex.tracing.tracer.os", _FixedRandomOs())
     monkeypatch.setattr(DirectBackend, "new_run_id", lambda self: "0" * 32)
     # the CLI process exists for one run and tunes the garbage collector for it: not this test process
     monkeypatch.setattr(commands, "_tune_gc_for_a_run", lambda: None)
