@@ -30,6 +30,9 @@ class Job(BaseModel):
 class Attachment(BaseModel):
     """An image or document passed to a model with the prompt."""
 
+    # defer_build (as every job): built with the first job that holds one, not by every command that imports jobs
+    model_config = ConfigDict(defer_build=True)
+
     kind: Literal["image", "document"]
     url: str
     mime_type: str | None = None
@@ -83,6 +86,8 @@ class SearchJob(Job):
 
 class JudgeQuestionJob(BaseModel):
     """One question of a judgment job."""
+
+    model_config = ConfigDict(defer_build=True)  # built with the first JudgeJob only
 
     key: str | None = None
     question: str
