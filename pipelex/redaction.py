@@ -21,21 +21,23 @@ from functools import lru_cache
 
 MASK = "***"
 MIN_SECRET_LENGTH = 8
-_SECRET_NAME = re.compile(r"(API_KEY|_KEY|_TOKEN|_SECRET|_PASSWORD|_PASSWD)$", re.IGNORECASE)
+# compiled when first used (``re`` keeps them compiled): a command that reports nothing never redacts
+_SECRET_NAME = r"(API_KEY|_KEY|_TOKEN|_SECRET|_PASSWORD|_PASSWD)$"
 # tokens that look like keys whatever they are (a key this process does not know, echoed by a provider)
-_KEY_LIKE = re.compile(r"\b(sk|pk|key|api|gsk|xai)[-_][A-Za-z0-9_\-]{8,}", re.IGNORECASE)
+_KEY_LIKE = r"\b(sk|pk|key|api|gsk|xai)[-_][A-Za-z0-9_\-]{8,}"
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def environment_secrets(env: dict[str, str] | None = None) -> tuple[str, ...]:
     """The values of the environment variables whose names say they hold a secret."""
     env = dict(os.environ) if env is None else env
+    secret_name = re.compile(_SECRET_NAME, re.IGNORECASE)
     return tuple(
         sorted(
             {
                 value.strip()
                 for name, value in env.items()
-                if _SECRET_NAME.search(name) and len(value.strip()) >= MIN_SECRET_LENGTH
+                if secret_name.search(name) and len(value.strip()) >= MIN_SECRET_LENGTH
             }
         )
     )
@@ -52,7 +54,7 @@ def redact(
         known.update(environment_secrets())
     if known:
         text = _pattern(tuple(sorted(known))).sub(MASK, text)
-    return _KEY_LIKE.sub(MASK, text) if key_like else text
+    return re.sub(_KEY_LIKE, MASK, text, flags=re.IGNORECASE) if key_like else text
 
 
 @lru_cache(maxsize=32)

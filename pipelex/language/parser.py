@@ -34,7 +34,8 @@ TOP_LEVEL_KEYS = frozenset(
     {"domain", "description", "system_prompt", "main_pipe", "concept", "pipe", "source"}
 )
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024
-_TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
+# error-message patterns, compiled when a message needs them (``re`` keeps them compiled)
+_TOML_POS = r"\(at line (\d+), column (\d+)\)"
 
 
 @dataclass
@@ -106,15 +107,15 @@ def collapse_union_errors(errors: list[Any], data: Any) -> list[dict[str, Any]]:
 
 
 _PYDANTIC_WORDS = (
-    (re.compile(r"Input should be a valid dictionary( or instance of \w+)?"), "an inline table ({ ... })"),
-    (re.compile(r"Input should be a valid (string|integer|number|boolean|list)"), r"a \1"),
+    (r"Input should be a valid dictionary( or instance of \w+)?", "an inline table ({ ... })"),
+    (r"Input should be a valid (string|integer|number|boolean|list)", r"a \1"),
 )
 
 
 def _plain(message: str) -> str:
     """Pydantic's wording with our class names replaced by TOML words."""
     for pattern, words in _PYDANTIC_WORDS:
-        message = pattern.sub(words, message)
+        message = re.sub(pattern, words, message)
     return message
 
 
@@ -180,13 +181,13 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         data = toml_text.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        match = _TOML_POS_RE.search(message)
+        match = re.search(_TOML_POS, message)
         line = int(match.group(1)) if match else None
         col = f", column {match.group(2)}" if match else ""
         diag(
             ErrorType.TOML_SYNTAX,
             f"TOML syntax error{' at line ' + str(line) + col if line else ''}: "
-            f"{_TOML_POS_RE.sub('', message).strip()}; fix the TOML syntax there",
+            f"{re.sub(_TOML_POS, '', message).strip()}; fix the TOML syntax there",
             line=line,
         )
         return result

@@ -11,10 +11,12 @@ import bisect
 import re
 from functools import cached_property
 
-_HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]*?)\s*\]")
-_NAMED_HEADER_RE = re.compile(r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)')
-_KEY_RE = re.compile(r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*=')
-_HEADER_PART_RE = re.compile(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)')
+# The patterns are compiled where they are used (``re`` keeps them compiled): a valid bundle never asks for a line,
+# so most commands never compile them.
+_HEADER = r"^\s*\[\[?\s*([^\]]*?)\s*\]"
+_NAMED_HEADER = r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)'
+_KEY = r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*='
+_HEADER_PART = r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)'
 # the lexer of SourceMap._lexed, for TOML's strings and comments: a multi-line string ends at its first closing
 # triple quote (or runs to the end of the text); a one-line string or a comment ends with its line (an unclosed
 # one too: TOML refuses it anyway); in a basic string a backslash escapes the next character (in a multi-line one,
@@ -26,12 +28,11 @@ _SKIP = (
     r"|'(?!'')[^'\n]*'?"
     r"|#[^\n]*)*+"
 )
-_TOKEN_RE = re.compile(
+_TOKEN = (
     _SKIP + r"(?:(?P<bracket>[\[\]{}])"
     r'|(?P<multiline>"""(?:[^"\\]|\\(?:.|\Z)|"(?!""))*(?:"""|\Z)'
     r"|'''(?:[^']|'(?!''))*(?:'''|\Z))"
-    r"|\Z)",
-    re.DOTALL,
+    r"|\Z)"
 )
 
 
@@ -57,7 +58,7 @@ class SourceMap:
         line = 0  # the line of the text at ``scanned``, and where that line starts
         line_start = 0
         scanned = 0
-        for token in _TOKEN_RE.finditer(text):
+        for token in re.compile(_TOKEN, re.DOTALL).finditer(text):
             kind = token.lastgroup
             if kind is None:  # the end of the text
                 break
@@ -92,7 +93,7 @@ class SourceMap:
         current_keys: dict[str, int] = {}  # the keys of the table a key belongs to: first the top level's
         index.keys[0] = current_keys
         depth = 0  # brackets open at the start of a line: inside a multi-line array, no header nor key
-        header_re, key_re = _HEADER_RE, _KEY_RE
+        header_re, key_re, named_re = re.compile(_HEADER), re.compile(_KEY), re.compile(_NAMED_HEADER)
         for number, (line, line_brackets) in enumerate(
             zip(self._lines, self._lexed[1], strict=True), start=1
         ):
@@ -108,7 +109,7 @@ class SourceMap:
                     index.header_lines.append(number)
                     path = tuple(_header_parts(header.group(1)))
                     index.paths.setdefault(path, number)
-                    named = _NAMED_HEADER_RE.match(line)
+                    named = named_re.match(line)
                     if named:
                         index.named.setdefault((named.group(1), named.group(2)), number)
                     continue
@@ -228,4 +229,4 @@ class _Index:
 
 
 def _header_parts(inner: str) -> list[str]:
-    return [next(g for g in m.groups() if g is not None) for m in _HEADER_PART_RE.finditer(inner)]
+    return [next(g for g in m.groups() if g is not None) for m in re.finditer(_HEADER_PART, inner)]
