@@ -209,6 +209,13 @@ def markdown(cases: list[Case], when: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _save(path: Path, cases: list[Case], stored: dict[str, dict[str, Any]]) -> None:
+    """The cases run so far, then the stored rows not reached yet (an interrupted run loses nothing)."""
+    done = {case.name for case in cases}
+    rows = [asdict(case) for case in cases] + [row for name, row in stored.items() if name not in done]
+    path.write_text(json.dumps(rows, indent=1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -257,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             f"[{number}/{len(found)}] {mark} {name}: ref {case.peer.verdict} ours {case.ours.verdict}",
             flush=True,
         )
-        args.out.write_text(json.dumps([asdict(c) for c in cases], indent=1))
+        _save(args.out, cases, stored)
     args.out.write_text(json.dumps([asdict(c) for c in cases], indent=1))
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") + f", load {os.getloadavg()[0]:.2f}"
     text = markdown(cases, when)

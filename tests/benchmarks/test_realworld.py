@@ -4,6 +4,7 @@ and the summary listing every disagreement (the reference itself is not run here
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -88,3 +89,16 @@ def test_the_summary_counts_agreements_and_lists_each_disagreement() -> None:
     assert "cases: 2; same verdict: 1; different: 1" in text
     assert "| differ.mthds | valid | invalid |  | unresolved_concept |" in text
     assert "same.mthds |" not in text
+
+
+def test_saving_midway_keeps_the_stored_rows_not_reached_yet(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = realworld.Case("a.mthds", "a.mthds", "d1", False, realworld.Side("valid"), realworld.Side("valid"))
+    stored = {
+        "a.mthds": {"name": "a.mthds", "stale": True},
+        "b.mthds": {"name": "b.mthds", "digest": "d2"},
+    }
+    realworld._save(out, [done], stored)
+    rows = json.loads(out.read_text())
+    assert [row["name"] for row in rows] == ["a.mthds", "b.mthds"]
+    assert "stale" not in rows[0]
