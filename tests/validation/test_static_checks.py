@@ -723,6 +723,26 @@ CASES: list[object] = [
         ),
         id="inadequate_output_multiplicity-parallel-list",
     ),
+    pytest.param(
+        Case(
+            WEATHER
+            + """
+        [pipe.report]
+        type = "PipeParallel"
+        description = "d"
+        inputs = { gauge = "Gauge", word = "Word" }
+        output = "Text[]"  #!
+        add_each_output = true
+        branches = [{ pipe = "read_gauge", result = "inland" }, { pipe = "read_word", result = "coastal" }]
+        """,
+            "inadequate_output_multiplicity",
+            "report",
+            "output",
+            ("'Text[]'", "inland", "coastal"),
+            'declare output = "Composite"',
+        ),
+        id="inadequate_output_multiplicity-parallel-list-of-a-plain-concept",
+    ),
     # ------------------------------------------------------------ resolution
     pytest.param(
         Case(

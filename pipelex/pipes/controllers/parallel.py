@@ -119,19 +119,28 @@ def check(
     if output is None:
         return
     spec, concept = output
+    combines = concept.ref in ("native.Composite", "native.Dynamic")
+    structure = None if combines else checks.library.concepts.structure_of(concept)
     if spec.is_list:
         single = LIST_SUFFIX.sub("", entry.blueprint.output)
+        fix = (
+            f"declare it '{single}'"
+            if combines or structure is not None
+            else f'declare output = "Composite", or a concept with a `structure` whose fields are named after '
+            f"the branch results ({', '.join(results) or 'their `result`'}); a list of {single} items, one per "
+            "item of a list, is what a PipeBatch makes"
+        )
         checks.report(
             ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
             f"a PipeParallel outputs one Composite or one "
-            f"structure, not a list ({entry.blueprint.output!r}): declare it "
-            f"'{single}'",
+            f"structure, not a list ({entry.blueprint.output!r}): {fix}",
             entry,
             field="output",
         )
-    if concept.ref in ("native.Composite", "native.Dynamic"):
+        if not combines and structure is None:
+            return  # the one error says what to declare instead
+    if combines:
         return
-    structure = checks.library.concepts.structure_of(concept)
     if structure is None:
         checks.report(
             ErrorType.INADEQUATE_OUTPUT_CONCEPT,
