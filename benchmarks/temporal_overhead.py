@@ -18,6 +18,9 @@ sandbox. Where the workers run (``--workers``):
   script's entry point) against a bare SDK worker (this file with ``--serve-bare``). CPU is then the
   client's (this process) plus the worker process's (``/proc``).
 
+After the rounds, a reference line: the same bundles run by pipelex on the direct backend in this process (CPU per
+leaf): the leaf's own work, which pipelex's Temporal figure includes and the bare SDK's no-op leaf does not.
+
 Usage: ``.venv/bin/python benchmarks/temporal_overhead.py [--repeat 5] [--workers process]``. Prints per-leaf
 medians and the ratio (goal: pipelex within 1.3x of the bare SDK figure). Figures are recorded in
 benchmarks/temporal.md.
@@ -371,6 +374,39 @@ async def measure(
     return samples
 
 
+def direct_cpu(shapes: list[str], rounds: int = 5) -> dict[str, float]:
+    """The same shapes run by pipelex on the direct backend, in this process, dry: CPU ms per leaf, median of
+    ``rounds`` after a warm-up. The leaf's own work (rendering, the mock, the output check, the graph), with no
+    Temporal path: what of pipelex's Temporal figure is not the Temporal path's."""
+    from pipelex.boot import Pipelex
+    from pipelex.config.settings import PipelexConfig, RuntimeConfig
+    from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+    from pipelex.pipeline.runner import PipelexRunner
+
+    Pipelex.make(config=PipelexConfig(runtime=RuntimeConfig(max_concurrency=CONCURRENCY)))
+    notes = [f"item {i}" for i in range(BATCH_ITEMS)]
+    figures: dict[str, float] = {}
+    try:
+        for shape in shapes:
+            bundle, inputs = (
+                (sequence_bundle(SEQ_STEPS), {"note": "x"})
+                if shape == "sequence"
+                else (BATCH_BUNDLE, {"notes": notes})
+            )
+            spent: list[float] = []
+            for round_index in range(rounds + 1):
+                cpu0 = process_cpu()
+                runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+                output = asyncio.run(runner.execute_pipeline(inputs))
+                if round_index:
+                    spent.append((process_cpu() - cpu0) / LEAVES[shape] * 1000)
+                assert len(output.graph.nodes) == LEAVES[shape] + 1
+            figures[shape] = statistics.median(spent)
+    finally:
+        Pipelex.teardown()
+    return figures
+
+
 def report(samples: dict[str, dict[str, list[Sample]]], limit: float) -> None:
     """Print, per shape: the medians of each side, the ratio of medians, every round's ratio and the worst."""
     for measure_name in ("wall", "cpu", "server_cpu"):
@@ -425,6 +461,9 @@ def main() -> None:
     finally:
         server.stop()
     report(samples, args.limit)
+    print("\npipelex on the direct backend, same bundles, dry, this process (no Temporal): CPU ms per leaf")
+    for shape, cpu in direct_cpu(args.shapes).items():
+        print(f"{f'{shape} ({LEAVES[shape]} leaves)':<22} {cpu:>9.3f}")
     print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

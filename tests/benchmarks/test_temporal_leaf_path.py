@@ -76,3 +76,11 @@ def test_the_report_gives_every_round_its_ratio_and_counts_those_over_the_limit(
     out = capsys.readouterr().out
     wall = next(line for line in out.splitlines() if line.startswith("batch"))
     assert "1.50x" in wall and "1/2" in wall and "1.10 1.50" in wall
+
+
+def test_the_direct_backend_reference_runs_the_same_shapes_whole() -> None:
+    """The reference line: the same bundles on the direct backend (every leaf in the graph, asserted inside)."""
+    bench = load("temporal_overhead")
+    figures = bench.direct_cpu(["sequence", "batch"], rounds=1)
+    assert set(figures) == {"sequence", "batch"}
+    assert all(cpu > 0 for cpu in figures.values()), figures
