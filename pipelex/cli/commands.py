@@ -637,13 +637,25 @@ def _partial_note(partial: Any, run_dir: Path) -> str:
             else ""
         )
         return f"the run stopped before any pipe reported back{hint}; its inputs are kept in {run_dir}"
-    done = sum(1 for n in nodes if n.status == "succeeded")
+    done = sum(1 for n in nodes if n.status == "succeeded") + _folded_succeeded(partial.graph)
     failed = [n.pipe_code for n in nodes if n.status == "failed"]
     where = f"; failed: {', '.join(dict.fromkeys(failed))}" if failed else ""
     return (
         f"what the run did before it stopped ({done} pipe run(s) succeeded{where}) is in {run_dir}: "
         "graph.html shows where, working_memory.json what was produced, usage.json what it cost"
     )
+
+
+def _folded_succeeded(graph: Any) -> int:
+    """The succeeded pipe runs the graph folded out of memory (a long batch's runs past the in-memory bound):
+    its succeeded children, and their sub-pipe runs when every folded child succeeded (only a run that ended
+    without a failure is folded)."""
+    total = 0
+    for folded in graph.folded:
+        total += folded.statuses.get("succeeded", 0)
+        if set(folded.statuses) <= {"succeeded"}:
+            total += folded.nodes - folded.runs
+    return total
 
 
 def _main_text(main_stuff: Any) -> str | None:
