@@ -492,6 +492,43 @@ def read_json(paths: list[Path]) -> list[Row]:
     return list(rows.values())
 
 
+#: Run by our interpreter: the requirements of ``[project] dependencies`` (one per line on stdin) it does not
+#: satisfy. A venv installed before a dependency was added times another program (a fallback path, say).
+_UNMET_REQUIREMENTS = """
+import importlib.metadata, re, sys
+try:
+    from packaging.requirements import Requirement
+except ImportError:
+    Requirement = None
+for line in sys.stdin.read().splitlines():
+    if Requirement is not None:
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate():
+            continue
+        name, spec = req.name, req.specifier
+    else:
+        name, spec = re.match(r"[A-Za-z0-9._-]+", line).group(0), None
+    try:
+        version = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        print(f"{line} (not installed)")
+        continue
+    if spec is not None and not spec.contains(version, prereleases=True):
+        print(f"{line} (installed: {version})")
+"""
+
+
+def unmet_requirements(python: str, pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    """The dependencies of ``pyproject`` that ``python``'s environment lacks or has at another version."""
+    import tomllib
+
+    deps = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("dependencies", [])
+    done = subprocess.run(
+        [python, "-c", _UNMET_REQUIREMENTS], input="\n".join(deps), capture_output=True, text=True, check=True
+    )
+    return done.stdout.splitlines()
+
+
 def our_python(ours: str) -> str | None:
     """The interpreter next to our ``pipelex`` script (the floor is timed with it), if there is one."""
     exe = shutil.which(ours) or ours
@@ -545,6 +582,14 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(ours).exists() and shutil.which(ours) is None:
         print(f"{ours} not found: run `make install` first", file=sys.stderr)
         return 1
+    python = our_python(ours)
+    unmet = unmet_requirements(python) if python else []
+    if unmet:
+        print(
+            f"{ours}'s environment does not match pyproject.toml (run `make install`): " + "; ".join(unmet),
+            file=sys.stderr,
+        )
+        return 1
     cache = peer_cache()
     try:
         peer = ensure_peer(cache)
@@ -563,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
             curve=curve,
             peer_max_pipes=args.peer_max_pipes,
             peer_runs=args.peer_runs,
-            python=our_python(ours),
+            python=python,
         )
         if args.only is not None:
             rows = [r for r in rows if any(w in r.name for w in args.only)]

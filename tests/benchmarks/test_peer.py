@@ -112,3 +112,21 @@ def test_write_keeps_the_run_it_replaces_below_the_markers(tmp_path: Path) -> No
     )
     assert after.index("A note.") < after.index("## Next section")
     assert text.count(peer.START_MARKER) == text.count(peer.END_MARKER) == 1
+
+
+def test_a_venv_behind_pyproject_is_refused(tmp_path: Path) -> None:
+    peer = load_peer()
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        "[project]\nname = 'x'\ndependencies = [\n"
+        "  'pytest>=1',\n"  # installed, version fits
+        "  'pytest<1',\n"  # installed, at another version
+        "  'no-such-distribution-here>=1',\n"  # not installed
+        "  'another-missing-one; python_version < \"3\"',\n"  # not for this interpreter: not required
+        "]\n"
+    )
+    unmet = peer.unmet_requirements(sys.executable, pyproject)
+    assert unmet[0].startswith("pytest<1 (installed: ")
+    assert unmet[1:] == ["no-such-distribution-here>=1 (not installed)"]
+    # this repository's own environment satisfies its pyproject
+    assert peer.unmet_requirements(sys.executable) == []
