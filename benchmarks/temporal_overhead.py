@@ -287,6 +287,17 @@ async def worker_processes(address: str, bare_queue: str, our_queue: str) -> Asy
             ours.stop()
 
 
+def bare_worker(client: Client, queue: str, executor: concurrent.futures.Executor) -> Worker:
+    """The bare SDK's worker: the two bare workflows and their no-op activity, on ``queue``."""
+    return Worker(
+        client,
+        task_queue=queue,
+        workflows=[BareSequence, BareBatch],
+        activities=[bare_leaf],
+        activity_executor=executor,
+    )
+
+
 def serve_bare(address: str, queue: str) -> None:
     """``--serve-bare``: a bare SDK worker of the two bare workflows until SIGTERM (its own process)."""
 
@@ -295,13 +306,7 @@ def serve_bare(address: str, queue: str) -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         with concurrent.futures.ThreadPoolExecutor(4) as executor:
-            async with Worker(
-                client,
-                task_queue=queue,
-                workflows=[BareSequence, BareBatch],
-                activities=[bare_leaf],
-                activity_executor=executor,
-            ):
+            async with bare_worker(client, queue, executor):
                 print("bare worker ready", flush=True)
                 await stop.wait()
 
@@ -344,15 +349,7 @@ async def measure(
                     worker_processes(address, queue, our_queue)
                 )
             else:
-                await stack.enter_async_context(
-                    Worker(
-                        client,
-                        task_queue=queue,
-                        workflows=[BareSequence, BareBatch],
-                        activities=[bare_leaf],
-                        activity_executor=executor,
-                    )
-                )
+                await stack.enter_async_context(bare_worker(client, queue, executor))
             await stack.enter_async_context(temporal_session(config))
             for round_index in range(repeat + 1):
                 for shape in shapes:

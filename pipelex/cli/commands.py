@@ -45,11 +45,11 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
-# command groups that never load the Temporal SDK, so have no log records to route (``validate --temporal`` boots
-# with Temporal enabled, but its sweep runs in this process and dispatches nothing): they skip importing logging
-_NEVER_TEMPORAL = frozenset({"validate"})
-# command groups that route them once they know where they run (``_run``: only a run on Temporal loads the SDK)
-_TEMPORAL_IF_CHOSEN = frozenset({"run"})
+# command groups whose Temporal SDK log records are not routed before the command runs (the others route them
+# first, cli/logs.py): ``validate`` never loads the SDK (``validate --temporal`` boots with Temporal enabled, but
+# its sweep runs in this process and dispatches nothing), so it skips importing logging; ``run`` routes them once
+# it knows where it runs (``_run``: only a run on Temporal loads the SDK)
+_LOGS_NOT_ROUTED_FIRST = frozenset({"validate", "run"})
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -73,9 +73,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if handler is None:  # pragma: no cover - argparse refuses unknown commands first
         _err(f"unknown command {' '.join(k for k in key if k)}")
         return EXIT_USAGE
-    if (
-        args.group not in _NEVER_TEMPORAL | _TEMPORAL_IF_CHOSEN
-    ):  # routes the Temporal SDK's records (cli/logs.py)
+    if args.group not in _LOGS_NOT_ROUTED_FIRST:
         _route_logs(args)
     try:
         return _handle(handler, args)
@@ -488,9 +486,8 @@ def _stop_on_signals(stop: StopRequest) -> Generator[None]:
     previous_term = signal.getsignal(signal.SIGTERM)
     previous_int = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGTERM, on_signal)
-    takes_sigint = (
-        previous_int is signal.default_int_handler
-    )  # ignored (a background job) or the caller's: kept
+    # SIGINT ignored (a background job) or set by the caller: kept as it is
+    takes_sigint = previous_int is signal.default_int_handler
     if takes_sigint:
         signal.signal(signal.SIGINT, on_signal)
     try:

@@ -297,17 +297,16 @@ class PipeChecks:
             if wanted is None:
                 continue
             spec, concept = wanted
-            root = name
-            if item is not None and root == item[0]:
+            if item is not None and name == item[0]:
                 provided: Var | None = item[1]
             else:
-                provided = env.get(root)
+                provided = env.get(name)
             if provided is None:
-                if spec.is_optional or root in unknown:
+                if spec.is_optional or name in unknown:
                     continue
                 self.report(
                     ErrorType.MISSING_INPUT_VARIABLE,
-                    f"{where}: pipe {target.code!r} reads {root!r}, "
+                    f"{where}: pipe {target.code!r} reads {name!r}, "
                     f"which {entry.code!r} neither declares in its inputs nor gets from an earlier step: "
                     f"declare it or produce it before this step",
                     entry,
@@ -327,7 +326,7 @@ class PipeChecks:
                 else:
                     holder = self.holder(provided, entry)
                     stated, other = f"{holder} stores it as {held!r}", f"have {holder} store a {concept.code}"
-                key = (entry.ref, root, provided.describe(), text.strip())
+                key = (entry.ref, name, provided.describe(), text.strip())
                 if provided.origin.startswith("the inputs of") and key in self._input_mismatches:
                     self._also_reads(key, target.code)  # same root cause: the controller's declaration
                     continue
