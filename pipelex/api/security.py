@@ -232,8 +232,10 @@ class InputPolicy:
             return
         if kind in (ReferenceKind.FILE, ReferenceKind.STORAGE):
             if not self.policy.allow_local_files:
+                # the reference is not repeated: a path was made absolute against the server's working folder
+                # (and a caller must learn nothing of the server's files, not even where it runs)
                 raise InputRefusedError(
-                    f"input {name!r} references a file on the server ({_short(url)}): this server does not read "
+                    f"input {name!r} references a file on the server: this server does not read "
                     "its own files for API inputs; send the content inline as a data URL "
                     '({"url": "data:image/png;base64,..."})',
                     input_name=name,

@@ -279,7 +279,10 @@ class IOPolicy(BaseModel):
             case ReferenceKind.DATA | ReferenceKind.STORAGE:
                 return None
             case ReferenceKind.FILE:
-                return self.file_refusal(local_path(url))
+                path = local_path(url)
+                if "\x00" in str(path):  # no file has one; the OS would refuse it with a ValueError
+                    return Refusal(RefusalReason.MALFORMED, "a path holding a NUL byte is never read")
+                return self.file_refusal(path)
             case ReferenceKind.OTHER:
                 try:
                     scheme = urlsplit(url).scheme.lower()

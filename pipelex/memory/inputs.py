@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -203,12 +204,21 @@ def _content(
 
 
 def _resolve_url(url: str, base_dir: Path | None) -> str:
-    if "://" in url or url.startswith("data:"):
+    """A bare path as a ``file://`` URL, anchored to ``base_dir`` (or the working folder); any other reference
+    (a URL of any scheme, ``file:`` included) as given.
+
+    Lexically only: nothing on disk is looked at here (no symlink followed, no ``stat``), since the caller may
+    not be allowed to read the file at all (a server's caller). The IO gate checks the path, by its real path,
+    and opens it when the run reads it.
+    """
+    from pipelex.io.policy import ReferenceKind, reference_kind
+
+    if reference_kind(url) is not ReferenceKind.FILE or url[:5].lower() == "file:":
         return url
     path = Path(url)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    return path.resolve().as_uri()
+    return Path(os.path.abspath(path)).as_uri()
 
 
 def _mime_of(url: str) -> str | None:

@@ -320,6 +320,39 @@ def test_inputs_referencing_files_or_urls_are_refused_by_default(
     assert "data:" in problem["detail"] or "scheme" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("photo.png", id="relative"),
+        pytest.param("/proc/self/exe", id="interpreter-symlink"),
+        pytest.param("/proc/self/cwd/photo.png", id="working-folder-symlink"),
+        pytest.param("/proc/self/fd/0", id="open-file-symlink"),
+        pytest.param("/proc/self/root/../../etc/passwd", id="dot-dot"),
+    ],
+)
+def test_a_refused_file_input_tells_nothing_of_the_servers_files(client: httpx.Client, path: str) -> None:
+    """The refusal repeats neither the server's working folder (a relative path was anchored to it) nor where a
+    symlink of the server points (the interpreter, an open file): a caller learns nothing of its disk."""
+    body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": path}}}
+    problem = assert_problem(client.post("/v1/execute", json=body), 422, "input-refused")
+    leaks = {
+        os.getcwd(),
+        os.path.realpath(sys.executable),
+        os.path.realpath("/proc/self/fd/0"),
+        "/etc/passwd",
+    }
+    text = str(problem)
+    assert not [leak for leak in leaks if leak != "/" and leak in text], text
+    assert "a file on the server" in problem["detail"]
+
+
+def test_a_url_of_another_scheme_without_slashes_is_refused_as_a_scheme(client: httpx.Client) -> None:
+    """``javascript:x`` is a URL of scheme ``javascript``, not a relative path named so."""
+    body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": "javascript:alert(1)"}}}
+    problem = assert_problem(client.post("/v1/execute", json=body), 422, "input-refused")
+    assert "scheme 'javascript'" in problem["detail"], problem["detail"]
+
+
 def test_data_urls_are_always_accepted(client: httpx.Client) -> None:
     body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": PNG}}}
     response = client.post("/v1/execute", json=body)

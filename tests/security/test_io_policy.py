@@ -398,6 +398,16 @@ def test_devices_and_pipes_are_never_read(tmp_path: Path) -> None:
             read(path, OPEN)
 
 
+def test_a_path_holding_a_nul_byte_is_refused_under_every_policy(tmp_path: Path) -> None:
+    """The OS refuses such a path with a ValueError, not an OSError: the gate answers it as a malformed
+    reference (a ReadRefusedError the run reports), never as a crash of the pipe."""
+    (tmp_path / "a.png").write_bytes(b"x")
+    for policy in (OPEN, IOPolicy(), IOPolicy(local_roots=(str(tmp_path),))):
+        for url in (f"{tmp_path}/a.png\x00.txt", f"file://{tmp_path}/a.png%00.txt", "\x00"):
+            with pytest.raises(ReadRefusedError, match="NUL byte"):
+                read(url, policy)
+
+
 def test_local_files_are_capped(tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 2048)
