@@ -117,14 +117,18 @@ def analyze_with_jinja(template: str, *, is_expression: bool = False) -> Templat
 
     source = f"{{{{ {template} }}}}" if is_expression else preprocess(template)
     env = _analysis_env()
+    reads = _Reads()
     try:
         tree = env.parse(source)
+        _walk(tree, frozenset(), set(), reads, nodes)
     except TemplateSyntaxError as exc:
         raise TemplateSyntaxProblem(
             f"Jinja2 syntax error at template line {exc.lineno}: {exc.message}"
         ) from exc
-    reads = _Reads()
-    _walk(tree, frozenset(), set(), reads, nodes)
+    except RecursionError:  # Jinja2's parser recurses per bracket, filter or block: ~70 nested brackets
+        raise TemplateSyntaxProblem(
+            "the template nests too deeply to be read (brackets, filters or blocks inside each other): flatten it"
+        ) from None
     return TemplateAnalysis(**{name: frozenset(names) for name, names in vars(reads).items()})
 
 

@@ -37,6 +37,10 @@ from pipelex.pipes.render_budget import MAX_INT_BITS as _MAX_INT_BITS
 from pipelex.pipes.render_budget import RenderBudget
 from pipelex.pipes.render_budget import sized as _sized
 
+TEMPLATE_TOO_DEEP = (
+    "the template nests too deeply to be compiled (loops, blocks, brackets or filters inside each other, "
+    "past what Jinja2 and Python can compile): flatten it"
+)
 _ITER_FILTER = "_pipelex_counted"
 _SIZE_FILTER = "_pipelex_sized"
 _DIGITS_RE = re.compile(r"\d+")
@@ -232,6 +236,25 @@ class BudgetedEnvironment(SandboxedEnvironment):
                 guarded = _guarded_filter(name, function)
                 guarded._pipelex_guarded = True  # type: ignore[attr-defined]
                 self.filters[name] = guarded
+
+    def compile(  # type: ignore[override]  # jinja2 declares overloads on ``raw``; any call passes through
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        """Jinja2's compile, with a template past the nesting Python can compile (20 loops, 100 indented blocks
+        inside each other) or Jinja2 can parse (brackets, filters or blocks a few dozen deep: its parser and code
+        generator recurse) refused as a template error, instead of a ``SyntaxError`` about the generated code
+        or a ``RecursionError``."""
+        from jinja2 import TemplateError
+
+        try:
+            return super().compile(source, name, filename, raw, defer_init)  # pyright: ignore[reportCallIssue, reportArgumentType]
+        except (SyntaxError, RecursionError):
+            raise TemplateError(TEMPLATE_TOO_DEEP) from None
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)

@@ -141,3 +141,53 @@ def test_budget_comes_from_the_given_limits() -> None:
             pipe_code="p",
             limits=LimitsConfig(template_max_output_chars=1000),
         )
+
+
+# ---------------------------------------------------------------------------------------------------- nesting
+_DEEP_TEMPLATES = {  # nested past what Jinja2's recursive parser (or Python's compiler) handles
+    "brackets": "{{ " + "(" * 300 + "1" + ")" * 300 + " }}",
+    "filters": "{{ 1" + "|string" * 3000 + " }}",
+    "ifs": "{% if true %}" * 3000 + "x" + "{% endif %}" * 3000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DEEP_TEMPLATES))
+def test_a_template_nested_too_deeply_is_a_template_error_with_its_place(name: str) -> None:
+    """Validation reports it as a template syntax error of the pipe's field (file, line, pipe), not a crash: the
+    CLI printed no location and the runner API answered 500."""
+    from pipelex.config.deck import default_deck
+    from pipelex.diagnostics import ErrorType
+    from pipelex.language.library import build_library
+    from pipelex.validation.static import check_library
+
+    template = _DEEP_TEMPLATES[name]
+    bundle = (
+        'domain = "deep"\n\n[pipe.go]\ntype = "PipeCompose"\ndescription = "d"\noutput = "Text"\n'
+        f"template = {json.dumps(template)}\n"
+    )
+    library = build_library([(bundle, "deep.mthds")])
+    errors = check_library(library, default_deck())
+    assert [e.error_type for e in errors] == [ErrorType.TEMPLATE_SYNTAX], errors
+    assert "nests too deeply" in errors[0].message and errors[0].pipe == "go", errors[0]
+    assert errors[0].file == "deep.mthds" and errors[0].line == 7
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param(
+            "".join(f"{{% for a{i} in [1] %}}" for i in range(25)) + "x" + "{% endfor %}" * 25, id="loops"
+        ),
+        pytest.param("{% if true %}" * 120 + "x" + "{% endif %}" * 120, id="blocks"),
+    ],
+)
+def test_a_template_python_cannot_compile_fails_its_pipe_clearly(template: str) -> None:
+    """Past 20 nested loops or 100 nested blocks the code Jinja2 generates does not compile: the pipe fails with
+    a template error that says so, not a SyntaxError about a line of generated Python."""
+    from pipelex.errors import PipeRunError
+    from pipelex.pipes.rendering import render_template
+
+    with pytest.raises(PipeRunError) as caught:
+        render_template(template, {}, pipe_code="p")
+    assert "nests too deeply to be compiled" in str(caught.value)
+    assert "<template>" not in str(caught.value) and "SyntaxError" not in str(caught.value)
