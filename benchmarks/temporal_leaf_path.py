@@ -7,11 +7,11 @@ every figure. This benchmark runs only what pipelex adds to a leaf, in one threa
 - **workflow side**: the controller's code (``run_pipe`` of the batch or the sequence, with the real
   :class:`~pipelex.backends.temporal.router.TemporalPipeRouter`): the leaf's payload (its memory slice to JSON),
   then the outcome back (result and trace events absorbed);
-- **wire**: the payload and the outcome through the data converter pipelex workers use (JSON out, validated in),
-  exactly as the SDK calls it;
+- **wire**: the payload and the outcome through the data converter pipelex workers use (JSON out, validated in as
+  the workflow reads it), exactly as the SDK calls it, and the run's outcome written by its workflow;
 - **activity side**: ``run_leaf`` (the leaf mocked in dry mode, its trace events, its result to JSON), run in
   temporalio's ``ActivityEnvironment``;
-- **client side**: the run's trace events replayed into the execution graph.
+- **client side**: the run's outcome read (its trace events validated) and replayed into the execution graph.
 
 What it leaves out is what the bare SDK pays too (the server round trip, the SDK's activation handling, the
 sandbox): see ``temporal_overhead.py`` for those. Shapes are the same: a sequence of 20 PipeLLM steps and a batch
@@ -61,6 +61,7 @@ async def one_run(
         LeafPayload,
         LibraryRef,
         PipeRunOutcome,
+        PipeRunOutcomeJson,
         PipeRunPayload,
         WireSettings,
     )
@@ -101,7 +102,9 @@ async def one_run(
         spent["activity"] += time.thread_time() - t0
         return outcome
 
-    async def leaf_trip(self: TemporalPipeRouter, _entry: Any, leaf_payload: LeafPayload) -> PipeRunOutcome:
+    async def leaf_trip(
+        self: TemporalPipeRouter, _entry: Any, leaf_payload: LeafPayload
+    ) -> PipeRunOutcomeJson:
         """What the SDK does between the workflow and the activity, and the activity itself (on a thread of its
         own, as on a worker: this thread waits, so its CPU time leaves the activity's out)."""
         t0 = time.thread_time()
@@ -112,7 +115,7 @@ async def one_run(
         outcome = asyncio.run_coroutine_threadsafe(activity_side(decoded), activity_loop).result()
         t0 = time.thread_time()
         [wire_out] = converter.to_payloads([outcome])
-        [back] = converter.from_payloads([wire_out], [PipeRunOutcome])
+        [back] = converter.from_payloads([wire_out], [PipeRunOutcomeJson])  # as the workflow reads it
         spent["wire"] += time.thread_time() - t0
         sizes["outcome bytes"] += wire_out.ByteSize()
         return back
@@ -134,12 +137,16 @@ async def one_run(
         t0 = time.thread_time()
         memory = codec.memory(payload.memory)
         result = await run_pipe(entry, memory, ctx, output_name=payload.output_name)
-        outcome = PipeRunOutcome(result=codec.wire_result(result), events=tracer.events())
+        outcome = PipeRunOutcomeJson(result=codec.wire_result(result), events=tracer.events_json())
         # this thread's time, less the wire's (the activity ran on its own thread)
         spent["workflow"] += time.thread_time() - t0 - spent["wire"]
     t0 = time.thread_time()
+    [wire_run] = converter.to_payloads([outcome])  # the workflow's outcome, to the client
+    spent["wire"] += time.thread_time() - t0
+    t0 = time.thread_time()
+    [read] = converter.from_payloads([wire_run], [PipeRunOutcome])  # as the client reads it
     replay = ReplayTracer(pipeline_run_id="bench", main_pipe=entry.code, domain=entry.domain, mode="dry")
-    replay.replay(outcome.events)
+    replay.replay(read.events)
     graph = replay.build()
     spent["client"] += time.thread_time() - t0
     assert len(graph.nodes) == leaves + 1, len(graph.nodes)

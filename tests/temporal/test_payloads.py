@@ -211,5 +211,16 @@ def test_a_leaf_omits_only_data_equal_to_what_its_workflow_holds() -> None:
     assert start.omitted == ["a"] and start.inputs is not None
     assert [i.data for i in start.inputs] == [None, {"number": 1.0}, 3]
     assert end.omitted is None and end.outputs is not None and end.outputs[0].data == {"absent": True}
-    restore_omitted(events, memory, "out", absent)
-    assert start.omitted is None and [i.data for i in start.inputs] == [{"text": "1"}, {"number": 1.0}, 3]
+    read = [event.model_dump(mode="json") for event in events]  # the JSON its workflow reads
+    restore_omitted(read, memory, "out", absent)
+    assert "omitted" not in read[0] and [i["data"] for i in read[0]["inputs"]] == [
+        {"text": "1"},
+        {"number": 1.0},
+        3,
+    ]
+    assert [TraceEvent.model_validate(e) for e in read] == [
+        TraceEvent(
+            op="start", node=0, inputs=[item("a", {"text": "1"}), item("b", {"number": 1.0}), item("c", 3)]
+        ),
+        TraceEvent(op="end", node=0, outputs=[item("out", {"absent": True})]),
+    ]

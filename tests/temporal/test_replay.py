@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import workflow
@@ -13,7 +15,7 @@ from temporalio.worker import Replayer
 
 from pipelex.backends.temporal.client import connect
 from pipelex.backends.temporal.codec import data_converter, payload_store_dir
-from pipelex.backends.temporal.payloads import PipeRunOutcome, PipeRunPayload
+from pipelex.backends.temporal.payloads import PipeRunOutcome, PipeRunPayload, TraceEvent
 from pipelex.backends.temporal.worker import WORKFLOWS, workflow_runner
 from pipelex.config.settings import PipelexConfig
 from pipelex.errors import PipeRunError
@@ -87,3 +89,52 @@ async def test_a_nondeterministic_change_is_caught_by_the_replay() -> None:
     results = await replayer([ReorderedWfRunPipe]).replay_workflows(each(top), raise_on_replay_failure=False)
     assert set(results.replay_failures) == {top[0].run_id}
     assert isinstance(results.replay_failures[top[0].run_id], workflow.NondeterminismError)
+
+
+def _top_result(histories: list[WorkflowHistory]) -> dict[str, Any]:
+    """The JSON result the top workflow of a run recorded."""
+    [top] = [h for h in histories if "/" not in h.workflow_id]
+    for event in top.events:
+        if event.HasField("workflow_execution_completed_event_attributes"):
+            result: dict[str, Any] = json.loads(
+                event.workflow_execution_completed_event_attributes.result.payloads[0].data
+            )
+            return result
+    raise AssertionError("the top workflow did not complete")
+
+
+def _shape(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What a trace says, whatever the order its concurrent children came back in and their timings: the runs, their
+    places in the graph, their statuses and the data of their inputs and outputs."""
+    return sorted(
+        (
+            e["op"],
+            e["node"],
+            e.get("parent"),
+            e.get("pipe_code"),
+            e.get("status"),
+            json.dumps(
+                [i.get("data") for i in (e.get("inputs") or []) + (e.get("outputs") or [])], sort_keys=True
+            ),
+        )
+        for e in events
+    )
+
+
+async def test_a_workflow_records_its_trace_as_the_recorded_runs_did(temporal_booted: PipelexConfig) -> None:
+    """Workflow code keeps its children's events as JSON (``PipeRunOutcomeJson``): the result it records holds the
+    same runs and data as the recorded run's (which kept them as models), each event written as a TraceEvent writes
+    itself."""
+    client = await connect(temporal_booted)
+    output = await PipelexRunner(mthds_content=SHOP_BUNDLE, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+        {"order": ORDER}
+    )
+    ids = {n.placement["workflow_id"] for n in output.graph.nodes if n.placement}
+    fresh = _top_result(await histories_of(client, ids))
+    recorded = _top_result(load(HISTORY_DIR / "shop_dry.json"))
+    assert _shape(fresh["events"]) == _shape(recorded["events"])
+    for event in fresh["events"]:
+        assert "omitted" not in event
+        assert (
+            TraceEvent.model_validate(event).model_dump(mode="json") == event
+        )  # as a TraceEvent writes itself

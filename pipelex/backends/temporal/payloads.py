@@ -456,6 +456,16 @@ class TraceEvent(_Wire):
         return items
 
 
+JsonEvent = dict[str, Any]
+"""A :class:`TraceEvent` as the JSON it travels as (the fields that hold something), as workflow code keeps it.
+
+Workflow code only re-numbers the events of a child, puts back the data a leaf left out and passes them on: it holds
+them as this JSON, not as models (no validation of every event and its items at each leaf, no serializer call per
+event in the workflow's outcome, a few dicts for the collector instead of a model, its ``__dict__`` and fields-set
+per event, item and placement). The client validates them once, into :class:`TraceEvent`, as it reads the outcome.
+"""
+
+
 # ---------------------------------------------------------------------------------------------------- jobs
 class WireOutputOverride(_Wire):
     """A sequence step's ``nb_output`` (``item_count``) or ``multiple_output`` (no count) for the pipe it runs."""
@@ -586,30 +596,32 @@ def same_json(a: object, b: object) -> bool:
 
 
 def restore_omitted(
-    events: list[TraceEvent], memory: WireMemory, output_name: str, result: WireResult
+    events: list[JsonEvent], memory: WireMemory, output_name: str, result: WireResult
 ) -> None:
     """Put back the data a leaf's activity left out of its events (:func:`omit_held_data`), from the payload the
-    workflow sent (``memory``) and the result it got back."""
+    workflow sent (``memory``) and the result it got back. The events are the JSON the workflow read
+    (:class:`PipeRunOutcomeJson`): their ``omitted`` goes, as it never was."""
     for event in events:
-        if not event.omitted:
+        omitted = event.pop("omitted", None)
+        if not omitted:
             continue
-        if event.op == "start":
+        if event.get("op") == "start":
             held = {stuff.name: stuff.content for stuff in memory.stuffs}
-            items = event.inputs or []
+            items: list[dict[str, Any]] = event.get("inputs") or []
         else:
             held = {output_name: result.stuff.content} if result.stuff is not None else {}
-            items = event.outputs or []
+            items = event.get("outputs") or []
         for item in items:
-            if item.name in event.omitted:
-                if item.name not in held:
+            name = item.get("name")
+            if name in omitted:
+                if name not in held:
                     from pipelex.errors import PipeRunError
 
                     raise PipeRunError(
-                        f"a leaf's trace left out the data of {item.name!r}, which its workflow does not hold",
+                        f"a leaf's trace left out the data of {name!r}, which its workflow does not hold",
                         error_type="internal_error",
                     )
-                item.data = held[item.name]
-        event.omitted = None
+                item["data"] = held[name]
 
 
 class LeafSource(BaseModel):
@@ -638,6 +650,15 @@ class PipeRunOutcome(_Wire):
     result: WireResult
     memory: WireMemory | None = None
     events: list[TraceEvent] = Field(default_factory=lambda: [])
+
+
+class PipeRunOutcomeJson(_Wire):
+    """A :class:`PipeRunOutcome` as workflow code reads (a leaf's, a child workflow's) and writes it (its own): the
+    same JSON, its trace events left as JSON objects (:data:`JsonEvent`)."""
+
+    result: WireResult
+    memory: WireMemory | None = None
+    events: list[JsonEvent] = Field(default_factory=lambda: [])
 
 
 class ItemsPayload(PipeRunPayload):
@@ -677,7 +698,7 @@ class ItemsOutcome(_Wire):
     long batch, only where they are stored)."""
 
     results: list[WireResult] = Field(default_factory=lambda: [])
-    events: list[TraceEvent] = Field(default_factory=lambda: [])
+    events: list[JsonEvent] = Field(default_factory=lambda: [])
     stored: StoredSlice | None = None
 
 
@@ -709,7 +730,7 @@ class StoreItems(_Wire):
 
     items: list[Any]
     concept: str | None = None
-    events: list[TraceEvent] = Field(default_factory=lambda: [])
+    events: list[JsonEvent] = Field(default_factory=lambda: [])  # read back by the client, as TraceEvents
     nodes: int = 0
 
 

@@ -38,7 +38,7 @@ from pipelex.backends.temporal.payloads import (
     LeafPayload,
     LibraryRef,
     PipeFailure,
-    PipeRunOutcome,
+    PipeRunOutcomeJson,
     PipeRunPayload,
     StepsOutcome,
     StepsPayload,
@@ -403,7 +403,8 @@ class TemporalPipeRouter:
                 raise asyncio.CancelledError() from exc
             error, failure = pipe_error_from(exc)
             if failure is not None:
-                self.tracer.absorb(failure.events, parent_id=ctx.parent_node, slot=slot)
+                events = [event.model_dump(mode="json") for event in failure.events]
+                self.tracer.absorb(events, parent_id=ctx.parent_node, slot=slot)
             raise error from None
 
     async def _steps_chunk(
@@ -501,7 +502,7 @@ class TemporalPipeRouter:
             output_override=WireOutputOverride.of(ctx.output_override),
         )
 
-    async def _child_workflow(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcome:
+    async def _child_workflow(self, entry: PipeEntry, payload: PipeRunPayload) -> PipeRunOutcomeJson:
         self._children += 1
         info = workflow.info()
         return await workflow.execute_child_workflow(
@@ -509,16 +510,18 @@ class TemporalPipeRouter:
             payload,
             id=f"{info.workflow_id}/{self._children}-{entry.code}",
             task_queue=payload.dispatch.task_queue,
-            result_type=PipeRunOutcome,
+            result_type=PipeRunOutcomeJson,
         )
 
-    async def _activity(self, entry: PipeEntry, payload: LeafPayload) -> PipeRunOutcome:
+    async def _activity(self, entry: PipeEntry, payload: LeafPayload) -> PipeRunOutcomeJson:
+        """Run a leaf in ``act_run_leaf``; its outcome read as :class:`PipeRunOutcomeJson` (the activity sends a
+        :class:`PipeRunOutcome`: the same JSON, its events kept as JSON here)."""
         dispatch = self.payload.dispatch
         return await workflow.execute_activity(
             "act_run_leaf",
             payload,
             task_queue=leaf_queue(entry, dispatch),
-            result_type=PipeRunOutcome,
+            result_type=PipeRunOutcomeJson,
             start_to_close_timeout=timedelta(seconds=dispatch.activity_start_to_close_s),
             heartbeat_timeout=timedelta(seconds=dispatch.activity_heartbeat_s),
             retry_policy=RetryPolicy(

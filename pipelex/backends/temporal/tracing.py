@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pipelex.backends.temporal.payloads import Placement, TraceEvent
+from pipelex.backends.temporal.payloads import JsonEvent, Placement, TraceEvent
 from pipelex.tracing.graph import ExecutionGraph, IOItem
 from pipelex.tracing.tracer import GraphTracer, ProgressSnapshot
 
@@ -31,17 +31,22 @@ class Slot:
     __slots__ = ("events",)
 
     def __init__(self) -> None:
-        self.events: list[TraceEvent | Slot] = []
+        self.events: list[TraceEvent | JsonEvent] = []
 
 
 class EventTracer(GraphTracer):
-    """Records tracer calls as events (node ids are ``"n<index>"``, local to this fragment)."""
+    """Records tracer calls as events (node ids are ``"n<index>"``, local to this fragment).
+
+    The events it records itself are :class:`TraceEvent` models; those it absorbs from a child are the JSON the child
+    sent (:data:`JsonEvent`), kept as they came (re-numbered in place): workflow code passes them on as JSON
+    (:meth:`events_json`), an activity sends its own as models (:meth:`events`).
+    """
 
     def __init__(self, *, clock: Callable[[], float], placement: Placement | None = None) -> None:  # noqa: D107
         # deliberately not calling GraphTracer.__init__: no uuid, no wall clock (workflow code)
         self._clock = clock
         self._placement = placement
-        self._events: list[TraceEvent | Slot] = []
+        self._events: list[TraceEvent | JsonEvent | Slot] = []
         self._count = 0
         self._status: dict[int, str] = {}
         self._started: dict[int, float] = {}
@@ -169,61 +174,71 @@ class EventTracer(GraphTracer):
         self._events.append(slot)
         return slot
 
-    def absorb(self, events: list[TraceEvent], *, parent_id: str | None, slot: Slot | None = None) -> None:
-        """Take in a child's events; its root nodes attach to ``parent_id``; its first event goes to ``slot``.
+    def absorb(self, events: list[JsonEvent], *, parent_id: str | None, slot: Slot | None = None) -> None:
+        """Take in a child's events (the JSON it sent back); its root nodes attach to ``parent_id``; its first event
+        goes to ``slot``.
 
         The events become this tracer's: they are re-numbered in place (they were just decoded from the child's
-        outcome, nothing else holds them), not copied, so a leaf costs its workflow no new event models.
+        outcome, nothing else holds them), not copied. A field that becomes null is dropped, as a
+        :class:`TraceEvent` writes it.
         """
         mapping: dict[int, int] = {}
         for position, event in enumerate(events):
-            if event.op == "start":
-                parent = event.parent
+            op = event.get("op")
+            if op == "start":
+                parent = event.get("parent")
                 index = self._new_node(parent_id if parent is None else f"n{mapping[parent]}")
-                mapping[event.node] = index
-                event.node, event.parent = index, self._parent[index]
-                if event.at is not None:
-                    self._started[index] = event.at
-                if parent is None and parent_id is not None and event.pipe_code is not None:
-                    self._last[(parent_id, event.pipe_code)] = f"n{index}"
-            elif (
-                event.op == "fragment"
-            ):  # a grandchild's events kept in the store: re-parented, read by the client
-                self._stored_nodes += event.nodes or 0
-                event.parent = (
+                mapping[event["node"]] = index
+                event["node"] = index
+                _set_or_drop(event, "parent", self._parent[index])
+                at = event.get("at")
+                if at is not None:
+                    self._started[index] = at
+                pipe_code = event.get("pipe_code")
+                if parent is None and parent_id is not None and pipe_code is not None:
+                    self._last[(parent_id, pipe_code)] = f"n{index}"
+            elif op == "fragment":  # a grandchild's events kept in the store: re-parented, read by the client
+                self._stored_nodes += event.get("nodes") or 0
+                parent = event.get("parent")
+                _set_or_drop(
+                    event,
+                    "parent",
                     (_index(parent_id) if parent_id is not None else None)
-                    if event.parent is None
-                    else mapping[event.parent]
+                    if parent is None
+                    else mapping[parent],
                 )
-            elif event.op == "selected":
-                assert event.target is not None
-                event.node, event.target = mapping[event.node], mapping[event.target]
+            elif op == "selected":
+                event["node"], event["target"] = mapping[event["node"]], mapping[event["target"]]
             else:
-                event.node = mapping[event.node]
-                if event.status is not None:
-                    self._status[event.node] = event.status
+                node = event["node"] = mapping[event["node"]]
+                status = event.get("status")
+                if status is not None:
+                    self._status[node] = status
             (slot.events if slot is not None and position == 0 else self._events).append(event)
 
     def absorb_stored(self, key: str, nodes: int, *, parent_id: str | None, slot: Slot) -> None:
         """Take in a child's events kept in the payload store under ``key`` (``nodes`` pipe runs): only a
         ``fragment`` event, in ``slot``; the client reads them back in its place (its roots under ``parent_id``)."""
         self._stored_nodes += nodes
-        slot.events.append(
-            TraceEvent(
-                op="fragment",
-                node=-1,
-                parent=_index(parent_id) if parent_id is not None else None,
-                ref=key,
-                nodes=nodes,
-            )
-        )
+        fragment: JsonEvent = {"op": "fragment", "node": -1}
+        if parent_id is not None:
+            fragment["parent"] = _index(parent_id)
+        slot.events.append(fragment | {"ref": key, "nodes": nodes})
 
     def events(self) -> list[TraceEvent]:
-        """Every event recorded, slots filled in place."""
-        flat: list[TraceEvent] = []
+        """Every event recorded, slots filled in place, as models (those absorbed as JSON validated)."""
+        return [e if isinstance(e, TraceEvent) else TraceEvent.model_validate(e) for e in self._flat()]
+
+    def events_json(self) -> list[JsonEvent]:
+        """Every event recorded, slots filled in place, as the JSON they travel as (how workflow code passes them on:
+        those absorbed are already, its own are written as a :class:`TraceEvent` writes itself)."""
+        return [e.model_dump(mode="json") if isinstance(e, TraceEvent) else e for e in self._flat()]
+
+    def _flat(self) -> list[TraceEvent | JsonEvent]:
+        flat: list[TraceEvent | JsonEvent] = []
         for item in self._events:
             if isinstance(item, Slot):
-                flat.extend(e for e in item.events if isinstance(e, TraceEvent))
+                flat.extend(item.events)
             else:
                 flat.append(item)
         return flat
@@ -238,6 +253,14 @@ class EventTracer(GraphTracer):
 
 def _index(node_id: str) -> int:
     return int(node_id[1:])
+
+
+def _set_or_drop(event: JsonEvent, name: str, value: Any) -> None:
+    """Set a field of a JSON event, or drop it when it becomes null (a :class:`TraceEvent` writes no nulls)."""
+    if value is None:
+        event.pop(name, None)
+    else:
+        event[name] = value
 
 
 class RemoteProgress:

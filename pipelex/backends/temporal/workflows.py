@@ -23,14 +23,14 @@ with workflow.unsafe.imports_passed_through():
         DryValidatePayload,
         ItemsOutcome,
         ItemsPayload,
-        PipeRunOutcome,
+        JsonEvent,
+        PipeRunOutcomeJson,
         PipeRunPayload,
         Placement,
         StepsOutcome,
         StepsPayload,
         StoredSlice,
         StoreItems,
-        TraceEvent,
         WireStuff,
     )
     from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
@@ -107,12 +107,13 @@ class WfRunPipe:
         return list(self._tracer.progress()) if self._tracer is not None else [0, 0]
 
     @workflow.query(name="trace")
-    def trace(self) -> list[TraceEvent]:
-        """The trace events recorded so far: a client that gives up on the run (Ctrl-C) keeps what it did."""
-        return self._tracer.events() if self._tracer is not None else []
+    def trace(self) -> list[JsonEvent]:
+        """The trace events recorded so far (read by the client as TraceEvents): a client that gives up on the run
+        (Ctrl-C) keeps what it did."""
+        return self._tracer.events_json() if self._tracer is not None else []
 
     @workflow.run
-    async def run(self, payload: PipeRunPayload) -> PipeRunOutcome:
+    async def run(self, payload: PipeRunPayload) -> PipeRunOutcomeJson:
         """Run ``payload.pipe_ref``; return its result, the memory it leaves and its trace events."""
         tracer = self._tracer = _tracer()
         try:
@@ -125,11 +126,12 @@ class WfRunPipe:
             else:
                 result = await router.run(entry, memory, ctx, output_name=payload.output_name)
         except PipelexError as exc:
-            raise failure_error(exc, tracer.events()) from None
+            raise failure_error(exc, tracer.events_json()) from None
         except Exception as exc:
-            raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
-        return PipeRunOutcome(
-            result=codec.wire_result(result), memory=codec.wire_memory(memory), events=tracer.events()
+            raise failure_error(_internal_error(payload, exc), tracer.events_json()) from exc
+        # the client reads it as a PipeRunOutcome (the same JSON): the events are validated there, once
+        return PipeRunOutcomeJson(
+            result=codec.wire_result(result), memory=codec.wire_memory(memory), events=tracer.events_json()
         )
 
 
@@ -170,7 +172,7 @@ class WfRunItems:
                     StoreItems(
                         items=[codec.encode(r.content) for r in produced],
                         concept=produced[0].concept if produced else None,
-                        events=tracer.events(),
+                        events=tracer.events_json(),
                         nodes=sum(tracer.progress()),
                     ),
                     result_type=StoredSlice,
@@ -179,10 +181,10 @@ class WfRunItems:
                 )
                 return ItemsOutcome(stored=stored)
         except PipelexError as exc:
-            raise failure_error(exc, tracer.events()) from None
+            raise failure_error(exc, tracer.events_json()) from None
         except Exception as exc:
-            raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
-        return ItemsOutcome(results=[codec.wire_result(r) for r in results], events=tracer.events())
+            raise failure_error(_internal_error(payload, exc), tracer.events_json()) from exc
+        return ItemsOutcome(results=[codec.wire_result(r) for r in results], events=tracer.events_json())
 
 
 @workflow.defn(name="WfRunSteps")
@@ -209,15 +211,15 @@ class WfRunSteps:
             result = await router.run_steps(entry, memory, ctx, start=payload.start, stop=payload.stop)
             stored = await workflow.execute_activity(
                 "act_store_items",
-                StoreItems(items=[], events=tracer.events(), nodes=sum(tracer.progress())),
+                StoreItems(items=[], events=tracer.events_json(), nodes=sum(tracer.progress())),
                 result_type=StoredSlice,
                 start_to_close_timeout=timedelta(seconds=payload.dispatch.activity_start_to_close_s),
                 retry_policy=RetryPolicy(maximum_attempts=payload.dispatch.retry_max_attempts),
             )
         except PipelexError as exc:
-            raise failure_error(exc, tracer.events()) from None
+            raise failure_error(exc, tracer.events_json()) from None
         except Exception as exc:
-            raise failure_error(_internal_error(payload, exc), tracer.events()) from exc
+            raise failure_error(_internal_error(payload, exc), tracer.events_json()) from exc
         return StepsOutcome(result=codec.wire_result(result), memory=codec.wire_memory(memory), stored=stored)
 
 
