@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.record import Record
 
 if TYPE_CHECKING:
     from pipelex.config.settings import PipelexConfig
 
 
-@dataclass
-class _BootState:
-    needs_inference: bool = True
-    config: PipelexConfig | None = None
+class _BootState(Record):
+    needs_inference: bool
+    config: PipelexConfig | None
+
+    FIELDS = ("needs_inference", "config")
+
+    def __init__(self, needs_inference: bool = True, config: PipelexConfig | None = None) -> None:
+        self.needs_inference = needs_inference
+        self.config = config
 
 
 class Pipelex:

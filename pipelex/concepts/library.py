@@ -7,7 +7,6 @@ import json
 import types
 import typing
 import weakref
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Optional
 
@@ -23,6 +22,7 @@ from pipelex.concepts.natives import (
 )
 from pipelex.errors import ConceptCompileError
 from pipelex.language.blueprint import ConceptBlueprint, FieldBlueprint
+from pipelex.record import FrozenRecord, Record
 
 NATIVE_DOMAIN = "native"
 _SCALAR_CONCEPT = {
@@ -47,28 +47,57 @@ _SCALAR_PY: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class FieldInfo:
+class FieldInfo(FrozenRecord):
     """What a binding path finds at one field: the concept of the value, whether a list, whether required."""
 
     name: str
     concept_ref: str
     is_list: bool
     required: bool
-    description: str = ""
+    description: str
+
+    FIELDS = ("name", "concept_ref", "is_list", "required", "description")
+
+    def __init__(
+        self, name: str, concept_ref: str, is_list: bool, required: bool, description: str = ""
+    ) -> None:
+        self.name = name
+        self.concept_ref = concept_ref
+        self.is_list = is_list
+        self.required = required
+        self.description = description
 
 
-@dataclass
-class Concept:
+class Concept(Record):
     """A concept known to the library."""
 
     ref: str
     code: str
     domain: str
     description: str
-    refines: str | None = None
-    blueprint: ConceptBlueprint | None = None
-    source: str | None = None
+    refines: str | None
+    blueprint: ConceptBlueprint | None
+    source: str | None
+
+    FIELDS = ("ref", "code", "domain", "description", "refines", "blueprint", "source")
+
+    def __init__(
+        self,
+        ref: str,
+        code: str,
+        domain: str,
+        description: str,
+        refines: str | None = None,
+        blueprint: ConceptBlueprint | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.ref = ref
+        self.code = code
+        self.domain = domain
+        self.description = description
+        self.refines = refines
+        self.blueprint = blueprint
+        self.source = source
 
     @property
     def is_native(self) -> bool:
@@ -81,22 +110,33 @@ class Concept:
         return self.blueprint is not None and isinstance(self.blueprint.structure, dict)
 
 
-@dataclass
-class ConceptLibrary:
+class ConceptLibrary(Record):
     """Every concept of a loaded library, keyed by ``domain.Code``."""
 
-    concepts: dict[str, Concept] = field(default_factory=lambda: {})
-    _models: dict[str, type[StuffContent]] = field(default_factory=lambda: {})
-    _compiling: dict[str, str] = field(
-        default_factory=lambda: {}
-    )  # concept ref -> model name, while compiling
-    _pending: dict[str, type[StuffContent]] = field(
-        default_factory=lambda: {}
-    )  # models of the current compile pass
-    _by_code: dict[str, list[str]] = field(
-        default_factory=lambda: {}
-    )  # bare code -> refs, for unqualified lookups
-    _by_code_size: int = -1  # len(concepts) when _by_code was built (concepts are only ever added)
+    concepts: dict[str, Concept]
+    _models: dict[str, type[StuffContent]]
+    _compiling: dict[str, str]  # concept ref -> model name, while compiling
+    _pending: dict[str, type[StuffContent]]  # models of the current compile pass
+    _by_code: dict[str, list[str]]  # bare code -> refs, for unqualified lookups
+    _by_code_size: int  # len(concepts) when _by_code was built (concepts are only ever added)
+
+    FIELDS = ("concepts", "_models", "_compiling", "_pending", "_by_code", "_by_code_size")
+
+    def __init__(
+        self,
+        concepts: dict[str, Concept] | None = None,
+        _models: dict[str, type[StuffContent]] | None = None,
+        _compiling: dict[str, str] | None = None,
+        _pending: dict[str, type[StuffContent]] | None = None,
+        _by_code: dict[str, list[str]] | None = None,
+        _by_code_size: int = -1,
+    ) -> None:
+        self.concepts = {} if concepts is None else concepts
+        self._models = {} if _models is None else _models
+        self._compiling = {} if _compiling is None else _compiling
+        self._pending = {} if _pending is None else _pending
+        self._by_code = {} if _by_code is None else _by_code
+        self._by_code_size = _by_code_size
 
     @classmethod
     def with_natives(cls) -> ConceptLibrary:

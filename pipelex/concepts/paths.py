@@ -7,24 +7,41 @@ Static validation walks binding paths with it, and pipes walk the same paths at 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 from pipelex.concepts.library import Concept, ConceptLibrary
 from pipelex.diagnostics import ErrorType
+from pipelex.record import FrozenRecord, replace
 
 
-@dataclass(frozen=True)
-class Var:
+class Var(FrozenRecord):
     """What a name holds: a concept, one value or a list, maybe absent (static validation tracks it through the
     working memory of controllers)."""
 
     concept: Concept
-    is_list: bool = False
-    item_count: int | None = None
-    maybe_absent: bool = False
-    items_are_lists: bool = False  # a list of lists: a batch over a pipe whose output is itself a list
+    is_list: bool
+    item_count: int | None
+    maybe_absent: bool
+    items_are_lists: bool  # a list of lists: a batch over a pipe whose output is itself a list
     # who puts it in memory, for messages: "step 1 (pipe 'note_sights')", "the inputs of 'plan_day'"
-    origin: str = field(default="", compare=False)
+    origin: str
+
+    FIELDS = ("concept", "is_list", "item_count", "maybe_absent", "items_are_lists", "origin")
+    COMPARED = ("concept", "is_list", "item_count", "maybe_absent", "items_are_lists")
+
+    def __init__(
+        self,
+        concept: Concept,
+        is_list: bool = False,
+        item_count: int | None = None,
+        maybe_absent: bool = False,
+        items_are_lists: bool = False,
+        origin: str = "",
+    ) -> None:
+        self.concept = concept
+        self.is_list = is_list
+        self.item_count = item_count
+        self.maybe_absent = maybe_absent
+        self.items_are_lists = items_are_lists
+        self.origin = origin
 
     def describe(self) -> str:
         """Like a spec: ``native.Text[]?`` (``native.Page[][]`` for a list of lists)."""
@@ -48,13 +65,19 @@ class Var:
         return f"{self.concept.code if bare else self.concept.ref}{inner}{mult}"
 
 
-@dataclass(frozen=True)
-class PathResult:
+class PathResult(FrozenRecord):
     """The outcome of walking a binding path."""
 
     var: Var | None
-    error_type: str | None = None
-    message: str | None = None
+    error_type: str | None
+    message: str | None
+
+    FIELDS = ("var", "error_type", "message")
+
+    def __init__(self, var: Var | None, error_type: str | None = None, message: str | None = None) -> None:
+        self.var = var
+        self.error_type = error_type
+        self.message = message
 
 
 def walk_path(

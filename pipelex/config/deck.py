@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,6 +33,7 @@ from pipelex.config.model_kinds import (
 )
 from pipelex.errors import ConfigError, MissingBaseUrlError
 from pipelex.language.model_ref import ModelRef, ModelRefKind
+from pipelex.record import FrozenRecord, Record, replace
 
 if TYPE_CHECKING:
     from pipelex.config.deck_config import CategoryNamesConfig, CostsConfig, DeckConfig, PresetConfig
@@ -42,8 +42,7 @@ OPENAI_URL = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com"
 
 
-@dataclass(frozen=True)
-class Backend:
+class Backend(FrozenRecord):
     """A provider endpoint. ``api_key_env = None`` means the backend needs no key (local engines, Ollama).
 
     ``structured_output``: the structured-output modes to try, in order (empty: the kind's default chain,
@@ -55,14 +54,51 @@ class Backend:
 
     name: str
     kind: BackendKind
-    base_url: str | None = None
-    base_url_env: str | None = None
-    api_key_env: str | None = None
-    structured_output: tuple[StructuredMode, ...] = ()
-    token_limit_param: TokenLimitParam | None = None
-    official_base_url: str | None = None
-    api_version: str | None = None
-    api_version_env: str | None = None
+    base_url: str | None
+    base_url_env: str | None
+    api_key_env: str | None
+    structured_output: tuple[StructuredMode, ...]
+    token_limit_param: TokenLimitParam | None
+    official_base_url: str | None
+    api_version: str | None
+    api_version_env: str | None
+
+    FIELDS = (
+        "name",
+        "kind",
+        "base_url",
+        "base_url_env",
+        "api_key_env",
+        "structured_output",
+        "token_limit_param",
+        "official_base_url",
+        "api_version",
+        "api_version_env",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        kind: BackendKind,
+        base_url: str | None = None,
+        base_url_env: str | None = None,
+        api_key_env: str | None = None,
+        structured_output: tuple[StructuredMode, ...] = (),
+        token_limit_param: TokenLimitParam | None = None,
+        official_base_url: str | None = None,
+        api_version: str | None = None,
+        api_version_env: str | None = None,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.base_url = base_url
+        self.base_url_env = base_url_env
+        self.api_key_env = api_key_env
+        self.structured_output = structured_output
+        self.token_limit_param = token_limit_param
+        self.official_base_url = official_base_url
+        self.api_version = api_version
+        self.api_version_env = api_version_env
 
     def resolved_base_url(self, env: Mapping[str, str] | None = None) -> str | None:
         """The base URL: the ``base_url_env`` variable when set, else ``base_url``.
@@ -152,21 +188,60 @@ Pricing = Literal["fixed", "list", "unpriced"]
 ``unpriced``: no price is known (a handle declared without ``costs``): usage is reported as unpriced."""
 
 
-@dataclass(frozen=True)
-class ModelHandle:
+class ModelHandle(FrozenRecord):
     """A concrete model: backend, provider model id, capabilities and prices (USD per 1M tokens)."""
 
     handle: str
     backend: str
     model_id: str
     category: ModelCategory
-    inputs: tuple[str, ...] = ("text",)
-    outputs: tuple[str, ...] = ("text",)
-    input_price: float = 0.0
-    output_price: float = 0.0
-    cached_input_price: float | None = None  # None: half the input price
-    max_tokens: int | None = None
-    pricing: Pricing = "fixed"
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    input_price: float
+    output_price: float
+    cached_input_price: float | None  # None: half the input price
+    max_tokens: int | None
+    pricing: Pricing
+
+    FIELDS = (
+        "handle",
+        "backend",
+        "model_id",
+        "category",
+        "inputs",
+        "outputs",
+        "input_price",
+        "output_price",
+        "cached_input_price",
+        "max_tokens",
+        "pricing",
+    )
+
+    def __init__(
+        self,
+        handle: str,
+        backend: str,
+        model_id: str,
+        category: ModelCategory,
+        inputs: tuple[str, ...] = ("text",),
+        outputs: tuple[str, ...] = ("text",),
+        input_price: float = 0.0,
+        output_price: float = 0.0,
+        cached_input_price: float | None = None,
+        max_tokens: int | None = None,
+        pricing: Pricing = "fixed",
+    ) -> None:
+        self.handle = handle
+        self.backend = backend
+        self.model_id = model_id
+        self.category = category
+        self.inputs = inputs
+        self.outputs = outputs
+        self.input_price = input_price
+        self.output_price = output_price
+        self.cached_input_price = cached_input_price
+        self.max_tokens = max_tokens
+        self.pricing = pricing
 
     def cost_usd(self, *, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0) -> float:
         """The price of a call: cached input at its own price (half the input price by default)."""
@@ -185,38 +260,85 @@ class ModelHandle:
         return self.pricing == "fixed" or backend.is_official_host(env)
 
 
-@dataclass(frozen=True)
-class Preset:
+class Preset(FrozenRecord):
     """A model reference with settings."""
 
     model: str
-    temperature: float | None = None
-    max_tokens: int | None = None
-    reasoning_effort: str | None = None
-    description: str = ""
-    quality: str | None = None  # image generation: low, medium, high
+    temperature: float | None
+    max_tokens: int | None
+    reasoning_effort: str | None
+    description: str
+    quality: str | None  # image generation: low, medium, high
+
+    FIELDS = ("model", "temperature", "max_tokens", "reasoning_effort", "description", "quality")
+
+    def __init__(
+        self,
+        model: str,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        reasoning_effort: str | None = None,
+        description: str = "",
+        quality: str | None = None,
+    ) -> None:
+        self.model = model
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.reasoning_effort = reasoning_effort
+        self.description = description
+        self.quality = quality
 
 
-@dataclass(frozen=True)
-class CallPolicy:
+class CallPolicy(FrozenRecord):
     """How provider calls are made: per-call timeout (s), attempts, backoff (s), calls in flight per process."""
 
-    timeout: float = 120.0
-    max_attempts: int = 4
-    backoff_initial: float = 0.5
-    backoff_max: float = 8.0
-    max_concurrency: int = 64
+    timeout: float
+    max_attempts: int
+    backoff_initial: float
+    backoff_max: float
+    max_concurrency: int
+
+    FIELDS = ("timeout", "max_attempts", "backoff_initial", "backoff_max", "max_concurrency")
+
+    def __init__(
+        self,
+        timeout: float = 120.0,
+        max_attempts: int = 4,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 8.0,
+        max_concurrency: int = 64,
+    ) -> None:
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.max_concurrency = max_concurrency
 
 
-@dataclass(frozen=True)
-class ResolvedModel:
+class ResolvedModel(FrozenRecord):
     """What a model reference resolves to: the handles to try in order, and the settings of a preset."""
 
     handles: list[ModelHandle]
-    temperature: float | None = None
-    max_tokens: int | None = None
-    reasoning_effort: str | None = None
-    quality: str | None = None
+    temperature: float | None
+    max_tokens: int | None
+    reasoning_effort: str | None
+    quality: str | None
+
+    FIELDS = ("handles", "temperature", "max_tokens", "reasoning_effort", "quality")
+
+    def __init__(
+        self,
+        handles: list[ModelHandle],
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        reasoning_effort: str | None = None,
+        quality: str | None = None,
+    ) -> None:
+        self.handles = handles
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.reasoning_effort = reasoning_effort
+        self.quality = quality
 
 
 # The order names are looked up in when no category is given (``pipelex show``, a bare ``resolve``).
@@ -245,8 +367,7 @@ def _by_category() -> dict[ModelCategory, dict[str, Any]]:
     return {category: {} for category in CATEGORY_ORDER}
 
 
-@dataclass
-class ModelDeck:
+class ModelDeck(Record):
     """Backends, handles, the names per category (aliases, presets, waterfalls), the default choice per category
     and the call policy.
 
@@ -255,13 +376,33 @@ class ModelDeck:
     A name resolves in the category it was found in; handles are global.
     """
 
-    handles: dict[str, ModelHandle] = field(default_factory=lambda: {})
-    aliases: dict[ModelCategory, dict[str, str]] = field(default_factory=_by_category)
-    presets: dict[ModelCategory, dict[str, Preset]] = field(default_factory=_by_category)
-    waterfalls: dict[ModelCategory, dict[str, list[str]]] = field(default_factory=_by_category)
-    backends: dict[str, Backend] = field(default_factory=lambda: {})
-    defaults: dict[ModelCategory, str] = field(default_factory=lambda: {})
-    policy: CallPolicy = field(default_factory=CallPolicy)
+    handles: dict[str, ModelHandle]
+    aliases: dict[ModelCategory, dict[str, str]]
+    presets: dict[ModelCategory, dict[str, Preset]]
+    waterfalls: dict[ModelCategory, dict[str, list[str]]]
+    backends: dict[str, Backend]
+    defaults: dict[ModelCategory, str]
+    policy: CallPolicy
+
+    FIELDS = ("handles", "aliases", "presets", "waterfalls", "backends", "defaults", "policy")
+
+    def __init__(
+        self,
+        handles: dict[str, ModelHandle] | None = None,
+        aliases: dict[ModelCategory, dict[str, str]] | None = None,
+        presets: dict[ModelCategory, dict[str, Preset]] | None = None,
+        waterfalls: dict[ModelCategory, dict[str, list[str]]] | None = None,
+        backends: dict[str, Backend] | None = None,
+        defaults: dict[ModelCategory, str] | None = None,
+        policy: CallPolicy | None = None,
+    ) -> None:
+        self.handles = {} if handles is None else handles
+        self.aliases = _by_category() if aliases is None else aliases
+        self.presets = _by_category() if presets is None else presets
+        self.waterfalls = _by_category() if waterfalls is None else waterfalls
+        self.backends = {} if backends is None else backends
+        self.defaults = {} if defaults is None else defaults
+        self.policy = CallPolicy() if policy is None else policy
 
     def resolve(self, ref: str | ModelRef, category: ModelCategory | None = None) -> list[ModelHandle] | None:
         """The handles a model reference names (several for a waterfall), or None when unknown."""
@@ -391,7 +532,7 @@ def deck_to_data(deck: ModelDeck) -> dict[str, Any]:
     """The deck as plain data (str, numbers, None, tuples, lists, dicts), what ``deck_cache.py`` writes."""
 
     def record(obj: Any) -> dict[str, Any]:
-        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+        return {name: _plain(getattr(obj, name)) for name in obj.FIELDS}
 
     return {
         "handles": {name: record(h) for name, h in deck.handles.items()},

@@ -7,12 +7,12 @@ and the pipes read them; none of those is imported here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.io.policy import IOPolicy
+from pipelex.record import FrozenRecord
 
 
 class LimitsConfig(BaseModel):
@@ -55,8 +55,7 @@ class LimitsConfig(BaseModel):
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
 
 
-@dataclass(frozen=True)
-class RunSettings:
+class RunSettings(FrozenRecord):
     """Knobs of a run (from the ``[dry_run]``, ``[runtime]``, ``[io]`` and ``[limits]`` config sections).
 
     ``io_policy`` says what the run may read from outside; bare settings read nothing but ``data:`` URLs
@@ -65,16 +64,53 @@ class RunSettings:
     they travel with the run, to Temporal workers too (in the workflow input), never through a global.
     """
 
-    nb_list_items: int = 3
-    text_gen_truncate_length: int = 256
-    nb_extract_pages: int = 4
-    max_concurrency: int = 8
-    pipe_stack_limit: int = 64
-    io_policy: IOPolicy = field(default_factory=IOPolicy)
+    nb_list_items: int
+    text_gen_truncate_length: int
+    nb_extract_pages: int
+    max_concurrency: int
+    pipe_stack_limit: int
+    io_policy: IOPolicy
     # the templating style of a pipe that declares none ([runtime] default_templating_style)
-    tag_style: str = "xml"
-    text_format: str = "plain"
-    limits: LimitsConfig = field(default_factory=LimitsConfig.model_construct)
+    tag_style: str
+    text_format: str
+    limits: LimitsConfig
     # a condition also runs, on a copy of the memory, the outcomes it did not take: what the generator of the
     # run's mode asks for (the dry one does), set where the run is set up (pipelex.inference.leaf.settings_for)
-    explore_all_outcomes: bool = False
+    explore_all_outcomes: bool
+
+    FIELDS = (
+        "nb_list_items",
+        "text_gen_truncate_length",
+        "nb_extract_pages",
+        "max_concurrency",
+        "pipe_stack_limit",
+        "io_policy",
+        "tag_style",
+        "text_format",
+        "limits",
+        "explore_all_outcomes",
+    )
+
+    def __init__(
+        self,
+        nb_list_items: int = 3,
+        text_gen_truncate_length: int = 256,
+        nb_extract_pages: int = 4,
+        max_concurrency: int = 8,
+        pipe_stack_limit: int = 64,
+        io_policy: IOPolicy | None = None,
+        tag_style: str = "xml",
+        text_format: str = "plain",
+        limits: LimitsConfig | None = None,
+        explore_all_outcomes: bool = False,
+    ) -> None:
+        self.nb_list_items = nb_list_items
+        self.text_gen_truncate_length = text_gen_truncate_length
+        self.nb_extract_pages = nb_extract_pages
+        self.max_concurrency = max_concurrency
+        self.pipe_stack_limit = pipe_stack_limit
+        self.io_policy = IOPolicy() if io_policy is None else io_policy
+        self.tag_style = tag_style
+        self.text_format = text_format
+        self.limits = LimitsConfig.model_construct() if limits is None else limits
+        self.explore_all_outcomes = explore_all_outcomes

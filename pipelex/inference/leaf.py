@@ -10,7 +10,6 @@ backends and the controllers ask the generator of the run's mode, never branch o
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from pipelex.errors import ConfigError
 from pipelex.inference.jobs import Job
 from pipelex.inference.protocol import ContentGenerator
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.record import replace
 
 if TYPE_CHECKING:
     from pipelex.config.run_settings import RunSettings

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelex.record import FrozenRecord
 from pipelex.storage.protocol import STORAGE_SCHEME
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -55,12 +55,17 @@ class RefusalReason(StrEnum):
     INTERNAL = "internal"
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(FrozenRecord):
     """A refused read: the reason and a short explanation that reveals nothing about the server."""
 
     reason: RefusalReason
     detail: str
+
+    FIELDS = ("reason", "detail")
+
+    def __init__(self, reason: RefusalReason, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
 
     @property
     def hint(self) -> str:
@@ -82,14 +87,21 @@ class Refusal:
                 return "use a data: URL, an http(s):// URL, or a file path"
 
 
-@dataclass(frozen=True)
-class HttpTarget:
+class HttpTarget(FrozenRecord):
     """An http(s) URL taken apart strictly: what to resolve, where to connect, what to ask for."""
 
     scheme: str
     host: str  # lower case, IPv6 without brackets
     port: int
     path: str  # path and query, at least "/"
+
+    FIELDS = ("scheme", "host", "port", "path")
+
+    def __init__(self, scheme: str, host: str, port: int, path: str) -> None:
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.path = path
 
     @property
     def origin(self) -> str:

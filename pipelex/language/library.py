@@ -9,7 +9,6 @@ import gc
 import threading
 from collections.abc import Generator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from pipelex.concepts.library import Concept, ConceptLibrary
 from pipelex.concepts.natives import NATIVE_CONTENT
@@ -23,10 +22,10 @@ from pipelex.language.blueprint import (
 from pipelex.language.parser import ParsedBundle, parse_bundle
 from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import PIPE_REF_RE
+from pipelex.record import Record
 
 
-@dataclass
-class PipeEntry:
+class PipeEntry(Record):
     """One pipe of the library with where it comes from."""
 
     domain: str
@@ -34,6 +33,17 @@ class PipeEntry:
     blueprint: PipeBlueprint
     bundle: BundleBlueprint
     source_map: SourceMap
+
+    FIELDS = ("domain", "code", "blueprint", "bundle", "source_map")
+
+    def __init__(
+        self, domain: str, code: str, blueprint: PipeBlueprint, bundle: BundleBlueprint, source_map: SourceMap
+    ) -> None:
+        self.domain = domain
+        self.code = code
+        self.blueprint = blueprint
+        self.bundle = bundle
+        self.source_map = source_map
 
     @property
     def ref(self) -> str:
@@ -61,26 +71,61 @@ class PipeEntry:
         return isinstance(self.blueprint, PipeSignatureBlueprint)
 
 
-@dataclass
-class Library:
+class Library(Record):
     """Every concept and pipe of a set of bundles."""
 
     concepts: ConceptLibrary
-    pipes: dict[str, PipeEntry] = field(default_factory=lambda: {})
-    bundles: list[ParsedBundle] = field(default_factory=lambda: [])
-    diagnostics: list[Diagnostic] = field(default_factory=lambda: [])
-    broken_pipes: set[str] = field(default_factory=lambda: set())
+    pipes: dict[str, PipeEntry]
+    bundles: list[ParsedBundle]
+    diagnostics: list[Diagnostic]
+    broken_pipes: set[str]
     # signatures replaced by their concrete definition, by ref (their contract must match the definition's)
-    implemented_signatures: dict[str, PipeEntry] = field(default_factory=lambda: {})
-    _by_code: dict[str, list[str]] = field(default_factory=lambda: {}, repr=False)  # bare code -> refs
-    _by_code_size: int = field(
-        default=-1, repr=False
-    )  # len(pipes) when _by_code was built (pipes are only added)
-    _codes_by_domain: dict[str, list[str]] = field(default_factory=lambda: {}, repr=False)
-    _codes_size: int = field(default=-1, repr=False)
-    broken_concepts: set[str] = field(
-        default_factory=lambda: set()
-    )  # declared but failed their schema: ``domain.Code``
+    implemented_signatures: dict[str, PipeEntry]
+    _by_code: dict[str, list[str]]  # bare code -> refs
+    _by_code_size: int  # len(pipes) when _by_code was built (pipes are only added)
+    _codes_by_domain: dict[str, list[str]]
+    _codes_size: int
+    broken_concepts: set[str]  # declared but failed their schema: ``domain.Code``
+
+    FIELDS = (
+        "concepts",
+        "pipes",
+        "bundles",
+        "diagnostics",
+        "broken_pipes",
+        "implemented_signatures",
+        "_by_code",
+        "_by_code_size",
+        "_codes_by_domain",
+        "_codes_size",
+        "broken_concepts",
+    )
+
+    def __init__(
+        self,
+        concepts: ConceptLibrary,
+        pipes: dict[str, PipeEntry] | None = None,
+        bundles: list[ParsedBundle] | None = None,
+        diagnostics: list[Diagnostic] | None = None,
+        broken_pipes: set[str] | None = None,
+        implemented_signatures: dict[str, PipeEntry] | None = None,
+        _by_code: dict[str, list[str]] | None = None,
+        _by_code_size: int = -1,
+        _codes_by_domain: dict[str, list[str]] | None = None,
+        _codes_size: int = -1,
+        broken_concepts: set[str] | None = None,
+    ) -> None:
+        self.concepts = concepts
+        self.pipes = {} if pipes is None else pipes
+        self.bundles = [] if bundles is None else bundles
+        self.diagnostics = [] if diagnostics is None else diagnostics
+        self.broken_pipes = set() if broken_pipes is None else broken_pipes
+        self.implemented_signatures = {} if implemented_signatures is None else implemented_signatures
+        self._by_code = {} if _by_code is None else _by_code
+        self._by_code_size = _by_code_size
+        self._codes_by_domain = {} if _codes_by_domain is None else _codes_by_domain
+        self._codes_size = _codes_size
+        self.broken_concepts = set() if broken_concepts is None else broken_concepts
 
     @property
     def main_pipe(self) -> PipeEntry | None:

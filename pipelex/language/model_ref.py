@@ -10,13 +10,13 @@ operators and the Temporal dispatch read the reference through this module and n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
 
 from pydantic import BaseModel, ConfigDict
 
 from pipelex.language.blueprint import ModelChoice
+from pipelex.record import FrozenRecord
 
 
 class ModelRefKind(StrEnum):
@@ -38,8 +38,7 @@ _KIND_OF_SIGIL = {sigil: kind for kind, sigil in _SIGIL_OF.items() if sigil}
 _LONG_FORMS = tuple((f"{kind.value}:", kind) for kind in ModelRefKind)
 
 
-@dataclass(frozen=True)
-class ModelRef:
+class ModelRef(FrozenRecord):
     """A parsed model reference.
 
     ``written`` is the reference as the bundle (or the deck) wrote it, kept for messages and jobs; ``kind`` and
@@ -49,6 +48,13 @@ class ModelRef:
     kind: ModelRefKind
     name: str
     written: str
+
+    FIELDS = ("kind", "name", "written")
+
+    def __init__(self, kind: ModelRefKind, name: str, written: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.written = written
 
     @classmethod
     def parse(cls, text: str) -> ModelRef:

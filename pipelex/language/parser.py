@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -27,6 +26,7 @@ from pipelex.language.blueprint import (
 from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE
 from pipelex.narrowing import is_dict, is_json_object, is_list
+from pipelex.record import Record
 
 # the fields of a signature: a pipe written with these only (and no `type`) is a contract, not an implementation
 SIGNATURE_KEYS = frozenset({"description", "inputs", "output", "signature_for"})
@@ -38,15 +38,30 @@ MAX_BUNDLE_BYTES = 10 * 1024 * 1024
 _TOML_POS = r"\(at line (\d+), column (\d+)\)"
 
 
-@dataclass
-class ParsedBundle:
+class ParsedBundle(Record):
     """The result of parsing one bundle text."""
 
     blueprint: BundleBlueprint | None
     source_map: SourceMap
-    diagnostics: list[Diagnostic] = field(default_factory=lambda: [])
-    broken_pipes: set[str] = field(default_factory=lambda: set())
-    broken_concepts: set[str] = field(default_factory=lambda: set())
+    diagnostics: list[Diagnostic]
+    broken_pipes: set[str]
+    broken_concepts: set[str]
+
+    FIELDS = ("blueprint", "source_map", "diagnostics", "broken_pipes", "broken_concepts")
+
+    def __init__(
+        self,
+        blueprint: BundleBlueprint | None,
+        source_map: SourceMap,
+        diagnostics: list[Diagnostic] | None = None,
+        broken_pipes: set[str] | None = None,
+        broken_concepts: set[str] | None = None,
+    ) -> None:
+        self.blueprint = blueprint
+        self.source_map = source_map
+        self.diagnostics = [] if diagnostics is None else diagnostics
+        self.broken_pipes = set() if broken_pipes is None else broken_pipes
+        self.broken_concepts = set() if broken_concepts is None else broken_concepts
 
 
 class _Report(Protocol):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ from pipelex.language.templates import (
     TemplateSyntaxProblem,
     analyze,
 )
+from pipelex.record import FrozenRecord, replace
 
 if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
@@ -62,14 +62,20 @@ TEMPLATE_GLOBALS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class OutputRule:
+class OutputRule(FrozenRecord):
     """What an operator makes: the natives its output must refine, whether a structured concept also fits, and
     how to say it in a message (``"generates images"``)."""
 
     natives: tuple[str, ...]
     structured: bool
     wording: str
+
+    FIELDS = ("natives", "structured", "wording")
+
+    def __init__(self, natives: tuple[str, ...], structured: bool, wording: str) -> None:
+        self.natives = natives
+        self.structured = structured
+        self.wording = wording
 
 
 class PipeChecks:

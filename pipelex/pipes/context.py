@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipelex.config.run_settings import RunSettings
 from pipelex.inference.leaf import Generators
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.inline import bound
+from pipelex.record import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -54,13 +54,17 @@ class PipeRouter(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class OutputOverride:
+class OutputOverride(FrozenRecord):
     """A sequence step's ``nb_output`` / ``multiple_output``: run the step's pipe for a list of its output concept
     instead of its declared output (``item_count``: exactly that many items, ``nb_output``; None: a list of any
     length, ``multiple_output``). It concerns the step's pipe only, never the pipes that pipe calls."""
 
-    item_count: int | None = None
+    item_count: int | None
+
+    FIELDS = ("item_count",)
+
+    def __init__(self, item_count: int | None = None) -> None:
+        self.item_count = item_count
 
     @classmethod
     def of_step(cls, nb_output: int | None, multiple_output: bool | None) -> OutputOverride | None:
@@ -76,8 +80,7 @@ class OutputOverride:
         return f"nb_output = {self.item_count}" if self.item_count is not None else "multiple_output = true"
 
 
-@dataclass
-class RunContext:
+class RunContext(Record):
     """What every pipe run needs: the library, the mode, the settings, the tracer, the router, the generators.
 
     ``generators`` hold the run's content generators, the live one bound to the run's model deck and store;
@@ -89,22 +92,61 @@ class RunContext:
     settings: RunSettings
     tracer: GraphTracer
     router: PipeRouter
-    generators: Generators = field(default_factory=Generators)
+    generators: Generators
     # bounds the leaves in flight; made from settings.max_concurrency (an asyncio semaphore; inline, a bound
     # that never waits: see pipelex.pipes.inline)
-    semaphore: AbstractAsyncContextManager[Any] | None = None
-    depth: int = 0
-    parent_node: str | None = None
-    stack: tuple[str, ...] = ()
+    semaphore: AbstractAsyncContextManager[Any] | None
+    depth: int
+    parent_node: str | None
+    stack: tuple[str, ...]
     # a sequence step's nb_output / multiple_output, for the pipe the step runs (reset for that pipe's sub-pipes)
-    output_override: OutputOverride | None = None
+    output_override: OutputOverride | None
     # what a pipe's run resolves from the library and never changes during the run (its output spec and concept,
     # its parsed input specs), shared by every context of the run: a batch resolves its branch's once, not per item
-    resolved: dict[object, Any] = field(default_factory=lambda: {})
+    resolved: dict[object, Any]
 
-    def __post_init__(self) -> None:
-        if self.semaphore is None:
-            self.semaphore = bound(self.settings.max_concurrency)
+    FIELDS = (
+        "library",
+        "run_mode",
+        "settings",
+        "tracer",
+        "router",
+        "generators",
+        "semaphore",
+        "depth",
+        "parent_node",
+        "stack",
+        "output_override",
+        "resolved",
+    )
+
+    def __init__(
+        self,
+        library: Library,
+        run_mode: PipeRunMode,
+        settings: RunSettings,
+        tracer: GraphTracer,
+        router: PipeRouter,
+        generators: Generators | None = None,
+        semaphore: AbstractAsyncContextManager[Any] | None = None,
+        depth: int = 0,
+        parent_node: str | None = None,
+        stack: tuple[str, ...] = (),
+        output_override: OutputOverride | None = None,
+        resolved: dict[object, Any] | None = None,
+    ) -> None:
+        self.library = library
+        self.run_mode = run_mode
+        self.settings = settings
+        self.tracer = tracer
+        self.router = router
+        self.generators = Generators() if generators is None else generators
+        self.semaphore = bound(settings.max_concurrency) if semaphore is None else semaphore
+        self.depth = depth
+        self.parent_node = parent_node
+        self.stack = stack
+        self.output_override = output_override
+        self.resolved = {} if resolved is None else resolved
 
     def count(self, unit: str, *, total: int | None = None, advance: int = 0) -> None:
         """Report the running controller's progress in ``unit`` (steps, items, branches) to progress displays."""
@@ -113,8 +155,8 @@ class RunContext:
 
     def child(self, node_id: str, pipe_ref: str) -> RunContext:
         """The context for the sub-pipes of node ``node_id``."""
-        # a copy of the fields as ``dataclasses.replace`` makes, without its per-field work (once per pipe run);
-        # ``__post_init__`` has nothing to do: the semaphore is shared
+        # a copy of the fields as ``replace`` makes, without its per-field work (once per pipe run);
+        # the semaphore is shared
         sub = object.__new__(type(self))
         sub.__dict__.update(self.__dict__)
         sub.depth = self.depth + 1

@@ -23,10 +23,10 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pipelex.language import blueprint as bp
+from pipelex.record import FrozenRecord
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept
@@ -173,8 +173,7 @@ def no_additions(checks: PipeChecks, entry: PipeEntry, /) -> dict[str, Var]:
     return {}
 
 
-@dataclass(frozen=True, kw_only=True)
-class PipeKind(Generic[P]):
+class PipeKind(FrozenRecord, Generic[P]):
     """Everything the library knows about one pipe type.
 
     Attributes:
@@ -193,14 +192,52 @@ class PipeKind(Generic[P]):
 
     blueprint: type[P]
     run: PipeRunner[P]
-    check: PipeCheck[P] = no_check
-    sub_pipes: SubPipes[P] = no_sub_pipes
-    model_category: ModelCategory | None = None
-    model_calls: ModelCalls[P] = no_model_calls
-    runs_inline: bool = False
-    task_kind: str | None = None
-    runs_user_code: bool = False
-    caller_additions: CallerAdditions = no_additions
+    check: PipeCheck[P]
+    sub_pipes: SubPipes[P]
+    model_category: ModelCategory | None
+    model_calls: ModelCalls[P]
+    runs_inline: bool
+    task_kind: str | None
+    runs_user_code: bool
+    caller_additions: CallerAdditions
+
+    FIELDS = (
+        "blueprint",
+        "run",
+        "check",
+        "sub_pipes",
+        "model_category",
+        "model_calls",
+        "runs_inline",
+        "task_kind",
+        "runs_user_code",
+        "caller_additions",
+    )
+
+    def __init__(
+        self,
+        *,
+        blueprint: type[P],
+        run: PipeRunner[P],
+        check: PipeCheck[P] = no_check,
+        sub_pipes: SubPipes[P] = no_sub_pipes,
+        model_category: ModelCategory | None = None,
+        model_calls: ModelCalls[P] = no_model_calls,
+        runs_inline: bool = False,
+        task_kind: str | None = None,
+        runs_user_code: bool = False,
+        caller_additions: CallerAdditions = no_additions,
+    ) -> None:
+        self.blueprint = blueprint
+        self.run = run
+        self.check = check
+        self.sub_pipes = sub_pipes
+        self.model_category = model_category
+        self.model_calls = model_calls
+        self.runs_inline = runs_inline
+        self.task_kind = task_kind
+        self.runs_user_code = runs_user_code
+        self.caller_additions = caller_additions
 
     @property
     def type_name(self) -> str:

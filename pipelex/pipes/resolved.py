@@ -4,7 +4,6 @@ templates see them. What every pipe kind's runner receives (:mod:`pipelex.pipes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pipelex.concepts.natives import ListContent, StoredListContent, is_list_content
@@ -12,14 +11,20 @@ from pipelex.errors import PipeRunError
 from pipelex.memory.stuff import Absence, Stuff
 from pipelex.narrowing import is_dict, is_json_object
 from pipelex.pipes.rendering import StuffMetadata
+from pipelex.record import Record
 
 
-@dataclass
-class ResolvedInputs:
+class ResolvedInputs(Record):
     """A pipe's inputs: present stuffs, and the optional ones that are absent."""
 
     stuffs: dict[str, Stuff]
     absent: dict[str, Absence]
+
+    FIELDS = ("stuffs", "absent")
+
+    def __init__(self, stuffs: dict[str, Stuff], absent: dict[str, Absence]) -> None:
+        self.stuffs = stuffs
+        self.absent = absent
 
     def template_context(self) -> dict[str, Any]:
         """Names to contents for templates (lists as Python lists, absent names left out)."""

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent, is_list_content
 from pipelex.concepts.paths import Var, walk_path
@@ -16,6 +14,7 @@ from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.resolved import ResolvedInputs
+from pipelex.record import replace
 from pipelex.tracing.graph import IOItem, digest, list_digest
 
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from pipelex.record import FrozenRecord, Record
 from pipelex.redaction import redact
 from pipelex.tracing.graph import (
     NODE_STATUSES,
@@ -39,8 +39,7 @@ if TYPE_CHECKING:
     from pipelex.tracing.spill import GraphSpill
 
 
-@dataclass(frozen=True, slots=True)
-class Counter:
+class Counter(FrozenRecord):
     """How far a controller is through its work, in one unit (``steps``, ``items``, ``branches``)."""
 
     unit: str
@@ -48,9 +47,17 @@ class Counter:
     total: int
     started_perf: float
 
+    __slots__ = ("unit", "done", "total", "started_perf")
+    FIELDS = ("unit", "done", "total", "started_perf")
 
-@dataclass(slots=True)
-class _Count:
+    def __init__(self, unit: str, done: int, total: int, started_perf: float) -> None:
+        self.unit = unit
+        self.done = done
+        self.total = total
+        self.started_perf = started_perf
+
+
+class _Count(Record):
     """A counter as the tracer moves it (one item at a time in a batch); read as a :class:`Counter`."""
 
     unit: str
@@ -58,21 +65,50 @@ class _Count:
     total: int
     started_perf: float
 
+    __slots__ = ("unit", "done", "total", "started_perf")
+    FIELDS = ("unit", "done", "total", "started_perf")
+
+    def __init__(self, unit: str, done: int, total: int, started_perf: float) -> None:
+        self.unit = unit
+        self.done = done
+        self.total = total
+        self.started_perf = started_perf
+
     def frozen(self) -> Counter:
         return Counter(unit=self.unit, done=self.done, total=self.total, started_perf=self.started_perf)
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressSnapshot:
+class ProgressSnapshot(FrozenRecord):
     """A run's progress as a progress display shows it."""
 
     finished: int
     running: int
     elapsed_s: float
-    controller: str | None = None  # the innermost running controller: "PipeBatch 'label_every_crate'"
-    counters: tuple[Counter, ...] = ()  # that controller's counters
-    eta_s: float | None = None  # from the outermost counter of uniform work (items), else of steps
-    cost_usd: float = 0.0
+    controller: str | None  # the innermost running controller: "PipeBatch 'label_every_crate'"
+    counters: tuple[Counter, ...]  # that controller's counters
+    eta_s: float | None  # from the outermost counter of uniform work (items), else of steps
+    cost_usd: float
+
+    __slots__ = ("finished", "running", "elapsed_s", "controller", "counters", "eta_s", "cost_usd")
+    FIELDS = ("finished", "running", "elapsed_s", "controller", "counters", "eta_s", "cost_usd")
+
+    def __init__(
+        self,
+        finished: int,
+        running: int,
+        elapsed_s: float,
+        controller: str | None = None,
+        counters: tuple[Counter, ...] = (),
+        eta_s: float | None = None,
+        cost_usd: float = 0.0,
+    ) -> None:
+        self.finished = finished
+        self.running = running
+        self.elapsed_s = elapsed_s
+        self.controller = controller
+        self.counters = counters
+        self.eta_s = eta_s
+        self.cost_usd = cost_usd
 
 
 CHECKED_OUTCOME_TAG = "checked_outcome"
@@ -84,8 +120,7 @@ class TracingError(ValueError):
     """The tracer was called with an unknown node id or an invalid value (a runtime bug)."""
 
 
-@dataclass(slots=True)
-class _NodeRecord:
+class _NodeRecord(Record):
     id: str
     path: str
     kind: str
@@ -97,42 +132,174 @@ class _NodeRecord:
     started_at: float
     started_perf: float
     inputs: list[IOItem]
-    status: str = "running"
-    ended_at: float | None = None
-    duration: float | None = None
-    outputs: list[IOItem] = field(default_factory=lambda: [])
-    error: str | None = None
-    usage: dict[str, Any] | None = None
-    tags: list[str] = field(default_factory=lambda: [])
-    children: list[str] = field(default_factory=lambda: [])
-    warnings: list[str] = field(default_factory=lambda: [])
-    placement: dict[str, Any] | None = None  # where it ran, when another process ran it (Temporal)
-    fold: bool = False  # past its parent's in-memory bound: folded to disk when it ends without a failure
-    counter: int = 0  # its recording rank (the ``n`` of its id ``<graph_id>:node_<n>``)
+    status: str
+    ended_at: float | None
+    duration: float | None
+    outputs: list[IOItem]
+    error: str | None
+    usage: dict[str, Any] | None
+    tags: list[str]
+    children: list[str]
+    warnings: list[str]
+    placement: dict[str, Any] | None  # where it ran, when another process ran it (Temporal)
+    fold: bool  # past its parent's in-memory bound: folded to disk when it ends without a failure
+    counter: int  # its recording rank (the ``n`` of its id ``<graph_id>:node_<n>``)
+
+    __slots__ = (
+        "id",
+        "path",
+        "kind",
+        "pipe_code",
+        "pipe_type",
+        "description",
+        "domain",
+        "parent_id",
+        "started_at",
+        "started_perf",
+        "inputs",
+        "status",
+        "ended_at",
+        "duration",
+        "outputs",
+        "error",
+        "usage",
+        "tags",
+        "children",
+        "warnings",
+        "placement",
+        "fold",
+        "counter",
+    )
+    FIELDS = (
+        "id",
+        "path",
+        "kind",
+        "pipe_code",
+        "pipe_type",
+        "description",
+        "domain",
+        "parent_id",
+        "started_at",
+        "started_perf",
+        "inputs",
+        "status",
+        "ended_at",
+        "duration",
+        "outputs",
+        "error",
+        "usage",
+        "tags",
+        "children",
+        "warnings",
+        "placement",
+        "fold",
+        "counter",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        path: str,
+        kind: str,
+        pipe_code: str,
+        pipe_type: str,
+        description: str,
+        domain: str,
+        parent_id: str | None,
+        started_at: float,
+        started_perf: float,
+        inputs: list[IOItem],
+        status: str = "running",
+        ended_at: float | None = None,
+        duration: float | None = None,
+        outputs: list[IOItem] | None = None,
+        error: str | None = None,
+        usage: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        children: list[str] | None = None,
+        warnings: list[str] | None = None,
+        placement: dict[str, Any] | None = None,
+        fold: bool = False,
+        counter: int = 0,
+    ) -> None:
+        self.id = id
+        self.path = path
+        self.kind = kind
+        self.pipe_code = pipe_code
+        self.pipe_type = pipe_type
+        self.description = description
+        self.domain = domain
+        self.parent_id = parent_id
+        self.started_at = started_at
+        self.started_perf = started_perf
+        self.inputs = inputs
+        self.status = status
+        self.ended_at = ended_at
+        self.duration = duration
+        self.outputs = [] if outputs is None else outputs
+        self.error = error
+        self.usage = usage
+        self.tags = [] if tags is None else tags
+        self.children = [] if children is None else children
+        self.warnings = [] if warnings is None else warnings
+        self.placement = placement
+        self.fold = fold
+        self.counter = counter
 
 
-@dataclass(slots=True)
-class _Fold:
+class _Fold(Record):
     """The folded children of one controller (see :mod:`pipelex.tracing.spill`)."""
 
     index: int
     parent: str
-    runs: int = 0
-    nodes: int = 0
-    statuses: dict[str, int] = field(default_factory=lambda: {})
-    usage: Any = None  # a UsageReport, when a folded leaf recorded usage
-    absorbed: bool = False  # its controller was folded too: counted in the outer fold
+    runs: int
+    nodes: int
+    statuses: dict[str, int]
+    usage: Any  # a UsageReport, when a folded leaf recorded usage
+    absorbed: bool  # its controller was folded too: counted in the outer fold
+
+    __slots__ = ("index", "parent", "runs", "nodes", "statuses", "usage", "absorbed")
+    FIELDS = ("index", "parent", "runs", "nodes", "statuses", "usage", "absorbed")
+
+    def __init__(
+        self,
+        index: int,
+        parent: str,
+        runs: int = 0,
+        nodes: int = 0,
+        statuses: dict[str, int] | None = None,
+        usage: Any = None,
+        absorbed: bool = False,
+    ) -> None:
+        self.index = index
+        self.parent = parent
+        self.runs = runs
+        self.nodes = nodes
+        self.statuses = {} if statuses is None else statuses
+        self.usage = usage
+        self.absorbed = absorbed
 
 
-@dataclass(slots=True)
-class _EdgeRecord:
+class _EdgeRecord(Record):
     """An edge; its id is ``<graph_id>:edge_<its index in the run's edges>`` (not kept: one per batch item)."""
 
     kind: str
     source: str
     target: str
-    label: str | None = None
-    stuff_digest: str | None = None
+    label: str | None
+    stuff_digest: str | None
+
+    __slots__ = ("kind", "source", "target", "label", "stuff_digest")
+    FIELDS = ("kind", "source", "target", "label", "stuff_digest")
+
+    def __init__(
+        self, kind: str, source: str, target: str, label: str | None = None, stuff_digest: str | None = None
+    ) -> None:
+        self.kind = kind
+        self.source = source
+        self.target = target
+        self.label = label
+        self.stuff_digest = stuff_digest
 
 
 def _normalize_mode(mode: Any) -> RunModeName:

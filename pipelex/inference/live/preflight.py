@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from pipelex.config.deck import ModelCategory, ModelDeck
 from pipelex.errors import MissingBaseUrlError, MissingKeyError
 from pipelex.language.model_ref import ModelRef
+from pipelex.record import FrozenRecord
 
 
-@dataclass(frozen=True)
-class ModelCall:
+class ModelCall(FrozenRecord):
     """A model a pipe calls through a provider: the field naming it, the reference written there (None: the
     category's default), and the category the reference is looked up in."""
 
@@ -27,6 +26,14 @@ class ModelCall:
     field: str
     ref: ModelRef | None
     category: ModelCategory
+
+    FIELDS = ("pipe_code", "field", "ref", "category")
+
+    def __init__(self, pipe_code: str, field: str, ref: ModelRef | None, category: ModelCategory) -> None:
+        self.pipe_code = pipe_code
+        self.field = field
+        self.ref = ref
+        self.category = category
 
 
 def preflight(calls: Sequence[ModelCall], deck: ModelDeck, *, env: Mapping[str, str] | None = None) -> None:

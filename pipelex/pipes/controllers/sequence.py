@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pipelex.concepts.natives import ListContent
@@ -19,6 +18,7 @@ from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.kinds import PipeKind, kind_of
 from pipelex.pipes.resolved import ResolvedInputs
 from pipelex.pipes.runtime import PathUnresolvedError, extract_path, output_spec
+from pipelex.record import replace
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept
