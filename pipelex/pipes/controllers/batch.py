@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelex.concepts.natives import ListContent, StoredListContent
+from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent
 from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
@@ -50,9 +50,12 @@ async def run(
     ):  # kept by reference: checked as a whole, not item by item
         spec, declared = output_spec(entry, ctx)
         return check_output(entry, ctx, result.model_copy(update={"stuff_name": entry.code}), spec, declared)
-    return make_output(
-        entry, ctx, list(result.content.items), concept=ctx.library.concepts.concepts[result.concept]
-    )
+    produced: list[StuffContent] = []
+    for item in result.content.items:
+        # a branch whose output is itself a list (``Question[3]`` per chapter): the batch's ``Question[]`` holds
+        # every item of every branch, in order (as static validation types it: the declared list)
+        produced.extend(item.items if isinstance(item, ListContent) else [item])
+    return make_output(entry, ctx, produced, concept=ctx.library.concepts.concepts[result.concept])
 
 
 def sub_pipes(pipe: PipeBatchBlueprint) -> list[str]:
