@@ -371,9 +371,17 @@ def _is_undefined(value: Any) -> bool:
 
 
 def _unwrap_undefined(value: Any) -> Any:
+    """The value a ``format`` or ``tag`` filter writes (``$x.path``, ``@x.path``): an undefined one is an error,
+    a missing attribute too (``$note.nickname`` on a concept without that field), as the reference renders it.
+    Raw Jinja2 keeps Jinja's semantics: ``{{ note.nickname }}`` prints nothing, ``{% if note.nickname %}`` is
+    false."""
     if _is_undefined(value):
-        str(value)  # a missing variable raises here; a missing attribute prints as nothing
-        return None
+        str(value)  # a missing variable raises here, with Jinja2's own message
+        holder = type(value._undefined_obj).__name__.replace("__", ".", 1)  # a concept's class: domain__Code
+        raise ValueError(
+            f"{holder} has no field {value._undefined_name!r}, and the template writes it with $ or @ (or the "
+            "format/tag filter), which needs a value: read a field the concept declares"
+        )
     return value
 
 

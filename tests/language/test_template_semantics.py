@@ -94,6 +94,41 @@ def test_missing_attributes_validate_and_dry_run_cleanly() -> None:
     assert diagnose(GUESTBOOK) == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[$note.nickname]",
+        "@note.nickname",
+        "@?note.nickname",
+        "[{{ note.nickname|format() }}]",
+        "{{ note|tag }} $note.x",
+    ],
+    ids=["dollar", "at", "optional-at", "format-filter", "dollar-after-a-tag"],
+)
+async def test_writing_a_field_the_concept_lacks_with_a_sigil_fails_to_render(line: str) -> None:
+    # `$x.f` and `@x.f` are the format and tag filters, which need a value: the reference fails such a render
+    bundle = GUESTBOOK.replace("[{{ note.nickname }}]", line)
+    with pytest.raises(PipeRunError, match=r"guestbook\.GuestNote has no field '(nickname|x)'"):
+        await dry_text(bundle, {"note": {"guest": "Ines", "message": "lovely stay"}})
+
+
+def test_a_sigil_writing_a_field_the_concept_lacks_fails_validation_in_its_dry_run() -> None:
+    from pipelex.validation.report import validate_library
+
+    bundle = textwrap.dedent(GUESTBOOK.replace("[{{ note.nickname }}]", "[$note.nickname]"))
+    report = validate_library(build_library([(bundle, "bundle.mthds")]), default_deck())
+    assert not report.is_valid
+    (error,) = report.errors
+    assert error.error_type == "DryRunError" and error.pipe == "thank_guest"
+    assert "has no field 'nickname'" in error.message and "read a field the concept declares" in error.message
+
+
+async def test_writing_a_declared_field_left_empty_with_a_sigil_renders() -> None:
+    bundle = GUESTBOOK.replace("[{{ note.nickname }}]", "[$note.added]")
+    text = await dry_text(bundle, {"note": {"guest": "Ines", "message": "lovely stay"}})
+    assert "Dear Ines," in text and "Thanks for: lovely stay" in text
+
+
 def test_an_undeclared_variable_is_still_a_static_error() -> None:
     found = diagnose("""
         domain = "guestbook"
