@@ -232,13 +232,16 @@ class ConceptLibrary(Record):
             return True
         if self.refines(provided, required):
             return True
+        markdown = self.concepts.get("native.Markdown")
+        if markdown is not None and self.refines(required, markdown):
+            return False  # Markdown (or a refinement of it) takes markdown: a plain text is not one (the reference)
         # A plain text fills any text-like concept, and a text-like concept fills Text.
         return (
             self.is_text_like(provided)
             and self.is_text_like(required)
             and (
                 provided.ref in ("native.Text", "native.Markdown")
-                or required.ref in ("native.Text", "native.Markdown")
+                or required.ref == "native.Text"
                 or (not provided.has_structure and not required.has_structure)
             )
         )

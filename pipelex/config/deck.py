@@ -351,12 +351,14 @@ CATEGORY_ORDER: tuple[ModelCategory, ...] = (
     ModelCategory.JUDGE,
 )
 
-# Where an operator looks a name up: its own category, then the one its models may also come from (a judge
-# or an extraction may use an LLM, so `@default-premium` on a PipeJudge is the LLM alias when judgment has none).
+# The categories of the models an operator may run: its own, and for a judgment an LLM (the judgment aliases
+# name LLMs). Names (`@alias`, `$preset`, `~waterfall`) are looked up in the operator's own category only, and a
+# handle written as is must be of that category (the reference: `gpt-4o` or `$writing-factual` on a PipeJudge,
+# `@default-general` on a PipeExtract, are unknown models).
 LOOKUP_ORDER: dict[ModelCategory, tuple[ModelCategory, ...]] = {
     ModelCategory.LLM: (ModelCategory.LLM,),
     ModelCategory.IMG_GEN: (ModelCategory.IMG_GEN,),
-    ModelCategory.EXTRACT: (ModelCategory.EXTRACT, ModelCategory.LLM),
+    ModelCategory.EXTRACT: (ModelCategory.EXTRACT,),
     ModelCategory.SEARCH: (ModelCategory.SEARCH,),
     ModelCategory.DOC_GEN: (ModelCategory.DOC_GEN,),
     ModelCategory.JUDGE: (ModelCategory.JUDGE, ModelCategory.LLM),
@@ -418,7 +420,9 @@ class ModelDeck(Record):
         without one, in every category in turn (:data:`CATEGORY_ORDER`).
         """
         parsed = ref if isinstance(ref, ModelRef) else ModelRef.parse(ref)
-        order = LOOKUP_ORDER[category] if category is not None else CATEGORY_ORDER
+        # a name (preset, alias, waterfall) is looked up in the operator's own category only (the reference: a
+        # PipeJudge's `$writing-factual` is unknown); the handles it reaches may be of LOOKUP_ORDER's categories
+        order = (category,) if category is not None else CATEGORY_ORDER
         if parsed.kind is ModelRefKind.PRESET:
             for cat in order:
                 preset = self.presets[cat].get(parsed.name)
@@ -490,7 +494,7 @@ class ModelDeck(Record):
 
     def names(self, category: ModelCategory | None = None) -> list[str]:
         """Every name a bundle may write in ``model = "..."`` (for one category's operators, or any)."""
-        cats = LOOKUP_ORDER[category] if category is not None else CATEGORY_ORDER
+        cats = (category,) if category is not None else CATEGORY_ORDER
         found = [*self.handles]
         for cat in cats:
             found += [f"@{a}" for a in self.aliases[cat]] + [f"${p}" for p in self.presets[cat]]

@@ -90,6 +90,18 @@ class PipeChecks:
         self.diagnostics: list[Diagnostic] = []
         # a controller's input that several of its sub-pipes read as another concept: one error, naming them all
         self._input_mismatches: dict[tuple[str, str, str, str], tuple[int, str, list[str]]] = {}
+        # (controller ref, input name): the inputs of a controller that one of its steps, branches, outcomes,
+        # batch lists, bindings or expressions reads (a declared input nothing reads is an error)
+        self.input_reads: set[tuple[str, str]] = set()
+        self.calls_unknown: set[str] = (
+            set()
+        )  # controllers calling a pipe that cannot be resolved (or is broken)
+
+    def note_read(self, entry: PipeEntry, name: str, var: Var | None) -> None:
+        """``entry`` reads ``name`` from its memory: when that is still its own input (no step's result under
+        the same name has replaced it), the input is used."""
+        if var is not None and var.origin == f"the inputs of {entry.code!r}":
+            self.input_reads.add((entry.ref, name))
 
     def report(
         self,
@@ -175,6 +187,8 @@ class PipeChecks:
                 entry,
                 field=field,
             )
+        if target is None:
+            self.calls_unknown.add(entry.ref)
         return target
 
     def check_makes(self, entry: PipeEntry, output: tuple[ConceptSpec, Concept], rule: OutputRule) -> bool:
@@ -299,6 +313,8 @@ class PipeChecks:
         for name, text in target.blueprint.input_specs().items():
             if not plain_name(name):  # reported on ``target`` itself (invalid_input_name): nothing to feed
                 continue
+            if item is None or name != item[0]:
+                self.note_read(entry, name, env.get(name))
             wanted = self.spec(target, text)
             if wanted is None:
                 continue
@@ -552,6 +568,7 @@ class PipeChecks:
         ``unknown``: its producer's error is already reported)."""
         root, *segments = batch_over.split(".")
         source = env.get(root)
+        self.note_read(entry, root, source)
         if source is None:
             if root in unknown:
                 return None

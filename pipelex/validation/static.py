@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from pipelex.concepts.library import Concept
 from pipelex.concepts.paths import Var
 from pipelex.config.deck import LOOKUP_ORDER, ModelCategory, ModelDeck
-from pipelex.diagnostics import Diagnostic, ErrorType
+from pipelex.diagnostics import Diagnostic, ErrorType, Severity
+from pipelex.language.blueprint import PipeConditionBlueprint, PipeParallelBlueprint, PipeSequenceBlueprint
 from pipelex.language.library import Library, PipeEntry
-from pipelex.language.model_ref import ModelRef
+from pipelex.language.model_ref import ModelRef, ModelRefKind
 from pipelex.language.specs import (
     PLAIN_NAME_RE,
     RESERVED_NAME_PREFIX,
@@ -30,6 +31,14 @@ from pipelex.pipes.kinds import kind_of, sub_pipe_refs
 
 if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
+
+
+_READS_EVERY_INPUT = (PipeSequenceBlueprint, PipeConditionBlueprint, PipeParallelBlueprint)
+_PARTS = {
+    "PipeSequenceBlueprint": "steps",
+    "PipeConditionBlueprint": "expression and outcome pipes",
+    "PipeParallelBlueprint": "branches",
+}
 
 
 class StaticChecker(PipeChecks):
@@ -198,6 +207,14 @@ class StaticChecker(PipeChecks):
                         "'concept' but no concept_ref: name the concept",
                         where,
                     )
+                if spec.type == "list" and spec.item_type == "concept" and not spec.item_concept_ref:
+                    report(
+                        ErrorType.SCHEMA_VIOLATION,
+                        f"field {name!r} of concept {concept.code!r} is a list "
+                        "with item_type 'concept' but no item_concept_ref: name the concept of its items "
+                        '(item_concept_ref = "LineItem")',
+                        where,
+                    )
                 for ref in refs:
                     if ref and concepts.resolve(ref, concept.domain) is None:
                         report(
@@ -270,7 +287,33 @@ class StaticChecker(PipeChecks):
         inputs = self._check_inputs(entry)
         output = self._check_output(entry)
         self._check_models(entry)
+        before = len(self.diagnostics)
         kind_of(entry.blueprint).check(self, entry, entry.blueprint, inputs, output)
+        if (
+            isinstance(entry.blueprint, _READS_EVERY_INPUT)
+            and entry.ref not in self.calls_unknown
+            and not any(
+                d.pipe == entry.code and d.severity is Severity.ERROR for d in self.diagnostics[before:]
+            )
+        ):
+            self._check_inputs_read(entry, inputs)
+
+    def _check_inputs_read(self, entry: PipeEntry, inputs: dict[str, Var]) -> None:
+        """A sequence, condition or parallel passes its inputs on to its steps, outcomes and branches: an input
+        none of them reads (nor a batch list, binding or expression; or only after a step's result replaced it)
+        is declared for nothing. (A PipeBatch's other inputs go to every branch run, read or not.)"""
+        for name in entry.blueprint.input_specs():
+            # (an input whose concept does not resolve is reported already: whether it is read is unknown)
+            if "." in name or name not in inputs or (entry.ref, name) in self.input_reads:
+                continue
+            self.report(
+                ErrorType.EXTRANEOUS_INPUT_VARIABLE,
+                f"input {name!r} is declared but none of the pipe's "
+                f"{_PARTS.get(type(entry.blueprint).__name__, 'sub-pipes')} reads it: remove it from "
+                "`inputs`, or pass it to the pipe that needs it (declare it in that pipe's inputs)",
+                entry,
+                field=f"inputs.{name}",
+            )
 
     def _check_inputs(self, entry: PipeEntry) -> dict[str, Var]:
         specs = entry.blueprint.input_specs()
@@ -389,6 +432,7 @@ class StaticChecker(PipeChecks):
             # image-generation alias); `model_to_structure` is always an LLM
             wanted = category if field_name == "model" else ModelCategory.LLM
             handles = self.deck.resolve(model_ref, wanted)
+            own_names = handles is not None  # found among the names of the operator's category
             if handles is None:
                 elsewhere = self.deck.resolve(model_ref)
                 if elsewhere is None:
@@ -402,7 +446,12 @@ class StaticChecker(PipeChecks):
                     )
                     continue
                 handles = elsewhere
-            allowed: set[str] = {c.value for c in LOOKUP_ORDER[wanted]} if wanted else set()
+            allowed: set[str] = set()
+            if wanted and (model_ref.kind is ModelRefKind.HANDLE or not own_names):
+                # a handle written as is, or a name of another category: a model of the operator's own category
+                allowed = {wanted.value}
+            elif wanted:
+                allowed = {c.value for c in LOOKUP_ORDER[wanted]}
             if wanted and not any(h.category.value in allowed for h in handles):
                 defined_in = self.deck.category_of_name(model_ref)
                 found = ", ".join(sorted({f"{h.handle} ({h.category.value})" for h in handles}))

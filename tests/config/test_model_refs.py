@@ -47,7 +47,6 @@ def handles(
         ("@best-gpt", IMG, ["gpt-image-2"]),
         ("@best-gpt", LLM, ["gpt-5.4"]),
         ("@default-premium", ModelCategory.EXTRACT, ["vision-extract"]),
-        ("@default-premium", ModelCategory.JUDGE, ["gpt-4o"]),  # judgment falls back to the LLM names
         ("$gen-image", IMG, ["gpt-image-1"]),
         ("preset:gen-image-high-quality", IMG, ["gpt-image-2"]),
         (
@@ -72,6 +71,10 @@ def test_a_name_resolves_in_the_category_asked(
         ("$gen-image", LLM),
         ("$writing-factual", IMG),
         ("~ocr-extractor", LLM),
+        ("$writing-factual", ModelCategory.EXTRACT),  # an extraction takes extraction models only
+        ("@default-general", ModelCategory.EXTRACT),
+        ("$writing-factual", ModelCategory.JUDGE),  # a judgment takes judgment models only
+        ("@default-general", ModelCategory.JUDGE),
         ("@nope", None),
     ],
 )

@@ -291,12 +291,18 @@ def methods(draw: st.DrawFn) -> Method:
         memory[result] = produced
         last = produced
     assert last is not None
+    # a sequence declares only the inputs its steps read (an input declared for nothing is an error)
+    read: set[str] = set()
+    for step in steps:
+        read |= {path.split(".")[0] for path in (step.get("from"), step.get("batch_over")) if path}
+        if "pipe" in step:
+            read |= set(method.pipes[step["pipe"]]["inputs"]) - {step.get("batch_as")}
     method.main = d.pipe(
         method,
         {
             "type": "PipeSequence",
             "description": "The whole method",
-            "inputs": {n: _spec(v) for n, v in main_inputs.items()},
+            "inputs": {n: _spec(v) for n, v in main_inputs.items() if n in read},
             "output": _spec(last),
             "steps": steps,
         },

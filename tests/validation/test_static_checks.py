@@ -2305,3 +2305,348 @@ def test_a_model_of_the_wrong_category_is_refused(pipe_type: str, extra: str, mo
         (diagnostic,) = diagnostics
         assert diagnostic.error_type == "unknown_model" and "needs a model of category" in diagnostic.message
         assert diagnostic.field == "model"
+
+
+TRIAGE = """
+domain = "triage"
+
+[concept.Analysis]
+description = "What a review says"
+[concept.Analysis.structure]
+mood = { type = "text", description = "Mood", required = true }
+
+[pipe.triage]
+type = "PipeSequence"
+description = "Analyse then reply"
+inputs = { review = "Text"EXTRA }
+output = "Text"
+steps = [STEPS
+    { pipe = "analyse", result = "analysis" },
+    { pipe = "reply", result = "reply" },
+]
+
+[pipe.analyse]
+type = "PipeLLM"
+description = "Analyse"
+inputs = { review = "Text" }
+output = "Analysis"
+prompt = "Analyse $review"
+
+[pipe.reply]
+type = "PipeLLM"
+description = "Reply"
+inputs = { review = "Text", analysis = "Analysis" }
+output = "Text"
+prompt = "Reply to $review, mood $analysis.mood"
+
+[pipe.route]
+type = "PipeCondition"
+description = "Route"
+inputs = { analysis = "Analysis"COND_EXTRA }
+output = "Text"
+expression = "analysis.mood"
+outcomes = { happy = "thank" }
+default_outcome = "thank"
+
+[pipe.thank]
+type = "PipeLLM"
+description = "Thank"
+inputs = { analysis = "Analysis" }
+output = "Text"
+prompt = "Thank them, mood $analysis.mood"
+
+[pipe.both]
+type = "PipeParallel"
+description = "Both"
+inputs = { review = "Text"PAR_EXTRA }
+output = "Composite"
+branches = [ { pipe = "analyse", result = "analysis" } ]
+"""
+
+
+def _triage(extra: str = "", steps: str = "", cond_extra: str = "", par_extra: str = "") -> str:
+    return (
+        TRIAGE.replace("COND_EXTRA", cond_extra)
+        .replace("PAR_EXTRA", par_extra)
+        .replace("EXTRA", extra)
+        .replace("STEPS", steps)
+    )
+
+
+def test_controllers_whose_inputs_are_all_read_are_valid() -> None:
+    assert diagnose(_triage()) == []
+    # an input read only by a binding step is used
+    binding = '\n    { from = "prior.mood", result = "prior_mood" },'
+    assert diagnose(_triage(extra=', prior = "Analysis"', steps=binding)) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pipe", "name", "parts"),
+    [
+        ({"extra": ', tone = "Text"'}, "triage", "tone", "steps"),
+        ({"extra": ', tone = "Text?"'}, "triage", "tone", "steps"),  # optional: still declared for nothing
+        ({"extra": ', analysis = "Analysis"'}, "triage", "analysis", "steps"),  # replaced by step 0's result
+        ({"cond_extra": ', lang = "Text"'}, "route", "lang", "expression and outcome pipes"),
+        ({"par_extra": ', tone = "Text"'}, "both", "tone", "branches"),
+    ],
+    ids=["sequence", "sequence-optional", "sequence-shadowed-by-a-result", "condition", "parallel"],
+)
+def test_a_controller_input_none_of_its_parts_reads_is_extraneous(
+    kwargs: dict[str, str], pipe: str, name: str, parts: str
+) -> None:
+    (diagnostic,) = diagnose(_triage(**kwargs))
+    assert diagnostic.error_type == "extraneous_input_variable"
+    assert diagnostic.pipe == pipe and diagnostic.field == f"inputs.{name}"
+    assert f"input {name!r} is declared but none of the pipe's {parts} reads it" in diagnostic.message
+
+
+def test_a_batch_input_its_branch_does_not_read_is_valid() -> None:
+    batch = """
+        domain = "quiz"
+        [pipe.quiz_all]
+        type = "PipeBatch"
+        description = "Each"
+        inputs = { chapters = "Text[]", level = "Text" }
+        output = "Text[]"
+        branch_pipe_code = "quiz_one"
+        input_list_name = "chapters"
+        input_item_name = "chapter"
+        [pipe.quiz_one]
+        type = "PipeLLM"
+        description = "One"
+        inputs = { chapter = "Text" }
+        output = "Text"
+        prompt = "Quiz on $chapter"
+    """
+    assert diagnose(batch) == []
+
+
+def test_a_controller_with_an_unresolved_step_reports_no_unused_input() -> None:
+    broken = _triage(extra=', tone = "Text"').replace('{ pipe = "reply"', '{ pipe = "replyy"')
+    assert [d.error_type for d in diagnose(broken)] == ["unresolved_pipe_dependency"]
+
+
+@pytest.mark.parametrize(
+    ("field", "ok"),
+    [
+        ('{ type = "list", item_type = "concept", item_concept_ref = "Line", description = "Lines" }', True),
+        ('{ type = "list", item_type = "concept", description = "Lines" }', False),
+        ('{ type = "concept", description = "Line" }', False),
+    ],
+    ids=["list-of-concept", "list-of-concept-without-its-concept", "concept-without-its-concept"],
+)
+def test_a_concept_typed_field_names_its_concept(field: str, ok: bool) -> None:
+    diagnostics = diagnose(f"""
+        domain = "invoices"
+        [concept.Line]
+        description = "A line"
+        [concept.Invoice]
+        description = "An invoice"
+        [concept.Invoice.structure]
+        lines = {field}
+    """)
+    if ok:
+        assert diagnostics == [], rendered(diagnostics)
+    else:
+        (diagnostic,) = diagnostics
+        assert diagnostic.error_type == "schema_violation" and "'lines'" in diagnostic.message
+        assert "concept_ref" in diagnostic.message
+
+
+def test_a_controller_input_of_an_unresolved_concept_is_not_also_reported_unused() -> None:
+    broken = _triage().replace(
+        'type = "PipeSequence"\ndescription = "Analyse then reply"\ninputs = { review = "Text" }',
+        'type = "PipeSequence"\ndescription = "Analyse then reply"\ninputs = { review = "Revieww" }',
+    )
+    found = [d.error_type for d in diagnose(broken)]
+    assert "unresolved_concept" in found and "extraneous_input_variable" not in found
+
+
+JUDGE = """
+domain = "desk"
+[concept.Review]
+description = "A review"
+[concept.Review.structure]
+urgent = { type = "concept", concept_ref = "YesNo", description = "Today?", required = true }
+team = { type = "concept", concept_ref = "Choice", description = "Team", required = true }
+
+[pipe.review]
+type = "PipeJudge"
+description = "Judge"
+inputs = { request = "Text" }
+output = "Review"
+MODEL
+prompt = "The request: $request"
+
+[pipe.review.questions.urgent]
+question = "Does this need an answer today?"
+criteria = { yes = "Blocked", no = "It can wait" }
+threshold = THRESHOLD
+
+[pipe.review.questions.team]
+question = "Which team?"
+options = { purchasing = "Buying", engineering = "Alternatives" }
+TEAM_EXTRA
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "threshold", "team_extra", "problem"),
+    [
+        ('model = "@default-judgment"', "0.7", "", None),
+        ("", "0.7", "", None),
+        ('model = "@default-judgment"', "1.7", "", "strictly between 0 and 1"),
+        ('model = "@default-judgment"', "0", "", "strictly between 0 and 1"),
+        (
+            'model = "@default-judgment"',
+            "0.7",
+            'criteria = { yes = "a", no = "b" }',
+            "applies to a yes/no question",
+        ),
+        ('model = "@default-judgment"', "0.7", 'levels = [ { label = "Low", description = "x" } ]', "both"),
+        ('model = "$writing-factual"', "0.7", "", "needs a model of category judge"),
+        ('model = "@default-general"', "0.7", "", "needs a model of category judge"),
+        ('model = "gpt-4o"', "0.7", "", "needs a model of category judge"),
+    ],
+    ids=[
+        "valid",
+        "default-model",
+        "threshold-above-1",
+        "threshold-0",
+        "criteria-on-a-choice",
+        "options-and-levels",
+        "llm-preset",
+        "llm-alias",
+        "llm-handle",
+    ],
+)
+def test_a_judgment_asks_questions_of_one_kind_with_a_judgment_model(
+    model: str, threshold: str, team_extra: str, problem: str | None
+) -> None:
+    text = JUDGE.replace("MODEL", model).replace("THRESHOLD", threshold).replace("TEAM_EXTRA", team_extra)
+    diagnostics = diagnose(text)
+    if problem is None:
+        assert diagnostics == [], rendered(diagnostics)
+    else:
+        (diagnostic,) = diagnostics
+        assert diagnostic.pipe == "review" and problem in diagnostic.message
+        assert diagnostic.error_type == ("unknown_model" if "model" in problem else "schema_violation")
+
+
+@pytest.mark.parametrize(
+    ("model", "ok"),
+    [
+        ('"@default-extract-document"', True),
+        ('"@default-premium"', True),  # the extraction alias of that name
+        ('"~document-extractor"', True),
+        ('"$writing-factual"', False),
+        ('"@default-general"', False),
+        ('"gpt-4o"', False),
+    ],
+)
+def test_an_extraction_takes_extraction_models_only(model: str, ok: bool) -> None:
+    diagnostics = diagnose(f"""
+        domain = "invoices"
+        [pipe.pages]
+        type = "PipeExtract"
+        description = "Pages"
+        inputs = {{ invoice = "Document" }}
+        output = "Page[]"
+        model = {model}
+    """)
+    if ok:
+        assert diagnostics == [], rendered(diagnostics)
+    else:
+        (diagnostic,) = diagnostics
+        assert diagnostic.error_type == "unknown_model" and "category extract" in diagnostic.message
+
+
+STRUCTURE = """
+domain = "shop"
+[concept]
+Notice = "The notice on the door"
+[concept.Hours]
+description = "Hours"
+[concept.Hours.structure]
+day = "The day"
+[concept.Flyer]
+description = "A flyer"
+refines = "Markdown"
+
+[pipe.read_hours]
+type = "PipeStructure"
+description = "Read the hours"
+INPUTS
+output = "Hours"
+"""
+
+
+@pytest.mark.parametrize(
+    ("inputs", "error_type"),
+    [
+        ('inputs = { notice = "Notice" }', None),
+        ('inputs = { notice = "Text" }', None),
+        ('inputs = { notice = "Flyer" }', None),
+        ("", "schema_violation"),
+        ('inputs = { notice = "Notice", extra = "Text" }', "schema_violation"),
+        ('inputs = { hours = "Hours" }', "input_stuff_spec_mismatch"),
+        ('inputs = { result = "SearchResult" }', "input_stuff_spec_mismatch"),
+        ('inputs = { notices = "Notice[]" }', "schema_violation"),
+    ],
+    ids=["shorthand", "text", "markdown-refinement", "none", "two", "structured", "search-result", "list"],
+)
+def test_a_pipe_structure_reads_exactly_one_text(inputs: str, error_type: str | None) -> None:
+    diagnostics = diagnose(STRUCTURE.replace("INPUTS", inputs))
+    if error_type is None:
+        assert diagnostics == [], rendered(diagnostics)
+    else:
+        (diagnostic,) = diagnostics
+        assert diagnostic.error_type == error_type and diagnostic.pipe == "read_hours"
+
+
+@pytest.mark.parametrize(
+    ("given", "wanted", "ok"),
+    [
+        ("Note", "Text", True),
+        ("Text", "Note", True),
+        ("Note", "Memo", True),  # two plain (text-like) concepts
+        ("Markdown", "Note", True),
+        ("Markdown", "Markdown", True),
+        ("Flyer", "Markdown", True),  # a refinement of Markdown
+        ("Note", "Markdown", False),
+        ("Text", "Markdown", False),
+        ("Text", "Flyer", False),
+        ("Html", "Note", False),
+    ],
+)
+def test_markdown_takes_markdown_and_other_text_concepts_take_any_text(
+    given: str, wanted: str, ok: bool
+) -> None:
+    diagnostics = diagnose(f"""
+        domain = "notes"
+        [concept]
+        Note = "A note"
+        Memo = "A memo"
+        [concept.Flyer]
+        description = "A flyer"
+        refines = "Markdown"
+
+        [pipe.pass_on]
+        type = "PipeSequence"
+        description = "Pass it on"
+        inputs = {{ item = "{given}" }}
+        output = "Text"
+        steps = [{{ pipe = "write", result = "written" }}]
+
+        [pipe.write]
+        type = "PipeLLM"
+        description = "Write"
+        inputs = {{ item = "{wanted}" }}
+        output = "Text"
+        prompt = "Rewrite $item"
+    """)
+    if ok:
+        assert diagnostics == [], rendered(diagnostics)
+    else:
+        (diagnostic,) = diagnostics
+        assert diagnostic.error_type == "input_stuff_spec_mismatch" and diagnostic.pipe == "pass_on"

@@ -154,6 +154,7 @@ def check(
             checks.report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
         else:
             declared = {n.split(".")[0] for n in entry.blueprint.input_specs()}
+            checks.input_reads.update((entry.ref, root) for root in analysis.roots & declared)
             for root in sorted(analysis.roots - declared - TEMPLATE_GLOBALS):
                 checks.report(
                     ErrorType.MISSING_INPUT_VARIABLE,

@@ -274,6 +274,7 @@ def _binding_step(
         return None
     root, *segments = path.split(".")
     source = env.get(root)
+    checks.note_read(entry, root, source)
     if source is None:
         if root in unknown:
             return None

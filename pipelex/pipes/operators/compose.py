@@ -119,6 +119,8 @@ def _build(
     fields = _model_fields(model)
     built: dict[str, Any] = {}
     for key, value in node.items():
+        if fields and key not in fields:
+            continue  # a key the structure does not declare builds nothing (the reference ignores it too)
         annotation = fields.get(key)
         if is_json_object(value) and "from" in value:  # a construct table (TOML): keys are strings
             found = _from(str(value["from"]), inputs, value.get("list_to_dict_keyed_by"))

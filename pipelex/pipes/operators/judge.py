@@ -111,6 +111,44 @@ def _check_question(checks: PipeChecks, entry: PipeEntry, pipe: PipeJudgeBluepri
             entry,
             field="questions",
         )
+    asked: list[tuple[str, str, JudgeQuestion | PipeJudgeBlueprint]] = []
+    if pipe.question is not None:
+        asked.append(("the question", "question", pipe))
+    for key, question in (pipe.questions or {}).items():
+        asked.append((f"the question {key!r}", f"questions.{key}", question))
+    for label, field, question in asked:
+        _check_kind(checks, entry, label, field, question)
+
+
+def _check_kind(
+    checks: PipeChecks, entry: PipeEntry, label: str, field: str, question: JudgeQuestion | PipeJudgeBlueprint
+) -> None:
+    """A question is a choice (`options`), a rating (`levels`) or a yes/no (`criteria`, `threshold`): one kind."""
+    kinds = [name for name in ("options", "levels") if getattr(question, name) is not None]
+    if len(kinds) > 1:
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"{label} declares both `options` (a choice) and `levels` (a rating): keep one",
+            entry,
+            field=field,
+        )
+    elif kinds and question.criteria is not None:
+        made = "a choice" if kinds[0] == "options" else "a rating"
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"`criteria` applies to a yes/no question only, and {label} declares `{kinds[0]}`, which makes it "
+            f"{made} question: remove `criteria`",
+            entry,
+            field=field,
+        )
+    if question.threshold is not None and not 0 < question.threshold < 1:
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"`threshold` is a probability of yes, strictly between 0 and 1, and {label} declares "
+            f"{question.threshold}: write a value such as 0.7",
+            entry,
+            field=field,
+        )
 
 
 KIND = PipeKind(

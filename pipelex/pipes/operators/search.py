@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from pipelex.concepts.natives import SearchResultContent
+from pipelex.concepts.natives import SearchResultContent, TextContent
 from pipelex.config.deck import ModelCategory
+from pipelex.diagnostics import ErrorType
 from pipelex.inference.jobs import LLMJob, SearchJob
 from pipelex.language.blueprint import PipeSearchBlueprint
 from pipelex.language.library import PipeEntry
@@ -47,6 +49,8 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
     model = ctx.library.concepts.content_model(concept)
     if issubclass(model, SearchResultContent):
         return make_output(entry, ctx, result)
+    if issubclass(model, TextContent):  # a text output (Text, Markdown, a text concept): the search's answer
+        return make_output(entry, ctx, model(text=result.answer))
     structure_job = LLMJob(
         **job_settings(entry, ctx),
         output="object",
@@ -60,7 +64,9 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
 
 
 MAKES = OutputRule(
-    ("SearchResult",), True, "answers a web search with a SearchResult, or fills a structure from it"
+    ("SearchResult", "Text"),
+    True,
+    "answers a web search with a SearchResult or its answer as text, or fills a structure from it",
 )
 
 
@@ -75,6 +81,27 @@ def check(
     if output is not None:
         checks.check_makes(entry, output, MAKES)
     checks.check_templates(entry, inputs, {"prompt": pipe.prompt})
+    for name in ("from_date", "to_date"):
+        value = getattr(pipe, name)
+        if value is not None and not _is_iso_date(value):
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"{name} {value!r} is not an ISO 8601 date: write it YYYY-MM-DD (e.g. '2026-01-31')",
+                entry,
+                field=name,
+            )
+
+
+def _is_iso_date(value: str) -> bool:
+    import datetime as dt
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 KIND = PipeKind(

@@ -68,18 +68,39 @@ def check(
 
 
 def _check_inputs(checks: PipeChecks, entry: PipeEntry, inputs: dict[str, Var]) -> None:
+    """Exactly one input, of text (``Text`` or a concept refining it): the writing its structure is read from."""
+    specs = entry.blueprint.input_specs()
+    if len(specs) != 1:
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"a PipeStructure reads exactly one text input, and this one declares {len(specs)}"
+            f"{' (' + ', '.join(specs) + ')' if specs else ''}: declare a single input whose concept is Text "
+            "or refines Text (turn other values into that text first, e.g. with a PipeLLM or a PipeCompose)",
+            entry,
+            field="inputs",
+        )
+        return
     concepts = checks.library.concepts
+    text = concepts.concepts["native.Text"]
     for name, var in inputs.items():
-        for media in ("Image", "Document", "Page"):
-            if concepts.refines(var.concept, concepts.concepts[f"native.{media}"]):
-                checks.report(
-                    ErrorType.INPUT_STUFF_SPEC_MISMATCH,
-                    f"input {name!r} is a {var.concept.ref}, but "
-                    "a PipeStructure reads writing (text or structured concepts): extract or describe "
-                    "it first (PipeExtract or PipeLLM), then structure that",
-                    entry,
-                    field=f"inputs.{name}",
-                )
+        if var.is_list:
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"input {name!r} is declared {specs[name]!r}, a list, but a PipeStructure structures one text: "
+                "declare it single, and batch the PipeStructure (a PipeBatch or a step's batch_over) to "
+                "structure each item of a list",
+                entry,
+                field=f"inputs.{name}",
+            )
+        elif not concepts.is_compatible(var.concept, text):
+            checks.report(
+                ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                f"input {name!r} is a {var.concept.ref}, but a PipeStructure reads text (Text or a concept "
+                "refining it): extract or describe it first, as text (a PipeExtract, a PipeLLM or a PipeCompose "
+                "template), then structure that",
+                entry,
+                field=f"inputs.{name}",
+            )
 
 
 KIND = PipeKind(
