@@ -304,7 +304,7 @@ class PipeConditionBlueprint(ControllerBlueprintBase):
     type: Literal["PipeCondition"]
     expression: str | None = None
     expression_template: str | None = None
-    outcomes: dict[str, str] = Field(min_length=1)
+    outcomes: dict[str, str] = Field(default_factory=dict)  # none: the default outcome always runs
     default_outcome: str
     add_alias_from_expression_to: str | None = None
 

@@ -195,6 +195,15 @@ class StaticChecker(PipeChecks):
                         f"remove the default_value{' or `required = true`' if spec.required else ''}",
                         where,
                     )
+                elif spec.default_value is not None and not _default_fits(
+                    spec.type or "text", spec.default_value
+                ):
+                    report(
+                        ErrorType.SCHEMA_VIOLATION,
+                        f"field {name!r} of concept {concept.code!r} is of type {spec.type or 'text'!r}, but its "
+                        f"default_value {spec.default_value!r} is not: give a default of that type",
+                        where,
+                    )
                 refs = [spec.concept_ref] if spec.type == "concept" else []
                 if spec.type == "list":
                     item = spec.item_concept_ref if spec.item_type == "concept" else spec.item_type
@@ -424,6 +433,20 @@ class StaticChecker(PipeChecks):
             value = getattr(entry.blueprint, field_name) if field_name in fields else None
             if value is None:
                 continue
+            if (
+                field_name == "model"
+                and entry.blueprint.type == "PipeLLM"
+                and _table_without_temperature(value)
+            ):
+                # an inline LLM setting is a whole setting (the reference: `temperature` is a required field)
+                self.report(
+                    ErrorType.SCHEMA_VIOLATION,
+                    "an inline model table of a PipeLLM is a whole setting and needs `temperature` "
+                    '(e.g. model = { model = "@default-general", temperature = 0.7 }); to use a preset or an '
+                    'alias as it is, write it as a string (model = "$writing-factual")',
+                    entry,
+                    field=field_name,
+                )
             model_ref = ModelRef.of(value)
             if model_ref is None:
                 continue
@@ -468,6 +491,29 @@ class StaticChecker(PipeChecks):
                     entry,
                     field=field_name,
                 )
+
+
+def _table_without_temperature(choice: object) -> bool:
+    return isinstance(choice, dict) and "temperature" not in choice
+
+
+def _default_fits(kind: str, value: object) -> bool:
+    """Whether a field's ``default_value`` is a value of its type (a date or time is written as a string)."""
+    match kind:
+        case "text" | "date" | "datetime" | "time":
+            return isinstance(value, str)
+        case "integer":
+            return isinstance(value, int) and not isinstance(value, bool)
+        case "number":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        case "boolean":
+            return isinstance(value, bool)
+        case "list":
+            return isinstance(value, list)
+        case "dict":
+            return isinstance(value, dict)
+        case _:
+            return True
 
 
 _SCALAR_FIELD_TYPES = frozenset(

@@ -393,7 +393,7 @@ OPERATORS = {
     "img_gen_list": ('type = "PipeImgGen"\nprompt = "Studio shots of $brief"', "Image[2]", "ShelfLabel[2]"),
     "extract": ('type = "PipeExtract"', "Page[]", "Text[]"),
     "search": ('type = "PipeSearch"\nprompt = "Who sells $brief?"', "Finding", "Photo"),
-    "search_structured": ('type = "PipeSearch"\nprompt = "Who sells $brief?"', "ShelfLabel", "Text"),
+    "search_structured": ('type = "PipeSearch"\nprompt = "Who sells $brief?"', "ShelfLabel", "Scan"),
     "doc_gen": ('type = "PipeDocGen"\nformat = "pdf"\ntemplate = "Note: $brief"', "Scan", "Text"),
     "judge": (
         'type = "PipeJudge"\nprompt = "Is $brief usable?"\nquestion = "Usable?"\n'

@@ -2650,3 +2650,110 @@ def test_markdown_takes_markdown_and_other_text_concepts_take_any_text(
     else:
         (diagnostic,) = diagnostics
         assert diagnostic.error_type == "input_stuff_spec_mismatch" and diagnostic.pipe == "pass_on"
+
+
+ROUTER = """
+domain = "router"
+[concept]
+Answer = "An answer"
+
+[pipe.route]
+type = "PipeCondition"
+description = "Route"
+inputs = { topic = "Text" }
+output = "OUTPUT"
+expression = "topic"
+OUTCOMES
+default_outcome = "answer_a"
+
+[pipe.answer_a]
+type = "PipeLLM"
+description = "A"
+inputs = { topic = "Text" }
+output = "Answer"
+prompt = "Answer $topic"
+
+[pipe.answer_b]
+type = "PipeLLM"
+description = "B"
+inputs = { topic = "Text" }
+output = "B_OUTPUT"
+prompt = "Answer $topic"
+"""
+
+
+@pytest.mark.parametrize(
+    ("output", "b_output", "outcomes", "error_type"),
+    [
+        ("Answer", "Answer", 'outcomes = { b = "answer_b" }', None),
+        ("Answer", "Answer", "", None),  # no outcomes: the default always runs
+        ("Answer", "Text", 'outcomes = { b = "answer_b" }', "inadequate_output_concept"),
+        ("Answer", "Dynamic", 'outcomes = { b = "answer_b" }', "inadequate_output_concept"),
+        ("Anything", "Text", 'outcomes = { b = "answer_b" }', None),
+    ],
+    ids=["same-concept", "no-outcomes", "text-and-answer", "dynamic-and-answer", "anything-takes-both"],
+)
+def test_the_outcome_pipes_of_a_condition_make_one_concept(
+    output: str, b_output: str, outcomes: str, error_type: str | None
+) -> None:
+    text = ROUTER.replace("B_OUTPUT", b_output).replace("OUTPUT", output).replace("OUTCOMES", outcomes)
+    diagnostics = diagnose(text)
+    if error_type is None:
+        assert diagnostics == [], rendered(diagnostics)
+    else:
+        (diagnostic,) = diagnostics
+        assert diagnostic.error_type == error_type and diagnostic.pipe == "route"
+        assert "answer_b" in diagnostic.message and "Anything" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("snippet", "error_type", "field"),
+    [
+        (  # a PipeLLM with no prompt reads none of its inputs
+            '[pipe.p]\ntype = "PipeLLM"\ndescription = "d"\ninputs = { topic = "Text" }\noutput = "Text"',
+            "extraneous_input_variable",
+            "inputs.topic",
+        ),
+        (
+            '[pipe.p]\ntype = "PipeImgGen"\ndescription = "d"\noutput = "Image[]"\nprompt = "a cat"',
+            "schema_violation",
+            "output",
+        ),
+        (
+            '[pipe.p]\ntype = "PipeLLM"\ndescription = "d"\noutput = "Text"\nprompt = "hi"\n'
+            'model = { model = "$writing-creative" }',
+            "schema_violation",
+            "model",
+        ),
+        (
+            '[concept.Trip]\ndescription = "A trip"\n[concept.Trip.structure]\n'
+            'budget = { type = "number", description = "EUR", default_value = "cheap" }',
+            "schema_violation",
+            "structure.budget",
+        ),
+    ],
+    ids=[
+        "llm-without-prompt",
+        "img-gen-any-count",
+        "llm-setting-without-temperature",
+        "default-of-another-type",
+    ],
+)
+def test_rules_the_reference_applies(snippet: str, error_type: str, field: str) -> None:
+    (diagnostic,) = diagnose('domain = "d"\n' + snippet)
+    assert (diagnostic.error_type, diagnostic.field) == (error_type, field)
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '[pipe.p]\ntype = "PipeImgGen"\ndescription = "d"\noutput = "Image[2]"\nprompt = "a cat"',
+        '[pipe.p]\ntype = "PipeLLM"\ndescription = "d"\noutput = "Text"\nprompt = "hi"\n'
+        'model = { model = "@default-general", temperature = 0.7 }',
+        '[concept.Trip]\ndescription = "A trip"\n[concept.Trip.structure]\n'
+        'budget = { type = "number", description = "EUR", default_value = 100 }',
+    ],
+    ids=["img-gen-count", "llm-setting", "default-of-its-type"],
+)
+def test_the_valid_forms_of_those_rules(snippet: str) -> None:
+    assert diagnose('domain = "d"\n' + snippet) == []

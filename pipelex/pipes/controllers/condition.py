@@ -175,6 +175,8 @@ def check(
     outcomes = [(f"outcomes.{k}", v) for k, v in pipe.outcomes.items()] + [
         ("default_outcome", pipe.default_outcome)
     ]
+    before = len(checks.diagnostics)
+    made: dict[str, str] = {}  # the concept each outcome pipe makes -> the first pipe making it
     for where, ref in outcomes:
         if ref in OUTCOME_KEYWORDS:
             continue
@@ -184,6 +186,24 @@ def check(
         lifted = checks.feed(entry, where, target, env)
         produced = checks.output_var(target, lifted=lifted)
         checks.check_produced(entry, output, produced, f"outcome pipe {target.code!r}")
+        if produced is not None:
+            made.setdefault(produced.concept.ref, target.code)
+    if (
+        len(made) > 1
+        and output is not None
+        and output[1].ref != "native.Anything"
+        and len(checks.diagnostics) == before
+    ):
+        # whichever outcome runs, the condition's output is that pipe's: they make one concept, or it is Anything
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+            "the outcome pipes make different concepts ("
+            + ", ".join(f"{code!r} makes {ref}" for ref, code in made.items())
+            + f"), but the output is declared {entry.blueprint.output!r}: make every outcome pipe output the "
+            "same concept, or declare the output 'Anything'",
+            entry,
+            field="output",
+        )
     continues = [where for where, ref in outcomes if ref == "continue"]
     if continues and output is not None and not output[0].is_optional and not output[0].is_list:
         which = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelCategory
+from pipelex.diagnostics import ErrorType
 from pipelex.inference.jobs import ImgGenJob
 from pipelex.language.blueprint import PipeImgGenBlueprint
 from pipelex.language.library import PipeEntry
@@ -59,6 +60,14 @@ def check(
     """It makes images; its prompts read declared inputs (and ``$_nb_output``)."""
     if output is not None:
         checks.check_makes(entry, output, MAKES)
+        if output[0].is_list and output[0].item_count is None:
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"a PipeImgGen makes a set number of images, so its output cannot be {entry.blueprint.output!r}: "
+                "declare one image ('Image') or a count ('Image[3]')",
+                entry,
+                field="output",
+            )
     checks.check_templates(
         entry,
         inputs,

@@ -138,8 +138,7 @@ def check(
                 entry,
                 field="output",
             )
-    if pipe.prompt is None and pipe.system_prompt is None:
-        return
+    # (with neither prompt nor system_prompt, nothing reads the inputs: each declared one is unused)
     checks.check_templates(
         entry,
         inputs,
