@@ -1,0 +1,210 @@
+"""Verdicts on generated user-style bundles and their mutations, side by side with the reference (black box).
+
+The cases are ``fidelity_bundles.cases()``: valid base bundles written the way users write them, and one-rule
+mutations of them (see that module). Each case is written to ``<folder>/<name>.mthds``; both CLIs validate it
+(ours: ``pipelex validate bundle --format json``; the reference: ``pipelex-agent validate bundle --format
+json``, which names its problem codes and the pipe of each), and when both find it valid and it has a
+``main_pipe``, both dry-run it (``pipelex run bundle --dry-run --mock-inputs``). The reference runs offline
+with its own HOME and no keys (``benchmarks/peer.py``'s ``clean_env``), two calls at a time at most.
+
+Results go to a JSON file keyed by case name with the digest of the case's text, so a second run (after a change
+of ours) re-runs only our side::
+
+    .venv/bin/python benchmarks/fidelity.py .fidelity --out .fidelity-results.json
+    .venv/bin/python benchmarks/fidelity.py .fidelity --out .fidelity-results.json --ours-only
+    .venv/bin/python benchmarks/fidelity.py .fidelity --out .fidelity-results.json --only cond_ batch_
+
+It prints the counts and every disagreement (verdict, then the reference's codes and pipes against ours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+sys.path.insert(0, str(HERE))
+from fidelity_bundles import cases as all_cases  # noqa: E402
+from peer import clean_env, peer_cache  # noqa: E402
+
+TIMEOUT = 300.0
+
+
+@dataclass
+class Side:
+    verdict: str = "?"  # valid | not_runnable | invalid | error
+    codes: list[str] = field(default_factory=list)
+    pipes: list[str] = field(default_factory=list)
+    message: str = ""
+    dry_run: str = ""
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    with tempfile.TemporaryDirectory(prefix="fidelity-") as scratch:
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=scratch, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return -1, "", "timeout"
+    return proc.returncode, proc.stdout or "", proc.stderr or ""
+
+
+def _json_in(text: str) -> dict[str, Any] | None:
+    start = text.find("{")
+    end = text.rfind("}")
+    if start < 0 or end < start:
+        return None
+    try:
+        value = json.loads(text[start : end + 1])
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def run_peer(target: Path, main: bool) -> Side:
+    venv = peer_cache() / "venv" / "bin"
+    env = clean_env(peer_cache() / "home")
+    env["COLUMNS"] = "300"
+    code, out, err = _run(
+        [str(venv / "pipelex-agent"), "validate", "bundle", str(target), "--format", "json"], env
+    )
+    side = Side()
+    doc = _json_in(out) if code == 0 else (_json_in(err) or _json_in(out))
+    if code < 0:
+        side.verdict = "error"
+    elif code == 0:
+        side.verdict = "valid"
+    elif doc is not None and doc.get("is_valid") is True:
+        side.verdict = "not_runnable"
+    else:
+        side.verdict = "invalid"
+    if doc is not None and side.verdict == "invalid":
+        for problem in doc.get("errors") or []:
+            side.codes.append(str(problem.get("code", "?")))
+            pipe = (problem.get("location") or {}).get("pipe") or (problem.get("params") or {}).get("pipe")
+            if pipe:
+                side.pipes.append(str(pipe))
+        side.message = str(doc.get("message") or doc.get("detail") or "")[:400]
+    elif side.verdict == "invalid":
+        side.message = (err or out).strip()[-400:]
+    if side.verdict == "valid" and main:
+        code, out, err = _run(
+            [str(venv / "pipelex"), "run", "bundle", str(target), "--dry-run", "--mock-inputs"], env
+        )
+        tail = [ln for ln in (out + err).splitlines() if ln.strip()]
+        side.dry_run = "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
+    return side
+
+
+def run_ours(target: Path, main: bool) -> Side:
+    exe = ROOT / ".venv" / "bin" / "pipelex"
+    env = clean_env()
+    code, out, err = _run([str(exe), "validate", "bundle", str(target), "--format", "json"], env)
+    side = Side()
+    report = _json_in(out)
+    if report is None:
+        side.verdict = "error" if code not in (0, 1) else "invalid"
+        side.message = (err or out).strip()[-400:]
+        return side
+    errors = [e for e in report.get("errors", []) if e.get("severity", "error") == "error"]
+    side.verdict = "invalid"
+    if report.get("is_valid"):
+        side.verdict = "valid" if report.get("is_runnable", True) else "not_runnable"
+    else:
+        side.codes = [str(e.get("error_type", "?")) for e in errors]
+        side.pipes = [str(e["pipe"]) for e in errors if e.get("pipe")]
+        side.message = str(errors[0].get("message", ""))[:400] if errors else ""
+    if side.verdict == "valid" and main:
+        code, out, err = _run([str(exe), "run", "bundle", str(target), "--dry-run", "--mock-inputs"], env)
+        tail = [ln for ln in (out + err).splitlines() if ln.strip()]
+        side.dry_run = "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
+    return side
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--ours-only", action="store_true")
+    parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--jobs", type=int, default=2, help="reference calls at a time (at most 2)")
+    parser.add_argument(
+        "--no-dry-run", action="store_true", help="validate only (a dry run doubles the cost)"
+    )
+    args = parser.parse_args(argv)
+
+    args.folder.mkdir(parents=True, exist_ok=True)
+    stored: dict[str, dict[str, Any]] = {}
+    if args.out.exists():
+        stored = {row["name"]: row for row in json.loads(args.out.read_text())}
+    texts = all_cases()
+    names = [n for n in texts if not args.only or any(w in n for w in args.only)]
+    # every mutation once first (on the first base that has it), then the rest: an interrupted run covers every rule
+    seen: set[str] = set()
+    firsts = [n for n in names if not (n.split("__")[1] in seen or seen.add(n.split("__")[1]))]
+    names = firsts + [n for n in names if n not in set(firsts)]
+    rows: dict[str, dict[str, Any]] = dict(stored)
+
+    def one(name: str) -> None:
+        text = texts[name]
+        target = args.folder / f"{name}.mthds"
+        target.write_text(text)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        has_main = "\nmain_pipe" in "\n" + text and not args.no_dry_run
+        old = stored.get(name)
+        if old and old["digest"] == digest and (args.ours_only or old["peer"]["verdict"] != "?"):
+            peer = Side(**old["peer"])
+        elif args.ours_only:
+            peer = Side()
+        else:
+            peer = run_peer(target, has_main)
+        ours = run_ours(target, has_main)
+        rows[name] = {"name": name, "digest": digest, "peer": asdict(peer), "ours": asdict(ours)}
+        mark = "=" if peer.verdict == ours.verdict else "!"
+        print(f"{mark} {name}: ref {peer.verdict} {peer.codes} ours {ours.verdict} {ours.codes}", flush=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
+        for number, _ in enumerate(pool.map(one, names), 1):
+            if number % 2 == 0:
+                args.out.write_text(json.dumps(sorted(rows.values(), key=lambda r: r["name"]), indent=1))
+    args.out.write_text(json.dumps(sorted(rows.values(), key=lambda r: r["name"]), indent=1))
+    summary(list(rows.values()))
+    return 0
+
+
+def summary(rows: list[dict[str, Any]]) -> None:
+    both = [r for r in rows if r["peer"]["verdict"] != "?"]
+    same = [r for r in both if r["peer"]["verdict"] == r["ours"]["verdict"]]
+    dry = [r for r in same if r["peer"]["dry_run"] and r["ours"]["dry_run"]]
+    dry_same = [r for r in dry if (r["peer"]["dry_run"] == "ok") == (r["ours"]["dry_run"] == "ok")]
+    print(f"cases: {len(both)}; same verdict: {len(same)}; different: {len(both) - len(same)}")
+    print(
+        f"valid for both: {sum(r['ours']['verdict'] == 'valid' for r in same)}; dry runs compared: {len(dry)}; "
+        f"same outcome: {len(dry_same)}"
+    )
+    for r in sorted(both, key=lambda r: r["name"]):
+        if r not in same:
+            print(
+                f"DIFF {r['name']}: ref {r['peer']['verdict']} {r['peer']['codes']} {r['peer']['pipes']} "
+                f"| ours {r['ours']['verdict']} {r['ours']['codes']} {r['ours']['pipes']}"
+            )
+            print(f"    ref: {r['peer']['message'][:300]}")
+            print(f"    ours: {r['ours']['message'][:300]}")
+    for r in dry:
+        if r not in dry_same:
+            print(f"DRY {r['name']}: ref {r['peer']['dry_run'][:300]} | ours {r['ours']['dry_run'][:300]}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

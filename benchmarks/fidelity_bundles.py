@@ -1,0 +1,1485 @@
+"""Bundles written the way users write them, and mutations of them that each break (or bend) one rule.
+
+``benchmarks/fidelity.py`` writes these into a folder and compares the verdicts of this pipelex and of the
+reference on each. A base bundle is valid in the language (every pipe kind, structured and list outputs,
+images, refinements, natives, multiplicities, cross-domain references, ``main_pipe``); a mutation is a plain
+text substitution ``(old, new)`` applied to every base that contains ``old`` (so one mutation reaches each pipe
+kind that has the construct). A mutation whose ``old`` is absent from a base is skipped for that base.
+
+The mutations target the rules of ``/work/shared/MTHDS-REFERENCE.md`` (sections 1 and 5) and the reference's
+published documentation: some are invalid, some are the same bundle written another valid way (a near miss
+that a checker too strict would reject). Nothing here encodes an expected verdict: the two CLIs decide.
+"""
+
+from __future__ import annotations
+
+BASES: dict[str, str] = {}
+
+BASES["review_triage"] = '''domain = "review_triage"
+description = "Sort customer reviews and answer the angry ones"
+main_pipe = "triage_review"
+
+[concept]
+Review = "A customer review as posted on the shop"
+Reply = "A reply to a customer"
+
+[concept.Sentiment]
+description = "How the customer feels"
+refines = "Text"
+
+[concept.ReviewAnalysis]
+description = "What the review says"
+
+[concept.ReviewAnalysis.structure]
+score = { type = "integer", description = "Stars from 1 to 5", required = true }
+topics = { type = "list", item_type = "text", description = "Topics raised", required = true }
+is_angry = { type = "boolean", description = "Is the customer angry", required = true }
+mood = { type = "text", description = "Overall mood", choices = ["happy", "neutral", "angry"] }
+summary = "One sentence summary"
+
+[pipe.triage_review]
+type = "PipeSequence"
+description = "Analyse then reply"
+inputs = { review = "Review" }
+output = "Reply"
+steps = [
+    { pipe = "analyse_review", result = "analysis" },
+    { pipe = "write_reply", result = "reply" },
+]
+
+[pipe.analyse_review]
+type = "PipeLLM"
+description = "Analyse a review"
+inputs = { review = "Review" }
+output = "ReviewAnalysis"
+model = "$writing-factual"
+system_prompt = "You are a careful customer service analyst."
+prompt = """
+Analyse this review:
+
+@review
+
+Give the score, topics and mood.
+"""
+
+[pipe.write_reply]
+type = "PipeLLM"
+description = "Write the reply"
+inputs = { review = "Review", analysis = "ReviewAnalysis" }
+output = "Reply"
+prompt = """
+The customer wrote:
+@review
+
+Our analysis says the mood is $analysis.mood and the score is $analysis.score.
+Write a short, polite reply.
+"""
+'''
+
+BASES["photo_catalog"] = '''domain = "photo_catalog"
+description = "Describe product photos and generate a banner"
+main_pipe = "build_catalog"
+
+[concept.ProductPhoto]
+description = "A photo of a product"
+refines = "Image"
+
+[concept.ProductCard]
+description = "A product card for the catalog"
+
+[concept.ProductCard.structure]
+name = { type = "text", description = "Product name", required = true }
+colors = { type = "list", item_type = "text", description = "Visible colours" }
+price_guess = { type = "number", description = "A guessed price in EUR" }
+
+[concept.BannerPrompt]
+description = "A prompt for an image generator"
+refines = "Text"
+
+[pipe.build_catalog]
+type = "PipeSequence"
+description = "Cards for each photo, then a banner"
+inputs = { photos = "ProductPhoto[]", brand = "Text" }
+output = "Image"
+steps = [
+    { pipe = "describe_photo", batch_over = "photos", batch_as = "photo", result = "cards" },
+    { pipe = "write_banner_prompt", result = "banner_prompt" },
+    { pipe = "draw_banner", result = "banner" },
+]
+
+[pipe.describe_photo]
+type = "PipeLLM"
+description = "Describe one photo"
+inputs = { photo = "ProductPhoto" }
+output = "ProductCard"
+model = "$vision"
+prompt = """
+Describe the product in this photo:
+$photo
+"""
+
+[pipe.write_banner_prompt]
+type = "PipeLLM"
+description = "Write a banner prompt"
+inputs = { cards = "ProductCard[]", brand = "Text" }
+output = "BannerPrompt"
+prompt = """
+Write an image prompt for a banner of the brand $brand showing these products:
+@cards
+"""
+
+[pipe.draw_banner]
+type = "PipeImgGen"
+description = "Draw the banner"
+inputs = { banner_prompt = "BannerPrompt" }
+output = "Image"
+prompt = "$banner_prompt"
+aspect_ratio = "landscape_16_9"
+'''
+
+BASES["invoice_reader"] = '''domain = "invoice_reader"
+description = "Read invoices from PDF files"
+main_pipe = "read_invoice"
+
+[concept.Invoice]
+description = "An invoice as a PDF"
+refines = "Document"
+
+[concept.LineItem]
+description = "One line of an invoice"
+
+[concept.LineItem.structure]
+label = { type = "text", description = "What was bought", required = true }
+quantity = { type = "integer", description = "How many", required = true }
+unit_price = { type = "number", description = "Price of one", required = true }
+
+[concept.InvoiceData]
+description = "The data of an invoice"
+
+[concept.InvoiceData.structure]
+vendor = { type = "text", description = "Who sold", required = true }
+issued_on = { type = "date", description = "Date of issue" }
+lines = { type = "list", item_type = "concept", item_concept_ref = "LineItem", description = "Lines", required = true }
+total = { type = "number", description = "Total amount", required = true }
+
+[pipe.read_invoice]
+type = "PipeSequence"
+description = "Extract pages then the data"
+inputs = { invoice = "Invoice" }
+output = "InvoiceData"
+steps = [
+    { pipe = "extract_pages", result = "pages" },
+    { pipe = "parse_invoice", result = "invoice_data" },
+]
+
+[pipe.extract_pages]
+type = "PipeExtract"
+description = "OCR the invoice"
+inputs = { invoice = "Invoice" }
+output = "Page[]"
+model = "@default-extract-document"
+
+[pipe.parse_invoice]
+type = "PipeLLM"
+description = "Parse the invoice pages"
+inputs = { pages = "Page[]" }
+output = "InvoiceData"
+prompt = """
+Extract the invoice data from these pages:
+@pages
+"""
+'''
+
+BASES["news_digest"] = '''domain = "news_digest"
+description = "Summaries in parallel, then a composed digest"
+main_pipe = "make_digest"
+
+[concept]
+Article = "A news article"
+
+[concept.Digest]
+description = "A digest of an article"
+
+[concept.Digest.structure]
+headline = { type = "text", description = "The headline", required = true }
+summary = { type = "text", description = "The summary", required = true }
+word_count = { type = "integer", description = "Words in the article" }
+
+[concept.DigestParts]
+description = "The parts written in parallel"
+
+[concept.DigestParts.structure]
+headline = { type = "concept", concept_ref = "Text", description = "The headline", required = true }
+summary = { type = "concept", concept_ref = "Text", description = "The summary", required = true }
+
+[pipe.make_digest]
+type = "PipeSequence"
+description = "Parallel parts then compose"
+inputs = { article = "Article" }
+output = "Digest"
+steps = [
+    { pipe = "write_parts", result = "parts" },
+    { pipe = "compose_digest", result = "digest" },
+]
+
+[pipe.write_parts]
+type = "PipeParallel"
+description = "Headline and summary at once"
+inputs = { article = "Article" }
+output = "DigestParts"
+add_each_output = true
+branches = [
+    { pipe = "write_headline", result = "headline" },
+    { pipe = "write_summary", result = "summary" },
+]
+
+[pipe.write_headline]
+type = "PipeLLM"
+description = "Headline"
+inputs = { article = "Article" }
+output = "Text"
+prompt = "Write a headline for: $article"
+
+[pipe.write_summary]
+type = "PipeLLM"
+description = "Summary"
+inputs = { article = "Article" }
+output = "Text"
+prompt = """
+Summarize in three sentences:
+@article
+"""
+
+[pipe.compose_digest]
+type = "PipeCompose"
+description = "Assemble the digest"
+inputs = { headline = "Text", summary = "Text" }
+output = "Digest"
+
+[pipe.compose_digest.construct]
+headline = { from = "headline.text" }
+summary = { template = "In short: $summary" }
+word_count = 120
+'''
+
+BASES["ticket_router"] = """domain = "ticket_router"
+description = "Route support tickets by category"
+main_pipe = "route_ticket"
+
+[concept.Ticket]
+description = "A support ticket"
+
+[concept.Ticket.structure]
+title = { type = "text", description = "Title", required = true }
+body = { type = "text", description = "Body", required = true }
+category = { type = "text", description = "Category", choices = ["billing", "bug", "other"], required = true }
+
+[concept]
+Answer = "An answer to a ticket"
+
+[pipe.route_ticket]
+type = "PipeCondition"
+description = "Pick a handler from the category"
+inputs = { ticket = "Ticket" }
+output = "Answer"
+expression = "ticket.category"
+default_outcome = "answer_generic"
+
+[pipe.route_ticket.outcomes]
+billing = "answer_billing"
+bug = "answer_bug"
+
+[pipe.answer_billing]
+type = "PipeLLM"
+description = "Billing answer"
+inputs = { ticket = "Ticket" }
+output = "Answer"
+prompt = "Answer this billing question: $ticket.title. Details: $ticket.body"
+
+[pipe.answer_bug]
+type = "PipeLLM"
+description = "Bug answer"
+inputs = { ticket = "Ticket" }
+output = "Answer"
+prompt = "Acknowledge this bug report: $ticket.title"
+
+[pipe.answer_generic]
+type = "PipeCompose"
+description = "Generic answer"
+inputs = { ticket = "Ticket" }
+output = "Answer"
+template = "Thanks, we received your ticket '$ticket.title' and will answer soon."
+"""
+
+BASES["quiz_batch"] = '''domain = "quiz_maker"
+description = "Questions for every chapter"
+main_pipe = "quiz_all_chapters"
+
+[concept]
+Chapter = "A chapter of a course"
+
+[concept.Question]
+description = "A quiz question"
+
+[concept.Question.structure]
+question = { type = "text", description = "The question", required = true }
+answers = { type = "list", item_type = "text", description = "Possible answers", required = true }
+correct_index = { type = "integer", description = "Index of the right answer", required = true }
+
+[pipe.quiz_all_chapters]
+type = "PipeBatch"
+description = "Questions for each chapter"
+inputs = { chapters = "Chapter[]" }
+output = "Question[]"
+branch_pipe_code = "quiz_one_chapter"
+input_list_name = "chapters"
+input_item_name = "chapter"
+
+[pipe.quiz_one_chapter]
+type = "PipeLLM"
+description = "Three questions on one chapter"
+inputs = { chapter = "Chapter" }
+output = "Question[3]"
+prompt = """
+Write three quiz questions on this chapter:
+@chapter
+"""
+'''
+
+BASES["recipe_func"] = '''domain = "recipes"
+description = "Scale a recipe with a function and format it"
+main_pipe = "scale_and_format"
+
+[concept.Recipe]
+description = "A recipe"
+
+[concept.Recipe.structure]
+title = { type = "text", description = "Title", required = true }
+servings = { type = "integer", description = "Servings", required = true }
+ingredients = { type = "list", item_type = "text", description = "Ingredients", required = true }
+
+[concept.ScaledRecipe]
+description = "A recipe scaled to a number of servings"
+refines = "recipes.Recipe"
+
+[pipe.scale_and_format]
+type = "PipeSequence"
+description = "Scale then format"
+inputs = { recipe = "Recipe", servings = "Number" }
+output = "Markdown"
+steps = [
+    { pipe = "scale_recipe", result = "scaled" },
+    { pipe = "format_recipe", result = "card" },
+]
+
+[pipe.scale_recipe]
+type = "PipeFunc"
+description = "Scale the quantities"
+inputs = { recipe = "Recipe", servings = "Number" }
+output = "ScaledRecipe"
+function_name = "recipes_lib.scaling.scale_recipe"
+
+[pipe.format_recipe]
+type = "PipeCompose"
+description = "Format as markdown"
+inputs = { scaled = "ScaledRecipe" }
+output = "Markdown"
+template = """
+# {{ scaled.title }}
+
+Serves {{ scaled.servings }}.
+
+{% for item in scaled.ingredients %}- {{ item }}
+{% endfor %}
+"""
+'''
+
+BASES["travel_plan"] = '''domain = "travel.planning"
+description = "Plan a trip with optional preferences"
+main_pipe = "plan_trip"
+
+[concept.TripRequest]
+description = "What the traveller asks for"
+
+[concept.TripRequest.structure]
+destination = { type = "text", description = "Where", required = true }
+days = { type = "integer", description = "How many days", required = true }
+budget = { type = "number", description = "Budget in EUR" }
+
+[concept.DayPlan]
+description = "The plan for one day"
+
+[concept.DayPlan.structure]
+morning = "Morning activity"
+afternoon = "Afternoon activity"
+evening = "Evening activity"
+
+[concept]
+Itinerary = "A full itinerary as text"
+
+[pipe.plan_trip]
+type = "PipeSequence"
+description = "Days then the itinerary"
+inputs = { request = "TripRequest", preferences = "Text?" }
+output = "Itinerary"
+steps = [
+    { pipe = "plan_days", result = "days" },
+    { pipe = "write_itinerary", result = "itinerary" },
+]
+
+[pipe.plan_days]
+type = "PipeLLM"
+description = "Plan each day"
+inputs = { request = "TripRequest", preferences = "Text?" }
+output = "DayPlan[]"
+model = { model = "@default-general", temperature = 0.7 }
+prompt = """
+Plan $request.days days in $request.destination.
+@?preferences
+"""
+
+[pipe.write_itinerary]
+type = "PipeLLM"
+description = "Write the itinerary"
+inputs = { request = "TripRequest", days = "DayPlan[]" }
+output = "Itinerary"
+prompt = """
+Write an itinerary for $request.destination from these day plans:
+@days
+"""
+'''
+
+BASES["cross_domain"] = '''domain = "hr.screening"
+description = "Screen a CV against a job offer"
+main_pipe = "screen_cv"
+
+[concept.JobOffer]
+description = "A job offer"
+refines = "Text"
+
+[concept.CandidateCV]
+description = "A CV"
+refines = "Document"
+
+[concept.Screening]
+description = "A screening result"
+
+[concept.Screening.structure]
+fit = { type = "concept", concept_ref = "YesNo", description = "Is it a fit", required = true }
+reasons = { type = "list", item_type = "text", description = "Reasons" }
+rating = { type = "integer", description = "From 0 to 10", required = true }
+
+[pipe.screen_cv]
+type = "PipeSequence"
+description = "Read the CV then judge it"
+inputs = { cv = "CandidateCV", offer = "hr.screening.JobOffer" }
+output = "hr.screening.Screening"
+steps = [
+    { pipe = "read_cv", result = "cv_pages" },
+    { pipe = "judge_cv", result = "screening" },
+]
+
+[pipe.read_cv]
+type = "PipeExtract"
+description = "Extract the CV text"
+inputs = { cv = "CandidateCV" }
+output = "Page[]"
+
+[pipe.judge_cv]
+type = "PipeLLM"
+description = "Judge the CV"
+inputs = { cv_pages = "Page[]", offer = "JobOffer" }
+output = "Screening"
+model = "$deep-analysis"
+prompt = """
+Job offer:
+@offer
+
+CV:
+@cv_pages
+
+Is the candidate a fit? Rate from 0 to 10 and give reasons.
+"""
+'''
+
+BASES["listing_nested"] = '''domain = "real_estate"
+description = "Listings: photos in, descriptions and a flyer out"
+main_pipe = "make_flyer"
+
+[concept.Listing]
+description = "A property listing"
+
+[concept.Listing.structure]
+address = { type = "text", description = "Address", required = true }
+rooms = { type = "integer", description = "Rooms", required = true }
+photo = { type = "concept", concept_ref = "Image", description = "Main photo", required = true }
+
+[concept.Flyer]
+description = "A flyer text"
+refines = "Markdown"
+
+[pipe.make_flyer]
+type = "PipeSequence"
+description = "Describe, then a flyer and a picture in parallel"
+inputs = { listing = "Listing" }
+output = "Composite"
+steps = [
+    { pipe = "describe_listing", result = "description" },
+    { pipe = "flyer_and_picture", result = "bundle" },
+]
+
+[pipe.describe_listing]
+type = "PipeLLM"
+description = "Describe the property"
+inputs = { listing = "Listing" }
+output = "Text"
+model = "$vision"
+prompt = """
+Describe the property at $listing.address with $listing.rooms rooms.
+$listing.photo
+"""
+
+[pipe.flyer_and_picture]
+type = "PipeParallel"
+description = "Flyer and illustration"
+inputs = { description = "Text" }
+output = "Composite"
+branches = [
+    { pipe = "write_flyer", result = "flyer" },
+    { pipe = "draw_pictures", result = "pictures" },
+]
+
+[pipe.write_flyer]
+type = "PipeLLM"
+description = "Flyer"
+inputs = { description = "Text" }
+output = "Flyer"
+prompt = "Write a markdown flyer from: $description"
+
+[pipe.draw_pictures]
+type = "PipeImgGen"
+description = "Two illustrations"
+inputs = { description = "Text" }
+output = "Image[2]"
+prompt = "A warm illustration of this home: $description"
+negative_prompt = "people, text"
+'''
+
+BASES["judge_yesno"] = '''domain = "moderation"
+description = "Decide whether a comment is acceptable"
+main_pipe = "moderate"
+
+[concept]
+Comment = "A user comment"
+
+[concept.Verdict]
+description = "Acceptable or not"
+refines = "YesNo"
+
+[pipe.moderate]
+type = "PipeSequence"
+description = "Judge then explain"
+inputs = { comment = "Comment" }
+output = "Text"
+steps = [
+    { pipe = "judge_comment", result = "verdict" },
+    { pipe = "explain_verdict", result = "explanation" },
+]
+
+[pipe.judge_comment]
+type = "PipeLLM"
+description = "Is it acceptable"
+inputs = { comment = "Comment" }
+output = "Verdict"
+prompt = "Is this comment acceptable on a family forum? $comment"
+
+[pipe.explain_verdict]
+type = "PipeLLM"
+description = "Explain"
+inputs = { comment = "Comment", verdict = "Verdict" }
+output = "Text"
+prompt = """
+Comment: $comment
+Acceptable: {{ verdict.yes_no }}
+Explain the decision in one sentence.
+"""
+'''
+
+BASES["supplier_desk"] = '''domain = "supplier_desk"
+description = "Find suppliers, judge the answer, structure it and print a sheet"
+main_pipe = "handle_request"
+
+[concept]
+PartRequest = "A request for a hard-to-source part"
+
+[concept.Urgency]
+description = "How urgent the request is"
+refines = "Rating"
+
+[concept.RequestReview]
+description = "What a review of the request found"
+
+[concept.RequestReview.structure]
+urgent = { type = "concept", concept_ref = "YesNo", description = "Needs an answer today", required = true }
+team = { type = "concept", concept_ref = "Choice", description = "Team that handles it", required = true }
+
+[concept.SupplierSheet]
+description = "The suppliers found, as fields"
+
+[concept.SupplierSheet.structure]
+part = { type = "text", description = "The part", required = true }
+suppliers = { type = "list", item_type = "text", description = "Supplier names", required = true }
+
+[concept.PrintedSheet]
+description = "The sheet as a printable page"
+refines = "Document"
+
+[pipe.handle_request]
+type = "PipeSequence"
+description = "Search, review, structure, print"
+inputs = { request = "PartRequest" }
+output = "PrintedSheet"
+steps = [
+    { pipe = "find_suppliers", result = "search" },
+    { pipe = "review_request", result = "review" },
+    { pipe = "structure_answer", result = "sheet" },
+    { pipe = "print_sheet", result = "printed" },
+]
+
+[pipe.find_suppliers]
+type = "PipeSearch"
+description = "Look up suppliers"
+inputs = { request = "PartRequest" }
+output = "SearchResult"
+prompt = "Which suppliers currently stock this part: $request?"
+max_results = 5
+
+[pipe.review_request]
+type = "PipeJudge"
+description = "Judge the request"
+inputs = { request = "PartRequest" }
+output = "RequestReview"
+model = "@default-judgment"
+prompt = """
+The request:
+@request
+"""
+
+[pipe.review_request.questions.urgent]
+question = "Does this need an answer today?"
+criteria = { yes = "Production is blocked", no = "It can wait" }
+threshold = 0.7
+
+[pipe.review_request.questions.team]
+question = "Which team handles it?"
+options = { purchasing = "Buying parts", engineering = "Finding alternatives" }
+
+[pipe.structure_answer]
+type = "PipeStructure"
+description = "Turn the request into fields"
+inputs = { request = "PartRequest" }
+output = "SupplierSheet"
+
+[pipe.print_sheet]
+type = "PipeDocGen"
+description = "Print the sheet"
+inputs = { sheet = "SupplierSheet" }
+output = "PrintedSheet"
+format = "pdf"
+filename = "suppliers-{{ sheet.part }}"
+'''
+
+# (old, new): applied to each base that contains ``old``
+MUTATIONS: dict[str, tuple[str, str]] = {
+    # top level and names
+    "domain_upper": ('domain = "', 'domain = "Bad'),
+    "domain_hyphen": ('domain = "', 'domain = "bad-'),
+    "no_description_top": ("\ndescription = ", "\n# description = "),
+    "main_pipe_unknown": ('main_pipe = "', 'main_pipe = "nope_'),
+    "main_pipe_camel": ('main_pipe = "', 'main_pipe = "X'),
+    "extra_top_key": ("main_pipe =", 'version = "1"\nmain_pipe ='),
+    "system_prompt_top": ("main_pipe =", 'system_prompt = "Be brief."\nmain_pipe ='),
+    # concepts
+    "concept_lowercase": ("[concept]\n", '[concept]\nlower_case = "bad"\n'),
+    "concept_redeclare_native": ("[concept]\n", '[concept]\nText = "my text"\n'),
+    "concept_refines_unknown": ('refines = "Text"', 'refines = "Txt"'),
+    "concept_refines_and_structure": (
+        'refines = "Text"',
+        'refines = "Text"\nstructure = { a = "b" }',
+    ),
+    "concept_refines_image_dotted": ('refines = "Image"', 'refines = "native.Image"'),
+    "concept_refines_structured": ('refines = "Document"', 'refines = "Text"'),
+    "field_type_unknown": ('type = "integer"', 'type = "int"'),
+    "field_type_float": ('type = "number"', 'type = "float"'),
+    "field_required_string": ("required = true }", 'required = "yes" }'),
+    "field_no_description": (
+        '{ type = "boolean", description = "Is the customer angry", ',
+        '{ type = "boolean", ',
+    ),
+    "field_name_keyword": ("score = { type", "class = { type"),
+    "field_name_underscore": ("score = { type", "_score = { type"),
+    "field_name_camel": ("score = { type", "Score = { type"),
+    "field_choices_int": ('choices = ["happy", "neutral", "angry"]', "choices = [1, 2, 3]"),
+    "field_choices_on_integer": (
+        'score = { type = "integer", description = "Stars from 1 to 5", required = true }',
+        'score = { type = "integer", description = "Stars", choices = ["a"], required = true }',
+    ),
+    "field_default_value": (
+        'description = "Budget in EUR" }',
+        'description = "Budget in EUR", default_value = 100 }',
+    ),
+    "field_default_wrong_type": (
+        'description = "Budget in EUR" }',
+        'description = "Budget in EUR", default_value = "cheap" }',
+    ),
+    "list_item_concept_shorthand": (
+        'item_type = "concept", item_concept_ref = "LineItem"',
+        'item_type = "LineItem"',
+    ),
+    "list_item_concept_unknown": ('item_concept_ref = "LineItem"', 'item_concept_ref = "LineItm"'),
+    "list_item_concept_missing_ref": (
+        'item_type = "concept", item_concept_ref = "LineItem", ',
+        'item_type = "concept", ',
+    ),
+    "list_no_item_type": ('type = "list", item_type = "text", ', 'type = "list", '),
+    "concept_ref_unknown": ('concept_ref = "YesNo"', 'concept_ref = "YesNoo"'),
+    "concept_ref_native_dotted": ('concept_ref = "YesNo"', 'concept_ref = "native.YesNo"'),
+    "concept_ref_missing": ('type = "concept", concept_ref = "YesNo", ', 'type = "concept", '),
+    "field_dict": (
+        'reasons = { type = "list", item_type = "text", description = "Reasons" }',
+        'reasons = { type = "dict", key_type = "text", value_type = "integer", description = "Reasons" }',
+    ),
+    "field_date_time": ('type = "date"', 'type = "datetime"'),
+    "concept_no_description": ('description = "A product card for the catalog"\n', ""),
+    "structure_string_class": (
+        "[concept.Recipe.structure]",
+        '[concept.RecipeModel]\ndescription = "x"\nstructure = "RecipeModel"\n\n[concept.Recipe.structure]',
+    ),
+    # inputs and names
+    "input_name_camel": (
+        'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+        'inputs = { Review = "Review" }\noutput = "ReviewAnalysis"',
+    ),
+    "input_name_hyphen": ('inputs = { chapter = "Chapter" }', 'inputs = { "the-chapter" = "Chapter" }'),
+    "input_unknown_concept": (
+        'inputs = { comment = "Comment" }\noutput = "Verdict"',
+        'inputs = { comment = "Coment" }\noutput = "Verdict"',
+    ),
+    "input_table_form": (
+        'inputs = { ticket = "Ticket" }\noutput = "Answer"\nprompt = "Answer this billing',
+        'inputs = { ticket = { concept = "Ticket" } }\noutput = "Answer"\nprompt = "Answer this billing',
+    ),
+    "input_native_dotted": (
+        'brand = "Text" }\noutput = "BannerPrompt"',
+        'brand = "native.Text" }\noutput = "BannerPrompt"',
+    ),
+    "input_multiplicity_zero": ('output = "Question[3]"', 'output = "Question[0]"'),
+    "input_multiplicity_bad": ('output = "Question[3]"', 'output = "Question[three]"'),
+    "output_fixed_list_llm": ('output = "ReviewAnalysis"\nmodel', 'output = "ReviewAnalysis[2]"\nmodel'),
+    "output_list_llm": ('output = "ReviewAnalysis"\nmodel', 'output = "ReviewAnalysis[]"\nmodel'),
+    "output_unknown_concept": ('output = "Reply"\nprompt', 'output = "Replyy"\nprompt'),
+    "output_image_llm": (
+        'output = "Text"\nprompt = "Write a headline',
+        'output = "Image"\nprompt = "Write a headline',
+    ),
+    "output_optional_llm": (
+        'output = "Text"\nprompt = "Write a headline',
+        'output = "Text?"\nprompt = "Write a headline',
+    ),
+    "output_forced_llm": (
+        'output = "Text"\nprompt = "Write a headline',
+        'output = "Text!"\nprompt = "Write a headline',
+    ),
+    "output_missing": ('output = "Answer"\nprompt = "Acknowledge', 'prompt = "Acknowledge'),
+    "output_dynamic": (
+        'output = "Answer"\nprompt = "Acknowledge',
+        'output = "Dynamic"\nprompt = "Acknowledge',
+    ),
+    "output_anything": (
+        'output = "Answer"\nprompt = "Acknowledge',
+        'output = "Anything"\nprompt = "Acknowledge',
+    ),
+    "output_json_native": (
+        'output = "Answer"\nprompt = "Acknowledge',
+        'output = "JSON"\nprompt = "Acknowledge',
+    ),
+    "pipe_type_unknown": ('type = "PipeLLM"', 'type = "PipeLlm"'),
+    "pipe_type_missing": ('type = "PipeCompose"\n', ""),
+    "pipe_type_jinja": ('type = "PipeCompose"', 'type = "PipeJinja2"'),
+    "pipe_no_description": ('description = "Summary"\n', ""),
+    "pipe_code_camel": ("[pipe.write_summary]", "[pipe.writeSummary]"),
+    "pipe_extra_field": ('model = "$vision"', 'model = "$vision"\ntemperature = 0.2'),
+    "pipe_code_digit_start": ("[pipe.answer_bug]", "[pipe.2answer_bug]"),
+    # models
+    "model_unknown_preset": ('model = "$vision"', 'model = "$visionn"'),
+    "model_unknown_alias": ('model = "@default-extract-document"', 'model = "@default-extract-doc"'),
+    "model_handle_unknown": ('model = "$writing-factual"', 'model = "gpt-99"'),
+    "model_handle_known": ('model = "$writing-factual"', 'model = "gpt-4o"'),
+    "model_long_form": ('model = "$writing-factual"', 'model = "preset:writing-factual"'),
+    "model_table_bad_key": ("temperature = 0.7 }", "temperature = 0.7, top_k = 3 }"),
+    "model_temperature_high": ("temperature = 0.7 }", "temperature = 7 }"),
+    "model_waterfall": ('model = "@default-extract-document"', 'model = "~document-extractor"'),
+    "model_table_preset": (
+        'model = { model = "@default-general", temperature = 0.7 }',
+        'model = { model = "$writing-creative" }',
+    ),
+    "model_reasoning_effort": ("temperature = 0.7 }", 'reasoning_effort = "high" }'),
+    "model_reasoning_effort_bad": ("temperature = 0.7 }", 'reasoning_effort = "extreme" }'),
+    # templates
+    "tpl_undeclared_var": ('$article"', '$articles"'),
+    "tpl_unused_input": (
+        'inputs = { comment = "Comment" }\noutput = "Verdict"',
+        'inputs = { comment = "Comment", extra = "Text" }\noutput = "Verdict"',
+    ),
+    "tpl_at_inline": ("@review\n\nGive", "Read @review carefully.\n\nGive"),
+    "tpl_at_escape": ("Give the score", "Mail us at support@@shop.com. Give the score"),
+    "tpl_dollar_number": ("Write a short, polite reply.", "Write a short reply, offer $10 off."),
+    "tpl_unknown_field": ("$analysis.mood", "$analysis.moood"),
+    "tpl_nested_field": ('$ticket.title"', '$ticket.title.text"'),
+    "tpl_jinja_syntax": ("{{ verdict.yes_no }}", "{{ verdict.yes_no }"),
+    "tpl_jinja_filter_unknown": ("{{ verdict.yes_no }}", "{{ verdict.yes_no | shout }}"),
+    "tpl_jinja_filter_known": ("{{ verdict.yes_no }}", "{{ verdict.yes_no | upper }}"),
+    "tpl_jinja_block_unclosed": ("{% endfor %}", ""),
+    "tpl_private_name": ("{{ scaled.title }}", "{{ scaled._title }}"),
+    "tpl_optional_unguarded": ("@?preferences", "$preferences"),
+    "tpl_optional_jinja_guard": (
+        "@?preferences",
+        "{% if preferences is defined %}{{ preferences }}{% endif %}",
+    ),
+    "tpl_optional_at": ("@?preferences", "@preferences"),
+    "tpl_tag_filter": ("@cards", "{{ cards|tag('cards') }}"),
+    "tpl_format_filter": ("$brand", "{{ brand|format() }}"),
+    "tpl_system_prompt_var": (
+        'system_prompt = "You are a careful customer service analyst."',
+        'system_prompt = "You are an analyst for $review."',
+    ),
+    "tpl_image_not_referenced": ("\n$photo\n", "\n"),
+    "tpl_image_at": ("\n$photo\n", "\n@photo\n"),
+    "tpl_image_field_not_referenced": ("\n$listing.photo\n", "\n"),
+    "tpl_doc_input_llm": (
+        'inputs = { cv_pages = "Page[]", offer = "JobOffer" }',
+        'inputs = { cv_pages = "Page[]", offer = "JobOffer", cv = "CandidateCV" }',
+    ),
+    "tpl_templating_style": (
+        'prompt = "Write a markdown flyer',
+        'templating_style = "ticks"\nprompt = "Write a markdown flyer',
+    ),
+    "tpl_templating_style_bad": (
+        'prompt = "Write a markdown flyer',
+        'templating_style = "curly"\nprompt = "Write a markdown flyer',
+    ),
+    "tpl_empty_prompt": ('prompt = "Is this comment acceptable on a family forum? $comment"', 'prompt = ""'),
+    "llm_no_prompt": ('prompt = "Write a markdown flyer from: $description"', ""),
+    "llm_structuring_method": (
+        'model = "$writing-factual"',
+        'model = "$writing-factual"\nstructuring_method = "preliminary_text"',
+    ),
+    "llm_structuring_method_bad": (
+        'model = "$writing-factual"',
+        'model = "$writing-factual"\nstructuring_method = "json"',
+    ),
+    # PipeImgGen
+    "img_aspect_bad": ('aspect_ratio = "landscape_16_9"', 'aspect_ratio = "16:9"'),
+    "img_output_text": (
+        'output = "Image"\nprompt = "$banner_prompt"',
+        'output = "Text"\nprompt = "$banner_prompt"',
+    ),
+    "img_output_list": ('output = "Image[2]"', 'output = "Image[]"'),
+    "img_output_refined": (
+        'output = "Image"\nprompt = "$banner_prompt"',
+        'output = "ProductPhoto"\nprompt = "$banner_prompt"',
+    ),
+    "img_no_prompt": ('prompt = "$banner_prompt"\n', ""),
+    "img_seed_auto": ('aspect_ratio = "landscape_16_9"', 'aspect_ratio = "landscape_16_9"\nseed = "auto"'),
+    "img_seed_bad": ('aspect_ratio = "landscape_16_9"', 'aspect_ratio = "landscape_16_9"\nseed = "random"'),
+    "img_background": (
+        'negative_prompt = "people, text"',
+        'negative_prompt = "people, text"\nbackground = "transparent"\noutput_format = "png"',
+    ),
+    "img_output_format_bad": (
+        'negative_prompt = "people, text"',
+        'negative_prompt = "people, text"\noutput_format = "gif"',
+    ),
+    "img_size": ('aspect_ratio = "landscape_16_9"', 'size = "2k"'),
+    "img_prompt_unused_input": ('prompt = "$banner_prompt"', 'prompt = "A banner"'),
+    "img_model": (
+        'negative_prompt = "people, text"',
+        'negative_prompt = "people, text"\nmodel = "$gen-image-fast"',
+    ),
+    "img_model_llm_preset": (
+        'negative_prompt = "people, text"',
+        'negative_prompt = "people, text"\nmodel = "$writing-factual"',
+    ),
+    # PipeExtract
+    "extract_output_page": ('output = "Page[]"\nmodel', 'output = "Page"\nmodel'),
+    "extract_output_text": ('output = "Page[]"\nmodel', 'output = "Text[]"\nmodel'),
+    "extract_two_inputs": (
+        'inputs = { cv = "CandidateCV" }\noutput = "Page[]"',
+        'inputs = { cv = "CandidateCV", offer = "JobOffer" }\noutput = "Page[]"',
+    ),
+    "extract_text_input": (
+        'inputs = { cv = "CandidateCV" }\noutput = "Page[]"',
+        'inputs = { cv = "JobOffer" }\noutput = "Page[]"',
+    ),
+    "extract_page_views": (
+        'model = "@default-extract-document"',
+        'model = "@default-extract-document"\npage_views = true\npage_views_dpi = 150',
+    ),
+    "extract_no_inputs": ('inputs = { invoice = "Invoice" }\noutput = "Page[]"', 'output = "Page[]"'),
+    "extract_fixed": ('output = "Page[]"\nmodel', 'output = "Page[2]"\nmodel'),
+    "extract_llm_model": ('model = "@default-extract-document"', 'model = "$writing-factual"'),
+    "extract_llm_alias": ('model = "@default-extract-document"', 'model = "@default-general"'),
+    "extract_llm_handle": ('model = "@default-extract-document"', 'model = "gpt-4o"'),
+    "extract_premium_alias": ('model = "@default-extract-document"', 'model = "@default-premium"'),
+    "extract_text_from_pdf": ('model = "@default-extract-document"', 'model = "@default-text-from-pdf"'),
+    # PipeSearch, PipeJudge, PipeStructure, PipeDocGen
+    "search_output_text": ('output = "SearchResult"\nprompt', 'output = "Text"\nprompt'),
+    "search_output_structured": ('output = "SearchResult"\nprompt', 'output = "SupplierSheet"\nprompt'),
+    "search_no_prompt": ('prompt = "Which suppliers currently stock this part: $request?"\n', ""),
+    "search_dates": ("max_results = 5", 'max_results = 5\nfrom_date = "2026-01-01"\nto_date = "2026-06-30"'),
+    "search_bad_date": ("max_results = 5", 'max_results = 5\nfrom_date = "last year"'),
+    "search_domains": ("max_results = 5", 'max_results = 5\ninclude_domains = ["example.com"]'),
+    "search_llm_model": ("max_results = 5", 'max_results = 5\nmodel = "$writing-factual"'),
+    "search_unused_input": (
+        'prompt = "Which suppliers currently stock this part: $request?"',
+        'prompt = "Which suppliers stock bolts?"',
+    ),
+    "judge_output_text": ('output = "RequestReview"', 'output = "Text"'),
+    "judge_single_question": (
+        '[pipe.review_request.questions.urgent]\nquestion = "Does this need an answer today?"\ncriteria = { yes = "Production is blocked", no = "It can wait" }\nthreshold = 0.7\n\n[pipe.review_request.questions.team]\nquestion = "Which team handles it?"\noptions = { purchasing = "Buying parts", engineering = "Finding alternatives" }',
+        'question = "Does this need an answer today?"\ncriteria = { yes = "Production is blocked", no = "It can wait" }',
+    ),
+    "judge_question_missing_field": (
+        "[pipe.review_request.questions.team]",
+        "[pipe.review_request.questions.team_name]",
+    ),
+    "judge_extra_question": (
+        "[pipe.review_request.questions.team]",
+        '[pipe.review_request.questions.cost]\nquestion = "Is it expensive?"\ncriteria = { yes = "Over 1000 EUR", no = "Under" }\n\n[pipe.review_request.questions.team]',
+    ),
+    "judge_levels": (
+        'options = { purchasing = "Buying parts", engineering = "Finding alternatives" }',
+        'levels = [ { label = "Low", description = "x" }, { label = "High", description = "y" } ]',
+    ),
+    "judge_threshold_high": ("threshold = 0.7", "threshold = 1.7"),
+    "judge_no_prompt": ('prompt = """\nThe request:\n@request\n"""\n', ""),
+    "judge_llm_model": ('model = "@default-judgment"', 'model = "$writing-factual"'),
+    "judge_options_and_criteria": (
+        'options = { purchasing = "Buying parts", engineering = "Finding alternatives" }',
+        'options = { purchasing = "Buying parts", engineering = "Finding alternatives" }\ncriteria = { yes = "a", no = "b" }',
+    ),
+    "judge_llm_alias": ('model = "@default-judgment"', 'model = "@default-general"'),
+    "judge_llm_handle": ('model = "@default-judgment"', 'model = "gpt-4o"'),
+    "judge_vision_alias": ('model = "@default-judgment"', 'model = "@default-judgment-vision"'),
+    "search_output_markdown": ('output = "SearchResult"\nprompt', 'output = "Markdown"\nprompt'),
+    "search_output_custom_text": ('output = "SearchResult"\nprompt', 'output = "PartRequest"\nprompt'),
+    "search_output_list": ('output = "SearchResult"\nprompt', 'output = "SearchResult[]"\nprompt'),
+    "structure_list_input": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'inputs = { request = "PartRequest[]" }\noutput = "SupplierSheet"',
+    ),
+    "structure_markdown_input": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'inputs = { request = "Markdown" }\noutput = "SupplierSheet"',
+    ),
+    "structure_output_text": (
+        'output = "SupplierSheet"\n\n[pipe.print_sheet]',
+        'output = "Text"\n\n[pipe.print_sheet]',
+    ),
+    "structure_two_inputs": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'inputs = { request = "PartRequest", search = "SearchResult" }\noutput = "SupplierSheet"',
+    ),
+    "structure_search_input": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'inputs = { search = "SearchResult" }\noutput = "SupplierSheet"',
+    ),
+    "structure_structured_input": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'inputs = { review = "RequestReview" }\noutput = "SupplierSheet"',
+    ),
+    "structure_text_input": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'inputs = { request = "Text" }\noutput = "SupplierSheet"',
+    ),
+    "structure_no_inputs": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'output = "SupplierSheet"',
+    ),
+    "structure_rating_input": (
+        'inputs = { request = "PartRequest" }\noutput = "SupplierSheet"',
+        'inputs = { urgency = "Urgency" }\noutput = "SupplierSheet"',
+    ),
+    "structure_model": (
+        'output = "SupplierSheet"\n\n[pipe.print_sheet]',
+        'output = "SupplierSheet"\nmodel = "$engineering-structured"\n\n[pipe.print_sheet]',
+    ),
+    "docgen_format_bad": ('format = "pdf"', 'format = "odt"'),
+    "docgen_format_docx": ('format = "pdf"', 'format = "docx"'),
+    "docgen_no_format": ('format = "pdf"\n', ""),
+    "docgen_output_text": ('output = "PrintedSheet"\nformat', 'output = "Text"\nformat'),
+    "docgen_template": (
+        'filename = "suppliers-{{ sheet.part }}"',
+        'filename = "suppliers-{{ sheet.part }}"\ntemplate = "# Suppliers for $sheet.part"',
+    ),
+    "docgen_bad_field": (
+        'filename = "suppliers-{{ sheet.part }}"',
+        'filename = "suppliers-{{ sheet.parts }}"',
+    ),
+    # PipeFunc
+    "func_flat_name": (
+        'function_name = "recipes_lib.scaling.scale_recipe"',
+        'function_name = "scale_recipe"',
+    ),
+    "func_missing_name": ('function_name = "recipes_lib.scaling.scale_recipe"\n', ""),
+    "func_bad_path": (
+        'function_name = "recipes_lib.scaling.scale_recipe"',
+        'function_name = "recipes-lib.scale"',
+    ),
+    "func_list_output": (
+        'output = "ScaledRecipe"\nfunction_name',
+        'output = "ScaledRecipe[]"\nfunction_name',
+    ),
+    "func_no_inputs": (
+        'inputs = { recipe = "Recipe", servings = "Number" }\noutput = "ScaledRecipe"',
+        'output = "ScaledRecipe"',
+    ),
+    # PipeCompose
+    "compose_both": ('template = "Thanks', 'construct = { text = "x" }\ntemplate = "Thanks'),
+    "compose_neither": (
+        "template = \"Thanks, we received your ticket '$ticket.title' and will answer soon.\"\n",
+        "",
+    ),
+    "compose_construct_unknown_field": ("word_count = 120", 'word_count = 120\nauthor = "me"'),
+    "compose_construct_missing_required": ('headline = { from = "headline.text" }\n', ""),
+    "compose_construct_from_bad": ('{ from = "headline.text" }', '{ from = "headlines.text" }'),
+    "compose_construct_from_bad_field": ('{ from = "headline.text" }', '{ from = "headline.texte" }'),
+    "compose_construct_from_whole": ('{ from = "headline.text" }', '{ from = "headline" }'),
+    "compose_construct_wrong_type": ("word_count = 120", 'word_count = "many"'),
+    "compose_construct_text_output": (
+        'output = "Digest"\n\n[pipe.compose_digest.construct]',
+        'output = "Text"\n\n[pipe.compose_digest.construct]',
+    ),
+    "compose_template_table": (
+        "template = \"Thanks, we received your ticket '$ticket.title' and will answer soon.\"",
+        'template = { template = "Thanks for \'$ticket.title\'.", category = "markdown" }',
+    ),
+    "compose_template_table_bad_cat": (
+        "template = \"Thanks, we received your ticket '$ticket.title' and will answer soon.\"",
+        'template = { template = "Thanks for \'$ticket.title\'.", category = "json" }',
+    ),
+    "compose_template_structured_out": ('output = "Markdown"\ntemplate', 'output = "Recipe"\ntemplate'),
+    "compose_template_unused": ("{{ scaled.servings }}", "4"),
+    "compose_template_undeclared": ("{{ scaled.servings }}", "{{ servings }}"),
+    "compose_list_to_dict": (
+        '{ from = "headline.text" }',
+        '{ from = "headline.text", list_to_dict_keyed_by = "text" }',
+    ),
+    # PipeSequence
+    "seq_no_steps": (
+        'steps = [\n    { pipe = "analyse_review", result = "analysis" },\n    { pipe = "write_reply", result = "reply" },\n]',
+        "steps = []",
+    ),
+    "seq_unknown_step_pipe": ('{ pipe = "write_reply"', '{ pipe = "write_replies"'),
+    "seq_output_mismatch": ('output = "Reply"\nsteps', 'output = "Review"\nsteps'),
+    "seq_output_text_from_refined": ('output = "Reply"\nsteps', 'output = "Text"\nsteps'),
+    "seq_output_multiplicity": ('output = "InvoiceData"\nsteps', 'output = "InvoiceData[]"\nsteps'),
+    "seq_missing_input": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { text = "Review" }\noutput = "Reply"\nsteps',
+    ),
+    "seq_step_no_result": ('{ pipe = "analyse_review", result = "analysis" }', '{ pipe = "analyse_review" }'),
+    "seq_result_renamed": (
+        '{ pipe = "analyse_review", result = "analysis" }',
+        '{ pipe = "analyse_review", result = "analysis_v1" }',
+    ),
+    "seq_unused_input": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { review = "Review", tone = "Text" }\noutput = "Reply"\nsteps',
+    ),
+    "seq_batch_over_no_as": ('batch_over = "photos", batch_as = "photo", ', 'batch_over = "photos", '),
+    "seq_batch_as_same": ('batch_as = "photo"', 'batch_as = "photos"'),
+    "seq_batch_over_single": (
+        'inputs = { photos = "ProductPhoto[]", brand = "Text" }',
+        'inputs = { photos = "ProductPhoto", brand = "Text" }',
+    ),
+    "seq_batch_wrong_item_name": ('batch_as = "photo"', 'batch_as = "picture"'),
+    "seq_nb_output": (
+        '{ pipe = "describe_listing", result = "description" }',
+        '{ pipe = "describe_listing", result = "description", nb_output = 2 }',
+    ),
+    "seq_nb_and_multiple": (
+        '{ pipe = "describe_listing", result = "description" }',
+        '{ pipe = "describe_listing", result = "description", nb_output = 2, multiple_output = true }',
+    ),
+    "seq_binding_step": (
+        '    { pipe = "write_reply", result = "reply" },',
+        '    { from = "analysis.mood", result = "mood" },\n    { pipe = "write_reply", result = "reply" },',
+    ),
+    "seq_binding_step_bad_path": (
+        '    { pipe = "write_reply", result = "reply" },',
+        '    { from = "analysis.moods", result = "mood" },\n    { pipe = "write_reply", result = "reply" },',
+    ),
+    "seq_binding_no_result": (
+        '    { pipe = "write_reply", result = "reply" },',
+        '    { from = "analysis.mood" },\n    { pipe = "write_reply", result = "reply" },',
+    ),
+    "seq_binding_with_pipe": (
+        '    { pipe = "write_reply", result = "reply" },',
+        '    { from = "analysis.mood", pipe = "write_reply", result = "mood" },\n    { pipe = "write_reply", result = "reply" },',
+    ),
+    "seq_dotted_batch_over": (
+        '{ pipe = "describe_photo", batch_over = "photos"',
+        '{ pipe = "describe_photo", batch_over = "photos.items"',
+    ),
+    "seq_step_extra_key": (
+        '{ pipe = "extract_pages", result = "pages" }',
+        '{ pipe = "extract_pages", result = "pages", timeout = 3 }',
+    ),
+    "seq_self_reference": (
+        '{ pipe = "write_reply", result = "reply" }',
+        '{ pipe = "triage_review", result = "reply" }',
+    ),
+    "seq_step_input_mismatch": (
+        'inputs = { cards = "ProductCard[]", brand = "Text" }',
+        'inputs = { cards = "ProductCard", brand = "Text" }',
+    ),
+    "seq_step_concept_mismatch": ('inputs = { pages = "Page[]" }', 'inputs = { pages = "Text[]" }'),
+    "seq_step_refined_ok": (
+        'inputs = { review = "Review", analysis = "ReviewAnalysis" }',
+        'inputs = { review = "Text", analysis = "ReviewAnalysis" }',
+    ),
+    "seq_native_to_custom": ('inputs = { scaled = "ScaledRecipe" }', 'inputs = { scaled = "Recipe" }'),
+    "seq_parent_to_child": (
+        'inputs = { recipe = "Recipe", servings = "Number" }\noutput = "ScaledRecipe"',
+        'inputs = { recipe = "ScaledRecipe", servings = "Number" }\noutput = "ScaledRecipe"',
+    ),
+    "seq_unused_in_binding_only": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps = [',
+        'inputs = { review = "Review", extra = "ReviewAnalysis" }\noutput = "Reply"\nsteps = [\n    { from = "extra.mood", result = "extra_mood" },',
+    ),
+    "seq_input_shadowed": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { review = "Review", analysis = "ReviewAnalysis" }\noutput = "Reply"\nsteps',
+    ),
+    "seq_unused_optional_input": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { review = "Review", tone = "Text?" }\noutput = "Reply"\nsteps',
+    ),
+    "seq_unused_native_input": (
+        'inputs = { invoice = "Invoice" }\noutput = "InvoiceData"',
+        'inputs = { invoice = "Invoice", currency = "Text" }\noutput = "InvoiceData"',
+    ),
+    "par_unused_input": (
+        'inputs = { article = "Article" }\noutput = "DigestParts"',
+        'inputs = { article = "Article", tone = "Text" }\noutput = "DigestParts"',
+    ),
+    "cond_unused_input": (
+        'inputs = { ticket = "Ticket" }\noutput = "Answer"\nexpression',
+        'inputs = { ticket = "Ticket", lang = "Text" }\noutput = "Answer"\nexpression',
+    ),
+    "nested_seq_unused": (
+        'inputs = { listing = "Listing" }\noutput = "Composite"',
+        'inputs = { listing = "Listing", agent = "Text" }\noutput = "Composite"',
+    ),
+    "compose_unused_input": (
+        'inputs = { headline = "Text", summary = "Text" }',
+        'inputs = { headline = "Text", summary = "Text", article = "Article" }',
+    ),
+    "extract_unused_second": (
+        'inputs = { invoice = "Invoice" }\noutput = "Page[]"',
+        'inputs = { invoice = "Invoice", hint = "Text" }\noutput = "Page[]"',
+    ),
+    "func_unused_input": (
+        'inputs = { recipe = "Recipe", servings = "Number" }\noutput = "ScaledRecipe"',
+        'inputs = { recipe = "Recipe", servings = "Number", unit = "Text" }\noutput = "ScaledRecipe"',
+    ),
+    "img_unused_input": (
+        'inputs = { description = "Text" }\noutput = "Image[2]"',
+        'inputs = { description = "Text", style = "Text" }\noutput = "Image[2]"',
+    ),
+    # text-like compatibility: what a step gives against what the next pipe declares
+    "compat_sh_to_sh": (
+        'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+        'inputs = { review = "Reply" }\noutput = "ReviewAnalysis"',
+    ),
+    "compat_sh_to_text": (
+        'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+        'inputs = { review = "Text" }\noutput = "ReviewAnalysis"',
+    ),
+    "compat_sh_to_md": (
+        'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+        'inputs = { review = "Markdown" }\noutput = "ReviewAnalysis"',
+    ),
+    "compat_sh_to_refined": (
+        'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+        'inputs = { review = "Sentiment" }\noutput = "ReviewAnalysis"',
+    ),
+    "compat_text_to_sh": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { review = "Text" }\noutput = "Reply"\nsteps',
+    ),
+    "compat_md_to_sh": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { review = "Markdown" }\noutput = "Reply"\nsteps',
+    ),
+    "compat_refined_to_sh": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { review = "Sentiment" }\noutput = "Reply"\nsteps',
+    ),
+    "compat_html_to_sh": (
+        'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+        'inputs = { review = "Html" }\noutput = "Reply"\nsteps',
+    ),
+    # PipeParallel
+    "par_output_text": ('output = "DigestParts"\nadd_each_output', 'output = "Text"\nadd_each_output'),
+    "par_output_list": ('output = "Composite"\nbranches', 'output = "Composite[]"\nbranches'),
+    "par_combined_output": (
+        "add_each_output = true",
+        'add_each_output = true\ncombined_output = "DigestParts"',
+    ),
+    "par_no_add_each": ("add_each_output = true\n", ""),
+    "par_branch_no_result": ('{ pipe = "write_summary", result = "summary" }', '{ pipe = "write_summary" }'),
+    "par_branch_result_renamed": (
+        '{ pipe = "write_summary", result = "summary" }',
+        '{ pipe = "write_summary", result = "abstract" }',
+    ),
+    "par_branch_unknown": ('{ pipe = "write_summary"', '{ pipe = "write_summry"'),
+    "par_struct_text_fields": (
+        'headline = { type = "concept", concept_ref = "Text", description = "The headline", required = true }',
+        'headline = { type = "text", description = "The headline", required = true }',
+    ),
+    "par_branch_binding": (
+        '{ pipe = "write_summary", result = "summary" }',
+        '{ from = "article.text", result = "summary" }',
+    ),
+    "par_branch_batch": (
+        '{ pipe = "draw_pictures", result = "pictures" }',
+        '{ pipe = "draw_pictures", result = "pictures", batch_over = "description", batch_as = "d" }',
+    ),
+    "par_no_branches": (
+        'branches = [\n    { pipe = "write_headline", result = "headline" },\n    { pipe = "write_summary", result = "summary" },\n]',
+        "branches = []",
+    ),
+    "par_same_result": (
+        '{ pipe = "draw_pictures", result = "pictures" }',
+        '{ pipe = "draw_pictures", result = "flyer" }',
+    ),
+    # PipeCondition
+    "cond_no_default": ('default_outcome = "answer_generic"\n', ""),
+    "cond_default_fail": ('default_outcome = "answer_generic"', 'default_outcome = "fail"'),
+    "cond_default_continue": ('default_outcome = "answer_generic"', 'default_outcome = "continue"'),
+    "cond_continue_optional": (
+        'output = "Answer"\nexpression = "ticket.category"\ndefault_outcome = "answer_generic"',
+        'output = "Answer?"\nexpression = "ticket.category"\ndefault_outcome = "continue"',
+    ),
+    "cond_both_expressions": (
+        'expression = "ticket.category"',
+        'expression = "ticket.category"\nexpression_template = "{{ ticket.category }}"',
+    ),
+    "cond_expression_template": (
+        'expression = "ticket.category"',
+        "expression_template = \"{% if ticket.category == 'bug' %}bug{% else %}billing{% endif %}\"",
+    ),
+    "cond_no_expression": ('expression = "ticket.category"\n', ""),
+    "cond_expression_braces": ('expression = "ticket.category"', 'expression = "{{ ticket.category }}"'),
+    "cond_expression_undeclared": ('expression = "ticket.category"', 'expression = "tiket.category"'),
+    "cond_expression_bad_field": ('expression = "ticket.category"', 'expression = "ticket.kategory"'),
+    "cond_outcome_unknown": ('bug = "answer_bug"', 'bug = "answer_bugs"'),
+    "cond_outcome_mismatch": (
+        'output = "Answer"\nprompt = "Acknowledge',
+        'output = "Text"\nprompt = "Acknowledge',
+    ),
+    "cond_pipe_map": ("[pipe.route_ticket.outcomes]", "[pipe.route_ticket.pipe_map]"),
+    "cond_no_outcomes": (
+        '[pipe.route_ticket.outcomes]\nbilling = "answer_billing"\nbug = "answer_bug"\n',
+        "",
+    ),
+    "cond_outcome_continue": ('bug = "answer_bug"', 'bug = "continue"'),
+    "cond_alias": (
+        'default_outcome = "answer_generic"',
+        'default_outcome = "answer_generic"\nadd_alias_from_expression_to = "category_name"',
+    ),
+    "cond_expression_syntax": ('expression = "ticket.category"', 'expression = "ticket.category =="'),
+    "cond_outcome_list_output": (
+        'output = "Answer"\nprompt = "Acknowledge',
+        'output = "Answer[]"\nprompt = "Acknowledge',
+    ),
+    # PipeBatch
+    "batch_list_not_input": ('input_list_name = "chapters"', 'input_list_name = "sections"'),
+    "batch_item_equals_list": ('input_item_name = "chapter"', 'input_item_name = "chapters"'),
+    "batch_item_empty": ('input_item_name = "chapter"', 'input_item_name = ""'),
+    "batch_list_single": ('inputs = { chapters = "Chapter[]" }', 'inputs = { chapters = "Chapter" }'),
+    "batch_output_single": (
+        'output = "Question[]"\nbranch_pipe_code',
+        'output = "Question"\nbranch_pipe_code',
+    ),
+    "batch_branch_unknown": ('branch_pipe_code = "quiz_one_chapter"', 'branch_pipe_code = "quiz_chapter"'),
+    "batch_branch_single_output": ('output = "Question[3]"', 'output = "Question"'),
+    "batch_item_name_mismatch": ('input_item_name = "chapter"', 'input_item_name = "lesson"'),
+    "batch_no_item_name": ('input_item_name = "chapter"\n', ""),
+    "batch_item_collides_input": (
+        'inputs = { chapters = "Chapter[]" }',
+        'inputs = { chapters = "Chapter[]", chapter = "Chapter" }',
+    ),
+    "batch_extra_input": (
+        'inputs = { chapters = "Chapter[]" }',
+        'inputs = { chapters = "Chapter[]", level = "Text" }',
+    ),
+    "batch_fixed_list": ('inputs = { chapters = "Chapter[]" }', 'inputs = { chapters = "Chapter[4]" }'),
+    "batch_branch_wrong_concept": ('inputs = { chapter = "Chapter" }', 'inputs = { chapter = "Text" }'),
+    # cross-domain and refs
+    "xdomain_unknown": ('offer = "hr.screening.JobOffer"', 'offer = "hr.hiring.JobOffer"'),
+    "xdomain_partial": ('offer = "hr.screening.JobOffer"', 'offer = "screening.JobOffer"'),
+    "xdomain_native": ('offer = "hr.screening.JobOffer"', 'offer = "native.Text"'),
+    "xdomain_pipe_ref": ('{ pipe = "judge_cv"', '{ pipe = "hr.screening.judge_cv"'),
+    "xdomain_pipe_ref_bad": ('{ pipe = "judge_cv"', '{ pipe = "hr.judging.judge_cv"'),
+    "xdomain_package_ref": ('{ pipe = "judge_cv"', '{ pipe = "lib->hr.screening.judge_cv"'),
+    "refines_cross_domain_self": ('refines = "recipes.Recipe"', 'refines = "Recipe"'),
+    "refines_cycle": ('refines = "recipes.Recipe"', 'refines = "ScaledRecipe"'),
+    "refines_list": ('refines = "Markdown"', 'refines = "Markdown[]"'),
+    "refines_page": ('refines = "Markdown"', 'refines = "Page"'),
+    "refines_composite": ('refines = "Markdown"', 'refines = "Composite"'),
+    "refines_dynamic": ('refines = "Markdown"', 'refines = "Dynamic"'),
+    "refines_yesno_field": (
+        "Acceptable: {{ verdict.yes_no }}",
+        "Acceptable: {{ verdict.yes_no }} ({{ verdict.probability }})",
+    ),
+    "refines_yesno_bad_field": ("Acceptable: {{ verdict.yes_no }}", "Acceptable: {{ verdict.answer }}"),
+    # optionality
+    "opt_forced_input": (
+        'inputs = { request = "TripRequest", days = "DayPlan[]" }',
+        'inputs = { request = "TripRequest!", days = "DayPlan[]" }',
+    ),
+    "opt_input_seq_to_required": (
+        'inputs = { request = "TripRequest", preferences = "Text?" }\noutput = "DayPlan[]"',
+        'inputs = { request = "TripRequest", preferences = "Text" }\noutput = "DayPlan[]"',
+    ),
+    "opt_optional_list": (
+        'preferences = "Text?" }\noutput = "Itinerary"',
+        'preferences = "Text[]?" }\noutput = "Itinerary"',
+    ),
+    "opt_marker_twice": (
+        'preferences = "Text?" }\noutput = "Itinerary"',
+        'preferences = "Text??" }\noutput = "Itinerary"',
+    ),
+    "opt_marker_both": (
+        'preferences = "Text?" }\noutput = "Itinerary"',
+        'preferences = "Text?!" }\noutput = "Itinerary"',
+    ),
+    "opt_forced_in_step": (
+        'inputs = { request = "TripRequest", preferences = "Text?" }\noutput = "DayPlan[]"',
+        'inputs = { request = "TripRequest", preferences = "Text!" }\noutput = "DayPlan[]"',
+    ),
+    "opt_field_at_question": ("$request.days days", "$request.days days (budget: @?request.budget)"),
+    "opt_field_unguarded": ("$request.days days", "$request.days days with $request.budget EUR"),
+    # dotted input names
+    "dotted_input": (
+        'inputs = { listing = "Listing" }\noutput = "Text"',
+        'inputs = { listing = "Listing", "listing.photo" = "Image" }\noutput = "Text"',
+    ),
+    "dotted_input_alone": (
+        'inputs = { description = "Text" }\noutput = "Flyer"',
+        'inputs = { "description.text" = "Text" }\noutput = "Flyer"',
+    ),
+    # syntax
+    "toml_syntax": ("[pipe.", "[pipe."),  # replaced below
+}
+
+# mutations made of several substitutions, applied in order (all must apply)
+COMBINED: dict[str, list[tuple[str, str]]] = {
+    "compat_text_to_md": [
+        (
+            'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+            'inputs = { review = "Text" }\noutput = "Reply"\nsteps',
+        ),
+        (
+            'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+            'inputs = { review = "Markdown" }\noutput = "ReviewAnalysis"',
+        ),
+        (
+            'inputs = { review = "Review", analysis = "ReviewAnalysis" }',
+            'inputs = { review = "Text", analysis = "ReviewAnalysis" }',
+        ),
+    ],
+    "compat_refined_to_md": [
+        (
+            'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+            'inputs = { review = "Sentiment" }\noutput = "Reply"\nsteps',
+        ),
+        (
+            'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+            'inputs = { review = "Markdown" }\noutput = "ReviewAnalysis"',
+        ),
+        (
+            'inputs = { review = "Review", analysis = "ReviewAnalysis" }',
+            'inputs = { review = "Sentiment", analysis = "ReviewAnalysis" }',
+        ),
+    ],
+    "compat_md_to_md": [
+        (
+            'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+            'inputs = { review = "Markdown" }\noutput = "Reply"\nsteps',
+        ),
+        (
+            'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+            'inputs = { review = "Markdown" }\noutput = "ReviewAnalysis"',
+        ),
+        (
+            'inputs = { review = "Review", analysis = "ReviewAnalysis" }',
+            'inputs = { review = "Markdown", analysis = "ReviewAnalysis" }',
+        ),
+    ],
+    "compat_sh_to_html": [
+        (
+            'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+            'inputs = { review = "Html" }\noutput = "ReviewAnalysis"',
+        )
+    ],
+    "compat_text_to_refined": [
+        (
+            'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
+            'inputs = { review = "Text" }\noutput = "Reply"\nsteps',
+        ),
+        (
+            'inputs = { review = "Review" }\noutput = "ReviewAnalysis"',
+            'inputs = { review = "Sentiment" }\noutput = "ReviewAnalysis"',
+        ),
+        (
+            'inputs = { review = "Review", analysis = "ReviewAnalysis" }',
+            'inputs = { review = "Text", analysis = "ReviewAnalysis" }',
+        ),
+    ],
+}
+
+# mutations whose substitution is not a plain replace
+TOML_BREAK = "\n[pipe.broken\n"
+
+
+def apply(base: str, old: str, new: str) -> str | None:
+    """``base`` with the first ``old`` replaced by ``new``, or None if ``old`` is absent."""
+    if old not in base:
+        return None
+    return base.replace(old, new, 1)
+
+
+def cases() -> dict[str, str]:
+    """Every case: each base, then each mutation applied to each base that has its target."""
+    out: dict[str, str] = {}
+    for base_name, text in BASES.items():
+        out[f"{base_name}__base"] = text
+        if base_name == "review_triage":
+            out[f"{base_name}__toml_syntax"] = text + TOML_BREAK
+        for mutation, (old, new) in MUTATIONS.items():
+            if mutation == "toml_syntax":
+                continue
+            changed = apply(text, old, new)
+            if changed is not None and changed != text:
+                out[f"{base_name}__{mutation}"] = changed
+        for mutation, pairs in COMBINED.items():
+            changed: str | None = text
+            for old, new in pairs:
+                changed = apply(changed, old, new) if changed is not None else None
+            if changed is not None and changed != text:
+                out[f"{base_name}__{mutation}"] = changed
+    return out
