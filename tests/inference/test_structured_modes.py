@@ -268,7 +268,7 @@ async def test_a_cut_off_structured_reply_is_an_error(live: FakeProvider, run_bu
     bundle = TRIAGE.replace(
         'prompt = "Read this support note and fill in the ticket: $note"',
         'prompt = "Read this support note and fill in the ticket: $note"\n'
-        'model = { model = "gpt-4o", max_tokens = 5 }',
+        'model = { model = "gpt-4o", temperature = 0.2, max_tokens = 5 }',
     )
     with pytest.raises(ProviderCallFailed) as caught:
         await run_bundle(bundle, {"note": NOTE}, pipe="read_ticket")
