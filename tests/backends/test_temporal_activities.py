@@ -23,7 +23,7 @@ from pipelex.backends.temporal.payloads import (
     WireSettings,
     restore_omitted,
 )
-from pipelex.backends.temporal.process import keep_settings, library_for
+from pipelex.backends.temporal.process import keep_settings, library_for, resolved_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.memory.inputs import shape_inputs
 from pipelex.memory.stuff import WorkingMemory
@@ -208,3 +208,52 @@ def test_a_leaf_payload_of_an_older_version_still_reads() -> None:
     assert old.dispatch is not None and old.dispatch.task_queue == "q"
     with pytest.raises(ValueError, match="run settings, by value or by digest"):
         LeafPayload.model_validate({**recorded, "settings": None})
+
+
+LIST_BUNDLE = """domain = "lists"
+description = "A leaf that writes three texts"
+main_pipe = "three"
+
+[pipe.three]
+type = "PipeLLM"
+description = "Three items"
+inputs = { note = "Text" }
+output = "Text[3]"
+prompt = "Three lines on: $note"
+"""
+
+
+async def test_the_leaves_of_one_run_share_what_it_resolves_and_other_settings_resolve_their_own() -> None:
+    """A worker resolves a pipe's output spec once for the leaves of a library and run settings (as a direct run's batch
+    items share it); a run with other settings (here a smaller ``max_list_items``) resolves its own, and its limit holds
+    even after the pipe ran under a bigger one."""
+    config = PipelexConfig()
+    ref = LibraryRef.of([(LIST_BUNDLE, "<lists>")])
+    library, codec = library_for(ref)
+    entry = library.pipes["lists.three"]
+    memory = codec.wire_memory(WorkingMemory.with_inputs(shape_inputs({"note": "tides"}, entry, library)))
+    wide = WireSettings.of(config.run_settings())
+    narrow = wide.model_copy(update={"limits": wide.limits.model_copy(update={"max_list_items": 2})})
+
+    def leaf(settings: WireSettings) -> LeafPayload:
+        return LeafPayload(
+            library=ref.by_reference("wf", "run"),
+            pipe_ref=entry.ref,
+            output_name="lines",
+            memory=memory,
+            run_mode=PipeRunMode.DRY,
+            settings_digest=keep_settings(settings)[0],
+        )
+
+    activities = WorkerActivities(config)
+    first = await _environment([]).run(activities.act_run_leaf, leaf(wide))
+    assert first.result.stuff is not None and len(first.result.stuff.content) == 3
+    resolved = resolved_for(ref.digest, keep_settings(wide)[0])
+    held = dict(resolved)
+    assert held  # the output spec (and input specs) the first leaf resolved
+    again = await _environment([]).run(activities.act_run_leaf, leaf(wide))
+    assert again.result.stuff is not None
+    assert resolved_for(ref.digest, keep_settings(wide)[0]) is resolved
+    assert all(resolved[key] is value for key, value in held.items())  # reused, not resolved again
+    with pytest.raises(ApplicationError, match="max_list_items"):
+        await _environment([]).run(activities.act_run_leaf, leaf(narrow))

@@ -14,6 +14,7 @@ activity because the sweep runs its own event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -42,12 +43,17 @@ from pipelex.backends.temporal.process import (
     LibraryNotCachedError,
     keep_settings,
     library_for,
+    resolved_for,
     settings_for,
 )
 from pipelex.backends.temporal.router import failure_error
 from pipelex.backends.temporal.tracing import EventTracer
 from pipelex.errors import PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import Library
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.in_process import InProcessRouter
+from pipelex.pipes.kinds import kind_of
+from pipelex.pipes.runtime import run_pipe
 
 if TYPE_CHECKING:
     from pipelex.config.deck import ModelDeck
@@ -135,10 +141,11 @@ async def _library(ref: LibraryRef) -> tuple[Library, ContentCodec]:
     return library_for((await _read_source(ref)).library)
 
 
-async def _settings(payload: LeafPayload) -> RunSettings:
-    """The leaf's run settings: by value, or by digest (kept here, else read from its workflow's input)."""
+async def _settings(payload: LeafPayload) -> tuple[str, RunSettings]:
+    """The leaf's run settings and their digest: by value, or by digest (kept here, else read from its workflow's
+    input)."""
     if payload.settings is not None:
-        return keep_settings(payload.settings)[1]
+        return keep_settings(payload.settings)
     digest = payload.settings_digest
     assert digest is not None  # the payload's validator: one or the other
     found = settings_for(digest)
@@ -152,7 +159,7 @@ async def _settings(payload: LeafPayload) -> RunSettings:
                 f"{payload.library.source_workflow_id!r} ({held})",
                 error_type="settings_unavailable",
             )
-    return found
+    return digest, found
 
 
 class WorkerActivities:
@@ -187,17 +194,18 @@ class WorkerActivities:
 # cancellation reach the leaf)
 _DEFAULT_HEARTBEAT_S = 30.0
 
+# a leaf's sub-pipes run here (an operator has none: the router is there for the run context's sake); stateless
+_LEAF_ROUTER = InProcessRouter()
+# the bound on a leaf's own run: one leaf runs per activity, so the run-wide bound on leaves in flight
+# ([runtime] max_concurrency) is its workflow's, which dispatches at most that many at once; here it never waits
+_LEAF_BOUND = contextlib.nullcontext()
+
 
 async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutcome:
     """Run one leaf pipe here, with ``generators`` (the worker's); return its result and its trace events.
 
     The events leave out the data the workflow holds already (the inputs it sent, the result): it puts it back.
     """
-    from pipelex.backends.direct import DirectPipeRouter
-    from pipelex.pipes.context import RunContext
-    from pipelex.pipes.kinds import kind_of
-    from pipelex.pipes.runtime import run_pipe
-
     info = activity.info()
     tracer = EventTracer(
         clock=time.time,
@@ -221,16 +229,21 @@ async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutco
                 f"pipe {payload.pipe_ref!r} is not in the library sent to the worker",
                 error_type="unknown_pipe",
             )
+        settings_digest, settings = await _settings(payload)
         ctx = RunContext(
             library=library,
             run_mode=payload.run_mode,
-            settings=await _settings(payload),
+            settings=settings,
             tracer=tracer,
-            router=DirectPipeRouter(),
+            router=_LEAF_ROUTER,
             generators=generators,
+            semaphore=_LEAF_BOUND,
             depth=payload.depth,
             stack=tuple(payload.stack),
             output_override=payload.run_override(),
+            # what the run resolves once from its library and settings (output specs, parsed input specs), shared
+            # by the leaves of that library and settings this worker runs, as a direct run's batch items share it
+            resolved=resolved_for(payload.library.digest, settings_digest),
         )
         memory = payload.memory
         if any(

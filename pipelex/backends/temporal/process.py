@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pipelex.backends.temporal.payloads import ContentCodec, LibraryRef, WireSettings
 from pipelex.language.library import Library, build_library
@@ -50,6 +50,7 @@ class _DigestCache(Generic[V]):
 
 _libraries: _DigestCache[tuple[Library, ContentCodec]] = _DigestCache(64)
 _settings: _DigestCache[RunSettings] = _DigestCache(256)
+_resolved: _DigestCache[dict[object, Any]] = _DigestCache(256)
 
 
 class LibraryNotCachedError(LookupError):
@@ -90,3 +91,16 @@ def keep_settings(wire: WireSettings, digest: str | None = None) -> tuple[str, R
     settings = wire.run_settings()
     _settings.put(key, settings)
     return key, settings
+
+
+def resolved_for(library_digest: str, settings_digest: str) -> dict[object, Any]:
+    """What the runs of a library under some run settings resolve once and reuse (a run context's ``resolved``: output
+    specs and concepts, parsed input specs; :mod:`pipelex.pipes.runtime`), shared by the leaves this process runs for
+    them. Each value holds the library entry it was resolved for, so a library compiled again resolves afresh."""
+    key = f"{library_digest}:{settings_digest}"
+    found = _resolved.get(key)
+    if found is not None:
+        return found
+    made: dict[object, Any] = {}
+    _resolved.put(key, made)
+    return made
