@@ -1,7 +1,5 @@
 """The 18 native concepts (domain ``native``) and their content models."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -3,8 +3,6 @@
 A job carries :class:`PipeRunMode`; :func:`pipelex.inference.leaf.generate` honours it at the leaf.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -4,8 +4,6 @@ Models use ``extra="forbid"`` so an unknown key is a schema error, and pipes are
 union on ``type``. Cross-references (concepts, pipes, inputs) are checked later by validation.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
