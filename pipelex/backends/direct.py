@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipelex.backends.protocol import PreparedRun, RunState, build_output
@@ -19,6 +18,7 @@ from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.in_process import InProcessRouter
+from pipelex.record import Record
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.tracing.tracer import GraphTracer
 
@@ -70,15 +70,30 @@ async def run_in_process(
 DirectPipeRouter = InProcessRouter
 
 
-@dataclass
-class _Started:
+class _Started(Record):
     """A run started with :meth:`DirectBackend.start`: its task, and what its state is built from."""
 
     run: PreparedRun
     tracer: GraphTracer
     task: asyncio.Task[PipeResult]
     started_at: float
-    finished_at: float | None = None
+    finished_at: float | None
+
+    FIELDS = ("run", "tracer", "task", "started_at", "finished_at")
+
+    def __init__(
+        self,
+        run: PreparedRun,
+        tracer: GraphTracer,
+        task: asyncio.Task[PipeResult],
+        started_at: float,
+        finished_at: float | None = None,
+    ) -> None:
+        self.run = run
+        self.tracer = tracer
+        self.task = task
+        self.started_at = started_at
+        self.finished_at = finished_at
 
     def settle(self, task: asyncio.Task[PipeResult]) -> None:
         """Note when the run ended; its error is read by ``status`` (never reported as unretrieved)."""

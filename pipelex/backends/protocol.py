@@ -25,7 +25,6 @@ runner, the CLI and the API import it. The backends themselves are chosen by :fu
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +35,7 @@ from pipelex.inference.leaf import Generators
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.record import Record
 from pipelex.reporting.usage import UsageReport
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.tracing.rollup import roll_up
@@ -47,8 +47,7 @@ if TYPE_CHECKING:
 RunStateName = Literal["running", "succeeded", "failed", "cancelled"]
 
 
-@dataclass
-class PreparedRun:
+class PreparedRun(Record):
     """A run ready to go: everything checked once, before any backend sees it.
 
     ``memory`` holds the shaped inputs; a backend's :meth:`Backend.run` leaves it as the run leaves it.
@@ -63,12 +62,47 @@ class PreparedRun:
     deck: ModelDeck
     # the run's content generators (the live one bound to the run's deck and store): what the run needs beside
     # its leaves (pre-flight, provider session) is asked of the generator of its mode
-    generators: Generators = field(default_factory=Generators)
+    generators: Generators
     # the configuration the run was set up with (its [tracing] for the run's spans); None: no spans exported
-    config: PipelexConfig | None = None
-    graph_children_in_memory: int | None = (
-        None  # [tracing]: children of a controller the graph keeps as nodes
+    config: PipelexConfig | None
+    graph_children_in_memory: int | None
+
+    FIELDS = (
+        "run_id",
+        "entry",
+        "library",
+        "memory",
+        "mode",
+        "settings",
+        "deck",
+        "generators",
+        "config",
+        "graph_children_in_memory",
     )
+
+    def __init__(
+        self,
+        run_id: str,
+        entry: PipeEntry,
+        library: Library,
+        memory: WorkingMemory,
+        mode: PipeRunMode,
+        settings: RunSettings,
+        deck: ModelDeck,
+        generators: Generators | None = None,
+        config: PipelexConfig | None = None,
+        graph_children_in_memory: int | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.entry = entry
+        self.library = library
+        self.memory = memory
+        self.mode = mode
+        self.settings = settings
+        self.deck = deck
+        self.generators = Generators() if generators is None else generators
+        self.config = config
+        self.graph_children_in_memory = graph_children_in_memory
 
 
 class PipelineOutput(BaseModel):

@@ -311,12 +311,11 @@ def run_pipe(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | None) -> int:
-    from dataclasses import replace
-
     from pipelex.cli import paths
     from pipelex.memory.inputs import read_inputs_argument
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
+    from pipelex.record import replace
 
     if args.mock_inputs and not args.dry_run:
         _err("--mock-inputs requires --dry-run: mocked inputs only make sense in a dry run")

@@ -9,23 +9,32 @@ is made when first used (a dry run never makes it), providers are not imported h
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelDeck
+from pipelex.record import FrozenRecord
 
 if TYPE_CHECKING:
     from pipelex.config.settings import PipelexConfig
     from pipelex.storage.protocol import Storage
 
 
-@dataclass(frozen=True)
-class LiveRuntime:
+class LiveRuntime(FrozenRecord):
     """The deck live calls resolve models in, and the store generated images and documents go to."""
 
     deck: ModelDeck
-    make_storage: Callable[[], Storage] = field(repr=False)
-    _storage: list[Storage] = field(default_factory=lambda: [], repr=False, compare=False)
+    make_storage: Callable[[], Storage]
+    _storage: list[Storage]
+
+    FIELDS = ("deck", "make_storage", "_storage")
+    COMPARED = ("deck", "make_storage")
+
+    def __init__(
+        self, deck: ModelDeck, make_storage: Callable[[], Storage], _storage: list[Storage] | None = None
+    ) -> None:
+        self.deck = deck
+        self.make_storage = make_storage
+        self._storage = [] if _storage is None else _storage
 
     @classmethod
     def of(cls, config: PipelexConfig, deck: ModelDeck | None = None) -> LiveRuntime:
