@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from pipelex.language.jinja_names import JINJA_SPECIAL_NAMES
 from pipelex.language.templates import TemplateAnalysis, preprocess
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -32,66 +33,6 @@ _CONSTRUCT_RE = re.compile(
     rf"|\{{\{{ (?P<fmt>{_PATH})\|format \}}\}}"
 )
 _NEWLINE_RE = re.compile(r"\r\n|\r")
-# names Jinja2 parses as constants, operators or keywords, and the globals of the sandbox and special names of
-# Jinja2: a sigil naming one of them is rendered by Jinja2 itself
-_SPECIAL_NAMES = frozenset(
-    {
-        "true",
-        "false",
-        "none",
-        "True",
-        "False",
-        "None",
-        "and",
-        "or",
-        "not",
-        "in",
-        "is",
-        "if",
-        "else",
-        "elif",
-        "endif",
-        "for",
-        "endfor",
-        "recursive",
-        "block",
-        "endblock",
-        "with",
-        "without",
-        "endwith",
-        "import",
-        "from",
-        "as",
-        "set",
-        "endset",
-        "macro",
-        "endmacro",
-        "call",
-        "endcall",
-        "filter",
-        "endfilter",
-        "raw",
-        "endraw",
-        "include",
-        "extends",
-        "autoescape",
-        "endautoescape",
-        "trans",
-        "endtrans",
-        "pluralize",
-        "range",
-        "dict",
-        "lipsum",
-        "cycler",
-        "joiner",
-        "namespace",
-        "self",
-        "loop",
-        "caller",
-        "varargs",
-        "kwargs",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +90,7 @@ def _sigil(match: re.Match[str]) -> Sigil | None:
     else:
         kind, path = "format", match.group("fmt")
     names = path.split(".")
-    if any(name in _SPECIAL_NAMES for name in names):
+    if any(name in JINJA_SPECIAL_NAMES for name in names):
         return None
     if kind == "optional_tag" and match.group("root") != names[0]:
         return None

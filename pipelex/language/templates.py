@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from pipelex.language.simple_templates import SimpleTemplate
+
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATH = rf"{_IDENT}(?:\.{_IDENT})*"
 _DOLLAR_RE = re.compile(rf"(?<![A-Za-z0-9_$])\$({_PATH})")
@@ -102,17 +104,49 @@ class TemplateSyntaxProblem(ValueError):
 @lru_cache(maxsize=4096)
 def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
     """Read the variables a template (or a bare Jinja2 expression) uses; raises on syntax errors."""
-    if not is_expression:
+    if is_expression:
+        simple = simple_expression(template)
+    else:
         from pipelex.language.sigil_templates import analyze_sigils, sigil_parts
 
         parts = sigil_parts(template)
         if parts is not None:  # text and sigils only: no Jinja2 parse
             return analyze_sigils(parts)
+        simple = simple_template(template)
+    if simple is not None:  # the subset of Jinja2 read without Jinja2
+        from pipelex.language.simple_templates import analyze_simple
+
+        reads = analyze_simple(simple)
+        return TemplateAnalysis(
+            roots=frozenset(reads.roots),
+            paths=frozenset(reads.paths),
+            private_names=frozenset(reads.private_names),
+            unguarded=frozenset(reads.unguarded),
+            guarded=frozenset(reads.guarded),
+        )
     return analyze_with_jinja(template, is_expression=is_expression)
 
 
+@lru_cache(maxsize=4096)
+def simple_template(template: str) -> SimpleTemplate | None:
+    """The tree of an MTHDS template (sigils allowed) in the subset of :mod:`pipelex.language.simple_templates`, else
+    None. Raises :class:`TemplateSigilError` on a misused sigil, as :func:`preprocess` does."""
+    from pipelex.language.simple_templates import parse_jinja  # not loaded for sigil templates
+
+    return parse_jinja(preprocess(template))
+
+
+@lru_cache(maxsize=4096)
+def simple_expression(expression: str) -> SimpleTemplate | None:
+    """The tree of a PipeCondition ``expression`` in the subset (``{{ }}`` implied, as the analysis reads it)."""
+    from pipelex.language.simple_templates import parse_jinja
+
+    return parse_jinja(f"{{{{ {expression} }}}}")
+
+
 def analyze_with_jinja(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
-    """:func:`analyze` by Jinja2's parser, for any template (:func:`analyze` takes a shortcut for sigil templates)."""
+    """:func:`analyze` by Jinja2's parser, for any template (:func:`analyze` takes shortcuts for sigil templates and
+    for the subset of :mod:`pipelex.language.simple_templates`)."""
     from jinja2 import TemplateSyntaxError, nodes
 
     source = f"{{{{ {template} }}}}" if is_expression else preprocess(template)

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any, cast, get_args
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 from pydantic import BaseModel
 
@@ -47,9 +47,15 @@ from pipelex.config.settings import LimitsConfig
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
 from pipelex.language.sigil_templates import Sigil, SigilPart, sigil_parts
-from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess
+from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess, simple_template
 from pipelex.narrowing import is_dict, is_list, is_sequence
 from pipelex.pipes.render_budget import RenderBudget, current_budget, reset_budget, set_budget, sized
+
+if TYPE_CHECKING:
+    from pipelex.language.simple_templates import Expr as SimpleExpr
+    from pipelex.language.simple_templates import Node as SimpleNode
+    from pipelex.language.simple_templates import SimpleTemplate
+    from pipelex.language.simple_templates import Var as SimpleVar
 
 
 @dataclass(frozen=True)
@@ -312,9 +318,7 @@ def _wrap_tag(body: str, tag: str, tag_style: TagStyle) -> str:
 def _with_images(value: Any) -> Any:
     """The value as text with every image it holds, however deep, as an ``[Image N]`` token (in an LLM
     prompt, each such image is sent to the model); ``{{ page | with_images }}``."""
-    from jinja2 import Undefined
-
-    if isinstance(value, Undefined):
+    if _is_undefined(value):
         raise ValueError("the with_images filter was given an undefined value: pass it a declared input")
     text = _text_with_images(value, _style().text_format)
     return _as_markup(text) if _style().text_format == "html" else text
@@ -605,6 +609,161 @@ def _filtered(name: str, function: Callable[..., Any], *args: Any) -> Any:
     return budget.measure(function(*args), f"the result of the filter {name!r}")
 
 
+class _ToJinja(Exception):
+    """The simple renderer met what only Jinja2 can answer (a missing value printed, a non-field attribute...)."""
+
+
+class _Undefined:
+    """What a missing variable is to the simple renderer: false, and iterated as nothing (as Jinja2's undefined)."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+_UNDEFINED = _Undefined()
+
+
+def _soft_str(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)  # markupsafe.soft_str: a Markup stays one
+
+
+def _upper(value: Any) -> str:
+    return _soft_str(value).upper()
+
+
+def _lower(value: Any) -> str:
+    return _soft_str(value).lower()
+
+
+def _capitalize(value: Any) -> str:
+    return _soft_str(value).capitalize()
+
+
+def _trim(value: Any, chars: str | None = None) -> str:
+    return _soft_str(value).strip(chars)
+
+
+# The filters the simple renderer calls, with the number of arguments it passes them: ours, and Jinja2's whose code
+# is one line (``length`` and ``count`` are ``len``; ``upper``, ``lower``, ``capitalize``, ``trim`` call the same
+# ``str`` method on ``soft_str(value)``). Another filter, or another number of arguments (whose error names the
+# function), is Jinja2's.
+_SIMPLE_FILTERS: dict[str, tuple[Callable[..., Any], frozenset[int]]] = {
+    "format": (_format_filter, frozenset({0})),
+    "tag": (_tag, frozenset({0, 1})),
+    "markdown": (_markdown, frozenset({0})),
+    "with_images": (_with_images, frozenset({0})),
+    "length": (len, frozenset({0})),
+    "count": (len, frozenset({0})),
+    "upper": (_upper, frozenset({0})),
+    "lower": (_lower, frozenset({0})),
+    "capitalize": (_capitalize, frozenset({0})),
+    "trim": (_trim, frozenset({0, 1})),
+}
+
+
+def _simple_renderable(template: SimpleTemplate) -> bool:
+    return template.filters <= _SIMPLE_FILTERS.keys()
+
+
+class _SimpleRender:
+    """A template of :mod:`pipelex.language.simple_templates` rendered as its compiled Jinja2 code would render it in
+    the sandbox: the same lookups (a variable of the context, a declared field of a content model), the same filter
+    calls, the same budget checks in the same order (a step and a size check per filter, a step per loop item, each
+    printed value measured, each output chunk counted), the same chunks (each text, each printed value).
+
+    Whatever Jinja2 would answer differently or with its own objects (printing or filtering a missing variable, an
+    attribute that is not a model field, a dict key, a metadata field) raises :class:`_ToJinja` before it is done:
+    the caller renders the template again with Jinja2, from the start, with a fresh budget. What ran before is what
+    Jinja2 runs first too (images keep their numbers: the registry numbers an image once)."""
+
+    __slots__ = ("budget", "chunks", "context")
+
+    def __init__(self, context: dict[str, Any], budget: RenderBudget) -> None:
+        self.context = context
+        self.budget = budget
+        self.chunks: list[str] = []
+
+    def nodes(self, nodes: tuple[SimpleNode, ...], scope: dict[str, Any]) -> None:
+        budget = self.budget
+        for (
+            node
+        ) in nodes:  # dispatched on ``kind``: the node classes are not imported here (see their module)
+            if node.kind == "text":
+                budget.output(node.text)
+                self.chunks.append(node.text)
+            elif node.kind == "print":
+                value = self.value(node.expr, scope)
+                if value is _UNDEFINED:
+                    raise _ToJinja  # printing a missing variable: Jinja2's error
+                chunk = str(budget.measure(value, "a text"))
+                budget.output(chunk)
+                self.chunks.append(chunk)
+            elif node.kind == "if":
+                if self.value(node.test, scope):
+                    self.nodes(node.body, scope)
+                else:
+                    for branch in node.elif_:
+                        if self.value(branch.test, scope):
+                            self.nodes(branch.body, scope)
+                            break
+                    else:
+                        self.nodes(node.else_, scope)
+            else:
+                iterated = False
+                for item in self.value(node.iter, scope):
+                    budget.step()  # the sandbox counts each item as it is taken
+                    iterated = True
+                    self.nodes(node.body, {**scope, node.target: item})
+                if not iterated:
+                    self.nodes(node.else_, scope)
+
+    def value(self, expr: SimpleExpr, scope: dict[str, Any]) -> Any:
+        if expr.kind == "var":
+            return self.lookup(expr, scope)
+        if expr.kind == "filter":
+            value = self.value(expr.node, scope)
+            function, arities = _SIMPLE_FILTERS[expr.name]
+            if value is _UNDEFINED or len(expr.args) not in arities:
+                raise _ToJinja
+            self.budget.step()  # the sandbox's filter guard
+            return self.budget.measure(function(value, *expr.args), f"the result of the filter {expr.name!r}")
+        if expr.kind == "defined":
+            return self.value(expr.node, scope) is not _UNDEFINED
+        if expr.kind == "not":
+            return not self.value(expr.node, scope)
+        left = self.value(expr.left, scope)
+        if expr.kind == "and":
+            return self.value(expr.right, scope) if left else left
+        return left if left else self.value(expr.right, scope)
+
+    def lookup(self, var: SimpleVar, scope: dict[str, Any]) -> Any:
+        value = scope.get(var.root, _MISSING) if scope else _MISSING
+        if value is _MISSING:
+            value = self.context.get(var.root, _MISSING)
+        if value is _MISSING:
+            if var.attributes:
+                raise _ToJinja  # an attribute of a missing variable: Jinja2's error
+            return _UNDEFINED
+        if _is_undefined(value):
+            raise _ToJinja
+        for attribute in var.attributes:
+            if (
+                attribute.startswith("_")  # private, or a metadata field: the sandbox decides
+                or not isinstance(value, BaseModel)
+                or attribute not in type(value).model_fields
+            ):
+                raise _ToJinja
+            value = getattr(value, attribute, _MISSING)
+            if value is _MISSING or callable(value):
+                raise _ToJinja
+        return value
+
+
 def render_template(
     template: str,
     context: dict[str, Any],
@@ -633,13 +792,17 @@ def render_template(
             direct = _render_direct(parts, context, style or _DEFAULT_STYLE, budget)
             if direct is not None:
                 return direct
+        simple = None if html or parts is not None else simple_template(template)
+        if simple is not None and not _simple_renderable(simple):
+            simple = None
         # Compiling (cached) gets a budget of its own: Jinja2's constant folding runs filters and operators at
         # compile time, which must stay bounded (a bomb can be made of constants) but must not count against the
         # render, or a template's first render would use more steps than its later ones.
         token = set_budget(
             RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
         )
-        compiled, globals_ = (None, None) if parts is not None else _compiled(template, html)
+        jinja = parts is None and simple is None
+        compiled, globals_ = _compiled(template, html) if jinja else (None, None)
         set_budget(budget)
         style_token = _STYLE.set(style or _DEFAULT_STYLE)
         metadata_token = _METADATA.set(metadata if metadata is not None else _NO_METADATA)
@@ -651,6 +814,24 @@ def render_template(
                     budget.output(chunk)
                     rendered.append(chunk)
                 return "".join(rendered)
+            if (
+                simple is not None
+            ):  # the subset of Jinja2 rendered without Jinja2, unless it needs Jinja2's answer
+                render = _SimpleRender(context, budget)
+                try:
+                    render.nodes(simple.nodes, {})
+                    return "".join(render.chunks)
+                except _ToJinja:
+                    set_budget(
+                        RenderBudget(
+                            max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars
+                        )
+                    )
+                    compiled, globals_ = _compiled(template, html)
+                    budget = RenderBudget(
+                        max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars
+                    )
+                    set_budget(budget)
             assert compiled is not None and globals_ is not None
             from jinja2.runtime import new_context
 
