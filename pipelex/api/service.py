@@ -41,9 +41,10 @@ from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.errors import BundleLoadError, LimitExceededError
 from pipelex.memory.stuff import Absence
+from pipelex.narrowing import is_json_object, is_list
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
-from pipelex.tracing.graph import ExecutionGraph
+from pipelex.tracing.graph import ExecutionGraph, GraphNode
 
 if TYPE_CHECKING:
     from pipelex.api.isolation import IsolatedJob, IsolatedRunner
@@ -97,8 +98,50 @@ def run_mode_of(request: ExecuteRequest) -> PipeRunMode:
     return PipeRunMode.DRY if request.dry_run else PipeRunMode.LIVE
 
 
+def without_local_paths(value: Any) -> Any:
+    """JSON data of a run (contents, graph data) without the ``file://`` public URLs of stored images and
+    documents: they name the server's storage folder, which a caller can neither open nor should learn (the
+    ``pipelex-storage://`` URI stays). Shares every part it does not change."""
+    if is_json_object(value):
+        public = value.get("public_url")
+        changed: dict[str, Any] | None = None
+        if isinstance(public, str) and "url" in value and public[:5].lower() == "file:":
+            changed = {**value, "public_url": None}
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                new = without_local_paths(item)
+                if new is not item:
+                    changed = changed if changed is not None else dict(value)
+                    changed[key] = new
+        return value if changed is None else changed
+    if is_list(value):
+        items = [without_local_paths(item) if isinstance(item, dict | list) else item for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def _graph_without_local_paths(graph: ExecutionGraph) -> ExecutionGraph:
+    nodes: list[GraphNode] = []
+    changed = False
+    for node in graph.nodes:
+        updates: dict[str, Any] = {}
+        for side in ("inputs", "outputs"):
+            items = getattr(node, side)
+            new_items = [
+                item.model_copy(update={"data": data})
+                if (data := without_local_paths(item.data)) is not item.data
+                else item
+                for item in items
+            ]
+            if any(a is not b for a, b in zip(new_items, items, strict=True)):
+                updates[side] = new_items
+        nodes.append(node.model_copy(update=updates) if updates else node)
+        changed = changed or bool(updates)
+    return graph.model_copy(update={"nodes": nodes}) if changed else graph
+
+
 def execute_response(output: PipelineOutput, *, backend: BackendName) -> ExecuteResponse:
-    """The API document of a run's output."""
+    """The API document of a run's output (without the server's local paths: :func:`without_local_paths`)."""
     main = output.main_stuff
     main_out: StuffOut | AbsenceOut | None
     if main is None:
@@ -106,8 +149,8 @@ def execute_response(output: PipelineOutput, *, backend: BackendName) -> Execute
     elif isinstance(main, Absence):
         main_out = AbsenceOut.model_validate(main.to_json())
     else:
-        main_out = StuffOut.model_validate(main.to_json())
-    memory = WorkingMemoryOut.model_validate(output.working_memory.to_json())
+        main_out = StuffOut.model_validate(without_local_paths(main.to_json()))
+    memory = WorkingMemoryOut.model_validate(without_local_paths(output.working_memory.to_json()))
     return ExecuteResponse(
         pipeline_run_id=output.pipeline_run_id,
         pipe_output=PipeOutputOut(pipeline_run_id=output.pipeline_run_id, working_memory=memory),
@@ -116,7 +159,7 @@ def execute_response(output: PipelineOutput, *, backend: BackendName) -> Execute
         pipe_code=output.pipe_code,
         run_mode=output.run_mode,
         backend=backend,
-        graph=output.graph,
+        graph=_graph_without_local_paths(output.graph),
         usage=UsageOut.model_validate(output.usage.to_json()),
     )
 

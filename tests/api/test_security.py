@@ -353,6 +353,32 @@ def test_a_url_of_another_scheme_without_slashes_is_refused_as_a_scheme(client: 
     assert "scheme 'javascript'" in problem["detail"], problem["detail"]
 
 
+_EXTRACT = """
+domain = "papers"
+main_pipe = "pages"
+
+[pipe.pages]
+type = "PipeExtract"
+description = "Reads the pages of a PDF"
+inputs = { doc = "Document" }
+output = "Page[]"
+"""
+
+
+def test_a_live_run_answers_no_path_of_the_servers_storage(client: httpx.Client) -> None:
+    """A live run stores its data-URL inputs; the answer names them by their ``pipelex-storage://`` URI, never by
+    the ``file://`` URL of the server's storage folder (in the memory, the main output or the graph's data)."""
+    pdf = (Path(__file__).parents[2] / "examples" / "extract_pdf_sample.pdf").read_bytes()
+    url = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+    body = {"mthds_contents": [_EXTRACT], "dry_run": False, "inputs": {"doc": {"url": url}}}
+    response = client.post("/v1/execute", json=body)
+    assert response.status_code == 200, response.text
+    document = response.json()
+    stored = document["pipe_output"]["working_memory"]["root"]["doc"]["content"]
+    assert stored["url"].startswith("pipelex-storage://") and stored["public_url"] is None, stored
+    assert "file:" not in response.text and os.getcwd() not in response.text
+
+
 def test_data_urls_are_always_accepted(client: httpx.Client) -> None:
     body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": PNG}}}
     response = client.post("/v1/execute", json=body)
