@@ -398,7 +398,16 @@ class ConceptLibrary(Record):
         model = self.content_model(concept)
         text = _SCHEMA_TEXTS.get(model)
         if text is None:
-            text = _SCHEMA_TEXTS[model] = json.dumps(model.model_json_schema())
+            try:
+                schema = model.model_json_schema()
+            except (
+                RecursionError
+            ):  # pydantic recurses ~26 frames per nested structure: ~30 levels pass the stack
+                raise ConceptCompileError(
+                    f"concept {concept.ref!r} nests structures too deeply (concepts holding concepts) for its JSON "
+                    "schema to be generated: flatten its structure"
+                ) from None
+            text = _SCHEMA_TEXTS[model] = json.dumps(schema)
         return json.loads(text)
 
 

@@ -497,3 +497,22 @@ def test_a_concepts_json_schema_is_generated_once_and_handed_out_as_a_copy(
     second = lib.concepts.json_schema(ticket)
     assert second == expected
     assert calls == [model]
+
+
+def test_a_structure_nested_past_the_stack_is_a_concept_error_not_a_recursion_error() -> None:
+    """Each concept holding the next, 60 deep: pydantic's JSON schema generation recurses past Python's stack, so a
+    structured leaf making the outer concept failed with a bare 'RecursionError'. The error names the concept."""
+    from pipelex.errors import ConceptCompileError
+
+    depth = 60
+    text = 'domain = "deep"\n'
+    for i in range(depth):
+        field = (
+            f'{{type = "concept", concept_ref = "deep.C{i + 1}", description = "x"}}'
+            if i < depth - 1
+            else ('{type = "text", description = "x"}')
+        )
+        text += f'[concept.C{i}]\ndescription = "x"\n[concept.C{i}.structure]\nf = {field}\n'
+    lib = library(text)
+    with pytest.raises(ConceptCompileError, match="'deep.C0' nests structures too deeply"):
+        lib.concepts.json_schema(concept(lib, "deep.C0"))
