@@ -48,7 +48,7 @@ class Counter(FrozenRecord):
     started_perf: float
 
     __slots__ = ("unit", "done", "total", "started_perf")
-    FIELDS = ("unit", "done", "total", "started_perf")
+    FIELDS = __slots__
 
     def __init__(self, unit: str, done: int, total: int, started_perf: float) -> None:
         self.unit = unit
@@ -66,7 +66,7 @@ class _Count(Record):
     started_perf: float
 
     __slots__ = ("unit", "done", "total", "started_perf")
-    FIELDS = ("unit", "done", "total", "started_perf")
+    FIELDS = __slots__
 
     def __init__(self, unit: str, done: int, total: int, started_perf: float) -> None:
         self.unit = unit
@@ -90,7 +90,7 @@ class ProgressSnapshot(FrozenRecord):
     cost_usd: float
 
     __slots__ = ("finished", "running", "elapsed_s", "controller", "counters", "eta_s", "cost_usd")
-    FIELDS = ("finished", "running", "elapsed_s", "controller", "counters", "eta_s", "cost_usd")
+    FIELDS = __slots__
 
     def __init__(
         self,
@@ -170,31 +170,7 @@ class _NodeRecord(Record):
         "fold",
         "counter",
     )
-    FIELDS = (
-        "id",
-        "path",
-        "kind",
-        "pipe_code",
-        "pipe_type",
-        "description",
-        "domain",
-        "parent_id",
-        "started_at",
-        "started_perf",
-        "inputs",
-        "status",
-        "ended_at",
-        "duration",
-        "outputs",
-        "error",
-        "usage",
-        "tags",
-        "children",
-        "warnings",
-        "placement",
-        "fold",
-        "counter",
-    )
+    FIELDS = __slots__
 
     def __init__(
         self,
@@ -259,7 +235,7 @@ class _Fold(Record):
     absorbed: bool  # its controller was folded too: counted in the outer fold
 
     __slots__ = ("index", "parent", "runs", "nodes", "statuses", "usage", "absorbed")
-    FIELDS = ("index", "parent", "runs", "nodes", "statuses", "usage", "absorbed")
+    FIELDS = __slots__
 
     def __init__(
         self,
@@ -290,7 +266,7 @@ class _EdgeRecord(Record):
     stuff_digest: str | None
 
     __slots__ = ("kind", "source", "target", "label", "stuff_digest")
-    FIELDS = ("kind", "source", "target", "label", "stuff_digest")
+    FIELDS = __slots__
 
     def __init__(
         self, kind: str, source: str, target: str, label: str | None = None, stuff_digest: str | None = None
