@@ -7,8 +7,9 @@ Two shapes, dry, on one local dev server (127.0.0.1, started and stopped here):
 
 pipelex: ``PipelexRunner(..., backend="temporal")`` on a bundle of PipeLLM leaves in dry mode (the full path:
 payloads with the library and the memory, leaves mocking inside the worker, trace events, the graph replayed on
-the client). Bare SDK: a workflow with the same number of activities that do no work, default data converter and
-sandbox. Where the workers run (``--workers``):
+the client). Bare SDK: a workflow with the same number of activities that do no work, default data converter and,
+as the SDK runs workflows by default, its sandbox (``--bare-runner unsandboxed``: outside it, as pipelex runs its
+own). Where the workers run (``--workers``):
 
 - ``in-process`` (default): both workers in this process, beside the clients, as a program embedding pipelex
   runs them; this process's collector is left as it is (the caller's);
@@ -17,6 +18,10 @@ sandbox. Where the workers run (``--workers``):
 - ``process``: each side's worker in a process of its own, as deployed: ``pipelex worker`` (the console
   script's entry point) against a bare SDK worker (this file with ``--serve-bare``). CPU is then the
   client's (this process) plus the worker process's (``/proc``).
+
+``--control`` runs the bare SDK twice in each round and prints the second run against the first: the spread of one
+code against itself on this machine at this moment, the floor under any single round's ratio. ``--batch-items``
+sets the batch's size (200): more leaves per round, less noise per round.
 
 After the rounds, a reference line: the same bundles run by pipelex on the direct backend in this process (CPU per
 leaf): the leaf's own work, which pipelex's Temporal figure includes and the bare SDK's no-op leaf does not.
@@ -48,7 +53,8 @@ from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 SEQ_STEPS = 20
 BATCH_ITEMS = 200
@@ -103,7 +109,7 @@ async def bare_round(client: Client, queue: str, shape: str) -> None:
         )
     else:
         await client.execute_workflow(
-            BareBatch.run, BATCH_ITEMS, id=f"bare-batch-{uuid.uuid4().hex}", task_queue=queue
+            BareBatch.run, LEAVES["batch"], id=f"bare-batch-{uuid.uuid4().hex}", task_queue=queue
         )
 
 
@@ -173,7 +179,7 @@ async def our_round(shape: str, notes: list[str]) -> None:
         output = await PipelexRunner(
             mthds_content=BATCH_BUNDLE, pipe_run_mode=PipeRunMode.DRY
         ).execute_pipeline({"notes": notes})
-        assert len(output.graph.nodes) == BATCH_ITEMS + 1
+        assert len(output.graph.nodes) == len(notes) + 1
 
 
 LEAVES = {"sequence": SEQ_STEPS, "batch": BATCH_ITEMS}
@@ -259,10 +265,13 @@ class WorkerProcess:
 
 
 @asynccontextmanager
-async def worker_processes(address: str, bare_queue: str, our_queue: str) -> AsyncIterator[tuple[int, int]]:
+async def worker_processes(
+    address: str, bare_queue: str, our_queue: str, bare_runner: str
+) -> AsyncIterator[tuple[int, int]]:
     """A bare SDK worker and a ``pipelex worker``, each in its own process; yields their pids (bare, pipelex)."""
     bare = WorkerProcess(
-        [sys.executable, __file__, "--serve-bare", address, bare_queue], ready="bare worker ready"
+        [sys.executable, __file__, "--serve-bare", address, bare_queue, "--bare-runner", bare_runner],
+        ready="bare worker ready",
     )
     ours: WorkerProcess | None = None
     try:
@@ -287,18 +296,22 @@ async def worker_processes(address: str, bare_queue: str, our_queue: str) -> Asy
             ours.stop()
 
 
-def bare_worker(client: Client, queue: str, executor: concurrent.futures.Executor) -> Worker:
-    """The bare SDK's worker: the two bare workflows and their no-op activity, on ``queue``."""
+def bare_worker(
+    client: Client, queue: str, executor: concurrent.futures.Executor, runner: str = "sandboxed"
+) -> Worker:
+    """The bare SDK's worker: the two bare workflows and their no-op activity, on ``queue``; its workflows in the
+    SDK's sandbox (its default) or outside it (``runner="unsandboxed"``, as pipelex runs its own)."""
     return Worker(
         client,
         task_queue=queue,
         workflows=[BareSequence, BareBatch],
         activities=[bare_leaf],
         activity_executor=executor,
+        workflow_runner=UnsandboxedWorkflowRunner() if runner == "unsandboxed" else SandboxedWorkflowRunner(),
     )
 
 
-def serve_bare(address: str, queue: str) -> None:
+def serve_bare(address: str, queue: str, runner: str) -> None:
     """``--serve-bare``: a bare SDK worker of the two bare workflows until SIGTERM (its own process)."""
 
     async def serve() -> None:
@@ -306,7 +319,7 @@ def serve_bare(address: str, queue: str) -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         with concurrent.futures.ThreadPoolExecutor(4) as executor:
-            async with bare_worker(client, queue, executor):
+            async with bare_worker(client, queue, executor, runner):
                 print("bare worker ready", flush=True)
                 await stop.wait()
 
@@ -314,10 +327,18 @@ def serve_bare(address: str, queue: str) -> None:
 
 
 async def measure(
-    address: str, server_pid: int, repeat: int, shapes: list[str], workers: str = "in-process"
+    address: str,
+    server_pid: int,
+    repeat: int,
+    shapes: list[str],
+    workers: str = "in-process",
+    *,
+    bare_runner: str = "sandboxed",
+    control: bool = False,
 ) -> dict[str, dict[str, list[Sample]]]:
     """Alternate bare and pipelex rounds shape by shape (the first round of each is a warm-up), so a change of load
-    hits both sides alike; the order within a pair alternates too."""
+    hits both sides alike; the order within a pair alternates too. ``control``: a second bare run in each round
+    (``"control"``), between the two others."""
     from pipelex.backends.temporal import temporal_session
     from pipelex.boot import Pipelex
     from pipelex.config.settings import PipelexConfig, RuntimeConfig, TemporalConfig
@@ -337,34 +358,41 @@ async def measure(
 
         _tune_gc_for_a_run()
     Pipelex.make(config=config)
-    notes = [f"item {i}" for i in range(BATCH_ITEMS)]
-    samples: dict[str, dict[str, list[Sample]]] = {shape: {"bare": [], "pipelex": []} for shape in shapes}
+    notes = [f"item {i}" for i in range(LEAVES["batch"])]
+    names = ["bare", "pipelex", *(["control"] if control else [])]
+    samples: dict[str, dict[str, list[Sample]]] = {shape: {name: [] for name in names} for shape in shapes}
     client = await Client.connect(address)
     queue = f"bare-{uuid.uuid4().hex[:8]}"
-    pids: dict[str, int | None] = {"bare": None, "pipelex": None}
+    pids: dict[str, int | None] = {"bare": None, "pipelex": None, "control": None}
     with concurrent.futures.ThreadPoolExecutor(4) as executor:
         async with AsyncExitStack() as stack:
             if workers == "process":
                 pids["bare"], pids["pipelex"] = await stack.enter_async_context(
-                    worker_processes(address, queue, our_queue)
+                    worker_processes(address, queue, our_queue, bare_runner)
                 )
+                pids["control"] = pids["bare"]
             else:
-                await stack.enter_async_context(bare_worker(client, queue, executor))
+                await stack.enter_async_context(bare_worker(client, queue, executor, bare_runner))
             await stack.enter_async_context(temporal_session(config))
             for round_index in range(repeat + 1):
                 for shape in shapes:
                     pair: dict[str, Sample] = {}
                     sides = ("bare", "pipelex") if round_index % 2 == 0 else ("pipelex", "bare")
+                    if control:
+                        sides = (sides[0], "control", sides[1])
                     for side in sides:
-                        run = bare_round(client, queue, shape) if side == "bare" else our_round(shape, notes)
+                        run = (
+                            our_round(shape, notes) if side == "pipelex" else bare_round(client, queue, shape)
+                        )
                         pair[side] = await timed(run, LEAVES[shape], server_pid, pids[side])
                     if round_index == 0:
                         continue
                     for side, sample in pair.items():
                         samples[shape][side].append(sample)
+                    aa = f" (bare/bare cpu {pair['control'].cpu / pair['bare'].cpu:.2f}x)" if control else ""
                     print(
                         f"  round {round_index} {shape:<8} wall {pair['pipelex'].wall / pair['bare'].wall:.2f}x "
-                        f"cpu {pair['pipelex'].cpu / pair['bare'].cpu:.2f}x  load {os.getloadavg()[0]:.1f}",
+                        f"cpu {pair['pipelex'].cpu / pair['bare'].cpu:.2f}x{aa}  load {os.getloadavg()[0]:.1f}",
                         flush=True,
                     )
     Pipelex.teardown()
@@ -381,7 +409,7 @@ def direct_cpu(shapes: list[str], rounds: int = 5) -> dict[str, float]:
     from pipelex.pipeline.runner import PipelexRunner
 
     Pipelex.make(config=PipelexConfig(runtime=RuntimeConfig(max_concurrency=CONCURRENCY)))
-    notes = [f"item {i}" for i in range(BATCH_ITEMS)]
+    notes = [f"item {i}" for i in range(LEAVES["batch"])]
     figures: dict[str, float] = {}
     try:
         for shape in shapes:
@@ -418,15 +446,16 @@ def report(samples: dict[str, dict[str, list[Sample]]], limit: float) -> None:
         )
         for shape, sides in samples.items():
             bare = [getattr(s, measure_name) for s in sides["bare"]]
-            ours = [getattr(s, measure_name) for s in sides["pipelex"]]
-            ratios = [o / b if b else float("inf") for b, o in zip(bare, ours, strict=True)]
-            b, o = statistics.median(bare), statistics.median(ours)
-            over = sum(1 for r in ratios if r > limit)
-            label = f"{shape} ({LEAVES[shape]} leaves)"
-            print(
-                f"{label:<22} {b:>9.2f} {o:>9.2f} {o / b if b else float('inf'):>6.2f}x {max(ratios):>6.2f}x "
-                f"{over:>3}/{len(ratios):<2}  {' '.join(f'{r:.2f}' for r in ratios)}"
-            )
+            for other in [side for side in sides if side != "bare"]:
+                ours = [getattr(s, measure_name) for s in sides[other]]
+                ratios = [o / b if b else float("inf") for b, o in zip(bare, ours, strict=True)]
+                b, o = statistics.median(bare), statistics.median(ours)
+                over = sum(1 for r in ratios if r > limit)
+                label = f"{shape} ({LEAVES[shape]} leaves)" + (" bare/bare" if other == "control" else "")
+                print(
+                    f"{label:<22} {b:>9.2f} {o:>9.2f} {o / b if b else float('inf'):>6.2f}x {max(ratios):>6.2f}x "
+                    f"{over:>3}/{len(ratios):<2}  {' '.join(f'{r:.2f}' for r in ratios)}"
+                )
 
 
 def main() -> None:
@@ -443,17 +472,35 @@ def main() -> None:
         default="in-process",
         help="where the workers run (see the module's docstring)",
     )
+    parser.add_argument(
+        "--bare-runner",
+        choices=["sandboxed", "unsandboxed"],
+        default="sandboxed",
+        help="the bare SDK's workflows in the SDK's sandbox (its default) or outside it (as pipelex's)",
+    )
+    parser.add_argument("--control", action="store_true", help="a second bare run per round: the A/A spread")
+    parser.add_argument("--batch-items", type=int, default=BATCH_ITEMS, help="leaves of the batch shape")
     parser.add_argument("--serve-bare", nargs=2, metavar=("ADDRESS", "QUEUE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(*args.serve_bare)
+        address, queue = args.serve_bare
+        serve_bare(address, queue, args.bare_runner)
         return
+    LEAVES["batch"] = args.batch_items
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
-    print(f"workers: {args.workers}")
+    print(f"workers: {args.workers}, bare SDK's workflows: {args.bare_runner}")
     server = DevServer().wait_ready()
     try:
         samples = asyncio.run(
-            measure(server.address, server.process.pid, args.repeat, args.shapes, workers=args.workers)
+            measure(
+                server.address,
+                server.process.pid,
+                args.repeat,
+                args.shapes,
+                workers=args.workers,
+                bare_runner=args.bare_runner,
+                control=args.control,
+            )
         )
     finally:
         server.stop()

@@ -79,3 +79,15 @@ def workers() -> Iterator[list[WorkerProcess]]:
     finally:
         for worker in started:
             worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def determinism_tripwires(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every workflow this process runs in a Temporal test (in-process workers, the replayer) is checked for calls
+    to the clock, ``random``, ``uuid``, ``open`` and ``os.getenv`` (``tests/temporal/guard.py``)."""
+    from pipelex.backends.temporal import worker
+    from tests.temporal.guard import GuardedWorkflowRunner, tripwires
+
+    monkeypatch.setattr(worker, "workflow_runner", GuardedWorkflowRunner)
+    with tripwires():
+        yield
