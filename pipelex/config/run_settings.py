@@ -35,9 +35,14 @@ class LimitsConfig(BaseModel):
     template_max_steps: int = Field(default=100_000, ge=100, le=1_000_000_000)
     # one template render: characters of its output, and of any text or list built while rendering
     template_max_output_chars: int = Field(default=1_000_000, ge=1_000, le=1_000_000_000)
-    # runner API: seconds a run or a validation may take before its worker is stopped
+    # a rendered image (a PDF page for a page view, a vision model or OCR): at most this many pixels; a page
+    # past it is rendered at the dpi that fits
+    max_image_pixels: int = Field(default=64_000_000, ge=1_000_000, le=1_000_000_000)
+    # runner API: seconds a run or a validation may take before its worker is stopped; everywhere, the CPU time
+    # of the process that opens a PDF
     run_deadline_seconds: float = Field(default=300.0, gt=0, le=86_400)
-    # runner API: the address-space ceiling of the worker process of a run or a validation (bytes)
+    # runner API: the address-space ceiling of the worker process of a run or a validation (bytes); everywhere,
+    # of the process that opens a PDF
     run_memory_bytes: int = Field(default=2 * 1024**3, ge=128 * 1024**2)
     # runner API: "process" runs each request in a worker process with the deadline and memory ceiling
     # enforced by the OS; "thread" runs it in the server process (deadline only, not enforced on CPU-bound work)

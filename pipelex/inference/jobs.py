@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelex.config.run_settings import LimitsConfig
 from pipelex.io.policy import IOPolicy
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 
@@ -72,6 +73,8 @@ class ExtractJob(Job):
     page_views: bool = False
     page_views_dpi: int = 72
     nb_extract_pages: int = 4
+    # the run's limits: a PDF is opened in a process bounded by them (pipelex.inference.live.pdf_reader)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig.model_construct)
 
 
 class SearchJob(Job):

@@ -40,6 +40,7 @@ FORBIDDEN_PIPELEX = (
     "pipelex.inference.live.generator",
     "pipelex.inference.live.calls",
     "pipelex.inference.live.extract",
+    "pipelex.inference.live.pdf_reader",
     "pipelex.inference.live.docgen",
     "pipelex.inference.live.resources",
     "pipelex.inference.live.structured",

@@ -7,6 +7,7 @@ in ``shared/conformance/expected`` (override with ``MTHDS_EXPECTED_DIR``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -316,8 +317,8 @@ class TestCorpus:
         assert compare_meaning(main_stuff, want) == []
         _assert_documents_exist(main_stuff)
         if entry.name == DOC_GEN_ENTRY:  # the document carries the text of its inputs
-            from pipelex.inference.live.extract import pdf_text_pages
+            from tests.inference.conftest import pdf_texts
 
             pdf = Path(unquote(urlparse(main_stuff["public_url"]).path)).read_bytes()
-            text = " ".join(pdf_text_pages(pdf))
+            text = " ".join(asyncio.run(pdf_texts(pdf)))
             assert "Boulangerie Kerlann" in text and "7:00 to 19:30" in text, text

@@ -11,6 +11,7 @@ import pytest
 
 from pipelex.boot import Pipelex
 from pipelex.config.settings import PipelexConfig
+from pipelex.inference.jobs import ExtractJob
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner, PipelineOutput
 from pipelex.testing.fake_provider import FakeProvider
@@ -113,6 +114,24 @@ def make_pdf(pages: list[str]) -> bytes:
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def extract_job(**fields: Any) -> ExtractJob:
+    """A live extraction job of a document, for calling the PDF reader directly."""
+    return ExtractJob(
+        run_mode=PipeRunMode.LIVE,
+        pipe_code="read_pages",
+        source_url="memory",
+        source_kind="document",
+        **fields,
+    )
+
+
+async def pdf_texts(data: bytes) -> list[str]:
+    """The text layer of each page of a PDF, read as a PipeExtract reads it."""
+    from pipelex.inference.live.pdf_reader import pdf_text_pages
+
+    return await pdf_text_pages(data, extract_job())
 
 
 def make_scanned_pdf() -> bytes:

@@ -17,7 +17,15 @@ import pytest
 from pipelex.errors import PipeRunError, ProviderError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.testing.fake_provider import FakeProvider, Route
-from tests.inference.conftest import RunBundle, boot, make_pdf, make_png, make_scanned_pdf
+from tests.inference.conftest import (
+    RunBundle,
+    boot,
+    extract_job,
+    make_pdf,
+    make_png,
+    make_scanned_pdf,
+    pdf_texts,
+)
 
 SHOP = """
 domain = "shop"
@@ -406,9 +414,7 @@ async def test_document_generation_formats(no_keys: None, run_bundle: RunBundle,
     assert document["filename"] == f"notice.{fmt}" and document["url"].startswith("pipelex-storage://")
     data = Path(unquote(urlparse(document["public_url"]).path)).read_bytes()
     if fmt == "pdf":
-        from pipelex.inference.live.extract import pdf_text_pages
-
-        assert "Closed | Sunday" in pdf_text_pages(data)[0]
+        assert "Closed | Sunday" in (await pdf_texts(data))[0]
     else:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xml = "".join(archive.read(n).decode() for n in archive.namelist())
@@ -457,15 +463,15 @@ async def test_preset_temperature_is_sent(live: FakeProvider, run_bundle: RunBun
     assert body["temperature"] == 0.2 and body["model"] == "gpt-4o"
 
 
-def _scan_of(text_pdf: bytes) -> bytes:
+async def _scan_of(text_pdf: bytes) -> bytes:
     """A scanned copy of a PDF: its first page rendered to an image, put alone in a new PDF (no text layer)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    from pipelex.inference.live.extract import render_pdf_pages
+    from pipelex.inference.live.pdf_reader import render_pdf_pages
 
-    png = render_pdf_pages(text_pdf, dpi=200)[0]
+    png = (await render_pdf_pages(text_pdf, extract_job(), dpi=200))[0]
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     pdf.drawImage(ImageReader(io.BytesIO(png)), 0, 0, width=A4[0], height=A4[1])
@@ -478,7 +484,7 @@ def _scan_of(text_pdf: bytes) -> bytes:
 async def test_scanned_pdf_with_no_key_is_read_by_tesseract(
     no_keys: None, run_bundle: RunBundle, tmp_path: Path
 ) -> None:
-    scan = _scan_of(make_pdf(["Opening hours\nMonday to Friday"]))
+    scan = await _scan_of(make_pdf(["Opening hours\nMonday to Friday"]))
     pdf_path = tmp_path / "scan.pdf"
     pdf_path.write_bytes(scan)
     output = await run_bundle(_extract_bundle(), {"paper": {"url": str(pdf_path)}})

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
+import os
 import shutil
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipelex.concepts.natives import ImageContent, PageContent, TextAndImagesContent, TextContent
 from pipelex.config.deck import Backend, ModelHandle, ResolvedModel
@@ -31,52 +31,6 @@ if TYPE_CHECKING:
 TRANSCRIBE_PROMPT = (
     "Transcribe all the text of this page, in reading order, as plain text. Answer with the text only."
 )
-
-
-def pdf_text_pages(data: bytes) -> list[str]:
-    """The text layer of each page of a PDF."""
-    import pypdfium2 as pdfium  # pyright: ignore[reportMissingTypeStubs]  (pypdfium2 ships no stubs)
-
-    pdf = pdfium.PdfDocument(data)
-    try:
-        texts: list[str] = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range().replace("\r\n", "\n").strip())
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        pdf.close()
-
-
-def render_pdf_pages(data: bytes, *, dpi: int) -> list[bytes]:
-    """Each page of a PDF rendered as a PNG at ``dpi``."""
-    import pypdfium2 as pdfium  # pyright: ignore[reportMissingTypeStubs]  (pypdfium2 ships no stubs)
-
-    pdf = pdfium.PdfDocument(data)
-    try:
-        images: list[bytes] = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            images.append(_page_png(page, scale=dpi / 72))
-            page.close()
-        return images
-    finally:
-        pdf.close()
-
-
-def _page_png(page: Any, *, scale: float) -> bytes:
-    """One PDF page rendered as a PNG. ``page`` is a pypdfium2 page, typed ``Any``: the library's annotations
-    are partial (``render`` declares an int ``scale``, a float works; the bitmap's methods are untyped)."""
-    bitmap = page.render(scale=scale)
-    try:
-        buffer = io.BytesIO()
-        bitmap.to_pil().save(buffer, format="PNG")
-        return buffer.getvalue()
-    finally:
-        bitmap.close()
 
 
 async def _tesseract(image: bytes) -> str:
@@ -106,6 +60,7 @@ async def extract_pages(
     generator: LiveContentGenerator, job: ExtractJob, resolved: ResolvedModel, runtime: LiveRuntime
 ) -> list[PageContent]:
     """The pages of ``job.source_url`` through the first engine of ``resolved`` that works."""
+    from pipelex.inference.live.pdf_reader import pdf_text_pages, render_pdf_pages
     from pipelex.inference.live.resources import load_bytes, sniff_mime
 
     data, declared = await load_bytes(
@@ -125,7 +80,7 @@ async def extract_pages(
 
     async def rendered(dpi: int) -> list[bytes]:
         if dpi not in renders:
-            renders[dpi] = await asyncio.to_thread(render_pdf_pages, data, dpi=dpi) if is_pdf else [data]
+            renders[dpi] = await render_pdf_pages(data, job, dpi=dpi) if is_pdf else [data]
         return renders[dpi]
 
     def fits(handle: ModelHandle) -> str | None:
@@ -134,7 +89,7 @@ async def extract_pages(
 
     async def call(handle: ModelHandle, backend: Backend) -> list[str]:
         if backend.kind == "internal" and handle.model_id == "pypdfium2":
-            texts = await asyncio.to_thread(pdf_text_pages, data)
+            texts = await pdf_text_pages(data, job)
             if not any(texts):
                 raise provider_error(
                     f"pipe {job.pipe_code!r}: the PDF has no text layer (a scan?): extract it with "
@@ -156,7 +111,14 @@ async def extract_pages(
                     reason="engine_missing",
                 )
             try:
-                return list(await asyncio.gather(*(_tesseract(image) for image in await rendered(300))))
+                # one OCR process per core at a time, not one per page at once
+                slots = asyncio.Semaphore(os.cpu_count() or 1)
+
+                async def ocr(image: bytes) -> str:
+                    async with slots:
+                        return await _tesseract(image)
+
+                return list(await asyncio.gather(*(ocr(image) for image in await rendered(300))))
             except (OSError, RuntimeError) as exc:
                 raise provider_error(
                     f"pipe {job.pipe_code!r}: tesseract failed: {exc}",

@@ -40,14 +40,21 @@ async def run(entry: PipeEntry, pipe: PipeExtractBlueprint, inputs: ResolvedInpu
     url = getattr(source, "url", None)
     if not isinstance(url, str):
         raise PipeRunError(f"pipe {entry.code!r}: its input has no url to extract from", pipe_code=entry.code)
+    dpi = 72 if pipe.page_views_dpi is None else pipe.page_views_dpi
+    if dpi < 1:
+        raise PipeRunError(
+            f"pipe {entry.code!r}: page_views_dpi is {dpi}: give a positive number of dots per inch (72 by default)",
+            pipe_code=entry.code,
+        )
     job = ExtractJob(
         **job_settings(entry, ctx),
         source_url=url,
         source_kind="image" if isinstance(source, ImageContent) else "document",
         page_views=bool(pipe.page_views),
-        page_views_dpi=pipe.page_views_dpi or 72,
+        page_views_dpi=dpi,
         nb_extract_pages=ctx.settings.nb_extract_pages,
         model=written_ref(pipe.model),
+        limits=ctx.settings.limits,
     )
     with leaf_usage(ctx):
         pages = await ctx.generators.for_job(job).make_pages(job)

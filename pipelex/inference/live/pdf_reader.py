@@ -1,0 +1,176 @@
+"""Reading a PDF's pages, bounded: the one place pipelex opens a PDF (text layers and rendered pages alike).
+
+A PDF is untrusted input (an input, a fetched URL, a stored blob), and a small one can ask for unbounded work: a
+page tree whose nodes repeat holds a million pages in 12 KB, a page of 200 by 200 inches rendered at 300 dpi is
+a 14 GB bitmap, a compressed stream of 2 MB inflates to 2 GB (PDFium inflates a content stream whole, and aborts
+the process when an allocation fails). So:
+
+- PDFium runs in a child process (:mod:`pipelex.inference.live.pdf_child`) whose address space is capped at
+  ``[limits] run_memory_bytes`` and CPU time at ``[limits] run_deadline_seconds``: a bomb ends the child, the
+  run's pipe fails with a :class:`~pipelex.errors.LimitExceededError` naming the setting;
+- a PDF of more pages than ``[limits] max_batch_items`` (a PipeExtract outputs one item per page) is refused
+  before a page is read;
+- a page is rendered at the dpi asked unless its bitmap would pass ``[limits] max_image_pixels``: then at the
+  dpi that fits (so a poster is still read, at a lower resolution);
+- the parent reads at most ``run_memory_bytes`` of rendered pages from the child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pipelex.errors import LimitExceededError, PipeRunError
+from pipelex.inference.jobs import ExtractJob
+
+_CHILD = Path(__file__).with_name("pdf_child.py")
+
+
+async def pdf_text_pages(data: bytes, job: ExtractJob) -> list[str]:
+    """The text layer of each page of a PDF (raises :class:`LimitExceededError` or :class:`PipeRunError`)."""
+    return [page.decode(errors="replace") for page in await _read(data, job, mode="text", dpi=72)]
+
+
+async def render_pdf_pages(data: bytes, job: ExtractJob, *, dpi: int) -> list[bytes]:
+    """Each page of a PDF rendered as a PNG at ``dpi`` (lowered for a page past ``max_image_pixels``)."""
+    return await _read(data, job, mode="render", dpi=dpi)
+
+
+async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"], dpi: int) -> list[bytes]:
+    limits = job.limits
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-I",
+        str(_CHILD),
+        mode,
+        str(dpi),
+        str(limits.max_batch_items),
+        str(limits.max_image_pixels),
+        str(limits.run_memory_bytes),
+        str(limits.run_deadline_seconds),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        stdout, too_much = await _talk(process, data, cap=limits.run_memory_bytes)
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+    pipe_code = job.pipe_code
+    if too_much:
+        raise LimitExceededError(
+            f"pipe {pipe_code!r}: the PDF's rendered pages take more than {limits.run_memory_bytes:,} bytes "
+            "([limits] run_memory_bytes in pipelex.toml): give a smaller document (fewer pages) or a lower "
+            "page_views_dpi",
+            limit="run_memory_bytes",
+            pipe_code=pipe_code,
+            value=limits.run_memory_bytes,
+        )
+    header, pages, error = _frames(stdout)
+    if header is None:
+        raise _died(process.returncode, job)
+    problem = header.get("error")
+    if problem is None and error is None and (process.returncode != 0 or len(pages) != header.get("pages")):
+        raise _died(process.returncode, job)
+    if problem == "too_many_pages":
+        raise LimitExceededError(
+            f"pipe {pipe_code!r}: the PDF has {header['pages']:,} pages, more than the "
+            f"{limits.max_batch_items:,} items a pipe may output ([limits] max_batch_items in pipelex.toml): "
+            "split the document or raise the limit",
+            limit="max_batch_items",
+            pipe_code=pipe_code,
+            value=limits.max_batch_items,
+        )
+    if problem == "unreadable":
+        raise PipeRunError(
+            f"pipe {pipe_code!r}: the document is not a PDF that can be read ({header.get('detail', '')}): "
+            "give a valid PDF",
+            pipe_code=pipe_code,
+        )
+    if error is not None:
+        raise PipeRunError(
+            f"pipe {pipe_code!r}: page {error.get('page')} of the PDF cannot be read ({error.get('detail', '')})",
+            pipe_code=pipe_code,
+        )
+    return pages
+
+
+async def _talk(process: asyncio.subprocess.Process, data: bytes, *, cap: int) -> tuple[bytes, bool]:
+    """Send ``data`` and read stdout to its end, or until it passes ``cap`` bytes (then ``True``)."""
+    assert process.stdin is not None and process.stdout is not None
+
+    async def feed() -> None:
+        assert process.stdin is not None
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            process.stdin.write(data)
+            await process.stdin.drain()
+            process.stdin.close()
+
+    feeding = asyncio.create_task(feed())
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while chunk := await process.stdout.read(1 << 20):
+            size += len(chunk)
+            if size > cap:
+                return b"", True
+            chunks.append(chunk)
+        await process.wait()
+        return b"".join(chunks), False
+    finally:
+        feeding.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await feeding
+
+
+def _frames(stdout: bytes) -> tuple[dict[str, object] | None, list[bytes], dict[str, object] | None]:
+    """The header, the pages and the page error of the child's output (a truncated frame ends it)."""
+    header: dict[str, object] | None = None
+    pages: list[bytes] = []
+    error: dict[str, object] | None = None
+    at = 0
+    while at + 5 <= len(stdout):
+        kind, length = stdout[at : at + 1], int.from_bytes(stdout[at + 1 : at + 5], "big")
+        payload = stdout[at + 5 : at + 5 + length]
+        if len(payload) < length:
+            break
+        at += 5 + length
+        if kind == b"H":
+            header = json.loads(payload)
+        elif kind == b"P":
+            pages.append(payload)
+        elif kind == b"E":
+            error = json.loads(payload)
+    return header, pages, error
+
+
+def _died(returncode: int | None, job: ExtractJob) -> LimitExceededError:
+    """The error of a child that stopped before it finished: past its CPU time, else past its memory."""
+    limits = job.limits
+    if returncode == -signal.SIGXCPU:
+        return LimitExceededError(
+            f"pipe {job.pipe_code!r}: reading the PDF took more than {limits.run_deadline_seconds:g} s of CPU "
+            "([limits] run_deadline_seconds in pipelex.toml): give a simpler document",
+            limit="run_deadline_seconds",
+            pipe_code=job.pipe_code,
+            value=limits.run_deadline_seconds,
+        )
+    return LimitExceededError(
+        f"pipe {job.pipe_code!r}: reading the PDF needs more than {limits.run_memory_bytes:,} bytes of memory "
+        "([limits] run_memory_bytes in pipelex.toml): the document may be a decompression bomb; give a "
+        "smaller or simpler document, or raise the limit",
+        limit="run_memory_bytes",
+        pipe_code=job.pipe_code,
+        value=limits.run_memory_bytes,
+    )
+
+
+__all__ = ["pdf_text_pages", "render_pdf_pages"]
