@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,10 +14,11 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from pipelex.backends.temporal import worker
 from pipelex.backends.temporal.client import connect
 from pipelex.backends.temporal.codec import data_converter, payload_store_dir
 from pipelex.backends.temporal.payloads import PipeRunOutcome, PipeRunPayload, TraceEvent
-from pipelex.backends.temporal.worker import WORKFLOWS, workflow_runner
+from pipelex.backends.temporal.worker import WORKFLOWS
 from pipelex.config.settings import PipelexConfig
 from pipelex.errors import PipeRunError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -32,10 +34,11 @@ async def each(histories: list[WorkflowHistory]) -> AsyncIterator[WorkflowHistor
 
 
 def replayer(workflows: list[type] | None = None) -> Replayer:
-    """A replayer configured like the workers."""
+    """A replayer configured like the workers, with their runner as the tests have it (``conftest.py``: the tripwire
+    of ``tests/temporal/guard.py`` armed on every activation), so a replay also checks the code it replays."""
     return Replayer(
         workflows=workflows or WORKFLOWS,
-        workflow_runner=workflow_runner(),
+        workflow_runner=worker.workflow_runner(),
         data_converter=data_converter(store=payload_store_dir(), threshold=256 * 1024),
     )
 
@@ -89,6 +92,26 @@ async def test_a_nondeterministic_change_is_caught_by_the_replay() -> None:
     results = await replayer([ReorderedWfRunPipe]).replay_workflows(each(top), raise_on_replay_failure=False)
     assert set(results.replay_failures) == {top[0].run_id}
     assert isinstance(results.replay_failures[top[0].run_id], workflow.NondeterminismError)
+
+
+async def test_a_replay_refuses_the_clock_to_the_workflow_code_it_replays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The recorded runs replay under the tripwire too: workflow code that read the clock now, where the recorded code
+    did not, fails the replay (its run fails where the history goes on)."""
+    from pipelex.backends.temporal.router import TemporalPipeRouter
+
+    original = TemporalPipeRouter.run
+
+    async def run_reading_the_clock(self: TemporalPipeRouter, *args: Any, **kwargs: Any) -> Any:
+        time.time()
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TemporalPipeRouter, "run", run_reading_the_clock)
+    histories = load(HISTORY_DIR / "shop_dry.json")
+    top = [h for h in histories if "/" not in h.workflow_id]
+    results = await replayer().replay_workflows(each(top), raise_on_replay_failure=False)
+    assert set(results.replay_failures) == {top[0].run_id}
 
 
 def _top_result(histories: list[WorkflowHistory]) -> dict[str, Any]:
