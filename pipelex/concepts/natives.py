@@ -1,8 +1,58 @@
-"""The 18 native concepts (domain ``native``) and their content models."""
+"""The 18 native concepts (domain ``native``) and their content models.
 
-from typing import Any
+A content's ``str()`` is how a template prints it (``{{ x }}``, a PipeCondition's expression): a text is its text,
+a number its number, a yes/no ``yes`` or ``no``, a choice its choice, a rating its label (else its level), a date
+or time its ISO form, an image or a document its URL, a text with images its text, a JSON object its JSON
+(indented by 4), and any other content (a structured concept, a page) its fields as headed lines (see
+:func:`structure_text`). A list input prints as :class:`ContentList` says. The Jinja2 path and the Jinja-free
+renderer both call ``str()``, so they agree by construction.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def structure_text(data: Mapping[str, Any], level: int = 1) -> str:
+    """The fields of a structure as a template prints them: one entry per field, ``# name: value`` when its value
+    is one line, else ``# name`` then the value below; a nested structure one heading level deeper (``##``), a
+    list as ``- item`` lines (an item on several lines continues indented). Entries are separated by a blank line.
+    """
+    return "\n\n".join(_entry_text(str(name), value, level) for name, value in data.items())
+
+
+def _entry_text(name: str, value: Any, level: int) -> str:
+    text = _value_text(value, level + 1)
+    heading = "#" * level
+    return f"{heading} {name}\n\n{text}" if "\n" in text else f"{heading} {name}: {text}"
+
+
+def _value_text(value: Any, level: int) -> str:
+    if isinstance(value, BaseModel):
+        return structure_text(value.model_dump(), level)
+    if isinstance(value, Mapping):
+        return structure_text(cast("Mapping[str, Any]", value), level)
+    if isinstance(value, list | tuple):
+        return "\n".join(_list_item_text(item, level) for item in cast("Iterable[Any]", value))
+    return str(value)
+
+
+def _list_item_text(item: Any, level: int) -> str:
+    lines = [line for line in _value_text(item, level).split("\n") if line]
+    if not lines:
+        return "- "
+    return "\n".join([f"- {lines[0]}", *(f"  {line}" for line in lines[1:])])
+
+
+def _iso_time(time: str) -> str:
+    """A time of day in ISO form with its seconds (``10:30`` is ``10:30:00``); a text that is no ISO time as is."""
+    import datetime as dt
+
+    try:
+        return dt.time.fromisoformat(time).isoformat()
+    except ValueError:
+        return time
 
 
 class StuffContent(BaseModel):
@@ -12,11 +62,22 @@ class StuffContent(BaseModel):
     # natives its bundles use (building the 20 of them at import took ~5 ms of every command's start-up)
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
+    def __str__(self) -> str:
+        """How a template prints the content: its fields as headed lines (see :func:`structure_text`)."""
+        return structure_text(self.model_dump())
+
+    def markdown_text(self) -> str:
+        """How the content prints as an item of a printed list (an image shows as a Markdown image)."""
+        return str(self)
+
 
 class TextContent(StuffContent):
     """A text."""
 
     text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def text_content(text: str) -> TextContent:
@@ -39,6 +100,9 @@ class HtmlContent(StuffContent):
     inner_html: str
     css_class: str | None = None
 
+    def __str__(self) -> str:
+        return self.inner_html
+
 
 class ImageContent(StuffContent):
     """An image, by URL."""
@@ -53,6 +117,12 @@ class ImageContent(StuffContent):
     height: int | None = None
     filename: str | None = None
 
+    def __str__(self) -> str:
+        return self.url
+
+    def markdown_text(self) -> str:
+        return f"![{self.url}]({self.url})"
+
 
 class DocumentContent(StuffContent):
     """A document (PDF and other formats), by URL."""
@@ -64,6 +134,12 @@ class DocumentContent(StuffContent):
     title: str | None = None
     snippet: str | None = None
 
+    def __str__(self) -> str:
+        return f"- {self.title}: {self.url}" if self.title else self.url
+
+    def markdown_text(self) -> str:
+        return f"[{self.url}]({self.url})"
+
 
 class TextAndImagesContent(StuffContent):
     """A text with images."""
@@ -71,6 +147,9 @@ class TextAndImagesContent(StuffContent):
     text: TextContent | None = None
     images: list[ImageContent] | None = None
     raw_html: str | None = None
+
+    def __str__(self) -> str:
+        return self.text.text if self.text is not None else ""
 
 
 class PageContent(StuffContent):
@@ -85,12 +164,18 @@ class NumberContent(StuffContent):
 
     number: int | float
 
+    def __str__(self) -> str:
+        return str(self.number)
+
 
 class YesNoContent(StuffContent):
     """A yes/no verdict."""
 
     yes_no: bool
     probability: float | None = None
+
+    def __str__(self) -> str:
+        return "yes" if self.yes_no else "no"
 
 
 class ChoiceContent(StuffContent):
@@ -99,6 +184,9 @@ class ChoiceContent(StuffContent):
     choice: str
     confidence: float | None = None
     probabilities: dict[str, float] | None = None
+
+    def __str__(self) -> str:
+        return self.choice
 
 
 class RatingContent(StuffContent):
@@ -110,6 +198,9 @@ class RatingContent(StuffContent):
     probabilities: dict[str, float] | None = None
     position: float | None = None
 
+    def __str__(self) -> str:
+        return self.label or str(self.level)
+
 
 class DateContent(StuffContent):
     """A date, optionally with a time."""
@@ -117,11 +208,17 @@ class DateContent(StuffContent):
     date: str
     time: str | None = None
 
+    def __str__(self) -> str:
+        return f"{self.date}T{_iso_time(self.time)}" if self.time else self.date
+
 
 class TimeContent(StuffContent):
     """A time of day."""
 
     time: str
+
+    def __str__(self) -> str:
+        return _iso_time(self.time)
 
 
 class JSONContent(StuffContent):
@@ -129,12 +226,25 @@ class JSONContent(StuffContent):
 
     json_obj: dict[str, Any]
 
+    def __str__(self) -> str:
+        import json
+
+        return json.dumps(self.json_obj, indent=4)
+
+    def markdown_text(self) -> str:
+        return structure_text(self.json_obj)
+
 
 class SearchResultContent(StuffContent):
     """The answer of a search, with its sources."""
 
     answer: str
     sources: list[DocumentContent] = Field(default_factory=lambda: [])
+
+    def __str__(self) -> str:
+        if not self.sources:
+            return self.answer
+        return self.answer + "\n\nSources:\n" + "\n".join(str(source) for source in self.sources)
 
 
 class AnythingContent(StuffContent):
@@ -155,10 +265,40 @@ class CompositeContent(StuffContent):
     model_config = ConfigDict(extra="allow")
 
 
+def list_text(items: Iterable[Any], *, bulleted: bool) -> str:
+    """How a template prints a list input: a list of Text as one `` • text`` line per item, any other list as
+    numbered items (`` • item #1:``) each followed by the item's text (an image or a document as a Markdown link,
+    a JSON object as its fields); an empty list prints nothing."""
+    if bulleted:
+        return "".join(f" • {item}\n" for item in items)
+    return "".join(
+        f"\n • item #{number}:\n\n{item.markdown_text() if isinstance(item, StuffContent) else item}\n"
+        for number, item in enumerate(items, start=1)
+    )
+
+
+class ContentList(list[Any]):
+    """A list input as a template sees it: a Python list (iterated, indexed, measured as one) that prints as the
+    language prints a list (:func:`list_text`). ``bulleted``: the list's concept is ``Text`` itself (a refined
+    text, ``Markdown`` included, prints numbered)."""
+
+    __slots__ = ("bulleted",)
+
+    def __init__(self, items: Iterable[Any], *, bulleted: bool) -> None:
+        super().__init__(items)
+        self.bulleted = bulleted
+
+    def __str__(self) -> str:
+        return list_text(self, bulleted=self.bulleted)
+
+
 class ListContent(StuffContent):
     """A list of contents (``X[]``)."""
 
     items: list[Any]
+
+    def __str__(self) -> str:
+        return list_text(self.items, bulleted=all(type(item) is TextContent for item in self.items))
 
     def __repr__(self) -> str:
         # a list may hold thousands of items: keep reprs (logs, asyncio debugging) short

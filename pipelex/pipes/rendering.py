@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from pipelex.concepts.natives import (
     ChoiceContent,
+    ContentList,
     DateContent,
     DocumentContent,
     HtmlContent,
@@ -495,6 +496,9 @@ _DIRECT_VALUES: frozenset[type] = frozenset(
 )
 
 
+_LISTS: frozenset[type] = frozenset({list, ContentList})
+
+
 @lru_cache(maxsize=4096)
 def _direct_plan(parts: tuple[SigilPart, ...]) -> tuple[str | _DirectSigil, ...] | None:
     """The parts of a sigil template whose sigils each name a whole input (no ``.field``), else None."""
@@ -514,7 +518,7 @@ def _direct_plan(parts: tuple[SigilPart, ...]) -> tuple[str | _DirectSigil, ...]
 def _is_direct_value(value: object) -> bool:
     if type(value) in _DIRECT_VALUES:
         return True
-    return type(value) is list and all(type(item) in _DIRECT_VALUES for item in cast("list[object]", value))
+    return type(value) in _LISTS and all(type(item) in _DIRECT_VALUES for item in cast("list[object]", value))
 
 
 def _render_direct(
@@ -897,6 +901,8 @@ def evaluate_expression(
     metadata: Mapping[int, StuffMetadata] | None = None,
     limits: LimitsConfig | None = None,
 ) -> str:
-    """Evaluate a condition's ``expression`` (``{{ }}`` implied) or ``expression_template`` to a string."""
+    """Evaluate a condition's ``expression`` (``{{ }}`` implied) or ``expression_template`` to a string: the text
+    the template prints, as is (the outcome keys are matched exactly, as the reference matches them: a value of
+    ``" billing"`` or ``"Billing"`` does not choose the outcome ``billing``)."""
     source = expression if is_template else f"{{{{ {expression} }}}}"
-    return render_template(source, context, pipe_code=pipe_code, metadata=metadata, limits=limits).strip()
+    return render_template(source, context, pipe_code=pipe_code, metadata=metadata, limits=limits)

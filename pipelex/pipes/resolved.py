@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pipelex.concepts.natives import ListContent, StoredListContent, is_list_content
+from pipelex.concepts.natives import ContentList, ListContent, StoredListContent, is_list_content
 from pipelex.errors import PipeRunError
 from pipelex.memory.stuff import Absence, Stuff
 from pipelex.narrowing import is_dict, is_json_object
@@ -27,7 +27,8 @@ class ResolvedInputs(Record):
         self.absent = absent
 
     def template_context(self) -> dict[str, Any]:
-        """Names to contents for templates (lists as Python lists, absent names left out)."""
+        """Names to contents for templates (lists as :class:`ContentList`, Python lists that print as the language
+        prints a list; absent names left out)."""
         context: dict[str, Any] = {}
         for name, stuff in self.stuffs.items():
             listed = is_list_content(stuff.content)
@@ -38,7 +39,7 @@ class ResolvedInputs(Record):
                     error_type="internal_error",
                 )
             value: Any = (
-                list(stuff.content.items)
+                ContentList(stuff.content.items, bulleted=stuff.concept == "native.Text")
                 if listed and isinstance(stuff.content, ListContent)
                 else stuff.content
             )

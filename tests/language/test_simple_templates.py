@@ -18,7 +18,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelex.boot import Pipelex
-from pipelex.concepts.natives import ImageContent, NumberContent, StuffContent, TextContent, YesNoContent
+from pipelex.concepts.natives import (
+    ChoiceContent,
+    ContentList,
+    DateContent,
+    DocumentContent,
+    HtmlContent,
+    ImageContent,
+    JSONContent,
+    NumberContent,
+    PageContent,
+    RatingContent,
+    SearchResultContent,
+    StuffContent,
+    TextAndImagesContent,
+    TextContent,
+    TimeContent,
+    YesNoContent,
+)
 from pipelex.config.settings import LimitsConfig
 from pipelex.language import templates as templates_module
 from pipelex.language.simple_templates import SimpleTemplate, analyze_simple
@@ -82,6 +99,27 @@ CONTEXT: dict[str, Any] = {
     "pictures": [PICTURE, ImageContent(url="https://example.com/b.png")],
     "long": TextContent(text="x" * 600),
     "_nb_output": 2,
+    # list inputs as templates see them (printed as bullets or numbered items), and a content of every native kind
+    "texts": ContentList([TextContent(text="one"), TextContent(text="two\n<b>")], bulleted=True),
+    "orders": ContentList([ORDER, NumberContent(number=2.5), PICTURE], bulleted=False),
+    "natives": ContentList(
+        [
+            ChoiceContent(choice="red"),
+            RatingContent(level=4),
+            DateContent(date="2024-05-01", time="10:30"),
+            TimeContent(time="10:30"),
+            DocumentContent(url="https://example.com/a.pdf", title="T"),
+            TextAndImagesContent(text=TextContent(text="hi"), images=[PICTURE]),
+            PageContent(text_and_images=TextAndImagesContent(text=TextContent(text="pg"))),
+            JSONContent(json_obj={"a": [1, "é"]}),
+            HtmlContent(inner_html="<i>y</i>"),
+            SearchResultContent(answer="42", sources=[DocumentContent(url="https://example.com/s.pdf")]),
+        ],
+        bulleted=False,
+    ),
+    "rating": RatingContent(level=3, label="fair"),
+    "page": PageContent(text_and_images=TextAndImagesContent(text=TextContent(text="pg")), page_view=PICTURE),
+    "blob": JSONContent(json_obj={"k": {"n": None}}),
 }
 METADATA = {id(CONTEXT["note"]): StuffMetadata("note", "demo.Note", "TextContent", "abc123")}
 
@@ -157,6 +195,7 @@ IN_SUBSET = [
     "{%- if not flag.yes_no and order -%}\n  {{- order.gist -}}  \n{%- endif %}\n",
     "a {#- a comment -#} b {# another #}c",
     "{{ order.note }} {{ order.items }} {{ order }}",
+    "{{ texts }}|{{ orders }}|{{ natives }}|{% for n in natives %}<{{ n }}>{% endfor %}|{{ rating }} {{ page }} {{ blob }}",
     "Write about $order.gist.\n\n@?nobody\n{% if nobody is not defined or zero %}No hint.{% endif %}\n",
     "{{ note|format }} {{ notes|tag('list') }} {{ word|capitalize }} {{ word|lower|count }}",
     "{{ picture|with_images }} {{ pictures|format }} {{ picture|format }}",
@@ -271,6 +310,7 @@ _PATHS = [
     "data", "data.gist", "data.items", "note", "note.text", "note._stuff_name", "notes", "count", "count.number",
     "zero", "word", "empty", "empty.text", "flag", "flag.yes_no", "picture", "pictures", "long", "long.text",
     "nobody", "nobody.field", "_nb_output", "item", "item.text", "item.url",
+    "texts", "orders", "natives", "rating", "rating.label", "page", "page.text_and_images", "blob", "blob.json_obj",
 ]  # fmt: skip
 _FILTERS = [
     "", "", "", "|length", "|count", "|upper", "|lower", "|trim", "|trim('x ')", "|capitalize", "|format",

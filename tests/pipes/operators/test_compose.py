@@ -1,8 +1,13 @@
-"""PipeCompose in construct mode: a key the output structure does not declare builds nothing."""
+"""PipeCompose in construct mode: a key the output structure does not declare builds nothing. In template mode,
+``{{ x }}`` prints each kind of content as the language prints it (see tests/concepts/test_natives_text.py)."""
 
 from __future__ import annotations
 
+import json
 import textwrap
+from typing import Any
+
+import pytest
 
 from pipelex.config.deck import default_deck
 from pipelex.language.library import build_library
@@ -55,3 +60,70 @@ async def test_a_construct_builds_only_the_declared_fields() -> None:
     assert built["headline"] == "Rain in Rennes" and built["word_count"] == 120
     assert built["source"] == {"name": "Wire"}
     assert "author" not in built
+
+
+SHOW = textwrap.dedent("""
+    domain = "show_case"
+    main_pipe = "show"
+
+    [concept.Ticket]
+    description = "A ticket"
+    [concept.Ticket.structure]
+    title = { type = "text", description = "Title", required = true }
+    score = { type = "number", description = "Score", required = true }
+    tags = { type = "list", item_type = "text", description = "Tags", required = true }
+
+    [concept.Category]
+    description = "A category"
+    refines = "Text"
+
+    [pipe.show]
+    type = "PipeCompose"
+    description = "Print the input"
+    inputs = { x = "CONCEPT" }
+    output = "Text"
+    template = "TEMPLATE"
+""")
+
+TICKET = {"title": "Broken", "score": 3, "tags": ["a", "b"]}
+TICKET_TEXT = "# title: Broken\n\n# score: 3.0\n\n# tags\n\n- a\n- b"
+
+
+@pytest.mark.parametrize(
+    ("concept", "content", "template", "printed"),
+    [
+        ("Text", "urgent", "A[{{ x }}]B", "A[urgent]B"),
+        ("Text", "urgent", "A[{{ x.text }}]B", "A[urgent]B"),
+        ("Category", "billing", "A[{{ x }}]B", "A[billing]B"),
+        ("Number", {"number": 3}, "A[{{ x }}]B", "A[3]B"),
+        ("Number", {"number": 2.5}, "A[{{ x }}]B", "A[2.5]B"),
+        ("YesNo", {"yes_no": False}, "A[{{ x }}]B", "A[no]B"),
+        ("Choice", {"choice": "red"}, "A[{{ x }}]B", "A[red]B"),
+        ("Rating", {"level": 4, "label": "good"}, "A[{{ x }}]B", "A[good]B"),
+        ("Date", {"date": "2024-05-01"}, "A[{{ x }}]B", "A[2024-05-01]B"),
+        ("Time", {"time": "10:30"}, "A[{{ x }}]B", "A[10:30:00]B"),
+        ("Image", {"url": "https://example.com/a.png"}, "A[{{ x }}]B", "A[https://example.com/a.png]B"),
+        ("Document", {"url": "https://example.com/a.pdf"}, "A[{{ x }}]B", "A[https://example.com/a.pdf]B"),
+        ("TextAndImages", {"text": {"text": "hello"}}, "A[{{ x }}]B", "A[hello]B"),
+        ("Html", {"inner_html": "<b>x</b>"}, "A[{{ x }}]B", "A[<b>x</b>]B"),
+        ("JSON", {"json_obj": {"a": 1}}, "A[{{ x }}]B", 'A[{\n    "a": 1\n}]B'),
+        ("Ticket", TICKET, "A[{{ x }}]B", f"A[{TICKET_TEXT}]B"),
+        ("Ticket", TICKET, "A[{{ x.title }}]B", "A[Broken]B"),
+        ("Ticket", TICKET, "A[{{ x.tags }}]B", "A[['a', 'b']]B"),  # a plain list field: Python's form
+        ("Text[]", ["a", "b"], "A[{{ x }}]B", "A[ • a\n • b\n]B"),
+        ("Text[]", ["a", "b"], "A[{% for i in x %}<{{ i }}>{% endfor %}]B", "A[<a><b>]B"),
+        ("Number[]", [{"number": 3}], "A[{{ x }}]B", "A[\n • item #1:\n\n3\n]B"),
+        ("Ticket[]", [TICKET], "A[{{ x }}]B", f"A[\n • item #1:\n\n{TICKET_TEXT}\n]B"),
+        ("Ticket[]", [TICKET], "A[{% for t in x %}<{{ t }}>{% endfor %}]B", f"A[<{TICKET_TEXT}>]B"),
+        ("Category[]", ["billing"], "A[{{ x }}]B", "A[\n • item #1:\n\nbilling\n]B"),
+        ("Text", "urgent", "A[{{ x | upper }}]B", "A[URGENT]B"),
+    ],
+)
+async def test_a_template_prints_each_kind_of_content_as_the_language_does(
+    concept: str, content: Any, template: str, printed: str
+) -> None:
+    bundle = SHOW.replace("CONCEPT", concept).replace('"TEMPLATE"', json.dumps(template))
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    item_concept = concept.removesuffix("[]")
+    output = await runner.execute_pipeline({"x": {"concept": item_concept, "content": content}})
+    assert output.main_stuff_json() == {"text": printed}
