@@ -72,7 +72,8 @@ async def run(
             "can be chosen: make it render one of the outcome keys "
             f"({', '.join(pipe.outcomes)})",
             pipe_code=entry.code,
-            error_type="condition_refused",
+            # the reference's code too: an empty value matches no outcome, whatever the default outcome
+            error_type="condition_unmatched",
         )
     chosen = pipe.outcomes.get(value, pipe.default_outcome)
     if chosen == "fail" and ctx.settings.explore_all_outcomes:

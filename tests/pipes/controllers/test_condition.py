@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pipelex.boot import Pipelex
+from pipelex.errors import PipeRunError
 from pipelex.memory.stuff import Stuff
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
@@ -89,6 +90,25 @@ async def route(concept: str, expression: str, content: Any) -> str:
         ("Text", 'expression = "category"', "other", "DEFAULT other"),
         ("Text", 'expression = "category"', "Billing", "DEFAULT Billing"),  # keys are matched exactly
         ("Text", 'expression = "category"', "  billing \n", "DEFAULT   billing \n"),  # nor trimmed
+        (
+            "Text",
+            'expression = "category"',
+            " ",
+            "DEFAULT  ",
+        ),  # a blank value is a value: no outcome, the default
+        (
+            "Text",
+            'expression_template = " {{ category }}"',
+            "billing",
+            "DEFAULT billing",
+        ),  # the template's space
+        (
+            "Text",
+            'expression_template = "{{ category }}\\n"',
+            "billing",
+            "BILLING billing",
+        ),  # Jinja2 drops a last \n
+        ("Text", 'expression = "category.text|lower"', "BILLING", "BILLING BILLING"),
         ("Number", 'expression = "category"', {"number": 3}, "THREE 3"),
         ("Number", 'expression = "category"', {"number": 3.0}, "DEFAULT 3.0"),
         ("YesNo", 'expression = "category"', {"yes_no": True}, "YES yes"),
@@ -99,3 +119,11 @@ async def test_a_live_condition_takes_the_outcome_its_value_prints(
 ) -> None:
     assert await route(concept, expression, content) == chosen
     assert live.total_calls == 0  # no model call: conditions and templates are rendered locally
+
+
+async def test_an_empty_value_matches_no_outcome_even_with_a_default(live: FakeProvider) -> None:
+    expression = "expression_template = \"{% if category.text == 'x' %}x{% endif %}\""
+    with pytest.raises(PipeRunError) as caught:
+        await route("Text", expression, "billing")
+    assert caught.value.error_type == "condition_unmatched"  # as the reference reports it
+    assert "rendered to an empty string" in str(caught.value) and "billing, 3, yes" in str(caught.value)
