@@ -44,7 +44,7 @@ from pipelex.concepts.natives import (
     TimeContent,
     YesNoContent,
 )
-from pipelex.config.settings import LimitsConfig
+from pipelex.config.run_settings import LimitsConfig
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
 from pipelex.language.sigil_templates import Sigil, SigilPart, sigil_parts

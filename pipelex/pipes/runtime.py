@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent, is_list_content
 from pipelex.concepts.paths import Var, walk_path
@@ -15,7 +18,9 @@ from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.resolved import ResolvedInputs
 from pipelex.record import replace
-from pipelex.tracing.graph import IOItem, digest, list_digest
+
+if TYPE_CHECKING:
+    from pipelex.tracing.graph import IOItem
 
 
 def output_spec(entry: PipeEntry, ctx: RunContext) -> tuple[ConceptSpec, Concept]:
@@ -257,6 +262,16 @@ def check_output(
 STORED_LIST_MARK = "$pipelex_stored_list"
 
 
+@cache
+def _graph():  # noqa: ANN202 (the module: its names keep their types)
+    """The graph's models, imported by the first run that records its IO (a validation sweep records none).
+
+    Cached: an import statement in :func:`io_item` would cost microseconds per item."""
+    from pipelex.tracing import graph
+
+    return graph
+
+
 def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None) -> IOItem:
     """A graph IO record of a stuff (or an absence).
 
@@ -264,6 +279,8 @@ def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None
     memory (pydantic writes it as JSON with the graph), and digested item by item: the graph of a million-item
     batch holds no copy of the million items, in or out.
     """
+    graph = _graph()
+    IOItem, digest, list_digest = graph.IOItem, graph.digest, graph.list_digest  # noqa: N806
     if type(result) is not Stuff and isinstance(result, Absence):
         return IOItem.of_json(name=name, concept="absent", digest=None, data=result.to_json())
     content = result.content

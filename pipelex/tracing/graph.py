@@ -20,21 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic_core import to_jsonable_python
 
+from pipelex.tracing.names import EdgeKind, Multiplicity, NodeKind, NodeStatus, RunModeName
+
 if TYPE_CHECKING:
     from pipelex.tracing.spill import GraphSpill
 
-NodeKind = Literal["controller", "operator"]
-NodeStatus = Literal["running", "succeeded", "failed", "checked", "skipped"]
-EdgeKind = Literal["contains", "data", "selected_outcome"]
-Multiplicity = Literal["single", "list"]
-RunModeName = Literal["live", "dry"]
-
-NODE_STATUSES: tuple[str, ...] = ("running", "succeeded", "failed", "checked", "skipped")
 DIGEST_LENGTH = 16
 
 

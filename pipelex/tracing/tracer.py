@@ -27,15 +27,11 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pipelex.record import FrozenRecord, Record
 from pipelex.redaction import redact
-from pipelex.tracing.graph import (
-    NODE_STATUSES,
-    ExecutionGraph,
-    IOItem,
-    RunModeName,
-    to_json_compatible,
-)
+from pipelex.tracing.names import NODE_STATUSES, RunModeName
 
 if TYPE_CHECKING:
+    # the graph's models are imported by the methods that build them: a validation sweep never does
+    from pipelex.tracing.graph import ExecutionGraph, IOItem
     from pipelex.tracing.spill import GraphSpill
 
 
@@ -632,6 +628,8 @@ class GraphTracer:
         ``usage`` defaults to ``{"total": <numbers summed over the operator nodes' usage>}``
         (operators only, so controllers carrying a rolled-up usage are not counted twice).
         """
+        from pipelex.tracing.graph import ExecutionGraph
+
         with self._lock:
             records = list(self._nodes.values())
             edges_now = list(self._edges)
@@ -836,6 +834,8 @@ class GraphTracer:
                     break
             else:
                 return items  # what the runtime gives (``io_item``): nothing to convert or copy
+        from pipelex.tracing.graph import to_json_compatible
+
         prepared: list[IOItem] = []
         for item in items:
             data = item.data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -14,9 +14,11 @@ from pipelex.language.library import Library
 from pipelex.pipes.context import PipeRouter
 from pipelex.pipes.in_process import InProcessRouter
 from pipelex.pipes.inline import run_inline
-from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.static import callers_of_failures, check_library, pending_signatures
 from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
+
+if TYPE_CHECKING:
+    from pipelex.tracing.graph import ExecutionGraph
 
 
 class ValidationReport(BaseModel):

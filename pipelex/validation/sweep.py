@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -14,8 +14,12 @@ from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import PipeRouter, RunContext
-from pipelex.tracing.graph import NODE_STATUSES, ExecutionGraph, IOItem
+from pipelex.tracing.names import NODE_STATUSES
 from pipelex.tracing.tracer import GraphTracer, TracingError
+
+if TYPE_CHECKING:
+    # a sweep without ``graphs`` builds no graph: the graph's models are imported where one is built
+    from pipelex.tracing.graph import ExecutionGraph, IOItem
 
 
 class PipeStatus(StrEnum):
@@ -251,6 +255,8 @@ def merge_sweep_graphs(graphs: list[ExecutionGraph]) -> ExecutionGraph:
     (each ran in isolation on its own mock inputs).
     """
     from datetime import UTC, datetime
+
+    from pipelex.tracing.graph import ExecutionGraph
 
     nodes = [node for graph in graphs for node in graph.nodes]
     edges = [edge for graph in graphs for edge in graph.edges]

@@ -47,6 +47,8 @@ FORBIDDEN_PIPELEX = (
     "pipelex.inference.providers",
     "pipelex.storage.s3",
     "pipelex.storage.local",
+    # the graph's models: a validation sweep records no graph (its tracer hands out node ids)
+    "pipelex.tracing.graph",
     "pipelex.tracing.html",
     "pipelex.tracing.mermaid",
     "pipelex.tracing.otel",
@@ -66,9 +68,15 @@ FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html")
 FORBIDDEN_STDLIB_WITHOUT_JINJA = (*FORBIDDEN_STDLIB, "tempfile")
 
 # a dry run loads what a validation does but the sweep, plus the run's own parts (the runner, the direct backend,
-# the graph renderers that write graph.mmd and graph.html); still nothing of a live run or of a server
+# the graph's models and the renderers that write graph.mmd and graph.html); still nothing of a live run or of a server
 # (and the OpenTelemetry gate, which loads the SDK only when an endpoint is configured)
-RUN_PARTS = ("pipelex.pipeline", "pipelex.tracing.html", "pipelex.tracing.mermaid", "pipelex.tracing.otel")
+RUN_PARTS = (
+    "pipelex.pipeline",
+    "pipelex.tracing.graph",
+    "pipelex.tracing.html",
+    "pipelex.tracing.mermaid",
+    "pipelex.tracing.otel",
+)
 FORBIDDEN_IN_DRY_RUN = (
     *(m for m in FORBIDDEN_PIPELEX if m not in RUN_PARTS),
     "pipelex.validation.sweep",

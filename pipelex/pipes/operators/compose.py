@@ -23,7 +23,7 @@ from pipelex.concepts.natives import (
 )
 from pipelex.concepts.paths import walk_path
 from pipelex.concepts.values import ContentError, to_content, walk_values
-from pipelex.config.settings import LimitsConfig
+from pipelex.config.run_settings import LimitsConfig
 from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeComposeBlueprint
