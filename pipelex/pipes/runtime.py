@@ -318,17 +318,35 @@ def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None
     )
 
 
+def _stack_overflow(entry: PipeEntry, ctx: RunContext) -> PipeRunError:
+    """The error of a pipe run ``pipe_stack_limit`` levels down: a pipe that calls itself (named with its
+    cycle) or a chain of controllers nested that deep (named as such, with the setting to raise)."""
+    limit = ctx.settings.pipe_stack_limit
+    stack = (*ctx.stack, entry.ref)
+    first = stack.index(entry.ref)
+    if first < len(stack) - 1:
+        cycle = stack[first:]
+        shown = " -> ".join(cycle if len(cycle) <= 6 else (*cycle[:3], "...", *cycle[-2:]))
+        cause = f"a pipe calls itself ({shown})"
+        fix = "a method must be a tree of calls: break the loop"
+    else:
+        cause = (
+            f"a chain of nested pipes ({stack[0]} -> ... -> {' -> '.join(stack[-3:])}) is deeper than that"
+        )
+        fix = "flatten the chain (sequence steps side by side instead of nested) or raise [runtime] pipe_stack_limit"
+    return PipeRunError(
+        f"pipe {entry.code!r}: the pipe stack passed {limit} levels ([runtime] pipe_stack_limit): {cause}: {fix}",
+        pipe_code=entry.code,
+        error_type="stack_overflow",
+    )
+
+
 async def run_pipe(
     entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
 ) -> PipeResult:
     """Run one pipe in this process: inputs, dispatch, output check, tracing."""
     if ctx.depth >= ctx.settings.pipe_stack_limit:
-        raise PipeRunError(
-            f"pipe {entry.code!r}: the pipe stack passed {ctx.settings.pipe_stack_limit} levels "
-            f"({' -> '.join(ctx.stack[-5:])} ...): a pipe calls itself",
-            pipe_code=entry.code,
-            error_type="stack_overflow",
-        )
+        raise _stack_overflow(entry, ctx)
     resolved = resolve_inputs(entry, memory, ctx, output_name)
     controller = entry.is_controller
     tracer = ctx.tracer
