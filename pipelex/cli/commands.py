@@ -273,9 +273,15 @@ def _next_run_dir(base: Path, name: str) -> Path:
     numbers = [
         int(p.name.rsplit("_", 1)[1]) for p in base.glob(f"{name}_*") if p.name.rsplit("_", 1)[1].isdigit()
     ]
-    run_dir = base / f"{name}_{(max(numbers) + 1) if numbers else 1:02d}"
-    run_dir.mkdir()
-    return run_dir
+    number = (max(numbers) + 1) if numbers else 1
+    while True:  # another run into the same folder may take a number between the listing and the mkdir
+        run_dir = base / f"{name}_{number:02d}"
+        try:
+            run_dir.mkdir()
+        except FileExistsError:
+            number += 1
+            continue
+        return run_dir
 
 
 def _is_folder(raw: str) -> bool:

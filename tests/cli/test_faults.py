@@ -134,6 +134,57 @@ def test_a_live_run_writes_where_it_was_told(tmp_path: Path, shout: Path) -> Non
     assert (tmp_path / "calls.log").read_text().split() == ["shout", "hi"]
 
 
+def test_an_output_folder_that_leads_into_a_system_folder_through_a_symlink_or_dots_is_refused(
+    tmp_path: Path, shout: Path
+) -> None:
+    (tmp_path / "link").symlink_to("/proc/self")
+    for target in ("link/out", "../" * (len(tmp_path.parts) + 2) + "dev/shm/x"):
+        result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", '{"text": "hi"}', "-o", target)
+        assert_one_clear_line(result, 2, "-o/--output-dir", "is a system folder")
+    assert not (tmp_path / "calls.log").exists()
+
+
+def test_a_planted_run_folder_symlink_is_stepped_over_not_written_through(
+    tmp_path: Path, shout: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "shout_it_01").symlink_to(elsewhere)
+    result = pipelex(tmp_path, "run", "bundle", str(shout), "-i", '{"text": "hi"}', "-o", "out")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "shout_it_02" / "main_stuff.json").is_file()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_two_runs_taking_the_same_number_both_get_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelex.cli import commands
+
+    taken = tmp_path / "hello_01"
+    real_mkdir = Path.mkdir
+
+    def racing_mkdir(self: Path, *args: object, **kwargs: object) -> None:
+        if self == taken and not taken.exists():
+            real_mkdir(taken)  # the other run, between our listing and our mkdir
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", racing_mkdir)
+    assert commands._next_run_dir(tmp_path, "hello") == tmp_path / "hello_02"  # pyright: ignore[reportPrivateUsage]
+
+
+def test_an_output_folder_inside_the_method_folder_is_not_read_back_as_bundles(
+    tmp_path: Path, shout: Path
+) -> None:
+    for _ in range(2):
+        result = pipelex(
+            tmp_path, "run", "bundle", str(tmp_path), "-i", '{"text": "hi"}', "-o", str(tmp_path / "out")
+        )
+        assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["shout_it_01", "shout_it_02"]
+
+
 # ---------------------------------------------------------------------------------------------------- input paths
 @pytest.mark.parametrize(
     "inputs, code, expected",
