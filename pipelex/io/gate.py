@@ -248,7 +248,9 @@ async def _read_http(url: str, policy: IOPolicy, *, pipe_code: str | None) -> tu
             return await _follow(client, url, policy, pipe_code=pipe_code)
     except (ReadRefusedError, ReadFailedError):
         raise
-    except (TimeoutError, httpx.HTTPError, OSError, ValueError) as exc:
+    # httpx.InvalidURL is none of the others: httpx raises it on a Location header it cannot parse (it builds the
+    # next request even when it does not follow it)
+    except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         raise unreadable(url, policy, pipe_code=pipe_code, cause=exc) from None
 
 

@@ -12,6 +12,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -344,6 +345,28 @@ def test_each_redirect_hop_is_checked_again(monkeypatch: Any) -> None:
         # and a redirect inside the trusted origin is followed
         data, _ = read(f"{first.url}/r", policy)
         assert data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http:127.0.0.1:{port}/doc.pdf",  # no '//': httpx cannot build the next request (InvalidURL)
+        "http://0177.0.0.1:{port}/doc.pdf",  # an octal address httpx refuses to parse
+        "http://[::1:{port}/doc.pdf",  # an unclosed IPv6 bracket
+        "http://a b:{port}/doc.pdf",
+    ],
+)
+def test_a_redirect_to_a_malformed_location_cannot_be_read_and_reaches_nothing(
+    canary: Canary, location: str
+) -> None:
+    """A Location header httpx itself cannot parse fails the read like any other failure (it raised a bare
+    ``httpx.InvalidURL`` out of the gate: a traceback on the CLI, a 500 on the API)."""
+    with canary_server() as trusted:
+        policy = OPEN.model_copy(update={"trusted_origins": (trusted.url,)})
+        target = quote(location.format(port=canary.port), safe="")
+        with pytest.raises((ReadFailedError, ReadRefusedError)):
+            read(f"{trusted.url}/to?url={target}", policy)
+    assert canary.requests == []
 
 
 def test_redirects_are_bounded(canary: Canary) -> None:
