@@ -427,13 +427,24 @@ class PipeChecks:
             var = var.as_batched()
         elif as_list:
             var = replace(var, is_list=True, item_count=None)
-        if lifted and not var.maybe_absent:  # (frozen: unchanged, the same value serves)
+        if lifted and not var.maybe_absent and not var.is_list:  # (frozen: unchanged, the same value serves)
+            # a pipe skipped for want of an input leaves nothing, but a list it would make is then an empty
+            # list, not an absent value: absence does not flow on through lists (as in the reference)
             return replace(var, maybe_absent=True)
         return var
 
     def check_produced(
-        self, entry: PipeEntry, declared: tuple[ConceptSpec, Concept] | None, produced: Var | None, what: str
+        self,
+        entry: PipeEntry,
+        declared: tuple[ConceptSpec, Concept] | None,
+        produced: Var | None,
+        what: str,
+        *,
+        multiplicity: bool = True,
     ) -> None:
+        """The declared output takes what ``what`` produces: its concept, its multiplicity (unless
+        ``multiplicity`` is False: a condition hands on its outcome's value, a batch collects whatever each
+        branch made), and its absence."""
         if declared is None or produced is None:
             return
         spec, concept = declared
@@ -460,7 +471,7 @@ class PipeChecks:
                 entry,
                 field="output",
             )
-        elif (
+        elif multiplicity and (
             spec.is_list != produced.is_list
             or (
                 spec.item_count is not None

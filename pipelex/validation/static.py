@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Set
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.paths import Var
@@ -425,6 +425,32 @@ class StaticChecker(PipeChecks):
             return None
         return spec, concept
 
+    def _check_llm_setting_keys(self, entry: PipeEntry, value: object) -> None:
+        """An inline LLM setting names its model under `model` and holds only the setting's keys."""
+        if not isinstance(value, dict):
+            return
+        table = cast(dict[str, object], value)
+        unknown = sorted(set(table) - LLM_SETTING_KEYS - ({"handle"} if "model" not in table else set()))
+        if unknown:
+            self.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"the inline model table has {', '.join(repr(k) for k in unknown)}, which an LLM setting does "
+                f"not take (it takes {', '.join(sorted(LLM_SETTING_KEYS))}): remove "
+                f"{'it' if len(unknown) == 1 else 'them'}, or put {'it' if len(unknown) == 1 else 'them'} in a "
+                "preset of the model deck",
+                entry,
+                field="model",
+            )
+        if "model" not in table:
+            self.report(
+                ErrorType.SCHEMA_VIOLATION,
+                "the inline model table names no `model` "
+                '(e.g. model = { model = "@default-general", temperature = 0.7 })'
+                + (": write `model` instead of `handle`" if "handle" in table else ""),
+                entry,
+                field="model",
+            )
+
     def _check_models(self, entry: PipeEntry) -> None:
         category = kind_of(entry.blueprint).model_category
         fields = type(entry.blueprint).model_fields
@@ -433,6 +459,8 @@ class StaticChecker(PipeChecks):
             value = getattr(entry.blueprint, field_name) if field_name in fields else None
             if value is None:
                 continue
+            if field_name == "model" and entry.blueprint.type == "PipeLLM":
+                self._check_llm_setting_keys(entry, value)
             if (
                 field_name == "model"
                 and entry.blueprint.type == "PipeLLM"
@@ -491,6 +519,21 @@ class StaticChecker(PipeChecks):
                     entry,
                     field=field_name,
                 )
+
+
+# the keys of an inline LLM setting (``model = { model = "...", temperature = 0.2 }``), as the reference's schema
+# takes them: another key is a schema violation there (`top_k`, `quality`, `prompting_target`, `llm_handle`)
+LLM_SETTING_KEYS = frozenset(
+    {
+        "model",
+        "temperature",
+        "max_tokens",
+        "reasoning_effort",
+        "reasoning_budget",
+        "image_detail",
+        "description",
+    }
+)
 
 
 def _table_without_temperature(choice: object) -> bool:

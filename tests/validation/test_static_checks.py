@@ -685,27 +685,6 @@ CASES: list[object] = [
     ),
     pytest.param(
         Case(
-            KITCHEN
-            + """
-        [pipe.all_lines]
-        type = "PipeBatch"
-        description = "d"
-        inputs = { dishes = "Dish[]" }
-        output = "Text"  #!
-        branch_pipe_code = "one_line"
-        input_list_name = "dishes"
-        input_item_name = "dish"
-        """,
-            "inadequate_output_multiplicity",
-            "all_lines",
-            "output",
-            ("'Text'", "native.Text[]", "'one_line'"),
-            "make their multiplicities agree",
-        ),
-        id="inadequate_output_multiplicity-batch",
-    ),
-    pytest.param(
-        Case(
             WEATHER
             + """
         [pipe.report]

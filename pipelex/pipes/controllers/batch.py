@@ -9,14 +9,14 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import PLAIN_NAME_RE, RESERVED_NAME_PREFIX
-from pipelex.memory.stuff import PipeResult, WorkingMemory
+from pipelex.language.specs import PLAIN_NAME_RE, RESERVED_NAME_PREFIX, Multiplicity
+from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_over_items
 from pipelex.pipes.kinds import PipeKind
 from pipelex.pipes.resolved import ResolvedInputs
-from pipelex.pipes.runtime import check_output, make_output, output_spec
+from pipelex.pipes.runtime import check_output, output_spec
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept
@@ -45,17 +45,23 @@ async def run(
         )
     result = await run_over_items(target, items, pipe.input_item_name, memory, ctx, output_name=output_name)
     assert isinstance(result.content, ListContent)
+    spec, declared = output_spec(entry, ctx)
+    if declared.ref != "native.Anything":
+        # a batch makes one list of what its branches made, whatever multiplicity its output declares
+        # (``output = "Question"`` or ``"Question[2]"`` are valid there too, as in the reference)
+        spec = spec.model_copy(update={"multiplicity": Multiplicity.VARIABLE, "item_count": None})
     if isinstance(
         result.content, StoredListContent
     ):  # kept by reference: checked as a whole, not item by item
-        spec, declared = output_spec(entry, ctx)
         return check_output(entry, ctx, result.model_copy(update={"stuff_name": entry.code}), spec, declared)
     produced: list[StuffContent] = []
     for item in result.content.items:
         # a branch whose output is itself a list (``Question[3]`` per chapter): the batch's ``Question[]`` holds
         # every item of every branch, in order (as static validation types it: the declared list)
         produced.extend(item.items if isinstance(item, ListContent) else [item])
-    return make_output(entry, ctx, produced, concept=ctx.library.concepts.concepts[result.concept])
+    concept = ctx.library.concepts.concepts[result.concept]
+    stuff = Stuff.of(entry.code, concept.ref, ListContent(items=produced))
+    return check_output(entry, ctx, stuff, spec, declared)
 
 
 def sub_pipes(pipe: PipeBatchBlueprint) -> list[str]:
@@ -136,7 +142,8 @@ def check(
         unknown=frozenset({item_name}) if item is None else frozenset(),
     )
     produced = checks.output_var(target, lifted=lifted, batched=True)
-    checks.check_produced(entry, output, produced, f"the batch of {target.code!r}")
+    # the batch collects what each branch made, whatever the declared multiplicity says (as the reference)
+    checks.check_produced(entry, output, produced, f"the batch of {target.code!r}", multiplicity=False)
 
 
 KIND = PipeKind(blueprint=PipeBatchBlueprint, run=run, check=check, sub_pipes=sub_pipes)

@@ -186,7 +186,8 @@ def check(
             continue
         lifted = checks.feed(entry, where, target, env)
         produced = checks.output_var(target, lifted=lifted)
-        checks.check_produced(entry, output, produced, f"outcome pipe {target.code!r}")
+        # the chosen outcome's value is handed on as it is: its concept must fit, its multiplicity is its own
+        checks.check_produced(entry, output, produced, f"outcome pipe {target.code!r}", multiplicity=False)
         if produced is not None:
             made.setdefault(produced.concept.ref, target.code)
     if (

@@ -6,10 +6,12 @@ import re
 from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelCategory
+from pipelex.diagnostics import ErrorType
 from pipelex.inference.jobs import DocGenJob
 from pipelex.language.blueprint import PipeDocGenBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
+from pipelex.language.templates import analyze
 from pipelex.memory.stuff import Stuff
 from pipelex.pipes.checks import OutputRule, PipeChecks
 from pipelex.pipes.context import RunContext
@@ -67,6 +69,45 @@ def check(
     checks.check_templates(
         entry, inputs, {"template": pipe.template, "filename": pipe.filename}, check_unused=False
     )
+    if pipe.filename is not None:
+        _check_filename_paths(checks, entry, pipe.filename, inputs)
+
+
+def _check_filename_paths(
+    checks: PipeChecks, entry: PipeEntry, filename: str, inputs: dict[str, Var]
+) -> None:
+    """Each field path the file name reads (``{{ sheet.part }}``, ``$sheet.part``) names fields its input's
+    structure has: the name is made before the document, so a wrong field is a static error (as in the
+    reference; a prompt's raw ``{{ x.f }}`` is not checked). Paths into a native value are not walked."""
+    try:
+        paths = analyze(filename).paths
+    except ValueError:  # a syntax error: check_templates reported it
+        return
+    concepts = checks.library.concepts
+    for path in sorted(paths):
+        root, *segments = path.split(".")
+        var = inputs.get(root)
+        if var is None:
+            continue
+        concept, walked = var.concept, root
+        for segment in segments:
+            infos = concepts.field_infos(concept)
+            if infos is None:
+                break
+            info = infos.get(segment)
+            if info is None:
+                checks.report(
+                    ErrorType.BINDING_PATH_UNRESOLVED,
+                    f"the filename reads {path!r}, but {segment!r} is not a field of {walked!r} "
+                    f"({concept.ref}; its fields: {', '.join(sorted(infos))}): name one of its fields",
+                    entry,
+                    field="filename",
+                )
+                break
+            target = concepts.resolve(info.concept_ref, concept.domain)
+            if target is None:
+                break
+            concept, walked = target, f"{walked}.{segment}"
 
 
 KIND = PipeKind(

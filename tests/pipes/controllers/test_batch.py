@@ -56,9 +56,16 @@ async def test_a_batch_of_a_branch_that_makes_a_list_holds_every_item_of_every_b
     assert all(isinstance(item, dict) and set(item) == {"question", "correct_index"} for item in items)
 
 
-def test_a_batch_declaring_a_fixed_count_that_the_branches_do_not_make_fails_its_dry_run() -> None:
-    fixed = QUIZ.replace(
-        'output = "Question[]"\nbranch_pipe_code', 'output = "Question[4]"\nbranch_pipe_code'
-    )
-    report = validate_library(build_library([(fixed, "quiz.mthds")]), default_deck())
-    assert not report.is_valid
+async def test_a_batch_declaring_a_count_or_a_single_value_holds_what_its_branches_made() -> None:
+    """A batch makes one list of every branch's items whatever multiplicity its output declares (the reference
+    validates and runs ``Question[4]`` or ``Question`` here); it is validated and run, not refused."""
+    for declared in ("Question[4]", "Question"):
+        text = QUIZ.replace(
+            'output = "Question[]"\nbranch_pipe_code', f'output = "{declared}"\nbranch_pipe_code'
+        )
+        report = validate_library(build_library([(text, "quiz.mthds")]), default_deck())
+        assert report.is_valid, [e.message for e in report.errors]
+        runner = PipelexRunner(mthds_content=text, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+        output = await runner.execute_pipeline({"chapters": ["Fractions", "Decimals"]})
+        items = output.main_stuff_json()["items"]
+        assert isinstance(items, list) and len(items) == 6
