@@ -4,8 +4,6 @@ The bottom layer with ``errors.py``: the language (parser, library), validation,
 problems as diagnostics, so this module imports nothing of pipelex.
 """
 
-from __future__ import annotations
-
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict

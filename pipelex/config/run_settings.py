@@ -5,8 +5,6 @@ They live in the config layer because they are configuration: the runner, the ba
 and the pipes read them; none of those is imported here.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

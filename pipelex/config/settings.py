@@ -11,8 +11,6 @@ Unknown keys are an error naming the file and the key. Secrets never live here: 
 environment (the config names the variable, e.g. ``api_key_env = "OPENAI_API_KEY"``).
 """
 
-from __future__ import annotations
-
 import os
 import tomllib
 from pathlib import Path
@@ -195,7 +193,7 @@ class PipelexConfig(_Section):
     models: dict[str, Any] = Field(default_factory=dict)  # parsed into a ModelDeck by config/deck.py
     source: str | None = Field(default=None, exclude=True)  # the file this came from, if any
 
-    def with_env_overrides(self, env: dict[str, str] | None = None) -> PipelexConfig:
+    def with_env_overrides(self, env: dict[str, str] | None = None) -> "PipelexConfig":
         """Apply the environment overrides (``PIPELEX_TEMPORAL_ADDRESS`` / ``_NAMESPACE`` / ``_TASK_QUEUE``)."""
         env = dict(os.environ) if env is None else env
         updates: dict[str, Any] = {}
@@ -207,7 +205,7 @@ class PipelexConfig(_Section):
             return self
         return self.model_copy(update={"temporal": self.temporal.model_copy(update=updates)})
 
-    def served(self) -> PipelexConfig:
+    def served(self) -> "PipelexConfig":
         """This config as the runner API uses it: ``[io]`` replaced by the server's policy from ``[api]``.
 
         Local files only inside the storage folder unless ``[api] allow_local_files``; URLs only with

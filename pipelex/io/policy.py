@@ -16,8 +16,6 @@ Two policies ship:
   http(s) URLs are fetched, internal addresses are refused unless allowed.
 """
 
-from __future__ import annotations
-
 import ipaddress
 import os
 from enum import StrEnum
@@ -266,7 +264,7 @@ class IOPolicy(BaseModel):
     )
 
     @classmethod
-    def closed(cls, *, local_roots: tuple[str, ...] = ()) -> IOPolicy:
+    def closed(cls, *, local_roots: tuple[str, ...] = ()) -> "IOPolicy":
         """The closed policy: data: URLs and storage, and files only under ``local_roots``."""
         return cls(local_roots=local_roots)
 
@@ -274,7 +272,7 @@ class IOPolicy(BaseModel):
         """True when ``origin`` is one of the trusted origins."""
         return any(_normal_origin(trusted) == origin for trusted in self.trusted_origins)
 
-    def for_provider_output(self, base_url: str | None) -> IOPolicy:
+    def for_provider_output(self, base_url: str | None) -> "IOPolicy":
         """The policy for a URL a provider returned (a generated image): fetched even when the run may not
         fetch URLs, since the operator configured that provider; its own origin is trusted, other hosts
         are checked as usual."""

@@ -7,8 +7,6 @@ The model deck resolves a :class:`ModelRef` (``pipelex.config.deck``); static va
 operators and the Temporal dispatch read the reference through this module and nowhere else.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import cast
@@ -57,7 +55,7 @@ class ModelRef(FrozenRecord):
         self.written = written
 
     @classmethod
-    def parse(cls, text: str) -> ModelRef:
+    def parse(cls, text: str) -> "ModelRef":
         """``text`` parsed: long forms first (``preset:x`` is ``$x``), then the sigil; a bare string is a handle."""
         ref = text.strip()
         for prefix, kind in _LONG_FORMS:
@@ -69,7 +67,7 @@ class ModelRef(FrozenRecord):
         return cls(ModelRefKind.HANDLE, ref, text)
 
     @classmethod
-    def of(cls, choice: ModelChoice | None) -> ModelRef | None:
+    def of(cls, choice: ModelChoice | None) -> "ModelRef | None":
         """The reference a ``model`` field holds: the string, or the ``model`` (or ``handle``) of an inline table;
         None when there is none (no field, or a table that names no model)."""
         if isinstance(choice, str):
@@ -112,7 +110,7 @@ class ModelSettings(BaseModel):
     reasoning_effort: str | None = None
 
     @classmethod
-    def of(cls, choice: ModelChoice | None) -> ModelSettings:
+    def of(cls, choice: ModelChoice | None) -> "ModelSettings":
         """The settings written inline in ``model = {...}`` (none for a plain reference).
 
         Raises :class:`ModelSettingError` for a value out of range or of the wrong type."""

@@ -1,7 +1,5 @@
 """Concept specs (``Concept``, ``domain.Concept[]``, ``Text[3]?``) and naming rules of the language."""
 
-from __future__ import annotations
-
 import re
 from enum import StrEnum
 from functools import lru_cache
@@ -54,7 +52,7 @@ class ConceptSpec(BaseModel):
     presence: Presence = Presence.REQUIRED
 
     @classmethod
-    def parse(cls, text: str) -> ConceptSpec:
+    def parse(cls, text: str) -> "ConceptSpec":
         """Parse ``text``; raise :class:`SpecSyntaxError` with a fix hint when it is malformed.
 
         Specs are frozen, so a parse is cached: pipes re-read their specs on every run.
@@ -62,7 +60,7 @@ class ConceptSpec(BaseModel):
         return _parse_spec(text)
 
     @classmethod
-    def parse_uncached(cls, text: str) -> ConceptSpec:
+    def parse_uncached(cls, text: str) -> "ConceptSpec":
         """:meth:`parse` without its cache (what the cache calls on a miss)."""
         match = _SPEC_RE.match(text)
         if match is None:
@@ -98,19 +96,19 @@ class ConceptSpec(BaseModel):
         """True for ``X?``."""
         return self.presence is Presence.OPTIONAL
 
-    def with_concept(self, concept_ref: str) -> ConceptSpec:
+    def with_concept(self, concept_ref: str) -> "ConceptSpec":
         """A copy of this spec for another concept."""
         return self.model_copy(update={"concept_ref": concept_ref})
 
-    def as_list(self) -> ConceptSpec:
+    def as_list(self) -> "ConceptSpec":
         """The list form of this spec."""
         return self.model_copy(update={"multiplicity": Multiplicity.VARIABLE, "item_count": None})
 
-    def as_single(self) -> ConceptSpec:
+    def as_single(self) -> "ConceptSpec":
         """The single-item form of this spec."""
         return self.model_copy(update={"multiplicity": Multiplicity.SINGLE, "item_count": None})
 
-    def with_presence(self, presence: Presence) -> ConceptSpec:
+    def with_presence(self, presence: Presence) -> "ConceptSpec":
         """A copy with another presence."""
         return self.model_copy(update={"presence": presence})
 

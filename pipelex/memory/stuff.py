@@ -1,7 +1,5 @@
 """Stuff (a named, typed value), Absence (a recorded missing optional value) and the working memory."""
 
-from __future__ import annotations
-
 import base64
 import os
 from typing import Any, TypeVar
@@ -67,7 +65,7 @@ class Stuff(BaseModel):
         return f"Stuff({self.stuff_name!r}, {self.concept})"
 
     @classmethod
-    def of(cls, name: str, concept: str, content: StuffContent, *, stuff_code: str | None = None) -> Stuff:
+    def of(cls, name: str, concept: str, content: StuffContent, *, stuff_code: str | None = None) -> "Stuff":
         """A stuff of values known valid (a content model, a concept ref): built as ``model_construct`` does,
         without validating or its generic per-field work. The runtime makes several per pipe run (a batch item,
         an output), so this is the cheap way; ``Stuff(...)`` validates what comes from outside."""
@@ -76,7 +74,7 @@ class Stuff(BaseModel):
         values["content"] = content
         return _construct(cls, values)
 
-    def named(self, name: str) -> Stuff:
+    def named(self, name: str) -> "Stuff":
         """This stuff under another name (itself when the name is the same: contents are never changed)."""
         if name == self.stuff_name:
             return self
@@ -112,7 +110,7 @@ class Absence(BaseModel):
     kind: str
     reason: str
     producing_pipe: str | None = None
-    upstream: Absence | None = None
+    upstream: "Absence | None" = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON with the ``absent`` marker on top."""
@@ -135,7 +133,7 @@ class WorkingMemory(BaseModel):
         return f"WorkingMemory(<{len(self.root)} stuffs, {len(self.absences)} absences>)"
 
     @classmethod
-    def with_inputs(cls, stuffs: dict[str, Stuff]) -> WorkingMemory:
+    def with_inputs(cls, stuffs: dict[str, Stuff]) -> "WorkingMemory":
         """A memory holding the inputs of a run (``main_stuff`` points at nothing yet)."""
         memory = cls()
         for name, stuff in stuffs.items():
@@ -176,7 +174,7 @@ class WorkingMemory(BaseModel):
             return None
         return self.root.get(name) or self.absences.get(name)
 
-    def fork(self) -> WorkingMemory:
+    def fork(self) -> "WorkingMemory":
         """A copy whose changes do not reach this memory (contents are immutable by convention)."""
         return _construct(
             WorkingMemory,

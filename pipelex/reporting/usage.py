@@ -15,8 +15,6 @@ Usage of a node (``GraphNode.usage``) is plain JSON::
      "by_model": {"gpt-4o": {"model": "gpt-4o", "model_id": "gpt-4o", "backend": "openai", "calls": 2, ...}}}
 """
 
-from __future__ import annotations
-
 from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -48,7 +46,7 @@ class ModelUsage(BaseModel):
         False  # no price is known for this model where it was called: ``cost_usd`` counts nothing
     )
 
-    def add(self, other: ModelUsage) -> None:
+    def add(self, other: "ModelUsage") -> None:
         """Add ``other``'s counts to these."""
         self.calls += other.calls
         for name in TOKEN_FIELDS:
@@ -78,7 +76,7 @@ class UsageReport(BaseModel):
         else:
             current.add(usage)
 
-    def merge(self, other: UsageReport) -> None:
+    def merge(self, other: "UsageReport") -> None:
         """Add every model of ``other``."""
         for usage in other.by_model.values():
             self.add(usage)
@@ -137,7 +135,7 @@ class UsageReport(BaseModel):
         return {"total": data, "by_model": by_model}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> UsageReport:
+    def from_json(cls, data: dict[str, Any] | None) -> "UsageReport":
         """Read back :meth:`to_json` (a node's ``usage``); anything else gives an empty report."""
         report = cls()
         if not data:
