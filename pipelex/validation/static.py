@@ -13,6 +13,7 @@ from collections.abc import Set
 from typing import TYPE_CHECKING, cast
 
 from pipelex.concepts.library import Concept
+from pipelex.concepts.natives import NATIVE_CONTENT
 from pipelex.concepts.paths import Var
 from pipelex.config.deck import LOOKUP_ORDER, ModelCategory, ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
@@ -172,6 +173,17 @@ class StaticChecker(PipeChecks):
                             break
                         seen.add(current.ref)
                         current = concepts.parent(current)
+            if isinstance(blueprint.structure, str) and blueprint.structure not in _REGISTERED_CLASSES:
+                # the legacy string form names a Python class registered in code; a bundle registers none,
+                # so only the runtime's own content classes resolve (the reference: concept_invalid)
+                report(
+                    ErrorType.SCHEMA_VIOLATION,
+                    f"concept {concept.code!r} has structure = {blueprint.structure!r}, a class name no code "
+                    f"registers (the string form names a content class: {', '.join(sorted(_REGISTERED_CLASSES))}): "
+                    f"write the structure as a table of fields ([concept.{concept.code}.structure]), or use "
+                    '`refines = "..."` to build on a concept',
+                    "structure",
+                )
             if not isinstance(blueprint.structure, dict):
                 continue
             for name, spec in blueprint.structure.items():
@@ -534,6 +546,10 @@ LLM_SETTING_KEYS = frozenset(
         "description",
     }
 )
+
+
+# the class names the legacy string form of `structure` can name: the runtime's own content classes
+_REGISTERED_CLASSES = frozenset(content.__name__ for content in NATIVE_CONTENT.values())
 
 
 def _table_without_temperature(choice: object) -> bool:

@@ -250,3 +250,127 @@ def test_an_absent_value_skipping_a_pipe_that_makes_one_value_must_be_declared_o
 def test_an_absent_value_does_not_flow_on_through_a_list_the_skipped_pipe_would_make() -> None:
     """The skipped pipe's list is empty, not absent (the reference validates this bundle)."""
     assert "optional_not_handled" not in static_types(DOCKET.replace("{output}", "Docket[]"))
+
+
+FLYER = """
+domain = "estate"
+[concept]
+Flyer = "A flyer"
+[pipe.write]
+type = "PipeLLM"
+description = "d"
+inputs = { notes = "Text" }
+output = "Flyer"
+prompt = "A flyer from $notes"
+[pipe.draw]
+type = "PipeLLM"
+description = "d"
+inputs = { notes = "Text" }
+output = "Text"
+prompt = "A caption from $notes"
+[pipe.both]
+type = "PipeParallel"
+description = "d"
+inputs = { notes = "Text" }
+output = "Composite"
+branches = [{ pipe = "write", result = "flyer" }, { pipe = "draw", result = "{second}" }]
+"""
+
+
+def test_two_parallel_branches_with_one_result_name_are_refused() -> None:
+    report = validate(FLYER.replace("{second}", "flyer"))
+    problems = [e for e in report.errors if e.error_type == "duplicate_declaration"]
+    assert len(problems) == 1, error_types(report)
+    assert problems[0].pipe == "both" and problems[0].field == "branches[1]"
+    assert "branches[0]" in problems[0].message
+
+
+def test_two_parallel_branches_with_their_own_results_are_valid() -> None:
+    assert validate(FLYER.replace("{second}", "caption")).is_valid
+
+
+def with_concept(concept: str, output: str = "Text") -> str:
+    return f"""
+    domain = "odd"
+    {concept}
+    [pipe.say]
+    type = "PipeLLM"
+    description = "d"
+    inputs = {{ notes = "Text" }}
+    output = "{output}"
+    prompt = "Say $notes"
+    """
+
+
+@pytest.mark.parametrize("name", ["RecipeModel", "Text"])
+def test_a_string_structure_naming_no_registered_class_is_refused(name: str) -> None:
+    report = validate(with_concept(f'[concept.Odd]\ndescription = "x"\nstructure = "{name}"'))
+    problems = [e for e in report.errors if e.error_type == "schema_violation" and e.field == "structure"]
+    assert len(problems) == 1, error_types(report)
+    assert repr(name) in problems[0].message
+
+
+def test_a_string_structure_naming_a_content_class_is_valid() -> None:
+    assert validate(with_concept('[concept.Odd]\ndescription = "x"\nstructure = "TextContent"')).is_valid
+
+
+@pytest.mark.parametrize(
+    ("concept", "output"),
+    [("", "Page"), ("", "Page[]"), ('[concept.Leaf]\ndescription = "x"\nrefines = "Page"', "Leaf")],
+)
+def test_a_page_as_an_llm_output_is_refused(concept: str, output: str) -> None:
+    report = validate(with_concept(concept, output))
+    assert error_types(report) == ["llm_output_cannot_be_image"]
+    assert "PipeExtract" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("concept", "output"),
+    [
+        ("", "TextAndImages"),
+        ('[concept.Leaf]\ndescription = "x"\nrefines = "TextAndImages"', "Leaf"),
+        ('[concept.Leaf]\ndescription = "x"\nrefines = "Document"', "Leaf"),
+    ],
+)
+def test_text_and_images_or_a_document_concept_as_an_llm_output_stays_valid(
+    concept: str, output: str
+) -> None:
+    report = validate(with_concept(concept, output))
+    assert report.is_valid, error_types(report)
+
+
+def test_a_search_output_declared_as_a_list_holds_the_one_result() -> None:
+    text = """
+    domain = "parts"
+    [pipe.find]
+    type = "PipeSearch"
+    description = "d"
+    inputs = { part = "Text" }
+    output = "SearchResult[]"
+    prompt = "Who stocks $part?"
+    """
+    report = validate(text)
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+DIGEST = """
+domain = "news"
+[concept.Digest]
+description = "A digest"
+[concept.Digest.structure]
+headlines = { type = "dict", description = "Headlines by text" }
+[pipe.compose]
+type = "PipeCompose"
+description = "d"
+inputs = { headline = "{input}" }
+output = "Digest"
+[pipe.compose.construct]
+headlines = { from = "headline", list_to_dict_keyed_by = "text" }
+"""
+
+
+def test_list_to_dict_keyed_by_on_a_single_value_is_refused() -> None:
+    report = validate(DIGEST.replace("{input}", "Text"))
+    problems = [e for e in report.errors if e.error_type == "binding_path_unresolved"]
+    assert len(problems) == 1, error_types(report)
+    assert problems[0].field == "construct.headlines" and "single" in problems[0].message

@@ -94,8 +94,22 @@ def check(
     """Its branches, each fed by its inputs; its output a Composite or a structure of their results."""
     env = dict(roots(inputs, entry.code))
     results: dict[str, Var] = {}
+    named: dict[str, int] = {}  # each branch's result name -> the first branch writing it
     for index, branch in enumerate(pipe.branches):
         where = f"branches[{index}]"
+        name = branch.result or branch.pipe
+        if name in named:
+            # the branches' results are merged into one memory (and one output field each): a second branch
+            # writing the same name would drop the first's value
+            checks.report(
+                ErrorType.DUPLICATE_DECLARATION,
+                f"{where}: result {name!r} is already the result of branches[{named[name]}]: give each "
+                "branch its own result name (one field of the output each)",
+                entry,
+                field=where,
+            )
+        else:
+            named[name] = index
         if branch.result is not None and not plain_name(branch.result):
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,

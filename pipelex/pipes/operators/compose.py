@@ -349,6 +349,16 @@ def _collect_construct(
                 walked = walk_path(checks.library.concepts, inputs[root], root, segments, content_fields=True)
                 if walked.var is None and walked.error_type:
                     checks.report(walked.error_type, f"{where}: {walked.message}", entry, field=where)
+                elif walked.var is not None and not walked.var.is_list and "list_to_dict_keyed_by" in value:
+                    # keying turns a list into a dict: a single value has nothing to key (the reference's dry
+                    # run refuses the output it makes)
+                    checks.report(
+                        ErrorType.BINDING_PATH_UNRESOLVED,
+                        f"{where}: `list_to_dict_keyed_by` keys a list, but {path!r} is a single "
+                        f"{walked.var.concept.ref}: remove `list_to_dict_keyed_by`, or read a list",
+                        entry,
+                        field=where,
+                    )
             elif "template" in value and isinstance(value["template"], str):
                 templates[where] = value["template"]
             else:

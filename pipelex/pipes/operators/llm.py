@@ -128,13 +128,24 @@ def check(
 ) -> None:
     """A PipeLLM makes no image; its prompts read declared inputs."""
     if output is not None:
-        image = checks.library.concepts.concepts["native.Image"]
-        if checks.library.concepts.refines(output[1], image):
+        concepts = checks.library.concepts
+        if concepts.refines(output[1], concepts.concepts["native.Image"]):
             checks.report(
                 ErrorType.LLM_OUTPUT_CANNOT_BE_IMAGE,
                 f"a PipeLLM writes text or structures, not "
                 f"images, so its output cannot be {entry.blueprint.output!r}: use a PipeImgGen to make "
                 "an image",
+                entry,
+                field="output",
+            )
+        elif concepts.refines(output[1], concepts.concepts["native.Page"]):
+            # a page is what an extraction reads off a document, with its view (an image): the reference
+            # refuses it as an LLM output as it refuses an image (a TextAndImages is accepted)
+            checks.report(
+                ErrorType.LLM_OUTPUT_CANNOT_BE_IMAGE,
+                f"a PipeLLM writes text or structures, not pages (a Page holds a page view, an image), so its "
+                f"output cannot be {entry.blueprint.output!r}: use a PipeExtract to read pages off a document, "
+                'or output a text or a structured concept (or "TextAndImages")',
                 entry,
                 field="output",
             )

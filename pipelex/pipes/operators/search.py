@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInputs, ctx: RunContext) -> Stuff:
     """Search; a structured output is then filled from the answer (structured search)."""
-    _, concept = output_spec(entry, ctx)
+    spec, concept = output_spec(entry, ctx)
     prompt = render(ctx, entry, pipe.prompt, inputs, style=default_style(ctx.settings)) or ""
     job = SearchJob(
         **job_settings(entry, ctx),
@@ -48,7 +48,8 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
         result = await generator.search(job)
     model = ctx.library.concepts.content_model(concept)
     if issubclass(model, SearchResultContent):
-        return make_output(entry, ctx, result)
+        # one search makes one result: a `SearchResult[]` output holds it as a list of one (valid in the reference)
+        return make_output(entry, ctx, [result] if spec.is_list else result)
     if issubclass(model, TextContent):  # a text output (Text, Markdown, a text concept): the search's answer
         return make_output(entry, ctx, model(text=result.answer))
     structure_job = LLMJob(
