@@ -183,18 +183,47 @@ async def _send_problem(
 
 
 # ---------------------------------------------------------------------------------------------------- uvicorn
-def protocol_class(header_seconds: float) -> type:
+def protocol_class(header_seconds: float, max_connections: int | None = None) -> type:
     """uvicorn's h11 protocol, closing a connection whose request headers are not complete within
     ``header_seconds`` of the connection or of the first byte of the request (idling between requests is
-    uvicorn's keep-alive timeout's business)."""
+    uvicorn's keep-alive timeout's business).
+
+    With ``max_connections`` (uvicorn's ``limit_concurrency``), a new connection that brings the server to the
+    limit closes the oldest connection that is not serving a request (half-open, or idle between requests):
+    uvicorn answers 503 to any request while the connections reach the limit, so 1,000 idle or slowloris
+    connections, renewed as the header deadline closes them, would otherwise keep ``/health`` and every
+    request at 503 for as long as the attack lasts. Connections serving requests are never closed.
+    """
     from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    # the server's connections in the order they opened (a dict: ordered, O(1) removal)
+    opened: dict[H11Protocol, None] = {}
 
     class HeaderDeadlineProtocol(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            opened[self] = None
+            if max_connections is not None and len(self.connections) >= max_connections:
+                self._make_room(len(self.connections) - max_connections + 1)
             self._arm()
+
+        def _make_room(self, count: int) -> None:
+            for other in list(opened):
+                if count <= 0:
+                    return
+                if (
+                    other is not self
+                    and isinstance(other, HeaderDeadlineProtocol)
+                    and other._waiting_for_headers()
+                ):
+                    other._disarm()
+                    other.transport.close()
+                    other.connection_lost(
+                        None
+                    )  # leaves server_state.connections now, not at the next loop turn
+                    count -= 1
 
         def _waiting_for_headers(self) -> bool:
             # uvicorn declares ``cycle`` as always set, but it is None until a request's headers have arrived
@@ -228,6 +257,8 @@ def protocol_class(header_seconds: float) -> type:
             super().timeout_keep_alive_handler()
 
         def connection_lost(self, exc: Exception | None) -> None:
+            if opened.pop(self, 0) == 0:  # already counted out (closed by _make_room)
+                return
             self._disarm()
             super().connection_lost(exc)
 
@@ -241,7 +272,7 @@ def uvicorn_config(
     import uvicorn
 
     settings: dict[str, Any] = {
-        "http": protocol_class(limits.request_header_seconds),
+        "http": protocol_class(limits.request_header_seconds, limits.max_connections),
         "limit_concurrency": limits.max_connections,
         # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
         # at the moment a client reuses it (a client then sees a read error on a request that was never served)
