@@ -349,6 +349,12 @@ async def run_pipe(
         raise _stack_overflow(entry, ctx)
     resolved = resolve_inputs(entry, memory, ctx, output_name)
     controller = entry.is_controller
+    if controller and type(resolved) is ResolvedInputs and resolved.absent:
+        # an optional input the caller did not give is absent for the sub-pipes too: one that requires it is
+        # skipped (the absence lifts), not failed for a missing input
+        for name, absence in resolved.absent.items():
+            if "." not in name and memory.get(name) is None and memory.absence(name) is None:
+                memory.store(name, absence, main=False)
     tracer = ctx.tracer
     records_io = (
         tracer.records_io
@@ -370,10 +376,16 @@ async def run_pipe(
         inputs=inputs_io,
     )
     if type(resolved) is not ResolvedInputs and isinstance(resolved, Absence):
+        spec, _ = output_spec(entry, ctx)
+        skipped: PipeResult = resolved
+        if spec.is_list and spec.item_count is None and not spec.is_optional:
+            # a skipped pipe that would make a list leaves an empty list, not an absence (static validation
+            # types it so: absence does not flow on through lists)
+            skipped = make_output(entry, ctx, [])
         ctx.tracer.end_node(
-            node, status="skipped", outputs=[io_item(output_name, resolved)] if records_io else []
+            node, status="skipped", outputs=[io_item(output_name, skipped)] if records_io else []
         )
-        return resolved
+        return skipped
     override = ctx.output_override
     sub = ctx.child(node, entry.ref)  # the sub-pipes of a controller run for their own declared outputs
     if override is not None and not controller:

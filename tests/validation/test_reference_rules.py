@@ -9,6 +9,8 @@ import pytest
 
 from pipelex.config.deck import default_deck
 from pipelex.language.library import build_library
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipeline.runner import PipelexRunner
 from pipelex.validation.report import ValidationReport, validate_library
 from pipelex.validation.static import check_library
 
@@ -374,3 +376,21 @@ def test_list_to_dict_keyed_by_on_a_single_value_is_refused() -> None:
     problems = [e for e in report.errors if e.error_type == "binding_path_unresolved"]
     assert len(problems) == 1, error_types(report)
     assert problems[0].field == "construct.headlines" and "single" in problems[0].message
+
+
+def test_a_skipped_pipe_that_would_make_a_list_leaves_an_empty_list() -> None:
+    """Without the optional input, the step requiring it is skipped, and its list is empty: the whole validation
+    (dry run included) passes, and a run without the input gives an empty list."""
+    text = DOCKET.replace("{output}", "Docket[]")
+    report = validate(text)
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+async def test_a_run_without_the_optional_input_gives_the_empty_list() -> None:
+    runner = PipelexRunner(
+        mthds_content=textwrap.dedent(DOCKET.replace("{output}", "Docket[]")),
+        pipe_run_mode=PipeRunMode.DRY,
+        backend="direct",
+    )
+    output = await runner.execute_pipeline({}, pipe_code="write_docket")
+    assert output.main_stuff_json()["items"] == []
