@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelex.concepts.natives import CompositeContent, StuffContent
+from pipelex.concepts.natives import CompositeContent, ListContent, StuffContent
 from pipelex.concepts.values import ContentError, to_content
 from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
@@ -65,7 +65,13 @@ async def run(
         return make_output(
             entry, ctx, CompositeContent.model_validate({n: s.content for n, s in present.items()})
         )
-    data = {name: stuff.content.model_dump() for name, stuff in present.items()}
+    # a branch that made a list (a batch, `X[]`) fills a list field with its items
+    data = {
+        name: [item.model_dump() for item in stuff.content.items]
+        if type(stuff.content) is ListContent
+        else stuff.content.model_dump()
+        for name, stuff in present.items()
+    }
     try:
         content: StuffContent = to_content(data, concept, ctx.library.concepts)
     except ContentError as exc:
