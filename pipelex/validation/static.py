@@ -19,7 +19,7 @@ from pipelex.config.deck import LOOKUP_ORDER, ModelCategory, ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language.blueprint import PipeConditionBlueprint, PipeParallelBlueprint, PipeSequenceBlueprint
 from pipelex.language.library import Library, PipeEntry
-from pipelex.language.model_ref import ModelRef, ModelRefKind
+from pipelex.language.model_ref import ModelRef, ModelRefKind, ModelSettingError, ModelSettings
 from pipelex.language.specs import (
     PLAIN_NAME_RE,
     RESERVED_NAME_PREFIX,
@@ -453,6 +453,11 @@ class StaticChecker(PipeChecks):
                 entry,
                 field="model",
             )
+        try:
+            ModelSettings.of(table)
+        except ModelSettingError as exc:
+            # a value of the wrong type or out of range: a schema violation (the run would refuse it)
+            self.report(ErrorType.SCHEMA_VIOLATION, f"the inline model table: {exc}", entry, field="model")
         if "model" not in table:
             self.report(
                 ErrorType.SCHEMA_VIOLATION,

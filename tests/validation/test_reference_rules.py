@@ -394,3 +394,20 @@ async def test_a_run_without_the_optional_input_gives_the_empty_list() -> None:
     )
     output = await runner.execute_pipeline({}, pipe_code="write_docket")
     assert output.main_stuff_json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ('{ model = "@default-general", temperature = "0.1" }', "temperature"),
+        ('{ model = "@default-general", temperature = 0.7, max_tokens = 2000.5 }', "max_tokens"),
+        ('{ model = "@default-general", temperature = 3 }', "temperature"),
+    ],
+)
+def test_an_inline_llm_setting_value_of_the_wrong_type_is_a_static_schema_violation(
+    table: str, named: str
+) -> None:
+    report = validate(PLAN.replace("{model_table}", table))
+    problems = [e for e in report.errors if e.error_type == "schema_violation"]
+    assert len(problems) == 1, [e.message for e in report.errors]
+    assert problems[0].field == "model" and named in problems[0].message
