@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from pipelex.errors import BundleLoadError
@@ -18,14 +19,21 @@ def read_bundle_text(path: Path) -> str:
     if path.is_dir():
         raise BundleLoadError(f"{path}: is a directory, not a bundle file", file=str(path))
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # /dev/zero, a named pipe: a read that never ends
+            raise BundleLoadError(
+                f"{path}: is not a regular file (a device, a pipe or a socket); give a .mthds file",
+                file=str(path),
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the size is checked on what is read: a file may grow
+        if max(info.st_size, len(raw)) > MAX_FILE_BYTES:
+            size = max(info.st_size, len(raw))
             raise BundleLoadError(
                 f"{path}: the file is {size / (1024 * 1024):.0f} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB "
                 "limit for a bundle: a bundle is a small TOML document, check that this is the right file",
                 file=str(path),
             )
-        raw = path.read_bytes()
     except OSError as exc:
         raise BundleLoadError(
             f"{path}: cannot be read ({exc.strerror}); check its permissions", file=str(path)
@@ -56,6 +64,7 @@ def find_bundle_files(path: Path) -> list[Path]:
     """
     if not path.is_dir():
         return [path]
+    _refuse_system_folder(path)
     files: list[Path] = []
     packages: list[Path] = []
     _walk_method_tree(path, path, files, packages)
@@ -81,6 +90,26 @@ def nested_packages(path: Path) -> list[Path]:
     return packages
 
 
+# pseudo file systems: walking them never ends well (the CLI refuses them as arguments: pipelex.cli.paths)
+_SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def _refuse_system_folder(folder: Path) -> None:
+    """A folder to walk for bundles that is the whole file system or a pseudo file system is refused."""
+    try:
+        resolved = folder.resolve()
+    except (OSError, RuntimeError):
+        return  # the walk says what is wrong with it
+    if resolved == Path(resolved.anchor) or any(
+        r == resolved or r in resolved.parents for r in _SYSTEM_FOLDERS
+    ):
+        raise BundleLoadError(
+            f"{folder}: refusing to search it for bundles (it is the whole file system or a system folder); "
+            "give the folder that holds your .mthds files",
+            file=str(folder),
+        )
+
+
 def _walk_method_tree(root: Path, folder: Path, files: list[Path], packages: list[Path]) -> None:
     try:
         children = sorted(folder.iterdir())
@@ -91,13 +120,18 @@ def _walk_method_tree(root: Path, folder: Path, files: list[Path], packages: lis
     for child in children:
         if child.name.startswith("."):
             continue
-        if child.is_dir() and not child.is_symlink():
-            if (child / MANIFEST_NAME).is_file():
-                packages.append(child)
-            else:
-                _walk_method_tree(root, child, files, packages)
-        elif child.suffix == ".mthds" and child.is_file():
-            files.append(child)
+        try:
+            if child.is_dir() and not child.is_symlink():
+                if (child / MANIFEST_NAME).is_file():
+                    packages.append(child)
+                else:
+                    _walk_method_tree(root, child, files, packages)
+            elif child.suffix == ".mthds" and child.is_file():
+                files.append(child)
+        except OSError as exc:  # a child that cannot even be looked at (permission denied on its folder)
+            raise BundleLoadError(
+                f"{child}: cannot be read ({exc.strerror}); check its permissions", file=str(child)
+            ) from exc
 
 
 def load_library(paths: list[Path]) -> Library:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,6 +137,26 @@ async def test_an_unreadable_bundle_and_a_bad_call_are_clear(tmp_path: Path) -> 
         assert unknown.is_error and "missing_input_variable" in _first_text(unknown.content)
         bad_pipe = await client.call_tool("dry_run", {"mthds": GREETING, "pipe": "no_such_pipe"})
         assert bad_pipe.is_error and "draft" in _first_text(bad_pipe.content)
+
+
+async def test_a_device_or_the_whole_file_system_is_refused_not_read(tmp_path: Path) -> None:
+    """`path = /dev/zero` read forever (memory growing) and `library_dirs = ["/"]` walked the whole disk until a
+    bare PermissionError: the MCP tools take any path their client sends, so the loader refuses them itself."""
+    bundle = tmp_path / "card.mthds"
+    bundle.write_text(GREETING)
+    os.mkfifo(tmp_path / "pipe.mthds")
+    async with Client(_params(tmp_path)) as client:
+        for path, expected in (
+            ("/dev/zero", "not a regular file"),
+            (str(tmp_path / "pipe.mthds"), "not a regular file"),
+        ):
+            answer = _data(await asyncio.wait_for(client.call_tool("validate_bundle", {"path": path}), 30))
+            assert answer["is_valid"] is False and expected in answer["errors"][0]["message"], answer
+        for folders in (["/"], ["/proc/self"], [str(tmp_path / ".." / ".." / ".." / ".." / "..")]):
+            result = await asyncio.wait_for(
+                client.call_tool("list_pipes", {"path": str(bundle), "library_dirs": folders}), 30
+            )
+            assert result.is_error and "refusing to search it for bundles" in _first_text(result.content)
 
 
 async def test_inputs_template_then_dry_run(tmp_path: Path) -> None:
