@@ -181,11 +181,30 @@ def format_value(value: Any) -> str:
             return str(value)
 
 
+def _plain_text(value: Any) -> str:
+    """``$x`` / ``@x`` in the plain text format: the value as a template prints it, its ``str()`` (the same text as
+    ``{{ x }}``: a content as its model says, a list input as bullets or numbered items, a list field of plain
+    values in Python's form), as the reference writes it; ``None`` is nothing, a list of models that is not a list
+    input one item a line (the reference's form of it is not known). In an LLM prompt, a value holding images keeps
+    each image as its ``[Image N]`` token (the image travels beside the text)."""
+    if value is None or (_IMAGES.get() is not None and _holds_images(value)):
+        return format_value(value)
+    if isinstance(value, BaseModel) and not isinstance(value, StuffContent):
+        return format_value(value)
+    if (
+        is_list(value)
+        and not isinstance(value, ContentList)
+        and any(isinstance(item, BaseModel) for item in value)
+    ):
+        return format_value(value)  # a list of models that is not a list input: one item a line
+    return str(value)
+
+
 def format_as(value: Any, text_format: TextFormat) -> str:
     """A value written in ``text_format``: plain text (:func:`format_value`), markdown, html or json."""
     match text_format:
         case "plain":
-            return format_value(value)
+            return _plain_text(value)
         case "json":
             return json.dumps(_data_of(value), indent=2, ensure_ascii=False, default=str)
         case "markdown":

@@ -260,7 +260,8 @@ def test_the_fast_path_is_taken_for_plain_prompts(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(rendering, "_compiled", no_compile)
     text = render_template("Dear $note,\n@notes\n", CONTEXT, pipe_code="p")
-    assert text == "Dear a short note,\n<notes>\none\ntwo <b>\n</notes>"
+    # a list of Text prints as bullets, as the reference prints it (the old expectation, one text a line, was not)
+    assert text == "Dear a short note,\n<notes>\n • one\n • two <b>\n\n</notes>"
     assert isinstance(sigil_parts("@notes")[0], Sigil)  # type: ignore[index]
     assert sigil_templates.sigil_parts.cache_info().currsize > 0
 

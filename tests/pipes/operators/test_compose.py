@@ -117,6 +117,26 @@ TICKET_TEXT = "# title: Broken\n\n# score: 3.0\n\n# tags\n\n- a\n- b"
         ("Ticket[]", [TICKET], "A[{% for t in x %}<{{ t }}>{% endfor %}]B", f"A[<{TICKET_TEXT}>]B"),
         ("Category[]", ["billing"], "A[{{ x }}]B", "A[\n • item #1:\n\nbilling\n]B"),
         ("Text", "urgent", "A[{{ x | upper }}]B", "A[URGENT]B"),
+        # $x and @x write the same text as {{ x }} (the plain text format), as the reference writes them
+        ("Time", {"time": "10:30"}, "A[$x]B", "A[10:30:00]B"),
+        ("Ticket", TICKET, "A[$x]B", f"A[{TICKET_TEXT}]B"),
+        ("Ticket", TICKET, "A\n@x\nB", f"A\n<x>\n{TICKET_TEXT}\n</x>\nB"),
+        ("Ticket", TICKET, "A[$x.tags]B", "A[['a', 'b']]B"),
+        ("Ticket", TICKET, "A[$x.score]B", "A[3.0]B"),
+        ("Text[]", ["a", "b"], "A[$x]B", "A[ • a\n • b\n]B"),
+        ("Text[]", ["a", "b"], "A\n@x\nB", "A\n<x>\n • a\n • b\n\n</x>\nB"),
+        (
+            "Number[]",
+            [{"number": 3}, {"number": 3}],
+            "A[$x]B",
+            "A[\n • item #1:\n\n3\n\n • item #2:\n\n3\n]B",
+        ),
+        (
+            "Image[]",
+            [{"url": "https://example.com/a.png"}],
+            "A\n@x\nB",
+            "A\n<x>\n\n • item #1:\n\n![https://example.com/a.png](https://example.com/a.png)\n\n</x>\nB",
+        ),
     ],
 )
 async def test_a_template_prints_each_kind_of_content_as_the_language_does(
