@@ -184,19 +184,14 @@ def format_value(value: Any) -> str:
 def _plain_text(value: Any) -> str:
     """``$x`` / ``@x`` in the plain text format: the value as a template prints it, its ``str()`` (the same text as
     ``{{ x }}``: a content as its model says, a list input as bullets or numbered items, a list field of plain
-    values in Python's form), as the reference writes it; ``None`` is nothing, a list of models that is not a list
-    input one item a line (the reference's form of it is not known). In an LLM prompt, a value holding images keeps
-    each image as its ``[Image N]`` token (the image travels beside the text)."""
+    values and of models in Python's form, ``['a', 'b']``), as the reference writes it; ``None`` is nothing (the
+    reference prints an unset field as ``None``, and fails on ``$_nb_output`` of a variable multiplicity, which we
+    leave empty). In an LLM prompt, a value holding images keeps each image as its ``[Image N]`` token (the image
+    travels beside the text)."""
     if value is None or (_IMAGES.get() is not None and _holds_images(value)):
         return format_value(value)
     if isinstance(value, BaseModel) and not isinstance(value, StuffContent):
         return format_value(value)
-    if (
-        is_list(value)
-        and not isinstance(value, ContentList)
-        and any(isinstance(item, BaseModel) for item in value)
-    ):
-        return format_value(value)  # a list of models that is not a list input: one item a line
     return str(value)
 
 
@@ -318,7 +313,8 @@ def _format_filter(value: Any) -> Any:
 def _tag(value: Any, name: str = "") -> Any:
     style = _style()
     body = format_as(_unwrap_undefined(value), style.text_format)
-    text = _wrap_tag(body, name.split(".")[-1] or "data", style.tag_style)
+    # the block is named by the whole name it is given (`@order.city` is `<order.city>`), as the reference names it
+    text = _wrap_tag(body, name or "data", style.tag_style)
     return _as_markup(text) if style.text_format == "html" else text
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pipelex.boot import Pipelex
 from pipelex.concepts.natives import (
+    ContentList,
     DateContent,
     ListContent,
     NumberContent,
@@ -64,7 +65,10 @@ CONTEXT: dict[str, Any] = {
     "_nb_output": 2,
     "long": TextContent(text="x" * 600),
     # as a pipe's template context holds them: a list input as a Python list, other plain contents
-    "texts": [TextContent(text="one"), TextContent(text="two & <b>"), TextContent(text="")],
+    # a list input of Text, as templates see it (a plain list is a field's value: it prints in Python's form)
+    "texts": ContentList(
+        [TextContent(text="one"), TextContent(text="two & <b>"), TextContent(text="")], bulleted=True
+    ),
     "answer": YesNoContent(yes_no=True),
     "day": DateContent(date="2026-11-30", time="12:00"),
 }
@@ -279,7 +283,7 @@ def test_whole_plain_inputs_render_without_the_filters(monkeypatch: pytest.Monke
     monkeypatch.setattr(rendering, "_render_sigils", no_filters)
     text = render_template(template, CONTEXT, pipe_code="p")
     assert (
-        text == "Label: a short note\n<texts>\none\ntwo & <b>\n\n</texts>\n\n3"
+        text == "Label: a short note\n<texts>\n • one\n • two & <b>\n • \n\n</texts>\n\n3"
     )  # the absent block leaves its line
     tight = LimitsConfig(template_max_steps=100, template_max_output_chars=1_000)
     with pytest.raises(
