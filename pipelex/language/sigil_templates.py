@@ -17,12 +17,12 @@ delimiter), a name Jinja2 reads specially (``true``, ``none``, ``not``, ``range`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from pipelex.language.jinja_names import JINJA_SPECIAL_NAMES
 from pipelex.language.templates import TemplateAnalysis, preprocess
+from pipelex.record import FrozenRecord
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATH = rf"{_NAME}(?:\.{_NAME})*"
@@ -35,14 +35,28 @@ _CONSTRUCT_RE = re.compile(
 _NEWLINE_RE = re.compile(r"\r\n|\r")
 
 
-@dataclass(frozen=True, slots=True)
-class Sigil:
+class Sigil(FrozenRecord):
     """One sigil: ``kind`` is ``format`` (``$p``), ``tag`` (``@p``) or ``optional_tag`` (``@?p``)."""
+
+    __slots__ = ("kind", "path", "root", "attributes")
+    FIELDS = ("kind", "path", "root", "attributes")
 
     kind: Literal["format", "tag", "optional_tag"]
     path: str
     root: str
     attributes: tuple[str, ...]
+
+    def __init__(
+        self,
+        kind: Literal["format", "tag", "optional_tag"],
+        path: str,
+        root: str,
+        attributes: tuple[str, ...],
+    ) -> None:
+        self.kind = kind
+        self.path = path
+        self.root = root
+        self.attributes = attributes
 
 
 SigilPart = str | Sigil

@@ -7,10 +7,11 @@ so only when ``var`` is present; ``@@`` is a literal ``@``. Raw Jinja2 is always
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from pipelex.record import FrozenRecord
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -75,26 +76,40 @@ def _inside_jinja(line: str, pos: int) -> bool:
     return before.count("{{") > before.count("}}") or before.count("{%") > before.count("%}")
 
 
-@dataclass
 class _Reads:
     """What a template reads, collected while walking its tree."""
 
-    roots: set[str] = field(default_factory=lambda: set())
-    paths: set[str] = field(default_factory=lambda: set())
-    private_names: set[str] = field(default_factory=lambda: set())
-    unguarded: set[str] = field(default_factory=lambda: set())
-    guarded: set[str] = field(default_factory=lambda: set())
+    __slots__ = ("roots", "paths", "private_names", "unguarded", "guarded")
+
+    def __init__(self) -> None:
+        self.roots: set[str] = set()
+        self.paths: set[str] = set()
+        self.private_names: set[str] = set()
+        self.unguarded: set[str] = set()
+        self.guarded: set[str] = set()
 
 
-@dataclass(frozen=True)
-class TemplateAnalysis:
-    """What a template reads (immutable: :func:`analyze` caches and shares it)."""
+class TemplateAnalysis(FrozenRecord):
+    """What a template reads (immutable: :func:`analyze` caches and shares it).
 
-    roots: frozenset[str] = frozenset()
-    paths: frozenset[str] = frozenset()
-    private_names: frozenset[str] = frozenset()
-    unguarded: frozenset[str] = frozenset()
-    guarded: frozenset[str] = frozenset()
+    A :class:`~pipelex.record.FrozenRecord`, not a dataclass: nothing to compile with ``exec`` at import."""
+
+    __slots__ = ("roots", "paths", "private_names", "unguarded", "guarded")
+    FIELDS = ("roots", "paths", "private_names", "unguarded", "guarded")
+
+    def __init__(
+        self,
+        roots: frozenset[str] = frozenset(),
+        paths: frozenset[str] = frozenset(),
+        private_names: frozenset[str] = frozenset(),
+        unguarded: frozenset[str] = frozenset(),
+        guarded: frozenset[str] = frozenset(),
+    ) -> None:
+        self.roots = roots
+        self.paths = paths
+        self.private_names = private_names
+        self.unguarded = unguarded
+        self.guarded = guarded
 
 
 class TemplateSyntaxProblem(ValueError):
@@ -163,7 +178,13 @@ def analyze_with_jinja(template: str, *, is_expression: bool = False) -> Templat
         raise TemplateSyntaxProblem(
             "the template nests too deeply to be read (brackets, filters or blocks inside each other): flatten it"
         ) from None
-    return TemplateAnalysis(**{name: frozenset(names) for name, names in vars(reads).items()})
+    return TemplateAnalysis(
+        roots=frozenset(reads.roots),
+        paths=frozenset(reads.paths),
+        private_names=frozenset(reads.private_names),
+        unguarded=frozenset(reads.unguarded),
+        guarded=frozenset(reads.guarded),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Sized
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pipelex.errors import TemplateBudgetExceeded
+from pipelex.record import Record
 
 MAX_INT_BITS = 100_000
 
 
-@dataclass
-class RenderBudget:
-    """What one render may still do."""
+class RenderBudget(Record):
+    """What one render may still do (a :class:`~pipelex.record.Record`: no dataclass to create at import)."""
 
-    max_steps: int
-    max_chars: int
-    steps: int = 0
-    output_chars: int = field(default=0)
+    __slots__ = ("max_steps", "max_chars", "steps", "output_chars")
+    FIELDS = ("max_steps", "max_chars", "steps", "output_chars")
+
+    def __init__(self, max_steps: int, max_chars: int, steps: int = 0, output_chars: int = 0) -> None:
+        self.max_steps = max_steps
+        self.max_chars = max_chars
+        self.steps = steps
+        self.output_chars = output_chars
 
     def step(self, count: int = 1) -> None:
         """Take ``count`` steps; raise past the budget."""

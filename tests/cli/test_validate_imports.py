@@ -273,15 +273,11 @@ def test_a_small_command_builds_only_the_models_it_uses(argv: tuple[str, ...], t
     assert len(built) <= MAX_BUILT_MODELS, f"{len(built)} pydantic models built: {built}"
 
 
-# the template modules' own dataclasses (the templates work owns them); every other value class on these paths is a
-# pipelex.record.Record, whose __init__ is in its source: a dataclass compiles its methods with exec at import
-# (2-4 M instructions a class, ~0.5 ms; 37 of them were a tenth of a small validate)
-TEMPLATE_MODULES = (
-    "pipelex.language.templates",
-    "pipelex.language.sigil_templates",
-    "pipelex.pipes.rendering",
-    "pipelex.pipes.render_budget",
-)
+# the renderer's own two dataclasses (the rendering work owns that module); every other value class on these paths is
+# a pipelex.record.Record, whose __init__ is in its source: a dataclass compiles its methods with exec at import
+# (2-4 M instructions a class, ~0.5 ms; 37 of them were a tenth of a small validate; the template analysis's
+# four, the last ones outside the renderer, were ~11 M instructions of every validate)
+TEMPLATE_MODULES = ("pipelex.pipes.rendering",)
 
 
 @pytest.mark.parametrize(
