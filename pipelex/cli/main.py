@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipelex.cli.exits import EXIT_USAGE
 
@@ -114,10 +115,54 @@ def _group_in(argv: Sequence[str]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+def terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing :mod:`shutil`: ``$COLUMNS`` when it is a positive
+    number, else the width of the terminal of stdout, else 80.
+
+    argparse's help formatter imports shutil for it, and argparse makes a formatter for every argument it declares
+    (to check its metavar); shutil imports bz2, lzma and zlib at its top: ~6 M instructions of every command.
+    """
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, its width read by :func:`terminal_columns` (the same width, without shutil)."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        super().__init__(
+            prog, indent_increment, max_help_position, terminal_columns() - 2 if width is None else width
+        )
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """A parser whose formatter is :class:`_HelpFormatter` (its subcommands' parsers are of this class too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _new_parser(**kwargs: Any) -> argparse.ArgumentParser:
+    """An :class:`_ArgumentParser`, typed as argparse's (the command groups' declarations take argparse's type)."""
+    return _ArgumentParser(**kwargs)
+
+
 def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of the command line; with ``only``, the other groups are declared by name and help only (what
     ``pipelex --help`` lists), without their subcommands and options (see :func:`_group_in`)."""
-    parser = argparse.ArgumentParser(
+    parser = _new_parser(
         prog="pipelex",
         description="An open, fast runtime for MTHDS bundles: validate, "
         "dry-run and run declarative AI methods.",

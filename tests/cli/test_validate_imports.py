@@ -63,9 +63,10 @@ MAX_PIPELEX_MODULES = 110
 # standard-library modules a validation has no use for, each once imported at the top of a module on its path for
 # one call a validation never makes (the IO policy's inet_aton, the deck cache's writer, --debug's traceback, the
 # Temporal SDK's log routing, the html text format); a bundle whose templates use Jinja2 brings tempfile (Jinja2's
-# bytecode cache imports it). (shutil is argparse's, for the terminal's width.)
+# bytecode cache imports it, and shutil with it). shutil (with bz2, lzma and zlib) was argparse's, for the terminal's
+# width: the CLI's help formatter reads it without shutil.
 FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html")
-FORBIDDEN_STDLIB_WITHOUT_JINJA = (*FORBIDDEN_STDLIB, "tempfile")
+FORBIDDEN_STDLIB_WITHOUT_JINJA = (*FORBIDDEN_STDLIB, "tempfile", "shutil", "bz2", "lzma")
 
 # a dry run loads what a validation does but the sweep, plus the run's own parts (the runner, the direct backend,
 # the graph's models and the renderers that write graph.mmd and graph.html); still nothing of a live run or of a server
@@ -239,6 +240,9 @@ def test_dry_run_imports_only_what_it_needs(argv: tuple[str, ...], tmp_path: Pat
     assert not forbidden, f"a dry run imported {forbidden}: import them inside the function that needs them"
     ours = [m for m in modules if m == "pipelex" or m.startswith("pipelex.")]
     assert len(ours) <= MAX_PIPELEX_MODULES_DRY_RUN, f"a dry run imported {len(ours)} pipelex modules: {ours}"
+    if "jinja2" not in modules:
+        unneeded = sorted(set(FORBIDDEN_STDLIB_WITHOUT_JINJA) & set(modules))
+        assert not unneeded, f"a dry run imported {unneeded}: import them inside the function that needs them"
 
 
 @pytest.mark.parametrize(
