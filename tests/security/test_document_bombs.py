@@ -215,3 +215,26 @@ def test_the_api_answers_a_deflate_bomb_with_a_limit_problem_and_keeps_serving(a
     problem = answer.json()
     assert "run_memory_bytes" in problem["detail"] and "/tmp" not in answer.text, problem
     assert httpx.get(f"{api}/health", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "ending, memory",
+    [
+        ("import sys; sys.exit(1)", False),  # an unexpected failure (a missing module, a bug)
+        ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", False),  # PDFium crashing on a bad file
+        ("import os, signal; os.kill(os.getpid(), signal.SIGABRT)", True),  # PDFium's failed allocation
+        ("import sys; sys.exit(3)", True),  # a Python MemoryError
+    ],
+)
+async def test_only_a_reader_stopped_by_memory_is_reported_as_a_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: str, memory: bool
+) -> None:
+    from pipelex.inference.live import pdf_reader
+
+    child = tmp_path / "child.py"
+    child.write_text(ending + "\n", encoding="utf-8")
+    monkeypatch.setattr(pdf_reader, "_CHILD", child)
+    with pytest.raises(PipeRunError) as caught:
+        await pdf_text_pages(one_page_pdf(), extract_job())
+    assert isinstance(caught.value, LimitExceededError) is memory, caught.value
+    assert ("run_memory_bytes" in str(caught.value)) is memory

@@ -5,7 +5,7 @@ A PDF is untrusted input: a few kilobytes can hold a million pages (a page tree 
 of its own whose address space and CPU time are capped before a byte of the PDF is read, so a bomb ends this
 process (PDFium aborts on a failed allocation) and never the run's.
 
-It is run as a script (``python -I pdf_child.py``) and imports only the standard library and ``pypdfium2``.
+It is run as a script (``python -P pdf_child.py``) and imports only the standard library and ``pypdfium2``.
 
 ``argv``: ``text`` or ``render``, then dpi, max pages, max pixels per rendered page, memory bytes, CPU seconds.
 The PDF arrives on stdin. stdout carries frames: one byte of kind, four bytes of length (big-endian), the payload:

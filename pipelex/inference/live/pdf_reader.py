@@ -29,6 +29,7 @@ from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.inference.jobs import ExtractJob
 
 _CHILD = Path(__file__).with_name("pdf_child.py")
+_MEMORY_EXIT = 3  # pdf_child.MEMORY_EXIT: a Python MemoryError in the child
 
 
 async def pdf_text_pages(data: bytes, job: ExtractJob) -> list[str]:
@@ -45,7 +46,7 @@ async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"]
     limits = job.limits
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-I",
+        "-P",  # the script's folder is not put on sys.path (its modules' names would shadow others)
         str(_CHILD),
         mode,
         str(dpi),
@@ -152,9 +153,16 @@ def _frames(stdout: bytes) -> tuple[dict[str, object] | None, list[bytes], dict[
     return header, pages, error
 
 
-def _died(returncode: int | None, job: ExtractJob) -> LimitExceededError:
-    """The error of a child that stopped before it finished: past its CPU time, else past its memory."""
+def _died(returncode: int | None, job: ExtractJob) -> PipeRunError:
+    """The error of a child that stopped before it finished: past its CPU time, past its memory (a Python
+    ``MemoryError``, or PDFium's abort on a failed allocation), or another failure."""
     limits = job.limits
+    if returncode not in (-signal.SIGXCPU, -signal.SIGABRT, -signal.SIGKILL, _MEMORY_EXIT):
+        return PipeRunError(
+            f"pipe {job.pipe_code!r}: the PDF cannot be read (its reader stopped with code {returncode}): "
+            "check that it is a valid PDF",
+            pipe_code=job.pipe_code,
+        )
     if returncode == -signal.SIGXCPU:
         return LimitExceededError(
             f"pipe {job.pipe_code!r}: reading the PDF took more than {limits.run_deadline_seconds:g} s of CPU "
