@@ -101,8 +101,8 @@ class Concept(Record):
 
     @property
     def is_native(self) -> bool:
-        """True for the 18 natives."""
-        return self.domain == NATIVE_DOMAIN
+        """True for the 18 natives (a bundle may write `domain = "native"`: its own concepts are not natives)."""
+        return self.domain == NATIVE_DOMAIN and self.code in NATIVE_CONTENT
 
     @property
     def has_structure(self) -> bool:

@@ -228,6 +228,15 @@ class StaticChecker(PipeChecks):
                         "'concept' but no concept_ref: name the concept",
                         where,
                     )
+                if spec.type == "dict":
+                    for attr in ("key_type", "value_type"):
+                        if not getattr(spec, attr):
+                            report(
+                                ErrorType.SCHEMA_VIOLATION,
+                                f"field {name!r} of concept {concept.code!r} is a dict with no {attr}: "
+                                f'name the type of its {attr.split("_")[0]}s ({attr} = "text")',
+                                where,
+                            )
                 if spec.type == "list" and spec.item_type == "concept" and not spec.item_concept_ref:
                     report(
                         ErrorType.SCHEMA_VIOLATION,

@@ -411,3 +411,52 @@ def test_an_inline_llm_setting_value_of_the_wrong_type_is_a_static_schema_violat
     problems = [e for e in report.errors if e.error_type == "schema_violation"]
     assert len(problems) == 1, [e.message for e in report.errors]
     assert problems[0].field == "model" and named in problems[0].message
+
+
+def test_a_bundle_of_domain_native_keeps_its_own_concepts_apart_from_the_natives() -> None:
+    """`domain = "native"` is valid in the reference; its concepts are the bundle's, not natives (this crashed
+    the mock of their inputs with a KeyError)."""
+    text = """
+    domain = "native"
+    [concept]
+    Brief = "A brief"
+    [concept.Plan]
+    description = "A plan"
+    [concept.Plan.structure]
+    title = { type = "text", description = "Title", required = true }
+    [pipe.plan]
+    type = "PipeLLM"
+    description = "d"
+    inputs = { brief = "Brief" }
+    output = "Plan"
+    prompt = "Plan $brief"
+    """
+    report = validate(text)
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+@pytest.mark.parametrize(
+    ("types", "missing"),
+    [('key_type = "text", ', "value_type"), ('value_type = "boolean", ', "key_type")],
+)
+def test_a_dict_field_names_its_key_and_value_types(types: str, missing: str) -> None:
+    text = f"""
+    domain = "guests"
+    [concept.GuestList]
+    description = "Guests"
+    [concept.GuestList.structure]
+    vip = {{ type = "dict", {types}description = "VIP by name" }}
+    """
+    problems = [e for e in validate(text).errors if e.error_type == "schema_violation"]
+    assert len(problems) == 1 and missing in problems[0].message, [e.message for e in problems]
+
+
+def test_a_dict_field_with_both_types_is_valid() -> None:
+    text = """
+    domain = "guests"
+    [concept.GuestList]
+    description = "Guests"
+    [concept.GuestList.structure]
+    vip = { type = "dict", key_type = "text", value_type = "boolean", description = "VIP by name" }
+    """
+    assert validate(text).is_valid
