@@ -689,8 +689,406 @@ format = "pdf"
 filename = "suppliers-{{ sheet.part }}"
 '''
 
+# --- second pass: long methods, deep nesting, unusual but valid TOML -----------------------------------------
+
+BASES["contract_review"] = """# Contract review: extract, read each page, branch on risk
+domain = "legal.contracts"
+description = \'\'\'Read a contract page by page,
+flag the risky clauses and write a memo\'\'\'
+main_pipe = "review_contract"
+system_prompt = "You are a careful contracts lawyer."
+
+[concept.Clause]
+description = "One clause of a contract"
+structure.title = { type = "text", description = "Clause title", required = true }
+structure.body = { type = "text", description = "Clause text", required = true }
+structure.risk = { type = "text", description = "Risk level", choices = ["low", "medium", "high"], required = true }
+structure.tags = { type = "list", item_type = "text", description = "Topics" }
+structure.penalty = { type = "number", description = "Penalty amount, if any" }
+
+[concept.PageReading]
+description = "What one page says"
+
+  [concept.PageReading.structure]
+  clauses = { type = "list", item_type = "concept", item_concept_ref = "legal.contracts.Clause", description = "Clauses on the page", required = true }
+  page_summary = "One line on the page"
+  has_signature = { type = "boolean", description = "A signature block is on the page", default_value = false }
+
+[concept.RiskMemo]
+description = "A memo for the legal team"
+refines = "Markdown"
+
+[concept.UrgentMemo]
+description = "A memo flagged urgent"
+refines = "legal.contracts.RiskMemo"
+
+[pipe.review_contract]
+type = "PipeSequence"
+description = "Pages, readings, verdict, memo"
+inputs = { contract = "Document", brief = "Text?" }
+output = "RiskMemo"
+steps = [
+  { pipe = "extract_pages", result = "pages" },                                  # OCR first
+  { pipe = "read_page", batch_over = "pages", batch_as = "page", result = "readings" },
+  { pipe = "pick_memo", result = "memo" },
+]
+
+[pipe.extract_pages]
+type = "PipeExtract"
+description = "OCR the contract"
+inputs = { contract = "Document" }
+output = "Page[]"
+page_views = true
+
+[pipe.read_page]
+type = "PipeLLM"
+description = "Read one page"
+inputs.page = "Page"
+output = "PageReading"
+model = { model = "@default-general", temperature = 0.1, max_tokens = 2000 }
+prompt = \'\'\'
+Read this page of a contract and list its clauses:
+
+@page
+\'\'\'
+
+[pipe.pick_memo]
+type = "PipeCondition"
+description = "Urgent memo when any clause is high risk"
+inputs = { readings = "PageReading[]", brief = "Text?" }
+output = "RiskMemo"
+expression_template = "{% if readings | selectattr('page_summary') | list | length > 3 %}long{% else %}short{% endif %}"
+default_outcome = "write_memo"
+
+[pipe.pick_memo.outcomes]
+long = "write_urgent_memo"
+
+[pipe.write_memo]
+type = "PipeLLM"
+description = "Memo"
+inputs = { readings = "PageReading[]", brief = "Text?" }
+output = "RiskMemo"
+prompt = \'\'\'
+Write a memo from these readings:
+@readings
+@?brief
+\'\'\'
+
+[pipe.write_urgent_memo]
+type = "PipeLLM"
+description = "Urgent memo"
+inputs = { readings = "PageReading[]", brief = "Text?" }
+output = "RiskMemo"
+prompt = \'\'\'
+Write an URGENT memo from these readings:
+@readings
+{% if brief is defined %}Brief: {{ brief.text }}{% endif %}
+\'\'\'
+"""
+
+BASES["event_planner"] = """domain = "events"
+description = "Plan an event: venues and menus in parallel, each a batch, inside a sequence"
+main_pipe = "plan_event"
+
+[concept]
+EventBrief = "What the organiser wants"
+Venue = "A candidate venue"
+MenuIdea = "A menu idea"
+Invitation = "The invitation text"
+
+[concept.EventPlan]
+description = "Venues and menus found in parallel"
+
+[concept.EventPlan.structure]
+venues = { type = "list", item_type = "concept", item_concept_ref = "Venue", description = "Venues", required = true }
+menus = { type = "list", item_type = "concept", item_concept_ref = "MenuIdea", description = "Menus", required = true }
+
+[concept.GuestList]
+description = "The guests"
+
+[concept.GuestList.structure]
+names = { type = "list", item_type = "text", description = "Guest names", required = true }
+vip = { type = "dict", key_type = "text", value_type = "boolean", description = "VIP by name" }
+
+[pipe.plan_event]
+type = "PipeSequence"
+description = "Ideas, then plan, then invitation"
+inputs = { brief = "EventBrief", guests = "GuestList" }
+output = "Invitation"
+steps = [
+    { pipe = "list_themes", result = "themes" },
+    { pipe = "plan_in_parallel", result = "plan" },
+    { pipe = "write_invitation", result = "invitation" },
+]
+
+[pipe.list_themes]
+type = "PipeLLM"
+description = "Themes"
+inputs = { brief = "EventBrief" }
+output = "Text[3]"
+prompt = "Three themes for this event: $brief"
+
+[pipe.plan_in_parallel]
+type = "PipeParallel"
+description = "Venues and menus at once"
+inputs = { themes = "Text[]" }
+output = "EventPlan"
+branches = [
+    { pipe = "find_venues", result = "venues" },
+    { pipe = "suggest_menus", result = "menus" },
+]
+
+[pipe.find_venues]
+type = "PipeBatch"
+description = "A venue per theme"
+inputs = { themes = "Text[]" }
+output = "Venue[]"
+branch_pipe_code = "find_venue"
+input_list_name = "themes"
+input_item_name = "theme"
+
+[pipe.find_venue]
+type = "PipeLLM"
+description = "One venue"
+inputs = { theme = "Text" }
+output = "Venue"
+prompt = "A venue for a $theme party"
+
+[pipe.suggest_menus]
+type = "PipeBatch"
+description = "A menu per theme"
+inputs = { themes = "Text[]" }
+output = "MenuIdea[]"
+branch_pipe_code = "suggest_menu"
+input_list_name = "themes"
+input_item_name = "theme"
+
+[pipe.suggest_menu]
+type = "PipeSequence"
+description = "Draft then polish a menu"
+inputs = { theme = "Text" }
+output = "MenuIdea"
+steps = [
+    { pipe = "draft_menu", result = "draft" },
+    { pipe = "polish_menu", result = "menu" },
+]
+
+[pipe.draft_menu]
+type = "PipeLLM"
+description = "Draft"
+inputs = { theme = "Text" }
+output = "MenuIdea"
+prompt = "A menu for a $theme party"
+
+[pipe.polish_menu]
+type = "PipeLLM"
+description = "Polish"
+inputs = { draft = "MenuIdea" }
+output = "MenuIdea"
+prompt = "Polish this menu: $draft"
+
+[pipe.write_invitation]
+type = "PipeCompose"
+description = "Invitation"
+inputs = { plan = "EventPlan", guests = "GuestList" }
+output = "Invitation"
+template = \'\'\'
+Dear {{ guests.names | join(", ") }},
+we have {{ plan.venues | length }} venues in mind.
+\'\'\'
+"""
+
+BASES["support_library"] = """domain = "support.core"
+description = "Shared support concepts and a gated reply"
+main_pipe = "gated_reply"
+
+[concept]
+Message = "A customer message"
+
+[concept.Reply]
+description = "A reply"
+refines = "Text"
+
+[concept.Verdict]
+description = "Is the message answerable"
+
+[concept.Verdict.structure]
+answerable = { type = "boolean", description = "Can we answer it", required = true }
+reason = { type = "text", description = "Why" }
+
+[pipe.gated_reply]
+type = "PipeSequence"
+description = "Check, then reply or stop"
+inputs = { message = "Message" }
+output = "Reply?"
+steps = [
+    { pipe = "check_message", result = "verdict" },
+    { pipe = "maybe_reply", result = "reply" },
+]
+
+[pipe.check_message]
+type = "PipeLLM"
+description = "Check"
+inputs = { message = "Message" }
+output = "Verdict"
+prompt = "Can we answer this? $message"
+
+[pipe.maybe_reply]
+type = "PipeCondition"
+description = "Reply only when answerable"
+inputs = { verdict = "Verdict", message = "Message" }
+output = "Reply?"
+expression = "verdict.answerable"
+default_outcome = "continue"
+outcomes = { "True" = "write_reply", "False" = "continue" }
+
+[pipe.write_reply]
+type = "PipeLLM"
+description = "Reply"
+inputs = { message = "Message" }
+output = "Reply"
+prompt = "Reply kindly to: $message"
+"""
+
 # (old, new): applied to each base that contains ``old``
 MUTATIONS: dict[str, tuple[str, str]] = {
+    # --- second pass: wrong types, missing fields, typos, multiplicity, domains, reserved names ---------------
+    "type_description_int": ('description = "Pages, readings, verdict, memo"', "description = 3"),
+    "type_inputs_string": (
+        'inputs = { readings = "PageReading[]", brief = "Text?" }\noutput = "RiskMemo"\nexpression',
+        'inputs = "PageReading[]"\noutput = "RiskMemo"\nexpression',
+    ),
+    "type_output_list": ('output = "Verdict"', 'output = ["Verdict"]'),
+    "type_steps_string": (
+        'steps = [\n    { pipe = "check_message"',
+        'steps = "check_message"\nold_steps = [\n    { pipe = "check_message"',
+    ),
+    "type_required_string": (
+        'description = "Guest names", required = true',
+        'description = "Guest names", required = "yes"',
+    ),
+    "type_add_each_output_string": (
+        'output = "EventPlan"\nbranches',
+        'output = "EventPlan"\nadd_each_output = "true"\nbranches',
+    ),
+    "type_default_outcome_int": ('default_outcome = "continue"', "default_outcome = 1"),
+    "type_temperature_string": (
+        "temperature = 0.1, max_tokens = 2000",
+        'temperature = "0.1", max_tokens = 2000',
+    ),
+    "type_max_tokens_float": ("max_tokens = 2000", "max_tokens = 2000.5"),
+    "type_page_views_string": ("page_views = true", 'page_views = "yes"'),
+    "type_choices_string": ('choices = ["low", "medium", "high"]', 'choices = "low, medium, high"'),
+    "missing_output_seq": (
+        'inputs = { brief = "EventBrief", guests = "GuestList" }\noutput = "Invitation"\n',
+        'inputs = { brief = "EventBrief", guests = "GuestList" }\n',
+    ),
+    "missing_branch_pipe_code": ('branch_pipe_code = "find_venue"\n', ""),
+    "missing_input_list_name": (
+        'input_list_name = "themes"\ninput_item_name = "theme"\n\n[pipe.find_venue]',
+        'input_item_name = "theme"\n\n[pipe.find_venue]',
+    ),
+    "missing_expression": ('expression = "verdict.answerable"\n', ""),
+    "missing_default_outcome": ('default_outcome = "write_memo"\n', ""),
+    "missing_branches": (
+        'branches = [\n    { pipe = "find_venues", result = "venues" },\n    { pipe = "suggest_menus", result = "menus" },\n]\n',
+        "",
+    ),
+    "missing_steps": (
+        'steps = [\n    { pipe = "draft_menu", result = "draft" },\n    { pipe = "polish_menu", result = "menu" },\n]\n',
+        "",
+    ),
+    "missing_item_concept_ref": (
+        'item_type = "concept", item_concept_ref = "Venue", description = "Venues"',
+        'item_type = "concept", description = "Venues"',
+    ),
+    "typo_step_pipe": (
+        '{ pipe = "polish_menu", result = "menu" }',
+        '{ pipe = "polish_menus", result = "menu" }',
+    ),
+    "typo_branch_pipe": ('branch_pipe_code = "suggest_menu"', 'branch_pipe_code = "suggest_menue"'),
+    "typo_outcome_pipe": ('long = "write_urgent_memo"', 'long = "write_urgnet_memo"'),
+    "typo_concept_in_input": ('inputs = { draft = "MenuIdea" }', 'inputs = { draft = "MenuIdee" }'),
+    "typo_concept_in_structure": (
+        'item_concept_ref = "legal.contracts.Clause"',
+        'item_concept_ref = "legal.contracts.Clauses"',
+    ),
+    "typo_refines": ('refines = "legal.contracts.RiskMemo"', 'refines = "legal.contracts.RiskMemos"'),
+    "typo_domain_in_ref": (
+        'item_concept_ref = "legal.contracts.Clause"',
+        'item_concept_ref = "legal.contract.Clause"',
+    ),
+    "multiplicity_batch_over_single": (
+        '{ pipe = "read_page", batch_over = "pages"',
+        '{ pipe = "read_pages_whole", batch_over = "pages"',
+    ),
+    "multiplicity_step_list_to_single": (
+        'inputs = { readings = "PageReading[]", brief = "Text?" }\noutput = "RiskMemo"\nprompt',
+        'inputs = { readings = "PageReading", brief = "Text?" }\noutput = "RiskMemo"\nprompt',
+    ),
+    "multiplicity_fixed_to_var": ('output = "Text[3]"', 'output = "Text[]"'),
+    "multiplicity_par_field_single": (
+        'output = "Venue[]"\nbranch_pipe_code',
+        'output = "Venue"\nbranch_pipe_code',
+    ),
+    "multiplicity_extract_single": ('output = "Page[]"\npage_views', 'output = "Page"\npage_views'),
+    "domain_capital_dotted": ('domain = "legal.contracts"', 'domain = "Legal.contracts"'),
+    "domain_trailing_dot": ('domain = "support.core"', 'domain = "support."'),
+    "domain_digit": ('domain = "events"', 'domain = "2events"'),
+    "domain_native": ('domain = "events"', 'domain = "native"'),
+    "reserved_result_main_stuff": (
+        '{ pipe = "check_message", result = "verdict" }',
+        '{ pipe = "check_message", result = "main_stuff" }',
+    ),
+    "reserved_field_model_prefix": ("answerable = { type", "model_answerable = { type"),
+    "reserved_concept_native_name": (
+        "[concept.Verdict]",
+        '[concept.Verdict]\n\n[concept.Document]\ndescription = "Mine"\n\n[concept.VerdictX]',
+    ),
+    "reserved_input_underscore": (
+        'inputs = { theme = "Text" }\noutput = "Venue"',
+        'inputs = { _theme = "Text" }\noutput = "Venue"',
+    ),
+    "dup_pipe_same_file": (
+        "[pipe.write_reply]",
+        '[pipe.check_message_again]\ntype = "PipeLLM"\ndescription = "d"\ninputs = { message = "Message" }\noutput = "Verdict"\nprompt = "Again: $message"\n\n[pipe.write_reply]',
+    ),
+    "dup_concept_shorthand_and_table": (
+        '[concept]\nMessage = "A customer message"',
+        '[concept]\nMessage = "A customer message"\nReply = "Shorthand reply"',
+    ),
+    "cond_outcome_fail": (
+        'outcomes = { "True" = "write_reply", "False" = "continue" }',
+        'outcomes = { "True" = "write_reply", "False" = "fail" }',
+    ),
+    "cond_output_not_optional": ('output = "Reply?"\nexpression', 'output = "Reply"\nexpression'),
+    "cond_expression_template_bad": ("{% else %}short{% endif %}", "{% else %}short"),
+    "batch_in_parallel_item_collides": (
+        'input_item_name = "theme"\n\n[pipe.find_venue]',
+        'input_item_name = "themes"\n\n[pipe.find_venue]',
+    ),
+    "nested_seq_missing_input": (
+        'inputs = { draft = "MenuIdea" }',
+        'inputs = { draft = "MenuIdea", budget = "Number" }',
+    ),
+    "toml_dotted_and_table_conflict": (
+        "structure.penalty = { type",
+        'structure = { extra = "x" }\nstructure.penalty = { type',
+    ),
+    "toml_multiline_prompt_literal": (
+        'prompt = "Polish this menu: $draft"',
+        "prompt = '''Polish this menu: $draft'''",
+    ),
+    "toml_inline_comment_in_array": (
+        '    { pipe = "list_themes", result = "themes" },',
+        '    # first the themes\n    { pipe = "list_themes", result = "themes" }, # three of them',
+    ),
+    "optional_field_required_default": (
+        'reason = { type = "text", description = "Why" }',
+        'reason = { type = "text", description = "Why", required = true, default_value = "n/a" }',
+    ),
+    "dict_missing_value_type": ('key_type = "text", value_type = "boolean", ', 'key_type = "text", '),
+    "dict_bad_value_type": ('value_type = "boolean"', 'value_type = "bool"'),
     # top level and names
     "domain_upper": ('domain = "', 'domain = "Bad'),
     "domain_hyphen": ('domain = "', 'domain = "bad-'),
@@ -1470,6 +1868,8 @@ def cases() -> dict[str, str]:
         out[f"{base_name}__base"] = text
         if base_name == "review_triage":
             out[f"{base_name}__toml_syntax"] = text + TOML_BREAK
+        if base_name in ("contract_review", "support_library"):
+            out[f"{base_name}__crlf"] = text.replace("\n", "\r\n")  # Windows line endings: the same bundle
         for mutation, (old, new) in MUTATIONS.items():
             if mutation == "toml_syntax":
                 continue
