@@ -131,7 +131,10 @@ async def test_nested_controllers_and_live_functions(backend: str, mode: PipeRun
     output = await run(NESTED_BUNDLE, NESTED_INPUTS, mode, backend)
     text = output.main_stuff_json()["text"]
     if mode is PipeRunMode.LIVE:
-        assert text.startswith("arrived: ONDINE!\narrived: MARLIN! | closing Douarnenez | Fake reply of")
+        # `$entries` of a Text list prints one ' • ' line per text, as `{{ entries }}` does (and the reference)
+        assert text.startswith(
+            " • arrived: ONDINE!\n • arrived: MARLIN!\n | closing Douarnenez | Fake reply of"
+        )
         assert sorted(calls(counter)) == ["shout Marlin", "shout Ondine"]  # each function called once
     else:
         assert "DRY RUN" in text and "closing Douarnenez" in text
