@@ -56,11 +56,24 @@ def _die_with_parent() -> None:
 class DevServer:
     """A ``temporal server start-dev`` process on 127.0.0.1; :meth:`stop` ends it."""
 
+    # A port picked free can be taken by another process before the server binds it: the server then exits at
+    # start-up saying so, and is started again on newly picked ports (a port the caller chose is not changed).
+    PORT_RACE_ATTEMPTS = 3
+
     def __init__(self, *, namespace: str = "default", port: int | None = None, ui: bool = False) -> None:  # noqa: D107
-        self.port = port or free_port()
-        self.address = f"127.0.0.1:{self.port}"
+        self._fixed_port = port
+        self._ui = ui
         self.namespace = namespace
-        ui_port = free_port() if ui else None
+        self._attempts = 0
+        self._launch()
+
+    def _launch(self) -> None:
+        """Pick the ports (those not given) and start the server process."""
+        self._attempts += 1
+        self.port = self._fixed_port or free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        namespace = self.namespace
+        ui_port = free_port() if self._ui else None
         # Temporal's Web UI, on 127.0.0.1 too (its newsfeed off: no outside traffic); None when headless
         self.ui_url = f"http://127.0.0.1:{ui_port}/namespaces/{namespace}/workflows" if ui_port else None
         self._log = tempfile.TemporaryFile()
@@ -104,6 +117,10 @@ class DevServer:
             if self.process.poll() is not None:
                 self._log.seek(0)
                 output = self._log.read().decode(errors="replace")[-2000:]
+                self._log.close()
+                if "address already in use" in output and self._attempts < self.PORT_RACE_ATTEMPTS:
+                    self._launch()  # another process took a port between its pick and the bind
+                    continue
                 raise TemporalUnavailableError(f"the local Temporal dev server exited at start-up: {output}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
