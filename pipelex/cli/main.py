@@ -154,6 +154,47 @@ class _ArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+def _identity(message: str) -> str:
+    return message
+
+
+def _identity_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+def _translate_without_lookups() -> None:
+    """Give argparse the translation its messages would get, looked up once instead of at every string.
+
+    argparse translates each of its strings (a parser's titles, every ``-h``'s help, its errors) with
+    :func:`gettext.gettext`, which looks for a catalogue of the current domain each time: it reads the locale
+    variables, imports :mod:`locale` to normalise them, tests the paths of the catalogues and raises (and catches)
+    an ``OSError`` when none is there, for hundreds of strings per command (~3 M instructions). The catalogues of
+    the domain live under ``localedir/<language>/LC_MESSAGES/<domain>.mo``: when that folder holds none for any
+    language, no lookup can find one, and the translation is the identity (what gettext returns then); when it
+    holds some, the translation gettext would find for this process's locale is looked up once. A process that
+    changed the domain or its folder before (``textdomain``, ``bindtextdomain``) keeps gettext's own lookups.
+    """
+    import gettext
+
+    domain = gettext.textdomain()
+    localedir = gettext.bindtextdomain(domain)
+    # gettext's default folder of catalogues (``gettext._default_localedir``)
+    if domain != "messages" or localedir != os.path.join(sys.base_prefix, "share", "locale"):
+        return  # someone chose the domain or its folder: leave gettext to it
+    try:
+        languages = os.listdir(localedir)
+    except OSError:
+        languages = []
+    catalogue = os.path.join("LC_MESSAGES", f"{domain}.mo")
+    if any(os.path.exists(os.path.join(localedir, language, catalogue)) for language in languages):
+        translation = gettext.translation(domain, localedir, fallback=True)
+        argparse._ = translation.gettext  # type: ignore[attr-defined]
+        argparse.ngettext = translation.ngettext  # type: ignore[attr-defined]
+    else:
+        argparse._ = _identity  # type: ignore[attr-defined]
+        argparse.ngettext = _identity_plural  # type: ignore[attr-defined]
+
+
 def _new_parser(**kwargs: Any) -> argparse.ArgumentParser:
     """An :class:`_ArgumentParser`, typed as argparse's (the command groups' declarations take argparse's type)."""
     return _ArgumentParser(**kwargs)
@@ -446,9 +487,12 @@ def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int
     """Run the CLI; return the exit code.
 
     ``one_command``: this process exits after the command (the console script), so the garbage collector is
-    tuned for it (see :func:`_tune_gc_for_one_command`); an embedding process (tests, a caller) keeps its own.
+    tuned for it (see :func:`_tune_gc_for_one_command`) and argparse's translations are looked up once (see
+    :func:`_translate_without_lookups`); an embedding process (tests, a caller) keeps its own.
     """
     words = sys.argv[1:] if argv is None else argv
+    if one_command:
+        _translate_without_lookups()
     parser = _build_parser(only=_group_in(words))
     args = parser.parse_args(words)
     if one_command and args.group not in _SERVING:

@@ -64,8 +64,10 @@ MAX_PIPELEX_MODULES = 110
 # one call a validation never makes (the IO policy's inet_aton, the deck cache's writer, --debug's traceback, the
 # Temporal SDK's log routing, the html text format); a bundle whose templates use Jinja2 brings tempfile (Jinja2's
 # bytecode cache imports it, and shutil with it). shutil (with bz2, lzma and zlib) was argparse's, for the terminal's
-# width: the CLI's help formatter reads it without shutil.
-FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html")
+# width: the CLI's help formatter reads it without shutil. locale was gettext's, imported at argparse's first
+# translated string to normalise the language of a catalogue nobody ships: argparse's strings are translated with
+# one lookup (pipelex/cli/main.py, _translate_without_lookups; tests/cli/test_translations.py).
+FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html", "locale")
 FORBIDDEN_STDLIB_WITHOUT_JINJA = (*FORBIDDEN_STDLIB, "tempfile", "shutil", "bz2", "lzma")
 
 # a dry run loads what a validation does but the sweep, plus the run's own parts (the runner, the direct backend,
