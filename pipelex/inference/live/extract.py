@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import shutil
 from typing import TYPE_CHECKING
@@ -42,10 +43,43 @@ async def _tesseract(image: bytes) -> str:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await process.communicate(image)
+    try:
+        out, err = await process.communicate(image)
+    finally:  # a cancelled run (its deadline, a failing sibling) does not leave the OCR running
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
     if process.returncode != 0:
         raise RuntimeError(err.decode(errors="replace")[:200])
     return out.decode(errors="replace").strip()
+
+
+def _check_image_pixels(image: bytes, job: ExtractJob) -> None:
+    """Refuse an image whose decoded bitmap would pass ``[limits] max_image_pixels`` (or whose size cannot be read
+    from its header) before any engine decodes it: a 60 KB PNG may declare 60,000 x 60,000 pixels, 14 GB once
+    decoded by an OCR engine. A PDF's pages are bounded where they are rendered (``pdf_reader``)."""
+    from pipelex.errors import LimitExceededError, PipeRunError
+    from pipelex.inference.live.resources import image_size
+
+    size = image_size(image)
+    if size is None or size[0] <= 0 or size[1] <= 0:
+        raise PipeRunError(
+            f"pipe {job.pipe_code!r}: the image's size cannot be read from its header: give a valid PNG, JPEG, "
+            "GIF or WebP image",
+            pipe_code=job.pipe_code,
+        )
+    width, height = size
+    maximum = job.limits.max_image_pixels
+    if width * height > maximum:
+        raise LimitExceededError(
+            f"pipe {job.pipe_code!r}: the image is {width:,} x {height:,} pixels, more than the {maximum:,} "
+            "pixels an image may have to be read ([limits] max_image_pixels in pipelex.toml): give a smaller "
+            "image or raise the limit",
+            limit="max_image_pixels",
+            pipe_code=job.pipe_code,
+            value=maximum,
+        )
 
 
 async def _store_views(images: list[bytes], storage: Storage) -> list[ImageContent]:
@@ -76,6 +110,8 @@ async def extract_pages(
             status=None,
             reason="unsupported_input",
         )
+    if not is_pdf:
+        _check_image_pixels(data, job)
     renders: dict[int, list[bytes]] = {}
 
     async def rendered(dpi: int) -> list[bytes]:

@@ -7,7 +7,9 @@ process (PDFium aborts on a failed allocation) and never the run's.
 
 It is run as a script (``python -P pdf_child.py``) and imports only the standard library and ``pypdfium2``.
 
-``argv``: ``text`` or ``render``, then dpi, max pages, max pixels per rendered page, memory bytes, CPU seconds.
+``argv``: ``text`` or ``render``, then dpi, max pages, max pixels per rendered page, memory bytes, CPU seconds,
+the parent's process id. On Linux the child asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``),
+so a run killed from outside (a runner API worker past its deadline, ``SIGKILL``) does not leave it reading on.
 The PDF arrives on stdin. stdout carries frames: one byte of kind, four bytes of length (big-endian), the payload:
 
 - ``H`` a JSON header, ``{"pages": n}``, or ``{"error": "too_many_pages", "pages": n}`` (nothing follows), or
@@ -23,11 +25,32 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import resource
+import signal
 import sys
 from typing import Any, BinaryIO
 
 MEMORY_EXIT = 3
+ORPHAN_EXIT = 4  # the parent was gone before the child could tie its life to it
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> bool:
+    """Have the kernel send ``SIGKILL`` to this process when its parent dies; False when it is already gone.
+
+    The parent may die between the fork and this call: the process is then an orphan (its parent id is no
+    longer ``parent``), and nothing would kill it, so it tells the caller to stop.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc symbol: the CPU cap still bounds the child
+            pass
+    return os.getppid() == parent
 
 
 def _frame(out: BinaryIO, kind: bytes, payload: bytes) -> None:
@@ -76,7 +99,9 @@ def _page_text(page: Any) -> bytes:
 
 
 def main(argv: list[str]) -> int:
-    mode, dpi, max_pages, max_pixels, memory, cpu = argv
+    mode, dpi, max_pages, max_pixels, memory, cpu, parent = argv
+    if not _die_with_parent(int(parent)):
+        return ORPHAN_EXIT
     _cap(resource.RLIMIT_AS, int(memory))
     _cap(resource.RLIMIT_CPU, max(1, math.ceil(float(cpu))))
     data = sys.stdin.buffer.read()

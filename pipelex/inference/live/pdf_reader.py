@@ -12,7 +12,10 @@ the process when an allocation fails). So:
   before a page is read;
 - a page is rendered at the dpi asked unless its bitmap would pass ``[limits] max_image_pixels``: then at the
   dpi that fits (so a poster is still read, at a lower resolution);
-- the parent reads at most ``run_memory_bytes`` of rendered pages from the child.
+- the parent reads at most ``run_memory_bytes`` of rendered pages from the child;
+- the child never outlives its run: a read that is cancelled (a run cancelled, timed out, or failing
+  elsewhere) kills it, and on Linux the kernel kills it when the process that started it dies
+  (``PR_SET_PDEATHSIG``), so a runner API worker killed at its deadline takes its PDF reader with it.
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.inference.jobs import ExtractJob
+
+if TYPE_CHECKING:
+    from pipelex.config.run_settings import LimitsConfig
 
 _CHILD = Path(__file__).with_name("pdf_child.py")
 _MEMORY_EXIT = 3  # pdf_child.MEMORY_EXIT: a Python MemoryError in the child
@@ -42,9 +49,9 @@ async def render_pdf_pages(data: bytes, job: ExtractJob, *, dpi: int) -> list[by
     return await _read(data, job, mode="render", dpi=dpi)
 
 
-async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"], dpi: int) -> list[bytes]:
-    limits = job.limits
-    process = await asyncio.create_subprocess_exec(
+def child_command(mode: Literal["text", "render"], dpi: int, limits: LimitsConfig) -> list[str]:
+    """The command line of the child that reads a PDF for this process (it dies with this process)."""
+    return [
         sys.executable,
         "-P",  # the script's folder is not put on sys.path (its modules' names would shadow others)
         str(_CHILD),
@@ -54,6 +61,14 @@ async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"]
         str(limits.max_image_pixels),
         str(limits.run_memory_bytes),
         str(limits.run_deadline_seconds),
+        str(os.getpid()),
+    ]
+
+
+async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"], dpi: int) -> list[bytes]:
+    limits = job.limits
+    process = await asyncio.create_subprocess_exec(
+        *child_command(mode, dpi, limits),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
