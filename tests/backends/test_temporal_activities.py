@@ -20,6 +20,7 @@ from pipelex.backends.temporal.payloads import (
     LibraryRef,
     PipeRunOutcome,
     PipeRunOutcomeJson,
+    TraceEvent,
     WireSettings,
     restore_omitted,
 )
@@ -138,8 +139,9 @@ async def test_a_dry_leaf_runs_in_the_activity_and_returns_its_result_and_events
     config = PipelexConfig()
     payload, _ = _leaf(config)
     beats: list[tuple[Any, ...]] = []
-    outcome = await _environment(beats).run(WorkerActivities(config).act_run_leaf, payload)
-    assert isinstance(outcome, PipeRunOutcome)
+    sent = await _environment(beats).run(WorkerActivities(config).act_run_leaf, payload)
+    assert isinstance(sent, PipeRunOutcomeJson)  # its events as the JSON they travel as
+    outcome = PipeRunOutcome.model_validate_json(sent.model_dump_json())  # as a client reads it
     assert outcome.result.stuff is not None and outcome.result.stuff.concept == "native.Text"
     assert "Continue: hello" in outcome.result.stuff.content["text"]
     assert [e.op for e in outcome.events] == ["start", "end"]
@@ -153,9 +155,12 @@ async def test_a_leaf_sends_back_no_data_its_workflow_holds_and_the_workflow_put
     config = PipelexConfig()
     payload, _ = _leaf(config)
     outcome = await _environment([]).run(WorkerActivities(config).act_run_leaf, payload)
-    start, end = outcome.events
+    start, end = PipeRunOutcome.model_validate_json(outcome.model_dump_json()).events
     assert start.omitted == ["note"] and start.inputs is not None and start.inputs[0].data is None
     assert end.omitted == ["one"] and end.outputs is not None and end.outputs[0].data is None
+    # an event is the JSON a TraceEvent writes: only the fields it sets, the same once validated and written again
+    assert all(value is not None for event in outcome.events for value in event.values())
+    assert [TraceEvent.model_validate(e).model_dump(mode="json") for e in outcome.events] == outcome.events
     wire = PipeRunOutcomeJson.model_validate_json(outcome.model_dump_json())  # as the workflow reads it
     restore_omitted(wire.events, payload.memory, payload.output_name, wire.result)
     assert "omitted" not in wire.events[0] and "omitted" not in wire.events[1]

@@ -199,19 +199,19 @@ def test_a_leaf_omits_only_data_equal_to_what_its_workflow_holds() -> None:
     def item(name: str, data: object) -> IOItem:
         return IOItem(name=name, concept="native.Text", data=data)
 
-    events = [
+    events = [  # as a leaf's activity records them: the JSON they travel as
         TraceEvent(
             op="start", node=0, inputs=[item("a", {"text": "1"}), item("b", {"number": 1.0}), item("c", 3)]
-        ),
-        TraceEvent(op="end", node=0, outputs=[item("out", {"absent": True})]),
+        ).model_dump(mode="json"),
+        TraceEvent(op="end", node=0, outputs=[item("out", {"absent": True})]).model_dump(mode="json"),
     ]
     absent = WireResult(absence=Absence(variable_name="out", kind="skipped", reason="an input was absent"))
     omit_held_data(events, memory, "out", absent)
-    start, end = events
+    start, end = (TraceEvent.model_validate(event) for event in events)
     assert start.omitted == ["a"] and start.inputs is not None
     assert [i.data for i in start.inputs] == [None, {"number": 1.0}, 3]
     assert end.omitted is None and end.outputs is not None and end.outputs[0].data == {"absent": True}
-    read = [event.model_dump(mode="json") for event in events]  # the JSON its workflow reads
+    read = events  # the JSON its workflow reads
     restore_omitted(read, memory, "out", absent)
     assert "omitted" not in read[0] and [i["data"] for i in read[0]["inputs"]] == [
         {"text": "1"},

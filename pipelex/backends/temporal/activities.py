@@ -30,7 +30,7 @@ from pipelex.backends.temporal.payloads import (
     LeafPayload,
     LeafSource,
     LibraryRef,
-    PipeRunOutcome,
+    PipeRunOutcomeJson,
     Placement,
     StoredListRef,
     StoredPart,
@@ -47,7 +47,7 @@ from pipelex.backends.temporal.process import (
     settings_for,
 )
 from pipelex.backends.temporal.router import failure_error
-from pipelex.backends.temporal.tracing import EventTracer
+from pipelex.backends.temporal.tracing import LeafEventTracer
 from pipelex.errors import PipelexError, PipeRunError, ProviderError
 from pipelex.language.library import Library
 from pipelex.pipes.context import RunContext
@@ -180,8 +180,8 @@ class WorkerActivities:
         return [self.act_run_leaf, act_load_items, act_store_items, self.act_dry_validate]
 
     @activity.defn(name="act_run_leaf")
-    async def act_run_leaf(self, payload: LeafPayload) -> PipeRunOutcome:
-        """Run one leaf pipe here; return its result and its trace events."""
+    async def act_run_leaf(self, payload: LeafPayload) -> PipeRunOutcomeJson:
+        """Run one leaf pipe here; return its result and its trace events (a :class:`PipeRunOutcome`'s JSON)."""
         return await run_leaf(payload, self.generators)
 
     @activity.defn(name="act_dry_validate")
@@ -201,13 +201,15 @@ _LEAF_ROUTER = InProcessRouter()
 _LEAF_BOUND = contextlib.nullcontext()
 
 
-async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutcome:
+async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutcomeJson:
     """Run one leaf pipe here, with ``generators`` (the worker's); return its result and its trace events.
 
-    The events leave out the data the workflow holds already (the inputs it sent, the result): it puts it back.
+    The events are recorded as the JSON they travel as (a :class:`PipeRunOutcome`'s: the workflow reads it as
+    :class:`PipeRunOutcomeJson`, the client validates the events once); they leave out the data the workflow holds
+    already (the inputs it sent, the result): it puts it back.
     """
     info = activity.info()
-    tracer = EventTracer(
+    tracer = LeafEventTracer(
         clock=time.time,
         placement=Placement(
             worker=WORKER_IDENTITY,
@@ -268,14 +270,14 @@ async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutco
         interval = max(0.2, (timeout.total_seconds() if timeout else _DEFAULT_HEARTBEAT_S) / 3)
         result = await _heartbeating(prepare_and_run(), interval, first=_first_beat(info, interval))
     except PipeRunError as exc:
-        raise failure_error(exc, tracer.events(), non_retryable=not is_retryable(exc)) from None
+        raise failure_error(exc, tracer.events_json(), non_retryable=not is_retryable(exc)) from None
     except PipelexError as exc:
-        raise failure_error(exc, tracer.events()) from None
+        raise failure_error(exc, tracer.events_json()) from None
     assert codec is not None  # set by prepare_and_run before it returned
     wire = codec.wire_result(result)
-    events = tracer.events()
+    events = tracer.events_json()
     omit_held_data(events, payload.memory, payload.output_name, wire)
-    return PipeRunOutcome(result=wire, events=events)
+    return PipeRunOutcomeJson(result=wire, events=events)
 
 
 @activity.defn(name="act_load_items")

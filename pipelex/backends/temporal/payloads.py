@@ -28,6 +28,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic_core import PydanticSerializationError, to_json
 
 from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StoredListContent, StuffContent
 from pipelex.concepts.values import to_content
@@ -553,46 +554,52 @@ class LeafPayload(_Wire):
         return None if self.output_override is None else self.output_override.runtime()
 
 
-def omit_held_data(
-    events: list[TraceEvent], memory: WireMemory, output_name: str, result: WireResult
-) -> None:
-    """Leave out of a leaf's own start and end events the data its workflow holds already: the inputs' data the leaf's
-    payload carried (``memory``), the output's (``output_name``) the result's; each event names what it left out
-    (``omitted``).
+def omit_held_data(events: list[JsonEvent], memory: WireMemory, output_name: str, result: WireResult) -> None:
+    """Leave out of a leaf's own start and end events (the JSON its activity sends) the data its workflow holds
+    already: the inputs' data the leaf's payload carried (``memory``), the output's (``output_name``) the result's;
+    each event names what it left out (``omitted``).
 
-    Only a value exactly equal to the one held (same JSON types all the way down) is left out: what the workflow puts
-    back is the very value the event recorded.
+    Only a value exactly equal to the one held (the same JSON: types, and keys in the same order) is left out: what
+    the workflow puts back is the very value the event recorded.
     """
     held_in = {stuff.name: stuff.content for stuff in memory.stuffs if stuff.stored is None}
     out = result.stuff
     held_out = {output_name: out.content} if out is not None and out.stored is None else {}
     roots: set[int] = set()
     for event in events:
-        if event.op == "start" and event.parent is None:
-            roots.add(event.node)
-            event.omitted = _omit(event.inputs, held_in)
-        elif event.op == "end" and event.node in roots:
-            event.omitted = _omit(event.outputs, held_out)
+        op = event.get("op")
+        if op == "start" and event.get("parent") is None:
+            roots.add(event["node"])
+            _omit(event, "inputs", held_in)
+        elif op == "end" and event.get("node") in roots:
+            _omit(event, "outputs", held_out)
 
 
-def _omit(items: list[IOItem] | None, held: dict[str, Any]) -> list[str] | None:
+def _omit(event: JsonEvent, field: str, held: dict[str, Any]) -> None:
     names: list[str] = []
-    for item in items or ():
-        if item.name in held and item.data is not None and same_json(item.data, held[item.name]):
-            item.data = None
-            names.append(item.name)
-    return names or None
+    items: list[dict[str, Any]] = event.get(field) or []
+    for item in items:
+        name = item.get("name")
+        data = item.get("data")
+        if name in held and data is not None and same_json(data, held[name]):
+            item["data"] = None
+            names.append(name)
+    if names:
+        event["omitted"] = names
 
 
 def same_json(a: object, b: object) -> bool:
-    """Equal JSON values, types included (``==`` holds ``1 == 1.0 == True``)."""
-    if type(a) is not type(b):
+    """The same JSON value, types included (``==`` holds ``1 == 1.0 == True``) and keys in the same order.
+
+    Compared in C: ``==`` first (most values that differ, differ there), then the JSON texts (which tell ``1`` from
+    ``1.0`` and ``true`` at any depth). Keys in another order read as different: the data is then kept, never lost.
+    """
+    if type(a) is not type(b) or a != b:
         return False
-    if is_json_object(a) and is_json_object(b):
-        return len(a) == len(b) and all(k in b and same_json(v, b[k]) for k, v in a.items())
-    if is_list(a) and is_list(b):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
+    try:
+        return to_json(a, inf_nan_mode="constants") == to_json(b, inf_nan_mode="constants")
+    except PydanticSerializationError:
+        return False
 
 
 def restore_omitted(

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Coroutine, Generator
+from collections.abc import Coroutine, Generator
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -195,6 +195,10 @@ class TemporalPipeRouter:
         # them: batch items, parallel branches (see :meth:`_dispatch_slot`)
         self._in_flight = asyncio.Semaphore(max(1, payload.dispatch.slice_items_in_flight))
         self._bounded: bool | None = None
+        # per leaf pipe dispatched from here: its task queue and the memory roots it reads (the same for each of its
+        # runs: a batch's items ask once); and the options of every leaf's activity (this workflow's dispatch)
+        self._leaves: dict[str, tuple[str, set[str]]] = {}
+        self._leaf_options: dict[str, Any] | None = None
 
     async def run(
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
@@ -207,22 +211,35 @@ class TemporalPipeRouter:
             return await run_pipe(entry, memory, ctx, output_name=output_name)
         # the graph keeps the order of the calls, whatever order they dispatch in
         slot = self.tracer.reserve()
-        with self._failures_of(ctx, slot):
-            # the payload is made once a slot is free: a task starting 1,000 items encodes `slice_items_in_flight`
-            # memories, not 1,000
-            async with self._dispatch_slot():
-                if entry.is_controller:
-                    child = self._payload(entry, memory, ctx, output_name, whole_memory=True)
-                    outcome = await self._child_workflow(entry, child)
-                else:
-                    leaf = self._leaf_payload(entry, memory, ctx, output_name)
-                    outcome = await self._activity(entry, leaf)
-                    restore_omitted(outcome.events, leaf.memory, leaf.output_name, outcome.result)
+        # the payload is made once a slot is free: a task starting 1,000 items encodes `slice_items_in_flight`
+        # memories, not 1,000 (the slot and the failure handled without context managers: every batch item comes here)
+        held = await self._take_dispatch_slot()
+        try:
+            if entry.is_controller:
+                child = self._payload(entry, memory, ctx, output_name, whole_memory=True)
+                outcome = await self._child_workflow(entry, child)
+            else:
+                outcome = await self._leaf(entry, memory, ctx, output_name)
+        except (ActivityError, ChildWorkflowError) as exc:
+            self._raise_failure(exc, ctx, slot)
+        finally:
+            if held:
+                self._in_flight.release()
         self.tracer.absorb(outcome.events, parent_id=ctx.parent_node, slot=slot)
         if outcome.memory is not None:
             back = self.codec.memory(outcome.memory)
             memory.root, memory.aliases, memory.absences = back.root, back.aliases, back.absences
         return self.codec.result(outcome.result)
+
+    async def _leaf(
+        self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str
+    ) -> PipeRunOutcomeJson:
+        """Run a leaf in its activity (the dispatch slot held by the caller); its events get back the data they left
+        out."""
+        leaf = self._leaf_payload(entry, memory, ctx, output_name)
+        outcome = await self._activity(entry, leaf)
+        restore_omitted(outcome.events, leaf.memory, leaf.output_name, outcome.result)
+        return outcome
 
     async def run_items(
         self,
@@ -340,9 +357,8 @@ class TemporalPipeRouter:
             content=StoredListContent(count=ref.count, concept=concept, ref=ref.model_dump(mode="json")),
         )
 
-    @contextlib.asynccontextmanager
-    async def _dispatch_slot(self) -> AsyncGenerator[None]:
-        """Hold one of the ``slice_items_in_flight`` dispatch slots of this workflow while a child runs.
+    async def _take_dispatch_slot(self) -> bool:
+        """Take one of the ``slice_items_in_flight`` dispatch slots of this workflow while a child runs.
 
         A workflow task that schedules hundreds of activities or child workflows at once can pass Temporal's 2 s
         deadlock limit on a loaded worker (a batch under ``batch_chunk_size`` items with a big ``max_concurrency``,
@@ -350,16 +366,18 @@ class TemporalPipeRouter:
         nothing changes (acquiring a free slot does not yield), so the commands of a workflow that never reaches the
         bound are those of older versions; one that reaches it asks ``workflow.patched`` first, so a history
         recorded before the bound existed (which dispatched them all at once) replays as it ran.
+
+        True when it was taken (the caller releases it when the child is back); False for a history recorded before
+        the bound, which dispatches past it.
         """
         gate = self._in_flight
         if gate.locked():
             if self._bounded is None:
                 self._bounded = workflow.patched(BOUNDED_DISPATCH_PATCH)
             if not self._bounded:
-                yield
-                return
-        async with gate:
-            yield
+                return False
+        await gate.acquire()
+        return True
 
     async def run_steps(
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, start: int, stop: int
@@ -399,13 +417,19 @@ class TemporalPipeRouter:
         try:
             yield
         except (ActivityError, ChildWorkflowError) as exc:
-            if is_cancelled_exception(exc):
-                raise asyncio.CancelledError() from exc
-            error, failure = pipe_error_from(exc)
-            if failure is not None:
-                events = [event.model_dump(mode="json") for event in failure.events]
-                self.tracer.absorb(events, parent_id=ctx.parent_node, slot=slot)
-            raise error from None
+            self._raise_failure(exc, ctx, slot)
+
+    def _raise_failure(
+        self, exc: ActivityError | ChildWorkflowError, ctx: RunContext, slot: Slot
+    ) -> NoReturn:
+        """Raise a dispatched child's failure as the run sees it (see :meth:`_failures_of`)."""
+        if is_cancelled_exception(exc):
+            raise asyncio.CancelledError() from exc
+        error, failure = pipe_error_from(exc)
+        if failure is not None:
+            events = [event.model_dump(mode="json") for event in failure.events]
+            self.tracer.absorb(events, parent_id=ctx.parent_node, slot=slot)
+        raise error from None
 
     async def _steps_chunk(
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, start: int, stop: int
@@ -491,9 +515,7 @@ class TemporalPipeRouter:
             library=library,
             pipe_ref=entry.ref,
             output_name=output_name,
-            memory=self.codec.wire_memory(
-                memory, only={name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
-            ),
+            memory=self.codec.wire_memory(memory, only=self._leaf_of(entry)[1]),
             run_mode=ctx.run_mode,
             settings=settings,
             settings_digest=digest,
@@ -513,21 +535,31 @@ class TemporalPipeRouter:
             result_type=PipeRunOutcomeJson,
         )
 
+    def _leaf_of(self, entry: PipeEntry) -> tuple[str, set[str]]:
+        """A leaf pipe's task queue and the memory roots it reads (asked once per pipe in a workflow)."""
+        found = self._leaves.get(entry.ref)
+        if found is None:
+            roots = {name.split(".", 1)[0] for name in entry.blueprint.input_specs()}
+            found = self._leaves[entry.ref] = (leaf_queue(entry, self.payload.dispatch), roots)
+        return found
+
     async def _activity(self, entry: PipeEntry, payload: LeafPayload) -> PipeRunOutcomeJson:
-        """Run a leaf in ``act_run_leaf``; its outcome read as :class:`PipeRunOutcomeJson` (the activity sends a
-        :class:`PipeRunOutcome`: the same JSON, its events kept as JSON here)."""
-        dispatch = self.payload.dispatch
+        """Run a leaf in ``act_run_leaf``; its outcome read as :class:`PipeRunOutcomeJson` (the activity sends its
+        events as the JSON a :class:`PipeRunOutcome` holds, kept as JSON here)."""
+        options = self._leaf_options
+        if options is None:  # the same for every leaf of this workflow (the SDK only reads them)
+            dispatch = self.payload.dispatch
+            options = self._leaf_options = {
+                "result_type": PipeRunOutcomeJson,
+                "start_to_close_timeout": timedelta(seconds=dispatch.activity_start_to_close_s),
+                "heartbeat_timeout": timedelta(seconds=dispatch.activity_heartbeat_s),
+                "retry_policy": RetryPolicy(
+                    initial_interval=timedelta(seconds=dispatch.retry_initial_interval_s),
+                    backoff_coefficient=dispatch.retry_backoff,
+                    maximum_interval=timedelta(seconds=dispatch.retry_max_interval_s),
+                    maximum_attempts=dispatch.retry_max_attempts,
+                ),
+            }
         return await workflow.execute_activity(
-            "act_run_leaf",
-            payload,
-            task_queue=leaf_queue(entry, dispatch),
-            result_type=PipeRunOutcomeJson,
-            start_to_close_timeout=timedelta(seconds=dispatch.activity_start_to_close_s),
-            heartbeat_timeout=timedelta(seconds=dispatch.activity_heartbeat_s),
-            retry_policy=RetryPolicy(
-                initial_interval=timedelta(seconds=dispatch.retry_initial_interval_s),
-                backoff_coefficient=dispatch.retry_backoff,
-                maximum_interval=timedelta(seconds=dispatch.retry_max_interval_s),
-                maximum_attempts=dispatch.retry_max_attempts,
-            ),
+            "act_run_leaf", payload, task_queue=self._leaf_of(entry)[0], **options
         )

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pydantic_core import to_jsonable_python
+
 from pipelex.backends.temporal.payloads import JsonEvent, Placement, TraceEvent
 from pipelex.tracing.graph import ExecutionGraph, IOItem
 from pipelex.tracing.tracer import GraphTracer, ProgressSnapshot
@@ -249,6 +251,131 @@ class EventTracer(GraphTracer):
         self._count += 1
         self._parent[index] = _index(parent_id) if parent_id is not None else None
         return index
+
+
+class LeafEventTracer(EventTracer):
+    """An :class:`EventTracer` that records its own events directly as the JSON a :class:`TraceEvent` writes (the
+    fields that hold something, in the model's order): a leaf's activity, whose two events go straight to the wire.
+
+    No model per event, item and placement, and no serializer call per event in the outcome (about 14 µs of a
+    leaf): the client validates them once, as it reads the run's outcome, as it does every absorbed event.
+    """
+
+    def __init__(self, *, clock: Callable[[], float], placement: Placement | None = None) -> None:  # noqa: D107
+        super().__init__(clock=clock, placement=placement)
+        self._placement_json = placement.model_dump(mode="json") if placement is not None else None
+
+    def start_node(
+        self,
+        *,
+        pipe_code: str,
+        pipe_type: str,
+        kind: str,
+        description: str,
+        domain: str,
+        parent_id: str | None,
+        inputs: list[IOItem],
+        recorded_start: float | None = None,
+        placement: dict[str, Any] | None = None,
+    ) -> str:
+        """Record the start of a pipe run, as JSON."""
+        index = self._new_node(parent_id)
+        now = self._clock() if recorded_start is None else recorded_start
+        self._started[index] = now
+        event: JsonEvent = {"op": "start", "node": index, "at": float(now)}
+        parent = self._parent[index]
+        if parent is not None:
+            event["parent"] = parent
+        event["pipe_code"] = pipe_code
+        event["pipe_type"] = pipe_type
+        event["kind"] = kind
+        event["description"] = description
+        event["domain"] = domain
+        event["inputs"] = [_item_json(item) for item in inputs]
+        where = (
+            self._placement_json
+            if placement is None
+            else Placement.model_validate(placement).model_dump(mode="json")
+        )
+        if where is not None:
+            event["placement"] = where
+        self._events.append(event)
+        if parent_id is not None:
+            self._last[(parent_id, pipe_code)] = f"n{index}"
+        return f"n{index}"
+
+    def end_node(
+        self,
+        node_id: str,
+        *,
+        status: str = "succeeded",
+        outputs: list[IOItem] | None = None,
+        error: str | None = None,
+        usage: dict[str, Any] | None = None,
+        recorded_end: tuple[float | None, float | None] | None = None,
+    ) -> None:
+        """Record the end of a pipe run, as JSON."""
+        index = _index(node_id)
+        now = self._clock()
+        duration: float | None = max(0.0, now - self._started[index])
+        if recorded_end is not None:
+            now, duration = (recorded_end[0] or now), recorded_end[1]
+        self._status[index] = status
+        event: JsonEvent = {
+            "op": "end",
+            "node": index,
+            "at": float(now),
+            "status": status,
+            "outputs": [_item_json(item) for item in outputs or ()],
+        }
+        if error is not None:
+            event["error"] = error
+        if usage is not None:
+            event["usage"] = to_jsonable_python(usage)
+        if duration is not None:
+            event["duration"] = float(duration)
+        self._events.append(event)
+
+    def mark(self, node_id: str, status: str, tag: str | None = None) -> None:
+        """Record a status change, as JSON."""
+        index = _index(node_id)
+        self._status[index] = status
+        event: JsonEvent = {"op": "mark", "node": index, "status": status}
+        if tag is not None:
+            event["tag"] = tag
+        self._events.append(event)
+
+    def add_selected_outcome(self, condition_node_id: str, chosen_node_id: str, label: str) -> None:
+        """Record the outcome a condition selected, as JSON."""
+        self._events.append(
+            {
+                "op": "selected",
+                "node": _index(condition_node_id),
+                "target": _index(chosen_node_id),
+                "label": label,
+            }
+        )
+
+    def add_usage(self, node_id: str, usage: dict[str, Any]) -> None:
+        """Record a leaf's provider usage, as JSON."""
+        self._events.append({"op": "usage", "node": _index(node_id), "usage": to_jsonable_python(usage)})
+
+    def add_warning(self, node_id: str, message: str) -> None:
+        """Record a warning, as JSON."""
+        self._events.append({"op": "warning", "node": _index(node_id), "message": message})
+
+
+def _item_json(item: IOItem) -> dict[str, Any]:
+    """An item as a :class:`TraceEvent` writes it (its data known to be plain JSON taken as it is)."""
+    if item.is_plain_json:
+        return {
+            "name": item.name,
+            "concept": item.concept,
+            "digest": item.digest,
+            "multiplicity": item.multiplicity,
+            "data": item.data,
+        }
+    return item.model_dump(mode="json")
 
 
 def _index(node_id: str) -> int:
