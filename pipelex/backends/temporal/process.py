@@ -1,9 +1,9 @@
 """Process-wide state of a worker: its identity, the cache of compiled libraries and that of run settings (both by
 content digest).
 
-Workflow code reads them (the module is passed through the workflow sandbox, so one cache serves every
-workflow run of the process). Reading them is deterministic where it matters: a digest always compiles
-to the same library, and the identity only goes into trace metadata, never into a decision.
+Workflow code reads them as activities do (workflows run outside the SDK's sandbox: the module is imported once, and
+one cache serves every workflow run and activity of the process). Reading them is deterministic where it matters: a
+digest always compiles to the same library, and the identity only goes into trace metadata, never into a decision.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ controllers' code is the direct backend's (:func:`pipelex.pipes.runtime.run_pipe
 differs (:class:`~pipelex.backends.temporal.router.TemporalPipeRouter`). Errors of the bundle author
 fail the workflow with a non-retryable application error that carries the pipe, the error type and the
 trace events recorded so far.
+
+Workflows run outside the SDK's sandbox (:func:`pipelex.backends.temporal.worker.workflow_runner`), so their imports
+are plain imports (no ``workflow.unsafe.imports_passed_through()``: outside the sandbox it does nothing); what keeps
+workflow code deterministic is the tripwire armed in every Temporal test (``tests/temporal/guard.py``).
 """
 
 from __future__ import annotations
@@ -16,32 +20,31 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-with workflow.unsafe.imports_passed_through():
-    from pipelex.backends.temporal.payloads import (
-        ContentCodec,
-        DryValidateOutcome,
-        DryValidatePayload,
-        ItemsOutcome,
-        ItemsPayload,
-        JsonEvent,
-        PipeRunOutcomeJson,
-        PipeRunPayload,
-        Placement,
-        StepsOutcome,
-        StepsPayload,
-        StoredSlice,
-        StoreItems,
-        WireStuff,
-    )
-    from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
-    from pipelex.backends.temporal.router import TemporalPipeRouter, failure_error, input_roots, runs_inline
-    from pipelex.backends.temporal.tracing import EventTracer
-    from pipelex.errors import PipelexError, PipeRunError
-    from pipelex.language.library import PipeEntry
-    from pipelex.memory.stuff import Stuff
-    from pipelex.pipes.context import RunContext
-    from pipelex.pipes.controllers.batching import run_each
-    from pipelex.pipes.runtime import run_pipe
+from pipelex.backends.temporal.payloads import (
+    ContentCodec,
+    DryValidateOutcome,
+    DryValidatePayload,
+    ItemsOutcome,
+    ItemsPayload,
+    JsonEvent,
+    PipeRunOutcomeJson,
+    PipeRunPayload,
+    Placement,
+    StepsOutcome,
+    StepsPayload,
+    StoredSlice,
+    StoreItems,
+    WireStuff,
+)
+from pipelex.backends.temporal.process import WORKER_IDENTITY, library_for
+from pipelex.backends.temporal.router import TemporalPipeRouter, failure_error, input_roots, runs_inline
+from pipelex.backends.temporal.tracing import EventTracer
+from pipelex.errors import PipelexError, PipeRunError
+from pipelex.language.library import PipeEntry
+from pipelex.memory.stuff import Stuff
+from pipelex.pipes.context import RunContext
+from pipelex.pipes.controllers.batching import run_each
+from pipelex.pipes.runtime import run_pipe
 
 
 def _workflow_time() -> float:
