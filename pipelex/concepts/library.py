@@ -219,7 +219,15 @@ class ConceptLibrary(Record):
 
     def refines(self, concept: Concept, other: Concept) -> bool:
         """True when ``concept`` is ``other`` or refines it."""
-        return any(c.ref == other.ref for c in self.ancestry(concept))
+        ref = other.ref
+        if concept.ref == ref:
+            return True
+        # a loop, not ``any(genexpr)``: a generator left early is closed by raising GeneratorExit in it (a
+        # traceback and an exception object, for every concept of every pipe checked)
+        for item in self.ancestry(concept):
+            if item.ref == ref:
+                return True
+        return False
 
     def is_text_like(self, concept: Concept) -> bool:
         """True when the content is a plain text."""

@@ -12,7 +12,8 @@ import json
 import mimetypes
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from pipelex.memory.templates import NOTE_PREFIX
 from pipelex.narrowing import is_dict, is_json_object, is_list, is_sequence
 
 if TYPE_CHECKING:
+    from random import Random
+
     from pipelex.config.settings import LimitsConfig
 
 MAX_INPUT_DEPTH = 64
@@ -229,11 +232,20 @@ def _mime_of(url: str) -> str | None:
     return mimetypes.guess_type(url)[0]
 
 
+@cache
+def _mocks() -> tuple[Callable[..., StuffContent], Callable[[str], Random]]:
+    """``mock_content`` and ``rng_for``, imported by the first call (cached: an import statement costs an
+    import-system call per pipe of a validation sweep)."""
+    from pipelex.concepts.mocks import mock_content, rng_for
+
+    return mock_content, rng_for
+
+
 def mock_inputs(
     entry: PipeEntry, library: Library, given: dict[str, Stuff], *, nb_list_items: int
 ) -> dict[str, Stuff]:
     """Mocks for every required input that was not given (``--mock-inputs``)."""
-    from pipelex.concepts.mocks import mock_content, rng_for
+    mock_content, rng_for = _mocks()
 
     mocked: dict[str, Stuff] = {}
     for name, text in entry.blueprint.input_specs().items():

@@ -135,7 +135,8 @@ class WorkingMemory(BaseModel):
     @classmethod
     def with_inputs(cls, stuffs: dict[str, Stuff]) -> "WorkingMemory":
         """A memory holding the inputs of a run (``main_stuff`` points at nothing yet)."""
-        memory = cls()
+        # built as ``model_construct`` does (its three fields known valid: empty), not validated: once per run
+        memory = _construct(cls, {"root": {}, "aliases": {}, "absences": {}})
         for name, stuff in stuffs.items():
             memory.store(name, stuff, main=False)
         return memory

@@ -200,7 +200,11 @@ class PipeChecks:
         if concept.ref in ("native.Dynamic", "native.Anything"):
             return False
         concepts = self.library.concepts
-        fits = any(concepts.refines(concept, concepts.concepts[f"native.{code}"]) for code in rule.natives)
+        fits = False
+        for code in rule.natives:  # a loop: an ``any(genexpr)`` left early raises GeneratorExit in it
+            if concepts.refines(concept, concepts.concepts[f"native.{code}"]):
+                fits = True
+                break
         if not fits and rule.structured:
             fits = concepts.structure_of(concept) is not None
         if not fits:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import ListContent, StoredListContent, StuffContent, is_list_content
@@ -272,12 +272,27 @@ def _graph():  # noqa: ANN202 (the module: its names keep their types)
     return graph
 
 
-def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None) -> IOItem:
+# contents an IO memo holds at most (see io_item): a step's output is read by the next steps, soon after
+IO_MEMO_SIZE = 64
+
+
+def io_item(
+    name: str,
+    result: Stuff | Absence,
+    *,
+    share_over: int | None = None,
+    memo: dict[int, tuple[object, Any, str | None]] | None = None,
+) -> IOItem:
     """A graph IO record of a stuff (or an absence).
 
     ``share_over``: a list of more items than this is recorded as its content model, shared with the working
     memory (pydantic writes it as JSON with the graph), and digested item by item: the graph of a million-item
     batch holds no copy of the million items, in or out.
+
+    ``memo``: the JSON data and digest of the contents recorded last (the run's tracer keeps it, ``io_memo``), by
+    the content's identity (the content held, so its id is not reused): the output of a step is the input of the
+    next ones, the same content model (contents are never changed), and is not dumped and digested again. It
+    holds the last :data:`IO_MEMO_SIZE` contents at most.
     """
     graph = _graph()
     IOItem, digest, list_digest = graph.IOItem, graph.digest, graph.list_digest  # noqa: N806
@@ -308,11 +323,23 @@ def io_item(name: str, result: Stuff | Absence, *, share_over: int | None = None
             multiplicity="list",
             data=content,
         )
-    data = result.content_json()
+    if memo is not None:
+        known = memo.get(id(content))
+        if known is not None and known[0] is content:
+            data, content_digest = known[1], known[2]
+        else:
+            data = result.content_json()
+            content_digest = digest(data, plain=True)  # a model_dump(mode="json"): plain JSON data already
+            if len(memo) >= IO_MEMO_SIZE:
+                memo.clear()
+            memo[id(content)] = (content, data, content_digest)
+    else:
+        data = result.content_json()
+        content_digest = digest(data, plain=True)
     return IOItem.of_json(
         name=name,
         concept=result.concept,
-        digest=digest(data, plain=True),  # a model_dump(mode="json"): plain JSON data already
+        digest=content_digest,
         multiplicity="list" if listed else "single",
         data=data,
     )
@@ -360,8 +387,9 @@ async def run_pipe(
         tracer.records_io
     )  # digests and data are most of a dry run's cost: only for a graph read later
     share_over = tracer.lists_shared_over
+    memo = tracer.io_memo
     inputs_io = (
-        [io_item(n, s, share_over=share_over) for n, s in resolved.stuffs.items()]
+        [io_item(n, s, share_over=share_over, memo=memo) for n, s in resolved.stuffs.items()]
         + ([io_item(n, a) for n, a in resolved.absent.items()] if resolved.absent else [])
         if records_io and isinstance(resolved, ResolvedInputs)
         else []
@@ -421,7 +449,7 @@ async def run_pipe(
     tracer.end_node(
         node,
         status="succeeded" if isinstance(result, Stuff) else "skipped",
-        outputs=[io_item(output_name, result, share_over=share_over)] if records_io else [],
+        outputs=[io_item(output_name, result, share_over=share_over, memo=memo)] if records_io else [],
     )
     return result
 
@@ -435,9 +463,18 @@ def _fit_override(entry: PipeEntry, ctx: RunContext, result: Stuff) -> Stuff:
     return check_output(entry, ctx, result, spec, declared)
 
 
+@cache
+def _kinds():  # noqa: ANN202 (the module: its names keep their types)
+    """The pipe-kind registry (it imports this module: imported by the first run). Cached: an import statement
+    in :func:`_dispatch` costs an import-system call (and an AttributeError made and dropped) per pipe run."""
+    from pipelex.pipes import kinds
+
+    return kinds
+
+
 async def _dispatch(
     entry: PipeEntry, inputs: ResolvedInputs, memory: WorkingMemory, ctx: RunContext, output_name: str
 ) -> PipeResult:
-    from pipelex.pipes.kinds import kind_of
-
-    return await kind_of(entry.blueprint).run(entry, entry.blueprint, inputs, memory, ctx, output_name)
+    return (
+        await _kinds().kind_of(entry.blueprint).run(entry, entry.blueprint, inputs, memory, ctx, output_name)
+    )

@@ -295,7 +295,8 @@ class ExecutionGraph(BaseModel):
         in recording order: memory stays bounded however many nodes the run had.
         """
         if self._spill is None:
-            path.write_text(self.to_json(), encoding="utf-8")
+            # the bytes of ``to_json()`` encoded, written as pydantic-core makes them (not decoded and encoded again)
+            path.write_bytes(self.__pydantic_serializer__.to_json(self, indent=2))
             return
         self._spill.write_complete(self, path)
 

@@ -91,6 +91,8 @@ _FOLD_SLACK = 10
 
 def _embed_json(graph: ExecutionGraph) -> str:
     text = graph.model_dump_json()
+    if "<" not in text:  # one fast scan: most graphs hold no "<" (each replace scans the megabytes again)
+        return text
     # "<" only ever occurs inside JSON strings, where "\/" is a valid escape of "/" and
     # "\u003c" of "<": the script element can't be closed early nor open an HTML comment.
     return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")

@@ -325,6 +325,9 @@ class GraphTracer:
     records_io: bool = True  # a class default too: subclasses that skip __init__ (EventTracer) record IO
     # no in-memory bound unless given (also for subclasses that record events instead of nodes)
     _children_in_memory: int | None = None
+    # the runtime's record of the last contents it recorded (see :func:`pipelex.pipes.runtime.io_item`): a step's
+    # output is the next step's input, digested once; None for subclasses that skip __init__
+    io_memo: dict[int, tuple[object, Any, str | None]] | None = None
 
     def __init__(
         self,
@@ -351,6 +354,7 @@ class GraphTracer:
         self.backend = str(getattr(backend, "value", backend))
         self.include_data = include_data
         self.records_io = records_io
+        self.io_memo = {}
         self.graph_id = graph_id or os.urandom(6).hex()  # 12 random hex digits
         self.created_at = datetime.now(UTC).isoformat()
         self._nodes: dict[str, _NodeRecord] = {}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -11,7 +13,7 @@ from pydantic import BaseModel
 from pipelex.config.run_settings import RunSettings
 from pipelex.errors import PipelexError
 from pipelex.language.library import Library, PipeEntry
-from pipelex.memory.stuff import WorkingMemory
+from pipelex.memory.stuff import Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.context import PipeRouter, RunContext
 from pipelex.tracing.names import NODE_STATUSES
@@ -117,6 +119,37 @@ def _check_status(status: str) -> None:
         raise TracingError(f"Unknown node status {status!r}: use one of {', '.join(NODE_STATUSES)}.")
 
 
+class _SweepShared:
+    """What the dry runs of one sweep share: they run pipes of one library with the same settings.
+
+    - ``generators``: a sweep's runs have no live configuration (a live leaf is an error), so one set of content
+      generators serves them all;
+    - ``resolved``: what a run resolves from the library for a pipe (its output spec and concept, its parsed input
+      specs, :mod:`pipelex.pipes.runtime`) depends on the pipe, the library and the settings' limits only, the
+      same in every run of the sweep: a leaf resolved in its own run is not resolved again inside its caller's.
+    """
+
+    __slots__ = ("generators", "resolved")
+
+    def __init__(self) -> None:  # noqa: D107
+        from pipelex.inference.leaf import Generators
+
+        self.generators = Generators()
+        self.resolved: dict[object, Any] = {}
+
+
+@cache
+def _run_helpers() -> tuple[
+    Callable[[PipeRunMode, RunSettings], RunSettings], Callable[..., dict[str, Stuff]]
+]:
+    """``settings_for`` and ``mock_inputs``, imported by the first dry run (cached: an import statement costs an
+    import-system call per pipe of the sweep)."""
+    from pipelex.inference.leaf import settings_for
+    from pipelex.memory.inputs import mock_inputs
+
+    return settings_for, mock_inputs
+
+
 async def dry_run_pipe(
     entry: PipeEntry,
     library: Library,
@@ -126,15 +159,15 @@ async def dry_run_pipe(
     graphs: list[ExecutionGraph] | None = None,
     dry_settings: RunSettings | None = None,
     verdict_tracer: VerdictTracer | None = None,
+    shared: _SweepShared | None = None,
 ) -> PipeVerdict:
     """Dry-run one pipe with mock inputs through ``router``; append its execution graph to ``graphs`` when given.
 
     ``dry_settings``: ``settings_for(PipeRunMode.DRY, settings)`` when the caller made it already (a sweep makes
     it once for all its pipes). ``verdict_tracer``: the tracer of a run without ``graphs``, when the caller shares
-    one between its runs (it records nothing, so one run leaves nothing in it for the next)."""
-    from pipelex.inference.leaf import settings_for
-    from pipelex.memory.inputs import mock_inputs
-
+    one between its runs (it records nothing, so one run leaves nothing in it for the next). ``shared``: what
+    the runs of one sweep share (see :class:`_SweepShared`)."""
+    settings_for, mock_inputs = _run_helpers()
     tracer: GraphTracer
     if graphs is not None:
         tracer = GraphTracer(
@@ -153,6 +186,8 @@ async def dry_run_pipe(
             settings=dry_settings if dry_settings is not None else settings_for(PipeRunMode.DRY, settings),
             tracer=tracer,
             router=router,
+            generators=shared.generators if shared is not None else None,
+            resolved=shared.resolved if shared is not None else None,
         )
         await router.run(entry, memory, ctx, output_name=entry.code)
     except PipelexError as exc:
@@ -195,6 +230,7 @@ async def sweep(
     verdicts: list[PipeVerdict] = []
     dry_settings = settings_for(PipeRunMode.DRY, settings)
     verdict_tracer = VerdictTracer() if graphs is None else None  # one for every run: it records nothing
+    shared = _SweepShared()
     for entry in library.pipes.values():
         if entry.code in failed_statically or entry.ref in failed_statically:
             verdicts.append(
@@ -237,6 +273,7 @@ async def sweep(
             graphs=graphs,
             dry_settings=dry_settings,
             verdict_tracer=verdict_tracer,
+            shared=shared,
         )
         if verdict.status is PipeStatus.FAILURE and (
             entry.ref in allowed_to_fail or entry.code in allowed_to_fail
