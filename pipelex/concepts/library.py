@@ -332,11 +332,16 @@ class ConceptLibrary(Record):
             if outermost:  # resolve the forward references of every model compiled in this pass
                 for built in self._pending.values():
                     built.model_rebuild(_types_namespace=dict(self._pending))
-        except BaseException:
+        except BaseException as exc:
             if outermost:  # forget the half-built models of a failed pass
                 half_built = set(self._pending.values())
                 for ref in [r for r, m in self._models.items() if m in half_built]:
                     del self._models[ref]
+                if isinstance(exc, RecursionError):  # ~8 frames per concept: a chain of several hundred
+                    raise ConceptCompileError(
+                        f"concept {concept.ref!r} nests structures too deeply (concepts holding concepts, "
+                        "hundreds of levels) to be compiled: flatten its structure"
+                    ) from None
             raise
         finally:
             if outermost:

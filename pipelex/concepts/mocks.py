@@ -36,7 +36,26 @@ _SHALLOW_DEPTH = (
 )
 
 
+# A structure's mock grows as the product of its widths: 30 list fields of a concept of 30 list fields, four levels
+# down, is 3 x 30 x 3 x 30 x ... values (a dry run took 3 minutes and wrote 1.3 GB). Past this many values, lists
+# of structures hold no items and optional fields stay empty (as past _SHALLOW_DEPTH); past twice as many (only
+# required fields left to fill), the mock is refused.
+MOCK_VALUES_BUDGET = 100_000
+
 _LETTERS = string.ascii_lowercase
+
+
+class _Budget:
+    """The values a mock may still build (one per value, nested ones included)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MOCK_VALUES_BUDGET
+
+    @property
+    def spent(self) -> bool:
+        return self.left <= 0
 
 
 def rng_for(label: str) -> random.Random:
@@ -68,7 +87,7 @@ def mock_content(
     special = _special_native(model, label, rng)
     if special is not None:
         return special
-    data = _mock_fields(model, label, nb_list_items, rng, 0)
+    data = _mock_fields(model, label, nb_list_items, rng, 0, _Budget())
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -118,38 +137,53 @@ def _special_native(model: type[BaseModel], label: str, rng: random.Random) -> S
 
 
 def _mock_fields(
-    model: type[BaseModel], label: str, n: int, rng: random.Random, depth: int
+    model: type[BaseModel], label: str, n: int, rng: random.Random, depth: int, budget: _Budget
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
-        data[name] = _mock_value(info.annotation, f"{label}.{name}", n, rng, depth + 1)
+        data[name] = _mock_value(info.annotation, f"{label}.{name}", n, rng, depth + 1, budget)
     return data
 
 
-def _mock_value(annotation: Any, label: str, n: int, rng: random.Random, depth: int) -> Any:
+def _concept_name(model: type[BaseModel]) -> str:
+    """``domain.Code`` of a compiled content model (named ``domain__Code``), else the class's name."""
+    domain, _, code = model.__name__.rpartition("__")
+    return f"{domain}.{code}" if domain else model.__name__
+
+
+def _mock_value(annotation: Any, label: str, n: int, rng: random.Random, depth: int, budget: _Budget) -> Any:
     if depth > _MAX_DEPTH:
         raise MockUnsatisfiableError(f"cannot mock {label!r}: the concept nests itself too deeply")
+    budget.left -= 1
+    shallow = depth >= _SHALLOW_DEPTH or budget.spent
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
         non_none = [a for a in args if a is not type(None)]
-        if not non_none or (len(non_none) < len(args) and depth >= _SHALLOW_DEPTH):
+        if not non_none or (len(non_none) < len(args) and shallow):
             return None
-        return _mock_value(non_none[0], label, n, rng, depth)
+        return _mock_value(non_none[0], label, n, rng, depth, budget)
     if origin is Literal:
         return args[rng.randrange(len(args))]
     if origin is list:
         item = args[0] if args else str
-        if depth >= _SHALLOW_DEPTH and isinstance(item, type) and issubclass(item, BaseModel):
+        if shallow and isinstance(item, type) and issubclass(item, BaseModel):
             return []
-        return [_mock_value(item, f"{label}[{i}]", n, rng, depth) for i in range(n)]
+        return [_mock_value(item, f"{label}[{i}]", n, rng, depth, budget) for i in range(n)]
     if origin is dict:
         return {}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         special = _special_native(annotation, label, rng)
         if special is not None:
             return special.model_dump()
-        return _mock_fields(annotation, label, n, rng, depth)
+        if budget.left <= -MOCK_VALUES_BUDGET:
+            raise MockUnsatisfiableError(
+                f"cannot mock {label!r}: the structure of concept {_concept_name(annotation)!r} holds more than "
+                f"{2 * MOCK_VALUES_BUDGET:,} required values once its nested concepts are filled (required "
+                "concept fields inside each other, each multiplying the size): make nested fields optional "
+                "or flatten the structure"
+            )
+        return _mock_fields(annotation, label, n, rng, depth, budget)
     if annotation is str:
         return f"mock {label.rpartition('.')[2]} {random_word(rng, 6)}"
     if annotation is bool:
