@@ -2,337 +2,111 @@
 
 Models use ``extra="forbid"`` so an unknown key is a schema error, and pipes are a discriminated
 union on ``type``. Cross-references (concepts, pipes, inputs) are checked later by validation.
+
+The models every bundle uses live in :mod:`pipelex.language.blueprints.base`; each pipe kind's blueprint class
+(with the models only it uses) lives in its own module under :mod:`pipelex.language.blueprints`, imported the
+first time it is asked for: by :data:`PIPE_CLASSES` (the parser asks for the kinds a bundle writes), or by name
+from this module (``from pipelex.language.blueprint import PipeLLMBlueprint``). Creating a pydantic class costs
+~1.5 M instructions even when its validator is deferred: a small bundle's validation no longer creates the
+classes of the kinds it does not use. :data:`PIPE_KIND_MODULES` is the one list of the language's pipe types.
 """
 
-from typing import Annotated, Any, Literal, get_args
-
-from pydantic import BaseModel, ConfigDict, Field
-
-JsonValue = Any
-
-
-class Blueprint(BaseModel):
-    """Base of every blueprint model: frozen, unknown keys refused."""
-
-    # defer_build: a model's validator is built when it first validates, so a command pays only for the pipe kinds
-    # its bundles use (building all of them at import took a fifth of a small bundle's validation)
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
-
-
-FieldType = Literal[
-    "text", "list", "dict", "integer", "boolean", "number", "date", "datetime", "time", "concept"
-]
-
-
-class FieldBlueprint(Blueprint):
-    """One field of a concept structure."""
-
-    type: FieldType | None = None
-    description: str
-    required: bool = False
-    default_value: JsonValue = None
-    choices: list[str] | None = None
-    item_type: str | None = None
-    item_concept_ref: str | None = None
-    concept_ref: str | None = None
-    key_type: str | None = None
-    value_type: str | None = None
-    hints: dict[str, JsonValue] | None = None
-
-
-class ConceptBlueprint(Blueprint):
-    """A concept declared in a bundle (table form; the string shorthand becomes one with only a description)."""
-
-    description: str
-    refines: str | None = None
-    structure: dict[str, FieldBlueprint | str] | str | None = None
-    hints: dict[str, JsonValue] | None = None
-
-
-class InputSlot(Blueprint):
-    """The expanded form of an input: ``name = { concept = "X", hints = {...} }``."""
-
-    concept: str
-    hints: dict[str, JsonValue] | None = None
-
-
-ModelChoice = str | dict[str, JsonValue]
-
-TagStyle = Literal["no_tag", "ticks", "xml", "square_brackets"]
-TextFormat = Literal["plain", "markdown", "html", "json"]
-
-
-class TemplatingStyleBlueprint(Blueprint):
-    """The table form of ``templating_style``: how ``@var`` blocks are tagged and how values are formatted."""
-
-    tag_style: TagStyle
-    text_format: TextFormat = "plain"
-
-
-TemplatingStyleChoice = TagStyle | TemplatingStyleBlueprint
-
-
-class PipeBlueprintBase(Blueprint):
-    """Fields shared by every pipe."""
-
-    description: str
-    inputs: dict[str, str | InputSlot] = Field(default_factory=dict)
-    output: str
-
-    def input_specs(self) -> dict[str, str]:
-        """Input name to concept spec string."""
-        return {name: (slot if isinstance(slot, str) else slot.concept) for name, slot in self.inputs.items()}
-
-
-class ControllerBlueprintBase(PipeBlueprintBase):
-    """Fields shared by the controllers: the pipes that run other pipes (sequence, parallel, condition, batch)."""
-
-
-class PipeLLMBlueprint(PipeBlueprintBase):
-    """An LLM call."""
-
-    type: Literal["PipeLLM"]
-    prompt: str | None = None
-    system_prompt: str | None = None
-    model: ModelChoice | None = None
-    model_to_structure: ModelChoice | None = None
-    structuring_method: Literal["direct", "preliminary_text"] | None = None
-    templating_style: TemplatingStyleChoice | None = None
-
-
-AspectRatio = Literal[
-    "square",
-    "landscape_4_3",
-    "landscape_3_2",
-    "landscape_16_9",
-    "landscape_21_9",
-    "landscape_4_1",
-    "landscape_8_1",
-    "portrait_3_4",
-    "portrait_2_3",
-    "portrait_9_16",
-    "portrait_9_21",
-    "portrait_1_4",
-    "portrait_1_8",
-]
-
-
-class PipeImgGenBlueprint(PipeBlueprintBase):
-    """An image generation."""
-
-    type: Literal["PipeImgGen"]
-    prompt: str
-    negative_prompt: str | None = None
-    model: ModelChoice | None = None
-    aspect_ratio: AspectRatio | None = None
-    size: str | None = None
-    quality: Literal["low", "medium", "high"] | None = None
-    is_raw: bool | None = None
-    seed: int | Literal["auto"] | None = None
-    background: Literal["transparent", "opaque", "auto"] | None = None
-    output_format: Literal["png", "jpeg", "webp"] | None = None
-
-
-class PipeExtractBlueprint(PipeBlueprintBase):
-    """Pages extracted from a document or an image."""
-
-    type: Literal["PipeExtract"]
-    model: ModelChoice | None = None
-    max_page_images: int | None = None
-    page_image_captions: bool | None = None
-    page_views: bool | None = None
-    page_views_dpi: int | None = None
-    render_js: bool | None = None
-    include_raw_html: bool | None = None
-
-
-class PipeFuncBlueprint(PipeBlueprintBase):
-    """A Python function called by import path."""
-
-    type: Literal["PipeFunc"]
-    function_name: str
-
-
-TemplateCategory = Literal[
-    "basic", "expression", "html", "markdown", "mermaid", "llm_prompt", "img_gen_prompt"
-]
-
-
-class TemplateBlueprint(Blueprint):
-    """The table form of a PipeCompose template."""
-
-    template: str
-    category: TemplateCategory | None = None
-    templating_style: TemplatingStyleChoice | None = None
-    extra_context: dict[str, JsonValue] | None = None
-
-
-class PipeComposeBlueprint(PipeBlueprintBase):
-    """A template rendered, or a structure built, from the inputs."""
-
-    type: Literal["PipeCompose"]
-    template: str | TemplateBlueprint | None = None
-    construct_: dict[str, JsonValue] | None = Field(default=None, alias="construct")
-
-
-class PipeSearchBlueprint(PipeBlueprintBase):
-    """A web search."""
-
-    type: Literal["PipeSearch"]
-    prompt: str
-    model: ModelChoice | None = None
-    include_images: bool | None = None
-    max_results: int | None = None
-    from_date: str | None = None
-    to_date: str | None = None
-    include_domains: list[str] | None = None
-    exclude_domains: list[str] | None = None
-
-
-class PipeStructureBlueprint(PipeBlueprintBase):
-    """An input turned into the structured output concept."""
-
-    type: Literal["PipeStructure"]
-    model: ModelChoice | None = None
-
-
-class JudgeLevel(Blueprint):
-    """One level of a rating scale."""
-
-    label: str
-    description: str = ""
-
-
-class JudgeCriteria(Blueprint):
-    """What yes and no mean for a yes/no question."""
-
-    yes: str
-    no: str
-
-
-class JudgeQuestion(Blueprint):
-    """One question of a judgment."""
-
-    question: str
-    options: dict[str, str] | None = None
-    levels: list[JudgeLevel] | None = None
-    criteria: JudgeCriteria | None = None
-    threshold: float | None = None
-
-
-class PipeJudgeBlueprint(PipeBlueprintBase):
-    """A judgment: yes/no, a choice among options, or a rating."""
-
-    type: Literal["PipeJudge"]
-    prompt: str
-    model: ModelChoice | None = None
-    question: str | None = None
-    options: dict[str, str] | None = None
-    levels: list[JudgeLevel] | None = None
-    criteria: JudgeCriteria | None = None
-    threshold: float | None = None
-    questions: dict[str, JudgeQuestion] | None = None
-
-
-class PipeDocGenBlueprint(PipeBlueprintBase):
-    """A document generated from the inputs."""
-
-    type: Literal["PipeDocGen"]
-    format: Literal["pdf", "xlsx", "docx", "pptx"]
-    template: str | None = None
-    template_file: str | None = None
-    filename: str | None = None
-    model: ModelChoice | None = None
-
-
-class PipeSignatureBlueprint(PipeBlueprintBase):
-    """A pipe's contract alone (inputs, output, description): valid, not runnable until a concrete pipe replaces it.
-
-    Bundles write it without ``type``, as ``signature_for = "PipeLLM"``; the parser tags it ``PipeSignature``.
-    """
-
-    type: Literal["PipeSignature"]
-    signature_for: str | None = None
-
-
-class StepBlueprint(Blueprint):
-    """A sequence step: a pipe step, or a binding step ``{from, result}``. Shape rules are checked by validation."""
-
-    pipe: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-    result: str | None = None
-    nb_output: int | None = None
-    multiple_output: bool | None = None
-    batch_over: str | None = None
-    batch_as: str | None = None
-
-    @property
-    def is_binding(self) -> bool:
-        """True for a binding step (it has ``from``)."""
-        return self.from_ is not None
-
-
-class BranchBlueprint(Blueprint):
-    """A parallel branch."""
-
-    pipe: str
-    result: str | None = None
-    batch_over: str | None = None
-    batch_as: str | None = None
-
-
-class PipeSequenceBlueprint(ControllerBlueprintBase):
-    """Steps run in order over one working memory."""
-
-    type: Literal["PipeSequence"]
-    steps: list[StepBlueprint] = Field(min_length=1)
-
-
-class PipeParallelBlueprint(ControllerBlueprintBase):
-    """Branches run concurrently."""
-
-    type: Literal["PipeParallel"]
-    branches: list[BranchBlueprint] = Field(min_length=1)
-    add_each_output: bool = False
-
-
-class PipeConditionBlueprint(ControllerBlueprintBase):
-    """One outcome pipe chosen by an expression."""
-
-    type: Literal["PipeCondition"]
-    expression: str | None = None
-    expression_template: str | None = None
-    outcomes: dict[str, str] = Field(default_factory=dict)  # none: the default outcome always runs
-    default_outcome: str
-    add_alias_from_expression_to: str | None = None
-
-
-class PipeBatchBlueprint(ControllerBlueprintBase):
-    """A branch pipe run once per item of a list."""
-
-    type: Literal["PipeBatch"]
-    branch_pipe_code: str
-    input_list_name: str
-    input_item_name: str
-
-
-PipeBlueprint = Annotated[
-    PipeLLMBlueprint
-    | PipeImgGenBlueprint
-    | PipeExtractBlueprint
-    | PipeFuncBlueprint
-    | PipeComposeBlueprint
-    | PipeSearchBlueprint
-    | PipeStructureBlueprint
-    | PipeJudgeBlueprint
-    | PipeDocGenBlueprint
-    | PipeSignatureBlueprint
-    | PipeSequenceBlueprint
-    | PipeParallelBlueprint
-    | PipeConditionBlueprint
-    | PipeBatchBlueprint,
-    Field(discriminator="type"),
-]
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, get_args
+
+from pydantic import Field
+
+from pipelex.language.blueprints.base import Blueprint as Blueprint
+from pipelex.language.blueprints.base import ConceptBlueprint as ConceptBlueprint
+from pipelex.language.blueprints.base import ControllerBlueprintBase as ControllerBlueprintBase
+from pipelex.language.blueprints.base import FieldBlueprint as FieldBlueprint
+from pipelex.language.blueprints.base import FieldType as FieldType
+from pipelex.language.blueprints.base import InputSlot as InputSlot
+from pipelex.language.blueprints.base import JsonValue as JsonValue
+from pipelex.language.blueprints.base import ModelChoice as ModelChoice
+from pipelex.language.blueprints.base import PipeBlueprintBase as PipeBlueprintBase
+from pipelex.language.blueprints.base import TagStyle as TagStyle
+from pipelex.language.blueprints.base import TemplatingStyleBlueprint as TemplatingStyleBlueprint
+from pipelex.language.blueprints.base import TemplatingStyleChoice as TemplatingStyleChoice
+from pipelex.language.blueprints.base import TextFormat as TextFormat
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
+
+    from pipelex.language.blueprints.batch import PipeBatchBlueprint as PipeBatchBlueprint
+    from pipelex.language.blueprints.compose import PipeComposeBlueprint as PipeComposeBlueprint
+    from pipelex.language.blueprints.compose import TemplateBlueprint as TemplateBlueprint
+    from pipelex.language.blueprints.compose import TemplateCategory as TemplateCategory
+    from pipelex.language.blueprints.condition import PipeConditionBlueprint as PipeConditionBlueprint
+    from pipelex.language.blueprints.doc_gen import PipeDocGenBlueprint as PipeDocGenBlueprint
+    from pipelex.language.blueprints.extract import PipeExtractBlueprint as PipeExtractBlueprint
+    from pipelex.language.blueprints.func import PipeFuncBlueprint as PipeFuncBlueprint
+    from pipelex.language.blueprints.img_gen import AspectRatio as AspectRatio
+    from pipelex.language.blueprints.img_gen import PipeImgGenBlueprint as PipeImgGenBlueprint
+    from pipelex.language.blueprints.judge import JudgeCriteria as JudgeCriteria
+    from pipelex.language.blueprints.judge import JudgeLevel as JudgeLevel
+    from pipelex.language.blueprints.judge import JudgeQuestion as JudgeQuestion
+    from pipelex.language.blueprints.judge import PipeJudgeBlueprint as PipeJudgeBlueprint
+    from pipelex.language.blueprints.llm import PipeLLMBlueprint as PipeLLMBlueprint
+    from pipelex.language.blueprints.parallel import BranchBlueprint as BranchBlueprint
+    from pipelex.language.blueprints.parallel import PipeParallelBlueprint as PipeParallelBlueprint
+    from pipelex.language.blueprints.search import PipeSearchBlueprint as PipeSearchBlueprint
+    from pipelex.language.blueprints.sequence import PipeSequenceBlueprint as PipeSequenceBlueprint
+    from pipelex.language.blueprints.sequence import StepBlueprint as StepBlueprint
+    from pipelex.language.blueprints.signature import PipeSignatureBlueprint as PipeSignatureBlueprint
+    from pipelex.language.blueprints.structure import PipeStructureBlueprint as PipeStructureBlueprint
+
+# type name -> the module of its blueprint class, in the language's order (error messages list the types in it);
+# the class is named after the type (``PipeLLM`` -> ``PipeLLMBlueprint``)
+PIPE_KIND_MODULES: dict[str, str] = {
+    "PipeLLM": "pipelex.language.blueprints.llm",
+    "PipeImgGen": "pipelex.language.blueprints.img_gen",
+    "PipeExtract": "pipelex.language.blueprints.extract",
+    "PipeFunc": "pipelex.language.blueprints.func",
+    "PipeCompose": "pipelex.language.blueprints.compose",
+    "PipeSearch": "pipelex.language.blueprints.search",
+    "PipeStructure": "pipelex.language.blueprints.structure",
+    "PipeJudge": "pipelex.language.blueprints.judge",
+    "PipeDocGen": "pipelex.language.blueprints.doc_gen",
+    "PipeSignature": "pipelex.language.blueprints.signature",
+    "PipeSequence": "pipelex.language.blueprints.sequence",
+    "PipeParallel": "pipelex.language.blueprints.parallel",
+    "PipeCondition": "pipelex.language.blueprints.condition",
+    "PipeBatch": "pipelex.language.blueprints.batch",
+}
+# the models a kind's module holds besides its blueprint class, found here by name like the classes
+_KIND_HELPERS: dict[str, str] = {
+    "AspectRatio": "PipeImgGen",
+    "TemplateCategory": "PipeCompose",
+    "TemplateBlueprint": "PipeCompose",
+    "JudgeLevel": "PipeJudge",
+    "JudgeCriteria": "PipeJudge",
+    "JudgeQuestion": "PipeJudge",
+    "StepBlueprint": "PipeSequence",
+    "BranchBlueprint": "PipeParallel",
+}
+# every name this module gives from a kind's module -> that module
+_LAZY_NAMES: dict[str, str] = {
+    **{f"{name}Blueprint": module for name, module in PIPE_KIND_MODULES.items()},
+    **{helper: PIPE_KIND_MODULES[kind] for helper, kind in _KIND_HELPERS.items()},
+}
+
+SIGNATURE_TYPE = "PipeSignature"
+# the runnable pipe types a bundle may write in `type` (a signature is none of them: it names one in `signature_for`)
+PIPE_TYPES: tuple[str, ...] = tuple(name for name in PIPE_KIND_MODULES if name != SIGNATURE_TYPE)
+
+
+if not TYPE_CHECKING:  # pyright sees the imports above; at run time a kind's names come on first use
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY_NAMES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 def type_name_of(cls: type[PipeBlueprintBase]) -> str:
@@ -340,14 +114,79 @@ def type_name_of(cls: type[PipeBlueprintBase]) -> str:
     return get_args(cls.model_fields["type"].annotation)[0]
 
 
-# type name -> blueprint class, read from the union above (the one list of the language's pipe types; what
-# each kind does lives in its module under pipelex/pipes, found through pipelex.pipes.kinds)
-PIPE_CLASSES: dict[str, type[PipeBlueprintBase]] = {
-    type_name_of(cls): cls for cls in get_args(get_args(PipeBlueprint)[0])
-}
-SIGNATURE_TYPE = type_name_of(PipeSignatureBlueprint)
-# the runnable pipe types a bundle may write in `type` (a signature is none of them: it names one in `signature_for`)
-PIPE_TYPES: tuple[str, ...] = tuple(name for name in PIPE_CLASSES if name != SIGNATURE_TYPE)
+class _PipeClasses(Mapping[str, type[PipeBlueprintBase]]):
+    """Type name -> blueprint class, each class's module imported the first time its type is asked for.
+
+    Iterating gives every type name without importing anything; values and items import every kind's module.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, type[PipeBlueprintBase]] = {}
+
+    def __getitem__(self, name: str) -> type[PipeBlueprintBase]:
+        found = self._loaded.get(name)
+        if found is None:
+            module = importlib.import_module(PIPE_KIND_MODULES[name])  # KeyError: not a type of the language
+            found = self._loaded[name] = getattr(module, f"{name}Blueprint")
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in PIPE_KIND_MODULES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PIPE_KIND_MODULES)
+
+    def __len__(self) -> int:
+        return len(PIPE_KIND_MODULES)
+
+
+# type name -> blueprint class (what each kind does lives in its module under pipelex/pipes, found through
+# pipelex.pipes.kinds)
+PIPE_CLASSES: Mapping[str, type[PipeBlueprintBase]] = _PipeClasses()
+
+
+def pipe_union() -> Any:
+    """The discriminated union of every pipe kind's blueprint class (imports every kind's module)."""
+    members = tuple(PIPE_CLASSES.values())
+    union: Any = members[0]
+    for member in members[1:]:
+        union = union | member
+    return Annotated[union, Field(discriminator="type")]
+
+
+class _EveryPipeKind:
+    """Stands in for the union in :data:`PipeBlueprint` until pydantic builds a schema that holds it.
+
+    The schema is the union's own (same validation, errors, locations and JSON schema); it is built, and every
+    kind's class created, only when a model that validates pipes (``BundleBlueprint``) is first built: the parser
+    validates each pipe with its kind's class and makes the bundle with ``model_construct``.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: "GetCoreSchemaHandler") -> "CoreSchema":
+        return handler.generate_schema(pipe_union())
+
+
+if TYPE_CHECKING:
+    PipeBlueprint = Annotated[
+        PipeLLMBlueprint
+        | PipeImgGenBlueprint
+        | PipeExtractBlueprint
+        | PipeFuncBlueprint
+        | PipeComposeBlueprint
+        | PipeSearchBlueprint
+        | PipeStructureBlueprint
+        | PipeJudgeBlueprint
+        | PipeDocGenBlueprint
+        | PipeSignatureBlueprint
+        | PipeSequenceBlueprint
+        | PipeParallelBlueprint
+        | PipeConditionBlueprint
+        | PipeBatchBlueprint,
+        Field(discriminator="type"),
+    ]
+else:
+    PipeBlueprint = Annotated[PipeBlueprintBase, _EveryPipeKind]
 
 
 class BundleBlueprint(Blueprint):

@@ -14,10 +14,10 @@ from pipelex.concepts.library import Concept, ConceptLibrary
 from pipelex.concepts.natives import NATIVE_CONTENT
 from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.language.blueprint import (
+    SIGNATURE_TYPE,
     BundleBlueprint,
     ControllerBlueprintBase,
     PipeBlueprint,
-    PipeSignatureBlueprint,
 )
 from pipelex.language.parser import ParsedBundle, parse_bundle
 from pipelex.language.source_map import SourceMap
@@ -68,7 +68,7 @@ class PipeEntry(Record):
     @property
     def is_signature(self) -> bool:
         """True for a signature: a contract with no implementation yet (valid, not runnable)."""
-        return isinstance(self.blueprint, PipeSignatureBlueprint)
+        return self.blueprint.type == SIGNATURE_TYPE
 
 
 class Library(Record):

@@ -21,7 +21,6 @@ from pipelex.language.blueprint import (
     ConceptBlueprint,
     PipeBlueprint,
     PipeBlueprintBase,
-    PipeParallelBlueprint,
 )
 from pipelex.language.source_map import SourceMap
 from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE
@@ -415,7 +414,7 @@ def _parse_pipes(
             )
             result.broken_pipes.add(code)
             continue
-        if cls is PipeParallelBlueprint and not _parallel_branches_ok(code, value, source_map, result, diag):
+        if pipe_type == "PipeParallel" and not _parallel_branches_ok(code, value, source_map, result, diag):
             continue
         try:
             pipes[code] = _validate_pipe(cls, value)

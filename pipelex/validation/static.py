@@ -17,7 +17,6 @@ from pipelex.concepts.natives import NATIVE_CONTENT
 from pipelex.concepts.paths import Var
 from pipelex.config.deck import LOOKUP_ORDER, ModelCategory, ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
-from pipelex.language.blueprint import PipeConditionBlueprint, PipeParallelBlueprint, PipeSequenceBlueprint
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.model_ref import ModelRef, ModelRefKind, ModelSettingError, ModelSettings
 from pipelex.language.specs import (
@@ -34,11 +33,11 @@ if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
 
 
-_READS_EVERY_INPUT = (PipeSequenceBlueprint, PipeConditionBlueprint, PipeParallelBlueprint)
+# the controllers that read every input they declare, by type (the part of the pipe that reads them)
 _PARTS = {
-    "PipeSequenceBlueprint": "steps",
-    "PipeConditionBlueprint": "expression and outcome pipes",
-    "PipeParallelBlueprint": "branches",
+    "PipeSequence": "steps",
+    "PipeCondition": "expression and outcome pipes",
+    "PipeParallel": "branches",
 }
 
 
@@ -320,7 +319,7 @@ class StaticChecker(PipeChecks):
         before = len(self.diagnostics)
         kind_of(entry.blueprint).check(self, entry, entry.blueprint, inputs, output)
         if (
-            isinstance(entry.blueprint, _READS_EVERY_INPUT)
+            entry.blueprint.type in _PARTS
             and entry.ref not in self.calls_unknown
             and not any(
                 d.pipe == entry.code and d.severity is Severity.ERROR for d in self.diagnostics[before:]
@@ -339,7 +338,7 @@ class StaticChecker(PipeChecks):
             self.report(
                 ErrorType.EXTRANEOUS_INPUT_VARIABLE,
                 f"input {name!r} is declared but none of the pipe's "
-                f"{_PARTS.get(type(entry.blueprint).__name__, 'sub-pipes')} reads it: remove it from "
+                f"{_PARTS.get(entry.blueprint.type, 'sub-pipes')} reads it: remove it from "
                 "`inputs`, or pass it to the pipe that needs it (declare it in that pipe's inputs)",
                 entry,
                 field=f"inputs.{name}",

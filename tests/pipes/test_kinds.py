@@ -18,7 +18,7 @@ from pipelex.language.library import Library, build_library
 from pipelex.pipes import kinds
 from pipelex.pipes.kinds import PipeKind, kind_of, model_calls, reachable_pipes, sub_pipe_refs
 
-UNION = {bp.type_name_of(cls): cls for cls in get_args(get_args(bp.PipeBlueprint)[0])}
+UNION = {bp.type_name_of(cls): cls for cls in get_args(get_args(bp.pipe_union())[0])}
 ALL = kinds.all_kinds()
 OPERATORS = {name for name, cls in UNION.items() if not issubclass(cls, bp.ControllerBlueprintBase)}
 CONTROLLERS = set(UNION) - OPERATORS

@@ -1,0 +1,88 @@
+"""The blueprint models every bundle uses: the base classes, fields, concepts, inputs and templating styles.
+
+The pipe kinds' blueprint classes live one module per kind beside this one, imported the first time a bundle
+uses the kind (or a caller names the class); :mod:`pipelex.language.blueprint` is where everything is found.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JsonValue = Any
+
+
+class Blueprint(BaseModel):
+    """Base of every blueprint model: frozen, unknown keys refused."""
+
+    # defer_build: a model's validator is built when it first validates, so a command pays only for the pipe kinds
+    # its bundles use (building all of them at import took a fifth of a small bundle's validation)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+
+
+FieldType = Literal[
+    "text", "list", "dict", "integer", "boolean", "number", "date", "datetime", "time", "concept"
+]
+
+
+class FieldBlueprint(Blueprint):
+    """One field of a concept structure."""
+
+    type: FieldType | None = None
+    description: str
+    required: bool = False
+    default_value: JsonValue = None
+    choices: list[str] | None = None
+    item_type: str | None = None
+    item_concept_ref: str | None = None
+    concept_ref: str | None = None
+    key_type: str | None = None
+    value_type: str | None = None
+    hints: dict[str, JsonValue] | None = None
+
+
+class ConceptBlueprint(Blueprint):
+    """A concept declared in a bundle (table form; the string shorthand becomes one with only a description)."""
+
+    description: str
+    refines: str | None = None
+    structure: dict[str, FieldBlueprint | str] | str | None = None
+    hints: dict[str, JsonValue] | None = None
+
+
+class InputSlot(Blueprint):
+    """The expanded form of an input: ``name = { concept = "X", hints = {...} }``."""
+
+    concept: str
+    hints: dict[str, JsonValue] | None = None
+
+
+ModelChoice = str | dict[str, JsonValue]
+
+TagStyle = Literal["no_tag", "ticks", "xml", "square_brackets"]
+TextFormat = Literal["plain", "markdown", "html", "json"]
+
+
+class TemplatingStyleBlueprint(Blueprint):
+    """The table form of ``templating_style``: how ``@var`` blocks are tagged and how values are formatted."""
+
+    tag_style: TagStyle
+    text_format: TextFormat = "plain"
+
+
+TemplatingStyleChoice = TagStyle | TemplatingStyleBlueprint
+
+
+class PipeBlueprintBase(Blueprint):
+    """Fields shared by every pipe."""
+
+    description: str
+    inputs: dict[str, str | InputSlot] = Field(default_factory=dict)
+    output: str
+
+    def input_specs(self) -> dict[str, str]:
+        """Input name to concept spec string."""
+        return {name: (slot if isinstance(slot, str) else slot.concept) for name, slot in self.inputs.items()}
+
+
+class ControllerBlueprintBase(PipeBlueprintBase):
+    """Fields shared by the controllers: the pipes that run other pipes (sequence, parallel, condition, batch)."""
