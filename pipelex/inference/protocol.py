@@ -14,9 +14,10 @@ from pipelex.concepts.natives import (
     SearchResultContent,
     StuffContent,
 )
-from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, LLMJob, SearchJob
+from pipelex.inference.jobs import LLMJob
 
 if TYPE_CHECKING:
+    from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, SearchJob
     from pipelex.inference.live.preflight import ModelCall
     from pipelex.memory.stuff import Stuff
 

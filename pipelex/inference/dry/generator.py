@@ -15,11 +15,12 @@ from pipelex.concepts.natives import (
     TextAndImagesContent,
     TextContent,
 )
-from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, LLMJob, SearchJob
+from pipelex.inference.jobs import LLMJob
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, SearchJob
     from pipelex.inference.live.preflight import ModelCall
     from pipelex.memory.stuff import Stuff
 
