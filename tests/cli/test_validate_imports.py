@@ -112,6 +112,7 @@ def models():
     return seen
 
 built = sorted(f"{m.__module__}.{m.__qualname__}" for m in models() if m.__dict__.get("__pydantic_complete__"))
+defined = sorted(f"{m.__module__}.{m.__qualname__}" for m in models())
 
 def dataclasses_of_pipelex():
     found = set()
@@ -123,7 +124,13 @@ def dataclasses_of_pipelex():
     return sorted(found)
 
 print("MODULES " + json.dumps(
-    {"code": code, "modules": sorted(sys.modules), "built": built, "dataclasses": dataclasses_of_pipelex()}
+    {
+        "code": code,
+        "modules": sorted(sys.modules),
+        "built": built,
+        "defined": defined,
+        "dataclasses": dataclasses_of_pipelex(),
+    }
 ))
 """
 
@@ -264,8 +271,8 @@ def test_a_small_command_builds_only_the_models_it_uses(argv: tuple[str, ...], t
     assert isinstance(built, list)
     # the pipe kinds and natives the bundle does not use stay unbuilt
     unused = {
-        "pipelex.language.blueprint.PipeImgGenBlueprint",
-        "pipelex.language.blueprint.PipeJudgeBlueprint",
+        "pipelex.language.blueprints.img_gen.PipeImgGenBlueprint",
+        "pipelex.language.blueprints.judge.PipeJudgeBlueprint",
         "pipelex.concepts.natives.ImageContent",
         "pipelex.concepts.natives.SearchResultContent",
         "pipelex.diagnostics.Diagnostic",
@@ -277,6 +284,59 @@ def test_a_small_command_builds_only_the_models_it_uses(argv: tuple[str, ...], t
     }
     assert not unused & set(built), f"built although unused: {sorted(unused & set(built))}"
     assert len(built) <= MAX_BUILT_MODELS, f"{len(built)} pydantic models built: {built}"
+
+
+# order_desk's pipe kinds (a sequence, a batch, a condition, LLMs and a compose); creating a pydantic class costs
+# ~1.5 M instructions even with its validator deferred, so the other kinds' classes are not even created
+ORDER_DESK_KINDS = {"llm", "compose", "sequence", "condition", "batch"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("validate", "bundle", SMALL),
+        ("run", "bundle", SMALL, "--dry-run", "-i", "benchmarks/bundles/order_desk_inputs.json"),
+    ],
+    ids=["validate", "dry_run"],
+)
+def test_a_small_command_creates_only_the_pipe_kinds_and_jobs_it_uses(
+    argv: tuple[str, ...], tmp_path: Path
+) -> None:
+    data = _load(*argv, *(("-o", str(tmp_path)) if argv[0] == "run" else ()))
+    assert data["code"] == 0
+    defined = data["defined"]
+    modules = data["modules"]
+    assert isinstance(defined, list) and isinstance(modules, list)
+    blueprints = {
+        m.removeprefix("pipelex.language.blueprints.")
+        for m in modules
+        if m.startswith("pipelex.language.blueprints.")
+    }
+    assert blueprints == {"base", *ORDER_DESK_KINDS}
+    jobs = {
+        m.removeprefix("pipelex.inference.job_types.")
+        for m in modules
+        if m.startswith("pipelex.inference.job_types.")
+    }
+    assert jobs == {"base"}  # order_desk's leaves are LLMs (and a compose, which runs no job)
+    created = {name.split(".")[-1] for name in defined}
+    unused = {
+        "PipeImgGenBlueprint",
+        "PipeJudgeBlueprint",
+        "JudgeQuestion",
+        "PipeParallelBlueprint",
+        "BranchBlueprint",
+        "PipeSignatureBlueprint",
+        "ImgGenJob",
+        "ExtractJob",
+        "SearchJob",
+        "JudgeJob",
+        "JudgeQuestionJob",
+        "FuncJob",
+        "DocGenJob",
+    }
+    assert not unused & created, f"created although unused: {sorted(unused & created)}"
+    assert {"PipeLLMBlueprint", "PipeBatchBlueprint", "StepBlueprint", "LLMJob"} <= created
 
 
 # the renderer's own two dataclasses (the rendering work owns that module); every other value class on these paths is
