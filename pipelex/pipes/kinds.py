@@ -7,12 +7,14 @@ bundle author's Python code. Everything else (the runtime's dispatch, the static
 router and activities, the pre-flight of a live run, the runner API) asks the registry instead of keeping a
 table of type names.
 
-The registry maps each type name of the language (the ``type`` literal of a blueprint class in
-:data:`pipelex.language.blueprint.PipeBlueprint`) to the module that holds its kind. A module is imported
+The registry maps each type name of the language (a key of
+:data:`pipelex.language.blueprint.PIPE_KIND_MODULES`, the ``type`` literal of its blueprint class) to the module
+that holds its kind. A module is imported
 the first time its kind is asked for, so the language layer never imports pipes and a command imports only
 the kinds it meets.
 
-Adding a pipe kind: its blueprint class in the language's union (``pipelex/language/blueprint.py``), one
+Adding a pipe kind: its blueprint class in its module under ``pipelex/language/blueprints`` (registered, and
+added to the union pyright reads, in ``pipelex/language/blueprint.py``), one
 module under ``pipes/operators`` or ``pipes/controllers`` that declares ``KIND``, and one line in
 :data:`_MODULES`. ``tests/pipes/test_kinds.py`` checks
 that every type of the union is registered with all its facts (``docs/pipe-kinds.md``).
