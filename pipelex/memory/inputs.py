@@ -9,6 +9,7 @@ Problems raise :class:`InputError` naming the input.
 from __future__ import annotations
 
 import json
+import math
 import mimetypes
 import os
 import tomllib
@@ -46,9 +47,19 @@ def _too_deep(where: str) -> InputError:
     )
 
 
+def _not_finite(where: str) -> InputError:
+    return InputError(
+        f"{where} hold a number that is not finite (NaN, Infinity, or past 1.8e308 such as 1e999): JSON has "
+        "no such number and the run could not give it back: give a finite number"
+    )
+
+
 def check_input_depth(data: Any, where: str = "the inputs") -> None:
-    """Raise :class:`InputError` if ``data`` nests deeper than :data:`MAX_INPUT_DEPTH` (an iterative walk: it
-    never recurses, whatever the depth)."""
+    """Raise :class:`InputError` if ``data`` nests deeper than :data:`MAX_INPUT_DEPTH`, or holds a number that is
+    not finite (Python's ``json`` reads ``NaN``, ``Infinity`` and ``1e999``; such a number became ``null`` in a
+    run's answer, a required field silently emptied). An iterative walk: it never recurses, whatever the depth."""
+    if type(data) is float and not math.isfinite(data):
+        raise _not_finite(where)
     stack: list[tuple[object, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
@@ -61,7 +72,11 @@ def check_input_depth(data: Any, where: str = "the inputs") -> None:
             continue
         if depth >= MAX_INPUT_DEPTH:
             raise _too_deep(where)
-        stack.extend((child, depth + 1) for child in children if is_dict(child) or is_sequence(child))
+        for child in children:
+            if is_dict(child) or is_sequence(child):
+                stack.append((child, depth + 1))
+            elif type(child) is float and not math.isfinite(child):
+                raise _not_finite(where)
 
 
 def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
