@@ -9,6 +9,7 @@ import gc
 import threading
 from collections.abc import Generator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from pipelex.concepts.library import Concept, ConceptLibrary
 from pipelex.concepts.natives import NATIVE_CONTENT
@@ -146,10 +147,10 @@ class Library(Record):
 
     def resolve_pipe(self, ref: str, from_domain: str | None = None) -> PipeEntry | None:
         """Find a pipe by bare code (own domain first, then a unique match) or ``domain.code``."""
-        match = PIPE_REF_RE.match(ref)
-        if match is None or match.group("package"):
+        parts = pipe_ref_parts(ref)
+        if parts is None or parts[0]:
             return None
-        domain, code = match.group("domain"), match.group("code")
+        _, domain, code = parts
         if domain:
             return self.pipes.get(f"{domain}.{code}")
         if from_domain is not None and f"{from_domain}.{code}" in self.pipes:
@@ -306,3 +307,15 @@ def _build_library(sources: list[tuple[str, str | None]]) -> Library:
                 continue
             library.pipes[ref] = PipeEntry(bp.domain, code, pipe_bp, bp, parsed.source_map)
     return library
+
+
+@lru_cache(maxsize=4096)
+def pipe_ref_parts(ref: str) -> tuple[str | None, str | None, str] | None:
+    """``(package, domain, code)`` of a pipe reference as :data:`PIPE_REF_RE` reads it (a part not written is
+    None), or None when ``ref`` is not one. Cached: a library's references are few and read again and again (each
+    step of a sequence, by its static check and by every run), and a match with its groups costs more than the
+    lookup."""
+    match = PIPE_REF_RE.match(ref)
+    if match is None:
+        return None
+    return match.group("package"), match.group("domain"), match.group("code")

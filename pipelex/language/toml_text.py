@@ -27,8 +27,7 @@ FAST_MIN_CHARS = 64 * 1024  # below this, tomllib alone (a ~150-pipe bundle)
 SAFE_DEPTH = (
     100  # nesting that tomllib reads whatever the caller's stack (3 frames a level, a limit of 1,000)
 )
-_SAME_GRAMMAR = ("2.2.", "2.3.")
-_CONTAINERS = (dict, list)  # tomli versions whose parser is tomllib's, TOML 1.0
+_SAME_GRAMMAR = ("2.2.", "2.3.")  # tomli versions whose parser is tomllib's, TOML 1.0
 
 
 def loads(text: str) -> dict[str, Any]:
@@ -45,20 +44,21 @@ def loads(text: str) -> dict[str, Any]:
 
 
 def nests_deeper(data: dict[str, Any], limit: int) -> bool:
-    """True when ``data`` holds tables or arrays more than ``limit`` levels deep (iterative: any depth)."""
-    stack: list[tuple[object, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if type(value) is dict:
-            children: Iterable[object] = cast("dict[str, object]", value).values()
-        elif type(value) is list:
-            children = cast("list[object]", value)
-        else:
-            continue
-        deeper = depth + 1
-        stack.extend([(child, deeper) for child in children if type(child) in _CONTAINERS])
+    """True when ``data`` holds tables or arrays more than ``limit`` levels deep (any depth: the walk stops
+    ``limit`` + 1 levels down, so it recurses no deeper than that)."""
+    return limit < 0 or _deeper(data, limit)
+
+
+def _deeper(value: dict[str, Any] | list[Any], budget: int) -> bool:
+    """True when ``value`` holds a table or an array nested more than ``budget`` levels below it."""
+    children: Iterable[object] = (
+        cast("dict[str, object]", value).values() if type(value) is dict else cast("list[object]", value)
+    )
+    for child in children:
+        kind: type = type(child)
+        if kind is dict or kind is list:
+            if budget <= 0 or _deeper(cast("dict[str, Any] | list[Any]", child), budget - 1):
+                return True
     return False
 
 

@@ -280,10 +280,8 @@ def mock_inputs(
                 for i in range(count)
             ]
             mocked[name] = Stuff(stuff_name=name, concept=concept.ref, content=ListContent(items=items))
-        else:
-            mocked[name] = Stuff(
-                stuff_name=name,
-                concept=concept.ref,
-                content=mock_content(model, label=name, nb_list_items=nb_list_items, rng=rng),
+        else:  # a content model made valid, a concept ref: nothing to validate (once per pipe of a sweep)
+            mocked[name] = Stuff.of(
+                name, concept.ref, mock_content(model, label=name, nb_list_items=nb_list_items, rng=rng)
             )
     return mocked

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +18,9 @@ from pipelex.concepts.library import Concept
 from pipelex.concepts.paths import Var, walk_path
 from pipelex.config.deck import ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
-from pipelex.language.library import Library, PipeEntry
+from pipelex.language.library import Library, PipeEntry, pipe_ref_parts
 from pipelex.language.specs import (
     PATH_RE,
-    PIPE_REF_RE,
     PLAIN_NAME_RE,
     RESERVED_NAME_PREFIX,
     ConceptSpec,
@@ -154,8 +154,8 @@ class PipeChecks:
 
     def resolve_ref(self, entry: PipeEntry, ref: str, field: str) -> PipeEntry | None:
         """Resolve a pipe reference from ``entry``, reporting why it cannot be."""
-        match = PIPE_REF_RE.match(ref)
-        if match is None:
+        parts = pipe_ref_parts(ref)
+        if parts is None:
             self.report(
                 ErrorType.INVALID_PIPE_CODE_SYNTAX,
                 f"{ref!r} is not a valid pipe reference: write a "
@@ -164,11 +164,12 @@ class PipeChecks:
                 field=field,
             )
             return None
-        if match.group("package"):
+        package, _, code = parts
+        if package:
             self.report(
                 ErrorType.UNRESOLVED_PACKAGE_DEPENDENCY,
                 f"{ref!r} calls into the package "
-                f"{match.group('package')!r}, which no package manifest (METHODS.toml) of this library "
+                f"{package!r}, which no package manifest (METHODS.toml) of this library "
                 "declares as a dependency, so it cannot be resolved: declare the dependency or "
                 "copy the pipe into the library",
                 entry,
@@ -182,7 +183,7 @@ class PipeChecks:
             self.report(
                 ErrorType.UNRESOLVED_PIPE_DEPENDENCY,
                 f"{ref!r} is not a pipe of this library: declare "
-                f"[pipe.{match.group('code')}] or fix the name (pipes of domain {domain!r}: "
+                f"[pipe.{code}] or fix the name (pipes of domain {domain!r}: "
                 f"{_some(known)})",
                 entry,
                 field=field,
@@ -643,8 +644,10 @@ class PipeChecks:
         return self.output_var(target, lifted=lifted, as_list=as_list, batched=batched)
 
 
+@lru_cache(maxsize=4096)
 def plain_name(name: str) -> bool:
-    """A name a pipe reads through its inputs: snake_case, undotted, not the runtime's reserved prefix."""
+    """A name a pipe reads through its inputs: snake_case, undotted, not the runtime's reserved prefix (cached: the
+    same names are checked for each step that reads them)."""
     return PLAIN_NAME_RE.match(name) is not None and not name.startswith(RESERVED_NAME_PREFIX)
 
 

@@ -26,7 +26,7 @@ from pipelex.language.specs import (
     Presence,
     SpecSyntaxError,
 )
-from pipelex.pipes.checks import PipeChecks
+from pipelex.pipes.checks import PipeChecks, plain_name
 from pipelex.pipes.kinds import kind_of, sub_pipe_refs
 
 if TYPE_CHECKING:
@@ -365,7 +365,7 @@ class StaticChecker(PipeChecks):
                     field=field,
                 )
                 continue
-            if not PLAIN_NAME_RE.match(name) or name.startswith(RESERVED_NAME_PREFIX):
+            if not plain_name(name):
                 self.report(
                     ErrorType.INVALID_INPUT_NAME,
                     f"input name {name!r} is not valid: an input name is "
