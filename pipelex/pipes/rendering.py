@@ -19,7 +19,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast, get_args
@@ -51,6 +50,7 @@ from pipelex.language.sigil_templates import Sigil, SigilPart, sigil_parts
 from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess, simple_template
 from pipelex.narrowing import is_dict, is_list, is_sequence
 from pipelex.pipes.render_budget import RenderBudget, current_budget, reset_budget, set_budget, sized
+from pipelex.record import FrozenRecord
 
 if TYPE_CHECKING:
     from pipelex.language.simple_templates import Expr as SimpleExpr
@@ -59,12 +59,20 @@ if TYPE_CHECKING:
     from pipelex.language.simple_templates import Var as SimpleVar
 
 
-@dataclass(frozen=True)
-class TemplatingStyle:
-    """How a template writes values: the wrapper of ``@var`` blocks and the format of every value."""
+class TemplatingStyle(FrozenRecord):
+    """How a template writes values: the wrapper of ``@var`` blocks and the format of every value.
 
-    tag_style: TagStyle = "xml"
-    text_format: TextFormat = "plain"
+    A :class:`~pipelex.record.FrozenRecord`, not a dataclass: nothing to compile with ``exec`` at import."""
+
+    __slots__ = ("tag_style", "text_format")
+    FIELDS = ("tag_style", "text_format")
+
+    tag_style: TagStyle
+    text_format: TextFormat
+
+    def __init__(self, tag_style: TagStyle = "xml", text_format: TextFormat = "plain") -> None:
+        self.tag_style = tag_style
+        self.text_format = text_format
 
     @classmethod
     def of(
@@ -91,14 +99,17 @@ def _style_of(tag_style: Any, text_format: Any) -> TemplatingStyle:  # frozen: o
     )
 
 
-@dataclass(frozen=True)
-class StuffMetadata:
-    """What ``x._stuff_name`` and its siblings answer for an input."""
+class StuffMetadata(FrozenRecord):
+    """What ``x._stuff_name`` and its siblings answer for an input (a :class:`~pipelex.record.FrozenRecord`)."""
 
-    stuff_name: str
-    concept_code: str
-    content_class: str
-    stuff_code: str
+    __slots__ = ("stuff_name", "concept_code", "content_class", "stuff_code")
+    FIELDS = ("stuff_name", "concept_code", "content_class", "stuff_code")
+
+    def __init__(self, stuff_name: str, concept_code: str, content_class: str, stuff_code: str) -> None:
+        self.stuff_name = stuff_name
+        self.concept_code = concept_code
+        self.content_class = content_class
+        self.stuff_code = stuff_code
 
     def get(self, field: str) -> str:
         """The value of one of :data:`STUFF_METADATA_FIELDS`."""

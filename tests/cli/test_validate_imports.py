@@ -339,11 +339,9 @@ def test_a_small_command_creates_only_the_pipe_kinds_and_jobs_it_uses(
     assert {"PipeLLMBlueprint", "PipeBatchBlueprint", "StepBlueprint", "LLMJob"} <= created
 
 
-# the renderer's own two dataclasses (the rendering work owns that module); every other value class on these paths is
-# a pipelex.record.Record, whose __init__ is in its source: a dataclass compiles its methods with exec at import
-# (2-4 M instructions a class, ~0.5 ms; 37 of them were a tenth of a small validate; the template analysis's
-# four, the last ones outside the renderer, were ~11 M instructions of every validate)
-TEMPLATE_MODULES = ("pipelex.pipes.rendering",)
+# every value class on these paths is a pipelex.record.Record, whose __init__ is in its source: a dataclass compiles
+# its methods with exec at import (2-4 M instructions a class, ~0.5 ms; 37 of them were a tenth of a small validate;
+# the template analysis's four were ~11 M instructions of every validate, the renderer's two the last ones, ~6 M)
 
 
 @pytest.mark.parametrize(
@@ -360,5 +358,4 @@ def test_a_small_command_creates_no_dataclass_of_ours(argv: tuple[str, ...], tmp
     assert data["code"] == 0
     found = data["dataclasses"]
     assert isinstance(found, list)
-    others = [name for name in found if not str(name).startswith(TEMPLATE_MODULES)]
-    assert not others, f"dataclasses created at import: {others}: make them pipelex.record.Record subclasses"
+    assert not found, f"dataclasses created at import: {found}: make them pipelex.record.Record subclasses"
