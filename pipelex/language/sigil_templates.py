@@ -2,7 +2,8 @@
 
 Most prompts are plain text with ``$var`` / ``@var`` sigils. Their Jinja2 source (what :func:`preprocess` makes of
 them) is text plus three fixed constructs: ``{{ p|format }}``, ``{{ p|tag("p") }}`` and
-``{% if r is defined %}{{ p|tag("p") }}{% endif %}``. Parsing and compiling that with Jinja2 costs a millisecond or
+``{% if r is defined %}{{ p|tag("p") }}{% endif %}`` (``@?r.path`` tests the path too:
+``{% if r is defined %}{% if p %}...{% endif %}{% endif %}``). Parsing and compiling that with Jinja2 costs a millisecond or
 more per distinct template, which dominates the validation and dry run of large bundles. :func:`sigil_parts`
 recognises such a template and splits it into text and sigil parts; the static analysis
 (:func:`analyze_sigils`) and the renderer (``pipelex.pipes.rendering``) then work from the parts, with exactly the
@@ -28,7 +29,8 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATH = rf"{_NAME}(?:\.{_NAME})*"
 # exactly what `preprocess` writes for `$p`, `@p` and `@?p` (and nothing else)
 _CONSTRUCT_RE = re.compile(
-    rf'\{{% if (?P<root>{_NAME}) is defined %\}}\{{\{{ (?P<opt>{_PATH})\|tag\("(?P=opt)"\) \}}\}}\{{% endif %\}}'
+    rf"\{{% if (?P<root>{_NAME}) is defined %\}}(?:\{{% if (?P<optp>{_PATH}) %\}})?"
+    rf'\{{\{{ (?P<opt>{_PATH})\|tag\("(?P=opt)"\) \}}\}}(?(optp)\{{% endif %\}})\{{% endif %\}}'
     rf'|\{{\{{ (?P<tag>{_PATH})\|tag\("(?P=tag)"\) \}}\}}'
     rf"|\{{\{{ (?P<fmt>{_PATH})\|format \}}\}}"
 )
@@ -36,7 +38,8 @@ _NEWLINE_RE = re.compile(r"\r\n|\r")
 
 
 class Sigil(FrozenRecord):
-    """One sigil: ``kind`` is ``format`` (``$p``), ``tag`` (``@p``) or ``optional_tag`` (``@?p``)."""
+    """One sigil: ``kind`` is ``format`` (``$p``), ``tag`` (``@p``) or ``optional_tag`` (``@?p``: nothing when the
+    root is not defined, nor, for a path with attributes, when the value at the path is false: unset or empty)."""
 
     __slots__ = ("kind", "path", "root", "attributes")
     FIELDS = ("kind", "path", "root", "attributes")
@@ -106,8 +109,13 @@ def _sigil(match: re.Match[str]) -> Sigil | None:
     names = path.split(".")
     if any(name in JINJA_SPECIAL_NAMES for name in names):
         return None
-    if kind == "optional_tag" and match.group("root") != names[0]:
-        return None
+    if kind == "optional_tag":
+        tested = match.group("optp")
+        if match.group("root") != names[0]:
+            return None
+        # `@?x` tests that x is defined; `@?x.path` also that the value at the path is true (not unset or empty)
+        if (tested is None) != (len(names) == 1) or (tested is not None and tested != path):
+            return None
     return Sigil(kind=kind, path=path, root=names[0], attributes=tuple(names[1:]))
 
 

@@ -1,7 +1,8 @@
 """Template sigils (``$var``, ``@var``, ``@?var``) turned into Jinja2, and static analysis of templates.
 
 ``$var.path`` inserts a value inline; ``@var`` alone on its line inserts a tagged block; ``@?var`` does
-so only when ``var`` is present; ``@@`` is a literal ``@``. Raw Jinja2 is always allowed.
+so only when ``var`` is present (``@?var.path``: when the value at the path is present and not empty, false, zero
+or None); ``@@`` is a literal ``@`` and ``$$`` a literal ``$``. Raw Jinja2 is always allowed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ _PATH = rf"{_IDENT}(?:\.{_IDENT})*"
 _DOLLAR_RE = re.compile(rf"(?<![A-Za-z0-9_$])\$({_PATH})")
 _AT_LINE_RE = re.compile(rf"^(?P<indent>[ \t]*)@(?P<opt>\?)?(?P<path>{_PATH})[ \t]*$")
 _AT_INLINE_RE = re.compile(rf"(?<![A-Za-z0-9_@.])@\??({_PATH})")
+# `@@` and `$$` while a line is preprocessed (a template never holds NUL: the parser refuses it)
+_AT_ESCAPE = "\x00\x01"
+_DOLLAR_ESCAPE = "\x00\x02"
 
 
 STUFF_METADATA_FIELDS = frozenset({"_stuff_name", "_concept_code", "_content_class", "_stuff_code"})
@@ -46,10 +50,12 @@ def preprocess(template: str) -> str:
             root = path.split(".")[0]
             block = f'{{{{ {path}|tag("{path}") }}}}'
             if match.group("opt"):
+                if path != root:  # `@?x.field`: nothing when the field is unset or empty, as the reference
+                    block = f"{{% if {path} %}}{block}{{% endif %}}"
                 block = f"{{% if {root} is defined %}}{block}{{% endif %}}"
             out_lines.append(match.group("indent") + block)
             continue
-        protected = line.replace("@@", "\x00")
+        protected = line.replace("@@", _AT_ESCAPE).replace("$$", _DOLLAR_ESCAPE)
         inline = _AT_INLINE_RE.search(protected)
         if inline and not _inside_jinja(protected, inline.start()):
             raise TemplateSigilError(
@@ -58,7 +64,7 @@ def preprocess(template: str) -> str:
                 "value, or write '@@' for a literal '@'"
             )
         protected = _substitute_dollars(protected)
-        out_lines.append(protected.replace("\x00", "@"))
+        out_lines.append(protected.replace(_AT_ESCAPE, "@").replace(_DOLLAR_ESCAPE, "$"))
     return "\n".join(out_lines)
 
 

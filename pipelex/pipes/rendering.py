@@ -47,7 +47,13 @@ from pipelex.config.run_settings import LimitsConfig
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
 from pipelex.language.sigil_templates import Sigil, SigilPart, sigil_parts
-from pipelex.language.templates import STUFF_METADATA_FIELDS, TemplateSigilError, preprocess, simple_template
+from pipelex.language.templates import (
+    NB_OUTPUT_VARIABLE,
+    STUFF_METADATA_FIELDS,
+    TemplateSigilError,
+    preprocess,
+    simple_template,
+)
 from pipelex.narrowing import is_dict, is_list, is_sequence
 from pipelex.pipes.render_budget import RenderBudget, current_budget, reset_budget, set_budget, sized
 from pipelex.record import FrozenRecord
@@ -121,6 +127,7 @@ _NO_METADATA: Mapping[int, StuffMetadata] = MappingProxyType({})
 # set around each render (rendering is synchronous, so a render never sees another one's values)
 _STYLE: ContextVar[TemplatingStyle | None] = ContextVar("pipelex_templating_style", default=None)
 _METADATA: ContextVar[Mapping[int, StuffMetadata] | None] = ContextVar("pipelex_stuff_metadata", default=None)
+_INPUTS: ContextVar[Mapping[str, Any] | None] = ContextVar("pipelex_template_inputs", default=None)
 
 
 def _style() -> TemplatingStyle:
@@ -195,11 +202,13 @@ def format_value(value: Any) -> str:
 def _plain_text(value: Any) -> str:
     """``$x`` / ``@x`` in the plain text format: the value as a template prints it, its ``str()`` (the same text as
     ``{{ x }}``: a content as its model says, a list input as bullets or numbered items, a list field of plain
-    values and of models in Python's form, ``['a', 'b']``), as the reference writes it; ``None`` is nothing (the
-    reference prints an unset field as ``None``, and fails on ``$_nb_output`` of a variable multiplicity, which we
-    leave empty). In an LLM prompt, a value holding images keeps each image as its ``[Image N]`` token (the image
-    travels beside the text)."""
-    if value is None or (_IMAGES.get() is not None and _holds_images(value)):
+    values and of models in Python's form, ``['a', 'b']``, an unset field ``None``), as the reference writes it
+    (``$_nb_output`` of a variable multiplicity, which the reference fails on, prints nothing: see
+    :func:`render_template`). In an LLM prompt, a value holding images keeps each image as its ``[Image N]`` token
+    (the image travels beside the text)."""
+    if value is None:
+        return "None"
+    if _IMAGES.get() is not None and _holds_images(value):
         return format_value(value)
     if isinstance(value, BaseModel) and not isinstance(value, StuffContent):
         return format_value(value)
@@ -323,10 +332,22 @@ def _format_filter(value: Any) -> Any:
 
 def _tag(value: Any, name: str = "") -> Any:
     style = _style()
-    body = format_as(_unwrap_undefined(value), style.text_format)
-    # the block is named by the whole name it is given (`@order.city` is `<order.city>`), as the reference names it
-    text = _wrap_tag(body, name or "data", style.tag_style)
+    value = _unwrap_undefined(value)
+    body = format_as(value, style.text_format)
+    # the block is named by the whole name it is given (`@order.city` is `<order.city>`), as the reference names it;
+    # without one, by the input it is given (`{{ order|tag }}` is `<order>`), else `data` (a field, a loop item)
+    text = _wrap_tag(body, name or _input_name(value), style.tag_style)
     return _as_markup(text) if style.text_format == "html" else text
+
+
+def _input_name(value: Any) -> str:
+    """The name of the input that is ``value`` itself (not an equal one: two inputs may hold the same text), else
+    ``data``, as the reference names a ``tag`` block given no name."""
+    if isinstance(value, StuffContent | ContentList):
+        for name, candidate in (_INPUTS.get() or {}).items():
+            if candidate is value and not name.startswith("_"):
+                return name
+    return "data"
 
 
 def _wrap_tag(body: str, tag: str, tag_style: TagStyle) -> str:
@@ -474,9 +495,20 @@ def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
     return env
 
 
+def _is_nb_output(root: str, attributes: tuple[str, ...]) -> bool:
+    return root == NB_OUTPUT_VARIABLE and not attributes
+
+
+_NB_OUTPUT_FORMAT = f"{{{{ {NB_OUTPUT_VARIABLE}|format }}}}"
+# `$_nb_output` prints nothing when the count is the model's (None): no filter call, as the sigil renderers do
+_NB_OUTPUT_OR_NOTHING = f'{{{{ {NB_OUTPUT_VARIABLE}|format if {NB_OUTPUT_VARIABLE} is not none else "" }}}}'
+
+
 @lru_cache(maxsize=2048)
 def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
-    compiled = _environment(html).from_string(preprocess(template))
+    compiled = _environment(html).from_string(
+        preprocess(template).replace(_NB_OUTPUT_FORMAT, _NB_OUTPUT_OR_NOTHING)
+    )
     # Template.render() merges the template's globals (a ChainMap) into every new context and iterates them
     # again for the context's globals keys: ~40 µs a call. Flatten them once; each render then starts from a
     # plain dict (the sandbox lives in the environment and the compiled code, not in the context).
@@ -506,6 +538,11 @@ def _render_sigils(parts: tuple[SigilPart, ...], context: dict[str, Any]) -> Ite
             obj = _sandbox_lookup(part, context)
             if obj is _MISSING:  # `@?var` of an undefined value: nothing
                 continue
+        if part.kind == "optional_tag" and part.attributes and not obj:
+            continue  # `@?var.path` of an unset or empty value: nothing (`{% if var.path %}`)
+        if obj is None and part.kind == "format" and _is_nb_output(part.root, part.attributes):
+            yield ""  # `$_nb_output` where the model decides the count: nothing (see `_compiled`)
+            continue
         if part.kind == "format":
             result = _filtered("format", _format_filter, obj)
         else:
@@ -757,6 +794,14 @@ class _SimpleRender:
             return self.lookup(expr, scope)
         if expr.kind == "filter":
             value = self.value(expr.node, scope)
+            if (
+                value is None
+                and expr.name == "format"
+                and expr.node.kind == "var"
+                and not expr.args
+                and _is_nb_output(expr.node.root, expr.node.attributes)
+            ):
+                return ""  # `$_nb_output` where the model decides the count (see `_compiled`)
             function, arities = _SIMPLE_FILTERS[expr.name]
             if value is _UNDEFINED or len(expr.args) not in arities:
                 raise _ToJinja
@@ -836,6 +881,7 @@ def render_template(
         set_budget(budget)
         style_token = _STYLE.set(style or _DEFAULT_STYLE)
         metadata_token = _METADATA.set(metadata if metadata is not None else _NO_METADATA)
+        inputs_token = _INPUTS.set(context)
         images_token = _IMAGES.set(images)
         try:
             if parts is not None:  # text and sigils only: rendered without compiling a Jinja2 template
@@ -875,6 +921,7 @@ def render_template(
             return compiled.environment.concat(chunks)  # type: ignore[attr-defined]
         finally:
             _IMAGES.reset(images_token)
+            _INPUTS.reset(inputs_token)
             _METADATA.reset(metadata_token)
             _STYLE.reset(style_token)
     except LimitExceededError as exc:

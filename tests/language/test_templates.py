@@ -25,7 +25,7 @@ from pipelex.language.templates import (
         ("  @review  ", '  {{ review|tag("review") }}'),
         ("@page.page_view", '{{ page.page_view|tag("page.page_view") }}'),
         ("@?notes", '{% if notes is defined %}{{ notes|tag("notes") }}{% endif %}'),
-        ("@?a.b", '{% if a is defined %}{{ a.b|tag("a.b") }}{% endif %}'),
+        ("@?a.b", '{% if a is defined %}{% if a.b %}{{ a.b|tag("a.b") }}{% endif %}{% endif %}'),
         ("Mail a@@b.com", "Mail a@b.com"),
         ("bob@example.com", "bob@example.com"),
         ("x @ y", "x @ y"),

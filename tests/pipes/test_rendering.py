@@ -1,6 +1,7 @@
 """``$x`` / ``@x`` of a field, as the reference (pipelex 0.92.2, run as a black box on PipeCompose dry runs) writes
 them: the block of ``@x.path`` is named by the whole path, a list field (of texts or of structures) prints as Python
-prints the list (as ``{{ x.items }}`` does)."""
+prints the list (as ``{{ x.items }}`` does), an unset field as ``None``, ``@?x.path`` only when the value is there and
+not empty, a ``tag`` block without a name is named after the input it is given, ``$$`` is a literal ``$``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
+from pipelex.pipes.rendering import render_template
 
 SHOW = textwrap.dedent("""
     domain = "show_fields"
@@ -54,9 +56,18 @@ ITEMS = "[show_fields__Item(name='bolt', qty=2)]"
         ("A\n@x.title\nB", "A\n<x.title>\nBroken\n</x.title>\nB"),
         ("A[{{ x.title|tag('a.b') }}]B", "A[<a.b>\nBroken\n</a.b>]B"),
         ("A[{{ x.title|tag }}]B", "A[<data>\nBroken\n</data>]B"),
-        # an unset field is nothing (the reference prints None; see _plain_text)
-        ("A[$x.note]B", "A[]B"),
-        ("A\n@x.note\nB", "A\n<x.note>\n\n</x.note>\nB"),
+        # an unset field prints None, as {{ x.note }} prints it (and the reference writes it)
+        ("A[$x.note]B", "A[None]B"),
+        ("A[{{ x.note }}]B", "A[None]B"),
+        ("A\n@x.note\nB", "A\n<x.note>\nNone\n</x.note>\nB"),
+        # an optional block of an unset or empty field, or of a field the concept lacks, is nothing
+        ("A\n@?x.note\nB", "A\n\nB"),
+        ("A\n@?x.nickname\nB", "A\n\nB"),
+        ("A\n@?x.title\nB", "A\n<x.title>\nBroken\n</x.title>\nB"),
+        (
+            "{% if x.title %}T{% endif %}\n@?x.note\n$x.title",
+            "T\n\nBroken",
+        ),  # the same through the Jinja path
         ("A[$x.tags]B", "A[['a', 'b']]B"),
         ("A[$x.items]B", f"A[{ITEMS}]B"),
         ("A[{{ x.items }}]B", f"A[{ITEMS}]B"),
@@ -72,3 +83,96 @@ async def test_a_sigil_of_a_field_writes_it_as_the_reference_does(template: str,
     runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
     output = await runner.execute_pipeline({"x": {"concept": "Order", "content": ORDER}})
     assert output.main_stuff_json() == {"text": printed}
+
+
+@pytest.mark.parametrize(
+    ("template", "printed"),
+    [
+        ("{{ x|tag }}", "<x>\n# title: Broken"),  # named after the input
+        ("{{ (x)|tag }}|{{ x | tag() }}", "<x>\n# title: Broken"),
+        ("{{ x.title|tag }}", "<data>\nBroken\n</data>"),  # a field is not an input
+        ("{% set y = x %}{{ y|tag }}", "<x>\n# title: Broken"),  # the input itself, whatever the alias
+        ("{% for t in x.tags %}{{ t|tag }}{% endfor %}", "<data>\na\n</data><data>\nb\n</data>"),
+        ("{{ x.title|upper|tag }}", "<data>\nBROKEN\n</data>"),
+    ],
+)
+async def test_a_tag_block_without_a_name_is_named_after_its_input(template: str, printed: str) -> None:
+    bundle = SHOW.replace('"TEMPLATE"', json.dumps(template))
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    output = await runner.execute_pipeline({"x": {"concept": "Order", "content": ORDER}})
+    text = output.main_stuff_json()["text"]
+    assert isinstance(text, str) and text.startswith(printed)
+
+
+async def test_two_inputs_of_equal_values_each_name_their_block() -> None:
+    bundle = textwrap.dedent("""
+        domain = "two"
+        main_pipe = "show"
+        [pipe.show]
+        type = "PipeCompose"
+        description = "Both"
+        inputs = { a = "Text", b = "Text" }
+        output = "Text"
+        template = "{{ a|tag }}{{ b|tag }}"
+    """)
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    output = await runner.execute_pipeline({"a": "hi", "b": "hi"})
+    assert output.main_stuff_json() == {"text": "<a>\nhi\n</a><b>\nhi\n</b>"}
+
+
+@pytest.mark.parametrize(
+    ("template", "printed"),
+    [
+        ("a $$5 b $$ c $$$x.title d $$x.title e $x.title", "a $5 b $ c $Broken d $x.title e Broken"),
+        ("mail me@@x.com, pay $$x.title: $x.title", "mail me@x.com, pay $x.title: Broken"),
+        ("{% if x.title %}$$x.title{% endif %} $x.title", "$x.title Broken"),  # the Jinja path too
+        (
+            "Price $5, email a@b.com, {braces}, 100% $ @ $x.title",
+            "Price $5, email a@b.com, {braces}, 100% $ @ Broken",
+        ),
+    ],
+)
+async def test_doubled_sigils_are_literal(template: str, printed: str) -> None:
+    bundle = SHOW.replace('"TEMPLATE"', json.dumps(template))
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    output = await runner.execute_pipeline({"x": {"concept": "Order", "content": ORDER}})
+    assert output.main_stuff_json() == {"text": printed}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Give $_nb_output names",
+        "{{ 'Give' }} $_nb_output names",
+        "{% if _nb_output is none %}Give{% endif %} $_nb_output names",
+    ],
+    ids=["sigils", "jinja", "simple"],
+)
+def test_nb_output_of_a_count_the_model_decides_prints_nothing(template: str) -> None:
+    # `_nb_output` is None for an `X[]` output: `$_nb_output` prints nothing there (a field's None prints None)
+    assert render_template(template, {"_nb_output": None}, pipe_code="p").endswith(" names")
+    assert " None " not in render_template(template, {"_nb_output": None}, pipe_code="p")
+    assert render_template(template, {"_nb_output": 3}, pipe_code="p").endswith("3 names")
+
+
+async def test_a_date_prints_as_iso_text_alone_and_inside_a_structure() -> None:
+    # docs/language.md: the reference prints a date inside a structure as its serializer's internals
+    # (`## __class__: date`); pipelex writes it as it writes it alone
+    bundle = textwrap.dedent("""
+        domain = "dates"
+        main_pipe = "show"
+        [concept.Visit]
+        description = "A visit"
+        [concept.Visit.structure]
+        who = { type = "text", description = "Who", required = true }
+        day = { type = "date", description = "When", required = true }
+        [pipe.show]
+        type = "PipeCompose"
+        description = "Print it"
+        inputs = { visit = "Visit" }
+        output = "Text"
+        template = "$visit.day|{{ visit.day }}|$visit"
+    """)
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    output = await runner.execute_pipeline({"visit": {"who": "Ana", "day": "2026-03-01"}})
+    assert output.main_stuff_json() == {"text": "2026-03-01|2026-03-01|# who: Ana\n\n# day: 2026-03-01"}
