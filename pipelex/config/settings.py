@@ -11,10 +11,13 @@ Unknown keys are an error naming the file and the key. Secrets never live here: 
 environment (the config names the variable, e.g. ``api_key_env = "OPENAI_API_KEY"``).
 """
 
+# The annotations stay text while the classes are made: a section is a plain class, its annotations read only when
+# its validator is made (see Section)
+from __future__ import annotations
+
 import os
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,32 +26,178 @@ from pipelex.errors import ConfigError
 from pipelex.io.policy import IOPolicy
 from pipelex.language.blueprint import TemplatingStyleBlueprint, TemplatingStyleChoice
 
-
-class _Section(BaseModel):
-    # defer_build: a section's validator is built when a config file is read, not by every command (most run
-    # without a file: see :func:`default_config`)
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+S = TypeVar("S", bound="Section")
 
 
-class DryRunConfig(_Section):
+class Section:
+    """A section of ``pipelex.toml`` (or the whole file, :class:`PipelexConfig`): a plain class whose fields are
+    its annotations and whose defaults are its class attributes.
+
+    Most commands run without a config file: they read the defaults, which need no validation (pydantic does not
+    validate defaults either). Creating a pydantic model class costs ~2 M instructions (its fields, their
+    constraints, its schema), and these ten were ~23 M of every command whether a file was read or not; a plain
+    class costs almost nothing. The section's pydantic model (its validator: the same annotations, constraints
+    in ``Annotated[..., Field(...)]``, and defaults) is made from the class the first time values are validated:
+    a file is read, or a section is made with values (``TemporalConfig(address=...)``). Instances are frozen in
+    use (nothing assigns to them); :meth:`model_copy`, :meth:`model_dump` and :meth:`model_validate` behave as
+    pydantic's methods of the same names.
+    """
+
+    # the pydantic model made from the class, per class (see validator())
+    _validators: ClassVar[dict[type[Section], type[BaseModel]]] = {}
+    # the field names of each class, in order
+    _field_names: ClassVar[dict[type[Section], tuple[str, ...]]] = {}
+
+    def __init__(self, **values: Any) -> None:
+        """The defaults, with ``values`` validated over them (a bad value raises pydantic's ValidationError)."""
+        if values:
+            validated = type(self).validator().model_validate(_as_data(values))
+            self.__dict__.update(_from_model(validated).__dict__)
+        else:
+            self.__dict__.update(type(self)._defaults())
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The fields, in the order they are declared (the class's annotations, its bases' first)."""
+        names = Section._field_names.get(cls)
+        if names is None:
+            seen: dict[str, None] = {}
+            for klass in reversed(cls.__mro__):
+                if klass is not Section and issubclass(klass, Section):
+                    seen.update(
+                        dict.fromkeys(n for n in klass.__dict__.get("__annotations__", {}) if n[0] != "_")
+                    )
+            names = Section._field_names[cls] = tuple(seen)
+        return names
+
+    @classmethod
+    def _defaults(cls) -> dict[str, Any]:
+        """Each field's default, a fresh copy of the mutable ones (as pydantic gives each instance its own)."""
+        return {name: _fresh(getattr(cls, name)) for name in cls.field_names()}
+
+    @classmethod
+    def validator(cls) -> type[BaseModel]:
+        """The pydantic model of this section: same fields, annotations, constraints and defaults; unknown keys
+        are errors. Made on first use (sections in fields are their own validators)."""
+        model = Section._validators.get(cls)
+        if model is None:
+            import typing
+
+            hints = typing.get_type_hints(cls, include_extras=True)
+            annotations: dict[str, Any] = {}
+            namespace: dict[str, Any] = {
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+                "__doc__": cls.__doc__,
+                "model_config": ConfigDict(extra="forbid", frozen=True),
+            }
+            for name in cls.field_names():
+                hint = hints[name]
+                default = getattr(cls, name)
+                if isinstance(hint, type) and issubclass(hint, Section):
+                    hint = hint.validator()
+                    default = Field(default_factory=hint.model_construct)
+                annotations[name] = hint
+                namespace[name] = default
+            namespace["__annotations__"] = annotations
+            model = type(cls.__name__, (BaseModel,), namespace)
+            model.__pipelex_section__ = cls  # type: ignore[attr-defined]
+            Section._validators[cls] = model
+        return model
+
+    @classmethod
+    def model_validate(cls: type[S], data: Any) -> S:
+        """Validate ``data`` (a mapping, e.g. a parsed TOML table); a bad value raises ValidationError."""
+        return _from_model(cls.validator().model_validate(_as_data(data)))  # type: ignore[return-value]
+
+    @classmethod
+    def model_construct(cls: type[S], **values: Any) -> S:
+        """An instance of ``values`` over the defaults, not validated (values known to be valid)."""
+        instance = cls.__new__(cls)
+        instance.__dict__.update(cls._defaults())
+        instance.__dict__.update(values)
+        return instance
+
+    def model_copy(self: S, *, update: dict[str, Any] | None = None) -> S:
+        """A copy with ``update`` (not validated, as pydantic's ``model_copy``)."""
+        copy = type(self).__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(update or {})
+        return copy
+
+    def model_dump(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """The fields as a dict, sections as dicts (as pydantic's ``model_dump``, ``source`` left out)."""
+        return _to_model(self).model_dump(mode=mode)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.field_names())
+
+    __hash__ = None  # pyright: ignore[reportAssignmentType]
+
+    def __repr__(self) -> str:
+        values = " ".join(f"{name}={getattr(self, name)!r}" for name in self.field_names())
+        return f"{type(self).__qualname__}({values})"
+
+
+def _fresh(value: Any) -> Any:
+    """A default as an instance gets it: its own list or dict, its own section."""
+    if isinstance(value, (list, dict)):
+        return cast("list[Any] | dict[Any, Any]", value).copy()
+    if isinstance(value, Section):
+        return type(value)()
+    return value
+
+
+def _to_model(section: Section) -> BaseModel:
+    """The section as an instance of its validator (known valid: not validated again)."""
+    values: dict[str, Any] = {
+        name: _to_model(value) if isinstance(value, Section) else value
+        for name in section.field_names()
+        for value in [getattr(section, name)]
+    }
+    return type(section).validator().model_construct(None, **values)
+
+
+def _as_data(values: Any) -> Any:
+    """``values`` with the sections in them as their validators' instances (a section is valid already)."""
+    if isinstance(values, dict):
+        return {k: _to_model(v) if isinstance(v, Section) else v for k, v in values.items()}  # type: ignore[misc]
+    return values
+
+
+def _from_model(model: BaseModel) -> Section:
+    """The section of a validated instance of its validator."""
+    cls: type[Section] = vars(type(model))["__pipelex_section__"]
+    instance = cls.__new__(cls)
+    for name in cls.field_names():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel) and "__pipelex_section__" in vars(type(value)):
+            value = _from_model(value)
+        instance.__dict__[name] = value
+    return instance
+
+
+class DryRunConfig(Section):
     """``[dry_run]``: how mocks are made, and which pipes the validation sweep lets fail."""
 
-    nb_list_items: int = Field(default=3, ge=1, le=1000)
-    text_gen_truncate_length: int = Field(default=256, ge=16)
-    nb_extract_pages: int = Field(default=4, ge=1, le=1000)
-    allowed_to_fail_pipes: list[str] = Field(default_factory=lambda: [])
+    nb_list_items: Annotated[int, Field(ge=1, le=1000)] = 3
+    text_gen_truncate_length: Annotated[int, Field(ge=16)] = 256
+    nb_extract_pages: Annotated[int, Field(ge=1, le=1000)] = 4
+    allowed_to_fail_pipes: list[str] = []
 
 
-class RuntimeConfig(_Section):
+class RuntimeConfig(Section):
     """``[runtime]``: concurrency and recursion bounds of a run, and the templating style of pipes that
     declare none (a tag style, or ``{ tag_style, text_format }``, as a pipe's ``templating_style``)."""
 
-    max_concurrency: int = Field(default=8, ge=1, le=10_000)
-    pipe_stack_limit: int = Field(default=64, ge=2, le=10_000)
+    max_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 8
+    pipe_stack_limit: Annotated[int, Field(ge=2, le=10_000)] = 64
     default_templating_style: TemplatingStyleChoice = "xml"
 
 
-class TemporalConfig(_Section):
+class TemporalConfig(Section):
     """``[temporal]``: the Temporal backend. ``address = ""`` means: start an embedded local dev server."""
 
     is_enabled: bool = False
@@ -56,46 +205,46 @@ class TemporalConfig(_Section):
     namespace: str = "default"
     task_queue: str = "pipelex"
     # activity routing: task queue per activity kind ("llm", "img_gen", ...) and per model handle
-    queue_by_kind: dict[str, str] = Field(default_factory=dict)
-    queue_by_model: dict[str, str] = Field(default_factory=dict)
+    queue_by_kind: dict[str, str] = {}
+    queue_by_model: dict[str, str] = {}
     # run an in-process worker with each run: None = only with the embedded dev server (address = "")
     in_process_worker: bool | None = None
     # how long to wait for a server to answer when connecting (seconds); then the CLI says what it tried
-    connect_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    connect_timeout_s: Annotated[float, Field(gt=0, le=600)] = 10.0
     # leaf activities: timeouts (seconds) and the retry policy of provider faults (author errors never retry)
-    activity_start_to_close_s: float = Field(default=600.0, gt=0)
+    activity_start_to_close_s: Annotated[float, Field(gt=0)] = 600.0
     # seconds a whole run (its top workflow, children included) may take before Temporal ends it, for runs of
     # the CLI and the Python API (none: no deadline, as on the direct backend); runner API runs take
     # [limits] run_deadline_seconds of the server instead
-    run_deadline_s: float | None = Field(default=None, gt=0, le=30 * 86_400)
-    activity_heartbeat_s: float = Field(default=30.0, gt=0)
-    retry_initial_interval_s: float = Field(default=1.0, gt=0)
-    retry_backoff: float = Field(default=2.0, ge=1)
-    retry_max_interval_s: float = Field(default=60.0, gt=0)
-    retry_max_attempts: int = Field(default=3, ge=1)
+    run_deadline_s: Annotated[float | None, Field(gt=0, le=30 * 86_400)] = None
+    activity_heartbeat_s: Annotated[float, Field(gt=0)] = 30.0
+    retry_initial_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    retry_backoff: Annotated[float, Field(ge=1)] = 2.0
+    retry_max_interval_s: Annotated[float, Field(gt=0)] = 60.0
+    retry_max_attempts: Annotated[int, Field(ge=1)] = 3
     # a worker's cached workflows wait this long for it before another worker takes them over (seconds)
-    sticky_timeout_s: float = Field(default=10.0, gt=0)
+    sticky_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     # payloads bigger than this go by content-addressed reference (local storage), never over the 2 MiB limit
-    payload_offload_bytes: int = Field(default=256 * 1024, ge=1024, le=1536 * 1024)
+    payload_offload_bytes: Annotated[int, Field(ge=1024, le=1536 * 1024)] = 256 * 1024
     # a batch over more items than this runs them in child workflows of this many items each, so every workflow
     # history stays far under Temporal's limits (about 3 events per leaf: 1,000 items ~ 4,000 events)
-    batch_chunk_size: int = Field(default=1000, ge=1, le=5000)
+    batch_chunk_size: Annotated[int, Field(ge=1, le=5000)] = 1000
     # activities / child workflows one workflow keeps in flight at most (batch items, parallel branches): a workflow
     # task that dispatches them all at once must stay under Temporal's 2 s deadlock limit on a busy worker; a bigger
     # [runtime] max_concurrency runs more slices of a long batch side by side instead (each with at most this many)
-    slice_items_in_flight: int = Field(default=50, ge=1, le=5000)
+    slice_items_in_flight: Annotated[int, Field(ge=1, le=5000)] = 50
     # a sequence of more steps than this runs them in child workflows of this many steps each (and a longer one in
     # chunks of chunks), so no workflow history grows with the sequence (about 6 events per leaf step, one after
     # the other: 1,000 steps ~ 6,000 events, far under Temporal's 51,200)
-    sequence_chunk_size: int = Field(default=1000, ge=2, le=5000)
+    sequence_chunk_size: Annotated[int, Field(ge=2, le=5000)] = 1000
     # activities per second started from a task queue, across ALL its workers (Temporal enforces it server
     # side): e.g. { "gpt-queue" = 8.0 } with queue_by_model routing a model there respects that provider's limit
-    queue_rate_limits: dict[str, float] = Field(default_factory=dict)
+    queue_rate_limits: dict[str, float] = {}
     # the embedded dev server (address = "") serves Temporal's Web UI on 127.0.0.1; --temporal prints its URL
     embedded_ui: bool = True
 
 
-class StorageConfig(_Section):
+class StorageConfig(Section):
     """``[storage]``: where generated images, extracted pages and documents go."""
 
     kind: Literal["local", "s3"] = "local"
@@ -106,7 +255,7 @@ class StorageConfig(_Section):
     s3_region: str = "us-east-1"
 
 
-class IOConfig(_Section):
+class IOConfig(Section):
     """``[io]``: what a run of the CLI or the Python API may read (the runner API uses ``[api]`` instead).
 
     The user of the CLI is the author of the run: the files they name are read, and public http(s) URLs
@@ -115,85 +264,86 @@ class IOConfig(_Section):
 
     allow_local_files: bool = True
     # folders whose files are read even when allow_local_files is off
-    local_roots: list[str] = Field(default_factory=lambda: [])
+    local_roots: list[str] = []
     allow_urls: bool = True
     allow_internal_urls: bool = False
     # origins (scheme://host:port) fetched even when internal: an operator's own document server
-    trusted_origins: list[str] = Field(default_factory=lambda: [])
-    max_read_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
-    fetch_timeout_s: float = Field(default=30.0, gt=0)
-    max_redirects: int = Field(default=5, ge=0, le=20)
+    trusted_origins: list[str] = []
+    max_read_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024
+    fetch_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
 
 
-class ReportingConfig(_Section):
+class ReportingConfig(Section):
     """``[reporting]``: the end-of-run cost table."""
 
     is_cost_report_enabled: bool = True
 
 
-class TracingConfig(_Section):
+class TracingConfig(Section):
     """``[tracing]``: OpenTelemetry export of a span per pipe run (off unless an OTLP endpoint is set), and how
     much of the execution graph a run holds in memory."""
 
     # the collector's base URL for OTLP/HTTP (e.g. "http://127.0.0.1:4318"); "" = $OTEL_EXPORTER_OTLP_ENDPOINT
     otlp_endpoint: str = ""
     service_name: str = "pipelex"
-    export_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    export_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     # children of one controller (batch items...) the execution graph holds in memory; the runs past it are
     # folded: written to disk as they end, summarised in the graph (and graph.html), complete in graph.json
-    graph_children_in_memory: int = Field(default=10_000, ge=1)
+    graph_children_in_memory: Annotated[int, Field(ge=1)] = 10_000
 
 
-class ApiConfig(_Section):
+class ApiConfig(Section):
     """``[api]``: the HTTP runner API. The key itself comes from ``$PIPELEX_API_KEY`` (or ``api_key_env``)."""
 
     api_key_env: str = "PIPELEX_API_KEY"
-    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
     allow_local_files: bool = False
     allow_urls: bool = False
     # URLs to private, loopback, link-local or reserved addresses stay refused even with allow_urls
     allow_internal_urls: bool = False
     # origins (scheme://host:port) a served run may fetch even when internal (with or without allow_urls)
-    trusted_origins: list[str] = Field(default_factory=lambda: [])
+    trusted_origins: list[str] = []
     # a live PipeFunc imports and calls any Python function a request names: refused unless enabled
     allow_pipe_func: bool = False
     # runs and validations executing at once; more requests wait their turn
-    max_concurrent_runs: int = Field(default=64, ge=1, le=4096)
+    max_concurrent_runs: Annotated[int, Field(ge=1, le=4096)] = 64
     # threads, each with an event loop, where runs and validations execute (off the loop answering HTTP)
-    run_threads: int = Field(default=2, ge=1, le=64)
+    run_threads: Annotated[int, Field(ge=1, le=64)] = 2
     # runs started with POST /v1/start kept in memory: the oldest finished ones are dropped beyond this
-    max_stored_runs: int = Field(default=1000, ge=1, le=1_000_000)
+    max_stored_runs: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
     # a finished run's result is dropped this long after it finished
-    run_ttl_seconds: int = Field(default=3600, ge=1)
+    run_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
     # every run is a dry run, whatever the request says (also `pipelex api serve --dry-run`, $PIPELEX_API_DRY_RUN)
     force_dry_run: bool = False
     # files sent by hash (POST /v1/blobs/missing, PUT /v1/blobs/{sha256}): the largest blob, and how long an
     # upload link stays valid
-    max_blob_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
-    blob_upload_ttl_seconds: int = Field(default=900, ge=10, le=86400)
+    max_blob_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
+    blob_upload_ttl_seconds: Annotated[int, Field(ge=10, le=86400)] = 900
 
 
-class PipelexConfig(_Section):
+class PipelexConfig(Section):
     """The whole configuration. Sections are optional; ``models`` is the model deck (see ``config/deck.py``).
 
-    A section left out is its class's defaults, made by ``model_construct``: pydantic never validates defaults,
-    so that is the instance the class's validator would make, without building the validator
-    (``tests/config/test_settings.py`` checks both agree for every section).
+    A section left out is its class's defaults (pydantic never validates defaults: that is the instance the
+    validator would make; ``tests/config/test_settings.py`` checks both agree for every section).
     """
 
-    dry_run: DryRunConfig = Field(default_factory=DryRunConfig.model_construct)
-    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig.model_construct)
-    temporal: TemporalConfig = Field(default_factory=TemporalConfig.model_construct)
-    storage: StorageConfig = Field(default_factory=StorageConfig.model_construct)
-    reporting: ReportingConfig = Field(default_factory=ReportingConfig.model_construct)
-    tracing: TracingConfig = Field(default_factory=TracingConfig.model_construct)
-    io: IOConfig = Field(default_factory=IOConfig.model_construct)
-    api: ApiConfig = Field(default_factory=ApiConfig.model_construct)
-    limits: LimitsConfig = Field(default_factory=LimitsConfig.model_construct)
-    models: dict[str, Any] = Field(default_factory=dict)  # parsed into a ModelDeck by config/deck.py
-    source: str | None = Field(default=None, exclude=True)  # the file this came from, if any
+    dry_run: DryRunConfig = DryRunConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
+    temporal: TemporalConfig = TemporalConfig()
+    storage: StorageConfig = StorageConfig()
+    reporting: ReportingConfig = ReportingConfig()
+    tracing: TracingConfig = TracingConfig()
+    io: IOConfig = IOConfig()
+    api: ApiConfig = ApiConfig()
+    limits: LimitsConfig = (
+        LimitsConfig.model_construct()
+    )  # a pydantic model of run_settings.py: not validated
+    models: dict[str, Any] = {}  # parsed into a ModelDeck by config/deck.py
+    source: Annotated[str | None, Field(exclude=True)] = None  # the file this came from, if any
 
-    def with_env_overrides(self, env: dict[str, str] | None = None) -> "PipelexConfig":
+    def with_env_overrides(self, env: dict[str, str] | None = None) -> PipelexConfig:
         """Apply the environment overrides (``PIPELEX_TEMPORAL_ADDRESS`` / ``_NAMESPACE`` / ``_TASK_QUEUE``)."""
         env = dict(os.environ) if env is None else env
         updates: dict[str, Any] = {}
@@ -205,7 +355,7 @@ class PipelexConfig(_Section):
             return self
         return self.model_copy(update={"temporal": self.temporal.model_copy(update=updates)})
 
-    def served(self) -> "PipelexConfig":
+    def served(self) -> PipelexConfig:
         """This config as the runner API uses it: ``[io]`` replaced by the server's policy from ``[api]``.
 
         Local files only inside the storage folder unless ``[api] allow_local_files``; URLs only with
@@ -287,6 +437,8 @@ def find_config_file(path: str | Path | None = None) -> Path | None:
 
 def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
     """Parse config text; a TOML or schema error names the file, the key and the fix."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -316,20 +468,20 @@ def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
 
 
 def _known_keys(section: str) -> list[str]:
-    model: type[BaseModel] = PipelexConfig
+    cls: type[Section] = PipelexConfig
     for part in filter(None, section.split(".")):
-        field = model.model_fields.get(part)
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        default = getattr(cls, part, None) if part in cls.field_names() else None
+        if isinstance(default, BaseModel):  # [limits]: a pydantic model of run_settings.py
+            return list(type(default).model_fields)
+        if not isinstance(default, Section):
             return []
-        model = annotation
-    return [name for name in model.model_fields if name != "source"]
+        cls = type(default)
+    return [name for name in cls.field_names() if name != "source"]
 
 
 def default_config() -> PipelexConfig:
-    """The configuration without a file: every default (what ``PipelexConfig()`` validates to, made without
-    building the validators of its ten models, which a command without a config file never needs)."""
-    return PipelexConfig.model_construct()
+    """The configuration without a file: every default (no validator is made: see :class:`Section`)."""
+    return PipelexConfig()
 
 
 def load_config(path: str | Path | None = None) -> PipelexConfig:

@@ -284,6 +284,26 @@ def test_a_small_command_builds_only_the_models_it_uses(argv: tuple[str, ...], t
     }
     assert not unused & set(built), f"built although unused: {sorted(unused & set(built))}"
     assert len(built) <= MAX_BUILT_MODELS, f"{len(built)} pydantic models built: {built}"
+    # nor created: the sections of pipelex.toml are plain classes, their pydantic models made when a file is read
+    # (creating the ten model classes was ~23 M instructions of every command)
+    defined = data["defined"]
+    assert isinstance(defined, list)
+    config_models = [name for name in defined if str(name).startswith("pipelex.config.settings.")]
+    assert not config_models, f"config models created without a config file: {config_models}"
+
+
+def test_a_config_file_still_makes_and_validates_the_config_models(tmp_path: Path) -> None:
+    """The check above can fail: with a config file, the sections' models are made and validate it."""
+    (tmp_path / "pipelex.toml").write_text("[dry_run]\nnb_list_items = 4\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PIPELEX_CONFIG"} | {
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "PIPELEX_CONFIG": str(tmp_path / "pipelex.toml"),
+    }
+    data = _load("validate", "bundle", SMALL, env=env)
+    assert data["code"] == 0
+    built = data["built"]
+    assert isinstance(built, list)
+    assert {"pipelex.config.settings.PipelexConfig", "pipelex.config.settings.DryRunConfig"} <= set(built)
 
 
 # order_desk's pipe kinds (a sequence, a batch, a condition, LLMs and a compose); creating a pydantic class costs

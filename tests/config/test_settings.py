@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 
-from pipelex.config.settings import PipelexConfig, default_config, load_config, parse_config
+from pipelex.config.settings import PipelexConfig, Section, default_config, load_config, parse_config
 from pipelex.errors import ConfigError
 
 
@@ -22,21 +21,62 @@ def test_defaults_when_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert config == PipelexConfig()
 
 
-SECTIONS: list[type[BaseModel]] = [
-    field.annotation
-    for field in PipelexConfig.model_fields.values()
-    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+SECTIONS: list[type[Section]] = [
+    type(default)
+    for name in PipelexConfig.field_names()
+    for default in [getattr(PipelexConfig, name)]
+    if isinstance(default, Section)
 ]
 
 
 @pytest.mark.parametrize("section", [PipelexConfig, *SECTIONS], ids=lambda cls: cls.__name__)
-def test_defaults_made_without_a_validator_are_the_validated_defaults(section: type[BaseModel]) -> None:
-    """A command without a config file takes every default by ``model_construct`` (no validator built): that
+def test_defaults_made_without_a_validator_are_the_validated_defaults(section: type[Section]) -> None:
+    """A command without a config file takes every default without validating it (no validator made): that
     must stay the instance the validator makes, e.g. if a section gains a validator that changes a value."""
-    constructed, validated = section.model_construct(), section()
-    assert constructed == validated
-    assert constructed.model_dump() == validated.model_dump()
-    assert constructed.model_fields_set == validated.model_fields_set == set()
+    defaults = section()
+    validated = section.model_validate({})
+    assert type(validated) is section
+    assert defaults == validated == section.model_construct()
+    assert defaults.model_dump() == validated.model_dump() == section.validator()().model_dump()
+    assert set(defaults.model_dump()) == set(section.field_names()) - {"source"}
+    # each field, and nothing else, is the validator's field
+    assert list(section.validator().model_fields) == list(section.field_names())
+
+
+def test_a_section_is_validated_when_made_with_values() -> None:
+    from pydantic import ValidationError
+
+    from pipelex.config.settings import DryRunConfig, TemporalConfig
+
+    with pytest.raises(ValidationError):
+        DryRunConfig(nb_list_items=0)
+    with pytest.raises(ValidationError):
+        TemporalConfig(no_such_key=1)
+    temporal = TemporalConfig(address="127.0.0.1:7233", retry_max_attempts="5")  # coerced, as pydantic does
+    assert (temporal.address, temporal.retry_max_attempts, temporal.namespace) == (
+        "127.0.0.1:7233",
+        5,
+        "default",
+    )
+    config = PipelexConfig(temporal=temporal)
+    assert config.temporal == temporal and isinstance(config.temporal, TemporalConfig)
+    assert config.model_copy(update={"source": "x"}).source == "x" and config.source is None
+    # each instance has its own lists (as pydantic copies a mutable default)
+    first, second = DryRunConfig(), DryRunConfig()
+    assert (
+        first.allowed_to_fail_pipes == [] and first.allowed_to_fail_pipes is not second.allowed_to_fail_pipes
+    )
+
+
+def test_a_config_round_trips_through_its_dump_and_pickle() -> None:
+    import pickle
+
+    config = parse_config("[dry_run]\nnb_list_items = 5\n[io]\nlocal_roots = ['a']\n", source="x.toml")
+    again = PipelexConfig.model_validate(config.model_dump())
+    assert again == config.model_copy(update={"source": None})
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert config.model_dump(mode="json")["io"]["local_roots"] == ["a"]
+    assert "source" not in config.model_dump()
 
 
 def test_a_section_left_out_of_a_file_is_its_defaults() -> None:
