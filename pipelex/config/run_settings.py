@@ -112,7 +112,9 @@ class RunSettings(FrozenRecord):
         self.nb_extract_pages = nb_extract_pages
         self.max_concurrency = max_concurrency
         self.pipe_stack_limit = pipe_stack_limit
-        self.io_policy = IOPolicy() if io_policy is None else io_policy
+        self.io_policy = (
+            IOPolicy.model_construct() if io_policy is None else io_policy
+        )  # the defaults are valid
         self.tag_style = tag_style
         self.text_format = text_format
         self.limits = LimitsConfig.model_construct() if limits is None else limits

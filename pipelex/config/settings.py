@@ -379,8 +379,9 @@ class PipelexConfig(Section):
         return os.environ.get("PIPELEX_STORAGE_DIR") or self.storage.local_dir
 
     def io_policy(self) -> IOPolicy:
-        """The :class:`~pipelex.io.policy.IOPolicy` of ``[io]``."""
-        return IOPolicy(
+        """The :class:`~pipelex.io.policy.IOPolicy` of ``[io]`` (whose values are validated already: the policy
+        is not validated again, and its validator is not built by a command that only reads it)."""
+        return IOPolicy.model_construct(
             allow_local_files=self.io.allow_local_files,
             local_roots=tuple(self.io.local_roots),
             allow_urls=self.io.allow_urls,

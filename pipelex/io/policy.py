@@ -238,7 +238,10 @@ class IOPolicy(BaseModel):
     """What a run may read from outside. Frozen and serialisable: it travels with the run, to every job
     and over the Temporal wire. The default is closed: ``data:`` URLs and the run's own storage only."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a command's policy is made from the configuration's validated [io] (model_construct, see
+    # PipelexConfig.io_policy) or is the default; the validator is built when a policy is validated or serialised
+    # (the runner API, the Temporal wire), not by every command
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     allow_local_files: bool = Field(default=False, description="read any local file (paths, file:// URLs)")
     local_roots: tuple[str, ...] = Field(

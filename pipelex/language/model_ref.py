@@ -101,9 +101,12 @@ class ModelSettingError(ValueError):
 
 class ModelSettings(BaseModel):
     """The settings of an inline model table: ``model = { model = "...", temperature = 0.2, max_tokens = 300,
-    reasoning_effort = "low" }``; they override the preset's."""
+    reasoning_effort = "low" }``; they override the preset's.
 
-    model_config = ConfigDict(frozen=True)
+    :meth:`of` checks each value itself (with an error naming the setting) and makes the settings from the values
+    it checked (``model_construct``): the validator is built only if settings are validated or serialised."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     temperature: float | None = None
     max_tokens: int | None = None
@@ -115,7 +118,7 @@ class ModelSettings(BaseModel):
 
         Raises :class:`ModelSettingError` for a value out of range or of the wrong type."""
         if not isinstance(choice, Mapping):
-            return cls()
+            return cls.model_construct()
         table = cast(Mapping[str, object], choice)
         settings: dict[str, object] = {}
         temperature = table.get("temperature")
@@ -141,4 +144,4 @@ class ModelSettings(BaseModel):
                     f'model reasoning_effort must be a word such as "low", "medium" or "high", not {effort!r}'
                 )
             settings["reasoning_effort"] = effort.strip()
-        return cls.model_validate(settings)
+        return cls.model_construct(None, **settings)

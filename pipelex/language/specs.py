@@ -42,9 +42,13 @@ class SpecSyntaxError(ValueError):
 
 
 class ConceptSpec(BaseModel):
-    """A parsed concept spec: the concept reference, its multiplicity and its presence."""
+    """A parsed concept spec: the concept reference, its multiplicity and its presence.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Made by :meth:`parse` from the parts its grammar matched (``model_construct``: typed already): the validator
+    is built only if a spec is validated or serialised, which no validation or dry run does.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     concept_ref: str
     multiplicity: Multiplicity = Multiplicity.SINGLE
@@ -84,7 +88,9 @@ class ConceptSpec(BaseModel):
         presence = {"?": Presence.OPTIONAL, "!": Presence.FORCED}.get(
             match.group("presence") or "", Presence.REQUIRED
         )
-        return cls(concept_ref=ref, multiplicity=multiplicity, item_count=count, presence=presence)
+        return cls.model_construct(
+            concept_ref=ref, multiplicity=multiplicity, item_count=count, presence=presence
+        )
 
     @property
     def is_list(self) -> bool:

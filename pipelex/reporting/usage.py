@@ -68,6 +68,12 @@ class UsageReport(BaseModel):
 
     by_model: dict[str, ModelUsage] = Field(default_factory=dict)
 
+    @classmethod
+    def empty(cls) -> "UsageReport":
+        """A report of nothing (what ``UsageReport()`` validates to, without building the validator: a dry run,
+        whose graph's every node starts from one, reports no usage)."""
+        return cls.model_construct()
+
     def add(self, usage: ModelUsage) -> None:
         """Add one model's usage."""
         current = self.by_model.get(usage.model)
@@ -137,7 +143,7 @@ class UsageReport(BaseModel):
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> "UsageReport":
         """Read back :meth:`to_json` (a node's ``usage``); anything else gives an empty report."""
-        report = cls()
+        report = cls.empty()
         if not data:
             return report
         by_model = data.get("by_model")
@@ -173,7 +179,7 @@ def record_usage(usage: TokenUsage) -> None:
 
 def report_of(records: list[TokenUsage]) -> UsageReport:
     """The report of some provider calls."""
-    report = UsageReport()
+    report = UsageReport.empty()
     for record in records:
         report.add(record)
     return report

@@ -19,13 +19,13 @@ def roll_up(graph: ExecutionGraph) -> UsageReport:
     """
     roots, children = graph.tree()
     by_id = graph.node_map()
-    run = UsageReport()
+    run = UsageReport.empty()
     # the usage of runs folded out of a big graph (already summed per controller): counted in their controller
     folded = {f.parent: f.usage for f in graph.folded if f.usage}
 
     def fill(node_id: str) -> UsageReport:
         node = by_id[node_id]
-        report = UsageReport.from_json(node.usage) if node.kind == "operator" else UsageReport()
+        report = UsageReport.from_json(node.usage) if node.kind == "operator" else UsageReport.empty()
         if node_id in folded:
             report.merge(UsageReport.from_json(folded[node_id]))
         for child in children.get(node_id, []):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.config.deck import ModelDeck
 from pipelex.config.run_settings import RunSettings
@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
 
 class ValidationReport(BaseModel):
-    """The document ``pipelex validate --format json`` prints."""
+    """The document ``pipelex validate --format json`` prints.
+
+    :func:`validate_library` makes it from values it typed itself (``model_construct``): its validator and
+    serialiser are built when a report is validated or dumped (``--format json``, the runner API), not by a
+    ``validate`` that prints text.
+    """
+
+    model_config = ConfigDict(defer_build=True)
 
     is_valid: bool
     is_runnable: bool
@@ -122,7 +129,7 @@ def validate_library(
                     "--allow-signatures to accept it while you sketch)",
                 )
             )
-    return ValidationReport(
+    return ValidationReport.model_construct(
         is_valid=not errors,
         is_runnable=not errors and not pending,
         bundle_path=bundle_path,
