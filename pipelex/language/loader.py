@@ -52,7 +52,7 @@ def read_bundle_text(path: Path) -> str:
         raise BundleLoadError(
             f"{path}: the file is empty; a bundle needs at least a `domain` and one pipe", file=str(path)
         )
-    return text.removeprefix("\ufeff")
+    return text  # a byte-order mark stays: it is not TOML, the parser says so
 
 
 def find_bundle_files(path: Path) -> list[Path]:

@@ -1,18 +1,19 @@
-"""Reading a bundle's TOML: exactly what :func:`tomllib.loads` accepts, gives and raises, faster on big texts.
+"""Reading a bundle's TOML: TOML 1.1, as the reference reads it, fast on big texts.
 
-``tomllib`` is pure Python: about a fifth of validating a 10,000-pipe bundle. ``tomli`` 2.2 and 2.3 are the same
-parser (the code ``tomllib`` was taken from, the same TOML 1.0 grammar), and their wheels are compiled with mypyc:
-about 1.5x faster. A big text is read by it when it is installed compiled in one of those versions; the result is
-kept only when it is certainly the one ``tomllib`` gives:
+The reference reads bundles with ``tomli`` 2.5, the TOML 1.1 grammar: inline tables may span lines, hold
+comments and end with a comma (``inputs = { a = "Text", }`` over several lines), and strings take ``\\e`` and ``\\xHH``
+escapes. A TOML 1.0 document reads the same in both grammars, so:
 
-- any error (a syntax error, too deep a nesting) reads the text again with ``tomllib``, whose error and message
-  are the ones reported (the parse-error lines and messages are tested);
-- ``tomllib`` recurses two or three Python frames per level of inline arrays and tables and fails with a
-  :class:`RecursionError` somewhere past ~300 levels (where depends on the caller's stack), compiled ``tomli``
-  somewhat deeper: a document nesting past :data:`SAFE_DEPTH` levels is read again with ``tomllib`` too (valid
-  bundles nest about six levels deep).
+- a text is read by ``tomllib`` (TOML 1.0, the standard library: a valid bundle imports nothing more); only when
+  it refuses one is the text read again by ``tomli`` >= 2.4 (TOML 1.1, a dependency), whose data or error is
+  the answer (its error is raised as a :class:`tomllib.TOMLDecodeError`, same message format);
+- ``tomllib`` is pure Python: about a fifth of validating a 10,000-pipe bundle. A big text is read first by
+  compiled ``tomli`` (mypyc: about 1.5x faster); any error (a syntax error, too deep a nesting) reads the text
+  again as above, and a document nesting past :data:`SAFE_DEPTH` levels too (``tomllib`` recurses two or three
+  Python frames per level of inline arrays and tables and fails with a :class:`RecursionError` somewhere past
+  ~300 levels, compiled ``tomli`` somewhat deeper; valid bundles nest about six levels deep).
 
-Other versions of ``tomli`` are not used: 2.4 reads TOML 1.1, which accepts documents that ``tomllib`` refuses.
+A byte-order mark is not TOML (the reference: "Invalid statement" at line 1, column 1).
 Small texts are read by ``tomllib`` alone: for them importing ``tomli`` costs more than it saves.
 """
 
@@ -27,7 +28,6 @@ FAST_MIN_CHARS = 64 * 1024  # below this, tomllib alone (a ~150-pipe bundle)
 SAFE_DEPTH = (
     100  # nesting that tomllib reads whatever the caller's stack (3 frames a level, a limit of 1,000)
 )
-_SAME_GRAMMAR = ("2.2.", "2.3.")  # tomli versions whose parser is tomllib's, TOML 1.0
 
 
 def loads(text: str) -> dict[str, Any]:
@@ -40,7 +40,17 @@ def loads(text: str) -> dict[str, Any]:
             data = None
         if data is not None and not nests_deeper(data, SAFE_DEPTH):
             return data
-    return tomllib.loads(text)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        toml11 = _toml11()
+        if toml11 is None:
+            raise
+        loads11, error11 = toml11
+        try:
+            return loads11(text)
+        except error11 as exc:
+            raise tomllib.TOMLDecodeError(str(exc)) from None
 
 
 def nests_deeper(data: dict[str, Any], limit: int) -> bool:
@@ -64,14 +74,28 @@ def _deeper(value: dict[str, Any] | list[Any], budget: int) -> bool:
 
 @cache
 def _compiled_tomli() -> Callable[[str], dict[str, Any]] | None:
-    """``tomli.loads`` when tomli is installed compiled, in a version with tomllib's grammar; else None."""
+    """``tomli.loads`` when tomli is installed compiled and reads TOML 1.1; else None."""
+    toml11 = _toml11()
+    if toml11 is None:
+        return None
+    import tomli._parser as parser
+
+    compiled = not str(getattr(parser, "__file__", "")).endswith(".py")
+    return toml11[0] if compiled else None
+
+
+@cache
+def _toml11() -> tuple[Callable[[str], dict[str, Any]], type[Exception]] | None:
+    """``tomli.loads`` and its error when the installed tomli reads TOML 1.1 (2.4 and later); else None."""
     try:
         import tomli
-        import tomli._parser as parser
     except ImportError:
         return None
-    version = str(getattr(tomli, "__version__", ""))
-    compiled = not str(getattr(parser, "__file__", "")).endswith(".py")
-    if not compiled or not version.startswith(_SAME_GRAMMAR):
+    parts = str(getattr(tomli, "__version__", "")).split(".")
+    if (
+        len(parts) < 2
+        or not (parts[0].isdigit() and parts[1].isdigit())
+        or (int(parts[0]), int(parts[1])) < (2, 4)
+    ):
         return None
-    return tomli.loads
+    return tomli.loads, tomli.TOMLDecodeError

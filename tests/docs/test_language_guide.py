@@ -17,6 +17,7 @@ from pipelex.concepts.natives import NATIVE_CONTENT
 from pipelex.config.deck import default_deck
 from pipelex.diagnostics import ErrorType
 from pipelex.language import blueprint as bp
+from pipelex.language import toml_text
 from pipelex.language.library import build_library
 from pipelex.validation.report import ValidationReport, validate_library
 from tests.conftest import CliResult
@@ -42,7 +43,7 @@ class Block:
 
     @property
     def domain(self) -> str | None:
-        return tomllib.loads(self.body).get("domain") if self.lang in ("mthds", "toml") else None
+        return toml_text.loads(self.body).get("domain") if self.lang in ("mthds", "toml") else None
 
 
 BLOCKS = [
