@@ -53,7 +53,7 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "toml_syntax": "method.syntax",
     "file_unreadable": "method.syntax",
     "schema_violation": "method.schema_violation",
-    "invalid_concept_spec": "method.concept_invalid",
+    "invalid_concept_spec": "method.schema_violation",  # the reference: a malformed spec breaks the schema
     "unknown_pipe_type": "method.pipe_type_invalid",
     "missing_pipe_type": "method.pipe_type_invalid",
     "invalid_pipe_code_syntax": "method.identifier_invalid",

@@ -23,7 +23,7 @@ from pipelex.language.blueprint import (
     PipeBlueprintBase,
 )
 from pipelex.language.source_map import SourceMap
-from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE
+from pipelex.language.specs import CONCEPT_CODE_RE, CONCEPT_REF_RE, DOMAIN_RE, PIPE_CODE_RE
 from pipelex.narrowing import is_dict, is_json_object, is_list
 from pipelex.record import Record
 
@@ -191,6 +191,14 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
             line=1,
         )
         return result
+    if text.startswith("\ufeff"):
+        diag(
+            ErrorType.TOML_SYNTAX,
+            "TOML syntax error at line 1, column 1: the file starts with a byte-order mark (U+FEFF), which is "
+            "not TOML; save the file as UTF-8 without a BOM",
+            line=1,
+        )
+        return result
     try:
         data = toml_text.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -322,6 +330,18 @@ def _parse_concepts(
                     line=source_map.concept_line(code),
                     field_name=loc,
                 )
+            result.broken_concepts.add(code)
+            continue
+        if blueprint.refines is not None and not CONCEPT_REF_RE.match(blueprint.refines):
+            # the reference: a schema violation ("must be a valid concept ref (domain.ConceptCode) or concept
+            # code (PascalCase)"); a multiplicity or a presence marker has no meaning for a refinement
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"concept {code!r} refines {blueprint.refines!r}, which is not a concept reference: write a "
+                "PascalCase concept, optionally domain-qualified (e.g. 'Text', 'legal.Clause'), without '[]' or '?'",
+                line=source_map.concept_line(code),
+                field_name="refines",
+            )
             result.broken_concepts.add(code)
             continue
         if blueprint.refines is not None and blueprint.structure is not None:

@@ -9,14 +9,16 @@ from pydantic import BaseModel, ConfigDict
 PIPE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DOMAIN_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 CONCEPT_CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+# a concept reference without multiplicity or presence: ``Text``, ``native.Text``, ``legal.contracts.Clause``
+CONCEPT_REF_RE = re.compile(r"^(?:[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.)?[A-Z][A-Za-z0-9]*\Z")
 PLAIN_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 PIPE_REF_RE = re.compile(
     r"^(?:(?P<package>[^\s>]+)->)?(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[a-z][a-z0-9_]*)$"
 )
 _SPEC_RE = re.compile(
-    r"^\s*(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[A-Z][A-Za-z0-9]*)"
-    r"(?P<mult>\[(?P<n>[0-9]*)\])?(?P<presence>[?!])?\s*$"
+    r"^(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[A-Z][A-Za-z0-9]*)"
+    r"(?P<mult>\[(?P<n>[0-9]*)\])?(?P<presence>[?!])?\Z"
 )
 RESERVED_NAME_PREFIX = "_bound_"
 

@@ -150,7 +150,9 @@ class PipeChecks:
         if resolved is None:
             return None
         spec, concept = resolved
-        return Var(concept, spec.is_list, spec.item_count, spec.is_optional)
+        # a list is never absent (empty when nothing is found): a '?' on one is the pipe's own
+        # optional_marker_invalid, and makes nothing downstream optional
+        return Var(concept, spec.is_list, spec.item_count, spec.is_optional and not spec.is_list)
 
     def resolve_ref(self, entry: PipeEntry, ref: str, field: str) -> PipeEntry | None:
         """Resolve a pipe reference from ``entry``, reporting why it cannot be."""

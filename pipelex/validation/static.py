@@ -151,14 +151,15 @@ class StaticChecker(PipeChecks):
 
             if blueprint.refines is not None:
                 parent = concepts.resolve(blueprint.refines, concept.domain)
-                if parent is None:
+                # a refined concept whose own declaration failed has its error reported: one root cause, one error
+                if parent is None and not self.library.is_broken_concept(blueprint.refines, concept.domain):
                     report(
                         ErrorType.UNRESOLVED_CONCEPT,
                         f"concept {concept.ref!r} refines {blueprint.refines!r}, "
                         "which is neither native nor declared: declare it or fix the name",
                         "refines",
                     )
-                else:
+                elif parent is not None:
                     seen = {concept.ref}
                     current: Concept | None = parent
                     while current is not None:

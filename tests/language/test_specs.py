@@ -34,7 +34,6 @@ REQUIRED, OPTIONAL, FORCED = Presence.REQUIRED, Presence.OPTIONAL, Presence.FORC
         ("Crate[]?", "Crate", VARIABLE, None, OPTIONAL),
         ("native.Page[]", "native.Page", VARIABLE, None, REQUIRED),
         ("legal.contracts.Clause[2]!", "legal.contracts.Clause", FIXED, 2, FORCED),
-        ("  Text  ", "Text", SINGLE, None, REQUIRED),
         ("PDFReport", "PDFReport", SINGLE, None, REQUIRED),
     ],
     ids=[
@@ -46,7 +45,6 @@ REQUIRED, OPTIONAL, FORCED = Presence.REQUIRED, Presence.OPTIONAL, Presence.FORC
         "optional-list",
         "native-qualified",
         "dotted-domain-fixed-forced",
-        "surrounding-space",
         "acronym-code",
     ],
 )
@@ -80,6 +78,8 @@ def test_parse_valid_spec(
         "Text[a]",
         "->Text",
         "pkg->dom.Text",
+        "  Text  ",
+        "Text\n",
     ],
     ids=[
         "empty",
@@ -98,6 +98,8 @@ def test_parse_valid_spec(
         "letter-count",
         "arrow-only",
         "package-prefix",
+        "surrounding-space",  # the reference: "' Text'" is a schema violation, not Text
+        "trailing-newline",
     ],
 )
 def test_parse_refuses_malformed_spec_with_a_hint(text: str) -> None:
