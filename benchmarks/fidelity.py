@@ -138,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--ours-only", action="store_true")
     parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument(
+        "--names-file",
+        type=Path,
+        help="run exactly the case names listed in this file (one a line), in its order",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="reference calls at a time (at most 2)")
     parser.add_argument(
         "--no-dry-run", action="store_true", help="validate only (a dry run doubles the cost)"
@@ -150,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         stored = {row["name"]: row for row in json.loads(args.out.read_text())}
     texts = all_cases()
     names = [n for n in texts if not args.only or any(w in n for w in args.only)]
+    if args.names_file:
+        wanted = [ln.strip() for ln in args.names_file.read_text().splitlines() if ln.strip()]
+        names = [n for n in wanted if n in texts]
     # every mutation once first (on the first base that has it), then the rest: an interrupted run covers every rule
     seen: set[str] = set()
     firsts = [n for n in names if not (n.split("__")[1] in seen or seen.add(n.split("__")[1]))]
@@ -183,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _codes(codes: list[str]) -> set[str]:
+    """Our error types in the reference's vocabulary (``method.*``), as ``pipelex.api.codes`` maps them."""
+    from pipelex.api.codes import ERROR_TYPE_CODES
+
+    return {ERROR_TYPE_CODES.get(code, code) for code in codes}
+
+
 def summary(rows: list[dict[str, Any]]) -> None:
     both = [r for r in rows if r["peer"]["verdict"] != "?"]
     same = [r for r in both if r["peer"]["verdict"] == r["ours"]["verdict"]]
@@ -201,6 +216,17 @@ def summary(rows: list[dict[str, Any]]) -> None:
             )
             print(f"    ref: {r['peer']['message'][:300]}")
             print(f"    ours: {r['ours']['message'][:300]}")
+    coded = [r for r in same if r["ours"]["verdict"] == "invalid" and r["peer"]["codes"]]
+    code_diff = [r for r in coded if not _codes(r["ours"]["codes"]) & set(r["peer"]["codes"])]
+    print(
+        f"invalid for both with the reference's codes: {len(coded)}; none of ours among them: {len(code_diff)}"
+    )
+    for r in sorted(code_diff, key=lambda r: r["name"]):
+        print(
+            f"CODE {r['name']}: ref {r['peer']['codes']} {r['peer']['pipes']} | ours {r['ours']['codes']} {r['ours']['pipes']}"
+        )
+        print(f"    ref: {r['peer']['message'][:300]}")
+        print(f"    ours: {r['ours']['message'][:300]}")
     for r in dry:
         if r not in dry_same:
             print(f"DRY {r['name']}: ref {r['peer']['dry_run'][:300]} | ours {r['ours']['dry_run'][:300]}")

@@ -951,6 +951,158 @@ prompt = "Reply kindly to: $message"
 """
 
 # (old, new): applied to each base that contains ``old``
+BASES["field_notes"] = '''# Field notes: a naturalist's log, turned into a short digest
+domain = "field_notes"
+description = "Turn a naturalist's notes into a digest — with a title"
+main_pipe = "make_digest"
+
+[concept]
+Note = "A raw field note"   # shorthand concept
+Digest = 'A digest of the notes'
+
+[concept.Sighting]
+description = "One sighting"
+[concept.Sighting.structure]
+species = { type = "text", description = "Species seen", required = true }
+count = { type = "integer", description = "How many", required = true }
+place = "Where it was seen"
+
+[pipe.make_digest]
+type = "PipeSequence"
+description = "Read the notes, then write the digest"
+inputs = { notes = "Note[]", title = "native.Text" }
+output = "Digest"
+steps = [
+    { pipe = "list_sightings", result = "sightings" },
+    { pipe = "write_digest", result = "digest" },
+]
+
+[pipe.list_sightings]
+type = "PipeLLM"
+description = "Pull the sightings out of the notes"
+inputs = { notes = "Note[]" }
+output = "Sighting[]"
+prompt = """
+List every sighting in these notes, \\
+    in the order they were written:
+@notes
+"""
+
+[pipe.write_digest]
+type = "PipeLLM"
+description = "Write the digest"
+inputs.sightings = "field_notes.Sighting[]"
+inputs.title = "Text"
+output = "field_notes.Digest"
+prompt = \'\'\'Write a digest titled "$title" of these sightings:
+@sightings\'\'\'
+'''
+
+# mutations of one base only (lexical corners: spellings of references, multiplicities, names, TOML)
+BASE_MUTATIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "field_notes": {
+        # concept reference spellings
+        "cref_native_lower": ('title = "native.Text"', 'title = "native.text"'),
+        "cref_lower": ('title = "native.Text"', 'title = "text"'),
+        "cref_native_cap": ('title = "native.Text"', 'title = "Native.Text"'),
+        "cref_own_domain_lower": ('output = "field_notes.Digest"', 'output = "field_notes.digest"'),
+        "cref_other_domain": ('output = "field_notes.Digest"', 'output = "other_notes.Digest"'),
+        "cref_upper_domain": ('output = "field_notes.Digest"', 'output = "Field_notes.Digest"'),
+        "cref_space": ('inputs.title = "Text"', 'inputs.title = " Text"'),
+        "cref_trailing_space": ('inputs.title = "Text"', 'inputs.title = "Text "'),
+        "cref_native_structured": ('output = "Sighting[]"', 'output = "native.Sighting[]"'),
+        # multiplicity spellings
+        "mult_space_inside": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note[ ]" }'),
+        "mult_space_before": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note []" }'),
+        "mult_zero": ('output = "Sighting[]"', 'output = "Sighting[0]"'),
+        "mult_negative": ('output = "Sighting[]"', 'output = "Sighting[-1]"'),
+        "mult_leading_zero": ('output = "Sighting[]"', 'output = "Sighting[03]"'),
+        "mult_plus": ('output = "Sighting[]"', 'output = "Sighting[+3]"'),
+        "mult_double": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note[][]" }'),
+        "mult_list_optional": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note[]?" }'),
+        "mult_optional_list": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note?[]" }'),
+        "mult_fixed_optional_out": ('output = "Sighting[]"', 'output = "Sighting[3]?"'),
+        "mult_big": ('output = "Sighting[]"', 'output = "Sighting[100000]"'),
+        # code names
+        "concept_code_digits": ("Digest = 'A digest", "Digest2 = 'A digest"),
+        "concept_code_allcaps": ("[concept.Sighting]\n", "[concept.SIGHTING]\n"),
+        "concept_code_underscore": ('Note = "A raw', 'Field_Note = "A raw'),
+        "concept_code_unicode": ('Note = "A raw', 'Notë = "A raw'),
+        "pipe_code_unicode": ("[pipe.write_digest]", "[pipe.écrire_digest]"),
+        "pipe_code_mid_upper": ("[pipe.write_digest]", "[pipe.write_Digest]"),
+        "pipe_code_double_underscore": ("[pipe.write_digest]", "[pipe.write__digest]"),
+        "pipe_code_trailing_underscore": ("[pipe.write_digest]", "[pipe.write_digest_]"),
+        "pipe_code_quoted": ("[pipe.write_digest]", '[pipe."write_digest"]'),
+        "pipe_code_hyphen_quoted": ("[pipe.list_sightings]", '[pipe."list-sightings"]'),
+        "pipe_code_leading_underscore": ("[pipe.write_digest]", "[pipe._write_digest]"),
+        "input_name_upper": ('inputs.title = "Text"', 'inputs.Title = "Text"'),
+        "input_name_digit": ('inputs.title = "Text"', 'inputs.title2 = "Text"'),
+        "input_name_keyword": ('inputs.title = "Text"', 'inputs.class = "Text"'),
+        "input_name_unicode": ('inputs.title = "Text"', 'inputs.titré = "Text"'),
+        "result_name_upper": ('result = "sightings" }', 'result = "Sightings" }'),
+        "result_name_keyword": ('result = "digest" }', 'result = "import" }'),
+        "result_name_hyphen": ('result = "digest" }', 'result = "the-digest" }'),
+        "field_name_unicode": ('place = "Where', 'lieu_dé = "Where'),
+        "field_name_upper": ('place = "Where', 'Place = "Where'),
+        "domain_unicode": ('domain = "field_notes"', 'domain = "field_notés"'),
+        "domain_double_dot": ('domain = "field_notes"', 'domain = "field..notes"'),
+        "domain_dotted_digit": ('domain = "field_notes"', 'domain = "field.2notes"'),
+        # TOML quirks
+        "toml_continuation_joins_sigil": (
+            "    in the order they were written:\n@notes",
+            "    in the order they were written: \\\n@notes",
+        ),
+        "toml11_inline_table_newlines": (
+            'inputs = { notes = "Note[]", title = "native.Text" }',
+            'inputs = {\n    notes = "Note[]",\n    title = "native.Text",\n}',
+        ),
+        "toml11_inline_table_newlines_no_comma": (
+            'inputs = { notes = "Note[]", title = "native.Text" }',
+            'inputs = {\n    notes = "Note[]",\n    title = "native.Text"\n}',
+        ),
+        "toml11_inline_table_comment": (
+            'inputs = { notes = "Note[]", title = "native.Text" }',
+            'inputs = { # what the digest reads\n    notes = "Note[]",\n    title = "native.Text" }',
+        ),
+        "toml11_escape_e": ('description = "Write the digest"', 'description = "Write the digest \\e[1m"'),
+        "toml11_escape_x": ('description = "Write the digest"', 'description = "Write the digest \\x41"'),
+        "toml11_step_table_newlines": (
+            '{ pipe = "write_digest", result = "digest" },',
+            '{\n        pipe = "write_digest",\n        result = "digest",\n    },',
+        ),
+        "toml_trailing_comma_inline": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note[]", }'),
+        "toml_bom": ("# Field notes", "\ufeff# Field notes"),
+        "toml_tabs": ('type = "PipeLLM"\ndescription = "Write', '\ttype = "PipeLLM"\n\tdescription = "Write'),
+        "toml_dotted_top": (
+            '[pipe.write_digest]\ntype = "PipeLLM"',
+            'pipe.write_digest.type = "PipeLLM"\n[pipe.write_digest]',
+        ),
+        "toml_dup_key": ('output = "field_notes.Digest"', 'output = "field_notes.Digest"\noutput = "Digest"'),
+        "toml_quoted_key": ('description = "Write the digest"', '"description" = "Write the digest"'),
+        "toml_empty_concept_table": ("[pipe.make_digest]", "[concept.Unused]\n\n[pipe.make_digest]"),
+        "empty_description": ('description = "Write the digest"', 'description = ""'),
+        "description_multiline": (
+            'description = "Write the digest"',
+            'description = """Write\nthe digest"""',
+        ),
+        "input_name_same_as_pipe": ('inputs.title = "Text"\noutput', 'inputs.title = "Text"\noutput'),
+        "concept_inline_structure": (
+            '[concept.Sighting.structure]\nspecies = { type = "text", description = "Species seen", required = true }\n'
+            'count = { type = "integer", description = "How many", required = true }\nplace = "Where it was seen"\n',
+            'structure = { species = { type = "text", description = "Species seen", required = true }, '
+            'count = { type = "integer", description = "How many", required = true }, place = "Where it was seen" }\n',
+        ),
+        "structure_empty": (
+            "[pipe.make_digest]",
+            '[concept.Other]\ndescription = "Other"\n[concept.Other.structure]\n\n[pipe.make_digest]',
+        ),
+        "title_unused": (
+            'inputs = { notes = "Note[]", title = "native.Text" }',
+            'inputs = { notes = "Note[]", title = "native.Text", extra = "Text" }',
+        ),
+    }
+}
+
 MUTATIONS: dict[str, tuple[str, str]] = {
     # --- second pass: wrong types, missing fields, typos, multiplicity, domains, reserved names ---------------
     "type_description_int": ('description = "Pages, readings, verdict, memo"', "description = 3"),
@@ -1873,6 +2025,10 @@ def cases() -> dict[str, str]:
         for mutation, (old, new) in MUTATIONS.items():
             if mutation == "toml_syntax":
                 continue
+            changed = apply(text, old, new)
+            if changed is not None and changed != text:
+                out[f"{base_name}__{mutation}"] = changed
+        for mutation, (old, new) in BASE_MUTATIONS.get(base_name, {}).items():
             changed = apply(text, old, new)
             if changed is not None and changed != text:
                 out[f"{base_name}__{mutation}"] = changed
