@@ -1070,6 +1070,107 @@ BASE_MUTATIONS: dict[str, dict[str, tuple[str, str]]] = {
             '{ pipe = "write_digest", result = "digest" },',
             '{\n        pipe = "write_digest",\n        result = "digest",\n    },',
         ),
+        "tpl_dollar_then_period": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled $title. Use these sightings:",
+        ),
+        "tpl_dollar_then_comma": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled $title, using these sightings:",
+        ),
+        "tpl_dollar_possessive": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write $title's digest of these sightings:",
+        ),
+        "tpl_dollar_in_parens": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest (titled $title) of these sightings:",
+        ),
+        "tpl_dollar_space": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled $ title of these sightings:",
+        ),
+        "tpl_email_at": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$title\" (questions: desk@example.com) of these sightings:",
+        ),
+        "tpl_at_mid_word": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$title\" of these sightings@home:",
+        ),
+        "tpl_lone_at": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$title\" @ noon of these sightings:",
+        ),
+        "tpl_dollar_amount": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$title\" costing $5.00 of these sightings:",
+        ),
+        "tpl_dollar_upper": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$TITLE\" of these sightings:",
+        ),
+        "tpl_dollar_braces": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"${title}\" of these sightings:",
+        ),
+        "tpl_jinja_and_dollar": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"{{ title }}\" ($title) of these sightings:",
+        ),
+        "tpl_dollar_underscore_suffix": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$title_\" of these sightings:",
+        ),
+        "tpl_dollar_double": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$$title\" of these sightings:",
+        ),
+        "tpl_at_double": (
+            "prompt = '''Write a digest titled \"$title\" of these sightings:",
+            "prompt = '''Write a digest titled \"$title\" of these @@sightings:",
+        ),
+        "item_type_native_code": (
+            'place = "Where it was seen"',
+            'place = "Where it was seen"\nnames = { type = "list", item_type = "Text", description = "Names" }',
+        ),
+        "field_type_capital": ('count = { type = "integer"', 'count = { type = "Integer"'),
+        "field_type_str": ('count = { type = "integer"', 'count = { type = "str"'),
+        "field_type_int": ('count = { type = "integer"', 'count = { type = "int"'),
+        "field_type_float_name": ('count = { type = "integer"', 'count = { type = "float"'),
+        "field_type_bool": ('count = { type = "integer"', 'count = { type = "bool"'),
+        "field_choices_empty": (
+            'place = "Where it was seen"',
+            'place = { type = "text", description = "Where", choices = [] }',
+        ),
+        "concept_single_letter": ('Note = "A raw', 'N = "A raw'),
+        "concept_acronym": ("Digest = 'A digest", "PDFDigest = 'A digest"),
+        "step_pipe_qualified": (
+            '{ pipe = "write_digest", result = "digest" }',
+            '{ pipe = "field_notes.write_digest", result = "digest" }',
+        ),
+        "step_pipe_other_domain": (
+            '{ pipe = "write_digest", result = "digest" }',
+            '{ pipe = "other_notes.write_digest", result = "digest" }',
+        ),
+        "input_fixed_one": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note[1]" }'),
+        "refines_native_qualified": (
+            '[concept.Sighting]\ndescription = "One sighting"\n',
+            '[concept.Remark]\ndescription = "A remark"\nrefines = "native.Text"\n\n[concept.Sighting]\ndescription = "One sighting"\n',
+        ),
+        "refines_own_domain_qualified": (
+            '[concept.Sighting]\ndescription = "One sighting"\n',
+            '[concept.Remark]\ndescription = "A remark"\nrefines = "field_notes.Note"\n\n[concept.Sighting]\ndescription = "One sighting"\n',
+        ),
+        "refines_lowercase": (
+            '[concept.Sighting]\ndescription = "One sighting"\n',
+            '[concept.Remark]\ndescription = "A remark"\nrefines = "text"\n\n[concept.Sighting]\ndescription = "One sighting"\n',
+        ),
+        "output_text_list_llm": ('output = "Sighting[]"', 'output = "Text[]"'),
+        "system_prompt_var": (
+            'description = "Write the digest"',
+            'description = "Write the digest"\nsystem_prompt = "You write for $title readers."',
+        ),
         "toml_trailing_comma_inline": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note[]", }'),
         "toml_bom": ("# Field notes", "\ufeff# Field notes"),
         "toml_tabs": ('type = "PipeLLM"\ndescription = "Write', '\ttype = "PipeLLM"\n\tdescription = "Write'),
