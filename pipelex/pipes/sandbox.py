@@ -14,6 +14,12 @@ render gets a :class:`RenderBudget` from ``[limits]``:
 - the globals are ``range`` (bounded by the step budget), ``dict``, ``namespace``, ``cycler`` and ``joiner``:
   ``lipsum``, which generates text, is not offered.
 
+A content object (a pydantic model) offers its fields and pipelex's own methods (``markdown_text``), never
+pydantic's machinery: ``BaseModel.parse_file`` reads any file of the server, ``parse_raw(...,
+content_type="application/pickle", allow_pickle=True)`` unpickles a string the template built (arbitrary code),
+``model_rebuild`` and ``model_construct`` change or forge models. Of pydantic's names only the read-only
+dumps (``model_dump``, ``model_dump_json``, ``dict``, ``json``) stay reachable.
+
 Loops are counted by rewriting the template's tree when it is compiled: each ``for`` iterates through a
 counting filter, each ``~`` concatenation and each printed expression goes through a size check.
 """
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sized
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, cast
 
 from jinja2 import Environment, nodes
@@ -213,6 +219,29 @@ def _bounded_range(*args: int) -> range:
     return numbers
 
 
+# what a template may read of pydantic's own attributes on a content object: its read-only dumps
+_PYDANTIC_ALLOWED = frozenset({"model_dump", "model_dump_json", "dict", "json"})
+
+
+@cache
+def _pydantic_names() -> frozenset[str]:
+    from pydantic import BaseModel
+
+    return frozenset(dir(BaseModel)) - _PYDANTIC_ALLOWED
+
+
+def _is_pydantic_machinery(obj: Any, attr: str) -> bool:
+    """Whether ``attr`` of ``obj`` (a model or a model class) is pydantic's machinery, not a field's value."""
+    from pydantic import BaseModel
+
+    model = obj if isinstance(obj, type) else type(obj)
+    if not issubclass(model, BaseModel):
+        return False
+    if attr in model.model_fields and not isinstance(obj, type):
+        return False  # a field named like a pydantic method (``json``, ``schema``): its value
+    return attr in _pydantic_names()
+
+
 class BudgetedEnvironment(SandboxedEnvironment):
     """The sandbox with the render budget enforced (see the module docstring)."""
 
@@ -261,6 +290,12 @@ class BudgetedEnvironment(SandboxedEnvironment):
         guarded = _Guard().visit(tree)
         guarded.set_environment(self)
         return guarded
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja2's rule, and none of pydantic's machinery on a content object (see the module docstring)."""
+        if _is_pydantic_machinery(obj, attr):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         budget = _BUDGET.get()
