@@ -85,6 +85,11 @@ class ConceptSpec(BaseModel):
                 if count < 1:
                     raise SpecSyntaxError(f"{text!r}: a fixed list count must be at least 1")
                 multiplicity = Multiplicity.FIXED
+                if count == 1 and not match.group("presence"):
+                    # the reference reads 'X[1]' as one X (probed: an output 'Sighting[1]' is stored as
+                    # 'Sighting', an input 'Note[1]' reads 'Note'); with a marker it stays a list, whose '?' or '!'
+                    # is optional_marker_invalid as on any list
+                    multiplicity, count = Multiplicity.SINGLE, None
             else:
                 multiplicity = Multiplicity.VARIABLE
         presence = {"?": Presence.OPTIONAL, "!": Presence.FORCED}.get(

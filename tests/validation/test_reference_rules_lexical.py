@@ -167,3 +167,21 @@ def test_a_byte_order_mark_is_not_toml() -> None:
     assert error_types(report) == ["toml_syntax"]
     assert report.errors[0].line == 1
     assert "byte-order mark" in report.errors[0].message
+
+
+def test_a_count_of_one_is_a_single_value() -> None:
+    # the reference reads 'X[1]' as one X: an output 'Sighting[1]' is stored as 'Sighting', an input 'Note[1]'
+    # reads 'Note' (a list given to it, or it given to a list, is input_concept_mismatch)
+    spec = ConceptSpec.parse_uncached("Sighting[1]")
+    assert not spec.is_list
+    assert spec == ConceptSpec.parse_uncached("Sighting")
+    assert ConceptSpec.parse_uncached("Sighting[2]").is_list
+    # with a presence marker it stays a list, and the marker on it is refused as on any list
+    assert ConceptSpec.parse_uncached("Sighting[1]?").is_list
+    single_to_one = LIST_MARKER.replace("{output}", "Sighting[1]").replace('"Sighting[]" }', '"Sighting" }')
+    assert validate(single_to_one).is_valid, error_types(validate(single_to_one))
+    one_to_list = LIST_MARKER.replace("{output}", "Sighting[1]")
+    assert error_types(validate(one_to_list)) == ["input_stuff_spec_mismatch"]
+    assert error_types(validate(LIST_MARKER.replace("{output}", "Sighting[1]?"))) == [
+        "optional_marker_invalid"
+    ]
