@@ -1171,6 +1171,12 @@ BASE_MUTATIONS: dict[str, dict[str, tuple[str, str]]] = {
             'description = "Write the digest"',
             'description = "Write the digest"\nsystem_prompt = "You write for $title readers."',
         ),
+        "mult_one_both": ('inputs = { notes = "Note[]", title', 'inputs = { notes = "Note[1]", title'),
+        "mult_one_output_to_list": ('output = "Sighting[]"', 'output = "Sighting[1]"'),
+        "mult_one_seq_to_single": (
+            'inputs = { notes = "Note[]", title = "native.Text" }',
+            'inputs = { notes = "Note[]", title = "native.Text[1]" }',
+        ),
         "toml_trailing_comma_inline": ('inputs = { notes = "Note[]" }', 'inputs = { notes = "Note[]", }'),
         "toml_bom": ("# Field notes", "\ufeff# Field notes"),
         "toml_tabs": ('type = "PipeLLM"\ndescription = "Write', '\ttype = "PipeLLM"\n\tdescription = "Write'),
