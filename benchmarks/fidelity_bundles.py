@@ -1192,7 +1192,6 @@ BASE_MUTATIONS: dict[str, dict[str, tuple[str, str]]] = {
             'description = "Write the digest"',
             'description = """Write\nthe digest"""',
         ),
-        "input_name_same_as_pipe": ('inputs.title = "Text"\noutput', 'inputs.title = "Text"\noutput'),
         "concept_inline_structure": (
             '[concept.Sighting.structure]\nspecies = { type = "text", description = "Species seen", required = true }\n'
             'count = { type = "integer", description = "How many", required = true }\nplace = "Where it was seen"\n',
