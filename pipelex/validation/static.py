@@ -266,7 +266,9 @@ class StaticChecker(PipeChecks):
             ) is None and not self.library.is_broken_pipe(blueprint.main_pipe, blueprint.domain):
                 self.diagnostics.append(
                     Diagnostic(
-                        error_type=ErrorType.UNRESOLVED_PIPE_DEPENDENCY,
+                        # the reference: a bundle-level schema violation ("Main pipe 'x' could not be found in
+                        # pipelex bundle"), not an unresolved dependency of a pipe
+                        error_type=ErrorType.SCHEMA_VIOLATION,
                         file=parsed.source_map.file,
                         line=parsed.source_map.key_line("main_pipe"),
                         field="main_pipe",

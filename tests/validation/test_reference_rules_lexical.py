@@ -185,3 +185,12 @@ def test_a_count_of_one_is_a_single_value() -> None:
     assert error_types(validate(LIST_MARKER.replace("{output}", "Sighting[1]?"))) == [
         "optional_marker_invalid"
     ]
+
+
+def test_a_main_pipe_naming_no_pipe_is_a_schema_violation() -> None:
+    # the reference: "Main pipe 'nope' could not be found in pipelex bundle" (method.schema_violation)
+    report = validate(
+        NOTES.replace("{title_spec}", "Text").replace('main_pipe = "write_digest"', 'main_pipe = "nope"')
+    )
+    assert error_types(report) == ["schema_violation"]
+    assert report.errors[0].field == "main_pipe"

@@ -817,13 +817,13 @@ CASES: list[object] = [
         output = "Text"
         prompt = "A note"
         """,
-            "unresolved_pipe_dependency",
+            "schema_violation",  # the reference: "Main pipe 'write_note' could not be found in pipelex bundle"
             None,
             "main_pipe",
             ("'write_note'",),
             "declare it or fix the name",
         ),
-        id="unresolved_pipe_dependency-main-pipe",
+        id="schema_violation-main-pipe",
     ),
     pytest.param(
         Case(
