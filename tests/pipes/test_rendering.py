@@ -176,3 +176,16 @@ async def test_a_date_prints_as_iso_text_alone_and_inside_a_structure() -> None:
     runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
     output = await runner.execute_pipeline({"visit": {"who": "Ana", "day": "2026-03-01"}})
     assert output.main_stuff_json() == {"text": "2026-03-01|2026-03-01|# who: Ana\n\n# day: 2026-03-01"}
+
+
+@pytest.mark.parametrize(
+    ("note", "printed"),
+    [("", "A\n\nB"), ("kept", "A\n<x.note>\nkept\n</x.note>\nB")],
+    ids=["empty", "set"],
+)
+async def test_an_optional_block_of_an_empty_field_is_nothing(note: str, printed: str) -> None:
+    # the reference prints nothing for `@?x.f` of an empty text, a zero, false or an empty list (black box)
+    bundle = SHOW.replace('"TEMPLATE"', json.dumps("A\n@?x.note\nB"))
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    output = await runner.execute_pipeline({"x": {"concept": "Order", "content": {**ORDER, "note": note}}})
+    assert output.main_stuff_json() == {"text": printed}
