@@ -439,11 +439,18 @@ def preview(text: str, *, full: Path, limit: int = PREVIEW_LIMIT, total: int | N
     )
 
 
+#: Seconds a run has, after SIGTERM (or Ctrl-C) asked it to stop, to reach a point where it can stop cleanly
+#: (its next leaf, or its next wait in the event loop); past them it is interrupted where it is, as by a second
+#: signal (a function computing for minutes never reaches such a point). Its folder is kept either way.
+STOP_GRACE_SECONDS = 10.0
+
+
 def _run_interruptibly(
     make: Callable[[], Coroutine[Any, Any, T]],
     *,
     inline: bool = False,
     on_loop: Callable[[], None] | None = None,
+    grace: float = STOP_GRACE_SECONDS,
 ) -> T:
     """Run the coroutine ``make()`` to its end, where SIGTERM stops the run as Ctrl-C does: the run stops (what it
     did is kept, a Temporal workflow is cancelled too) and the command ends with KeyboardInterrupt (exit 130),
@@ -457,25 +464,74 @@ def _run_interruptibly(
     main thread happens to be: in a loop, the run's task is cancelled (``loop.add_signal_handler``); inline, the
     run stops when its next leaf is about to start (:class:`pipelex.pipes.inline.StopRequest`). SIGINT is handled
     as ``asyncio.run`` handles it, and stays ignored when the process was started with it ignored (a background
-    job of a shell); SIGTERM interrupts in both cases. A second signal cuts the run's clean-up short."""
+    job of a shell); SIGTERM interrupts in both cases. A second signal cuts the run's clean-up short, and so does
+    the first one's ``grace`` running out while the main thread is busy where it cannot stop (a function computing
+    in the main thread, which keeps the event loop from ever seeing the signal): KeyboardInterrupt is raised where
+    that code is."""
     if inline:
         from pipelex.pipes.inline import InlineNeedsLoop, StopRequest, try_inline
 
         stop = StopRequest()
         try:
-            with _stop_on_signals(stop):
+            with _stop_on_signals(stop, grace=grace):
                 return try_inline(make(), stop=stop)
         except InlineNeedsLoop:
             if on_loop is not None:
                 on_loop()
-    return _run_in_a_loop(make())
+    return _run_in_a_loop(make(), grace=grace)
+
+
+class _Escalation:
+    """After a first stop request: unless the run ends within ``grace`` seconds, SIGTERM is sent to this process
+    again, which the run's handler takes as the second signal (KeyboardInterrupt where the main thread is: Python
+    runs signal handlers between byte-codes, even in code that never returns to the event loop). ``finish()``
+    when the run ends: a signal sent after it is ignored by the handler, never left to a default handler."""
+
+    def __init__(self, grace: float) -> None:
+        import threading
+
+        self.grace = grace
+        self.finished = False
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def arm(self) -> None:
+        import threading
+
+        with self._lock:
+            if self._timer is not None or self.finished:
+                return
+            self._timer = threading.Timer(self.grace, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        import os
+        import signal
+
+        with self._lock:
+            if self.finished:
+                return
+            print(
+                f"error: the run did not stop within {self.grace:g} s of the signal; interrupting it where it is",
+                file=sys.stderr,
+                flush=True,
+            )
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def finish(self) -> None:
+        with self._lock:
+            self.finished = True
+            if self._timer is not None:
+                self._timer.cancel()
 
 
 @contextmanager
-def _stop_on_signals(stop: StopRequest) -> Generator[None]:
+def _stop_on_signals(stop: StopRequest, *, grace: float = STOP_GRACE_SECONDS) -> Generator[None]:
     """For an inline run (no event loop): the first SIGTERM (and SIGINT, when its handler is Python's default)
-    asks the run to stop at its next leaf (``stop.request()``); a second one raises KeyboardInterrupt at once, as
-    ``asyncio.run`` does on a second Ctrl-C. The previous handlers are back when the run ends."""
+    asks the run to stop at its next leaf (``stop.request()``); a second one, or the first one's ``grace``
+    running out, raises KeyboardInterrupt at once, as ``asyncio.run`` does on a second Ctrl-C. The previous
+    handlers are back when the run ends."""
     import signal
     import threading
 
@@ -483,10 +539,15 @@ def _stop_on_signals(stop: StopRequest) -> Generator[None]:
         yield
         return
 
+    escalation = _Escalation(grace)
+
     def on_signal(signum: int, frame: object) -> None:
+        if escalation.finished:
+            return
         if stop.requested:
             raise KeyboardInterrupt
         stop.request()
+        escalation.arm()
 
     previous_term = signal.getsignal(signal.SIGTERM)
     previous_int = signal.getsignal(signal.SIGINT)
@@ -498,15 +559,20 @@ def _stop_on_signals(stop: StopRequest) -> Generator[None]:
     try:
         yield
     finally:
+        escalation.finish()
         signal.signal(signal.SIGTERM, previous_term)
         if takes_sigint:
             signal.signal(signal.SIGINT, previous_int)
 
 
-def _run_in_a_loop(coro: Coroutine[Any, Any, T]) -> T:
+def _run_in_a_loop(coro: Coroutine[Any, Any, T], *, grace: float = STOP_GRACE_SECONDS) -> T:
     """``asyncio.run(coro)``, where SIGTERM cancels the run's task inside the event loop (an exception raised from
-    a signal handler can leave the loop with tasks that never finish); a second SIGTERM cancels again. SIGINT
-    keeps asyncio's own handling."""
+    a signal handler can leave the loop with tasks that never finish); a second SIGTERM, or the first one's
+    ``grace`` running out while the loop never gets to run the cancellation (its thread busy in code that does
+    not await), raises KeyboardInterrupt where the main thread is. SIGINT keeps asyncio's own handling.
+
+    The handler is a plain ``signal.signal`` one, not ``loop.add_signal_handler``'s: that one only runs when the
+    loop polls, so a busy loop would never arm the grace timer."""
     import asyncio
     import signal
     import threading
@@ -521,18 +587,23 @@ def _run_in_a_loop(coro: Coroutine[Any, Any, T]) -> T:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
+        escalation = _Escalation(grace)
 
-        def on_sigterm() -> None:
+        def on_sigterm(signum: int, frame: object) -> None:
             nonlocal interrupted
+            if escalation.finished:
+                return
+            if interrupted:
+                raise KeyboardInterrupt
             interrupted = True
-            task.cancel()
+            loop.call_soon_threadsafe(task.cancel)
+            escalation.arm()
 
-        previous = signal.getsignal(signal.SIGTERM)
-        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
         try:
             return await coro
         finally:
-            loop.remove_signal_handler(signal.SIGTERM)
+            escalation.finish()
             signal.signal(signal.SIGTERM, previous)
 
     try:

@@ -145,7 +145,9 @@ def random_tree_bundle(seed: int) -> str:
             return pipe("sequence", f'type = "PipeSequence"\nsteps = [{steps}]')
         if roll < 0.7:  # a list, a batch over it, the list joined
             split = pipe(
-                "split", 'type = "PipeLLM"\nprompt = "Split: $text"', output=f"Text[{rng.randint(1, 3)}]"
+                "split",
+                'type = "PipeLLM"\nprompt = "Split: $text"',
+                output=f"Text[{rng.randint(2, 3)}]",  # Text[1] is one Text (a rule of the language)
             )
             branch = node(depth + 1)
             batch = pipe(
@@ -232,9 +234,9 @@ def _drivers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         log.append("inline")
         return original_try(coroutine, stop=stop)
 
-    def spy_loop(coroutine: Any) -> Any:
+    def spy_loop(coroutine: Any, **kwargs: Any) -> Any:
         log.append("loop")
-        return original_loop(coroutine)
+        return original_loop(coroutine, **kwargs)
 
     monkeypatch.setattr(inline, "try_inline", spy_try)
     monkeypatch.setattr(commands, "_run_in_a_loop", spy_loop)
