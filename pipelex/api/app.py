@@ -360,6 +360,7 @@ def create_app(
         BodySizeLimit,
         max_body_bytes=config.api.max_body_bytes,
         streamed_bodies={"PUT /v1/blobs/": config.api.max_blob_bytes},
+        max_held_bytes=config.api.max_held_body_bytes,
     )
     # outermost: the key is checked from the headers before any body is read; the body read has deadlines
     app.add_middleware(

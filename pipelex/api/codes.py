@@ -29,6 +29,7 @@ KIND_CODES: dict[str, str] = {
     "body-too-large": "request.too_large",
     "unsupported-media-type": "request.malformed",
     "too-many-runs": "runtime.unavailable",
+    "server-busy": "runtime.unavailable",
     "run-limit-exceeded": "input.too_large",  # the deadline and template budget have codes of their own (below)
     "request-timeout": "request.malformed",
     "provider-failed": "provider.failed",

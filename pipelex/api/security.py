@@ -94,13 +94,26 @@ class BodySizeLimit:
     read chunk by chunk and refused as soon as it passes the limit, so at most ``max_body_bytes`` are ever held
     in memory. The rest of a refused body is dropped as it is read (:func:`_drain`) before the answer. The body
     read here is replayed to the application.
+
+    ``max_held_bytes`` bounds the bodies of all requests in progress together (each is held from its first byte
+    until its answer is sent: parsed, then run): a request that would pass it is a 503 ``server-busy`` with
+    ``Retry-After``, refused from its declared length or as its chunks arrive, so a thousand connections each
+    sending a body under the limit cannot make the server hold a thousand of them. A request arriving while
+    nothing is held always passes (a budget below ``max_body_bytes`` cannot lock the largest bodies out).
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, streamed_bodies: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        streamed_bodies: dict[str, int] | None = None,
+        max_held_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_held_bytes = max_held_bytes
+        self.held = 0  # bytes of the bodies of requests in progress (one event loop: no lock needed)
         # "METHOD /path-prefix" -> its own limit, for routes that read their body themselves as a stream, after
         # checking who sends it (a blob upload: its signed link first, then at most the bytes the link names).
         # Only a declared Content-Length is checked here; the route bounds what it reads.
@@ -142,32 +155,63 @@ class BodySizeLimit:
                 await _drain_declared(receive, int(declared), self.max_body_bytes)
                 await self._too_large(scope, send, f"{int(declared)} bytes declared")
                 return
+            if self._would_pass_budget(int(declared)):
+                await _drain_declared(receive, int(declared), 0)
+                await self._busy(scope, send)
+                return
         chunks: list[bytes] = []
         total = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body: bytes = message.get("body", b"")
-            total += len(body)
-            if total > self.max_body_bytes:
-                if message.get("more_body", False):
-                    await _drain(receive, DRAIN_BYTES)
-                await self._too_large(scope, send, f"more than {self.max_body_bytes} bytes sent")
-                return
-            chunks.append(body)
-            if not message.get("more_body", False):
-                break
-        replayed = False
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body: bytes = message.get("body", b"")
+                if self._would_pass_budget(len(body), holding=total):
+                    if message.get("more_body", False):
+                        await _drain(receive, DRAIN_BYTES)
+                    await self._busy(scope, send)
+                    return
+                total += len(body)
+                self.held += len(body)
+                if total > self.max_body_bytes:
+                    if message.get("more_body", False):
+                        await _drain(receive, DRAIN_BYTES)
+                    await self._too_large(scope, send, f"more than {self.max_body_bytes} bytes sent")
+                    return
+                chunks.append(body)
+                if not message.get("more_body", False):
+                    break
+            replayed = False
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            return await receive()
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return await receive()
 
-        await self.app(scope, replay, send)
+            await self.app(scope, replay, send)
+        finally:
+            self.held -= total
+
+    def _would_pass_budget(self, more: int, *, holding: int = 0) -> bool:
+        """Whether ``more`` bytes for a request already holding ``holding`` pass ``max_held_bytes`` (never when
+        nothing else is held)."""
+        if self.max_held_bytes is None or self.held - holding <= 0:
+            return False
+        return self.held + more > self.max_held_bytes
+
+    async def _busy(self, scope: Scope, send: Send) -> None:
+        await _send_problem(
+            scope,
+            send,
+            "server-busy",
+            f"the requests in progress already hold {self.held} bytes of bodies, the most this server takes at "
+            "once ([api] max_held_body_bytes): retry shortly",
+            close=True,
+            extra_headers=[(b"retry-after", b"1")],
+        )
 
     async def _too_large(self, scope: Scope, send: Send, what: str) -> None:
         await _send_problem(
@@ -187,7 +231,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_problem(scope: Scope, send: Send, kind: str, detail: str, *, close: bool = False) -> None:
+async def _send_problem(
+    scope: Scope,
+    send: Send,
+    kind: str,
+    detail: str,
+    *,
+    close: bool = False,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     answer = problem(kind, detail, instance=str(scope.get("path", "")))
     document = answer.model_dump_json(exclude_none=True).encode()
     headers = [
@@ -196,6 +248,7 @@ async def _send_problem(scope: Scope, send: Send, kind: str, detail: str, *, clo
     ]
     if close:  # the unread rest of the body must not be taken for the next request
         headers.append((b"connection", b"close"))
+    headers.extend(extra_headers or [])
     await send(
         {
             "type": "http.response.start",

@@ -298,6 +298,9 @@ class ApiConfig(Section):
 
     api_key_env: str = "PIPELEX_API_KEY"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
+    # request bodies held at once by requests in progress (read, parsed, running): past it a new request is a 503
+    # server-busy (Retry-After) instead of memory growing with the number of connections
+    max_held_body_bytes: Annotated[int, Field(ge=1024)] = 128 * 1024 * 1024
     allow_local_files: bool = False
     allow_urls: bool = False
     # URLs to private, loopback, link-local or reserved addresses stay refused even with allow_urls
