@@ -9,12 +9,12 @@ creates only the job classes of the pipe kinds it runs (~1.5 M instructions a cl
 deferred).
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipelex.inference.job_types.base import Attachment as Attachment
 from pipelex.inference.job_types.base import Job as Job
 from pipelex.inference.job_types.base import LLMJob as LLMJob
+from pipelex.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from pipelex.inference.job_types.doc_gen import DocGenJob as DocGenJob
@@ -37,11 +37,4 @@ JOB_MODULES: dict[str, str] = {
 }
 
 if not TYPE_CHECKING:  # pyright sees the imports above; at run time a kind's job comes on first use
-
-    def __getattr__(name: str) -> Any:
-        module = JOB_MODULES.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
+    __getattr__ = lazy_attributes(__name__, JOB_MODULES, globals())

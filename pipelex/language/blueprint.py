@@ -30,6 +30,7 @@ from pipelex.language.blueprints.base import TagStyle as TagStyle
 from pipelex.language.blueprints.base import TemplatingStyleBlueprint as TemplatingStyleBlueprint
 from pipelex.language.blueprints.base import TemplatingStyleChoice as TemplatingStyleChoice
 from pipelex.language.blueprints.base import TextFormat as TextFormat
+from pipelex.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -99,14 +100,7 @@ PIPE_TYPES: tuple[str, ...] = tuple(name for name in PIPE_KIND_MODULES if name !
 
 
 if not TYPE_CHECKING:  # pyright sees the imports above; at run time a kind's names come on first use
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY_NAMES.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
+    __getattr__ = lazy_attributes(__name__, _LAZY_NAMES, globals())
 
 
 def type_name_of(cls: type[PipeBlueprintBase]) -> str:
