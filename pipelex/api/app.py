@@ -61,7 +61,7 @@ from pipelex.api.problems import (
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunStore
-from pipelex.api.security import BodySizeLimit, key_matches
+from pipelex.api.security import BodySizeLimit, key_matches, request_hold
 from pipelex.api.service import ApiBackend, DirectApiBackend
 from pipelex.config.settings import LimitsConfig, PipelexConfig
 from pipelex.errors import PipelexError
@@ -160,7 +160,21 @@ def create_app(
     remote = ("backend-unavailable",) if chosen.name == "temporal" else ()
     v1 = APIRouter(prefix="/v1", dependencies=dependencies)
 
-    def run_request(body: RunRequest, request: Request) -> ExecuteRequest:
+    async def method_sources(
+        files: dict[str, Any] | None, mthds_contents: list[str] | None, request: Request
+    ) -> MethodSources:
+        """The request's bundles, read off the event loop (a tree's blobs are files), counted in its hold."""
+        sources = await asyncio.to_thread(
+            sources_of,
+            files=_plain(files),
+            mthds_contents=mthds_contents,
+            blobs=blobs,
+            hold=request_hold(request.scope),
+        )
+        request.state.sources = sources
+        return sources
+
+    async def run_request(body: RunRequest, request: Request) -> ExecuteRequest:
         """The backends' request: the method's bundles read, the run mode decided, the unsupported refused."""
         for name in ("output_name", "output_multiplicity", "dynamic_output_concept_ref"):
             if getattr(body, name) is not None:
@@ -188,8 +202,7 @@ def create_app(
                 '"mock_inputs": false',
                 errors=[_request_item("body.mock_inputs", "needs a dry run")],
             )
-        sources = sources_of(files=_plain(body.files), mthds_contents=body.mthds_contents, blobs=blobs)
-        request.state.sources = sources
+        sources = await method_sources(body.files, body.mthds_contents, request)
         return ExecuteRequest.model_construct(
             mthds_contents=sources.texts,
             pipe_code=body.pipe_code,
@@ -229,7 +242,7 @@ def create_app(
 
         A dry run (``dry_run: true``, or a server started with ``--dry-run``) needs no AI provider and costs nothing.
         """
-        return Response(await chosen.execute(run_request(body, request)), media_type=JSON)
+        return Response(await chosen.execute(await run_request(body, request)), media_type=JSON)
 
     @v1.post(
         "/start",
@@ -246,8 +259,13 @@ def create_app(
         Temporal backend the id is the run's workflow id, and the run is read from the Temporal server: it
         survives a restart of this server and is readable from any replica.
         """
-        execute_request = run_request(body, request)
+        execute_request = await run_request(body, request)
         record = await chosen.start(execute_request, store, request.state.sources)
+        hold = request_hold(request.scope)
+        if hold is not None and record.task is not None:
+            # the run holds its request until it ends: its bytes stay counted in [api] max_held_body_bytes
+            hold.keep()
+            record.task.add_done_callback(lambda _: hold.release())
         status_url = f"/v1/runs/{record.run_id}"
         response.headers["Location"] = status_url
         return StartResponse(
@@ -272,8 +290,7 @@ def create_app(
         """
         from pipelex.api.protocol.shapes import validation_answer
 
-        sources = sources_of(files=_plain(body.files), mthds_contents=body.mthds_contents, blobs=blobs)
-        request.state.sources = sources
+        sources = await method_sources(body.files, body.mthds_contents, request)
         raw = await chosen.validate(
             ValidateRequest.model_construct(
                 mthds_contents=sources.texts, allow_signatures=body.allow_signatures

@@ -15,7 +15,7 @@
 | ``method-not-allowed`` | 405 | ``request.method_not_allowed`` | the route exists with another method |
 | ``body-too-large`` | 413 | ``request.too_large`` | the body passes ``[api] max_body_bytes`` |
 | ``too-many-runs`` | 429 | ``runtime.unavailable`` | every slot of the run store holds a run still in progress |
-| ``server-busy`` | 503 | ``runtime.unavailable`` | the bodies of the requests in progress already fill ``[api] max_held_body_bytes`` (``Retry-After``) |
+| ``server-busy`` | 503 | ``runtime.unavailable`` | the requests in progress (bodies, blobs, uploads) and the runs started with ``/v1/start`` already fill ``[api] max_held_body_bytes`` (``Retry-After``) |
 | ``run-limit-exceeded`` | 422 | ``run.timed_out``, ``pipe.template_budget_exceeded``, ``input.too_large`` | the run passed a ``[limits]`` bound: deadline, template budget, memory ceiling, batch size, stored result (``limit``) |
 | ``request-timeout`` | 408 | ``request.malformed`` | the request body stalled or took longer than ``[limits] request_body_seconds`` |
 | ``provider-failed`` | 502 | ``provider.*`` by ``error_type`` | an AI provider call failed after its retries |

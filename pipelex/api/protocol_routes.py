@@ -26,6 +26,7 @@ from pipelex.api.problems import ApiProblem, problem_responses
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunRecord, RunStore
+from pipelex.api.security import request_hold
 from pipelex.config.settings import PipelexConfig
 
 if TYPE_CHECKING:
@@ -224,13 +225,21 @@ def protocol_router(
 
     _blob_routes(guarded, public, blobs, auth)
 
-    def method_of(body: MethodRequestIn, request: Request) -> MethodSources:
+    async def method_of(body: MethodRequestIn, request: Request) -> MethodSources:
+        import asyncio
+
         files = (
             None
             if body.files is None
             else {k: v if isinstance(v, str) else v.model_dump() for k, v in body.files.items()}
         )
-        sources = sources_of(files=files, mthds_contents=body.mthds_contents, blobs=blobs)
+        sources = await asyncio.to_thread(
+            sources_of,
+            files=files,
+            mthds_contents=body.mthds_contents,
+            blobs=blobs,
+            hold=request_hold(request.scope),
+        )
         request.state.sources = sources
         return sources
 
@@ -247,7 +256,7 @@ def protocol_router(
 
         from pipelex.api.protocol.pipe_io import invalid_answer, load, pipe_io_answer
 
-        sources = method_of(body, request)
+        sources = await method_of(body, request)
 
         def answer() -> dict[str, Any]:
             library = load(sources)
@@ -273,7 +282,7 @@ def protocol_router(
 
         from pipelex.api.protocol.pipe_io import invalid_answer, load, resolve_answer
 
-        sources = method_of(body, request)
+        sources = await method_of(body, request)
 
         def answer() -> dict[str, Any]:
             library = load(sources)
@@ -396,7 +405,12 @@ async def _read_at_most(request: Request, size: int, sha256: str) -> bytes:
     """The upload's body, refused as soon as it passes the ``size`` its signed link names (nothing more is held)."""
     chunks: list[bytes] = []
     total = 0
+    hold = request_hold(request.scope)
     async for chunk in request.stream():
+        if hold is not None:
+            hold.take(
+                len(chunk), close=True
+            )  # the upload's bytes count with the other requests' (max_held_body_bytes)
         total += len(chunk)
         if total > size:
             raise ApiProblem(

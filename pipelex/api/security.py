@@ -87,6 +87,76 @@ async def _drain_declared(receive: Receive, declared: int, limit: int) -> None:
         await _drain(receive, declared)
 
 
+HOLD_SCOPE_KEY = "pipelex.held_bytes"
+
+
+class HeldBytes:
+    """What the server holds for requests, in bytes, against ``[api] max_held_body_bytes`` (one event loop: no
+    lock). The request bodies are counted as they arrive (:class:`BodySizeLimit`); a route adds what it loads
+    for its request (the blobs of a method tree sent by hash, an upload's bytes); a run started with
+    ``/v1/start`` keeps its request's bytes until it ends. Anything past the budget is a 503 ``server-busy``,
+    except while nothing else is held (a budget below ``max_body_bytes`` cannot lock the largest bodies out)."""
+
+    def __init__(self, budget: int | None) -> None:
+        self.budget = budget
+        self.held = 0
+
+    def would_pass(self, more: int, *, holding: int = 0) -> bool:
+        """Whether ``more`` bytes for a holder already holding ``holding`` pass the budget (never when nothing
+        else is held)."""
+        if self.budget is None or self.held - holding <= 0:
+            return False
+        return self.held + more > self.budget
+
+    def busy_detail(self) -> str:
+        """Why a request is refused as busy."""
+        return (
+            f"the requests and started runs in progress already hold {self.held} bytes, the most this server "
+            "takes at once ([api] max_held_body_bytes): retry shortly"
+        )
+
+
+class Hold:
+    """The bytes one request holds in a :class:`HeldBytes`, released when the request ends, or, once
+    :meth:`keep` handed them to a started run, when that run ends (:meth:`release`)."""
+
+    def __init__(self, ledger: HeldBytes) -> None:
+        self.ledger = ledger
+        self.bytes = 0
+        self.kept = False
+
+    def add(self, count: int) -> None:
+        """Count ``count`` more bytes (the caller checked the budget)."""
+        self.bytes += count
+        self.ledger.held += count
+
+    def take(self, count: int, *, close: bool = False) -> None:
+        """Count ``count`` more bytes, or raise a 503 ``server-busy`` (``Retry-After``) past the budget (``close``:
+        the answer closes the connection, for a body left unread)."""
+        from pipelex.api.problems import ApiProblem
+
+        if self.ledger.would_pass(count, holding=self.bytes):
+            headers = {"Retry-After": "1", **({"Connection": "close"} if close else {})}
+            raise ApiProblem("server-busy", self.ledger.busy_detail(), headers=headers, retry_after=1)
+        self.add(count)
+
+    def keep(self) -> None:
+        """Hand the bytes to whoever outlives the request (a started run): the request's end no longer releases
+        them, :meth:`release` must."""
+        self.kept = True
+
+    def release(self) -> None:
+        """Give the bytes back (once)."""
+        self.ledger.held -= self.bytes
+        self.bytes = 0
+
+
+def request_hold(scope: Scope) -> Hold | None:
+    """The hold :class:`BodySizeLimit` made for this request (None when the app runs without it)."""
+    hold = scope.get(HOLD_SCOPE_KEY)
+    return hold if isinstance(hold, Hold) else None
+
+
 class BodySizeLimit:
     """ASGI middleware refusing request bodies over ``max_body_bytes`` with a 413 problem document.
 
@@ -96,10 +166,12 @@ class BodySizeLimit:
     read here is replayed to the application.
 
     ``max_held_bytes`` bounds the bodies of all requests in progress together (each is held from its first byte
-    until its answer is sent: parsed, then run): a request that would pass it is a 503 ``server-busy`` with
-    ``Retry-After``, refused from its declared length or as its chunks arrive, so a thousand connections each
-    sending a body under the limit cannot make the server hold a thousand of them. A request arriving while
-    nothing is held always passes (a budget below ``max_body_bytes`` cannot lock the largest bodies out).
+    until its answer is sent: parsed, then run; for ``/v1/start`` until its run ends): a request that would pass
+    it is a 503 ``server-busy`` with ``Retry-After``, refused from its declared length or as its chunks arrive, so
+    a thousand connections each sending a body under the limit cannot make the server hold a thousand of them.
+    A request arriving while nothing is held always passes (a budget below ``max_body_bytes`` cannot lock the
+    largest bodies out). The request's :class:`Hold` is in its scope (:func:`request_hold`) for the routes to
+    count what they load for it.
     """
 
     def __init__(
@@ -113,7 +185,7 @@ class BodySizeLimit:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_held_bytes = max_held_bytes
-        self.held = 0  # bytes of the bodies of requests in progress (one event loop: no lock needed)
+        self.ledger = HeldBytes(max_held_bytes)
         # "METHOD /path-prefix" -> its own limit, for routes that read their body themselves as a stream, after
         # checking who sends it (a blob upload: its signed link first, then at most the bytes the link names).
         # Only a declared Content-Length is checked here; the route bounds what it reads.
@@ -124,6 +196,20 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        hold = Hold(self.ledger)
+        scope[HOLD_SCOPE_KEY] = hold
+        try:
+            await self._serve(scope, receive, send, hold)
+        finally:
+            if not hold.kept:
+                hold.release()
+
+    @property
+    def held(self) -> int:
+        """Bytes held now for the requests and started runs in progress."""
+        return self.ledger.held
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, hold: Hold) -> None:
         route = f"{scope.get('method', '')} {scope.get('path', '')}"
         limit = next((n for prefix, n in self.streamed_bodies.items() if route.startswith(prefix)), None)
         if limit is not None:
@@ -161,54 +247,46 @@ class BodySizeLimit:
                 return
         chunks: list[bytes] = []
         total = 0
-        try:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                body: bytes = message.get("body", b"")
-                if self._would_pass_budget(len(body), holding=total):
-                    if message.get("more_body", False):
-                        await _drain(receive, DRAIN_BYTES)
-                    await self._busy(scope, send)
-                    return
-                total += len(body)
-                self.held += len(body)
-                if total > self.max_body_bytes:
-                    if message.get("more_body", False):
-                        await _drain(receive, DRAIN_BYTES)
-                    await self._too_large(scope, send, f"more than {self.max_body_bytes} bytes sent")
-                    return
-                chunks.append(body)
-                if not message.get("more_body", False):
-                    break
-            replayed = False
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body: bytes = message.get("body", b"")
+            if self.ledger.would_pass(len(body), holding=hold.bytes):
+                if message.get("more_body", False):
+                    await _drain(receive, DRAIN_BYTES)
+                await self._busy(scope, send)
+                return
+            total += len(body)
+            hold.add(len(body))
+            if total > self.max_body_bytes:
+                if message.get("more_body", False):
+                    await _drain(receive, DRAIN_BYTES)
+                await self._too_large(scope, send, f"more than {self.max_body_bytes} bytes sent")
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-            async def replay() -> Message:
-                nonlocal replayed
-                if not replayed:
-                    replayed = True
-                    return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-                return await receive()
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-            await self.app(scope, replay, send)
-        finally:
-            self.held -= total
+        await self.app(scope, replay, send)
 
-    def _would_pass_budget(self, more: int, *, holding: int = 0) -> bool:
-        """Whether ``more`` bytes for a request already holding ``holding`` pass ``max_held_bytes`` (never when
-        nothing else is held)."""
-        if self.max_held_bytes is None or self.held - holding <= 0:
-            return False
-        return self.held + more > self.max_held_bytes
+    def _would_pass_budget(self, more: int) -> bool:
+        return self.ledger.would_pass(more)
 
     async def _busy(self, scope: Scope, send: Send) -> None:
         await _send_problem(
             scope,
             send,
             "server-busy",
-            f"the requests in progress already hold {self.held} bytes of bodies, the most this server takes at "
-            "once ([api] max_held_body_bytes): retry shortly",
+            self.ledger.busy_detail(),
             close=True,
             extra_headers=[(b"retry-after", b"1")],
         )

@@ -16,6 +16,8 @@ from typing import Any
 
 from pipelex.api.problems import ApiProblem
 from pipelex.api.protocol.blobs import ApiBlobStore
+from pipelex.api.security import Hold
+from pipelex.narrowing import is_json_object
 
 MTHDS_SUFFIX = ".mthds"
 
@@ -41,14 +43,53 @@ class MethodSources:
         return None if file is None else self.rename(file)
 
 
+class _RequestBlobs:
+    """The blobs one request's tree names, each read once however many entries name it (``mthds``' reader asks
+    the store once per entry: 40 entries naming one 60 MB blob held 2.4 GB), and kept only at a size an entry
+    declares (a blob read at another size is a missing one, its bytes dropped at once)."""
+
+    def __init__(self, blobs: ApiBlobStore, declared: dict[str, set[int]]) -> None:
+        self.blobs = blobs
+        self.declared = declared
+        self.read: dict[str, bytes | None] = {}
+
+    def read_blob(self, sha256: str) -> bytes | None:
+        if sha256 not in self.read:
+            data = self.blobs.read_blob(sha256)
+            self.read[sha256] = (
+                data if data is not None and len(data) in self.declared.get(sha256, ()) else None
+            )
+        return self.read[sha256]
+
+
+def declared_blobs(files: dict[str, Any]) -> dict[str, set[int]]:
+    """The sizes the hash entries of ``files`` declare, by hash."""
+    sizes: dict[str, set[int]] = {}
+    for entry in files.values():
+        if is_json_object(entry):
+            sha, size = entry.get("sha256"), entry.get("size")
+            if isinstance(sha, str) and isinstance(size, int) and not isinstance(size, bool):
+                sizes.setdefault(sha, set()).add(size)
+    return sizes
+
+
 def sources_of(
-    *, files: dict[str, Any] | None, mthds_contents: list[str] | None, blobs: ApiBlobStore | None
+    *,
+    files: dict[str, Any] | None,
+    mthds_contents: list[str] | None,
+    blobs: ApiBlobStore | None,
+    hold: Hold | None = None,
 ) -> MethodSources:
     """The bundles of a request, from ``files`` (read as the standard reads a map of file entries) or ``mthds_contents``.
 
+    The blobs the tree names by hash are read into this process: each distinct blob once, their bytes counted in
+    the request's ``hold`` (``[api] max_held_body_bytes``) before any is read, and a tree naming more than that
+    budget is refused. It reads files: call it off the event loop.
+
     Raises :class:`ApiProblem`: ``blobs-missing`` naming the hashes the server does not hold,
     ``tree-refused`` for a map the standard refuses, ``request-invalid`` for a tree with no ``.mthds``
-    bundle or a bundle that is not UTF-8.
+    bundle or a bundle that is not UTF-8, ``body-too-large`` for a tree whose blobs pass the budget,
+    ``server-busy`` when they would pass what the requests in progress leave of it.
     """
     if files is None:
         texts = list(mthds_contents or [])
@@ -57,8 +98,22 @@ def sources_of(
     from mthds.method_tree.file_entry import read_file_map
     from mthds.method_tree.vocabulary import TreeRefusalCode
 
+    declared = declared_blobs(files)
+    named = sum(max(0, *sizes) for sizes in declared.values())
+    if hold is not None and named:
+        budget = hold.ledger.budget
+        if budget is not None and named > budget:
+            raise ApiProblem(
+                "body-too-large",
+                f"`files` names {named} bytes of blobs by hash, more than this server loads for one request "
+                f"({budget} bytes, [api] max_held_body_bytes): send a smaller method tree",
+                params={"limit": budget, "size": named},
+            )
+        hold.take(named)
     try:
-        reading = read_file_map(json.dumps(files), blob_store=blobs)
+        reading = read_file_map(
+            json.dumps(files), blob_store=_RequestBlobs(blobs, declared) if blobs is not None else None
+        )
     except MethodTreeRefusedError as exc:
         refusal = exc.refusal
         if refusal.code is TreeRefusalCode.MISSING_BLOB:

@@ -1,0 +1,199 @@
+"""What the server holds for requests is bounded together by ``[api] max_held_body_bytes`` (fourth hostile pass):
+the bodies, the blobs a method tree names by hash, the bytes of a blob upload, and the request of a run started
+with ``/v1/start`` until that run ends. Past the budget: a 503 ``server-busy`` with ``Retry-After``, and the
+server keeps answering."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from pipelex.api.app import create_app
+from pipelex.api.problems import ApiProblem
+from pipelex.api.protocol.blobs import ApiBlobStore
+from pipelex.api.protocol.files import sources_of
+from pipelex.api.security import HeldBytes, Hold
+from pipelex.config.settings import PipelexConfig, StorageConfig
+from tests.api.bundles import FUNCS
+from tests.api.conftest import assert_problem, serving
+
+KIB = 1024
+BUNDLE = textwrap.dedent("""
+    domain = "held"
+    main_pipe = "hello"
+
+    [pipe.hello]
+    type        = "PipeCompose"
+    description = "Says hello"
+    output      = "Text"
+    template    = "hello"
+""")
+
+
+class CountingStorage:
+    """A storage in memory that counts its reads."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.reads = 0
+
+    def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
+        uri = f"pipelex-storage://{hashlib.sha256(data).hexdigest()}.bin"
+        self.objects[uri] = data
+        return uri, uri
+
+    def get(self, uri: str) -> bytes:
+        self.reads += 1
+        return self.objects[uri]
+
+
+def blob_store() -> tuple[ApiBlobStore, CountingStorage]:
+    storage = CountingStorage()
+    return ApiBlobStore(storage=storage, max_blob_bytes=64 * 1024**2, upload_ttl_seconds=60), storage  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------------- trees by hash
+def test_a_tree_naming_one_blob_many_times_reads_and_holds_it_once() -> None:
+    # 40 entries naming one 60 MB blob made the server process read it 40 times and hold 2.4 GB (its /health
+    # blocked 10 s meanwhile); each distinct blob is now read once and counted once in the request's hold
+    blobs, storage = blob_store()
+    data = b"x" * (256 * KIB)
+    sha = blobs.store(data)
+    files: dict[str, Any] = {"m.mthds": BUNDLE}
+    files.update({f"f{i}.bin": {"sha256": sha, "size": len(data)} for i in range(40)})
+    hold = Hold(HeldBytes(1024**2))
+    sources = sources_of(files=files, mthds_contents=None, blobs=blobs, hold=hold)
+    assert sources.names == ["m.mthds"] and len(sources.other_files) == 40
+    assert storage.reads == 1
+    assert hold.bytes == len(data)
+
+
+def test_a_tree_naming_more_blob_bytes_than_the_budget_is_refused_before_any_read() -> None:
+    blobs, storage = blob_store()
+    shas = [blobs.store(bytes([i]) * (300 * KIB)) for i in range(4)]
+    files: dict[str, Any] = {"m.mthds": BUNDLE}
+    files.update({f"f{i}.bin": {"sha256": sha, "size": 300 * KIB} for i, sha in enumerate(shas)})
+    hold = Hold(HeldBytes(1024**2))
+    with pytest.raises(ApiProblem) as refused:
+        sources_of(files=files, mthds_contents=None, blobs=blobs, hold=hold)
+    assert refused.value.kind == "body-too-large"
+    assert "max_held_body_bytes" in refused.value.detail
+    assert storage.reads == 0 and hold.bytes == 0
+
+
+def test_a_tree_past_what_other_requests_leave_is_busy() -> None:
+    blobs, storage = blob_store()
+    sha = blobs.store(b"y" * (600 * KIB))
+    ledger = HeldBytes(1024**2)
+    Hold(ledger).add(600 * KIB)  # another request in progress
+    hold = Hold(ledger)
+    with pytest.raises(ApiProblem) as refused:
+        sources_of(
+            files={"m.mthds": BUNDLE, "big.bin": {"sha256": sha, "size": 600 * KIB}},
+            mthds_contents=None,
+            blobs=blobs,
+            hold=hold,
+        )
+    assert refused.value.kind == "server-busy" and refused.value.headers == {"Retry-After": "1"}
+    assert storage.reads == 0
+
+
+def test_a_blob_declared_at_another_size_is_missing_and_not_kept() -> None:
+    # an entry declaring 1 byte must not make the server keep a large stored blob under a 1-byte count
+    blobs, _ = blob_store()
+    sha = blobs.store(b"z" * (512 * KIB))
+    hold = Hold(HeldBytes(1024**2))
+    with pytest.raises(ApiProblem) as refused:
+        sources_of(
+            files={"m.mthds": BUNDLE, **{f"f{i}.bin": {"sha256": sha, "size": 1} for i in range(10)}},
+            mthds_contents=None,
+            blobs=blobs,
+            hold=hold,
+        )
+    assert refused.value.kind == "blobs-missing"
+    assert refused.value.extensions["params"] == {"missing_blobs": [sha]}
+
+
+# ---------------------------------------------------------------------------------------------------- over HTTP
+@pytest.fixture
+def small_server(tmp_path: Any) -> Iterator[str]:
+    config = PipelexConfig()
+    config = config.model_copy(
+        update={
+            "api": config.api.model_copy(
+                update={
+                    "max_body_bytes": 256 * KIB,
+                    "max_held_body_bytes": 100 * KIB,
+                    "allow_pipe_func": True,
+                }
+            ),
+            "storage": StorageConfig(local_dir=str(tmp_path / "storage")),
+        }
+    )
+    with serving(create_app(config, api_key=None)) as url:
+        yield url
+
+
+def padded(text: str, size: int) -> str:
+    """``text`` followed by a TOML comment making it ``size`` characters long."""
+    return text + "\n#" + "p" * (size - len(text) - 2)
+
+
+def wait_for(status: str, http: httpx.Client, run_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while http.get(f"/v1/runs/{run_id}").json()["status"] != status:
+        assert time.monotonic() < deadline, f"the run never became {status}"
+        time.sleep(0.05)
+
+
+def test_a_started_run_holds_its_request_until_it_ends(small_server: str) -> None:
+    # runs of /v1/start held their request (up to max_body_bytes each) outside the budget, bounded only by
+    # max_stored_runs (1,000 x 5 MiB); they now count in max_held_body_bytes until they end
+    slow = {"mthds_contents": [padded(FUNCS, 60 * KIB)], "pipe_code": "nap", "inputs": {"delay": "120"}}
+    with httpx.Client(base_url=small_server, timeout=60) as http:
+        first = http.post("/v1/start", json=slow)
+        assert first.status_code == 202, first.text
+        run_id = first.json()["run_id"]
+        busy = http.post("/v1/start", json=slow)
+        document = assert_problem(busy, 503, "server-busy")
+        assert busy.headers["retry-after"] == "1" and document["code"] == "runtime.unavailable"
+        assert "max_held_body_bytes" in document["detail"]
+        assert http.get("/health").status_code == 200
+        small = http.post("/v1/execute", json={"mthds_contents": [BUNDLE], "dry_run": True})
+        assert small.status_code == 200, small.text  # what the run leaves of the budget still serves
+        assert http.post(f"/v1/runs/{run_id}/cancel").status_code == 200
+        wait_for("cancelled", http, run_id)
+        deadline = time.monotonic() + 30
+        again = http.post("/v1/start", json=slow)
+        while again.status_code == 503 and time.monotonic() < deadline:  # released once the run's task ended
+            again = http.post("/v1/start", json=slow)
+        assert again.status_code == 202, again.text
+        assert http.post(f"/v1/runs/{again.json()['run_id']}/cancel").status_code == 200
+
+
+def test_a_blob_upload_counts_in_the_held_budget(small_server: str) -> None:
+    # uploads (PUT /v1/blobs, up to max_blob_bytes each) were held outside the budget: a key holder could ask
+    # for 1,000 links and hold 1,000 x 64 MiB at once
+    slow = {"mthds_contents": [padded(FUNCS, 80 * KIB)], "pipe_code": "nap", "inputs": {"delay": "120"}}
+    data = b"b" * (64 * KIB)
+    sha = hashlib.sha256(data).hexdigest()
+    with httpx.Client(base_url=small_server, timeout=60) as http:
+        link = http.post("/v1/blobs/missing", json={"blobs": [{"sha256": sha, "size": len(data)}]})
+        upload = link.json()["missing"][0]["upload"]
+        run_id = http.post("/v1/start", json=slow).json()["run_id"]
+        busy = http.put(upload["url"], content=data, headers=upload["headers"])
+        assert_problem(busy, 503, "server-busy")
+        assert busy.headers["retry-after"] == "1"
+        assert http.post(f"/v1/runs/{run_id}/cancel").status_code == 200
+        wait_for("cancelled", http, run_id)
+        deadline = time.monotonic() + 30
+        stored = http.put(upload["url"], content=data, headers=upload["headers"])
+        while stored.status_code == 503 and time.monotonic() < deadline:
+            stored = http.put(upload["url"], content=data, headers=upload["headers"])
+        assert stored.status_code == 201, stored.text
