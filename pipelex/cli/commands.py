@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Coroutine, Generator
 from contextlib import contextmanager
@@ -183,6 +182,8 @@ def _validate(
             warnings=[],
             dry_run_sweep=False,
         )
+        import json
+
         print(json.dumps(report.to_json(), indent=2))
         return EXIT_FAILED
     from pipelex.boot import Pipelex
@@ -207,6 +208,8 @@ def _validate(
         allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes),
     )
     if args.format == "json":
+        import json
+
         print(json.dumps(report.to_json(), indent=2))
     else:
         for verdict in report.validated_pipes:
@@ -833,6 +836,8 @@ def show(args: argparse.Namespace) -> int:
             "source": config.source or "defaults (no pipelex.toml found)",
             **config.model_dump(mode="json"),
         }
+        import json
+
         print(json.dumps(shown, indent=2))
         return EXIT_OK
     from pipelex.language.loader import load_library
@@ -855,6 +860,8 @@ def show(args: argparse.Namespace) -> int:
         if entry is None:
             _err(f"no pipe {args.code!r} in the library")
             return EXIT_FAILED
+        import json
+
         print(json.dumps(entry.blueprint.model_dump(mode="json", exclude_none=True, by_alias=True), indent=2))
     return EXIT_OK
 
@@ -985,6 +992,8 @@ def worker(args: argparse.Namespace) -> int:
 
 def schema(args: argparse.Namespace) -> int:
     """``pipelex schema [-o FILE]``: the JSON Schema of the .mthds format."""
+    import json
+
     from pipelex.language.schema import mthds_json_schema
 
     text = json.dumps(mthds_json_schema(), indent=2) + "\n"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import marshal
 import types
 import typing
 import weakref
 from functools import lru_cache
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, cast
 
 from pydantic import BaseModel, Field, PydanticUserError, create_model
 
@@ -409,8 +409,8 @@ class ConceptLibrary(Record):
         """The JSON schema of the concept's content: generated once per content model (a structured leaf asks at
         every run; generating it costs about a millisecond), a fresh copy each time (callers may change theirs)."""
         model = self.content_model(concept)
-        text = _SCHEMA_TEXTS.get(model)
-        if text is None:
+        data = _SCHEMA_DATA.get(model)
+        if data is None:
             try:
                 schema = model.model_json_schema()
             except (
@@ -420,12 +420,43 @@ class ConceptLibrary(Record):
                     f"concept {concept.ref!r} nests structures too deeply (concepts holding concepts) for its JSON "
                     "schema to be generated: flatten its structure"
                 ) from None
-            text = _SCHEMA_TEXTS[model] = json.dumps(schema)
-        return json.loads(text)
+            data = _SCHEMA_DATA[model] = marshal.dumps(_as_json_data(schema), _NO_SHARING)
+        return marshal.loads(data)
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+# marshal's format 2 writes an object met twice twice (format 3 writes a reference): every copy is a tree, as the
+# JSON round trip gave it, so a caller changing one part of its copy changes no other part
+_NO_SHARING = 2
+
+
+def _is_json_data(value: object) -> bool:
+    """Whether ``value`` is made of dicts with text keys, lists and JSON scalars only (exact types: a tuple, a
+    subclass of ``str`` such as an enum member, or a key that is not text is not)."""
+    kind = type(value)
+    if kind is dict:
+        return all(
+            type(key) is str and _is_json_data(item)
+            for key, item in cast("dict[object, object]", value).items()
+        )
+    if kind is list:
+        return all(_is_json_data(item) for item in cast("list[object]", value))
+    return kind in _JSON_SCALARS
+
+
+def _as_json_data(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as a JSON round trip gives it back (``json.loads(json.dumps(schema))``), without importing
+    :mod:`json` (~5 M instructions of a validate) when it is already plain JSON data, as pydantic's schemas are;
+    a copy of it is a :func:`marshal.loads` of the result's bytes (written with ``_NO_SHARING``)."""
+    if _is_json_data(schema):
+        return schema
+    import json
+
+    return json.loads(json.dumps(schema))
 
 
 # by content model (not by concept ref: a library may recompile a concept into a new model)
-_SCHEMA_TEXTS: weakref.WeakKeyDictionary[type[BaseModel], str] = weakref.WeakKeyDictionary()
+_SCHEMA_DATA: weakref.WeakKeyDictionary[type[BaseModel], bytes] = weakref.WeakKeyDictionary()
 
 
 @lru_cache(maxsize=64)

@@ -8,9 +8,7 @@ Problems raise :class:`InputError` naming the input.
 
 from __future__ import annotations
 
-import json
 import math
-import mimetypes
 import os
 import tomllib
 from collections.abc import Callable, Iterable
@@ -81,6 +79,8 @@ def check_input_depth(data: Any, where: str = "the inputs") -> None:
 
 def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
     """``-i`` value: inline JSON (starting with ``{``), or a .json/.toml file. Returns data and the file's folder."""
+    import json
+
     text = argument.strip()
     data: object
     if text.startswith("{"):
@@ -244,6 +244,8 @@ def _mime_of(url: str) -> str | None:
 
     if url.startswith("data:"):
         return data_url_mime(url)
+    import mimetypes
+
     return mimetypes.guess_type(url)[0]
 
 

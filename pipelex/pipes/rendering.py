@@ -15,7 +15,6 @@ The ``templating_style`` of a pipe decides the shape of ``@var`` blocks (its ``t
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -163,6 +162,8 @@ def format_value(value: Any) -> str:
         case NumberContent():
             return str(value.number)
         case JSONContent():
+            import json
+
             return json.dumps(value.json_obj, indent=4, ensure_ascii=False)
         case HtmlContent():
             return value.inner_html
@@ -192,6 +193,8 @@ def format_value(value: Any) -> str:
         case list():
             return "\n".join(format_value(item) for item in cast("list[object]", value))
         case BaseModel():
+            import json
+
             return json.dumps(value.model_dump(mode="json"), indent=4, ensure_ascii=False)
         case None:
             return ""
@@ -221,6 +224,8 @@ def format_as(value: Any, text_format: TextFormat) -> str:
         case "plain":
             return _plain_text(value)
         case "json":
+            import json
+
             return json.dumps(_data_of(value), indent=2, ensure_ascii=False, default=str)
         case "markdown":
             return _markdown_of(value)

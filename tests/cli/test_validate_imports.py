@@ -67,7 +67,11 @@ MAX_PIPELEX_MODULES = 110
 # width: the CLI's help formatter reads it without shutil. locale was gettext's, imported at argparse's first
 # translated string to normalise the language of a catalogue nobody ships: argparse's strings are translated with
 # one lookup (pipelex/cli/main.py, _translate_without_lookups; tests/cli/test_translations.py).
-FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html", "locale")
+# mimetypes is for the MIME type of a file input named by a URL, when one is read
+FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html", "locale", "mimetypes")
+# json: a validate prints no JSON (but with --format json) and copies a structured leaf's JSON schema with marshal
+# (pipelex.concepts.library); a dry run reads its inputs and writes its folder with it
+FORBIDDEN_IN_VALIDATE = ("json",)
 FORBIDDEN_STDLIB_WITHOUT_JINJA = (*FORBIDDEN_STDLIB, "tempfile", "shutil", "bz2", "lzma")
 
 # a dry run loads what a validation does but the sweep, plus the run's own parts (the runner, the direct backend,
@@ -92,12 +96,13 @@ MAX_PIPELEX_MODULES_DRY_RUN = 120
 MAX_BUILT_MODELS = 30
 
 SCRIPT = """
-import json, sys
+import sys
 from pipelex.cli.main import main
 try:
     code = main(sys.argv[1:], one_command=True)  # as the console script runs it
 except SystemExit as exc:
     code = exc.code
+loaded = sorted(sys.modules)  # before this script's own imports (json)
 
 def models():
     if "pydantic" not in sys.modules:  # never loaded: nothing built (and nothing to import here)
@@ -123,10 +128,11 @@ def dataclasses_of_pipelex():
                     found.add(f"{name}.{value.__qualname__}")
     return sorted(found)
 
+import json
 print("MODULES " + json.dumps(
     {
         "code": code,
-        "modules": sorted(sys.modules),
+        "modules": loaded,
         "built": built,
         "defined": defined,
         "dataclasses": dataclasses_of_pipelex(),
@@ -173,7 +179,7 @@ def test_validate_imports_only_what_it_needs(argv: tuple[str, ...]) -> None:
     ours = [m for m in modules if m == "pipelex" or m.startswith("pipelex.")]
     assert len(ours) <= MAX_PIPELEX_MODULES, f"validate imported {len(ours)} pipelex modules: {ours}"
     stdlib = FORBIDDEN_STDLIB if "jinja2" in modules else FORBIDDEN_STDLIB_WITHOUT_JINJA
-    unneeded = sorted(set(stdlib) & set(modules))
+    unneeded = sorted(set(stdlib + FORBIDDEN_IN_VALIDATE) & set(modules))
     assert not unneeded, f"validate imported {unneeded}: import them inside the function that needs them"
     # the sweep of a bundle without nested batches or parallels runs inline (pipelex.pipes.inline): no event loop
     assert "asyncio" not in modules, (

@@ -516,3 +516,47 @@ def test_a_structure_nested_past_the_stack_is_a_concept_error_not_a_recursion_er
     lib = library(text)
     with pytest.raises(ConceptCompileError, match="'deep.C0' nests structures too deeply"):
         lib.concepts.json_schema(concept(lib, "deep.C0"))
+
+
+def test_a_concepts_json_schema_is_what_a_json_round_trip_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copies are made without the json module: equal to ``json.loads(json.dumps(schema))`` value for value and
+    type for type, with no part shared between two places of a copy, whatever the schema holds (tuples, an enum
+    member, a key that is not text, the same list at two places, non-finite numbers)."""
+    import enum
+    import json
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    lib = library(
+        """
+        domain = "desk"
+        [concept.Ticket]
+        description = "A support ticket"
+        [concept.Ticket.structure]
+        title = { type = "text", description = "What it is about", required = true }
+        """
+    )
+    ticket = concept(lib, "desk.Ticket")
+    model = model_of(lib, "desk.Ticket")
+    plain = lib.concepts.json_schema(ticket)
+    assert plain == json.loads(json.dumps(model.model_json_schema()))
+
+    for odd in (False, True):
+        shared = ["a", 1.5, None, True]
+        schema: dict[str, Any] = {"first": shared, "second": shared, "big": float("inf")}
+        if odd:
+            schema |= {"pair": ("x", 2), "colour": Colour.RED, "by_number": {3: "three"}}
+        other = model_of(lib, "desk.Ticket")
+        monkeypatch.setattr(other, "model_json_schema", classmethod(lambda cls, *a, s=schema, **k: s))
+        from pipelex.concepts import library as concepts_library
+
+        concepts_library._SCHEMA_DATA.pop(other, None)  # pyright: ignore[reportPrivateUsage]
+        got = lib.concepts.json_schema(ticket)
+        expected = json.loads(json.dumps(schema))
+        assert got == expected
+        assert json.dumps(got) == json.dumps(expected)  # the same types: lists, plain text, text keys
+        assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+        assert got["first"] is not got["second"]
+        got["first"].append("changed")
+        assert lib.concepts.json_schema(ticket) == expected
