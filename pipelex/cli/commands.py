@@ -671,14 +671,14 @@ def _write_run_dir(
         if error is not None:  # what the failed run cost so far (a finished run prints its cost table)
             (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
         if graph:
-            from pipelex.tracing.html import render_html
+            from pipelex.tracing.html import render_html_bytes
             from pipelex.tracing.mermaid import render_mermaid
 
             output.graph.write_json(
                 run_dir / "graph.json"
             )  # complete, also when the graph held here is folded
             (run_dir / "graph.mmd").write_text(render_mermaid(output.graph), encoding="utf-8")
-            (run_dir / "graph.html").write_text(render_html(output.graph), encoding="utf-8")
+            (run_dir / "graph.html").write_bytes(render_html_bytes(output.graph))
     except OSError as exc:
         where = run_dir or output_dir
         raise RunError(
@@ -757,13 +757,19 @@ def _memory_document(memory: Any) -> dict[str, Any]:
     }
 
 
+# the levels of a document written member by member (`_write_json`): the document, then each of its members
+# (working memory: `root`, `aliases`, `absences`); a value below is written by one call (a stuff, whole)
+_STREAMED_LEVELS = 2
+
+
 def _write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON (the bytes of ``_json_text(data)``), one top-level member at a time: the
-    values (pydantic models, lists) are serialized by pydantic-core straight to bytes, never as Python dicts."""
+    """Write ``data`` as indented JSON (the bytes of ``_json_text(data)``), one member at a time down to
+    :data:`_STREAMED_LEVELS` (a working memory: stuff by stuff): the values (pydantic models, lists, a stuff's
+    record) are serialized by pydantic-core straight to bytes, never as Python dicts."""
     from pydantic_core import to_json
 
     def dump(out: Any, value: Any, level: int) -> None:
-        if is_dict(value) and value:
+        if level < _STREAMED_LEVELS and is_dict(value) and value:
             out.write(b"{")
             pad = b"\n" + b"  " * (level + 1)
             for index, (key, item) in enumerate(value.items()):
@@ -887,15 +893,15 @@ def graph_render(args: argparse.Namespace) -> int:
         _err(f"{path}: not an execution graph saved by pipelex ({str(exc).splitlines()[0]})")
         return EXIT_FAILED
     if args.format == "html":
-        from pipelex.tracing.html import render_html
+        from pipelex.tracing.html import render_html_bytes
 
-        text = render_html(graph)
+        page = render_html_bytes(graph)
     else:
         from pipelex.tracing.mermaid import render_mermaid
 
-        text = render_mermaid(graph)
+        page = render_mermaid(graph).encode("utf-8")
     try:
-        out.write_text(text, encoding="utf-8")
+        out.write_bytes(page)
     except OSError as exc:  # e.g. the disk is full, or the folder went away since the check
         _err(f"cannot write {out}: {exc.strerror}")
         return EXIT_FAILED

@@ -71,8 +71,18 @@ class UsageReport(BaseModel):
     @classmethod
     def empty(cls) -> "UsageReport":
         """A report of nothing (what ``UsageReport()`` validates to, without building the validator: a dry run,
-        whose graph's every node starts from one, reports no usage)."""
-        return cls.model_construct()
+        whose graph's every node starts from one, reports no usage).
+
+        Built as ``model_construct()`` builds it (no field set, ``by_model`` empty), without its generic work:
+        for a field with a ``default_factory`` it asks ``inspect.signature`` whether the factory takes the
+        validated data (~5 µs; the roll-up makes one per graph node)."""
+        report = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(report, "__dict__", {"by_model": {}})
+        _set(report, "__pydantic_fields_set__", set())
+        _set(report, "__pydantic_extra__", None)
+        _set(report, "__pydantic_private__", None)
+        return report
 
     def add(self, usage: ModelUsage) -> None:
         """Add one model's usage."""

@@ -89,13 +89,16 @@ _FOLD_AFTER = 50
 _FOLD_SLACK = 10
 
 
-def _embed_json(graph: ExecutionGraph) -> str:
-    text = graph.model_dump_json()
-    if "<" not in text:  # one fast scan: most graphs hold no "<" (each replace scans the megabytes again)
-        return text
+def _embed_json(graph: ExecutionGraph) -> bytes:
+    """The graph's compact JSON (the bytes of ``graph.model_dump_json()`` encoded, as pydantic-core writes them: a
+    megabyte-long graph is neither decoded nor encoded again), safe inside a ``<script>`` element."""
+    data = graph.__pydantic_serializer__.to_json(graph)
+    if b"<" not in data:  # one fast scan: most graphs hold no "<" (each replace scans the megabytes again)
+        return data
     # "<" only ever occurs inside JSON strings, where "\/" is a valid escape of "/" and
-    # "\u003c" of "<": the script element can't be closed early nor open an HTML comment.
-    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    # "\u003c" of "<": the script element can't be closed early nor open an HTML comment (UTF-8 never holds an
+    # ASCII byte inside a multi-byte character, so the bytes are replaced as the text would be)
+    return data.replace(b"</", b"<\\/").replace(b"<!--", b"\\u003c!--")
 
 
 def graph_from_html(page: str) -> ExecutionGraph:
@@ -469,7 +472,8 @@ class _PageBuilder:
             "</header>"
         )
 
-    def page(self) -> str:
+    def page(self) -> bytes:
+        """The page, UTF-8 encoded."""
         graph = self.graph
         title = f"{graph.main_pipe} · {graph.mode} · pipelex execution graph"
         toolbar = (
@@ -495,7 +499,9 @@ class _PageBuilder:
             if graph.nodes
             else ""
         )
-        return (
+        # written in three parts, as bytes: the graph's JSON (most of the page, ASCII) is never copied into the
+        # page's text, where the page's few non-ASCII characters would make every character of it two bytes wide
+        head = (
             "<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
@@ -509,11 +515,20 @@ class _PageBuilder:
             f"{self.edges_section()}"
             "</main>"
             '<footer class="muted">Rendered by pipelex · self-contained page · hover an input/output to preview its data</footer>'
-            f'<script type="application/json" id="graph-data">{_embed_json(graph)}</script>'
-            f"<script>{_JS}</script>"
-            + (f"<script>{_diagram_scripts()}</script>" if graph.nodes else "")
-            + "</body></html>\n"
+            '<script type="application/json" id="graph-data">'
         )
+        return b"".join((head.encode("utf-8"), _embed_json(graph), _page_end(with_diagram=bool(graph.nodes))))
+
+
+@functools.cache
+def _page_end(*, with_diagram: bool) -> bytes:
+    """What follows the graph's JSON on the page (the same bytes for every page: encoded once)."""
+    return (
+        "</script>"
+        f"<script>{_JS}</script>"
+        + (f"<script>{_diagram_scripts()}</script>" if with_diagram else "")
+        + "</body></html>\n"
+    ).encode("utf-8")
 
 
 @functools.cache
@@ -542,6 +557,12 @@ def _preview_data(data: Any) -> Any:
 
 def render_html(graph: ExecutionGraph) -> str:
     """The self-contained HTML page of the graph (``graph.html``)."""
+    return render_html_bytes(graph).decode("utf-8")
+
+
+def render_html_bytes(graph: ExecutionGraph) -> bytes:
+    """:func:`render_html`'s page encoded in UTF-8, as ``graph.html`` holds it (made as bytes: the graph's JSON, most
+    of the page, is not decoded and encoded again)."""
     return _PageBuilder(graph).page()
 
 

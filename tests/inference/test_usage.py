@@ -95,3 +95,19 @@ def test_cost_table_by_model() -> None:
     lines = table.splitlines()
     assert lines[0] == "cost report" and lines[3].startswith("dear") and lines[4].startswith("cheap")
     assert lines[-1].split()[:4] == ["total", "2", "1100", "0"] and lines[-1].endswith("0.5010")
+
+
+def test_an_empty_report_is_what_model_construct_and_validation_make() -> None:
+    from pipelex.reporting.usage import UsageReport
+
+    empty = UsageReport.empty()
+    constructed = UsageReport.model_construct()
+    assert empty.__dict__ == constructed.__dict__ == UsageReport().__dict__ == {"by_model": {}}
+    assert empty.model_fields_set == constructed.model_fields_set == set()
+    assert empty.__pydantic_extra__ is None and empty.__pydantic_private__ is None
+    assert empty.model_dump() == UsageReport().model_dump()
+    assert empty.graph_json() == UsageReport().graph_json()
+    assert UsageReport.empty().by_model is not empty.by_model  # each report its own dict
+    empty.add(_usage("gpt-4o", 10, 5, 0.1))
+    assert empty.calls == 1 and empty.input_tokens == 10
+    assert UsageReport.empty().calls == 0

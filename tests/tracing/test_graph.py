@@ -636,3 +636,21 @@ def test_the_page_escapes_text_as_html_escape_does(value: object) -> None:
 
     assert _esc(value) == html.escape(str(value), quote=True)
     assert _esc("<a href='x'>\"&amp;\"</a>") == html.escape("<a href='x'>\"&amp;\"</a>", quote=True)
+
+
+def test_the_page_as_bytes_is_the_page_text_encoded() -> None:
+    """``graph.html`` is written from :func:`render_html_bytes` (the graph's JSON kept as pydantic-core's bytes): the
+    page is the UTF-8 of :func:`render_html`'s text, whose embedded graph is ``model_dump_json()`` with ``</`` and
+    ``<!--`` escaped, also around non-ASCII text."""
+    from pipelex.tracing.html import render_html_bytes
+
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="live")
+    text = "naïve → ✓ <!-- </script> 😀 \u2028 end"
+    Run(tracer).op(None, "p", "PipeLLM", [item("t", "Text", text)], None)
+    for graph in (tracer.build(), build_small_graph()[0], build_sample_30()):
+        page = render_html_bytes(graph)
+        assert page == render_html(graph).encode("utf-8")
+        decoded = page.decode("utf-8")
+        embedded = decoded.split('id="graph-data">', 1)[1].split("</script>", 1)[0]
+        assert embedded == graph.model_dump_json().replace("</", "<\\/").replace("<!--", "\\u003c!--")
+        assert graph_from_html(decoded) == graph
