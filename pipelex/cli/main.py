@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pipelex.cli.argparse_loader import argparse
 from pipelex.cli.exits import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -173,13 +173,15 @@ def _translate_without_lookups() -> None:
     language, no lookup can find one, and the translation is the identity (what gettext returns then); when it
     holds some, the translation gettext would find for this process's locale is looked up once. A process that
     changed the domain or its folder before (``textdomain``, ``bindtextdomain``) keeps gettext's own lookups.
+    When nothing has imported gettext yet (``pipelex.cli.argparse_loader``), nobody chose either, and gettext is
+    imported only if a catalogue is there.
     """
-    import gettext
-
-    domain = gettext.textdomain()
-    localedir = gettext.bindtextdomain(domain)
-    # gettext's default folder of catalogues (``gettext._default_localedir``)
-    if domain != "messages" or localedir != os.path.join(sys.base_prefix, "share", "locale"):
+    # gettext's default domain and folder of catalogues (``gettext._default_localedir``)
+    domain, localedir = "messages", os.path.join(sys.base_prefix, "share", "locale")
+    gettext = sys.modules.get("gettext")
+    if gettext is not None and (
+        gettext.textdomain() != domain or gettext.bindtextdomain(domain) != localedir
+    ):
         return  # someone chose the domain or its folder: leave gettext to it
     try:
         languages = os.listdir(localedir)
@@ -187,6 +189,8 @@ def _translate_without_lookups() -> None:
         languages = []
     catalogue = os.path.join("LC_MESSAGES", f"{domain}.mo")
     if any(os.path.exists(os.path.join(localedir, language, catalogue)) for language in languages):
+        import gettext
+
         translation = gettext.translation(domain, localedir, fallback=True)
         argparse._ = translation.gettext  # type: ignore[attr-defined]
         argparse.ngettext = translation.ngettext  # type: ignore[attr-defined]

@@ -111,3 +111,31 @@ def test_a_chosen_domain_keeps_gettext_s_lookups(monkeypatch: pytest.MonkeyPatch
     finally:
         gettext.textdomain(previous)
     assert vars(argparse)["_"] is original
+
+
+def test_argparse_imported_first_by_the_cli_still_translates_with_gettext(tmp_path: Path) -> None:
+    """argparse is imported against a stand-in gettext (``pipelex/cli/argparse_loader.py``): the stand-in is gone
+    once argparse is loaded (``import gettext`` is the real module), and argparse's ``_`` answers what gettext
+    answers, in a process that keeps gettext's own lookups (embedded) as in one that chose a domain."""
+    script = (
+        "import sys\n"
+        "from pipelex.cli import main\n"
+        "import argparse\n"
+        "print('LOADED', 'gettext' in sys.modules)\n"
+        "import gettext\n"
+        "print('REAL', hasattr(gettext, 'translation'))\n"
+        "gettext.bindtextdomain('demo', sys.argv[1])\n"
+        "gettext.textdomain('demo')\n"
+        "print('SAID', vars(argparse)['_']('options'), vars(argparse)['ngettext']('one', 'many', 2))\n"
+    )
+    _write_mo(tmp_path / "fr" / "LC_MESSAGES" / "demo.mo", {"options": "options (fr)"})
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+        env={**os.environ, "LANGUAGE": "fr"},
+    )
+    assert result.stdout.splitlines() == ["LOADED False", "REAL True", "SAID options (fr) many"]

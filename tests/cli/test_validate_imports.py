@@ -67,8 +67,9 @@ MAX_PIPELEX_MODULES = 110
 # width: the CLI's help formatter reads it without shutil. locale was gettext's, imported at argparse's first
 # translated string to normalise the language of a catalogue nobody ships: argparse's strings are translated with
 # one lookup (pipelex/cli/main.py, _translate_without_lookups; tests/cli/test_translations.py).
-# mimetypes is for the MIME type of a file input named by a URL, when one is read
-FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html", "locale", "mimetypes")
+# mimetypes is for the MIME type of a file input named by a URL, when one is read; gettext was argparse's, whose
+# strings a command translates once, without it when there is no catalogue (pipelex/cli/argparse_loader.py)
+FORBIDDEN_STDLIB = ("socket", "selectors", "logging", "traceback", "html", "locale", "mimetypes", "gettext")
 # json: a validate prints no JSON (but with --format json) and copies a structured leaf's JSON schema with marshal
 # (pipelex.concepts.library); a dry run reads its inputs and writes its folder with it
 FORBIDDEN_IN_VALIDATE = ("json",)
@@ -231,7 +232,8 @@ def test_help_imports_no_model_library() -> None:
     code, modules = imported_by("--help")
     assert code == 0
     assert not third_party(modules)
-    assert len([m for m in modules if m.startswith("pipelex")]) <= 6
+    assert "gettext" not in modules
+    assert len([m for m in modules if m.startswith("pipelex")]) <= 7
 
 
 SMALL = "benchmarks/bundles/order_desk.mthds"
