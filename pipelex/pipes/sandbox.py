@@ -35,6 +35,7 @@ from jinja2 import Environment, nodes
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
+from pydantic import BaseModel
 
 from pipelex.errors import TemplateBudgetExceeded
 from pipelex.narrowing import is_dict, is_sequence, is_tuple
@@ -115,6 +116,36 @@ def _estimate_str_method(
         budget.size(len(text) * max(longest, 1), "a text")
 
 
+_INDENT_WALK_NODES = 100_000
+
+
+def _estimate_json_indent(budget: RenderBudget, value: Any, indent: Any) -> None:
+    """Refuse a JSON dump whose ``indent`` would make it pass the size budget, before dumping it: each value
+    nested ``d`` levels down starts a line of ``d * indent`` spaces (``model_dump_json(indent=999999999)`` of a
+    two-field model is gigabytes; pydantic's serializer panics or the process runs out of memory)."""
+    if not isinstance(indent, int) or indent <= 0:
+        return
+    spaces = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    seen = 0
+    while stack and seen < _INDENT_WALK_NODES:
+        item, depth = stack.pop()
+        seen += 1
+        spaces += depth
+        if isinstance(item, BaseModel):
+            children: Iterable[Any] = [getattr(item, name, None) for name in type(item).model_fields]
+        elif is_dict(item):
+            children = item.values()
+        elif is_sequence(item) and not isinstance(item, str | bytes):
+            children = item
+        else:
+            continue
+        stack.extend((child, depth + 1) for child in children)
+        if spaces * indent > budget.max_chars:
+            break
+    budget.size(spaces * indent, "an indented JSON text")
+
+
 def _sized_items(value: Any) -> list[Any]:
     return list(value) if is_sequence(value) else []
 
@@ -147,9 +178,13 @@ def _estimate_filter(
         budget.size(_length(value) * _length(separator), "a joined text")
     elif name == "list" and isinstance(value, Sized):
         budget.size(len(value), "a list")
+    elif name == "tojson":
+        _estimate_json_indent(budget, value, kwargs.get("indent", args[0] if args else None))
 
 
-_SIZE_FILTERS = frozenset({"center", "batch", "slice", "indent", "wordwrap", "replace", "join", "list"})
+_SIZE_FILTERS = frozenset(
+    {"center", "batch", "slice", "indent", "wordwrap", "replace", "join", "list", "tojson"}
+)
 
 
 def _guarded_filter(name: str, function: Any) -> Any:
@@ -316,6 +351,8 @@ class BudgetedEnvironment(SandboxedEnvironment):
         owner = getattr(method, "__self__", None)
         if isinstance(owner, str):
             _estimate_str_method(budget, owner, getattr(method, "__name__", ""), args, kwargs)
+        elif isinstance(owner, BaseModel) and "indent" in kwargs:  # model_dump_json(indent=n)
+            _estimate_json_indent(budget, owner, kwargs["indent"])
         elif isinstance(owner, list | dict | set):
             for value in (*args, *kwargs.values()):
                 budget.measure(value, "a value")

@@ -54,6 +54,7 @@ BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops
         "template_max_output_chars",
     ),
     "big power": ("{{ 2 ** 100000000 }}", "template_max_int_bits"),
+    "tojson indent": ("{{ {'a': [1, 2]}|tojson(indent=999999999) }}", "template_max_output_chars"),
 }
 
 _CHILD = textwrap.dedent(
@@ -191,3 +192,37 @@ def test_a_template_python_cannot_compile_fails_its_pipe_clearly(template: str) 
         render_template(template, {}, pipe_code="p")
     assert "nests too deeply to be compiled" in str(caught.value)
     assert "<template>" not in str(caught.value) and "SyntaxError" not in str(caught.value)
+
+
+_MODEL_CHILD = textwrap.dedent(
+    """
+    import json
+    from pipelex.concepts.natives import ListContent, TextContent
+    from pipelex.errors import LimitExceededError
+    from pipelex.pipes.rendering import render_template
+    context = {"t": TextContent(text="a"), "l": ListContent(items=[TextContent(text="b")] * 3)}
+    results = {}
+    for name, template in [("model", "{{ t.model_dump_json(indent=999999999) }}"),
+                           ("list", "{{ l.model_dump_json(indent=3000000) }}"),
+                           ("ordinary", "{{ t.model_dump_json(indent=2) }}|{{ l.model_dump_json(indent=1) }}")]:
+        try:
+            results[name] = render_template(template, context, pipe_code="bomb")
+        except LimitExceededError as exc:
+            results[name] = {"limit": exc.limit, "message": str(exc)}
+    print(json.dumps(results))
+    """
+)
+
+
+def test_a_json_dump_indented_past_the_budget_is_refused_before_it_is_built() -> None:
+    # model_dump_json(indent=999999999) of a one-field model asked pydantic for gigabytes: on the runner API
+    # the worker hit its memory ceiling (or pydantic's serializer panicked: a 500), on the CLI nothing bounded it
+    done = watched([sys.executable, "-c", _MODEL_CHILD], timeout=120, memory_bytes=2 * 1024**3)
+    assert not done.timed_out and done.code == 0, done.err[-3000:]
+    results = json.loads(done.out)
+    for name in ("model", "list"):
+        assert results[name]["limit"] == "template_max_output_chars", results[name]
+        assert "an indented JSON text" in results[name]["message"]
+    assert results["ordinary"] == '{\n  "text": "a"\n}|' + json.dumps(
+        {"items": [{"text": "b"}] * 3}, indent=1
+    )
