@@ -9,6 +9,7 @@ Pure: a :class:`Library` in, every :class:`Diagnostic` out (all problems, not th
 from __future__ import annotations
 
 import keyword
+import math
 from collections.abc import Set
 from typing import TYPE_CHECKING, cast
 
@@ -213,7 +214,13 @@ class StaticChecker(PipeChecks):
                     report(
                         ErrorType.SCHEMA_VIOLATION,
                         f"field {name!r} of concept {concept.code!r} is of type {spec.type or 'text'!r}, but its "
-                        f"default_value {spec.default_value!r} is not: give a default of that type",
+                        f"default_value {spec.default_value!r} is not"
+                        + (
+                            " a finite number (JSON holds no NaN or infinity)"
+                            if isinstance(spec.default_value, float) and not math.isfinite(spec.default_value)
+                            else ""
+                        )
+                        + ": give a default of that type",
                         where,
                     )
                 refs = [spec.concept_ref] if spec.type == "concept" else []
@@ -579,8 +586,10 @@ def _default_fits(kind: str, value: object) -> bool:
             return isinstance(value, str)
         case "integer":
             return isinstance(value, int) and not isinstance(value, bool)
-        case "number":
-            return isinstance(value, int | float) and not isinstance(value, bool)
+        case (
+            "number"
+        ):  # NaN and the infinities (TOML's nan, inf, 1e400) are no JSON number: the value became null
+            return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
         case "boolean":
             return isinstance(value, bool)
         case "list":

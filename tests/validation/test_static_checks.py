@@ -2710,12 +2710,26 @@ def test_the_outcome_pipes_of_a_condition_make_one_concept(
             "schema_violation",
             "structure.budget",
         ),
+        *(  # TOML's nan and inf (and 1e400, which reads as inf): the reference refuses the structure; the
+            # default was silently answered as null
+            (
+                '[concept.Trip]\ndescription = "A trip"\n[concept.Trip.structure]\n'
+                f'budget = {{ type = "number", description = "EUR", default_value = {value} }}',
+                "schema_violation",
+                "structure.budget",
+            )
+            for value in ("nan", "inf", "-inf", "1e400")
+        ),
     ],
     ids=[
         "llm-without-prompt",
         "img-gen-any-count",
         "llm-setting-without-temperature",
         "default-of-another-type",
+        "default-nan",
+        "default-inf",
+        "default-minus-inf",
+        "default-1e400",
     ],
 )
 def test_rules_the_reference_applies(snippet: str, error_type: str, field: str) -> None:
