@@ -34,6 +34,7 @@ class PipeEntry(Record):
     blueprint: PipeBlueprint
     bundle: BundleBlueprint
     source_map: SourceMap
+    ref: str
 
     FIELDS = ("domain", "code", "blueprint", "bundle", "source_map")
 
@@ -45,11 +46,8 @@ class PipeEntry(Record):
         self.blueprint = blueprint
         self.bundle = bundle
         self.source_map = source_map
-
-    @property
-    def ref(self) -> str:
-        """``domain.code``."""
-        return f"{self.domain}.{self.code}"
+        self.ref = f"{domain}.{code}"
+        """``domain.code`` (made once: read several times per run of the pipe; an entry is never changed)."""
 
     @property
     def file(self) -> str | None:

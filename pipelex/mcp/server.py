@@ -276,7 +276,7 @@ def build_server() -> MCPServer:
                 "pipe": e.ref,
                 "type": e.blueprint.type,
                 "description": e.blueprint.description,
-                "inputs": e.blueprint.input_specs(),
+                "inputs": dict(e.blueprint.input_specs()),
                 "output": e.blueprint.output,
             }
             for e in library.pipes.values()

@@ -567,9 +567,28 @@ _DIRECT_VALUES: frozenset[type] = frozenset(
 _LISTS: frozenset[type] = frozenset({list, ContentList})
 
 
-@lru_cache(maxsize=4096)
+# the direct plans made so far, by the identity of their parts (``sigil_parts`` caches them: a template's parts
+# are the same tuple at every render), each with its parts (held, so their id is not reused while the plan is)
+_PLANS: dict[int, tuple[tuple[SigilPart, ...], tuple[str | _DirectSigil, ...] | None]] = {}
+_PLANS_HELD = 4096
+
+
 def _direct_plan(parts: tuple[SigilPart, ...]) -> tuple[str | _DirectSigil, ...] | None:
-    """The parts of a sigil template whose sigils each name a whole input (no ``.field``), else None."""
+    """The parts of a sigil template whose sigils each name a whole input (no ``.field``), else None.
+
+    Kept by the identity of ``parts``, not their value: hashing the parts (a Python-level hash per sigil) cost
+    more than making the plan again."""
+    known = _PLANS.get(id(parts))
+    if known is not None and known[0] is parts:
+        return known[1]
+    plan = _make_direct_plan(parts)
+    if len(_PLANS) >= _PLANS_HELD:
+        _PLANS.clear()
+    _PLANS[id(parts)] = (parts, plan)
+    return plan
+
+
+def _make_direct_plan(parts: tuple[SigilPart, ...]) -> tuple[str | _DirectSigil, ...] | None:
     plan: list[str | _DirectSigil] = []
     for part in parts:
         if isinstance(part, str):

@@ -608,3 +608,24 @@ def test_a_valid_library_is_checked_without_building_the_source_map_index() -> N
         source_map.pipe_line("write_menu_card")
         == MENU.lstrip("\n").splitlines().index("[pipe.write_menu_card]") + 1
     )
+
+
+def test_input_specs_are_made_once_and_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelex.language.blueprints import base
+
+    bundle = parse(MENU).blueprint
+    assert bundle is not None
+    list_dishes = bundle.pipes["list_dishes"]
+    specs = list_dishes.input_specs()
+    assert specs == {"kitchen_note": "KitchenNote"} and list_dishes.input_specs() is specs
+    with pytest.raises(TypeError):
+        specs["other"] = "Text"  # type: ignore[index]
+    twin = bp.PipeLLMBlueprint.model_validate(list_dishes.model_dump(by_alias=True))
+    assert twin == list_dishes and twin is not list_dishes
+    assert twin.input_specs() == specs and twin.input_specs() is not specs  # its own, equal
+    monkeypatch.setattr(base, "_INPUT_SPECS_HELD", 1)  # past the bound: made again, the same
+    for pipe in bundle.pipes.values():
+        assert pipe.input_specs() == {
+            name: slot if isinstance(slot, str) else slot.concept for name, slot in pipe.inputs.items()
+        }
+    assert len(base._INPUT_SPECS) <= 1  # pyright: ignore[reportPrivateUsage]

@@ -327,3 +327,27 @@ def test_a_sigil_template_of_model_fields_renders_without_jinja2() -> None:
     assert "Dear a note,\n<note>\na note\n</note>\n" in out
     assert "JINJA False" in out
     assert "ERROR PipeRunError pipe 'p': the template cannot be rendered: 'nobody' is undefined" in out
+
+
+def test_direct_plans_are_kept_by_their_parts_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The direct path's plan of a template is made once per parts tuple (``sigil_parts`` hands the same tuple out
+    again), and made again for equal parts held elsewhere or once the bound cleared the plans: the same plan."""
+    parts = sigil_parts("Label: $note\n@texts\n@?nobody")
+    assert parts is not None
+    plan = rendering._direct_plan(parts)  # pyright: ignore[reportPrivateUsage]
+    assert plan == (
+        "Label: ",
+        ("note", None, False),
+        "\n",
+        ("texts", "texts", False),
+        "\n",
+        ("nobody", "nobody", True),
+    )
+    assert rendering._direct_plan(parts) is plan  # pyright: ignore[reportPrivateUsage]
+    copy = tuple(list(parts))
+    assert copy is not parts and rendering._direct_plan(copy) == plan  # pyright: ignore[reportPrivateUsage]
+    assert rendering._direct_plan(sigil_parts("$note.text") or ()) is None  # pyright: ignore[reportPrivateUsage]
+    monkeypatch.setattr(rendering, "_PLANS_HELD", 2)
+    texts = [render_template(f"Step {i}: $note", CONTEXT, pipe_code="p") for i in range(6)]
+    assert texts == [f"Step {i}: a short note" for i in range(6)]
+    assert len(rendering._PLANS) <= 2  # pyright: ignore[reportPrivateUsage]

@@ -4,6 +4,8 @@ The pipe kinds' blueprint classes live one module per kind beside this one, impo
 uses the kind (or a caller names the class); :mod:`pipelex.language.blueprint` is where everything is found.
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,9 +81,25 @@ class PipeBlueprintBase(Blueprint):
     inputs: dict[str, str | InputSlot] = Field(default_factory=dict)
     output: str
 
-    def input_specs(self) -> dict[str, str]:
-        """Input name to concept spec string."""
-        return {name: (slot if isinstance(slot, str) else slot.concept) for name, slot in self.inputs.items()}
+    def input_specs(self) -> Mapping[str, str]:
+        """Input name to concept spec string (read-only: made once per blueprint, which is never changed; the
+        checks and the runs of a pipe ask for it several times)."""
+        known = _INPUT_SPECS.get(id(self))
+        if known is not None and known[0] is self:
+            return known[1]
+        specs = MappingProxyType(
+            {name: (slot if isinstance(slot, str) else slot.concept) for name, slot in self.inputs.items()}
+        )
+        if len(_INPUT_SPECS) >= _INPUT_SPECS_HELD:
+            _INPUT_SPECS.clear()
+        _INPUT_SPECS[id(self)] = (self, specs)
+        return specs
+
+
+# the input specs made so far, by the identity of their blueprint (held, so its id is not reused meanwhile): a
+# frozen model's own hash would hash every field
+_INPUT_SPECS: dict[int, tuple[PipeBlueprintBase, Mapping[str, str]]] = {}
+_INPUT_SPECS_HELD = 16_384
 
 
 class ControllerBlueprintBase(PipeBlueprintBase):
