@@ -179,8 +179,11 @@ class IsolatedRunner:
             ) from None
         finally:
             loop.remove_reader(receiving.fileno())
+        # the child refuses an answer past [api] max_held_body_bytes itself (pipelex.api.service.checked_answer);
+        # whatever it sends, the server never reads more than that (and a problem's few bytes)
+        most = self.config.api.max_held_body_bytes + 1024**2
         try:  # the child wrote its answer (or closed the pipe by ending): read it off the loop
-            return await loop.run_in_executor(None, receiving.recv_bytes)
+            return await loop.run_in_executor(None, receiving.recv_bytes, most)
         except (EOFError, OSError):
             return None
 

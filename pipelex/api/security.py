@@ -7,6 +7,7 @@ import hmac
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -157,6 +158,16 @@ def request_hold(scope: Scope) -> Hold | None:
     return hold if isinstance(hold, Hold) else None
 
 
+# the hold of the request being served, for code below the routes (a run's answer coming back from its worker);
+# a run started with /v1/start inherits its request's hold (tasks copy the context)
+_CURRENT_HOLD: ContextVar[Hold | None] = ContextVar("pipelex_current_hold", default=None)
+
+
+def current_hold() -> Hold | None:
+    """The hold of the request this code serves (None outside a request)."""
+    return _CURRENT_HOLD.get()
+
+
 class BodySizeLimit:
     """ASGI middleware refusing request bodies over ``max_body_bytes`` with a 413 problem document.
 
@@ -198,9 +209,11 @@ class BodySizeLimit:
             return
         hold = Hold(self.ledger)
         scope[HOLD_SCOPE_KEY] = hold
+        token = _CURRENT_HOLD.set(hold)
         try:
             await self._serve(scope, receive, send, hold)
         finally:
+            _CURRENT_HOLD.reset(token)
             if not hold.kept:
                 hold.release()
 

@@ -34,7 +34,7 @@ from pipelex.api.models import (
     WorkingMemoryOut,
 )
 from pipelex.api.problems import ApiProblem
-from pipelex.api.security import InputPolicy
+from pipelex.api.security import InputPolicy, current_hold
 from pipelex.backends.direct import DirectBackend
 from pipelex.backends.protocol import Backend, PipelineOutput, PreparedRun
 from pipelex.config.deck import ModelDeck, deck_for
@@ -327,8 +327,9 @@ class DirectApiBackend:
         loops = self._loops
         async with self._slots:
             if self._isolated is not None:
-                return await self._isolated.execute(request)
-            return await self._within_deadline(loops.run(lambda: self.execute_here(request)))
+                return held_answer(await self._isolated.execute(request), self.config)
+            answer = await self._within_deadline(loops.run(lambda: self.execute_here(request)))
+            return held_answer(answer, self.config)
 
     async def execute_here(self, request: ExecuteRequest) -> bytes:
         """Run the pipe in this thread (its settings carry the config's ``[limits]``)."""
@@ -337,7 +338,9 @@ class DirectApiBackend:
     async def _execute(self, request: ExecuteRequest) -> bytes:
         runner, run = prepare_run(request, self.config, self.deck, self.core)
         output = await runner.execute_prepared(run)
-        return execute_response(output, backend=self.name).model_dump_json().encode()
+        return checked_answer(
+            execute_response(output, backend=self.name).model_dump_json().encode(), self.config
+        )
 
     async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
         """Check the request now (in a thread), then run it in the background like ``execute``; the run is a
@@ -374,9 +377,9 @@ class DirectApiBackend:
         pool = self._pool
         async with self._slots:
             if self._isolated is not None:
-                return await self._isolated.validate(request)
+                return held_answer(await self._isolated.validate(request), self.config)
             running = asyncio.get_running_loop().run_in_executor(pool, self.validate_here, request)
-            return await self._within_deadline(running)
+            return held_answer(await self._within_deadline(running), self.config)
 
     def validate_here(self, request: ValidateRequest) -> bytes:
         """Validate in this thread (its settings carry the config's ``[limits]``)."""
@@ -403,7 +406,32 @@ class DirectApiBackend:
             allow_signatures=request.allow_signatures,
             backend=self.name,
         )
-        return response.model_dump_json().encode()
+        return checked_answer(response.model_dump_json().encode(), self.config)
+
+
+def checked_answer(answer: bytes, config: PipelexConfig) -> bytes:
+    """``answer``, or a ``run-limit-exceeded`` when it is larger than the server holds for one request (``[api]
+    max_held_body_bytes``): checked where the answer is made (a worker process), so the server never reads it."""
+    budget = config.api.max_held_body_bytes
+    if len(answer) > budget:
+        raise LimitExceededError(
+            f"the answer is {len(answer)} bytes, more than this server holds for one request ({budget} bytes, "
+            "[api] max_held_body_bytes): make the run output less (fewer or smaller items, shorter texts), or "
+            "ask the server's operator for a larger budget",
+            limit="max_held_body_bytes",
+            value=budget,
+        )
+    return answer
+
+
+def held_answer(answer: bytes, config: PipelexConfig) -> bytes:
+    """``answer`` (checked again), counted in its request's hold until it is sent (``max_held_body_bytes``; a
+    started run's until the run ends): a 503 ``server-busy`` when the requests in progress hold too much."""
+    checked_answer(answer, config)
+    hold = current_hold()
+    if hold is not None:
+        hold.take(len(answer))
+    return answer
 
 
 async def run_into_store(

@@ -197,3 +197,59 @@ def test_a_blob_upload_counts_in_the_held_budget(small_server: str) -> None:
         while stored.status_code == 503 and time.monotonic() < deadline:
             stored = http.put(upload["url"], content=data, headers=upload["headers"])
         assert stored.status_code == 201, stored.text
+
+
+def big_output(chars: int) -> str:
+    return textwrap.dedent(f"""
+        domain = "answer"
+        main_pipe = "blow"
+
+        [pipe.blow]
+        type        = "PipeCompose"
+        description = "A long text from a short request"
+        output      = "Text"
+        template    = "{{{{ 'x' * {chars} }}}}"
+    """)
+
+
+@pytest.mark.parametrize("route", ["/v1/execute", "/v1/start"])
+def test_an_answer_past_the_held_budget_is_refused_where_it_is_made(small_server: str, route: str) -> None:
+    # a 3 KB dry run batching such a template made a 400 MB answer, which the server process read from the
+    # worker and held (1.2 GB at its peak); an answer past max_held_body_bytes is now refused in the worker
+    body = {"mthds_contents": [big_output(200_000)], "dry_run": True}
+    with httpx.Client(base_url=small_server, timeout=60) as http:
+        answer = http.post(route, json=body)
+        if route == "/v1/start":
+            run_id = answer.json()["run_id"]
+            wait_for("failed", http, run_id)
+            answer = http.get(f"/v1/runs/{run_id}/results")
+            document = assert_problem(answer, 409, "run-failed")["run_error"]
+        else:
+            document = assert_problem(answer, 422, "run-limit-exceeded")
+        assert document["limit"] == "max_held_body_bytes"
+        assert "max_held_body_bytes" in document["detail"] and "the answer is" in document["detail"]
+        small = http.post("/v1/execute", json={**body, "mthds_contents": [big_output(20_000)]})
+        assert small.status_code == 200, small.text
+        assert small.json()["main_stuff"]["content"]["text"] == "x" * 20_000
+
+
+def test_an_answer_counts_in_the_held_budget_until_it_is_sent() -> None:
+    from pipelex.api.security import _CURRENT_HOLD, HeldBytes, Hold  # pyright: ignore[reportPrivateUsage]
+    from pipelex.api.service import held_answer
+
+    config = PipelexConfig()
+    config = config.model_copy(
+        update={"api": config.api.model_copy(update={"max_held_body_bytes": 100 * KIB})}
+    )
+    ledger = HeldBytes(100 * KIB)
+    Hold(ledger).add(80 * KIB)  # other requests in progress
+    hold = Hold(ledger)
+    token = _CURRENT_HOLD.set(hold)
+    try:
+        assert held_answer(b"x" * 10 * KIB, config) == b"x" * 10 * KIB
+        assert hold.bytes == 10 * KIB and ledger.held == 90 * KIB
+        with pytest.raises(ApiProblem) as busy:
+            held_answer(b"y" * 20 * KIB, config)
+        assert busy.value.kind == "server-busy" and ledger.held == 90 * KIB
+    finally:
+        _CURRENT_HOLD.reset(token)
