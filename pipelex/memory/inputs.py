@@ -259,9 +259,17 @@ def _mocks() -> tuple[Callable[..., StuffContent], Callable[[str], Random]]:
 
 
 def mock_inputs(
-    entry: PipeEntry, library: Library, given: dict[str, Stuff], *, nb_list_items: int
+    entry: PipeEntry,
+    library: Library,
+    given: dict[str, Stuff],
+    *,
+    nb_list_items: int,
+    optional: bool = False,
 ) -> dict[str, Stuff]:
-    """Mocks for every required input that was not given (``--mock-inputs``)."""
+    """Mocks for every required input that was not given (``--mock-inputs``); for the optional ones (``X?``) too
+    when ``optional`` (the validation sweep: a caller who gives everything the pipe can read, so a value forced
+    with ``!`` downstream of an optional input is proven, not refused for a run stop that only an absent input
+    causes; the reference finds such a bundle valid too)."""
     mock_content, rng_for = _mocks()
 
     mocked: dict[str, Stuff] = {}
@@ -269,7 +277,7 @@ def mock_inputs(
         if name in given or "." in name:
             continue
         spec = ConceptSpec.parse(text)
-        if spec.is_optional:
+        if spec.is_optional and not optional:
             continue
         concept = library.resolve_concept(spec.concept_ref, entry.domain)
         assert concept is not None

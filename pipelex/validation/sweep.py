@@ -177,7 +177,7 @@ async def dry_run_pipe(
         tracer = verdict_tracer if verdict_tracer is not None else VerdictTracer()
     try:
         memory = WorkingMemory.with_inputs(
-            mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items)
+            mock_inputs(entry, library, {}, nb_list_items=settings.nb_list_items, optional=True)
         )
         ctx = RunContext(
             library=library,
