@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Literal
 
 from pipelex.language.jinja_names import JINJA_SPECIAL_NAMES
-from pipelex.language.templates import TemplateAnalysis, preprocess
+from pipelex.language.templates import _DOLLAR_RE, TemplateAnalysis, preprocess  # pyright: ignore[reportPrivateUsage]
 from pipelex.record import FrozenRecord
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -72,6 +72,36 @@ def sigil_parts(template: str) -> tuple[SigilPart, ...] | None:
 
     Raises :class:`~pipelex.language.templates.TemplateSigilError` on a misused sigil, as :func:`preprocess` does.
     """
+    if _ONE_LINE_OF_DOLLARS.isdisjoint(template) and "$$" not in template:
+        return _dollar_parts(template)
+    return _parts_of_source(template)
+
+
+# what a template of one line with ``$`` sigils only never holds: no ``@`` sigil, no Jinja2 delimiter, no line end
+# (nor the escapes' NUL): its parts are its ``$`` sigils and the text between them, read without preprocessing
+_ONE_LINE_OF_DOLLARS = frozenset("@{}\r\n\x00")
+
+
+def _dollar_parts(template: str) -> tuple[SigilPart, ...] | None:
+    """:func:`sigil_parts` of a one-line template whose only sigils are ``$path`` (no ``$$`` escape): the same
+    parts, without writing its Jinja2 source and reading it back (a test compares both on generated templates)."""
+    parts: list[SigilPart] = []
+    pos = 0
+    for match in _DOLLAR_RE.finditer(template):
+        if match.start() > pos:
+            parts.append(template[pos : match.start()])
+        path = match.group(1)
+        names = path.split(".")
+        if any(name in JINJA_SPECIAL_NAMES for name in names):
+            return None
+        parts.append(Sigil(kind="format", path=path, root=names[0], attributes=tuple(names[1:])))
+        pos = match.end()
+    if pos < len(template):
+        parts.append(template[pos:])
+    return tuple(parts)
+
+
+def _parts_of_source(template: str) -> tuple[SigilPart, ...] | None:
     source = preprocess(template)
     parts: list[SigilPart] = []
     pos = 0

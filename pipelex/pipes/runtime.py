@@ -81,6 +81,9 @@ def _output_text(entry: PipeEntry, ctx: RunContext) -> str:
 
 def lookup(memory: WorkingMemory, name: str, ctx: RunContext) -> Stuff | Absence | None:
     """The value of ``name`` (dotted names walk into a stuff's fields)."""
+    if "." not in name:  # most inputs: a whole stuff (no list made by splitting the name)
+        stuff = memory.get(name)
+        return stuff if stuff is not None else memory.absence(name)
     root, *segments = name.split(".")
     stuff = memory.get(root)
     if stuff is None:

@@ -351,3 +351,30 @@ def test_direct_plans_are_kept_by_their_parts_identity(monkeypatch: pytest.Monke
     texts = [render_template(f"Step {i}: $note", CONTEXT, pipe_code="p") for i in range(6)]
     assert texts == [f"Step {i}: a short note" for i in range(6)]
     assert len(rendering._PLANS) <= 2  # pyright: ignore[reportPrivateUsage]
+
+
+_DOLLAR_TEXT = st.lists(
+    st.sampled_from(
+        ["$", "$$", ".", "a", "b_1", "_x", "9", " ", "true", "loop", "é", "@", "{", "}", "\n", "\r", "\t"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(
+    _DOLLAR_TEXT
+    | st.lists(st.sampled_from(["Note: ", "$r1", "$note.text", "$$", ".", "x", "$none"])).map("".join)
+)
+@settings(max_examples=400)
+def test_one_line_dollar_templates_split_as_their_jinja_source_does(template: str) -> None:
+    """The shortcut for one-line ``$`` templates (no preprocessing) gives the parts the preprocessed source gives."""
+    from pipelex.language.templates import TemplateSigilError
+
+    def parts_or_error(split: Any) -> object:
+        try:
+            return split(template)
+        except TemplateSigilError as exc:
+            return ("error", str(exc))
+
+    fast = parts_or_error(sigil_parts.__wrapped__)
+    assert fast == parts_or_error(sigil_templates._parts_of_source)  # pyright: ignore[reportPrivateUsage]
