@@ -64,7 +64,7 @@ class WorkerProblem(ApiProblem):
 class IsolatedJob:
     """One request to run in a child process: what the child's ``work`` needs to answer it."""
 
-    kind: Literal["execute", "validate"]
+    kind: Literal["execute", "validate", "call"]
     request: Any
     config: PipelexConfig
     deck: ModelDeck
@@ -110,17 +110,22 @@ class IsolatedRunner:
         """The :class:`ValidateResponse` JSON of a validation in a child process (raise :class:`WorkerProblem`)."""
         return await self._run("validate", request)
 
+    async def call(self, function: Callable[..., bytes], *args: Any) -> bytes:
+        """``function(*args)`` (a module-level function, pickled by reference, returning JSON bytes) in a child
+        process: the tooling routes (``/v1/pipe-io``, ``/v1/resolve``) load untrusted bundles too."""
+        return await self._run("call", (function, args))
+
     def stop(self) -> None:
         """Kill the children still running (the server is stopping)."""
         for child in list(self._children):
             with contextlib.suppress(Exception):
                 child.kill()
 
-    async def _run(self, kind: Literal["execute", "validate"], request: Any) -> bytes:
+    async def _run(self, kind: Literal["execute", "validate", "call"], request: Any) -> bytes:
         async with self._workers:
             return await self._run_child(kind, request)
 
-    async def _run_child(self, kind: Literal["execute", "validate"], request: Any) -> bytes:
+    async def _run_child(self, kind: Literal["execute", "validate", "call"], request: Any) -> bytes:
         from pipelex.boot import Pipelex
 
         boot = Pipelex.boot_settings()

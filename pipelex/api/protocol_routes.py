@@ -245,50 +245,28 @@ def protocol_router(
 
     tooling = ("request-invalid", "tree-refused", "blobs-missing", "input-invalid", "body-too-large", *auth)
 
-    @guarded.post("/pipe-io", responses=problem_responses(*tooling))
-    async def pipe_io(body: PipeIORequestIn, request: Request) -> dict[str, Any]:
+    @guarded.post("/pipe-io", response_model=dict[str, Any], responses=problem_responses(*tooling))
+    async def pipe_io(body: PipeIORequestIn, request: Request) -> Response:
         """The I/O of a pipe without running anything: ``pipe_io_contracts``, ``input_form`` and ``output_form``.
 
         The pipe is ``pipe_ref``, else the method's ``main_pipe`` (``all_pipes``: every pipe). A method that
         does not load is a 200 with ``is_valid: false`` and its ``errors``; an unknown or missing pipe a 422.
         """
-        import asyncio
-
-        from pipelex.api.protocol.pipe_io import invalid_answer, load, pipe_io_answer
+        from pipelex.api.protocol.pipe_io import pipe_io_json
 
         sources = await method_of(body, request)
+        answer = await backend.call(pipe_io_json, sources, body.pipe_ref, body.all_pipes, body.include_files)
+        return Response(answer, media_type="application/json")
 
-        def answer() -> dict[str, Any]:
-            library = load(sources)
-            invalid = invalid_answer(library, sources)
-            if invalid is not None:
-                return invalid
-            return pipe_io_answer(
-                library,
-                sources,
-                pipe_ref=body.pipe_ref,
-                all_pipes=body.all_pipes,
-                include_files=body.include_files,
-            )
-
-        return await asyncio.to_thread(answer)
-
-    @guarded.post("/resolve", responses=problem_responses(*tooling))
-    async def resolve(body: MethodRequestIn, request: Request) -> dict[str, Any]:
+    @guarded.post("/resolve", response_model=dict[str, Any], responses=problem_responses(*tooling))
+    async def resolve(body: MethodRequestIn, request: Request) -> Response:
         """The method's library as loaded: every concept (with its JSON Schema) and pipe under its qualified
         reference, the domains and the ``main_pipe``. No static checks and no dry run: a valid verdict says the
         method resolves, not that it runs (that is ``/validate``)."""
-        import asyncio
-
-        from pipelex.api.protocol.pipe_io import invalid_answer, load, resolve_answer
+        from pipelex.api.protocol.pipe_io import resolve_json
 
         sources = await method_of(body, request)
-
-        def answer() -> dict[str, Any]:
-            library = load(sources)
-            return invalid_answer(library, sources) or resolve_answer(library, sources)
-
-        return await asyncio.to_thread(answer)
+        return Response(await backend.call(resolve_json, sources), media_type="application/json")
 
     @guarded.get("/models/check", responses=problem_responses("request-invalid", *auth))
     async def check_model(

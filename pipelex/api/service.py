@@ -87,6 +87,11 @@ class ApiBackend(Protocol):
         """Stop a run in progress; its record as it stands after (cancelled, or still closing on Temporal)."""
         ...
 
+    async def call(self, function: Callable[..., bytes], *args: Any) -> bytes:
+        """``function(*args)``, a module-level function returning JSON bytes that loads an untrusted bundle (the
+        tooling routes), under the bounds of a validation where this backend has them."""
+        ...
+
 
 def bundle_sources(mthds_contents: list[str]) -> list[tuple[str, str | None]]:
     """The ``(text, file name)`` pairs of request bundles; diagnostics name them ``<bundle N>``."""
@@ -381,6 +386,15 @@ class DirectApiBackend:
             running = asyncio.get_running_loop().run_in_executor(pool, self.validate_here, request)
             return held_answer(await self._within_deadline(running), self.config)
 
+    async def call(self, function: Callable[..., bytes], *args: Any) -> bytes:
+        """``function(*args)`` (module-level, returning JSON bytes) under the bounds of a validation: in a worker
+        process, or in a thread within the deadline; the answer bounded and held (``held_answer``)."""
+        async with self._slots:
+            if self._isolated is not None:
+                return held_answer(await self._isolated.call(function, *args), self.config)
+            answer = await self._within_deadline(asyncio.to_thread(function, *args))
+            return held_answer(checked_answer(answer, self.config), self.config)
+
     def validate_here(self, request: ValidateRequest) -> bytes:
         """Validate in this thread (its settings carry the config's ``[limits]``)."""
         return self._validate(request)
@@ -480,6 +494,9 @@ async def run_into_store(
 def answer_isolated_job(job: IsolatedJob) -> bytes:
     """Answer a request in a worker process of :class:`~pipelex.api.isolation.IsolatedRunner`: boot as the server
     did, then run or validate it here (the JSON of the response)."""
+    if job.kind == "call":  # a tooling route's loading: no boot needed
+        function, args = job.request
+        return checked_answer(function(*args), job.config)
     from pipelex.boot import Pipelex
 
     if job.boot is not None:

@@ -21,11 +21,11 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipelex.api.models import BackendName, ExecuteRequest, ValidateRequest, ValidateResponse
 from pipelex.api.problems import ApiProblem, problem_for_exception
@@ -37,6 +37,9 @@ from pipelex.config.settings import PipelexConfig
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
+
+if TYPE_CHECKING:
+    from pipelex.api.isolation import IsolatedRunner
 
 T = TypeVar("T")
 
@@ -56,6 +59,9 @@ class TemporalApiBackend:
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._held: tuple[concurrent.futures.Future[None], asyncio.Event] | None = None
         self._reopen = asyncio.Lock()
+        self._isolated: IsolatedRunner | None = (
+            None  # worker processes of the tooling routes, made at first use
+        )
         self.deck = deck_for(config)
         from pipelex.backends.temporal.backend import TemporalBackend
 
@@ -81,6 +87,8 @@ class TemporalApiBackend:
             yield
         finally:
             self._loop = None
+            if self._isolated is not None:
+                self._isolated.stop()
             await self._close_session()
             loop.call_soon_threadsafe(loop.stop)
             await asyncio.get_running_loop().run_in_executor(None, thread.join)
@@ -228,6 +236,32 @@ class TemporalApiBackend:
         async with _translated():
             await self._on_session_loop(self.core.cancel(record.run_id))
         return await self.lookup(record.run_id, store) or record
+
+    async def call(self, function: Callable[..., bytes], *args: Any) -> bytes:
+        """A tooling route's loading (``function(*args)``): in a worker process of this server under the
+        ``[limits]`` of a validation (``run_isolation = "process"``), else in a thread within the deadline."""
+        from pipelex.api.service import answer_isolated_job, checked_answer, held_answer
+
+        async with self._slots:
+            if self.config.limits.run_isolation == "process":
+                if self._isolated is None:
+                    from pipelex.api.isolation import IsolatedRunner
+
+                    self._isolated = IsolatedRunner(self.config, self.deck, work=answer_isolated_job)
+                return held_answer(await self._isolated.call(function, *args), self.config)
+            deadline = self.config.limits.run_deadline_seconds
+            try:
+                answer = await asyncio.wait_for(asyncio.to_thread(function, *args), timeout=deadline)
+            except TimeoutError:
+                from pipelex.errors import LimitExceededError
+
+                raise LimitExceededError(
+                    f"loading the method took longer than its deadline of {deadline:g} s ([limits] "
+                    "run_deadline_seconds of the server): send a smaller method",
+                    limit="run_deadline_seconds",
+                    value=deadline,
+                ) from None
+            return held_answer(checked_answer(answer, self.config), self.config)
 
     async def validate(self, request: ValidateRequest) -> bytes:
         """The whole validation on a worker, as one activity; the report and the sweep's graph in one round trip."""

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -440,6 +440,9 @@ class _BuggyBackend:
         raise RuntimeError("db password hunter2 leaked in a bug")
 
     async def cancel(self, record: RunRecord, store: RunStore) -> RunRecord:
+        raise RuntimeError("db password hunter2 leaked in a bug")
+
+    async def call(self, function: Callable[..., bytes], *args: Any) -> bytes:
         raise RuntimeError("db password hunter2 leaked in a bug")
 
     @asynccontextmanager

@@ -341,3 +341,29 @@ def validation_artifacts(sources: MethodSources, views: list[str]) -> dict[str, 
     if "output_form" in views:
         artifacts["output_form"] = outputs
     return artifacts
+
+
+# ---------------------------------------------------------------------------------------------------- worker entries
+# Loading a method is work an untrusted bundle decides (a chain of 4,000 refinements answers 77 MB from /resolve):
+# the routes run these in a worker process, under the bounds of a validation (ApiBackend.call).
+def _json(answer: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def pipe_io_json(sources: MethodSources, pipe_ref: str | None, all_pipes: bool, include_files: bool) -> bytes:
+    """``/v1/pipe-io``'s answer as JSON: the invalid arm, or the pipe's (or every pipe's) I/O."""
+    library = load(sources)
+    invalid = invalid_answer(library, sources)
+    if invalid is not None:
+        return _json(invalid)
+    return _json(
+        pipe_io_answer(library, sources, pipe_ref=pipe_ref, all_pipes=all_pipes, include_files=include_files)
+    )
+
+
+def resolve_json(sources: MethodSources) -> bytes:
+    """``/v1/resolve``'s answer as JSON: the invalid arm, or the library as loaded."""
+    library = load(sources)
+    return _json(invalid_answer(library, sources) or resolve_answer(library, sources))
