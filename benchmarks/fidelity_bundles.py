@@ -1209,6 +1209,1110 @@ BASE_MUTATIONS: dict[str, dict[str, tuple[str, str]]] = {
     }
 }
 
+# --- third pass: controllers' corners, model references, operator fields, structures ----------------------
+
+BASES["loan_desk"] = '''domain = "finance.loans"
+description = "Score loan applications, route them, and answer"
+main_pipe = "handle_applications"
+system_prompt = "You work for a cautious cooperative bank."
+
+[concept.Applicant]
+description = "A person asking for a loan"
+
+[concept.Applicant.structure]
+full_name = { type = "text", description = "Full name", required = true }
+income = { type = "number", description = "Yearly income in EUR", required = true }
+employment = { type = "text", description = "Employment type", choices = ["salaried", "self_employed", "none"], required = true }
+
+[concept.Application]
+description = "A loan application"
+
+[concept.Application.structure]
+applicant = { type = "concept", concept_ref = "Applicant", description = "Who asks", required = true }
+amount = { type = "number", description = "Amount asked", required = true }
+purpose = "What the money is for"
+co_signers = { type = "list", item_type = "concept", item_concept_ref = "Applicant", description = "People who co-sign" }
+scores = { type = "dict", key_type = "text", value_type = "integer", description = "Scores by bureau" }
+
+[concept.RiskBand]
+description = "The risk band of an application"
+refines = "Choice"
+
+[concept]
+Decision = "A decision letter"
+
+[pipe.handle_applications]
+type = "PipeBatch"
+description = "One decision per application"
+inputs = { applications = "Application[]", policy = "Text" }
+output = "Decision[]"
+branch_pipe_code = "handle_one"
+input_list_name = "applications"
+input_item_name = "application"
+
+[pipe.handle_one]
+type = "PipeSequence"
+description = "Band, then route"
+inputs = { application = "Application", policy = "Text" }
+output = "Decision"
+steps = [
+    { pipe = "band_application", result = "band" },
+    { pipe = "route_on_band", result = "decision" },
+]
+
+[pipe.band_application]
+type = "PipeJudge"
+description = "Put the application in a risk band"
+inputs = { application = "Application", policy = "Text" }
+output = "RiskBand"
+model = "@default-judgment"
+prompt = """
+Our policy:
+@policy
+
+The application:
+@application
+"""
+question = "Which risk band fits this application?"
+options = { low = "Safe to grant", medium = "Needs a review", high = "Refuse" }
+
+[pipe.route_on_band]
+type = "PipeCondition"
+description = "Grant, review or refuse"
+inputs = { band = "RiskBand", application = "Application" }
+output = "Decision"
+expression = "band.choice"
+default_outcome = "fail"
+
+[pipe.route_on_band.outcomes]
+low = "write_grant"
+medium = "write_review"
+high = "write_refusal"
+
+[pipe.write_grant]
+type = "PipeLLM"
+description = "Grant letter"
+inputs = { application = "Application" }
+output = "Decision"
+model = "$writing-factual"
+prompt = "Write a grant letter to $application.applicant.full_name for $application.amount EUR."
+
+[pipe.write_review]
+type = "PipeLLM"
+description = "Review letter"
+inputs = { application = "Application" }
+output = "Decision"
+model = "@default-small"
+templating_style = "square_brackets"
+prompt = """
+Tell the applicant we need a closer look at:
+@application
+"""
+
+[pipe.write_refusal]
+type = "PipeCompose"
+description = "Refusal letter"
+inputs = { application = "Application" }
+output = "Decision"
+template = "Dear $application.applicant.full_name, we cannot grant this loan."
+'''
+
+BASES["podcast_studio"] = '''domain = "media.podcast"
+description = "Turn a recorded episode's transcript into show notes, a cover and chapters"
+main_pipe = "produce_episode"
+
+[concept.Transcript]
+description = "An episode transcript as a PDF"
+refines = "Document"
+
+[concept.Chapter]
+description = "A chapter of the episode"
+
+[concept.Chapter.structure]
+title = { type = "text", description = "Chapter title", required = true }
+start_minute = { type = "integer", description = "Minute the chapter starts", required = true }
+recorded_on = { type = "date", description = "Recording day" }
+
+[concept.ShowNotes]
+description = "Show notes in markdown"
+refines = "Markdown"
+
+[concept.CoverPrompt]
+description = "A prompt for the cover art"
+refines = "Text"
+
+[concept.EpisodeKit]
+description = "Everything published with the episode"
+
+[concept.EpisodeKit.structure]
+notes = { type = "concept", concept_ref = "ShowNotes", description = "The notes", required = true }
+cover = { type = "concept", concept_ref = "Image", description = "The cover", required = true }
+
+[pipe.produce_episode]
+type = "PipeSequence"
+description = "Pages, chapters, then notes and cover"
+inputs = { transcript = "Transcript", show_name = "Text" }
+output = "EpisodeKit"
+steps = [
+    { pipe = "read_transcript", result = "pages" },
+    { pipe = "chapter_page", batch_over = "pages", batch_as = "page", result = "chapters" },
+    { pipe = "notes_and_cover", result = "kit" },
+]
+
+[pipe.read_transcript]
+type = "PipeExtract"
+description = "Text of each page"
+inputs = { transcript = "Transcript" }
+output = "Page[]"
+model = "~document-extractor"
+max_page_images = 2
+page_image_captions = false
+
+[pipe.chapter_page]
+type = "PipeLLM"
+description = "Chapters found on one page"
+inputs = { page = "Page" }
+output = "Chapter[]"
+model = "$engineering-structured"
+templating_style = "ticks"
+prompt = """
+Find the chapters on this transcript page:
+
+@page
+"""
+
+[pipe.notes_and_cover]
+type = "PipeParallel"
+description = "Notes and cover at once"
+inputs = { chapters = "Chapter[]", show_name = "Text" }
+output = "EpisodeKit"
+add_each_output = false
+branches = [
+    { pipe = "write_notes", result = "notes" },
+    { pipe = "make_cover", result = "cover" },
+]
+
+[pipe.write_notes]
+type = "PipeCompose"
+description = "Show notes from the chapters"
+inputs = { chapters = "Chapter[]", show_name = "Text" }
+output = "ShowNotes"
+template = """
+# {{ show_name.text }}
+
+{% for chapter in chapters %}- {{ chapter.start_minute }}' {{ chapter.title }}
+{% endfor %}
+"""
+
+[pipe.make_cover]
+type = "PipeSequence"
+description = "Prompt then image"
+inputs = { show_name = "Text" }
+output = "Image"
+steps = [
+    { pipe = "write_cover_prompt", result = "cover_prompt" },
+    { pipe = "draw_cover", result = "cover" },
+]
+
+[pipe.write_cover_prompt]
+type = "PipeLLM"
+description = "Cover prompt"
+inputs = { show_name = "Text" }
+output = "CoverPrompt"
+model = "$img-gen-prompting"
+prompt = "Write a prompt for square cover art for the podcast $show_name."
+
+[pipe.draw_cover]
+type = "PipeImgGen"
+description = "Cover art"
+inputs = { cover_prompt = "CoverPrompt" }
+output = "Image"
+model = "$gen-image-fast"
+prompt = "$cover_prompt"
+aspect_ratio = "square"
+output_format = "png"
+seed = 42
+'''
+
+BASES["lab_results"] = '''domain = "science.lab"
+description = "Structure lab measurements, check them and draft a report"
+main_pipe = "report_batch"
+
+[concept.Measurement]
+description = "A measured value"
+refines = "Number"
+
+[concept.SampleDate]
+description = "When the sample was taken"
+refines = "Date"
+
+[concept.RawSheet]
+description = "A lab sheet as typed by a technician"
+refines = "Text"
+
+[concept.Sample]
+description = "One sample"
+
+[concept.Sample.structure]
+sample_id = { type = "text", description = "Identifier", required = true }
+taken_on = { type = "concept", concept_ref = "SampleDate", description = "Day taken" }
+values = { type = "list", item_type = "number", description = "Measured values", required = true }
+flags = { type = "dict", key_type = "text", value_type = "boolean", description = "Flags by name" }
+unit = { type = "text", description = "Unit", choices = ["mg/L", "ppm", "mmol/L"], default_value = "mg/L" }
+
+[concept.Check]
+description = "Does a sample pass the checks"
+
+[concept.Check.structure]
+ok = { type = "concept", concept_ref = "YesNo", description = "Within limits", required = true }
+severity = { type = "concept", concept_ref = "Rating", description = "How bad", required = true }
+
+[concept]
+LabReport = "A report on the samples"
+
+[pipe.report_batch]
+type = "PipeSequence"
+description = "Structure, check, report"
+inputs = { sheet = "RawSheet" }
+output = "LabReport"
+steps = [
+    { pipe = "structure_sheet", result = "samples" },
+    { pipe = "check_sample", batch_over = "samples", batch_as = "sample", result = "checks" },
+    { pipe = "draft_report", result = "report" },
+]
+
+[pipe.structure_sheet]
+type = "PipeLLM"
+description = "Read the sheet into samples"
+inputs = { sheet = "RawSheet" }
+output = "Sample[]"
+structuring_method = "direct"
+model = "@default-general"
+prompt = """
+List the samples on this sheet:
+@sheet
+"""
+
+[pipe.check_sample]
+type = "PipeJudge"
+description = "Check one sample"
+inputs = { sample = "Sample" }
+output = "Check"
+model = "@default-judgment"
+prompt = "Sample $sample.sample_id measured {{ sample.values | join(', ') }}."
+
+[pipe.check_sample.questions.ok]
+question = "Are all values within the usual limits?"
+criteria = { yes = "All within limits", no = "At least one outside" }
+
+[pipe.check_sample.questions.severity]
+question = "How serious is the worst value?"
+levels = [
+  { label = "harmless", description = "No action" },
+  { label = "watch", description = "Check again" },
+  { label = "alarming", description = "Call the doctor" },
+]
+
+[pipe.draft_report]
+type = "PipeLLM"
+description = "Report"
+inputs = { samples = "Sample[]", checks = "Check[]" }
+output = "LabReport"
+model = { model = "$deep-analysis", temperature = 0.3, max_tokens = 4000 }
+system_prompt = "You are a lab supervisor writing for doctors."
+prompt = """
+Samples:
+@samples
+
+Checks:
+@checks
+
+Write a short report.
+"""
+'''
+
+BASES["market_watch"] = '''domain = "market_watch"
+description = "Search the news on competitors and keep what matters"
+main_pipe = "watch_competitors"
+
+[concept.Competitor]
+description = "A competing company"
+refines = "Text"
+
+[concept.NewsFinding]
+description = "What the search found on one competitor"
+refines = "SearchResult"
+
+[concept.Relevance]
+description = "Is a finding worth the team's time"
+refines = "YesNo"
+
+[concept]
+Briefing = "A short briefing for the sales team"
+
+[pipe.watch_competitors]
+type = "PipeSequence"
+description = "Search each competitor, judge, then brief"
+inputs = { competitors = "Competitor[]", market = "Text" }
+output = "Briefing?"
+steps = [
+    { pipe = "search_competitor", batch_over = "competitors", batch_as = "competitor", result = "findings" },
+    { pipe = "judge_findings", result = "relevance" },
+    { pipe = "maybe_brief", result = "briefing" },
+]
+
+[pipe.search_competitor]
+type = "PipeSearch"
+description = "News on one competitor"
+inputs = { competitor = "Competitor", market = "Text" }
+output = "NewsFinding"
+prompt = "Recent news on $competitor in the $market market"
+model = "$standard"
+include_images = false
+max_results = 8
+from_date = "2026-01-01"
+exclude_domains = ["pinterest.com"]
+
+[pipe.judge_findings]
+type = "PipeJudge"
+description = "Is any of it relevant"
+inputs = { findings = "NewsFinding[]" }
+output = "Relevance"
+model = "@default-judgment"
+prompt = """
+@findings
+"""
+question = "Does any of this change our sales pitch?"
+threshold = 0.6
+
+[pipe.maybe_brief]
+type = "PipeCondition"
+description = "Brief only when relevant"
+inputs = { relevance = "Relevance", findings = "NewsFinding[]" }
+output = "Briefing?"
+expression_template = "{% if relevance.yes_no %}brief{% else %}skip{% endif %}"
+default_outcome = "continue"
+
+[pipe.maybe_brief.outcomes]
+brief = "write_briefing"
+skip = "continue"
+
+[pipe.write_briefing]
+type = "PipeLLM"
+description = "Briefing"
+inputs = { findings = "NewsFinding[]" }
+output = "Briefing"
+model = "@default-premium"
+prompt = """
+Write a five-bullet briefing from:
+@findings
+"""
+'''
+
+BASE_MUTATIONS["loan_desk"] = {
+    # PipeBatch
+    "batch_shared_input_unused_by_branch": (
+        'inputs = { application = "Application", policy = "Text" }\noutput = "Decision"\nsteps',
+        'inputs = { application = "Application" }\noutput = "Decision"\nsteps',
+    ),
+    "batch_missing_shared_input": (
+        'inputs = { applications = "Application[]", policy = "Text" }',
+        'inputs = { applications = "Application[]" }',
+    ),
+    "batch_item_name_is_other_input": ('input_item_name = "application"', 'input_item_name = "policy"'),
+    "batch_list_name_is_shared": ('input_list_name = "applications"', 'input_list_name = "policy"'),
+    "batch_output_fixed": (
+        'output = "Decision[]"\nbranch_pipe_code',
+        'output = "Decision[3]"\nbranch_pipe_code',
+    ),
+    "batch_output_optional": (
+        'output = "Decision[]"\nbranch_pipe_code',
+        'output = "Decision[]?"\nbranch_pipe_code',
+    ),
+    "batch_output_wrong_concept": (
+        'output = "Decision[]"\nbranch_pipe_code',
+        'output = "Text[]"\nbranch_pipe_code',
+    ),
+    "batch_item_name_camel": ('input_item_name = "application"', 'input_item_name = "oneApplication"'),
+    "batch_item_name_dotted": (
+        'input_item_name = "application"',
+        'input_item_name = "application.applicant"',
+    ),
+    "batch_list_dotted": ('input_list_name = "applications"', 'input_list_name = "applications.items"'),
+    "batch_branch_self": ('branch_pipe_code = "handle_one"', 'branch_pipe_code = "handle_applications"'),
+    "batch_with_steps": (
+        'input_item_name = "application"\n',
+        'input_item_name = "application"\nsteps = [{ pipe = "handle_one", result = "x" }]\n',
+    ),
+    "batch_list_optional": (
+        'inputs = { applications = "Application[]", policy = "Text" }',
+        'inputs = { applications = "Application[]?", policy = "Text" }',
+    ),
+    # PipeCondition
+    "cond_default_pipe": ('default_outcome = "fail"', 'default_outcome = "write_review"'),
+    "cond_default_continue_not_optional": ('default_outcome = "fail"', 'default_outcome = "continue"'),
+    "cond_outcome_fail_value": ('high = "write_refusal"', 'high = "fail"'),
+    "cond_all_outcomes_special": (
+        'low = "write_grant"\nmedium = "write_review"\nhigh = "write_refusal"',
+        'low = "fail"\nmedium = "fail"\nhigh = "fail"',
+    ),
+    "cond_outcome_key_quoted_int": ('low = "write_grant"', '"1" = "write_grant"'),
+    "cond_outcome_key_spaces": ('low = "write_grant"', '"very low" = "write_grant"'),
+    "cond_outcome_empty_value": ('high = "write_refusal"', 'high = ""'),
+    "cond_default_empty": ('default_outcome = "fail"', 'default_outcome = ""'),
+    "cond_default_upper_fail": ('default_outcome = "fail"', 'default_outcome = "FAIL"'),
+    "cond_default_break": ('default_outcome = "fail"', 'default_outcome = "break"'),
+    "cond_expression_filter": ('expression = "band.choice"', 'expression = "band.choice | lower"'),
+    "cond_expression_compare": ('expression = "band.choice"', "expression = \"band.choice == 'low'\""),
+    "cond_expression_two_inputs": (
+        'expression = "band.choice"',
+        "expression = \"'high' if application.amount > 100000 else band.choice\"",
+    ),
+    "cond_expression_empty": ('expression = "band.choice"', 'expression = ""'),
+    "cond_expression_literal": ('expression = "band.choice"', "expression = \"'low'\""),
+    "cond_unused_input_application": (
+        'inputs = { band = "RiskBand", application = "Application" }',
+        'inputs = { band = "RiskBand", application = "Application", policy = "Text" }',
+    ),
+    "cond_outcome_needs_missing_input": (
+        'inputs = { band = "RiskBand", application = "Application" }',
+        'inputs = { band = "RiskBand" }',
+    ),
+    "cond_outcome_inline_and_table": (
+        'default_outcome = "fail"\n',
+        'default_outcome = "fail"\noutcomes = { low = "write_grant" }\n',
+    ),
+    "cond_outcome_to_controller": ('medium = "write_review"', 'medium = "handle_one"'),
+    # PipeJudge
+    "judge_options_empty": (
+        'options = { low = "Safe to grant", medium = "Needs a review", high = "Refuse" }',
+        "options = {}",
+    ),
+    "judge_options_one": (
+        'options = { low = "Safe to grant", medium = "Needs a review", high = "Refuse" }',
+        'options = { low = "Safe to grant" }',
+    ),
+    "judge_options_list": (
+        'options = { low = "Safe to grant", medium = "Needs a review", high = "Refuse" }',
+        'options = ["low", "medium", "high"]',
+    ),
+    "judge_choice_output_yesno": ('output = "RiskBand"', 'output = "YesNo"'),
+    "judge_choice_output_rating": ('output = "RiskBand"', 'output = "Rating"'),
+    "judge_no_model": ('output = "RiskBand"\nmodel = "@default-judgment"\n', 'output = "RiskBand"\n'),
+    "judge_no_question": ('question = "Which risk band fits this application?"\n', ""),
+    # templating / models / structures
+    "tpl_style_table": (
+        'templating_style = "square_brackets"',
+        'templating_style = { tag_style = "square_brackets", text_format = "markdown" }',
+    ),
+    "tpl_style_table_bad_format": (
+        'templating_style = "square_brackets"',
+        'templating_style = { tag_style = "square_brackets", text_format = "rtf" }',
+    ),
+    "tpl_style_table_bad_key": (
+        'templating_style = "square_brackets"',
+        'templating_style = { tag_style = "square_brackets", style = "bold" }',
+    ),
+    "tpl_text_format_top": ('templating_style = "square_brackets"', 'text_format = "markdown"'),
+    "tpl_deep_field": (
+        "for $application.amount EUR.",
+        "for $application.amount EUR, earning $application.applicant.income a year.",
+    ),
+    "tpl_deep_field_bad": (
+        "for $application.amount EUR.",
+        "for $application.amount EUR, earning $application.applicant.salary a year.",
+    ),
+    "tpl_dict_field": (
+        "for $application.amount EUR.",
+        "for $application.amount EUR ({{ application.scores }}).",
+    ),
+    "system_prompt_top_var": (
+        'system_prompt = "You work for a cautious cooperative bank."',
+        'system_prompt = "You work for a cautious cooperative bank. Policy: $policy"',
+    ),
+    "system_prompt_pipe_empty": (
+        'model = "@default-small"\n',
+        'model = "@default-small"\nsystem_prompt = ""\n',
+    ),
+    "model_preset_on_alias_sigil": ('model = "@default-small"', 'model = "@writing-factual"'),
+    "model_alias_on_preset_sigil": ('model = "$writing-factual"', 'model = "$default-small"'),
+    "model_waterfall_llm": ('model = "@default-small"', 'model = "~document-extractor"'),
+    "model_waterfall_unknown": ('model = "@default-small"', 'model = "~nope-chain"'),
+    "model_empty": ('model = "@default-small"', 'model = ""'),
+    "model_sigil_only": ('model = "@default-small"', 'model = "@"'),
+    "model_long_preset": ('model = "$writing-factual"', 'model = "preset:writing-factual"'),
+    "model_long_alias": ('model = "@default-small"', 'model = "alias:default-small"'),
+    "model_long_waterfall_llm": ('model = "@default-small"', 'model = "waterfall:document-extractor"'),
+    "model_long_bad_kind": ('model = "@default-small"', 'model = "family:default-small"'),
+    "model_table_alias": (
+        'model = "@default-small"',
+        'model = { model = "@default-small", temperature = 0.2 }',
+    ),
+    "model_table_no_model": ('model = "@default-small"', "model = { temperature = 0.2 }"),
+    "model_int": ('model = "@default-small"', "model = 4"),
+    "model_on_compose": (
+        'output = "Decision"\ntemplate =',
+        'output = "Decision"\nmodel = "@default-small"\ntemplate =',
+    ),
+    "model_on_condition": ('default_outcome = "fail"', 'default_outcome = "fail"\nmodel = "@default-small"'),
+    "nested_concept_list_unknown": (
+        'item_concept_ref = "Applicant"',
+        'item_concept_ref = "Guarantor"',
+    ),
+    "nested_concept_qualified": ('concept_ref = "Applicant"', 'concept_ref = "finance.loans.Applicant"'),
+    "nested_concept_other_domain": ('concept_ref = "Applicant"', 'concept_ref = "finance.credit.Applicant"'),
+    "nested_concept_self": ('concept_ref = "Applicant"', 'concept_ref = "Application"'),
+    "concept_cycle_list_of_self": (
+        'item_concept_ref = "Applicant", description = "People who co-sign"',
+        'item_concept_ref = "Application", description = "Earlier applications"',
+    ),
+    "concept_cycle_optional_self": (
+        'purpose = "What the money is for"',
+        'purpose = "What the money is for"\nprevious = { type = "concept", concept_ref = "Application", description = "An earlier one" }',
+    ),
+    "concept_cycle_mutual": (
+        'full_name = { type = "text", description = "Full name", required = true }',
+        'full_name = { type = "text", description = "Full name", required = true }\nlast_application = { type = "concept", concept_ref = "Application", description = "Their last one" }',
+    ),
+    "dict_key_number": (
+        'key_type = "text", value_type = "integer"',
+        'key_type = "number", value_type = "integer"',
+    ),
+    "dict_key_concept": (
+        'key_type = "text", value_type = "integer"',
+        'key_type = "concept", value_type = "integer"',
+    ),
+    "dict_value_concept": (
+        'value_type = "integer", description = "Scores by bureau"',
+        'value_type = "concept", description = "Scores by bureau"',
+    ),
+    "dict_key_integer": (
+        'key_type = "text", value_type = "integer"',
+        'key_type = "integer", value_type = "integer"',
+    ),
+    "dict_no_key_type": ('key_type = "text", value_type = "integer"', 'value_type = "integer"'),
+    "choices_with_default": (
+        'choices = ["salaried", "self_employed", "none"], required = true',
+        'choices = ["salaried", "self_employed", "none"], default_value = "salaried"',
+    ),
+    "choices_default_not_in": (
+        'choices = ["salaried", "self_employed", "none"], required = true',
+        'choices = ["salaried", "self_employed", "none"], default_value = "retired"',
+    ),
+    "choices_duplicate": (
+        'choices = ["salaried", "self_employed", "none"]',
+        'choices = ["salaried", "salaried", "none"]',
+    ),
+    "refines_choice_with_structure": (
+        'refines = "Choice"\n',
+        'refines = "Choice"\n\n[concept.RiskBand.structure]\nnote = "A note"\n',
+    ),
+    "list_item_type_concept_no_ref_native": (
+        'item_type = "concept", item_concept_ref = "Applicant"',
+        'item_type = "concept", item_concept_ref = "Text"',
+    ),
+}
+
+BASE_MUTATIONS["podcast_studio"] = {
+    # PipeParallel
+    "par_add_each_true": ("add_each_output = false", "add_each_output = true"),
+    "par_combined_output_field": ("add_each_output = false", 'combined_output = "EpisodeKit"'),
+    "par_output_composite": (
+        'output = "EpisodeKit"\nadd_each_output',
+        'output = "Composite"\nadd_each_output',
+    ),
+    "par_result_not_a_field": (
+        '{ pipe = "make_cover", result = "cover" }',
+        '{ pipe = "make_cover", result = "artwork" }',
+    ),
+    "par_missing_branch_for_field": (
+        'branches = [\n    { pipe = "write_notes", result = "notes" },\n    { pipe = "make_cover", result = "cover" },\n]',
+        'branches = [\n    { pipe = "write_notes", result = "notes" },\n]',
+    ),
+    "par_branch_wrong_concept": (
+        '{ pipe = "make_cover", result = "cover" }',
+        '{ pipe = "write_cover_prompt", result = "cover" }',
+    ),
+    "par_output_optional": (
+        'output = "EpisodeKit"\nadd_each_output',
+        'output = "EpisodeKit?"\nadd_each_output',
+    ),
+    "par_branch_extra_key": (
+        '{ pipe = "write_notes", result = "notes" }',
+        '{ pipe = "write_notes", result = "notes", nb_output = 2 }',
+    ),
+    "par_output_native_text": ('output = "EpisodeKit"\nadd_each_output', 'output = "Text"\nadd_each_output'),
+    "par_branch_missing_input": (
+        'inputs = { chapters = "Chapter[]", show_name = "Text" }\noutput = "EpisodeKit"',
+        'inputs = { chapters = "Chapter[]" }\noutput = "EpisodeKit"',
+    ),
+    # nested sequence batch
+    "seq_batch_over_dotted_field": (
+        '{ pipe = "chapter_page", batch_over = "pages", batch_as = "page", result = "chapters" }',
+        '{ pipe = "chapter_page", batch_over = "transcript.pages", batch_as = "page", result = "chapters" }',
+    ),
+    "seq_batch_result_single_next": (
+        'inputs = { chapters = "Chapter[]", show_name = "Text" }\noutput = "EpisodeKit"',
+        'inputs = { chapters = "Chapter", show_name = "Text" }\noutput = "EpisodeKit"',
+    ),
+    "seq_batch_list_of_lists": (
+        'inputs = { chapters = "Chapter[]", show_name = "Text" }\noutput = "EpisodeKit"\nadd_each_output',
+        'inputs = { chapters = "Chapter[][]", show_name = "Text" }\noutput = "EpisodeKit"\nadd_each_output',
+    ),
+    "seq_batch_as_camel": (
+        'batch_as = "page", result = "chapters"',
+        'batch_as = "thePage", result = "chapters"',
+    ),
+    "seq_batch_as_input_name": (
+        'batch_as = "page", result = "chapters"',
+        'batch_as = "show_name", result = "chapters"',
+    ),
+    "seq_batch_item_unused": ('inputs = { page = "Page" }', 'inputs = { page = "Page", show_name = "Text" }'),
+    "seq_batch_multiple_output": (
+        '{ pipe = "chapter_page", batch_over = "pages", batch_as = "page", result = "chapters" }',
+        '{ pipe = "chapter_page", batch_over = "pages", batch_as = "page", result = "chapters", multiple_output = true }',
+    ),
+    # PipeExtract fields
+    "extract_max_page_images_str": ("max_page_images = 2", 'max_page_images = "2"'),
+    "extract_max_page_images_neg": ("max_page_images = 2", "max_page_images = -1"),
+    "extract_captions_true": ("page_image_captions = false", "page_image_captions = true"),
+    "extract_dpi": (
+        "page_image_captions = false",
+        "page_image_captions = false\npage_views = true\npage_views_dpi = 150",
+    ),
+    "extract_dpi_str": (
+        "page_image_captions = false",
+        'page_image_captions = false\npage_views_dpi = "high"',
+    ),
+    "extract_render_js": ("page_image_captions = false", "page_image_captions = false\nrender_js = true"),
+    "extract_raw_html": (
+        "page_image_captions = false",
+        "page_image_captions = false\ninclude_raw_html = true",
+    ),
+    "extract_prompt": ("page_image_captions = false", 'page_image_captions = false\nprompt = "Read it"'),
+    "extract_model_waterfall_ocr": ('model = "~document-extractor"', 'model = "~ocr-extractor"'),
+    "extract_model_waterfall_unknown": ('model = "~document-extractor"', 'model = "~fast-extractor"'),
+    "extract_model_waterfall_at": ('model = "~document-extractor"', 'model = "@document-extractor"'),
+    "extract_model_preset": ('model = "~document-extractor"', 'model = "$extract-testing"'),
+    "extract_model_no_inference": ('model = "~document-extractor"', 'model = "@default-no-inference"'),
+    "extract_output_chapter": (
+        'output = "Page[]"\nmodel = "~document-extractor"',
+        'output = "Chapter[]"\nmodel = "~document-extractor"',
+    ),
+    "extract_output_page_fixed": (
+        'output = "Page[]"\nmodel = "~document-extractor"',
+        'output = "Page[2]"\nmodel = "~document-extractor"',
+    ),
+    "extract_input_image": ('refines = "Document"', 'refines = "Image"'),
+    # PipeImgGen fields
+    "img_seed_negative": ("seed = 42", "seed = -1"),
+    "img_seed_float": ("seed = 42", "seed = 4.2"),
+    "img_output_format_jpg": ('output_format = "png"', 'output_format = "jpg"'),
+    "img_output_format_webp": ('output_format = "png"', 'output_format = "webp"'),
+    "img_is_raw": ("seed = 42", "seed = 42\nis_raw = true"),
+    "img_quality": ("seed = 42", 'seed = 42\nquality = "high"'),
+    "img_size_custom": ("seed = 42", 'seed = 42\nsize = "1024x1024"'),
+    "img_size_2k": ("seed = 42", 'seed = 42\nsize = "2k"'),
+    "img_size_bad": ("seed = 42", 'seed = 42\nsize = "huge"'),
+    "img_aspect_portrait": ('aspect_ratio = "square"', 'aspect_ratio = "portrait_9_16"'),
+    "img_aspect_ratio_numbers": ('aspect_ratio = "square"', 'aspect_ratio = "16:9"'),
+    "img_model_alias": ('model = "$gen-image-fast"', 'model = "@default-premium"'),
+    "img_model_preset_unknown": ('model = "$gen-image-fast"', 'model = "$gen-image-ultra"'),
+    "img_model_llm_alias": ('model = "$gen-image-fast"', 'model = "@default-small-vision"'),
+    "img_prompt_at": ('prompt = "$cover_prompt"', 'prompt = """\n@cover_prompt\n"""'),
+    "img_prompt_jinja": ('prompt = "$cover_prompt"', 'prompt = "{{ cover_prompt.text }}"'),
+    "img_prompt_literal_unused": ('prompt = "$cover_prompt"', 'prompt = "A microphone on a desk"'),
+    "img_input_image_ref": (
+        'inputs = { cover_prompt = "CoverPrompt" }',
+        'inputs = { cover_prompt = "CoverPrompt", style = "Image" }',
+    ),
+    "img_size_exact_alone": ('aspect_ratio = "square"', 'size = "1024x1024"'),
+    "img_seed_zero": ("seed = 42", "seed = 0"),
+    "img_size_tier_with_ratio": ('aspect_ratio = "square"', 'aspect_ratio = "square"\nsize = "1k"'),
+    "par_branch_multiple_output": (
+        '{ pipe = "write_notes", result = "notes" }',
+        '{ pipe = "write_notes", result = "notes", multiple_output = true }',
+    ),
+    "par_branch_nb_output_one": (
+        '{ pipe = "write_notes", result = "notes" }',
+        '{ pipe = "write_notes", result = "notes", nb_output = 1 }',
+    ),
+    "img_output_fixed_one": (
+        'output = "Image"\nmodel = "$gen-image-fast"',
+        'output = "Image[1]"\nmodel = "$gen-image-fast"',
+    ),
+    # compose template table
+    "compose_template_section": (
+        'output = "ShowNotes"\ntemplate = """',
+        'output = "ShowNotes"\n\n[pipe.write_notes.template]\ncategory = "markdown"\ntemplate = """',
+    ),
+    "compose_template_inline_table": (
+        'output = "ShowNotes"\ntemplate = """',
+        'output = "ShowNotes"\ntemplate.category = "markdown"\ntemplate.template = """',
+    ),
+    "compose_templating_style_top": (
+        'output = "ShowNotes"\ntemplate = """',
+        'output = "ShowNotes"\ntemplating_style = "no_tag"\ntemplate = """',
+    ),
+    "compose_category_top": (
+        'output = "ShowNotes"\ntemplate = """',
+        'output = "ShowNotes"\ncategory = "markdown"\ntemplate = """',
+    ),
+    "compose_table_undeclared_var": ("{{ show_name.text }}", "{{ show_title.text }}"),
+    "compose_table_sigils": ("# {{ show_name.text }}", "# $show_name"),
+    "compose_unused_table_input": ("# {{ show_name.text }}", "# Show notes"),
+    "compose_output_image": ('output = "ShowNotes"', 'output = "Image"'),
+    # structure fields
+    "field_date_default": (
+        'recorded_on = { type = "date", description = "Recording day" }',
+        'recorded_on = { type = "date", description = "Recording day", default_value = "2026-01-01" }',
+    ),
+    "field_date_default_toml": (
+        'recorded_on = { type = "date", description = "Recording day" }',
+        'recorded_on = { type = "date", description = "Recording day", default_value = 2026-01-01 }',
+    ),
+    "field_datetime_default_str": (
+        'recorded_on = { type = "date", description = "Recording day" }',
+        'recorded_on = { type = "datetime", description = "Recording day", default_value = "2026-01-01T10:00:00" }',
+    ),
+    "field_datetime_default_toml": (
+        'recorded_on = { type = "date", description = "Recording day" }',
+        'recorded_on = { type = "datetime", description = "Recording day", default_value = 2026-01-01T10:00:00 }',
+    ),
+    "field_time_default_str": (
+        'recorded_on = { type = "date", description = "Recording day" }',
+        'recorded_on = { type = "time", description = "Recording time", default_value = "10:00:00" }',
+    ),
+    "field_type_datetime": (
+        'type = "date", description = "Recording day"',
+        'type = "datetime", description = "Recording day"',
+    ),
+    "field_concept_image_list": (
+        'cover = { type = "concept", concept_ref = "Image", description = "The cover", required = true }',
+        'cover = { type = "list", item_type = "concept", item_concept_ref = "Image", description = "The cover", required = true }',
+    ),
+    "field_concept_ref_on_text": (
+        'notes = { type = "concept", concept_ref = "ShowNotes"',
+        'notes = { type = "text", concept_ref = "ShowNotes"',
+    ),
+    "field_item_concept_ref_on_list_text": (
+        'title = { type = "text", description = "Chapter title", required = true }',
+        'title = { type = "text", description = "Chapter title", required = true }\nkeywords = { type = "list", item_type = "text", item_concept_ref = "Text", description = "Keywords" }',
+    ),
+    "refines_markdown_qualified": ('refines = "Markdown"', 'refines = "native.Markdown"'),
+    "refines_native_image_for_prompt": (
+        'refines = "Text"\n\n[concept.EpisodeKit]',
+        'refines = "Image"\n\n[concept.EpisodeKit]',
+    ),
+    "tpl_style_llm_bad": ('templating_style = "ticks"', 'templating_style = "backticks"'),
+    "tpl_style_llm_xml": ('templating_style = "ticks"', 'templating_style = "xml"'),
+    "tpl_style_llm_no_tag": ('templating_style = "ticks"', 'templating_style = "no_tag"'),
+    "page_field_view": ("@page\n", "@page\n$page.page_view\n"),
+    "page_field_text": ("@page\n", "@page.text_and_images.text\n"),
+}
+
+BASE_MUTATIONS["lab_results"] = {
+    # refines on natives, native fields
+    "refines_number_field": (
+        "Sample $sample.sample_id measured",
+        "Sample $sample.sample_id ($sample.taken_on.date) measured",
+    ),
+    "refines_date_bad_field": (
+        "Sample $sample.sample_id measured",
+        "Sample $sample.sample_id ($sample.taken_on.day) measured",
+    ),
+    "refines_json": ('refines = "Date"', 'refines = "JSON"'),
+    "refines_dynamic_native": ('refines = "Number"', 'refines = "Dynamic"'),
+    "refines_composite_native": ('refines = "Number"', 'refines = "Composite"'),
+    "refines_time": ('refines = "Date"', 'refines = "Time"'),
+    "refines_anything": ('refines = "Number"', 'refines = "Anything"'),
+    "refines_searchresult": ('refines = "Number"', 'refines = "SearchResult"'),
+    "refines_textandimages": ('refines = "Number"', 'refines = "TextAndImages"'),
+    "refines_native_lower_number": ('refines = "Number"', 'refines = "number"'),
+    "refines_refined_native": (
+        '[concept.Sample]\ndescription = "One sample"\n',
+        '[concept.PeakMeasurement]\ndescription = "The highest value"\nrefines = "Measurement"\n\n[concept.Sample]\ndescription = "One sample"\n',
+    ),
+    "refines_two": ('refines = "Number"', 'refines = ["Number", "Text"]'),
+    # list fields / item types
+    "list_item_type_integer": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "integer", description = "Measured values"',
+    ),
+    "list_item_type_date": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "date", description = "Measured values"',
+    ),
+    "list_item_type_dict": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "dict", description = "Measured values"',
+    ),
+    "list_item_type_list": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "list", description = "Measured values"',
+    ),
+    "list_item_concept_native_refined": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "concept", item_concept_ref = "Measurement", description = "Measured values"',
+    ),
+    "list_default_value": (
+        'item_type = "number", description = "Measured values", required = true',
+        'item_type = "number", description = "Measured values", default_value = []',
+    ),
+    "dict_value_type_list": (
+        'key_type = "text", value_type = "boolean"',
+        'key_type = "text", value_type = "list"',
+    ),
+    "dict_value_type_concept_ref": (
+        'key_type = "text", value_type = "boolean"',
+        'key_type = "text", value_type = "concept", value_concept_ref = "YesNo"',
+    ),
+    "choices_default_required": ('default_value = "mg/L" }', 'default_value = "mg/L", required = true }'),
+    "choices_default_absent": ('default_value = "mg/L" }', 'default_value = "g/L" }'),
+    "field_required_false_explicit": (
+        'sample_id = { type = "text", description = "Identifier", required = true }',
+        'sample_id = { type = "text", description = "Identifier", required = false }',
+    ),
+    "field_type_concept_no_ref": ('concept_ref = "SampleDate", description', "description"),
+    "field_concept_ref_structured_native": (
+        'concept_ref = "Rating", description = "How bad"',
+        'concept_ref = "Page", description = "How bad"',
+    ),
+    # structuring
+    "llm_model_to_structure_direct": (
+        'structuring_method = "direct"\n',
+        'structuring_method = "direct"\nmodel_to_structure = "@default-small-structured"\n',
+    ),
+    "llm_model_to_structure_unknown": (
+        'structuring_method = "direct"\n',
+        'structuring_method = "direct"\nmodel_to_structure = "@no-such-model"\n',
+    ),
+    "llm_model_to_structure_preset": (
+        'structuring_method = "direct"\n',
+        'structuring_method = "direct"\nmodel_to_structure = "$engineering-structured"\n',
+    ),
+    "llm_model_to_structure_table": (
+        'structuring_method = "direct"\n',
+        'structuring_method = "direct"\nmodel_to_structure = { model = "@default-small-structured", temperature = 0 }\n',
+    ),
+    "llm_structuring_method_none": ('structuring_method = "direct"\n', ""),
+    "llm_preliminary_on_text": (
+        'output = "LabReport"\nmodel = { model = "$deep-analysis", temperature = 0.3, max_tokens = 4000 }',
+        'output = "LabReport"\nstructuring_method = "preliminary_text"\nmodel = { model = "$deep-analysis", temperature = 0.3, max_tokens = 4000 }',
+    ),
+    "model_table_no_temperature": ("temperature = 0.3, max_tokens = 4000 }", "max_tokens = 4000 }"),
+    "model_table_max_tokens_zero": ("max_tokens = 4000 }", "max_tokens = 0 }"),
+    "model_table_temperature_negative": ("temperature = 0.3, max_tokens", "temperature = -0.5, max_tokens"),
+    "model_table_temperature_two": ("temperature = 0.3, max_tokens", "temperature = 2, max_tokens"),
+    "model_table_reasoning_budget": ("max_tokens = 4000 }", "max_tokens = 4000, reasoning_budget = 2000 }"),
+    "model_table_reasoning_effort_max": (
+        "max_tokens = 4000 }",
+        'max_tokens = 4000, reasoning_effort = "max" }',
+    ),
+    "model_table_unknown_name": ('model = { model = "$deep-analysis"', 'model = { model = "@no-such-model"'),
+    "model_table_img_preset": ('model = { model = "$deep-analysis"', 'model = { model = "$gen-image"'),
+    "model_table_waterfall": (
+        'model = { model = "$deep-analysis"',
+        'model = { model = "~document-extractor"',
+    ),
+    # PipeJudge questions
+    "judge_levels_one": (
+        'levels = [\n  { label = "harmless", description = "No action" },\n  { label = "watch", description = "Check again" },\n  { label = "alarming", description = "Call the doctor" },\n]',
+        'levels = [{ label = "harmless", description = "No action" }]',
+    ),
+    "judge_levels_strings": (
+        'levels = [\n  { label = "harmless", description = "No action" },\n  { label = "watch", description = "Check again" },\n  { label = "alarming", description = "Call the doctor" },\n]',
+        'levels = ["harmless", "watch", "alarming"]',
+    ),
+    "judge_levels_no_description": (
+        '{ label = "watch", description = "Check again" }',
+        '{ label = "watch" }',
+    ),
+    "judge_levels_dup_label": (
+        '{ label = "watch", description = "Check again" }',
+        '{ label = "harmless", description = "Check again" }',
+    ),
+    "judge_levels_empty": (
+        'levels = [\n  { label = "harmless", description = "No action" },\n  { label = "watch", description = "Check again" },\n  { label = "alarming", description = "Call the doctor" },\n]',
+        "levels = []",
+    ),
+    "judge_criteria_missing_no": (
+        'criteria = { yes = "All within limits", no = "At least one outside" }',
+        'criteria = { yes = "All within limits" }',
+    ),
+    "judge_criteria_on_rating": (
+        'levels = [\n  { label = "harmless", description = "No action" },\n  { label = "watch", description = "Check again" },\n  { label = "alarming", description = "Call the doctor" },\n]',
+        'criteria = { yes = "Serious", no = "Not serious" }',
+    ),
+    "judge_questions_field_missing": (
+        "[pipe.check_sample.questions.severity]",
+        "[pipe.check_sample.questions.gravity]",
+    ),
+    "judge_model_llm_alias": ('model = "@default-judgment"', 'model = "@default-general"'),
+    "judge_model_vision": ('model = "@default-judgment"', 'model = "@default-judgment-vision"'),
+    "judge_prompt_at_inline": ("measured {{ sample.values | join(', ') }}.", "measured @sample"),
+    "judge_system_prompt": (
+        'model = "@default-judgment"',
+        'model = "@default-judgment"\nsystem_prompt = "Be strict."',
+    ),
+    # batch in sequence
+    "seq_batch_over_not_list": (
+        'output = "Sample[]"\nstructuring_method',
+        'output = "Sample"\nstructuring_method',
+    ),
+    "seq_batch_result_used_single": (
+        'inputs = { samples = "Sample[]", checks = "Check[]" }',
+        'inputs = { samples = "Sample[]", checks = "Check" }',
+    ),
+    "seq_batch_as_equals_result": (
+        'batch_as = "sample", result = "checks"',
+        'batch_as = "sample", result = "sample"',
+    ),
+    "seq_batch_over_result_later": (
+        '{ pipe = "check_sample", batch_over = "samples", batch_as = "sample", result = "checks" }',
+        '{ pipe = "check_sample", batch_over = "checks", batch_as = "sample", result = "checks" }',
+    ),
+    "seq_batch_over_input_of_seq": (
+        '{ pipe = "check_sample", batch_over = "samples", batch_as = "sample", result = "checks" }',
+        '{ pipe = "check_sample", batch_over = "sheet", batch_as = "sample", result = "checks" }',
+    ),
+    "seq_step_nb_output_on_list": (
+        '{ pipe = "structure_sheet", result = "samples" }',
+        '{ pipe = "structure_sheet", result = "samples", nb_output = 3 }',
+    ),
+    "seq_result_overwrites_input": (
+        '{ pipe = "draft_report", result = "report" }',
+        '{ pipe = "draft_report", result = "sheet" }',
+    ),
+    "seq_output_refined_native": ('output = "LabReport"\nsteps', 'output = "Text"\nsteps'),
+    "concept_shorthand_refines_key": (
+        'LabReport = "A report on the samples"',
+        'LabReport = { description = "A report", refines = "Text" }',
+    ),
+    "system_prompt_pipe_var": (
+        'system_prompt = "You are a lab supervisor writing for doctors."',
+        'system_prompt = "You are a lab supervisor. Samples: $samples"',
+    ),
+    "system_prompt_pipe_undeclared": (
+        'system_prompt = "You are a lab supervisor writing for doctors."',
+        'system_prompt = "You are a lab supervisor in $city."',
+    ),
+    "system_prompt_at": (
+        'system_prompt = "You are a lab supervisor writing for doctors."',
+        'system_prompt = """\nYou are a lab supervisor.\n@samples\n"""',
+    ),
+    "prompt_var_not_input": ("Write a short report.", "Write a short report for $doctor."),
+    "prompt_jinja_var_not_input": ("Write a short report.", "Write a short report for {{ doctor }}."),
+    "prompt_jinja_loop_var": (
+        "Write a short report.",
+        "{% for s in samples %}{{ s.sample_id }} {% endfor %}",
+    ),
+    "prompt_jinja_set_var": (
+        "Write a short report.",
+        "{% set n = samples | length %}Write a report on {{ n }} samples.",
+    ),
+    "unused_checks": ("Checks:\n@checks\n\n", ""),
+}
+
+BASE_MUTATIONS["market_watch"] = {
+    "search_include_images_str": ("include_images = false", 'include_images = "no"'),
+    "search_max_results_zero": ("max_results = 8", "max_results = 0"),
+    "search_max_results_str": ("max_results = 8", 'max_results = "8"'),
+    "search_date_datetime": ('from_date = "2026-01-01"', 'from_date = "2026-01-01T00:00:00"'),
+    "search_date_toml_date": ('from_date = "2026-01-01"', "from_date = 2026-01-01"),
+    "search_dates_reversed": ('from_date = "2026-01-01"', 'from_date = "2026-01-01"\nto_date = "2025-01-01"'),
+    "search_exclude_string": ('exclude_domains = ["pinterest.com"]', 'exclude_domains = "pinterest.com"'),
+    "search_both_domains": (
+        'exclude_domains = ["pinterest.com"]',
+        'exclude_domains = ["pinterest.com"]\ninclude_domains = ["reuters.com"]',
+    ),
+    "search_model_deep": ('model = "$standard"', 'model = "$deep"'),
+    "search_model_alias": ('model = "$standard"', 'model = "@default-search"'),
+    "search_model_llm_preset": ('model = "$standard"', 'model = "$writing-factual"'),
+    "search_output_list": ('output = "NewsFinding"\nprompt', 'output = "NewsFinding[]"\nprompt'),
+    "search_output_plain": ('output = "NewsFinding"\nprompt', 'output = "SearchResult"\nprompt'),
+    "search_prompt_at": (
+        'prompt = "Recent news on $competitor in the $market market"',
+        'prompt = """\nRecent news in the $market market on:\n@competitor\n"""',
+    ),
+    "search_system_prompt": ("include_images = false", 'include_images = false\nsystem_prompt = "Be brief."'),
+    "search_unused_market": ("in the $market market", "this year"),
+    "searchresult_field": (
+        '@findings\n"""\nquestion',
+        '{% for f in findings %}{{ f.answer }}{% endfor %}\n"""\nquestion',
+    ),
+    "searchresult_bad_field": (
+        '@findings\n"""\nquestion',
+        '{% for f in findings %}{{ f.summary }}{% endfor %}\n"""\nquestion',
+    ),
+    # condition with template and special outcomes
+    "cond_tpl_outcome_continue_only": (
+        'brief = "write_briefing"\nskip = "continue"',
+        'skip = "continue"',
+    ),
+    "cond_tpl_default_pipe": ('default_outcome = "continue"', 'default_outcome = "write_briefing"'),
+    "cond_tpl_output_required": (
+        'output = "Briefing?"\nexpression_template',
+        'output = "Briefing"\nexpression_template',
+    ),
+    "cond_tpl_seq_output_required": ('output = "Briefing?"\nsteps', 'output = "Briefing"\nsteps'),
+    "cond_tpl_no_jinja": (
+        'expression_template = "{% if relevance.yes_no %}brief{% else %}skip{% endif %}"',
+        'expression_template = "brief"',
+    ),
+    "cond_tpl_var_expression": (
+        'expression_template = "{% if relevance.yes_no %}brief{% else %}skip{% endif %}"',
+        'expression_template = "{{ relevance.yes_no }}"',
+    ),
+    "cond_tpl_sigil": (
+        'expression_template = "{% if relevance.yes_no %}brief{% else %}skip{% endif %}"',
+        'expression_template = "$relevance"',
+    ),
+    "cond_tpl_undeclared": ("{% if relevance.yes_no %}", "{% if relevancy.yes_no %}"),
+    "cond_tpl_bad_field": ("{% if relevance.yes_no %}", "{% if relevance.answer %}"),
+    "cond_tpl_unclosed": ("{% else %}skip{% endif %}", "{% else %}skip"),
+    "cond_tpl_findings_unused": (
+        'inputs = { relevance = "Relevance", findings = "NewsFinding[]" }',
+        'inputs = { relevance = "Relevance" }',
+    ),
+    "cond_tpl_alias": (
+        'default_outcome = "continue"',
+        'default_outcome = "continue"\nadd_alias_from_expression_to = "route"',
+    ),
+    "cond_tpl_alias_bad_name": (
+        'default_outcome = "continue"',
+        'default_outcome = "continue"\nadd_alias_from_expression_to = "the route"',
+    ),
+    "cond_outcome_bool_key": ('brief = "write_briefing"', 'true = "write_briefing"'),
+    "judge_yesno_no_model": ('output = "Relevance"\nmodel = "@default-judgment"\n', 'output = "Relevance"\n'),
+    "judge_threshold_str": ("threshold = 0.6", 'threshold = "0.6"'),
+    "judge_threshold_negative": ("threshold = 0.6", "threshold = -0.1"),
+    "judge_threshold_one": ("threshold = 0.6", "threshold = 1"),
+    "judge_yesno_with_options": ("threshold = 0.6", 'options = { yes = "Yes", no = "No" }'),
+    "judge_output_refined_choice": ('refines = "YesNo"', 'refines = "Choice"'),
+    "judge_prompt_inline_at": ('prompt = """\n@findings\n"""', 'prompt = "Findings: @findings"'),
+    "opt_seq_output_step_required": (
+        '{ pipe = "maybe_brief", result = "briefing" },\n]',
+        '{ pipe = "maybe_brief", result = "briefing" },\n    { pipe = "polish_briefing", result = "polished" },\n]',
+    ),
+    "batch_over_refined_text_list": (
+        'competitors = "Competitor[]", market',
+        'competitors = "Text[]", market',
+    ),
+    "batch_over_fixed": ('competitors = "Competitor[]", market', 'competitors = "Competitor[3]", market'),
+    "model_handle_long_form": ('model = "@default-premium"', 'model = "handle:gpt-4o-mini"'),
+    "model_handle_bare_unknown": ('model = "@default-premium"', 'model = "gpt-17-ultra"'),
+    "model_alias_premium_vision": ('model = "@default-premium"', 'model = "@default-premium-vision"'),
+    "model_alias_best_gpt": ('model = "@default-premium"', 'model = "@best-gpt"'),
+    "model_preset_testing": ('model = "@default-premium"', 'model = "$testing-text"'),
+    "model_sigil_space": ('model = "@default-premium"', 'model = "@ default-premium"'),
+    "model_sigil_upper": ('model = "@default-premium"', 'model = "@Default-Premium"'),
+    "model_two_sigils": ('model = "@default-premium"', 'model = "$@default-premium"'),
+    "model_img_preset_on_llm": ('model = "@default-premium"', 'model = "$gen-image"'),
+    "model_search_preset_on_llm": ('model = "@default-premium"', 'model = "$standard"'),
+}
+
+
 MUTATIONS: dict[str, tuple[str, str]] = {
     # --- second pass: wrong types, missing fields, typos, multiplicity, domains, reserved names ---------------
     "type_description_int": ('description = "Pages, readings, verdict, memo"', "description = 3"),
@@ -2044,6 +3148,27 @@ MUTATIONS: dict[str, tuple[str, str]] = {
 
 # mutations made of several substitutions, applied in order (all must apply)
 COMBINED: dict[str, list[tuple[str, str]]] = {
+    "extract_image_page_views": [
+        (
+            'description = "An episode transcript as a PDF"\nrefines = "Document"',
+            'description = "A scan"\nrefines = "Image"',
+        ),
+        ("max_page_images = 2\n", "page_views = true\n"),
+    ],
+    "extract_image_captions_only": [
+        (
+            'description = "An episode transcript as a PDF"\nrefines = "Document"',
+            'description = "A scan"\nrefines = "Image"',
+        ),
+        ("max_page_images = 2\n", ""),
+    ],
+    "extract_image_captions_true": [
+        (
+            'description = "An episode transcript as a PDF"\nrefines = "Document"',
+            'description = "A scan"\nrefines = "Image"',
+        ),
+        ("max_page_images = 2\npage_image_captions = false", "page_image_captions = true"),
+    ],
     "compat_text_to_md": [
         (
             'inputs = { review = "Review" }\noutput = "Reply"\nsteps',
