@@ -29,6 +29,7 @@ class ErrorType(StrEnum):
     UNRESOLVED_PIPE_DEPENDENCY = "unresolved_pipe_dependency"
     UNRESOLVED_PACKAGE_DEPENDENCY = "unresolved_package_dependency"
     UNKNOWN_MODEL = "unknown_model"
+    MODEL_UNSPECIFIED = "model_unspecified"  # no `model`, and the deck names no default for the category
     PIPE_CYCLE = "pipe_cycle"
     # static checks
     MISSING_INPUT_VARIABLE = "missing_input_variable"

@@ -67,6 +67,7 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "unresolved_pipe_dependency": "method.pipe_unresolved",
     "unresolved_package_dependency": "method.dependency_missing",
     "unknown_model": "model.unknown",
+    "model_unspecified": "model.unspecified",
     "pipe_cycle": "method.cycle",
     "missing_input_variable": "method.input_undeclared",
     "extraneous_input_variable": "method.input_unused",

@@ -457,9 +457,10 @@ class ModelDeck(Record):
         """The categories in which a prefixed name (``@x``, ``$x``, ``~x``) is defined (empty for a handle)."""
         return list(self.named_in(ref if isinstance(ref, ModelRef) else ModelRef.parse(ref)))
 
-    def default_ref(self, category: ModelCategory) -> str:
-        """The reference used when a pipe names no model."""
-        return self.defaults.get(category, "@default-general")
+    def default_ref(self, category: ModelCategory) -> str | None:
+        """The reference used when a pipe names no model; None when the deck names no default for ``category``
+        (the default deck names none for judgment, as the reference's: such a pipe is ``model_unspecified``)."""
+        return self.defaults.get(category)
 
     def resolve_in(self, ref: str, category: ModelCategory) -> list[ModelHandle] | None:
         """The handles ``ref`` names in ``category``'s own tables (no lookup order, no long forms), or None

@@ -126,10 +126,11 @@ class ModelSettings(BaseModel):
             if (
                 isinstance(temperature, bool)
                 or not isinstance(temperature, int | float)
-                or not 0 <= temperature <= 2
+                or not 0 <= temperature <= 1
             ):
+                # 0 to 1, as the reference's LLM setting takes it (Anthropic's range; 2 was an OpenAI-only value)
                 raise ModelSettingError(
-                    f"model temperature must be a number from 0 to 2, not {temperature!r}"
+                    f"model temperature must be a number from 0 to 1, not {temperature!r}"
                 )
             settings["temperature"] = float(temperature)
         max_tokens = table.get("max_tokens")

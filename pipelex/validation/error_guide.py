@@ -106,6 +106,11 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
         "the category the pipe needs.",
         "Use a model of the right category (`pipelex show models` lists them) or add it to [models].",
     ),
+    "model_unspecified": (
+        _RESOLVE,
+        "An operator names no model, and the model deck names no default for its category (judgment has none).",
+        'Name the model on the pipe (model = "@default-judgment"), or set one under [models.defaults].',
+    ),
     "pipe_cycle": (
         _RESOLVE,
         "Controllers call each other in a cycle, so a run would never end.",

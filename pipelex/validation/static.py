@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keyword
 import math
-from collections.abc import Set
+from collections.abc import Callable, Set
 from typing import TYPE_CHECKING, cast
 
 from pipelex.concepts.library import Concept
@@ -32,6 +32,7 @@ from pipelex.pipes.kinds import kind_of, sub_pipe_refs
 
 if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
+    from pipelex.language.blueprints.base import FieldBlueprint
 
 
 # the controllers that read every input they declare, by type (the part of the pipe that reads them)
@@ -160,6 +161,16 @@ class StaticChecker(PipeChecks):
                         "which is neither native nor declared: declare it or fix the name",
                         "refines",
                     )
+                elif parent is not None and parent.ref in _UNREFINABLE:
+                    # Anything is any value: a concept built on it has no content to build or describe (the
+                    # reference: concept_invalid, "A concept's structure cannot be built or described")
+                    report(
+                        ErrorType.SCHEMA_VIOLATION,
+                        f"concept {concept.code!r} refines {blueprint.refines!r}, which names no content to build "
+                        "on (any value): refine a concept with a content (Text, JSON, a structured concept), or "
+                        "declare a structure",
+                        "refines",
+                    )
                 elif parent is not None:
                     seen = {concept.ref}
                     current: Concept | None = parent
@@ -235,15 +246,7 @@ class StaticChecker(PipeChecks):
                         "'concept' but no concept_ref: name the concept",
                         where,
                     )
-                if spec.type == "dict":
-                    for attr in ("key_type", "value_type"):
-                        if not getattr(spec, attr):
-                            report(
-                                ErrorType.SCHEMA_VIOLATION,
-                                f"field {name!r} of concept {concept.code!r} is a dict with no {attr}: "
-                                f'name the type of its {attr.split("_")[0]}s ({attr} = "text")',
-                                where,
-                            )
+                _check_collection_field(report, concept.code, name, spec)
                 if spec.type == "list" and spec.item_type == "concept" and not spec.item_concept_ref:
                     report(
                         ErrorType.SCHEMA_VIOLATION,
@@ -489,6 +492,21 @@ class StaticChecker(PipeChecks):
     def _check_models(self, entry: PipeEntry) -> None:
         category = kind_of(entry.blueprint).model_category
         fields = type(entry.blueprint).model_fields
+        if (
+            category is not None
+            and "model" in fields
+            and entry.blueprint.model is None  # type: ignore[attr-defined]
+            and self.deck.default_ref(category) is None
+        ):
+            # the reference: "The step names no judgment model, and the deployment names no default for that kind"
+            self.report(
+                ErrorType.MODEL_UNSPECIFIED,
+                f"a {entry.blueprint.type} names no model, and the model deck names no default for "
+                f'{category.value} models: name one on the pipe (e.g. model = "@default-judgment" for a '
+                f"PipeJudge; `pipelex show models` lists them), or set [models.defaults] {category.value}",
+                entry,
+                field="model",
+            )
         for field_name in ("model", "model_to_structure"):
             # a blueprint without the field has no model (pydantic's __getattr__ miss is slow on every pipe)
             value = getattr(entry.blueprint, field_name) if field_name in fields else None
@@ -577,6 +595,47 @@ _REGISTERED_CLASSES = frozenset(content.__name__ for content in NATIVE_CONTENT.v
 
 def _table_without_temperature(choice: object) -> bool:
     return isinstance(choice, dict) and "temperature" not in choice
+
+
+def _check_collection_field(
+    report: Callable[..., None], concept_code: str, name: str, spec: FieldBlueprint
+) -> None:
+    """``item_concept_ref`` only on a list of concepts; a dict names both types, and its keys are text."""
+    if spec.item_concept_ref is not None and not (spec.type == "list" and spec.item_type == "concept"):
+        # the reference: "item_concept_ref can only be set when item_type is 'concept'"
+        report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"field {name!r} of concept {concept_code!r} sets item_concept_ref, which names the "
+            "concept of the items of a list of concepts, but it is "
+            + (
+                f"a list of {spec.item_type or 'text'!r}"
+                if spec.type == "list"
+                else f"of type {spec.type or 'text'!r}"
+            )
+            + ': write type = "list", item_type = "concept", or remove item_concept_ref',
+            f"structure.{name}",
+        )
+    if spec.type == "dict":
+        for attr in ("key_type", "value_type"):
+            if not getattr(spec, attr):
+                report(
+                    ErrorType.SCHEMA_VIOLATION,
+                    f"field {name!r} of concept {concept_code!r} is a dict with no {attr}: "
+                    f'name the type of its {attr.split("_")[0]}s ({attr} = "text")',
+                    f"structure.{name}",
+                )
+        if spec.key_type and spec.key_type != "text":
+            # keys are names (JSON object keys): the reference refuses any other key type
+            report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"field {name!r} of concept {concept_code!r} is a dict with key_type "
+                f'{spec.key_type!r}, but the keys of a dict are text: write key_type = "text"',
+                f"structure.{name}",
+            )
+
+
+# natives no concept may refine (probed on the reference)
+_UNREFINABLE = frozenset({"native.Anything"})
 
 
 def _default_fits(kind: str, value: object) -> bool:

@@ -351,6 +351,7 @@ type = "PipeJudge"
 description = "Triage a message"
 inputs = { message = "Text" }
 output = "Choice"
+model = "@default-judgment"
 prompt = "Message: $message"
 question = "Which team?"
 options = { billing = "Money", support = "Help" }
@@ -360,6 +361,7 @@ type = "PipeJudge"
 description = "Rate a roof"
 inputs = { message = "Text" }
 output = "Rating"
+model = "@default-judgment"
 prompt = "Roof: $message"
 question = "Condition?"
 levels = [{ label = "poor" }, { label = "good" }]

@@ -399,7 +399,7 @@ OPERATORS = {
     "search_structured": ('type = "PipeSearch"\nprompt = "Who sells $brief?"', "ShelfLabel", "Scan"),
     "doc_gen": ('type = "PipeDocGen"\nformat = "pdf"\ntemplate = "Note: $brief"', "Scan", "Text"),
     "judge": (
-        'type = "PipeJudge"\nprompt = "Is $brief usable?"\nquestion = "Usable?"\n'
+        'type = "PipeJudge"\nmodel = "@default-judgment"\nprompt = "Is $brief usable?"\nquestion = "Usable?"\n'
         'criteria = { yes = "sharp", no = "blurry" }',
         "Verdict",
         "Text",

@@ -67,7 +67,8 @@ def test_inline_settings_are_read_and_checked() -> None:
     assert settings == ModelSettings(temperature=1.0, max_tokens=300, reasoning_effort="low")
     assert ModelSettings.of("$writing-factual") == ModelSettings()
     for table, words in (
-        ({"temperature": 3}, "temperature must be a number from 0 to 2"),
+        ({"temperature": 3}, "temperature must be a number from 0 to 1"),
+        ({"temperature": 1.5}, "temperature must be a number from 0 to 1"),
         ({"temperature": True}, "temperature must be a number"),
         ({"max_tokens": 0}, "max_tokens must be a positive integer"),
         ({"reasoning_effort": " "}, "reasoning_effort must be a word"),

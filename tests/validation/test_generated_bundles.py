@@ -363,6 +363,7 @@ def _reading_step(
             "description": "Is it acceptable?",
             "inputs": {n: _spec(v) for n, v in reads.items()},
             "output": "YesNo",
+            "model": "@default-judgment",  # the deck names no judgment default, as the reference's
             "prompt": "Judge " + " and ".join(f"${n}" for n in reads),
             "question": "Acceptable?",
             "criteria": {"yes": "clear and complete", "no": "vague"},

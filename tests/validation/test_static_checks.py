@@ -2473,7 +2473,7 @@ TEAM_EXTRA
     ("model", "threshold", "team_extra", "problem"),
     [
         ('model = "@default-judgment"', "0.7", "", None),
-        ("", "0.7", "", None),
+        ("", "0.7", "", "names no model"),  # the default deck names no judgment default, as the reference's
         ('model = "@default-judgment"', "1.7", "", "strictly between 0 and 1"),
         ('model = "@default-judgment"', "0", "", "strictly between 0 and 1"),
         (
@@ -2482,14 +2482,19 @@ TEAM_EXTRA
             'criteria = { yes = "a", no = "b" }',
             "applies to a yes/no question",
         ),
-        ('model = "@default-judgment"', "0.7", 'levels = [ { label = "Low", description = "x" } ]', "both"),
+        (
+            'model = "@default-judgment"',
+            "0.7",
+            'levels = [ { label = "Low", description = "x" }, "High" ]',
+            "both",
+        ),
         ('model = "$writing-factual"', "0.7", "", "needs a model of category judge"),
         ('model = "@default-general"', "0.7", "", "needs a model of category judge"),
         ('model = "gpt-4o"', "0.7", "", "needs a model of category judge"),
     ],
     ids=[
         "valid",
-        "default-model",
+        "no-model",
         "threshold-above-1",
         "threshold-0",
         "criteria-on-a-choice",
@@ -2509,7 +2514,10 @@ def test_a_judgment_asks_questions_of_one_kind_with_a_judgment_model(
     else:
         (diagnostic,) = diagnostics
         assert diagnostic.pipe == "review" and problem in diagnostic.message
-        assert diagnostic.error_type == ("unknown_model" if "model" in problem else "schema_violation")
+        expected = (
+            "model_unspecified" if "no model" in problem else "unknown_model" if "model" in problem else None
+        )
+        assert diagnostic.error_type == (expected or "schema_violation")
 
 
 @pytest.mark.parametrize(

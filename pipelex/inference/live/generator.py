@@ -165,6 +165,13 @@ class LiveContentGenerator:
         self, runtime: LiveRuntime, job_model: str | None, category: ModelCategory, pipe_code: str
     ) -> ResolvedModel:
         ref = job_model or runtime.deck.default_ref(category)
+        if ref is None:
+            raise ProviderError(
+                f"pipe {pipe_code!r} names no {category.value} model, and the model deck names no default for "
+                f'that category: write model = "..." on the pipe, or set [models.defaults] {category.value}',
+                pipe_code=pipe_code,
+                error_type="model_unspecified",
+            )
         resolved = runtime.deck.resolve_model(ref, category)  # names are looked up in the operator's category
         if resolved is None:
             raise ProviderError(

@@ -45,7 +45,10 @@ def preflight(calls: Sequence[ModelCall], deck: ModelDeck, *, env: Mapping[str, 
     first_pipe: str | None = None
     for call in calls:
         field, category = call.field, call.category
-        ref = call.ref or ModelRef.parse(deck.default_ref(category))
+        default = deck.default_ref(category)
+        if call.ref is None and default is None:
+            continue  # static validation reports a pipe with no model and no default (model_unspecified)
+        ref = call.ref or ModelRef.parse(default or "")
         resolved = deck.resolve(ref, category)
         if resolved is None:
             continue  # static validation reports unknown models

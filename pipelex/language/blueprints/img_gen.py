@@ -33,7 +33,6 @@ class PipeImgGenBlueprint(PipeBlueprintBase):
     model: ModelChoice | None = None
     aspect_ratio: AspectRatio | None = None
     size: str | None = None
-    quality: Literal["low", "medium", "high"] | None = None
     is_raw: bool | None = None
     seed: int | Literal["auto"] | None = None
     background: Literal["transparent", "opaque", "auto"] | None = None

@@ -3,7 +3,9 @@
 Imported the first time a bundle uses the kind (see :data:`pipelex.language.blueprint.PIPE_CLASSES`).
 """
 
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import model_validator
 
 from pipelex.language.blueprints.base import Blueprint, ModelChoice, PipeBlueprintBase
 
@@ -13,6 +15,12 @@ class JudgeLevel(Blueprint):
 
     label: str
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label_alone(cls, data: Any) -> Any:
+        """A level written as a bare string is its label (``levels = ["low", "high"]``, as the reference reads it)."""
+        return {"label": data} if isinstance(data, str) else data
 
 
 class JudgeCriteria(Blueprint):

@@ -81,6 +81,17 @@ def check(
             field="output",
         )
     _check_input(checks, entry, inputs)
+    concepts = checks.library.concepts
+    image = concepts.concepts["native.Image"]
+    if pipe.max_page_images is not None and any(concepts.refines(v.concept, image) for v in inputs.values()):
+        # an image is one picture, not pages holding images (the reference refuses the setting on an image input)
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            "`max_page_images` counts the images kept per page of a document, and this PipeExtract reads an "
+            "image: remove max_page_images",
+            entry,
+            field="max_page_images",
+        )
 
 
 def _check_input(checks: PipeChecks, entry: PipeEntry, inputs: dict[str, Var]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelCategory
@@ -49,6 +50,38 @@ async def run(entry: PipeEntry, pipe: PipeImgGenBlueprint, inputs: ResolvedInput
 
 MAKES = OutputRule(("Image",), False, "generates images")
 
+SIZE_TIERS = ("0.5k", "1k", "2k", "4k")
+EXACT_SIZE = re.compile(r"[1-9][0-9]*x[1-9][0-9]*")
+
+
+def _check_settings(checks: PipeChecks, entry: PipeEntry, pipe: PipeImgGenBlueprint) -> None:
+    """The size is a tier or an exact ``WxH`` (which sets the aspect ratio itself); a seed is not negative."""
+    if pipe.size is not None:
+        if pipe.size not in SIZE_TIERS and not EXACT_SIZE.fullmatch(pipe.size):
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"`size` {pipe.size!r} is neither a size tier ({', '.join(SIZE_TIERS)}) nor an exact size "
+                "such as '2048x1152'",
+                entry,
+                field="size",
+            )
+        elif pipe.aspect_ratio is not None and EXACT_SIZE.fullmatch(pipe.size):
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"an exact `size` ({pipe.size!r}) sets the aspect ratio, so `aspect_ratio` "
+                f"({pipe.aspect_ratio!r}) cannot be set too: remove aspect_ratio, or use a size tier "
+                f"({', '.join(SIZE_TIERS)})",
+                entry,
+                field="size",
+            )
+    if isinstance(pipe.seed, int) and pipe.seed < 0:
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f'`seed` is a non-negative integer or "auto", and this PipeImgGen declares {pipe.seed}',
+            entry,
+            field="seed",
+        )
+
 
 def check(
     checks: PipeChecks,
@@ -57,7 +90,8 @@ def check(
     inputs: dict[str, Var],
     output: tuple[ConceptSpec, Concept] | None,
 ) -> None:
-    """It makes images; its prompts read declared inputs (and ``$_nb_output``)."""
+    """It makes images; its prompts read declared inputs (and ``$_nb_output``); its settings are well formed."""
+    _check_settings(checks, entry, pipe)
     if output is not None:
         checks.check_makes(entry, output, MAKES)
         if output[0].is_list and output[0].item_count is None:

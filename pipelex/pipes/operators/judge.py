@@ -141,6 +141,34 @@ def _check_kind(
             entry,
             field=field,
         )
+    if question.options is not None and len(question.options) < 2:
+        # a choice among fewer than two options asks nothing (the reference refuses it when the method loads)
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"a choice question needs at least two `options` to choose between, and {label} declares "
+            f"{len(question.options)}: add the other options, or ask a yes/no question (`criteria`)",
+            entry,
+            field=f"{field}.options" if field != "question" else "options",
+        )
+    if question.levels is not None:
+        labels = [level.label for level in question.levels]
+        repeated = sorted({x for x in labels if labels.count(x) > 1})
+        if len(labels) < 2:
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"a rating question needs at least two `levels` on its scale, and {label} declares "
+                f"{len(labels)}: add the other levels, or ask a yes/no question (`criteria`)",
+                entry,
+                field=f"{field}.levels" if field != "question" else "levels",
+            )
+        elif repeated:
+            checks.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"a rating reports the label of its level, so the labels of one scale are distinct, and {label} "
+                f"repeats {', '.join(repr(r) for r in repeated)}: give each level its own label",
+                entry,
+                field=f"{field}.levels" if field != "question" else "levels",
+            )
     if question.threshold is not None and not 0 < question.threshold < 1:
         checks.report(
             ErrorType.SCHEMA_VIOLATION,

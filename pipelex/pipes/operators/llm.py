@@ -149,6 +149,16 @@ def check(
                 entry,
                 field="output",
             )
+        elif pipe.structuring_method == "preliminary_text" and concepts.is_text_like(output[1]):
+            # preliminary_text writes a text, then structures it: the second step makes a structure, so a text
+            # output has nothing to structure (the reference: "PipeStructure output must be a structured concept")
+            checks.report(
+                ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+                f'structuring_method = "preliminary_text" writes a draft text then structures it, but the output '
+                f"{entry.blueprint.output!r} is a text: remove structuring_method, or output a structured concept",
+                entry,
+                field="structuring_method",
+            )
     # (with neither prompt nor system_prompt, nothing reads the inputs: each declared one is unused)
     checks.check_templates(
         entry,
