@@ -14,11 +14,13 @@ from pydantic import BaseModel, Field, PydanticUserError, create_model
 
 from pipelex.concepts.natives import (
     LEAF_NATIVES,
+    NATIVE_CLASS_NAMES,
     NATIVE_CONTENT,
     NATIVE_DESCRIPTIONS,
     NATIVE_REFINES,
     StuffContent,
     TextContent,
+    native_name,
 )
 from pipelex.errors import ConceptCompileError
 from pipelex.language.blueprint import ConceptBlueprint, FieldBlueprint
@@ -459,10 +461,13 @@ def _as_json_data(schema: dict[str, Any]) -> dict[str, Any]:
 _SCHEMA_DATA: weakref.WeakKeyDictionary[type[BaseModel], bytes] = weakref.WeakKeyDictionary()
 
 
+# the native concept of each native content class (``TextContent`` is Text's: Markdown refines Text)
+_NATIVE_CODE_OF_CLASS = {name: code for code, name in NATIVE_CLASS_NAMES.items() if code != "Markdown"}
+
+
 @lru_cache(maxsize=64)
 def _native_field_infos(model: type[BaseModel]) -> dict[str, FieldInfo]:
     # cached per content class: every binding walk through a native asks again; callers only read the result
-    by_class = {cls: code for code, cls in NATIVE_CONTENT.items() if code not in ("Markdown",)}
     infos: dict[str, FieldInfo] = {}
     for name, info in model.model_fields.items():
         annotation = info.annotation
@@ -476,8 +481,9 @@ def _native_field_infos(model: type[BaseModel]) -> dict[str, FieldInfo]:
         is_list = typing.get_origin(annotation) is list
         if is_list:
             annotation = typing.get_args(annotation)[0]
-        if isinstance(annotation, type) and annotation in by_class:
-            ref = f"native.{by_class[annotation]}"
+        native = native_name(annotation) if isinstance(annotation, type) else None  # (makes no native class)
+        if native is not None:
+            ref = f"native.{_NATIVE_CODE_OF_CLASS[native]}"
         elif annotation is str:
             ref = "native.Text"
         elif annotation in (int, float) or typing.get_origin(annotation) in (typing.Union, types.UnionType):

@@ -7,25 +7,12 @@ import random
 import string
 import types
 import typing
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
 
-from pipelex.concepts.natives import (
-    AnythingContent,
-    CompositeContent,
-    DateContent,
-    DocumentContent,
-    DynamicContent,
-    ImageContent,
-    JSONContent,
-    PageContent,
-    SearchResultContent,
-    StuffContent,
-    TextAndImagesContent,
-    TextContent,
-    TimeContent,
-)
+from pipelex.concepts import natives
+from pipelex.concepts.natives import StuffContent, TextContent, native_name
 from pipelex.errors import MockUnsatisfiableError
 
 DRY_IMAGE_URL = "https://placeholder.pipelex.invalid/dry-run-image.png"
@@ -101,39 +88,45 @@ def mock_content(
 def _special_native(model: type[BaseModel], label: str, rng: random.Random) -> StuffContent | None:
     if model is TextContent:
         return TextContent(text=f"DRY RUN: mock text for {label} ({random_word(rng, 8)})")
-    if model is ImageContent:
-        return ImageContent(
-            url=DRY_IMAGE_URL,
-            mime_type="image/png",
-            width=1024,
-            height=1024,
-            caption=f"dry-run image for {label}",
-        )
-    if model is DocumentContent:
-        return DocumentContent(url=DRY_DOCUMENT_URL, mime_type="application/pdf", filename=f"{label}.pdf")
-    if model is PageContent:
-        return PageContent(text_and_images=TextAndImagesContent(text=TextContent(text="DRY RUN: page text")))
-    if model is JSONContent:
-        return JSONContent(json_obj={"dry_run": True, "pipe": label})
-    if model is DateContent:
-        return DateContent(date=dt.date(2026, 1, 1 + rng.randrange(28)).isoformat())
-    if model is TimeContent:
-        return TimeContent(time=f"{rng.randrange(24):02d}:{rng.randrange(60):02d}")
-    if model is SearchResultContent:
-        return SearchResultContent(
-            answer=f"DRY RUN: mock search answer for {label}",
-            sources=[
-                DocumentContent(
-                    url=f"https://placeholder.pipelex.invalid/source-{i}",
-                    title=f"Source {i}",
-                    snippet="dry-run source",
-                )
-                for i in range(1, 4)
-            ],
-        )
-    if model in (AnythingContent, DynamicContent, CompositeContent):
-        return model.model_validate({"dry_run": True})
-    return None
+    match native_name(model):  # the other natives' classes are made on first use: none is made here
+        case "ImageContent":
+            return natives.ImageContent(
+                url=DRY_IMAGE_URL,
+                mime_type="image/png",
+                width=1024,
+                height=1024,
+                caption=f"dry-run image for {label}",
+            )
+        case "DocumentContent":
+            return natives.DocumentContent(
+                url=DRY_DOCUMENT_URL, mime_type="application/pdf", filename=f"{label}.pdf"
+            )
+        case "PageContent":
+            return natives.PageContent(
+                text_and_images=natives.TextAndImagesContent(text=TextContent(text="DRY RUN: page text"))
+            )
+        case "JSONContent":
+            return natives.JSONContent(json_obj={"dry_run": True, "pipe": label})
+        case "DateContent":
+            return natives.DateContent(date=dt.date(2026, 1, 1 + rng.randrange(28)).isoformat())
+        case "TimeContent":
+            return natives.TimeContent(time=f"{rng.randrange(24):02d}:{rng.randrange(60):02d}")
+        case "SearchResultContent":
+            return natives.SearchResultContent(
+                answer=f"DRY RUN: mock search answer for {label}",
+                sources=[
+                    natives.DocumentContent(
+                        url=f"https://placeholder.pipelex.invalid/source-{i}",
+                        title=f"Source {i}",
+                        snippet="dry-run source",
+                    )
+                    for i in range(1, 4)
+                ],
+            )
+        case "AnythingContent" | "DynamicContent" | "CompositeContent":
+            return cast("StuffContent", model.model_validate({"dry_run": True}))
+        case _:
+            return None
 
 
 def _mock_fields(

@@ -8,76 +8,17 @@ or time its ISO form, an image or a document its URL, a text with images its tex
 renderer both call ``str()``, so they agree by construction.
 """
 
-from collections.abc import Iterable, Mapping
-from typing import Any, cast
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-
-def structure_text(data: Mapping[str, Any], level: int = 1) -> str:
-    """The fields of a structure as a template prints them: one entry per field, ``# name: value`` when its value
-    is one line, else ``# name`` then the value below; a nested structure one heading level deeper (``##``), a
-    list as ``- item`` lines (an item on several lines continues indented). Entries are separated by a blank line.
-    """
-    return "\n\n".join(_entry_text(str(name), value, level) for name, value in data.items())
-
-
-def _entry_text(name: str, value: Any, level: int) -> str:
-    text = _value_text(value, level + 1)
-    heading = "#" * level
-    return f"{heading} {name}\n\n{text}" if "\n" in text else f"{heading} {name}: {text}"
-
-
-def _value_text(value: Any, level: int) -> str:
-    if isinstance(value, BaseModel):
-        return structure_text(value.model_dump(), level)
-    if isinstance(value, Mapping):
-        return structure_text(cast("Mapping[str, Any]", value), level)
-    if isinstance(value, list | tuple):
-        return "\n".join(_list_item_text(item, level) for item in cast("Iterable[Any]", value))
-    return str(value)
-
-
-def _list_item_text(item: Any, level: int) -> str:
-    lines = [line for line in _value_text(item, level).split("\n") if line]
-    if not lines:
-        return "- "
-    return "\n".join([f"- {lines[0]}", *(f"  {line}" for line in lines[1:])])
-
-
-def _iso_time(time: str) -> str:
-    """A time of day in ISO form with its seconds (``10:30`` is ``10:30:00``); a text that is no ISO time as is."""
-    import datetime as dt
-
-    try:
-        return dt.time.fromisoformat(time).isoformat()
-    except ValueError:
-        return time
-
-
-class StuffContent(BaseModel):
-    """Base of every content model."""
-
-    # defer_build: a content model's validator is built when it is first used, so a command pays only for the
-    # natives its bundles use (building the 20 of them at import took ~5 ms of every command's start-up)
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    def __str__(self) -> str:
-        """How a template prints the content: its fields as headed lines (see :func:`structure_text`)."""
-        return structure_text(self.model_dump())
-
-    def markdown_text(self) -> str:
-        """How the content prints as an item of a printed list (an image shows as a Markdown image)."""
-        return str(self)
-
-
-class TextContent(StuffContent):
-    """A text."""
-
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
+from pipelex.concepts.native_classes.base import StuffContent as StuffContent
+from pipelex.concepts.native_classes.base import TextContent as TextContent
+from pipelex.concepts.native_classes.base import iso_time as iso_time
+from pipelex.concepts.native_classes.base import structure_text as structure_text
 
 
 def text_content(text: str) -> TextContent:
@@ -92,177 +33,6 @@ def text_content(text: str) -> TextContent:
     _set(content, "__pydantic_extra__", None)
     _set(content, "__pydantic_private__", None)
     return content
-
-
-class HtmlContent(StuffContent):
-    """An HTML fragment."""
-
-    inner_html: str
-    css_class: str | None = None
-
-    def __str__(self) -> str:
-        return self.inner_html
-
-
-class ImageContent(StuffContent):
-    """An image, by URL."""
-
-    url: str
-    public_url: str | None = None
-    source_prompt: str | None = None
-    source_negative_prompt: str | None = None
-    caption: str | None = None
-    mime_type: str | None = None
-    width: int | None = None
-    height: int | None = None
-    filename: str | None = None
-
-    def __str__(self) -> str:
-        return self.url
-
-    def markdown_text(self) -> str:
-        return f"![{self.url}]({self.url})"
-
-
-class DocumentContent(StuffContent):
-    """A document (PDF and other formats), by URL."""
-
-    url: str
-    public_url: str | None = None
-    mime_type: str | None = None
-    filename: str | None = None
-    title: str | None = None
-    snippet: str | None = None
-
-    def __str__(self) -> str:
-        return f"- {self.title}: {self.url}" if self.title else self.url
-
-    def markdown_text(self) -> str:
-        return f"[{self.url}]({self.url})"
-
-
-class TextAndImagesContent(StuffContent):
-    """A text with images."""
-
-    text: TextContent | None = None
-    images: list[ImageContent] | None = None
-    raw_html: str | None = None
-
-    def __str__(self) -> str:
-        return self.text.text if self.text is not None else ""
-
-
-class PageContent(StuffContent):
-    """One page of a document: its text and images, and optionally a view of the page."""
-
-    text_and_images: TextAndImagesContent
-    page_view: ImageContent | None = None
-
-
-class NumberContent(StuffContent):
-    """A number."""
-
-    number: int | float
-
-    def __str__(self) -> str:
-        return str(self.number)
-
-
-class YesNoContent(StuffContent):
-    """A yes/no verdict."""
-
-    yes_no: bool
-    probability: float | None = None
-
-    def __str__(self) -> str:
-        return "yes" if self.yes_no else "no"
-
-
-class ChoiceContent(StuffContent):
-    """A choice among options."""
-
-    choice: str
-    confidence: float | None = None
-    probabilities: dict[str, float] | None = None
-
-    def __str__(self) -> str:
-        return self.choice
-
-
-class RatingContent(StuffContent):
-    """A rating on a scale of levels."""
-
-    level: int
-    label: str | None = None
-    confidence: float | None = None
-    probabilities: dict[str, float] | None = None
-    position: float | None = None
-
-    def __str__(self) -> str:
-        return self.label or str(self.level)
-
-
-class DateContent(StuffContent):
-    """A date, optionally with a time."""
-
-    date: str
-    time: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.date}T{_iso_time(self.time)}" if self.time else self.date
-
-
-class TimeContent(StuffContent):
-    """A time of day."""
-
-    time: str
-
-    def __str__(self) -> str:
-        return _iso_time(self.time)
-
-
-class JSONContent(StuffContent):
-    """A JSON object."""
-
-    json_obj: dict[str, Any]
-
-    def __str__(self) -> str:
-        import json
-
-        return json.dumps(self.json_obj, indent=4)
-
-    def markdown_text(self) -> str:
-        return structure_text(self.json_obj)
-
-
-class SearchResultContent(StuffContent):
-    """The answer of a search, with its sources."""
-
-    answer: str
-    sources: list[DocumentContent] = Field(default_factory=lambda: [])
-
-    def __str__(self) -> str:
-        if not self.sources:
-            return self.answer
-        return self.answer + "\n\nSources:\n" + "\n".join(str(source) for source in self.sources)
-
-
-class AnythingContent(StuffContent):
-    """Any JSON value except an array or null."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class DynamicContent(StuffContent):
-    """Content whose concept is decided at run time."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class CompositeContent(StuffContent):
-    """A named bag of branch results (PipeParallel output)."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 def list_text(items: Iterable[Any], *, bulleted: bool) -> str:
@@ -323,26 +93,147 @@ class StoredListContent(ListContent):
         return f"StoredListContent(<{self.count} items, stored>)"
 
 
-NATIVE_CONTENT: dict[str, type[StuffContent]] = {
-    "Text": TextContent,
-    "Markdown": TextContent,
-    "Html": HtmlContent,
-    "Image": ImageContent,
-    "Document": DocumentContent,
-    "TextAndImages": TextAndImagesContent,
-    "Page": PageContent,
-    "Number": NumberContent,
-    "YesNo": YesNoContent,
-    "Choice": ChoiceContent,
-    "Rating": RatingContent,
-    "Date": DateContent,
-    "Time": TimeContent,
-    "JSON": JSONContent,
-    "SearchResult": SearchResultContent,
-    "Anything": AnythingContent,
-    "Dynamic": DynamicContent,
-    "Composite": CompositeContent,
+# the class of each native concept's content; the classes but Text's are made on first use (a pydantic class
+# costs ~0.7-1.5 M instructions to create even with its validator deferred: the 16 of them were ~12 M of every
+# validate), each in the module of pipelex.concepts.native_classes named here
+NATIVE_CLASS_NAMES: dict[str, str] = {
+    "Text": "TextContent",
+    "Markdown": "TextContent",
+    "Html": "HtmlContent",
+    "Image": "ImageContent",
+    "Document": "DocumentContent",
+    "TextAndImages": "TextAndImagesContent",
+    "Page": "PageContent",
+    "Number": "NumberContent",
+    "YesNo": "YesNoContent",
+    "Choice": "ChoiceContent",
+    "Rating": "RatingContent",
+    "Date": "DateContent",
+    "Time": "TimeContent",
+    "JSON": "JSONContent",
+    "SearchResult": "SearchResultContent",
+    "Anything": "AnythingContent",
+    "Dynamic": "DynamicContent",
+    "Composite": "CompositeContent",
 }
+_MODULE_OF_CLASS: dict[str, str] = {
+    name: f"pipelex.concepts.native_classes.{module}"
+    for module, names in (
+        ("html", ("HtmlContent",)),
+        ("image", ("ImageContent",)),
+        ("document", ("DocumentContent",)),
+        ("pages", ("TextAndImagesContent", "PageContent")),
+        ("number", ("NumberContent",)),
+        ("yes_no", ("YesNoContent",)),
+        ("choice", ("ChoiceContent",)),
+        ("rating", ("RatingContent",)),
+        ("dates", ("DateContent", "TimeContent")),
+        ("json_object", ("JSONContent",)),
+        ("search", ("SearchResultContent",)),
+        ("open", ("AnythingContent", "DynamicContent", "CompositeContent")),
+    )
+    for name in names
+}
+_NATIVE_CLASSES = frozenset(NATIVE_CLASS_NAMES.values())
+
+if TYPE_CHECKING:  # the classes, re-exported (``X as X``) for pyright; at run time they come from _make
+    from pipelex.concepts.native_classes.choice import ChoiceContent as ChoiceContent
+    from pipelex.concepts.native_classes.dates import DateContent as DateContent
+    from pipelex.concepts.native_classes.dates import TimeContent as TimeContent
+    from pipelex.concepts.native_classes.document import DocumentContent as DocumentContent
+    from pipelex.concepts.native_classes.html import HtmlContent as HtmlContent
+    from pipelex.concepts.native_classes.image import ImageContent as ImageContent
+    from pipelex.concepts.native_classes.json_object import JSONContent as JSONContent
+    from pipelex.concepts.native_classes.number import NumberContent as NumberContent
+    from pipelex.concepts.native_classes.open import AnythingContent as AnythingContent
+    from pipelex.concepts.native_classes.open import CompositeContent as CompositeContent
+    from pipelex.concepts.native_classes.open import DynamicContent as DynamicContent
+    from pipelex.concepts.native_classes.pages import PageContent as PageContent
+    from pipelex.concepts.native_classes.pages import TextAndImagesContent as TextAndImagesContent
+    from pipelex.concepts.native_classes.rating import RatingContent as RatingContent
+    from pipelex.concepts.native_classes.search import SearchResultContent as SearchResultContent
+    from pipelex.concepts.native_classes.yes_no import YesNoContent as YesNoContent
+
+
+def _make(name: str) -> Any:
+    """``natives.ImageContent`` (and ``from pipelex.concepts.natives import ImageContent``): the class, made now
+    if this is its first use (PEP 562), and kept here so the next use is a plain lookup."""
+    module = _MODULE_OF_CLASS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if not TYPE_CHECKING:  # pyright sees the imports above; at run time a class comes on first use
+    __getattr__ = _make
+
+
+def made(name: str) -> "type[StuffContent] | None":
+    """The native content class ``name`` (``"ImageContent"``) if it exists in this process, without making it:
+    ``None`` when it was never made. No content of a class never made can exist, so code that asks whether a value
+    or a model is that class can answer no without making it."""
+    value = globals().get(name)
+    if value is not None:
+        return value
+    module = sys.modules.get(_MODULE_OF_CLASS[name])
+    return None if module is None else getattr(module, name, None)
+
+
+def native_name(model: object) -> str | None:
+    """The class name of ``model`` when it is one of the natives' content classes itself (``model is
+    ImageContent``), else ``None``; makes no class."""
+    name = getattr(model, "__name__", None)
+    if name in _NATIVE_CLASSES and made(name) is model:
+        return name
+    return None
+
+
+_NATIVE_OF_CLASS: dict[type, str | None] = {}
+
+
+def native_kind(value: object) -> str | None:
+    """The class name of the native content class ``value`` is an instance of (``isinstance(value,
+    ImageContent)``), else ``None``; makes no class. The natives' classes do not derive from one another, so a
+    value is an instance of at most one; answered per class from a table."""
+    return native_kind_of(type(value))
+
+
+def native_kind_of(cls: type) -> str | None:
+    """The class name of the native content class ``cls`` is or derives from (``issubclass(cls, ImageContent)``),
+    else ``None``; makes no class (see :func:`native_kind`)."""
+    try:
+        return _NATIVE_OF_CLASS[cls]
+    except KeyError:
+        pass
+    found = next((name for name in map(native_name, cls.__mro__) if name is not None), None)
+    if len(_NATIVE_OF_CLASS) >= _CLASS_TABLE_BOUND:  # concept models are compiled per library: no leak
+        _NATIVE_OF_CLASS.clear()
+    _NATIVE_OF_CLASS[cls] = found
+    return found
+
+
+class _NativeContent(Mapping[str, "type[StuffContent]"]):
+    """``NATIVE_CONTENT``: each native concept's content class by code, made when its code is first looked up;
+    iterating the codes or asking ``code in NATIVE_CONTENT`` makes none (``values()``/``items()`` make them all)."""
+
+    def __getitem__(self, code: str) -> "type[StuffContent]":
+        name = NATIVE_CLASS_NAMES[code]
+        value = globals().get(name)
+        return value if value is not None else _make(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NATIVE_CLASS_NAMES)
+
+    def __len__(self) -> int:
+        return len(NATIVE_CLASS_NAMES)
+
+    def __contains__(self, code: object) -> bool:
+        return code in NATIVE_CLASS_NAMES
+
+
+NATIVE_CONTENT: Mapping[str, "type[StuffContent]"] = _NativeContent()
 
 NATIVE_DESCRIPTIONS: dict[str, str] = {
     "Text": "A text",

@@ -7,17 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from pipelex.concepts import natives
 from pipelex.concepts.library import Concept, ConceptLibrary
-from pipelex.concepts.natives import (
-    DateContent,
-    JSONContent,
-    ListContent,
-    NumberContent,
-    StuffContent,
-    TextContent,
-    TimeContent,
-    YesNoContent,
-)
+from pipelex.concepts.natives import ListContent, StuffContent, TextContent, native_name
 from pipelex.narrowing import is_dict, is_json_object
 from pipelex.narrowing import is_list as is_list_value  # `is_list` names a parameter of walk_values
 
@@ -34,19 +26,23 @@ def to_content(value: Any, concept: Concept, concepts: ConceptLibrary) -> StuffC
     if isinstance(value, BaseModel):
         value = value.model_dump()
     try:
-        if model is TextContent and isinstance(value, str):
-            return TextContent(text=value)
-        if model is NumberContent and isinstance(value, int | float) and not isinstance(value, bool):
-            return NumberContent(number=value)
-        if model is YesNoContent and isinstance(value, bool):
-            return YesNoContent(yes_no=value)
-        if model is JSONContent and is_json_object(value) and "json_obj" not in value:
-            return JSONContent(json_obj=value)
-        if model is DateContent and isinstance(value, str | dt.date):
-            return DateContent(date=value.isoformat() if isinstance(value, dt.date) else value)
-        if model is TimeContent and isinstance(value, str | dt.time):
-            return TimeContent(time=value.isoformat() if isinstance(value, dt.time) else value)
-        return model.model_validate(value)
+        if model is TextContent:
+            if isinstance(value, str):
+                return TextContent(text=value)
+            return model.model_validate(value)
+        match native_name(model):  # the other natives' classes are made on first use: none is made here
+            case "NumberContent" if isinstance(value, int | float) and not isinstance(value, bool):
+                return natives.NumberContent(number=value)
+            case "YesNoContent" if isinstance(value, bool):
+                return natives.YesNoContent(yes_no=value)
+            case "JSONContent" if is_json_object(value) and "json_obj" not in value:
+                return natives.JSONContent(json_obj=value)
+            case "DateContent" if isinstance(value, str | dt.date):
+                return natives.DateContent(date=value.isoformat() if isinstance(value, dt.date) else value)
+            case "TimeContent" if isinstance(value, str | dt.time):
+                return natives.TimeContent(time=value.isoformat() if isinstance(value, dt.time) else value)
+            case _:
+                return model.model_validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "the value"

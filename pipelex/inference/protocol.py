@@ -7,16 +7,11 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from pipelex.concepts.natives import (
-    DocumentContent,
-    ImageContent,
-    PageContent,
-    SearchResultContent,
-    StuffContent,
-)
+from pipelex.concepts.natives import StuffContent
 from pipelex.inference.jobs import LLMJob
 
 if TYPE_CHECKING:
+    from pipelex.concepts.natives import DocumentContent, ImageContent, PageContent, SearchResultContent
     from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, SearchJob
     from pipelex.inference.live.preflight import ModelCall
     from pipelex.memory.stuff import Stuff

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.concepts.natives import ListContent, StuffContent, native_name
 from pipelex.concepts.values import ContentError, to_content
 from pipelex.errors import InputError
 from pipelex.language.library import Library, PipeEntry
@@ -206,7 +206,7 @@ def _content(
     name: str, where: str, value: Any, concept: Concept, library: Library, base_dir: Path | None
 ) -> StuffContent:
     model = library.concepts.content_model(concept)
-    if model in (ImageContent, DocumentContent):
+    if native_name(model) in ("ImageContent", "DocumentContent"):  # (no native class is made here)
         if isinstance(value, str):
             value = {"url": value}
         url = value.get("url") if is_json_object(value) else None

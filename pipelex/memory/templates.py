@@ -17,19 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import (
-    AnythingContent,
-    DateContent,
-    DocumentContent,
-    DynamicContent,
-    ImageContent,
-    JSONContent,
-    NumberContent,
-    StuffContent,
-    TextContent,
-    TimeContent,
-    YesNoContent,
-)
+from pipelex.concepts.natives import StuffContent, TextContent, native_name
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity
 
@@ -72,23 +60,25 @@ def input_placeholder(concept: Concept, library: Library) -> Any:
     model = library.concepts.content_model(concept)
     if model is TextContent:
         return f"<{concept.code}: {_one_line(concept.description)}>"
-    if model is NumberContent:
-        return 0
-    if model is YesNoContent:
-        return False
-    if model is DateContent:
-        return "2026-01-31"
-    if model is TimeContent:
-        return "12:00"
-    if model is JSONContent:
-        return {}
-    if model is ImageContent:
-        return {"url": "path/or/url/of/the/image.png"}
-    if model is DocumentContent:
-        return {"url": "path/or/url/of/the/document.pdf"}
-    if model in (AnythingContent, DynamicContent):
-        return f"<{concept.code}: any JSON value>"
-    return _model_placeholder(model, only_required=concept.is_native, depth=0)
+    match native_name(model):  # the other natives' classes are made on first use: none is made here
+        case "NumberContent":
+            return 0
+        case "YesNoContent":
+            return False
+        case "DateContent":
+            return "2026-01-31"
+        case "TimeContent":
+            return "12:00"
+        case "JSONContent":
+            return {}
+        case "ImageContent":
+            return {"url": "path/or/url/of/the/image.png"}
+        case "DocumentContent":
+            return {"url": "path/or/url/of/the/document.pdf"}
+        case "AnythingContent" | "DynamicContent":
+            return f"<{concept.code}: any JSON value>"
+        case _:
+            return _model_placeholder(model, only_required=concept.is_native, depth=0)
 
 
 def _model_placeholder(model: type[BaseModel], *, only_required: bool, depth: int) -> dict[str, Any]:
@@ -146,9 +136,7 @@ def _value_placeholder(annotation: Any, description: str, depth: int) -> Any:
 
 def _is_compiled(model: type[BaseModel]) -> bool:
     """True for a concept compiled from a bundle's structure (all its fields are worth showing)."""
-    from pipelex.concepts.natives import NATIVE_CONTENT
-
-    return model not in NATIVE_CONTENT.values()
+    return model is not TextContent and native_name(model) is None
 
 
 def _one_line(text: str) -> str:

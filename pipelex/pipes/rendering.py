@@ -25,22 +25,12 @@ from typing import TYPE_CHECKING, Any, cast, get_args
 from pydantic import BaseModel
 
 from pipelex.concepts.natives import (
-    ChoiceContent,
     ContentList,
-    DateContent,
-    DocumentContent,
-    HtmlContent,
-    ImageContent,
-    JSONContent,
     ListContent,
-    NumberContent,
-    PageContent,
-    RatingContent,
     StuffContent,
-    TextAndImagesContent,
     TextContent,
-    TimeContent,
-    YesNoContent,
+    native_kind,
+    native_name,
 )
 from pipelex.config.run_settings import LimitsConfig
 from pipelex.errors import LimitExceededError, PipeRunError
@@ -58,6 +48,22 @@ from pipelex.pipes.render_budget import RenderBudget, current_budget, reset_budg
 from pipelex.record import FrozenRecord
 
 if TYPE_CHECKING:
+    # the natives' classes but Text's are made on first use: code here asks native_kind / native_name which one a
+    # value or a class is, which makes none (no value of a class never made can exist)
+    from pipelex.concepts.natives import (
+        ChoiceContent,
+        DateContent,
+        DocumentContent,
+        HtmlContent,
+        ImageContent,
+        JSONContent,
+        NumberContent,
+        PageContent,
+        RatingContent,
+        TextAndImagesContent,
+        TimeContent,
+        YesNoContent,
+    )
     from pipelex.language.simple_templates import Expr as SimpleExpr
     from pipelex.language.simple_templates import Node as SimpleNode
     from pipelex.language.simple_templates import SimpleTemplate
@@ -159,37 +165,10 @@ def format_value(value: Any) -> str:
     match value:
         case TextContent():
             return value.text
-        case NumberContent():
-            return str(value.number)
-        case JSONContent():
-            import json
-
-            return json.dumps(value.json_obj, indent=4, ensure_ascii=False)
-        case HtmlContent():
-            return value.inner_html
-        case ImageContent():
-            registry = _IMAGES.get()
-            if registry is not None:  # an LLM prompt: the image travels beside the text, named by its number
-                return f"[Image {registry.register(value)}]"
-            return value.caption or value.url
-        case DocumentContent():
-            return value.url
-        case YesNoContent():
-            return "yes" if value.yes_no else "no"
-        case ChoiceContent():
-            return value.choice
-        case RatingContent():
-            return value.label or str(value.level)
-        case DateContent():
-            return f"{value.date} {value.time}" if value.time else value.date
-        case TimeContent():
-            return value.time
-        case TextAndImagesContent():
-            return value.text.text if value.text else ""
-        case PageContent():
-            return format_value(value.text_and_images)
         case ListContent():
             return "\n".join(format_value(item) for item in value.items)
+        case StuffContent() if (kind := native_kind(value)) is not None:
+            return _format_native(kind, value)
         case list():
             return "\n".join(format_value(item) for item in cast("list[object]", value))
         case BaseModel():
@@ -200,6 +179,49 @@ def format_value(value: Any) -> str:
             return ""
         case _:
             return str(value)
+
+
+def _format_native(kind: str, value: Any) -> str:
+    """:func:`format_value` of a native content but a text or a list, ``kind`` its class's name (see native_kind);
+    a native with no case of its own (a search result, the open ones) is written as a model."""
+    match kind:
+        case "NumberContent":
+            return str(cast("NumberContent", value).number)
+        case "JSONContent":
+            import json
+
+            return json.dumps(cast("JSONContent", value).json_obj, indent=4, ensure_ascii=False)
+        case "HtmlContent":
+            return cast("HtmlContent", value).inner_html
+        case "ImageContent":
+            image = cast("ImageContent", value)
+            registry = _IMAGES.get()
+            if registry is not None:  # an LLM prompt: the image travels beside the text, named by its number
+                return f"[Image {registry.register(image)}]"
+            return image.caption or image.url
+        case "DocumentContent":
+            return cast("DocumentContent", value).url
+        case "YesNoContent":
+            return "yes" if cast("YesNoContent", value).yes_no else "no"
+        case "ChoiceContent":
+            return cast("ChoiceContent", value).choice
+        case "RatingContent":
+            rating = cast("RatingContent", value)
+            return rating.label or str(rating.level)
+        case "DateContent":
+            date = cast("DateContent", value)
+            return f"{date.date} {date.time}" if date.time else date.date
+        case "TimeContent":
+            return cast("TimeContent", value).time
+        case "TextAndImagesContent":
+            text = cast("TextAndImagesContent", value).text
+            return text.text if text else ""
+        case "PageContent":
+            return format_value(cast("PageContent", value).text_and_images)
+        case _:
+            import json
+
+            return json.dumps(value.model_dump(mode="json"), indent=4, ensure_ascii=False)
 
 
 def _plain_text(value: Any) -> str:
@@ -233,17 +255,21 @@ def format_as(value: Any, text_format: TextFormat) -> str:
             return _html_of(value)
 
 
+# the natives whose plain data is one field (by class name: see native_kind)
+_DATA_FIELD: dict[str | None, str] = {
+    "NumberContent": "number",
+    "YesNoContent": "yes_no",
+    "JSONContent": "json_obj",
+}
+
+
 def _data_of(value: Any) -> Any:
     """Plain data: a text-like content is its text, a number its number, a structure its fields."""
     match value:
         case TextContent():
             return value.text
-        case NumberContent():
-            return value.number
-        case YesNoContent():
-            return value.yes_no
-        case JSONContent():
-            return value.json_obj
+        case StuffContent() if (kind := native_kind(value)) in _DATA_FIELD:
+            return getattr(value, _DATA_FIELD[kind])
         case ListContent():
             return [_data_of(item) for item in value.items]
         case list() | tuple():
@@ -254,28 +280,30 @@ def _data_of(value: Any) -> Any:
             return value
 
 
+# the natives written as one line of text (by class name: see native_kind)
+_LEAF_TEXT_NATIVES = frozenset(
+    {
+        "TextContent",
+        "NumberContent",
+        "YesNoContent",
+        "ChoiceContent",
+        "RatingContent",
+        "DateContent",
+        "TimeContent",
+        "HtmlContent",
+        "ImageContent",
+        "DocumentContent",
+        "TextAndImagesContent",
+        "PageContent",
+    }
+)
+
+
 def _is_leaf_text(value: Any) -> bool:
     return (
-        isinstance(
-            value,
-            TextContent
-            | NumberContent
-            | YesNoContent
-            | ChoiceContent
-            | RatingContent
-            | DateContent
-            | TimeContent
-            | HtmlContent
-            | ImageContent
-            | DocumentContent
-            | TextAndImagesContent
-            | PageContent
-            | str
-            | int
-            | float
-            | bool,
-        )
+        isinstance(value, str | int | float | bool)
         or value is None
+        or (isinstance(value, StuffContent) and native_kind(value) in _LEAF_TEXT_NATIVES)
     )
 
 
@@ -313,8 +341,8 @@ def _md_cell(value: Any) -> str:
 def _html_of(value: Any) -> str:
     import html as html_lib  # the html text format only (html.entities is a large table)
 
-    if isinstance(value, HtmlContent):
-        return value.inner_html
+    if isinstance(value, StuffContent) and native_kind(value) == "HtmlContent":
+        return cast("HtmlContent", value).inner_html
     if isinstance(value, ListContent) or is_sequence(value):
         items: list[Any] = list(value.items) if isinstance(value, ListContent) else list(value)
         return "<ul>" + "".join(f"<li>{_html_of(item)}</li>" for item in items) + "</ul>"
@@ -378,41 +406,40 @@ def _with_images(value: Any) -> Any:
 
 
 def _text_with_images(value: Any, text_format: TextFormat) -> str:
-    match value:
-        case ImageContent():
-            return format_value(value)
-        case ListContent():
-            return "\n".join(_text_with_images(item, text_format) for item in value.items)
-        case list() | tuple():
-            return "\n".join(_text_with_images(item, text_format) for item in cast("Sequence[object]", value))
-        case TextAndImagesContent():
-            parts = [format_as(value.text, text_format)] if value.text else []
-            parts += [format_value(image) for image in value.images or []]
-            return "\n".join(parts)
-        case PageContent():
-            parts = [_text_with_images(value.text_and_images, text_format)]
-            if value.page_view is not None:
-                parts.append(f"page_view: {format_value(value.page_view)}")
-            return "\n".join(part for part in parts if part)
-        case StuffContent() if _holds_images(value):
-            lines: list[str] = []
-            for name in type(value).model_fields:
-                field = getattr(value, name)
-                if field is None:
-                    continue
-                rendered = _text_with_images(field, text_format)
-                lines.append(
-                    f"{name}:\n  " + rendered.replace("\n", "\n  ")
-                    if "\n" in rendered
-                    else f"{name}: {rendered}"
-                )
-            return "\n".join(lines)
-        case _:
-            return format_as(value, text_format)
+    kind = native_kind(value) if isinstance(value, StuffContent) else None
+    if kind == "ImageContent":
+        return format_value(value)
+    if isinstance(value, ListContent):
+        return "\n".join(_text_with_images(item, text_format) for item in value.items)
+    if isinstance(value, list | tuple):
+        return "\n".join(_text_with_images(item, text_format) for item in cast("Sequence[object]", value))
+    if kind == "TextAndImagesContent":
+        text_and_images = cast("TextAndImagesContent", value)
+        parts = [format_as(text_and_images.text, text_format)] if text_and_images.text else []
+        parts += [format_value(image) for image in text_and_images.images or []]
+        return "\n".join(parts)
+    if kind == "PageContent":
+        page = cast("PageContent", value)
+        parts = [_text_with_images(page.text_and_images, text_format)]
+        if page.page_view is not None:
+            parts.append(f"page_view: {format_value(page.page_view)}")
+        return "\n".join(part for part in parts if part)
+    if isinstance(value, StuffContent) and _holds_images(value):
+        lines: list[str] = []
+        for name in type(value).model_fields:
+            field = getattr(value, name)
+            if field is None:
+                continue
+            rendered = _text_with_images(field, text_format)
+            lines.append(
+                f"{name}:\n  " + rendered.replace("\n", "\n  ") if "\n" in rendered else f"{name}: {rendered}"
+            )
+        return "\n".join(lines)
+    return format_as(value, text_format)
 
 
 def _holds_images(value: Any) -> bool:
-    if isinstance(value, ImageContent):
+    if isinstance(value, StuffContent) and native_kind(value) == "ImageContent":
         return True
     if isinstance(value, BaseModel):
         return any(_holds_images(getattr(value, name)) for name in type(value).model_fields)
@@ -559,9 +586,30 @@ def _render_sigils(parts: tuple[SigilPart, ...], context: dict[str, Any]) -> Ite
 _DirectSigil = tuple[str, str | None, bool]
 # Contents a template writes without reading anything else (no image to number, no metadata, no style other than
 # the text format): the direct path's values, alone or in a list.
-_DIRECT_VALUES: frozenset[type] = frozenset(
-    {TextContent, NumberContent, YesNoContent, ChoiceContent, RatingContent, DateContent, TimeContent}
+# (by class name: the natives' classes but Text's are made on first use; see _is_direct_class)
+_DIRECT_NATIVES = frozenset(
+    {
+        "TextContent",
+        "NumberContent",
+        "YesNoContent",
+        "ChoiceContent",
+        "RatingContent",
+        "DateContent",
+        "TimeContent",
+    }
 )
+_DIRECT_OF_CLASS: dict[type, bool] = {}
+
+
+def _is_direct_class(cls: type) -> bool:
+    """Whether ``cls`` is one of ``_DIRECT_NATIVES`` itself (not a class derived from one); answered per class
+    from a table."""
+    found = _DIRECT_OF_CLASS.get(cls)
+    if found is None:
+        if len(_DIRECT_OF_CLASS) >= 4096:  # concept models are compiled per library: no leak
+            _DIRECT_OF_CLASS.clear()
+        found = _DIRECT_OF_CLASS[cls] = native_name(cls) in _DIRECT_NATIVES
+    return found
 
 
 _LISTS: frozenset[type] = frozenset({list, ContentList})
@@ -603,9 +651,9 @@ def _make_direct_plan(parts: tuple[SigilPart, ...]) -> tuple[str | _DirectSigil,
 
 
 def _is_direct_value(value: object) -> bool:
-    if type(value) in _DIRECT_VALUES:
+    if _is_direct_class(type(value)):
         return True
-    return type(value) in _LISTS and all(type(item) in _DIRECT_VALUES for item in cast("list[object]", value))
+    return type(value) in _LISTS and all(_is_direct_class(type(item)) for item in cast("list[object]", value))
 
 
 def _render_direct(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Set
 from typing import TYPE_CHECKING, cast
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import NATIVE_CONTENT
+from pipelex.concepts.natives import NATIVE_CLASS_NAMES
 from pipelex.concepts.paths import Var
 from pipelex.config.deck import LOOKUP_ORDER, ModelCategory, ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
@@ -590,7 +590,7 @@ LLM_SETTING_KEYS = frozenset(
 
 
 # the class names the legacy string form of `structure` can name: the runtime's own content classes
-_REGISTERED_CLASSES = frozenset(content.__name__ for content in NATIVE_CONTENT.values())
+_REGISTERED_CLASSES = frozenset(NATIVE_CLASS_NAMES.values())
 
 
 def _table_without_temperature(choice: object) -> bool:

@@ -5,21 +5,15 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pipelex.concepts import natives
 from pipelex.concepts.mocks import DRY_IMAGE_URL, mock_content, rng_for
-from pipelex.concepts.natives import (
-    DocumentContent,
-    ImageContent,
-    PageContent,
-    SearchResultContent,
-    StuffContent,
-    TextAndImagesContent,
-    TextContent,
-)
+from pipelex.concepts.natives import StuffContent, TextContent
 from pipelex.inference.jobs import LLMJob
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from pipelex.concepts.natives import DocumentContent, ImageContent, PageContent, SearchResultContent
     from pipelex.inference.jobs import DocGenJob, ExtractJob, FuncJob, ImgGenJob, JudgeJob, SearchJob
     from pipelex.inference.live.preflight import ModelCall
     from pipelex.memory.stuff import Stuff
@@ -71,7 +65,7 @@ class DryContentGenerator:
     async def make_images(self, job: ImgGenJob) -> list[ImageContent]:
         """Placeholder images carrying the prompt."""
         return [
-            ImageContent(
+            natives.ImageContent(
                 url=DRY_IMAGE_URL,
                 mime_type="image/png",
                 width=1024,
@@ -86,17 +80,21 @@ class DryContentGenerator:
         """``nb_extract_pages`` placeholder pages (one for an image)."""
         count = 1 if job.source_kind == "image" else job.nb_extract_pages
         return [
-            PageContent(
-                text_and_images=TextAndImagesContent(text=TextContent(text=f"DRY RUN: OCR text of page {i}")),
-                page_view=ImageContent(url=DRY_IMAGE_URL, mime_type="image/png") if job.page_views else None,
+            natives.PageContent(
+                text_and_images=natives.TextAndImagesContent(
+                    text=TextContent(text=f"DRY RUN: OCR text of page {i}")
+                ),
+                page_view=natives.ImageContent(url=DRY_IMAGE_URL, mime_type="image/png")
+                if job.page_views
+                else None,
             )
             for i in range(1, count + 1)
         ]
 
     async def search(self, job: SearchJob) -> SearchResultContent:
         """A mock answer with three sources."""
-        model = mock_content(SearchResultContent, label=job.pipe_code)
-        assert isinstance(model, SearchResultContent)
+        model = mock_content(natives.SearchResultContent, label=job.pipe_code)
+        assert isinstance(model, natives.SearchResultContent)
         return model
 
     async def judge(self, job: JudgeJob) -> list[dict[str, Any]]:
@@ -120,4 +118,6 @@ class DryContentGenerator:
 
     async def make_document(self, job: DocGenJob) -> DocumentContent:
         """A blank one-page PDF as a data URL."""
-        return DocumentContent(url=_BLANK_PDF_DATA_URL, mime_type="application/pdf", filename=job.filename)
+        return natives.DocumentContent(
+            url=_BLANK_PDF_DATA_URL, mime_type="application/pdf", filename=job.filename
+        )

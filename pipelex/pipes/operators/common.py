@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.concepts.natives import ListContent, StuffContent, native_kind
 from pipelex.config.deck import ModelCategory
 from pipelex.inference.jobs import Attachment, LLMJob
 from pipelex.inference.live.preflight import ModelCall
@@ -19,6 +19,7 @@ from pipelex.pipes.rendering import ImageRegistry, TemplatingStyle, render_templ
 from pipelex.pipes.resolved import ResolvedInputs
 
 if TYPE_CHECKING:
+    from pipelex.concepts.natives import DocumentContent, ImageContent
     from pipelex.io.policy import IOPolicy
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipes.kinds import ModelCalls
@@ -78,11 +79,15 @@ def attachments(inputs: ResolvedInputs, images: ImageRegistry | None = None) -> 
     for stuff in inputs.stuffs.values():
         items = stuff.content.items if isinstance(stuff.content, ListContent) else [stuff.content]
         for item in items:
-            if isinstance(item, ImageContent) and item.url not in shown:
-                shown.add(item.url)
-                found.append(Attachment(kind="image", url=item.url, mime_type=item.mime_type))
-            elif isinstance(item, DocumentContent):
-                found.append(Attachment(kind="document", url=item.url, mime_type=item.mime_type))
+            kind = native_kind(item)  # (the image and document classes are made on first use)
+            if kind == "ImageContent":
+                image = cast("ImageContent", item)
+                if image.url not in shown:
+                    shown.add(image.url)
+                    found.append(Attachment(kind="image", url=image.url, mime_type=image.mime_type))
+            elif kind == "DocumentContent":
+                document = cast("DocumentContent", item)
+                found.append(Attachment(kind="document", url=document.url, mime_type=document.mime_type))
     return found
 
 

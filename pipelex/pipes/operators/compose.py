@@ -6,19 +6,15 @@ from functools import lru_cache
 from types import UnionType
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
+from pydantic import BaseModel, PydanticUserError, ValidationError
 
+from pipelex.concepts import natives
 from pipelex.concepts.natives import (
-    ChoiceContent,
-    DateContent,
-    HtmlContent,
-    JSONContent,
-    NumberContent,
-    RatingContent,
     StuffContent,
     TextContent,
-    TimeContent,
-    YesNoContent,
+    native_kind,
+    native_kind_of,
+    native_name,
     text_content,
 )
 from pipelex.concepts.paths import walk_path
@@ -39,6 +35,8 @@ from pipelex.pipes.resolved import ResolvedInputs
 from pipelex.pipes.runtime import make_output, output_spec
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
     from pipelex.concepts.library import Concept
     from pipelex.concepts.paths import Var
     from pipelex.language.specs import ConceptSpec
@@ -62,7 +60,8 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
             if table.extra_context:
                 context = {**table.extra_context, **context}
         model = concepts.content_model(concept)
-        html = category == "html" or model is HtmlContent
+        html_model = native_name(model) == "HtmlContent"  # (the natives' classes are made on first use)
+        html = category == "html" or html_model
         text = render_template(
             template,
             context,
@@ -73,8 +72,8 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
             limits=ctx.settings.limits,
         )
         content: StuffContent
-        if model is HtmlContent:
-            content = HtmlContent(inner_html=text)
+        if html_model:
+            content = natives.HtmlContent(inner_html=text)
         elif model is TextContent:
             content = text_content(text)
         else:
@@ -164,17 +163,18 @@ def _from(path: str, inputs: ResolvedInputs, keyed_by: object) -> Any:
 # any content put in a text field gives its text form, and a scalar put in a field typed by a native concept is
 # wrapped into that content ("x" -> ``{"text": "x"}``). A value that fits as it is stays as it is.
 
-_PRIMARY_FIELD: tuple[tuple[type[StuffContent], str], ...] = (
-    (TextContent, "text"),
-    (NumberContent, "number"),
-    (YesNoContent, "yes_no"),
-    (ChoiceContent, "choice"),
-    (RatingContent, "level"),
-    (DateContent, "date"),
-    (TimeContent, "time"),
-    (HtmlContent, "inner_html"),
-    (JSONContent, "json_obj"),
-)
+# by the native content class's name (the natives' classes are made on first use: see native_kind)
+_PRIMARY_FIELD: dict[str, str] = {
+    "TextContent": "text",
+    "NumberContent": "number",
+    "YesNoContent": "yes_no",
+    "ChoiceContent": "choice",
+    "RatingContent": "level",
+    "DateContent": "date",
+    "TimeContent": "time",
+    "HtmlContent": "inner_html",
+    "JSONContent": "json_obj",
+}
 
 
 def fit_value(value: Any, annotation: Any) -> Any:
@@ -190,16 +190,14 @@ def fit_value(value: Any, annotation: Any) -> Any:
         return [fit_value(item, item_annotation) for item in value]
     candidates: list[Any] = [_plain(value)]
     if isinstance(value, StuffContent):
-        for content_class, field_name in _PRIMARY_FIELD:
-            if isinstance(value, content_class):
-                candidates.append(getattr(value, field_name))
-                break
+        field_name = _PRIMARY_FIELD.get(native_kind(value) or "")
+        if field_name is not None:
+            candidates.append(getattr(value, field_name))
         candidates.append(format_value(value))
     elif isinstance(target, type) and issubclass(target, StuffContent) and not isinstance(value, dict | list):
-        for content_class, field_name in _PRIMARY_FIELD:
-            if issubclass(target, content_class):
-                candidates.append({field_name: value})
-                break
+        field_name = _PRIMARY_FIELD.get(native_kind_of(target) or "")
+        if field_name is not None:
+            candidates.append({field_name: value})
     for candidate in candidates:
         try:
             adapter.validate_python(candidate)
@@ -233,6 +231,8 @@ def _model_fields(model: Any) -> dict[str, Any]:
 
 @lru_cache(maxsize=1024)
 def _cached_adapter(annotation: Any) -> TypeAdapter[Any] | None:
+    from pydantic import TypeAdapter  # (pydantic.type_adapter: only a construct loads it)
+
     try:
         return TypeAdapter(annotation)
     except (PydanticUserError, TypeError, NameError):
@@ -243,6 +243,8 @@ def _adapter(annotation: Any) -> TypeAdapter[Any] | None:
     try:
         return _cached_adapter(annotation)
     except TypeError:  # unhashable annotation
+        from pydantic import TypeAdapter
+
         try:
             return TypeAdapter(annotation)
         except (PydanticUserError, TypeError, NameError):
