@@ -350,7 +350,7 @@ class DirectApiBackend:
     async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
         """Check the request now (in a thread), then run it in the background like ``execute``; the run is a
         task of this server, its result kept in ``store``."""
-        await asyncio.to_thread(prepare_run, request, self.config, self.deck, self.core)
+        await self.call(check_run, request, self.config, self.deck)
         record = store.new(backend=self.name, dry_run=request.dry_run, pipe_code=request.pipe_code)
         record.task = asyncio.create_task(run_into_store(self.execute, record, request, sources, store))
         return record
@@ -489,6 +489,14 @@ async def run_into_store(
     else:
         record.finish(result_json=result)
     store.settle(record)
+
+
+def check_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> bytes:
+    """Check a request as :func:`prepare_run` does, raising what it raises (``/v1/start`` answers before its run):
+    loading an untrusted method takes memory and CPU, so it runs where a run would (:meth:`DirectApiBackend.call`)."""
+    backend = DirectApiBackend(config, deck=deck, isolated=False)
+    prepare_run(request, backend.config, backend.deck, backend.core)
+    return b"{}"
 
 
 def answer_isolated_job(job: IsolatedJob) -> bytes:

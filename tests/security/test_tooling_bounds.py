@@ -58,3 +58,17 @@ def test_a_tooling_load_past_the_deadline_is_stopped_and_the_server_answers(boun
         document = assert_problem(http.post("/v1/resolve", json=body), 422, "run-limit-exceeded")
         assert document["limit"] == "run_deadline_seconds"
         assert http.get("/health").status_code == 200
+
+
+def test_the_check_of_a_started_run_runs_under_the_bounds_of_a_run() -> None:
+    # /v1/start checked the method (parse, resolution, static checks) in a thread of the server process: six
+    # 4.5 MB bundles at once took the server to 757 MB and /health to 5.6 s; the check now runs in a worker
+    # process, under the run's deadline (here one no worker can meet) and memory ceiling
+    with serving(
+        create_app(PipelexConfig(), api_key=None, limits=LimitsConfig(run_deadline_seconds=0.001))
+    ) as url:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            body = {"mthds_contents": [refinement_chain(3)], "inputs": {"t": "x"}, "dry_run": True}
+            document = assert_problem(http.post("/v1/start", json=body), 422, "run-limit-exceeded")
+            assert document["limit"] == "run_deadline_seconds"
+            assert http.get("/health").status_code == 200
