@@ -43,7 +43,10 @@ class ResolvedInputs(Record):
                 if listed and isinstance(stuff.content, ListContent)
                 else stuff.content
             )
-            _nest(context, name.split("."), value)
+            if "." in name:
+                _nest(context, name.split("."), value)
+            else:  # most inputs: a plain name (no list made by splitting it)
+                context[name] = value
         return context
 
     def template_metadata(self, context: dict[str, Any]) -> Mapping[int, StuffMetadata]:

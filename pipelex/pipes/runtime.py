@@ -243,19 +243,22 @@ def check_output(
         return stuff
     model = concepts.content_model(produced)
     checked: list[StuffContent] = []
+    changed = False  # an item made anew by to_content (a loop flag: no generator per pipe run to find out)
     for item in items:
         if isinstance(item, model):  # what to_content keeps as it is (most outputs: built as the model)
             checked.append(item)
             continue
         try:
-            checked.append(to_content(item, produced, concepts))
+            made = to_content(item, produced, concepts)
         except ContentError as exc:
             raise PipeRunError(
                 f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: {exc}",
                 pipe_code=entry.code,
                 error_type="pipe_output_invalid",
             ) from exc
-    if all(new is old for new, old in zip(checked, items, strict=True)):
+        checked.append(made)
+        changed = changed or made is not item
+    if not changed:
         return stuff  # every item already fits: no copy
     if isinstance(stuff.content, ListContent):
         return stuff.model_copy(update={"content": ListContent(items=checked)})

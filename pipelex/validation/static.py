@@ -491,7 +491,9 @@ class StaticChecker(PipeChecks):
 
     def _check_models(self, entry: PipeEntry) -> None:
         category = kind_of(entry.blueprint).model_category
-        fields = type(entry.blueprint).model_fields
+        fields = type(
+            entry.blueprint
+        ).__pydantic_fields__  # ``model_fields``, without its deprecation wrapper
         if (
             category is not None
             and "model" in fields
