@@ -245,6 +245,17 @@ class ConceptLibrary(Record):
         markdown = self.concepts.get("native.Markdown")
         if markdown is not None and self.refines(required, markdown):
             return False  # Markdown (or a refinement of it) takes markdown: a plain text is not one (the reference)
+        # A concept that only refines a native holds that native's content: the native, or another such concept
+        # on the same native, fills it (the reference: a SearchResult step feeds a NewsFinding input)
+        base = self.native_base(required)
+        if (
+            base is not None
+            and not required.has_structure
+            and not provided.has_structure
+            and base.code not in ("Anything", "Dynamic", "Composite")
+            and self.native_base(provided) is base
+        ):
+            return True
         # A plain text fills any text-like concept, and a text-like concept fills Text.
         return (
             self.is_text_like(provided)

@@ -123,6 +123,12 @@ class TemplateSyntaxProblem(ValueError):
 
 
 @lru_cache(maxsize=4096)
+def plain_jinja(template: str) -> str:
+    """``template`` with its ``$`` and ``@`` escaped, so that an MTHDS template reads it as plain Jinja2: a
+    PipeCondition's ``expression_template`` is a Jinja2 template, where ``$x`` is text (as the reference reads it)."""
+    return template.replace("$", "$$").replace("@", "@@")
+
+
 def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
     """Read the variables a template (or a bare Jinja2 expression) uses; raises on syntax errors."""
     if is_expression:

@@ -40,6 +40,7 @@ from pipelex.language.templates import (
     NB_OUTPUT_VARIABLE,
     STUFF_METADATA_FIELDS,
     TemplateSigilError,
+    plain_jinja,
     preprocess,
     simple_template,
 )
@@ -1049,5 +1050,5 @@ def evaluate_expression(
     """Evaluate a condition's ``expression`` (``{{ }}`` implied) or ``expression_template`` to a string: the text
     the template prints, as is (the outcome keys are matched exactly, as the reference matches them: a value of
     ``" billing"`` or ``"Billing"`` does not choose the outcome ``billing``)."""
-    source = expression if is_template else f"{{{{ {expression} }}}}"
+    source = plain_jinja(expression) if is_template else f"{{{{ {expression} }}}}"
     return render_template(source, context, pipe_code=pipe_code, metadata=metadata, limits=limits)

@@ -66,6 +66,7 @@ class StaticChecker(PipeChecks):
     def run(self) -> list[Diagnostic]:
         """Check everything; return the diagnostics."""
         self.check_concepts()
+        self.check_concept_cycles()
         for entry in self.library.pipes.values():
             self.check_pipe(entry)
         self.check_main_pipes()
@@ -264,6 +265,46 @@ class StaticChecker(PipeChecks):
                             "name",
                             where,
                         )
+
+    def check_concept_cycles(self) -> None:
+        """A structure never holds its own concept, directly or through other structures (a required field, an
+        optional one or a list alike: the reference refuses every such cycle, "Cycle detected in concept
+        references")."""
+        concepts = self.library.concepts
+        edges: dict[str, list[tuple[str, str]]] = {}
+        for concept in concepts.concepts.values():
+            structure = concept.blueprint.structure if concept.blueprint is not None else None
+            if not isinstance(structure, dict):
+                continue
+            for name, spec in structure.items():
+                if isinstance(spec, str):
+                    continue
+                ref = spec.concept_ref if spec.type == "concept" else None
+                if spec.type == "list" and spec.item_type == "concept":
+                    ref = spec.item_concept_ref
+                target = concepts.resolve(ref, concept.domain) if ref else None
+                if target is not None and not target.is_native:
+                    edges.setdefault(concept.ref, []).append((name, target.ref))
+        reported: set[str] = set()
+        for start in edges:
+            path = _concept_cycle(edges, start)
+            if path is None or start in reported:
+                continue
+            reported.update(ref for ref, _ in path)
+            concept = concepts.concepts[start]
+            line = _concept_line(self.library, concept)
+            chain = " -> ".join(f"{ref}.{field}" for ref, field in path) + f" -> {start}"
+            self.diagnostics.append(
+                Diagnostic(
+                    error_type=ErrorType.SCHEMA_VIOLATION,
+                    message=f"concept {concept.code!r} holds itself through its fields ({chain}): a structure "
+                    "cannot nest its own concept, even in an optional field or a list; keep the nested one's "
+                    "fields in a concept of its own, or refer to it by an identifier",
+                    file=concept.source,
+                    line=line,
+                    field=f"structure.{path[0][1]}",
+                )
+            )
 
     def check_main_pipes(self) -> None:
         """``main_pipe`` must name a pipe of the library."""
@@ -634,6 +675,22 @@ def _check_collection_field(
                 f'{spec.key_type!r}, but the keys of a dict are text: write key_type = "text"',
                 f"structure.{name}",
             )
+
+
+def _concept_cycle(edges: dict[str, list[tuple[str, str]]], start: str) -> list[tuple[str, str]] | None:
+    """The fields (concept, field name) of a path of structure references from ``start`` back to it, if any."""
+    stack: list[tuple[str, list[tuple[str, str]]]] = [(start, [])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for field, target in edges.get(node, []):
+            step = [*path, (node, field)]
+            if target == start:
+                return step
+            if target not in seen:
+                seen.add(target)
+                stack.append((target, step))
+    return None
 
 
 # natives no concept may refine (probed on the reference)

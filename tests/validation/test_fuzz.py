@@ -71,7 +71,7 @@ SEEDS = [
     [concept.Parcel.structure]
     size    = { type = "text", description = "small or large", required = true, choices = ["small", "large"] }
     address = { type = "text", description = "Where it is going", required = true }
-    lines   = { type = "list", item_type = "concept", item_concept_ref = "Parcel", description = "x" }
+    lines   = { type = "list", item_type = "concept", item_concept_ref = "Text", description = "x" }
     [pipe.route_parcel]
     type = "PipeCondition"
     description = "Route by size"

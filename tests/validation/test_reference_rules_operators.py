@@ -350,3 +350,166 @@ def test_nothing_refines_anything() -> None:
     assert validate(text.replace("REFINES", "Number")).is_valid
     report = validate(text.replace("REFINES", "Anything"))
     assert [(e.error_type, e.field) for e in report.errors] == [("schema_violation", "refines")]
+
+
+WATCH = """
+domain = "market_watch"
+main_pipe = "watch"
+
+[concept.NewsFinding]
+description = "What the search found on one competitor"
+refines = "SearchResult"
+
+[concept]
+Briefing = "A short briefing"
+
+[pipe.watch]
+type = "PipeSequence"
+description = "Search then brief"
+inputs = { competitor = "Text" }
+output = "Briefing"
+steps = [
+    { pipe = "search_competitor", result = "finding" },
+    { pipe = "write_briefing", result = "briefing" },
+]
+
+[pipe.search_competitor]
+type = "PipeSearch"
+description = "News on one competitor"
+inputs = { competitor = "Text" }
+output = "SEARCH_OUTPUT"
+prompt = "Recent news on $competitor"
+
+[pipe.write_briefing]
+type = "PipeLLM"
+description = "Briefing"
+inputs = { finding = "NewsFinding" }
+output = "Briefing"
+prompt = "Write a briefing from: $finding"
+"""
+
+
+@pytest.mark.parametrize("search_output", ["NewsFinding", "SearchResult"])
+def test_a_native_fills_a_concept_that_only_refines_it(search_output: str) -> None:
+    # NewsFinding holds a SearchResult's content: a SearchResult step feeds it (as in the reference)
+    report = validate(WATCH.replace("SEARCH_OUTPUT", search_output))
+    assert report.is_valid, problems(report)
+
+
+def test_a_native_does_not_fill_a_concept_refining_another_native() -> None:
+    report = validate(WATCH.replace("SEARCH_OUTPUT", "Text"))
+    assert [e.error_type for e in report.errors] == ["input_stuff_spec_mismatch"]
+
+
+ROUTE = """
+domain = "market_watch"
+main_pipe = "maybe_brief"
+
+[pipe.maybe_brief]
+type = "PipeCondition"
+description = "Brief only when relevant"
+inputs = { relevance = "YesNo", notes = "Text" }
+output = "Text?"
+expression_template = "EXPRESSION"
+default_outcome = "continue"
+
+[pipe.maybe_brief.outcomes]
+brief = "write_briefing"
+
+[pipe.write_briefing]
+type = "PipeLLM"
+description = "Briefing"
+inputs = { notes = "Text" }
+output = "Text"
+prompt = "Write a briefing from: $notes"
+"""
+
+
+def test_an_expression_template_is_plain_jinja() -> None:
+    ok = validate(ROUTE.replace("EXPRESSION", "{% if relevance.yes_no %}brief{% else %}skip{% endif %}"))
+    assert ok.is_valid, problems(ok)
+    # `$relevance` is text in a Jinja2 template: the input is read by nothing (the reference: input_unused)
+    report = validate(ROUTE.replace("EXPRESSION", "$relevance"))
+    assert problems(report) == [("extraneous_input_variable", "maybe_brief", "inputs.relevance")]
+
+
+@pytest.mark.parametrize(
+    ("setting", "field"),
+    [("page_views = true", "page_views"), ("page_image_captions = true", "page_image_captions")],
+)
+def test_page_settings_are_for_documents(setting: str, field: str) -> None:
+    text = SCAN.replace("max_page_images = 2", setting)
+    assert validate(text.replace("REFINES", "Document")).is_valid
+    assert problems(validate(text.replace("REFINES", "Image"))) == [("schema_violation", "read_scan", field)]
+    captions_off = SCAN.replace("max_page_images = 2", "page_image_captions = false")
+    assert validate(captions_off.replace("REFINES", "Image")).is_valid
+
+
+APPLICATIONS = """
+domain = "loans"
+
+[concept.Applicant]
+description = "A person asking for a loan"
+
+[concept.Applicant.structure]
+full_name = { type = "text", description = "Full name", required = true }
+APPLICANT_FIELD
+
+[concept.Application]
+description = "A loan application"
+
+[concept.Application.structure]
+applicant = { type = "concept", concept_ref = "Applicant", description = "Who asks", required = true }
+APPLICATION_FIELD
+
+[pipe.summarize]
+type = "PipeLLM"
+description = "Summarize"
+inputs = { application = "Application" }
+output = "Text"
+prompt = "Summarize the application of $application.applicant.full_name"
+"""
+
+
+@pytest.mark.parametrize(
+    ("applicant_field", "application_field", "field"),
+    [
+        ("", "", None),
+        (
+            "",
+            'co_signers = { type = "list", item_type = "concept", item_concept_ref = "Applicant", description = "x" }',
+            None,
+        ),
+        (
+            "",
+            'previous = { type = "concept", concept_ref = "Application", description = "An earlier one" }',
+            "previous",
+        ),
+        (
+            "",
+            'earlier = { type = "list", item_type = "concept", item_concept_ref = "Application", description = "x" }',
+            "earlier",
+        ),
+        (
+            'last = { type = "concept", concept_ref = "Application", description = "Their last one" }',
+            "",
+            "last",
+        ),
+    ],
+    ids=["tree-free", "list-of-another", "optional-self", "list-of-self", "mutual"],
+)
+def test_a_structure_never_holds_its_own_concept(
+    applicant_field: str, application_field: str, field: str | None
+) -> None:
+    # the reference: "Cycle detected in concept references" (method.cycle), however optional the field
+    report = validate(
+        APPLICATIONS.replace("APPLICANT_FIELD", applicant_field).replace(
+            "APPLICATION_FIELD", application_field
+        )
+    )
+    if field is None:
+        assert report.is_valid, problems(report)
+    else:
+        (error,) = report.errors
+        assert (error.error_type, error.field) == ("schema_violation", f"structure.{field}")
+        assert "holds itself" in error.message

@@ -14,6 +14,7 @@ from pipelex.language.templates import (
     TemplateSigilError,
     TemplateSyntaxProblem,
     analyze,
+    plain_jinja,
 )
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
 from pipelex.pipes.checks import TEMPLATE_GLOBALS, PipeChecks, roots
@@ -150,7 +151,10 @@ def check(
         text = pipe.expression if pipe.expression is not None else pipe.expression_template
         field_name = "expression" if pipe.expression is not None else "expression_template"
         try:
-            analysis = analyze(text or "", is_expression=pipe.expression is not None)
+            is_expression = pipe.expression is not None
+            analysis = analyze(
+                text or "" if is_expression else plain_jinja(text or ""), is_expression=is_expression
+            )
         except (TemplateSyntaxProblem, TemplateSigilError) as exc:
             checks.report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
         else:

@@ -83,15 +83,21 @@ def check(
     _check_input(checks, entry, inputs)
     concepts = checks.library.concepts
     image = concepts.concepts["native.Image"]
-    if pipe.max_page_images is not None and any(concepts.refines(v.concept, image) for v in inputs.values()):
-        # an image is one picture, not pages holding images (the reference refuses the setting on an image input)
-        checks.report(
-            ErrorType.SCHEMA_VIOLATION,
-            "`max_page_images` counts the images kept per page of a document, and this PipeExtract reads an "
-            "image: remove max_page_images",
-            entry,
-            field="max_page_images",
-        )
+    if any(concepts.refines(v.concept, image) for v in inputs.values()):
+        # an image is one picture, not pages holding images or views (the reference refuses these on an image)
+        for name, set_ in (
+            ("max_page_images", pipe.max_page_images is not None),
+            ("page_views", pipe.page_views is True),
+            ("page_image_captions", pipe.page_image_captions is True),
+        ):
+            if set_:
+                checks.report(
+                    ErrorType.SCHEMA_VIOLATION,
+                    f"`{name}` applies to the pages of a document, and this PipeExtract reads an image: remove "
+                    f"{name}",
+                    entry,
+                    field=name,
+                )
 
 
 def _check_input(checks: PipeChecks, entry: PipeEntry, inputs: dict[str, Var]) -> None:
