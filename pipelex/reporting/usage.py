@@ -1,7 +1,7 @@
 """Token usage and cost: per provider call, per leaf, per pipe and per run.
 
 A provider call reports a :class:`TokenUsage` to the *usage sink* of the leaf making it
-(:func:`collect_usage`, a context variable: no module-global state). The leaf's operator then records
+(:func:`collect_usage`, a context variable in :mod:`pipelex.reporting.usage_sink`: no module-global state). The leaf's operator then records
 the sum on its own graph node (``GraphTracer.add_usage``), so usage travels with the node's data
 wherever the leaf ran (in-process, or in a Temporal activity whose node comes back to the workflow).
 After the run, :func:`pipelex.tracing.rollup.roll_up` sums the operator nodes of the graph into each controller node and into
@@ -15,14 +15,13 @@ Usage of a node (``GraphNode.usage``) is plain JSON::
      "by_model": {"gpt-4o": {"model": "gpt-4o", "model_id": "gpt-4o", "backend": "openai", "calls": 2, ...}}}
 """
 
-from collections.abc import Generator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.narrowing import is_dict
+from pipelex.reporting import usage_sink
 
 TOKEN_FIELDS = ("input_tokens", "input_cached_tokens", "output_tokens", "output_reasoning_tokens")
 
@@ -166,25 +165,17 @@ class UsageReport(BaseModel):
 
 # ---------------------------------------------------------------------------------------------------- the sink
 
-_sink: ContextVar[list[TokenUsage] | None] = ContextVar("pipelex_usage_sink", default=None)
+# (the sink itself is pipelex.reporting.usage_sink: a leaf collects without creating the models above)
 
 
-@contextmanager
-def collect_usage() -> Generator[list[TokenUsage], None, None]:
+def collect_usage() -> AbstractContextManager[list[TokenUsage]]:
     """Collect the usage the provider calls made inside the block report (tasks started inside share it)."""
-    records: list[TokenUsage] = []
-    token = _sink.set(records)
-    try:
-        yield records
-    finally:
-        _sink.reset(token)
+    return usage_sink.collect_usage()
 
 
 def record_usage(usage: TokenUsage) -> None:
     """Report one provider call's usage to the current sink (dropped when no leaf collects it)."""
-    records = _sink.get()
-    if records is not None:
-        records.append(usage)
+    usage_sink.record_usage(usage)
 
 
 def report_of(records: list[TokenUsage]) -> UsageReport:

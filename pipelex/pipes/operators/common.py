@@ -112,13 +112,15 @@ def leaf_usage(ctx: RunContext) -> Generator[None, None, None]:
     """Record on this leaf's graph node the usage its provider calls report and their warnings (a reply cut off
     by the token limit, ...), even when the leaf then fails."""
     from pipelex.reporting.run_warnings import collect_warnings
-    from pipelex.reporting.usage import collect_usage, report_of
+    from pipelex.reporting.usage_sink import collect_usage
 
     with collect_usage() as records, collect_warnings() as warnings:
         try:
             yield
         finally:
             if records and ctx.parent_node is not None:
+                from pipelex.reporting.usage import report_of  # (its models: only a leaf that reported usage)
+
                 ctx.tracer.add_usage(ctx.parent_node, report_of(records).to_json())
             if warnings and ctx.parent_node is not None:
                 for message in warnings:
