@@ -183,7 +183,9 @@ def test_validate_imports_only_what_it_needs(argv: tuple[str, ...]) -> None:
     unneeded = sorted(set(stdlib + FORBIDDEN_IN_VALIDATE) & set(modules))
     assert not unneeded, f"validate imported {unneeded}: import them inside the function that needs them"
     # a leaf collects its usage in pipelex.reporting.usage_sink; the usage models come only with usage to report
-    assert "pipelex.reporting.usage" not in modules, "validate created the usage models: no leaf reported usage"
+    assert "pipelex.reporting.usage" not in modules, (
+        "validate created the usage models: no leaf reported usage"
+    )
     # the sweep of a bundle without nested batches or parallels runs inline (pipelex.pipes.inline): no event loop
     assert "asyncio" not in modules, (
         "validate imported asyncio: the in-process sweep runs without an event loop"
