@@ -35,12 +35,19 @@ _GRAPH_DATA_RE = re.compile(
 )
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
 def _esc(text: object) -> str:
     """``html.escape(str(text), quote=True)``, the same replacements in the same order, without importing the
-    ``html`` package (its ``html.entities`` table is a start-up cost of every ``run``, read by nothing here)."""
+    ``html`` package (its ``html.entities`` table is a start-up cost of every ``run``, read by nothing here).
+
+    A text with none of the five characters (most names, types, digests) is returned as it is after one scan."""
+    value = str(text)
+    if _HTML_SPECIAL.search(value) is None:
+        return value
     return (
-        str(text)
-        .replace("&", "&amp;")
+        value.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace('"', "&quot;")
@@ -86,6 +93,8 @@ def _format_created(created_at: str) -> str:
 # A controller with more children than _FOLD_AFTER + _FOLD_SLACK (a long batch) shows the first _FOLD_AFTER,
 # every failed one, and one summary line for the rest: a page of 10,000 identical runs helps no one.
 _FOLD_AFTER = 50
+# the encoder ``json.dumps(value, ensure_ascii=False, default=repr)`` makes at each call (a preview per input/output)
+_PREVIEW_ENCODER = json.JSONEncoder(ensure_ascii=False, default=repr)
 _FOLD_SLACK = 10
 
 
@@ -178,9 +187,8 @@ class _PageBuilder:
                 parts.append(f'<span class="from">from {self.link(producer)}</span>')
         title = ""
         if item.data is not None:
-            preview = json.dumps(
-                to_json_compatible(_preview_data(item.data)), ensure_ascii=False, default=repr
-            )
+            # ``json.dumps(..., ensure_ascii=False, default=repr)``, its encoder made once
+            preview = _PREVIEW_ENCODER.encode(to_json_compatible(_preview_data(item.data)))
             if len(preview) > _DATA_PREVIEW_CHARS:
                 preview = preview[:_DATA_PREVIEW_CHARS] + "…"
             title = f' title="{_esc(preview)}"'
