@@ -14,7 +14,10 @@ POST /v1/resolve              the method's library as resolved (concepts and pip
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -214,14 +217,25 @@ def protocol_router(
                 pipeline_run_id=run_id,
                 run_error=record.problem.model_dump(mode="json", exclude_none=True),
             )
-        return JSONResponse(run_results_document(record))
+        return Response(await reshaped(run_results_document, record), media_type=JSON)
 
-    @guarded.get("/runs/{run_id}/progress", responses=problem_responses(*read_problems))
-    async def run_progress(run_id: RUN_ID) -> dict[str, Any]:
+    @guarded.get(
+        "/runs/{run_id}/progress", response_model=dict[str, Any], responses=problem_responses(*read_problems)
+    )
+    async def run_progress(run_id: RUN_ID) -> Response:
         """The run's progress snapshot: its status, and once it ended one invocation per pipe run of its graph."""
         from pipelex.api.protocol.shapes import run_progress as progress_of
 
-        return progress_of(await record_of(run_id))
+        return Response(await reshaped(progress_of, await record_of(run_id)), media_type=JSON)
+
+    # a stored result (up to [api] max_held_body_bytes) is parsed and reshaped for /results and /progress: several
+    # times its size in objects and seconds of CPU, so off the event loop (which answers every other request)
+    # and one at a time (however many clients ask)
+    reshaping = asyncio.Semaphore(1)
+
+    async def reshaped(shape: Callable[[RunRecord], dict[str, Any]], record: RunRecord) -> bytes:
+        async with reshaping:
+            return await asyncio.to_thread(lambda: _json_bytes(shape(record)))
 
     _blob_routes(guarded, public, blobs, auth)
 
@@ -404,3 +418,8 @@ async def _read_at_most(request: Request, size: int, sha256: str) -> bytes:
             params={"field": "body"},
         )
     return b"".join(chunks)
+
+
+def _json_bytes(document: dict[str, Any]) -> bytes:
+    """``document`` as JSONResponse renders it."""
+    return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()

@@ -253,3 +253,37 @@ def test_an_answer_counts_in_the_held_budget_until_it_is_sent() -> None:
         assert busy.value.kind == "server-busy" and ledger.held == 90 * KIB
     finally:
         _CURRENT_HOLD.reset(token)
+
+
+def test_a_stored_result_is_reshaped_off_the_event_loop(
+    small_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /results and /progress parsed and reshaped a stored result (up to 128 MiB) on the event loop: a 150 MB
+    # /results held every other request 2 s, and clients asking in a loop held the server; a reshaping that
+    # does not end now leaves /health answering
+    import threading
+
+    from pipelex.api.protocol import shapes
+
+    release = threading.Event()
+    real = shapes.run_results_document
+
+    def slow(record: Any) -> dict[str, Any]:
+        release.wait(60)
+        return real(record)
+
+    monkeypatch.setattr(shapes, "run_results_document", slow)
+    with httpx.Client(base_url=small_server, timeout=60) as http:
+        run_id = http.post("/v1/start", json={"mthds_contents": [BUNDLE], "dry_run": True}).json()["run_id"]
+        wait_for("succeeded", http, run_id)
+        answers: list[httpx.Response] = []
+        reader = threading.Thread(target=lambda: answers.append(http.get(f"/v1/runs/{run_id}/results")))
+        reader.start()
+        try:
+            with httpx.Client(base_url=small_server, timeout=10) as other:
+                assert other.get("/health").status_code == 200
+                assert other.get(f"/v1/runs/{run_id}/status").json()["status"] == "COMPLETED"
+        finally:
+            release.set()
+            reader.join(60)
+        assert answers[0].status_code == 200 and answers[0].json()["main_stuff"] == {"text": "hello"}
