@@ -31,7 +31,7 @@ from pipelex.api.models import BackendName, ExecuteRequest, ValidateRequest, Val
 from pipelex.api.problems import ApiProblem, problem_for_exception
 from pipelex.api.protocol.files import MethodSources
 from pipelex.api.runs import RunRecord, RunStore
-from pipelex.api.service import execute_response, prepare_run
+from pipelex.api.service import execute_response, held_answer, prepare_run
 from pipelex.config.deck import deck_for
 from pipelex.config.settings import PipelexConfig
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -167,9 +167,10 @@ class TemporalApiBackend:
             )
             async with _translated():
                 output = await self._on_session_loop(runner.execute_prepared(run))
-            return await loop.run_in_executor(
+            answer = await loop.run_in_executor(
                 self._pool, lambda: execute_response(output, backend=self.name).model_dump_json().encode()
             )
+            return held_answer(answer, self.config)  # bounded and held like a direct run's
 
     async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
         """Check the request here (once), start its workflow; the run id is the workflow id. Nothing is kept
@@ -240,7 +241,7 @@ class TemporalApiBackend:
     async def call(self, function: Callable[..., bytes], *args: Any) -> bytes:
         """A tooling route's loading (``function(*args)``): in a worker process of this server under the
         ``[limits]`` of a validation (``run_isolation = "process"``), else in a thread within the deadline."""
-        from pipelex.api.service import answer_isolated_job, checked_answer, held_answer
+        from pipelex.api.service import answer_isolated_job, checked_answer
 
         async with self._slots:
             if self.config.limits.run_isolation == "process":
@@ -286,7 +287,7 @@ class TemporalApiBackend:
             backend="temporal",
         )
         response = ValidateResponse(**fields, graph=graph, backend=self.name, workflow_id=report.workflow_id)
-        return response.model_dump_json().encode()
+        return held_answer(response.model_dump_json().encode(), self.config)
 
 
 @asynccontextmanager

@@ -76,3 +76,20 @@ def test_a_lone_request_passes_whatever_the_budget(make_server: ServerFactory) -
             "/v1/execute", content=b" " * (32 * KIB), headers={"content-type": "application/json"}
         )
         assert answer.status_code == 422, answer.text
+
+
+def test_an_answer_past_the_held_budget_is_refused_on_both_backends(make_server: ServerFactory) -> None:
+    # a 100-byte request whose run answers ~600 KB: refused where the answer is made (a direct worker, or this
+    # server for a run on Temporal workers), never held
+    url = make_server(max_held_body_bytes=100 * KIB)
+    bundle = (
+        'domain = "answer"\nmain_pipe = "blow"\n[pipe.blow]\ntype = "PipeCompose"\ndescription = "d"\n'
+        'output = "Text"\ntemplate = "{{ \'x\' * 200000 }}"'
+    )
+    with httpx.Client(base_url=url, timeout=120) as client:
+        refused = client.post("/v1/execute", json={"mthds_contents": [bundle], "dry_run": True})
+        assert assert_problem(refused, 422, "run-limit-exceeded")["limit"] == "max_held_body_bytes"
+        small = client.post(
+            "/v1/execute", json={"mthds_contents": [bundle.replace("200000", "2000")], "dry_run": True}
+        )
+        assert small.status_code == 200 and small.json()["main_stuff"]["content"]["text"] == "x" * 2000
