@@ -6,8 +6,10 @@ below, in reporting, which the tracer also uses when it folds a huge batch out o
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipelex.reporting.usage import UsageReport
-from pipelex.tracing.graph import ExecutionGraph
+from pipelex.tracing.graph import ExecutionGraph, GraphNode
 
 
 def roll_up(graph: ExecutionGraph) -> UsageReport:
@@ -22,19 +24,28 @@ def roll_up(graph: ExecutionGraph) -> UsageReport:
     run = UsageReport.empty()
     # the usage of runs folded out of a big graph (already summed per controller): counted in their controller
     folded = {f.parent: f.usage for f in graph.folded if f.usage}
-
-    def fill(node_id: str) -> UsageReport:
-        node = by_id[node_id]
-        report = UsageReport.from_json(node.usage) if node.kind == "operator" else UsageReport.empty()
-        if node_id in folded:
-            report.merge(UsageReport.from_json(folded[node_id]))
-        for child in children.get(node_id, []):
-            report.merge(fill(child.id))
-        if node.kind == "controller" and report.calls:
-            node.usage = report.to_json()
-        return report
-
     for root in roots:
-        run.merge(fill(root.id))
+        run.merge(_fill(root.id, by_id, children, folded))
     graph.usage = run.graph_json()
     return run
+
+
+def _fill(
+    node_id: str,
+    by_id: dict[str, GraphNode],
+    children: dict[str, list[GraphNode]],
+    folded: dict[str, dict[str, Any]],
+) -> UsageReport:
+    """The usage of ``node_id``'s subtree, set on it when it is a controller that called something.
+
+    A function of the module, not a closure of :func:`roll_up` that calls itself by name: such a closure refers to
+    itself (a reference cycle), which would keep the whole graph's nodes alive until the cyclic collector ran."""
+    node = by_id[node_id]
+    report = UsageReport.from_json(node.usage) if node.kind == "operator" else UsageReport.empty()
+    if node_id in folded:
+        report.merge(UsageReport.from_json(folded[node_id]))
+    for child in children.get(node_id, []):
+        report.merge(_fill(child.id, by_id, children, folded))
+    if node.kind == "controller" and report.calls:
+        node.usage = report.to_json()
+    return report

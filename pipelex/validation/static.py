@@ -333,32 +333,40 @@ class StaticChecker(PipeChecks):
         graph = {ref: [t.ref for t in self._children(entry)] for ref, entry in self.library.pipes.items()}
         state: dict[str, int] = {}
         reported: set[frozenset[str]] = set()
-
-        def visit(ref: str, stack: list[str]) -> None:
-            state[ref] = 1
-            stack.append(ref)
-            for child in graph.get(ref, []):
-                if state.get(child) == 1:
-                    cycle = stack[stack.index(child) :]
-                    key = frozenset(cycle)
-                    if key not in reported:
-                        reported.add(key)
-                        entry = self.library.pipes[child]
-                        self.report(
-                            ErrorType.PIPE_CYCLE,
-                            "these pipes call each other in a loop: "
-                            f"{' -> '.join([*cycle, child])}; a method must be a tree of calls, break the "
-                            "loop",
-                            entry,
-                        )
-                elif state.get(child) is None:
-                    visit(child, stack)
-            stack.pop()
-            state[ref] = 2
-
         for ref in graph:
             if ref not in state:
-                visit(ref, [])
+                self._visit(ref, [], graph, state, reported)
+
+    def _visit(
+        self,
+        ref: str,
+        stack: list[str],
+        graph: dict[str, list[str]],
+        state: dict[str, int],
+        reported: set[frozenset[str]],
+    ) -> None:
+        """Depth-first from ``ref`` (a method, not a closure that calls itself by name: that would be a reference
+        cycle holding this checker until the cyclic collector ran)."""
+        state[ref] = 1
+        stack.append(ref)
+        for child in graph.get(ref, []):
+            if state.get(child) == 1:
+                cycle = stack[stack.index(child) :]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    entry = self.library.pipes[child]
+                    self.report(
+                        ErrorType.PIPE_CYCLE,
+                        "these pipes call each other in a loop: "
+                        f"{' -> '.join([*cycle, child])}; a method must be a tree of calls, break the "
+                        "loop",
+                        entry,
+                    )
+            elif state.get(child) is None:
+                self._visit(child, stack, graph, state, reported)
+        stack.pop()
+        state[ref] = 2
 
     def _children(self, entry: PipeEntry) -> list[PipeEntry]:
         found = [self.library.resolve_pipe(r, entry.domain) for r in sub_pipe_refs(entry)]

@@ -262,3 +262,36 @@ async def test_the_leaves_of_one_run_share_what_it_resolves_and_other_settings_r
     assert all(resolved[key] is value for key, value in held.items())  # reused, not resolved again
     with pytest.raises(ApplicationError, match="max_list_items"):
         await _environment([]).run(activities.act_run_leaf, leaf(narrow))
+
+
+def _cyclic_garbage(run: Any) -> list[str]:
+    """The types of the objects that ``run()`` left for the cyclic collector (reference counting did not free)."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        run()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        return [type(o).__qualname__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+@pytest.mark.parametrize("first", [None, 0.0])
+def test_a_leaf_s_heartbeats_leave_no_reference_cycle(first: float | None) -> None:
+    beats: list[tuple[Any, ...]] = []
+
+    async def leaf() -> str:
+        return await _heartbeating(asyncio.sleep(0.05, result="done"), interval=0.01, first=first)
+
+    def run() -> None:
+        assert asyncio.run(_environment(beats).run(leaf)) == "done"
+
+    left = _cyclic_garbage(run)
+    if first == 0.0:
+        assert beats  # the timer did beat and re-arm (not only armed, then cancelled)
+    assert not {"_Beats", "TimerHandle", "function", "cell", "Context"} & set(left), left

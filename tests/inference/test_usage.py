@@ -111,3 +111,42 @@ def test_an_empty_report_is_what_model_construct_and_validation_make() -> None:
     empty.add(_usage("gpt-4o", 10, 5, 0.1))
     assert empty.calls == 1 and empty.input_tokens == 10
     assert UsageReport.empty().calls == 0
+
+
+def test_the_roll_up_leaves_the_graph_to_reference_counting() -> None:
+    import gc
+
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="live")
+    root = tracer.start_node(
+        pipe_code="root",
+        pipe_type="PipeSequence",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
+    leaf = tracer.start_node(
+        pipe_code="leaf",
+        pipe_type="PipeLLM",
+        kind="operator",
+        description="",
+        domain="d",
+        parent_id=root,
+        inputs=[],
+    )
+    tracer.add_usage(leaf, report_of([_usage("a", 10, 5, 0.1)]).to_json())
+    tracer.end_node(leaf)
+    tracer.end_node(root)
+    gc.collect()
+    gc.disable()
+    try:
+        assert roll_up(tracer.build()).calls == 1  # the graph is dropped at once
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = {type(o).__qualname__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert not {"GraphNode", "ExecutionGraph", "UsageReport", "function", "cell"} & left, left

@@ -118,6 +118,45 @@ async def test_the_claim_check_codec_round_trips_and_refuses_odd_references(tmp_
         await codec.decode([missing])
 
 
+def test_the_payload_converters_the_sdk_makes_share_one_set_and_convert_as_pydantic_does(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    from temporalio.contrib.pydantic import PydanticPayloadConverter
+    from temporalio.converter import DataConverter
+
+    from pipelex.backends.temporal.codec import SharedPydanticPayloadConverter, data_converter
+    from pipelex.backends.temporal.payloads import LibraryRef, PipeRunOutcomeJson, WireResult, WireStuff
+
+    converter = data_converter(store=tmp_path, threshold=1024)
+    # as the SDK makes one at each workflow activation: a new data converter from the class
+    again = dataclasses.replace(converter)
+    assert again.payload_converter_class is SharedPydanticPayloadConverter
+    assert again.failure_converter_class is DataConverter.default.failure_converter_class
+    first, second = SharedPydanticPayloadConverter(), SharedPydanticPayloadConverter()
+    assert first is not second and first.converters is second.converters
+    reference = PydanticPayloadConverter()
+    values = [
+        PipeRunOutcomeJson(
+            result=WireResult(
+                stuff=WireStuff(
+                    name="out", stuff_code="s1", concept="native.Text", is_list=False, content={"text": "é"}
+                )
+            ),
+            events=[{"op": "start", "node": 0, "at": 1.5}],
+        ),
+        LibraryRef.of([("domain = 'x'", None)]),
+        {"a": [1, 2.0, None, True]},
+        "text",
+    ]
+    payloads = again.payload_converter.to_payloads(values)
+    assert payloads == reference.to_payloads(values)
+    hints: list[type] = [PipeRunOutcomeJson, LibraryRef, dict, str]
+    assert again.payload_converter.from_payloads(payloads, hints) == values
+    assert isinstance(again.payload_codec, type(converter.payload_codec))
+
+
 def test_run_settings_cross_the_wire_with_their_limits_and_exploration() -> None:
     from pipelex.backends.temporal.payloads import WireSettings
     from pipelex.config.run_settings import RunSettings

@@ -2758,3 +2758,46 @@ def test_rules_the_reference_applies(snippet: str, error_type: str, field: str) 
 )
 def test_the_valid_forms_of_those_rules(snippet: str) -> None:
     assert diagnose('domain = "d"\n' + snippet) == []
+
+
+def test_the_checks_leave_the_checker_to_reference_counting() -> None:
+    import gc
+
+    library = build_library(
+        [
+            (
+                _clean(
+                    """
+                    domain = "loops"
+                    [pipe.first]
+                    type = "PipeSequence"
+                    description = "d"
+                    inputs = { t = "Text" }
+                    output = "Text"
+                    steps = [{ pipe = "second", result = "x" }]
+                    [pipe.second]
+                    type = "PipeSequence"
+                    description = "d"
+                    inputs = { t = "Text" }
+                    output = "Text"
+                    steps = [{ pipe = "first", result = "y" }]
+                    """
+                ),
+                None,
+            )
+        ]
+    )
+    deck = default_deck()
+    gc.collect()
+    gc.disable()
+    try:
+        codes = [d.error_type for d in check_library(library, deck)]
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = {type(o).__qualname__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert "pipe_cycle" in codes
+    assert not {"StaticChecker", "function", "cell"} & left, left

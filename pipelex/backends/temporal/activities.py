@@ -31,7 +31,6 @@ from pipelex.backends.temporal.payloads import (
     LeafSource,
     LibraryRef,
     PipeRunOutcomeJson,
-    Placement,
     StoredListRef,
     StoredPart,
     StoredSlice,
@@ -69,6 +68,38 @@ def is_retryable(exc: PipeRunError) -> bool:
     return isinstance(exc, ProviderError) and getattr(exc, "retryable", False) is True
 
 
+class _Beats:
+    """The heartbeat timer of one leaf: a beat re-arms it (see :func:`_heartbeating`).
+
+    An object, not a closure that re-arms itself by its own name: such a function refers to itself through its
+    closure, a reference cycle that only the cyclic collector frees, with the timer, its copy of the activity's
+    context and the activity's SDK objects, for every leaf. Here the armed timer holds this object (its argument),
+    and cancelling it drops that reference: reference counting frees both.
+    """
+
+    __slots__ = ("handle", "interval", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float) -> None:  # noqa: D107
+        self.loop = loop
+        self.interval = interval
+        self.handle: asyncio.TimerHandle | None = None
+
+    def arm(self, delay: float) -> None:
+        """Beat in ``delay`` seconds (the callback keeps the context: the activity's)."""
+        self.handle = self.loop.call_later(delay, _beat, self)
+
+    def cancel(self) -> None:
+        """No more beats."""
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
+def _beat(beats: _Beats) -> None:
+    activity.heartbeat()
+    beats.arm(beats.interval)
+
+
 async def _heartbeating(
     work: Coroutine[Any, Any, Any], interval: float, *, first: float | None = None
 ) -> Any:
@@ -78,19 +109,12 @@ async def _heartbeating(
     first beat and then cost no heartbeat at all (each beat is a call to the server, which counts the heartbeat
     timeout from the attempt's start). ``first``: seconds until the first beat (default ``interval``).
     """
-    loop = asyncio.get_running_loop()
-    handle: asyncio.TimerHandle | None = None
-
-    def beat() -> None:
-        nonlocal handle
-        activity.heartbeat()
-        handle = loop.call_later(interval, beat)
-
-    handle = loop.call_later(interval if first is None else first, beat)  # the callback keeps the context
+    beats = _Beats(asyncio.get_running_loop(), interval)
+    beats.arm(interval if first is None else first)
     try:
         return await work
     finally:
-        handle.cancel()
+        beats.cancel()
 
 
 def _first_beat(info: activity.Info, interval: float) -> float:
@@ -211,14 +235,15 @@ async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutco
     info = activity.info()
     tracer = LeafEventTracer(
         clock=time.time,
-        placement=Placement(
-            worker=WORKER_IDENTITY,
-            workflow_id=info.workflow_id,
-            run_id=info.workflow_run_id,
-            task_queue=info.task_queue,
-            activity_id=info.activity_id,
-            attempt=info.attempt,
-        ),
+        # a Placement's JSON, every field in its order (the client validates it with the events)
+        placement_json={
+            "worker": WORKER_IDENTITY,
+            "workflow_id": info.workflow_id,
+            "run_id": info.workflow_run_id,
+            "task_queue": info.task_queue,
+            "activity_id": info.activity_id,
+            "attempt": info.attempt,
+        },
     )
     codec: ContentCodec | None = None
 

@@ -13,17 +13,16 @@ The codec runs at the edge (client and worker), never in workflow code. The stor
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.contrib.pydantic import PydanticPayloadConverter
+from temporalio.converter import DataConverter, EncodingPayloadConverter, PayloadCodec
 
 from pipelex.errors import PayloadStoreError
 
@@ -164,8 +163,30 @@ class ClaimCheckCodec(PayloadCodec):
         return decoded
 
 
+class SharedPydanticPayloadConverter(PydanticPayloadConverter):
+    """The SDK's pydantic payload converter, its encoding converters made once per process and shared.
+
+    The SDK makes a new payload converter from the data converter's class at each workflow activation (its
+    command-aware data converter): :class:`PydanticPayloadConverter` builds a JSON serializer and a cache of type
+    adapters each time (about 10 µs), and the cache starts empty. The converters hold no state of a run (the JSON
+    one only caches a type adapter per type hint): one set serves every instance, and the type adapters built for
+    pipelex's payloads are built once.
+    """
+
+    _shared: Mapping[bytes, EncodingPayloadConverter] | None = None
+
+    def __init__(self) -> None:  # noqa: D107 - deliberately not calling PydanticPayloadConverter.__init__
+        shared = SharedPydanticPayloadConverter._shared
+        if shared is None:
+            PydanticPayloadConverter.__init__(self)
+            SharedPydanticPayloadConverter._shared = self.converters
+        else:
+            self.converters = shared
+
+
 def data_converter(*, store: PayloadStore | Path, threshold: int) -> DataConverter:
-    """Pydantic payloads, big ones by reference."""
-    return dataclasses.replace(
-        pydantic_data_converter, payload_codec=ClaimCheckCodec(store, threshold=threshold)
+    """Pydantic payloads (:class:`SharedPydanticPayloadConverter`), big ones by reference."""
+    return DataConverter(
+        payload_converter_class=SharedPydanticPayloadConverter,
+        payload_codec=ClaimCheckCodec(store, threshold=threshold),
     )

@@ -261,9 +261,16 @@ class LeafEventTracer(EventTracer):
     leaf): the client validates them once, as it reads the run's outcome, as it does every absorbed event.
     """
 
-    def __init__(self, *, clock: Callable[[], float], placement: Placement | None = None) -> None:  # noqa: D107
+    def __init__(  # noqa: D107
+        self,
+        *,
+        clock: Callable[[], float],
+        placement: Placement | None = None,
+        placement_json: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(clock=clock, placement=placement)
-        self._placement_json = placement.model_dump(mode="json") if placement is not None else None
+        # ``placement_json``: the placement as a Placement writes it, made by the caller (no model per leaf)
+        self._placement_json = placement.model_dump(mode="json") if placement is not None else placement_json
 
     def start_node(
         self,
