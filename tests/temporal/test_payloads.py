@@ -157,6 +157,61 @@ def test_the_payload_converters_the_sdk_makes_share_one_set_and_convert_as_pydan
     assert isinstance(again.payload_codec, type(converter.payload_codec))
 
 
+def test_the_data_converter_is_its_own_copy_for_every_context_and_refuses_a_part_that_takes_one(
+    tmp_path: Path,
+) -> None:
+    from collections.abc import Sequence
+
+    from temporalio.api.common.v1 import Payload
+    from temporalio.converter import (
+        ActivitySerializationContext,
+        DataConverter,
+        PayloadCodec,
+        SerializationContext,
+        WithSerializationContext,
+        WorkflowSerializationContext,
+    )
+
+    from pipelex.backends.temporal.codec import ClaimCheckCodec, ContextFreeDataConverter, data_converter
+
+    converter = data_converter(store=tmp_path, threshold=1024)
+    contexts: list[SerializationContext] = [
+        WorkflowSerializationContext(namespace="default", workflow_id="w"),
+        ActivitySerializationContext(
+            namespace="default",
+            activity_id="1",
+            activity_type="act_run_leaf",
+            activity_task_queue="q",
+            workflow_id="w",
+            workflow_type="WfRunPipe",
+            is_local=False,
+        ),
+    ]
+    for context in contexts:
+        # what the SDK's own answer is (every part asked), answered without asking
+        assert DataConverter.with_context(converter, context) is converter
+        assert converter.with_context(context) is converter
+
+    class ContextCodec(PayloadCodec, WithSerializationContext):
+        def __init__(self, context: SerializationContext | None = None) -> None:
+            self.context = context
+
+        async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+            return list(payloads)
+
+        async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+            return list(payloads)
+
+        def with_context(self, context: SerializationContext) -> ContextCodec:
+            return ContextCodec(context)
+
+    with pytest.raises(TypeError, match="takes a serialization context"):
+        ContextFreeDataConverter(payload_codec=ContextCodec())
+    assert isinstance(
+        ContextFreeDataConverter(payload_codec=ClaimCheckCodec(tmp_path, threshold=1)), DataConverter
+    )
+
+
 def test_run_settings_cross_the_wire_with_their_limits_and_exploration() -> None:
     from pipelex.backends.temporal.payloads import WireSettings
     from pipelex.config.run_settings import RunSettings
