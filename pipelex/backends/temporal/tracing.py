@@ -27,13 +27,18 @@ from pipelex.tracing.graph import ExecutionGraph, IOItem
 from pipelex.tracing.tracer import GraphTracer, ProgressSnapshot
 
 
-class Slot:
-    """A place in the event list where a dispatched child's first event goes."""
+class Slot(list["TraceEvent | JsonEvent"]):
+    """A place in the event list where a dispatched child's first event goes: the list of the events put there.
 
-    __slots__ = ("events",)
+    A list itself, not an object holding one: a workflow keeps a slot per dispatch until it ends, and every object
+    it keeps that long is one more for the cyclic collector to promote and scan."""
 
-    def __init__(self) -> None:
-        self.events: list[TraceEvent | JsonEvent] = []
+    __slots__ = ()
+
+    @property
+    def events(self) -> list[TraceEvent | JsonEvent]:
+        """The events put in this slot (itself)."""
+        return self
 
 
 class EventTracer(GraphTracer):
