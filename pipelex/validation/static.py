@@ -8,6 +8,7 @@ Pure: a :class:`Library` in, every :class:`Diagnostic` out (all problems, not th
 
 from __future__ import annotations
 
+import datetime as dt
 import keyword
 import math
 from collections.abc import Callable, Set
@@ -226,13 +227,7 @@ class StaticChecker(PipeChecks):
                     report(
                         ErrorType.SCHEMA_VIOLATION,
                         f"field {name!r} of concept {concept.code!r} is of type {spec.type or 'text'!r}, but its "
-                        f"default_value {spec.default_value!r} is not"
-                        + (
-                            " a finite number (JSON holds no NaN or infinity)"
-                            if isinstance(spec.default_value, float) and not math.isfinite(spec.default_value)
-                            else ""
-                        )
-                        + ": give a default of that type",
+                        f"default_value {spec.default_value!r} is not{_default_hint(spec)}",
                         where,
                     )
                 refs = [spec.concept_ref] if spec.type == "concept" else []
@@ -705,11 +700,31 @@ def _concept_cycle(edges: dict[str, list[tuple[str, str]]], start: str) -> list[
 _UNREFINABLE = frozenset({"native.Anything"})
 
 
+def _default_hint(spec: FieldBlueprint) -> str:
+    """What to write instead of a ``default_value`` that does not fit its field's type."""
+    if isinstance(spec.default_value, float) and not math.isfinite(spec.default_value):
+        return " a finite number (JSON holds no NaN or infinity): give a default of that type"
+    if spec.type in _TOML_EXAMPLES:
+        unquoted = ", not a string" if isinstance(spec.default_value, str) else ""
+        return f": give a TOML {spec.type}, unquoted (default_value = {_TOML_EXAMPLES[spec.type]}){unquoted}"
+    return ": give a default of that type"
+
+
+_TOML_EXAMPLES = {"date": "2026-01-01", "datetime": "2026-01-01T09:30:00", "time": "09:30:00"}
+
+
 def _default_fits(kind: str, value: object) -> bool:
-    """Whether a field's ``default_value`` is a value of its type (a date or time is written as a string)."""
+    """Whether a field's ``default_value`` is a value of its type: a date, a date-time or a time is a TOML one
+    (``default_value = 2026-01-01``), not a string (the reference: "expected date for type 'date', but got str")."""
     match kind:
-        case "text" | "date" | "datetime" | "time":
+        case "text":
             return isinstance(value, str)
+        case "date":
+            return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        case "datetime":
+            return isinstance(value, dt.datetime)
+        case "time":
+            return isinstance(value, dt.time)
         case "integer":
             return isinstance(value, int) and not isinstance(value, bool)
         case (

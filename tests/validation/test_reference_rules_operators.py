@@ -513,3 +513,26 @@ def test_a_structure_never_holds_its_own_concept(
         (error,) = report.errors
         assert (error.error_type, error.field) == ("schema_violation", f"structure.{field}")
         assert "holds itself" in error.message
+
+
+@pytest.mark.parametrize(
+    ("field", "ok"),
+    [
+        ('day = { type = "date", description = "Day", default_value = 2026-01-01 }', True),
+        ('day = { type = "date", description = "Day", default_value = "2026-01-01" }', False),
+        ('day = { type = "date", description = "Day", default_value = 2026-01-01T10:00:00 }', False),
+        ('at = { type = "datetime", description = "When", default_value = 2026-01-01T10:00:00 }', True),
+        ('at = { type = "datetime", description = "When", default_value = "2026-01-01T10:00:00" }', False),
+        ('at = { type = "time", description = "When", default_value = 10:00:00 }', True),
+        ('at = { type = "time", description = "When", default_value = "10:00:00" }', False),
+    ],
+    ids=["date", "date-str", "date-datetime", "datetime", "datetime-str", "time", "time-str"],
+)
+def test_a_date_default_is_a_toml_date(field: str, ok: bool) -> None:
+    # the reference: "default_value type mismatch: expected date for type 'date', but got str"
+    report = validate(STRUCTURE.replace("FIELD", field))
+    if ok:
+        assert report.is_valid, problems(report)
+    else:
+        (error,) = report.errors
+        assert error.error_type == "schema_violation" and "unquoted" in error.message
