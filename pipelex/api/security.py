@@ -394,7 +394,9 @@ class InputPolicy:
             case RefusalReason.SCHEME:
                 scheme = urlsplit(url).scheme.lower()
                 message = (
-                    f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
+                    f"input {name!r}: {refusal.detail}"
+                    if scheme == "data"
+                    else f"input {name!r} uses the URL scheme {scheme!r}: only data: URLs (and http(s) "
                     "URLs when the server allows them) are accepted"
                 )
             case RefusalReason.URL:

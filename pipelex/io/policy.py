@@ -301,6 +301,11 @@ class IOPolicy(BaseModel):
                     scheme = urlsplit(url).scheme.lower()
                 except ValueError:
                     return Refusal(RefusalReason.MALFORMED, "it is not a well-formed URL")
+                if scheme == "data":  # `DATA:`, `Data:`: pipelex reads data URLs spelled in lower case only
+                    return Refusal(
+                        RefusalReason.SCHEME,
+                        f"a data URL is read only with its scheme in lower case: write {url[:5]!r} as 'data:'",
+                    )
                 return Refusal(RefusalReason.SCHEME, f"the URL scheme {scheme!r} is never read")
             case ReferenceKind.HTTP:
                 return self.http_refusal(url)

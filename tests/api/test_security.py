@@ -353,6 +353,17 @@ def test_a_url_of_another_scheme_without_slashes_is_refused_as_a_scheme(client: 
     assert "scheme 'javascript'" in problem["detail"], problem["detail"]
 
 
+@pytest.mark.parametrize("url", ["DATA:image/png;base64,AAAA", "Data:,x"])
+def test_a_data_url_with_its_scheme_in_upper_case_is_refused_saying_how_to_write_it(
+    client: httpx.Client, url: str
+) -> None:
+    # the refusal said "uses the URL scheme 'data': only data: URLs ... are accepted", contradicting itself
+    body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": {"url": url}}}
+    problem = assert_problem(client.post("/v1/execute", json=body), 422, "input-refused")
+    assert f"write {url[:5]!r} as 'data:'" in problem["detail"], problem["detail"]
+    assert "only data: URLs" not in problem["detail"]
+
+
 _EXTRACT = """
 domain = "papers"
 main_pipe = "pages"
