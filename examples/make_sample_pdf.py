@@ -10,7 +10,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 PAGES = [
-    ["Boulangerie Kerlann", "Opening hours", "Monday to Friday: 7:00 to 19:30", "Saturday and Sunday: 7:30 to 13:00"],
+    [
+        "Boulangerie Kerlann",
+        "Opening hours",
+        "Monday to Friday: 7:00 to 19:30",
+        "Saturday and Sunday: 7:30 to 13:00",
+    ],
     ["Closed on public holidays.", "Bread can be reserved the day before."],
 ]
 
