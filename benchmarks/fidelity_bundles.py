@@ -2051,6 +2051,18 @@ BASE_MUTATIONS["lab_results"] = {
         'item_type = "number", description = "Measured values"',
         'item_type = "list", description = "Measured values"',
     ),
+    "list_item_type_float": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "float", description = "Measured values"',
+    ),
+    "list_item_type_banana": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "banana", description = "Measured values"',
+    ),
+    "list_item_type_concept_code": (
+        'item_type = "number", description = "Measured values"',
+        'item_type = "Measurement", description = "Measured values"',
+    ),
     "list_item_concept_native_refined": (
         'item_type = "number", description = "Measured values"',
         'item_type = "concept", item_concept_ref = "Measurement", description = "Measured values"',
