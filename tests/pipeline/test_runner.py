@@ -13,7 +13,7 @@ import pytest
 from pipelex.boot import Pipelex
 from pipelex.concepts.natives import CompositeContent, ListContent, TextContent
 from pipelex.config.run_settings import RunSettings
-from pipelex.errors import InputError, RunError
+from pipelex.errors import BundleInvalidError, InputError, RunError
 from pipelex.language.library import Library
 from pipelex.memory.stuff import Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -370,7 +370,9 @@ async def test_list_mocks_have_nb_list_items_or_exactly_n(
         assert item["season"] in SEASONS
 
 
-async def test_a_self_nesting_concept_gets_a_finite_mock_that_validates() -> None:
+async def test_a_self_nesting_concept_is_refused_before_anything_runs() -> None:
+    # a structure holding its own concept (a tree) is refused, as the reference refuses it ("Cycle detected in
+    # concept references"); the mocks' depth bound stays for concepts nested deep without a cycle
     bundle = """
 domain = "trees"
 main_pipe = "grow"
@@ -387,14 +389,8 @@ output = "Node"
 prompt = "Grow a tree"
 """
     runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY)
-    output = await runner.execute_pipeline()
-    tree = output.main_stuff_json()
-    validate_against(runner.load(), "trees.Node", tree)
-
-    def depth(node: dict[str, Any]) -> int:
-        return 1 + max((depth(kid) for kid in node["children"]), default=0)
-
-    assert 2 <= depth(tree) <= 5
+    with pytest.raises(BundleInvalidError, match="holds itself"):
+        await runner.execute_pipeline()
 
 
 async def test_mock_inputs_are_valid_lists_of_nb_list_items(

@@ -16,7 +16,7 @@ from pipelex.pipeline.runner import PipelexRunner
 from tests.pipeline.test_runner import (  # noqa: F401  (the fixtures the imported tests take)
     no_provider,
     seed_runner,
-    test_a_self_nesting_concept_gets_a_finite_mock_that_validates,
+    test_a_self_nesting_concept_is_refused_before_anything_runs,
     test_a_wrong_input_is_refused_before_anything_runs,
     test_dry_condition_follows_the_data_and_only_checks_the_other_outcome,
     test_dry_llm_text_says_it_is_a_dry_run_and_names_the_pipe,
