@@ -499,6 +499,21 @@ def check_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -
     return b"{}"
 
 
+class _KeysOnWorkers(DirectBackend):
+    """The core of a check for a run that starts on Temporal: what :func:`prepare_run` checks, but the provider
+    keys, which live on the Temporal workers (they report a missing one), as ``TemporalBackend.check`` says."""
+
+    def check(self, run: PreparedRun) -> None:
+        """Nothing here: the keys are the workers'."""
+
+
+def check_temporal_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> bytes:
+    """:func:`check_run` for a run that starts on Temporal (the server holds no provider keys): called in a worker
+    process by ``TemporalApiBackend`` before this server loads the method to start its workflow."""
+    prepare_run(request, config.served(), deck, _KeysOnWorkers())
+    return b"{}"
+
+
 def answer_isolated_job(job: IsolatedJob) -> bytes:
     """Answer a request in a worker process of :class:`~pipelex.api.isolation.IsolatedRunner`: boot as the server
     did, then run or validate it here (the JSON of the response)."""

@@ -158,9 +158,21 @@ class TemporalApiBackend:
             raise
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
 
+    async def _check_isolated(self, request: ExecuteRequest) -> None:
+        """Under ``[limits] run_isolation = "process"``, load the request's method in a worker process first,
+        under a run's deadline and memory ceiling (:meth:`call`): a bundle is untrusted input, and this server
+        then loads (to start its workflow) only a method a worker loaded within them. Raises what the check
+        raises (``run-limit-exceeded``, ``bundle-invalid``, ...)."""
+        if self.config.limits.run_isolation == "process":
+            from pipelex.api.service import check_temporal_run
+
+            await self.call(check_temporal_run, request, self.config, self.deck)
+
     async def execute(self, request: ExecuteRequest) -> bytes:
-        """Check the request here (once), run it on the workers, serialise the output."""
+        """Check the request in a worker process, then here (to start it), run it on the workers, serialise the
+        output."""
         loop = asyncio.get_running_loop()
+        await self._check_isolated(request)
         async with self._slots:
             runner, run = await loop.run_in_executor(
                 self._pool, prepare_run, request, self.config, self.deck, self.core
@@ -173,9 +185,11 @@ class TemporalApiBackend:
             return held_answer(answer, self.config)  # bounded and held like a direct run's
 
     async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
-        """Check the request here (once), start its workflow; the run id is the workflow id. Nothing is kept
-        in this server: any replica (or this one after a restart) reads the run from the Temporal server."""
+        """Check the request in a worker process, then here, start its workflow; the run id is the workflow id.
+        Nothing is kept in this server: any replica (or this one after a restart) reads the run from the Temporal
+        server."""
         loop = asyncio.get_running_loop()
+        await self._check_isolated(request)
         _, run = await loop.run_in_executor(
             self._pool, prepare_run, request, self.config, self.deck, self.core
         )

@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from pipelex.api.app import create_app
 from pipelex.config.settings import PipelexConfig
 from tests.api.bundles import FUNCS, MENU, MENU_INVALID
-from tests.api.conftest import Backend, serving
+from tests.api.conftest import Backend, assert_problem, serving
 
 
 @pytest.fixture(scope="module")
@@ -269,3 +269,23 @@ def test_a_foreign_workflow_is_no_run(temporal_setup: tuple[str, PipelexConfig])
             assert http.post(f"/v1/runs/{workflow_id}/cancel").status_code == 404
     finally:
         asyncio.run(terminate())
+
+
+@pytest.mark.parametrize("route", ["/v1/start", "/v1/execute"])
+def test_a_run_is_checked_under_the_bounds_of_a_run_before_this_server_loads_it(
+    api_temporal_server: Any, route: str
+) -> None:
+    # the Temporal backend loaded a run's method (parse, resolution, static checks) in a thread of the server
+    # process, without the deadline or memory ceiling of a run; it is now loaded in a worker process first, under
+    # them (here a deadline no worker can meet), and nothing is started when that check fails
+    from pipelex.config.settings import LimitsConfig
+
+    config = Backend("temporal", api_temporal_server.address).config()
+    app = create_app(config, api_key=None, limits=LimitsConfig(run_deadline_seconds=0.001))
+    before = {wid for wid, _ in asyncio.run(_all_workflows(config))}
+    with serving(app) as url, httpx.Client(base_url=url, timeout=120) as http:
+        body = {"mthds_contents": [MENU], "inputs": {"kitchen_note": "leeks"}, "dry_run": True}
+        document = assert_problem(http.post(route, json=body), 422, "run-limit-exceeded")
+        assert document["limit"] == "run_deadline_seconds"
+        assert http.get("/health").status_code == 200
+    assert {wid for wid, _ in asyncio.run(_all_workflows(config))} == before
