@@ -350,7 +350,7 @@ class DirectApiBackend:
     async def start(self, request: ExecuteRequest, store: RunStore, sources: MethodSources) -> RunRecord:
         """Check the request now (in a thread), then run it in the background like ``execute``; the run is a
         task of this server, its result kept in ``store``."""
-        await self.call(check_run, request, self.config, self.deck)
+        await self.call(check_run, request, self.config, self.deck, DirectBackend())
         record = store.new(backend=self.name, dry_run=request.dry_run, pipe_code=request.pipe_code)
         record.task = asyncio.create_task(run_into_store(self.execute, record, request, sources, store))
         return record
@@ -491,27 +491,21 @@ async def run_into_store(
     store.settle(record)
 
 
-def check_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> bytes:
-    """Check a request as :func:`prepare_run` does, raising what it raises (``/v1/start`` answers before its run):
-    loading an untrusted method takes memory and CPU, so it runs where a run would (:meth:`DirectApiBackend.call`)."""
-    backend = DirectApiBackend(config, deck=deck, isolated=False)
-    prepare_run(request, backend.config, backend.deck, backend.core)
+def check_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck, core: Backend) -> bytes:
+    """Check a request as :func:`prepare_run` does on ``core``, raising what it raises (``/v1/start`` answers
+    before its run; on Temporal, the server loads the method only after this check): loading an untrusted method
+    takes memory and CPU, so it runs where a run would (the API backend's ``call``)."""
+    prepare_run(request, config, deck, core)
     return b"{}"
 
 
-class _KeysOnWorkers(DirectBackend):
-    """The core of a check for a run that starts on Temporal: what :func:`prepare_run` checks, but the provider
-    keys, which live on the Temporal workers (they report a missing one), as ``TemporalBackend.check`` says."""
+class KeysOnWorkers(DirectBackend):
+    """The core of :func:`check_run` for a run that starts on Temporal: what :func:`prepare_run` checks, but the
+    provider keys, which live on the Temporal workers (they report a missing one), as ``TemporalBackend.check``
+    says."""
 
     def check(self, run: PreparedRun) -> None:
         """Nothing here: the keys are the workers'."""
-
-
-def check_temporal_run(request: ExecuteRequest, config: PipelexConfig, deck: ModelDeck) -> bytes:
-    """:func:`check_run` for a run that starts on Temporal (the server holds no provider keys): called in a worker
-    process by ``TemporalApiBackend`` before this server loads the method to start its workflow."""
-    prepare_run(request, config.served(), deck, _KeysOnWorkers())
-    return b"{}"
 
 
 def answer_isolated_job(job: IsolatedJob) -> bytes:

@@ -164,9 +164,9 @@ class TemporalApiBackend:
         then loads (to start its workflow) only a method a worker loaded within them. Raises what the check
         raises (``run-limit-exceeded``, ``bundle-invalid``, ...)."""
         if self.config.limits.run_isolation == "process":
-            from pipelex.api.service import check_temporal_run
+            from pipelex.api.service import KeysOnWorkers, check_run
 
-            await self.call(check_temporal_run, request, self.config, self.deck)
+            await self.call(check_run, request, self.config, self.deck, KeysOnWorkers())
 
     async def execute(self, request: ExecuteRequest) -> bytes:
         """Check the request in a worker process, then here (to start it), run it on the workers, serialise the
