@@ -126,6 +126,19 @@ def _first_beat(info: activity.Info, interval: float) -> float:
     return min(interval, max(0.0, interval - waited))
 
 
+def _placement(info: activity.Info) -> dict[str, Any]:
+    """Where this activity runs: a Placement's JSON, every field in its order (the client validates it with a
+    leaf's events; a sweep's nodes carry it as it is); a new dict on each call."""
+    return {
+        "worker": WORKER_IDENTITY,
+        "workflow_id": info.workflow_id,
+        "run_id": info.workflow_run_id,
+        "task_queue": info.task_queue,
+        "activity_id": info.activity_id,
+        "attempt": info.attempt,
+    }
+
+
 async def _read_source(ref: LibraryRef) -> LeafSource:
     """The input of the workflow that holds a leaf's library (and run settings), read from its history; both are
     kept in this process for the next leaves."""
@@ -235,15 +248,7 @@ async def run_leaf(payload: LeafPayload, generators: Generators) -> PipeRunOutco
     info = activity.info()
     tracer = LeafEventTracer(
         clock=time.time,
-        # a Placement's JSON, every field in its order (the client validates it with the events)
-        placement_json={
-            "worker": WORKER_IDENTITY,
-            "workflow_id": info.workflow_id,
-            "run_id": info.workflow_run_id,
-            "task_queue": info.task_queue,
-            "activity_id": info.activity_id,
-            "attempt": info.attempt,
-        },
+        placement_json=_placement(info),
     )
     codec: ContentCodec | None = None
 
@@ -356,14 +361,7 @@ def dry_validate(payload: DryValidatePayload, deck: ModelDeck) -> DryValidateOut
     )
     graph = merge_sweep_graphs(graphs).model_copy(update={"backend": "temporal"})
     for node in graph.nodes:
-        node.placement = {
-            "worker": WORKER_IDENTITY,
-            "workflow_id": info.workflow_id,
-            "run_id": info.workflow_run_id,
-            "task_queue": info.task_queue,
-            "activity_id": info.activity_id,
-            "attempt": info.attempt,
-        }
+        node.placement = _placement(info)
     return DryValidateOutcome(
         report=report.to_json(), worker=WORKER_IDENTITY, graph=graph.model_dump(mode="json")
     )
