@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
 from pathlib import Path
 
@@ -610,7 +611,7 @@ def test_a_valid_library_is_checked_without_building_the_source_map_index() -> N
     )
 
 
-def test_input_specs_are_made_once_and_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_input_specs_are_made_once_and_read_only() -> None:
     from pipelex.language.blueprints import base
 
     bundle = parse(MENU).blueprint
@@ -623,9 +624,20 @@ def test_input_specs_are_made_once_and_read_only(monkeypatch: pytest.MonkeyPatch
     twin = bp.PipeLLMBlueprint.model_validate(list_dishes.model_dump(by_alias=True))
     assert twin == list_dishes and twin is not list_dishes
     assert twin.input_specs() == specs and twin.input_specs() is not specs  # its own, equal
-    monkeypatch.setattr(base, "_INPUT_SPECS_HELD", 1)  # past the bound: made again, the same
-    for pipe in bundle.pipes.values():
-        assert pipe.input_specs() == {
-            name: slot if isinstance(slot, str) else slot.concept for name, slot in pipe.inputs.items()
-        }
-    assert len(base._INPUT_SPECS) <= 1  # pyright: ignore[reportPrivateUsage]
+    # an entry lives as long as its blueprint: a long-lived server does not keep old requests' blueprints
+    held = base._INPUT_SPECS  # pyright: ignore[reportPrivateUsage]
+    twin_key = id(twin)
+    assert twin_key in held
+    del twin
+    gc.collect()
+    assert twin_key not in held
+    assert all(
+        pipe.input_specs()
+        == {name: s if isinstance(s, str) else s.concept for name, s in pipe.inputs.items()}
+        for pipe in bundle.pipes.values()
+    )
+    keys = {id(pipe) for pipe in bundle.pipes.values()}
+    assert keys <= held.keys()
+    del bundle, list_dishes
+    gc.collect()
+    assert not keys & held.keys()

@@ -5,8 +5,10 @@ uses the kind (or a caller names the class); :mod:`pipelex.language.blueprint` i
 """
 
 from collections.abc import Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Literal
+from weakref import ReferenceType, ref
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,22 +86,27 @@ class PipeBlueprintBase(Blueprint):
     def input_specs(self) -> Mapping[str, str]:
         """Input name to concept spec string (read-only: made once per blueprint, which is never changed; the
         checks and the runs of a pipe ask for it several times)."""
-        known = _INPUT_SPECS.get(id(self))
-        if known is not None and known[0] is self:
+        key = id(self)
+        known = _INPUT_SPECS.get(key)
+        if known is not None and known[0]() is self:
             return known[1]
         specs = MappingProxyType(
             {name: (slot if isinstance(slot, str) else slot.concept) for name, slot in self.inputs.items()}
         )
-        if len(_INPUT_SPECS) >= _INPUT_SPECS_HELD:
-            _INPUT_SPECS.clear()
-        _INPUT_SPECS[id(self)] = (self, specs)
+        _INPUT_SPECS[key] = (ref(self, partial(_forget_input_specs, key)), specs)
         return specs
 
 
-# the input specs made so far, by the identity of their blueprint (held, so its id is not reused meanwhile): a
-# frozen model's own hash would hash every field
-_INPUT_SPECS: dict[int, tuple[PipeBlueprintBase, Mapping[str, str]]] = {}
-_INPUT_SPECS_HELD = 16_384
+# the input specs made so far, by the identity of their blueprint; a weak reference, so an entry lives exactly as
+# long as its blueprint (a frozen model's own hash would hash every field, and a private attribute would take part
+# in ``==`` and be copied stale by ``model_copy(update=...)``)
+_INPUT_SPECS: dict[int, tuple[ReferenceType[PipeBlueprintBase], Mapping[str, str]]] = {}
+
+
+def _forget_input_specs(key: int, dead: ReferenceType[PipeBlueprintBase]) -> None:
+    known = _INPUT_SPECS.get(key)
+    if known is not None and known[0] is dead:
+        del _INPUT_SPECS[key]
 
 
 class ControllerBlueprintBase(PipeBlueprintBase):
