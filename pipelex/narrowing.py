@@ -42,3 +42,36 @@ def is_exception_group(exc: BaseException) -> TypeGuard[BaseExceptionGroup[BaseE
 def is_tuple(value: object) -> TypeGuard[tuple[object, ...]]:
     """True when ``value`` is a tuple (its items typed ``object``)."""
     return isinstance(value, tuple)
+
+
+def is_unencodable(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate (``"\\ud800"``: JSON's escapes and Python's ``json`` allow one), which
+    no UTF-8 text can carry: such a string fails wherever it is written out (a digest, an answer, a log line)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unencodable_path(data: object, root: str = "") -> str | None:
+    """The path (``inputs.t.text``, ``items[2]``) of the first string or key in ``data`` holding a lone surrogate, or
+    None. Iterative: it never recurses, whatever the depth."""
+    stack: list[tuple[object, str]] = [(data, root)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if is_unencodable(value):
+                return path or "the value"
+        elif is_dict(value):
+            for key, child in value.items():
+                name = str(key)
+                if is_unencodable(name):
+                    return f"{path}.<a key>" if path else "<a key>"
+                stack.append((child, f"{path}.{name}" if path else name))
+        elif is_sequence(value):
+            for index, child in enumerate(value):
+                stack.append((child, f"{path}[{index}]"))
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,7 +19,9 @@ from pydantic import (
     JsonValue,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from pipelex.narrowing import unencodable_path
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.validation.report import ValidationReport
@@ -41,9 +43,24 @@ prompt = "Say hello to $name"
 """
 
 
-class _Request(BaseModel):
+class RequestBody(BaseModel):
     # strict: `"dry_run": 1` or `"yes"` is refused, not coerced to a boolean (the schema says boolean)
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_only(cls, data: Any) -> Any:
+        """Refuse a string holding a lone surrogate (``"\\ud800"``, valid JSON escapes Python's ``json`` reads)
+        anywhere in the body, naming its field: it failed the run where it was written out (a 500)."""
+        path = unencodable_path(data)
+        if path is not None:
+            raise PydanticCustomError(
+                "string_not_text",
+                "{path} holds a lone UTF-16 surrogate (such as \\ud800), which no UTF-8 text can carry: send "
+                "the text's characters",
+                {"path": path},
+            )
+        return data
 
 
 class Base64EntryIn(BaseModel):
@@ -88,7 +105,7 @@ def one_method_source(files: object, mthds_contents: object) -> None:
         raise ValueError("give the method once: `files` or `mthds_contents`, not both")
 
 
-class RunRequest(_Request):
+class RunRequest(RequestBody):
     """``POST /v1/execute`` and ``POST /v1/start``: run one pipe of a method (the protocol's run request)."""
 
     model_config = ConfigDict(
@@ -156,7 +173,7 @@ class RunRequest(_Request):
         return self
 
 
-class ValidateMethodRequest(_Request):
+class ValidateMethodRequest(RequestBody):
     """``POST /v1/validate``: validate a method (static checks and a dry run of every pipe)."""
 
     model_config = ConfigDict(
@@ -190,7 +207,7 @@ class ValidateMethodRequest(_Request):
         return self
 
 
-class ExecuteRequest(_Request):
+class ExecuteRequest(RequestBody):
     """A run as the backends take it: bundle texts, the pipe, shaped-later inputs, the run mode.
 
     The routes build it from a :class:`RunRequest` once the method's files are read and the dry-run
@@ -247,7 +264,7 @@ class ExecuteRequest(_Request):
         return self
 
 
-class ValidateRequest(_Request):
+class ValidateRequest(RequestBody):
     """A validation as the backends take it: bundle texts (built by the route from a :class:`ValidateMethodRequest`)."""
 
     model_config = ConfigDict(

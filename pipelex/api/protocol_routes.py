@@ -24,7 +24,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipelex.api.models import MAX_BUNDLES, MAX_FILES, FileEntryIn, RunStatus, one_method_source
+from pipelex.api.models import MAX_BUNDLES, MAX_FILES, FileEntryIn, RequestBody, RunStatus, one_method_source
 from pipelex.api.problems import ApiProblem, problem_responses
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
@@ -84,10 +84,8 @@ class MissingBlobsOut(BaseModel):
     missing: list[MissingBlobOut]
 
 
-class MethodRequestIn(BaseModel):
+class MethodRequestIn(RequestBody):
     """The method of a tooling request: ``files`` (the protocol's tree) or ``mthds_contents``."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     files: dict[str, FileEntryIn] | None = Field(default=None, min_length=1, max_length=MAX_FILES)
     mthds_contents: list[str] | None = Field(default=None, min_length=1, max_length=MAX_BUNDLES)

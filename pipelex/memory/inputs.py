@@ -25,7 +25,14 @@ from pipelex.language.specs import ConceptSpec, Multiplicity
 from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Stuff
 from pipelex.memory.templates import NOTE_PREFIX
-from pipelex.narrowing import is_dict, is_json_object, is_list, is_sequence
+from pipelex.narrowing import (
+    is_dict,
+    is_json_object,
+    is_list,
+    is_sequence,
+    is_unencodable,
+    unencodable_path,
+)
 
 if TYPE_CHECKING:
     from random import Random
@@ -52,18 +59,30 @@ def _not_finite(where: str) -> InputError:
     )
 
 
+def _not_text(where: str, path: str) -> InputError:
+    return InputError(
+        f"{where} hold a string that is not text ({path}: a lone UTF-16 surrogate such as \\ud800, which no "
+        "UTF-8 text can carry): send the text's characters, or pairs of surrogates"
+    )
+
+
 def check_input_depth(data: Any, where: str = "the inputs") -> None:
     """Raise :class:`InputError` if ``data`` nests deeper than :data:`MAX_INPUT_DEPTH`, or holds a number that is
     not finite (Python's ``json`` reads ``NaN``, ``Infinity`` and ``1e999``; such a number became ``null`` in a
-    run's answer, a required field silently emptied). An iterative walk: it never recurses, whatever the depth."""
+    run's answer, a required field silently emptied), or a string or key holding a lone surrogate (the run failed
+    writing it out: a 500 on the API). An iterative walk: it never recurses, whatever the depth."""
     if type(data) is float and not math.isfinite(data):
         raise _not_finite(where)
+    if type(data) is str and is_unencodable(data):
+        raise _not_text(where, "the value")
     stack: list[tuple[object, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
         children: Iterable[object]
         if is_dict(value):
             children = value.values()
+            if any(type(k) is str and is_unencodable(k) for k in value):
+                raise _not_text(where, unencodable_path(data) or "a key")
         elif is_sequence(value):
             children = value
         else:
@@ -75,6 +94,8 @@ def check_input_depth(data: Any, where: str = "the inputs") -> None:
                 stack.append((child, depth + 1))
             elif type(child) is float and not math.isfinite(child):
                 raise _not_finite(where)
+            elif type(child) is str and is_unencodable(child):
+                raise _not_text(where, unencodable_path(data) or "a string")
 
 
 def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
@@ -134,6 +155,8 @@ def shape_inputs(
     specs = entry.blueprint.input_specs()
     shaped: dict[str, Stuff] = {}
     for name, value in raw.items():
+        if is_unencodable(name):
+            raise _not_text("the inputs", "an input's name")
         if name.startswith(NOTE_PREFIX):  # a note of an inputs template (`pipelex build inputs`)
             continue
         check_input_depth(value, f"the values of input {name!r}")
