@@ -22,7 +22,8 @@ classes, so it stays true)::
     │   │   │   ├── ProviderCallFailed  a call failed for good (provider, model, HTTP status, reason)
     │   │   │   └── MissingKeyError   a live run needs provider keys that are not set (before anything runs)
     │   │   └── LimitExceededError    a run passed one of the [limits] (list size, template budget, deadline, memory)
-    │   │       └── TemplateBudgetExceeded  a template render passed its step or output budget
+    │   │       ├── TemplateBudgetExceeded  a template render passed its step or output budget
+    │   │       └── StorageFullError  a write would take the store past its quota ([storage] max_bytes)
     │   └── PayloadStoreError         a payload sent by reference (Temporal) is not in the payload store
     ├── ConfigError                   the configuration (pipelex.toml, model deck, environment) is wrong
     │   ├── MissingBaseUrlError       a backend of the deck has no base URL (neither its variable nor base_url)
@@ -230,6 +231,11 @@ class LimitExceededError(PipeRunError):
 
 class TemplateBudgetExceeded(LimitExceededError):
     """A render asked for more than its budget (the message names the limit and the setting)."""
+
+
+class StorageFullError(LimitExceededError):
+    """A write would take the store past its quota (``[storage] max_bytes``; a server: ``[api] max_storage_bytes``),
+    once the blobs older than its ``max_age_seconds`` are gone."""
 
 
 class PayloadStoreError(RunError):

@@ -401,7 +401,7 @@ def _blob_store(config: PipelexConfig) -> ApiBlobStore:
     from pipelex.storage.factory import storage_for
 
     return ApiBlobStore(
-        storage=storage_for(config),
+        storage=storage_for(config.served()),  # bounded by [api] max_storage_bytes, storage_max_age_seconds
         max_blob_bytes=config.api.max_blob_bytes,
         upload_ttl_seconds=config.api.blob_upload_ttl_seconds,
     )

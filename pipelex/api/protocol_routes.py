@@ -31,6 +31,7 @@ from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunRecord, RunStore
 from pipelex.api.security import request_hold
 from pipelex.config.settings import PipelexConfig
+from pipelex.errors import StorageFullError
 
 if TYPE_CHECKING:
     from pipelex.api.service import ApiBackend
@@ -365,7 +366,7 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
         "/blobs/{sha256}",
         status_code=201,
         response_model=BlobStoredOut,
-        responses=problem_responses("request-invalid", "forbidden", "body-too-large"),
+        responses=problem_responses("request-invalid", "forbidden", "body-too-large", "storage-full"),
     )
     async def put_blob(
         sha256: SHA256,
@@ -387,7 +388,10 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
             )
         import asyncio
 
-        await asyncio.to_thread(blobs.store, data)
+        try:
+            await asyncio.to_thread(blobs.store, data)
+        except StorageFullError as exc:
+            raise ApiProblem("storage-full", str(exc), params={"quota": exc.limit}) from None
         return BlobStoredOut(sha256=sha256, size=size)
 
 

@@ -253,6 +253,10 @@ class StorageConfig(Section):
     s3_prefix: str = ""
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"
+    # the store's footprint: bytes in all (0: no quota; a write past it is refused) and how long a blob not
+    # stored again is kept (0: forever). A server's store takes [api] max_storage_bytes / storage_max_age_seconds
+    max_bytes: Annotated[int, Field(ge=0)] = 0
+    max_age_seconds: Annotated[int, Field(ge=0)] = 0
 
 
 class IOConfig(Section):
@@ -323,6 +327,10 @@ class ApiConfig(Section):
     # upload link stays valid
     max_blob_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
     blob_upload_ttl_seconds: Annotated[int, Field(ge=10, le=86400)] = 900
+    # the server's store (blobs uploaded, inputs given as data URLs, generated images, pages): its quota in bytes
+    # (past it an upload is a 507 storage-full) and how long a blob not stored again is kept (0: forever)
+    max_storage_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024 * 1024
+    storage_max_age_seconds: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
 
 
 class PipelexConfig(Section):
@@ -375,7 +383,13 @@ class PipelexConfig(Section):
                 "trusted_origins": list(self.api.trusted_origins),
             }
         )
-        return self.model_copy(update={"io": io})
+        storage = self.storage.model_copy(
+            update={
+                "max_bytes": self.api.max_storage_bytes,
+                "max_age_seconds": self.api.storage_max_age_seconds,
+            }
+        )
+        return self.model_copy(update={"io": io, "storage": storage})
 
     def storage_dir(self) -> str:
         """The local storage folder (``PIPELEX_STORAGE_DIR`` over ``[storage] local_dir``)."""

@@ -6,40 +6,93 @@ Live runs normalise data URLs of inputs into storage; dry runs never touch stora
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import time
+from collections.abc import Generator
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
 from pipelex.narrowing import is_list
-from pipelex.storage.protocol import STORAGE_SCHEME, Storage, blob_name, name_of
+from pipelex.storage.protocol import STORAGE_SCHEME, Storage, StorageBounds, blob_name, name_of
 
 __all__ = ["STORAGE_SCHEME", "LocalStorage", "data_url_mime", "decode_data_url", "normalize_content"]
 
 
 class LocalStorage:
-    """Content-addressed blobs in a folder (default ``.pipelex/storage``, or ``PIPELEX_STORAGE_DIR``)."""
+    """Content-addressed blobs in a folder (default ``.pipelex/storage``, or ``PIPELEX_STORAGE_DIR``).
 
-    def __init__(self, root: Path | None = None) -> None:
+    With ``bounds`` (a quota, an age), each write takes the folder's lock (``.lock``: the server's workers are
+    processes), deletes the blobs past their age, and refuses a new blob that would pass the quota.
+    """
+
+    def __init__(self, root: Path | None = None, bounds: StorageBounds | None = None) -> None:
         self.root = root or Path(os.environ.get("PIPELEX_STORAGE_DIR", ".pipelex/storage"))
+        self.bounds = bounds or StorageBounds()
 
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Store ``data``; return its storage URI and a public ``file://`` URL."""
         name = blob_name(data, mime_type)
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / name
-        if (
-            not path.exists()
-        ):  # write then rename: concurrent writers of the same blob never see a partial file
-            partial = path.with_name(f".{name}.{os.getpid()}.{id(data)}.part")
-            partial.write_bytes(data)
-            partial.replace(path)
+        if self.bounds.bounded:
+            with self._locked():
+                if not self._make_room(name, len(data)):
+                    self._write(path, name, data)
+        elif not path.exists():
+            self._write(path, name, data)
         return f"{STORAGE_SCHEME}{name}", path.resolve().as_uri()
 
     def get(self, uri: str) -> bytes:
         """The bytes behind a storage URI."""
         return (self.root / name_of(uri)).read_bytes()
+
+    @staticmethod
+    def _write(path: Path, name: str, data: bytes) -> None:
+        # write then rename: concurrent writers of the same blob never see a partial file
+        partial = path.with_name(f".{name}.{os.getpid()}.{id(data)}.part")
+        partial.write_bytes(data)
+        partial.replace(path)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Generator[None]:
+        import fcntl
+
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _make_room(self, name: str, size: int) -> bool:
+        """Delete the blobs past their age; True when ``name`` is held (its age restarts), else refuse a blob of
+        ``size`` bytes past the quota. Held under the folder's lock."""
+        now = time.time()
+        max_age = self.bounds.max_age_seconds
+        used, held = 0, False
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):  # the lock, partial writes
+                    continue
+                try:
+                    stat = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if entry.name == name:
+                    held = True
+                elif max_age and now - stat.st_mtime > max_age:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                    continue
+                used += stat.st_size
+        if held:
+            os.utime(self.root / name)
+            return True
+        self.bounds.check_room(used, size)
+        return False
 
 
 def data_url_mime(url: str) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Protocol
 
+from pipelex.record import FrozenRecord
+
 STORAGE_SCHEME = "pipelex-storage://"
 
 _EXTENSIONS = {
@@ -33,6 +35,46 @@ def name_of(uri: str) -> str:
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"not a storage URI: {uri!r}")
     return name
+
+
+class StorageBounds(FrozenRecord):
+    """The footprint a store may take: ``max_bytes`` in all (0: no quota) and ``max_age_seconds`` per blob (0:
+    kept forever; else a blob not stored again for that long is deleted by the next write).
+
+    ``[storage] max_bytes`` / ``max_age_seconds`` (0 and 0 for the CLI's folder by default); a server's store is
+    bounded by ``[api] max_storage_bytes`` / ``storage_max_age_seconds`` (``PipelexConfig.served()``).
+    """
+
+    __slots__ = ("max_age_seconds", "max_bytes")
+    FIELDS = ("max_bytes", "max_age_seconds")
+
+    def __init__(self, max_bytes: int = 0, max_age_seconds: int = 0) -> None:
+        self.max_bytes = max_bytes
+        self.max_age_seconds = max_age_seconds
+
+    @property
+    def bounded(self) -> bool:
+        """Whether a write must look at what the store holds (a quota or an age is set)."""
+        return self.max_bytes > 0 or self.max_age_seconds > 0
+
+    def check_room(self, used: int, size: int) -> None:
+        """Refuse (:class:`~pipelex.errors.StorageFullError`) a new blob of ``size`` bytes when the store holds
+        ``used`` (its expired blobs already deleted) and the two pass the quota."""
+        if self.max_bytes and used + size > self.max_bytes:
+            from pipelex.errors import StorageFullError
+
+            expiry = (
+                f"a blob not stored again for {self.max_age_seconds} s is deleted by the next write"
+                if self.max_age_seconds
+                else "no blob expires (max_age_seconds = 0)"
+            )
+            raise StorageFullError(
+                f"the storage is full: it holds {used} bytes, and {size} more would pass its quota of "
+                f"{self.max_bytes} bytes ([storage] max_bytes; on a server [api] max_storage_bytes); "
+                f"{expiry}: retry later, or ask the operator to raise the quota",
+                limit="max_storage_bytes",
+                value=self.max_bytes,
+            )
 
 
 class Storage(Protocol):

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pipelex.errors import ConfigError
-from pipelex.storage.protocol import STORAGE_SCHEME, blob_name, name_of
+from pipelex.storage.protocol import STORAGE_SCHEME, StorageBounds, blob_name, name_of
 
 
 class S3Storage:
-    """Content-addressed blobs under ``s3://bucket/prefix/``. Credentials come from the usual AWS sources."""
+    """Content-addressed blobs under ``s3://bucket/prefix/``. Credentials come from the usual AWS sources.
+
+    With ``bounds`` (a quota, an age), each write lists the objects directly under the prefix, deletes those
+    past their age and refuses a new blob that would pass the quota. S3 has no lock: writers racing each other
+    can pass the quota by the blobs they write at once (each at most ``[api] max_blob_bytes`` or a read's
+    ``max_read_bytes``).
+    """
 
     def __init__(
-        self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str = "us-east-1"
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        bounds: StorageBounds | None = None,
     ) -> None:
         if not bucket:
             raise ConfigError('[storage] kind = "s3" needs s3_bucket = "<bucket name>" in pipelex.toml')
@@ -23,6 +36,7 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url or None
+        self.bounds = bounds or StorageBounds()
         # untyped third-party boundary: the client's methods are generated at run time
         self.client: Any = boto3.client(  # pyright: ignore[reportUnknownMemberType]
             "s3", endpoint_url=self.endpoint_url, region_name=region
@@ -36,6 +50,8 @@ class S3Storage:
         """Upload ``data`` unless a blob with the same content is there; return its URI and ``s3://`` URL."""
         name = blob_name(data, mime_type)
         key = self.key(name)
+        if self.bounds.bounded:
+            self._make_room(key, len(data))
         self.client.put_object(
             Bucket=self.bucket, Key=key, Body=data, ContentType=mime_type or "application/octet-stream"
         )
@@ -45,3 +61,25 @@ class S3Storage:
         """Download the blob behind a storage URI."""
         response = self.client.get_object(Bucket=self.bucket, Key=self.key(name_of(uri)))
         return response["Body"].read()
+
+    def _make_room(self, key: str, size: int) -> None:
+        """Delete the objects past their age; refuse a new blob of ``size`` bytes past the quota (a blob held
+        already is written again: its age restarts)."""
+        max_age = self.bounds.max_age_seconds
+        now = time.time()
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        used, held = 0, False
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, Delimiter="/"
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                name, stored = item["Key"], int(item["Size"])
+                if name == key:
+                    held = True
+                elif max_age and now - item["LastModified"].timestamp() > max_age:
+                    self.client.delete_object(Bucket=self.bucket, Key=name)
+                    continue
+                used += stored
+        if not held:
+            self.bounds.check_room(used, size)

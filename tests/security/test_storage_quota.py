@@ -1,0 +1,94 @@
+"""The store's footprint is bounded: a quota in bytes, and an age past which a blob not stored again is deleted.
+
+Blobs uploaded with signed links (``PUT /v1/blobs/{sha256}``), inputs given as data URLs, generated images and
+pages all go to the server's store; nothing was ever deleted and nothing bounded it, so a key holder could fill
+the storage disk with 64 MiB uploads. Each write now looks at what the store holds: it deletes the blobs past
+``max_age_seconds`` and refuses a new blob past ``max_bytes`` (``StorageFullError``; on the API a 507
+``storage-full``). A server's store takes ``[api] max_storage_bytes`` / ``storage_max_age_seconds``; the CLI's
+folder is unbounded unless ``[storage]`` says otherwise. Local folder and S3 (a real ``moto_server``) alike.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelex.config.settings import PipelexConfig
+from pipelex.errors import LimitExceededError, StorageFullError
+from pipelex.storage.factory import storage_for
+from pipelex.storage.local import LocalStorage
+from pipelex.storage.protocol import STORAGE_SCHEME, Storage, StorageBounds
+from tests.storage.test_storage import _bucket, moto_endpoint  # noqa: F401 - the fixture, used by name
+
+KB = 1000
+
+
+def _fill_and_refuse(store: Storage) -> list[str]:
+    """Three 30 KB blobs fit a 100 KB quota; the fourth is refused, naming the setting; storing a held blob again
+    costs nothing."""
+    uris = [store.put(bytes([i]) * 30 * KB, "application/octet-stream")[0] for i in range(3)]
+    with pytest.raises(StorageFullError, match=r"quota of 100000 bytes .*max_storage_bytes") as refused:
+        store.put(b"\xff" * 30 * KB, "application/octet-stream")
+    assert isinstance(refused.value, LimitExceededError) and refused.value.limit == "max_storage_bytes"
+    assert store.put(bytes([0]) * 30 * KB, "application/octet-stream")[0] == uris[0]  # held: no growth
+    return uris
+
+
+def test_a_local_store_refuses_a_blob_past_its_quota(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path / "s", StorageBounds(max_bytes=100 * KB))
+    _fill_and_refuse(store)
+    assert sum(p.stat().st_size for p in (tmp_path / "s").iterdir() if not p.name.startswith(".")) == 90 * KB
+
+
+def test_a_local_store_deletes_blobs_past_their_age_to_make_room(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path / "s", StorageBounds(max_bytes=100 * KB, max_age_seconds=3600))
+    uris = _fill_and_refuse(store)
+    old = time.time() - 7200
+    for uri in uris[1:]:  # two blobs not stored again for two hours; the first was stored again just now
+        os.utime(tmp_path / "s" / uri.removeprefix(STORAGE_SCHEME), (old, old))
+    fresh, _ = store.put(b"\xff" * 30 * KB, "application/octet-stream")
+    names = sorted(p.name for p in (tmp_path / "s").iterdir() if not p.name.startswith("."))
+    assert names == sorted(u.removeprefix(STORAGE_SCHEME) for u in (uris[0], fresh))
+
+
+def test_an_unbounded_store_is_as_before(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path / "s")
+    for i in range(5):
+        store.put(bytes([i]) * 30 * KB, None)
+    assert not (tmp_path / "s" / ".lock").exists()  # no lock, no scan: the CLI's folder, by default
+
+
+def test_a_server_store_is_bounded_by_default() -> None:
+    served = PipelexConfig().served()
+    assert served.storage.max_bytes == served.api.max_storage_bytes == 10 * 1024**3
+    assert served.storage.max_age_seconds == served.api.storage_max_age_seconds == 7 * 24 * 3600
+    assert PipelexConfig().storage.max_bytes == 0  # the CLI's
+
+
+def test_the_server_store_is_the_bounded_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path / "s"))
+    config = PipelexConfig()
+    config = config.model_copy(update={"api": config.api.model_copy(update={"max_storage_bytes": 100 * KB})})
+    _fill_and_refuse(storage_for(config.served()))
+
+
+def test_an_s3_store_refuses_past_its_quota_and_deletes_by_age(moto_endpoint: str) -> None:  # noqa: F811
+    from pipelex.storage.s3 import S3Storage
+
+    client = _bucket(moto_endpoint, "quota")
+    client.put_object(Bucket="quota", Key="elsewhere/big", Body=b"x" * 500 * KB)  # not under the prefix
+    store = S3Storage(
+        "quota", prefix="blobs", endpoint_url=moto_endpoint, bounds=StorageBounds(max_bytes=100 * KB)
+    )
+    _fill_and_refuse(store)
+    aging = S3Storage(
+        "quota", prefix="blobs", endpoint_url=moto_endpoint,
+        bounds=StorageBounds(max_bytes=100 * KB, max_age_seconds=1),
+    )  # fmt: skip
+    time.sleep(1.5)  # every blob is now past one second: the next write deletes them
+    fresh, _ = aging.put(b"\xfe" * 30 * KB, None)
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="quota")["Contents"])
+    assert keys == ["blobs/" + fresh.removeprefix(STORAGE_SCHEME), "elsewhere/big"]
