@@ -22,18 +22,28 @@ dumps (``model_dump``, ``model_dump_json``, ``dict``, ``json``) stay reachable.
 
 Loops are counted by rewriting the template's tree when it is compiled: each ``for`` iterates through a
 counting filter, each ``~`` concatenation and each printed expression goes through a size check.
+
+No value a template can print shows a memory address (Python's default ``repr``: ``<built-in method
+fromisoformat of type object at 0x7f...>``, which tells the server's memory layout): a function or method read
+as an attribute or item is handed out as :class:`_Function` (printed ``<method fromisoformat>``, called through
+the sandbox as before), the iterators filters return (``map``, ``select``, ``reverse``...) as :class:`_Iterated`
+(printed ``<iterator>``), and the globals ``range``, ``cycler()`` and ``joiner()`` print their names.
 """
 
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Iterable, Iterator, Sized
 from functools import cache, wraps
+from functools import partial as functools_partial
 from typing import Any, cast
 
 from jinja2 import Environment, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Cycler, Joiner
 from jinja2.visitor import NodeTransformer
 from pydantic import BaseModel
 
@@ -192,16 +202,103 @@ def _guarded_filter(name: str, function: Any) -> Any:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         budget = _BUDGET.get()
         if budget is None:
-            return function(*args, **kwargs)
+            return _shown(function(*args, **kwargs))
         budget.step()
         if name in _SIZE_FILTERS:
             # the value is the first argument after the context/environment ones a pass_* filter receives
             offset = 1 if args and _is_passed_arg(args[0]) else 0
             if len(args) > offset:
                 _estimate_filter(budget, name, args[offset], args[offset + 1 :], kwargs)
-        return budget.measure(function(*args, **kwargs), f"the result of the filter {name!r}")
+        return _shown(budget.measure(function(*args, **kwargs), f"the result of the filter {name!r}"))
 
     return guarded
+
+
+# ------------------------------------------------------------------------------------- values without addresses
+_FUNCTION_TYPES = (
+    types.FunctionType,
+    types.MethodType,
+    types.BuiltinFunctionType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+)
+
+
+class _Function:
+    """A function or method a template read (``d.fromisoformat``): printed by its name, called through the
+    sandbox's ``call`` (which unwraps it, so every check applies to the function itself)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise SecurityError("a template's function is called through the sandbox only")
+
+    def __repr__(self) -> str:
+        return f"<method {getattr(self.function, '__name__', '?')}>"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Function) and other.function == self.function
+
+    def __hash__(self) -> int:
+        return hash(self.function)
+
+
+class _Iterated:
+    """An iterator a filter returned (``map``, ``select``, ``reverse``...): iterated as it is, printed
+    ``<iterator>`` (a generator's ``repr`` holds its address)."""
+
+    __slots__ = ("iterator",)
+
+    def __init__(self, iterator: Iterator[Any]) -> None:
+        self.iterator = iterator
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.iterator
+
+    def __next__(self) -> Any:
+        return next(self.iterator)
+
+    def __repr__(self) -> str:
+        return "<iterator>"
+
+    __str__ = __repr__
+
+
+def _shown(value: Any) -> Any:
+    """``value`` as a template may hold it: a function or an iterator wrapped so that printing it shows no
+    memory address; anything else as it is."""
+    if isinstance(value, _FUNCTION_TYPES) or type(value) is functools_partial:
+        return _Function(value)
+    if isinstance(value, Iterator) and not isinstance(value, _Iterated | str):
+        return _Iterated(cast(Iterator[Any], value))
+    return value
+
+
+class _BoundedRange:
+    """The ``range`` global (bounded by the step budget), printed by its name."""
+
+    def __call__(self, *args: int) -> range:
+        return _bounded_range(*args)
+
+    def __repr__(self) -> str:
+        return "<function range>"
+
+
+class _Cycler(Cycler):
+    def __repr__(self) -> str:
+        return "<cycler>"
+
+
+class _Joiner(Joiner):
+    def __repr__(self) -> str:
+        return "<joiner>"
 
 
 def _is_passed_arg(value: Any) -> bool:
@@ -289,7 +386,9 @@ class BudgetedEnvironment(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals.pop("lipsum", None)
-        self.globals["range"] = _bounded_range
+        self.globals["range"] = _BoundedRange()
+        self.globals["cycler"] = _Cycler
+        self.globals["joiner"] = _Joiner
         self.filters[_ITER_FILTER] = _counted
         self.filters[_SIZE_FILTER] = _sized
 
@@ -326,6 +425,12 @@ class BudgetedEnvironment(SandboxedEnvironment):
         guarded.set_environment(self)
         return guarded
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return _shown(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return _shown(super().getitem(obj, argument))
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Jinja2's rule, and none of pydantic's machinery on a content object (see the module docstring)."""
         if _is_pydantic_machinery(obj, attr):
@@ -341,6 +446,8 @@ class BudgetedEnvironment(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        if isinstance(__obj, _Function):
+            __obj = __obj.function
         budget = _BUDGET.get()
         if budget is None:
             return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)

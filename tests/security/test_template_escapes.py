@@ -118,3 +118,56 @@ def test_the_cli_refuses_the_same_template(run_watched_cli: Callable[..., Watche
     assert not marker.exists()
     assert watched.code == 1, (watched.code, watched.err[-2000:])
     assert "Traceback" not in watched.err and "unsafe" in watched.err, watched.err[-2000:]
+
+
+ADDRESS_LEAKS = [
+    "{{ d.fromisoformat }}",
+    "{{ t.text.upper }}",
+    "{{ t.model_dump }}",
+    "{{ range }}",
+    "{{ joiner() }}",
+    "{{ cycler(1) }}",
+    "{{ [1, 2]|map('string') }}",
+    "{{ [1]|reverse }}",
+    "{{ d.fromisoformat ~ '' }}",
+    "{{ d.fromisoformat|string|upper }}",
+    "{{ '%s' % d.fromisoformat }}",
+    "{{ '{}'.format(d.fromisoformat) }}",
+    "{{ '{0.replace}'.format(d) }}",
+    "{{ [d.fromisoformat]|join }}",
+    "{{ {'a': range} }}",
+    "{% set f = d['replace'] %}{{ f }}",
+    "{{ t|attr('model_dump') }}",
+]
+
+
+@pytest.mark.parametrize("template", ADDRESS_LEAKS)
+def test_no_printed_value_shows_a_memory_address(template: str) -> None:
+    """Python's default ``repr`` of a function, a method, an iterator or an object holds its address (``<built-in
+    method fromisoformat of type object at 0x7f...>``): a template printed the server's memory layout."""
+    import datetime
+
+    from pipelex.pipes.rendering import render_template  # the renderer every pipe uses
+
+    rendered = render_template(
+        template, {"d": datetime.date(2026, 1, 2), "t": TextContent(text="hi")}, pipe_code="p"
+    )
+    assert "0x" not in rendered.lower(), rendered
+    assert rendered.strip(), template
+
+
+def test_functions_still_work_where_they_are_called_or_iterated() -> None:
+    import datetime
+
+    from pipelex.pipes.rendering import render_template
+
+    context = {"d": datetime.date(2026, 1, 2), "t": TextContent(text="hi")}
+    cases = {
+        "{{ d.replace(year=2027) }}": "2027-01-02",
+        "{{ t.text.upper() }}|{{ (t|attr('model_dump'))()['text'] }}": "HI|hi",
+        "{{ [1, 2]|map('string')|join(',') }}{% for x in [3, 1]|reverse %}{{ x }}{% endfor %}": "1,213",
+        "{% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}{{ range(3)|list }}": "ab[0, 1, 2]",
+        "{{ '{}-{}'.format(1, 2) }}{{ t.model_dump is callable }}": "1-2True",
+    }
+    for template, expected in cases.items():
+        assert render_template(template, context, pipe_code="p") == expected, template
