@@ -245,6 +245,8 @@ def _child_main(sending: Connection, payload: bytes) -> None:
         sending.send_bytes(answer)
     except MemoryError:
         sending.send_bytes(_MEMORY)
+    except OSError:  # BrokenPipeError: the server stopped waiting (the run was cancelled): nothing to say
+        pass
     finally:
         sending.close()
 
