@@ -366,6 +366,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     )
     try:
         run = runner.prepare(inputs, pipe_code, mock_inputs=args.mock_inputs, inputs_base_dir=base_dir)
+        _tune_gc_for_a_run()  # again: the library and the inputs just prepared live until the end too
         # a run that waits on nothing (a dry run here) runs without an event loop, on a copy of its memory: if it
         # meets a nested group, it runs again in a loop from the memory as prepared (the same run id)
         inline = runner.backend.runs_inline(run)
@@ -810,6 +811,9 @@ def _tune_gc_for_a_run() -> None:
 
     The objects of a big run (10,000 batch items...) mostly live until the end; the default thresholds rescan
     all of them in full collections (0.6 s of a 10,000-item dry run). Young collections still run as usual.
+    Called before the run is prepared, and again once it is (the library, its models and the inputs): a young
+    collection during the run then scans only what the run made, not the library again (a 400-step sequence's
+    young collection scanned its ~17,000 objects, ~3 ms, to free none).
     """
     import gc
 

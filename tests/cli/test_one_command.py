@@ -139,3 +139,33 @@ def test_main_in_process_sets_no_plugin_variable(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
     assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
     assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+
+
+RUN_PROBE = """
+import gc, sys
+from pipelex.cli import main as cli
+from pipelex.pipeline.runner import PipelexRunner
+seen = {}
+original = PipelexRunner.execute_prepared
+async def spy(self, run):
+    tracked = {id(o) for o in gc.get_objects()}  # what the collector can still scan (not frozen)
+    seen["library"] = id(run.library.pipes) in tracked
+    return await original(self, run)
+PipelexRunner.execute_prepared = spy
+code = cli.main(sys.argv[1:], one_command=True)
+print("RUN", code, seen["library"])
+"""
+
+
+def test_a_run_starts_with_its_prepared_library_out_of_the_collectors_reach(tmp_path: Path) -> None:
+    # a young collection during the run would scan the whole library again (it lives until the end): what the
+    # run was prepared with is frozen before the run starts
+    out = subprocess.run(
+        [sys.executable, "-c", RUN_PROBE, "run", "bundle", str(SMALL), "--dry-run", "--mock-inputs"]
+        + ["-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    ).stdout
+    assert "RUN 0 False" in out
