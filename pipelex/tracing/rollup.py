@@ -19,11 +19,16 @@ def roll_up(graph: ExecutionGraph) -> UsageReport:
     subtree; ``graph.usage`` becomes the run's totals. Nodes that only *checked* an outcome (dry run)
     count like any other: a dry run records no usage anyway.
     """
-    roots, children = graph.tree()
-    by_id = graph.node_map()
-    run = UsageReport.empty()
     # the usage of runs folded out of a big graph (already summed per controller): counted in their controller
     folded = {f.parent: f.usage for f in graph.folded if f.usage}
+    run = UsageReport.empty()
+    if not folded and not _any_operator_usage(graph):
+        # nothing to sum (a dry run): no controller gets a usage, the run's is empty; the walk below would make
+        # and merge an empty report per node to find that
+        graph.usage = run.graph_json()
+        return run
+    roots, children = graph.tree()
+    by_id = graph.node_map()
     for root in roots:
         run.merge(_fill(root.id, by_id, children, folded))
     graph.usage = run.graph_json()
@@ -49,3 +54,11 @@ def _fill(
     if node.kind == "controller" and report.calls:
         node.usage = report.to_json()
     return report
+
+
+def _any_operator_usage(graph: ExecutionGraph) -> bool:
+    """Whether an operator node recorded usage (only theirs is summed: a controller's is made by the roll-up)."""
+    for node in graph.nodes:
+        if node.usage and node.kind == "operator":
+            return True
+    return False

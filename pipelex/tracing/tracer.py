@@ -679,13 +679,15 @@ class GraphTracer:
                         "ended_at": record.ended_at,
                         "duration": record.duration,
                     },
-                    "inputs": list(record.inputs),
-                    "outputs": list(record.outputs),
+                    # the record's own lists and dicts: the validation below copies every list and dict field
+                    # into the graph's (a later change to a record is not seen by a graph built before it)
+                    "inputs": record.inputs,
+                    "outputs": record.outputs,
                     "error": record.error,
-                    "usage": dict(record.usage) if record.usage is not None else None,
-                    "tags": list(record.tags),
-                    "warnings": list(record.warnings),
-                    "placement": dict(record.placement) if record.placement is not None else None,
+                    "usage": record.usage,
+                    "tags": record.tags,
+                    "warnings": record.warnings,
+                    "placement": record.placement,
                 }
             )
         edges = [

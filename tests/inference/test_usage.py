@@ -82,6 +82,54 @@ def test_usage_recorded_on_leaf_nodes_rolls_up_per_controller_and_run() -> None:
     assert again.model_dump() == report.model_dump()
 
 
+def test_a_graph_without_operator_usage_rolls_up_to_nothing() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="dry")
+    root = tracer.start_node(
+        pipe_code="root",
+        pipe_type="PipeSequence",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
+    leaf = tracer.start_node(
+        pipe_code="leaf",
+        pipe_type="PipeLLM",
+        kind="operator",
+        description="",
+        domain="d",
+        parent_id=root,
+        inputs=[],
+    )
+    tracer.end_node(leaf)
+    # a controller's own usage is not summed (the roll-up makes it): with no operator usage it is left as it is
+    tracer.end_node(root, usage={"calls": 7})
+    graph = tracer.build()
+    report = roll_up(graph)
+    assert report.calls == 0 and report.by_model == {}
+    assert graph.usage == {
+        "total": {
+            "calls": 0,
+            "input_tokens": 0,
+            "input_cached_tokens": 0,
+            "output_tokens": 0,
+            "output_reasoning_tokens": 0,
+            "total_tokens": 0,
+            "cost_usd": 0,
+            "total_cost_usd": 0,
+            "unpriced_models": [],
+        },
+        "by_model": {},
+    }
+    assert [node.usage for node in graph.nodes] == [{"calls": 7}, None]
+    tracer.add_usage(leaf, {"by_model": {"m": {"model": "m", "calls": 2}}})  # now one operator has some
+    graph = tracer.build()
+    assert (
+        roll_up(graph).calls == 2 and graph.nodes[0].usage is not None and graph.nodes[0].usage["calls"] == 2
+    )
+
+
 def test_the_sink_collects_inside_and_drops_outside() -> None:
     record_usage(_usage("lost", 1, 1, 1.0))
     with collect_usage() as records:

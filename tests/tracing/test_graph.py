@@ -439,6 +439,23 @@ def test_running_node_stays_running() -> None:
     assert "running" in render_html(tracer.build())
 
 
+def test_a_built_graph_keeps_its_values_when_the_run_goes_on() -> None:
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="live")
+    root = start(tracer, "p", "PipeSequence", "controller", parent=None, inputs=[])
+    leaf = start(tracer, "leaf", "PipeLLM", "operator", parent=root, inputs=[])
+    tracer.add_usage(leaf, {"calls": 1})
+    before = tracer.build()
+    tracer.add_warning(leaf, "cut off")
+    tracer.add_usage(leaf, {"calls": 1})
+    tracer.end_node(leaf, outputs=[IOItem(name="x", concept="Text", digest="d")])
+    tracer.mark(leaf, "succeeded", "retried")
+    node = before.nodes[1]
+    assert (node.warnings, node.tags, node.outputs, node.usage) == ([], [], [], {"calls": 1})
+    after = tracer.build().nodes[1]
+    assert (after.warnings, after.tags, after.usage) == (["cut off"], ["retried"], {"calls": 2})
+    assert [item.name for item in after.outputs] == ["x"]
+
+
 def test_ten_thousand_nodes_trace() -> None:  # speed is measured by `make bench`, not here
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="dry", include_data=False)
     root = start(tracer, "root", "PipeSequence", "controller", parent=None, inputs=[])
