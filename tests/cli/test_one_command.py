@@ -61,7 +61,8 @@ def test_main_in_process_leaves_the_collector_alone(capsys: pytest.CaptureFixtur
     frozen_before = gc.get_freeze_count()
     assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
     assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == frozen_before
+    # nothing frozen (a freeze adds every object alive); an object an earlier in-process run froze may die meanwhile
+    assert gc.get_freeze_count() <= frozen_before
     assert "valid" in capsys.readouterr().out
 
 
