@@ -23,7 +23,7 @@ from pipelex.language.blueprint import (
     PipeBlueprintBase,
 )
 from pipelex.language.source_map import SourceMap
-from pipelex.language.specs import CONCEPT_CODE_RE, CONCEPT_REF_RE, DOMAIN_RE, PIPE_CODE_RE
+from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE, is_concept_ref
 from pipelex.narrowing import is_dict, is_json_object, is_list
 from pipelex.record import Record
 
@@ -332,7 +332,7 @@ def _parse_concepts(
                 )
             result.broken_concepts.add(code)
             continue
-        if blueprint.refines is not None and not CONCEPT_REF_RE.match(blueprint.refines):
+        if blueprint.refines is not None and not is_concept_ref(blueprint.refines):
             # the reference: a schema violation ("must be a valid concept ref (domain.ConceptCode) or concept
             # code (PascalCase)"); a multiplicity or a presence marker has no meaning for a refinement
             diag(

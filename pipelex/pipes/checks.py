@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,14 @@ if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
 
 LIST_SUFFIX = re.compile(r"\[\d*\]$")
-_ELEMENT_FIELD = re.compile(r"^(steps|branches)\[(\d+)\]")
+
+
+@cache
+def _element_field() -> re.Pattern[str]:
+    """A field naming a step or a branch (``steps[2].pipe``): compiled when a problem is first reported there."""
+    return re.compile(r"^(steps|branches)\[(\d+)\]")
+
+
 # the runtime variable a PipeLLM or PipeImgGen provides to its templates
 NB_OUTPUT = frozenset({NB_OUTPUT_VARIABLE})
 # the sandbox's globals (pipelex/pipes/sandbox.py): no `lipsum`, which generates unbounded text
@@ -114,7 +121,9 @@ class PipeChecks:
         severity: Severity = Severity.ERROR,
     ) -> None:
         if entry is not None and line is None:
-            element = _ELEMENT_FIELD.match(field) if field else None
+            element = (
+                _element_field().match(field) if field and field.startswith(("steps[", "branches[")) else None
+            )
             if element is not None:
                 line = entry.source_map.element_line(entry.code, element.group(1), int(element.group(2)) + 1)
             else:
