@@ -49,6 +49,13 @@ class LocalStorage:
         """The bytes behind a storage URI."""
         return (self.root / name_of(uri)).read_bytes()
 
+    def size(self, uri: str) -> int | None:
+        """The size of the blob behind a storage URI (a ``stat``), None when none is stored."""
+        try:
+            return (self.root / name_of(uri)).stat().st_size
+        except (OSError, ValueError):
+            return None
+
     @staticmethod
     def _write(path: Path, name: str, data: bytes) -> None:
         # write then rename: concurrent writers of the same blob never see a partial file

@@ -87,3 +87,7 @@ class Storage(Protocol):
     def get(self, uri: str) -> bytes:
         """The bytes behind a storage URI."""
         ...
+
+    def size(self, uri: str) -> int | None:
+        """The size of the blob behind a storage URI, None when none is stored (nothing is read)."""
+        ...

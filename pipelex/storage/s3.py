@@ -62,6 +62,14 @@ class S3Storage:
         response = self.client.get_object(Bucket=self.bucket, Key=self.key(name_of(uri)))
         return response["Body"].read()
 
+    def size(self, uri: str) -> int | None:
+        """The size of the blob behind a storage URI (a ``HEAD``), None when none is stored."""
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=self.key(name_of(uri)))
+        except Exception:  # botocore's ClientError (404), an invalid name
+            return None
+        return int(response["ContentLength"])
+
     def _make_room(self, key: str, size: int) -> None:
         """Delete the objects past their age; refuse a new blob of ``size`` bytes past the quota (a blob held
         already is written again: its age restarts)."""

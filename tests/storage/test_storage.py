@@ -33,6 +33,7 @@ def test_local_storage_is_content_addressed(tmp_path: Path) -> None:
     again, _ = store.put(b"hello", "text/plain")
     assert uri == again and uri.startswith(STORAGE_SCHEME) and uri.endswith(".txt")
     assert store.get(uri) == b"hello" and public.startswith("file://")
+    assert store.size(uri) == 5 and store.size(f"{STORAGE_SCHEME}{'0' * 64}.txt") is None
     assert len(list((tmp_path / "s").iterdir())) == 1
 
 
@@ -114,6 +115,7 @@ def test_s3_storage_put_get(moto_endpoint: str) -> None:
     assert uri.startswith(STORAGE_SCHEME) and uri.endswith(".pdf")
     assert public == f"s3://blobs/runs/{uri.removeprefix(STORAGE_SCHEME)}"
     assert store.get(uri) == b"%PDF-1.4 hello"
+    assert store.size(uri) == 14 and store.size(f"{STORAGE_SCHEME}{'0' * 64}.pdf") is None
     listed = client.list_objects_v2(Bucket="blobs")["Contents"]
     assert [o["Key"] for o in listed] == [f"runs/{uri.removeprefix(STORAGE_SCHEME)}"]
 

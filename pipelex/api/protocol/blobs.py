@@ -48,9 +48,9 @@ class ApiBlobStore:
         return data
 
     def holds(self, sha256: str, size: int) -> bool:
-        """Whether the blob is stored, at this size."""
-        data = self.read_blob(sha256)
-        return data is not None and len(data) == size
+        """Whether the blob is stored, at this size: a ``stat`` or a ``HEAD``, nothing read (a blob is stored only
+        once its bytes were checked against its hash; ``read_blob`` checks them again when they are used)."""
+        return self.storage.size(_uri(sha256)) == size
 
     def store(self, data: bytes) -> str:
         """Store the bytes; return their SHA-256."""
