@@ -16,7 +16,14 @@ from pydantic import BaseModel
 
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
 from pipelex.narrowing import is_list
-from pipelex.storage.protocol import STORAGE_SCHEME, Storage, StorageBounds, blob_name, name_of
+from pipelex.storage.protocol import (
+    RESCAN_SECONDS,
+    STORAGE_SCHEME,
+    Storage,
+    StorageBounds,
+    blob_name,
+    name_of,
+)
 
 __all__ = ["STORAGE_SCHEME", "LocalStorage", "data_url_mime", "decode_data_url", "normalize_content"]
 
@@ -25,12 +32,15 @@ class LocalStorage:
     """Content-addressed blobs in a folder (default ``.pipelex/storage``, or ``PIPELEX_STORAGE_DIR``).
 
     With ``bounds`` (a quota, an age), each write takes the folder's lock (``.lock``: the server's workers are
-    processes), deletes the blobs past their age, and refuses a new blob that would pass the quota.
+    processes) and refuses a new blob that would pass the quota. The footprint is counted (and the blobs past
+    their age deleted) at the first write, then again once the count is ``RESCAN_SECONDS`` old; in between, this
+    store adds what it writes (another process's writes are seen at the next count).
     """
 
     def __init__(self, root: Path | None = None, bounds: StorageBounds | None = None) -> None:
         self.root = root or Path(os.environ.get("PIPELEX_STORAGE_DIR", ".pipelex/storage"))
         self.bounds = bounds or StorageBounds()
+        self._counted: tuple[int, float] | None = None  # (bytes held, when counted: time.monotonic())
 
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Store ``data``; return its storage URI and a public ``file://`` URL."""
@@ -41,6 +51,8 @@ class LocalStorage:
             with self._locked():
                 if not self._make_room(name, len(data)):
                     self._write(path, name, data)
+                    if self._counted is not None:
+                        self._counted = (self._counted[0] + len(data), self._counted[1])
         elif not path.exists():
             self._write(path, name, data)
         return f"{STORAGE_SCHEME}{name}", path.resolve().as_uri()
@@ -77,6 +89,15 @@ class LocalStorage:
     def _make_room(self, name: str, size: int) -> bool:
         """Delete the blobs past their age; True when ``name`` is held (its age restarts), else refuse a blob of
         ``size`` bytes past the quota. Held under the folder's lock."""
+        counted = self._counted
+        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
+            path = self.root / name
+            if path.exists():
+                os.utime(path)
+                return True
+            if self.bounds.fits(counted[0], size):
+                return False
+            # past the quota by the last count: count again (blobs may have aged out) before refusing
         now = time.time()
         max_age = self.bounds.max_age_seconds
         used, held = 0, False
@@ -95,6 +116,7 @@ class LocalStorage:
                         os.unlink(entry.path)
                     continue
                 used += stat.st_size
+        self._counted = (used, time.monotonic())
         if held:
             os.utime(self.root / name)
             return True

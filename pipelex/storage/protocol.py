@@ -37,6 +37,11 @@ def name_of(uri: str) -> str:
     return name
 
 
+RESCAN_SECONDS = 10.0
+"""How long a store trusts the footprint it last counted (plus what it wrote since) before counting again: one
+count per run of writes, not one per write (a run storing 10,000 pages counted the folder 10,000 times)."""
+
+
 class StorageBounds(FrozenRecord):
     """The footprint a store may take: ``max_bytes`` in all (0: no quota) and ``max_age_seconds`` per blob (0:
     kept forever; else a blob not stored again for that long is deleted by the next write).
@@ -52,6 +57,10 @@ class StorageBounds(FrozenRecord):
         self.max_bytes = max_bytes
         self.max_age_seconds = max_age_seconds
 
+    def fits(self, used: int, size: int) -> bool:
+        """Whether a new blob of ``size`` bytes fits the quota beside ``used``."""
+        return not self.max_bytes or used + size <= self.max_bytes
+
     @property
     def bounded(self) -> bool:
         """Whether a write must look at what the store holds (a quota or an age is set)."""
@@ -60,7 +69,7 @@ class StorageBounds(FrozenRecord):
     def check_room(self, used: int, size: int) -> None:
         """Refuse (:class:`~pipelex.errors.StorageFullError`) a new blob of ``size`` bytes when the store holds
         ``used`` (its expired blobs already deleted) and the two pass the quota."""
-        if self.max_bytes and used + size > self.max_bytes:
+        if not self.fits(used, size):
             from pipelex.errors import StorageFullError
 
             expiry = (

@@ -6,14 +6,15 @@ import time
 from typing import Any
 
 from pipelex.errors import ConfigError
-from pipelex.storage.protocol import STORAGE_SCHEME, StorageBounds, blob_name, name_of
+from pipelex.storage.protocol import RESCAN_SECONDS, STORAGE_SCHEME, StorageBounds, blob_name, name_of
 
 
 class S3Storage:
     """Content-addressed blobs under ``s3://bucket/prefix/``. Credentials come from the usual AWS sources.
 
-    With ``bounds`` (a quota, an age), each write lists the objects directly under the prefix, deletes those
-    past their age and refuses a new blob that would pass the quota. S3 has no lock: writers racing each other
+    With ``bounds`` (a quota, an age), a write lists the objects directly under the prefix (the first write, then
+    once the count is ``RESCAN_SECONDS`` old; in between this store adds what it writes), deletes those past
+    their age and refuses a new blob that would pass the quota. S3 has no lock: writers racing each other
     can pass the quota by the blobs they write at once (each at most ``[api] max_blob_bytes`` or a read's
     ``max_read_bytes``).
     """
@@ -37,6 +38,7 @@ class S3Storage:
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url or None
         self.bounds = bounds or StorageBounds()
+        self._counted: tuple[int, float] | None = None  # (bytes held, when counted: time.monotonic())
         # untyped third-party boundary: the client's methods are generated at run time
         self.client: Any = boto3.client(  # pyright: ignore[reportUnknownMemberType]
             "s3", endpoint_url=self.endpoint_url, region_name=region
@@ -50,11 +52,12 @@ class S3Storage:
         """Upload ``data`` unless a blob with the same content is there; return its URI and ``s3://`` URL."""
         name = blob_name(data, mime_type)
         key = self.key(name)
-        if self.bounds.bounded:
-            self._make_room(key, len(data))
+        grows = self._make_room(key, len(data)) if self.bounds.bounded else False
         self.client.put_object(
             Bucket=self.bucket, Key=key, Body=data, ContentType=mime_type or "application/octet-stream"
         )
+        if grows and self._counted is not None:
+            self._counted = (self._counted[0] + len(data), self._counted[1])
         return f"{STORAGE_SCHEME}{name}", f"s3://{self.bucket}/{key}"
 
     def get(self, uri: str) -> bytes:
@@ -70,9 +73,16 @@ class S3Storage:
             return None
         return int(response["ContentLength"])
 
-    def _make_room(self, key: str, size: int) -> None:
+    def _make_room(self, key: str, size: int) -> bool:
         """Delete the objects past their age; refuse a new blob of ``size`` bytes past the quota (a blob held
-        already is written again: its age restarts)."""
+        already is written again: its age restarts). True when the write adds a blob."""
+        counted = self._counted
+        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
+            if self.size(f"{STORAGE_SCHEME}{key.rpartition('/')[2]}") is not None:
+                return False
+            if self.bounds.fits(counted[0], size):
+                return True
+            # past the quota by the last count: count again (blobs may have aged out) before refusing
         max_age = self.bounds.max_age_seconds
         now = time.time()
         prefix = f"{self.prefix}/" if self.prefix else ""
@@ -89,5 +99,7 @@ class S3Storage:
                     self.client.delete_object(Bucket=self.bucket, Key=name)
                     continue
                 used += stored
+        self._counted = (used, time.monotonic())
         if not held:
             self.bounds.check_room(used, size)
+        return not held
