@@ -499,7 +499,9 @@ def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int
         _translate_without_lookups()
     parser = _build_parser(only=_group_in(words))
     args = parser.parse_args(words)
-    if one_command and args.group not in _SERVING:
+    # the command may tune the collector for itself too (freeze what it loaded): only in such a process
+    args.one_command = one_command and args.group not in _SERVING
+    if args.one_command:
         _tune_gc_for_one_command()
         _skip_pydantic_plugin_scan()
     if args.group is None:

@@ -170,3 +170,34 @@ def test_a_run_starts_with_its_prepared_library_out_of_the_collectors_reach(tmp_
         timeout=120,
     ).stdout
     assert "RUN 0 False" in out
+
+
+VALIDATE_PROBE = """
+import gc, sys
+from pipelex.cli import main as cli
+import pipelex.validation.report as report
+seen = {}
+original = report.validate_library
+def spy(library, *args, **kwargs):
+    seen["library"] = id(library.pipes) in {id(o) for o in gc.get_objects()}
+    return original(library, *args, **kwargs)
+report.validate_library = spy
+code = cli.main(sys.argv[2:], one_command=sys.argv[1] == "one")
+print("VALIDATE", code, seen["library"])
+"""
+
+
+@pytest.mark.parametrize(("mode", "tracked"), [("one", False), ("embedded", True)])
+def test_validate_checks_a_library_out_of_the_collectors_reach_in_its_own_process(
+    mode: str, tracked: bool
+) -> None:
+    # the static checks and the sweep would otherwise rescan the whole library at each young collection;
+    # a process embedding the CLI keeps its collector as it is
+    out = subprocess.run(
+        [sys.executable, "-c", VALIDATE_PROBE, mode, "validate", "bundle", str(SMALL)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    ).stdout
+    assert f"VALIDATE 0 {tracked}" in out
