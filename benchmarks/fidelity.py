@@ -4,7 +4,8 @@ The cases are ``fidelity_bundles.cases()``: valid base bundles written the way u
 mutations of them (see that module). Each case is written to ``<folder>/<name>.mthds``; both CLIs validate it
 (ours: ``pipelex validate bundle --format json``; the reference: ``pipelex-agent validate bundle --format
 json``, which names its problem codes and the pipe of each), and when both find it valid and it has a
-``main_pipe``, both dry-run it (``pipelex run bundle --dry-run --mock-inputs``). The reference runs offline
+``main_pipe``, both dry-run it (``pipelex run bundle --dry-run --mock-inputs``, and with ``-i`` when
+``fidelity_bundles_flow.case_inputs()`` gives the case an inputs file, written beside it as ``<name>.inputs.json``). The reference runs offline
 with its own HOME and no keys (``benchmarks/peer.py``'s ``clean_env``), two calls at a time at most.
 
 Results go to a JSON file keyed by case name with the digest of the case's text, so a second run (after a change
@@ -35,6 +36,7 @@ ROOT = HERE.parent
 
 sys.path.insert(0, str(HERE))
 from fidelity_bundles import cases as all_cases  # noqa: E402
+from fidelity_bundles_flow import case_inputs  # noqa: E402
 from peer import clean_env, peer_cache  # noqa: E402
 
 TIMEOUT = 300.0
@@ -47,6 +49,7 @@ class Side:
     pipes: list[str] = field(default_factory=list)
     message: str = ""
     dry_run: str = ""
+    dry_run_inputs: str = ""  # the dry run with the case's inputs file (``-i``), when it has one
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -68,6 +71,17 @@ def _json_in(text: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def _dry_run(argv: list[str], env: dict[str, str]) -> str:
+    code, out, err = _run(argv, env)
+    tail = [ln for ln in (out + err).splitlines() if ln.strip()]
+    return "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
+
+
+def _inputs_file(target: Path) -> Path | None:
+    path = target.with_suffix(".inputs.json")
+    return path if path.exists() else None
 
 
 def run_peer(target: Path, main: bool) -> Side:
@@ -102,6 +116,10 @@ def run_peer(target: Path, main: bool) -> Side:
         )
         tail = [ln for ln in (out + err).splitlines() if ln.strip()]
         side.dry_run = "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
+        if (inputs := _inputs_file(target)) is not None:
+            side.dry_run_inputs = _dry_run(
+                [str(venv / "pipelex"), "run", "bundle", str(target), "--dry-run", "-i", str(inputs)], env
+            )
     return side
 
 
@@ -127,6 +145,10 @@ def run_ours(target: Path, main: bool) -> Side:
         code, out, err = _run([str(exe), "run", "bundle", str(target), "--dry-run", "--mock-inputs"], env)
         tail = [ln for ln in (out + err).splitlines() if ln.strip()]
         side.dry_run = "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
+        if (inputs := _inputs_file(target)) is not None:
+            side.dry_run_inputs = _dry_run(
+                [str(exe), "run", "bundle", str(target), "--dry-run", "-i", str(inputs)], env
+            )
     return side
 
 
@@ -154,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists():
         stored = {row["name"]: row for row in json.loads(args.out.read_text())}
     texts = all_cases()
+    inputs_of = case_inputs()
     names = [n for n in texts if not args.only or any(w in n for w in args.only)]
     if args.names_file:
         wanted = [ln.strip() for ln in args.names_file.read_text().splitlines() if ln.strip()]
@@ -169,10 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         target = args.folder / f"{name}.mthds"
         target.write_text(text)
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        if name in inputs_of:
+            target.with_suffix(".inputs.json").write_text(inputs_of[name])
+            digest = hashlib.sha256((text + inputs_of[name]).encode()).hexdigest()[:16]
         has_main = "\nmain_pipe" in "\n" + text and not args.no_dry_run
         old = stored.get(name)
         if old and old["digest"] == digest and (args.ours_only or old["peer"]["verdict"] != "?"):
-            peer = Side(**old["peer"])
+            peer = Side(**{"dry_run_inputs": "", **old["peer"]})
         elif args.ours_only:
             peer = Side()
         else:
@@ -230,6 +256,15 @@ def summary(rows: list[dict[str, Any]]) -> None:
     for r in dry:
         if r not in dry_same:
             print(f"DRY {r['name']}: ref {r['peer']['dry_run'][:300]} | ours {r['ours']['dry_run'][:300]}")
+    given = [r for r in same if r["peer"].get("dry_run_inputs") and r["ours"].get("dry_run_inputs")]
+    given_diff = [
+        r for r in given if (r["peer"]["dry_run_inputs"] == "ok") != (r["ours"]["dry_run_inputs"] == "ok")
+    ]
+    print(f"dry runs with an inputs file compared: {len(given)}; different outcome: {len(given_diff)}")
+    for r in given_diff:
+        print(
+            f"DRY-I {r['name']}: ref {r['peer']['dry_run_inputs'][:300]} | ours {r['ours']['dry_run_inputs'][:300]}"
+        )
 
 
 if __name__ == "__main__":

@@ -3281,4 +3281,5 @@ def cases() -> dict[str, str]:
                 changed = apply(changed, old, new) if changed is not None else None
             if changed is not None and changed != text:
                 out[f"{base_name}__{mutation}"] = changed
+    out.update(__import__("fidelity_bundles_flow").cases())  # part A of the fifth pass: data flow
     return out

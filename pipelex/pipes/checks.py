@@ -402,6 +402,24 @@ class PipeChecks:
                     entry,
                     field=where,
                 )
+            elif spec.item_count is not None and provided.item_count != spec.item_count:
+                # a fixed-size input takes a list of exactly that size, never one whose length is only known at
+                # run time (`X[]`, a batch's results, a list field) nor one of another size (as in the reference)
+                held = provided.as_written(target.domain)
+                holder = (
+                    f"{entry.code!r} declares it as"
+                    if provided.origin.startswith("the inputs of")
+                    else f"{self.holder(provided, entry)} stores it as"
+                )
+                self.report(
+                    ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                    f"{where}: pipe {target.code!r} reads {name!r} as a list of exactly {spec.item_count} "
+                    f"({text.strip()!r}), but {holder} {held!r}: declare the input as {held!r} in pipe "
+                    f"{target.code!r} ({self.declared_at(target, 'inputs')}), or give it a list of "
+                    f"{spec.item_count} ('{concept.code}[{spec.item_count}]')",
+                    entry,
+                    field=where,
+                )
             if provided.maybe_absent and spec.presence is Presence.REQUIRED:
                 lifts = True
         return lifts

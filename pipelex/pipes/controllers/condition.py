@@ -77,9 +77,11 @@ async def run(
             error_type="condition_unmatched",
         )
     chosen = pipe.outcomes.get(value, pipe.default_outcome)
-    if chosen == "fail" and ctx.settings.explore_all_outcomes:
-        # An exploring (dry) run checks every outcome pipe, as the reference does, and mock data cannot be expected to name
-        # an outcome: it goes on through the first outcome pipe instead of failing on a value nobody wrote.
+    if value not in pipe.outcomes and chosen in OUTCOME_KEYWORDS and ctx.settings.explore_all_outcomes:
+        # An exploring (dry) run checks every outcome pipe, as the reference does, and mock data cannot be expected to
+        # name an outcome: it goes on through the first outcome pipe instead of failing, or of leaving the output
+        # absent ('continue'), on a value nobody wrote (a later '!' on that output would stop the run: the
+        # reference's dry run goes on there too)
         chosen = next((ref for ref in pipe.outcomes.values() if ref not in OUTCOME_KEYWORDS), chosen)
     others = [
         ref
@@ -210,17 +212,42 @@ def check(
             entry,
             field="output",
         )
+    elif (
+        len(made) == 1
+        and output is not None
+        and output[1].ref not in ("native.Anything", "native.Dynamic")
+        and output[1].ref not in made
+        and len(checks.diagnostics) == before
+    ):
+        # every outcome pipe makes one concept: the condition's output is that concept, not a broader one it
+        # refines (a Text output over outcomes that all make a Reply is refused, as in the reference)
+        (ref, code), *_ = made.items()
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+            f"every outcome pipe makes {ref} (the first is {code!r}), but the output is declared "
+            f"{entry.blueprint.output!r} ({output[1].ref}): when the outcomes agree, the condition's output is "
+            f"exactly their concept: declare it {ref.rpartition('.')[2] if ref.startswith(entry.domain + '.') else ref!r}",
+            entry,
+            field="output",
+        )
     continues = [where for where, ref in outcomes if ref == "continue"]
-    if continues and output is not None and not output[0].is_optional and not output[0].is_list:
+    if continues and output is not None and not output[0].is_optional:
         which = (
             "default_outcome is 'continue', so when no outcome matches"
             if continues == ["default_outcome"]
             else f"{' and '.join(continues)} {'is' if len(continues) == 1 else 'are'} 'continue', so then"
         )
+        # 'continue' leaves the output absent; a list is never absent (nor declared optional), so a condition
+        # whose output is a list has no 'continue' (as in the reference)
+        fix = (
+            "a list is never absent and cannot be declared optional: send that case to a pipe (one that "
+            "makes an empty list, say) or to 'fail'"
+            if output[0].is_list
+            else f"declare it '{entry.blueprint.output}?'"
+        )
         checks.report(
             ErrorType.OPTIONAL_OUTPUT_REQUIRED,
-            f"{which} nothing is produced, but the output "
-            f"{entry.blueprint.output!r} is not optional: declare it '{entry.blueprint.output}?'",
+            f"{which} nothing is produced, but the output {entry.blueprint.output!r} is not optional: {fix}",
             entry,
             field="output",
         )
