@@ -13,6 +13,8 @@ special characters are written as Mermaid entity codes (``#quot;``, ``#91;``...)
 
 from __future__ import annotations
 
+import re
+
 from pipelex.tracing.graph import ExecutionGraph, GraphNode
 
 _ENTITY_CODES = {
@@ -32,6 +34,10 @@ _ENTITY_CODES = {
     "&": "#38;",
 }
 _ESCAPE_TABLE = str.maketrans(_ENTITY_CODES)
+# what escape_label changes: the characters above and the line boundaries ``str.splitlines`` splits at
+_NEEDS_ESCAPE = re.compile(
+    "[" + re.escape("".join(_ENTITY_CODES)) + "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]"
+)
 
 _CLASS_DEFS = (
     "classDef operator fill:#eef4ff,stroke:#4a6fa5,color:#1b2a41",
@@ -49,7 +55,12 @@ _SUBGRAPH_STYLES = {
 
 
 def escape_label(text: str) -> str:
-    """Escape a label for use inside a quoted Mermaid label (newlines become spaces)."""
+    """Escape a label for use inside a quoted Mermaid label (newlines become spaces).
+
+    A label with nothing to escape (most pipe codes, types and input names) is returned as it is after one scan:
+    the translation looks each character up in its table (twice a node and once an edge of the graph)."""
+    if type(text) is str and _NEEDS_ESCAPE.search(text) is None:
+        return text
     return " ".join(str(text).splitlines()).translate(_ESCAPE_TABLE)
 
 

@@ -554,6 +554,23 @@ def test_mermaid_escapes_labels() -> None:
     assert 'n0["we#quot;ird#93;<br/>PipeLLM"]' in render_mermaid(tracer.build())
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(),
+        st.text(alphabet='ab _.#"<>[](){}|`;&\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\té', max_size=12),
+    )
+)
+def test_a_label_is_escaped_as_the_translation_escapes_it(text: str) -> None:
+    """A label with nothing to escape is kept as it is: exactly what the line join and translation make of it."""
+    from pipelex.tracing.mermaid import _ESCAPE_TABLE
+
+    assert escape_label(text) == " ".join(text.splitlines()).translate(_ESCAPE_TABLE)
+    for special in '#"<>[](){}|`;&\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029':  # each one, beside plain text
+        label = f"{text}x{special}y"
+        assert escape_label(label) == " ".join(label.splitlines()).translate(_ESCAPE_TABLE) != label
+
+
 def test_mermaid_of_sample_graph_balances_subgraphs() -> None:
     text = render_mermaid(build_sample_30())
     opened = len(re.findall(r"^\s*subgraph ", text, re.M))
