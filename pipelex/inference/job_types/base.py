@@ -1,6 +1,6 @@
 """The fields every job has, an attachment, and the LLM's job (every LLM-backed operator builds one)."""
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,3 +47,48 @@ class LLMJob(Job):
     temperature: float | None = None
     max_tokens: int | None = None
     reasoning_effort: str | None = None
+
+    @classmethod
+    def of_checked(
+        cls,
+        *,
+        run_mode: PipeRunMode,
+        pipe_code: str,
+        nb_list_items: int,
+        text_truncate_length: int,
+        io_policy: IOPolicy,
+        output: Literal["text", "object", "object_list", "text_list"],
+        prompt: str,
+        concept_ref: str,
+        system_prompt: str | None = None,
+        attachments: list[Attachment] | None = None,
+        model: str | None = None,
+        json_schema: dict[str, Any] | None = None,
+        item_count: int | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        reasoning_effort: str | None = None,
+    ) -> Self:
+        """The job of an LLM leaf, from values of the types of its fields already (the run's settings, rendered
+        prompts, attachments made as :class:`Attachment`, model settings checked by ``ModelSettings.of``): made as
+        ``model_construct`` makes it, without validating what is typed here. The validator (~4.4 M instructions to
+        build, a small command's every LLM leaf asks for one) is then built only where a job is validated or
+        serialised (a Temporal worker's payload)."""
+        return cls.model_construct(
+            run_mode=run_mode,
+            pipe_code=pipe_code,
+            nb_list_items=nb_list_items,
+            text_truncate_length=text_truncate_length,
+            io_policy=io_policy,
+            output=output,
+            prompt=prompt,
+            concept_ref=concept_ref,
+            system_prompt=system_prompt,
+            attachments=[] if attachments is None else attachments,
+            model=model,
+            json_schema=json_schema,
+            item_count=item_count,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_effort=reasoning_effort,
+        )

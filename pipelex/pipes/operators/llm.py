@@ -68,7 +68,7 @@ async def run(entry: PipeEntry, pipe: PipeLLMBlueprint, inputs: ResolvedInputs, 
         raise PipeRunError(
             f"pipe {entry.code!r}: {exc}", pipe_code=entry.code, error_type="invalid_model_setting"
         ) from exc
-    job = LLMJob(
+    job = LLMJob.of_checked(
         **job_settings(entry, ctx),
         output=output,
         prompt=prompt,

@@ -52,7 +52,7 @@ async def run(entry: PipeEntry, pipe: PipeSearchBlueprint, inputs: ResolvedInput
         return make_output(entry, ctx, [result] if spec.is_list else result)
     if issubclass(model, TextContent):  # a text output (Text, Markdown, a text concept): the search's answer
         return make_output(entry, ctx, model(text=result.answer))
-    structure_job = LLMJob(
+    structure_job = LLMJob.of_checked(
         **job_settings(entry, ctx),
         output="object",
         concept_ref=concept.ref,

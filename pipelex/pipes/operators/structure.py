@@ -37,7 +37,7 @@ async def run(
     spec, concept = output_spec(entry, ctx)
     model = ctx.library.concepts.content_model(concept)
     text = "\n\n".join(f"<{name}>\n{format_value(s.content)}\n</{name}>" for name, s in inputs.stuffs.items())
-    job = LLMJob(
+    job = LLMJob.of_checked(
         **job_settings(entry, ctx),
         output="object_list" if spec.is_list else "object",
         prompt=f"Fill the structure {concept.code} from this text:\n{text}",
