@@ -45,6 +45,12 @@ class LocalStorage:
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Store ``data``; return its storage URI and a public ``file://`` URL."""
         name = blob_name(data, mime_type)
+        path = self.put_named(name, data)
+        return f"{STORAGE_SCHEME}{name}", path.resolve().as_uri()
+
+    def put_named(self, name: str, data: bytes) -> Path:
+        """Store ``data`` as ``name`` (its content address: a blob held already is not written again), within
+        the bounds; return its path."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / name
         if self.bounds.bounded:
@@ -55,7 +61,7 @@ class LocalStorage:
                         self._counted = (self._counted[0] + len(data), self._counted[1])
         elif not path.exists():
             self._write(path, name, data)
-        return f"{STORAGE_SCHEME}{name}", path.resolve().as_uri()
+        return path
 
     def get(self, uri: str) -> bytes:
         """The bytes behind a storage URI."""
@@ -103,8 +109,8 @@ class LocalStorage:
         used, held = 0, False
         with os.scandir(self.root) as entries:
             for entry in entries:
-                if entry.name.startswith("."):  # the lock, partial writes
-                    continue
+                if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
+                    continue  # the lock, partial writes, the Temporal payload folder (bounded by itself)
                 try:
                     stat = entry.stat(follow_symlinks=False)
                 except OSError:

@@ -51,14 +51,17 @@ class S3Storage:
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Upload ``data`` unless a blob with the same content is there; return its URI and ``s3://`` URL."""
         name = blob_name(data, mime_type)
+        key = self.put_named(name, data, mime_type or "application/octet-stream")
+        return f"{STORAGE_SCHEME}{name}", f"s3://{self.bucket}/{key}"
+
+    def put_named(self, name: str, data: bytes, content_type: str) -> str:
+        """Upload ``data`` as ``name`` (its content address), within the bounds; return its key."""
         key = self.key(name)
         grows = self._make_room(key, len(data)) if self.bounds.bounded else False
-        self.client.put_object(
-            Bucket=self.bucket, Key=key, Body=data, ContentType=mime_type or "application/octet-stream"
-        )
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
         if grows and self._counted is not None:
             self._counted = (self._counted[0] + len(data), self._counted[1])
-        return f"{STORAGE_SCHEME}{name}", f"s3://{self.bucket}/{key}"
+        return key
 
     def get(self, uri: str) -> bytes:
         """Download the blob behind a storage URI."""

@@ -116,3 +116,31 @@ def test_an_s3_store_refuses_past_its_quota_and_deletes_by_age(moto_endpoint: st
     fresh, _ = aging.put(b"\xfe" * 30 * KB, None)
     keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="quota")["Contents"])
     assert keys == ["blobs/" + fresh.removeprefix(STORAGE_SCHEME), "elsewhere/big"]
+
+
+def test_temporal_payloads_are_deleted_past_the_store_age(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run on Temporal sends a payload past ``payload_offload_bytes`` (256 KiB: an input, a result) by reference,
+    written in ``<storage>/temporal-payloads``: each distinct one was kept forever, so dry runs with 5 MiB inputs
+    filled the disk of a Temporal-backed server. A payload not written again for the store's age is now deleted
+    by a later write; the folder has no quota (a refusal in a worker's codec makes Temporal retry the task for
+    ever: the run hung)."""
+    from pipelex.backends.temporal.codec import payload_store
+
+    monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path / "s"))
+    config = PipelexConfig()
+    config = config.model_copy(update={"api": config.api.model_copy(update={"max_storage_bytes": 100 * KB})})
+    store = payload_store(config.served().storage)
+    folder = tmp_path / "s" / "temporal-payloads"
+    for i in range(5):  # past the quota: payloads are never refused
+        store.put(f"{i:064x}", bytes([i]) * 30 * KB)
+    old = time.time() - 8 * 24 * 3600  # past the default age of 7 days
+    for i in range(4):
+        os.utime(folder / f"{i:064x}", (old, old))
+    fresh = payload_store(config.served().storage)  # another process: it counts the folder at its first write
+    fresh.put(f"{9:064x}", b"\xff" * 30 * KB)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        f"{4:064x}",
+        f"{9:064x}",
+    ]

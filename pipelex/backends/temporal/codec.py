@@ -32,6 +32,7 @@ from temporalio.converter import (
 )
 
 from pipelex.errors import PayloadStoreError
+from pipelex.storage.protocol import StorageBounds
 
 if TYPE_CHECKING:
     from pipelex.config.settings import StorageConfig
@@ -62,19 +63,20 @@ class PayloadStore(Protocol):
 
 
 class LocalPayloadStore:
-    """A folder shared by every client and worker."""
+    """A folder shared by every client and worker; with ``bounds``, a payload not written again for their
+    ``max_age_seconds`` is deleted by a later write (see :func:`payload_bounds`)."""
 
-    def __init__(self, folder: Path) -> None:  # noqa: D107
+    def __init__(self, folder: Path, bounds: StorageBounds | None = None) -> None:  # noqa: D107
+        from pipelex.storage.local import LocalStorage
+
         self.folder = folder
+        self._files = LocalStorage(folder, bounds)
 
     def has(self, key: str) -> bool:  # noqa: D102
         return (self.folder / key).exists()
 
     def put(self, key: str, data: bytes) -> None:  # noqa: D102
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = (self.folder / key).with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(self.folder / key)
+        self._files.put_named(key, data)
 
     def get(self, key: str) -> bytes:  # noqa: D102
         path = self.folder / key
@@ -100,6 +102,7 @@ class S3PayloadStore:
             prefix=prefix,
             endpoint_url=config.s3_endpoint_url or None,
             region=config.s3_region,
+            bounds=payload_bounds(config),
         )
 
     def has(self, key: str) -> bool:  # noqa: D102
@@ -110,9 +113,7 @@ class S3PayloadStore:
         return True
 
     def put(self, key: str, data: bytes) -> None:  # noqa: D102
-        self._s3.client.put_object(
-            Bucket=self._s3.bucket, Key=self._s3.key(key), Body=data, ContentType="application/x-protobuf"
-        )
+        self._s3.put_named(key, data, "application/x-protobuf")
 
     def get(self, key: str) -> bytes:  # noqa: D102
         try:
@@ -125,11 +126,18 @@ class S3PayloadStore:
             ) from exc
 
 
+def payload_bounds(storage: StorageConfig) -> StorageBounds:
+    """The bounds of the payload folder: the store's age (``[storage] max_age_seconds``; a server's ``[api]
+    storage_max_age_seconds``), and no quota: a refusal inside a worker's codec fails no run, Temporal retries the
+    workflow task for ever (the run hangs), so payloads are bounded by their age alone."""
+    return StorageBounds(max_age_seconds=storage.max_age_seconds)
+
+
 def payload_store(storage: StorageConfig) -> PayloadStore:
     """The payload store of ``[storage]``."""
     if storage.kind == "s3":
         return S3PayloadStore(storage)
-    return LocalPayloadStore(payload_store_dir(storage.local_dir))
+    return LocalPayloadStore(payload_store_dir(storage.local_dir), payload_bounds(storage))
 
 
 class ClaimCheckCodec(PayloadCodec):
