@@ -719,6 +719,28 @@ BASE_MUTATIONS["mail_sorter"] = {
         'inputs = { bag = "MailBag", letters = "Letter[]" }',
         'inputs = { bag = "MailBag", letters = "Letter[4]" }',
     ),
+    "pbatch_branch_list_output": (
+        'output = "Reply"\nprompt = "Answer',
+        'output = "Reply[]"\nprompt = "Answer',
+    ),
+    "result_main_stuff_first_step": (
+        '{ pipe = "triage_bag", result = "bag" }',
+        '{ pipe = "triage_bag", result = "main_stuff" }',
+    ),
+    "result_main_stuff_last_step": (
+        '{ pipe = "route_bag", result = "replies" }',
+        '{ pipe = "route_bag", result = "main_stuff" }',
+    ),
+    "input_name_main_stuff": [
+        (
+            'inputs = { scans = "Text" }\noutput = "Reply[]"',
+            'inputs = { main_stuff = "Text" }\noutput = "Reply[]"',
+        ),
+        (
+            'inputs = { scans = "Text" }\noutput = "MailBag"\nprompt = "Split these scans into letters and rate the bag\'s urgency: $scans"',
+            'inputs = { main_stuff = "Text" }\noutput = "MailBag"\nprompt = "Split these scans into letters and rate the bag\'s urgency: $main_stuff"',
+        ),
+    ],
     "seq_step_result_dotted": (
         '{ pipe = "triage_bag", result = "bag" }',
         '{ pipe = "triage_bag", result = "mail.bag" }',
@@ -880,6 +902,26 @@ BASE_MUTATIONS["guest_book"] = {
     "opt_cond_template_unguarded": (
         'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
         'expression_template = "{{ card.level }}"',
+    ),
+    "opt_cond_expression_ternary": (
+        'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
+        "expression = \"card.level if card is defined else 'none'\"",
+    ),
+    "opt_cond_expression_and_guard": (
+        'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
+        'expression = "card is defined and card.level"',
+    ),
+    "opt_cond_template_default": (
+        'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
+        "expression_template = \"{{ card.level | default('none') }}\"",
+    ),
+    "opt_cond_template_not_none": (
+        'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
+        'expression_template = "{% if card is not none %}{{ card.level }}{% else %}none{% endif %}"',
+    ),
+    "opt_cond_template_truthy": (
+        'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
+        'expression_template = "{% if card %}{{ card.level }}{% else %}none{% endif %}"',
     ),
     "opt_seq_output_optional": (
         'output = "Welcome"\nsteps = [\n    { pipe = "maybe_perk"',

@@ -340,13 +340,21 @@ class PipeChecks:
             else:
                 provided = env.get(name)
             if provided is None:
-                if spec.is_optional or name in unknown:
+                if name in unknown:
                     continue
                 self.report(
                     ErrorType.MISSING_INPUT_VARIABLE,
                     f"{where}: pipe {target.code!r} reads {name!r}, "
                     f"which {entry.code!r} neither declares in its inputs nor gets from an earlier step: "
-                    f"declare it or produce it before this step",
+                    f"declare it or produce it before this step"
+                    + (
+                        # an optional input may be absent when the pipe runs, but its name is still wired (as
+                        # in the reference): the controller declares it too, optional itself if need be
+                        f" (an optional input is wired like any other: declare {name} = '{text.strip()}' in "
+                        f"the inputs of {entry.code!r})"
+                        if spec.is_optional
+                        else ""
+                    ),
                     entry,
                     field=where,
                 )

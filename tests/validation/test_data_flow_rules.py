@@ -282,3 +282,47 @@ async def test_a_live_value_naming_no_outcome_still_continues() -> None:
         {"guest": "Ana", "card": {"level": "gold"}}, pipe_code="welcome_guest"
     )
     assert output.main_stuff_json()["text"] == "Welcome Ana. A free breakfast for our gold member."
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"', []),
+        ("expression = \"card.level if card is defined else 'none'\"", []),
+        # the optional card may be absent: reading it bare is the unguarded read a prompt is refused for too
+        ('expression = "card.level"', [("optional_input_unguarded", "maybe_perk")]),
+        ('expression_template = "{{ card.level }}"', [("optional_input_unguarded", "maybe_perk")]),
+    ],
+)
+def test_a_condition_guards_its_optional_inputs(expression: str, expected: list[tuple[str, str]]) -> None:
+    text = (
+        GUEST_BOOK.replace(
+            'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
+            expression,
+        )
+        .replace('perk = "Text!"', 'perk = "Text?"')
+        .replace("Welcome $guest. $perk", "Welcome $guest.\\n@?perk")
+    )
+    assert errors(validate(text)) == expected
+
+
+def test_an_optional_input_of_a_step_is_still_wired_by_its_sequence() -> None:
+    # the welcome step reads the optional perk before any step makes it, and the sequence does not declare it:
+    # optional means the value may be absent, not that the name may be missing
+    text = (
+        GUEST_BOOK.replace(
+            '    { pipe = "maybe_perk", result = "perk" },\n    { pipe = "write_welcome", result = "welcome" },',
+            '    { pipe = "write_welcome", result = "welcome" },\n    { pipe = "maybe_perk", result = "perk" },',
+        )
+        .replace('perk = "Text!"', 'perk = "Text?"')
+        .replace("Welcome $guest. $perk", "Welcome $guest.\\n@?perk")
+    )
+    text = text.replace('output = "Text"\nsteps', 'output = "Text?"\nsteps')  # the last step may make nothing
+    report = validate(text)
+    assert errors(report) == [("missing_input_variable", "welcome_guest")]
+    assert "an optional input is wired like any other" in report.errors[0].message
+    declared = text.replace(
+        'inputs = { guest = "Text", card = "LoyaltyCard?" }',
+        'inputs = { guest = "Text", card = "LoyaltyCard?", perk = "Text?" }',
+    )
+    assert errors(validate(declared)) == []

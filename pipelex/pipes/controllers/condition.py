@@ -178,6 +178,17 @@ def check(
                     entry,
                     field=field_name,
                 )
+            optional_roots = {name for name, var in roots(inputs, entry.code).items() if var.maybe_absent}
+            for root in sorted(analysis.unguarded & optional_roots):
+                # an optional input may be absent: the expression guards it as a prompt does, as in the reference
+                checks.report(
+                    ErrorType.OPTIONAL_INPUT_UNGUARDED,
+                    f"the {field_name} reads the optional input {root!r} without guarding it: write "
+                    f'expression_template = "{{% if {root} is defined %}}...{{% else %}}...{{% endif %}}", or '
+                    "declare the input required",
+                    entry,
+                    field=field_name,
+                )
     env = dict(roots(inputs, entry.code))
     outcomes = [(f"outcomes.{k}", v) for k, v in pipe.outcomes.items()] + [
         ("default_outcome", pipe.default_outcome)
