@@ -8,6 +8,12 @@ json``, which names its problem codes and the pipe of each), and when both find 
 ``fidelity_bundles_flow.case_inputs()`` gives the case an inputs file, written beside it as ``<name>.inputs.json``). The reference runs offline
 with its own HOME and no keys (``benchmarks/peer.py``'s ``clean_env``), two calls at a time at most.
 
+A case may also be a folder: a dict of relative path -> text (a multi-file library, a package with its
+``METHODS.toml``). It is written to ``<folder>/<name>/`` and validated twice: the folder itself (row ``<name>``)
+and its entry file (row ``<name>@file``: ``bundle.mthds`` if the case has one, else its first ``.mthds`` file with
+a ``main_pipe``, else its first ``.mthds`` file), which alone reaches none of its siblings. Only the entry file is
+dry-run.
+
 Results go to a JSON file keyed by case name with the digest of the case's text, so a second run (after a change
 of ours) re-runs only our side::
 
@@ -152,6 +158,32 @@ def run_ours(target: Path, main: bool) -> Side:
     return side
 
 
+def _entry_file(files: dict[str, str]) -> str:
+    """The file of a folder case validated alone: ``bundle.mthds``, else the first with a ``main_pipe``."""
+    mthds = [rel for rel in files if rel.endswith(".mthds")]
+    for rel in mthds:
+        if rel.rsplit("/", 1)[-1] == "bundle.mthds" and "/" not in rel:
+            return rel
+    for rel in mthds:
+        if "\nmain_pipe" in "\n" + files[rel]:
+            return rel
+    return mthds[0]
+
+
+def _targets(cases: dict[str, str | dict[str, str]]) -> dict[str, tuple[dict[str, str], str]]:
+    """Each row's files (relative to the run's folder) and the path validated: one a single-file case, two a
+    folder case (the folder, then its entry file alone)."""
+    out: dict[str, tuple[dict[str, str], str]] = {}
+    for name, case in cases.items():
+        if isinstance(case, str):
+            out[name] = ({f"{name}.mthds": case}, f"{name}.mthds")
+            continue
+        files = {f"{name}/{rel}": text for rel, text in case.items()}
+        out[name] = (files, name)
+        out[f"{name}@file"] = (files, f"{name}/{_entry_file(case)}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -175,12 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     stored: dict[str, dict[str, Any]] = {}
     if args.out.exists():
         stored = {row["name"]: row for row in json.loads(args.out.read_text())}
-    texts = all_cases()
+    targets = _targets(all_cases())
     inputs_of = case_inputs()
-    names = [n for n in texts if not args.only or any(w in n for w in args.only)]
+    names = [n for n in targets if not args.only or any(w in n for w in args.only)]
     if args.names_file:
         wanted = [ln.strip() for ln in args.names_file.read_text().splitlines() if ln.strip()]
-        names = [n for n in wanted if n in texts]
+        names = [n for n in wanted if n in targets]
     # every mutation once first (on the first base that has it), then the rest: an interrupted run covers every rule
     seen: set[str] = set()
     firsts = [n for n in names if not (n.split("__")[1] in seen or seen.add(n.split("__")[1]))]
@@ -188,10 +220,20 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict[str, Any]] = dict(stored)
 
     def one(name: str) -> None:
-        text = texts[name]
-        target = args.folder / f"{name}.mthds"
-        target.write_text(text)
-        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        files, target_rel = targets[name]
+        for rel, text in files.items():
+            path = args.folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        target = args.folder / target_rel
+        text = files.get(target_rel, "")
+        if (
+            len(files) == 1 and target_rel in files
+        ):  # a single-file case: its text's digest (as stored before)
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        else:
+            blob = "\0".join(f"{rel}\0{body}" for rel, body in sorted(files.items())) + f"\0{target_rel}"
+            digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
         if name in inputs_of:
             target.with_suffix(".inputs.json").write_text(inputs_of[name])
             digest = hashlib.sha256((text + inputs_of[name]).encode()).hexdigest()[:16]

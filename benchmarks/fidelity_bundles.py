@@ -3256,9 +3256,9 @@ def apply(base: str, old: str, new: str) -> str | None:
     return base.replace(old, new, 1)
 
 
-def cases() -> dict[str, str]:
+def cases() -> dict[str, str | dict[str, str]]:
     """Every case: each base, then each mutation applied to each base that has its target."""
-    out: dict[str, str] = {}
+    out: dict[str, str | dict[str, str]] = {}
     for base_name, text in BASES.items():
         out[f"{base_name}__base"] = text
         if base_name == "review_triage":
@@ -3282,4 +3282,5 @@ def cases() -> dict[str, str]:
             if changed is not None and changed != text:
                 out[f"{base_name}__{mutation}"] = changed
     out.update(__import__("fidelity_bundles_flow").cases())  # part A of the fifth pass: data flow
+    out.update(__import__("fidelity_bundles_ops").cases())  # part B: natives, operators, libraries
     return out
