@@ -49,6 +49,7 @@ class ErrorType(StrEnum):
     TEMPLATE_PRIVATE_NAME = "template_private_name"
     TEMPLATE_SYNTAX = "template_syntax"
     SIGNATURE_MISMATCH = "signature_mismatch"
+    RESOURCE_MISSING = "resource_missing"  # a file a pipe names (template_file) is not in its folder
     LIMIT_EXCEEDED = "limit_exceeded"  # a [limits] bound of pipelex.toml (e.g. `Text[N]` past max_list_items)
     # run level (dry-run sweep)
     DRY_RUN_ERROR = "DryRunError"

@@ -88,6 +88,7 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "mock_unsatisfiable": "method.mock_unsatisfiable",
     "not_runnable": "method.not_runnable",
     "signature_mismatch": "method.signature_mismatch",
+    "resource_missing": "method.resource_missing",
     "limit_exceeded": "method.schema_violation",  # a spec past a [limits] bound of the server (e.g. Text[N])
     "pipe_output_invalid": "pipe.output_invalid",
     # run-time error types of PipeRunError

@@ -205,6 +205,12 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
         "Make the definition keep the signature's contract (same input names, concepts and multiplicities, "
         "same output), or change the signature.",
     ),
+    "resource_missing": (
+        _STATIC,
+        "A file a pipe names (a PipeDocGen's `template_file`) is not in the bundle's folder.",
+        "Put the file beside the bundle and name it by its path relative to the bundle's folder, or write an "
+        "inline `template` (pdf).",
+    ),
     "limit_exceeded": (
         _STATIC,
         "The bundle asks for more work than this installation allows: a list size `Concept[N]` over [limits] "

@@ -41,7 +41,7 @@ class FieldBlueprint(Blueprint):
     concept_ref: str | None = None
     key_type: str | None = None
     value_type: str | None = None
-    hints: dict[str, JsonValue] | None = None
+    hints: dict[str, str] | None = None  # a flat table of string keys to string values (intent hints)
 
 
 class ConceptBlueprint(Blueprint):
@@ -50,14 +50,14 @@ class ConceptBlueprint(Blueprint):
     description: str
     refines: str | None = None
     structure: dict[str, FieldBlueprint | str] | str | None = None
-    hints: dict[str, JsonValue] | None = None
+    hints: dict[str, str] | None = None  # a flat table of string keys to string values (intent hints)
 
 
 class InputSlot(Blueprint):
     """The expanded form of an input: ``name = { concept = "X", hints = {...} }``."""
 
     concept: str
-    hints: dict[str, JsonValue] | None = None
+    hints: dict[str, str] | None = None  # a flat table of string keys to string values (intent hints)
 
 
 ModelChoice = str | dict[str, JsonValue]

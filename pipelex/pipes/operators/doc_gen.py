@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelCategory
@@ -66,11 +67,52 @@ def check(
     written whole)."""
     if output is not None:
         checks.check_makes(entry, output, MAKES)
+    if pipe.template is not None and pipe.format != "pdf":
+        # the inline template is HTML, laid out into a PDF; an office document is filled from a template file of
+        # its own format (the reference: "PipeDocGen's inline 'template' is an HTML template, for the 'pdf'
+        # format only")
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"the inline `template` is an HTML template, for the 'pdf' format only, and this PipeDocGen makes "
+            f"{pipe.format!r}: remove `template` (the inputs are laid out by themselves), or name a "
+            f".{pipe.format} file with `template_file`, or make a pdf",
+            entry,
+            field="template",
+        )
+    if pipe.template_file is not None:
+        _check_template_file(checks, entry, pipe.template_file)
     checks.check_templates(
         entry, inputs, {"template": pipe.template, "filename": pipe.filename}, check_unused=False
     )
     if pipe.filename is not None:
         _check_filename_paths(checks, entry, pipe.filename, inputs)
+
+
+def _check_template_file(checks: PipeChecks, entry: PipeEntry, name: str) -> None:
+    """``template_file`` names a file of the method's folder: relative to the bundle's file, inside its folder."""
+    why = ""
+    if entry.file is None:
+        why = "this bundle was given as text, with no folder to hold the file"
+    else:
+        folder = Path(entry.file).parent
+        try:
+            folder_resolved = folder.resolve()
+            target = (folder / name).resolve()
+        except (OSError, RuntimeError, ValueError):
+            target = None
+            folder_resolved = folder
+        if target is None or Path(name).is_absolute() or folder_resolved not in target.parents:
+            why = f"it is not a path inside the bundle's folder {str(folder_resolved)!r}"
+        elif not target.is_file():
+            why = f"there is no such file in the bundle's folder {str(folder_resolved)!r}"
+    if why:
+        checks.report(
+            ErrorType.RESOURCE_MISSING,
+            f"template_file {name!r} names no file of the method: {why}; put the template beside the bundle and "
+            "name it by its path relative to the bundle's folder, or write an inline `template` (pdf)",
+            entry,
+            field="template_file",
+        )
 
 
 def _check_filename_paths(

@@ -141,6 +141,16 @@ def _check_kind(
             entry,
             field=field,
         )
+    if kinds and question.threshold is not None:
+        # a threshold turns a probability of yes into a yes or a no: a choice or a rating has no yes to weigh
+        made = "a choice" if kinds[0] == "options" else "a rating"
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"`threshold` applies to a yes/no question only, and {label} declares `{kinds[0]}`, which makes it "
+            f"{made} question: remove `threshold`",
+            entry,
+            field=field,
+        )
     if question.options is not None and len(question.options) < 2:
         # a choice among fewer than two options asks nothing (the reference refuses it when the method loads)
         checks.report(

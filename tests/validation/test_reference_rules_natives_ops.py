@@ -1,0 +1,194 @@
+"""Natives and operator settings as the reference checks them (probed on it as a black box through
+``benchmarks/fidelity.py``, the bases of ``benchmarks/fidelity_bundles_ops.py``): each test is a bundle a user
+writes, validated whole (static checks and the dry-run sweep), and the verdict it gets."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pipelex.config.deck import default_deck
+from pipelex.language.library import build_library
+from pipelex.validation.report import ValidationReport, validate_library
+
+
+def validate(text: str, file: str = "bundle.mthds") -> ValidationReport:
+    return validate_library(build_library([(textwrap.dedent(text).lstrip("\n"), file)]), default_deck())
+
+
+def problems(report: ValidationReport) -> list[tuple[str, str | None, str | None]]:
+    return [(e.error_type, e.pipe, e.field) for e in report.errors]
+
+
+CONTRACT = """
+domain = "office_docs"
+
+[concept.Assessment]
+description = "What the reviewer thinks of the contract"
+
+[concept.Assessment.structure]
+fair = { type = "concept", concept_ref = "YesNo", description = "Balanced for both sides", required = true }
+clarity = { type = "concept", concept_ref = "Rating", description = "How clear it reads", required = true }
+
+[pipe.assess]
+type = "PipeJudge"
+description = "Fairness and clarity"
+inputs = { contract = "Text" }
+output = "Assessment"
+model = "@default-judgment"
+prompt = "$contract"
+
+[pipe.assess.questions.fair]
+question = "Is the contract balanced for both sides?"
+criteria = { yes = "obligations are mutual", no = "one side carries the risk" }
+FAIR_THRESHOLD
+
+[pipe.assess.questions.clarity]
+question = "How clear is it?"
+levels = ["opaque", "dense", "clear"]
+CLARITY_THRESHOLD
+"""
+
+
+def test_a_threshold_on_a_yes_no_question_is_valid() -> None:
+    report = validate(CONTRACT.replace("FAIR_THRESHOLD", "threshold = 0.6").replace("CLARITY_THRESHOLD", ""))
+    assert report.is_valid, problems(report)
+
+
+def test_a_threshold_on_a_rating_question_is_a_schema_violation() -> None:
+    report = validate(CONTRACT.replace("FAIR_THRESHOLD", "").replace("CLARITY_THRESHOLD", "threshold = 0.5"))
+    assert problems(report) == [("schema_violation", "assess", "questions.clarity")]
+    assert "`threshold` applies to a yes/no question only" in report.errors[0].message
+    assert "rating" in report.errors[0].message
+
+
+def test_a_threshold_on_a_single_choice_question_is_a_schema_violation() -> None:
+    report = validate(
+        """
+        domain = "loans"
+
+        [pipe.band]
+        type = "PipeJudge"
+        description = "Put the application in a band"
+        inputs = { application = "Text" }
+        output = "Choice"
+        model = "@default-judgment"
+        prompt = "$application"
+        question = "Which band?"
+        options = { low = "Safe", high = "Refuse" }
+        threshold = 0.7
+        """
+    )
+    assert [p[0] for p in problems(report)] == ["schema_violation"]
+    assert "choice" in report.errors[0].message
+
+
+LETTER = """
+domain = "letters"
+
+[pipe.print_letter]
+type = "PipeDocGen"
+description = "The letter as a document"
+inputs = { letter = "Text" }
+output = "Document"
+format = "FORMAT"
+filename = "letter"
+TEMPLATE
+"""
+
+
+def test_an_inline_template_makes_a_pdf() -> None:
+    report = validate(LETTER.replace("FORMAT", "pdf").replace("TEMPLATE", 'template = "$letter"'))
+    assert report.is_valid, problems(report)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx", "pptx"])
+def test_an_inline_template_for_an_office_format_is_a_schema_violation(fmt: str) -> None:
+    report = validate(LETTER.replace("FORMAT", fmt).replace("TEMPLATE", 'template = "$letter"'))
+    assert problems(report) == [("schema_violation", "print_letter", "template")]
+    assert "for the 'pdf' format only" in report.errors[0].message
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx"])
+def test_an_office_format_without_a_template_is_laid_out_by_itself(fmt: str) -> None:
+    report = validate(LETTER.replace("FORMAT", fmt).replace("TEMPLATE", ""))
+    assert report.is_valid, problems(report)
+
+
+def test_a_template_file_beside_the_bundle_is_valid(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "letter.html").write_text("<p>{{ letter }}</p>")
+    text = LETTER.replace("FORMAT", "pdf").replace("TEMPLATE", 'template_file = "templates/letter.html"')
+    report = validate(text, str(tmp_path / "letters.mthds"))
+    assert report.is_valid, problems(report)
+
+
+@pytest.mark.parametrize("name", ["letter.html", "../letter.html", "/etc/hostname"])
+def test_a_template_file_that_is_not_in_the_bundles_folder_is_resource_missing(
+    tmp_path: Path, name: str
+) -> None:
+    (tmp_path / "letter.html").write_text("<p>{{ letter }}</p>")  # beside the folder, not in it
+    folder = tmp_path / "method"
+    folder.mkdir()
+    text = LETTER.replace("FORMAT", "pdf").replace("TEMPLATE", f'template_file = "{name}"')
+    report = validate(text, str(folder / "letters.mthds"))
+    assert problems(report) == [("resource_missing", "print_letter", "template_file")]
+    assert repr(name) in report.errors[0].message
+
+
+CIRCLE = """
+domain = "reading_circle"
+
+[concept.BookTitle]
+description = "The title of the book under discussion"
+hints = { intent = TITLE_INTENT }
+
+[concept.CircleCard]
+description = "The card pinned up for the month's reading circle"
+
+[concept.CircleCard.structure]
+headline = { type = "text", description = "the card's headline", hints = { intent = "label" }, required = true }
+seats = { type = "integer", description = "how many seats the room holds", hints = { intent = SEATS_INTENT } }
+
+[pipe.write_card]
+type = "PipeLLM"
+description = "Writes the circle card"
+inputs = { title = "BookTitle", notes = { concept = "Text", hints = { intent = NOTES_INTENT } } }
+output = "CircleCard"
+prompt = \"\"\"
+@title
+
+@notes
+\"\"\"
+"""
+
+
+def circle(title: str = '"label"', seats: str = '"quantity"', notes: str = '"prose"') -> str:
+    return CIRCLE.replace("TITLE_INTENT", title).replace("SEATS_INTENT", seats).replace("NOTES_INTENT", notes)
+
+
+def test_intent_hints_at_the_three_sites_are_valid() -> None:
+    report = validate(circle())
+    assert report.is_valid, problems(report)
+
+
+@pytest.mark.parametrize("intent", ['"headline"', '"prose"'])
+def test_an_unknown_or_inapplicable_intent_is_still_valid(intent: str) -> None:
+    # hints are non-normative: a well-formed string the vocabulary does not know never fails validation
+    report = validate(circle(seats=intent))
+    assert report.is_valid, problems(report)
+
+
+@pytest.mark.parametrize(
+    ("site", "where"),
+    [("title", None), ("seats", None), ("notes", "write_card")],
+)
+@pytest.mark.parametrize("value", ["3", "true", '["label"]', '{ kind = "label" }'])
+def test_a_hint_value_that_is_not_a_string_is_a_schema_violation(
+    site: str, where: str | None, value: str
+) -> None:
+    report = validate(circle(**{site: value}))
+    assert [(kind, pipe) for kind, pipe, _ in problems(report)] == [("schema_violation", where)]
+    assert "must be a string" in report.errors[0].message
