@@ -321,7 +321,7 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
     @guarded.post(
         "/blobs/missing",
         response_model=MissingBlobsOut,
-        responses=problem_responses("request-invalid", *auth),
+        responses=problem_responses("request-invalid", "storage-full", *auth),
     )
     async def missing_blobs(body: MissingBlobsRequestIn, request: Request) -> MissingBlobsOut:
         """Which of these blobs this server does not hold, each with a signed upload link (``PUT /v1/blobs/{sha256}``).
@@ -360,6 +360,16 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
                 method="PUT", url=url, headers={"Content-Type": "application/octet-stream"}
             )
             missing.append(MissingBlobOut(sha256=sha, size=size, upload=target))
+        wanted = sum(blob.size for blob in missing)
+        room = await asyncio.to_thread(blobs.room) if wanted else None
+        if room is not None and wanted > room:  # said now, not after the client uploaded what cannot be kept
+            raise ApiProblem(
+                "storage-full",
+                f"the {len(missing)} blob(s) to upload take {wanted} bytes, but this server's store has room for "
+                f"{room} more ([api] max_storage_bytes; a blob not stored again for [api] storage_max_age_seconds "
+                "is deleted): retry later, or ask the operator to raise the quota",
+                params={"quota": "max_storage_bytes"},
+            )
         return MissingBlobsOut(missing=missing)
 
     @public.put(

@@ -104,6 +104,25 @@ class LocalStorage:
             if self.bounds.fits(counted[0], size):
                 return False
             # past the quota by the last count: count again (blobs may have aged out) before refusing
+        used, held = self._count(name)
+        if held:
+            os.utime(self.root / name)
+            return True
+        self.bounds.check_room(used, size)
+        return False
+
+    def room(self) -> int | None:
+        """The bytes new blobs may still take (None: no quota), from a count of the folder (its aged blobs
+        deleted)."""
+        if not self.bounds.max_bytes:
+            return None
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            used, _ = self._count(None)
+        return max(self.bounds.max_bytes - used, 0)
+
+    def _count(self, name: str | None) -> tuple[int, bool]:
+        """The bytes the folder holds once its aged blobs are deleted, and whether it holds ``name``."""
         now = time.time()
         max_age = self.bounds.max_age_seconds
         used, held = 0, False
@@ -123,11 +142,7 @@ class LocalStorage:
                     continue
                 used += stat.st_size
         self._counted = (used, time.monotonic())
-        if held:
-            os.utime(self.root / name)
-            return True
-        self.bounds.check_room(used, size)
-        return False
+        return used, held
 
 
 def data_url_mime(url: str) -> str | None:

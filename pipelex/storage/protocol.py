@@ -100,3 +100,7 @@ class Storage(Protocol):
     def size(self, uri: str) -> int | None:
         """The size of the blob behind a storage URI, None when none is stored (nothing is read)."""
         ...
+
+    def room(self) -> int | None:
+        """The bytes new blobs may still take before the quota, None when the store has none."""
+        ...

@@ -86,6 +86,20 @@ class S3Storage:
             if self.bounds.fits(counted[0], size):
                 return True
             # past the quota by the last count: count again (blobs may have aged out) before refusing
+        used, held = self._count(key)
+        if not held:
+            self.bounds.check_room(used, size)
+        return not held
+
+    def room(self) -> int | None:
+        """The bytes new blobs may still take (None: no quota), from a listing (its aged objects deleted)."""
+        if not self.bounds.max_bytes:
+            return None
+        used, _ = self._count(None)
+        return max(self.bounds.max_bytes - used, 0)
+
+    def _count(self, key: str | None) -> tuple[int, bool]:
+        """The bytes under the prefix once its aged objects are deleted, and whether it holds ``key``."""
         max_age = self.bounds.max_age_seconds
         now = time.time()
         prefix = f"{self.prefix}/" if self.prefix else ""
@@ -103,6 +117,4 @@ class S3Storage:
                     continue
                 used += stored
         self._counted = (used, time.monotonic())
-        if not held:
-            self.bounds.check_room(used, size)
-        return not held
+        return used, held

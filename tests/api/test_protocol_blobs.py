@@ -156,22 +156,26 @@ def test_an_upload_past_the_storage_quota_is_a_507(
     make_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Uploads fill the server's store up to ``[api] max_storage_bytes``, then are refused (nothing was deleted and
-    nothing bounded the store: a key holder could fill the disk)."""
+    nothing bounded the store: a key holder could fill the disk). ``/blobs/missing`` says so before the upload."""
     monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path / "storage"))
     url = make_server(max_blob_bytes=64 * 1024, max_storage_bytes=150_000, storage_max_age_seconds=0)
-    answers = []
+    blobs = [bytes([i]) * 60_000 for i in range(3)]
+    refs = [{"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)} for b in blobs]
     with httpx.Client(base_url=url, timeout=30) as http:
-        for i in range(3):
-            data = bytes([i]) * 60_000
-            sha = hashlib.sha256(data).hexdigest()
-            missing = http.post("/v1/blobs/missing", json={"blobs": [{"sha256": sha, "size": len(data)}]})
-            answers.append(httpx.put(missing.json()["missing"][0]["upload"]["url"], content=data, timeout=30))
+        links = [http.post("/v1/blobs/missing", json={"blobs": [r]}).json()["missing"][0] for r in refs]
+        answers = [
+            httpx.put(link["upload"]["url"], content=b, timeout=30)
+            for link, b in zip(links, blobs, strict=True)
+        ]
         assert [a.status_code for a in answers[:2]] == [201, 201], answers[1].text
-        problem = assert_problem(answers[2], 507, "storage-full")
+        problem = assert_problem(answers[2], 507, "storage-full")  # a link asked for before the store filled
         assert problem["code"] == "account.quota_exhausted" and problem["params"] == {
             "quota": "max_storage_bytes"
         }
         assert "120000 bytes" in problem["detail"] and "[api] max_storage_bytes" in problem["detail"]
+        early = assert_problem(http.post("/v1/blobs/missing", json={"blobs": refs}), 507, "storage-full")
+        assert "60000 bytes" in early["detail"] and "room for 30000 more" in early["detail"], early
+        assert http.post("/v1/blobs/missing", json={"blobs": refs[:2]}).json() == {"missing": []}
         assert http.get("/health").status_code == 200
     stored = [p for p in (tmp_path / "storage").iterdir() if not p.name.startswith(".")]
     assert len(stored) == 2

@@ -56,6 +56,9 @@ class CountingStorage:
         data = self.objects.get(uri)
         return None if data is None else len(data)
 
+    def room(self) -> int | None:
+        return None
+
 
 def blob_store() -> tuple[ApiBlobStore, CountingStorage]:
     storage = CountingStorage()

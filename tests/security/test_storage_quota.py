@@ -35,6 +35,7 @@ def _fill_and_refuse(store: Storage) -> list[str]:
         store.put(b"\xff" * 30 * KB, "application/octet-stream")
     assert isinstance(refused.value, LimitExceededError) and refused.value.limit == "max_storage_bytes"
     assert store.put(bytes([0]) * 30 * KB, "application/octet-stream")[0] == uris[0]  # held: no growth
+    assert store.room() == 10 * KB
     return uris
 
 
@@ -83,6 +84,7 @@ def test_an_unbounded_store_is_as_before(tmp_path: Path) -> None:
     for i in range(5):
         store.put(bytes([i]) * 30 * KB, None)
     assert not (tmp_path / "s" / ".lock").exists()  # no lock, no scan: the CLI's folder, by default
+    assert store.room() is None
 
 
 def test_a_server_store_is_bounded_by_default() -> None:

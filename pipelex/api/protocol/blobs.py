@@ -52,6 +52,10 @@ class ApiBlobStore:
         once its bytes were checked against its hash; ``read_blob`` checks them again when they are used)."""
         return self.storage.size(_uri(sha256)) == size
 
+    def room(self) -> int | None:
+        """The bytes new blobs may still take in the store (None: no quota)."""
+        return self.storage.room()
+
     def store(self, data: bytes) -> str:
         """Store the bytes; return their SHA-256."""
         self.storage.put(data, BLOB_MIME)
