@@ -10,6 +10,8 @@ PIPE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DOMAIN_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 CONCEPT_CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 PLAIN_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# the name a batch stores each item under (`batch_as`, `input_item_name`): a lowercase letter first, as the reference
+ITEM_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 PIPE_REF_RE = re.compile(
     r"^(?:(?P<package>[^\s>]+)->)?(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[a-z][a-z0-9_]*)$"

@@ -20,6 +20,7 @@ from pipelex.config.deck import ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language.library import Library, PipeEntry, pipe_ref_parts
 from pipelex.language.specs import (
+    ITEM_NAME_RE,
     PATH_RE,
     PLAIN_NAME_RE,
     RESERVED_NAME_PREFIX,
@@ -319,11 +320,14 @@ class PipeChecks:
         env: dict[str, Var],
         item: tuple[str, Var] | None = None,
         unknown: Set[str] = frozenset(),
+        exact_lists: bool = False,
     ) -> bool:
         """Check that ``env`` satisfies ``target``'s inputs; return True when an absence lifts through it.
 
         ``unknown`` names values whose producer's error is already reported (a failed step's result, an
-        unresolvable batch item): reading them reports nothing more.
+        unresolvable batch item): reading them reports nothing more. ``exact_lists``: a list input takes a list
+        of its own multiplicity only (a parallel's branches: an ``X[]`` input does not take the parallel's
+        ``X[2]``, as in the reference; a sequence's step does).
         """
         lifts = False
         for name, text in target.blueprint.input_specs().items():
@@ -410,7 +414,10 @@ class PipeChecks:
                     entry,
                     field=where,
                 )
-            elif spec.item_count is not None and provided.item_count != spec.item_count:
+            elif provided.item_count != spec.item_count and (
+                spec.item_count is not None
+                or (exact_lists and provided.is_list and not provided.items_are_lists)
+            ):
                 # a fixed-size input takes a list of exactly that size, never one whose length is only known at
                 # run time (`X[]`, a batch's results, a list field) nor one of another size (as in the reference)
                 held = provided.as_written(target.domain)
@@ -419,12 +426,22 @@ class PipeChecks:
                     if provided.origin.startswith("the inputs of")
                     else f"{self.holder(provided, entry)} stores it as"
                 )
+                wanted = (
+                    f"a list of exactly {spec.item_count}"
+                    if spec.item_count is not None
+                    else "a list of any length"
+                )
                 self.report(
                     ErrorType.INPUT_STUFF_SPEC_MISMATCH,
-                    f"{where}: pipe {target.code!r} reads {name!r} as a list of exactly {spec.item_count} "
+                    f"{where}: pipe {target.code!r} reads {name!r} as {wanted} "
                     f"({text.strip()!r}), but {holder} {held!r}: declare the input as {held!r} in pipe "
-                    f"{target.code!r} ({self.declared_at(target, 'inputs')}), or give it a list of "
-                    f"{spec.item_count} ('{concept.code}[{spec.item_count}]')",
+                    f"{target.code!r} ({self.declared_at(target, 'inputs')}), or give it "
+                    f"'{text.strip()}'"
+                    + (
+                        ""
+                        if spec.item_count is not None
+                        else " (a branch of a parallel takes the multiplicity the parallel declares)"
+                    ),
                     entry,
                     field=where,
                 )
@@ -515,12 +532,9 @@ class PipeChecks:
             )
         elif multiplicity and (
             spec.is_list != produced.is_list
-            or (
-                spec.item_count is not None
-                and produced.item_count is not None
-                and spec.item_count != produced.item_count
-            )
-            or (spec.item_count is not None and produced.is_list is False)
+            # a fixed-size output X[N] is made by a step making exactly N: not by one whose count is known only
+            # at run time (X[], a batch), nor another size (as in the reference)
+            or (spec.item_count is not None and produced.item_count != spec.item_count)
         ):
             self.report(
                 ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
@@ -561,11 +575,12 @@ class PipeChecks:
         if batch_over is None or batch_as is None:
             return True
         ok = True
-        if not PLAIN_NAME_RE.match(batch_as) or batch_as.startswith(RESERVED_NAME_PREFIX):
+        if not ITEM_NAME_RE.match(batch_as) or batch_as.startswith(RESERVED_NAME_PREFIX):
             self.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: batch_as {batch_as!r} is not a plain input name: "
-                f"write a snake_case name, undotted and not starting with {RESERVED_NAME_PREFIX!r} (the "
+                f"write a snake_case name (a lowercase letter first), undotted and not starting with "
+                f"{RESERVED_NAME_PREFIX!r} (the "
                 "name of the input the branch pipe reads)",
                 entry,
                 field=where,
@@ -667,6 +682,7 @@ class PipeChecks:
         names_ok: bool,
         as_list: bool = False,
         unknown: Set[str] = frozenset(),
+        exact_lists: bool = False,
     ) -> Var | None:
         """Check a call of ``target`` from a step or branch (batched when ``batch_over`` is set); its output."""
         item: tuple[str, Var] | None = None
@@ -677,7 +693,7 @@ class PipeChecks:
                 item = (batch_as or "", item_var)
         if batched and item is None:  # the batch problem is reported: the item is unknown, not missing
             unknown = unknown | {batch_as or ""}
-        lifted = self.feed(entry, where, target, env, item, unknown)
+        lifted = self.feed(entry, where, target, env, item, unknown, exact_lists=exact_lists)
         return self.output_var(target, lifted=lifted, as_list=as_list, batched=batched)
 
 

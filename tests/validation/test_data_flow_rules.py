@@ -326,3 +326,115 @@ def test_an_optional_input_of_a_step_is_still_wired_by_its_sequence() -> None:
         'inputs = { guest = "Text", card = "LoyaltyCard?", perk = "Text?" }',
     )
     assert errors(validate(declared)) == []
+
+
+@pytest.mark.parametrize(
+    ("item_name", "expected"),
+    [
+        ("ship", None),
+        ("ship_2", None),
+        ("_ship", "invalid_input_name"),  # a lowercase letter first, as the reference
+        ("Ship", "invalid_input_name"),
+    ],
+)
+def test_a_batch_item_name_starts_with_a_lowercase_letter(item_name: str, expected: str | None) -> None:
+    text = harbour().replace('input_item_name = "ship"', f'input_item_name = "{item_name}"')
+    text = text.replace(
+        'inputs = { ship = "Ship" }\noutput = "Berth"\nprompt = "Pick a quay for $ship.name"',
+        f'inputs = {{ {item_name} = "Ship" }}\noutput = "Berth"\nprompt = "Pick a quay for ${item_name}.name"',
+    )
+    found = [e.error_type for e in validate(text).errors]
+    assert found[:1] == ([expected] if expected else [])
+    step = text.replace(
+        '    { pipe = "berth_all", result = "berths" },',
+        f'    {{ pipe = "berth_one", batch_over = "ships", batch_as = "{item_name}", result = "berths" }},',
+    )
+    found_in_step = [(e.error_type, e.pipe, e.field) for e in validate(step).errors]
+    if expected is None:
+        assert found_in_step == []
+    else:
+        assert (expected, "plan_day", "steps[0]") in found_in_step
+
+
+SHIPS = """
+domain = "harbour"
+main_pipe = "plan_day"
+
+[concept.Ship]
+description = "A ship expected in port"
+
+[concept.Ship.structure]
+name = { type = "text", description = "The ship's name", required = true }
+
+[pipe.plan_day]
+type = "{controller}"
+description = "Two notes about the ships"
+inputs = { ships = "Ship[2]" }
+output = "{output}"
+{steps} = [
+    { pipe = "list_ships", result = "listing" },
+    { pipe = "count_ships", result = "count" },
+]
+
+[pipe.list_ships]
+type = "PipeLLM"
+description = "List the ships"
+inputs = { ships = "Ship[]" }
+output = "Text"
+prompt = "List these ships: $ships"
+
+[pipe.count_ships]
+type = "PipeLLM"
+description = "Count the ships"
+inputs = { ships = "{count_reads}" }
+output = "Text"
+prompt = "How many ships: $ships"
+"""
+
+
+@pytest.mark.parametrize(
+    ("controller", "output", "steps", "count_reads", "expected"),
+    [
+        # a step of a sequence reads the sequence's Ship[2] as a Ship[]
+        ("PipeSequence", "Text", "steps", "Ship[]", []),
+        # a branch of a parallel takes the multiplicity the parallel declares (as the reference)
+        ("PipeParallel", "Composite", "branches", "Ship[2]", [("input_stuff_spec_mismatch", "plan_day")]),
+        (
+            "PipeParallel",
+            "Composite",
+            "branches",
+            "Ship[]",
+            [("input_stuff_spec_mismatch", "plan_day"), ("input_stuff_spec_mismatch", "plan_day")],
+        ),
+    ],
+)
+def test_a_parallel_hands_its_lists_on_as_declared(
+    controller: str, output: str, steps: str, count_reads: str, expected: list[tuple[str, str]]
+) -> None:
+    text = (
+        SHIPS.replace("{controller}", controller)
+        .replace("{output}", output)
+        .replace("{steps}", steps)
+        .replace("{count_reads}", count_reads)
+    )
+    assert errors(validate(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("Berth[]", []),
+        # the batch makes as many berths as there are ships: a count known only at run time
+        ("Berth[2]", [("inadequate_output_multiplicity", "plan_day")]),
+    ],
+)
+def test_a_fixed_size_output_needs_a_last_step_of_that_size(
+    output: str, expected: list[tuple[str, str]]
+) -> None:
+    text = harbour().replace(
+        '    { pipe = "berth_all", result = "berths" },\n    { pipe = "write_sheet", result = "sheet" },',
+        '    { pipe = "berth_all", result = "berths" },',
+    )
+    text = text.replace('output = "Text"\nsteps', f'output = "{output}"\nsteps')
+    text = text.split("[pipe.write_sheet]")[0]
+    assert errors(validate(text)) == expected

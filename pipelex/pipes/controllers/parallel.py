@@ -132,7 +132,7 @@ def check(
         if target is None:
             continue
         produced = checks.check_call(
-            entry, where, target, env, branch.batch_over, branch.batch_as, names_ok=names_ok
+            entry, where, target, env, branch.batch_over, branch.batch_as, names_ok=names_ok, exact_lists=True
         )
         if produced is not None:
             results[branch.result or target.code] = produced
