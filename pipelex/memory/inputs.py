@@ -312,7 +312,7 @@ def mock_inputs(
                 mock_content(model, label=f"{name}[{i}]", nb_list_items=nb_list_items, rng=rng)
                 for i in range(count)
             ]
-            mocked[name] = Stuff(stuff_name=name, concept=concept.ref, content=ListContent(items=items))
+            mocked[name] = Stuff.of(name, concept.ref, ListContent(items=items))
         else:  # a content model made valid, a concept ref: nothing to validate (once per pipe of a sweep)
             mocked[name] = Stuff.of(
                 name, concept.ref, mock_content(model, label=name, nb_list_items=nb_list_items, rng=rng)

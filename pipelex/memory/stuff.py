@@ -53,7 +53,7 @@ def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
 class Stuff(BaseModel):
     """A named value of a concept in working memory."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     stuff_code: str = Field(default_factory=new_stuff_code)
     stuff_name: str
@@ -104,7 +104,7 @@ class Stuff(BaseModel):
 class Absence(BaseModel):
     """A value that is absent, and why: declared absent (nothing to bind / not given) or skipped (an input was)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     variable_name: str
     kind: str
@@ -123,7 +123,7 @@ PipeResult = Stuff | Absence
 class WorkingMemory(BaseModel):
     """Named stuffs, aliases (``main_stuff`` points at the latest output) and recorded absences."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     root: dict[str, Stuff] = Field(default_factory=dict)
     aliases: dict[str, str] = Field(default_factory=dict)

@@ -129,7 +129,7 @@ def extract_path(
     target = walked.var.concept
     contents = [to_content(_deep_copy(v), target, ctx.library.concepts) for v in values]
     content: StuffContent = ListContent(items=contents) if is_list else contents[0]
-    return Stuff(stuff_name=name, concept=target.ref, content=content)
+    return Stuff.of(name, target.ref, content)  # a content made valid, a concept ref: nothing to validate
 
 
 def _deep_copy(value: object) -> object:

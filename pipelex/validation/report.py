@@ -91,7 +91,7 @@ def validate_library(
         verdicts = _run_sweep(swept, forget_graphs, in_process=router is None)
     else:
         verdicts = [
-            PipeVerdict(
+            PipeVerdict.of(
                 pipe_ref=e.ref,
                 status=PipeStatus.FAILURE if e.code in failed else PipeStatus.SKIPPED,
                 message=None if e.code in failed else "dry-run sweep not run",

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from pipelex.config.run_settings import RunSettings
 from pipelex.errors import PipelexError
@@ -35,10 +35,21 @@ class PipeStatus(StrEnum):
 class PipeVerdict(BaseModel):
     """One pipe's status and, for a failure, why."""
 
+    # defer_build: the sweep makes its verdicts with :meth:`of`; the validator is built when one is validated
+    # (a verdict read back from JSON)
+    model_config = ConfigDict(defer_build=True)
+
     pipe_ref: str
     status: PipeStatus
     error_type: str | None = None
     message: str | None = None
+
+    @classmethod
+    def of(
+        cls, pipe_ref: str, status: PipeStatus, *, error_type: str | None = None, message: str | None = None
+    ) -> Self:
+        """A verdict of values typed already (the sweep's own): made as ``model_construct`` makes it."""
+        return cls.model_construct(pipe_ref=pipe_ref, status=status, error_type=error_type, message=message)
 
 
 class VerdictTracer(GraphTracer):
@@ -194,7 +205,7 @@ async def dry_run_pipe(
         cause = getattr(exc, "error_type", type(exc).__name__)
         if graphs is not None:
             graphs.append(tracer.build())
-        return PipeVerdict(
+        return PipeVerdict.of(
             pipe_ref=entry.ref,
             status=PipeStatus.FAILURE,
             error_type="DryRunError",
@@ -202,7 +213,7 @@ async def dry_run_pipe(
         )
     if graphs is not None:
         graphs.append(tracer.build())
-    return PipeVerdict(pipe_ref=entry.ref, status=PipeStatus.SUCCESS)
+    return PipeVerdict.of(entry.ref, PipeStatus.SUCCESS)
 
 
 async def sweep(
@@ -234,7 +245,7 @@ async def sweep(
     for entry in library.pipes.values():
         if entry.code in failed_statically or entry.ref in failed_statically:
             verdicts.append(
-                PipeVerdict(
+                PipeVerdict.of(
                     pipe_ref=entry.ref,
                     status=PipeStatus.FAILURE,
                     error_type="static",
@@ -246,7 +257,7 @@ async def sweep(
             # the callers of a signature still dry-run (on a mock of its output); the signature itself is
             # dry-run only when signatures are accepted
             verdicts.append(
-                PipeVerdict(
+                PipeVerdict.of(
                     pipe_ref=entry.ref,
                     status=PipeStatus.SKIPPED,
                     message="a signature (contract only): dry-run as a mock of its output "
@@ -256,7 +267,7 @@ async def sweep(
             continue
         if blocked and entry.ref in blocked:
             verdicts.append(
-                PipeVerdict(
+                PipeVerdict.of(
                     pipe_ref=entry.ref,
                     status=PipeStatus.FAILURE,
                     error_type="static",

@@ -60,11 +60,7 @@ async def run(
 
         memory.store(
             pipe.add_alias_from_expression_to,
-            Stuff(
-                stuff_name=pipe.add_alias_from_expression_to,
-                concept="native.Text",
-                content=TextContent(text=value),
-            ),
+            Stuff.of(pipe.add_alias_from_expression_to, "native.Text", TextContent(text=value)),
             main=False,
         )
     if value == "":
