@@ -438,3 +438,60 @@ def test_a_fixed_size_output_needs_a_last_step_of_that_size(
     text = text.replace('output = "Text"\nsteps', f'output = "{output}"\nsteps')
     text = text.split("[pipe.write_sheet]")[0]
     assert errors(validate(text)) == expected
+
+
+PRESS_KIT = """
+domain = "press"
+
+[concept.PressKit]
+description = "What goes out to journalists"
+
+[concept.PressKit.structure]
+summary = { type = "concept", concept_ref = "Text", description = "A short summary", required = true }
+headline = { type = "concept", concept_ref = "Text", description = "A headline", required = true }
+{extra}
+
+[pipe.make_kit]
+type = "PipeParallel"
+description = "Summary and headline at once"
+inputs = { release = "Text" }
+output = "PressKit"
+branches = [
+  { pipe = "summarize", result = "summary" },
+  { pipe = "headline", result = "headline" },
+]
+
+[pipe.summarize]
+type = "PipeLLM"
+description = "Summarises"
+inputs = { release = "Text" }
+output = "Text"
+prompt = "Summarise in two sentences: $release"
+
+[pipe.headline]
+type = "PipeLLM"
+description = "A headline"
+inputs = { release = "Text" }
+output = "Text"
+prompt = "A headline for: $release"
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("", []),
+        ('contact = { type = "text", description = "Who to call" }', []),  # optional: left unset
+        (
+            'contact = { type = "text", description = "Who to call", required = true }',
+            [("inadequate_output_concept", "make_kit")],
+        ),
+    ],
+)
+def test_every_required_field_of_a_parallels_structure_has_a_branch(
+    extra: str, expected: list[tuple[str, str]]
+) -> None:
+    report = validate(PRESS_KIT.replace("{extra}", extra))
+    assert errors(report) == expected
+    if expected:
+        assert "requires the field(s) contact, which no branch produces" in report.errors[0].message

@@ -190,6 +190,18 @@ def check(
                 entry,
                 field="branches",
             )
+    unfed = [name for name, field in structure.items() if field.required and name not in named]
+    if unfed:
+        # the output is the branches' results by name: a required field no branch fills cannot be made (as
+        # the reference says before any run)
+        checks.report(
+            ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+            f"{concept.ref} requires the field(s) {', '.join(unfed)}, which no branch produces (branch results: "
+            f"{', '.join(named) or 'none'}): add a branch whose result is named after each, or make the field "
+            "optional (required = false)",
+            entry,
+            field="output",
+        )
 
 
 def caller_additions(checks: PipeChecks, target: PipeEntry) -> dict[str, Var]:
