@@ -318,3 +318,33 @@ def test_a_leaf_omits_only_data_equal_to_what_its_workflow_holds() -> None:
         ),
         TraceEvent(op="end", node=0, outputs=[item("out", {"absent": True})]),
     ]
+
+
+async def test_a_payload_sent_again_keeps_its_age_fresh(tmp_path: Path) -> None:
+    """With an age (a server's ``storage_max_age_seconds``), a payload not written again for that long is deleted by
+    a later write. The codec skipped the write of a payload held already, so one sent again and again (the same big
+    input run after run, a memory passed to every leaf) kept its first write's time, and a write by any process past
+    the age deleted it while runs still sent it by reference: their workers could not read it."""
+    import os
+    import time
+
+    from temporalio.api.common.v1 import Payload
+
+    from pipelex.backends.temporal.codec import ClaimCheckCodec, LocalPayloadStore
+    from pipelex.backends.temporal.stored import get_json, put_json
+    from pipelex.storage.protocol import StorageBounds
+
+    bounds = StorageBounds(max_age_seconds=3600)
+    codec = ClaimCheckCodec(LocalPayloadStore(tmp_path, bounds), threshold=1024)
+    big = Payload(metadata={"encoding": b"json/plain"}, data=b'"' + b"y" * 5000 + b'"')
+    key = (await codec.encode([big]))[0].data.decode()
+    listed = put_json(codec.store, {"items": ["z" * 100]})
+    old = time.time() - 7200  # both first written two hours ago: past the age
+    for name in (key, listed):
+        os.utime(tmp_path / name, (old, old))
+    sent = await codec.encode([big])  # a later run sends the same payload, and stores the same list
+    assert put_json(codec.store, {"items": ["z" * 100]}) == listed
+    # another process writes a payload: it counts the folder, deleting what is past the age
+    LocalPayloadStore(tmp_path, bounds).put("f" * 64, b"other")
+    assert await codec.decode(sent) == [big]
+    assert get_json(codec.store, listed) == {"items": ["z" * 100]}

@@ -54,7 +54,8 @@ class PayloadStore(Protocol):
         ...
 
     def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key`` (its sha256)."""
+        """Store ``data`` under ``key`` (its sha256); a payload held already is not written again, but in a store
+        with an age its age restarts (a payload still sent must not be deleted as unused)."""
         ...
 
     def get(self, key: str) -> bytes:
@@ -113,6 +114,8 @@ class S3PayloadStore:
         return True
 
     def put(self, key: str, data: bytes) -> None:  # noqa: D102
+        if not self._s3.bounds.bounded and self.has(key):
+            return  # no age to restart: a HEAD, not an upload
         self._s3.put_named(key, data, "application/x-protobuf")
 
     def get(self, key: str) -> bytes:  # noqa: D102
@@ -156,8 +159,9 @@ class ClaimCheckCodec(PayloadCodec):
                 continue
             data = payload.SerializeToString()
             key = hashlib.sha256(data).hexdigest()
-            if not await asyncio.to_thread(self.store.has, key):
-                await asyncio.to_thread(self.store.put, key, data)
+            # put even when held: a held payload's age restarts (else one sent again and again was deleted once
+            # its first write passed the store's age, and the run reading it failed)
+            await asyncio.to_thread(self.store.put, key, data)
             encoded.append(Payload(metadata={"encoding": CLAIM_CHECK_ENCODING}, data=key.encode()))
         return encoded
 
