@@ -22,6 +22,7 @@ from pipelex.storage.protocol import (
     Storage,
     StorageBounds,
     blob_name,
+    is_blob_name,
     name_of,
 )
 
@@ -128,8 +129,8 @@ class LocalStorage:
         used, held = 0, False
         with os.scandir(self.root) as entries:
             for entry in entries:
-                if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
-                    continue  # the lock, partial writes, the Temporal payload folder (bounded by itself)
+                if not is_blob_name(entry.name) or not entry.is_file(follow_symlinks=False):
+                    continue  # the lock, partial writes, the Temporal payload folder (bounded by itself), others' files
                 try:
                     stat = entry.stat(follow_symlinks=False)
                 except OSError:

@@ -37,6 +37,18 @@ def name_of(uri: str) -> str:
     return name
 
 
+def is_blob_name(name: str) -> bool:
+    """Whether ``name`` is one this store writes: ``<sha256>.<ext>`` (a blob) or ``<sha256>`` (a Temporal payload).
+    A bounded store counts and ages only those: anything else in its folder or under its prefix (an S3 bucket shared
+    with other data, ``s3_prefix = ""``) is not its to delete."""
+    digest, dot, extension = name.partition(".")
+    return (
+        len(digest) == 64
+        and all(c in "0123456789abcdef" for c in digest)
+        and (not dot or (extension.isalnum() and extension.isascii()))
+    )
+
+
 RESCAN_SECONDS = 10.0
 """How long a store trusts the footprint it last counted (plus what it wrote since) before counting again: one
 count per run of writes, not one per write (a run storing 10,000 pages counted the folder 10,000 times)."""

@@ -6,7 +6,14 @@ import time
 from typing import Any
 
 from pipelex.errors import ConfigError
-from pipelex.storage.protocol import RESCAN_SECONDS, STORAGE_SCHEME, StorageBounds, blob_name, name_of
+from pipelex.storage.protocol import (
+    RESCAN_SECONDS,
+    STORAGE_SCHEME,
+    StorageBounds,
+    blob_name,
+    is_blob_name,
+    name_of,
+)
 
 
 class S3Storage:
@@ -110,6 +117,8 @@ class S3Storage:
         for page in pages:
             for item in page.get("Contents", []):
                 name, stored = item["Key"], int(item["Size"])
+                if not is_blob_name(name.rpartition("/")[2]):
+                    continue  # not a blob of this store's: another application's object in a shared bucket
                 if name == key:
                     held = True
                 elif max_age and now - item["LastModified"].timestamp() > max_age:
