@@ -199,6 +199,77 @@ BASE_MUTATIONS["claims_flow"] = {
         '{ from = "claim.policy.holder", result = "holder" }',
         '{ from = "claim.policy.holder.name", result = "holder" }',
     ),
+    "bind_then_batch_over_binding": [
+        (
+            '{ from = "claim.policy.ceiling", result = "ceiling" },',
+            '{ from = "claim.policy.ceiling", result = "ceiling" },\n    { from = "claim.items", result = "items" },',
+        ),
+        ('batch_over = "claim.items"', 'batch_over = "items"'),
+    ],
+    "bind_result_reused": (
+        '{ from = "claim.policy.ceiling", result = "ceiling" }',
+        '{ from = "claim.policy.number", result = "ceiling" },\n    { from = "claim.policy.ceiling", result = "ceiling" }',
+    ),
+    "bind_from_batch_result": (
+        '    { pipe = "write_letter", result = "letter" },\n]',
+        '    { from = "checks.label", result = "labels" },\n    { pipe = "write_letter", result = "letter" },\n]',
+    ),
+    "nested_reads_outer_binding": [
+        (
+            'inputs = { holder = "Holder", checks = "ItemCheck[]" }\noutput = "ClaimLetter"',
+            'inputs = { holder = "Holder", checks = "ItemCheck[]", ceiling = "Number" }\noutput = "ClaimLetter"',
+        ),
+        (
+            'inputs = { holder = "Holder", checks = "ItemCheck[]" }\noutput = "Text"',
+            'inputs = { holder = "Holder", checks = "ItemCheck[]", ceiling = "Number" }\noutput = "Text"',
+        ),
+        (
+            "Write to $holder.name about their claim.",
+            "Write to $holder.name about their claim (ceiling $ceiling).",
+        ),
+    ],
+    "nested_reads_outer_not_passed": [
+        (
+            'inputs = { holder = "Holder", checks = "ItemCheck[]" }\noutput = "Text"',
+            'inputs = { holder = "Holder", checks = "ItemCheck[]", claim_text = "Text" }\noutput = "Text"',
+        ),
+        (
+            "Write to $holder.name about their claim.",
+            "Write to $holder.name about their claim ($claim_text).",
+        ),
+    ],
+    "step_nb_output_read_fixed": [
+        (
+            '{ pipe = "polish_letter", result = "letter" }',
+            '{ pipe = "polish_letter", result = "letters", nb_output = 2 },\n    { pipe = "pick_letter", result = "letter" }',
+        ),
+    ],
+    "step_nb_output_read_other_fixed": [
+        (
+            '{ pipe = "polish_letter", result = "letter" }',
+            '{ pipe = "polish_letter", result = "letters", nb_output = 3 },\n    { pipe = "pick_letter", result = "letter" }',
+        ),
+    ],
+    "step_multiple_output_read_fixed": [
+        (
+            '{ pipe = "polish_letter", result = "letter" }',
+            '{ pipe = "polish_letter", result = "letters", multiple_output = true },\n    { pipe = "pick_letter", result = "letter" }',
+        ),
+    ],
+    "step_nb_output_seq_fixed_output": [
+        (
+            '{ pipe = "polish_letter", result = "letter" },\n]',
+            '{ pipe = "polish_letter", result = "letter", nb_output = 2 },\n]',
+        ),
+        (
+            'inputs = { holder = "Holder", checks = "ItemCheck[]" }\noutput = "ClaimLetter"\nsteps',
+            'inputs = { holder = "Holder", checks = "ItemCheck[]" }\noutput = "ClaimLetter[2]"\nsteps',
+        ),
+        (
+            'output = "ClaimLetter"\nsteps = [\n    { pipe = "read_claim"',
+            'output = "ClaimLetter[2]"\nsteps = [\n    { pipe = "read_claim"',
+        ),
+    ],
     # batch_over through a dotted path
     "batch_over_dotted_leaf": ('batch_over = "claim.items"', 'batch_over = "claim.story"'),
     "batch_over_dotted_unknown": ('batch_over = "claim.items"', 'batch_over = "claim.things"'),
@@ -488,6 +559,49 @@ BASE_MUTATIONS["harbour_ops"] = {
         'inputs = { ships = "Ship[]", tide = "Text" }\noutput = "Text"',
         'inputs = { ships = "Ship", tide = "Text" }\noutput = "Text"',
     ),
+    "par_branch_reads_optional": (
+        'inputs = { ships = "Ship[]", tide = "Text" }\noutput = "HarbourDay"',
+        'inputs = { ships = "Ship[]", tide = "Text?" }\noutput = "HarbourDay"',
+    ),
+    "par_branch_batch_fixed_list": [
+        (
+            '    { pipe = "berth_all", result = "berths" },',
+            '    { pipe = "berth_one", batch_over = "ships", batch_as = "ship", result = "berths" },',
+        ),
+        (
+            'inputs = { ships = "Ship[]", tide = "Text" }\noutput = "HarbourDay"',
+            'inputs = { ships = "Ship[2]", tide = "Text" }\noutput = "HarbourDay"',
+        ),
+        (
+            'inputs = { ships = "Ship[]", tide = "Text" }\noutput = "Text"',
+            'inputs = { ships = "Ship[2]", tide = "Text" }\noutput = "Text"',
+        ),
+    ],
+    "par_add_each_read_by_name_and_whole": (
+        'inputs = { berths = "Berth[]", tide_notice = "Text" }',
+        'inputs = { berths = "Berth[]", tide_notice = "Text", day = "HarbourDay" }',
+    ),
+    "par_composite_bind_field": [
+        ('output = "HarbourDay"\nadd_each_output', 'output = "Composite"\nadd_each_output'),
+        (
+            '    { pipe = "write_day_sheet", result = "sheet" },',
+            '    { from = "day.tide_notice", result = "notice" },\n    { pipe = "write_day_sheet", result = "sheet" },',
+        ),
+    ],
+    "seq_batch_over_fixed_then_fixed_read": [
+        (
+            '    { pipe = "plan_in_parallel", result = "day" },\n    { pipe = "write_day_sheet", result = "sheet" },',
+            '    { pipe = "berth_one", batch_over = "ships", batch_as = "ship", result = "berths" },\n    { pipe = "write_tide_notice", result = "tide_notice" },\n    { pipe = "write_day_sheet", result = "sheet" },',
+        ),
+        (
+            'inputs = { ships = "Ship[]", tide = "Text" }\noutput = "Text"',
+            'inputs = { ships = "Ship[2]", tide = "Text" }\noutput = "Text"',
+        ),
+        (
+            'inputs = { berths = "Berth[]", tide_notice = "Text" }',
+            'inputs = { berths = "Berth[2]", tide_notice = "Text" }',
+        ),
+    ],
     # fixed multiplicities handed on
     "fixed_seq_input_into_var": (
         'inputs = { ships = "Ship[]", tide = "Text" }\noutput = "Text"',
@@ -706,6 +820,53 @@ BASE_MUTATIONS["mail_sorter"] = {
         'batch_as = "letter", result = "acks"',
         'batch_as = "letter", result = "main_stuff"',
     ),
+    "cond_alias_read_by_outcome": [
+        (
+            'default_outcome = "fail"',
+            'default_outcome = "fail"\nadd_alias_from_expression_to = "urgency_seen"',
+        ),
+        (
+            'inputs = { letter = "Letter" }\noutput = "Reply"\nprompt = "Answer $letter.sender, who wrote: $letter.body"',
+            'inputs = { letter = "Letter", urgency_seen = "Text" }\noutput = "Reply"\nprompt = "Answer $letter.sender ($urgency_seen), who wrote: $letter.body"',
+        ),
+        (
+            'inputs = { letters = "Letter[]" }\noutput = "Reply[]"\nbranch',
+            'inputs = { letters = "Letter[]", urgency_seen = "Text" }\noutput = "Reply[]"\nbranch',
+        ),
+    ],
+    "cond_on_binding": [
+        (
+            '{ from = "bag.letters", result = "letters" },',
+            '{ from = "bag.letters", result = "letters" },\n    { from = "bag.urgency", result = "urgency" },',
+        ),
+        (
+            'inputs = { bag = "MailBag", letters = "Letter[]" }',
+            'inputs = { urgency = "Text", letters = "Letter[]" }',
+        ),
+        ('expression = "bag.urgency"', 'expression = "urgency"'),
+    ],
+    "cond_on_binding_text_field": [
+        (
+            '{ from = "bag.letters", result = "letters" },',
+            '{ from = "bag.letters", result = "letters" },\n    { from = "bag.urgency", result = "urgency" },',
+        ),
+        (
+            'inputs = { bag = "MailBag", letters = "Letter[]" }',
+            'inputs = { urgency = "Text", letters = "Letter[]" }',
+        ),
+        ('expression = "bag.urgency"', 'expression = "urgency.text"'),
+    ],
+    "cond_outcome_sequence_default": ('default_outcome = "fail"', 'default_outcome = "digest_each"'),
+    "cond_outcome_reads_bag": [
+        (
+            'inputs = { letters = "Letter[]" }\noutput = "Reply[]"\nsteps',
+            'inputs = { letters = "Letter[]", bag = "MailBag" }\noutput = "Reply[]"\nsteps',
+        ),
+        (
+            '{ pipe = "acknowledge", batch_over = "letters"',
+            '{ pipe = "acknowledge", batch_over = "bag.letters"',
+        ),
+    ],
     "fixed_seq_output_from_batch": (
         'inputs = { letters = "Letter[]" }\noutput = "Reply[]"\nsteps',
         'inputs = { letters = "Letter[]" }\noutput = "Reply[2]"\nsteps',
@@ -923,6 +1084,41 @@ BASE_MUTATIONS["guest_book"] = {
         'expression_template = "{% if card is defined %}{{ card.level }}{% else %}none{% endif %}"',
         'expression_template = "{% if card %}{{ card.level }}{% else %}none{% endif %}"',
     ),
+    "opt_three_levels_required_leaf": (
+        'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text?" }\noutput = "Text"',
+        'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text" }\noutput = "Text"',
+    ),
+    "opt_three_levels_mid_required": (
+        'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text?" }\noutput = "Welcome"',
+        'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text" }\noutput = "Welcome"',
+    ),
+    "opt_three_levels_forced_leaf": [
+        (
+            'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text?" }\noutput = "Text"',
+            'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text!" }\noutput = "Text"',
+        ),
+        ("@?desk_note\n", "@desk_note\n"),
+    ],
+    "opt_forced_guarded_redundant": (
+        'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text?" }\noutput = "Text"',
+        'inputs = { guest = "Guest", perk = "Text!", desk_note = "Text?" }\noutput = "Text"',
+    ),
+    "opt_skipped_step_required_output": [
+        ('inputs = { draft = "Text" }', 'inputs = { draft = "Text", perk = "Text" }'),
+        ('template = "$draft -- The front desk"', 'template = "$draft -- $perk -- The front desk"'),
+    ],
+    "opt_skipped_step_optional_output_declared": [
+        ('inputs = { draft = "Text" }', 'inputs = { draft = "Text", perk = "Text" }'),
+        ('template = "$draft -- The front desk"', 'template = "$draft -- $perk -- The front desk"'),
+        (
+            'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text?" }\noutput = "Welcome"',
+            'inputs = { guest = "Guest", perk = "Text?", desk_note = "Text?" }\noutput = "Welcome?"',
+        ),
+        (
+            'output = "Welcome"\nsteps = [\n    { pipe = "maybe_perk"',
+            'output = "Welcome?"\nsteps = [\n    { pipe = "maybe_perk"',
+        ),
+    ],
     "opt_seq_output_optional": (
         'output = "Welcome"\nsteps = [\n    { pipe = "maybe_perk"',
         'output = "Welcome?"\nsteps = [\n    { pipe = "maybe_perk"',
@@ -1153,7 +1349,21 @@ BASE_MUTATIONS["exam_grader"] = {
 }
 
 # some near-miss fixes add a pipe that is absent from the base
+_PICK_LETTER = '''
+[pipe.pick_letter]
+type = "PipeLLM"
+description = "Pick the better letter"
+inputs = { letters = "ClaimLetter[2]" }
+output = "ClaimLetter"
+prompt = """
+Pick the better of these letters:
+@letters
+"""
+'''
 _EXTRA_PIPES = {
+    "claims_flow__step_nb_output_read_fixed": _PICK_LETTER,
+    "claims_flow__step_nb_output_read_other_fixed": _PICK_LETTER,
+    "claims_flow__step_multiple_output_read_fixed": _PICK_LETTER,
     "exam_grader__bind_batch_over_text_list": '''
 [pipe.mark_one]
 type = "PipeLLM"

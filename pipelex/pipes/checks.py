@@ -693,6 +693,18 @@ class PipeChecks:
                 item = (batch_as or "", item_var)
         if batched and item is None:  # the batch problem is reported: the item is unknown, not missing
             unknown = unknown | {batch_as or ""}
+        source = env.get(batch_over or "") if batched and exact_lists else None
+        if source is not None and source.is_list and source.item_count is not None:
+            # a parallel's branch takes the lists it reads as the parallel declares them, and a batch reads an
+            # X[] (as in the reference, which a sequence's batched step does not ask)
+            written = source.as_written(entry.domain)
+            self.report(
+                ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                f"{where}: the branch batches over {batch_over!r}, which {entry.code!r} declares as {written!r}: "
+                f"a parallel's batched branch takes a list of any length; declare it '{written.split('[')[0]}[]'",
+                entry,
+                field=where,
+            )
         lifted = self.feed(entry, where, target, env, item, unknown, exact_lists=exact_lists)
         return self.output_var(target, lifted=lifted, as_list=as_list, batched=batched)
 

@@ -495,3 +495,29 @@ def test_every_required_field_of_a_parallels_structure_has_a_branch(
     assert errors(report) == expected
     if expected:
         assert "requires the field(s) contact, which no branch produces" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("controller", "output", "steps", "expected"),
+    [
+        ("PipeSequence", "Text[]", "steps", []),  # a sequence's step batches over the Ship[2]
+        # a parallel's batched branch reads its list as an X[], which the parallel's Ship[2] is not
+        ("PipeParallel", "Composite", "branches", [("input_stuff_spec_mismatch", "plan_day")]),
+    ],
+)
+def test_a_parallels_batched_branch_takes_a_list_of_any_length(
+    controller: str, output: str, steps: str, expected: list[tuple[str, str]]
+) -> None:
+    text = (
+        SHIPS.replace("{controller}", controller)
+        .replace("{output}", output)
+        .replace("{steps}", steps)
+        .replace("{count_reads}", "Ship[]")
+        .replace(
+            '    { pipe = "list_ships", result = "listing" },\n    { pipe = "count_ships", result = "count" },',
+            '    { pipe = "name_ship", batch_over = "ships", batch_as = "ship", result = "names" },',
+        )
+    )
+    text += '\n[pipe.name_ship]\ntype = "PipeCompose"\ndescription = "d"\ninputs = { ship = "Ship" }\noutput = "Text"\ntemplate = "$ship.name"\n'
+    text = text.split("[pipe.list_ships]")[0] + "[pipe.name_ship]" + text.split("[pipe.name_ship]")[1]
+    assert errors(validate(text)) == expected
