@@ -354,7 +354,11 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             )
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
-    _tune_gc_for_a_run()
+    one_command = getattr(
+        args, "one_command", False
+    )  # a process of its own (an embedding one keeps its collector)
+    if one_command:
+        _tune_gc_for_a_run()
     runner = PipelexRunner(
         bundle_uri=bundle,
         library_dirs=list(library_dirs),
@@ -373,7 +377,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     )
     try:
         run = runner.prepare(inputs, pipe_code, mock_inputs=args.mock_inputs, inputs_base_dir=base_dir)
-        _tune_gc_for_a_run()  # again: the library and the inputs just prepared live until the end too
+        if one_command:
+            _tune_gc_for_a_run()  # again: the library and the inputs just prepared live until the end too
         # a run that waits on nothing (a dry run here) runs without an event loop, on a copy of its memory: if it
         # meets a nested group, it runs again in a loop from the memory as prepared (the same run id)
         inline = runner.backend.runs_inline(run)
@@ -814,7 +819,8 @@ def _json_text(data: Any) -> str:
 
 
 def _tune_gc_for_a_run() -> None:
-    """This process exists for one run: keep the cyclic GC off what was loaded, and make full collections rare.
+    """This process exists for one run (``pipelex run`` as the console script, never in a process embedding
+    ``main``): keep the cyclic GC off what was loaded, and make full collections rare.
 
     The objects of a big run (10,000 batch items...) mostly live until the end; the default thresholds rescan
     all of them in full collections (0.6 s of a 10,000-item dry run). Young collections still run as usual.

@@ -201,3 +201,26 @@ def test_validate_checks_a_library_out_of_the_collectors_reach_in_its_own_proces
         timeout=120,
     ).stdout
     assert f"VALIDATE 0 {tracked}" in out
+
+
+EMBEDDED_RUN_PROBE = """
+import gc, sys
+from pipelex.cli import main as cli
+before = gc.get_threshold()
+code = cli.main(sys.argv[1:])
+print("EMBEDDED", code, gc.get_freeze_count(), gc.get_threshold() == before)
+"""
+
+
+def test_a_run_in_an_embedding_process_leaves_its_collector_alone(tmp_path: Path) -> None:
+    # an application calling main() for run after run keeps its collector: a freeze there would keep every
+    # run's prepared library and inputs (and whatever cycles they hold) out of reach for the process's life
+    out = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_RUN_PROBE, "run", "bundle", str(SMALL), "--dry-run", "--mock-inputs"]
+        + ["-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    ).stdout
+    assert "EMBEDDED 0 0 True" in out
