@@ -348,3 +348,33 @@ async def test_a_payload_sent_again_keeps_its_age_fresh(tmp_path: Path) -> None:
     LocalPayloadStore(tmp_path, bounds).put("f" * 64, b"other")
     assert await codec.decode(sent) == [big]
     assert get_json(codec.store, listed) == {"items": ["z" * 100]}
+
+
+def test_a_payload_is_kept_while_its_run_may_still_read_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's input, sent by reference at its start, is read again with no write: by a worker replaying the
+    workflow's history, by the client fetching the result. With ``[api] storage_max_age_seconds`` under the
+    longest run (``[limits] run_deadline_seconds``, up to a day) a write by any process deleted it mid-run. The
+    payloads' age is now never under the longest run plus the time its result is kept (``[api] run_ttl_seconds``)."""
+    import os
+    import time
+
+    from pipelex.backends.temporal.codec import LocalPayloadStore, payload_min_age, payload_store
+    from pipelex.config.settings import PipelexConfig
+
+    monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path))
+    config = PipelexConfig()
+    config = config.model_copy(update={"api": config.api.model_copy(update={"storage_max_age_seconds": 600})})
+    served = config.served()
+    least = payload_min_age(served)
+    assert least == served.limits.run_deadline_seconds + served.api.run_ttl_seconds > 600
+    store = payload_store(served.storage, least)
+    assert isinstance(store, LocalPayloadStore)
+    store.put("a" * 64, b"the run's input")
+    old = time.time() - 1200  # past the store's 600 s, within the run's life
+    os.utime(tmp_path / "temporal-payloads" / ("a" * 64), (old, old))
+    payload_store(served.storage, least).put("b" * 64, b"another process's write")
+    assert store.get("a" * 64) == b"the run's input"
+    unbounded = PipelexConfig().storage  # the CLI's folder: no age, none added
+    assert payload_store(unbounded, least)._files.bounds.max_age_seconds == 0  # pyright: ignore[reportAttributeAccessIssue, reportPrivateUsage]

@@ -23,7 +23,7 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
-from pipelex.backends.temporal.codec import data_converter, payload_store
+from pipelex.backends.temporal.codec import data_converter, payload_min_age, payload_store
 from pipelex.backends.temporal.devserver import embedded_server
 from pipelex.backends.temporal.payloads import (
     DispatchOptions,
@@ -120,7 +120,8 @@ async def connect(config: PipelexConfig, address: str | None = None) -> Client:
     install_runtime()
     t = config.temporal
     target = address or t.address
-    converter = data_converter(store=payload_store(config.storage), threshold=t.payload_offload_bytes)
+    store = payload_store(config.storage, payload_min_age(config))
+    converter = data_converter(store=store, threshold=t.payload_offload_bytes)
     timeout = t.connect_timeout_s
     try:
         from pipelex.tracing.otel import temporal_interceptors

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -35,7 +36,7 @@ from pipelex.errors import PayloadStoreError
 from pipelex.storage.protocol import StorageBounds
 
 if TYPE_CHECKING:
-    from pipelex.config.settings import StorageConfig
+    from pipelex.config.settings import PipelexConfig, StorageConfig
 
 CLAIM_CHECK_ENCODING = b"pipelex/claim-check"
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -94,7 +95,7 @@ class LocalPayloadStore:
 class S3PayloadStore:
     """A bucket (S3 or S3-compatible): clients and workers on any host share it."""
 
-    def __init__(self, config: StorageConfig) -> None:  # noqa: D107
+    def __init__(self, config: StorageConfig, min_age_seconds: float = 0) -> None:  # noqa: D107
         from pipelex.storage.s3 import S3Storage
 
         prefix = "/".join(p for p in (config.s3_prefix.strip("/"), "temporal-payloads") if p)
@@ -103,7 +104,7 @@ class S3PayloadStore:
             prefix=prefix,
             endpoint_url=config.s3_endpoint_url or None,
             region=config.s3_region,
-            bounds=payload_bounds(config),
+            bounds=payload_bounds(config, min_age_seconds),
         )
 
     def has(self, key: str) -> bool:  # noqa: D102
@@ -129,18 +130,30 @@ class S3PayloadStore:
             ) from exc
 
 
-def payload_bounds(storage: StorageConfig) -> StorageBounds:
+def payload_bounds(storage: StorageConfig, min_age_seconds: float = 0) -> StorageBounds:
     """The bounds of the payload folder: the store's age (``[storage] max_age_seconds``; a server's ``[api]
-    storage_max_age_seconds``), and no quota: a refusal inside a worker's codec fails no run, Temporal retries the
-    workflow task for ever (the run hangs), so payloads are bounded by their age alone."""
-    return StorageBounds(max_age_seconds=storage.max_age_seconds)
+    storage_max_age_seconds``), never under ``min_age_seconds`` (how long a run may last and its result be read:
+    a payload is read again while its run lasts, when a worker replays the workflow's history, and when the
+    result is fetched, with no write to restart its age), and no quota: a refusal inside a worker's codec fails
+    no run, Temporal retries the workflow task for ever (the run hangs), so payloads are bounded by their age
+    alone."""
+    age = storage.max_age_seconds
+    return StorageBounds(max_age_seconds=max(age, math.ceil(min_age_seconds)) if age else 0)
 
 
-def payload_store(storage: StorageConfig) -> PayloadStore:
-    """The payload store of ``[storage]``."""
+def payload_min_age(config: PipelexConfig) -> float:
+    """The least age of an offloaded payload before it may be deleted: the longest a run may last (``[temporal]
+    run_deadline_s``, a server's ``[limits] run_deadline_seconds``) plus the time a finished run's result is kept
+    for its reader (``[api] run_ttl_seconds``)."""
+    longest = max(config.temporal.run_deadline_s or 0.0, config.limits.run_deadline_seconds)
+    return longest + config.api.run_ttl_seconds
+
+
+def payload_store(storage: StorageConfig, min_age_seconds: float = 0) -> PayloadStore:
+    """The payload store of ``[storage]`` (see :func:`payload_bounds` for ``min_age_seconds``)."""
     if storage.kind == "s3":
-        return S3PayloadStore(storage)
-    return LocalPayloadStore(payload_store_dir(storage.local_dir), payload_bounds(storage))
+        return S3PayloadStore(storage, min_age_seconds)
+    return LocalPayloadStore(payload_store_dir(storage.local_dir), payload_bounds(storage, min_age_seconds))
 
 
 class ClaimCheckCodec(PayloadCodec):
