@@ -75,3 +75,39 @@ def unencodable_path(data: object, root: str = "") -> str | None:
             for index, child in enumerate(value):
                 stack.append((child, f"{path}[{index}]"))
     return None
+
+
+def mend_text(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (a surrogate pair kept as its character): what a
+    UTF-8 decoder makes of bytes it cannot read. For text from outside that is not refused (a provider's reply)."""
+    if not is_unencodable(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def mend_json(data: object) -> object:
+    """Parsed JSON (``json.loads``'s, owned by the caller) with :func:`mend_text` applied, in place, to every string
+    and key holding a lone surrogate; a string is returned mended. Iterative: it never recurses, whatever the
+    depth."""
+    if isinstance(data, str):
+        return mend_text(data)
+    if unencodable_path(data) is None:
+        return data
+    stack: list[object] = [data]
+    while stack:
+        value = stack.pop()
+        if is_dict(value):
+            pairs = list(value.items())
+            value.clear()
+            for key, child in pairs:
+                value[mend_text(key) if isinstance(key, str) else key] = (
+                    mend_text(child) if isinstance(child, str) else child
+                )
+                stack.append(child)
+        elif is_list(value):
+            for index, child in enumerate(value):
+                if isinstance(child, str):
+                    value[index] = mend_text(child)
+                else:
+                    stack.append(child)
+    return data

@@ -57,7 +57,7 @@ from pipelex.inference.providers.base import (
     Part,
     ProviderCallError,
 )
-from pipelex.narrowing import is_json_object, is_list
+from pipelex.narrowing import is_json_object, is_list, mend_json, mend_text
 from pipelex.reporting.run_warnings import record_warning
 from pipelex.reporting.usage import TokenUsage, record_usage
 from pipelex.storage.protocol import Storage
@@ -362,7 +362,7 @@ class LiveContentGenerator:
         async def once() -> T:
             result, prepared = await ask()
             try:
-                value = parse(result.text)
+                value = parse(mend_text(result.text))
             except ProviderCallError as exc:
                 if exc.reason != "schema_mismatch" or schema is None:
                     raise
@@ -377,7 +377,7 @@ class LiveContentGenerator:
                 )
                 result = await send(retry)
                 try:
-                    value = parse(result.text)
+                    value = parse(mend_text(result.text))
                 except ProviderCallError as again:
                     if result.truncated:
                         raise _cut_off(retry, again) from None
@@ -733,13 +733,16 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     if cleaned.startswith("```"):
         cleaned = cleaned.strip("`").removeprefix("json").strip()
     try:
-        return json.loads(cleaned)
+        data = json.loads(cleaned)
     except ValueError as exc:
         raise ProviderCallError(
             f"the structured reply is not JSON ({exc}): {text[:120]!r}",
             retryable=True,
             reason="schema_mismatch",
         ) from exc
+    # a lone surrogate escape ("\\ud83d": half an emoji, a reply cut short) is read by json as a string no UTF-8 text
+    # can carry, and failed the run where it was written out (its digest): mended as a decoder mends bad bytes
+    return mend_json(data) if "\\u" in cleaned else data
 
 
 def _validate(job: LLMJob, model: type[StuffContent], data: Any) -> StuffContent:
