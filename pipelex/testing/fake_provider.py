@@ -36,7 +36,8 @@ In-process use::
 Faults (``inject(fault, count=1, route=None)``; ``route`` is ``"chat"``, ``"images"``, ``"messages"`` or
 None for any model call): ``"429"`` (rate limited), ``"500"`` (server error), ``"timeout"`` (no answer for
 ``timeout_delay`` seconds), ``"malformed"`` (HTTP 200 whose body is not JSON), ``"schema_mismatch"``
-(HTTP 200 whose structured content does not fit the requested schema).
+(HTTP 200 whose structured content does not fit the requested schema), ``"error_in_200"`` (HTTP 200 whose
+body is an ``{"error": {"message": ..., "code": 502}}``, as OpenRouter answers an upstream failure).
 
 Server variants (``profile=`` or ``quirks=``; ``fake.quirks = ...`` at any time) behave like the servers people
 run, so every structured-output mode and parameter name is tested against the behaviour it is for:
@@ -50,6 +51,8 @@ run, so every structured-output mode and parameter name is tested against the be
 - ``"prose"`` (a server that ignores ``response_format`` and tools): the reply is prose unless the prompt
   describes the JSON to give (the schema after the line ``JSON schema of the answer:``); only ``max_tokens``;
 - ``"no_tools"``: a forced tool is refused with a 400 naming ``tool_choice``.
+
+``Quirks(omit_usage=True)`` leaves ``usage`` out of chat replies, as some OpenAI-compatible servers do.
 
 A reply longer than the token limit (``ceil(characters / 4)`` tokens) is cut there and ends with
 ``finish_reason = "length"`` (Anthropic: ``stop_reason = "max_tokens"``).
@@ -94,9 +97,9 @@ from typing import Any, Literal, cast
 from pipelex.narrowing import is_json_object
 
 Route = Literal["chat", "images", "messages"]
-Fault = Literal["429", "500", "timeout", "malformed", "schema_mismatch"]
+Fault = Literal["429", "500", "timeout", "malformed", "schema_mismatch", "error_in_200"]
 ROUTES: tuple[Route, ...] = ("chat", "images", "messages")
-FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "malformed", "schema_mismatch")
+FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "malformed", "schema_mismatch", "error_in_200")
 FAKE_API_KEY = "sk-fake-provider-key"
 
 
@@ -115,6 +118,7 @@ class Quirks:
     ignore_response_format: bool = False
     ignore_tools: bool = False
     token_limit_params: tuple[str, ...] = ("max_tokens", "max_completion_tokens")
+    omit_usage: bool = False  # chat replies without ``usage`` (some OpenAI-compatible servers)
 
 
 PROFILES: dict[str, Quirks] = {
@@ -449,6 +453,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(route, 500, "server error (injected)", "api_error")
         elif fault == "malformed":
             self._send(200, None, raw=b'{"this is": not JSON')
+        elif fault == "error_in_200":  # OpenRouter's way with an upstream failure: HTTP 200, an error body
+            self._send(200, {"error": {"message": "upstream provider overloaded (injected)", "code": 502}})
         elif route == "chat" and (refusal := _refusal(state.quirks, body)) is not None:
             self._error(route, refusal[0], refusal[1], "invalid_request_error")
         else:
@@ -528,20 +534,22 @@ class _Handler(BaseHTTPRequestHandler):
             finish = "length" if cut else "stop"
         prompt_tokens = tokens_of(all_text) + 85 * media
         completion_tokens = tokens_of(reply)
-        return {
+        completion: dict[str, Any] = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
             "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-            "usage": {
+        }
+        if not quirks.omit_usage:
+            completion["usage"] = {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
                 "prompt_tokens_details": {"cached_tokens": 0},
                 "completion_tokens_details": {"reasoning_tokens": 0},
-            },
-        }
+            }
+        return completion
 
     def _images(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
         prompt = str(body.get("prompt", ""))

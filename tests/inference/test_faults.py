@@ -250,3 +250,58 @@ def test_the_pre_flight_is_left_to_the_workers_on_temporal(
         PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE, backend="direct").prepare(
             {"note": "x"}, "say"
         )
+
+
+# ---------------------------------------------------------------------------------------------------- server quirks
+
+
+async def test_a_reply_without_usage_counts_the_call_and_says_its_tokens_are_not_known(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """Some OpenAI-compatible servers leave ``usage`` out of their replies: the call is counted, its tokens are
+    0, and the leaf says so instead of reporting a free call silently."""
+    from pipelex.testing.fake_provider import Quirks
+
+    live.quirks = Quirks(omit_usage=True)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in output.main_stuff_json()["text"]
+    assert (output.usage.calls, output.usage.input_tokens, output.usage.output_tokens) == (1, 0, 0)
+    [warning] = output.warnings
+    assert "'say'" in warning and "'gpt-4o'" in warning and "carried no token usage" in warning
+    live.quirks = Quirks()
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert output.warnings == [] and output.usage.output_tokens > 0
+
+
+async def test_an_error_answered_with_http_200_is_retried_then_named(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """OpenRouter-style: an upstream failure comes back as HTTP 200 with an ``error`` body and no choices. It is
+    retried as the status it names, and the last error quotes the server's message."""
+    boot(models={"calls": {"max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})
+    live.inject("error_in_200", count=1)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in output.main_stuff_json()["text"] and live.calls["chat"] == 2
+    assert output.usage.calls == 1
+    live.reset()
+    live.inject("error_in_200", count=5)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    error = caught.value
+    assert (error.model, error.status, error.reason) == ("gpt-4o", 502, "server_error")
+    assert "upstream provider overloaded (injected)" in str(error) and "HTTP 200" in str(error)
+    assert "'say'" in str(error) and live.calls["chat"] == 2
+
+
+def test_a_reply_without_choices_or_error_is_malformed() -> None:
+    from openai.types.chat import ChatCompletion
+
+    from pipelex.inference.providers.openai_compat import _no_choices  # pyright: ignore[reportPrivateUsage]
+
+    bare = ChatCompletion.model_construct(id="x", choices=[], created=0, model="m", object="chat.completion")
+    assert (str(_no_choices(bare)), _no_choices(bare).reason) == ("malformed reply (no choices)", "malformed")
+    coded = ChatCompletion.model_validate(
+        {"id": "x", "choices": [], "created": 0, "model": "m", "object": "chat.completion", "error": "busy"}
+    )
+    problem = _no_choices(coded)
+    assert problem.retryable and problem.status is None and "busy" in str(problem)

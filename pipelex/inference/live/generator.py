@@ -338,6 +338,11 @@ class LiveContentGenerator:
             ) as provider:
                 result = await provider.chat(prepared)
             record(handle, result.usage, priced=priced)
+            if not result.usage_reported:
+                record_warning(
+                    f"pipe {pipe_code!r}: the reply of {handle.handle!r} carried no token usage: "
+                    "its tokens (and cost) are counted as 0"
+                )
             return result
 
         async def ask() -> tuple[ChatResult, ChatRequest]:

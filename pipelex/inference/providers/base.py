@@ -64,12 +64,15 @@ class ChatResult(BaseModel):
     """The reply: text, or (with a schema) the JSON text the model produced.
 
     ``truncated``: the model stopped on the token limit (OpenAI's ``finish_reason = "length"``, Anthropic's
-    ``stop_reason = "max_tokens"``), so the text may be cut short.
+    ``stop_reason = "max_tokens"``), so the text may be cut short. ``usage_reported``: False when the reply
+    carried no token usage (some OpenAI-compatible servers leave ``usage`` out), so ``usage`` is zeros, not
+    a count.
     """
 
     text: str
     usage: CallUsage = Field(default_factory=CallUsage)
     truncated: bool = False
+    usage_reported: bool = True
 
 
 class ImageRequest(BaseModel):

@@ -93,6 +93,24 @@ def translate(exc: BaseException) -> ProviderCallError:
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
 
 
+def _no_choices(completion: object) -> ProviderCallError:
+    """The error for a reply without choices: some servers (OpenRouter, proxies in front of a model) answer an
+    upstream failure with HTTP 200 and an ``{"error": {...}}`` body instead of a completion; say what it says."""
+    extra = getattr(completion, "model_extra", None)
+    error = extra.get("error") if is_json_object(extra) else None
+    if error is not None:
+        detail = error.get("message", error) if is_json_object(error) else error
+        code = error.get("code") if is_json_object(error) else None
+        status = code if isinstance(code, int) and 400 <= code < 600 else None
+        text = str(detail)[:500]
+        if status is not None:
+            return status_error(status, f"the server answered an error with HTTP 200 (code {status}): {text}")
+        return ProviderCallError(
+            f"the server answered an error with HTTP 200: {text}", retryable=True, reason="server_error"
+        )
+    return ProviderCallError("malformed reply (no choices)", retryable=True, reason="malformed")
+
+
 def _content(request: ChatRequest) -> str | list[dict[str, Any]]:
     if not request.parts:
         return request.prompt
@@ -182,7 +200,7 @@ class OpenAIProvider:
             raise translate(exc) from exc
         choices = getattr(completion, "choices", None)
         if not choices:
-            raise ProviderCallError("malformed reply (no choices)", retryable=True, reason="malformed")
+            raise _no_choices(completion)
         message = choices[0].message
         text = message.content
         if message.tool_calls and (text is None or not text.strip() or request.structured_mode == "tools"):
@@ -204,7 +222,12 @@ class OpenAIProvider:
                 output_tokens=completion.usage.completion_tokens or 0,
                 output_reasoning_tokens=(out_details.reasoning_tokens or 0) if out_details else 0,
             )
-        return ChatResult(text=text, usage=usage, truncated=choices[0].finish_reason == "length")
+        return ChatResult(
+            text=text,
+            usage=usage,
+            truncated=choices[0].finish_reason == "length",
+            usage_reported=completion.usage is not None,
+        )
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:
         """One images call; images come back as base64 (or URLs, from endpoints that only give URLs)."""
