@@ -52,7 +52,9 @@ run, so every structured-output mode and parameter name is tested against the be
   describes the JSON to give (the schema after the line ``JSON schema of the answer:``); only ``max_tokens``;
 - ``"no_tools"``: a forced tool is refused with a 400 naming ``tool_choice``.
 
-``Quirks(omit_usage=True)`` leaves ``usage`` out of chat replies, as some OpenAI-compatible servers do.
+``Quirks(omit_usage=True)`` leaves ``usage`` out of chat replies, as some OpenAI-compatible servers do;
+``Quirks(refused_token_params=("max_tokens",))`` answers a request carrying that field with OpenAI's 400 to
+its reasoning models (``max_completion_tokens``: a strict server's 422 "Extra inputs are not permitted").
 
 A reply longer than the token limit (``ceil(characters / 4)`` tokens) is cut there and ends with
 ``finish_reason = "length"`` (Anthropic: ``stop_reason = "max_tokens"``).
@@ -119,6 +121,7 @@ class Quirks:
     ignore_tools: bool = False
     token_limit_params: tuple[str, ...] = ("max_tokens", "max_completion_tokens")
     omit_usage: bool = False  # chat replies without ``usage`` (some OpenAI-compatible servers)
+    refused_token_params: tuple[str, ...] = ()  # token-limit fields answered with a 400 naming them
 
 
 PROFILES: dict[str, Quirks] = {
@@ -672,6 +675,16 @@ def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
         return 400, "'response_format.type' must be 'json_schema' or 'text'"
     if body.get("tools") and quirks.refuse_tools:
         return 400, "tool_choice and tools are not supported by this server"
+    for name in quirks.refused_token_params:
+        if (
+            name in body
+        ):  # OpenAI's words to a reasoning model's max_tokens; a strict server's to an unknown one
+            if name == "max_tokens":
+                return 400, (
+                    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                    "Use 'max_completion_tokens' instead."
+                )
+            return 422, f"1 validation error: ('body', '{name}'): Extra inputs are not permitted"
     return None
 
 
@@ -692,8 +705,9 @@ def quirks_from(data: dict[str, Any]) -> Quirks:
     if "profile" in data:
         return PROFILES[str(data["profile"])]
     fields = dict(data)
-    if "token_limit_params" in fields:
-        fields["token_limit_params"] = tuple(fields["token_limit_params"])
+    for name in ("token_limit_params", "refused_token_params"):
+        if name in fields:
+            fields[name] = tuple(fields[name])
     return Quirks(**fields)
 
 

@@ -238,6 +238,65 @@ async def test_inline_settings_reach_the_call_in_the_backend_token_field(
     assert body["max_completion_tokens"] == 300 and "max_tokens" not in body
 
 
+@pytest.mark.parametrize(
+    ("configured", "refused", "sent_after"),
+    [
+        (None, "max_tokens", "max_completion_tokens"),  # a gateway to a reasoning model: OpenAI's 400
+        ("max_completion_tokens", "max_completion_tokens", "max_tokens"),  # a strict server's 422
+    ],
+)
+async def test_a_refused_token_field_is_swapped_once_and_remembered(
+    live: FakeProvider, run_bundle: RunBundle, configured: str | None, refused: str, sent_after: str
+) -> None:
+    backend: dict[str, Any] = {
+        "kind": "openai",
+        "base_url_env": "OPENAI_BASE_URL",
+        "api_key_env": "OPENAI_API_KEY",
+    }
+    if configured:
+        backend["token_limit_param"] = configured
+    boot(models={"backends": {"openai": backend}, "calls": ONE_ATTEMPT})
+    live.quirks = Quirks(refused_token_params=(refused,))
+    output = await run_bundle(SETTINGS, {"note": NOTE}, pipe="say")  # one attempt: the swap spends none
+    first, second = live.iter_bodies("chat")
+    assert first[refused] == 300 and second[sent_after] == 300 and refused not in second
+    assert output.usage.calls == 1 and isinstance(output.main_stuff_json()["text"], str)
+    live.reset()
+    await run_bundle(SETTINGS, {"note": NOTE}, pipe="say")  # remembered: no refused call first
+    [body] = live.iter_bodies("chat")
+    assert body[sent_after] == 300 and refused not in body
+
+
+async def test_a_server_refusing_both_token_fields_gives_its_error(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    boot(models={"calls": ONE_ATTEMPT})
+    live.quirks = Quirks(refused_token_params=("max_tokens", "max_completion_tokens"))
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(SETTINGS, {"note": NOTE}, pipe="say")
+    assert caught.value.status == 422 and "max_completion_tokens" in str(caught.value)
+    assert "'say'" in str(caught.value) and live.calls["chat"] == 2
+
+
+def test_a_token_value_out_of_range_is_not_a_refused_field() -> None:
+    from pipelex.inference.providers.base import ProviderCallError, refuses_token_field
+
+    def error(status: int, message: str) -> ProviderCallError:
+        return ProviderCallError(message, status=status, retryable=False, reason="rejected")
+
+    too_large = error(
+        400, "max_tokens is too large: 100000. This model supports at most 16384 completion tokens"
+    )
+    assert not refuses_token_field(too_large, "max_tokens")
+    assert not refuses_token_field(error(500, "Unsupported parameter: 'max_tokens'"), "max_tokens")
+    openai = error(400, "Unsupported parameter: 'max_tokens' is not supported with this model.")
+    assert refuses_token_field(openai, "max_tokens")
+    assert not refuses_token_field(openai, "max_completion_tokens")  # it names the other field only
+    assert refuses_token_field(
+        error(422, "max_completion_tokens: Extra inputs are not permitted"), "max_completion_tokens"
+    )
+
+
 def test_the_token_field_follows_the_host() -> None:
     openai = default_deck().backends["openai"]
     assert openai.token_limit_field({}) == "max_completion_tokens"  # OpenAI itself

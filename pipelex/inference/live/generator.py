@@ -321,15 +321,22 @@ class LiveContentGenerator:
         does not parse or validate gets one more call carrying the problem and the schema; a reply cut off by
         the token limit is a warning on the leaf (or an error when what came back cannot be parsed).
         """
-        from pipelex.inference.live.structured import fall_back, mode_for, prompt_for, repair_prompt
-        from pipelex.inference.providers.base import refuses_mode
+        from pipelex.inference.live.structured import (
+            fall_back,
+            mode_for,
+            prompt_for,
+            repair_prompt,
+            switch_token_field,
+            token_field_for,
+        )
+        from pipelex.inference.providers.base import refuses_mode, refuses_token_field
         from pipelex.inference.providers.session import open_provider
 
         key = backend.api_key() or "no-key-needed"
         policy = runtime.deck.policy
         base_url = backend.resolved_base_url()
         priced = handle.is_priced(backend)
-        base = request.model_copy(update={"token_limit_param": backend.token_limit_field()})
+        base = request.model_copy(update={"token_limit_param": token_field_for(backend, base_url)})
         schema = request.json_schema
 
         async def send(prepared: ChatRequest) -> ChatResult:
@@ -346,7 +353,9 @@ class LiveContentGenerator:
             return result
 
         async def ask() -> tuple[ChatResult, ChatRequest]:
-            """One answer, moving along the backend's structured modes while the server refuses them."""
+            """One answer, moving along the backend's structured modes while the server refuses them, and to
+            the other token-limit field when the server refuses the one sent."""
+            nonlocal base
             while True:
                 mode = mode_for(backend, base_url) if schema is not None else None
                 prepared = (
@@ -359,6 +368,13 @@ class LiveContentGenerator:
                 try:
                     return await send(prepared), prepared
                 except ProviderCallError as exc:
+                    sent = prepared.token_limit_param
+                    if prepared.max_tokens is not None and refuses_token_field(exc, sent):
+                        other = switch_token_field(backend, base_url, sent, str(exc))
+                        if other is None:
+                            raise
+                        base = base.model_copy(update={"token_limit_param": other})
+                        continue
                     if mode is None or not refuses_mode(exc, mode):
                         raise
                     if fall_back(backend, base_url, mode, str(exc)) is None:

@@ -7,6 +7,10 @@ naming ``response_format``, ``json_schema``, ``tools``, ...), the call moves on 
 without spending an attempt of the retry budget, and the process remembers it for that backend and base
 URL: later calls start there. ``prompt`` mode constrains nothing on the server: it always works when the
 model follows instructions, and the reply is validated like any other.
+
+The token limit's field is learned the same way: a server refusing the field a call carried (``max_tokens``
+or ``max_completion_tokens``, :func:`~pipelex.inference.providers.base.refuses_token_field`) gets the call
+again at once with the other one, and the process remembers it for that backend and base URL.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import logging
 import threading
 from typing import Any
 
-from pipelex.config.deck import Backend, StructuredMode
+from pipelex.config.deck import Backend, StructuredMode, TokenLimitParam
 
 logger = logging.getLogger("pipelex.inference")
 
@@ -64,10 +68,46 @@ def fall_back(
     return following
 
 
+_learned_token_fields: dict[tuple[str, str], TokenLimitParam] = {}
+
+
+def token_field_for(backend: Backend, base_url: str | None) -> TokenLimitParam:
+    """The field the next call to ``backend`` carries its token limit in."""
+    with _lock:
+        learned = _learned_token_fields.get((backend.name, base_url or ""))
+    return learned or backend.token_limit_field()
+
+
+def switch_token_field(
+    backend: Backend, base_url: str | None, refused: TokenLimitParam, detail: str
+) -> TokenLimitParam | None:
+    """The other token-limit field (remembered for the process), or None when this process already moved
+    this backend away from the other one (both refused: the error stands)."""
+    other: TokenLimitParam = "max_tokens" if refused == "max_completion_tokens" else "max_completion_tokens"
+    key = (backend.name, base_url or "")
+    with _lock:
+        current = _learned_token_fields.get(key)
+        if current == other:
+            return other  # another call moved it already
+        if current == refused:
+            return None  # learned once already, refused again: the server takes neither
+        _learned_token_fields[key] = other
+    logger.info(
+        "backend %r (%s) refuses the token limit as %s (%s): sending %s from now on in this process",
+        backend.name,
+        base_url,
+        refused,
+        detail[:160],
+        other,
+    )
+    return other
+
+
 def forget_learned_modes() -> None:
-    """Forget every fallback learned in this process (tests; a server that was upgraded)."""
+    """Forget every fallback learned in this process, modes and token fields (tests; a server upgraded)."""
     with _lock:
         _learned.clear()
+        _learned_token_fields.clear()
 
 
 def learned_modes() -> dict[tuple[str, str], StructuredMode]:

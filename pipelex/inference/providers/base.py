@@ -154,6 +154,25 @@ def refuses_mode(error: ProviderCallError, mode: StructuredMode) -> bool:
     return any(word in message for word in _MODE_WORDS[mode])
 
 
+_REFUSAL_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "not permitted", "not allowed")
+
+
+def refuses_token_field(error: ProviderCallError, field: TokenLimitParam) -> bool:
+    """True when ``error`` is the server refusing the token-limit field the request carried, not its value.
+
+    OpenAI's reasoning models answer ``max_tokens`` with a 400 "Unsupported parameter: 'max_tokens' ... Use
+    'max_completion_tokens' instead"; a server validating strictly answers an unknown ``max_completion_tokens``
+    with a 400 or 422 naming it ("extra inputs are not permitted"). A value out of range names the field too,
+    but neither the other field nor a refusal word.
+    """
+    if error.status not in (400, 422):
+        return False
+    message = str(error).lower()
+    other = "max_tokens" if field == "max_completion_tokens" else "max_completion_tokens"
+    named = field in message.replace(other, "")
+    return named and (other in message or any(word in message for word in _REFUSAL_WORDS))
+
+
 def status_error(status: int | None, message: str) -> ProviderCallError:
     """The error for an HTTP status: 408/409/429/5xx are retryable."""
     if status == 429:
