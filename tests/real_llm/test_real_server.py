@@ -15,14 +15,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.inference.live_bundles import NOTE, TRIAGE
-from tests.real_llm.server import cache_dir, is_prepared, serve
+from tests.real_llm.server import cache_dir, is_prepared
 
 pytestmark = [
     pytest.mark.skipif(
@@ -45,18 +44,6 @@ max_attempts = 2
 """
 
 BACKENDS = {"direct": [], "temporal": ["--temporal"]}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """The llama.cpp server's OpenAI base URL (started for this module, stopped after), or the OpenAI-compatible
-    server already running at ``$PIPELEX_REAL_LLM_URL`` (an Ollama, a vLLM, ... of yours)."""
-    given = os.environ.get("PIPELEX_REAL_LLM_URL")
-    if given:
-        yield given
-        return
-    with serve() as url:
-        yield url
 
 
 def _env(home: Path, url: str) -> dict[str, str]:

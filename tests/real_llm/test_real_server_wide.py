@@ -1,0 +1,350 @@
+"""The real server, wider: bundles as users write them (tests/real_llm/wide_bundle.py) run from the CLI on the
+direct and Temporal backends, through a recording proxy in front of the llama.cpp server, so the tests see what
+pipelex sent (system prompts, temperature, max_tokens) and can stop the server in the middle of a run.
+
+The assertions are about pipelex's behaviour (the shape and validity of each result against its concept, the
+calls and tokens counted, the request fields, the errors and what a failed run keeps), never the model's wording.
+Opt-in as tests/real_llm/test_real_server.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.real_llm.server import is_prepared
+from tests.real_llm.wide_bundle import INSPECTION, NOTE
+
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("PIPELEX_REAL_LLM") != "1",
+        reason="the real-server tier is opt-in: `make test-real-llm`",
+    ),
+    pytest.mark.skipif(
+        os.environ.get("PIPELEX_REAL_LLM") == "1"
+        and not os.environ.get("PIPELEX_REAL_LLM_URL")
+        and not is_prepared(),
+        reason="the llama.cpp server is not prepared: `python -m tests.real_llm.server prepare`",
+    ),
+    pytest.mark.timeout(900),
+]
+
+CONFIG = """
+[models.calls]
+timeout = 300.0
+max_attempts = 2
+backoff_initial = 0.05
+backoff_max = 0.1
+"""
+
+BACKENDS = {"direct": [], "temporal": ["--temporal"]}
+
+
+# ------------------------------------------------------------------------------------------------ the proxy
+
+
+@dataclass
+class Proxy:
+    """Forwards to the real server and records each chat request's body; once ``answer_chats`` chat calls were
+    answered, later ones get their connection closed with no reply, as from a server that stopped."""
+
+    upstream: str
+    answer_chats: int | None = None
+    bodies: list[dict[str, Any]] = field(default_factory=lambda: [])
+    refused: int = 0
+    url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            pass
+
+        def _forward(self, method: str) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            upstream = proxy.upstream.rstrip("/").removesuffix("/v1") + self.path
+            if self.path.endswith("/chat/completions"):
+                with proxy.lock:
+                    if proxy.answer_chats is not None and len(proxy.bodies) >= proxy.answer_chats:
+                        proxy.refused += 1
+                        self.close_connection = True
+                        return  # no status line: the client sees the connection drop
+                    proxy.bodies.append(json.loads(body))
+            reply = httpx.request(
+                method,
+                upstream,
+                content=body,
+                headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
+                timeout=600,
+            )
+            self.send_response(reply.status_code)
+            self.send_header("Content-Type", reply.headers.get("Content-Type", "application/json"))
+            self.send_header("Content-Length", str(len(reply.content)))
+            self.end_headers()
+            self.wfile.write(reply.content)
+
+        def do_GET(self) -> None:
+            self._forward("GET")
+
+        def do_POST(self) -> None:
+            self._forward("POST")
+
+    return Handler
+
+
+@pytest.fixture
+def proxy(server: str) -> Iterator[Proxy]:
+    """A recording proxy in front of the real server, for one test."""
+    state = Proxy(upstream=server)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+# ------------------------------------------------------------------------------------------------ running
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    run_dir: Path
+
+    def json(self, name: str) -> Any:
+        return json.loads((self.run_dir / name).read_text())
+
+    @property
+    def graph(self) -> dict[str, Any]:
+        return self.json("graph.json")
+
+    def memory(self, name: str) -> Any:
+        memory = self.json("working_memory.json")
+        stuff = memory["root"][name] if "root" in memory else memory[name]
+        return stuff.get("content", stuff)
+
+    def nodes(self, pipe_code: str) -> list[dict[str, Any]]:
+        return [n for n in self.graph["nodes"] if n["pipe_code"] == pipe_code]
+
+
+def _run(tmp_path: Path, url: str, pipe: str, backend: str, *, ok: bool = True) -> Run:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "inspection.mthds").write_text(INSPECTION)
+    (tmp_path / "pipelex.toml").write_text(CONFIG)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIPELEX_", "OPENAI_", "ANTHROPIC_")) and k != "PYTEST_CURRENT_TEST"
+    }
+    env.update({"HOME": str(tmp_path), "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "no-key-needed"})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelex.cli.main",
+            "run",
+            "bundle",
+            "inspection.mthds",
+            "--pipe",
+            pipe,
+            "-i",
+            json.dumps({"note": NOTE}),
+            "--graph",
+            *BACKENDS[backend],
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=800,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    if ok:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0, result.stdout
+    [run_dir] = sorted((tmp_path / "results").iterdir())
+    run = Run(result.returncode, result.stdout, result.stderr, run_dir)
+    assert run.graph["backend"] == backend and run.graph["mode"] == "live"
+    return run
+
+
+# ------------------------------------------------------------------------------------------------ checks
+
+
+def _check_finding(finding: Any) -> dict[str, Any]:
+    assert isinstance(finding, dict) and set(finding) == {"label", "severity"}, finding
+    assert isinstance(finding["label"], str) and finding["severity"] in ("minor", "major")
+    return finding
+
+
+def _items(value: Any) -> list[Any]:
+    items = value["items"] if isinstance(value, dict) else value
+    assert isinstance(items, list)
+    return items
+
+
+def _check_inspection(inspection: Any) -> None:
+    assert isinstance(inspection, dict)
+    assert set(inspection) <= {
+        "title",
+        "visited_on",
+        "place",
+        "findings",
+        "cost_estimate",
+        "hours",
+        "tags",
+        "notes",
+    }
+    assert {"title", "visited_on", "place", "findings", "cost_estimate", "hours"} <= set(inspection)
+    assert isinstance(inspection["title"], str)
+    datetime.date.fromisoformat(inspection["visited_on"])  # a date, ISO in the saved memory
+    place = inspection["place"]
+    assert isinstance(place, dict) and isinstance(place["city"], str)
+    assert place.get("floor") is None or isinstance(place["floor"], int)
+    for finding in inspection["findings"]:
+        _check_finding(finding)
+    assert isinstance(inspection["cost_estimate"], int | float) and not isinstance(
+        inspection["cost_estimate"], bool
+    )
+    assert isinstance(inspection["hours"], int) and not isinstance(inspection["hours"], bool)
+    assert inspection.get("tags") is None or all(isinstance(t, str) for t in inspection["tags"])
+    assert inspection.get("notes") is None or isinstance(inspection["notes"], str)
+
+
+def _system(body: dict[str, Any]) -> str | None:
+    messages = body["messages"]
+    return messages[0]["content"] if messages[0]["role"] == "system" else None
+
+
+# ------------------------------------------------------------------------------------------------ tests
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_structure_passed_between_two_llm_pipes(proxy: Proxy, tmp_path: Path, backend: str) -> None:
+    """Nested concept, list of concepts, choices, optional fields, a date, a number: validated, then read by
+    the next pipe's prompt; the bundle's system prompt goes with each call."""
+    run = _run(tmp_path, proxy.url, "report", backend)
+    inspection = run.memory("inspection")
+    _check_inspection(inspection)
+    assert isinstance(run.json("main_stuff.json")["text"], str)
+    usage = run.graph["usage"]["total"]
+    assert usage["calls"] == len(proxy.bodies) - _refused_modes(proxy) >= 2
+    assert usage["output_tokens"] > 0 and usage["input_tokens"] > 0
+    assert all("careful building inspector" in (_system(b) or "") for b in proxy.bodies)
+    summary_prompt = proxy.bodies[-1]["messages"][-1]["content"]
+    assert inspection["title"] in summary_prompt and inspection["place"]["city"] in summary_prompt
+
+
+def _refused_modes(proxy: Proxy) -> int:
+    """The calls the server refused for their structured-output mode (a ``json_schema`` response format on
+    llama-cpp-python's server): answered with an error, so not counted as calls."""
+    return sum(
+        1
+        for b in proxy.bodies
+        if isinstance(b.get("response_format"), dict) and b["response_format"].get("type") == "json_schema"
+    )
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_preliminary_text_drafts_then_structures(proxy: Proxy, tmp_path: Path, backend: str) -> None:
+    run = _run(tmp_path, proxy.url, "inspect_in_two_calls", backend)
+    _check_inspection(run.json("main_stuff.json"))
+    answered = [b for b in proxy.bodies if b not in _refused_bodies(proxy)]
+    assert len(answered) >= 2  # a text draft, then the structuring call
+    assert "response_format" not in answered[0] and "tools" not in answered[0]
+    assert "response_format" in answered[-1] or "tools" in answered[-1] or "JSON" in str(answered[-1])
+    assert run.graph["usage"]["total"]["calls"] == len(answered)
+
+
+def _refused_bodies(proxy: Proxy) -> list[dict[str, Any]]:
+    return [
+        b
+        for b in proxy.bodies
+        if isinstance(b.get("response_format"), dict) and b["response_format"].get("type") == "json_schema"
+    ]
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_fixed_count_list_of_concepts(server: str, tmp_path: Path, backend: str) -> None:
+    run = _run(tmp_path, server, "two_findings", backend)
+    findings = _items(run.json("main_stuff.json"))
+    assert len(findings) == 2
+    for finding in findings:
+        _check_finding(finding)
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_batch_of_structured_calls_over_an_llm_list(server: str, tmp_path: Path, backend: str) -> None:
+    run = _run(tmp_path, server, "advise_all", backend)
+    findings = [_check_finding(f) for f in _items(run.memory("findings"))]
+    advice = _items(run.json("main_stuff.json"))
+    assert len(advice) == len(findings)
+    for item in advice:
+        assert set(item) == {"action", "priority"} and isinstance(item["action"], str)
+        assert isinstance(item["priority"], int)
+    advised = run.nodes("advise")
+    assert len(advised) == len(findings) and all(n["status"] == "succeeded" for n in advised)
+    assert run.graph["usage"]["total"]["calls"] >= 1 + len(findings)
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_condition_on_a_real_answer(server: str, tmp_path: Path, backend: str) -> None:
+    run = _run(tmp_path, server, "escalate", backend)
+    finding = _check_finding(run.memory("finding"))
+    ran = [n["pipe_code"] for n in run.graph["nodes"] if n["pipe_code"] in ("call_owner", "log_it")]
+    assert ran == ["call_owner" if finding["severity"] == "major" else "log_it"]
+    assert isinstance(run.json("main_stuff.json")["text"], str)
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_model_settings_reach_the_server(proxy: Proxy, tmp_path: Path, backend: str) -> None:
+    """The pipe's temperature, max_tokens and system prompt are in the request; the server honours max_tokens
+    (the usage it reports), and the cut-off reply is a warning on the pipe."""
+    run = _run(tmp_path, proxy.url, "short_answer", backend)
+    [body] = proxy.bodies
+    assert body["temperature"] == 0.25 and body["max_tokens"] == 7
+    assert "max_completion_tokens" not in body  # not OpenAI's host: the widely read field
+    assert _system(body) == "You are a verbose assistant who always writes at length."
+    usage = run.graph["usage"]["total"]
+    assert usage["calls"] == 1 and 0 < usage["output_tokens"] <= 7
+    [node] = run.nodes("short_answer")
+    assert any("stopped at the token limit (max_tokens = 7)" in w for w in node.get("warnings", []))
+    assert "stopped at the token limit" in run.stderr
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_the_server_stopping_mid_run(proxy: Proxy, tmp_path: Path, backend: str) -> None:
+    """The server answers the first pipe's call(s) then stops: the error names the pipe and the model, and the
+    failed run keeps what was paid for (the first pipe's result and its usage)."""
+    proxy.answer_chats = 2  # the first pipe's structured call (and, on this server, its refused json_schema)
+    run = _run(tmp_path, proxy.url, "report", backend, ok=False)
+    assert proxy.refused >= 1
+    error = run.stderr
+    assert "'summarise'" in error and "model 'gpt-4o'" in error and "provider 'openai'" in error, error
+    assert "connect" in error.lower() or "connection" in error.lower(), error
+    _check_inspection(run.memory("inspection"))  # the answered call's result is kept
+    usage = run.json("usage.json")
+    total = usage["total"] if "total" in usage else usage
+    answered = len(proxy.bodies) - _refused_modes(proxy)
+    assert total["calls"] == answered and total["output_tokens"] > 0
+    assert str(run.run_dir.name) in error or "results" in error
