@@ -890,19 +890,25 @@ _SHOT = (
     '[concept.Shot]\ndescription = "A screenshot"\nrefines = "Image"\n\n[concept.Ticket]\n',
 )
 _EXTRAS = 'concept_ref = "JSON", description = "Anything else"'
+_EXTRAS_FIELD = 'type = "concept", concept_ref = "JSON", description = "Anything else"'
 
 COMBINED: dict[str, list[tuple[str, str]]] = {
     # an image reached through a field: directly, in a list, refined, nested, optional, inside natives
     "field_list_of_images": [
-        (_EXTRAS, 'type = "list", item_type = "concept", item_concept_ref = "Image", description = "Shots"')
+        (
+            _EXTRAS_FIELD,
+            'type = "list", item_type = "concept", item_concept_ref = "Image", description = "Shots"',
+        )
     ],
-    "field_list_of_images_code": [(_EXTRAS, 'type = "list", item_type = "Image", description = "Shots"')],
+    "field_list_of_images_code": [
+        (_EXTRAS_FIELD, 'type = "list", item_type = "Image", description = "Shots"')
+    ],
     "field_refined_image": [_SHOT, (_EXTRAS, 'concept_ref = "Shot", description = "Shot"')],
     "field_nested_image": [_ATTACHMENT, (_EXTRAS, 'concept_ref = "Attachment", description = "Attachment"')],
     "field_nested_image_list": [
         _ATTACHMENT,
         (
-            _EXTRAS,
+            _EXTRAS_FIELD,
             'type = "list", item_type = "concept", item_concept_ref = "Attachment", description = "Files"',
         ),
     ],

@@ -24,6 +24,7 @@ class ErrorType(StrEnum):
     BINDING_STEP_INVALID = "binding_step_invalid"
     NATIVE_CONCEPT_REDECLARATION = "native_concept_redeclaration"
     DUPLICATE_DECLARATION = "duplicate_declaration"
+    PACKAGE_INVALID = "package_invalid"  # a package manifest (METHODS.toml) that is not valid TOML
     # resolution
     UNRESOLVED_CONCEPT = "unresolved_concept"
     UNRESOLVED_PIPE_DEPENDENCY = "unresolved_pipe_dependency"

@@ -63,6 +63,7 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "binding_step_invalid": "method.binding_step_invalid",
     "native_concept_redeclaration": "method.name_conflict",
     "duplicate_declaration": "method.name_conflict",
+    "package_invalid": "method.package_invalid",
     "batch_item_name_collision": "method.name_conflict",
     "unresolved_concept": "method.concept_unresolved",
     "unresolved_pipe_dependency": "method.pipe_unresolved",

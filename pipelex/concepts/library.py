@@ -172,13 +172,20 @@ class ConceptLibrary(Record):
 
     # ------------------------------------------------------------------ resolution
     def resolve(self, ref: str, domain: str | None = None) -> Concept | None:
-        """Find ``ref`` (bare, ``domain.Code`` or ``native.Code``) as seen from ``domain``."""
+        """Find ``ref`` (bare, ``domain.Code`` or ``native.Code``) as seen from ``domain``.
+
+        Seen from a domain, a bare code is a concept of that domain or a native: another domain's concept is
+        written qualified (``shop.Product``), as in the reference ("not declared in domain 'x' and is not
+        native"). With no domain (a name given on the command line), a code unique in the library is found too.
+        """
         if "." in ref:
             return self.concepts.get(ref)
         if domain is not None and f"{domain}.{ref}" in self.concepts:
             return self.concepts[f"{domain}.{ref}"]
         if f"native.{ref}" in self.concepts:
             return self.concepts[f"native.{ref}"]
+        if domain is not None:
+            return None
         matches = self._refs_of_code(ref)
         return self.concepts[matches[0]] if len(matches) == 1 else None
 

@@ -144,15 +144,17 @@ class Library(Record):
         return None
 
     def resolve_pipe(self, ref: str, from_domain: str | None = None) -> PipeEntry | None:
-        """Find a pipe by bare code (own domain first, then a unique match) or ``domain.code``."""
+        """Find a pipe by ``domain.code``, or by bare code: seen from a domain, a pipe of that domain (a reference
+        resolves inside its own domain, as in the reference); with no domain (a name given on the command line),
+        the pipe of that code if it is unique in the library."""
         parts = pipe_ref_parts(ref)
         if parts is None or parts[0]:
             return None
         _, domain, code = parts
         if domain:
             return self.pipes.get(f"{domain}.{code}")
-        if from_domain is not None and f"{from_domain}.{code}" in self.pipes:
-            return self.pipes[f"{from_domain}.{code}"]
+        if from_domain is not None:
+            return self.pipes.get(f"{from_domain}.{code}")
         found = self.pipe_refs_of_code(code)
         return self.pipes[found[0]] if len(found) == 1 else None
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import stat
+import tomllib
 from pathlib import Path
 
+from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.errors import BundleLoadError
 from pipelex.language.library import Library, build_library
 
@@ -149,4 +151,53 @@ def load_library(paths: list[Path]) -> Library:
                 continue
             seen.add(identity)
             sources.append((read_bundle_text(file), str(file)))
-    return build_library(sources)
+    library = build_library(sources)
+    library.diagnostics.extend(_manifest_problems(paths))
+    return library
+
+
+def _manifests(root: Path) -> list[Path]:
+    """The package manifests read with ``root``: a folder's own and its packages' (the reference reads each one
+    for its exclude patterns), or, for a file, the manifest of the package holding it (its folder or the nearest
+    folder above it with one)."""
+    if root.is_dir():
+        found = [root / MANIFEST_NAME] if (root / MANIFEST_NAME).is_file() else []
+        found += [package / MANIFEST_NAME for package in nested_packages(root)]
+        return found
+    for folder in root.absolute().parents:
+        if (folder / MANIFEST_NAME).is_file():
+            return [folder / MANIFEST_NAME]
+    return []
+
+
+def _manifest_problems(paths: list[Path]) -> list[Diagnostic]:
+    """A manifest that is not valid TOML makes the method invalid (``package_invalid``, as in the reference);
+    what it declares is not checked (pipelex does not resolve package dependencies yet)."""
+    problems: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for root in paths:
+        for manifest in _manifests(root):
+            if manifest in seen:
+                continue
+            seen.add(manifest)
+            try:
+                tomllib.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(
+                    Diagnostic(
+                        error_type=ErrorType.PACKAGE_INVALID,
+                        file=str(manifest),
+                        message=f"{manifest}: the package manifest cannot be read ({exc}): fix or remove it",
+                    )
+                )
+            except tomllib.TOMLDecodeError as exc:
+                problems.append(
+                    Diagnostic(
+                        error_type=ErrorType.PACKAGE_INVALID,
+                        file=str(manifest),
+                        line=getattr(exc, "lineno", None),
+                        message=f"{manifest}: the package manifest is not valid TOML ({exc}): fix the TOML at "
+                        "that place, or remove the file if this folder is not a package",
+                    )
+                )
+    return problems

@@ -205,6 +205,11 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
         "Make the definition keep the signature's contract (same input names, concepts and multiplicities, "
         "same output), or change the signature.",
     ),
+    "package_invalid": (
+        _LOAD,
+        "A package manifest (METHODS.toml) of the method's folder is not valid TOML.",
+        "Fix the TOML at the line given, or remove the file if the folder is not a package.",
+    ),
     "resource_missing": (
         _STATIC,
         "A file a pipe names (a PipeDocGen's `template_file`) is not in the bundle's folder.",

@@ -192,3 +192,105 @@ def test_a_hint_value_that_is_not_a_string_is_a_schema_violation(
     report = validate(circle(**{site: value}))
     assert [(kind, pipe) for kind, pipe, _ in problems(report)] == [("schema_violation", where)]
     assert "must be a string" in report.errors[0].message
+
+
+TICKET = """
+domain = "natives_desk"
+
+[concept.Shot]
+description = "A screenshot"
+refines = "Image"
+
+[concept.Attachment]
+description = "A file the customer attached"
+
+[concept.Attachment.structure]
+shot = { type = "concept", concept_ref = "Image", description = "The screenshot" }
+
+[concept.Ticket]
+description = "A support ticket"
+
+[concept.Ticket.structure]
+subject = { type = "text", description = "Subject line", required = true }
+FIELD
+
+[pipe.open_ticket]
+type = "PipeLLM"
+description = "Open a ticket from the message"
+inputs = { message = "Text" }
+output = "Ticket"
+prompt = "Open a support ticket for this message: $message"
+"""
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'extra = { type = "concept", concept_ref = "Image", description = "An image" }',
+        'extra = { type = "concept", concept_ref = "Image", description = "An image", required = true }',
+        'extra = { type = "concept", concept_ref = "Shot", description = "A refined image" }',
+    ],
+)
+def test_a_structured_llm_output_with_an_image_field_is_refused(field: str) -> None:
+    report = validate(TICKET.replace("FIELD", field))
+    assert problems(report) == [("llm_output_cannot_be_image", "open_ticket", "output")]
+    assert "'extra'" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'extra = { type = "list", item_type = "concept", item_concept_ref = "Image", description = "Images" }',
+        'extra = { type = "concept", concept_ref = "Attachment", description = "An image, nested" }',
+        'extra = { type = "concept", concept_ref = "Page", description = "A page" }',
+        'extra = { type = "concept", concept_ref = "TextAndImages", description = "Text and images" }',
+        'extra = { type = "text", description = "The screenshot URL" }',
+    ],
+)
+def test_an_llm_output_whose_image_is_in_a_list_or_nested_is_valid(field: str) -> None:
+    # the reference checks the output's own fields for one image, not lists nor nested concepts
+    report = validate(TICKET.replace("FIELD", field))
+    assert report.is_valid, problems(report)
+
+
+PAGE = """
+domain = "pages"
+
+[concept.Note]
+description = "A note"
+refines = "Text"
+
+[pipe.page]
+type = "PipeCompose"
+description = "Build the output"
+inputs = { answer = "Markdown" }
+output = "OUTPUT"
+construct = CONSTRUCT
+"""
+
+
+@pytest.mark.parametrize(
+    ("output", "construct"),
+    [
+        ("Html", '{ inner_html = { template = "<p>$answer</p>" }, css_class = "answer" }'),
+        ("Text", '{ text = { from = "answer.text" } }'),
+        ("Note", '{ text = { from = "answer.text" } }'),
+    ],
+)
+def test_a_construct_fills_the_fields_of_a_native(output: str, construct: str) -> None:
+    report = validate(PAGE.replace("OUTPUT", output).replace("CONSTRUCT", construct))
+    assert report.is_valid, problems(report)
+
+
+def test_a_construct_missing_a_natives_required_field_fails_its_dry_run() -> None:
+    report = validate(
+        PAGE.replace("OUTPUT", "Html").replace("CONSTRUCT", '{ body = { from = "answer.text" } }')
+    )
+    assert [p[0] for p in problems(report)] == ["DryRunError"]
+    assert "inner_html" in report.errors[0].message
+
+
+@pytest.mark.parametrize("output", ["Anything", "Dynamic", "Composite"])
+def test_a_construct_into_a_concept_without_fields_is_refused(output: str) -> None:
+    report = validate(PAGE.replace("OUTPUT", output).replace("CONSTRUCT", '{ x = { from = "answer.text" } }'))
+    assert problems(report) == [("inadequate_output_concept", "page", "output")]

@@ -297,12 +297,14 @@ def _check_compose(
             entry,
             field="output",
         )
-    if output is not None and checks.library.concepts.structure_of(output[1]) is None:
+    if output is not None and not _has_fields(checks, output[1]):
+        # a construct fills the fields of its output: a structure's, or a native's content fields (a Text's
+        # `text`, an Html's `inner_html`, as the reference builds them); Anything, Dynamic and Composite have none
         checks.report(
             ErrorType.INADEQUATE_OUTPUT_CONCEPT,
-            f"a PipeCompose `construct` builds a structured "
-            f"concept, but the output {entry.blueprint.output!r} has no structure: change the output to "
-            "a concept with a `structure`, or use `template` to render text",
+            f"a PipeCompose `construct` fills the fields of its output, but the output "
+            f"{entry.blueprint.output!r} has no fields to fill: change the output to a concept with a "
+            "`structure` (or a native such as Text or Html), or use `template` to render text",
             entry,
             field="output",
         )
@@ -311,6 +313,17 @@ def _check_compose(
     templates: dict[str, str | None] = {}
     _collect_construct(checks, pipe.construct_, "construct", roots, templates, entry, inputs)
     checks.check_templates(entry, inputs, templates, extra_roots=roots)
+
+
+def _has_fields(checks: PipeChecks, concept: Concept) -> bool:
+    """A structure, or a native with content fields (Anything, Dynamic and Composite have none to fill)."""
+    concepts = checks.library.concepts
+    if concepts.structure_of(concept) is not None:
+        return True
+    base = concepts.native_base(concept)
+    if base is None or base.code in ("Anything", "Dynamic", "Composite"):
+        return False
+    return concepts.content_field_infos(concept) is not None
 
 
 def _collect_construct(

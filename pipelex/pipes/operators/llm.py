@@ -31,7 +31,7 @@ from pipelex.pipes.resolved import ResolvedInputs
 from pipelex.pipes.runtime import make_output, output_spec
 
 if TYPE_CHECKING:
-    from pipelex.concepts.library import Concept
+    from pipelex.concepts.library import Concept, ConceptLibrary
     from pipelex.concepts.paths import Var
     from pipelex.language.specs import ConceptSpec
 
@@ -119,6 +119,20 @@ def model_calls(entry: PipeEntry, pipe: PipeLLMBlueprint) -> list[ModelCall]:
     return calls
 
 
+def _image_field(concepts: ConceptLibrary, concept: Concept) -> str | None:
+    """The first field of ``concept``'s structure that holds one image (``type = "concept"``, an Image)."""
+    structure = concepts.structure_of(concept)
+    if not structure:
+        return None
+    image = concepts.concepts["native.Image"]
+    for name, spec in structure.items():
+        if spec.type == "concept" and spec.concept_ref:
+            target = concepts.resolve(spec.concept_ref, concept.domain)
+            if target is not None and concepts.refines(target, image):
+                return name
+    return None
+
+
 def check(
     checks: PipeChecks,
     entry: PipeEntry,
@@ -146,6 +160,17 @@ def check(
                 f"a PipeLLM writes text or structures, not pages (a Page holds a page view, an image), so its "
                 f"output cannot be {entry.blueprint.output!r}: use a PipeExtract to read pages off a document, "
                 'or output a text or a structured concept (or "TextAndImages")',
+                entry,
+                field="output",
+            )
+        elif (image_field := _image_field(concepts, output[1])) is not None:
+            # the reference refuses a structure whose own field holds an image ("cannot be compatible with the
+            # Image concept"); a list of images, or an image nested in a field's concept, it lets through
+            checks.report(
+                ErrorType.LLM_OUTPUT_CANNOT_BE_IMAGE,
+                f"a PipeLLM writes text or structures, not images, and its output {entry.blueprint.output!r} "
+                f"has the field {image_field!r} holding an image: drop the field (make the image with a "
+                "PipeImgGen, and assemble both in a PipeCompose `construct`), or make it a text (a caption, a URL)",
                 entry,
                 field="output",
             )
