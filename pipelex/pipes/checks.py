@@ -221,11 +221,11 @@ class PipeChecks:
         if not fits and rule.structured:
             fits = concepts.structure_of(concept) is not None
         if not fits:
+            accepted = [repr(n) for n in rule.natives] + (["a structured concept"] if rule.structured else [])
             self.report(
                 ErrorType.INADEQUATE_OUTPUT_CONCEPT,
                 f"a {entry.blueprint.type} {rule.wording}, so its output "
-                f"cannot be {entry.blueprint.output!r} ({concept.ref}): declare "
-                f"{' or '.join(repr(n) for n in rule.natives)}{' or a structured concept' if rule.structured else ''}"
+                f"cannot be {entry.blueprint.output!r} ({concept.ref}): declare {' or '.join(accepted)}"
                 f" (or a concept refining it), or use the operator that makes a {concept.code}",
                 entry,
                 field="output",

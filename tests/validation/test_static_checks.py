@@ -633,14 +633,14 @@ CASES: list[object] = [
         type = "PipeCompose"
         description = "d"
         inputs = { parcel = "Parcel" }
-        output = "Text"  #!
+        output = "Anything"  #!
         [pipe.relabel.construct]
         size = "small"
         """,
             "inadequate_output_concept",
             "relabel",
             "output",
-            ("'Text'",),
+            ("'Anything'",),
             "change the output",
         ),
         id="inadequate_output_concept-construct-unstructured",
