@@ -54,7 +54,9 @@ run, so every structured-output mode and parameter name is tested against the be
 
 ``Quirks(omit_usage=True)`` leaves ``usage`` out of chat replies, as some OpenAI-compatible servers do;
 ``Quirks(refused_token_params=("max_tokens",))`` answers a request carrying that field with OpenAI's 400 to
-its reasoning models (``max_completion_tokens``: a strict server's 422 "Extra inputs are not permitted").
+its reasoning models (``max_completion_tokens``: a strict server's 422 "Extra inputs are not permitted");
+``content_parts=True`` answers the content as a list of parts (thinking, then text), as Mistral's reasoning
+models do; ``think_first=True`` starts it with a ``<think>...</think>`` block.
 
 A reply longer than the token limit (``ceil(characters / 4)`` tokens) is cut there and ends with
 ``finish_reason = "length"`` (Anthropic: ``stop_reason = "max_tokens"``).
@@ -122,6 +124,12 @@ class Quirks:
     token_limit_params: tuple[str, ...] = ("max_tokens", "max_completion_tokens")
     omit_usage: bool = False  # chat replies without ``usage`` (some OpenAI-compatible servers)
     refused_token_params: tuple[str, ...] = ()  # token-limit fields answered with a 400 naming them
+    content_parts: bool = (
+        False  # chat content as a list of parts, thinking then text (Mistral's reasoning models)
+    )
+    think_first: bool = (
+        False  # chat content starting with a <think>...</think> block (a reasoning model, unparsed)
+    )
 
 
 PROFILES: dict[str, Quirks] = {
@@ -533,7 +541,17 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 full = _text_reply(model, last_user, media)
             reply, cut = _cut(full, limit)
-            message["content"] = reply
+            content = (
+                f"<think>\nThe user wants an answer.\n</think>\n{reply}" if quirks.think_first else reply
+            )
+            message["content"] = (
+                [
+                    {"type": "thinking", "thinking": [{"type": "text", "text": "The user wants an answer."}]},
+                    {"type": "text", "text": content},
+                ]
+                if quirks.content_parts
+                else content
+            )
             finish = "length" if cut else "stop"
         prompt_tokens = tokens_of(all_text) + 85 * media
         completion_tokens = tokens_of(reply)

@@ -305,3 +305,26 @@ def test_a_reply_without_choices_or_error_is_malformed() -> None:
     )
     problem = _no_choices(coded)
     assert problem.retryable and problem.status is None and "busy" in str(problem)
+
+
+@pytest.mark.parametrize(
+    "quirks", [{"content_parts": True}, {"think_first": True}, {"content_parts": True, "think_first": True}]
+)
+async def test_replies_of_reasoning_models_give_their_answer(
+    live: FakeProvider, run_bundle: RunBundle, quirks: dict[str, bool]
+) -> None:
+    """Content as a list of parts (thinking, then text) and a leading <think> block: the text parts are the
+    reply, and a structured reply is read after the thinking."""
+    from pipelex.testing.fake_provider import Quirks
+
+    live.quirks = Quirks(
+        content_parts=quirks.get("content_parts", False), think_first=quirks.get("think_first", False)
+    )
+    output = await run_bundle(BUNDLE, {"notes": ["a note", "another"]})
+    summaries = output.main_stuff_json()["items"]
+    assert len(summaries) == 2 and all(set(s) == {"title", "words"} for s in summaries)
+    assert live.calls["chat"] == 2  # no retry: each reply read at once
+    text = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    reply = text.main_stuff_json()["text"]
+    assert "Fake reply" in reply and "thinking" not in reply
+    assert reply.startswith("<think>") == quirks.get("think_first", False)  # a text reply is the model's own

@@ -751,6 +751,9 @@ def _list_schema(model: type[StuffContent], count: int | None) -> dict[str, Any]
 
 def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     cleaned = text.strip()
+    if cleaned.startswith("<think>") and "</think>" in cleaned:
+        # a reasoning model served without a reasoning parser (llama.cpp, Ollama, vLLM) writes its thinking first
+        cleaned = cleaned.partition("</think>")[2].strip()
     if cleaned.startswith("```"):
         cleaned = cleaned.strip("`").removeprefix("json").strip()
     try:

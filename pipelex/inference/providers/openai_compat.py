@@ -93,6 +93,22 @@ def translate(exc: BaseException) -> ProviderCallError:
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
 
 
+def _message_text(content: object) -> str | None:
+    """The reply's text: ``content`` is a string on most servers, but a list of parts on some (Mistral's
+    reasoning models: ``{"type": "thinking", ...}`` then ``{"type": "text", "text": ...}``), whose text parts
+    are joined (the thinking is left out)."""
+    if content is None or isinstance(content, str):
+        return content
+    if not is_list(content):
+        return None
+    texts = [
+        part["text"]
+        for part in content
+        if is_json_object(part) and part.get("type") == "text" and isinstance(part.get("text"), str)
+    ]
+    return "".join(cast(list[str], texts)) if texts else None
+
+
 def _no_choices(completion: object) -> ProviderCallError:
     """The error for a reply without choices: some servers (OpenRouter, proxies in front of a model) answer an
     upstream failure with HTTP 200 and an ``{"error": {...}}`` body instead of a completion; say what it says."""
@@ -202,7 +218,7 @@ class OpenAIProvider:
         if not choices:
             raise _no_choices(completion)
         message = choices[0].message
-        text = message.content
+        text = _message_text(message.content)
         if message.tool_calls and (text is None or not text.strip() or request.structured_mode == "tools"):
             text = message.tool_calls[0].function.arguments
         if text is None:
