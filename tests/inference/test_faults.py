@@ -94,7 +94,8 @@ async def test_the_last_attempt_gives_a_clear_error(
     assert "provider 'openai'" in message and "model 'gpt-4o'" in message and "after 2 attempt(s)" in message
     assert "'say'" in message
     if status:
-        assert f"status {status}" in message
+        assert f"status {status}" in message and f"HTTP {status}: " in message
+        assert "Error code" not in message  # the SDK's prefix, which said the status a second time
     assert live.calls["chat"] == 2
 
 
@@ -328,3 +329,27 @@ async def test_replies_of_reasoning_models_give_their_answer(
     reply = text.main_stuff_json()["text"]
     assert "Fake reply" in reply and "thinking" not in reply
     assert reply.startswith("<think>") == quirks.get("think_first", False)  # a text reply is the model's own
+
+
+def test_a_status_error_says_the_server_s_message_once() -> None:
+    import httpx2 as httpx
+    import openai
+
+    from pipelex.inference.providers.openai_compat import translate
+
+    def status(code: int, body: object) -> openai.APIStatusError:
+        request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
+        response = httpx.Response(code, request=request, json=body)
+        return openai.APIStatusError(
+            f"Error code: {code}"
+            + (f" - {body['error']['message']}" if isinstance(body, dict) and "error" in body else ""),
+            response=response,
+            body=body,
+        )
+
+    assert (
+        str(translate(status(400, {"error": {"message": "context too long"}})))
+        == "HTTP 400: context too long"
+    )
+    assert str(translate(status(502, "Bad Gateway"))) == "HTTP 502: Bad Gateway"
+    assert str(translate(status(503, None))) == "HTTP 503: no message"

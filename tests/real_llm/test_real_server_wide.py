@@ -146,7 +146,7 @@ class Run:
         return [n for n in self.graph["nodes"] if n["pipe_code"] == pipe_code]
 
 
-def _run(tmp_path: Path, url: str, pipe: str, backend: str, *, ok: bool = True) -> Run:
+def _run(tmp_path: Path, url: str, pipe: str, backend: str, *, ok: bool = True, note: str = NOTE) -> Run:
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "inspection.mthds").write_text(INSPECTION)
     (tmp_path / "pipelex.toml").write_text(CONFIG)
@@ -167,7 +167,7 @@ def _run(tmp_path: Path, url: str, pipe: str, backend: str, *, ok: bool = True) 
             "--pipe",
             pipe,
             "-i",
-            json.dumps({"note": NOTE}),
+            json.dumps({"note": note}),
             "--graph",
             *BACKENDS[backend],
         ],
@@ -348,3 +348,17 @@ def test_the_server_stopping_mid_run(proxy: Proxy, tmp_path: Path, backend: str)
     answered = len(proxy.bodies) - _refused_modes(proxy)
     assert total["calls"] == answered and total["output_tokens"] > 0
     assert str(run.run_dir.name) in error or "results" in error
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_prompt_past_the_context_window_is_the_server_s_error(
+    proxy: Proxy, tmp_path: Path, backend: str
+) -> None:
+    """The server refuses a prompt longer than its context (4096 tokens): a 400 it is not worth retrying; the
+    error names the pipe, the provider, the model and the status, and carries the server's words."""
+    run = _run(tmp_path, proxy.url, "short_answer", backend, ok=False, note="inspection " * 6000)
+    assert len(proxy.bodies) == 1  # refused, not retried
+    error = run.stderr
+    assert "'short_answer'" in error and "model 'gpt-4o'" in error and "provider 'openai'" in error, error
+    assert "400" in error and "context" in error.lower(), error
+    assert run.graph["usage"]["total"]["calls"] == 0

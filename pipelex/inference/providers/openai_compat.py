@@ -87,7 +87,11 @@ def translate(exc: BaseException) -> ProviderCallError:
     if isinstance(exc, openai.APIConnectionError):
         return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
     if isinstance(exc, openai.APIStatusError):
-        return status_error(exc.status_code, f"HTTP {exc.status_code}: {exc.message}")
+        # the SDK's message starts "Error code: 400 - ", which would say the status twice
+        detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
+        if detail == f"Error code: {exc.status_code}":  # a body without an error message: say what it held
+            detail = str(exc.body)[:300] if exc.body else "no message"
+        return status_error(exc.status_code, f"HTTP {exc.status_code}: {detail}")
     if isinstance(exc, openai.APIResponseValidationError | ValueError):
         return ProviderCallError(f"malformed reply ({exc})", retryable=True, reason="malformed")
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
