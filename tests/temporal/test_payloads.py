@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from pipelex.concepts.natives import (
 )
 from pipelex.language.library import build_library
 from pipelex.memory.stuff import Absence, Stuff, WorkingMemory
+from tests.storage.test_storage import _bucket, moto_endpoint  # noqa: F401 - the fixture, used by name
 from tests.temporal.bundles import SHOP_BUNDLE
 
 
@@ -378,3 +380,34 @@ def test_a_payload_is_kept_while_its_run_may_still_read_it(
     assert store.get("a" * 64) == b"the run's input"
     unbounded = PipelexConfig().storage  # the CLI's folder: no age, none added
     assert payload_store(unbounded, least)._files.bounds.max_age_seconds == 0  # pyright: ignore[reportAttributeAccessIssue, reportPrivateUsage]
+
+
+def test_an_s3_payload_sent_again_is_uploaded_again_only_past_half_its_age(
+    moto_endpoint: str,  # noqa: F811
+) -> None:
+    """On S3 a held payload's age restarts by writing it again (an upload): one sent by every leaf that reads it is
+    uploaded again only once half the store's age has passed (it then lives at least half of it more)."""
+    from pipelex.backends.temporal.codec import S3PayloadStore
+    from pipelex.config.settings import StorageConfig
+
+    _bucket(moto_endpoint, "payloads")
+    config = StorageConfig(kind="s3", s3_bucket="payloads", s3_endpoint_url=moto_endpoint, max_age_seconds=2)
+    store = S3PayloadStore(config)
+    uploads: list[str] = []
+    real = store._s3.client.put_object  # pyright: ignore[reportPrivateUsage]
+
+    def counting(**kwargs: object) -> object:
+        uploads.append(str(kwargs["Key"]))
+        return real(**kwargs)
+
+    store._s3.client.put_object = counting  # pyright: ignore[reportPrivateUsage]
+    for _ in range(3):
+        store.put("c" * 64, b"a big payload")
+    assert uploads == ["temporal-payloads/" + "c" * 64]  # held and young: a HEAD each time
+    time.sleep(1.6)  # past half the age (S3's LastModified is to the second)
+    store.put("c" * 64, b"a big payload")
+    assert len(uploads) == 2 and store.get("c" * 64) == b"a big payload"
+    unbounded = S3PayloadStore(config.model_copy(update={"max_age_seconds": 0}))
+    unbounded._s3.client.put_object = counting  # pyright: ignore[reportPrivateUsage]
+    unbounded.put("c" * 64, b"a big payload")
+    assert len(uploads) == 2  # no age: never uploaded again

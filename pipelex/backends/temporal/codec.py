@@ -17,6 +17,7 @@ import hashlib
 import math
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -108,15 +109,24 @@ class S3PayloadStore:
         )
 
     def has(self, key: str) -> bool:  # noqa: D102
+        return self._written(key) is not None
+
+    def _written(self, key: str) -> float | None:
+        """When the object ``key`` was last written (Unix seconds), None when there is none."""
         try:
-            self._s3.client.head_object(Bucket=self._s3.bucket, Key=self._s3.key(key))
+            head = self._s3.client.head_object(Bucket=self._s3.bucket, Key=self._s3.key(key))
         except Exception:  # noqa: BLE001 - a missing object (404) or an unreadable one: write it again
-            return False
-        return True
+            return None
+        return float(head["LastModified"].timestamp())
 
     def put(self, key: str, data: bytes) -> None:  # noqa: D102
-        if not self._s3.bounds.bounded and self.has(key):
-            return  # no age to restart: a HEAD, not an upload
+        written = self._written(key)
+        if written is not None:
+            max_age = self._s3.bounds.max_age_seconds
+            # held: no age to restart, or one written in the last half of it lives at least half of it more (a
+            # HEAD, not the upload of a payload every leaf that reads it would send again)
+            if not max_age or time.time() - written < max_age / 2:
+                return
         self._s3.put_named(key, data, "application/x-protobuf")
 
     def get(self, key: str) -> bytes:  # noqa: D102
