@@ -361,7 +361,7 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
             )
             missing.append(MissingBlobOut(sha256=sha, size=size, upload=target))
         wanted = sum(blob.size for blob in missing)
-        room = await asyncio.to_thread(blobs.room) if wanted else None
+        room = await asyncio.to_thread(blobs.room, wanted) if wanted else None
         if room is not None and wanted > room:  # said now, not after the client uploaded what cannot be kept
             raise ApiProblem(
                 "storage-full",

@@ -112,11 +112,16 @@ class LocalStorage:
         self.bounds.check_room(used, size)
         return False
 
-    def room(self) -> int | None:
-        """The bytes new blobs may still take (None: no quota), from a count of the folder (its aged blobs
-        deleted)."""
+    def room(self, needed: int = 0) -> int | None:
+        """The bytes new blobs may still take (None: no quota): from a fresh count when it leaves room for
+        ``needed``, else from a count of the folder (its aged blobs deleted)."""
         if not self.bounds.max_bytes:
             return None
+        counted = self._counted
+        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
+            left = max(self.bounds.max_bytes - counted[0], 0)
+            if left >= needed:
+                return left
         self.root.mkdir(parents=True, exist_ok=True)
         with self._locked():
             used, _ = self._count(None)

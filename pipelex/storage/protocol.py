@@ -113,6 +113,8 @@ class Storage(Protocol):
         """The size of the blob behind a storage URI, None when none is stored (nothing is read)."""
         ...
 
-    def room(self) -> int | None:
-        """The bytes new blobs may still take before the quota, None when the store has none."""
+    def room(self, needed: int = 0) -> int | None:
+        """The bytes new blobs may still take before the quota, None when the store has none. A count of the
+        store under ``RESCAN_SECONDS`` old answers when it leaves room for ``needed`` bytes; else the store is
+        counted again (its aged blobs deleted), so a refusal is never from a stale count."""
         ...

@@ -98,10 +98,16 @@ class S3Storage:
             self.bounds.check_room(used, size)
         return not held
 
-    def room(self) -> int | None:
-        """The bytes new blobs may still take (None: no quota), from a listing (its aged objects deleted)."""
+    def room(self, needed: int = 0) -> int | None:
+        """The bytes new blobs may still take (None: no quota): from a fresh count when it leaves room for
+        ``needed``, else from a listing (its aged objects deleted)."""
         if not self.bounds.max_bytes:
             return None
+        counted = self._counted
+        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
+            left = max(self.bounds.max_bytes - counted[0], 0)
+            if left >= needed:
+                return left
         used, _ = self._count(None)
         return max(self.bounds.max_bytes - used, 0)
 

@@ -79,6 +79,34 @@ def test_a_run_of_writes_counts_the_folder_once(tmp_path: Path, monkeypatch: pyt
     assert len(scans) == 2  # counted again before refusing
 
 
+def test_room_answers_from_a_fresh_count_and_counts_again_before_saying_no(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``POST /v1/blobs/missing`` asks the store's room on every call: a fresh count answers when it leaves the
+    room asked for (no scan of the folder, no listing of the bucket per call); a count that leaves too little is
+    taken again first (blobs may have aged out), so the answer that refuses is never a stale one."""
+    import pipelex.storage.local as local
+
+    scans: list[object] = []
+    real = os.scandir
+
+    def counting(path: Any) -> Any:
+        scans.append(path)
+        return real(path)
+
+    monkeypatch.setattr(local.os, "scandir", counting)
+    store = LocalStorage(tmp_path / "s", StorageBounds(max_bytes=100 * KB, max_age_seconds=3600))
+    uris = [store.put(bytes([i]) * 30 * KB, None)[0] for i in range(3)]
+    assert len(scans) == 1  # the first write counted
+    for _ in range(50):
+        assert store.room(5 * KB) == 10 * KB
+    assert len(scans) == 1
+    aged = time.time() - 7200
+    os.utime(tmp_path / "s" / uris[0].removeprefix(STORAGE_SCHEME), (aged, aged))
+    assert store.room(20 * KB) == 40 * KB  # 10 KB left by the count: counted again, the aged blob deleted
+    assert len(scans) == 2 and not (tmp_path / "s" / uris[0].removeprefix(STORAGE_SCHEME)).exists()
+
+
 def test_an_unbounded_store_is_as_before(tmp_path: Path) -> None:
     store = LocalStorage(tmp_path / "s")
     for i in range(5):

@@ -52,9 +52,9 @@ class ApiBlobStore:
         once its bytes were checked against its hash; ``read_blob`` checks them again when they are used)."""
         return self.storage.size(_uri(sha256)) == size
 
-    def room(self) -> int | None:
+    def room(self, needed: int = 0) -> int | None:
         """The bytes new blobs may still take in the store (None: no quota)."""
-        return self.storage.room()
+        return self.storage.room(needed)
 
     def store(self, data: bytes) -> str:
         """Store the bytes; return their SHA-256."""
