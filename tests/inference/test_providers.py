@@ -113,3 +113,45 @@ async def test_anthropic_faults_are_retried_then_named(
         await run_bundle(SAY, {"note": "hi"})
     assert (caught.value.provider, caught.value.model) == ("anthropic", "claude-sonnet")
     assert live.calls["messages"] == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "finish", "expected"),
+    [
+        (None, "content_filter", ("refused", False, "content filter")),
+        (None, "stop", ("malformed", True, "no content")),
+    ],
+)
+async def test_a_reply_without_content_says_why(
+    content: str | None, finish: str, expected: tuple[str, bool, str]
+) -> None:
+    """A reply the server's content filter withheld is not retried (the same prompt would be withheld again);
+    an empty one for no stated reason is a malformed reply, retried."""
+    from types import SimpleNamespace
+
+    from openai.types.chat import ChatCompletion
+
+    from pipelex.inference.providers.base import ChatRequest, ProviderCallError
+    from pipelex.inference.providers.openai_compat import OpenAIProvider
+
+    completion = ChatCompletion.model_validate(
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}
+            ],
+        }
+    )
+
+    async def create(**_: object) -> ChatCompletion:
+        return completion
+
+    client = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)))
+    provider = OpenAIProvider(client)  # type: ignore[arg-type]  # a stand-in for the SDK client
+    with pytest.raises(ProviderCallError) as caught:
+        await provider.chat(ChatRequest(model_id="m", prompt="hi"))
+    reason, retryable, words = expected
+    assert (caught.value.reason, caught.value.retryable) == (reason, retryable) and words in str(caught.value)

@@ -225,6 +225,12 @@ class OpenAIProvider:
         text = _message_text(message.content)
         if message.tool_calls and (text is None or not text.strip() or request.structured_mode == "tools"):
             text = message.tool_calls[0].function.arguments
+        if text is None and choices[0].finish_reason == "content_filter":  # Azure's, and others': not retried
+            raise ProviderCallError(
+                "the server's content filter withheld the reply (finish_reason = content_filter)",
+                retryable=False,
+                reason="refused",
+            )
         if text is None:
             refusal = getattr(message, "refusal", None)
             raise ProviderCallError(
