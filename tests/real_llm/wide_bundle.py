@@ -65,6 +65,7 @@ inputs = { note = "Text" }
 output = "Inspection"
 structuring_method = "preliminary_text"
 prompt = "Describe the inspection in this note, then it will be filed as a report: $note"
+model = { model = "gpt-4o", temperature = 0.7, max_tokens = 600 }
 
 [pipe.summarise]
 type = "PipeLLM"
