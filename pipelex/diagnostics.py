@@ -47,6 +47,9 @@ class ErrorType(StrEnum):
     OPTIONAL_INPUT_UNGUARDED = "optional_input_unguarded"
     OPTIONAL_BRANCH_REQUIRED_FIELD = "optional_branch_required_field"
     OPTIONAL_FORCE_REDUNDANT = "optional_force_redundant"
+    HINT_UNKNOWN_KEY = "hint_unknown_key"  # the three hint ones are warnings (pipelex.validation.hints)
+    HINT_UNKNOWN_INTENT = "hint_unknown_intent"
+    HINT_INAPPLICABLE_INTENT = "hint_inapplicable_intent"
     TEMPLATE_PRIVATE_NAME = "template_private_name"
     TEMPLATE_SYNTAX = "template_syntax"
     SIGNATURE_MISMATCH = "signature_mismatch"

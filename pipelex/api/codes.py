@@ -84,6 +84,9 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "optional_input_unguarded": "method.optional_unhandled",
     "optional_branch_required_field": "method.optional_unhandled",
     "optional_force_redundant": "method.optional_force_redundant",
+    "hint_unknown_key": "method.hint_invalid",  # the three hint warnings: one core code
+    "hint_unknown_intent": "method.hint_invalid",
+    "hint_inapplicable_intent": "method.hint_invalid",
     "template_private_name": "method.template_private_name",
     "template_syntax": "method.template_invalid",
     "mock_unsatisfiable": "method.mock_unsatisfiable",

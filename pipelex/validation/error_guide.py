@@ -184,6 +184,22 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
         "A condition's branch reads a field that may be absent.",
         "Guard the field, or make it required in the concept.",
     ),
+    "hint_unknown_key": (
+        _STATIC,
+        "A warning: a `hints` table has a key this version of the standard does not define (it knows `intent`).",
+        "Nothing to fix for validation (the entry is kept); check the key's spelling.",
+    ),
+    "hint_unknown_intent": (
+        _STATIC,
+        "A warning: an `intent` hint is not one of prose, label, rating, quantity.",
+        "Nothing to fix for validation (the entry is kept); use one of the four words.",
+    ),
+    "hint_inapplicable_intent": (
+        _STATIC,
+        "A warning: an `intent` hint is on a site of the other kind (prose/label on a number, rating/quantity on a "
+        "text, or either on a structure, a date, a list...).",
+        "Nothing to fix for validation (the entry is kept); move the hint to a text or number site.",
+    ),
     "optional_force_redundant": (
         _STATIC,
         "An optional marker or guard is applied to something that is always present.",

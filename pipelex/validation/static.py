@@ -30,6 +30,7 @@ from pipelex.language.specs import (
 )
 from pipelex.pipes.checks import PipeChecks, plain_name
 from pipelex.pipes.kinds import kind_of, sub_pipe_refs
+from pipelex.validation.hints import hint_warnings
 
 if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
@@ -765,7 +766,7 @@ def _concept_line(library: Library, concept: Concept) -> int | None:
 def check_library(library: Library, deck: ModelDeck, limits: LimitsConfig | None = None) -> list[Diagnostic]:
     """Every diagnostic of a library: load/parse problems, then the static checks (``limits``: default the active
     ones, see :mod:`pipelex.limits`)."""
-    return [*library.diagnostics, *StaticChecker(library, deck, limits).run()]
+    return [*library.diagnostics, *StaticChecker(library, deck, limits).run(), *hint_warnings(library)]
 
 
 def callers_of_failures(library: Library, failed: Set[str]) -> dict[str, str]:

@@ -294,3 +294,51 @@ def test_a_construct_missing_a_natives_required_field_fails_its_dry_run() -> Non
 def test_a_construct_into_a_concept_without_fields_is_refused(output: str) -> None:
     report = validate(PAGE.replace("OUTPUT", output).replace("CONSTRUCT", '{ x = { from = "answer.text" } }'))
     assert problems(report) == [("inadequate_output_concept", "page", "output")]
+
+
+def warnings_of(report: ValidationReport) -> list[tuple[str, str | None]]:
+    return [(w.error_type, w.pipe) for w in report.warnings]
+
+
+def test_well_placed_intent_hints_make_no_warning() -> None:
+    report = validate(circle())
+    assert report.is_valid and warnings_of(report) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "words"),
+    [
+        (circle(title='"headline"'), ("hint_unknown_intent", None), ("'headline'", "concept")),
+        (circle(notes='"essay"'), ("hint_unknown_intent", "write_card"), ("'essay'", "input 'notes'")),
+        (
+            circle().replace(
+                'hints = { intent = "label" }\n', 'hints = { intent = "label", colour = "red" }\n', 1
+            ),
+            ("hint_unknown_key", None),
+            ("'colour'",),
+        ),
+        (circle(seats='"prose"'), ("hint_inapplicable_intent", None), ("field 'seats'", "text-valued")),
+        (circle(title='"quantity"'), ("hint_inapplicable_intent", None), ("concept", "number-valued")),
+        (
+            circle().replace('{ intent = "label" }, required', '{ intent = "rating" }, required'),
+            ("hint_inapplicable_intent", None),
+            ("field 'headline'",),
+        ),
+    ],
+)
+def test_a_hint_the_standard_does_not_know_or_that_does_not_apply_is_a_warning(
+    text: str, expected: tuple[str, str | None], words: tuple[str, ...]
+) -> None:
+    report = validate(text)
+    assert report.is_valid, problems(report)  # a hint never fails validation
+    assert warnings_of(report) == [expected]
+    assert all(word in report.warnings[0].message for word in words)
+
+
+def test_an_intent_on_a_structured_concept_does_not_apply() -> None:
+    text = circle().replace(
+        'description = "The card pinned up for the month\'s reading circle"\n',
+        'description = "The card pinned up for the month\'s reading circle"\nhints = { intent = "prose" }\n',
+    )
+    report = validate(text)
+    assert report.is_valid and warnings_of(report) == [("hint_inapplicable_intent", None)]
