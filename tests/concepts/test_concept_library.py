@@ -142,7 +142,7 @@ def test_native_contents_validate_and_refuse() -> None:
 # ---------------------------------------------------------------- resolution and refinement
 
 
-def test_resolution_prefers_the_own_domain_then_natives_then_a_unique_match() -> None:
+def test_resolution_is_the_own_domain_then_natives_and_a_unique_match_only_without_a_domain() -> None:
     lib = library(
         'domain = "a"\n[concept]\nNote = "n"\n', 'domain = "b"\n[concept]\nNote = "n2"\nOnly = "o"\n'
     )
@@ -150,7 +150,10 @@ def test_resolution_prefers_the_own_domain_then_natives_then_a_unique_match() ->
     assert resolve("Note", "a") is concept(lib, "a.Note")
     assert resolve("Note", "b") is concept(lib, "b.Note")
     assert resolve("Note", None) is None  # ambiguous
-    assert resolve("Only", "a") is concept(lib, "b.Only")
+    assert resolve("Only", "a") is None  # another domain's concept is written qualified, seen from a domain
+    assert resolve("Only", None) is concept(
+        lib, "b.Only"
+    )  # a name given on the command line: unique is found
     assert resolve("Text", "a") is concept(lib, "native.Text")
     assert resolve("b.Note", "a") is concept(lib, "b.Note")
     assert resolve("c.Note", "a") is None
