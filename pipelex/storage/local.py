@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
 from pipelex.narrowing import is_list
 from pipelex.storage.protocol import (
-    RESCAN_SECONDS,
     STORAGE_SCHEME,
+    Footprint,
     Storage,
     StorageBounds,
     blob_name,
@@ -41,7 +41,7 @@ class LocalStorage:
     def __init__(self, root: Path | None = None, bounds: StorageBounds | None = None) -> None:
         self.root = root or Path(os.environ.get("PIPELEX_STORAGE_DIR", ".pipelex/storage"))
         self.bounds = bounds or StorageBounds()
-        self._counted: tuple[int, float] | None = None  # (bytes held, when counted: time.monotonic())
+        self._footprint = Footprint()
 
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Store ``data``; return its storage URI and a public ``file://`` URL."""
@@ -58,8 +58,7 @@ class LocalStorage:
             with self._locked():
                 if not self._make_room(name, len(data)):
                     self._write(path, name, data)
-                    if self._counted is not None:
-                        self._counted = (self._counted[0] + len(data), self._counted[1])
+                    self._footprint.grew(len(data))
         elif not path.exists():
             self._write(path, name, data)
         return path
@@ -96,13 +95,13 @@ class LocalStorage:
     def _make_room(self, name: str, size: int) -> bool:
         """Delete the blobs past their age; True when ``name`` is held (its age restarts), else refuse a blob of
         ``size`` bytes past the quota. Held under the folder's lock."""
-        counted = self._counted
-        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
+        fresh = self._footprint.fresh()
+        if fresh is not None:
             path = self.root / name
             if path.exists():
                 os.utime(path)
                 return True
-            if self.bounds.fits(counted[0], size):
+            if self.bounds.fits(fresh, size):
                 return False
             # past the quota by the last count: count again (blobs may have aged out) before refusing
         used, held = self._count(name)
@@ -115,17 +114,12 @@ class LocalStorage:
     def room(self, needed: int = 0) -> int | None:
         """The bytes new blobs may still take (None: no quota): from a fresh count when it leaves room for
         ``needed``, else from a count of the folder (its aged blobs deleted)."""
-        if not self.bounds.max_bytes:
-            return None
-        counted = self._counted
-        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
-            left = max(self.bounds.max_bytes - counted[0], 0)
-            if left >= needed:
-                return left
+        return self.bounds.room(self._footprint, needed, self._count_all)
+
+    def _count_all(self) -> int:
         self.root.mkdir(parents=True, exist_ok=True)
         with self._locked():
-            used, _ = self._count(None)
-        return max(self.bounds.max_bytes - used, 0)
+            return self._count(None)[0]
 
     def _count(self, name: str | None) -> tuple[int, bool]:
         """The bytes the folder holds once its aged blobs are deleted, and whether it holds ``name``."""
@@ -147,7 +141,7 @@ class LocalStorage:
                         os.unlink(entry.path)
                     continue
                 used += stat.st_size
-        self._counted = (used, time.monotonic())
+        self._footprint.counted(used)
         return used, held
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from pipelex.record import FrozenRecord
@@ -54,6 +56,32 @@ RESCAN_SECONDS = 10.0
 count per run of writes, not one per write (a run storing 10,000 pages counted the folder 10,000 times)."""
 
 
+class Footprint:
+    """The bytes a bounded store last counted it holds, trusted for ``RESCAN_SECONDS`` (plus what it wrote since):
+    the one count both stores (local folder, S3 prefix) keep between listings."""
+
+    __slots__ = ("_counted",)
+
+    def __init__(self) -> None:  # noqa: D107
+        self._counted: tuple[int, float] | None = None  # (bytes held, when counted: time.monotonic())
+
+    def fresh(self) -> int | None:
+        """The bytes counted, when that count is under ``RESCAN_SECONDS`` old; else None (count again)."""
+        counted = self._counted
+        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
+            return counted[0]
+        return None
+
+    def counted(self, used: int) -> None:
+        """The store was just counted: it holds ``used`` bytes."""
+        self._counted = (used, time.monotonic())
+
+    def grew(self, size: int) -> None:
+        """The store wrote a new blob of ``size`` bytes since its count."""
+        if self._counted is not None:
+            self._counted = (self._counted[0] + size, self._counted[1])
+
+
 class StorageBounds(FrozenRecord):
     """The footprint a store may take: ``max_bytes`` in all (0: no quota) and ``max_age_seconds`` per blob (0:
     kept forever; else a blob not stored again for that long is deleted by the next write).
@@ -72,6 +100,17 @@ class StorageBounds(FrozenRecord):
     def fits(self, used: int, size: int) -> bool:
         """Whether a new blob of ``size`` bytes fits the quota beside ``used``."""
         return not self.max_bytes or used + size <= self.max_bytes
+
+    def room(self, footprint: Footprint, needed: int, count: Callable[[], int]) -> int | None:
+        """The bytes new blobs may still take (None: no quota): from ``footprint``'s fresh count when it leaves
+        room for ``needed``, else from ``count()`` (a count of the store, its aged blobs deleted), so a refusal is
+        never from a stale count."""
+        if not self.max_bytes:
+            return None
+        fresh = footprint.fresh()
+        if fresh is not None and (left := max(self.max_bytes - fresh, 0)) >= needed:
+            return left
+        return max(self.max_bytes - count(), 0)
 
     @property
     def bounded(self) -> bool:

@@ -7,8 +7,8 @@ from typing import Any
 
 from pipelex.errors import ConfigError
 from pipelex.storage.protocol import (
-    RESCAN_SECONDS,
     STORAGE_SCHEME,
+    Footprint,
     StorageBounds,
     blob_name,
     is_blob_name,
@@ -45,7 +45,7 @@ class S3Storage:
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url or None
         self.bounds = bounds or StorageBounds()
-        self._counted: tuple[int, float] | None = None  # (bytes held, when counted: time.monotonic())
+        self._footprint = Footprint()
         # untyped third-party boundary: the client's methods are generated at run time
         self.client: Any = boto3.client(  # pyright: ignore[reportUnknownMemberType]
             "s3", endpoint_url=self.endpoint_url, region_name=region
@@ -66,8 +66,8 @@ class S3Storage:
         key = self.key(name)
         grows = self._make_room(key, len(data)) if self.bounds.bounded else False
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
-        if grows and self._counted is not None:
-            self._counted = (self._counted[0] + len(data), self._counted[1])
+        if grows:
+            self._footprint.grew(len(data))
         return key
 
     def get(self, uri: str) -> bytes:
@@ -86,11 +86,11 @@ class S3Storage:
     def _make_room(self, key: str, size: int) -> bool:
         """Delete the objects past their age; refuse a new blob of ``size`` bytes past the quota (a blob held
         already is written again: its age restarts). True when the write adds a blob."""
-        counted = self._counted
-        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
+        fresh = self._footprint.fresh()
+        if fresh is not None:
             if self.size(f"{STORAGE_SCHEME}{key.rpartition('/')[2]}") is not None:
                 return False
-            if self.bounds.fits(counted[0], size):
+            if self.bounds.fits(fresh, size):
                 return True
             # past the quota by the last count: count again (blobs may have aged out) before refusing
         used, held = self._count(key)
@@ -101,15 +101,7 @@ class S3Storage:
     def room(self, needed: int = 0) -> int | None:
         """The bytes new blobs may still take (None: no quota): from a fresh count when it leaves room for
         ``needed``, else from a listing (its aged objects deleted)."""
-        if not self.bounds.max_bytes:
-            return None
-        counted = self._counted
-        if counted is not None and time.monotonic() - counted[1] < RESCAN_SECONDS:
-            left = max(self.bounds.max_bytes - counted[0], 0)
-            if left >= needed:
-                return left
-        used, _ = self._count(None)
-        return max(self.bounds.max_bytes - used, 0)
+        return self.bounds.room(self._footprint, needed, lambda: self._count(None)[0])
 
     def _count(self, key: str | None) -> tuple[int, bool]:
         """The bytes under the prefix once its aged objects are deleted, and whether it holds ``key``."""
@@ -131,5 +123,5 @@ class S3Storage:
                     self.client.delete_object(Bucket=self.bucket, Key=name)
                     continue
                 used += stored
-        self._counted = (used, time.monotonic())
+        self._footprint.counted(used)
         return used, held
