@@ -23,6 +23,12 @@ _SPEC_RE = re.compile(
 RESERVED_NAME_PREFIX = "_bound_"
 
 
+def is_item_name(name: str) -> bool:
+    """Whether ``name`` may name a batch's item (``batch_as``, ``input_item_name``): a lowercase letter first, then
+    lowercase letters, digits and underscores; so never the runtime's reserved prefix ``_bound_``."""
+    return ITEM_NAME_RE.match(name) is not None
+
+
 def is_concept_ref(text: str) -> bool:
     """Whether ``text`` is a concept reference without multiplicity or presence: ``Text``, ``native.Text``,
     ``legal.contracts.Clause`` (what a concept's ``refines`` names)."""

@@ -20,13 +20,13 @@ from pipelex.config.deck import ModelDeck
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language.library import Library, PipeEntry, pipe_ref_parts
 from pipelex.language.specs import (
-    ITEM_NAME_RE,
     PATH_RE,
     PLAIN_NAME_RE,
     RESERVED_NAME_PREFIX,
     ConceptSpec,
     Presence,
     SpecSyntaxError,
+    is_item_name,
 )
 from pipelex.language.templates import (
     NB_OUTPUT_VARIABLE,
@@ -575,7 +575,7 @@ class PipeChecks:
         if batch_over is None or batch_as is None:
             return True
         ok = True
-        if not ITEM_NAME_RE.match(batch_as) or batch_as.startswith(RESERVED_NAME_PREFIX):
+        if not is_item_name(batch_as):
             self.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: batch_as {batch_as!r} is not a plain input name: "

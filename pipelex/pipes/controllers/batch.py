@@ -9,7 +9,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import ITEM_NAME_RE, RESERVED_NAME_PREFIX, Multiplicity
+from pipelex.language.specs import RESERVED_NAME_PREFIX, Multiplicity, is_item_name
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import RunContext
@@ -95,7 +95,7 @@ def check(
             entry,
             field="input_item_name",
         )
-    elif not ITEM_NAME_RE.match(item_name) or item_name.startswith(RESERVED_NAME_PREFIX):
+    elif not is_item_name(item_name):
         checks.report(
             ErrorType.INVALID_INPUT_NAME,
             f"input_item_name {item_name!r} is not a plain snake_case name (a lowercase letter, then lowercase "
