@@ -21,6 +21,7 @@ import threading
 from typing import Any
 
 from pipelex.config.deck import Backend, StructuredMode, TokenLimitParam
+from pipelex.inference.providers.base import other_token_field
 
 logger = logging.getLogger("pipelex.inference")
 
@@ -83,7 +84,7 @@ def switch_token_field(
 ) -> TokenLimitParam | None:
     """The other token-limit field (remembered for the process), or None when this process already moved
     this backend away from the other one (both refused: the error stands)."""
-    other: TokenLimitParam = "max_tokens" if refused == "max_completion_tokens" else "max_completion_tokens"
+    other = other_token_field(refused)
     key = (backend.name, base_url or "")
     with _lock:
         current = _learned_token_fields.get(key)

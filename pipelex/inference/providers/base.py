@@ -157,6 +157,11 @@ def refuses_mode(error: ProviderCallError, mode: StructuredMode) -> bool:
 _REFUSAL_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "not permitted", "not allowed")
 
 
+def other_token_field(field: TokenLimitParam) -> TokenLimitParam:
+    """The token-limit field a server refusing ``field`` may take instead."""
+    return "max_tokens" if field == "max_completion_tokens" else "max_completion_tokens"
+
+
 def refuses_token_field(error: ProviderCallError, field: TokenLimitParam) -> bool:
     """True when ``error`` is the server refusing the token-limit field the request carried, not its value.
 
@@ -168,7 +173,7 @@ def refuses_token_field(error: ProviderCallError, field: TokenLimitParam) -> boo
     if error.status not in (400, 422):
         return False
     message = str(error).lower()
-    other = "max_tokens" if field == "max_completion_tokens" else "max_completion_tokens"
+    other = other_token_field(field)
     named = field in message.replace(other, "")
     return named and (other in message or any(word in message for word in _REFUSAL_WORDS))
 
