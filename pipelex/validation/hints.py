@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelex.diagnostics import Diagnostic, ErrorType, Severity
+from pipelex.language.specs import ConceptSpec, SpecSyntaxError
 
 if TYPE_CHECKING:
     from pipelex.concepts.library import Concept, ConceptLibrary
@@ -49,8 +50,10 @@ def hint_warnings(library: Library) -> list[Diagnostic]:
             for name, slot in pipe_bp.inputs.items():
                 if isinstance(slot, str) or not slot.hints:
                     continue
-                ref = slot.concept.strip().rstrip("?!").split("[")[0]
-                concept = concepts.resolve(ref, bp.domain)
+                try:
+                    concept = concepts.resolve(ConceptSpec.parse(slot.concept.strip()).concept_ref, bp.domain)
+                except SpecSyntaxError:  # reported by the static checks; the hint's site has no known kind
+                    concept = None
                 kind = _concept_kind(concepts, concept) if concept is not None else None
                 site = f"input '{name}' of pipe '{bp.domain}.{code}'"
                 found += _check(slot.hints, site, kind, parsed, _PipeLine(parsed, code), code)
