@@ -354,9 +354,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             )
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
-    one_command = getattr(
-        args, "one_command", False
-    )  # a process of its own (an embedding one keeps its collector)
+    # a process of its own (one embedding main() keeps its collector as it set it)
+    one_command = getattr(args, "one_command", False)
     if one_command:
         _tune_gc_for_a_run()
     runner = PipelexRunner(
