@@ -21,6 +21,30 @@ def _usage(model: str, tokens_in: int, tokens_out: int, cost: float) -> TokenUsa
     )
 
 
+def _sequence_of_one_llm(mode: str) -> tuple[GraphTracer, str, str]:
+    """A tracer with a PipeSequence node ``root`` holding one PipeLLM node ``leaf``, both started."""
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode=mode)
+    root = tracer.start_node(
+        pipe_code="root",
+        pipe_type="PipeSequence",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
+    leaf = tracer.start_node(
+        pipe_code="leaf",
+        pipe_type="PipeLLM",
+        kind="operator",
+        description="",
+        domain="d",
+        parent_id=root,
+        inputs=[],
+    )
+    return tracer, root, leaf
+
+
 def test_usage_recorded_on_leaf_nodes_rolls_up_per_controller_and_run() -> None:
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="live")
     root = tracer.start_node(
@@ -83,25 +107,7 @@ def test_usage_recorded_on_leaf_nodes_rolls_up_per_controller_and_run() -> None:
 
 
 def test_a_graph_without_operator_usage_rolls_up_to_nothing() -> None:
-    tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="dry")
-    root = tracer.start_node(
-        pipe_code="root",
-        pipe_type="PipeSequence",
-        kind="controller",
-        description="",
-        domain="d",
-        parent_id=None,
-        inputs=[],
-    )
-    leaf = tracer.start_node(
-        pipe_code="leaf",
-        pipe_type="PipeLLM",
-        kind="operator",
-        description="",
-        domain="d",
-        parent_id=root,
-        inputs=[],
-    )
+    tracer, root, leaf = _sequence_of_one_llm("dry")
     tracer.end_node(leaf)
     # a controller's own usage is not summed (the roll-up makes it): with no operator usage it is left as it is
     tracer.end_node(root, usage={"calls": 7})
@@ -164,25 +170,7 @@ def test_an_empty_report_is_what_model_construct_and_validation_make() -> None:
 def test_the_roll_up_leaves_the_graph_to_reference_counting() -> None:
     import gc
 
-    tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="live")
-    root = tracer.start_node(
-        pipe_code="root",
-        pipe_type="PipeSequence",
-        kind="controller",
-        description="",
-        domain="d",
-        parent_id=None,
-        inputs=[],
-    )
-    leaf = tracer.start_node(
-        pipe_code="leaf",
-        pipe_type="PipeLLM",
-        kind="operator",
-        description="",
-        domain="d",
-        parent_id=root,
-        inputs=[],
-    )
+    tracer, root, leaf = _sequence_of_one_llm("live")
     tracer.add_usage(leaf, report_of([_usage("a", 10, 5, 0.1)]).to_json())
     tracer.end_node(leaf)
     tracer.end_node(root)
