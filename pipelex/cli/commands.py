@@ -972,7 +972,8 @@ def worker(args: argparse.Namespace) -> int:
     from pipelex.backends.temporal.worker import run_workers, task_queues
     from pipelex.config.deck import deck_for
 
-    config = config.model_copy(update={"temporal": temporal})
+    # bounded as a server's store: the worker writes what any client of its queues sends (a runner API's callers)
+    config = config.for_worker().model_copy(update={"temporal": temporal})
     queues = args.task_queue or task_queues(temporal)
     metrics = ""
     if args.metrics_port is not None:

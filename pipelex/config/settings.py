@@ -383,13 +383,23 @@ class PipelexConfig(Section):
                 "trusted_origins": list(self.api.trusted_origins),
             }
         )
-        storage = self.storage.model_copy(
+        return self.model_copy(update={"io": io, "storage": self.served_storage()})
+
+    def served_storage(self) -> StorageConfig:
+        """``[storage]`` bounded as a server's store: ``[api] max_storage_bytes`` and ``storage_max_age_seconds``."""
+        return self.storage.model_copy(
             update={
                 "max_bytes": self.api.max_storage_bytes,
                 "max_age_seconds": self.api.storage_max_age_seconds,
             }
         )
-        return self.model_copy(update={"io": io, "storage": storage})
+
+    def for_worker(self) -> PipelexConfig:
+        """This config as a standalone ``pipelex worker`` serves with: its store bounded as a server's
+        (:meth:`served_storage`). Such a worker stores what any client of its task queues sends, the callers of a
+        runner API among them, so its disk is bounded as that server's own is; its runs' IO policy and limits
+        travel with each run, whatever this config says."""
+        return self.model_copy(update={"storage": self.served_storage()})
 
     def storage_dir(self) -> str:
         """The local storage folder (``PIPELEX_STORAGE_DIR`` over ``[storage] local_dir``)."""

@@ -129,6 +129,48 @@ def test_the_server_store_is_the_bounded_one(tmp_path: Path, monkeypatch: pytest
     _fill_and_refuse(storage_for(config.served()))
 
 
+def test_a_standalone_worker_stores_within_the_servers_bounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Any
+) -> None:
+    """``pipelex worker`` serves whatever clients of its task queues send, a runner API's callers among them: it
+    wrote with the CLI's ``[storage]`` (no quota, nothing ever deleted), so a key holder of a server whose runs
+    go to standalone workers filled their disk. It now stores within ``[api] max_storage_bytes`` and
+    ``storage_max_age_seconds`` as the server's own worker does (the activities' store and the payload store)."""
+    import asyncio
+
+    import pipelex.backends.temporal.client as client_module
+    import pipelex.backends.temporal.worker as worker_module
+    from pipelex.backends.temporal.codec import payload_bounds
+    from pipelex.boot import Pipelex
+
+    served: list[PipelexConfig] = []
+
+    async def no_connection(config: PipelexConfig) -> object:
+        return object()
+
+    async def capture(client: object, queues: list[str], *, config: PipelexConfig, **_: object) -> None:
+        served.append(config)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(client_module, "connect", no_connection)
+    monkeypatch.setattr(worker_module, "run_workers", capture)
+    monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path / "s"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pipelex.toml").write_text(
+        "[api]\nmax_storage_bytes = 100000\nstorage_max_age_seconds = 3600\n"
+    )
+    Pipelex.teardown()
+    try:
+        code, _, err = run_cli("worker", "--address", "127.0.0.1:1")
+    finally:
+        Pipelex.teardown()
+    assert code == 0, err
+    (config,) = served
+    assert (config.storage.max_bytes, config.storage.max_age_seconds) == (100 * KB, 3600)
+    _fill_and_refuse(storage_for(config))
+    assert payload_bounds(config.storage).max_age_seconds == 3600  # the payloads it offloads age out too
+
+
 def test_an_s3_store_refuses_past_its_quota_and_deletes_by_age(moto_endpoint: str) -> None:  # noqa: F811
     from pipelex.storage.s3 import S3Storage
 
