@@ -190,9 +190,7 @@ def _validate(
         # the library lives until the process ends: out of the collector's reach, so a young collection during
         # the checks and the sweep scans only what they make (a 400-step sequence's sweep rescanned its ~18,000
         # objects, 3-5 ms, to free none)
-        import gc
-
-        gc.freeze()
+        _settle_gc()
     from pipelex.boot import Pipelex
 
     config = Pipelex.config()
@@ -829,9 +827,24 @@ def _tune_gc_for_a_run() -> None:
     """
     import gc
 
-    gc.freeze()
+    _settle_gc()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, 100)
+
+
+# young-generation threshold of a one-command process once its command has frozen what it loaded
+_ONE_COMMAND_YOUNG = 20_000
+
+
+def _settle_gc() -> None:
+    """In a one-command process whose command has loaded what it works on: freeze that (it lives until the end:
+    no collection scans it again) and collect young objects 20,000 allocations apart from now on, instead of the
+    100,000 the loading ran under (``pipelex.cli.main._tune_gc_for_one_command``)."""
+    import gc
+
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(_ONE_COMMAND_YOUNG, middle, old)
 
 
 def _start_progress(runner: Any, *, show_cost: bool) -> Any:
