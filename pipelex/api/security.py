@@ -385,7 +385,7 @@ class InputPolicy:
                     input_name=name,
                 )
             return
-        refusal = self.policy.refusal(url)
+        refusal = self.policy.refusal(url, named=True)  # an input's URL is one the caller named
         if refusal is None and kind is ReferenceKind.HTTP:
             refusal = _resolved_refusal(self.policy, url)
         if refusal is None:
@@ -409,7 +409,7 @@ class InputPolicy:
                     f"input {name!r} references {_short(url)}, whose host is not a public address (an "
                     "internal address, or one that does not resolve): only public hosts may be fetched"
                 )
-            case RefusalReason.MALFORMED | RefusalReason.LOCAL_FILE:
+            case RefusalReason.MALFORMED | RefusalReason.LOCAL_FILE | RefusalReason.BUILT_URL:
                 message = f"input {name!r} references {_short(url)}: {refusal.detail}; {refusal.hint}"
         raise InputRefusedError(message, input_name=name)
 

@@ -845,6 +845,7 @@ local_dir = ".pipelex/storage"
 allow_local_files = true            # the files the user (or the bundle) names; false: data: URLs and storage only
 allow_urls = true                   # public http(s) URLs
 allow_internal_urls = false         # loopback, private, link-local, ... addresses (and names resolving to them)
+allow_built_urls = false            # also URLs a bundle builds during the run (only the inputs' URLs otherwise)
 # trusted_origins = ["http://docs.internal:8000"]   # fetched even when internal
 max_read_bytes = 52428800           # the most one read returns (50 MiB)
 fetch_timeout_s = 30.0              # the longest one fetch may take, redirects included

@@ -263,7 +263,8 @@ class IOConfig(Section):
     """``[io]``: what a run of the CLI or the Python API may read (the runner API uses ``[api]`` instead).
 
     The user of the CLI is the author of the run: the files they name are read, and public http(s) URLs
-    are fetched. Internal addresses (loopback, private, link-local, ...) stay refused unless allowed.
+    they name (in the inputs) are fetched. Internal addresses (loopback, private, link-local, ...) stay refused
+    unless allowed, and so do URLs a bundle builds during the run unless ``allow_built_urls``.
     """
 
     allow_local_files: bool = True
@@ -271,6 +272,8 @@ class IOConfig(Section):
     local_roots: list[str] = []
     allow_urls: bool = True
     allow_internal_urls: bool = False
+    # fetch URLs a run builds (a construct, a template, a function's or a model's output), not only the inputs'
+    allow_built_urls: bool = False
     # origins (scheme://host:port) fetched even when internal: an operator's own document server
     trusted_origins: list[str] = []
     max_read_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024
@@ -309,6 +312,8 @@ class ApiConfig(Section):
     allow_urls: bool = False
     # URLs to private, loopback, link-local or reserved addresses stay refused even with allow_urls
     allow_internal_urls: bool = False
+    # with allow_urls: also fetch URLs a run builds, not only those its request's inputs name
+    allow_built_urls: bool = False
     # origins (scheme://host:port) a served run may fetch even when internal (with or without allow_urls)
     trusted_origins: list[str] = []
     # a live PipeFunc imports and calls any Python function a request names: refused unless enabled
@@ -380,6 +385,7 @@ class PipelexConfig(Section):
                 "local_roots": roots,
                 "allow_urls": self.api.allow_urls,
                 "allow_internal_urls": self.api.allow_internal_urls,
+                "allow_built_urls": self.api.allow_built_urls,
                 "trusted_origins": list(self.api.trusted_origins),
             }
         )
@@ -413,6 +419,8 @@ class PipelexConfig(Section):
             local_roots=tuple(self.io.local_roots),
             allow_urls=self.io.allow_urls,
             allow_internal_urls=self.io.allow_internal_urls,
+            allow_built_urls=self.io.allow_built_urls,
+            named_urls=(),
             trusted_origins=tuple(self.io.trusted_origins),
             max_read_bytes=self.io.max_read_bytes,
             fetch_timeout_s=self.io.fetch_timeout_s,

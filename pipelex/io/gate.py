@@ -7,7 +7,8 @@ reference (the caller, a construct, a template, a function, a model). It applies
 - ``data:`` URLs are decoded; ``pipelex-storage://`` URIs are read from the run's store;
 - local files are read only when the policy allows them (or under one of its folders), only regular files
   (never a device or a pipe), at most ``max_read_bytes``;
-- http(s) URLs are fetched only when allowed. The host is resolved once and every address it resolves to
+- http(s) URLs are fetched only when allowed, and only those the run's caller named unless the policy lets it
+  fetch the URLs it builds (checked before any lookup). The host is resolved once and every address it resolves to
   is checked; the connection goes to a checked address (the URL is rewritten to it, with the ``Host``
   header and TLS server name of the original host), so a second lookup cannot point elsewhere. Redirects
   are followed by hand, each hop checked again like the first. The whole fetch is bounded by
@@ -258,8 +259,12 @@ async def _follow(
     client: httpx.AsyncClient, url: str, policy: IOPolicy, *, pipe_code: str | None
 ) -> tuple[bytes, str | None]:
     current = url
+    named = policy.is_named(
+        url
+    )  # a redirect keeps the standing of the URL the caller named (or the run built)
     for _hop in range(policy.max_redirects + 1):
-        refusal = policy.refusal(current)  # the scheme, URLs allowed, a literal internal host: every hop
+        # the scheme, URLs allowed, a built URL, a literal internal host: every hop
+        refusal = policy.refusal(current, named=named)
         if refusal is not None:
             raise refused(url if current == url else current, refusal, pipe_code=pipe_code)
         target = parse_http_url(current)

@@ -13,11 +13,18 @@ Two policies ship:
 - :meth:`IOPolicy.closed` (the runner API's default): ``data:`` URLs and the run's own storage only;
   files only inside the storage folder; no URLs.
 - the CLI and Python API take ``[io]`` from ``pipelex.toml``: the files the user names are read, public
-  http(s) URLs are fetched, internal addresses are refused unless allowed.
+  http(s) URLs the caller named are fetched, internal addresses are refused unless allowed.
+
+Wherever URLs are fetched, only those the run's **caller named** (``named_urls``: every http(s) URL its inputs
+hold) are, unless ``allow_built_urls``: a URL built during the run (a ``construct``, a template, a function's or
+a model's output) could carry what the run read (a document's text, a local file) to any host, and its lookup
+alone would tell a name server. A trusted origin is fetched either way; a redirect keeps the standing of the URL
+that led to it.
 """
 
 import ipaddress
 import os
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -51,6 +58,7 @@ class RefusalReason(StrEnum):
     SCHEME = "scheme"
     MALFORMED = "malformed"
     INTERNAL = "internal"
+    BUILT_URL = "built_url"
 
 
 class Refusal(FrozenRecord):
@@ -76,6 +84,11 @@ class Refusal(FrozenRecord):
                 )
             case RefusalReason.URL:
                 return "send the content inline as a data: URL, or allow URLs ([io] / [api] allow_urls)"
+            case RefusalReason.BUILT_URL:
+                return (
+                    "give the URL as an input of the run, or, for a bundle you trust, let runs fetch the URLs they "
+                    "build ([io] / [api] allow_built_urls)"
+                )
             case RefusalReason.INTERNAL:
                 return (
                     "only public hosts are fetched; an operator who means it can allow internal addresses "
@@ -252,6 +265,14 @@ class IOPolicy(BaseModel):
     allow_internal_urls: bool = Field(
         default=False, description="fetch URLs whose host is or resolves to a non-public address"
     )
+    allow_built_urls: bool = Field(
+        default=False,
+        description="fetch URLs built during the run (a construct, a template, a function or model output), "
+        "not only those the caller named",
+    )
+    named_urls: tuple[str, ...] = Field(
+        default=(), description="the http(s) URLs the run's caller named (its inputs): the ones it fetches"
+    )
     trusted_origins: tuple[str, ...] = Field(
         default=(),
         description="origins (scheme://host:port) fetched even when internal (an operator's own server)",
@@ -271,6 +292,23 @@ class IOPolicy(BaseModel):
         """The closed policy: data: URLs and storage, and files only under ``local_roots``."""
         return cls(local_roots=local_roots)
 
+    @property
+    def fetches_named_only(self) -> bool:
+        """True when the run fetches URLs, but only those its caller named."""
+        return self.allow_urls and not self.allow_built_urls
+
+    def naming(self, urls: Iterable[str]) -> "IOPolicy":
+        """This policy for a run whose caller named ``urls`` (its inputs' http(s) URLs): those may be fetched.
+        The same policy when it fetches no URL, or every URL a run builds."""
+        if not self.fetches_named_only:
+            return self
+        named = tuple(dict.fromkeys((*self.named_urls, *urls)))
+        return self if named == self.named_urls else self.model_copy(update={"named_urls": named})
+
+    def is_named(self, url: str) -> bool:
+        """True when the run's caller named ``url`` (or the run may fetch any URL it builds)."""
+        return self.allow_built_urls or url in self.named_urls
+
     def is_trusted(self, origin: str) -> bool:
         """True when ``origin`` is one of the trusted origins."""
         return any(_normal_origin(trusted) == origin for trusted in self.trusted_origins)
@@ -281,12 +319,16 @@ class IOPolicy(BaseModel):
         are checked as usual."""
         origin = _normal_origin(base_url) if base_url else None
         trusted = (*self.trusted_origins, origin) if origin else self.trusted_origins
-        return self.model_copy(update={"allow_urls": True, "trusted_origins": trusted})
+        return self.model_copy(
+            update={"allow_urls": True, "allow_built_urls": True, "trusted_origins": trusted}
+        )
 
-    def refusal(self, url: str) -> Refusal | None:
+    def refusal(self, url: str, *, named: bool | None = None) -> Refusal | None:
         """Why reading ``url`` is refused before any lookup, or None when it may be tried.
 
         A host that is a name is resolved at fetch time, where every address it resolves to is checked.
+        ``named``: whether the run's caller named the URL (a redirect keeps the standing of the URL it came
+        from); by default, whether it is among :attr:`named_urls`.
         """
         match reference_kind(url):
             case ReferenceKind.DATA | ReferenceKind.STORAGE:
@@ -308,7 +350,7 @@ class IOPolicy(BaseModel):
                     )
                 return Refusal(RefusalReason.SCHEME, f"the URL scheme {scheme!r} is never read")
             case ReferenceKind.HTTP:
-                return self.http_refusal(url)
+                return self.http_refusal(url, named=self.is_named(url) if named is None else named)
 
     def file_refusal(self, path: Path) -> Refusal | None:
         """Why reading the local file ``path`` is refused, or None."""
@@ -321,9 +363,9 @@ class IOPolicy(BaseModel):
                 return None
         return Refusal(RefusalReason.LOCAL_FILE, "this run does not read local files")
 
-    def http_refusal(self, url: str) -> Refusal | None:
-        """Why fetching ``url`` is refused before any lookup (scheme, shape, URLs allowed, a literal
-        internal address), or None."""
+    def http_refusal(self, url: str, *, named: bool = True) -> Refusal | None:
+        """Why fetching ``url`` is refused before any lookup (scheme, shape, URLs allowed, a URL the caller did
+        not name, a literal internal address), or None. ``named``: whether the caller named it."""
         target = parse_http_url(url)
         if isinstance(target, Refusal):
             return target
@@ -331,6 +373,11 @@ class IOPolicy(BaseModel):
             return None
         if not self.allow_urls:
             return Refusal(RefusalReason.URL, "this run does not fetch URLs")
+        if not named and not self.allow_built_urls:
+            return Refusal(
+                RefusalReason.BUILT_URL,
+                "this run fetches only the URLs its caller named (its inputs), and this one was built during the run",
+            )
         if self.allow_internal_urls:
             return None
         if target.host == "localhost" or target.host.endswith(".localhost"):

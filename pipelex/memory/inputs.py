@@ -262,6 +262,30 @@ def _resolve_url(url: str, base_dir: Path | None) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
 
+def caller_urls(stuffs: dict[str, Stuff]) -> list[str]:
+    """Every http(s) URL the caller's inputs hold as a whole value: an image's or a document's ``url``, a text, a
+    field of a structure, at any depth. These are the URLs the caller named; a run fetches only these, unless
+    its IO policy lets it fetch the URLs it builds (:meth:`~pipelex.io.policy.IOPolicy.naming`)."""
+    from pydantic import BaseModel
+
+    from pipelex.io.policy import ReferenceKind, reference_kind
+
+    found: list[str] = []
+    stack: list[object] = [stuff.content for stuff in stuffs.values()]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item[:4].lower() == "http" and reference_kind(item) is ReferenceKind.HTTP:
+                found.append(item)
+        elif isinstance(item, BaseModel):
+            stack.extend(getattr(item, name) for name in type(item).model_fields)
+        elif is_sequence(item):
+            stack.extend(item)
+        elif is_dict(item):
+            stack.extend(item.values())
+    return found
+
+
 def _mime_of(url: str) -> str | None:
     from pipelex.storage.local import data_url_mime
 

