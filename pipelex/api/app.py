@@ -61,7 +61,7 @@ from pipelex.api.problems import (
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunStore
-from pipelex.api.security import BodySizeLimit, key_matches, request_hold
+from pipelex.api.security import BodySizeLimit, key_matches, request_hold, run_owner
 from pipelex.api.service import ApiBackend, DirectApiBackend
 from pipelex.config.settings import LimitsConfig, PipelexConfig
 from pipelex.errors import PipelexError
@@ -119,7 +119,7 @@ def create_app(
     if limits is not None:
         config = config.model_copy(update={"limits": limits})
     key = configured_api_key(config) if api_key == _FROM_ENV else api_key
-    chosen = backend or _default_backend(config)
+    chosen = backend or _default_backend(config, owner=run_owner(key))
     store = RunStore(
         max_runs=config.api.max_stored_runs,
         ttl_seconds=config.api.run_ttl_seconds,
@@ -433,11 +433,11 @@ async def _require_api_key(
         )
 
 
-def _default_backend(config: PipelexConfig) -> ApiBackend:
+def _default_backend(config: PipelexConfig, *, owner: str | None) -> ApiBackend:
     if config.temporal.is_enabled:
         from pipelex.api.temporal import TemporalApiBackend
 
-        return TemporalApiBackend(config)
+        return TemporalApiBackend(config, owner=owner)
     return DirectApiBackend(config)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import ipaddress
 import socket
@@ -41,6 +42,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 def key_matches(given: str, expected: str) -> bool:
     """Compare a presented key with the configured one in constant time (no early exit on the first mismatch)."""
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def run_owner(api_key: str | None) -> str | None:
+    """Who a server's runs belong to: a fingerprint of its key (an HMAC, so the key is not written anywhere), None
+    for a server without one. On Temporal, where servers of several keys may share a namespace, a run is read and
+    cancelled only through a server of the key that started it (the direct backend keeps its runs in the
+    server's own memory: only its key reaches them)."""
+    if api_key is None:
+        return None
+    return "key:" + hmac.new(b"pipelex run owner", api_key.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -51,7 +51,7 @@ class TemporalApiBackend:
 
     name: BackendName = "temporal"
 
-    def __init__(self, config: PipelexConfig) -> None:
+    def __init__(self, config: PipelexConfig, *, owner: str | None = None) -> None:
         self.config = config.served()  # runs read what the server's [api] policy allows, not the CLI's [io]
         self._pool = ThreadPoolExecutor(max_workers=config.api.run_threads, thread_name_prefix="pipelex-api")
         self._slots = asyncio.Semaphore(config.api.max_concurrent_runs)
@@ -67,7 +67,11 @@ class TemporalApiBackend:
 
         # the core backend: runs, starts, reads and cancels workflows; each run's workflow ends at the server's
         # deadline (its execution timeout), as a run of the direct backend's worker processes does
-        self.core = TemporalBackend(self.config, run_deadline_s=config.limits.run_deadline_seconds)
+        # its runs belong to ``owner`` (the fingerprint of this server's key, see pipelex.api.security.run_owner):
+        # a run of the namespace another key started is no run here
+        self.core = TemporalBackend(
+            self.config, run_deadline_s=config.limits.run_deadline_seconds, owner=owner
+        )
 
     @asynccontextmanager
     async def serving(self) -> AsyncGenerator[None, None]:
@@ -244,7 +248,7 @@ class TemporalApiBackend:
 
     def unknown_run_hint(self) -> str:
         """Runs live on the Temporal server."""
-        return "it was never started, or it is not a run of this server's Temporal namespace"
+        return "it was never started, it is not a run of this server's Temporal namespace, or another API key started it"
 
     async def cancel(self, record: RunRecord, store: RunStore) -> RunRecord:
         """Cancel the run's workflow on the Temporal server; the record as the server has it right after."""

@@ -236,6 +236,37 @@ def test_a_run_in_progress_is_read_and_cancelled_from_another_replica(api_tempor
     assert description.status == WorkflowExecutionStatus.CANCELED
 
 
+def test_a_run_belongs_to_the_key_that_started_it(api_temporal_server: Any) -> None:
+    """Servers of different keys share one Temporal namespace: a run started with one key was read, its results
+    fetched and the run cancelled through a server of any other key (or of none), by its id. Now only a server
+    of the key that started it sees the run; any other answers the 404 of an id never handed out."""
+    config = Backend("temporal", api_temporal_server.address).config(allow_pipe_func=True)
+    slow = {"mthds_contents": [FUNCS], "pipe_code": "nap", "inputs": {"delay": "8"}}
+    with (
+        serving(create_app(config, api_key="key-a")) as first,
+        serving(create_app(config, api_key="key-b")) as second,
+        serving(create_app(config, api_key=None)) as third,
+        httpx.Client(base_url=first, timeout=60, headers={"Authorization": "Bearer key-a"}) as owner,
+        httpx.Client(base_url=second, timeout=60, headers={"Authorization": "Bearer key-b"}) as other,
+        httpx.Client(base_url=third, timeout=60) as keyless,
+    ):
+        started = owner.post("/v1/start", json=slow)
+        assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        for http in (other, keyless):
+            for path in ("", "/status", "/results", "/progress"):
+                read = http.get(f"/v1/runs/{run_id}{path}")
+                assert read.status_code == 404, (path, read.text)
+                assert read.json()["code"] == "run.not_found"
+            refused = http.post(f"/v1/runs/{run_id}/cancel")
+            assert refused.status_code == 404 and refused.json()["code"] == "run.not_found", refused.text
+        still = owner.get(f"/v1/runs/{run_id}")
+        assert still.status_code == 200 and still.json()["status"] == "running", still.text
+        assert owner.post(f"/v1/runs/{run_id}/cancel").status_code in (200, 202)
+        assert _wait_status(owner, run_id)["status"] == "cancelled"
+        assert other.get(f"/v1/runs/{run_id}").status_code == 404  # ended: still not the other key's
+
+
 async def _describe(config: PipelexConfig, workflow_id: str) -> Any:
     client = await Client.connect(config.temporal.address, namespace=config.temporal.namespace)
     return await client.get_workflow_handle(workflow_id).describe()

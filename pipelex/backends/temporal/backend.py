@@ -89,13 +89,24 @@ class TemporalBackend:
     session active in the running loop (:func:`~pipelex.backends.temporal.temporal_session`) is reused.
     ``run_deadline_s``: the deadline of the runs this backend starts (the runner API passes its ``[limits]
     run_deadline_seconds``); None: the configuration's ``[temporal] run_deadline_s`` (none by default).
+    ``owner``: who the runs this backend starts belong to (a runner API passes a fingerprint of its key), written
+    in each run's memo; a run is read (``status``) and cancelled only by a backend of the same owner: another
+    owner is told there is no such run, as for an id never handed out. None: runs started without an owner
+    (the CLI, the Python API, a server without a key).
     """
 
     name = "temporal"
 
-    def __init__(self, config: PipelexConfig | None = None, *, run_deadline_s: float | None = None) -> None:
+    def __init__(
+        self,
+        config: PipelexConfig | None = None,
+        *,
+        run_deadline_s: float | None = None,
+        owner: str | None = None,
+    ) -> None:
         self.config = config
         self.run_deadline_s = run_deadline_s
+        self.owner = owner
 
     @asynccontextmanager
     async def session(self) -> AsyncGenerator[None, None]:
@@ -144,7 +155,7 @@ class TemporalBackend:
         ):
             deadline = self._deadline(session.config)
             # started under the run's span: the workflow's spans join its trace
-            handle = await _start(session, run, deadline)
+            handle = await _start(session, run, deadline, self.owner)
             watcher = asyncio.create_task(_watch_progress(handle, tracer))
             store = store_of(session.client)
             codec = ContentCodec(run.library)
@@ -187,7 +198,7 @@ class TemporalBackend:
         """Start the run's workflow; its id is the run id. Someone must serve the task queue meanwhile (a
         ``pipelex worker``, or the in-process worker of an enclosing session)."""
         async with temporal_session(self.config) as session:
-            await _start(session, run, self._deadline(session.config))
+            await _start(session, run, self._deadline(session.config), self.owner)
         return run.run_id
 
     async def status(self, run_id: str) -> RunState:
@@ -201,6 +212,7 @@ class TemporalBackend:
                 finished_at=description.close_time.timestamp() if description.close_time else None,
             )
             memo = await description.memo_value(_MEMO_KEY, None, type_hint=dict)
+            self._check_owner(run_id, memo)
             if description.status == WorkflowExecutionStatus.RUNNING:
                 if is_json_object(memo) and memo.get("pipe_code") and memo.get("run_mode"):
                     return state.model_copy(
@@ -268,10 +280,17 @@ class TemporalBackend:
         already finished."""
         async with temporal_session(self.config) as session:
             handle, description = await _described(session, run_id)
+            self._check_owner(run_id, await description.memo_value(_MEMO_KEY, None, type_hint=dict))
             if description.status != WorkflowExecutionStatus.RUNNING:
                 return False
             await handle.cancel()
         return True
+
+    def _check_owner(self, run_id: str, memo: object) -> None:
+        """Raise ``RunNotFoundError`` (the words of an unknown id) unless the run belongs to this backend's owner."""
+        owner = memo.get("owner") if is_json_object(memo) else None
+        if owner != self.owner:
+            raise _not_found(run_id)
 
     def _deadline(self, config: PipelexConfig) -> RunDeadline | None:
         """The deadline of the runs this backend starts, and the setting that set it."""
@@ -328,10 +347,11 @@ async def _trace_so_far(
 
 
 async def _start(
-    session: TemporalSession, run: PreparedRun, deadline: RunDeadline | None = None
+    session: TemporalSession, run: PreparedRun, deadline: RunDeadline | None = None, owner: str | None = None
 ) -> WorkflowHandle[Any, PipeRunOutcome]:
     """The one place a run's workflow is started: ``WfRunPipe``, its id the run id, on the default queue,
-    with the run's deadline as its execution timeout (children and continued runs included)."""
+    with the run's deadline as its execution timeout (children and continued runs included), and its owner in
+    its memo (see :class:`TemporalBackend`)."""
     from pipelex.inference.leaf import settings_for
 
     wire_memory = ContentCodec(run.library).wire_memory(run.memory)
@@ -352,6 +372,8 @@ async def _start(
     memo: dict[str, Any] = {"pipe_code": run.entry.code, "run_mode": run.mode.value}
     if deadline is not None:
         memo |= {"deadline_s": deadline.seconds, "deadline_setting": deadline.setting}
+    if owner is not None:
+        memo["owner"] = owner
     return await session.client.start_workflow(
         RUN_WORKFLOW,
         payload,
