@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from pipelex.tracing.spill import GraphSpill
 
 DIGEST_LENGTH = 16
+# a graph's JSON in pieces (:meth:`ExecutionGraph.json_pieces`): the nodes or edges of the first piece of each list,
+# and about the size of the next ones (below the 128 KiB from which the C library maps fresh pages for a buffer)
+JSON_PIECE_ITEMS = 16
+JSON_PIECE_BYTES = 64 * 1024
+_PIECEWISE = frozenset(("nodes", "edges"))
 
 
 def to_json_compatible(value: Any) -> Any:
@@ -312,10 +318,64 @@ class ExecutionGraph(BaseModel):
         in recording order: memory stays bounded however many nodes the run had.
         """
         if self._spill is None:
-            # the bytes of ``to_json()`` encoded, written as pydantic-core makes them (not decoded and encoded again)
-            path.write_bytes(self.__pydantic_serializer__.to_json(self, indent=2))
+            # the bytes of ``to_json()`` encoded, written as pydantic-core makes them (not decoded and encoded again),
+            # piece by piece: a graph of megabytes is never one buffer (see :meth:`json_pieces`)
+            with path.open("wb") as out:
+                out.writelines(self.json_pieces(indent=2))
             return
         self._spill.write_complete(self, path)
+
+    def json_pieces(self, *, indent: int | None = 2) -> Iterator[bytes]:
+        """The bytes of ``self.__pydantic_serializer__.to_json(self, indent=indent)``, in pieces that join to them.
+
+        The nodes and edges are serialized a few at a time (about :data:`JSON_PIECE_BYTES` each), by the graph's own
+        serializer (a copy of the graph holding only those items, the other fields excluded), the other fields
+        together: the same serializer writes every byte, and the joints fall between list items, where it writes
+        ``,`` and a line end. Written to a file piece by piece, a graph of megabytes (a long run's step texts,
+        each an output and again the next step's input) never sits in memory as one buffer, which the process
+        would take fresh from the system, page by page, to write it once and free it (a 400-step dry run's
+        graph.json, 1.5 MB: ~800 page faults, each a couple of microseconds of CPU that no instruction count
+        shows).
+        """
+        serializer = self.__pydantic_serializer__
+        line = b"\n" if indent else b""
+        pad = b" " * (indent or 0)
+        opening = b": [" if indent else b":["
+        members: set[str] = set()  # the fields written together next, by one call
+        written = False  # a member is written: the next one follows a ","
+
+        def flush() -> Iterator[bytes]:
+            nonlocal written
+            if members:
+                text = serializer.to_json(self, indent=indent, include=members)  # {<line><members><line>}
+                yield (b"," if written else b"{") + text[1 : len(text) - 1 - len(line)]
+                written = True
+                members.clear()
+
+        for name in type(self).__pydantic_fields__:
+            items = self.__dict__[name]
+            if name not in _PIECEWISE or not items:
+                members.add(name)
+                continue
+            yield from flush()
+            key = to_json(name)
+            yield (b"," if written else b"{") + line + pad + key + opening
+            written = True
+            # each piece: {<line><pad>"name": [<items>]<line><pad>]<line>}, where <items> starts with a line end
+            head = 1 + len(line) + len(pad) + len(key) + len(opening)
+            tail = len(line) + len(pad) + 1 + len(line) + 1
+            start, count = 0, JSON_PIECE_ITEMS
+            while start < len(items):
+                part = self.model_copy(update={name: items[start : start + count]})
+                text = serializer.to_json(part, indent=indent, include={name})
+                yield (b"," if start else b"") + text[head : len(text) - tail]
+                start += count
+                # as many items next as make about JSON_PIECE_BYTES, judged by these (an edge is a few hundred bytes,
+                # a node holding a step's text kilobytes)
+                count = max(1, min(1024, count * JSON_PIECE_BYTES // max(len(text), 1)))
+            yield line + pad + b"]"
+        yield from flush()
+        yield line + b"}"
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ExecutionGraph:

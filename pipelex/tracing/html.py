@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -98,16 +99,19 @@ _PREVIEW_ENCODER = json.JSONEncoder(ensure_ascii=False, default=repr)
 _FOLD_SLACK = 10
 
 
-def _embed_json(graph: ExecutionGraph) -> bytes:
+def _embed_json(graph: ExecutionGraph) -> Iterator[bytes]:
     """The graph's compact JSON (the bytes of ``graph.model_dump_json()`` encoded, as pydantic-core writes them: a
-    megabyte-long graph is neither decoded nor encoded again), safe inside a ``<script>`` element."""
-    data = graph.__pydantic_serializer__.to_json(graph)
-    if b"<" not in data:  # one fast scan: most graphs hold no "<" (each replace scans the megabytes again)
-        return data
-    # "<" only ever occurs inside JSON strings, where "\/" is a valid escape of "/" and
-    # "\u003c" of "<": the script element can't be closed early nor open an HTML comment (UTF-8 never holds an
-    # ASCII byte inside a multi-byte character, so the bytes are replaced as the text would be)
-    return data.replace(b"</", b"<\\/").replace(b"<!--", b"\\u003c!--")
+    megabyte-long graph is neither decoded nor encoded again), in pieces (:meth:`ExecutionGraph.json_pieces`), safe
+    inside a ``<script>`` element."""
+    for data in graph.json_pieces(indent=None):
+        if b"<" not in data:  # one fast scan: most graphs hold no "<" (each replace scans the bytes again)
+            yield data
+            continue
+        # "<" only ever occurs inside JSON strings, where "\/" is a valid escape of "/" and "\u003c" of "<": the
+        # script element can't be closed early nor open an HTML comment (UTF-8 never holds an ASCII byte inside a
+        # multi-byte character, so the bytes are replaced as the text would be; a piece ends between two members
+        # or list items, never inside a string, so no "</" or "<!--" spans two pieces)
+        yield data.replace(b"</", b"<\\/").replace(b"<!--", b"\\u003c!--")
 
 
 def graph_from_html(page: str) -> ExecutionGraph:
@@ -480,8 +484,9 @@ class _PageBuilder:
             "</header>"
         )
 
-    def page(self) -> bytes:
-        """The page, UTF-8 encoded."""
+    def page(self) -> Iterator[bytes]:
+        """The page, UTF-8 encoded, in pieces (the graph's JSON, most of the page, in pieces of its own, each made
+        when the one before is written)."""
         graph = self.graph
         title = f"{graph.main_pipe} · {graph.mode} · pipelex execution graph"
         toolbar = (
@@ -525,7 +530,9 @@ class _PageBuilder:
             '<footer class="muted">Rendered by pipelex · self-contained page · hover an input/output to preview its data</footer>'
             '<script type="application/json" id="graph-data">'
         )
-        return b"".join((head.encode("utf-8"), _embed_json(graph), _page_end(with_diagram=bool(graph.nodes))))
+        yield head.encode("utf-8")
+        yield from _embed_json(graph)
+        yield _page_end(with_diagram=bool(graph.nodes))
 
 
 @functools.cache
@@ -571,7 +578,18 @@ def render_html(graph: ExecutionGraph) -> str:
 def render_html_bytes(graph: ExecutionGraph) -> bytes:
     """:func:`render_html`'s page encoded in UTF-8, as ``graph.html`` holds it (made as bytes: the graph's JSON, most
     of the page, is not decoded and encoded again)."""
-    return _PageBuilder(graph).page()
+    return b"".join(_PageBuilder(graph).page())
+
+
+def write_html(graph: ExecutionGraph, path: Path) -> None:
+    """Write :func:`render_html_bytes`'s page to ``path`` (``graph.html``) piece by piece: a page of megabytes is
+    never one buffer, taken fresh from the system page by page to be written once (see
+    :meth:`ExecutionGraph.json_pieces`)."""
+    pieces = _PageBuilder(graph).page()
+    head = next(pieces)  # the page's own markup, made before the file is opened
+    with path.open("wb") as out:
+        out.write(head)
+        out.writelines(pieces)
 
 
 _CSS = """

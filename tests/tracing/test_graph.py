@@ -688,3 +688,47 @@ def test_the_page_as_bytes_is_the_page_text_encoded() -> None:
         embedded = decoded.split('id="graph-data">', 1)[1].split("</script>", 1)[0]
         assert embedded == graph.model_dump_json().replace("</", "<\\/").replace("<!--", "\\u003c!--")
         assert graph_from_html(decoded) == graph
+
+
+def test_the_graph_is_written_in_pieces_that_join_to_the_serializers_bytes(tmp_path: Any) -> None:
+    """``graph.json`` and ``graph.html`` are written piece by piece (nodes and edges a few at a time,
+    so that a graph of megabytes is never one buffer): the files hold exactly the serializer's bytes, indented
+    (graph.json) and compact (the page's embedded graph, ``</`` and ``<!--`` escaped in every piece that holds
+    them), for a graph with no node, one piece, and several pieces with a remainder."""
+    from pipelex.tracing.graph import JSON_PIECE_ITEMS
+    from pipelex.tracing.html import render_html_bytes, write_html
+
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="seq", domain="d", mode="dry")
+    run = Run(tracer)
+    seq = run.ctl(None, "seq", "PipeSequence", [item("note", "Text", "start")])
+    previous = item("note", "Text", "start")
+    for index in range(2 * JSON_PIECE_ITEMS + 3):  # nodes and edges (contains, data) over three pieces
+        made = item(f"r{index}", "Text", f"<!-- </script> naïve → {index} " + "text " * (500 + 50 * index))
+        run.op(
+            seq,
+            f"step{index}",
+            "PipeCompose",
+            [previous],
+            made,
+            usage={"calls": index} if index % 7 else None,
+        )
+        previous = made
+    tracer.end_node(seq, outputs=[previous])
+    empty = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="live").build()
+    long = tracer.build()
+    assert len(long.nodes) > 2 * JSON_PIECE_ITEMS and len(long.edges) > 4 * JSON_PIECE_ITEMS
+    for graph in (empty, build_small_graph()[0], long):
+        serializer = graph.__pydantic_serializer__
+        for indent in (2, None, 4):
+            pieces = list(graph.json_pieces(indent=indent))
+            assert b"".join(pieces) == serializer.to_json(graph, indent=indent)
+        graph.write_json(tmp_path / "graph.json")
+        assert (tmp_path / "graph.json").read_bytes() == serializer.to_json(graph, indent=2)
+        assert ExecutionGraph.from_json((tmp_path / "graph.json").read_bytes()) == graph
+        write_html(graph, tmp_path / "graph.html")
+        page = (tmp_path / "graph.html").read_bytes()
+        assert page == render_html_bytes(graph) == render_html(graph).encode("utf-8")
+        embedded = page.decode("utf-8").split('id="graph-data">', 1)[1].split("</script>", 1)[0]
+        assert embedded == graph.model_dump_json().replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    # the nodes (of kilobytes each: a few per piece) and the edges (one piece of 16, then the others) in pieces
+    assert len(list(long.json_pieces(indent=2))) > 12
