@@ -14,19 +14,29 @@ from pipelex.errors import TemplateBudgetExceeded
 from pipelex.record import Record
 
 MAX_INT_BITS = 100_000
+BUILT_FACTOR = 64
+"""What a render may build in all, in units of ``template_max_output_chars``: each value stays under that limit,
+and the values built while rendering (texts, lists, each new one counted once: a character a unit, a list's item
+``_ITEM_UNITS``) stay under this many times it together. Without it 100,000 appends of texts just under the limit
+to one list (a step each) kept 100 GB; with it a render holds a few hundred MB at most, while accumulating a text
+or a list in a loop (``ns.x = ns.x ~ y``) stays well within it."""
+_ITEM_UNITS = 8  # a list's item is a reference of 8 bytes, and often an object of its own
 
 
 class RenderBudget(Record):
     """What one render may still do (a :class:`~pipelex.record.Record`: no dataclass to create at import)."""
 
-    __slots__ = ("max_steps", "max_chars", "steps", "output_chars")
-    FIELDS = ("max_steps", "max_chars", "steps", "output_chars")
+    __slots__ = ("max_steps", "max_chars", "steps", "output_chars", "built")
+    FIELDS = ("max_steps", "max_chars", "steps", "output_chars", "built")
 
-    def __init__(self, max_steps: int, max_chars: int, steps: int = 0, output_chars: int = 0) -> None:
+    def __init__(
+        self, max_steps: int, max_chars: int, steps: int = 0, output_chars: int = 0, built: int = 0
+    ) -> None:
         self.max_steps = max_steps
         self.max_chars = max_chars
         self.steps = steps
         self.output_chars = output_chars
+        self.built = built
 
     def step(self, count: int = 1) -> None:
         """Take ``count`` steps; raise past the budget."""
@@ -52,6 +62,29 @@ class RenderBudget(Record):
         """Check the size of a text, list or mapping (other values pass); return ``value``."""
         self._check_size(value, what)
         return value
+
+    def build(self, value: object, what: str = "a value") -> Any:
+        """Check a value the render just built (a result: of an operator, a filter, a method, a concatenation) like
+        :meth:`measure`, and count it in what the render built in all (see :data:`BUILT_FACTOR`); return it."""
+        result: Any = value
+        if isinstance(value, str | bytes):
+            self.size(len(value), what)
+            self.built += len(value)
+        elif isinstance(value, list | tuple | dict | set | frozenset):
+            length = len(cast(Sized, value))
+            self.size(length, what)
+            self.built += length * _ITEM_UNITS
+        else:
+            self._check_size(value, what)
+            return result
+        if self.built > self.max_chars * BUILT_FACTOR:
+            raise TemplateBudgetExceeded(
+                f"the template built more than {self.max_chars * BUILT_FACTOR} characters (a list's item counting "
+                f"{_ITEM_UNITS}) in all while rendering, {BUILT_FACTOR} times [limits] template_max_output_chars "
+                f"({self.max_chars}): build fewer or smaller texts and lists, or raise the limit",
+                limit="template_max_output_chars",
+            )
+        return result
 
     def _check_size(self, value: object, what: str) -> None:
         if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
@@ -93,3 +126,9 @@ def sized(value: Any) -> Any:
     """Check the size of a printed value against the current render's budget (the sandbox's size filter)."""
     budget = BUDGET.get()
     return value if budget is None else budget.measure(value, "a text")
+
+
+def built(value: Any) -> Any:
+    """Check and count a text a concatenation built (``~``: the sandbox's filter on concatenations)."""
+    budget = BUDGET.get()
+    return value if budget is None else budget.build(value, "a text")

@@ -9,7 +9,9 @@ render gets a :class:`RenderBudget` from ``[limits]``:
 - **size** (``template_max_output_chars``): the output, and every text or list built while rendering (``~``,
   ``+``, ``*``, ``%``, filters, methods, block ``set``), stays under it. Operations whose result would pass it
   are refused *before* they allocate when their size can be told from their arguments (``'a' * n``,
-  ``center(n)``, ``'%0*d'``, ``replace``, ``join``, ``indent``...), and checked after otherwise;
+  ``center(n)``, ``'%0*d'``, ``replace``, ``join``, ``indent``, the same on ``bytes``, ``to_bytes``...), and
+  checked after otherwise; everything the render builds is also counted in all (``RenderBudget.build``), so
+  many values each under the bound cannot be kept together in a list or a mapping;
 - integers stay under ``_MAX_INT_BITS`` bits (``9 ** 9 ** 9`` is refused before it is computed);
 - the globals are ``range`` (bounded by the step budget), ``dict``, ``namespace``, ``cycler`` and ``joiner``:
   ``lipsum``, which generates text, is not offered.
@@ -52,6 +54,7 @@ from pipelex.narrowing import is_dict, is_sequence, is_tuple
 from pipelex.pipes.render_budget import BUDGET as _BUDGET
 from pipelex.pipes.render_budget import MAX_INT_BITS as _MAX_INT_BITS
 from pipelex.pipes.render_budget import RenderBudget
+from pipelex.pipes.render_budget import built as _built
 from pipelex.pipes.render_budget import sized as _sized
 
 TEMPLATE_TOO_DEEP = (
@@ -60,6 +63,7 @@ TEMPLATE_TOO_DEEP = (
 )
 _ITER_FILTER = "_pipelex_counted"
 _SIZE_FILTER = "_pipelex_sized"
+_BUILT_FILTER = "_pipelex_built"
 _DIGITS_RE = re.compile(r"\d+")
 
 
@@ -98,24 +102,27 @@ def _check_brace_format(budget: RenderBudget, text: str) -> None:
 
 
 def _estimate_str_method(
-    budget: RenderBudget, text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    budget: RenderBudget, text: str | bytes, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
-    """Refuse a ``str`` method whose result would pass the size budget, before calling it."""
+    """Refuse a ``str`` (or ``bytes``) method whose result would pass the size budget, before calling it."""
     values = [*args, *kwargs.values()]
     if name in ("ljust", "rjust", "center", "zfill"):
         for width in _int_args(values):
             budget.size(width, "a padded text")
     elif name == "expandtabs":
+        tabs = text.count("\t") if isinstance(text, str) else text.count(b"\t")
         for size in _int_args(values):
-            budget.size(len(text) + text.count("\t") * size, "a text")
-    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
-        occurrences = len(text) + 1 if args[0] == "" else text.count(args[0])
-        budget.size(len(text) + occurrences * len(args[1]), "a text")
+            budget.size(len(text) + tabs * size, "a text")
+    elif name == "replace" and len(args) >= 2 and type(args[0]) is type(text) and type(args[1]) is type(text):
+        old: Any = args[0]
+        new: Any = args[1]
+        occurrences = len(text) + 1 if not old else text.count(old)
+        budget.size(len(text) + occurrences * len(new), "a text")
     elif name == "join" and args:
         budget.size(
             _length(args[0]) * len(text) + sum(_length(item) for item in _sized_items(args[0])), "a text"
         )
-    elif name in ("format", "format_map"):
+    elif name in ("format", "format_map") and isinstance(text, str):
         _check_brace_format(budget, text)
         if _NESTED_SPEC_RE.search(text):  # a width taken from the arguments: `'{:{w}}'.format(1, w=10**9)`
             for number in _int_args(values):
@@ -190,10 +197,13 @@ def _estimate_filter(
         budget.size(len(value), "a list")
     elif name == "tojson":
         _estimate_json_indent(budget, value, kwargs.get("indent", args[0] if args else None))
+    elif name == "sum" and not isinstance(kwargs.get("start", args[1] if len(args) > 1 else 0), int | float):
+        # sum(start=[]) concatenates: the result holds every item's length (and Python builds it quadratically)
+        budget.size(sum(_length(item) for item in _sized_items(value)), "a summed list or text")
 
 
 _SIZE_FILTERS = frozenset(
-    {"center", "batch", "slice", "indent", "wordwrap", "replace", "join", "list", "tojson"}
+    {"center", "batch", "slice", "indent", "wordwrap", "replace", "join", "list", "tojson", "sum"}
 )
 
 
@@ -209,7 +219,7 @@ def _guarded_filter(name: str, function: Any) -> Any:
             offset = 1 if args and _is_passed_arg(args[0]) else 0
             if len(args) > offset:
                 _estimate_filter(budget, name, args[offset], args[offset + 1 :], kwargs)
-        return _shown(budget.measure(function(*args, **kwargs), f"the result of the filter {name!r}"))
+        return _shown(budget.build(function(*args, **kwargs), f"the result of the filter {name!r}"))
 
     return guarded
 
@@ -316,7 +326,7 @@ class _Guard(NodeTransformer):
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
-        return nodes.Filter(node, _SIZE_FILTER, [], [], None, None, lineno=node.lineno)
+        return nodes.Filter(node, _BUILT_FILTER, [], [], None, None, lineno=node.lineno)
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:
         self.generic_visit(node)
@@ -391,11 +401,14 @@ class BudgetedEnvironment(SandboxedEnvironment):
         self.globals["joiner"] = _Joiner
         self.filters[_ITER_FILTER] = _counted
         self.filters[_SIZE_FILTER] = _sized
+        self.filters[_BUILT_FILTER] = _built
 
     def guard_filters(self) -> None:
         """Wrap every filter (call once the filters are all registered)."""
         for name, function in list(self.filters.items()):
-            if name not in (_ITER_FILTER, _SIZE_FILTER) and not getattr(function, "_pipelex_guarded", False):
+            if name not in (_ITER_FILTER, _SIZE_FILTER, _BUILT_FILTER) and not getattr(
+                function, "_pipelex_guarded", False
+            ):
                 guarded = _guarded_filter(name, function)
                 guarded._pipelex_guarded = True  # type: ignore[attr-defined]
                 self.filters[name] = guarded
@@ -442,7 +455,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
         if budget is not None:
             budget.step()
             _estimate_binop(budget, operator, left, right)
-            return budget.measure(super().call_binop(context, operator, left, right), "a value")
+            return budget.build(super().call_binop(context, operator, left, right), "a value")
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
@@ -456,8 +469,11 @@ class BudgetedEnvironment(SandboxedEnvironment):
             args = (_counted(args[0]), *args[1:])
         method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format / format_map
         owner = getattr(method, "__self__", None)
-        if isinstance(owner, str):
+        if isinstance(owner, str | bytes):
             _estimate_str_method(budget, owner, getattr(method, "__name__", ""), args, kwargs)
+        elif isinstance(owner, int) and getattr(method, "__name__", "") == "to_bytes":  # (1).to_bytes(10**9)
+            for length in _int_args((*args[:1], kwargs.get("length"))):
+                budget.size(length, "a byte string")
         elif isinstance(owner, BaseModel) and "indent" in kwargs:  # model_dump_json(indent=n)
             _estimate_json_indent(budget, owner, kwargs["indent"])
         elif isinstance(owner, list | dict | set):
@@ -468,7 +484,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
         result = SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
         if isinstance(owner, list | dict | set):
             budget.measure(owner, "a list")
-        return budget.measure(result, "a value")
+        return budget.build(result, "a value")
 
 
 def _estimate_binop(budget: RenderBudget, operator: str, left: Any, right: Any) -> None:
@@ -485,9 +501,10 @@ def _estimate_binop(budget: RenderBudget, operator: str, left: Any, right: Any) 
     elif operator == "**" and all(ints):
         if right > 0 and abs(left) > 1 and left.bit_length() * right > _MAX_INT_BITS:
             budget.too_big_int()
-    elif operator == "%" and isinstance(left, str):
-        _check_percent_format(budget, left)
+    elif operator == "%" and isinstance(left, str | bytes):  # b'%0999999999d' % 1 formats bytes alike
+        spec = left if isinstance(left, str) else left.decode("latin-1")
+        _check_percent_format(budget, spec)
         values = right if is_tuple(right) else (right,)
-        if "*" in left:
+        if "*" in spec:
             for number in _int_args(values):
                 budget.size(number, "a formatted text")

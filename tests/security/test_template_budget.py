@@ -55,6 +55,31 @@ BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops
     ),
     "big power": ("{{ 2 ** 100000000 }}", "template_max_int_bits"),
     "tojson indent": ("{{ {'a': [1, 2]}|tojson(indent=999999999) }}", "template_max_output_chars"),
+    # each value under the size limit, kept together: 100,000 texts of ~1 MB in one list took 100 GB
+    "append texts": (
+        "{% set l = [] %}{% for i in range(100000) %}{{ l.append('a' * 999990 ~ i) }}{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "update texts": (
+        "{% set d = {} %}{% for i in range(100000) %}{{ d.update({i: 'a' * 999990 ~ i}) }}{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "namespace list of texts": (
+        "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + ['a' * 999990 ~ i] %}"
+        "{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "lists of lists": (
+        "{% set l = [] %}{% for i in range(100000) %}{{ l.append(range(100000)|list) }}{% endfor %}",
+        "template_max_output_chars",
+    ),
+    "map center": ("{{ (['a'] * 100000)|map('center', 999999)|list|length }}", "template_max_output_chars"),
+    "sum of lists": ("{{ ([[1] * 999999] * 1000)|sum(start=[])|length }}", "template_max_output_chars"),
+    # bytes have the text methods and % formatting too; an int makes any number of bytes
+    "bytes center": ("{{ 'a'.encode().center(10000000000)|length }}", "template_max_output_chars"),
+    "bytes percent width": ("{{ ('%0999999999d'.encode() % 1)|length }}", "template_max_output_chars"),
+    "bytes expandtabs": ("{{ '\t'.encode().expandtabs(10000000000)|length }}", "template_max_output_chars"),
+    "int to_bytes": ("{{ (1).to_bytes(10000000000, 'big')|length }}", "template_max_output_chars"),
 }
 
 _CHILD = textwrap.dedent(
@@ -121,6 +146,13 @@ def test_ordinary_templates_still_render() -> None:
     )
     out = render_template(template, {"name": TextContent(text="Ada")}, pipe_code="p")
     assert out == ("Hello Ada. 0,1,2, 00042      x Total 2000000 1 ababab a, b 18446744073709551616 5000000")
+    # accumulating in a loop, the usual Jinja idiom, stays within what a render may build in all (each step
+    # builds the whole text again: 1,000 pieces of 100 characters build 50 M characters)
+    accumulated = (
+        "{% set ns = namespace(x='', l=[]) %}{% for i in range(1000) %}{% set ns.x = ns.x ~ ('y' * 100) %}"
+        "{% set ns.l = ns.l + [i] %}{% endfor %}{{ ns.x|length }} {{ ns.l|length }} {{ range(1000)|sum }}"
+    )
+    assert render_template(accumulated, {}, pipe_code="p") == "100000 1000 499500"
 
 
 def test_budget_comes_from_the_given_limits() -> None:
