@@ -352,7 +352,8 @@ def test_a_small_command_creates_only_the_pipe_kinds_and_jobs_it_uses(
         for m in modules
         if m.startswith("pipelex.language.blueprints.")
     }
-    assert blueprints == {"base", *ORDER_DESK_KINDS}
+    # stored_schemas: the kinds' core schemas, as pydantic generates them (tests/language/test_stored_schemas.py)
+    assert blueprints == {"base", "stored_schemas", *ORDER_DESK_KINDS}
     jobs = {
         m.removeprefix("pipelex.inference.job_types.")
         for m in modules
