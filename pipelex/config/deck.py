@@ -519,22 +519,22 @@ def default_deck() -> ModelDeck:
 
 @cache
 def _default_deck_cached() -> ModelDeck:
-    from pipelex.config import deck_cache
+    """The default deck, from its stored data (``default_deck_data.py``, written from ``models.toml`` by
+    ``python -m pipelex.config.default_deck_gen``) while ``models.toml`` is the file it was written from: parsing
+    the TOML and building the pydantic models of its tables is about a third of a small command's instructions.
+    A ``models.toml`` that differs (edited in place) is parsed."""
+    import hashlib
+
+    from pipelex.config import default_deck_data
 
     raw = DEFAULT_DECK_FILE.read_bytes()
-    cached = deck_cache.load(raw)
-    if cached is not None:
-        try:
-            return deck_from_data(cached)
-        except Exception:  # noqa: BLE001 - readable but not a deck (another format, damaged): parse the TOML
-            pass
-    deck = parse_default_deck(raw)
-    deck_cache.store(raw, deck_to_data(deck))
-    return deck
+    if hashlib.sha256(raw).hexdigest() == default_deck_data.MODELS_TOML_SHA256:
+        return deck_from_data(default_deck_data.DATA)
+    return parse_default_deck(raw)
 
 
 def deck_to_data(deck: ModelDeck) -> dict[str, Any]:
-    """The deck as plain data (str, numbers, None, tuples, lists, dicts), what ``deck_cache.py`` writes."""
+    """The deck as plain data (str, numbers, None, tuples, lists, dicts), what ``default_deck_data.py`` holds."""
 
     def record(obj: Any) -> dict[str, Any]:
         return {name: _plain(getattr(obj, name)) for name in obj.FIELDS}
@@ -578,7 +578,7 @@ def deck_from_data(data: dict[str, Any]) -> ModelDeck:
 
 
 def parse_default_deck(raw: bytes) -> ModelDeck:
-    """The default deck read from the bytes of ``models.toml`` (what ``deck_cache.py`` keeps)."""
+    """The default deck read from the bytes of ``models.toml``."""
     import tomllib
 
     data = tomllib.loads(raw.decode("utf-8"))

@@ -1,7 +1,8 @@
 """The ``[models]`` table of ``pipelex.toml`` (and the shape of ``models.toml``) as typed, strict models.
 
-Imported only when a deck is parsed from TOML: the default deck comes from its cache (``deck_cache.py``) unless
-``models.toml`` or the code that reads it changed, and a ``pipelex.toml`` without ``[models]`` adds nothing.
+Imported only when a deck is parsed from TOML: the default deck comes from its stored data (``default_deck_data.py``,
+written from ``models.toml`` by ``python -m pipelex.config.default_deck_gen``), and a ``pipelex.toml`` without
+``[models]`` adds nothing.
 """
 
 from __future__ import annotations
