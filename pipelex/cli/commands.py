@@ -385,8 +385,10 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             nonlocal attempt
             attempt = run
 
+        # once the run has ended, what it made (stuffs, IO records, the graph's records) lives until the end too
+        ended = _tune_gc_for_a_run if one_command else None
         output = _run_interruptibly(
-            lambda: runner.execute_prepared(attempt), inline=inline, on_loop=again_in_a_loop
+            lambda: runner.execute_prepared(attempt, ended=ended), inline=inline, on_loop=again_in_a_loop
         )
     except BaseException as exc:
         if stop is not None:
@@ -823,7 +825,9 @@ def _tune_gc_for_a_run() -> None:
     all of them in full collections (0.6 s of a 10,000-item dry run). Young collections still run as usual.
     Called before the run is prepared, and again once it is (the library, its models and the inputs): a young
     collection during the run then scans only what the run made, not the library again (a 400-step sequence's
-    young collection scanned its ~17,000 objects, ~3 ms, to free none).
+    young collection scanned its ~17,000 objects, ~3 ms, to free none). And once more when the run has ended,
+    before its graph is built: building the graph and writing the folder then scan nothing the run made (a
+    400-step sequence's build met a young collection of the run's ~20,000 objects, 0.8-4.8 ms, freeing ~18).
     """
     import gc
 

@@ -187,8 +187,13 @@ class PipelexRunner:
         run = self.prepare(inputs, pipe_code, mock_inputs=mock_inputs, inputs_base_dir=inputs_base_dir)
         return await self.execute_prepared(run)
 
-    async def execute_prepared(self, run: PreparedRun) -> PipelineOutput:
-        """Run a prepared run on the runner's backend and wait; keep what it did if it fails (``failed_output``)."""
+    async def execute_prepared(
+        self, run: PreparedRun, *, ended: Callable[[], None] | None = None
+    ) -> PipelineOutput:
+        """Run a prepared run on the runner's backend and wait; keep what it did if it fails (``failed_output``).
+
+        ``ended``: called once the run has ended well, before its graph is built (the CLI's one-command process
+        freezes the collector's objects there: what the run made lives until the process ends)."""
         tracer = self.backend.tracer(run)
         self.current_tracer = tracer
         self.failed_output = None
@@ -209,6 +214,8 @@ class PipelexRunner:
             if isinstance(exc, PipelexError):
                 exc.partial_output = self.failed_output
             raise
+        if ended is not None:
+            ended()
         return build_output(
             run_id=run.run_id,
             entry=run.entry,
