@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.errors import BundleLoadError
+from pipelex.language import toml_text
 from pipelex.language.library import Library, build_library
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -181,7 +182,15 @@ def _manifest_problems(paths: list[Path]) -> list[Diagnostic]:
                 continue
             seen.add(manifest)
             try:
-                tomllib.loads(manifest.read_text(encoding="utf-8"))
+                toml_text.loads(manifest.read_text(encoding="utf-8"))
+            except RecursionError:  # nested past what a TOML reader follows, or a key of too many parts
+                problems.append(
+                    Diagnostic(
+                        error_type=ErrorType.PACKAGE_INVALID,
+                        file=str(manifest),
+                        message=f"{manifest}: the package manifest nests too deeply to be read: flatten its tables",
+                    )
+                )
             except (OSError, UnicodeDecodeError) as exc:
                 problems.append(
                     Diagnostic(

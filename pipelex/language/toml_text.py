@@ -13,12 +13,18 @@ escapes. A TOML 1.0 document reads the same in both grammars, so:
   Python frames per level of inline arrays and tables and fails with a :class:`RecursionError` somewhere past
   ~300 levels, compiled ``tomli`` somewhat deeper; valid bundles nest about six levels deep).
 
+A dotted key (``a.b.c = 1``, a header ``[a.b.c]``) of more than :data:`SAFE_DEPTH` parts is refused as nesting too
+deeply (a :class:`RecursionError`, as a deep inline nesting is) before ``tomllib`` reads it: ``tomllib`` keeps a
+tuple of the whole path for each part, so a 200 KB key of 100,000 parts took minutes and gigabytes (``tomli``
+refuses keys past 1,000 parts, and a text it refuses is checked before ``tomllib`` reads it again).
+
 A byte-order mark is not TOML (the reference: "Invalid statement" at line 1, column 1).
 Small texts are read by ``tomllib`` alone: for them importing ``tomli`` costs more than it saves.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -30,8 +36,15 @@ SAFE_DEPTH = (
 )
 
 
+# a key of SAFE_DEPTH + 1 parts (bare or quoted, dots with blanks around them), starting where no key part ends
+_LONG_DOTTED_KEY = re.compile(
+    r"""(?<![\w.\-"'])(?:(?:[\w-]+|"[^"\n]*"|'[^'\n]*')[ \t]*\.[ \t]*)""" + f"{{{SAFE_DEPTH + 1}}}"
+)
+
+
 def loads(text: str) -> dict[str, Any]:
-    """``tomllib.loads(text)``: the same data, the same :class:`tomllib.TOMLDecodeError` or :class:`RecursionError`."""
+    """``tomllib.loads(text)``: the same data, the same :class:`tomllib.TOMLDecodeError` or :class:`RecursionError`
+    (also for a dotted key of more than :data:`SAFE_DEPTH` parts)."""
     fast = _compiled_tomli() if len(text) >= FAST_MIN_CHARS else None
     if fast is not None:
         try:
@@ -40,6 +53,8 @@ def loads(text: str) -> dict[str, Any]:
             data = None
         if data is not None and not nests_deeper(data, SAFE_DEPTH):
             return data
+    if _has_long_dotted_key(text):
+        raise RecursionError(f"a dotted key of more than {SAFE_DEPTH} parts")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -51,6 +66,14 @@ def loads(text: str) -> dict[str, Any]:
             return loads11(text)
         except error11 as exc:
             raise tomllib.TOMLDecodeError(str(exc)) from None
+
+
+def _has_long_dotted_key(text: str) -> bool:
+    """Whether a key of ``text`` has more than :data:`SAFE_DEPTH` parts (a key is on one line: only lines of that
+    many dots are searched)."""
+    if text.count(".") <= SAFE_DEPTH:
+        return False
+    return any(line.count(".") > SAFE_DEPTH and _LONG_DOTTED_KEY.search(line) for line in text.splitlines())
 
 
 def nests_deeper(data: dict[str, Any], limit: int) -> bool:
