@@ -56,12 +56,17 @@ FORBIDDEN_PIPELEX = (
     "pipelex.reporting.console",
     "pipelex.cli.progress",
     "pipelex.testing",
+    # the writers of the stored default deck and blueprint schemas (development tools), and the deck's table models:
+    # the default deck comes from its stored data (tests/config/test_default_deck_data.py)
+    "pipelex.config.default_deck_gen",
+    "pipelex.language.stored_schemas_gen",
+    "pipelex.config.deck_config",
 )
 # about 85 today (the language, checks, interpreter and every operator and controller): room for growth, not for
 # a new subsystem
 MAX_PIPELEX_MODULES = 110
 # standard-library modules a validation has no use for, each once imported at the top of a module on its path for
-# one call a validation never makes (the IO policy's inet_aton, the deck cache's writer, --debug's traceback, the
+# one call a validation never makes (the IO policy's inet_aton, --debug's traceback, the
 # Temporal SDK's log routing, the html text format); a bundle whose templates use Jinja2 brings tempfile (Jinja2's
 # bytecode cache imports it, and shutil with it). shutil (with bz2, lzma and zlib) was argparse's, for the terminal's
 # width: the CLI's help formatter reads it without shutil. locale was gettext's, imported at argparse's first
