@@ -168,13 +168,26 @@ class PipeChecks:
         """Resolve a pipe reference from ``entry``, reporting why it cannot be."""
         parts = pipe_ref_parts(ref)
         if parts is None:
-            self.report(
-                ErrorType.INVALID_PIPE_CODE_SYNTAX,
-                f"{ref!r} is not a valid pipe reference: write a "
-                "snake_case pipe code, optionally domain-qualified ('domain.pipe_code')",
-                entry,
-                field=field,
-            )
+            if "->" in ref or not ref:
+                # a package call with no alias (``->domain.pipe``), or no reference at all
+                self.report(
+                    ErrorType.INVALID_PIPE_CODE_SYNTAX,
+                    f"{ref!r} is not a valid pipe reference: write a "
+                    "snake_case pipe code, optionally domain-qualified ('domain.pipe_code')",
+                    entry,
+                    field=field,
+                )
+            elif not self.library.is_broken_pipe(ref, entry.domain):
+                # a name no pipe can have names no pipe: unresolved, as in the reference (the definition of a
+                # pipe under such a name is the one invalid_pipe_code_syntax)
+                self.report(
+                    ErrorType.UNRESOLVED_PIPE_DEPENDENCY,
+                    f"{ref!r} is not a pipe of this library, and no pipe can have that name: write the "
+                    "snake_case code of a declared pipe, optionally domain-qualified ('domain.pipe_code')",
+                    entry,
+                    field=field,
+                )
+            self.calls_unknown.add(entry.ref)
             return None
         package, _, code = parts
         if package:

@@ -855,10 +855,29 @@ CASES: list[object] = [
         output = "Dish[]"
         steps = [{ pipe = "List-Dishes", result = "dishes" }]  #!
         """,
-            "invalid_pipe_code_syntax",
+            "unresolved_pipe_dependency",
             "menu",
             "steps[0]",
             ("'List-Dishes'",),
+            "no pipe can have that name",
+        ),
+        id="unresolved_pipe_dependency-malformed-reference",
+    ),
+    pytest.param(
+        Case(
+            KITCHEN
+            + """
+        [pipe.menu]
+        type = "PipeSequence"
+        description = "d"
+        inputs = { note = "Note" }
+        output = "Dish[]"
+        steps = [{ pipe = "->kitchen.list_dishes", result = "dishes" }]  #!
+        """,
+            "invalid_pipe_code_syntax",
+            "menu",
+            "steps[0]",
+            ("'->kitchen.list_dishes'",),
             "write a snake_case pipe code",
         ),
         id="invalid_pipe_code_syntax-reference",
