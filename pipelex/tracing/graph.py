@@ -26,9 +26,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
+from pipelex.schema_store import stored_core_schema
 from pipelex.tracing.names import EdgeKind, Multiplicity, NodeKind, NodeStatus, RunModeName
 
 if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
+
     from pipelex.tracing.spill import GraphSpill
 
 DIGEST_LENGTH = 16
@@ -290,6 +294,15 @@ class ExecutionGraph(BaseModel):
     folded: list[FoldedRuns] = Field(default_factory=lambda: [])
     # the folded nodes and every edge, on disk (set by the tracer that folded them)
     _spill: GraphSpill | None = PrivateAttr(default=None)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler, /) -> CoreSchema:
+        """The graph's core schema as stored (``pipelex/tracing/stored_schemas.py``, written from what pydantic
+        generates for it by ``python -m pipelex.tracing.stored_schemas_gen``): the tracer validates the graph it
+        builds, and generating this schema (the graph, its nodes, edges, IO items, folds) was ~6 M instructions of
+        every run. Same validator, errors and JSON schema (:mod:`pipelex.schema_store`;
+        ``tests/tracing/test_stored_schemas.py`` compares them)."""
+        return stored_core_schema(cls, source, handler, "pipelex.tracing.stored_schemas")
 
     def __eq__(self, other: object) -> bool:
         """Equal fields (where the folded nodes are kept does not count)."""

@@ -11,6 +11,7 @@ import pydantic_core
 import pytest
 from pydantic import ValidationError
 
+from pipelex import schema_store
 from pipelex.language.blueprint import BundleBlueprint, ConceptBlueprint, PipeLLMBlueprint
 from pipelex.language.blueprints import base, stored_schemas
 from pipelex.language.stored_schemas_gen import (
@@ -28,7 +29,7 @@ def _key(cls: type) -> str:
 
 
 def _stored(cls: type) -> object:
-    return stored_schemas.SCHEMAS[_key(cls)](base._loaded_class)  # pyright: ignore[reportPrivateUsage]
+    return stored_schemas.SCHEMAS[_key(cls)](schema_store.loaded)
 
 
 def test_the_stored_module_is_what_the_generator_writes_for_the_installed_pydantic() -> None:
@@ -83,9 +84,9 @@ def test_a_class_built_from_its_stored_schema_validates_and_fails_as_pydantic_s(
 
 
 def test_another_pydantic_version_generates_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert base._stored_schema(ConceptBlueprint) is not None  # pyright: ignore[reportPrivateUsage]
+    assert schema_store.stored_maker(ConceptBlueprint, base.STORED_SCHEMAS) is not None
     monkeypatch.setattr(stored_schemas, "PYDANTIC_CORE_VERSION", "0.0.0")
-    assert base._stored_schema(ConceptBlueprint) is None  # pyright: ignore[reportPrivateUsage]
+    assert schema_store.stored_maker(ConceptBlueprint, base.STORED_SCHEMAS) is None
     ConceptBlueprint.model_rebuild(force=True)
     assert ConceptBlueprint.model_validate({"description": "d"}).description == "d"
 

@@ -4,8 +4,7 @@ The pipe kinds' blueprint classes live one module per kind beside this one, impo
 uses the kind (or a caller names the class); :mod:`pipelex.language.blueprint` is where everything is found.
 """
 
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from types import MappingProxyType
 from typing import Any, Literal
@@ -14,10 +13,9 @@ from weakref import ReferenceType, ref
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import CoreSchema
 
-JsonValue = Any
+from pipelex.schema_store import stored_core_schema
 
-# False: pydantic generates every blueprint's schema (the stored schemas' generator and their test set it)
-stored_schemas_enabled = True
+JsonValue = Any
 
 
 class Blueprint(BaseModel):
@@ -34,36 +32,13 @@ class Blueprint(BaseModel):
 
         Generating a blueprint class's schema (pydantic walks every field's type) was ~85 % of building its
         validator: ~0.5 M instructions per class, for the concept blueprint and each pipe kind a bundle uses. The
-        stored schema is the same dict, written as source: the same validator, errors and JSON schema. It is
-        used only under the pydantic and pydantic-core versions it was generated with
-        (``tests/language/test_stored_schemas.py`` checks it against pydantic's generation)."""
-        if source is cls and stored_schemas_enabled:
-            make = _stored_schema(cls)
-            if make is not None:
-                return make(_loaded_class)
-        return handler(source)
+        stored schema is the same dict, written as source: the same validator, errors and JSON schema
+        (:mod:`pipelex.schema_store`; ``tests/language/test_stored_schemas.py`` checks it against pydantic's)."""
+        return stored_core_schema(cls, source, handler, STORED_SCHEMAS)
 
 
-def _stored_schema(cls: type[BaseModel]) -> Callable[[Callable[[str], Any]], CoreSchema] | None:
-    """What makes ``cls``'s stored core schema, if one is stored for it and the installed pydantic."""
-    import pydantic_core
-    from pydantic.version import VERSION
-
-    from pipelex.language.blueprints import stored_schemas
-
-    if (stored_schemas.PYDANTIC_VERSION, stored_schemas.PYDANTIC_CORE_VERSION) != (
-        VERSION,
-        pydantic_core.__version__,
-    ):
-        return None
-    return stored_schemas.SCHEMAS.get(f"{cls.__module__}.{cls.__qualname__}")
-
-
-def _loaded_class(path: str) -> Any:
-    """A class of a loaded module by its path (``module.Name``): a stored schema names the classes it holds (all
-    loaded: the class being built, and those its fields' types name)."""
-    module, _, name = path.rpartition(".")
-    return getattr(sys.modules[module], name)
+# the stored schemas of the blueprint classes (pipelex/language/stored_schemas_gen.py writes them)
+STORED_SCHEMAS = "pipelex.language.blueprints.stored_schemas"
 
 
 FieldType = Literal[
