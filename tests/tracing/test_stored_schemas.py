@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pydantic
+import pydantic_core
 import pytest
 from pydantic import ValidationError
 
@@ -17,18 +19,28 @@ from pipelex.tracing.stored_schemas_gen import TARGET, module_source
 from tests.tracing.test_graph import build_small_graph
 
 ROOT = Path(__file__).resolve().parents[2]
+# the stored schemas are used only under the pydantic they were written with: under another, pydantic generates every
+# schema and nothing stored is compared (a new pydantic: run `python -m pipelex.tracing.stored_schemas_gen`)
+SAME_PYDANTIC = pytest.mark.skipif(
+    (stored_schemas.PYDANTIC_VERSION, stored_schemas.PYDANTIC_CORE_VERSION)
+    != (pydantic.VERSION, pydantic_core.__version__),
+    reason="stored under another pydantic version",
+)
 KEY = "pipelex.tracing.graph.ExecutionGraph"
 
 
+@SAME_PYDANTIC
 def test_the_stored_module_is_what_the_generator_writes() -> None:
     assert TARGET.read_text() == module_source(), "run `python -m pipelex.tracing.stored_schemas_gen`"
     assert set(stored_schemas.SCHEMAS) == {KEY}
 
 
+@SAME_PYDANTIC
 def test_the_stored_schema_is_the_one_pydantic_generates() -> None:
     assert stored_schemas.SCHEMAS[KEY](schema_store.loaded) == generated_schema(ExecutionGraph)
 
 
+@SAME_PYDANTIC
 def test_a_graph_validates_and_fails_the_same_with_the_stored_schema() -> None:
     graph, _ = build_small_graph()
     data = graph.model_dump(mode="json")
@@ -68,6 +80,7 @@ print("GENERATED", code, sorted(set(generated)))
 """
 
 
+@SAME_PYDANTIC
 def test_a_dry_run_builds_its_graph_from_the_stored_schema(tmp_path: Path) -> None:
     argv = [
         "run",
