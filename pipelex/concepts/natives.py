@@ -20,6 +20,10 @@ from pipelex.concepts.native_classes.base import TextContent as TextContent
 from pipelex.concepts.native_classes.base import iso_time as iso_time
 from pipelex.concepts.native_classes.base import structure_text as structure_text
 
+# the fields-set of every TextContent that text_content builds (its one field, given): one set for all of them, as
+# share_fields_sets gives the items of a long list (a set per instance is ~216 bytes, more than most texts)
+_TEXT_FIELDS = {"text"}
+
 
 def text_content(text: str) -> TextContent:
     """``TextContent(text=text)``: for a ``str`` (the text a template renders, once per batch item), built as the
@@ -29,7 +33,7 @@ def text_content(text: str) -> TextContent:
     content = TextContent.__new__(TextContent)
     _set = object.__setattr__
     _set(content, "__dict__", {"text": text})
-    _set(content, "__pydantic_fields_set__", {"text"})
+    _set(content, "__pydantic_fields_set__", _TEXT_FIELDS)  # shared: see share_fields_sets
     _set(content, "__pydantic_extra__", None)
     _set(content, "__pydantic_private__", None)
     return content

@@ -38,13 +38,17 @@ def _forget_codes() -> None:  # a forked process must not hand out its parent's 
 os.register_at_fork(after_in_child=_forget_codes)
 
 
-def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+def _construct(cls: type[_M], values: dict[str, Any], fields_set: set[str] | None = None) -> _M:
     """An instance of ``cls`` holding ``values``, every field given and known valid: as ``model_construct`` does,
-    without validating or its generic per-field work (the runtime builds several per pipe run)."""
+    without validating or its generic per-field work (the runtime builds several per pipe run).
+
+    ``fields_set``: the class's one set of every field, shared by the instances given every field (pydantic keeps a
+    set per instance, ~216 bytes: a run makes two stuffs a step); readers see the same set, assigning a field adds a
+    name already there and ``model_copy`` copies the set (as :func:`pipelex.concepts.natives.share_fields_sets`)."""
     model = cls.__new__(cls)
     _set = object.__setattr__
     _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_fields_set__", set(values) if fields_set is None else fields_set)
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
     return model
@@ -72,7 +76,7 @@ class Stuff(BaseModel):
         values: dict[str, Any] = {"stuff_code": stuff_code or new_stuff_code(), "stuff_name": name}
         values["concept"] = concept
         values["content"] = content
-        return _construct(cls, values)
+        return _construct(cls, values, _STUFF_FIELDS if cls is Stuff else None)
 
     def named(self, name: str) -> "Stuff":
         """This stuff under another name (itself when the name is the same: contents are never changed)."""
@@ -99,6 +103,10 @@ class Stuff(BaseModel):
             "concept": self.concept,
             "content": self.content_json(),
         }
+
+
+# every field of a Stuff: the fields-set the stuffs built by Stuff.of share (see _construct)
+_STUFF_FIELDS = set(Stuff.__pydantic_fields__)
 
 
 class Absence(BaseModel):

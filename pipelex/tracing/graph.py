@@ -174,7 +174,9 @@ class IOItem(BaseModel):
             "__dict__",
             {"name": name, "concept": concept, "digest": digest, "multiplicity": multiplicity, "data": data},
         )
-        _set(item, "__pydantic_fields_set__", set(_IO_FIELDS))
+        _set(
+            item, "__pydantic_fields_set__", _IO_FIELDS_SET
+        )  # every field given: one set for all (see below)
         _set(item, "__pydantic_extra__", None)
         _set(item, "__pydantic_private__", {"_plain": True})
         return item
@@ -206,6 +208,10 @@ class IOItem(BaseModel):
 
 
 _IO_FIELDS = frozenset(("name", "concept", "digest", "multiplicity", "data"))
+# the fields-set of every item of_json builds (two per pipe run): shared, as
+# pipelex.concepts.natives.share_fields_sets shares a long list's (readers see the same set, assigning a field adds a
+# name already there, model_copy copies the set)
+_IO_FIELDS_SET = set(_IO_FIELDS)
 
 
 class NodeTiming(BaseModel):

@@ -30,6 +30,30 @@ def test_full_instances_share_one_set_and_readers_see_no_change() -> None:
     assert texts[4].model_dump(exclude_unset=True) == {"text": "t4"}
 
 
+def test_what_the_runtime_builds_shares_one_fields_set_per_class() -> None:
+    """The stuffs, texts and graph IO items a run builds (five a step) share their class's one fields-set, as the
+    items of a long list do; readers, assignments and copies see what they saw with a set each."""
+    from pipelex.concepts.natives import text_content
+    from pipelex.tracing.graph import IOItem
+
+    stuffs = [Stuff.of(f"s{i}", "native.Text", text_content(f"t{i}")) for i in range(3)]
+    stuffs.append(stuffs[0].named("renamed"))
+    items = [
+        IOItem.of_json(name=f"i{i}", concept="native.Text", data={"text": "x"}, digest=None) for i in range(3)
+    ]
+    for group in (stuffs, [s.content for s in stuffs], items):
+        assert len({id(model.__pydantic_fields_set__) for model in group}) == 1
+        assert all(model.model_fields_set == set(type(model).model_fields) for model in group)
+    stuffs[1].stuff_name = "changed"  # an assignment adds a name already there
+    assert stuffs[2].model_fields_set == {"stuff_code", "stuff_name", "concept", "content"}
+    copy = stuffs[2].model_copy(update={"stuff_name": "copy"})
+    assert copy.__pydantic_fields_set__ is not stuffs[2].__pydantic_fields_set__
+    assert stuffs[2].stuff_name == "s2"
+    assert items[0] == IOItem(name="i0", concept="native.Text", data={"text": "x"}, digest=None)
+    assert stuffs[0].content == TextContent(text="t0")
+    assert stuffs[0].content.model_dump(exclude_unset=True) == {"text": "t0"}
+
+
 def test_a_runtime_stuff_equals_a_validated_one() -> None:
     content = TextContent(text="x")
     fast = Stuff.of("note", "native.Text", content)
