@@ -114,8 +114,8 @@ def walk_path(
                 ErrorType.UNRESOLVED_CONCEPT,
                 f"field {seg!r} of {concept.ref} names the unknown concept {info.concept_ref!r}",
             )
-        if not info.required and not is_list:
-            absent = True
+        if not info.required and not is_list and not info.is_list:
+            absent = True  # an unset list field is the empty list: a list is never absent
         concept, is_list = target, is_list or info.is_list
         walked = f"{walked}.{seg}"
     return PathResult(Var(concept, is_list, None, absent))

@@ -21,7 +21,6 @@ from pipelex.diagnostics import Diagnostic, ErrorType, Severity
 from pipelex.language.library import Library, PipeEntry, pipe_ref_parts
 from pipelex.language.specs import (
     PATH_RE,
-    PLAIN_NAME_RE,
     RESERVED_NAME_PREFIX,
     ConceptSpec,
     Presence,
@@ -724,9 +723,10 @@ class PipeChecks:
 
 @lru_cache(maxsize=4096)
 def plain_name(name: str) -> bool:
-    """A name a pipe reads through its inputs: snake_case, undotted, not the runtime's reserved prefix (cached: the
-    same names are checked for each step that reads them)."""
-    return PLAIN_NAME_RE.match(name) is not None and not name.startswith(RESERVED_NAME_PREFIX)
+    """A name a pipe reads through its inputs (an input, a step's or branch's result, a binding's result): a
+    lowercase letter, then lowercase letters, digits and underscores, as the reference (``_note`` is refused, and so
+    is the runtime's reserved prefix ``_bound_``)."""
+    return is_item_name(name)
 
 
 def _some(names: list[str], shown: int = 20) -> str:

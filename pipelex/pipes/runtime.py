@@ -124,6 +124,7 @@ def extract_path(
     if walked.var is None:
         raise PathUnresolvedError(walked.message)
     values, is_list = walk_values(stuff.content, stuff.is_list, segments)
+    is_list = is_list or walked.var.is_list  # a list field left unset is the empty list, never an absence
     if not is_list and not values:
         return None
     target = walked.var.concept

@@ -23,7 +23,6 @@ from pipelex.language.library import Library, PipeEntry
 from pipelex.language.model_ref import ModelRef, ModelRefKind, ModelSettingError, ModelSettings
 from pipelex.language.specs import (
     PLAIN_NAME_RE,
-    RESERVED_NAME_PREFIX,
     ConceptSpec,
     Presence,
     SpecSyntaxError,
@@ -427,8 +426,8 @@ class StaticChecker(PipeChecks):
                 self.report(
                     ErrorType.INVALID_INPUT_NAME,
                     f"input name {name!r} is not valid: an input name is "
-                    "snake_case, a plain identifier of lowercase letters, digits and underscores, and never "
-                    f"starts with {RESERVED_NAME_PREFIX!r}",
+                    "snake_case, a plain identifier: a lowercase letter, then lowercase letters, digits and "
+                    "underscores",
                     entry,
                     field=field,
                 )

@@ -4,7 +4,9 @@ validated whole (static checks and the dry-run sweep), and the verdict it gets."
 
 from __future__ import annotations
 
+import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +180,83 @@ def test_a_batch_declaring_another_output_concept_than_its_branch_makes() -> Non
     assert ("inadequate_output_concept", "run") in [(t, p) for t, p, _ in problems(report)]
     fixed = DESK + BATCH_OF_TICKETS.replace("OUTPUT", "Summary[]").replace("BRANCH", "headline")
     assert validate(fixed).is_valid, problems(validate(fixed))
+
+
+TAGS_OF = """
+domain = "desk"
+main_pipe = "tags_of"
+
+[concept.Ticket]
+description = "A support ticket"
+
+[concept.Ticket.structure]
+title = { type = "text", description = "Title", required = true }
+body = { type = "text", description = "Body" }
+tags = { type = "list", item_type = "text", description = "Tags" }
+
+[pipe.tags_of]
+type = "PipeSequence"
+description = "The tags of a ticket"
+inputs = { ticket = "Ticket" }
+output = "OUTPUT"
+steps = [{ from = "ticket.FIELD", result = "value" }]
+"""
+
+
+def test_binding_an_optional_list_field_binds_a_list_never_an_absence() -> None:
+    # the reference: valid (a list is never absent: unset, it is the empty list); an optional scalar field is
+    # absent when unset, so a required output of it is optional_not_handled (as in the reference)
+    report = validate(TAGS_OF.replace("OUTPUT", "Text[]").replace("FIELD", "tags"))
+    assert report.is_valid, problems(report)
+    report = validate(TAGS_OF.replace("OUTPUT", "Text").replace("FIELD", "body"))
+    assert [t for t, _, _ in problems(report)] == ["optional_not_handled"]
+    assert validate(TAGS_OF.replace("OUTPUT", "Text?").replace("FIELD", "body")).is_valid
+
+
+def test_a_run_binding_an_unset_list_field_binds_the_empty_list(tmp_path: Path) -> None:
+    from pipelex.cli.main import main
+
+    bundle = tmp_path / "tags.mthds"
+    bundle.write_text(
+        textwrap.dedent(TAGS_OF.replace("OUTPUT", "Text[]").replace("FIELD", "tags")).lstrip("\n")
+    )
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(json.dumps({"ticket": {"concept": "Ticket", "content": {"title": "Printer on fire"}}}))
+    out = tmp_path / "out"
+    assert main(["run", "bundle", str(bundle), "--dry-run", "-i", str(inputs), "-o", str(out), "-q"]) == 0
+    assert json.loads(next(out.glob("*/main_stuff.json")).read_text()) == {"items": []}
+
+
+UNDERSCORED = {
+    "input": (
+        '[pipe.run]\ntype = "PipeLLM"\ndescription = "d"\ninputs = { _note = "Note" }\noutput = "Summary"\n'
+        'prompt = "Sum {{ _note }}"\n',
+        "invalid_input_name",
+    ),
+    "step result": (
+        '[pipe.run]\ntype = "PipeSequence"\ndescription = "d"\ninputs = { note = "Note" }\noutput = "Summary"\n'
+        'steps = [{ pipe = "headline", result = "_summary" }]\n',
+        "invalid_input_name",
+    ),
+    "branch result": (
+        '[pipe.run]\ntype = "PipeParallel"\ndescription = "d"\ninputs = { note = "Note" }\noutput = "Composite"\n'
+        'add_each_output = true\nbranches = [{ pipe = "headline", result = "_heading" }]\n',
+        "invalid_input_name",
+    ),
+    "binding result": (
+        '[pipe.run]\ntype = "PipeSequence"\ndescription = "d"\ninputs = { note = "Note" }\noutput = "Note"\n'
+        'steps = [{ from = "note", result = "_copy" }]\n',
+        "binding_step_invalid",
+    ),
+}
+
+
+@pytest.mark.parametrize("where", list(UNDERSCORED))
+def test_a_name_starting_with_an_underscore_is_not_a_plain_name(where: str) -> None:
+    # the reference: "Input '_note' is not a valid input name: ... matching `[a-z][a-z0-9_]*`" (identifier_invalid),
+    # and the same for a step's or branch's result; a binding's result is its binding_step_invalid
+    text, error_type = UNDERSCORED[where]
+    report = validate(DESK + text)
+    assert problems(report)[0][:2] == (error_type, "run")
+    fixed = text.replace("_note", "note").replace('"_', '"')
+    assert validate(DESK + fixed).is_valid, problems(validate(DESK + fixed))

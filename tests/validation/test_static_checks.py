@@ -350,7 +350,7 @@ CASES: list[object] = [
             "write_berth_note",
             "inputs._bound_tide",
             ("'_bound_tide'",),
-            "never starts with '_bound_'",
+            "a lowercase letter, then lowercase letters",
             exact=False,
         ),
         id="invalid_input_name-reserved",

@@ -10,7 +10,6 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import BranchBlueprint, PipeParallelBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import RESERVED_NAME_PREFIX
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.checks import LIST_SUFFIX, PipeChecks, plain_name, roots
 from pipelex.pipes.context import RunContext
@@ -120,7 +119,8 @@ def check(
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: result {branch.result!r} is not a plain "
-                f"snake_case name (never starting with {RESERVED_NAME_PREFIX!r}); the result is read by "
+                "snake_case name (a lowercase letter, then lowercase letters, digits and underscores); the "
+                "result is read by "
                 "later pipes through their inputs",
                 entry,
                 field=where,

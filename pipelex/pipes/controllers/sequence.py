@@ -10,7 +10,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import PATH_RE, RESERVED_NAME_PREFIX
+from pipelex.language.specs import PATH_RE
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
 from pipelex.pipes.checks import PipeChecks, plain_name, roots
 from pipelex.pipes.context import OutputOverride, RunContext
@@ -172,7 +172,8 @@ def check(
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: result {step.result!r} is not a plain "
-                f"snake_case name (never starting with {RESERVED_NAME_PREFIX!r}); later steps read it "
+                "snake_case name (a lowercase letter, then lowercase letters, digits and underscores); later "
+                "steps read it "
                 "through their inputs",
                 entry,
                 field=where,
@@ -257,8 +258,8 @@ def _binding_step(
         problems.append("it has no `result`: name the bound value")
     elif not plain_name(step.result):
         problems.append(
-            f"result {step.result!r} is not a plain snake_case name, never starting with "
-            f"{RESERVED_NAME_PREFIX!r} (later steps read it through their inputs)"
+            f"result {step.result!r} is not a plain snake_case name, a lowercase letter first "
+            "(later steps read it through their inputs)"
         )
     path = step.from_ or ""
     if not PATH_RE.match(path):
