@@ -399,7 +399,12 @@ def _mcp_group(groups: _Groups) -> None:
     mcp = groups.add_parser("mcp", help=_GROUP_HELP["mcp"]).add_subparsers(dest="what", metavar="WHAT")
     mcp.required = True
     ms = mcp.add_parser("serve", help="serve pipelex's tools over MCP (stdio by default)")
-    ms.add_argument("--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio")
+    ms.add_argument(
+        "--http",
+        action="store_true",
+        help="serve streamable HTTP on 127.0.0.1 instead of stdio; requests need the token of $PIPELEX_MCP_TOKEN "
+        "(or the one printed at start)",
+    )
     ms.add_argument("--port", type=int, default=8765, help="port of --http (default: 8765)")
 
 

@@ -11,7 +11,9 @@ path (``path``, a ``.mthds`` file), plus library folders; they answer structured
 - ``explain_error``: what an error type means and how to fix it
 
 Resources: the language guide and the error catalogue. The server acts with the rights of the user who starts
-it, like the CLI: it reads the files the agent names. Over HTTP it binds 127.0.0.1 only.
+it, like the CLI: it reads the files the agent names and runs its bundles' PipeFuncs. Over HTTP it binds 127.0.0.1
+only and answers only requests carrying its token (``Authorization: Bearer <token>``, :data:`TOKEN_ENV` or one made
+at start): loopback is shared by every local user and process, and a tool call may run any Python function.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
     from pipelex.language.library import Library
 
+TOKEN_ENV = "PIPELEX_MCP_TOKEN"
 MAX_ANSWER_CHARS = 200_000  # an agent's context is precious: bigger outputs are cut, with a marker
 GUIDE_PATH = Path(__file__).resolve().parents[2] / "docs" / "language.md"
 
@@ -351,6 +354,63 @@ def serve(*, http: bool = False, port: int = 8765) -> None:
     logging.basicConfig(level=logging.WARNING, stream=__import__("sys").stderr)
     server = build_server()
     if http:
-        server.run("streamable-http", host="127.0.0.1", port=port)
+        _serve_http(server, port)
     else:
         server.run("stdio")
+
+
+def _serve_http(server: MCPServer, port: int) -> None:
+    """Streamable HTTP on 127.0.0.1, every request checked for the token first (see the module docstring)."""
+    import os
+    import secrets
+    import sys
+
+    import uvicorn
+
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        token = secrets.token_urlsafe(32)
+        print(
+            f"pipelex mcp serve: give your agent the header `Authorization: Bearer {token}` (a new token at each "
+            f"start; set {TOKEN_ENV} to choose it)",
+            file=sys.stderr,
+            flush=True,
+        )
+    app = server.streamable_http_app(host="127.0.0.1")  # with the SDK's Host and Origin checks
+    uvicorn.run(BearerGuard(app, token), host="127.0.0.1", port=port, log_level="warning")
+
+
+class BearerGuard:
+    """ASGI: answer 401 to an HTTP request without ``Authorization: Bearer <token>`` (compared in constant time),
+    before the MCP app reads anything; other scopes (the lifespan) pass through."""
+
+    def __init__(self, app: Any, token: str) -> None:  # noqa: D107
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # noqa: D102
+        import hmac
+
+        if scope["type"] == "http":
+            header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+            scheme, _, sent = bytes(header).partition(b" ")
+            if scheme.lower() != b"bearer" or not hmac.compare_digest(sent.strip(), self.token):
+                body = json.dumps(
+                    {
+                        "error": f"this MCP server needs its token: send `Authorization: Bearer <token>` ({TOKEN_ENV})"
+                    }
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"www-authenticate", b"Bearer"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -214,8 +214,9 @@ def test_the_port_is_checked_by_the_cli() -> None:
     assert main(["mcp", "serve", "--http", "--port", "99999"]) == 2
 
 
-async def test_streamable_http_on_loopback(tmp_path: Path) -> None:
-    """``pipelex mcp serve --http``: the same tools over streamable HTTP, bound to 127.0.0.1."""
+def _start_http_server(tmp_path: Path, token: str | None) -> tuple[Any, int]:
+    """``pipelex mcp serve --http`` in a process of its own (``token``: its PIPELEX_MCP_TOKEN, None: unset), once it
+    accepts connections; stderr goes to ``tmp_path / "stderr"``."""
     import socket
     import subprocess
     import time
@@ -223,26 +224,73 @@ async def test_streamable_http_on_loopback(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve", "--http", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = {k: v for k, v in os.environ.items() if k != "PIPELEX_MCP_TOKEN"}
+    if token is not None:
+        env["PIPELEX_MCP_TOKEN"] = token
+    with (tmp_path / "stderr").open("w") as stderr:  # the child holds its own descriptor
+        server = subprocess.Popen(
+            [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve", "--http", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    deadline = time.monotonic() + STARTUP_S
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server, port
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise AssertionError("the MCP server did not start") from None
+            time.sleep(0.2)
+
+
+async def test_streamable_http_on_loopback(tmp_path: Path) -> None:
+    """``pipelex mcp serve --http``: the same tools over streamable HTTP, bound to 127.0.0.1, for a client holding
+    the server's token."""
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    server, port = _start_http_server(tmp_path, "t0ken-of-this-test")
     try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "the MCP server did not start"
-                time.sleep(0.2)
-        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-            report = _data(
-                await client.call_tool("validate_bundle", {"mthds": GREETING, "static_only": True})
-            )
+        headers = {"Authorization": "Bearer t0ken-of-this-test"}
+        async with httpx2.AsyncClient(headers=headers, timeout=60) as http:  # a client we give is ours to close
+            transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
+            async with Client(transport) as client:
+                report = _data(
+                    await client.call_tool("validate_bundle", {"mthds": GREETING, "static_only": True})
+                )
         assert report["is_valid"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_over_http_a_call_without_the_token_is_refused(tmp_path: Path) -> None:
+    """Loopback is every local user's and process's: without a token any of them could call ``run_live`` on a
+    bundle whose PipeFunc runs any Python function as the user who started the server. A request without the
+    token, or with another, is a 401 before the MCP app reads it; with no PIPELEX_MCP_TOKEN the server makes one
+    and prints it on stderr."""
+    import httpx
+
+    server, port = _start_http_server(tmp_path, None)
+    try:
+        url = f"http://127.0.0.1:{port}/mcp"
+        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        headers = {"Accept": "application/json, text/event-stream"}
+        for auth in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic eDp5"}):
+            answer = httpx.post(url, json=call, headers={**headers, **auth}, timeout=30)
+            assert answer.status_code == 401, answer.text
+            assert answer.headers["www-authenticate"] == "Bearer" and "PIPELEX_MCP_TOKEN" in answer.text
+        printed = (tmp_path / "stderr").read_text()
+        token = printed.split("Bearer ", 1)[1].split("`", 1)[0]
+        assert len(token) >= 32
+        allowed = httpx.post(
+            url, json=call, headers={**headers, "Authorization": f"Bearer {token}"}, timeout=30
+        )
+        assert allowed.status_code != 401
     finally:
         server.terminate()
         server.wait(timeout=20)
