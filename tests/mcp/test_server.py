@@ -256,7 +256,9 @@ async def test_streamable_http_on_loopback(tmp_path: Path) -> None:
     server, port = _start_http_server(tmp_path, "t0ken-of-this-test")
     try:
         headers = {"Authorization": "Bearer t0ken-of-this-test"}
-        async with httpx2.AsyncClient(headers=headers, timeout=60) as http:  # a client we give is ours to close
+        async with httpx2.AsyncClient(
+            headers=headers, timeout=60
+        ) as http:  # a client we give is ours to close
             transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
             async with Client(transport) as client:
                 report = _data(
