@@ -576,10 +576,12 @@ class PipeChecks:
         *,
         allow_dotted_over: bool,
     ) -> bool:
-        if (batch_over is None) != (batch_as is None):
+        if (batch_over is None) != (batch_as is None) or batch_as == "":
+            # a step of the schema's own shape (the reference: schema_violation, "carries `batch_over` without
+            # `batch_as`")
             self.report(
-                ErrorType.BINDING_STEP_INVALID,
-                f"{where}: `batch_over` and `batch_as` go together: set both or neither",
+                ErrorType.SCHEMA_VIOLATION,
+                f"{where}: `batch_over` and `batch_as` go together: set both (a non-empty `batch_as`) or neither",
                 entry,
                 field=where,
             )

@@ -260,3 +260,40 @@ def test_a_name_starting_with_an_underscore_is_not_a_plain_name(where: str) -> N
     assert problems(report)[0][:2] == (error_type, "run")
     fixed = text.replace("_note", "note").replace('"_', '"')
     assert validate(DESK + fixed).is_valid, problems(validate(DESK + fixed))
+
+
+SHAPES = {
+    "batch_over without batch_as": (
+        '[pipe.run]\ntype = "PipeSequence"\ndescription = "d"\ninputs = { notes = "Note[]" }\noutput = "Summary[]"\n'
+        'steps = [{ pipe = "headline", batch_over = "notes", result = "r" }]\n'
+    ),
+    "an empty batch_as": (
+        '[pipe.run]\ntype = "PipeSequence"\ndescription = "d"\ninputs = { notes = "Note[]" }\noutput = "Summary[]"\n'
+        'steps = [{ pipe = "headline", batch_over = "notes", batch_as = "", result = "r" }]\n'
+    ),
+    "an empty input_item_name": (
+        '[pipe.run]\ntype = "PipeBatch"\ndescription = "d"\ninputs = { notes = "Note[]" }\noutput = "Summary[]"\n'
+        'branch_pipe_code = "headline"\ninput_list_name = "notes"\ninput_item_name = ""\n'
+    ),
+    "an input_list_name of no input": (
+        '[pipe.run]\ntype = "PipeBatch"\ndescription = "d"\ninputs = { notes = "Note[]" }\noutput = "Summary[]"\n'
+        'branch_pipe_code = "headline"\ninput_list_name = "items"\ninput_item_name = "note"\n'
+    ),
+    "a parallel output list": (
+        '[pipe.run]\ntype = "PipeParallel"\ndescription = "d"\ninputs = { note = "Note" }\noutput = "Composite[]"\n'
+        'add_each_output = true\nbranches = [{ pipe = "headline", result = "heading" }]\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_a_controller_whose_own_fields_disagree_is_a_schema_violation(shape: str) -> None:
+    # the reference: method.schema_violation ("carries `batch_over` without `batch_as`", "Empty input item name is
+    # not allowed", ...), reported first
+    report = validate(DESK + SHAPES[shape])
+    assert problems(report)[0][:2] == ("schema_violation", "run")
+
+
+def test_an_empty_list_name_is_an_invalid_input_name() -> None:
+    text = SHAPES["an input_list_name of no input"].replace('"items"', '""')
+    assert problems(validate(DESK + text))[0][:2] == ("invalid_input_name", "run")

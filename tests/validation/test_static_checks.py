@@ -229,14 +229,14 @@ CASES: list[object] = [
         input_list_name = "dish_list"  #!
         input_item_name = "dish"
         """,
-            "missing_input_variable",
+            "schema_violation",
             "all_lines",
             "input_list_name",
             ("'dish_list'", "dishes"),
             "declare it as a list input",
             exact=False,
         ),
-        id="missing_input_variable-batch-list",
+        id="schema_violation-batch-list-not-an-input",
     ),
     pytest.param(
         Case(
@@ -694,13 +694,13 @@ CASES: list[object] = [
         output = "Composite[]"  #!
         branches = [{ pipe = "read_gauge", result = "inland" }, { pipe = "read_word", result = "coastal" }]
         """,
-            "inadequate_output_multiplicity",
+            "schema_violation",
             "report",
             "output",
             ("'Composite[]'",),
             "declare it 'Composite'",
         ),
-        id="inadequate_output_multiplicity-parallel-list",
+        id="schema_violation-parallel-list",
     ),
     pytest.param(
         Case(
@@ -714,13 +714,14 @@ CASES: list[object] = [
         add_each_output = true
         branches = [{ pipe = "read_gauge", result = "inland" }, { pipe = "read_word", result = "coastal" }]
         """,
-            "inadequate_output_multiplicity",
+            "schema_violation",
             "report",
             "output",
             ("'Text[]'", "inland", "coastal"),
             'declare output = "Composite"',
+            exact=False,
         ),
-        id="inadequate_output_multiplicity-parallel-list-of-a-plain-concept",
+        id="schema_violation-parallel-list-of-a-plain-concept",
     ),
     # ------------------------------------------------------------ resolution
     pytest.param(

@@ -9,7 +9,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import RESERVED_NAME_PREFIX, Multiplicity, is_item_name
+from pipelex.language.specs import Multiplicity, is_item_name
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import RunContext
@@ -80,13 +80,15 @@ def check(
     specs = entry.blueprint.input_specs()
     item_name = pipe.input_item_name
     if not item_name:
+        # the reference: schema_violation ("Empty input item name is not allowed"); nothing more to check of it
         checks.report(
-            ErrorType.BATCH_ITEM_NAME_COLLISION,
+            ErrorType.SCHEMA_VIOLATION,
             "input_item_name is empty: name the item (e.g. the singular of the list)",
             entry,
             field="input_item_name",
         )
-    elif item_name == pipe.input_list_name or item_name in specs:
+        return
+    if item_name == pipe.input_list_name or item_name in specs:
         checks.report(
             ErrorType.BATCH_ITEM_NAME_COLLISION,
             f"input_item_name {item_name!r} collides with "
@@ -104,7 +106,7 @@ def check(
             field="input_item_name",
         )
     list_var = inputs.get(pipe.input_list_name)
-    if "." in pipe.input_list_name or pipe.input_list_name.startswith(RESERVED_NAME_PREFIX):
+    if not is_item_name(pipe.input_list_name):
         checks.report(
             ErrorType.INVALID_INPUT_NAME,
             f"input_list_name {pipe.input_list_name!r} is not a plain "
@@ -115,7 +117,7 @@ def check(
         )
     elif pipe.input_list_name not in specs:
         checks.report(
-            ErrorType.MISSING_INPUT_VARIABLE,
+            ErrorType.SCHEMA_VIOLATION,  # as the reference: the batch's own fields disagree
             f"input_list_name {pipe.input_list_name!r} is not one of "
             f"the batch's inputs ({', '.join(specs) or 'none'}): declare it as a list input",
             entry,

@@ -151,7 +151,7 @@ def check(
             "item of a list, is what a PipeBatch makes"
         )
         checks.report(
-            ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
+            ErrorType.SCHEMA_VIOLATION,  # the reference: a rule of the parallel's own fields (schema_violation)
             f"a PipeParallel outputs one Composite or one "
             f"structure, not a list ({entry.blueprint.output!r}): {fix}",
             entry,
