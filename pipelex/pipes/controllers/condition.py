@@ -72,13 +72,18 @@ async def run(
             # the reference's code too: an empty value matches no outcome, whatever the default outcome
             error_type="condition_unmatched",
         )
+    matched = value in pipe.outcomes
     chosen = pipe.outcomes.get(value, pipe.default_outcome)
-    if value not in pipe.outcomes and chosen in OUTCOME_KEYWORDS and ctx.settings.explore_all_outcomes:
+    if chosen in OUTCOME_KEYWORDS and ctx.settings.explore_all_outcomes:
         # An exploring (dry) run checks every outcome pipe, as the reference does, and mock data cannot be expected to
-        # name an outcome: it goes on through the first outcome pipe instead of failing, or of leaving the output
-        # absent ('continue'), on a value nobody wrote (a later '!' on that output would stop the run: the
-        # reference's dry run goes on there too)
-        chosen = next((ref for ref in pipe.outcomes.values() if ref not in OUTCOME_KEYWORDS), chosen)
+        # name an outcome, nor to avoid one mapped to 'fail' or 'continue' (`fraud = "fail"`): it goes on through
+        # the default outcome's pipe, else the first outcome pipe, instead of failing, or of leaving the output
+        # absent, on a value nobody wrote (a later '!' on that output would stop the run: the reference's dry run
+        # goes on there too)
+        pipes = [
+            ref for ref in [pipe.default_outcome, *pipe.outcomes.values()] if ref not in OUTCOME_KEYWORDS
+        ]
+        chosen = pipes[0] if pipes else chosen
     others = [
         ref
         for ref in dict.fromkeys([*pipe.outcomes.values(), pipe.default_outcome])
@@ -86,20 +91,24 @@ async def run(
     ]
     if ctx.settings.explore_all_outcomes and others:
         await gather([_check(entry, ref, memory, ctx, output_name) for ref in others])
+    why = (
+        f"the outcome of {value!r} is {chosen!r}"
+        if matched
+        else f"{value!r} matches no outcome ({', '.join(pipe.outcomes)}), and default_outcome is {chosen!r}"
+    )
     if chosen == "continue":
         return Absence(
             variable_name=output_name,
             kind="declared_absent",
             producing_pipe=entry.code,
-            reason=f"condition {entry.code!r} evaluated to {value!r}, which matches no outcome, and its "
-            "default_outcome is 'continue'",
+            reason=f"condition {entry.code!r}: {why}",
         )
     if chosen == "fail":
         raise PipeRunError(
-            f"pipe {entry.code!r}: the expression evaluated to {value!r}, which matches no outcome "
-            f"({', '.join(pipe.outcomes)}), and default_outcome is 'fail'",
+            f"pipe {entry.code!r}: the expression evaluated to {value!r}; {why}",
             pipe_code=entry.code,
-            error_type="condition_unmatched",
+            # a value mapped to 'fail' is refused by the method; a value matching nothing is unmatched
+            error_type="condition_refused" if matched else "condition_unmatched",
         )
     target = ctx.library.resolve_pipe(chosen, entry.domain)
     if target is None:  # pragma: no cover - static validation rejects this first

@@ -139,7 +139,8 @@ def check(
     if output is None:
         return
     spec, concept = output
-    combines = concept.ref in ("native.Composite", "native.Dynamic")
+    # Dynamic has no fields to hold the branches: refused, as the reference refuses it
+    combines = concept.ref == "native.Composite"
     structure = None if combines else checks.library.concepts.structure_of(concept)
     if spec.is_list:
         single = LIST_SUFFIX.sub("", entry.blueprint.output)
