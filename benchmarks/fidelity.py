@@ -43,6 +43,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from fidelity_bundles import cases as all_cases  # noqa: E402
 from fidelity_bundles_flow import case_inputs  # noqa: E402
+from fidelity_bundles_valid import case_inputs as valid_case_inputs  # noqa: E402
 from peer import clean_env, peer_cache  # noqa: E402
 
 TIMEOUT = 300.0
@@ -208,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists():
         stored = {row["name"]: row for row in json.loads(args.out.read_text())}
     targets = _targets(all_cases())
-    inputs_of = case_inputs()
+    inputs_of = {**case_inputs(), **valid_case_inputs()}
     names = [n for n in targets if not args.only or any(w in n for w in args.only)]
     if args.names_file:
         wanted = [ln.strip() for ln in args.names_file.read_text().splitlines() if ln.strip()]
