@@ -4759,7 +4759,7 @@ output = "Text"
 
 [pipe.build_prompt.template]
 category = "llm_prompt"
-templating_style = "xml"
+templating_style = { tag_style = "xml" }
 template = """
 You are helping $persona.name.
 @task

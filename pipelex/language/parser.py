@@ -138,8 +138,18 @@ def _describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str]:
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         return loc, f"{loc!r} is not a known field here: remove it or check its spelling"
+    if kind == "missing" and loc.endswith("template.category"):
+        return loc, (
+            f"{loc!r} is required: a template table names its category (basic, expression, html, markdown, "
+            "mermaid, llm_prompt, img_gen_prompt); a bare template string is a basic one"
+        )
     if kind == "missing":
         return loc, f"{loc!r} is required: add it"
+    if loc.endswith("template.templating_style") and isinstance(err.get("input"), str):
+        return loc, (
+            f"{loc!r} must be a table in a template table (got {err.get('input')!r}): write "
+            f'templating_style = {{ tag_style = "{err.get("input")}" }}'
+        )
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"{loc!r} has the value {err.get('input')!r}, which is not allowed; expected {expected}"

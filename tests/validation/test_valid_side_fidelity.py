@@ -106,3 +106,40 @@ def test_an_outcome_mapped_to_fail_does_not_fail_the_dry_run_of_mock_data() -> N
     assert report.is_valid, [e.message for e in report.errors]
     report = validate(CLAIMS_GATE.replace("{more}", ', "ok", "review"'))
     assert report.is_valid, [e.message for e in report.errors]
+
+
+PROMPT_KIT = """
+domain = "prompt_kits"
+main_pipe = "build_prompt"
+
+[pipe.build_prompt]
+type = "PipeCompose"
+description = "A prompt for another model"
+inputs = { task = "Text" }
+output = "Text"
+
+[pipe.build_prompt.template]
+{table}
+template = "Task: $task"
+"""
+
+
+def test_a_template_table_names_its_category() -> None:
+    report = validate(PROMPT_KIT.replace("{table}", 'templating_style = { tag_style = "xml" }'))
+    [error] = report.errors
+    assert error.error_type == "schema_violation"
+    assert error.pipe == "build_prompt"
+    assert "'template.category' is required" in error.message
+
+
+def test_a_template_table_takes_the_table_form_of_templating_style() -> None:
+    report = validate(PROMPT_KIT.replace("{table}", 'category = "llm_prompt"\ntemplating_style = "xml"'))
+    [error] = report.errors
+    assert error.error_type == "schema_violation"
+    assert 'templating_style = { tag_style = "xml" }' in error.message
+
+
+def test_a_template_table_with_a_category_and_a_style_table_is_valid() -> None:
+    table = 'category = "llm_prompt"\ntemplating_style = { tag_style = "ticks", text_format = "markdown" }'
+    report = validate(PROMPT_KIT.replace("{table}", table))
+    assert report.is_valid, [e.message for e in report.errors]

@@ -7,7 +7,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from pipelex.language.blueprints.base import Blueprint, JsonValue, PipeBlueprintBase, TemplatingStyleChoice
+from pipelex.language.blueprints.base import (
+    Blueprint,
+    JsonValue,
+    PipeBlueprintBase,
+    TemplatingStyleBlueprint,
+)
 
 TemplateCategory = Literal[
     "basic", "expression", "html", "markdown", "mermaid", "llm_prompt", "img_gen_prompt"
@@ -15,11 +20,13 @@ TemplateCategory = Literal[
 
 
 class TemplateBlueprint(Blueprint):
-    """The table form of a PipeCompose template."""
+    """The table form of a PipeCompose template. As in the reference, the table names its ``category`` (a bare
+    template string is the ``basic`` one), and its ``templating_style`` is the table form ``{ tag_style = ... }``
+    (the bare tag style, ``"xml"``, is a PipeLLM's shorthand, refused here)."""
 
     template: str
-    category: TemplateCategory | None = None
-    templating_style: TemplatingStyleChoice | None = None
+    category: TemplateCategory
+    templating_style: TemplatingStyleBlueprint | None = None
     extra_context: dict[str, JsonValue] | None = None
 
 

@@ -1442,23 +1442,16 @@ def _PipeComposeBlueprint(loaded: Callable[[str], Any]) -> Any:
                                                 'category': {
                                                     'type': 'model-field',
                                                     'schema': {
-                                                        'type': 'default',
-                                                        'schema': {
-                                                            'type': 'nullable',
-                                                            'schema': {
-                                                                'type': 'literal',
-                                                                'expected': [
-                                                                    'basic',
-                                                                    'expression',
-                                                                    'html',
-                                                                    'markdown',
-                                                                    'mermaid',
-                                                                    'llm_prompt',
-                                                                    'img_gen_prompt',
-                                                                ],
-                                                            },
-                                                        },
-                                                        'default': None,
+                                                        'type': 'literal',
+                                                        'expected': [
+                                                            'basic',
+                                                            'expression',
+                                                            'html',
+                                                            'markdown',
+                                                            'mermaid',
+                                                            'llm_prompt',
+                                                            'img_gen_prompt',
+                                                        ],
                                                     },
                                                     'metadata': {},
                                                 },
@@ -1469,73 +1462,59 @@ def _PipeComposeBlueprint(loaded: Callable[[str], Any]) -> Any:
                                                         'schema': {
                                                             'type': 'nullable',
                                                             'schema': {
-                                                                'type': 'union',
-                                                                'choices': [
-                                                                    {
-                                                                        'type': 'literal',
-                                                                        'expected': [
-                                                                            'no_tag',
-                                                                            'ticks',
-                                                                            'xml',
-                                                                            'square_brackets',
-                                                                        ],
-                                                                    },
-                                                                    {
-                                                                        'type': 'model',
-                                                                        'cls': TemplatingStyleBlueprint,
-                                                                        'schema': {
-                                                                            'type': 'model-fields',
-                                                                            'fields': {
-                                                                                'tag_style': {
-                                                                                    'type': 'model-field',
-                                                                                    'schema': {
-                                                                                        'type': 'literal',
-                                                                                        'expected': [
-                                                                                            'no_tag',
-                                                                                            'ticks',
-                                                                                            'xml',
-                                                                                            'square_brackets',
-                                                                                        ],
-                                                                                    },
-                                                                                    'metadata': {},
-                                                                                },
-                                                                                'text_format': {
-                                                                                    'type': 'model-field',
-                                                                                    'schema': {
-                                                                                        'type': 'default',
-                                                                                        'schema': {
-                                                                                            'type': 'literal',
-                                                                                            'expected': [
-                                                                                                'plain',
-                                                                                                'markdown',
-                                                                                                'html',
-                                                                                                'json',
-                                                                                            ],
-                                                                                        },
-                                                                                        'default': 'plain',
-                                                                                    },
-                                                                                    'metadata': {},
-                                                                                },
+                                                                'type': 'model',
+                                                                'cls': TemplatingStyleBlueprint,
+                                                                'schema': {
+                                                                    'type': 'model-fields',
+                                                                    'fields': {
+                                                                        'tag_style': {
+                                                                            'type': 'model-field',
+                                                                            'schema': {
+                                                                                'type': 'literal',
+                                                                                'expected': [
+                                                                                    'no_tag',
+                                                                                    'ticks',
+                                                                                    'xml',
+                                                                                    'square_brackets',
+                                                                                ],
                                                                             },
-                                                                            'model_name': 'TemplatingStyleBlueprint',
-                                                                            'computed_fields': [],
+                                                                            'metadata': {},
                                                                         },
-                                                                        'custom_init': False,
-                                                                        'root_model': False,
-                                                                        'config': {
-                                                                            'extra_fields_behavior': 'forbid',
-                                                                            'validate_by_alias': True,
-                                                                            'validate_by_name': True,
-                                                                            'title': 'TemplatingStyleBlueprint',
-                                                                        },
-                                                                        'ref': _ref(TemplatingStyleBlueprint),
-                                                                        'metadata': {
-                                                                            'pydantic_js_functions': [
-                                                                                TemplatingStyleBlueprint.__get_pydantic_json_schema__,
-                                                                            ],
+                                                                        'text_format': {
+                                                                            'type': 'model-field',
+                                                                            'schema': {
+                                                                                'type': 'default',
+                                                                                'schema': {
+                                                                                    'type': 'literal',
+                                                                                    'expected': [
+                                                                                        'plain',
+                                                                                        'markdown',
+                                                                                        'html',
+                                                                                        'json',
+                                                                                    ],
+                                                                                },
+                                                                                'default': 'plain',
+                                                                            },
+                                                                            'metadata': {},
                                                                         },
                                                                     },
-                                                                ],
+                                                                    'model_name': 'TemplatingStyleBlueprint',
+                                                                    'computed_fields': [],
+                                                                },
+                                                                'custom_init': False,
+                                                                'root_model': False,
+                                                                'config': {
+                                                                    'extra_fields_behavior': 'forbid',
+                                                                    'validate_by_alias': True,
+                                                                    'validate_by_name': True,
+                                                                    'title': 'TemplatingStyleBlueprint',
+                                                                },
+                                                                'ref': _ref(TemplatingStyleBlueprint),
+                                                                'metadata': {
+                                                                    'pydantic_js_functions': [
+                                                                        TemplatingStyleBlueprint.__get_pydantic_json_schema__,
+                                                                    ],
+                                                                },
                                                             },
                                                         },
                                                         'default': None,
