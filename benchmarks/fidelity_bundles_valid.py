@@ -4916,6 +4916,476 @@ prompt = "Fix the spelling and punctuation of: $note"
 """,
 )
 
+# --- more idioms of the docs: guards, shared batch inputs, boolean outcomes, system prompts with variables ---------
+
+_base(
+    "v_optional_structured_guard",
+    "feature.optionals feature.structured_output operator.llm controller.sequence",
+    """domain = "tenancy"
+description = "A letter to a tenant, mentioning the guarantor only when there is one"
+main_pipe = "tenant_letter"
+
+[concept.Guarantor]
+description = "Who guarantees the rent"
+
+[concept.Guarantor.structure]
+name = { type = "text", description = "Name", required = true }
+phone = { type = "text", description = "Phone" }
+
+[pipe.tenant_letter]
+type = "PipeSequence"
+description = "Draft then polish"
+inputs = { tenant = "Text", guarantor = "Guarantor?" }
+output = "Text"
+steps = [
+    { pipe = "draft_letter", result = "draft" },
+    { pipe = "polish_letter", result = "letter" },
+]
+
+[pipe.draft_letter]
+type = "PipeLLM"
+description = "Draft"
+inputs = { tenant = "Text", guarantor = "Guarantor?" }
+output = "Text"
+prompt = \"\"\"
+Write a rent reminder to $tenant.
+@?guarantor
+{% if guarantor is defined %}Copy the guarantor {{ guarantor.name }} in.{% endif %}
+\"\"\"
+
+[pipe.polish_letter]
+type = "PipeLLM"
+description = "Polish"
+inputs = { draft = "Text" }
+output = "Text"
+prompt = "Polish: $draft"
+""",
+)
+
+_base(
+    "v_batch_shared_inputs",
+    "controller.sequence controller.batch operator.llm feature.structured_output native.text",
+    """domain = "grading_desk"
+description = "Grade every answer against the same rubric"
+main_pipe = "grade_answers"
+
+[concept.Rubric]
+description = "How answers are graded"
+
+[concept.Rubric.structure]
+criteria = { type = "list", item_type = "text", description = "Criteria", required = true }
+max_points = { type = "integer", description = "Points", required = true }
+
+[concept]
+Answer = "A student's answer"
+Grade = "A grade with a comment"
+
+[pipe.grade_answers]
+type = "PipeSequence"
+description = "Each answer with the rubric"
+inputs = { answers = "Answer[]", rubric = "Rubric" }
+output = "Grade[]"
+steps = [
+    { pipe = "grade_one", batch_over = "answers", batch_as = "answer", result = "grades" },
+]
+
+[pipe.grade_one]
+type = "PipeLLM"
+description = "Grade one"
+inputs = { answer = "Answer", rubric = "Rubric" }
+output = "Grade"
+prompt = \"\"\"
+Grade this answer out of {{ rubric.max_points }} points:
+@answer
+
+Criteria:
+{% for c in rubric.criteria %}- {{ c }}
+{% endfor %}
+\"\"\"
+""",
+)
+
+_base(
+    "v_boolean_outcomes",
+    "controller.condition controller.sequence operator.llm operator.compose feature.structured_output",
+    """domain = "shipping_costs"
+description = "Free shipping above a threshold"
+main_pipe = "shipping_note"
+
+[concept.Basket]
+description = "A basket"
+
+[concept.Basket.structure]
+total = { type = "number", description = "Total in EUR", required = true }
+items = { type = "integer", description = "Item count", required = true }
+
+[pipe.shipping_note]
+type = "PipeCondition"
+description = "Free or paid"
+inputs = { basket = "Basket" }
+output = "Text"
+expression = "basket.total >= 50"
+default_outcome = "paid_shipping"
+
+[pipe.shipping_note.outcomes]
+"True" = "free_shipping"
+"False" = "paid_shipping"
+
+[pipe.free_shipping]
+type = "PipeCompose"
+description = "Free"
+inputs = { basket = "Basket" }
+output = "Text"
+template = "Free shipping on your {{ basket.items }} items!"
+
+[pipe.paid_shipping]
+type = "PipeCompose"
+description = "Paid"
+inputs = { basket = "Basket" }
+output = "Text"
+template = "Add {{ 50 - basket.total }} EUR more for free shipping."
+""",
+)
+INPUTS["v_boolean_outcomes"] = {"basket": {"total": 62.5, "items": 3}}
+
+_base(
+    "v_system_prompt_vars",
+    "operator.llm native.text",
+    """domain = "personas"
+description = "A system prompt reading an input"
+main_pipe = "answer_as"
+
+[pipe.answer_as]
+type = "PipeLLM"
+description = "Answer in a persona"
+inputs = { persona = "Text", question = "Text" }
+output = "Text"
+system_prompt = "You are $persona. Stay in character."
+prompt = "$question"
+""",
+)
+
+_base(
+    "v_block_field",
+    "operator.llm feature.structured_output native.text",
+    """domain = "job_posts"
+description = "Blocks of fields of a structured input"
+main_pipe = "rewrite_post"
+
+[concept.JobPost]
+description = "A job post"
+
+[concept.JobPost.structure]
+title = { type = "text", description = "Title", required = true }
+body = { type = "text", description = "Body", required = true }
+perks = { type = "list", item_type = "text", description = "Perks" }
+
+[pipe.rewrite_post]
+type = "PipeLLM"
+description = "Rewrite"
+inputs = { post = "JobPost" }
+output = "Text"
+prompt = \"\"\"
+Rewrite the job post titled $post.title so it reads warmer.
+
+@post.body
+
+Perks:
+@post.perks
+\"\"\"
+""",
+)
+
+_base(
+    "v_string_shorthand_fields",
+    "feature.structured_output operator.llm operator.compose controller.sequence",
+    """domain = "business_cards"
+description = "A concept whose fields are all description strings"
+main_pipe = "card"
+
+[concept.Card]
+description = "A business card"
+
+[concept.Card.structure]
+name = "The person's name"
+title = "Their job title"
+company = "Their company"
+
+[pipe.card]
+type = "PipeSequence"
+description = "Read then print"
+inputs = { signature = "Text" }
+output = "Text"
+steps = [
+    { pipe = "read_card", result = "card" },
+    { pipe = "print_card", result = "printed" },
+]
+
+[pipe.read_card]
+type = "PipeLLM"
+description = "Read"
+inputs = { signature = "Text" }
+output = "Card"
+prompt = "Read the business card in this email signature: $signature"
+
+[pipe.print_card]
+type = "PipeCompose"
+description = "Print"
+inputs = { card = "Card" }
+output = "Text"
+template = \"\"\"
+{{ card.name }}
+{{ card.title }}, {{ card.company }}
+\"\"\"
+""",
+)
+
+_base(
+    "v_image_in_structure",
+    "native.image operator.llm feature.structured_output",
+    """domain = "product_sheets"
+description = "A product with its photo, described by a vision model"
+main_pipe = "describe_product"
+
+[concept.Product]
+description = "A product"
+
+[concept.Product.structure]
+name = { type = "text", description = "Name", required = true }
+photo = { type = "concept", concept_ref = "Image", description = "Photo", required = true }
+
+[pipe.describe_product]
+type = "PipeLLM"
+description = "Describe"
+inputs = { product = "Product" }
+output = "Text"
+model = "$vision"
+prompt = \"\"\"
+Describe $product.name from its photo:
+$product.photo
+\"\"\"
+""",
+)
+
+_base(
+    "v_extract_captions",
+    "operator.extract native.image native.page operator.llm controller.batch controller.sequence",
+    """domain = "whiteboards"
+description = "Read photographed whiteboards"
+main_pipe = "read_boards"
+
+[concept.BoardPhoto]
+description = "A photo of a whiteboard"
+refines = "Image"
+
+[pipe.read_boards]
+type = "PipeSequence"
+description = "Extract each, then summarise all"
+inputs = { boards = "BoardPhoto[]" }
+output = "Text"
+steps = [
+    { pipe = "read_board", batch_over = "boards", batch_as = "board", result = "board_pages" },
+    { pipe = "summarise_boards", result = "summary" },
+]
+
+[pipe.read_board]
+type = "PipeExtract"
+description = "Read one board"
+inputs = { board = "BoardPhoto" }
+output = "Page[]"
+page_image_captions = true
+
+[pipe.summarise_boards]
+type = "PipeLLM"
+description = "Summarise"
+inputs = { board_pages = "Page[]" }
+output = "Text"
+prompt = \"\"\"
+Summarise the decisions written on these whiteboards:
+@board_pages
+\"\"\"
+""",
+)
+
+_base(
+    "v_parallel_add_each_structured",
+    "controller.parallel controller.sequence operator.llm feature.structured_output",
+    """domain = "event_pack"
+description = "A structured pack from parallel branches, whose parts are also used next"
+main_pipe = "event_pack"
+
+[concept]
+Invitation = "An invitation text"
+Agenda = "An agenda"
+
+[concept.EventPack]
+description = "Invitation and agenda"
+
+[concept.EventPack.structure]
+invitation = { type = "concept", concept_ref = "Invitation", description = "Invitation", required = true }
+agenda = { type = "concept", concept_ref = "Agenda", description = "Agenda", required = true }
+
+[pipe.event_pack]
+type = "PipeSequence"
+description = "Pack then announce"
+inputs = { event = "Text" }
+output = "Text"
+steps = [
+    { pipe = "make_pack", result = "pack" },
+    { pipe = "announce", result = "announcement" },
+]
+
+[pipe.make_pack]
+type = "PipeParallel"
+description = "Both"
+inputs = { event = "Text" }
+output = "EventPack"
+add_each_output = true
+branches = [
+    { pipe = "write_invitation", result = "invitation" },
+    { pipe = "write_agenda", result = "agenda" },
+]
+
+[pipe.write_invitation]
+type = "PipeLLM"
+description = "Invitation"
+inputs = { event = "Text" }
+output = "Invitation"
+prompt = "An invitation to $event"
+
+[pipe.write_agenda]
+type = "PipeLLM"
+description = "Agenda"
+inputs = { event = "Text" }
+output = "Agenda"
+prompt = "An agenda for $event"
+
+[pipe.announce]
+type = "PipeLLM"
+description = "Announce"
+inputs = { invitation = "Invitation", agenda = "Agenda" }
+output = "Text"
+prompt = \"\"\"
+Write a short announcement from:
+@invitation
+@agenda
+\"\"\"
+""",
+)
+
+_base(
+    "v_tag_filter_prompt",
+    "operator.llm native.text feature.structured_output",
+    """domain = "summaries"
+description = "Jinja tag filter and format filter in prompts"
+main_pipe = "summarise_thread"
+
+[concept.Thread]
+description = "An email thread"
+
+[concept.Thread.structure]
+subject = { type = "text", description = "Subject", required = true }
+messages = { type = "list", item_type = "text", description = "Messages", required = true }
+
+[pipe.summarise_thread]
+type = "PipeLLM"
+description = "Summarise"
+inputs = { thread = "Thread" }
+output = "Text"
+prompt = \"\"\"
+Summarise the thread {{ thread.subject|format }}:
+{{ thread.messages|tag("messages") }}
+\"\"\"
+""",
+)
+
+_base(
+    "v_choices_all_outcomes",
+    "controller.condition operator.llm feature.structured_output native.text",
+    """domain = "orders_desk"
+description = "Every choice of a field has its outcome; no default needed in practice"
+main_pipe = "route_order"
+
+[concept.Order]
+description = "An order"
+
+[concept.Order.structure]
+channel = { type = "text", description = "Channel", choices = ["web", "phone", "shop"], required = true }
+customer = { type = "text", description = "Customer", required = true }
+
+[pipe.route_order]
+type = "PipeCondition"
+description = "By channel"
+inputs = { order = "Order" }
+output = "Text"
+expression = "order.channel"
+default_outcome = "fail"
+outcomes = { web = "thank_web", phone = "thank_phone", shop = "thank_shop" }
+
+[pipe.thank_web]
+type = "PipeLLM"
+description = "Web"
+inputs = { order = "Order" }
+output = "Text"
+prompt = "Thank $order.customer for ordering online."
+
+[pipe.thank_phone]
+type = "PipeLLM"
+description = "Phone"
+inputs = { order = "Order" }
+output = "Text"
+prompt = "Thank $order.customer for calling."
+
+[pipe.thank_shop]
+type = "PipeLLM"
+description = "Shop"
+inputs = { order = "Order" }
+output = "Text"
+prompt = "Thank $order.customer for visiting the shop."
+""",
+)
+
+_base(
+    "v_list_number_fields",
+    "feature.structured_output native.number operator.llm operator.compose controller.sequence",
+    """domain = "sensor_logs"
+description = "Readings as a list of numbers"
+main_pipe = "report_readings"
+
+[concept.Readings]
+description = "Sensor readings"
+
+[concept.Readings.structure]
+sensor = { type = "text", description = "Sensor id", required = true }
+values = { type = "list", item_type = "number", description = "Readings", required = true }
+flags = { type = "list", item_type = "boolean", description = "Alarm flags" }
+
+[pipe.report_readings]
+type = "PipeSequence"
+description = "Read then report"
+inputs = { log = "Text" }
+output = "Text"
+steps = [
+    { pipe = "read_values", result = "readings" },
+    { pipe = "report_values", result = "report" },
+]
+
+[pipe.read_values]
+type = "PipeLLM"
+description = "Read"
+inputs = { log = "Text" }
+output = "Readings"
+prompt = "Read the sensor id and values of: $log"
+
+[pipe.report_values]
+type = "PipeCompose"
+description = "Report"
+inputs = { readings = "Readings" }
+output = "Text"
+template = "{{ readings.sensor }}: max {{ readings.values | max }}, {{ readings.values | length }} readings"
+""",
+)
+
 # --- TOML 1.1 and other legal oddities, written by hand ---------------------------------------------------------
 
 _base(
