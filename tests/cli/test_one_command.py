@@ -40,6 +40,8 @@ except SystemExit as exc:
     print("METADATA", "importlib.metadata" in sys.modules)
     import pydantic.plugin._loader as loader
     print("SCANNED", getattr(loader, "_plugins", None) is not None)
+    import typing
+    print("MEMO", "compile" in vars(typing))
 """
 
 
@@ -223,6 +225,44 @@ def test_the_stand_in_loader_hands_over_when_plugins_are_wanted_again() -> None:
     ).stdout
     assert "BEFORE False" in out
     assert "AFTER True True" in out  # pydantic's own loader scanned the entry points
+
+
+def test_a_one_command_process_compiles_each_forward_reference_once() -> None:
+    out = _run_probe("validate", "bundle", str(SMALL))
+    assert "EXIT 0" in out
+    assert "MEMO True" in out
+
+
+FORWARD_REFS = """
+import typing
+from pipelex.cli import main as cli
+cli._compile_forward_refs_once()
+a, b = typing.ForwardRef("dict[str, Item]"), typing.ForwardRef("dict[str, Item]")
+print("SHARED", a.__forward_code__ is b.__forward_code__)
+class Item: ...
+print("EVALUATED", typing.get_type_hints(type("H", (), {"__annotations__": {"x": a}}), localns={"Item": Item}))
+for _ in range(2):  # a string that does not compile is refused each time, as before
+    try:
+        typing.ForwardRef("dict[str,")
+    except SyntaxError as exc:
+        print("REFUSED", exc)
+"""
+
+
+def test_a_memoised_forward_reference_evaluates_and_refuses_as_before() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FORWARD_REFS], capture_output=True, text=True, cwd=ROOT, timeout=120
+    ).stdout
+    assert "SHARED True" in out
+    assert "EVALUATED {'x': dict[str, __main__.Item]}" in out
+    assert out.count("REFUSED Forward reference must be an expression -- got 'dict[str,'") == 2
+
+
+def test_main_in_process_leaves_typing_alone() -> None:
+    import typing
+
+    assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
+    assert "compile" not in vars(typing)
 
 
 def test_main_in_process_sets_no_plugin_variable(monkeypatch: pytest.MonkeyPatch) -> None:
