@@ -5386,6 +5386,550 @@ template = "{{ readings.sensor }}: max {{ readings.values | max }}, {{ readings.
 """,
 )
 
+# --- a fourth batch: image-to-image, nested controllers, fixed lists, refined natives, Jinja comments and raw ----
+
+_base(
+    "v_img2img",
+    "operator.img_gen native.image operator.llm controller.sequence",
+    """domain = "room_makeover"
+description = "Restyle a photo of a room"
+main_pipe = "restyle_room"
+
+[pipe.restyle_room]
+type = "PipeSequence"
+description = "Describe then redraw"
+inputs = { room = "Image", style = "Text" }
+output = "Image"
+steps = [
+    { pipe = "describe_room", result = "description" },
+    { pipe = "redraw_room", result = "restyled" },
+]
+
+[pipe.describe_room]
+type = "PipeLLM"
+description = "Describe"
+inputs = { room = "Image" }
+output = "Text"
+model = "$vision"
+prompt = \"\"\"
+Describe the furniture and layout of this room:
+$room
+\"\"\"
+
+[pipe.redraw_room]
+type = "PipeImgGen"
+description = "Redraw in a style"
+inputs = { room = "Image", description = "Text", style = "Text" }
+output = "Image"
+prompt = \"\"\"
+Redraw this room in a $style style, keeping its layout: $description
+$room
+\"\"\"
+""",
+)
+
+_base(
+    "v_parallel_in_parallel",
+    "controller.parallel native.composite operator.llm",
+    """domain = "launch_kit"
+description = "Parallel branches, one of which is itself a parallel"
+main_pipe = "launch_kit"
+
+[pipe.launch_kit]
+type = "PipeParallel"
+description = "Copy and visuals briefs"
+inputs = { product = "Text" }
+output = "Composite"
+add_each_output = true
+branches = [
+    { pipe = "copy_pack", result = "copy" },
+    { pipe = "visual_brief", result = "visuals" },
+]
+
+[pipe.copy_pack]
+type = "PipeParallel"
+description = "Two kinds of copy"
+inputs = { product = "Text" }
+output = "Composite"
+add_each_output = true
+branches = [
+    { pipe = "write_tagline", result = "tagline" },
+    { pipe = "write_blurb", result = "blurb" },
+]
+
+[pipe.write_tagline]
+type = "PipeLLM"
+description = "Tagline"
+inputs = { product = "Text" }
+output = "Text"
+prompt = "A tagline for $product"
+
+[pipe.write_blurb]
+type = "PipeLLM"
+description = "Blurb"
+inputs = { product = "Text" }
+output = "Text"
+prompt = "A blurb for $product"
+
+[pipe.visual_brief]
+type = "PipeLLM"
+description = "Visual brief"
+inputs = { product = "Text" }
+output = "Text"
+prompt = "A brief for the launch visuals of $product"
+""",
+)
+
+_base(
+    "v_condition_in_batch",
+    "controller.batch controller.condition operator.llm feature.structured_output",
+    """domain = "inbox"
+description = "Answer or archive each message of an inbox"
+main_pipe = "process_inbox"
+
+[concept.Message]
+description = "A message"
+
+[concept.Message.structure]
+sender = { type = "text", description = "Sender", required = true }
+needs_reply = { type = "boolean", description = "Needs a reply", required = true }
+
+[pipe.process_inbox]
+type = "PipeBatch"
+description = "Each message"
+inputs = { messages = "Message[]" }
+output = "Text[]"
+branch_pipe_code = "process_message"
+input_list_name = "messages"
+input_item_name = "message"
+
+[pipe.process_message]
+type = "PipeCondition"
+description = "Reply or archive"
+inputs = { message = "Message" }
+output = "Text"
+expression = "'reply' if message.needs_reply else 'archive'"
+default_outcome = "archive_note"
+outcomes = { reply = "write_reply" }
+
+[pipe.write_reply]
+type = "PipeLLM"
+description = "Reply"
+inputs = { message = "Message" }
+output = "Text"
+prompt = "Reply briefly to $message.sender."
+
+[pipe.archive_note]
+type = "PipeLLM"
+description = "Archive"
+inputs = { message = "Message" }
+output = "Text"
+prompt = "Write a one line archive note for a message from $message.sender."
+""",
+)
+
+_base(
+    "v_fixed_numbers",
+    "native.number operator.llm controller.sequence operator.compose",
+    """domain = "estimates"
+description = "Three estimates, then their spread"
+main_pipe = "estimate"
+
+[pipe.estimate]
+type = "PipeSequence"
+description = "Estimate then summarise"
+inputs = { project = "Text" }
+output = "Text"
+steps = [
+    { pipe = "three_estimates", result = "estimates" },
+    { pipe = "spread", result = "summary" },
+]
+
+[pipe.three_estimates]
+type = "PipeLLM"
+description = "Low, likely, high"
+inputs = { project = "Text" }
+output = "Number[3]"
+prompt = "Give a low, a likely and a high estimate in days for: $project"
+
+[pipe.spread]
+type = "PipeCompose"
+description = "Spread"
+inputs = { estimates = "Number[3]" }
+output = "Text"
+template = "Between {{ estimates[0].number }} and {{ estimates[2].number }} days."
+""",
+)
+
+_base(
+    "v_refined_yes_no_condition",
+    "native.yes_no controller.condition controller.sequence operator.llm",
+    """domain = "visas"
+description = "A refined YesNo routes an application"
+main_pipe = "visa_desk"
+
+[concept.NeedsVisa]
+description = "Whether the traveller needs a visa"
+refines = "YesNo"
+
+[pipe.visa_desk]
+type = "PipeSequence"
+description = "Check then answer"
+inputs = { trip = "Text" }
+output = "Text"
+steps = [
+    { pipe = "check_visa", result = "needs_visa" },
+    { pipe = "answer_visa", result = "answer" },
+]
+
+[pipe.check_visa]
+type = "PipeLLM"
+description = "Check"
+inputs = { trip = "Text" }
+output = "NeedsVisa"
+prompt = "Does this trip need a visa? $trip"
+
+[pipe.answer_visa]
+type = "PipeCondition"
+description = "Answer"
+inputs = { needs_visa = "NeedsVisa", trip = "Text" }
+output = "Text"
+expression = "'visa' if needs_visa.yes_no else 'free'"
+default_outcome = "no_visa_needed"
+outcomes = { visa = "visa_steps" }
+
+[pipe.visa_steps]
+type = "PipeLLM"
+description = "Steps"
+inputs = { trip = "Text" }
+output = "Text"
+prompt = "List the visa steps for: $trip"
+
+[pipe.no_visa_needed]
+type = "PipeLLM"
+description = "No visa"
+inputs = { trip = "Text" }
+output = "Text"
+prompt = "Confirm no visa is needed for: $trip"
+""",
+)
+
+_base(
+    "v_refined_json",
+    "native.json operator.llm operator.compose controller.sequence",
+    """domain = "api_specs"
+description = "A refined JSON concept"
+main_pipe = "spec_summary"
+
+[concept.OpenApiSpec]
+description = "An OpenAPI document as JSON"
+refines = "JSON"
+
+[pipe.spec_summary]
+type = "PipeSequence"
+description = "Draft then describe"
+inputs = { idea = "Text" }
+output = "Text"
+steps = [
+    { pipe = "draft_spec", result = "spec" },
+    { pipe = "describe_spec", result = "summary" },
+]
+
+[pipe.draft_spec]
+type = "PipeLLM"
+description = "Draft"
+inputs = { idea = "Text" }
+output = "OpenApiSpec"
+prompt = "Draft a minimal OpenAPI spec for: $idea"
+
+[pipe.describe_spec]
+type = "PipeCompose"
+description = "Describe"
+inputs = { spec = "OpenApiSpec" }
+output = "Text"
+template = "A spec with {{ spec.json_obj | length }} top-level keys."
+""",
+)
+
+_base(
+    "v_jinja_comments_raw",
+    "operator.llm operator.compose native.text controller.sequence",
+    """domain = "jinja_escapes"
+description = "Jinja comments and raw blocks in templates"
+main_pipe = "doc_snippet"
+
+[pipe.doc_snippet]
+type = "PipeSequence"
+description = "Explain then format"
+inputs = { feature = "Text" }
+output = "Text"
+steps = [
+    { pipe = "explain_feature", result = "explanation" },
+    { pipe = "format_snippet", result = "snippet" },
+]
+
+[pipe.explain_feature]
+type = "PipeLLM"
+description = "Explain"
+inputs = { feature = "Text" }
+output = "Text"
+prompt = \"\"\"
+{# this comment is not sent to the model #}
+Explain $feature to a new user.
+\"\"\"
+
+[pipe.format_snippet]
+type = "PipeCompose"
+description = "Format"
+inputs = { explanation = "Text" }
+output = "Text"
+template = \"\"\"
+$explanation
+
+{% raw %}Write variables as {{ name }} in your own templates.{% endraw %}
+\"\"\"
+""",
+)
+
+_base(
+    "v_input_in_if_only",
+    "operator.llm native.text native.yes_no",
+    """domain = "greetings_flags"
+description = "An input read only in a Jinja condition"
+main_pipe = "greet"
+
+[pipe.greet]
+type = "PipeLLM"
+description = "Greet"
+inputs = { name = "Text", formal = "YesNo" }
+output = "Text"
+prompt = \"\"\"
+{% if formal.yes_no %}Write a formal greeting{% else %}Write a casual greeting{% endif %} for $name.
+\"\"\"
+""",
+)
+
+_base(
+    "v_judge_batch",
+    "operator.judge controller.batch native.choice",
+    """domain = "triage_batch"
+description = "Judge each ticket of a list"
+main_pipe = "judge_all"
+
+[concept.Severity]
+description = "How bad a ticket is"
+refines = "Choice"
+
+[pipe.judge_all]
+type = "PipeBatch"
+description = "Each ticket"
+inputs = { tickets = "Text[]" }
+output = "Severity[]"
+branch_pipe_code = "judge_ticket"
+input_list_name = "tickets"
+input_item_name = "ticket"
+
+[pipe.judge_ticket]
+type = "PipeJudge"
+description = "Severity"
+inputs = { ticket = "Text" }
+output = "Severity"
+model = "@default-judgment"
+prompt = "$ticket"
+question = "How severe is this ticket?"
+options = { blocker = "Nobody can work", major = "A feature is broken", minor = "A cosmetic issue" }
+""",
+)
+
+_base(
+    "v_search_images",
+    "operator.search native.search_result operator.llm controller.sequence",
+    """domain = "mood_boards"
+description = "Search with images, then describe a mood board"
+main_pipe = "mood_board"
+
+[pipe.mood_board]
+type = "PipeSequence"
+description = "Search then describe"
+inputs = { theme = "Text" }
+output = "Text"
+steps = [
+    { pipe = "search_theme", result = "results" },
+    { pipe = "describe_board", result = "board" },
+]
+
+[pipe.search_theme]
+type = "PipeSearch"
+description = "Search"
+inputs = { theme = "Text" }
+output = "SearchResult"
+prompt = "Interior design inspiration: $theme"
+include_images = true
+max_results = 10
+model = "$deep"
+
+[pipe.describe_board]
+type = "PipeLLM"
+description = "Describe"
+inputs = { results = "SearchResult" }
+output = "Text"
+prompt = \"\"\"
+Describe a mood board from these results:
+@results
+\"\"\"
+""",
+)
+
+_base(
+    "v_condition_list_outputs",
+    "controller.condition operator.llm native.text feature.structured_output",
+    """domain = "reading_lists"
+description = "A list output from every outcome"
+main_pipe = "reading_list"
+
+[concept.Reader]
+description = "A reader"
+
+[concept.Reader.structure]
+level = { type = "text", description = "Level", choices = ["beginner", "expert"], required = true }
+topic = { type = "text", description = "Topic", required = true }
+
+[pipe.reading_list]
+type = "PipeCondition"
+description = "By level"
+inputs = { reader = "Reader" }
+output = "Text[]"
+expression = "reader.level"
+default_outcome = "expert_books"
+outcomes = { beginner = "beginner_books" }
+
+[pipe.beginner_books]
+type = "PipeLLM"
+description = "Beginner"
+inputs = { reader = "Reader" }
+output = "Text[]"
+prompt = "Beginner books on $reader.topic"
+
+[pipe.expert_books]
+type = "PipeLLM"
+description = "Expert"
+inputs = { reader = "Reader" }
+output = "Text[]"
+prompt = "Expert books on $reader.topic"
+""",
+)
+
+_base(
+    "v_binding_list_field_then_llm",
+    "feature.binding_step controller.sequence operator.llm feature.structured_output",
+    """domain = "recipes_shop"
+description = "Bind a list field and read it whole"
+main_pipe = "shopping_list"
+
+[concept.Recipe]
+description = "A recipe"
+
+[concept.Recipe.structure]
+title = { type = "text", description = "Title", required = true }
+ingredients = { type = "list", item_type = "text", description = "Ingredients", required = true }
+
+[pipe.shopping_list]
+type = "PipeSequence"
+description = "Read, bind the ingredients, list them"
+inputs = { recipe_text = "Text" }
+output = "Text"
+steps = [
+    { pipe = "read_recipe", result = "recipe" },
+    { from = "recipe.ingredients", result = "ingredients" },
+    { pipe = "write_list", result = "list" },
+]
+
+[pipe.read_recipe]
+type = "PipeLLM"
+description = "Read"
+inputs = { recipe_text = "Text" }
+output = "Recipe"
+prompt = "Read: $recipe_text"
+
+[pipe.write_list]
+type = "PipeLLM"
+description = "List"
+inputs = { ingredients = "Text[]" }
+output = "Text"
+prompt = \"\"\"
+Group these ingredients by supermarket aisle:
+@ingredients
+\"\"\"
+""",
+)
+
+_base(
+    "v_markdown_filter_structured_list",
+    "feature.markdown_filter operator.compose native.html controller.sequence operator.llm feature.structured_output",
+    """domain = "release_notes"
+description = "Release notes written by a model, rendered with the markdown filter"
+main_pipe = "release_page"
+
+[concept.Change]
+description = "A change"
+
+[concept.Change.structure]
+title = { type = "text", description = "Title", required = true }
+details_md = { type = "text", description = "Details in Markdown", required = true }
+
+[pipe.release_page]
+type = "PipeSequence"
+description = "Changes then page"
+inputs = { commits = "Text" }
+output = "Html"
+steps = [
+    { pipe = "list_changes", result = "changes" },
+    { pipe = "render_changes", result = "page" },
+]
+
+[pipe.list_changes]
+type = "PipeLLM"
+description = "Changes"
+inputs = { commits = "Text" }
+output = "Change[]"
+prompt = "List the user-facing changes in: $commits"
+
+[pipe.render_changes]
+type = "PipeCompose"
+description = "Render"
+inputs = { changes = "Change[]" }
+output = "Html"
+
+[pipe.render_changes.template]
+category = "html"
+template = \"\"\"
+<ul>
+{% for c in changes %}<li><strong>{{ c.title }}</strong>{{ c.details_md | markdown }}</li>
+{% endfor %}
+</ul>
+\"\"\"
+""",
+)
+
+_base(
+    "v_hints_page_inputs",
+    "feature.intent_hints native.page operator.llm",
+    """domain = "hinted_pages"
+description = "Hints on a native input and on a list input"
+main_pipe = "summarise_pages"
+
+[pipe.summarise_pages]
+type = "PipeLLM"
+description = "Summarise"
+inputs = { pages = { concept = "Page[]", hints = { intent = "prose" } }, audience = { concept = "Text", hints = { intent = "label" } } }
+output = "Text"
+prompt = \"\"\"
+Summarise for $audience:
+@pages
+\"\"\"
+""",
+)
+
 # --- TOML 1.1 and other legal oddities, written by hand ---------------------------------------------------------
 
 _base(
