@@ -1551,6 +1551,7 @@ def cases() -> dict[str, str | dict[str, str]]:
         'steps = [\n    { from = "ticket.nope", result = "v" },\n]',
     )
     c.update(more_cases())
+    c.update(third_cases())
     return c
 
 
@@ -2184,5 +2185,261 @@ def more_cases() -> dict[str, str | dict[str, str]]:
             'expression = "\'calm\'"\noutcomes = { urgent = "headline" }\ndefault_outcome = "headline"',
         )
         + HEADLINE
+    )
+    return c
+
+
+def third_cases() -> dict[str, str | dict[str, str]]:
+    """The third round: valid near misses around optionals, lists and bindings (where a checker too strict
+    shows), and a few more faults next to them."""
+    c: dict[str, str | dict[str, str]] = {}
+    tk = {"ticket": "Ticket"}
+    opt = {"note": "Note?"}
+    c["mx3_optional__ok_chain"] = (
+        head("run")
+        + _seq(
+            opt,
+            "Summary?",
+            '    { pipe = "leaf", result = "summary" },\n    { pipe = "polish_opt", result = "r" },',
+        )
+        + llm("leaf", opt, "Summary?", "@?note\nWrite a summary.")
+        + llm("polish_opt", {"summary": "Summary?"}, "Summary?", "@?summary\nPolish it.")
+    )
+    c["mx3_optional__ok_continue_then_guarded"] = (
+        head("run")
+        + _seq(
+            NOTE,
+            "Summary",
+            '    { pipe = "route", result = "summary" },\n    { pipe = "leaf", result = "r" },',
+        )
+        + pipe(
+            "route",
+            "PipeCondition",
+            NOTE,
+            "Summary?",
+            'expression = "note.text"\noutcomes = { urgent = "headline" }\ndefault_outcome = "continue"',
+        )
+        + HEADLINE
+        + llm("leaf", {"summary": "Summary?"}, "Summary", "@?summary\nWrite a summary.")
+    )
+    c["mx3_optional__continue_then_required"] = (
+        head("run")
+        + _seq(
+            NOTE,
+            "Summary",
+            '    { pipe = "route", result = "summary" },\n    { pipe = "polish", result = "r" },',
+        )
+        + pipe(
+            "route",
+            "PipeCondition",
+            NOTE,
+            "Summary?",
+            'expression = "note.text"\noutcomes = { urgent = "headline" }\ndefault_outcome = "continue"',
+        )
+        + HEADLINE
+        + POLISH
+    )
+    c["mx3_optional__ok_continue_then_forced"] = (
+        head("run")
+        + _seq(
+            NOTE,
+            "Summary",
+            '    { pipe = "route", result = "summary" },\n    { pipe = "leaf", result = "r" },',
+        )
+        + pipe(
+            "route",
+            "PipeCondition",
+            NOTE,
+            "Summary?",
+            'expression = "note.text"\noutcomes = { urgent = "headline" }\ndefault_outcome = "continue"',
+        )
+        + HEADLINE
+        + llm("leaf", {"summary": "Summary!"}, "Summary", "Polish $summary")
+    )
+    c["mx3_optional__jinja_if_truthy"] = head("leaf") + llm(
+        "leaf",
+        {"note": "Note", "extra": "Text?"},
+        "Summary",
+        "Sum $note{% if extra %} with $extra{% endif %}",
+    )
+    c["mx3_optional__default_filter"] = head("leaf") + llm(
+        "leaf",
+        {"note": "Note", "extra": "Text?"},
+        "Summary",
+        "Sum $note with {{ extra | default('nothing') }}",
+    )
+    c["mx3_optional__ok_guard_and_at"] = head("leaf") + llm(
+        "leaf",
+        {"note": "Note", "extra": "Text?"},
+        "Summary",
+        "Sum $note\n@?extra\n{% if extra is defined %}Use $extra.{% endif %}",
+    )
+    c["mx3_optional__cond_default_filter"] = (
+        head("run")
+        + pipe(
+            "run",
+            "PipeCondition",
+            {"note": "Note?"},
+            "Summary?",
+            'expression = "note.text | default(\'calm\')"\noutcomes = { urgent = "leaf" }\ndefault_outcome = "continue"',
+        )
+        + llm("leaf", {"note": "Note?"}, "Summary?", "@?note\nWrite.")
+    )
+    c["mx3_optional__branch_extra_not_provided"] = (
+        head("run")
+        + pipe(
+            "run",
+            "PipeBatch",
+            {"notes": "Note[]"},
+            "Summary[]",
+            'branch_pipe_code = "leaf"\ninput_list_name = "notes"\ninput_item_name = "note"',
+        )
+        + llm("leaf", {"note": "Note", "tone": "Text?"}, "Summary", "Sum $note\n@?tone")
+    )
+    c["mx3_optional__step_extra_not_provided"] = (
+        head("run")
+        + _seq(NOTE, "Summary", '    { pipe = "leaf", result = "r" },')
+        + llm("leaf", {"note": "Note", "tone": "Text?"}, "Summary", "Sum $note\n@?tone")
+    )
+    c["mx3_optional__pbatch_forced_from_optional"] = (
+        head("run")
+        + pipe(
+            "run",
+            "PipeBatch",
+            {"notes": "Note[]", "tone": "Text?"},
+            "Summary[]",
+            'branch_pipe_code = "leaf"\ninput_list_name = "notes"\ninput_item_name = "note"',
+        )
+        + llm("leaf", {"note": "Note", "tone": "Text!"}, "Summary", "Sum $note in a $tone tone")
+    )
+    c["mx3_optional__par_optional_structured_field_ok"] = (
+        head(
+            "par",
+            concepts=CONCEPTS
+            + '\n[concept.Pair]\ndescription = "P"\n\n[concept.Pair.structure]\nheading = { type = "concept", concept_ref = "Summary", description = "H", required = true }\nother = { type = "concept", concept_ref = "Summary", description = "O" }\n',
+        )
+        + pipe(
+            "par",
+            "PipeParallel",
+            {"note": "Note", "extra": "Note?"},
+            "Pair?",
+            'add_each_output = false\nbranches = [\n    { pipe = "headline", result = "heading" },\n    { pipe = "leaf", result = "other" },\n]',
+        )
+        + HEADLINE
+        + llm("leaf", {"extra": "Note"}, "Summary", "Sum $extra")
+    )
+
+    # lists and bindings
+    deep = CONCEPTS + (
+        '\n[concept.Queue]\ndescription = "A queue of tickets"\n\n[concept.Queue.structure]\n'
+        'tickets = { type = "list", item_type = "concept", item_concept_ref = "Ticket", description = "Tickets", required = true }\n'
+        'lead = { type = "concept", concept_ref = "Ticket", description = "The lead ticket" }\n'
+    )
+    c["mx3_list__ok_batch_over_optional_list_field"] = (
+        head("run")
+        + _seq(
+            tk,
+            "Summary[]",
+            '    { pipe = "leaf", batch_over = "ticket.tags", batch_as = "tag", result = "r" },',
+        )
+        + llm("leaf", {"tag": "Text"}, "Summary", "Sum $tag")
+    )
+    c["mx3_list__ok_batch_over_nested_list"] = (
+        head("run", concepts=deep)
+        + _seq(
+            {"queue": "Queue"},
+            "Summary[]",
+            '    { pipe = "leaf", batch_over = "queue.tickets", batch_as = "ticket", result = "r" },',
+        )
+        + llm("leaf", tk, "Summary", "Sum $ticket.title")
+    )
+    c["mx3_list__batch_over_optional_concept_list"] = (
+        head("run", concepts=deep)
+        + _seq(
+            {"queue": "Queue"},
+            "Summary[]",
+            '    { pipe = "leaf", batch_over = "queue.lead.tags", batch_as = "tag", result = "r" },',
+        )
+        + llm("leaf", {"tag": "Text"}, "Summary", "Sum $tag")
+    )
+    c["mx3_list__ok_bind_optional_concept_field"] = (
+        head("run", concepts=deep)
+        + _seq(
+            {"queue": "Queue"},
+            "Summary?",
+            '    { from = "queue.lead", result = "ticket" },\n    { pipe = "leaf", result = "r" },',
+        )
+        + llm("leaf", tk, "Summary", "Sum $ticket.title")
+    )
+    c["mx3_list__bind_optional_concept_field_required_out"] = (
+        head("run", concepts=deep)
+        + _seq(
+            {"queue": "Queue"},
+            "Summary",
+            '    { from = "queue.lead", result = "ticket" },\n    { pipe = "leaf", result = "r" },',
+        )
+        + llm("leaf", tk, "Summary", "Sum $ticket.title")
+    )
+    c["mx3_list__ok_result_rebinds_input"] = (
+        head("run")
+        + _seq(
+            NOTE,
+            "Summary",
+            '    { pipe = "tidy", result = "note" },\n    { pipe = "headline", result = "r" },',
+        )
+        + llm("tidy", NOTE, "Note", "Tidy $note")
+        + HEADLINE
+    )
+    c["mx3_list__ok_unused_middle_result"] = (
+        head("run")
+        + _seq(
+            NOTE,
+            "Summary",
+            '    { pipe = "headline", result = "first" },\n    { pipe = "headline", result = "second" },',
+        )
+        + HEADLINE
+    )
+    c["mx3_list__ok_outcomes_same_pipe"] = (
+        head("run")
+        + pipe(
+            "run",
+            "PipeCondition",
+            NOTE,
+            "Summary",
+            'expression = "note.text"\noutcomes = { urgent = "headline", calm = "headline" }\ndefault_outcome = "headline"',
+        )
+        + HEADLINE
+    )
+    c["mx3_list__ok_refinement_chain"] = (
+        head(
+            "run",
+            concepts=CONCEPTS
+            + '\n[concept.Memo]\ndescription = "A memo"\nrefines = "Note"\n\n[concept.Brief]\ndescription = "A brief memo"\nrefines = "Memo"\n',
+        )
+        + _seq({"brief": "Brief"}, "Summary", '    { pipe = "leaf", result = "r" },')
+        + llm("leaf", {"brief": "Text"}, "Summary", "Sum $brief")
+    )
+    c["mx3_list__construct_from_list"] = head("leaf") + pipe(
+        "leaf",
+        "PipeCompose",
+        tk,
+        "Ticket",
+        '[pipe.leaf.construct]\ntitle = { template = "$ticket.title" }\ntags = { from = "ticket.tags" }',
+    )
+    c["mx3_list__ok_dotted_input_list_field"] = head("leaf") + llm(
+        "leaf", {"ticket.tags": "Text[]"}, "Summary", "Sum {{ ticket.tags }}"
+    )
+    c["mx3_list__ok_seq_fixed_from_nb_output"] = (
+        head("run")
+        + _seq(NOTE, "Summary[2]", '    { pipe = "leaf", result = "r", nb_output = 2 },')
+        + llm("leaf", NOTE, "Summary", "Sum $note")
+    )
+    c["mx3_list__seq_list_from_single_multiple_output"] = (
+        head("run")
+        + _seq(NOTE, "Summary[]", '    { pipe = "headline", result = "r", multiple_output = true },')
+        + HEADLINE
+    )
+    c["mx3_list__ok_item_count_one"] = (
+        head("run") + _seq(NOTE, "Summary[1]", '    { pipe = "headline", result = "r" },') + HEADLINE
     )
     return c
