@@ -468,21 +468,73 @@ def _skip_pydantic_plugin_scan() -> None:
 
 
 def _compile_forward_refs_once() -> None:
-    """Compile each distinct forward reference once in this process.
+    """Compile a forward reference when it is first evaluated, and each distinct one once, in this process.
 
     ``typing.ForwardRef`` compiles its string when it is made. pydantic's imports make ~700 of them, most in the
-    TypedDicts of ``pydantic_core.core_schema`` (a field's annotation is a string there), and ~70 % repeat a string
-    already seen (``str``, ``Dict[str, Any]``, ``SerSchema``...): ~25 M instructions, 3-4 % of a small
-    ``validate``. ``typing`` looks ``compile`` up in its module before the builtins, so a memo there is seen by
-    ``ForwardRef`` alone. Code objects are immutable, so sharing one is the same as compiling it again; a string
-    that does not compile raises the same ``SyntaxError`` each time (exceptions are not memoised). Only in a
-    one-command process, before pydantic is imported: an embedding program's ``typing`` is left as it is.
+    TypedDicts of ``pydantic_core.core_schema`` (a field's annotation is a string there), which nothing evaluates,
+    and ~70 % of them repeat a string already seen (``str``, ``Dict[str, Any]``, ``SerSchema``...): ~35 M
+    instructions, 5 % of a small ``validate``. Here a reference's code is compiled the first time it is read (as
+    Python 3.14's ``annotationlib.ForwardRef`` does), through a memo: code objects are immutable, so sharing one
+    is the same as compiling it again. A string that does not compile raises the same ``SyntaxError`` when the
+    reference is evaluated, instead of when it is made. Only in a one-command process, before pydantic is
+    imported: an embedding program's ``typing`` is left as it is.
     """
     import functools
     import typing
+    from types import MemberDescriptorType
 
-    if "compile" not in vars(typing):
-        typing.compile = functools.lru_cache(maxsize=None)(compile)  # type: ignore[attr-defined]
+    forward_ref: Any = typing.ForwardRef
+    slot = typing.cast("dict[str, object]", vars(forward_ref)).get("__forward_code__")
+    if not isinstance(slot, MemberDescriptorType):
+        return  # done already, or a Python whose ForwardRef compiles lazily itself (3.14)
+    forward_ref.__forward_code__ = _LazyForwardCode(slot)
+    forward_ref.__init__ = _forward_ref_init
+    _LazyForwardCode.compile = functools.lru_cache(maxsize=None)(compile)
+
+
+class _LazyForwardCode:
+    """``ForwardRef.__forward_code__``, compiled on first read into the slot it replaces (see
+    :func:`_compile_forward_refs_once`)."""
+
+    compile: Callable[[str, str, str], object] = compile
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot
+
+    def __get__(self, ref: Any, owner: type | None = None) -> object:
+        if ref is None:
+            return self
+        try:
+            return self.slot.__get__(ref, owner)
+        except AttributeError:
+            arg = str(ref.__forward_arg__)
+            try:
+                code = _LazyForwardCode.compile(f"({arg},)[0]" if arg[0] == "*" else arg, "<string>", "eval")
+            except SyntaxError:
+                raise SyntaxError(f"Forward reference must be an expression -- got {arg!r}") from None
+            self.slot.__set__(ref, code)
+            return code
+
+    def __set__(self, ref: object, code: object) -> None:
+        self.slot.__set__(ref, code)
+
+    def __delete__(self, ref: object) -> None:
+        self.slot.__delete__(ref)
+
+
+def _forward_ref_init(
+    self: Any, arg: object, is_argument: bool = True, module: object = None, *, is_class: bool = False
+) -> None:
+    """``typing.ForwardRef.__init__`` (Python 3.11-3.13) without the compile, which ``_LazyForwardCode`` does."""
+    if not isinstance(arg, str):
+        raise TypeError(f"Forward reference must be a string -- got {arg!r}")
+    _ = arg[0]  # an empty string fails here (IndexError), as it does in typing's own
+    self.__forward_arg__ = arg
+    self.__forward_evaluated__ = False
+    self.__forward_value__ = None
+    self.__forward_is_argument__ = is_argument
+    self.__forward_is_class__ = is_class
+    self.__forward_module__ = module
 
 
 _PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
