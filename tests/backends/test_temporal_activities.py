@@ -268,13 +268,16 @@ def _cyclic_garbage(run: Any) -> list[str]:
     """The types of the objects that ``run()`` left for the cyclic collector (reference counting did not free).
 
     ``run()`` runs once before it is measured: a first ``asyncio.run`` replaces the event loop an earlier test
-    may have left current, and that loop's cycles (its clients, runtimes...) would be counted as this run's.
+    may have left current. While it is measured, every object that existed before is held: an earlier test's
+    objects released meanwhile (a loop, a client, a runtime dropped by a cache) cannot become garbage then and be
+    counted as this run's; only what the run made can.
     """
     import gc
 
     run()
     gc.collect()
     gc.disable()
+    existing = gc.get_objects()
     try:
         run()
         gc.set_debug(gc.DEBUG_SAVEALL)
@@ -283,6 +286,7 @@ def _cyclic_garbage(run: Any) -> list[str]:
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
+        del existing
         gc.enable()
 
 
