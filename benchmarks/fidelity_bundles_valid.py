@@ -6070,6 +6070,54 @@ prompt = "Write a haiku about autumn."
 """,
 )
 
+# --- bare caller values for bases already written (smart inputs): each a case ``base__given`` of its own ----------
+
+INPUTS["v_meeting_notes__given"] = {
+    "transcript": "Ana: I'll book the hall. Ben: I send the minutes by Friday.",
+    "meeting_date": "2026-03-14",
+}
+INPUTS["v_hotel_reviews__given"] = {
+    "reviews": ["Spotless room, lovely staff.", "Dust under the bed and a smell."]
+}
+INPUTS["v_translation_batch__given"] = {
+    "sentences": ["Good morning", "See you tomorrow"],
+    "language": "Italian",
+}
+INPUTS["v_order_binding__given"] = {
+    "order_text": "Two mugs and a teapot for Léa Martin, 42 EUR, lea@example.org"
+}
+INPUTS["v_spam_gate__given"] = {"comment": "Great article, thanks for the clear diagrams!"}
+INPUTS["v_priority_condition__given"] = {"ticket": "Checkout page returns 500 for every customer"}
+INPUTS["v_time_input__given"] = {"day": "2026-05-01", "hour": "18:30", "event": "the spring fair"}
+INPUTS["v_date_compose__given"] = {"day": "2026-06-01", "at": "09:15:00", "what": "dentist"}
+INPUTS["v_json_list__given"] = {
+    "records": [{"id": 1, "city": "Lyon"}, {"id": 2, "city": "Nantes", "vip": True}]
+}
+INPUTS["v_search_result_input_compose__given"] = {
+    "result": {"answer": "Three suppliers stock it.", "sources": [{"url": "https://example.com/a"}]}
+}
+INPUTS["v_choice_field__given"] = {"synopsis": "A retired detective takes one last case in Marseille."}
+INPUTS["v_html_input__given"] = {"fragment": "<p>Opening hours: <b>9-18</b></p>"}
+INPUTS["v_markdown_input_compose__given"] = {"page": "# Install\n\nRun `make install`.", "title": "Install"}
+INPUTS["v_hints_concepts__given"] = {"item": {"name": "Oak table", "notes": "Slight scratch"}, "count": 4}
+INPUTS["v_dynamic_from_structured__given"] = {"contact": {"name": "Sam", "phone": "+33 6 12 34 56 78"}}
+INPUTS["v_optional_structured_guard__given"] = {"tenant": "M. Roux"}
+INPUTS["v_optional_structured_guard__guarantor"] = {"tenant": "M. Roux", "guarantor": {"name": "Mme Roux"}}
+INPUTS["v_batch_shared_inputs__given"] = {
+    "answers": ["Photosynthesis makes sugar from light.", "Plants eat soil."],
+    "rubric": {"criteria": ["accuracy", "clarity"], "max_points": 10},
+}
+INPUTS["v_boolean_outcomes__small"] = {"basket": {"total": 12, "items": 1}}
+INPUTS["v_choices_all_outcomes__given"] = {"order": {"channel": "phone", "customer": "Mr Diallo"}}
+INPUTS["v_condition_in_batch__given"] = {
+    "messages": [
+        {"sender": "ana@example.org", "needs_reply": True},
+        {"sender": "news@example.org", "needs_reply": False},
+    ]
+}
+INPUTS["v_text_and_images_input__given"] = {"article": {"text": {"text": "A village rebuilds its bakery."}}}
+INPUTS["v_fixed_list_inputs__given"] = {"article": "The city votes a car-free centre for Sundays."}
+
 # --- multi-file libraries (folders) -------------------------------------------------------------------------------
 
 FOLDERS["v_lib_bakery"] = {
@@ -6403,14 +6451,19 @@ def cases() -> dict[str, str | dict[str, str]]:
             out[f"{name}__{style}"] = restyle(text, style)
     for name, files in FOLDERS.items():
         out[f"{name}__base"] = files
+    for name in INPUTS:  # ``base__given``: the base again, dry-run with that inputs file (not the base's own)
+        base_name, _, variant = name.partition("__")
+        if variant:
+            out[name] = BASES[base_name]
     return out
 
 
 def case_inputs() -> dict[str, str]:
-    """Inputs JSON by case name: a base's inputs reach the base and its restyled forms."""
+    """Inputs JSON by case name: a base's inputs reach the base and its restyled forms; ``INPUTS["base__given"]``
+    is a case of its own."""
     by_case: dict[str, str] = {}
     for name in cases():
-        given = INPUTS.get(name.partition("__")[0])
+        given = INPUTS.get(name) if name in INPUTS else INPUTS.get(name.partition("__")[0])
         if given is not None:
             by_case[name] = json.dumps(given, ensure_ascii=False)
     return by_case
@@ -6420,7 +6473,8 @@ def tag_counts() -> dict[str, int]:
     """How many bases (single files and folders) cover each tag (a base with an inputs file of bare values
     covers ``feature.smart_inputs``)."""
     counts: dict[str, int] = {}
+    given = {name.partition("__")[0] for name in INPUTS}
     for name, tags in COVERS.items():
-        for tag in {*tags, *(["feature.smart_inputs"] if name in INPUTS else [])}:
+        for tag in {*tags, *(["feature.smart_inputs"] if name in given else [])}:
             counts[tag] = counts.get(tag, 0) + 1
     return dict(sorted(counts.items()))
