@@ -186,13 +186,12 @@ def shape_one(
             f"input {name!r} is null: give a value, or leave it out if it is optional", input_name=name
         )
     target = concept
-    enveloped = (
+    if (
         is_json_object(value)
         and "concept" in value
         and "content" in value
         and set(value) <= {"concept", "content"}
-    )
-    if enveloped:
+    ):
         explicit = library.resolve_concept(str(value["concept"]), concept.domain)
         if explicit is None:
             raise InputError(
@@ -215,52 +214,21 @@ def shape_one(
                 f"input {name!r} has {len(value)} items, but the pipe reads exactly {spec.item_count}",
                 input_name=name,
             )
-        items = [
-            _content(name, f"{name}[{i}]", v, target, library, base_dir, bare=not enveloped)
-            for i, v in enumerate(value)
-        ]
+        items = [_content(name, f"{name}[{i}]", v, target, library, base_dir) for i, v in enumerate(value)]
         return Stuff(stuff_name=name, concept=target.ref, content=ListContent(items=items))
     if spec.is_list:
         raise InputError(
             f"input {name!r} must be a list ({spec.render()}), got {type(value).__name__}", input_name=name
         )
     return Stuff(
-        stuff_name=name,
-        concept=target.ref,
-        content=_content(name, name, value, target, library, base_dir, bare=not enveloped),
+        stuff_name=name, concept=target.ref, content=_content(name, name, value, target, library, base_dir)
     )
 
 
-# natives whose content a caller may give as a bare object: a JSON's object is its value, an image or a document
-# is `{"url": ...}`, anything is anything; the content object of any other native (`{"number": 3}` for a Number,
-# `{"answer": ..., "sources": [...]}` for a SearchResult) is refused without the envelope naming its concept, as
-# the reference refuses it (its value alone is the bare form: `3`, `"text"`, `true`)
-_BARE_OBJECT_NATIVES = frozenset(
-    {"JSONContent", "ImageContent", "DocumentContent", "AnythingContent", "DynamicContent"}
-)
-
-
 def _content(
-    name: str,
-    where: str,
-    value: Any,
-    concept: Concept,
-    library: Library,
-    base_dir: Path | None,
-    *,
-    bare: bool = False,
+    name: str, where: str, value: Any, concept: Concept, library: Library, base_dir: Path | None
 ) -> StuffContent:
     model = library.concepts.content_model(concept)
-    if bare and is_json_object(value):
-        native = native_name(model)
-        if native is not None and native not in _BARE_OBJECT_NATIVES:
-            raise InputError(
-                f"input {where!r} is an object of {len(value)} key(s), the content of a {concept.ref} without "
-                f"the envelope that names its concept: give it as "
-                f'{{"concept": "{concept.ref}", "content": {{...}}}}, or give the bare value itself where '
-                "there is one (a string for a text, a number for a Number, true or false for a YesNo)",
-                input_name=name,
-            )
     if native_name(model) in ("ImageContent", "DocumentContent"):  # (no native class is made here)
         if isinstance(value, str):
             value = {"url": value}

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from pipelex.config.deck import default_deck
-from pipelex.errors import InputError
 from pipelex.language.library import build_library
 from pipelex.validation.report import ValidationReport, validate_library
 
@@ -146,43 +143,3 @@ def test_a_template_table_with_a_category_and_a_style_table_is_valid() -> None:
     table = 'category = "llm_prompt"\ntemplating_style = { tag_style = "ticks", text_format = "markdown" }'
     report = validate(PROMPT_KIT.replace("{table}", table))
     assert report.is_valid, [e.message for e in report.errors]
-
-
-SHOW = """
-domain = "probe"
-main_pipe = "show"
-
-[pipe.show]
-type = "PipeCompose"
-description = "Show"
-inputs = { x = "{concept}" }
-output = "Text"
-template = "{{ x }}"
-"""
-
-
-def _shaped(concept: str, value: object) -> object:
-    from pipelex.memory.inputs import shape_inputs
-
-    library = build_library(
-        [(textwrap.dedent(SHOW.replace("{concept}", concept)).lstrip("\n"), "bundle.mthds")]
-    )
-    entry = library.resolve_pipe("show", "probe")
-    assert entry is not None
-    return shape_inputs({"x": value}, entry, library)["x"].content
-
-
-def test_a_native_content_object_needs_its_envelope_as_an_input() -> None:
-    answer = {"answer": "Three suppliers", "sources": [{"url": "https://example.com/a"}]}
-    with pytest.raises(InputError, match='"concept": "native.SearchResult"'):
-        _shaped("SearchResult", answer)
-    with pytest.raises(InputError, match="native.Number"):
-        _shaped("Number", {"number": 3})
-    with pytest.raises(InputError, match="native.Text"):
-        _shaped("Text[]", [{"text": "a"}])
-    # the envelope, the bare value, a JSON object and an image's url are each accepted
-    assert _shaped("SearchResult", {"concept": "native.SearchResult", "content": answer}) is not None
-    assert _shaped("Number", 3) is not None
-    assert _shaped("YesNo", True) is not None
-    assert _shaped("JSON", {"a": 1}) is not None
-    assert _shaped("Image", {"url": "https://example.com/a.png"}) is not None
