@@ -10,8 +10,8 @@ PIPE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DOMAIN_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 CONCEPT_CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 PLAIN_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
-# the name a batch stores each item under (`batch_as`, `input_item_name`): a lowercase letter first, as the reference
-ITEM_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# a name a pipe reads through its inputs (an input, a result, a batch's item): a lowercase letter first, as the reference
+VARIABLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 PIPE_REF_RE = re.compile(
     r"^(?:(?P<package>[^\s>]+)->)?(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[a-z][a-z0-9_]*)$"
@@ -23,10 +23,12 @@ _SPEC_RE = re.compile(
 RESERVED_NAME_PREFIX = "_bound_"
 
 
-def is_item_name(name: str) -> bool:
-    """Whether ``name`` may name a batch's item (``batch_as``, ``input_item_name``): a lowercase letter first, then
-    lowercase letters, digits and underscores; so never the runtime's reserved prefix ``_bound_``."""
-    return ITEM_NAME_RE.match(name) is not None
+def is_variable_name(name: str) -> bool:
+    """Whether ``name`` may name what a pipe reads through its inputs: an input, a step's, branch's or binding's
+    result, a batch's item (``batch_as``, ``input_item_name``, ``input_list_name``): a lowercase letter first, then
+    lowercase letters, digits and underscores, as the reference (``_note`` is refused, and so is the runtime's
+    reserved prefix ``_bound_``)."""
+    return VARIABLE_NAME_RE.match(name) is not None
 
 
 def is_concept_ref(text: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from pipelex.language.specs import (
     ConceptSpec,
     Presence,
     SpecSyntaxError,
-    is_item_name,
+    is_variable_name,
 )
 from pipelex.language.templates import (
     NB_OUTPUT_VARIABLE,
@@ -343,7 +343,9 @@ class PipeChecks:
         """
         lifts = False
         for name, text in target.blueprint.input_specs().items():
-            if not plain_name(name):  # reported on ``target`` itself (invalid_input_name): nothing to feed
+            if not is_variable_name(
+                name
+            ):  # reported on ``target`` itself (invalid_input_name): nothing to feed
                 continue
             if item is None or name != item[0]:
                 self.note_read(entry, name, env.get(name))
@@ -589,7 +591,7 @@ class PipeChecks:
         if batch_over is None or batch_as is None:
             return True
         ok = True
-        if not is_item_name(batch_as):
+        if not is_variable_name(batch_as):
             self.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: batch_as {batch_as!r} is not a plain input name: "
@@ -721,14 +723,6 @@ class PipeChecks:
             )
         lifted = self.feed(entry, where, target, env, item, unknown, exact_lists=exact_lists)
         return self.output_var(target, lifted=lifted, as_list=as_list, batched=batched)
-
-
-@lru_cache(maxsize=4096)
-def plain_name(name: str) -> bool:
-    """A name a pipe reads through its inputs (an input, a step's or branch's result, a binding's result): a
-    lowercase letter, then lowercase letters, digits and underscores, as the reference (``_note`` is refused, and so
-    is the runtime's reserved prefix ``_bound_``)."""
-    return is_item_name(name)
 
 
 def _some(names: list[str], shown: int = 20) -> str:

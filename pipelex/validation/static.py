@@ -26,8 +26,9 @@ from pipelex.language.specs import (
     ConceptSpec,
     Presence,
     SpecSyntaxError,
+    is_variable_name,
 )
-from pipelex.pipes.checks import PipeChecks, plain_name
+from pipelex.pipes.checks import PipeChecks
 from pipelex.pipes.kinds import kind_of, sub_pipe_refs
 from pipelex.validation.hints import hint_warnings
 
@@ -422,7 +423,7 @@ class StaticChecker(PipeChecks):
                     field=field,
                 )
                 continue
-            if not plain_name(name):
+            if not is_variable_name(name):
                 self.report(
                     ErrorType.INVALID_INPUT_NAME,
                     f"input name {name!r} is not valid: an input name is "

@@ -9,7 +9,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import Multiplicity, is_item_name
+from pipelex.language.specs import Multiplicity, is_variable_name
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import RunContext
@@ -97,7 +97,7 @@ def check(
             entry,
             field="input_item_name",
         )
-    elif not is_item_name(item_name):
+    elif not is_variable_name(item_name):
         checks.report(
             ErrorType.INVALID_INPUT_NAME,
             f"input_item_name {item_name!r} is not a plain snake_case name (a lowercase letter, then lowercase "
@@ -106,7 +106,7 @@ def check(
             field="input_item_name",
         )
     list_var = inputs.get(pipe.input_list_name)
-    if not is_item_name(pipe.input_list_name):
+    if not is_variable_name(pipe.input_list_name):
         checks.report(
             ErrorType.INVALID_INPUT_NAME,
             f"input_list_name {pipe.input_list_name!r} is not a plain "

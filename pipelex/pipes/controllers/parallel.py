@@ -10,8 +10,9 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import BranchBlueprint, PipeParallelBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.specs import is_variable_name
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
-from pipelex.pipes.checks import LIST_SUFFIX, PipeChecks, plain_name, roots
+from pipelex.pipes.checks import LIST_SUFFIX, PipeChecks, roots
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.controllers.concurrently import run_all
@@ -115,7 +116,7 @@ def check(
             )
         else:
             named[name] = index
-        if branch.result is not None and not plain_name(branch.result):
+        if branch.result is not None and not is_variable_name(branch.result):
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: result {branch.result!r} is not a plain "

@@ -10,9 +10,9 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import PATH_RE
+from pipelex.language.specs import PATH_RE, is_variable_name
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
-from pipelex.pipes.checks import PipeChecks, plain_name, roots
+from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.controllers.batching import run_step
 from pipelex.pipes.kinds import PipeKind, kind_of
@@ -168,7 +168,7 @@ def check(
             )
             last_known = False
             continue
-        if step.result is not None and not plain_name(step.result):
+        if step.result is not None and not is_variable_name(step.result):
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: result {step.result!r} is not a plain "
@@ -256,7 +256,7 @@ def _binding_step(
         )
     if step.result is None:
         problems.append("it has no `result`: name the bound value")
-    elif not plain_name(step.result):
+    elif not is_variable_name(step.result):
         problems.append(
             f"result {step.result!r} is not a plain snake_case name, a lowercase letter first "
             "(later steps read it through their inputs)"
