@@ -259,9 +259,8 @@ async def _follow(
     client: httpx.AsyncClient, url: str, policy: IOPolicy, *, pipe_code: str | None
 ) -> tuple[bytes, str | None]:
     current = url
-    named = policy.is_named(
-        url
-    )  # a redirect keeps the standing of the URL the caller named (or the run built)
+    # a redirect keeps the standing of the URL the caller named (or the run built)
+    named = policy.is_named(url)
     for _hop in range(policy.max_redirects + 1):
         # the scheme, URLs allowed, a built URL, a literal internal host: every hop
         refusal = policy.refusal(current, named=named)
