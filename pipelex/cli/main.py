@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from pipelex.cli.argparse_loader import argparse
@@ -479,7 +481,6 @@ def _compile_forward_refs_once() -> None:
     reference is evaluated, instead of when it is made. Only in a one-command process, before pydantic is
     imported: an embedding program's ``typing`` is left as it is.
     """
-    import functools
     import typing
     from types import MemberDescriptorType
 
@@ -489,14 +490,11 @@ def _compile_forward_refs_once() -> None:
         return  # done already, or a Python whose ForwardRef compiles lazily itself (3.14)
     forward_ref.__forward_code__ = _LazyForwardCode(slot)
     forward_ref.__init__ = _forward_ref_init
-    _LazyForwardCode.compile = functools.lru_cache(maxsize=None)(compile)
 
 
 class _LazyForwardCode:
     """``ForwardRef.__forward_code__``, compiled on first read into the slot it replaces (see
     :func:`_compile_forward_refs_once`)."""
-
-    compile: Callable[[str, str, str], object] = compile
 
     def __init__(self, slot: Any) -> None:
         self.slot = slot
@@ -509,7 +507,7 @@ class _LazyForwardCode:
         except AttributeError:
             arg = str(ref.__forward_arg__)
             try:
-                code = _LazyForwardCode.compile(f"({arg},)[0]" if arg[0] == "*" else arg, "<string>", "eval")
+                code = _compiled_forward_ref(f"({arg},)[0]" if arg[0] == "*" else arg)
             except SyntaxError:
                 raise SyntaxError(f"Forward reference must be an expression -- got {arg!r}") from None
             self.slot.__set__(ref, code)
@@ -520,6 +518,13 @@ class _LazyForwardCode:
 
     def __delete__(self, ref: object) -> None:
         self.slot.__delete__(ref)
+
+
+@functools.cache
+def _compiled_forward_ref(source: str) -> CodeType:
+    """The code of a forward reference's expression, compiled once per distinct text (a code object is immutable:
+    sharing it is the same as compiling again; a ``SyntaxError`` is not memoised, it is raised each time)."""
+    return compile(source, "<string>", "eval")
 
 
 def _forward_ref_init(
