@@ -174,9 +174,8 @@ class IOItem(BaseModel):
             "__dict__",
             {"name": name, "concept": concept, "digest": digest, "multiplicity": multiplicity, "data": data},
         )
-        _set(
-            item, "__pydantic_fields_set__", _IO_FIELDS_SET
-        )  # every field given: one set for all (see below)
+        # every field given: one set for all (see _IO_FIELDS_SET)
+        _set(item, "__pydantic_fields_set__", _IO_FIELDS_SET)
         _set(item, "__pydantic_extra__", None)
         _set(item, "__pydantic_private__", {"_plain": True})
         return item
