@@ -42,6 +42,8 @@ except SystemExit as exc:
     print("SCANNED", getattr(loader, "_plugins", None) is not None)
     import typing
     print("LAZY", type(vars(typing.ForwardRef)["__forward_code__"]).__name__)
+    import dataclasses
+    print("STORED", "exec" in vars(dataclasses))
 """
 
 
@@ -233,6 +235,13 @@ def test_a_one_command_process_compiles_each_forward_reference_once() -> None:
     assert "LAZY _LazyForwardCode" in out
 
 
+def test_a_one_command_process_takes_dataclass_methods_from_the_store() -> None:
+    # pipelex/cli/dataclass_store.py; tests/cli/test_dataclass_store.py checks the store itself
+    out = _run_probe("validate", "bundle", str(SMALL))
+    assert "EXIT 0" in out
+    assert "STORED True" in out
+
+
 FORWARD_REFS = """
 import typing
 from pipelex.cli import main as cli
@@ -275,6 +284,13 @@ def test_main_in_process_leaves_typing_alone() -> None:
 
     assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
     assert type(vars(typing.ForwardRef)["__forward_code__"]).__name__ == "member_descriptor"
+
+
+def test_main_in_process_leaves_dataclasses_alone() -> None:
+    import dataclasses
+
+    assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
+    assert "exec" not in vars(dataclasses)
 
 
 def test_main_in_process_sets_no_plugin_variable(monkeypatch: pytest.MonkeyPatch) -> None:
