@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -21,13 +22,78 @@ _EXTENSIONS = {
 }
 
 
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "application/pdf"),
+    (b"\x89PNG", "image/png"),
+    (b"\xff\xd8", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+_INERT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/json",
+        "application/zip",
+        "application/gzip",
+        "application/msword",
+        "application/octet-stream",
+        "text/plain",
+        "text/markdown",
+        "text/csv",
+    }
+)
+_INERT_FAMILIES = (
+    "image/",
+    "audio/",
+    "video/",
+    "application/vnd.openxmlformats-officedocument.",
+    "application/vnd.oasis.opendocument.",
+    "application/vnd.ms-",
+)
+_ACTIVE_WORDS = ("html", "script", "svg")
+
+
+def magic_type(data: bytes) -> str | None:
+    """The MIME type some bytes announce by their magic number (PDF, PNG, JPEG, GIF, WebP), None otherwise."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    return None
+
+
+def stored_type(data: bytes, declared: str | None) -> str:
+    """The content type a store writes ``data`` under (its S3 ``Content-Type``, its name's extension).
+
+    The type the bytes announce by their magic number; else the declared one when it is a well-formed media type
+    a browser shows or downloads but never runs (images but SVG, audio, video, PDF, plain text, office
+    documents, ...); else ``application/octet-stream``. A caller's ``data:text/html`` or ``image/svg+xml`` input
+    is stored, but never as a page a browser would run from the operator's bucket or folder, and a declared type
+    is never written into a request header as it was given (a line break in it made S3 writes fail).
+    """
+    sniffed = magic_type(data)
+    if sniffed is not None:
+        return sniffed
+    kind = (declared or "").partition(";")[0].strip().lower()
+    if not _MEDIA_TYPE.fullmatch(kind):
+        return "application/octet-stream"
+    subtype = kind.partition("/")[2]
+    if subtype.endswith("xml") or any(word in subtype for word in _ACTIVE_WORDS):
+        return "application/octet-stream"  # image/svg+xml, application/xhtml+xml, ...: pages a browser runs
+    if kind in _INERT_TYPES or kind.startswith(_INERT_FAMILIES):
+        return kind
+    return "application/octet-stream"
+
+
 def blob_name(data: bytes, mime_type: str | None) -> str:
-    """``<sha256>.<ext>`` of some bytes."""
+    """``<sha256>.<ext>`` of some bytes, the extension that of the type they are stored under (:func:`stored_type`)."""
     import mimetypes
 
-    extension = _EXTENSIONS.get(mime_type or "") or (
-        mimetypes.guess_extension(mime_type or "") or ".bin"
-    ).lstrip(".")
+    kind = stored_type(data, mime_type)
+    extension = _EXTENSIONS.get(kind) or (mimetypes.guess_extension(kind) or ".bin").lstrip(".")
     return f"{hashlib.sha256(data).hexdigest()}.{extension}"
 
 

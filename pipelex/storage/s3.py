@@ -13,6 +13,7 @@ from pipelex.storage.protocol import (
     blob_name,
     is_blob_name,
     name_of,
+    stored_type,
 )
 
 
@@ -57,8 +58,9 @@ class S3Storage:
 
     def put(self, data: bytes, mime_type: str | None) -> tuple[str, str]:
         """Upload ``data`` unless a blob with the same content is there; return its URI and ``s3://`` URL."""
-        name = blob_name(data, mime_type)
-        key = self.put_named(name, data, mime_type or "application/octet-stream")
+        content_type = stored_type(data, mime_type)
+        name = blob_name(data, content_type)
+        key = self.put_named(name, data, content_type)
         return f"{STORAGE_SCHEME}{name}", f"s3://{self.bucket}/{key}"
 
     def put_named(self, name: str, data: bytes, content_type: str) -> str:

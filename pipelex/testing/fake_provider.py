@@ -37,7 +37,9 @@ Faults (``inject(fault, count=1, route=None)``; ``route`` is ``"chat"``, ``"imag
 None for any model call): ``"429"`` (rate limited), ``"500"`` (server error), ``"timeout"`` (no answer for
 ``timeout_delay`` seconds), ``"malformed"`` (HTTP 200 whose body is not JSON), ``"schema_mismatch"``
 (HTTP 200 whose structured content does not fit the requested schema), ``"error_in_200"`` (HTTP 200 whose
-body is an ``{"error": {"message": ..., "code": 502}}``, as OpenRouter answers an upstream failure).
+body is an ``{"error": {"message": ..., "code": 502}}``, as OpenRouter answers an upstream failure), ``"deep_reply"``
+(a chat reply whose text is JSON nesting 100,000 arrays deep, as a prompt-injected model may write), ``"deep_body"``
+(HTTP 200 whose body itself nests 100,000 deep).
 
 Server variants (``profile=`` or ``quirks=``; ``fake.quirks = ...`` at any time) behave like the servers people
 run, so every structured-output mode and parameter name is tested against the behaviour it is for:
@@ -101,9 +103,22 @@ from typing import Any, Literal, cast
 from pipelex.narrowing import is_json_object
 
 Route = Literal["chat", "images", "messages"]
-Fault = Literal["429", "500", "timeout", "malformed", "schema_mismatch", "error_in_200"]
+Fault = Literal[
+    "429", "500", "timeout", "malformed", "schema_mismatch", "error_in_200", "deep_reply", "deep_body"
+]
 ROUTES: tuple[Route, ...] = ("chat", "images", "messages")
-FAULTS: tuple[Fault, ...] = ("429", "500", "timeout", "malformed", "schema_mismatch", "error_in_200")
+FAULTS: tuple[Fault, ...] = (
+    "429",
+    "500",
+    "timeout",
+    "malformed",
+    "schema_mismatch",
+    "error_in_200",
+    "deep_reply",
+    "deep_body",
+)
+DEEP = 100_000
+"""How deep the ``deep_reply`` and ``deep_body`` faults nest their JSON."""
 FAKE_API_KEY = "sk-fake-provider-key"
 
 
@@ -337,6 +352,33 @@ def _png(seed: str, size: int = 8) -> bytes:
     )
 
 
+def _deep_reply(route: Route, model: str) -> dict[str, Any]:
+    """A well-formed reply whose text is JSON nesting ``DEEP`` arrays (the ``deep_reply`` fault)."""
+    text = "[" * DEEP + "]" * DEEP
+    if route == "messages":
+        return {
+            "id": "msg_fake_deep",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": 1, "output_tokens": tokens_of(text)},
+        }
+    return {
+        "id": "chatcmpl-fake-deep",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": 1,
+            "completion_tokens": tokens_of(text),
+            "total_tokens": 1 + tokens_of(text),
+        },
+    }
+
+
 def _openai_error(status: int, message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
 
@@ -464,6 +506,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(route, 500, "server error (injected)", "api_error")
         elif fault == "malformed":
             self._send(200, None, raw=b'{"this is": not JSON')
+        elif fault == "deep_reply":
+            self._send(200, _deep_reply(route, str(body.get("model", "fake-model"))))
+        elif fault == "deep_body":
+            self._send(200, None, raw=b'{"id": "deep", "nest": ' + b"[" * DEEP + b"]" * DEEP + b"}")
         elif fault == "error_in_200":  # OpenRouter's way with an upstream failure: HTTP 200, an error body
             self._send(200, {"error": {"message": "upstream provider overloaded (injected)", "code": 502}})
         elif route == "chat" and (refusal := _refusal(state.quirks, body)) is not None:

@@ -25,6 +25,7 @@ from pipelex.api.protocol.files import MethodSources
 from pipelex.api.runs import RunRecord, RunStore
 from pipelex.api.security import key_matches
 from pipelex.config.settings import PipelexConfig
+from pipelex.storage.protocol import STORAGE_SCHEME
 from tests.api.bundles import FUNCS, MENU, PHOTO
 from tests.api.conftest import Backend, ServerFactory, assert_problem, serving
 from tests.timing import STARTUP_S
@@ -388,6 +389,31 @@ def test_a_live_run_answers_no_path_of_the_servers_storage(client: httpx.Client)
     stored = document["pipe_output"]["working_memory"]["root"]["doc"]["content"]
     assert stored["url"].startswith("pipelex-storage://") and stored["public_url"] is None, stored
     assert "file:" not in response.text and os.getcwd() not in response.text
+
+
+_KEEP = """
+domain = "keeping"
+main_pipe = "acknowledge"
+
+[pipe.acknowledge]
+type = "PipeCompose"
+description = "Acknowledges a document without reading it"
+inputs = { doc = "Document" }
+output = "Text"
+template = "received $doc"
+"""
+
+
+def test_a_live_api_run_stores_a_data_url_page_as_bytes(client: httpx.Client) -> None:
+    """A ``data:text/html`` document input is stored, never as a page (a ``.html`` blob, an S3 ``text/html`` object:
+    ``tests/security/test_stored_types.py``)."""
+    page = b"<html><script>alert(document.domain)</script></html>"
+    url = "data:text/html;base64," + base64.b64encode(page).decode()
+    body = {"mthds_contents": [_KEEP], "dry_run": False, "inputs": {"doc": {"url": url}}}
+    response = client.post("/v1/execute", json=body)
+    assert response.status_code == 200, response.text
+    stored = response.json()["pipe_output"]["working_memory"]["root"]["doc"]["content"]
+    assert stored["url"].startswith(STORAGE_SCHEME) and stored["url"].endswith(".bin"), stored
 
 
 def test_data_urls_are_always_accepted(client: httpx.Client) -> None:

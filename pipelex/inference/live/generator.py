@@ -764,6 +764,14 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
             retryable=True,
             reason="schema_mismatch",
         ) from exc
+    except RecursionError:
+        # a reply of ten thousand nested brackets (a prompt-injected model, a broken server) is no answer; json
+        # reads nesting by recursion, and its RecursionError failed the pipe unexplained, with no repair call
+        raise ProviderCallError(
+            f"the structured reply nests too deeply to be read: {text[:120]!r}",
+            retryable=True,
+            reason="schema_mismatch",
+        ) from None
     # a lone surrogate escape ("\\ud83d": half an emoji, a reply cut short) is read by json as a string no UTF-8 text
     # can carry, and failed the run where it was written out (its digest): mended as a decoder mends bad bytes
     return mend_json(data) if "\\u" in cleaned else data

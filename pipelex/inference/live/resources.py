@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from pipelex.inference.providers.base import Part
 from pipelex.io.gate import read_reference
 from pipelex.io.policy import IOPolicy
-from pipelex.storage.protocol import Storage
+from pipelex.storage.protocol import Storage, magic_type
 
 
 async def load_bytes(
@@ -24,17 +24,7 @@ async def load_bytes(
 
 def sniff_mime(data: bytes, declared: str | None) -> str:
     """The MIME type of some bytes: from their magic number, else the declared one."""
-    if data.startswith(b"%PDF"):
-        return "application/pdf"
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    return declared or "application/octet-stream"
+    return magic_type(data) or declared or "application/octet-stream"
 
 
 async def load_part(

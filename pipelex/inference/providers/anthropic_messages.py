@@ -44,6 +44,10 @@ def translate(exc: BaseException) -> ProviderCallError:
         return error
     if isinstance(exc, anthropic.APIResponseValidationError | ValueError):
         return ProviderCallError(f"malformed reply ({exc})", retryable=True, reason="malformed")
+    if isinstance(exc, RecursionError):  # a reply body nesting thousands deep: the SDK's JSON reader recursed
+        return ProviderCallError(
+            "malformed reply (it nests too deeply to be read)", retryable=True, reason="malformed"
+        )
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
 
 

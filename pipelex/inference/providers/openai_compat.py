@@ -94,6 +94,10 @@ def translate(exc: BaseException) -> ProviderCallError:
         return status_error(exc.status_code, f"HTTP {exc.status_code}: {detail}")
     if isinstance(exc, openai.APIResponseValidationError | ValueError):
         return ProviderCallError(f"malformed reply ({exc})", retryable=True, reason="malformed")
+    if isinstance(exc, RecursionError):  # a reply body nesting thousands deep: the SDK's JSON reader recursed
+        return ProviderCallError(
+            "malformed reply (it nests too deeply to be read)", retryable=True, reason="malformed"
+        )
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
 
 

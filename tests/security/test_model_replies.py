@@ -1,0 +1,75 @@
+"""Seventh hostile pass: a hostile model answer (a prompt-injected model, a broken server in front of one).
+
+A structured reply of JSON nesting 100,000 arrays deep, or a reply body nesting as deep, made Python's JSON reader
+recurse past its limit: the ``RecursionError`` failed the pipe unexplained ("RecursionError: maximum recursion
+depth exceeded ...", not retried, no repair call). Both are now malformed replies like any other: the structured
+one gets the repair call, the body the retries of a malformed reply. Held (no test needed here): a reply of
+invalid UTF-8 is a retried malformed reply; a PipeLLM cannot output an image or a document, so a model never names
+a file the next step reads (``llm_output_cannot_be_image``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+
+from pipelex.boot import Pipelex
+from pipelex.concepts.natives import StuffContent
+from pipelex.memory.stuff import Stuff
+from pipelex.pipe_run.pipe_run_mode import PipeRunMode
+from pipelex.pipeline.runner import PipelexRunner
+from pipelex.testing.fake_provider import FakeProvider, Fault
+
+NOTE = textwrap.dedent("""
+    domain    = "hostile_replies"
+    main_pipe = "read_note"
+
+    [concept.Record]
+    description = "A record read from a note"
+
+    [concept.Record.structure]
+    title = { type = "text", description = "Its title", required = true }
+
+    [pipe.read_note]
+    type        = "PipeLLM"
+    description = "Reads a note into a record"
+    inputs      = { note = "Text" }
+    output      = "Record"
+    prompt      = "Read this note into a record: $note"
+""")
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
+    """The fake provider on 127.0.0.1, the process booted for live runs."""
+    with FakeProvider() as provider:
+        for key, value in provider.env().items():
+            monkeypatch.setenv(key, value)
+        Pipelex.make()
+        try:
+            yield provider
+        finally:
+            Pipelex.teardown()
+
+
+@pytest.mark.parametrize("fault", ["deep_reply", "deep_body"])
+async def test_a_reply_nesting_too_deeply_is_a_malformed_reply(fake: FakeProvider, fault: Fault) -> None:
+    fake.inject(fault, route="chat")
+    runner = PipelexRunner(mthds_content=NOTE, pipe_run_mode=PipeRunMode.LIVE)
+    output = await runner.execute_pipeline({"note": "the harvest fair is on Sunday"})
+    assert isinstance(output.main_stuff, Stuff), output.main_stuff
+    content = output.main_stuff.content
+    assert isinstance(content, StuffContent) and getattr(content, "title", None), content
+    assert fake.calls["chat"] == 2  # the deep reply, then the repair call or the retry
+
+
+async def test_a_structured_reply_that_always_nests_too_deeply_fails_saying_so(fake: FakeProvider) -> None:
+    fake.inject("deep_reply", count=100, route="chat")
+    runner = PipelexRunner(mthds_content=NOTE, pipe_run_mode=PipeRunMode.LIVE)
+    with pytest.raises(Exception) as caught:
+        await runner.execute_pipeline({"note": "the harvest fair is on Sunday"})
+    message = str(caught.value)
+    assert "nests too deeply to be read" in message and "RecursionError" not in message, message
+    assert "read_note" in message
