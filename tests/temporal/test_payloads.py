@@ -411,3 +411,54 @@ def test_an_s3_payload_sent_again_is_uploaded_again_only_past_half_its_age(
     unbounded._s3.client.put_object = counting  # pyright: ignore[reportPrivateUsage]
     unbounded.put("c" * 64, b"a big payload")
     assert len(uploads) == 2  # no age: never uploaded again
+
+
+def test_a_composite_holding_every_native_content_round_trips_under_its_wire_key(codec: ContentCodec) -> None:
+    """Contents nested in an open model travel tagged with their native concept (``native.Text`` for Markdown's
+    class too), and a codec that has not met a key yet (another process's) rebuilds the same models from it."""
+    from pipelex.backends.temporal.payloads import CONTENT_TAG
+    from pipelex.concepts.mocks import mock_content
+    from pipelex.concepts.natives import NATIVE_CLASS_NAMES, NATIVE_CONTENT
+
+    extras = {code.lower(): mock_content(model, label=code) for code, model in NATIVE_CONTENT.items()}
+    data = codec.encode(CompositeContent.model_validate(extras))
+    expected = {code.lower(): "Text" if code == "Markdown" else code for code in NATIVE_CLASS_NAMES}
+    assert {name: value[CONTENT_TAG] for name, value in data.items()} == {
+        name: f"native.{code}" for name, code in expected.items()
+    }
+    back = ContentCodec(codec.library).decode(data, "native.Composite", is_list=False)
+    assert isinstance(back, CompositeContent) and back.model_extra is not None
+    for name, content in extras.items():
+        assert type(back.model_extra[name]) is type(content), name
+        assert back.model_extra[name].model_dump(mode="json") == content.model_dump(mode="json"), name
+
+
+def test_a_codec_makes_only_the_native_classes_whose_contents_travel() -> None:
+    """A process's first codec does not make every native concept's class (a pydantic class each, ~12 M
+    instructions for all): only those of the contents it encodes or decodes."""
+    from tests.backends.test_temporal_worker import run_python
+
+    out = run_python(
+        """
+        from pipelex.backends.temporal.payloads import CONTENT_TAG, ContentCodec
+        from pipelex.concepts import natives
+        from pipelex.language.library import build_library
+        from pipelex.memory.stuff import Stuff, WorkingMemory
+
+        def made():
+            return sorted(name for name in set(natives.NATIVE_CLASS_NAMES.values()) if natives.made(name))
+
+        bundle = 'domain = "d"\\n[pipe.p]\\ntype = "PipeLLM"\\ndescription = "P"\\noutput = "Text"\\nprompt = "Hi"\\n'
+        codec = ContentCodec(build_library([(bundle, None)]))
+        memory = WorkingMemory.with_inputs(
+            {"a": Stuff(stuff_name="a", concept="native.Text", content=natives.TextContent(text="a"))}
+        )
+        assert codec.memory(codec.wire_memory(memory)).to_json() == memory.to_json()
+        print(made())
+        tagged = {"pic": {CONTENT_TAG: "native.Image", "data": {"url": "https://x/y.png"}}}
+        back = codec.decode(tagged, "native.Composite", is_list=False)
+        print(made(), type(back.model_extra["pic"]).__name__)
+        """
+    ).splitlines()
+    opened = "'AnythingContent', 'CompositeContent', 'DynamicContent'"  # the open models share a module
+    assert out == ["['TextContent']", f"[{opened}, 'ImageContent', 'TextContent'] ImageContent"]

@@ -30,7 +30,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticSerializationError, to_json
 
-from pipelex.concepts.natives import NATIVE_CONTENT, ListContent, StoredListContent, StuffContent
+from pipelex.concepts.natives import (
+    NATIVE_CLASS_NAMES,
+    NATIVE_CONTENT,
+    ListContent,
+    StoredListContent,
+    StuffContent,
+    native_name,
+)
 from pipelex.concepts.values import to_content
 from pipelex.config.run_settings import RunSettings
 from pipelex.config.settings import LimitsConfig
@@ -148,6 +155,12 @@ ListLoader = Callable[[StoredListRef], list[Any]]
 """Reads the encoded items of a stored list (from the payload store: IO, never in workflow code)."""
 
 
+# the code a native content class is keyed by on the wire: the first code naming it, Markdown's class being Text's
+_NATIVE_CODE_OF_CLASS: dict[str, str] = {
+    name: code for code, name in NATIVE_CLASS_NAMES.items() if code != "Markdown"
+}
+
+
 class ContentCodec:
     """Turns contents into JSON and back into the same content models, for one library's concepts.
 
@@ -161,14 +174,19 @@ class ContentCodec:
 
         assert isinstance(library, Library)
         self.library = library
-        self._by_model: dict[type[StuffContent], str] = {
-            cls: f"native.{code}" for code, cls in NATIVE_CONTENT.items() if code != "Markdown"
-        }
-        self._by_key: dict[str, type[StuffContent]] = {key: cls for cls, key in self._by_model.items()}
+        # filled as models and keys are met: a native concept's class is made only where its content travels (making
+        # them all costs the first codec of a process ~12 M instructions, most of them for classes no run uses)
+        self._by_model: dict[type[StuffContent], str] = {}
+        self._by_key: dict[str, type[StuffContent]] = {}
 
     def _key_of(self, model: type[StuffContent]) -> str | None:
         key = self._by_model.get(model)
         if key is None:
+            code = _NATIVE_CODE_OF_CLASS.get(native_name(model) or "")
+            if code is not None:  # a native concept's own class: keyed by its first code (Text, not Markdown)
+                key = self._by_model[model] = f"native.{code}"
+                self._by_key[key] = model
+                return key
             concepts = self.library.concepts
             for concept in concepts.concepts.values():
                 if concepts.content_model(concept) is model:
@@ -180,6 +198,11 @@ class ContentCodec:
     def _model_of(self, key: str) -> type[StuffContent] | None:
         model = self._by_key.get(key)
         if model is None:
+            native = key.removeprefix("native.")
+            if native != key and _NATIVE_CODE_OF_CLASS.get(NATIVE_CLASS_NAMES.get(native, "")) == native:
+                model = self._by_key[key] = NATIVE_CONTENT[native]
+                self._by_model[model] = key
+                return model
             concept = self.library.concepts.concepts.get(key)
             if concept is not None:
                 model = self.library.concepts.content_model(concept)
