@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Coroutine, Generator
 from contextlib import contextmanager
@@ -278,8 +279,12 @@ def validate_pipe(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------------- run
 def _next_run_dir(base: Path, name: str) -> Path:
     base.mkdir(parents=True, exist_ok=True)
+    # the entries ``name_*`` of the folder, listed (a glob compiles its pattern: ~0.3 ms of every run)
+    prefix = f"{name}_"
     numbers = [
-        int(p.name.rsplit("_", 1)[1]) for p in base.glob(f"{name}_*") if p.name.rsplit("_", 1)[1].isdigit()
+        int(entry.rsplit("_", 1)[1])
+        for entry in os.listdir(base)
+        if entry.startswith(prefix) and entry.rsplit("_", 1)[1].isdigit()
     ]
     number = (max(numbers) + 1) if numbers else 1
     while True:  # another run into the same folder may take a number between the listing and the mkdir

@@ -31,9 +31,7 @@ from pipelex.tracing.graph import ExecutionGraph, GraphNode, IOItem, to_json_com
 
 _DATA_PREVIEW_CHARS = 600
 _DATA_PREVIEW_ITEMS = 50  # items of a list a preview reads (enough for 600 characters)
-_GRAPH_DATA_RE = re.compile(
-    r'<script type="application/json" id="graph-data">(?P<json>.*?)</script>', re.DOTALL
-)
+_GRAPH_DATA = r'<script type="application/json" id="graph-data">(?P<json>.*?)</script>'
 
 
 _HTML_SPECIAL = re.compile("[&<>\"']")
@@ -116,7 +114,7 @@ def _embed_json(graph: ExecutionGraph) -> Iterator[bytes]:
 
 def graph_from_html(page: str) -> ExecutionGraph:
     """Read back the graph embedded in a page made by :func:`render_html`."""
-    match = _GRAPH_DATA_RE.search(page)
+    match = re.search(_GRAPH_DATA, page, re.DOTALL)  # compiled when a page is read (no run reads one)
     if match is None:
         raise ValueError('No <script id="graph-data"> element in this page: was it made by pipelex?')
     return ExecutionGraph.model_validate(json.loads(match.group("json")))
@@ -537,22 +535,30 @@ class _PageBuilder:
 
 @functools.cache
 def _page_end(*, with_diagram: bool) -> bytes:
-    """What follows the graph's JSON on the page (the same bytes for every page: encoded once)."""
-    return (
-        "</script>"
-        f"<script>{_JS}</script>"
-        + (f"<script>{_diagram_scripts()}</script>" if with_diagram else "")
-        + "</body></html>\n"
-    ).encode("utf-8")
+    """What follows the graph's JSON on the page (the same bytes for every page: made once)."""
+    return b"".join(
+        (
+            b"</script><script>",
+            _JS.encode("utf-8"),
+            b"</script>",
+            *((b"<script>", _diagram_scripts(), b"</script>") if with_diagram else ()),
+            b"</body></html>\n",
+        )
+    )
 
 
-@functools.cache
-def _diagram_scripts() -> str:
-    """The layout library (dagre, MIT, vendored in ``tracing/vendor``) and the diagram script, inline."""
+def _diagram_scripts() -> bytes:
+    """The layout library (dagre, MIT, vendored in ``tracing/vendor``) and the diagram script, inline: the files'
+    UTF-8 bytes, line ends made ``\\n`` as ``read_text`` makes them (a test checks both files are UTF-8 text).
+
+    Read and joined as bytes, never decoded into a string and encoded again: diagram.js holds a few non-ASCII
+    characters, which made every character of the 66 KB text two bytes wide, copied four times (~100 page faults
+    of every run that writes a page)."""
     here = Path(__file__).resolve().parent
-    code = (here / "vendor" / "dagre.min.js").read_text(encoding="utf-8") + "\n"
-    code += (here / "diagram.js").read_text(encoding="utf-8")
-    return code.replace("</", "<\\/")  # no "</script>" inside the element
+    code = (here / "vendor" / "dagre.min.js").read_bytes() + b"\n" + (here / "diagram.js").read_bytes()
+    if b"\r" in code:  # universal newlines, as read_text reads them
+        code = code.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return code.replace(b"</", b"<\\/")  # no "</script>" inside the element
 
 
 def _preview_data(data: Any) -> Any:

@@ -611,6 +611,23 @@ def test_html_escapes_text() -> None:
     assert outside.count("<script") == 3  # the JSON block, the page's script and the diagram's (with dagre)
 
 
+def test_html_scripts_are_the_vendored_files_text() -> None:
+    """The page's scripts, read and joined as bytes, are the files' text as ``read_text`` reads it, encoded."""
+    from pathlib import Path
+
+    from pipelex.tracing import html
+
+    here = Path(html.__file__).resolve().parent
+    files = [here / "vendor" / "dagre.min.js", here / "diagram.js"]
+    texts = [path.read_text(encoding="utf-8") for path in files]  # UTF-8 text, or this fails
+    scripts = (texts[0] + "\n" + texts[1]).replace("</", "<\\/")
+    assert "</" in texts[1] and not texts[1].isascii()  # what the bytes path must get right: escapes, UTF-8
+    end = html._page_end(with_diagram=True)  # pyright: ignore[reportPrivateUsage]
+    assert end == f"</script><script>{html._JS}</script><script>{scripts}</script></body></html>\n".encode()  # pyright: ignore[reportPrivateUsage]
+    bare = html._page_end(with_diagram=False)  # pyright: ignore[reportPrivateUsage]
+    assert bare == f"</script><script>{html._JS}</script></body></html>\n".encode()  # pyright: ignore[reportPrivateUsage]
+
+
 def test_html_embedded_graph_round_trips() -> None:
     graph, _ = build_small_graph()
     assert graph_from_html(render_html(graph)) == graph
