@@ -39,5 +39,7 @@ def test_an_inline_dry_run_does_not_import_signal(argv: tuple[str, ...], tmp_pat
     line = next(line for line in reversed(result.stdout.splitlines()) if line.startswith("LOADED "))
     _, code, signal_loaded, asyncio_loaded = line.split()
     assert code == "0", result.stderr
-    assert asyncio_loaded == "False"  # the run was inline (a run in an event loop imports signal with asyncio)
+    assert (
+        asyncio_loaded == "False"
+    )  # the run was inline (a run in an event loop imports signal with asyncio)
     assert signal_loaded == "False", "an inline dry run imported signal: set its handlers with _signal"
