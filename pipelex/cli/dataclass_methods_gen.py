@@ -42,7 +42,7 @@ print("\\n@@texts@@" + json.dumps(seen))
 """
 
 # the commands whose start-up the store serves, over copies of the shipped examples
-_COMMANDS = [
+COMMANDS = [
     ["--help"],
     ["validate", "bundle", "menu_card.mthds"],
     ["run", "bundle", "menu_card.mthds", "--dry-run", "--mock-inputs"],
@@ -57,7 +57,7 @@ def recorded_texts() -> dict[str, str]:
         work = Path(folder) / "examples"
         shutil.copytree(ROOT / "examples", work)
         done = subprocess.run(
-            [sys.executable, "-c", _RECORD, json.dumps(_COMMANDS)],
+            [sys.executable, "-c", _RECORD, json.dumps(COMMANDS)],
             cwd=work,
             capture_output=True,
             text=True,
@@ -67,7 +67,7 @@ def recorded_texts() -> dict[str, str]:
     return json.loads(done.stdout.rpartition("@@texts@@")[2])
 
 
-def _one_def(text: str) -> bool:
+def is_one_def(text: str) -> bool:
     try:
         tree = ast.parse(text)
     except SyntaxError:
@@ -85,7 +85,7 @@ def _version(distribution: str) -> str:
 def module_source(texts: dict[str, str] | None = None) -> str:
     """The text of :mod:`pipelex.cli.dataclass_methods` for the installed Python and libraries."""
     texts = recorded_texts() if texts is None else texts
-    stored = sorted(t for t in texts if _one_def(t))
+    stored = sorted(t for t in texts if is_one_def(t))
     packages = sorted({texts[t].partition(".")[0] for t in stored} - {""})
     python = ".".join(str(n) for n in sys.version_info[:3])
     lines = [

@@ -551,6 +551,15 @@ def _store_dataclass_methods() -> None:
     install()
 
 
+def _store_regex_codes() -> None:
+    """Hand ``re``'s engine the stored code of the patterns this command compiles instead of compiling them again
+    (~7 % of a small ``validate``), under the interpreter they were stored with: see
+    :mod:`pipelex.cli.regex_store`. Only in a one-command process."""
+    from pipelex.cli.regex_store import install
+
+    install()
+
+
 _PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
 
 
@@ -589,9 +598,15 @@ def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int
     :func:`_translate_without_lookups`); an embedding process (tests, a caller) keeps its own.
     """
     words = sys.argv[1:] if argv is None else argv
+    group = _group_in(words)
     if one_command:
         _translate_without_lookups()
-    parser = _build_parser(only=_group_in(words))
+        if not _SERVING.intersection(
+            words
+        ):  # before argparse compiles its patterns (and loads with the collector
+            _tune_gc_for_one_command()  # tuned: the stored codes are many small objects)
+            _store_regex_codes()
+    parser = _build_parser(only=group)
     args = parser.parse_args(words)
     # the command may tune the collector for itself too (freeze what it loaded): only in such a process
     args.one_command = one_command and args.group not in _SERVING

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pipelex.cli import dataclass_methods
-from pipelex.cli.dataclass_methods_gen import TARGET, module_source
+from pipelex.cli.dataclass_methods_gen import TARGET, is_one_def, module_source, recorded_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ".".join(str(n) for n in sys.version_info[:3])
@@ -51,8 +51,13 @@ def _shape(code: CodeType) -> tuple[object, ...]:
 
 @SAME_VERSIONS
 @pytest.mark.slow
-def test_the_stored_module_is_what_the_generator_writes() -> None:
-    assert TARGET.read_text() == module_source(), "run `python -m pipelex.cli.dataclass_methods_gen`"
+def test_the_store_holds_what_the_everyday_commands_compile() -> None:
+    # a dataclass added since the store was written is compiled as before (a miss costs speed, never correctness)
+    recorded = {text for text, _ in recorded_texts().items() if is_one_def(text)}
+    missing = recorded - set(dataclass_methods.CODES)
+    assert len(missing) <= len(recorded) // 10, "run `python -m pipelex.cli.dataclass_methods_gen`"
+    stored = {text: "" for text in dataclass_methods.CODES}
+    assert TARGET.read_text().partition("CODES: dict")[2] == module_source(stored).partition("CODES: dict")[2]
 
 
 def test_each_stored_code_is_what_python_compiles_from_its_text() -> None:

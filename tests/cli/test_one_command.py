@@ -44,6 +44,8 @@ except SystemExit as exc:
     print("LAZY", type(vars(typing.ForwardRef)["__forward_code__"]).__name__)
     import dataclasses
     print("STORED", "exec" in vars(dataclasses))
+    from re import _compiler
+    print("CODES", hasattr(_compiler.compile, "stored"))
 """
 
 
@@ -235,11 +237,12 @@ def test_a_one_command_process_compiles_each_forward_reference_once() -> None:
     assert "LAZY _LazyForwardCode" in out
 
 
-def test_a_one_command_process_takes_dataclass_methods_from_the_store() -> None:
+def test_a_one_command_process_takes_dataclass_methods_and_regex_codes_from_the_store() -> None:
     # pipelex/cli/dataclass_store.py; tests/cli/test_dataclass_store.py checks the store itself
     out = _run_probe("validate", "bundle", str(SMALL))
     assert "EXIT 0" in out
     assert "STORED True" in out
+    assert "CODES True" in out  # pipelex/cli/regex_store.py (under the interpreter it was stored with)
 
 
 FORWARD_REFS = """
@@ -291,6 +294,13 @@ def test_main_in_process_leaves_dataclasses_alone() -> None:
 
     assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
     assert "exec" not in vars(dataclasses)
+
+
+def test_main_in_process_leaves_re_alone() -> None:
+    from re import _compiler  # pyright: ignore[reportAttributeAccessIssue]
+
+    assert main(["validate", "bundle", str(SMALL), "--static-only"]) == 0
+    assert not hasattr(_compiler.compile, "stored")
 
 
 def test_main_in_process_sets_no_plugin_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -242,7 +242,8 @@ def test_help_imports_no_model_library() -> None:
     assert code == 0
     assert not third_party(modules)
     assert "gettext" not in modules
-    assert len([m for m in modules if m.startswith("pipelex")]) <= 7
+    # the CLI's entry, its argument tables, and the stored regex codes (help's formatting compiles ~15 patterns)
+    assert len([m for m in modules if m.startswith("pipelex")]) <= 9
 
 
 SMALL = "benchmarks/bundles/order_desk.mthds"
