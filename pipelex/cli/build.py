@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import shlex
 import sys
 from typing import TYPE_CHECKING
 
@@ -41,6 +39,9 @@ def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser], *, h
 
 def build_inputs(args: argparse.Namespace) -> int:
     """``pipelex build inputs BUNDLE [--pipe CODE]``."""
+    import json  # here, not at the top: `pipelex --help` declares this command's parser (json and shlex, ~4 M)
+    import shlex
+
     from pipelex.memory.templates import inputs_template
 
     _runner, library, entry = _load(args)
@@ -65,6 +66,8 @@ def build_inputs(args: argparse.Namespace) -> int:
 
 def build_output(args: argparse.Namespace) -> int:
     """``pipelex build output BUNDLE [--pipe CODE] [--json-schema]``."""
+    import json
+
     from pipelex.language.specs import ConceptSpec
     from pipelex.memory.templates import output_example
 
