@@ -304,3 +304,42 @@ def test_a_leaf_s_heartbeats_leave_no_reference_cycle(first: float | None) -> No
     if first == 0.0:
         assert beats  # the timer did beat and re-arm (not only armed, then cancelled)
     assert not {"_Beats", "TimerHandle", "function", "cell", "Context"} & set(left), left
+
+
+def test_a_leaf_s_cancelled_heartbeat_timer_keeps_nothing_of_the_activity() -> None:
+    """A cancelled timer stays in the event loop's queue until it is due (or the loop sweeps it): the leaf's must not
+    keep the activity's context there (the SDK's activity objects, which the collector would promote meanwhile)."""
+    import contextvars
+    import weakref
+
+    held_var: contextvars.ContextVar[object] = contextvars.ContextVar("held_var")
+
+    class Held:
+        pass
+
+    async def leaf(value: object) -> str:
+        held_var.set(value)  # in the leaf's task's context, as the SDK sets the activity's
+        return await _heartbeating(asyncio.sleep(0, result="done"), interval=60.0)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        # a timer due before the leaf's (another leaf's, the SDK's): the loop drops cancelled timers only from the head
+        # of its queue, so the leaf's stays queued behind it
+        earlier = loop.call_later(30.0, lambda: None)
+        held = Held()
+        ref = weakref.ref(held)
+        task = asyncio.create_task(leaf(held))
+        del held
+        assert await task == "done"
+        del task
+        for _ in range(2):  # the loop lets go of the finished task (its last callbacks)
+            await asyncio.sleep(0)
+        queued = loop._scheduled  # pyright: ignore[reportAttributeAccessIssue]
+        assert sorted(handle.cancelled() for handle in queued) == [
+            False,
+            True,
+        ]  # the leaf's timer: still queued
+        assert ref() is None
+        earlier.cancel()
+
+    asyncio.run(main())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -75,18 +76,25 @@ class _Beats:
     closure, a reference cycle that only the cyclic collector frees, with the timer, its copy of the activity's
     context and the activity's SDK objects, for every leaf. Here the armed timer holds this object (its argument),
     and cancelling it drops that reference: reference counting frees both.
+
+    The activity's context (which the heartbeat reads) is held here too, not by the timer: a cancelled timer stays
+    in the event loop's queue until it is due or the loop sweeps it (past 100 cancelled timers), and it keeps the
+    context it was armed with; armed with the activity's, it kept the activity's SDK objects alive (its info, its
+    context, its locks and events: about 15 objects per leaf) long after the leaf ended, long enough for the
+    collector to promote them to its oldest generation, whose growth is what triggers full collections.
     """
 
-    __slots__ = ("handle", "interval", "loop")
+    __slots__ = ("context", "handle", "interval", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, interval: float) -> None:  # noqa: D107
         self.loop = loop
         self.interval = interval
+        self.context = contextvars.copy_context()  # the activity's (activity.heartbeat reads it)
         self.handle: asyncio.TimerHandle | None = None
 
     def arm(self, delay: float) -> None:
-        """Beat in ``delay`` seconds (the callback keeps the context: the activity's)."""
-        self.handle = self.loop.call_later(delay, _beat, self)
+        """Beat in ``delay`` seconds (the timer holds an empty context; the beat runs in the activity's)."""
+        self.handle = self.loop.call_later(delay, _beat, self, context=contextvars.Context())
 
     def cancel(self) -> None:
         """No more beats."""
@@ -96,7 +104,7 @@ class _Beats:
 
 
 def _beat(beats: _Beats) -> None:
-    activity.heartbeat()
+    beats.context.run(activity.heartbeat)
     beats.arm(beats.interval)
 
 
