@@ -420,7 +420,12 @@ class InputPolicy:
                     f"input {name!r} references {_short(url)}, whose host is not a public address (an "
                     "internal address, or one that does not resolve): only public hosts may be fetched"
                 )
-            case RefusalReason.MALFORMED | RefusalReason.LOCAL_FILE | RefusalReason.BUILT_URL:
+            case (
+                RefusalReason.MALFORMED
+                | RefusalReason.LOCAL_FILE
+                | RefusalReason.BUILT_URL
+                | RefusalReason.PROVIDER_FILE
+            ):
                 message = f"input {name!r} references {_short(url)}: {refusal.detail}; {refusal.hint}"
         raise InputRefusedError(message, input_name=name)
 

@@ -59,6 +59,7 @@ class RefusalReason(StrEnum):
     MALFORMED = "malformed"
     INTERNAL = "internal"
     BUILT_URL = "built_url"
+    PROVIDER_FILE = "provider_file"
 
 
 class Refusal(FrozenRecord):
@@ -93,6 +94,11 @@ class Refusal(FrozenRecord):
                 return (
                     "only public hosts are fetched; an operator who means it can allow internal addresses "
                     "([io] / [api] allow_internal_urls) or trust one origin ([io] / [api] trusted_origins)"
+                )
+            case RefusalReason.PROVIDER_FILE:
+                return (
+                    "a model's server answers images as bytes or as URLs, never as files of this machine: check "
+                    "the backend's base_url in the model deck"
                 )
             case RefusalReason.SCHEME | RefusalReason.MALFORMED:
                 return "use a data: URL, an http(s):// URL, or a file path"
@@ -277,6 +283,10 @@ class IOPolicy(BaseModel):
         default=(),
         description="origins (scheme://host:port) fetched even when internal (an operator's own server)",
     )
+    provider_output: bool = Field(
+        default=False,
+        description="the references read are those a provider returned (generated images): never a local file",
+    )
     max_read_bytes: int = Field(
         default=DEFAULT_MAX_READ_BYTES, ge=1, description="the most bytes one read returns"
     )
@@ -316,11 +326,19 @@ class IOPolicy(BaseModel):
     def for_provider_output(self, base_url: str | None) -> "IOPolicy":
         """The policy for a URL a provider returned (a generated image): fetched even when the run may not
         fetch URLs, since the operator configured that provider; its own origin is trusted, other hosts
-        are checked as usual."""
+        are checked as usual. It never names a file of this machine (``provider_output``): a ``file://`` URL or a
+        path in a provider's answer is refused even where the run reads local files (the CLI), or a hostile image
+        endpoint (a proxy, a compromised server) would have the run store any file its user can read as the
+        image, and a later step send it back out."""
         origin = _normal_origin(base_url) if base_url else None
         trusted = (*self.trusted_origins, origin) if origin else self.trusted_origins
         return self.model_copy(
-            update={"allow_urls": True, "allow_built_urls": True, "trusted_origins": trusted}
+            update={
+                "allow_urls": True,
+                "allow_built_urls": True,
+                "trusted_origins": trusted,
+                "provider_output": True,
+            }
         )
 
     def refusal(self, url: str, *, named: bool | None = None) -> Refusal | None:
@@ -354,6 +372,10 @@ class IOPolicy(BaseModel):
 
     def file_refusal(self, path: Path) -> Refusal | None:
         """Why reading the local file ``path`` is refused, or None."""
+        if self.provider_output:
+            return Refusal(
+                RefusalReason.PROVIDER_FILE, "it is a local file, which a provider's answer never names"
+            )
         if self.allow_local_files:
             return None
         real = os.path.realpath(path)
