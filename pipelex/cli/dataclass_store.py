@@ -15,6 +15,7 @@ dataclass's ``__init__`` shows its line instead of ``<string>``.
 
 import builtins
 import sys
+from pathlib import Path
 from types import CodeType, FunctionType
 from typing import Any
 
@@ -25,12 +26,23 @@ def install() -> bool:
     embedding program's ``dataclasses`` is left as it is."""
     import dataclasses
 
-    if "exec" in vars(dataclasses):
+    if "exec" in vars(dataclasses) or not byte_code_kept(Path(__file__).with_name("dataclass_methods.py")):
         return False
     from pipelex.cli.dataclass_methods import CODES
 
     dataclasses.exec = _stored_exec(CODES)  # type: ignore[attr-defined]
     return True
+
+
+def byte_code_kept(source: Path) -> bool:
+    """Whether importing the store at ``source`` reads Python's byte-code cache (its ``.pyc`` is there, or this
+    import writes it for the next ones). Compiling a store from source every time costs more than it saves: a
+    read-only install without its ``.pyc``, under ``PYTHONDONTWRITEBYTECODE``, goes without."""
+    if not sys.dont_write_bytecode:
+        return True
+    from importlib.util import cache_from_source
+
+    return Path(cache_from_source(str(source))).is_file()
 
 
 def _stored_exec(codes: dict[str, CodeType]) -> Any:

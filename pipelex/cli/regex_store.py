@@ -18,7 +18,12 @@ def install() -> bool:
     when not (another Python: nothing changes) or when done already. Only for a one-command process
     (``cli/main.py``): an embedding program's ``re`` is left as it is."""
     from importlib import import_module
+    from pathlib import Path
 
+    from pipelex.cli.dataclass_store import byte_code_kept
+
+    if not byte_code_kept(Path(__file__).with_name("regex_codes.py")):
+        return False
     from pipelex.cli import regex_codes
 
     engine: Any = import_module("_sre")

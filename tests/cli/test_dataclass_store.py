@@ -5,6 +5,7 @@ the ones ``dataclasses`` makes, and any other text is compiled as before."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -167,3 +168,34 @@ def test_a_text_nobody_stored_is_compiled_as_before() -> None:
     out = _run(USER)
     assert "MINE Mine(a=1, b=[]) True {'a': <class 'int'>, 'b': list[str], 'return': None} <string>" in out
     assert "PLAIN 1" in out
+
+
+WITHOUT_CACHE = """
+import sys
+from pathlib import Path
+from pipelex.cli.dataclass_store import byte_code_kept
+source = Path(sys.argv[1])
+print("KEPT", byte_code_kept(source))
+"""
+
+
+@pytest.mark.parametrize("dont_write", [False, True])
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_store_is_used_only_when_python_keeps_its_byte_code(
+    cached: bool, dont_write: bool, tmp_path: Path
+) -> None:
+    # compiling a 100 KB store from source in every command costs more than it saves (a read-only install
+    # without its .pyc, under PYTHONDONTWRITEBYTECODE): such a process goes without the stores
+    source = tmp_path / "store.py"
+    source.write_text("X = 1\n")
+    if cached:
+        import py_compile
+
+        py_compile.compile(str(source), doraise=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if dont_write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_CACHE, str(source)], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert f"KEPT {cached or not dont_write}" in done.stdout, done.stderr
