@@ -689,6 +689,25 @@ def test_the_page_escapes_text_as_html_escape_does(value: object) -> None:
     assert _esc("<a href='x'>\"&amp;\"</a>") == html.escape("<a href='x'>\"&amp;\"</a>", quote=True)
 
 
+_JSON_TEXT = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('"\\\x00\x1f\x7f\u2028<&é😀\n'))
+_JSON_LEAF = _JSON_TEXT | st.integers() | st.floats() | st.booleans() | st.none()
+
+
+@given(
+    st.dictionaries(_JSON_TEXT, _JSON_TEXT, max_size=4)
+    | st.dictionaries(_JSON_TEXT, _JSON_LEAF | st.lists(_JSON_LEAF, max_size=60), max_size=4)
+    | st.lists(_JSON_LEAF, max_size=60)
+    | _JSON_LEAF
+)
+def test_a_preview_is_the_json_dump_of_its_data(data: object) -> None:
+    """An object of text fields is written directly: the same text as the encoder writes it (and anything else)."""
+    from pipelex.tracing.graph import to_json_compatible
+    from pipelex.tracing.html import _preview_data, _preview_json  # pyright: ignore[reportPrivateUsage]
+
+    expected = json.dumps(to_json_compatible(_preview_data(data)), ensure_ascii=False, default=repr)
+    assert _preview_json(data) == expected
+
+
 def test_the_page_as_bytes_is_the_page_text_encoded() -> None:
     """``graph.html`` is written from :func:`render_html_bytes` (the graph's JSON kept as pydantic-core's bytes): the
     page is the UTF-8 of :func:`render_html`'s text, whose embedded graph is ``model_dump_json()`` with ``</`` and
