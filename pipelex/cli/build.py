@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from pipelex.cli.exits import EXIT_FAILED, EXIT_OK
 
+# not typing's: `pipelex --help` imports this module and needs no typing (pipelex/__init__.py)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pipelex.language.library import Library, PipeEntry
     from pipelex.pipeline.runner import PipelexRunner

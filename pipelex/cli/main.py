@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
-from types import CodeType
-from typing import TYPE_CHECKING, Any
 
 from pipelex.cli.argparse_loader import argparse
 from pipelex.cli.exits import EXIT_USAGE
 
+TYPE_CHECKING = False  # not typing's: `pipelex --help` needs no typing (pipelex/__init__.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from types import CodeType
+    from typing import Any
+
     _Groups = argparse._SubParsersAction[argparse.ArgumentParser]  # pyright: ignore[reportPrivateUsage]
 
 

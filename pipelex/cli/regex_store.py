@@ -9,8 +9,14 @@ each of those patterns under one Python build; a one-command process hands the s
 engine's ``MAGIC`` all match, and compiles anything else as ``re`` does. ``re``'s own cache is unchanged.
 """
 
+from __future__ import annotations
+
 import sys
-from typing import Any
+
+# not typing's: `pipelex --help` imports this module and needs no typing (pipelex/__init__.py)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def install() -> bool:
