@@ -5,6 +5,8 @@ gives."""
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 
 import pytest
 
@@ -68,12 +70,12 @@ def test_a_group_parser_parses_as_the_full_one(argv: list[str]) -> None:
     ("argv", "group"),
     [
         (["validate", "bundle", "x"], "validate"),
-        (["--help"], None),
-        ([], None),
+        (["--help"], ""),  # no group: each is declared by name and help only
+        ([], ""),
         (["-L", "run", "validate", "bundle", "x"], None),  # a folder called run: two group words
         (["validate", "bundle", "build"], None),  # a file called build
         (["run", "bundle", "run"], "run"),  # the same word twice is still one group
-        (["validate.mthds"], None),
+        (["validate.mthds"], ""),
     ],
 )
 def test_the_group_is_named_by_exactly_one_word(argv: list[str], group: str | None) -> None:
@@ -91,3 +93,57 @@ def test_an_unknown_command_lists_every_group(capsys: pytest.CaptureFixture[str]
         _build_parser(only=_group_in(["bogus", "validate"])).parse_args(["bogus", "validate"])
     err = capsys.readouterr().err
     assert all(repr(group) in err for group in GROUPS), err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        [],
+        ["--debug"],
+        ["-L", "lib"],
+        ["valdiate", "bundle", "x"],
+        ["validate.mthds"],
+        ["-V"],
+        ["--nope"],
+    ],
+)
+def test_a_command_line_that_names_no_group_is_parsed_and_helped_as_by_the_full_parser(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert _group_in(argv) == ""
+    names_only = _build_parser(only="")
+    assert all(not _subparsers(sub) for sub in _subparsers(names_only).values())  # nothing below the names
+    assert names_only.format_help() == _build_parser().format_help()
+    assert names_only.format_usage() == _build_parser().format_usage()
+    outcomes: list[tuple[object, str, str]] = []
+    for parser in (names_only, _build_parser()):
+        try:
+            outcome: object = parser.parse_args(argv)
+        except SystemExit as exc:
+            outcome = ("exit", exc.code)
+        out, err = capsys.readouterr()
+        outcomes.append((outcome, out, err))
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "stream", "text"),
+    [
+        (["--help"], 0, "stdout", "usage: pipelex"),
+        ([], 2, "stdout", "usage: pipelex"),
+        (["valdiate"], 2, "stderr", "invalid choice: 'valdiate'"),
+        (["validate"], 2, "stderr", "the following arguments are required: WHAT"),
+    ],
+)
+def test_the_console_script_ends_argparse_s_exits_with_their_code(
+    argv: list[str], code: int, stream: str, text: str
+) -> None:
+    # --help, a usage error: argparse raises SystemExit, which the entry point ends through _exit (no last collection)
+    script = "import sys; from pipelex.cli.main import entry_point; sys.argv[0] = 'pipelex'; entry_point()"
+    result = subprocess.run(
+        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == code
+    assert text in getattr(result, stream)
