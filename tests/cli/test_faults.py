@@ -177,12 +177,28 @@ def test_two_runs_taking_the_same_number_both_get_a_folder(
 def test_a_run_folder_takes_the_number_after_the_highest_of_its_pipe(tmp_path: Path) -> None:
     from pipelex.cli import commands
 
-    for name in ("hello_03", "hello_01", "hello_x", "hello_12.bak", "helloworld_40", "other_09"):
+    for name in ("hello_03", "hello_01", "hello_x", "hello_12.bak", "hello_²", "helloworld_40", "other_09"):
         (tmp_path / name).mkdir()
     (tmp_path / "hello_07").write_text("a file also holds its number")
     assert commands._next_run_dir(tmp_path, "hello") == tmp_path / "hello_08"  # pyright: ignore[reportPrivateUsage]
     assert commands._next_run_dir(tmp_path, "other") == tmp_path / "other_10"  # pyright: ignore[reportPrivateUsage]
     assert commands._next_run_dir(tmp_path / "new", "hello") == tmp_path / "new" / "hello_01"  # pyright: ignore[reportPrivateUsage]
+
+
+def test_a_run_folder_in_a_folder_that_cannot_be_listed_is_still_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder one may write to but not list (``-wx``; root lists any folder, so the refusal is simulated): the
+    listing finds nothing, and the run takes the first number free."""
+    from pipelex.cli import commands
+
+    (tmp_path / "hello_01").mkdir()
+
+    def refused(path: object) -> list[str]:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(commands.os, "listdir", refused)
+    assert commands._next_run_dir(tmp_path, "hello") == tmp_path / "hello_02"  # pyright: ignore[reportPrivateUsage]
 
 
 def test_an_output_folder_inside_the_method_folder_is_not_read_back_as_bundles(
