@@ -13,11 +13,18 @@ is ordinary source). Any other text (another version of a library, a user's data
 dataclass's ``__init__`` shows its line instead of ``<string>``.
 """
 
+from __future__ import annotations
+
 import builtins
 import sys
 from pathlib import Path
 from types import CodeType, FunctionType
-from typing import Any
+
+# not typing's: `pipelex --help` imports this module (the regex store asks it whether byte code is kept) and needs
+# no typing (pipelex/__init__.py)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def install() -> bool:
