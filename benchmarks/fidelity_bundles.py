@@ -3285,4 +3285,5 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(__import__("fidelity_bundles_ops").cases())  # part B: natives, operators, libraries
     out.update(__import__("fidelity_bundles_matrix").cases())  # sixth pass: error type x context matrix
     out.update(__import__("fidelity_bundles_valid").cases())  # valid bundles for every corpus tag, restyled
+    out.update(__import__("fidelity_bundles_order").cases())  # two or three faults: which one comes first
     return out

@@ -234,6 +234,7 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
                 f"unknown top-level key {key!r}: a bundle has only "
                 f"{', '.join(sorted(TOP_LEVEL_KEYS - {'source'}))}",
                 line=source_map.key_line(key),
+                field_name=key,
             )
 
     domain = data.get("domain")

@@ -31,6 +31,7 @@ from pipelex.language.specs import (
 from pipelex.pipes.checks import PipeChecks
 from pipelex.pipes.kinds import kind_of, sub_pipe_refs
 from pipelex.validation.hints import hint_warnings
+from pipelex.validation.order import ordered_errors
 
 if TYPE_CHECKING:
     from pipelex.config.settings import LimitsConfig
@@ -764,9 +765,12 @@ def _concept_line(library: Library, concept: Concept) -> int | None:
 
 
 def check_library(library: Library, deck: ModelDeck, limits: LimitsConfig | None = None) -> list[Diagnostic]:
-    """Every diagnostic of a library: load/parse problems, then the static checks (``limits``: default the active
-    ones, see :mod:`pipelex.limits`)."""
-    return [*library.diagnostics, *StaticChecker(library, deck, limits).run(), *hint_warnings(library)]
+    """Every diagnostic of a library: its errors in the reference's order of checks (:mod:`pipelex.validation.order`:
+    load/parse problems, then the static checks), then its warnings (``limits``: default the active ones, see
+    :mod:`pipelex.limits`)."""
+    found = [*library.diagnostics, *StaticChecker(library, deck, limits).run(), *hint_warnings(library)]
+    errors = ordered_errors(library, [d for d in found if d.severity is Severity.ERROR])
+    return [*errors, *(d for d in found if d.severity is not Severity.ERROR)]
 
 
 def callers_of_failures(library: Library, failed: Set[str]) -> dict[str, str]:

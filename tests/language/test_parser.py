@@ -182,7 +182,7 @@ SCHEMA_CASES = [
         domain = "d"
         title = "x"
         """,
-        ("schema_violation", 2, None, None),
+        ("schema_violation", 2, None, "title"),
         "unknown top-level key 'title': a bundle has only concept, description, domain, main_pipe, pipe, "
         "system_prompt",
         id="unknown-top-level-key",

@@ -1877,8 +1877,8 @@ def test_multi_file_library_resolves_across_files(texts: tuple[str, ...]) -> Non
 def test_a_file_alone_misses_what_its_sibling_declares() -> None:
     diagnostics = diagnose(CONTRACTS_MORE)
     assert [(d.error_type, d.pipe, d.field) for d in diagnostics] == [
+        ("unresolved_concept", "say", "inputs.clause"),  # concepts resolve before the data flow is checked
         ("unresolved_pipe_dependency", "summarize", "steps[0]"),
-        ("unresolved_concept", "say", "inputs.clause"),
     ]
 
 
@@ -2080,8 +2080,9 @@ def test_lines_point_at_the_field_inside_each_pipe() -> None:
         prompt = "hi"
         """)
     assert [(d.error_type, d.pipe, d.line) for d in diagnostics] == [
-        ("unresolved_concept", "first", 6),
+        # the reference's order of checks (pipelex.validation.order): a template's inputs, then concepts
         ("missing_input_variable", "second", 14),
+        ("unresolved_concept", "first", 6),
         ("llm_output_cannot_be_image", "second_more", 19),
     ]
 
