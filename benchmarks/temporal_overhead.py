@@ -27,7 +27,8 @@ After the rounds, a reference line: the same bundles run by pipelex on the direc
 leaf): the leaf's own work, which pipelex's Temporal figure includes and the bare SDK's no-op leaf does not.
 
 Usage: ``.venv/bin/python benchmarks/temporal_overhead.py [--repeat 5] [--workers process]``. Prints per-leaf
-medians and the ratio (goal: pipelex within 1.3x of the bare SDK figure). Figures are recorded in
+medians and the ratio (goal: pipelex within 1.3x of the bare SDK figure), and with each round's ratios this
+process's collector time in each side's run (a full collection marked). Figures are recorded in
 benchmarks/temporal.md.
 """
 
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import gc
 import os
 import resource
 import signal
@@ -188,12 +190,36 @@ LEAVES = {"sequence": SEQ_STEPS, "batch": BATCH_ITEMS}
 @dataclass
 class Sample:
     """One round of one shape by one side: wall time, this process's CPU time (client and in-process worker), the
-    dev server's CPU time, all in ms per leaf, and the 1-minute load average when it ended."""
+    dev server's CPU time, all in ms per leaf, and the 1-minute load average when it ended; and this process's
+    full collections during the round and the ms its collector spent (a worker process's own are not seen)."""
 
     wall: float
     cpu: float
     server_cpu: float
     load: float
+    full_collections: int = 0
+    collector_ms: float = 0.0
+
+
+class Collector:
+    """This process's garbage collections (``gc.callbacks``): how many full ones, and the CPU they took."""
+
+    def __init__(self) -> None:  # noqa: D107
+        self.full = 0
+        self.seconds = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.thread_time()
+            return
+        self.seconds += time.thread_time() - self._started
+        if info["generation"] == 2:
+            self.full += 1
+
+
+COLLECTOR = Collector()
 
 
 def process_cpu() -> float:
@@ -220,6 +246,7 @@ async def timed(
     def cpu_now() -> float:
         return process_cpu() + (server_cpu(worker_pid) if worker_pid is not None else 0.0)
 
+    full0, collected0 = COLLECTOR.full, COLLECTOR.seconds
     cpu0, server0, wall0 = cpu_now(), server_cpu(server_pid), time.perf_counter()
     await run
     wall, cpu, server = time.perf_counter() - wall0, cpu_now() - cpu0, server_cpu(server_pid) - server0
@@ -228,6 +255,8 @@ async def timed(
         cpu=cpu / leaves * 1000,
         server_cpu=server / leaves * 1000,
         load=os.getloadavg()[0],
+        full_collections=COLLECTOR.full - full0,
+        collector_ms=(COLLECTOR.seconds - collected0) * 1000,
     )
 
 
@@ -390,9 +419,15 @@ async def measure(
                     for side, sample in pair.items():
                         samples[shape][side].append(sample)
                     aa = f" (bare/bare cpu {pair['control'].cpu / pair['bare'].cpu:.2f}x)" if control else ""
+                    # this process's collector in the round, pipelex / bare: its ms, and the full collections
+                    collector = " / ".join(
+                        f"{pair[side].collector_ms:.0f} ms{' (full)' * pair[side].full_collections}"
+                        for side in ("pipelex", "bare")
+                    )
                     print(
                         f"  round {round_index} {shape:<8} wall {pair['pipelex'].wall / pair['bare'].wall:.2f}x "
-                        f"cpu {pair['pipelex'].cpu / pair['bare'].cpu:.2f}x{aa}  load {os.getloadavg()[0]:.1f}",
+                        f"cpu {pair['pipelex'].cpu / pair['bare'].cpu:.2f}x{aa}  load {os.getloadavg()[0]:.1f}"
+                        f"  collector {collector}",
                         flush=True,
                     )
     Pipelex.teardown()
