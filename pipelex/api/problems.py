@@ -32,6 +32,7 @@ for the author of the request.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -52,6 +53,20 @@ from pipelex.errors import (
 )
 
 logger = logging.getLogger("pipelex.api")
+
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"()<>]+", re.IGNORECASE)
+
+
+def served_provider_detail(text: str, instance: str) -> str:
+    """A provider failure as a caller of the server reads it: without the addresses it names. The hints name the
+    model server the operator configured (``nothing answered at http://10.0.3.7:8000/v1``, ``the key was refused
+    by ...``), an internal gateway a key holder has no business learning, nor whether it answers; the server log
+    keeps the whole message for the operator."""
+    withheld = _URL.sub("<address withheld>", text)
+    if withheld != text:
+        logger.warning("a provider call failed while serving %s: %s", instance, text)
+    return withheld
+
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -317,7 +332,9 @@ def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) ->
     if isinstance(
         exc, ProviderError
     ):  # with MissingKeyError: a live run's pre-flight found keys missing here
-        detail = str(exc).replace("run with --dry-run", 'send "dry_run": true')
+        detail = served_provider_detail(
+            str(exc).replace("run with --dry-run", 'send "dry_run": true'), instance
+        )
         code = code_for_error_type(exc.error_type, "provider.failed")
         if exc.error_type in _SERVER_LACKS:
             return problem(

@@ -26,6 +26,7 @@ from pipelex.api.runs import RunRecord, RunStore
 from pipelex.api.security import key_matches
 from pipelex.config.settings import PipelexConfig
 from pipelex.storage.protocol import STORAGE_SCHEME
+from pipelex.testing.fake_provider import FakeProvider
 from tests.api.bundles import FUNCS, MENU, PHOTO
 from tests.api.conftest import Backend, ServerFactory, assert_problem, serving
 from tests.timing import STARTUP_S
@@ -539,3 +540,29 @@ def test_a_blocking_run_does_not_block_the_event_loop(make_server: ServerFactory
     thread.join(timeout=120)
     assert result["response"].status_code == 200, result["response"].text
     assert result["response"].json()["main_stuff"]["content"] == {"text": "slept 20 s"}
+
+
+@pytest.mark.parametrize("failure", ["refused-key", "nothing-answers"])
+def test_a_provider_failure_tells_the_caller_no_address_of_the_servers_model_servers(
+    make_server: ServerFactory, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """A live run whose provider refuses the server's key, or whose model server does not answer: the problem says
+    so, naming the variables to check, but not the address the operator configured (an internal gateway, and
+    whether it answers, is not a key holder's to learn; the server log keeps it)."""
+    with FakeProvider(api_key="the-key-the-provider-wants") as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-not-the-key-the-provider-wants")
+        address = f"127.0.0.1:{fake.port}"
+        if failure == "nothing-answers":
+            with socket.socket() as probe:  # a loopback port nothing listens on
+                probe.bind(("127.0.0.1", 0))
+                address = f"127.0.0.1:{probe.getsockname()[1]}"
+            monkeypatch.setenv("OPENAI_BASE_URL", f"http://{address}/v1")
+        url = make_server()
+        body = {"mthds_contents": [MENU], "inputs": {"kitchen_note": "eggs and leeks"}}
+        problem = assert_problem(
+            httpx.post(f"{url}/v1/execute", json=body, timeout=120), 502, "provider-failed"
+        )
+    assert address not in problem["detail"] and "<address withheld>" in problem["detail"], problem["detail"]
+    assert "OPENAI_BASE_URL" in problem["detail"], problem["detail"]
