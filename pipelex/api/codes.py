@@ -88,7 +88,10 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "hint_unknown_intent": "method.hint_invalid",
     "hint_inapplicable_intent": "method.hint_invalid",
     "template_private_name": "method.template_private_name",
-    "template_syntax": "method.template_invalid",
+    # the reference: a template that does not parse breaks the schema (a prompt, a condition's expression, an inline
+    # `@`: "Validation error at 'pipe.x': Could not detect required variables in prompt"); its
+    # method.template_invalid is a template that fails when rendered (ours: DryRunError)
+    "template_syntax": "method.schema_violation",
     "mock_unsatisfiable": "method.mock_unsatisfiable",
     "not_runnable": "method.not_runnable",
     "signature_mismatch": "method.signature_mismatch",

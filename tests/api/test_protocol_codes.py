@@ -9,7 +9,10 @@ from mthds.protocol.problem.registry import CORE_CODE_SPECS, RaisedAs
 
 from pipelex.api.codes import ERROR_TYPE_CODES, KIND_CODES, code_for_error_type
 from pipelex.api.problems import _TITLES, problem
-from pipelex.diagnostics import ErrorType
+from pipelex.config.deck import default_deck
+from pipelex.diagnostics import ErrorType, Severity
+from pipelex.language.library import build_library
+from pipelex.validation.static import check_library
 
 
 def test_every_code_we_send_is_a_core_code_a_runtime_may_send() -> None:
@@ -36,3 +39,26 @@ def test_each_kind_makes_a_protocol_problem(kind: str) -> None:
     assert read.effective_domain.value == CORE_CODE_SPECS[read.code].domain.value
     assert read.effective_retry.value == CORE_CODE_SPECS[read.code].retry.value
     assert read.next_step.detail and read.status == document.status
+
+
+_BROKEN_TEMPLATES = {
+    "prompt": 'type = "PipeLLM"\ninputs = { note = "Text" }\noutput = "Text"\nprompt = "Sum up $note {% if %}"',
+    "expression": (
+        'type = "PipeCondition"\ninputs = { note = "Text" }\noutput = "Text"\n'
+        'expression_template = "{{ note.text "\noutcomes = { urgent = "leaf" }\ndefault_outcome = "leaf"'
+    ),
+}
+
+
+@pytest.mark.parametrize("where", sorted(_BROKEN_TEMPLATES))
+def test_a_template_that_does_not_parse_is_a_schema_violation_as_in_the_reference(where: str) -> None:
+    text = (
+        'domain = "front_desk"\n\n[pipe.route]\ndescription = "Routes a note"\n'
+        + _BROKEN_TEMPLATES[where]
+        + '\n\n[pipe.leaf]\ntype = "PipeLLM"\ndescription = "d"\ninputs = { note = "Text" }\noutput = "Text"\n'
+        'prompt = "Sum up $note"\n'
+    )
+    found = check_library(build_library([(text, "desk.mthds")]), default_deck())
+    errors = [d for d in found if d.severity is Severity.ERROR]
+    assert [d.error_type for d in errors] == ["template_syntax"], [d.render() for d in errors]
+    assert code_for_error_type(errors[0].error_type) == "method.schema_violation"
