@@ -113,3 +113,44 @@ def test_the_cli_refuses_to_ocr_an_image_of_3_6_billion_pixels(
     assert watched.code == 1, (watched.code, watched.err[-2000:])
     assert "Traceback" not in watched.err
     assert "pipe 'read_image'" in watched.err and "[limits] max_image_pixels" in watched.err, watched.err
+
+
+def gif_with_frame(screen: tuple[int, int], frame: tuple[int, int], *, at: tuple[int, int] = (0, 0)) -> bytes:
+    """A GIF whose logical screen is ``screen`` and whose one frame, at ``at``, declares ``frame`` (a few bytes)."""
+    return (
+        b"GIF89a"
+        + struct.pack("<HHBBB", *screen, 0, 0, 0)
+        + b"\x21\xf9\x04\x00\x00\x00\x00\x00"  # a graphic control extension, as animated GIFs carry
+        + b"\x2c"
+        + struct.pack("<HHHHB", *at, *frame, 0)
+        + b"\x02\x02\x4c\x01\x00\x3b"
+    )
+
+
+def test_a_gif_frame_larger_than_its_screen_is_measured_by_the_frame() -> None:
+    """Seventh hostile pass: the size was read from the logical screen only, but decoders allocate each frame's own
+    size (Pillow opens a 1 x 1 screen holding a 9,000 x 9,000 frame as 9,000 x 9,000): a 40-byte GIF passed the
+    check declaring 1 x 1 and decoded as 3.6 G pixels."""
+    assert Image.open(io.BytesIO(gif_with_frame((1, 1), (9000, 9000)))).size == (
+        9000,
+        9000,
+    )  # what a decoder sees
+    assert image_size(gif_with_frame((1, 1), (60_000, 60_000))) == (60_000, 60_000)
+    assert image_size(gif_with_frame((10, 10), (5, 5), at=(30_000, 20))) == (30_005, 25)
+    job = extract_job(limits=LimitsConfig(max_image_pixels=2_000_000))
+    with pytest.raises(LimitExceededError, match="60,000 x 60,000"):
+        _check_image_pixels(gif_with_frame((1, 1), (60_000, 60_000)), job)
+    frames = [Image.new("P", (50, 40), i) for i in range(5)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    assert image_size(buffer.getvalue()) == (50, 40)  # an ordinary animation: its screen
+
+
+def test_a_gif_cut_short_or_of_endless_blocks_has_no_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = gif_with_frame((1, 1), (60_000, 60_000))
+    for cut in (13, 20, 30, len(bomb) - 3):
+        assert image_size(bomb[:cut]) is None, cut
+    assert image_size(bomb[:-1]) == (60_000, 60_000)  # no trailer: what was read
+    monkeypatch.setattr("pipelex.inference.live.resources._GIF_MAX_BLOCKS", 10)
+    many = bomb[:-6] + b"\x02" + b"\x01\x00" * 50 + b"\x00\x3b"
+    assert image_size(many) is None

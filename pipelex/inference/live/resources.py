@@ -55,13 +55,65 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     header cannot be read)."""
     if data.startswith(b"\x89PNG"):
         return png_size(data)
-    if data.startswith((b"GIF87a", b"GIF89a")) and len(data) >= 10:
-        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return _gif_size(data)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return _webp_size(data)
     if data.startswith(b"\xff\xd8"):
         return _jpeg_size(data)
     return None
+
+
+_GIF_MAX_BLOCKS = 2_000_000
+"""Sub-blocks a GIF's walk reads at most (a 50 MB GIF of ordinary 255-byte blocks has ~200,000): past it, the
+size is not read (the image is refused), so a GIF of one-byte blocks cannot make the walk itself long."""
+
+
+def _gif_size(data: bytes) -> tuple[int, int] | None:
+    """The canvas that holds a GIF's logical screen and every frame: a frame's descriptor may be larger than the
+    screen (a 1 x 1 screen holding a 65,535 x 65,535 frame), and decoders allocate the frame's own size. Walks
+    the blocks (frames, extensions) without decoding anything; None when the header or a block is cut short."""
+    if len(data) < 13:
+        return None
+    width, height = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    at = 13 + (3 << ((data[10] & 0x07) + 1) if data[10] & 0x80 else 0)
+    blocks = frames = 0
+    while at < len(data):
+        introducer = data[at]
+        if introducer == 0x3B:  # trailer
+            return width, height
+        if introducer == 0x2C:  # an image descriptor: left, top, width, height, flags
+            if at + 10 > len(data):
+                return None
+            left, top = (
+                int.from_bytes(data[at + 1 : at + 3], "little"),
+                int.from_bytes(data[at + 3 : at + 5], "little"),
+            )
+            frame_w, frame_h = (
+                int.from_bytes(data[at + 5 : at + 7], "little"),
+                int.from_bytes(data[at + 7 : at + 9], "little"),
+            )
+            width, height = max(width, left + frame_w), max(height, top + frame_h)
+            frames += 1
+            flags = data[at + 9]
+            at += (
+                10 + (3 << ((flags & 0x07) + 1) if flags & 0x80 else 0) + 1
+            )  # local colour table, LZW code size
+        elif introducer == 0x21:  # an extension: its label, then sub-blocks
+            at += 2
+        else:
+            return None
+        while True:  # sub-blocks, up to a zero-length one
+            if at >= len(data):
+                return None
+            length = data[at]
+            at += 1 + length
+            blocks += 1
+            if blocks > _GIF_MAX_BLOCKS:
+                return None
+            if length == 0:
+                break
+    return (width, height) if frames else None  # no trailer (a file cut after a frame): what was read
 
 
 def _webp_size(data: bytes) -> tuple[int, int] | None:
