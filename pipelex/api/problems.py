@@ -54,7 +54,7 @@ from pipelex.errors import (
 
 logger = logging.getLogger("pipelex.api")
 
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"()<>]+", re.IGNORECASE)
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,31}://[^\s'\"()<>]+", re.IGNORECASE)
 
 
 def served_provider_detail(text: str, instance: str) -> str:

@@ -566,3 +566,15 @@ def test_a_provider_failure_tells_the_caller_no_address_of_the_servers_model_ser
         )
     assert address not in problem["detail"] and "<address withheld>" in problem["detail"], problem["detail"]
     assert "OPENAI_BASE_URL" in problem["detail"], problem["detail"]
+
+
+def test_withholding_addresses_stays_linear_on_a_long_provider_message() -> None:
+    """The provider's own words are in the detail, at any length: the address pattern must not backtrack over them
+    (``a.a.a.`` x 20,000 took 5 s with an unbounded scheme)."""
+    from pipelex.api.problems import served_provider_detail
+
+    started = time.process_time()
+    assert served_provider_detail("a." * 30_000, "/v1/execute") == "a." * 30_000
+    assert time.process_time() - started < 2.0
+    withheld = served_provider_detail("nothing answered at http://10.0.3.7:8000/v1 (from $X)", "/v1/execute")
+    assert withheld == "nothing answered at <address withheld> (from $X)"
