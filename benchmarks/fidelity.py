@@ -29,9 +29,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -225,7 +227,12 @@ def main(argv: list[str] | None = None) -> int:
         for rel, text in files.items():
             path = args.folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            # a folder case's two rows (the folder, its entry file) run at once: replace each file whole, never
+            # truncate one the other row is reading
+            if not path.exists() or path.read_text() != text:
+                scratch = path.with_name(f".{path.name}.{threading.get_ident()}")
+                scratch.write_text(text)
+                os.replace(scratch, path)
         target = args.folder / target_rel
         text = files.get(target_rel, "")
         if (

@@ -210,6 +210,18 @@ def f_noinput(b: Bundle, code: str) -> None:  # missing_input_variable in a cont
     _pipe(b, code)["inputs"] = {}
 
 
+def f_cycle(b: Bundle, code: str) -> None:  # pipe_cycle (the sequence's last step calls the sequence)
+    p = _pipe(b, code)
+    p["body"] = [ln.replace('pipe = "second"', f'pipe = "{code}"') for ln in p["body"]]
+
+
+def f_bindstep(
+    b: Bundle, code: str
+) -> None:  # binding_step_invalid (a step that is a pipe step and a binding)
+    p = _pipe(b, code)
+    p["body"] = [ln.replace('{ pipe = "first", ', '{ pipe = "first", from = "note", ') for ln in p["body"]]
+
+
 def f_badcode(b: Bundle, code: str) -> None:  # invalid_pipe_code_syntax (the pipe's code is CamelCase)
     new = code.capitalize() + "Step"
     b["pipes"] = {(new if k == code else k): v for k, v in b["pipes"].items()}
@@ -271,6 +283,8 @@ PIPE_FAULTS: dict[str, PipeFault] = {
     "optional": f_optional,
     "badcode": f_badcode,
     "noinput": f_noinput,
+    "cycle": f_cycle,
+    "bindstep": f_bindstep,
 }
 BUNDLE_FAULTS: dict[str, BundleFault] = {
     "native": f_native,
@@ -362,6 +376,35 @@ PLACED = [
     (("domain", None), ("type", "second")),
     (("marker", "second"), ("missing", "first")),
     (("tsyntax", "second"), ("type", "first")),
+    # the second round: pipe codes, binding steps, cycles, and the data-flow stage against the others
+    (("badcode", "first"), ("model", "second")),
+    (("badcode", "second"), ("missing", "first")),
+    (("badcode", "second"), ("type", "first")),
+    (("badcode", "first"), ("concept", "second")),
+    (("bindstep", "run"), ("missing", "first")),
+    (("bindstep", "run"), ("model", "second")),
+    (("bindstep", "run"), ("concept", "second")),
+    (("bindstep", "run"), ("type", "second")),
+    (("bindstep", "run"), ("private", "first")),
+    (("cycle", "run"), ("model", "first")),
+    (("cycle", "run"), ("concept", "first")),
+    (("cycle", "run"), ("missing", "first")),
+    (("cycle", "run"), ("private", "first")),
+    (("notype", "second"), ("model", "first")),
+    (("notype", "second"), ("missing", "first")),
+    (("image", "first"), ("model", "second")),
+    (("image", "first"), ("private", "second")),
+    (("image", "first"), ("concept", "second")),
+    (("marker", "second"), ("model", "first")),
+    (("marker", "second"), ("concept", "first")),
+    (("spec", "second"), ("marker", "first")),
+    (("optional", "first"), ("private", "second")),
+    (("outmult", "run"), ("optional", "second")),
+    (("outconcept", "run"), ("image", "second")),
+    (("steppipe", "run"), ("concept", "first")),
+    (("steppipe", "run"), ("private", "first")),
+    (("noinput", "run"), ("image", "second")),
+    (("unused", "run"), ("optional", "first")),
 ]
 TRIPLES = [
     (("model", "first"), ("missing", "second"), ("unused", "run")),

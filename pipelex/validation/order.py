@@ -6,8 +6,9 @@ stage, the way it checks (learnt by running it on bundles with two and three fau
 ``benchmarks/fidelity_bundles_order.py``):
 
 1. reading each file: TOML syntax, an unreadable file, a package manifest;
-2. the schema of each file, file by file: its header and concepts first, then its pipes in the order the file
-   writes them, each pipe's fields (type, code, input names, markers, keys, template syntax) before what its
+2. the schema of each file, file by file: its header and concepts first, then the pipe table's keys (a pipe
+   code that is not snake_case, a pipe with no type), then its pipes in the order the file writes them, each
+   pipe's fields (type, input names, markers, keys, template syntax) before what its
    template reads against its inputs (an operator's undeclared or unused input); a top-level key the bundle
    does not take last;
 3. concept specs that do not parse (or ask for too many items);
@@ -91,6 +92,14 @@ def _stage(diagnostic: Diagnostic, controllers: set[tuple[str | None, str]]) -> 
     return _STAGES.get(diagnostic.error_type, _FLOW)
 
 
+def _of_the_pipe_table(d: Diagnostic) -> bool:
+    """A fault of the ``[pipe]`` table's keys and kinds: a pipe code that is not snake_case (the table's key, not
+    a reference to a pipe), a pipe with no ``type``."""
+    if d.error_type == ErrorType.MISSING_PIPE_TYPE:
+        return True
+    return d.error_type == ErrorType.INVALID_PIPE_CODE_SYNTAX and d.field is None
+
+
 def _unknown_top_level_key(library: Library, d: Diagnostic) -> bool:
     """The parser's error for a top-level key a bundle does not take (its field is the key)."""
     if not d.field or d.field in TOP_LEVEL_KEYS or d.line is None:
@@ -135,11 +144,12 @@ def ordered_errors(library: Library, errors: Sequence[Diagnostic]) -> list[Diagn
         if stage == _READ or stage == _MAIN_PIPE or stage == _RUN:
             return (stage, file, found)
         if d.pipe:
-            place = (1, pipe_line(d.file, d.pipe))
+            # the pipe table's own keys (a pipe code, a pipe without a type) before any pipe's contents
+            place = (1, 0 if stage == _SCHEMA and _of_the_pipe_table(d) else 1, pipe_line(d.file, d.pipe))
         elif d.error_type == ErrorType.SCHEMA_VIOLATION and _unknown_top_level_key(library, d):
-            place = (2, d.line or 0)  # a top-level key the bundle does not take: after its pipes
+            place = (2, 0, d.line or 0)  # a top-level key the bundle does not take: after its pipes
         else:
-            place = (0, d.line or 0)  # the header and the concepts come before the pipes
+            place = (0, 0, d.line or 0)  # the header and the concepts come before the pipes
         if stage == _SCHEMA:
             within = 1 if d.error_type in _TEMPLATE_INPUTS else 0
         elif stage == _OWN:

@@ -74,7 +74,9 @@ def _render(b: dict[str, Any]) -> str:
     if b["concepts"]:
         lines += ["", "[concept]", *(f'{k} = "{v}"' for k, v in b["concepts"].items())]
     for code, p in b["pipes"].items():
-        lines += ["", f"[pipe.{code}]", f'type = "{p["type"]}"', f'description = "The {code} step"']
+        lines += ["", f"[pipe.{code}]"]
+        lines += [f'type = "{p["type"]}"'] if p["type"] else []
+        lines += [f'description = "The {code} step"']
         ins = ", ".join(f'{k} = "{v}"' for k, v in p["inputs"].items())
         lines += [f"inputs = {{ {ins} }}", f'output = "{p["output"]}"']
         if "prompt" in p:
@@ -94,6 +96,7 @@ class Fault:
     apply: Callable[[dict[str, Any], str | None], None]
     within: int = 0  # its rank among one pipe's errors of the same stage
     after_pipes: bool = False  # a top-level key the bundle does not take: after the pipes' schema errors
+    table_level: bool = False  # a fault of the pipe table's keys and kinds: before every pipe's contents
 
 
 def _first_input(p: dict[str, Any]) -> str:
@@ -153,6 +156,7 @@ def _header_key(b: dict[str, Any], _code: str | None) -> None:
 # stages: 1 reading, 2 schema, 3 concept specs, 4 main_pipe, 5 concepts, 6 each pipe alone, 7 data flow
 FAULTS = [
     Fault("type", "unknown_pipe_type", 2, "leaf", _set("type", "PipeLlm")),
+    Fault("no_type", "missing_pipe_type", 2, "leaf", _set("type", ""), table_level=True),
     Fault("input_name", "invalid_input_name", 2, "leaf", _rename_input),
     Fault(
         "undeclared", "missing_input_variable", 2, "leaf", _append_prompt(" for $harbour_master"), within=1
@@ -185,9 +189,9 @@ def _bundle(placed: list[tuple[Fault, str | None]]) -> str:
 
 def _place(fault: Fault, code: str | None) -> tuple[int, ...]:
     if fault.where == "bundle":
-        return (2,) if fault.after_pipes else (0,)
+        return (2, 0) if fault.after_pipes else (0, 0)
     assert code is not None
-    return (1, PIPES.index(code))
+    return (1, 0 if fault.table_level else 1, PIPES.index(code))
 
 
 def _expected_first(placed: list[tuple[Fault, str | None]]) -> set[str]:
@@ -216,6 +220,8 @@ def test_each_fault_alone_gives_its_error_type(fault: Fault) -> None:
         ([("undeclared", "read_manifest"), ("model", "write_notice")], "missing_input_variable"),
         # a concept that does not resolve before a model, even written after it
         ([("model", "read_manifest"), ("concept", "write_notice")], "unresolved_concept"),
+        # a pipe without a type (the pipe table) before an earlier pipe's undeclared input (its contents)
+        ([("undeclared", "read_manifest"), ("no_type", "write_notice")], "missing_pipe_type"),
         # two schema errors: the pipe written first
         ([("undeclared", "read_manifest"), ("type", "write_notice")], "missing_input_variable"),
         ([("type", "read_manifest"), ("undeclared", "write_notice")], "unknown_pipe_type"),
@@ -281,7 +287,7 @@ def two_faults(draw: st.DrawFn) -> list[tuple[Fault, str | None]]:
     (f1, c1), (f2, c2) = placed
     # one pipe's unknown type hides the rest of that pipe (its kind decides what else is checked), and two
     # changes of one field of one pipe are one change: draw those in two pipes
-    if c1 is not None and c1 == c2 and ({"type"} & {f1.name, f2.name} or _same_field(f1, f2)):
+    if c1 is not None and c1 == c2 and ({"type", "no_type"} & {f1.name, f2.name} or _same_field(f1, f2)):
         other = [c for c in PLACES[f2.where] if c != c1]
         if not other:
             other = [c for c in PLACES[f1.where] if c != c2]
@@ -306,7 +312,7 @@ def _same_field(a: Fault, b: Fault) -> bool:
 @given(two_faults())
 def test_generated_pairs_of_faults(placed: list[tuple[Fault, str | None]]) -> None:
     (f1, c1), (f2, c2) = placed
-    if c1 is not None and c1 == c2 and ("type" in (f1.name, f2.name) or _same_field(f1, f2)):
+    if c1 is not None and c1 == c2 and ({"type", "no_type"} & {f1.name, f2.name} or _same_field(f1, f2)):
         return  # no second pipe of that kind to move one to
     library = build_library([(_bundle(placed), "harbour.mthds")])
     errors = [d for d in check_library(library, DECK) if d.severity is Severity.ERROR]
@@ -314,7 +320,7 @@ def test_generated_pairs_of_faults(placed: list[tuple[Fault, str | None]]) -> No
     assert types, placed
     assert types[0] in _expected_first(placed), (placed, types)
     for fault, _ in placed:  # nothing dropped
-        if fault.where == "controller" and "type" in (f1.name, f2.name):
+        if fault.where == "controller" and {"type", "no_type"} & {f1.name, f2.name}:
             continue  # a step whose type is unknown does not load: the sequence's data flow is not checked
         if fault.name == "ctl_unread" and any(d.pipe == "plan_berths" for d in errors):
             continue  # whether a sequence reads an input is known only when its steps check out
