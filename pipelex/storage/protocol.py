@@ -68,16 +68,19 @@ def magic_type(data: bytes) -> str | None:
 def stored_type(data: bytes, declared: str | None) -> str:
     """The content type a store writes ``data`` under (its S3 ``Content-Type``, its name's extension).
 
-    The type the bytes announce by their magic number; else the declared one when it is a well-formed media type
+    ``application/octet-stream`` when that is declared (opaque bytes stay opaque); else the type the bytes announce
+    by their magic number; else the declared one when it is a well-formed media type
     a browser shows or downloads but never runs (images but SVG, audio, video, PDF, plain text, office
     documents, ...); else ``application/octet-stream``. A caller's ``data:text/html`` or ``image/svg+xml`` input
     is stored, but never as a page a browser would run from the operator's bucket or folder, and a declared type
     is never written into a request header as it was given (a line break in it made S3 writes fail).
     """
+    kind = (declared or "").partition(";")[0].strip().lower()
+    if kind == "application/octet-stream":
+        return kind  # opaque bytes asked for stay opaque (the runner API's blob store names its blobs <sha256>.bin)
     sniffed = magic_type(data)
     if sniffed is not None:
         return sniffed
-    kind = (declared or "").partition(";")[0].strip().lower()
     if not _MEDIA_TYPE.fullmatch(kind):
         return "application/octet-stream"
     subtype = kind.partition("/")[2]

@@ -77,6 +77,13 @@ def test_the_bytes_announce_their_own_type_whatever_was_declared() -> None:
     assert blob_name(PNG, "text/html").endswith(".png")
 
 
+def test_bytes_declared_opaque_stay_opaque() -> None:
+    # the runner API's blob store puts every upload as application/octet-stream and finds it as <sha256>.bin:
+    # a PDF or PNG uploaded by hash must be found again (tests/api/test_protocol_blobs.py)
+    assert stored_type(PNG, "application/octet-stream") == "application/octet-stream"
+    assert blob_name(b"%PDF-1.7 ...", "application/octet-stream").endswith(".bin")
+
+
 def test_a_local_store_names_no_blob_as_a_page(tmp_path: Path) -> None:
     store = LocalStorage(tmp_path)
     uri, _ = store.put(PAGE, "text/html")
