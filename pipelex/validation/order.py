@@ -8,16 +8,18 @@ stage, the way it checks (learnt by running it on bundles with two and three fau
 1. reading each file: TOML syntax, an unreadable file, a package manifest;
 2. the schema of each file, file by file: its header and concepts first, then the pipe table's keys (a pipe
    code that is not snake_case, a pipe with no type), then its pipes in the order the file writes them, each
-   pipe's fields (type, input names, markers, keys, template syntax) before what its
+   pipe's fields (type, input names, markers, keys, a batch's item name, template syntax) before what its
    template reads against its inputs (an operator's undeclared or unused input); a top-level key the bundle
    does not take last;
 3. concept specs that do not parse (or ask for too many items);
 4. ``main_pipe`` naming a pipe of the bundle;
 5. concepts resolved (``refines``, structures, the concepts pipes name);
 6. each pipe on its own, in order: its model, then private names in its templates, then optional inputs;
-7. the data flow through controllers (what a step receives, a controller's outputs and unused inputs, the
-   pipes it calls) and the rest, pipe by pipe;
-8. the dry run.
+7. what the controllers' steps, branches and outcomes need that the controller does not get (its undeclared
+   inputs), every controller's before the rest of the data flow;
+8. the rest of the data flow through controllers (what a step receives, a controller's outputs and unused
+   inputs, the pipes it calls, cycles), pipe by pipe;
+9. the dry run.
 
 Within a stage, errors keep the order in which they were found. Nothing is dropped, nothing added: only the
 order changes.
@@ -38,10 +40,11 @@ _SPEC = 2
 _MAIN_PIPE = 3
 _RESOLUTION = 4
 _OWN = 5
-_FLOW = 6
-_RUN = 7
+_FLOW_INPUTS = 6
+_FLOW = 7
+_RUN = 8
 
-# the stage of each error type (a type not named here is a data-flow check: stage 7)
+# the stage of each error type (a type not named here is a data-flow check: stage 8)
 _STAGES: dict[str, int] = {
     ErrorType.TOML_SYNTAX: _READ,
     ErrorType.FILE_UNREADABLE: _READ,
@@ -52,6 +55,7 @@ _STAGES: dict[str, int] = {
     ErrorType.INVALID_PIPE_CODE_SYNTAX: _SCHEMA,
     ErrorType.INVALID_INPUT_NAME: _SCHEMA,
     ErrorType.BINDING_STEP_INVALID: _SCHEMA,
+    ErrorType.BATCH_ITEM_NAME_COLLISION: _SCHEMA,
     ErrorType.NATIVE_CONCEPT_REDECLARATION: _SCHEMA,
     ErrorType.DUPLICATE_DECLARATION: _SCHEMA,
     ErrorType.OPTIONAL_MARKER_INVALID: _SCHEMA,
@@ -82,7 +86,9 @@ _LAST = 1 << 30
 
 def _stage(diagnostic: Diagnostic, controllers: set[tuple[str | None, str]]) -> int:
     if diagnostic.error_type in _TEMPLATE_INPUTS:
-        return _FLOW if (diagnostic.file, diagnostic.pipe or "") in controllers else _SCHEMA
+        if (diagnostic.file, diagnostic.pipe or "") not in controllers:
+            return _SCHEMA
+        return _FLOW_INPUTS if diagnostic.error_type == ErrorType.MISSING_INPUT_VARIABLE else _FLOW
     if (
         diagnostic.error_type == ErrorType.SCHEMA_VIOLATION
         and not diagnostic.pipe

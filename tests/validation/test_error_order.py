@@ -136,6 +136,10 @@ def _add_input(b: dict[str, Any], code: str | None) -> None:
     b["pipes"][code]["inputs"]["tide_table"] = "Text"
 
 
+def _no_inputs(b: dict[str, Any], code: str | None) -> None:
+    b["pipes"][code]["inputs"] = {}
+
+
 def _unknown_step(b: dict[str, Any], code: str | None) -> None:
     p = b["pipes"][code]
     p["body"] = [ln.replace('"write_notice"', '"write_notise"') for ln in p["body"]]
@@ -153,7 +157,8 @@ def _header_key(b: dict[str, Any], _code: str | None) -> None:
     b["header"].append('version = "2"')
 
 
-# stages: 1 reading, 2 schema, 3 concept specs, 4 main_pipe, 5 concepts, 6 each pipe alone, 7 data flow
+# stages: 1 reading, 2 schema, 3 concept specs, 4 main_pipe, 5 concepts, 6 each pipe alone, 7 what controllers
+# do not get, 8 the rest of the data flow
 FAULTS = [
     Fault("type", "unknown_pipe_type", 2, "leaf", _set("type", "PipeLlm")),
     Fault("no_type", "missing_pipe_type", 2, "leaf", _set("type", ""), table_level=True),
@@ -169,8 +174,9 @@ FAULTS = [
     Fault("concept", "unresolved_concept", 5, "leaf", _set("output", "Notise")),
     Fault("model", "unknown_model", 6, "leaf", _body('model = "$no-such-preset"')),
     Fault("private", "template_private_name", 6, "leaf", _append_prompt(" {{ INPUT._stuff }}"), within=1),
-    Fault("ctl_unread", "extraneous_input_variable", 7, "controller", _add_input),
-    Fault("ctl_step", "unresolved_pipe_dependency", 7, "controller", _unknown_step),
+    Fault("ctl_undeclared", "missing_input_variable", 7, "controller", _no_inputs),
+    Fault("ctl_unread", "extraneous_input_variable", 8, "controller", _add_input),
+    Fault("ctl_step", "unresolved_pipe_dependency", 8, "controller", _unknown_step),
 ]
 BY_NAME = {f.name: f for f in FAULTS}
 
@@ -234,6 +240,9 @@ def test_each_fault_alone_gives_its_error_type(fault: Fault) -> None:
         # a controller's data flow after its steps' own checks, though the controller is written first
         ([("ctl_step", "plan_berths"), ("model", "write_notice")], "unknown_model"),
         ([("ctl_unread", "plan_berths"), ("concept", "read_manifest")], "unresolved_concept"),
+        # what a controller does not get after each pipe's own checks, before the rest of the data flow
+        ([("ctl_undeclared", "plan_berths"), ("model", "write_notice")], "unknown_model"),
+        ([("ctl_undeclared", "plan_berths"), ("spec", "write_notice")], "invalid_concept_spec"),
         # bundle level: a native concept redeclared before any pipe's schema error
         ([("native", None), ("type", "read_manifest")], "native_concept_redeclaration"),
         # a top-level key the bundle does not take comes after the pipes' schema errors...
@@ -298,7 +307,13 @@ def two_faults(draw: st.DrawFn) -> list[tuple[Fault, str | None]]:
 
 
 def _same_field(a: Fault, b: Fault) -> bool:
-    fields = {"spec": "output", "concept": "output", "ctl_unread": "inputs", "unread": "inputs"}
+    fields = {
+        "spec": "output",
+        "concept": "output",
+        "ctl_unread": "inputs",
+        "unread": "inputs",
+        "ctl_undeclared": "inputs",
+    }
     return a.name in fields and fields.get(a.name) == fields.get(b.name)
 
 
@@ -327,3 +342,37 @@ def test_generated_pairs_of_faults(placed: list[tuple[Fault, str | None]]) -> No
         assert fault.error_type in types, (fault.name, types)
     # ordering is a permutation: the same errors whatever order they were found in
     assert Counter(ordered_errors(library, list(reversed(errors)))) == Counter(errors)
+
+
+def test_what_a_controller_does_not_get_comes_before_another_controllers_unused_input() -> None:
+    text = """domain = "harbour_office"
+main_pipe = "plan_day"
+
+[concept]
+Manifest = "A ship's cargo manifest"
+
+[pipe.plan_day]
+type = "PipeSequence"
+description = "Plans the day"
+inputs = { manifest = "Manifest", weather = "Text" }
+output = "Text"
+steps = [{ pipe = "plan_berths", result = "plan" }]
+
+[pipe.plan_berths]
+type = "PipeSequence"
+description = "Plans the berths"
+output = "Text"
+steps = [{ pipe = "read_manifest", result = "plan" }]
+
+[pipe.read_manifest]
+type = "PipeLLM"
+description = "Reads a manifest"
+inputs = { manifest = "Manifest" }
+output = "Text"
+prompt = "List the cargo of this manifest: $manifest"
+"""
+    errors = _errors((text, "harbour.mthds"))
+    assert [(d.error_type, d.pipe) for d in errors][0] == ("missing_input_variable", "plan_berths"), [
+        d.render() for d in errors
+    ]
+    assert ("extraneous_input_variable", "plan_day") in [(d.error_type, d.pipe) for d in errors]
