@@ -215,9 +215,8 @@ def f_cycle(b: Bundle, code: str) -> None:  # pipe_cycle (the sequence's last st
     p["body"] = [ln.replace('pipe = "second"', f'pipe = "{code}"') for ln in p["body"]]
 
 
-def f_bindstep(
-    b: Bundle, code: str
-) -> None:  # binding_step_invalid (a step that is a pipe step and a binding)
+def f_bindstep(b: Bundle, code: str) -> None:
+    """binding_step_invalid: a step that is a pipe step and a binding."""
     p = _pipe(b, code)
     p["body"] = [ln.replace('{ pipe = "first", ', '{ pipe = "first", from = "note", ') for ln in p["body"]]
 
