@@ -245,3 +245,28 @@ class PayloadStoreError(RunError):
 class UsageError(PipelexError):
     """A command-line argument cannot be used (a missing input file, an output folder that is a file, a port out
     of range...). Found before any work starts; the CLI exits with code 2."""
+
+
+def too_many_digits(text: str, exc: BaseException) -> str | None:
+    """The message for ``exc`` when it is Python's refusal to read an integer of more digits than
+    ``sys.get_int_max_str_digits()`` (4,300 by default: ``tomllib`` and ``json`` raise a bare ``ValueError`` that
+    tells to call ``sys.set_int_max_str_digits()``); else None. The message ends with the line and column of the
+    first run of that many digits in ``text`` as ``(at line L, column C)``, a TOML error's form (the number,
+    unless a string holding such a run comes first)."""
+    import sys
+
+    if not isinstance(exc, ValueError) or "integer string conversion" not in str(exc):
+        return None
+    import re
+
+    limit = sys.get_int_max_str_digits()
+    match = re.search(r"[0-9](?:_?[0-9]){" + str(limit) + ",}", text)  # TOML integers may hold underscores
+    where = ""
+    if match is not None:
+        start = match.start()
+        line = text.count("\n", 0, start) + 1
+        where = f" (at line {line}, column {start - text.rfind(chr(10), 0, start)})"
+    return (
+        f"a number has more than {limit} digits, more than can be read: write it shorter, "
+        f"or as a string if it is a code rather than a quantity{where}"
+    )

@@ -245,6 +245,17 @@ def _validate(
                 else f" ({len(report.pending_signatures)} signature(s) accepted by --allow-signatures)"
             )
         print(f"{bundle_path or 'library'}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
+    # a code that names no pipe validated nothing: not a success (the report above still shows the library's own
+    # problems, e.g. the TOML error of the file that should have held it)
+    unknown = [
+        code for code in only or [] if code not in library.pipes and not library.pipe_refs_of_code(code)
+    ]
+    if unknown:
+        _err(
+            f"no pipe {unknown[0]!r} in the library (its pipes: {', '.join(sorted(library.pipes)) or 'none'}): "
+            "check the code, or the -L paths"
+        )
+        return EXIT_FAILED
     if not report.is_valid:
         return EXIT_FAILED
     return EXIT_FAILED if report.pending_signatures and not args.allow_signatures else EXIT_OK

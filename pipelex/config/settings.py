@@ -22,7 +22,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelex.config.run_settings import LimitsConfig, RunSettings
-from pipelex.errors import ConfigError
+from pipelex.errors import ConfigError, too_many_digits
 from pipelex.io.policy import IOPolicy
 from pipelex.language.blueprint import TemplatingStyleBlueprint, TemplatingStyleChoice
 
@@ -479,6 +479,11 @@ def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc}); fix the syntax") from exc
+    except ValueError as exc:  # an integer past Python's digit limit
+        message = too_many_digits(text, exc)
+        if message is None:
+            raise
+        raise ConfigError(f"{source}: {message}") from None
     try:
         config = PipelexConfig.model_validate(data)
     except ValidationError as exc:

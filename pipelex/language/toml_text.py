@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, cast
 
+from pipelex.errors import too_many_digits
+
 FAST_MIN_CHARS = 64 * 1024  # below this, tomllib alone (a ~150-pipe bundle)
 SAFE_DEPTH = (
     100  # nesting that tomllib reads whatever the caller's stack (3 frames a level, a limit of 1,000)
@@ -57,7 +59,14 @@ def loads(text: str) -> dict[str, Any]:
         raise RecursionError(f"a dotted key of more than {SAFE_DEPTH} parts")
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except ValueError as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):
+            message = too_many_digits(text, exc)
+            if message is None:
+                raise
+            raise tomllib.TOMLDecodeError(
+                message
+            ) from None  # its "(at line L, column C)" as tomllib's errors
         toml11 = _toml11()
         if toml11 is None:
             raise

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pipelex.concepts.library import Concept
 from pipelex.concepts.natives import ListContent, StuffContent, native_name
 from pipelex.concepts.values import ContentError, to_content
-from pipelex.errors import InputError
+from pipelex.errors import InputError, too_many_digits
 from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity
 from pipelex.limits import check_list_size
@@ -113,6 +113,11 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
             ) from exc
         except RecursionError:
             raise _too_deep("the inline inputs") from None
+        except ValueError as exc:  # an integer past Python's digit limit
+            message = too_many_digits(text, exc)
+            if message is None:
+                raise
+            raise InputError(f"the inline inputs cannot be read: {message}") from None
         base: Path | None = None
     else:
         path = Path(argument)
@@ -121,11 +126,27 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
                 f"inputs file {argument!r} does not exist: give a .json or .toml file, or inline JSON "
                 "starting with '{'"
             )
+        raw = ""
         try:
             raw = path.read_text(encoding="utf-8")
+            if raw.startswith("\ufeff"):
+                raise InputError(
+                    f"inputs file {argument!r} starts with a byte-order mark (U+FEFF), which is not JSON or "
+                    "TOML: save the file as UTF-8 without a BOM"
+                )
             data = tomllib.loads(raw) if path.suffix.lower() == ".toml" else json.loads(raw)
-        except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"inputs file {argument!r} is not UTF-8 text (byte {exc.start} cannot be decoded): save it as "
+                "UTF-8 (an editor may have written UTF-16 or Latin-1)"
+            ) from None
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
             raise InputError(f"inputs file {argument!r} cannot be parsed: {exc}") from exc
+        except ValueError as exc:  # an integer past Python's digit limit
+            message = too_many_digits(raw, exc)
+            if message is None:
+                raise
+            raise InputError(f"inputs file {argument!r} cannot be read: {message}") from None
         except RecursionError:
             raise _too_deep(f"the values of inputs file {argument!r}") from None
         except OSError as exc:
@@ -134,7 +155,13 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
             ) from exc
         base = path.parent
     if not is_json_object(data):
-        raise InputError("the inputs must be an object mapping input names to values")
+        kinds: dict[type, str] = {list: "a list", str: "a string", bool: "a boolean"}
+        kind = "null" if data is None else kinds.get(type(data), "a number")
+        where = "the inline inputs" if base is None else f"inputs file {argument!r}"
+        raise InputError(
+            f"{where}: the top level is {kind}, but the inputs must be an object mapping input names to "
+            'values, e.g. {"text": "..."}'
+        )
     check_input_depth(data)
     return data, base
 

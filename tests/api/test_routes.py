@@ -379,6 +379,19 @@ def test_validate_garbage_is_200_invalid(client: httpx.Client) -> None:
     assert body["graph"]["nodes"] == []
 
 
+def test_an_integer_too_long_to_read_is_a_located_syntax_error_not_a_500(client: httpx.Client) -> None:
+    """Python refuses to read an integer of more than 4,300 digits (a bare ValueError out of tomllib)."""
+    bundle = 'domain = "d"\nx = 1' + "0" * 5000 + "\n"
+    body = client.post("/v1/validate", json={"files": {"big.mthds": bundle}}).json()
+    assert body["is_valid"] is False
+    error = body["errors"][0]
+    assert error["error_type"] == "toml_syntax" and "4300 digits" in error["message"]
+    assert error["location"] == {"file": "big.mthds", "line": 2}
+    response = client.post("/v1/execute", json={"files": {"big.mthds": bundle}, "dry_run": True})
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "method.invalid"
+
+
 def test_validate_bad_request_is_422(client: httpx.Client) -> None:
     problem = assert_problem(
         client.post("/v1/validate", json={"mthds_contents": [MENU], "dry_run": True}), 422, "request-invalid"

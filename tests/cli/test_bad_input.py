@@ -1,0 +1,239 @@
+"""A user's mistakes in what the CLI reads (bundles, inputs, pipelex.toml, pipe codes): each gets one clear error
+naming the file, line, input or pipe, never an internal error or a traceback.
+
+The last test sweeps mutations of valid bundles (bytes, TOML values, fields) through ``pipelex validate bundle``
+in-process, a bounded number of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.cli.test_fuzz_argv import run_in_process
+
+REPO = Path(__file__).resolve().parents[2]
+MENU = REPO / "examples" / "menu_card.mthds"
+ORDER_DESK = REPO / "benchmarks" / "bundles" / "order_desk.mthds"
+HUGE = "1" + "0" * 5000  # past Python's 4,300-digit limit for reading an integer
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder holding the menu card bundle; no keys, no config of the caller."""
+    shutil.copy(MENU, tmp_path / "menu_card.mthds")
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "PIPELEX_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIPELEX_LOG_FILE", str(tmp_path / "pipelex.log"))
+    monkeypatch.setenv("PIPELEX_STORAGE_DIR", str(tmp_path / "storage"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def clear_failure(argv: list[str], *expected: str) -> str:
+    """Runs ``argv``; asserts exit 1, no internal error or traceback, and each expected text in the output."""
+    code, output = run_in_process(argv)
+    assert code == 1, (argv, code, output)
+    assert "internal error" not in output and "Traceback" not in output, output
+    for text in expected:
+        assert text in output, (text, output)
+    return output
+
+
+def test_an_integer_too_long_to_read_in_a_bundle_names_its_line(here: Path) -> None:
+    text = (here / "menu_card.mthds").read_text(encoding="utf-8")
+    (here / "menu_card.mthds").write_text(text.replace("[concept]", f"x = {HUGE}\n[concept]", 1), "utf-8")
+    line = text[: text.index("[concept]")].count("\n") + 1
+    clear_failure(
+        ["validate", "bundle", "menu_card.mthds"], f"menu_card.mthds:{line}:", "toml_syntax", "4300 digits"
+    )
+
+
+def test_an_integer_too_long_in_a_pipe_table_names_its_line(here: Path) -> None:
+    text = (here / "menu_card.mthds").read_text(encoding="utf-8")
+    (here / "menu_card.mthds").write_text(text + f"\n[pipe.list_dishes.extra]\nn = {HUGE}\n", "utf-8")
+    line = text.count("\n") + 3
+    clear_failure(["validate", "bundle", "menu_card.mthds", "--format", "text"], f"menu_card.mthds:{line}:")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_an_integer_too_long_in_an_inputs_file_names_the_file_and_line(here: Path, suffix: str) -> None:
+    body = f'{{"kitchen_note": {HUGE}}}' if suffix == ".json" else f"kitchen_note = {HUGE}\n"
+    (here / f"inputs{suffix}").write_text(body, encoding="utf-8")
+    argv = ["run", "bundle", "menu_card.mthds", "--dry-run", "-i", f"inputs{suffix}"]
+    clear_failure(argv, f"inputs{suffix}", "4300 digits", "(at line 1,")
+
+
+def test_an_integer_too_long_in_inline_inputs(here: Path) -> None:
+    del here
+    argv = ["run", "bundle", "menu_card.mthds", "--dry-run", "-i", f'{{"kitchen_note": {HUGE}}}']
+    clear_failure(argv, "the inline inputs", "4300 digits", "column 18")
+
+
+def test_an_integer_too_long_in_pipelex_toml_names_the_file(here: Path) -> None:
+    """A subprocess: the configuration is read once per process."""
+    (here / "custom.toml").write_text(f"[limits]\nmax_batch_items = {HUGE}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | {
+        "PIPELEX_CONFIG": str(here / "custom.toml")
+    }
+    argv = ["run", "bundle", "menu_card.mthds", "--dry-run", "--mock-inputs"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipelex.cli.main import main; sys.exit(main(sys.argv[1:]))",
+            *argv,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=here,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    assert "custom.toml: a number has more than 4300 digits" in done.stderr
+    assert "(at line 2, column 19)" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'\xef\xbb\xbf{"kitchen_note": "leeks"}', "byte-order mark"),
+        ('{"kitchen_note": "leeks"}'.encode("utf-16"), "not UTF-8"),
+        (b'{"kitchen_note": "caf\xe9"}', "not UTF-8"),
+    ],
+)
+def test_an_inputs_file_in_another_encoding_says_to_save_it_as_utf8(
+    here: Path, raw: bytes, expected: str
+) -> None:
+    (here / "inputs.json").write_bytes(raw)
+    output = clear_failure(["run", "bundle", "menu_card.mthds", "--dry-run", "-i", "inputs.json"], expected)
+    assert "inputs.json" in output and "UTF-8" in output
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"), [("[1, 2]", "a list"), ("null", "null"), ('"leeks"', "a string"), ("7", "a number")]
+)
+def test_inputs_that_are_not_an_object_name_the_file_and_what_it_holds(
+    here: Path, body: str, kind: str
+) -> None:
+    (here / "inputs.json").write_text(body, encoding="utf-8")
+    clear_failure(["run", "bundle", "menu_card.mthds", "--dry-run", "-i", "inputs.json"], "inputs.json", kind)
+
+
+@pytest.mark.parametrize("code", ["nosuch", "bistro_menus.nosuch", "other.list_dishes"])
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_validating_a_pipe_the_library_does_not_hold_fails(here: Path, code: str, fmt: str) -> None:
+    del here
+    output = clear_failure(
+        ["validate", "pipe", code, "-L", "menu_card.mthds", "--format", fmt], f"no pipe {code!r}"
+    )
+    assert "bistro_menus.list_dishes" in output  # the pipes it does hold
+
+
+def test_validating_a_pipe_the_library_holds_still_succeeds(here: Path) -> None:
+    del here
+    for code in ("list_dishes", "bistro_menus.list_dishes"):
+        exit_code, output = run_in_process(["validate", "pipe", code, "-L", "menu_card.mthds"])
+        assert exit_code == 0, output
+        assert "SUCCESS  bistro_menus.list_dishes" in output and "no pipe" not in output
+
+
+# ------------------------------------------------------------------------------------------------ mutations
+SEEDS = [MENU.read_text(encoding="utf-8"), ORDER_DESK.read_text(encoding="utf-8")]
+ODD_VALUES = [
+    HUGE,
+    "-" + HUGE,
+    "1e999",
+    "nan",
+    "inf",
+    '""',
+    "[]",
+    "{}",
+    "true",
+    '"\\u0000"',
+    "'''",
+    "[[",
+    "0x",
+    "1979-05-27",
+]
+ODD_BYTES = [
+    b"\x00",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\r",
+    b"\n[",
+    b"=",
+    b'"',
+    b"\\",
+    b"{",
+    "é".encode(),
+    b"\t",
+    HUGE.encode(),
+]
+
+
+@st.composite
+def mutated_bundle(draw: st.DrawFn) -> bytes:
+    """A valid bundle with a few changes: bytes inserted, deleted or replaced, a value or a key replaced, a line
+    dropped or duplicated."""
+    text = draw(st.sampled_from(SEEDS))
+    for _ in range(draw(st.integers(1, 3))):
+        lines = text.split("\n")
+        at = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(["value", "key", "drop", "dup", "bytes"]))
+        line = lines[at]
+        if kind == "value" and "=" in line:
+            lines[at] = line.split("=", 1)[0] + "= " + draw(st.sampled_from(ODD_VALUES))
+        elif kind == "key" and "=" in line:
+            key = draw(
+                st.sampled_from(
+                    ["type", "output", "inputs", "steps", "pipe", "model", "refines", "x", "é", '"a.b"']
+                )
+            )
+            lines[at] = key + " =" + line.split("=", 1)[1]
+        elif kind == "drop":
+            del lines[at]
+        elif kind == "dup":
+            lines.insert(at, line)
+        text = "\n".join(lines)
+        if kind == "bytes":
+            raw = text.encode("utf-8", "surrogateescape")
+            pos = draw(st.integers(0, len(raw)))
+            cut = draw(st.integers(0, 3))
+            text = (raw[:pos] + draw(st.sampled_from(ODD_BYTES)) + raw[pos + cut :]).decode(
+                "utf-8", "surrogateescape"
+            )
+    return text.encode("utf-8", "surrogateescape")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(raw=mutated_bundle(), fmt=st.sampled_from(["text", "json"]))
+def test_mutated_bundles_through_the_cli_get_a_verdict_or_located_errors(
+    here: Path, raw: bytes, fmt: str
+) -> None:
+    (here / "mutant.mthds").write_bytes(raw)
+    code, output = run_in_process(["validate", "bundle", "mutant.mthds", "--format", fmt, "--static-only"])
+    assert "internal error" not in output and "Traceback" not in output, output
+    assert code in (0, 1), (code, output)
+    if code == 1 and fmt == "text":
+        errors = [line for line in output.splitlines() if line.startswith("error:")]
+        assert errors, output
+        assert all("mutant.mthds" in line for line in errors), (
+            output
+        )  # each names the file (and line or pipe)
