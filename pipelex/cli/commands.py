@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Coroutine, Generator
@@ -31,7 +32,32 @@ T = TypeVar("T")
 def _err(message: str) -> None:
     from pipelex.redaction import redact
 
-    print(f"error: {redact(message)}", file=sys.stderr)
+    print(f"error: {console_text(redact(message))}", file=sys.stderr)
+
+
+def console_text(text: str) -> str:
+    """``text`` as the console shows it: every control character a terminal would act on, and every bidi override,
+    written out visibly (``\\x1b``, ``\\u202e``), line ends and tabs kept (``\\r\\n`` read as a line end).
+
+    What the console prints of a run (its output's preview, an error or a warning quoting a model's answer, a
+    document's text or a function's message) is not pipelex's to trust: a prompt-injected model answering
+    ``ESC ] 52 ; c ; ...`` wrote to the user's clipboard in terminals that allow it, ``ESC ] 0 ;`` set the window's
+    title, ``ESC [ 2 J`` cleared the screen and ``\\r`` printed over a line. The files keep the text as it is.
+    """
+    return text.replace("\r\n", "\n").translate(_controls())
+
+
+@functools.cache
+def _controls() -> dict[int, str]:
+    """What :func:`console_text` writes out, and how (a table for ``str.translate``: no regex compiled)."""
+    codes = [
+        *range(0x00, 0x09),
+        *range(0x0B, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+    return {code: repr(chr(code))[1:-1] for code in codes}
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
@@ -153,7 +179,7 @@ def _print_traceback() -> None:
 def _print_notes(exc: BaseException) -> None:
     """The notes added on the way out (e.g. where a failed run's partial results are)."""
     for note in getattr(exc, "__notes__", []):
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {console_text(note)}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------------- validate
@@ -424,7 +450,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             stop()
         runner.backend.release()
     for message in output.warnings:
-        print(f"warning: {message}", file=sys.stderr)
+        print(f"warning: {console_text(message)}", file=sys.stderr)
     run_dir = _write_run_dir(
         output_dir,
         output,
@@ -452,9 +478,9 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             )
         if args.pretty_print:  # --no-pretty-print: the output is in the files only
             if isinstance(main_text, str):
-                print(preview(main_text, full=run_dir / "main_stuff.md"))
+                print(console_text(preview(main_text, full=run_dir / "main_stuff.md")))
             else:
-                print(_preview_json(output, run_dir / "main_stuff.json"))
+                print(console_text(_preview_json(output, run_dir / "main_stuff.json")))
         _print_costs(output, args)
     return EXIT_OK
 
