@@ -221,6 +221,22 @@ def f_bindstep(b: Bundle, code: str) -> None:
     p["body"] = [ln.replace('{ pipe = "first", ', '{ pipe = "first", from = "note", ') for ln in p["body"]]
 
 
+def f_bindpath(b: Bundle, code: str) -> None:
+    """binding_path_unresolved: a binding step reads a field the concept does not have."""
+    p = _pipe(b, code)
+    p["body"] = [
+        ln.replace("steps = [", 'steps = [\n    { from = "note.nope", result = "aside" },')
+        for ln in p["body"]
+    ]
+
+
+def f_mismatch(b: Bundle, code: str) -> None:
+    """input_stuff_spec_mismatch: the pipe reads its input as a Ticket, where the sequence gives a Summary."""
+    p = _pipe(b, code)
+    first = next(iter(p["inputs"]))
+    p["inputs"][first] = "Ticket"
+
+
 def f_badcode(b: Bundle, code: str) -> None:  # invalid_pipe_code_syntax (the pipe's code is CamelCase)
     new = code.capitalize() + "Step"
     b["pipes"] = {(new if k == code else k): v for k, v in b["pipes"].items()}
@@ -284,6 +300,8 @@ PIPE_FAULTS: dict[str, PipeFault] = {
     "noinput": f_noinput,
     "cycle": f_cycle,
     "bindstep": f_bindstep,
+    "bindpath": f_bindpath,
+    "mismatch": f_mismatch,
 }
 BUNDLE_FAULTS: dict[str, BundleFault] = {
     "native": f_native,
@@ -404,6 +422,21 @@ PLACED = [
     (("steppipe", "run"), ("private", "first")),
     (("noinput", "run"), ("image", "second")),
     (("unused", "run"), ("optional", "first")),
+    # the third round: bindings, what a step gets, cycles against the other data-flow checks
+    (("bindpath", "run"), ("missing", "first")),
+    (("bindpath", "run"), ("model", "first")),
+    (("bindpath", "run"), ("concept", "second")),
+    (("bindpath", "run"), ("mismatch", "second")),
+    (("mismatch", "second"), ("model", "first")),
+    (("mismatch", "second"), ("concept", "first")),
+    (("mismatch", "second"), ("private", "first")),
+    (("mismatch", "second"), ("steppipe", "run")),
+    (("mismatch", "second"), ("unused", "run")),
+    (("mismatch", "second"), ("outmult", "run")),
+    (("cycle", "run"), ("mismatch", "second")),
+    (("cycle", "run"), ("unused", "run")),
+    (("noinput", "run"), ("mismatch", "second")),
+    (("noinput", "run"), ("bindpath", "run")),
 ]
 TRIPLES = [
     (("model", "first"), ("missing", "second"), ("unused", "run")),
@@ -433,9 +466,9 @@ def _multi(faults_a: list[tuple[str, str | None]], faults_b: list[tuple[str, str
             else:
                 PIPE_FAULTS[name](b, code)
         b["pipes"] = {k: v for k, v in b["pipes"].items() if k in codes}
-        if rel != "bundle.mthds":
+        if rel != "bundle.mthds":  # the concepts stay in bundle.mthds, but a fault's own concept
             b["main_pipe"] = ""
-            b["concepts"] = {}
+            b["concepts"] = {k: v for k, v in b["concepts"].items() if k not in CONCEPTS}
             b["concept_tables"] = []
         files[rel] = render(b)
     return files
@@ -474,6 +507,8 @@ def cases() -> dict[str, str | dict[str, str]]:
         ([("private", "first")], [("inname", "second")]),
         ([("unused", "run")], [("model", "second")]),
         ([("steppipe", "run")], [("extrakey", "second")]),
+        ([("missing", "first")], [("native", None)]),
+        ([("model", "first")], [("type", "second")]),
     ]
     for fa, fb in multi:
         names = "+".join(f for f, _ in fa) + "+" + "+".join(f for f, _ in fb)

@@ -17,8 +17,8 @@ stage, the way it checks (learnt by running it on bundles with two and three fau
 6. each pipe on its own, in order: its model, then private names in its templates, then optional inputs;
 7. what the controllers' steps, branches and outcomes need that the controller does not get (its undeclared
    inputs), every controller's before the rest of the data flow;
-8. the rest of the data flow through controllers (what a step receives, a controller's outputs and unused
-   inputs, the pipes it calls, cycles), pipe by pipe;
+8. the rest of the data flow through controllers, pipe by pipe: a controller's unused inputs, then what a step
+   receives, its outputs, the pipes it calls, cycles;
 9. the dry run.
 
 Within a stage, errors keep the order in which they were found. Nothing is dropped, nothing added: only the
@@ -160,6 +160,8 @@ def ordered_errors(library: Library, errors: Sequence[Diagnostic]) -> list[Diagn
             within = 1 if d.error_type in _TEMPLATE_INPUTS else 0
         elif stage == _OWN:
             within = _OWN_RANK.get(d.error_type, 2)
+        elif stage == _FLOW:  # a controller's unused inputs before the rest of its data flow
+            within = 0 if d.error_type == ErrorType.EXTRANEOUS_INPUT_VARIABLE else 1
         else:
             within = 0
         return (stage, file, *place, within, found)

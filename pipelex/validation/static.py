@@ -46,6 +46,17 @@ _PARTS = {
 }
 
 
+# a controller's faults after which every read of its inputs is known: what a step gets or what the controller
+# makes does not fit (its unused inputs are still reported, as the reference does, before them)
+_READS_KNOWN = frozenset(
+    {
+        ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+        ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+        ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
+    }
+)
+
+
 class StaticChecker(PipeChecks):
     """Runs every static check over a library: the checks of the library as a whole, and each pipe's (the
     common ones here, its kind's own through :mod:`pipelex.pipes.kinds`)."""
@@ -381,7 +392,8 @@ class StaticChecker(PipeChecks):
             entry.blueprint.type in _PARTS
             and entry.ref not in self.calls_unknown
             and not any(
-                d.pipe == entry.code and d.severity is Severity.ERROR for d in self.diagnostics[before:]
+                d.pipe == entry.code and d.severity is Severity.ERROR and d.error_type not in _READS_KNOWN
+                for d in self.diagnostics[before:]
             )
         ):
             self._check_inputs_read(entry, inputs)

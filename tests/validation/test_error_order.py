@@ -376,3 +376,31 @@ prompt = "List the cargo of this manifest: $manifest"
         d.render() for d in errors
     ]
     assert ("extraneous_input_variable", "plan_day") in [(d.error_type, d.pipe) for d in errors]
+
+
+@pytest.mark.parametrize(
+    ("change", "other"),
+    [
+        # the sequence's output is not what its last step makes
+        (lambda b: b["pipes"]["plan_berths"].update(output="Image"), "inadequate_output_concept"),
+        (lambda b: b["pipes"]["plan_berths"].update(output="Notice[]"), "inadequate_output_multiplicity"),
+        # a step reads its input as another concept than the sequence gives
+        (
+            lambda b: b["pipes"]["write_notice"]["inputs"].update(summary="Image"),
+            "input_stuff_spec_mismatch",
+        ),
+    ],
+    ids=["output_concept", "output_multiplicity", "step_concept"],
+)
+def test_a_controllers_unused_input_is_reported_first_beside_its_other_data_flow_faults(
+    change: Callable[[dict[str, Any]], None], other: str
+) -> None:
+    b = copy.deepcopy(_base())
+    b["pipes"]["plan_berths"]["inputs"]["tide_table"] = "Text"
+    change(b)
+    errors = _errors((_render(b), "harbour.mthds"))
+    assert [(d.error_type, d.pipe) for d in errors][:2] == [
+        ("extraneous_input_variable", "plan_berths"),
+        (other, "plan_berths"),
+    ], [d.render() for d in errors]
+    assert errors[0].field == "inputs.tide_table"
