@@ -64,23 +64,41 @@ from pipelex.api.runs import RunStore
 from pipelex.api.security import BodySizeLimit, key_matches, request_hold, run_owner
 from pipelex.api.service import ApiBackend, DirectApiBackend
 from pipelex.config.settings import LimitsConfig, PipelexConfig
-from pipelex.errors import PipelexError
+from pipelex.errors import ConfigError, PipelexError
 
 _FROM_ENV = "<from environment>"
 JSON = "application/json"
 DRY_RUN_ENV = "PIPELEX_API_DRY_RUN"
 _TRUTHY = {"1", "true", "yes", "on"}
+_FALSY = {"", "0", "false", "no", "off"}
 
 
 def configured_api_key(config: PipelexConfig) -> str | None:
     """The API key of the server: ``$PIPELEX_API_KEY`` (or the variable ``[api] api_key_env`` names); None if unset."""
     value = os.environ.get(config.api.api_key_env, "").strip()
+    if not value.isascii():  # a header carries Latin-1: no client could send it (undecodable bytes: a crash)
+        raise ConfigError(
+            f"${config.api.api_key_env} holds a character that is not ASCII: HTTP headers cannot carry it, so no "
+            "client could present the key; use an ASCII key (e.g. `openssl rand -hex 32`)"
+        )
     return value or None
 
 
 def forced_dry_run(config: PipelexConfig) -> bool:
-    """Whether the server forces dry runs: ``[api] force_dry_run``, or ``$PIPELEX_API_DRY_RUN`` set to 1/true/yes/on."""
-    return config.api.force_dry_run or os.environ.get(DRY_RUN_ENV, "").strip().lower() in _TRUTHY
+    """Whether the server forces dry runs: ``[api] force_dry_run``, or ``$PIPELEX_API_DRY_RUN`` set to 1/true/yes/on.
+    Another value (``maybe``, ``enabled``) is a :class:`ConfigError`: read as off, it would serve live runs, which
+    cost money, to an operator who meant dry ones."""
+    if config.api.force_dry_run:
+        return True
+    value = os.environ.get(DRY_RUN_ENV, "").strip().lower()
+    if value in _TRUTHY:
+        return True
+    if value in _FALSY:
+        return False
+    raise ConfigError(
+        f"${DRY_RUN_ENV}={value!r} is neither on (1, true, yes, on) nor off (0, false, no, off, or unset): set "
+        "one of those"
+    )
 
 
 def problem_response(document: Problem, *, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -976,7 +976,18 @@ def graph_render(args: argparse.Namespace) -> int:
     )
     try:
         graph = ExecutionGraph.from_json(path.read_bytes())
-    except (ValidationError, ValueError) as exc:
+    except ValidationError as exc:  # name the first problem: its place in the JSON and what is wrong there
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        place = f"at `{where}`" if where else "in the document"
+        count = exc.error_count()
+        _err(
+            f"{path}: not an execution graph saved by pipelex ("
+            + (f"{count} problems, the first {place}" if count > 1 else place)
+            + f": {first['msg']}); give the graph.json a run wrote in its run folder"
+        )
+        return EXIT_FAILED
+    except ValueError as exc:
         _err(f"{path}: not an execution graph saved by pipelex ({str(exc).splitlines()[0]})")
         return EXIT_FAILED
     if args.format == "html":

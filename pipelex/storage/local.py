@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipelex.concepts.natives import DocumentContent, ImageContent, ListContent, StuffContent
+from pipelex.errors import ConfigError
 from pipelex.narrowing import is_list
 from pipelex.storage.protocol import (
     STORAGE_SCHEME,
@@ -51,7 +52,21 @@ class LocalStorage:
 
     def put_named(self, name: str, data: bytes) -> Path:
         """Store ``data`` as ``name`` (its content address: a blob held already is not written again), within
-        the bounds; return its path."""
+        the bounds; return its path. A folder that cannot be made or written is a :class:`ConfigError` naming it
+        (e.g. ``PIPELEX_STORAGE_DIR`` naming a file)."""
+        try:
+            return self._put_named(name, data)
+        except OSError as exc:
+            raise self._unusable(exc) from exc
+
+    def _unusable(self, exc: OSError) -> ConfigError:
+        reason = "it is a file, not a folder" if self.root.is_file() else (exc.strerror or str(exc))
+        return ConfigError(
+            f"the storage folder {str(self.root)!r} cannot be written ({reason}): set PIPELEX_STORAGE_DIR or "
+            "[storage] local_dir of pipelex.toml to a folder this process can write"
+        )
+
+    def _put_named(self, name: str, data: bytes) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / name
         if self.bounds.bounded:
@@ -117,7 +132,10 @@ class LocalStorage:
         return self.bounds.room(self._footprint, needed, self._count_all)
 
     def _count_all(self) -> int:
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._unusable(exc) from exc
         with self._locked():
             return self._count(None)[0]
 

@@ -7,6 +7,8 @@ in-process, a bounded number of them.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
@@ -237,3 +239,81 @@ def test_mutated_bundles_through_the_cli_get_a_verdict_or_located_errors(
         assert all("mutant.mthds" in line for line in errors), (
             output
         )  # each names the file (and line or pipe)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"nodes": 5}', "5 problems, the first at `graph_id`: Field required"),
+        ("[]", "(in the document: Input should be an object)"),
+        ("not json", "(in the document: Invalid JSON"),
+    ],
+)
+def test_a_graph_json_that_is_not_a_graph_names_the_first_problem(
+    here: Path, body: str, expected: str
+) -> None:
+    (here / "graph.json").write_text(body, encoding="utf-8")
+    clear_failure(["graph", "render", "graph.json"], "graph.json: not an execution graph", expected)
+
+
+def _cli(here: Path, *argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``pipelex ARGV`` in a subprocess with ``env`` over a clean environment (no keys, no config)."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("PIPELEX_")
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipelex.cli.main import main; sys.exit(main(sys.argv[1:]))",
+            *argv,
+        ],
+        capture_output=True,
+        text=True,
+        env=clean | {"PIPELEX_LOG_FILE": str(here / "pipelex.log")} | env,
+        cwd=here,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"PIPELEX_API_DRY_RUN": "maybe"}, "$PIPELEX_API_DRY_RUN='maybe' is neither on"),
+        ({"PIPELEX_API_KEY": "clé"}, "$PIPELEX_API_KEY holds a character that is not ASCII"),
+    ],
+)
+def test_api_serve_refuses_an_environment_value_it_cannot_honour(
+    here: Path, env: dict[str, str], expected: str
+) -> None:
+    """Read as off, a misspelt dry-run switch served live runs (they cost money); a non-ASCII key locked every
+    client out (and undecodable bytes were an internal error). Both stop the server before it serves."""
+    done = _cli(
+        here, "api", "serve", "--port", "1", env=env
+    )  # port 1: were it to serve, it would fail to bind
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert expected in done.stderr and "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_a_storage_folder_that_is_a_file_is_named_not_an_internal_error(here: Path) -> None:
+    """A live run stores its data-URL inputs (examples/extract_pdf.mthds runs live with no key)."""
+    shutil.copy(REPO / "examples" / "extract_pdf.mthds", here / "extract_pdf.mthds")
+    pdf = base64.b64encode((REPO / "examples" / "extract_pdf_sample.pdf").read_bytes()).decode()
+    (here / "inputs.json").write_text(
+        json.dumps({"document": {"url": f"data:application/pdf;base64,{pdf}"}}), encoding="utf-8"
+    )
+    (here / "storage_file").write_text("not a folder", encoding="utf-8")
+    done = _cli(
+        here,
+        "run",
+        "bundle",
+        "extract_pdf.mthds",
+        "-i",
+        "inputs.json",
+        "-q",
+        env={"PIPELEX_STORAGE_DIR": "storage_file"},
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "the storage folder 'storage_file' cannot be written (it is a file, not a folder)" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
