@@ -31,6 +31,22 @@ def locate_corpus() -> Path | None:
 
 
 @pytest.fixture
+def stores_byte_code() -> None:
+    """The byte code of the CLI's two start-up stores written, as Python writes it at a first import: a process
+    under ``PYTHONDONTWRITEBYTECODE`` (a fresh checkout) would otherwise go without the stores, by design
+    (``pipelex/cli/dataclass_store.py``'s ``byte_code_kept``)."""
+    import py_compile
+    from importlib.util import cache_from_source
+
+    import pipelex.cli
+
+    for name in ("dataclass_methods.py", "regex_codes.py"):
+        source = Path(pipelex.cli.__file__).with_name(name)
+        if not Path(cache_from_source(str(source))).is_file():
+            py_compile.compile(str(source), doraise=True)
+
+
+@pytest.fixture
 def corpus_dir() -> Path | None:
     """The MTHDS corpus folder (holding ``entries/``), or None when it is not available."""
     return locate_corpus()

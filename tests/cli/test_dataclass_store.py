@@ -109,6 +109,7 @@ def _fingerprint(mode: str) -> dict[str, Any]:
 
 
 @SAME_VERSIONS
+@pytest.mark.usefixtures("stores_byte_code")
 def test_dataclasses_made_from_the_store_are_the_ones_dataclasses_makes() -> None:
     plain, stored = _fingerprint("plain"), _fingerprint("store")
     assert plain["stored"] == 0
@@ -156,6 +157,7 @@ def _run(code: str) -> str:
 
 
 @SAME_VERSIONS
+@pytest.mark.usefixtures("stores_byte_code")
 def test_a_stored_dataclass_behaves_as_a_compiled_one() -> None:
     out = _run(BEHAVIOUR)
     assert "GT Gt(gt=3) True True True" in out

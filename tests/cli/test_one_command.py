@@ -237,6 +237,7 @@ def test_a_one_command_process_compiles_each_forward_reference_once() -> None:
     assert "LAZY _LazyForwardCode" in out
 
 
+@pytest.mark.usefixtures("stores_byte_code")
 def test_a_one_command_process_takes_dataclass_methods_and_regex_codes_from_the_store() -> None:
     # pipelex/cli/dataclass_store.py; tests/cli/test_dataclass_store.py checks the store itself
     out = _run_probe("validate", "bundle", str(SMALL))

@@ -65,6 +65,7 @@ print("TOML", bool(re.compile(list(regex_codes.CODES)[0][0], list(regex_codes.CO
 
 
 @SAME_PYTHON
+@pytest.mark.usefixtures("stores_byte_code")
 def test_a_pattern_from_the_store_is_the_one_re_compiles() -> None:
     done = subprocess.run([sys.executable, "-c", SAME], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
