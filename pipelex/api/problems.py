@@ -393,7 +393,11 @@ def input_error_code(message: str) -> str:
         return "input.unexpected"
     if "needs the input(s)" in message:
         return "input.missing"
-    if "is not in the bundle" in message or "is not in the library" in message:
+    if (
+        "is not in the bundle" in message
+        or "is not in the library" in message
+        or "names pipes of more than one domain" in message
+    ):
         return "request.pipe_not_found"
     if "has no `main_pipe`" in message:
         return "request.pipe_unspecified"

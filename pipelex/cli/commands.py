@@ -951,7 +951,12 @@ def show(args: argparse.Namespace) -> int:
     elif args.what == "pipe":
         entry = library.resolve_pipe(args.code)
         if entry is None:
-            _err(f"no pipe {args.code!r} in the library")
+            refs = library.pipe_refs_of_code(args.code)
+            _err(
+                f"pipe {args.code!r} names pipes of more than one domain ({', '.join(refs)}): name one as domain.code"
+                if len(refs) > 1
+                else f"no pipe {args.code!r} in the library (its pipes: {', '.join(sorted(library.pipes)) or 'none'})"
+            )
             return EXIT_FAILED
         import json
 

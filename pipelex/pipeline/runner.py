@@ -103,6 +103,8 @@ class PipelexRunner:
     def pick_pipe(self, library: Library, pipe_code: str | None) -> PipeEntry:
         """The pipe to run: ``pipe_code``, or the bundle's ``main_pipe``."""
         codes = [p.code for p in library.pipes.values()]
+        if len(set(codes)) < len(codes):  # a code in two domains: list the refs, which tell them apart
+            codes = list(library.pipes)
         listed = (
             f"its pipes: {', '.join(codes[:20])}{f' and {len(codes) - 20} more' if len(codes) > 20 else ''}"
             if codes
@@ -119,6 +121,12 @@ class PipelexRunner:
         entry = library.resolve_pipe(pipe_code)
         if entry is None:
             where = "library" if self.library_dirs else "bundle"
+            refs = library.pipe_refs_of_code(pipe_code)
+            if len(refs) > 1:
+                raise InputError(
+                    f"pipe {pipe_code!r} names pipes of more than one domain of the {where} ({', '.join(refs)}): "
+                    "name the one to run as domain.code"
+                )
             raise InputError(f"pipe {pipe_code!r} is not in the {where}; {listed}")
         return entry
 

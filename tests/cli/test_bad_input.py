@@ -317,3 +317,32 @@ def test_a_storage_folder_that_is_a_file_is_named_not_an_internal_error(here: Pa
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "the storage folder 'storage_file' cannot be written (it is a file, not a folder)" in done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "pipe", "list_dishes", "-L", "lib", "--dry-run", "--mock-inputs"],
+        ["run", "bundle", "lib", "--pipe", "list_dishes", "--dry-run", "--mock-inputs"],
+        ["build", "inputs", "lib/a.mthds", "-L", "lib", "--pipe", "list_dishes"],
+        ["show", "pipe", "list_dishes", "-L", "lib"],
+    ],
+)
+def test_a_code_two_domains_declare_asks_for_domain_dot_code(here: Path, argv: list[str]) -> None:
+    """It said the pipe "is not in the library" and then listed it, twice."""
+    (here / "lib").mkdir()
+    text = (here / "menu_card.mthds").read_text(encoding="utf-8")
+    (here / "lib" / "a.mthds").write_text(text, encoding="utf-8")
+    (here / "lib" / "b.mthds").write_text(text.replace("bistro_menus", "other_menus"), encoding="utf-8")
+    output = clear_failure(
+        argv, "'list_dishes' names pipes of more than one domain", "bistro_menus.list_dishes"
+    )
+    assert "other_menus.list_dishes" in output and "is not in the" not in output
+    code, output = run_in_process(
+        [
+            *argv[: argv.index("list_dishes")],
+            "other_menus.list_dishes",
+            *argv[argv.index("list_dishes") + 1 :],
+        ]
+    )
+    assert code == 0, output
