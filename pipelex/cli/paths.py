@@ -167,9 +167,13 @@ def input_file(raw: str, flag: str, *, max_bytes: int, what: str = "file") -> Pa
     if info is None:
         raise UsageError(f"{flag} {raw!r}: no such {what}; check the path")
     if stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"{flag} {raw!r}: it is a folder; give a {what}")
+        raise UsageError(
+            f"{flag} {raw!r}: it is a folder; give {'an' if what[:1] in 'aeiou' else 'a'} {what}"
+        )
     if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{flag} {raw!r}: not a regular file; give a {what}")
+        raise UsageError(
+            f"{flag} {raw!r}: not a regular file; give {'an' if what[:1] in 'aeiou' else 'a'} {what}"
+        )
     if not os.access(resolved, os.R_OK):
         raise UsageError(f"{flag} {raw!r}: the file is not readable; check its permissions")
     if info.st_size > max_bytes:

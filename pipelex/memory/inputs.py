@@ -98,6 +98,16 @@ def check_input_depth(data: Any, where: str = "the inputs") -> None:
                 raise _not_text(where, unencodable_path(data) or "a string")
 
 
+def json_kind(value: object) -> str:
+    """What a JSON value is, for a message: "null", "a list", "an empty string", ..."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return "an empty string" if not value.strip() else "a string"
+    kinds: dict[type, str] = {list: "a list", bool: "a boolean", dict: "an object"}
+    return kinds.get(type(value), "a number")
+
+
 def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
     """``-i`` value: inline JSON (starting with ``{``), or a .json/.toml file. Returns data and the file's folder."""
     import json
@@ -155,8 +165,7 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
             ) from exc
         base = path.parent
     if not is_json_object(data):
-        kinds: dict[type, str] = {list: "a list", str: "a string", bool: "a boolean"}
-        kind = "null" if data is None else kinds.get(type(data), "a number")
+        kind = json_kind(data)
         where = "the inline inputs" if base is None else f"inputs file {argument!r}"
         raise InputError(
             f"{where}: the top level is {kind}, but the inputs must be an object mapping input names to "
@@ -219,10 +228,19 @@ def shape_one(
         and "content" in value
         and set(value) <= {"concept", "content"}
     ):
-        explicit = library.resolve_concept(str(value["concept"]), concept.domain)
+        named = value["concept"]
+        if type(named) is not str or not named.strip():
+            raise InputError(
+                f"input {name!r}: `concept` is {json_kind(named)}, but it must name a concept, e.g. "
+                f'"{concept.code}" (the one the pipe reads) or "{concept.ref}"',
+                input_name=name,
+            )
+        explicit = library.resolve_concept(named, concept.domain)
         if explicit is None:
             raise InputError(
-                f"input {name!r} names the unknown concept {value['concept']!r}", input_name=name
+                f"input {name!r} names the unknown concept {named!r}: name a concept of the library or a native "
+                f'one, e.g. "{concept.ref}" (the one the pipe reads)',
+                input_name=name,
             )
         if not library.concepts.is_compatible(explicit, concept):
             raise InputError(
@@ -260,6 +278,12 @@ def _content(
         if isinstance(value, str):
             value = {"url": value}
         url = value.get("url") if is_json_object(value) else None
+        if isinstance(url, str) and not url.strip():  # a bare path of "" would be the working folder itself
+            raise InputError(
+                f"input {where!r} is an empty {'image' if native_name(model) == 'ImageContent' else 'document'} "
+                "reference: give a file path, an http(s) URL or a data: URL",
+                input_name=name,
+            )
         if is_json_object(value) and isinstance(url, str):
             resolved = _resolve_url(url, base_dir)
             value = {**value, "url": resolved}

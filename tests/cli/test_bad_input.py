@@ -346,3 +346,39 @@ def test_a_code_two_domains_declare_asks_for_domain_dot_code(here: Path, argv: l
         ]
     )
     assert code == 0, output
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        (
+            '{"kitchen_note": {"concept": null, "content": "leeks"}}',
+            "`concept` is null, but it must name a concept",
+        ),
+        (
+            '{"kitchen_note": {"concept": 5, "content": "leeks"}}',
+            "`concept` is a number, but it must name a concept",
+        ),
+        (
+            '{"kitchen_note": {"concept": "Nope", "content": "leeks"}}',
+            "unknown concept 'Nope': name a concept",
+        ),
+    ],
+)
+def test_an_explicit_concept_that_is_not_a_name_says_what_to_write(
+    here: Path, inputs: str, expected: str
+) -> None:
+    del here
+    output = clear_failure(
+        ["run", "bundle", "menu_card.mthds", "--dry-run", "-i", inputs], "input 'kitchen_note'", expected
+    )
+    assert '"bistro_menus.KitchenNote"' in output  # the concept the pipe reads, to copy
+
+
+@pytest.mark.parametrize("document", ['""', '{"url": "  "}'])
+def test_an_empty_document_reference_is_refused_before_the_run(here: Path, document: str) -> None:
+    """A bare path of "" resolved to the working folder itself, and the run failed reading a folder."""
+    shutil.copy(REPO / "examples" / "extract_pdf.mthds", here / "extract_pdf.mthds")
+    argv = ["run", "bundle", "extract_pdf.mthds", "-o", "out", "-i", f'{{"document": {document}}}']
+    clear_failure(argv, "input 'document' is an empty document reference")
+    assert not (here / "out").exists() or not any((here / "out").iterdir())  # refused before any run folder
