@@ -532,6 +532,11 @@ def load_config(path: str | Path | None = None) -> PipelexConfig:
         return default_config().with_env_overrides()
     try:
         text = found.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read config file {found}: it is not UTF-8 text (byte {exc.start} cannot be decoded); save it "
+            "as UTF-8"
+        ) from exc
+    except OSError as exc:
         raise ConfigError(f"cannot read config file {found}: {exc}") from exc
     return parse_config(text, source=str(found)).with_env_overrides()

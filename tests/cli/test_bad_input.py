@@ -382,3 +382,10 @@ def test_an_empty_document_reference_is_refused_before_the_run(here: Path, docum
     argv = ["run", "bundle", "extract_pdf.mthds", "-o", "out", "-i", f'{{"document": {document}}}']
     clear_failure(argv, "input 'document' is an empty document reference")
     assert not (here / "out").exists() or not any((here / "out").iterdir())  # refused before any run folder
+
+
+def test_a_pipelex_toml_not_in_utf8_says_to_save_it_as_utf8(here: Path) -> None:
+    (here / "pipelex.toml").write_bytes("[limits]\n# café\n".encode("latin-1"))
+    done = _cli(here, "run", "bundle", "menu_card.mthds", "--dry-run", "--mock-inputs", "-q", env={})
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "pipelex.toml: it is not UTF-8 text (byte 14 cannot be decoded); save it as UTF-8" in done.stderr
