@@ -219,7 +219,15 @@ class Collector:
             self.full += 1
 
 
-COLLECTOR = Collector()
+_collector: list[Collector] = []
+
+
+def collector() -> Collector:
+    """This process's collector probe, made at first use: not at import, since the workflow sandbox imports this
+    module again (as ``__temporal_main__``) and a probe made there reads a clock the sandbox forbids."""
+    if not _collector:
+        _collector.append(Collector())
+    return _collector[0]
 
 
 def process_cpu() -> float:
@@ -246,7 +254,8 @@ async def timed(
     def cpu_now() -> float:
         return process_cpu() + (server_cpu(worker_pid) if worker_pid is not None else 0.0)
 
-    full0, collected0 = COLLECTOR.full, COLLECTOR.seconds
+    probe = collector()
+    full0, collected0 = probe.full, probe.seconds
     cpu0, server0, wall0 = cpu_now(), server_cpu(server_pid), time.perf_counter()
     await run
     wall, cpu, server = time.perf_counter() - wall0, cpu_now() - cpu0, server_cpu(server_pid) - server0
@@ -255,8 +264,8 @@ async def timed(
         cpu=cpu / leaves * 1000,
         server_cpu=server / leaves * 1000,
         load=os.getloadavg()[0],
-        full_collections=COLLECTOR.full - full0,
-        collector_ms=(COLLECTOR.seconds - collected0) * 1000,
+        full_collections=probe.full - full0,
+        collector_ms=(probe.seconds - collected0) * 1000,
     )
 
 
