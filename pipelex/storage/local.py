@@ -171,13 +171,21 @@ def data_url_mime(url: str) -> str | None:
 
 
 def decode_data_url(url: str) -> tuple[bytes, str | None] | None:
-    """The bytes and MIME type of a ``data:`` URL (None when it is not one, or is broken)."""
+    """The bytes and MIME type of a ``data:`` URL (None when it is not one, or is broken).
+
+    As RFC 2397 writes them: after ``;base64`` the data is base64 (any percent-escapes in it decoded first, as some
+    encoders escape ``+``, ``/`` and ``=``); otherwise it is URL-encoded octets (``Hello%2C%20world``)."""
+    from urllib.parse import unquote_to_bytes
+
     header, _, payload = url.partition(",")
     if not header.startswith("data:") or not payload:
         return None
     mime = data_url_mime(url)
     try:
-        data = base64.b64decode(payload) if ";base64" in header else payload.encode()
+        if ";base64" in header.lower():
+            data = base64.b64decode(unquote_to_bytes(payload) if "%" in payload else payload)
+        else:
+            data = unquote_to_bytes(payload)
     except ValueError:
         return None
     return data, mime

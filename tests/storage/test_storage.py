@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from pipelex.boot import Pipelex
-from pipelex.concepts.natives import ImageContent
+from pipelex.concepts.natives import DocumentContent, ImageContent
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
-from pipelex.storage.local import LocalStorage, normalize_content
+from pipelex.storage.local import LocalStorage, decode_data_url, normalize_content
 from pipelex.storage.protocol import STORAGE_SCHEME, name_of
 from pipelex.testing.fake_provider import FakeProvider
 from tests.inference.conftest import boot, make_pdf, make_png
@@ -51,6 +51,33 @@ def test_data_urls_are_normalised_into_storage(tmp_path: Path) -> None:
     stored = normalize_content(image, store)
     assert isinstance(stored, ImageContent) and stored.url.startswith(STORAGE_SCHEME)
     assert store.get(stored.url) == make_png()
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "mime"),
+    [
+        # RFC 2397's own example: URL-encoded octets, no base64
+        ("data:,A%20brief%20note", b"A brief note", None),
+        (
+            "data:text/plain;charset=utf-8,caf%C3%A9%2C%20s'il%20vous%20pla%C3%AEt",
+            "café, s'il vous plaît".encode(),
+            "text/plain",
+        ),
+        ("data:text/plain,plain text stays", b"plain text stays", "text/plain"),
+        # base64, as most encoders write it and with its '+', '/' and '=' percent-escaped
+        ("data:application/pdf;base64,JVBERi0xLjc+Pz8=", b"%PDF-1.7>??", "application/pdf"),
+        ("data:application/pdf;BASE64,JVBERi0xLjc%2BPz8%3D", b"%PDF-1.7>??", "application/pdf"),
+    ],
+)
+def test_data_urls_are_read_as_rfc_2397_writes_them(url: str, data: bytes, mime: str | None) -> None:
+    assert decode_data_url(url) == (data, mime)
+
+
+def test_a_percent_encoded_document_is_stored_as_its_bytes(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    document = DocumentContent(url="data:text/plain,Line%20one%0ALine%20two", mime_type="text/plain")
+    stored = normalize_content(document, store)
+    assert isinstance(stored, DocumentContent) and store.get(stored.url) == b"Line one\nLine two"
 
 
 # ---------------------------------------------------------------------------------------------------- S3 (moto)
