@@ -604,10 +604,10 @@ def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int
     group = _group_in(words)
     if one_command:
         _translate_without_lookups()
-        if not _SERVING.intersection(
-            words
-        ):  # before argparse compiles its patterns (and loads with the collector
-            _tune_gc_for_one_command()  # tuned: the stored codes are many small objects)
+        # before argparse compiles its patterns, with the collector already tuned (the stored codes are many small
+        # objects)
+        if not _SERVING.intersection(words):
+            _tune_gc_for_one_command()
             _store_regex_codes()
     parser = _build_parser(only=group)
     args = parser.parse_args(words)
