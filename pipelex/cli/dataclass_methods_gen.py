@@ -17,13 +17,14 @@ import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 TARGET = Path(__file__).with_name("dataclass_methods.py")
 ROOT = Path(__file__).resolve().parents[2]
 
-# run in the child: record what `dataclasses` compiles while the commands run, print it as JSON
+# run in the child: record what `dataclasses` compiles while the commands run
 _RECORD = """
-import builtins, dataclasses, json, sys
+import builtins, dataclasses
 seen = {}
 def exec_(source, globals=None, locals=None, /):
     if type(source) is str:
@@ -31,6 +32,12 @@ def exec_(source, globals=None, locals=None, /):
         source = compile(source, "<string>", "exec", dont_inherit=True)
     builtins.exec(source, globals, locals)
 dataclasses.exec = exec_
+def recorded():
+    return seen
+"""
+
+# the child's end: run the commands (its first argument), then print what its hook recorded, as JSON
+_RUN_COMMANDS = """
 from pipelex.cli.main import main
 for argv in json.loads(sys.argv[1]):
     try:
@@ -38,7 +45,7 @@ for argv in json.loads(sys.argv[1]):
     except SystemExit:
         pass
 sys.stdout.flush()
-print("\\n@@texts@@" + json.dumps(seen))
+print("\\n@@recorded@@" + json.dumps(recorded()))
 """
 
 # the commands whose start-up the store serves, over copies of the shipped examples
@@ -51,20 +58,27 @@ COMMANDS = [
 ]
 
 
-def recorded_texts() -> dict[str, str]:
-    """Every text ``dataclasses`` compiles while the commands run, with the module of its dataclass."""
+def recorded_while_commands_run(hook: str) -> Any:
+    """What ``hook`` records in a child process while :data:`COMMANDS` run there, over a copy of the shipped
+    examples: ``hook`` is Python run before the commands, with ``json`` and ``sys`` imported, that defines
+    ``recorded()`` (returning what it saw, as JSON data)."""
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder) / "examples"
         shutil.copytree(ROOT / "examples", work)
         done = subprocess.run(
-            [sys.executable, "-c", _RECORD, json.dumps(COMMANDS)],
+            [sys.executable, "-c", "import json, sys\n" + hook + _RUN_COMMANDS, json.dumps(COMMANDS)],
             cwd=work,
             capture_output=True,
             text=True,
             check=True,
             timeout=300,
         )
-    return json.loads(done.stdout.rpartition("@@texts@@")[2])
+    return json.loads(done.stdout.rpartition("@@recorded@@")[2])
+
+
+def recorded_texts() -> dict[str, str]:
+    """Every text ``dataclasses`` compiles while the commands run, with the module of its dataclass."""
+    return recorded_while_commands_run(_RECORD)
 
 
 def is_one_def(text: str) -> bool:

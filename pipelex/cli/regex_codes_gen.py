@@ -8,22 +8,17 @@ string pattern ``re`` compiles, then compiles each here as ``re._compiler.compil
 Never imported by pipelex at run time: ``tests/cli/test_regex_store.py`` checks the stored module against this.
 """
 
-import json
-import shutil
-import subprocess
 import sys
-import tempfile
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from pipelex.cli.dataclass_methods_gen import COMMANDS, ROOT
+from pipelex.cli.dataclass_methods_gen import recorded_while_commands_run
 
 TARGET = Path(__file__).with_name("regex_codes.py")
 
-# run in the child: record the string patterns `re` compiles while the commands run, print them as JSON
+# run in the child: record the string patterns `re` compiles while the commands run
 _RECORD = """
-import json, sys
 from re import _compiler
 seen = {}
 original = _compiler.compile
@@ -32,31 +27,14 @@ def compile(p, flags=0):
         seen[json.dumps([p, int(flags)])] = None
     return original(p, flags)
 _compiler.compile = compile
-from pipelex.cli.main import main
-for argv in json.loads(sys.argv[1]):
-    try:
-        main(argv)
-    except SystemExit:
-        pass
-sys.stdout.flush()
-print("\\n@@patterns@@" + json.dumps([json.loads(k) for k in seen]))
+def recorded():
+    return [json.loads(k) for k in seen]
 """
 
 
 def recorded_patterns() -> list[tuple[str, int]]:
     """Every string pattern (with its flags) ``re`` compiles while the commands run."""
-    with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder) / "examples"
-        shutil.copytree(ROOT / "examples", work)
-        done = subprocess.run(
-            [sys.executable, "-c", _RECORD, json.dumps(COMMANDS)],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=300,
-        )
-    return [(p, f) for p, f in json.loads(done.stdout.rpartition("@@patterns@@")[2])]
+    return [(p, f) for p, f in recorded_while_commands_run(_RECORD)]
 
 
 def compiled_parts(
