@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import functools
 import gc
 import os
 import resource
@@ -219,15 +220,11 @@ class Collector:
             self.full += 1
 
 
-_collector: list[Collector] = []
-
-
+@functools.cache
 def collector() -> Collector:
     """This process's collector probe, made at first use: not at import, since the workflow sandbox imports this
     module again (as ``__temporal_main__``) and a probe made there reads a clock the sandbox forbids."""
-    if not _collector:
-        _collector.append(Collector())
-    return _collector[0]
+    return Collector()
 
 
 def process_cpu() -> float:
