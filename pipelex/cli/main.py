@@ -554,6 +554,16 @@ def _store_dataclass_methods() -> None:
     install()
 
 
+def _defer_unused_stdlib_modules() -> None:
+    """Execute the standard-library modules that the command's imports name but its work does not use (``secrets``,
+    ``linecache``, ``tokenize``...) at their first use, not at import (~15 M instructions of every command): see
+    :mod:`pipelex.cli.deferred_imports`. Only in a one-command process, before ``dataclasses`` and pydantic are
+    imported."""
+    from pipelex.cli.deferred_imports import install
+
+    install()
+
+
 def _store_regex_codes() -> None:
     """Hand ``re``'s engine the stored code of the patterns this command compiles instead of compiling them again
     (~7 % of a small ``validate``), under the interpreter they were stored with: see
@@ -618,6 +628,7 @@ def main(argv: Sequence[str] | None = None, *, one_command: bool = False) -> int
     args.one_command = one_command and args.group not in _SERVING
     if args.one_command:
         _tune_gc_for_one_command()
+        _defer_unused_stdlib_modules()
         _skip_pydantic_plugin_scan()
         _compile_forward_refs_once()
         _store_dataclass_methods()
