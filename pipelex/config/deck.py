@@ -523,12 +523,11 @@ def _default_deck_cached() -> ModelDeck:
     ``python -m pipelex.config.default_deck_gen``) while ``models.toml`` is the file it was written from: parsing
     the TOML and building the pydantic models of its tables is about a third of a small command's instructions.
     A ``models.toml`` that differs (edited in place) is parsed."""
-    import hashlib
-
     from pipelex.config import default_deck_data
+    from pipelex.digests import sha256_hex
 
     raw = DEFAULT_DECK_FILE.read_bytes()
-    if hashlib.sha256(raw).hexdigest() == default_deck_data.MODELS_TOML_SHA256:
+    if sha256_hex(raw) == default_deck_data.MODELS_TOML_SHA256:
         return deck_from_data(default_deck_data.DATA)
     return parse_default_deck(raw)
 

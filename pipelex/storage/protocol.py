@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -93,6 +92,7 @@ def stored_type(data: bytes, declared: str | None) -> str:
 
 def blob_name(data: bytes, mime_type: str | None) -> str:
     """``<sha256>.<ext>`` of some bytes, the extension that of the type they are stored under (:func:`stored_type`)."""
+    import hashlib
     import mimetypes
 
     kind = stored_type(data, mime_type)

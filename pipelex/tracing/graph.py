@@ -17,7 +17,6 @@ and rendered by :mod:`pipelex.tracing.mermaid` and :mod:`pipelex.tracing.html`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
+from pipelex.digests import Sha256, sha256_hex
 from pipelex.schema_store import stored_core_schema
 from pipelex.tracing.names import EdgeKind, Multiplicity, NodeKind, NodeStatus, RunModeName
 
@@ -104,7 +104,7 @@ def _canonical_bytes(content_json: Any, *, plain: bool = False) -> bytes:
 def list_digest(items: list[Any]) -> str:
     """:func:`digest` of a list content, ``{"items": items}`` (models or JSON data), one item at a time: the same
     value, without the whole list's JSON in memory at once."""
-    hasher = hashlib.sha256(b'{"items":[')
+    hasher = Sha256(b'{"items":[')
     update = hasher.update
     for index, item in enumerate(items):
         model = isinstance(item, BaseModel)
@@ -124,7 +124,7 @@ def digest(content_json: Any, *, plain: bool = False) -> str:
     consumer's input is matched with the node that produced it, across workers too. ``plain``: as for
     :func:`canonical_json`.
     """
-    return hashlib.sha256(_canonical_bytes(content_json, plain=plain)).hexdigest()[:DIGEST_LENGTH]
+    return sha256_hex(_canonical_bytes(content_json, plain=plain))[:DIGEST_LENGTH]
 
 
 class IOItem(BaseModel):
