@@ -4,8 +4,9 @@
 ~200 page faults, about 2 % of a small command, which hashes only a few kilobytes (the model deck's file, the
 contents of a dry run's graph). CPython also builds its own SHA-256 (the module ``hashlib`` falls back to without
 OpenSSL), ~7 times slower per byte but free to load. :class:`Sha256` hashes with it while the data is small and no
-one has loaded OpenSSL yet, and hands what it has to OpenSSL's as soon as the data grows past :data:`SMALL`: the same
-digest either way (SHA-256 is SHA-256), the faster implementation for anything large.
+one has loaded OpenSSL yet, and hands what it has to OpenSSL's as soon as the data grows past :data:`SMALL`, or once
+the process has hashed :data:`BUDGET` bytes with its own (many small digests, a big batch's): the same digest either
+way (SHA-256 is SHA-256), the faster implementation for anything large.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 #: bytes hashed with the interpreter's own SHA-256 at most: past this, OpenSSL's load (~4 ms) costs less than
 #: the slower hashing would (~6 ns per byte)
 SMALL = 256 * 1024
+#: bytes this process hashes with the interpreter's own SHA-256 in all, before every new digest goes to OpenSSL
+BUDGET = 512 * 1024
+_hashed_without_openssl = 0
 
 
 class Sha256:
@@ -33,7 +37,7 @@ class Sha256:
         self._hasher: Any = None
         self._pending: list[bytes] = []
         self._size = 0
-        if "_hashlib" in sys.modules:  # OpenSSL is loaded already: nothing to save
+        if "_hashlib" in sys.modules or _hashed_without_openssl >= BUDGET:  # nothing (more) to save
             self._to_openssl()
         if data:
             self.update(data)
@@ -56,6 +60,8 @@ class Sha256:
     def _finished(self) -> Any:
         if self._hasher is not None:
             return self._hasher
+        global _hashed_without_openssl  # noqa: PLW0603 - the process's own count, as the module doc says
+        _hashed_without_openssl += self._size
         return _builtin_sha256()(b"".join(self._pending))
 
     def _to_openssl(self) -> None:

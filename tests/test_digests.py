@@ -57,3 +57,26 @@ def test_a_small_digest_does_not_load_openssl() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert proc.stdout.split() == ["small", "False", "large", "True", "True"]
+
+
+def test_many_small_digests_go_to_openssl_past_the_budget() -> None:
+    # a process that hashes many small contents (a big batch's items) pays OpenSSL's load once it has hashed more
+    # with the slower implementation than the load costs
+    code = textwrap.dedent(
+        """
+        import sys
+        from pipelex.digests import BUDGET, sha256_hex
+        chunks = [index.to_bytes(4, "big") * 1024 for index in range(2 * BUDGET // 4096)]
+        ours, loaded_at = [], None
+        for index, chunk in enumerate(chunks):
+            ours.append(sha256_hex(chunk))
+            if loaded_at is None and "_hashlib" in sys.modules:
+                loaded_at = index
+        import hashlib
+        print(loaded_at == BUDGET // 4096, ours == [hashlib.sha256(chunk).hexdigest() for chunk in chunks])
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert proc.stdout.split() == ["True", "True"]
