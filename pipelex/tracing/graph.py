@@ -17,8 +17,7 @@ and rendered by :mod:`pipelex.tracing.mermaid` and :mod:`pipelex.tracing.html`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,10 +51,67 @@ def to_json_compatible(value: Any) -> Any:
     return to_jsonable_python(value, fallback=repr)
 
 
+try:  # json's C accelerator, without importing the json package (see json_encoder)
+    from _json import encode_basestring as _c_encode_string
+    from _json import make_encoder as _c_make_encoder
+except ImportError:  # pragma: no cover - an interpreter without it: json's own encoder
+    _c_encode_string = None
+    _c_make_encoder = None
+
+
+def _not_serializable(value: object) -> object:
+    """``json.JSONEncoder.default``: what the encoder does with a value it cannot write."""
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+def json_encoder(
+    *,
+    sort_keys: bool = False,
+    separators: tuple[str, str] = (", ", ": "),
+    default: Callable[[Any], Any] = _not_serializable,
+) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, sort_keys=..., separators=..., default=...).encode``: the same text, made
+    by the C encoder that method makes (``_json.make_encoder``, given the same arguments, a new one per value as it
+    does), without importing the ``json`` package, whose import compiles its decoder's and encoder's regular
+    expressions (~6 M instructions of a dry run on mocked inputs, which parses no JSON text)."""
+    if _c_make_encoder is None or _c_encode_string is None:  # pragma: no cover - no C accelerator
+        import json
+
+        return json.JSONEncoder(
+            ensure_ascii=False, sort_keys=sort_keys, separators=separators, default=default
+        ).encode
+    item_separator, key_separator = separators
+    make_encoder: Any = _c_make_encoder
+    encode_string = _c_encode_string
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return encode_string(value)
+        # as JSONEncoder.iterencode(value, _one_shot=True): a fresh dict of markers (check_circular), no indent,
+        # skipkeys False, allow_nan True
+        return "".join(
+            make_encoder(
+                {}, default, encode_string, None, key_separator, item_separator, sort_keys, False, True
+            )(value, 0)
+        )
+
+    return encode
+
+
+def _py_encode_string(text: str) -> str:  # pragma: no cover - no C accelerator
+    from json.encoder import py_encode_basestring
+
+    return py_encode_basestring(text)
+
+
+#: How ``json`` writes a string with ``ensure_ascii=False`` (``json.encoder.encode_basestring``): the C function when
+#: the interpreter has it.
+encode_json_string: Callable[[str], str] = (
+    _c_encode_string if _c_encode_string is not None else _py_encode_string
+)
 # one encoder for every digest (``json.dumps`` with options builds a new encoder per call)
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
-# how that encoder writes a string (``ensure_ascii=False``): the C function when the interpreter has it
-_encode_string: Any = json.encoder.encode_basestring
+_canonical_encode = json_encoder(sort_keys=True, separators=(",", ":"))
+_encode_string = encode_json_string
 
 
 def canonical_json(content_json: Any, *, plain: bool = False) -> str:
@@ -67,7 +123,7 @@ def canonical_json(content_json: Any, *, plain: bool = False) -> str:
         flat = _flat_object_json(content_json)  # pyright: ignore[reportUnknownArgumentType]
         if flat is not None:
             return flat
-    return _CANONICAL.encode(content_json if plain else to_json_compatible(content_json))
+    return _canonical_encode(content_json if plain else to_json_compatible(content_json))
 
 
 def _flat_object_json(data: dict[Any, Any]) -> str | None:
