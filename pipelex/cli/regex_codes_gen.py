@@ -27,6 +27,13 @@ def compile(p, flags=0):
         seen[json.dumps([p, int(flags)])] = None
     return original(p, flags)
 _compiler.compile = compile
+# json, imported before this hook (to write what it records), compiled its patterns then: imported again, so that
+# a command that imports json (a run reading its inputs file) finds them stored
+import re
+re.purge()
+for name in [m for m in sys.modules if m == "json" or m.startswith("json.")]:
+    del sys.modules[name]
+import json
 def recorded():
     return [json.loads(k) for k in seen]
 """
