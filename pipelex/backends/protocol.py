@@ -22,8 +22,9 @@ Layering: this module sits in ``backends/`` and imports nothing above it (no run
 runner, the CLI and the API import it. The backends themselves are chosen by :func:`pipelex.backends.backend_for`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: pydantic would evaluate every field's annotation from its text
+# when it makes the classes (PipelineOutput and RunState, made in every run); written as objects, they are read as
+# they are (~1-2 M instructions of a run less). Names only a type checker knows are quoted.
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -64,7 +65,7 @@ class PreparedRun(Record):
     # its leaves (pre-flight, provider session) is asked of the generator of its mode
     generators: Generators
     # the configuration the run was set up with (its [tracing] for the run's spans); None: no spans exported
-    config: PipelexConfig | None
+    config: "PipelexConfig | None"
     graph_children_in_memory: int | None
 
     FIELDS = (
@@ -90,7 +91,7 @@ class PreparedRun(Record):
         settings: RunSettings,
         deck: ModelDeck,
         generators: Generators | None = None,
-        config: PipelexConfig | None = None,
+        config: "PipelexConfig | None" = None,
         graph_children_in_memory: int | None = None,
     ) -> None:
         self.run_id = run_id

@@ -15,8 +15,9 @@ The graph is saved as JSON (:meth:`ExecutionGraph.to_json` / :meth:`ExecutionGra
 and rendered by :mod:`pipelex.tracing.mermaid` and :mod:`pipelex.tracing.html`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: pydantic would evaluate every field's annotation from its text
+# when it makes the classes (the graph's six model classes, made in every run); written as objects, they are read as
+# they are (~1-2 M instructions of a run less). Names only a type checker knows are quoted.
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -203,7 +204,7 @@ class IOItem(BaseModel):
         private = self.__pydantic_private__  # read directly: pydantic's __getattr__ for private names is slow
         return bool(private and private.get("_plain"))
 
-    def known_plain_json(self) -> IOItem:
+    def known_plain_json(self) -> "IOItem":
         """This item, its ``data`` known to be plain JSON (e.g. parsed from JSON text): the tracer takes it as is."""
         self._plain = True
         return self
@@ -217,7 +218,7 @@ class IOItem(BaseModel):
     @classmethod
     def of_json(
         cls, *, name: str, concept: str, data: Any, digest: str | None, multiplicity: Multiplicity = "single"
-    ) -> IOItem:
+    ) -> "IOItem":
         """An item whose ``data`` is plain JSON data already (e.g. a pydantic ``model_dump(mode="json")``), or
         a list of content models that pydantic writes as such (a huge list shared with the working memory)."""
         # made once per input and output of every pipe run (twice per item of a batch): the fields are known
@@ -245,7 +246,7 @@ class IOItem(BaseModel):
         content: Any,
         multiplicity: Multiplicity | None = None,
         include_data: bool = True,
-    ) -> IOItem:
+    ) -> "IOItem":
         """Build an item from a stuff's content, computing its digest.
 
         ``multiplicity`` defaults to ``"list"`` when ``content`` is a list or tuple.
@@ -354,10 +355,10 @@ class ExecutionGraph(BaseModel):
     usage: dict[str, Any] = Field(default_factory=dict)
     folded: list[FoldedRuns] = Field(default_factory=lambda: [])
     # the folded nodes and every edge, on disk (set by the tracer that folded them)
-    _spill: GraphSpill | None = PrivateAttr(default=None)
+    _spill: "GraphSpill | None" = PrivateAttr(default=None)
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler, /) -> CoreSchema:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: "GetCoreSchemaHandler", /) -> "CoreSchema":
         """The graph's core schema as stored (``pipelex/tracing/stored_schemas.py``, written from what pydantic
         generates for it by ``python -m pipelex.tracing.stored_schemas_gen``): the tracer validates the graph it
         builds, and generating this schema (the graph, its nodes, edges, IO items, folds) was ~6 M instructions of
@@ -380,7 +381,7 @@ class ExecutionGraph(BaseModel):
         """The graph as JSON text (a folded graph: its summary; :meth:`write_json` writes the complete one)."""
         return self.model_dump_json(indent=indent)
 
-    def keep_spill(self, spill: GraphSpill | None) -> None:
+    def keep_spill(self, spill: "GraphSpill | None") -> None:
         """Read the folded nodes and every edge back from ``spill`` when written (set by the tracer that folded
         them)."""
         self._spill = spill
@@ -452,7 +453,7 @@ class ExecutionGraph(BaseModel):
         yield line + b"}"
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> ExecutionGraph:
+    def from_json(cls, text: str | bytes) -> "ExecutionGraph":
         """Parse a graph saved with :meth:`to_json`."""
         return cls.model_validate_json(text)
 
@@ -474,11 +475,16 @@ class ExecutionGraph(BaseModel):
         children: dict[str, list[GraphNode]] = {}
         has_parent: set[str] = set()
         for edge in self.edges:
-            if edge.kind != "contains" or edge.source not in nodes or edge.target not in nodes:
+            # the edge's fields at once: each attribute read of a pydantic model goes through its ``__getattr__``
+            # hook, which keeps the interpreter from specialising it (~4x a dict read; renderers walk every edge)
+            fields = edge.__dict__
+            if fields["kind"] != "contains":
                 continue
-            if edge.target in has_parent or edge.target == edge.source:
+            source: str = fields["source"]
+            target: str = fields["target"]
+            if source not in nodes or target not in nodes or target in has_parent or target == source:
                 continue
-            has_parent.add(edge.target)
-            children.setdefault(edge.source, []).append(nodes[edge.target])
+            has_parent.add(target)
+            children.setdefault(source, []).append(nodes[target])
         roots = [node for node in self.nodes if node.id not in has_parent]
         return roots, children

@@ -136,16 +136,22 @@ class _PageBuilder:
         self.nodes = graph.node_map()
         self.roots, self.children = graph.tree()
         self.dom_ids = {node.id: f"node-{index}" for index, node in enumerate(graph.nodes)}
+        # the indexes read each edge's and node's fields from its ``__dict__``, once: each attribute read of a pydantic
+        # model goes through its ``__getattr__`` hook, which keeps the interpreter from specialising it (~4x a dict
+        # read), and these loops read every node and edge of the graph, shown or not
         self.producer_of_input: dict[tuple[str, str], GraphNode] = {}
-        for edge in graph.edges:
-            if edge.kind == "data" and edge.label is not None and edge.source in self.nodes:
-                self.producer_of_input.setdefault((edge.target, edge.label), self.nodes[edge.source])
         self.selected_label: dict[str, str] = {}
         for edge in graph.edges:
-            if edge.kind == "selected_outcome":
-                self.selected_label[edge.target] = edge.label or ""
-        starts = [node.timing.started_at for node in graph.nodes]
-        ends = [node.timing.ended_at or node.timing.started_at for node in graph.nodes]
+            fields = edge.__dict__
+            kind: str = fields["kind"]
+            label: str | None = fields["label"]
+            if kind == "data" and label is not None and fields["source"] in self.nodes:
+                self.producer_of_input.setdefault((fields["target"], label), self.nodes[fields["source"]])
+            elif kind == "selected_outcome":
+                self.selected_label[fields["target"]] = label or ""
+        timings = [node.timing.__dict__ for node in graph.nodes]
+        starts: list[float] = [timing["started_at"] for timing in timings]
+        ends: list[float] = [timing["ended_at"] or timing["started_at"] for timing in timings]
         self.run_start = min(starts) if starts else 0.0
         self.run_end = max(ends) if ends else 0.0
         self.span = max(self.run_end - self.run_start, 1e-9)
@@ -154,14 +160,17 @@ class _PageBuilder:
         self.graph_folded = {f.parent: f for f in graph.folded}  # runs the graph folded out of memory
         self.ordinals: dict[str, str] = {}
         for kids in self.children.values():
+            codes: list[str] = [kid.pipe_code for kid in kids]
             totals: dict[str, int] = {}
-            for kid in kids:
-                totals[kid.pipe_code] = totals.get(kid.pipe_code, 0) + 1
+            for code in codes:
+                totals[code] = totals.get(code, 0) + 1
+            if len(totals) == len(codes):  # no pipe twice among these children: no ordinals
+                continue
             seen: dict[str, int] = {}
-            for kid in kids:
-                if totals[kid.pipe_code] > 1:
-                    seen[kid.pipe_code] = seen.get(kid.pipe_code, 0) + 1
-                    self.ordinals[kid.id] = f"{seen[kid.pipe_code]}/{totals[kid.pipe_code]}"
+            for kid, code in zip(kids, codes, strict=True):
+                if totals[code] > 1:
+                    seen[code] = seen.get(code, 0) + 1
+                    self.ordinals[kid.id] = f"{seen[code]}/{totals[code]}"
 
     def _failure_subtrees(self) -> set[str]:
         """Ids of the nodes that failed or hold a failed descendant."""
@@ -382,36 +391,34 @@ class _PageBuilder:
     def edges_section(self) -> str:
         rows: list[str] = []
         hidden = 0
-        for edge in self.graph.edges:
-            if edge.kind != "data" or edge.source not in self.nodes or edge.target not in self.nodes:
-                continue
-            if edge.source in self.folded and edge.target in self.folded:
-                hidden += 1
-                continue
-            digest = (
-                f'<code class="digest">#{_esc(edge.stuff_digest[:8])}</code>' if edge.stuff_digest else ""
-            )
-            rows.append(
-                f"<tr><td>{self.link(self.nodes[edge.source])}</td>"
-                '<td class="arrow">→</td>'
-                f"<td>{self.link(self.nodes[edge.target])}</td>"
-                f'<td><span class="io-name">({_esc(edge.label or "")})</span></td>'
-                f"<td>{digest}</td></tr>"
-            )
         outcome_rows: list[str] = []
         for edge in self.graph.edges:
-            if (
-                edge.kind != "selected_outcome"
-                or edge.source not in self.nodes
-                or edge.target not in self.nodes
-            ):
-                continue
-            outcome_rows.append(
-                f"<tr><td>{self.link(self.nodes[edge.source])}</td>"
-                '<td class="arrow">⇢</td>'
-                f"<td>{self.link(self.nodes[edge.target])}</td>"
-                f'<td colspan="2"><span class="io-name">({_esc(edge.label or "")})</span></td></tr>'
-            )
+            fields = edge.__dict__  # its fields at once (see __init__)
+            kind: str = fields["kind"]
+            source: str = fields["source"]
+            target: str = fields["target"]
+            if kind == "data":
+                if source not in self.nodes or target not in self.nodes:
+                    continue
+                if source in self.folded and target in self.folded:
+                    hidden += 1
+                    continue
+                stuff_digest: str | None = fields["stuff_digest"]
+                digest = f'<code class="digest">#{_esc(stuff_digest[:8])}</code>' if stuff_digest else ""
+                rows.append(
+                    f"<tr><td>{self.link(self.nodes[source])}</td>"
+                    '<td class="arrow">→</td>'
+                    f"<td>{self.link(self.nodes[target])}</td>"
+                    f'<td><span class="io-name">({_esc(fields["label"] or "")})</span></td>'
+                    f"<td>{digest}</td></tr>"
+                )
+            elif kind == "selected_outcome" and source in self.nodes and target in self.nodes:
+                outcome_rows.append(
+                    f"<tr><td>{self.link(self.nodes[source])}</td>"
+                    '<td class="arrow">⇢</td>'
+                    f"<td>{self.link(self.nodes[target])}</td>"
+                    f'<td colspan="2"><span class="io-name">({_esc(fields["label"] or "")})</span></td></tr>'
+                )
         head = (
             "<thead><tr><th>producer</th><th></th><th>consumer</th><th>input</th><th>digest</th></tr></thead>"
         )
@@ -435,9 +442,13 @@ class _PageBuilder:
     def header(self) -> str:
         graph = self.graph
         counts = {status: 0 for status in ("succeeded", "failed", "checked", "skipped", "running")}
+        operators = 0
         for node in graph.nodes:
-            counts[node.status] = counts.get(node.status, 0) + 1
-        operators = sum(1 for node in graph.nodes if node.kind == "operator")
+            fields = node.__dict__  # its fields at once (see __init__)
+            status: str = fields["status"]
+            counts[status] = counts.get(status, 0) + 1
+            if fields["kind"] == "operator":
+                operators += 1
         duration = format_duration(self.run_end - self.run_start if graph.nodes else None)
         mode_label = "dry run" if graph.mode == "dry" else "live"
         folded = graph.folded_nodes
