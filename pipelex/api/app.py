@@ -161,6 +161,8 @@ def create_app(
         title="pipelex runner API",
         version=__version__,
         lifespan=lifespan,
+        docs_url="/docs" if config.api.docs_pages else None,
+        redoc_url="/redoc" if config.api.docs_pages else None,
         description="Run and validate MTHDS methods over HTTP: the MTHDS Protocol 2.0.0, plus the extensions "
         "documented in docs/api.md. Errors are RFC 9457 problem documents (application/problem+json) carrying "
         "the protocol's `code`.",

@@ -36,8 +36,9 @@ def routes_needing(app: Any) -> Callable[[Scope], bool]:
     declares (``security``), read once at the first request.
 
     The routes say it themselves, so a public route (``/health``, ``/v1/version``, the signed blob upload)
-    stays public and a new guarded route is guarded here too. A path no operation matches needs the key
-    under ``/v1/`` (a 401 before its body is read rather than a 404 after).
+    stays public and a new guarded route is guarded here too. A path no operation matches needs the key (a 401
+    before its body is read rather than a 404 after): the API's own description (``/openapi.json``) and its
+    pages (``/docs``, ``/redoc``) are for the key's holders, as every route but the public ones.
     """
     import re
 
@@ -45,7 +46,7 @@ def routes_needing(app: Any) -> Callable[[Scope], bool]:
 
     def load() -> None:
         for template, item in app.openapi().get("paths", {}).items():
-            pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+            pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + r"\Z")
             for method, operation in item.items():
                 operations.append((pattern, method.upper(), bool(operation.get("security"))))
 
@@ -53,13 +54,16 @@ def routes_needing(app: Any) -> Callable[[Scope], bool]:
         if not operations:
             load()
         path, method = str(scope.get("path", "")), str(scope.get("method", "GET")).upper()
-        other_method_guarded = False
-        for pattern, operation_method, guarded in operations:
-            if pattern.match(path):
-                if operation_method == method or (method == "HEAD" and operation_method == "GET"):
-                    return guarded
-                other_method_guarded = other_method_guarded or guarded
-        return other_method_guarded or path.startswith("/v1/")
+        matched = [
+            (operation_method, guarded)
+            for pattern, operation_method, guarded in operations
+            if pattern.match(path)
+        ]
+        for operation_method, guarded in matched:
+            if operation_method == method or (method == "HEAD" and operation_method == "GET"):
+                return guarded
+        # another method of a path every operation of which is public: its 405 is public too
+        return not matched or any(guarded for _, guarded in matched)
 
     return required
 

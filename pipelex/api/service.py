@@ -104,13 +104,14 @@ def run_mode_of(request: ExecuteRequest) -> PipeRunMode:
 
 
 def without_local_paths(value: Any) -> Any:
-    """JSON data of a run (contents, graph data) without the ``file://`` public URLs of stored images and
-    documents: they name the server's storage folder, which a caller can neither open nor should learn (the
-    ``pipelex-storage://`` URI stays). Shares every part it does not change."""
+    """JSON data of a run (contents, graph data) without the public URLs of stored images and documents that
+    are not web URLs: ``file://`` names the server's storage folder, ``s3://`` its bucket (and prefix), which a
+    caller can neither open nor should learn (the ``pipelex-storage://`` URI stays, and reads the blob back).
+    Only an ``http(s)://`` public URL is kept. Shares every part it does not change."""
     if is_json_object(value):
         public = value.get("public_url")
         changed: dict[str, Any] | None = None
-        if isinstance(public, str) and "url" in value and public[:5].lower() == "file:":
+        if isinstance(public, str) and "url" in value and not _is_web_url(public):
             changed = {**value, "public_url": None}
         for key, item in value.items():
             if isinstance(item, dict | list):
@@ -123,6 +124,11 @@ def without_local_paths(value: Any) -> Any:
         items = [without_local_paths(item) if isinstance(item, dict | list) else item for item in value]
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
+
+
+def _is_web_url(url: str) -> bool:
+    scheme = url.partition(":")[0].strip().lower()
+    return scheme in ("http", "https") and ":" in url
 
 
 def _graph_without_local_paths(graph: ExecutionGraph) -> ExecutionGraph:

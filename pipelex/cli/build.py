@@ -129,13 +129,8 @@ def _emit(args: argparse.Namespace, text: str, *, next_step: str | None) -> int:
         return EXIT_OK
     from pipelex.cli.paths import output_file
 
-    out = output_file(args.output)  # checked: a folder, a missing folder, a system path are usage errors
-    if out.exists() and not args.force:  # it may hold filled-in inputs: never overwrite them silently
-        print(
-            f"error: {out} already exists: pass --force to replace it, or give another file name",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
+    # checked: a folder, a missing folder, a system path, an existing file without --force are usage errors
+    out = output_file(args.output, force=args.force)
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}" + (f"; {next_step}" if next_step else ""))
     return EXIT_OK

@@ -387,7 +387,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     library_dirs = _library_paths(args)
     output_dir = paths.output_dir(args.output_dir)
     memory_path = (
-        paths.output_file(args.working_memory_path, "--working-memory-path")
+        paths.output_file(args.working_memory_path, "--working-memory-path", force=args.force)
         if args.working_memory_path
         else None
     )
@@ -975,9 +975,10 @@ def graph_render(args: argparse.Namespace) -> int:
     path = paths.input_file(args.path, "GRAPH", max_bytes=paths.MAX_GRAPH_FILE_BYTES, what="graph.json file")
     suffix = ".html" if args.format == "html" else ".mmd"
     out = (
-        paths.output_file(args.output)
+        paths.output_file(args.output, force=args.force)
         if args.output
-        else paths.output_file(str(path.with_suffix(suffix)), "the output next to the graph")
+        # its own default, the graph's page next to it (a run writes one there): re-rendering replaces it
+        else paths.output_file(str(path.with_suffix(suffix)), "the output next to the graph", force=True)
     )
     try:
         graph = ExecutionGraph.from_json(path.read_bytes())
@@ -1112,7 +1113,8 @@ def schema(args: argparse.Namespace) -> int:
         return EXIT_OK
     from pipelex.cli.paths import output_file
 
-    out = output_file(args.output)  # checked: a folder, a missing folder, a system path are usage errors
+    # checked: a folder, a missing folder, a system path, an existing file without --force are usage errors
+    out = output_file(args.output, force=args.force)
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}; associate it with *.mthds files in your editor (docs/language.md, 'Editor support')")
     return EXIT_OK

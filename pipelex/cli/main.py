@@ -79,6 +79,7 @@ def _add_run_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--working-memory-path", metavar="FILE", help="also write the run's working memory (JSON) to FILE"
     )
+    sub.add_argument("--force", action="store_true", help="replace an existing --working-memory-path file")
     sub.add_argument(
         "--save-working-memory",
         action=argparse.BooleanOptionalAction,
@@ -329,6 +330,7 @@ def _graph_group(groups: _Groups) -> None:
     gr = graph.add_parser("render", help="render a saved graph.json")
     gr.add_argument("path")
     gr.add_argument("-o", "--output", help="output file (default: next to the graph)")
+    gr.add_argument("--force", action="store_true", help="with -o: replace an existing file")
     gr.add_argument("--format", choices=["mermaid", "html"], default="html")
     gr.add_argument("--open", action="store_true", help="open the page in the default browser")
 
@@ -346,6 +348,7 @@ def _init_group(groups: _Groups) -> None:
 def _schema_group(groups: _Groups) -> None:
     sc = groups.add_parser("schema", help=_GROUP_HELP["schema"])
     sc.add_argument("-o", "--output", help="write it to this file instead of printing it")
+    sc.add_argument("--force", action="store_true", help="with -o: replace an existing file")
 
 
 def _worker_group(groups: _Groups) -> None:

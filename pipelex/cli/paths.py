@@ -132,8 +132,10 @@ def output_dir(raw: str, flag: str = "-o/--output-dir") -> Path:
     return path
 
 
-def output_file(raw: str, flag: str = "-o/--output") -> Path:
-    """A file path whose folder exists and is writable (an existing regular file is overwritten)."""
+def output_file(raw: str, flag: str = "-o/--output", *, force: bool = False) -> Path:
+    """A file path whose folder exists and is writable. An existing regular file is replaced only with ``force``
+    (every file a user names for a command to write, ``--force`` on that command): a typo in ``-o`` must not
+    silently replace a file the user made (filled-in inputs, a document)."""
     path = _clean(raw, flag)
     resolved = _refuse_system(path, flag)
     info = _stat(resolved, flag)
@@ -144,6 +146,10 @@ def output_file(raw: str, flag: str = "-o/--output") -> Path:
             )
         if not stat.S_ISREG(info.st_mode):
             raise UsageError(f"{flag} {raw!r}: it exists and is not a regular file; give a file path")
+        if not force:
+            raise UsageError(
+                f"{flag} {raw!r}: the file already exists: pass --force to replace it, or give another file name"
+            )
         if not os.access(resolved, os.W_OK):
             raise UsageError(f"{flag} {raw!r}: the file is not writable; give another path")
         return path

@@ -336,6 +336,9 @@ class ApiConfig(Section):
     # (past it an upload is a 507 storage-full) and how long a blob not stored again is kept (0: forever)
     max_storage_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024 * 1024
     storage_max_age_seconds: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
+    # serve the interactive pages /docs and /redoc (FastAPI's, with scripts from a CDN); with a key set they, like
+    # /openapi.json, need the key
+    docs_pages: bool = True
 
 
 class PipelexConfig(Section):
