@@ -6,15 +6,16 @@ from functools import cache, lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-PIPE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-DOMAIN_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
-CONCEPT_CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-PLAIN_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# \Z, not $: $ also matches before a final line break, so "hello\n" passed for a name (a quoted TOML key)
+PIPE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
+DOMAIN_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\Z")
+CONCEPT_CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
+PLAIN_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*\Z")
 # a name a pipe reads through its inputs (an input, a result, a batch's item): a lowercase letter first, as the reference
-VARIABLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+VARIABLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
+PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
 PIPE_REF_RE = re.compile(
-    r"^(?:(?P<package>[^\s>]+)->)?(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[a-z][a-z0-9_]*)$"
+    r"^(?:(?P<package>[^\s>]+)->)?(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[a-z][a-z0-9_]*)\Z"
 )
 _SPEC_RE = re.compile(
     r"^(?:(?P<domain>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.)?(?P<code>[A-Z][A-Za-z0-9]*)"

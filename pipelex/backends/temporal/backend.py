@@ -74,7 +74,7 @@ RUN_WORKFLOW = "WfRunPipe"
 _MEMO_KEY = "pipelex_run"
 # how long a failed or timed-out run's trace is waited for (a query a worker answers by replaying the history)
 _TRACE_QUERY_S = 10.0
-RUN_ID_PATTERN = re.compile(rf"^{re.escape(WORKFLOW_ID_PREFIX)}[0-9a-f]{{32}}$")
+RUN_ID_PATTERN = re.compile(rf"^{re.escape(WORKFLOW_ID_PREFIX)}[0-9a-f]{{32}}\Z")
 
 
 def is_run_id(run_id: str) -> bool:

@@ -44,7 +44,7 @@ async def run(entry: PipeEntry, pipe: PipeFuncBlueprint, inputs: ResolvedInputs,
     return make_output(entry, ctx, await generator.call_function(job, kwargs, model))
 
 
-_FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_FUNC_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
 
 
 def check(
