@@ -29,6 +29,12 @@ class LimitsConfig(BaseModel):
     max_list_items: int = Field(default=1_000, ge=1, le=10_000_000)
     # items one batch may fan out to, and items of any list a pipe outputs
     max_batch_items: int = Field(default=10_000, ge=1, le=10_000_000)
+    # items of the lists the pipes of one run output, all together (nested batches multiply their fan-outs);
+    # None: 25 times max_batch_items (250,000 by default)
+    max_run_items: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    # pipe runs of one run, all together (a pipe calling pipes several times multiplies them); None: 10 times
+    # max_batch_items (100,000 by default)
+    max_pipe_runs: int | None = Field(default=None, ge=1, le=1_000_000_000)
     # one template render: loop iterations plus function/method/macro/filter calls
     template_max_steps: int = Field(default=100_000, ge=100, le=1_000_000_000)
     # one template render: characters of its output, and of any text or list built while rendering

@@ -104,6 +104,9 @@ class RunContext(Record):
     # what a pipe's run resolves from the library and never changes during the run (its output spec and concept,
     # its parsed input specs), shared by every context of the run: a batch resolves its branch's once, not per item
     resolved: dict[object, Any]
+    # this run's pipe runs and the list items its pipes have output, so far (one pair shared by every context of
+    # the run, against [limits] max_pipe_runs and max_run_items: pipelex.limits.count_pipe_run, count_run_items)
+    run_counts: list[int]
 
     FIELDS = (
         "library",
@@ -118,6 +121,7 @@ class RunContext(Record):
         "stack",
         "output_override",
         "resolved",
+        "run_counts",
     )
 
     def __init__(
@@ -134,6 +138,7 @@ class RunContext(Record):
         stack: tuple[str, ...] = (),
         output_override: OutputOverride | None = None,
         resolved: dict[object, Any] | None = None,
+        run_counts: list[int] | None = None,
     ) -> None:
         self.library = library
         self.run_mode = run_mode
@@ -147,6 +152,7 @@ class RunContext(Record):
         self.stack = stack
         self.output_override = output_override
         self.resolved = {} if resolved is None else resolved
+        self.run_counts = [0, 0] if run_counts is None else run_counts
 
     def count(self, unit: str, *, total: int | None = None, advance: int = 0) -> None:
         """Report the running controller's progress in ``unit`` (steps, items, branches) to progress displays."""

@@ -13,7 +13,7 @@ from pipelex.concepts.values import ContentError, to_content, walk_values
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.language.library import PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity, Presence
-from pipelex.limits import check_list_size
+from pipelex.limits import check_list_size, count_pipe_run, count_run_items
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import OutputOverride, RunContext
 from pipelex.pipes.resolved import ResolvedInputs
@@ -225,6 +225,8 @@ def check_output(
     size = content.count if stored and isinstance(content, StoredListContent) else len(items)
     if size > 1:
         check_list_size(size, ctx.settings.limits, what="its output", pipe_code=entry.code)
+    if listed:
+        count_run_items(size, ctx.settings.limits, ctx.run_counts, pipe_code=entry.code)
     if spec.item_count is not None and size != spec.item_count:
         raise PipeRunError(
             f"pipe {entry.code!r} produced {size} items but its output is {_output_text(entry, ctx)}",
@@ -381,6 +383,7 @@ async def run_pipe(
     """Run one pipe in this process: inputs, dispatch, output check, tracing."""
     if ctx.depth >= ctx.settings.pipe_stack_limit:
         raise _stack_overflow(entry, ctx)
+    count_pipe_run(ctx.settings.limits, ctx.run_counts, pipe_code=entry.code)
     resolved = resolve_inputs(entry, memory, ctx, output_name)
     controller = entry.is_controller
     if controller and type(resolved) is ResolvedInputs and resolved.absent:
