@@ -3286,4 +3286,5 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(__import__("fidelity_bundles_matrix").cases())  # sixth pass: error type x context matrix
     out.update(__import__("fidelity_bundles_valid").cases())  # valid bundles for every corpus tag, restyled
     out.update(__import__("fidelity_bundles_order").cases())  # two or three faults: which one comes first
+    out.update(__import__("fidelity_bundles_wild").cases())  # ninth pass: styles of users not yet imitated
     return out
