@@ -472,7 +472,7 @@ def _signature_target_ok(
     if isinstance(target, str) and target in PIPE_TYPES:
         return True
     diag(
-        ErrorType.UNKNOWN_PIPE_TYPE,
+        ErrorType.SCHEMA_VIOLATION,  # as the reference: a value outside the field's choices, not the pipe's type
         f"pipe {code!r}: signature_for {target!r} is not a pipe type: name the type "
         f"the signature stands for, one of {', '.join(PIPE_TYPES)}",
         line=source_map.field_line(code, "signature_for"),
@@ -486,7 +486,8 @@ def _signature_target_ok(
 def _parallel_branches_ok(
     code: str, value: dict[str, object], source_map: SourceMap, result: ParsedBundle, diag: _Report
 ) -> bool:
-    """Binding steps (``{from = ..., result = ...}``) belong to sequences; a parallel branch runs a pipe."""
+    """Binding steps (``{from = ..., result = ...}``) belong to sequences; a parallel branch runs a pipe and names
+    its result."""
     branches = value.get("branches")
     if not is_list(branches):
         return True
@@ -501,6 +502,19 @@ def _parallel_branches_ok(
                 line=source_map.element_line(code, "branches", index + 1),
                 pipe=code,
                 field_name=f"branches[{index}]",
+            )
+            ok = False
+        elif is_dict(branch) and "pipe" in branch and "result" not in branch:
+            # as in the reference: a branch's output is known by its result name (a sequence step's defaults to the
+            # pipe's code; a branch's does not)
+            diag(
+                ErrorType.SCHEMA_VIOLATION,
+                f"pipe {code!r} (PipeParallel): branches[{index}] has no `result`: name what the branch makes "
+                f'(`{{ pipe = {branch.get("pipe", "...")!r}, result = "..." }}`), the name the parallel\'s output '
+                "holds it under",
+                line=source_map.element_line(code, "branches", index + 1),
+                pipe=code,
+                field_name=f"branches[{index}].result",
             )
             ok = False
     if not ok:

@@ -51,10 +51,10 @@ class TemplateSigilError(ValueError):
 
 
 def preprocess(template: str) -> str:
-    """Turn the sigils of ``template`` into Jinja2 source; raise :class:`TemplateSigilError` on misuse."""
+    """Turn the sigils of ``template`` into Jinja2 source (an ``@`` inside a line stays as written)."""
     out_lines: list[str] = []
     for line in template.split("\n"):
-        at_line, at_inline = _at_patterns() if "@" in line else (None, None)
+        at_line = _at_patterns()[0] if "@" in line else None
         match = at_line.match(line) if at_line is not None else None
         if match:
             path = match.group("path")
@@ -66,17 +66,40 @@ def preprocess(template: str) -> str:
                 block = f"{{% if {root} is defined %}}{block}{{% endif %}}"
             out_lines.append(match.group("indent") + block)
             continue
-        protected = line.replace("@@", _AT_ESCAPE).replace("$$", _DOLLAR_ESCAPE)
-        inline = at_inline.search(protected) if at_inline is not None else None
-        if inline and not _inside_jinja(protected, inline.start()):
-            raise TemplateSigilError(
-                f"the '@' sigil in {line.strip()!r} produces tag-wrapped block content and must appear alone on its "
-                f"own line: put '@{inline.group(1)}' on a line of its own, use '${inline.group(1)}' for an inline "
-                "value, or write '@@' for a literal '@'"
-            )
-        protected = _substitute_dollars(protected)
+        # an `@name` inside a line is text here (a handle, an e-mail address); when `name` is an input of the pipe,
+        # validation refuses it (:func:`inline_at_sigils`)
+        protected = _substitute_dollars(line.replace("@@", _AT_ESCAPE).replace("$$", _DOLLAR_ESCAPE))
         out_lines.append(protected.replace(_AT_ESCAPE, "@").replace(_DOLLAR_ESCAPE, "$"))
     return "\n".join(out_lines)
+
+
+@lru_cache(maxsize=4096)
+def inline_at_sigils(template: str) -> tuple[tuple[str, str], ...]:
+    """The ``@path`` written inside a line of ``template`` (not alone on it, not inside Jinja2), as (the line, the
+    path), in order. Such an ``@`` is text where ``path`` names no input of the pipe (``Sign as @support_team``,
+    ``team@example.com``), and a misused block where it does (validation refuses it, :func:`inline_at_message`),
+    as in the reference."""
+    if "@" not in template:
+        return ()
+    at_line, at_inline = _at_patterns()
+    found: list[tuple[str, str]] = []
+    for line in template.split("\n"):
+        if "@" not in line or at_line.match(line):
+            continue
+        protected = line.replace("@@", _AT_ESCAPE).replace("$$", _DOLLAR_ESCAPE)
+        for inline in at_inline.finditer(protected):
+            if not _inside_jinja(protected, inline.start()):
+                found.append((line, inline.group(1)))
+    return tuple(found)
+
+
+def inline_at_message(line: str, path: str) -> str:
+    """What is wrong with an ``@path`` of an input written inside ``line``, and the fixes."""
+    return (
+        f"the '@' sigil in {line.strip()!r} produces tag-wrapped block content and must appear alone on its "
+        f"own line: put '@{path}' on a line of its own, use '${path}' for an inline value, or write '@@' for a "
+        "literal '@'"
+    )
 
 
 def _substitute_dollars(line: str) -> str:

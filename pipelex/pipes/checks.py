@@ -33,6 +33,8 @@ from pipelex.language.templates import (
     TemplateSigilError,
     TemplateSyntaxProblem,
     analyze,
+    inline_at_message,
+    inline_at_sigils,
 )
 from pipelex.record import FrozenRecord, replace
 
@@ -263,6 +265,18 @@ class PipeChecks:
         all_declared = {name.split(".")[0] for name in entry.blueprint.input_specs()}
         for field_name, text in templates.items():
             if text is None:
+                continue
+            misused = [
+                (line, path) for line, path in inline_at_sigils(text) if path.split(".")[0] in all_declared
+            ]
+            if misused:
+                unreadable = True
+                self.report(
+                    ErrorType.TEMPLATE_SYNTAX,
+                    f"{field_name}: {inline_at_message(*misused[0])}",
+                    entry,
+                    field=field_name,
+                )
                 continue
             try:
                 analysis = analyze(text)

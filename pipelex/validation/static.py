@@ -12,6 +12,7 @@ import datetime as dt
 import keyword
 import math
 from collections.abc import Callable, Set
+from functools import cache
 from typing import TYPE_CHECKING, cast
 
 from pipelex.concepts.library import Concept
@@ -215,12 +216,17 @@ class StaticChecker(PipeChecks):
                 continue
             for name, spec in blueprint.structure.items():
                 where = f"structure.{name}"
-                if not name.isidentifier() or keyword.iskeyword(name) or name.startswith(("_", "model_")):
+                if (
+                    not name.isidentifier()
+                    or keyword.iskeyword(name)
+                    or name.startswith("_")
+                    or (name.startswith("model_") and _is_content_model_member(name))
+                ):
                     report(
                         ErrorType.SCHEMA_VIOLATION,
                         f"field name {name!r} of concept {concept.code!r} is not "
-                        "allowed: a field name is a Python identifier, not a keyword, and starts with neither "
-                        "'_' nor the reserved 'model_'; rename it",
+                        "allowed: a field name is a Python identifier, not a keyword, does not start with '_' and "
+                        "is none of the content model's own 'model_*' names (model_dump, model_config...); rename it",
                         where,
                     )
                 if isinstance(spec, str):
@@ -265,7 +271,17 @@ class StaticChecker(PipeChecks):
                         where,
                     )
                 for ref in refs:
-                    if ref and concepts.resolve(ref, concept.domain) is None:
+                    if ref and any(mark in ref for mark in "[]?!"):
+                        # the reference: "Concept ref 'Person[]' must be a valid concept ref (domain.ConceptCode) or
+                        # simply a concept code"; a list of concepts is `type = "list"` with item_concept_ref
+                        report(
+                            ErrorType.SCHEMA_VIOLATION,
+                            f"field {name!r} of concept {concept.code!r} names {ref!r}: a field names a concept "
+                            "reference alone, without a multiplicity or a presence marker (for a list, write "
+                            'type = "list", item_type = "concept", item_concept_ref = "...")',
+                            where,
+                        )
+                    elif ref and concepts.resolve(ref, concept.domain) is None:
                         report(
                             ErrorType.UNRESOLVED_CONCEPT,
                             f"field {name!r} of concept {concept.code!r} names "
@@ -825,3 +841,13 @@ def callers_of_failures(library: Library, failed: Set[str]) -> dict[str, str]:
 def pending_signatures(library: Library) -> list[str]:
     """Pipes declared as PipeSignature and never given a concrete definition."""
     return [ref for ref, entry in library.pipes.items() if entry.is_signature]
+
+
+@cache
+def _is_content_model_member(name: str) -> bool:
+    """A ``model_*`` name a content model has of its own (``model_dump``, ``model_config``, ``model_fields``...): a
+    field may not take one. Any other ``model_`` name (``model_budget``) is a field like another, as in the
+    reference."""
+    from pipelex.concepts.natives import StuffContent
+
+    return hasattr(StuffContent, name)

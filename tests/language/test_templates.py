@@ -8,6 +8,8 @@ from pipelex.language.templates import (
     TemplateSigilError,
     TemplateSyntaxProblem,
     analyze,
+    inline_at_message,
+    inline_at_sigils,
     preprocess,
 )
 
@@ -68,21 +70,40 @@ def test_preprocess(template: str, expected: str) -> None:
     ],
     ids=["inline", "trailing-colon", "optional-inline", "after-jinja", "inline-path"],
 )
-def test_inline_at_sigil_is_refused_with_a_fix(template: str, name: str) -> None:
-    with pytest.raises(TemplateSigilError) as info:
-        preprocess(template)
-    message = str(info.value)
+def test_inline_at_sigil_is_found_with_a_fix(template: str, name: str) -> None:
+    # validation refuses it when the name is an input of the pipe (tests/validation/test_reference_rules_wild.py)
+    found = inline_at_sigils(template)
+    assert found == ((template, name),)
+    message = inline_at_message(*found[0])
     assert f"must appear alone on its own line: put '@{name}' on a line of its own, use '${name}'" in message
     assert "'@@' for a literal '@'" in message
 
 
 def test_inline_at_sigil_message_snapshot() -> None:
-    with pytest.raises(TemplateSigilError) as info:
-        preprocess("Sentiment of @review")
-    assert str(info.value) == (
+    assert inline_at_message(*inline_at_sigils("Sentiment of @review")[0]) == (
         "the '@' sigil in 'Sentiment of @review' produces tag-wrapped block content and must appear alone on its own "
         "line: put '@review' on a line of its own, use '$review' for an inline value, or write '@@' for a literal '@'"
     )
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "@review",
+        "  @?review.text",
+        "mail me: a@@b.c",
+        "team@example.com",
+        "{{ '@x' }}",
+        "{% if '@y' %}ok{% endif %}",
+    ],
+)
+def test_an_at_alone_escaped_after_a_letter_or_in_jinja_is_not_inline(template: str) -> None:
+    assert inline_at_sigils(template) == ()
+
+
+def test_an_inline_at_is_text_to_the_preprocessor() -> None:
+    # what it means is validation's to say (it knows the pipe's inputs): the preprocessor leaves it as written
+    assert preprocess("Sign as @support_team, $name") == "Sign as @support_team, {{ name|format }}"
 
 
 @pytest.mark.parametrize(
@@ -163,9 +184,8 @@ def test_analyze_reports_jinja_syntax(template: str, fragment: str) -> None:
     assert fragment in str(info.value)
 
 
-def test_analyze_propagates_sigil_errors() -> None:
-    with pytest.raises(TemplateSigilError):
-        analyze("Sentiment of @review")
+def test_analyze_reads_no_variable_in_an_inline_at() -> None:
+    assert analyze("Sentiment of @review, by $author").roots == frozenset({"author"})
 
 
 def test_sigil_and_syntax_errors_are_value_errors() -> None:

@@ -699,7 +699,7 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "no-type": (_no_type, "missing_pipe_type"),
     "llm-makes-image": (_llm_makes_image, "llm_output_cannot_be_image"),
     "img-gen-makes-text": (_img_gen_makes_text, "inadequate_output_concept"),
-    "parallel-makes-anything": (_parallel_makes_anything, "inadequate_output_concept"),
+    "parallel-makes-anything": (_parallel_makes_anything, "schema_violation"),  # as the reference
     "binding-in-parallel": (_binding_in_parallel, "binding_step_invalid"),
     "camel-pipe-code": (_camel_pipe_code, "invalid_pipe_code_syntax"),
     "sequence-multiplicity": (_wrong_sequence_multiplicity, "inadequate_output_multiplicity"),

@@ -558,13 +558,13 @@ CASES: list[object] = [
         inputs = { note = "Text" }  #!
         output = "Page[]"
         """,
-            "input_stuff_spec_mismatch",
+            "schema_violation",  # the reference: a rule of the PipeExtract's own fields
             "read_pages",
             "inputs.note",
             ("'note'", "native.Text"),
             "pass a Document",
         ),
-        id="input_stuff_spec_mismatch-extract-text",
+        id="schema_violation-extract-text-input",
     ),
     pytest.param(
         Case(
@@ -2694,12 +2694,11 @@ prompt = "Answer $topic"
     ("output", "b_output", "outcomes", "error_type"),
     [
         ("Answer", "Answer", 'outcomes = { b = "answer_b" }', None),
-        ("Answer", "Answer", "", None),  # no outcomes: the default always runs
         ("Answer", "Text", 'outcomes = { b = "answer_b" }', "inadequate_output_concept"),
         ("Answer", "Dynamic", 'outcomes = { b = "answer_b" }', "inadequate_output_concept"),
         ("Anything", "Text", 'outcomes = { b = "answer_b" }', None),
     ],
-    ids=["same-concept", "no-outcomes", "text-and-answer", "dynamic-and-answer", "anything-takes-both"],
+    ids=["same-concept", "text-and-answer", "dynamic-and-answer", "anything-takes-both"],
 )
 def test_the_outcome_pipes_of_a_condition_make_one_concept(
     output: str, b_output: str, outcomes: str, error_type: str | None

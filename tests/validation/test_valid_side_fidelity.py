@@ -50,7 +50,7 @@ def test_a_parallel_whose_output_is_dynamic_is_refused() -> None:
     report = validate(JOB_MATCH.replace("{output}", "Dynamic"))
     assert not report.is_valid
     [error] = report.errors
-    assert error.error_type == "inadequate_output_concept"
+    assert error.error_type == "schema_violation"  # the reference: "PipeParallel output 'Dynamic' is invalid"
     assert error.pipe == "extract_both"
     assert "'Composite'" in error.message and "Dynamic" in error.message
 

@@ -88,23 +88,7 @@ def check(
             field="input_item_name",
         )
         return
-    if item_name == pipe.input_list_name or item_name in specs:
-        checks.report(
-            ErrorType.BATCH_ITEM_NAME_COLLISION,
-            f"input_item_name {item_name!r} collides with "
-            f"{'the list name' if item_name == pipe.input_list_name else 'an input of the batch'}: give "
-            "the item its own name (e.g. the singular of the list)",
-            entry,
-            field="input_item_name",
-        )
-    elif not is_variable_name(item_name):
-        checks.report(
-            ErrorType.INVALID_INPUT_NAME,
-            f"input_item_name {item_name!r} is not a plain snake_case name (a lowercase letter, then lowercase "
-            "letters, digits and underscores)",
-            entry,
-            field="input_item_name",
-        )
+    # the list first: the reference stops at a list name that is not an input before it looks at the item's name
     list_var = inputs.get(pipe.input_list_name)
     if not is_variable_name(pipe.input_list_name):
         checks.report(
@@ -130,6 +114,23 @@ def check(
             f"{specs[pipe.input_list_name]!r}, not a list: declare it 'X[]'",
             entry,
             field="input_list_name",
+        )
+    if item_name == pipe.input_list_name or item_name in specs:
+        checks.report(
+            ErrorType.BATCH_ITEM_NAME_COLLISION,
+            f"input_item_name {item_name!r} collides with "
+            f"{'the list name' if item_name == pipe.input_list_name else 'an input of the batch'}: give "
+            "the item its own name (e.g. the singular of the list)",
+            entry,
+            field="input_item_name",
+        )
+    elif not is_variable_name(item_name):
+        checks.report(
+            ErrorType.INVALID_INPUT_NAME,
+            f"input_item_name {item_name!r} is not a plain snake_case name (a lowercase letter, then lowercase "
+            "letters, digits and underscores)",
+            entry,
+            field="input_item_name",
         )
     target = checks.resolve_ref(entry, pipe.branch_pipe_code, "branch_pipe_code")
     if target is None:

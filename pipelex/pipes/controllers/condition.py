@@ -148,6 +148,15 @@ def check(
 ) -> None:
     """One of `expression` and `expression_template`, reading declared inputs; every outcome pipe is fed by
     its inputs and makes its output ('continue' makes nothing: the output is then optional)."""
+    if not pipe.outcomes:
+        # the reference: "PipeConditionBlueprint must have at least one mapping in outcomes, got: {}"
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            "`outcomes` is empty: map at least one value of the expression to a pipe (or to 'fail' / 'continue'); "
+            "default_outcome is for the values no outcome names",
+            entry,
+            field="outcomes",
+        )
     if (pipe.expression is None) == (pipe.expression_template is None):
         checks.report(
             ErrorType.SCHEMA_VIOLATION,

@@ -165,7 +165,7 @@ def check(
         return
     if structure is None:
         checks.report(
-            ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+            ErrorType.SCHEMA_VIOLATION,  # the reference: "PipeParallel output 'Text' is invalid", a rule of its fields
             f"a PipeParallel outputs 'Composite' or a structured "
             f"concept whose fields are the branch results, not {entry.blueprint.output!r} "
             f'({concept.ref}): declare output = "Composite", or a concept with a `structure` whose '

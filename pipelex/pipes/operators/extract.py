@@ -13,7 +13,7 @@ from pipelex.language.blueprint import PipeExtractBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.model_ref import written_ref
 from pipelex.memory.stuff import Stuff
-from pipelex.pipes.checks import OutputRule, PipeChecks
+from pipelex.pipes.checks import PipeChecks
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.kinds import PipeKind, operator_runner
 from pipelex.pipes.operators.common import calls_its_model, job_settings, leaf_usage
@@ -61,9 +61,6 @@ async def run(entry: PipeEntry, pipe: PipeExtractBlueprint, inputs: ResolvedInpu
     return make_output(entry, ctx, list(pages))
 
 
-MAKES = OutputRule(("Page",), False, "extracts the pages of a document or an image ('Page[]')")
-
-
 def check(
     checks: PipeChecks,
     entry: PipeEntry,
@@ -72,14 +69,8 @@ def check(
     output: tuple[ConceptSpec, Concept] | None,
 ) -> None:
     """It makes a list of pages from exactly one Document or Image."""
-    if output is not None and checks.check_makes(entry, output, MAKES) and not output[0].is_list:
-        checks.report(
-            ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
-            f"a PipeExtract outputs a list of pages, not "
-            f"one {entry.blueprint.output!r}: declare '{entry.blueprint.output}[]'",
-            entry,
-            field="output",
-        )
+    if output is not None:
+        _check_output(checks, entry, output)
     _check_input(checks, entry, inputs)
     concepts = checks.library.concepts
     image = concepts.concepts["native.Image"]
@@ -100,11 +91,38 @@ def check(
                 )
 
 
+def _check_output(checks: PipeChecks, entry: PipeEntry, output: tuple[ConceptSpec, Concept]) -> None:
+    """A PipeExtract makes a list of pages whose length the document decides: its output is 'Page[]' (or a list of
+    a concept refining Page), a rule of the pipe's own fields, as in the reference (schema_violation for 'Text',
+    'Page' or 'Page[2]')."""
+    spec, concept = output
+    if concept.ref in ("native.Dynamic", "native.Anything"):
+        return
+    concepts = checks.library.concepts
+    if not concepts.refines(concept, concepts.concepts["native.Page"]):
+        problem = f"{concept.ref} is not a page"
+    elif not spec.is_list:
+        problem = "one page is not the list of the document's pages"
+    elif spec.item_count is not None:
+        problem = "the number of pages is the document's, not fixed in advance"
+    else:
+        return
+    checks.report(
+        ErrorType.SCHEMA_VIOLATION,
+        f"a PipeExtract outputs the pages of a document or an image, 'Page[]', not {entry.blueprint.output!r} "
+        f'({problem}): declare output = "Page[]", then read the pages\' text in the next pipe',
+        entry,
+        field="output",
+    )
+
+
 def _check_input(checks: PipeChecks, entry: PipeEntry, inputs: dict[str, Var]) -> None:
     specs = entry.blueprint.input_specs()
+    # the reference: rules of the pipe's own fields ("Too many inputs provided for PipeExtract", "the input 'x' is a
+    # native.Text, neither an Image nor a Document"): schema violations
     if len(specs) != 1:
         checks.report(
-            ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+            ErrorType.SCHEMA_VIOLATION,
             f"a PipeExtract reads exactly one input (a Document or an Image), not {len(specs)}",
             entry,
             field="inputs",
@@ -116,7 +134,7 @@ def _check_input(checks: PipeChecks, entry: PipeEntry, inputs: dict[str, Var]) -
             or concepts.refines(var.concept, concepts.concepts["native.Image"])
         ):
             checks.report(
-                ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                ErrorType.SCHEMA_VIOLATION,
                 f"input {name!r} is a {var.concept.ref}, but a "
                 "PipeExtract reads a Document or an Image: pass a Document (or an Image), e.g. "
                 f'{name} = "Document"',

@@ -177,8 +177,12 @@ def check(
         elif pipe.structuring_method == "preliminary_text" and concepts.is_text_like(output[1]):
             # preliminary_text writes a text, then structures it: the second step makes a structure, so a text
             # output has nothing to structure (the reference: "PipeStructure output must be a structured concept")
+            # `Text` itself is a rule of the pipe's fields in the reference ("PipeLLM with `structuring_method =
+            # preliminary_text` cannot have output `Text`"); a concept refining it, a mismatch of concepts
             checks.report(
-                ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+                ErrorType.SCHEMA_VIOLATION
+                if output[1].ref == "native.Text"
+                else ErrorType.INADEQUATE_OUTPUT_CONCEPT,
                 f'structuring_method = "preliminary_text" writes a draft text then structures it, but the output '
                 f"{entry.blueprint.output!r} is a text: remove structuring_method, or output a structured concept",
                 entry,
