@@ -4,6 +4,7 @@ scan); an embedding process (this test run, an application calling ``main``) kee
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,10 @@ def spy(argv=None, **kw):
     finally:
         seen["threshold"] = gc.get_threshold()
 cli.main = spy
+def ended(code):  # the console script's fast exit (nothing but our code ran): end as sys.exit, to print below
+    print("FAST", code)
+    raise SystemExit(code)
+os._exit = ended
 try:
     cli._exit(cli.main(sys.argv[1:], one_command=True))
 except SystemExit as exc:
@@ -392,3 +397,67 @@ def test_a_run_in_an_embedding_process_leaves_its_collector_alone(tmp_path: Path
         timeout=120,
     ).stdout
     assert "EMBEDDED 0 0 True" in out
+
+
+EXIT_PROBE = """
+import atexit, os, sys, threading
+from pipelex.cli import main as cli
+real_exit = os._exit
+def ended(code):
+    print("FAST", code, flush=True)
+    real_exit(code)
+os._exit = ended
+atexit.register(lambda: print("ATEXIT", flush=True))
+what = sys.argv[1]
+if what == "foreign":  # a module from outside the environment and pipelex (a PipeFunc's, in a live run)
+    sys.path.insert(0, sys.argv[2])
+    import foreign_module
+if what == "thread":  # a thread still running: the interpreter's exit waits for it
+    threading.Thread(target=lambda: (__import__("time").sleep(0.3), print("THREAD DONE", flush=True))).start()
+print("OUT " + "x" * 200_000)  # a big write still buffered when the command ends
+cli._exit(3)
+"""
+
+
+@pytest.mark.parametrize("what", ["own", "foreign", "thread"])
+def test_the_exit_skips_freeing_objects_only_when_nothing_else_ran(what: str, tmp_path: Path) -> None:
+    (tmp_path / "foreign_module.py").write_text("VALUE = 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_PROBE, what, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "OUT " + "x" * 200_000 in lines  # flushed whole either way
+    assert "ATEXIT" in lines  # atexit callbacks run either way, once
+    assert lines.count("ATEXIT") == 1
+    fast = "FAST 3" in lines
+    assert fast is (what == "own")
+    if what == "thread":
+        assert "THREAD DONE" in lines
+
+
+def test_the_console_script_ends_a_command_whole(tmp_path: Path) -> None:
+    # the fast exit under the real console script: the whole report through a pipe, the command's exit code
+    script = Path(sys.executable).with_name("pipelex")
+    if not script.is_file():
+        pytest.skip("no console script beside this interpreter")
+    broken = tmp_path / "broken.mthds"
+    broken.write_text('domain = "x"\n' + "".join(f'[pipe.p{i}]\ntype = "PipeNope"\n' for i in range(300)))
+    proc = subprocess.run(
+        [str(script), "validate", "bundle", str(broken), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert len(json.dumps(report)) > 20_000
+    ok = subprocess.run(
+        [str(script), "validate", "bundle", str(SMALL)], capture_output=True, text=True, timeout=120
+    )
+    assert ok.returncode == 0 and "valid" in ok.stdout
