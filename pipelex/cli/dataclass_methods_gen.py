@@ -3,7 +3,7 @@ as a module (see :mod:`pipelex.cli.dataclass_store`).
 
     .venv/bin/python -m pipelex.cli.dataclass_methods_gen    # rewrite the module
 
-It runs ``--help``, ``validate`` and dry runs of the shipped examples in a child process whose ``dataclasses``
+It runs ``--help``, ``validate`` and dry runs (:data:`COMMANDS`) in a child process whose ``dataclasses``
 records every text it compiles, and writes each text that is one ``def`` (all of them, under CPython 3.11-3.13).
 Never imported by pipelex at run time: ``tests/cli/test_dataclass_store.py`` checks that the stored module is what this
 writes for the installed Python and libraries.
@@ -48,14 +48,50 @@ sys.stdout.flush()
 print("\\n@@recorded@@" + json.dumps(recorded()))
 """
 
-# the commands whose start-up the store serves, over copies of the shipped examples
+# the commands whose start-up the store serves, over copies of the shipped examples, the benchmarks' small bundle
+# (a sequence, a batch, a condition, a structured output, `$` and `@` and Jinja templates) and a long sequence
 COMMANDS = [
     ["--help"],
     ["validate", "bundle", "menu_card.mthds"],
     ["run", "bundle", "menu_card.mthds", "--dry-run", "--mock-inputs"],
     ["validate", "bundle", "extract_pdf.mthds"],
     ["run", "bundle", "extract_pdf.mthds", "--dry-run", "-i", "extract_pdf_inputs.json"],
+    ["validate", "bundle", "order_desk.mthds"],
+    ["run", "bundle", "order_desk.mthds", "--dry-run", "-i", "order_desk_inputs.json"],
+    ["validate", "bundle", "long_sequence.mthds"],
+    ["run", "bundle", "long_sequence.mthds", "--dry-run", "--mock-inputs"],
 ]
+
+
+def long_sequence(steps: int = 400) -> str:
+    """A sequence of ``steps`` PipeCompose steps, each reading the previous result: more than 64 KB, a text
+    :mod:`pipelex.language.toml_text` reads with compiled ``tomli`` (whose patterns the store then holds too)."""
+    lines = [
+        'domain = "long"',
+        'description = "A long sequence"',
+        'main_pipe = "chain"',
+        "",
+        "[pipe.chain]",
+        'type = "PipeSequence"',
+        'description = "Runs every step"',
+        'inputs = { note = "Text" }',
+        'output = "Text"',
+        "steps = [",
+        *(f'  {{ pipe = "step{index}", result = "r{index}" }},' for index in range(steps)),
+        "]",
+    ]
+    for index in range(steps):
+        source = "note" if index == 0 else f"r{index - 1}"
+        lines += [
+            "",
+            f"[pipe.step{index}]",
+            'type = "PipeCompose"',
+            f'description = "Rewrites the previous text, step {index}"',
+            f'inputs = {{ {source} = "Text" }}',
+            'output = "Text"',
+            f'template = "Step {index}: ${source}"',
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def recorded_while_commands_run(hook: str) -> Any:
@@ -65,6 +101,9 @@ def recorded_while_commands_run(hook: str) -> Any:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder) / "examples"
         shutil.copytree(ROOT / "examples", work)
+        for bundle in (ROOT / "benchmarks" / "bundles").iterdir():
+            shutil.copy(bundle, work / bundle.name)
+        (work / "long_sequence.mthds").write_text(long_sequence())
         done = subprocess.run(
             [sys.executable, "-c", "import json, sys\n" + hook + _RUN_COMMANDS, json.dumps(COMMANDS)],
             cwd=work,

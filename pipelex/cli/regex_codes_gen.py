@@ -4,7 +4,7 @@ compile, under the running interpreter (see :mod:`pipelex.cli.regex_store`).
     .venv/bin/python -m pipelex.cli.regex_codes_gen    # rewrite the module
 
 It runs the same commands as :mod:`pipelex.cli.dataclass_methods_gen` in a child process that records every
-string pattern ``re`` compiles, then compiles each here as ``re._compiler.compile`` does and keeps its parts.
+pattern (text or bytes) ``re`` compiles, then compiles each here as ``re._compiler.compile`` does and keeps its parts.
 Never imported by pipelex at run time: ``tests/cli/test_regex_store.py`` checks the stored module against this.
 """
 
@@ -25,6 +25,8 @@ original = _compiler.compile
 def compile(p, flags=0):
     if type(p) is str:
         seen[json.dumps([p, int(flags)])] = None
+    elif type(p) is bytes:  # as JSON: its bytes as the code points 0-255, marked
+        seen[json.dumps([p.decode("latin-1"), int(flags), "bytes"])] = None
     return original(p, flags)
 _compiler.compile = compile
 # json, imported before this hook (to write what it records), compiled its patterns then: imported again, so that
@@ -39,13 +41,16 @@ def recorded():
 """
 
 
-def recorded_patterns() -> list[tuple[str, int]]:
-    """Every string pattern (with its flags) ``re`` compiles while the commands run."""
-    return [(p, f) for p, f in recorded_while_commands_run(_RECORD)]
+def recorded_patterns() -> list[tuple[str | bytes, int]]:
+    """Every pattern, text or bytes (with its flags), ``re`` compiles while the commands run."""
+    return [
+        (pattern.encode("latin-1") if kind else pattern, flags)
+        for pattern, flags, *kind in recorded_while_commands_run(_RECORD)
+    ]
 
 
 def compiled_parts(
-    pattern: str, flags: int
+    pattern: str | bytes, flags: int
 ) -> tuple[int, tuple[int, ...], int, dict[str, int], tuple[Any, ...]]:
     """What ``re._compiler.compile`` hands the C engine for ``pattern``: flags, code, groups, group names both ways."""
     compiler: Any = import_module("re._compiler")
@@ -65,7 +70,7 @@ def compiled_parts(
     )
 
 
-def module_source(patterns: list[tuple[str, int]] | None = None) -> str:
+def module_source(patterns: list[tuple[str | bytes, int]] | None = None) -> str:
     """The text of :mod:`pipelex.cli.regex_codes` for the running interpreter."""
     engine: Any = import_module("_sre")
     patterns = recorded_patterns() if patterns is None else patterns
@@ -87,11 +92,11 @@ def module_source(patterns: list[tuple[str, int]] | None = None) -> str:
         "",
         f"PYTHON = {sys.version!r}",
         f"MAGIC = {engine.MAGIC!r}",
-        "CODES: dict[tuple[str, int], tuple[Any, ...]] = {",
+        "CODES: dict[tuple[str | bytes, int], tuple[Any, ...]] = {",
     ]
     from re import DEBUG
 
-    for pattern, flags in sorted(set(patterns)):
+    for pattern, flags in sorted(set(patterns), key=lambda entry: (type(entry[0]) is bytes, entry)):
         if flags & DEBUG:
             continue
         lines.append(f"    ({pattern!r}, {flags!r}): {compiled_parts(pattern, flags)!r},")

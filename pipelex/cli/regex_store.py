@@ -41,11 +41,11 @@ def install() -> bool:
     return True
 
 
-def _stored_compile(original: Any, codes: dict[tuple[str, int], tuple[Any, ...]], engine: Any) -> Any:
+def _stored_compile(original: Any, codes: dict[tuple[str | bytes, int], tuple[Any, ...]], engine: Any) -> Any:
     """``re._compiler.compile`` taking a stored pattern's code, anything else compiled by ``original``."""
 
     def compile(p: Any, flags: int = 0) -> Any:  # noqa: A001 - re._compiler's own name
-        if type(p) is str:
+        if type(p) is str or type(p) is bytes:
             entry = codes.get((p, flags))
             if entry is not None:
                 final_flags, code, groups, groupindex, indexgroup = entry

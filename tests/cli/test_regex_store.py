@@ -40,6 +40,12 @@ def test_each_stored_code_is_what_re_compiles() -> None:
     assert len(regex_codes.CODES) > 30
     for (pattern, flags), parts in regex_codes.CODES.items():
         assert compiled_parts(pattern, flags) == parts, pattern
+    # bytes patterns too (platform's, json's); none has the text of a stored str pattern, whose key would then
+    # compare a str with bytes (an error under `python -bb`)
+    texts = {pattern for pattern, _ in regex_codes.CODES if type(pattern) is str}
+    stored_bytes = [pattern for pattern, _ in regex_codes.CODES if type(pattern) is bytes]
+    assert stored_bytes
+    assert not [pattern for pattern in stored_bytes if pattern.decode("latin-1") in texts]
 
 
 SAME = """
