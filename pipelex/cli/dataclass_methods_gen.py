@@ -48,8 +48,9 @@ sys.stdout.flush()
 print("\\n@@recorded@@" + json.dumps(recorded()))
 """
 
-# the commands whose start-up the store serves, over copies of the shipped examples, the benchmarks' small bundle
-# (a sequence, a batch, a condition, a structured output, `$` and `@` and Jinja templates) and a long sequence
+# the commands whose start-up the store serves, over copies of the shipped examples, the benchmarks' bundles (a
+# sequence, a batch, a condition, a structured output, `$` and `@` templates; Jinja's loops and filters; the
+# mistakes people make, for the error paths) and a long sequence
 COMMANDS = [
     ["--help"],
     ["validate", "bundle", "menu_card.mthds"],
@@ -58,6 +59,9 @@ COMMANDS = [
     ["run", "bundle", "extract_pdf.mthds", "--dry-run", "-i", "extract_pdf_inputs.json"],
     ["validate", "bundle", "order_desk.mthds"],
     ["run", "bundle", "order_desk.mthds", "--dry-run", "-i", "order_desk_inputs.json"],
+    ["validate", "bundle", "mistakes.mthds"],
+    ["validate", "bundle", "tea_card.mthds"],
+    ["run", "bundle", "tea_card.mthds", "--dry-run", "--mock-inputs"],
     ["validate", "bundle", "long_sequence.mthds"],
     ["run", "bundle", "long_sequence.mthds", "--dry-run", "--mock-inputs"],
 ]
