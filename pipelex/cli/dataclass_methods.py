@@ -12,7 +12,7 @@ versions a text may differ: it is then compiled as ``dataclasses`` does.
 from types import CodeType
 
 PYTHON = '3.11.7'
-VERSIONS = {"annotated_types": "0.8.0", "pydantic": "2.14.4"}
+VERSIONS = {"annotated-types": "0.8.0", "pydantic": "2.14.4"}
 CODES: dict[str, CodeType] = {}
 
 def __create_fn__():

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
 from typing import Any
 
@@ -132,11 +132,18 @@ def is_one_def(text: str) -> bool:
     return len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef)
 
 
-def _version(distribution: str) -> str:
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return ""
+def _versions(packages: list[str]) -> dict[str, str]:
+    """The version of the distribution of each top-level package (``markdown_it`` is ``markdown-it-py``'s), by the
+    distribution's name, the one ``importlib.metadata.version`` reads."""
+    distributions = packages_distributions()
+    versions: dict[str, str] = {}
+    for package in packages:
+        for distribution in distributions.get(package, [package]):
+            try:
+                versions[distribution] = version(distribution)
+            except PackageNotFoundError:
+                continue
+    return versions
 
 
 def module_source(texts: dict[str, str] | None = None) -> str:
@@ -160,7 +167,7 @@ def module_source(texts: dict[str, str] | None = None) -> str:
         "from types import CodeType",
         "",
         f"PYTHON = {python!r}",
-        f"VERSIONS = {json.dumps({p: _version(p) for p in packages}, sort_keys=True)}",
+        f"VERSIONS = {json.dumps(_versions(packages), sort_keys=True)}",
         "CODES: dict[str, CodeType] = {}",
         "",
     ]
