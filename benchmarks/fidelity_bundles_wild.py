@@ -1312,6 +1312,16 @@ extra_context = { title = "Weekly report" }
 templating_style = { tag_style = "no_tag", text_format = "html" }
 ''',
 )
+_mut(
+    "compose_table_template", "context_dollar", "<h1>{{ title }} — $author</h1>", "<h1>$title — $author</h1>"
+)
+_mut("compose_table_template", "context_markdown", 'category = "html"', 'category = "markdown"')
+_mut(
+    "compose_table_template",
+    "context_no_style",
+    'templating_style = { tag_style = "no_tag", text_format = "html" }\n',
+    "",
+)
 _mut("compose_table_template", "category_missing", 'category = "html"\n', "")
 _mut("compose_table_template", "category_typo", 'category = "html"', 'category = "HTML"')
 _mut(

@@ -32,6 +32,7 @@ class ErrorType(StrEnum):
     UNKNOWN_MODEL = "unknown_model"
     MODEL_UNSPECIFIED = "model_unspecified"  # no `model`, and the deck names no default for the category
     PIPE_CYCLE = "pipe_cycle"
+    CONCEPT_CYCLE = "concept_cycle"  # a concept refining or holding itself (the reference: method.cycle)
     # static checks
     MISSING_INPUT_VARIABLE = "missing_input_variable"
     EXTRANEOUS_INPUT_VARIABLE = "extraneous_input_variable"

@@ -71,6 +71,7 @@ ERROR_TYPE_CODES: dict[str, str] = {
     "unknown_model": "model.unknown",
     "model_unspecified": "model.unspecified",
     "pipe_cycle": "method.cycle",
+    "concept_cycle": "method.cycle",
     "missing_input_variable": "method.input_undeclared",
     "extraneous_input_variable": "method.input_unused",
     "input_stuff_spec_mismatch": "method.input_concept_mismatch",

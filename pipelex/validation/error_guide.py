@@ -116,6 +116,13 @@ _GUIDE: dict[str, tuple[str, str, str]] = {
         "Controllers call each other in a cycle, so a run would never end.",
         "Break the cycle: a pipe must not (indirectly) run itself.",
     ),
+    "concept_cycle": (
+        _RESOLVE,
+        "A concept refines itself, or its structure holds itself (directly or through other concepts, even in an "
+        "optional field or a list), so no value of it could ever be built.",
+        "Break the loop: keep the nested fields in a concept of their own, or refer to the other value by an "
+        "identifier.",
+    ),
     "missing_input_variable": (
         _STATIC,
         "A prompt or template uses a variable that the pipe's inputs do not "

@@ -50,6 +50,7 @@ _STAGES: dict[str, int] = {
     ErrorType.FILE_UNREADABLE: _READ,
     ErrorType.PACKAGE_INVALID: _READ,
     ErrorType.SCHEMA_VIOLATION: _SCHEMA,
+    ErrorType.CONCEPT_CYCLE: _SCHEMA,  # found with the concepts' own fields, where it was a schema_violation
     ErrorType.UNKNOWN_PIPE_TYPE: _SCHEMA,
     ErrorType.MISSING_PIPE_TYPE: _SCHEMA,
     ErrorType.INVALID_PIPE_CODE_SYNTAX: _SCHEMA,

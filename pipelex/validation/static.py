@@ -193,7 +193,7 @@ class StaticChecker(PipeChecks):
                     while current is not None:
                         if current.ref in seen:
                             report(
-                                ErrorType.SCHEMA_VIOLATION,
+                                ErrorType.CONCEPT_CYCLE,  # the reference: method.cycle ("Cycle detected in ...")
                                 f"concept {concept.code!r} refines itself through "
                                 f"{blueprint.refines!r} (a refinement cycle): break the loop",
                                 "refines",
@@ -320,7 +320,7 @@ class StaticChecker(PipeChecks):
             chain = " -> ".join(f"{ref}.{field}" for ref, field in path) + f" -> {start}"
             self.diagnostics.append(
                 Diagnostic(
-                    error_type=ErrorType.SCHEMA_VIOLATION,
+                    error_type=ErrorType.CONCEPT_CYCLE,
                     message=f"concept {concept.code!r} holds itself through its fields ({chain}): a structure "
                     "cannot nest its own concept, even in an optional field or a list; keep the nested one's "
                     "fields in a concept of its own, or refer to it by an identifier",

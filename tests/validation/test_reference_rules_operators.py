@@ -511,7 +511,7 @@ def test_a_structure_never_holds_its_own_concept(
         assert report.is_valid, problems(report)
     else:
         (error,) = report.errors
-        assert (error.error_type, error.field) == ("schema_violation", f"structure.{field}")
+        assert (error.error_type, error.field) == ("concept_cycle", f"structure.{field}")
         assert "holds itself" in error.message
 
 

@@ -408,3 +408,39 @@ def test_a_field_may_start_with_model(field: str) -> None:
 def test_a_field_may_not_take_a_name_of_the_content_model(field: str) -> None:
     report = validate(DEPARTMENT.replace("{field}", field))
     assert "schema_violation" in error_types(report)
+
+
+LEGAL = """
+domain = "legal_docs"
+
+[concept.LegalText]
+description = "Any text of legal value"
+refines = "{legal_parent}"
+
+[concept.ContractText]
+description = "The text of a contract"
+refines = "LegalText"
+
+[concept.ClauseText]
+description = "One clause of a contract"
+refines = "ContractText"
+
+[pipe.summarise]
+type = "PipeLLM"
+description = "Summarises any legal text"
+inputs = { clause = "ClauseText" }
+output = "Text"
+prompt = "Summarise in plain words: $clause"
+"""
+
+
+def test_a_refines_chain_is_valid() -> None:
+    report = validate(LEGAL.replace("{legal_parent}", "Text"))
+    assert report.is_valid, error_types(report)
+
+
+def test_a_refinement_loop_is_a_concept_cycle() -> None:
+    # the reference: method.cycle, "Cycle detected in concept refines dependencies"
+    report = validate(LEGAL.replace("{legal_parent}", "ClauseText"))
+    assert set(error_types(report)) == {"concept_cycle"}
+    assert "refinement cycle" in report.errors[0].message
