@@ -444,3 +444,44 @@ def test_a_refinement_loop_is_a_concept_cycle() -> None:
     report = validate(LEGAL.replace("{legal_parent}", "ClauseText"))
     assert set(error_types(report)) == {"concept_cycle"}
     assert "refinement cycle" in report.errors[0].message
+
+
+REVIEWS = """
+domain = "reviews"
+
+[concept.Verdict]
+description = "What a review says"
+
+[concept.Verdict.structure]
+tone = { type = "concept", concept_ref = "Choice", description = "The review's tone", required = true }
+stars = { type = "concept", concept_ref = "Rating", description = "How good the stay was", required = true }
+
+[pipe.judge_review]
+type = "PipeJudge"
+description = "Tone and stars of a review"
+inputs = { review = "Text" }
+output = "Verdict"
+model = "@default-judgment"
+prompt = "Read this hotel review: $review"
+
+[pipe.judge_review.questions.tone]
+question = "What is the tone?"
+options = { warm = "pleased", cold = "neutral" }
+
+[pipe.judge_review.questions.{key}]
+question = "How good was the stay?"
+levels = ["bad", "fine", "great"]
+"""
+
+
+def test_judge_questions_named_after_the_fields_are_valid() -> None:
+    report = validate(REVIEWS.replace("{key}", "stars"))
+    assert report.is_valid, error_types(report)
+
+
+def test_a_judge_question_naming_no_field_is_an_inadequate_output_concept_before_any_run() -> None:
+    # the reference: "The question 'star' has no field of `reviews.Verdict` to hold its verdict"
+    report = validate(REVIEWS.replace("{key}", "star"))
+    assert error_types(report) == ["inadequate_output_concept"]
+    assert report.errors[0].field == "questions.star"
+    assert "tone, stars" in report.errors[0].message

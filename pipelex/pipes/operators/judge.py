@@ -91,8 +91,19 @@ def check(
     output: tuple[ConceptSpec, Concept] | None,
 ) -> None:
     """It makes judgments; it asks one question or a table of them; its prompt reads declared inputs."""
-    if output is not None:
-        checks.check_makes(entry, output, MAKES)
+    if output is not None and checks.check_makes(entry, output, MAKES) and pipe.questions:
+        structure = checks.library.concepts.structure_of(output[1])
+        for key in pipe.questions:
+            if structure is not None and key not in structure:
+                # the reference, before any run: "The question 'x' has no field of `d.Verdict` to hold its verdict"
+                checks.report(
+                    ErrorType.INADEQUATE_OUTPUT_CONCEPT,
+                    f"the question {key!r} has no field of {output[1].ref} to hold its verdict (fields: "
+                    f"{', '.join(structure)}): a PipeJudge asking several questions fills the field named after "
+                    "each; name the question after a field, or add the field",
+                    entry,
+                    field=f"questions.{key}",
+                )
     _check_question(checks, entry, pipe)
     checks.check_templates(entry, inputs, {"prompt": pipe.prompt})
 
