@@ -1927,6 +1927,14 @@ prompt = "$question"
 """,
 )
 _mut("model_zoo", "alias_no_at", 'model = "@default-small"', 'model = "default-small"')
+_mut("model_zoo", "preset_no_sigil", 'model = "$writing-creative"', 'model = "writing-creative"')
+_mut("model_zoo", "alias_premium_no_at", 'model = "@default-small"', 'model = "default-premium"')
+_mut(
+    "model_zoo",
+    "inline_alias_no_at",
+    'model = { model = "@default-general"',
+    'model = { model = "default-general"',
+)
 _mut("model_zoo", "preset_typo", 'model = "$writing-creative"', 'model = "$writing-creativ"')
 _mut("model_zoo", "handle_unknown", 'model = "gpt-4o-mini"', 'model = "gpt-9-ultra"')
 _mut(

@@ -491,7 +491,13 @@ class ModelDeck(Record):
                         handles.append(handle)
             return handles or None
         handle = self.handles.get(parsed.name)
-        return [handle] if handle else None
+        if handle is not None:
+            return [handle]
+        if parsed.written == parsed.name and parsed.name in self.aliases[category]:
+            # a bare name that is no handle but an alias of the category is the alias, as in the reference
+            # (`model = "default-small"`); a bare preset or waterfall name is not (`writing-factual` is unknown)
+            return self._resolve(f"@{parsed.name}", category, seen)
+        return None
 
     def names(self, category: ModelCategory | None = None) -> list[str]:
         """Every name a bundle may write in ``model = "..."`` (for one category's operators, or any)."""

@@ -485,3 +485,38 @@ def test_a_judge_question_naming_no_field_is_an_inadequate_output_concept_before
     assert error_types(report) == ["inadequate_output_concept"]
     assert report.errors[0].field == "questions.star"
     assert "tone, stars" in report.errors[0].message
+
+
+ASK = """
+domain = "model_zoo"
+
+[pipe.ask]
+type = "PipeLLM"
+description = "Asks a model"
+inputs = { question = "Text" }
+output = "Text"
+model = {model}
+prompt = "$question"
+"""
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        '"default-small"',
+        '"default-premium"',
+        '{ model = "default-general", temperature = 0.7 }',
+        '"gpt-4o-mini"',
+    ],
+)
+def test_a_bare_name_is_a_handle_or_else_an_alias_of_the_category(model: str) -> None:
+    # the reference: `model = "default-small"` is valid (the alias @default-small)
+    report = validate(ASK.replace("{model}", model))
+    assert report.is_valid, error_types(report)
+
+
+@pytest.mark.parametrize("model", ['"writing-factual"', '"document-extractor"', '"gpt-99"'])
+def test_a_bare_preset_or_waterfall_name_is_unknown(model: str) -> None:
+    # the reference: a bare `writing-factual` is unknown (a preset is written `$writing-factual`)
+    report = validate(ASK.replace("{model}", model))
+    assert error_types(report) == ["unknown_model"]
