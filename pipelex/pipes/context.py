@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pipelex.config.run_settings import RunSettings
 from pipelex.inference.leaf import Generators
+from pipelex.limits import RunCounts
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipes.inline import bound
 from pipelex.record import FrozenRecord, Record
@@ -104,9 +105,9 @@ class RunContext(Record):
     # what a pipe's run resolves from the library and never changes during the run (its output spec and concept,
     # its parsed input specs), shared by every context of the run: a batch resolves its branch's once, not per item
     resolved: dict[object, Any]
-    # this run's pipe runs and the list items its pipes have output, so far (one pair shared by every context of
-    # the run, against [limits] max_pipe_runs and max_run_items: pipelex.limits.count_pipe_run, count_run_items)
-    run_counts: list[int]
+    # this run's pipe runs and the list items its pipes have output, so far (shared by every context of the run,
+    # against [limits] max_pipe_runs and max_run_items: pipelex.limits.count_pipe_run, count_run_items)
+    run_counts: RunCounts
 
     FIELDS = (
         "library",
@@ -138,7 +139,7 @@ class RunContext(Record):
         stack: tuple[str, ...] = (),
         output_override: OutputOverride | None = None,
         resolved: dict[object, Any] | None = None,
-        run_counts: list[int] | None = None,
+        run_counts: RunCounts | None = None,
     ) -> None:
         self.library = library
         self.run_mode = run_mode
@@ -152,7 +153,7 @@ class RunContext(Record):
         self.stack = stack
         self.output_override = output_override
         self.resolved = {} if resolved is None else resolved
-        self.run_counts = [0, 0] if run_counts is None else run_counts
+        self.run_counts = RunCounts() if run_counts is None else run_counts
 
     def count(self, unit: str, *, total: int | None = None, advance: int = 0) -> None:
         """Report the running controller's progress in ``unit`` (steps, items, branches) to progress displays."""

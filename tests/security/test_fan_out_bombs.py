@@ -16,7 +16,7 @@ import pytest
 
 from pipelex.config.settings import LimitsConfig
 from pipelex.errors import LimitExceededError
-from pipelex.limits import count_pipe_run, count_run_items, pipe_runs_bound, run_items_bound
+from pipelex.limits import RunCounts, count_pipe_run, count_run_items, pipe_runs_bound, run_items_bound
 from tests.security.conftest import Watched
 
 
@@ -96,7 +96,7 @@ def test_the_run_bound_follows_max_batch_items_unless_set() -> None:
         run_items_bound(LimitsConfig(max_batch_items=1_000_000)) == 25_000_000
     )  # a raised batch is not refused
     assert run_items_bound(LimitsConfig(max_run_items=10)) == 10
-    counted = [0, 0]
+    counted = RunCounts()
     count_run_items(6, LimitsConfig(max_run_items=10), counted, pipe_code="p")
     count_run_items(4, LimitsConfig(max_run_items=10), counted, pipe_code="p")
     with pytest.raises(
@@ -146,9 +146,9 @@ def test_the_pipe_run_bound_follows_max_batch_items_unless_set() -> None:
     assert pipe_runs_bound(LimitsConfig()) == 100_000
     assert pipe_runs_bound(LimitsConfig(max_batch_items=1_000_000)) == 10_000_000
     assert pipe_runs_bound(LimitsConfig(max_pipe_runs=2)) == 2
-    counts = [0, 0]
+    counts = RunCounts()
     count_pipe_run(LimitsConfig(max_pipe_runs=2), counts, pipe_code="p")
     count_pipe_run(LimitsConfig(max_pipe_runs=2), counts, pipe_code="p")
     with pytest.raises(LimitExceededError, match=r"pipe 'p': .* more than 2 pipe runs .*max_pipe_runs"):
         count_pipe_run(LimitsConfig(max_pipe_runs=2), counts, pipe_code="p")
-    assert counts == [0, 3]
+    assert counts == RunCounts(list_items=0, pipe_runs=3)
