@@ -76,10 +76,7 @@ SigilPart = str | Sigil
 
 @lru_cache(maxsize=4096)
 def sigil_parts(template: str) -> tuple[SigilPart, ...] | None:
-    """The parts of a template of text and sigils only, or None when it must go through Jinja2.
-
-    Raises :class:`~pipelex.language.templates.TemplateSigilError` on a misused sigil, as :func:`preprocess` does.
-    """
+    """The parts of a template of text and sigils only, or None when it must go through Jinja2."""
     if _ONE_LINE_OF_DOLLARS.isdisjoint(template) and "$$" not in template:
         return _dollar_parts(template)
     return _parts_of_source(template)

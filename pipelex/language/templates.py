@@ -191,7 +191,7 @@ def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
 @lru_cache(maxsize=4096)
 def simple_template(template: str) -> SimpleTemplate | None:
     """The tree of an MTHDS template (sigils allowed) in the subset of :mod:`pipelex.language.simple_templates`, else
-    None. Raises :class:`TemplateSigilError` on a misused sigil, as :func:`preprocess` does."""
+    None."""
     from pipelex.language.simple_templates import parse_jinja  # not loaded for sigil templates
 
     return parse_jinja(preprocess(template))

@@ -30,7 +30,6 @@ from pipelex.language.specs import (
 from pipelex.language.templates import (
     NB_OUTPUT_VARIABLE,
     STUFF_METADATA_FIELDS,
-    TemplateSigilError,
     TemplateSyntaxProblem,
     analyze,
     inline_at_message,
@@ -280,10 +279,6 @@ class PipeChecks:
                 continue
             try:
                 analysis = analyze(text)
-            except TemplateSigilError as exc:
-                unreadable = True
-                self.report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
-                continue
             except TemplateSyntaxProblem as exc:
                 unreadable = True
                 self.report(

@@ -39,7 +39,6 @@ from pipelex.language.sigil_templates import Sigil, SigilPart, sigil_parts
 from pipelex.language.templates import (
     NB_OUTPUT_VARIABLE,
     STUFF_METADATA_FIELDS,
-    TemplateSigilError,
     plain_jinja,
     preprocess,
     simple_template,
@@ -1012,10 +1011,6 @@ def render_template(
             pipe_code=pipe_code,
             error_type="template_render_failed",
         ) from None
-    except TemplateSigilError as exc:
-        raise PipeRunError(
-            f"pipe {pipe_code!r}: {exc}", pipe_code=pipe_code, error_type="template_render_failed"
-        ) from exc
     except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as exc:
         raise PipeRunError(
             f"pipe {pipe_code!r}: the template cannot be rendered: {exc}",

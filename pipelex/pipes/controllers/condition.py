@@ -11,7 +11,6 @@ from pipelex.language.blueprint import PipeConditionBlueprint
 from pipelex.language.library import PipeEntry
 from pipelex.language.templates import (
     STUFF_METADATA_FIELDS,
-    TemplateSigilError,
     TemplateSyntaxProblem,
     analyze,
     plain_jinja,
@@ -171,7 +170,7 @@ def check(
             analysis = analyze(
                 text or "" if is_expression else plain_jinja(text or ""), is_expression=is_expression
             )
-        except (TemplateSyntaxProblem, TemplateSigilError) as exc:
+        except TemplateSyntaxProblem as exc:
             checks.report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
         else:
             declared = {n.split(".")[0] for n in entry.blueprint.input_specs()}
