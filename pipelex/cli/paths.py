@@ -172,14 +172,11 @@ def input_file(raw: str, flag: str, *, max_bytes: int, what: str = "file") -> Pa
     info = _stat(resolved, flag)
     if info is None:
         raise UsageError(f"{flag} {raw!r}: no such {what}; check the path")
+    a_what = f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
     if stat.S_ISDIR(info.st_mode):
-        raise UsageError(
-            f"{flag} {raw!r}: it is a folder; give {'an' if what[:1] in 'aeiou' else 'a'} {what}"
-        )
+        raise UsageError(f"{flag} {raw!r}: it is a folder; give {a_what}")
     if not stat.S_ISREG(info.st_mode):
-        raise UsageError(
-            f"{flag} {raw!r}: not a regular file; give {'an' if what[:1] in 'aeiou' else 'a'} {what}"
-        )
+        raise UsageError(f"{flag} {raw!r}: not a regular file; give {a_what}")
     if not os.access(resolved, os.R_OK):
         raise UsageError(f"{flag} {raw!r}: the file is not readable; check its permissions")
     if info.st_size > max_bytes:

@@ -92,12 +92,13 @@ def stored_type(data: bytes, declared: str | None) -> str:
 
 def blob_name(data: bytes, mime_type: str | None) -> str:
     """``<sha256>.<ext>`` of some bytes, the extension that of the type they are stored under (:func:`stored_type`)."""
-    import hashlib
     import mimetypes
+
+    from pipelex.digests import sha256_hex
 
     kind = stored_type(data, mime_type)
     extension = _EXTENSIONS.get(kind) or (mimetypes.guess_extension(kind) or ".bin").lstrip(".")
-    return f"{hashlib.sha256(data).hexdigest()}.{extension}"
+    return f"{sha256_hex(data)}.{extension}"
 
 
 def name_of(uri: str) -> str:

@@ -112,7 +112,6 @@ encode_json_string: Callable[[str], str] = (
 )
 # one encoder for every digest (``json.dumps`` with options builds a new encoder per call)
 _canonical_encode = json_encoder(sort_keys=True, separators=(",", ":"))
-_encode_string = encode_json_string
 
 
 def canonical_json(content_json: Any, *, plain: bool = False) -> str:
@@ -136,7 +135,7 @@ def _flat_object_json(data: dict[Any, Any]) -> str | None:
         value = data[key]
         if type(key) is not str or type(value) is not str:
             return None
-        members.append(_encode_string(key) + ":" + _encode_string(value))
+        members.append(encode_json_string(key) + ":" + encode_json_string(value))
     return "{" + ",".join(members) + "}"
 
 
