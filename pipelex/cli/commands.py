@@ -737,14 +737,12 @@ def _write_run_dir(
         if error is not None:  # what the failed run cost so far (a finished run prints its cost table)
             (run_dir / "usage.json").write_text(_json_text(output.usage.to_json()), encoding="utf-8")
         if graph:
-            from pipelex.tracing.html import write_html
+            from pipelex.tracing.html import write_graph_files
             from pipelex.tracing.mermaid import render_mermaid
 
-            output.graph.write_json(
-                run_dir / "graph.json"
-            )  # complete, also when the graph held here is folded
+            # graph.json complete, also when the graph held here is folded; graph.html embeds the same JSON
+            write_graph_files(output.graph, run_dir / "graph.json", run_dir / "graph.html")
             (run_dir / "graph.mmd").write_text(render_mermaid(output.graph), encoding="utf-8")
-            write_html(output.graph, run_dir / "graph.html")
     except OSError as exc:
         where = run_dir or output_dir
         raise RunError(

@@ -40,6 +40,8 @@ DIGEST_LENGTH = 16
 # and about the size of the next ones (below the 128 KiB from which the C library maps fresh pages for a buffer)
 JSON_PIECE_ITEMS = 16
 JSON_PIECE_BYTES = 64 * 1024
+#: ``graph.json``'s indent (the page, ``graph.html``, embeds the same bytes)
+GRAPH_JSON_INDENT = 2
 _PIECEWISE = frozenset(("nodes", "edges"))
 
 
@@ -395,9 +397,15 @@ class ExecutionGraph(BaseModel):
             # the bytes of ``to_json()`` encoded, written as pydantic-core makes them (not decoded and encoded again),
             # piece by piece: a graph of megabytes is never one buffer (see :meth:`json_pieces`)
             with path.open("wb") as out:
-                out.writelines(self.json_pieces(indent=2))
+                out.writelines(self.json_pieces(indent=GRAPH_JSON_INDENT))
             return
         self._spill.write_complete(self, path)
+
+    @property
+    def complete(self) -> bool:
+        """Whether this graph holds every node and edge of its run (:meth:`to_json` is then what :meth:`write_json`
+        writes); a folded graph's complete form is on disk."""
+        return self._spill is None
 
     def json_pieces(self, *, indent: int | None = 2) -> Iterator[bytes]:
         """The bytes of ``self.__pydantic_serializer__.to_json(self, indent=indent)``, in pieces that join to them.

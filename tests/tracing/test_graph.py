@@ -776,7 +776,7 @@ def test_a_preview_is_the_json_dump_of_its_data(data: object) -> None:
 
 def test_the_page_as_bytes_is_the_page_text_encoded() -> None:
     """``graph.html`` is written from :func:`render_html_bytes` (the graph's JSON kept as pydantic-core's bytes): the
-    page is the UTF-8 of :func:`render_html`'s text, whose embedded graph is ``model_dump_json()`` with ``</`` and
+    page is the UTF-8 of :func:`render_html`'s text, whose embedded graph is ``graph.json``'s JSON with ``</`` and
     ``<!--`` escaped, also around non-ASCII text."""
     from pipelex.tracing.html import render_html_bytes
 
@@ -788,17 +788,18 @@ def test_the_page_as_bytes_is_the_page_text_encoded() -> None:
         assert page == render_html(graph).encode("utf-8")
         decoded = page.decode("utf-8")
         embedded = decoded.split('id="graph-data">', 1)[1].split("</script>", 1)[0]
-        assert embedded == graph.model_dump_json().replace("</", "<\\/").replace("<!--", "\\u003c!--")
+        assert embedded == graph.to_json().replace("</", "<\\/").replace("<!--", "\\u003c!--")
         assert graph_from_html(decoded) == graph
 
 
 def test_the_graph_is_written_in_pieces_that_join_to_the_serializers_bytes(tmp_path: Any) -> None:
     """``graph.json`` and ``graph.html`` are written piece by piece (nodes and edges a few at a time,
     so that a graph of megabytes is never one buffer): the files hold exactly the serializer's bytes, indented
-    (graph.json) and compact (the page's embedded graph, ``</`` and ``<!--`` escaped in every piece that holds
-    them), for a graph with no node, one piece, and several pieces with a remainder."""
+    (graph.json, and the page's embedded graph with ``</`` and ``<!--`` escaped in every piece that holds them),
+    written one after the other or together (:func:`write_graph_files`: serialized once), for a graph with no node,
+    one piece, and several pieces with a remainder."""
     from pipelex.tracing.graph import JSON_PIECE_ITEMS
-    from pipelex.tracing.html import render_html_bytes, write_html
+    from pipelex.tracing.html import render_html_bytes, write_graph_files, write_html
 
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="seq", domain="d", mode="dry")
     run = Run(tracer)
@@ -831,6 +832,9 @@ def test_the_graph_is_written_in_pieces_that_join_to_the_serializers_bytes(tmp_p
         page = (tmp_path / "graph.html").read_bytes()
         assert page == render_html_bytes(graph) == render_html(graph).encode("utf-8")
         embedded = page.decode("utf-8").split('id="graph-data">', 1)[1].split("</script>", 1)[0]
-        assert embedded == graph.model_dump_json().replace("</", "<\\/").replace("<!--", "\\u003c!--")
+        assert embedded == graph.to_json().replace("</", "<\\/").replace("<!--", "\\u003c!--")
+        write_graph_files(graph, tmp_path / "together.json", tmp_path / "together.html")
+        assert (tmp_path / "together.json").read_bytes() == (tmp_path / "graph.json").read_bytes()
+        assert (tmp_path / "together.html").read_bytes() == page
     # the nodes (of kilobytes each: a few per piece) and the edges (one piece of 16, then the others) in pieces
     assert len(list(long.json_pieces(indent=2))) > 12

@@ -98,6 +98,16 @@ async def test_a_folded_graph_writes_the_same_complete_graph(tmp_path: Path) -> 
     assert _shape(complete) == _shape(ExecutionGraph.from_json((tmp_path / "whole.json").read_bytes()))
     assert [int(n.id.rsplit("_", 1)[1]) for n in complete.nodes] == list(range(len(complete.nodes)))
 
+    # a run's folder: graph.json complete, graph.html embedding the summary held in memory
+    from pipelex.tracing.html import graph_from_html, render_html_bytes, write_graph_files
+
+    assert whole.complete and not folded.complete
+    write_graph_files(folded, tmp_path / "run.json", tmp_path / "run.html")
+    assert (tmp_path / "run.json").read_bytes() == (tmp_path / "folded.json").read_bytes()
+    assert (tmp_path / "run.html").read_bytes() == render_html_bytes(folded)
+    embedded = graph_from_html((tmp_path / "run.html").read_text(encoding="utf-8"))
+    assert embedded == ExecutionGraph.from_json(folded.to_json()) and embedded.folded == folded.folded
+
 
 async def test_the_page_counts_the_folded_runs() -> None:
     folded = await _run(BATCH_OF_SEQUENCES, {"parcels": [f"p{i}" for i in range(70)]}, 60)
