@@ -46,10 +46,6 @@ NB_OUTPUT_VARIABLE = "_nb_output"
 """The runtime variable of a PipeLLM or PipeImgGen: the number of outputs asked for (``$_nb_output``)."""
 
 
-class TemplateSigilError(ValueError):
-    """A sigil is used where the language does not allow it."""
-
-
 def preprocess(template: str) -> str:
     """Turn the sigils of ``template`` into Jinja2 source (an ``@`` inside a line stays as written)."""
     out_lines: list[str] = []

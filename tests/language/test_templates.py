@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from pipelex.language.templates import (
-    TemplateSigilError,
     TemplateSyntaxProblem,
     analyze,
     inline_at_message,
@@ -188,8 +187,7 @@ def test_analyze_reads_no_variable_in_an_inline_at() -> None:
     assert analyze("Sentiment of @review, by $author").roots == frozenset({"author"})
 
 
-def test_sigil_and_syntax_errors_are_value_errors() -> None:
-    assert issubclass(TemplateSigilError, ValueError)
+def test_syntax_errors_are_value_errors() -> None:
     assert issubclass(TemplateSyntaxProblem, ValueError)
 
 
