@@ -39,6 +39,7 @@ import types
 from collections.abc import Iterable, Iterator, Sized
 from functools import cache, wraps
 from functools import partial as functools_partial
+from string import Formatter
 from typing import Any, cast
 
 from jinja2 import Environment, nodes
@@ -78,9 +79,10 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, Sized) else 0
 
 
-_PERCENT_SPEC_RE = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
-_BRACE_SPEC_RE = re.compile(r"\{[^{}]*?:([^{}]*)\}")
-_NESTED_SPEC_RE = re.compile(r"\{[^{}]*:[^{}]*\{")
+# after a ``%`` (and its key): flags, width, precision, length modifier and the conversion, as ``%`` formatting reads
+# them; possessive, so a failed match never backtracks
+_PERCENT_TAIL_RE = re.compile(r"[#0\- +]*+(\*|\d++)?+(?:\.(\*|\d++)?+)?+[hlL]?+", re.ASCII)
+_PARENTHESIS_RE = re.compile(r"[()]")
 
 
 def _check_widths(budget: RenderBudget, numbers: Iterable[str | None]) -> None:
@@ -89,16 +91,57 @@ def _check_widths(budget: RenderBudget, numbers: Iterable[str | None]) -> None:
             budget.size(int(digits) if len(digits) <= 12 else 10**12, "a formatted text")
 
 
+def _percent_widths(text: str) -> Iterator[str | None]:
+    """The widths and precisions of the conversions of a ``%`` format, read left to right in one pass as ``%``
+    formatting reads them: a key in parentheses ends at its matching parenthesis (``'%((a))9s'`` has the key
+    ``(a)``), and ``%%`` is a literal percent sign. Linear in the text (a pattern searched from every ``%`` took
+    quadratic time on ``'%(' * n``, and missed the width after a key holding parentheses)."""
+    end = len(text)
+    position = text.find("%")
+    while position != -1:
+        position += 1
+        if position < end and text[position] == "(":
+            depth = 0
+            for parenthesis in _PARENTHESIS_RE.finditer(text, position):
+                depth += 1 if parenthesis.group() == "(" else -1
+                if depth == 0:
+                    position = parenthesis.end()
+                    break
+            else:
+                return  # an unclosed key: formatting fails there ("incomplete format key")
+        tail = _PERCENT_TAIL_RE.match(text, position)
+        if tail is None:  # pragma: no cover - every part of the tail is optional
+            return
+        yield from tail.groups()
+        position = text.find("%", tail.end() + 1)  # past the conversion character (the second % of %%)
+
+
 def _check_percent_format(budget: RenderBudget, text: str) -> None:
     """Refuse a ``%`` format whose widths or precisions pass the size budget (``'%0999999999d'``)."""
-    for match in _PERCENT_SPEC_RE.finditer(text):
-        _check_widths(budget, match.groups())
+    _check_widths(budget, _percent_widths(text))
 
 
-def _check_brace_format(budget: RenderBudget, text: str) -> None:
-    """Refuse a ``str.format`` text whose widths or precisions pass the size budget (``'{:>999999999}'``)."""
-    for match in _BRACE_SPEC_RE.finditer(text):
-        _check_widths(budget, _DIGITS_RE.findall(match.group(1)))
+def _brace_specs(text: str) -> Iterator[str]:
+    """The format spec of every replacement field of a ``str.format`` text, read by Python's own parser of format
+    texts (the one ``str.format`` uses: a field name may hold ``}`` in brackets, ``'{0[}]:>9}'``), in one pass. A
+    text it cannot parse yields the fields before the fault: formatting fails there too, having built only
+    those."""
+    try:
+        for _literal, field, spec, _conversion in Formatter().parse(text):
+            if field is not None and spec:
+                yield spec
+    except ValueError:
+        return
+
+
+def _check_brace_format(budget: RenderBudget, text: str) -> bool:
+    """Refuse a ``str.format`` text whose widths or precisions pass the size budget (``'{:>999999999}'``); whether
+    a spec takes a width from the arguments (``'{:{w}}'``)."""
+    nested = False
+    for spec in _brace_specs(text):
+        _check_widths(budget, _DIGITS_RE.findall(spec))
+        nested = nested or "{" in spec
+    return nested
 
 
 def _estimate_str_method(
@@ -123,8 +166,8 @@ def _estimate_str_method(
             _length(args[0]) * len(text) + sum(_length(item) for item in _sized_items(args[0])), "a text"
         )
     elif name in ("format", "format_map") and isinstance(text, str):
-        _check_brace_format(budget, text)
-        if _NESTED_SPEC_RE.search(text):  # a width taken from the arguments: `'{:{w}}'.format(1, w=10**9)`
+        # a width taken from the arguments: `'{:{w}}'.format(1, w=10**9)`
+        if _check_brace_format(budget, text):
             for number in _int_args(values):
                 if number > budget.max_chars:
                     budget.size(number, "a formatted text")

@@ -80,6 +80,24 @@ BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops
     "bytes percent width": ("{{ ('%0999999999d'.encode() % 1)|length }}", "template_max_output_chars"),
     "bytes expandtabs": ("{{ '\t'.encode().expandtabs(10000000000)|length }}", "template_max_output_chars"),
     "int to_bytes": ("{{ (1).to_bytes(10000000000, 'big')|length }}", "template_max_output_chars"),
+    # the width after a field name or key the size check's patterns did not read (ninth hostile pass): a field
+    # name holding `}` in brackets, a `%` key holding parentheses; each allocated before the check of what was built
+    "format field name holding a brace": (
+        "{{ '{0[}]:>999999999999}'.format({'}': 1})|length }}",
+        "template_max_output_chars",
+    ),
+    "format_map field name holding a brace": (
+        "{{ '{a[}]:>999999999999}'.format_map({'a': {'}': 1}})|length }}",
+        "template_max_output_chars",
+    ),
+    "format nested width after a brace": (
+        "{{ '{0[}]:>{w}}'.format({'}': 1}, w=999999999999)|length }}",
+        "template_max_output_chars",
+    ),
+    "percent key holding parentheses": (
+        "{{ ('%((a))999999999999s' % {'(a)': 1})|length }}",
+        "template_max_output_chars",
+    ),
 }
 
 _CHILD = textwrap.dedent(
@@ -125,6 +143,55 @@ def test_bomb_is_stopped_by_its_limit(name: str, bomb_results: dict[str, Any]) -
     assert result["message"].startswith("pipe 'bomb': ")
     if result["limit"] != "template_max_int_bits":  # the message names the setting to raise
         assert f"[limits] {result['limit']}" in result["message"]
+
+
+_SLOW_FORMATS = {  # a format text of ~1 M characters the size check read in quadratic time (hours)
+    "brace spec": "{{ ('{' ~ ':' * 999000).format() }}",
+    "percent keys": "{{ ('%(' * 499000) % {} }}",
+    "percent keys closed": "{{ ('%(' * 499000 ~ ')' * 10) % {} }}",
+}
+
+
+def test_the_size_check_of_a_format_text_is_linear() -> None:
+    """The widths of a format text are read in one pass: a template formatting a 1 M-character text that is not a
+    valid format fails at once, as formatting it would (the patterns searched from every `{` or `%` took hours)."""
+    child = textwrap.dedent(
+        """
+        import json, sys, time
+        from pipelex.errors import PipeRunError
+        from pipelex.pipes.rendering import render_template
+        results = {}
+        for name, template in json.loads(sys.stdin.read()).items():
+            started = time.monotonic()
+            try:
+                render_template(template, {}, pipe_code="slow")
+                results[name] = "rendered"
+            except PipeRunError as exc:
+                results[name] = str(exc)
+            results[name + " seconds"] = time.monotonic() - started
+        print(json.dumps(results))
+        """
+    )
+    done = watched([sys.executable, "-c", child], timeout=60, stdin=json.dumps(_SLOW_FORMATS))
+    assert not done.timed_out, "the size check of a format text did not end"
+    assert done.code == 0, done.err[-3000:]
+    results = json.loads(done.out)
+    assert "unmatched '{' in format spec" in results["brace spec"]
+    assert "incomplete format key" in results["percent keys"]
+    assert "incomplete format key" in results["percent keys closed"]
+    for name in _SLOW_FORMATS:
+        assert results[name + " seconds"] < 5, results
+
+
+def test_format_texts_are_read_as_python_reads_them() -> None:
+    """Escaped braces and a literal `%%` hold no width: the texts they look like are rendered, not refused."""
+    from pipelex.pipes.rendering import render_template
+
+    template = (
+        "{{ '{{:999999999999}}'.format() }} {{ '%%999999999999d' % () }} {{ '%(a)s|%((b))5s' % {'a': 1, '(b)': 2} }} "
+        "{{ '{0[}]:>4}|{w:{p}}'.format({'}': 'x'}, w='y', p=3) }}"
+    )
+    assert render_template(template, {}, pipe_code="p") == "{:999999999999} %999999999999d 1|    2    x|y  "
 
 
 def test_lipsum_is_not_offered() -> None:
