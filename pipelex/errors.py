@@ -21,9 +21,10 @@ classes, so it stays true)::
     │   │   ├── ProviderError         an AI provider call failed, or no provider is configured for a live leaf
     │   │   │   ├── ProviderCallFailed  a call failed for good (provider, model, HTTP status, reason)
     │   │   │   └── MissingKeyError   a live run needs provider keys that are not set (before anything runs)
-    │   │   └── LimitExceededError    a run passed one of the [limits] (list size, template budget, deadline, memory)
-    │   │       ├── TemplateBudgetExceeded  a template render passed its step or output budget
-    │   │       └── StorageFullError  a write would take the store past its quota ([storage] max_bytes)
+    │   │   ├── LimitExceededError    a run passed one of the [limits] (list size, template budget, deadline, memory)
+    │   │   │   ├── TemplateBudgetExceeded  a template render passed its step or output budget
+    │   │   │   └── StorageFullError  a write would take the store past its quota ([storage] max_bytes)
+    │   │   └── StorageUnavailableError  the object store cannot be reached or refuses the requests (S3)
     │   └── PayloadStoreError         a payload sent by reference (Temporal) is not in the payload store
     ├── ConfigError                   the configuration (pipelex.toml, model deck, environment) is wrong
     │   ├── MissingBaseUrlError       a backend of the deck has no base URL (neither its variable nor base_url)
@@ -236,6 +237,14 @@ class TemplateBudgetExceeded(LimitExceededError):
 class StorageFullError(LimitExceededError):
     """A write would take the store past its quota (``[storage] max_bytes``; a server: ``[api] max_storage_bytes``),
     once the blobs older than its ``max_age_seconds`` are gone."""
+
+
+class StorageUnavailableError(PipeRunError):
+    """The object store cannot be reached, or refuses this process's requests (its endpoint, its bucket, its
+    credentials): a fault of the store or of its settings, not of what the run was asked. A server answers a
+    503 ``storage-unavailable`` that names neither the store nor its bucket (they are in its log)."""
+
+    error_type = "storage_unavailable"
 
 
 class PayloadStoreError(RunError):

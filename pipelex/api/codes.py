@@ -31,6 +31,7 @@ KIND_CODES: dict[str, str] = {
     "too-many-runs": "runtime.unavailable",
     "server-busy": "runtime.unavailable",
     "storage-full": "account.quota_exhausted",
+    "storage-unavailable": "runtime.unavailable",
     "run-limit-exceeded": "input.too_large",  # the deadline and template budget have codes of their own (below)
     "request-timeout": "request.malformed",
     "provider-failed": "provider.failed",

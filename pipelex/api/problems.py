@@ -14,6 +14,7 @@
 | ``run-already-ended`` | 409 | ``run.already_ended`` | ``POST /v1/runs/{id}/cancel`` of a run that had already ended |
 | ``method-not-allowed`` | 405 | ``request.method_not_allowed`` | the route exists with another method |
 | ``body-too-large`` | 413 | ``request.too_large`` | the body passes ``[api] max_body_bytes`` |
+| ``storage-unavailable`` | 503 | ``runtime.unavailable`` | the server's object store (S3) cannot be reached or refuses its requests (the store and its bucket are named in the server log only) |
 | ``storage-full`` | 507 | ``account.quota_exhausted`` | a write (a blob upload, a run's stored input or image) would pass the store's quota, ``[api] max_storage_bytes`` |
 | ``too-many-runs`` | 429 | ``runtime.unavailable`` | every slot of the run store holds a run still in progress |
 | ``server-busy`` | 503 | ``runtime.unavailable`` | the requests in progress (bodies, blobs, uploads) and the runs started with ``/v1/start`` already fill ``[api] max_held_body_bytes`` (``Retry-After``) |
@@ -50,6 +51,7 @@ from pipelex.errors import (
     RunCancelledError,
     RunNotFoundError,
     StorageFullError,
+    StorageUnavailableError,
 )
 
 logger = logging.getLogger("pipelex.api")
@@ -92,6 +94,7 @@ _TITLES: dict[str, tuple[int, str]] = {
     "body-too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "The request body must be JSON"),
     "storage-full": (507, "The server's storage is full"),
+    "storage-unavailable": (503, "The server's object store cannot be reached"),
     "too-many-runs": (429, "Too many runs in progress"),
     "run-limit-exceeded": (422, "The run passed a limit of this server"),
     "request-timeout": (408, "The request body was not received in time"),
@@ -249,6 +252,15 @@ def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) ->
 
     if isinstance(exc, ApiProblem):  # and a worker process's problem (pipelex.api.isolation.WorkerProblem)
         return exc.to_problem(instance)
+    if isinstance(exc, StorageUnavailableError):
+        logger.error("object store unavailable while serving %s: %s", instance, exc)
+        return problem(
+            "storage-unavailable",
+            "this server's object store cannot be reached right now; retry later (its operator can find the "
+            "cause in the server log)",
+            instance=instance,
+            pipe_code=exc.pipe_code,
+        )
     if isinstance(exc, StorageFullError):
         return problem(
             "storage-full",

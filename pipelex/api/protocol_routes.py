@@ -321,7 +321,7 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
     @guarded.post(
         "/blobs/missing",
         response_model=MissingBlobsOut,
-        responses=problem_responses("request-invalid", "storage-full", *auth),
+        responses=problem_responses("request-invalid", "storage-full", "storage-unavailable", *auth),
     )
     async def missing_blobs(body: MissingBlobsRequestIn, request: Request) -> MissingBlobsOut:
         """Which of these blobs this server does not hold, each with a signed upload link (``PUT /v1/blobs/{sha256}``).
@@ -376,7 +376,9 @@ def _blob_routes(guarded: APIRouter, public: APIRouter, blobs: ApiBlobStore, aut
         "/blobs/{sha256}",
         status_code=201,
         response_model=BlobStoredOut,
-        responses=problem_responses("request-invalid", "forbidden", "body-too-large", "storage-full"),
+        responses=problem_responses(
+            "request-invalid", "forbidden", "body-too-large", "storage-full", "storage-unavailable"
+        ),
     )
     async def put_blob(
         sha256: SHA256,

@@ -179,3 +179,40 @@ def test_an_upload_past_the_storage_quota_is_a_507(
         assert http.get("/health").status_code == 200
     stored = [p for p in (tmp_path / "storage").iterdir() if not p.name.startswith(".")]
     assert len(stored) == 2
+
+
+def test_a_store_that_cannot_be_reached_is_a_503_naming_no_bucket(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's S3 store is down (nothing listens at its endpoint): looking blobs up and uploading them answer a
+    503 ``storage-unavailable`` (``runtime.unavailable``), not a 500 nor "the blob is missing"; the detail names
+    neither the bucket nor the endpoint, the server log names both; the server keeps answering."""
+    import socket
+
+    from pipelex.api.app import create_app
+    from pipelex.config.settings import PipelexConfig
+    from tests.api.conftest import serving
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed once the block ends: nothing listens
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    config = PipelexConfig()
+    storage = config.storage.model_copy(
+        update={"kind": "s3", "s3_bucket": "operators-private-bucket", "s3_endpoint_url": endpoint}
+    )
+    blob = b"some bytes to upload"
+    ref = {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
+    with (
+        caplog.at_level("WARNING"),
+        serving(create_app(config.model_copy(update={"storage": storage}), api_key=None)) as url,
+        httpx.Client(base_url=url, timeout=60) as http,
+    ):
+        answer = http.post("/v1/blobs/missing", json={"blobs": [ref]})
+        problem = assert_problem(answer, 503, "storage-unavailable")
+        assert problem["code"] == "runtime.unavailable"
+        assert "operators-private-bucket" not in answer.text and endpoint not in answer.text
+        assert http.get("/health").status_code == 200
+    assert "operators-private-bucket" in caplog.text

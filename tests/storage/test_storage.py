@@ -212,3 +212,76 @@ async def test_dry_run_does_no_storage_io_even_with_s3(
     finally:
         Pipelex.teardown()
     assert output.main_stuff_json()["url"].startswith("https://")
+
+
+def test_an_s3_store_that_cannot_be_reached_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store nobody answers at (after boto3's retries): every call is a StorageUnavailableError whose message says
+    what to check and names neither the bucket nor the endpoint (it may reach a server's clients); the log has
+    both."""
+    from pipelex.errors import StorageUnavailableError
+    from pipelex.storage.s3 import S3Storage
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    endpoint = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    store = S3Storage("secret-bucket-name", endpoint_url=endpoint)
+    uri = f"{STORAGE_SCHEME}{'0' * 64}.pdf"
+    for call in (
+        lambda: store.put(b"%PDF-1.4", "application/pdf"),
+        lambda: store.get(uri),
+        lambda: store.size(uri),
+    ):
+        with pytest.raises(StorageUnavailableError) as caught:
+            call()
+        message = str(caught.value)
+        assert "secret-bucket-name" not in message and endpoint not in message
+        assert "s3_endpoint_url" in message and "details in the log" in message
+        assert caught.value.error_type == "storage_unavailable"
+
+
+def test_an_s3_bucket_that_does_not_exist_is_unavailable_and_a_missing_blob_is_not_found(
+    moto_endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pipelex.errors import StorageUnavailableError
+    from pipelex.storage.s3 import S3Storage
+
+    _bucket(moto_endpoint, "blobs")
+    missing = f"{STORAGE_SCHEME}{'0' * 64}.pdf"
+    store = S3Storage("blobs", endpoint_url=moto_endpoint)
+    with pytest.raises(FileNotFoundError):
+        store.get(missing)
+    assert store.size(missing) is None and store.size("not a storage uri") is None
+
+    nowhere = S3Storage("no-such-bucket", endpoint_url=moto_endpoint)
+    with (
+        caplog.at_level("WARNING", logger="pipelex.storage"),
+        pytest.raises(StorageUnavailableError) as caught,
+    ):
+        nowhere.put(b"%PDF-1.4", "application/pdf")
+    assert "NoSuchBucket" in str(caught.value) and "no-such-bucket" not in str(caught.value)
+    assert "no-such-bucket" in caplog.text and moto_endpoint in caplog.text
+    with pytest.raises(StorageUnavailableError):
+        nowhere.get(missing)  # not "not found": the bucket itself is missing
+
+
+async def test_a_live_run_whose_store_is_unavailable_fails_its_pipe_with_that_error(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The image is generated, then cannot be stored (the bucket does not exist): the pipe fails with
+    StorageUnavailableError (a server's 503 ``storage-unavailable``), not an error of the pipe's own making."""
+    from pipelex.errors import StorageUnavailableError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PIPELEX_STORAGE_DIR", raising=False)
+    with FakeProvider() as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        boot(storage={"kind": "s3", "s3_bucket": "never-made", "s3_endpoint_url": moto_endpoint})
+        try:
+            runner = PipelexRunner(mthds_content=IMG_AND_EXTRACT, pipe_run_mode=PipeRunMode.LIVE)
+            with pytest.raises(StorageUnavailableError) as caught:
+                await runner.execute_pipeline(inputs={"brief": "a hedge"}, pipe_code="draw")
+        finally:
+            Pipelex.teardown()
+    assert caught.value.pipe_code == "draw" and "NoSuchBucket" in str(caught.value)

@@ -41,7 +41,10 @@ class ApiBlobStore:
         """The bytes named ``sha256``, or None when they are not stored (or the stored bytes are not those)."""
         try:
             data = self.storage.get(_uri(sha256))
-        except Exception:  # a missing object: local FileNotFoundError, S3 NoSuchKey, ...
+        except (
+            OSError,
+            ValueError,
+        ):  # not stored (FileNotFoundError), unreadable; a store that is down raises
             return None
         if hashlib.sha256(data).hexdigest() != sha256:  # pragma: no cover - a store tampered with outside us
             return None
