@@ -39,7 +39,8 @@ None for any model call): ``"429"`` (rate limited), ``"500"`` (server error), ``
 (HTTP 200 whose structured content does not fit the requested schema), ``"error_in_200"`` (HTTP 200 whose
 body is an ``{"error": {"message": ..., "code": 502}}``, as OpenRouter answers an upstream failure), ``"deep_reply"``
 (a chat reply whose text is JSON nesting 100,000 arrays deep, as a prompt-injected model may write), ``"deep_body"``
-(HTTP 200 whose body itself nests 100,000 deep).
+(HTTP 200 whose body itself nests 100,000 deep), ``"503"`` (overloaded), ``"html_502"`` (a proxy's HTML page
+with a 502), ``"reset"`` (a 200 whose body stops half-way: the connection is reset).
 
 Server variants (``profile=`` or ``quirks=``; ``fake.quirks = ...`` at any time) behave like the servers people
 run, so every structured-output mode and parameter name is tested against the behaviour it is for:
@@ -58,7 +59,13 @@ run, so every structured-output mode and parameter name is tested against the be
 ``Quirks(refused_token_params=("max_tokens",))`` answers a request carrying that field with OpenAI's 400 to
 its reasoning models (``max_completion_tokens``: a strict server's 422 "Extra inputs are not permitted");
 ``content_parts=True`` answers the content as a list of parts (thinking, then text), as Mistral's reasoning
-models do; ``think_first=True`` starts it with a ``<think>...</think>`` block.
+models do; ``think_first=True`` starts it with a ``<think>...</think>`` block. ``retry_after="2"`` sends that
+``Retry-After`` header with the ``429`` and ``503`` faults; ``reasoning_only=True`` answers with content null
+and the reply in ``reasoning_content`` (vLLM's reasoning parser taking a grammar-constrained answer for
+thinking); ``think_past_limit=True`` spends the whole token limit in ``reasoning_content`` and answers no
+content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage`` as ``total_tokens`` alone;
+``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
+models; ``stream_only=True`` sends every chat reply as server-sent events, asked or not.
 
 A reply longer than the token limit (``ceil(characters / 4)`` tokens) is cut there and ends with
 ``finish_reason = "length"`` (Anthropic: ``stop_reason = "max_tokens"``).
@@ -104,7 +111,17 @@ from pipelex.narrowing import is_json_object
 
 Route = Literal["chat", "images", "messages"]
 Fault = Literal[
-    "429", "500", "timeout", "malformed", "schema_mismatch", "error_in_200", "deep_reply", "deep_body"
+    "429",
+    "500",
+    "timeout",
+    "malformed",
+    "schema_mismatch",
+    "error_in_200",
+    "deep_reply",
+    "deep_body",
+    "503",
+    "html_502",
+    "reset",
 ]
 ROUTES: tuple[Route, ...] = ("chat", "images", "messages")
 FAULTS: tuple[Fault, ...] = (
@@ -116,6 +133,9 @@ FAULTS: tuple[Fault, ...] = (
     "error_in_200",
     "deep_reply",
     "deep_body",
+    "503",
+    "html_502",
+    "reset",
 )
 DEEP = 100_000
 """How deep the ``deep_reply`` and ``deep_body`` faults nest their JSON."""
@@ -145,6 +165,12 @@ class Quirks:
     think_first: bool = (
         False  # chat content starting with a <think>...</think> block (a reasoning model, unparsed)
     )
+    retry_after: str | None = None  # the Retry-After header of 429 and 503 answers ("2", an HTTP date)
+    reasoning_only: bool = False  # chat content null, the reply in reasoning_content (vLLM's parser quirk)
+    think_past_limit: bool = False  # content null, reasoning_content, finish_reason length (spent reasoning)
+    partial_usage: bool = False  # usage holding total_tokens alone
+    refuse_temperature: bool = False  # a request carrying temperature gets OpenAI's 400 to reasoning models
+    stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
 
 
 PROFILES: dict[str, Quirks] = {
@@ -403,12 +429,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing
     def _send(
-        self, status: int, payload: Any, *, content_type: str = "application/json", raw: bytes | None = None
+        self,
+        status: int,
+        payload: Any,
+        *,
+        content_type: str = "application/json",
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         body = raw if raw is not None else json.dumps(payload).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -501,7 +535,18 @@ class _Handler(BaseHTTPRequestHandler):
         elif state.latency > 0:
             state.stopping.wait(state.latency)
         if fault == "429":
-            self._error(route, 429, "rate limited (injected)", "rate_limit_error")
+            self._error(
+                route, 429, "rate limited (injected)", "rate_limit_error", wait=state.quirks.retry_after
+            )
+        elif fault == "503":
+            self._error(route, 503, "overloaded (injected)", "api_error", wait=state.quirks.retry_after)
+        elif fault == "html_502":  # a proxy in front of the model server answering for it
+            page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
+            self._send(
+                502, None, content_type="text/html", raw=page + b"<hr>nginx" + b" " * 5000 + b"</body></html>"
+            )
+        elif fault == "reset":  # the connection dropped while the reply was being sent
+            self._reset_mid_body()
         elif fault == "500":
             self._error(route, 500, "server error (injected)", "api_error")
         elif fault == "malformed":
@@ -516,13 +561,35 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(route, refusal[0], refusal[1], "invalid_request_error")
         else:
             handler = {"chat": self._chat, "images": self._images, "messages": self._messages}[route]
-            self._send(200, handler(body, mismatch=fault == "schema_mismatch"))
+            reply = handler(body, mismatch=fault == "schema_mismatch")
+            if route == "chat" and state.quirks.stream_only:
+                self._send(200, None, content_type="text/event-stream", raw=_event_stream(reply))
+            else:
+                self._send(200, reply)
 
-    def _error(self, route: Route, status: int, message: str, kind: str) -> None:
+    def _error(self, route: Route, status: int, message: str, kind: str, *, wait: str | None = None) -> None:
         payload = (
             _anthropic_error(message, kind) if route == "messages" else _openai_error(status, message, kind)
         )
-        self._send(status, payload)
+        self._send(status, payload, headers={"Retry-After": wait} if wait is not None else None)
+
+    def _reset_mid_body(self) -> None:
+        """Promise a body, send part of it, then reset the connection (RST, not a clean close)."""
+        import socket
+
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4096")
+            self.end_headers()
+            self.wfile.write(b'{"id": "chatcmpl-fake", "choices": [{"index": 0, "message": {"content": "Fa')
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.close()
 
     def _admin(self, path: str, body: dict[str, Any]) -> None:
         state = self.state
@@ -599,6 +666,12 @@ class _Handler(BaseHTTPRequestHandler):
                 else content
             )
             finish = "length" if cut else "stop"
+            if quirks.reasoning_only:  # the answer taken for thinking by the server's reasoning parser
+                message["content"], message["reasoning_content"] = None, reply
+            if quirks.think_past_limit:  # every token spent thinking, none left for the answer
+                thought = "Let me think about this step by step. " * 400
+                reply, _ = _cut(thought, limit or 64)
+                message["content"], message["reasoning_content"], finish = None, reply, "length"
         prompt_tokens = tokens_of(all_text) + 85 * media
         completion_tokens = tokens_of(reply)
         completion: dict[str, Any] = {
@@ -608,7 +681,9 @@ class _Handler(BaseHTTPRequestHandler):
             "model": model,
             "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
         }
-        if not quirks.omit_usage:
+        if quirks.partial_usage:
+            completion["usage"] = {"total_tokens": prompt_tokens + completion_tokens}
+        elif not quirks.omit_usage:
             completion["usage"] = {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
@@ -739,6 +814,11 @@ def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
         return 400, "'response_format.type' must be 'json_schema' or 'text'"
     if body.get("tools") and quirks.refuse_tools:
         return 400, "tool_choice and tools are not supported by this server"
+    if quirks.refuse_temperature and "temperature" in body:  # OpenAI's words to its reasoning models
+        return 400, (
+            f"Unsupported value: 'temperature' does not support {body['temperature']} with this model. "
+            "Only the default (1) value is supported."
+        )
     for name in quirks.refused_token_params:
         if (
             name in body
@@ -750,6 +830,32 @@ def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
                 )
             return 422, f"1 validation error: ('body', '{name}'): Extra inputs are not permitted"
     return None
+
+
+def _event_stream(completion: dict[str, Any]) -> bytes:
+    """A chat completion as a stream of server-sent events: a chunk per word of its content, then the finish
+    reason and the usage, then ``[DONE]`` (as a server that only streams sends it, asked or not)."""
+    base = {"id": completion["id"], "object": "chat.completion.chunk", "created": completion["created"]}
+    base["model"] = completion["model"]
+    [choice] = completion["choices"]
+    message = choice["message"]
+    events: list[dict[str, Any]] = []
+    content = message.get("content")
+    words = content.split(" ") if isinstance(content, str) else []
+    for index, word in enumerate(words):
+        text = word if index == 0 else " " + word
+        delta: dict[str, Any] = {"content": text} if index else {"role": "assistant", "content": text}
+        events.append({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+    for call in cast(list[dict[str, Any]], message.get("tool_calls") or []):
+        delta = {
+            "tool_calls": [{"index": 0, "id": call["id"], "type": "function", "function": call["function"]}]
+        }
+        events.append({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+    if "usage" in completion:
+        events.append({**base, "choices": [], "usage": completion["usage"]})
+    lines = [f"data: {json.dumps(event)}\n\n" for event in events]
+    return ("".join(lines) + "data: [DONE]\n\n").encode()
 
 
 def _token_limit(body: dict[str, Any], honoured: tuple[str, ...]) -> int | None:

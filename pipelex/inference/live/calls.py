@@ -1,4 +1,5 @@
-"""Provider calls with retries: exponential backoff with jitter on 429, 5xx, timeouts and malformed replies.
+"""Provider calls with retries: exponential backoff with jitter on 429, 5xx, timeouts and malformed replies, or
+the wait the server asked for (``Retry-After``) when it asked one.
 
 After the last attempt the error names the pipe, the provider (backend), the model and the last status.
 """
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 from pipelex.config.deck import Backend, CallPolicy, ModelHandle
 from pipelex.errors import ProviderCallFailed
-from pipelex.inference.providers.base import ProviderCallError, redact
+from pipelex.inference.providers.base import CLOSED_MID_REPLY, ProviderCallError, redact
 
 logger = logging.getLogger("pipelex.inference")
 
@@ -69,13 +70,21 @@ async def call_with_retries(
             return await call()
         except ProviderCallError as exc:
             detail = redact(str(exc), secrets)
-            if not exc.retryable or attempt >= policy.max_attempts:
+            wait = exc.retry_after
+            too_long = wait is not None and wait > policy.timeout
+            if not exc.retryable or attempt >= policy.max_attempts or too_long:
                 tries = f"after {attempt} attempt(s)" if exc.retryable else "(not retried)"
+                asked = (
+                    f"; the provider asks to wait {wait:.0f} s before another call (Retry-After), longer than "
+                    f"a call's timeout ([models.calls] timeout = {policy.timeout:g} s): retry later"
+                    if too_long
+                    else _hint(exc, backend, handle)
+                )
                 raise provider_error(
                     f"pipe {pipe_code!r}: provider {handle.backend!r}, model {handle.handle!r} "
                     f"({handle.model_id}) failed {tries}: {detail}"
                     + (f" [status {exc.status}]" if exc.status else "")
-                    + _hint(exc, backend, handle),
+                    + asked,
                     pipe_code=pipe_code,
                     handle=handle,
                     status=exc.status,
@@ -83,7 +92,8 @@ async def call_with_retries(
                     retryable=exc.retryable,
                     secrets=secrets,
                 ) from None
-            delay = backoff_delay(policy, attempt)
+            # the server's own wait, when it said one (Retry-After), else backoff with jitter
+            delay = max(backoff_delay(policy, attempt), wait or 0.0)
             # info, not warning: a retried fault is not the user's business until it fails for good (one line then)
             logger.info(
                 "pipe %r: %s/%s attempt %d failed (%s); retrying in %.2fs",
@@ -123,6 +133,9 @@ def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelH
                     f"and model_id {handle.model_id!r} of handle {handle.handle!r} in the deck"
                 )
             return "; the endpoint or model id does not exist there: check base_url and model_id in the deck"
+        case "connection" if str(exc).startswith(CLOSED_MID_REPLY):
+            where = f" at {_base_url_text(backend)}" if backend is not None else ""
+            return f"; the server{where} dropped the connection mid-reply: check its log (a crash, a proxy's limit)"
         case "connection":
             if backend is not None:
                 return (

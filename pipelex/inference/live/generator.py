@@ -16,7 +16,7 @@ import contextlib
 import importlib
 import inspect
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import ValidationError
@@ -115,6 +115,26 @@ def _cut_off(request: ChatRequest, problem: ProviderCallError) -> ProviderCallEr
         retryable=False,
         reason="length_limit",
     )
+
+
+def _say_what_the_reply_lacked(result: ChatResult, pipe_code: str, handle: ModelHandle) -> None:
+    """Warnings on the leaf for a reply without (complete) usage, or whose answer came as reasoning text."""
+    if result.usage_missing:
+        record_warning(
+            f"pipe {pipe_code!r}: the reply of {handle.handle!r} carried a partial token usage (no "
+            f"{' and no '.join(result.usage_missing)}): those tokens (and their cost) are counted as 0"
+        )
+    elif not result.usage_reported:
+        record_warning(
+            f"pipe {pipe_code!r}: the reply of {handle.handle!r} carried no token usage: "
+            "its tokens (and cost) are counted as 0"
+        )
+    if result.from_reasoning:
+        record_warning(
+            f"pipe {pipe_code!r}: the reply of {handle.handle!r} had no content, only a reasoning text "
+            "(reasoning_content): that text is taken as the answer (a server's reasoning parser may "
+            "have taken the answer for thinking)"
+        )
 
 
 def missing_key_message(backend: Backend) -> str:
@@ -322,6 +342,8 @@ class LiveContentGenerator:
         the token limit is a warning on the leaf (or an error when what came back cannot be parsed).
         """
         from pipelex.inference.live.structured import (
+            drop_setting,
+            dropped_settings,
             fall_back,
             mode_for,
             prompt_for,
@@ -329,7 +351,12 @@ class LiveContentGenerator:
             switch_token_field,
             token_field_for,
         )
-        from pipelex.inference.providers.base import refuses_mode, refuses_token_field
+        from pipelex.inference.providers.base import (
+            DROPPABLE_SETTINGS,
+            refuses_mode,
+            refuses_setting,
+            refuses_token_field,
+        )
         from pipelex.inference.providers.session import open_provider
 
         key = backend.api_key() or "no-key-needed"
@@ -339,17 +366,36 @@ class LiveContentGenerator:
         base = request.model_copy(update={"token_limit_param": token_field_for(backend, base_url)})
         schema = request.json_schema
 
-        async def send(prepared: ChatRequest) -> ChatResult:
-            async with open_provider(
-                backend, api_key=key, base_url=base_url, timeout=policy.timeout, max_tokens=handle.max_tokens
-            ) as provider:
-                result = await provider.chat(prepared)
-            record(handle, result.usage, priced=priced)
-            if not result.usage_reported:
+        def without(names: Iterable[str]) -> None:
+            """Send ``base`` without these optional settings the model refuses, saying so on the leaf."""
+            nonlocal base
+            for name in names:
+                if getattr(base, name) is None:
+                    continue
                 record_warning(
-                    f"pipe {pipe_code!r}: the reply of {handle.handle!r} carried no token usage: "
-                    "its tokens (and cost) are counted as 0"
+                    f"pipe {pipe_code!r}: model {handle.handle!r} ({handle.model_id}) refuses {name} "
+                    f"(asked {getattr(base, name)!r}): it was called without it"
                 )
+                base = base.model_copy(update={name: None})
+
+        without(sorted(dropped_settings(backend, base_url, handle.model_id)))
+
+        async def send(prepared: ChatRequest) -> ChatResult:
+            try:
+                async with open_provider(
+                    backend,
+                    api_key=key,
+                    base_url=base_url,
+                    timeout=policy.timeout,
+                    max_tokens=handle.max_tokens,
+                ) as provider:
+                    result = await provider.chat(prepared)
+            except ProviderCallError as exc:
+                if exc.usage is not None:  # an unusable reply the server still counted (and billed)
+                    record(handle, exc.usage, priced=priced)
+                raise
+            record(handle, result.usage, priced=priced)
+            _say_what_the_reply_lacked(result, pipe_code, handle)
             return result
 
         async def ask() -> tuple[ChatResult, ChatRequest]:
@@ -374,6 +420,16 @@ class LiveContentGenerator:
                         if other is None:
                             raise
                         base = base.model_copy(update={"token_limit_param": other})
+                        continue
+                    refused = [
+                        n
+                        for n in DROPPABLE_SETTINGS
+                        if getattr(prepared, n) is not None and refuses_setting(exc, n)
+                    ]
+                    if refused:
+                        for name in refused:
+                            drop_setting(backend, base_url, handle.model_id, name, str(exc))
+                        without(refused)
                         continue
                     if mode is None or not refuses_mode(exc, mode):
                         raise

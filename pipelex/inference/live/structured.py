@@ -10,7 +10,10 @@ model follows instructions, and the reply is validated like any other.
 
 The token limit's field is learned the same way: a server refusing the field a call carried (``max_tokens``
 or ``max_completion_tokens``, :func:`~pipelex.inference.providers.base.refuses_token_field`) gets the call
-again at once with the other one, and the process remembers it for that backend and base URL.
+again at once with the other one, and the process remembers it for that backend and base URL. So is an
+optional setting a model refuses (``temperature`` on OpenAI's reasoning models, ``reasoning_effort`` on models
+that do not reason): the call goes again without it, remembered for that backend, base URL and model, and the
+leaf gets a warning saying the setting was not applied.
 """
 
 from __future__ import annotations
@@ -104,11 +107,39 @@ def switch_token_field(
     return other
 
 
+_dropped_settings: dict[tuple[str, str, str], set[str]] = {}
+
+
+def dropped_settings(backend: Backend, base_url: str | None, model_id: str) -> frozenset[str]:
+    """The optional settings (``temperature``, ``reasoning_effort``) this model refused in this process."""
+    with _lock:
+        return frozenset(_dropped_settings.get((backend.name, base_url or "", model_id), ()))
+
+
+def drop_setting(backend: Backend, base_url: str | None, model_id: str, name: str, detail: str) -> None:
+    """Remember for the process that this model refuses the setting ``name``: later calls go without it."""
+    with _lock:
+        names = _dropped_settings.setdefault((backend.name, base_url or "", model_id), set())
+        if name in names:
+            return
+        names.add(name)
+    logger.info(
+        "backend %r (%s), model %s refuses %s (%s): sending it without from now on in this process",
+        backend.name,
+        base_url,
+        model_id,
+        name,
+        detail[:160],
+    )
+
+
 def forget_learned_modes() -> None:
-    """Forget every fallback learned in this process, modes and token fields (tests; a server upgraded)."""
+    """Forget every fallback learned in this process, modes, token fields and refused settings (tests; a server
+    upgraded)."""
     with _lock:
         _learned.clear()
         _learned_token_fields.clear()
+        _dropped_settings.clear()
 
 
 def learned_modes() -> dict[tuple[str, str], StructuredMode]:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from pipelex.inference.providers.base import (
+    CLOSED_MID_REPLY,
     CallUsage,
     ChatRequest,
     ChatResult,
     ImageRequest,
     ImageResult,
     ProviderCallError,
+    closed_mid_reply,
+    retry_after_seconds,
     status_error,
+    summarise_body,
 )
 
 if TYPE_CHECKING:
@@ -35,10 +39,18 @@ def translate(exc: BaseException) -> ProviderCallError:
     if isinstance(exc, anthropic.APITimeoutError):
         return ProviderCallError("the call timed out", retryable=True, reason="timeout")
     if isinstance(exc, anthropic.APIConnectionError):
+        if closed_mid_reply(exc):
+            return ProviderCallError(
+                f"{CLOSED_MID_REPLY} ({type(exc.__cause__).__name__})", retryable=True, reason="connection"
+            )
         return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
-        error = status_error(status, f"HTTP {status}: {exc.message}")
+        error = status_error(
+            status,
+            f"HTTP {status}: {summarise_body(exc.message)}",
+            retry_after=retry_after_seconds(exc.response.headers),
+        )
         if status == 529:  # overloaded
             error.retryable, error.reason = True, "overloaded"
         return error
@@ -110,21 +122,25 @@ class AnthropicProvider:
                 break
             if block.type == "text":
                 text = (text or "") + block.text
-        if text is None:
-            raise ProviderCallError(
-                "malformed reply (no text and no tool call)", retryable=True, reason="malformed"
-            )
         usage = message.usage
         cached = getattr(usage, "cache_read_input_tokens", None) or 0
-        return ChatResult(
-            text=text,
-            usage=CallUsage(
-                input_tokens=(usage.input_tokens or 0) + cached,
-                input_cached_tokens=cached,
-                output_tokens=usage.output_tokens or 0,
-            ),
-            truncated=message.stop_reason == "max_tokens",
+        used = CallUsage(
+            input_tokens=(usage.input_tokens or 0) + cached,
+            input_cached_tokens=cached,
+            output_tokens=usage.output_tokens or 0,
         )
+        if message.stop_reason == "refusal":  # Claude's safety stop: the same prompt would be refused again
+            raise ProviderCallError(
+                "the model declined to answer (stop_reason = refusal)",
+                retryable=False,
+                reason="refused",
+                usage=used,
+            )
+        if text is None:
+            raise ProviderCallError(
+                "malformed reply (no text and no tool call)", retryable=True, reason="malformed", usage=used
+            )
+        return ChatResult(text=text, usage=used, truncated=message.stop_reason == "max_tokens")
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:
         """Anthropic has no image generation."""

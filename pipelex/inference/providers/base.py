@@ -6,6 +6,7 @@ status when there is one) at one boundary; the live generator retries, falls bac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, Literal, Protocol
 
@@ -66,13 +67,17 @@ class ChatResult(BaseModel):
     ``truncated``: the model stopped on the token limit (OpenAI's ``finish_reason = "length"``, Anthropic's
     ``stop_reason = "max_tokens"``), so the text may be cut short. ``usage_reported``: False when the reply
     carried no token usage (some OpenAI-compatible servers leave ``usage`` out), so ``usage`` is zeros, not
-    a count.
+    a count; ``usage_missing`` names the counts a partial ``usage`` left out (they are 0 in ``usage``).
+    ``from_reasoning``: the server gave no content, only a reasoning text, and that text is the reply (a
+    reasoning parser that took the whole answer for thinking: vLLM's with a grammar-constrained reply).
     """
 
     text: str
     usage: CallUsage = Field(default_factory=CallUsage)
     truncated: bool = False
     usage_reported: bool = True
+    usage_missing: tuple[str, ...] = ()
+    from_reasoning: bool = False
 
 
 class ImageRequest(BaseModel):
@@ -104,15 +109,97 @@ class ImageResult(BaseModel):
 
 
 class ProviderCallError(Exception):
-    """A provider call failed. ``retryable``: a rate limit, a 5xx, a timeout, a connection error, a malformed reply."""
+    """A provider call failed. ``retryable``: a rate limit, a 5xx, a timeout, a connection error, a malformed reply.
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool, reason: str) -> None:
+    ``retry_after``: the seconds the server asked to wait before another call (its ``Retry-After`` or
+    ``retry-after-ms`` header), when it said. ``usage``: the tokens the failed call still used (a reply that
+    came back unusable was paid for), when the server reported them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool,
+        reason: str,
+        retry_after: float | None = None,
+        usage: CallUsage | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
         self.reason = (
             reason  # "rate_limited", "server_error", "timeout", "connection", "malformed", "auth", ...
         )
+        self.retry_after = retry_after
+        self.usage = usage
+
+
+def retry_after_seconds(headers: object) -> float | None:
+    """The wait a reply's headers ask for: ``retry-after-ms`` (OpenAI's), else ``Retry-After`` in seconds or as
+    an HTTP date; None when neither is there or readable. ``headers``: a case-insensitive mapping (httpx's)."""
+    import math
+
+    get = getattr(headers, "get", None)
+    if get is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        given = get(name)
+        if not isinstance(given, str) or not given.strip():
+            continue
+        try:
+            value = float(given.strip()) * scale
+        except ValueError:
+            value = _seconds_until(given) if scale == 1.0 else None
+        if value is not None and math.isfinite(value):
+            return max(value, 0.0)
+    return None
+
+
+CLOSED_MID_REPLY = "the server closed the connection before its reply was complete"
+
+
+def closed_mid_reply(exc: BaseException) -> bool:
+    """True when an SDK connection error is a connection that was open and then dropped (a reset or an early
+    close while the reply was read: a server that crashed or a proxy that cut it), not one that never opened."""
+    cause = exc.__cause__
+    seen = 0
+    while cause is not None and seen < 8:
+        if type(cause).__name__ in ("ReadError", "RemoteProtocolError", "WriteError"):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
+
+
+_TAG = re.compile(r"<[^<>]*>")
+_TITLE = re.compile(r"<title[^<>]*>([^<]*)</title>", re.IGNORECASE)
+
+
+def summarise_body(detail: str, limit: int = 400) -> str:
+    """An error body fit to quote: an HTML page (a proxy's or gateway's, not the API's JSON error) as its title
+    or its text, anything else cut at ``limit`` characters."""
+    head = detail[:2000].lower()
+    if "<html" in head or "<!doctype" in head or "<body" in head:
+        title = _TITLE.search(detail[:20_000])
+        text = title.group(1) if title else _TAG.sub(" ", detail[:20_000])
+        text = " ".join(text.split())[:200] or "no text"
+        return (
+            f"an HTML page, not the API's JSON error ({text!r}): a proxy or gateway answered for the server"
+        )
+    return detail if len(detail) <= limit else detail[:limit] + " [...]"
+
+
+def _seconds_until(http_date: str) -> float | None:
+    """The seconds from now to an HTTP date (``Wed, 02 Dec 2026 01:00:00 GMT``), or None when it is not one."""
+    import time
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(http_date.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return None if when.tzinfo is None else when.timestamp() - time.time()
 
 
 class Provider(Protocol):
@@ -178,12 +265,37 @@ def refuses_token_field(error: ProviderCallError, field: TokenLimitParam) -> boo
     return named and (other in message or any(word in message for word in _REFUSAL_WORDS))
 
 
-def status_error(status: int | None, message: str) -> ProviderCallError:
-    """The error for an HTTP status: 408/409/429/5xx are retryable."""
+DROPPABLE_SETTINGS = ("temperature", "reasoning_effort")
+"""The optional settings a call goes without when its model refuses them (the reply is still the model's)."""
+
+
+def refuses_setting(error: ProviderCallError, name: str) -> bool:
+    """True when ``error`` is the server refusing the optional setting ``name`` for this model, not its value.
+
+    OpenAI's reasoning models answer a ``temperature`` with a 400 "Unsupported value: 'temperature' does not
+    support 0.2 with this model. Only the default (1) value is supported." (or "Unsupported parameter"); models
+    that do not reason refuse ``reasoning_effort`` ("Unrecognized request argument supplied"). A value out of
+    range ("Invalid 'temperature': decimal above maximum value") is not a refusal of the setting.
+    """
+    if error.status not in (400, 422):
+        return False
+    message = str(error).lower()
+    return name in message and (
+        "only the default" in message or any(word in message for word in _REFUSAL_WORDS)
+    )
+
+
+def status_error(status: int | None, message: str, *, retry_after: float | None = None) -> ProviderCallError:
+    """The error for an HTTP status: 408/409/429/5xx are retryable (after ``retry_after`` s, when the server
+    asked for a wait)."""
     if status == 429:
-        return ProviderCallError(message, status=status, retryable=True, reason="rate_limited")
+        return ProviderCallError(
+            message, status=status, retryable=True, reason="rate_limited", retry_after=retry_after
+        )
     if status is not None and (status >= 500 or status in (408, 409)):
-        return ProviderCallError(message, status=status, retryable=True, reason="server_error")
+        return ProviderCallError(
+            message, status=status, retryable=True, reason="server_error", retry_after=retry_after
+        )
     if status in (401, 403):
         return ProviderCallError(message, status=status, retryable=False, reason="auth")
     if status == 404:

@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from pipelex.inference.providers.base import (
+    CLOSED_MID_REPLY,
     CallUsage,
     ChatRequest,
     ChatResult,
@@ -19,7 +20,10 @@ from pipelex.inference.providers.base import (
     ImageRequest,
     ImageResult,
     ProviderCallError,
+    closed_mid_reply,
+    retry_after_seconds,
     status_error,
+    summarise_body,
 )
 from pipelex.narrowing import is_json_object, is_list
 
@@ -85,13 +89,21 @@ def translate(exc: BaseException) -> ProviderCallError:
     if isinstance(exc, openai.APITimeoutError):
         return ProviderCallError("the call timed out", retryable=True, reason="timeout")
     if isinstance(exc, openai.APIConnectionError):
+        if closed_mid_reply(exc):
+            return ProviderCallError(
+                f"{CLOSED_MID_REPLY} ({type(exc.__cause__).__name__})", retryable=True, reason="connection"
+            )
         return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
     if isinstance(exc, openai.APIStatusError):
         # the SDK's message starts "Error code: 400 - ", which would say the status twice
         detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
         if detail == f"Error code: {exc.status_code}":  # a body without an error message: say what it held
             detail = str(exc.body)[:300] if exc.body else "no message"
-        return status_error(exc.status_code, f"HTTP {exc.status_code}: {detail}")
+        return status_error(
+            exc.status_code,
+            f"HTTP {exc.status_code}: {summarise_body(detail)}",
+            retry_after=retry_after_seconds(exc.response.headers),
+        )
     if isinstance(exc, openai.APIResponseValidationError | ValueError):
         return ProviderCallError(f"malformed reply ({exc})", retryable=True, reason="malformed")
     if isinstance(exc, RecursionError):  # a reply body nesting thousands deep: the SDK's JSON reader recursed
@@ -115,6 +127,126 @@ def _message_text(content: object) -> str | None:
         if is_json_object(part) and part.get("type") == "text" and isinstance(part.get("text"), str)
     ]
     return "".join(cast(list[str], texts)) if texts else None
+
+
+def _reasoning_text(message: object) -> str | None:
+    """The reasoning a message carries beside its content: ``reasoning_content`` (DeepSeek, llama.cpp, vLLM
+    before 0.10) or ``reasoning`` (vLLM after, OpenRouter), when it is non-blank text."""
+    extra = getattr(message, "model_extra", None)
+    if not is_json_object(extra):
+        return None
+    for name in ("reasoning_content", "reasoning"):
+        value = extra.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _usage(usage: object) -> tuple[CallUsage, tuple[str, ...]]:
+    """The call's tokens, and the counts the reply's ``usage`` left out (a partial ``usage``: some servers give
+    ``total_tokens`` alone): those are 0, never guessed. No ``usage`` at all: zeros, nothing named."""
+    if usage is None:
+        return CallUsage(), ()
+    prompt = getattr(usage, "prompt_tokens", None)
+    completion = getattr(usage, "completion_tokens", None)
+    missing = tuple(
+        name
+        for name, value in (("prompt_tokens", prompt), ("completion_tokens", completion))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0
+    )
+    details = getattr(usage, "prompt_tokens_details", None)
+    out_details = getattr(usage, "completion_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) if details is not None else None
+    reasoning = getattr(out_details, "reasoning_tokens", None) if out_details is not None else None
+    return (
+        CallUsage(
+            input_tokens=prompt if "prompt_tokens" not in missing else 0,  # pyright: ignore[reportArgumentType]
+            input_cached_tokens=cached if isinstance(cached, int) and cached >= 0 else 0,
+            output_tokens=completion if "completion_tokens" not in missing else 0,  # pyright: ignore[reportArgumentType]
+            output_reasoning_tokens=reasoning if isinstance(reasoning, int) and reasoning >= 0 else 0,
+        ),
+        missing,
+    )
+
+
+def _from_event_stream(body: str) -> ChatCompletion:
+    """The completion a server sent as a stream of server-sent events although none was asked (a server or
+    proxy that only streams): its chunks' deltas joined into one message. A body that is no event stream is a
+    malformed reply, quoted."""
+    from openai.types.chat import ChatCompletion
+
+    chunks: list[dict[str, Any]] = []
+    for line in body.splitlines():
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            break
+        try:
+            chunk = json.loads(payload)
+        except ValueError:
+            continue
+        if is_json_object(chunk):
+            chunks.append(cast(dict[str, Any], chunk))
+    if not chunks:
+        shown = " ".join(body[:200].split())
+        raise ProviderCallError(
+            f"malformed reply (not JSON: {shown!r})" if shown else "malformed reply (an empty body)",
+            retryable=True,
+            reason="malformed",
+        )
+    for chunk in chunks:
+        if "error" in chunk:  # an error sent down the stream
+            return ChatCompletion.model_construct(**chunk)
+    content: list[str] = []
+    reasoning: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    finish: str | None = None
+    usage: object = None
+    for chunk in chunks:
+        usage = chunk.get("usage") or usage
+        for choice in cast(list[object], chunk.get("choices") or []):
+            if not is_json_object(choice) or choice.get("index", 0) != 0:
+                continue
+            finish = cast(str | None, choice.get("finish_reason")) or finish
+            delta: object = choice.get("delta") or choice.get("message")
+            if not is_json_object(delta):
+                continue
+            if isinstance(text := delta.get("content"), str):
+                content.append(text)
+            for name in ("reasoning_content", "reasoning"):
+                if isinstance(text := delta.get(name), str):
+                    reasoning.append(text)
+            for call in cast(list[object], delta.get("tool_calls") or []):
+                if not is_json_object(call):
+                    continue
+                index = call.get("index", 0)
+                entry = calls.setdefault(
+                    index if isinstance(index, int) else 0,
+                    {"id": "call_0", "type": "function", "function": {"name": "", "arguments": ""}},
+                )
+                function = call.get("function")
+                if is_json_object(function):
+                    entry["function"]["name"] += str(function.get("name") or "")
+                    entry["function"]["arguments"] += str(function.get("arguments") or "")
+                if isinstance(call.get("id"), str):
+                    entry["id"] = call["id"]
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(content) if content else None}
+    if reasoning:
+        message["reasoning_content"] = "".join(reasoning)
+    if calls:
+        message["tool_calls"] = [calls[i] for i in sorted(calls)]
+    first = chunks[0]
+    return ChatCompletion.model_validate(
+        {
+            "id": str(first.get("id", "stream")),
+            "object": "chat.completion",
+            "created": first.get("created") if isinstance(first.get("created"), int) else 0,
+            "model": str(first.get("model", "")),
+            "choices": [{"index": 0, "message": message, "finish_reason": finish or "stop"}],
+            "usage": usage if is_json_object(usage) else None,
+        }
+    )
 
 
 def _no_choices(completion: object) -> ProviderCallError:
@@ -219,21 +351,40 @@ class OpenAIProvider:
             kwargs["reasoning_effort"] = request.reasoning_effort
         try:
             # the arguments are built as a dict (no ``stream``), so the SDK's overloads cannot pick the return type
-            completion = cast("ChatCompletion", await self.client.chat.completions.create(**kwargs))
+            completion = cast("ChatCompletion | str", await self.client.chat.completions.create(**kwargs))
         except Exception as exc:
             raise translate(exc) from exc
+        if isinstance(completion, str):  # a body that is not JSON: the SDK hands it over as text
+            completion = _from_event_stream(completion)
         choices = getattr(completion, "choices", None)
         if not choices:
             raise _no_choices(completion)
+        usage, missing = _usage(completion.usage)
+        known = usage if not missing else None  # a failed call's tokens are recorded only when all are known
         message = choices[0].message
+        finish = choices[0].finish_reason
         text = _message_text(message.content)
         if message.tool_calls and (text is None or not text.strip() or request.structured_mode == "tools"):
             text = message.tool_calls[0].function.arguments
-        if text is None and choices[0].finish_reason == "content_filter":  # Azure's, and others': not retried
+        from_reasoning = False
+        if text is None or not text.strip():
+            reasoning = _reasoning_text(message)
+            if reasoning and finish == "length":
+                raise ProviderCallError(
+                    "the model spent its whole token limit reasoning and gave no answer (content empty, "
+                    "finish_reason = length): raise max_tokens, or lower reasoning_effort",
+                    retryable=False,
+                    reason="length_limit",
+                    usage=known,
+                )
+            if reasoning:
+                text, from_reasoning = reasoning, True
+        if text is None and finish == "content_filter":  # Azure's, and others': not retried
             raise ProviderCallError(
                 "the server's content filter withheld the reply (finish_reason = content_filter)",
                 retryable=False,
                 reason="refused",
+                usage=known,
             )
         if text is None:
             refusal = getattr(message, "refusal", None)
@@ -241,22 +392,15 @@ class OpenAIProvider:
                 f"the model refused: {refusal}" if refusal else "malformed reply (no content)",
                 retryable=not refusal,
                 reason="refused" if refusal else "malformed",
-            )
-        usage = CallUsage()
-        if completion.usage is not None:
-            details = completion.usage.prompt_tokens_details
-            out_details = completion.usage.completion_tokens_details
-            usage = CallUsage(
-                input_tokens=completion.usage.prompt_tokens or 0,
-                input_cached_tokens=(details.cached_tokens or 0) if details else 0,
-                output_tokens=completion.usage.completion_tokens or 0,
-                output_reasoning_tokens=(out_details.reasoning_tokens or 0) if out_details else 0,
+                usage=known,
             )
         return ChatResult(
             text=text,
             usage=usage,
-            truncated=choices[0].finish_reason == "length",
-            usage_reported=completion.usage is not None,
+            truncated=finish == "length",
+            usage_reported=completion.usage is not None and not missing,
+            usage_missing=missing if completion.usage is not None else (),
+            from_reasoning=from_reasoning,
         )
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:

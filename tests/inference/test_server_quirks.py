@@ -1,0 +1,285 @@
+"""How the OpenAI-compatible servers people run depart from OpenAI's API, each reproduced by the fake provider
+on a real loopback HTTP server (the SDK and our adapter talk to its socket, nothing mocked between):
+``Retry-After`` on 429/503, answers given only as ``reasoning_content``, a token limit spent reasoning, partial
+``usage``, ``temperature`` refused by reasoning models, replies streamed although not asked, a proxy's HTML
+error page, a connection reset half-way through the reply."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from email.utils import formatdate
+
+import httpx2 as httpx
+import pytest
+
+from pipelex.errors import ProviderCallFailed
+from pipelex.inference.providers.base import ProviderCallError, refuses_setting, retry_after_seconds
+from pipelex.testing.fake_provider import FakeProvider, Quirks
+from tests.inference.conftest import RunBundle, boot
+
+BUNDLE = """
+domain = "desk"
+main_pipe = "summarise"
+
+[concept.Summary]
+description = "A summary"
+[concept.Summary.structure]
+title = { type = "text", description = "Title", required = true }
+words = { type = "integer", description = "Word count", required = true }
+
+[pipe.say]
+type = "PipeLLM"
+description = "Say something"
+inputs = { note = "Text" }
+output = "Text"
+prompt = "Say $note"
+
+[pipe.say_short]
+type = "PipeLLM"
+description = "Say something short"
+inputs = { note = "Text" }
+output = "Text"
+model = { model = "gpt-4o", temperature = 0.5, max_tokens = 40 }
+prompt = "Say $note"
+
+[pipe.say_cool]
+type = "PipeLLM"
+description = "Say something, cool-headed"
+inputs = { note = "Text" }
+output = "Text"
+model = { model = "gpt-4o", temperature = 0.2 }
+prompt = "Say $note"
+
+[pipe.summarise]
+type = "PipeLLM"
+description = "Summarise"
+inputs = { note = "Text" }
+output = "Summary"
+model = { model = "gpt-4o", temperature = 0.2 }
+prompt = "Summarise $note"
+"""
+
+
+def _calls(timeout: float = 5.0, attempts: int = 3) -> None:
+    boot(
+        models={
+            "calls": {
+                "timeout": timeout,
+                "max_attempts": attempts,
+                "backoff_initial": 0.01,
+                "backoff_max": 0.02,
+            }
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- Retry-After
+
+
+def test_retry_after_is_read_in_each_of_its_forms() -> None:
+    headers = httpx.Headers
+    assert retry_after_seconds(headers({"Retry-After": "3"})) == 3.0
+    assert retry_after_seconds(headers({"retry-after": "0.5"})) == 0.5
+    assert (
+        retry_after_seconds(headers({"retry-after-ms": "1500", "retry-after": "9"})) == 1.5
+    )  # OpenAI's, first
+    later = retry_after_seconds(headers({"Retry-After": formatdate(time.time() + 30, usegmt=True)}))
+    assert later is not None and 25 < later <= 30
+    assert retry_after_seconds(headers({"Retry-After": formatdate(time.time() - 30, usegmt=True)})) == 0.0
+    for unreadable in ("soon", "", "nan", "inf", "Wed, 99 Foo 2026"):
+        assert retry_after_seconds(headers({"Retry-After": unreadable})) is None
+    assert retry_after_seconds(headers({"Retry-After": "-4"})) == 0.0
+    assert retry_after_seconds(headers({})) is None
+
+
+@pytest.mark.parametrize("fault", ["429", "503"])
+async def test_the_wait_a_server_asks_for_is_waited(
+    live: FakeProvider, run_bundle: RunBundle, fault: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Groq, OpenAI and most gateways say how long to wait in ``Retry-After``: the retry waits that long, not
+    the policy's few milliseconds of backoff (the pause is read from the retry's log line)."""
+    caplog.set_level(logging.INFO, logger="pipelex.inference")
+    _calls()
+    live.quirks = Quirks(retry_after="1")
+    live.inject(fault, count=1)  # type: ignore[arg-type]
+    started = time.monotonic()
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    waited = time.monotonic() - started
+    assert "Fake reply" in output.main_stuff_json()["text"] and live.calls["chat"] == 2
+    assert waited >= 1.0 and _pauses(caplog) == [1.0]
+    caplog.clear()
+    live.reset()
+    live.quirks = Quirks()  # no Retry-After: the policy's backoff (10-20 ms)
+    live.inject(fault, count=1)  # type: ignore[arg-type]
+    await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    [pause] = _pauses(caplog)
+    assert pause <= 0.02 and live.calls["chat"] == 2
+
+
+def _pauses(caplog: pytest.LogCaptureFixture) -> list[float]:
+    """The pauses before each retry, as logged ("...; retrying in 1.00s")."""
+    return [float(m) for m in re.findall(r"retrying in ([0-9.]+)s", caplog.text)]
+
+
+async def test_a_wait_longer_than_a_call_s_timeout_fails_at_once_saying_so(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """A daily quota's ``Retry-After: 3600`` is not slept through: the pipe fails at once, naming the wait."""
+    _calls(timeout=5.0)
+    live.quirks = Quirks(retry_after="3600")
+    live.inject("429", count=5)
+    started = time.monotonic()
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert time.monotonic() - started < 3.0 and live.calls["chat"] == 1
+    error = caught.value
+    assert (error.status, error.reason, error.pipe_code, error.model) == (
+        429,
+        "rate_limited",
+        "say",
+        "gpt-4o",
+    )
+    assert "wait 3600 s" in str(error) and "Retry-After" in str(error) and "timeout = 5 s" in str(error)
+
+
+# ------------------------------------------------------------------------------------------ reasoning replies
+
+
+async def test_an_answer_given_only_as_reasoning_content_is_read_and_said(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """vLLM's reasoning parser may take a grammar-constrained answer (no ``<think>`` block) for thinking: content
+    null, the JSON in ``reasoning_content``. It is read (and validated: a structured one must fit its concept),
+    and the leaf says where the answer came from. Without the quirk: no such warning."""
+    live.quirks = Quirks(reasoning_only=True)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="summarise")
+    assert set(output.main_stuff_json()) == {"title", "words"} and live.calls["chat"] == 1
+    [warning] = output.warnings
+    assert "'summarise'" in warning and "reasoning_content" in warning and "taken as the answer" in warning
+    text = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in text.main_stuff_json()["text"]
+    live.quirks = Quirks()
+    assert (await run_bundle(BUNDLE, {"note": "hello"}, pipe="summarise")).warnings == []
+
+
+async def test_a_token_limit_spent_reasoning_is_a_clear_error_and_its_tokens_are_kept(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """A reasoning model (DeepSeek, llama.cpp's, OpenAI's) that spends ``max_tokens`` thinking answers no content
+    with ``finish_reason = length``: not a malformed reply retried (each retry would spend the same), but one
+    error saying to raise max_tokens; the tokens the server counted are recorded (they are billed)."""
+    _calls(attempts=4)
+    live.quirks = Quirks(think_past_limit=True)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say_short")
+    error = caught.value
+    assert (error.reason, error.retryable, error.pipe_code) == ("length_limit", False, "say_short")
+    assert "reasoning" in str(error) and "raise max_tokens" in str(error) and live.calls["chat"] == 1
+    partial = error.partial_output  # pyright: ignore[reportAttributeAccessIssue]
+    assert partial.usage.calls == 1 and partial.usage.output_tokens == 40  # the limit, all spent thinking
+
+
+# ------------------------------------------------------------------------------------------------- usage
+
+
+async def test_a_partial_usage_is_said_and_nothing_is_guessed(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """``usage`` holding ``total_tokens`` alone: the input/output split is unknown, so both are 0 (never a guess
+    from the total) and the leaf names what was missing."""
+    live.quirks = Quirks(partial_usage=True)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert (output.usage.calls, output.usage.input_tokens, output.usage.output_tokens) == (1, 0, 0)
+    [warning] = output.warnings
+    assert "partial token usage" in warning and "prompt_tokens" in warning and "completion_tokens" in warning
+    assert output.usage.total_cost_usd == 0.0
+
+
+# ------------------------------------------------------------------------------------------ refused settings
+
+
+async def test_a_temperature_the_model_refuses_is_dropped_said_and_remembered(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """OpenAI's reasoning models (o1, o3, gpt-5) refuse any temperature but 1 with a 400: the call goes again at
+    once without it (no attempt spent), later calls of that model go without it from the start, and each leaf
+    whose temperature was not applied says so."""
+    _calls(attempts=1)
+    live.quirks = Quirks(refuse_temperature=True)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say_cool")
+    assert "Fake reply" in output.main_stuff_json()["text"]
+    assert [("temperature" in r.body) for r in live.requests] == [True, False]
+    [warning] = output.warnings
+    assert "'say_cool'" in warning and "refuses temperature" in warning and "0.2" in warning
+    live.reset()
+    again = await run_bundle(BUNDLE, {"note": "hello"}, pipe="summarise")
+    assert set(again.main_stuff_json()) == {"title", "words"}
+    assert [("temperature" in r.body) for r in live.requests] == [False]  # remembered: one call
+    assert any("refuses temperature" in w for w in again.warnings)
+
+
+def test_a_temperature_out_of_range_is_not_a_refused_setting() -> None:
+    def error(status: int, message: str) -> ProviderCallError:
+        return ProviderCallError(message, status=status, retryable=False, reason="rejected")
+
+    out_of_range = error(400, "Invalid 'temperature': decimal above maximum value. Expected a value <= 2.")
+    assert not refuses_setting(out_of_range, "temperature")
+    assert refuses_setting(error(400, "Unsupported parameter: 'temperature' is not supported"), "temperature")
+    unrecognized = error(400, "Unrecognized request argument supplied: reasoning_effort")
+    assert refuses_setting(unrecognized, "reasoning_effort") and not refuses_setting(
+        unrecognized, "temperature"
+    )
+    assert not refuses_setting(error(500, "temperature is not supported"), "temperature")
+
+
+# ------------------------------------------------------------------------------------------- reply transport
+
+
+async def test_a_reply_streamed_although_not_asked_is_read(live: FakeProvider, run_bundle: RunBundle) -> None:
+    """A server or proxy that only streams answers server-sent events to a plain request: the chunks are
+    joined (content, tool-call arguments, finish reason, usage), for text and structured replies alike."""
+    live.quirks = Quirks(stream_only=True)
+    text = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert text.main_stuff_json()["text"].startswith("Fake reply") and text.usage.output_tokens > 0
+    assert text.warnings == []
+    summary = await run_bundle(BUNDLE, {"note": "hello"}, pipe="summarise")
+    assert set(summary.main_stuff_json()) == {"title", "words"} and live.calls["chat"] == 2
+
+
+async def test_a_proxy_s_html_error_page_is_named_not_quoted_whole(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """nginx or Cloudflare in front of a model server answer a 502 with an HTML page: retried as a server error,
+    and the last error names the page's title instead of quoting kilobytes of markup."""
+    _calls(attempts=2)
+    live.inject("html_502", count=1)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in output.main_stuff_json()["text"] and live.calls["chat"] == 2
+    live.reset()
+    live.inject("html_502", count=5)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    message = str(caught.value)
+    assert caught.value.status == 502 and "502 Bad Gateway" in message and "HTML page" in message
+    assert "<" not in message and len(message) < 700
+
+
+async def test_a_connection_reset_mid_reply_is_retried_and_named(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """A server that crashes (or a proxy that cuts the reply) half-way through the body: retried as a connection
+    fault, and the last error says the connection dropped mid-reply, not that nothing answered."""
+    _calls(attempts=2)
+    live.inject("reset", count=1)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in output.main_stuff_json()["text"] and live.calls["chat"] == 2
+    live.reset()
+    live.inject("reset", count=5)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    message = str(caught.value)
+    assert caught.value.reason == "connection" and "after 2 attempt(s)" in message
+    assert "before its reply was complete" in message and "dropped the connection mid-reply" in message
+    assert "nothing answered" not in message
