@@ -65,7 +65,10 @@ and the reply in ``reasoning_content`` (vLLM's reasoning parser taking a grammar
 thinking); ``think_past_limit=True`` spends the whole token limit in ``reasoning_content`` and answers no
 content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage`` as ``total_tokens`` alone;
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
-models; ``stream_only=True`` sends every chat reply as server-sent events, asked or not.
+models; ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
+``versioned_paths=True`` answers model routes only under ``/v1/`` (a 404 elsewhere);
+``refused_schema_keywords=("additionalProperties", "$ref")`` answers a schema using one of them with Gemini's
+400 (``Unknown name "additionalProperties"``, the error object inside a list).
 
 A reply longer than the token limit (``ceil(characters / 4)`` tokens) is cut there and ends with
 ``finish_reason = "length"`` (Anthropic: ``stop_reason = "max_tokens"``).
@@ -171,6 +174,8 @@ class Quirks:
     partial_usage: bool = False  # usage holding total_tokens alone
     refuse_temperature: bool = False  # a request carrying temperature gets OpenAI's 400 to reasoning models
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
+    versioned_paths: bool = False  # model routes answer only under /v1/ (404 elsewhere), as real servers do
+    refused_schema_keywords: tuple[str, ...] = ()  # schema keywords answered with Gemini's 400 (a list body)
 
 
 PROFILES: dict[str, Quirks] = {
@@ -499,6 +504,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._admin(path, body or {})
             return
         route = self._route_of()
+        if route is not None and self.state.quirks.versioned_paths and not path.startswith("/v1/"):
+            route = None
         if route is None:
             self._send(404, _openai_error(404, f"no route POST {path}", "not_found"))
             return
@@ -557,6 +564,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, None, raw=b'{"id": "deep", "nest": ' + b"[" * DEEP + b"]" * DEEP + b"}")
         elif fault == "error_in_200":  # OpenRouter's way with an upstream failure: HTTP 200, an error body
             self._send(200, {"error": {"message": "upstream provider overloaded (injected)", "code": 502}})
+        elif route == "chat" and (word := _refused_keyword(state.quirks, body)) is not None:
+            message = (
+                f'Invalid JSON payload received. Unknown name "{word}" at '
+                "'generation_config.response_schema': Cannot find field."
+            )
+            self._send(400, [{"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}])
         elif route == "chat" and (refusal := _refusal(state.quirks, body)) is not None:
             self._error(route, refusal[0], refusal[1], "invalid_request_error")
         else:
@@ -800,6 +813,43 @@ def _described_schema(prompt: str) -> dict[str, Any] | None:
     return cast(dict[str, Any], schema) if isinstance(schema, dict) else None
 
 
+def _refused_keyword(quirks: Quirks, body: dict[str, Any]) -> str | None:
+    """The first schema keyword of the request (response format or tool parameters) this server refuses."""
+    if not quirks.refused_schema_keywords:
+        return None
+    schemas: list[object] = []
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict):
+        spec = cast(dict[str, Any], response_format)
+        schemas.append(spec.get("schema"))
+        if isinstance(spec.get("json_schema"), dict):
+            schemas.append(cast(dict[str, Any], spec["json_schema"]).get("schema"))
+    for tool in cast(list[object], body.get("tools") or []):
+        if isinstance(tool, dict):
+            schemas.append(
+                cast(dict[str, Any], cast(dict[str, Any], tool).get("function") or {}).get("parameters")
+            )
+
+    def find(node: object) -> str | None:
+        if isinstance(node, list):
+            return next((w for item in cast(list[object], node) if (w := find(item)) is not None), None)
+        if not isinstance(node, dict):
+            return None
+        for key, value in cast(dict[str, Any], node).items():
+            if key in quirks.refused_schema_keywords:
+                return key
+            values = (
+                list(cast(dict[str, Any], value).values())
+                if key == "properties" and isinstance(value, dict)
+                else [value]
+            )
+            if (word := find(values)) is not None:
+                return word
+        return None
+
+    return find(schemas)
+
+
 def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
     """The (status, message) a server with these quirks answers to this chat request, or None."""
     response_format = body.get("response_format")
@@ -875,7 +925,7 @@ def quirks_from(data: dict[str, Any]) -> Quirks:
     if "profile" in data:
         return PROFILES[str(data["profile"])]
     fields = dict(data)
-    for name in ("token_limit_params", "refused_token_params"):
+    for name in ("token_limit_params", "refused_token_params", "refused_schema_keywords"):
         if name in fields:
             fields[name] = tuple(fields[name])
     return Quirks(**fields)

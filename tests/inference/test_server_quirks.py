@@ -283,3 +283,134 @@ async def test_a_connection_reset_mid_reply_is_retried_and_named(
     assert caught.value.reason == "connection" and "after 2 attempt(s)" in message
     assert "before its reply was complete" in message and "dropped the connection mid-reply" in message
     assert "nothing answered" not in message
+
+
+# ----------------------------------------------------------------------------------------- schema keywords
+
+NESTED = """
+domain = "trips"
+main_pipe = "plan_visit"
+
+[concept.Place]
+description = "A place"
+[concept.Place.structure]
+city = { type = "text", description = "City", required = true }
+
+[concept.Visit]
+description = "A visit"
+[concept.Visit.structure]
+place = { type = "concept", concept_ref = "trips.Place", description = "Where", required = true }
+note = { type = "text", description = "A note", required = false }
+kind = { type = "text", description = "Kind", choices = ["day", "night"], required = true }
+
+[pipe.plan_visit]
+type = "PipeLLM"
+description = "Plan a visit"
+inputs = { wish = "Text" }
+output = "Visit"
+prompt = "Plan a visit: $wish"
+"""
+
+
+def _keys(node: object) -> set[str]:
+    """Every key of a JSON value, at any depth."""
+    if isinstance(node, dict):
+        return set(node) | {k for v in node.values() for k in _keys(v)}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    if isinstance(node, list):
+        return {k for v in node for k in _keys(v)}  # pyright: ignore[reportUnknownVariableType]
+    return set()
+
+
+async def test_a_server_refusing_schema_keywords_gets_a_plain_schema_in_the_same_mode(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """Gemini's OpenAI-compatible endpoint answers ``additionalProperties`` or ``$ref`` in a response schema
+    with a 400 ("Unknown name ...", the error inside a list): the same ``json_schema`` mode is asked again at
+    once with the references inlined and those keywords left out, remembered for the backend; the reply is
+    still validated against the concept."""
+    live.quirks = Quirks(refused_schema_keywords=("additionalProperties", "$ref", "$defs"))
+    output = await run_bundle(NESTED, {"wish": "the sea"})
+    visit = output.main_stuff_json()
+    assert (
+        set(visit) >= {"place", "kind"}
+        and set(visit["place"]) == {"city"}
+        and visit["kind"] in ("day", "night")
+    )
+    first, second = (r.body["response_format"] for r in live.requests)
+    assert first["type"] == second["type"] == "json_schema"
+    assert {"$defs", "additionalProperties"} <= _keys(first) and not _keys(second) & {
+        "$defs",
+        "$ref",
+        "additionalProperties",
+    }
+    place = second["json_schema"]["schema"]["properties"]["place"]
+    assert place["properties"]["city"]["type"] == "string" and place["description"] == "Where"  # inlined
+    live.reset()
+    await run_bundle(NESTED, {"wish": "the hills"})
+    [again] = live.requests  # remembered: no refused call
+    assert again.body["response_format"]["type"] == "json_schema" and "$defs" not in _keys(again.body)
+
+
+async def test_a_listed_error_body_is_quoted_by_its_message(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """Gemini's error bodies are a list holding the error object: the error quotes its message, not the list."""
+    boot(
+        models={
+            "backends": {
+                "openai": {
+                    "kind": "openai",
+                    "base_url_env": "OPENAI_BASE_URL",
+                    "api_key_env": "OPENAI_API_KEY",
+                    "structured_output": ["json_schema", "tools"],
+                }
+            }
+        }
+    )
+    live.quirks = Quirks(refused_schema_keywords=("enum",))  # one a plain schema keeps: refused for good
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(NESTED, {"wish": "the sea"})
+    message = str(caught.value)
+    assert caught.value.status == 400 and live.calls["chat"] == 2  # each mode of the chain refused
+    assert 'HTTP 400: Invalid JSON payload received. Unknown name "enum"' in message and "[{" not in message
+
+
+def test_a_plain_schema_keeps_property_names_and_stops_at_a_cycle() -> None:
+    from pipelex.inference.live.structured import plain_schema
+
+    schema = {
+        "$defs": {
+            "Node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/Node"}}, "title": "Node"}
+        },
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"title": {"type": "string", "default": "x"}, "root": {"$ref": "#/$defs/Node"}},
+        "required": ["title", "root"],
+    }
+    plain = plain_schema(schema)
+    assert set(plain["properties"]) == {"title", "root"} and plain["properties"]["title"] == {
+        "type": "string"
+    }
+    assert plain["properties"]["root"]["properties"]["next"] == {"type": "object"}  # the cycle, cut
+    assert (
+        plain["required"] == ["title", "root"]
+        and "$defs" not in plain
+        and "additionalProperties" not in plain
+    )
+
+
+async def test_a_base_url_without_v1_is_a_404_whose_hint_says_so(
+    live: FakeProvider, run_bundle: RunBundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``OPENAI_BASE_URL=http://localhost:11434`` (no ``/v1``): the server's 404 is not retried, and the hint
+    says the servers answer under /v1, giving the URL to try."""
+    live.quirks = Quirks(versioned_paths=True)
+    monkeypatch.setenv("OPENAI_BASE_URL", live.url)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    message = str(caught.value)
+    assert caught.value.status == 404 and live.calls["chat"] == 0  # refused at routing, before being counted
+    assert f"e.g. {live.url}/v1" in message and "OPENAI_BASE_URL" in message
+    monkeypatch.setenv("OPENAI_BASE_URL", live.base_url)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in output.main_stuff_json()["text"]

@@ -117,6 +117,26 @@ def _base_url_text(backend: Backend) -> str:
     return f"{url} (from {backend.base_url_source()})" if url else backend.base_url_source()
 
 
+def _missing_v1(backend: Backend) -> str:
+    """A note when an OpenAI-compatible backend's base URL has no path at all (``http://localhost:11434``):
+    vLLM, Ollama, llama.cpp and LM Studio serve the API under ``/v1``, and the SDK appends only the route."""
+    from urllib.parse import urlparse
+
+    from pipelex.errors import MissingBaseUrlError
+
+    if backend.kind != "openai":
+        return ""
+    try:
+        url = backend.resolved_base_url()
+    except MissingBaseUrlError:
+        return ""
+    if not url or urlparse(url).path.strip("/"):
+        return ""
+    return (
+        f" (the base URL has no path: OpenAI-compatible servers answer under /v1, e.g. {url.rstrip('/')}/v1)"
+    )
+
+
 def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelHandle | None = None) -> str:
     match exc.reason:
         case "auth":
@@ -131,6 +151,7 @@ def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelH
                 return (
                     f"; the endpoint or model id does not exist there: check the base URL {_base_url_text(backend)} "
                     f"and model_id {handle.model_id!r} of handle {handle.handle!r} in the deck"
+                    + _missing_v1(backend)
                 )
             return "; the endpoint or model id does not exist there: check base_url and model_id in the deck"
         case "connection" if str(exc).startswith(CLOSED_MID_REPLY):

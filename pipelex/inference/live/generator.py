@@ -345,7 +345,10 @@ class LiveContentGenerator:
             drop_setting,
             dropped_settings,
             fall_back,
+            learn_plain_schema,
             mode_for,
+            plain_schema,
+            plain_schema_for,
             prompt_for,
             repair_prompt,
             switch_token_field,
@@ -354,6 +357,7 @@ class LiveContentGenerator:
         from pipelex.inference.providers.base import (
             DROPPABLE_SETTINGS,
             refuses_mode,
+            refuses_schema_keyword,
             refuses_setting,
             refuses_token_field,
         )
@@ -404,11 +408,20 @@ class LiveContentGenerator:
             nonlocal base
             while True:
                 mode = mode_for(backend, base_url) if schema is not None else None
+                sent = (
+                    plain_schema(schema)
+                    if schema is not None and plain_schema_for(backend, base_url)
+                    else schema
+                )
                 prepared = (
                     base
                     if mode is None
                     else base.model_copy(
-                        update={"structured_mode": mode, "prompt": prompt_for(base.prompt, schema, mode)}
+                        update={
+                            "structured_mode": mode,
+                            "prompt": prompt_for(base.prompt, sent, mode),
+                            "json_schema": sent,
+                        }
                     )
                 )
                 try:
@@ -431,7 +444,11 @@ class LiveContentGenerator:
                             drop_setting(backend, base_url, handle.model_id, name, str(exc))
                         without(refused)
                         continue
-                    if mode is None or not refuses_mode(exc, mode):
+                    if mode is None or mode == "prompt":
+                        raise
+                    if refuses_schema_keyword(exc) and learn_plain_schema(backend, base_url, str(exc)):
+                        continue  # the same mode, with a plain schema
+                    if not refuses_mode(exc, mode):
                         raise
                     if fall_back(backend, base_url, mode, str(exc)) is None:
                         raise

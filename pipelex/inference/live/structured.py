@@ -13,7 +13,9 @@ or ``max_completion_tokens``, :func:`~pipelex.inference.providers.base.refuses_t
 again at once with the other one, and the process remembers it for that backend and base URL. So is an
 optional setting a model refuses (``temperature`` on OpenAI's reasoning models, ``reasoning_effort`` on models
 that do not reason): the call goes again without it, remembered for that backend, base URL and model, and the
-leaf gets a warning saying the setting was not applied.
+leaf gets a warning saying the setting was not applied. A server refusing a JSON-schema keyword
+(``additionalProperties``, ``$ref``, ...: Gemini's OpenAI-compatible endpoint) gets the same mode again with a
+plain schema (:func:`plain_schema`), remembered for that backend and base URL.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any
+from typing import Any, cast
 
 from pipelex.config.deck import Backend, StructuredMode, TokenLimitParam
 from pipelex.inference.providers.base import other_token_field
@@ -107,6 +109,71 @@ def switch_token_field(
     return other
 
 
+_plain_schemas: set[tuple[str, str]] = set()
+_PLAIN_DROPPED = frozenset(
+    ("$defs", "definitions", "$schema", "additionalProperties", "propertyNames", "title", "default")
+)
+_PLAIN_DEPTH = 12
+"""How deep references are inlined: a concept that refers to itself (directly or not) stops there as an object."""
+
+
+def plain_schema_for(backend: Backend, base_url: str | None) -> bool:
+    """True when this process learned that ``backend`` refuses schema keywords (it gets :func:`plain_schema`)."""
+    with _lock:
+        return (backend.name, base_url or "") in _plain_schemas
+
+
+def learn_plain_schema(backend: Backend, base_url: str | None, detail: str) -> bool:
+    """Remember for the process that ``backend`` takes plain schemas only; False when it was known already."""
+    key = (backend.name, base_url or "")
+    with _lock:
+        if key in _plain_schemas:
+            return False
+        _plain_schemas.add(key)
+    logger.info(
+        "backend %r (%s) refuses a JSON-schema keyword (%s): sending plain schemas from now on in this process",
+        backend.name,
+        base_url,
+        detail[:160],
+    )
+    return True
+
+
+def plain_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` for servers that know only a subset of JSON schema (Gemini's OpenAI-compatible endpoint):
+    local ``$ref`` inlined from ``$defs``, and ``$defs``, ``$schema``, ``additionalProperties``,
+    ``propertyNames``, ``title`` and ``default`` left out. What the reply must be is unchanged (it is validated
+    against the concept either way); only what the server is told to enforce is looser."""
+    found: object = schema.get("$defs") or schema.get("definitions")
+    definitions = cast(dict[str, object], found) if isinstance(found, dict) else {}
+
+    def walk(node: object, seen: tuple[str, ...]) -> object:
+        if isinstance(node, list):
+            return [walk(item, seen) for item in cast(list[object], node)]
+        if not isinstance(node, dict):
+            return node
+        node = cast(dict[str, Any], node)
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+            name = ref.rsplit("/", 1)[1]
+            target = definitions.get(name)
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            if not isinstance(target, dict) or name in seen or len(seen) >= _PLAIN_DEPTH:
+                return walk({"type": "object", **siblings}, seen)
+            return walk({**cast(dict[str, Any], target), **siblings}, (*seen, name))
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _PLAIN_DROPPED:
+                continue
+            if key == "properties" and isinstance(value, dict):  # property names are kept, whatever they are
+                out[key] = {name: walk(sub, seen) for name, sub in cast(dict[str, Any], value).items()}
+            else:
+                out[key] = walk(value, seen)
+        return out
+
+    return cast(dict[str, Any], walk(schema, ()))
+
+
 _dropped_settings: dict[tuple[str, str, str], set[str]] = {}
 
 
@@ -140,6 +207,7 @@ def forget_learned_modes() -> None:
         _learned.clear()
         _learned_token_fields.clear()
         _dropped_settings.clear()
+        _plain_schemas.clear()
 
 
 def learned_modes() -> dict[tuple[str, str], StructuredMode]:

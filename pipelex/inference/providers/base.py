@@ -265,6 +265,22 @@ def refuses_token_field(error: ProviderCallError, field: TokenLimitParam) -> boo
     return named and (other in message or any(word in message for word in _REFUSAL_WORDS))
 
 
+_SCHEMA_KEYWORDS = ("additionalproperties", "$ref", "$defs", "$schema", "propertynames")
+
+
+def refuses_schema_keyword(error: ProviderCallError) -> bool:
+    """True when ``error`` is the server refusing a JSON-schema keyword it does not know, not the mode itself.
+
+    Gemini's OpenAI-compatible endpoint answers ``Invalid JSON payload received. Unknown name
+    "additionalProperties" at 'generation_config.response_schema'`` (or ``"$ref"``, ``"$schema"``, ...) with a
+    400; the same mode takes a plain schema (references inlined, those keywords left out).
+    """
+    if error.status not in (400, 422):
+        return False
+    message = str(error).lower()
+    return any(word in message for word in _SCHEMA_KEYWORDS)
+
+
 DROPPABLE_SETTINGS = ("temperature", "reasoning_effort")
 """The optional settings a call goes without when its model refuses them (the reply is still the model's)."""
 

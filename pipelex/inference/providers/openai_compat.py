@@ -99,6 +99,9 @@ def translate(exc: BaseException) -> ProviderCallError:
         detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
         if detail == f"Error code: {exc.status_code}":  # a body without an error message: say what it held
             detail = str(exc.body)[:300] if exc.body else "no message"
+        listed = _listed_error(exc.body)
+        if listed is not None:  # Gemini's: the error object inside a list
+            detail = listed
         return status_error(
             exc.status_code,
             f"HTTP {exc.status_code}: {summarise_body(detail)}",
@@ -111,6 +114,17 @@ def translate(exc: BaseException) -> ProviderCallError:
             "malformed reply (it nests too deeply to be read)", retryable=True, reason="malformed"
         )
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
+
+
+def _listed_error(body: object) -> str | None:
+    """The message of an error body given as a list (``[{"error": {"message": ...}}]``: Gemini's
+    OpenAI-compatible endpoint), or None for any other body."""
+    if not is_list(body) or not body:
+        return None
+    first = body[0]
+    error = first.get("error") if is_json_object(first) else None
+    message = error.get("message") if is_json_object(error) else None
+    return message if isinstance(message, str) else None
 
 
 def _message_text(content: object) -> str | None:
