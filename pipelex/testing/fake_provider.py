@@ -66,6 +66,7 @@ thinking); ``think_past_limit=True`` spends the whole token limit in ``reasoning
 content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage`` as ``total_tokens`` alone;
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
 models; ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
+``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
 ``versioned_paths=True`` answers model routes only under ``/v1/`` (a 404 elsewhere);
 ``refused_schema_keywords=("additionalProperties", "$ref")`` answers a schema using one of them with Gemini's
 400 (``Unknown name "additionalProperties"``, the error object inside a list).
@@ -174,6 +175,9 @@ class Quirks:
     partial_usage: bool = False  # usage holding total_tokens alone
     refuse_temperature: bool = False  # a request carrying temperature gets OpenAI's 400 to reasoning models
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
+    tool_arguments_object: bool = (
+        False  # a tool call's arguments as a JSON object, not a string (llama-server)
+    )
     versioned_paths: bool = False  # model routes answer only under /v1/ (404 elsewhere), as real servers do
     refused_schema_keywords: tuple[str, ...] = ()  # schema keywords answered with Gemini's 400 (a list body)
 
@@ -657,8 +661,9 @@ class _Handler(BaseHTTPRequestHandler):
             name, params = tool
             arguments = {"__fake__": "does not fit"} if mismatch else instance_from_schema(params)
             reply, cut = _cut(json.dumps(arguments), limit)
+            given: object = json.loads(reply) if quirks.tool_arguments_object and not cut else reply
             message["tool_calls"] = [
-                {"id": "call_fake_1", "type": "function", "function": {"name": name, "arguments": reply}}
+                {"id": "call_fake_1", "type": "function", "function": {"name": name, "arguments": given}}
             ]
             finish = "length" if cut else "tool_calls"
         else:

@@ -414,3 +414,27 @@ async def test_a_base_url_without_v1_is_a_404_whose_hint_says_so(
     monkeypatch.setenv("OPENAI_BASE_URL", live.base_url)
     output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
     assert "Fake reply" in output.main_stuff_json()["text"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tool_arguments_given_as_an_object_are_read(
+    live: FakeProvider, run_bundle: RunBundle, stream: bool
+) -> None:
+    """OpenAI sends a tool call's arguments as JSON text; some llama-server builds send the object itself. In
+    ``tools`` mode both are read as the answer, streamed or not."""
+    boot(
+        models={
+            "backends": {
+                "openai": {
+                    "kind": "openai",
+                    "base_url_env": "OPENAI_BASE_URL",
+                    "api_key_env": "OPENAI_API_KEY",
+                    "structured_output": ["tools", "prompt"],
+                }
+            }
+        }
+    )
+    live.quirks = Quirks(tool_arguments_object=True, stream_only=stream)
+    output = await run_bundle(NESTED, {"wish": "the sea"})
+    assert set(output.main_stuff_json()["place"]) == {"city"} and live.calls["chat"] == 1
+    assert "tools" in live.requests[0].body

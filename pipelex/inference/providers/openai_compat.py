@@ -143,6 +143,16 @@ def _message_text(content: object) -> str | None:
     return "".join(cast(list[str], texts)) if texts else None
 
 
+def _arguments_text(arguments: object) -> str | None:
+    """A tool call's arguments as JSON text: a string as OpenAI sends them, or an object or list as some
+    llama-server builds (early 2026) and other servers send them, written back as JSON."""
+    if arguments is None or isinstance(arguments, str):
+        return arguments
+    if is_json_object(arguments) or is_list(arguments):
+        return json.dumps(arguments, ensure_ascii=False)
+    return None
+
+
 def _reasoning_text(message: object) -> str | None:
     """The reasoning a message carries beside its content: ``reasoning_content`` (DeepSeek, llama.cpp, vLLM
     before 0.10) or ``reasoning`` (vLLM after, OpenRouter), when it is non-blank text."""
@@ -242,7 +252,7 @@ def _from_event_stream(body: str) -> ChatCompletion:
                 function = call.get("function")
                 if is_json_object(function):
                     entry["function"]["name"] += str(function.get("name") or "")
-                    entry["function"]["arguments"] += str(function.get("arguments") or "")
+                    entry["function"]["arguments"] += _arguments_text(function.get("arguments")) or ""
                 if isinstance(call.get("id"), str):
                     entry["id"] = call["id"]
     message: dict[str, Any] = {"role": "assistant", "content": "".join(content) if content else None}
@@ -379,7 +389,7 @@ class OpenAIProvider:
         finish = choices[0].finish_reason
         text = _message_text(message.content)
         if message.tool_calls and (text is None or not text.strip() or request.structured_mode == "tools"):
-            text = message.tool_calls[0].function.arguments
+            text = _arguments_text(message.tool_calls[0].function.arguments)
         from_reasoning = False
         if text is None or not text.strip():
             reasoning = _reasoning_text(message)
