@@ -66,7 +66,8 @@ thinking); ``think_past_limit=True`` spends the whole token limit in ``reasoning
 content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage`` as ``total_tokens`` alone;
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
 models; ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
-``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
+``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
+400 (``Unknown parameter: 'output_format'.``, ``param`` set); ``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
 ``versioned_paths=True`` answers model routes only under ``/v1/`` (a 404 elsewhere);
 ``refused_schema_keywords=("additionalProperties", "$ref")`` answers a schema using one of them with Gemini's
 400 (``Unknown name "additionalProperties"``, the error object inside a list).
@@ -161,7 +162,9 @@ class Quirks:
     ignore_response_format: bool = False
     ignore_tools: bool = False
     token_limit_params: tuple[str, ...] = ("max_tokens", "max_completion_tokens")
-    omit_usage: bool = False  # chat replies without ``usage`` (some OpenAI-compatible servers)
+    omit_usage: bool = (
+        False  # chat and image replies without ``usage`` (some OpenAI-compatible servers, DALL-E)
+    )
     refused_token_params: tuple[str, ...] = ()  # token-limit fields answered with a 400 naming them
     content_parts: bool = (
         False  # chat content as a list of parts, thinking then text (Mistral's reasoning models)
@@ -175,6 +178,7 @@ class Quirks:
     partial_usage: bool = False  # usage holding total_tokens alone
     refuse_temperature: bool = False  # a request carrying temperature gets OpenAI's 400 to reasoning models
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
+    refused_image_params: tuple[str, ...] = ()  # image fields answered with "Unknown parameter" (DALL-E 3)
     tool_arguments_object: bool = (
         False  # a tool call's arguments as a JSON object, not a string (llama-server)
     )
@@ -574,6 +578,12 @@ class _Handler(BaseHTTPRequestHandler):
                 "'generation_config.response_schema': Cannot find field."
             )
             self._send(400, [{"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}])
+        elif route == "images" and (
+            name := next((n for n in state.quirks.refused_image_params if n in body), None)
+        ):
+            error = _openai_error(400, f"Unknown parameter: '{name}'.", "invalid_request_error")
+            error["error"]["param"] = name
+            self._send(400, error)
         elif route == "chat" and (refusal := _refusal(state.quirks, body)) is not None:
             self._error(route, refusal[0], refusal[1], "invalid_request_error")
         else:
@@ -726,16 +736,15 @@ class _Handler(BaseHTTPRequestHandler):
                 data.append({"b64_json": base64.b64encode(png).decode(), "revised_prompt": prompt})
         input_tokens = tokens_of(prompt)
         output_tokens = 100 * count
-        return {
-            "created": int(time.time()),
-            "data": data,
-            "usage": {
+        reply: dict[str, Any] = {"created": int(time.time()), "data": data}
+        if not self.state.quirks.omit_usage:
+            reply["usage"] = {
                 "input_tokens": input_tokens,
                 "output_tokens": output_tokens,
                 "total_tokens": input_tokens + output_tokens,
                 "input_tokens_details": {"text_tokens": input_tokens, "image_tokens": 0},
-            },
-        }
+            }
+        return reply
 
     def _messages(self, body: dict[str, Any], *, mismatch: bool) -> dict[str, Any]:
         model = str(body.get("model", "fake-model"))
@@ -930,7 +939,12 @@ def quirks_from(data: dict[str, Any]) -> Quirks:
     if "profile" in data:
         return PROFILES[str(data["profile"])]
     fields = dict(data)
-    for name in ("token_limit_params", "refused_token_params", "refused_schema_keywords"):
+    for name in (
+        "token_limit_params",
+        "refused_token_params",
+        "refused_schema_keywords",
+        "refused_image_params",
+    ):
         if name in fields:
             fields[name] = tuple(fields[name])
     return Quirks(**fields)

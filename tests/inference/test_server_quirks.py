@@ -438,3 +438,49 @@ async def test_tool_arguments_given_as_an_object_are_read(
     output = await run_bundle(NESTED, {"wish": "the sea"})
     assert set(output.main_stuff_json()["place"]) == {"city"} and live.calls["chat"] == 1
     assert "tools" in live.requests[0].body
+
+
+# ------------------------------------------------------------------------------------------------ images
+
+IMAGES = """
+domain = "garden"
+main_pipe = "draw"
+
+[pipe.draw]
+type = "PipeImgGen"
+description = "Draw the bed"
+inputs = { brief = "Text" }
+output = "Image"
+prompt = "A watercolour of $brief"
+output_format = "jpeg"
+"""
+
+
+async def test_an_image_setting_the_model_refuses_is_dropped_and_said(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """DALL-E 3 answers ``output_format`` with "Unknown parameter" (its ``param`` named): the images call goes
+    again at once without it (remembered for the model), the image is the model's default format, and the leaf
+    says the setting was not applied."""
+    _calls(attempts=1)
+    live.quirks = Quirks(refused_image_params=("output_format",))
+    output = await run_bundle(IMAGES, {"brief": "tomatoes"})
+    assert output.main_stuff_json()["url"].startswith("pipelex-storage://")
+    assert [("output_format" in r.body) for r in live.requests] == [True, False]
+    [warning] = output.warnings
+    assert "'draw'" in warning and "refuses output_format" in warning and "'jpeg'" in warning
+    live.reset()
+    again = await run_bundle(IMAGES, {"brief": "leeks"})
+    assert [("output_format" in r.body) for r in live.requests] == [False] and len(again.warnings) == 1
+
+
+async def test_an_image_reply_without_usage_is_said(live: FakeProvider, run_bundle: RunBundle) -> None:
+    """DALL-E and most image servers send no ``usage``: the call is counted at 0 tokens, and the leaf says so
+    (as for a chat reply without usage), instead of a silently free image."""
+    live.quirks = Quirks(omit_usage=True)
+    output = await run_bundle(IMAGES.replace('output_format = "jpeg"\n', ""), {"brief": "tomatoes"})
+    assert (output.usage.calls, output.usage.output_tokens) == (1, 0)
+    [warning] = output.warnings
+    assert "'draw'" in warning and "carried no token usage" in warning
+    live.quirks = Quirks()
+    assert (await run_bundle(IMAGES.replace('output_format = "jpeg"\n', ""), {"brief": "x"})).warnings == []

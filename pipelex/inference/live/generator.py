@@ -54,6 +54,7 @@ from pipelex.inference.providers.base import (
     ChatRequest,
     ChatResult,
     ImageRequest,
+    ImageResult,
     Part,
     ProviderCallError,
 )
@@ -675,7 +676,6 @@ class LiveContentGenerator:
             return None if "image" in handle.outputs else "does not generate images"
 
         async def call(handle: ModelHandle, backend: Backend) -> list[ImageContent]:
-            from pipelex.inference.providers.session import open_provider
 
             key = backend.api_key() or "no-key-needed"
             shape = (job.aspect_ratio or "square").split("_", 1)[0]
@@ -693,11 +693,13 @@ class LiveContentGenerator:
             priced = handle.is_priced(backend)
 
             async def once() -> list[ImageContent]:
-                async with open_provider(
-                    backend, api_key=key, base_url=base_url, timeout=policy.timeout
-                ) as provider:
-                    result = await provider.generate_images(request)
+                result = await self._image_call(handle, backend, request, key=key, pipe_code=job.pipe_code)
                 record(handle, result.usage, priced=priced)
+                if not result.usage_reported:
+                    record_warning(
+                        f"pipe {job.pipe_code!r}: the reply of {handle.handle!r} carried no token usage: its "
+                        "tokens (and cost) are counted as 0"
+                    )
                 return await self._store_images(job, result.images, runtime.storage, source=base_url)
 
             return await call_with_retries(
@@ -707,6 +709,41 @@ class LiveContentGenerator:
         return await self.try_handles(
             runtime, resolved, pipe_code=job.pipe_code, what="images", fits=fits, call=call
         )
+
+    async def _image_call(
+        self, handle: ModelHandle, backend: Backend, request: ImageRequest, *, key: str, pipe_code: str
+    ) -> ImageResult:
+        """One images call; an optional setting the model refuses (quality, background, output_format) is
+        dropped, the call made again at once without it (remembered per model), and the leaf told."""
+        from pipelex.inference.live.structured import drop_setting, dropped_settings
+        from pipelex.inference.providers.base import DROPPABLE_IMAGE_SETTINGS, refuses_setting
+        from pipelex.inference.providers.session import open_provider
+
+        base_url = backend.resolved_base_url()
+        policy = self.runtime.deck.policy
+        while True:
+            for name in sorted(dropped_settings(backend, base_url, handle.model_id)):
+                if getattr(request, name, None) is not None:
+                    record_warning(
+                        f"pipe {pipe_code!r}: model {handle.handle!r} ({handle.model_id}) refuses {name} "
+                        f"(asked {getattr(request, name)!r}): it was called without it"
+                    )
+                    request = request.model_copy(update={name: None})
+            try:
+                async with open_provider(
+                    backend, api_key=key, base_url=base_url, timeout=policy.timeout
+                ) as provider:
+                    return await provider.generate_images(request)
+            except ProviderCallError as exc:
+                refused = [
+                    n
+                    for n in DROPPABLE_IMAGE_SETTINGS
+                    if getattr(request, n) is not None and refuses_setting(exc, n)
+                ]
+                if not refused:
+                    raise
+                for name in refused:
+                    drop_setting(backend, base_url, handle.model_id, name, str(exc))
 
     async def _store_images(
         self, job: ImgGenJob, images: list[Any], storage: Storage, *, source: str | None

@@ -102,10 +102,12 @@ class GeneratedImage(BaseModel):
 
 
 class ImageResult(BaseModel):
-    """Generated images and usage."""
+    """Generated images and usage (``usage_reported``: False when the reply carried none: DALL-E's and most
+    other image servers' replies, whose ``usage`` is then zeros, not a count)."""
 
     images: list[GeneratedImage]
     usage: CallUsage = Field(default_factory=CallUsage)
+    usage_reported: bool = True
 
 
 class ProviderCallError(Exception):
@@ -283,6 +285,10 @@ def refuses_schema_keyword(error: ProviderCallError) -> bool:
 
 DROPPABLE_SETTINGS = ("temperature", "reasoning_effort")
 """The optional settings a call goes without when its model refuses them (the reply is still the model's)."""
+DROPPABLE_IMAGE_SETTINGS = ("quality", "background", "output_format")
+"""The same for image generation: DALL-E 3 refuses ``output_format`` and ``background`` ("Unknown parameter"),
+DALL-E 2 a ``quality`` other than ``standard``; the images are still the model's, in its defaults. The size is
+never dropped: an aspect ratio the model refuses is the server's error."""
 
 
 def refuses_setting(error: ProviderCallError, name: str) -> bool:
@@ -296,8 +302,8 @@ def refuses_setting(error: ProviderCallError, name: str) -> bool:
     if error.status not in (400, 422):
         return False
     message = str(error).lower()
-    return name in message and (
-        "only the default" in message or any(word in message for word in _REFUSAL_WORDS)
+    return name in message and any(
+        word in message for word in (*_REFUSAL_WORDS, "only the default", "supported values are")
     )
 
 

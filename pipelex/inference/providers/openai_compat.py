@@ -102,6 +102,11 @@ def translate(exc: BaseException) -> ProviderCallError:
         listed = _listed_error(exc.body)
         if listed is not None:  # Gemini's: the error object inside a list
             detail = listed
+        param = exc.body.get("param") if is_json_object(exc.body) else None
+        if (
+            isinstance(param, str) and param and param not in detail
+        ):  # "Invalid value: '1536x1024'" names none
+            detail = f"{detail} (param {param!r})"
         return status_error(
             exc.status_code,
             f"HTTP {exc.status_code}: {summarise_body(detail)}",
@@ -460,4 +465,4 @@ class OpenAIProvider:
             usage = CallUsage(
                 input_tokens=response.usage.input_tokens or 0, output_tokens=response.usage.output_tokens or 0
             )
-        return ImageResult(images=images, usage=usage)
+        return ImageResult(images=images, usage=usage, usage_reported=response.usage is not None)
