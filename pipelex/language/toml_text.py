@@ -82,7 +82,19 @@ def _has_long_dotted_key(text: str) -> bool:
     many dots are searched)."""
     if text.count(".") <= SAFE_DEPTH:
         return False
-    return any(line.count(".") > SAFE_DEPTH and _LONG_DOTTED_KEY.search(line) for line in text.splitlines())
+    return any(line.count(".") > SAFE_DEPTH and _LONG_DOTTED_KEY.search(line) for line in toml_lines(text))
+
+
+def toml_lines(text: str) -> list[str]:
+    """The lines of a TOML text as TOML counts them (and its errors number them): each ends at a line feed, the
+    carriage return of a CRLF dropped; a final line break opens no line. Not ``str.splitlines``, which also cuts at
+    U+2028, U+2029, U+0085 (characters a TOML string or comment may hold) and at form feeds: a dotted key holding
+    a quoted U+2028 every 50 parts passed as many short keys, and the lines of a bundle were misnumbered past one,
+    its text read as headers."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def nests_deeper(data: dict[str, Any], limit: int) -> bool:

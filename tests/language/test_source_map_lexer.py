@@ -17,7 +17,10 @@ def reference_lexed(text: str) -> tuple[frozenset[int], list[list[tuple[int, str
     inside: set[int] = set()
     brackets: list[list[tuple[int, str]]] = []
     quote: str | None = None
-    for number, line in enumerate(text.splitlines()):
+    lines = text.split("\n")  # TOML's lines: a line feed ends one (CRLF's CR dropped), nothing else does
+    if lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(line.removesuffix("\r") for line in lines):
         if quote is not None:
             inside.add(number)
         found: list[tuple[int, str]] = []
@@ -67,6 +70,8 @@ PIECES = [
     "\r\n",
     "\r",
     "\x0c",
+    "\u2028",
+    "\x85",
 ]
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=60).map("".join)
 

@@ -38,6 +38,14 @@ BOMBS = {
     "table header": BUNDLE + "[" + "a." * 60_000 + "b]\n",
     "array of tables header": BUNDLE + "[[" + "a." * 60_000 + "b]]\n",
     "big text, dotted key": BUNDLE + "# " + "-" * 70_000 + "\n" + "x." * 60_000 + "y = 1\n",
+    # a quoted part holding U+2028 every 50 parts: str.splitlines() cut the key there into keys of 50 parts, so
+    # the check passed it (60,000 parts: 181 s and 14 GB on the CLI); a TOML line ends only at a line feed
+    "dotted key cut by line separators": "".join("x." if i % 50 else '"\u2028".' for i in range(1, 60_000))
+    + "y = 1\n"
+    + BUNDLE,
+    "dotted key cut by next-line characters": "".join("x." if i % 50 else '"\x85".' for i in range(1, 60_000))
+    + "y = 1\n"
+    + BUNDLE,
 }
 
 _CHILD = textwrap.dedent(
@@ -103,3 +111,47 @@ def test_a_package_manifest_of_a_huge_key_is_package_invalid(tmp_path: Path) -> 
     assert "[package_invalid]" in done.out + done.err
     assert "METHODS.toml: the package manifest nests too deeply to be read" in done.out + done.err
     assert "Traceback" not in done.err
+
+
+def test_lines_are_counted_as_toml_counts_them() -> None:
+    from pipelex.language.toml_text import toml_lines
+
+    assert toml_lines("a\r\nb\u2028c\x85d\x0ce\n\n") == ["a", "b\u2028c\x85d\x0ce", ""]
+    assert toml_lines("") == []
+    assert toml_lines("a") == ["a"]
+
+
+# a string holding U+2028 then a `[` and blanks without `]`: str.splitlines() made that a line of its own, read as a
+# table header by a pattern that backtracked in cubic time (3,000 blanks: 22 s to report one error)
+_SOURCE_MAP_BOMB = (
+    'domain = "sm"\n\n[pipe.go]\ntype = "PipeLLM"\ndescription = "a\u2028[' + " " * 20_000 + 'b"\n'
+    'output = "Txt"\nprompt = "hi"\n'
+)
+
+
+def test_a_line_separator_in_a_string_neither_starts_a_header_nor_slows_the_report(tmp_path: Path) -> None:
+    """The source map (which finds the line of a diagnostic) reads the lines TOML reads and its header pattern
+    does not backtrack: the error is reported at once, at its true line."""
+    bundle = tmp_path / "sm.mthds"
+    bundle.write_text(_SOURCE_MAP_BOMB, encoding="utf-8")
+    done = watched(
+        [sys.executable, "-m", "pipelex.cli.main", "validate", "bundle", str(bundle)],
+        timeout=60,
+        memory_bytes=1024**3,
+        cwd=tmp_path,
+    )
+    assert not done.timed_out, "the report of one error did not end"
+    assert done.code == 1, done.err
+    assert f"{bundle}:6: [unresolved_concept] pipe 'go', field 'output'" in done.out + done.err
+    assert "Traceback" not in done.err
+
+
+def test_headers_are_found_with_their_blanks() -> None:
+    from pipelex.language.source_map import SourceMap
+
+    source = SourceMap('[ pipe . go ]\nx = 1\n[[ pipe.go.steps ]]\n[pipe."b c"]\ny = 2\r\n[\tconcept.C\t]\n')
+    assert source.pipe_line("go") == 1
+    assert source.field_line("go", "x") == 2
+    assert source.field_line("go", "steps") == 3
+    assert source.table_line("concept", "C") == 6
+    assert source.text_line("y = 2") == 5
