@@ -66,7 +66,8 @@ thinking); ``think_past_limit=True`` spends the whole token limit in ``reasoning
 content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage`` as ``total_tokens`` alone;
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
 models; ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
-``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
+``chatter="fenced"`` (or ``"bare"``) answers a structured request with prose around its JSON (in a fenced
+block, or bare); ``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
 400 (``Unknown parameter: 'output_format'.``, ``param`` set); ``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
 ``versioned_paths=True`` answers model routes only under ``/v1/`` (a 404 elsewhere);
 ``refused_schema_keywords=("additionalProperties", "$ref")`` answers a schema using one of them with Gemini's
@@ -178,6 +179,7 @@ class Quirks:
     partial_usage: bool = False  # usage holding total_tokens alone
     refuse_temperature: bool = False  # a request carrying temperature gets OpenAI's 400 to reasoning models
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
+    chatter: str | None = None  # structured content among prose: "fenced" (in a ```json block) or "bare"
     refused_image_params: tuple[str, ...] = ()  # image fields answered with "Unknown parameter" (DALL-E 3)
     tool_arguments_object: bool = (
         False  # a tool call's arguments as a JSON object, not a string (llama-server)
@@ -694,6 +696,13 @@ class _Handler(BaseHTTPRequestHandler):
                 else content
             )
             finish = "length" if cut else "stop"
+            if quirks.chatter is not None and schema is not None and isinstance(message["content"], str):
+                body_text = (
+                    f"```json\n{message['content']}\n```"
+                    if quirks.chatter == "fenced"
+                    else message["content"]
+                )
+                message["content"] = f"Sure! Here is the answer:\n{body_text}\nI hope this helps {{you}}."
             if quirks.reasoning_only:  # the answer taken for thinking by the server's reasoning parser
                 message["content"], message["reasoning_content"] = None, reply
             if quirks.think_past_limit:  # every token spent thinking, none left for the answer

@@ -484,3 +484,41 @@ async def test_an_image_reply_without_usage_is_said(live: FakeProvider, run_bund
     assert "'draw'" in warning and "carried no token usage" in warning
     live.quirks = Quirks()
     assert (await run_bundle(IMAGES.replace('output_format = "jpeg"\n', ""), {"brief": "x"})).warnings == []
+
+
+# ------------------------------------------------------------------------------------------- chatty replies
+
+
+@pytest.mark.parametrize("chatter", ["fenced", "bare"])
+async def test_json_among_prose_is_read_without_a_repair_call(
+    live: FakeProvider, run_bundle: RunBundle, chatter: str
+) -> None:
+    """A model on a server without constrained decoding (``prompt`` mode, or one that ignores the response
+    format) says "Sure! Here is the answer:" and then the JSON, fenced or bare, and a closing sentence (with
+    braces of its own): the JSON is read and validated at once, no repair call."""
+    boot(
+        models={
+            "backends": {
+                "openai": {
+                    "kind": "openai",
+                    "base_url_env": "OPENAI_BASE_URL",
+                    "api_key_env": "OPENAI_API_KEY",
+                    "structured_output": ["prompt", "tools"],
+                }
+            }
+        }
+    )
+    live.quirks = Quirks(chatter=chatter)
+    output = await run_bundle(NESTED, {"wish": "the sea"})
+    assert set(output.main_stuff_json()["place"]) == {"city"} and live.calls["chat"] == 1
+    assert "response_format" not in live.requests[0].body  # prompt mode: nothing constrained the reply
+
+
+def test_json_among_prose_takes_the_fenced_block_then_the_first_value() -> None:
+    from pipelex.inference.live.generator import _json_in_prose  # pyright: ignore[reportPrivateUsage]
+
+    assert _json_in_prose('Here:\n```json\n{"a": 1}\n```\nand {"b": 2}') == ({"a": 1},)
+    assert _json_in_prose('I think {not json} but then {"a": [1, 2]} done') == ({"a": [1, 2]},)
+    assert _json_in_prose("no json here at all") is None
+    assert _json_in_prose("a number 42 is no object") is None
+    assert _json_in_prose("{" * 50 + "x") is None  # only the first few brackets are tried

@@ -15,7 +15,9 @@ import base64
 import contextlib
 import importlib
 import inspect
+import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -869,6 +871,9 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     try:
         data = json.loads(cleaned)
     except ValueError as exc:
+        found = _json_in_prose(cleaned)
+        if found is not None:  # validated against the concept as any reply is
+            return mend_json(found[0]) if "\\u" in cleaned else found[0]
         raise ProviderCallError(
             f"the structured reply is not JSON ({exc}): {text[:120]!r}",
             retryable=True,
@@ -885,6 +890,35 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     # a lone surrogate escape ("\\ud83d": half an emoji, a reply cut short) is read by json as a string no UTF-8 text
     # can carry, and failed the run where it was written out (its digest): mended as a decoder mends bad bytes
     return mend_json(data) if "\\u" in cleaned else data
+
+
+_FENCE = re.compile(r"```[ \t]*(?:json|JSON|Json)?[ \t]*\n(.*?)\n[ \t]*```", re.DOTALL)
+_PROSE_STARTS = 4
+"""How many opening brackets of a prose reply are tried as the start of its JSON (bounded: a reply full of
+brackets is not read again from each one)."""
+
+
+def _json_in_prose(text: str) -> tuple[Any] | None:
+    """The JSON value a reply gives among prose ("Here is the answer: ```json {...} ``` Hope it helps", or a bare
+    object between sentences), as a 1-tuple, or None. A fenced block is taken first; else the value read from
+    one of the first opening brackets, when it is an object or a list."""
+    fenced = _FENCE.search(text)
+    candidates = [fenced.group(1).strip()] if fenced else []
+    decoder = json.JSONDecoder()
+    for candidate in candidates:
+        try:
+            return (json.loads(candidate),)
+        except (ValueError, RecursionError):
+            pass
+    starts = list(itertools.islice((i for i, c in enumerate(text[:200_000]) if c in "{["), _PROSE_STARTS))
+    for start in starts:
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            continue
+        if is_json_object(value) or is_list(value):
+            return (value,)
+    return None
 
 
 def _validate(job: LLMJob, model: type[StuffContent], data: Any) -> StuffContent:
