@@ -65,11 +65,11 @@ and the reply in ``reasoning_content`` (vLLM's reasoning parser taking a grammar
 thinking); ``think_past_limit=True`` spends the whole token limit in ``reasoning_content`` and answers no
 content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage`` as ``total_tokens`` alone;
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
-models; ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
+models (Anthropic route: "temperature is deprecated for this model", as its models after Opus 4.6 answer); ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
 ``chatter="fenced"`` (or ``"bare"``) answers a structured request with prose around its JSON (in a fenced
 block, or bare); ``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
 400 (``Unknown parameter: 'output_format'.``, ``param`` set); ``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
-``versioned_paths=True`` answers model routes only under ``/v1/`` (a 404 elsewhere);
+``versioned_paths=True`` answers model routes only at their own paths under ``/v1`` (a 404 elsewhere);
 ``refused_schema_keywords=("additionalProperties", "$ref")`` answers a schema using one of them with Gemini's
 400 (``Unknown name "additionalProperties"``, the error object inside a list).
 
@@ -177,14 +177,18 @@ class Quirks:
     reasoning_only: bool = False  # chat content null, the reply in reasoning_content (vLLM's parser quirk)
     think_past_limit: bool = False  # content null, reasoning_content, finish_reason length (spent reasoning)
     partial_usage: bool = False  # usage holding total_tokens alone
-    refuse_temperature: bool = False  # a request carrying temperature gets OpenAI's 400 to reasoning models
+    refuse_temperature: bool = (
+        False  # temperature refused: OpenAI's 400 to reasoning models, Anthropic's "deprecated"
+    )
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
     chatter: str | None = None  # structured content among prose: "fenced" (in a ```json block) or "bare"
     refused_image_params: tuple[str, ...] = ()  # image fields answered with "Unknown parameter" (DALL-E 3)
     tool_arguments_object: bool = (
         False  # a tool call's arguments as a JSON object, not a string (llama-server)
     )
-    versioned_paths: bool = False  # model routes answer only under /v1/ (404 elsewhere), as real servers do
+    versioned_paths: bool = (
+        False  # model routes answer only at /v1/<route> (404 elsewhere), as real servers do
+    )
     refused_schema_keywords: tuple[str, ...] = ()  # schema keywords answered with Gemini's 400 (a list body)
 
 
@@ -514,7 +518,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._admin(path, body or {})
             return
         route = self._route_of()
-        if route is not None and self.state.quirks.versioned_paths and not path.startswith("/v1/"):
+        exact = ("/v1/chat/completions", "/v1/images/generations", "/v1/messages")
+        if route is not None and self.state.quirks.versioned_paths and path.rstrip("/") not in exact:
             route = None
         if route is None:
             self._send(404, _openai_error(404, f"no route POST {path}", "not_found"))
@@ -586,6 +591,8 @@ class _Handler(BaseHTTPRequestHandler):
             error = _openai_error(400, f"Unknown parameter: '{name}'.", "invalid_request_error")
             error["error"]["param"] = name
             self._send(400, error)
+        elif route == "messages" and state.quirks.refuse_temperature and "temperature" in body:
+            self._error(route, 400, "temperature is deprecated for this model.", "invalid_request_error")
         elif route == "chat" and (refusal := _refusal(state.quirks, body)) is not None:
             self._error(route, refusal[0], refusal[1], "invalid_request_error")
         else:

@@ -61,6 +61,8 @@ model = { model = "gpt-4o", temperature = 0.2 }
 prompt = "Summarise $note"
 """
 
+CLAUDE = BUNDLE.replace('model = { model = "gpt-4o"', 'model = { model = "claude-sonnet"')
+
 
 def _calls(timeout: float = 5.0, attempts: int = 3) -> None:
     boot(
@@ -522,3 +524,67 @@ def test_json_among_prose_takes_the_fenced_block_then_the_first_value() -> None:
     assert _json_in_prose("no json here at all") is None
     assert _json_in_prose("a number 42 is no object") is None
     assert _json_in_prose("{" * 50 + "x") is None  # only the first few brackets are tried
+
+
+@pytest.mark.parametrize(
+    ("variable", "suffix", "note"),
+    [
+        ("OPENAI_BASE_URL", "/v1/chat/completions", "holds the route /chat/completions"),
+        ("ANTHROPIC_BASE_URL", "/v1", "appends /v1/messages to the base URL itself"),
+    ],
+)
+async def test_a_base_url_holding_what_the_sdk_appends_is_named(
+    live: FakeProvider,
+    run_bundle: RunBundle,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    suffix: str,
+    note: str,
+) -> None:
+    """The endpoint pasted as the base URL (``.../v1/chat/completions``) or ``/v1`` on an Anthropic base URL:
+    the SDK appends its route again, the server answers 404, and the hint says what to use instead."""
+    live.quirks = Quirks(versioned_paths=True)
+    monkeypatch.setenv(variable, live.url + suffix)
+    bundle = BUNDLE if variable == "OPENAI_BASE_URL" else CLAUDE
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(bundle, {"note": "hello"}, pipe="say_cool")
+    message = str(caught.value)
+    assert caught.value.status == 404 and note in message and f"use {live.url}" in message
+
+
+async def test_anthropic_s_retry_after_is_waited_too(
+    live: FakeProvider, run_bundle: RunBundle, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pipelex.inference")
+    _calls()
+    live.quirks = Quirks(retry_after="1")
+    live.inject("429", count=1, route="messages")
+    output = await run_bundle(CLAUDE, {"note": "hello"}, pipe="say_cool")
+    assert "claude" in output.main_stuff_json()["text"] and live.calls["messages"] == 2
+    assert _pauses(caplog) == [1.0]
+
+
+# --------------------------------------------------------------------------------------------- Anthropic
+
+
+async def test_an_anthropic_temperature_reaches_the_request(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """The anthropic SDK's 1.x releases dropped ``temperature`` from ``messages.create`` (a TypeError before any
+    request: every Claude pipe with an inline model table failed); it is sent in the body, capped at 1."""
+    output = await run_bundle(CLAUDE, {"note": "hello"}, pipe="say_cool")
+    assert "claude" in output.main_stuff_json()["text"]
+    [request] = live.requests
+    assert request.route == "messages" and request.body["temperature"] == 0.2
+
+
+async def test_an_anthropic_model_refusing_temperature_is_called_without_it(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """Anthropic's models after Opus 4.6 answer a temperature as deprecated: called again without it, said."""
+    _calls(attempts=1)
+    live.quirks = Quirks(refuse_temperature=True)
+    output = await run_bundle(CLAUDE, {"note": "hello"}, pipe="say_cool")
+    assert "claude" in output.main_stuff_json()["text"]
+    assert [("temperature" in r.body) for r in live.requests] == [True, False]
+    assert any("refuses temperature" in w for w in output.warnings)

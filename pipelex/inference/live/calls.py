@@ -118,23 +118,31 @@ def _base_url_text(backend: Backend) -> str:
 
 
 def _missing_v1(backend: Backend) -> str:
-    """A note when an OpenAI-compatible backend's base URL has no path at all (``http://localhost:11434``):
-    vLLM, Ollama, llama.cpp and LM Studio serve the API under ``/v1``, and the SDK appends only the route."""
+    """A note when a backend's base URL has a path its SDK does not expect: none at all on an OpenAI-compatible
+    one (``http://localhost:11434``: vLLM, Ollama, llama.cpp and LM Studio serve under ``/v1``), the route pasted
+    into it (``.../v1/chat/completions``: the SDK appends the route), or ``/v1`` on an Anthropic one (its SDK
+    appends ``/v1/messages``)."""
     from urllib.parse import urlparse
 
     from pipelex.errors import MissingBaseUrlError
 
-    if backend.kind != "openai":
-        return ""
     try:
         url = backend.resolved_base_url()
     except MissingBaseUrlError:
         return ""
-    if not url or urlparse(url).path.strip("/"):
+    if not url:
         return ""
-    return (
-        f" (the base URL has no path: OpenAI-compatible servers answer under /v1, e.g. {url.rstrip('/')}/v1)"
-    )
+    path = urlparse(url).path.rstrip("/")
+    bare = url.rstrip("/")
+    if backend.kind == "openai" and not path:
+        return f" (the base URL has no path: OpenAI-compatible servers answer under /v1, e.g. {bare}/v1)"
+    for route in ("/chat/completions", "/images/generations"):
+        if backend.kind in ("openai", "azure_openai") and path.endswith(route):
+            return f" (the base URL holds the route {route}, which the SDK appends itself: use {bare.removesuffix(route)})"
+    if backend.kind == "anthropic" and (path.endswith("/v1") or path.endswith("/v1/messages")):
+        trimmed = bare.removesuffix("/messages").removesuffix("/v1")
+        return f" (the Anthropic SDK appends /v1/messages to the base URL itself: use {trimmed})"
+    return ""
 
 
 def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelHandle | None = None) -> str:

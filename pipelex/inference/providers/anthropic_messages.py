@@ -99,7 +99,9 @@ class AnthropicProvider:
         if request.system:
             kwargs["system"] = request.system
         if request.temperature is not None:
-            kwargs["temperature"] = min(request.temperature, 1.0)
+            # in the body, not as an argument: the SDK's 1.x releases dropped create()'s temperature argument
+            # (a TypeError before any request), while the API still reads the field on the models that take it
+            kwargs["extra_body"] = {"temperature": min(request.temperature, 1.0)}
         forced_tool = request.json_schema is not None and request.structured_mode == "tools"
         if forced_tool:
             kwargs["tools"] = [

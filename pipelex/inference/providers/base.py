@@ -296,14 +296,15 @@ def refuses_setting(error: ProviderCallError, name: str) -> bool:
 
     OpenAI's reasoning models answer a ``temperature`` with a 400 "Unsupported value: 'temperature' does not
     support 0.2 with this model. Only the default (1) value is supported." (or "Unsupported parameter"); models
-    that do not reason refuse ``reasoning_effort`` ("Unrecognized request argument supplied"). A value out of
-    range ("Invalid 'temperature': decimal above maximum value") is not a refusal of the setting.
+    that do not reason refuse ``reasoning_effort`` ("Unrecognized request argument supplied"); Anthropic's models
+    after Opus 4.6 answer a ``temperature`` as deprecated. A value out of range ("Invalid 'temperature': decimal above maximum value") is not a refusal of the setting.
     """
     if error.status not in (400, 422):
         return False
     message = str(error).lower()
     return name in message and any(
-        word in message for word in (*_REFUSAL_WORDS, "only the default", "supported values are")
+        word in message
+        for word in (*_REFUSAL_WORDS, "only the default", "supported values are", "deprecated")
     )
 
 
