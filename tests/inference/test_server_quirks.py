@@ -181,6 +181,10 @@ async def test_a_token_limit_spent_reasoning_is_a_clear_error_and_its_tokens_are
     assert "reasoning" in str(error) and "raise max_tokens" in str(error) and live.calls["chat"] == 1
     partial = error.partial_output  # pyright: ignore[reportAttributeAccessIssue]
     assert partial.usage.calls == 1 and partial.usage.output_tokens == 40  # the limit, all spent thinking
+    live.quirks = Quirks(think_past_limit=True, omit_usage=True)  # nothing counted: nothing recorded
+    with pytest.raises(ProviderCallFailed) as uncounted:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say_short")
+    assert uncounted.value.partial_output.usage.calls == 0  # pyright: ignore[reportAttributeAccessIssue]
 
 
 # ------------------------------------------------------------------------------------------------- usage
@@ -588,3 +592,19 @@ async def test_an_anthropic_model_refusing_temperature_is_called_without_it(
     assert "claude" in output.main_stuff_json()["text"]
     assert [("temperature" in r.body) for r in live.requests] == [True, False]
     assert any("refuses temperature" in w for w in output.warnings)
+
+
+def test_vllm_s_too_large_naming_both_token_fields_is_not_a_refused_field() -> None:
+    """vLLM names both fields when the value does not fit the context: not a refusal of either field (it would
+    spend a call on the other field and teach the process to send it)."""
+    from pipelex.inference.providers.base import refuses_token_field
+
+    too_large = ProviderCallError(
+        "HTTP 400: 'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context "
+        "length is 4096 tokens and your request has 9 input tokens (4096 > 4096 - 9).",
+        status=400,
+        retryable=False,
+        reason="rejected",
+    )
+    assert not refuses_token_field(too_large, "max_tokens")
+    assert not refuses_token_field(too_large, "max_completion_tokens")

@@ -246,6 +246,9 @@ def refuses_mode(error: ProviderCallError, mode: StructuredMode) -> bool:
 _REFUSAL_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "not permitted", "not allowed")
 
 
+_SIZE_WORDS = ("too large", "context length", "context window", "exceeds", "must be less", "must be at most")
+
+
 def other_token_field(field: TokenLimitParam) -> TokenLimitParam:
     """The token-limit field a server refusing ``field`` may take instead."""
     return "max_tokens" if field == "max_completion_tokens" else "max_completion_tokens"
@@ -257,11 +260,15 @@ def refuses_token_field(error: ProviderCallError, field: TokenLimitParam) -> boo
     OpenAI's reasoning models answer ``max_tokens`` with a 400 "Unsupported parameter: 'max_tokens' ... Use
     'max_completion_tokens' instead"; a server validating strictly answers an unknown ``max_completion_tokens``
     with a 400 or 422 naming it ("extra inputs are not permitted"). A value out of range names the field too,
-    but neither the other field nor a refusal word.
+    but neither the other field nor a refusal word; vLLM names both fields when the value is too large for the
+    context ("'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length
+    is 4096 tokens..."), which is a value problem too.
     """
     if error.status not in (400, 422):
         return False
     message = str(error).lower()
+    if any(word in message for word in _SIZE_WORDS):  # the value does not fit, whichever field carried it
+        return False
     other = other_token_field(field)
     named = field in message.replace(other, "")
     return named and (other in message or any(word in message for word in _REFUSAL_WORDS))

@@ -389,7 +389,8 @@ class OpenAIProvider:
         if not choices:
             raise _no_choices(completion)
         usage, missing = _usage(completion.usage)
-        known = usage if not missing else None  # a failed call's tokens are recorded only when all are known
+        # a failed call's tokens are recorded only when the reply counted them all
+        known = usage if completion.usage is not None and not missing else None
         message = choices[0].message
         finish = choices[0].finish_reason
         text = _message_text(message.content)
