@@ -413,9 +413,17 @@ def input_error_code(message: str) -> str:
         return "request.pipe_not_found"
     if "has no `main_pipe`" in message:
         return "request.pipe_unspecified"
-    if "but the pipe reads" in message and "is given as" in message:
+    if "cannot be read (no such readable file)" in message:
+        return "input.file_unreadable"
+    if (
+        "but the pipe reads" in message and "is given as" in message
+    ) or "names the unknown concept" in message:
         return "input.wrong_concept"
-    if "is a list, but" in message or "items, but the pipe reads" in message or "must be a list" in message:
+    if (
+        "is a list, but" in message
+        or "items, but the pipe reads" in message
+        or "is a single value, but the pipe reads" in message
+    ):
         return "input.wrong_multiplicity"
     return "input.invalid"
 

@@ -24,7 +24,7 @@ from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity
 from pipelex.limits import check_list_size
 from pipelex.memory.stuff import Stuff
-from pipelex.memory.templates import NOTE_PREFIX
+from pipelex.memory.templates import EXPLICIT_ONLY, NOTE_PREFIX
 from pipelex.narrowing import (
     is_dict,
     is_json_object,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from random import Random
 
     from pipelex.config.settings import LimitsConfig
+    from pipelex.io.policy import IOPolicy
 
 MAX_INPUT_DEPTH = 64
 """How deep input values may nest (objects and lists). Real structured inputs nest a handful of levels; the
@@ -221,7 +222,7 @@ def shape_one(
         raise InputError(
             f"input {name!r} is null: give a value, or leave it out if it is optional", input_name=name
         )
-    target = concept
+    target, bare = concept, True
     if (
         is_json_object(value)
         and "concept" in value
@@ -247,7 +248,7 @@ def shape_one(
                 f"input {name!r} is given as {explicit.ref}, but the pipe reads {concept.ref}",
                 input_name=name,
             )
-        target, value = explicit, value["content"]
+        target, value, bare = explicit, value["content"], False
     if is_list(value):
         if not spec.is_list:
             raise InputError(
@@ -259,21 +260,82 @@ def shape_one(
                 f"input {name!r} has {len(value)} items, but the pipe reads exactly {spec.item_count}",
                 input_name=name,
             )
-        items = [_content(name, f"{name}[{i}]", v, target, library, base_dir) for i, v in enumerate(value)]
+        items = [
+            _content(name, f"{name}[{i}]", v, target, library, base_dir, bare=bare)
+            for i, v in enumerate(value)
+        ]
         return Stuff(stuff_name=name, concept=target.ref, content=ListContent(items=items))
-    if spec.is_list:
-        raise InputError(
-            f"input {name!r} must be a list ({spec.render()}), got {type(value).__name__}", input_name=name
-        )
+    if spec.is_list:  # one value for a list: a list of that one value (a fixed count must then be 1)
+        if spec.multiplicity is Multiplicity.FIXED and spec.item_count != 1:
+            raise InputError(
+                f"input {name!r} is a single value, but the pipe reads exactly {spec.item_count} "
+                f"({spec.render()}): give a list of {spec.item_count}",
+                input_name=name,
+            )
+        item = _content(name, name, value, target, library, base_dir, bare=bare)
+        return Stuff(stuff_name=name, concept=target.ref, content=ListContent(items=[item]))
     return Stuff(
-        stuff_name=name, concept=target.ref, content=_content(name, name, value, target, library, base_dir)
+        stuff_name=name,
+        concept=target.ref,
+        content=_content(name, name, value, target, library, base_dir, bare=bare),
     )
 
 
+# the natives whose bare value is a scalar (a string, a number, a boolean, an ISO date) or whose content nests
+# natives: an object for one of them (``{"text": "..."}`` for a Text, ``{"number": 3}``) is their content's
+# shape, given only in the explicit form ``{"concept": ..., "content": ...}``, as in the reference (a bare object
+# fills a structured concept, JSON or Anything; an image or a document takes ``{"url": ...}``)
+_SCALAR_GIVEN_AS: dict[str, str] = {
+    "TextContent": "a string",
+    "NumberContent": "a number",
+    "YesNoContent": "a boolean (true or false)",
+    "DateContent": 'an ISO date (e.g. "2026-03-01")',
+    "TimeContent": 'an ISO time (e.g. "18:30")',
+    **dict.fromkeys(EXPLICIT_ONLY, ""),
+}
+
+
+def _iso_date(text: str) -> bool:
+    import datetime as dt
+
+    for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+        try:
+            parse(text)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def _content(
-    name: str, where: str, value: Any, concept: Concept, library: Library, base_dir: Path | None
+    name: str,
+    where: str,
+    value: Any,
+    concept: Concept,
+    library: Library,
+    base_dir: Path | None,
+    *,
+    bare: bool = True,
 ) -> StuffContent:
+    """One value as content of ``concept``; ``bare``: given as is, not in the explicit form."""
     model = library.concepts.content_model(concept)
+    kind = native_name(model)
+    if bare and kind in _SCALAR_GIVEN_AS and is_dict(value):
+        give = _SCALAR_GIVEN_AS[kind]
+        explicit = f'{{"concept": "{concept.ref}", "content": {{...}}}}'
+        raise InputError(
+            f"input {where!r} is an object, but {concept.ref} takes {give}; its content as an object only in "
+            f"the explicit form {explicit}"
+            if give
+            else f"input {where!r} is a bare object: {concept.ref} is given in the explicit form {explicit}",
+            input_name=name,
+        )
+    if kind == "DateContent" and type(value) is str and not _iso_date(value):
+        raise InputError(
+            f'input {where!r} is {value[:40]!r}, which is no ISO date: give one such as "2026-03-01" '
+            '(a date and time: "2026-03-01T18:30:00")',
+            input_name=name,
+        )
     if native_name(model) in ("ImageContent", "DocumentContent"):  # (no native class is made here)
         if isinstance(value, str):
             value = {"url": value}
@@ -311,6 +373,47 @@ def _resolve_url(url: str, base_dir: Path | None) -> str:
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     return Path(os.path.abspath(path)).as_uri()
+
+
+def check_local_files(stuffs: dict[str, Stuff], policy: IOPolicy) -> None:
+    """Refuse (:class:`InputError`) an image or a document of the caller's inputs naming a local file that the run
+    may read (``policy`` allows it) but that is no readable regular file: a mistyped path, or a string that is no
+    path at all (``"photo": "my cat"``), is an input error before anything runs, a dry run included (it reads no
+    file, so it would pass such a path). A file the policy refuses is left to the policy's own check and to the IO
+    gate, which say nothing of the server's files."""
+    from pydantic import BaseModel
+
+    for name, stuff in stuffs.items():
+        stack: list[object] = [stuff.content]
+        while stack:
+            item = stack.pop()
+            kind = native_name(type(item))  # makes no class: an image is one only if its class was made
+            if kind in ("ImageContent", "DocumentContent"):
+                _check_local_file(name, str(getattr(item, "url", "")), kind, policy)
+            elif isinstance(item, ListContent):
+                stack.extend(item.items)
+            elif isinstance(item, BaseModel):
+                stack.extend(getattr(item, field) for field in type(item).model_fields)
+            elif is_sequence(item):
+                stack.extend(item)
+            elif is_dict(item):
+                stack.extend(item.values())
+
+
+def _check_local_file(name: str, url: str, kind: str, policy: IOPolicy) -> None:
+    from pipelex.io.policy import ReferenceKind, local_path, reference_kind
+
+    if reference_kind(url) is not ReferenceKind.FILE or policy.refusal(url) is not None:
+        return
+    path = local_path(url)
+    if path.is_file() and os.access(path, os.R_OK):
+        return
+    what = "image" if kind == "ImageContent" else "document"
+    raise InputError(
+        f"input {name!r}: the {what} file {str(path)[:200]!r} cannot be read (no such readable file): give an "
+        "existing file, an http(s) URL or a data: URL",
+        input_name=name,
+    )
 
 
 def caller_urls(stuffs: dict[str, Stuff]) -> list[str]:

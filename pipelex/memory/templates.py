@@ -2,7 +2,8 @@
 
 ``inputs_template`` gives the JSON that ``pipelex run bundle -i`` reads, with a placeholder of each input's
 concept shape: a string for a text-like concept, a number for a Number, an object of every field for a
-structure, ``{"url": ...}`` for an image or a document, a one-item list for ``X[]`` (N items for ``X[N]``).
+structure, ``{"url": ...}`` for an image or a document (an example https URL: a dry run reads nothing, a path
+would name no file), the explicit form for a page or a text with images, a one-item list for ``X[]`` (N items for ``X[N]``).
 Keys starting with ``//`` are notes for the reader (optional inputs, lists); the inputs reader skips them.
 ``output_example`` gives what the pipe's main output looks like: the dry-run mock of its concept.
 """
@@ -22,6 +23,9 @@ from pipelex.language.library import Library, PipeEntry
 from pipelex.language.specs import ConceptSpec, Multiplicity
 
 NOTE_PREFIX = "//"
+EXPLICIT_ONLY = frozenset({"PageContent", "TextAndImagesContent"})
+"""The natives whose content (an object of natives) is given only in the explicit form ``{"concept", "content"}``:
+they have no short form, and a bare object for them is refused, as in the reference."""
 _MAX_DEPTH = 4  # a concept nesting itself stops being expanded here
 
 
@@ -51,6 +55,8 @@ def inputs_template(entry: PipeEntry, library: Library, *, run_hint: str | None 
         value = input_placeholder(concept, library)
         if spec.is_list:
             value = [value] * (spec.item_count or 1)
+        if native_name(library.concepts.content_model(concept)) in EXPLICIT_ONLY:
+            value = {"concept": concept.ref, "content": value}
         template[name] = value
     return template
 
@@ -72,9 +78,9 @@ def input_placeholder(concept: Concept, library: Library) -> Any:
         case "JSONContent":
             return {}
         case "ImageContent":
-            return {"url": "path/or/url/of/the/image.png"}
+            return {"url": "https://example.com/your-image.png"}
         case "DocumentContent":
-            return {"url": "path/or/url/of/the/document.pdf"}
+            return {"url": "https://example.com/your-document.pdf"}
         case "AnythingContent" | "DynamicContent":
             return f"<{concept.code}: any JSON value>"
         case _:
@@ -116,6 +122,9 @@ def _value_placeholder(annotation: Any, description: str, depth: int) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if annotation is TextContent:
             return {"text": f"<{_one_line(description)}>"}
+        if native_name(annotation) in ("ImageContent", "DocumentContent"):  # a dry run reads no example URL
+            kind = "image.png" if native_name(annotation) == "ImageContent" else "document.pdf"
+            return {"url": f"https://example.com/your-{kind}"}
         return _model_placeholder(annotation, only_required=not _is_compiled(annotation), depth=depth)
     if annotation is str:
         return f"<{_one_line(description)}>"

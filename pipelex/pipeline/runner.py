@@ -144,7 +144,7 @@ class PipelexRunner:
 
         ``check_inputs``: called with the shaped inputs before anything reads them (the API's input policy).
         """
-        from pipelex.memory.inputs import caller_urls, shape_inputs
+        from pipelex.memory.inputs import caller_urls, check_local_files, shape_inputs
         from pipelex.memory.inputs import mock_inputs as make_mock_inputs
 
         mode = Pipelex.effective_run_mode(self.pipe_run_mode)
@@ -159,6 +159,7 @@ class PipelexRunner:
         )
         if check_inputs is not None:  # the caller's inputs, before anything reads them (mocks are ours)
             check_inputs(stuffs)
+        check_local_files(stuffs, self.settings.io_policy)
         # the URLs the caller named are the ones the run may fetch (unless its policy lets it fetch those it builds)
         settings = self.settings
         if settings.io_policy.fetches_named_only:

@@ -445,15 +445,21 @@ def test_allowed_urls_still_refuse_internal_addresses(make_server: ServerFactory
     assert httpx.post(f"{url}/v1/execute", json=public, timeout=30).status_code == 200
 
 
-def test_local_files_when_allowed(make_server: ServerFactory) -> None:
+def test_local_files_when_allowed(make_server: ServerFactory, tmp_path: Path) -> None:
     url = make_server(allow_local_files=True)
-    body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": "/srv/photos/cat.png"}}
+    photo = tmp_path / "cat.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    body = {"mthds_contents": [PHOTO], "dry_run": True, "inputs": {"photo": str(photo)}}
     response = httpx.post(f"{url}/v1/execute", json=body, timeout=30)
     assert response.status_code == 200, response.text
     assert (
-        response.json()["pipe_output"]["working_memory"]["root"]["photo"]["content"]["url"]
-        == "file:///srv/photos/cat.png"
+        response.json()["pipe_output"]["working_memory"]["root"]["photo"]["content"]["url"] == photo.as_uri()
     )
+    # a file the server may read but that is not there: the caller's mistake, before the run (a dry run too)
+    body["inputs"] = {"photo": str(tmp_path / "dog.png")}
+    response = httpx.post(f"{url}/v1/execute", json=body, timeout=30)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "input.file_unreadable"
 
 
 # ---------------------------------------------------------------------------------------------------- hygiene

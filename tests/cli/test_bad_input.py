@@ -389,3 +389,63 @@ def test_a_pipelex_toml_not_in_utf8_says_to_save_it_as_utf8(here: Path) -> None:
     done = _cli(here, "run", "bundle", "menu_card.mthds", "--dry-run", "--mock-inputs", "-q", env={})
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "pipelex.toml: it is not UTF-8 text (byte 14 cannot be decoded); save it as UTF-8" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        ('"minutes.pdf"', "minutes.pdf"),  # a typo'd file name, relative to the inputs file
+        ('{"url": "minutes.pdf"}', "minutes.pdf"),
+        ('"the March minutes"', "the March minutes"),  # words, not a path
+        ('"docs"', "docs"),  # a folder
+        ('{"url": "file:///no/such/minutes.pdf"}', "/no/such/minutes.pdf"),
+    ],
+)
+def test_a_document_naming_no_readable_file_is_an_input_error_in_a_dry_run(
+    here: Path, document: str, where: str
+) -> None:
+    """A dry run reads no file, yet a path naming none is the caller's mistake: refused before the run, naming the
+    input and the path, as the reference does (input.file_unreadable)."""
+    shutil.copy(REPO / "examples" / "extract_pdf.mthds", here / "extract_pdf.mthds")
+    (here / "docs").mkdir()
+    (here / "inputs.json").write_text(f'{{"document": {document}}}')
+    argv = ["run", "bundle", "extract_pdf.mthds", "--dry-run", "-o", "out", "-i", "inputs.json"]
+    clear_failure(argv, "input 'document': the document file", where, "cannot be read")
+    assert not (here / "out").exists() or not any((here / "out").iterdir())
+
+
+def test_a_document_naming_an_existing_file_dry_runs(here: Path) -> None:
+    shutil.copy(REPO / "examples" / "extract_pdf.mthds", here / "extract_pdf.mthds")
+    (here / "in").mkdir()
+    (here / "in" / "minutes.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (here / "in" / "inputs.json").write_text('{"document": "minutes.pdf"}')  # relative to the inputs file
+    argv = ["run", "bundle", "extract_pdf.mthds", "--dry-run", "-o", "out", "-i", "in/inputs.json"]
+    code, output = run_in_process(argv)
+    assert code == 0, output
+
+
+def test_a_file_naming_no_readable_file_is_refused_by_the_policy_check_only_where_files_are_read(
+    tmp_path: Path,
+) -> None:
+    """Where the run may read local files the path is checked (and coded input.file_unreadable, as the
+    reference's); where it may not, nothing is looked at here (the API's input policy refuses the file itself,
+    saying nothing of the server's files)."""
+    from pipelex.api.problems import input_error_code
+    from pipelex.concepts.natives import ImageContent, ListContent
+    from pipelex.errors import InputError
+    from pipelex.io.policy import IOPolicy
+    from pipelex.memory.inputs import check_local_files
+    from pipelex.memory.stuff import Stuff
+
+    (tmp_path / "a.png").write_bytes(b"png")
+    given = [ImageContent(url=(tmp_path / "a.png").as_uri()), ImageContent(url=str(tmp_path / "b.png"))]
+    stuffs = {"scans": Stuff.of("scans", "native.Image", ListContent(items=given))}
+    with pytest.raises(InputError) as caught:
+        check_local_files(stuffs, IOPolicy.model_construct(allow_local_files=True))
+    assert caught.value.input_name == "scans" and "b.png" in str(caught.value)
+    assert input_error_code(str(caught.value)) == "input.file_unreadable"
+    check_local_files(stuffs, IOPolicy.model_construct())  # reads no local file: not looked at
+    check_local_files(
+        {"scans": Stuff.of("scans", "native.Image", ListContent(items=given[:1]))},
+        IOPolicy.model_construct(allow_local_files=True),
+    )

@@ -55,7 +55,7 @@ def test_inputs_template_has_a_placeholder_of_each_shape(run_cli: RunCli, tour: 
     assert template["sights"] == [
         {"name": "<The sight's name>", "minutes": 0, "kind": "museum", "tags": ["<Keywords>"]}
     ]
-    assert template["map"] == {"url": "path/or/url/of/the/image.png"}
+    assert template["map"] == {"url": "https://example.com/your-image.png"}
     assert template["budget"] == 0
     assert "optional" in template["//weather"] and "Text?" in template["//weather"]
     assert "list" in template["//sights"] and "Sight[]" in template["//sights"]
@@ -68,6 +68,8 @@ def test_a_filled_template_runs(run_cli: RunCli, tour: Path, tmp_path: Path) -> 
     assert "wrote" in out and "-i" in out
     template = json.loads((tmp_path / "inputs.json").read_text())
     template.update(city="Lyon", budget=40)
+    (tmp_path / "lyon.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # the map's placeholder path names no file
+    template["map"]["url"] = "lyon.png"  # a path relative to the inputs file
     template["sights"].append({"name": "Parc de la Tête d'Or", "minutes": 90, "kind": "park"})
     del template["weather"]
     (tmp_path / "inputs.json").write_text(json.dumps(template))

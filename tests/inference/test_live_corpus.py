@@ -50,8 +50,13 @@ def _inputs(entry: Entry) -> tuple[dict[str, Any], Path | None]:
     inputs: dict[str, Any] = {}
     for name, stuff in stuffs.items():
         content = _real_media(stuff.content)
-        if isinstance(content, ListContent):  # a list is given as a list, shaped item by item
-            inputs[name] = [i.model_dump(mode="json") for i in content.items]
+        if isinstance(
+            content, ListContent
+        ):  # a list in the explicit form: its items are contents, not values
+            inputs[name] = {
+                "concept": stuff.concept,
+                "content": [i.model_dump(mode="json") for i in content.items],
+            }
         else:
             assert isinstance(content, StuffContent)
             inputs[name] = {"concept": stuff.concept, "content": content.model_dump(mode="json")}
