@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from fidelity_bundles import cases as all_cases  # noqa: E402
 from fidelity_bundles_flow import case_inputs  # noqa: E402
+from fidelity_bundles_inputs import case_inputs as inputs_case_inputs  # noqa: E402
 from fidelity_bundles_valid import case_inputs as valid_case_inputs  # noqa: E402
 from peer import clean_env, peer_cache  # noqa: E402
 
@@ -59,6 +61,7 @@ class Side:
     message: str = ""
     dry_run: str = ""
     dry_run_inputs: str = ""  # the dry run with the case's inputs file (``-i``), when it has one
+    dry_run_inputs_code: str = ""  # its error code when it failed (``input.invalid``, ``pipe.*``, ...)
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -82,10 +85,22 @@ def _json_in(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _dry_run(argv: list[str], env: dict[str, str]) -> str:
+def _dry_run(argv: list[str], env: dict[str, str]) -> tuple[str, str]:
+    """The outcome of a dry run ("ok" or "failed: <its last lines>") and, when it failed, its error code: the
+    reference prints ``Code: <code>``; ours prints ``error: <message>``, coded as the API codes it."""
     code, out, err = _run(argv, env)
-    tail = [ln for ln in (out + err).splitlines() if ln.strip()]
-    return "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
+    lines = [ln for ln in (out + err).splitlines() if ln.strip()]
+    if code == 0:
+        return "ok", ""
+    error_code = ""
+    for line in lines:
+        if (found := re.match(r"\s*Code:\s+(\S+)", line)) is not None:
+            error_code = found.group(1)
+        elif line.startswith("error: ") and not error_code:
+            from pipelex.api.problems import input_error_code
+
+            error_code = input_error_code(line) if "input" in line else "run.failed"
+    return f"failed: {' | '.join(lines[-3:])[:400]}", error_code
 
 
 def _inputs_file(target: Path) -> Path | None:
@@ -93,10 +108,19 @@ def _inputs_file(target: Path) -> Path | None:
     return path if path.exists() else None
 
 
-def run_peer(target: Path, main: bool) -> Side:
+def run_peer(target: Path, main: bool, known: Side | None = None) -> Side:
+    """The reference's verdict on ``target`` (``known``: its verdict and mock dry run on the same text, already
+    taken for another case; only the dry run with this case's inputs file is then run)."""
     venv = peer_cache() / "venv" / "bin"
     env = clean_env(peer_cache() / "home")
     env["COLUMNS"] = "300"
+    if known is not None:
+        side = Side(**{**asdict(known), "dry_run_inputs": "", "dry_run_inputs_code": ""})
+        if side.verdict == "valid" and main and (inputs := _inputs_file(target)) is not None:
+            side.dry_run_inputs, side.dry_run_inputs_code = _dry_run(
+                [str(venv / "pipelex"), "run", "bundle", str(target), "--dry-run", "-i", str(inputs)], env
+            )
+        return side
     code, out, err = _run(
         [str(venv / "pipelex-agent"), "validate", "bundle", str(target), "--format", "json"], env
     )
@@ -126,15 +150,23 @@ def run_peer(target: Path, main: bool) -> Side:
         tail = [ln for ln in (out + err).splitlines() if ln.strip()]
         side.dry_run = "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
         if (inputs := _inputs_file(target)) is not None:
-            side.dry_run_inputs = _dry_run(
+            side.dry_run_inputs, side.dry_run_inputs_code = _dry_run(
                 [str(venv / "pipelex"), "run", "bundle", str(target), "--dry-run", "-i", str(inputs)], env
             )
     return side
 
 
-def run_ours(target: Path, main: bool) -> Side:
+def run_ours(target: Path, main: bool, known: Side | None = None) -> Side:
+    """Our verdict on ``target`` (``known`` as for :func:`run_peer`)."""
     exe = ROOT / ".venv" / "bin" / "pipelex"
     env = clean_env()
+    if known is not None:
+        side = Side(**{**asdict(known), "dry_run_inputs": "", "dry_run_inputs_code": ""})
+        if side.verdict == "valid" and main and (inputs := _inputs_file(target)) is not None:
+            side.dry_run_inputs, side.dry_run_inputs_code = _dry_run(
+                [str(exe), "run", "bundle", str(target), "--dry-run", "-i", str(inputs)], env
+            )
+        return side
     code, out, err = _run([str(exe), "validate", "bundle", str(target), "--format", "json"], env)
     side = Side()
     report = _json_in(out)
@@ -155,7 +187,7 @@ def run_ours(target: Path, main: bool) -> Side:
         tail = [ln for ln in (out + err).splitlines() if ln.strip()]
         side.dry_run = "ok" if code == 0 else f"failed: {' | '.join(tail[-3:])[:400]}"
         if (inputs := _inputs_file(target)) is not None:
-            side.dry_run_inputs = _dry_run(
+            side.dry_run_inputs, side.dry_run_inputs_code = _dry_run(
                 [str(exe), "run", "bundle", str(target), "--dry-run", "-i", str(inputs)], env
             )
     return side
@@ -211,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists():
         stored = {row["name"]: row for row in json.loads(args.out.read_text())}
     targets = _targets(all_cases())
-    inputs_of = {**case_inputs(), **valid_case_inputs()}
+    inputs_of = {**case_inputs(), **valid_case_inputs(), **inputs_case_inputs()}
     names = [n for n in targets if not args.only or any(w in n for w in args.only)]
     if args.names_file:
         wanted = [ln.strip() for ln in args.names_file.read_text().splitlines() if ln.strip()]
@@ -221,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     firsts = [n for n in names if not (n.split("__")[1] in seen or seen.add(n.split("__")[1]))]
     names = firsts + [n for n in names if n not in set(firsts)]
     rows: dict[str, dict[str, Any]] = dict(stored)
+    shared: dict[str, tuple[Side, Side]] = {}
+    shared_lock = threading.Lock()
 
     def one(name: str) -> None:
         files, target_rel = targets[name]
@@ -247,13 +281,23 @@ def main(argv: list[str] | None = None) -> int:
             digest = hashlib.sha256((text + inputs_of[name]).encode()).hexdigest()[:16]
         has_main = "\nmain_pipe" in "\n" + text and not args.no_dry_run
         old = stored.get(name)
+        # a single-file case whose text another case has (the same bundle, another inputs file): its verdict and
+        # mock dry run are taken once per run, only the dry run with the inputs file is run for each case
+        shared_key = (
+            hashlib.sha256(text.encode()).hexdigest() if len(files) == 1 and name in inputs_of else None
+        )
+        with shared_lock:
+            known_peer, known_ours = shared.get(shared_key, (None, None)) if shared_key else (None, None)
         if old and old["digest"] == digest and (args.ours_only or old["peer"]["verdict"] != "?"):
             peer = Side(**{"dry_run_inputs": "", **old["peer"]})
         elif args.ours_only:
             peer = Side()
         else:
-            peer = run_peer(target, has_main)
-        ours = run_ours(target, has_main)
+            peer = run_peer(target, has_main, known_peer)
+        ours = run_ours(target, has_main, known_ours)
+        if shared_key and peer.verdict != "?":
+            with shared_lock:
+                shared.setdefault(shared_key, (peer, ours))
         rows[name] = {"name": name, "digest": digest, "peer": asdict(peer), "ours": asdict(ours)}
         mark = "=" if peer.verdict == ours.verdict else "!"
         print(f"{mark} {name}: ref {peer.verdict} {peer.codes} ours {ours.verdict} {ours.codes}", flush=True)
@@ -314,6 +358,20 @@ def summary(rows: list[dict[str, Any]]) -> None:
     for r in given_diff:
         print(
             f"DRY-I {r['name']}: ref {r['peer']['dry_run_inputs'][:300]} | ours {r['ours']['dry_run_inputs'][:300]}"
+        )
+    failed = [r for r in given if r not in given_diff and r["peer"]["dry_run_inputs"] != "ok"]
+    coded = [
+        r for r in failed if r["peer"].get("dry_run_inputs_code") and r["ours"].get("dry_run_inputs_code")
+    ]
+    code_diff = [r for r in coded if r["peer"]["dry_run_inputs_code"] != r["ours"]["dry_run_inputs_code"]]
+    print(
+        f"failed for both with an inputs file: {len(failed)}; both coded: {len(coded)}; "
+        f"different code: {len(code_diff)}"
+    )
+    for r in code_diff:
+        print(
+            f"CODE-I {r['name']}: ref {r['peer']['dry_run_inputs_code']} | ours {r['ours']['dry_run_inputs_code']}: "
+            f"{r['ours']['dry_run_inputs'][:200]}"
         )
 
 
