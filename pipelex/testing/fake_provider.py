@@ -67,7 +67,8 @@ content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage``
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
 models (Anthropic route: "temperature is deprecated for this model", as its models after Opus 4.6 answer); ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
 ``chatter="fenced"`` (or ``"bare"``) answers a structured request with prose around its JSON (in a fenced
-block, or bare); ``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
+block, or bare); ``fastapi_errors=True`` sends the OpenAI routes' errors as FastAPI's ``{"detail": [{"loc": ..., "msg": ...}]}``
+(llama-cpp-python's server, vLLM's older ones); ``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
 400 (``Unknown parameter: 'output_format'.``, ``param`` set); ``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
 ``versioned_paths=True`` answers model routes only at their own paths under ``/v1`` (a 404 elsewhere);
 ``refused_schema_keywords=("additionalProperties", "$ref")`` answers a schema using one of them with Gemini's
@@ -182,6 +183,7 @@ class Quirks:
     )
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
     chatter: str | None = None  # structured content among prose: "fenced" (in a ```json block) or "bare"
+    fastapi_errors: bool = False  # OpenAI-route errors as FastAPI's {"detail": [{"loc", "msg"}]} bodies
     refused_image_params: tuple[str, ...] = ()  # image fields answered with "Unknown parameter" (DALL-E 3)
     tool_arguments_object: bool = (
         False  # a tool call's arguments as a JSON object, not a string (llama-server)
@@ -607,6 +609,10 @@ class _Handler(BaseHTTPRequestHandler):
         payload = (
             _anthropic_error(message, kind) if route == "messages" else _openai_error(status, message, kind)
         )
+        if (
+            route != "messages" and self.state.quirks.fastapi_errors
+        ):  # llama-cpp-python's, vLLM's older bodies
+            payload = {"detail": [{"loc": ["body"], "msg": message, "type": kind}]}
         self._send(status, payload, headers={"Retry-After": wait} if wait is not None else None)
 
     def _reset_mid_body(self) -> None:

@@ -608,3 +608,36 @@ def test_vllm_s_too_large_naming_both_token_fields_is_not_a_refused_field() -> N
     )
     assert not refuses_token_field(too_large, "max_tokens")
     assert not refuses_token_field(too_large, "max_completion_tokens")
+
+
+async def test_fastapi_error_bodies_are_read_as_their_messages(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """llama-cpp-python's server (and vLLM's older ones) answer errors as FastAPI's ``{"detail": [...]}``: a
+    refused setting is still recognised in it, and a final error quotes its message, not the dict."""
+    _calls(attempts=1)
+    live.quirks = Quirks(refuse_temperature=True, fastapi_errors=True)
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say_cool")
+    assert "Fake reply" in output.main_stuff_json()["text"] and live.calls["chat"] == 2
+    live.reset()
+    live.quirks = Quirks(refused_token_params=("max_tokens", "max_completion_tokens"), fastapi_errors=True)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say_short")
+    message = str(caught.value)
+    assert "HTTP 422: body: 1 validation error" in message and "{'detail'" not in message
+
+
+def test_an_error_sent_down_an_unasked_stream_is_that_error() -> None:
+    from pipelex.inference.providers.openai_compat import (  # pyright: ignore[reportPrivateUsage]
+        _from_event_stream,
+        _no_choices,
+    )
+
+    completion = _from_event_stream(
+        'data: {"error": {"message": "upstream died", "code": 502}}\n\ndata: [DONE]\n'
+    )
+    problem = _no_choices(completion)
+    assert (problem.status, problem.reason, problem.retryable) == (502, "server_error", True)
+    with pytest.raises(ProviderCallError) as caught:
+        _from_event_stream("<p>not a stream</p>")
+    assert caught.value.reason == "malformed" and "not JSON" in str(caught.value)

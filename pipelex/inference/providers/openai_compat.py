@@ -99,8 +99,8 @@ def translate(exc: BaseException) -> ProviderCallError:
         detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
         if detail == f"Error code: {exc.status_code}":  # a body without an error message: say what it held
             detail = str(exc.body)[:300] if exc.body else "no message"
-        listed = _listed_error(exc.body)
-        if listed is not None:  # Gemini's: the error object inside a list
+        listed = _listed_error(exc.body) or _fastapi_detail(exc.body)
+        if listed is not None:  # Gemini's error object inside a list; FastAPI's {"detail": ...}
             detail = listed
         param = exc.body.get("param") if is_json_object(exc.body) else None
         if (
@@ -130,6 +130,27 @@ def _listed_error(body: object) -> str | None:
     error = first.get("error") if is_json_object(first) else None
     message = error.get("message") if is_json_object(error) else None
     return message if isinstance(message, str) else None
+
+
+def _fastapi_detail(body: object) -> str | None:
+    """The message of a FastAPI error body (llama-cpp-python's server, vLLM's older ones, Mistral's 422s):
+    ``{"detail": "Not Found"}``, or a validation error's list, as ``body.reasoning_effort: Extra inputs are not
+    permitted; ...``; None for any other body."""
+    if not is_json_object(body) or set(body) != {"detail"}:
+        return None
+    detail = body["detail"]
+    if isinstance(detail, str):
+        return detail
+    if not is_list(detail):
+        return None
+    problems: list[str] = []
+    for item in detail[:5]:
+        if not is_json_object(item):
+            continue
+        where = item.get("loc")
+        place = ".".join(str(p) for p in where) if is_list(where) else ""
+        problems.append(f"{place}: {item.get('msg', '')}" if place else str(item.get("msg", "")))
+    return "; ".join(problems) or None
 
 
 def _message_text(content: object) -> str | None:
