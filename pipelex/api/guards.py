@@ -187,10 +187,35 @@ async def _send_problem(
 
 
 # ---------------------------------------------------------------------------------------------------- uvicorn
-def protocol_class(header_seconds: float, max_connections: int | None = None) -> type:
+class _WriteStall:
+    """Aborts a transport whose writing stays paused (its client reads nothing) for ``seconds`` (None: never)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.timer: asyncio.TimerHandle | None = None
+
+    def paused(self, loop: asyncio.AbstractEventLoop, transport: asyncio.Transport) -> None:
+        if self.timer is None and self.seconds is not None:
+            # abort drops the unsent bytes; connection_lost follows (and wakes a send waiting for the client)
+            self.timer = loop.call_later(self.seconds, transport.abort)
+
+    def resumed(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
+def protocol_class(
+    header_seconds: float, max_connections: int | None = None, write_stall_seconds: float | None = None
+) -> type:
     """uvicorn's h11 protocol, closing a connection whose request headers are not complete within
     ``header_seconds`` of the connection or of the first byte of the request (idling between requests is
     uvicorn's keep-alive timeout's business).
+
+    With ``write_stall_seconds``, a connection whose client reads nothing of its answer for that long (the
+    transport's buffer stays above its high-water mark: writing paused) is aborted, its unsent bytes dropped: a
+    plain close would wait for the buffer to drain, for ever for a client that never reads, and the answer's bytes
+    would stay in the server's memory with no budget counting them.
 
     With ``max_connections`` (uvicorn's ``limit_concurrency``), a new connection that brings the server to the
     limit closes the oldest connection that is not serving a request (half-open, or idle between requests):
@@ -207,6 +232,7 @@ def protocol_class(header_seconds: float, max_connections: int | None = None) ->
         _header_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            self._write_stall = _WriteStall(write_stall_seconds)
             super().connection_made(transport)
             opened[self] = None
             if max_connections is not None and len(self.connections) >= max_connections:
@@ -260,7 +286,16 @@ def protocol_class(header_seconds: float, max_connections: int | None = None) ->
             self._disarm()
             super().timeout_keep_alive_handler()
 
+        def pause_writing(self) -> None:
+            super().pause_writing()
+            self._write_stall.paused(self.loop, self.transport)
+
+        def resume_writing(self) -> None:
+            self._write_stall.resumed()
+            super().resume_writing()
+
         def connection_lost(self, exc: Exception | None) -> None:
+            self._write_stall.resumed()
             if opened.pop(self, 0) == 0:  # already counted out (closed by _make_room)
                 return
             self._disarm()
@@ -276,7 +311,11 @@ def uvicorn_config(
     import uvicorn
 
     settings: dict[str, Any] = {
-        "http": protocol_class(limits.request_header_seconds, limits.max_connections),
+        "http": protocol_class(
+            limits.request_header_seconds,
+            limits.max_connections,
+            write_stall_seconds=limits.request_idle_seconds,
+        ),
         "limit_concurrency": limits.max_connections,
         # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
         # at the moment a client reuses it (a client then sees a read error on a request that was never served)
