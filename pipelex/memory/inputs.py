@@ -295,6 +295,47 @@ _SCALAR_GIVEN_AS: dict[str, str] = {
 }
 
 
+def _declared_fields(value: dict[str, Any], model: type[StuffContent], depth: int) -> dict[str, Any]:
+    """``value`` without the keys ``model`` (a structured concept's content) does not declare, at every depth of
+    its structured fields: a caller's object may carry more than the concept reads (a record exported from
+    another system), and the reference takes it, reading the fields it declares. A declared field's wrong value is
+    still an error."""
+    if depth > MAX_INPUT_DEPTH:
+        return value
+    fields = model.model_fields
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        info = fields.get(key)
+        if info is None:
+            continue
+        sub = _structured_model(info.annotation)
+        if sub is not None and is_json_object(item):
+            item = _declared_fields(item, sub, depth + 1)
+        elif sub is not None and is_list(item):
+            item = [_declared_fields(i, sub, depth + 1) if is_json_object(i) else i for i in item]
+        kept[key] = item
+    return kept
+
+
+def _structured_model(annotation: Any) -> type[StuffContent] | None:
+    """The structured concept's content class inside a field's annotation (``X``, ``X | None``, ``list[X]``), or
+    None (a native's class or a scalar: their keys are theirs to check)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    candidates = [annotation]
+    while candidates:
+        current = candidates.pop()
+        if isinstance(current, type):
+            if issubclass(current, BaseModel) and issubclass(current, StuffContent):
+                is_native = native_name(current) is not None or current.__name__ == "TextContent"
+                return None if is_native else current
+            continue
+        candidates.extend(typing.get_args(current))
+    return None
+
+
 def _iso_date(text: str) -> bool:
     import datetime as dt
 
@@ -330,6 +371,8 @@ def _content(
             else f"input {where!r} is a bare object: {concept.ref} is given in the explicit form {explicit}",
             input_name=name,
         )
+    if kind is None and is_json_object(value):  # a structured concept: fields it does not declare are dropped
+        value = _declared_fields(value, model, 0)
     if kind == "DateContent" and type(value) is str and not _iso_date(value):
         raise InputError(
             f'input {where!r} is {value[:40]!r}, which is no ISO date: give one such as "2026-03-01" '
