@@ -73,3 +73,26 @@ async def test_a_structured_reply_that_always_nests_too_deeply_fails_saying_so(f
     message = str(caught.value)
     assert "nests too deeply to be read" in message and "RecursionError" not in message, message
     assert "read_note" in message
+
+
+def test_a_reply_of_many_unclosed_fences_is_read_in_one_pass() -> None:
+    """Ninth hostile pass: a reply of 250,000 opening fences and no closing one (1.25 MB from a hostile or
+    prompt-injected model) was searched for a fenced block by one pattern scanning the rest of the reply from each
+    opening (a 100 KB reply: 11 s; this one: about 20 minutes of a worker); it is read in one pass."""
+    import subprocess
+    import sys
+
+    child = (
+        "import time\n"
+        "from pipelex.inference.live.generator import _json_in_prose\n"
+        "started = time.monotonic()\n"
+        "assert _json_in_prose('```\\na' * 250_000) is None\n"
+        "assert _json_in_prose('```\\na' * 250_000 + '\\n```') is None\n"
+        "assert _json_in_prose('Here:\\n```json\\n{\"title\": \"x\"}\\n```\\n' + '```\\na' * 1000) == ({'title': 'x'},)\n"
+        "print(time.monotonic() - started)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout) < 5
