@@ -371,6 +371,12 @@ def _content(
             else f"input {where!r} is a bare object: {concept.ref} is given in the explicit form {explicit}",
             input_name=name,
         )
+    if bare and kind in EXPLICIT_ONLY and type(value) is str:  # a string is a text, not a page
+        raise InputError(
+            f"input {where!r} is a string, so it is given as native.Text, but the pipe reads {concept.ref}: give "
+            f'it in the explicit form {{"concept": "{concept.ref}", "content": {{...}}}}',
+            input_name=name,
+        )
     if kind is None and is_json_object(value):  # a structured concept: fields it does not declare are dropped
         value = _declared_fields(value, model, 0)
     if kind == "DateContent" and type(value) is str and not _iso_date(value):

@@ -162,3 +162,9 @@ def test_a_string_is_a_date_only_when_it_is_iso(runner: PipelexRunner, text: str
     else:
         error = refused(runner, day=text)
         assert error.input_name == "day" and "no ISO date" in str(error)
+
+
+def test_a_string_for_a_page_is_a_text_given_for_a_page(runner: PipelexRunner) -> None:
+    error = refused(runner, page="Opening hours")
+    assert error.input_name == "page" and '"concept": "native.Page"' in str(error)
+    assert input_error_code(str(error)) == "input.wrong_concept"
