@@ -260,6 +260,56 @@ INPUTS["page_desk"] = {
     "strings": {"page": "Opening hours: 9-18", "article": "A village rebuilds its bakery."},
 }
 
+BASES["invoice_desk"] = '''domain = "invoice_desk"
+description = "File invoices"
+main_pipe = "file_invoices"
+
+[concept.Invoice]
+description = "A commercial document issued by a seller to a buyer"
+
+[concept.Invoice.structure]
+invoice_number = "The unique invoice identifier"
+issue_date = { type = "date", description = "The date the invoice was issued", required = true }
+total_amount = { type = "number", description = "The total invoice amount", required = true }
+line_items = { type = "list", item_type = "text", description = "Items of the invoice", required = false }
+paid = { type = "boolean", description = "Paid already" }
+
+[pipe.file_invoices]
+type = "PipeLLM"
+description = "A filing note for the invoices"
+inputs = { invoices = "Invoice[]", labels = "Text[]" }
+output = "Text"
+prompt = """
+Write a filing note for these invoices:
+@invoices
+Labels:
+@labels
+"""
+'''
+
+_INVOICE = {"invoice_number": "F-2026-0412", "issue_date": "2026-03-01", "total_amount": 318.0}
+_INVOICES = {"invoices": [_INVOICE], "labels": ["supplies", "q1"]}
+INPUTS["invoice_desk"] = {
+    "good": _INVOICES,
+    "date_words": _with(_INVOICES, invoices=[_with(_INVOICE, issue_date="yesterday")]),
+    "date_month_13": _with(_INVOICES, invoices=[_with(_INVOICE, issue_date="2026-13-01")]),
+    "date_datetime": _with(_INVOICES, invoices=[_with(_INVOICE, issue_date="2026-03-01T10:00:00")]),
+    "date_missing": _with(_INVOICES, invoices=[_with(_INVOICE, issue_date=...)]),
+    "number_as_string": _with(_INVOICES, invoices=[_with(_INVOICE, total_amount="318.00")]),
+    "number_with_currency": _with(_INVOICES, invoices=[_with(_INVOICE, total_amount="318 EUR")]),
+    "paid_string_true": _with(_INVOICES, invoices=[_with(_INVOICE, paid="true")]),
+    "line_items_null": _with(_INVOICES, invoices=[_with(_INVOICE, line_items=None)]),
+    "invoices_single_object": _with(_INVOICES, invoices=_INVOICE),
+    "invoices_envelope_list": _with(_INVOICES, invoices={"concept": "Invoice", "content": [_INVOICE]}),
+    "invoices_envelope_single": _with(_INVOICES, invoices={"concept": "Invoice", "content": _INVOICE}),
+    "labels_envelope_string": _with(_INVOICES, labels={"concept": "Text", "content": "supplies"}),
+    "labels_envelope_strings": _with(_INVOICES, labels={"concept": "Text", "content": ["supplies", "q1"]}),
+    "labels_list_of_envelopes": _with(_INVOICES, labels=[{"concept": "Text", "content": "supplies"}]),
+    "labels_nested_lists": _with(_INVOICES, labels=[["supplies"], ["q1"]]),
+    "labels_number": _with(_INVOICES, labels=3),
+    "invoices_empty_list": _with(_INVOICES, invoices=[]),
+}
+
 BASES["optional_desk"] = '''domain = "optional_desk"
 description = "Optional inputs given, left out and null"
 main_pipe = "greet_guest"
