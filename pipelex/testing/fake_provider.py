@@ -67,7 +67,7 @@ content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage``
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
 models (Anthropic route: "temperature is deprecated for this model", as its models after Opus 4.6 answer); ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
 ``chatter="fenced"`` (or ``"bare"``) answers a structured request with prose around its JSON (in a fenced
-block, or bare); ``fastapi_errors=True`` sends the OpenAI routes' errors as FastAPI's ``{"detail": [{"loc": ..., "msg": ...}]}``
+block, or bare); ``refuse_web_search=True`` answers ``web_search_options`` with Gemini's 400; ``fastapi_errors=True`` sends the OpenAI routes' errors as FastAPI's ``{"detail": [{"loc": ..., "msg": ...}]}``
 (llama-cpp-python's server, vLLM's older ones); ``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
 400 (``Unknown parameter: 'output_format'.``, ``param`` set); ``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
 ``versioned_paths=True`` answers model routes only at their own paths under ``/v1`` (a 404 elsewhere);
@@ -183,6 +183,7 @@ class Quirks:
     )
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
     chatter: str | None = None  # structured content among prose: "fenced" (in a ```json block) or "bare"
+    refuse_web_search: bool = False  # web_search_options answered with Gemini's "Unknown name" 400
     fastapi_errors: bool = False  # OpenAI-route errors as FastAPI's {"detail": [{"loc", "msg"}]} bodies
     refused_image_params: tuple[str, ...] = ()  # image fields answered with "Unknown parameter" (DALL-E 3)
     tool_arguments_object: bool = (
@@ -900,6 +901,8 @@ def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
         return 400, "'response_format.type' must be 'json_schema' or 'text'"
     if body.get("tools") and quirks.refuse_tools:
         return 400, "tool_choice and tools are not supported by this server"
+    if quirks.refuse_web_search and "web_search_options" in body:
+        return 400, 'Invalid JSON payload received. Unknown name "web_search_options": Cannot find field.'
     if quirks.refuse_temperature and "temperature" in body:  # OpenAI's words to its reasoning models
         return 400, (
             f"Unsupported value: 'temperature' does not support {body['temperature']} with this model. "

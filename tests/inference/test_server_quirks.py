@@ -641,3 +641,29 @@ def test_an_error_sent_down_an_unasked_stream_is_that_error() -> None:
     with pytest.raises(ProviderCallError) as caught:
         _from_event_stream("<p>not a stream</p>")
     assert caught.value.reason == "malformed" and "not JSON" in str(caught.value)
+
+
+SEARCH = """
+domain = "leads"
+main_pipe = "find"
+
+[pipe.find]
+type = "PipeSearch"
+description = "Search suppliers"
+inputs = { topic = "Text" }
+output = "SearchResult"
+prompt = "Suppliers of $topic"
+"""
+
+
+async def test_a_server_that_does_not_search_says_to_pick_a_search_model(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """Gemini's OpenAI endpoint (and most servers) refuse ``web_search_options``: the search is not made without
+    it (that would be an unsearched answer), the error says to give the pipe a search model."""
+    live.quirks = Quirks(refuse_web_search=True)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(SEARCH, {"topic": "leeks"})
+    message = str(caught.value)
+    assert caught.value.status == 400 and live.calls["chat"] == 1
+    assert "'find'" in message and "does not search the web" in message and "search model" in message

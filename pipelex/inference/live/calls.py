@@ -174,6 +174,11 @@ def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelH
             return "; nothing answered: check the backend's base URL"
         case "length_limit":
             return ""
+        case "rejected" if "web_search_options" in str(exc):
+            return (
+                "; this server or model does not search the web (it refuses web_search_options): give the pipe a "
+                "search model, one of category search in `pipelex show models`"
+            )
         case "rate_limited":
             return "; the provider keeps rate-limiting: lower [runtime] max_concurrency or retry later"
         case "timeout":
