@@ -455,8 +455,11 @@ def _check_local_file(name: str, url: str, kind: str, policy: IOPolicy) -> None:
     if reference_kind(url) is not ReferenceKind.FILE or policy.refusal(url) is not None:
         return
     path = local_path(url)
-    if path.is_file() and os.access(path, os.R_OK):
-        return
+    try:
+        if path.is_file() and os.access(path, os.R_OK):
+            return
+    except (OSError, ValueError):  # a name too long for the system (a paragraph given as a path): no file
+        pass
     what = "image" if kind == "ImageContent" else "document"
     raise InputError(
         f"input {name!r}: the {what} file {str(path)[:200]!r} cannot be read (no such readable file): give an "

@@ -398,6 +398,8 @@ def test_a_pipelex_toml_not_in_utf8_says_to_save_it_as_utf8(here: Path) -> None:
         ('{"url": "minutes.pdf"}', "minutes.pdf"),
         ('"the March minutes"', "the March minutes"),  # words, not a path
         ('"docs"', "docs"),  # a folder
+        (f'"{"the minutes of March " * 300}"', "the minutes of March"),  # past the system's name length
+        (f'"{"minutes/" * 800}"', "minutes/minutes"),
         ('{"url": "file:///no/such/minutes.pdf"}', "/no/such/minutes.pdf"),
     ],
 )
