@@ -67,7 +67,8 @@ content (``finish_reason = "length"``); ``partial_usage=True`` reports ``usage``
 ``refuse_temperature=True`` answers a request carrying ``temperature`` with OpenAI's 400 to its reasoning
 models (Anthropic route: "temperature is deprecated for this model", as its models after Opus 4.6 answer); ``stream_only=True`` sends every chat reply as server-sent events, asked or not;
 ``chatter="fenced"`` (or ``"bare"``) answers a structured request with prose around its JSON (in a fenced
-block, or bare); ``refuse_web_search=True`` answers ``web_search_options`` with Gemini's 400; ``fastapi_errors=True`` sends the OpenAI routes' errors as FastAPI's ``{"detail": [{"loc": ..., "msg": ...}]}``
+block, or bare); ``claude_refusal=True`` answers messages with no content and ``stop_reason = "refusal"``;
+``refuse_web_search=True`` answers ``web_search_options`` with Gemini's 400; ``fastapi_errors=True`` sends the OpenAI routes' errors as FastAPI's ``{"detail": [{"loc": ..., "msg": ...}]}``
 (llama-cpp-python's server, vLLM's older ones); ``refused_image_params=("output_format",)`` answers an images request carrying one of them with DALL-E 3's
 400 (``Unknown parameter: 'output_format'.``, ``param`` set); ``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
 ``versioned_paths=True`` answers model routes only at their own paths under ``/v1`` (a 404 elsewhere);
@@ -183,6 +184,7 @@ class Quirks:
     )
     stream_only: bool = False  # every chat reply sent as server-sent events, asked or not
     chatter: str | None = None  # structured content among prose: "fenced" (in a ```json block) or "bare"
+    claude_refusal: bool = False  # messages answered with no content and stop_reason "refusal" (Claude 4)
     refuse_web_search: bool = False  # web_search_options answered with Gemini's "Unknown name" 400
     fastapi_errors: bool = False  # OpenAI-route errors as FastAPI's {"detail": [{"loc", "msg"}]} bodies
     refused_image_params: tuple[str, ...] = ()  # image fields answered with "Unknown parameter" (DALL-E 3)
@@ -801,6 +803,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply, cut = _cut(full, limit)
             stop = "max_tokens" if cut else "end_turn"
             content = [{"type": "text", "text": reply}]
+        if self.state.quirks.claude_refusal:  # Claude 4's safety stop: no content
+            content, stop = [], "refusal"
         return {
             "id": "msg_fake",
             "type": "message",

@@ -667,3 +667,32 @@ async def test_a_server_that_does_not_search_says_to_pick_a_search_model(
     message = str(caught.value)
     assert caught.value.status == 400 and live.calls["chat"] == 1
     assert "'find'" in message and "does not search the web" in message and "search model" in message
+
+
+async def test_a_claude_refusal_is_not_retried_and_its_tokens_are_kept(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """Claude 4 models stop with ``stop_reason = "refusal"`` and no content: the same prompt would be refused
+    again, so it is ``provider_refused`` at once, and the tokens the reply counted are recorded."""
+    _calls(attempts=3)
+    live.quirks = Quirks(claude_refusal=True)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(CLAUDE, {"note": "hello"}, pipe="say_cool")
+    error = caught.value
+    assert (error.reason, error.retryable, live.calls["messages"]) == ("refused", False, 1)
+    assert "declined to answer" in str(error)
+    assert error.partial_output.usage.calls == 1  # pyright: ignore[reportAttributeAccessIssue]
+
+
+def test_an_openai_error_naming_its_field_only_in_param_quotes_it() -> None:
+    import openai
+
+    from pipelex.inference.providers.openai_compat import translate
+
+    request = httpx.Request("POST", "http://127.0.0.1:1/v1/images/generations")
+    body = {
+        "error": {"message": "Invalid value: '1536x1024'.", "type": "invalid_request_error", "param": "size"}
+    }
+    client = openai.OpenAI(api_key="k", base_url="http://127.0.0.1:1/v1")
+    error = client._make_status_error_from_response(httpx.Response(400, request=request, json=body))  # pyright: ignore[reportPrivateUsage]
+    assert str(translate(error)) == "HTTP 400: Invalid value: '1536x1024'. (param 'size')"
