@@ -645,8 +645,201 @@ EDITS["event_planner"] = {
     # main_pipe renamed in its table only
     "main_pipe_table_renamed": [("[pipe.plan_event]", "[pipe.plan_company_event]")],
 }
+LONG["newsroom"] = '''domain = "newsroom"
+description = "Turn a wire feed into a reviewed digest"
+main_pipe = "publish_digest"
+
+[concept.Story]
+description = "One story of the feed"
+
+[concept.Story.structure]
+headline = { type = "text", description = "Its headline", required = true }
+body = { type = "text", description = "Its text", required = true }
+
+[concept.Score]
+description = "How good a story is for the digest"
+
+[concept.Score.structure]
+value = { type = "integer", description = "0 to 10", required = true }
+verdict = { type = "text", description = "keep or drop", required = true }
+
+[concept.Review]
+description = "What the desk says about one story"
+refines = "Text"
+
+[concept.Headline]
+description = "The digest's headline"
+refines = "Text"
+
+[concept.Digest]
+description = "The digest sent to readers"
+refines = "Text"
+
+[pipe.publish_digest]
+type = "PipeSequence"
+description = "Stories, reviews, extras, digest"
+inputs = { feed = "Text" }
+output = "Digest"
+steps = [
+    { pipe = "split_stories", result = "stories" },
+    { pipe = "review_story", batch_over = "stories", batch_as = "story", result = "reviews" },
+    { pipe = "gather_extras", result = "extras" },
+    { pipe = "write_digest", result = "digest" },
+]
+
+[pipe.split_stories]
+type = "PipeLLM"
+description = "Split the feed into stories"
+inputs = { feed = "Text" }
+output = "Story[]"
+prompt = """
+Split this wire feed into stories:
+@feed
+"""
+
+[pipe.review_story]
+type = "PipeSequence"
+description = "Score a story, then write its review by verdict"
+inputs = { story = "Story" }
+output = "Review"
+steps = [
+    { pipe = "score_story", result = "score" },
+    { pipe = "route_story", result = "review" },
+]
+
+[pipe.score_story]
+type = "PipeLLM"
+description = "Score one story"
+inputs = { story = "Story" }
+output = "Score"
+prompt = "Score this story for a general digest: $story.headline. $story.body"
+
+[pipe.route_story]
+type = "PipeCondition"
+description = "Keep or drop"
+inputs = { story = "Story", score = "Score" }
+output = "Review"
+expression = "score.verdict"
+default_outcome = "write_keep_review"
+
+[pipe.route_story.outcomes]
+keep = "write_keep_review"
+drop = "write_drop_review"
+
+[pipe.write_keep_review]
+type = "PipeLLM"
+description = "Why the story stays"
+inputs = { story = "Story", score = "Score" }
+output = "Review"
+prompt = "Say in one line why $story.headline stays (score $score.value)."
+
+[pipe.write_drop_review]
+type = "PipeLLM"
+description = "Why the story goes"
+inputs = { story = "Story", score = "Score" }
+output = "Review"
+prompt = "Say in one line why $story.headline is dropped (score $score.value)."
+
+[pipe.gather_extras]
+type = "PipeParallel"
+description = "A headline and topics, side by side"
+inputs = { reviews = "Review[]" }
+output = "Composite"
+add_each_output = true
+branches = [
+    { pipe = "pick_headline", result = "headline" },
+    { pipe = "list_topics", result = "topics" },
+]
+
+[pipe.pick_headline]
+type = "PipeLLM"
+description = "The digest's headline"
+inputs = { reviews = "Review[]" }
+output = "Headline"
+prompt = """
+Write the digest's headline from these reviews:
+@reviews
+"""
+
+[pipe.list_topics]
+type = "PipeLLM"
+description = "Topics of the day"
+inputs = { reviews = "Review[]" }
+output = "Text[]"
+prompt = """
+List the topics of these reviews:
+@reviews
+"""
+
+[pipe.write_digest]
+type = "PipeCompose"
+description = "The digest"
+inputs = { headline = "Headline", topics = "Text[]", reviews = "Review[]" }
+output = "Digest"
+template = """
+# {{ headline }}
+
+Topics: {{ topics | join(", ") }}
+
+{% for review in reviews %}- {{ review }}
+{% endfor %}
+"""
+'''
+
+EDITS["newsroom"] = {
+    # the batch taken off the step, the pipe still reading one story
+    "batch_removed_from_step": [(', batch_over = "stories", batch_as = "story"', "")],
+    # the producer of the batched list turned into a single story
+    "split_to_single": [('output = "Story[]"', 'output = "Story"')],
+    # a result renamed, its readers not
+    "rename_batch_result": [
+        ('batch_as = "story", result = "reviews"', 'batch_as = "story", result = "story_reviews"')
+    ],
+    # an outcome's pipe deleted, the outcome kept
+    "outcome_pipe_deleted": [
+        (
+            "[pipe.write_drop_review]\n",
+            "[pipe.write_drop_review_old]\n",
+        )
+    ],
+    # a parallel branch's result renamed, the compose still reading the old name
+    "branch_result_renamed": [
+        ('{ pipe = "pick_headline", result = "headline" }', '{ pipe = "pick_headline", result = "title" }')
+    ],
+    # one outcome made to write a list of reviews
+    "outcome_to_list": [
+        (
+            'output = "Review"\nprompt = "Say in one line why $story.headline stays',
+            'output = "Review[]"\nprompt = "Say in one line why $story.headline stays',
+        )
+    ],
+    # the item named as the list
+    "batch_as_is_list": [('batch_as = "story"', 'batch_as = "stories"')],
+    # a structure's field renamed in the concept only, the condition still reading it
+    "field_renamed_in_concept": [
+        (
+            'verdict = { type = "text", description = "keep or drop"',
+            'decision = { type = "text", description = "keep or drop"',
+        )
+    ],
+    # the parallel no longer adds its branches' outputs
+    "parallel_without_add_each": [("add_each_output = true", "add_each_output = false")],
+    # a pipe copied and not renamed
+    "copy_pipe_not_renamed": [
+        (
+            "[pipe.write_digest]\n",
+            '[pipe.list_topics]\ntype = "PipeLLM"\ndescription = "Copy"\ninputs = { reviews = "Review[]" }\noutput = "Text[]"\nprompt = "Topics: $reviews"\n\n[pipe.write_digest]\n',
+        )
+    ],
+    # the digest template reading the feed, which it does not declare
+    "template_reads_feed": [("Topics: {{ topics", "From {{ feed }}. Topics: {{ topics")],
+    # the main sequence's output turned into a list
+    "main_output_list": [('output = "Digest"\nsteps', 'output = "Digest[]"\nsteps')],
+}
+
 INPUTS_LONG: dict[str, dict[str, Any]] = {
     "event_planner": {"request": "An offsite for the data team, 25 people, in Annecy, in June."},
+    "newsroom": {"feed": "BREST - The harbour reopens. RENNES - A new tram line opens on Monday."},
 }
 
 # the same method split into three files of one library, and a pipe moved from one file to another
@@ -682,6 +875,8 @@ def long_cases() -> dict[str, str | dict[str, str]]:
                     raise ValueError(f"edit {base}__{edit}: {old!r} is not in the base")
                 changed = changed.replace(old, new, 1)
             out[f"long_{base}__{edit}"] = changed
+        if base != "event_planner":
+            continue
         library = _split_library(text)
         out[f"long_{base}__library"] = library
         # a pipe moved from people.mthds to budget.mthds (the same domain: still found)
