@@ -300,7 +300,7 @@ class BodySizeLimit:
                 return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, _in_pieces(send))
+        await self.app(scope, replay, _held_until_read(send))
 
     def _would_pass_budget(self, more: int) -> bool:
         return self.ledger.would_pass(more)
@@ -326,32 +326,30 @@ class BodySizeLimit:
         )
 
 
-ANSWER_PIECE_BYTES = 64 * 1024
+LARGE_ANSWER_BYTES = 64 * 1024  # asyncio's default high-water mark of a transport's write buffer
 
 
-def _in_pieces(send: Send) -> Send:
-    """``send`` handing a response body on in pieces of :data:`ANSWER_PIECE_BYTES`. The server writes a piece only
-    once its client has read what it was given (uvicorn waits for the transport's buffer to drain below its
-    high-water mark), so the answer a client does not read stays with its request, counted in the request's hold
-    until its last piece is taken: handed on whole, it went into the transport's buffer at once and the request
-    ended, its hold released, while the bytes stayed in memory for as long as the client read nothing (40 unread
-    8 MB answers: 300 MB of the server's memory that no budget saw)."""
+def _held_until_read(send: Send) -> Send:
+    """``send`` that returns from a large answer only once its client has read it. The answer is written whole,
+    then its end is sent apart: uvicorn writes nothing more on a connection until its client has read what it was
+    given (the transport's buffer back under its low-water mark), so the request, and its hold in
+    ``max_held_body_bytes``, lasts until then. Handed on in one message, the answer went into the transport's
+    buffer and the request ended at once, its hold released, while the bytes stayed in memory for as long as the
+    client read nothing (40 unread 8 MB answers: 300 MB of the server's memory that no budget saw); the protocol
+    aborts a connection whose client reads nothing for ``request_idle_seconds`` (:func:`protocol_class`)."""
 
-    async def in_pieces(message: Message) -> None:
-        body = message.get("body", b"")
-        if message["type"] != "http.response.body" or len(body) <= ANSWER_PIECE_BYTES:
+    async def held(message: Message) -> None:
+        if (
+            message["type"] != "http.response.body"
+            or message.get("more_body", False)
+            or len(message.get("body", b"")) <= LARGE_ANSWER_BYTES
+        ):
             await send(message)
             return
-        more_body = message.get("more_body", False)
-        view = memoryview(body)
-        for start in range(0, len(body), ANSWER_PIECE_BYTES):
-            end = start + ANSWER_PIECE_BYTES
-            piece = {"type": "http.response.body", "body": bytes(view[start:end]), "more_body": True}
-            if end >= len(body):
-                piece["more_body"] = more_body
-            await send(piece)
+        await send({**message, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    return in_pieces
+    return held
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -4,10 +4,10 @@ A request's answer was handed to uvicorn whole: it went into the transport's wri
 ended and its hold in ``[api] max_held_body_bytes`` was released, while the bytes stayed in the server's memory for
 as long as the client read nothing (for ever: a close waits for the buffer to drain). 40 connections each sending a
 4 MB input and reading nothing of its 8 MB answer held 300 MB of the server process; a small bundle making a
-100 MB answer, a hundred times, would end it. The answer is now handed on in pieces, each written once the client
-has read the previous ones, so what a client does not read stays counted in its request's hold; and a connection
-whose client reads nothing for ``[limits] request_idle_seconds`` is aborted, its unsent bytes dropped
-(``pipelex.api.security._in_pieces``, ``pipelex.api.guards.protocol_class``).
+100 MB answer, a hundred times, would end it. A large answer's end is now sent apart, which uvicorn writes only once
+the client has read the answer, so the request and its hold last until then; and a connection whose client reads
+nothing for ``[limits] request_idle_seconds`` is aborted, its unsent bytes dropped
+(``pipelex.api.security._held_until_read``, ``pipelex.api.guards.protocol_class``).
 """
 
 from __future__ import annotations
