@@ -337,7 +337,12 @@ def _structured_model(annotation: Any) -> type[StuffContent] | None:
 
 
 def _iso_date(text: str) -> bool:
+    """``text`` is an extended ISO 8601 calendar date (``2026-03-01``), or one with a time (``...T18:30:00``)."""
     import datetime as dt
+    import re
+
+    if re.match(r"\d{4}-\d{2}-\d{2}(?:$|[T ])", text, re.ASCII) is None:  # not 20260301, 2026-W09-1
+        return False
 
     for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
         try:
@@ -379,9 +384,10 @@ def _content(
         )
     if kind is None and is_json_object(value):  # a structured concept: fields it does not declare are dropped
         value = _declared_fields(value, model, 0)
-    if kind == "DateContent" and type(value) is str and not _iso_date(value):
+    written = value.get("date") if kind == "DateContent" and is_dict(value) else value  # the explicit form's
+    if kind == "DateContent" and type(written) is str and not _iso_date(written):
         raise InputError(
-            f'input {where!r} is {value[:40]!r}, which is no ISO date: give one such as "2026-03-01" '
+            f'input {where!r} is {written[:40]!r}, which is no ISO date: give one such as "2026-03-01" '
             '(a date and time: "2026-03-01T18:30:00")',
             input_name=name,
         )

@@ -5,6 +5,7 @@ mistakes refused before anything runs."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -150,6 +151,8 @@ def test_every_iso_date_is_a_date(runner: PipelexRunner, day: dt.date) -> None:
 @settings(max_examples=80, deadline=None)
 @given(text=st.text(max_size=30))
 def test_a_string_is_a_date_only_when_it_is_iso(runner: PipelexRunner, text: str) -> None:
+    """Only the extended calendar form (the reference's "extended ISO 8601"), with or without a time."""
+    extended = re.match(r"\d{4}-\d{2}-\d{2}(?:$|[T ])", text, re.ASCII) is not None
     try:
         is_iso = bool(dt.date.fromisoformat(text))
     except ValueError:
@@ -157,7 +160,7 @@ def test_a_string_is_a_date_only_when_it_is_iso(runner: PipelexRunner, text: str
             is_iso = bool(dt.datetime.fromisoformat(text))
         except ValueError:
             is_iso = False
-    if is_iso:
+    if is_iso and extended:
         shaped(runner, day=text)
     else:
         error = refused(runner, day=text)
@@ -168,3 +171,21 @@ def test_a_string_for_a_page_is_a_text_given_for_a_page(runner: PipelexRunner) -
     error = refused(runner, page="Opening hours")
     assert error.input_name == "page" and '"concept": "native.Page"' in str(error)
     assert input_error_code(str(error)) == "input.wrong_concept"
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        "yesterday",
+        {"concept": "Date", "content": "yesterday"},
+        {"concept": "Date", "content": {"date": "yesterday"}},
+    ],
+)
+def test_a_date_that_is_no_iso_date_is_refused_in_every_form(runner: PipelexRunner, day: Any) -> None:
+    error = refused(runner, day=day)
+    assert error.input_name == "day" and "'yesterday', which is no ISO date" in str(error)
+
+
+@pytest.mark.parametrize("day", ["20260301", "2026-W09-1", "2026-060"])
+def test_the_basic_and_week_forms_are_no_dates(runner: PipelexRunner, day: str) -> None:
+    assert "no ISO date" in str(refused(runner, day=day))
