@@ -29,7 +29,7 @@ from pipelex.api.problems import ApiProblem, problem_responses
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
 from pipelex.api.runs import RunRecord, RunStore
-from pipelex.api.security import request_hold
+from pipelex.api.security import current_hold, request_hold
 from pipelex.config.settings import PipelexConfig
 from pipelex.errors import StorageFullError
 
@@ -192,7 +192,7 @@ def protocol_router(
         "/runs/{run_id}/results",
         responses={
             202: {"description": "The run is still running: read again after `Retry-After` seconds."},
-            **problem_responses("not-found", "run-failed", *remote, *auth),
+            **problem_responses("not-found", "run-failed", "server-busy", *remote, *auth),
         },
     )
     async def run_results(run_id: RUN_ID) -> Response:
@@ -219,7 +219,9 @@ def protocol_router(
         return Response(await reshaped(run_results_document, record), media_type=JSON)
 
     @guarded.get(
-        "/runs/{run_id}/progress", response_model=dict[str, Any], responses=problem_responses(*read_problems)
+        "/runs/{run_id}/progress",
+        response_model=dict[str, Any],
+        responses=problem_responses(*read_problems, "server-busy"),
     )
     async def run_progress(run_id: RUN_ID) -> Response:
         """The run's progress snapshot: its status, and once it ended one invocation per pipe run of its graph."""
@@ -234,7 +236,13 @@ def protocol_router(
 
     async def reshaped(shape: Callable[[RunRecord], dict[str, Any]], record: RunRecord) -> bytes:
         async with reshaping:
-            return await asyncio.to_thread(lambda: _json_bytes(shape(record)))
+            answer = await asyncio.to_thread(lambda: _json_bytes(shape(record)))
+        # counted in the request's hold until its client has read it, as a run's answer is (a 503 `server-busy` past
+        # max_held_body_bytes): clients asking for a large result and reading nothing cannot pile its copies up
+        hold = current_hold()
+        if hold is not None:
+            hold.take(len(answer))
+        return answer
 
     _blob_routes(guarded, public, blobs, auth)
 

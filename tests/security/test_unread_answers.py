@@ -122,3 +122,35 @@ def test_an_unread_answer_counts_in_the_held_budget_until_it_is_read(budgeted_ap
         time.sleep(1)
     assert again.status_code == 200, again.text[:300]
     assert again.json()["main_stuff"]["content"]["text"] == "4400000"
+
+
+def test_unread_copies_of_a_stored_result_count_in_the_held_budget(budgeted_api: str) -> None:
+    """`/v1/runs/{id}/results` of a finished run's ~6 MB result, asked by clients that read nothing: the third copy
+    would pass the 16 MiB budget and is a 503 (each copy was held outside every budget)."""
+    started = httpx.post(
+        f"{budgeted_api}/v1/start",
+        content=_body(3_000_000),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert started.status_code == 202, started.text[:300]
+    run_id = started.json()["pipeline_run_id"]
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{budgeted_api}/v1/runs/{run_id}/results", timeout=60).status_code != 200:
+        assert time.monotonic() < deadline, "the started run did not finish"
+        time.sleep(0.5)
+    parts = urlsplit(budgeted_api)
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(3):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((parts.hostname or "127.0.0.1", parts.port or 80))
+            sock.sendall(f"GET /v1/runs/{run_id}/results HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            sockets.append(sock)
+            time.sleep(3)  # reshaped and written: its hold taken
+        sockets[-1].settimeout(10)
+        assert sockets[-1].recv(64).startswith(b"HTTP/1.1 503"), "a third unread copy was served"
+    finally:
+        for sock in sockets:
+            sock.close()
