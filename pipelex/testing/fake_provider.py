@@ -113,7 +113,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from pipelex.narrowing import is_json_object
 
@@ -131,20 +131,8 @@ Fault = Literal[
     "html_502",
     "reset",
 ]
-ROUTES: tuple[Route, ...] = ("chat", "images", "messages")
-FAULTS: tuple[Fault, ...] = (
-    "429",
-    "500",
-    "timeout",
-    "malformed",
-    "schema_mismatch",
-    "error_in_200",
-    "deep_reply",
-    "deep_body",
-    "503",
-    "html_502",
-    "reset",
-)
+ROUTES: tuple[Route, ...] = get_args(Route)
+FAULTS: tuple[Fault, ...] = get_args(Fault)
 DEEP = 100_000
 """How deep the ``deep_reply`` and ``deep_body`` faults nest their JSON."""
 FAKE_API_KEY = "sk-fake-provider-key"

@@ -30,6 +30,18 @@ def boot(**sections: Any) -> PipelexConfig:
     return config
 
 
+def boot_openai(**backend: Any) -> PipelexConfig:
+    """Boot with the ``openai`` backend (the fake provider's OpenAI route, by its usual variables) given these
+    settings (``structured_output``, ``token_limit_param``...)."""
+    settings = {
+        "kind": "openai",
+        "base_url_env": "OPENAI_BASE_URL",
+        "api_key_env": "OPENAI_API_KEY",
+        **backend,
+    }
+    return boot(models={"backends": {"openai": settings}})
+
+
 @pytest.fixture(autouse=True)
 def _forget_the_boot() -> Iterator[None]:
     """Every test here may boot with its own config: forget it afterwards (and the structured-output modes

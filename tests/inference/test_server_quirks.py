@@ -17,7 +17,7 @@ import pytest
 from pipelex.errors import ProviderCallFailed
 from pipelex.inference.providers.base import ProviderCallError, refuses_setting, retry_after_seconds
 from pipelex.testing.fake_provider import FakeProvider, Quirks
-from tests.inference.conftest import RunBundle, boot
+from tests.inference.conftest import RunBundle, boot, boot_openai
 
 BUNDLE = """
 domain = "desk"
@@ -361,18 +361,7 @@ async def test_a_listed_error_body_is_quoted_by_its_message(
     live: FakeProvider, run_bundle: RunBundle
 ) -> None:
     """Gemini's error bodies are a list holding the error object: the error quotes its message, not the list."""
-    boot(
-        models={
-            "backends": {
-                "openai": {
-                    "kind": "openai",
-                    "base_url_env": "OPENAI_BASE_URL",
-                    "api_key_env": "OPENAI_API_KEY",
-                    "structured_output": ["json_schema", "tools"],
-                }
-            }
-        }
-    )
+    boot_openai(structured_output=["json_schema", "tools"])
     live.quirks = Quirks(refused_schema_keywords=("enum",))  # one a plain schema keeps: refused for good
     with pytest.raises(ProviderCallFailed) as caught:
         await run_bundle(NESTED, {"wish": "the sea"})
@@ -428,18 +417,7 @@ async def test_tool_arguments_given_as_an_object_are_read(
 ) -> None:
     """OpenAI sends a tool call's arguments as JSON text; some llama-server builds send the object itself. In
     ``tools`` mode both are read as the answer, streamed or not."""
-    boot(
-        models={
-            "backends": {
-                "openai": {
-                    "kind": "openai",
-                    "base_url_env": "OPENAI_BASE_URL",
-                    "api_key_env": "OPENAI_API_KEY",
-                    "structured_output": ["tools", "prompt"],
-                }
-            }
-        }
-    )
+    boot_openai(structured_output=["tools", "prompt"])
     live.quirks = Quirks(tool_arguments_object=True, stream_only=stream)
     output = await run_bundle(NESTED, {"wish": "the sea"})
     assert set(output.main_stuff_json()["place"]) == {"city"} and live.calls["chat"] == 1
@@ -502,18 +480,7 @@ async def test_json_among_prose_is_read_without_a_repair_call(
     """A model on a server without constrained decoding (``prompt`` mode, or one that ignores the response
     format) says "Sure! Here is the answer:" and then the JSON, fenced or bare, and a closing sentence (with
     braces of its own): the JSON is read and validated at once, no repair call."""
-    boot(
-        models={
-            "backends": {
-                "openai": {
-                    "kind": "openai",
-                    "base_url_env": "OPENAI_BASE_URL",
-                    "api_key_env": "OPENAI_API_KEY",
-                    "structured_output": ["prompt", "tools"],
-                }
-            }
-        }
-    )
+    boot_openai(structured_output=["prompt", "tools"])
     live.quirks = Quirks(chatter=chatter)
     output = await run_bundle(NESTED, {"wish": "the sea"})
     assert set(output.main_stuff_json()["place"]) == {"city"} and live.calls["chat"] == 1

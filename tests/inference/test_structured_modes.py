@@ -14,7 +14,7 @@ from pipelex.errors import ConfigError, MissingBaseUrlError, ProviderCallFailed
 from pipelex.inference.live.structured import SCHEMA_MARKER, learned_modes
 from pipelex.reporting.console import render_cost_table
 from pipelex.testing.fake_provider import FakeProvider, Quirks
-from tests.inference.conftest import RunBundle, boot
+from tests.inference.conftest import RunBundle, boot, boot_openai
 from tests.inference.live_bundles import NOTE, TRIAGE
 
 ONE_ATTEMPT = {"timeout": 2.0, "max_attempts": 1, "backoff_initial": 0.01, "backoff_max": 0.02}
@@ -92,18 +92,7 @@ async def test_a_server_ignoring_response_format_gets_the_schema_in_the_retry(
 async def test_each_configured_mode_sends_its_form_and_validates(
     live: FakeProvider, run_bundle: RunBundle, mode: str
 ) -> None:
-    boot(
-        models={
-            "backends": {
-                "openai": {
-                    "kind": "openai",
-                    "base_url_env": "OPENAI_BASE_URL",
-                    "api_key_env": "OPENAI_API_KEY",
-                    "structured_output": [mode],
-                }
-            }
-        }
-    )
+    boot_openai(structured_output=[mode])
     _check_plan(await run_bundle(TRIAGE, {"note": NOTE}, pipe="plan"))
     body = next(iter(live.iter_bodies("chat")))
     prompt = body["messages"][-1]["content"]
@@ -128,18 +117,7 @@ async def test_each_configured_mode_sends_its_form_and_validates(
 
 async def test_a_chain_with_no_mode_left_is_a_clear_error(live: FakeProvider, run_bundle: RunBundle) -> None:
     # an explicit chain is tried as written, and nothing after it
-    boot(
-        models={
-            "backends": {
-                "openai": {
-                    "kind": "openai",
-                    "base_url_env": "OPENAI_BASE_URL",
-                    "api_key_env": "OPENAI_API_KEY",
-                    "structured_output": ["json_schema", "tools"],
-                }
-            }
-        }
-    )
+    boot_openai(structured_output=["json_schema", "tools"])
     live.quirks = Quirks(refuse_json_schema=True, refuse_tools=True)
     with pytest.raises(ProviderCallFailed) as caught:
         await run_bundle(TRIAGE, {"note": NOTE}, pipe="read_ticket")
@@ -221,18 +199,7 @@ async def test_inline_settings_reach_the_call_in_the_backend_token_field(
     assert (body["max_tokens"], body["temperature"], body["reasoning_effort"]) == (300, 0.4, "low")
     assert "max_completion_tokens" not in body  # not OpenAI's own host: the widely read field
     live.reset()
-    boot(
-        models={
-            "backends": {
-                "openai": {
-                    "kind": "openai",
-                    "base_url_env": "OPENAI_BASE_URL",
-                    "api_key_env": "OPENAI_API_KEY",
-                    "token_limit_param": "max_completion_tokens",
-                }
-            }
-        }
-    )
+    boot_openai(token_limit_param="max_completion_tokens")
     await run_bundle(SETTINGS, {"note": NOTE}, pipe="say")
     body = next(iter(live.iter_bodies("chat")))
     assert body["max_completion_tokens"] == 300 and "max_tokens" not in body
