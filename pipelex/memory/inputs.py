@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -436,23 +436,12 @@ def check_local_files(stuffs: dict[str, Stuff], policy: IOPolicy) -> None:
     path at all (``"photo": "my cat"``), is an input error before anything runs, a dry run included (it reads no
     file, so it would pass such a path). A file the policy refuses is left to the policy's own check and to the IO
     gate, which say nothing of the server's files."""
-    from pydantic import BaseModel
-
+    files = ("ImageContent", "DocumentContent")
     for name, stuff in stuffs.items():
-        stack: list[object] = [stuff.content]
-        while stack:
-            item = stack.pop()
+        for item in _held_values(stuff.content, opaque=files):
             kind = native_name(type(item))  # makes no class: an image is one only if its class was made
-            if kind in ("ImageContent", "DocumentContent"):
+            if kind in files:
                 _check_local_file(name, str(getattr(item, "url", "")), kind, policy)
-            elif isinstance(item, ListContent):
-                stack.extend(item.items)
-            elif isinstance(item, BaseModel):
-                stack.extend(getattr(item, field) for field in type(item).model_fields)
-            elif is_sequence(item):
-                stack.extend(item)
-            elif is_dict(item):
-                stack.extend(item.values())
 
 
 def _check_local_file(name: str, url: str, kind: str, policy: IOPolicy) -> None:
@@ -478,24 +467,32 @@ def caller_urls(stuffs: dict[str, Stuff]) -> list[str]:
     """Every http(s) URL the caller's inputs hold as a whole value: an image's or a document's ``url``, a text, a
     field of a structure, at any depth. These are the URLs the caller named; a run fetches only these, unless
     its IO policy lets it fetch the URLs it builds (:meth:`~pipelex.io.policy.IOPolicy.naming`)."""
-    from pydantic import BaseModel
-
     from pipelex.io.policy import ReferenceKind, reference_kind
 
-    found: list[str] = []
-    stack: list[object] = [stuff.content for stuff in stuffs.values()]
+    return [
+        item
+        for stuff in stuffs.values()
+        for item in _held_values(stuff.content)
+        if isinstance(item, str) and item[:4].lower() == "http" and reference_kind(item) is ReferenceKind.HTTP
+    ]
+
+
+def _held_values(content: object, *, opaque: tuple[str, ...] = ()) -> Iterator[object]:
+    """``content`` and every value it holds, at any depth: a model's fields, a list's or a tuple's items, a dict's
+    values. A native content whose kind is in ``opaque`` is given but not entered."""
+    from pydantic import BaseModel
+
+    stack: list[object] = [content]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
-            if item[:4].lower() == "http" and reference_kind(item) is ReferenceKind.HTTP:
-                found.append(item)
-        elif isinstance(item, BaseModel):
-            stack.extend(getattr(item, name) for name in type(item).model_fields)
+        yield item
+        if isinstance(item, BaseModel):
+            if not (opaque and native_name(type(item)) in opaque):
+                stack.extend(getattr(item, field) for field in type(item).model_fields)
         elif is_sequence(item):
             stack.extend(item)
         elif is_dict(item):
             stack.extend(item.values())
-    return found
 
 
 def _mime_of(url: str) -> str | None:
