@@ -62,9 +62,11 @@ prompt = "Summarise $note"
 """
 
 
+# a call's timeout far above a loopback reply's time on a busy machine (a reply past it would be read as a timeout
+# fault), far under the fake's delay for its timeout fault (5 s)
 @pytest.mark.parametrize("fault", ["429", "500", "timeout", "malformed"])
 async def test_transient_faults_are_retried(live: FakeProvider, run_bundle: RunBundle, fault: str) -> None:
-    boot(models={"calls": {"timeout": 0.5, "max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.02}})
+    boot(models={"calls": {"timeout": 2.0, "max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.02}})
     live.inject(fault, count=2)  # type: ignore[arg-type]
     output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
     assert "Fake reply" in output.main_stuff_json()["text"]
@@ -84,7 +86,7 @@ async def test_transient_faults_are_retried(live: FakeProvider, run_bundle: RunB
 async def test_the_last_attempt_gives_a_clear_error(
     live: FakeProvider, run_bundle: RunBundle, fault: str, status: int | None, reason: str
 ) -> None:
-    boot(models={"calls": {"timeout": 0.3, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})
+    boot(models={"calls": {"timeout": 2.0, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})
     live.inject(fault, count=5)  # type: ignore[arg-type]
     with pytest.raises(ProviderCallFailed) as caught:
         await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")

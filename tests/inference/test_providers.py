@@ -104,7 +104,7 @@ async def test_anthropic_faults_are_retried_then_named(
 ) -> None:
     from tests.inference.conftest import boot
 
-    boot(models={"calls": {"timeout": 0.3, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})
+    boot(models={"calls": {"timeout": 2.0, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02}})
     live.inject(fault, count=1, route="messages")  # type: ignore[arg-type]
     output = await run_bundle(SAY, {"note": "hi"})
     assert "Fake reply of claude-sonnet-4-6" in output.main_stuff_json()["text"]
