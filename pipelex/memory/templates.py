@@ -26,6 +26,11 @@ NOTE_PREFIX = "//"
 EXPLICIT_ONLY = frozenset({"PageContent", "TextAndImagesContent"})
 """The natives whose content (an object of natives) is given only in the explicit form ``{"concept", "content"}``:
 they have no short form, and a bare object for them is refused, as in the reference."""
+# an image's or a document's placeholder, as an input or a field (a dry run reads no URL; a path would name no file)
+_EXAMPLE_URLS = {
+    "ImageContent": "https://example.com/your-image.png",
+    "DocumentContent": "https://example.com/your-document.pdf",
+}
 _MAX_DEPTH = 4  # a concept nesting itself stops being expanded here
 
 
@@ -77,10 +82,8 @@ def input_placeholder(concept: Concept, library: Library) -> Any:
             return "12:00"
         case "JSONContent":
             return {}
-        case "ImageContent":
-            return {"url": "https://example.com/your-image.png"}
-        case "DocumentContent":
-            return {"url": "https://example.com/your-document.pdf"}
+        case ("ImageContent" | "DocumentContent") as kind:
+            return {"url": _EXAMPLE_URLS[kind]}
         case "AnythingContent" | "DynamicContent":
             return f"<{concept.code}: any JSON value>"
         case _:
@@ -122,9 +125,9 @@ def _value_placeholder(annotation: Any, description: str, depth: int) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if annotation is TextContent:
             return {"text": f"<{_one_line(description)}>"}
-        if native_name(annotation) in ("ImageContent", "DocumentContent"):  # a dry run reads no example URL
-            kind = "image.png" if native_name(annotation) == "ImageContent" else "document.pdf"
-            return {"url": f"https://example.com/your-{kind}"}
+        url = _EXAMPLE_URLS.get(native_name(annotation) or "")
+        if url is not None:  # an image or a document field
+            return {"url": url}
         return _model_placeholder(annotation, only_required=not _is_compiled(annotation), depth=depth)
     if annotation is str:
         return f"<{_one_line(description)}>"
