@@ -21,7 +21,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pipelex.concepts.natives import (
     DocumentContent,
@@ -128,16 +128,59 @@ def _say_what_the_reply_lacked(result: ChatResult, pipe_code: str, handle: Model
             f"{' and no '.join(result.usage_missing)}): those tokens (and their cost) are counted as 0"
         )
     elif not result.usage_reported:
-        record_warning(
-            f"pipe {pipe_code!r}: the reply of {handle.handle!r} carried no token usage: "
-            "its tokens (and cost) are counted as 0"
-        )
+        _say_no_usage(pipe_code, handle)
     if result.from_reasoning:
         record_warning(
             f"pipe {pipe_code!r}: the reply of {handle.handle!r} had no content, only a reasoning text "
             "(reasoning_content): that text is taken as the answer (a server's reasoning parser may "
             "have taken the answer for thinking)"
         )
+
+
+def _say_no_usage(pipe_code: str, handle: ModelHandle) -> None:
+    """The warning on the leaf for a reply (text or images) that carried no token usage."""
+    record_warning(
+        f"pipe {pipe_code!r}: the reply of {handle.handle!r} carried no token usage: "
+        "its tokens (and cost) are counted as 0"
+    )
+
+
+_Settings = TypeVar("_Settings", bound=BaseModel)
+
+
+def _without_settings(
+    request: _Settings, names: Iterable[str], pipe_code: str, handle: ModelHandle
+) -> _Settings:
+    """``request`` without the optional settings ``names`` its model refuses; the leaf is told of each one it set."""
+    for name in names:
+        asked = getattr(request, name, None)
+        if asked is None:
+            continue
+        record_warning(
+            f"pipe {pipe_code!r}: model {handle.handle!r} ({handle.model_id}) refuses {name} "
+            f"(asked {asked!r}): it was called without it"
+        )
+        request = request.model_copy(update={name: None})
+    return request
+
+
+def _learn_refused_settings(
+    exc: ProviderCallError,
+    request: BaseModel,
+    droppable: Iterable[str],
+    backend: Backend,
+    base_url: str | None,
+    handle: ModelHandle,
+) -> list[str]:
+    """The optional settings of ``droppable`` that ``request`` set and that ``exc`` says its model refuses, each
+    remembered for the process (later calls go without it)."""
+    from pipelex.inference.live.structured import drop_setting
+    from pipelex.inference.providers.base import refuses_setting
+
+    refused = [n for n in droppable if getattr(request, n, None) is not None and refuses_setting(exc, n)]
+    for name in refused:
+        drop_setting(backend, base_url, handle.model_id, name, str(exc))
+    return refused
 
 
 def missing_key_message(backend: Backend) -> str:
@@ -345,7 +388,6 @@ class LiveContentGenerator:
         the token limit is a warning on the leaf (or an error when what came back cannot be parsed).
         """
         from pipelex.inference.live.structured import (
-            drop_setting,
             dropped_settings,
             fall_back,
             learn_plain_schema,
@@ -361,7 +403,6 @@ class LiveContentGenerator:
             DROPPABLE_SETTINGS,
             refuses_mode,
             refuses_schema_keyword,
-            refuses_setting,
             refuses_token_field,
         )
         from pipelex.inference.providers.session import open_provider
@@ -373,19 +414,9 @@ class LiveContentGenerator:
         base = request.model_copy(update={"token_limit_param": token_field_for(backend, base_url)})
         schema = request.json_schema
 
-        def without(names: Iterable[str]) -> None:
-            """Send ``base`` without these optional settings the model refuses, saying so on the leaf."""
-            nonlocal base
-            for name in names:
-                if getattr(base, name) is None:
-                    continue
-                record_warning(
-                    f"pipe {pipe_code!r}: model {handle.handle!r} ({handle.model_id}) refuses {name} "
-                    f"(asked {getattr(base, name)!r}): it was called without it"
-                )
-                base = base.model_copy(update={name: None})
-
-        without(sorted(dropped_settings(backend, base_url, handle.model_id)))
+        base = _without_settings(
+            base, sorted(dropped_settings(backend, base_url, handle.model_id)), pipe_code, handle
+        )
 
         async def send(prepared: ChatRequest) -> ChatResult:
             try:
@@ -437,15 +468,11 @@ class LiveContentGenerator:
                             raise
                         base = base.model_copy(update={"token_limit_param": other})
                         continue
-                    refused = [
-                        n
-                        for n in DROPPABLE_SETTINGS
-                        if getattr(prepared, n) is not None and refuses_setting(exc, n)
-                    ]
+                    refused = _learn_refused_settings(
+                        exc, prepared, DROPPABLE_SETTINGS, backend, base_url, handle
+                    )
                     if refused:
-                        for name in refused:
-                            drop_setting(backend, base_url, handle.model_id, name, str(exc))
-                        without(refused)
+                        base = _without_settings(base, refused, pipe_code, handle)
                         continue
                     if mode is None or mode == "prompt":
                         raise
@@ -698,10 +725,7 @@ class LiveContentGenerator:
                 result = await self._image_call(handle, backend, request, key=key, pipe_code=job.pipe_code)
                 record(handle, result.usage, priced=priced)
                 if not result.usage_reported:
-                    record_warning(
-                        f"pipe {job.pipe_code!r}: the reply of {handle.handle!r} carried no token usage: its "
-                        "tokens (and cost) are counted as 0"
-                    )
+                    _say_no_usage(job.pipe_code, handle)
                 return await self._store_images(job, result.images, runtime.storage, source=base_url)
 
             return await call_with_retries(
@@ -717,35 +741,25 @@ class LiveContentGenerator:
     ) -> ImageResult:
         """One images call; an optional setting the model refuses (quality, background, output_format) is
         dropped, the call made again at once without it (remembered per model), and the leaf told."""
-        from pipelex.inference.live.structured import drop_setting, dropped_settings
-        from pipelex.inference.providers.base import DROPPABLE_IMAGE_SETTINGS, refuses_setting
+        from pipelex.inference.live.structured import dropped_settings
+        from pipelex.inference.providers.base import DROPPABLE_IMAGE_SETTINGS
         from pipelex.inference.providers.session import open_provider
 
         base_url = backend.resolved_base_url()
         policy = self.runtime.deck.policy
         while True:
-            for name in sorted(dropped_settings(backend, base_url, handle.model_id)):
-                if getattr(request, name, None) is not None:
-                    record_warning(
-                        f"pipe {pipe_code!r}: model {handle.handle!r} ({handle.model_id}) refuses {name} "
-                        f"(asked {getattr(request, name)!r}): it was called without it"
-                    )
-                    request = request.model_copy(update={name: None})
+            dropped = sorted(dropped_settings(backend, base_url, handle.model_id))
+            request = _without_settings(request, dropped, pipe_code, handle)
             try:
                 async with open_provider(
                     backend, api_key=key, base_url=base_url, timeout=policy.timeout
                 ) as provider:
                     return await provider.generate_images(request)
             except ProviderCallError as exc:
-                refused = [
-                    n
-                    for n in DROPPABLE_IMAGE_SETTINGS
-                    if getattr(request, n) is not None and refuses_setting(exc, n)
-                ]
-                if not refused:
+                if not _learn_refused_settings(
+                    exc, request, DROPPABLE_IMAGE_SETTINGS, backend, base_url, handle
+                ):
                     raise
-                for name in refused:
-                    drop_setting(backend, base_url, handle.model_id, name, str(exc))
 
     async def _store_images(
         self, job: ImgGenJob, images: list[Any], storage: Storage, *, source: str | None
