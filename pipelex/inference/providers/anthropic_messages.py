@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from pipelex.inference.providers.base import (
-    CLOSED_MID_REPLY,
     CallUsage,
     ChatRequest,
     ChatResult,
     ImageRequest,
     ImageResult,
     ProviderCallError,
-    closed_mid_reply,
+    connection_error,
     retry_after_seconds,
     status_error,
     summarise_body,
@@ -39,11 +38,7 @@ def translate(exc: BaseException) -> ProviderCallError:
     if isinstance(exc, anthropic.APITimeoutError):
         return ProviderCallError("the call timed out", retryable=True, reason="timeout")
     if isinstance(exc, anthropic.APIConnectionError):
-        if closed_mid_reply(exc):
-            return ProviderCallError(
-                f"{CLOSED_MID_REPLY} ({type(exc.__cause__).__name__})", retryable=True, reason="connection"
-            )
-        return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
+        return connection_error(exc)
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         error = status_error(

@@ -162,6 +162,16 @@ def retry_after_seconds(headers: object) -> float | None:
 CLOSED_MID_REPLY = "the server closed the connection before its reply was complete"
 
 
+def connection_error(exc: BaseException) -> ProviderCallError:
+    """The error of an SDK's connection error (retryable): a connection dropped mid-reply says so
+    (:data:`CLOSED_MID_REPLY`, which the hints read), any other is one that could not be made."""
+    if closed_mid_reply(exc):
+        return ProviderCallError(
+            f"{CLOSED_MID_REPLY} ({type(exc.__cause__).__name__})", retryable=True, reason="connection"
+        )
+    return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
+
+
 def closed_mid_reply(exc: BaseException) -> bool:
     """True when an SDK connection error is a connection that was open and then dropped (a reset or an early
     close while the reply was read: a server that crashed or a proxy that cut it), not one that never opened."""

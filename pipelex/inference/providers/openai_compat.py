@@ -12,7 +12,6 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from pipelex.inference.providers.base import (
-    CLOSED_MID_REPLY,
     CallUsage,
     ChatRequest,
     ChatResult,
@@ -20,7 +19,7 @@ from pipelex.inference.providers.base import (
     ImageRequest,
     ImageResult,
     ProviderCallError,
-    closed_mid_reply,
+    connection_error,
     retry_after_seconds,
     status_error,
     summarise_body,
@@ -89,11 +88,7 @@ def translate(exc: BaseException) -> ProviderCallError:
     if isinstance(exc, openai.APITimeoutError):
         return ProviderCallError("the call timed out", retryable=True, reason="timeout")
     if isinstance(exc, openai.APIConnectionError):
-        if closed_mid_reply(exc):
-            return ProviderCallError(
-                f"{CLOSED_MID_REPLY} ({type(exc.__cause__).__name__})", retryable=True, reason="connection"
-            )
-        return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
+        return connection_error(exc)
     if isinstance(exc, openai.APIStatusError):
         # the SDK's message starts "Error code: 400 - ", which would say the status twice
         detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
@@ -179,13 +174,17 @@ def _arguments_text(arguments: object) -> str | None:
     return None
 
 
+# where servers put a reply's reasoning: DeepSeek, llama.cpp and vLLM before 0.10; vLLM after, OpenRouter
+_REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
 def _reasoning_text(message: object) -> str | None:
     """The reasoning a message carries beside its content: ``reasoning_content`` (DeepSeek, llama.cpp, vLLM
     before 0.10) or ``reasoning`` (vLLM after, OpenRouter), when it is non-blank text."""
     extra = getattr(message, "model_extra", None)
     if not is_json_object(extra):
         return None
-    for name in ("reasoning_content", "reasoning"):
+    for name in _REASONING_FIELDS:
         value = extra.get(name)
         if isinstance(value, str) and value.strip():
             return value
@@ -264,7 +263,7 @@ def _from_event_stream(body: str) -> ChatCompletion:
                 continue
             if isinstance(text := delta.get("content"), str):
                 content.append(text)
-            for name in ("reasoning_content", "reasoning"):
+            for name in _REASONING_FIELDS:
                 if isinstance(text := delta.get(name), str):
                     reasoning.append(text)
             for call in cast(list[object], delta.get("tool_calls") or []):
