@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pipelex.config.deck import Backend, StructuredMode, TokenLimitParam
@@ -33,15 +34,39 @@ logger = logging.getLogger("pipelex.inference")
 SCHEMA_MARKER = "JSON schema of the answer:"
 """The line before the schema when it is described in the prompt (the fake provider reads what follows)."""
 
-_learned: dict[tuple[str, str], StructuredMode] = {}
+
+@dataclass
+class _Learned:
+    """What this process learned a server (a backend at a base URL) refuses, and what it sends instead."""
+
+    mode: StructuredMode | None = None
+    """The structured mode calls start in (None: the backend's first)."""
+    token_field: TokenLimitParam | None = None
+    """The field the token limit goes in (None: the backend's)."""
+    plain_schema: bool = False
+    """Whether schemas go plain (:func:`plain_schema`)."""
+    dropped: dict[str, set[str]] = field(default_factory=lambda: {})
+    """Model id -> the optional settings that model refused."""
+
+
+_servers: dict[tuple[str, str], _Learned] = {}
 _lock = threading.Lock()
+
+
+def _learned(backend: Backend, base_url: str | None) -> _Learned:
+    """The memory of one server; the caller holds ``_lock``."""
+    key = (backend.name, base_url or "")
+    found = _servers.get(key)
+    if found is None:
+        found = _servers[key] = _Learned()
+    return found
 
 
 def mode_for(backend: Backend, base_url: str | None) -> StructuredMode:
     """The mode the next structured call to ``backend`` is asked in."""
     modes = backend.structured_modes()
     with _lock:
-        learned = _learned.get((backend.name, base_url or ""))
+        learned = _learned(backend, base_url).mode
     return learned if learned in modes else modes[0]
 
 
@@ -53,16 +78,16 @@ def fall_back(
     When another call already moved this backend past ``refused``, its choice is returned as it is.
     """
     modes = backend.structured_modes()
-    key = (backend.name, base_url or "")
     with _lock:
-        current = _learned.get(key, modes[0])
+        server = _learned(backend, base_url)
+        current = server.mode or modes[0]
         if current != refused:
             return current
         position = modes.index(refused) if refused in modes else len(modes)
         if position + 1 >= len(modes):
             return None
         following = modes[position + 1]
-        _learned[key] = following
+        server.mode = following
     logger.info(
         "backend %r (%s) refuses structured output as %s (%s): using %s from now on in this process",
         backend.name,
@@ -74,13 +99,10 @@ def fall_back(
     return following
 
 
-_learned_token_fields: dict[tuple[str, str], TokenLimitParam] = {}
-
-
 def token_field_for(backend: Backend, base_url: str | None) -> TokenLimitParam:
     """The field the next call to ``backend`` carries its token limit in."""
     with _lock:
-        learned = _learned_token_fields.get((backend.name, base_url or ""))
+        learned = _learned(backend, base_url).token_field
     return learned or backend.token_limit_field()
 
 
@@ -90,14 +112,13 @@ def switch_token_field(
     """The other token-limit field (remembered for the process), or None when this process already moved
     this backend away from the other one (both refused: the error stands)."""
     other = other_token_field(refused)
-    key = (backend.name, base_url or "")
     with _lock:
-        current = _learned_token_fields.get(key)
-        if current == other:
+        server = _learned(backend, base_url)
+        if server.token_field == other:
             return other  # another call moved it already
-        if current == refused:
+        if server.token_field == refused:
             return None  # learned once already, refused again: the server takes neither
-        _learned_token_fields[key] = other
+        server.token_field = other
     logger.info(
         "backend %r (%s) refuses the token limit as %s (%s): sending %s from now on in this process",
         backend.name,
@@ -109,7 +130,6 @@ def switch_token_field(
     return other
 
 
-_plain_schemas: set[tuple[str, str]] = set()
 _PLAIN_DROPPED = frozenset(
     ("$defs", "definitions", "$schema", "additionalProperties", "propertyNames", "title", "default")
 )
@@ -120,16 +140,16 @@ _PLAIN_DEPTH = 12
 def plain_schema_for(backend: Backend, base_url: str | None) -> bool:
     """True when this process learned that ``backend`` refuses schema keywords (it gets :func:`plain_schema`)."""
     with _lock:
-        return (backend.name, base_url or "") in _plain_schemas
+        return _learned(backend, base_url).plain_schema
 
 
 def learn_plain_schema(backend: Backend, base_url: str | None, detail: str) -> bool:
     """Remember for the process that ``backend`` takes plain schemas only; False when it was known already."""
-    key = (backend.name, base_url or "")
     with _lock:
-        if key in _plain_schemas:
+        server = _learned(backend, base_url)
+        if server.plain_schema:
             return False
-        _plain_schemas.add(key)
+        server.plain_schema = True
     logger.info(
         "backend %r (%s) refuses a JSON-schema keyword (%s): sending plain schemas from now on in this process",
         backend.name,
@@ -174,19 +194,16 @@ def plain_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], walk(schema, ()))
 
 
-_dropped_settings: dict[tuple[str, str, str], set[str]] = {}
-
-
 def dropped_settings(backend: Backend, base_url: str | None, model_id: str) -> frozenset[str]:
     """The optional settings (``temperature``, ``reasoning_effort``) this model refused in this process."""
     with _lock:
-        return frozenset(_dropped_settings.get((backend.name, base_url or "", model_id), ()))
+        return frozenset(_learned(backend, base_url).dropped.get(model_id, ()))
 
 
 def drop_setting(backend: Backend, base_url: str | None, model_id: str, name: str, detail: str) -> None:
     """Remember for the process that this model refuses the setting ``name``: later calls go without it."""
     with _lock:
-        names = _dropped_settings.setdefault((backend.name, base_url or "", model_id), set())
+        names = _learned(backend, base_url).dropped.setdefault(model_id, set())
         if name in names:
             return
         names.add(name)
@@ -204,16 +221,13 @@ def forget_learned_modes() -> None:
     """Forget every fallback learned in this process, modes, token fields and refused settings (tests; a server
     upgraded)."""
     with _lock:
-        _learned.clear()
-        _learned_token_fields.clear()
-        _dropped_settings.clear()
-        _plain_schemas.clear()
+        _servers.clear()
 
 
 def learned_modes() -> dict[tuple[str, str], StructuredMode]:
     """The modes this process moved to, by (backend, base URL)."""
     with _lock:
-        return dict(_learned)
+        return {key: server.mode for key, server in _servers.items() if server.mode is not None}
 
 
 def describe_schema(schema: dict[str, Any]) -> str:
