@@ -134,14 +134,10 @@ def _brace_specs(text: str) -> Iterator[str]:
         return
 
 
-def _check_brace_format(budget: RenderBudget, text: str) -> bool:
-    """Refuse a ``str.format`` text whose widths or precisions pass the size budget (``'{:>999999999}'``); whether
-    a spec takes a width from the arguments (``'{:{w}}'``)."""
-    nested = False
-    for spec in _brace_specs(text):
+def _check_brace_specs(budget: RenderBudget, specs: Iterable[str]) -> None:
+    """Refuse ``str.format`` specs whose widths or precisions pass the size budget (``'{:>999999999}'``)."""
+    for spec in specs:
         _check_widths(budget, _DIGITS_RE.findall(spec))
-        nested = nested or "{" in spec
-    return nested
 
 
 def _estimate_str_method(
@@ -166,8 +162,10 @@ def _estimate_str_method(
             _length(args[0]) * len(text) + sum(_length(item) for item in _sized_items(args[0])), "a text"
         )
     elif name in ("format", "format_map") and isinstance(text, str):
+        specs = list(_brace_specs(text))
+        _check_brace_specs(budget, specs)
         # a width taken from the arguments: `'{:{w}}'.format(1, w=10**9)`
-        if _check_brace_format(budget, text):
+        if any("{" in spec for spec in specs):
             for number in _int_args(values):
                 if number > budget.max_chars:
                     budget.size(number, "a formatted text")
