@@ -125,7 +125,10 @@ def _load(args: argparse.Namespace) -> tuple[PipelexRunner, Library, PipeEntry]:
 
 def _emit(args: argparse.Namespace, text: str, *, next_step: str | None) -> int:
     if not args.output:
-        sys.stdout.write(text)
+        from pipelex.cli.commands import console_json
+
+        # a description's C1 controls and bidi overrides, escaped (the same JSON)
+        sys.stdout.write(console_json(text))
         return EXIT_OK
     from pipelex.cli.paths import output_file
 

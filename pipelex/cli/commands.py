@@ -47,17 +47,33 @@ def console_text(text: str) -> str:
     return text.replace("\r\n", "\n").translate(_controls())
 
 
+def console_json(text: str) -> str:
+    """JSON text as the console shows it: the characters :func:`console_text` writes out, written as JSON escapes
+    (``\\u009b``, ``\\u202e``), so the text stays the same JSON (they only occur inside its strings: ``json.dumps``
+    escapes the other controls itself, but not C1 controls nor bidi overrides when it keeps non-ASCII text)."""
+    return text.translate(_json_controls())
+
+
+_CONTROL_CODES = (
+    *range(0x00, 0x09),
+    *range(0x0B, 0x20),
+    *range(0x7F, 0xA0),
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+)
+
+
 @functools.cache
 def _controls() -> dict[int, str]:
     """What :func:`console_text` writes out, and how (a table for ``str.translate``: no regex compiled)."""
-    codes = [
-        *range(0x00, 0x09),
-        *range(0x0B, 0x20),
-        *range(0x7F, 0xA0),
-        *range(0x202A, 0x202F),
-        *range(0x2066, 0x206A),
-    ]
-    return {code: repr(chr(code))[1:-1] for code in codes}
+    return {code: repr(chr(code))[1:-1] for code in _CONTROL_CODES}
+
+
+@functools.cache
+def _json_controls() -> dict[int, str]:
+    """What :func:`console_json` writes out: the controls JSON text may hold raw (not line feeds, tabs or the
+    other controls below 0x20, which ``json.dumps`` always escapes, nor blanks between tokens)."""
+    return {code: f"\\u{code:04x}" for code in _CONTROL_CODES if code >= 0x7F}
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
@@ -132,7 +148,7 @@ def _handle(handler: Any, args: argparse.Namespace) -> int:
     except BundleInvalidError as exc:
         print("The bundle does not validate:", file=sys.stderr)
         for diagnostic in exc.diagnostics:
-            print(f"  {diagnostic.render()}", file=sys.stderr)
+            print(f"  {console_text(diagnostic.render())}", file=sys.stderr)
         return EXIT_FAILED
     except (BundleLoadError, InputError, ConfigError) as exc:
         _err(str(exc))
@@ -245,11 +261,11 @@ def _validate(
         print(json.dumps(report.to_json(), indent=2))
     else:
         for verdict in report.validated_pipes:
-            print(f"  {verdict.status.value:<8} {verdict.pipe_ref}")
+            print(f"  {verdict.status.value:<8} {console_text(verdict.pipe_ref)}")
         for warning in report.warnings:
-            print(f"warning: {warning.render()}")
+            print(f"warning: {console_text(warning.render())}")
         for error in report.errors:
-            print(f"error: {error.render()}")
+            print(f"error: {console_text(error.render())}")
         stages = "parse, schema, references, static checks" + ("" if args.static_only else ", dry-run sweep")
         from pipelex.language.loader import nested_packages
 
@@ -763,7 +779,7 @@ def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: 
     if isinstance(exc, Exception):
         exc.add_note(note)
     else:  # Ctrl-C: no error line follows
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {console_text(note)}", file=sys.stderr)
     if not args.quiet and partial.usage.is_reportable:
         _print_costs(partial, args, file=sys.stderr)
 
@@ -938,14 +954,14 @@ def show(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     library = load_library(_library_paths(args))
     for diagnostic in library.diagnostics:
-        print(f"warning: {diagnostic.render()}", file=sys.stderr)
+        print(f"warning: {console_text(diagnostic.render())}", file=sys.stderr)
     if args.what == "pipes":
         for entry in library.pipes.values():
-            print(f"{entry.ref:<48} {entry.blueprint.type:<14} {entry.blueprint.description}")
+            print(console_text(f"{entry.ref:<48} {entry.blueprint.type:<14} {entry.blueprint.description}"))
     elif args.what == "concepts":
         for concept in library.concepts.concepts.values():
             if not concept.is_native:
-                print(f"{concept.ref:<48} {concept.description}")
+                print(console_text(f"{concept.ref:<48} {concept.description}"))
     elif args.what == "pipe":
         entry = library.resolve_pipe(args.code)
         if entry is None:

@@ -1,0 +1,127 @@
+"""Tenth hostile pass: what the CLI prints of a *bundle* is shown, never acted on by the terminal.
+
+The seventh pass wrote out the control characters of what a run produced (``console_text``); the bundle's own text
+still reached the terminal as it was. TOML strings hold any character through escapes (``"\\u001b]52;c;...\\u0007"``),
+so a bundle someone else wrote, listed with ``pipelex show pipes`` (the command a user runs to see what a library
+holds before running it), wrote the user's clipboard (OSC 52), set the window's title and cleared the screen through
+its descriptions; ``validate`` printed an input name's escapes raw in a diagnostic's hint (``use it (e.g. $a...)``);
+``build output --json-schema`` printed a description's C1 controls and bidi overrides raw (JSON keeps them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipelex.cli.commands import console_json, console_text
+from tests.security.conftest import Watched
+
+# as TOML escapes: the bundle's text holds the characters themselves once parsed
+CLIP = r"\u001b]52;c;ZWNobyBwd25lZA==\u0007"
+TITLE = r"\u001b]0;PWNED\u0007"
+C1 = r"\u009b2J \u009d0;T\u009c"
+BIDI = r"\u202egnp.exe"
+
+RAW = ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\u202e")
+
+LISTED = f"""domain = "listed"
+description = "the domain {TITLE}"
+main_pipe = "say"
+
+[concept.Note]
+description = "a note {CLIP} {C1}"
+
+[concept.Note.structure]
+body = {{ type = "text", description = "the body {C1} {BIDI}" }}
+
+[pipe.say]
+type = "PipeLLM"
+description = "says {TITLE} \\u001b[2J\\r{BIDI}"
+inputs = {{ note = "Note" }}
+output = "Note"
+prompt = "Say $note"
+"""
+
+INVALID = f"""domain = "invalid"
+main_pipe = "say"
+
+[pipe.say]
+type = "PipeLLM"
+description = "says"
+inputs = {{ "a{CLIP}" = "Text" }}
+output = "Text"
+prompt = "Say hello"
+
+[pipe."b{TITLE}"]
+type = "PipeLLM"
+description = "says"
+output = "Text"
+prompt = "Say hello"
+"""
+
+
+def _assert_shown_not_acted_on(watched: Watched) -> str:
+    printed = watched.out + watched.err
+    assert not any(ch in printed for ch in RAW), printed
+    return printed
+
+
+@pytest.mark.parametrize("what", ["pipes", "concepts"])
+def test_show_lists_a_bundles_descriptions_without_their_control_characters(
+    run_watched_cli: Callable[..., Watched], tmp_path: Path, what: str
+) -> None:
+    (tmp_path / "listed.mthds").write_text(LISTED, encoding="utf-8")
+    watched = run_watched_cli("show", what, "-L", "listed.mthds", timeout=60)
+    assert watched.code == 0, watched.err[-2000:]
+    printed = _assert_shown_not_acted_on(watched)
+    shown = "\\x1b]0;PWNED\\x07" if what == "pipes" else "\\x1b]52;c;ZWNobyBwd25lZA==\\x07"
+    assert shown in printed, printed  # written out, so the user sees what the bundle holds
+
+
+@pytest.mark.parametrize(
+    "command", [["validate", "bundle", "invalid.mthds"], ["show", "pipes", "-L", "invalid.mthds"]]
+)
+def test_diagnostics_quoting_a_bundles_names_show_their_control_characters_written_out(
+    run_watched_cli: Callable[..., Watched], tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "invalid.mthds").write_text(INVALID, encoding="utf-8")
+    watched = run_watched_cli(*command, timeout=60)
+    printed = _assert_shown_not_acted_on(watched)
+    assert "\\x1b]0;PWNED" in printed, printed  # the pipe code, in a load diagnostic
+    if command[0] == "validate":  # the input name, in a static check's hint
+        assert "\\x1b]52;c;" in printed, printed
+
+
+def test_a_run_of_an_invalid_bundle_prints_its_diagnostics_written_out(
+    run_watched_cli: Callable[..., Watched], tmp_path: Path
+) -> None:
+    (tmp_path / "invalid.mthds").write_text(INVALID, encoding="utf-8")
+    watched = run_watched_cli("run", "bundle", "invalid.mthds", "--dry-run", "-o", "out", timeout=60)
+    assert watched.code == 1, watched.err[-2000:]
+    printed = _assert_shown_not_acted_on(watched)
+    assert "\\x1b]52;c;" in printed, printed
+
+
+def test_build_prints_a_json_schema_whose_controls_are_json_escapes(
+    run_watched_cli: Callable[..., Watched], tmp_path: Path
+) -> None:
+    (tmp_path / "listed.mthds").write_text(LISTED, encoding="utf-8")
+    watched = run_watched_cli("build", "output", "listed.mthds", "--json-schema", timeout=60)
+    assert watched.code == 0, watched.err[-2000:]
+    _assert_shown_not_acted_on(watched)
+    schema = json.loads(watched.out)  # the same JSON: the escapes read back as the characters
+    assert schema["description"] == "a note \x1b]52;c;ZWNobyBwd25lZA==\x07 \x9b2J \x9d0;T\x9c"
+    assert schema["properties"]["body"]["description"].endswith("\u202egnp.exe")
+
+
+def test_console_json_escapes_only_inside_strings_and_keeps_the_value() -> None:
+    value = {"k\u202e": ["\x9b2J", "é 東京\u2028", 1.5, None, "\x7f"]}
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    shown = console_json(text)
+    assert not any(ch in shown for ch in ("\x9b", "\u202e", "\x7f")), shown
+    assert "é 東京" in shown  # other non-ASCII text stays as it is
+    assert json.loads(shown) == value
+    assert console_text("a\x1b[2Jb") == "a\\x1b[2Jb"
