@@ -9,8 +9,8 @@ render gets a :class:`RenderBudget` from ``[limits]``:
 - **size** (``template_max_output_chars``): the output, and every text or list built while rendering (``~``,
   ``+``, ``*``, ``%``, filters, methods, block ``set``), stays under it. Operations whose result would pass it
   are refused *before* they allocate when their size can be told from their arguments (``'a' * n``,
-  ``center(n)``, ``'%0*d'``, ``replace``, ``join``, ``indent``, the same on ``bytes``, ``to_bytes``...), and
-  checked after otherwise; everything the render builds is also counted in all (``RenderBudget.build``), so
+  ``center(n)``, ``'%0*d'``, ``replace``, ``join``, ``indent``, the same on ``bytes``, ``to_bytes``...), a
+  ``str.format`` call field by field as it formats (:class:`_WeighedFormatter`), and checked after otherwise; everything the render builds is also counted in all (``RenderBudget.build``), so
   many values each under the bound cannot be kept together in a list or a mapping;
 - integers stay under ``_MAX_INT_BITS`` bits (``9 ** 9 ** 9`` is refused before it is computed);
 - the globals are ``range`` (bounded by the step budget), ``dict``, ``namespace``, ``cycler`` and ``joiner``:
@@ -39,15 +39,15 @@ import types
 from collections.abc import Iterable, Iterator, Sized
 from functools import cache, wraps
 from functools import partial as functools_partial
-from string import Formatter
 from typing import Any, cast
 
 from jinja2 import Environment, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, LoopContext
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
 from jinja2.utils import Cycler, Joiner
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from pipelex.errors import TemplateBudgetExceeded
@@ -121,23 +121,31 @@ def _check_percent_format(budget: RenderBudget, text: str) -> None:
     _check_widths(budget, _percent_widths(text))
 
 
-def _brace_specs(text: str) -> Iterator[str]:
-    """The format spec of every replacement field of a ``str.format`` text, read by Python's own parser of format
-    texts (the one ``str.format`` uses: a field name may hold ``}`` in brackets, ``'{0[}]:>9}'``), in one pass. A
-    text it cannot parse yields the fields before the fault: formatting fails there too, having built only
-    those."""
-    try:
-        for _literal, field, spec, _conversion in Formatter().parse(text):
-            if field is not None and spec:
-                yield spec
-    except ValueError:
-        return
+class _WeighedFormatter(SandboxedFormatter):
+    """Jinja2's sandboxed formatter of ``str.format`` / ``format_map``, weighing each replacement field as Python's
+    own formatter (``string.Formatter``, which Jinja2's sandbox formats with) reaches it: its spec, once the fields
+    nested in it are replaced (``'{:{w}}'.format(x, w='999999999')``, ``'{0:{1[0]}}'``, a width from a mapping),
+    is refused when a width or precision passes the size budget, before the field is formatted; and the text
+    made so far is refused past the budget as each field adds to it (``('{0}' * 1000).format(t)`` of a text ``t``
+    under the budget), so no format call builds more than one field past the bound. Checking the call's text and
+    its arguments before it (a pattern over the spec, the integers among the arguments) missed the widths the
+    arguments hold in other shapes and the fields repeated, and let a call build gigabytes."""
+
+    def __init__(self, env: Environment, budget: RenderBudget, **kwargs: Any) -> None:
+        super().__init__(env, **kwargs)
+        self._budget = budget
+        self._made = 0
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        _check_widths(self._budget, _DIGITS_RE.findall(format_spec))
+        piece = super().format_field(value, format_spec)
+        self._made += len(piece)
+        self._budget.size(self._made, "a formatted text")
+        return piece
 
 
-def _check_brace_specs(budget: RenderBudget, specs: Iterable[str]) -> None:
-    """Refuse ``str.format`` specs whose widths or precisions pass the size budget (``'{:>999999999}'``)."""
-    for spec in specs:
-        _check_widths(budget, _DIGITS_RE.findall(spec))
+class _WeighedEscapeFormatter(_WeighedFormatter, SandboxedEscapeFormatter):
+    """:class:`_WeighedFormatter` for a ``Markup`` text (its fields escaped, as Jinja2's sandbox does)."""
 
 
 def _estimate_str_method(
@@ -161,14 +169,6 @@ def _estimate_str_method(
         budget.size(
             _length(args[0]) * len(text) + sum(_length(item) for item in _sized_items(args[0])), "a text"
         )
-    elif name in ("format", "format_map") and isinstance(text, str):
-        specs = list(_brace_specs(text))
-        _check_brace_specs(budget, specs)
-        # a width taken from the arguments: `'{:{w}}'.format(1, w=10**9)`
-        if any("{" in spec for spec in specs):
-            for number in _int_args(values):
-                if number > budget.max_chars:
-                    budget.size(number, "a formatted text")
     elif name == "translate" and args and is_dict(args[0]):
         longest = max((_length(v) for v in args[0].values()), default=1)
         budget.size(len(text) * max(longest, 1), "a text")
@@ -478,6 +478,43 @@ class BudgetedEnvironment(SandboxedEnvironment):
         guarded = _Guard().visit(tree)
         guarded.set_environment(self)
         return guarded
+
+    def wrap_str_format(self, value: Any) -> Any:
+        """Jinja2's sandboxed ``str.format`` / ``format_map`` (the same checks of its arguments), formatting with
+        :class:`_WeighedFormatter` while a render's budget is set."""
+        if not isinstance(value, types.MethodType | types.BuiltinMethodType) or value.__name__ not in (
+            "format",
+            "format_map",
+        ):
+            return None
+        text: Any = value.__self__
+        if not isinstance(text, str):
+            return None
+        is_format_map = value.__name__ == "format_map"
+
+        @wraps(value)
+        def weighed(*args: Any, **kwargs: Any) -> str:
+            if is_format_map:
+                if kwargs:
+                    raise TypeError("format_map() takes no keyword arguments")
+                if len(args) != 1:
+                    raise TypeError(f"format_map() takes exactly one argument ({len(args)} given)")
+                kwargs, args = args[0], ()
+            budget = _BUDGET.get()
+            formatter: SandboxedFormatter
+            if budget is None:  # a render outside a budget (none in pipelex): Jinja2's own formatters
+                formatter = (
+                    SandboxedEscapeFormatter(self, escape=text.escape)
+                    if isinstance(text, Markup)
+                    else SandboxedFormatter(self)
+                )
+            elif isinstance(text, Markup):
+                formatter = _WeighedEscapeFormatter(self, budget, escape=text.escape)
+            else:
+                formatter = _WeighedFormatter(self, budget)
+            return type(text)(formatter.vformat(text, args, kwargs))
+
+        return weighed
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         return _shown(super().getattr(obj, attribute))

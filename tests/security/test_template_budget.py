@@ -98,6 +98,28 @@ BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops
         "{{ ('%((a))999999999999s' % {'(a)': 1})|length }}",
         "template_max_output_chars",
     ),
+    # a width an argument holds in a shape the size check did not read, and a field repeated (tenth hostile
+    # pass): each was built (3 GB, past this child's 2 GiB ceiling) before the check of what was built
+    "format nested width from a text": (
+        "{{ '{:{w}}'.format('a', w='2999999999')|length }}",
+        "template_max_output_chars",
+    ),
+    "format nested width from a list": (
+        "{{ '{0:{1[0]}}'.format('a', [2999999999])|length }}",
+        "template_max_output_chars",
+    ),
+    "format_map nested width from the mapping": (
+        "{{ '{a:{w}}'.format_map({'a': 'x', 'w': 2999999999})|length }}",
+        "template_max_output_chars",
+    ),
+    "format field repeated": (
+        "{{ ('{0}' * 3000).format('a' * 999999)|length }}",
+        "template_max_output_chars",
+    ),
+    "format_map field repeated": (
+        "{{ ('{t}' * 3000).format_map({'t': 'a' * 999999})|length }}",
+        "template_max_output_chars",
+    ),
 }
 
 _CHILD = textwrap.dedent(
@@ -192,6 +214,12 @@ def test_format_texts_are_read_as_python_reads_them() -> None:
         "{{ '{0[}]:>4}|{w:{p}}'.format({'}': 'x'}, w='y', p=3) }}"
     )
     assert render_template(template, {}, pipe_code="p") == "{:999999999999} %999999999999d 1|    2    x|y  "
+    formats = (
+        "{{ '{0:>5}|{1:.2f}|{x!r:^7}|{:{}}|'.format('ab', 3.14159, x='q') if false }}"
+        "{{ '{:>{}}|{:.{p}f}'.format('a', 3, 2.5, p=1) }}|{{ '{a[b]}-{c:{w}}'.format_map({'a': {'b': 7}, 'c': 'z', 'w': 2}) }}"
+        "|{{ ('{0}' * 3).format('ab') }}|{{ '{0.upper}'.format('a') }}"
+    )
+    assert render_template(formats, {}, pipe_code="p") == "  a|2.5|7-z |ababab|<method upper>"
 
 
 def test_lipsum_is_not_offered() -> None:
