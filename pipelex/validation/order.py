@@ -168,3 +168,38 @@ def ordered_errors(library: Library, errors: Sequence[Diagnostic]) -> list[Diagn
         return (stage, file, *place, within, found)
 
     return [d for _, d in sorted(enumerate(errors), key=key)]
+
+
+def leaf_first(library: Library, failed: Sequence[str]) -> list[str]:
+    """The pipes ``failed`` (refs, in the sweep's order) whose dry run failed, the pipes where a fault lies first:
+    a pipe before every controller above it that failed only because it runs that pipe.
+
+    A controller's dry run runs its steps, so a fault in a step fails the step's own dry run and the dry run of
+    every controller above it. The reference reports the pipe where the fault lies (the leaf); we report each pipe
+    that failed, the leaf first. A pipe's rank is 0 when it runs no pipe that failed, else one more than the
+    highest rank of the failed pipes it runs (through pipes that did not fail too); pipes of one rank keep the
+    sweep's order (the file's).
+    """
+    from pipelex.pipes.kinds import sub_pipe_refs
+
+    wanted = set(failed)
+    ranks: dict[str, int] = {}
+
+    def rank(ref: str, visiting: set[str]) -> int:
+        """The rank of ``ref`` if it failed; for a pipe that did not, the highest rank below it (-1: none)."""
+        if ref in ranks:
+            return ranks[ref]
+        entry = library.pipes.get(ref)
+        below = -1
+        if entry is not None:
+            visiting.add(ref)
+            for called in sub_pipe_refs(entry):
+                target = library.resolve_pipe(called, entry.domain)
+                if target is not None and target.ref not in visiting:
+                    below = max(below, rank(target.ref, visiting))
+            visiting.discard(ref)
+        ranks[ref] = below + 1 if ref in wanted else below
+        return ranks[ref]
+
+    order = {ref: (rank(ref, set()), index) for index, ref in enumerate(failed)}
+    return sorted(failed, key=order.__getitem__)

@@ -14,6 +14,7 @@ from pipelex.language.library import Library
 from pipelex.pipes.context import PipeRouter
 from pipelex.pipes.in_process import InProcessRouter
 from pipelex.pipes.inline import run_inline
+from pipelex.validation.order import leaf_first
 from pipelex.validation.static import callers_of_failures, check_library, pending_signatures
 from pipelex.validation.sweep import PipeStatus, PipeVerdict, sweep
 
@@ -100,18 +101,22 @@ def validate_library(
         ]
     if only is not None:
         verdicts = [v for v in verdicts if v.pipe_ref in only or v.pipe_ref.rpartition(".")[2] in only]
-    for verdict in verdicts:
-        if verdict.status is PipeStatus.FAILURE and verdict.error_type == "DryRunError":
-            entry = library.pipes.get(verdict.pipe_ref)
-            errors.append(
-                Diagnostic(
-                    error_type=ErrorType.DRY_RUN_ERROR,
-                    message=verdict.message or "dry run failed",
-                    file=entry.file if entry else None,
-                    line=entry.line if entry else None,
-                    pipe=entry.code if entry else verdict.pipe_ref,
-                )
+    # a fault in a step fails the dry run of every controller above it too: the step first (the reference names it)
+    failed_dry = {
+        v.pipe_ref: v for v in verdicts if v.status is PipeStatus.FAILURE and v.error_type == "DryRunError"
+    }
+    for ref in leaf_first(library, list(failed_dry)) if len(failed_dry) > 1 else failed_dry:
+        verdict = failed_dry[ref]
+        entry = library.pipes.get(ref)
+        errors.append(
+            Diagnostic(
+                error_type=ErrorType.DRY_RUN_ERROR,
+                message=verdict.message or "dry run failed",
+                file=entry.file if entry else None,
+                line=entry.line if entry else None,
+                pipe=entry.code if entry else ref,
             )
+        )
     pending = pending_signatures(library)
     if pending and not allow_signatures:
         # a signature is a valid contract: the bundle is valid, but not runnable until each one has a body

@@ -404,3 +404,70 @@ def test_a_controllers_unused_input_is_reported_first_beside_its_other_data_flow
         (other, "plan_berths"),
     ], [d.render() for d in errors]
     assert errors[0].field == "inputs.tide_table"
+
+
+# --- the dry run: the pipe where the fault lies before the controllers above it ---------------------------------
+
+_HOLDER = """
+[concept.Holder]
+description = "A policy holder"
+
+[concept.Holder.structure]
+first_name = { type = "text", description = "First name", required = true }
+"""
+
+
+def _dry_run_chain(depth: int, order: list[int], fault_at_top: bool) -> tuple[str, list[str], str]:
+    """A claims-desk method: ``depth`` nested sequences above ``greet`` (a PipeCompose whose template reads a field
+    ``Holder`` does not have, which only its dry run finds), written in the file in ``order``; with
+    ``fault_at_top``, the outermost sequence's own last step is a second leaf with the same fault.
+    Returns the bundle, the failing pipes from the leaf up, and the second leaf (or "")."""
+    codes = [f"level_{n}" for n in range(depth)]  # level_0 is the outermost
+    pipes: list[str] = []
+    for n, code in enumerate(codes):
+        inner = codes[n + 1] if n + 1 < depth else "greet"
+        steps = [f'{{ pipe = "{inner}", result = "letter_{n}" }}']
+        if n == 0 and fault_at_top:
+            steps.append('{ pipe = "sign", result = "signed" }')
+        pipes.append(
+            f'[pipe.{code}]\ntype = "PipeSequence"\ndescription = "Level {n}"\n'
+            f'inputs = {{ holder = "Holder" }}\noutput = "Text"\nsteps = [{", ".join(steps)}]\n'
+        )
+    leaf = (
+        '[pipe.greet]\ntype = "PipeCompose"\ndescription = "Greet the holder"\ninputs = { holder = "Holder" }\n'
+        'output = "Text"\ntemplate = "Dear $holder.surname,"\n'
+    )
+    sign = (
+        '[pipe.sign]\ntype = "PipeCompose"\ndescription = "Sign the letter"\ninputs = { holder = "Holder" }\n'
+        'output = "Text"\ntemplate = "Yours, for $holder.nickname"\n'
+    )
+    blocks = [*pipes, leaf] + ([sign] if fault_at_top else [])
+    written = [blocks[i] for i in order if i < len(blocks)]
+    text = f'domain = "claims_desk"\ndescription = "Letters"\nmain_pipe = "level_0"\n{_HOLDER}\n' + "\n".join(
+        written
+    )
+    return text, ["greet", *reversed(codes)], "sign" if fault_at_top else ""
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    depth=st.integers(min_value=1, max_value=3),
+    order=st.permutations(range(5)),
+    fault_at_top=st.booleans(),
+)
+def test_a_dry_run_failure_names_the_failing_step_before_the_controllers_above_it(
+    depth: int, order: list[int], fault_at_top: bool
+) -> None:
+    from pipelex.validation.report import validate_library
+
+    order = [i for i in order if i < depth + 1 + fault_at_top]
+    text, chain, second = _dry_run_chain(depth, order, fault_at_top)
+    report = validate_library(build_library([(text, "letters.mthds")]), DECK)
+    named = [e.pipe or "" for e in report.errors if e.error_type == "DryRunError"]
+    assert sorted(named) == sorted(chain + ([second] if second else []))  # nothing dropped, nothing added
+    leaves = {"greet", second} - {""}
+    assert set(named[: len(leaves)]) == leaves  # the leaves first, in the file's order
+    assert named[: len(leaves)] == sorted(leaves, key=lambda p: text.index(f"[pipe.{p}]"))
+    # every controller after each failing pipe it runs: the chain from the leaf up
+    controllers = [p for p in named if p not in leaves]
+    assert controllers == chain[1:]
