@@ -3287,5 +3287,6 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(__import__("fidelity_bundles_valid").cases())  # valid bundles for every corpus tag, restyled
     out.update(__import__("fidelity_bundles_order").cases())  # two or three faults: which one comes first
     out.update(__import__("fidelity_bundles_wild").cases())  # ninth pass: styles of users not yet imitated
+    out.update(__import__("fidelity_bundles_audit").cases())  # eleventh pass: unexercised fields
     out.update(__import__("fidelity_bundles_inputs").cases())  # tenth pass: inputs files, long methods
     return out
