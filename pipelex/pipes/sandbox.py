@@ -45,7 +45,7 @@ from jinja2 import Environment, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
-from jinja2.utils import Cycler, Joiner
+from jinja2.utils import Cycler, Joiner, Namespace
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -116,6 +116,49 @@ def _percent_widths(text: str) -> Iterator[str | None]:
         position = text.find("%", tail.end() + 1)  # past the conversion character (the second % of %%)
 
 
+def _percent_keys(text: str) -> Iterator[tuple[str | None, int]]:
+    """The conversions of a ``%`` format, read as :func:`_percent_widths` reads them: each one's key (None for a
+    positional one) and the positional arguments it takes (a ``*`` width or precision takes one more)."""
+    end = len(text)
+    position = text.find("%")
+    while position != -1:
+        position += 1
+        key: str | None = None
+        if position < end and text[position] == "(":
+            depth = 0
+            for parenthesis in _PARENTHESIS_RE.finditer(text, position):
+                depth += 1 if parenthesis.group() == "(" else -1
+                if depth == 0:
+                    key = text[position + 1 : parenthesis.start()]
+                    position = parenthesis.end()
+                    break
+            else:
+                return
+        tail = _PERCENT_TAIL_RE.match(text, position)
+        if tail is None:  # pragma: no cover - every part of the tail is optional
+            return
+        if tail.end() < end and text[tail.end()] != "%":
+            yield key, (key is None) + sum(part == "*" for part in tail.groups())
+        position = text.find("%", tail.end() + 1)
+
+
+def _check_percent_values(budget: RenderBudget, spec: str, right: Any, values: tuple[Any, ...]) -> None:
+    """Refuse a ``%`` format whose conversions would write more text than the size budget, before it is built: each
+    writes its value's text at the least (a key repeated writes its value each time: ``('%(a)s' * 3000) % d``)."""
+    if not any(isinstance(value, (str, bytes, *_TEXT_CONTAINERS)) for value in (*values, right)):
+        return
+    made = 0
+    taken = 0
+    for key, arguments in _percent_keys(spec):
+        if key is not None:
+            value = right.get(key) if is_dict(right) else None
+        else:
+            taken += arguments
+            value = values[taken - 1] if 0 < taken <= len(values) else None
+        made += text_size(value, budget.max_chars)
+        budget.size(made, "a formatted text")
+
+
 def _check_percent_format(budget: RenderBudget, text: str) -> None:
     """Refuse a ``%`` format whose widths or precisions pass the size budget (``'%0999999999d'``)."""
     _check_widths(budget, _percent_widths(text))
@@ -138,6 +181,7 @@ class _WeighedFormatter(SandboxedFormatter):
 
     def format_field(self, value: Any, format_spec: str) -> Any:
         _check_widths(self._budget, _DIGITS_RE.findall(format_spec))
+        self._budget.size(self._made + text_size(value, self._budget.max_chars), "a formatted text")
         piece = super().format_field(value, format_spec)
         self._made += len(piece)
         self._budget.size(self._made, "a formatted text")
@@ -204,6 +248,109 @@ def _estimate_json_indent(budget: RenderBudget, value: Any, indent: Any) -> None
     budget.size(spaces * indent, "an indented JSON text")
 
 
+# the values whose text (``str``, a list's ``repr``, ``tojson``, ``join``, the ``tag`` and ``format`` filters) can be far
+# longer than their length: a list of 3,000 references to one text of 1 MB is 3,000 items, written 3 GB
+_EMPTY: dict[str, Any] = {}
+_TEXT_CONTAINERS: tuple[type, ...] = (
+    list,
+    tuple,
+    set,
+    frozenset,
+    dict,
+    Namespace,
+    type(_EMPTY.keys()),
+    type(_EMPTY.values()),
+    type(_EMPTY.items()),
+)
+_TEXT_SIZE_VISITS = 2_000_000
+_END = object()
+
+
+def _parts(value: Any) -> Iterator[Any] | None:
+    """The values a value's text writes in full, whatever the way it is written: a container's items (a mapping's
+    keys and values), a model's fields; None for a leaf. An image or a document is written as a link or a token
+    (``[Image 1]``), shorter than its URL (a data URL): none of its fields counts."""
+    if isinstance(value, Namespace):
+        value = object.__getattribute__(value, "_Namespace__attrs")
+    if is_dict(value):
+        return (part for pair in value.items() for part in pair)
+    if isinstance(value, _TEXT_CONTAINERS):
+        return iter(cast(Iterable[Any], value))
+    if isinstance(value, BaseModel):
+        if _is_media(type(value)):
+            return iter(())
+        return iter(list(value.__dict__.values()))
+    return None
+
+
+@cache
+def _is_media(cls: type) -> bool:
+    """``cls`` is the content class of an image or a document, or derives from one (a concept refining Image)."""
+    return any(base.__name__ in ("ImageContent", "DocumentContent") for base in cls.__mro__)
+
+
+def text_size(value: Any, bound: int) -> int:
+    """The length of the text of ``value`` (``str``, ``repr``, JSON, a filter's text), at the least: the texts it
+    holds, however deep, each written in full by every way of writing it (quotes, separators and headings only add
+    to them), read without building it, a part shared or repeated measured once and counted each time: a number
+    past ``bound`` as soon as it passes it. A text of every value a container holds is built when it is printed,
+    concatenated (``~``), formatted (``%``, ``str.format``) or given to a filter that reads it as text
+    (``string``, ``tojson``, ``join``, ``tag``...): the budget is asked before, since a few thousand references
+    to one text under the budget make gigabytes."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    parts = _parts(value)
+    if parts is None:
+        return 0
+    done: dict[int, int] = {}
+    held: list[Any] = [value]  # every value measured stays alive, so no id is reused during the walk
+    opened: set[int] = {id(value)}
+    stack: list[list[Any]] = [[id(value), parts, 0]]
+    total = 0
+    visits = 0
+    while stack and total <= bound and visits < _TEXT_SIZE_VISITS:
+        visits += 1
+        frame = stack[-1]
+        child = next(frame[1], _END)
+        if child is _END:
+            stack.pop()
+            opened.discard(frame[0])
+            done[frame[0]] = frame[2]
+            if stack:
+                stack[-1][2] += frame[2]
+            continue
+        if isinstance(child, str | bytes):
+            frame[2] += len(child)
+            total += len(child)
+            continue
+        key = id(child)
+        if key in done:
+            frame[2] += done[key]
+            total += done[key]
+        elif key not in opened:  # (a container holding itself is written `[...]`)
+            inner = _parts(child)
+            if inner is not None:
+                held.append(child)
+                opened.add(key)
+                stack.append([key, inner, 0])
+    return total
+
+
+def _check_text(budget: RenderBudget, value: Any, what: str = "a text") -> None:
+    """Refuse a container whose text would pass the size budget, before it is written (see :func:`text_size`)."""
+    if isinstance(value, _TEXT_CONTAINERS):
+        budget.size(text_size(value, budget.max_chars), what)
+
+
+def _printed(value: Any) -> Any:
+    """The size filter of printed values and of the operands of ``~``: a container's text weighed before it is
+    written, then the value checked as before (:func:`pipelex.pipes.render_budget.sized`)."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        _check_text(budget, value)
+    return _sized(value)
+
+
 def _sized_items(value: Any) -> list[Any]:
     return list(value) if is_sequence(value) else []
 
@@ -243,6 +390,37 @@ def _estimate_filter(
         budget.size(sum(_length(item) for item in _sized_items(value)), "a summed list or text")
 
 
+# the filters that write their value as text (a list's items, however deep): Jinja2's that read it as a text, and
+# pipelex's own (`format`, `tag`, `markdown`, `with_images`)
+_TEXT_FILTERS = frozenset(
+    {
+        "capitalize",
+        "center",
+        "e",
+        "escape",
+        "forceescape",
+        "format",
+        "indent",
+        "join",
+        "lower",
+        "markdown",
+        "pprint",
+        "replace",
+        "safe",
+        "string",
+        "striptags",
+        "tag",
+        "title",
+        "tojson",
+        "trim",
+        "truncate",
+        "upper",
+        "urlize",
+        "with_images",
+        "wordcount",
+        "wordwrap",
+    }
+)
 _SIZE_FILTERS = frozenset(
     {"center", "batch", "slice", "indent", "wordwrap", "replace", "join", "list", "tojson", "sum"}
 )
@@ -255,11 +433,12 @@ def _guarded_filter(name: str, function: Any) -> Any:
         if budget is None:
             return _shown(function(*args, **kwargs))
         budget.step()
-        if name in _SIZE_FILTERS:
-            # the value is the first argument after the context/environment ones a pass_* filter receives
-            offset = 1 if args and _is_passed_arg(args[0]) else 0
-            if len(args) > offset:
-                _estimate_filter(budget, name, args[offset], args[offset + 1 :], kwargs)
+        # the value is the first argument after the context/environment ones a pass_* filter receives
+        offset = 1 if args and _is_passed_arg(args[0]) else 0
+        if name in _TEXT_FILTERS and len(args) > offset:  # the value's text is built: weighed before
+            _check_text(budget, args[offset], f"the text given to the filter {name!r}")
+        if name in _SIZE_FILTERS and len(args) > offset:
+            _estimate_filter(budget, name, args[offset], args[offset + 1 :], kwargs)
         return _shown(budget.build(function(*args, **kwargs), f"the result of the filter {name!r}"))
 
     return guarded
@@ -367,6 +546,9 @@ class _Guard(NodeTransformer):
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
+        node.nodes = [  # each operand's text weighed before it is written (a container's)
+            nodes.Filter(child, _SIZE_FILTER, [], [], None, None, lineno=child.lineno) for child in node.nodes
+        ]
         return nodes.Filter(node, _BUILT_FILTER, [], [], None, None, lineno=node.lineno)
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:
@@ -441,7 +623,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
         self.globals["cycler"] = _Cycler
         self.globals["joiner"] = _Joiner
         self.filters[_ITER_FILTER] = _counted
-        self.filters[_SIZE_FILTER] = _sized
+        self.filters[_SIZE_FILTER] = _printed
         self.filters[_BUILT_FILTER] = _built
 
     def guard_filters(self) -> None:
@@ -586,3 +768,4 @@ def _estimate_binop(budget: RenderBudget, operator: str, left: Any, right: Any) 
         if "*" in spec:
             for number in _int_args(values):
                 budget.size(number, "a formatted text")
+        _check_percent_values(budget, spec, right, values)

@@ -112,6 +112,32 @@ BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops
         "{{ '{a:{w}}'.format_map({'a': 'x', 'w': 2999999999})|length }}",
         "template_max_output_chars",
     ),
+    # a container's text: a few thousand references to one text under the budget (3,000 items of a list) are 3 GB
+    # of text once written, which the checks of lengths (items, not characters) let pass until it was built
+    "printed list of one text": ("{{ ['a' * 999999] * 3000 }}", "template_max_output_chars"),
+    "list as a string": ("{{ (['a' * 999999] * 3000)|string|length }}", "template_max_output_chars"),
+    "list concatenated": ("{{ ('' ~ (['a' * 999999] * 3000))|length }}", "template_max_output_chars"),
+    "list percent-formatted": (
+        "{{ ('%s' % ((['a' * 999999] * 3000),))|length }}",
+        "template_max_output_chars",
+    ),
+    "list str-formatted": ("{{ '{}'.format(['a' * 999999] * 3000)|length }}", "template_max_output_chars"),
+    "list to json": ("{{ (['a' * 999999] * 3000)|tojson|length }}", "template_max_output_chars"),
+    "list joined": ("{{ (['a' * 999999] * 3000)|join|length }}", "template_max_output_chars"),
+    "list tagged": ("{{ (['a' * 999999] * 3000)|tag|length }}", "template_max_output_chars"),
+    "namespace printed": (
+        "{% set ns = namespace(l=['a' * 999999] * 3000) %}{{ ns }}",
+        "template_max_output_chars",
+    ),
+    "shared inner list": ("{% set x = ['a' * 500000] %}{{ [x] * 3000 }}", "template_max_output_chars"),
+    "dict items printed": (
+        "{% set d = {'k': 'a' * 999999} %}{{ [d.items()] * 3000 }}",
+        "template_max_output_chars",
+    ),
+    "percent key repeated": (
+        "{{ (('%(a)s' * 3000) % {'a': 'a' * 999999})|length }}",
+        "template_max_output_chars",
+    ),
     "format field repeated": (
         "{{ ('{0}' * 3000).format('a' * 999999)|length }}",
         "template_max_output_chars",
@@ -220,6 +246,55 @@ def test_format_texts_are_read_as_python_reads_them() -> None:
         "|{{ ('{0}' * 3).format('ab') }}|{{ '{0.upper}'.format('a') }}"
     )
     assert render_template(formats, {}, pipe_code="p") == "  a|2.5|7-z |ababab|<method upper>"
+
+
+def test_containers_print_as_before() -> None:
+    """The weighing of a container's text refuses nothing an ordinary template prints (each check reads at most the
+    texts the container holds, which every way of writing it writes in full)."""
+    from pipelex.pipes.rendering import render_template
+
+    template = (
+        "{{ [[1, 2], [3]] }} {{ (['x'] * 3)|join(',') }} {{ {'a': [1]}|tojson }} {{ '%s-%s' % ('a', [1, 2]) }} "
+        "{{ [1, 2]|string }} {{ '%(a)s %(a)r %%' % {'a': 'q'} }} {{ '%*d|%-3s|' % (3, 1, 'x') }} "
+        "{{ '{:>3}{}'.format('a', ['b']) }} {% set l = [1] %}{{ l.append(l) or '' }}{{ l }} {{ ('y' ~ [2]) }}"
+    )
+    expected = "[[1, 2], [3]] x,x,x {\"a\": [1]} a-[1, 2] [1, 2] q 'q' %   1|x  |   a['b'] [1, [...]] y[2]"
+    assert render_template(template, {}, pipe_code="p") == expected
+    # a list just under the budget (1,000,000 characters of text) prints; past it, it is refused before it is built
+    assert len(render_template("{{ ['a' * 1000] * 990 }}", {}, pipe_code="p")) == 990 * 1004
+
+
+def test_the_text_size_of_a_value_is_at_most_its_text() -> None:
+    """:func:`text_size` is a lower bound of every way a value is written (``str``, ``repr``, JSON), on values drawn
+    with shared parts, nesting and every kind of leaf."""
+    import json as json_module
+    import random
+
+    from pipelex.pipes.sandbox import text_size
+
+    rng = random.Random(7)
+
+    def draw(depth: int) -> Any:
+        kind = rng.randrange(7 if depth < 4 else 4)
+        if kind == 0:
+            return "".join(rng.choice('ab"\\é\n') for _ in range(rng.randrange(6)))
+        if kind == 1:
+            return rng.randrange(-(10**6), 10**6)
+        if kind == 2:
+            return rng.choice([None, True, 1.5])
+        if kind == 3:
+            return ""
+        if kind == 4:
+            return [draw(depth + 1) for _ in range(rng.randrange(4))]
+        if kind == 5:
+            return {str(rng.randrange(9)): draw(depth + 1) for _ in range(rng.randrange(3))}
+        shared = draw(depth + 1)
+        return [shared] * rng.randrange(1, 4)
+
+    for _ in range(2000):
+        value = draw(0)
+        size = text_size(value, 10**9)
+        assert size <= len(str(value)) and size <= len(json_module.dumps(value, ensure_ascii=False)), value
 
 
 def test_lipsum_is_not_offered() -> None:
