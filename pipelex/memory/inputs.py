@@ -409,7 +409,16 @@ def _content(
     try:
         return to_content(value, concept, library.concepts)
     except ContentError as exc:
-        raise InputError(f"input {where!r} does not fit {concept.ref}: {exc}", input_name=name) from exc
+        from pipelex.memory.input_messages import misfit_message
+
+        fields = [] if kind is not None else list(model.model_fields)
+        message = misfit_message(where, value, concept.ref, kind or _text_kind(model), fields, exc)
+        raise InputError(message, input_name=name) from exc
+
+
+def _text_kind(model: type[StuffContent]) -> str | None:
+    """``"TextContent"`` for the text class (``native_name`` leaves it out: it is made at import), else none."""
+    return "TextContent" if model.__name__ == "TextContent" else None
 
 
 def _resolve_url(url: str, base_dir: Path | None) -> str:

@@ -189,3 +189,85 @@ def test_a_date_that_is_no_iso_date_is_refused_in_every_form(runner: PipelexRunn
 @pytest.mark.parametrize("day", ["20260301", "2026-W09-1", "2026-060"])
 def test_the_basic_and_week_forms_are_no_dates(runner: PipelexRunner, day: str) -> None:
     assert "no ISO date" in str(refused(runner, day=day))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "total",
+            "twelve",
+            """input 'total' is "twelve", but native.Number takes a number (e.g. 3 or 2.5)""",
+        ),
+        (
+            "question",
+            5,
+            """input 'question' is 5, but shop_desk.Question takes a string (e.g. "some text")""",
+        ),
+        (
+            "customer",
+            "Ana",
+            "input 'customer' is \"Ana\", but shop_desk.Customer takes an object of its fields",
+        ),
+        (
+            "customer",
+            {"name": "Ana", "age": "old"},
+            """input 'customer' does not fit shop_desk.Customer: field 'age' is "old", but it takes an integer""",
+        ),
+        (
+            "customer",
+            {"age": 3},
+            "input 'customer' does not fit shop_desk.Customer: field 'name' is required",
+        ),
+        (
+            "customer",
+            {"name": "Ana", "age": 3, "address": {"street": 14, "city": "Rennes"}},
+            "input 'customer' does not fit shop_desk.Customer: field 'address.street' is 14, but it takes a string",
+        ),
+        (
+            "total",
+            {"concept": "Number", "content": {"number": "x"}},
+            """input 'total' does not fit native.Number: field 'number' is "x", but it takes an integer or a number""",
+        ),
+    ],
+    ids=["number", "text", "structure", "field", "missing-field", "nested-field", "explicit-form"],
+)
+def test_a_value_that_does_not_fit_says_what_was_given_and_what_is_taken(
+    runner: PipelexRunner, name: str, value: Any, message: str
+) -> None:
+    error = refused(runner, **{name: value})
+    assert error.input_name == name and str(error).startswith(message), str(error)
+    assert input_error_code(str(error)) == "input.invalid"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["name", "age", "x"]), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(["customer", "question", "total", "day"]), value=_JSON)
+def test_every_refused_value_names_the_input_in_the_callers_words(
+    runner: PipelexRunner, name: str, value: Any
+) -> None:
+    """Whatever JSON is given, a refusal names the input and speaks JSON: no content class, no pydantic text,
+    no Python repr of what was given."""
+    try:
+        shaped(runner, **{name: value})
+    except InputError as error:
+        text = str(error)
+        assert text.startswith(f"input {name!r} ") and error.input_name == name, text
+        for leak in (
+            "Content",
+            "Input should",
+            "instance of",
+            "{'",
+            "['",
+            "True",
+            "None",
+            "Traceback",
+            "[type=",
+        ):
+            assert leak not in text, text
