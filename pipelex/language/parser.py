@@ -216,10 +216,24 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         match = re.search(_TOML_POS, message)
         line = int(match.group(1)) if match else None
         col = f", column {match.group(2)}" if match else ""
+        where = f" at line {line}{col}" if line else ""
+        if (
+            line is None and "(at end of document)" in message
+        ):  # a string or a table left open: where it opens
+            line, quotes = source_map.end_line()
+            message = (
+                f"the multi-line string opened at line {line} is never closed: end it with {quotes}"
+                if quotes
+                else message.replace("(at end of document)", f"at the end of the file (line {line})")
+            )
+        message = re.sub(_TOML_POS, "", message).strip()
+        if (
+            message == "Illegal character '\\n'"
+        ):  # tomllib's words for a one-line string its line does not close
+            message += ' (a string its line does not close: close its quote, or put a text of several lines in triple quotes """)'
         diag(
             ErrorType.TOML_SYNTAX,
-            f"TOML syntax error{' at line ' + str(line) + col if line else ''}: "
-            f"{re.sub(_TOML_POS, '', message).strip()}; fix the TOML syntax there",
+            f"TOML syntax error{where}: {message}; fix the TOML syntax there",
             line=line,
         )
         return result
@@ -232,8 +246,8 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
             diag(
                 ErrorType.SCHEMA_VIOLATION,
                 f"unknown top-level key {key!r}: a bundle has only "
-                f"{', '.join(sorted(TOP_LEVEL_KEYS - {'source'}))}",
-                line=source_map.key_line(key),
+                f"{', '.join(sorted(TOP_LEVEL_KEYS - {'source'}))}: remove it or fix its name",
+                line=source_map.top_key_line(key),
                 field_name=key,
             )
 

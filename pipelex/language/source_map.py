@@ -18,7 +18,6 @@ from pipelex.language.toml_text import toml_lines
 # possessive, its blanks stripped after the match: `\s*([^\]]*?)\s*\]` tried every split of a line's blanks
 # between its three parts, cubic on a `[` and thousands of blanks without `]` (3,000 took 22 s)
 _HEADER = r"^\s*+\[\[?+([^\]]*+)\]"
-_NAMED_HEADER = r'^\s*\[\s*([a-z_]+)\s*\.\s*"?([A-Za-z0-9_]+)"?\s*(\]|\.)'
 _KEY = r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*='
 _HEADER_PART = r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)'
 # the lexer of SourceMap._lexed, for TOML's strings and comments: a multi-line string ends at its first closing
@@ -97,7 +96,7 @@ class SourceMap:
         current_keys: dict[str, int] = {}  # the keys of the table a key belongs to: first the top level's
         index.keys[0] = current_keys
         depth = 0  # brackets open at the start of a line: inside a multi-line array, no header nor key
-        header_re, key_re, named_re = re.compile(_HEADER), re.compile(_KEY), re.compile(_NAMED_HEADER)
+        header_re, key_re = re.compile(_HEADER), re.compile(_KEY)
         for number, (line, line_brackets) in enumerate(
             zip(self._lines, self._lexed[1], strict=True), start=1
         ):
@@ -113,9 +112,10 @@ class SourceMap:
                     index.header_lines.append(number)
                     path = tuple(_header_parts(header.group(1).strip()))
                     index.paths.setdefault(path, number)
-                    named = named_re.match(line)
-                    if named:
-                        index.named.setdefault((named.group(1), named.group(2)), number)
+                    if (
+                        len(path) >= 2
+                    ):  # [pipe.code], [pipe.code.sub], ["pipe"."code"] (quoted keys are keys too)
+                        index.named.setdefault((path[0], path[1]), number)
                     continue
             key = key_re.match(line)
             if key:
@@ -155,6 +155,32 @@ class SourceMap:
     def key_line(self, key: str) -> int | None:
         """Line of a top-level ``key =``."""
         return self._index.keys[0].get(key)
+
+    def end_line(self) -> tuple[int, str | None]:
+        """The line a syntax error "at end of document" belongs to: where a multi-line string that is never
+        closed opens (and its quotes), else the last line that holds anything (and ``None``)."""
+        text = "\n".join(self._lines)
+        for token in re.compile(_TOKEN, re.DOTALL).finditer(text):
+            body = token.group("multiline")
+            if body is not None and (len(body) < 6 or body[-3:] != body[:3]):
+                return text.count("\n", 0, token.start("multiline")) + 1, body[:3]
+        filled = [number for number, line in enumerate(self._lines, start=1) if line.strip()]
+        return (filled[-1] if filled else 1), None
+
+    def top_key_line(self, key: str) -> int | None:
+        """Line where the top-level ``key`` is first written: ``key =``, a dotted ``key.sub =`` before the first
+        header, or a header ``[key...]`` (quoted or not)."""
+        found = self._index.keys[0].get(key)
+        if found is not None:
+            return found
+        first_header = self._index.header_lines[0] if self._index.header_lines else len(self._lines) + 1
+        dotted = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*\.""")
+        strings = self._string_lines
+        for number in range(1, first_header):
+            if number - 1 not in strings and dotted.match(self._lines[number - 1]):
+                return number
+        headers = [line for path, line in self._index.paths.items() if path and path[0] == key]
+        return min(headers) if headers else None
 
     def field_line(self, pipe: str, field: str) -> int | None:
         """Line of ``field`` inside the table of pipe ``pipe`` (falls back to the pipe's line)."""

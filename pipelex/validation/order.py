@@ -112,7 +112,7 @@ def _unknown_top_level_key(library: Library, d: Diagnostic) -> bool:
     if not d.field or d.field in TOP_LEVEL_KEYS or d.line is None:
         return False
     return any(
-        parsed.source_map.file == d.file and parsed.source_map.key_line(d.field) == d.line
+        parsed.source_map.file == d.file and parsed.source_map.top_key_line(d.field) == d.line
         for parsed in library.bundles
     )
 

@@ -184,7 +184,7 @@ SCHEMA_CASES = [
         """,
         ("schema_violation", 2, None, "title"),
         "unknown top-level key 'title': a bundle has only concept, description, domain, main_pipe, pipe, "
-        "system_prompt",
+        "system_prompt: remove it or fix its name",
         id="unknown-top-level-key",
     ),
     pytest.param(
@@ -380,6 +380,77 @@ SCHEMA_CASES = [
         ("toml_syntax", 2, None, None),
         None,
         id="toml-duplicate-key",
+    ),
+    pytest.param(
+        '''
+        domain = "d"
+        [pipe.a]
+        type = "PipeLLM"
+        description = "x"
+        output = "Text"
+        prompt = """
+        Hello
+
+        [pipe.b]
+        ''',
+        ("toml_syntax", 6, None, None),
+        'TOML syntax error: the multi-line string opened at line 6 is never closed: end it with """; fix the TOML '
+        "syntax there",
+        id="toml-multiline-string-never-closed",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [pipe.a]
+        description = "x
+        """,
+        ("toml_syntax", 3, None, None),
+        "TOML syntax error at line 3, column 17: Illegal character '\\n' (a string its line does not close: close "
+        'its quote, or put a text of several lines in triple quotes """); fix the TOML syntax there',
+        id="toml-string-not-closed-on-its-line",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        x = [1,
+        """,
+        ("toml_syntax", 2, None, None),
+        "TOML syntax error: Invalid value at the end of the file (line 2); fix the TOML syntax there",
+        id="toml-open-at-the-end",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [conacept.Dish]
+        description = "A dish"
+        """,
+        ("schema_violation", 2, None, "conacept"),
+        "unknown top-level key 'conacept': a bundle has only concept, description, domain, main_pipe, pipe, "
+        "system_prompt: remove it or fix its name",
+        id="unknown-top-level-table",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        m.ain_pipe = "x"
+        """,
+        ("schema_violation", 2, None, "m"),
+        None,
+        id="unknown-top-level-dotted-key",
+    ),
+    pytest.param(
+        """
+        "domain" = "d"
+        ["pipe"."a"]
+        "type" = "PipeLLM"
+        "description" = "x"
+        "output" = "Text"
+        "prompt" = "Hi"
+        "model" = 3
+        """,
+        ("schema_violation", 7, "a", "model"),
+        None,
+        id="quoted-keys-have-lines",
     ),
 ]
 
