@@ -27,7 +27,9 @@ async def run() -> None:
     output = await runner.execute_pipeline(inputs={"kitchen_note": "leeks, eggs, butter, a little cream"})
     print(output.main_stuff_json()["text"])
     print(render_cost_table(output.usage))
-    print(f"total: {output.usage.calls} call(s), ${output.usage.total_cost_usd:.6f}")
+    unpriced = output.usage.unpriced_models  # the fake is no official host: list prices do not apply to it
+    cost = f"unpriced ({', '.join(unpriced)})" if unpriced else f"${output.usage.total_cost_usd:.6f}"
+    print(f"total: {output.usage.calls} call(s), {cost}")
 
 
 def main() -> None:

@@ -35,8 +35,10 @@ def render_line(snapshot: ProgressSnapshot, *, show_cost: bool, width: int) -> s
     parts.append(_clock(snapshot.elapsed_s))
     if snapshot.eta_s is not None:
         parts.append(f"ETA {_clock(snapshot.eta_s)}")
-    if show_cost:
-        parts.append(f"${snapshot.cost_usd:,.4f}")
+    if (
+        show_cost and snapshot.cost_usd is not None
+    ):  # unknown (a run on the workers): no figure rather than $0
+        parts.append(f"${snapshot.cost_usd:,.4f}" + (" + unpriced calls" if snapshot.unpriced else ""))
     line = "  " + " · ".join(parts)
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
 

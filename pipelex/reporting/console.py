@@ -22,13 +22,16 @@ def render_cost_table(usage: UsageReport) -> str:
     lines.append("-" * len(header))
     cached = sum(u.input_cached_tokens for u in usage.by_model.values())
     reasoning = sum(u.output_reasoning_tokens for u in usage.by_model.values())
+    every_unpriced = bool(usage.by_model) and all(u.unpriced for u in usage.by_model.values())
+    total = f"{'unpriced':>10}" if every_unpriced else f"{usage.total_cost_usd:>10.4f}"  # not $0: unknown
     lines.append(
         f"{'total':<26} {'':<10} {usage.calls:>6} {usage.input_tokens:>10} {cached:>8} "
-        f"{usage.output_tokens:>10} {reasoning:>9} {usage.total_cost_usd:>10.4f}"
+        f"{usage.output_tokens:>10} {reasoning:>9} {total}"
     )
     if usage.unpriced_models:
         lines.append(
-            f"unpriced (no known price, not in the total): {', '.join(usage.unpriced_models)}; declare "
-            "`costs` on the handle in [models.handles] to price it"
+            f"unpriced (no known price, not in the total): {', '.join(usage.unpriced_models)}; a handle's list "
+            "price applies only on its backend's official host: declare `costs` on the handle in "
+            "[models.handles] to price it"
         )
     return "\n".join(lines)

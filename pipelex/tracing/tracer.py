@@ -83,9 +83,19 @@ class ProgressSnapshot(FrozenRecord):
     controller: str | None  # the innermost running controller: "PipeBatch 'label_every_crate'"
     counters: tuple[Counter, ...]  # that controller's counters
     eta_s: float | None  # from the outermost counter of uniform work (items), else of steps
-    cost_usd: float
+    cost_usd: float | None  # none: not known here (a run on the workers, before its events come back)
+    unpriced: bool  # some calls so far had no price: their cost is not in ``cost_usd``
 
-    __slots__ = ("finished", "running", "elapsed_s", "controller", "counters", "eta_s", "cost_usd")
+    __slots__ = (
+        "finished",
+        "running",
+        "elapsed_s",
+        "controller",
+        "counters",
+        "eta_s",
+        "cost_usd",
+        "unpriced",
+    )
     FIELDS = __slots__
 
     def __init__(
@@ -96,7 +106,8 @@ class ProgressSnapshot(FrozenRecord):
         controller: str | None = None,
         counters: tuple[Counter, ...] = (),
         eta_s: float | None = None,
-        cost_usd: float = 0.0,
+        cost_usd: float | None = None,
+        unpriced: bool = False,
     ) -> None:
         self.finished = finished
         self.running = running
@@ -105,6 +116,7 @@ class ProgressSnapshot(FrozenRecord):
         self.counters = counters
         self.eta_s = eta_s
         self.cost_usd = cost_usd
+        self.unpriced = unpriced
 
 
 CHECKED_OUTCOME_TAG = "checked_outcome"
@@ -373,6 +385,7 @@ class GraphTracer:
         self._running_controllers: dict[str, _NodeRecord] = {}
         self._counters: dict[str, dict[str, _Count]] = {}
         self._cost_usd = 0.0
+        self._unpriced = False
 
     # ------------------------------------------------------------------ recording
 
@@ -526,6 +539,8 @@ class GraphTracer:
             cost = usage.get("cost_usd")
             if isinstance(cost, (int, float)) and not isinstance(cost, bool):
                 self._cost_usd += cost
+            if usage.get("unpriced_models"):
+                self._unpriced = True
 
     def count(self, node_id: str, unit: str, *, total: int | None = None, advance: int = 0) -> None:
         """A controller's progress in ``unit``: ``total`` starts (or restarts) a counter, ``advance`` moves it,
@@ -607,6 +622,7 @@ class GraphTracer:
                 counters=counters,
                 eta_s=eta,
                 cost_usd=self._cost_usd,
+                unpriced=self._unpriced,
             )
 
     def last_child(self, parent_id: str, pipe_code: str) -> str | None:

@@ -146,8 +146,22 @@ def test_cost_so_far_adds_the_leaves_usage() -> None:
         if i < 2:
             tracer.end_node(leaf)
     snapshot = tracer.snapshot()
-    assert snapshot.cost_usd == 0.75
+    assert snapshot.cost_usd == 0.75 and not snapshot.unpriced
     assert (snapshot.finished, snapshot.running, snapshot.controller) == (2, 2, "PipeBatch 'm'")
+    assert render_line(snapshot, show_cost=True, width=200).endswith("$0.7500")
+    tracer.add_usage(
+        root, {"calls": 1, "cost_usd": 0.0, "unpriced_models": ["local"]}
+    )  # a model with no price
+    snapshot = tracer.snapshot()
+    assert snapshot.cost_usd == 0.75 and snapshot.unpriced
+    assert render_line(snapshot, show_cost=True, width=200).endswith("$0.7500 + unpriced calls")
+
+
+def test_a_cost_not_known_here_is_not_shown_as_zero() -> None:
+    """A run on the workers reports counts only until its events come back: no cost, rather than $0.0000."""
+    remote = ProgressSnapshot(finished=3, running=1, elapsed_s=2.0)
+    assert remote.cost_usd is None
+    assert "$" not in render_line(remote, show_cost=True, width=200)
 
 
 class _Runner:

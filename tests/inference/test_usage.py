@@ -151,6 +151,16 @@ def test_cost_table_by_model() -> None:
     assert lines[-1].split()[:4] == ["total", "2", "1100", "0"] and lines[-1].endswith("0.5010")
 
 
+def test_a_total_of_unpriced_calls_only_is_unpriced_not_zero() -> None:
+    unpriced = _usage("local", 100, 10, 0.0).model_copy(update={"unpriced": True})
+    lines = render_cost_table(report_of([unpriced])).splitlines()
+    assert lines[-2].startswith("total") and lines[-2].endswith("unpriced") and "0.0000" not in lines[-2]
+    assert lines[-1].startswith("unpriced (no known price, not in the total): local;")
+    assert "official host" in lines[-1]
+    mixed = render_cost_table(report_of([unpriced, _usage("dear", 1000, 100, 0.5)])).splitlines()
+    assert mixed[-2].endswith("0.5000")  # the priced part, the note below names the rest
+
+
 def test_an_empty_report_is_what_model_construct_and_validation_make() -> None:
     from pipelex.reporting.usage import UsageReport
 
