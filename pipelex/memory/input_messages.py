@@ -1,7 +1,8 @@
-"""The message of an input whose value does not fit its concept: what was given, where, what is taken instead.
+"""The message of a value that does not fit its concept (a caller's input, what a function returned): what was
+given, where, what is taken instead.
 
-pydantic's own words name the content classes (``instance of NumberContent``) and print Python reprs; a caller
-wrote JSON and knows the input's name and the concept's fields, so the message speaks of those.
+pydantic's own words name the content classes (``instance of NumberContent``), print Python reprs and link to its
+docs; a caller wrote JSON and knows the input's name and the concept's fields, so the message speaks of those.
 """
 
 from __future__ import annotations
@@ -46,11 +47,12 @@ _WANTED: dict[str, str] = {
 
 
 def shown(value: object, limit: int = 60) -> str:
-    """``value`` as the caller wrote it (JSON), cut at ``limit`` characters."""
+    """``value`` as the caller wrote it (JSON), cut at ``limit`` characters; a value JSON cannot write (a Python
+    object a function returned, a cycle) by its type's name."""
     try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):  # a value JSON cannot write (a cycle): its kind is enough
-        text = type(value).__name__
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return f"a Python {type(value).__name__}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -89,6 +91,9 @@ def _problems(errors: list[ErrorDetails], value: object) -> list[str]:
         if any(e.get("type") == "missing" for e in found_errors):
             problems.append(f"field {path!r} is required: add it")
             continue
+        if any(e.get("type") == "extra_forbidden" for e in found_errors):
+            problems.append(f"{path!r} is not a field of the concept: remove it")
+            continue
         _, found, held = _walk(value, loc, missing=False)
         holds = f" is {shown(held)}" if found else ""
         wanted = list(
@@ -102,6 +107,13 @@ def _problems(errors: list[ErrorDetails], value: object) -> list[str]:
             f"field {path!r}{holds}: {message.replace('Input should be', 'it should be')}; fix its value"
         )
     return problems
+
+
+def fit_problems(exc: ValidationError, value: object) -> str:
+    """What pydantic refused in ``value`` as a caller reads it: the first field's problem, and how many more."""
+    problems = _problems(exc.errors(), value) or ["it does not fit"]
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return f"{problems[0]}{more}"
 
 
 def misfit_message(

@@ -60,7 +60,7 @@ from pipelex.inference.providers.base import (
     Part,
     ProviderCallError,
 )
-from pipelex.narrowing import is_json_object, is_list, mend_json, mend_text
+from pipelex.narrowing import is_dict, is_json_object, is_list, mend_json, mend_text
 from pipelex.reporting.run_warnings import record_warning
 from pipelex.reporting.usage import TokenUsage, record_usage
 from pipelex.storage.protocol import Storage
@@ -842,8 +842,26 @@ class LiveContentGenerator:
             return result
         if isinstance(result, str) and model is TextContent:
             return TextContent(text=result)
+        value: object = result.model_dump() if isinstance(result, StuffContent) else result
         try:
-            return model.model_validate(result.model_dump() if isinstance(result, StuffContent) else result)
+            return model.model_validate(value)
+        except ValidationError as exc:
+            from pipelex.memory.input_messages import fit_problems, shown
+
+            fields = ", ".join(model.model_fields)
+            problem = (
+                fit_problems(exc, value)
+                if is_dict(value)
+                else f"{job.concept_ref} takes a str"
+                if model is TextContent
+                else f"{job.concept_ref} takes a dict of its fields ({fields})"
+            )
+            raise PipeRunError(
+                f"pipe {job.pipe_code!r}: function {job.function_name!r} returned {shown(value)}, which does not "
+                f"fit {job.concept_ref}: {problem}; make the function return what the pipe's output declares",
+                pipe_code=job.pipe_code,
+                error_type="pipe_output_invalid",
+            ) from exc
         except Exception as exc:
             raise PipeRunError(
                 f"pipe {job.pipe_code!r}: function {job.function_name!r} returned "
