@@ -267,6 +267,11 @@ def _validate(
         for error in report.errors:
             print(f"error: {console_text(error.render())}")
         stages = "parse, schema, references, static checks" + ("" if args.static_only else ", dry-run sweep")
+        swept = sum(
+            v.status.value == "SUCCESS" or v.error_type == "DryRunError" for v in report.validated_pipes
+        )
+        if not args.static_only and swept < len(report.validated_pipes):  # say how far the sweep went
+            stages += f" ({swept} of {len(report.validated_pipes)} pipe(s) dry-run)"
         from pipelex.language.loader import nested_packages
 
         for package in (p for path in paths for p in nested_packages(path)):

@@ -154,6 +154,21 @@ def test_validate_bundle_text(run_cli: RunCli, menu: Path) -> None:
     assert "dry-run sweep" in out
 
 
+def test_the_summary_says_how_many_pipes_the_sweep_dry_ran(run_cli: RunCli, tmp_path: Path) -> None:
+    """A pipe that fails the static checks is not dry-run: the summary does not claim the sweep checked it."""
+    bundle = tmp_path / "notes.mthds"
+    bundle.write_text(
+        'domain = "notes"\n\n[pipe.good]\ntype = "PipeCompose"\ndescription = "d"\ninputs = { a = "Text" }\n'
+        'output = "Text"\ntemplate = "$a"\n\n[pipe.bad]\ntype = "PipeCompose"\ndescription = "d"\n'
+        'inputs = { a = "Text" }\noutput = "Text"\ntemplate = "$a $b"\n'
+    )
+    code, out, _ = run_cli("validate", "bundle", str(bundle))
+    assert code == 1
+    assert out.splitlines()[-1].endswith("static checks, dry-run sweep (1 of 2 pipe(s) dry-run)"), out
+    code, out, _ = run_cli("validate", "bundle", str(bundle), "--static-only")
+    assert out.splitlines()[-1].endswith("stages: parse, schema, references, static checks"), out
+
+
 def test_validate_bundle_json(run_cli: RunCli, menu: Path) -> None:
     code, out, err = run_cli("validate", "bundle", str(menu), "--format", "json")
     assert code == 0, err
