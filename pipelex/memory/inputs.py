@@ -196,7 +196,10 @@ def shape_inputs(
             raise _not_text("the inputs", "an input's name")
         if name.startswith(NOTE_PREFIX):  # a note of an inputs template (`pipelex build inputs`)
             continue
-        check_input_depth(value, f"the values of input {name!r}")
+        try:
+            check_input_depth(value, f"the values of input {name!r}")
+        except InputError as exc:  # the same problem, named by its input (the API's location)
+            raise InputError(str(exc), input_name=name) from None
         if name not in specs:
             raise InputError(
                 f"input {name!r} is not an input of pipe {entry.code!r} (its inputs: "
