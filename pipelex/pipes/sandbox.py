@@ -415,10 +415,12 @@ _TEXT_FILTERS = frozenset(
         "trim",
         "truncate",
         "upper",
+        "urlencode",
         "urlize",
         "with_images",
         "wordcount",
         "wordwrap",
+        "xmlattr",
     }
 )
 _SIZE_FILTERS = frozenset(

@@ -124,6 +124,14 @@ BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops
     "list str-formatted": ("{{ '{}'.format(['a' * 999999] * 3000)|length }}", "template_max_output_chars"),
     "list to json": ("{{ (['a' * 999999] * 3000)|tojson|length }}", "template_max_output_chars"),
     "list joined": ("{{ (['a' * 999999] * 3000)|join|length }}", "template_max_output_chars"),
+    "mapping url-encoded": (
+        "{{ {'a': ['x' * 999999] * 3000}|urlencode|length }}",
+        "template_max_output_chars",
+    ),
+    "mapping as attributes": (
+        "{{ {'a': ['x' * 999999] * 3000}|xmlattr|length }}",
+        "template_max_output_chars",
+    ),
     "list tagged": ("{{ (['a' * 999999] * 3000)|tag|length }}", "template_max_output_chars"),
     "namespace printed": (
         "{% set ns = namespace(l=['a' * 999999] * 3000) %}{{ ns }}",
