@@ -15,7 +15,11 @@ from pipelex.narrowing import is_list as is_list_value  # `is_list` names a para
 
 
 class ContentError(ValueError):
-    """A value does not fit a concept."""
+    """A value does not fit a concept; ``problem`` says where and what the concept takes there."""
+
+    def __init__(self, message: str, problem: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem or message
 
 
 def to_content(value: Any, concept: Concept, concepts: ConceptLibrary) -> StuffContent:
@@ -44,9 +48,10 @@ def to_content(value: Any, concept: Concept, concepts: ConceptLibrary) -> StuffC
             case _:
                 return model.model_validate(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "the value"
-        raise ContentError(f"{value!r} does not fit {concept.ref}: {first.get('msg')} at {where}") from exc
+        from pipelex.concepts.fit_messages import fit_problems, shown
+
+        problem = fit_problems(exc, value)
+        raise ContentError(f"{shown(value)} does not fit {concept.ref}: {problem}", problem) from exc
 
 
 def walk_values(content: StuffContent, is_list: bool, segments: list[str]) -> tuple[list[Any], bool]:

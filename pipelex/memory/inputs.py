@@ -412,7 +412,7 @@ def _content(
     try:
         return to_content(value, concept, library.concepts)
     except ContentError as exc:
-        from pipelex.memory.input_messages import misfit_message
+        from pipelex.concepts.fit_messages import misfit_message
 
         fields = [] if kind is not None else list(model.model_fields)
         message = misfit_message(where, value, concept.ref, kind or _text_kind(model), fields, exc)

@@ -255,7 +255,8 @@ def check_output(
             made = to_content(item, produced, concepts)
         except ContentError as exc:
             raise PipeRunError(
-                f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: {exc}",
+                f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: "
+                f"{exc.problem}",
                 pipe_code=entry.code,
                 error_type="pipe_output_invalid",
             ) from exc

@@ -846,7 +846,7 @@ class LiveContentGenerator:
         try:
             return model.model_validate(value)
         except ValidationError as exc:
-            from pipelex.memory.input_messages import fit_problems, shown
+            from pipelex.concepts.fit_messages import fit_problems, shown
 
             fields = ", ".join(model.model_fields)
             problem = (

@@ -77,7 +77,7 @@ async def run(
     except ContentError as exc:
         raise PipeRunError(
             f"pipe {entry.code!r} produced an output that does not fit the concept {concept.ref} at "
-            f"the fields {', '.join(data)}: {exc}; fields that hold branch results must be "
+            f"the fields {', '.join(data)}: {exc.problem}; fields that hold branch results must be "
             'concept-typed (type = "concept")',
             pipe_code=entry.code,
             error_type="pipe_output_invalid",

@@ -100,7 +100,8 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         return make_output(entry, ctx, to_content(data, concept, concepts))
     except ContentError as exc:
         raise PipeRunError(
-            f"pipe {entry.code!r}: the construct does not fit {concept.ref}: {exc}",
+            f"pipe {entry.code!r}: the construct does not fit {concept.ref}: {exc.problem}; make each field's "
+            "`from` name a value of what the field takes, or change the field's type",
             pipe_code=entry.code,
             error_type="pipe_output_invalid",
         ) from exc

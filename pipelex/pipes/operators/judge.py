@@ -72,7 +72,7 @@ async def run(entry: PipeEntry, pipe: PipeJudgeBlueprint, inputs: ResolvedInputs
         return make_output(entry, ctx, to_content(data, concept, ctx.library.concepts))
     except ContentError as exc:
         raise PipeRunError(
-            f"pipe {entry.code!r}: the verdicts do not fit {concept.ref}: {exc}",
+            f"pipe {entry.code!r}: the verdicts do not fit {concept.ref}: {exc.problem}",
             pipe_code=entry.code,
             error_type="pipe_output_invalid",
         ) from exc

@@ -147,3 +147,39 @@ async def test_a_template_prints_each_kind_of_content_as_the_language_does(
     item_concept = concept.removesuffix("[]")
     output = await runner.execute_pipeline({"x": {"concept": item_concept, "content": content}})
     assert output.main_stuff_json() == {"text": printed}
+
+
+WEIGHT = textwrap.dedent("""
+    domain = "scales"
+    main_pipe = "make"
+
+    [concept.Weight]
+    description = "A weight"
+    structure = { kg = { type = "number", required = true, description = "kilograms" } }
+
+    [pipe.make]
+    type = "PipeCompose"
+    description = "Builds a weight from a note"
+    inputs = { note = "Text" }
+    output = "Weight"
+
+    [pipe.make.construct]
+    kg = { from = "note" }
+""")
+
+
+async def test_a_construct_that_does_not_fit_names_the_field_and_what_it_takes() -> None:
+    """The error shows the value as JSON and the field's need, not a Python repr and pydantic's words."""
+    from pipelex.errors import PipeRunError
+
+    runner = PipelexRunner(mthds_content=WEIGHT, pipe_run_mode=PipeRunMode.LIVE)
+    with pytest.raises(PipeRunError) as caught:
+        await runner.execute_pipeline(inputs={"note": "heavy"})
+    assert str(caught.value).startswith(
+        """pipe 'make': the construct does not fit scales.Weight: field 'kg' is {"text": "heavy"}, but it takes """
+        "a number"
+    ), str(caught.value)
+    assert "{'" not in str(caught.value) and "Input should" not in str(caught.value)
+    report = validate_library(build_library([(WEIGHT, "scales.mthds")]), default_deck())
+    [error] = report.errors  # the sweep finds it too, in the same words
+    assert error.error_type == "DryRunError" and "field 'kg' is {\"text\": " in error.message
