@@ -65,6 +65,7 @@ TEMPLATE_TOO_DEEP = (
 _ITER_FILTER = "_pipelex_counted"
 _SIZE_FILTER = "_pipelex_sized"
 _BUILT_FILTER = "_pipelex_built"
+_OPERAND_FILTER = "_pipelex_operand"
 _DIGITS_RE = re.compile(r"\d+")
 
 
@@ -263,6 +264,7 @@ _TEXT_CONTAINERS: tuple[type, ...] = (
     type(_EMPTY.items()),
 )
 _TEXT_SIZE_VISITS = 2_000_000
+_PLAIN_TEXTS = frozenset({str})
 _END = object()
 
 
@@ -299,6 +301,8 @@ def text_size(value: Any, bound: int) -> int:
     to one text under the budget make gigabytes."""
     if isinstance(value, str | bytes):
         return len(value)
+    if type(value) in (list, tuple) and set(map(type, value)) <= _PLAIN_TEXTS:  # (most lists: one pass in C)
+        return sum(map(len, value))
     parts = _parts(value)
     if parts is None:
         return 0
@@ -343,12 +347,23 @@ def _check_text(budget: RenderBudget, value: Any, what: str = "a text") -> None:
 
 
 def _printed(value: Any) -> Any:
-    """The size filter of printed values and of the operands of ``~``: a container's text weighed before it is
-    written, then the value checked as before (:func:`pipelex.pipes.render_budget.sized`)."""
-    budget = _BUDGET.get()
-    if budget is not None:
-        _check_text(budget, value)
+    """The size filter of printed values: a container's text weighed before it is written, then the value checked
+    as before (:func:`pipelex.pipes.render_budget.sized`)."""
+    if type(value) is not str:
+        budget = _BUDGET.get()
+        if budget is not None:
+            _check_text(budget, value)
     return _sized(value)
+
+
+def _operand(value: Any) -> Any:
+    """The filter of each operand of ``~`` that is not a literal: a container's text weighed before it is written
+    (the concatenation itself is checked once made, :func:`pipelex.pipes.render_budget.built`)."""
+    if type(value) is not str:
+        budget = _BUDGET.get()
+        if budget is not None:
+            _check_text(budget, value)
+    return value
 
 
 def _sized_items(value: Any) -> list[Any]:
@@ -549,7 +564,10 @@ class _Guard(NodeTransformer):
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         node.nodes = [  # each operand's text weighed before it is written (a container's)
-            nodes.Filter(child, _SIZE_FILTER, [], [], None, None, lineno=child.lineno) for child in node.nodes
+            child
+            if isinstance(child, nodes.Const)
+            else nodes.Filter(child, _OPERAND_FILTER, [], [], None, None, lineno=child.lineno)
+            for child in node.nodes
         ]
         return nodes.Filter(node, _BUILT_FILTER, [], [], None, None, lineno=node.lineno)
 
@@ -627,11 +645,12 @@ class BudgetedEnvironment(SandboxedEnvironment):
         self.filters[_ITER_FILTER] = _counted
         self.filters[_SIZE_FILTER] = _printed
         self.filters[_BUILT_FILTER] = _built
+        self.filters[_OPERAND_FILTER] = _operand
 
     def guard_filters(self) -> None:
         """Wrap every filter (call once the filters are all registered)."""
         for name, function in list(self.filters.items()):
-            if name not in (_ITER_FILTER, _SIZE_FILTER, _BUILT_FILTER) and not getattr(
+            if name not in (_ITER_FILTER, _SIZE_FILTER, _BUILT_FILTER, _OPERAND_FILTER) and not getattr(
                 function, "_pipelex_guarded", False
             ):
                 guarded = _guarded_filter(name, function)
