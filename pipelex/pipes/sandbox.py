@@ -271,7 +271,8 @@ _END = object()
 def _parts(value: Any) -> Iterator[Any] | None:
     """The values a value's text writes in full, whatever the way it is written: a container's items (a mapping's
     keys and values), a model's fields; None for a leaf. An image or a document is written as a link or a token
-    (``[Image 1]``), shorter than its URL (a data URL): none of its fields counts."""
+    (``[Image 1]``), shorter than its URL (a data URL), and a ``ListContent`` inside a list by its count: none of
+    their fields counts."""
     if isinstance(value, Namespace):
         value = object.__getattribute__(value, "_Namespace__attrs")
     if is_dict(value):
@@ -279,16 +280,20 @@ def _parts(value: Any) -> Iterator[Any] | None:
     if isinstance(value, _TEXT_CONTAINERS):
         return iter(cast(Iterable[Any], value))
     if isinstance(value, BaseModel):
-        if _is_media(type(value)):
+        if _is_written_short(type(value)):
             return iter(())
         return iter(list(value.__dict__.values()))
     return None
 
 
 @cache
-def _is_media(cls: type) -> bool:
-    """``cls`` is the content class of an image or a document, or derives from one (a concept refining Image)."""
-    return any(base.__name__ in ("ImageContent", "DocumentContent") for base in cls.__mro__)
+def _is_written_short(cls: type) -> bool:
+    """``cls`` is written shorter than its fields somewhere: the content class of an image or a document, or one
+    deriving from it (a concept refining Image: a link or a token), or a model with its own ``repr`` (a
+    ``ListContent``'s, ``ListContent(<3 items>)``, inside a list)."""
+    return cls.__repr__ is not BaseModel.__repr__ or any(
+        base.__name__ in ("ImageContent", "DocumentContent") for base in cls.__mro__
+    )
 
 
 def text_size(value: Any, bound: int) -> int:

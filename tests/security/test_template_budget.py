@@ -304,6 +304,19 @@ def test_the_text_size_of_a_value_is_at_most_its_text() -> None:
         size = text_size(value, 10**9)
         assert size <= len(str(value)) and size <= len(json_module.dumps(value, ensure_ascii=False)), value
 
+    # contents: a text's counts (so `[note] * 3000` of a large input is weighed); an image's URL (a data URL, written
+    # as a link or a token) and a ListContent inside a list (written by its count) do not
+    from pipelex.concepts.native_classes.base import TextContent
+    from pipelex.concepts.natives import ImageContent, ListContent
+
+    note = TextContent(text="n" * 1000)
+    image = ImageContent(url="data:image/png;base64," + "A" * 1000)
+    listed = ListContent(items=[note, note])
+    for value in ([note] * 3, [image, listed], {"k": [note, image]}):
+        assert text_size(value, 10**9) <= len(str(value)), value
+    assert text_size([note] * 3, 10**9) == 3000
+    assert text_size([image, listed], 10**9) == 0
+
 
 def test_lipsum_is_not_offered() -> None:
     from pipelex.errors import PipeRunError
