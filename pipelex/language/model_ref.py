@@ -92,6 +92,10 @@ def written_ref(choice: ModelChoice | None) -> str | None:
     return ref.written if ref is not None else None
 
 
+# the levels of effort an LLM setting takes, as the reference takes them (lowercase, no others)
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
 class ModelSettingError(ValueError):
     """A setting of an inline model table has a value it cannot take (the message says which and what fits).
 
@@ -140,9 +144,10 @@ class ModelSettings(BaseModel):
             settings["max_tokens"] = max_tokens
         effort = table.get("reasoning_effort")
         if effort is not None:
-            if not isinstance(effort, str) or not effort.strip():
+            if effort not in REASONING_EFFORTS:
                 raise ModelSettingError(
-                    f'model reasoning_effort must be a word such as "low", "medium" or "high", not {effort!r}'
+                    f"model reasoning_effort must be one of {', '.join(repr(e) for e in REASONING_EFFORTS)} "
+                    f"(lowercase), not {effort!r}"
                 )
-            settings["reasoning_effort"] = effort.strip()
+            settings["reasoning_effort"] = effort
         return cls.model_construct(None, **settings)

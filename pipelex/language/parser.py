@@ -291,11 +291,18 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
             continue
         header[key] = value
     main_pipe = header.get("main_pipe")
-    if main_pipe is not None and not PIPE_CODE_RE.match(main_pipe.rpartition(".")[2]):
+    # main_pipe names a pipe of this bundle by its code, as its [pipe.X] key: bare, never domain-qualified
+    if main_pipe is not None and not PIPE_CODE_RE.match(main_pipe):
+        bare = main_pipe.rpartition(".")[2]
+        hint = (
+            f"; main_pipe names a pipe of this bundle by its bare code: write main_pipe = {bare!r}"
+            if "." in main_pipe and PIPE_CODE_RE.match(bare)
+            else ""
+        )
         diag(
             ErrorType.INVALID_PIPE_CODE_SYNTAX,
             f"main_pipe {main_pipe!r} is not a valid pipe code: pipe codes are "
-            "snake_case (lowercase letters, digits and underscores, starting with a letter)",
+            f"snake_case (lowercase letters, digits and underscores, starting with a letter){hint}",
             line=source_map.key_line("main_pipe"),
         )
         header.pop("main_pipe")

@@ -62,7 +62,7 @@ def test_the_deck_resolves_the_long_and_short_forms_alike() -> None:
 
 def test_inline_settings_are_read_and_checked() -> None:
     settings = ModelSettings.of(
-        {"model": "x", "temperature": 1, "max_tokens": 300, "reasoning_effort": " low "}
+        {"model": "x", "temperature": 1, "max_tokens": 300, "reasoning_effort": "low"}
     )
     assert settings == ModelSettings(temperature=1.0, max_tokens=300, reasoning_effort="low")
     assert ModelSettings.of("$writing-factual") == ModelSettings()
@@ -71,7 +71,17 @@ def test_inline_settings_are_read_and_checked() -> None:
         ({"temperature": 1.5}, "temperature must be a number from 0 to 1"),
         ({"temperature": True}, "temperature must be a number"),
         ({"max_tokens": 0}, "max_tokens must be a positive integer"),
-        ({"reasoning_effort": " "}, "reasoning_effort must be a word"),
+        # the reference's levels, lowercase and exact: " low ", "High", "extreme" are refused
+        ({"reasoning_effort": " "}, "reasoning_effort must be one of 'none', 'minimal', 'low'"),
+        ({"reasoning_effort": " low "}, "reasoning_effort must be one of"),
+        ({"reasoning_effort": "High"}, "reasoning_effort must be one of"),
+        ({"reasoning_effort": "extreme"}, "reasoning_effort must be one of"),
+        ({"reasoning_effort": 2}, "reasoning_effort must be one of"),
     ):
         with pytest.raises(ModelSettingError, match=words):
             ModelSettings.of(table)
+
+
+@pytest.mark.parametrize("effort", ["none", "minimal", "low", "medium", "high", "xhigh", "max"])
+def test_every_level_of_reasoning_effort_is_taken(effort: str) -> None:
+    assert ModelSettings.of({"model": "x", "reasoning_effort": effort}).reasoning_effort == effort

@@ -460,3 +460,29 @@ def test_a_dict_field_with_both_types_is_valid() -> None:
     vip = { type = "dict", key_type = "text", value_type = "boolean", description = "VIP by name" }
     """
     assert validate(text).is_valid
+
+
+@pytest.mark.parametrize(
+    ("effort", "valid"), [("xhigh", True), ("minimal", True), ("extreme", False), ("High", False)]
+)
+def test_an_inline_reasoning_effort_is_one_of_the_levels(effort: str, valid: bool) -> None:
+    # the reference: "Input should be 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' or 'max'"
+    # (method.schema_violation at pipe.<code>.model.reasoning_effort)
+    text = f"""
+domain = "front_desk"
+main_pipe = "answer"
+
+[pipe.answer]
+type = "PipeLLM"
+description = "Answer a guest"
+inputs = {{ question = "Text" }}
+output = "Text"
+model = {{ model = "@default-small", temperature = 0.2, reasoning_effort = "{effort}" }}
+prompt = "Answer the guest: $question"
+"""
+    report = validate_library(build_library([(text, "desk.mthds")]), default_deck())
+    assert report.is_valid is valid
+    if not valid:
+        assert [(e.error_type, e.pipe, e.field) for e in report.errors] == [
+            ("schema_violation", "answer", "model")
+        ]

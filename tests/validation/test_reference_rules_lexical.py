@@ -194,3 +194,25 @@ def test_a_main_pipe_naming_no_pipe_is_a_schema_violation() -> None:
     )
     assert error_types(report) == ["schema_violation"]
     assert report.errors[0].field == "main_pipe"
+
+
+@pytest.mark.parametrize(
+    "main_pipe",
+    ["field_notes.write_digest", "notes.write_digest", "field_notes.make.write_digest", ".write_digest"],
+)
+def test_a_domain_qualified_main_pipe_is_not_a_pipe_code(main_pipe: str) -> None:
+    # the reference: "Invalid main pipe syntax 'support.tickets.route_ticket'. Must be in snake_case."
+    # (method.identifier_invalid), even when the domain is the bundle's own: main_pipe is the code of a pipe
+    # of this bundle, as its [pipe.X] key, not a reference
+    report = validate(
+        NOTES.replace("{title_spec}", "Text").replace(
+            'main_pipe = "write_digest"', f'main_pipe = "{main_pipe}"'
+        )
+    )
+    assert error_types(report) == ["invalid_pipe_code_syntax"]
+    assert report.errors[0].line == 2
+    assert "write main_pipe = 'write_digest'" in report.errors[0].message
+
+
+def test_a_bare_main_pipe_validates() -> None:
+    assert validate(NOTES.replace("{title_spec}", "Text")).is_valid
