@@ -334,7 +334,7 @@ add_each_output = true
 branches = [
     { pipe = "by_preset", result = "a" },
     { pipe = "by_alias", result = "b" },
-    { pipe = "by_waterfall", result = "c" },
+    { pipe = "by_handle", result = "c" },
     { pipe = "by_settings", result = "d" },
 ]
 
@@ -354,12 +354,12 @@ output = "Text"
 model = "alias:default-small"
 prompt = "Answer: $question"
 
-[pipe.by_waterfall]
+[pipe.by_handle]
 type = "PipeLLM"
-description = "A waterfall, short form"
+description = "A bare handle"
 inputs = { question = "Text" }
 output = "Text"
-model = "~cheap_llms"
+model = "gpt-4o-mini"
 prompt = "Answer: $question"
 
 [pipe.by_settings]
@@ -381,12 +381,13 @@ MUTATIONS += [
     ),
     ("model_forms", "alias_unknown", 'model = "alias:default-small"', 'model = "alias:default-tiny"'),
     ("model_forms", "alias_upper", 'model = "alias:default-small"', 'model = "ALIAS:default-small"'),
-    ("model_forms", "waterfall_long", 'model = "~cheap_llms"', 'model = "waterfall:cheap_llms"'),
-    ("model_forms", "waterfall_unknown", 'model = "~cheap_llms"', 'model = "~pricey_llms"'),
-    ("model_forms", "handle_long", 'model = "~cheap_llms"', 'model = "handle:gpt-4o-mini"'),
-    ("model_forms", "handle_unknown", 'model = "~cheap_llms"', 'model = "handle:gpt-17"'),
-    ("model_forms", "bare_handle", 'model = "~cheap_llms"', 'model = "gpt-4o-mini"'),
-    ("model_forms", "model_empty", 'model = "~cheap_llms"', 'model = ""'),
+    ("model_forms", "waterfall_long", 'model = "gpt-4o-mini"', 'model = "waterfall:document-extractor"'),
+    ("model_forms", "waterfall_unknown", 'model = "gpt-4o-mini"', 'model = "~pricey_llms"'),
+    ("model_forms", "waterfall_other_kind", 'model = "gpt-4o-mini"', 'model = "~document-extractor"'),
+    ("model_forms", "handle_long", 'model = "gpt-4o-mini"', 'model = "handle:gpt-4o-mini"'),
+    ("model_forms", "handle_unknown", 'model = "gpt-4o-mini"', 'model = "handle:gpt-17"'),
+    ("model_forms", "handle_upper", 'model = "gpt-4o-mini"', 'model = "GPT-4o-mini"'),
+    ("model_forms", "model_empty", 'model = "gpt-4o-mini"', 'model = ""'),
     (
         "model_forms",
         "model_empty_table",
@@ -854,6 +855,116 @@ MUTATIONS += [
         'ClaimSummary = "A summary of a claim"',
         'ClaimSummary = "A summary of a claim"\nCLAIM = "Shouting"',
     ),
+]
+
+
+# the docs' "kick off a project" tutorial, copied as users copy it (a [pipe] table, domain-qualified concept
+# references, a header system_prompt), then grown with a rich PipeCompose template table (category,
+# templating_style, extra_context)
+BASES["docs_tutorial"] = """domain = "tutorial"
+description = "My first Pipelex library"
+system_prompt = "You are a helpful assistant."
+main_pipe = "answer_and_format"
+
+[concept]
+Question = "A question that needs to be answered"
+Answer = "A response to a question"
+
+[pipe]
+[pipe.answer_and_format]
+type = "PipeSequence"
+description = "Answer, then lay the answer out"
+inputs = { question = "tutorial.Question" }
+output = "Text"
+steps = [
+    { pipe = "answer_question", result = "answer" },
+    { pipe = "format_answer", result = "page" },
+]
+
+[pipe.answer_question]
+type = "PipeLLM"
+description = "Answer a question"
+inputs = { question = "tutorial.Question" }
+output = "tutorial.Answer"
+prompt = \"\"\"
+Please answer the following question:
+
+@question
+
+Provide a clear and concise answer.
+\"\"\"
+
+[pipe.format_answer]
+type = "PipeCompose"
+description = "Lay the answer out as markdown"
+inputs = { answer = "tutorial.Answer" }
+output = "Text"
+
+[pipe.format_answer.template]
+template = \"\"\"
+# {{ title }}
+
+$answer
+\"\"\"
+category = "markdown"
+templating_style = { tag_style = "no_tag" }
+extra_context = { title = "Your answer" }
+"""
+MUTATIONS += [
+    ("docs_tutorial", "domain_renamed_refs_kept", 'domain = "tutorial"', 'domain = "my_tutorial"'),
+    ("docs_tutorial", "category_unknown", 'category = "markdown"', 'category = "md"'),
+    ("docs_tutorial", "category_html", 'category = "markdown"', 'category = "html"'),
+    ("docs_tutorial", "category_upper", 'category = "markdown"', 'category = "Markdown"'),
+    (
+        "docs_tutorial",
+        "extra_context_empty",
+        'extra_context = { title = "Your answer" }',
+        "extra_context = {}",
+    ),
+    (
+        "docs_tutorial",
+        "extra_context_string",
+        'extra_context = { title = "Your answer" }',
+        'extra_context = "Your answer"',
+    ),
+    (
+        "docs_tutorial",
+        "extra_context_number",
+        'extra_context = { title = "Your answer" }',
+        "extra_context = { title = 3 }",
+    ),
+    (
+        "docs_tutorial",
+        "compose_templating_unknown",
+        'tag_style = "no_tag"',
+        'tag_style = "plain"',
+    ),
+    (
+        "docs_tutorial",
+        "compose_templating_string",
+        'templating_style = { tag_style = "no_tag" }',
+        'templating_style = "no_tag"',
+    ),
+    (
+        "docs_tutorial",
+        "rich_template_no_template",
+        'template = """\n# {{ title }}',
+        'text = """\n# {{ title }}',
+    ),
+    ("docs_tutorial", "plx_concept_prefix", 'output = "tutorial.Answer"', 'output = "native.Answer"'),
+    (
+        "docs_tutorial",
+        "pipe_table_value",
+        "[pipe]\n[pipe.answer_and_format]",
+        'pipe = "answer_question"\n[pipe.answer_and_format]',
+    ),
+    (
+        "docs_tutorial",
+        "system_prompt_multiline",
+        'system_prompt = "You are a helpful assistant."',
+        'system_prompt = """\nYou are a helpful assistant.\nAnswer in English.\n"""',
+    ),
+    ("docs_tutorial", "jinja2_old_type", 'type = "PipeCompose"', 'type = "PipeJinja2"'),
 ]
 
 
