@@ -165,6 +165,19 @@ def _describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str]:
     return loc, f"{loc!r}: {message} (got {err.get('input')!r})"
 
 
+def _toml_kind(value: object) -> str:
+    """What a TOML value is, in TOML's words (a table, an array...), for a message."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"a {type(value).__name__}"  # a date or a time
+
+
 def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
     """Parse MTHDS ``text`` into a blueprint; never raises for bad input, returns diagnostics instead."""
     source_map = SourceMap(text, file)
@@ -255,9 +268,9 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
     if domain is not None and not isinstance(domain, str):
         diag(
             ErrorType.SCHEMA_VIOLATION,
-            f"`domain` must be a string, not {type(domain).__name__} ({domain!r}): "
+            f"`domain` must be a string, not {_toml_kind(domain)}: "
             'write it quoted, e.g. `domain = "my_domain"`',
-            line=source_map.key_line("domain") or 1,
+            line=source_map.top_key_line("domain") or 1,
         )
         domain_ok = False
     elif not isinstance(domain, str) or not domain:
@@ -271,7 +284,7 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         diag(
             ErrorType.SCHEMA_VIOLATION,
             f"domain {domain!r} is not snake_case (dotted parts allowed, e.g. 'legal.contracts')",
-            line=source_map.key_line("domain"),
+            line=source_map.top_key_line("domain"),
         )
         domain_ok = False
     else:
@@ -285,8 +298,8 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         if not isinstance(value, str):
             diag(
                 ErrorType.SCHEMA_VIOLATION,
-                f"`{key}` must be a string, not {type(value).__name__}",
-                line=source_map.key_line(key),
+                f'`{key}` must be a string, not {_toml_kind(value)}: write it quoted, e.g. `{key} = "..."`',
+                line=source_map.top_key_line(key),
             )
             continue
         header[key] = value
@@ -303,7 +316,7 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
             ErrorType.INVALID_PIPE_CODE_SYNTAX,
             f"main_pipe {main_pipe!r} is not a valid pipe code: pipe codes are "
             f"snake_case (lowercase letters, digits and underscores, starting with a letter){hint}",
-            line=source_map.key_line("main_pipe"),
+            line=source_map.top_key_line("main_pipe"),
         )
         header.pop("main_pipe")
 
@@ -327,7 +340,9 @@ def _parse_concepts(
         return concepts
     if not is_json_object(raw):  # parsed TOML: table keys are strings
         diag(
-            ErrorType.SCHEMA_VIOLATION, "`concept` must be a table of concepts ([concept] or [concept.Name])"
+            ErrorType.SCHEMA_VIOLATION,
+            f"`concept` must be a table of concepts ([concept] or [concept.Name]), not {_toml_kind(raw)}",
+            line=source_map.top_key_line("concept"),
         )
         return concepts
     for code, value in raw.items():
@@ -394,7 +409,11 @@ def _parse_pipes(
     if raw is None:
         return pipes
     if not is_json_object(raw):  # parsed TOML: table keys are strings
-        diag(ErrorType.SCHEMA_VIOLATION, "`pipe` must be a table of pipes ([pipe.my_pipe])")
+        diag(
+            ErrorType.SCHEMA_VIOLATION,
+            f"`pipe` must be a table of pipes ([pipe.my_pipe]), not {_toml_kind(raw)}",
+            line=source_map.top_key_line("pipe"),
+        )
         return pipes
     for code, value in raw.items():
         # the line is found only for a diagnostic: a valid bundle never builds the source map's index

@@ -17,9 +17,9 @@ from pipelex.language.toml_text import toml_lines
 # so most commands never compile them.
 # possessive, its blanks stripped after the match: `\s*([^\]]*?)\s*\]` tried every split of a line's blanks
 # between its three parts, cubic on a `[` and thousands of blanks without `]` (3,000 took 22 s)
-_HEADER = r"^\s*+\[\[?+([^\]]*+)\]"
-_KEY = r'^\s*(?:"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*='
-_HEADER_PART = r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)'
+_HEADER = r"""^\s*+\[\[?+((?:[^\]"']++|"(?:[^"\\\n]|\\.)*+"|'[^'\n]*+')*+)\]"""
+_KEY = r'^\s*(?:"((?:[^"\\\n]|\\.)*+)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*='
+_HEADER_PART = r'"((?:[^"\\\n]|\\.)*+)"|\'([^\']*)\'|([^.\s"\']+)'
 # the lexer of SourceMap._lexed, for TOML's strings and comments: a multi-line string ends at its first closing
 # triple quote (or runs to the end of the text); a one-line string or a comment ends with its line (an unclosed
 # one too: TOML refuses it anyway); in a basic string a backslash escapes the next character (in a multi-line one,
@@ -120,7 +120,7 @@ class SourceMap:
             key = key_re.match(line)
             if key:
                 double, single, bare = key.groups()
-                name = double if double is not None else single if single is not None else bare
+                name = _basic(double) if double is not None else single if single is not None else bare
                 current_keys.setdefault(name, number)
         return index
 
@@ -259,4 +259,20 @@ class _Index:
 
 
 def _header_parts(inner: str) -> list[str]:
-    return [next(g for g in m.groups() if g is not None) for m in re.finditer(_HEADER_PART, inner)]
+    parts: list[str] = []
+    for match in re.finditer(_HEADER_PART, inner):
+        double, single, bare = match.groups()
+        parts.append(_basic(double) if double is not None else single if single is not None else bare)
+    return parts
+
+
+def _basic(raw: str) -> str:
+    """A basic (double-quoted) key's name as TOML reads it: its escapes (``\\u001f``, ``\\n``...) decoded."""
+    if "\\" not in raw:
+        return raw
+    import tomllib
+
+    try:
+        return tomllib.loads(f'k = "{raw}"')["k"]
+    except (tomllib.TOMLDecodeError, ValueError):
+        return raw

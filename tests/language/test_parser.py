@@ -295,7 +295,7 @@ SCHEMA_CASES = [
         main_pipe = 3
         """,
         ("schema_violation", 2, None, None),
-        "`main_pipe` must be a string, not int",
+        '`main_pipe` must be a string, not a number (3): write it quoted, e.g. `main_pipe = "..."`',
         id="header-not-string",
     ),
     pytest.param(
@@ -451,6 +451,25 @@ SCHEMA_CASES = [
         ("schema_violation", 7, "a", "model"),
         None,
         id="quoted-keys-have-lines",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        [description]
+        text = "x"
+        """,
+        ("schema_violation", 2, None, None),
+        '`description` must be a string, not a table: write it quoted, e.g. `description = "..."`',
+        id="header-as-a-table",
+    ),
+    pytest.param(
+        """
+        domain = "d"
+        "\\u0041x" = 1
+        """,
+        ("schema_violation", 2, None, "Ax"),
+        None,
+        id="escaped-quoted-key-has-a-line",
     ),
 ]
 

@@ -164,8 +164,16 @@ def check_texts(*texts: str) -> list[Diagnostic]:
         assert d.severity in (Severity.ERROR, Severity.WARNING)
         assert d.line is None or 1 <= d.line <= longest + 1, d.render()
         assert d.file is None or d.file.startswith("f")
+        # where: every problem of a file has a line (a file that is binary is one problem of the whole file)
+        assert d.line is not None or d.error_type == "file_unreadable", d.render()
+        # in the author's words: no Python repr or pydantic text of the checker's own objects
+        for leak in _LEAKS:
+            assert leak not in d.message, d.render()
         d.render()
     return diagnostics
+
+
+_LEAKS = ("<class '", "[type=", "input_value=", "errors.pydantic.dev", " object at 0x", "Traceback (")
 
 
 def test_the_seeds_and_corpus_bundles_are_fuzzed() -> None:
