@@ -64,7 +64,10 @@ def _add_run_options(sub: argparse.ArgumentParser) -> None:
         "-o", "--output-dir", default="results", help="where run folders are written (default: results)"
     )
     sub.add_argument(
-        "--graph", action=argparse.BooleanOptionalAction, default=True, help="write the execution graph"
+        "--graph",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write the execution graph (graph.json, graph.html, graph.mmd; default: on)",
     )
     sub.add_argument(
         "--costs",
@@ -290,13 +293,20 @@ def _validate_group(groups: _Groups) -> None:
     )
     val.required = True
     vb = val.add_parser("bundle", help="validate a .mthds file or every .mthds file of a folder")
-    vb.add_argument("path")
+    vb.add_argument("path", help="a .mthds file, or a folder: every .mthds file in it, as one library")
     vp = val.add_parser("pipe", help="validate one pipe (or --all) of a library")
-    vp.add_argument("code", nargs="?")
+    vp.add_argument("code", nargs="?", help="the pipe's code: `pipe_code`, `domain.pipe_code`")
     vp.add_argument("--all", action="store_true", help="every pipe of the library")
     for sub in (vb, vp):
-        sub.add_argument("--format", choices=["text", "json"], default="text")
-        sub.add_argument("--allow-signatures", action="store_true", help="accept PipeSignature placeholders")
+        sub.add_argument(
+            "--format", choices=["text", "json"], default="text", help="the report's format (default: text)"
+        )
+        sub.add_argument(
+            "--allow-signatures",
+            action="store_true",
+            help="signatures (pipes stating a contract, with no type) do not fail the validation; "
+            "they are dry-run on mocks of their outputs",
+        )
         sub.add_argument(
             "--temporal",
             action="store_true",
@@ -318,20 +328,24 @@ def _show_group(groups: _Groups) -> None:
         ("config", "show the effective configuration"),
     ):
         sp = show.add_parser(name, help=help_text)
-        sp.add_argument("-L", "--library-dir", action="append", default=[])
+        sp.add_argument(
+            "-L", "--library-dir", action="append", default=[], help="library folder (repeatable)"
+        )
     sp = show.add_parser("pipe", help="show one pipe")
-    sp.add_argument("code")
-    sp.add_argument("-L", "--library-dir", action="append", default=[])
+    sp.add_argument("code", help="the pipe's code: `pipe_code`, `domain.pipe_code`")
+    sp.add_argument("-L", "--library-dir", action="append", default=[], help="library folder (repeatable)")
 
 
 def _graph_group(groups: _Groups) -> None:
     graph = groups.add_parser("graph", help=_GROUP_HELP["graph"]).add_subparsers(dest="what", metavar="WHAT")
     graph.required = True
     gr = graph.add_parser("render", help="render a saved graph.json")
-    gr.add_argument("path")
+    gr.add_argument("path", help="a graph.json written by a run or a validation")
     gr.add_argument("-o", "--output", help="output file (default: next to the graph)")
     gr.add_argument("--force", action="store_true", help="with -o: replace an existing file")
-    gr.add_argument("--format", choices=["mermaid", "html"], default="html")
+    gr.add_argument(
+        "--format", choices=["mermaid", "html"], default="html", help="the rendering (default: html)"
+    )
     gr.add_argument("--open", action="store_true", help="open the page in the default browser")
 
 
