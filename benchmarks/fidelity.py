@@ -14,6 +14,9 @@ and its entry file (row ``<name>@file``: ``bundle.mthds`` if the case has one, e
 a ``main_pipe``, else its first ``.mthds`` file), which alone reaches none of its siblings. Only the entry file is
 dry-run.
 
+With ``--commands`` the cases are instead ``fidelity_bundles_libs.cases()``: files and a command line (``validate
+pipe CODE -L ...``, ``run pipe CODE -L ... --dry-run``) run as they are on both CLIs, rows named ``cmd:<name>``.
+
 Results go to a JSON file keyed by case name with the digest of the case's text, so a second run (after a change
 of ours) re-runs only our side::
 
@@ -47,6 +50,7 @@ sys.path.insert(0, str(HERE))
 from fidelity_bundles import cases as all_cases  # noqa: E402
 from fidelity_bundles_flow import case_inputs  # noqa: E402
 from fidelity_bundles_inputs import case_inputs as inputs_case_inputs  # noqa: E402
+from fidelity_bundles_libs import cases as command_cases  # noqa: E402
 from fidelity_bundles_valid import case_inputs as valid_case_inputs  # noqa: E402
 from peer import clean_env, peer_cache  # noqa: E402
 
@@ -193,6 +197,77 @@ def run_ours(target: Path, main: bool, known: Side | None = None) -> Side:
     return side
 
 
+def run_command(args: list[str], peer: bool) -> Side:
+    """A command case's verdict: a ``validate`` read from its JSON report (the reference's ``pipelex-agent``), a
+    ``run`` from its exit code and the error code it prints (``valid``: it succeeded)."""
+    if peer:
+        venv = peer_cache() / "venv" / "bin"
+        env = clean_env(peer_cache() / "home")
+        env["COLUMNS"] = "300"
+        exe = venv / ("pipelex-agent" if args[0] == "validate" else "pipelex")
+    else:
+        env = clean_env()
+        exe = ROOT / ".venv" / "bin" / "pipelex"
+    side = Side()
+    if args[0] == "run":
+        outcome, side.dry_run_inputs_code = _dry_run([str(exe), *args], env)
+        side.verdict = "valid" if outcome == "ok" else "invalid"
+        side.codes = [side.dry_run_inputs_code] if side.dry_run_inputs_code else []
+        side.message = outcome[:400]
+        return side
+    code, out, err = _run([str(exe), *args, "--format", "json"], env)
+    doc = _json_in(out) if code == 0 else (_json_in(err) or _json_in(out))
+    side.verdict = "error" if code < 0 else "valid" if code == 0 else "invalid"
+    if doc is not None and side.verdict == "invalid":
+        for problem in doc.get("errors") or []:
+            if problem.get("severity", "error") != "error":
+                continue
+            side.codes.append(str(problem.get("code") or problem.get("error_type") or "?"))
+            pipe = problem.get("pipe") or (problem.get("location") or {}).get("pipe")
+            if pipe:
+                side.pipes.append(str(pipe))
+        first = (doc.get("errors") or [{}])[0]
+        side.message = str(doc.get("message") or first.get("message") or doc.get("detail") or "")[:400]
+    elif side.verdict == "invalid":
+        side.message = (err or out).strip()[-400:]
+    return side
+
+
+def commands_main(args: argparse.Namespace) -> int:
+    """``--commands``: every command case on both CLIs (the reference's side kept while its files are unchanged)."""
+    stored: dict[str, dict[str, Any]] = {}
+    if args.out.exists():
+        stored = {row["name"]: row for row in json.loads(args.out.read_text())}
+    rows = dict(stored)
+    todo = {n: c for n, c in command_cases().items() if not args.only or any(w in n for w in args.only)}
+
+    def one(name: str) -> None:
+        files, argv = todo[name]
+        root = (args.folder / name).resolve()
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        line = [part.replace("{root}", str(root)) for part in argv]
+        blob = "\0".join(f"{rel}\0{body}" for rel, body in sorted(files.items())) + "\0" + " ".join(argv)
+        digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
+        key = f"cmd:{name}"
+        old = stored.get(key)
+        if old and old["digest"] == digest and (args.ours_only or old["peer"]["verdict"] != "?"):
+            peer = Side(**old["peer"])
+        else:
+            peer = Side() if args.ours_only else run_command(line, peer=True)
+        ours = run_command(line, peer=False)
+        rows[key] = {"name": key, "digest": digest, "peer": asdict(peer), "ours": asdict(ours)}
+        mark = "=" if peer.verdict == ours.verdict else "!"
+        print(f"{mark} {key}: ref {peer.verdict} {peer.codes} ours {ours.verdict} {ours.codes}", flush=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
+        list(pool.map(one, todo))
+    args.out.write_text(json.dumps(sorted(rows.values(), key=lambda r: r["name"]), indent=1))
+    summary([r for r in rows.values() if r["name"].startswith("cmd:")])
+    return 0
+
+
 def _entry_file(files: dict[str, str]) -> str:
     """The file of a folder case validated alone: ``bundle.mthds``, else the first with a ``main_pipe``."""
     mthds = [rel for rel in files if rel.endswith(".mthds")]
@@ -236,9 +311,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-dry-run", action="store_true", help="validate only (a dry run doubles the cost)"
     )
+    parser.add_argument(
+        "--commands", action="store_true", help="the command cases of fidelity_bundles_libs (-L, pipe CODE)"
+    )
     args = parser.parse_args(argv)
 
     args.folder.mkdir(parents=True, exist_ok=True)
+    if args.commands:
+        return commands_main(args)
     stored: dict[str, dict[str, Any]] = {}
     if args.out.exists():
         stored = {row["name"]: row for row in json.loads(args.out.read_text())}

@@ -303,6 +303,20 @@ def _validate(
             "check the code, or the -L paths"
         )
         return EXIT_FAILED
+    # a bare code two domains declare names no one pipe: as ``run pipe`` and ``show pipe`` do, ask for domain.code
+    # (it validated every pipe of that code, and a run of the same code is refused)
+    ambiguous = [
+        (code, refs)
+        for code in only or []
+        if code not in library.pipes and len(refs := library.pipe_refs_of_code(code)) > 1
+    ]
+    if ambiguous:
+        code, refs = ambiguous[0]
+        _err(
+            f"pipe {code!r} names pipes of more than one domain of the library ({', '.join(refs)}): "
+            "name the one to validate as domain.code"
+        )
+        return EXIT_FAILED
     if not report.is_valid:
         return EXIT_FAILED
     return EXIT_FAILED if report.pending_signatures and not args.allow_signatures else EXIT_OK

@@ -326,10 +326,13 @@ def test_a_storage_folder_that_is_a_file_is_named_not_an_internal_error(here: Pa
         ["run", "bundle", "lib", "--pipe", "list_dishes", "--dry-run", "--mock-inputs"],
         ["build", "inputs", "lib/a.mthds", "-L", "lib", "--pipe", "list_dishes"],
         ["show", "pipe", "list_dishes", "-L", "lib"],
+        ["validate", "pipe", "list_dishes", "-L", "lib"],
+        ["validate", "pipe", "list_dishes", "-L", "lib", "--format", "json"],
     ],
 )
 def test_a_code_two_domains_declare_asks_for_domain_dot_code(here: Path, argv: list[str]) -> None:
-    """It said the pipe "is not in the library" and then listed it, twice."""
+    """It said the pipe "is not in the library" and then listed it, twice; ``validate pipe`` validated both pipes and
+    said valid, where a run of the same code is refused."""
     (here / "lib").mkdir()
     text = (here / "menu_card.mthds").read_text(encoding="utf-8")
     (here / "lib" / "a.mthds").write_text(text, encoding="utf-8")
