@@ -392,11 +392,11 @@ def _problem_for_exception(exc: BaseException, *, instance: str, rename: Any) ->
 
 def _redacted_traceback(exc: BaseException) -> str:
     """The traceback of a bug, for the server log, with every secret redacted."""
-    import traceback
-
+    from pipelex.logtext import LogLines, format_exception_escaped
     from pipelex.redaction import redact
 
-    return redact("".join(traceback.format_exception(exc)))
+    # the messages it quotes (a provider's text) are escaped: a line break in one cannot add a line to the log
+    return LogLines(redact(format_exception_escaped(exc)))
 
 
 def input_error_code(message: str) -> str:

@@ -447,6 +447,10 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     )
     if runner.backend.name != "direct":  # a run elsewhere (Temporal) loads an SDK whose records are routed
         _route_logs(args)
+    elif mode is PipeRunMode.LIVE:  # a live run logs (its providers, its reads): the records print escaped
+        from pipelex.logtext import escape_unhandled_records
+
+        escape_unhandled_records()
     if not args.quiet:
         for notice in runner.backend.notices():  # e.g. where the embedded Temporal server's Web UI is
             print(notice, file=sys.stderr)

@@ -18,6 +18,8 @@ import os
 import sys
 from pathlib import Path
 
+from pipelex.logtext import EscapingFormatter, escape_unhandled_records
+
 CORE_LOGGER = (
     "pipelex.temporal.core"  # the same name as in pipelex.backends.temporal.runtime (kept import-free)
 )
@@ -47,13 +49,15 @@ class _LogFileHandler(logging.FileHandler):
 
 
 def configure_logging(*, debug: bool) -> None:
-    """Route the Temporal SDK's records: to stderr with ``debug``, else to :func:`log_file`."""
+    """Route the Temporal SDK's records: to stderr with ``debug``, else to :func:`log_file`; every record, those
+    and the ones no handler takes, prints the text it quotes escaped (``pipelex/logtext.py``)."""
     handler: logging.Handler
     if debug:
         handler = logging.StreamHandler(sys.stderr)
     else:
         handler = _LogFileHandler(log_file(), encoding="utf-8", delay=True)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(EscapingFormatter(LOG_FORMAT))
+    escape_unhandled_records()  # pipelex's own records (`pipelex.api`, `pipelex.inference`...): pipelex/logtext.py
     for name in ROUTED_LOGGERS:
         logger = logging.getLogger(name)
         logger.propagate = False

@@ -351,7 +351,12 @@ def serve(*, http: bool = False, port: int = 8765) -> None:
     import logging
 
     # stdout is the protocol channel on stdio: our logs go to stderr only
+    from pipelex.logtext import EscapingFormatter, escape_unhandled_records
+
     logging.basicConfig(level=logging.WARNING, stream=__import__("sys").stderr)
+    for handler in logging.getLogger().handlers:  # a tool's error quotes a bundle's text: printed escaped
+        handler.setFormatter(EscapingFormatter(logging.BASIC_FORMAT))
+    escape_unhandled_records()
     server = build_server()
     if http:
         _serve_http(server, port)
