@@ -100,10 +100,13 @@ def _dry_run(argv: list[str], env: dict[str, str]) -> tuple[str, str]:
     for line in lines:
         if (found := re.match(r"\s*Code:\s+(\S+)", line)) is not None:
             error_code = found.group(1)
+        elif line.startswith("The bundle does not validate") and not error_code:
+            error_code = "method.invalid"  # the API's code of a run of a bundle that does not validate
         elif line.startswith("error: ") and not error_code:
             from pipelex.api.problems import input_error_code
 
-            error_code = input_error_code(line) if "input" in line else "run.failed"
+            coded = input_error_code(line)  # the API's code of the message (a pipe not found: request.*)
+            error_code = coded if "input" in line or not coded.startswith("input.") else "run.failed"
     return f"failed: {' | '.join(lines[-3:])[:400]}", error_code
 
 

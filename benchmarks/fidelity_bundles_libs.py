@@ -229,6 +229,40 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         {"harbour/METHODS.toml": _MANIFEST, "harbour/harbour.mthds": _HARBOUR, **_LIB},
         ["validate", "pipe", "describe_product", "-L", "{root}/harbour", "-L", "{root}/catalog"],
     ),
+    # validate bundle / run bundle with -L: a bundle using another folder's concepts and pipes
+    "vb_with_library": (_LIB, ["validate", "bundle", "{root}/news/news.mthds", "-L", "{root}/catalog"]),
+    "vb_without_library": (_LIB, ["validate", "bundle", "{root}/news/news.mthds"]),
+    "vb_library_absent": (_LIB, ["validate", "bundle", "{root}/news/news.mthds", "-L", "{root}/catalogue"]),
+    "vb_bundle_inside_library": (
+        _LIB,
+        ["validate", "bundle", "{root}/catalog/catalog.mthds", "-L", "{root}/catalog"],
+    ),
+    "vb_bundle_duplicates_library": (
+        {**_LIB, "copy/catalog.mthds": _CATALOG},
+        ["validate", "bundle", "{root}/catalog/catalog.mthds", "-L", "{root}/copy"],
+    ),
+    "vp_all_empty_folder": (
+        {"empty/README.md": "Nothing here yet.\n"},
+        ["validate", "pipe", "--all", "-L", "{root}/empty"],
+    ),
+    "rb_with_library": (
+        _LIB,
+        ["run", "bundle", "{root}/news/news.mthds", "-L", "{root}/catalog", *_DRY],
+    ),
+    "rb_without_library": (_LIB, ["run", "bundle", "{root}/news/news.mthds", *_DRY]),
+    "rb_bundle_inside_library": (
+        _LIB,
+        [
+            "run",
+            "bundle",
+            "{root}/catalog/catalog.mthds",
+            "-L",
+            "{root}/catalog",
+            "--pipe",
+            "describe_product",
+            *_DRY,
+        ],
+    ),
     # run pipe CODE
     "rp_exists": (_LIB, ["run", "pipe", "describe_product", "-L", "{root}/catalog", *_DRY]),
     "rp_missing": (_LIB, ["run", "pipe", "describe_products", "-L", "{root}/catalog", *_DRY]),
