@@ -131,3 +131,32 @@ def test_escaping_keeps_only_line_feeds_of_log_lines() -> None:
         text = format_exception_escaped(exc)
     assert isinstance(text, LogLines)
     assert text.splitlines()[-1] == "ValueError: one\\ntwo"
+
+
+UVICORN = textwrap.dedent(
+    f"""
+    import logging
+    from pipelex.api.guards import uvicorn_config
+    from pipelex.config.settings import LimitsConfig
+
+    uvicorn_config(object(), LimitsConfig(), log_level="info")  # `pipelex api serve`'s settings: logging set up
+    try:
+        raise RuntimeError("escaped the app\\n{FORGED}\\x1b[2J")
+    except RuntimeError:
+        logging.getLogger("uvicorn.error").error("Exception in ASGI application", exc_info=True)
+    logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)
+    """
+)
+
+
+def test_uvicorns_records_under_api_serve_quote_escaped() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", UVICORN], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert not [line for line in lines if line.startswith(FORGED)], done.stderr
+    assert "\x1b" not in done.stderr
+    assert f"RuntimeError: escaped the app\\n{FORGED}\\x1b[2J" in lines
+    assert "Traceback (most recent call last):" in lines
+    assert "INFO:     Started server process [42]" in lines  # uvicorn's own format, unchanged
