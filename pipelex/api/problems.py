@@ -405,12 +405,10 @@ def input_error_code(message: str) -> str:
         return "input.unexpected"
     if "needs the input(s)" in message:
         return "input.missing"
-    if (
-        "is not in the bundle" in message
-        or "is not in the library" in message
-        or "names pipes of more than one domain" in message
-    ):
+    if "is not in the bundle" in message or "is not in the library" in message:
         return "request.pipe_not_found"
+    if "names pipes of more than one domain" in message:  # a bare code two domains declare
+        return "request.pipe_ambiguous"
     if "has no `main_pipe`" in message:
         return "request.pipe_unspecified"
     if "cannot be read (no such readable file)" in message:

@@ -145,6 +145,12 @@ async def test_execute_failures_carry_registry_codes(
     with pytest.raises(ApiResponseError) as unknown:
         await mthds_client.execute(pipe_code="nope", files=FILES, inputs=NOTE, extra=DRY)
     assert unknown.value.problem.code == "request.pipe_not_found"
+    # a bare code that two domains declare is not "not found" (both are there): the registry's ambiguity code
+    twice = {**FILES, "other.mthds": MENU.replace('"bistro_menus"', '"other_menus"')}
+    with pytest.raises(ApiResponseError) as ambiguous:
+        await mthds_client.execute(pipe_code="write_menu_card", files=twice, inputs=NOTE, extra=DRY)
+    assert ambiguous.value.problem.code == "request.pipe_ambiguous", ambiguous.value.problem
+    assert "other_menus.write_menu_card" in str(ambiguous.value.problem.detail)
 
 
 # ---------------------------------------------------------------------------------------------------- start, runs
