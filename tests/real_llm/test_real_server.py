@@ -1,9 +1,10 @@
-"""Live runs against a real OpenAI-compatible server nobody here wrote: llama-cpp-python's server with
-SmolLM2-135M-Instruct, on the direct and the Temporal backends, with the default configuration (only
+"""Live runs against a real OpenAI-compatible server nobody here wrote: llama.cpp's own ``llama-server`` or
+llama-cpp-python's server (``PIPELEX_REAL_LLM_SERVER``) with SmolLM2-135M-Instruct, on the direct and the Temporal
+backends, with the default configuration (only
 ``OPENAI_BASE_URL`` and a dummy key). The shapes and the validity of the outputs are asserted, never the tiny
 model's wording.
 
-Opt-in: ``make test-real-llm`` (builds the server once, cached; see tests/real_llm/server.py). Skipped unless
+Opt-in: ``make test-real-llm`` (builds each server once, cached; see tests/real_llm/server.py). Skipped unless
 ``PIPELEX_REAL_LLM=1`` and the server is prepared (or ``PIPELEX_REAL_LLM_URL`` names a server already
 running). Each run's timing goes to ``<cache>/results.jsonl``.
 """
@@ -32,7 +33,7 @@ pytestmark = [
         os.environ.get("PIPELEX_REAL_LLM") == "1"
         and not os.environ.get("PIPELEX_REAL_LLM_URL")
         and not is_prepared(),
-        reason="the llama.cpp server is not prepared: `python -m tests.real_llm.server prepare`",
+        reason="the real server is not prepared: `python -m tests.real_llm.server prepare`",
     ),
     pytest.mark.timeout(900),
 ]
