@@ -24,6 +24,8 @@ from pipelex.errors import (
 from pipelex.narrowing import is_dict
 
 if TYPE_CHECKING:
+    from pipelex.diagnostics import Diagnostic
+    from pipelex.language.library import Library
     from pipelex.pipes.inline import StopRequest
 
 T = TypeVar("T")
