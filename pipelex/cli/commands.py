@@ -257,6 +257,11 @@ def _validate(
         only=only,
         allowed_to_fail=frozenset(config.dry_run.allowed_to_fail_pipes),
     )
+    code_problem = _pipe_code_problem(library, only)
+    if code_problem is not None:  # the code validated no one pipe: the report says so, text and JSON alike
+        report = report.model_copy(
+            update={"is_valid": False, "is_runnable": False, "errors": [*report.errors, code_problem]}
+        )
     if args.format == "json":
         import json
 
@@ -294,34 +299,41 @@ def _validate(
                 else f" ({len(report.pending_signatures)} signature(s) accepted by --allow-signatures)"
             )
         print(f"{bundle_path or 'library'}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
-    # a code that names no pipe validated nothing: not a success (the report above still shows the library's own
-    # problems, e.g. the TOML error of the file that should have held it)
-    unknown = [
-        code for code in only or [] if code not in library.pipes and not library.pipe_refs_of_code(code)
-    ]
-    if unknown:
-        _err(
-            f"no pipe {unknown[0]!r} in the library (its pipes: {', '.join(sorted(library.pipes)) or 'none'}): "
-            "check the code, or the -L paths"
-        )
-        return EXIT_FAILED
-    # a bare code two domains declare names no one pipe: as ``run pipe`` and ``show pipe`` do, ask for domain.code
-    # (it validated every pipe of that code, and a run of the same code is refused)
-    ambiguous = [
-        (code, refs)
-        for code in only or []
-        if code not in library.pipes and len(refs := library.pipe_refs_of_code(code)) > 1
-    ]
-    if ambiguous:
-        code, refs = ambiguous[0]
-        _err(
-            f"pipe {code!r} names pipes of more than one domain of the library ({', '.join(refs)}): "
-            "name the one to validate as domain.code"
-        )
+    if code_problem is not None:
+        if args.format == "json":  # stdout is the report; a person reads stderr (the text report printed it)
+            _err(code_problem.message)
         return EXIT_FAILED
     if not report.is_valid:
         return EXIT_FAILED
     return EXIT_FAILED if report.pending_signatures and not args.allow_signatures else EXIT_OK
+
+
+def _pipe_code_problem(library: Library, only: list[str] | None) -> Diagnostic | None:
+    """Why a code given to ``validate pipe`` validated no one pipe, as an error of the report, or None.
+
+    A code that names no pipe validated nothing: not a success (the report still shows the library's own problems,
+    e.g. the TOML error of the file that should have held it). A bare code two domains declare names no one pipe:
+    as ``run pipe`` and ``show pipe`` do, it asks for ``domain.code`` (a run of that code is refused too)."""
+    from pipelex.diagnostics import Diagnostic, ErrorType
+
+    for code in only or []:
+        if code in library.pipes:
+            continue
+        refs = library.pipe_refs_of_code(code)
+        if not refs:
+            message = (
+                f"no pipe {code!r} in the library (its pipes: {', '.join(sorted(library.pipes)) or 'none'}): "
+                "check the code, or the -L paths"
+            )
+        elif len(refs) > 1:
+            message = (
+                f"pipe {code!r} names pipes of more than one domain of the library ({', '.join(refs)}): "
+                "name the one to validate as domain.code"
+            )
+        else:
+            continue
+        return Diagnostic(error_type=ErrorType.UNRESOLVED_PIPE_DEPENDENCY, message=message, pipe=code)
+    return None
 
 
 def _library_paths(args: argparse.Namespace) -> list[Path]:

@@ -140,6 +140,15 @@ def test_validating_a_pipe_the_library_does_not_hold_fails(here: Path, code: str
         ["validate", "pipe", code, "-L", "menu_card.mthds", "--format", fmt], f"no pipe {code!r}"
     )
     assert "bistro_menus.list_dishes" in output  # the pipes it does hold
+    # the report says it too: a JSON reader is not told the code validated (it said is_valid: true beside exit 1)
+    if fmt == "json":
+        report, _ = json.JSONDecoder().raw_decode(output)  # the report, then the message on stderr
+        assert report["is_valid"] is False and report["validated_pipes"] == []
+        assert [(e["error_type"], e["pipe"]) for e in report["errors"]] == [
+            ("unresolved_pipe_dependency", code)
+        ]
+    else:
+        assert "INVALID (1 error(s))" in output and "valid —" not in output
 
 
 def test_validating_a_pipe_the_library_holds_still_succeeds(here: Path) -> None:
