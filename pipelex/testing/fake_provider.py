@@ -183,6 +183,9 @@ class Quirks:
         False  # model routes answer only at /v1/<route> (404 elsewhere), as real servers do
     )
     refused_schema_keywords: tuple[str, ...] = ()  # schema keywords answered with Gemini's 400 (a list body)
+    context_tokens: int | None = (
+        None  # with no token limit sent, the reply is cut there (llama-server's slot)
+    )
 
 
 PROFILES: dict[str, Quirks] = {
@@ -670,7 +673,7 @@ class _Handler(BaseHTTPRequestHandler):
         tool = None if quirks.ignore_tools else _forced_tool(body)
         if schema is None and tool is None:
             schema = _described_schema(last_user)  # a model following the prompt's instructions
-        limit = _token_limit(body, quirks.token_limit_params)
+        limit = _token_limit(body, quirks.token_limit_params) or quirks.context_tokens
         message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
         finish = "stop"
         if tool is not None:

@@ -302,6 +302,20 @@ async def test_a_cut_off_structured_reply_is_an_error(live: FakeProvider, run_bu
     assert live.calls["chat"] == 1
 
 
+async def test_a_structured_reply_cut_by_the_servers_own_limit_does_not_say_raise_max_tokens(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """No max_tokens was sent: llama-server cuts a reply at its slot's context (a small model listing findings
+    forever reached 4,095 tokens). Raising a limit nobody set helps nothing: the error says whose limit it was."""
+    live.quirks = Quirks(context_tokens=5)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(TRIAGE, {"note": NOTE}, pipe="read_ticket")
+    message = str(caught.value)
+    assert caught.value.reason == "length_limit" and live.calls["chat"] == 1
+    assert "no max_tokens was sent: the server's own limit" in message and "raise max_tokens" not in message
+    assert "repeating itself" in message
+
+
 # ---------------------------------------------------------------------------------------------------- hosts, prices
 
 

@@ -106,15 +106,28 @@ def _limit_text(request: ChatRequest) -> str:
     return (
         f"{request.token_limit_param} = {request.max_tokens}"
         if request.max_tokens
-        else "the model's own limit"
+        else "no max_tokens was sent: the server's own limit, its context window or longest reply"
+    )
+
+
+def _limit_advice(request: ChatRequest) -> str:
+    """What to do about a reply cut at the token limit: raise the limit the call carried; with none, the server
+    cut it at its own (a local server's context window), which a reply reaches mostly by repeating itself."""
+    if request.max_tokens:
+        return (
+            "raise max_tokens (in the model's preset, an inline "
+            '`model = { model = "...", max_tokens = N }` or the handle\'s max_tokens)'
+        )
+    return (
+        "a reply that long is often a model repeating itself (a list that does not end): ask for less in the "
+        "prompt or use a stronger model or a larger context; a max_tokens on the pipe makes such a call fail sooner"
     )
 
 
 def _cut_off(request: ChatRequest, problem: ProviderCallError) -> ProviderCallError:
     return ProviderCallError(
         f"the reply stopped at the token limit ({_limit_text(request)}) before the structured "
-        f"output was complete ({problem}): raise max_tokens (in the model's preset, an inline "
-        '`model = { model = "...", max_tokens = N }` or the handle\'s max_tokens)',
+        f"output was complete ({problem}): {_limit_advice(request)}",
         retryable=False,
         reason="length_limit",
     )
@@ -513,7 +526,7 @@ class LiveContentGenerator:
             if result.truncated:
                 record_warning(
                     f"pipe {pipe_code!r}: the reply of {handle.handle!r} stopped at the token limit "
-                    f"({_limit_text(prepared)}): {what} may be cut short; raise max_tokens"
+                    f"({_limit_text(prepared)}): {what} may be cut short; {_limit_advice(prepared)}"
                 )
             return value
 
