@@ -130,10 +130,10 @@ def _emit(args: argparse.Namespace, text: str, *, next_step: str | None) -> int:
         # a description's C1 controls and bidi overrides, escaped (the same JSON)
         sys.stdout.write(console_json(text))
         return EXIT_OK
-    from pipelex.cli.paths import output_file
+    from pipelex.cli.paths import output_file, write_output
 
-    # checked: a folder, a missing folder, a system path, an existing file without --force are usage errors
+    # checked: a folder, a missing folder, a system path, a link, an existing file without --force are usage errors
     out = output_file(args.output, force=args.force)
-    out.write_text(text, encoding="utf-8")
+    write_output(out, text, replace=args.force)
     print(f"wrote {out}" + (f"; {next_step}" if next_step else ""))
     return EXIT_OK

@@ -62,6 +62,9 @@ _CONTROL_CODES = (
     *range(0x7F, 0xA0),
     *range(0x202A, 0x202F),
     *range(0x2066, 0x206A),
+    # lone surrogates: the bytes of a file name that is not UTF-8 (Python's surrogateescape), written back as those
+    # raw bytes (0x9b is an 8-bit CSI) or, on a strict console (a UTF-8 locale), failing the print
+    *range(0xD800, 0xE000),
 )
 
 
@@ -282,9 +285,10 @@ def _validate(
         from pipelex.language.loader import nested_packages
 
         for package in (p for path in paths for p in nested_packages(path)):
+            shown_package = console_text(str(package))
             print(
-                f"note: {package} is a separate package (it has its own METHODS.toml): not merged into this "
-                f"library; validate it on its own with `pipelex validate bundle {package}`"
+                f"note: {shown_package} is a separate package (it has its own METHODS.toml): not merged into this "
+                f"library; validate it on its own with `pipelex validate bundle {shown_package}`"
             )
         if args.temporal:
             print(
@@ -298,7 +302,10 @@ def _validate(
                 if not args.allow_signatures
                 else f" ({len(report.pending_signatures)} signature(s) accepted by --allow-signatures)"
             )
-        print(f"{bundle_path or 'library'}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
+        shown = (
+            console_text(bundle_path) if bundle_path else "library"
+        )  # a file name holding escapes, not UTF-8
+        print(f"{shown}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
     if code_problem is not None:
         if args.format == "json":  # stdout is the report; a person reads stderr (the text report printed it)
             _err(code_problem.message)
@@ -514,10 +521,11 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     main_text = _main_text(output.main_stuff)
     if memory_path is not None:  # the standard's CLI runner reads the working memory from there
         try:
-            _write_json(memory_path, _memory_document(output.working_memory))
-        except OSError as exc:
+            _write_json(memory_path, _memory_document(output.working_memory), replace=args.force)
+        except (OSError, UsageError) as exc:  # a link or a file put there during the run: not written through
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise RunError(
-                f"the working memory cannot be written to {memory_path} ({exc.strerror or exc}); give "
+                f"the working memory cannot be written to {memory_path} ({reason}); give "
                 "another --working-memory-path"
             ) from exc
     if not args.quiet:
@@ -879,11 +887,14 @@ def _memory_document(memory: Any) -> dict[str, Any]:
 _STREAMED_LEVELS = 2
 
 
-def _write_json(path: Path, data: Any) -> None:
+def _write_json(path: Path, data: Any, *, replace: bool = True) -> None:
     """Write ``data`` as indented JSON (the bytes of ``_json_text(data)``), one member at a time down to
     :data:`_STREAMED_LEVELS` (a working memory: stuff by stuff): the values (pydantic models, lists, a stuff's
-    record) are serialized by pydantic-core straight to bytes, never as Python dicts."""
+    record) are serialized by pydantic-core straight to bytes, never as Python dicts. Never through a link
+    (:func:`pipelex.cli.paths.open_output`)."""
     from pydantic_core import to_json
+
+    from pipelex.cli.paths import open_output
 
     def dump(out: Any, value: Any, level: int) -> None:
         if level < _STREAMED_LEVELS and is_dict(value) and value:
@@ -897,7 +908,7 @@ def _write_json(path: Path, data: Any) -> None:
         text = to_json(value, indent=2)
         out.write(text.replace(b"\n", b"\n" + b"  " * level) if level else text)
 
-    with path.open("wb") as out:
+    with open_output(path, replace=replace) as out:
         dump(out, data, 0)
         out.write(b"\n")
 
@@ -1025,10 +1036,12 @@ def graph_render(args: argparse.Namespace) -> int:
 
     path = paths.input_file(args.path, "GRAPH", max_bytes=paths.MAX_GRAPH_FILE_BYTES, what="graph.json file")
     suffix = ".html" if args.format == "html" else ".mmd"
+    # its own default, the graph's page next to it (a run writes one there): re-rendering replaces it, but never
+    # through a link (a run folder someone else made may hold `graph.html -> ~/.bashrc`)
+    replace = args.force or not args.output
     out = (
         paths.output_file(args.output, force=args.force)
         if args.output
-        # its own default, the graph's page next to it (a run writes one there): re-rendering replaces it
         else paths.output_file(str(path.with_suffix(suffix)), "the output next to the graph", force=True)
     )
     try:
@@ -1056,7 +1069,7 @@ def graph_render(args: argparse.Namespace) -> int:
 
         page = render_mermaid(graph).encode("utf-8")
     try:
-        out.write_bytes(page)
+        paths.write_output(out, page, replace=replace)
     except OSError as exc:  # e.g. the disk is full, or the folder went away since the check
         _err(f"cannot write {out}: {exc.strerror}")
         return EXIT_FAILED
@@ -1162,11 +1175,11 @@ def schema(args: argparse.Namespace) -> int:
     if not args.output:
         sys.stdout.write(text)
         return EXIT_OK
-    from pipelex.cli.paths import output_file
+    from pipelex.cli.paths import output_file, write_output
 
-    # checked: a folder, a missing folder, a system path, an existing file without --force are usage errors
+    # checked: a folder, a missing folder, a system path, a link, an existing file without --force are usage errors
     out = output_file(args.output, force=args.force)
-    out.write_text(text, encoding="utf-8")
+    write_output(out, text, replace=args.force)
     print(f"wrote {out}; associate it with *.mthds files in your editor (docs/language.md, 'Editor support')")
     return EXIT_OK
 
@@ -1211,11 +1224,17 @@ def init_config(args: argparse.Namespace) -> int:
             f"`pipelex init --force` replaces it (yours is kept as {target}.bak)"
         )
         return EXIT_FAILED
+    from pipelex.cli.paths import refuse_link, write_output
+
+    # never through a link: a folder someone else made may hold `pipelex.toml.bak -> ~/.bashrc`, and the backup is
+    # that folder's own pipelex.toml, any text its author wrote
+    backup = target.with_name(target.name + ".bak")
+    refuse_link(target, "pipelex init")
     if current is not None:
-        backup = target.with_name(target.name + ".bak")
-        backup.write_text(current, encoding="utf-8")
+        refuse_link(backup, "pipelex init")
+        write_output(backup, current, replace=True)
         print(f"kept your previous configuration as {backup}")
-    target.write_text(fresh, encoding="utf-8")
+    write_output(target, fresh, replace=True)
     print(
         f"wrote {target} (each setting explained; `pipelex show config` prints the effective configuration)"
     )

@@ -1,7 +1,8 @@
 """Checks of the paths and numbers given on the command line, made before any work starts.
 
 Each check returns the usable value or raises :class:`~pipelex.errors.UsageError` with one line naming the
-argument, what is wrong with it and what to give instead (the CLI exits with code 2). Nothing here writes.
+argument, what is wrong with it and what to give instead (the CLI exits with code 2). Nothing here writes but
+:func:`write_output`, the one way the CLI writes a file a user or a folder names.
 
 System folders are refused wherever a path is read or written: ``/`` as a folder to walk, and anything under
 ``/proc``, ``/sys`` or ``/dev`` (pseudo file systems: walking them never ends well, and writing there is never
@@ -16,6 +17,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from pipelex.errors import UsageError
 
@@ -132,11 +134,51 @@ def output_dir(raw: str, flag: str = "-o/--output-dir") -> Path:
     return path
 
 
+def refuse_link(path: Path, flag: str, shown: str | None = None) -> None:
+    """A UsageError if ``path`` itself is a symbolic link (a dangling one too). A file pipelex writes is never
+    written through a link: a folder someone else made (a shared run folder, a cloned repository) may hold
+    ``graph.html`` or ``pipelex.toml.bak`` linking to ``~/.bashrc``, and a dangling link passes every check of an
+    existing file while the write creates its target wherever it points."""
+    if os.path.islink(path):
+        raise UsageError(
+            f"{flag} {shown or str(path)!r}: it is a symbolic link; pipelex does not write through links "
+            "(it could replace the file it points to): remove the link or give another path"
+        )
+
+
+def open_output(path: Path, *, replace: bool) -> BinaryIO:
+    """``path`` opened to write bytes, never through a symbolic link (``O_NOFOLLOW``) and, unless ``replace``, never
+    over a file that appeared since the checks (``O_EXCL``): what :func:`output_file` checked is what is written.
+    A link or a file found there now is a UsageError; other failures (a full folder) raise ``OSError``."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= os.O_TRUNC if replace else os.O_EXCL
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError as exc:
+        refuse_link(path, "the output")
+        raise UsageError(
+            f"the output {str(path)!r}: a file appeared there since it was checked; nothing was written over it"
+        ) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            refuse_link(path, "the output")
+        raise
+    return os.fdopen(fd, "wb")
+
+
+def write_output(path: Path, data: bytes | str, *, replace: bool) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` as :func:`open_output` opens it."""
+    with open_output(path, replace=replace) as out:
+        out.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
 def output_file(raw: str, flag: str = "-o/--output", *, force: bool = False) -> Path:
-    """A file path whose folder exists and is writable. An existing regular file is replaced only with ``force``
-    (every file a user names for a command to write, ``--force`` on that command): a typo in ``-o`` must not
-    silently replace a file the user made (filled-in inputs, a document)."""
+    """A file path whose folder exists and is writable, that is not a symbolic link. An existing regular file is
+    replaced only with ``force`` (every file a user names for a command to write, ``--force`` on that command): a
+    typo in ``-o`` must not silently replace a file the user made (filled-in inputs, a document). Write it with
+    :func:`write_output`."""
     path = _clean(raw, flag)
+    refuse_link(path, flag, raw)
     resolved = _refuse_system(path, flag)
     info = _stat(resolved, flag)
     if info is not None:

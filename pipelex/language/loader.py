@@ -64,7 +64,13 @@ def find_bundle_files(path: Path) -> list[Path]:
     A sub-folder holding its own ``METHODS.toml`` is another package: its bundles are not part of this
     method and are not merged into it. Hidden files and folders (``.git``, ``.venv``...) are not part of it
     either. A folder that holds only packages has no bundle of its own: the error names the packages.
+    A path holding a NUL byte (no file system has one; an MCP client may send it) is a :class:`BundleLoadError`.
     """
+    if "\x00" in str(path):  # os.stat and realpath raise a bare ValueError on it
+        raise BundleLoadError(
+            f"{str(path)!r}: a path cannot hold a NUL character; give the path of a .mthds file or folder",
+            file=str(path).replace("\x00", "\\x00"),
+        )
     if not path.is_dir():
         return [path]
     _refuse_system_folder(path)

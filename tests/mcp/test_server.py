@@ -159,6 +159,23 @@ async def test_a_device_or_the_whole_file_system_is_refused_not_read(tmp_path: P
             assert result.is_error and "refusing to search it for bundles" in _first_text(result.content)
 
 
+async def test_a_path_holding_a_nul_byte_is_a_clear_error(tmp_path: Path) -> None:
+    """Twelfth hostile pass: a `path` or a `library_dirs` entry holding a NUL byte (JSON carries it as `\\u0000`)
+    raised a bare ValueError in the loader: the client got "Error executing tool validate_bundle", no reason, and
+    the server logged a traceback. The loader (every caller's) now says the path cannot hold one."""
+    bundle = tmp_path / "card.mthds"
+    bundle.write_text(GREETING)
+    async with Client(_params(tmp_path)) as client:
+        report = _data(await client.call_tool("validate_bundle", {"path": f"{bundle}\x00.txt"}))
+        assert report["is_valid"] is False and "NUL" in report["errors"][0]["message"], report
+        for tool, arguments in (
+            ("list_pipes", {"path": str(bundle), "library_dirs": [f"{tmp_path}\x00"]}),
+            ("dry_run", {"path": f"{bundle}\x00", "mock_inputs": True}),
+        ):
+            result = await client.call_tool(tool, arguments)
+            assert result.is_error and "cannot hold a NUL character" in _first_text(result.content), result
+
+
 async def test_inputs_template_then_dry_run(tmp_path: Path) -> None:
     async with Client(_params(tmp_path)) as client:
         template = _data(await client.call_tool("inputs_template", {"mthds": GREETING}))

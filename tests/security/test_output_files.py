@@ -92,3 +92,88 @@ def test_graph_render_replaces_its_own_page_next_to_the_graph(
     code, _, err = run_cli("graph", "render", str(graph))
     assert code == 0, err
     assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+# ---------------------------------------------------------------------------------------------------- links
+# Twelfth hostile pass: a file the CLI writes was written through a symbolic link. A folder someone else made (a run
+# folder shared as an archive, a cloned repository) may hold `graph.html` or `pipelex.toml.bak` linking to a file of
+# the user's (`~/.bashrc`): `graph render` (its default page, replaced without --force) and `init --force` (whose
+# backup is the folder's own pipelex.toml, any text) replaced that file. A dangling link passed the check of an
+# existing file (`-o`, `--working-memory-path`) and the write created its target wherever it pointed.
+
+
+@pytest.mark.parametrize("command", ["run", "schema", "build inputs", "graph render"])
+@pytest.mark.parametrize("force", [False, True])
+def test_a_named_output_that_is_a_link_is_refused(
+    run_cli: Callable[..., CliResult], tmp_path: Path, command: str, force: bool
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    commands = _commands(tmp_path, tmp_path / "out.json")
+    argv = commands[command]
+    if command == "graph render":
+        code, _, err = run_cli(*commands["run"])
+        assert code == 0, err
+        (tmp_path / "out.json").unlink()
+        [graph] = (tmp_path / "results").glob("*/graph.json")
+        argv = [str(graph) if a == "GRAPH" else a for a in argv]
+    # an existing file, a dangling link
+    for target in (elsewhere / "precious.txt", elsewhere / "not-yet.txt"):
+        link = tmp_path / "out.json"
+        link.unlink(missing_ok=True)
+        if target.name == "precious.txt":
+            target.write_text(PRECIOUS, encoding="utf-8")
+        link.symlink_to(target)
+        code, out, err = run_cli(*argv, *(["--force"] if force else []))
+        assert code == 2, out + err
+        assert "symbolic link" in err and "Traceback" not in err
+        assert sorted(p.name for p in elsewhere.iterdir()) == ["precious.txt"]
+        assert (elsewhere / "precious.txt").read_text(encoding="utf-8") == PRECIOUS
+
+
+def test_graph_render_does_not_replace_a_linked_page_next_to_the_graph(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    code, _, err = run_cli(*_commands(tmp_path, tmp_path / "memory.json")["run"])
+    assert code == 0, err
+    [graph] = (tmp_path / "results").glob("*/graph.json")
+    victim = tmp_path / "bashrc"
+    victim.write_text(PRECIOUS, encoding="utf-8")
+    page = graph.with_suffix(".html")
+    page.unlink()
+    page.symlink_to(victim)
+    code, out, err = run_cli("graph", "render", str(graph))
+    assert code == 2, out + err
+    assert "symbolic link" in err
+    assert victim.read_text(encoding="utf-8") == PRECIOUS
+
+
+@pytest.mark.parametrize("linked", ["pipelex.toml.bak", "pipelex.toml"])
+def test_init_does_not_write_through_a_link(
+    run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    victim = tmp_path / "bashrc"
+    victim.write_text(PRECIOUS, encoding="utf-8")
+    hostile = "#!/bin/sh\necho owned\n"  # a cloned folder's own pipelex.toml: any text its author wrote
+    if linked == "pipelex.toml.bak":
+        (tmp_path / "pipelex.toml").write_text(hostile, encoding="utf-8")
+    (tmp_path / linked).symlink_to(victim)
+    code, out, err = run_cli("init", "--force")
+    assert code == 2, out + err
+    assert "symbolic link" in err and "Traceback" not in err
+    assert victim.read_text(encoding="utf-8") == PRECIOUS
+    if linked == "pipelex.toml.bak":
+        assert (tmp_path / "pipelex.toml").read_text(encoding="utf-8") == hostile  # nothing written at all
+
+
+def test_init_still_replaces_a_regular_file_and_keeps_a_backup(
+    run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pipelex.toml").write_text("# mine\n", encoding="utf-8")
+    (tmp_path / "pipelex.toml.bak").write_text("# older\n", encoding="utf-8")
+    code, out, err = run_cli("init", "--force")
+    assert code == 0, out + err
+    assert (tmp_path / "pipelex.toml.bak").read_text(encoding="utf-8") == "# mine\n"
+    assert "[" in (tmp_path / "pipelex.toml").read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ its descriptions; ``validate`` printed an input name's escapes raw in a diagnost
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -125,3 +126,31 @@ def test_console_json_escapes_only_inside_strings_and_keeps_the_value() -> None:
     assert "é 東京" in shown  # other non-ASCII text stays as it is
     assert json.loads(shown) == value
     assert console_text("a\x1b[2Jb") == "a\\x1b[2Jb"
+
+
+def test_file_and_folder_names_of_a_library_are_written_out(
+    run_watched_cli: Callable[..., Watched], tmp_path: Path
+) -> None:
+    """Twelfth hostile pass: the names of a library's files are the author's too. A bundle file name that is not
+    UTF-8 (bytes 0x9b, an 8-bit CSI, and 0xff: Python reads them as lone surrogates) made `validate bundle` of the
+    folder or the file fail with "internal error (UnicodeEncodeError ...)" on a console of a UTF-8 locale, and
+    wrote the raw bytes on a C.UTF-8 one; a package folder's name holding ESC reached the terminal in the note."""
+    library = tmp_path / "lib"
+    package = library / "pk\x1b]0;PWNED\x07"
+    package.mkdir(parents=True)
+    (library / "listed.mthds").write_text(LISTED, encoding="utf-8")
+    (package / "listed.mthds").write_text(LISTED, encoding="utf-8")
+    (package / "METHODS.toml").write_text("", encoding="utf-8")
+    broken = os.fsdecode(b"\x9b2J\xffbad.mthds")
+    (library / broken).write_text('domain = "y\n', encoding="utf-8")
+    strict = {
+        "PYTHONIOENCODING": "utf-8:strict"
+    }  # as a console of en_US.UTF-8 (this machine's C.UTF-8 is lenient)
+    watched = run_watched_cli("validate", "bundle", "lib", timeout=60, env=strict)
+    assert watched.code == 1 and "internal error" not in watched.out + watched.err, watched.out + watched.err
+    printed = _assert_shown_not_acted_on(watched)
+    assert "\\udc9b2J\\udcffbad.mthds" in printed and "pk\\x1b]0;PWNED\\x07" in printed, printed
+    assert not any("\ud800" <= ch <= "\udfff" for ch in printed), printed
+    (tmp_path / os.fsdecode(b"\xff\x9b.mthds")).write_text(LISTED, encoding="utf-8")
+    watched = run_watched_cli("validate", "bundle", os.fsdecode(b"\xff\x9b.mthds"), timeout=60, env=strict)
+    assert watched.code == 0 and "\\udcff\\udc9b.mthds: valid" in watched.out, watched.out + watched.err
