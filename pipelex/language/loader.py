@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
 import tomllib
 from pathlib import Path
@@ -177,6 +179,29 @@ def _manifests(root: Path) -> list[Path]:
     return []
 
 
+class _ManifestTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _read_manifest(manifest: Path) -> str:
+    """A manifest's text, read as a bundle is: at most :data:`MAX_FILE_BYTES` (a manifest is found in every folder
+    above a bundle, so a huge or sparse `METHODS.toml` planted there, in a shared `/tmp` or a cloned folder, must
+    not be read whole), a regular file only (a link to a device or a pipe is not followed into a read)."""
+    fd = os.open(
+        manifest, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    )  # a pipe put there must not block the open
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if max(info.st_size, len(raw)) > MAX_FILE_BYTES:
+        raise _ManifestTooLarge(max(info.st_size, len(raw)))
+    return raw.decode("utf-8")
+
+
 def _manifest_problems(paths: list[Path]) -> list[Diagnostic]:
     """A manifest that is not valid TOML makes the method invalid (``package_invalid``, as in the reference);
     what it declares is not checked (pipelex does not resolve package dependencies yet)."""
@@ -188,7 +213,17 @@ def _manifest_problems(paths: list[Path]) -> list[Diagnostic]:
                 continue
             seen.add(manifest)
             try:
-                toml_text.loads(manifest.read_text(encoding="utf-8"))
+                toml_text.loads(_read_manifest(manifest))
+            except _ManifestTooLarge as exc:
+                problems.append(
+                    Diagnostic(
+                        error_type=ErrorType.PACKAGE_INVALID,
+                        file=str(manifest),
+                        message=f"{manifest}: the package manifest is {exc.size / (1024 * 1024):.0f} MB, over the "
+                        f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit for a manifest: a manifest is a small TOML "
+                        "document, check that this is the right file",
+                    )
+                )
             except RecursionError:  # nested past what a TOML reader follows, or a key of too many parts
                 problems.append(
                     Diagnostic(

@@ -113,6 +113,26 @@ def test_a_package_manifest_of_a_huge_key_is_package_invalid(tmp_path: Path) -> 
     assert "Traceback" not in done.err
 
 
+def test_a_huge_package_manifest_above_a_bundle_is_not_read_whole(tmp_path: Path) -> None:
+    """Twelfth hostile pass: a manifest is looked for in every folder above a bundle (a shared `/tmp`, a cloned
+    folder), and it was read whole, unlike a bundle (10 MB): a 3 GB sparse `METHODS.toml` (free to make) ended a
+    `validate` with "internal error (MemoryError)" under a 1 GiB ceiling, the machine's memory without one."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.mthds").write_text(BUNDLE, encoding="utf-8")
+    with (tmp_path / "METHODS.toml").open("wb") as sparse:
+        sparse.truncate(3 * 1024**3)
+    done = watched(
+        [sys.executable, "-m", "pipelex.cli.main", "validate", "bundle", str(tmp_path / "sub" / "b.mthds")],
+        timeout=120,
+        memory_bytes=1024**3,
+        cwd=tmp_path,
+    )
+    assert not done.timed_out
+    assert done.code == 1, done.out + done.err
+    assert "[package_invalid]" in done.out and "over the 10 MB limit for a manifest" in done.out, done.out
+    assert "internal error" not in done.out + done.err and "Traceback" not in done.err
+
+
 def test_lines_are_counted_as_toml_counts_them() -> None:
     from pipelex.language.toml_text import toml_lines
 

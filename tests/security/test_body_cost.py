@@ -1,0 +1,98 @@
+"""What the runner API does with a request body on its event loop is bounded by the body's bytes, at a small cost
+per byte: a body of many small values must not hold the loop that answers every other client.
+
+Twelfth hostile pass: a dry ``/v1/execute`` whose input is a 4.7 MB list of 470,000 small objects (under
+``max_body_bytes``, any key holder) took ~1.8 s of the server process's event loop before a worker saw it: the
+lone-surrogate check of the body built a path string for every value (~1 s), then pydantic's ``JsonValue`` validator
+walked and copied every value of ``inputs`` in Python (~0.6 s; 1,200,000 empty lists: 1 s). Twenty such requests at
+once held ``/health`` for 37 s, and for 19-51 s when they ran (some answered 408). The check now walks without
+building anything per value (paths are built only when there is one to name) and the request models take inputs as
+parsed JSON (the same ``JsonValue`` schema, no per-value validator): the same twenty requests hold ``/health`` ~2 s
+when refused on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import tracemalloc
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from pipelex.api.models import ExecuteRequest, RunRequest
+from pipelex.narrowing import unencodable_path
+from tests.security.conftest import served_api
+
+BUNDLE = (
+    'domain = "t"\nmain_pipe = "p"\n\n[pipe.p]\ntype = "PipeCompose"\ndescription = "x"\n'
+    'inputs = { t = "Text" }\noutput = "Text"\ntemplate = "{{ t.text }}"\n'
+)
+
+
+def _many_values(count: int) -> dict[str, object]:
+    return {"t": {"concept": "Anything", "content": {"items": [{"a": 1} for _ in range(count)]}}}
+
+
+def test_the_request_models_take_inputs_as_parsed_without_walking_them() -> None:
+    inputs = _many_values(10)
+    request = RunRequest.model_validate({"mthds_contents": [BUNDLE], "inputs": inputs})
+    assert request.inputs is not None and request.inputs["t"] is inputs["t"]  # not walked, not copied
+    execute = ExecuteRequest.model_validate({"mthds_contents": [BUNDLE], "inputs": inputs})
+    assert execute.inputs["t"] is inputs["t"]
+    schema = RunRequest.model_json_schema()  # the OpenAPI document's shape is unchanged
+    assert schema["properties"]["inputs"]["anyOf"][0]["additionalProperties"] == {"$ref": "#/$defs/JsonValue"}
+    assert schema["$defs"]["JsonValue"] == {}
+    with pytest.raises(ValueError, match=r"inputs\.t\.content\.items\[3\]\.a holds a lone UTF-16 surrogate"):
+        inputs["t"]["content"]["items"][3] = {"a": "\ud800"}  # type: ignore[index]
+        RunRequest.model_validate({"mthds_contents": [BUNDLE], "inputs": inputs})
+
+
+def test_the_surrogate_check_builds_nothing_per_value() -> None:
+    data = json.loads(json.dumps(_many_values(200_000)))
+    tracemalloc.start()
+    try:
+        assert unencodable_path(data) is None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000_000, peak  # a path string and a tuple per value: ~30 MB
+    data["t"]["content"]["items"][150_000] = {"a": ["x", "\udc00"]}
+    assert unencodable_path(data, "inputs") == "inputs.t.content.items[150000].a[1]"
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with served_api(
+        tmp_path_factory.mktemp("api-body-cost"), "", env={"PIPELEX_API_KEY": "body-cost-key"}
+    ) as url:
+        yield url
+
+
+def test_bodies_of_many_values_do_not_hold_the_event_loop(api: str) -> None:
+    """Eight 4.7 MB bodies of 470,000 objects, refused by the request model (an unknown field) so that no worker
+    runs: everything they cost is the event loop's. `/health` waited ~15 s before, ~1 s now."""
+    body = json.dumps(
+        {"mthds_contents": [BUNDLE], "inputs": _many_values(470_000), "dry_run": True, "unknown": 1}
+    ).encode()
+    headers = {"authorization": "Bearer body-cost-key", "content-type": "application/json"}
+
+    async def scenario() -> tuple[list[int], float]:
+        async with httpx.AsyncClient(base_url=api, timeout=120) as client:
+            posts = [
+                asyncio.create_task(client.post("/v1/execute", content=body, headers=headers))
+                for _ in range(8)
+            ]
+            worst = 0.0
+            while not all(post.done() for post in posts):
+                start = time.monotonic()
+                assert (await client.get("/health")).status_code == 200
+                worst = max(worst, time.monotonic() - start)
+                await asyncio.sleep(0.05)
+            return [(await post).status_code for post in posts], worst
+
+    statuses, worst = asyncio.run(scenario())
+    assert statuses == [422] * 8, statuses
+    assert worst < 6.0, worst
