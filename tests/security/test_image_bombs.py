@@ -154,3 +154,19 @@ def test_a_gif_cut_short_or_of_endless_blocks_has_no_size(monkeypatch: pytest.Mo
     monkeypatch.setattr("pipelex.inference.live.resources._GIF_MAX_BLOCKS", 10)
     many = bomb[:-6] + b"\x02" + b"\x01\x00" * 50 + b"\x00\x3b"
     assert image_size(many) is None
+
+
+def test_a_jpeg_of_endless_segments_or_fill_bytes_has_no_size() -> None:
+    """Twelfth hostile pass: the JPEG walk had no bound, so a 20 MB file of five million empty comment segments
+    (`FF FE 00 02`) took ~5 s to be read as sizeless, 50 MB of fill bytes ~7 s, per image (an `Image[]` of 500 on the
+    CLI: an hour). Past 100,000 steps before its frame header, a JPEG's size is not read (and the image refused)."""
+    import time
+
+    for bomb in (b"\xff\xd8" + b"\xff\xfe\x00\x02" * 5_000_000, b"\xff\xd8" + b"\xff" * 20_000_000):
+        start = time.process_time()
+        assert image_size(bomb + _encoded("JPEG", (9, 9))[2:]) is None
+        assert time.process_time() - start < 1.0
+    exif = b"\xff\xe1" + (2 + 60_000).to_bytes(2, "big") + b"\x00" * 60_000  # a large APP1 segment, one step
+    assert image_size(
+        b"\xff\xd8" + exif * 50 + b"\xff\xfe\x00\x02" * 500 + _encoded("JPEG", (31, 7))[2:]
+    ) == (31, 7)

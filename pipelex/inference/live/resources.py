@@ -131,11 +131,17 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
 _JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
+_JPEG_MAX_STEPS = 100_000
+"""Segments and fill bytes a JPEG's walk reads at most before its frame header (real files have a few dozen
+segments before it: APPn, Exif, tables): past it the size is not read (the image is refused), so a 50 MB file of
+five million empty comment segments or of fill bytes cannot make the walk itself long (it took 5-7 s)."""
+
+
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     """The size in a JPEG's first frame header (SOFn), found by walking its segments."""
     at = 2
-    while at + 4 <= len(data):
-        if data[at] != 0xFF:
+    for _ in range(_JPEG_MAX_STEPS):
+        if at + 4 > len(data) or data[at] != 0xFF:
             return None
         marker = data[at + 1]
         if marker == 0xFF:  # fill byte
