@@ -409,6 +409,7 @@ class LiveContentGenerator:
             plain_schema_for,
             prompt_for,
             repair_prompt,
+            schema_reaches_model,
             switch_token_field,
             token_field_for,
         )
@@ -426,6 +427,7 @@ class LiveContentGenerator:
         priced = handle.is_priced(backend)
         base = request.model_copy(update={"token_limit_param": token_field_for(backend, base_url)})
         schema = request.json_schema
+        grammar_only = not schema_reaches_model(backend)
 
         base = _without_settings(
             base, sorted(dropped_settings(backend, base_url, handle.model_id)), pipe_code, handle
@@ -466,7 +468,7 @@ class LiveContentGenerator:
                     else base.model_copy(
                         update={
                             "structured_mode": mode,
-                            "prompt": prompt_for(base.prompt, sent, mode),
+                            "prompt": prompt_for(base.prompt, sent, mode, grammar_only=grammar_only),
                             "json_schema": sent,
                         }
                     )
