@@ -57,15 +57,29 @@ BACKENDS = {"direct": [], "temporal": ["--temporal"]}
 
 @dataclass
 class Proxy:
-    """Forwards to the real server and records each chat request's body; once ``answer_chats`` chat calls were
-    answered, later ones get their connection closed with no reply, as from a server that stopped."""
+    """Forwards to the real server and records each chat request's body and the status of its reply; from the
+    first chat call whose prompt holds ``stop_at`` on, calls get their connection closed with no reply, as from
+    a server that stopped (``dropped`` counts them: they are not among ``bodies``)."""
 
     upstream: str
-    answer_chats: int | None = None
+    stop_at: str | None = None
+    stopped: bool = False
     bodies: list[dict[str, Any]] = field(default_factory=lambda: [])
-    refused: int = 0
+    statuses: list[int] = field(default_factory=lambda: [])
+    dropped: int = 0
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def answered(self) -> list[dict[str, Any]]:
+        """The bodies of the chat calls the server answered (2xx): a call refused for its structured-output mode
+        (llama-cpp-python's 500 to a ``json_schema`` response format) is not among them."""
+        return [b for b, status in zip(self.bodies, self.statuses, strict=True) if 200 <= status < 300]
+
+    @property
+    def refused(self) -> list[dict[str, Any]]:
+        """The bodies of the chat calls the server answered with an error status."""
+        return [b for b, status in zip(self.bodies, self.statuses, strict=True) if not 200 <= status < 300]
 
 
 def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
@@ -76,13 +90,15 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
         def _forward(self, method: str) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             upstream = proxy.upstream.rstrip("/").removesuffix("/v1") + self.path
-            if self.path.endswith("/chat/completions"):
+            chat = self.path.endswith("/chat/completions")
+            if chat:
                 with proxy.lock:
-                    if proxy.answer_chats is not None and len(proxy.bodies) >= proxy.answer_chats:
-                        proxy.refused += 1
+                    prompt = str(json.loads(body)["messages"][-1]["content"])
+                    proxy.stopped = proxy.stopped or (proxy.stop_at is not None and proxy.stop_at in prompt)
+                    if proxy.stopped:
+                        proxy.dropped += 1
                         self.close_connection = True
                         return  # no status line: the client sees the connection drop
-                    proxy.bodies.append(json.loads(body))
             reply = httpx.request(
                 method,
                 upstream,
@@ -90,6 +106,10 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                 headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
                 timeout=600,
             )
+            if chat:
+                with proxy.lock:
+                    proxy.bodies.append(json.loads(body))
+                    proxy.statuses.append(reply.status_code)
             self.send_response(reply.status_code)
             self.send_header("Content-Type", reply.headers.get("Content-Type", "application/json"))
             self.send_header("Content-Length", str(len(reply.content)))
@@ -248,28 +268,18 @@ def test_a_structure_passed_between_two_llm_pipes(proxy: Proxy, tmp_path: Path, 
     _check_inspection(inspection)
     assert isinstance(run.json("main_stuff.json")["text"], str)
     usage = run.graph["usage"]["total"]
-    assert usage["calls"] == len(proxy.bodies) - _refused_modes(proxy) >= 2
+    assert usage["calls"] == len(proxy.answered) >= 2
     assert usage["output_tokens"] > 0 and usage["input_tokens"] > 0
     assert all("careful building inspector" in (_system(b) or "") for b in proxy.bodies)
-    summary_prompt = proxy.bodies[-1]["messages"][-1]["content"]
+    summary_prompt = proxy.answered[-1]["messages"][-1]["content"]
     assert inspection["title"] in summary_prompt and inspection["place"]["city"] in summary_prompt
-
-
-def _refused_modes(proxy: Proxy) -> int:
-    """The calls the server refused for their structured-output mode (a ``json_schema`` response format on
-    llama-cpp-python's server): answered with an error, so not counted as calls."""
-    return sum(
-        1
-        for b in proxy.bodies
-        if isinstance(b.get("response_format"), dict) and b["response_format"].get("type") == "json_schema"
-    )
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))
 def test_preliminary_text_drafts_then_structures(proxy: Proxy, tmp_path: Path, backend: str) -> None:
     run = _run(tmp_path, proxy.url, "inspect_in_two_calls", backend)
     _check_inspection(run.json("main_stuff.json"))
-    answered = [b for b in proxy.bodies if b not in _refused_bodies(proxy)]
+    answered = proxy.answered  # llama-cpp-python's server refuses json_schema (500): not a call
     assert len(answered) >= 2  # a text draft, then the structuring call
     assert "response_format" not in answered[0] and "tools" not in answered[0]
     assert "response_format" in answered[-1] or "tools" in answered[-1] or "JSON" in str(answered[-1])
@@ -278,14 +288,6 @@ def test_preliminary_text_drafts_then_structures(proxy: Proxy, tmp_path: Path, b
     # and the structuring call, draft included, then exceeds it: seen once on Temporal, the server's 400); the
     # structuring call takes `model_to_structure`, here the default, with no limit of its own
     assert answered[0]["max_tokens"] == 600 and "max_tokens" not in answered[-1]
-
-
-def _refused_bodies(proxy: Proxy) -> list[dict[str, Any]]:
-    return [
-        b
-        for b in proxy.bodies
-        if isinstance(b.get("response_format"), dict) and b["response_format"].get("type") == "json_schema"
-    ]
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))
@@ -340,17 +342,17 @@ def test_model_settings_reach_the_server(proxy: Proxy, tmp_path: Path, backend: 
 def test_the_server_stopping_mid_run(proxy: Proxy, tmp_path: Path, backend: str) -> None:
     """The server answers the first pipe's call(s) then stops: the error names the pipe and the model, and the
     failed run keeps what was paid for (the first pipe's result and its usage)."""
-    proxy.answer_chats = 2  # the first pipe's structured call (and, on this server, its refused json_schema)
+    # summarise's prompt: from it on, the calls are dropped (the first pipe may take two: a repair call)
+    proxy.stop_at = "Write one sentence for the owner"
     run = _run(tmp_path, proxy.url, "report", backend, ok=False)
-    assert proxy.refused >= 1
+    assert proxy.dropped >= 1 and proxy.answered
     error = run.stderr
     assert "'summarise'" in error and "model 'gpt-4o'" in error and "provider 'openai'" in error, error
     assert "connect" in error.lower() or "connection" in error.lower(), error
     _check_inspection(run.memory("inspection"))  # the answered call's result is kept
     usage = run.json("usage.json")
     total = usage["total"] if "total" in usage else usage
-    answered = len(proxy.bodies) - _refused_modes(proxy)
-    assert total["calls"] == answered and total["output_tokens"] > 0
+    assert total["calls"] == len(proxy.answered) and total["output_tokens"] > 0
     assert str(run.run_dir.name) in error or "results" in error
 
 

@@ -57,6 +57,7 @@ description = "Read an inspection note into a report"
 inputs = { note = "Text" }
 output = "Inspection"
 prompt = "Fill in the inspection report from this note: $note"
+model = { model = "gpt-4o", temperature = 0.7, max_tokens = 1000 }
 
 [pipe.inspect_in_two_calls]
 type = "PipeLLM"
