@@ -35,6 +35,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pipelex.api.body import BodyRoute
 from pipelex.api.guards import RequestGuard, routes_needing
 from pipelex.api.models import (
     ExecuteRequest,
@@ -178,7 +179,7 @@ def create_app(
     dependencies: list[Any] = [Depends(_require_api_key)] if key is not None else []
     auth = ("unauthorized",) if key is not None else ()
     remote = ("backend-unavailable",) if chosen.name == "temporal" else ()
-    v1 = APIRouter(prefix="/v1", dependencies=dependencies)
+    v1 = APIRouter(prefix="/v1", dependencies=dependencies, route_class=BodyRoute)
 
     async def method_sources(
         files: dict[str, Any] | None, mthds_contents: list[str] | None, request: Request

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pipelex.api.body import BodyRoute
 from pipelex.api.models import MAX_BUNDLES, MAX_FILES, FileEntryIn, RequestBody, RunStatus, one_method_source
 from pipelex.api.problems import ApiProblem, problem_responses
 from pipelex.api.protocol.blobs import ApiBlobStore
@@ -129,9 +130,9 @@ def protocol_router(
     ``backend`` keeps runs (the Temporal server), so a Temporal run is readable after a restart of this
     server and from any replica.
     """
-    router = APIRouter()
-    guarded = APIRouter(prefix="/v1", dependencies=dependencies)
-    public = APIRouter(prefix="/v1")
+    router = APIRouter(route_class=BodyRoute)
+    guarded = APIRouter(prefix="/v1", dependencies=dependencies, route_class=BodyRoute)
+    public = APIRouter(prefix="/v1", route_class=BodyRoute)
 
     async def record_of(run_id: str) -> RunRecord:
         record = store.get(run_id) or await backend.lookup(run_id, store)
