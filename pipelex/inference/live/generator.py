@@ -124,6 +124,21 @@ def _limit_advice(request: ChatRequest) -> str:
     )
 
 
+def _unbounded_timeout(problem: ProviderCallError) -> ProviderCallError:
+    """A timeout of a call that carried no token limit, saying so: such a reply runs until the model stops or
+    the server's own limit, and a small model repeating itself (SmolLM2 on llama-server, listing findings for
+    4,000 tokens at a few tokens a second) writes until the call's timeout whatever it is."""
+    return ProviderCallError(
+        f"{problem} (no max_tokens was sent: the reply runs until the model stops or the server's own limit, and "
+        "a model repeating itself runs that long; a max_tokens on the pipe's model bounds the call)",
+        status=problem.status,
+        retryable=problem.retryable,
+        reason=problem.reason,
+        retry_after=problem.retry_after,
+        usage=problem.usage,
+    )
+
+
 def _cut_off(request: ChatRequest, problem: ProviderCallError) -> ProviderCallError:
     return ProviderCallError(
         f"the reply stopped at the token limit ({_limit_text(request)}) before the structured "
@@ -446,6 +461,8 @@ class LiveContentGenerator:
             except ProviderCallError as exc:
                 if exc.usage is not None:  # an unusable reply the server still counted (and billed)
                     record(handle, exc.usage, priced=priced)
+                if exc.reason == "timeout" and not prepared.max_tokens:
+                    raise _unbounded_timeout(exc) from None
                 raise
             record(handle, result.usage, priced=priced)
             _say_what_the_reply_lacked(result, pipe_code, handle)
