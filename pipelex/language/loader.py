@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipelex.diagnostics import Diagnostic, ErrorType
@@ -122,13 +123,15 @@ def _refuse_system_folder(folder: Path) -> None:
 
 
 def _walk_method_tree(root: Path, folder: Path, files: list[Path], packages: list[Path]) -> None:
-    try:
-        children = sorted(folder.iterdir())
-    except OSError as exc:
-        raise BundleLoadError(
-            f"{folder}: cannot be listed ({exc.strerror}); check its permissions", file=str(folder)
-        ) from exc
-    for child in children:
+    """Collect the bundles and the packages under ``folder``, depth first in name order. Iterative: a folder tree
+    thousands of levels deep (a cloned folder someone made so) is walked like any other, where recursing ended the
+    command with "the data nests too deeply" and no file named."""
+    pending: list[Iterator[Path]] = [iter(_listed(folder))]
+    while pending:
+        child = next(pending[-1], None)
+        if child is None:
+            pending.pop()
+            continue
         if child.name.startswith("."):
             continue
         try:
@@ -136,13 +139,22 @@ def _walk_method_tree(root: Path, folder: Path, files: list[Path], packages: lis
                 if (child / MANIFEST_NAME).is_file():
                     packages.append(child)
                 else:
-                    _walk_method_tree(root, child, files, packages)
+                    pending.append(iter(_listed(child)))
             elif child.suffix == ".mthds" and child.is_file():
                 files.append(child)
         except OSError as exc:  # a child that cannot even be looked at (permission denied on its folder)
             raise BundleLoadError(
                 f"{child}: cannot be read ({exc.strerror}); check its permissions", file=str(child)
             ) from exc
+
+
+def _listed(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        raise BundleLoadError(
+            f"{folder}: cannot be listed ({exc.strerror}); check its permissions", file=str(folder)
+        ) from exc
 
 
 def load_library(paths: list[Path]) -> Library:

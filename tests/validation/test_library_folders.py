@@ -119,3 +119,39 @@ def test_a_file_of_a_package_whose_manifest_is_not_toml_is_invalid(tmp_path: Pat
     folder = write(tmp_path, {"METHODS.toml": broken, "methods/catalog.mthds": CATALOG})
     report = validate(folder / "methods" / "catalog.mthds")
     assert [e.error_type for e in report.errors] == ["package_invalid"]
+
+
+def test_a_folder_tree_thousands_of_levels_deep_is_walked_in_order(tmp_path: Path) -> None:
+    """Twelfth hostile pass: the walk of a library folder recursed once per level, so a cloned folder nesting 1,100
+    folders ended `validate` and `show -L` with "the data nests too deeply to be processed" and no file named. The
+    walk is iterative: the bundle at the bottom is read; files and packages come in the same order as before."""
+    import shutil
+    import tempfile
+
+    from pipelex.language.loader import find_bundle_files, nested_packages
+
+    # outside pytest's temporary folders: its cleanup (rmtree) recurses once per level and would fail on a leftover
+    top = Path(tempfile.mkdtemp(prefix="pipelex-deep-"))
+    deep = top
+    try:
+        (top / "catalog.mthds").write_text(CATALOG)
+        for _ in range(1_100):  # one level at a time (os.makedirs recurses too)
+            deep = deep / "a"
+            deep.mkdir()
+        (deep / "newsletter.mthds").write_text(NEWSLETTER)
+        assert find_bundle_files(top) == [deep / "newsletter.mthds", top / "catalog.mthds"]
+        library = load_library([top])
+        assert "shop.newsletter.write_newsletter" in {f"{p.domain}.{p.code}" for p in library.pipes.values()}
+    finally:  # from the bottom up
+        (deep / "newsletter.mthds").unlink(missing_ok=True)
+        while deep != top:
+            deep.rmdir()
+            deep = deep.parent
+        shutil.rmtree(top)
+    ordered = tmp_path / "ordered"
+    for name in ("a/p", "a/q/r", "b", "c/x"):
+        (ordered / name).mkdir(parents=True)
+        (ordered / name / "METHODS.toml").write_text("")
+    (ordered / "a" / "q" / "own.mthds").write_text(CATALOG)
+    expected = [ordered / "a" / "p", ordered / "a" / "q" / "r", ordered / "b", ordered / "c" / "x"]
+    assert nested_packages(ordered) == expected  # depth first, in name order, as the recursive walk gave
