@@ -695,6 +695,25 @@ class PipeChecks:
             return None
         return source.item()
 
+    def check_item_read(
+        self, entry: PipeEntry, where: str, target: PipeEntry, item_name: str, key: str
+    ) -> None:
+        """A batched pipe declares the item among its inputs (the name it reads each item under): a batch whose
+        pipe does not is refused, as in the reference (its PipeBatch: "Input item name ... not found in inputs of
+        branch pipe"; its batched sequence step: the item's spec "not found")."""
+        declared = {name.split(".", 1)[0] for name in target.blueprint.input_specs()}
+        if item_name in declared:
+            return
+        self.report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"{where}: {key} {item_name!r} is not an input of pipe {target.code!r} "
+            f"(its inputs: {', '.join(sorted(declared)) or 'none'}): the pipe reads each item under that name; "
+            f"declare {item_name} in its inputs ({self.declared_at(target, 'inputs')}), or set {key} to the name "
+            "it reads the item under",
+            entry,
+            field=where,
+        )
+
     def check_call(
         self,
         entry: PipeEntry,
@@ -716,6 +735,7 @@ class PipeChecks:
             item_var = self.batch_item(entry, where, env, batch_over or "", unknown)
             if item_var is not None:
                 item = (batch_as or "", item_var)
+            self.check_item_read(entry, where, target, batch_as or "", "batch_as")
         if batched and item is None:  # the batch problem is reported: the item is unknown, not missing
             unknown = unknown | {batch_as or ""}
         source = env.get(batch_over or "") if batched and exact_lists else None

@@ -135,6 +135,8 @@ def check(
     target = checks.resolve_ref(entry, pipe.branch_pipe_code, "branch_pipe_code")
     if target is None:
         return
+    if is_variable_name(item_name) and item_name != pipe.input_list_name and item_name not in specs:
+        checks.check_item_read(entry, "branch_pipe_code", target, item_name, "input_item_name")
     env = {k: v for k, v in roots(inputs, entry.code).items() if k != pipe.input_list_name}
     item = (item_name, list_var.item()) if list_var is not None else None
     lifted = checks.feed(
