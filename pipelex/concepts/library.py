@@ -249,6 +249,8 @@ class ConceptLibrary(Record):
             return True
         if self.refines(provided, required):
             return True
+        if self._same_content_below(required, provided):
+            return True
         markdown = self.concepts.get("native.Markdown")
         if markdown is not None and self.refines(required, markdown):
             return False  # Markdown (or a refinement of it) takes markdown: a plain text is not one (the reference)
@@ -273,6 +275,19 @@ class ConceptLibrary(Record):
                 or (not provided.has_structure and not required.has_structure)
             )
         )
+
+    def _same_content_below(self, required: Concept, provided: Concept) -> bool:
+        """``required`` refines the structured concept ``provided`` adding no structure of its own (nor does any
+        concept between them): it holds ``provided``'s content, so a ``provided`` fills it (the reference: a step
+        making a ``Claim`` feeds an input declared as ``Invoice``, which refines ``Claim``)."""
+        if provided.is_native or not provided.has_structure or required.ref == provided.ref:
+            return False
+        for item in self.ancestry(required):
+            if item.ref == provided.ref:
+                return True
+            if item.has_structure or item.is_native:
+                return False
+        return False
 
     # ------------------------------------------------------------------ fields
     def structure_of(self, concept: Concept) -> dict[str, FieldBlueprint] | None:

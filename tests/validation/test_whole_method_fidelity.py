@@ -174,3 +174,60 @@ def test_a_nested_sequence_is_read_under_its_step_result() -> None:
     """
     report = validate(text)
     assert report.is_valid, [(e.error_type, e.message) for e in report.errors]
+
+
+CLAIMS = """
+domain = "claims"
+main_pipe = "handle"
+
+[concept.Claim]
+description = "A claim"
+
+[concept.Claim.structure]
+amount = { type = "number", description = "How much", required = true }
+
+[concept.Invoice]
+description = "An invoice, a kind of claim"
+INVOICE
+
+[pipe.handle]
+type = "PipeSequence"
+description = "A claim, then a note on it as an invoice"
+inputs = { note = "Text" }
+output = "Text"
+steps = [
+  { pipe = "write_claim", result = "claim" },
+  { pipe = "write_note", result = "summary" },
+]
+
+[pipe.write_claim]
+type = "PipeLLM"
+description = "Claim"
+inputs = { note = "Text" }
+output = "Claim"
+prompt = "Make a claim from $note"
+
+[pipe.write_note]
+type = "PipeLLM"
+description = "Note"
+inputs = { claim = "Invoice" }
+output = "Text"
+prompt = "Describe $claim"
+"""
+
+
+def test_a_refinement_adding_no_field_takes_its_parent() -> None:
+    # Invoice holds exactly a Claim's fields: the reference lets a Claim feed it, as a native feeds a concept that
+    # only refines it
+    report = validate(CLAIMS.replace("INVOICE", 'refines = "Claim"'))
+    assert report.is_valid, [(e.error_type, e.message) for e in report.errors]
+
+
+def test_an_unrelated_concept_with_other_fields_does_not_take_it() -> None:
+    text = CLAIMS.replace(
+        "INVOICE",
+        '\n[concept.Invoice.structure]\nnumber = { type = "text", description = "Its number", required = true }',
+    )
+    report = validate(text)
+    assert [e.error_type for e in report.errors] == ["input_stuff_spec_mismatch"]
+    assert "reads 'claim' as 'Invoice'" in report.errors[0].message
