@@ -1308,7 +1308,7 @@ def kept_difference(row: dict[str, Any]) -> str | None:
         peer["verdict"] == "valid"
         and ours["verdict"] == "invalid"
         and set(ours["codes"]) <= {"input_stuff_spec_mismatch", "inadequate_output_concept"}
-        and ("branches[" in ours["message"] or "PipeBatch" in ours["message"] or "batch" in ours["message"])
+        and any(mark in ours["message"] for mark in ("branches[", "branch_pipe_code:", "PipeBatch", "batch"))
     ):
         return "a parallel or batch branch reading its input as another concept or multiplicity"
     return None
