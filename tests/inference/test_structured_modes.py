@@ -78,53 +78,14 @@ async def test_llama_cpp_refusal_falls_back_once_and_is_remembered(
 
 
 async def test_a_server_ignoring_response_format_gets_the_schema_in_the_retry(
-    live: FakeProvider, run_bundle: RunBundle, monkeypatch: pytest.MonkeyPatch
+    live: FakeProvider, run_bundle: RunBundle
 ) -> None:
-    # a host that shows the schema to its model (OpenAI's own, as pipelex assumes) gets no description in the first
-    # prompt; here it accepts json_schema and its model replies prose all the same
-    monkeypatch.setattr("pipelex.inference.live.structured.schema_reaches_model", lambda backend: True)
-    live.quirks = Quirks(ignore_response_format=True)
+    live.quirks = Quirks(ignore_response_format=True)  # accepts json_schema, replies prose
     output = await run_bundle(TRIAGE, {"note": NOTE}, pipe="read_ticket")
     assert set(output.main_stuff_json()) == {"summary", "urgency", "minutes"}
     first, retry = [b["messages"][-1]["content"] for b in live.iter_bodies("chat")]
     assert SCHEMA_MARKER not in first
     assert "was refused: the structured reply is not JSON" in retry and SCHEMA_MARKER in retry
-
-
-async def test_a_self_run_server_s_model_reads_the_json_schema_in_the_prompt_too(
-    live: FakeProvider, run_bundle: RunBundle
-) -> None:
-    """llama-server, Ollama, vLLM take a json_schema response format as a grammar and never show it to the model:
-    a server that is not a backend's official host gets the schema described in the prompt as well, so the model
-    reads the field names, their descriptions and choices before it writes (the fake's model, ignoring the
-    response format, answers from the description alone: one call, no repair)."""
-    live.quirks = Quirks(ignore_response_format=True)
-    output = await run_bundle(TRIAGE, {"note": NOTE}, pipe="read_ticket")
-    assert set(output.main_stuff_json()) == {"summary", "urgency", "minutes"}
-    [body] = live.iter_bodies("chat")
-    assert body["response_format"]["type"] == "json_schema"  # still asked for: the server enforces it
-    prompt = body["messages"][-1]["content"]
-    described = json.loads(prompt.split(SCHEMA_MARKER, 1)[1].strip().splitlines()[0])
-    assert described == body["response_format"]["json_schema"]["schema"]
-    assert described["properties"]["urgency"]["enum"] == ["high", "low"]
-
-
-def test_which_servers_show_the_schema_to_their_model() -> None:
-    from pipelex.config.deck import Backend
-    from pipelex.inference.live.structured import prompt_for, schema_reaches_model
-
-    official = "https://api.openai.com/v1"
-    assert schema_reaches_model(Backend("openai", "openai", base_url=official, official_base_url=official))
-    local = Backend("openai", "openai", base_url="http://127.0.0.1:8080/v1", official_base_url=official)
-    assert not schema_reaches_model(local)  # the default openai backend pointed at llama-server
-    assert not schema_reaches_model(Backend("mine", "openai", base_url="http://gpu-box:8000/v1"))
-    assert schema_reaches_model(Backend("azure", "azure_openai", base_url="https://x.openai.azure.com"))
-    schema = {"type": "object"}
-    for mode in ("json_schema", "json_schema_strict"):
-        assert prompt_for("P", schema, mode) == "P"
-        assert SCHEMA_MARKER in prompt_for("P", schema, mode, grammar_only=True)
-    assert SCHEMA_MARKER in prompt_for("P", schema, "json_object") and prompt_for("P", schema, "tools") == "P"
-    assert prompt_for("P", None, "json_schema", grammar_only=True) == "P"
 
 
 @pytest.mark.parametrize("mode", ["json_schema_strict", "json_schema", "json_object", "tools", "prompt"])

@@ -424,7 +424,6 @@ class LiveContentGenerator:
             plain_schema_for,
             prompt_for,
             repair_prompt,
-            schema_reaches_model,
             switch_token_field,
             token_field_for,
         )
@@ -442,7 +441,6 @@ class LiveContentGenerator:
         priced = handle.is_priced(backend)
         base = request.model_copy(update={"token_limit_param": token_field_for(backend, base_url)})
         schema = request.json_schema
-        grammar_only = not schema_reaches_model(backend)
 
         base = _without_settings(
             base, sorted(dropped_settings(backend, base_url, handle.model_id)), pipe_code, handle
@@ -485,7 +483,7 @@ class LiveContentGenerator:
                     else base.model_copy(
                         update={
                             "structured_mode": mode,
-                            "prompt": prompt_for(base.prompt, sent, mode, grammar_only=grammar_only),
+                            "prompt": prompt_for(base.prompt, sent, mode),
                             "json_schema": sent,
                         }
                     )

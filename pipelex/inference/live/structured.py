@@ -238,24 +238,9 @@ def describe_schema(schema: dict[str, Any]) -> str:
     )
 
 
-def schema_reaches_model(backend: Backend) -> bool:
-    """True when the server is known to show a ``json_schema`` response format to the model itself: the official
-    hosts of the deck's backends (OpenAI, Gemini, Mistral, ...) and Azure OpenAI. The servers people run
-    themselves (llama.cpp's ``llama-server``, Ollama, vLLM, LM Studio, SGLang) turn the schema into a grammar
-    that constrains the tokens and never show it to the model: it learns the field names one token at a time
-    and never reads their descriptions (Ollama's documentation advises to put the schema in the prompt too)."""
-    return backend.kind == "azure_openai" or backend.is_official_host()
-
-
-def prompt_for(
-    prompt: str, schema: dict[str, Any] | None, mode: StructuredMode | None, *, grammar_only: bool = False
-) -> str:
-    """The prompt sent in ``mode``: the schema is described in it for ``json_object`` and ``prompt``, and for
-    ``json_schema`` modes too when ``grammar_only`` (the server does not show the schema to the model,
-    :func:`schema_reaches_model`)."""
-    if schema is None or mode is None or mode == "tools":
-        return prompt
-    if mode in ("json_schema", "json_schema_strict") and not grammar_only:
+def prompt_for(prompt: str, schema: dict[str, Any] | None, mode: StructuredMode | None) -> str:
+    """The prompt sent in ``mode``: the schema is described in it for ``json_object`` and ``prompt``."""
+    if schema is None or mode not in ("json_object", "prompt"):
         return prompt
     return f"{prompt}\n\n{describe_schema(schema)}"
 
