@@ -384,14 +384,22 @@ def test_a_payload_is_kept_while_its_run_may_still_read_it(
 
 def test_an_s3_payload_sent_again_is_uploaded_again_only_past_half_its_age(
     moto_endpoint: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On S3 a held payload's age restarts by writing it again (an upload): one sent by every leaf that reads it is
-    uploaded again only once half the store's age has passed (it then lives at least half of it more)."""
+    uploaded again only once half the store's age has passed (it then lives at least half of it more).
+
+    The store's clock is moved forward past half the age instead of sleeping through it: S3's ``LastModified`` is
+    to the second, so with a short age a busy machine's slow HEADs (or an upload late in its second) already read
+    as past half of it."""
+    from pipelex.backends.temporal import codec as codec_module
     from pipelex.backends.temporal.codec import S3PayloadStore
     from pipelex.config.settings import StorageConfig
 
     _bucket(moto_endpoint, "payloads")
-    config = StorageConfig(kind="s3", s3_bucket="payloads", s3_endpoint_url=moto_endpoint, max_age_seconds=2)
+    config = StorageConfig(
+        kind="s3", s3_bucket="payloads", s3_endpoint_url=moto_endpoint, max_age_seconds=600
+    )
     store = S3PayloadStore(config)
     uploads: list[str] = []
     real = store._s3.client.put_object  # pyright: ignore[reportPrivateUsage]
@@ -400,15 +408,29 @@ def test_an_s3_payload_sent_again_is_uploaded_again_only_past_half_its_age(
         uploads.append(str(kwargs["Key"]))
         return real(**kwargs)
 
+    class _Clock:
+        """``time`` as the codec reads it, ``ahead`` seconds later than the machine's."""
+
+        ahead = 0.0
+
+        @classmethod
+        def time(cls) -> float:
+            return time.time() + cls.ahead
+
+    monkeypatch.setattr(codec_module, "time", _Clock)
     store._s3.client.put_object = counting  # pyright: ignore[reportPrivateUsage]
     for _ in range(3):
         store.put("c" * 64, b"a big payload")
     assert uploads == ["temporal-payloads/" + "c" * 64]  # held and young: a HEAD each time
-    time.sleep(1.6)  # past half the age (S3's LastModified is to the second)
+    _Clock.ahead = 290.0  # still under half the age
+    store.put("c" * 64, b"a big payload")
+    assert len(uploads) == 1
+    _Clock.ahead = 310.0  # past half the age
     store.put("c" * 64, b"a big payload")
     assert len(uploads) == 2 and store.get("c" * 64) == b"a big payload"
     unbounded = S3PayloadStore(config.model_copy(update={"max_age_seconds": 0}))
     unbounded._s3.client.put_object = counting  # pyright: ignore[reportPrivateUsage]
+    _Clock.ahead = 10_000.0
     unbounded.put("c" * 64, b"a big payload")
     assert len(uploads) == 2  # no age: never uploaded again
 
