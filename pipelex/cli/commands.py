@@ -21,7 +21,7 @@ from pipelex.errors import (
     RunError,
     UsageError,
 )
-from pipelex.narrowing import is_dict
+from pipelex.narrowing import is_dict, is_sequence
 
 if TYPE_CHECKING:
     from pipelex.diagnostics import Diagnostic
@@ -79,6 +79,30 @@ def _json_controls() -> dict[int, str]:
     """What :func:`console_json` writes out: the controls JSON text may hold raw (not line feeds, tabs or the
     other controls below 0x20, which ``json.dumps`` always escapes, nor blanks between tokens)."""
     return {code: f"\\u{code:04x}" for code in _CONTROL_CODES if code >= 0x7F}
+
+
+def report_json(data: Any) -> str:
+    """``data`` as the indented JSON a command prints, every text in it valid Unicode: a file name that is not UTF-8
+    holds lone surrogates (Python's surrogateescape), which ``json.dumps`` writes as ``\\udc9b`` escapes that strict
+    JSON readers refuse (a lone surrogate is no character); they are written out as text (``\\udc9b``, what the
+    text report shows), so the name still tells its bytes."""
+    import json
+
+    return json.dumps(_without_lone_surrogates(data), indent=2)
+
+
+def _without_lone_surrogates(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "".join(repr(ch)[1:-1] if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+        return value
+    if is_dict(value):
+        return {_without_lone_surrogates(key): _without_lone_surrogates(item) for key, item in value.items()}
+    if is_sequence(value):
+        return [_without_lone_surrogates(item) for item in value]
+    return value
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
@@ -230,9 +254,7 @@ def _validate(
             warnings=[],
             dry_run_sweep=False,
         )
-        import json
-
-        print(json.dumps(report.to_json(), indent=2))
+        print(report_json(report.to_json()))
         return EXIT_FAILED
     if getattr(args, "one_command", False):
         # the library lives until the process ends: out of the collector's reach, so a young collection during
@@ -266,9 +288,7 @@ def _validate(
             update={"is_valid": False, "is_runnable": False, "errors": [*report.errors, code_problem]}
         )
     if args.format == "json":
-        import json
-
-        print(json.dumps(report.to_json(), indent=2))
+        print(report_json(report.to_json()))
     else:
         for verdict in report.validated_pipes:
             print(f"  {verdict.status.value:<8} {console_text(verdict.pipe_ref)}")
@@ -807,10 +827,25 @@ def _write_run_dir(
     except OSError as exc:
         where = run_dir or output_dir
         raise RunError(
-            f"the results cannot be written to {where} ({exc.strerror or exc}); free some space or "
-            "give another folder with -o"
+            f"the results cannot be written to {where} ({exc.strerror or exc}); {results_write_advice(exc)}"
         ) from exc
     return run_dir
+
+
+def results_write_advice(exc: OSError) -> str:
+    """What to do when a run's results cannot be written, by the system's reason (a full disk is not the only one:
+    the folder may have been removed during the run, or be read-only)."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "free some space or give another folder with -o"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return (
+            "the folder (or one above it) was removed or replaced during the run; give another folder with -o"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "the folder cannot be written to; give a writable folder with -o"
+    return "give another folder with -o"
 
 
 def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: argparse.Namespace) -> None:
@@ -991,9 +1026,7 @@ def show(args: argparse.Namespace) -> int:
             "source": config.source or "defaults (no pipelex.toml found)",
             **config.model_dump(mode="json"),
         }
-        import json
-
-        print(json.dumps(shown, indent=2))
+        print(report_json(shown))
         return EXIT_OK
     from pipelex.language.loader import load_library
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipelex.cli.commands import _json_text, _memory_document, _write_json  # pyright: ignore[reportPrivateUsage]
+from pipelex.cli.commands import (  # pyright: ignore[reportPrivateUsage]
+    _json_text,
+    _memory_document,
+    _write_json,
+    results_write_advice,
+)
 from pipelex.concepts.natives import JSONContent, ListContent, NumberContent, TextContent
 from pipelex.memory.stuff import Absence, Stuff, WorkingMemory
 
@@ -48,3 +55,22 @@ def test_a_file_is_the_indented_json_of_its_document(tmp_path: Path, data: Any) 
     path = tmp_path / "doc.json"
     _write_json(path, data)
     assert path.read_bytes() == _json_text(data).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("code", "advice"),
+    [
+        (errno.ENOSPC, "free some space"),
+        (errno.EDQUOT, "free some space"),
+        (errno.ENOENT, "removed or replaced during the run"),
+        (errno.ENOTDIR, "removed or replaced during the run"),
+        (errno.EROFS, "give a writable folder"),
+        (errno.EACCES, "give a writable folder"),
+        (errno.EIO, "give another folder with -o"),
+    ],
+)
+def test_a_run_folder_that_cannot_be_written_gets_advice_fitting_the_reason(code: int, advice: str) -> None:
+    """The advice was "free some space" whatever the reason, also for a results folder removed during the run."""
+    text = results_write_advice(OSError(code, os.strerror(code)))
+    assert advice in text
+    assert ("space" in text) == (code in (errno.ENOSPC, errno.EDQUOT))

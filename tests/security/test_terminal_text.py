@@ -154,3 +154,30 @@ def test_file_and_folder_names_of_a_library_are_written_out(
     (tmp_path / os.fsdecode(b"\xff\x9b.mthds")).write_text(LISTED, encoding="utf-8")
     watched = run_watched_cli("validate", "bundle", os.fsdecode(b"\xff\x9b.mthds"), timeout=60, env=strict)
     assert watched.code == 0 and "\\udcff\\udc9b.mthds: valid" in watched.out, watched.out + watched.err
+
+
+def test_the_json_report_of_a_file_name_that_is_not_utf8_is_strict_json(
+    run_watched_cli: Callable[..., Watched], tmp_path: Path
+) -> None:
+    """`validate --format json` wrote such a name's lone surrogates as ``\\udc9b`` escapes, which strict JSON readers
+    (serde_json, any reader that decodes to UTF-8) refuse: a lone surrogate is no character. The report now writes
+    them out as text, as the text report does, so the name still tells its bytes."""
+    broken = os.fsdecode(b"\x9b2J\xffbad.mthds")
+    (tmp_path / broken).write_text('domain = "y\n', encoding="utf-8")
+    watched = run_watched_cli("validate", "bundle", broken, "--format", "json", timeout=60)
+    assert watched.code == 1, watched.out + watched.err
+    report = json.loads(watched.out)
+
+    def texts(value: object) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return [t for k, v in value.items() for t in (*texts(k), *texts(v))]  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(value, list):
+            return [t for v in value for t in texts(v)]  # pyright: ignore[reportUnknownVariableType]
+        return []
+
+    found = texts(report)
+    for text in found:
+        text.encode("utf-8")  # raises on a lone surrogate
+    assert any("\\udc9b2J\\udcffbad.mthds" in text for text in found), found
