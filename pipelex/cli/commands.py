@@ -46,14 +46,29 @@ def console_text(text: str) -> str:
     ``ESC ] 52 ; c ; ...`` wrote to the user's clipboard in terminals that allow it, ``ESC ] 0 ;`` set the window's
     title, ``ESC [ 2 J`` cleared the screen and ``\\r`` printed over a line. The files keep the text as it is.
     """
-    return text.replace("\r\n", "\n").translate(_controls())
+    shown = text.replace("\r\n", "\n").translate(_controls())
+    return shown if shown.isascii() else _surrogates_written_out(shown, "\\u")
 
 
 def console_json(text: str) -> str:
     """JSON text as the console shows it: the characters :func:`console_text` writes out, written as JSON escapes
     (``\\u009b``, ``\\u202e``), so the text stays the same JSON (they only occur inside its strings: ``json.dumps``
-    escapes the other controls itself, but not C1 controls nor bidi overrides when it keeps non-ASCII text)."""
-    return text.translate(_json_controls())
+    escapes the other controls itself, but not C1 controls nor bidi overrides when it keeps non-ASCII text); a lone
+    surrogate (a file name that is not UTF-8) as text (``\\\\udc9b`` in the JSON), which strict readers take."""
+    shown = text.translate(_json_controls())
+    return shown if shown.isascii() else _surrogates_written_out(shown, "\\\\u")
+
+
+def _surrogates_written_out(text: str, prefix: str) -> str:
+    """``text`` with each lone surrogate (the bytes of a file name that is not UTF-8, as Python reads them:
+    written back raw, 0x9b is an 8-bit CSI, or failing the print on a strict console) written ``prefix`` + its
+    four hex digits. Checked apart from the translate table: the table would hold 2,048 more entries to build in
+    every command that prints."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(f"{prefix}{ord(ch):04x}" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
 
 
 _CONTROL_CODES = (
@@ -62,10 +77,7 @@ _CONTROL_CODES = (
     *range(0x7F, 0xA0),
     *range(0x202A, 0x202F),
     *range(0x2066, 0x206A),
-    # lone surrogates: the bytes of a file name that is not UTF-8 (Python's surrogateescape), written back as those
-    # raw bytes (0x9b is an 8-bit CSI) or, on a strict console (a UTF-8 locale), failing the print
-    *range(0xD800, 0xE000),
-)
+)  # and lone surrogates (:func:`_surrogates_written_out`)
 
 
 @functools.cache
@@ -93,11 +105,7 @@ def report_json(data: Any) -> str:
 
 def _without_lone_surrogates(value: object) -> object:
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "".join(repr(ch)[1:-1] if "\ud800" <= ch <= "\udfff" else ch for ch in value)
-        return value
+        return value if value.isascii() else _surrogates_written_out(value, "\\u")
     if is_dict(value):
         return {_without_lone_surrogates(key): _without_lone_surrogates(item) for key, item in value.items()}
     if is_sequence(value):
