@@ -65,20 +65,10 @@ def holds_unencodable(data: object) -> bool:
     while stack:
         value = pop()
         kind = type(value)
-        if (
-            kind is str or kind is int or kind is float or value is None or kind is bool
-        ):  # JSON's own, by identity
-            if isinstance(value, str) and not value.isascii() and is_unencodable(value):
-                return True
-        elif kind is list and is_list(value):
-            extend(value)
-        elif kind is dict and is_dict(value):
-            for key in value:
-                if isinstance(key, str) and not key.isascii() and is_unencodable(key):
-                    return True
-            extend(value.values())
-        elif isinstance(value, str):
-            if is_unencodable(value):
+        if kind is int or kind is float or kind is bool or value is None:  # JSON's own scalars, by identity
+            continue
+        if isinstance(value, str):
+            if not value.isascii() and is_unencodable(value):
                 return True
         elif is_dict(value):
             for key in value:
