@@ -1270,12 +1270,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _codes(codes: list[str]) -> set[str]:
-    from pipelex.api.codes import ERROR_TYPE_CODES
-
-    return {ERROR_TYPE_CODES.get(code, code) for code in codes}
-
-
 def features(files: dict[str, str]) -> list[str]:
     """The pipe types of a case, and ``nested_sequence`` when a sequence calls another one."""
     import tomllib
@@ -1315,6 +1309,8 @@ def kept_difference(row: dict[str, Any]) -> str | None:
 
 
 def summary(rows: list[dict[str, Any]]) -> None:
+    from fidelity import _codes  # pyright: ignore[reportPrivateUsage] - the side-by-side harness's own mapping
+
     both = [r for r in rows if r["peer"]["verdict"] != "?"]
     same = [r for r in both if r["peer"]["verdict"] == r["ours"]["verdict"]]
     coded = [r for r in same if r["ours"]["verdict"] == "invalid" and r["peer"]["codes"]]
