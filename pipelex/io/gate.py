@@ -27,6 +27,7 @@ import mimetypes
 import os
 import socket
 import stat
+import zlib
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -251,7 +252,7 @@ async def _read_http(url: str, policy: IOPolicy, *, pipe_code: str | None) -> tu
         raise
     # httpx.InvalidURL is none of the others: httpx raises it on a Location header it cannot parse (it builds the
     # next request even when it does not follow it)
-    except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+    except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, zlib.error) as exc:
         raise unreadable(url, policy, pipe_code=pipe_code, cause=exc) from None
 
 
@@ -293,13 +294,21 @@ async def _follow(
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > policy.max_read_bytes:
                 raise unreadable(url, policy, pipe_code=pipe_code, cause="declared size")
+            decoding = BoundedDecoding(response.headers.get_list("content-encoding", split_commas=True))
             chunks: list[bytes] = []
             total = 0
-            async for chunk in response.aiter_bytes():
+            # the raw bytes, decoded here a stage at a time with a cap on what each stage may make: httpx's own
+            # decoders inflate a whole network chunk at once (a 2 KB body of `gzip, gzip` is 1 GB in one call)
+            async for raw in response.aiter_raw():
+                chunk = decoding.decode(raw, policy.max_read_bytes - total)
                 total += len(chunk)
                 if total > policy.max_read_bytes:
                     raise unreadable(url, policy, pipe_code=pipe_code, cause="size")
                 chunks.append(chunk)
+            tail = decoding.finish(policy.max_read_bytes - total)
+            if total + len(tail) > policy.max_read_bytes:
+                raise unreadable(url, policy, pipe_code=pipe_code, cause="size")
+            chunks.append(tail)
             mime = response.headers.get("content-type", "").split(";")[0].strip() or None
             return b"".join(chunks), mime
         finally:
@@ -313,6 +322,79 @@ async def _follow(
     )
 
 
+# the encodings a fetch asks for and decodes, the zlib window of each ("deflate" is zlib-wrapped, raw deflate tried
+# when the first bytes are not); at most two applied one over the other (a real server applies one)
+_ACCEPT_ENCODING = "gzip, deflate"
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+_MAX_ENCODINGS = 2
+
+
+class BoundedDecoding:
+    """The ``Content-Encoding`` stages of one body, each bounded in what it makes.
+
+    A stage never makes more than the room it is given plus one byte, so a body that inflates past the bound is
+    caught at the first chunk that would pass it, whatever its ratio and however many encodings it stacks, and the
+    memory a chunk takes stays within (stages x room): past it :class:`BodyTooLargeError` (an inner stage's
+    output, compressed, is smaller than the body's, so it is held to the same room). An encoding other than gzip
+    and deflate, or more than ``_MAX_ENCODINGS`` of them, raises ``ValueError``: either way the body cannot be read.
+    """
+
+    def __init__(self, encodings: list[str]) -> None:
+        names = [name.strip().lower() for name in encodings if name.strip().lower() not in ("", "identity")]
+        unknown = [name for name in names if name not in _WBITS]
+        if unknown or len(names) > _MAX_ENCODINGS:
+            raise ValueError(f"content encoding {', '.join(names)!r}")
+        # applied in the order listed, so decoded from the last
+        self._stages = [_Stage(_WBITS[name]) for name in reversed(names)]
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """The decoded bytes of ``data``, at most ``room`` of them."""
+        for stage in self._stages:
+            data = stage.feed(data, room)
+        return data
+
+    def finish(self, room: int) -> bytes:
+        """What the stages still hold once the body has arrived."""
+        data = b""
+        for stage in self._stages:
+            data = stage.feed(data, room) + stage.flush(room)
+        return data
+
+
+class BodyTooLargeError(ValueError):
+    """A stage of a body's decoding made more than its room."""
+
+
+class _Stage:
+    def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
+        self._inflate = zlib.decompressobj(wbits)
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        if not data:
+            return b""
+        limit = max(room, 0) + 1  # one byte past the room says the body passes it (0 would mean no limit)
+        if not self._started and self._wbits == zlib.MAX_WBITS:
+            try:
+                out = self._inflate.decompress(data, limit)
+            except zlib.error:  # "deflate" sent raw, as some servers do
+                self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                out = self._inflate.decompress(data, limit)
+        else:
+            out = self._inflate.decompress(data, limit)
+        self._started = True
+        if len(out) > room or self._inflate.unconsumed_tail:
+            raise BodyTooLargeError("the body decodes past its bound")
+        return out
+
+    def flush(self, room: int) -> bytes:
+        out = self._inflate.flush() if self._started else b""
+        if len(out) > room:
+            raise BodyTooLargeError("the body decodes past its bound")
+        return out
+
+
 async def _send_pinned(
     client: httpx.AsyncClient, target: HttpTarget, addresses: list[IPAddress]
 ) -> httpx.Response:
@@ -323,7 +405,10 @@ async def _send_pinned(
     for address in addresses:
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
         request = client.build_request(
-            "GET", target.url_for(address), headers={"Host": target.host_header}, extensions=extensions
+            "GET",
+            target.url_for(address),
+            headers={"Host": target.host_header, "Accept-Encoding": _ACCEPT_ENCODING},
+            extensions=extensions,
         )
         try:
             return await client.send(request, stream=True)
