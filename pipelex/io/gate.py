@@ -262,7 +262,15 @@ async def _follow(
     current = url
     # a redirect keeps the standing of the URL the caller named (or the run built)
     named = policy.is_named(url)
-    for _hop in range(policy.max_redirects + 1):
+    for hop in range(policy.max_redirects + 1):
+        if hop and reference_kind(current) is not ReferenceKind.HTTP:
+            # a redirect to a data: URL, a pipelex-storage:// name or a file would be read as the run's own (a public
+            # host naming the run's stored blobs or, where the run reads files, the user's files)
+            raise refused(
+                current,
+                Refusal(RefusalReason.SCHEME, "a redirect leads only to another http(s) URL"),
+                pipe_code=pipe_code,
+            )
         # the scheme, URLs allowed, a built URL, a literal internal host: every hop
         refusal = policy.refusal(current, named=named)
         if refusal is not None:

@@ -372,6 +372,23 @@ def test_a_redirect_to_a_malformed_location_cannot_be_read_and_reaches_nothing(
     assert canary.requests == []
 
 
+@pytest.mark.parametrize("policy", [CLI, CLOSED], ids=["cli", "server"])
+def test_a_redirect_leads_only_to_another_web_url(canary: Canary, tmp_path: Path, policy: IOPolicy) -> None:
+    """A fetched URL redirecting to a stored blob's name, a file or another scheme is refused (thirteenth hostile
+    pass: the gate asserted the next hop was http(s), a bare ``AssertionError`` out of the run, and a public host
+    could otherwise name the run's own store or, on the CLI, the user's files)."""
+    store = LocalStorage(tmp_path / "store")
+    uri, _ = store.put(b"%PDF-1.4 stored secret", "application/pdf")
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(b"%PDF-1.4 local secret")
+    trusting = policy.model_copy(update={"trusted_origins": (canary.url,)})
+    # (a bare path is relative: the same origin's path)
+    for location in (uri, secret.as_uri(), "ftp://example.com/x.pdf"):
+        with pytest.raises(ReadRefusedError, match="a redirect leads only to another http") as caught:
+            read(f"{canary.url}/to?url={quote(location, safe='')}", trusting, store)
+        assert caught.value.reason == "scheme"
+
+
 def test_redirects_are_bounded(canary: Canary) -> None:
     policy = OPEN.model_copy(update={"trusted_origins": (canary.url,), "max_redirects": 0})
     with pytest.raises(ReadFailedError, match="redirects more than 0 times"):
