@@ -174,7 +174,10 @@ def decode_data_url(url: str) -> tuple[bytes, str | None] | None:
     """The bytes and MIME type of a ``data:`` URL (None when it is not one, or is broken).
 
     As RFC 2397 writes them: after ``;base64`` the data is base64 (any percent-escapes in it decoded first, as some
-    encoders escape ``+``, ``/`` and ``=``); otherwise it is URL-encoded octets (``Hello%2C%20world``)."""
+    encoders escape ``+``, ``/`` and ``=``; line breaks and blanks skipped, as encoders that wrap lines write them);
+    otherwise it is URL-encoded octets (``Hello%2C%20world``). Base64 holding any other character (``@@@@``,
+    URL-safe ``-`` and ``_``) is broken: Python's lenient decoder drops such characters, so a broken URL read as
+    other bytes, ``@@@@`` as an empty image."""
     from urllib.parse import unquote_to_bytes
 
     header, _, payload = url.partition(",")
@@ -183,7 +186,9 @@ def decode_data_url(url: str) -> tuple[bytes, str | None] | None:
     mime = data_url_mime(url)
     try:
         if ";base64" in header.lower():
-            data = base64.b64decode(unquote_to_bytes(payload) if "%" in payload else payload)
+            # UnicodeEncodeError (a letter past ASCII) and binascii.Error are ValueErrors
+            encoded = unquote_to_bytes(payload) if "%" in payload else payload.encode("ascii")
+            data = base64.b64decode(b"".join(encoded.split()), validate=True)
         else:
             data = unquote_to_bytes(payload)
     except ValueError:

@@ -73,6 +73,23 @@ def test_data_urls_are_read_as_rfc_2397_writes_them(url: str, data: bytes, mime:
     assert decode_data_url(url) == (data, mime)
 
 
+def test_base64_wrapped_in_lines_is_read() -> None:
+    encoded = base64.encodebytes(b"%PDF-1.7 " * 40).decode()  # 76-character lines
+    assert "\n" in encoded
+    assert decode_data_url("data:application/pdf;base64," + encoded) == (b"%PDF-1.7 " * 40, "application/pdf")
+    assert decode_data_url("data:application/pdf;base64,JVBE Ri0x\r\nLjc+Pz8=") == (b"%PDF-1.7>??", "application/pdf")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["@@@@", "JVBERi0x@Ljc+Pz8=", "JVBERi0xLjc-Pz8_", "JVBERi0xLjc+Pz8", "JVBERi0xLjc+Pz8=é", "%FF%FE%FD%FC"],
+)
+def test_broken_base64_is_a_broken_data_url(payload: str) -> None:
+    """Python's lenient decoder dropped the characters base64 does not have: ``@@@@`` was read as no bytes (sent to a
+    model as an empty image), URL-safe base64 as other bytes (thirteenth hostile pass)."""
+    assert decode_data_url("data:image/png;base64," + payload) is None
+
+
 def test_a_percent_encoded_document_is_stored_as_its_bytes(tmp_path: Path) -> None:
     store = LocalStorage(tmp_path)
     document = DocumentContent(url="data:text/plain,Line%20one%0ALine%20two", mime_type="text/plain")
