@@ -77,7 +77,10 @@ def test_base64_wrapped_in_lines_is_read() -> None:
     encoded = base64.encodebytes(b"%PDF-1.7 " * 40).decode()  # 76-character lines
     assert "\n" in encoded
     assert decode_data_url("data:application/pdf;base64," + encoded) == (b"%PDF-1.7 " * 40, "application/pdf")
-    assert decode_data_url("data:application/pdf;base64,JVBE Ri0x\r\nLjc+Pz8=") == (b"%PDF-1.7>??", "application/pdf")
+    assert decode_data_url("data:application/pdf;base64,JVBE Ri0x\r\nLjc+Pz8=") == (
+        b"%PDF-1.7>??",
+        "application/pdf",
+    )
 
 
 @pytest.mark.parametrize(
