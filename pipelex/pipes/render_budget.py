@@ -69,14 +69,20 @@ class RenderBudget(Record):
         result: Any = value
         if isinstance(value, str | bytes):
             self.size(len(value), what)
-            self.built += len(value)
+            self.spend(len(value))
         elif isinstance(value, list | tuple | dict | set | frozenset):
             length = len(cast(Sized, value))
             self.size(length, what)
-            self.built += length * _ITEM_UNITS
+            self.spend(length * _ITEM_UNITS)
         else:
             self._check_size(value, what)
-            return result
+        return result
+
+    def spend(self, units: int) -> None:
+        """Count ``units`` (characters; a list's item :data:`_ITEM_UNITS`) in what the render built in all: values
+        it keeps, and copies a filter makes as it works (the lowercased texts ``unique`` compares); raise past
+        :data:`BUILT_FACTOR` times the size limit."""
+        self.built += units
         if self.built > self.max_chars * BUILT_FACTOR:
             raise TemplateBudgetExceeded(
                 f"the template built more than {self.max_chars * BUILT_FACTOR} characters (a list's item counting "
@@ -84,7 +90,6 @@ class RenderBudget(Record):
                 f"({self.max_chars}): build fewer or smaller texts and lists, or raise the limit",
                 limit="template_max_output_chars",
             )
-        return result
 
     def _check_size(self, value: object, what: str) -> None:
         if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):

@@ -448,6 +448,48 @@ _SIZE_FILTERS = frozenset(
 )
 
 
+# Jinja2's filters that compare texts ignoring case unless ``case_sensitive=true``: each text they compare is
+# lowercased first, a copy per item (per comparison key), however often the same text comes back; the number of
+# copies of each text (``groupby`` lowercases its keys to sort, then to group)
+_CASE_FOLDING_FILTERS = {"unique": 1, "sort": 1, "min": 1, "max": 1, "dictsort": 1, "groupby": 2}
+
+
+def _spend_case_folding(
+    budget: RenderBudget, name: str, function: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Count the lowercased copies a case-folding filter will make in what the render builds in all, before it
+    runs: ``(['x' * 999999] * 3000)|unique`` lowercased 3 GB of text (~4 s of CPU) within every size limit. A list,
+    a tuple or a mapping is read ahead; an iterator is not (it would be used up), its items were counted as they
+    were built."""
+    import inspect
+
+    try:
+        arguments = inspect.signature(function).bind(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        return  # the filter refuses its arguments itself
+    if arguments.get("case_sensitive", False):
+        return
+    value = arguments.get("value")
+    texts: Iterable[Any]
+    if name == "dictsort":
+        if not is_dict(value):
+            return
+        texts = value.values() if arguments.get("by", "key") == "value" else value.keys()
+    else:
+        items = _sized_items(value)
+        attribute = arguments.get("attribute")
+        environment = arguments.get("environment")
+        if attribute is not None and isinstance(environment, Environment):
+            from jinja2.filters import make_attrgetter
+
+            getter = make_attrgetter(environment, attribute)
+            texts = (getter(item) for item in items)
+        else:
+            texts = items
+    chars = sum(len(text) for text in texts if isinstance(text, str))
+    budget.spend(chars * _CASE_FOLDING_FILTERS[name])
+
+
 def _guarded_filter(name: str, function: Any) -> Any:
     @wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -461,6 +503,8 @@ def _guarded_filter(name: str, function: Any) -> Any:
             _check_text(budget, args[offset], f"the text given to the filter {name!r}")
         if name in _SIZE_FILTERS and len(args) > offset:
             _estimate_filter(budget, name, args[offset], args[offset + 1 :], kwargs)
+        if name in _CASE_FOLDING_FILTERS:
+            _spend_case_folding(budget, name, function, args, kwargs)
         return _shown(budget.build(function(*args, **kwargs), f"the result of the filter {name!r}"))
 
     return guarded

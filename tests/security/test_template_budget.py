@@ -74,6 +74,19 @@ BOMBS: dict[str, tuple[str, str]] = {  # name -> (template, the limit that stops
         "template_max_output_chars",
     ),
     "map center": ("{{ (['a'] * 100000)|map('center', 999999)|list|length }}", "template_max_output_chars"),
+    # the case-folding filters lowercase each text they compare, a copy per item: 3,000 references to one text of
+    # ~1 MB made 3 GB of copies (~4 s of CPU) while every value stayed under the limits
+    "unique of big texts": ("{{ (['x' * 999999] * 3000)|unique|list|length }}", "template_max_output_chars"),
+    "sort of big texts": ("{{ (['x' * 999999] * 3000)|sort|length }}", "template_max_output_chars"),
+    "max of big texts": ("{{ (['x' * 999999] * 3000)|max|length }}", "template_max_output_chars"),
+    "unique of big attributes": (
+        "{{ ([{'a': 'x' * 999999}] * 3000)|unique(attribute='a')|list|length }}",
+        "template_max_output_chars",
+    ),
+    "groupby of big texts": (
+        "{{ ([{'a': 'x' * 999999}] * 3000)|groupby('a')|list|length }}",
+        "template_max_output_chars",
+    ),
     "sum of lists": ("{{ ([[1] * 999999] * 1000)|sum(start=[])|length }}", "template_max_output_chars"),
     # bytes have the text methods and % formatting too; an int makes any number of bytes
     "bytes center": ("{{ 'a'.encode().center(10000000000)|length }}", "template_max_output_chars"),
@@ -449,3 +462,26 @@ def test_a_json_dump_indented_past_the_budget_is_refused_before_it_is_built() ->
     assert results["ordinary"] == '{\n  "text": "a"\n}|' + json.dumps(
         {"items": [{"text": "b"}] * 3}, indent=1
     )
+
+
+def test_case_folding_filters_still_compare_ignoring_case() -> None:
+    """The read-ahead of `unique`, `sort`, `min`, `max`, `dictsort` and `groupby` counts their lowercased copies and
+    changes nothing of what they return, with or without `case_sensitive`, on lists, attributes, mappings and
+    iterators (read as they come, never ahead)."""
+    from pipelex.pipes.rendering import render_template
+
+    cases = {
+        "{{ ['b', 'A', 'a', 'B']|unique|join(',') }}": "b,A",
+        "{{ ['b', 'A', 'a', 'B']|unique(case_sensitive=true)|join(',') }}": "b,A,a,B",
+        "{{ ['b', 'A', 'c']|sort|join(',') }}": "A,b,c",
+        "{{ ['b', 'A', 'c']|sort(reverse=true, case_sensitive=true)|join(',') }}": "c,b,A",
+        "{{ ['b', 'A', 'c']|min }}{{ ['b', 'A', 'c']|max }}": "Ac",
+        "{{ [{'n': 'B'}, {'n': 'a'}]|sort(attribute='n')|map(attribute='n')|join(',') }}": "a,B",
+        "{{ {'b': 1, 'A': 2}|dictsort|map('first')|join(',') }}": "A,b",
+        "{{ {'x': 'b', 'y': 'A'}|dictsort(by='value')|map('last')|join(',') }}": "A,b",
+        "{% for g in [{'k': 'a'}, {'k': 'A'}, {'k': 'b'}]|groupby('k') %}{{ g.grouper }}{{ g.list|length }} {% endfor %}": "a2 b1 ",
+        "{{ ['b', 'a', 'B']|map('lower')|unique|join(',') }}": "b,a",
+        "{{ [3, 1, 2]|sort|join(',') }}{{ [1, 'a']|unique|list|length }}": "1,2,32",
+    }
+    for template, expected in cases.items():
+        assert render_template(template, {}, pipe_code="p") == expected, template
