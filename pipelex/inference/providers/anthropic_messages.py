@@ -16,9 +16,10 @@ from pipelex.inference.providers.base import (
     status_error,
     summarise_body,
 )
+from pipelex.narrowing import is_json_object
 
 if TYPE_CHECKING:
-    from anthropic import AsyncAnthropic
+    from anthropic import APIStatusError, AsyncAnthropic
     from anthropic.types import Message
 
 DEFAULT_MAX_TOKENS = 4096
@@ -43,7 +44,7 @@ def translate(exc: BaseException) -> ProviderCallError:
         status = exc.status_code
         error = status_error(
             status,
-            f"HTTP {status}: {summarise_body(exc.message)}",
+            f"HTTP {status}: {summarise_body(_error_detail(exc))}",
             retry_after=retry_after_seconds(exc.response.headers),
         )
         if status == 529:  # overloaded
@@ -56,6 +57,23 @@ def translate(exc: BaseException) -> ProviderCallError:
             "malformed reply (it nests too deeply to be read)", retryable=True, reason="malformed"
         )
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
+
+
+def _error_detail(exc: APIStatusError) -> str:
+    """The server's own words of an error reply: the ``message`` of its ``error`` object, in Anthropic's body
+    (``{"type": "error", "error": {"type": ..., "message": ...}}``) and in the OpenAI-shaped one that
+    Anthropic-compatible servers send on their messages route too (llama.cpp's ``llama-server``:
+    ``{"error": {"code": 400, "message": ..., "type": "exceed_context_size_error"}}``); any other body as the
+    SDK quoted it, without its "Error code: 400 - " prefix (the status is said once, by the caller)."""
+    body = exc.body
+    error = body.get("error") if is_json_object(body) else None
+    message = error.get("message") if is_json_object(error) else None
+    if isinstance(message, str) and message.strip():
+        return message
+    detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
+    if detail == f"Error code: {exc.status_code}":  # no body to quote
+        return "no message"
+    return detail
 
 
 def _content(request: ChatRequest) -> str | list[dict[str, Any]]:
