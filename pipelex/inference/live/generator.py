@@ -440,6 +440,12 @@ class LiveContentGenerator:
         base_url = backend.resolved_base_url()
         priced = handle.is_priced(backend)
         base = request.model_copy(update={"token_limit_param": token_field_for(backend, base_url)})
+        if backend.kind == "anthropic" and base.max_tokens is None:
+            # the messages API requires max_tokens: the adapter would send its default, so the request says it
+            # (a cut reply's warning and a timeout's error then name the limit sent, not "no max_tokens")
+            from pipelex.inference.providers.anthropic_messages import DEFAULT_MAX_TOKENS
+
+            base = base.model_copy(update={"max_tokens": DEFAULT_MAX_TOKENS})
         schema = request.json_schema
 
         base = _without_settings(
