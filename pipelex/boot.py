@@ -84,9 +84,9 @@ class Pipelex:
         if cls._state is not None and not cls._state.needs_inference and requested is PipeRunMode.LIVE:
             import logging  # only for this warning: a command that never warns does not import logging
 
-            from pipelex.logtext import escape_unhandled_records
+            from pipelex.logtext import escape_pipelex_records
 
-            escape_unhandled_records()
+            escape_pipelex_records()
             logging.getLogger("pipelex").warning(
                 "a live run was requested, but pipelex was booted without inference "
                 "(Pipelex.make(needs_inference=False)): the run is forced to dry mode"

@@ -13,7 +13,10 @@ messages are unchanged.
 
 :func:`escape_unhandled_records` makes Python's last-resort handler (where the records of a logger nobody
 configured go: ``pipelex.api``, ``pipelex.inference``... under ``pipelex api serve``, ``pipelex worker`` and the
-CLI) format through it; the handlers pipelex configures (``pipelex/cli/logs.py``, the MCP server) use it too.
+CLI) format through it, for a process pipelex owns (a command); the handlers pipelex configures
+(``pipelex/cli/logs.py``, the MCP server) use it too. Inside a program that embeds pipelex, the library's own paths
+call :func:`escape_pipelex_records` instead: the last-resort handler stays the program's, and the ``pipelex``
+records that no handler of the program takes are written as the last-resort handler would write them, escaped.
 """
 
 from __future__ import annotations
@@ -153,6 +156,42 @@ class _StderrHandler(logging.Handler):
 
 def escape_unhandled_records() -> None:
     """Make the records no handler takes (Python's ``logging.lastResort``: WARNING and above, message only, to
-    stderr) print escaped; idempotent."""
+    stderr) print escaped; idempotent. Process-wide: for a process pipelex owns (a command); a library path calls
+    :func:`escape_pipelex_records`."""
     if not isinstance(logging.lastResort, _StderrHandler):
         logging.lastResort = _StderrHandler(logging.WARNING)
+
+
+class _PipelexLastResort(_StderrHandler):
+    """On the ``pipelex`` logger: a record that no other handler on its way up takes is written as Python's
+    last-resort handler would write it (WARNING and above, to stderr), escaped; nothing when another handler takes
+    it, or when the program silenced the last resort (``logging.lastResort = None``)."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if logging.lastResort is None or isinstance(logging.lastResort, _StderrHandler):
+            # silenced, or this process's last resort escapes already (a command): it is the one to write
+            return False
+        if record.levelno < self.level or _taken_elsewhere(record.name, self):
+            return False
+        return bool(super().handle(record))
+
+
+def _taken_elsewhere(name: str, own: logging.Handler) -> bool:
+    """Whether a handler other than ``own`` is on the way of a record of logger ``name`` up the hierarchy (as
+    ``Logger.callHandlers`` walks it: up to a logger that does not propagate)."""
+    logger: logging.Logger | None = logging.getLogger(name)
+    while logger is not None:
+        if any(handler is not own for handler in logger.handlers):
+            return True
+        if not logger.propagate:
+            return False
+        logger = logger.parent
+    return False
+
+
+def escape_pipelex_records() -> None:
+    """Have the ``pipelex`` records that no handler takes print escaped, without touching the process's last-resort
+    handler (a program that embeds pipelex keeps its own); idempotent."""
+    logger = logging.getLogger("pipelex")
+    if not any(isinstance(handler, _PipelexLastResort) for handler in logger.handlers):
+        logger.addHandler(_PipelexLastResort(logging.WARNING))

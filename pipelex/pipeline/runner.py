@@ -203,6 +203,10 @@ class PipelexRunner:
 
         ``ended``: called once the run has ended well, before its graph is built (the CLI's one-command process
         freezes the collector's objects there: what the run made lives until the process ends)."""
+        if run.mode is PipeRunMode.LIVE:  # a live run logs (its providers, its reads): printed escaped
+            from pipelex.logtext import escape_pipelex_records
+
+            escape_pipelex_records()
         tracer = self.backend.tracer(run)
         self.current_tracer = tracer
         self.failed_output = None

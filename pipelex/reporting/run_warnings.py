@@ -33,7 +33,7 @@ def record_warning(message: str) -> None:
         return
     import logging
 
-    from pipelex.logtext import escape_unhandled_records
+    from pipelex.logtext import escape_pipelex_records
 
-    escape_unhandled_records()  # a warning quotes what a run met (a model's answer, an input): printed escaped
+    escape_pipelex_records()  # a warning quotes what a run met (a model's answer, an input): printed escaped
     logging.getLogger("pipelex.run").warning("%s", message)

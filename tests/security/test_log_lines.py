@@ -160,3 +160,34 @@ def test_uvicorns_records_under_api_serve_quote_escaped() -> None:
     assert f"RuntimeError: escaped the app\\n{FORGED}\\x1b[2J" in lines
     assert "Traceback (most recent call last):" in lines
     assert "INFO:     Started server process [42]" in lines  # uvicorn's own format, unchanged
+
+
+EMBEDDED = textwrap.dedent(
+    f"""
+    import logging, sys
+    from pipelex.reporting.run_warnings import record_warning
+
+    before = logging.lastResort
+    record_warning("an input said\\n{FORGED}{CLIP}")  # no leaf collects it: logged under pipelex.run
+    assert logging.lastResort is before, "the program's last-resort handler was replaced"
+    logging.getLogger("app").warning("the program's own\\nrecord")  # the program's: its last resort, as it is
+    print("--", file=sys.stderr)
+    logging.basicConfig(format="APP %(name)s %(message)s")  # the program configures logging: its handler alone
+    record_warning("second")
+    """
+)
+
+
+def test_an_embedding_program_keeps_its_last_resort_handler() -> None:
+    """A library path that logs (a run warning no leaf collects, the boot's warning, a live run) leaves
+    ``logging.lastResort`` as the program set it: the ``pipelex`` records no handler takes print escaped, once,
+    and once the program configures a handler they go there only."""
+    done = subprocess.run(
+        [sys.executable, "-c", EMBEDDED], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    first, second = done.stderr.split("--\n")
+    assert first.count(FORGED) == 1 and "\x1b" not in first
+    assert "an input said\\n" + FORGED in first  # escaped, on one line
+    assert "the program's own\nrecord" in first  # the program's record: Python's last resort, untouched
+    assert second.strip() == "APP pipelex.run second"  # the program's handler, no second copy
