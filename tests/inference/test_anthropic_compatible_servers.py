@@ -237,3 +237,65 @@ async def test_a_forced_tool_answered_as_a_tool_use_block(stub: Stub, run_bundle
     [body] = stub.bodies
     assert body["tool_choice"] == {"type": "tool", "name": body["tools"][0]["name"]}
     assert body["tools"][0]["input_schema"]["properties"]["urgency"]["enum"] == ["high", "low"]
+
+
+async def test_a_server_ignoring_the_forced_tool_moves_the_backend_to_the_prompt_mode(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """llama-server makes a forced tool ``"required"`` but, with a chat template that has no tools (SmolLM2's),
+    builds no grammar and renders no tool: the model answers prose, never having seen the schema. The repair
+    call and every later structured call of the process go in the ``prompt`` mode (the schema in the prompt, no
+    tool): one call per structured pipe instead of a wasted forced-tool call each time."""
+
+    def answer(body: dict[str, Any]) -> Answer:
+        if "tools" in body:
+            return _text("Sure! The checkout is broken and it is urgent.")
+        return _text('Here it is: {"summary": "Checkout broken", "urgency": "high"}')
+
+    stub.answer = answer
+    first = await run_bundle(BUNDLE, {"note": "checkout broken"}, pipe="read")
+    assert first.main_stuff_json() == {"summary": "Checkout broken", "urgency": "high"}
+    assert ["tools" in b for b in stub.bodies] == [True, False]
+    assert first.usage.calls == 2  # the ignored forced-tool call was answered (and counted) too
+    repair = stub.bodies[1]["messages"][0]["content"]
+    assert "urgency" in repair and "tool_choice" not in stub.bodies[1]
+    stub.bodies.clear()
+    second = await run_bundle(BUNDLE, {"note": "checkout broken"}, pipe="read")
+    assert second.main_stuff_json() == {"summary": "Checkout broken", "urgency": "high"}
+    [body] = stub.bodies  # straight to the prompt mode: the schema described, no tool
+    assert "tools" not in body and '"urgency"' in str(body["messages"][0]["content"])
+
+
+async def test_a_forced_tool_answered_with_text_that_fits_is_kept_and_learned(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """Text holding a JSON answer that fits is the answer (no repair call); the backend still moves to the
+    prompt mode, where the model is shown the schema."""
+    stub.answer = lambda body: _text('{"summary": "Down", "urgency": "low"}')
+    output = await run_bundle(BUNDLE, {"note": "down"}, pipe="read")
+    assert output.main_stuff_json() == {"summary": "Down", "urgency": "low"} and len(stub.bodies) == 1
+    await run_bundle(BUNDLE, {"note": "down"}, pipe="read")
+    assert ["tools" in b for b in stub.bodies] == [True, False]
+
+
+async def test_a_configured_tools_only_backend_keeps_the_forced_tool(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """``structured_output = "tools"`` written alone is kept: prose, then the repair call with the tool again."""
+    boot(
+        models={
+            "backends": {
+                "llamacpp": {"kind": "anthropic", "base_url": stub.url, "structured_output": ["tools"]}
+            },
+            "handles": {
+                "smollm2": {"backend": "llamacpp", "model_id": "smollm2", "outputs": ["text", "structured"]}
+            },
+            "aliases": {"default-general": "smollm2"},
+            "calls": {"timeout": 5.0, "max_attempts": 1},
+        }
+    )
+    replies = iter([_text("prose"), _text('{"summary": "Down", "urgency": "low"}')])
+    stub.answer = lambda body: next(replies)
+    output = await run_bundle(BUNDLE, {"note": "down"}, pipe="read")
+    assert output.main_stuff_json() == {"summary": "Down", "urgency": "low"}
+    assert ["tools" in b for b in stub.bodies] == [True, True]

@@ -521,6 +521,13 @@ class LiveContentGenerator:
 
         async def once() -> T:
             result, prepared = await ask()
+            following = None
+            if result.tool_ignored and prepared.structured_mode == "tools":
+                # the server ignores forced tools (it answered in text): the model never saw the schema as a
+                # tool, so later calls describe it in the prompt (the next mode, remembered for this backend)
+                following = fall_back(
+                    backend, base_url, "tools", "a forced tool was answered in text, with no tool call"
+                )
             try:
                 value = parse(mend_text(result.text))
             except ProviderCallError as exc:
@@ -531,7 +538,7 @@ class LiveContentGenerator:
                 # one more call, told what was wrong with the reply
                 retry = prepared.model_copy(
                     update={
-                        "structured_mode": prepared.structured_mode,
+                        "structured_mode": following or prepared.structured_mode,
                         "prompt": repair_prompt(base.prompt, schema, str(exc), result.text),
                     }
                 )

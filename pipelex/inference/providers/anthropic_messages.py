@@ -131,9 +131,10 @@ class AnthropicProvider:
         except Exception as exc:
             raise translate(exc) from exc
         text: str | None = None
+        tool_used = False
         for block in message.content:
             if block.type == "tool_use" and forced_tool:
-                text = json.dumps(block.input)
+                text, tool_used = json.dumps(block.input), True
                 break
             if block.type == "text":
                 text = (text or "") + block.text
@@ -155,7 +156,13 @@ class AnthropicProvider:
             raise ProviderCallError(
                 "malformed reply (no text and no tool call)", retryable=True, reason="malformed", usage=used
             )
-        return ChatResult(text=text, usage=used, truncated=message.stop_reason == "max_tokens")
+        return ChatResult(
+            text=text,
+            usage=used,
+            truncated=message.stop_reason == "max_tokens",
+            # Anthropic always calls a forced tool; an Anthropic-compatible server may answer in text instead
+            tool_ignored=forced_tool and not tool_used,
+        )
 
     async def generate_images(self, request: ImageRequest) -> ImageResult:
         """Anthropic has no image generation."""

@@ -70,6 +70,8 @@ class ChatResult(BaseModel):
     a count; ``usage_missing`` names the counts a partial ``usage`` left out (they are 0 in ``usage``).
     ``from_reasoning``: the server gave no content, only a reasoning text, and that text is the reply (a
     reasoning parser that took the whole answer for thinking: vLLM's with a grammar-constrained reply).
+    ``tool_ignored``: the request forced a tool and the reply is text with no tool call, the server ignoring
+    forced tools (llama-server's messages API with a chat template that has no tools: SmolLM2's).
     """
 
     text: str
@@ -78,6 +80,7 @@ class ChatResult(BaseModel):
     usage_reported: bool = True
     usage_missing: tuple[str, ...] = ()
     from_reasoning: bool = False
+    tool_ignored: bool = False
 
 
 class ImageRequest(BaseModel):
