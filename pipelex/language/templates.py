@@ -107,9 +107,43 @@ def _substitute_dollars(line: str) -> str:
     return _DOLLAR_RE.sub(replace, line)
 
 
+_JINJA_CLOSE = {"{": "}}", "%": "%}", "#": "#}"}
+
+
 def _inside_jinja(line: str, pos: int) -> bool:
-    before = line[:pos]
-    return before.count("{{") > before.count("}}") or before.count("{%") > before.count("%}")
+    """Whether ``pos`` of ``line`` is inside a Jinja2 tag (``{{ }}``, ``{% %}``, ``{# #}``, one left open up to
+    the end of the line included). A tag ends at its first closing delimiter outside a quoted string, as Jinja2
+    reads it: ``{{ '{{' }}`` (the way to print two braces) is one closed tag."""
+    at = 0
+    while (start := line.find("{", at, pos)) >= 0:
+        closing = _JINJA_CLOSE.get(line[start + 1 : start + 2])
+        if closing is None:
+            at = start + 1
+            continue
+        end = _tag_end(line, start + 2, closing)
+        if end < 0 or end > pos:
+            return True
+        at = end
+    return False
+
+
+def _tag_end(line: str, at: int, closing: str) -> int:
+    """The index just past ``closing`` from ``at`` in ``line``, skipping quoted strings (not in a comment); -1
+    when the tag is not closed on the line."""
+    quote = ""
+    while at < len(line):
+        char = line[at]
+        if quote:
+            if char == "\\":
+                at += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"" and closing != "#}":
+            quote = char
+        elif line.startswith(closing, at):
+            return at + len(closing)
+        at += 1
+    return -1
 
 
 class _Reads:

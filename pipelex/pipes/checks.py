@@ -55,7 +55,6 @@ NB_OUTPUT = frozenset({NB_OUTPUT_VARIABLE})
 TEMPLATE_GLOBALS = frozenset(
     {
         "range",
-        "loop",
         "true",
         "false",
         "none",

@@ -220,3 +220,54 @@ def test_negated_defined_test_does_not_guard() -> None:
 )
 def test_guards_follow_not_and_or(template: str, unguarded: set[str]) -> None:
     assert analyze(template).unguarded == unguarded
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("Write {{ '{{' }} for $name", "Write {{ '{{' }} for {{ name|format }}"),
+        ('Write {{ "{%" }} for $name', 'Write {{ "{%" }} for {{ name|format }}'),
+        ('{{ "}}" }} then $name', '{{ "}}" }} then {{ name|format }}'),
+        ("{# a note #} $name", "{# a note #} {{ name|format }}"),
+        ("{# $name #}", "{# $name #}"),
+        ("{% if x %}{{ '}}' }}{% endif %} $name", "{% if x %}{{ '}}' }}{% endif %} {{ name|format }}"),
+        ("{{ x ~ '$name' }}", "{{ x ~ '$name' }}"),
+        ("{{ x $name", "{{ x $name"),
+        ("a { $name }", "a { {{ name|format }} }"),
+    ],
+    ids=[
+        "quoted-open-print",
+        "quoted-open-statement",
+        "quoted-close",
+        "after-comment",
+        "inside-comment",
+        "quoted-in-if",
+        "quoted-dollar",
+        "unclosed",
+        "single-braces",
+    ],
+)
+def test_a_jinja_tag_ends_at_its_first_closing_delimiter_outside_quotes(template: str, expected: str) -> None:
+    """A Jinja2 tag is read as Jinja2 reads it: a delimiter inside a quoted string is text, so a ``$name`` after
+    ``{{ '{{' }}`` (how a template prints two braces) is outside any tag and is a sigil."""
+    assert preprocess(template) == expected
+
+
+def test_a_sigil_after_quoted_braces_is_read() -> None:
+    assert analyze("Write {{ '{{' }} for $ticket.title").roots == {"ticket"}
+
+
+@pytest.mark.parametrize(
+    ("template", "roots"),
+    [
+        ("{% for n in notes %}{{ loop.index }}{% endfor %}", {"notes"}),
+        ("{% for n in notes %}{% if loop.last %}.{% endif %}{% endfor %}", {"notes"}),
+        ("{{ loop.index }}", {"loop"}),
+        ("{% for n in notes %}{{ n }}{% endfor %}{{ loop.length }}", {"notes", "loop"}),
+        ("{% for n in notes %}{{ n }}{% else %}{{ loop.index }}{% endfor %}", {"notes", "loop"}),
+    ],
+    ids=["in-body", "in-test", "outside", "after-loop", "in-else"],
+)
+def test_loop_is_a_variable_of_a_for_body_only(template: str, roots: set[str]) -> None:
+    """``loop`` exists inside a ``{% for %}`` body only (Jinja2); elsewhere it is a name the template reads."""
+    assert analyze(template).roots == roots
