@@ -360,6 +360,20 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
         ):
             local.add(target.name)
         return
+    if isinstance(
+        node, nodes_mod.AssignBlock
+    ):  # `{% set x %}...{% endset %}`: the body is read, x is written
+        for child in node.body:
+            _walk(child, guards, local, out, nodes_mod)
+        if node.filter is not None:
+            _walk_expr(node.filter, guards, local, out, nodes_mod)
+        for target in (
+            node.target.find_all(nodes_mod.Name)
+            if not isinstance(node.target, nodes_mod.Name)
+            else [node.target]
+        ):
+            local.add(target.name)
+        return
     if isinstance(node, nodes_mod.Expr):
         _walk_expr(node, guards, local, out, nodes_mod)
         return

@@ -271,3 +271,20 @@ def test_a_sigil_after_quoted_braces_is_read() -> None:
 def test_loop_is_a_variable_of_a_for_body_only(template: str, roots: set[str]) -> None:
     """``loop`` exists inside a ``{% for %}`` body only (Jinja2); elsewhere it is a name the template reads."""
     assert analyze(template).roots == roots
+
+
+@pytest.mark.parametrize(
+    ("template", "roots"),
+    [
+        ("{% set t %}$ticket.title{% endset %}{{ t }}", {"ticket"}),
+        ("{% set t | upper %}{{ note }}{% endset %}Hello {{ t }}", {"note"}),
+        ("{% set a, b = pair %}{% set c %}{{ a }}{% endset %}{{ c }}{{ b }}", {"pair"}),
+        ("{{ t }}{% set t %}x{% endset %}", {"t"}),
+        ("{% set t %}{{ other }}{% endset %}", {"other"}),
+    ],
+    ids=["block-set", "block-set-filter", "after-a-set", "read-before", "body-reads"],
+)
+def test_a_block_set_writes_its_name_and_reads_its_body(template: str, roots: set[str]) -> None:
+    """``{% set x %}...{% endset %}`` assigns ``x`` as ``{% set x = ... %}`` does: the names its body reads are
+    the template's, ``x`` after it is local."""
+    assert analyze(template).roots == roots

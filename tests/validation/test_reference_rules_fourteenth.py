@@ -82,3 +82,28 @@ def test_loop_inside_a_for_body_is_the_loop(pipe_type: str) -> None:
     prompt = "{% for n in notes %}{{ loop.index }}/{{ loop.length }} {{ n }}{% if loop.last %}.{% endif %}\n{% endfor %}"
     report = validate(llm_pipe('{ notes = "Text[]" }', prompt, field, pipe_type))
     assert report.is_valid, error_types(report)
+
+
+@pytest.mark.parametrize("pipe_type", ["PipeLLM", "PipeCompose"])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "{% set heading %}Ticket from $customer{% endset %}{{ heading }}",
+        "{% set heading | upper %}{{ customer }}{% endset %}{{ heading }}: answer it",
+    ],
+    ids=["block-set", "block-set-filtered"],
+)
+def test_a_name_a_block_set_assigns_is_no_input(prompt: str, pipe_type: str) -> None:
+    """``{% set x %}...{% endset %}`` assigns ``x`` in the template, as ``{% set x = ... %}`` does: reading it
+    after is no input (the reference: valid; it was 'variable ... not declared in `inputs`')."""
+    field = "prompt" if pipe_type == "PipeLLM" else "template"
+    report = validate(llm_pipe('{ customer = "Text" }', prompt, field, pipe_type))
+    assert report.is_valid, error_types(report)
+
+
+def test_a_block_set_body_reads_inputs() -> None:
+    report = validate(
+        llm_pipe('{ customer = "Text" }', "{% set heading %}{{ client }}{% endset %}{{ heading }} $customer")
+    )
+    assert "missing_input_variable" in error_types(report)
+    assert any("'client'" in e.message for e in report.errors)
