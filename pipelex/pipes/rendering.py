@@ -521,7 +521,8 @@ def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
     env = MthdsSandbox(autoescape=autoescape, undefined=_undefined_class(), keep_trailing_newline=False)
     env.filters["format"] = _format_filter
     env.filters["tag"] = _tag
-    env.filters["markdown"] = _markdown
+    if autoescape:  # Markdown made HTML: a filter of HTML templates only, as the language defines it
+        env.filters["markdown"] = _markdown
     env.filters["with_images"] = _with_images
     env.guard_filters()
     return env
@@ -790,11 +791,10 @@ def _trim(value: Any, chars: str | None = None) -> str:
 # The filters the simple renderer calls, with the number of arguments it passes them: ours, and Jinja2's whose code
 # is one line (``length`` and ``count`` are ``len``; ``upper``, ``lower``, ``capitalize``, ``trim`` call the same
 # ``str`` method on ``soft_str(value)``). Another filter, or another number of arguments (whose error names the
-# function), is Jinja2's.
+# function), is Jinja2's. No ``markdown``: a filter of HTML templates, which the simple renderer never renders.
 _SIMPLE_FILTERS: dict[str, tuple[Callable[..., Any], frozenset[int]]] = {
     "format": (_format_filter, frozenset({0})),
     "tag": (_tag, frozenset({0, 1})),
-    "markdown": (_markdown, frozenset({0})),
     "with_images": (_with_images, frozenset({0})),
     "length": (len, frozenset({0})),
     "count": (len, frozenset({0})),
@@ -999,8 +999,14 @@ def render_template(
     except LimitExceededError as exc:
         raise LimitExceededError(f"pipe {pipe_code!r}: {exc}", limit=exc.limit, pipe_code=pipe_code) from None
     except _template_error() as exc:
+        hint = (
+            " (the markdown filter turns Markdown into HTML: it is a filter of HTML templates, a PipeCompose "
+            'whose template has category = "html" or whose output is Html)'
+            if not html and "No filter named 'markdown'" in str(exc)
+            else ""
+        )
         raise PipeRunError(
-            f"pipe {pipe_code!r}: the template cannot be rendered: {exc}",
+            f"pipe {pipe_code!r}: the template cannot be rendered: {exc}{hint}",
             pipe_code=pipe_code,
             error_type="template_render_failed",
         ) from exc

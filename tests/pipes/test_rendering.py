@@ -189,3 +189,23 @@ async def test_an_optional_block_of_an_empty_field_is_nothing(note: str, printed
     runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
     output = await runner.execute_pipeline({"x": {"concept": "Order", "content": {**ORDER, "note": note}}})
     assert output.main_stuff_json() == {"text": printed}
+
+
+def test_the_markdown_filter_is_a_filter_of_html_templates() -> None:
+    """``markdown`` turns Markdown into HTML: an HTML template has it, a text template does not (the language's
+    ``feature.markdown_filter``: "the markdown filter of an HTML template")."""
+    from pipelex.errors import PipeRunError
+
+    context = {"wishes": "**two** candles"}
+    html = render_template("<p>Order</p>{{ wishes|markdown }}", context, pipe_code="slip", html=True)
+    assert "<strong>two</strong>" in html
+    for template in (
+        "{{ wishes|markdown }}",
+        "Wishes: {{ wishes | markdown }}",
+        "{{ wishes|upper|markdown }}",
+    ):
+        with pytest.raises(PipeRunError) as caught:
+            render_template(template, context, pipe_code="slip")
+        assert caught.value.error_type == "template_render_failed"
+        assert "No filter named 'markdown'" in str(caught.value)
+        assert 'category = "html"' in str(caught.value)

@@ -107,3 +107,81 @@ def test_a_block_set_body_reads_inputs() -> None:
     )
     assert "missing_input_variable" in error_types(report)
     assert any("'client'" in e.message for e in report.errors)
+
+
+ORDER_SLIP = """
+domain = "cake_orders"
+
+[concept.CakeOrder]
+description = "A cake ordered at the bakery counter"
+
+[concept.CakeOrder.structure]
+customer = { type = "text", description = "The name the order is under", required = true }
+wishes = { type = "text", description = "What the customer asked for, in Markdown", required = true }
+
+[concept.Slip]
+description = "An order slip"
+
+[concept.Slip.structure]
+heading = { type = "text", description = "The heading", required = true }
+
+[pipe.write_slip]
+type = "PIPE_TYPE"
+description = "Writes the order slip"
+inputs = { order = "CakeOrder" }
+output = "OUTPUT"
+BODY
+"""
+
+
+def slip(pipe_type: str, output: str, body: str) -> str:
+    return ORDER_SLIP.replace("PIPE_TYPE", pipe_type).replace("OUTPUT", output).replace("BODY", body)
+
+
+MARKDOWN_READ = "Order for {{ order.customer }}: {{ order.wishes | markdown }}"
+
+
+@pytest.mark.parametrize(
+    ("pipe_type", "output", "body"),
+    [
+        ("PipeCompose", "Html", f'template = {{ template = "{MARKDOWN_READ}", category = "html" }}'),
+        ("PipeCompose", "Text", f'template = {{ template = "{MARKDOWN_READ}", category = "html" }}'),
+        ("PipeCompose", "Html", f'template = "{MARKDOWN_READ}"'),
+    ],
+    ids=["html-category", "html-category-text-output", "html-output"],
+)
+def test_the_markdown_filter_of_an_html_template_is_valid(pipe_type: str, output: str, body: str) -> None:
+    report = validate(slip(pipe_type, output, body))
+    assert report.is_valid, error_types(report)
+
+
+@pytest.mark.parametrize(
+    ("pipe_type", "output", "body"),
+    [
+        ("PipeCompose", "Text", f'template = "{MARKDOWN_READ}"'),
+        ("PipeCompose", "Text", f'template = {{ template = "{MARKDOWN_READ}", category = "markdown" }}'),
+        ("PipeCompose", "Text", f'template = {{ template = "{MARKDOWN_READ}", category = "llm_prompt" }}'),
+        ("PipeCompose", "Slip", f'construct = {{ heading = {{ template = "{MARKDOWN_READ}" }} }}'),
+        ("PipeLLM", "Text", f'prompt = "{MARKDOWN_READ}"'),
+        ("PipeLLM", "Text", f'prompt = "Write the slip of $order"\nsystem_prompt = "{MARKDOWN_READ}"'),
+        ("PipeImgGen", "Image", f'prompt = "{MARKDOWN_READ}"'),
+    ],
+    ids=[
+        "basic",
+        "markdown-category",
+        "llm-prompt-category",
+        "construct",
+        "prompt",
+        "system-prompt",
+        "img-gen",
+    ],
+)
+def test_the_markdown_filter_outside_an_html_template_fails_the_dry_run(
+    pipe_type: str, output: str, body: str
+) -> None:
+    """``markdown`` turns Markdown into HTML, a filter of HTML templates only (the language's
+    ``feature.markdown_filter``); elsewhere no filter has that name and the template fails when rendered (the
+    reference: ``method.template_invalid``, "No filter named 'markdown'"; it was valid)."""
+    report = validate(slip(pipe_type, output, body))
+    assert error_types(report) == ["DryRunError"]
+    assert "No filter named 'markdown'" in report.errors[0].message
