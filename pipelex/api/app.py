@@ -35,7 +35,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pipelex.api.body import BodyRoute
+from pipelex.api.body import BodyRoute, inputs_source
 from pipelex.api.guards import RequestGuard, routes_needing
 from pipelex.api.models import (
     ExecuteRequest,
@@ -224,13 +224,14 @@ def create_app(
                 errors=[_request_item("body.mock_inputs", "needs a dry run")],
             )
         sources = await method_sources(body.files, body.mthds_contents, request)
+        inputs = dict(body.inputs or {})
         return ExecuteRequest.model_construct(
             mthds_contents=sources.texts,
             pipe_code=body.pipe_code,
-            inputs=dict(body.inputs or {}),
+            inputs=inputs,
             dry_run=dry,
             mock_inputs=body.mock_inputs,
-        )
+        ).with_inputs_source(inputs_source(request, inputs))
 
     run_problems = (
         "request-invalid",

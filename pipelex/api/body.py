@@ -17,7 +17,7 @@ import gc
 import json
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -58,6 +58,19 @@ class BodyRequest(Request):
                 # in this request's task only: the models validating this body skip their walk
                 TEXT_ONLY_BODY.set(self._json)
         return self._json
+
+
+def inputs_source(request: Request, inputs: dict[str, Any] | None) -> bytes | None:
+    """The JSON body of ``request`` when ``inputs`` holds the very values parsed from its ``inputs`` (so parsing the
+    body again gives them back), else None."""
+    parsed = getattr(request, "_json", None)
+    body = getattr(request, "_body", None)
+    if not inputs or not isinstance(parsed, dict) or not isinstance(body, bytes):
+        return None
+    given = cast(dict[str, Any], parsed).get("inputs")
+    if not isinstance(given, dict) or given.keys() != inputs.keys():
+        return None
+    return body if all(inputs[name] is value for name, value in cast(dict[str, Any], given).items()) else None
 
 
 class BodyRoute(APIRoute):

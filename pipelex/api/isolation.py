@@ -74,6 +74,39 @@ class IsolatedJob:
     # the module-level function that answers the job in the child (pickled by reference): the runner API's
     # service gives its own (pipelex.api.service.answer_isolated_job), so this module never imports it
     work: Callable[[IsolatedJob], bytes]
+    # the JSON body the request's inputs are read back from in the child (ExecuteRequest.for_worker), or None
+    inputs_source: bytes | None = None
+
+    def with_inputs_read(self) -> IsolatedJob:
+        """This job, the inputs of its request read back from :attr:`inputs_source` (in the child)."""
+        from dataclasses import replace
+
+        from pipelex.api.models import ExecuteRequest
+
+        source = self.inputs_source
+        if source is None:
+            return self
+        if isinstance(self.request, ExecuteRequest):
+            return replace(self, request=self.request.with_inputs_read(source), inputs_source=None)
+        function, args = self.request  # a call: its first argument is the request (check_run)
+        return replace(
+            self, request=(function, (args[0].with_inputs_read(source), *args[1:])), inputs_source=None
+        )
+
+
+def _lean(kind: str, request: Any) -> tuple[Any, bytes | None]:
+    """``request`` as a job sends it, and the body its inputs are read back from (see ``ExecuteRequest.for_worker``):
+    a run's request, or a call's first argument when it is one (``/v1/start``'s check)."""
+    from pipelex.api.models import ExecuteRequest
+
+    if kind == "execute" and isinstance(request, ExecuteRequest):
+        return request.for_worker()
+    if kind == "call":
+        function, args = request
+        if args and isinstance(args[0], ExecuteRequest):
+            lean, source = args[0].for_worker()
+            return (function, (lean, *args[1:])), source
+    return request, None
 
 
 def _context() -> Any:
@@ -129,6 +162,7 @@ class IsolatedRunner:
         from pipelex.boot import Pipelex
 
         boot = Pipelex.boot_settings()
+        request, source = _lean(kind, request)
         job = IsolatedJob(
             kind=kind,
             request=request,
@@ -138,6 +172,7 @@ class IsolatedRunner:
             boot=boot,
             memory_bytes=self.limits.run_memory_bytes,
             work=self.work,
+            inputs_source=source,
         )
         payload = pickle.dumps(job)
         receiving, sending = self._context.Pipe(duplex=False)
@@ -234,6 +269,7 @@ def _child_main(sending: Connection, payload: bytes) -> None:
     try:
         job: IsolatedJob = pickle.loads(payload)
         _limit_memory(job.memory_bytes)
+        job = job.with_inputs_read()  # under the ceiling: the body's inputs are parsed here
         os.environ.clear()
         os.environ.update(job.environ)
         answer = _OK + job.work(job)
