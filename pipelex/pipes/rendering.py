@@ -1012,8 +1012,9 @@ def render_template(
         ) from exc
     except RecursionError:
         raise PipeRunError(
-            f"pipe {pipe_code!r}: the template recurses too deeply (a macro calling itself without end?): bound "
-            "the recursion",
+            f"pipe {pipe_code!r}: the template recurses too deeply (a macro calling itself without end, or a value "
+            "it built nesting lists or mappings thousands of levels deep, then printed or compared): bound the "
+            "recursion or the nesting",
             pipe_code=pipe_code,
             error_type="template_render_failed",
         ) from None

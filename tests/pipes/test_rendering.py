@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 
+from pipelex.errors import PipeRunError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
 from pipelex.pipes.rendering import render_template
@@ -209,3 +210,18 @@ def test_the_markdown_filter_is_a_filter_of_html_templates() -> None:
         assert caught.value.error_type == "template_render_failed"
         assert "No filter named 'markdown'" in str(caught.value)
         assert 'category = "html"' in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "use",
+    ["{{ ns.x }}", "{{ ns.x|tojson }}", "{{ ns.x == [ns.x] }}", "{{ ns.x|string|length }}"],
+)
+def test_a_value_nested_thousands_deep_fails_naming_the_nesting(use: str) -> None:
+    """A value a template nests 5,000 lists deep (each step under every budget), then prints or compares: Python's
+    recursion ends it, and the message names the nesting, not only a macro calling itself (thirteenth hostile pass)."""
+    template = (
+        "{% set ns = namespace(x=1) %}{% for i in range(5000) %}{% set ns.x = [ns.x] %}{% endfor %}" + use
+    )
+    with pytest.raises(PipeRunError, match="nesting lists or mappings thousands of levels deep") as caught:
+        render_template(template, {}, pipe_code="deep")
+    assert caught.value.error_type == "template_render_failed"
