@@ -15,6 +15,7 @@ The ``templating_style`` of a pipe decides the shape of ``@var`` blocks (its ``t
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -1038,6 +1039,37 @@ def _template_error() -> type[Exception]:
     evaluates this when an exception reaches it, so a render that never needed Jinja2 does not import it."""
     jinja2 = sys.modules.get("jinja2")
     return jinja2.TemplateError if jinja2 is not None else _NoTemplateError
+
+
+_FILTER_NAME = re.compile(r"\|\s*([A-Za-z_][A-Za-z0-9_]*)")
+_TEST_NAME = re.compile(r"\bis\s+(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def unknown_filter_or_test(source: str) -> str | None:
+    """Why the Jinja2 ``source`` of a text template does not compile for want of a filter or a test of that name
+    (``No filter named 'markdown'.``), or None. Compiled only when it names a filter or test the environment lacks
+    (a name after ``|`` or ``is``, which may also be text: the compile decides)."""
+    env = _environment(False)
+    names = {m.group(1) for m in _FILTER_NAME.finditer(source)} - env.filters.keys()
+    tests = {m.group(1) for m in _TEST_NAME.finditer(source)} - env.tests.keys()
+    if not names and not tests:
+        return None
+    from jinja2 import TemplateAssertionError, TemplateSyntaxError
+
+    limits = LimitsConfig()  # compiling folds constants: bounded as a render's compile is
+    token = set_budget(
+        RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
+    )
+    try:
+        env.compile(source)
+    except TemplateAssertionError as exc:
+        message = str(exc.message or exc)
+        return message if message.startswith(("No filter named", "No test named")) else None
+    except (TemplateSyntaxError, LimitExceededError):
+        return None  # a syntax error is the analysis's to report, a bomb the dry run's
+    finally:
+        reset_budget(token)
+    return None
 
 
 def evaluate_expression(

@@ -185,3 +185,68 @@ def test_the_markdown_filter_outside_an_html_template_fails_the_dry_run(
     report = validate(slip(pipe_type, output, body))
     assert error_types(report) == ["DryRunError"]
     assert "No filter named 'markdown'" in report.errors[0].message
+
+
+ROUTER = """
+domain = "parcel_desk"
+
+[concept.Parcel]
+description = "A parcel at the counter"
+
+[concept.Parcel.structure]
+zone = { type = "text", description = "Delivery zone", required = true }
+weight = { type = "number", description = "Weight in kg" }
+
+[pipe.ship_local]
+type = "PipeCompose"
+description = "A local label"
+inputs = { parcel = "Parcel" }
+output = "Text"
+template = "Local: $parcel.zone"
+
+[pipe.route]
+type = "PipeCondition"
+description = "Routes a parcel"
+inputs = { parcel = "Parcel" }
+output = "Text"
+FIELD
+outcomes = { local = "ship_local" }
+default_outcome = "ship_local"
+"""
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'expression = "parcel.zone | slugify"',
+        'expression = "parcel.zone|markdown"',
+        'expression_template = "{{ parcel.zone | shout }}"',
+        'expression = "parcel.weight is heavy"',
+        'expression = "parcel.weight is not heavy"',
+    ],
+    ids=["unknown-filter", "markdown-filter", "template-filter", "unknown-test", "negated-unknown-test"],
+)
+def test_a_condition_naming_a_filter_or_test_that_does_not_exist_does_not_compile(field: str) -> None:
+    """A condition's expression must compile, every filter and test it names existing: the reference refuses it
+    before any run (``method.schema_violation``: "does not compile ... Check that every filter and test it names
+    exists"); it was found only by the dry run. (Inside an ``{% if %}`` block Jinja2 compiles an unknown name and
+    fails only when the block runs: the dry run finds it, as the reference's.)"""
+    report = validate(ROUTER.replace("FIELD", field))
+    assert error_types(report) == ["template_syntax"]
+    assert "No filter named" in report.errors[0].message or "No test named" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'expression = "parcel.zone | lower | trim"',
+        'expression = "parcel.zone|format"',
+        'expression_template = "{% if parcel.weight is defined and parcel.weight is number %}far{% endif %}"',
+        "expression_template = \"{{ parcel.zone | default('local') }}\"",
+        'expression_template = "local | far is what it says"',
+    ],
+    ids=["jinja-filters", "pipelex-filter", "jinja-tests", "default", "pipe-sign-in-text"],
+)
+def test_a_condition_naming_filters_and_tests_that_exist_is_valid(field: str) -> None:
+    report = validate(ROUTER.replace("FIELD", field))
+    assert report.is_valid, error_types(report)

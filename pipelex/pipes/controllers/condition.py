@@ -20,7 +20,7 @@ from pipelex.pipes.checks import TEMPLATE_GLOBALS, PipeChecks, roots
 from pipelex.pipes.context import RunContext
 from pipelex.pipes.controllers.concurrently import gather
 from pipelex.pipes.kinds import PipeKind
-from pipelex.pipes.rendering import evaluate_expression
+from pipelex.pipes.rendering import evaluate_expression, unknown_filter_or_test
 from pipelex.pipes.resolved import ResolvedInputs
 
 if TYPE_CHECKING:
@@ -173,6 +173,16 @@ def check(
         except TemplateSyntaxProblem as exc:
             checks.report(ErrorType.TEMPLATE_SYNTAX, f"{field_name}: {exc}", entry, field=field_name)
         else:
+            source = f"{{{{ {text} }}}}" if is_expression else plain_jinja(text or "")
+            if (unknown := unknown_filter_or_test(source)) is not None:
+                # the reference: "does not compile ... Check that every filter and test it names exists"
+                checks.report(
+                    ErrorType.TEMPLATE_SYNTAX,
+                    f"{field_name}: {unknown.rstrip('.')}: the {field_name} does not compile; name a filter or "
+                    "test that exists (Jinja2's, or format, tag, with_images)",
+                    entry,
+                    field=field_name,
+                )
             declared = {n.split(".")[0] for n in entry.blueprint.input_specs()}
             checks.input_reads.update((entry.ref, root) for root in analysis.roots & declared)
             for root in sorted(analysis.roots - declared - TEMPLATE_GLOBALS):
