@@ -3289,4 +3289,7 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(__import__("fidelity_bundles_wild").cases())  # ninth pass: styles of users not yet imitated
     out.update(__import__("fidelity_bundles_audit").cases())  # eleventh pass: unexercised fields
     out.update(__import__("fidelity_bundles_inputs").cases())  # tenth pass: inputs files, long methods
+    out.update(
+        __import__("fidelity_bundles_fourteenth").cases()
+    )  # fourteenth pass: templates, conditions, constructs
     return out
