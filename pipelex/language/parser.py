@@ -23,7 +23,7 @@ from pipelex.language.blueprint import (
     PipeBlueprintBase,
 )
 from pipelex.language.source_map import SourceMap
-from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE, is_concept_ref
+from pipelex.language.specs import CONCEPT_CODE_RE, DOMAIN_RE, PIPE_CODE_RE, is_concept_ref, non_ascii_note
 from pipelex.narrowing import is_dict, is_json_object, is_list
 from pipelex.record import Record
 
@@ -283,7 +283,8 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
     elif not DOMAIN_RE.match(domain):
         diag(
             ErrorType.SCHEMA_VIOLATION,
-            f"domain {domain!r} is not snake_case (dotted parts allowed, e.g. 'legal.contracts')",
+            f"domain {domain!r} is not snake_case{non_ascii_note(domain)} (dotted parts allowed, e.g. "
+            "'legal.contracts')",
             line=source_map.top_key_line("domain"),
         )
         domain_ok = False
@@ -314,7 +315,7 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         )
         diag(
             ErrorType.INVALID_PIPE_CODE_SYNTAX,
-            f"main_pipe {main_pipe!r} is not a valid pipe code: pipe codes are "
+            f"main_pipe {main_pipe!r} is not a valid pipe code{non_ascii_note(main_pipe)}: pipe codes are "
             f"snake_case (lowercase letters, digits and underscores, starting with a letter){hint}",
             line=source_map.top_key_line("main_pipe"),
         )
@@ -350,7 +351,7 @@ def _parse_concepts(
         if not CONCEPT_CODE_RE.match(code):
             diag(
                 ErrorType.SCHEMA_VIOLATION,
-                f"concept code {code!r} is not PascalCase: write it like 'InvoiceLine'",
+                f"concept code {code!r} is not PascalCase{non_ascii_note(code)}: write it like 'InvoiceLine'",
                 line=source_map.concept_line(code),
             )
             result.broken_concepts.add(code)
@@ -420,7 +421,7 @@ def _parse_pipes(
         if not PIPE_CODE_RE.match(code):
             diag(
                 ErrorType.INVALID_PIPE_CODE_SYNTAX,
-                f"pipe code {code!r} is not valid: pipe codes are snake_case "
+                f"pipe code {code!r} is not valid{non_ascii_note(code)}: pipe codes are snake_case "
                 "(lowercase letters, digits and underscores, starting with a letter)",
                 line=source_map.pipe_line(code),
                 pipe=code,

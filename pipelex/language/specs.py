@@ -24,6 +24,19 @@ _SPEC_RE = re.compile(
 RESERVED_NAME_PREFIX = "_bound_"
 
 
+def non_ascii_note(name: str) -> str:
+    """``""`` for an ASCII name; else what a message about it adds: its first character past ASCII, named. Names are
+    ASCII, and a Cyrillic ``Т``, a Greek ``ο`` or a fullwidth letter looks like the letter it stands for, so a message
+    quoting ``'Тext'`` as "not a concept spec" reads as nonsense without it."""
+    for char in name:
+        if not char.isascii():
+            import unicodedata
+
+            title = unicodedata.name(char, "")
+            return f" (it holds {char!r}, U+{ord(char):04X}{' ' + title if title else ''}: names are ASCII)"
+    return ""
+
+
 def is_variable_name(name: str) -> bool:
     """Whether ``name`` may name what a pipe reads through its inputs: an input, a step's, branch's or binding's
     result, a batch's item (``batch_as``, ``input_item_name``, ``input_list_name``): a lowercase letter first, then
@@ -92,7 +105,8 @@ class ConceptSpec(BaseModel):
         match = _SPEC_RE.match(text)
         if match is None:
             raise SpecSyntaxError(
-                f"{text!r} is not a concept spec: write a PascalCase concept, optionally domain-qualified, "
+                f"{text!r} is not a concept spec{non_ascii_note(text)}: write a PascalCase concept, optionally "
+                "domain-qualified, "
                 "then '[]' or '[N]' for a list and '?' for an optional value (e.g. 'Text', 'legal.Clause[]', 'Text?')"
             )
         domain, code = match.group("domain"), match.group("code")

@@ -26,6 +26,7 @@ from pipelex.language.specs import (
     Presence,
     SpecSyntaxError,
     is_variable_name,
+    non_ascii_note,
 )
 from pipelex.language.templates import (
     NB_OUTPUT_VARIABLE,
@@ -181,7 +182,8 @@ class PipeChecks:
                 # pipe under such a name is the one invalid_pipe_code_syntax)
                 self.report(
                     ErrorType.UNRESOLVED_PIPE_DEPENDENCY,
-                    f"{ref!r} is not a pipe of this library, and no pipe can have that name: write the "
+                    f"{ref!r} is not a pipe of this library, and no pipe can have that name{non_ascii_note(ref)}: "
+                    "write the "
                     "snake_case code of a declared pipe, optionally domain-qualified ('domain.pipe_code')",
                     entry,
                     field=field,
@@ -602,7 +604,7 @@ class PipeChecks:
         if not is_variable_name(batch_as):
             self.report(
                 ErrorType.INVALID_INPUT_NAME,
-                f"{where}: batch_as {batch_as!r} is not a plain input name: "
+                f"{where}: batch_as {batch_as!r} is not a plain input name{non_ascii_note(batch_as)}: "
                 f"write a snake_case name (a lowercase letter first), undotted and not starting with "
                 f"{RESERVED_NAME_PREFIX!r} (the "
                 "name of the input the branch pipe reads)",

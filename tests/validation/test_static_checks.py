@@ -2821,3 +2821,44 @@ def test_the_checks_leave_the_checker_to_reference_counting() -> None:
         gc.enable()
     assert "pipe_cycle" in codes
     assert not {"StaticChecker", "function", "cell"} & left, left
+
+
+_LOOKALIKES = """
+domain = "t"
+main_pipe = "hell\u043e"
+
+[concept."N\u043ete"]
+description = "A note"
+
+[pipe.hello]
+type = "PipeCompose"
+description = "d"
+inputs = { name = "\u0422ext" }
+output = "Text"
+template = "Hello {{ name }}"
+
+[pipe.seq]
+type = "PipeSequence"
+description = "d"
+inputs = { name = "Text" }
+output = "Text"
+steps = [{ pipe = "hel\u202elo", result = "x" }, { pipe = "hello", result = "\uff58" }]
+"""
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        "main_pipe 'hell\u043e' is not a valid pipe code (it holds '\u043e', U+043E CYRILLIC SMALL LETTER O: names "
+        "are ASCII)",
+        "concept code 'N\u043ete' is not PascalCase (it holds '\u043e', U+043E CYRILLIC SMALL LETTER O",
+        "'\u0422ext' is not a concept spec (it holds '\u0422', U+0422 CYRILLIC CAPITAL LETTER TE: names are ASCII)",
+        "and no pipe can have that name (it holds '\\u202e', U+202E RIGHT-TO-LEFT OVERRIDE: names are ASCII)",
+        "result '\uff58' is not a plain snake_case name (it holds '\uff58', U+FF58 FULLWIDTH LATIN SMALL LETTER X",
+    ],
+)
+def test_a_name_holding_a_lookalike_letter_says_which(expected: str) -> None:
+    """A Cyrillic, fullwidth or bidi character in a name looks like the ASCII name it imitates: the message quoting it
+    names the character, or "'Тext' is not a concept spec" reads as nonsense (thirteenth hostile pass)."""
+    messages = [d.message for d in diagnose(_LOOKALIKES)]
+    assert any(expected in message for message in messages), messages

@@ -9,7 +9,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeBatchBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import Multiplicity, is_variable_name
+from pipelex.language.specs import Multiplicity, is_variable_name, non_ascii_note
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import RunContext
@@ -127,7 +127,8 @@ def check(
     elif not is_variable_name(item_name):
         checks.report(
             ErrorType.INVALID_INPUT_NAME,
-            f"input_item_name {item_name!r} is not a plain snake_case name (a lowercase letter, then lowercase "
+            f"input_item_name {item_name!r} is not a plain snake_case name{non_ascii_note(item_name)} (a lowercase "
+            "letter, then lowercase "
             "letters, digits and underscores)",
             entry,
             field="input_item_name",

@@ -10,7 +10,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import BranchBlueprint, PipeParallelBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import is_variable_name
+from pipelex.language.specs import is_variable_name, non_ascii_note
 from pipelex.memory.stuff import PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.checks import LIST_SUFFIX, PipeChecks, roots
 from pipelex.pipes.context import RunContext
@@ -120,7 +120,7 @@ def check(
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: result {branch.result!r} is not a plain "
-                "snake_case name (a lowercase letter, then lowercase letters, digits and underscores); the "
+                f"snake_case name{non_ascii_note(branch.result)} (a lowercase letter, then lowercase letters, digits and underscores); the "
                 "result is read by "
                 "later pipes through their inputs",
                 entry,

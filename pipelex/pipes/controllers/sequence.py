@@ -10,7 +10,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeSequenceBlueprint, StepBlueprint
 from pipelex.language.library import PipeEntry
-from pipelex.language.specs import PATH_RE, is_variable_name
+from pipelex.language.specs import PATH_RE, is_variable_name, non_ascii_note
 from pipelex.memory.stuff import Absence, PipeResult, WorkingMemory
 from pipelex.pipes.checks import PipeChecks, roots
 from pipelex.pipes.context import OutputOverride, RunContext
@@ -172,7 +172,7 @@ def check(
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,
                 f"{where}: result {step.result!r} is not a plain "
-                "snake_case name (a lowercase letter, then lowercase letters, digits and underscores); later "
+                f"snake_case name{non_ascii_note(step.result)} (a lowercase letter, then lowercase letters, digits and underscores); later "
                 "steps read it "
                 "through their inputs",
                 entry,
@@ -258,7 +258,8 @@ def _binding_step(
         problems.append("it has no `result`: name the bound value")
     elif not is_variable_name(step.result):
         problems.append(
-            f"result {step.result!r} is not a plain snake_case name, a lowercase letter first "
+            f"result {step.result!r} is not a plain snake_case name{non_ascii_note(step.result)}, a lowercase "
+            "letter first "
             "(later steps read it through their inputs)"
         )
     path = step.from_ or ""
