@@ -250,3 +250,66 @@ def test_a_condition_naming_a_filter_or_test_that_does_not_exist_does_not_compil
 def test_a_condition_naming_filters_and_tests_that_exist_is_valid(field: str) -> None:
     report = validate(ROUTER.replace("FIELD", field))
     assert report.is_valid, error_types(report)
+
+
+CARD = """
+domain = "front_desk"
+
+[concept.Ticket]
+description = "A support ticket"
+
+[concept.Ticket.structure]
+title = { type = "text", description = "Title", required = true }
+
+[concept.Card]
+description = "A card on the board"
+
+[concept.Card.structure]
+heading = { type = "text", description = "Heading", required = true }
+owner = { type = "text", description = "Owner" }
+
+[pipe.make_card]
+type = "PipeCompose"
+description = "Builds a card from a ticket"
+inputs = { ticket = "Ticket" }
+output = "Card"
+
+[pipe.make_card.construct]
+CONSTRUCT
+"""
+
+
+@pytest.mark.parametrize(
+    "construct",
+    [
+        'heading = { from = "ticket.title", template = "#$ticket.title" }',
+        'heading = { template = "$ticket.title", from = "ticket.title" }\nowner = "desk"',
+        'heading = "Card"\n\n[pipe.make_card.construct.owner]\nfrom = "ticket.title"\ntemplate = "by $ticket.title"',
+    ],
+    ids=["from-then-template", "template-then-from", "sub-table"],
+)
+def test_a_construct_field_is_filled_from_a_path_or_a_template_not_both(construct: str) -> None:
+    """A construct field has one way to get its value (the reference: "'from' and 'template' are mutually
+    exclusive in field definition", ``method.schema_violation``; it was valid, the template ignored)."""
+    report = validate(CARD.replace("CONSTRUCT", construct))
+    assert error_types(report) == ["schema_violation"]
+    assert "mutually exclusive" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "construct",
+    ['heading = { from = "ticket.title" }', 'heading = { template = "#$ticket.title" }\nowner = "desk"'],
+    ids=["from", "template"],
+)
+def test_a_construct_field_filled_one_way_is_valid(construct: str) -> None:
+    report = validate(CARD.replace("CONSTRUCT", construct))
+    assert report.is_valid, error_types(report)
+
+
+def test_a_construct_with_no_field_is_a_schema_violation() -> None:
+    """``construct = {}`` builds nothing (the reference refuses it by its schema; it was reported only as an
+    input never read)."""
+    text = CARD.replace("\n[pipe.make_card.construct]\nCONSTRUCT\n", "construct = {}\n")
+    report = validate(text)
+    assert error_types(report) == ["schema_violation"]
+    assert "`construct` has no field" in report.errors[0].message

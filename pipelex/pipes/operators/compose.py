@@ -289,6 +289,15 @@ def _check_compose(
         checks.check_templates(entry, inputs, {"template": text}, constants=extra)
         return
     assert pipe.construct_ is not None
+    if not pipe.construct_:  # the reference: a construct with no field is refused by its schema
+        checks.report(
+            ErrorType.SCHEMA_VIOLATION,
+            "`construct` has no field: give each field of the output its value (a literal, { from = ... } or "
+            "{ template = ... }), or use `template` to render text",
+            entry,
+            field="construct",
+        )
+        return
     if output is not None and output[0].is_list:
         checks.report(
             ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
@@ -339,6 +348,16 @@ def _collect_construct(
     for key, value in node.items():
         where = f"{prefix}.{key}"
         if is_json_object(value):  # a construct table (TOML): keys are strings
+            if "from" in value and "template" in value:
+                # one way to fill a field: the value of a path, or a template (the reference: "'from' and
+                # 'template' are mutually exclusive in field definition")
+                checks.report(
+                    ErrorType.SCHEMA_VIOLATION,
+                    f"{where}: `from` and `template` are mutually exclusive: fill the field from a path "
+                    "({ from = ... }) or render it ({ template = ... }), not both",
+                    entry,
+                    field=where,
+                )  # the path is still checked (and its input counted as read)
             if "from" in value:
                 path = value["from"]
                 if not isinstance(path, str) or not PATH_RE.match(path):
