@@ -56,9 +56,11 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def shown(url: str) -> str:
-    """A reference as messages show it: quoted, shortened, a data: URL never in full."""
+    """A reference as messages show it: quoted, shortened, a data: URL never in full (nor its header: a data URL
+    without a comma is all header, 3 MB of it made a message of 3 MB)."""
     if url.startswith("data:"):
-        return repr(url.split(",", 1)[0] + ",...")
+        header = url.split(",", 1)[0]
+        return repr((header if len(header) <= 100 else header[:97] + "...") + ",...")
     return repr(url if len(url) <= 100 else url[:97] + "...")
 
 

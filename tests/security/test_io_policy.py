@@ -603,3 +603,10 @@ def test_a_redirect_keeps_the_standing_of_the_url_it_came_from() -> None:
         with pytest.raises(ReadRefusedError, match="only the URLs its caller named"):
             read(built, trusted)
         assert len(second.requests) == 1  # the built hop reached the trusted origin only
+
+
+def test_a_data_url_without_a_comma_is_quoted_short() -> None:
+    """A data URL of 3 MB with no comma is all header: its message quoted all of it (thirteenth hostile pass)."""
+    with pytest.raises(ReadFailedError, match="a malformed data: URL") as caught:
+        read("data:image/png;" + "a" * 3_000_000, CLOSED)
+    assert len(str(caught.value)) < 400
