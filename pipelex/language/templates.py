@@ -302,6 +302,12 @@ def _path_of(node: Any, nodes_mod: ModuleType) -> str | None:
     return None
 
 
+def _target_names(target: Any, nodes_mod: ModuleType) -> set[str]:
+    """The names an assignment's or a loop's target writes (``x``, or ``a, b``)."""
+    found = [target] if isinstance(target, nodes_mod.Name) else target.find_all(nodes_mod.Name)
+    return {name.name for name in found}
+
+
 def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes_mod: ModuleType) -> None:
     if isinstance(node, nodes_mod.If):
         test_guards = _guards_of(node.test, nodes_mod)
@@ -316,14 +322,7 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
         return
     if isinstance(node, nodes_mod.For):
         _walk_expr(node.iter, guards, local, out, nodes_mod)
-        inner = set(local)
-        for target in (
-            node.target.find_all(nodes_mod.Name)
-            if not isinstance(node.target, nodes_mod.Name)
-            else [node.target]
-        ):
-            inner.add(target.name)
-        inner.add("loop")
+        inner = set(local) | _target_names(node.target, nodes_mod) | {"loop"}
         for child in node.body:
             _walk(child, guards, inner, out, nodes_mod)
         for child in node.else_:
@@ -335,15 +334,15 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
         inner = set(local)
         for target, value in zip(node.targets, node.values, strict=False):
             _walk_expr(value, guards, local, out, nodes_mod)
-            inner |= {
-                n.name
-                for n in ([target] if isinstance(target, nodes_mod.Name) else target.find_all(nodes_mod.Name))
-            }
+            inner |= _target_names(target, nodes_mod)
         for child in node.body:
             _walk(child, guards, inner, out, nodes_mod)
         return
     if isinstance(node, nodes_mod.Macro | nodes_mod.CallBlock):
         inner = set(local) | {a.name for a in node.args} | {"caller", "varargs", "kwargs"}
+        # `{% macro m(x=ticket.title) %}`: a default is read when a call leaves its parameter out
+        for default in node.defaults:
+            _walk_expr(default, guards, inner, out, nodes_mod)
         if isinstance(node, nodes_mod.Macro):
             local.add(node.name)
         else:
@@ -353,26 +352,15 @@ def _walk(node: Any, guards: frozenset[str], local: set[str], out: _Reads, nodes
         return
     if isinstance(node, nodes_mod.Assign):
         _walk_expr(node.node, guards, local, out, nodes_mod)
-        for target in (
-            node.target.find_all(nodes_mod.Name)
-            if not isinstance(node.target, nodes_mod.Name)
-            else [node.target]
-        ):
-            local.add(target.name)
+        local |= _target_names(node.target, nodes_mod)
         return
-    if isinstance(
-        node, nodes_mod.AssignBlock
-    ):  # `{% set x %}...{% endset %}`: the body is read, x is written
+    if isinstance(node, nodes_mod.AssignBlock):
+        # `{% set x %}...{% endset %}`: the body is read, x is written
         for child in node.body:
             _walk(child, guards, local, out, nodes_mod)
         if node.filter is not None:
             _walk_expr(node.filter, guards, local, out, nodes_mod)
-        for target in (
-            node.target.find_all(nodes_mod.Name)
-            if not isinstance(node.target, nodes_mod.Name)
-            else [node.target]
-        ):
-            local.add(target.name)
+        local |= _target_names(node.target, nodes_mod)
         return
     if isinstance(node, nodes_mod.Expr):
         _walk_expr(node, guards, local, out, nodes_mod)

@@ -288,3 +288,19 @@ def test_a_block_set_writes_its_name_and_reads_its_body(template: str, roots: se
     """``{% set x %}...{% endset %}`` assigns ``x`` as ``{% set x = ... %}`` does: the names its body reads are
     the template's, ``x`` after it is local."""
     assert analyze(template).roots == roots
+
+
+@pytest.mark.parametrize(
+    ("template", "roots"),
+    [
+        ("{% macro m(x=ticket.title) %}[{{ x }}]{% endmacro %}{{ m() }}", {"ticket"}),
+        ("{% macro m(a, b=a) %}{{ b }}{% endmacro %}{{ m(note) }}", {"note"}),
+        ("{% macro m(x=y) %}{% endmacro %}", {"y"}),
+        ("{% macro box(w=width) %}[{{ caller() }}]{% endmacro %}{% call box() %}hi{% endcall %}", {"width"}),
+    ],
+    ids=["default-reads-an-input", "default-reads-a-parameter", "unused-macro", "call-block"],
+)
+def test_a_macro_default_reads_the_template_context(template: str, roots: set[str]) -> None:
+    """A parameter's default is evaluated when a call leaves the parameter out: the names it reads are the
+    template's (an earlier parameter excepted)."""
+    assert analyze(template).roots == roots

@@ -313,3 +313,11 @@ def test_a_construct_with_no_field_is_a_schema_violation() -> None:
     report = validate(text)
     assert error_types(report) == ["schema_violation"]
     assert "`construct` has no field" in report.errors[0].message
+
+
+def test_an_input_read_by_a_macro_default_is_used() -> None:
+    """``{% macro line(text=customer) %}``: the default reads ``customer`` when the call leaves ``text`` out (the
+    reference: valid; it was 'declared but never used')."""
+    prompt = "{% macro line(text=customer) %}- {{ text }}{% endmacro %}Answer:\n{{ line() }}"
+    report = validate(llm_pipe('{ customer = "Text" }', prompt))
+    assert report.is_valid, error_types(report)
