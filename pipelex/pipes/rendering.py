@@ -34,7 +34,7 @@ from pipelex.concepts.natives import (
     native_name,
 )
 from pipelex.config.run_settings import LimitsConfig
-from pipelex.errors import LimitExceededError, PipeRunError
+from pipelex.errors import LimitExceededError, PipeRunError, TemplateBudgetExceeded
 from pipelex.language.blueprint import TagStyle, TemplatingStyleBlueprint, TemplatingStyleChoice, TextFormat
 from pipelex.language.sigil_templates import Sigil, SigilPart, sigil_parts
 from pipelex.language.templates import (
@@ -476,13 +476,49 @@ def _as_markup(text: str) -> Any:
     return Markup(text)
 
 
+# what the markdown filter takes of the template budget: a step per _CHARS_PER_STEP characters (markdown-it parses
+# ~1 MB of emphasis or bracket soup in 4-7 s), and a step per _LINKIFY_UNITS_PER_STEP units of autolinking (a link
+# candidate times the characters of its block: linkify-it scans the rest of a block from each candidate, so a block of
+# m candidates and n characters costs ~m x n; 2,000 `http://a.` in one 18 KB paragraph took 2.3 s, 99,000 of them,
+# under the output bound, hours). A render's 100,000 steps then hold a few seconds of it, not hours
+_CHARS_PER_STEP = 25
+_LINKIFY_UNITS_PER_STEP = 250
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+
+
+def _linkify_cost(text: str) -> int:
+    """What autolinking ``text`` costs, in link candidates (``://``, ``mailto:``) times the characters of the block
+    (paragraphs apart: a blank line ends one) they are in, summed over its blocks."""
+    if "://" not in text and ":" not in text:
+        return 0
+    total = 0
+    for block in _BLANK_LINE_RE.split(text):
+        links = block.count("://") + block.lower().count("mailto:")
+        total += links * len(block)
+    return total
+
+
 def _markdown(value: Any) -> Any:
     from markdown_it import MarkdownIt
     from markupsafe import Markup
 
+    text = format_value(value)
+    budget = current_budget()
+    if budget is not None:
+        steps = len(text) // _CHARS_PER_STEP + _linkify_cost(text) // _LINKIFY_UNITS_PER_STEP
+        if budget.steps + steps > budget.max_steps:
+            raise TemplateBudgetExceeded(
+                f"the markdown filter would spend {steps} steps on a text of {len(text)} characters (a step per "
+                f"{_CHARS_PER_STEP} characters, and linking its URLs costs more the more of them one paragraph "
+                f"holds), past what is left of the template budget of {budget.max_steps} steps ([limits] "
+                "template_max_steps in pipelex.toml): give it less text or fewer URLs in one paragraph, or raise the "
+                "limit",
+                limit="template_max_steps",
+            )
+        budget.step(steps)
     md = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable("linkify")
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})  # type: ignore[union-attr]
-    return Markup(md.render(format_value(value)))
+    return Markup(md.render(text))
 
 
 @cache

@@ -225,3 +225,28 @@ def test_a_value_nested_thousands_deep_fails_naming_the_nesting(use: str) -> Non
     with pytest.raises(PipeRunError, match="nesting lists or mappings thousands of levels deep") as caught:
         render_template(template, {}, pipe_code="deep")
     assert caught.value.error_type == "template_render_failed"
+
+
+@pytest.mark.parametrize(
+    ("unit", "count"),
+    [
+        ("http://a.", 40_000),
+        ("http://a.,", 40_000),
+        ("ftp://a.<", 40_000),
+        ("*a", 1_300_000),
+        ("[a](", 700_000),
+    ],
+)
+def test_the_markdown_filter_takes_its_cost_from_the_template_budget(unit: str, count: int) -> None:
+    """markdown-it parses emphasis and bracket soup in seconds per MB, and linkify-it scans the rest of a paragraph
+    from each URL it finds: 2,000 `http://a.` in one paragraph took 2.3 s, 99,000 (under the output bound) hours
+    (thirteenth hostile pass). The filter takes a step per 25 characters and its links' cost from the template
+    budget, refused before it parses when that passes what is left."""
+    from pipelex.errors import LimitExceededError
+
+    with pytest.raises(LimitExceededError, match="the markdown filter would spend") as caught:
+        render_template("{{ t|markdown }}", {"t": unit * count}, pipe_code="md", html=True)
+    assert caught.value.limit == "template_max_steps"
+    text = "A paragraph with a link https://example.com/page and mailto:a@b.c in it.\n\n" * 1000  # ~75 KB
+    html = render_template("{{ t|markdown }}", {"t": text}, pipe_code="md", html=True)
+    assert html.count('<a href="https://example.com/page">') == 1000
