@@ -541,7 +541,7 @@ def _undefined_class() -> type:
 
 
 @cache
-def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
+def _environment(autoescape: bool, markdown: bool = False):  # type: ignore[no-untyped-def]
     from pipelex.pipes.sandbox import BudgetedEnvironment
 
     class MthdsSandbox(BudgetedEnvironment):
@@ -558,7 +558,9 @@ def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
     env = MthdsSandbox(autoescape=autoescape, undefined=_undefined_class(), keep_trailing_newline=False)
     env.filters["format"] = _format_filter
     env.filters["tag"] = _tag
-    if autoescape:  # Markdown made HTML: a filter of HTML templates only, as the language defines it
+    if (
+        markdown
+    ):  # Markdown made HTML: a filter of HTML templates only (category "html"), as the language defines it
         env.filters["markdown"] = _markdown
     env.filters["with_images"] = _with_images
     env.guard_filters()
@@ -575,8 +577,8 @@ _NB_OUTPUT_OR_NOTHING = f'{{{{ {NB_OUTPUT_VARIABLE}|format if {NB_OUTPUT_VARIABL
 
 
 @lru_cache(maxsize=2048)
-def _compiled(template: str, html: bool):  # type: ignore[no-untyped-def]
-    compiled = _environment(html).from_string(
+def _compiled(template: str, html: bool, markdown: bool = False):  # type: ignore[no-untyped-def]
+    compiled = _environment(html, markdown).from_string(
         preprocess(template).replace(_NB_OUTPUT_FORMAT, _NB_OUTPUT_OR_NOTHING)
     )
     # Template.render() merges the template's globals (a ChainMap) into every new context and iterates them
@@ -954,6 +956,7 @@ def render_template(
     *,
     pipe_code: str,
     html: bool = False,
+    markdown_filter: bool = False,
     style: TemplatingStyle | None = None,
     metadata: Mapping[int, StuffMetadata] | None = None,
     images: ImageRegistry | None = None,
@@ -986,7 +989,7 @@ def render_template(
             RenderBudget(max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars)
         )
         jinja = parts is None and simple is None
-        compiled, globals_ = _compiled(template, html) if jinja else (None, None)
+        compiled, globals_ = _compiled(template, html, markdown_filter) if jinja else (None, None)
         set_budget(budget)
         style_token = _STYLE.set(style or _DEFAULT_STYLE)
         metadata_token = _METADATA.set(metadata if metadata is not None else _NO_METADATA)
@@ -1012,7 +1015,7 @@ def render_template(
                             max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars
                         )
                     )
-                    compiled, globals_ = _compiled(template, html)
+                    compiled, globals_ = _compiled(template, html, markdown_filter)
                     budget = RenderBudget(
                         max_steps=limits.template_max_steps, max_chars=limits.template_max_output_chars
                     )
@@ -1038,8 +1041,8 @@ def render_template(
     except _template_error() as exc:
         hint = (
             " (the markdown filter turns Markdown into HTML: it is a filter of HTML templates, a PipeCompose "
-            'whose template has category = "html" or whose output is Html)'
-            if not html and "No filter named 'markdown'" in str(exc)
+            'whose template table has category = "html")'
+            if not markdown_filter and "No filter named 'markdown'" in str(exc)
             else ""
         )
         raise PipeRunError(

@@ -198,8 +198,12 @@ def test_the_markdown_filter_is_a_filter_of_html_templates() -> None:
     from pipelex.errors import PipeRunError
 
     context = {"wishes": "**two** candles"}
-    html = render_template("<p>Order</p>{{ wishes|markdown }}", context, pipe_code="slip", html=True)
+    html = render_template(
+        "<p>Order</p>{{ wishes|markdown }}", context, pipe_code="slip", html=True, markdown_filter=True
+    )
     assert "<strong>two</strong>" in html
+    with pytest.raises(PipeRunError):  # escaped HTML (an Html output) is not yet an HTML template
+        render_template("{{ wishes|markdown }}", context, pipe_code="slip", html=True)
     for template in (
         "{{ wishes|markdown }}",
         "Wishes: {{ wishes | markdown }}",

@@ -67,6 +67,7 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
             context,
             pipe_code=entry.code,
             html=html,
+            markdown_filter=category == "html",
             style=style,
             metadata=metadata,
             limits=ctx.settings.limits,
