@@ -900,6 +900,73 @@ steps = [{ pipe = "shared.greet", result = "greeting" }]
     return {**C, **F}
 
 
+def _jinja() -> dict:  # type: ignore[type-arg]
+    """Jinja2 statements users copy (macro defaults, call blocks, loop controls, line statements) and sigils beside punctuation."""
+    HEAD = _DESK_HEAD
+
+    def llm(inputs, prompt, output="Text"):
+        return (
+            HEAD
+            + f'''
+[pipe.go]
+type = "PipeLLM"
+description = "Answers"
+inputs = {inputs}
+output = "{output}"
+prompt = """
+{prompt}
+"""
+'''
+        )
+
+    T = '{ ticket = "Ticket" }'
+    TS = '{ tickets = "Ticket[]" }'
+    C = {}
+    C["for_if_filter"] = llm(TS, "{% for t in tickets if t.score %}{{ t.title }}{% endfor %}")
+    C["for_recursive"] = llm(TS, "{% for t in tickets recursive %}{{ t.title }}{% endfor %}")
+    C["macro_default_reads"] = llm(T, "{% macro m(x=ticket.title) %}[{{ x }}]{% endmacro %}{{ m() }}")
+    C["call_with_args"] = llm(
+        TS,
+        "{% macro each(items) %}{% for i in items %}{{ caller(i) }}{% endfor %}{% endmacro %}{% call(t) each(tickets) %}{{ t.title }}{% endcall %}",
+    )
+    C["autoescape_block"] = llm(T, "{% autoescape false %}$ticket.title{% endautoescape %}")
+    C["block_tag"] = llm(T, "{% block content %}$ticket.title{% endblock %}")
+    C["break_ext"] = llm(TS, "{% for t in tickets %}{{ t.title }}{% break %}{% endfor %}")
+    C["do_ext"] = llm(TS, "{% set l = [] %}{% do l.append(1) %}{{ tickets|length }}")
+    C["set_in_loop_read_after"] = llm(TS, "{% for t in tickets %}{% set last = t %}{% endfor %}{{ last }}")
+    C["dollar_in_print"] = llm(T, "{{ $ticket.title }}")
+    C["at_colon"] = llm(T, "Ticket:\n@ticket:\nAnswer it")
+    C["at_trailing_dot"] = llm(T, "Ticket:\n@ticket.\nAnswer it")
+    C["at_at_line"] = llm(T, "@@ticket\n$ticket.title")
+    C["at_at_line_only"] = llm(T, "@@ticket")
+    C["dollar_dollar_only"] = llm(T, "$$ticket")
+    C["at_tab"] = llm(T, "\t@ticket")
+    C["at_in_md_list"] = llm(T, "Items:\n- @ticket")
+    C["at_in_comment_block"] = llm(T, "{#\n@ticket\n#}\n$ticket.title")
+    C["at_in_comment_only"] = llm(T, "{#\n@ticket\n#}\nHello")
+    C["at_in_raw_only"] = llm(T, "{% raw %}\n@ticket\n{% endraw %}")
+    C["dollar_possessive"] = llm(T, "Read $ticket.customer.name's ticket")
+    C["dollar_trailing_double_dot"] = llm(T, "Read $ticket.title..")
+    C["dollar_then_bracket"] = llm(T, "Read $ticket.tags[0]")
+    C["dollar_then_paren"] = llm(T, "Read $ticket.title()")
+    C["at_q_with_text"] = llm('{ ticket = "Ticket?" }', "Ticket: @?ticket")
+    C["at_bang"] = llm(T, "@!ticket")
+    C["dollar_bang"] = llm(T, "$!ticket")
+    C["jinja_in_at_line"] = llm(T, "@ticket {# note #}")
+    C["two_ats_line"] = llm('{ ticket = "Ticket", note = "Text" }', "@ticket @note")
+    C["at_crlf"] = llm(T, "Ticket:\r\n@ticket\r\nAnswer")
+    C["dollar_unicode_name"] = llm('{ ticket = "Ticket" }', "Read $tickét and $ticket.title")
+    C["jinja_line_statement"] = llm(TS, "# for t in tickets\n{{ t.title }}\n# endfor")
+    C["print_tuple"] = llm(T, "{{ ticket.title, ticket.score }}")
+    C["concat_tilde"] = llm(T, "{{ ticket.title ~ ' / ' ~ ticket.customer.name }}")
+    C["list_literal_loop"] = llm(T, "{% for f in ['title', 'score'] %}{{ ticket[f] }}{% endfor %}")
+    C["getattr_filter"] = llm(T, "{{ ticket|attr('title') }}")
+    C["dict_items_loop"] = llm(
+        T, "{% for k, v in ticket.meta|dictsort %}{{ k }}={{ v }}{% endfor %}$ticket.title"
+    )
+    return C
+
+
 def cases() -> dict[str, str | dict[str, str]]:
     """Every case, named ``f14_<group>__<name>`` (a folder case: a dict of relative path -> text)."""
     out: dict[str, str | dict[str, str]] = {}
@@ -911,6 +978,7 @@ def cases() -> dict[str, str | dict[str, str]]:
         ("cons", _cons()),
         ("mdf", _mdf()),
         ("hdr", _hdr()),
+        ("jinja", _jinja()),
     ):
         for name, text in made.items():
             out[f"f14_{group}__{name}"] = text
