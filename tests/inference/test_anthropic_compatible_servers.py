@@ -299,3 +299,23 @@ async def test_a_configured_tools_only_backend_keeps_the_forced_tool(
     output = await run_bundle(BUNDLE, {"note": "down"}, pipe="read")
     assert output.main_stuff_json() == {"summary": "Down", "urgency": "low"}
     assert ["tools" in b for b in stub.bodies] == [True, True]
+
+
+async def test_an_ignored_forced_tool_cut_at_the_limit_still_gets_the_prompt_mode_call(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """SmolLM2 on llama-server, shown no tool, rambled to the pipe's max_tokens (``stop_reason = "max_tokens"``):
+    that prose is not a structure the limit cut (raising max_tokens would not help), so the call goes again in
+    the prompt mode, with the schema, instead of failing as ``provider_length_limit``."""
+
+    def answer(body: dict[str, Any]) -> Answer:
+        if "tools" in body:
+            return _text(
+                "This note reads: the checkout, the checkout, the checkout", "max_tokens", output=300
+            )
+        return _text('{"summary": "Checkout broken", "urgency": "high"}')
+
+    stub.answer = answer
+    output = await run_bundle(BUNDLE, {"note": "checkout broken"}, pipe="read")
+    assert output.main_stuff_json() == {"summary": "Checkout broken", "urgency": "high"}
+    assert ["tools" in b for b in stub.bodies] == [True, False]

@@ -533,7 +533,9 @@ class LiveContentGenerator:
             except ProviderCallError as exc:
                 if exc.reason != "schema_mismatch" or schema is None:
                     raise
-                if result.truncated:
+                if result.truncated and following is None:
+                    # (a forced tool the server ignored: the cut text is prose, not a structure the limit cut,
+                    # so the repair call in the next mode is worth more than "raise max_tokens")
                     raise _cut_off(prepared, exc) from None
                 # one more call, told what was wrong with the reply
                 retry = prepared.model_copy(
