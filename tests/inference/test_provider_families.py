@@ -19,8 +19,9 @@ from tests.inference.live_bundles import NOTE, TRIAGE
 from tests.inference.test_structured_modes import _check_plan, _check_triage
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "live-inference.md"
-LOCAL = {"ollama", "vllm", "llamacpp", "lmstudio"}
-PROFILES = {"llamacpp": "llama_cpp", "lmstudio": "lm_studio"}
+LOCAL = {"ollama", "vllm", "llamacpp", "llamacpp_messages", "lmstudio"}
+# llama-server's messages route with a chat template without tools answers a forced tool in prose
+PROFILES = {"llamacpp": "llama_cpp", "llamacpp_messages": "prose", "lmstudio": "lm_studio"}
 
 
 def family_blocks() -> list[dict[str, Any]]:
@@ -39,6 +40,7 @@ def test_the_docs_cover_every_family() -> None:
         "openai",
         "azure",
         "anthropic",
+        "llamacpp_messages",
         "gemini",
         "mistral",
         "groq",
