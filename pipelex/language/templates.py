@@ -8,6 +8,7 @@ or None); ``@@`` is a literal ``@`` and ``$$`` a literal ``$``. Raw Jinja2 is al
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import cache, lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -83,8 +84,9 @@ def inline_at_sigils(template: str) -> tuple[tuple[str, str], ...]:
         if "@" not in line or at_line.match(line):
             continue
         protected = line.replace("@@", _AT_ESCAPE).replace("$$", _DOLLAR_ESCAPE)
+        spans = _jinja_spans(protected)
         for inline in at_inline.finditer(protected):
-            if not _inside_jinja(protected, inline.start()):
+            if not _inside_jinja(spans, inline.start()):
                 found.append((line, inline.group(1)))
     return tuple(found)
 
@@ -99,8 +101,12 @@ def inline_at_message(line: str, path: str) -> str:
 
 
 def _substitute_dollars(line: str) -> str:
+    if "$" not in line:
+        return line
+    spans = _jinja_spans(line)
+
     def replace(match: re.Match[str]) -> str:
-        if _inside_jinja(line, match.start()):
+        if _inside_jinja(spans, match.start()):
             return match.group(0)
         return f"{{{{ {match.group(1)}|format }}}}"
 
@@ -110,40 +116,60 @@ def _substitute_dollars(line: str) -> str:
 _JINJA_CLOSE = {"{": "}}", "%": "%}", "#": "#}"}
 
 
-def _inside_jinja(line: str, pos: int) -> bool:
-    """Whether ``pos`` of ``line`` is inside a Jinja2 tag (``{{ }}``, ``{% %}``, ``{# #}``, one left open up to
-    the end of the line included). A tag ends at its first closing delimiter outside a quoted string, as Jinja2
-    reads it: ``{{ '{{' }}`` (the way to print two braces) is one closed tag."""
+@cache
+def _tag_patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
+    """A tag's opening; inside a tag, its closing delimiter or a quote opening a string (a comment has no
+    strings); the rest of a string after its opening quote. Compiled when a line with a sigil first holds a ``{``."""
+    return (
+        re.compile(r"\{[{%#]"),
+        {"}}": re.compile(r"""['"]|\}\}"""), "%}": re.compile(r"""['"]|%\}"""), "#}": re.compile(r"#\}")},
+        {"'": re.compile(r"(?:[^'\\]|\\.)*'", re.S), '"': re.compile(r'(?:[^"\\]|\\.)*"', re.S)},
+    )
+
+
+def _jinja_spans(line: str) -> tuple[list[int], list[int]]:
+    """The Jinja2 tags (``{{ }}``, ``{% %}``, ``{# #}``) of ``line``: their starts and the indexes just past their
+    ends (one left open runs past the end of the line). A tag ends at its first closing delimiter outside a quoted
+    string, as Jinja2 reads it: ``{{ '{{' }}`` (the way to print two braces) is one closed tag. One pass, in
+    regular expressions: a line of many tags and sigils costs its length, not its length times its sigils."""
+    starts: list[int] = []
+    ends: list[int] = []
+    if "{" not in line:
+        return starts, ends
+    tag_open = _tag_patterns()[0]
     at = 0
-    while (start := line.find("{", at, pos)) >= 0:
-        closing = _JINJA_CLOSE.get(line[start + 1 : start + 2])
-        if closing is None:
-            at = start + 1
-            continue
-        end = _tag_end(line, start + 2, closing)
-        if end < 0 or end > pos:
-            return True
+    while (found := tag_open.search(line, at)) is not None:
+        start = found.start()
+        end = _tag_end(line, start + 2, _JINJA_CLOSE[line[start + 1]])
+        starts.append(start)
+        ends.append(end if end >= 0 else len(line) + 1)
+        if end < 0:
+            break
         at = end
-    return False
+    return starts, ends
 
 
 def _tag_end(line: str, at: int, closing: str) -> int:
-    """The index just past ``closing`` from ``at`` in ``line``, skipping quoted strings (not in a comment); -1
-    when the tag is not closed on the line."""
-    quote = ""
-    while at < len(line):
-        char = line[at]
-        if quote:
-            if char == "\\":
-                at += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"" and closing != "#}":
-            quote = char
-        elif line.startswith(closing, at):
-            return at + len(closing)
-        at += 1
+    """The index just past ``closing`` from ``at`` in ``line``, skipping quoted strings; -1 when the tag is not
+    closed on the line."""
+    _, in_tag, quoted_rest = _tag_patterns()
+    pattern = in_tag[closing]
+    while (found := pattern.search(line, at)) is not None:
+        token = found.group()
+        if token == closing:
+            return found.end()
+        rest = quoted_rest[token].match(line, found.end())
+        if rest is None:
+            return -1  # a string left open: the tag runs to the end of the line
+        at = rest.end()
     return -1
+
+
+def _inside_jinja(spans: tuple[list[int], list[int]], pos: int) -> bool:
+    """Whether ``pos`` is inside one of the tags ``spans`` (:func:`_jinja_spans`) of its line."""
+    starts, ends = spans
+    index = bisect_right(starts, pos) - 1
+    return index >= 0 and pos < ends[index]
 
 
 class _Reads:

@@ -304,3 +304,12 @@ def test_a_macro_default_reads_the_template_context(template: str, roots: set[st
     """A parameter's default is evaluated when a call leaves the parameter out: the names it reads are the
     template's (an earlier parameter excepted)."""
     assert analyze(template).roots == roots
+
+
+def test_a_line_of_many_tags_and_sigils_is_read_tag_by_tag() -> None:
+    """Each ``$`` of a long line is placed against the line's tags found once (a quoted ``}}`` included)."""
+    unit = "{{ '}}' }} $name {% if x %}$name{% endif %} {# $name #} "
+    assert preprocess(unit * 2000) == (
+        "{{ '}}' }} {{ name|format }} {% if x %}{{ name|format }}{% endif %} {# $name #} " * 2000
+    )
+    assert inline_at_sigils("{{ '@x' }} " * 500 + "@guest") == (("{{ '@x' }} " * 500 + "@guest", "guest"),)
