@@ -1080,8 +1080,12 @@ def _template_error() -> type[Exception]:
     return jinja2.TemplateError if jinja2 is not None else _NoTemplateError
 
 
-_FILTER_NAME = re.compile(r"\|\s*([A-Za-z_][A-Za-z0-9_]*)")
-_TEST_NAME = re.compile(r"\bis\s+(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+@cache
+def _filter_and_test_names() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A name after ``|`` and after ``is`` / ``is not``: compiled when a condition is first checked."""
+    return re.compile(r"\|\s*([A-Za-z_][A-Za-z0-9_]*)"), re.compile(
+        r"\bis\s+(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)"
+    )
 
 
 def unknown_filter_or_test(source: str) -> str | None:
@@ -1089,8 +1093,9 @@ def unknown_filter_or_test(source: str) -> str | None:
     (``No filter named 'markdown'.``), or None. Compiled only when it names a filter or test the environment lacks
     (a name after ``|`` or ``is``, which may also be text: the compile decides)."""
     env = _environment(False)
-    names = {m.group(1) for m in _FILTER_NAME.finditer(source)} - env.filters.keys()
-    tests = {m.group(1) for m in _TEST_NAME.finditer(source)} - env.tests.keys()
+    filter_name, test_name = _filter_and_test_names()
+    names = {m.group(1) for m in filter_name.finditer(source)} - env.filters.keys()
+    tests = {m.group(1) for m in test_name.finditer(source)} - env.tests.keys()
     if not names and not tests:
         return None
     from jinja2 import TemplateAssertionError, TemplateSyntaxError

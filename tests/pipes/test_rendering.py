@@ -249,8 +249,10 @@ def test_the_markdown_filter_takes_its_cost_from_the_template_budget(unit: str, 
     from pipelex.errors import LimitExceededError
 
     with pytest.raises(LimitExceededError, match="the markdown filter would spend") as caught:
-        render_template("{{ t|markdown }}", {"t": unit * count}, pipe_code="md", html=True)
+        render_template(
+            "{{ t|markdown }}", {"t": unit * count}, pipe_code="md", html=True, markdown_filter=True
+        )
     assert caught.value.limit == "template_max_steps"
     text = "A paragraph with a link https://example.com/page and mailto:a@b.c in it.\n\n" * 1000  # ~75 KB
-    html = render_template("{{ t|markdown }}", {"t": text}, pipe_code="md", html=True)
+    html = render_template("{{ t|markdown }}", {"t": text}, pipe_code="md", html=True, markdown_filter=True)
     assert html.count('<a href="https://example.com/page">') == 1000
