@@ -1091,11 +1091,16 @@ def _filter_and_test_names() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def unknown_filter_or_test(source: str) -> str | None:
     """Why the Jinja2 ``source`` of a text template does not compile for want of a filter or a test of that name
     (``No filter named 'markdown'.``), or None. Compiled only when it names a filter or test the environment lacks
-    (a name after ``|`` or ``is``, which may also be text: the compile decides)."""
-    env = _environment(False)
+    (a name after ``|`` or ``is``, which may also be text: the compile decides). A source naming none does not
+    load Jinja2 (a ``validate`` whose templates need no Jinja2 never imports it)."""
     filter_name, test_name = _filter_and_test_names()
-    names = {m.group(1) for m in filter_name.finditer(source)} - env.filters.keys()
-    tests = {m.group(1) for m in test_name.finditer(source)} - env.tests.keys()
+    names = {m.group(1) for m in filter_name.finditer(source)}
+    tests = {m.group(1) for m in test_name.finditer(source)}
+    if not names and not tests:
+        return None
+    env = _environment(False)
+    names -= env.filters.keys()
+    tests -= env.tests.keys()
     if not names and not tests:
         return None
     from jinja2 import TemplateAssertionError, TemplateSyntaxError
