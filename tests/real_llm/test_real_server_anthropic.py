@@ -20,13 +20,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.real_llm.harness import Run, serving
 from tests.real_llm.server import cache_dir, is_prepared, server_kind
 
 pytestmark = [
@@ -265,45 +266,12 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
 def proxy(server: str, request: pytest.FixtureRequest) -> Iterator[Proxy]:
     """A recording proxy in front of the real server's root (the messages route is ``/v1/messages``)."""
     state = Proxy(upstream=server.rstrip("/").removesuffix("/v1"), test=request.node.name)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as url:
+        state.url = url
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-    run_dir: Path
-
-    def json(self, name: str) -> Any:
-        return json.loads((self.run_dir / name).read_text())
-
-    @property
-    def graph(self) -> dict[str, Any]:
-        return self.json("graph.json")
-
-    def memory(self, name: str) -> Any:
-        memory = self.json("working_memory.json")
-        stuff = memory["root"][name] if "root" in memory else memory[name]
-        return stuff.get("content", stuff)
-
-    def nodes(self, pipe_code: str) -> list[dict[str, Any]]:
-        return [n for n in self.graph["nodes"] if n["pipe_code"] == pipe_code]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [w for n in self.graph["nodes"] for w in n.get("warnings", [])]
 
 
 def _run(

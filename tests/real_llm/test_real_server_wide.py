@@ -17,13 +17,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.real_llm.harness import Run, serving
 from tests.real_llm.server import is_prepared
 from tests.real_llm.wide_bundle import INSPECTION, NOTE
 
@@ -132,41 +133,12 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
 def proxy(server: str) -> Iterator[Proxy]:
     """A recording proxy in front of the real server, for one test."""
     state = Proxy(upstream=server)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as url:
+        state.url = url + "/v1"
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-    run_dir: Path
-
-    def json(self, name: str) -> Any:
-        return json.loads((self.run_dir / name).read_text())
-
-    @property
-    def graph(self) -> dict[str, Any]:
-        return self.json("graph.json")
-
-    def memory(self, name: str) -> Any:
-        memory = self.json("working_memory.json")
-        stuff = memory["root"][name] if "root" in memory else memory[name]
-        return stuff.get("content", stuff)
-
-    def nodes(self, pipe_code: str) -> list[dict[str, Any]]:
-        return [n for n in self.graph["nodes"] if n["pipe_code"] == pipe_code]
 
 
 def _run(tmp_path: Path, url: str, pipe: str, backend: str, *, ok: bool = True, note: str = NOTE) -> Run:
