@@ -451,6 +451,7 @@ class InputPolicy:
                 | RefusalReason.LOCAL_FILE
                 | RefusalReason.BUILT_URL
                 | RefusalReason.PROVIDER_FILE
+                | RefusalReason.SYSTEM_FILE
             ):
                 message = f"input {name!r} references {_short(url)}: {refusal.detail}; {refusal.hint}"
         raise InputRefusedError(message, input_name=name)

@@ -60,6 +60,7 @@ class RefusalReason(StrEnum):
     INTERNAL = "internal"
     BUILT_URL = "built_url"
     PROVIDER_FILE = "provider_file"
+    SYSTEM_FILE = "system_file"
 
 
 class Refusal(FrozenRecord):
@@ -100,6 +101,8 @@ class Refusal(FrozenRecord):
                     "a model's server answers images as bytes or as URLs, never as files of this machine: check "
                     "the backend's base_url in the model deck"
                 )
+            case RefusalReason.SYSTEM_FILE:
+                return "name a document or an image file of your own, or send the content as a data: URL"
             case RefusalReason.SCHEME | RefusalReason.MALFORMED:
                 return "use a data: URL, an http(s):// URL, or a file path"
 
@@ -157,6 +160,29 @@ def reference_kind(url: str) -> ReferenceKind:
     if scheme in ("http", "https"):
         return ReferenceKind.HTTP
     return ReferenceKind.OTHER
+
+
+# pseudo file systems: their files are the kernel's views of processes, devices and settings, never a document (a
+# process's environment, /proc/self/environ, holds the provider keys); /dev holds devices (and /dev/shm scratch files)
+SYSTEM_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def system_root(real_path: str) -> str | None:
+    """The system folder (``/proc``, ``/sys``, ``/dev``) a real (resolved) path lies in, or None."""
+    return next(
+        (root for root in SYSTEM_ROOTS if real_path == root or real_path.startswith(root + "/")), None
+    )
+
+
+def system_file_refusal(real_path: str) -> Refusal | None:
+    """Why a file whose real path is ``real_path`` is never read (it lies in a system folder), or None."""
+    root = system_root(real_path)
+    if root is None:
+        return None
+    return Refusal(
+        RefusalReason.SYSTEM_FILE,
+        f"it lies in {root}, a system folder (the kernel's views of processes and devices), which holds no document",
+    )
 
 
 def local_path(url: str) -> Path:
@@ -376,13 +402,15 @@ class IOPolicy(BaseModel):
             return Refusal(
                 RefusalReason.PROVIDER_FILE, "it is a local file, which a provider's answer never names"
             )
+        # a file the run may read is never one of a system folder (its real path: a link, `..` or /dev/stdin
+        # leading there too); judged only then, so a refusal says nothing of a server's files it would not read
         if self.allow_local_files:
-            return None
+            return system_file_refusal(os.path.realpath(path))
         real = os.path.realpath(path)
         for root in self.local_roots:
             real_root = os.path.realpath(root)
             if os.path.commonpath([real, real_root]) == real_root:
-                return None
+                return system_file_refusal(real)
         return Refusal(RefusalReason.LOCAL_FILE, "this run does not read local files")
 
     def http_refusal(self, url: str, *, named: bool = True) -> Refusal | None:

@@ -457,9 +457,19 @@ def check_local_files(stuffs: dict[str, Stuff], policy: IOPolicy) -> None:
 
 
 def _check_local_file(name: str, url: str, kind: str, policy: IOPolicy) -> None:
-    from pipelex.io.policy import ReferenceKind, local_path, reference_kind
+    from pipelex.io.policy import ReferenceKind, RefusalReason, local_path, reference_kind
 
-    if reference_kind(url) is not ReferenceKind.FILE or policy.refusal(url) is not None:
+    if reference_kind(url) is not ReferenceKind.FILE:
+        return
+    refusal = policy.refusal(url)
+    what = "image" if kind == "ImageContent" else "document"
+    # a file the run reads, but never one of a system folder: said before anything runs
+    if refusal is not None and refusal.reason is RefusalReason.SYSTEM_FILE:
+        raise InputError(
+            f"input {name!r}: the {what} file {url[:200]!r} is never read: {refusal.detail}; {refusal.hint}",
+            input_name=name,
+        )
+    if refusal is not None:
         return
     path = local_path(url)
     try:
@@ -467,7 +477,6 @@ def _check_local_file(name: str, url: str, kind: str, policy: IOPolicy) -> None:
             return
     except (OSError, ValueError):  # a name too long for the system (a paragraph given as a path): no file
         pass
-    what = "image" if kind == "ImageContent" else "document"
     raise InputError(
         f"input {name!r}: the {what} file {str(path)[:200]!r} cannot be read (no such readable file): give an "
         "existing file, an http(s) URL or a data: URL",
