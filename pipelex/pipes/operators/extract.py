@@ -92,15 +92,19 @@ def check(
 
 
 def _check_output(checks: PipeChecks, entry: PipeEntry, output: tuple[ConceptSpec, Concept]) -> None:
-    """A PipeExtract makes a list of pages whose length the document decides: its output is 'Page[]' (or a list of
-    a concept refining Page), a rule of the pipe's own fields, as in the reference (schema_violation for 'Text',
-    'Page' or 'Page[2]')."""
+    """A PipeExtract makes a list of pages whose length the document decides: its output is 'Page[]', the native
+    Pages, a rule of the pipe's own fields, as in the reference (schema_violation for 'Text', 'Page', 'Page[2]', a
+    list of a concept refining Page, 'Dynamic[]' or 'Anything': "a variable-length list of native Pages"); a later
+    pipe reads the pages and makes the user's concept."""
     spec, concept = output
-    if concept.ref in ("native.Dynamic", "native.Anything"):
-        return
     concepts = checks.library.concepts
-    if not concepts.refines(concept, concepts.concepts["native.Page"]):
-        problem = f"{concept.ref} is not a page"
+    if concept.ref != "native.Page":
+        kind = (
+            "a concept refining Page"
+            if concepts.refines(concept, concepts.concepts["native.Page"])
+            else "not a page"
+        )
+        problem = f"{concept.ref} is {kind}, not the native Page"
     elif not spec.is_list:
         problem = "one page is not the list of the document's pages"
     elif spec.item_count is not None:
