@@ -3292,4 +3292,7 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(
         __import__("fidelity_bundles_fourteenth").cases()
     )  # fourteenth pass: templates, conditions, constructs
+    out.update(
+        __import__("fidelity_bundles_fifteenth").cases()
+    )  # fifteenth pass: operators, multiplicity, batches, refinements, models, libraries
     return out
