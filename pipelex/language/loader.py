@@ -61,6 +61,12 @@ def read_bundle_text(path: Path) -> str:
     return text  # a byte-order mark stays: it is not TOML, the parser says so
 
 
+def _shown_path(path: Path) -> str:
+    """A path as a message quotes it, cut past 200 characters (a 100,000-character name is no file's)."""
+    text = str(path)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def find_bundle_files(path: Path) -> list[Path]:
     """``path`` itself, or the ``.mthds`` files of the method rooted at a directory (sorted).
 
@@ -74,7 +80,14 @@ def find_bundle_files(path: Path) -> list[Path]:
             f"{str(path)!r}: a path cannot hold a NUL character; give the path of a .mthds file or folder",
             file=str(path).replace("\x00", "\\x00"),
         )
-    if not path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # a name too long for the file system (an MCP client may send any text as a path)
+        raise BundleLoadError(
+            f"{_shown_path(path)}: cannot be read ({exc.strerror}); give the path of a .mthds file or folder",
+            file=_shown_path(path),
+        ) from None
+    if not is_dir:
         return [path]
     _refuse_system_folder(path)
     files: list[Path] = []

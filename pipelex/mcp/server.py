@@ -18,6 +18,7 @@ at start): loopback is shared by every local user and process, and a tool call m
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 TOKEN_ENV = "PIPELEX_MCP_TOKEN"
 MAX_ANSWER_CHARS = 200_000  # an agent's context is precious: bigger outputs are cut, with a marker
+MAX_ERROR_CHARS = (
+    20_000  # a tool's error message: every diagnostic of a sizeable bundle, not a 1 MB input name
+)
 GUIDE_PATH = Path(__file__).resolve().parents[2] / "docs" / "language.md"
 
 INSTRUCTIONS = (
@@ -51,12 +55,49 @@ def _sources(mthds: str, path: str, library_dirs: list[str]) -> tuple[list[Path]
     paths = [Path(d) for d in library_dirs]
     if path:
         bundle = Path(path)
-        if bundle.is_dir():
+        try:
+            is_dir = bundle.is_dir()
+        except (
+            OSError,
+            ValueError,
+        ) as exc:  # a name too long for the file system, a NUL (the loader says which)
+            if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+                raise McpToolError(
+                    f"`path` {_shown(path)}: the name is too long for the file system; give the path of a .mthds file"
+                ) from None
+            is_dir = False
+        if is_dir:
             raise McpToolError(
                 f"{path} is a folder: give a .mthds file as `path`, and folders as `library_dirs`"
             )
         paths.append(bundle)
     return paths, [mthds] if mthds else []
+
+
+def _shown(text: str) -> str:
+    """A caller's text as a message quotes it: ``repr`` (escapes written out), cut past 100 characters."""
+    return repr(text if len(text) <= 100 else text[:97] + "...")
+
+
+def _message(exc: Exception) -> str:
+    """An error's message as a tool answers it, cut at the answer budget (a message quoting a caller's 1 MB input
+    name or pipe name would fill an agent's context)."""
+    text = str(exc)
+    if len(text) <= MAX_ERROR_CHARS:
+        return text
+    return text[:MAX_ERROR_CHARS] + f"... (cut: the message holds {len(text)} characters)"
+
+
+def _loaded(library: Library) -> Library:
+    """``library``, unless a bundle of it could not be loaded: a listing that silently left out a bundle that does
+    not parse (an empty list for a broken bundle) tells an agent the wrong thing; the CLI's `show` warns."""
+    from pipelex.diagnostics import Severity
+    from pipelex.errors import BundleInvalidError
+
+    problems = [d for d in library.diagnostics if d.severity is Severity.ERROR]
+    if problems:
+        raise BundleInvalidError(problems)
+    return library
 
 
 def _load(mthds: str, path: str, library_dirs: list[str]) -> Library:
@@ -148,7 +189,7 @@ def build_server() -> MCPServer:
     server = MCPServer("pipelex", version=__version__, instructions=INSTRUCTIONS)
 
     def fail(exc: Exception) -> ToolError:
-        return ToolError(str(exc))
+        return ToolError(_message(exc))
 
     @server.tool()
     def validate_bundle(
@@ -251,7 +292,7 @@ def build_server() -> MCPServer:
         from pipelex.memory.templates import inputs_template as template_of
 
         try:
-            library = _load(mthds, path, library_dirs or [])
+            library = _loaded(_load(mthds, path, library_dirs or []))
             entry = library.resolve_pipe(pipe) if pipe else library.main_pipe
             if entry is None:
                 known = ", ".join(p.code for p in library.pipes.values())
@@ -271,7 +312,7 @@ def build_server() -> MCPServer:
     ) -> list[dict[str, Any]]:
         """The pipes of a bundle or library: reference, type, description, inputs and output."""
         try:
-            library = _load(mthds, path, library_dirs or [])
+            library = _loaded(_load(mthds, path, library_dirs or []))
         except (McpToolError, PipelexError) as exc:
             raise fail(exc) from exc
         return [
@@ -291,7 +332,7 @@ def build_server() -> MCPServer:
     ) -> list[dict[str, Any]]:
         """The concepts a bundle or library declares (natives left out): reference and description."""
         try:
-            library = _load(mthds, path, library_dirs or [])
+            library = _loaded(_load(mthds, path, library_dirs or []))
         except (McpToolError, PipelexError) as exc:
             raise fail(exc) from exc
         return [
@@ -316,7 +357,7 @@ def build_server() -> MCPServer:
         explanation = explanation_of(error_type)
         if explanation is None:
             raise ToolError(
-                f"{error_type!r} is not an error type of pipelex; known: {', '.join(known_error_types())}"
+                f"{_shown(error_type)} is not an error type of pipelex; known: {', '.join(known_error_types())}"
             )
         return explanation.model_dump()
 

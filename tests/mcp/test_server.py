@@ -68,10 +68,13 @@ BROKEN = GREETING.replace("for $occasion.", "for $occasion in a $tone tone.")
 
 
 def _params(tmp_path: Path, env: dict[str, str] | None = None) -> StdioServerParameters:
+    # the SDK starts the server with a minimal environment: PYTHONPATH is handed on, so a checkout run with another
+    # checkout's interpreter (PYTHONPATH=<worktree>) serves its own code
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
     return StdioServerParameters(
         command=sys.executable,
         args=["-m", "pipelex.cli.main", "mcp", "serve"],
-        env=env or {},
+        env={**path, **(env or {})},
         cwd=str(tmp_path),
     )
 
@@ -174,6 +177,32 @@ async def test_a_path_holding_a_nul_byte_is_a_clear_error(tmp_path: Path) -> Non
         ):
             result = await client.call_tool(tool, arguments)
             assert result.is_error and "cannot hold a NUL character" in _first_text(result.content), result
+
+
+async def test_hostile_arguments_get_clear_bounded_errors(tmp_path: Path) -> None:
+    """Fourteenth hostile pass. A `path` or a `library_dirs` entry too long for the file system raised a bare OSError
+    (`File name too long`): the agent got "Error executing tool list_pipes", no reason, and the server logged a
+    traceback. `list_pipes`, `list_concepts` and `inputs_template` of a bundle that does not parse answered an empty
+    list (or "the bundle has no main_pipe"), where `dry_run` names the problem. An error quoting a 1 MB input name or
+    error type answered all of it (the outputs are cut at 200,000 characters; errors were not)."""
+    async with Client(_params(tmp_path)) as client:
+        for tool, arguments in (
+            ("list_pipes", {"path": "a" * 100_000}),
+            ("dry_run", {"path": f"{tmp_path}/{'b' * 300}.mthds"}),
+            ("list_pipes", {"mthds": GREETING, "library_dirs": ["c" * 5_000]}),
+        ):
+            result = await client.call_tool(tool, arguments)
+            text = _first_text(result.content)
+            assert result.is_error and "too long" in text and len(text) < 1_000, text[:300]
+        for tool in ("list_pipes", "list_concepts", "inputs_template"):
+            result = await client.call_tool(tool, {"mthds": "[[["})
+            assert result.is_error and "toml_syntax" in _first_text(result.content), result
+        for tool, arguments in (
+            ("explain_error", {"error_type": "x" * 1_000_000}),
+            ("dry_run", {"mthds": GREETING, "inputs": {"k" * 1_000_000: "x"}}),
+        ):
+            result = await client.call_tool(tool, arguments)
+            assert result.is_error and len(_first_text(result.content)) < 25_000
 
 
 async def test_inputs_template_then_dry_run(tmp_path: Path) -> None:
