@@ -18,6 +18,31 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MANIFEST_NAME = "METHODS.toml"  # a package manifest: the folder holding it is a package of its own
 
 
+class _NotRegularFile(OSError):
+    """The path names a device, a pipe, a socket or a folder: nothing a bundle or a manifest is read from."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.EINVAL, "not a regular file")
+
+
+def _read_regular_file(path: Path) -> tuple[bytes, int]:
+    """A regular file's first :data:`MAX_FILE_BYTES` + 1 bytes and its size (the larger of its stated size and what
+    was read: a file may grow while it is read), or :class:`_NotRegularFile`.
+
+    The path is checked before the open, then the file is opened without blocking (a named pipe opens at once
+    instead of waiting for a writer) and checked again on the open descriptor, so what is read is what was checked:
+    a file swapped for a pipe or a device between the two is refused, not read until the end of time."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # refused before any open (opening some devices has effects)
+        raise _NotRegularFile
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegularFile
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    return raw, max(info.st_size, len(raw))
+
+
 def read_bundle_text(path: Path) -> str:
     """Read one ``.mthds`` file; raise :class:`BundleLoadError` with a readable message on any problem."""
     if not path.exists():
@@ -25,25 +50,22 @@ def read_bundle_text(path: Path) -> str:
     if path.is_dir():
         raise BundleLoadError(f"{path}: is a directory, not a bundle file", file=str(path))
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # /dev/zero, a named pipe: a read that never ends
-            raise BundleLoadError(
-                f"{path}: is not a regular file (a device, a pipe or a socket); give a .mthds file",
-                file=str(path),
-            )
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)  # the size is checked on what is read: a file may grow
-        if max(info.st_size, len(raw)) > MAX_FILE_BYTES:
-            size = max(info.st_size, len(raw))
-            raise BundleLoadError(
-                f"{path}: the file is {size / (1024 * 1024):.0f} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB "
-                "limit for a bundle: a bundle is a small TOML document, check that this is the right file",
-                file=str(path),
-            )
+        raw, size = _read_regular_file(path)
+    except _NotRegularFile as exc:  # /dev/zero, a named pipe: a read that never ends
+        raise BundleLoadError(
+            f"{path}: is not a regular file (a device, a pipe or a socket); give a .mthds file",
+            file=str(path),
+        ) from exc
     except OSError as exc:
         raise BundleLoadError(
             f"{path}: cannot be read ({exc.strerror}); check its permissions", file=str(path)
         ) from exc
+    if size > MAX_FILE_BYTES:
+        raise BundleLoadError(
+            f"{path}: the file is {size / (1024 * 1024):.0f} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB "
+            "limit for a bundle: a bundle is a small TOML document, check that this is the right file",
+            file=str(path),
+        )
     if b"\x00" in raw:
         raise BundleLoadError(
             f"{path}: holds binary data, not a TOML bundle; check that this is the right file", file=str(path)
@@ -211,19 +233,12 @@ class _ManifestTooLarge(Exception):
 
 
 def _read_manifest(manifest: Path) -> str:
-    """A manifest's text, read as a bundle is: at most :data:`MAX_FILE_BYTES` (a manifest is found in every folder
+    """A manifest's text, read as a bundle is (:func:`_read_regular_file`): a manifest is found in every folder
     above a bundle, so a huge or sparse `METHODS.toml` planted there, in a shared `/tmp` or a cloned folder, must
-    not be read whole), a regular file only (a link to a device or a pipe is not followed into a read)."""
-    fd = os.open(
-        manifest, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-    )  # a pipe put there must not block the open
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        raw = handle.read(MAX_FILE_BYTES + 1)
-    if max(info.st_size, len(raw)) > MAX_FILE_BYTES:
-        raise _ManifestTooLarge(max(info.st_size, len(raw)))
+    not be read whole, nor a link to a device or a pipe followed into a read."""
+    raw, size = _read_regular_file(manifest)
+    if size > MAX_FILE_BYTES:
+        raise _ManifestTooLarge(size)
     return raw.decode("utf-8")
 
 

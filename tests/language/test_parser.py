@@ -733,3 +733,61 @@ def test_input_specs_are_made_once_and_read_only() -> None:
     del bundle, list_dishes
     gc.collect()
     assert not keys & held.keys()
+
+
+def test_a_file_swapped_for_a_pipe_after_the_check_is_refused_not_waited_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the race a shared folder allows: the path is a regular file when it is looked at, a named pipe when it is
+    # opened; the open must not wait for a writer and the read must not start (bundles and manifests alike)
+    import os
+    import threading
+
+    from pipelex.language import loader
+
+    path = tmp_path / "b.mthds"
+    path.write_text('domain = "d"\n')
+    real_stat = os.stat
+    checked = {"regular": real_stat(path)}
+
+    def stat_then_swap(target: object, *args: object, **kwargs: object) -> os.stat_result:
+        if Path(str(target)) == path and "regular" in checked:
+            result = checked.pop("regular")
+            path.unlink()
+            os.mkfifo(path)
+            return result
+        return real_stat(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", stat_then_swap)
+    outcome: list[BaseException | tuple[bytes, int]] = []
+
+    def read() -> None:
+        try:
+            outcome.append(loader._read_regular_file(path))  # pyright: ignore[reportPrivateUsage]
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    if reader.is_alive():  # free the blocked open so the thread ends, then fail
+        with open(path, "wb"):  # noqa: PTH123
+            pass
+        pytest.fail("the read of a file swapped for a named pipe blocked")
+    assert not checked, "the path was not checked before it was opened"
+    assert len(outcome) == 1 and isinstance(outcome[0], OSError)
+    assert "not a regular file" in str(outcome[0])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_read_bundle_text_refuses_a_pipe_or_a_device_at_once(tmp_path: Path, kind: str) -> None:
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "b.mthds"
+        os.mkfifo(path)
+    else:
+        path = tmp_path / "zero.mthds"
+        path.symlink_to("/dev/zero")
+    with pytest.raises(BundleLoadError, match="is not a regular file"):
+        read_bundle_text(path)
