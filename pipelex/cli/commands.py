@@ -154,10 +154,23 @@ def dispatch(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.group not in _LOGS_NOT_ROUTED_FIRST:
         _route_logs(args)
+    _escape_what_stdout_cannot_encode()
     try:
         return _handle(handler, args)
     finally:
         _release_temporal()
+
+
+def _escape_what_stdout_cannot_encode() -> None:
+    """Characters stdout's encoding lacks (``PYTHONIOENCODING=ascii``, a legacy Windows code page) written as
+    ``\\u2014`` escapes, as Python writes them on stderr, instead of a UnicodeEncodeError ending the command
+    (``validate`` prints an em dash, a run its output): JSON printed there stays the same JSON."""
+    stdout = sys.stdout
+    encoding = (getattr(stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8") and getattr(stdout, "errors", "strict") == "strict":
+        reconfigure = getattr(stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def _route_logs(args: argparse.Namespace) -> None:
@@ -204,6 +217,17 @@ def _handle(handler: Any, args: argparse.Namespace) -> int:
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:
+        import errno
+
+        # a write that found no room: a full disk, a user's quota, a file past the size limit
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or exc.filename is not None:
+            return _internal_error(exc, args)
+        # stdout's file is on a full disk (`> out.json`): say so, and let the exit's flush of what is left go
+        # nowhere rather than fail again with a traceback
+        _err(f"the output cannot be written ({exc.strerror}): free some space, or send it to another disk")
+        _discard_stdout()
+        return EXIT_FAILED
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
@@ -213,13 +237,29 @@ def _handle(handler: Any, args: argparse.Namespace) -> int:
         _err("the data nests too deeply to be processed (objects or lists inside each other): flatten it")
         return EXIT_FAILED
     except Exception as exc:  # a bug of ours: say so plainly
-        if args.debug:
-            _print_traceback()
-        _err(
-            f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and report it"
-        )
-        _print_notes(exc)
-        return EXIT_FAILED
+        return _internal_error(exc, args)
+
+
+def _internal_error(exc: Exception, args: argparse.Namespace) -> int:
+    if args.debug:
+        _print_traceback()
+    _err(f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the traceback and report it")
+    _print_notes(exc)
+    return EXIT_FAILED
+
+
+def _discard_stdout() -> None:
+    """What stdout still buffers, dropped: its descriptor now writes to the null device."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (
+        OSError,
+        ValueError,
+        AttributeError,
+    ):  # not a real file (a test's StringIO): nothing buffered below
+        pass
 
 
 def _print_traceback() -> None:
@@ -456,6 +496,18 @@ def run_pipe(args: argparse.Namespace) -> int:
     return _run(args, bundle_uri=None, pipe_code=args.code)
 
 
+def _refuse_inline_non_object(value: str) -> None:
+    """A UsageError for ``-i`` inline JSON that is not an object (``[...]``, ``"..."``): read as a file name, it was
+    "no such inputs file" (unless a file of that name exists: then it is read)."""
+    text = value.strip()
+    if text[:1] in ("[", '"') and not os.path.lexists(value):
+        kind = "a list" if text.startswith("[") else "a string"
+        raise UsageError(
+            f"-i/--inputs: the inline inputs are {kind}, but they must be a JSON object mapping input names to "
+            'values, e.g. {"text": "..."}'
+        )
+
+
 def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | None) -> int:
     from pipelex.cli import paths
     from pipelex.memory.inputs import read_inputs_argument
@@ -470,15 +522,17 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     bundle = paths.bundle_file(bundle_uri) if bundle_uri is not None else None
     library_dirs = _library_paths(args)
     output_dir = paths.output_dir(args.output_dir)
+    # an empty value (`-i "$UNSET"`) is refused as an empty path, never read as "not given"
     memory_path = (
         paths.output_file(args.working_memory_path, "--working-memory-path", force=args.force)
-        if args.working_memory_path
+        if args.working_memory_path is not None
         else None
     )
     inputs: dict[str, Any] = {}
     base_dir = None
-    if args.inputs:
+    if args.inputs is not None:
         if not args.inputs.strip().startswith("{"):
+            _refuse_inline_non_object(args.inputs)
             paths.input_file(
                 args.inputs, "-i/--inputs", max_bytes=paths.MAX_INPUTS_FILE_BYTES, what="inputs file"
             )
@@ -539,13 +593,17 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         runner.backend.release()
     for message in output.warnings:
         print(f"warning: {console_text(message)}", file=sys.stderr)
-    run_dir = _write_run_dir(
-        output_dir,
-        output,
-        graph=args.graph,
-        save_main_stuff=args.save_main_stuff,
-        save_working_memory=args.save_working_memory,
-    )
+    try:
+        run_dir = _write_run_dir(
+            output_dir,
+            output,
+            graph=args.graph,
+            save_main_stuff=args.save_main_stuff,
+            save_working_memory=args.save_working_memory,
+        )
+    except RunError as exc:  # a full disk: the run itself succeeded, and its output was paid for
+        _print_unsaved_output(output, exc)
+        raise
     main_text = _main_text(output.main_stuff)
     if memory_path is not None:  # the standard's CLI runner reads the working memory from there
         try:
@@ -572,6 +630,22 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
                 print(console_text(_preview_json(output, run_dir / "main_stuff.json")))
         _print_costs(output, args)
     return EXIT_OK
+
+
+def _print_unsaved_output(output: Any, exc: RunError) -> None:
+    """A finished run's main output, in full on stdout, when its run folder cannot be written (a full disk, a folder
+    removed during the run): else a live run's answer, paid for, was lost with the folder. A note on ``exc`` says
+    so (whatever ``-q`` or ``--no-pretty-print`` asked: the files they count on are not there)."""
+    main_text = _main_text(output.main_stuff)
+    try:
+        print(
+            console_text(main_text)
+            if main_text is not None
+            else console_json(_json_text(output.main_stuff_json()))
+        )
+    except (OSError, ValueError):  # stdout is gone too: nothing more can be kept
+        return
+    exc.add_note("the run's output is printed above, in full: it could not be saved in the run folder")
 
 
 PREVIEW_LIMIT = 4000

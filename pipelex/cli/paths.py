@@ -12,6 +12,7 @@ what a user of pipelex means).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import re
@@ -19,7 +20,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from pipelex.errors import UsageError
+from pipelex.errors import ConfigError, UsageError
 
 SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 MAX_NAME_BYTES = 255  # one path component (NAME_MAX on Linux, macOS and Windows file systems)
@@ -167,9 +168,21 @@ def open_output(path: Path, *, replace: bool) -> BinaryIO:
 
 
 def write_output(path: Path, data: bytes | str, *, replace: bool) -> None:
-    """Write ``data`` (text as UTF-8) to ``path`` as :func:`open_output` opens it."""
-    with open_output(path, replace=replace) as out:
-        out.write(data.encode("utf-8") if isinstance(data, str) else data)
+    """Write ``data`` (text as UTF-8) to ``path`` as :func:`open_output` opens it.
+
+    A write that fails (a full disk, a quota) is a ConfigError naming the file and the system's reason, and leaves
+    no truncated file behind (an empty ``schema.json`` read as the schema later)."""
+    out = open_output(path, replace=replace)
+    try:
+        with out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise ConfigError(
+            f"{str(path)!r} cannot be written ({exc.strerror or exc}); nothing was kept of it: free some space or "
+            "give another path"
+        ) from exc
 
 
 def output_file(raw: str, flag: str = "-o/--output", *, force: bool = False) -> Path:
@@ -224,7 +237,7 @@ def input_file(raw: str, flag: str, *, max_bytes: int, what: str = "file") -> Pa
     if info.st_size > max_bytes:
         raise UsageError(
             f"{flag} {raw!r}: the file is {info.st_size / 2**20:.0f} MB, over the "
-            f"{max_bytes // 2**20} MB limit for a {what}"
+            f"{max_bytes // 2**20} MB limit for {a_what}"
         )
     return path
 

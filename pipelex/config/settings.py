@@ -467,8 +467,14 @@ def find_config_file(path: str | Path | None = None) -> Path | None:
     if explicit:
         explicit_path = Path(explicit)
         if not explicit_path.is_file():
+            if explicit_path.is_dir():
+                problem = "is a folder, not a file"
+            elif explicit_path.exists():
+                problem = "is not a regular file (a device, a named pipe or a socket)"
+            else:
+                problem = "does not exist"
             raise ConfigError(
-                f"config file {explicit_path} does not exist: fix the path (or unset PIPELEX_CONFIG)"
+                f"config file {explicit_path} {problem}: give the path of a pipelex.toml (or unset PIPELEX_CONFIG)"
             )
         return explicit_path
     return next((p for p in config_candidates() if p.is_file()), None)
@@ -478,6 +484,11 @@ def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
     """Parse config text; a TOML or schema error names the file, the key and the fix."""
     import tomllib
 
+    if text.startswith("\ufeff"):  # tomllib reads it as an 'Invalid statement' at line 1, column 1
+        raise ConfigError(
+            f"{source}: the file starts with a byte-order mark (U+FEFF), which is not TOML; save it as UTF-8 "
+            "without a BOM"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -109,6 +109,27 @@ def json_kind(value: object) -> str:
     return kinds.get(type(value), "a number")
 
 
+def _unique_keys(where: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A ``json`` object hook refusing a key given twice in one object: ``json`` keeps the last value and drops
+    the others without a word (RFC 8259 leaves it to the reader), so a pasted second ``"order"`` silently replaced
+    the first one's order; TOML refuses it as a syntax error."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    raise InputError(
+                        f"{where}: the key {key!r} is given twice in one object (JSON would keep only the last "
+                        "one): keep one"
+                    )
+                seen.add(key)
+        return built
+
+    return build
+
+
 def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
     """``-i`` value: inline JSON (starting with ``{``), or a .json/.toml file. Returns data and the file's folder."""
     import json
@@ -117,7 +138,7 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
     data: object
     if text.startswith("{"):
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_keys("the inline inputs"))
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"the inline inputs are not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
@@ -145,7 +166,10 @@ def read_inputs_argument(argument: str) -> tuple[dict[str, Any], Path | None]:
                     f"inputs file {argument!r} starts with a byte-order mark (U+FEFF), which is not JSON or "
                     "TOML: save the file as UTF-8 without a BOM"
                 )
-            data = tomllib.loads(raw) if path.suffix.lower() == ".toml" else json.loads(raw)
+            if path.suffix.lower() == ".toml":  # a key given twice is a TOML syntax error
+                data = tomllib.loads(raw)
+            else:
+                data = json.loads(raw, object_pairs_hook=_unique_keys(f"inputs file {argument!r}"))
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"inputs file {argument!r} is not UTF-8 text (byte {exc.start} cannot be decoded): save it as "

@@ -463,3 +463,53 @@ def test_a_file_naming_no_readable_file_is_refused_by_the_policy_check_only_wher
         {"scans": Stuff.of("scans", "native.Image", ListContent(items=given[:1]))},
         IOPolicy.model_construct(allow_local_files=True),
     )
+
+
+@pytest.mark.parametrize("flag", ["-i", "--working-memory-path"])
+def test_an_empty_path_value_is_refused_not_read_as_not_given(here: Path, flag: str) -> None:
+    """`-i "$INPUTS"` with the variable unset ran without inputs (or with mocked ones), and an empty
+    --working-memory-path wrote nothing without a word."""
+    argv = ["run", "bundle", "menu_card.mthds", "--dry-run", "--mock-inputs", flag, ""]
+    code, output = run_in_process(argv)
+    assert code == 2, output
+    assert f"{'-i/--inputs' if flag == '-i' else flag}: the path is empty" in output
+
+
+@pytest.mark.parametrize(
+    ("inline", "kind"), [('[{"kitchen_note": "leeks"}]', "a list"), ('"leeks"', "a string")]
+)
+def test_inline_inputs_that_are_not_an_object_say_so(here: Path, inline: str, kind: str) -> None:
+    code, output = run_in_process(["run", "bundle", "menu_card.mthds", "--dry-run", "-i", inline])
+    assert code == 2, output
+    assert f"the inline inputs are {kind}, but they must be a JSON object" in output
+    assert "no such inputs file" not in output
+
+
+@pytest.mark.parametrize("where", ["inline", "file"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"kitchen_note": "leeks", "kitchen_note": "potatoes"}',
+        '{"kitchen_note": {"concept": "KitchenNote", "content": {"text": "a", "text": "b"}}}',
+    ],
+    ids=["top-level", "nested"],
+)
+def test_a_key_given_twice_in_json_inputs_is_refused(here: Path, where: str, body: str) -> None:
+    """json keeps the last value of a key given twice and drops the other one silently (a run on the wrong data)."""
+    if where == "file":
+        (here / "inputs.json").write_text(body, encoding="utf-8")
+    argument = "inputs.json" if where == "file" else body
+    output = clear_failure(
+        ["run", "bundle", "menu_card.mthds", "--dry-run", "-i", argument], "is given twice"
+    )
+    assert ("inputs file 'inputs.json'" if where == "file" else "the inline inputs") in output
+
+
+def test_an_inputs_file_over_the_size_limit_is_named_in_good_english(tmp_path: Path) -> None:
+    from pipelex.cli.paths import input_file
+    from pipelex.errors import UsageError
+
+    big = tmp_path / "inputs.json"
+    big.write_bytes(b" " * (2 * 2**20))
+    with pytest.raises(UsageError, match="over the 1 MB limit for an inputs file$"):
+        input_file(str(big), "-i/--inputs", max_bytes=2**20, what="inputs file")

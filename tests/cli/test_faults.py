@@ -508,3 +508,82 @@ def test_an_interrupted_run_stops_cleanly_and_keeps_its_folder(
     tmp_path: Path, sig: signal.Signals, sigint: signal.Handlers
 ) -> None:
     interrupted_run(tmp_path, env=cli_env(tmp_path, PIPELEX_TEST_STEP_SECONDS="1"), sig=sig, sigint=sigint)
+
+
+# ---------------------------------------------------------------------------------------------------- full disks
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """For ``preexec_fn``: writes past ``limit`` bytes fail with EFBIG, as on a full disk (SIGXFSZ ignored: by
+    default it kills the process)."""
+
+    def apply() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def _limited(
+    tmp_path: Path, limit: int, *args: str, stdout: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = cli_env(tmp_path, PIPELEX_LOG_FILE=os.devnull)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelex.cli.main", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=_file_size_limit(limit),
+    )
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs POSIX file size limits")
+def test_a_file_a_command_writes_on_a_full_disk_is_named_and_not_left_truncated(tmp_path: Path) -> None:
+    result = _limited(tmp_path, 10_000, "schema", "-o", "schema.json")  # the schema is ~90 KB
+    assert_one_clear_line(result, 1, "'schema.json' cannot be written", "free some space")
+    assert not (tmp_path / "schema.json").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_stdout_on_a_full_disk_is_an_error_line_not_a_traceback(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        result = _limited(tmp_path, 2**40, "schema", stdout=full.fileno())
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: the output cannot be written (No space left on device): free some space, or send it to another "
+        "disk"
+    ]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs POSIX file size limits")
+def test_a_finished_run_whose_folder_cannot_be_written_still_gives_its_output(
+    tmp_path: Path, shout: Path
+) -> None:
+    """graph.html (~35 KB) does not fit: the run's output (a live one's was paid for) is printed in full, -q or
+    not, and the error says why the folder is incomplete."""
+    result = _limited(
+        tmp_path, 20_000, "run", "bundle", str(shout), "-i", '{"text": "hi"}', "-o", "out", "-q"
+    )
+    assert_one_clear_line(result, 1, "the results cannot be written", "free some space")
+    assert result.stdout.strip() == "HI!"
+    assert "note: the run's output is printed above, in full" in result.stderr
+
+
+def test_a_console_that_cannot_encode_unicode_gets_escapes_not_an_internal_error(
+    tmp_path: Path, shout: Path
+) -> None:
+    """PYTHONIOENCODING=ascii (or a legacy Windows code page): `validate` printed an em dash and failed with a
+    UnicodeEncodeError; a run's output holding any non-ASCII character did too."""
+    env = cli_env(tmp_path, PYTHONIOENCODING="ascii")
+    result = pipelex(tmp_path, "validate", "bundle", str(shout), "--static-only", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "shout.mthds: valid \\u2014 1 pipe(s)" in result.stdout
+    result = pipelex(
+        tmp_path, "run", "bundle", str(shout), "-i", '{"text": "caf\\u00e9 \\u2603"}', "-o", "o", env=env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "CAF\\xc9 \\u2603!" in result.stdout

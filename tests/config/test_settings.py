@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,27 @@ def test_temporal_env_overrides() -> None:
     assert config.temporal.address == "127.0.0.1:7233"
     assert config.temporal.task_queue == "q2"
     assert config.temporal.namespace == "default"
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.mkdir(), "is a folder, not a file"),
+        (lambda p: os.mkfifo(p), "is not a regular file"),
+        (lambda p: None, "does not exist"),
+    ],
+    ids=["folder", "named-pipe", "missing"],
+)
+def test_pipelex_config_naming_no_file_says_what_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[Path], object], expected: str
+) -> None:
+    target = tmp_path / "pipelex.toml"
+    make(target)
+    monkeypatch.setenv("PIPELEX_CONFIG", str(target))
+    with pytest.raises(ConfigError, match=expected):
+        load_config()
+
+
+def test_a_config_file_with_a_byte_order_mark_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="byte-order mark.*without a BOM"):
+        parse_config("\ufeff[dry_run]\nnb_list_items = 7\n", source="pipelex.toml")
