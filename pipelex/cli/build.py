@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pipelex.cli.exits import EXIT_FAILED, EXIT_OK
 
@@ -124,16 +125,18 @@ def _load(args: argparse.Namespace) -> tuple[PipelexRunner, Library, PipeEntry]:
 
 
 def _emit(args: argparse.Namespace, text: str, *, next_step: str | None) -> int:
-    if not args.output:
+    if args.output is None:
         from pipelex.cli.commands import console_json
 
         # a description's C1 controls and bidi overrides, escaped (the same JSON)
         sys.stdout.write(console_json(text))
         return EXIT_OK
-    from pipelex.cli.paths import output_file, write_output
+    from pipelex.cli.paths import output_file, refuse_overwriting_a_source, write_output
 
     # checked: a folder, a missing folder, a system path, a link, an existing file without --force are usage errors
     out = output_file(args.output, force=args.force)
+    sources = [Path(args.path), *(Path(raw) for raw in args.library_dir)]
+    refuse_overwriting_a_source(out, "-o/--output", args.output, sources=sources)
     write_output(out, text, replace=args.force)
     print(f"wrote {out}" + (f"; {next_step}" if next_step else ""))
     return EXIT_OK

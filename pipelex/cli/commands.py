@@ -431,10 +431,14 @@ def validate_pipe(args: argparse.Namespace) -> int:
     if not args.library_dir:
         _err("give the library with -L DIR")
         return EXIT_USAGE
-    if not args.all and not args.code:
+    code: str | None = args.code
+    if not args.all and not code:
         _err("name a pipe, or pass --all")
         return EXIT_USAGE
-    return _validate(_library_paths(args), args, only=None if args.all else [args.code], bundle_path=None)
+    if args.all and code is not None:  # which one was meant? --all validated every pipe, the code ignored
+        _err(f"name a pipe ({code!r}) or pass --all, not both")
+        return EXIT_USAGE
+    return _validate(_library_paths(args), args, only=None if code is None else [code], bundle_path=None)
 
 
 # ---------------------------------------------------------------------------------------------------- run
@@ -523,19 +527,24 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
     library_dirs = _library_paths(args)
     output_dir = paths.output_dir(args.output_dir)
     # an empty value (`-i "$UNSET"`) is refused as an empty path, never read as "not given"
+    memory_raw: str | None = args.working_memory_path
     memory_path = (
-        paths.output_file(args.working_memory_path, "--working-memory-path", force=args.force)
-        if args.working_memory_path is not None
+        paths.output_file(memory_raw, "--working-memory-path", force=args.force)
+        if memory_raw is not None
         else None
     )
+    inputs_file = None
+    if args.inputs is not None and not args.inputs.strip().startswith("{"):
+        _refuse_inline_non_object(args.inputs)
+        inputs_file = paths.input_file(
+            args.inputs, "-i/--inputs", max_bytes=paths.MAX_INPUTS_FILE_BYTES, what="inputs file"
+        )
+    if memory_path is not None and memory_raw is not None:
+        sources = [*([bundle] if bundle else []), *([inputs_file] if inputs_file else []), *library_dirs]
+        paths.refuse_overwriting_a_source(memory_path, "--working-memory-path", memory_raw, sources=sources)
     inputs: dict[str, Any] = {}
     base_dir = None
     if args.inputs is not None:
-        if not args.inputs.strip().startswith("{"):
-            _refuse_inline_non_object(args.inputs)
-            paths.input_file(
-                args.inputs, "-i/--inputs", max_bytes=paths.MAX_INPUTS_FILE_BYTES, what="inputs file"
-            )
         inputs, base_dir = read_inputs_argument(args.inputs)
     mode = PipeRunMode.DRY if args.dry_run else PipeRunMode.LIVE
     # a process of its own (one embedding main() keeps its collector as it set it)
@@ -1153,12 +1162,13 @@ def graph_render(args: argparse.Namespace) -> int:
     suffix = ".html" if args.format == "html" else ".mmd"
     # its own default, the graph's page next to it (a run writes one there): re-rendering replaces it, but never
     # through a link (a run folder someone else made may hold `graph.html -> ~/.bashrc`)
-    replace = args.force or not args.output
+    replace = args.force or args.output is None
     out = (
         paths.output_file(args.output, force=args.force)
-        if args.output
+        if args.output is not None
         else paths.output_file(str(path.with_suffix(suffix)), "the output next to the graph", force=True)
     )
+    paths.refuse_overwriting_a_source(out, "-o/--output", str(out), sources=[path])
     try:
         graph = ExecutionGraph.from_json(path.read_bytes())
     except ValidationError as exc:  # name the first problem: its place in the JSON and what is wrong there
@@ -1287,7 +1297,7 @@ def schema(args: argparse.Namespace) -> int:
     from pipelex.language.schema import mthds_json_schema
 
     text = json.dumps(mthds_json_schema(), indent=2) + "\n"
-    if not args.output:
+    if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
     from pipelex.cli.paths import output_file, write_output

@@ -18,9 +18,12 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pipelex.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 MAX_NAME_BYTES = 255  # one path component (NAME_MAX on Linux, macOS and Windows file systems)
@@ -218,6 +221,32 @@ def output_file(raw: str, flag: str = "-o/--output", *, force: bool = False) -> 
         raise UsageError(f"{flag} {raw!r}: {str(resolved.parent)!r} is a file, not a folder")
     _writable_folder(resolved.parent, flag, raw)
     return path
+
+
+def refuse_overwriting_a_source(out: Path, flag: str, raw: str, *, sources: Iterable[Path]) -> None:
+    """A UsageError if ``out`` is a file the command reads (``sources``: the bundle, the inputs file, the graph,
+    the ``-L`` files and folders), or a ``.mthds`` file inside a ``-L`` folder: ``--force`` means "replace the file
+    I name", never "replace my bundle (or my inputs) with what was made from it", and a JSON written there would
+    break the next load of the library."""
+    try:
+        resolved = out.resolve()
+    except (OSError, RuntimeError):  # output_file checked it already
+        return
+    for source in sources:
+        try:
+            if resolved.exists() and os.path.samefile(resolved, source):
+                raise UsageError(
+                    f"{flag} {raw!r}: it is {str(source)!r}, a file this command reads; writing there would "
+                    "replace it: give another file"
+                )
+            folder = source.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if resolved.suffix == ".mthds" and folder.is_dir() and folder in resolved.parents:
+            raise UsageError(
+                f"{flag} {raw!r}: it is a .mthds file of the library folder {str(source)!r}; writing JSON there "
+                "would replace a bundle or break the next load of the library: give another file"
+            )
 
 
 def input_file(raw: str, flag: str, *, max_bytes: int, what: str = "file") -> Path:

@@ -513,3 +513,92 @@ def test_an_inputs_file_over_the_size_limit_is_named_in_good_english(tmp_path: P
     big.write_bytes(b" " * (2 * 2**20))
     with pytest.raises(UsageError, match="over the 1 MB limit for an inputs file$"):
         input_file(str(big), "-i/--inputs", max_bytes=2**20, what="inputs file")
+
+
+def _write_memory(target: str) -> list[str]:
+    return ["run", "bundle", "menu_card.mthds", "--dry-run", "-i", "inputs.json", "-q"] + [
+        "--working-memory-path",
+        target,
+        "--force",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "target", "expected"),
+    [
+        (_write_memory("inputs.json"), "inputs.json", "a file this command reads"),
+        (_write_memory("menu_card.mthds"), "menu_card.mthds", "a file this command reads"),
+        (_write_memory("./lib/../menu_card.mthds"), "menu_card.mthds", "a file this command reads"),
+        (
+            [*_write_memory("lib/other.mthds"), "-L", "lib"],
+            "lib/other.mthds",
+            "a .mthds file of the library folder",
+        ),
+        (
+            ["build", "inputs", "menu_card.mthds", "-o", "menu_card.mthds", "--force"],
+            "menu_card.mthds",
+            "reads",
+        ),
+        (
+            ["build", "output", "menu_card.mthds", "-o", "lib/other.mthds", "--force", "-L", "lib"],
+            "lib/other.mthds",
+            "library",
+        ),
+        (
+            ["graph", "render", "graph.json", "-o", "graph.json", "--force"],
+            "graph.json",
+            "a file this command reads",
+        ),
+    ],
+    ids=[
+        "wm-inputs",
+        "wm-bundle",
+        "wm-bundle-dots",
+        "wm-library",
+        "build-bundle",
+        "build-library",
+        "graph-itself",
+    ],
+)
+def test_a_command_never_writes_over_a_file_it_reads(
+    here: Path, argv: list[str], target: str, expected: str
+) -> None:
+    """--force replaced the bundle (or the inputs, or the graph) with what the command made from it: the user's
+    source was lost, and the next load of the library failed on the JSON."""
+    (here / "inputs.json").write_text('{"kitchen_note": "leeks"}', encoding="utf-8")
+    (here / "lib").mkdir()
+    (here / "lib" / "other.mthds").write_text(MENU.read_text().replace("bistro_menus", "bistro_two"), "utf-8")
+    code, output = run_in_process(
+        ["run", "bundle", "menu_card.mthds", "--dry-run", "-i", "inputs.json", "-q", "-o", "o"]
+    )
+    assert code == 0, output
+    shutil.copy(here / "o" / "write_menu_card_01" / "graph.json", here / "graph.json")
+    before = (here / target).read_bytes()
+    code, output = run_in_process(argv)
+    assert code == 2, output
+    assert expected in output, output
+    assert (here / target).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "inputs", "menu_card.mthds", "-o", ""],
+        ["build", "output", "menu_card.mthds", "-o", ""],
+        ["schema", "-o", ""],
+        ["graph", "render", "graph.json", "-o", ""],
+    ],
+    ids=["build-inputs", "build-output", "schema", "graph-render"],
+)
+def test_an_empty_output_path_is_refused_not_read_as_not_given(here: Path, argv: list[str]) -> None:
+    (here / "graph.json").write_text("{}", encoding="utf-8")
+    code, output = run_in_process(argv)
+    assert code == 2, output
+    assert "-o/--output: the path is empty" in output
+
+
+def test_validate_pipe_with_a_code_and_all_is_refused(here: Path) -> None:
+    """--all validated every pipe and ignored the code without a word."""
+    code, output = run_in_process(["validate", "pipe", "list_dishes", "--all", "-L", "."])
+    assert code == 2, output
+    assert "name a pipe ('list_dishes') or pass --all, not both" in output
