@@ -104,8 +104,10 @@ def blob_name(data: bytes, mime_type: str | None) -> str:
 def name_of(uri: str) -> str:
     """The blob name of a storage URI (refuses anything that could leave the store)."""
     name = uri.removeprefix(STORAGE_SCHEME)
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise ValueError(f"not a storage URI: {uri!r}")
+    # only a name this store writes (`<sha256>.<ext>`, `<sha256>`): a folder or a bucket shared with other data
+    # (`s3_prefix = ""`) holds objects a run never wrote, and `pipelex-storage://users.csv` read them
+    if not uri.startswith(STORAGE_SCHEME) or not is_blob_name(name):
+        raise ValueError(f"not a storage URI: {uri[:120]!r}")
     return name
 
 

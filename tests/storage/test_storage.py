@@ -38,7 +38,20 @@ def test_local_storage_is_content_addressed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "uri", ["pipelex-storage://../etc/passwd", "pipelex-storage://", "pipelex-storage://a/b"]
+    "uri",
+    [
+        "pipelex-storage://../etc/passwd",
+        "pipelex-storage://",
+        "pipelex-storage://a/b",
+        # fourteenth hostile pass: only the names a store writes (`<sha256>.<ext>`, `<sha256>`)
+        "pipelex-storage://users.csv",
+        "pipelex-storage://temporal-payloads",
+        f"pipelex-storage://{'0' * 64}.tar.gz",
+        f"pipelex-storage://{'0' * 63}.png",
+        f"pipelex-storage://{'A' * 64}.png",
+        f"pipelex-storage://{'0' * 64}.p\u00e9",
+        f"other://{'0' * 64}.png",
+    ],
 )
 def test_storage_uris_cannot_leave_the_store(uri: str) -> None:
     with pytest.raises(ValueError):
@@ -165,6 +178,29 @@ def test_s3_storage_put_get(moto_endpoint: str) -> None:
     assert store.size(uri) == 14 and store.size(f"{STORAGE_SCHEME}{'0' * 64}.pdf") is None
     listed = client.list_objects_v2(Bucket="blobs")["Contents"]
     assert [o["Key"] for o in listed] == [f"runs/{uri.removeprefix(STORAGE_SCHEME)}"]
+
+
+def test_s3_storage_reads_only_the_objects_it_wrote(moto_endpoint: str, tmp_path: Path) -> None:
+    """Fourteenth hostile pass: on a bucket shared with other data (``s3_prefix = ""``, which the store's aging
+    allows for), any caller of a served run read another object of the bucket by its name
+    (``pipelex-storage://users.csv``); the local folder let any file of its own be read the same way."""
+    import asyncio
+
+    from pipelex.errors import ReadFailedError
+    from pipelex.io.gate import read_reference
+    from pipelex.io.policy import IOPolicy
+    from pipelex.storage.s3 import S3Storage
+
+    client = _bucket(moto_endpoint, "shared")
+    client.put_object(Bucket="shared", Key="users.csv", Body=b"alice,secret")
+    (tmp_path / "notes.txt").write_bytes(b"alice,secret")
+    for store in (S3Storage("shared", prefix="", endpoint_url=moto_endpoint), LocalStorage(tmp_path)):
+        uri, _ = store.put(b"%PDF-1.4 mine", "application/pdf")
+        assert asyncio.run(read_reference(uri, IOPolicy(), store, pipe_code="p"))[0] == b"%PDF-1.4 mine"
+        for name in ("users.csv", "notes.txt"):
+            with pytest.raises(ReadFailedError, match="no such blob"):
+                asyncio.run(read_reference(f"{STORAGE_SCHEME}{name}", IOPolicy(), store, pipe_code="p"))
+            assert store.size(f"{STORAGE_SCHEME}{name}") is None
 
 
 IMG_AND_EXTRACT = """
