@@ -1202,8 +1202,8 @@ def graph_render(args: argparse.Namespace) -> int:
     if getattr(args, "open", False):
         import webbrowser
 
-        if not webbrowser.open(out.resolve().as_uri()):
-            _err(f"no browser to open {out}: open it by hand")
+        if not webbrowser.open(out.resolve().as_uri()):  # the file is written: the command did its work
+            print(f"warning: no browser to open {out}: open it by hand", file=sys.stderr)
     return EXIT_OK
 
 

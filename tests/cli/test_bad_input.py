@@ -602,3 +602,20 @@ def test_validate_pipe_with_a_code_and_all_is_refused(here: Path) -> None:
     code, output = run_in_process(["validate", "pipe", "list_dishes", "--all", "-L", "."])
     assert code == 2, output
     assert "name a pipe ('list_dishes') or pass --all, not both" in output
+
+
+def test_graph_render_open_without_a_browser_warns_and_succeeds(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is written: no browser to show it is a warning, not an `error:` line with exit code 0."""
+    import webbrowser
+
+    code, output = run_in_process(
+        ["run", "bundle", "menu_card.mthds", "--dry-run", "-i", '{"kitchen_note": "leeks"}', "-q", "-o", "o"]
+    )
+    assert code == 0, output
+    monkeypatch.setattr(webbrowser, "open", lambda *_args, **_kwargs: False)
+    code, output = run_in_process(["graph", "render", "o/write_menu_card_01/graph.json", "--open"])
+    assert code == 0, output
+    assert "warning: no browser to open" in output
+    assert "error:" not in output
