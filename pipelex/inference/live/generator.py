@@ -17,6 +17,7 @@ import importlib
 import inspect
 import itertools
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -938,6 +939,24 @@ def _list_schema(model: type[StuffContent], count: int | None) -> dict[str, Any]
     return schema
 
 
+def _finite(text: str) -> float:
+    """A JSON number of a structured reply; one past a float's range (``1e999``) is no number a model means."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _not_a_number(text: str) -> Any:
+    """``NaN``, ``Infinity``, ``-Infinity``: Python's json reads them, JSON has none; a field holding one was answered
+    as ``null`` (a required number silently emptied), as the third pass found for a caller's inputs."""
+    raise ValueError(f"{text} is not a JSON number")
+
+
+_READ_NUMBERS: dict[str, Any] = {"parse_float": _finite, "parse_constant": _not_a_number}
+"""How a structured reply's numbers are read: finite, or the reply is malformed (retried, then the repair call)."""
+
+
 def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     cleaned = text.strip()
     if cleaned.startswith("<think>") and "</think>" in cleaned:
@@ -946,7 +965,7 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     if cleaned.startswith("```"):
         cleaned = cleaned.strip("`").removeprefix("json").strip()
     try:
-        data = json.loads(cleaned)
+        data = json.loads(cleaned, **_READ_NUMBERS)
     except ValueError as exc:
         found = _json_in_prose(cleaned)
         if found is not None:  # validated against the concept as any reply is
@@ -994,10 +1013,10 @@ def _json_in_prose(text: str) -> tuple[Any] | None:
     object between sentences), as a 1-tuple, or None. A fenced block is taken first; else the value read from
     one of the first opening brackets, when it is an object or a list."""
     candidates = [fenced.strip()] if (fenced := _fenced_block(text)) is not None else []
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(**_READ_NUMBERS)
     for candidate in candidates:
         try:
-            return (json.loads(candidate),)
+            return (json.loads(candidate, **_READ_NUMBERS),)
         except (ValueError, RecursionError):
             pass
     starts = list(itertools.islice((i for i, c in enumerate(text[:200_000]) if c in "{["), _PROSE_STARTS))
