@@ -28,7 +28,13 @@ def render_document(job: DocGenJob) -> tuple[bytes, str]:
         case "docx":
             return render_docx(job.text), MIME_TYPES["docx"]
         case "xlsx":
-            return render_xlsx(job.text), MIME_TYPES["xlsx"]
+            try:
+                return render_xlsx(job.text), MIME_TYPES["xlsx"]
+            except SheetTooLargeError as exc:
+                raise PipeRunError(
+                    f"pipe {job.pipe_code!r}: {exc}: generate a shorter table, or choose another format",
+                    pipe_code=job.pipe_code,
+                ) from None
         case _:
             raise PipeRunError(
                 f"pipe {job.pipe_code!r}: document format {job.format!r} is not supported in this "
@@ -76,6 +82,22 @@ _DOCX_RELS = (
 )
 
 
+# characters XML 1.0 cannot carry (C0 controls but tab and line breaks, U+FFFE, U+FFFF, lone surrogates): a model's
+# answer or an input holding one (an ANSI escape, a NUL) made a .docx or .xlsx Word and Excel refuse as corrupt
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+MAX_SHEET_ROWS = 1_048_576  # an xlsx sheet's rows and columns (Excel's limits: past them the file is refused)
+MAX_SHEET_COLUMNS = 16_384
+
+
+class SheetTooLargeError(ValueError):
+    """The text makes more rows or cells in a row than an xlsx sheet holds."""
+
+
+def _xml_text(text: str) -> str:
+    """``text`` as XML element content: escaped, the characters XML cannot carry left out."""
+    return escape(_NOT_XML.sub("", text))
+
+
 def _zip(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -90,7 +112,7 @@ def render_docx(text: str) -> bytes:
     body: list[str] = []
     for block in _paragraphs(text):
         runs = "<w:br/>".join(
-            f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in block.splitlines()
+            f'<w:t xml:space="preserve">{_xml_text(line)}</w:t>' for line in block.splitlines()
         )
         body.append(f"<w:p><w:r>{runs}</w:r></w:p>")
     document = (
@@ -114,7 +136,16 @@ def render_xlsx(text: str) -> bytes:
             continue
         index += 1
         cells = stripped.strip("|").split("|") if "|" in stripped else stripped.split("\t")
-        row = "".join(f'<c t="inlineStr"><is><t>{escape(c.strip())}</t></is></c>' for c in cells)
+        if index > MAX_SHEET_ROWS:
+            raise SheetTooLargeError(
+                f"the text makes more than {MAX_SHEET_ROWS:,} rows, more than an xlsx sheet holds"
+            )
+        if len(cells) > MAX_SHEET_COLUMNS:
+            raise SheetTooLargeError(
+                f"line {index} of the text makes {len(cells):,} cells, more than the {MAX_SHEET_COLUMNS:,} columns of "
+                "an xlsx sheet"
+            )
+        row = "".join(f'<c t="inlineStr"><is><t>{_xml_text(c.strip())}</t></is></c>' for c in cells)
         rows.append(f'<row r="{index}">{row}</row>')
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
