@@ -632,7 +632,11 @@ class StaticChecker(PipeChecks):
                 allowed = {wanted.value}
             elif wanted:
                 allowed = {c.value for c in LOOKUP_ORDER[wanted]}
-            if wanted and not any(h.category.value in allowed for h in handles):
+            # an alias, preset or waterfall is a name of one category's tables: another category's name is unknown
+            # to this operator even when its model would fit (the reference: a PipeLLM's `@default-judgment`, the
+            # judgment alias of an LLM, "was not found in the model deck")
+            foreign_name = not own_names and model_ref.kind is not ModelRefKind.HANDLE
+            if wanted and (foreign_name or not any(h.category.value in allowed for h in handles)):
                 defined_in = self.deck.category_of_name(model_ref)
                 found = ", ".join(sorted({f"{h.handle} ({h.category.value})" for h in handles}))
                 where = (

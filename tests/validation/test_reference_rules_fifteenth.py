@@ -58,3 +58,68 @@ def test_an_extract_outputs_the_native_pages_not_a_refinement_or_a_dynamic_conce
 def test_an_extract_making_native_pages_is_valid(output: str) -> None:
     report = validate(EXTRACT.replace("{output}", output))
     assert report.is_valid, error_types(report)
+
+
+DESCRIBE = """
+domain = "writing"
+
+[concept.Blurb]
+description = "A blurb"
+
+[concept.Blurb.structure]
+title = "Title"
+
+[pipe.describe]
+type = "PipeLLM"
+description = "Describe a product"
+inputs = { product = "Text" }
+output = "Blurb"
+{models}
+prompt = "Write a short, lively description of $product."
+"""
+
+
+@pytest.mark.parametrize(
+    "models",
+    [
+        'model = "@default-judgment"',
+        'model = "@default-judgment-vision"',
+        'model = "alias:default-judgment"',
+        'model = { model = "@default-judgment", temperature = 0.2 }',
+        'model_to_structure = "@default-judgment"',
+    ],
+)
+def test_a_judgment_alias_is_no_llm_name_even_though_it_names_an_llm(models: str) -> None:
+    # the reference: "Pipe 'describe' (PipeLLM), field 'model': Alias 'default-judgment' was not found in the model
+    # deck" (names are looked up in the operator's own category; a judgment alias names an LLM)
+    report = validate(DESCRIBE.replace("{models}", models))
+    assert error_types(report) == ["unknown_model"]
+    assert "judge" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "models",
+    ['model = "@default-premium"', 'model = "gpt-4o"', 'model_to_structure = "$engineering-structured"'],
+)
+def test_an_llm_name_or_handle_on_a_pipe_llm_is_valid(models: str) -> None:
+    report = validate(DESCRIBE.replace("{models}", models))
+    assert report.is_valid, error_types(report)
+
+
+def test_a_judgment_alias_on_a_judge_is_valid() -> None:
+    report = validate(
+        """
+        domain = "news"
+
+        [pipe.judge]
+        type = "PipeJudge"
+        description = "Judge"
+        inputs = { news = "Text" }
+        output = "YesNo"
+        model = "@default-judgment"
+        prompt = "$news"
+        question = "Is this material?"
+        criteria = { yes = "It is", no = "It is not" }
+        """
+    )
+    assert report.is_valid, error_types(report)
