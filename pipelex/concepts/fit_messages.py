@@ -43,6 +43,7 @@ _WANTED: dict[str, str] = {
     "date_type": 'an ISO date (e.g. "2026-03-01")',
     "date_parsing": 'an ISO date (e.g. "2026-03-01")',
     "date_from_datetime_parsing": 'an ISO date (e.g. "2026-03-01")',
+    "date_from_datetime_inexact": 'a date without a time of day (e.g. "2026-03-01")',
 }
 
 
@@ -52,8 +53,22 @@ def shown(value: object, limit: int = 60) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
-        return f"a Python {type(value).__name__}"
+        return _toml_shown(value) or f"a Python {type(value).__name__}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _toml_shown(value: object) -> str | None:
+    """A date or time value (an unquoted one of a TOML inputs file, a function's result) as TOML and ISO 8601 write
+    it, not "a Python date"; None for other values."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
+        kind, text = "date and time", value.isoformat()
+    elif isinstance(value, dt.date | dt.time):
+        kind, text = ("date" if isinstance(value, dt.date) else "time"), value.isoformat()
+    else:
+        return None
+    return f"the {kind} {text}"
 
 
 def _walk(

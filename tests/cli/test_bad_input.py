@@ -619,3 +619,53 @@ def test_graph_render_open_without_a_browser_warns_and_succeeds(
     assert code == 0, output
     assert "warning: no browser to open" in output
     assert "error:" not in output
+
+
+DATES_BUNDLE = """
+domain      = "dates"
+description = "Events on dates"
+main_pipe   = "announce"
+
+[concept.Event]
+description = "Something happening on a day"
+
+[concept.Event.structure]
+day  = { type = "date", description = "The day", required = true }
+name = { type = "text", description = "What happens", required = true }
+
+[pipe.announce]
+type        = "PipeCompose"
+description = "Announces an event"
+inputs      = { title = "Text", day = "Date", event = "Event" }
+output      = "Text"
+template    = "$title $day $event.day $event.name"
+"""
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        (
+            'title = 1979-05-27\nday = 1979-05-27\nevent = { day = 1979-05-27, name = "x" }',
+            "input 'title' is the date 1979-05-27, but native.Text takes a string",
+        ),
+        (
+            'title = "t"\nday = 07:32:00\nevent = { day = 1979-05-27, name = "x" }',
+            "input 'day' is the time 07:32:00, but native.Date takes an ISO date",
+        ),
+        (
+            'title = "t"\nday = 1979-05-27\nevent = { day = 1979-05-27T07:32:00-08:00, name = "x" }',
+            "field 'day' is the date and time 1979-05-27T07:32:00-08:00, but it takes a date without a time of day",
+        ),
+    ],
+    ids=["date-for-text", "time-for-date", "datetime-for-date-field"],
+)
+def test_an_unquoted_toml_date_that_does_not_fit_is_shown_as_written(
+    here: Path, toml: str, expected: str
+) -> None:
+    """TOML inputs read unquoted dates and times as such: the message said "a Python date" (and pydantic's
+    "Datetimes provided to dates should have zero time")."""
+    (here / "dates.mthds").write_text(DATES_BUNDLE, encoding="utf-8")
+    (here / "inputs.toml").write_text(toml + "\n", encoding="utf-8")
+    output = clear_failure(["run", "bundle", "dates.mthds", "--dry-run", "-i", "inputs.toml"], expected)
+    assert "Python" not in output
