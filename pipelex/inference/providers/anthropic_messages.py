@@ -12,6 +12,7 @@ from pipelex.inference.providers.base import (
     ImageResult,
     ProviderCallError,
     connection_error,
+    gateway_message,
     retry_after_seconds,
     status_error,
     summarise_body,
@@ -69,7 +70,7 @@ def _error_detail(exc: APIStatusError) -> str:
     error = body.get("error") if is_json_object(body) else None
     message = error.get("message") if is_json_object(error) else None
     if isinstance(message, str) and message.strip():
-        return message
+        return gateway_message(message)  # a gateway's (LiteLLM's) exception chain around the upstream's words
     detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
     if detail == f"Error code: {exc.status_code}":  # no body to quote
         return "no message"

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.config.deck import StructuredMode, TokenLimitParam
+from pipelex.narrowing import is_json_object
 
 
 class Part(BaseModel):
@@ -189,6 +190,36 @@ def closed_mid_reply(exc: BaseException) -> bool:
 
 _TAG = re.compile(r"<[^<>]*>")
 _TITLE = re.compile(r"<title[^<>]*>([^<]*)</title>", re.IGNORECASE)
+
+
+# a chain of exception names a gateway wrote before its upstream's words (LiteLLM: "litellm.ContextWindowExceededError:
+# litellm.BadRequestError: ContextWindowExceededError: OpenAIException - request (6032 tokens) exceeds ...")
+_EXCEPTION_CHAIN = re.compile(r"(?:(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::[ \t]+|[ \t]+-[ \t]+))+")
+
+
+def gateway_message(detail: str) -> str:
+    """The upstream server's words in an error a gateway passed on: a message that starts with a chain of exception
+    names (LiteLLM's proxy: ``litellm.BadRequestError: OpenAIException - <the server's message>``, then lines of
+    its own about model groups and fallbacks) is quoted as the message after the chain, its first line; when that
+    is the upstream's JSON error body (``{"error": {"message": ...}}``, as LiteLLM quotes it on its messages
+    route), its ``message``. Any other message is returned as it is."""
+    chain = _EXCEPTION_CHAIN.match(detail)
+    if chain is None:
+        return detail
+    rest = detail[chain.end() :].lstrip()
+    if rest.startswith("{"):
+        import json
+
+        try:
+            body: object = json.JSONDecoder().raw_decode(rest)[0]
+        except ValueError:
+            body = None
+        error = body.get("error", body) if is_json_object(body) else None
+        message = error.get("message") if is_json_object(error) else None
+        if isinstance(message, str) and message.strip():
+            return gateway_message(message.strip())
+    first = rest.split("\n", 1)[0].strip()
+    return first or detail
 
 
 def summarise_body(detail: str, limit: int = 400) -> str:

@@ -20,6 +20,7 @@ from pipelex.inference.providers.base import (
     ImageResult,
     ProviderCallError,
     connection_error,
+    gateway_message,
     retry_after_seconds,
     status_error,
     summarise_body,
@@ -94,6 +95,7 @@ def translate(exc: BaseException) -> ProviderCallError:
         detail = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
         if detail == f"Error code: {exc.status_code}":  # a body without an error message: say what it held
             detail = str(exc.body)[:300] if exc.body else "no message"
+        detail = gateway_message(detail)  # the upstream's words, not a gateway's exception chain
         listed = _listed_error(exc.body) or _fastapi_detail(exc.body)
         if listed is not None:  # Gemini's error object inside a list; FastAPI's {"detail": ...}
             detail = listed
