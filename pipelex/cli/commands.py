@@ -619,10 +619,16 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             _write_json(memory_path, _memory_document(output.working_memory), replace=args.force)
         except (OSError, UsageError) as exc:  # a link or a file put there during the run: not written through
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise RunError(
+            if isinstance(exc, OSError) and memory_path.is_file() and not memory_path.is_symlink():
+                memory_path.unlink(
+                    missing_ok=True
+                )  # half written (a full disk): never read as the memory later
+            error = RunError(
                 f"the working memory cannot be written to {memory_path} ({reason}); give "
                 "another --working-memory-path"
-            ) from exc
+            )
+            error.add_note(f"the run succeeded: its results are in {run_dir}")
+            raise error from exc
     if not args.quiet:
         nodes = len(output.graph.nodes) + output.graph.folded_nodes
         print(

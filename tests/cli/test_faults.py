@@ -587,3 +587,22 @@ def test_a_console_that_cannot_encode_unicode_gets_escapes_not_an_internal_error
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "CAF\\xc9 \\u2603!" in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs POSIX file size limits")
+def test_a_working_memory_file_that_does_not_fit_is_removed_and_the_results_named(
+    tmp_path: Path, shout: Path
+) -> None:
+    """The run folder (no graph, no memory in it) fits under the limit, the --working-memory-path file does not:
+    no half-written memory is left to be read later, and the error says where the run's results are."""
+    text = "a" * 2000
+    result = _limited(
+        tmp_path, 3500, "run", "bundle", str(shout), "-i", json.dumps({"text": text}), "-o", "out", "-q",
+        "--no-graph", "--no-save-working-memory", "--working-memory-path", "memory.json",
+    )  # fmt: skip
+    assert_one_clear_line(result, 1, "the working memory cannot be written to memory.json")
+    assert f"note: the run succeeded: its results are in {Path('out') / 'shout_it_01'}" in result.stderr
+    assert not (tmp_path / "memory.json").exists()
+    assert json.loads((tmp_path / "out" / "shout_it_01" / "main_stuff.json").read_text()) == {
+        "text": text.upper() + "!"
+    }
