@@ -60,10 +60,45 @@ def render_pdf(text: str, *, title: str) -> bytes:
     story: list[object] = []
     for block in _paragraphs(text) or [" "]:
         style = styles["Heading2"] if block.startswith("#") else styles["BodyText"]
-        markup = "<br/>".join(escape(line) for line in block.lstrip("# ").splitlines())
-        story += [Paragraph(markup, style), Spacer(1, 6)]
+        for piece in _pieces(block.lstrip("# ").splitlines()):
+            story.append(Paragraph("<br/>".join(escape(line) for line in piece), style))
+        story.append(Spacer(1, 6))
     document.build(story)  # pyright: ignore[reportArgumentType]
     return buffer.getvalue()
+
+
+PDF_PIECE_CHARS = 2_000
+"""The most characters one reportlab paragraph is given. reportlab wraps a paragraph again from the start each time it
+splits it across pages, and breaks a word wider than the page a character at a time: a model's answer of one
+paragraph of 40,000 words took 13 s, one of 1 MB minutes (a template may make 1 MB), a 200 KB text of 5,000-character
+words 28 s. A longer block is given as consecutive paragraphs of at most this many characters (cut after a line, else
+at a blank, else inside the word: :data:`PDF_WORD_CHARS`), so the work is linear in the text."""
+
+
+PDF_WORD_CHARS = 200
+"""Where a word longer than a piece is cut (reportlab breaks a word wider than the page at its width anyway; it does so
+a character at a time, so a long cut costs: a 1 MB word took 13 s in 2,000-character cuts)."""
+
+
+def _pieces(lines: list[str]) -> list[list[str]]:
+    """The lines of a block in pieces of at most :data:`PDF_PIECE_CHARS` characters (a longer line cut first)."""
+    segments: list[str] = []
+    for line in lines:
+        while len(line) > PDF_PIECE_CHARS:
+            cut = line.rfind(" ", 0, PDF_PIECE_CHARS)
+            cut = cut if cut > 0 else PDF_WORD_CHARS
+            segments.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        segments.append(line)
+    pieces: list[list[str]] = [[]]
+    size = 0
+    for segment in segments:
+        if pieces[-1] and size + len(segment) > PDF_PIECE_CHARS:
+            pieces.append([])
+            size = 0
+        pieces[-1].append(segment)
+        size += len(segment) + 1
+    return pieces
 
 
 _DOCX_TYPES = (
