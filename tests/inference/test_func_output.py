@@ -3,6 +3,7 @@ returned (as JSON), which field is wrong and what it takes, never pydantic's dum
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -79,3 +80,16 @@ async def test_what_a_function_returns_must_fit_and_the_error_says_where(
     assert message in text and caught.value.error_type == "pipe_output_invalid"
     for leak in ("pydantic", "[type=", "input_value", "validation error for", "__", "0x"):
         assert leak not in text, text
+
+
+@pytest.mark.parametrize("returned", [{"kg": math.nan}, {"kg": math.inf}, {"kg": -math.inf}])
+async def test_a_function_returning_a_number_json_has_not_fails_naming_the_field(returned: Any) -> None:
+    """Fourteenth hostile pass: NaN or an infinity in a function's output was answered as `"kg": null` on the direct
+    backend (a required number silently emptied) and failed as an "internal error in the workflow" on Temporal,
+    whose payloads are JSON; both now fail the pipe naming the field, before anything is made of it."""
+    _RETURNS["weigh"] = returned
+    runner = PipelexRunner(mthds_content=BUNDLE, pipe_run_mode=PipeRunMode.LIVE)
+    with pytest.raises(PipeRunError) as caught:
+        await runner.execute_pipeline(inputs={"parcel": "a box"}, pipe_code="weigh")
+    assert "field 'kg'" in str(caught.value) and "must be finite" in str(caught.value)
+    assert caught.value.error_type == "pipe_output_invalid"

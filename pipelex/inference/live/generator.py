@@ -884,6 +884,7 @@ class LiveContentGenerator:
             result = await result
         elif not inspect.iscoroutinefunction(function):
             await asyncio.sleep(0)
+        _refuse_non_finite(job, result)
         if isinstance(result, model):
             return result
         if isinstance(result, str) and model is TextContent:
@@ -915,6 +916,29 @@ class LiveContentGenerator:
                 pipe_code=job.pipe_code,
                 error_type="pipe_output_invalid",
             ) from exc
+
+
+def _refuse_non_finite(job: FuncJob, result: object) -> None:
+    """A function's output holding NaN or an infinity: JSON has neither, so the run answered the field as ``null`` (a
+    required number silently emptied) on the direct backend, and failed as an "internal error in the workflow" on
+    Temporal, whose payloads are JSON. Refused here, naming the field, as a model's reply and a caller's input are."""
+    value: object = result.model_dump() if isinstance(result, BaseModel) else result
+    pending: list[tuple[str, object]] = [("", value)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            where = f"field {path!r} is" if path else "it is"
+            raise PipeRunError(
+                f"pipe {job.pipe_code!r}: function {job.function_name!r} returned a value whose {where} {item!r}: "
+                "a number of a pipe's output must be finite (JSON has no NaN or infinity); make the function return "
+                "a number, or leave an optional field out",
+                pipe_code=job.pipe_code,
+                error_type="pipe_output_invalid",
+            )
+        if isinstance(item, dict):
+            pending.extend((f"{path}.{key}" if path else str(key), child) for key, child in item.items())  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        elif isinstance(item, list | tuple):
+            pending.extend((f"{path}[{index}]", child) for index, child in enumerate(item))  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
 
 
 # ---------------------------------------------------------------------------------------------------- schemas
