@@ -197,6 +197,13 @@ class RuntimeConfig(Section):
     default_templating_style: TemplatingStyleChoice = "xml"
 
 
+#: The activity kinds ``[temporal] queue_by_kind`` routes (the operators' ``task_kind``; a test checks it against
+#: the registry): a key outside them (``LLM``, ``PipeLLM``) routed nothing, without a word.
+TaskKind = Literal["llm", "img_gen", "extract", "search", "judge", "func", "doc_gen"]
+#: A Temporal task queue's name: an empty one is no queue a worker can serve.
+QueueName = Annotated[str, Field(min_length=1)]
+
+
 class TemporalConfig(Section):
     """``[temporal]``: the Temporal backend. ``address = ""`` means: start an embedded local dev server."""
 
@@ -205,8 +212,8 @@ class TemporalConfig(Section):
     namespace: str = "default"
     task_queue: str = "pipelex"
     # activity routing: task queue per activity kind ("llm", "img_gen", ...) and per model handle
-    queue_by_kind: dict[str, str] = {}
-    queue_by_model: dict[str, str] = {}
+    queue_by_kind: dict[TaskKind, QueueName] = {}
+    queue_by_model: dict[str, QueueName] = {}
     # run an in-process worker with each run: None = only with the embedded dev server (address = "")
     in_process_worker: bool | None = None
     # how long to wait for a server to answer when connecting (seconds); then the CLI says what it tried
@@ -510,6 +517,11 @@ def parse_config(text: str, *, source: str = "<config>") -> PipelexConfig:
                 problems.append(
                     f"unknown key `{where}`" + (f" (known keys: {', '.join(known)})" if known else "")
                 )
+            elif error["loc"][-1:] == (
+                "[key]",
+            ):  # a table's key, not a value: pydantic's loc ends in "[key]"
+                table = ".".join(str(p) for p in error["loc"][:-2])
+                problems.append(f"the key `{error['loc'][-2]}` of `{table}`: {error['msg']}")
             else:
                 problems.append(f"`{where}`: {error['msg']}")
         raise ConfigError(

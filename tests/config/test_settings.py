@@ -160,3 +160,42 @@ def test_pipelex_config_naming_no_file_says_what_it_names(
 def test_a_config_file_with_a_byte_order_mark_says_so(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="byte-order mark.*without a BOM"):
         parse_config("\ufeff[dry_run]\nnb_list_items = 7\n", source="pipelex.toml")
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            'queue_by_kind = { PipeLLM = "q" }',
+            "the key `PipeLLM` of `temporal.queue_by_kind`: Input should be 'llm'",
+        ),
+        ('queue_by_kind = { LLM = "q" }', "the key `LLM` of `temporal.queue_by_kind`"),
+        (
+            'queue_by_kind = { llm = "" }',
+            "`temporal.queue_by_kind.llm`: String should have at least 1 character",
+        ),
+        (
+            'queue_by_model = { "gpt-4o" = "" }',
+            "`temporal.queue_by_model.gpt-4o`: String should have at least 1",
+        ),
+    ],
+    ids=["pipe-type", "capitals", "empty-queue", "empty-model-queue"],
+)
+def test_temporal_routing_names_kinds_and_queues_that_route_nothing(table: str, expected: str) -> None:
+    """A key outside the activity kinds (a typo, the pipe's type) or an empty queue was accepted, and the activities
+    it meant to route went to the default queue without a word."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"[temporal]\n{table}\n", source="pipelex.toml")
+    assert expected in str(caught.value)
+
+
+def test_the_routed_kinds_are_the_operators_task_kinds() -> None:
+    from typing import get_args
+
+    from pipelex.config.settings import TaskKind
+    from pipelex.pipes.kinds import all_kinds
+
+    task_kinds = {kind.task_kind for kind in all_kinds().values() if kind.task_kind is not None}
+    assert set(get_args(TaskKind)) == task_kinds
+    config = parse_config('[temporal]\nqueue_by_kind = { llm = "a", img_gen = "gpu", func = "python" }\n')
+    assert config.temporal.queue_by_kind == {"llm": "a", "img_gen": "gpu", "func": "python"}

@@ -84,7 +84,7 @@ class TemporalSession:
         t = self.config.temporal
         return DispatchOptions(
             task_queue=t.task_queue,
-            queue_by_kind=dict(t.queue_by_kind),
+            queue_by_kind={str(kind): queue for kind, queue in t.queue_by_kind.items()},
             queue_by_model=dict(t.queue_by_model),
             activity_start_to_close_s=t.activity_start_to_close_s,
             activity_heartbeat_s=t.activity_heartbeat_s,
