@@ -413,9 +413,17 @@ def test_settings_reach_the_server_and_a_cut_reply_warns(proxy: Proxy, tmp_path:
     body = exchange["request"]
     assert body["temperature"] == 0.25 and body["max_tokens"] == 7
     assert body["system"] == "You are a verbose assistant who always writes at length."
-    assert exchange["reply"]["stop_reason"] == "max_tokens"
-    assert 0 < exchange["reply"]["usage"]["output_tokens"] <= 7
-    assert any("stopped at the token limit (max_tokens = 7)" in w for w in run.warnings)
+    if server_kind() == "litellm":
+        # the proxy bridges the messages route to the upstream's Responses API: max_tokens becomes max_output_tokens,
+        # raised to 16 (OpenAI's minimum there), and llama-server's Responses route says "completed" for a reply
+        # cut at the limit, so the proxy says end_turn: no cut is reported, and pipelex warns of none
+        assert exchange["reply"]["stop_reason"] == "end_turn"
+        assert 0 < exchange["reply"]["usage"]["output_tokens"] <= 16
+        assert not any("token limit" in w for w in run.warnings), run.warnings
+    else:
+        assert exchange["reply"]["stop_reason"] == "max_tokens"
+        assert 0 < exchange["reply"]["usage"]["output_tokens"] <= 7
+        assert any("stopped at the token limit (max_tokens = 7)" in w for w in run.warnings)
     _check_usage(run, proxy)
 
 
@@ -470,9 +478,13 @@ def test_a_prompt_past_the_context_window_is_the_server_s_error(
     route too; not retried; the error names the pipe, the provider and the model and quotes the message once."""
     run = _run(tmp_path, proxy, "short_answer", backend, ok=False, note="checkout " * 6000)
     [exchange] = proxy.exchanges
-    assert exchange["status"] == 400 and exchange["reply"]["error"]["type"] == "exceed_context_size_error"
+    # llama-server's own error type; the LiteLLM proxy's is invalid_request_error, its message the upstream's body
+    # inside its exception chain
+    kind = "invalid_request_error" if server_kind() == "litellm" else "exceed_context_size_error"
+    assert exchange["status"] == 400 and exchange["reply"]["error"]["type"] == kind
     error = run.stderr
     assert "'short_answer'" in error and "provider 'llamacpp_messages'" in error and "'smollm2'" in error
-    assert "HTTP 400: " in error and "context size" in error, error
-    assert "Error code" not in error and "{'error'" not in error, error
+    assert "HTTP 400: request (" in error and "context size" in error, error
+    for wrapping in ("Error code", "{'error'", '{"error"', "litellm.", "Exception"):
+        assert wrapping not in error, error
     assert run.graph["usage"]["total"]["calls"] == 0

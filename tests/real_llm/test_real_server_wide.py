@@ -342,4 +342,6 @@ def test_a_prompt_past_the_context_window_is_the_server_s_error(
     error = run.stderr
     assert "'short_answer'" in error and "model 'gpt-4o'" in error and "provider 'openai'" in error, error
     assert "400" in error and "context" in error.lower(), error
+    # the server's words, not a gateway's exception chain around them (the LiteLLM proxy's)
+    assert "litellm." not in error and "Exception - " not in error, error
     assert run.graph["usage"]["total"]["calls"] == 0
