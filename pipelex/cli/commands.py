@@ -1222,17 +1222,20 @@ def api_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+MCP_HTTP_PORT = 8765  # `mcp serve --http`'s port when --port is not given
+
+
 def mcp_serve(args: argparse.Namespace) -> int:
     """``pipelex mcp serve``: the MCP server for AI agents (``pipelex/mcp/server.py``)."""
-    if not 0 < args.port < 65536:
-        _err(f"--port {args.port} is not a TCP port (1-65535)")
+    if args.port is not None and not args.http:  # stdio has no port: a --port alone was silently ignored
+        _err(f"--port {args.port} is for --http: the default transport, stdio, has no port; add --http")
         return EXIT_USAGE
     try:
         from pipelex.mcp.server import serve
     except ImportError as exc:  # the SDK is a dependency; an environment without it says so plainly
         _err(f"the MCP server needs the `mcp` package ({exc}); install pipelex with its dependencies")
         return EXIT_FAILED
-    serve(http=args.http, port=args.port)
+    serve(http=args.http, port=MCP_HTTP_PORT if args.port is None else args.port)
     return EXIT_OK
 
 

@@ -427,7 +427,7 @@ def _mcp_group(groups: _Groups) -> None:
         help="serve streamable HTTP on 127.0.0.1 instead of stdio; requests need the token of $PIPELEX_MCP_TOKEN "
         "(or the one printed at start)",
     )
-    ms.add_argument("--port", type=int, default=8765, help="port of --http (default: 8765)")
+    ms.add_argument("--port", type=_port, default=None, help="port of --http (default: 8765)")
 
 
 def _port(text: str) -> int:

@@ -347,6 +347,8 @@ def test_graph_render_writes_a_good_output_path(tmp_path: Path, saved_graph: Pat
         (["api", "serve", "--port", "99999"], "is not a port"),
         (["api", "serve", "--port", "-1"], "is not a port"),
         (["api", "serve", "--port", "http"], "is not a port"),
+        (["mcp", "serve", "--http", "--port", "0"], "is not a port"),
+        (["mcp", "serve", "--port", "9000"], "--port 9000 is for --http"),  # stdio has none: it was ignored
         (["worker", "--address", "127.0.0.1:99999"], "is not a port"),
         (["worker", "--address", "no-port"], "host:port"),
         (["worker", "--max-concurrent-activities", "0"], "out of range"),

@@ -257,7 +257,10 @@ def test_every_error_type_is_explained() -> None:
 def test_the_port_is_checked_by_the_cli() -> None:
     from pipelex.cli.main import main
 
-    assert main(["mcp", "serve", "--http", "--port", "99999"]) == 2
+    with pytest.raises(SystemExit) as exit_info:  # argparse's usage error, as for every port of the CLI
+        main(["mcp", "serve", "--http", "--port", "99999"])
+    assert exit_info.value.code == 2
+    assert main(["mcp", "serve", "--port", "9000"]) == 2  # stdio has no port: it was silently ignored
 
 
 def _start_http_server(tmp_path: Path, token: str | None) -> tuple[Any, int]:
