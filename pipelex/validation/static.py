@@ -563,6 +563,44 @@ class StaticChecker(PipeChecks):
                 field="model",
             )
 
+    def _check_operator_setting_keys(self, entry: PipeEntry, value: object) -> None:
+        """An inline model table of an image generation, an extraction, a search or a judgment is that operator's
+        setting: its model under `model`, and only that setting's keys (the reference's schema: another key "is not
+        permitted", `model` is required, an image `quality` is low, medium or high)."""
+        if not isinstance(value, dict):
+            return
+        table = cast(dict[str, object], value)
+        kind = entry.blueprint.type
+        allowed = OPERATOR_SETTING_KEYS[kind]
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            self.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"the inline model table has {', '.join(repr(k) for k in unknown)}, which the setting of a {kind} "
+                f"does not take (it takes {', '.join(sorted(allowed))}): remove "
+                f"{'it' if len(unknown) == 1 else 'them'}, or put {'it' if len(unknown) == 1 else 'them'} in a "
+                "preset of the model deck",
+                entry,
+                field="model",
+            )
+        quality = table.get("quality")
+        if kind == "PipeImgGen" and "quality" in table and quality not in IMAGE_QUALITIES:
+            self.report(
+                ErrorType.SCHEMA_VIOLATION,
+                f"the inline model table's quality is {quality!r}: an image quality is one of "
+                f"{', '.join(IMAGE_QUALITIES)}",
+                entry,
+                field="model",
+            )
+        if "model" not in table:
+            self.report(
+                ErrorType.SCHEMA_VIOLATION,
+                'the inline model table names no `model` (e.g. model = { model = "..." }, or the reference as a '
+                'string: model = "...")',
+                entry,
+                field="model",
+            )
+
     def _check_models(self, entry: PipeEntry) -> None:
         category = kind_of(entry.blueprint).model_category
         fields = type(
@@ -590,6 +628,8 @@ class StaticChecker(PipeChecks):
                 continue
             if field_name == "model" and entry.blueprint.type == "PipeLLM":
                 self._check_llm_setting_keys(entry, value)
+            elif field_name == "model" and entry.blueprint.type in OPERATOR_SETTING_KEYS:
+                self._check_operator_setting_keys(entry, value)
             if (
                 field_name == "model"
                 and entry.blueprint.type == "PipeLLM"
@@ -667,6 +707,19 @@ LLM_SETTING_KEYS = frozenset(
         "description",
     }
 )
+
+
+# the keys of the inline model table of the other operators that take one, as the reference's schema takes them
+# (probed: every other key "is not permitted" there, `temperature` on a judgment included)
+OPERATOR_SETTING_KEYS: dict[str, frozenset[str]] = {
+    "PipeImgGen": frozenset(
+        {"model", "description", "quality", "nb_steps", "guidance_scale", "is_moderated", "safety_tolerance"}
+    ),
+    "PipeExtract": frozenset({"model", "description", "max_nb_images", "image_min_size"}),
+    "PipeSearch": frozenset({"model", "description", "max_results", "include_images"}),
+    "PipeJudge": frozenset({"model", "description"}),
+}
+IMAGE_QUALITIES = ("low", "medium", "high")
 
 
 # the class names the legacy string form of `structure` can name: the runtime's own content classes

@@ -123,3 +123,66 @@ def test_a_judgment_alias_on_a_judge_is_valid() -> None:
         """
     )
     assert report.is_valid, error_types(report)
+
+
+OPERATORS = {
+    "PipeImgGen": ('output = "Image"\nprompt = "A red fox in snow"', '"$gen-image"'),
+    "PipeExtract": ('inputs = { doc = "Document" }\noutput = "Page[]"', '"@default-extract-document"'),
+    "PipeSearch": ('inputs = { q = "Text" }\noutput = "SearchResult"\nprompt = "$q"', '"$standard"'),
+    "PipeJudge": (
+        'inputs = { q = "Text" }\noutput = "YesNo"\nprompt = "$q"\nquestion = "Fine?"\n'
+        'criteria = { yes = "Yes", no = "No" }',
+        '"@default-judgment"',
+    ),
+}
+
+
+def operator_with_table(kind: str, table: str) -> str:
+    fields, model = OPERATORS[kind]
+    return (
+        f'domain = "settings"\n\n[pipe.op]\ntype = "{kind}"\ndescription = "An operator"\n{fields}\n'
+        f"model = {{ {table.replace('MODEL', model)} }}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "table"),
+    [
+        ("PipeImgGen", 'model = MODEL, quality = "high"'),
+        ("PipeImgGen", 'model = MODEL, description = "mine", nb_steps = 20, guidance_scale = 7.5'),
+        ("PipeImgGen", "model = MODEL, is_moderated = true, safety_tolerance = 3"),
+        ("PipeExtract", "model = MODEL, max_nb_images = 2, image_min_size = 10"),
+        ("PipeSearch", "model = MODEL, max_results = 3, include_images = true"),
+        ("PipeJudge", 'model = MODEL, description = "mine"'),
+    ],
+)
+def test_an_operators_inline_model_table_takes_its_settings_keys(kind: str, table: str) -> None:
+    report = validate(operator_with_table(kind, table))
+    assert report.is_valid, error_types(report)
+
+
+@pytest.mark.parametrize(
+    ("kind", "table", "words"),
+    [
+        ("PipeImgGen", "model = MODEL, temperature = 0.5", "'temperature'"),
+        ("PipeImgGen", 'model = MODEL, style = "noir"', "'style'"),
+        ("PipeImgGen", 'model = MODEL, quality = "ultra"', "'ultra'"),
+        ("PipeImgGen", 'model = MODEL, quality = "HIGH"', "'HIGH'"),
+        ("PipeImgGen", "model = MODEL, quality = 3", "3"),
+        ("PipeImgGen", 'quality = "high"', "no `model`"),
+        ("PipeExtract", 'model = MODEL, quality = "high"', "'quality'"),
+        ("PipeExtract", "model = MODEL, max_page_images = 2", "'max_page_images'"),
+        ("PipeSearch", "model = MODEL, max_tokens = 10", "'max_tokens'"),
+        ("PipeJudge", "model = MODEL, temperature = 0.5", "'temperature'"),
+    ],
+)
+def test_another_key_in_an_operators_inline_model_table_is_a_schema_violation(
+    kind: str, table: str, words: str
+) -> None:
+    # the reference: "Validation error at 'pipe.render.model.temperature': Extra inputs are not permitted",
+    # "'pipe.render.model.quality': Input should be 'low', 'medium' or 'high'", "'pipe.render.model.model': Field
+    # required" (and likewise at 'pipe.p.model.ExtractSetting.quality', SearchSetting, JudgmentSetting)
+    report = validate(operator_with_table(kind, table))
+    assert error_types(report) == ["schema_violation"]
+    assert report.errors[0].field == "model"
+    assert words in report.errors[0].message
