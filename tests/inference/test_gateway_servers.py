@@ -170,4 +170,7 @@ def test_only_a_leading_exception_chain_is_unwrapped() -> None:
     ):
         assert gateway_message(plain) == plain
     # a chain before something that is no JSON error body: its first line
-    assert gateway_message("SomeError: {not json\nmore") == "{not json"
+    assert gateway_message("gateway.SomeError: UpstreamException - {not json\nmore") == "{not json"
+    # one exception name is a server's own message (a Python server's "ValueError: ..."), quoted whole
+    one = "ValidationError: 2 validation errors for ChatRequest\nmessages: field required\nmodel: field required"
+    assert gateway_message(one) == one

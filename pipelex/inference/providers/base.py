@@ -194,12 +194,15 @@ _TITLE = re.compile(r"<title[^<>]*>([^<]*)</title>", re.IGNORECASE)
 
 # a chain of exception names a gateway wrote before its upstream's words (LiteLLM: "litellm.ContextWindowExceededError:
 # litellm.BadRequestError: ContextWindowExceededError: OpenAIException - request (6032 tokens) exceeds ...")
-_EXCEPTION_CHAIN = re.compile(r"(?:(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::[ \t]+|[ \t]+-[ \t]+))+")
+_EXCEPTION_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::[ \t]+|[ \t]+-[ \t]+)"
+# two names at least: the gateway's own and its client's for the upstream (one, as in "ValueError: ...", is a
+# server's own message, quoted whole)
+_EXCEPTION_CHAIN = re.compile(f"(?:{_EXCEPTION_NAME}){{2,}}")
 
 
 def gateway_message(detail: str) -> str:
-    """The upstream server's words in an error a gateway passed on: a message that starts with a chain of exception
-    names (LiteLLM's proxy: ``litellm.BadRequestError: OpenAIException - <the server's message>``, then lines of
+    """The upstream server's words in an error a gateway passed on: a message that starts with a chain of two or more
+    exception names (LiteLLM's proxy: ``litellm.BadRequestError: OpenAIException - <the server's message>``, then lines of
     its own about model groups and fallbacks) is quoted as the message after the chain, its first line; when that
     is the upstream's JSON error body (``{"error": {"message": ...}}``, as LiteLLM quotes it on its messages
     route), its ``message``. Any other message is returned as it is."""
