@@ -193,6 +193,7 @@ def prepare_run(
         deck=deck,
         backend=backend,
         config=config,  # the run's store and tracing are the server's config, not whichever file is found
+        inputs_hint='in the request\'s "inputs", or set "dry_run": true and "mock_inputs": true to mock them',
     )
     library = runner.load()
     runner.pick_pipe(library, request.pipe_code)  # an unknown pipe is refused before anything else

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+#: how a missing input is given on the command line (the runner's error: "give them <this>")
+CLI_INPUTS_HINT = "with -i (a JSON/TOML file or inline JSON), or add --dry-run --mock-inputs to mock them"
+
+
 def _err(message: str) -> None:
     from pipelex.redaction import redact
 
@@ -556,6 +560,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         library_dirs=list(library_dirs),
         pipe_run_mode=mode,
         backend="temporal" if args.temporal else None,
+        inputs_hint=CLI_INPUTS_HINT,
     )
     if runner.backend.name != "direct":  # a run elsewhere (Temporal) loads an SDK whose records are routed
         _route_logs(args)

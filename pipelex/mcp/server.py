@@ -160,6 +160,7 @@ async def _run(
         library_dirs=list(paths),
         pipe_run_mode=PipeRunMode.DRY if dry else PipeRunMode.LIVE,
         backend="direct",
+        inputs_hint="in the tool's `inputs` argument, or call dry_run with `mock_inputs` true to mock them",
     )
     base_dir = bundle.parent if bundle is not None else None
     output = await runner.execute_pipeline(

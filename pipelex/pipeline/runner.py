@@ -52,6 +52,7 @@ class PipelexRunner:
         deck: ModelDeck | None = None,
         backend: Backend | Literal["direct", "temporal"] | None = None,
         config: PipelexConfig | None = None,
+        inputs_hint: str | None = None,
     ) -> None:
         from pipelex.backends import backend_for
 
@@ -67,6 +68,9 @@ class PipelexRunner:
         self.pipe_run_mode = pipe_run_mode
         self.settings = settings or self.config.run_settings()
         self.deck = deck or deck_for(self.config)
+        # how the caller gives inputs, as a missing input's error says it ("give them <hint>"): each channel names its
+        # own way (the CLI its flags, the API and MCP their fields); a program calling the runner, its arguments
+        self.inputs_hint = inputs_hint or PYTHON_INPUTS_HINT
         # the run's content generators: the live one calls providers with this deck and stores in this store
         self.generators = Generators(live=LiveRuntime.of(self.config, self.deck))
         self._library: Library | None = None
@@ -166,7 +170,7 @@ class PipelexRunner:
             settings = replace(settings, io_policy=settings.io_policy.naming(caller_urls(stuffs)))
         if mock_inputs:
             stuffs.update(make_mock_inputs(entry, library, stuffs, nb_list_items=self.settings.nb_list_items))
-        _check_required(entry, stuffs)
+        _check_required(entry, stuffs, self.inputs_hint)
         # what the run needs beside its leaves is its generator's: live, data URL inputs go into the run's store
         stuffs = self.generators.for_mode(mode).prepare_inputs(stuffs)
         run = PreparedRun(
@@ -253,7 +257,11 @@ class PipelexRunner:
             return await self.backend.start(run)
 
 
-def _check_required(entry: PipeEntry, stuffs: dict[str, Stuff]) -> None:
+#: how a program calling :class:`PipelexRunner` gives inputs (the default ``inputs_hint``)
+PYTHON_INPUTS_HINT = "in `inputs`, or mock them with `mock_inputs=True` in a dry run"
+
+
+def _check_required(entry: PipeEntry, stuffs: dict[str, Stuff], hint: str) -> None:
     from pipelex.language.specs import ConceptSpec
 
     missing = [
@@ -263,8 +271,7 @@ def _check_required(entry: PipeEntry, stuffs: dict[str, Stuff]) -> None:
     ]
     if missing:
         raise InputError(
-            f"pipe {entry.code!r} needs the input(s) {', '.join(repr(m) for m in missing)}: give them "
-            "with -i (a JSON/TOML file or inline JSON), or add --dry-run --mock-inputs to mock them",
+            f"pipe {entry.code!r} needs the input(s) {', '.join(repr(m) for m in missing)}: give them {hint}",
             input_name=missing[0],
         )
 

@@ -135,6 +135,8 @@ async def test_execute_failures_carry_registry_codes(
         await mthds_client.execute(files=FILES, inputs={}, extra=DRY)
     problem = missing.value.problem
     assert problem.code == "input.missing" and problem.status == 422
+    detail = str(problem.detail)  # the how-to names the request's fields, not the CLI's flags
+    assert '"mock_inputs": true' in detail and "--mock-inputs" not in detail
     assert problem.effective_domain.value == "input" and not problem.is_retryable
     with pytest.raises(SdkApiResponseError) as invalid:
         await sdk.execute(files={"menu.mthds": MENU_INVALID}, inputs=NOTE, extra=DRY)

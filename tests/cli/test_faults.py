@@ -608,3 +608,13 @@ def test_a_working_memory_file_that_does_not_fit_is_removed_and_the_results_name
     assert json.loads((tmp_path / "out" / "shout_it_01" / "main_stuff.json").read_text()) == {
         "text": text.upper() + "!"
     }
+
+
+def test_a_missing_input_is_told_in_the_clis_terms(tmp_path: Path) -> None:
+    # the runner's error takes its how-to from the channel: on the command line, the flags
+    result = pipelex(
+        tmp_path, "run", "bundle", str(REPO / "examples" / "menu_card.mthds"), "--dry-run", timeout=60
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and not any(mark in output for mark in CRASH_MARKS), output
+    assert "needs the input(s)" in output and "with -i" in output and "--dry-run --mock-inputs" in output

@@ -225,6 +225,15 @@ async def test_inputs_template_then_dry_run(tmp_path: Path) -> None:
         assert [c["concept"] for c in concepts] == ["greetings.Card"]
 
 
+async def test_a_missing_input_is_told_in_the_tools_terms(tmp_path: Path) -> None:
+    async with Client(_params(tmp_path)) as client:
+        answer = await client.call_tool("dry_run", {"mthds": GREETING, "inputs": {}, "mock_inputs": False})
+        assert answer.is_error
+        text = _first_text(answer.content)
+        assert "needs the input(s)" in text and "`inputs` argument" in text and "mock_inputs" in text
+        assert "-i " not in text and "--mock-inputs" not in text  # the CLI's flags mean nothing to an agent
+
+
 async def test_run_live_calls_the_provider_and_reports_usage(tmp_path: Path) -> None:
     with FakeProvider() as fake:
         async with Client(_params(tmp_path, fake.env())) as session:

@@ -484,6 +484,22 @@ async def test_mock_inputs_are_refused_in_a_live_run(seed_runner: Callable[..., 
 # ---------------------------------------------------------------------------------------------------- input errors
 
 
+async def test_a_missing_input_is_told_how_to_give_it_in_the_callers_own_terms(
+    seed_runner: Callable[..., PipelexRunner], tmp_bundle: Callable[..., Path]
+) -> None:
+    # a program calling the runner gives inputs as arguments: the CLI's -i and --mock-inputs mean nothing to it
+    with pytest.raises(InputError) as caught:
+        await seed_runner().execute_pipeline(pipe_code="describe_packet", inputs={})
+    message = str(caught.value)
+    assert "needs the input(s) 'note'" in message  # the API's registry code reads this phrase
+    assert "`inputs`" in message and "mock_inputs=True" in message and "-i" not in message
+    # a channel names its own way (the CLI its flags, the API and MCP their fields)
+    path = tmp_bundle(textwrap.dedent(SEED_BUNDLE), "seeds2.mthds")
+    runner = PipelexRunner(bundle_uri=path, pipe_run_mode=PipeRunMode.DRY, inputs_hint="as the channel says")
+    with pytest.raises(InputError, match="needs the input\\(s\\) 'note': give them as the channel says$"):
+        await runner.execute_pipeline(pipe_code="describe_packet", inputs={})
+
+
 @pytest.mark.parametrize(
     ("pipe_code", "inputs", "name"),
     [
