@@ -532,7 +532,19 @@ class PipeChecks:
             return
         spec, concept = declared
         if concept.ref == "native.Anything" and not spec.is_list:
-            # "Anything" takes whatever the sub-pipe produces: any concept, one value or a list
+            # "Anything" takes whatever the sub-pipe produces: any concept; it is one value (a JSON value but an
+            # array), so where the multiplicity is checked a list does not fit it (the reference: a sequence
+            # declaring 'Anything' whose last step makes a list is output_multiplicity_mismatch); a condition's
+            # outcomes hand on any multiplicity (``multiplicity`` False)
+            if multiplicity and produced.is_list:
+                self.report(
+                    ErrorType.INADEQUATE_OUTPUT_MULTIPLICITY,
+                    f"the output is declared {entry.blueprint.output!r}, one value of any concept, but {what} "
+                    f"produces {produced.describe()}: declare the list ('Anything' takes no list; name the "
+                    "concept, e.g. 'Text[]')",
+                    entry,
+                    field="output",
+                )
             if produced.maybe_absent and not spec.is_optional:
                 self.report(
                     ErrorType.OPTIONAL_NOT_HANDLED,

@@ -186,3 +186,38 @@ def test_another_key_in_an_operators_inline_model_table_is_a_schema_violation(
     assert error_types(report) == ["schema_violation"]
     assert report.errors[0].field == "model"
     assert words in report.errors[0].message
+
+
+ANY_SEQUENCE = """
+domain = "summaries"
+
+[pipe.summarize]
+type = "PipeSequence"
+description = "Summarize"
+inputs = { text = "Text" }
+output = "{output}"
+steps = [{ pipe = "write", result = "written" }]
+
+[pipe.write]
+type = "PipeLLM"
+description = "Write"
+inputs = { text = "Text" }
+output = "{last}"
+prompt = "Summarize $text"
+"""
+
+
+@pytest.mark.parametrize("last", ["Text[]", "Text[3]"])
+def test_a_sequence_declaring_anything_takes_no_list_from_its_last_step(last: str) -> None:
+    # the reference: method.output_multiplicity_mismatch ('Anything' is one value, a JSON value but an array)
+    report = validate(ANY_SEQUENCE.replace("{output}", "Anything").replace("{last}", last))
+    assert error_types(report) == ["inadequate_output_multiplicity"]
+    assert report.errors[0].pipe == "summarize"
+
+
+@pytest.mark.parametrize(
+    ("output", "last"), [("Anything", "Text"), ("Anything?", "Text"), ("Text[]", "Text[]")]
+)
+def test_a_sequence_declaring_anything_takes_one_value_of_any_concept(output: str, last: str) -> None:
+    report = validate(ANY_SEQUENCE.replace("{output}", output).replace("{last}", last))
+    assert report.is_valid, error_types(report)
