@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from pipelex.errors import ConfigError, UsageError
+from pipelex.system_paths import system_root
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 MAX_NAME_BYTES = 255  # one path component (NAME_MAX on Linux, macOS and Windows file systems)
 MAX_PATH_BYTES = 4096  # a whole path (PATH_MAX on Linux)
 MAX_INPUTS_FILE_BYTES = 100 * 1024 * 1024  # an inputs file holds a few data URLs at most
@@ -73,12 +73,11 @@ def _refuse_system(path: Path, flag: str, *, walking: bool = False) -> Path:
             f"{flag} {str(path)!r}: refusing to search the whole file system for bundles; give the "
             "folder that holds your .mthds files"
         )
-    for root in SYSTEM_ROOTS:
-        if resolved == root or root in resolved.parents:
-            raise UsageError(
-                f"{flag} {str(path)!r}: {root} is a system folder, not a place for pipelex files; "
-                "give a path of your own"
-            )
+    root = system_root(str(resolved))
+    if root is not None:
+        raise UsageError(
+            f"{flag} {str(path)!r}: {root} is a system folder, not a place for pipelex files; give a path of your own"
+        )
     return resolved
 
 

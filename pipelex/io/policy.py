@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipelex.record import FrozenRecord
 from pipelex.storage.protocol import STORAGE_SCHEME
+from pipelex.system_paths import system_root
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -160,18 +161,6 @@ def reference_kind(url: str) -> ReferenceKind:
     if scheme in ("http", "https"):
         return ReferenceKind.HTTP
     return ReferenceKind.OTHER
-
-
-# pseudo file systems: their files are the kernel's views of processes, devices and settings, never a document (a
-# process's environment, /proc/self/environ, holds the provider keys); /dev holds devices (and /dev/shm scratch files)
-SYSTEM_ROOTS = ("/proc", "/sys", "/dev")
-
-
-def system_root(real_path: str) -> str | None:
-    """The system folder (``/proc``, ``/sys``, ``/dev``) a real (resolved) path lies in, or None."""
-    return next(
-        (root for root in SYSTEM_ROOTS if real_path == root or real_path.startswith(root + "/")), None
-    )
 
 
 def system_file_refusal(real_path: str) -> Refusal | None:

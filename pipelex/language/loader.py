@@ -13,6 +13,7 @@ from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.errors import BundleLoadError
 from pipelex.language import toml_text
 from pipelex.language.library import Library, build_library
+from pipelex.system_paths import system_root
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MANIFEST_NAME = "METHODS.toml"  # a package manifest: the folder holding it is a package of its own
@@ -25,6 +26,15 @@ class _NotRegularFile(OSError):
         super().__init__(errno.EINVAL, "not a regular file")
 
 
+class _SystemFile(OSError):
+    """The file's real path lies in a system folder (``/proc``, ``/sys``, ``/dev``): the kernel's views of processes
+    and devices, never a bundle (``/proc/self/environ`` holds the provider keys)."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(errno.EACCES, f"it lies in {root}, a system folder, which holds no bundle")
+        self.root = root
+
+
 def _read_regular_file(path: Path) -> tuple[bytes, int]:
     """A regular file's first :data:`MAX_FILE_BYTES` + 1 bytes and its size (the larger of its stated size and what
     was read: a file may grow while it is read), or :class:`_NotRegularFile`.
@@ -34,6 +44,9 @@ def _read_regular_file(path: Path) -> tuple[bytes, int]:
     a file swapped for a pipe or a device between the two is refused, not read until the end of time."""
     if not stat.S_ISREG(os.stat(path).st_mode):  # refused before any open (opening some devices has effects)
         raise _NotRegularFile
+    root = system_root(os.path.realpath(path))  # a link to /proc/self/environ is a regular file of /proc
+    if root is not None:
+        raise _SystemFile(root)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
@@ -51,6 +64,10 @@ def read_bundle_text(path: Path) -> str:
         raise BundleLoadError(f"{path}: is a directory, not a bundle file", file=str(path))
     try:
         raw, size = _read_regular_file(path)
+    except _SystemFile as exc:
+        raise BundleLoadError(
+            f"{path}: {exc.strerror}; give a .mthds file of your own", file=str(path)
+        ) from exc
     except _NotRegularFile as exc:  # /dev/zero, a named pipe: a read that never ends
         raise BundleLoadError(
             f"{path}: is not a regular file (a device, a pipe or a socket); give a .mthds file",
@@ -137,19 +154,13 @@ def nested_packages(path: Path) -> list[Path]:
     return packages
 
 
-# pseudo file systems: walking them never ends well (the CLI refuses them as arguments: pipelex.cli.paths)
-_SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
-
-
 def _refuse_system_folder(folder: Path) -> None:
     """A folder to walk for bundles that is the whole file system or a pseudo file system is refused."""
     try:
         resolved = folder.resolve()
     except (OSError, RuntimeError):
         return  # the walk says what is wrong with it
-    if resolved == Path(resolved.anchor) or any(
-        r == resolved or r in resolved.parents for r in _SYSTEM_FOLDERS
-    ):
+    if resolved == Path(resolved.anchor) or system_root(str(resolved)) is not None:
         raise BundleLoadError(
             f"{folder}: refusing to search it for bundles (it is the whole file system or a system folder); "
             "give the folder that holds your .mthds files",

@@ -791,3 +791,16 @@ def test_read_bundle_text_refuses_a_pipe_or_a_device_at_once(tmp_path: Path, kin
         path.symlink_to("/dev/zero")
     with pytest.raises(BundleLoadError, match="is not a regular file"):
         read_bundle_text(path)
+
+
+def test_a_bundle_whose_real_path_is_a_system_file_is_refused_unread(tmp_path: Path) -> None:
+    # /proc/self/environ is a regular file (of /proc) holding the provider keys: named through a link (as MCP's
+    # `path` or a library folder may), it is refused before a byte is read, as the CLI refuses it as an argument
+    import os
+
+    link = tmp_path / "environ.mthds"
+    link.symlink_to("/proc/self/environ")
+    assert os.path.isfile(link)
+    with pytest.raises(BundleLoadError, match=r"lies in /proc, a system folder") as info:
+        read_bundle_text(link)
+    assert "PATH=" not in str(info.value)

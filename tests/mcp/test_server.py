@@ -152,6 +152,10 @@ async def test_a_device_or_the_whole_file_system_is_refused_not_read(tmp_path: P
         for path, expected in (
             ("/dev/zero", "not a regular file"),
             (str(tmp_path / "pipe.mthds"), "not a regular file"),
+            (
+                "/proc/self/environ",
+                "lies in /proc, a system folder",
+            ),  # a regular file: the server's environment
         ):
             answer = _data(await asyncio.wait_for(client.call_tool("validate_bundle", {"path": path}), 30))
             assert answer["is_valid"] is False and expected in answer["errors"][0]["message"], answer
