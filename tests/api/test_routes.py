@@ -152,7 +152,7 @@ def test_body_that_is_not_json(client: httpx.Client) -> None:
         pytest.param(
             {"inputs": {"kitchen_note": "x", "extra": "y"}}, "extra", "not an input", id="unknown-input"
         ),
-        pytest.param({"inputs": {}}, "kitchen_note", "--dry-run --mock-inputs", id="missing-input"),
+        pytest.param({"inputs": {}}, "kitchen_note", '"mock_inputs": true', id="missing-input"),
         pytest.param(
             {"inputs": {"kitchen_note": ["a", "b"]}}, "kitchen_note", "is a list", id="list-for-single"
         ),
