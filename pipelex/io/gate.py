@@ -45,6 +45,7 @@ from pipelex.io.policy import (
     reference_kind,
     system_file_refusal,
 )
+from pipelex.system_paths import opened_real_path
 
 if TYPE_CHECKING:
     import httpx
@@ -159,14 +160,6 @@ async def _read_storage(
     return data, mimetypes.guess_type(url.removeprefix(STORAGE_SCHEME))[0]
 
 
-def _opened_path(fd: int, path: os.PathLike[str]) -> str:
-    """The real path of the file open as ``fd`` (the kernel's word on Linux), else the path's real path now."""
-    try:
-        return os.readlink(f"/proc/self/fd/{fd}")
-    except OSError:
-        return os.path.realpath(path)
-
-
 def _read_file(url: str, policy: IOPolicy, pipe_code: str | None) -> tuple[bytes, str | None]:
     path = local_path(url)
     # details only where the run may read any file: there the user owns the disk; elsewhere one answer
@@ -190,7 +183,7 @@ def _read_file(url: str, policy: IOPolicy, pipe_code: str | None) -> tuple[bytes
                 detail="it is not a regular file" if tell else None,
             )
         # the file opened, not the path checked before: a link switched to /proc/self/environ meanwhile is refused
-        refusal = system_file_refusal(_opened_path(fd, path))
+        refusal = system_file_refusal(opened_real_path(fd, path))
         if refusal is not None:
             raise refused(url, refusal, pipe_code=pipe_code)
         if info.st_size > policy.max_read_bytes:

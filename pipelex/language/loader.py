@@ -13,7 +13,7 @@ from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.errors import BundleLoadError
 from pipelex.language import toml_text
 from pipelex.language.library import Library, build_library
-from pipelex.system_paths import system_root
+from pipelex.system_paths import opened_real_path, system_root
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MANIFEST_NAME = "METHODS.toml"  # a package manifest: the folder holding it is a package of its own
@@ -44,14 +44,16 @@ def _read_regular_file(path: Path) -> tuple[bytes, int]:
     a file swapped for a pipe or a device between the two is refused, not read until the end of time."""
     if not stat.S_ISREG(os.stat(path).st_mode):  # refused before any open (opening some devices has effects)
         raise _NotRegularFile
-    root = system_root(os.path.realpath(path))  # a link to /proc/self/environ is a regular file of /proc
-    if root is not None:
-        raise _SystemFile(root)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise _NotRegularFile
+        # the file opened, not the path looked at: a link to /proc/self/environ is a regular file of /proc, and a
+        # link switched to it after the look is caught too (as the IO gate checks what it opened)
+        root = system_root(opened_real_path(handle.fileno(), path))
+        if root is not None:
+            raise _SystemFile(root)
         raw = handle.read(MAX_FILE_BYTES + 1)
     return raw, max(info.st_size, len(raw))
 
