@@ -36,9 +36,18 @@ CLI_INPUTS_HINT = "with -i (a JSON/TOML file or inline JSON), or add --dry-run -
 
 
 def _err(message: str) -> None:
+    """The command's error line on stderr. A message of several lines (a provider's error body, a function's
+    exception, a document's text it quotes) keeps its breaks, each later line indented under ``error:``, so no text
+    a run quotes starts a line of its own that reads as the CLI's (``SUCCESS: ...``, ``note: results in ...``)."""
     from pipelex.redaction import redact
 
-    print(f"error: {console_text(redact(message))}", file=sys.stderr)
+    print(console_line("error", redact(message)), file=sys.stderr)
+
+
+def console_line(label: str, text: str) -> str:
+    """``label: text`` as the console shows it (:func:`console_text`), the later lines of a text of several
+    indented under the label: the one shape of the CLI's error, warning and note lines."""
+    return f"{label}: " + console_text(text).rstrip("\n").replace("\n", "\n  ")
 
 
 def console_text(text: str) -> str:
@@ -276,7 +285,7 @@ def _print_traceback() -> None:
 def _print_notes(exc: BaseException) -> None:
     """The notes added on the way out (e.g. where a failed run's partial results are)."""
     for note in getattr(exc, "__notes__", []):
-        print(f"note: {console_text(note)}", file=sys.stderr)
+        print(console_line("note", note), file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------------- validate
@@ -606,7 +615,7 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
             stop()
         runner.backend.release()
     for message in output.warnings:
-        print(f"warning: {console_text(message)}", file=sys.stderr)
+        print(console_line("warning", message), file=sys.stderr)
     try:
         run_dir = _write_run_dir(
             output_dir,
@@ -961,7 +970,7 @@ def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: 
     if isinstance(exc, Exception):
         exc.add_note(note)
     else:  # Ctrl-C: no error line follows
-        print(f"note: {console_text(note)}", file=sys.stderr)
+        print(console_line("note", note), file=sys.stderr)
     if not args.quiet and partial.usage.is_reportable:
         _print_costs(partial, args, file=sys.stderr)
 
