@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     from pipelex.diagnostics import Diagnostic
 
 
+#: the how-to of an error that a dry run avoids, as the errors raised below the runner write it (the CLI's terms);
+#: :class:`~pipelex.pipeline.runner.PipelexRunner` rewords it in its channel's terms (its ``dry_run_hint``)
+DRY_RUN_FIX = "run with --dry-run"
+
+
 class PipelexError(Exception):
     """The root of every error pipelex raises on purpose.
 

@@ -194,6 +194,8 @@ def prepare_run(
         backend=backend,
         config=config,  # the run's store and tracing are the server's config, not whichever file is found
         inputs_hint='in the request\'s "inputs", or set "dry_run": true and "mock_inputs": true to mock them',
+        dry_run_hint='send "dry_run": true',
+        pipe_hint='in the request\'s "pipe_code"',
     )
     library = runner.load()
     runner.pick_pipe(library, request.pipe_code)  # an unknown pipe is refused before anything else

@@ -110,6 +110,7 @@ def build_output(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[PipelexRunner, Library, PipeEntry]:
+    from pipelex.cli.commands import CLI_PIPE_HINT
     from pipelex.cli.paths import bundle_file, library_path
     from pipelex.pipe_run.pipe_run_mode import PipeRunMode
     from pipelex.pipeline.runner import PipelexRunner
@@ -119,6 +120,7 @@ def _load(args: argparse.Namespace) -> tuple[PipelexRunner, Library, PipeEntry]:
         library_dirs=[library_path(raw) for raw in args.library_dir],
         pipe_run_mode=PipeRunMode.DRY,
         backend="direct",
+        pipe_hint=CLI_PIPE_HINT,
     )
     library = runner.load()
     return runner, library, runner.pick_pipe(library, args.pipe)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipelex.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pipelex.errors import (
+    DRY_RUN_FIX,
     BundleInvalidError,
     BundleLoadError,
     ConfigError,
@@ -33,6 +34,7 @@ T = TypeVar("T")
 
 #: how a missing input is given on the command line (the runner's error: "give them <this>")
 CLI_INPUTS_HINT = "with -i (a JSON/TOML file or inline JSON), or add --dry-run --mock-inputs to mock them"
+CLI_PIPE_HINT = "with --pipe CODE"
 
 
 def _err(message: str) -> None:
@@ -570,6 +572,8 @@ def _run(args: argparse.Namespace, *, bundle_uri: str | None, pipe_code: str | N
         pipe_run_mode=mode,
         backend="temporal" if args.temporal else None,
         inputs_hint=CLI_INPUTS_HINT,
+        dry_run_hint=DRY_RUN_FIX,
+        pipe_hint=CLI_PIPE_HINT,
     )
     if runner.backend.name != "direct":  # a run elsewhere (Temporal) loads an SDK whose records are routed
         _route_logs(args)

@@ -161,6 +161,8 @@ async def _run(
         pipe_run_mode=PipeRunMode.DRY if dry else PipeRunMode.LIVE,
         backend="direct",
         inputs_hint="in the tool's `inputs` argument, or call dry_run with `mock_inputs` true to mock them",
+        dry_run_hint="call the `dry_run` tool instead of `run_live`",
+        pipe_hint="in the tool's `pipe` argument",
     )
     base_dir = bundle.parent if bundle is not None else None
     output = await runner.execute_pipeline(

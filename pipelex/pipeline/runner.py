@@ -11,7 +11,7 @@ from pipelex.boot import Pipelex
 from pipelex.config.deck import ModelDeck, deck_for
 from pipelex.config.run_settings import RunSettings
 from pipelex.diagnostics import Severity
-from pipelex.errors import BundleInvalidError, InputError, PipelexError
+from pipelex.errors import DRY_RUN_FIX, BundleInvalidError, InputError, PipelexError
 from pipelex.inference.leaf import Generators
 from pipelex.inference.live.runtime import LiveRuntime
 from pipelex.language.library import Library, PipeEntry, build_library
@@ -53,6 +53,8 @@ class PipelexRunner:
         backend: Backend | Literal["direct", "temporal"] | None = None,
         config: PipelexConfig | None = None,
         inputs_hint: str | None = None,
+        dry_run_hint: str | None = None,
+        pipe_hint: str | None = None,
     ) -> None:
         from pipelex.backends import backend_for
 
@@ -71,6 +73,10 @@ class PipelexRunner:
         # how the caller gives inputs, as a missing input's error says it ("give them <hint>"): each channel names its
         # own way (the CLI its flags, the API and MCP their fields); a program calling the runner, its arguments
         self.inputs_hint = inputs_hint or PYTHON_INPUTS_HINT
+        # the same for how to ask for a dry run (the fix of a live run with no provider key: "or <hint>") and how to
+        # name the pipe to run ("name the pipe to run <hint>")
+        self.dry_run_hint = dry_run_hint or PYTHON_DRY_RUN_HINT
+        self.pipe_hint = pipe_hint or PYTHON_PIPE_HINT
         # the run's content generators: the live one calls providers with this deck and stores in this store
         self.generators = Generators(live=LiveRuntime.of(self.config, self.deck))
         self._library: Library | None = None
@@ -114,12 +120,16 @@ class PipelexRunner:
             if codes
             else "it declares no pipe: add a [pipe.<code>] table (docs/language.md)"
         )
+        if not _is_text_or_none(pipe_code):  # a program's argument: nothing typed it
+            raise InputError(
+                f"the pipe to run is given as {type(pipe_code).__name__}: name it by its code (or domain.code) "
+                f"{self.pipe_hint}; {listed}"
+            )
         if pipe_code is None:
             entry = library.main_pipe
             if entry is None:
                 raise InputError(
-                    "the bundle has no `main_pipe`: name the pipe to run (--pipe CODE / pipe_code=...); "
-                    f"{listed}"
+                    f"the bundle has no `main_pipe`: name the pipe to run {self.pipe_hint}; {listed}"
                 )
             return entry
         entry = library.resolve_pipe(pipe_code)
@@ -148,13 +158,47 @@ class PipelexRunner:
 
         ``check_inputs``: called with the shaped inputs before anything reads them (the API's input policy).
         """
+        try:
+            return self._prepare(
+                inputs,
+                pipe_code,
+                mock_inputs=mock_inputs,
+                inputs_base_dir=inputs_base_dir,
+                check_inputs=check_inputs,
+            )
+        except PipelexError as exc:
+            self._in_channel_terms(exc)
+            raise
+
+    def _in_channel_terms(self, exc: PipelexError) -> None:
+        """Reword the how-to of an error raised below the runner (written in the CLI's terms, ``DRY_RUN_FIX``) in
+        this runner's channel's terms (``dry_run_hint``): a program is not told to pass a CLI flag."""
+        message = exc.args[0] if len(exc.args) == 1 else None
+        if isinstance(message, str) and DRY_RUN_FIX in message and self.dry_run_hint != DRY_RUN_FIX:
+            exc.args = (message.replace(DRY_RUN_FIX, self.dry_run_hint),)
+
+    def _prepare(
+        self,
+        inputs: dict[str, Any] | None = None,
+        pipe_code: str | None = None,
+        *,
+        mock_inputs: bool = False,
+        inputs_base_dir: Path | None = None,
+        check_inputs: Callable[[dict[str, Stuff]], None] | None = None,
+    ) -> PreparedRun:
         from pipelex.memory.inputs import caller_urls, check_local_files, shape_inputs
         from pipelex.memory.inputs import mock_inputs as make_mock_inputs
+        from pipelex.narrowing import is_dict
 
         mode = Pipelex.effective_run_mode(self.pipe_run_mode)
         if mock_inputs and mode is not PipeRunMode.DRY:
+            raise InputError(f"mock inputs are only for dry runs: {self.dry_run_hint}, or give every input")
+        given: object = inputs  # a program's argument: nothing typed it (the API and MCP read a JSON object)
+        if given is not None and not (is_dict(given) and all(isinstance(name, str) for name in given)):
             raise InputError(
-                "mock inputs are only for dry runs: run with --dry-run (PipeRunMode.DRY), or give every input"
+                f"the inputs are given as {type(given).__name__}"
+                f"{' with a name that is not a string' if is_dict(given) else ''}: give a dict mapping "
+                "each input's name (a string) to its value"
             )
         library = self.load()
         entry = self.pick_pipe(library, pipe_code)
@@ -230,6 +274,7 @@ class PipelexRunner:
             )
             if isinstance(exc, PipelexError):
                 exc.partial_output = self.failed_output
+                self._in_channel_terms(exc)
             raise
         if ended is not None:
             ended()
@@ -259,6 +304,14 @@ class PipelexRunner:
 
 #: how a program calling :class:`PipelexRunner` gives inputs (the default ``inputs_hint``)
 PYTHON_INPUTS_HINT = "in `inputs`, or mock them with `mock_inputs=True` in a dry run"
+#: how it asks for a dry run (the default ``dry_run_hint``), and names the pipe to run (``pipe_hint``)
+PYTHON_DRY_RUN_HINT = "run with `pipe_run_mode=PipeRunMode.DRY`"
+PYTHON_PIPE_HINT = "with `pipe_code=...`"
+
+
+def _is_text_or_none(value: object) -> bool:
+    """A program's argument: typed, but nothing checked it."""
+    return value is None or isinstance(value, str)
 
 
 def _check_required(entry: PipeEntry, stuffs: dict[str, Stuff], hint: str) -> None:

@@ -238,6 +238,23 @@ async def test_a_missing_input_is_told_in_the_tools_terms(tmp_path: Path) -> Non
         assert "-i " not in text and "--mock-inputs" not in text  # the CLI's flags mean nothing to an agent
 
 
+async def test_a_live_run_without_a_provider_is_told_in_the_tools_terms(tmp_path: Path) -> None:
+    """Robustness pass (robust16): `run_live` with no provider key told the agent to "run with --dry-run", a CLI
+    flag; a bundle without `main_pipe` to give `--pipe CODE / pipe_code=...`. Each names the tool's own terms."""
+    async with Client(_params(tmp_path)) as client:  # the server's environment holds no provider key
+        answer = await client.call_tool(
+            "run_live", {"mthds": GREETING, "inputs": {"occasion": "a birthday", "recipient": "Ana"}}
+        )
+        text = _first_text(answer.content)
+        assert answer.is_error and "OPENAI_API_KEY" in text and "call the `dry_run` tool" in text, text
+        assert "--dry-run" not in text
+        no_main = await client.call_tool(
+            "dry_run", {"mthds": GREETING.replace('main_pipe = "write_card"', "")}
+        )
+        text = _first_text(no_main.content)
+        assert no_main.is_error and "in the tool's `pipe` argument" in text and "--pipe" not in text, text
+
+
 async def test_run_live_calls_the_provider_and_reports_usage(tmp_path: Path) -> None:
     with FakeProvider() as fake:
         async with Client(_params(tmp_path, fake.env())) as session:

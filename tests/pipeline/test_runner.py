@@ -473,7 +473,59 @@ async def test_live_llm_leaf_without_a_provider_names_the_key_to_set(
     with pytest.raises(RunError, match="OPENAI_API_KEY") as caught:
         await seed_runner(PipeRunMode.LIVE).execute_pipeline(inputs={"note": "A packet of basil"})
     assert "describe_packet" in str(caught.value)
-    assert "--dry-run" in str(caught.value)
+    # a program is told to ask for a dry run with its own argument, not the CLI's flag
+    assert "run with `pipe_run_mode=PipeRunMode.DRY` to mock" in str(caught.value)
+    assert "--dry-run" not in str(caught.value)
+
+
+async def test_the_dry_run_fix_is_in_the_channels_terms_before_and_during_the_run(
+    tmp_bundle: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, no_provider: None
+) -> None:
+    """Robustness pass (robust16): the live runner's "no provider configured" error named `--dry-run`, a CLI flag,
+    on every channel (MCP's agents and Python programs have no flags). A channel names its own way
+    (``dry_run_hint``), found before the run (the pre-flight) and by a leaf during it alike."""
+    path = tmp_bundle(textwrap.dedent(SEED_BUNDLE), "seeds3.mthds")
+    runner = PipelexRunner(bundle_uri=path, pipe_run_mode=PipeRunMode.LIVE, dry_run_hint="call the dry tool")
+    with pytest.raises(RunError) as before:
+        runner.prepare({"note": "basil"}, "describe_packet")
+    assert "or call the dry tool to mock every provider call" in str(before.value)
+    assert "--dry-run" not in str(before.value)
+    # the pre-flight passes; the key is gone when the leaf calls
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    run = runner.prepare({"note": "basil"}, "describe_packet")
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with pytest.raises(RunError) as during:
+        await runner.execute_prepared(run)
+    assert "OPENAI_API_KEY" in str(during.value) and "or call the dry tool" in str(during.value)
+    assert "--dry-run" not in str(during.value)
+    assert during.value.partial_output is not None  # what the run did is still kept
+
+
+async def test_a_program_is_told_its_own_argument_to_fix(
+    seed_runner: Callable[..., PipelexRunner], tmp_bundle: Callable[..., Path]
+) -> None:
+    """Robustness pass (robust16): inputs that are not a dict of names (a string, a list, a dict keyed by numbers)
+    raised a bare AttributeError (`'str' object has no attribute 'items'`), a pipe code that is not a string a bare
+    TypeError from a regex; mock inputs in a live run and a bundle without `main_pipe` named the CLI's flags."""
+    for inputs in ("note", ["basil"], {1: "basil"}):
+        with pytest.raises(
+            InputError, match="give a dict mapping each input's name \\(a string\\) to its value"
+        ):
+            await seed_runner().execute_pipeline(inputs=inputs)  # type: ignore[arg-type]
+    with pytest.raises(
+        InputError, match="the pipe to run is given as int: .* with `pipe_code=...`; its pipes: "
+    ):
+        await seed_runner().execute_pipeline(pipe_code=3, inputs={"note": "basil"})  # type: ignore[arg-type]
+    with pytest.raises(InputError) as mocks:
+        await seed_runner(PipeRunMode.LIVE).execute_pipeline(mock_inputs=True)
+    assert "`pipe_run_mode=PipeRunMode.DRY`" in str(mocks.value) and "--dry-run" not in str(mocks.value)
+    no_main = tmp_bundle(
+        textwrap.dedent(SEED_BUNDLE).replace('main_pipe   = "describe_packet"', ""), "nomain.mthds"
+    )
+    with pytest.raises(InputError) as unnamed:
+        await PipelexRunner(bundle_uri=no_main, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(inputs={})
+    message = str(unnamed.value)
+    assert "name the pipe to run with `pipe_code=...`" in message and "--pipe" not in message
 
 
 async def test_mock_inputs_are_refused_in_a_live_run(seed_runner: Callable[..., PipelexRunner]) -> None:

@@ -10,7 +10,7 @@ import re
 import zipfile
 from xml.sax.saxutils import escape
 
-from pipelex.errors import PipeRunError
+from pipelex.errors import DRY_RUN_FIX, PipeRunError
 from pipelex.inference.jobs import DocGenJob
 
 MIME_TYPES = {
@@ -38,7 +38,7 @@ def render_document(job: DocGenJob) -> tuple[bytes, str]:
         case _:
             raise PipeRunError(
                 f"pipe {job.pipe_code!r}: document format {job.format!r} is not supported in this "
-                "build (supported: pdf, docx, xlsx): change `format`, or run with --dry-run",
+                f"build (supported: pdf, docx, xlsx): change `format`, or {DRY_RUN_FIX}",
                 pipe_code=job.pipe_code,
                 error_type="doc_gen_format_not_supported",
             )

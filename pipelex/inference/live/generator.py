@@ -39,7 +39,7 @@ from pipelex.config.deck import (
     ModelHandle,
     ResolvedModel,
 )
-from pipelex.errors import PipeRunError, ProviderCallFailed, ProviderError
+from pipelex.errors import DRY_RUN_FIX, PipeRunError, ProviderCallFailed, ProviderError
 from pipelex.inference.jobs import (
     DocGenJob,
     ExtractJob,
@@ -307,7 +307,7 @@ class LiveContentGenerator:
                 last = provider_error(
                     f"pipe {pipe_code!r} needs {what} from model {handle.handle!r} "
                     f"(provider {backend.name!r}), and {backend.api_key_env} is not set: "
-                    f"{missing_key_message(backend)}, or run with --dry-run",
+                    f"{missing_key_message(backend)}, or {DRY_RUN_FIX}",
                     pipe_code=pipe_code,
                     handle=handle,
                     status=None,

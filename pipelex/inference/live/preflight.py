@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from pipelex.config.deck import ModelCategory, ModelDeck
-from pipelex.errors import MissingBaseUrlError, MissingKeyError
+from pipelex.errors import DRY_RUN_FIX, MissingBaseUrlError, MissingKeyError
 from pipelex.language.model_ref import ModelRef
 from pipelex.record import FrozenRecord
 
@@ -85,7 +85,7 @@ def preflight(calls: Sequence[ModelCall], deck: ModelDeck, *, env: Mapping[str, 
             "this live run needs provider keys that are not set: "
             + "; ".join(problems)
             + f". Set {', '.join(variables)} in the environment (or point the model at another backend in "
-            "pipelex.toml [models]), or run with --dry-run to mock every provider call",
+            f"pipelex.toml [models]), or {DRY_RUN_FIX} to mock every provider call",
             pipe_code=first_pipe,
             variables=variables,
         )
