@@ -73,7 +73,10 @@ block, or bare); ``claude_refusal=True`` answers messages with no content and ``
 400 (``Unknown parameter: 'output_format'.``, ``param`` set); ``tool_arguments_object=True`` gives a tool call's arguments as a JSON object (as some llama-server builds do);
 ``versioned_paths=True`` answers model routes only at their own paths under ``/v1`` (a 404 elsewhere);
 ``refused_schema_keywords=("additionalProperties", "$ref")`` answers a schema using one of them with Gemini's
-400 (``Unknown name "additionalProperties"``, the error object inside a list).
+400 (``Unknown name "additionalProperties"``, the error object inside a list). ``context_tokens=N`` cuts every
+reply at N tokens whatever limit was sent (``finish_reason = "length"``: llama-server's slot full);
+``max_model_len=N`` answers a token limit past N less the prompt's tokens with vLLM's 400 ("'max_tokens' or
+'max_completion_tokens' is too large: ...").
 
 A reply longer than the token limit (``ceil(characters / 4)`` tokens) is cut there and ends with
 ``finish_reason = "length"`` (Anthropic: ``stop_reason = "max_tokens"``).
@@ -184,7 +187,10 @@ class Quirks:
     )
     refused_schema_keywords: tuple[str, ...] = ()  # schema keywords answered with Gemini's 400 (a list body)
     context_tokens: int | None = (
-        None  # with no token limit sent, the reply is cut there (llama-server's slot)
+        None  # the reply is cut there whatever token limit was sent (llama-server's slot)
+    )
+    max_model_len: int | None = (
+        None  # a token limit past this context, the prompt counted, is vLLM's 400 "... is too large"
     )
 
 
@@ -673,7 +679,9 @@ class _Handler(BaseHTTPRequestHandler):
         tool = None if quirks.ignore_tools else _forced_tool(body)
         if schema is None and tool is None:
             schema = _described_schema(last_user)  # a model following the prompt's instructions
-        limit = _token_limit(body, quirks.token_limit_params) or quirks.context_tokens
+        # the server's context (a slot) cuts a reply whatever limit was sent, a higher one included
+        bounds = [_token_limit(body, quirks.token_limit_params), quirks.context_tokens]
+        limit = min((b for b in bounds if b is not None), default=None)
         message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
         finish = "stop"
         if tool is not None:
@@ -903,6 +911,15 @@ def _refusal(quirks: Quirks, body: dict[str, Any]) -> tuple[int, str] | None:
             f"Unsupported value: 'temperature' does not support {body['temperature']} with this model. "
             "Only the default (1) value is supported."
         )
+    limit = _token_limit(body, ("max_tokens", "max_completion_tokens"))
+    if quirks.max_model_len is not None and limit is not None:
+        prompt = tokens_of(_prompt_of(cast(list[Any], body.get("messages", [])))[0])
+        if limit > quirks.max_model_len - prompt:  # vLLM's words
+            return 400, (
+                f"'max_tokens' or 'max_completion_tokens' is too large: {limit}. This model's maximum context "
+                f"length is {quirks.max_model_len} tokens and your request has {prompt} input tokens "
+                f"({limit} > {quirks.max_model_len} - {prompt})."
+            )
     for name in quirks.refused_token_params:
         if (
             name in body

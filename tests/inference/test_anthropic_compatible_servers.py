@@ -187,16 +187,22 @@ def test_anthropic_s_own_error_body_is_quoted_as_its_message() -> None:
 async def test_a_pipe_without_max_tokens_names_the_limit_the_messages_api_was_sent(
     stub: Stub, run_bundle: RunBundle
 ) -> None:
-    """The messages API requires ``max_tokens``: a pipe that sets none sends the adapter's default (4096), and a
-    reply cut there (llama-server stops at the end of its slot's context with ``stop_reason = "max_tokens"``)
-    says that limit, not "no max_tokens was sent"."""
+    """The messages API requires ``max_tokens``: a pipe that sets none sends the default (4096), and a reply cut
+    there says that limit, as the default, not "no max_tokens was sent"; llama-server stops at the end of its
+    slot's context with ``stop_reason = "max_tokens"`` (4000 tokens here, fewer than the limit): the warning
+    says the server cut it at a limit of its own, and does not say to raise max_tokens."""
     stub.answer = lambda body: _text("looping looping looping", "max_tokens", output=4000)
     output = await run_bundle(BUNDLE, {"note": "hello"})
     [body] = stub.bodies
     assert body["max_tokens"] == 4096
     [warning] = output.warnings
-    assert "stopped at the token limit (max_tokens = 4096)" in warning, warning
-    assert "no max_tokens was sent" not in warning
+    assert "stopped at the token limit (max_tokens = 4096, the default" in warning, warning
+    assert "the reply has 4000 tokens, fewer: the server stopped it" in warning
+    assert "no max_tokens was sent" not in warning and "raise max_tokens" not in warning
+    stub.answer = lambda body: _text("looping looping looping", "max_tokens", output=4096)
+    [warning] = (await run_bundle(BUNDLE, {"note": "hello"})).warnings
+    assert "(max_tokens = 4096, the default: the pipe, its preset and the model's handle set none)" in warning
+    assert "raise max_tokens" in warning
 
 
 async def test_settings_usage_and_a_cut_reply_as_llama_server_answers(

@@ -95,8 +95,9 @@ async def test_the_last_attempt_gives_a_clear_error(
     message = str(error)
     assert "provider 'openai'" in message and "model 'gpt-4o'" in message and "after 2 attempt(s)" in message
     assert "'say'" in message
-    # `say` sends no max_tokens: a timeout says so (a local model repeating itself writes until the timeout)
-    assert ("no max_tokens was sent" in message) == (fault == "timeout"), message
+    # `say` sets no max_tokens: the fake, a server other than a hosted API, gets the default, and a timeout says
+    # so (a local model repeating itself writes until the timeout)
+    assert ("the default max_tokens = 4096 was sent" in message) == (fault == "timeout"), message
     if status:
         assert f"status {status}" in message and f"HTTP {status}: " in message
         assert "Error code" not in message  # the SDK's prefix, which said the status a second time
@@ -115,6 +116,7 @@ async def test_a_timeout_of_a_bounded_call_does_not_blame_the_missing_max_tokens
     with pytest.raises(ProviderCallFailed) as caught:
         await run_bundle(bounded, {"note": "hello"}, pipe="say")
     assert caught.value.reason == "timeout" and "no max_tokens" not in str(caught.value)
+    assert "default max_tokens" not in str(caught.value)
     assert "raise [models.calls] timeout" in str(caught.value)
 
 

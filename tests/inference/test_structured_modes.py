@@ -305,15 +305,17 @@ async def test_a_cut_off_structured_reply_is_an_error(live: FakeProvider, run_bu
 async def test_a_structured_reply_cut_by_the_servers_own_limit_does_not_say_raise_max_tokens(
     live: FakeProvider, run_bundle: RunBundle
 ) -> None:
-    """No max_tokens was sent: llama-server cuts a reply at its slot's context (a small model listing findings
-    forever reached 4,095 tokens). Raising a limit nobody set helps nothing: the error says whose limit it was."""
+    """llama-server cuts a reply at its slot's context (a small model listing findings forever reached 4,095
+    tokens), before the default limit sent (4096). Raising a limit nobody set helps nothing: the error says whose
+    limit it was (the default's, and the server's under it)."""
     live.quirks = Quirks(context_tokens=5)
     with pytest.raises(ProviderCallFailed) as caught:
         await run_bundle(TRIAGE, {"note": NOTE}, pipe="read_ticket")
     message = str(caught.value)
     assert caught.value.reason == "length_limit" and live.calls["chat"] == 1
-    assert "no max_tokens was sent: the server's own limit" in message and "raise max_tokens" not in message
-    assert "repeating itself" in message
+    assert "max_tokens = 4096, the default" in message
+    assert "the reply has 5 tokens, fewer: the server stopped it at a limit of its own" in message
+    assert "raise max_tokens" not in message and "repeating itself" in message
 
 
 # ---------------------------------------------------------------------------------------------------- hosts, prices

@@ -261,8 +261,9 @@ def test_preliminary_text_drafts_then_structures(proxy: Proxy, tmp_path: Path, b
     assert run.graph["usage"]["total"]["calls"] == len(answered)
     # the draft is bounded by the pipe's `model` (the tiny model can ramble to the end of its 4096-token context,
     # and the structuring call, draft included, then exceeds it: seen once on Temporal, the server's 400); the
-    # structuring call takes `model_to_structure`, here the default, with no limit of its own
-    assert answered[0]["max_tokens"] == 600 and "max_tokens" not in answered[-1]
+    # structuring call takes `model_to_structure`, here the default, with no limit of its own: it carries the
+    # default limit sent to a server other than a hosted API (4096)
+    assert answered[0]["max_tokens"] == 600 and answered[-1]["max_tokens"] == 4096
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))
@@ -311,6 +312,17 @@ def test_model_settings_reach_the_server(proxy: Proxy, tmp_path: Path, backend: 
     [node] = run.nodes("short_answer")
     assert any("stopped at the token limit (max_tokens = 7)" in w for w in node.get("warnings", []))
     assert "stopped at the token limit" in run.stderr
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_pipe_without_max_tokens_sends_the_default(proxy: Proxy, tmp_path: Path, backend: str) -> None:
+    """A pipe, preset and handle setting no limit: the request to the server (not a hosted API) carries the
+    default, 4096, so a model repeating itself stops there; the server's reply stays within it."""
+    run = _run(tmp_path, proxy.url, "one_line", backend)
+    [body] = proxy.bodies
+    assert body["max_tokens"] == 4096 and "max_completion_tokens" not in body
+    assert isinstance(run.json("main_stuff.json")["text"], str)
+    assert 0 < run.graph["usage"]["total"]["output_tokens"] <= 4096
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))

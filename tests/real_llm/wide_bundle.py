@@ -149,6 +149,13 @@ inputs = { finding = "Finding" }
 output = "Text"
 prompt = "Write one log line about: $finding.label"
 
+[pipe.one_line]
+type = "PipeLLM"
+description = "A short answer, with no model settings (the default token limit)"
+inputs = { note = "Text" }
+output = "Text"
+prompt = "Write one line about this note: $note"
+
 [pipe.short_answer]
 type = "PipeLLM"
 description = "A long answer cut short by the settings"

@@ -103,35 +103,63 @@ def record(handle: ModelHandle, usage: CallUsage, *, priced: bool = True) -> Non
     )
 
 
-def _limit_text(request: ChatRequest) -> str:
-    return (
-        f"{request.token_limit_param} = {request.max_tokens}"
-        if request.max_tokens
-        else "no max_tokens was sent: the server's own limit, its context window or longest reply"
-    )
+def _limit_text(request: ChatRequest, result: ChatResult | None = None) -> str:
+    if not request.max_tokens:
+        return "no max_tokens was sent: the server's own limit, its context window or longest reply"
+    sent = f"{request.token_limit_param} = {request.max_tokens}"
+    if request.default_limit:
+        sent += ", the default: the pipe, its preset and the model's handle set none"
+    if _cut_by_server(request, result):
+        assert result is not None
+        sent += (
+            f"; the reply has {result.usage.output_tokens} tokens, fewer: the server stopped it at a limit of "
+            "its own, its context window"
+        )
+    return sent
 
 
-def _limit_advice(request: ChatRequest) -> str:
-    """What to do about a reply cut at the token limit: raise the limit the call carried; with none, the server
-    cut it at its own (a local server's context window), which a reply reaches mostly by repeating itself."""
-    if request.max_tokens:
+def _cut_by_server(request: ChatRequest, result: ChatResult | None) -> bool:
+    """True when a reply cut at "the token limit" has fewer output tokens than the limit sent: the server cut it
+    at a limit of its own (llama-server at the end of its slot's context, with ``finish_reason = length``)."""
+    if result is None or not request.max_tokens or not result.usage_reported:
+        return False
+    return 0 < result.usage.output_tokens < request.max_tokens
+
+
+def _limit_advice(request: ChatRequest, result: ChatResult | None = None) -> str:
+    """What to do about a reply cut at the token limit: raise the limit the call carried; with none, or cut
+    sooner by the server's own limit (a local server's context window), which a reply reaches mostly by
+    repeating itself, ask for less or use a larger context."""
+    if request.max_tokens and not _cut_by_server(request, result):
         return (
             "raise max_tokens (in the model's preset, an inline "
             '`model = { model = "...", max_tokens = N }` or the handle\'s max_tokens)'
         )
+    bounded = (
+        "a smaller max_tokens on the pipe makes such a call fail sooner"
+        if request.max_tokens
+        else "a max_tokens on the pipe makes such a call fail sooner"
+    )
     return (
         "a reply that long is often a model repeating itself (a list that does not end): ask for less in the "
-        "prompt or use a stronger model or a larger context; a max_tokens on the pipe makes such a call fail sooner"
+        f"prompt or use a stronger model or a larger context; {bounded}"
     )
 
 
-def _unbounded_timeout(problem: ProviderCallError) -> ProviderCallError:
-    """A timeout of a call that carried no token limit, saying so: such a reply runs until the model stops or
-    the server's own limit, and a small model repeating itself (SmolLM2 on llama-server, listing findings for
-    4,000 tokens at a few tokens a second) writes until the call's timeout whatever it is."""
+def _unbounded_timeout(problem: ProviderCallError, request: ChatRequest) -> ProviderCallError:
+    """A timeout of a call that carried no token limit of the user's, saying so: such a reply runs until the
+    model stops, the server's own limit or the default limit, and a small model repeating itself (SmolLM2 on
+    llama-server, listing findings for 4,000 tokens at a few tokens a second) writes until the call's timeout."""
+    sent = (
+        f"the default {request.token_limit_param} = {request.max_tokens} was sent (the pipe, its preset and "
+        "the model's handle set none): a model repeating itself writes that many tokens; a smaller max_tokens "
+        "on the pipe's model bounds the call sooner"
+        if request.max_tokens
+        else "no max_tokens was sent: the reply runs until the model stops or the server's own limit, and "
+        "a model repeating itself runs that long; a max_tokens on the pipe's model bounds the call"
+    )
     return ProviderCallError(
-        f"{problem} (no max_tokens was sent: the reply runs until the model stops or the server's own limit, and "
-        "a model repeating itself runs that long; a max_tokens on the pipe's model bounds the call)",
+        f"{problem} ({sent})",
         status=problem.status,
         retryable=problem.retryable,
         reason=problem.reason,
@@ -140,10 +168,25 @@ def _unbounded_timeout(problem: ProviderCallError) -> ProviderCallError:
     )
 
 
-def _cut_off(request: ChatRequest, problem: ProviderCallError) -> ProviderCallError:
+def _with_default_limit(request: ChatRequest, backend: Backend, base_url: str | None) -> ChatRequest:
+    """``request`` with the default token limit when the pipe, its preset and the handle set none: the messages
+    API requires one, and the servers whose own default is no limit (llama.cpp, vLLM, Ollama, ...) get one too,
+    so a model repeating itself stops there, not at the call's timeout. The request says the limit is the
+    default (a cut reply's warning and a timeout's error name it as such)."""
+    from pipelex.inference.live.structured import default_token_limit
+
+    if request.max_tokens is not None:
+        return request
+    default = default_token_limit(backend, base_url)
+    if default is None:
+        return request
+    return request.model_copy(update={"max_tokens": default, "default_limit": True})
+
+
+def _cut_off(request: ChatRequest, problem: ProviderCallError, result: ChatResult) -> ProviderCallError:
     return ProviderCallError(
-        f"the reply stopped at the token limit ({_limit_text(request)}) before the structured "
-        f"output was complete ({problem}): {_limit_advice(request)}",
+        f"the reply stopped at the token limit ({_limit_text(request, result)}) before the structured "
+        f"output was complete ({problem}): {_limit_advice(request, result)}",
         retryable=False,
         reason="length_limit",
     )
@@ -417,6 +460,7 @@ class LiveContentGenerator:
         the token limit is a warning on the leaf (or an error when what came back cannot be parsed).
         """
         from pipelex.inference.live.structured import (
+            drop_default_limit,
             dropped_settings,
             fall_back,
             learn_plain_schema,
@@ -430,6 +474,7 @@ class LiveContentGenerator:
         )
         from pipelex.inference.providers.base import (
             DROPPABLE_SETTINGS,
+            refuses_limit_value,
             refuses_mode,
             refuses_schema_keyword,
             refuses_token_field,
@@ -441,12 +486,7 @@ class LiveContentGenerator:
         base_url = backend.resolved_base_url()
         priced = handle.is_priced(backend)
         base = request.model_copy(update={"token_limit_param": token_field_for(backend, base_url)})
-        if backend.kind == "anthropic" and base.max_tokens is None:
-            # the messages API requires max_tokens: the adapter would send its default, so the request says it
-            # (a cut reply's warning and a timeout's error then name the limit sent, not "no max_tokens")
-            from pipelex.inference.providers.anthropic_messages import DEFAULT_MAX_TOKENS
-
-            base = base.model_copy(update={"max_tokens": DEFAULT_MAX_TOKENS})
+        base = _with_default_limit(base, backend, base_url)
         schema = request.json_schema
 
         base = _without_settings(
@@ -466,8 +506,8 @@ class LiveContentGenerator:
             except ProviderCallError as exc:
                 if exc.usage is not None:  # an unusable reply the server still counted (and billed)
                     record(handle, exc.usage, priced=priced)
-                if exc.reason == "timeout" and not prepared.max_tokens:
-                    raise _unbounded_timeout(exc) from None
+                if exc.reason == "timeout" and (not prepared.max_tokens or prepared.default_limit):
+                    raise _unbounded_timeout(exc, prepared) from None
                 raise
             record(handle, result.usage, priced=priced)
             _say_what_the_reply_lacked(result, pipe_code, handle)
@@ -505,6 +545,12 @@ class LiveContentGenerator:
                             raise
                         base = base.model_copy(update={"token_limit_param": other})
                         continue
+                    if prepared.default_limit and backend.kind != "anthropic" and refuses_limit_value(exc):
+                        # the default limit, not the user's, does not fit the server's context (vLLM's 400):
+                        # the call goes without one, as before there was a default
+                        drop_default_limit(backend, base_url, str(exc))
+                        base = base.model_copy(update={"max_tokens": None, "default_limit": False})
+                        continue
                     refused = _learn_refused_settings(
                         exc, prepared, DROPPABLE_SETTINGS, backend, base_url, handle
                     )
@@ -537,7 +583,7 @@ class LiveContentGenerator:
                 if result.truncated and following is None:
                     # (a forced tool the server ignored: the cut text is prose, not a structure the limit cut,
                     # so the repair call in the next mode is worth more than "raise max_tokens")
-                    raise _cut_off(prepared, exc) from None
+                    raise _cut_off(prepared, exc, result) from None
                 # one more call, told what was wrong with the reply
                 retry = prepared.model_copy(
                     update={
@@ -550,7 +596,7 @@ class LiveContentGenerator:
                     value = parse(mend_text(result.text))
                 except ProviderCallError as again:
                     if result.truncated:
-                        raise _cut_off(retry, again) from None
+                        raise _cut_off(retry, again, result) from None
                     raise ProviderCallError(
                         f"{again} (also after one retry told what was wrong)",
                         retryable=False,
@@ -559,7 +605,8 @@ class LiveContentGenerator:
             if result.truncated:
                 record_warning(
                     f"pipe {pipe_code!r}: the reply of {handle.handle!r} stopped at the token limit "
-                    f"({_limit_text(prepared)}): {what} may be cut short; {_limit_advice(prepared)}"
+                    f"({_limit_text(prepared, result)}): {what} may be cut short; "
+                    f"{_limit_advice(prepared, result)}"
                 )
             return value
 

@@ -26,8 +26,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from pipelex.config.deck import Backend, StructuredMode, TokenLimitParam
-from pipelex.inference.providers.base import other_token_field
+from pipelex.config.deck import OPENAI_URL, Backend, StructuredMode, TokenLimitParam
+from pipelex.inference.providers.base import DEFAULT_MAX_TOKENS, other_token_field
 
 logger = logging.getLogger("pipelex.inference")
 
@@ -47,6 +47,8 @@ class _Learned:
     """Whether schemas go plain (:func:`plain_schema`)."""
     dropped: dict[str, set[str]] = field(default_factory=lambda: {})
     """Model id -> the optional settings that model refused."""
+    no_default_limit: bool = False
+    """Whether calls naming no token limit go without the default one (the server found it too large)."""
 
 
 _servers: dict[tuple[str, str], _Learned] = {}
@@ -213,6 +215,44 @@ def drop_setting(backend: Backend, base_url: str | None, model_id: str, name: st
         base_url,
         model_id,
         name,
+        detail[:160],
+    )
+
+
+def default_token_limit(backend: Backend, base_url: str | None) -> int | None:
+    """The token limit a call to ``backend`` carries when the pipe, its preset and the model's handle set none.
+
+    Anthropic's messages API requires one: :data:`~pipelex.inference.providers.base.DEFAULT_MAX_TOKENS`.
+    OpenAI's host, Azure and the default deck's other hosted APIs at their own host (Gemini, Mistral) default
+    to the model's own maximum output, as the reference's deck leaves their models' ``max_tokens`` unset: none
+    is sent. Every other OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio, a gateway, a hosted API
+    declared in pipelex.toml) gets the default too: their own default is no limit but the context window, so a
+    model repeating itself writes until the call's timeout. A server that found the default too large for its
+    context (vLLM: a 400) is sent none from then on in this process.
+    """
+    if backend.kind == "anthropic":
+        return DEFAULT_MAX_TOKENS
+    if backend.kind != "openai" or backend.is_official_host() or (base_url or "").rstrip("/") == OPENAI_URL:
+        return None
+    with _lock:
+        if _learned(backend, base_url).no_default_limit:
+            return None
+    return DEFAULT_MAX_TOKENS
+
+
+def drop_default_limit(backend: Backend, base_url: str | None, detail: str) -> None:
+    """Remember for the process that this server finds the default token limit too large: calls naming no limit
+    go without one."""
+    with _lock:
+        server = _learned(backend, base_url)
+        if server.no_default_limit:
+            return
+        server.no_default_limit = True
+    logger.info(
+        "backend %r (%s) refuses the default token limit as too large (%s): calls that set none go without "
+        "one from now on in this process",
+        backend.name,
+        base_url,
         detail[:160],
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from pipelex.inference.providers.base import (
+    DEFAULT_MAX_TOKENS,
     CallUsage,
     ChatRequest,
     ChatResult,
@@ -22,8 +23,6 @@ from pipelex.narrowing import is_json_object
 if TYPE_CHECKING:
     from anthropic import APIStatusError, AsyncAnthropic
     from anthropic.types import Message
-
-DEFAULT_MAX_TOKENS = 4096
 
 
 def make_client(*, api_key: str, base_url: str | None, timeout: float) -> AsyncAnthropic:

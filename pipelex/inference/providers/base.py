@@ -35,6 +35,14 @@ class Part(BaseModel):
         return self.url or ""
 
 
+DEFAULT_MAX_TOKENS = 4096
+"""The token limit a call carries when the pipe, its preset and the model's handle set none, to the servers
+whose own default is no limit at all (:func:`pipelex.inference.live.structured.default_token_limit`):
+Anthropic's messages API, which requires one, and every OpenAI-compatible server but OpenAI's, Azure's and the
+default deck's hosted APIs (llama.cpp, vLLM, Ollama, LM Studio write until the model stops or the context is
+full, so a small model repeating itself wrote until the call's timeout)."""
+
+
 class ChatRequest(BaseModel):
     """One LLM call: prompts, attachments, an optional JSON schema for structured output, settings."""
 
@@ -47,6 +55,10 @@ class ChatRequest(BaseModel):
     structured_mode: StructuredMode = "json_schema"
     temperature: float | None = None
     max_tokens: int | None = None
+    default_limit: bool = False
+    """True when ``max_tokens`` is pipelex's default (:data:`DEFAULT_MAX_TOKENS`: the pipe, its preset and the
+    model's handle set none), not a limit the user gave: messages say so, and a server finding it too large
+    for its context gets the call without it."""
     token_limit_param: TokenLimitParam = "max_tokens"
     timeout: float = 120.0
     web_search: bool = False
@@ -319,6 +331,19 @@ def refuses_token_field(error: ProviderCallError, field: TokenLimitParam) -> boo
     other = other_token_field(field)
     named = field in message.replace(other, "")
     return named and (other in message or any(word in message for word in _REFUSAL_WORDS))
+
+
+def refuses_limit_value(error: ProviderCallError) -> bool:
+    """True when ``error`` is the server refusing the token limit's value as too large for its context: vLLM's
+    400 "'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length is
+    4096 tokens ..." (older releases: "... you requested 4126 tokens (30 in the messages, 4096 in the
+    completion)"), a strict server's "max_tokens must be at most ...". A prompt too long for the context alone
+    (llama-server's "request (6032 tokens) exceeds the available context size") names no limit."""
+    if error.status not in (400, 422):
+        return False
+    message = str(error).lower()
+    named = "max_tokens" in message or "max_completion_tokens" in message or "in the completion" in message
+    return named and any(word in message for word in _SIZE_WORDS)
 
 
 _SCHEMA_KEYWORDS = ("additionalproperties", "$ref", "$defs", "$schema", "propertynames")

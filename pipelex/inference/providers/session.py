@@ -64,7 +64,8 @@ def _make_client(backend: Backend, api_key: str, base_url: str | None, timeout: 
 
 def _wrap(backend: Backend, client: Any, max_tokens: int | None) -> Provider:
     if backend.kind == "anthropic":
-        from pipelex.inference.providers.anthropic_messages import DEFAULT_MAX_TOKENS, AnthropicProvider
+        from pipelex.inference.providers.anthropic_messages import AnthropicProvider
+        from pipelex.inference.providers.base import DEFAULT_MAX_TOKENS
 
         return AnthropicProvider(client, default_max_tokens=max_tokens or DEFAULT_MAX_TOKENS)
     from pipelex.inference.providers.openai_compat import OpenAIProvider
