@@ -144,6 +144,30 @@ async def test_auth_errors_are_not_retried(
         assert SECRET_KEY not in str(caught.value)
 
 
+async def test_a_keyless_backend_refused_by_a_server_asking_for_a_key_is_told_to_declare_one(
+    run_bundle: RunBundle, storage_dir: Path
+) -> None:
+    """A local server's block without ``api_key_env`` (the documented llama.cpp, vLLM and Ollama blocks) meets a
+    server started with ``--api-key`` (llama-server answers 401 "Invalid API Key"): there is no key variable to
+    check, so the hint says the backend sends none and how to give it one (it said "check the key variable")."""
+    with FakeProvider(api_key="the-right-key") as fake:
+        boot(
+            models={
+                "backends": {"llamacpp": {"kind": "openai", "base_url": fake.base_url}},
+                "handles": {"smollm2": {"backend": "llamacpp", "model_id": "smollm2"}},
+            }
+        )
+        bundle = BUNDLE.replace('prompt = "Say $note"', 'model = "smollm2"\nprompt = "Say $note"')
+        with pytest.raises(ProviderCallFailed) as caught:
+            await run_bundle(bundle, {"note": "x"}, pipe="say")
+    message = str(caught.value)
+    assert caught.value.status == 401 and fake.total_calls == 1
+    assert f"{fake.base_url} (from [models.backends.llamacpp] base_url) asks for a key" in message
+    assert "backend 'llamacpp' sends none" in message
+    assert '`api_key_env = "VARIABLE"` under [models.backends.llamacpp]' in message
+    assert "check the key variable" not in message
+
+
 async def test_schema_mismatch_is_retried_then_a_clear_error(
     live: FakeProvider, run_bundle: RunBundle
 ) -> None:

@@ -153,6 +153,14 @@ def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelH
                     f"; the key was refused by {_base_url_text(backend)}: check {backend.api_key_env} (the key "
                     f"of backend {backend.name!r}) and that it belongs to that server"
                 )
+            if backend is not None and backend.kind != "internal":
+                # a backend declared without a key (a local server's block) reaching a server started with
+                # --api-key (llama-server, vLLM, llama-cpp-python): there is no variable to check, one is missing
+                return (
+                    f"; {_base_url_text(backend)} asks for a key and backend {backend.name!r} sends none (it has "
+                    f'no api_key_env): a server started with --api-key needs `api_key_env = "VARIABLE"` under '
+                    f"[models.backends.{backend.name}] in pipelex.toml, the key in that variable"
+                )
             return "; the key was refused: check the key variable of this backend"
         case "not_found":
             if backend is not None and handle is not None:
