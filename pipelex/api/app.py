@@ -477,7 +477,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [_field_problem(error) for error in exc.errors()]
+        content_type = request.headers.get("content-type")
+        errors = [_field_problem(error, content_type) for error in exc.errors()]
         detail = (
             "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "the request does not fit its model"
         )
@@ -535,17 +536,47 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_error)
 
 
-def _field_problem(error: Any) -> ProblemItemOut:
-    where = ".".join(str(part) for part in error.get("loc", ())) or "body"
+#: what a body that is JSON but not an object is, in JSON's own words
+_JSON_KINDS: dict[type, str] = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+}
+
+
+def _field_problem(error: Any, content_type: str | None = None) -> ProblemItemOut:
+    loc = tuple(error.get("loc", ()))
+    where = ".".join(str(part) for part in loc) or "body"
     kind = error.get("type", "")
     message = str(error.get("msg", "invalid"))
     code = "request.invalid"
     if kind == "json_invalid":
         code = "request.malformed"
+        # FastAPI's location is ("body", <character offset>): the field is the body, the offset where it broke
+        at = f" at character {loc[1]}" if len(loc) == 2 and isinstance(loc[1], int) else ""
+        where = "body"
         message = (
-            f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')}): send a JSON "
+            f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')}{at}): send a JSON "
             "object"
         )
+    elif kind == "model_attributes_type" and loc == ("body",):
+        # the body is no JSON object: bytes FastAPI did not read as JSON (its Content-Type), or JSON of another kind
+        given: object = error.get("input")
+        if isinstance(given, bytes | bytearray):
+            code = "request.malformed"
+            shown = (content_type or "none")[:100]  # the caller's header, quoted cut
+            message = (
+                f"the body was not read as JSON (Content-Type: {shown}): send the request's "
+                "fields as a JSON object with `Content-Type: application/json`"
+            )
+        else:
+            what = "null" if given is None else _JSON_KINDS.get(type(given), "not an object")
+            message = (
+                f"the body is {what}, not a "
+                "JSON object: send the request's fields as one JSON object (see the request schema in /openapi.json)"
+            )
     elif kind == "missing" and where == "body":
         message = "a JSON body is required"
     elif kind == "missing":

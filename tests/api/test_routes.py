@@ -126,6 +126,54 @@ def test_bad_request_bodies_name_the_field(
     assert field in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type", "words", "code"),
+    [
+        pytest.param(
+            b'{"dry_run": true}', "text/plain", "(Content-Type: text/plain)", "request.malformed", id="text"
+        ),
+        pytest.param(  # what `curl -d` sends
+            b'{"dry_run": true}',
+            "application/x-www-form-urlencoded",
+            "`Content-Type: application/json`",
+            "request.malformed",
+            id="form",
+        ),
+        pytest.param(
+            b"[1, 2]",
+            "application/json",
+            "the body is an array, not a JSON object",
+            "request.invalid",
+            id="array",
+        ),
+        pytest.param(
+            b"null", "application/json", "the body is null, not a JSON object", "request.invalid", id="null"
+        ),
+        pytest.param(
+            b'"x"',
+            "application/json",
+            "the body is a string, not a JSON object",
+            "request.invalid",
+            id="string",
+        ),
+    ],
+)
+def test_a_body_that_is_no_json_object_says_what_it_is_and_how_to_send_it(
+    client: httpx.Client, content: bytes, content_type: str, words: str, code: str
+) -> None:
+    """Robustness pass (robust16): a JSON body sent with another Content-Type (`curl -d` sends a form's) and a body
+    that is a JSON array, null or a string were answered pydantic's "Input should be a valid dictionary or object to
+    extract fields from", which names neither the cause nor the fix; a body that is not valid JSON was located at
+    the field `body.1` (FastAPI's character offset), which is no field."""
+    response = client.post("/v1/execute", content=content, headers={"content-type": content_type})
+    problem = assert_problem(response, 422, "request-invalid")
+    assert words in problem["detail"] and problem["code"] == code, problem
+    assert "valid dictionary" not in problem["detail"] and problem["errors"][0]["field"] == "body"
+    broken = client.post("/v1/execute", content=b"{not json", headers={"content-type": "application/json"})
+    problem = assert_problem(broken, 422, "request-invalid")
+    assert "at character 1" in problem["detail"] and problem["errors"][0]["field"] == "body", problem
+
+
 def test_body_that_is_not_json(client: httpx.Client) -> None:
     response = client.post("/v1/execute", content=b"{not json", headers={"content-type": "application/json"})
     problem = assert_problem(response, 422, "request-invalid")
