@@ -2,8 +2,10 @@
 
 - :class:`RequestGuard` (ASGI middleware, outermost): a request to a route that needs the key and does not
   carry it is answered 401 *before a byte of its body is read* (the connection is then closed, so the
-  unread body is never parsed); a body that stalls longer than ``[limits] request_idle_seconds`` between
-  two chunks, or takes longer than ``[limits] request_body_seconds`` in all, is cut with a 408 problem.
+  unread body is never parsed); on a server without a key, a request reaching it on a loopback address under
+  another name (DNS rebinding: a web page calling it as its own origin) is a 403 the same way; a body that
+  stalls longer than ``[limits] request_idle_seconds`` between two chunks, or takes longer than ``[limits]
+  request_body_seconds`` in all, is cut with a 408 problem.
 - :func:`protocol_class`: uvicorn's HTTP/1.1 protocol with a deadline on the request *headers*
   (``[limits] request_header_seconds``): uvicorn itself waits forever for a request that never completes
   its headers, so 500 half-open connections would stay open for good.
@@ -97,6 +99,18 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.api_key is None and _rebound(scope):
+            await _send_problem(
+                scope,
+                send,
+                "forbidden",
+                "this server has no API key and answers on a loopback address only requests naming it "
+                "(Host: localhost, 127.0.0.1 or [::1]): a request naming another host reached it through a name "
+                "resolving to a loopback address, as a web page rebinding its own name does. Call it as localhost, "
+                "or give the server a key ([api] api_key_env) to serve it under another name (a reverse proxy)",
+                code="auth.forbidden",
+            )
+            return
         if self.api_key is not None and self.key_required(scope):
             token = bearer_token(_header(scope, b"authorization"))
             if token is None or not key_matches(token, self.api_key):
@@ -141,6 +155,44 @@ class RequestGuard:
         except _BodyStalled as stalled:
             if not started:
                 await _send_problem(scope, send, "request-timeout", stalled.detail)
+
+
+def _rebound(scope: Scope) -> bool:
+    """True when a request reached the server on a loopback address while its ``Host`` names something else.
+
+    A web page the server's user opens can make its own name resolve to 127.0.0.1 (DNS rebinding) and then call
+    the server as its own origin: the browser sends the page's name as ``Host`` and reads the answers, so on a
+    server without a key any page could run bundles live with the operator's provider keys. A client on the machine
+    names the address or ``localhost``; a request arriving on another address (the server listening on a network)
+    is not judged here."""
+    import ipaddress
+
+    server = scope.get("server")
+    if not server or not isinstance(server[0], str):
+        return False
+    try:
+        if not ipaddress.ip_address(server[0].split("%", 1)[0]).is_loopback:
+            return False
+    except ValueError:  # not an address (a Unix socket's path, a test client's name)
+        return False
+    host = _header(scope, b"host")
+    if host is None:  # HTTP/1.0 without one: no browser sends it
+        return False
+    name, port = host.strip().lower(), ""
+    if name.startswith("[") and "]" in name:  # [address]:port
+        name, port = name[1:].split("]", 1)
+        port = port[1:] if port.startswith(":") else port
+    elif ":" in name:
+        name, _, port = name.rpartition(":")
+    if port and not port.isdigit():  # no browser sends it: anything after the name but a port is another name
+        return True
+    name = name.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return True
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
