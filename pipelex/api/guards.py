@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -165,13 +166,11 @@ def _rebound(scope: Scope) -> bool:
     server without a key any page could run bundles live with the operator's provider keys. A client on the machine
     names the address or ``localhost``; a request arriving on another address (the server listening on a network)
     is not judged here."""
-    import ipaddress
-
     server = scope.get("server")
     if not server or not isinstance(server[0], str):
         return False
     try:
-        if not ipaddress.ip_address(server[0].split("%", 1)[0]).is_loopback:
+        if not _is_loopback(ipaddress.ip_address(server[0].split("%", 1)[0])):
             return False
     except ValueError:  # not an address (a Unix socket's path, a test client's name)
         return False
@@ -190,9 +189,17 @@ def _rebound(scope: Scope) -> bool:
     if name == "localhost" or name.endswith(".localhost"):
         return False
     try:
-        return not ipaddress.ip_address(name).is_loopback
+        return not _is_loopback(ipaddress.ip_address(name))
     except ValueError:
         return True
+
+
+def _is_loopback(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A loopback address, an IPv4 one mapped into IPv6 too (``::ffff:127.0.0.1``: a server listening on ``::``
+    sees a connection to 127.0.0.1 so; Python 3.11 does not call it loopback)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -41,6 +41,8 @@ def _scope(server: tuple[str, int] | tuple[str, None] | None, host: str | None) 
         (("127.0.0.1", 8000), "127.0.0.1:8000@evil.example", True),
         (("127.0.0.1", 8000), "[::1]evil.example", True),
         (("127.0.0.1", 8000), "::1", True),
+        (("::ffff:127.0.0.1", 8000), "evil.example:8000", True),  # a server listening on "::"
+        (("::ffff:127.0.0.1", 8000), "[::ffff:127.0.0.1]:8000", False),
         (("127.0.0.1", 8000), "127.0.0.1:8000", False),
         (("127.0.0.1", 8000), "127.0.0.1", False),
         (("127.0.0.1", 8000), "LOCALHOST:8000", False),
