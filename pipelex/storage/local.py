@@ -9,7 +9,7 @@ import base64
 import contextlib
 import os
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -196,11 +196,18 @@ def decode_data_url(url: str) -> tuple[bytes, str | None] | None:
     return data, mime
 
 
-def normalize_content(content: StuffContent, storage: Storage) -> StuffContent:
-    """A copy of ``content`` where every image/document given as a data URL points into storage."""
+def normalize_content(
+    content: StuffContent, storage: Storage, malformed: Callable[[str], None] | None = None
+) -> StuffContent:
+    """A copy of ``content`` where every image/document given as a data URL points into storage.
+
+    ``malformed``: called with a data URL that cannot be decoded (it may raise); without it, such a URL is kept as
+    it is (its reader fails on it)."""
     if isinstance(content, ImageContent | DocumentContent) and content.url.startswith("data:"):
         decoded = decode_data_url(content.url)
         if decoded is None:
+            if malformed is not None:
+                malformed(content.url)
             return content
         data, mime = decoded
         uri, public = storage.put(data, mime or content.mime_type)
@@ -209,17 +216,20 @@ def normalize_content(content: StuffContent, storage: Storage) -> StuffContent:
         )
     if isinstance(content, ListContent):
         return ListContent(
-            items=[normalize_content(i, storage) if isinstance(i, StuffContent) else i for i in content.items]
+            items=[
+                normalize_content(i, storage, malformed) if isinstance(i, StuffContent) else i
+                for i in content.items
+            ]
         )
     updates: dict[str, object] = {}
     for name in type(content).model_fields:
         value = getattr(content, name)
         if isinstance(value, StuffContent):
-            new = normalize_content(value, storage)
+            new = normalize_content(value, storage, malformed)
             if new is not value:
                 updates[name] = new
         elif is_list(value) and any(isinstance(v, BaseModel) for v in value):
             updates[name] = [
-                normalize_content(v, storage) if isinstance(v, StuffContent) else v for v in value
+                normalize_content(v, storage, malformed) if isinstance(v, StuffContent) else v for v in value
             ]
     return content.model_copy(update=updates) if updates else content

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from pipelex.errors import PipeRunError, ProviderError
+from pipelex.errors import InputError, PipeRunError, ProviderError
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.testing.fake_provider import FakeProvider, Route
 from tests.inference.conftest import (
@@ -219,6 +219,61 @@ async def test_a_model_without_vision_is_refused_clearly(live: FakeProvider, run
             pipe="read_invoice",
         )
     assert live.total_calls == 0
+
+
+# a first step that calls the provider (paid), then a step that reads the photo
+LABEL_AFTER_NOTE = """
+domain = "parcels"
+main_pipe = "note_then_label"
+
+[pipe.note_then_label]
+type = "PipeSequence"
+description = "Summarise the note, then read the label"
+inputs = { note = "Text", photo = "Image" }
+output = "Text"
+steps = [{ pipe = "summarise", result = "summary" }, { pipe = "read_label", result = "address" }]
+
+[pipe.summarise]
+type = "PipeLLM"
+description = "Summarise the note"
+inputs = { note = "Text" }
+output = "Text"
+prompt = "Summarise: $note"
+
+[pipe.read_label]
+type = "PipeLLM"
+description = "Read the label"
+inputs = { photo = "Image" }
+output = "Text"
+prompt = \"\"\"
+Read the address on this label.
+
+@photo
+\"\"\"
+"""
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["data:image/png;base64,@@@@", "data:image/png;base64,", "data:image/png;base64,iVBORw0KGgo"],
+    ids=["not-base64", "empty", "unpadded"],
+)
+async def test_a_malformed_data_url_input_is_refused_before_anything_is_paid(
+    live: FakeProvider, run_bundle: RunBundle, url: str
+) -> None:
+    """Robustness pass (robust16): a live run took an input's malformed data: URL (base64 that is not, an empty
+    one) and ran: the pipes before the one reading it called the provider (paid), then the run failed with a
+    `read_failed` naming the pipe, not the input. Its decoding happens before the run (the run's store): refused
+    there, naming the input. A dry run reads no input (as the reference, it accepts such a URL)."""
+    with pytest.raises(InputError, match="input 'photo' holds a malformed data: URL") as caught:
+        await run_bundle(LABEL_AFTER_NOTE, {"note": "fragile", "photo": {"url": url}})
+    assert caught.value.input_name == "photo" and "Base64" in str(caught.value)
+    assert live.total_calls == 0
+    listed = {"note": "fragile", "photo": [{"url": url}]}  # the same inside a list
+    with pytest.raises(InputError, match="input 'photo' holds a malformed data: URL"):
+        await run_bundle(LABEL_AFTER_NOTE.replace('"Image"', '"Image[]"'), listed)
+    dry = await run_bundle(LABEL_AFTER_NOTE, {"note": "fragile", "photo": {"url": url}}, mode=PipeRunMode.DRY)
+    assert dry.main_stuff_json() is not None and live.total_calls == 0
 
 
 IMAGES = """

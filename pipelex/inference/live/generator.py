@@ -39,7 +39,7 @@ from pipelex.config.deck import (
     ModelHandle,
     ResolvedModel,
 )
-from pipelex.errors import DRY_RUN_FIX, PipeRunError, ProviderCallFailed, ProviderError
+from pipelex.errors import DRY_RUN_FIX, InputError, PipeRunError, ProviderCallFailed, ProviderError
 from pipelex.inference.jobs import (
     DocGenJob,
     ExtractJob,
@@ -282,14 +282,28 @@ class LiveContentGenerator:
 
     def prepare_inputs(self, stuffs: dict[str, Stuff]) -> dict[str, Stuff]:
         """The inputs with every image or document given as a data URL stored in the run's store (its leaves
-        then pass a URI, not megabytes of base64)."""
+        then pass a URI, not megabytes of base64).
+
+        A data URL that cannot be decoded is refused here, naming its input, before anything runs: its reader
+        would fail on it mid-run, after the pipes before it were run and paid for."""
         from pipelex.storage.local import normalize_content
 
         storage = self.runtime.storage
-        return {
-            n: s.model_copy(update={"content": normalize_content(s.content, storage)})
-            for n, s in stuffs.items()
-        }
+        prepared: dict[str, Stuff] = {}
+        for name, stuff in stuffs.items():
+
+            def malformed(url: str, name: str = name) -> None:
+                shown = url if len(url) <= 60 else url[:57] + "..."
+                raise InputError(
+                    f"input {name!r} holds a malformed data: URL ({shown!r}): after ';base64,' give its bytes in "
+                    "standard padded Base64 (after a bare ',' URL-encoded bytes), and no empty data",
+                    input_name=name,
+                )
+
+            prepared[name] = stuff.model_copy(
+                update={"content": normalize_content(stuff.content, storage, malformed)}
+            )
+        return prepared
 
     def session(self) -> contextlib.AbstractAsyncContextManager[object]:
         """Provider clients shared by the run's calls (closed at its end), calls in flight bounded by the deck's
