@@ -251,6 +251,8 @@ class ConceptLibrary(Record):
             return True
         if self._same_content_below(required, provided):
             return True
+        if self.page_as_text_and_images(provided, required):
+            return True
         markdown = self.concepts.get("native.Markdown")
         if markdown is not None and self.refines(required, markdown):
             return False  # Markdown (or a refinement of it) takes markdown: a plain text is not one (the reference)
@@ -274,6 +276,22 @@ class ConceptLibrary(Record):
                 or required.ref == "native.Text"
                 or (not provided.has_structure and not required.has_structure)
             )
+        )
+
+    def page_as_text_and_images(self, provided: Concept, required: Concept) -> bool:
+        """A page (``Page`` or a concept refining it) where a ``TextAndImages`` is declared (or a concept refining it
+        with no structure of its own): the reference takes it, one for one (``Page[]`` for ``TextAndImages[]``; a
+        page is not a ``Text`` nor a ``Document``, and a ``TextAndImages`` is not a page). A page holds its text
+        and images in its ``text_and_images`` field: the run hands that on (``pipelex.pipes.runtime``)."""
+        if required.has_structure:
+            return False
+        tai = self.concepts.get("native.TextAndImages")
+        page = self.concepts.get("native.Page")
+        return (
+            tai is not None
+            and page is not None
+            and self.native_base(required) is tai
+            and self.refines(provided, page)
         )
 
     def _same_content_below(self, required: Concept, provided: Concept) -> bool:

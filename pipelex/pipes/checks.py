@@ -343,13 +343,16 @@ class PipeChecks:
         item: tuple[str, Var] | None = None,
         unknown: Set[str] = frozenset(),
         exact_lists: bool = False,
+        pages_as_text_and_images: bool = True,
     ) -> bool:
         """Check that ``env`` satisfies ``target``'s inputs; return True when an absence lifts through it.
 
         ``unknown`` names values whose producer's error is already reported (a failed step's result, an
         unresolvable batch item): reading them reports nothing more. ``exact_lists``: a list input takes a list
         of its own multiplicity only (a parallel's branches: an ``X[]`` input does not take the parallel's
-        ``X[2]``, as in the reference; a sequence's step does).
+        ``X[2]``, as in the reference; a sequence's step does). ``pages_as_text_and_images``: a page fills a
+        ``TextAndImages`` input (a sequence's steps, a batch's branch; not a condition's outcomes nor a parallel's
+        branches, whose inputs the controller must declare as they are: the reference).
         """
         lifts = False
         for name, text in target.blueprint.input_specs().items():
@@ -387,7 +390,10 @@ class PipeChecks:
                     field=where,
                 )
                 continue
-            if not self.library.concepts.is_compatible(provided.concept, concept):
+            if not self.library.concepts.is_compatible(provided.concept, concept) or (
+                not pages_as_text_and_images
+                and self.library.concepts.page_as_text_and_images(provided.concept, concept)
+            ):
                 held = provided.as_written(target.domain)
                 if provided.origin.startswith("the inputs of"):
                     stated = f"{entry.code!r} declares it as {held!r} in its inputs"
@@ -740,8 +746,10 @@ class PipeChecks:
         as_list: bool = False,
         unknown: Set[str] = frozenset(),
         exact_lists: bool = False,
+        pages_as_text_and_images: bool = True,
     ) -> Var | None:
-        """Check a call of ``target`` from a step or branch (batched when ``batch_over`` is set); its output."""
+        """Check a call of ``target`` from a step or branch (batched when ``batch_over`` is set); its output
+        (``exact_lists``, ``pages_as_text_and_images``: as for :meth:`feed`)."""
         item: tuple[str, Var] | None = None
         batched = batch_over is not None and batch_as is not None
         if batched and names_ok:
@@ -763,7 +771,16 @@ class PipeChecks:
                 entry,
                 field=where,
             )
-        lifted = self.feed(entry, where, target, env, item, unknown, exact_lists=exact_lists)
+        lifted = self.feed(
+            entry,
+            where,
+            target,
+            env,
+            item,
+            unknown,
+            exact_lists=exact_lists,
+            pages_as_text_and_images=pages_as_text_and_images,
+        )
         return self.output_var(target, lifted=lifted, as_list=as_list, batched=batched)
 
 

@@ -150,12 +150,53 @@ def _input_specs(entry: PipeEntry, ctx: RunContext) -> tuple[tuple[str, str, Con
     return specs
 
 
+def _text_and_images_inputs(entry: PipeEntry, ctx: RunContext) -> dict[str, Concept]:
+    """The inputs of ``entry`` declared as ``TextAndImages`` (or a concept refining it with no structure of its
+    own), each with its concept: a page given there is handed on as its ``text_and_images`` (resolved once per run,
+    ``ctx.resolved``; empty for most pipes)."""
+    key = ("text_and_images_inputs", id(entry))
+    cached: tuple[PipeEntry, dict[str, Concept]] | None = ctx.resolved.get(key)
+    if cached is not None and cached[0] is entry:
+        return cached[1]
+    concepts = ctx.library.concepts
+    tai = concepts.concepts.get("native.TextAndImages")
+    found: dict[str, Concept] = {}
+    for name, _text, spec in _input_specs(entry, ctx):
+        concept = ctx.library.resolve_concept(spec.concept_ref, entry.domain)
+        if concept is not None and not concept.has_structure and concepts.native_base(concept) is tai:
+            found[name] = concept
+    ctx.resolved[key] = (entry, found)
+    return found
+
+
+def _pages_as_text_and_images(stuff: Stuff, declared: Concept, ctx: RunContext) -> Stuff:
+    """``stuff`` as the ``TextAndImages`` input ``declared`` takes it: a page (or list of pages) becomes its
+    ``text_and_images`` (validation accepts a page there, as the reference does); anything else is left as it is.
+    A list kept by reference (a distributed backend's store) is left too: its items are read back later."""
+    concepts = ctx.library.concepts
+    provided = concepts.concepts.get(stuff.concept)
+    if provided is None or not concepts.page_as_text_and_images(provided, declared):
+        return stuff
+    content = stuff.content
+    if isinstance(content, StoredListContent):
+        return stuff
+    if isinstance(content, ListContent):
+        items = [getattr(item, "text_and_images", item) for item in content.items]
+        return Stuff.of(stuff.stuff_name, declared.ref, ListContent(items=items))
+    held = getattr(content, "text_and_images", None)
+    if not isinstance(held, StuffContent):
+        return stuff
+    return Stuff.of(stuff.stuff_name, declared.ref, held)
+
+
 def resolve_inputs(
     entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, output_name: str
 ) -> ResolvedInputs | Absence:
-    """Gather the declared inputs; an absent required input skips the pipe (the absence lifts)."""
+    """Gather the declared inputs; an absent required input skips the pipe (the absence lifts). A page given to an
+    input declared ``TextAndImages`` is handed on as its ``text_and_images``."""
     stuffs: dict[str, Stuff] = {}
     absent: dict[str, Absence] = {}
+    text_and_images = _text_and_images_inputs(entry, ctx)
     for name, text, spec in _input_specs(entry, ctx):
         found = lookup(memory, name, ctx)
         if found is None:
@@ -185,6 +226,8 @@ def resolve_inputs(
                 producing_pipe=entry.code,
                 upstream=found,
             )
+        if text_and_images and name in text_and_images:
+            found = _pages_as_text_and_images(found, text_and_images[name], ctx)
         stuffs[name] = found
     return ResolvedInputs(stuffs, absent)
 

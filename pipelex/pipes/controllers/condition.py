@@ -224,7 +224,9 @@ def check(
         target = checks.resolve_ref(entry, ref, where)
         if target is None:
             continue
-        lifted = checks.feed(entry, where, target, env)
+        # an outcome reads what the condition declares, as declared: a page does not fill its TextAndImages input
+        # (the reference: "input 'pages' is declared as 'Page[]' but its step needs 'TextAndImages[]'")
+        lifted = checks.feed(entry, where, target, env, pages_as_text_and_images=False)
         produced = checks.output_var(target, lifted=lifted)
         # the chosen outcome's value is handed on as it is: its concept must fit, its multiplicity is its own
         checks.check_produced(entry, output, produced, f"outcome pipe {target.code!r}", multiplicity=False)

@@ -132,8 +132,18 @@ def check(
         target = checks.resolve_ref(entry, branch.pipe, where)
         if target is None:
             continue
+        # a branch reads what the parallel declares, as declared: a page does not fill its TextAndImages input (the
+        # reference: "input 'pages' is declared as 'Page[]' but its step needs 'TextAndImages[]'")
         produced = checks.check_call(
-            entry, where, target, env, branch.batch_over, branch.batch_as, names_ok=names_ok, exact_lists=True
+            entry,
+            where,
+            target,
+            env,
+            branch.batch_over,
+            branch.batch_as,
+            names_ok=names_ok,
+            exact_lists=True,
+            pages_as_text_and_images=False,
         )
         if produced is not None:
             results[branch.result or target.code] = produced

@@ -1,0 +1,204 @@
+"""Rules met by the sixteenth fidelity pass's bundles (``benchmarks/fidelity_bundles_sixteenth.py``), each probed on
+the reference as a black box on several variants before it was written."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pipelex.config.deck import default_deck
+from pipelex.language.library import build_library
+from pipelex.validation.report import ValidationReport, validate_library
+
+
+def validate(text: str) -> ValidationReport:
+    return validate_library(
+        build_library([(textwrap.dedent(text).lstrip("\n"), "bundle.mthds")]), default_deck()
+    )
+
+
+def error_types(report: ValidationReport) -> list[str]:
+    return [e.error_type for e in report.errors]
+
+
+PAGES = """
+domain = "reports"
+main_pipe = "summarize_report"
+
+[concept.ScannedPage]
+description = "A scanned page"
+refines = "Page"
+
+[concept.Slide]
+description = "A slide"
+refines = "TextAndImages"
+
+[pipe.summarize_report]
+type = "PipeSequence"
+description = "Extract the pages, then summarize them"
+inputs = { document = "Document" }
+output = "Text"
+steps = [
+    { pipe = "extract_pages", result = "pages" },
+    { pipe = "summarize_pages", result = "summary" },
+]
+
+[pipe.extract_pages]
+type = "PipeExtract"
+description = "Extract the report's pages"
+inputs = { document = "Document" }
+output = "Page[]"
+
+[pipe.summarize_pages]
+type = "PipeLLM"
+description = "Summarize the pages"
+inputs = { pages = "{input}" }
+output = "Text"
+prompt = \"\"\"
+Summarize these pages:
+
+@pages
+\"\"\"
+"""
+
+
+@pytest.mark.parametrize("declared", ["TextAndImages[]", "native.TextAndImages[]", "Slide[]"])
+def test_pages_fill_a_text_and_images_list(declared: str) -> None:
+    # the reference: valid, and its dry run passes (a page holds its text and images: it is taken for one)
+    report = validate(PAGES.replace("{input}", declared))
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+@pytest.mark.parametrize("declared", ["TextAndImages", "Text[]", "Text", "Document[]", "TextAndImages[3]"])
+def test_pages_do_not_fill_a_single_text_and_images_a_text_or_a_document(declared: str) -> None:
+    # the reference: method.input_concept_mismatch ("reads 'pages' as 'TextAndImages', but step 1 stores it as
+    # 'Page[]'"): one for one only, and a page is not a Text nor a Document
+    report = validate(PAGES.replace("{input}", declared))
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+
+
+DIRECT = """
+domain = "reports"
+main_pipe = "summarize_report"
+
+[concept.ScannedPage]
+description = "A scanned page"
+refines = "Page"
+
+[pipe.summarize_report]
+type = "PipeSequence"
+description = "Summarize the pages"
+inputs = { pages = "{given}" }
+output = "Text"
+steps = [{ pipe = "summarize_pages", result = "summary" }]
+
+[pipe.summarize_pages]
+type = "PipeLLM"
+description = "Summarize the pages"
+inputs = { pages = "{declared}" }
+output = "Text"
+prompt = \"\"\"
+Summarize:
+
+@pages
+\"\"\"
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "declared"),
+    [("Page[]", "TextAndImages[]"), ("Page", "TextAndImages"), ("ScannedPage[]", "TextAndImages[]")],
+)
+def test_a_page_or_a_refinement_of_it_fills_a_text_and_images(given: str, declared: str) -> None:
+    report = validate(DIRECT.replace("{given}", given).replace("{declared}", declared))
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+@pytest.mark.parametrize(
+    ("given", "declared"), [("TextAndImages[]", "Page[]"), ("Page[]", "Text[]"), ("TextAndImages", "Page")]
+)
+def test_a_text_and_images_is_no_page_and_a_page_no_text(given: str, declared: str) -> None:
+    report = validate(DIRECT.replace("{given}", given).replace("{declared}", declared))
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+
+
+def test_a_batch_over_pages_hands_each_to_a_text_and_images_input() -> None:
+    text = PAGES.replace("{input}", "TextAndImages").replace(
+        '{ pipe = "summarize_pages", result = "summary" }',
+        '{ pipe = "summarize_pages", batch_over = "pages", batch_as = "page", result = "summary" }',
+    )
+    text = text.replace('inputs = { pages = "TextAndImages" }', 'inputs = { page = "TextAndImages" }')
+    text = text.replace("@pages", "@page").replace('output = "Text"\nsteps', 'output = "Text[]"\nsteps')
+    report = validate(text)
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+CONDITION = """
+domain = "reports"
+
+[pipe.pick]
+type = "PipeCondition"
+description = "Short or long summary"
+inputs = { pages = "{given}" }
+output = "Text"
+expression = "pages | length > 3"
+outcomes = { "True" = "summarize_pages", "False" = "summarize_pages" }
+default_outcome = "summarize_pages"
+
+[pipe.summarize_pages]
+type = "PipeLLM"
+description = "Summarize the pages"
+inputs = { pages = "TextAndImages[]" }
+output = "Text"
+prompt = \"\"\"
+Summarize:
+
+@pages
+\"\"\"
+"""
+
+
+def test_a_condition_declares_its_outcomes_text_and_images_input_as_it_is() -> None:
+    # the reference: "In pipe 'pick', input 'pages' is declared as 'Page[]' but its step needs
+    # 'TextAndImages[]'" (method.input_concept_mismatch); a sequence's step or a batch's branch takes the pages
+    report = validate(CONDITION.replace("{given}", "Page[]"))
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+    assert report.errors[0].pipe == "pick"
+    assert validate(CONDITION.replace("{given}", "TextAndImages[]")).is_valid
+
+
+PARALLEL = """
+domain = "reports"
+
+[pipe.two_views]
+type = "PipeParallel"
+description = "Summarize and list the key figures at once"
+inputs = { pages = "{given}" }
+output = "Composite"
+add_each_output = true
+branches = [
+    { pipe = "summarize_pages", result = "short" },
+    { pipe = "summarize_pages", result = "again" },
+]
+
+[pipe.summarize_pages]
+type = "PipeLLM"
+description = "Summarize the pages"
+inputs = { pages = "TextAndImages[]" }
+output = "Text"
+prompt = \"\"\"
+Summarize:
+
+@pages
+\"\"\"
+"""
+
+
+def test_a_parallel_declares_its_branches_text_and_images_input_as_it_is() -> None:
+    # the reference: "In pipe 'two_views', input 'pages' is declared as 'Page[]' but its step needs
+    # 'TextAndImages[]'" (method.input_concept_mismatch)
+    report = validate(PARALLEL.replace("{given}", "Page[]"))
+    assert set(error_types(report)) == {"input_stuff_spec_mismatch"}
+    assert {e.pipe for e in report.errors} == {"two_views"}
+    assert validate(PARALLEL.replace("{given}", "TextAndImages[]")).is_valid
