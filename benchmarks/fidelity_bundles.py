@@ -3295,4 +3295,7 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(
         __import__("fidelity_bundles_fifteenth").cases()
     )  # fifteenth pass: operators, multiplicity, batches, refinements, models, libraries
+    out.update(
+        __import__("fidelity_bundles_sixteenth").cases()
+    )  # sixteenth pass: pages to TextAndImages, constructs, structures, odd TOML
     return out
