@@ -51,6 +51,8 @@ def _sources(mthds: str, path: str, library_dirs: list[str]) -> tuple[list[Path]
     if bool(mthds) == bool(path):
         raise McpToolError(
             "give the bundle either as `mthds` (its TOML text) or as `path` (a .mthds file), not both"
+            if mthds
+            else "give the bundle: `mthds` (its TOML text, not empty) or `path` (a .mthds file)"
         )
     paths = [Path(d) for d in library_dirs]
     if path:
@@ -183,13 +185,12 @@ async def _run(
 
 def build_server() -> MCPServer:
     """The MCP server with pipelex's tools and resources (transport chosen by :func:`serve`)."""
-    from mcp.server import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
     from pipelex.errors import PipelexError
     from pipelex.version import __version__
 
-    server = MCPServer("pipelex", version=__version__, instructions=INSTRUCTIONS)
+    server = _server_class()("pipelex", version=__version__, instructions=INSTRUCTIONS)
 
     def fail(exc: Exception) -> ToolError:
         return ToolError(_message(exc))
@@ -302,7 +303,7 @@ def build_server() -> MCPServer:
                 raise McpToolError(
                     f"no pipe {pipe!r} in the bundle; its pipes: {known}"
                     if pipe
-                    else f"the bundle has no main_pipe: name the pipe; its pipes: {known}"
+                    else f"the bundle has no main_pipe: name the pipe in the tool's `pipe` argument; its pipes: {known}"
                 )
             template = template_of(entry, library)
         except (McpToolError, PipelexError) as exc:
@@ -388,6 +389,85 @@ def build_server() -> MCPServer:
         return json.dumps([e.model_dump() for e in all_explanations()], indent=2)
 
     return server
+
+
+#: what an argument of the wrong JSON type should be, by pydantic's error type
+_SHOULD_BE = {
+    "dict_type": "an object",
+    "list_type": "an array",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+}
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds: dict[type, str] = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+    }
+    return kinds.get(type(value), "a value")
+
+
+def _arguments_problem(tool: str, errors: list[Any], known: list[str]) -> str:
+    """A tool's arguments that do not fit its input schema, said in the tool's terms: each argument at fault, what it
+    is and what it should be (the SDK's own message is pydantic's report, with a link to pydantic's docs)."""
+    parts: list[str] = []
+    for error in errors[:5]:
+        field = ".".join(str(part) for part in error.get("loc", ())) or "arguments"
+        kind = str(error.get("type", ""))
+        if kind == "missing":
+            parts.append(f"`{field}` is required")
+        elif kind in _SHOULD_BE:
+            parts.append(f"`{field}` is {_json_kind(error.get('input'))}, but it takes {_SHOULD_BE[kind]}")
+        else:
+            parts.append(f"`{field}`: {error.get('msg', 'invalid')}")
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return (
+        f"the arguments of `{tool}` do not fit it: {'; '.join(parts)}{more}. Its arguments: {', '.join(known)} "
+        "(see the tool's input schema)"
+    )
+
+
+def _server_class() -> type[MCPServer]:
+    """``MCPServer``, checking each call's arguments against the tool's input schema first: an argument the tool does
+    not take is refused, naming it (the SDK ignores it: a misspelt `mock_input` or `inptus` silently ran with mocked
+    inputs), and arguments of the wrong type get a message in the tool's terms."""
+    from mcp.server import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+    from pydantic import ValidationError
+
+    class PipelexMCPServer(MCPServer):
+        async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            schema = next((t.input_schema for t in await self.list_tools() if t.name == name), None)
+            known = list((schema or {}).get("properties", {}))
+            unknown = [a for a in arguments if a not in known]
+            if schema is not None and unknown:
+                listed = ", ".join(f"`{_shown(a)[1:-1]}`" for a in unknown[:5])
+                raise ToolError(
+                    f"`{name}` takes no argument {listed}: remove it or fix its name; its arguments: "
+                    f"{', '.join(known) or 'none'}"
+                )
+            try:
+                return await super().call_tool(name, arguments, context)
+            except ToolError as exc:
+                cause = exc.__cause__
+                if isinstance(cause, ValidationError) and not isinstance(exc, UnexpectedToolError):
+                    # the caller's arguments did not fit (the SDK logs their field names only, from the cause)
+                    raise ToolError(_arguments_problem(name, list(cause.errors()), known)) from cause
+                raise
+
+    return PipelexMCPServer
 
 
 def serve(*, http: bool = False, port: int = 8765) -> None:

@@ -255,6 +255,40 @@ async def test_a_live_run_without_a_provider_is_told_in_the_tools_terms(tmp_path
         assert no_main.is_error and "in the tool's `pipe` argument" in text and "--pipe" not in text, text
 
 
+async def test_arguments_a_tool_does_not_take_or_of_the_wrong_type_are_named(tmp_path: Path) -> None:
+    """Robustness pass (robust16): an argument a tool does not take was ignored, so a misspelt `inptus` dry-ran on
+    mocked inputs and `run_live` with `mock_inputs` ran as if it were not there; an argument of the wrong type was
+    answered pydantic's report (`1 validation error for dry_runArguments ... https://errors.pydantic.dev/...`); no
+    bundle at all was told "... not both"."""
+    async with Client(_params(tmp_path)) as client:
+        misspelt = await client.call_tool(
+            "dry_run", {"mthds": GREETING, "inptus": {"occasion": "a birthday"}}
+        )
+        text = _first_text(misspelt.content)
+        assert misspelt.is_error and "`dry_run` takes no argument `inptus`" in text and "inputs" in text, text
+        live_mocks = await client.call_tool("run_live", {"mthds": GREETING, "mock_inputs": True})
+        assert live_mocks.is_error and "no argument `mock_inputs`" in _first_text(live_mocks.content)
+        for arguments, words in (
+            (
+                {"mthds": GREETING, "inputs": "occasion=birthday"},
+                "`inputs` is a string, but it takes an object",
+            ),
+            ({"mthds": GREETING, "library_dirs": "lib"}, "`library_dirs` is a string, but it takes an array"),
+            ({"mthds": GREETING, "pipe": 3}, "`pipe` is a number, but it takes a string"),
+        ):
+            wrong = await client.call_tool("dry_run", arguments)
+            text = _first_text(wrong.content)
+            assert wrong.is_error and words in text and "pydantic" not in text, text
+        missing = await client.call_tool("explain_error", {})
+        assert missing.is_error and "`error_type` is required" in _first_text(missing.content)
+        nothing = await client.call_tool("dry_run", {})
+        text = _first_text(nothing.content)
+        assert nothing.is_error and "give the bundle" in text and "not both" not in text, text
+        assert _data(
+            await client.call_tool("list_pipes", {"mthds": GREETING})
+        )  # the right arguments still work
+
+
 async def test_run_live_calls_the_provider_and_reports_usage(tmp_path: Path) -> None:
     with FakeProvider() as fake:
         async with Client(_params(tmp_path, fake.env())) as session:
