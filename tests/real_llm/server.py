@@ -248,9 +248,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _server_command(cache: Path, port: int, n_ctx: int) -> list[str]:
-    """The chosen server's command line, on 127.0.0.1:``port``, the model served as ``smollm2``."""
+def _server_command(cache: Path, port: int, n_ctx: int, key: str | None = None) -> list[str]:
+    """The chosen server's command line, on 127.0.0.1:``port``, the model served as ``smollm2``; with ``key``,
+    the server asks every request for it (``--api-key``; llama-cpp-python's ``--api_key``)."""
     model = str(model_path(cache))
+    if key is not None:
+        flag = "--api_key" if server_kind() == "llama-cpp-python" else "--api-key"
+        return [*_server_command(cache, port, n_ctx), flag, key]
     if server_kind() in ("llama-server", "litellm"):
         # two slots of n_ctx tokens each (a batch's calls run side by side); the model's own chat template
         return [
@@ -339,8 +343,10 @@ def _running(
     name: str,
     startup_timeout: float,
     env: dict[str, str] | None = None,
+    key: str | None = None,
 ) -> Iterator[None]:
-    """Run ``command`` (its output to ``log_path``) until ``probe`` answers 200; stop it at the end."""
+    """Run ``command`` (its output to ``log_path``) until ``probe`` answers 200 (asked with ``key`` when the
+    server wants one); stop it at the end."""
     log = log_path.open("w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
@@ -349,7 +355,8 @@ def _running(
             if process.poll() is not None:
                 raise RuntimeError(f"the {name} server exited ({process.returncode}); see {log_path}")
             try:
-                if httpx.get(probe, timeout=2).status_code == 200:
+                headers = {"Authorization": f"Bearer {key}"} if key else {}
+                if httpx.get(probe, timeout=2, headers=headers).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -370,20 +377,24 @@ def _running(
 
 
 @contextmanager
-def serve(cache: Path | None = None, *, n_ctx: int = 4096, startup_timeout: float = 120.0) -> Iterator[str]:
+def serve(
+    cache: Path | None = None, *, n_ctx: int = 4096, startup_timeout: float = 120.0, key: str | None = None
+) -> Iterator[str]:
     """Run the server on 127.0.0.1 (a free port); yield its OpenAI base URL; stop it at the end. For ``litellm``,
-    llama-server runs behind the proxy (its own free port) and the URL is the proxy's."""
+    llama-server runs behind the proxy (its own free port) and the URL is the proxy's. ``key``: the server asks
+    for it (llama.cpp's servers only: the proxy has its master key)."""
     cache = cache or cache_dir()
     kind = server_kind()
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     if kind != "litellm":
         with _running(
-            _server_command(cache, port, n_ctx),
-            cache / "server.log",
+            _server_command(cache, port, n_ctx, key),
+            cache / ("server.log" if key is None else "server-with-key.log"),  # beside the session's server
             f"{base_url}/models",
             kind,
             startup_timeout,
+            key=key,
         ):
             yield base_url
         return

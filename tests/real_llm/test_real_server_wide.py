@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from tests.real_llm.harness import Run, forwarded, serving
-from tests.real_llm.server import api_key, is_prepared
+from tests.real_llm.server import api_key, is_prepared, serve, server_kind
 from tests.real_llm.wide_bundle import INSPECTION, NOTE
 
 pytestmark = [
@@ -141,10 +141,19 @@ def proxy(server: str) -> Iterator[Proxy]:
 # ------------------------------------------------------------------------------------------------ running
 
 
-def _run(tmp_path: Path, url: str, pipe: str, backend: str, *, ok: bool = True, note: str = NOTE) -> Run:
+def _run(
+    tmp_path: Path,
+    url: str,
+    pipe: str,
+    backend: str,
+    *,
+    ok: bool = True,
+    note: str = NOTE,
+    config: str = "",
+) -> Run:
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "inspection.mthds").write_text(INSPECTION)
-    (tmp_path / "pipelex.toml").write_text(CONFIG)
+    (tmp_path / "pipelex.toml").write_text(CONFIG + config)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -323,6 +332,42 @@ def test_a_pipe_without_max_tokens_sends_the_default(proxy: Proxy, tmp_path: Pat
     assert body["max_tokens"] == 4096 and "max_completion_tokens" not in body
     assert isinstance(run.json("main_stuff.json")["text"], str)
     assert 0 < run.graph["usage"]["total"]["output_tokens"] <= 4096
+
+
+#: a backend of its own for the local server, declared as the documented llama.cpp block is: no api_key_env
+KEYLESS = """
+[models.backends.local]
+kind = "openai"
+base_url_env = "OPENAI_BASE_URL"
+
+[models.handles.smollm2]
+backend = "local"
+model_id = "smollm2"
+
+[models.defaults]
+llm = "smollm2"
+"""
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("PIPELEX_REAL_LLM_URL")) or server_kind() == "litellm",
+    reason="starts a llama.cpp server of its own, with --api-key",
+)
+def test_a_keyless_backend_on_a_server_asking_for_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server started with --api-key refuses a backend declared without api_key_env (401, not retried): the
+    error says the backend sends no key and to declare one; with the key declared, the pipe runs."""
+    with serve(key="sk-local-secret") as url:
+        run = _run(tmp_path / "keyless", url, "one_line", "direct", ok=False, config=KEYLESS)
+        assert "HTTP 401" in run.stderr and "backend 'local' sends none" in run.stderr
+        assert "api_key_env" in run.stderr and run.graph["usage"]["total"]["calls"] == 0
+        keyed = KEYLESS.replace(
+            'base_url_env = "OPENAI_BASE_URL"', 'base_url_env = "OPENAI_BASE_URL"\napi_key_env = "LOCAL_KEY"'
+        )
+        monkeypatch.setenv("LOCAL_KEY", "sk-local-secret")
+        run = _run(tmp_path / "keyed", url, "one_line", "direct", config=keyed)
+        assert isinstance(run.json("main_stuff.json")["text"], str)
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))
