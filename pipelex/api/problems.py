@@ -56,7 +56,16 @@ from pipelex.errors import (
 
 logger = logging.getLogger("pipelex.api")
 
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,31}://[^\s'\"()<>]+", re.IGNORECASE)
+# an address a provider's failure may name: a URL; an IPv4 address (a port after it or not); an IPv6 one in brackets;
+# a host name with a port (``llm-gw.corp.internal:4000``, ``localhost:8000``). Linear: a name starts where no name
+# goes on before it (the look-behinds), so a long run of labels is tried once, and a bracket's span is bounded
+_URL = re.compile(
+    r"\b[a-z][a-z0-9+.-]{0,31}://[^\s'\"()<>]+"
+    r"|(?<![\w.:-])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.])"
+    r"|\[[0-9a-f]{0,4}:[0-9a-f:.]{1,44}(?:%[\w.-]{1,32})?\](?::\d{1,5})?"
+    r"|(?<![\w.:-])(?:localhost|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z][a-z0-9-]*):\d{1,5}(?![\w.])",
+    re.IGNORECASE,
+)
 
 
 def served_provider_detail(text: str, instance: str) -> str:
