@@ -138,3 +138,20 @@ def mend_json(data: object) -> object:
                 else:
                     stack.append(child)
     return data
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when ``raw`` is text in that encoding (its byte-order mark, or ASCII text whose
+    every other byte is NUL, as PowerShell's ``>`` and some Windows editors write it), else None: a file that is no
+    UTF-8 for that reason is told so, not called binary data or a decoding error at byte 0."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = raw[:64] if len(raw) % 2 == 0 else raw[:63]
+    if len(head) >= 4 and (
+        (b"\x00" not in head[0::2] and head[1::2].count(0) == len(head[1::2]))
+        or (b"\x00" not in head[1::2] and head[0::2].count(0) == len(head[0::2]))
+    ):
+        return "UTF-16"
+    return None

@@ -556,13 +556,20 @@ def load_config(path: str | Path | None = None) -> PipelexConfig:
     found = find_config_file(path)
     if found is None:
         return default_config().with_env_overrides()
+    from pipelex.narrowing import wide_encoding
+
     try:
-        text = found.read_text(encoding="utf-8")
+        raw = found.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {found}: {exc}") from exc
+    wide = wide_encoding(raw)  # UTF-16 (PowerShell's `>`), with or without its byte-order mark
+    if wide is not None:
+        raise ConfigError(f"cannot read config file {found}: it is {wide} text; save it as UTF-8")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"cannot read config file {found}: it is not UTF-8 text (byte {exc.start} cannot be decoded); save it "
             "as UTF-8"
         ) from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {found}: {exc}") from exc
     return parse_config(text, source=str(found)).with_env_overrides()

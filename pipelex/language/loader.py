@@ -13,6 +13,7 @@ from pipelex.diagnostics import Diagnostic, ErrorType
 from pipelex.errors import BundleLoadError
 from pipelex.language import toml_text
 from pipelex.language.library import Library, build_library
+from pipelex.narrowing import wide_encoding
 from pipelex.system_paths import opened_real_path, system_root
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -83,6 +84,13 @@ def read_bundle_text(path: Path) -> str:
         raise BundleLoadError(
             f"{path}: the file is {size / (1024 * 1024):.0f} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB "
             "limit for a bundle: a bundle is a small TOML document, check that this is the right file",
+            file=str(path),
+        )
+    wide = wide_encoding(raw)
+    if wide is not None:
+        raise BundleLoadError(
+            f"{path}: is {wide} text, not UTF-8; save it as UTF-8"
+            + (" (PowerShell's `>` and some Windows editors write UTF-16)" if wide == "UTF-16" else ""),
             file=str(path),
         )
     if b"\x00" in raw:

@@ -123,6 +123,11 @@ def test_files_tree_forms_and_refusals(blob_server: str) -> None:
             assert problem["code"] == "method.package_invalid" and problem["params"]["reason"] == reason, (
                 problem
             )
+        # robust16: a bundle saved as UTF-16 was "not UTF-8 text (invalid start byte at byte 0)"
+        utf16 = {"menu.mthds": {"base64": base64.b64encode(MENU.encode("utf-16")).decode()}}
+        problem = assert_problem(http.post("/v1/validate", json={"files": utf16}), 422, "request-invalid")
+        assert "'menu.mthds' is UTF-16 text, not UTF-8: save it as UTF-8" in problem["detail"], problem
+        assert problem["errors"][0]["field"] == "body.files.menu.mthds"
         no_bundle = http.post("/v1/validate", json={"files": {"notes.txt": "hello"}})
         assert "no .mthds bundle" in assert_problem(no_bundle, 422, "request-invalid")["detail"]
         both = http.post("/v1/validate", json={"files": {"a.mthds": MENU}, "mthds_contents": [MENU]})

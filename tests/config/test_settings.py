@@ -111,6 +111,17 @@ def test_bad_toml_and_bad_value_are_config_errors() -> None:
         parse_config("[dry_run]\nnb_list_items = 0\n", source="p.toml")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_a_utf16_config_file_is_told_as_such(tmp_path: Path, encoding: str) -> None:
+    """Robustness pass (robust16): a pipelex.toml saved as UTF-16 (PowerShell's `>`) was "not UTF-8 text (byte 0)"
+    with its byte-order mark, and without it "not valid TOML (Invalid initial character...)"."""
+    path = tmp_path / "pipelex.toml"
+    path.write_bytes("[dry_run]\nnb_list_items = 7\n".encode(encoding))
+    with pytest.raises(ConfigError, match="it is UTF-16 text; save it as UTF-8") as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+
+
 def test_search_order_and_explicit_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PIPELEX_CONFIG", raising=False)

@@ -643,8 +643,13 @@ def test_read_bundle_text_keeps_a_bom_which_the_parser_refuses(tmp_path: Path) -
         (b"  \n", "the file is empty"),
         (b'domain = "d"\x00', "binary data"),
         (b"domain = '\xff'", "is not UTF-8 text (byte 10)"),
+        # robust16: UTF-16 (PowerShell's `>`, with or without its byte-order mark) and UTF-32 were "binary data"
+        ('domain = "d"\n'.encode("utf-16"), "is UTF-16 text, not UTF-8; save it as UTF-8 (PowerShell"),
+        ('domain = "d"\n'.encode("utf-16-le"), "is UTF-16 text, not UTF-8"),
+        ('domain = "d"\n'.encode("utf-16-be"), "is UTF-16 text, not UTF-8"),
+        ('domain = "d"\n'.encode("utf-32"), "is UTF-32 text, not UTF-8; save it as UTF-8"),
     ],
-    ids=["missing", "directory", "empty", "blank", "nul", "not-utf8"],
+    ids=["missing", "directory", "empty", "blank", "nul", "not-utf8", "utf16", "utf16le", "utf16be", "utf32"],
 )
 def test_read_bundle_text_refuses_with_a_load_error(
     tmp_path: Path, content: bytes | str | None, fragment: str

@@ -17,7 +17,7 @@ from typing import Any
 from pipelex.api.problems import ApiProblem
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.security import Hold
-from pipelex.narrowing import is_json_object
+from pipelex.narrowing import is_json_object, wide_encoding
 
 MTHDS_SUFFIX = ".mthds"
 
@@ -145,7 +145,12 @@ def sources_of(
         try:
             texts.append(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            detail = f"the bundle {tree_path!r} is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8"
+            wide = wide_encoding(data)
+            detail = (
+                f"the bundle {tree_path!r} is {wide} text, not UTF-8: save it as UTF-8"
+                if wide is not None
+                else f"the bundle {tree_path!r} is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8"
+            )
             raise ApiProblem(
                 "request-invalid", detail, errors=[_field_item(f"body.files.{tree_path}", detail)]
             ) from exc
