@@ -195,3 +195,22 @@ def escape_pipelex_records() -> None:
     logger = logging.getLogger("pipelex")
     if not any(isinstance(handler, _PipelexLastResort) for handler in logger.handlers):
         logger.addHandler(_PipelexLastResort(logging.WARNING))
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's logging settings, its records (``uvicorn.error``: an exception escaping the app, with its
+    traceback) formatted as pipelex's are: the text they quote escaped, the rest as uvicorn writes it (its level
+    prefix and colours). The access log keeps uvicorn's formatter (h11 refuses a request line holding a control).
+    The one setting of both servers pipelex starts with uvicorn: ``pipelex api serve`` and ``pipelex mcp serve
+    --http``."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+    from uvicorn.logging import DefaultFormatter
+
+    class EscapingDefaultFormatter(EscapingFormatter, DefaultFormatter):
+        """uvicorn's default formatter (level prefix, colours) over pipelex's escaping."""
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["default"]["()"] = EscapingDefaultFormatter
+    return config

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from pipelex.api.security import bearer_token, key_matches
+from pipelex.logtext import uvicorn_log_config
 
 if TYPE_CHECKING:
     import uvicorn
@@ -381,26 +382,7 @@ def uvicorn_config(
         "timeout_keep_alive": 65,
         "timeout_graceful_shutdown": 10,
         "h11_max_incomplete_event_size": 64 * 1024,  # request line and headers
-        "log_config": _log_config(),
+        "log_config": uvicorn_log_config(),
     }
     settings.update(options)
     return uvicorn.Config(app, host=host, port=port, **settings)
-
-
-def _log_config() -> dict[str, Any]:
-    """uvicorn's logging settings, its records (``uvicorn.error``: an exception escaping the app, with its
-    traceback) formatted as pipelex's are: the text they quote escaped (``pipelex/logtext.py``), the rest as
-    uvicorn writes it. The access log keeps uvicorn's formatter (h11 refuses a request line holding a control)."""
-    import copy
-
-    from uvicorn.config import LOGGING_CONFIG
-    from uvicorn.logging import DefaultFormatter
-
-    from pipelex.logtext import EscapingFormatter
-
-    class EscapingDefaultFormatter(EscapingFormatter, DefaultFormatter):
-        """uvicorn's default formatter (level prefix, colours) over pipelex's escaping."""
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["default"]["()"] = EscapingDefaultFormatter
-    return config

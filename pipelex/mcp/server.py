@@ -506,7 +506,16 @@ def _serve_http(server: MCPServer, port: int) -> None:
             flush=True,
         )
     app = server.streamable_http_app(host="127.0.0.1")  # with the SDK's Host and Origin checks
-    uvicorn.run(BearerGuard(app, token), host="127.0.0.1", port=port, log_level="warning")
+    from pipelex.logtext import uvicorn_log_config
+
+    # uvicorn's own records (an exception escaping the app quotes its message) escaped, as under `api serve`
+    uvicorn.run(
+        BearerGuard(app, token),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        log_config=uvicorn_log_config(),
+    )
 
 
 class BearerGuard:

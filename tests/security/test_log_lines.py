@@ -12,6 +12,7 @@ exception) did the same through the exception's message. Every record now prints
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -160,6 +161,41 @@ def test_uvicorns_records_under_api_serve_quote_escaped() -> None:
     assert f"RuntimeError: escaped the app\\n{FORGED}\\x1b[2J" in lines
     assert "Traceback (most recent call last):" in lines
     assert "INFO:     Started server process [42]" in lines  # uvicorn's own format, unchanged
+
+
+MCP_UVICORN = textwrap.dedent(
+    f"""
+    import logging, logging.config
+    import uvicorn
+    from pipelex.mcp import server
+
+    given = {{}}
+    uvicorn.run = lambda app, **options: given.update(options)  # `pipelex mcp serve --http`'s settings, not served
+    server._serve_http(server.build_server(), 8765)
+    logging.config.dictConfig(given["log_config"])  # what uvicorn.run does with them
+    try:
+        raise RuntimeError("escaped the app\\n{FORGED}\\x1b[2J")
+    except RuntimeError:
+        logging.getLogger("uvicorn.error").error("Exception in ASGI application", exc_info=True)
+    """
+)
+
+
+def test_uvicorns_records_under_mcp_serve_http_quote_escaped() -> None:
+    """The eleventh pass's left item: the MCP server's HTTP transport kept uvicorn's default formatter."""
+    done = subprocess.run(
+        [sys.executable, "-c", MCP_UVICORN],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PIPELEX_MCP_TOKEN": "t"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert not [line for line in lines if line.startswith(FORGED)], done.stderr
+    assert "\x1b" not in done.stderr
+    assert f"RuntimeError: escaped the app\\n{FORGED}\\x1b[2J" in lines, done.stderr
 
 
 EMBEDDED = textwrap.dedent(
