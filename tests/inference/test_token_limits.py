@@ -151,6 +151,20 @@ async def test_a_server_finding_the_default_too_large_is_called_without_it(
     assert _limits(live) == [400]
 
 
+async def test_a_server_taking_neither_token_field_is_called_without_the_default(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """A strict server refusing both ``max_tokens`` and ``max_completion_tokens`` answered a pipe without a limit
+    before there was a default: it still does (the other field tried, then none), where a pipe's own limit
+    fails with the server's words."""
+    boot(models={"calls": {"timeout": 5.0, "max_attempts": 1}})
+    live.quirks = Quirks(refused_token_params=("max_tokens", "max_completion_tokens"))
+    output = await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    assert "Fake reply" in output.main_stuff_json()["text"]
+    fields = [sorted(k for k in body if "max" in k) for body in live.iter_bodies("chat")]
+    assert fields == [["max_tokens"], ["max_completion_tokens"], []]
+
+
 def test_only_a_limit_too_large_for_the_context_is_a_refused_value() -> None:
     def error(message: str, status: int = 400) -> ProviderCallError:
         return ProviderCallError(

@@ -553,18 +553,23 @@ class LiveContentGenerator:
                     return await send(prepared), prepared
                 except ProviderCallError as exc:
                     sent = prepared.token_limit_param
-                    if prepared.max_tokens is not None and refuses_token_field(exc, sent):
-                        other = switch_token_field(backend, base_url, sent, str(exc))
-                        if other is None:
-                            raise
+                    field_refused = prepared.max_tokens is not None and refuses_token_field(exc, sent)
+                    other = switch_token_field(backend, base_url, sent, str(exc)) if field_refused else None
+                    if other is not None:
                         base = base.model_copy(update={"token_limit_param": other})
                         continue
-                    if prepared.default_limit and backend.kind != "anthropic" and refuses_limit_value(exc):
-                        # the default limit, not the user's, does not fit the server's context (vLLM's 400):
-                        # the call goes without one, as before there was a default
+                    if (
+                        prepared.default_limit
+                        and backend.kind != "anthropic"
+                        and (field_refused or refuses_limit_value(exc))
+                    ):
+                        # the default limit, not the user's, does not fit the server's context (vLLM's 400) or
+                        # neither field is taken: the call goes without one, as before there was a default
                         drop_default_limit(backend, base_url, str(exc))
                         base = base.model_copy(update={"max_tokens": None, "default_limit": False})
                         continue
+                    if field_refused:
+                        raise
                     refused = _learn_refused_settings(
                         exc, prepared, DROPPABLE_SETTINGS, backend, base_url, handle
                     )
