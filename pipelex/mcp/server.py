@@ -442,10 +442,13 @@ def _arguments_problem(tool: str, errors: list[Any], known: list[str]) -> str:
 def _server_class() -> type[MCPServer]:
     """``MCPServer``, checking each call's arguments against the tool's input schema first: an argument the tool does
     not take is refused, naming it (the SDK ignores it: a misspelt `mock_input` or `inptus` silently ran with mocked
-    inputs), and arguments of the wrong type get a message in the tool's terms."""
+    inputs), and arguments of the wrong type get a message in the tool's terms. A pipelex error no tool caught is
+    answered with its message."""
     from mcp.server import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
     from pydantic import ValidationError
+
+    from pipelex.errors import PipelexError
 
     class PipelexMCPServer(MCPServer):
         async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
@@ -465,6 +468,11 @@ def _server_class() -> type[MCPServer]:
                 if isinstance(cause, ValidationError) and not isinstance(exc, UnexpectedToolError):
                     # the caller's arguments did not fit (the SDK logs their field names only, from the cause)
                     raise ToolError(_arguments_problem(name, list(cause.errors()), known)) from cause
+                if isinstance(
+                    cause, PipelexError
+                ):  # raised on purpose, with its how-to (a malformed pipelex.toml
+                    # read by validate_bundle or list_models): its message, not the SDK's bare "Error executing tool"
+                    raise ToolError(f"Error executing tool {name}: {_message(cause)}") from cause
                 raise
 
     return PipelexMCPServer

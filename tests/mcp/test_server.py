@@ -289,6 +289,22 @@ async def test_arguments_a_tool_does_not_take_or_of_the_wrong_type_are_named(tmp
         )  # the right arguments still work
 
 
+async def test_a_malformed_config_file_is_named_by_every_tool_that_reads_it(tmp_path: Path) -> None:
+    """Robustness pass (robust16): with a pipelex.toml whose value is out of range in the server's folder,
+    `validate_bundle` and `list_models` answered "Error executing tool validate_bundle", no reason (the server logged
+    a traceback); `dry_run` named the file and the key."""
+    (tmp_path / "pipelex.toml").write_text("[limits]\nrun_workers = 0\n")
+    async with Client(_params(tmp_path)) as client:
+        for tool, arguments in (
+            ("validate_bundle", {"mthds": GREETING}),
+            ("list_models", {}),
+            ("dry_run", {"mthds": GREETING}),
+        ):
+            answer = await client.call_tool(tool, arguments)
+            text = _first_text(answer.content)
+            assert answer.is_error and "pipelex.toml" in text and "limits.run_workers" in text, (tool, text)
+
+
 async def test_run_live_calls_the_provider_and_reports_usage(tmp_path: Path) -> None:
     with FakeProvider() as fake:
         async with Client(_params(tmp_path, fake.env())) as session:
