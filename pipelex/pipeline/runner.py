@@ -46,7 +46,7 @@ class PipelexRunner:
         bundle_uri: str | Path | None = None,
         *,
         mthds_content: str | list[str] | None = None,
-        library_dirs: list[str | Path] | None = None,
+        library_dirs: list[str | Path] | str | Path | None = None,
         pipe_run_mode: PipeRunMode = PipeRunMode.LIVE,
         settings: RunSettings | None = None,
         deck: ModelDeck | None = None,
@@ -65,9 +65,19 @@ class PipelexRunner:
             else backend
         )
         self.bundle_uri = Path(bundle_uri) if bundle_uri is not None else None
+        if isinstance(mthds_content, bytes | bytearray):  # a list of its byte values otherwise
+            raise TypeError("mthds_content is bytes: give the bundle's text as a str (.decode('utf-8'))")
         self.mthds_content = [mthds_content] if isinstance(mthds_content, str) else list(mthds_content or [])
-        self.library_dirs = [Path(d) for d in library_dirs or []]
-        self.pipe_run_mode = pipe_run_mode
+        for index, text in enumerate(self.mthds_content):
+            if not _is_text(text):
+                raise TypeError(
+                    f"mthds_content[{index}] is {type(text).__name__}: give each bundle's text as a str"
+                    + (" (bytes: .decode('utf-8'))" if isinstance(text, bytes) else "")
+                )
+        # one folder given as itself, not as a list: a str is not read as a list of one-character paths
+        dirs = [library_dirs] if isinstance(library_dirs, str | Path) else library_dirs or []
+        self.library_dirs = [Path(d) for d in dirs]
+        self.pipe_run_mode = _run_mode(pipe_run_mode)
         self.settings = settings or self.config.run_settings()
         self.deck = deck or deck_for(self.config)
         # how the caller gives inputs, as a missing input's error says it ("give them <hint>"): each channel names its
@@ -95,6 +105,11 @@ class PipelexRunner:
         if self._library is not None:
             return self._library
         paths = [*self.library_dirs, *([self.bundle_uri] if self.bundle_uri else [])]
+        if not paths and not self.mthds_content:
+            raise InputError(
+                "the runner was given no bundle: pass `bundle_uri` (a .mthds file), `mthds_content` (a bundle's "
+                "text) or `library_dirs` (folders of bundles)"
+            )
         if self.mthds_content:
             sources: list[tuple[str, str | None]] = [
                 (text, f"<bundle {i + 1}>") for i, text in enumerate(self.mthds_content)
@@ -309,9 +324,24 @@ PYTHON_DRY_RUN_HINT = "run with `pipe_run_mode=PipeRunMode.DRY`"
 PYTHON_PIPE_HINT = "with `pipe_code=...`"
 
 
+def _run_mode(mode: object) -> PipeRunMode:
+    """``pipe_run_mode`` as a :class:`PipeRunMode` (its value, ``"dry"`` or ``"live"``, is one too)."""
+    if isinstance(mode, PipeRunMode):
+        return mode
+    if isinstance(mode, str) and mode in PipeRunMode._value2member_map_:
+        return PipeRunMode(mode)
+    raise ValueError(
+        f"pipe_run_mode {mode!r} is not a run mode: give PipeRunMode.LIVE or PipeRunMode.DRY ('live' or 'dry')"
+    )
+
+
 def _is_text_or_none(value: object) -> bool:
     """A program's argument: typed, but nothing checked it."""
-    return value is None or isinstance(value, str)
+    return value is None or _is_text(value)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
 
 
 def _check_required(entry: PipeEntry, stuffs: dict[str, Stuff], hint: str) -> None:

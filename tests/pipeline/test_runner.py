@@ -501,6 +501,30 @@ async def test_the_dry_run_fix_is_in_the_channels_terms_before_and_during_the_ru
     assert during.value.partial_output is not None  # what the run did is still kept
 
 
+async def test_the_runners_own_arguments_are_read_or_refused_clearly(tmp_bundle: Callable[..., Path]) -> None:
+    """Robustness pass (robust16): `library_dirs="lib"` (one folder, not a list) was read as the one-character paths
+    "l", "i", "b" (or "/": "refusing to search it"); `pipe_run_mode="dry"` (the mode's own value) raised
+    AttributeError: 'str' object has no attribute 'value', and "DRY" one about `prepare_inputs`; bytes given as
+    `mthds_content` "object of type 'int' has no len()"; a runner given no bundle at all said "the bundle has no
+    `main_pipe`"."""
+    path = tmp_bundle(textwrap.dedent(SEED_BUNDLE), "seeds4.mthds")
+    one_folder = PipelexRunner(library_dirs=str(path.parent), pipe_run_mode=PipeRunMode.DRY)
+    assert one_folder.library_dirs == [path.parent]
+    by_value: Any = "dry"  # the mode's value, as a program reading it from its own config gives it
+    runner = PipelexRunner(mthds_content=textwrap.dedent(SEED_BUNDLE), pipe_run_mode=by_value)
+    output = await runner.execute_pipeline(inputs={"note": "basil"})
+    assert output.run_mode is PipeRunMode.DRY
+    with pytest.raises(ValueError, match="pipe_run_mode 'DRY' is not a run mode: give PipeRunMode.LIVE or"):
+        PipelexRunner(mthds_content=SEED_BUNDLE, pipe_run_mode="DRY")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="mthds_content is bytes: .*decode"):
+        PipelexRunner(mthds_content=SEED_BUNDLE.encode())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="mthds_content\\[1\\] is int"):
+        PipelexRunner(mthds_content=[SEED_BUNDLE, 3])  # type: ignore[list-item]
+    for nothing in (PipelexRunner(pipe_run_mode=PipeRunMode.DRY), PipelexRunner(mthds_content=[])):
+        with pytest.raises(InputError, match="the runner was given no bundle: pass `bundle_uri`"):
+            await nothing.execute_pipeline(inputs={})
+
+
 async def test_a_program_is_told_its_own_argument_to_fix(
     seed_runner: Callable[..., PipelexRunner], tmp_bundle: Callable[..., Path]
 ) -> None:
