@@ -183,6 +183,12 @@ def test_only_a_limit_too_large_for_the_context_is_a_refused_value() -> None:
             "messages, 4096 in the completion). Please reduce the length of the messages or completion."
         )
     )
+    assert not refuses_limit_value(  # the same words for a prompt past the context: the prompt's fault
+        error(
+            "This model's maximum context length is 2048 tokens. However, you requested 9000 tokens (4904 in the "
+            "messages, 4096 in the completion). Please reduce the length of the messages or completion."
+        )
+    )
     # llama-server's prompt past the context names no limit; a field refused is not its value; nor is a 500
     assert not refuses_limit_value(
         error("request (6032 tokens) exceeds the available context size (4096 tokens), try increasing it")

@@ -343,7 +343,13 @@ def refuses_limit_value(error: ProviderCallError) -> bool:
         return False
     message = str(error).lower()
     named = "max_tokens" in message or "max_completion_tokens" in message or "in the completion" in message
-    return named and any(word in message for word in _SIZE_WORDS)
+    if not (named and any(word in message for word in _SIZE_WORDS)):
+        return False
+    # vLLM's older words name the prompt's share: a prompt filling the context alone is the prompt's fault, and
+    # a call without the limit would be refused as well
+    context = re.search(r"maximum context length is (\d+)", message)
+    prompt = re.search(r"\((\d+) in the messages", message)
+    return not (context and prompt and int(prompt.group(1)) >= int(context.group(1)))
 
 
 _SCHEMA_KEYWORDS = ("additionalproperties", "$ref", "$defs", "$schema", "propertynames")
