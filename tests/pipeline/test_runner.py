@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipelex.boot import Pipelex
 from pipelex.concepts.natives import CompositeContent, ListContent, TextContent
 from pipelex.config.run_settings import RunSettings
-from pipelex.errors import BundleInvalidError, InputError, RunError
+from pipelex.errors import BundleInvalidError, InputError, PipelexError, RunError
 from pipelex.language.library import Library
 from pipelex.memory.stuff import Stuff, WorkingMemory
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
@@ -523,6 +525,50 @@ async def test_the_runners_own_arguments_are_read_or_refused_clearly(tmp_bundle:
     for nothing in (PipelexRunner(pipe_run_mode=PipeRunMode.DRY), PipelexRunner(mthds_content=[])):
         with pytest.raises(InputError, match="the runner was given no bundle: pass `bundle_uri`"):
             await nothing.execute_pipeline(inputs={})
+
+
+_PYTHON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=5)
+    | st.binary(max_size=4)
+    | st.just(object())
+    | st.just(PipeRunMode.DRY),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner)
+        | st.frozensets(st.integers(), max_size=2)
+        | st.dictionaries(
+            st.one_of(st.sampled_from(["note", "concept", "content", "url"]), st.integers(), st.none()),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=6,
+)
+_DRY_SEEDS = PipelexRunner(mthds_content=textwrap.dedent(SEED_BUNDLE), pipe_run_mode=PipeRunMode.DRY)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    inputs=_PYTHON_VALUES,
+    pipe_code=st.one_of(
+        st.none(), st.just("describe_packet"), st.text(max_size=4), st.integers(), st.binary(max_size=3)
+    ),
+    mock_inputs=st.booleans(),
+)
+def test_whatever_a_program_passes_prepare_answers_a_pipelex_error_or_a_run(
+    inputs: Any, pipe_code: Any, mock_inputs: bool
+) -> None:
+    """Robustness pass (robust16), derandomized: any Python value as `inputs` (not only JSON: bytes, tuples, sets,
+    keys that are no strings) and as `pipe_code` is prepared or refused with a PipelexError naming what to fix, never
+    an AttributeError or TypeError from inside the runner."""
+    try:
+        _DRY_SEEDS.prepare(inputs, pipe_code, mock_inputs=mock_inputs)
+    except PipelexError as error:
+        assert str(error) and "Traceback" not in str(error)
 
 
 async def test_a_program_is_told_its_own_argument_to_fix(
