@@ -165,6 +165,27 @@ async def test_a_server_taking_neither_token_field_is_called_without_the_default
     assert fields == [["max_tokens"], ["max_completion_tokens"], []]
 
 
+async def test_a_reasoning_model_spending_the_default_says_it_was_the_default(
+    live: FakeProvider, run_bundle: RunBundle
+) -> None:
+    """A local reasoning model (Qwen3, DeepSeek R1 on llama.cpp or vLLM) that spends the default limit thinking:
+    the error names the limit as the default and says where to set one; a pipe's own limit is named as it is."""
+    boot(models={"calls": {"timeout": 5.0, "max_attempts": 1}})
+    live.quirks = Quirks(think_past_limit=True)
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say")
+    message = str(caught.value)
+    assert caught.value.reason == "length_limit" and live.calls["chat"] == 1
+    assert (
+        "(content empty, max_tokens = 4096, the default: the pipe, its preset and the model's handle"
+        in message
+    )
+    assert "raise max_tokens (on the pipe's model, its preset or the handle)" in message
+    with pytest.raises(ProviderCallFailed) as own:
+        await run_bundle(BUNDLE, {"note": "hello"}, pipe="say_short")
+    assert "(content empty, max_tokens = 40; finish_reason = length)" in str(own.value)
+
+
 def test_only_a_limit_too_large_for_the_context_is_a_refused_value() -> None:
     def error(message: str, status: int = 400) -> ProviderCallError:
         return ProviderCallError(

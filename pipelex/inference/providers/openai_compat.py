@@ -422,9 +422,21 @@ class OpenAIProvider:
         if text is None or not text.strip():
             reasoning = _reasoning_text(message)
             if reasoning and finish == "length":
+                limit = (
+                    f"{request.token_limit_param} = {request.max_tokens}"
+                    + (
+                        ", the default: the pipe, its preset and the model's handle set none"
+                        if request.default_limit
+                        else ""
+                    )
+                    + "; "
+                    if request.max_tokens
+                    else ""
+                )
                 raise ProviderCallError(
                     "the model spent its whole token limit reasoning and gave no answer (content empty, "
-                    "finish_reason = length): raise max_tokens, or lower reasoning_effort",
+                    f"{limit}finish_reason = length): raise max_tokens (on the pipe's model, its preset or the "
+                    "handle), or lower reasoning_effort",
                     retryable=False,
                     reason="length_limit",
                     usage=known,
