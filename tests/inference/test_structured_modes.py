@@ -438,3 +438,15 @@ def test_the_fake_reads_a_schema_described_in_the_prompt() -> None:
         body["messages"][0]["content"] = "Count."
         reply = httpx.post(f"{fake.base_url}/chat/completions", json=body).json()
         assert reply["choices"][0]["message"]["content"].startswith("Fake reply")
+
+
+def test_llama_server_without_jinja_refusing_tools_is_a_refused_mode() -> None:
+    """llama-server started without ``--jinja`` answers a request carrying ``tools`` with a 500 (measured): the
+    tools mode is refused (the next mode at once), not a server fault retried."""
+    from pipelex.inference.providers.base import ProviderCallError, refuses_mode
+
+    error = ProviderCallError(
+        "HTTP 500: tools param requires --jinja flag", status=500, retryable=True, reason="server_error"
+    )
+    assert refuses_mode(error, "tools")
+    assert not refuses_mode(error, "json_schema")
