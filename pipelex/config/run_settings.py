@@ -48,6 +48,9 @@ class LimitsConfig(BaseModel):
     # runner API: the address-space ceiling of the worker process of a run or a validation (bytes); everywhere,
     # of the process that opens a PDF
     run_memory_bytes: int = Field(default=2 * 1024**3, ge=128 * 1024**2)
+    # everywhere: bytes of one model call's reply (raw and decompressed, error bodies too), past which the call
+    # fails without reading on (a hostile or broken server or proxy answering gigabytes or without end)
+    max_reply_bytes: int = Field(default=64 * 1024**2, ge=1024**2, le=2 * 1024**3)
     # runner API: "process" runs each request in a worker process with the deadline and memory ceiling
     # enforced by the OS; "thread" runs it in the server process (deadline only, not enforced on CPU-bound work)
     run_isolation: Literal["process", "thread"] = "process"

@@ -515,6 +515,7 @@ class LiveContentGenerator:
                     base_url=base_url,
                     timeout=policy.timeout,
                     max_tokens=handle.max_tokens,
+                    max_reply_bytes=runtime.max_reply_bytes,
                 ) as provider:
                     result = await provider.chat(prepared)
             except ProviderCallError as exc:
@@ -864,7 +865,11 @@ class LiveContentGenerator:
             request = _without_settings(request, dropped, pipe_code, handle)
             try:
                 async with open_provider(
-                    backend, api_key=key, base_url=base_url, timeout=policy.timeout
+                    backend,
+                    api_key=key,
+                    base_url=base_url,
+                    timeout=policy.timeout,
+                    max_reply_bytes=self.runtime.max_reply_bytes,
                 ) as provider:
                     return await provider.generate_images(request)
             except ProviderCallError as exc:

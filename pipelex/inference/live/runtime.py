@@ -25,20 +25,28 @@ class LiveRuntime(FrozenRecord):
     deck: ModelDeck
     make_storage: Callable[[], Storage]
     _storage: list[Storage]
+    # [limits] max_reply_bytes: the bytes a model call's reply may hold (pipelex.inference.providers.bounded_http)
+    max_reply_bytes: int
 
-    FIELDS = ("deck", "make_storage", "_storage")
-    COMPARED = ("deck", "make_storage")
+    FIELDS = ("deck", "make_storage", "_storage", "max_reply_bytes")
+    COMPARED = ("deck", "make_storage", "max_reply_bytes")
 
     def __init__(
-        self, deck: ModelDeck, make_storage: Callable[[], Storage], _storage: list[Storage] | None = None
+        self,
+        deck: ModelDeck,
+        make_storage: Callable[[], Storage],
+        _storage: list[Storage] | None = None,
+        max_reply_bytes: int = 64 * 1024**2,
     ) -> None:
         self.deck = deck
         self.make_storage = make_storage
         self._storage = [] if _storage is None else _storage
+        self.max_reply_bytes = max_reply_bytes
 
     @classmethod
     def of(cls, config: PipelexConfig, deck: ModelDeck | None = None) -> LiveRuntime:
-        """The deck (``deck``, else the config's ``[models]``) and the ``[storage]`` store of ``config``."""
+        """The deck (``deck``, else the config's ``[models]``), the ``[storage]`` store and the reply bound
+        (``[limits] max_reply_bytes``) of ``config``."""
         from pipelex.config.deck import deck_for
 
         def make_storage() -> Storage:
@@ -46,7 +54,11 @@ class LiveRuntime(FrozenRecord):
 
             return storage_for(config)
 
-        return cls(deck=deck or deck_for(config), make_storage=make_storage)
+        return cls(
+            deck=deck or deck_for(config),
+            make_storage=make_storage,
+            max_reply_bytes=config.limits.max_reply_bytes,
+        )
 
     @property
     def storage(self) -> Storage:

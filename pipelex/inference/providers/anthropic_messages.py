@@ -17,6 +17,7 @@ from pipelex.inference.providers.base import (
     retry_after_seconds,
     status_error,
     summarise_body,
+    too_large_error,
 )
 from pipelex.narrowing import is_json_object
 
@@ -25,17 +26,30 @@ if TYPE_CHECKING:
     from anthropic.types import Message
 
 
-def make_client(*, api_key: str, base_url: str | None, timeout: float) -> AsyncAnthropic:
-    """An SDK client with the SDK's own retries off (pipelex retries, with backoff and jitter)."""
-    from anthropic import AsyncAnthropic
+def make_client(
+    *, api_key: str, base_url: str | None, timeout: float, max_reply_bytes: int
+) -> AsyncAnthropic:
+    """An SDK client with the SDK's own retries off (pipelex retries, with backoff and jitter), its replies
+    bounded (``max_reply_bytes``, and ``timeout`` for the whole call: :mod:`~pipelex.inference.providers.bounded_http`)."""
+    from anthropic import AsyncAnthropic, DefaultAsyncHttpxClient
 
-    return AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
+    from pipelex.inference.providers.bounded_http import bounded_client
+
+    http_client = bounded_client(
+        DefaultAsyncHttpxClient, max_reply_bytes=max_reply_bytes, deadline=timeout, timeout=timeout
+    )
+    return AsyncAnthropic(
+        api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
+    )
 
 
 def translate(exc: BaseException) -> ProviderCallError:
     """The one boundary where Anthropic SDK errors become :class:`ProviderCallError`."""
     import anthropic
 
+    too_large = too_large_error(exc)
+    if too_large is not None:
+        return too_large
     if isinstance(exc, anthropic.APITimeoutError):
         return ProviderCallError("the call timed out", retryable=True, reason="timeout")
     if isinstance(exc, anthropic.APIConnectionError):

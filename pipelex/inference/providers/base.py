@@ -188,6 +188,18 @@ def connection_error(exc: BaseException) -> ProviderCallError:
     return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
 
 
+def too_large_error(exc: BaseException) -> ProviderCallError | None:
+    """The error of a reply past ``[limits] max_reply_bytes``
+    (:class:`~pipelex.inference.providers.bounded_http.ReplyTooLarge`, as the SDK raised it: the OpenAI SDK
+    passes it on, the Anthropic SDK wraps it in its connection error): not retried (the same server would send
+    the same again); None for any other error."""
+    cause = exc if type(exc).__name__ == "ReplyTooLarge" else exc.__cause__
+    if type(cause).__name__ != "ReplyTooLarge":  # by name: the module imports httpx2, an error needs none
+        return None
+    # no status: the message says it, and a status would read as the server's verdict on the request
+    return ProviderCallError(str(cause), retryable=False, reason="reply_too_large")
+
+
 def closed_mid_reply(exc: BaseException) -> bool:
     """True when an SDK connection error is a connection that was open and then dropped (a reset or an early
     close while the reply was read: a server that crashed or a proxy that cut it), not one that never opened."""

@@ -24,6 +24,7 @@ from pipelex.inference.providers.base import (
     retry_after_seconds,
     status_error,
     summarise_body,
+    too_large_error,
 )
 from pipelex.narrowing import is_json_object, is_list
 
@@ -33,19 +34,43 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion
 
 
-def make_client(*, api_key: str, base_url: str | None, timeout: float) -> AsyncOpenAI:
-    """An SDK client with the SDK's own retries off (pipelex retries, with backoff and jitter)."""
+def make_client(*, api_key: str, base_url: str | None, timeout: float, max_reply_bytes: int) -> AsyncOpenAI:
+    """An SDK client with the SDK's own retries off (pipelex retries, with backoff and jitter), its replies
+    bounded (``max_reply_bytes``, and ``timeout`` for the whole call: :mod:`~pipelex.inference.providers.bounded_http`)."""
     from openai import AsyncOpenAI
 
-    return AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
+    return AsyncOpenAI(
+        api_key=api_key,
+        base_url=base_url,
+        max_retries=0,
+        timeout=timeout,
+        http_client=_http_client(timeout, max_reply_bytes),
+    )
 
 
-def make_azure_client(*, api_key: str, endpoint: str, api_version: str | None, timeout: float) -> AsyncOpenAI:
+def make_azure_client(
+    *, api_key: str, endpoint: str, api_version: str | None, timeout: float, max_reply_bytes: int
+) -> AsyncOpenAI:
     """The SDK's Azure client: ``endpoint`` is the resource URL, model ids are deployment names."""
     from openai import AsyncAzureOpenAI
 
     return AsyncAzureOpenAI(
-        api_key=api_key, azure_endpoint=endpoint, api_version=api_version, max_retries=0, timeout=timeout
+        api_key=api_key,
+        azure_endpoint=endpoint,
+        api_version=api_version,
+        max_retries=0,
+        timeout=timeout,
+        http_client=_http_client(timeout, max_reply_bytes),
+    )
+
+
+def _http_client(timeout: float, max_reply_bytes: int) -> Any:
+    from openai import DefaultAsyncHttpxClient
+
+    from pipelex.inference.providers.bounded_http import bounded_client
+
+    return bounded_client(
+        DefaultAsyncHttpxClient, max_reply_bytes=max_reply_bytes, deadline=timeout, timeout=timeout
     )
 
 
@@ -86,6 +111,9 @@ def translate(exc: BaseException) -> ProviderCallError:
     """The one boundary where OpenAI SDK errors become :class:`ProviderCallError`."""
     import openai
 
+    too_large = too_large_error(exc)
+    if too_large is not None:
+        return too_large
     if isinstance(exc, openai.APITimeoutError):
         return ProviderCallError("the call timed out", retryable=True, reason="timeout")
     if isinstance(exc, openai.APIConnectionError):

@@ -17,6 +17,9 @@ from typing import Any
 from pipelex.config.deck import Backend
 from pipelex.inference.providers.base import Provider
 
+DEFAULT_MAX_REPLY_BYTES = 64 * 1024**2
+"""``[limits] max_reply_bytes``'s default (:class:`~pipelex.config.run_settings.LimitsConfig`)."""
+
 _session: ContextVar[ProviderSession | None] = ContextVar("pipelex_provider_session", default=None)
 
 
@@ -24,15 +27,24 @@ class ProviderSession:
     """Clients keyed by backend, base URL and a digest of the key; a semaphore bounding calls in flight."""
 
     def __init__(self, max_concurrency: int) -> None:
-        self._clients: dict[tuple[str, str, str | None, str], Any] = {}
+        self._clients: dict[tuple[str, str, str | None, str, float, int], Any] = {}
         self.semaphore = asyncio.Semaphore(max_concurrency)
 
-    def client(self, backend: Backend, api_key: str, base_url: str | None, timeout: float) -> Any:
-        """The session's client for this backend (made on first use)."""
-        key = (backend.kind, backend.name, base_url, hashlib.sha256(api_key.encode()).hexdigest())
+    def client(
+        self, backend: Backend, api_key: str, base_url: str | None, timeout: float, max_reply_bytes: int
+    ) -> Any:
+        """The session's client for this backend and these bounds (made on first use)."""
+        key = (
+            backend.kind,
+            backend.name,
+            base_url,
+            hashlib.sha256(api_key.encode()).hexdigest(),
+            timeout,
+            max_reply_bytes,
+        )
         client = self._clients.get(key)
         if client is None:
-            client = _make_client(backend, api_key, base_url, timeout)
+            client = _make_client(backend, api_key, base_url, timeout, max_reply_bytes)
             self._clients[key] = client
         return client
 
@@ -43,11 +55,15 @@ class ProviderSession:
             await client.close()
 
 
-def _make_client(backend: Backend, api_key: str, base_url: str | None, timeout: float) -> Any:
+def _make_client(
+    backend: Backend, api_key: str, base_url: str | None, timeout: float, max_reply_bytes: int
+) -> Any:
     if backend.kind == "anthropic":
         from pipelex.inference.providers.anthropic_messages import make_client
 
-        return make_client(api_key=api_key, base_url=base_url, timeout=timeout)
+        return make_client(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_reply_bytes=max_reply_bytes
+        )
     if backend.kind == "azure_openai":
         from pipelex.inference.providers.openai_compat import make_azure_client
 
@@ -56,10 +72,11 @@ def _make_client(backend: Backend, api_key: str, base_url: str | None, timeout: 
             endpoint=base_url or "",
             api_version=backend.resolved_api_version(),
             timeout=timeout,
+            max_reply_bytes=max_reply_bytes,
         )
     from pipelex.inference.providers.openai_compat import make_client as make_openai
 
-    return make_openai(api_key=api_key, base_url=base_url, timeout=timeout)
+    return make_openai(api_key=api_key, base_url=base_url, timeout=timeout, max_reply_bytes=max_reply_bytes)
 
 
 def _wrap(backend: Backend, client: Any, max_tokens: int | None) -> Provider:
@@ -87,15 +104,26 @@ async def provider_session(*, max_concurrency: int = 64) -> AsyncGenerator[Provi
 
 @asynccontextmanager
 async def open_provider(
-    backend: Backend, *, api_key: str, base_url: str | None, timeout: float, max_tokens: int | None = None
+    backend: Backend,
+    *,
+    api_key: str,
+    base_url: str | None,
+    timeout: float,
+    max_tokens: int | None = None,
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
 ) -> AsyncGenerator[Provider, None]:
-    """The provider adapter of ``backend``, on the session's client (or on a client of its own, closed after)."""
+    """The provider adapter of ``backend``, on the session's client (or on a client of its own, closed after).
+
+    Each call reads at most ``max_reply_bytes`` of reply (``[limits] max_reply_bytes``) and is over within
+    ``timeout`` seconds, however slowly its bytes come (:mod:`pipelex.inference.providers.bounded_http`)."""
     session = _session.get()
     if session is not None:
         async with session.semaphore:
-            yield _wrap(backend, session.client(backend, api_key, base_url, timeout), max_tokens)
+            yield _wrap(
+                backend, session.client(backend, api_key, base_url, timeout, max_reply_bytes), max_tokens
+            )
         return
-    client = _make_client(backend, api_key, base_url, timeout)
+    client = _make_client(backend, api_key, base_url, timeout, max_reply_bytes)
     try:
         yield _wrap(backend, client, max_tokens)
     finally:
