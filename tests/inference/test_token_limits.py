@@ -210,6 +210,12 @@ def test_only_a_limit_too_large_for_the_context_is_a_refused_value() -> None:
             "messages, 4096 in the completion). Please reduce the length of the messages or completion."
         )
     )
+    assert not refuses_limit_value(  # llama-cpp-python 0.3.36's 400 to a prompt past its context (measured)
+        error(
+            "This model's maximum context length is 256 tokens. However, you requested 4727 tokens (631 in the "
+            "messages, 4096 in the completion). Please reduce the length of the messages or completion."
+        )
+    )
     # llama-server's prompt past the context names no limit; a field refused is not its value; nor is a 500
     assert not refuses_limit_value(
         error("request (6032 tokens) exceeds the available context size (4096 tokens), try increasing it")
