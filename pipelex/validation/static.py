@@ -231,6 +231,18 @@ class StaticChecker(PipeChecks):
                     )
                 if isinstance(spec, str):
                     continue
+                if spec.type is None and not spec.choices:
+                    # a table names its type, or lists its choices (then it is a choice of text); the bare string
+                    # form alone is a text by default (the reference: "When type is None (array), choices must not
+                    # be empty")
+                    report(
+                        ErrorType.SCHEMA_VIOLATION,
+                        f"field {name!r} of concept {concept.code!r} is a table with no type"
+                        + (" and no choices" if spec.choices is None else " and empty choices")
+                        + ': name its type (type = "text", "integer", "list"...), list its choices '
+                        '(choices = ["a", "b"]), or write the field as its description alone (a text)',
+                        where,
+                    )
                 if spec.default_value is not None and (spec.required or spec.type == "concept"):
                     report(
                         ErrorType.SCHEMA_VIOLATION,
@@ -733,7 +745,21 @@ def _table_without_temperature(choice: object) -> bool:
 def _check_collection_field(
     report: Callable[..., None], concept_code: str, name: str, spec: FieldBlueprint
 ) -> None:
-    """``item_concept_ref`` only on a list of concepts; a dict names both types, and its keys are text."""
+    """``concept_ref`` only on a concept field, ``item_concept_ref`` only on a list of concepts; a dict names both
+    types, and its keys are text."""
+    if spec.concept_ref is not None and spec.type is not None and spec.type != "concept":
+        # the reference: "'concept_ref' can only be set when type is 'concept'. Actual type: text"
+        report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"field {name!r} of concept {concept_code!r} sets concept_ref, which names the concept of a "
+            f'concept field, but it is of type {spec.type!r}: write type = "concept", or remove concept_ref'
+            + (
+                ' (a list of concepts: item_type = "concept", item_concept_ref = "...")'
+                if spec.type == "list"
+                else ""
+            ),
+            f"structure.{name}",
+        )
     if spec.item_concept_ref is not None and not (spec.type == "list" and spec.item_type == "concept"):
         # the reference: "item_concept_ref can only be set when item_type is 'concept'"
         report(

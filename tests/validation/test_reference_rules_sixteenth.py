@@ -202,3 +202,91 @@ def test_a_parallel_declares_its_branches_text_and_images_input_as_it_is() -> No
     assert set(error_types(report)) == {"input_stuff_spec_mismatch"}
     assert {e.pipe for e in report.errors} == {"two_views"}
     assert validate(PARALLEL.replace("{given}", "TextAndImages[]")).is_valid
+
+
+CONSTRUCT = """
+domain = "market"
+
+[concept.Label]
+description = "A shelf label"
+
+[concept.Label.structure]
+title = { type = "text", description = "The big line", required = true }
+note = { type = "text", description = "A small line" }
+
+[pipe.make_label]
+type = "PipeCompose"
+description = "Build the label"
+inputs = { name = "Text" }
+output = "Label"
+
+[pipe.make_label.construct]
+title = { from = "name" }
+note = {note}
+"""
+
+
+@pytest.mark.parametrize(
+    "note",
+    ['{ template = { template = "Fresh: $name", category = "basic" } }', "{ template = 5 }"],
+)
+def test_a_construct_fields_template_is_a_string(note: str) -> None:
+    # the reference: ConstructFieldBlueprintTypeError (method.schema_violation) for a table
+    report = validate(CONSTRUCT.replace("{note}", note))
+    assert error_types(report) == ["schema_violation"]
+    assert "construct.note" in report.errors[0].message
+
+
+def test_a_construct_fields_template_string_is_valid() -> None:
+    report = validate(CONSTRUCT.replace("{note}", '{ template = "Fresh: $name" }'))
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+STRUCTURE = """
+domain = "hr"
+
+[concept.Application]
+description = "A job application"
+
+[concept.Application.structure]
+candidate = {field}
+"""
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        '{ type = "text", concept_ref = "Text", description = "Name" }',
+        '{ type = "integer", concept_ref = "Number", description = "Years" }',
+    ],
+)
+def test_concept_ref_is_only_for_a_concept_field(field: str) -> None:
+    # the reference: "'concept_ref' can only be set when type is 'concept'. Actual type: text"
+    report = validate(STRUCTURE.replace("{field}", field))
+    assert error_types(report) == ["schema_violation"]
+    assert "concept_ref" in report.errors[0].message
+
+
+def test_concept_ref_on_a_concept_field_is_valid() -> None:
+    report = validate(
+        STRUCTURE.replace("{field}", '{ type = "concept", concept_ref = "Text", description = "Name" }')
+    )
+    assert report.is_valid, [e.message for e in report.errors]
+
+
+def test_a_field_table_without_type_lists_its_choices() -> None:
+    # the reference: "When type is None (array), choices must not be empty" (method.schema_violation)
+    for field in ('{ description = "Name", required = true }', '{ description = "Name", choices = [] }'):
+        report = validate(STRUCTURE.replace("{field}", field))
+        assert error_types(report) == ["schema_violation"], field
+        assert "no type" in report.errors[0].message
+    for field in ('{ description = "Level", choices = ["junior", "senior"] }', '"Name"'):
+        report = validate(STRUCTURE.replace("{field}", field))
+        assert report.is_valid, [e.message for e in report.errors]
+
+
+def test_an_empty_construct_template_is_refused() -> None:
+    # the reference's dry run: "template is required for TEMPLATE method"
+    report = validate(CONSTRUCT.replace("{note}", '{ template = "" }'))
+    assert error_types(report) == ["schema_violation"]
+    assert "empty" in report.errors[0].message

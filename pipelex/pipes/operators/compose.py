@@ -337,6 +337,19 @@ def _has_fields(checks: PipeChecks, concept: Concept) -> bool:
     return concepts.content_field_infos(concept) is not None
 
 
+def _toml_kind(value: object) -> str:
+    """What ``value`` is, in TOML's words, for a message."""
+    if is_json_object(value):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
 def _collect_construct(
     checks: PipeChecks,
     node: dict[str, object],
@@ -396,7 +409,27 @@ def _collect_construct(
                         field=where,
                     )
             elif "template" in value and isinstance(value["template"], str):
+                if not value["template"]:
+                    # nothing to render (the reference's dry run: "template is required for TEMPLATE method")
+                    checks.report(
+                        ErrorType.SCHEMA_VIOLATION,
+                        f"{where}: the `template` of a construct field is empty: write the text to render, or "
+                        f'give the field a value ({key} = "...")',
+                        entry,
+                        field=where,
+                    )
                 templates[where] = value["template"]
+            elif "template" in value:
+                # a construct field's template is the template's text: no table (``{ template = "...",
+                # category = ... }`` is PipeCompose's own ``template`` form), no number (the reference:
+                # ConstructFieldBlueprintTypeError, method.schema_violation)
+                checks.report(
+                    ErrorType.SCHEMA_VIOLATION,
+                    f"{where}: the `template` of a construct field is a string (the text to render), not "
+                    f'{_toml_kind(value["template"])}: write {key} = {{ template = "..." }}',
+                    entry,
+                    field=where,
+                )
             else:
                 _collect_construct(checks, value, where, roots, templates, entry, inputs)  # type: ignore[arg-type]
 
