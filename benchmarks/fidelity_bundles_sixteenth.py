@@ -458,6 +458,10 @@ price = { from = "product.price" }
     C["template_table_form"] = _sub(
         B, _NOTE, 'note = { template = { template = "Fresh: $product.name", category = "basic" } }'
     )
+    C["template_number"] = _sub(B, _NOTE, "note = { template = 5 }")
+    C["template_array"] = _sub(B, _NOTE, 'note = { template = ["Fresh: $product.name"] }')
+    C["from_number"] = _sub(B, _NOTE, "note = { from = 5 }")
+    C["template_empty"] = _sub(B, _NOTE, 'note = { template = "" }')
     return C
 
 
@@ -573,6 +577,17 @@ def _struct() -> dict[str, str]:
     )
     C["concept_ref_on_text"] = _sub(
         B, 'candidate = { type = "text", ', 'candidate = { type = "text", concept_ref = "Text", '
+    )
+    C["concept_ref_no_type"] = _sub(
+        B, 'candidate = { type = "text", ', 'candidate = { concept_ref = "Text", '
+    )
+    C["concept_ref_on_list"] = _sub(
+        B,
+        'item_type = "text", description = "Skills listed"',
+        'item_type = "text", concept_ref = "Text", description = "Skills listed"',
+    )
+    C["concept_ref_on_integer"] = _sub(
+        B, 'years = { type = "integer", ', 'years = { type = "integer", concept_ref = "Number", '
     )
     C["item_concept_ref_list"] = _sub(
         B,
