@@ -74,6 +74,11 @@ def _key(name: str) -> str:
     return name if name.replace("_", "").replace("-", "").isalnum() and name.isascii() else json.dumps(name)
 
 
+def _plain_text(spec: dict[str, Any]) -> bool:
+    """A field the shorthand ``name = "description"`` declares (a required text field, nothing else)."""
+    return spec == {"type": "text", "description": spec.get("description"), "required": True}
+
+
 @dataclass
 class Concept:
     code: str
@@ -81,6 +86,7 @@ class Concept:
     fields: dict[str, dict[str, Any]] | None = None  # a structure
     refines: str | None = None
     shorthand: bool = False  # ``Code = "description"`` under ``[concept]``
+    short_fields: bool = False  # a required text field written ``name = "description"`` (third run)
 
 
 @dataclass
@@ -107,7 +113,10 @@ class Bundle:
                 out.append(f'refines = "{c.refines}"')
             if c.fields is not None:
                 out += ["", f"[concept.{c.code}.structure]"]
-                out += [f"{name} = {_val(spec)}" for name, spec in c.fields.items()]
+                out += [
+                    f"{name} = {_val(spec['description'] if c.short_fields and _plain_text(spec) else spec)}"
+                    for name, spec in c.fields.items()
+                ]
         for code, pipe in self.pipes.items():
             out += ["", f"[pipe.{code}]"]
             subs = []
@@ -205,6 +214,9 @@ class Gen:
         self.refs: dict[str, Concept] = {}
         self.choice_fields: dict[str, tuple[str, list[str]]] = {}  # concept ref -> (field, choices)
         self.faults: list[tuple[str, Callable[[], bool]]] = []
+        self.text_edits: list[Callable[[str], str]] = []  # faults made on the written text (third run)
+        # the third run's shapes draw from their own stream, so the older draws stay in step
+        self.shape = random.Random(seed * 7919 + 3)
 
     # names
     def name(self, stem: str) -> str:
@@ -231,6 +243,7 @@ class Gen:
             for j, fname in enumerate(names):
                 fields[fname] = self.field_spec(fname, first=j == 0)
             c = Concept(code, f"A {code.lower()} as the team keeps it", fields=fields)
+            c.short_fields = self.shape.random() < 0.4
             owner.concepts.append(c)
             ref = code if owner is self.bundle else f"{owner.domain}.{code}"
             self.refs[ref] = c
@@ -255,7 +268,7 @@ class Gen:
             code = self.noun()
             c = Concept(code, f"The {code.lower()} written out as prose", shorthand=r.random() < 0.6)
             if not c.shorthand and r.random() < 0.5:
-                c.refines = "Text"
+                c.refines = self.shape.choice(["Text", "Text", "native.Text"])
             self.bundle.concepts.append(c)
             self.refs[code] = c
         # refines of a native file concept, and of one of ours
@@ -308,9 +321,13 @@ class Gen:
             spec = {"type": "text"}
         else:
             spec = {"type": kind}
+            if kind == "datetime" and self.shape.random() < 0.3:
+                spec = {"type": "time"}
         spec["description"] = f"The {fname.replace('_', ' ')}"
         if first or r.random() < 0.5:
             spec["required"] = True
+        elif "choices" in spec and self.shape.random() < 0.4:
+            spec["default_value"] = spec["choices"][-1]
         elif spec["type"] == "boolean" and r.random() < 0.5:
             spec["default_value"] = False
         elif spec["type"] == "integer" and r.random() < 0.4:
@@ -324,7 +341,9 @@ class Gen:
         return c.code
 
     def text_concepts(self) -> list[str]:
-        return [k for k, v in self.refs.items() if v.fields is None and v.refines in (None, "Text")]
+        return [
+            k for k, v in self.refs.items() if v.fields is None and v.refines in (None, "Text", "native.Text")
+        ]
 
     def child_refs(self) -> list[str]:
         """Our concepts refining one of our structures."""
@@ -354,6 +373,8 @@ class Gen:
     # pipes
     def add_pipe(self, code: str, pipe: dict[str, Any], owner: Bundle | None = None) -> None:
         (owner or self.bundle).pipes[code] = pipe
+        if pipe.get("inputs") and self.shape.random() < 0.15:  # ``[pipe.x.inputs]`` as users write it too
+            (owner or self.bundle).tables.add((code, "inputs"))
 
     def llm(self, inputs: dict[str, str], output: str, stem: str = "write") -> str:
         noun = output.split("[")[0].rstrip("?").rsplit(".", 1)[-1].lower()
@@ -369,6 +390,22 @@ class Gen:
             pipe["model"] = self.rnd.choice(
                 ["$writing-factual", "@default-general", "$engineering-structured"]
             )
+            if self.shape.random() < 0.4:  # the other spellings of a model reference (third run)
+                pipe["model"] = self.shape.choice(
+                    [
+                        "preset:writing-factual",
+                        "alias:default-general",
+                        {"model": "@default-general", "temperature": 0.2},
+                        "$retrieval",
+                    ]
+                )
+        base = output.split("[")[0].rstrip("?")
+        if base in self.refs and self.refs[base].fields is not None and self.shape.random() < 0.15:
+            pipe["structuring_method"] = "preliminary_text"
+        for name, spec in inputs.items():  # a field of a structured input, read in the prompt
+            c = self.refs.get(spec.rstrip("?"))
+            if c is not None and c.fields and self.shape.random() < 0.2:
+                pipe["prompt"] += f"\nMind {{{{ {name}.{next(iter(c.fields))} }}}}."
         self.add_pipe(code, pipe)
         return code
 
@@ -444,6 +481,12 @@ class Gen:
                 "template": f"## Notes\n\n{ref}\n",
             },
         )
+        if self.shape.random() < 0.2:  # the template as a table, with its category (third run)
+            pipe = self.bundle.pipes[code]
+            pipe["template"] = {
+                "template": pipe["template"],
+                "category": self.shape.choice(["markdown", "basic"]),
+            }
         result = self.name(f"{name}_text")
         steps.append({"pipe": code, "result": result})
         self.read.add(name)
@@ -811,6 +854,8 @@ class Gen:
         out = {"bundle.mthds": self.bundle.text()}
         if self.shared is not None:
             out["shared.mthds"] = self.shared.text()
+        for edit in self.text_edits:
+            out["bundle.mthds"] = edit(out["bundle.mthds"])
         if self.funcs:
             # the reference's convention (its docs): an async function decorated with @pipe_func(), reading the
             # working memory; pipelex validates the import path only (docs/language.md, "PipeFunc")
@@ -1169,6 +1214,287 @@ def f_child_for_parent(g: Gen) -> bool:
                         if spec == c.refines:
                             p["inputs"][name] = code
                             return True
+    return False
+
+
+# --- the third run's faults (2026-12-02): concept structures, model references, names, controllers, TOML ----------
+
+
+def _our_structs(g: Gen) -> list[Concept]:
+    return [c for c in g.bundle.concepts if c.fields]
+
+
+def f_bad_model(g: Gen) -> bool:
+    """A model reference the deck does not know."""
+    cands = _pipes_of(g, "PipeLLM")
+    if not cands:
+        return False
+    g.bundle.pipes[g.rnd.choice(cands)]["model"] = g.rnd.choice(
+        ["$writing-factuel", "@no-such-alias", "gpt-9-ultra", "~no-such-waterfall"]
+    )
+    return True
+
+
+def f_field_bad_type(g: Gen) -> bool:
+    """A structure field of a type the language has not (``string``, ``float``)."""
+    structs = _our_structs(g)
+    if not structs:
+        return False
+    c = g.rnd.choice(structs)
+    fname = g.rnd.choice(list(c.fields or {}))
+    spec = (c.fields or {})[fname]
+    (c.fields or {})[fname] = {**spec, "type": g.rnd.choice(["string", "float", "int", "datetime_tz"])}
+    for key in ("item_type", "concept_ref", "item_concept_ref", "key_type", "value_type", "choices"):
+        (c.fields or {})[fname].pop(key, None)
+    c.short_fields = False
+    return True
+
+
+def f_default_not_in_choices(g: Gen) -> bool:
+    for c in _our_structs(g):
+        for spec in (c.fields or {}).values():
+            if "choices" in spec:
+                spec.pop("required", None)
+                spec["default_value"] = "unknown"
+                return True
+    return False
+
+
+def f_default_wrong_type(g: Gen) -> bool:
+    """A default value of another type than its field's."""
+    for c in _our_structs(g):
+        for spec in (c.fields or {}).values():
+            if spec["type"] in ("integer", "boolean", "number"):
+                spec.pop("required", None)
+                spec["default_value"] = "many"
+                return True
+    return False
+
+
+def f_field_concept_unknown(g: Gen) -> bool:
+    """A concept field (or a list of concepts) naming a concept nobody declares."""
+    for c in _our_structs(g):
+        for spec in (c.fields or {}).values():
+            for key in ("concept_ref", "item_concept_ref"):
+                if key in spec:
+                    spec[key] = "Gadget"
+                    return True
+    return False
+
+
+def f_list_no_item_type(g: Gen) -> bool:
+    for c in _our_structs(g):
+        for spec in (c.fields or {}).values():
+            if spec["type"] == "list":
+                spec.pop("item_type", None)
+                spec.pop("item_concept_ref", None)
+                return True
+    return False
+
+
+def f_field_bad_name(g: Gen) -> bool:
+    """A field named as no Python attribute can be (a keyword, a leading underscore, a dash)."""
+    structs = _our_structs(g)
+    if not structs:
+        return False
+    c = g.rnd.choice(structs)
+    bad = g.rnd.choice(["class", "_secret", "due-date", "from"])
+    fields = c.fields or {}
+    fields[bad] = {"type": "text", "description": "A field with an odd name"}
+    c.short_fields = False
+    return True
+
+
+def f_refines_and_structure(g: Gen) -> bool:
+    """A concept with a structure and a ``refines`` both."""
+    structs = _our_structs(g)
+    if not structs:
+        return False
+    g.rnd.choice(structs).refines = "Text"
+    return True
+
+
+def f_concept_lowercase(g: Gen) -> bool:
+    """A concept code not in PascalCase, written so everywhere."""
+    structs = _our_structs(g)
+    if not structs:
+        return False
+    code = g.rnd.choice(structs).code
+    low = code.lower() + "_record"
+
+    def edit(text: str) -> str:
+        import re
+
+        return re.sub(rf"(?<![A-Za-z_.]){code}(?![A-Za-z_])", low, text)
+
+    g.text_edits.append(edit)
+    return True
+
+
+def f_bad_result_name(g: Gen) -> bool:
+    """A step's result named as no variable can be, and read so."""
+    main = g.bundle.pipes[g.main]
+    steps = [st for st in main["steps"][:-1] if "pipe" in st and "batch_over" not in st]
+    if not steps:
+        return False
+    old = g.rnd.choice(steps)["result"]
+    bad = g.rnd.choice([old.title().replace("_", ""), old.replace("_", "-") + "-x", "2" + old])
+
+    def edit(text: str) -> str:
+        import re
+
+        text = re.sub(rf'(result|batch_over|from) = "{old}(?=[".])', rf'\1 = "{bad}', text)
+        return text
+
+    g.text_edits.append(edit)
+    return True
+
+
+def f_main_pipe_unknown(g: Gen) -> bool:
+    g.bundle.main_pipe = f"{g.main}_v2"
+    return True
+
+
+def f_sequence_output_mult(g: Gen) -> bool:
+    """The main sequence declares a list where its last step makes one item, or one item where it makes a list."""
+    p = g.bundle.pipes[g.main]
+    out = p["output"]
+    p["output"] = out.split("[")[0] + "[]" if "[" not in out else out.split("[")[0]
+    return True
+
+
+def f_imggen_output_text(g: Gen) -> bool:
+    cands = _pipes_of(g, "PipeImgGen")
+    if not cands:
+        return False
+    g.bundle.pipes[cands[0]]["output"] = g.rnd.choice(["Text", "Document"])
+    return True
+
+
+def f_extract_output_single(g: Gen) -> bool:
+    cands = _pipes_of(g, "PipeExtract")
+    if not cands:
+        return False
+    g.bundle.pipes[cands[0]]["output"] = g.rnd.choice(["Page", "Text[]"])
+    return True
+
+
+def f_parallel_struct_output(g: Gen) -> bool:
+    """A parallel declaring one of our structures whose fields are not its branches' results."""
+    par = _pipes_of(g, "PipeParallel")
+    structs = [k for k, c in g.refs.items() if c.fields and "." not in k]
+    if not par or not structs:
+        return False
+    g.bundle.pipes[par[0]]["output"] = g.rnd.choice(structs)
+    return True
+
+
+def f_nb_and_multiple(g: Gen) -> bool:
+    steps = [s for s in g.bundle.pipes[g.main]["steps"] if "pipe" in s and "batch_over" not in s]
+    if not steps:
+        return False
+    step = g.rnd.choice(steps)
+    step["nb_output"] = 2
+    step["multiple_output"] = True
+    return True
+
+
+def f_bad_aspect_ratio(g: Gen) -> bool:
+    cands = _pipes_of(g, "PipeImgGen")
+    if not cands:
+        return False
+    g.bundle.pipes[cands[0]]["aspect_ratio"] = g.rnd.choice(["widescreen", "16:9", "landscape_5_4"])
+    return True
+
+
+def f_unknown_pipe_key(g: Gen) -> bool:
+    """A key the pipe's type has not (``temperature`` on a PipeLLM, ``prompt`` on a sequence...)."""
+    code = g.rnd.choice(list(g.bundle.pipes))
+    p = g.bundle.pipes[code]
+    key = {"PipeLLM": "temperature", "PipeSequence": "prompt", "PipeCompose": "model"}.get(
+        p["type"], "retries"
+    )
+    p[key] = (
+        0.3 if key in ("temperature",) else ("Do it." if key == "prompt" else 2 if key == "retries" else "@x")
+    )
+    return True
+
+
+def f_inline_block_sigil(g: Gen) -> bool:
+    """``@var`` inside a sentence (it must stand alone on its line)."""
+    cands = _llm_with_input(g)
+    if not cands:
+        return False
+    p = g.bundle.pipes[g.rnd.choice(cands)]
+    name = next(iter(p["inputs"]))
+    if p["inputs"][name].endswith("?"):
+        return False
+    p["prompt"] = f"Summarise @{name} in one line."
+    p["inputs"] = {name: p["inputs"][name]}
+    return True
+
+
+def f_outcome_unknown_pipe(g: Gen) -> bool:
+    conds = _pipes_of(g, "PipeCondition")
+    if not conds:
+        return False
+    outcomes = g.bundle.pipes[conds[0]]["outcomes"]
+    outcomes[next(iter(outcomes))] = "handle_the_rest"
+    return True
+
+
+def f_fixed_mult_zero(g: Gen) -> bool:
+    cands = _pipes_of(g, "PipeLLM")
+    if not cands:
+        return False
+    p = g.bundle.pipes[g.rnd.choice(cands)]
+    p["output"] = p["output"].split("[")[0] + g.rnd.choice(["[0]", "[-1]", "[two]"])
+    return True
+
+
+def f_toml_duplicate_key(g: Gen) -> bool:
+    """A key written twice in one table (a TOML error, the kind an edit by hand leaves)."""
+    code = g.rnd.choice([c for c in g.bundle.pipes if c != g.main] or [g.main])
+
+    def edit(text: str) -> str:
+        return text.replace(f"[pipe.{code}]\n", f'[pipe.{code}]\ndescription = "Written twice"\n', 1)
+
+    g.text_edits.append(edit)
+    return True
+
+
+def f_domain_bad(g: Gen) -> bool:
+    g.bundle.domain = g.rnd.choice(["Orders", "field-service", "2024_orders", "orders..intake"])
+    return True
+
+
+def f_input_bad_name(g: Gen) -> bool:
+    """An input named as no variable can be (dashes, a capital), read under that name."""
+    cands = [c for c in _llm_with_input(g) if len(g.bundle.pipes[c]["inputs"]) == 1]
+    if not cands:
+        return False
+    p = g.bundle.pipes[g.rnd.choice(cands)]
+    name = next(iter(p["inputs"]))
+    bad = name.replace("_", "-") + "-in" if g.rnd.random() < 0.5 else name.title().replace("_", "")
+    p["inputs"] = {bad: p["inputs"][name]}
+    p["prompt"] = f"Write it.\n@{bad}\n"
+    return True
+
+
+def f_concept_in_two_domains_unqualified(g: Gen) -> bool:
+    """The method declares a concept of the shared domain's name, and reads the shared one bare."""
+    if g.shared is None or not g.shared.concepts:
+        return False
+    shared_code = g.shared.concepts[0].code
+    g.bundle.concepts.append(Concept(shared_code, "Our own, same name", refines="Text"))
+    for p in g.bundle.pipes.values():
+        for name, spec in (p.get("inputs") or {}).items():
+            if (
+                spec.split("[")[0].rstrip("?") == f"{g.shared.domain}.{shared_code}"
+                and p["type"] == "PipeLLM"
+            ):
+                p["inputs"][name] = spec[len(g.shared.domain) + 1 :]
+                return True
     return False
 
 
