@@ -231,18 +231,7 @@ class StaticChecker(PipeChecks):
                     )
                 if isinstance(spec, str):
                     continue
-                if spec.type is None and not spec.choices:
-                    # a table names its type, or lists its choices (then it is a choice of text); the bare string
-                    # form alone is a text by default (the reference: "When type is None (array), choices must not
-                    # be empty")
-                    report(
-                        ErrorType.SCHEMA_VIOLATION,
-                        f"field {name!r} of concept {concept.code!r} is a table with no type"
-                        + (" and no choices" if spec.choices is None else " and empty choices")
-                        + ': name its type (type = "text", "integer", "list"...), list its choices '
-                        '(choices = ["a", "b"]), or write the field as its description alone (a text)',
-                        where,
-                    )
+                _check_untyped_field(report, concept.code, name, spec, where)
                 if spec.default_value is not None and (spec.required or spec.type == "concept"):
                     report(
                         ErrorType.SCHEMA_VIOLATION,
@@ -742,17 +731,50 @@ def _table_without_temperature(choice: object) -> bool:
     return isinstance(choice, dict) and "temperature" not in choice
 
 
+def _check_untyped_field(
+    report: Callable[..., None], concept_code: str, name: str, spec: FieldBlueprint, where: str
+) -> None:
+    """A field table without ``type`` is a choice of text: it lists its choices, and its default is one of them."""
+    if spec.type is None and not spec.choices:
+        # a table names its type, or lists its choices (then it is a choice of text); the bare string
+        # form alone is a text by default (the reference: "When type is None (array), choices must not
+        # be empty")
+        report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"field {name!r} of concept {concept_code!r} is a table with no type"
+            + (" and no choices" if spec.choices is None else " and empty choices")
+            + ': name its type (type = "text", "integer", "list"...), list its choices '
+            '(choices = ["a", "b"]), or write the field as its description alone (a text)',
+            where,
+        )
+    elif (
+        spec.type is None
+        and spec.choices is not None
+        and spec.default_value is not None
+        and spec.default_value not in spec.choices
+    ):
+        # a table without a type is a choice among its choices: its default is one of them (the
+        # reference; with `type = "text"` the choices are not checked against the default there)
+        report(
+            ErrorType.SCHEMA_VIOLATION,
+            f"field {name!r} of concept {concept_code!r} is a choice among {spec.choices!r}, but its "
+            f"default_value {spec.default_value!r} is none of them: give one of the choices",
+            where,
+        )
+
+
 def _check_collection_field(
     report: Callable[..., None], concept_code: str, name: str, spec: FieldBlueprint
 ) -> None:
     """``concept_ref`` only on a concept field, ``item_concept_ref`` only on a list of concepts; a dict names both
     types, and its keys are text."""
-    if spec.concept_ref is not None and spec.type is not None and spec.type != "concept":
+    if spec.concept_ref is not None and spec.type != "concept" and (spec.type is not None or spec.choices):
         # the reference: "'concept_ref' can only be set when type is 'concept'. Actual type: text"
         report(
             ErrorType.SCHEMA_VIOLATION,
             f"field {name!r} of concept {concept_code!r} sets concept_ref, which names the concept of a "
-            f'concept field, but it is of type {spec.type!r}: write type = "concept", or remove concept_ref'
+            f'concept field, but it is of type {spec.type or "text (a choice)"!r}: write type = "concept", or '
+            "remove concept_ref"
             + (
                 ' (a list of concepts: item_type = "concept", item_concept_ref = "...")'
                 if spec.type == "list"

@@ -290,3 +290,18 @@ def test_an_empty_construct_template_is_refused() -> None:
     report = validate(CONSTRUCT.replace("{note}", '{ template = "" }'))
     assert error_types(report) == ["schema_violation"]
     assert "empty" in report.errors[0].message
+
+
+def test_a_field_without_type_is_a_choice_its_default_among_its_choices() -> None:
+    # the reference: a default outside the choices of a field without type is a schema_violation (with type =
+    # "text" it is not checked there), and concept_ref on such a field too
+    outside = '{ description = "Name", choices = ["Ann", "Bob"], default_value = "Cy" }'
+    report = validate(STRUCTURE.replace("{field}", outside))
+    assert error_types(report) == ["schema_violation"]
+    assert "none of them" in report.errors[0].message
+    inside = '{ description = "Name", choices = ["Ann", "Bob"], default_value = "Ann" }'
+    assert validate(STRUCTURE.replace("{field}", inside)).is_valid
+    typed = '{ type = "text", description = "Name", choices = ["Ann", "Bob"], default_value = "Cy" }'
+    assert validate(STRUCTURE.replace("{field}", typed)).is_valid
+    with_ref = '{ description = "Name", concept_ref = "Text", choices = ["a"] }'
+    assert error_types(validate(STRUCTURE.replace("{field}", with_ref))) == ["schema_violation"]
