@@ -845,6 +845,50 @@ def _dom() -> dict[str, str]:
     return C
 
 
+def _fields() -> dict[str, str]:
+    """Field tables as users write them without a ``type`` (the second rule of this pass), and their neighbours."""
+    B = _STRUCT
+    CAND = 'candidate = { type = "text", description = "Candidate\'s full name", required = true }'
+    C: dict[str, str] = {}
+    for name, field in {
+        "desc_only": 'candidate = { description = "Name" }',
+        "required_only": 'candidate = { description = "Name", required = true }',
+        "required_false": 'candidate = { description = "Name", required = false }',
+        "default_only": 'candidate = { description = "Name", default_value = "Ann" }',
+        "choices_only": 'candidate = { description = "Name", choices = ["Ann", "Bob"] }',
+        "choices_default": 'candidate = { description = "Name", choices = ["Ann", "Bob"], default_value = "Ann" }',
+        "choices_default_outside": 'candidate = { description = "Name", choices = ["Ann", "Bob"], default_value = "Cy" }',
+        "choices_required": 'candidate = { description = "Name", choices = ["Ann", "Bob"], required = true }',
+        "choices_empty_no_type": 'candidate = { description = "Name", choices = [] }',
+        "item_type_no_type": 'candidate = { description = "Names", item_type = "text" }',
+        "key_type_no_type": 'candidate = { description = "Names", key_type = "text", value_type = "text" }',
+        "concept_ref_choices": 'candidate = { description = "Name", concept_ref = "Text", choices = ["a"] }',
+        "item_concept_ref_no_type": 'candidate = { description = "Names", item_concept_ref = "Text" }',
+        "hints_only": 'candidate = { description = "Name", hints = { tone = "formal" } }',
+        "type_empty": 'candidate = { type = "", description = "Name" }',
+        "type_unknown": 'candidate = { type = "email", description = "Name" }',
+        "choices_integer_type": 'candidate = { type = "integer", description = "Name", choices = ["1", "2"] }',
+        "choices_number_type": 'candidate = { type = "number", description = "Name", choices = ["1.5"] }',
+        "choices_boolean_type": 'candidate = { type = "boolean", description = "Name", choices = ["yes"] }',
+        "choices_date_type": 'candidate = { type = "date", description = "Name", choices = ["2026-01-01"] }',
+        "choices_concept_type": 'candidate = { type = "concept", concept_ref = "Text", description = "N", choices = ["a"] }',
+        "number_default_int": 'candidate = { type = "number", description = "Score", default_value = 3 }',
+        "number_default_bool": 'candidate = { type = "number", description = "Score", default_value = true }',
+        "text_default_int": 'candidate = { type = "text", description = "Name", default_value = 3 }',
+        "dict_key_integer": 'candidate = { type = "dict", key_type = "integer", value_type = "text", description = "N" }',
+        "list_item_dict": 'candidate = { type = "list", item_type = "dict", description = "Names" }',
+        "list_item_list": 'candidate = { type = "list", item_type = "list", description = "Names" }',
+        "list_item_code": 'candidate = { type = "list", item_type = "Application", description = "Names" }',
+        "description_empty": 'candidate = { type = "text", description = "" }',
+        "no_description_table": 'candidate = { type = "text", required = true }',
+    }.items():
+        C[name] = _sub(B, CAND, field)
+    C["table_form_no_type"] = _sub(B, CAND + "\n", "") + (
+        '\n[concept.Application.structure.candidate]\ndescription = "Name"\nrequired = true\n'
+    )
+    return C
+
+
 def cases() -> dict[str, str | dict[str, str]]:
     """Every case, named ``f16_<group>__<name>`` (a folder case: a dict of relative path -> text)."""
     out: dict[str, str | dict[str, str]] = {}
@@ -854,6 +898,7 @@ def cases() -> dict[str, str | dict[str, str]]:
         ("struct", _struct()),
         ("toml", _toml()),
         ("dom", _dom()),
+        ("field", _fields()),
     ):
         for name, text in made.items():
             out[f"f16_{group}__{name}"] = text
