@@ -21,10 +21,12 @@ A method travels as ``files`` (tree path -> text | {base64} | {sha256, size}) or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import os
 import platform
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -67,6 +69,7 @@ from pipelex.api.service import ApiBackend, DirectApiBackend
 from pipelex.config.settings import LimitsConfig, PipelexConfig
 from pipelex.errors import ConfigError, PipelexError
 
+logger = logging.getLogger("pipelex.api")
 _FROM_ENV = "<from environment>"
 JSON = "application/json"
 DRY_RUN_ENV = "PIPELEX_API_DRY_RUN"
@@ -264,7 +267,7 @@ def create_app(
 
         A dry run (``dry_run: true``, or a server started with ``--dry-run``) needs no AI provider and costs nothing.
         """
-        return Response(await chosen.execute(await run_request(body, request)), media_type=JSON)
+        return await _unless_client_leaves(request, chosen.execute(await run_request(body, request)))
 
     @v1.post(
         "/start",
@@ -410,6 +413,42 @@ def create_app(
         body_seconds=config.limits.request_body_seconds,
     )
     return app
+
+
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that left before its answer (nobody reads it)
+
+
+async def _unless_client_leaves(request: Request, work: Coroutine[Any, Any, bytes]) -> Response:
+    """``work``'s answer (JSON); when the client closes its connection first, the run is cancelled (its worker process
+    killed, its run loop's task or its Temporal workflow cancelled: what ``/v1/runs/{id}/cancel`` does to a started
+    run) and a 499 nobody reads is returned.
+
+    ``/v1/execute`` answers on the connection that asked: a client gone (a timeout, Ctrl-C) can never read the
+    answer nor learn the run's id, so every provider call after it would be paid for nothing. A run meant to outlive
+    its client is started with ``/v1/start``, whose result stays readable under its id."""
+    running = asyncio.ensure_future(work)
+    leaving = asyncio.ensure_future(_client_left(request))
+    try:
+        await asyncio.wait({running, leaving}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        running.cancel()
+        raise
+    finally:
+        leaving.cancel()
+    if running.done():
+        return Response(running.result(), media_type=JSON)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await running  # the cancellation reached the run (and its worker) before the route ends
+    logger.info("the client of %s left before its answer: its run was cancelled", request.url.path)
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
+async def _client_left(request: Request) -> None:
+    """Return when the client has closed its connection. Called once the body has been read: the server's next
+    message is then ``http.disconnect`` (the guard's receive no longer times out after the body)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _plain(files: dict[str, Any] | None) -> dict[str, Any] | None:

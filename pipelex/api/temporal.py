@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import threading
 from collections.abc import AsyncGenerator, Callable, Coroutine
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 logger = logging.getLogger("pipelex.api")
+# how long a cancelled caller waits for its run's workflow to be cancelled on the server (a query of its trace,
+# 5 s at most, then the cancel request)
+CANCEL_WAIT_SECONDS = 30.0
 
 
 class TemporalApiBackend:
@@ -160,7 +164,25 @@ class TemporalApiBackend:
         except BaseException:
             coroutine.close()
             raise
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+        ended = asyncio.Event()
+        here = asyncio.get_running_loop()
+
+        async def tracked() -> T:
+            try:
+                return await coroutine
+            finally:
+                here.call_soon_threadsafe(ended.set)
+
+        future = asyncio.run_coroutine_threadsafe(tracked(), self._loop)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            # the caller gave up (a client gone, a cancel): the cancellation reaches the session loop's task, which
+            # cancels the run's workflow on the server; wait for that (bounded), so that the caller's slot is
+            # freed when the run is stopped, not while its cancellation is still on its way
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ended.wait(), timeout=CANCEL_WAIT_SECONDS)
+            raise
 
     async def _check_isolated(self, request: ExecuteRequest) -> None:
         """Under ``[limits] run_isolation = "process"``, load the request's method in a worker process first,
