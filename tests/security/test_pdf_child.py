@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from pipelex.config.run_settings import LimitsConfig
+from pipelex.errors import LimitExceededError
 from pipelex.inference.live import pdf_reader
-from pipelex.inference.live.pdf_reader import child_command, pdf_text_pages
+from pipelex.inference.live.pdf_reader import child_command, pdf_text_pages, render_pdf_pages
 from tests.inference.conftest import extract_job
 from tests.timing import STARTUP_S
 
@@ -138,3 +139,59 @@ async def test_a_cancelled_read_kills_the_pdf_reader(monkeypatch: pytest.MonkeyP
         await task
     assert started[0].returncode is not None, "the cancelled read left its PDF reader running"
     assert _wait_gone(started[0].pid, 10)
+
+
+_FRAMES_CHILD = """
+import json, sys
+out = sys.stdout.buffer
+def frame(kind, payload):
+    out.write(kind + len(payload).to_bytes(4, "big") + payload)
+frame(b"H", json.dumps({"pages": 40}).encode())
+{body}
+out.flush()
+"""
+
+
+def _frames_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """A stand-in for the PDF reader's child writing these frames, whatever PDF it is given."""
+    child = tmp_path / "child.py"
+    child.write_text(_FRAMES_CHILD.replace("{body}", body), encoding="utf-8")
+    monkeypatch.setattr(pdf_reader, "_CHILD", child)
+
+
+SMALLEST = LimitsConfig(
+    run_memory_bytes=128 * 1024**2
+)  # text read up to 16 MiB, rendered pages up to 128 MiB
+
+
+async def test_a_pdfs_text_is_read_up_to_an_eighth_of_the_memory_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 pages of 1 MiB of text each (a text bomb's output): past 16 MiB the read stops and the pipe fails naming
+    run_memory_bytes; the same 40 MiB as rendered pages is read (their bound is the whole setting)."""
+    _frames_child(tmp_path, monkeypatch, "for _ in range(40):\n    frame(b'P', b'a' * 1024 * 1024)")
+    with pytest.raises(LimitExceededError) as caught:
+        await pdf_text_pages(b"%PDF-1.4", extract_job(limits=SMALLEST))
+    message = str(caught.value)
+    assert "the PDF's text takes more than 16,777,216 bytes (1/8 of [limits] run_memory_bytes" in message, (
+        message
+    )
+    pages = await render_pdf_pages(b"%PDF-1.4", extract_job(limits=SMALLEST), dpi=72)
+    assert len(pages) == 40 and {len(page) for page in pages} == {1024 * 1024}
+
+
+async def test_a_frame_declaring_more_than_the_bound_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frame whose length passes the bound is refused from its header (its payload never comes: a reader waiting
+    for it would wait forever); an endless run of small frames stops at the bound too."""
+    _frames_child(
+        tmp_path,
+        monkeypatch,
+        "out.write(b'P' + (2**32 - 1).to_bytes(4, 'big'))\nout.flush()\nimport time\ntime.sleep(3600)",
+    )
+    with pytest.raises(LimitExceededError, match="rendered pages take more than"):
+        await render_pdf_pages(b"%PDF-1.4", extract_job(limits=SMALLEST), dpi=72)
+    _frames_child(tmp_path, monkeypatch, "while True:\n    frame(b'P', b'a' * 65536)")
+    with pytest.raises(LimitExceededError, match="the PDF's text takes more than"):
+        await pdf_text_pages(b"%PDF-1.4", extract_job(limits=SMALLEST))

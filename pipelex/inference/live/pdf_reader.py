@@ -12,7 +12,9 @@ the process when an allocation fails). So:
   before a page is read;
 - a page is rendered at the dpi asked unless its bitmap would pass ``[limits] max_image_pixels``: then at the
   dpi that fits (so a poster is still read, at a lower resolution);
-- the parent reads at most ``run_memory_bytes`` of rendered pages from the child;
+- the parent reads the child's frames as they come (never its whole output joined) and at most
+  ``run_memory_bytes`` of rendered pages, or an eighth of it of text (:data:`TEXT_SHARE`: a text is held again
+  when decoded, up to four bytes a character);
 - the child never outlives its run: a read that is cancelled (a run cancelled, timed out, or failing
   elsewhere) kills it, and on Linux the kernel kills it when the process that started it dies
   (``PR_SET_PDEATHSIG``), so a runner API worker killed at its deadline takes its PDF reader with it.
@@ -27,7 +29,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pipelex.errors import LimitExceededError, PipeRunError
 from pipelex.inference.jobs import ExtractJob
@@ -37,11 +39,28 @@ if TYPE_CHECKING:
 
 _CHILD = Path(__file__).with_name("pdf_child.py")
 _MEMORY_EXIT = 3  # pdf_child.MEMORY_EXIT: a Python MemoryError in the child
+TEXT_SHARE = 8
+"""The text read from the child is at most ``run_memory_bytes // TEXT_SHARE`` bytes: held as bytes, then as
+text (up to four bytes a character), a PDF's text layer stays well under the run's memory bound."""
+
+
+class _Output(NamedTuple):
+    """The child's frames: its header, pages and page error (``too_much``: they passed the cap, read no further)."""
+
+    header: dict[str, object] | None
+    pages: list[bytes]
+    error: dict[str, object] | None
+    too_much: bool
 
 
 async def pdf_text_pages(data: bytes, job: ExtractJob) -> list[str]:
     """The text layer of each page of a PDF (raises :class:`LimitExceededError` or :class:`PipeRunError`)."""
-    return [page.decode(errors="replace") for page in await _read(data, job, mode="text", dpi=72)]
+    pages = await _read(data, job, mode="text", dpi=72)
+    texts: list[str] = []
+    for index, page in enumerate(pages):
+        texts.append(page.decode(errors="replace"))
+        pages[index] = b""  # each page's bytes let go once decoded: the two are never all held at once
+    return texts
 
 
 async def render_pdf_pages(data: bytes, job: ExtractJob, *, dpi: int) -> list[bytes]:
@@ -73,15 +92,21 @@ async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"]
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
+    cap = limits.run_memory_bytes if mode == "render" else limits.run_memory_bytes // TEXT_SHARE
     try:
-        stdout, too_much = await _talk(process, data, cap=limits.run_memory_bytes)
+        header, pages, error, too_much = await _talk(process, data, cap=cap)
     finally:
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
+            # what the killed child left in the pipe is read and dropped: a reader stopped at the cap may have
+            # paused the pipe, and the process is not reaped until its pipe reaches its end
+            assert process.stdout is not None
+            while await process.stdout.read(1 << 16):
+                pass
             await process.wait()
     pipe_code = job.pipe_code
-    if too_much:
+    if too_much and mode == "render":
         raise LimitExceededError(
             f"pipe {pipe_code!r}: the PDF's rendered pages take more than {limits.run_memory_bytes:,} bytes "
             "([limits] run_memory_bytes in pipelex.toml): give a smaller document (fewer pages) or a lower "
@@ -90,7 +115,15 @@ async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"]
             pipe_code=pipe_code,
             value=limits.run_memory_bytes,
         )
-    header, pages, error = _frames(stdout)
+    if too_much:
+        raise LimitExceededError(
+            f"pipe {pipe_code!r}: the PDF's text takes more than {cap:,} bytes (1/{TEXT_SHARE} of [limits] "
+            "run_memory_bytes in pipelex.toml, as a text is held several times over while it is read): give a "
+            "smaller document (fewer pages), or raise the limit",
+            limit="run_memory_bytes",
+            pipe_code=pipe_code,
+            value=limits.run_memory_bytes,
+        )
     if header is None:
         raise _died(process.returncode, job)
     problem = header.get("error")
@@ -119,8 +152,8 @@ async def _read(data: bytes, job: ExtractJob, *, mode: Literal["text", "render"]
     return pages
 
 
-async def _talk(process: asyncio.subprocess.Process, data: bytes, *, cap: int) -> tuple[bytes, bool]:
-    """Send ``data`` and read stdout to its end, or until it passes ``cap`` bytes (then ``True``)."""
+async def _talk(process: asyncio.subprocess.Process, data: bytes, *, cap: int) -> _Output:
+    """Send ``data`` and read the child's frames to the end of its stdout, or until they pass ``cap`` bytes."""
     assert process.stdin is not None and process.stdout is not None
 
     async def feed() -> None:
@@ -131,41 +164,44 @@ async def _talk(process: asyncio.subprocess.Process, data: bytes, *, cap: int) -
             process.stdin.close()
 
     feeding = asyncio.create_task(feed())
-    chunks: list[bytes] = []
-    size = 0
     try:
-        while chunk := await process.stdout.read(1 << 20):
-            size += len(chunk)
-            if size > cap:
-                return b"", True
-            chunks.append(chunk)
-        await process.wait()
-        return b"".join(chunks), False
+        output = await _frames(process.stdout, cap)
+        if not output.too_much:
+            await process.wait()
+        return output
     finally:
         feeding.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feeding
 
 
-def _frames(stdout: bytes) -> tuple[dict[str, object] | None, list[bytes], dict[str, object] | None]:
-    """The header, the pages and the page error of the child's output (a truncated frame ends it)."""
+async def _frames(stdout: asyncio.StreamReader, cap: int) -> _Output:
+    """The header, the pages and the page error of the child's output, read frame by frame (a truncated frame
+    ends it); past ``cap`` bytes, a frame's declared length included, nothing more is read."""
     header: dict[str, object] | None = None
     pages: list[bytes] = []
     error: dict[str, object] | None = None
-    at = 0
-    while at + 5 <= len(stdout):
-        kind, length = stdout[at : at + 1], int.from_bytes(stdout[at + 1 : at + 5], "big")
-        payload = stdout[at + 5 : at + 5 + length]
-        if len(payload) < length:
+    size = 0
+    while True:
+        try:
+            head = await stdout.readexactly(5)
+        except asyncio.IncompleteReadError:
             break
-        at += 5 + length
+        kind, length = head[:1], int.from_bytes(head[1:5], "big")
+        size += 5 + length
+        if size > cap:  # refused before the frame's payload is read
+            return _Output(header, [], error, too_much=True)
+        try:
+            payload = await stdout.readexactly(length)
+        except asyncio.IncompleteReadError:
+            break
         if kind == b"H":
             header = json.loads(payload)
         elif kind == b"P":
             pages.append(payload)
         elif kind == b"E":
             error = json.loads(payload)
-    return header, pages, error
+    return _Output(header, pages, error, too_much=False)
 
 
 def _died(returncode: int | None, job: ExtractJob) -> PipeRunError:
