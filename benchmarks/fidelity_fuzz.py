@@ -1597,7 +1597,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def features(files: dict[str, str]) -> list[str]:
-    """The pipe types of a case, and ``nested_sequence`` when a sequence calls another one."""
+    """The pipe types of a case, ``nested_sequence`` when a sequence calls another one, ``preliminary_text``."""
     import tomllib
 
     found: set[str] = set()
@@ -1609,6 +1609,8 @@ def features(files: dict[str, str]) -> list[str]:
                 continue
             found.update(p.get("type", "?") for p in pipes.values())
             for p in pipes.values():
+                if p.get("structuring_method") == "preliminary_text":
+                    found.add("preliminary_text")
                 for step in p.get("steps", []):
                     if pipes.get(step.get("pipe", ""), {}).get("type") == "PipeSequence":
                         found.add("nested_sequence")
@@ -1627,6 +1629,13 @@ def kept_difference(row: dict[str, Any]) -> str | None:
         and nested
     ):
         return "a nested sequence's output read under its step's result"
+    if (
+        peer["verdict"] == "invalid"
+        and ours["verdict"] == "valid"
+        and set(peer["codes"]) == {"pipe.input_unresolved"}
+        and "preliminary_text" in row.get("features", [])
+    ):
+        return "preliminary_text in a sequence (the reference's two-step split loses the step's inputs)"
     if (
         peer["verdict"] == "valid"
         and ours["verdict"] == "invalid"

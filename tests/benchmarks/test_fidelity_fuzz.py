@@ -138,3 +138,33 @@ def test_the_summary_counts_verdicts_and_error_types(capsys: pytest.CaptureFixtu
     assert "invalid for both: 1; same error type (ours among the reference's codes): 1" in out
     assert "different, a kept difference: 1" in out
     assert "DIFF fuzz_0003" in out and "DIFF fuzz_0002" not in out
+
+
+def test_the_kept_rows_of_the_third_run_are_recognised() -> None:
+    def side(verdict: str, codes: list[str], message: str = "") -> dict[str, object]:
+        return {"verdict": verdict, "codes": codes, "pipes": [], "message": message}
+
+    split = {
+        "peer": side("invalid", ["pipe.input_unresolved"]),
+        "ours": side("valid", []),
+        "features": ["PipeLLM", "PipeSequence", "preliminary_text"],
+    }
+    assert "preliminary_text in a sequence" in (fuzz.kept_difference(split) or "")
+    assert fuzz.kept_difference({**split, "features": ["PipeLLM", "PipeSequence"]}) is None
+    twice = {**split, "peer": side("invalid", ["pipe.input_unresolved"] * 2), "features": ["nested_sequence"]}
+    assert "nested sequence" in (fuzz.kept_difference(twice) or "")
+    elaboration = {
+        "peer": side(
+            "invalid",
+            [],
+            "Bundle elaboration produced an invalid bundle (domain 'legal'). ... 'template' field should only "
+            "have the 'template' key",
+        ),
+        "ours": side("valid", []),
+        "features": ["PipeCompose"],
+    }
+    assert "construct's template field" in (fuzz.kept_difference(elaboration) or "")
+
+
+def test_a_fault_written_in_the_toml_leaves_the_features_empty() -> None:
+    assert fuzz.features({"bundle.mthds": 'domain = "a"\ndomain = "b"\n'}) == []
