@@ -87,8 +87,11 @@ class PipelexRunner:
         # name the pipe to run ("name the pipe to run <hint>")
         self.dry_run_hint = dry_run_hint or PYTHON_DRY_RUN_HINT
         self.pipe_hint = pipe_hint or PYTHON_PIPE_HINT
-        # the run's content generators: the live one calls providers with this deck and stores in this store
-        self.generators = Generators(live=LiveRuntime.of(self.config, self.deck))
+        # the run's content generators: the live one calls providers with this deck and stores in this store, its
+        # replies bounded by the run's [limits] (settings given by the caller win over the config's)
+        self.generators = Generators(
+            live=LiveRuntime.of(self.config, self.deck, max_reply_bytes=self.settings.limits.max_reply_bytes)
+        )
         self._library: Library | None = None
         # children of one controller the graph holds in memory ([tracing]); the others are folded to disk
         self.graph_children_in_memory: int | None = (

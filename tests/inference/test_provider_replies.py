@@ -287,3 +287,17 @@ def test_the_adapters_make_the_bound_one_non_retryable_error() -> None:
         assert not error.retryable and error.reason == "reply_too_large" and error.status is None
         assert "(HTTP 502) passed 1 MB ([limits] max_reply_bytes = 1048576)" in str(error)
     assert openai_compat.translate(openai.APIConnectionError(request=wrapped.request)).reason == "connection"
+
+
+def test_a_runner_bounds_replies_by_its_run_s_limits() -> None:
+    """The bound comes from the run's settings when the caller gives them (as every other limit), else from the
+    config's [limits]."""
+    from pipelex.config.run_settings import RunSettings
+    from pipelex.pipeline.runner import PipelexRunner
+
+    config = boot(limits={"max_reply_bytes": 3 * MB})
+    runner = PipelexRunner(mthds_content=BUNDLE, config=config)
+    assert runner.generators.live is not None and runner.generators.live.max_reply_bytes == 3 * MB
+    given = RunSettings(limits=LimitsConfig(max_reply_bytes=BOUND))
+    runner = PipelexRunner(mthds_content=BUNDLE, config=config, settings=given)
+    assert runner.generators.live is not None and runner.generators.live.max_reply_bytes == BOUND

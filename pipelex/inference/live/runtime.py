@@ -44,9 +44,11 @@ class LiveRuntime(FrozenRecord):
         self.max_reply_bytes = max_reply_bytes
 
     @classmethod
-    def of(cls, config: PipelexConfig, deck: ModelDeck | None = None) -> LiveRuntime:
+    def of(
+        cls, config: PipelexConfig, deck: ModelDeck | None = None, *, max_reply_bytes: int | None = None
+    ) -> LiveRuntime:
         """The deck (``deck``, else the config's ``[models]``), the ``[storage]`` store and the reply bound
-        (``[limits] max_reply_bytes``) of ``config``."""
+        (``max_reply_bytes``, else ``[limits] max_reply_bytes``) of ``config``."""
         from pipelex.config.deck import deck_for
 
         def make_storage() -> Storage:
@@ -57,7 +59,7 @@ class LiveRuntime(FrozenRecord):
         return cls(
             deck=deck or deck_for(config),
             make_storage=make_storage,
-            max_reply_bytes=config.limits.max_reply_bytes,
+            max_reply_bytes=config.limits.max_reply_bytes if max_reply_bytes is None else max_reply_bytes,
         )
 
     @property
