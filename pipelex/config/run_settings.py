@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipelex.io.policy import IOPolicy
 from pipelex.record import FrozenRecord
 
+DEFAULT_MAX_REPLY_BYTES = 64 * 1024**2
+"""``[limits] max_reply_bytes``'s default: the bytes of one model call's reply."""
+
 
 class LimitsConfig(BaseModel):
     """``[limits]``: bounds on the work one bundle or one run may ask for (a bundle is untrusted input).
@@ -50,7 +53,7 @@ class LimitsConfig(BaseModel):
     run_memory_bytes: int = Field(default=2 * 1024**3, ge=128 * 1024**2)
     # everywhere: bytes of one model call's reply (raw and decompressed, error bodies too), past which the call
     # fails without reading on (a hostile or broken server or proxy answering gigabytes or without end)
-    max_reply_bytes: int = Field(default=64 * 1024**2, ge=1024**2, le=2 * 1024**3)
+    max_reply_bytes: int = Field(default=DEFAULT_MAX_REPLY_BYTES, ge=1024**2, le=2 * 1024**3)
     # runner API: "process" runs each request in a worker process with the deadline and memory ceiling
     # enforced by the OS; "thread" runs it in the server process (deadline only, not enforced on CPU-bound work)
     run_isolation: Literal["process", "thread"] = "process"

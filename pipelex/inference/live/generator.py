@@ -60,6 +60,7 @@ from pipelex.inference.providers.base import (
     ImageResult,
     Part,
     ProviderCallError,
+    limit_sent,
 )
 from pipelex.narrowing import is_dict, is_json_object, is_list, mend_json, mend_text
 from pipelex.reporting.run_warnings import record_warning
@@ -106,9 +107,7 @@ def record(handle: ModelHandle, usage: CallUsage, *, priced: bool = True) -> Non
 def _limit_text(request: ChatRequest, result: ChatResult | None = None) -> str:
     if not request.max_tokens:
         return "no max_tokens was sent: the server's own limit, its context window or longest reply"
-    sent = f"{request.token_limit_param} = {request.max_tokens}"
-    if request.default_limit:
-        sent += ", the default: the pipe, its preset and the model's handle set none"
+    sent = limit_sent(request)
     if _cut_by_server(request, result):
         assert result is not None
         sent += (

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pipelex.config.deck import ModelDeck
+from pipelex.config.run_settings import DEFAULT_MAX_REPLY_BYTES
 from pipelex.record import FrozenRecord
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class LiveRuntime(FrozenRecord):
         deck: ModelDeck,
         make_storage: Callable[[], Storage],
         _storage: list[Storage] | None = None,
-        max_reply_bytes: int = 64 * 1024**2,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> None:
         self.deck = deck
         self.make_storage = make_storage

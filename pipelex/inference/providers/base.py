@@ -188,6 +188,17 @@ def connection_error(exc: BaseException) -> ProviderCallError:
     return ProviderCallError(f"cannot connect ({exc})", retryable=True, reason="connection")
 
 
+def limit_sent(request: ChatRequest) -> str:
+    """The token limit ``request`` carried, as a message names it: ``max_tokens = N`` (its field), with ``, the
+    default: ...`` when it is pipelex's (:data:`DEFAULT_MAX_TOKENS`); "" when it carried none."""
+    if not request.max_tokens:
+        return ""
+    sent = f"{request.token_limit_param} = {request.max_tokens}"
+    if request.default_limit:
+        sent += ", the default: the pipe, its preset and the model's handle set none"
+    return sent
+
+
 def too_large_error(exc: BaseException) -> ProviderCallError | None:
     """The error of a reply past ``[limits] max_reply_bytes``
     (:class:`~pipelex.inference.providers.bounded_http.ReplyTooLarge`, as the SDK raised it: the OpenAI SDK

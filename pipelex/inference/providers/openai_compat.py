@@ -21,6 +21,7 @@ from pipelex.inference.providers.base import (
     ProviderCallError,
     connection_error,
     gateway_message,
+    limit_sent,
     retry_after_seconds,
     status_error,
     summarise_body,
@@ -450,17 +451,7 @@ class OpenAIProvider:
         if text is None or not text.strip():
             reasoning = _reasoning_text(message)
             if reasoning and finish == "length":
-                limit = (
-                    f"{request.token_limit_param} = {request.max_tokens}"
-                    + (
-                        ", the default: the pipe, its preset and the model's handle set none"
-                        if request.default_limit
-                        else ""
-                    )
-                    + "; "
-                    if request.max_tokens
-                    else ""
-                )
+                limit = f"{limit_sent(request)}; " if request.max_tokens else ""
                 raise ProviderCallError(
                     "the model spent its whole token limit reasoning and gave no answer (content empty, "
                     f"{limit}finish_reason = length): raise max_tokens (on the pipe's model, its preset or the "

@@ -15,10 +15,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from pipelex.config.deck import Backend
+from pipelex.config.run_settings import DEFAULT_MAX_REPLY_BYTES
 from pipelex.inference.providers.base import Provider
-
-DEFAULT_MAX_REPLY_BYTES = 64 * 1024**2
-"""``[limits] max_reply_bytes``'s default (:class:`~pipelex.config.run_settings.LimitsConfig`)."""
 
 _session: ContextVar[ProviderSession | None] = ContextVar("pipelex_provider_session", default=None)
 
