@@ -165,7 +165,7 @@ def _describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str]:
     return loc, f"{loc!r}: {message} (got {err.get('input')!r})"
 
 
-def _toml_kind(value: object) -> str:
+def toml_kind(value: object) -> str:
     """What a TOML value is, in TOML's words (a table, an array...), for a message."""
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
@@ -268,7 +268,7 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
     if domain is not None and not isinstance(domain, str):
         diag(
             ErrorType.SCHEMA_VIOLATION,
-            f"`domain` must be a string, not {_toml_kind(domain)}: "
+            f"`domain` must be a string, not {toml_kind(domain)}: "
             'write it quoted, e.g. `domain = "my_domain"`',
             line=source_map.top_key_line("domain") or 1,
         )
@@ -299,7 +299,7 @@ def parse_bundle(text: str, *, file: str | None = None) -> ParsedBundle:
         if not isinstance(value, str):
             diag(
                 ErrorType.SCHEMA_VIOLATION,
-                f'`{key}` must be a string, not {_toml_kind(value)}: write it quoted, e.g. `{key} = "..."`',
+                f'`{key}` must be a string, not {toml_kind(value)}: write it quoted, e.g. `{key} = "..."`',
                 line=source_map.top_key_line(key),
             )
             continue
@@ -342,7 +342,7 @@ def _parse_concepts(
     if not is_json_object(raw):  # parsed TOML: table keys are strings
         diag(
             ErrorType.SCHEMA_VIOLATION,
-            f"`concept` must be a table of concepts ([concept] or [concept.Name]), not {_toml_kind(raw)}",
+            f"`concept` must be a table of concepts ([concept] or [concept.Name]), not {toml_kind(raw)}",
             line=source_map.top_key_line("concept"),
         )
         return concepts
@@ -412,7 +412,7 @@ def _parse_pipes(
     if not is_json_object(raw):  # parsed TOML: table keys are strings
         diag(
             ErrorType.SCHEMA_VIOLATION,
-            f"`pipe` must be a table of pipes ([pipe.my_pipe]), not {_toml_kind(raw)}",
+            f"`pipe` must be a table of pipes ([pipe.my_pipe]), not {toml_kind(raw)}",
             line=source_map.top_key_line("pipe"),
         )
         return pipes

@@ -24,6 +24,7 @@ from pipelex.diagnostics import ErrorType
 from pipelex.errors import PipeRunError
 from pipelex.language.blueprint import PipeComposeBlueprint
 from pipelex.language.library import PipeEntry
+from pipelex.language.parser import toml_kind
 from pipelex.language.specs import PATH_RE
 from pipelex.memory.stuff import Stuff
 from pipelex.narrowing import is_dict, is_json_object, is_list
@@ -337,19 +338,6 @@ def _has_fields(checks: PipeChecks, concept: Concept) -> bool:
     return concepts.content_field_infos(concept) is not None
 
 
-def _toml_kind(value: object) -> str:
-    """What ``value`` is, in TOML's words, for a message."""
-    if is_json_object(value):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return f"a {type(value).__name__}"
-
-
 def _collect_construct(
     checks: PipeChecks,
     node: dict[str, object],
@@ -426,7 +414,7 @@ def _collect_construct(
                 checks.report(
                     ErrorType.SCHEMA_VIOLATION,
                     f"{where}: the `template` of a construct field is a string (the text to render), not "
-                    f'{_toml_kind(value["template"])}: write {key} = {{ template = "..." }}',
+                    f'{toml_kind(value["template"])}: write {key} = {{ template = "..." }}',
                     entry,
                     field=where,
                 )
