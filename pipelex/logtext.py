@@ -165,11 +165,15 @@ def escape_unhandled_records() -> None:
 class _PipelexLastResort(_StderrHandler):
     """On the ``pipelex`` logger: a record that no other handler on its way up takes is written as Python's
     last-resort handler would write it (WARNING and above, to stderr), escaped; nothing when another handler takes
-    it, or when the program silenced the last resort (``logging.lastResort = None``)."""
+    it, or when the program silenced the last resort (``logging.lastResort = None``).
+
+    Also when the last resort is pipelex's own (a command: :func:`escape_unhandled_records`): Python consults the
+    last resort only for a record that met no handler at all on its way up, and this one is on the way of every
+    ``pipelex`` record, so the last resort never sees them (it did, and they were dropped: a command's live run
+    installs both)."""
 
     def handle(self, record: logging.LogRecord) -> bool:
-        if logging.lastResort is None or isinstance(logging.lastResort, _StderrHandler):
-            # silenced, or this process's last resort escapes already (a command): it is the one to write
+        if logging.lastResort is None:  # silenced by the program
             return False
         if record.levelno < self.level or _taken_elsewhere(record.name, self):
             return False

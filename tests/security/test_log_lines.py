@@ -227,3 +227,31 @@ def test_an_embedding_program_keeps_its_last_resort_handler() -> None:
     assert "an input said\\n" + FORGED in first  # escaped, on one line
     assert "the program's own\nrecord" in first  # the program's record: Python's last resort, untouched
     assert second.strip() == "APP pipelex.run second"  # the program's handler, no second copy
+
+
+COMMAND = textwrap.dedent(
+    f"""
+    import logging
+    from pipelex.logtext import escape_pipelex_records, escape_unhandled_records
+    from pipelex.reporting.run_warnings import record_warning
+
+    escape_unhandled_records()  # what a command does first (its last resort escapes)
+    escape_pipelex_records()  # what a live run's library path does next
+    record_warning("an input said\\n{FORGED}")  # no leaf collects it: logged under pipelex.run
+    logging.getLogger("pipelex.temporal").warning("the server went away")
+    logging.getLogger("app").warning("not pipelex's")
+    """
+)
+
+
+def test_a_commands_pipelex_records_print_once_when_both_last_resorts_are_installed() -> None:
+    """A command installs its escaping last resort, and a live run's library path adds the ``pipelex`` logger's
+    own: each ``pipelex`` record still prints, once and escaped (Python's last resort is not consulted for a
+    record that met a handler on its way, so the ``pipelex`` one must write it)."""
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(FORGED) == 1 and "an input said\\n" + FORGED in done.stderr, done.stderr
+    assert done.stderr.count("the server went away") == 1, done.stderr
+    assert done.stderr.count("not pipelex's") == 1, done.stderr
