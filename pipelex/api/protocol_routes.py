@@ -25,7 +25,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipelex.api.body import BodyRoute
-from pipelex.api.models import MAX_BUNDLES, MAX_FILES, FileEntryIn, RequestBody, RunStatus, one_method_source
+from pipelex.api.models import (
+    MAX_BUNDLES,
+    MAX_FILES,
+    ClosedBody,
+    FileEntryIn,
+    RequestBody,
+    RunStatus,
+    one_method_source,
+)
 from pipelex.api.problems import ApiProblem, problem_responses
 from pipelex.api.protocol.blobs import ApiBlobStore
 from pipelex.api.protocol.files import MethodSources, sources_of
@@ -46,7 +54,7 @@ RETRY_SECONDS = 1
 
 
 # ---------------------------------------------------------------------------------------------------- bodies
-class BlobRefIn(BaseModel):
+class BlobRefIn(ClosedBody):
     """A blob named by its SHA-256 and size."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
