@@ -982,12 +982,14 @@ def _keep_partial_run(output_dir: Path, partial: Any, exc: BaseException, args: 
 def _partial_note(partial: Any, run_dir: Path) -> str:
     nodes = partial.graph.nodes
     if not nodes:  # on Temporal, pipes report back with the workflow's result or failure
-        hint = (
-            " (on Temporal the pipes report back when the workflow ends)"
-            if partial.graph.backend == "temporal"
-            else ""
-        )
-        return f"the run stopped before any pipe reported back{hint}; its inputs are kept in {run_dir}"
+        if (
+            partial.graph.backend == "temporal"
+        ):  # the command stopped; the workflow may not have (server lost)
+            return (
+                "no pipe reported back before this command stopped (on Temporal the pipes report back when the "
+                f"workflow ends); its inputs are kept in {run_dir}"
+            )
+        return f"the run stopped before any pipe reported back; its inputs are kept in {run_dir}"
     done = sum(1 for n in nodes if n.status == "succeeded") + _folded_succeeded(partial.graph)
     failed = [n.pipe_code for n in nodes if n.status == "failed"]
     where = f"; failed: {', '.join(dict.fromkeys(failed))}" if failed else ""

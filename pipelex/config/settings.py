@@ -218,6 +218,9 @@ class TemporalConfig(Section):
     in_process_worker: bool | None = None
     # how long to wait for a server to answer when connecting (seconds); then the CLI says what it tried
     connect_timeout_s: Annotated[float, Field(gt=0, le=600)] = 10.0
+    # how long a caller waiting on a run keeps trying to reach a configured server that went away mid-run
+    # (seconds; a restart, a failover): the run goes on there meanwhile, and is not cancelled when the caller gives up
+    reconnect_wait_s: Annotated[float, Field(ge=0, le=86_400)] = 300.0
     # leaf activities: timeouts (seconds) and the retry policy of provider faults (author errors never retry)
     activity_start_to_close_s: Annotated[float, Field(gt=0)] = 600.0
     # seconds a whole run (its top workflow, children included) may take before Temporal ends it, for runs of

@@ -18,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -59,7 +61,7 @@ from pipelex.backends.temporal.stored import (
     store_of,
 )
 from pipelex.backends.temporal.tracing import ReplayTracer
-from pipelex.errors import PipeRunError, RunCancelledError, RunNotFoundError
+from pipelex.errors import PipeRunError, RunCancelledError, RunNotFoundError, TemporalUnavailableError
 from pipelex.language.library import Library, PipeEntry
 from pipelex.memory.stuff import PipeResult, WorkingMemory
 from pipelex.narrowing import is_json_object, is_list
@@ -69,6 +71,8 @@ from pipelex.tracing.tracer import GraphTracer
 
 if TYPE_CHECKING:
     from pipelex.config.settings import PipelexConfig
+
+logger = logging.getLogger("pipelex.temporal")
 
 RUN_WORKFLOW = "WfRunPipe"
 _MEMO_KEY = "pipelex_run"
@@ -160,7 +164,7 @@ class TemporalBackend:
             store = store_of(session.client)
             codec = ContentCodec(run.library)
             try:
-                outcome = await handle.result()
+                outcome = await _outcome_through_outages(handle, session)
                 await _replay_resolved(tracer, outcome.events, store, codec)
             except WorkflowFailureError as exc:
                 if isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
@@ -459,6 +463,64 @@ async def _replay_resolved(
         tracer.replay(chunk, ids)
 
 
+# what the SDK raises while a server cannot be reached (after its own retries, ~10 s)
+_SERVER_GONE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+
+
+async def _outcome_through_outages(
+    handle: WorkflowHandle[Any, PipeRunOutcome], session: TemporalSession
+) -> PipeRunOutcome:
+    """The run's outcome, waited for through a configured server that goes away for a while.
+
+    A workflow lives on the server, not in this client: when the server restarts or its frontend is unreachable
+    for a moment (an upgrade, a failover, a network cut), the run goes on on the workers once the server is back,
+    and the wait resumes where it was (the history is read again). The client keeps trying for ``[temporal]
+    reconnect_wait_s`` from the moment the SDK's own retries give up (~10-20 s after the server went), then gives
+    up saying that the run was not cancelled; a server that answers again starts the count anew for a later
+    outage. An embedded dev server holds its state in memory: once gone, the run is gone with it, so no wait.
+    """
+    t = session.config.temporal
+    lost_since: float | None = None
+    pause = 0.5
+    while True:
+        try:
+            return await handle.result()
+        except RPCError as exc:
+            if exc.status not in _SERVER_GONE or not t.address:
+                raise
+            now = time.monotonic()
+            first = lost_since is None
+            lost_since = now if lost_since is None else lost_since
+            left = t.reconnect_wait_s - (now - lost_since)
+            if left <= 0:
+                raise TemporalUnavailableError(
+                    f"lost the Temporal server at {session.address} while waiting for run {handle.id}: it did not "
+                    f"answer for {t.reconnect_wait_s:g} s more ([temporal] reconnect_wait_s; {exc.status.name}: "
+                    f"{exc.message}). The run was not cancelled: if the server comes back, the run goes on there "
+                    f"and keeps its result (read it with `get_pipeline_run_on_temporal('{handle.id}')`, or GET "
+                    f"/v1/runs/{handle.id} of a runner API on that server)"
+                ) from None
+            if first:
+                logger.warning(
+                    "the Temporal server at %s cannot be reached (%s) while run %s waits on it: the run is not "
+                    "cancelled, it goes on there once the server is back; trying again for up to %g s "
+                    "([temporal] reconnect_wait_s)",
+                    session.address,
+                    exc.status.name,
+                    handle.id,
+                    t.reconnect_wait_s,
+                )
+        await asyncio.sleep(min(pause, left))
+        pause = min(pause * 2, 5.0)
+        try:  # a cheap question: once the server answers, a later outage gets the whole wait again
+            await handle.describe()
+        except RPCError as exc:
+            if exc.status not in _SERVER_GONE:
+                raise
+        else:
+            lost_since, pause = None, 0.5
+
+
 async def _watch_progress(
     handle: WorkflowHandle[Any, Any], tracer: ReplayTracer, interval: float = 0.5
 ) -> None:
@@ -470,7 +532,10 @@ async def _watch_progress(
         try:
             done, running = await handle.query("progress", result_type=list[int])
             tracer.remote.latest = (done, running)
-        except Exception:  # noqa: BLE001 - a progress display never fails a run (e.g. the workflow just closed)
+        except RPCError as exc:
+            if exc.status not in _SERVER_GONE:  # e.g. the workflow just closed
+                return  # the server away for a while (the run's wait rides it out): asked again after it
+        except Exception:  # noqa: BLE001 - a progress display never fails a run
             return
 
 

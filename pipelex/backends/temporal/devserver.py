@@ -60,9 +60,19 @@ class DevServer:
     # start-up saying so, and is started again on newly picked ports (a port the caller chose is not changed).
     PORT_RACE_ATTEMPTS = 3
 
-    def __init__(self, *, namespace: str = "default", port: int | None = None, ui: bool = False) -> None:  # noqa: D107
+    def __init__(  # noqa: D107
+        self,
+        *,
+        namespace: str = "default",
+        port: int | None = None,
+        ui: bool = False,
+        db_file: str | Path | None = None,
+    ) -> None:
         self._fixed_port = port
         self._ui = ui
+        # None: the server's state lives in memory and ends with it; a file: kept there, and read back by a server
+        # started again on it (a restart loses no workflow)
+        self._db_file = db_file
         self.namespace = namespace
         self._attempts = 0
         self._launch()
@@ -101,6 +111,8 @@ class DevServer:
         ]
         if namespace != "default":
             args += ["--namespace", namespace]
+        if self._db_file is not None:
+            args += ["--db-filename", str(self._db_file)]
         self.process = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
