@@ -48,8 +48,30 @@ class PipeVerdict(BaseModel):
     def of(
         cls, pipe_ref: str, status: PipeStatus, *, error_type: str | None = None, message: str | None = None
     ) -> Self:
-        """A verdict of values typed already (the sweep's own): made as ``model_construct`` makes it."""
-        return cls.model_construct(pipe_ref=pipe_ref, status=status, error_type=error_type, message=message)
+        """A verdict of values typed already (the sweep's own): made as ``model_construct`` makes it (every field
+        given, so every field set), without its generic per-field work (a verdict per pipe of the sweep).
+
+        The instances share one fields-set of the four fields, as the stuffs of a run do (``Stuff.of``): readers see
+        an equal set, assigning a field adds a name already there, ``model_copy`` copies the set."""
+        verdict = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(
+            verdict,
+            "__dict__",
+            {"pipe_ref": pipe_ref, "status": status, "error_type": error_type, "message": message},
+        )
+        _set(
+            verdict,
+            "__pydantic_fields_set__",
+            _VERDICT_FIELDS if cls is PipeVerdict else set(cls.model_fields),
+        )
+        _set(verdict, "__pydantic_extra__", None)
+        _set(verdict, "__pydantic_private__", None)
+        return verdict
+
+
+# every field of a verdict: the fields-set the verdicts made by PipeVerdict.of share
+_VERDICT_FIELDS = set(PipeVerdict.__pydantic_fields__)
 
 
 class VerdictTracer(GraphTracer):

@@ -16,7 +16,7 @@ from pipelex.pipes.in_process import InProcessRouter
 from pipelex.tracing.graph import ExecutionGraph
 from pipelex.tracing.tracer import TracingError
 from pipelex.validation.report import validate_library
-from pipelex.validation.sweep import PipeStatus, VerdictTracer
+from pipelex.validation.sweep import PipeStatus, PipeVerdict, VerdictTracer
 
 BUNDLE = textwrap.dedent("""
     domain = "notes"
@@ -193,3 +193,26 @@ def test_a_verdict_tracer_checks_what_it_is_given_and_builds_no_graph() -> None:
     assert tracer.last_child(first, "b") is None and tracer.records_io is False
     with pytest.raises(TracingError, match="records no graph"):
         tracer.build()
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "message"),
+    [(PipeStatus.SUCCESS, None, None), (PipeStatus.FAILURE, "DryRunError", "the dry run failed")],
+)
+def test_a_verdict_of_the_sweep_is_the_one_model_construct_makes(
+    status: PipeStatus, error_type: str | None, message: str | None
+) -> None:
+    made = PipeVerdict.of("notes.outline", status, error_type=error_type, message=message)
+    constructed = PipeVerdict.model_construct(
+        pipe_ref="notes.outline", status=status, error_type=error_type, message=message
+    )
+    assert made == constructed
+    assert made.model_fields_set == constructed.model_fields_set == set(PipeVerdict.model_fields)
+    assert made.model_dump_json() == constructed.model_dump_json()
+    assert repr(made) == repr(constructed)
+    assert PipeVerdict.model_validate_json(made.model_dump_json()) == made
+    # an update copies; the verdict copied keeps its own values (the shared fields-set is never emptied)
+    copied = made.model_copy(update={"status": PipeStatus.SUCCESS, "message": "allowed to fail"})
+    assert (made.status, made.message) == (status, message)
+    assert (copied.status, copied.message) == (PipeStatus.SUCCESS, "allowed to fail")
+    assert made.model_fields_set == copied.model_fields_set == set(PipeVerdict.model_fields)
