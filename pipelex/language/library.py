@@ -147,6 +147,10 @@ class Library(Record):
         """Find a pipe by ``domain.code``, or by bare code: seen from a domain, a pipe of that domain (a reference
         resolves inside its own domain, as in the reference); with no domain (a name given on the command line),
         the pipe of that code if it is unique in the library."""
+        if from_domain is not None:
+            local = self.local_pipe(ref, from_domain)
+            if local is not None:
+                return local
         parts = pipe_ref_parts(ref)
         if parts is None or parts[0]:
             return None
@@ -157,6 +161,17 @@ class Library(Record):
             return self.pipes.get(f"{from_domain}.{code}")
         found = self.pipe_refs_of_code(code)
         return self.pipes[found[0]] if len(found) == 1 else None
+
+    def local_pipe(self, ref: str, domain: str) -> PipeEntry | None:
+        """The pipe of ``domain`` whose bare code is ``ref``, if there is one: what :meth:`resolve_pipe` finds for
+        it from ``domain``, without reading the reference (a step or a branch names its pipe so, and each run of a
+        sequence resolves its steps again). None otherwise, also when ``ref`` is another kind of reference.
+
+        Exact because every pipe of a library has a valid pipe code (:func:`build_library` keeps no other): a pipe
+        found under ``domain.ref`` whose code is ``ref`` says ``ref`` is a bare code (no package, no domain), which
+        :func:`pipe_ref_parts` would have read as such."""
+        found = self.pipes.get(f"{domain}.{ref}")
+        return found if found is not None and found.code == ref else None
 
     def pipe_refs_of_code(self, code: str) -> list[str]:
         """The refs of every pipe whose code is ``code`` (an index, rebuilt when pipes were added)."""

@@ -166,6 +166,9 @@ class PipeChecks:
 
     def resolve_ref(self, entry: PipeEntry, ref: str, field: str) -> PipeEntry | None:
         """Resolve a pipe reference from ``entry``, reporting why it cannot be."""
+        local = self.library.local_pipe(ref, entry.domain)
+        if local is not None:  # a bare code of a pipe of the entry's domain: resolved, nothing to report
+            return local
         parts = pipe_ref_parts(ref)
         if parts is None:
             if "->" in ref or not ref:
