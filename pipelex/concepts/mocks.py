@@ -12,7 +12,7 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, ValidationError
 
 from pipelex.concepts import natives
-from pipelex.concepts.natives import StuffContent, TextContent, native_name
+from pipelex.concepts.natives import StuffContent, TextContent, native_name, text_content
 from pipelex.errors import MockUnsatisfiableError
 
 DRY_IMAGE_URL = "https://placeholder.pipelex.invalid/dry-run-image.png"
@@ -86,8 +86,8 @@ def mock_content(
 
 
 def _special_native(model: type[BaseModel], label: str, rng: random.Random) -> StuffContent | None:
-    if model is TextContent:
-        return TextContent(text=f"DRY RUN: mock text for {label} ({random_word(rng, 8)})")
+    if model is TextContent:  # a str: made as its validation makes it, without running it (a mock per pipe)
+        return text_content(f"DRY RUN: mock text for {label} ({random_word(rng, 8)})")
     match native_name(model):  # the other natives' classes are made on first use: none is made here
         case "ImageContent":
             return natives.ImageContent(

@@ -40,3 +40,14 @@ def test_a_mock_text_is_the_same_for_the_same_label() -> None:
     assert isinstance(first, TextContent) and isinstance(other, TextContent)
     assert first == again
     assert first.text.startswith("DRY RUN: mock text for note (") and first != other
+
+
+def test_a_mock_text_is_the_content_its_validation_makes() -> None:
+    made = mock_content(TextContent, label="note", rng=rng_for("pipe.note"))
+    assert isinstance(made, TextContent)
+    validated = TextContent.model_validate({"text": made.text})
+    assert made == validated
+    assert made.model_fields_set == validated.model_fields_set
+    assert made.model_dump_json() == validated.model_dump_json()
+    # the word drawn is the one random.choice draws for the label (the values users see in dry runs)
+    assert made.text == f"DRY RUN: mock text for note ({_choice_word(rng_for('pipe.note'), 8)})"
