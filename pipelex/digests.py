@@ -25,6 +25,8 @@ SMALL = 256 * 1024
 #: bytes this process hashes with the interpreter's own SHA-256 in all, before every new digest goes to OpenSSL
 BUDGET = 512 * 1024
 _hashed_without_openssl = 0
+#: OpenSSL's constructor once this module has handed a digest to it: every later one goes straight there
+_openssl_sha256: Callable[[bytes], Any] | None = None
 
 
 class Sha256:
@@ -65,9 +67,7 @@ class Sha256:
         return _builtin_sha256()(b"".join(self._pending))
 
     def _to_openssl(self) -> None:
-        import hashlib
-
-        hasher = hashlib.sha256()
+        hasher = _openssl()()
         for chunk in self._pending:
             hasher.update(chunk)
         self._hasher = hasher
@@ -75,8 +75,25 @@ class Sha256:
 
 
 def sha256_hex(data: bytes) -> str:
-    """The hex SHA-256 of ``data`` (``hashlib.sha256(data).hexdigest()``)."""
-    return Sha256(data).hexdigest()
+    """The hex SHA-256 of ``data`` (``hashlib.sha256(data).hexdigest()``): what ``Sha256(data).hexdigest()`` gives,
+    by the same choice of implementation, without the hasher object (a batch digests two contents per item)."""
+    if _openssl_sha256 is not None:
+        return _openssl_sha256(data).hexdigest()  # type: ignore[no-any-return]
+    global _hashed_without_openssl  # noqa: PLW0603 - the process's own count, as the module doc says
+    if len(data) > SMALL or _hashed_without_openssl >= BUDGET or "_hashlib" in sys.modules:
+        return _openssl()(data).hexdigest()  # type: ignore[no-any-return]
+    _hashed_without_openssl += len(data)
+    return _builtin_sha256()(data).hexdigest()  # type: ignore[no-any-return]
+
+
+def _openssl() -> Callable[..., Any]:
+    """``hashlib.sha256`` (OpenSSL's when the interpreter has it), kept for the digests that follow."""
+    global _openssl_sha256  # noqa: PLW0603 - loaded once per process
+    if _openssl_sha256 is None:
+        import hashlib
+
+        _openssl_sha256 = hashlib.sha256
+    return _openssl_sha256
 
 
 @cache

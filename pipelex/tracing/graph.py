@@ -163,16 +163,26 @@ def list_digest(items: list[Any]) -> str:
     """:func:`digest` of a list content, ``{"items": items}`` (models or JSON data), one item at a time: the same
     value, without the whole list's JSON in memory at once."""
     hasher = Sha256(b'{"items":[')
-    update = hasher.update
-    for index, item in enumerate(items):
+    # the items' JSON, hashed _LIST_DIGEST_CHUNK at a time (one hasher call per chunk)
+    pieces: list[bytes] = []
+    separator = b""
+    for item in items:
         model = isinstance(item, BaseModel)
         # ``model_dump(mode="json")``, its serializer called directly (once per item of a huge batch, twice)
         data = item.__pydantic_serializer__.to_python(item, mode="json") if model else item
-        if index:
-            update(b",")
-        update(_canonical_bytes(data, plain=model))
-    update(b"]}")
+        pieces.append(_canonical_bytes(data, plain=model))
+        if len(pieces) == _LIST_DIGEST_CHUNK:
+            hasher.update(separator + b",".join(pieces))
+            pieces.clear()
+            separator = b","
+    if pieces:
+        hasher.update(separator + b",".join(pieces))
+    hasher.update(b"]}")
     return hasher.hexdigest()[:DIGEST_LENGTH]
+
+
+# items whose JSON :func:`list_digest` joins before handing it to the hasher
+_LIST_DIGEST_CHUNK = 512
 
 
 def digest(content_json: Any, *, plain: bool = False) -> str:

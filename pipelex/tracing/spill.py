@@ -14,11 +14,12 @@ import json
 import tempfile
 import weakref
 from array import array
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-from pydantic_core import to_json
+from pydantic_core import SchemaSerializer, to_json
 
 
 class NodeLike(Protocol):
@@ -26,9 +27,8 @@ class NodeLike(Protocol):
 
     id: str
 
-    def model_dump_json(self) -> str:
-        """The node as JSON."""
-        ...
+    # the node's serializer (``to_json(node)``: the bytes of ``model_dump_json()``)
+    __pydantic_serializer__: ClassVar[SchemaSerializer]
 
 
 class GraphLike(Protocol):
@@ -58,6 +58,17 @@ class EdgeLike(Protocol):
     target: str
     label: str | None
     stuff_digest: str | None
+
+
+# folded nodes copied from the spill file in one block at most (about a kilobyte each), edges written at once
+_LINES_PER_BLOCK = 2048
+_EDGES_PER_WRITE = 4096
+
+
+def _node_json(node: NodeLike) -> bytes:
+    """A held node's JSON as ``model_dump_json()`` writes it, as bytes (its serializer's own, not decoded and
+    encoded again)."""
+    return node.__pydantic_serializer__.to_json(node)
 
 
 def node_counter(node_id: str) -> int:
@@ -154,36 +165,97 @@ class GraphSpill:
         """Write ``graph`` with its folded nodes and every edge to ``path``: one node or edge per line."""
         header = graph.model_dump(mode="json", exclude={"nodes", "edges", "usage", "folded"})
         with path.open("wb") as out:
-            out.write(b"{\n")
+            write = out.write
+            write(b"{\n")
             for key, value in header.items():
-                out.write(b'"' + key.encode() + b'": ' + to_json(value) + b",\n")
-            out.write(b'"nodes": [\n')
-            first = True
-            held = iter(graph.nodes)
-            current = next(held, None)
-            for counter, line in self._folded_lines():
-                while current is not None and node_counter(current.id) < counter:
-                    out.write((b"" if first else b",\n") + current.model_dump_json().encode("utf-8"))
-                    first = False
-                    current = next(held, None)
-                out.write((b"" if first else b",\n") + line.rstrip(b"\n"))
-                first = False
-            while current is not None:
-                out.write((b"" if first else b",\n") + current.model_dump_json().encode("utf-8"))
+                write(b'"' + key.encode() + b'": ' + to_json(value) + b",\n")
+            write(b'"nodes": [\n')
+            if self._overrides or not self._in_order():
+                self._write_nodes_by_line(graph, write)
+            else:
+                self._write_nodes_in_blocks(graph, write)
+            write(b'\n],\n"edges": [\n')
+            prefix = self._edge_prefix
+            chunk: list[bytes] = []  # edges written a few thousand at a time (one write, no copy per edge)
+            separator = b""
+            for index, edge in enumerate(self._edges):
+                chunk.append(
+                    to_json(
+                        {
+                            "id": f"{prefix}{index}",
+                            "kind": edge.kind,
+                            "source": edge.source,
+                            "target": edge.target,
+                            "label": edge.label,
+                            "stuff_digest": edge.stuff_digest,
+                        }
+                    )
+                )
+                if len(chunk) == _EDGES_PER_WRITE:
+                    write(separator)
+                    write(b",\n".join(chunk))
+                    chunk.clear()
+                    separator = b",\n"
+            if chunk:
+                write(separator)
+                write(b",\n".join(chunk))
+            write(b'\n],\n"usage": ' + to_json(graph.usage) + b',\n"folded": []\n}\n')
+
+    def _in_order(self) -> bool:
+        """Whether the file's lines are the folded nodes in recording order (the usual case)."""
+        counters = self._counters
+        return not any(counters[i] > counters[i + 1] for i in range(len(counters) - 1))
+
+    def _write_nodes_by_line(self, graph: GraphLike, write: Callable[[bytes], object]) -> None:
+        """The held and folded nodes merged in recording order, a line at a time (folded nodes out of order, or
+        a group's status overridden)."""
+        first = True
+        held = iter(graph.nodes)
+        current = next(held, None)
+        for counter, line in self._folded_lines():
+            while current is not None and node_counter(current.id) < counter:
+                write((b"" if first else b",\n") + _node_json(current))
                 first = False
                 current = next(held, None)
-            out.write(b'\n],\n"edges": [\n')
-            for index, edge in enumerate(self._edges):
-                record = {
-                    "id": f"{self._edge_prefix}{index}",
-                    "kind": edge.kind,
-                    "source": edge.source,
-                    "target": edge.target,
-                    "label": edge.label,
-                    "stuff_digest": edge.stuff_digest,
-                }
-                out.write((b",\n" if index else b"") + to_json(record))
-            out.write(b'\n],\n"usage": ' + to_json(graph.usage) + b',\n"folded": []\n}\n')
+            write((b"" if first else b",\n") + line.rstrip(b"\n"))
+            first = False
+        while current is not None:
+            write((b"" if first else b",\n") + _node_json(current))
+            first = False
+            current = next(held, None)
+
+    def _write_nodes_in_blocks(self, graph: GraphLike, write: Callable[[bytes], object]) -> None:
+        """The held and folded nodes merged in recording order, the folded ones copied from the file in blocks of
+        whole lines (each line end but the block's last becoming the ``,`` and line end between nodes): the
+        bytes :meth:`_write_nodes_by_line` writes, without a Python step per folded node."""
+        count = len(self._offsets)
+        self._file.flush()
+        self._at_end = False
+        read_at = self._file.seek
+        read = self._file.read
+        offsets, counters, size = self._offsets, self._counters, self._size
+        wrote = False
+        done = 0  # folded lines written so far
+
+        def folded_until(stop: int) -> None:  # the folded lines ``done`` to ``stop`` (excluded)
+            nonlocal done, wrote
+            while done < stop:
+                end = min(stop, done + _LINES_PER_BLOCK)
+                read_at(offsets[done])
+                block = read((offsets[end] if end < count else size) - offsets[done])
+                if wrote:
+                    write(b",\n")
+                write(block[:-1].replace(b"\n", b",\n"))  # a node's JSON holds no line end (escaped)
+                wrote = True
+                done = end
+
+        for node in graph.nodes:
+            folded_until(bisect_left(counters, node_counter(node.id), done))
+            if wrote:
+                write(b",\n")
+            write(_node_json(node))
+            wrote = True
+        folded_until(count)
 
     def close(self) -> None:
         """Remove the file now."""

@@ -327,6 +327,18 @@ def test_list_digest_is_the_digest_of_the_whole_list() -> None:
     assert list_digest([]) == digest({"items": []})
 
 
+@pytest.mark.parametrize("extra", [-1, 0, 1, 2])
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_list_digest_across_its_chunks(chunks: int, extra: int) -> None:
+    """The items' JSON is hashed a chunk at a time: a list ending just before, on or after a chunk's end has the
+    digest of the whole list's JSON."""
+    from pipelex.concepts.natives import TextContent
+    from pipelex.tracing.graph import _LIST_DIGEST_CHUNK, list_digest  # pyright: ignore[reportPrivateUsage]
+
+    items = [TextContent(text=f"note {index}") for index in range(chunks * _LIST_DIGEST_CHUNK + extra)]
+    assert list_digest(items) == digest({"items": [{"text": item.text} for item in items]})
+
+
 def test_io_item_from_content_sets_multiplicity_and_digest() -> None:
     single = IOItem.from_content(name="t", concept="Text", content="hi")
     many = IOItem.from_content(name="t", concept="Text", content=["hi"])

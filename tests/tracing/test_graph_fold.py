@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pipelex.pipe_run.pipe_run_mode import PipeRunMode
 from pipelex.pipeline.runner import PipelexRunner
 from pipelex.tracing.graph import ExecutionGraph, IOItem
@@ -220,3 +222,41 @@ def test_nested_folds_and_a_later_mark_reach_the_folded_nodes(tmp_path: Path) ->
     again = tracer.build()
     again.write_json(tmp_path / "again.json")
     assert len(ExecutionGraph.from_json((tmp_path / "again.json").read_bytes()).nodes) == 26
+
+
+@pytest.mark.parametrize("lines_per_block", [1, 2, 3, 2048])
+def test_folded_nodes_copied_in_blocks_are_the_lines_written_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines_per_block: int
+) -> None:
+    """graph.json copies the folded nodes from the spill file a block of lines at a time, between the nodes held in
+    memory (here a held inner batch recorded after folded leaves of the first): the bytes of the merge written a
+    node at a time."""
+    from pipelex.tracing import spill
+
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="outer", domain="d", mode="dry", children_in_memory=2)
+    outer = tracer.start_node(
+        pipe_code="outer",
+        pipe_type="PipeBatch",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+    )
+    for _ in range(2):  # two inner batches of 5 leaves: each holds 2 and folds 3
+        tracer.end_node(_batch(tracer, outer, 5))
+    tracer.end_node(outer)
+    graph = tracer.build()
+    monkeypatch.setattr(spill, "_LINES_PER_BLOCK", lines_per_block)
+    graph.write_json(tmp_path / "blocks.json")
+    monkeypatch.setattr(
+        spill.GraphSpill,
+        "_write_nodes_in_blocks",
+        spill.GraphSpill._write_nodes_by_line,  # pyright: ignore[reportPrivateUsage]
+    )
+    graph.write_json(tmp_path / "lines.json")
+    written = (tmp_path / "blocks.json").read_bytes()
+    assert written == (tmp_path / "lines.json").read_bytes()
+    complete = ExecutionGraph.from_json(written)
+    assert [int(n.id.rsplit("_", 1)[1]) for n in complete.nodes] == list(range(13))
+    assert len(complete.edges) == 12
