@@ -219,8 +219,13 @@ def plain_jinja(template: str) -> str:
     return template.replace("$", "$$").replace("@", "@@")
 
 
+@lru_cache(maxsize=4096)
 def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
-    """Read the variables a template (or a bare Jinja2 expression) uses; raises on syntax errors."""
+    """Read the variables a template (or a bare Jinja2 expression) uses; raises on syntax errors.
+
+    Cached, as the readings it starts from are (:func:`~pipelex.language.sigil_templates.sigil_parts`,
+    :func:`simple_template`): the analysis is immutable, and the pipes of a big bundle share few templates (the
+    static checks read each pipe's; an error is raised again on each call, never cached)."""
     if is_expression:
         simple = simple_expression(template)
     else:

@@ -313,3 +313,16 @@ def test_a_line_of_many_tags_and_sigils_is_read_tag_by_tag() -> None:
         "{{ '}}' }} {{ name|format }} {% if x %}{{ name|format }}{% endif %} {# $name #} " * 2000
     )
     assert inline_at_sigils("{{ '@x' }} " * 500 + "@guest") == (("{{ '@x' }} " * 500 + "@guest", "guest"),)
+
+
+def test_an_analysis_is_made_once_per_template_and_an_error_is_raised_every_time() -> None:
+    from pipelex.language.templates import TemplateSyntaxProblem, analyze
+
+    first = analyze("Note: $note_for_the_cache")
+    assert analyze("Note: $note_for_the_cache") is first  # immutable: shared
+    assert first.roots == frozenset({"note_for_the_cache"})
+    assert analyze("Note: $other_for_the_cache").roots == frozenset({"other_for_the_cache"})
+    assert analyze("note_for_the_cache", is_expression=True) is not first
+    for _ in range(2):
+        with pytest.raises(TemplateSyntaxProblem):
+            analyze("{% if x %}never closed, for the cache")
