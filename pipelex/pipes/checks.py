@@ -104,11 +104,21 @@ class PipeChecks:
         self.calls_unknown: set[str] = (
             set()
         )  # controllers calling a pipe that cannot be resolved (or is broken)
+        # what :meth:`spec` and :meth:`var_of` found for a spec string seen from a domain: each step of a sequence
+        # reads its pipe's input and output specs, which that pipe's own check read already (a checker checks one
+        # library once: the cache lives and dies with it)
+        self._specs: dict[tuple[str, str], tuple[ConceptSpec, Concept] | None] = {}
+        self._vars: dict[tuple[str, str], Var | None] = {}
 
     def note_read(self, entry: PipeEntry, name: str, var: Var | None) -> None:
         """``entry`` reads ``name`` from its memory: when that is still its own input (no step's result under
         the same name has replaced it), the input is used."""
-        if var is not None and var.origin == f"the inputs of {entry.code!r}":
+        # (the origin's prefix first: most reads in a sequence are of earlier steps' results)
+        if (
+            var is not None
+            and var.origin.startswith("the inputs of ")
+            and var.origin == f"the inputs of {entry.code!r}"
+        ):
             self.input_reads.add((entry.ref, name))
 
     def report(
@@ -147,22 +157,33 @@ class PipeChecks:
 
     def spec(self, entry: PipeEntry, text: str) -> tuple[ConceptSpec, Concept] | None:
         """Parse and resolve a spec quietly (problems are reported by the pipe's own check)."""
+        key = (entry.domain, text)
+        if key in self._specs:
+            return self._specs[key]
         try:
             spec = ConceptSpec.parse(text)
         except SpecSyntaxError:
-            return None
-        concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
-        return (spec, concept) if concept is not None else None
+            found = None
+        else:
+            concept = self.library.resolve_concept(spec.concept_ref, entry.domain)
+            found = (spec, concept) if concept is not None else None
+        self._specs[key] = found
+        return found
 
     def var_of(self, entry: PipeEntry, text: str) -> Var | None:
-        """The :class:`Var` a spec string describes."""
+        """The :class:`Var` a spec string describes (a frozen record: the same one for the same spec and domain)."""
+        key = (entry.domain, text)
+        if key in self._vars:
+            return self._vars[key]
         resolved = self.spec(entry, text)
-        if resolved is None:
-            return None
-        spec, concept = resolved
-        # a list is never absent (empty when nothing is found): a '?' on one is the pipe's own
-        # optional_marker_invalid, and makes nothing downstream optional
-        return Var(concept, spec.is_list, spec.item_count, spec.is_optional and not spec.is_list)
+        var: Var | None = None
+        if resolved is not None:
+            spec, concept = resolved
+            # a list is never absent (empty when nothing is found): a '?' on one is the pipe's own
+            # optional_marker_invalid, and makes nothing downstream optional
+            var = Var(concept, spec.is_list, spec.item_count, spec.is_optional and not spec.is_list)
+        self._vars[key] = var
+        return var
 
     def resolve_ref(self, entry: PipeEntry, ref: str, field: str) -> PipeEntry | None:
         """Resolve a pipe reference from ``entry``, reporting why it cannot be."""
