@@ -150,15 +150,17 @@ def check(
     last_known = True
     for index, step in enumerate(pipe.steps):  # counted from 0, as the file's array is: steps[0] is the first
         where = f"steps[{index}]"
+        # each field read once (a blueprint's attribute read goes through pydantic's hook: ~20 a step otherwise)
+        step_pipe, result, nb_output, batch_over = step.pipe, step.result, step.nb_output, step.batch_over
         if opaque:
             unknown |= {name for name in _reads(step) if name not in env}
         if step.is_binding:
             last = _binding_step(checks, entry, where, step, env, unknown)
             last_known = last is not None
-            if last is None and step.result:
-                unknown.add(step.result)
+            if last is None and result:
+                unknown.add(result)
             continue
-        if step.pipe is None:
+        if step_pipe is None:
             checks.report(
                 ErrorType.BINDING_STEP_INVALID,
                 f"{where}: a step runs a pipe (`pipe = ...`) or binds "
@@ -168,57 +170,57 @@ def check(
             )
             last_known = False
             continue
-        if step.result is not None and not is_variable_name(step.result):
+        if result is not None and not is_variable_name(result):
             checks.report(
                 ErrorType.INVALID_INPUT_NAME,
-                f"{where}: result {step.result!r} is not a plain "
-                f"snake_case name{non_ascii_note(step.result)} (a lowercase letter, then lowercase letters, digits and underscores); later "
+                f"{where}: result {result!r} is not a plain "
+                f"snake_case name{non_ascii_note(result)} (a lowercase letter, then lowercase letters, digits and underscores); later "
                 "steps read it "
                 "through their inputs",
                 entry,
                 field=where,
             )
-        if step.nb_output is not None and step.multiple_output is not None:
+        if nb_output is not None and step.multiple_output is not None:
             checks.report(
                 ErrorType.SCHEMA_VIOLATION,
                 f"{where}: `nb_output` and `multiple_output` are mutually exclusive: keep one",
                 entry,
                 field=where,
             )
-        names_ok = checks.check_batch_names(
-            entry, where, step.batch_over, step.batch_as, allow_dotted_over=True
-        )
-        target = checks.resolve_ref(entry, step.pipe, where)
+        batch_as = step.batch_as
+        names_ok = checks.check_batch_names(entry, where, batch_over, batch_as, allow_dotted_over=True)
+        target = checks.resolve_ref(entry, step_pipe, where)
         if target is not None and opaque:
             unknown |= {name for name in target.blueprint.input_specs() if name not in env}
         if target is None:
             opaque = True
             last_known = False
-            if step.result:
-                env.pop(step.result, None)
-                unknown.add(step.result)
+            if result:
+                env.pop(result, None)
+                unknown.add(result)
             continue
         produced = checks.check_call(
             entry,
             where,
             target,
             env,
-            step.batch_over,
-            step.batch_as,
+            batch_over,
+            batch_as,
             names_ok=names_ok,
-            as_list=bool(step.multiple_output) or bool(step.nb_output),
+            as_list=bool(step.multiple_output) or bool(nb_output),
             unknown=unknown,
         )
-        if produced is not None and step.nb_output and not step.batch_over:  # a batch: one output per item
-            produced = replace(produced, item_count=step.nb_output)
+        if produced is not None and nb_output and not batch_over:  # a batch: one output per item
+            produced = replace(produced, item_count=nb_output)
         last = produced
         last_known = produced is not None
+        stored = result or target.code
         if produced is not None:
-            env[step.result or target.code] = replace(produced, origin=f"step {index} (pipe {target.code!r})")
-            unknown.discard(step.result or target.code)
+            env[stored] = replace(produced, origin=f"step {index} (pipe {target.code!r})")
+            unknown.discard(stored)
         else:  # the step pipe's output is unresolvable, and reported: later reads of it report nothing more
-            env.pop(step.result or target.code, None)
-            unknown.add(step.result or target.code)
+            env.pop(stored, None)
+            unknown.add(stored)
         env.update(kind_of(target.blueprint).caller_additions(checks, target))
     if last_known:
         checks.check_produced(entry, output, last, f"its last step (steps[{len(pipe.steps) - 1}])")
