@@ -6,11 +6,11 @@
   another name (DNS rebinding: a web page calling it as its own origin) is a 403 the same way; a body that
   stalls longer than ``[limits] request_idle_seconds`` between two chunks, or takes longer than ``[limits]
   request_body_seconds`` in all, is cut with a 408 problem.
-- :func:`protocol_class`: uvicorn's HTTP/1.1 protocol with a deadline on the request *headers*
-  (``[limits] request_header_seconds``): uvicorn itself waits forever for a request that never completes
-  its headers, so 500 half-open connections would stay open for good.
-- :func:`uvicorn_config`: the server settings ``pipelex api serve`` uses (the protocol above, at most
-  ``[limits] max_connections`` connections at once, keep-alive).
+- :func:`uvicorn_config`: the server settings ``pipelex api serve`` uses: :func:`pipelex.serving.protocol_class`
+  (a deadline on the request *headers*, ``[limits] request_header_seconds``: uvicorn itself waits forever for a
+  request that never completes its headers; at most ``[limits] max_connections`` connections at once, a new one
+  closing the oldest idle one; a client reading nothing of its answer cut), room for them in the process's limit
+  of open files, keep-alive.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelex.api.security import bearer_token, key_matches
 from pipelex.logtext import uvicorn_log_config
+from pipelex.serving import FILE_MARGIN, connection_room, protocol_class
 
 if TYPE_CHECKING:
     import uvicorn
@@ -247,136 +248,22 @@ async def _send_problem(
 
 
 # ---------------------------------------------------------------------------------------------------- uvicorn
-class _WriteStall:
-    """Aborts a transport whose writing stays paused (its client reads nothing) for ``seconds`` (None: never)."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-        self.timer: asyncio.TimerHandle | None = None
-
-    def paused(self, loop: asyncio.AbstractEventLoop, transport: asyncio.Transport) -> None:
-        if self.timer is None and self.seconds is not None:
-            # abort drops the unsent bytes; connection_lost follows (and wakes a send waiting for the client)
-            self.timer = loop.call_later(self.seconds, transport.abort)
-
-    def resumed(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-
-
-def protocol_class(
-    header_seconds: float, max_connections: int | None = None, write_stall_seconds: float | None = None
-) -> type:
-    """uvicorn's h11 protocol, closing a connection whose request headers are not complete within
-    ``header_seconds`` of the connection or of the first byte of the request (idling between requests is
-    uvicorn's keep-alive timeout's business).
-
-    With ``write_stall_seconds``, a connection whose client reads nothing of its answer for that long (the
-    transport's buffer stays above its high-water mark: writing paused) is aborted, its unsent bytes dropped: a
-    plain close would wait for the buffer to drain, for ever for a client that never reads, and the answer's bytes
-    would stay in the server's memory with no budget counting them.
-
-    With ``max_connections`` (uvicorn's ``limit_concurrency``), a new connection that brings the server to the
-    limit closes the oldest connection that is not serving a request (half-open, or idle between requests):
-    uvicorn answers 503 to any request while the connections reach the limit, so 1,000 idle or slowloris
-    connections, renewed as the header deadline closes them, would otherwise keep ``/health`` and every
-    request at 503 for as long as the attack lasts. Connections serving requests are never closed.
-    """
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    # the server's connections in the order they opened (a dict: ordered, O(1) removal)
-    opened: dict[H11Protocol, None] = {}
-
-    class HeaderDeadlineProtocol(H11Protocol):
-        _header_timer: asyncio.TimerHandle | None = None
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            self._write_stall = _WriteStall(write_stall_seconds)
-            super().connection_made(transport)
-            opened[self] = None
-            if max_connections is not None and len(self.connections) >= max_connections:
-                self._make_room(len(self.connections) - max_connections + 1)
-            self._arm()
-
-        def _make_room(self, count: int) -> None:
-            for other in list(opened):
-                if count <= 0:
-                    return
-                if (
-                    other is not self
-                    and isinstance(other, HeaderDeadlineProtocol)
-                    and other._waiting_for_headers()
-                ):
-                    other._disarm()
-                    other.transport.close()
-                    other.connection_lost(
-                        None
-                    )  # leaves server_state.connections now, not at the next loop turn
-                    count -= 1
-
-        def _waiting_for_headers(self) -> bool:
-            # uvicorn declares ``cycle`` as always set, but it is None until a request's headers have arrived
-            return self.cycle is None or self.cycle.response_complete  # pyright: ignore[reportUnnecessaryComparison]
-
-        def _arm(self) -> None:
-            if self._header_timer is None:
-                self._header_timer = self.loop.call_later(header_seconds, self._headers_too_slow)
-
-        def _disarm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _headers_too_slow(self) -> None:
-            self._header_timer = None
-            if self._waiting_for_headers() and not self.transport.is_closing():
-                self.transport.close()
-
-        def data_received(self, data: bytes) -> None:
-            waiting = self._waiting_for_headers()
-            previous = self.cycle
-            if waiting:
-                self._arm()
-            super().data_received(data)
-            if waiting and self.cycle is not previous and self.cycle is not None:  # pyright: ignore[reportUnnecessaryComparison]
-                self._disarm()  # a request's headers arrived: the body has its own deadlines (RequestGuard)
-
-        def timeout_keep_alive_handler(self) -> None:
-            self._disarm()
-            super().timeout_keep_alive_handler()
-
-        def pause_writing(self) -> None:
-            super().pause_writing()
-            self._write_stall.paused(self.loop, self.transport)
-
-        def resume_writing(self) -> None:
-            self._write_stall.resumed()
-            super().resume_writing()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._write_stall.resumed()
-            if opened.pop(self, 0) == 0:  # already counted out (closed by _make_room)
-                return
-            self._disarm()
-            super().connection_lost(exc)
-
-    return HeaderDeadlineProtocol
-
-
 def uvicorn_config(
     app: Any, limits: LimitsConfig, *, host: str = "127.0.0.1", port: int = 8000, **options: Any
 ) -> uvicorn.Config:
     """The uvicorn settings of the runner API (``options`` pass through: log level, access log...)."""
     import uvicorn
 
+    # each worker process holds a few files of this one open (its pipe, its sentinel)
+    connections, backlog = connection_room(
+        limits.max_connections, margin=FILE_MARGIN + 4 * limits.run_workers
+    )
     settings: dict[str, Any] = {
         "http": protocol_class(
-            limits.request_header_seconds,
-            limits.max_connections,
-            write_stall_seconds=limits.request_idle_seconds,
+            limits.request_header_seconds, connections, write_stall_seconds=limits.request_idle_seconds
         ),
-        "limit_concurrency": limits.max_connections,
+        "limit_concurrency": connections,
+        "backlog": backlog,
         # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
         # at the moment a client reuses it (a client then sees a read error on a request that was never served)
         "timeout_keep_alive": 65,

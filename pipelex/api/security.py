@@ -336,7 +336,7 @@ def _held_until_read(send: Send) -> Send:
     ``max_held_body_bytes``, lasts until then. Handed on in one message, the answer went into the transport's
     buffer and the request ended at once, its hold released, while the bytes stayed in memory for as long as the
     client read nothing (40 unread 8 MB answers: 300 MB of the server's memory that no budget saw); the protocol
-    aborts a connection whose client reads nothing for ``request_idle_seconds`` (:func:`protocol_class`)."""
+    aborts a connection whose client reads nothing for ``request_idle_seconds`` (:func:`pipelex.serving.protocol_class`)."""
 
     async def held(message: Message) -> None:
         if (

@@ -4,7 +4,7 @@ server keeps answering `/health` and small requests while the flood holds every 
 uvicorn answers 503 to every request while its open connections reach ``limit_concurrency``; the header deadline
 closes half-open ones only after ``request_header_seconds``, and an attacker opens new ones as fast. The server
 now closes the oldest connection that serves no request to make room for a new one
-(``pipelex.api.guards.protocol_class``). Before, `/health` answered 503 for the whole attack.
+(``pipelex.serving.protocol_class``). Before, `/health` answered 503 for the whole attack.
 """
 
 from __future__ import annotations

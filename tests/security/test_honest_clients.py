@@ -7,11 +7,22 @@ malformed entries made 1,200,000 errors (its length was checked after its entrie
 The problem of an invalid method lists its first ``MAX_LISTED_PROBLEMS`` problems (the count says how many there are;
 ``/v1/validate`` lists them all): the server reads a worker's problem and writes it out on its event loop, ~0.1 ms a
 problem, so a 3.8 MB bundle of 40,000 broken pipes (80,000 problems, a 64 MB answer) held every client 8.6 s.
+
+Both servers keep their connections within the process's limit of open files (``pipelex.serving.connection_room``):
+under the common soft limit of 1,024, 1,000 idle connections made every ``accept`` fail, so the API answered in 9 s
+and the MCP server's token holder timed out while any local process, without the token, held them.
 """
 
 from __future__ import annotations
 
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +37,8 @@ from pipelex.config.settings import PipelexConfig
 from pipelex.diagnostics import Diagnostic
 from pipelex.errors import BundleInvalidError
 from tests.api.conftest import assert_problem, serving
+from tests.security.conftest import PIPELEX_BIN, free_port
+from tests.timing import STARTUP_S
 
 MANY = 100_000
 BUNDLE = 'domain = "ok"\nmain_pipe = "hello"\n\n[pipe.hello]\ntype = "PipeCompose"\ndescription = "Hi"\noutput = "Text"\ntemplate = "hello"\n'
@@ -115,3 +128,131 @@ def test_a_served_invalid_method_of_many_problems_is_answered_short(api: str) ->
         f"{api}/v1/validate", json={"mthds_contents": body["mthds_contents"]}, timeout=120
     ).json()
     assert verdict["is_valid"] is False and len(verdict["errors"]) >= count  # the full report
+
+
+FLOOD = 1_100
+FILE_LIMIT = 1_024
+TOKEN = "t0ken-of-this-test"
+
+
+@pytest.fixture
+def room_for_a_flood() -> Iterator[None]:
+    """This process may hold the flood's sockets (its soft limit raised for the test, then restored)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = FLOOD + 256
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        pytest.skip(f"this machine's hard limit of open files is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, needed), hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _limit_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FILE_LIMIT, FILE_LIMIT))
+
+
+def _start(argv: list[str], folder: Path, env: dict[str, str], ready: str) -> subprocess.Popen[bytes]:
+    """``argv`` under a hard limit of 1,024 open files, once ``ready`` (a URL) answers."""
+    (folder / "pipelex.toml").write_text("", encoding="utf-8")
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        argv,
+        cwd=folder,
+        env={**os.environ, "PIPELEX_CONFIG": str(folder / "pipelex.toml"), **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_limit_files,
+        start_new_session=True,
+    )
+    log.close()
+    deadline = time.monotonic() + STARTUP_S
+    while True:
+        assert process.poll() is None, (folder / "server.log").read_text()[-2000:]
+        try:
+            httpx.get(ready, timeout=2)
+            return process
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    try:
+        os.killpg(process.pid, 9)  # any worker left behind
+    except OSError:
+        pass
+
+
+def _flood(port: int) -> list[socket.socket]:
+    """``FLOOD`` connections that send nothing (no token, no request)."""
+    return [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(FLOOD)]
+
+
+@pytest.mark.usefixtures("room_for_a_flood")
+def test_the_api_answers_while_idle_connections_pass_its_file_limit(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    argv = [
+        str(PIPELEX_BIN),
+        "api",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    server = _start(argv, tmp_path, {}, f"{url}/health")
+    sockets: list[socket.socket] = []
+    try:
+        sockets = _flood(port)
+        time.sleep(1)  # the server has accepted what it could
+        assert httpx.get(f"{url}/health", timeout=60).status_code == 200
+        run = httpx.post(f"{url}/v1/execute", json={"mthds_contents": [BUNDLE], "dry_run": True}, timeout=120)
+        assert run.status_code == 200, run.text
+    finally:
+        for sock in sockets:
+            sock.close()
+        _stop(server)
+    log = (tmp_path / "server.log").read_text()
+    assert "Too many open files" not in log and "connections at once" in log
+
+
+@pytest.mark.usefixtures("room_for_a_flood")
+def test_the_mcp_server_answers_its_token_holder_while_others_hold_connections(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    argv = [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve", "--http", "--port", str(port)]
+    server = _start(argv, tmp_path, {"PIPELEX_MCP_TOKEN": TOKEN}, url)
+    hello = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-03-26",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json, text/event-stream"}
+    sockets: list[socket.socket] = []
+    try:
+        sockets = _flood(port)
+        time.sleep(1)
+        answer = httpx.post(url, json=hello, headers=headers, timeout=60)
+        assert answer.status_code == 200, answer.text
+    finally:
+        for sock in sockets:
+            sock.close()
+        _stop(server)
+    log = (tmp_path / "server.log").read_text()
+    assert "Too many open files" not in log and "connections at once" in log

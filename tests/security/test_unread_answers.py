@@ -7,7 +7,7 @@ as long as the client read nothing (for ever: a close waits for the buffer to dr
 100 MB answer, a hundred times, would end it. A large answer's end is now sent apart, which uvicorn writes only once
 the client has read the answer, so the request and its hold last until then; and a connection whose client reads
 nothing for ``[limits] request_idle_seconds`` is aborted, its unsent bytes dropped
-(``pipelex.api.security._held_until_read``, ``pipelex.api.guards.protocol_class``).
+(``pipelex.api.security._held_until_read``, ``pipelex.serving.protocol_class``).
 """
 
 from __future__ import annotations
