@@ -3298,4 +3298,7 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(
         __import__("fidelity_bundles_sixteenth").cases()
     )  # sixteenth pass: pages to TextAndImages, constructs, structures, odd TOML
+    out.update(
+        __import__("fidelity_bundles_seventeenth").cases()
+    )  # seventeenth pass: PipeLLM images, system prompts, output counts, conditions, libraries
     return out

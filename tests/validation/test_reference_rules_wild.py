@@ -264,10 +264,15 @@ prompt = "Rewrite politely: $post"
 """
 
 
-@pytest.mark.parametrize("outcomes", ["outcomes = {}", ""], ids=["empty", "missing"])
+@pytest.mark.parametrize("outcomes", ["outcomes = {}", "[pipe.act.outcomes]"], ids=["inline", "table"])
 def test_a_condition_maps_at_least_one_outcome(outcomes: str) -> None:
-    # the reference: "PipeConditionBlueprint must have at least one mapping in outcomes, got: {}"
-    report = validate(MODERATION.replace("{outcomes}", outcomes))
+    # the reference: "PipeConditionBlueprint must have at least one mapping in outcomes, got: {}" (an `outcomes`
+    # written empty; none written is valid: tests/validation/test_reference_rules_seventeenth.py)
+    if outcomes.startswith("["):  # a table of its own, after the pipe's other keys
+        text = MODERATION.replace("{outcomes}\n", "") + f"\n{outcomes}\n"
+    else:
+        text = MODERATION.replace("{outcomes}", outcomes)
+    report = validate(text)
     assert error_types(report)[0] == "schema_violation"
     assert report.errors[0].pipe == "act" and report.errors[0].field == "outcomes"
 

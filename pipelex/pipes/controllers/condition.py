@@ -147,8 +147,9 @@ def check(
 ) -> None:
     """One of `expression` and `expression_template`, reading declared inputs; every outcome pipe is fed by
     its inputs and makes its output ('continue' makes nothing: the output is then optional)."""
-    if not pipe.outcomes:
-        # the reference: "PipeConditionBlueprint must have at least one mapping in outcomes, got: {}"
+    if not pipe.outcomes and "outcomes" in pipe.model_fields_set:
+        # an `outcomes` table written empty is refused, as in the reference ("PipeConditionBlueprint must have at
+        # least one mapping in outcomes, got: {}"); none written: every value goes to the default outcome
         checks.report(
             ErrorType.SCHEMA_VIOLATION,
             "`outcomes` is empty: map at least one value of the expression to a pipe (or to 'fail' / 'continue'); "
@@ -251,12 +252,13 @@ def check(
     elif (
         len(made) == 1
         and output is not None
-        and output[1].ref not in ("native.Anything", "native.Dynamic")
+        and output[1].ref != "native.Anything"
         and output[1].ref not in made
         and len(checks.diagnostics) == before
     ):
         # every outcome pipe makes one concept: the condition's output is that concept, not a broader one it
-        # refines (a Text output over outcomes that all make a Reply is refused, as in the reference)
+        # refines (a Text output over outcomes that all make a Reply is refused, as in the reference), nor
+        # `Dynamic` (a concept decided at run time: here it is decided already; the reference refuses it too)
         (ref, code), *_ = made.items()
         checks.report(
             ErrorType.INADEQUATE_OUTPUT_CONCEPT,
