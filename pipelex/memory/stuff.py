@@ -46,12 +46,20 @@ def _construct(cls: type[_M], values: dict[str, Any], fields_set: set[str] | Non
     set per instance, ~216 bytes: a run makes two stuffs a step); readers see the same set, assigning a field adds a
     name already there and ``model_copy`` copies the set (as :func:`pipelex.concepts.natives.share_fields_sets`)."""
     model = cls.__new__(cls)
-    _set = object.__setattr__
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", set(values) if fields_set is None else fields_set)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_dict(model, values)
+    _set_fields_set(model, set(values) if fields_set is None else fields_set)
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
+
+
+# what ``object.__setattr__(model, name, value)`` does for pydantic's own slots of a model: their descriptors'
+# ``__set__``, found once (``object.__setattr__`` looks the descriptor up along the class's bases at each call, three
+# times the cost; the runtime builds several models per pipe run). pipelex.tracing.graph keeps the same four.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class Stuff(BaseModel):
@@ -162,7 +170,9 @@ class WorkingMemory(BaseModel):
 
     def store(self, name: str, result: PipeResult, *, main: bool = True) -> None:
         """Store a result under ``name`` (a stuff, or an absence) and point ``main_stuff`` at it."""
-        if isinstance(result, Absence):
+        if type(result) is not Stuff and isinstance(
+            result, Absence
+        ):  # (a negative isinstance of a model is slow)
             self.root.pop(name, None)
             self.absences[name] = result
         else:

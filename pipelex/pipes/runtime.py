@@ -252,18 +252,28 @@ def check_output(
 ) -> Stuff:
     """Refuse an output that does not fit the declared spec (``pipe_output_invalid``)."""
     concepts = ctx.library.concepts
-    if declared.ref == "native.Anything" and not spec.is_list:
+    spec_is_list = spec.is_list
+    if declared.ref == "native.Anything" and not spec_is_list:
         return stuff  # "Anything" takes any concept, one value or a list
-    if spec.is_list != stuff.is_list:
+    content = stuff.content
+    listed = is_list_content(content)  # what ``stuff.is_list`` answers
+    if spec_is_list != listed:
         raise PipeRunError(
-            f"pipe {entry.code!r} produced {'a list' if stuff.is_list else 'a single item'} but its "
+            f"pipe {entry.code!r} produced {'a list' if listed else 'a single item'} but its "
             f"output is {_output_text(entry, ctx)}",
             pipe_code=entry.code,
             error_type="pipe_output_invalid",
         )
-    content = stuff.content
-    listed = is_list_content(content)
-    items = content.items if listed and isinstance(content, ListContent) else [content]
+    if not listed:
+        if spec.item_count is not None:  # a single item where a count is asked: its size is 1
+            if spec.item_count != 1:
+                raise PipeRunError(
+                    f"pipe {entry.code!r} produced 1 items but its output is {_output_text(entry, ctx)}",
+                    pipe_code=entry.code,
+                    error_type="pipe_output_invalid",
+                )
+        return _check_single(entry, ctx, stuff, content, declared)
+    items = content.items if isinstance(content, ListContent) else [content]
     stored = listed and isinstance(content, StoredListContent)
     size = content.count if stored and isinstance(content, StoredListContent) else len(items)
     if size > 1:
@@ -310,6 +320,35 @@ def check_output(
     if isinstance(stuff.content, ListContent):
         return stuff.model_copy(update={"content": ListContent(items=checked)})
     return stuff.model_copy(update={"content": checked[0]})
+
+
+def _check_single(entry: PipeEntry, ctx: RunContext, stuff: Stuff, content: Any, declared: Concept) -> Stuff:
+    """:func:`check_output`'s checks of a single output (not a list), after its multiplicity and count: the same
+    checks in the same order, without a list of one item (once per pipe run: a batch's items)."""
+    concepts = ctx.library.concepts
+    produced = concepts.concepts.get(stuff.concept, declared)
+    if declared.ref in ("native.Anything", "native.Dynamic", "native.Composite"):
+        return stuff
+    if produced is not declared and not concepts.is_compatible(produced, declared):
+        raise PipeRunError(
+            f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
+            pipe_code=entry.code,
+            error_type="pipe_output_invalid",
+        )
+    if isinstance(content, concepts.content_model(produced)):  # what to_content keeps as it is
+        return stuff
+    try:
+        made = to_content(content, produced, concepts)
+    except ContentError as exc:
+        raise PipeRunError(
+            f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: "
+            f"{exc.problem}",
+            pipe_code=entry.code,
+            error_type="pipe_output_invalid",
+        ) from exc
+    if made is content:
+        return stuff
+    return stuff.model_copy(update={"content": made})
 
 
 STORED_LIST_MARK = "$pipelex_stored_list"
@@ -381,8 +420,9 @@ def io_item(
         if known is not None and known[0] is content:
             data, content_digest = known[1], known[2]
         else:
-            data = result.content_json()
-            content_digest = digest(data, plain=True)  # a model_dump(mode="json"): plain JSON data already
+            # ``result.content_json()``: the content's ``model_dump(mode="json")``, plain JSON data already
+            data = content.__pydantic_serializer__.to_python(content, mode="json")
+            content_digest = digest(data, plain=True)
             if len(memo) >= IO_MEMO_SIZE:
                 memo.clear()
             memo[id(content)] = (content, data, content_digest)
@@ -442,12 +482,12 @@ async def run_pipe(
     )  # digests and data are most of a dry run's cost: only for a graph read later
     share_over = tracer.lists_shared_over
     memo = tracer.io_memo
-    inputs_io = (
-        [io_item(n, s, share_over=share_over, memo=memo) for n, s in resolved.stuffs.items()]
-        + ([io_item(n, a) for n, a in resolved.absent.items()] if resolved.absent else [])
-        if records_io and isinstance(resolved, ResolvedInputs)
-        else []
-    )
+    inputs_io: list[IOItem] = []
+    if records_io and type(resolved) is ResolvedInputs:
+        for n, s in resolved.stuffs.items():
+            inputs_io.append(io_item(n, s, share_over=share_over, memo=memo))
+        if resolved.absent:
+            inputs_io += [io_item(n, a) for n, a in resolved.absent.items()]
     node = tracer.start_node(
         pipe_code=entry.code,
         pipe_type=entry.blueprint.type,

@@ -195,6 +195,13 @@ def digest(content_json: Any, *, plain: bool = False) -> str:
     return sha256_hex(_canonical_bytes(content_json, plain=plain))[:DIGEST_LENGTH]
 
 
+# pydantic's own slots of a model, set through their descriptors (as pipelex.memory.stuff does: see there)
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
 class IOItem(BaseModel):
     """One input or output of a pipe run: a named stuff with its concept and digest."""
 
@@ -236,16 +243,14 @@ class IOItem(BaseModel):
         # valid (typed above), so the instance is built as ``model_construct`` does, without its generic
         # per-field work (a third of the time of a validated build)
         item = cls.__new__(cls)
-        _set = object.__setattr__
-        _set(
+        _set_dict(
             item,
-            "__dict__",
             {"name": name, "concept": concept, "digest": digest, "multiplicity": multiplicity, "data": data},
         )
         # every field given: one set for all (see _IO_FIELDS_SET)
-        _set(item, "__pydantic_fields_set__", _IO_FIELDS_SET)
-        _set(item, "__pydantic_extra__", None)
-        _set(item, "__pydantic_private__", {"_plain": True})
+        _set_fields_set(item, _IO_FIELDS_SET)
+        _set_extra(item, None)
+        _set_private(item, {"_plain": True})
         return item
 
     @classmethod

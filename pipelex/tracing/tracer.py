@@ -422,20 +422,30 @@ class GraphTracer:
             counter = self._node_count
             node_id = f"{self.graph_id}:node_{counter}"
             self._node_count += 1
-            record = _NodeRecord(
-                id=node_id,
-                path=f"{parent.path}/{pipe_code}" if parent is not None else pipe_code,
-                kind=kind,
-                pipe_code=pipe_code,
-                pipe_type=pipe_type,
-                description=description or "",
-                domain=domain or "",
-                parent_id=parent_id,
-                started_at=started_at,
-                started_perf=started_perf,
-                inputs=inputs,
-                placement=placement,
-                counter=counter,
+            record = _NodeRecord(  # by position (once per pipe run: binding thirteen names costs more)
+                node_id,
+                f"{parent.path}/{pipe_code}" if parent is not None else pipe_code,
+                kind,
+                pipe_code,
+                pipe_type,
+                description or "",
+                domain or "",
+                parent_id,
+                started_at,
+                started_perf,
+                inputs,
+                "running",
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                placement,
+                False,
+                counter,
             )
             self._nodes[node_id] = record
             self._running.add(node_id)
@@ -467,12 +477,15 @@ class GraphTracer:
         ``succeeded`` (a failure still shows as ``failed``). A run recorded elsewhere gives its own
         ``recorded_end``: ``(ended_at, duration)`` as recorded, either possibly unknown (None).
         """
-        _check_status(status)
+        if status not in NODE_STATUSES:
+            _check_status(status)
         ended_at = time.time()
         ended_perf = time.perf_counter()
         items = self._prepare_items(outputs or [])
         with self._lock:
-            record = self._get(node_id)
+            record = self._nodes.get(node_id)
+            if record is None:
+                record = self._get(node_id)  # raises
             self._running.discard(node_id)
             self._running_controllers.pop(node_id, None)
             self._counters.pop(node_id, None)
@@ -489,9 +502,11 @@ class GraphTracer:
             if usage is not None:
                 record.usage = dict(usage)
             if record.status not in _INERT_STATUSES:
+                producers = self._producers
                 for item in items:
-                    if item.digest is not None and item.digest not in self._producers:
-                        self._producers[item.digest] = node_id
+                    digest = item.digest
+                    if digest is not None and digest not in producers:
+                        producers[digest] = node_id
             if record.fold and record.status != "failed":
                 self._fold_subtree(record)
 
@@ -884,12 +899,14 @@ class GraphTracer:
 
     def _link_inputs(self, record: _NodeRecord) -> None:
         # a new node: its edges can only repeat among its own inputs (no run-wide set of every data edge)
-        linked: set[tuple[str, str]] = set()
+        linked: set[tuple[str, str]] | None = None  # made at the first edge (most inputs have no producer)
         ancestors: set[str] | None = None
+        producers = self._producers
         for item in record.inputs:
-            if item.digest is None:
+            digest = item.digest
+            if digest is None:
                 continue
-            producer = self._producers.get(item.digest)
+            producer = producers.get(digest)
             if producer is None or producer == record.id:
                 continue
             if ancestors is None:
@@ -897,10 +914,12 @@ class GraphTracer:
             if producer in ancestors:
                 continue
             key = (producer, item.name)
-            if key in linked:
+            if linked is None:
+                linked = set()
+            elif key in linked:
                 continue
             linked.add(key)
-            self._add_edge("data", producer, record.id, label=item.name, stuff_digest=item.digest)
+            self._add_edge("data", producer, record.id, label=item.name, stuff_digest=digest)
 
     def _ancestors(self, record: _NodeRecord) -> set[str]:
         found: set[str] = set()

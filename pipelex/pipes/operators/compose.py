@@ -47,11 +47,10 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
     """Render the template or build the construct."""
     _, concept = output_spec(entry, ctx)
     concepts = ctx.library.concepts
-    if pipe.template is not None:
-        table = (
-            None if isinstance(pipe.template, str) else pipe.template
-        )  # a template table: its own settings
-        template = pipe.template if isinstance(pipe.template, str) else pipe.template.template
+    declared = pipe.template  # (read once: a model's field)
+    if declared is not None:
+        table = None if isinstance(declared, str) else declared  # a template table: its own settings
+        template = declared if isinstance(declared, str) else declared.template
         category = table.category if table is not None else None
         context = inputs.template_context()
         metadata = inputs.template_metadata(context)
@@ -61,7 +60,8 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
             if table.extra_context:
                 context = {**table.extra_context, **context}
         model = concepts.content_model(concept)
-        html_model = native_name(model) == "HtmlContent"  # (the natives' classes are made on first use)
+        # (the natives' classes are made on first use; a text, most templates' output, is not an HTML one)
+        html_model = model is not TextContent and native_name(model) == "HtmlContent"
         html = category == "html" or html_model
         text = render_template(
             template,
