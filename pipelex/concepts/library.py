@@ -139,6 +139,10 @@ class ConceptLibrary(Record):
         self._pending = {} if _pending is None else _pending
         self._by_code = {} if _by_code is None else _by_code
         self._by_code_size = _by_code_size
+        # native_base's answers, by the concept's identity (the concept held, so its id is never reused), valid
+        # while the library holds the concepts it held when they were found (not a field: a copy starts empty)
+        self._native_bases: dict[int, tuple[Concept, Concept | None]] = {}
+        self._native_bases_size = -1
 
     @classmethod
     def with_natives(cls) -> ConceptLibrary:
@@ -168,6 +172,7 @@ class ConceptLibrary(Record):
         )
         self.concepts[concept.ref] = concept
         self._models.pop(concept.ref, None)
+        self._native_bases.clear()  # a concept a `refines` named may exist now
         return concept
 
     # ------------------------------------------------------------------ resolution
@@ -220,11 +225,23 @@ class ConceptLibrary(Record):
         return chain
 
     def native_base(self, concept: Concept) -> Concept | None:
-        """The nearest native concept in the ancestry, if any."""
+        """The nearest native concept in the ancestry, if any.
+
+        Found once per concept (its ancestry is walked again by every pipe run and check that asks: the runtime
+        asks for each input of each run): kept until a concept is added (:meth:`add`, or the dict itself grown)."""
+        if self._native_bases_size != len(self.concepts):
+            self._native_bases.clear()
+            self._native_bases_size = len(self.concepts)
+        known = self._native_bases.get(id(concept))
+        if known is not None and known[0] is concept:
+            return known[1]
+        base: Concept | None = None
         for item in self.ancestry(concept):
             if item.is_native:
-                return item
-        return None
+                base = item
+                break
+        self._native_bases[id(concept)] = (concept, base)
+        return base
 
     def refines(self, concept: Concept, other: Concept) -> bool:
         """True when ``concept`` is ``other`` or refines it."""

@@ -563,3 +563,26 @@ def test_a_concepts_json_schema_is_what_a_json_round_trip_gives(monkeypatch: pyt
         assert got["first"] is not got["second"]
         got["first"].append("changed")
         assert lib.concepts.json_schema(ticket) == expected
+
+
+def test_a_native_base_is_kept_per_library_and_found_again_when_a_concept_is_added() -> None:
+    from pipelex.language.blueprint import ConceptBlueprint
+
+    first, second = ConceptLibrary.with_natives(), ConceptLibrary.with_natives()
+    # the same concept code in two libraries, refining different natives
+    first.add("shop", "Label", ConceptBlueprint(description="A label", refines="Image"))
+    second.add("shop", "Label", ConceptBlueprint(description="A label", refines="Number"))
+    label_1, label_2 = first.concepts["shop.Label"], second.concepts["shop.Label"]
+    base_1, base_2 = first.native_base(label_1), second.native_base(label_2)
+    assert base_1 is first.concepts["native.Image"]
+    assert base_2 is second.concepts["native.Number"]
+    assert first.native_base(label_1) is base_1  # asked again: the same answer
+    # a concept refining one not declared yet: no native base, until it is declared
+    first.add("shop", "Sticker", ConceptBlueprint(description="A sticker", refines="Badge"))
+    sticker = first.concepts["shop.Sticker"]
+    assert first.native_base(sticker) is None
+    first.add("shop", "Badge", ConceptBlueprint(description="A badge", refines="Image"))
+    assert first.native_base(sticker) is first.concepts["native.Image"]
+    # a concept the library does not hold is walked as it is, not confused with the one of the same ref
+    assert first.native_base(label_2) is first.concepts["native.Number"]
+    assert first.native_base(label_1) is base_1
