@@ -722,7 +722,45 @@ def _render_direct(
         elif not _is_direct_value(value):
             return None
     text_format = style.text_format
+    # First with the budget's room counted here: while the steps and the output stay within what it has left, none
+    # of its checks below fails (each size checked is at most the output's, and the steps and the output only grow),
+    # so the text is the one they let through, made by the same calls in the same order. At the first step or
+    # character past it, the render starts again with the checks, to fail where they fail (having done no more work
+    # than they let it do).
+    room_steps = budget.max_steps - budget.steps
+    room_chars = budget.max_chars - budget.output_chars
+    steps = 0
+    total = 0
     chunks: list[str] = []
+    for part in plan:
+        if isinstance(part, str):
+            total += len(part)
+            if total > room_chars:
+                break
+            chunks.append(part)
+            continue
+        name, tag, _ = part
+        value = context.get(name, _MISSING)
+        if value is _MISSING:
+            continue
+        steps += 1
+        if steps > room_steps:
+            break
+        body = (
+            value.text
+            if text_format == "plain" and type(value) is TextContent
+            else format_as(value, text_format)
+        )
+        result = body if tag is None else _wrap_tag(body, tag, style.tag_style)
+        total += len(result)
+        if total > room_chars:
+            break
+        chunks.append(result)
+    else:
+        budget.steps += steps
+        budget.output_chars += total
+        return "".join(chunks)
+    chunks = []
     for part in plan:
         if isinstance(part, str):
             budget.output(part)

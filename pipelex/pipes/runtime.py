@@ -16,6 +16,7 @@ from pipelex.language.specs import ConceptSpec, Multiplicity, Presence
 from pipelex.limits import check_list_size, count_pipe_run, count_run_items
 from pipelex.memory.stuff import Absence, PipeResult, Stuff, WorkingMemory
 from pipelex.pipes.context import OutputOverride, RunContext
+from pipelex.pipes.inline import entered_now
 from pipelex.pipes.resolved import ResolvedInputs
 from pipelex.record import replace
 
@@ -517,8 +518,11 @@ async def run_pipe(
             result = await _dispatch(entry, resolved, memory, sub, output_name)
         else:  # the run-wide bound on leaves in flight ([runtime] max_concurrency)
             assert ctx.semaphore is not None  # set by RunContext.__post_init__
-            async with ctx.semaphore:
+            if entered_now(ctx.semaphore):  # an inline run's bound, which never waits
                 result = await _dispatch(entry, resolved, memory, sub, output_name)
+            else:
+                async with ctx.semaphore:
+                    result = await _dispatch(entry, resolved, memory, sub, output_name)
         if override is not None and controller and isinstance(result, Stuff):
             result = _fit_override(entry, ctx, result)
     except PipeRunError as exc:

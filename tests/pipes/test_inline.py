@@ -17,6 +17,7 @@ from pipelex.pipes.inline import (
     InlineRunSuspended,
     StopRequest,
     bound,
+    entered_now,
     is_inline,
     run_inline,
     try_inline,
@@ -133,6 +134,23 @@ def test_the_bound_of_an_inline_run_never_waits_and_a_loop_gets_a_semaphore() ->
     inline_bound = run_inline(main)
     assert not isinstance(inline_bound, asyncio.Semaphore)
     assert isinstance(asyncio.run(main()), asyncio.Semaphore)
+
+
+def test_an_inline_bound_is_entered_at_once_and_a_semaphore_is_left_to_async_with() -> None:
+    """``entered_now`` does what ``async with`` on an inline run's bound does (nothing, or raise when a stop was
+    requested); an asyncio semaphore is not entered by it."""
+
+    async def main() -> Any:
+        return bound(1)
+
+    stop = StopRequest()
+    inline_bound = try_inline(main(), stop=stop)
+    assert entered_now(inline_bound)
+    stop.request()
+    with pytest.raises(KeyboardInterrupt):
+        entered_now(inline_bound)
+    assert entered_now(run_inline(main))  # no stop request at all
+    assert not entered_now(asyncio.run(main()))
 
 
 def test_waiting_on_a_future_inline_is_refused() -> None:
