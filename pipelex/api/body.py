@@ -8,21 +8,27 @@ no cycle, so pausing the collector while it runs frees nothing later than it wou
 
 A body's bytes also tell, in one scan, when it cannot hold a lone UTF-16 surrogate (the request models refuse one
 anywhere in a body, fifth hostile pass): the models' check then skips its walk of every value, ~0.3 s of the event
-loop for 470,000 values (thirteenth hostile pass).
+loop for 470,000 values (thirteenth hostile pass). When they show one (a surrogate escape: a lone one, an emoji a JSON
+encoder escaped as a pair, or an escaped backslash before ``ud800``), the walk runs here, in a thread of its own, and
+the models read its result: on the event loop, one such escape beside 5 MB of small values held every client 2-4 s
+(seventeenth hostile pass). The walk is Python, so the loop keeps its turn while it runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import re
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from pipelex.api.models import TEXT_ONLY_BODY
+from pipelex.api.models import CHECKED_BODY
+from pipelex.narrowing import unencodable_path
 
 
 def parse_json_body(body: bytes) -> Any:
@@ -47,6 +53,18 @@ def holds_no_surrogate(body: bytes) -> bool:
     return json.detect_encoding(body) in ("utf-8", "utf-8-sig") and _SURROGATE.search(body) is None
 
 
+_walker: ThreadPoolExecutor | None = None
+
+
+async def surrogate_path(parsed: Any) -> str | None:
+    """:func:`unencodable_path` of a parsed body, in a thread of its own (one body at a time: the walks of many bodies
+    take the GIL from the event loop no more than one does)."""
+    global _walker
+    if _walker is None:
+        _walker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipelex-body-walk")
+    return await asyncio.get_running_loop().run_in_executor(_walker, unencodable_path, parsed)
+
+
 class BodyRequest(Request):
     """A request whose JSON body is parsed by :func:`parse_json_body`; otherwise starlette's own."""
 
@@ -54,9 +72,9 @@ class BodyRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             self._json = parse_json_body(body)
-            if holds_no_surrogate(body):
-                # in this request's task only: the models validating this body skip their walk
-                TEXT_ONLY_BODY.set(self._json)
+            path = None if holds_no_surrogate(body) else await surrogate_path(self._json)
+            # in this request's task only: the models validating this body read the result instead of walking it
+            CHECKED_BODY.set((self._json, path))
         return self._json
 
 

@@ -54,10 +54,11 @@ prompt = "Say hello to $name"
 """
 
 
-# The request body being validated, when its bytes show it holds no lone surrogate (pipelex.api.body: set where the
-# body is parsed, in the request's own task): its check then skips the walk of every value (~0.3 s of the event loop
-# for a 4.7 MB body of 470,000 small objects)
-TEXT_ONLY_BODY: ContextVar[object] = ContextVar("pipelex_text_only_body", default=None)
+# The request body being validated and the path of its lone surrogate (None: it holds none), as pipelex.api.body found
+# it where the body is parsed, in the request's own task: its check then skips the walk of every value (~0.3 s of the
+# event loop for a 4.7 MB body of 470,000 small objects; the walk, when the bytes show a surrogate escape, runs off the
+# loop there)
+CHECKED_BODY: ContextVar[tuple[object, str | None] | None] = ContextVar("pipelex_checked_body", default=None)
 
 
 MAX_UNKNOWN_FIELDS = 20
@@ -121,9 +122,8 @@ class RequestBody(ClosedBody):
     def _text_only(cls, data: Any) -> Any:
         """Refuse a string holding a lone surrogate (``"\\ud800"``, valid JSON escapes Python's ``json`` reads)
         anywhere in the body, naming its field: it failed the run where it was written out (a 500)."""
-        if data is not None and data is TEXT_ONLY_BODY.get():
-            return data
-        path = unencodable_path(data)
+        checked = CHECKED_BODY.get()
+        path = checked[1] if checked is not None and checked[0] is data else unencodable_path(data)
         if path is not None:
             raise PydanticCustomError(
                 "string_not_text",

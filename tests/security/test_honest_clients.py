@@ -8,6 +8,10 @@ The problem of an invalid method lists its first ``MAX_LISTED_PROBLEMS`` problem
 ``/v1/validate`` lists them all): the server reads a worker's problem and writes it out on its event loop, ~0.1 ms a
 problem, so a 3.8 MB bundle of 40,000 broken pipes (80,000 problems, a 64 MB answer) held every client 8.6 s.
 
+A body whose bytes show a surrogate escape (a lone one, an emoji escaped as a pair, ``\\ud800``) is walked for a lone
+surrogate where it is parsed, in a thread, not by the request model on the event loop: one such escape beside 5 MB of
+empty lists held every client 3.2 s.
+
 Both servers keep their connections within the process's limit of open files (``pipelex.serving.connection_room``):
 under the common soft limit of 1,024, 1,000 idle connections made every ``accept`` fail, so the API answered in 9 s
 and the MCP server's token holder timed out while any local process, without the token, held them.
@@ -256,3 +260,46 @@ def test_the_mcp_server_answers_its_token_holder_while_others_hold_connections(t
         _stop(server)
     log = (tmp_path / "server.log").read_text()
     assert "Too many open files" not in log and "connections at once" in log
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [(b"\\\\ud800", False), (b"\\ud83d\\ude00", False), (b"\\ud800", True)],
+    ids=["escaped-backslash", "escaped-emoji", "lone-surrogate"],
+)
+def test_a_body_showing_a_surrogate_escape_is_walked_once_off_the_event_loop(
+    text: bytes, refused: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import threading
+
+    import pipelex.api.body as body_module
+    import pipelex.api.models as models
+    from pipelex.narrowing import unencodable_path
+
+    walked_in: list[str] = []
+
+    def recording(data: object, root: str = "") -> str | None:
+        walked_in.append(threading.current_thread().name)
+        return unencodable_path(data, root)
+
+    monkeypatch.setattr(body_module, "unencodable_path", recording)
+    monkeypatch.setattr(models, "unencodable_path", recording)
+    app = create_app(PipelexConfig(), api_key=None)
+    lists = b",".join([b"[]"] * 10_000)
+    # refused for its unknown field once its model is validated (the test's app runs nothing)
+    body = (
+        b'{"mthds_contents": ["x"], "unknown": 1, "inputs": {"t": "a' + text + b'", "l": [' + lists + b"]}}"
+    )
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+            return await client.post(
+                "/v1/execute", content=body, headers={"content-type": "application/json"}
+            )
+
+    answer = asyncio.run(post())
+    assert answer.status_code == 422, answer.text
+    assert ("inputs.t holds a lone UTF-16 surrogate" in answer.text) is refused, answer.text
+    assert refused or "unknown field" in answer.text, answer.text
+    assert len(walked_in) == 1 and walked_in[0].startswith("pipelex-body-walk"), walked_in
