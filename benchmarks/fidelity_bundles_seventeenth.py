@@ -1269,6 +1269,229 @@ def _img() -> dict[str, str]:
     return C
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Natives inside structures, in PipeCompose, and as a construct's output
+
+_LISTING = """domain = "realty"
+description = "Write a listing for a house"
+main_pipe = "write_listing"
+
+[concept.House]
+description = "A house for sale"
+
+[concept.House.structure]
+address = { type = "text", description = "Where it is", required = true }
+FIELD
+
+[pipe.write_listing]
+type = "PipeLLM"
+description = "Write the listing"
+inputs = { house = "House" }
+output = "Text"
+prompt = \"\"\"
+Write a listing for the house at $house.address.
+READ
+\"\"\"
+"""
+
+
+def _inner() -> dict[str, str]:
+    C: dict[str, str] = {}
+    for name, (field, read) in {
+        "image_field": (
+            'photo = { type = "concept", concept_ref = "Image", description = "A photo" }',
+            "$house.photo",
+        ),
+        "image_field_at": (
+            'photo = { type = "concept", concept_ref = "Image", description = "A photo" }',
+            "@house.photo",
+        ),
+        "image_field_qualified": (
+            'photo = { type = "concept", concept_ref = "native.Image", description = "A photo" }',
+            "$house.photo",
+        ),
+        "image_list_field": (
+            'photos = { type = "list", item_type = "concept", item_concept_ref = "Image", description = "Photos" }',
+            "@house.photos",
+        ),
+        "image_field_with_images": (
+            'photo = { type = "concept", concept_ref = "Image", description = "A photo" }',
+            "{{ house | with_images }}",
+        ),
+        "image_field_url": (
+            'photo = { type = "concept", concept_ref = "Image", description = "A photo" }',
+            "$house.photo.url",
+        ),
+        "number_field_native": (
+            'price = { type = "concept", concept_ref = "Number", description = "The price" }',
+            "$house.price",
+        ),
+        "number_field_native_number": (
+            'price = { type = "concept", concept_ref = "Number", description = "The price" }',
+            "$house.price.number",
+        ),
+        "document_field": (
+            'deed = { type = "concept", concept_ref = "Document", description = "The deed" }',
+            "$house.deed",
+        ),
+        "date_field_native": (
+            'listed = { type = "concept", concept_ref = "Date", description = "Listed" }',
+            "$house.listed",
+        ),
+        "text_field_native": (
+            'notes = { type = "concept", concept_ref = "Text", description = "Notes" }',
+            "$house.notes",
+        ),
+        "page_field": (
+            'plan = { type = "concept", concept_ref = "Page", description = "The plan" }',
+            "$house.plan",
+        ),
+        "dynamic_field": (
+            'extra = { type = "concept", concept_ref = "Dynamic", description = "Extra" }',
+            "$house.extra",
+        ),
+        "anything_field": (
+            'extra = { type = "concept", concept_ref = "Anything", description = "Extra" }',
+            "$house.extra",
+        ),
+        "unknown_native_field": (
+            'clip = { type = "concept", concept_ref = "native.Video", description = "A clip" }',
+            "$house.clip",
+        ),
+        "dict_field_read_key": (
+            'rooms = { type = "dict", key_type = "text", value_type = "integer", description = "Rooms" }',
+            "{{ house.rooms['kitchen'] }}",
+        ),
+        "list_field_index": (
+            'tags = { type = "list", item_type = "text", description = "Tags" }',
+            "{{ house.tags[0] }}",
+        ),
+        "list_field_join": (
+            'tags = { type = "list", item_type = "text", description = "Tags" }',
+            "{{ house.tags | join(', ') }}",
+        ),
+    }.items():
+        C[name] = _sub(_sub(_LISTING, "FIELD", field), "READ", read)
+    return C
+
+
+_NCOMP = """domain = "desk"
+description = "Build a native value with PipeCompose"
+main_pipe = "build_value"
+
+[pipe.build_value]
+type = "PipeCompose"
+description = "Build the value"
+inputs = { note = "Text" }
+output = "OUTPUT"
+BODY
+"""
+
+
+def _ncomp() -> dict[str, str]:
+    C: dict[str, str] = {}
+    for name, (output, body) in {
+        "text_template": ("Text", 'template = "Note: $note"'),
+        "markdown_template": ("Markdown", 'template = "# Note\\n\\n$note"'),
+        "html_template": ("Html", 'template = { template = "<p>$note</p>", category = "html" }'),
+        "number_template": ("Number", 'template = "42"'),
+        "json_template": ("JSON", 'template = "{\\"note\\": \\"x\\"}"'),
+        "image_template": ("Image", 'template = "$note"'),
+        "yesno_construct": (
+            "YesNo",
+            '[pipe.build_value.construct]\nyes_no = true\nprobability = { template = "$note" }',
+        ),
+        "yesno_construct_literal": (
+            "YesNo",
+            '[pipe.build_value.construct]\nyes_no = true\nprobability = 0.9\nnote_text = { from = "note" }',
+        ),
+        "number_construct": ("Number", '[pipe.build_value.construct]\nnumber = 3\nlabel = { from = "note" }'),
+        "number_construct_only": ("Number", "construct = { number = 3 }\n# $note"),
+        "json_construct": ("JSON", '[pipe.build_value.construct]\njson_obj = { from = "note" }'),
+        "text_construct": ("Text", '[pipe.build_value.construct]\ntext = { from = "note" }'),
+        "html_construct": (
+            "Html",
+            '[pipe.build_value.construct]\ninner_html = { template = "<p>$note</p>" }\ncss_class = "card"',
+        ),
+        "date_construct": (
+            "Date",
+            '[pipe.build_value.construct]\ndate = "2026-03-01"\nlabel = { from = "note" }',
+        ),
+        "choice_construct": ("Choice", '[pipe.build_value.construct]\nchoice = { from = "note" }'),
+        "dynamic_template": ("Dynamic", 'template = "Note: $note"'),
+        "anything_template": ("Anything", 'template = "Note: $note"'),
+    }.items():
+        C[name] = _sub(_sub(_NCOMP, "OUTPUT", output), "BODY", body)
+    return C
+
+
+_NEST = """domain = "reports"
+description = "Summarize each page of a report's extraction"
+main_pipe = "summarize_pages"
+
+[concept.Extraction]
+description = "What was extracted from a report"
+
+[concept.Extraction.structure]
+title = { type = "text", description = "The title", required = true }
+sections = { type = "list", item_type = "text", description = "The sections", required = true }
+
+[pipe.summarize_pages]
+type = "PipeSequence"
+description = "Summarize each section"
+inputs = { extraction = "Extraction" }
+output = "Text[]"
+steps = [
+    { pipe = "summarize_section", batch_over = "extraction.sections", batch_as = "section", result = "summaries" },
+]
+
+[pipe.summarize_section]
+type = "PipeLLM"
+description = "Summarize a section"
+inputs = { section = "Text" }
+output = "Text"
+prompt = "Summarize: $section"
+"""
+
+
+def _nest() -> dict[str, str]:
+    B = _NEST
+    C: dict[str, str] = {"base": B}
+    C["over_title"] = _sub(B, 'batch_over = "extraction.sections"', 'batch_over = "extraction.title"')
+    C["over_unknown"] = _sub(B, 'batch_over = "extraction.sections"', 'batch_over = "extraction.chapters"')
+    C["over_whole"] = _sub(B, 'batch_over = "extraction.sections"', 'batch_over = "extraction"')
+    C["batch_list_name_dotted"] = (
+        B.split("[pipe.summarize_pages]")[0]
+        + """[pipe.summarize_pages]
+type = "PipeBatch"
+description = "Summarize each section"
+inputs = { extraction = "Extraction" }
+output = "Text[]"
+branch_pipe_code = "summarize_section"
+input_list_name = "extraction.sections"
+input_item_name = "section"
+"""
+        + "\n[pipe.summarize_section]"
+        + B.split("[pipe.summarize_section]")[1]
+    )
+    C["bind_then_batch"] = (
+        _sub(
+            B,
+            'steps = [\n    { pipe = "summarize_section"',
+            'steps = [\n    { pipe = "pick_sections", result = "sections" },\n    { pipe = "summarize_section"',
+        ).replace('batch_over = "extraction.sections"', 'batch_over = "sections"')
+        + """
+[pipe.pick_sections]
+type = "PipeCompose"
+description = "Take the sections"
+inputs = { extraction = "Extraction" }
+output = "Text[]"
+construct = { from = "extraction.sections" }
+"""
+    )
+    return C
+
+
 def cases() -> dict[str, str | dict[str, str]]:
     """Every case, named ``f17_<group>__<name>`` (a folder case: a dict of relative path -> text)."""
     out: dict[str, str | dict[str, str]] = {}
@@ -1283,6 +1506,9 @@ def cases() -> dict[str, str | dict[str, str]]:
         ("nat", _nat()),
         ("seq", _seq()),
         ("img", _img()),
+        ("inner", _inner()),
+        ("ncomp", _ncomp()),
+        ("nest", _nest()),
     )
     for group, made in groups:
         for name, text in made.items():

@@ -108,3 +108,23 @@ def test_a_condition_whose_outcomes_make_dynamic_may_declare_dynamic() -> None:
     )
     report = validate(text)
     assert report.is_valid, error_types(report)
+
+
+NOTE = """
+domain = "desk"
+main_pipe = "build_value"
+
+[pipe.build_value]
+type = "PipeCompose"
+description = "Build the value"
+inputs = { note = "Text" }
+output = "OUTPUT"
+template = "Note: $note"
+"""
+
+
+@pytest.mark.parametrize(("output", "valid"), [("Dynamic", True), ("Text", True), ("Number", False)])
+def test_a_template_makes_a_text_for_a_dynamic_output(output: str, valid: bool) -> None:
+    # the reference: valid, its dry run too (a Dynamic output is what the pipe makes); a Number is no text
+    report = validate(NOTE.replace("OUTPUT", output))
+    assert report.is_valid is valid, error_types(report)

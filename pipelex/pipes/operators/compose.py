@@ -76,7 +76,8 @@ async def run(entry: PipeEntry, pipe: PipeComposeBlueprint, inputs: ResolvedInpu
         content: StuffContent
         if html_model:
             content = natives.HtmlContent(inner_html=text)
-        elif model is TextContent:
+        elif model is TextContent or concept.ref == "native.Dynamic":
+            # a `Dynamic` output is decided by what the pipe makes: a template makes a text (as in the reference)
             content = text_content(text)
         else:
             try:
