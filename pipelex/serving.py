@@ -18,6 +18,13 @@ FILE_MARGIN = 128
 BACKLOG = 2048
 """uvicorn's: connections the kernel queues before they are accepted, and how many asyncio accepts in one go."""
 
+ACCEPT_BURSTS = 3
+"""Accept bursts whose sockets can be open at once: asyncio accepts up to the backlog each time the listening socket
+is ready, and makes their transports in tasks of the next loop iteration, where the bound closes the connections
+past it (their sockets closed an iteration later still), while the next burst may already be accepted: a flood
+held 784 connections and two bursts of 112 under 1,024 files and hit the limit now and then (a test on a busy
+machine)."""
+
 
 def connection_room(connections: int, *, margin: int = FILE_MARGIN) -> tuple[int, int]:
     """How many connections this process can serve at once (up to ``connections``) and its listening backlog, within
@@ -28,12 +35,13 @@ def connection_room(connections: int, *, margin: int = FILE_MARGIN) -> tuple[int
     soft limit is often 1,024 files (systemd's default): 1,000 idle connections from anyone who can reach the server
     (any local process, for the MCP server, without its token) then made every ``accept`` fail (``Too many open
     files``), so clients waited 9 s or timed out (seventeenth hostile pass). asyncio accepts up to the backlog in one
-    go before a connection is served (or an idle one closed to make room): the backlog must fit too, or each accept
+    go before a connection is served (or an idle one closed to make room): the backlog must fit too, a few times over
+    (:data:`ACCEPT_BURSTS`), or each accept
     past the limit is logged with its traceback, up to 2,048 times a burst."""
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = connections + BACKLOG + margin
+    wanted = connections + ACCEPT_BURSTS * BACKLOG + margin
     if soft != resource.RLIM_INFINITY and soft < wanted:
         raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         try:
@@ -43,9 +51,9 @@ def connection_room(connections: int, *, margin: int = FILE_MARGIN) -> tuple[int
             pass
     if soft == resource.RLIM_INFINITY or soft >= wanted:
         return connections, BACKLOG
-    available = max(2, soft - margin)
-    backlog = max(1, available // 8)
-    fitting = max(1, min(connections, available - backlog))
+    available = max(4, soft - margin)
+    backlog = max(1, available // 16)
+    fitting = max(1, min(connections, available - ACCEPT_BURSTS * backlog))
     logger.warning(
         "this process may open %d files (its hard limit, `ulimit -Hn`): it serves %d connections at once, not the "
         "%d of [limits] max_connections; raise the limit to serve them all",
