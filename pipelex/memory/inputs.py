@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelex.concepts.library import Concept
-from pipelex.concepts.natives import ListContent, StuffContent, native_name
+from pipelex.concepts.natives import ListContent, StuffContent, TextContent, native_name, text_content
 from pipelex.concepts.values import ContentError, to_content
 from pipelex.errors import InputError, too_many_digits
 from pipelex.language.library import Library, PipeEntry
@@ -392,6 +392,10 @@ def _content(
 ) -> StuffContent:
     """One value as content of ``concept``; ``bare``: given as is, not in the explicit form."""
     model = library.concepts.content_model(concept)
+    if model is TextContent and type(value) is str:
+        # the common case, once per item of a long list of texts: what the checks below and ``to_content`` make of
+        # a string for a text (none of them applies: a text's class has no native name), without the validator
+        return text_content(value)
     kind = native_name(model)
     if bare and kind in _SCALAR_GIVEN_AS and is_dict(value):
         give = _SCALAR_GIVEN_AS[kind]
@@ -531,6 +535,9 @@ def _held_values(content: object, *, opaque: tuple[str, ...] = ()) -> Iterator[o
     while stack:
         item = stack.pop()
         yield item
+        if type(item) is TextContent:  # the common leaf (an item of a long list of texts): its one field next
+            yield item.text
+            continue
         if isinstance(item, BaseModel):
             if not (opaque and native_name(type(item)) in opaque):
                 stack.extend(getattr(item, field) for field in type(item).model_fields)
