@@ -291,11 +291,7 @@ def check_output(
     if declared.ref in ("native.Anything", "native.Dynamic", "native.Composite"):
         return stuff
     if produced is not declared and not concepts.is_compatible(produced, declared):
-        raise PipeRunError(
-            f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
-            pipe_code=entry.code,
-            error_type="pipe_output_invalid",
-        )
+        raise _not_a(entry, produced, declared)
     if stored:  # a list kept by reference: each item was checked by the pipe that produced it
         return stuff
     model = concepts.content_model(produced)
@@ -308,12 +304,7 @@ def check_output(
         try:
             made = to_content(item, produced, concepts)
         except ContentError as exc:
-            raise PipeRunError(
-                f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: "
-                f"{exc.problem}",
-                pipe_code=entry.code,
-                error_type="pipe_output_invalid",
-            ) from exc
+            raise _misfit(entry, produced, exc) from exc
         checked.append(made)
         changed = changed or made is not item
     if not changed:
@@ -321,6 +312,24 @@ def check_output(
     if isinstance(stuff.content, ListContent):
         return stuff.model_copy(update={"content": ListContent(items=checked)})
     return stuff.model_copy(update={"content": checked[0]})
+
+
+def _not_a(entry: PipeEntry, produced: Concept, declared: Concept) -> PipeRunError:
+    """An output of a concept that is not the declared one (nor refines it)."""
+    return PipeRunError(
+        f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
+        pipe_code=entry.code,
+        error_type="pipe_output_invalid",
+    )
+
+
+def _misfit(entry: PipeEntry, produced: Concept, exc: ContentError) -> PipeRunError:
+    """An output whose value does not fit its concept's content model."""
+    return PipeRunError(
+        f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: {exc.problem}",
+        pipe_code=entry.code,
+        error_type="pipe_output_invalid",
+    )
 
 
 def _check_single(entry: PipeEntry, ctx: RunContext, stuff: Stuff, content: Any, declared: Concept) -> Stuff:
@@ -331,22 +340,13 @@ def _check_single(entry: PipeEntry, ctx: RunContext, stuff: Stuff, content: Any,
     if declared.ref in ("native.Anything", "native.Dynamic", "native.Composite"):
         return stuff
     if produced is not declared and not concepts.is_compatible(produced, declared):
-        raise PipeRunError(
-            f"pipe {entry.code!r} produced a {produced.ref}, which is not a {declared.ref}",
-            pipe_code=entry.code,
-            error_type="pipe_output_invalid",
-        )
+        raise _not_a(entry, produced, declared)
     if isinstance(content, concepts.content_model(produced)):  # what to_content keeps as it is
         return stuff
     try:
         made = to_content(content, produced, concepts)
     except ContentError as exc:
-        raise PipeRunError(
-            f"pipe {entry.code!r} produced an output that does not fit the concept {produced.ref}: "
-            f"{exc.problem}",
-            pipe_code=entry.code,
-            error_type="pipe_output_invalid",
-        ) from exc
+        raise _misfit(entry, produced, exc) from exc
     if made is content:
         return stuff
     return stuff.model_copy(update={"content": made})
