@@ -9,9 +9,9 @@ renderer both call ``str()``, so they agree by construction.
 """
 
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,40 @@ from pipelex.concepts.native_classes.base import StuffContent as StuffContent
 from pipelex.concepts.native_classes.base import TextContent as TextContent
 from pipelex.concepts.native_classes.base import iso_time as iso_time
 from pipelex.concepts.native_classes.base import structure_text as structure_text
+
+# Pydantic models built from values known valid, as ``model_construct`` leaves them, without validating and without
+# its generic per-field work (defaults, aliases, a ``default_factory``'s signature): the runtime builds several per
+# pipe run (stuffs, memories, graph records, a batch item's text), a sweep a verdict per pipe. Pydantic's own slots
+# of a model are set through their descriptors, found once here: ``object.__setattr__`` looks each descriptor up
+# along the class's bases at every call (three times the cost).
+_M = TypeVar("_M", bound=BaseModel)
+
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def constructed(
+    cls: type[_M],
+    values: dict[str, Any],
+    fields_set: Set[str] | None = None,
+    private: dict[str, Any] | None = None,
+) -> _M:
+    """An instance of ``cls`` holding ``values`` (its ``__dict__``, taken as is), known valid.
+
+    ``fields_set``: the names given (default: ``values``' keys). A class whose instances are all given the same
+    fields may pass one set for all of them (pydantic keeps a set per instance, ~216 bytes): readers see an equal
+    set, assigning a field adds a name already there, and ``model_copy`` copies the set (as
+    :func:`share_fields_sets`). ``private``: the private attributes' values (None: the
+    class has none set)."""
+    model = cls.__new__(cls)
+    _set_dict(model, values)
+    _set_fields_set(model, set(values) if fields_set is None else fields_set)
+    _set_extra(model, None)
+    _set_private(model, private)
+    return model
+
 
 # the fields-set of every TextContent that text_content builds (its one field, given): one set for all of them, as
 # share_fields_sets gives the items of a long list (a set per instance is ~216 bytes, more than most texts)
@@ -30,13 +64,7 @@ def text_content(text: str) -> TextContent:
     validation leaves it (the one field set), without running it; anything else is validated."""
     if type(text) is not str:
         return TextContent(text=text)
-    content = TextContent.__new__(TextContent)
-    _set = object.__setattr__
-    _set(content, "__dict__", {"text": text})
-    _set(content, "__pydantic_fields_set__", _TEXT_FIELDS)  # shared: see share_fields_sets
-    _set(content, "__pydantic_extra__", None)
-    _set(content, "__pydantic_private__", None)
-    return content
+    return constructed(TextContent, {"text": text}, _TEXT_FIELDS)  # the set shared: see share_fields_sets
 
 
 def list_text(items: Iterable[Any], *, bulleted: bool) -> str:

@@ -2,14 +2,13 @@
 
 import base64
 import os
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipelex.concepts.natives import StuffContent, is_list_content
+from pipelex.concepts.natives import StuffContent, constructed, is_list_content
 
 MAIN_STUFF = "main_stuff"
-_M = TypeVar("_M", bound=BaseModel)
 
 
 _CODES_PER_READ = 819  # 3 KB of random bytes: 4,096 url-safe characters, 819 codes of 5
@@ -38,30 +37,6 @@ def _forget_codes() -> None:  # a forked process must not hand out its parent's 
 os.register_at_fork(after_in_child=_forget_codes)
 
 
-def _construct(cls: type[_M], values: dict[str, Any], fields_set: set[str] | None = None) -> _M:
-    """An instance of ``cls`` holding ``values``, every field given and known valid: as ``model_construct`` does,
-    without validating or its generic per-field work (the runtime builds several per pipe run).
-
-    ``fields_set``: the class's one set of every field, shared by the instances given every field (pydantic keeps a
-    set per instance, ~216 bytes: a run makes two stuffs a step); readers see the same set, assigning a field adds a
-    name already there and ``model_copy`` copies the set (as :func:`pipelex.concepts.natives.share_fields_sets`)."""
-    model = cls.__new__(cls)
-    _set_dict(model, values)
-    _set_fields_set(model, set(values) if fields_set is None else fields_set)
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
-
-
-# what ``object.__setattr__(model, name, value)`` does for pydantic's own slots of a model: their descriptors'
-# ``__set__``, found once (``object.__setattr__`` looks the descriptor up along the class's bases at each call, three
-# times the cost; the runtime builds several models per pipe run). pipelex.tracing.graph keeps the same four.
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
 class Stuff(BaseModel):
     """A named value of a concept in working memory."""
 
@@ -84,7 +59,7 @@ class Stuff(BaseModel):
         values: dict[str, Any] = {"stuff_code": stuff_code or new_stuff_code(), "stuff_name": name}
         values["concept"] = concept
         values["content"] = content
-        return _construct(cls, values, _STUFF_FIELDS if cls is Stuff else None)
+        return constructed(cls, values, _STUFF_FIELDS if cls is Stuff else None)
 
     def named(self, name: str) -> "Stuff":
         """This stuff under another name (itself when the name is the same: contents are never changed)."""
@@ -113,7 +88,7 @@ class Stuff(BaseModel):
         }
 
 
-# every field of a Stuff: the fields-set the stuffs built by Stuff.of share (see _construct)
+# every field of a Stuff: the fields-set the stuffs built by Stuff.of share (see pipelex.prebuilt.constructed)
 _STUFF_FIELDS = set(Stuff.__pydantic_fields__)
 
 
@@ -152,7 +127,7 @@ class WorkingMemory(BaseModel):
     def with_inputs(cls, stuffs: dict[str, Stuff]) -> "WorkingMemory":
         """A memory holding the inputs of a run (``main_stuff`` points at nothing yet)."""
         # built as ``model_construct`` does (its three fields known valid: empty), not validated: once per run
-        memory = _construct(cls, {"root": {}, "aliases": {}, "absences": {}})
+        memory = constructed(cls, {"root": {}, "aliases": {}, "absences": {}})
         for name, stuff in stuffs.items():
             memory.store(name, stuff, main=False)
         return memory
@@ -195,7 +170,7 @@ class WorkingMemory(BaseModel):
 
     def fork(self) -> "WorkingMemory":
         """A copy whose changes do not reach this memory (contents are immutable by convention)."""
-        return _construct(
+        return constructed(
             WorkingMemory,
             {"root": dict(self.root), "aliases": dict(self.aliases), "absences": dict(self.absences)},
         )

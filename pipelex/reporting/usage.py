@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelex.concepts.natives import constructed
 from pipelex.narrowing import is_dict
 from pipelex.reporting import usage_sink
 
@@ -75,13 +76,7 @@ class UsageReport(BaseModel):
         Built as ``model_construct()`` builds it (no field set, ``by_model`` empty), without its generic work:
         for a field with a ``default_factory`` it asks ``inspect.signature`` whether the factory takes the
         validated data (~5 µs; the roll-up makes one per graph node)."""
-        report = cls.__new__(cls)
-        _set = object.__setattr__
-        _set(report, "__dict__", {"by_model": {}})
-        _set(report, "__pydantic_fields_set__", set())
-        _set(report, "__pydantic_extra__", None)
-        _set(report, "__pydantic_private__", None)
-        return report
+        return constructed(cls, {"by_model": {}}, set())
 
     def add(self, usage: ModelUsage) -> None:
         """Add one model's usage."""

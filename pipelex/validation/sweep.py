@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelex.concepts.natives import constructed
 from pipelex.config.run_settings import RunSettings
 from pipelex.errors import PipelexError
 from pipelex.language.library import Library, PipeEntry
@@ -53,21 +54,11 @@ class PipeVerdict(BaseModel):
 
         The instances share one fields-set of the four fields, as the stuffs of a run do (``Stuff.of``): readers see
         an equal set, assigning a field adds a name already there, ``model_copy`` copies the set."""
-        verdict = cls.__new__(cls)
-        _set = object.__setattr__
-        _set(
-            verdict,
-            "__dict__",
+        return constructed(
+            cls,
             {"pipe_ref": pipe_ref, "status": status, "error_type": error_type, "message": message},
+            _VERDICT_FIELDS if cls is PipeVerdict else None,
         )
-        _set(
-            verdict,
-            "__pydantic_fields_set__",
-            _VERDICT_FIELDS if cls is PipeVerdict else set(cls.model_fields),
-        )
-        _set(verdict, "__pydantic_extra__", None)
-        _set(verdict, "__pydantic_private__", None)
-        return verdict
 
 
 # every field of a verdict: the fields-set the verdicts made by PipeVerdict.of share
