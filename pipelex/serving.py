@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 logger = logging.getLogger("pipelex.serving")
 
@@ -62,6 +63,20 @@ def connection_room(connections: int, *, margin: int = FILE_MARGIN) -> tuple[int
         connections,
     )
     return fitting, backlog
+
+
+def connection_settings(
+    max_connections: int, header_seconds: float, idle_seconds: float, *, margin: int = FILE_MARGIN
+) -> dict[str, Any]:
+    """uvicorn's connection settings of both servers, from ``[limits]`` (``max_connections``,
+    ``request_header_seconds``, ``request_idle_seconds``): the protocol of :func:`protocol_class`, the connections
+    and backlog :func:`connection_room` finds room for (``margin``: the open files the server needs besides)."""
+    connections, backlog = connection_room(max_connections, margin=margin)
+    return {
+        "http": protocol_class(header_seconds, connections, write_stall_seconds=idle_seconds),
+        "limit_concurrency": connections,
+        "backlog": backlog,
+    }
 
 
 class _WriteStall:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelex.api.security import bearer_token, key_matches
 from pipelex.logtext import uvicorn_log_config
-from pipelex.serving import FILE_MARGIN, connection_room, protocol_class
+from pipelex.serving import FILE_MARGIN, connection_settings
 
 if TYPE_CHECKING:
     import uvicorn
@@ -254,16 +254,14 @@ def uvicorn_config(
     """The uvicorn settings of the runner API (``options`` pass through: log level, access log...)."""
     import uvicorn
 
-    # each worker process holds a few files of this one open (its pipe, its sentinel)
-    connections, backlog = connection_room(
-        limits.max_connections, margin=FILE_MARGIN + 4 * limits.run_workers
-    )
     settings: dict[str, Any] = {
-        "http": protocol_class(
-            limits.request_header_seconds, connections, write_stall_seconds=limits.request_idle_seconds
+        **connection_settings(
+            limits.max_connections,
+            limits.request_header_seconds,
+            limits.request_idle_seconds,
+            # each worker process holds a few files of this one open (its pipe, its sentinel)
+            margin=FILE_MARGIN + 4 * limits.run_workers,
         ),
-        "limit_concurrency": connections,
-        "backlog": backlog,
         # keep-alive longer than clients' own idle expiry (httpx: 5 s), so the server never closes a connection
         # at the moment a client reuses it (a client then sees a read error on a request that was never served)
         "timeout_keep_alive": 65,

@@ -516,12 +516,11 @@ def _serve_http(server: MCPServer, port: int) -> None:
     app = server.streamable_http_app(host="127.0.0.1")  # with the SDK's Host and Origin checks
     from pipelex.boot import Pipelex
     from pipelex.logtext import uvicorn_log_config
-    from pipelex.serving import connection_room, protocol_class
+    from pipelex.serving import connection_settings
 
     # connections bounded as under `api serve` ([limits]): any local process, without the token, could hold ~1,000
     # idle or half-open ones and the agent's requests timed out (Too many open files, or no deadline on headers)
     limits = Pipelex.config().limits
-    connections, backlog = connection_room(limits.max_connections)
     # uvicorn's own records (an exception escaping the app quotes its message) escaped, as under `api serve`
     uvicorn.run(
         BearerGuard(app, token),
@@ -529,11 +528,9 @@ def _serve_http(server: MCPServer, port: int) -> None:
         port=port,
         log_level="warning",
         log_config=uvicorn_log_config(),
-        http=protocol_class(
-            limits.request_header_seconds, connections, write_stall_seconds=limits.request_idle_seconds
+        **connection_settings(
+            limits.max_connections, limits.request_header_seconds, limits.request_idle_seconds
         ),
-        limit_concurrency=connections,
-        backlog=backlog,
     )
 
 
