@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -234,23 +235,33 @@ def test_a_failed_run_on_temporal_keeps_its_partial_results(
 
 
 # ---------------------------------------------------------------------------------------------------- server gone
-def test_a_server_gone_mid_run_gives_one_line_and_the_core_logs_go_to_the_log(tmp_path: Path) -> None:
-    """A server that does not come back: the client gives up after ``reconnect_wait_s`` (short here), in one line
-    saying the run was not cancelled."""
+@dataclass
+class _MidRun:
+    """A worker and a waiting ``run bundle --temporal`` of four one-second steps, the first step ended."""
+
+    worker: subprocess.Popen[str]
+    client: subprocess.Popen[str]
+    calls: Path
+    worker_output: str = ""  # once the block ended (the worker stopped by SIGTERM)
+
+
+@contextmanager
+def _mid_run(tmp_path: Path, address: str, queue: str) -> Iterator[_MidRun]:
+    """A ``pipelex worker`` and a client running four one-second steps on the server at ``address``, handed over
+    once the first step has ended; the worker is stopped when the block ends (its output kept)."""
     bundle = tmp_path / "steps.mthds"
     bundle.write_text(sequence_bundle(4, pipe_type="PipeFunc"), encoding="utf-8")
-    (tmp_path / "pipelex.toml").write_text("[temporal]\nreconnect_wait_s = 2\n", encoding="utf-8")
-    server = DevServer().wait_ready()
     env = cli_env(
         tmp_path,
-        PIPELEX_TEMPORAL_ADDRESS=server.address,
-        PIPELEX_TEMPORAL_TASK_QUEUE=f"gone-{uuid.uuid4().hex[:8]}",
+        PIPELEX_TEMPORAL_ADDRESS=address,
+        PIPELEX_TEMPORAL_TASK_QUEUE=f"{queue}-{uuid.uuid4().hex[:8]}",
         PIPELEX_TEST_STEP_SECONDS="1",
     )
     calls = tmp_path / "calls.log"
     worker = subprocess.Popen(
         pipelex_cmd("worker"), cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    run = None
     try:
         assert worker.stdout is not None
         assert "serving task queue" in worker.stdout.readline()
@@ -266,88 +277,72 @@ def test_a_server_gone_mid_run_gives_one_line_and_the_core_logs_go_to_the_log(tm
             while "end" not in (calls.read_text() if calls.exists() else "") and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert calls.exists(), "the first step never ran"
-            server.process.kill()  # the server dies mid-run
-            server.process.wait()
-            out, err = client.communicate(timeout=120)
-        result = subprocess.CompletedProcess(client.args, client.returncode, out, err)
-        assert_one_clear_line(result, 1, "lost the Temporal server at")
-        assert "The run was not cancelled" in err and "reconnect_wait_s" in err, err
-        assert (
-            "WARN" not in err and "sdk_core" not in err
-        )  # the core's retry warnings are not on the terminal
-        assert "sdk_core" in (tmp_path / "pipelex.log").read_text()  # they are in the log
-        assert (tmp_path / "out" / "main_01" / "error.json").exists()
+            run = _MidRun(worker, client, calls)
+            yield run
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
-            wout, _ = worker.communicate(timeout=60)
+            output, _ = worker.communicate(timeout=60)
         finally:
             if worker.poll() is None:
                 worker.kill()
-                wout, _ = worker.communicate()
-            server.stop()
-    worker_result = subprocess.CompletedProcess(worker.args, worker.returncode, wout, "")
+                output, _ = worker.communicate()
+        if run is not None:
+            run.worker_output = output
+
+
+def test_a_server_gone_mid_run_gives_one_line_and_the_core_logs_go_to_the_log(tmp_path: Path) -> None:
+    """A server that does not come back: the client gives up after ``reconnect_wait_s`` (short here), in one line
+    saying the run was not cancelled."""
+    (tmp_path / "pipelex.toml").write_text("[temporal]\nreconnect_wait_s = 2\n", encoding="utf-8")
+    server = DevServer().wait_ready()
+    try:
+        with _mid_run(tmp_path, server.address, "gone") as run:
+            server.process.kill()  # the server dies mid-run
+            server.process.wait()
+            out, err = run.client.communicate(timeout=120)
+            result = subprocess.CompletedProcess(run.client.args, run.client.returncode, out, err)
+            assert_one_clear_line(result, 1, "lost the Temporal server at")
+            assert "The run was not cancelled" in err and "reconnect_wait_s" in err, err
+            assert (
+                "WARN" not in err and "sdk_core" not in err
+            )  # the core's retry warnings are not on the terminal
+            assert "sdk_core" in (tmp_path / "pipelex.log").read_text()  # they are in the log
+            assert (tmp_path / "out" / "main_01" / "error.json").exists()
+    finally:
+        server.stop()
+    worker_result = subprocess.CompletedProcess(run.worker.args, run.worker.returncode, run.worker_output, "")
     no_crash(worker_result)
-    assert worker.returncode == 0, wout
+    assert run.worker.returncode == 0, run.worker_output
 
 
 def test_a_server_restarted_mid_run_is_waited_for_and_the_run_completes(tmp_path: Path) -> None:
     """A configured server that restarts mid-run (its state in a file, as a deployment keeps it): the worker and
     the waiting client ride the outage out, past the SDK's own retries (~10 s), saying so once; the run then
     completes, each step run once or, the one in flight when the server went, twice."""
-    bundle = tmp_path / "steps.mthds"
-    bundle.write_text(sequence_bundle(4, pipe_type="PipeFunc"), encoding="utf-8")
     db = tmp_path / "temporal.db"
     server = DevServer(db_file=db).wait_ready()
-    env = cli_env(
-        tmp_path,
-        PIPELEX_TEMPORAL_ADDRESS=server.address,
-        PIPELEX_TEMPORAL_TASK_QUEUE=f"restart-{uuid.uuid4().hex[:8]}",
-        PIPELEX_TEST_STEP_SECONDS="1",
-    )
-    calls = tmp_path / "calls.log"
-    worker = subprocess.Popen(
-        pipelex_cmd("worker"), cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
     try:
-        assert worker.stdout is not None
-        assert "serving task queue" in worker.stdout.readline()
-        with spawned(
-            pipelex_cmd("run", "bundle", str(bundle), "-i", '{"text": "hi"}', "-o", "out", "--temporal"),
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        ) as client:
-            deadline = time.monotonic() + 90
-            while "end" not in (calls.read_text() if calls.exists() else "") and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert calls.exists(), "the first step never ran"
+        with _mid_run(tmp_path, server.address, "restart") as run:
             server.process.kill()  # the server dies mid-run...
             server.stop()  # (reaps it, closes its log)
             time.sleep(20)  # ...for longer than the SDK's own retries
-            assert client.poll() is None, "the client gave up while the server was away"
+            assert run.client.poll() is None, "the client gave up while the server was away"
             server = DevServer(port=server.port, db_file=db).wait_ready()  # ...and comes back on its file
-            out, err = client.communicate(timeout=180)
-        assert client.returncode == 0, out + err
-        assert err.count("cannot be reached") == 1 and "the run is not cancelled" in err, err
-        assert "hi+" in out  # the four steps' output
-        starts = [
-            line.split(" ", 1)[1] for line in calls.read_text().splitlines() if line.startswith("start ")
-        ]
-        assert set(starts) == {"hi", "hi+", "hi++", "hi+++"}, starts
-        assert all(starts.count(s) <= 2 for s in set(starts)), starts
-        assert worker.poll() is None, "the worker did not outlive the outage"
+            out, err = run.client.communicate(timeout=180)
+            assert run.client.returncode == 0, out + err
+            assert err.count("cannot be reached") == 1 and "the run is not cancelled" in err, err
+            assert "hi+" in out  # the four steps' output
+            starts = [
+                line.split(" ", 1)[1]
+                for line in run.calls.read_text().splitlines()
+                if line.startswith("start ")
+            ]
+            assert set(starts) == {"hi", "hi+", "hi++", "hi+++"}, starts
+            assert all(starts.count(s) <= 2 for s in set(starts)), starts
+            assert run.worker.poll() is None, "the worker did not outlive the outage"
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.communicate(timeout=60)
-        finally:
-            if worker.poll() is None:
-                worker.kill()
-                worker.communicate()
-            server.stop()
+        server.stop()
 
 
 # ---------------------------------------------------------------------------------------------------- signals
