@@ -237,15 +237,7 @@ class IsolatedRunner:
             value=memory,
         )
         if answer is None:
-            # the child ended without answering: the kernel or the allocator stopped it (past its ceiling)
-            raise WorkerProblem(
-                memory_problem.model_copy(
-                    update={
-                        "detail": memory_problem.detail
-                        + f"; its worker ended abnormally (exit code {exitcode})"
-                    }
-                )
-            )
+            raise WorkerProblem(_ended_without_answer(memory_problem, exitcode, kind))
         tag, body = answer[:1], answer[1:]
         if tag == _OK:
             return body
@@ -254,6 +246,52 @@ class IsolatedRunner:
         from pipelex.api.models import Problem
 
         raise WorkerProblem(Problem.model_validate_json(body))
+
+
+# how a worker ends when memory runs out without Python seeing a MemoryError: native code that cannot allocate
+# aborts (Rust's allocation failure, an allocator's own check: SIGABRT), the kernel's or a cgroup's out-of-memory
+# killer stops it (SIGKILL)
+_MEMORY_SIGNALS = frozenset({signal.SIGKILL, signal.SIGABRT})
+
+
+def _ended_without_answer(memory_problem: Problem, exitcode: int | None, kind: str) -> Problem:
+    """The problem of a worker that ended without answering, by how it ended (``exitcode``: ``-N`` for signal N).
+
+    Stopped by SIGKILL or SIGABRT, the way a process past its memory is stopped: the memory problem, saying how it
+    ended. Otherwise (a crash such as SIGSEGV, or an exit with a code: a function that called ``os._exit``) the
+    worker failed, not the request's limits: an internal error, with the way it ended in the server log."""
+    ending = _ending(exitcode)
+    if exitcode is not None and exitcode < 0 and -exitcode in _MEMORY_SIGNALS:
+        return memory_problem.model_copy(
+            update={"detail": f"{memory_problem.detail} (its worker process was stopped by {ending})"}
+        )
+    import logging
+    import uuid
+
+    from pipelex.api.problems import problem
+
+    incident = uuid.uuid4().hex[:12]
+    logging.getLogger("pipelex.api").error(
+        "internal error %s: the worker process of a %s ended without an answer (%s)", incident, kind, ending
+    )
+    return problem(
+        "internal-error",
+        f"the {'run' if kind == 'execute' else 'validation'}'s worker process ended without an answer ({ending}): "
+        f"a failure on the server's side, not a limit of the request (incident {incident}, logged on the server)",
+        instance="",
+    )
+
+
+def _ending(exitcode: int | None) -> str:
+    """How a process ended, in words: ``signal SIGSEGV``, ``exit code 3``."""
+    if exitcode is None:
+        return "no exit code"
+    if exitcode < 0:
+        try:
+            return f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 def _limit_problem(detail: str, *, limit: str, value: float) -> Problem:
