@@ -1053,9 +1053,29 @@ _READ_NUMBERS: dict[str, Any] = {"parse_float": _finite, "parse_constant": _not_
 
 def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
     cleaned = text.strip()
-    if cleaned.startswith("<think>") and "</think>" in cleaned:
-        # a reasoning model served without a reasoning parser (llama.cpp, Ollama, vLLM) writes its thinking first
-        cleaned = cleaned.partition("</think>")[2].strip()
+    answer = _after_thinking(cleaned)
+    # the thinking is never read for the answer: a draft in it is not the answer
+    return _read_json(cleaned if answer is None else answer, shown=text)
+
+
+def _after_thinking(text: str) -> str | None:
+    """The answer after a reasoning model's thinking when it is in the reply (the model served without a
+    reasoning parser: llama.cpp, Ollama, vLLM), or None: the text after the first ``</think>`` of a reply that
+    starts with ``<think>``, or of one that starts with prose and has no ``<think>`` before its ``</think>``
+    (DeepSeek-R1's and QwQ's chat templates open the thinking in the prompt, so the reply starts mid-thought).
+    A reply starting as JSON or a fenced block is an answer, whatever its strings hold."""
+    thought, closed, answer = text.partition("</think>")
+    if not closed:
+        return None
+    if text.startswith("<think>") or ("<think>" not in thought and not text.startswith(("{", "[", "`"))):
+        return answer.strip()
+    return None
+
+
+def _read_json(cleaned: str, shown: str | None = None) -> Any:
+    """The JSON value of a reply: the whole text, a fenced block, or one found among prose; a JSON string that
+    holds an object or a list (the answer encoded twice: a tool's arguments quoted again, a model writing its
+    JSON as a string) is read once more."""
     if cleaned.startswith("```"):
         cleaned = cleaned.strip("`").removeprefix("json").strip()
     try:
@@ -1065,7 +1085,7 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
         if found is not None:  # validated against the concept as any reply is
             return mend_json(found[0]) if "\\u" in cleaned else found[0]
         raise ProviderCallError(
-            f"the structured reply is not JSON ({exc}): {text[:120]!r}",
+            f"the structured reply is not JSON ({exc}): {(shown or cleaned)[:120]!r}",
             retryable=True,
             reason="schema_mismatch",
         ) from exc
@@ -1073,10 +1093,17 @@ def _load_json(job: LLMJob | SearchJob | JudgeJob, text: str) -> Any:
         # a reply of ten thousand nested brackets (a prompt-injected model, a broken server) is no answer; json
         # reads nesting by recursion, and its RecursionError failed the pipe unexplained, with no repair call
         raise ProviderCallError(
-            f"the structured reply nests too deeply to be read: {text[:120]!r}",
+            f"the structured reply nests too deeply to be read: {(shown or cleaned)[:120]!r}",
             retryable=True,
             reason="schema_mismatch",
         ) from None
+    if isinstance(data, str) and data.strip().startswith(("{", "[")):
+        try:
+            inner = json.loads(data, **_READ_NUMBERS)
+        except (ValueError, RecursionError):
+            inner = None
+        if is_json_object(inner) or is_list(inner):
+            data = inner
     # a lone surrogate escape ("\\ud83d": half an emoji, a reply cut short) is read by json as a string no UTF-8 text
     # can carry, and failed the run where it was written out (its digest): mended as a decoder mends bad bytes
     return mend_json(data) if "\\u" in cleaned else data

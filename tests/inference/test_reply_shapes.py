@@ -1,0 +1,199 @@
+"""Reply shapes of real OpenAI-compatible servers that the fake provider does not produce, each from a loopback
+stub on 127.0.0.1 that sends the server's wire format (its status, headers and JSON body) as the server would: the
+SDK and our adapter talk to its socket, nothing mocked between.
+
+- a reasoning model whose chat template opens the thinking in the prompt (DeepSeek-R1 and its distills, QwQ:
+  the template ends with ``<think>\\n``), served without a reasoning parser (llama.cpp's ``--reasoning-format
+  none``, Ollama's and vLLM's defaults for some models): the reply starts mid-thought and has a ``</think>`` but no
+  ``<think>``;
+- the answer encoded twice: a JSON string holding the object (a model writing its JSON as a string in ``json_object``
+  mode, a proxy quoting a tool call's arguments again).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from pipelex.errors import ProviderCallFailed
+from tests.inference.conftest import RunBundle, boot
+
+BUNDLE = """
+domain = "desk"
+main_pipe = "summarise"
+
+[concept.Summary]
+description = "A summary"
+[concept.Summary.structure]
+title = { type = "text", description = "Title", required = true }
+words = { type = "integer", description = "Word count", required = true }
+
+[pipe.summarise]
+type = "PipeLLM"
+description = "Summarise"
+inputs = { note = "Text" }
+output = "Summary"
+model = { model = "stubbed", temperature = 0.2, max_tokens = 200 }
+prompt = "Summarise $note"
+"""
+
+ANSWER = {"title": "The answer", "words": 3}
+
+
+@dataclass
+class Stub:
+    """The replies the server gives, in order (the last one again when they run out), and the bodies it got."""
+
+    replies: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=lambda: [])
+    bodies: list[dict[str, Any]] = field(default_factory=lambda: [])
+    url: str = ""
+
+
+def completion(
+    content: str | None = None, *, tool_arguments: object = None, finish: str = "stop"
+) -> dict[str, Any]:
+    """A chat completion as llama-server, vLLM and Ollama send it."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_arguments is not None:
+        message["tool_calls"] = [
+            {"id": "call_1", "type": "function", "function": {"name": "Summary", "arguments": tool_arguments}}
+        ]
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stubbed",
+        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
+    }
+
+
+@pytest.fixture
+def stub(storage_dir: Any) -> Iterator[Stub]:
+    state = Stub()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            pass
+
+        def do_POST(self) -> None:
+            state.bodies.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+            status, headers, body = state.replies[min(len(state.bodies), len(state.replies)) - 1]
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _boot(stub: Stub, **backend: Any) -> None:
+    boot(
+        models={
+            "backends": {"stub": {"kind": "openai", "base_url": stub.url, **backend}},
+            "handles": {"stubbed": {"backend": "stub", "model_id": "stubbed"}},
+            "calls": {"timeout": 30.0, "max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.02},
+        }
+    )
+
+
+async def _summary(run_bundle: RunBundle) -> dict[str, Any]:
+    output = await run_bundle(BUNDLE, {"note": "a note"})
+    return output.main_stuff_json()
+
+
+# ------------------------------------------------------------------------------------------ thinking in the reply
+
+THOUGHT = (
+    "Okay, the user wants a summary. A first draft could be "
+    + json.dumps({"title": "A draft", "words": 2})
+    + ", but a better title is shorter. Let me write it.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        f"{THOUGHT}</think>\n\n{json.dumps(ANSWER)}",  # the template opened the thinking in the prompt
+        f"<think>\n{THOUGHT}</think>\n\n{json.dumps(ANSWER)}",  # the model opened it itself
+        f"{THOUGHT}</think>\n\nHere it is:\n```json\n{json.dumps(ANSWER)}\n```",  # prose and a fence after it
+    ],
+    ids=["opened-in-the-prompt", "opened-in-the-reply", "fenced-after"],
+)
+async def test_the_answer_after_the_thinking_is_read_never_a_draft_in_it(
+    stub: Stub, run_bundle: RunBundle, content: str
+) -> None:
+    _boot(stub)
+    stub.replies = [(200, {}, completion(content))]
+    assert await _summary(run_bundle) == ANSWER
+    assert len(stub.bodies) == 1  # read at once, no repair call
+
+
+async def test_thinking_with_no_answer_after_it_gets_the_repair_call(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """Only thinking (the draft inside it is no answer): the repair call, then its answer."""
+    _boot(stub)
+    stub.replies = [
+        (200, {}, completion(f"{THOUGHT}</think>\n\n")),
+        (200, {}, completion(json.dumps(ANSWER))),
+    ]
+    assert await _summary(run_bundle) == ANSWER
+    assert len(stub.bodies) == 2
+    assert "A previous answer to this request was refused" in stub.bodies[1]["messages"][-1]["content"]
+
+
+async def test_a_json_answer_whose_strings_hold_a_think_tag_is_read_whole(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    answer = {"title": "What </think> means", "words": 3}
+    _boot(stub)
+    stub.replies = [(200, {}, completion(json.dumps(answer)))]
+    assert await _summary(run_bundle) == answer
+
+
+# ------------------------------------------------------------------------------------------ an answer encoded twice
+
+
+async def test_an_answer_given_as_a_json_string_is_read_once_more(stub: Stub, run_bundle: RunBundle) -> None:
+    _boot(stub)
+    stub.replies = [(200, {}, completion(json.dumps(json.dumps(ANSWER))))]
+    assert await _summary(run_bundle) == ANSWER
+    assert len(stub.bodies) == 1
+
+
+async def test_tool_arguments_quoted_twice_are_read(stub: Stub, run_bundle: RunBundle) -> None:
+    _boot(stub, structured_output="tools")
+    stub.replies = [(200, {}, completion(None, tool_arguments=json.dumps(json.dumps(ANSWER))))]
+    assert await _summary(run_bundle) == ANSWER
+    assert len(stub.bodies) == 1 and "tools" in stub.bodies[0]
+
+
+async def test_a_json_string_holding_no_object_is_still_a_mismatch(stub: Stub, run_bundle: RunBundle) -> None:
+    _boot(stub)
+    stub.replies = [(200, {}, completion(json.dumps("{not json")))]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await _summary(run_bundle)
+    assert caught.value.reason == "schema_mismatch"
+    assert len(stub.bodies) == 2  # the reply and the repair call; a mismatch is not retried past that
