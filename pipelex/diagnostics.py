@@ -85,7 +85,11 @@ class Diagnostic(BaseModel):
     severity: Severity = Severity.ERROR
 
     def render(self) -> str:
-        """One line for a console: ``file:line: [error_type] pipe 'x', field 'y': message``."""
+        """One line for a console: ``file:line: [error_type] pipe 'x', field 'y': message``.
+
+        One line whatever it quotes: a line break in it (a file name holding one, ``lib/x\\nSUCCESS.mthds``, in
+        a library folder someone else made, here or in the message) is written out (``\\n``), so no part of it
+        starts a line of its own that reads as the CLI's (``  SUCCESS  domain.pipe``, ``error: ...``)."""
         where = ""
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
@@ -95,4 +99,13 @@ class Diagnostic(BaseModel):
         if self.field:
             ctx.append(f"field {self.field!r}")
         ctx_text = (", ".join(ctx) + ": ") if ctx else ""
-        return f"{where}[{self.error_type}] {ctx_text}{self.message}"
+        return one_line(f"{where}[{self.error_type}] {ctx_text}{self.message}")
+
+
+_LINE_BREAKS = {0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks written out (``\\n``, ``\\r``, ``\\u2028``, ``\\u2029``): a name or a
+    diagnostic shown on one line of a console (the other controls are the console's to write out)."""
+    return text.translate(_LINE_BREAKS) if not text.isprintable() else text

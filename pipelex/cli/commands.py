@@ -295,7 +295,7 @@ def _validate(
     paths: list[Path], args: argparse.Namespace, *, only: list[str] | None, bundle_path: str | None
 ) -> int:
     from pipelex.config.deck import deck_for
-    from pipelex.diagnostics import Diagnostic, ErrorType
+    from pipelex.diagnostics import Diagnostic, ErrorType, one_line
     from pipelex.language.loader import load_library
     from pipelex.validation.report import ValidationReport, validate_library
 
@@ -368,7 +368,7 @@ def _validate(
         from pipelex.language.loader import nested_packages
 
         for package in (p for path in paths for p in nested_packages(path)):
-            shown_package = console_text(str(package))
+            shown_package = console_text(one_line(str(package)))
             print(
                 f"note: {shown_package} is a separate package (it has its own METHODS.toml): not merged into this "
                 f"library; validate it on its own with `pipelex validate bundle {shown_package}`"
@@ -386,8 +386,8 @@ def _validate(
                 else f" ({len(report.pending_signatures)} signature(s) accepted by --allow-signatures)"
             )
         shown = (
-            console_text(bundle_path) if bundle_path else "library"
-        )  # a file name holding escapes, not UTF-8
+            console_text(one_line(bundle_path)) if bundle_path else "library"
+        )  # a file name holding escapes, line breaks, not UTF-8
         print(f"{shown}: {verdict} — {report.total_pipes} pipe(s); stages: {stages}")
     if code_problem is not None:
         if args.format == "json":  # stdout is the report; a person reads stderr (the text report printed it)

@@ -181,3 +181,37 @@ def test_the_json_report_of_a_file_name_that_is_not_utf8_is_strict_json(
     for text in found:
         text.encode("utf-8")  # raises on a lone surrogate
     assert any("\\udc9b2J\\udcffbad.mthds" in text for text in found), found
+
+
+def test_a_file_name_holding_a_line_break_prints_no_line_of_its_own(
+    run_watched_cli: Callable[..., Watched], tmp_path: Path
+) -> None:
+    """Eighteenth hostile pass: a library folder someone else made may name its files with line breaks. Each
+    diagnostic printed the name as it was (``error: lib/two`` then ``SUCCESS.mthds:3: ...``, and a duplicate's
+    ``also in lib/one`` then ``  SUCCESS  x.fake.mthds)``), so the name's later part read as the CLI's own line, a
+    verdict of ``validate`` or a ``SUCCESS``. A diagnostic is one line: its line breaks are written out."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    declared = 'domain = "x"\n[concept]\nA = "a"\n[pipe.a]\ntype = "PipeLLM"\ndescription = "d"\noutput = "Text"\nprompt = "hi"\n'
+    (library / "one\n  SUCCESS  x.fake.mthds").write_text(declared, encoding="utf-8")
+    (library / "two\r\nSUCCESS.mthds").write_text(declared, encoding="utf-8")
+    (library / "three\u2028error.mthds").write_text("[[[", encoding="utf-8")
+    for command in (
+        ["validate", "bundle", "lib"],
+        ["run", "bundle", "lib", "--dry-run", "--pipe", "a", "-o", "out"],
+    ):
+        watched = run_watched_cli(*command, timeout=60)
+        assert watched.code == 1, watched.out + watched.err
+        lines = (watched.out + watched.err).splitlines()
+        forged = [line for line in lines if "SUCCESS" in line and not line.startswith(("error: ", "  lib/"))]
+        assert not forged, lines
+        assert not any("\u2028" in line or line.startswith("error.mthds") for line in lines), lines
+        printed = "\n".join(lines)
+        assert "lib/two\\r\\nSUCCESS.mthds:3: [duplicate_declaration]" in printed, printed
+        assert "also in lib/one\\n  SUCCESS  x.fake.mthds" in printed, printed
+        assert "lib/three\\u2028error.mthds:1: [toml_syntax]" in printed, printed
+    (tmp_path / "lone\nSUCCESS: forged.mthds").write_text(declared, encoding="utf-8")
+    watched = run_watched_cli("validate", "bundle", "lone\nSUCCESS: forged.mthds", timeout=60)
+    assert watched.code == 0, watched.out + watched.err
+    assert "lone\\nSUCCESS: forged.mthds: valid" in watched.out, watched.out
+    assert not any(line.startswith("SUCCESS: forged") for line in watched.out.splitlines()), watched.out
