@@ -197,3 +197,38 @@ async def test_a_json_string_holding_no_object_is_still_a_mismatch(stub: Stub, r
         await _summary(run_bundle)
     assert caught.value.reason == "schema_mismatch"
     assert len(stub.bodies) == 2  # the reply and the repair call; a mismatch is not retried past that
+
+
+# ------------------------------------------------------------------------------------------ a forced tool ignored
+
+PROSE = "Water leak: a damaged pipe under the sink. " * 3
+
+
+@pytest.mark.parametrize("finish", ["stop", "length"])
+async def test_a_forced_tool_answered_in_text_moves_the_backend_to_prompt_mode(
+    stub: Stub, run_bundle: RunBundle, finish: str
+) -> None:
+    """llama-server reads a named ``tool_choice`` as ``"auto"`` (it logs "Wrong type supplied for parameter
+    'tool_choice'") and Ollama ignores ``tool_choice``: the reply is prose with no tool call, cut at the token limit
+    or not. The repair call describes the schema in the prompt, without the tool, and later calls start there."""
+    _boot(stub, structured_output=["tools", "prompt"])
+    stub.replies = [(200, {}, completion(PROSE, finish=finish)), (200, {}, completion(json.dumps(ANSWER)))]
+    assert await _summary(run_bundle) == ANSWER
+    first, repair = stub.bodies
+    assert first["tool_choice"] == {
+        "type": "function",
+        "function": {"name": first["tools"][0]["function"]["name"]},
+    }
+    assert "tools" not in repair and "tool_choice" not in repair
+    assert "JSON schema of the answer:" in repair["messages"][-1]["content"]
+    assert await _summary(run_bundle) == ANSWER  # the next call starts in prompt mode
+    assert len(stub.bodies) == 3 and "tools" not in stub.bodies[2]
+
+
+async def test_a_forced_tool_answered_with_fitting_json_in_text_is_kept(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    _boot(stub, structured_output=["tools", "prompt"])
+    stub.replies = [(200, {}, completion(json.dumps(ANSWER)))]
+    assert await _summary(run_bundle) == ANSWER
+    assert len(stub.bodies) == 1

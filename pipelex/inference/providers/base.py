@@ -84,7 +84,8 @@ class ChatResult(BaseModel):
     ``from_reasoning``: the server gave no content, only a reasoning text, and that text is the reply (a
     reasoning parser that took the whole answer for thinking: vLLM's with a grammar-constrained reply).
     ``tool_ignored``: the request forced a tool and the reply is text with no tool call, the server ignoring
-    forced tools (llama-server's messages API with a chat template that has no tools: SmolLM2's).
+    forced tools (llama-server's messages API with a chat template that has no tools: SmolLM2's; on the OpenAI
+    route, llama-server reading a named ``tool_choice`` as ``"auto"``, Ollama ignoring ``tool_choice``).
     """
 
     text: str
