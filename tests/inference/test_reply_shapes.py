@@ -232,3 +232,27 @@ async def test_a_forced_tool_answered_with_fitting_json_in_text_is_kept(
     stub.replies = [(200, {}, completion(json.dumps(ANSWER)))]
     assert await _summary(run_bundle) == ANSWER
     assert len(stub.bodies) == 1
+
+
+# ------------------------------------------------------------------------------------------ a server still loading
+
+LOADING = {"error": {"code": 503, "message": "Loading model", "type": "unavailable_error"}}
+
+
+async def test_a_server_still_loading_its_model_is_retried_then_named(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """llama-server's 503 while its model loads: retried; if it lasts, one line naming the pipe, the provider, the
+    server's words and what to do."""
+    _boot(stub)
+    stub.replies = [(503, {}, LOADING), (200, {}, completion(json.dumps(ANSWER)))]
+    assert await _summary(run_bundle) == ANSWER  # the second attempt found it ready
+    stub.bodies.clear()
+    stub.replies = [(503, {}, LOADING)]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await _summary(run_bundle)
+    message = str(caught.value)
+    assert len(stub.bodies) == 2  # max_attempts
+    assert "pipe 'summarise'" in message and "provider 'stub'" in message and "after 2 attempt(s)" in message
+    assert "HTTP 503: Loading model" in message and "still loading its model" in message
+    assert caught.value.status == 503 and "\n" not in message

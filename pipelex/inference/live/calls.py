@@ -187,6 +187,13 @@ def _hint(exc: ProviderCallError, backend: Backend | None = None, handle: ModelH
                 "; this server or model does not search the web (it refuses web_search_options): give the pipe a "
                 "search model, one of category search in `pipelex show models`"
             )
+        case "server_error" if exc.status == 503:
+            # llama-server answers 503 "Loading model" until its model is in memory (a large one takes minutes);
+            # a gateway, a server starting or overloaded says the same
+            return (
+                "; the server is unavailable (still loading its model, starting or overloaded): retry once it is "
+                "ready, or raise [models.calls] max_attempts and backoff_max to wait longer for it"
+            )
         case "rate_limited":
             return "; the provider keeps rate-limiting: lower [runtime] max_concurrency or retry later"
         case "timeout":
