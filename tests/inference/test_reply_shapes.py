@@ -256,3 +256,15 @@ async def test_a_server_still_loading_its_model_is_retried_then_named(
     assert "pipe 'summarise'" in message and "provider 'stub'" in message and "after 2 attempt(s)" in message
     assert "HTTP 503: Loading model" in message and "still loading its model" in message
     assert caught.value.status == 503 and "\n" not in message
+
+
+async def test_the_final_channel_of_a_harmony_reply_is_read(stub: Stub, run_bundle: RunBundle) -> None:
+    """gpt-oss served without its harmony parser: the analysis channel (with a draft in it), then the final one."""
+    _boot(stub)
+    content = (
+        f"<|channel|>analysis<|message|>{THOUGHT}<|end|><|start|>assistant<|channel|>final<|message|>"
+        f"{json.dumps(ANSWER)}<|return|>"
+    )
+    stub.replies = [(200, {}, completion(content))]
+    assert await _summary(run_bundle) == ANSWER
+    assert len(stub.bodies) == 1

@@ -1062,14 +1062,23 @@ def _after_thinking(text: str) -> str | None:
     """The answer after a reasoning model's thinking when it is in the reply (the model served without a
     reasoning parser: llama.cpp, Ollama, vLLM), or None: the text after the first ``</think>`` of a reply that
     starts with ``<think>``, or of one that starts with prose and has no ``<think>`` before its ``</think>``
-    (DeepSeek-R1's and QwQ's chat templates open the thinking in the prompt, so the reply starts mid-thought).
-    A reply starting as JSON or a fenced block is an answer, whatever its strings hold."""
-    thought, closed, answer = text.partition("</think>")
-    if not closed:
+    (DeepSeek-R1's and QwQ's chat templates open the thinking in the prompt, so the reply starts mid-thought); the
+    final channel of a reply in OpenAI's harmony format (gpt-oss: ``<|channel|>analysis<|message|>...<|end|>
+    <|start|>assistant<|channel|>final<|message|>{...}``). A reply starting as JSON or a fenced block is an
+    answer, whatever its strings hold."""
+    if text.startswith(("{", "[", "`")):
         return None
-    if text.startswith("<think>") or ("<think>" not in thought and not text.startswith(("{", "[", "`"))):
+    if _HARMONY_FINAL in text:
+        answer = text.rpartition(_HARMONY_FINAL)[2]
+        return answer.partition("<|return|>")[0].partition("<|end|>")[0].strip()
+    thought, closed, answer = text.partition("</think>")
+    if closed and (text.startswith("<think>") or "<think>" not in thought):
         return answer.strip()
     return None
+
+
+_HARMONY_FINAL = "<|channel|>final<|message|>"
+"""Where the answer starts in a reply in OpenAI's harmony format (gpt-oss), after the analysis channel."""
 
 
 def _read_json(cleaned: str, shown: str | None = None) -> Any:
