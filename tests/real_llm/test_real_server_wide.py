@@ -147,7 +147,7 @@ def _run(
     pipe: str,
     backend: str,
     *,
-    ok: bool = True,
+    ok: bool | None = True,
     note: str = NOTE,
     config: str = "",
 ) -> Run:
@@ -184,7 +184,7 @@ def _run(
     assert "Traceback" not in result.stderr, result.stderr
     if ok:
         assert result.returncode == 0, result.stderr
-    else:
+    elif ok is not None:  # None: either, the test checks what it wants
         assert result.returncode != 0, result.stdout
     [run_dir] = sorted((tmp_path / "results").iterdir())
     run = Run(result.returncode, result.stdout, result.stderr, run_dir)
@@ -402,3 +402,35 @@ def test_a_prompt_past_the_context_window_is_the_server_s_error(
     # the server's words, not a gateway's exception chain around them (the LiteLLM proxy's)
     assert "litellm." not in error and "Exception - " not in error, error
     assert run.graph["usage"]["total"]["calls"] == 0
+
+
+#: the openai backend as the default deck declares it, configured to the forced-tool mode
+TOOLS = """
+[models.backends.openai]
+kind = "openai"
+base_url_env = "OPENAI_BASE_URL"
+api_key_env = "OPENAI_API_KEY"
+structured_output = "tools"
+"""
+
+
+@pytest.mark.skipif(server_kind() != "llama-server", reason="llama-server's reading of tool_choice")
+def test_a_forced_tool_the_server_reads_as_auto_moves_to_prompt_mode(proxy: Proxy, tmp_path: Path) -> None:
+    """llama-server reads OpenAI's named ``tool_choice`` as ``"auto"`` (its log: "Wrong type supplied for
+    parameter 'tool_choice'"), and SmolLM2's chat template has no tools: the forced tool is answered in text.
+    The repair call then describes the schema in the prompt, without the tool (before, a cut prose reply failed
+    as a token-limit error, an uncut one was repaired with the ignored tool again). Either the repaired answer
+    fits, or the one-line error says the reply did not fit after the retry; never a token-limit error."""
+    run = _run(tmp_path, proxy.url, "worst_finding_bounded", "direct", ok=None, config=TOOLS)
+    first = proxy.answered[0]
+    assert first["tool_choice"]["function"]["name"] and first["tools"]
+    later = proxy.answered[1:]
+    assert all(
+        "tools" not in b and "JSON schema of the answer:" in b["messages"][-1]["content"] for b in later
+    )
+    if run.returncode == 0:
+        _check_finding(run.json("main_stuff.json"))
+    else:
+        assert later, run.stderr  # the text reply got the repair call in prompt mode
+        assert "does not fit" in run.stderr or "not JSON" in run.stderr, run.stderr
+        assert "token limit" not in run.stderr, run.stderr

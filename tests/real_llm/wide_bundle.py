@@ -164,6 +164,14 @@ output = "Text"
 system_prompt = "You are a verbose assistant who always writes at length."
 prompt = "Write a long essay, at least ten paragraphs, about this note: $note"
 model = { model = "gpt-4o", temperature = 0.25, max_tokens = 7 }
+
+[pipe.worst_finding_bounded]
+type = "PipeLLM"
+description = "The worst problem of a note, in a bounded reply"
+inputs = { note = "Text" }
+output = "Finding"
+prompt = "Name the worst problem in this note and how serious it is: $note"
+model = { model = "gpt-4o", temperature = 0.2, max_tokens = 300 }
 """
 
 NOTE = (
