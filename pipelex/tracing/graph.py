@@ -285,6 +285,24 @@ class NodeTiming(BaseModel):
     ended_at: float | None = None
     duration: float | None = None
 
+    @classmethod
+    def of_record(cls, started_at: float, ended_at: float | None, duration: float | None) -> "NodeTiming":
+        """A timing of a tracer's record, as :meth:`model_validate` leaves it, without running it: a time given as
+        an ``int`` becomes a ``float``, as the field's validation makes it (written ``1.0``, not ``1``)."""
+        return constructed(
+            cls,
+            {
+                "started_at": _seconds(started_at),
+                "ended_at": _seconds(ended_at),
+                "duration": _seconds(duration),
+            },
+            _TIMING_FIELDS_SET,
+        )
+
+
+def _seconds(value: float | None) -> float | None:
+    return value if value is None or type(value) is float else float(value)
+
 
 class GraphNode(BaseModel):
     """One pipe run."""
@@ -309,6 +327,20 @@ class GraphNode(BaseModel):
     # where the run happened, on a distributed backend (Temporal: worker, workflow_id, run_id, attempt...)
     placement: dict[str, Any] | None = None
 
+    @classmethod
+    def of_record(cls, values: dict[str, Any]) -> "GraphNode":
+        """A node of a tracer's record, known valid, as :meth:`model_validate` of the same values leaves it, without
+        running it. ``values`` holds every field, in the fields' order (the order its JSON is written in): the kind
+        and status the tracer checked, the strings it typed, a :meth:`NodeTiming.of_record`, and lists and dicts of
+        the node's own (the caller's copies)."""
+        return constructed(cls, values, _NODE_FIELDS_SET)
+
+
+# the fields-sets of the timings, nodes and edges a tracer builds (every field given): one set for each class, as
+# for the IO items (see _IO_FIELDS_SET)
+_TIMING_FIELDS_SET = set(NodeTiming.__pydantic_fields__)
+_NODE_FIELDS_SET = set(GraphNode.__pydantic_fields__)
+
 
 class GraphEdge(BaseModel):
     """A relation between two nodes (see the module docstring for the kinds)."""
@@ -321,6 +353,28 @@ class GraphEdge(BaseModel):
     target: str
     label: str | None = None
     stuff_digest: str | None = None
+
+    @classmethod
+    def of_record(
+        cls, edge_id: str, kind: str, source: str, target: str, label: str | None, stuff_digest: str | None
+    ) -> "GraphEdge":
+        """An edge of a tracer's record, known valid (its ``kind`` one of :data:`EdgeKind`, as the tracer records
+        it), as :meth:`GraphNode.of_record` makes a node."""
+        return constructed(
+            cls,
+            {
+                "id": edge_id,
+                "kind": kind,
+                "source": source,
+                "target": target,
+                "label": label,
+                "stuff_digest": stuff_digest,
+            },
+            _EDGE_FIELDS_SET,
+        )
+
+
+_EDGE_FIELDS_SET = set(GraphEdge.__pydantic_fields__)
 
 
 class FoldedRuns(BaseModel):

@@ -663,7 +663,7 @@ class GraphTracer:
         ``usage`` defaults to ``{"total": <numbers summed over the operator nodes' usage>}``
         (operators only, so controllers carrying a rolled-up usage are not counted twice).
         """
-        from pipelex.tracing.graph import ExecutionGraph
+        from pipelex.tracing.graph import ExecutionGraph, GraphEdge, GraphNode, NodeTiming
 
         with self._lock:
             records = list(self._nodes.values())
@@ -691,48 +691,46 @@ class GraphTracer:
             edge_records = [(i, e) for i, e in enumerate(edges_now) if e.source in held and e.target in held]
         else:
             edge_records = list(enumerate(edges_now))
-        nodes: list[dict[str, Any]] = []
+        # the nodes and edges made from the records as their validation would leave them, without running it (the
+        # records hold what the tracer checked and typed: kinds, statuses, strings, times, IO items); each node gets
+        # its own copies of its record's lists and dicts (a later change to a record is not seen by a graph built
+        # before it)
+        nodes: list[GraphNode] = []
         for record in records:
             if record.kind == "operator" and record.usage:
                 _add_usage(total, record.usage)
+            node_usage, placement = record.usage, record.placement
             nodes.append(
-                {
-                    "id": record.id,
-                    "path": record.path,
-                    "kind": record.kind,
-                    "pipe_code": record.pipe_code,
-                    "pipe_type": record.pipe_type,
-                    "description": record.description,
-                    "domain": record.domain,
-                    "status": record.status,
-                    "timing": {
-                        "started_at": record.started_at,
-                        "ended_at": record.ended_at,
-                        "duration": record.duration,
-                    },
-                    # the record's own lists and dicts: the validation below copies every list and dict field
-                    # into the graph's (a later change to a record is not seen by a graph built before it)
-                    "inputs": record.inputs,
-                    "outputs": record.outputs,
-                    "error": record.error,
-                    "usage": record.usage,
-                    "tags": record.tags,
-                    "warnings": record.warnings,
-                    "placement": record.placement,
-                }
+                GraphNode.of_record(
+                    {
+                        "id": record.id,
+                        "path": record.path,
+                        "kind": record.kind,
+                        "pipe_code": record.pipe_code,
+                        "pipe_type": record.pipe_type,
+                        "description": record.description,
+                        "domain": record.domain,
+                        "status": record.status,
+                        "timing": NodeTiming.of_record(record.started_at, record.ended_at, record.duration),
+                        "inputs": list(record.inputs),
+                        "outputs": list(record.outputs),
+                        "error": record.error,
+                        "usage": dict(node_usage) if node_usage is not None else None,
+                        "tags": list(record.tags),
+                        "warnings": list(record.warnings),
+                        "placement": dict(placement) if placement is not None else None,
+                    }
+                )
             )
+        prefix = f"{self.graph_id}:edge_"
         edges = [
-            {
-                "id": f"{self.graph_id}:edge_{index}",
-                "kind": edge.kind,
-                "source": edge.source,
-                "target": edge.target,
-                "label": edge.label,
-                "stuff_digest": edge.stuff_digest,
-            }
+            GraphEdge.of_record(
+                f"{prefix}{index}", edge.kind, edge.source, edge.target, edge.label, edge.stuff_digest
+            )
             for index, edge in edge_records
         ]
-        # one validation pass in pydantic-core (IOItem instances are not re-validated)
+        # one validation pass in pydantic-core for the rest (the usage, the folded runs): the node and edge
+        # instances are taken as they are
         graph = ExecutionGraph.model_validate(
             {
                 "graph_id": self.graph_id,

@@ -523,6 +523,45 @@ def test_a_built_graph_keeps_its_values_when_the_run_goes_on() -> None:
     assert [item.name for item in after.outputs] == ["x"]
 
 
+def test_built_nodes_and_edges_are_what_validating_them_makes() -> None:
+    """``build`` makes the nodes and edges from the tracer's records without validating them: the graph is the one
+    the validation of the same values makes (fields, fields-sets, JSON), a time recorded as an ``int`` included."""
+    small, _ = build_small_graph()
+    tracer = GraphTracer(pipeline_run_id="r", main_pipe="p", domain="d", mode="dry")
+    root = tracer.start_node(  # a run recorded elsewhere: its times and where it ran
+        pipe_code="p",
+        pipe_type="PipeSequence",
+        kind="controller",
+        description="",
+        domain="d",
+        parent_id=None,
+        inputs=[],
+        recorded_start=1_700_000_000,
+        placement={"worker": "w1", "attempt": 1},
+    )
+    leaf = start(tracer, "leaf", "PipeLLM", "operator", parent=root, inputs=[item("x", "Text", "hi")])
+    tracer.add_warning(leaf, "cut off")
+    tracer.end_node(leaf, outputs=[item("y", "Text", "hi")], usage={"calls": 1})
+    tracer.end_node(root, recorded_end=(1_700_000_002, 2))
+    for built in (small, tracer.build()):
+        validated = ExecutionGraph.model_validate(built.model_dump())
+        assert built == validated
+        assert built.model_dump_json(indent=2) == validated.model_dump_json(indent=2)
+        for mine, theirs in zip(
+            [*built.nodes, *built.edges], [*validated.nodes, *validated.edges], strict=True
+        ):
+            assert type(mine) is type(theirs) and mine.model_fields_set == theirs.model_fields_set
+            assert (mine.__pydantic_extra__, mine.__pydantic_private__) == (None, None)
+        for node in built.nodes:
+            timing = node.timing
+            assert timing.model_fields_set == validated.nodes[0].timing.model_fields_set
+            assert all(type(t) is float for t in (timing.started_at, timing.ended_at, timing.duration))
+    recorded = tracer.build().nodes[0]
+    assert (recorded.timing.started_at, recorded.timing.duration) == (1_700_000_000.0, 2.0)
+    assert recorded.placement == {"worker": "w1", "attempt": 1}
+    assert '"started_at": 1700000000.0' in tracer.build().model_dump_json(indent=2)
+
+
 def test_ten_thousand_nodes_trace() -> None:  # speed is measured by `make bench`, not here
     tracer = GraphTracer(pipeline_run_id="r", main_pipe="root", domain="d", mode="dry", include_data=False)
     root = start(tracer, "root", "PipeSequence", "controller", parent=None, inputs=[])
