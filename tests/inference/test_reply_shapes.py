@@ -209,7 +209,7 @@ async def test_a_forced_tool_answered_in_text_moves_the_backend_to_prompt_mode(
     stub: Stub, run_bundle: RunBundle, finish: str
 ) -> None:
     """llama-server reads a named ``tool_choice`` as ``"auto"`` (it logs "Wrong type supplied for parameter
-    'tool_choice'") and Ollama ignores ``tool_choice``: the reply is prose with no tool call, cut at the token limit
+    'tool_choice'") and older Ollama releases did not read ``tool_choice``: the reply is prose with no tool call, cut at the token limit
     or not. The repair call describes the schema in the prompt, without the tool, and later calls start there."""
     _boot(stub, structured_output=["tools", "prompt"])
     stub.replies = [(200, {}, completion(PROSE, finish=finish)), (200, {}, completion(json.dumps(ANSWER)))]

@@ -85,7 +85,7 @@ class ChatResult(BaseModel):
     reasoning parser that took the whole answer for thinking: vLLM's with a grammar-constrained reply).
     ``tool_ignored``: the request forced a tool and the reply is text with no tool call, the server ignoring
     forced tools (llama-server's messages API with a chat template that has no tools: SmolLM2's; on the OpenAI
-    route, llama-server reading a named ``tool_choice`` as ``"auto"``, Ollama ignoring ``tool_choice``).
+    route, llama-server reading a named ``tool_choice`` as ``"auto"``, Ollama releases that did not read ``tool_choice``).
     """
 
     text: str

@@ -485,7 +485,8 @@ class OpenAIProvider:
             usage_missing=missing if completion.usage is not None else (),
             from_reasoning=from_reasoning,
             # a forced tool answered in text: llama-server reads a named tool_choice as "auto" (it logs "Wrong type
-            # supplied for parameter 'tool_choice'"), Ollama ignores tool_choice, a chat template without tools
+            # supplied for parameter 'tool_choice'"); older Ollama releases did not read tool_choice; a chat
+            # template without tools
             tool_ignored=request.json_schema is not None
             and request.structured_mode == "tools"
             and not message.tool_calls,
