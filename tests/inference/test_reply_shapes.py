@@ -268,3 +268,67 @@ async def test_the_final_channel_of_a_harmony_reply_is_read(stub: Stub, run_bund
     stub.replies = [(200, {}, completion(content))]
     assert await _summary(run_bundle) == ANSWER
     assert len(stub.bodies) == 1
+
+
+# ------------------------------------------------------------------------------------------ a reply that starts as JSON
+
+NESTED = """
+domain = "desk"
+main_pipe = "file"
+
+[concept.Place]
+description = "A place"
+[concept.Place.structure]
+city = { type = "text", description = "The city", required = true }
+
+[concept.Report]
+description = "A report"
+[concept.Report.structure]
+title = { type = "text", description = "Title", required = true }
+place = { type = "concept", concept_ref = "Place", description = "Where", required = true }
+notes = { type = "text", description = "Notes", required = true }
+
+[pipe.file]
+type = "PipeLLM"
+description = "File a report"
+inputs = { note = "Text" }
+output = "Report"
+model = { model = "stubbed", temperature = 0.2, max_tokens = 40 }
+prompt = "File $note"
+"""
+
+REPORT = {"title": "Flat", "place": {"city": "Lyon"}, "notes": "A leak"}
+
+
+async def test_a_reply_cut_mid_json_is_not_read_from_an_inner_object(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """llama-server's grammar-constrained reply cut at max_tokens: the nested object inside it is complete, but it
+    is no answer; the error says the reply is not JSON (cut), not that every field of the concept is missing."""
+    _boot(stub)
+    cut = '{"title": "Flat", "place": {"city": "Lyon"}, "notes": "A leak under the sink, and'
+    stub.replies = [(200, {}, completion(cut, finish="length"))]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await run_bundle(NESTED, {"note": "a note"})
+    message = str(caught.value)
+    assert caught.value.reason == "length_limit" and "max_tokens = 40" in message
+    assert "not JSON" in message and "Field required" not in message
+    assert len(stub.bodies) == 1
+
+
+async def test_a_broken_json_reply_gets_a_repair_call_saying_so(stub: Stub, run_bundle: RunBundle) -> None:
+    _boot(stub)
+    broken = '{"title": "Flat" "place": {"city": "Lyon"}, "notes": "A leak"}'  # a comma missing
+    stub.replies = [(200, {}, completion(broken)), (200, {}, completion(json.dumps(REPORT)))]
+    output = await run_bundle(NESTED, {"note": "a note"})
+    assert output.main_stuff_json() == REPORT
+    repair = stub.bodies[1]["messages"][-1]["content"]
+    assert "is not JSON" in repair and "Field required" not in repair
+
+
+async def test_json_followed_by_prose_is_still_read(stub: Stub, run_bundle: RunBundle) -> None:
+    _boot(stub)
+    stub.replies = [(200, {}, completion(json.dumps(REPORT) + "\n\nI hope this helps! {see above}"))]
+    output = await run_bundle(NESTED, {"note": "a note"})
+    assert output.main_stuff_json() == REPORT
+    assert len(stub.bodies) == 1

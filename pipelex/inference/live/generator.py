@@ -1149,7 +1149,12 @@ def _json_in_prose(text: str) -> tuple[Any] | None:
             return (json.loads(candidate, **_READ_NUMBERS),)
         except (ValueError, RecursionError):
             pass
-    starts = list(itertools.islice((i for i, c in enumerate(text[:200_000]) if c in "{["), _PROSE_STARTS))
+    if text.startswith(("{", "[")):
+        # a reply that starts as JSON is one JSON value, maybe cut at the token limit or broken further on: an
+        # object inside it (a nested concept's) is no answer, and validating it named every field missing
+        starts = [0]
+    else:
+        starts = list(itertools.islice((i for i, c in enumerate(text[:200_000]) if c in "{["), _PROSE_STARTS))
     for start in starts:
         try:
             value, _ = decoder.raw_decode(text, start)
