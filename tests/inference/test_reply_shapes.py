@@ -332,3 +332,61 @@ async def test_json_followed_by_prose_is_still_read(stub: Stub, run_bundle: RunB
     output = await run_bundle(NESTED, {"note": "a note"})
     assert output.main_stuff_json() == REPORT
     assert len(stub.bodies) == 1
+
+
+# ------------------------------------------------------------------------------------------ the server checks the reply
+
+
+def _generation_failed(code: str, message: str, generation: str) -> dict[str, Any]:
+    """Groq's 400 when the model's reply failed its own check in a JSON mode or for a forced tool."""
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "code": code,
+            "failed_generation": generation,
+        }
+    }
+
+
+JSON_FAILED = _generation_failed(
+    "json_validate_failed",
+    "Failed to generate JSON. Please adjust your prompt. See 'failed_generation' for more details.",
+    '{"title": "The answer", words: 3}',
+)
+TOOL_FAILED = _generation_failed(
+    "tool_use_failed",
+    "tool call validation failed: parameters for tool answer did not match schema: errors: [`/words`: expected "
+    "integer, but got string]",
+    '<function=answer>{"title": "The answer", "words": "three"}</function>',
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "failure"), [("json_schema", JSON_FAILED), ("tools", TOOL_FAILED)], ids=["json", "tool"]
+)
+async def test_a_reply_the_server_found_invalid_is_retried_in_the_same_mode(
+    stub: Stub, run_bundle: RunBundle, mode: str, failure: dict[str, Any]
+) -> None:
+    """Groq answers a reply failing its own check with a 400 (``json_validate_failed``, ``tool_use_failed``): the
+    model's sampling, not a refusal of the request or of the mode (the tool error names a tool and a schema). It is
+    retried in the same mode; when it lasts, one line says so, with the code and the start of the reply."""
+    _boot(stub, structured_output=mode)
+    answer = (
+        completion(json.dumps(ANSWER))
+        if mode == "json_schema"
+        else completion(None, tool_arguments=json.dumps(ANSWER))
+    )
+    stub.replies = [(400, {}, failure), (200, {}, answer)]
+    assert await _summary(run_bundle) == ANSWER
+    assert len(stub.bodies) == 2 and stub.bodies[0] == stub.bodies[1]  # the same request again
+    stub.bodies.clear()
+    stub.replies = [(400, {}, failure)]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await _summary(run_bundle)
+    message = str(caught.value)
+    assert len(stub.bodies) == 2 and all(b == stub.bodies[0] for b in stub.bodies)
+    assert ("tools" in stub.bodies[0]) == (mode == "tools")  # never moved to another mode
+    assert "after 2 attempt(s)" in message and "HTTP 400" in message
+    assert failure["error"]["code"] in message and "the reply was" in message
+    assert caught.value.reason == "schema_mismatch"

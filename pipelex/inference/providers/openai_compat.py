@@ -128,6 +128,14 @@ def translate(exc: BaseException) -> ProviderCallError:
         listed = _listed_error(exc.body) or _fastapi_detail(exc.body)
         if listed is not None:  # Gemini's error object inside a list; FastAPI's {"detail": ...}
             detail = listed
+        generation = _failed_generation(exc.body)
+        if generation is not None:
+            return ProviderCallError(
+                f"HTTP {exc.status_code}: the server found the model's reply invalid ({summarise_body(detail, 200)})"
+                + generation,
+                retryable=True,  # the model's sampling, not the request: another attempt may fit
+                reason="schema_mismatch",
+            )
         param = exc.body.get("param") if is_json_object(exc.body) else None
         if (
             isinstance(param, str) and param and param not in detail
@@ -145,6 +153,26 @@ def translate(exc: BaseException) -> ProviderCallError:
             "malformed reply (it nests too deeply to be read)", retryable=True, reason="malformed"
         )
     return ProviderCallError(f"{type(exc).__name__}: {exc}", retryable=False, reason="unexpected")
+
+
+# the codes of an error that is the model's reply failing the server's own check of it (Groq's: "Failed to generate
+# JSON" in a JSON mode, "Failed to call a function" or "tool call validation failed" for a forced tool), with the
+# reply in ``failed_generation``
+_GENERATION_FAILED = ("json_validate_failed", "tool_use_failed")
+
+
+def _failed_generation(body: object) -> str | None:
+    """For an error body saying the model's reply failed the server's check (Groq's ``json_validate_failed`` and
+    ``tool_use_failed``), what to add to its message: the code and the start of the reply (``failed_generation``);
+    None for any other body. Such a 400 is no refusal of the request or of its structured mode: it is retried,
+    as a reply that does not fit is."""
+    if not is_json_object(body) or body.get("code") not in _GENERATION_FAILED:
+        return None
+    failed = body.get("failed_generation")
+    shown = (
+        f"; the reply was {' '.join(failed.split())[:160]!r}" if isinstance(failed, str) and failed else ""
+    )
+    return f" [{body['code']}]{shown}"
 
 
 def _listed_error(body: object) -> str | None:
