@@ -97,9 +97,9 @@ def _dollar_parts(template: str) -> tuple[SigilPart, ...] | None:
             parts.append(template[pos : match.start()])
         path = match.group(1)
         names = path.split(".")
-        if any(name in JINJA_SPECIAL_NAMES for name in names):
+        if not JINJA_SPECIAL_NAMES.isdisjoint(names):
             return None
-        parts.append(Sigil(kind="format", path=path, root=names[0], attributes=tuple(names[1:])))
+        parts.append(Sigil("format", path, names[0], tuple(names[1:])))
         pos = match.end()
     if pos < len(template):
         parts.append(template[pos:])
@@ -173,10 +173,15 @@ def analyze_sigils(parts: tuple[SigilPart, ...]) -> TemplateAnalysis:
     for part in parts:
         if isinstance(part, str):
             continue
-        roots.add(part.root)
+        root = part.root
+        roots.add(root)
         paths.add(part.path)
-        private.update(name for name in (part.root, *part.attributes) if name.startswith("_"))
-        (guarded if part.kind == "optional_tag" else unguarded).add(part.root)
+        if root.startswith("_"):
+            private.add(root)
+        for name in part.attributes:
+            if name.startswith("_"):
+                private.add(name)
+        (guarded if part.kind == "optional_tag" else unguarded).add(root)
     return TemplateAnalysis(
         roots=frozenset(roots),
         paths=frozenset(paths),

@@ -229,11 +229,10 @@ def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
     if is_expression:
         simple = simple_expression(template)
     else:
-        from pipelex.language.sigil_templates import analyze_sigils, sigil_parts
-
-        parts = sigil_parts(template)
+        sigils = _sigil_templates()
+        parts = sigils.sigil_parts(template)
         if parts is not None:  # text and sigils only: no Jinja2 parse
-            return analyze_sigils(parts)
+            return sigils.analyze_sigils(parts)
         simple = simple_template(template)
     if simple is not None:  # the subset of Jinja2 read without Jinja2
         from pipelex.language.simple_templates import analyze_simple
@@ -247,6 +246,15 @@ def analyze(template: str, *, is_expression: bool = False) -> TemplateAnalysis:
             guarded=frozenset(reads.guarded),
         )
     return analyze_with_jinja(template, is_expression=is_expression)
+
+
+@cache
+def _sigil_templates():  # noqa: ANN202 (the module: its names keep their types)
+    """:mod:`pipelex.language.sigil_templates` (it imports this module). Cached: an import statement in
+    :func:`analyze` cost an import-system call per distinct template (a 400-step bundle has 400)."""
+    from pipelex.language import sigil_templates
+
+    return sigil_templates
 
 
 @lru_cache(maxsize=4096)
