@@ -326,3 +326,26 @@ def test_an_analysis_is_made_once_per_template_and_an_error_is_raised_every_time
     for _ in range(2):
         with pytest.raises(TemplateSyntaxProblem):
             analyze("{% if x %}never closed, for the cache")
+
+
+def test_analysing_a_new_sigil_template_runs_no_import_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path of a sigil template reaches its module once (a 400-step bundle analyses 400 distinct
+    templates); its analysis is the one Jinja2's parse gives, private names in a path included."""
+    import builtins
+
+    from pipelex.language.templates import analyze_with_jinja
+
+    analyze("Warm up: $first_template")
+    imported: list[str] = []
+    real_import = builtins.__import__
+
+    def counting_import(name: str, *args: object, **kwargs: object) -> object:
+        imported.append(name)
+        return real_import(name, *args, **kwargs)  # pyright: ignore[reportArgumentType]
+
+    monkeypatch.setattr(builtins, "__import__", counting_import)
+    analysis = analyze("Fresh: $only_here._private.field and $_nb_output")
+    monkeypatch.undo()
+    assert imported == []
+    assert analysis == analyze_with_jinja("Fresh: $only_here._private.field and $_nb_output")
+    assert analysis.private_names == frozenset({"_private", "_nb_output"})
