@@ -390,3 +390,21 @@ async def test_a_reply_the_server_found_invalid_is_retried_in_the_same_mode(
     assert "after 2 attempt(s)" in message and "HTTP 400" in message
     assert failure["error"]["code"] in message and "the reply was" in message
     assert caught.value.reason == "schema_mismatch"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [f"<think>\n{THOUGHT}", f"<|channel|>analysis<|message|>{THOUGHT}"],
+    ids=["think", "harmony"],
+)
+async def test_thinking_cut_at_the_token_limit_is_no_answer(
+    stub: Stub, run_bundle: RunBundle, content: str
+) -> None:
+    """A reply cut while the model was still thinking: the draft in the thinking (which fits the concept) is not
+    taken as the answer with a mere warning; the error says the reply stopped at the token limit."""
+    _boot(stub)
+    stub.replies = [(200, {}, completion(content, finish="length"))]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await _summary(run_bundle)
+    assert caught.value.reason == "length_limit" and "max_tokens = 200" in str(caught.value)
+    assert len(stub.bodies) == 1

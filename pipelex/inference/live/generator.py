@@ -1064,13 +1064,18 @@ def _after_thinking(text: str) -> str | None:
     starts with ``<think>``, or of one that starts with prose and has no ``<think>`` before its ``</think>``
     (DeepSeek-R1's and QwQ's chat templates open the thinking in the prompt, so the reply starts mid-thought); the
     final channel of a reply in OpenAI's harmony format (gpt-oss: ``<|channel|>analysis<|message|>...<|end|>
-    <|start|>assistant<|channel|>final<|message|>{...}``). A reply starting as JSON or a fenced block is an
+    <|start|>assistant<|channel|>final<|message|>{...}``). A reply whose thinking never ended (cut at the token
+    limit) has no answer: "" (a draft in the thinking is none). A reply starting as JSON or a fenced block is an
     answer, whatever its strings hold."""
     if text.startswith(("{", "[", "`")):
         return None
     if _HARMONY_FINAL in text:
         answer = text.rpartition(_HARMONY_FINAL)[2]
         return answer.partition("<|return|>")[0].partition("<|end|>")[0].strip()
+    if text.startswith("<|channel|>") or (text.startswith("<think>") and "</think>" not in text):
+        return (
+            ""  # thinking that never ended (cut at the token limit, or never closed): no answer, only drafts
+        )
     thought, closed, answer = text.partition("</think>")
     if closed and (text.startswith("<think>") or "<think>" not in thought):
         return answer.strip()
