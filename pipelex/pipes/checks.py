@@ -757,6 +757,53 @@ class PipeChecks:
             field=where,
         )
 
+    def check_exact_inputs(
+        self, entry: PipeEntry, env: dict[str, Var], uses: list[tuple[PipeEntry, tuple[str, str] | None]]
+    ) -> None:
+        """A PipeParallel's or PipeCondition's declared inputs are the concepts its branches or outcomes read,
+        as they read them: a concept refining what they read (or one they would merely accept, as a text-like
+        concept for another) is refused, as in the reference ("Pipe 'x' declares the input 'logo' as 'Visual',
+        which its use does not accept. It accepts: Image."). ``uses``: each pipe called, with the name of the
+        batch it makes (the input batched over, and the name the pipe reads each item under: the item's concept is
+        the list's). A use reading ``Anything`` or ``Dynamic`` takes any
+        concept; a mismatch :meth:`feed` reports already is not reported again."""
+        wanted: dict[
+            str, dict[str, tuple[str, Concept]]
+        ] = {}  # input name -> ref read -> (as written, concept)
+        for target, batch in uses:
+            for read, text in target.blueprint.input_specs().items():
+                name = batch[0] if batch is not None and read == batch[1] else read
+                if name not in env or not is_variable_name(read):
+                    continue
+                found = self.spec(target, text)
+                if found is not None:
+                    written = text.strip() if name == read else f"{text.strip()}[]"  # an item: the list's
+                    wanted.setdefault(name, {}).setdefault(found[1].ref, (written, found[1]))
+        concepts = self.library.concepts
+        for name, reads in wanted.items():
+            provided = env[name].concept
+            if (
+                provided.ref in reads
+                or provided.ref in ("native.Anything", "native.Dynamic")
+                or any(ref in ("native.Anything", "native.Dynamic") for ref in reads)
+            ):
+                continue
+            if not all(
+                concepts.is_compatible(provided, concept)
+                and not concepts.page_as_text_and_images(provided, concept)
+                for _, concept in reads.values()
+            ):
+                continue  # reported by feed: the concept does not fit at all
+            accepted = ", ".join(f"{text!r}" for text, _ in reads.values())
+            self.report(
+                ErrorType.INPUT_STUFF_SPEC_MISMATCH,
+                f"input {name!r} is declared as {env[name].as_written(entry.domain)!r} ({provided.ref}), but "
+                f"the pipes {entry.code!r} runs read it as {accepted}: a {entry.blueprint.type} declares its inputs "
+                f"as the pipes it runs read them: declare {name} as {next(iter(reads.values()))[0]!r}",
+                entry,
+                field=f"inputs.{name}",
+            )
+
     def check_call(
         self,
         entry: PipeEntry,

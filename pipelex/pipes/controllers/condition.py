@@ -219,6 +219,7 @@ def check(
     ]
     before = len(checks.diagnostics)
     made: dict[str, str] = {}  # the concept each outcome pipe makes -> the first pipe making it
+    uses: list[tuple[PipeEntry, tuple[str, str] | None]] = []  # each outcome pipe (none batched)
     for where, ref in outcomes:
         if ref in OUTCOME_KEYWORDS:
             continue
@@ -228,11 +229,13 @@ def check(
         # an outcome reads what the condition declares, as declared: a page does not fill its TextAndImages input
         # (the reference: "input 'pages' is declared as 'Page[]' but its step needs 'TextAndImages[]'")
         lifted = checks.feed(entry, where, target, env, pages_as_text_and_images=False)
+        uses.append((target, None))
         produced = checks.output_var(target, lifted=lifted)
         # the chosen outcome's value is handed on as it is: its concept must fit, its multiplicity is its own
         checks.check_produced(entry, output, produced, f"outcome pipe {target.code!r}", multiplicity=False)
         if produced is not None:
             made.setdefault(produced.concept.ref, target.code)
+    checks.check_exact_inputs(entry, env, uses)
     if (
         len(made) > 1
         and output is not None

@@ -101,6 +101,7 @@ def check(
     env = dict(roots(inputs, entry.code))
     results: dict[str, Var] = {}
     named: dict[str, int] = {}  # each branch's result name -> the first branch writing it
+    uses: list[tuple[PipeEntry, tuple[str, str] | None]] = []  # each branch's pipe and its batch (over, as)
     for index, branch in enumerate(pipe.branches):
         where = f"branches[{index}]"
         name = branch.result or branch.pipe
@@ -147,6 +148,9 @@ def check(
         )
         if produced is not None:
             results[branch.result or target.code] = produced
+        batch = (branch.batch_over, branch.batch_as) if branch.batch_over and branch.batch_as else None
+        uses.append((target, batch))
+    checks.check_exact_inputs(entry, env, uses)
     if output is None:
         return
     spec, concept = output

@@ -1,0 +1,188 @@
+"""Rules met by the eighteenth fidelity pass's bundles (``benchmarks/fidelity_bundles_eighteenth.py``), each probed
+on the reference as a black box on several variants before it was written."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pipelex.config.deck import default_deck
+from pipelex.language.library import build_library
+from pipelex.validation.report import ValidationReport, validate_library
+
+
+def validate(text: str) -> ValidationReport:
+    return validate_library(
+        build_library([(textwrap.dedent(text).lstrip("\n"), "bundle.mthds")]), default_deck()
+    )
+
+
+def error_types(report: ValidationReport) -> list[str]:
+    return [e.error_type for e in report.errors]
+
+
+STUDIO = """
+domain = "studio"
+main_pipe = "main"
+
+[concept.Visual]
+description = "An image for the campaign"
+refines = "Image"
+
+[concept.Note]
+description = "A note"
+refines = "Text"
+
+[concept.Base]
+description = "A structured base"
+
+[concept.Base.structure]
+name = { type = "text", description = "The name", required = true }
+
+[concept.Derived]
+description = "A refinement of the base"
+refines = "Base"
+
+CONTROLLER
+
+[pipe.use_it]
+type = "PipeLLM"
+description = "Use the value"
+inputs = { logo = "LEAF" }
+output = "Text"
+prompt = "Describe $logo"
+"""
+
+PARALLEL = """
+[pipe.main]
+type = "PipeParallel"
+description = "Run the branch"
+inputs = { logo = "DECLARED" }
+output = "Composite"
+branches = [ { pipe = "use_it", result = "out" } ]
+add_each_output = true
+"""
+
+CONDITION = """
+[pipe.main]
+type = "PipeCondition"
+description = "Run the outcome"
+inputs = { logo = "DECLARED" }
+output = "Text"
+expression = "'a'"
+default_outcome = "use_it"
+
+[pipe.main.outcomes]
+a = "use_it"
+"""
+
+SEQUENCE = """
+[pipe.main]
+type = "PipeSequence"
+description = "Run the step"
+inputs = { logo = "DECLARED" }
+output = "Text"
+steps = [ { pipe = "use_it", result = "out" } ]
+"""
+
+
+def studio(controller: str, declared: str, leaf: str) -> str:
+    return STUDIO.replace("CONTROLLER", controller.replace("DECLARED", declared)).replace("LEAF", leaf)
+
+
+@pytest.mark.parametrize("controller", [PARALLEL, CONDITION], ids=["parallel", "condition"])
+@pytest.mark.parametrize(
+    ("declared", "leaf"),
+    [
+        ("Visual", "Image"),  # a refinement of what the pipe reads
+        ("Image", "Visual"),  # what the refinement refines
+        ("Note", "Text"),  # a text-like concept for Text
+        ("Derived", "Base"),  # a structured refinement
+        ("Visual[]", "Image[]"),  # lists alike
+    ],
+)
+def test_parallel_and_condition_declare_inputs_as_their_pipes_read_them(
+    controller: str, declared: str, leaf: str
+) -> None:
+    # the reference: "Pipe 'main' declares the input 'logo' as 'Visual', which its use does not accept. It accepts:
+    # Image." (method.input_concept_mismatch)
+    report = validate(studio(controller, declared, leaf))
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+    error = report.errors[0]
+    assert error.pipe == "main"
+    assert error.field == "inputs.logo"
+    assert f"declare logo as '{leaf}'" in error.message
+
+
+@pytest.mark.parametrize("controller", [PARALLEL, CONDITION], ids=["parallel", "condition"])
+@pytest.mark.parametrize(
+    ("declared", "leaf"),
+    [("Image", "Image"), ("Visual", "Visual"), ("native.Image", "Image"), ("Visual", "Anything")],
+)
+def test_the_concept_read_or_anything_is_accepted(controller: str, declared: str, leaf: str) -> None:
+    assert validate(studio(controller, declared, leaf)).is_valid
+
+
+@pytest.mark.parametrize(("declared", "leaf"), [("Visual", "Image"), ("Image", "Visual"), ("Note", "Text")])
+def test_a_sequence_still_hands_on_what_fits(declared: str, leaf: str) -> None:
+    # the reference accepts these in a sequence (and in a PipeBatch's branch): the rule is the two controllers'
+    assert validate(studio(SEQUENCE, declared, leaf)).is_valid
+
+
+def test_a_parallel_whose_branches_read_two_concepts_takes_either() -> None:
+    text = studio(PARALLEL, "Visual", "Image").replace(
+        'branches = [ { pipe = "use_it", result = "out" } ]',
+        'branches = [ { pipe = "use_it", result = "out" }, { pipe = "use_visual", result = "out2" } ]',
+    ) + textwrap.dedent(
+        """
+        [pipe.use_visual]
+        type = "PipeLLM"
+        description = "Use the visual"
+        inputs = { logo = "Visual" }
+        output = "Text"
+        prompt = "Describe $logo"
+        """
+    )
+    assert validate(text).is_valid
+
+
+def test_a_batched_branch_reads_the_list_as_its_items_concept() -> None:
+    text = studio(PARALLEL, "Visual[]", "Image").replace(
+        'branches = [ { pipe = "use_it", result = "out" } ]',
+        'branches = [ { pipe = "use_it", batch_over = "logo", batch_as = "logo", result = "out" } ]',
+    )
+    text = text.replace('inputs = { logo = "Visual[]" }', 'inputs = { logos = "Visual[]" }').replace(
+        'batch_over = "logo"', 'batch_over = "logos"'
+    )
+    report = validate(text)
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+    assert "declare logos as 'Image[]'" in report.errors[0].message
+
+
+def test_a_condition_over_a_sequence_reads_what_the_sequence_declares() -> None:
+    text = studio(CONDITION, "Visual", "Image").replace(
+        'default_outcome = "use_it"', 'default_outcome = "inner"'
+    ).replace('a = "use_it"', 'a = "inner"') + textwrap.dedent(
+        """
+        [pipe.inner]
+        type = "PipeSequence"
+        description = "Run the step"
+        inputs = { logo = "Image" }
+        output = "Text"
+        steps = [ { pipe = "use_it", result = "out" } ]
+        """
+    )
+    report = validate(text)
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+    assert report.errors[0].pipe == "main"
+
+
+@pytest.mark.parametrize("controller", [PARALLEL, CONDITION], ids=["parallel", "condition"])
+@pytest.mark.parametrize("declared", ["Image", "Visual"])
+def test_a_concept_that_does_not_fit_is_reported_once(controller: str, declared: str) -> None:
+    # an image for a Text: the call's own mismatch (the reference: "It accepts: Text"), not a second error at the
+    # declaration
+    report = validate(studio(controller, declared, "Text"))
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+    assert report.errors[0].field != "inputs.logo"
