@@ -3301,4 +3301,7 @@ def cases() -> dict[str, str | dict[str, str]]:
     out.update(
         __import__("fidelity_bundles_seventeenth").cases()
     )  # seventeenth pass: PipeLLM images, system prompts, output counts, conditions, libraries
+    out.update(
+        __import__("fidelity_bundles_eighteenth").cases()
+    )  # eighteenth pass: long real-world methods, two faults, dotted paths, natives
     return out
