@@ -408,3 +408,27 @@ async def test_thinking_cut_at_the_token_limit_is_no_answer(
         await _summary(run_bundle)
     assert caught.value.reason == "length_limit" and "max_tokens = 200" in str(caught.value)
     assert len(stub.bodies) == 1
+
+
+# ------------------------------------------------------------------------------------------ one line
+
+
+async def test_a_server_error_over_several_lines_is_quoted_on_one(stub: Stub, run_bundle: RunBundle) -> None:
+    """vLLM's request validation error is pydantic's, over three lines: the run's error stays one line."""
+    _boot(stub)
+    vllm = {
+        "object": "error",
+        "message": "1 validation error for ChatCompletionRequest\n  Value error, invalid value [type=value_error]\n"
+        "    For further information visit https://errors.pydantic.dev",
+        "type": "BadRequestError",
+        "code": 400,
+    }
+    stub.replies = [(400, {}, vllm)]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await _summary(run_bundle)
+    message = str(caught.value)
+    assert "\n" not in message and "[status 400]" in message
+    assert (
+        "ChatCompletionRequest Value error, invalid value [type=value_error] For further information"
+        in message
+    )

@@ -263,7 +263,8 @@ def gateway_message(detail: str) -> str:
 
 def summarise_body(detail: str, limit: int = 400) -> str:
     """An error body fit to quote: an HTML page (a proxy's or gateway's, not the API's JSON error) as its title
-    or its text, anything else cut at ``limit`` characters."""
+    or its text, anything else on one line (vLLM's pydantic errors span three: "1 validation error for
+    ChatCompletionRequest\\n  Value error, ...") and cut at ``limit`` characters."""
     head = detail[:2000].lower()
     if "<html" in head or "<!doctype" in head or "<body" in head:
         title = _TITLE.search(detail[:20_000])
@@ -272,6 +273,7 @@ def summarise_body(detail: str, limit: int = 400) -> str:
         return (
             f"an HTML page, not the API's JSON error ({text!r}): a proxy or gateway answered for the server"
         )
+    detail = " ".join(detail.split())
     return detail if len(detail) <= limit else detail[:limit] + " [...]"
 
 
