@@ -43,6 +43,13 @@ class Var(FrozenRecord):
         self.items_are_lists = items_are_lists
         self.origin = origin
 
+    def with_origin(self, origin: str) -> Var:
+        """``replace(self, origin=origin)``: the same value as another producer puts it in memory, made without
+        ``replace``'s work by name (a sequence's check makes one for each step; a test compares both)."""
+        return Var(
+            self.concept, self.is_list, self.item_count, self.maybe_absent, self.items_are_lists, origin
+        )
+
     def describe(self) -> str:
         """Like a spec: ``native.Text[]?`` (``native.Page[][]`` for a list of lists)."""
         mult = (f"[{self.item_count}]" if self.item_count else "[]") if self.is_list else ""

@@ -289,19 +289,16 @@ class NodeTiming(BaseModel):
     def of_record(cls, started_at: float, ended_at: float | None, duration: float | None) -> "NodeTiming":
         """A timing of a tracer's record, as :meth:`model_validate` leaves it, without running it: a time given as
         an ``int`` becomes a ``float``, as the field's validation makes it (written ``1.0``, not ``1``)."""
+        if type(started_at) is not float or type(ended_at) is not float or type(duration) is not float:
+            # not the tracer's own clock readings (a running node's end, a time recorded elsewhere): as validated
+            started_at, ended_at, duration = float(started_at), _seconds(ended_at), _seconds(duration)
         return constructed(
-            cls,
-            {
-                "started_at": _seconds(started_at),
-                "ended_at": _seconds(ended_at),
-                "duration": _seconds(duration),
-            },
-            _TIMING_FIELDS_SET,
+            cls, {"started_at": started_at, "ended_at": ended_at, "duration": duration}, _TIMING_FIELDS_SET
         )
 
 
 def _seconds(value: float | None) -> float | None:
-    return value if value is None or type(value) is float else float(value)
+    return None if value is None else float(value)
 
 
 class GraphNode(BaseModel):

@@ -87,3 +87,18 @@ def test_a_plain_native_is_held_whole_unless_content_fields_are_asked_for() -> N
     assert held.message is not None and "held whole" in held.message
     reached = walk_path(lib, text, "title", ["text"], content_fields=True)
     assert reached.var is not None and reached.var.concept.ref == "native.Text"
+
+
+def test_a_value_with_another_origin_is_what_replace_makes() -> None:
+    """``Var.with_origin`` (a sequence's check, once a step) is ``replace(var, origin=...)``: every field kept but the
+    origin, whatever the values (every field set away from its default here)."""
+    from pipelex.record import replace
+
+    base = var(concepts(), "Text", is_list=True)
+    base = Var(base.concept, True, 3, True, True, "first")
+    moved = base.with_origin("step 2 (pipe 'x')")
+    assert moved == replace(base, origin="step 2 (pipe 'x')")
+    assert [getattr(moved, name) for name in Var.FIELDS] == [
+        getattr(replace(base, origin="step 2 (pipe 'x')"), name) for name in Var.FIELDS
+    ]
+    assert moved.origin == "step 2 (pipe 'x')" and base.origin == "first"

@@ -216,7 +216,7 @@ def check(
         last_known = produced is not None
         stored = result or target.code
         if produced is not None:
-            env[stored] = replace(produced, origin=f"step {index} (pipe {target.code!r})")
+            env[stored] = produced.with_origin(f"step {index} (pipe {target.code!r})")
             unknown.discard(stored)
         else:  # the step pipe's output is unresolvable, and reported: later reads of it report nothing more
             env.pop(stored, None)
