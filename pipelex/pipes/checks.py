@@ -758,7 +758,12 @@ class PipeChecks:
         )
 
     def check_exact_inputs(
-        self, entry: PipeEntry, env: dict[str, Var], uses: list[tuple[PipeEntry, tuple[str, str] | None]]
+        self,
+        entry: PipeEntry,
+        env: dict[str, Var],
+        uses: list[tuple[PipeEntry, tuple[str, str] | None]],
+        *,
+        last_decides: bool = False,
     ) -> None:
         """A PipeParallel's or PipeCondition's declared inputs are the concepts its branches or outcomes read,
         as they read them: a concept refining what they read (or one they would merely accept, as a text-like
@@ -766,7 +771,11 @@ class PipeChecks:
         which its use does not accept. It accepts: Image."). ``uses``: each pipe called, with the name of the
         batch it makes (the input batched over, and the name the pipe reads each item under: the item's concept is
         the list's). A use reading ``Anything`` or ``Dynamic`` takes any
-        concept; a mismatch :meth:`feed` reports already is not reported again."""
+        concept; a mismatch :meth:`feed` reports already is not reported again. Uses reading one name as two
+        concepts: with ``last_decides`` (a parallel's branches, in order) the last use reading it decides, as in
+        the reference (branches reading `Image` then `Visual` take a `Visual`, not an `Image`; in the other order
+        an `Image`); else (a condition's outcomes, where the reference's answer changes from one run to the next)
+        any concept one of them reads is taken."""
         wanted: dict[
             str, dict[str, tuple[str, Concept]]
         ] = {}  # input name -> ref read -> (as written, concept)
@@ -778,7 +787,10 @@ class PipeChecks:
                 found = self.spec(target, text)
                 if found is not None:
                     written = text.strip() if name == read else f"{text.strip()}[]"  # an item: the list's
-                    wanted.setdefault(name, {}).setdefault(found[1].ref, (written, found[1]))
+                    if last_decides:
+                        wanted[name] = {found[1].ref: (written, found[1])}
+                    else:
+                        wanted.setdefault(name, {}).setdefault(found[1].ref, (written, found[1]))
         concepts = self.library.concepts
         for name, reads in wanted.items():
             provided = env[name].concept
@@ -795,10 +807,15 @@ class PipeChecks:
             ):
                 continue  # reported by feed: the concept does not fit at all
             accepted = ", ".join(f"{text!r}" for text, _ in reads.values())
+            readers = (
+                f"the last branch of {entry.code!r} reading it reads it as"
+                if last_decides
+                else f"the pipes {entry.code!r} runs read it as"
+            )
             self.report(
                 ErrorType.INPUT_STUFF_SPEC_MISMATCH,
                 f"input {name!r} is declared as {env[name].as_written(entry.domain)!r} ({provided.ref}), but "
-                f"the pipes {entry.code!r} runs read it as {accepted}: a {entry.blueprint.type} declares its inputs "
+                f"{readers} {accepted}: a {entry.blueprint.type} declares its inputs "
                 f"as the pipes it runs read them: declare {name} as {next(iter(reads.values()))[0]!r}",
                 entry,
                 field=f"inputs.{name}",

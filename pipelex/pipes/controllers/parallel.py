@@ -150,7 +150,7 @@ def check(
             results[branch.result or target.code] = produced
         batch = (branch.batch_over, branch.batch_as) if branch.batch_over and branch.batch_as else None
         uses.append((target, batch))
-    checks.check_exact_inputs(entry, env, uses)
+    checks.check_exact_inputs(entry, env, uses, last_decides=True)
     if output is None:
         return
     spec, concept = output
