@@ -1308,6 +1308,189 @@ def _listing() -> dict[str, str]:
     return C
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# What a controller declares against what the pipes it runs read: refinements handed down through a condition, a
+# parallel, a sequence and a batch (a legal review: contracts refining Document, clauses refining Text)
+
+_WIRE = """domain = "legal_review"
+description = "Review a contract according to its kind"
+main_pipe = "review"
+
+[concept.Contract]
+description = "A contract"
+refines = "Document"
+
+[concept.Lease]
+description = "A rental contract"
+refines = "Contract"
+
+[concept.Clause]
+description = "A clause of a contract"
+refines = "Text"
+
+[concept.Meta]
+description = "What a contract is about"
+
+[concept.Meta.structure]
+kind = { choices = ["lease", "sale"], description = "The kind", required = true }
+parties = { type = "list", item_type = "text", description = "Who signs" }
+
+[pipe.review]
+type = "PipeSequence"
+description = "Classify, then review by kind"
+inputs = { contract = "Contract" }
+output = "Text"
+steps = [
+    { pipe = "classify", result = "meta" },
+    { pipe = "review_by_kind", result = "review" },
+]
+
+[pipe.classify]
+type = "PipeLLM"
+description = "Classify the contract"
+inputs = { contract = "Contract" }
+output = "Meta"
+prompt = "What kind of contract is this? $contract"
+
+[pipe.review_by_kind]
+type = "PipeCondition"
+description = "Review according to the kind"
+inputs = { contract = "Contract", meta = "Meta" }
+output = "Text"
+expression = "meta.kind"
+default_outcome = "review_generic"
+
+[pipe.review_by_kind.outcomes]
+lease = "review_lease"
+
+[pipe.review_lease]
+type = "PipeSequence"
+description = "Check a lease, then sum up"
+inputs = { contract = "Contract" }
+output = "Text"
+steps = [
+    { pipe = "lease_checks", result = "checks" },
+    { pipe = "sum_up", result = "summary" },
+]
+
+[pipe.sum_up]
+type = "PipeLLM"
+description = "Sum up the checks"
+inputs = { rent = "Text", deposit = "Text" }
+output = "Text"
+prompt = "Sum up: $rent / $deposit"
+
+[pipe.lease_checks]
+type = "PipeParallel"
+description = "Check the rent and the deposit at once"
+inputs = { contract = "Contract" }
+output = "Composite"
+branches = [
+    { pipe = "check_rent", result = "rent" },
+    { pipe = "check_deposit", result = "deposit" },
+]
+add_each_output = true
+
+[pipe.check_rent]
+type = "PipeLLM"
+description = "Check the rent"
+inputs = { contract = "Contract" }
+output = "Text"
+prompt = "Is the rent fair? $contract"
+
+[pipe.check_deposit]
+type = "PipeLLM"
+description = "Check the deposit"
+inputs = { contract = "Contract" }
+output = "Text"
+prompt = "Is the deposit lawful? $contract"
+
+[pipe.review_generic]
+type = "PipeLLM"
+description = "A generic review"
+inputs = { contract = "Contract" }
+output = "Text"
+prompt = "Review this contract: $contract"
+"""
+
+_COND_IN = 'inputs = { contract = "Contract", meta = "Meta" }'
+_PAR_IN = 'description = "Check the rent and the deposit at once"\ninputs = { contract = "Contract" }'
+_RENT_IN = 'description = "Check the rent"\ninputs = { contract = "Contract" }'
+_GEN_IN = 'description = "A generic review"\ninputs = { contract = "Contract" }'
+
+
+def _wire() -> dict[str, str]:
+    B = _WIRE
+    C: dict[str, str] = {"base": B}
+    C["cond_declares_lease"] = _sub(B, _COND_IN, 'inputs = { contract = "Lease", meta = "Meta" }')
+    C["cond_declares_document"] = _sub(B, _COND_IN, 'inputs = { contract = "Document", meta = "Meta" }')
+    C["par_declares_lease"] = _sub(B, _PAR_IN, _PAR_IN.replace('"Contract"', '"Lease"'))
+    C["par_declares_document"] = _sub(B, _PAR_IN, _PAR_IN.replace('"Contract"', '"Document"'))
+    C["branch_reads_lease"] = _sub(B, _RENT_IN, _RENT_IN.replace('"Contract"', '"Lease"'))
+    C["branch_reads_document"] = _sub(B, _RENT_IN, _RENT_IN.replace('"Contract"', '"Document"'))
+    C["branch_reads_anything"] = _sub(B, _RENT_IN, _RENT_IN.replace('"Contract"', '"Anything"'))
+    C["outcome_reads_document"] = _sub(B, _GEN_IN, _GEN_IN.replace('"Contract"', '"Document"'))
+    C["outcome_reads_lease"] = _sub(B, _GEN_IN, _GEN_IN.replace('"Contract"', '"Lease"'))
+    C["outcome_reads_document_cond_too"] = _sub(
+        _sub(B, _GEN_IN, _GEN_IN.replace('"Contract"', '"Document"')),
+        _COND_IN,
+        'inputs = { contract = "Document", meta = "Meta" }',
+    )
+    C["main_declares_lease"] = _sub(
+        B,
+        'description = "Classify, then review by kind"\ninputs = { contract = "Contract" }',
+        'description = "Classify, then review by kind"\ninputs = { contract = "Lease" }',
+    )
+    C["main_declares_document"] = _sub(
+        B,
+        'description = "Classify, then review by kind"\ninputs = { contract = "Contract" }',
+        'description = "Classify, then review by kind"\ninputs = { contract = "Document" }',
+    )
+    C["main_declares_pdf"] = _sub(
+        B,
+        'description = "Classify, then review by kind"\ninputs = { contract = "Contract" }',
+        'description = "Classify, then review by kind"\ninputs = { contract = "PDF" }',
+    )
+    C["cond_meta_qualified"] = _sub(
+        B, _COND_IN, 'inputs = { contract = "Contract", meta = "legal_review.Meta" }'
+    )
+    C["cond_contract_qualified"] = _sub(
+        B, _COND_IN, 'inputs = { contract = "legal_review.Contract", meta = "Meta" }'
+    )
+    C["cond_meta_list"] = _sub(B, _COND_IN, 'inputs = { contract = "Contract", meta = "Meta[]" }')
+    C["par_extra_input"] = _sub(
+        B, _PAR_IN, _PAR_IN.replace('{ contract = "Contract" }', '{ contract = "Contract", meta = "Meta" }')
+    )
+    C["cond_extra_input"] = _sub(
+        B, _COND_IN, 'inputs = { contract = "Contract", meta = "Meta", note = "Text" }'
+    )
+    C["par_contract_list"] = _sub(B, _PAR_IN, _PAR_IN.replace('"Contract"', '"Contract[]"'))
+    C["clause_text_par"] = _sub(
+        _sub(
+            B,
+            _PAR_IN,
+            _PAR_IN.replace('{ contract = "Contract" }', '{ contract = "Contract", clause = "Clause" }'),
+        ),
+        _RENT_IN,
+        _RENT_IN.replace('{ contract = "Contract" }', '{ contract = "Contract", clause = "Text" }'),
+    ).replace("Is the rent fair? $contract", "Is the rent fair? $contract $clause")
+    C["text_clause_par"] = _sub(
+        _sub(
+            B,
+            _PAR_IN,
+            _PAR_IN.replace('{ contract = "Contract" }', '{ contract = "Contract", clause = "Text" }'),
+        ),
+        _RENT_IN,
+        _RENT_IN.replace('{ contract = "Contract" }', '{ contract = "Contract", clause = "Clause" }'),
+    ).replace("Is the rent fair? $contract", "Is the rent fair? $contract $clause")
+    C["two_branches_two_concepts"] = _sub(
+        _sub(B, _RENT_IN, _RENT_IN.replace('"Contract"', '"Lease"')),
+        _PAR_IN,
+        _PAR_IN.replace('"Contract"', '"Lease"'),
+    )
+    return C
+
+
 def cases() -> dict[str, str | dict[str, str]]:
     """Every case, named ``f18_<group>__<name>`` (a folder case: a dict of relative path -> text)."""
     out: dict[str, str | dict[str, str]] = {}
@@ -1316,6 +1499,7 @@ def cases() -> dict[str, str | dict[str, str]]:
         ("studio", _studio()),
         ("desk", _desk()),
         ("listing", _listing()),
+        ("wire", _wire()),
     )
     for group, made in groups:
         for name, text in made.items():
