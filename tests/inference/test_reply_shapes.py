@@ -432,3 +432,19 @@ async def test_a_server_error_over_several_lines_is_quoted_on_one(stub: Stub, ru
         "ChatCompletionRequest Value error, invalid value [type=value_error] For further information"
         in message
     )
+
+
+async def test_an_error_sent_with_http_200_over_several_lines_is_quoted_on_one(
+    stub: Stub, run_bundle: RunBundle
+) -> None:
+    """A proxy's upstream failure sent as HTTP 200 with an ``{"error": ...}`` body (OpenRouter's shape), its message
+    over several lines: retried, then one line."""
+    _boot(stub)
+    stub.replies = [
+        (200, {}, {"error": {"message": "Upstream error:\n  the provider\n  is overloaded", "code": 502}})
+    ]
+    with pytest.raises(ProviderCallFailed) as caught:
+        await _summary(run_bundle)
+    message = str(caught.value)
+    assert "\n" not in message and "Upstream error: the provider is overloaded" in message
+    assert len(stub.bodies) == 2

@@ -69,7 +69,8 @@ async def call_with_retries(
         try:
             return await call()
         except ProviderCallError as exc:
-            detail = redact(str(exc), secrets)
+            # one line, whatever the server wrote (an error's message over lines, an error sent with HTTP 200)
+            detail = " ".join(redact(str(exc), secrets).split())
             wait = exc.retry_after
             too_long = wait is not None and wait > policy.timeout
             if not exc.retryable or attempt >= policy.max_attempts or too_long:
