@@ -462,7 +462,7 @@ def _unwrap_undefined(value: Any) -> Any:
     false."""
     if _is_undefined(value):
         str(value)  # a missing variable raises here, with Jinja2's own message
-        holder = type(value._undefined_obj).__name__.replace("__", ".", 1)  # a concept's class: domain__Code
+        holder = _concept_name(value._undefined_obj)  # a concept's class: domain__Code
         raise ValueError(
             f"{holder} has no field {value._undefined_name!r}, and the template writes it with $ or @ (or the "
             "format/tag filter), which needs a value: read a field the concept declares"
@@ -537,7 +537,28 @@ def _undefined_class() -> type:
                 self._fail_with_undefined_error()
             return ""
 
+        @property
+        def _undefined_message(self) -> str:
+            """Jinja2's message, but a concept's content is named by its concept, not by the class pipelex made
+            for it (``{{ house.tags[0] }}``: "realty.House has no field 'tags'", not "'pipelex.concepts.library.
+            realty__House object' has no attribute 'tags'")."""
+            holder = self._undefined_obj
+            name = self._undefined_name
+            if self._undefined_hint is None and isinstance(name, str) and _is_concept_content(holder):
+                return f"{_concept_name(holder)} has no field {name!r}: read a field the concept declares"
+            return str(Undefined._undefined_message.fget(self))  # type: ignore[attr-defined]
+
     return MthdsUndefined
+
+
+def _is_concept_content(value: object) -> bool:
+    """Whether ``value`` is the content of a concept a bundle declares (its class is named ``domain__Code``)."""
+    return isinstance(value, StuffContent) and "__" in type(value).__name__
+
+
+def _concept_name(value: object) -> str:
+    """``domain.Code`` of a declared concept's content (its class: ``domain__Code``)."""
+    return type(value).__name__.replace("__", ".", 1)
 
 
 @cache

@@ -256,3 +256,26 @@ def test_the_markdown_filter_takes_its_cost_from_the_template_budget(unit: str, 
     text = "A paragraph with a link https://example.com/page and mailto:a@b.c in it.\n\n" * 1000  # ~75 KB
     html = render_template("{{ t|markdown }}", {"t": text}, pipe_code="md", html=True, markdown_filter=True)
     assert html.count('<a href="https://example.com/page">') == 1000
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ x.nickname[0] }}", "show_fields.Order has no field 'nickname'"),
+        ("{{ x.nickname.first }}", "show_fields.Order has no field 'nickname'"),
+        ("{{ x.items[0].colour.x }}", "show_fields.Item has no field 'colour'"),
+        ("{{ x.title.nope.x }}", "'str object' has no attribute 'nope'"),  # not a concept: Jinja2's own words
+    ],
+)
+async def test_a_field_the_concept_lacks_is_named_by_its_concept_not_by_pipelexs_class(
+    template: str, expected: str
+) -> None:
+    """Eighteenth hostile pass: Jinja2 names an undefined value's holder by its Python class, so a field a concept
+    lacks read through raw Jinja2 (``{{ house.tags[0] }}``) failed with "'pipelex.concepts.library.realty__House
+    object' has no attribute 'tags'": pipelex's generated class, not the concept the bundle declares."""
+    bundle = SHOW.replace('"TEMPLATE"', json.dumps(template))
+    runner = PipelexRunner(mthds_content=bundle, pipe_run_mode=PipeRunMode.DRY, backend="direct")
+    with pytest.raises(PipeRunError) as caught:
+        await runner.execute_pipeline({"x": {"concept": "Order", "content": ORDER}})
+    assert expected in str(caught.value), str(caught.value)
+    assert "pipelex.concepts" not in str(caught.value) and "__" not in str(caught.value), str(caught.value)
