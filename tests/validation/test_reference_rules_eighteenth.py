@@ -220,3 +220,49 @@ def test_a_concept_that_does_not_fit_is_reported_once(controller: str, declared:
     report = validate(studio(controller, declared, "Text"))
     assert error_types(report) == ["input_stuff_spec_mismatch"]
     assert report.errors[0].field != "inputs.logo"
+
+
+@pytest.mark.parametrize(("inner_declares", "valid"), [("Image", False), ("Visual", True)])
+def test_a_parallel_over_a_sequence_reads_what_the_sequence_declares(
+    inner_declares: str, valid: bool
+) -> None:
+    # the reference: the branch's use is the sequence's declaration (Visual for an inner sequence declaring Image:
+    # "It accepts: Image"); the sequence itself hands its Visual on to a step reading Image
+    text = studio(PARALLEL, "Visual", "Image").replace(
+        'branches = [ { pipe = "use_it", result = "out" } ]',
+        'branches = [ { pipe = "inner", result = "out" } ]',
+    ) + textwrap.dedent(
+        f"""
+        [pipe.inner]
+        type = "PipeSequence"
+        description = "Run the step"
+        inputs = {{ logo = "{inner_declares}" }}
+        output = "Text"
+        steps = [ {{ pipe = "use_it", result = "out" }} ]
+        """
+    )
+    report = validate(text)
+    assert report.is_valid is valid
+    if not valid:
+        assert error_types(report) == ["input_stuff_spec_mismatch"]
+
+
+def test_a_parallel_over_a_batch_reads_the_batch_s_list() -> None:
+    text = studio(PARALLEL, "Visual[]", "Image").replace(
+        'branches = [ { pipe = "use_it", result = "out" } ]',
+        'branches = [ { pipe = "each", result = "out" } ]',
+    ).replace('inputs = { logo = "Visual[]" }', 'inputs = { logos = "Visual[]" }') + textwrap.dedent(
+        """
+        [pipe.each]
+        type = "PipeBatch"
+        description = "Each logo"
+        inputs = { logos = "Image[]" }
+        output = "Text[]"
+        branch_pipe_code = "use_it"
+        input_list_name = "logos"
+        input_item_name = "logo"
+        """
+    )
+    report = validate(text)
+    assert error_types(report) == ["input_stuff_spec_mismatch"]
+    assert "declare logos as 'Image[]'" in report.errors[0].message
