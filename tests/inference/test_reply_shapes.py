@@ -394,8 +394,12 @@ async def test_a_reply_the_server_found_invalid_is_retried_in_the_same_mode(
 
 @pytest.mark.parametrize(
     "content",
-    [f"<think>\n{THOUGHT}", f"<|channel|>analysis<|message|>{THOUGHT}"],
-    ids=["think", "harmony"],
+    [
+        f"<think>\n{THOUGHT}",
+        f"<|channel|>analysis<|message|>{THOUGHT}",
+        f"<|start|>assistant<|channel|>analysis<|message|>{THOUGHT}",
+    ],
+    ids=["think", "harmony", "harmony-with-its-start"],
 )
 async def test_thinking_cut_at_the_token_limit_is_no_answer(
     stub: Stub, run_bundle: RunBundle, content: str

@@ -1072,10 +1072,10 @@ def _after_thinking(text: str) -> str | None:
     if _HARMONY_FINAL in text:
         answer = text.rpartition(_HARMONY_FINAL)[2]
         return answer.partition("<|return|>")[0].partition("<|end|>")[0].strip()
-    if text.startswith("<|channel|>") or (text.startswith("<think>") and "</think>" not in text):
-        return (
-            ""  # thinking that never ended (cut at the token limit, or never closed): no answer, only drafts
-        )
+    # thinking that never ended (cut at the token limit, or never closed): no answer, only drafts
+    harmony = text.startswith(("<|channel|>", "<|start|>"))
+    if harmony or (text.startswith("<think>") and "</think>" not in text):
+        return ""
     thought, closed, answer = text.partition("</think>")
     if closed and (text.startswith("<think>") or "<think>" not in thought):
         return answer.strip()
