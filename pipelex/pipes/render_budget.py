@@ -137,3 +137,28 @@ def built(value: Any) -> Any:
     """Check and count a text a concatenation built (``~``: the sandbox's filter on concatenations)."""
     budget = BUDGET.get()
     return value if budget is None else budget.build(value, "a text")
+
+
+class WorkMeter(Record):
+    """The template work of the renders run while it is the current meter (:data:`METER`): their steps, plus their
+    output and the values they built in characters. Deterministic (the same inputs render in the same steps), so
+    workflow code may decide on it: the Temporal router ends a workflow task once its inline pipes did so much
+    work (:mod:`pipelex.backends.temporal.router`)."""
+
+    __slots__ = ("steps", "chars")
+    FIELDS = ("steps", "chars")
+
+    def __init__(self, steps: int = 0, chars: int = 0) -> None:
+        self.steps = steps
+        self.chars = chars
+
+
+METER: ContextVar[WorkMeter | None] = ContextVar("pipelex_work_meter", default=None)
+
+
+def charge(budget: RenderBudget) -> None:
+    """Add what the render of ``budget`` did to the current meter, if any (a render outside one is not metered)."""
+    meter = METER.get()
+    if meter is not None:
+        meter.steps += budget.steps
+        meter.chars += budget.output_chars + budget.built

@@ -45,7 +45,7 @@ from pipelex.language.templates import (
     simple_template,
 )
 from pipelex.narrowing import is_dict, is_list, is_sequence
-from pipelex.pipes.render_budget import RenderBudget, current_budget, reset_budget, set_budget, sized
+from pipelex.pipes.render_budget import RenderBudget, charge, current_budget, reset_budget, set_budget, sized
 from pipelex.record import FrozenRecord
 
 if TYPE_CHECKING:
@@ -1126,6 +1126,7 @@ def render_template(
     finally:
         if token is not None:
             reset_budget(token)
+        charge(budget)  # the work a Temporal workflow task did inline (no meter elsewhere: a context lookup)
 
 
 class _NoTemplateError(Exception):

@@ -95,6 +95,7 @@ class TemporalSession:
             batch_chunk_size=t.batch_chunk_size,
             slice_items_in_flight=t.slice_items_in_flight,
             sequence_chunk_size=t.sequence_chunk_size,
+            inline_units_per_task=t.inline_units_per_task,
         )
 
 

@@ -403,6 +403,9 @@ class DispatchOptions(_Wire):
     # a sequence of more steps runs them in child workflows (``WfRunSteps``) of this many (absent in payloads of
     # older versions: the default)
     sequence_chunk_size: int = 1000
+    # units of inline work (template steps, see ``TemporalPipeRouter._inline_turn``) one workflow task does at most
+    # before it waits on a timer and goes on in the next task
+    inline_units_per_task: int = 1_000_000
 
 
 # ---------------------------------------------------------------------------------------------------- tracing

@@ -84,6 +84,14 @@ BOUNDED_DISPATCH_PATCH = "pipelex-bounded-dispatch"
 # the workflow.patched() id of the chunked sequences: histories recorded before it ran every step of a sequence
 # longer than sequence_chunk_size in the sequence's own workflow
 SEQUENCE_CHUNKS_PATCH = "pipelex-sequence-chunks"
+# the workflow.patched() id of the inline work bound (a workflow task ends, on a timer, once its inline pipes did
+# inline_units_per_task units of work): histories recorded before it ran every inline pipe of a task in that task
+INLINE_TURNS_PATCH = "pipelex-inline-turns"
+# what an inline pipe run costs on its own, in template steps (its memory, its result, its trace: about as long as
+# this many loop iterations), beside the steps and characters its templates spent
+INLINE_PIPE_UNITS = 1_000
+# characters a template rendered or built count one unit per this many
+INLINE_CHARS_PER_UNIT = 64
 
 
 def runs_inline(entry: PipeEntry) -> bool:
@@ -199,16 +207,28 @@ class TemporalPipeRouter:
         # runs: a batch's items ask once); and the options of every leaf's activity (this workflow's dispatch)
         self._leaves: dict[str, tuple[str, set[str]]] = {}
         self._leaf_options: dict[str, Any] | None = None
+        # the work the inline pipes did since this workflow last waited on its turn timer (see :meth:`_inline_turn`)
+        self._inline_spent = 0
+        self._turn: asyncio.Future[None] | None = None
+        self._turns: bool | None = None
 
     async def run(
         self, entry: PipeEntry, memory: WorkingMemory, ctx: RunContext, *, output_name: str
     ) -> PipeResult:
         """Run ``entry``: inline, as a child workflow (a controller) or as an activity (a leaf)."""
         if runs_inline(entry):
+            from pipelex.pipes.render_budget import METER, WorkMeter
             from pipelex.pipes.runtime import run_pipe
 
             await self.materialize(memory, input_roots(entry, memory))
-            return await run_pipe(entry, memory, ctx, output_name=output_name)
+            await self._inline_turn()
+            meter = WorkMeter()
+            token = METER.set(meter)
+            try:
+                return await run_pipe(entry, memory, ctx, output_name=output_name)
+            finally:
+                METER.reset(token)
+                self._inline_spent += INLINE_PIPE_UNITS + meter.steps + meter.chars // INLINE_CHARS_PER_UNIT
         # the graph keeps the order of the calls, whatever order they dispatch in
         slot = self.tracer.reserve()
         # the payload is made once a slot is free: a task starting 1,000 items encodes `slice_items_in_flight`
@@ -356,6 +376,39 @@ class TemporalPipeRouter:
             concept=concept,
             content=StoredListContent(count=ref.count, concept=concept, ref=ref.model_dump(mode="json")),
         )
+
+    async def _inline_turn(self) -> None:
+        """Wait for this workflow's next workflow task once the inline pipes of this one did their share of work.
+
+        Inline pipes (a PipeCompose renders its template in the workflow itself) run one after the other in the
+        workflow task that reached them, and the SDK fails a task that computes for 2 s as a potential deadlock
+        (``TMPRL1101``), which the server then retries without end: a sequence of 600 heavy templates, or a parallel
+        of 20,000 small ones, hung its run and could hold a worker's workflow slots for good. So once they spent
+        ``inline_units_per_task`` units (:data:`INLINE_PIPE_UNITS` a run, plus its templates' steps and characters,
+        :class:`~pipelex.pipes.render_budget.WorkMeter`), the next inline pipe waits on a 1 ms timer: the task ends
+        there and the work goes on in the next one. The units are deterministic (the same inputs render in the same
+        steps), so a replay waits where the run did. Every inline pipe waiting at that point shares one timer (a
+        parallel's branches), and they take their turns in order after it. A history recorded before the bound
+        (``workflow.patched``) replays without the timers it never had."""
+        bound = self.payload.dispatch.inline_units_per_task
+        while self._inline_spent >= bound:
+            if self._turns is None:
+                self._turns = workflow.patched(INLINE_TURNS_PATCH)
+            if not self._turns:
+                return
+            if self._turn is None:
+                self._turn = asyncio.ensure_future(self._next_task())
+            # shielded: a branch cancelled while it waits does not cancel the timer its siblings wait on
+            await asyncio.shield(self._turn)
+
+    async def _next_task(self) -> None:
+        try:
+            await workflow.execute_local_activity(
+                "act_inline_turn", start_to_close_timeout=timedelta(seconds=30)
+            )
+        finally:
+            self._inline_spent = 0
+            self._turn = None
 
     async def _take_dispatch_slot(self) -> bool:
         """Take one of the ``slice_items_in_flight`` dispatch slots of this workflow while a child runs.
