@@ -146,9 +146,14 @@ class PipelexRunner:
         if pipe_code is None:
             entry = library.main_pipe
             if entry is None:
-                raise InputError(
-                    f"the bundle has no `main_pipe`: name the pipe to run {self.pipe_hint}; {listed}"
-                )
+                # the file when there is one; a library's bundles: none of them declares one
+                if self.bundle_uri is not None:
+                    where = f"the bundle {self.bundle_uri} has no `main_pipe`"
+                elif self.library_dirs:
+                    where = "the library has no `main_pipe` (none of its bundles declares one)"
+                else:
+                    where = "the bundle has no `main_pipe`"
+                raise InputError(f"{where}: name the pipe to run {self.pipe_hint}; {listed}")
             return entry
         entry = library.resolve_pipe(pipe_code)
         if entry is None:

@@ -651,3 +651,26 @@ async def test_a_wrong_input_is_refused_before_anything_runs(
     assert caught.value.input_name == name
     assert f"'{name}" in str(caught.value)
     assert not storage.exists()
+
+
+async def test_a_bundle_without_main_pipe_is_named_in_the_error(tmp_bundle: Callable[..., Path]) -> None:
+    """Eighteenth hostile pass, low: "the bundle has no `main_pipe`" named no file; the bundle given is named, and a
+    library's error says none of its bundles declares one."""
+    text = 'domain = "pair"\n\n' + "".join(
+        f'[pipe.{code}]\ntype = "PipeCompose"\ndescription = "Echo"\ninputs = {{ n = "Text" }}\noutput = "Text"\n'
+        f'template = "$n"\n\n'
+        for code in ("first", "second")
+    )
+    path = tmp_bundle(text, "pair.mthds")
+    with pytest.raises(
+        InputError, match=r"the bundle .*pair\.mthds has no `main_pipe`: name the pipe to run"
+    ):
+        await PipelexRunner(bundle_uri=path, pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+            inputs={"n": "x"}
+        )
+    with pytest.raises(
+        InputError, match=r"the library has no `main_pipe` \(none of its bundles declares one\)"
+    ):
+        await PipelexRunner(library_dirs=[path.parent], pipe_run_mode=PipeRunMode.DRY).execute_pipeline(
+            inputs={"n": "x"}
+        )
