@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus
 
 from pipelex.backends.temporal.client import connect
 from pipelex.backends.temporal.router import INLINE_TURNS_PATCH
 from pipelex.config.settings import PipelexConfig
+from pipelex.errors import PipeRunError
 from tests.temporal.histories import histories_of
 from tests.temporal.test_big_batches import run
 from tests.temporal.test_replay import each, replayer
@@ -134,3 +136,44 @@ async def test_under_the_bound_a_workflow_records_no_turn_and_no_marker(
     assert temporal.main_stuff_json() == {"items": [{"text": "#a"}, {"text": "#b"}, {"text": "#c"}]}
     kinds, _ = await _events(temporal_config, temporal)
     assert kinds["EVENT_TYPE_MARKER_RECORDED"] == 0, kinds
+
+
+# one render of a few seconds (a method scanning a 1 MB text, thousands of times): turns cannot split one pipe
+ONE_HEAVY_RENDER = """
+domain = "scan"
+main_pipe = "scan_all"
+
+[pipe.scan_all]
+type = "PipeSequence"
+description = "Scans a text"
+inputs = { big = "Text" }
+output = "Text"
+steps = [{ pipe = "scan", result = "found" }]
+
+[pipe.scan]
+type = "PipeCompose"
+description = "Searches a text many times"
+inputs = { big = "Text" }
+output = "Text"
+template = "{% for i in range(8000) %}{{ big.text.find('zz') }}{% endfor %}"
+"""
+
+
+@pytest.mark.timeout(300)
+async def test_a_workflow_task_that_keeps_failing_ends_the_run_with_one_clear_error(
+    temporal_config: PipelexConfig,
+) -> None:
+    """The SDK fails the task (its 2 s limit) and the server retries it without end: the client's guard sees the
+    third failed attempt, terminates the run and raises an error naming the pipe and the SDK's message."""
+    with pytest.raises(PipeRunError) as caught:
+        await run(ONE_HEAVY_RENDER, {"big": "ab" * 500_000}, temporal_config, "temporal")
+    error = caught.value
+    assert error.error_type == "temporal_task_failed", error
+    assert error.pipe_code == "scan_all" and "TMPRL1101" in str(error) and "PipeFunc" in str(error), error
+    client = await connect(temporal_config)
+    terminated = [
+        wf.id
+        async for wf in client.list_workflows(f'TaskQueue = "{temporal_config.temporal.task_queue}"')
+        if wf.status == WorkflowExecutionStatus.TERMINATED
+    ]
+    assert terminated, "the stuck run was not terminated"

@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError as TemporalCancelledError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 from temporalio.service import RPCError, RPCStatusCode
@@ -161,6 +161,8 @@ class TemporalBackend:
             # started under the run's span: the workflow's spans join its trace
             handle = await _start(session, run, deadline, self.owner)
             watcher = asyncio.create_task(_watch_progress(handle, tracer))
+            stuck: asyncio.Future[PipeRunError] = asyncio.get_running_loop().create_future()
+            guard = asyncio.create_task(_guard_workflow_tasks(handle, session.client, run.entry.code, stuck))
             store = store_of(session.client)
             codec = ContentCodec(run.library)
             try:
@@ -170,6 +172,9 @@ class TemporalBackend:
                 if isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
                     tracer.replay(await _trace_so_far(handle, store, codec))
                     raise deadline_error(deadline) from None
+                if stuck.done():  # the guard ended it: a workflow task kept failing
+                    tracer.replay(await _trace_so_far(handle, store, codec, why=str(stuck.result())))
+                    raise stuck.result() from None
                 error, failure = pipe_error_from(exc.cause)
                 if failure is not None:
                     await _replay_resolved(tracer, failure.events, store, codec)
@@ -185,6 +190,7 @@ class TemporalBackend:
                 raise
             finally:
                 watcher.cancel()
+                guard.cancel()
                 if trace is not None:  # the spans of the pipe runs, also those of a failed run so far
                     trace.export(tracer.build())
         load = _loader(store)
@@ -331,10 +337,14 @@ def _memo_deadline(memo: Any, description: Any) -> RunDeadline | None:
 
 
 async def _trace_so_far(
-    handle: WorkflowHandle[Any, Any], store: PayloadStore, codec: ContentCodec
+    handle: WorkflowHandle[Any, Any],
+    store: PayloadStore,
+    codec: ContentCodec,
+    why: str = "stopped: the run passed its deadline",
 ) -> list[TraceEvent]:
-    """The trace events of a run Temporal ended at its deadline (a worker replays its history to answer), the
-    pipes still running then ended as failed; none if no worker answers in time: the error still says why."""
+    """The trace events of a run Temporal ended (at its deadline, or the guard of workflow tasks: a worker replays
+    its history to answer), the pipes still running then ended as failed with ``why``; none if no worker answers in
+    time: the error still says why."""
     try:
         events = await asyncio.wait_for(
             handle.query("trace", result_type=list[TraceEvent]), timeout=_TRACE_QUERY_S
@@ -345,8 +355,7 @@ async def _trace_so_far(
     ended = {e.node for e in resolved if e.op == "end"}
     still_running = [e.node for e in resolved if e.op == "start" and e.node not in ended]
     return resolved + [
-        TraceEvent(op="end", node=node, status="failed", error="stopped: the run passed its deadline")
-        for node in reversed(still_running)
+        TraceEvent(op="end", node=node, status="failed", error=why) for node in reversed(still_running)
     ]
 
 
@@ -519,6 +528,91 @@ async def _outcome_through_outages(
                 raise
         else:
             lost_since, pause = None, 0.5
+
+
+# a workflow of a run whose workflow task failed this many times in a row (the last failure recorded, not timed out:
+# a worker that died mid-task times out its task) is stuck: the server retries such a task without end
+_STUCK_ATTEMPTS = 3
+_GUARD_EVERY_S = 5.0
+# running workflows of one run the guard describes per look at most (the first ones the server lists)
+_GUARD_MAX_DESCRIBED = 100
+_CHILD_PIPE = re.compile(r"^\d+-(?P<code>.+?)(?:-items-\d+|-steps-\d+)?$")
+
+
+async def _guard_workflow_tasks(
+    handle: WorkflowHandle[Any, Any],
+    client: Client,
+    main_pipe: str,
+    stuck: asyncio.Future[PipeRunError],
+    every: float = _GUARD_EVERY_S,
+) -> None:
+    """Wait until a workflow of the run keeps failing its workflow task, then set ``stuck`` to the error to raise
+    and end the run.
+
+    The server retries a failed workflow task without end: a task the SDK fails (its 2 s deadlock limit: an inline
+    template computing too long, which inline turns bound only between pipes; a bug in workflow code) would hang the
+    run, saying nothing, while each retry computes again. Every ``every`` seconds this looks at the run's running
+    workflows (the top one, and its children, whose ids start with the run id and a slash) and describes each: one
+    whose pending workflow task is at its :data:`_STUCK_ATTEMPTS`-th attempt, with a failure as the last workflow
+    task event of its history, is stuck. The run is then terminated (its children with it), and the error names the
+    pipe and the SDK's message. A look that fails (the server away for a while) is tried again at the next."""
+    query = f'(WorkflowId = "{handle.id}" OR WorkflowId STARTS_WITH "{handle.id}/") AND ExecutionStatus = "Running"'
+    while True:
+        await asyncio.sleep(every)
+        try:
+            found = await _stuck_workflow(client, query)
+        except RPCError:
+            continue
+        if found is None:
+            continue
+        workflow_id, message = found
+        tail = workflow_id[len(handle.id) :].rsplit("/", 1)[-1]
+        match = _CHILD_PIPE.match(tail) if tail else None
+        pipe = match.group("code") if match else main_pipe
+        error = PipeRunError(
+            f"pipe {pipe!r}: its workflow ({workflow_id}) failed its workflow task {_STUCK_ATTEMPTS} times in a row "
+            f"on the worker, and Temporal retries such a task without end, so the run was stopped: {message}"
+            + (_DEADLOCK_HINT if "TMPRL1101" in message else ""),
+            pipe_code=pipe,
+            error_type="temporal_task_failed",
+        )
+        stuck.set_result(error)  # before the run ends: its waiter then knows why
+        with contextlib.suppress(RPCError):
+            await handle.terminate(reason=str(error)[:1000])
+        return
+
+
+_DEADLOCK_HINT = (
+    " (a workflow computed for 2 s without yielding: an inline pipe, a PipeCompose, renders in the workflow itself; "
+    "move heavy template work to a PipeFunc, which runs as an activity, or make the template do less)"
+)
+
+
+async def _stuck_workflow(client: Client, query: str) -> tuple[str, str] | None:
+    """The id of a running workflow matching ``query`` whose workflow task keeps failing, and its last failure."""
+    from temporalio.api.enums.v1 import EventType
+
+    described = 0
+    async for info in client.list_workflows(query):
+        described += 1
+        if described > _GUARD_MAX_DESCRIBED:
+            return None
+        child = client.get_workflow_handle(info.id, run_id=info.run_id)
+        description = await child.describe()
+        if description.raw_description.pending_workflow_task.attempt < _STUCK_ATTEMPTS:
+            continue
+        message = None
+        async for event in child.fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                message = event.workflow_task_failed_event_attributes.failure.message or "(no message)"
+            elif event.event_type in (
+                EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+            ):
+                message = None
+        if message is not None:
+            return info.id, message
+    return None
 
 
 async def _watch_progress(
