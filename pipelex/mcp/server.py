@@ -451,6 +451,25 @@ def _server_class() -> type[MCPServer]:
     from pipelex.errors import PipelexError
 
     class PipelexMCPServer(MCPServer):
+        async def run_stdio_async(self) -> None:
+            """The SDK's stdio transport, its input lines bounded (:mod:`pipelex.mcp.stdio`)."""
+            from mcp.server.stdio import stdio_server
+
+            from pipelex.boot import Pipelex
+            from pipelex.config.settings import ApiConfig
+            from pipelex.errors import ConfigError
+            from pipelex.mcp.stdio import bounded_stdin
+
+            try:
+                limit = Pipelex.config().api.max_body_bytes
+            except ConfigError:  # a malformed pipelex.toml: the tools that read it name it
+                limit = ApiConfig().max_body_bytes
+            with bounded_stdin(limit) as stdin:
+                async with stdio_server(stdin=stdin) as (read_stream, write_stream):  # type: ignore[arg-type]
+                    await self._lowlevel_server.run(
+                        read_stream, write_stream, self._lowlevel_server.create_initialization_options()
+                    )
+
         async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
             schema = next((t.input_schema for t in await self.list_tools() if t.name == name), None)
             known = list((schema or {}).get("properties", {}))

@@ -1,0 +1,96 @@
+"""The stdio transport bounds a message's line (``pipelex/mcp/stdio.py``): the eighteenth hostile pass's left item,
+200 MB sent without a line break grew the server by as much."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+from pipelex.mcp.stdio import BoundedLines
+from tests.timing import STARTUP_S
+
+
+def test_a_line_past_the_bound_is_dropped_and_the_next_one_is_read() -> None:
+    raw = io.BytesIO(b'{"a": 1}\n' + b"x" * 5_000 + b"\n" + b'{"b": 2}\n' + b"y" * 3_000)
+    lines = BoundedLines(raw, limit=1_000)
+    assert lines.next_line() == '{"a": 1}\n'
+    dropped = lines.next_line()
+    assert dropped is not None and "more than 1000 bytes" in dropped and "xxxx" not in dropped
+    assert lines.next_line() == '{"b": 2}\n'
+    last = lines.next_line()  # past the bound, and the input ends without a line break
+    assert last is not None and "more than 1000 bytes" in last
+    assert lines.next_line() is None
+    assert lines.dropped == 2
+    # a line of exactly the bound, its line break past it, is kept whole
+    exact = BoundedLines(io.BytesIO(b"z" * 1_000 + b"\n"), limit=1_000)
+    assert exact.next_line() == "z" * 1_000 + "\n"
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def _answer(stdout: IO[bytes], timeout: float) -> dict[str, object]:
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert got and got[0], "no answer from the server"
+    return json.loads(got[0])
+
+
+def test_sixty_megabytes_without_a_line_break_do_not_grow_the_server(tmp_path: Path) -> None:
+    env = {**os.environ, "PIPELEX_NO_UPDATE_CHECK": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        hello = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        }
+        server.stdin.write(json.dumps(hello).encode() + b"\n")
+        server.stdin.flush()
+        assert _answer(server.stdout, STARTUP_S * 3).get("id") == 1
+        before = _peak_rss_mb(server.pid)
+        chunk = b"a" * (1024 * 1024)
+        for _ in range(60):
+            server.stdin.write(chunk)
+        server.stdin.write(b"\n")
+        server.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}).encode() + b"\n")
+        server.stdin.flush()
+        answer = _answer(server.stdout, 60)
+        while answer.get("id") != 2:  # a notification or error about the dropped line may come first
+            answer = _answer(server.stdout, 60)
+        assert answer.get("result") == {}, answer
+        # the line was never held: the peak grew by far less than the 60 MB sent (the bound is 5 MiB)
+        assert _peak_rss_mb(server.pid) - before < 30, (before, _peak_rss_mb(server.pid))
+    finally:
+        server.stdin.close()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stdout.close()
