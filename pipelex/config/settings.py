@@ -247,10 +247,10 @@ class TemporalConfig(Section):
     # chunks of chunks), so no workflow history grows with the sequence (about 6 events per leaf step, one after
     # the other: 1,000 steps ~ 6,000 events, far under Temporal's 51,200)
     sequence_chunk_size: Annotated[int, Field(ge=2, le=5000)] = 1000
-    # inline pipes (a PipeCompose renders in the workflow itself) do this many units of work in one workflow task
-    # at most (a unit a template step, 64 characters rendered or built, 1,000 for each inline pipe run) before the
-    # workflow waits on a 1 ms timer and goes on in its next task: a task computing for 2 s is failed by the SDK as
-    # a deadlock and retried without end. About 0.2 s of work at the default
+    # inline pipes (a PipeCompose renders in the workflow itself) do this many units of work in one workflow
+    # activation at most (a unit a template step, 64 characters rendered or built, 2,000 for each inline pipe run)
+    # before the workflow runs a no-op local activity and goes on in its next activation: one computing for 2 s is
+    # failed by the SDK as a deadlock and retried without end. About 0.2-0.5 s of work at the default
     inline_units_per_task: Annotated[int, Field(ge=1_000, le=100_000_000)] = 1_000_000
     # activities per second started from a task queue, across ALL its workers (Temporal enforces it server
     # side): e.g. { "gpt-queue" = 8.0 } with queue_by_model routing a model there respects that provider's limit

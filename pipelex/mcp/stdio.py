@@ -12,6 +12,7 @@ at the null device meanwhile, so a child or a function reading stdin reads EOF, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Generator
@@ -34,9 +35,32 @@ class BoundedLines:
         return self
 
     async def __anext__(self) -> str:
-        import anyio.to_thread
+        # read in a daemon thread of its own: one blocked on a stdin that never ends (the server interrupted while
+        # its client keeps the pipe open) must not keep the process from exiting, as a worker thread does
+        import asyncio
+        import threading
 
-        line = await anyio.to_thread.run_sync(self.next_line, abandon_on_cancel=True)
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[str | None] = loop.create_future()
+
+        def settle(line: str | None, error: BaseException | None) -> None:
+            if answer.done():
+                return
+            if error is not None:
+                answer.set_exception(error)
+            else:
+                answer.set_result(line)
+
+        def read() -> None:
+            try:
+                line, error = self.next_line(), None
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+                line, error = None, exc
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+                loop.call_soon_threadsafe(settle, line, error)
+
+        threading.Thread(target=read, name="pipelex-mcp-stdin", daemon=True).start()
+        line = await answer
         if line is None:
             raise StopAsyncIteration
         return line
@@ -63,15 +87,20 @@ class BoundedLines:
 
 @contextmanager
 def bounded_stdin(limit: int) -> Generator[BoundedLines, None, None]:
-    """The process's stdin as :class:`BoundedLines`, read from a private descriptor while descriptor 0 points at
-    the null device; both restored on exit."""
-    private = os.dup(0)
+    """The process's stdin as :class:`BoundedLines`, read from a private descriptor (above 2, not inherited) while
+    descriptor 0 points at the null device; descriptor 0 restored on exit.
+
+    The private descriptor and its reader are never closed: a reader thread abandoned on cancellation may still be
+    blocked in ``readline`` on them, and closing the reader would wait for its lock until a line or the end came
+    (as the SDK's own stdio transport, which never closes its private descriptor either)."""
+    import fcntl
+
+    private = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 3)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    raw = os.fdopen(private, "rb", closefd=False)
     try:
-        with os.fdopen(private, "rb", closefd=False) as raw:
-            yield BoundedLines(raw, limit)
+        yield BoundedLines(raw, limit)
     finally:
         os.dup2(private, 0)
-        os.close(private)

@@ -143,7 +143,9 @@ class WorkMeter(Record):
     """The template work of the renders run while it is the current meter (:data:`METER`): their steps, plus their
     output and the values they built in characters. Deterministic (the same inputs render in the same steps), so
     workflow code may decide on it: the Temporal router ends a workflow task once its inline pipes did so much
-    work (:mod:`pipelex.backends.temporal.router`)."""
+    work (:mod:`pipelex.backends.temporal.router`). Where those turns fall depends on how renders count steps and
+    characters: a change to the counting needs a new ``INLINE_TURNS_PATCH`` id there, or a workflow in flight
+    replays its turns elsewhere."""
 
     __slots__ = ("steps", "chars")
     FIELDS = ("steps", "chars")

@@ -94,3 +94,41 @@ def test_sixty_megabytes_without_a_line_break_do_not_grow_the_server(tmp_path: P
             server.kill()
             server.wait()
         server.stdout.close()
+
+
+def test_an_interrupted_server_exits_while_its_client_keeps_stdin_open(tmp_path: Path) -> None:
+    """Ctrl-C with the client's pipe still open: the reader blocked on stdin kept the process alive (the SDK's
+    worker thread is joined at exit); the line is now read in a daemon thread, and the server exits with 130."""
+    import signal
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+    try:
+        hello = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        }
+        server.stdin.write(json.dumps(hello).encode() + b"\n")
+        server.stdin.flush()
+        assert _answer(server.stdout, STARTUP_S * 3).get("id") == 1
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=60) == 130
+        assert b"interrupted" in server.stderr.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        for stream in (server.stdin, server.stdout, server.stderr):
+            stream.close()

@@ -101,7 +101,7 @@ async def test_a_sequence_of_heavy_templates_yields_in_time_and_completes(
     assert output.main_stuff_json() == {"text": "x" + "+" * STEPS}
     kinds, histories = await _events(temporal_config, output)
     # the work was split over several activations, no workflow task failed
-    # 200 runs of about 91,000 units (their steps, and 1,000 each): a turn after every 11th, 18 in all
+    # 200 runs of about 92,000 units (their steps, and 2,000 each): a turn after every 11th, 18 in all
     assert 15 <= kinds["turns"] <= 20, kinds
     assert kinds["EVENT_TYPE_WORKFLOW_TASK_FAILED"] == 0, kinds
     assert kinds["inline turns marker"] >= 1, kinds
@@ -113,9 +113,9 @@ async def test_many_small_inline_pipes_take_turns_and_keep_their_order(
     temporal_config: PipelexConfig,
 ) -> None:
     words = [f"w{i}" for i in range(300)]
-    # 2,000 units: two inline runs an activation (1,000 units each, plus their steps): about 150 turns
+    # 4,000 units: two inline runs an activation (2,000 units each, plus their steps): about 150 turns
     config = temporal_config.model_copy(
-        update={"temporal": temporal_config.temporal.model_copy(update={"inline_units_per_task": 2_000})}
+        update={"temporal": temporal_config.temporal.model_copy(update={"inline_units_per_task": 4_000})}
     )
     temporal = await run(SMALL_BATCH, {"words": words}, config, "temporal")
     direct = await run(SMALL_BATCH, {"words": words}, config, "direct")
@@ -145,10 +145,17 @@ main_pipe = "scan_all"
 
 [pipe.scan_all]
 type = "PipeSequence"
+description = "Scans a text, in a sequence of its own"
+inputs = { big = "Text" }
+output = "Text"
+steps = [{ pipe = "inner", result = "found" }]
+
+[pipe.inner]
+type = "PipeSequence"
 description = "Scans a text"
 inputs = { big = "Text" }
 output = "Text"
-steps = [{ pipe = "scan", result = "found" }]
+steps = [{ pipe = "scan", result = "scanned" }]
 
 [pipe.scan]
 type = "PipeCompose"
@@ -164,12 +171,13 @@ async def test_a_workflow_task_that_keeps_failing_ends_the_run_with_one_clear_er
     temporal_config: PipelexConfig,
 ) -> None:
     """The SDK fails the task (its 2 s limit) and the server retries it without end: the client's guard sees the
-    third failed attempt, terminates the run and raises an error naming the pipe and the SDK's message."""
+    third failed attempt (in a child workflow: the nested sequence's), terminates the run and raises an error naming
+    the pipe and the SDK's message."""
     with pytest.raises(PipeRunError) as caught:
         await run(ONE_HEAVY_RENDER, {"big": "ab" * 500_000}, temporal_config, "temporal")
     error = caught.value
     assert error.error_type == "temporal_task_failed", error
-    assert error.pipe_code == "scan_all" and "TMPRL1101" in str(error) and "PipeFunc" in str(error), error
+    assert error.pipe_code == "inner" and "TMPRL1101" in str(error) and "PipeFunc" in str(error), error
     client = await connect(temporal_config)
     terminated = [
         wf.id

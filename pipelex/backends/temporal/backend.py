@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError as TemporalCancelledError
+from temporalio.exceptions import TerminatedError as TemporalTerminatedError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -172,7 +173,7 @@ class TemporalBackend:
                 if isinstance(exc.cause, TemporalTimeoutError):  # past its deadline: Temporal ended it
                     tracer.replay(await _trace_so_far(handle, store, codec))
                     raise deadline_error(deadline) from None
-                if stuck.done():  # the guard ended it: a workflow task kept failing
+                if stuck.done() and isinstance(exc.cause, TemporalTerminatedError):  # the guard ended it
                     tracer.replay(await _trace_so_far(handle, store, codec, why=str(stuck.result())))
                     raise stuck.result() from None
                 error, failure = pipe_error_from(exc.cause)
@@ -530,13 +531,15 @@ async def _outcome_through_outages(
             lost_since, pause = None, 0.5
 
 
-# a workflow of a run whose workflow task failed this many times in a row (the last failure recorded, not timed out:
-# a worker that died mid-task times out its task) is stuck: the server retries such a task without end
+# a workflow of a run whose workflow task failed this many times in a row (its first failure, the one recorded, on the
+# deadlock limit) is stuck: the server retries such a task without end
 _STUCK_ATTEMPTS = 3
 _GUARD_EVERY_S = 5.0
-# running workflows of one run the guard describes per look at most (the first ones the server lists)
+# workflows of one run the guard describes per look at most (the top one, then its running children, breadth first)
 _GUARD_MAX_DESCRIBED = 100
 _CHILD_PIPE = re.compile(r"^\d+-(?P<code>.+?)(?:-items-\d+|-steps-\d+)?$")
+# the SDK's message for a workflow activation past its 2 s limit (its code, TMPRL1101)
+_DEADLOCK = "TMPRL1101"
 
 
 async def _guard_workflow_tasks(
@@ -546,21 +549,23 @@ async def _guard_workflow_tasks(
     stuck: asyncio.Future[PipeRunError],
     every: float = _GUARD_EVERY_S,
 ) -> None:
-    """Wait until a workflow of the run keeps failing its workflow task, then set ``stuck`` to the error to raise
-    and end the run.
+    """Wait until a workflow of the run keeps failing its workflow task on the SDK's deadlock limit, then set
+    ``stuck`` to the error to raise and end the run.
 
-    The server retries a failed workflow task without end: a task the SDK fails (its 2 s deadlock limit: an inline
-    template computing too long, which inline turns bound only between pipes; a bug in workflow code) would hang the
-    run, saying nothing, while each retry computes again. Every ``every`` seconds this looks at the run's running
-    workflows (the top one, and its children, whose ids start with the run id and a slash) and describes each: one
-    whose pending workflow task is at its :data:`_STUCK_ATTEMPTS`-th attempt, with a failure as the last workflow
-    task event of its history, is stuck. The run is then terminated (its children with it), and the error names the
-    pipe and the SDK's message. A look that fails (the server away for a while) is tried again at the next."""
-    query = f'(WorkflowId = "{handle.id}" OR WorkflowId STARTS_WITH "{handle.id}/") AND ExecutionStatus = "Running"'
+    The server retries a failed workflow task without end: a task the SDK fails for computing 2 s without yielding
+    (an inline template computing too long in one render, which inline turns cannot split) hung the run, saying
+    nothing, while each retry computed again. Every ``every`` seconds this describes the run's workflows (the top
+    one, then the running children each lists, so no visibility query is needed): one whose pending workflow task is
+    at its :data:`_STUCK_ATTEMPTS`-th attempt, and whose history's last workflow task event is a failure with the
+    SDK's deadlock message (the server records the first failed attempt only), is stuck. Other failures are left to
+    the server's retries (a payload store away for a moment recovers) and to the run's deadline. The run is then
+    terminated (its children with it), and the error names the pipe and the SDK's message. A look that fails (the
+    server away for a while) is tried again at the next, as is a terminate that fails."""
+    judged: dict[tuple[str, str, int], str | None] = {}
     while True:
         await asyncio.sleep(every)
         try:
-            found = await _stuck_workflow(client, query)
+            found = await _stuck_workflow(client, handle.id, judged)
         except RPCError:
             continue
         if found is None:
@@ -571,47 +576,57 @@ async def _guard_workflow_tasks(
         pipe = match.group("code") if match else main_pipe
         error = PipeRunError(
             f"pipe {pipe!r}: its workflow ({workflow_id}) failed its workflow task {_STUCK_ATTEMPTS} times in a row "
-            f"on the worker, and Temporal retries such a task without end, so the run was stopped: {message}"
-            + (_DEADLOCK_HINT if "TMPRL1101" in message else ""),
+            f"on the worker, and Temporal retries such a task without end, so the run was stopped: {message} (a "
+            "workflow computed for 2 s without yielding: an inline pipe, a PipeCompose, renders in the workflow "
+            "itself; move heavy template work to a PipeFunc, which runs as an activity, or make the template do less)",
             pipe_code=pipe,
             error_type="temporal_task_failed",
         )
         stuck.set_result(error)  # before the run ends: its waiter then knows why
-        with contextlib.suppress(RPCError):
-            await handle.terminate(reason=str(error)[:1000])
-        return
+        while True:
+            try:
+                await handle.terminate(reason=str(error)[:1000])
+                return
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:  # it closed meanwhile
+                    return
+            await asyncio.sleep(every)
 
 
-_DEADLOCK_HINT = (
-    " (a workflow computed for 2 s without yielding: an inline pipe, a PipeCompose, renders in the workflow itself; "
-    "move heavy template work to a PipeFunc, which runs as an activity, or make the template do less)"
-)
-
-
-async def _stuck_workflow(client: Client, query: str) -> tuple[str, str] | None:
-    """The id of a running workflow matching ``query`` whose workflow task keeps failing, and its last failure."""
+async def _stuck_workflow(
+    client: Client, root_id: str, judged: dict[tuple[str, str, int], str | None]
+) -> tuple[str, str] | None:
+    """The id of a workflow of the run ``root_id`` whose workflow task keeps failing on the deadlock limit, and the
+    SDK's message. ``judged`` keeps the failure read from a history, by workflow, run and history length: a stuck
+    workflow's history does not grow, so it is read once."""
     from temporalio.api.enums.v1 import EventType
 
+    queue: list[tuple[str, str | None]] = [(root_id, None)]
     described = 0
-    async for info in client.list_workflows(query):
+    while queue and described < _GUARD_MAX_DESCRIBED:
+        workflow_id, run_id = queue.pop(0)
+        workflow = client.get_workflow_handle(workflow_id, run_id=run_id)
+        description = await workflow.describe()
         described += 1
-        if described > _GUARD_MAX_DESCRIBED:
-            return None
-        child = client.get_workflow_handle(info.id, run_id=info.run_id)
-        description = await child.describe()
-        if description.raw_description.pending_workflow_task.attempt < _STUCK_ATTEMPTS:
+        raw = description.raw_description
+        queue.extend((child.workflow_id, child.run_id or None) for child in raw.pending_children)
+        if raw.pending_workflow_task.attempt < _STUCK_ATTEMPTS:
             continue
-        message = None
-        async for event in child.fetch_history_events():
-            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-                message = event.workflow_task_failed_event_attributes.failure.message or "(no message)"
-            elif event.event_type in (
-                EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-                EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-            ):
-                message = None
-        if message is not None:
-            return info.id, message
+        key = (workflow_id, description.run_id, description.history_length)
+        if key not in judged:
+            message = None
+            async for event in workflow.fetch_history_events():
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                    message = event.workflow_task_failed_event_attributes.failure.message or "(no message)"
+                elif event.event_type in (
+                    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+                ):
+                    message = None
+            judged[key] = message
+        message = judged[key]
+        if message is not None and _DEADLOCK in message:
+            return workflow_id, message
     return None
 
 

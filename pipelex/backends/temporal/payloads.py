@@ -404,7 +404,7 @@ class DispatchOptions(_Wire):
     # older versions: the default)
     sequence_chunk_size: int = 1000
     # units of inline work (template steps, see ``TemporalPipeRouter._inline_turn``) one workflow task does at most
-    # before it waits on a timer and goes on in the next task
+    # before it ends the activation (a no-op local activity) and goes on in the next
     inline_units_per_task: int = 1_000_000
 
 

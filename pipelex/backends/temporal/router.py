@@ -84,12 +84,15 @@ BOUNDED_DISPATCH_PATCH = "pipelex-bounded-dispatch"
 # the workflow.patched() id of the chunked sequences: histories recorded before it ran every step of a sequence
 # longer than sequence_chunk_size in the sequence's own workflow
 SEQUENCE_CHUNKS_PATCH = "pipelex-sequence-chunks"
-# the workflow.patched() id of the inline work bound (a workflow task ends, on a timer, once its inline pipes did
-# inline_units_per_task units of work): histories recorded before it ran every inline pipe of a task in that task
+# the workflow.patched() id of the inline work bound (an activation ends, on the no-op local activity
+# act_inline_turn, once its inline pipes did inline_units_per_task units of work): histories recorded before it ran
+# every inline pipe of a task in one activation. The units come from the renders' step and character counts
+# (render_budget.WorkMeter): a change to how renders count moves the turns, so it needs a new patch id here
 INLINE_TURNS_PATCH = "pipelex-inline-turns"
-# what an inline pipe run costs on its own, in template steps (its memory, its result, its trace: about as long as
-# this many loop iterations), beside the steps and characters its templates spent
-INLINE_PIPE_UNITS = 1_000
+# what an inline pipe run costs on its own, in template steps (its memory, its result, its trace: measured on
+# Temporal, a one-line PipeCompose of a wide parallel took about as long as 2,000 loop iterations), beside the steps
+# and characters its templates spent
+INLINE_PIPE_UNITS = 2_000
 # characters a template rendered or built count one unit per this many
 INLINE_CHARS_PER_UNIT = 64
 
@@ -207,7 +210,7 @@ class TemporalPipeRouter:
         # runs: a batch's items ask once); and the options of every leaf's activity (this workflow's dispatch)
         self._leaves: dict[str, tuple[str, set[str]]] = {}
         self._leaf_options: dict[str, Any] | None = None
-        # the work the inline pipes did since this workflow last waited on its turn timer (see :meth:`_inline_turn`)
+        # the work the inline pipes did since this workflow last took a turn (see :meth:`_inline_turn`)
         self._inline_spent = 0
         self._turn: asyncio.Future[None] | None = None
         self._turns: bool | None = None
@@ -378,18 +381,20 @@ class TemporalPipeRouter:
         )
 
     async def _inline_turn(self) -> None:
-        """Wait for this workflow's next workflow task once the inline pipes of this one did their share of work.
+        """End the activation once the inline pipes of this one did their share of work, and go on in the next.
 
         Inline pipes (a PipeCompose renders its template in the workflow itself) run one after the other in the
         workflow task that reached them, and the SDK fails a task that computes for 2 s as a potential deadlock
         (``TMPRL1101``), which the server then retries without end: a sequence of 600 heavy templates, or a parallel
         of 20,000 small ones, hung its run and could hold a worker's workflow slots for good. So once they spent
         ``inline_units_per_task`` units (:data:`INLINE_PIPE_UNITS` a run, plus its templates' steps and characters,
-        :class:`~pipelex.pipes.render_budget.WorkMeter`), the next inline pipe waits on a 1 ms timer: the task ends
-        there and the work goes on in the next one. The units are deterministic (the same inputs render in the same
-        steps), so a replay waits where the run did. Every inline pipe waiting at that point shares one timer (a
-        parallel's branches), and they take their turns in order after it. A history recorded before the bound
-        (``workflow.patched``) replays without the timers it never had."""
+        :class:`~pipelex.pipes.render_budget.WorkMeter`), the next inline pipe first runs the no-op local activity
+        ``act_inline_turn``: the activation ends there (the SDK's 2 s limit counts per activation) and the work goes
+        on in the next one, in the same workflow task, with no round trip to the server (a 1 ms timer waited about a
+        second each on the dev server). The units are deterministic (the same inputs render in the same steps), so
+        a replay takes its turns where the run did. Every inline pipe waiting at that point shares one turn (a
+        parallel's branches), and they go on in order after it. A history recorded before the bound
+        (``workflow.patched``) replays without the turns it never had."""
         bound = self.payload.dispatch.inline_units_per_task
         while self._inline_spent >= bound:
             if self._turns is None:
@@ -398,7 +403,7 @@ class TemporalPipeRouter:
                 return
             if self._turn is None:
                 self._turn = asyncio.ensure_future(self._next_task())
-            # shielded: a branch cancelled while it waits does not cancel the timer its siblings wait on
+            # shielded: a branch cancelled while it waits does not cancel the turn its siblings wait on
             await asyncio.shield(self._turn)
 
     async def _next_task(self) -> None:
