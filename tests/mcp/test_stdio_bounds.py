@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from pipelex.mcp.stdio import BoundedLines
+from tests.cli.test_faults import sigint_at
 from tests.timing import STARTUP_S
 
 
@@ -107,6 +108,8 @@ def test_an_interrupted_server_exits_while_its_client_keeps_stdin_open(tmp_path:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
+        # SIGINT as a terminal delivers it, whatever the runner has (a shell's background job ignores it)
+        preexec_fn=sigint_at(signal.SIG_DFL),
     )
     assert server.stdin is not None and server.stdout is not None and server.stderr is not None
     try:
