@@ -4,7 +4,8 @@ The SDK's stdio transport reads a line as it comes, whole: a client (or whatever
 sending 200 MB without a line break grew the server by as much, and without end for an endless one (the eighteenth
 hostile pass). Here a line longer than the bound is read on to its end in chunks and dropped, and the transport
 gets a short line in its place, which the SDK ignores as any line that is not JSON-RPC (a warning goes to stderr):
-the session carries on, its memory bounded by the bound. The bound is ``[api] max_body_bytes``, an HTTP request body's (5 MiB by default).
+the session carries on, its memory bounded by the bound. The bound is ``[api] max_body_bytes``, an HTTP request
+body's (5 MiB by default).
 
 Like the SDK, the server reads the protocol from a private duplicate of file descriptor 0 and points descriptor 0
 at the null device meanwhile, so a child or a function reading stdin reads EOF, not the wire.

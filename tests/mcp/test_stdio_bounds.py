@@ -49,31 +49,59 @@ def _answer(stdout: IO[bytes], timeout: float) -> dict[str, object]:
     return json.loads(got[0])
 
 
-def test_sixty_megabytes_without_a_line_break_do_not_grow_the_server(tmp_path: Path) -> None:
-    env = {**os.environ, "PIPELEX_NO_UPDATE_CHECK": "1"}
+def _initialized_server(tmp_path: Path) -> subprocess.Popen[bytes]:
+    """``pipelex mcp serve`` over pipes, past its ``initialize``; SIGINT at its default, as a terminal delivers it,
+    whatever the runner has (a shell's background job ignores it, and children inherit that)."""
+    import signal
+
     server = subprocess.Popen(
         [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         cwd=tmp_path,
-        env=env,
+        env={**os.environ, "PIPELEX_NO_UPDATE_CHECK": "1"},
+        preexec_fn=sigint_at(signal.SIG_DFL),
     )
     assert server.stdin is not None and server.stdout is not None
+    hello = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
     try:
-        hello = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
         server.stdin.write(json.dumps(hello).encode() + b"\n")
         server.stdin.flush()
         assert _answer(server.stdout, STARTUP_S * 3).get("id") == 1
+    except BaseException:
+        _stop(server)
+        raise
+    return server
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Close its stdin (the end of the session), wait for it (killed past 20 s) and close its pipes."""
+    if server.stdin is not None:
+        server.stdin.close()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    for stream in (server.stdout, server.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def test_sixty_megabytes_without_a_line_break_do_not_grow_the_server(tmp_path: Path) -> None:
+    server = _initialized_server(tmp_path)
+    assert server.stdin is not None and server.stdout is not None
+    try:
         before = _peak_rss_mb(server.pid)
         chunk = b"a" * (1024 * 1024)
         for _ in range(60):
@@ -88,13 +116,7 @@ def test_sixty_megabytes_without_a_line_break_do_not_grow_the_server(tmp_path: P
         # the line was never held: the peak grew by far less than the 60 MB sent (the bound is 5 MiB)
         assert _peak_rss_mb(server.pid) - before < 30, (before, _peak_rss_mb(server.pid))
     finally:
-        server.stdin.close()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stdout.close()
+        _stop(server)
 
 
 def test_an_interrupted_server_exits_while_its_client_keeps_stdin_open(tmp_path: Path) -> None:
@@ -102,36 +124,13 @@ def test_an_interrupted_server_exits_while_its_client_keeps_stdin_open(tmp_path:
     worker thread is joined at exit); the line is now read in a daemon thread, and the server exits with 130."""
     import signal
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "pipelex.cli.main", "mcp", "serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=tmp_path,
-        # SIGINT as a terminal delivers it, whatever the runner has (a shell's background job ignores it)
-        preexec_fn=sigint_at(signal.SIG_DFL),
-    )
-    assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+    server = _initialized_server(tmp_path)
+    assert server.stderr is not None
     try:
-        hello = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
-        server.stdin.write(json.dumps(hello).encode() + b"\n")
-        server.stdin.flush()
-        assert _answer(server.stdout, STARTUP_S * 3).get("id") == 1
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=60) == 130
         assert b"interrupted" in server.stderr.read()
     finally:
         if server.poll() is None:
             server.kill()
-            server.wait()
-        for stream in (server.stdin, server.stdout, server.stderr):
-            stream.close()
+        _stop(server)
